@@ -1,0 +1,2 @@
+-- name: GetInstallation :one
+SELECT id, created_at FROM installation;

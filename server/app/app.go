@@ -1,0 +1,166 @@
+// Package app wires livechat together: the database, the Connect services,
+// the HTTP routes and the server's lifecycle.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"connectrpc.com/connect/v2"
+	"connectrpc.com/connect/v2/connecthttp"
+	"connectrpc.com/grpchealth"
+	"connectrpc.com/grpcreflect/v2"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/opensupport/livechat/db"
+	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
+	"github.com/opensupport/livechat/server/apperr"
+)
+
+// App is one livechat server instance.
+type App struct {
+	cfg  Config
+	log  *slog.Logger
+	pool *pgxpool.Pool
+	rpc  *connect.Server
+	mux  *http.ServeMux
+	// onShutdown runs when a graceful shutdown starts, before in-flight calls
+	// finish: live streams end here so clients reconnect (to another
+	// instance) at once instead of waiting for the timeout.
+	onShutdown []func()
+}
+
+// New builds an App on an open, migrated database.
+func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
+	a := &App{cfg: cfg, log: log, pool: pool, mux: http.NewServeMux()}
+	a.rpc = connect.NewServer(a.errorInterceptor)
+
+	livechatv1connect.RegisterAuthServiceHandler(a.rpc, livechatv1connect.UnimplementedAuthServiceHandler{})
+	livechatv1connect.RegisterConversationServiceHandler(a.rpc, livechatv1connect.UnimplementedConversationServiceHandler{})
+	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, livechatv1connect.UnimplementedWidgetServiceHandler{})
+	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.
+	grpcreflect.Register(a.rpc)
+
+	connecthttp.Mount(a.mux, a.rpc)
+	a.mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(
+		livechatv1connect.AuthServiceName,
+		livechatv1connect.ConversationServiceName,
+		livechatv1connect.WidgetServiceName,
+	)))
+	a.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	a.mux.HandleFunc("GET /readyz", a.readyz)
+	if err := a.mountStatic(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Handler is the whole HTTP surface of the instance.
+func (a *App) Handler() http.Handler {
+	return a.withRequestID(a.mux)
+}
+
+// OnShutdown registers fn to run when a graceful shutdown starts.
+func (a *App) OnShutdown(fn func()) { a.onShutdown = append(a.onShutdown, fn) }
+
+// Serve serves HTTP/1.1 and h2c on ln until ctx is done, then shuts down
+// gracefully within the configured timeout.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	protocols := new(http.Protocols)
+	protocols.SetHTTP1(true)
+	// gRPC clients and load generators use HTTP/2 without TLS.
+	protocols.SetUnencryptedHTTP2(true)
+	srv := &http.Server{
+		Handler:   a.Handler(),
+		Protocols: protocols,
+		// No ReadTimeout or WriteTimeout: they would cut live streams.
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelDebug),
+	}
+	for _, fn := range a.onShutdown {
+		srv.RegisterOnShutdown(fn)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		a.log.Warn("graceful shutdown timed out; closing connections", "err", err)
+		_ = srv.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// readyz answers 200 when the database is reachable and fully migrated, so a
+// load balancer sends traffic only to instances that can serve it.
+func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := a.pool.Ping(ctx); err != nil {
+		a.log.WarnContext(ctx, "readyz: database unreachable", "err", err)
+		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+		return
+	}
+	pending, err := db.Pending(ctx, a.pool)
+	if err != nil {
+		a.log.WarnContext(ctx, "readyz: migration status", "err", err)
+		http.Error(w, "migration status unknown", http.StatusServiceUnavailable)
+		return
+	}
+	if pending > 0 {
+		http.Error(w, fmt.Sprintf("%d migrations pending", pending), http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
+
+// withRequestID gives every request an id, echoed in X-Request-Id and
+// attached to every log line written while serving it.
+func (a *App) withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		id := hex.EncodeToString(b[:])
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(WithRequestID(r.Context(), id)))
+	})
+}
+
+// errorInterceptor is the one place where errors become Connect errors:
+// coded domain errors keep their code and message, anything else is logged
+// with the request id and reaches the client as a bare "internal error".
+func (a *App) errorInterceptor(next connect.ServerFunc) connect.ServerFunc {
+	return func(ctx context.Context, spec connect.Spec, stream connect.ServerStream) error {
+		err := next(ctx, spec, stream)
+		if err == nil {
+			return nil
+		}
+		public, internal := apperr.ToConnect(err)
+		if internal != nil {
+			a.log.ErrorContext(ctx, "rpc failed", "procedure", spec.Procedure, "err", internal)
+		}
+		return public
+	}
+}

@@ -1,0 +1,117 @@
+package app
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything `livechat serve` can be told, by flag or environment.
+type Config struct {
+	// Listen is the HTTP listen address.
+	Listen string
+	// PublicURL is the address browsers use to reach this server (for
+	// example https://chat.example.com); it decides the dashboard's origin
+	// for CSRF checks, Secure cookies and the embed snippet. Empty means the
+	// address the request came to.
+	PublicURL string
+	// DatabaseURL selects an existing PostgreSQL; empty starts the embedded one.
+	DatabaseURL string
+	// PGData is the embedded PostgreSQL's data directory.
+	PGData string
+	// PGBin is the directory of the PostgreSQL server binaries to use for the
+	// embedded database; empty searches the usual places.
+	PGBin string
+	// NoMigrate skips applying pending migrations at start.
+	NoMigrate bool
+	// LogFormat is "text" or "json"; LogLevel is debug, info, warn or error.
+	LogFormat string
+	LogLevel  string
+	// ShutdownTimeout bounds a graceful shutdown.
+	ShutdownTimeout time.Duration
+	// SecureCookies forces the Secure attribute on cookies even over plain
+	// HTTP (behind a TLS-terminating proxy).
+	SecureCookies bool
+}
+
+// envOr returns the environment variable key, or def when it is unset.
+func envOr(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok {
+		return v
+	}
+	return def
+}
+
+func envBool(key string, def bool) bool {
+	v, ok := os.LookupEnv(key)
+	if !ok {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return def
+	}
+	return b
+}
+
+func envDuration(key string, def time.Duration) time.Duration {
+	v, ok := os.LookupEnv(key)
+	if !ok {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return def
+	}
+	return d
+}
+
+// RegisterDatabaseFlags adds the flags that choose the database; `serve`,
+// `migrate` and `agent` share them.
+func (c *Config) RegisterDatabaseFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.DatabaseURL, "database-url", envOr("DATABASE_URL", ""),
+		"PostgreSQL connection URL [$DATABASE_URL]; empty runs an embedded PostgreSQL")
+	fs.StringVar(&c.PGData, "pg-data", envOr("LIVECHAT_PG_DATA", "./data/postgres"),
+		"data directory of the embedded PostgreSQL [$LIVECHAT_PG_DATA]")
+	fs.StringVar(&c.PGBin, "pg-bin", envOr("PG_BIN", ""),
+		"directory of the PostgreSQL server binaries for the embedded database [$PG_BIN]; empty searches pg_config --bindir and /usr/lib/postgresql/*/bin")
+	fs.StringVar(&c.LogFormat, "log-format", envOr("LIVECHAT_LOG_FORMAT", "text"),
+		"log format: text or json [$LIVECHAT_LOG_FORMAT]")
+	fs.StringVar(&c.LogLevel, "log-level", envOr("LIVECHAT_LOG_LEVEL", "info"),
+		"log level: debug, info, warn or error [$LIVECHAT_LOG_LEVEL]")
+}
+
+// RegisterServeFlags adds the flags of `livechat serve`.
+func (c *Config) RegisterServeFlags(fs *flag.FlagSet) {
+	c.RegisterDatabaseFlags(fs)
+	fs.StringVar(&c.Listen, "listen", envOr("LIVECHAT_LISTEN", ":8080"),
+		"HTTP listen address [$LIVECHAT_LISTEN]")
+	fs.StringVar(&c.PublicURL, "public-url", envOr("LIVECHAT_PUBLIC_URL", ""),
+		"URL browsers use to reach this server, e.g. https://chat.example.com [$LIVECHAT_PUBLIC_URL]")
+	fs.BoolVar(&c.NoMigrate, "no-migrate", envBool("LIVECHAT_NO_MIGRATE", false),
+		"do not apply database migrations at start [$LIVECHAT_NO_MIGRATE]")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration("LIVECHAT_SHUTDOWN_TIMEOUT", 15*time.Second),
+		"how long a graceful shutdown may take [$LIVECHAT_SHUTDOWN_TIMEOUT]")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", envBool("LIVECHAT_SECURE_COOKIES", false),
+		"always mark cookies Secure, e.g. behind a TLS-terminating proxy [$LIVECHAT_SECURE_COOKIES]")
+}
+
+// Validate checks values that flag parsing cannot.
+func (c *Config) Validate() error {
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat)
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return err
+	}
+	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
+		return fmt.Errorf("--public-url must start with http:// or https://, not %q", c.PublicURL)
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	return nil
+}

@@ -1,0 +1,115 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/opensupport/livechat/db"
+	"github.com/opensupport/livechat/server/pgembed"
+)
+
+// Database is an open connection pool, and the embedded PostgreSQL behind
+// it when livechat runs its own.
+type Database struct {
+	Pool    *pgxpool.Pool
+	cluster *pgembed.Cluster
+}
+
+// OpenDatabase connects to cfg.DatabaseURL, or starts the embedded
+// PostgreSQL when it is empty.
+func OpenDatabase(ctx context.Context, cfg Config, log *slog.Logger) (*Database, error) {
+	d := &Database{}
+	url := cfg.DatabaseURL
+	if url == "" {
+		cluster, err := pgembed.Start(ctx, pgembed.Options{DataDir: cfg.PGData, BinDir: cfg.PGBin, Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		d.cluster = cluster
+		url = cluster.URL()
+		log.Info("embedded PostgreSQL running", "data", cluster.DataDir())
+	}
+	pcfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		d.Close(ctx)
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err == nil {
+		err = pool.Ping(ctx)
+	}
+	if err != nil {
+		if pool != nil {
+			pool.Close()
+		}
+		d.Close(ctx)
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	d.Pool = pool
+	return d, nil
+}
+
+// Close closes the pool and stops the embedded PostgreSQL, if any.
+func (d *Database) Close(ctx context.Context) {
+	if d.Pool != nil {
+		d.Pool.Close()
+	}
+	if d.cluster != nil {
+		_ = d.cluster.Stop(ctx)
+	}
+}
+
+// Run is `livechat serve`: it opens the database, applies migrations unless
+// told not to, and serves until ctx is done.
+func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
+	database, err := OpenDatabase(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer database.Close(context.Background())
+
+	if !cfg.NoMigrate {
+		n, err := db.Migrate(ctx, database.Pool)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			log.Info("applied migrations", "count", n)
+		}
+	}
+
+	a, err := New(cfg, log, database.Pool)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	log.Info("livechat serving", "listen", ln.Addr().String(), "open", browseURL(cfg, ln.Addr()))
+	if err := a.Serve(ctx, ln); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// browseURL is the address to print for people to open.
+func browseURL(cfg Config, addr net.Addr) string {
+	if cfg.PublicURL != "" {
+		return cfg.PublicURL
+	}
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || tcp.IP.IsUnspecified() {
+		port := 0
+		if ok {
+			port = tcp.Port
+		}
+		return fmt.Sprintf("http://localhost:%d", port)
+	}
+	return "http://" + addr.String()
+}
