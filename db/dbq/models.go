@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type Agent struct {
@@ -32,6 +33,20 @@ type Customer struct {
 	VerifiedUserID *string
 	CreatedAt      time.Time
 	LastSeenAt     time.Time
+}
+
+type Event struct {
+	ID             int64
+	Tx             pgtype.Uint64
+	OccurredAt     time.Time
+	Kind           string
+	ConversationID uuid.UUID
+	CustomerID     uuid.UUID
+	MessageID      *uuid.UUID
+	Internal       bool
+	ReaderType     *string
+	ReaderID       *uuid.UUID
+	ReadSeq        *int64
 }
 
 type Installation struct {
