@@ -55,6 +55,22 @@ type Installation struct {
 	Singleton bool
 }
 
+type RateLimit struct {
+	Bucket      string
+	WindowStart time.Time
+	Hits        int32
+}
+
+type VisitorSession struct {
+	ID         uuid.UUID
+	TokenHash  []byte
+	WidgetID   uuid.UUID
+	CustomerID uuid.UUID
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	RevokedAt  *time.Time
+}
+
 type Widget struct {
 	ID              uuid.UUID
 	SiteKey         string

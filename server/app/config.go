@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/opensupport/livechat/server/widgets"
 )
 
 // Config is everything `livechat serve` can be told, by flag or environment.
@@ -35,6 +37,9 @@ type Config struct {
 	// SecureCookies forces the Secure attribute on cookies even over plain
 	// HTTP (behind a TLS-terminating proxy).
 	SecureCookies bool
+	// WidgetLimits are WidgetService's abuse limits; zero fields take the
+	// defaults (tests lower them).
+	WidgetLimits widgets.Limits
 }
 
 // envOr returns the environment variable key, or def when it is unset.

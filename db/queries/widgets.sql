@@ -1,0 +1,114 @@
+-- Widget configurations, visitor sessions, visitors' customer records and
+-- the abuse counters of WidgetService. Deleted widgets keep their row (their
+-- conversations and customers refer to it) but are invisible here.
+
+-- name: CreateWidget :one
+INSERT INTO widgets (site_key, name, settings, identity_secret)
+VALUES ($1, $2, $3, $4)
+RETURNING *;
+
+-- name: GetWidget :one
+SELECT * FROM widgets WHERE id = $1 AND deleted_at IS NULL;
+
+-- name: GetWidgetBySiteKey :one
+SELECT * FROM widgets WHERE site_key = $1 AND deleted_at IS NULL;
+
+-- name: ListWidgets :many
+SELECT * FROM widgets WHERE deleted_at IS NULL ORDER BY lower(name), id;
+
+-- name: UpdateWidget :one
+UPDATE widgets SET name = $2, settings = $3, updated_at = now()
+WHERE id = $1 AND deleted_at IS NULL
+RETURNING *;
+
+-- name: DeleteWidget :one
+UPDATE widgets SET deleted_at = now(), updated_at = now()
+WHERE id = $1 AND deleted_at IS NULL
+RETURNING id;
+
+-- name: RotateWidgetSecret :one
+UPDATE widgets SET identity_secret = $2, secret_rotated_at = now(), updated_at = now()
+WHERE id = $1 AND deleted_at IS NULL
+RETURNING *;
+
+-- name: ListWidgetOrigins :many
+-- The allowed origins of every live widget (a JSON array, or NULL when the
+-- widget allows any origin), for answering CORS preflights.
+SELECT (settings -> 'allowedOrigins')::jsonb AS allowed_origins
+FROM widgets WHERE deleted_at IS NULL;
+
+-- name: CreateVisitorSession :one
+INSERT INTO visitor_sessions (token_hash, widget_id, customer_id)
+VALUES ($1, $2, $3)
+RETURNING id;
+
+-- name: ResolveVisitorSession :one
+-- One lookup per visitor call: the session, and what the widget says about
+-- where it may be used.
+SELECT s.id, s.widget_id, s.customer_id, s.last_seen_at, s.revoked_at,
+       w.deleted_at AS widget_deleted_at,
+       (w.settings -> 'allowedOrigins')::jsonb AS allowed_origins
+FROM visitor_sessions s
+JOIN widgets w ON w.id = s.widget_id
+WHERE s.token_hash = $1;
+
+-- name: TouchVisitorSession :exec
+WITH s AS (
+    UPDATE visitor_sessions SET last_seen_at = now()
+    WHERE visitor_sessions.id = $1
+    RETURNING customer_id
+)
+UPDATE customers SET last_seen_at = now()
+WHERE customers.id = (SELECT customer_id FROM s);
+
+-- name: CreateVisitorCustomer :one
+INSERT INTO customers (widget_id, name, email, phone, attributes)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING id;
+
+-- name: GetVisitorCustomer :one
+SELECT sqlc.embed(c), w.name AS widget_name
+FROM customers c
+JOIN widgets w ON w.id = c.widget_id
+WHERE c.id = $1;
+
+-- name: GetVerifiedCustomerID :one
+SELECT id FROM customers WHERE widget_id = $1 AND verified_user_id = $2;
+
+-- name: UpsertVerifiedCustomer :one
+-- The host site vouches for name and email, so non-empty ones replace what
+-- the customer had.
+INSERT INTO customers (widget_id, verified_user_id, name, email)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (widget_id, verified_user_id) DO UPDATE
+SET name  = CASE WHEN excluded.name = '' THEN customers.name ELSE excluded.name END,
+    email = CASE WHEN excluded.email = '' THEN customers.email ELSE excluded.email END,
+    last_seen_at = now()
+RETURNING id;
+
+-- name: VerifyVisitorCustomer :one
+-- Turns an anonymous customer into the verified one of a user id, when that
+-- user id has no customer yet (else a unique violation).
+UPDATE customers
+SET verified_user_id = $2,
+    name  = CASE WHEN sqlc.arg(name)::text = '' THEN name ELSE sqlc.arg(name)::text END,
+    email = CASE WHEN sqlc.arg(email)::text = '' THEN email ELSE sqlc.arg(email)::text END,
+    last_seen_at = now()
+WHERE id = $1 AND verified_user_id IS NULL
+RETURNING id;
+
+-- name: UpdateVisitorCustomer :exec
+UPDATE customers
+SET name = $2, email = $3, phone = $4, attributes = $5, last_seen_at = now()
+WHERE id = $1;
+
+-- name: HitRateLimit :one
+-- Counts one hit in the bucket's current fixed window (windows are aligned
+-- to the database clock, shared by every instance) and returns the count.
+INSERT INTO rate_limits (bucket, window_start, hits)
+VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / sqlc.arg(window_seconds)::float8) * sqlc.arg(window_seconds)::float8), 1)
+ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
+RETURNING hits, window_start;
+
+-- name: DeleteRateLimitsBefore :exec
+DELETE FROM rate_limits WHERE window_start < $1;

@@ -1,0 +1,330 @@
+package widgets
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
+	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/dbtest"
+	"github.com/opensupport/livechat/server/principal"
+)
+
+func adminCtx(t *testing.T) context.Context {
+	t.Helper()
+	return principal.With(t.Context(), principal.Principal{Kind: principal.Agent, AgentID: uuid.New(), Role: principal.RoleAdmin})
+}
+
+// newService returns a Service on a fresh database and one widget on it.
+func newService(t *testing.T, limits Limits, settings *livechatv1.WidgetSettings) (*Service, Widget, string) {
+	t.Helper()
+	svc := New(dbtest.New(t), Options{Limits: limits})
+	if settings == nil {
+		settings = &livechatv1.WidgetSettings{Name: "Shop"}
+	}
+	w, secret, err := svc.CreateWidget(adminCtx(t), settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, w, secret
+}
+
+func wantCode(t *testing.T, err error, code apperr.Code, inMsg string) {
+	t.Helper()
+	if !apperr.Is(err, code) || !strings.Contains(err.Error(), inMsg) {
+		t.Fatalf("got %v; want code %d mentioning %q", err, code, inMsg)
+	}
+}
+
+func TestWidgetAdmin(t *testing.T) {
+	t.Parallel()
+	svc, w, secret := newService(t, Limits{}, &livechatv1.WidgetSettings{
+		Name:           "Shop",
+		AllowedOrigins: []string{"https://shop.example.com"},
+		Appearance:     &livechatv1.WidgetAppearance{PrimaryColor: "#FF0000", Title: "Hi"},
+	})
+	ctx := adminCtx(t)
+	if !strings.HasPrefix(w.SiteKey, siteKeyPrefix) || !strings.HasPrefix(secret, identitySecretPrefix) {
+		t.Fatalf("site key %q, secret %q", w.SiteKey, secret)
+	}
+
+	t.Run("settings round-trip normalized", func(t *testing.T) {
+		got, err := svc.GetWidget(ctx, w.ID.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := got.Settings.Appearance
+		if got.Settings.Name != "Shop" || a.PrimaryColor != "#ff0000" || a.Title != "Hi" || a.LauncherLabel != DefaultLauncherLabel ||
+			got.Settings.AllowedOrigins[0] != "https://shop.example.com" {
+			t.Fatalf("got %v", got.Settings)
+		}
+	})
+	t.Run("update keeps key and secret", func(t *testing.T) {
+		up, err := svc.UpdateWidget(ctx, w.ID.String(), &livechatv1.WidgetSettings{Name: "Shop 2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if up.SiteKey != w.SiteKey || up.identitySecret != secret || up.Settings.Name != "Shop 2" || len(up.Settings.AllowedOrigins) != 0 {
+			t.Fatalf("got %+v", up)
+		}
+	})
+	t.Run("rotate replaces the secret", func(t *testing.T) {
+		r, s2, err := svc.RotateWidgetSecret(ctx, w.ID.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s2 == secret || r.identitySecret != s2 || !r.SecretRotatedAt.After(w.SecretRotatedAt) {
+			t.Fatalf("rotated %q at %v", s2, r.SecretRotatedAt)
+		}
+	})
+	t.Run("bad ids", func(t *testing.T) {
+		_, err := svc.GetWidget(ctx, "nope")
+		wantCode(t, err, apperr.Invalid, "not a valid id")
+		_, err = svc.GetWidget(ctx, uuid.NewString())
+		wantCode(t, err, apperr.NotFound, "widget not found")
+		_, err = svc.UpdateWidget(ctx, uuid.NewString(), &livechatv1.WidgetSettings{Name: "x"})
+		wantCode(t, err, apperr.NotFound, "widget not found")
+	})
+	t.Run("admins only", func(t *testing.T) {
+		_, err := svc.ListWidgets(t.Context())
+		wantCode(t, err, apperr.Unauthenticated, "admin")
+		agent := principal.With(t.Context(), principal.Principal{Kind: principal.Agent, Role: principal.RoleAgent})
+		_, _, err = svc.CreateWidget(agent, &livechatv1.WidgetSettings{Name: "x"})
+		wantCode(t, err, apperr.PermissionDenied, "only admins")
+	})
+	t.Run("delete hides the widget and its site key", func(t *testing.T) {
+		w2, _, err := svc.CreateWidget(ctx, &livechatv1.WidgetSettings{Name: "Blog"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := svc.ListWidgets(ctx)
+		if err != nil || len(list) != 2 || list[0].Settings.Name != "Blog" {
+			t.Fatalf("list %v, %v", list, err)
+		}
+		if err := svc.DeleteWidget(ctx, w2.ID.String()); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, svc.DeleteWidget(ctx, w2.ID.String()), apperr.NotFound, "widget not found")
+		_, err = svc.Config(t.Context(), w2.SiteKey, "")
+		wantCode(t, err, apperr.NotFound, "site key")
+	})
+}
+
+func TestStartSession(t *testing.T) {
+	t.Parallel()
+	svc, w, secret := newService(t, Limits{}, &livechatv1.WidgetSettings{
+		Name: "Shop",
+		Prechat: &livechatv1.PrechatForm{Enabled: true, Fields: []*livechatv1.PrechatField{
+			{Key: "name", Label: "Your name", Type: livechatv1.PrechatFieldType_PRECHAT_FIELD_TYPE_NAME, Required: true},
+			{Key: "email", Label: "Email", Type: livechatv1.PrechatFieldType_PRECHAT_FIELD_TYPE_EMAIL},
+			{Key: "order", Label: "Order number", Type: livechatv1.PrechatFieldType_PRECHAT_FIELD_TYPE_TEXT},
+		}},
+	})
+	ctx := t.Context()
+	start := func(in StartSessionInput) (Session, error) {
+		in.SiteKey = w.SiteKey
+		in.ClientAddress = "192.0.2.1"
+		return svc.StartSession(ctx, in)
+	}
+
+	t.Run("pre-chat answers go to the customer by type", func(t *testing.T) {
+		s, err := start(StartSessionInput{Prechat: map[string]string{"name": " Ann ", "email": "ann@example.com", "order": "A-1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := s.Customer
+		if c.Name != "Ann" || c.Email != "ann@example.com" || c.Attributes["order"] != "A-1" || c.WidgetName != "Shop" {
+			t.Fatalf("customer %v", c)
+		}
+		p, err := svc.ResolveVisitor(ctx, s.Token)
+		if err != nil || p.CustomerID != s.Principal.CustomerID || p.WidgetID != w.ID || p.VisitorSessionID != s.Principal.VisitorSessionID {
+			t.Fatalf("resolved %+v, %v; want %+v", p, err, s.Principal)
+		}
+	})
+	t.Run("pre-chat errors", func(t *testing.T) {
+		_, err := start(StartSessionInput{Prechat: map[string]string{"email": "ann@example.com"}})
+		wantCode(t, err, apperr.Invalid, "Your name is required")
+		_, err = start(StartSessionInput{Prechat: map[string]string{"name": "Ann", "email": "not-an-email"}})
+		wantCode(t, err, apperr.Invalid, "not a valid email")
+		_, err = start(StartSessionInput{Prechat: map[string]string{"name": "Ann", "shoe": "42"}})
+		wantCode(t, err, apperr.Invalid, `unknown pre-chat field "shoe"`)
+		_, err = start(StartSessionInput{Prechat: map[string]string{"name": strings.Repeat("a", 201)}})
+		wantCode(t, err, apperr.Invalid, "at most 200")
+	})
+	t.Run("a valid token continues the same visitor", func(t *testing.T) {
+		s1, err := start(StartSessionInput{Prechat: map[string]string{"name": "Bo"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s2, err := start(StartSessionInput{VisitorToken: s1.Token, Prechat: map[string]string{"order": "B-2"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s2.Token != s1.Token || s2.Customer.Id != s1.Customer.Id || s2.Customer.Name != "Bo" || s2.Customer.Attributes["order"] != "B-2" {
+			t.Fatalf("continued as %v (token same: %v)", s2.Customer, s2.Token == s1.Token)
+		}
+	})
+	t.Run("an unknown token starts a new visitor", func(t *testing.T) {
+		s, err := start(StartSessionInput{VisitorToken: newVisitorToken(), Prechat: map[string]string{"name": "Cy"}})
+		if err != nil || s.Customer.Name != "Cy" {
+			t.Fatalf("%v, %v", s.Customer, err)
+		}
+	})
+	t.Run("unknown site key", func(t *testing.T) {
+		_, err := svc.StartSession(ctx, StartSessionInput{SiteKey: "lcw_nope"})
+		wantCode(t, err, apperr.NotFound, "site key")
+	})
+
+	t.Run("identity verification", func(t *testing.T) {
+		good := &livechatv1.VerifiedIdentity{UserId: "u-42", Hmac: IdentityHMAC(secret, "u-42"), Name: "Dana", Email: "dana@example.com"}
+		a, err := start(StartSessionInput{Identity: good})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Customer.VerifiedUserId != "u-42" || a.Customer.Name != "Dana" {
+			t.Fatalf("customer %v", a.Customer)
+		}
+		// Another device: same customer, its own token.
+		b, err := start(StartSessionInput{Identity: good})
+		if err != nil || b.Customer.Id != a.Customer.Id || b.Token == a.Token {
+			t.Fatalf("second device: %v, %v", b.Customer, err)
+		}
+
+		_, err = start(StartSessionInput{Identity: &livechatv1.VerifiedIdentity{UserId: "u-42", Hmac: IdentityHMAC(secret, "u-43")}})
+		wantCode(t, err, apperr.PermissionDenied, "identity verification failed")
+		_, err = start(StartSessionInput{Identity: &livechatv1.VerifiedIdentity{UserId: "u-42", Hmac: "abc"}})
+		wantCode(t, err, apperr.PermissionDenied, "identity verification failed")
+		_, err = start(StartSessionInput{Identity: &livechatv1.VerifiedIdentity{Hmac: good.Hmac}})
+		wantCode(t, err, apperr.Invalid, "user_id is required")
+
+		// Without proof, the verified visitor's token does not continue.
+		anon, err := start(StartSessionInput{VisitorToken: a.Token, Prechat: map[string]string{"name": "Eve"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if anon.Customer.Id == a.Customer.Id || anon.Customer.VerifiedUserId != "" || anon.Token == a.Token {
+			t.Fatalf("an unverified call continued a verified visitor: %v", anon.Customer)
+		}
+		// Verified customers' details belong to the host site.
+		_, err = svc.UpdateCustomer(principal.With(ctx, a.Principal), UpdateCustomerInput{Name: new("Mallory")})
+		wantCode(t, err, apperr.PermissionDenied, "cannot be changed")
+	})
+	t.Run("an anonymous visitor who signs in becomes the verified customer", func(t *testing.T) {
+		s1, err := start(StartSessionInput{Prechat: map[string]string{"name": "Finn"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s2, err := start(StartSessionInput{VisitorToken: s1.Token, Identity: &livechatv1.VerifiedIdentity{UserId: "u-7", Hmac: IdentityHMAC(secret, "u-7")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s2.Customer.Id != s1.Customer.Id || s2.Customer.VerifiedUserId != "u-7" || s2.Token != s1.Token || s2.Customer.Name != "Finn" {
+			t.Fatalf("got %v", s2.Customer)
+		}
+	})
+	t.Run("a rotated secret refuses old HMACs", func(t *testing.T) {
+		_, s2, err := svc.RotateWidgetSecret(adminCtx(t), w.ID.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = start(StartSessionInput{Identity: &livechatv1.VerifiedIdentity{UserId: "u-9", Hmac: IdentityHMAC(secret, "u-9")}})
+		wantCode(t, err, apperr.PermissionDenied, "identity verification failed")
+		_, err = start(StartSessionInput{Identity: &livechatv1.VerifiedIdentity{UserId: "u-9", Hmac: IdentityHMAC(s2, "u-9")}, Prechat: map[string]string{"name": "Gus"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestUpdateCustomer(t *testing.T) {
+	t.Parallel()
+	svc, w, _ := newService(t, Limits{}, nil)
+	s, err := svc.StartSession(t.Context(), StartSessionInput{SiteKey: w.SiteKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := principal.With(t.Context(), s.Principal)
+	c, err := svc.UpdateCustomer(ctx, UpdateCustomerInput{Name: new(" Hana "), Email: new("hana@example.com")})
+	if err != nil || c.Name != "Hana" || c.Email != "hana@example.com" || c.Phone != "" {
+		t.Fatalf("%v, %v", c, err)
+	}
+	c, err = svc.UpdateCustomer(ctx, UpdateCustomerInput{Phone: new("+84 90 000")})
+	if err != nil || c.Name != "Hana" || c.Phone != "+84 90 000" {
+		t.Fatalf("only set fields change: %v, %v", c, err)
+	}
+	_, err = svc.UpdateCustomer(ctx, UpdateCustomerInput{Email: new("hana@")})
+	wantCode(t, err, apperr.Invalid, "not a valid email")
+	_, err = svc.UpdateCustomer(ctx, UpdateCustomerInput{Name: new(strings.Repeat("n", 201))})
+	wantCode(t, err, apperr.Invalid, "at most 200")
+	_, err = svc.UpdateCustomer(t.Context(), UpdateCustomerInput{Name: new("x")})
+	wantCode(t, err, apperr.Unauthenticated, "visitor token")
+}
+
+func TestResolveVisitor(t *testing.T) {
+	t.Parallel()
+	svc, w, _ := newService(t, Limits{}, nil)
+	ctx := t.Context()
+	s, err := svc.StartSession(ctx, StartSessionInput{SiteKey: w.SiteKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"", "lcv_short", "lca_" + s.Token[4:], newVisitorToken()} {
+		_, err := svc.ResolveVisitor(ctx, bad)
+		wantCode(t, err, apperr.Unauthenticated, "invalid visitor token")
+	}
+
+	// Last seen moves at most once a minute.
+	old := time.Now().Add(-time.Hour)
+	if _, err := svc.pool.Exec(ctx, `UPDATE visitor_sessions SET last_seen_at = $1`, old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ResolveVisitor(ctx, s.Token); err != nil {
+		t.Fatal(err)
+	}
+	var seen time.Time
+	if err := svc.pool.QueryRow(ctx, `SELECT last_seen_at FROM visitor_sessions`).Scan(&seen); err != nil || !seen.After(old.Add(time.Minute)) {
+		t.Fatalf("last seen %v, %v", seen, err)
+	}
+
+	if _, err := svc.pool.Exec(ctx, `UPDATE visitor_sessions SET revoked_at = now()`); err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.ResolveVisitor(ctx, s.Token)
+	wantCode(t, err, apperr.Unauthenticated, "ended")
+	if _, err := svc.pool.Exec(ctx, `UPDATE visitor_sessions SET revoked_at = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.DeleteWidget(adminCtx(t), w.ID.String()); err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.ResolveVisitor(ctx, s.Token)
+	wantCode(t, err, apperr.NotFound, "no longer exists")
+}
+
+func TestStartSessionRateLimit(t *testing.T) {
+	t.Parallel()
+	svc, w, _ := newService(t, Limits{StartSessions: 3, StartSessionWindow: time.Hour}, nil)
+	ctx := t.Context()
+	var first Session
+	for i := range 3 {
+		s, err := svc.StartSession(ctx, StartSessionInput{SiteKey: w.SiteKey, ClientAddress: "198.51.100.1"})
+		if err != nil {
+			t.Fatalf("session %d: %v", i+1, err)
+		}
+		first = s
+	}
+	_, err := svc.StartSession(ctx, StartSessionInput{SiteKey: w.SiteKey, ClientAddress: "198.51.100.1"})
+	wantCode(t, err, apperr.ResourceExhausted, "too many new chat sessions")
+	// Continuing a visitor creates nothing and is not limited.
+	if _, err := svc.StartSession(ctx, StartSessionInput{SiteKey: w.SiteKey, ClientAddress: "198.51.100.1", VisitorToken: first.Token}); err != nil {
+		t.Fatalf("continuing: %v", err)
+	}
+	// Other addresses have their own budget.
+	if _, err := svc.StartSession(ctx, StartSessionInput{SiteKey: w.SiteKey, ClientAddress: "198.51.100.2"}); err != nil {
+		t.Fatal(err)
+	}
+}

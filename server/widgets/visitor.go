@@ -1,0 +1,553 @@
+package widgets
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"connectrpc.com/connect/v2"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/opensupport/livechat/db/dbq"
+	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
+	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/principal"
+)
+
+// VisitorTokenPrefix starts every visitor token, so the auth interceptor can
+// route a bearer token to ResolveVisitor and a leaked token is recognisable.
+const VisitorTokenPrefix = "lcv_"
+
+const (
+	// A visitor token is the prefix and 32 random bytes, base64url.
+	visitorTokenLen = len(VisitorTokenPrefix) + 43
+	// touchEvery limits last-seen writes to one per visitor session a minute.
+	touchEvery     = time.Minute
+	maxCustomerLen = 200
+	maxUserIDLen   = 128
+)
+
+// ResolveVisitor turns a visitor token into the caller it stands for. The
+// auth interceptor calls it for `Authorization: Bearer lcv_…`.
+//
+// It is also where every visitor call is held to the widget's allowed
+// origins: when ctx is a Connect call with an Origin header, the origin must
+// be allowed by the token's widget. A session's last-seen time (and its
+// customer's) is refreshed at most once a minute.
+//
+// Errors: Unauthenticated for an unknown, malformed or revoked token;
+// NotFound when the widget was deleted; PermissionDenied for an origin the
+// widget does not allow.
+func (s *Service) ResolveVisitor(ctx context.Context, token string) (principal.Principal, error) {
+	if !strings.HasPrefix(token, VisitorTokenPrefix) || len(token) != visitorTokenLen {
+		return principal.Principal{}, apperr.New(apperr.Unauthenticated, "invalid visitor token; start a new session")
+	}
+	row, err := s.q.ResolveVisitorSession(ctx, hashToken(token))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return principal.Principal{}, apperr.New(apperr.Unauthenticated, "invalid visitor token; start a new session")
+	}
+	if err != nil {
+		return principal.Principal{}, err
+	}
+	if row.RevokedAt != nil {
+		return principal.Principal{}, apperr.New(apperr.Unauthenticated, "this visitor session has ended; start a new session")
+	}
+	if row.WidgetDeletedAt != nil {
+		return principal.Principal{}, apperr.New(apperr.NotFound, "this chat widget no longer exists")
+	}
+	allowed, err := decodeOrigins(row.AllowedOrigins)
+	if err != nil {
+		return principal.Principal{}, err
+	}
+	if err := checkOrigin(allowed, callOrigin(ctx)); err != nil {
+		return principal.Principal{}, err
+	}
+	if time.Since(row.LastSeenAt) > touchEvery {
+		// Presence bookkeeping only: a failure must not fail the call.
+		_ = s.q.TouchVisitorSession(ctx, row.ID)
+	}
+	return principal.Principal{
+		Kind:             principal.Visitor,
+		CustomerID:       row.CustomerID,
+		WidgetID:         row.WidgetID,
+		VisitorSessionID: row.ID,
+	}, nil
+}
+
+// callOrigin returns the Origin header of the Connect call in ctx, if any.
+func callOrigin(ctx context.Context) string {
+	info, ok := connect.CallInfoForServerContext(ctx)
+	if !ok {
+		return ""
+	}
+	return info.RequestHeader().Get("Origin")
+}
+
+// StartSessionInput is what a widget sends to start or continue a visitor.
+type StartSessionInput struct {
+	SiteKey string
+	// Origin is the call's Origin header ("" for non-browser callers).
+	Origin string
+	// ClientAddress keys the rate limit (see ClientAddress).
+	ClientAddress string
+	// Prechat holds the pre-chat answers by field key.
+	Prechat map[string]string
+	// VisitorToken is a token from an earlier session, to continue.
+	VisitorToken string
+	// Identity is the host site's signed claim of who the visitor is.
+	Identity *livechatv1.VerifiedIdentity
+}
+
+// Session is a started visitor session.
+type Session struct {
+	// Token is the visitor token to send as a bearer token.
+	Token    string
+	Widget   Widget
+	Customer *livechatv1.Customer
+	// Conversation is the visitor's open or most recent conversation, or
+	// nil.
+	Conversation *livechatv1.Conversation
+	// Principal is the caller the token stands for.
+	Principal principal.Principal
+}
+
+// StartSession starts a visitor session on a widget, or continues one:
+//
+//   - A valid earlier token of this widget continues its visitor (same
+//     token, customer and conversations), unless that visitor was verified
+//     and the call does not prove the same identity again (the host site's
+//     user signed out, or someone else uses the browser): then a new
+//     anonymous visitor starts.
+//   - A verified identity (HMAC of the user id with the widget's secret)
+//     links to the customer of that user id, created on first use. An
+//     anonymous visitor who proves an identity that has no customer yet
+//     becomes that customer, keeping their conversation.
+//   - Pre-chat answers are stored on the customer by field type; required
+//     fields must have a value once the answers are applied.
+//
+// Only calls that create a session count against the per-address limit, so
+// reloading pages with a valid token never runs into it.
+//
+// Errors: NotFound for an unknown site key; PermissionDenied for a
+// disallowed origin or a wrong HMAC; Invalid for bad or missing pre-chat
+// answers or identity fields; ResourceExhausted over the limit.
+func (s *Service) StartSession(ctx context.Context, in StartSessionInput) (Session, error) {
+	w, err := s.widgetBySiteKey(ctx, in.SiteKey)
+	if err != nil {
+		return Session{}, err
+	}
+	if err := checkOrigin(w.Settings.AllowedOrigins, in.Origin); err != nil {
+		return Session{}, err
+	}
+	id, err := verifyIdentity(w, in.Identity)
+	if err != nil {
+		return Session{}, err
+	}
+	sess, err := s.startSession(ctx, w, in, id)
+	if apperr.IsUniqueViolation(err, "") {
+		// Two first visits of one verified user raced to create their
+		// customer; the loser now finds it.
+		sess, err = s.startSession(ctx, w, in, id)
+	}
+	return sess, err
+}
+
+// identity is a verified identity's claim, or nil.
+type identity struct {
+	userID, name, email string
+}
+
+func (s *Service) startSession(ctx context.Context, w Widget, in StartSessionInput, id *identity) (Session, error) {
+	// Who the earlier token belongs to, when it is a usable one.
+	var prev *dbq.Customer
+	var prevSession uuid.UUID
+	if in.VisitorToken != "" && strings.HasPrefix(in.VisitorToken, VisitorTokenPrefix) && len(in.VisitorToken) == visitorTokenLen {
+		row, err := s.q.ResolveVisitorSession(ctx, hashToken(in.VisitorToken))
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+		case err != nil:
+			return Session{}, err
+		case row.RevokedAt == nil && row.WidgetID == w.ID:
+			c, err := s.q.GetVisitorCustomer(ctx, row.CustomerID)
+			if err != nil {
+				return Session{}, err
+			}
+			prev, prevSession = &c.Customer, row.ID
+		}
+	}
+
+	// Choose the customer: continue, switch to a verified one, or new.
+	var target *dbq.Customer // nil: a new customer
+	continueToken := false
+	switch {
+	case id == nil:
+		if prev != nil && prev.VerifiedUserID == nil {
+			target, continueToken = prev, true
+		}
+	case prev != nil && prev.VerifiedUserID != nil && *prev.VerifiedUserID == id.userID:
+		target, continueToken = prev, true
+	default:
+		cid, err := s.q.GetVerifiedCustomerID(ctx, dbq.GetVerifiedCustomerIDParams{WidgetID: w.ID, VerifiedUserID: &id.userID})
+		switch {
+		case err == nil:
+			c, err := s.q.GetVisitorCustomer(ctx, cid)
+			if err != nil {
+				return Session{}, err
+			}
+			target = &c.Customer
+		case !errors.Is(err, pgx.ErrNoRows):
+			return Session{}, err
+		case prev != nil && prev.VerifiedUserID == nil:
+			target, continueToken = prev, true
+		}
+	}
+
+	fields, err := applyPrechat(w.Settings.Prechat, target, id, in.Prechat)
+	if err != nil {
+		return Session{}, err
+	}
+	if !continueToken {
+		if err := s.hit(ctx, "start_session:"+in.ClientAddress, s.limits.StartSessions, s.limits.StartSessionWindow, "new chat sessions from your address"); err != nil {
+			return Session{}, err
+		}
+	}
+
+	token := in.VisitorToken
+	if !continueToken {
+		token = newVisitorToken()
+	}
+	sessionID := prevSession
+	var customerID uuid.UUID
+	err = s.inTx(ctx, func(q *dbq.Queries) error {
+		var err error
+		switch {
+		case id != nil && target != nil && target.VerifiedUserID == nil:
+			customerID, err = q.VerifyVisitorCustomer(ctx, dbq.VerifyVisitorCustomerParams{
+				ID: target.ID, VerifiedUserID: &id.userID, Name: id.name, Email: id.email,
+			})
+		case id != nil:
+			customerID, err = q.UpsertVerifiedCustomer(ctx, dbq.UpsertVerifiedCustomerParams{
+				WidgetID: w.ID, VerifiedUserID: &id.userID, Name: id.name, Email: id.email,
+			})
+		case target != nil:
+			customerID = target.ID
+		default:
+			customerID, err = q.CreateVisitorCustomer(ctx, dbq.CreateVisitorCustomerParams{
+				WidgetID: w.ID, Name: fields.name, Email: fields.email, Phone: fields.phone, Attributes: fields.attributesJSON(),
+			})
+		}
+		if err != nil {
+			return err
+		}
+		if err := q.UpdateVisitorCustomer(ctx, dbq.UpdateVisitorCustomerParams{
+			ID: customerID, Name: fields.name, Email: fields.email, Phone: fields.phone, Attributes: fields.attributesJSON(),
+		}); err != nil {
+			return err
+		}
+		if !continueToken {
+			sessionID, err = q.CreateVisitorSession(ctx, dbq.CreateVisitorSessionParams{
+				TokenHash: hashToken(token), WidgetID: w.ID, CustomerID: customerID,
+			})
+		}
+		return err
+	})
+	if err != nil {
+		return Session{}, err
+	}
+	cust, err := s.customer(ctx, customerID)
+	if err != nil {
+		return Session{}, err
+	}
+	return Session{
+		Token:    token,
+		Widget:   w,
+		Customer: cust,
+		Principal: principal.Principal{
+			Kind:             principal.Visitor,
+			CustomerID:       customerID,
+			WidgetID:         w.ID,
+			VisitorSessionID: sessionID,
+		},
+	}, nil
+}
+
+// verifyIdentity checks a host site's identity claim. No claim (or an empty
+// user id) is no identity; a claim with a wrong HMAC is refused, never
+// downgraded to anonymous, so a broken integration is noticed at once.
+func verifyIdentity(w Widget, in *livechatv1.VerifiedIdentity) (*identity, error) {
+	if in == nil || (in.UserId == "" && in.Hmac == "") {
+		return nil, nil
+	}
+	if in.UserId == "" {
+		return nil, apperr.New(apperr.Invalid, "identity.user_id is required with an identity HMAC")
+	}
+	if utf8.RuneCountInString(in.UserId) > maxUserIDLen || !utf8.ValidString(in.UserId) {
+		return nil, apperr.New(apperr.Invalid, "identity.user_id must be 1–%d characters", maxUserIDLen)
+	}
+	if !ValidIdentityHMAC(w.identitySecret, in.UserId, in.Hmac) {
+		return nil, apperr.New(apperr.PermissionDenied, "identity verification failed: the HMAC does not match this user id and widget")
+	}
+	id := &identity{userID: in.UserId, name: strings.TrimSpace(in.Name), email: strings.TrimSpace(in.Email)}
+	if err := checkLine("identity.name", id.name); err != nil {
+		return nil, err
+	}
+	if err := checkEmail("identity.email", id.email); err != nil {
+		return nil, err
+	}
+	return id, nil
+}
+
+// IdentityHMAC is what a host site's backend computes for a user: the
+// lower-case hex HMAC-SHA256 of the user id keyed with the widget's
+// identity secret.
+func IdentityHMAC(secret, userID string) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(userID))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// ValidIdentityHMAC reports, in constant time, whether mac is the identity
+// HMAC of userID under secret (hex, either case).
+func ValidIdentityHMAC(secret, userID, mac string) bool {
+	got, err := hex.DecodeString(mac)
+	if err != nil || len(got) != sha256.Size {
+		return false
+	}
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(userID))
+	return hmac.Equal(got, m.Sum(nil))
+}
+
+// customerFields are the values a customer ends up with.
+type customerFields struct {
+	name, email, phone string
+	attributes         map[string]string
+}
+
+func (f customerFields) attributesJSON() []byte {
+	b, _ := json.Marshal(f.attributes) // a map of strings always encodes
+	return b
+}
+
+// applyPrechat merges pre-chat answers into a customer's current values
+// (a verified identity's name and email win, being the host site's) and
+// checks them against the widget's form.
+func applyPrechat(form *livechatv1.PrechatForm, cur *dbq.Customer, id *identity, answers map[string]string) (customerFields, error) {
+	f := customerFields{attributes: map[string]string{}}
+	if cur != nil {
+		f.name, f.email, f.phone = cur.Name, cur.Email, cur.Phone
+		if len(cur.Attributes) > 0 {
+			_ = json.Unmarshal(cur.Attributes, &f.attributes) // written by us as a string map
+			if f.attributes == nil {
+				f.attributes = map[string]string{}
+			}
+		}
+	}
+	byKey := make(map[string]*livechatv1.PrechatField, len(form.GetFields()))
+	for _, fld := range form.GetFields() {
+		byKey[fld.Key] = fld
+	}
+	for key, raw := range answers {
+		fld, ok := byKey[key]
+		if !ok {
+			return f, apperr.New(apperr.Invalid, "unknown pre-chat field %q", key)
+		}
+		v := strings.TrimSpace(raw)
+		if v == "" {
+			continue
+		}
+		if err := checkLine(fld.Label, v); err != nil {
+			return f, err
+		}
+		switch fld.Type {
+		case livechatv1.PrechatFieldType_PRECHAT_FIELD_TYPE_NAME:
+			f.name = v
+		case livechatv1.PrechatFieldType_PRECHAT_FIELD_TYPE_EMAIL:
+			if err := checkEmail(fld.Label, v); err != nil {
+				return f, err
+			}
+			f.email = v
+		case livechatv1.PrechatFieldType_PRECHAT_FIELD_TYPE_PHONE:
+			f.phone = v
+		default:
+			f.attributes[key] = v
+		}
+	}
+	if id != nil {
+		if id.name != "" {
+			f.name = id.name
+		}
+		if id.email != "" {
+			f.email = id.email
+		}
+	}
+	if form.GetEnabled() {
+		for _, fld := range form.GetFields() {
+			if !fld.Required {
+				continue
+			}
+			var v string
+			switch fld.Type {
+			case livechatv1.PrechatFieldType_PRECHAT_FIELD_TYPE_NAME:
+				v = f.name
+			case livechatv1.PrechatFieldType_PRECHAT_FIELD_TYPE_EMAIL:
+				v = f.email
+			case livechatv1.PrechatFieldType_PRECHAT_FIELD_TYPE_PHONE:
+				v = f.phone
+			default:
+				v = f.attributes[fld.Key]
+			}
+			if v == "" {
+				return f, apperr.New(apperr.Invalid, "%s is required", fld.Label)
+			}
+		}
+	}
+	return f, nil
+}
+
+// checkLine checks a one-line customer detail: valid UTF-8, no control
+// characters, at most 200 characters.
+func checkLine(field, v string) error {
+	if !utf8.ValidString(v) {
+		return apperr.New(apperr.Invalid, "%s is not valid UTF-8", field)
+	}
+	if n := utf8.RuneCountInString(v); n > maxCustomerLen {
+		return apperr.New(apperr.Invalid, "%s is %d characters; at most %d are allowed", field, n, maxCustomerLen)
+	}
+	for _, r := range v {
+		if unicode.IsControl(r) {
+			return apperr.New(apperr.Invalid, "%s contains a control character", field)
+		}
+	}
+	return nil
+}
+
+// checkEmail accepts "" or a bare address such as ann@example.com.
+func checkEmail(field, v string) error {
+	if v == "" {
+		return nil
+	}
+	if err := checkLine(field, v); err != nil {
+		return err
+	}
+	a, err := mail.ParseAddress(v)
+	if err != nil || a.Address != v || !strings.Contains(v[strings.LastIndexByte(v, '@')+1:], ".") {
+		return apperr.New(apperr.Invalid, "%s %q is not a valid email address", field, v)
+	}
+	return nil
+}
+
+// UpdateCustomerInput holds the details a visitor sets; nil fields stay.
+type UpdateCustomerInput struct {
+	Name, Email, Phone *string
+}
+
+// UpdateCustomer sets the calling visitor's own name, email or phone.
+//
+// Errors: Unauthenticated for a non-visitor; PermissionDenied for a
+// verified customer (the host site owns those details); Invalid for a bad
+// email or a field over 200 characters.
+func (s *Service) UpdateCustomer(ctx context.Context, in UpdateCustomerInput) (*livechatv1.Customer, error) {
+	p, err := visitor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	row, err := s.q.GetVisitorCustomer(ctx, p.CustomerID)
+	if err != nil {
+		return nil, apperr.FromDB(err, "customer not found")
+	}
+	c := row.Customer
+	if c.VerifiedUserID != nil {
+		return nil, apperr.New(apperr.PermissionDenied, "your details come from the website you are signed in to and cannot be changed here")
+	}
+	set := func(field string, dst *string, v *string, email bool) error {
+		if v == nil {
+			return nil
+		}
+		t := strings.TrimSpace(*v)
+		check := checkLine
+		if email {
+			check = checkEmail
+		}
+		if err := check(field, t); err != nil {
+			return err
+		}
+		*dst = t
+		return nil
+	}
+	if err := set("name", &c.Name, in.Name, false); err != nil {
+		return nil, err
+	}
+	if err := set("email", &c.Email, in.Email, true); err != nil {
+		return nil, err
+	}
+	if err := set("phone", &c.Phone, in.Phone, false); err != nil {
+		return nil, err
+	}
+	if err := s.q.UpdateVisitorCustomer(ctx, dbq.UpdateVisitorCustomerParams{
+		ID: c.ID, Name: c.Name, Email: c.Email, Phone: c.Phone, Attributes: c.Attributes,
+	}); err != nil {
+		return nil, err
+	}
+	return s.customer(ctx, c.ID)
+}
+
+// visitor returns the calling visitor, or Unauthenticated.
+func visitor(ctx context.Context) (principal.Principal, error) {
+	p := principal.From(ctx)
+	if !p.IsVisitor() {
+		return p, apperr.New(apperr.Unauthenticated, "a visitor token is required: call StartSession and send it as a bearer token")
+	}
+	return p, nil
+}
+
+// customer loads a customer as the API shows it.
+func (s *Service) customer(ctx context.Context, id uuid.UUID) (*livechatv1.Customer, error) {
+	row, err := s.q.GetVisitorCustomer(ctx, id)
+	if err != nil {
+		return nil, apperr.FromDB(err, "customer not found")
+	}
+	c := row.Customer
+	out := &livechatv1.Customer{
+		Id:          c.ID.String(),
+		Name:        c.Name,
+		Email:       c.Email,
+		Phone:       c.Phone,
+		WidgetId:    c.WidgetID.String(),
+		WidgetName:  row.WidgetName,
+		FirstSeenAt: timestamppb.New(c.CreatedAt),
+		LastSeenAt:  timestamppb.New(c.LastSeenAt),
+	}
+	if c.VerifiedUserID != nil {
+		out.VerifiedUserId = *c.VerifiedUserID
+	}
+	if len(c.Attributes) > 0 {
+		_ = json.Unmarshal(c.Attributes, &out.Attributes)
+	}
+	return out, nil
+}
+
+// newVisitorToken returns a new random visitor token.
+func newVisitorToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return VisitorTokenPrefix + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// hashToken is how a token is stored and looked up.
+func hashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
