@@ -23,6 +23,57 @@ type Agent struct {
 	LastSeenAt   *time.Time
 }
 
+type AgentSession struct {
+	ID            uuid.UUID
+	AgentID       uuid.UUID
+	TokenHash     []byte
+	CreatedAt     time.Time
+	LastUsedAt    time.Time
+	IdleExpiresAt time.Time
+	ExpiresAt     time.Time
+	RevokedAt     *time.Time
+	Ip            string
+	UserAgent     string
+}
+
+type AgentStream struct {
+	InstanceID uuid.UUID
+	AgentID    uuid.UUID
+}
+
+type ApiToken struct {
+	ID         uuid.UUID
+	AgentID    uuid.UUID
+	Name       string
+	Scope      string
+	Prefix     string
+	TokenHash  []byte
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+type Conversation struct {
+	ID            uuid.UUID
+	CustomerID    uuid.UUID
+	WidgetID      uuid.UUID
+	Status        string
+	AssigneeID    *uuid.UUID
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	LastMessageAt time.Time
+	LastSeq       int64
+	WaitingSince  *time.Time
+}
+
+type ConversationRead struct {
+	ConversationID uuid.UUID
+	ReaderID       uuid.UUID
+	ReaderType     string
+	ReadSeq        int64
+	UpdatedAt      time.Time
+}
+
 type Customer struct {
 	ID             uuid.UUID
 	WidgetID       uuid.UUID
@@ -55,10 +106,37 @@ type Installation struct {
 	Singleton bool
 }
 
+type LoginFailure struct {
+	ID         int64
+	Key        string
+	OccurredAt time.Time
+}
+
+type Message struct {
+	ID              uuid.UUID
+	ConversationID  uuid.UUID
+	Seq             int64
+	SenderType      string
+	SenderID        *uuid.UUID
+	SenderName      string
+	Text            string
+	Internal        bool
+	ClientMessageID *string
+	CreatedAt       time.Time
+	SystemKind      *string
+	SystemActor     *string
+	SystemTarget    *string
+}
+
 type RateLimit struct {
 	Bucket      string
 	WindowStart time.Time
 	Hits        int32
+}
+
+type RealtimeInstance struct {
+	ID        uuid.UUID
+	ExpiresAt time.Time
 }
 
 type VisitorSession struct {
