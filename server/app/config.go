@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/opensupport/livechat/server/widgets"
 )
 
 // Config is everything `livechat serve` can be told, by flag or environment.
@@ -37,9 +35,15 @@ type Config struct {
 	// SecureCookies forces the Secure attribute on cookies even over plain
 	// HTTP (behind a TLS-terminating proxy).
 	SecureCookies bool
-	// WidgetLimits are WidgetService's abuse limits; zero fields take the
-	// defaults (tests lower them).
-	WidgetLimits widgets.Limits
+	// SessionIdle ends a dashboard session unused for this long (sliding);
+	// SessionMaxAge ends it this long after sign-in regardless. Zero means
+	// the defaults, 7 and 30 days.
+	SessionIdle   time.Duration
+	SessionMaxAge time.Duration
+	// ScryptLogN is log2 of the scrypt cost for new password hashes; zero
+	// means the default (15). Raising it upgrades each hash at its agent's
+	// next sign-in.
+	ScryptLogN uint8
 }
 
 // envOr returns the environment variable key, or def when it is unset.
@@ -100,6 +104,15 @@ func (c *Config) RegisterServeFlags(fs *flag.FlagSet) {
 		"do not apply database migrations at start [$LIVECHAT_NO_MIGRATE]")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration("LIVECHAT_SHUTDOWN_TIMEOUT", 15*time.Second),
 		"how long a graceful shutdown may take [$LIVECHAT_SHUTDOWN_TIMEOUT]")
+	fs.DurationVar(&c.SessionIdle, "session-idle", envDuration("LIVECHAT_SESSION_IDLE", 7*24*time.Hour),
+		"sign agents out after this long without activity [$LIVECHAT_SESSION_IDLE]")
+	fs.DurationVar(&c.SessionMaxAge, "session-max-age", envDuration("LIVECHAT_SESSION_MAX_AGE", 30*24*time.Hour),
+		"sign agents out this long after they signed in, active or not [$LIVECHAT_SESSION_MAX_AGE]")
+	fs.Func("scrypt-log-n", "log2 of the scrypt cost of password hashes, 14–22; existing hashes are upgraded at sign-in (default 15) [$LIVECHAT_SCRYPT_LOG_N]",
+		func(s string) error { return c.setScryptLogN(s) })
+	if v, ok := os.LookupEnv("LIVECHAT_SCRYPT_LOG_N"); ok {
+		_ = c.setScryptLogN(v) // a bad value is reported by Validate
+	}
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", envBool("LIVECHAT_SECURE_COOKIES", false),
 		"always mark cookies Secure, e.g. behind a TLS-terminating proxy [$LIVECHAT_SECURE_COOKIES]")
 }
@@ -118,5 +131,23 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--public-url must start with http:// or https://, not %q", c.PublicURL)
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.SessionIdle < 0 || c.SessionMaxAge < 0 || (c.SessionIdle > 0 && c.SessionMaxAge > 0 && c.SessionIdle > c.SessionMaxAge) {
+		return fmt.Errorf("--session-idle (%s) must be positive and at most --session-max-age (%s)", c.SessionIdle, c.SessionMaxAge)
+	}
+	if c.ScryptLogN != 0 && (c.ScryptLogN < 14 || c.ScryptLogN > 22) {
+		return fmt.Errorf("--scrypt-log-n must be between 14 and 22, not %d", c.ScryptLogN)
+	}
+	return nil
+}
+
+// setScryptLogN parses --scrypt-log-n; out-of-range values are kept for
+// Validate to report.
+func (c *Config) setScryptLogN(s string) error {
+	n, err := strconv.ParseUint(s, 10, 8)
+	if err != nil {
+		c.ScryptLogN = 255
+		return fmt.Errorf("must be a number between 14 and 22")
+	}
+	c.ScryptLogN = uint8(n)
 	return nil
 }

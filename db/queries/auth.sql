@@ -1,0 +1,141 @@
+-- Agents ---------------------------------------------------------------------
+
+-- name: AdminExists :one
+SELECT EXISTS (SELECT 1 FROM agents WHERE role = 'admin');
+
+-- name: LockInstallation :exec
+-- Serialises first-run setup: concurrent Setup calls queue on this row, so
+-- exactly one of them sees "no admin yet".
+SELECT id FROM installation FOR UPDATE;
+
+-- name: CreateAgent :one
+INSERT INTO agents (username, display_name, role, password_hash)
+VALUES (@username, @display_name, @role, @password_hash)
+RETURNING *;
+
+-- name: GetAgent :one
+SELECT * FROM agents WHERE id = @id;
+
+-- name: GetAgentForUpdate :one
+SELECT * FROM agents WHERE id = @id FOR UPDATE;
+
+-- name: GetAgentByUsername :one
+SELECT * FROM agents WHERE username = @username;
+
+-- name: ListAgents :many
+SELECT * FROM agents ORDER BY lower(display_name), username;
+
+-- name: LockEnabledAdmins :many
+-- Locks every enabled admin, in a fixed order so that concurrent changes
+-- cannot deadlock, before a change that could leave no enabled admin.
+SELECT id FROM agents WHERE role = 'admin' AND NOT disabled ORDER BY id FOR UPDATE;
+
+-- name: UpdateAgent :one
+UPDATE agents SET
+    display_name = COALESCE(sqlc.narg(display_name), display_name),
+    role         = COALESCE(sqlc.narg(role), role),
+    disabled     = COALESCE(sqlc.narg(disabled), disabled)
+WHERE id = @id
+RETURNING *;
+
+-- name: SetAgentPasswordHash :exec
+UPDATE agents SET password_hash = @password_hash WHERE id = @id;
+
+-- name: SetAgentStatus :one
+UPDATE agents SET status = @status WHERE id = @id RETURNING *;
+
+-- Sessions -------------------------------------------------------------------
+
+-- name: CreateSession :one
+INSERT INTO agent_sessions (agent_id, token_hash, created_at, last_used_at, idle_expires_at, expires_at, ip, user_agent)
+VALUES (@agent_id, @token_hash, @now, @now, @idle_expires_at, @expires_at, @ip, @user_agent)
+RETURNING id;
+
+-- name: GetSessionByHash :one
+SELECT s.id, s.last_used_at, s.idle_expires_at, s.expires_at, s.revoked_at,
+       a.id AS agent_id, a.display_name, a.role, a.disabled
+FROM agent_sessions s JOIN agents a ON a.id = s.agent_id
+WHERE s.token_hash = @token_hash;
+
+-- name: TouchSession :exec
+-- Slides the idle expiry and records the agent as seen.
+WITH s AS (
+    UPDATE agent_sessions SET last_used_at = @now::timestamptz, idle_expires_at = @idle_expires_at
+    WHERE agent_sessions.id = @id AND revoked_at IS NULL
+    RETURNING agent_id
+)
+UPDATE agents SET last_seen_at = @now::timestamptz FROM s WHERE agents.id = s.agent_id;
+
+-- name: RevokeSession :exec
+UPDATE agent_sessions SET revoked_at = @now::timestamptz WHERE id = @id AND revoked_at IS NULL;
+
+-- name: RevokeAgentSessions :execrows
+-- Ends every live session of an agent, except keep (when not null).
+UPDATE agent_sessions SET revoked_at = @now::timestamptz
+WHERE agent_id = @agent_id AND revoked_at IS NULL
+  AND (sqlc.narg(keep)::uuid IS NULL OR id <> sqlc.narg(keep)::uuid);
+
+-- name: DeleteEndedSessions :execrows
+-- Sweeps sessions that can never be used again.
+DELETE FROM agent_sessions WHERE expires_at < @before OR idle_expires_at < @before OR revoked_at < @before;
+
+-- API tokens -----------------------------------------------------------------
+
+-- name: CreateApiToken :one
+INSERT INTO api_tokens (agent_id, name, scope, prefix, token_hash, created_at)
+VALUES (@agent_id, @name, @scope, @prefix, @token_hash, @now)
+RETURNING *;
+
+-- name: GetApiTokenByHash :one
+SELECT t.id, t.scope, t.last_used_at, t.revoked_at,
+       a.id AS agent_id, a.display_name, a.role, a.disabled
+FROM api_tokens t JOIN agents a ON a.id = t.agent_id
+WHERE t.token_hash = @token_hash;
+
+-- name: GetApiTokenScope :one
+SELECT scope FROM api_tokens WHERE id = @id;
+
+-- name: TouchApiToken :exec
+UPDATE api_tokens SET last_used_at = @now::timestamptz WHERE id = @id;
+
+-- name: ListApiTokens :many
+SELECT t.id, t.agent_id, t.name, t.scope, t.prefix, t.created_at, t.last_used_at, t.revoked_at,
+       a.display_name AS agent_name
+FROM api_tokens t JOIN agents a ON a.id = t.agent_id
+ORDER BY t.created_at DESC, t.id DESC;
+
+-- name: RevokeApiToken :one
+-- Revoking a revoked token keeps its first revocation time.
+UPDATE api_tokens t SET revoked_at = COALESCE(t.revoked_at, @now::timestamptz)
+FROM agents a
+WHERE t.id = @id AND a.id = t.agent_id
+RETURNING t.id, t.agent_id, t.name, t.scope, t.prefix, t.created_at, t.last_used_at, t.revoked_at,
+          a.display_name AS agent_name;
+
+-- Login throttling -------------------------------------------------------------
+
+-- name: RecordLoginFailures :many
+-- Counts an attempt as a failure for each key before the password is
+-- checked, so parallel guesses are throttled too; a successful login deletes
+-- its rows again.
+INSERT INTO login_failures (key, occurred_at)
+SELECT unnest(@keys::text[]), @now
+RETURNING id;
+
+-- name: NthRecentLoginFailure :one
+-- The time of the n-th most recent failure for key recorded before the
+-- attempt with id before, within the window: if it exists, the key has
+-- had n failures already and may try again once it leaves the window.
+SELECT occurred_at FROM login_failures
+WHERE key = @key AND occurred_at > @since AND id < @before
+ORDER BY occurred_at DESC, id DESC
+OFFSET @n_minus_one LIMIT 1;
+
+-- name: DeleteLoginFailures :exec
+DELETE FROM login_failures WHERE id = ANY(@ids::bigint[]);
+
+-- name: ClearLoginFailures :exec
+DELETE FROM login_failures WHERE key = @key;
+
+-- name: DeleteOldLoginFailures :exec
+DELETE FROM login_failures WHERE occurred_at < @before;

@@ -1,0 +1,536 @@
+// Package auth is who may use livechat: agents and their passwords, dashboard
+// sessions, API tokens, first-run setup, login throttling, and the one server
+// interceptor that resolves every call's principal and applies the policy
+// table to it.
+//
+// Service is the domain: it knows nothing about Connect and is tested
+// directly. Handler adapts it to the generated AuthServiceHandler, and
+// Interceptor guards every procedure of every service.
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/opensupport/livechat/db/dbq"
+	"github.com/opensupport/livechat/server/apperr"
+)
+
+// Role is an agent's role.
+type Role string
+
+// The roles.
+const (
+	RoleAgent Role = "agent"
+	RoleAdmin Role = "admin"
+)
+
+// Status is the availability an agent chose.
+type Status string
+
+// The statuses.
+const (
+	StatusOnline Status = "online"
+	StatusAway   Status = "away"
+)
+
+// Scope limits what an API token may do.
+type Scope string
+
+// The scopes. ScopeNone marks a call not made with an API token.
+const (
+	ScopeNone  Scope = ""
+	ScopeAgent Scope = "agent"
+	ScopeAdmin Scope = "admin"
+)
+
+// Agent is a person who answers conversations. It never carries the
+// password hash.
+type Agent struct {
+	ID          uuid.UUID
+	Username    string
+	DisplayName string
+	Role        Role
+	Disabled    bool
+	// Status is what the agent chose; Online also needs a live stream.
+	Status     Status
+	Online     bool
+	CreatedAt  time.Time
+	LastSeenAt *time.Time
+}
+
+// Presence tells who is online. The realtime hub implements it: an agent is
+// online while their status is online and they hold a Subscribe stream (plus
+// a grace period).
+type Presence interface {
+	// IsOnline reports whether the agent counts as online now.
+	IsOnline(agentID uuid.UUID) bool
+	// StatusChanged is called after the agent's chosen status or disabled
+	// flag changed, so presence can be recomputed and announced.
+	StatusChanged(ctx context.Context, agentID uuid.UUID)
+}
+
+// Config tunes a Service. Zero fields take the defaults.
+type Config struct {
+	// SessionIdle ends a session that was not used for this long (sliding);
+	// default 7 days.
+	SessionIdle time.Duration
+	// SessionMaxAge ends every session this long after sign-in, used or
+	// not; default 30 days.
+	SessionMaxAge time.Duration
+	// Password is the scrypt cost for new hashes; default
+	// DefaultPasswordParams.
+	Password PasswordParams
+	// LoginLimit failures within LoginWindow, per username and per client
+	// address, throttle further attempts; default 5 in 15 minutes.
+	LoginLimit  int
+	LoginWindow time.Duration
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// Log receives warnings about faults; default slog.Default().
+	Log *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.SessionIdle <= 0 {
+		c.SessionIdle = 7 * 24 * time.Hour
+	}
+	if c.SessionMaxAge <= 0 {
+		c.SessionMaxAge = 30 * 24 * time.Hour
+	}
+	if c.SessionIdle > c.SessionMaxAge {
+		c.SessionIdle = c.SessionMaxAge
+	}
+	if !c.Password.valid() {
+		c.Password = DefaultPasswordParams
+	}
+	if c.LoginLimit <= 0 {
+		c.LoginLimit = 5
+	}
+	if c.LoginWindow <= 0 {
+		c.LoginWindow = 15 * time.Minute
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+}
+
+// Service is the authentication domain.
+type Service struct {
+	pool     *pgxpool.Pool
+	q        *dbq.Queries
+	cfg      Config
+	presence Presence
+	// dummyHash is verified against for unknown usernames, so that they cost
+	// the same time as known ones.
+	dummyHash func() (string, error)
+	// lastSweep is when ended sessions were last deleted (unix seconds).
+	lastSweep atomic.Int64
+}
+
+// NewService returns a Service on a migrated database. presence may be nil:
+// then nobody is online and status changes notify no one.
+func NewService(pool *pgxpool.Pool, cfg Config, presence Presence) *Service {
+	cfg.setDefaults()
+	s := &Service{pool: pool, q: dbq.New(pool), cfg: cfg, presence: presence}
+	s.dummyHash = sync.OnceValues(func() (string, error) {
+		return hashPassword("not a real password", cfg.Password)
+	})
+	return s
+}
+
+// now is the service's clock, truncated to what PostgreSQL stores.
+func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Microsecond) }
+
+// tx runs fn in a transaction.
+func (s *Service) tx(ctx context.Context, fn func(q *dbq.Queries) error) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(s.q.WithTx(tx)) })
+}
+
+func (s *Service) isOnline(a Agent) bool {
+	return s.presence != nil && !a.Disabled && s.presence.IsOnline(a.ID)
+}
+
+func (s *Service) statusChanged(ctx context.Context, id uuid.UUID) {
+	if s.presence != nil {
+		s.presence.StatusChanged(ctx, id)
+	}
+}
+
+// agentFrom converts a row, dropping the password hash.
+func (s *Service) agentFrom(r dbq.Agent) Agent {
+	a := Agent{
+		ID: r.ID, Username: r.Username, DisplayName: r.DisplayName, Role: Role(r.Role),
+		Disabled: r.Disabled, Status: Status(r.Status), CreatedAt: r.CreatedAt, LastSeenAt: r.LastSeenAt,
+	}
+	a.Online = s.isOnline(a)
+	return a
+}
+
+// Validation ---------------------------------------------------------------
+
+var usernamePattern = regexp.MustCompile(`^[a-z0-9._-]{3,32}$`)
+
+// NormalizeUsername trims and lower-cases a username and checks it: 3–32
+// characters of a-z 0-9 . _ -.
+func NormalizeUsername(s string) (string, error) {
+	u := strings.ToLower(strings.TrimSpace(s))
+	if !usernamePattern.MatchString(u) {
+		if u == "" {
+			return "", apperr.New(apperr.Invalid, "username is required")
+		}
+		return "", apperr.New(apperr.Invalid, "username must be 3–32 characters of a-z, 0-9, '.', '_' and '-'")
+	}
+	return u, nil
+}
+
+// normalizeDisplayName trims a display name and checks it: 1–64 characters,
+// no control characters.
+func normalizeDisplayName(s string) (string, error) {
+	d := strings.TrimSpace(s)
+	if !utf8.ValidString(d) {
+		return "", apperr.New(apperr.Invalid, "display name must be valid UTF-8")
+	}
+	n := utf8.RuneCountInString(d)
+	if n == 0 {
+		return "", apperr.New(apperr.Invalid, "display name is required")
+	}
+	if n > 64 {
+		return "", apperr.New(apperr.Invalid, "display name must be at most 64 characters, not %d", n)
+	}
+	if strings.IndexFunc(d, unicode.IsControl) >= 0 {
+		return "", apperr.New(apperr.Invalid, "display name must not contain control characters")
+	}
+	return d, nil
+}
+
+// ValidatePassword checks a new password: 8–256 characters of valid UTF-8.
+// The message never contains the password.
+func ValidatePassword(p string) error {
+	if !utf8.ValidString(p) {
+		return apperr.New(apperr.Invalid, "password must be valid UTF-8")
+	}
+	n := utf8.RuneCountInString(p)
+	if n < MinPasswordLen {
+		return apperr.New(apperr.Invalid, "password must be at least %d characters", MinPasswordLen)
+	}
+	if n > MaxPasswordLen {
+		return apperr.New(apperr.Invalid, "password must be at most %d characters", MaxPasswordLen)
+	}
+	return nil
+}
+
+func validRole(r Role) error {
+	if r != RoleAgent && r != RoleAdmin {
+		return apperr.New(apperr.Invalid, "role must be agent or admin")
+	}
+	return nil
+}
+
+// parseID parses an id from a request.
+func parseID(s, what string) (uuid.UUID, error) {
+	if s == "" {
+		return uuid.Nil, apperr.New(apperr.Invalid, "%s id is required", what)
+	}
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return uuid.Nil, apperr.New(apperr.Invalid, "%s id %q is not a valid id", what, truncate(s, 40))
+	}
+	return id, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// Agents -------------------------------------------------------------------
+
+// NewAgent is what creating an agent needs.
+type NewAgent struct {
+	Username    string
+	DisplayName string
+	Role        Role
+	Password    string
+}
+
+// prepare validates the input and hashes the password.
+func (s *Service) prepare(in NewAgent) (dbq.CreateAgentParams, error) {
+	username, err := NormalizeUsername(in.Username)
+	if err != nil {
+		return dbq.CreateAgentParams{}, err
+	}
+	display, err := normalizeDisplayName(in.DisplayName)
+	if err != nil {
+		return dbq.CreateAgentParams{}, err
+	}
+	if err := validRole(in.Role); err != nil {
+		return dbq.CreateAgentParams{}, err
+	}
+	if err := ValidatePassword(in.Password); err != nil {
+		return dbq.CreateAgentParams{}, err
+	}
+	hash, err := hashPassword(in.Password, s.cfg.Password)
+	if err != nil {
+		return dbq.CreateAgentParams{}, err
+	}
+	return dbq.CreateAgentParams{Username: username, DisplayName: display, Role: string(in.Role), PasswordHash: hash}, nil
+}
+
+func createAgent(ctx context.Context, q *dbq.Queries, p dbq.CreateAgentParams) (dbq.Agent, error) {
+	row, err := q.CreateAgent(ctx, p)
+	if apperr.IsUniqueViolation(err, "") {
+		return row, apperr.Wrap(apperr.AlreadyExists, err, "username %q is taken", p.Username)
+	}
+	return row, apperr.FromDB(err, "agent not found")
+}
+
+// CreateAgent adds an agent. Errors: Invalid, AlreadyExists.
+func (s *Service) CreateAgent(ctx context.Context, in NewAgent) (Agent, error) {
+	p, err := s.prepare(in)
+	if err != nil {
+		return Agent{}, err
+	}
+	row, err := createAgent(ctx, s.q, p)
+	if err != nil {
+		return Agent{}, err
+	}
+	return s.agentFrom(row), nil
+}
+
+// Agent returns one agent, for example so the realtime hub can learn an
+// agent's display name and chosen status. Errors: NotFound.
+func (s *Service) Agent(ctx context.Context, id uuid.UUID) (Agent, error) {
+	row, err := s.q.GetAgent(ctx, id)
+	if err != nil {
+		return Agent{}, apperr.FromDB(err, "agent not found")
+	}
+	return s.agentFrom(row), nil
+}
+
+// ListAgents lists every agent, disabled ones included, by display name.
+func (s *Service) ListAgents(ctx context.Context) ([]Agent, error) {
+	rows, err := s.q.ListAgents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Agent, len(rows))
+	for i, r := range rows {
+		out[i] = s.agentFrom(r)
+	}
+	return out, nil
+}
+
+// AgentUpdate is a change to an agent; nil fields stay as they are.
+type AgentUpdate struct {
+	ID          uuid.UUID
+	DisplayName *string
+	Role        *Role
+	Disabled    *bool
+}
+
+// UpdateAgent changes an agent. Disabling one ends all their sessions (their
+// API tokens stop acting at once, since every call checks the flag). The
+// last enabled admin can be neither disabled nor demoted.
+// Errors: Invalid, NotFound, FailedPrecondition.
+func (s *Service) UpdateAgent(ctx context.Context, u AgentUpdate) (Agent, error) {
+	var p dbq.UpdateAgentParams
+	p.ID = u.ID
+	if u.DisplayName != nil {
+		d, err := normalizeDisplayName(*u.DisplayName)
+		if err != nil {
+			return Agent{}, err
+		}
+		p.DisplayName = &d
+	}
+	if u.Role != nil {
+		if err := validRole(*u.Role); err != nil {
+			return Agent{}, err
+		}
+		r := string(*u.Role)
+		p.Role = &r
+	}
+	p.Disabled = u.Disabled
+	var before, after dbq.Agent
+	err := s.tx(ctx, func(q *dbq.Queries) error {
+		// Lock the enabled admins first (in id order), then the target, so
+		// two admins demoting each other at once cannot both succeed.
+		admins, err := q.LockEnabledAdmins(ctx)
+		if err != nil {
+			return err
+		}
+		before, err = q.GetAgentForUpdate(ctx, u.ID)
+		if err != nil {
+			return apperr.FromDB(err, "agent not found")
+		}
+		losesAdmin := before.Role == string(RoleAdmin) && !before.Disabled &&
+			((p.Role != nil && *p.Role != string(RoleAdmin)) || (p.Disabled != nil && *p.Disabled))
+		if losesAdmin && len(admins) <= 1 {
+			return apperr.New(apperr.FailedPrecondition,
+				"%s is the last enabled admin: make another agent an admin first", before.Username)
+		}
+		after, err = q.UpdateAgent(ctx, p)
+		if err != nil {
+			return apperr.FromDB(err, "agent not found")
+		}
+		if after.Disabled && !before.Disabled {
+			if _, err := q.RevokeAgentSessions(ctx, dbq.RevokeAgentSessionsParams{Now: s.now(), AgentID: u.ID}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Agent{}, err
+	}
+	if after.Disabled != before.Disabled {
+		s.statusChanged(ctx, u.ID)
+	}
+	return s.agentFrom(after), nil
+}
+
+// SetStatus sets the agent's chosen status. Errors: Invalid, NotFound.
+func (s *Service) SetStatus(ctx context.Context, agentID uuid.UUID, status Status) (Agent, error) {
+	if status != StatusOnline && status != StatusAway {
+		return Agent{}, apperr.New(apperr.Invalid, "status must be online or away")
+	}
+	row, err := s.q.SetAgentStatus(ctx, dbq.SetAgentStatusParams{Status: string(status), ID: agentID})
+	if err != nil {
+		return Agent{}, apperr.FromDB(err, "agent not found")
+	}
+	s.statusChanged(ctx, agentID)
+	return s.agentFrom(row), nil
+}
+
+// ResetPassword sets an agent's password and ends all their sessions.
+// Errors: Invalid, NotFound.
+func (s *Service) ResetPassword(ctx context.Context, agentID uuid.UUID, password string) error {
+	return s.setPassword(ctx, agentID, password, nil)
+}
+
+// ChangePassword changes the agent's own password after checking the
+// current one, and ends every other session (keep stays signed in).
+// Errors: PermissionDenied for a wrong current password, Invalid.
+func (s *Service) ChangePassword(ctx context.Context, agentID, keep uuid.UUID, current, password string) error {
+	row, err := s.q.GetAgent(ctx, agentID)
+	if err != nil {
+		return apperr.FromDB(err, "agent not found")
+	}
+	ok, _, err := verifyPassword(current, row.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return apperr.New(apperr.PermissionDenied, "the current password is wrong")
+	}
+	return s.setPassword(ctx, agentID, password, &keep)
+}
+
+func (s *Service) setPassword(ctx context.Context, agentID uuid.UUID, password string, keep *uuid.UUID) error {
+	if err := ValidatePassword(password); err != nil {
+		return err
+	}
+	hash, err := hashPassword(password, s.cfg.Password)
+	if err != nil {
+		return err
+	}
+	return s.tx(ctx, func(q *dbq.Queries) error {
+		if _, err := q.GetAgentForUpdate(ctx, agentID); err != nil {
+			return apperr.FromDB(err, "agent not found")
+		}
+		if err := q.SetAgentPasswordHash(ctx, dbq.SetAgentPasswordHashParams{PasswordHash: hash, ID: agentID}); err != nil {
+			return err
+		}
+		_, err := q.RevokeAgentSessions(ctx, dbq.RevokeAgentSessionsParams{Now: s.now(), AgentID: agentID, Keep: keep})
+		return err
+	})
+}
+
+// Setup --------------------------------------------------------------------
+
+// SetupRequired reports whether the installation still needs its first
+// admin.
+func (s *Service) SetupRequired(ctx context.Context) (bool, error) {
+	exists, err := s.q.AdminExists(ctx)
+	return !exists, err
+}
+
+// errSetupDone is returned by Setup once an admin exists.
+var errSetupDone = apperr.New(apperr.FailedPrecondition, "setup is already done: sign in instead")
+
+// Setup creates the first admin and signs them in. Of concurrent calls
+// exactly one succeeds; the others, and every later call, fail with
+// FailedPrecondition. Errors: FailedPrecondition, Invalid, AlreadyExists.
+func (s *Service) Setup(ctx context.Context, in NewAgent, client Client) (Agent, Session, error) {
+	in.Role = RoleAdmin
+	// Cheap check first, so a finished installation never pays for a hash.
+	if required, err := s.SetupRequired(ctx); err != nil {
+		return Agent{}, Session{}, err
+	} else if !required {
+		return Agent{}, Session{}, errSetupDone
+	}
+	p, err := s.prepare(in)
+	if err != nil {
+		return Agent{}, Session{}, err
+	}
+	var row dbq.Agent
+	var sess Session
+	err = s.tx(ctx, func(q *dbq.Queries) error {
+		if err := q.LockInstallation(ctx); err != nil {
+			return err
+		}
+		exists, err := q.AdminExists(ctx)
+		if err != nil {
+			return err
+		}
+		if exists {
+			return errSetupDone
+		}
+		if row, err = createAgent(ctx, q, p); err != nil {
+			return err
+		}
+		sess, err = s.createSession(ctx, q, row.ID, client)
+		return err
+	})
+	if err != nil {
+		return Agent{}, Session{}, err
+	}
+	return s.agentFrom(row), sess, nil
+}
+
+// errUnknownAgent is how a principal whose agent vanished is reported.
+var errUnknownAgent = errors.New("agent of a resolved principal not found")
+
+// Me returns the calling agent and, for API token calls, the token's scope.
+func (s *Service) Me(ctx context.Context, agentID, tokenID uuid.UUID) (Agent, Scope, error) {
+	a, err := s.Agent(ctx, agentID)
+	if apperr.Is(err, apperr.NotFound) {
+		return Agent{}, ScopeNone, apperr.Wrap(apperr.Unauthenticated, errUnknownAgent, "your account no longer exists")
+	}
+	if err != nil || tokenID == uuid.Nil {
+		return a, ScopeNone, err
+	}
+	scope, err := s.q.GetApiTokenScope(ctx, tokenID)
+	if err != nil {
+		return Agent{}, ScopeNone, fmt.Errorf("token scope: %w", err)
+	}
+	return a, Scope(scope), nil
+}

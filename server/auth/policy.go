@@ -1,0 +1,114 @@
+package auth
+
+import (
+	"connectrpc.com/grpcreflect/v2"
+
+	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
+)
+
+// Access says who may call a procedure.
+type Access int
+
+// The access levels. The zero value is no access: a procedure missing from
+// Policy is refused to everyone.
+const (
+	// Deny: nobody. Not used in Policy; it is what a missing entry means.
+	Deny Access = iota
+	// Public: anyone, with or without credentials. Credentials that fail
+	// to resolve are ignored (the caller is anonymous).
+	Public
+	// VisitorOnly: a website visitor with a valid visitor token.
+	VisitorOnly
+	// AgentAccess: an agent or admin, by session or by an API token of
+	// either scope.
+	AgentAccess
+	// AdminAccess: an admin by session, or an admin's admin-scope token.
+	AdminAccess
+	// SessionAgent: an agent or admin signed in by a dashboard session; API
+	// tokens may not (for example ChangePassword).
+	SessionAgent
+)
+
+func (a Access) String() string {
+	switch a {
+	case Public:
+		return "public"
+	case VisitorOnly:
+		return "visitor"
+	case AgentAccess:
+		return "agent"
+	case AdminAccess:
+		return "admin"
+	case SessionAgent:
+		return "session-agent"
+	}
+	return "deny"
+}
+
+// Policy is the one table of who may call what, for every procedure the
+// server serves. Handlers trust it: they read principal.From(ctx) and only
+// check what depends on the data (for example "only the assignee or an
+// admin may transfer"). A test fails when a procedure of the API has no
+// entry here.
+var Policy = map[string]Access{
+	// AuthService.
+	livechatv1connect.AuthServiceGetSetupStateProcedure:      Public,
+	livechatv1connect.AuthServiceSetupProcedure:              Public,
+	livechatv1connect.AuthServiceLoginProcedure:              Public,
+	livechatv1connect.AuthServiceLogoutProcedure:             Public,
+	livechatv1connect.AuthServiceGetMeProcedure:              AgentAccess,
+	livechatv1connect.AuthServiceChangePasswordProcedure:     SessionAgent,
+	livechatv1connect.AuthServiceSetMyStatusProcedure:        AgentAccess,
+	livechatv1connect.AuthServiceListAgentsProcedure:         AgentAccess,
+	livechatv1connect.AuthServiceCreateAgentProcedure:        AdminAccess,
+	livechatv1connect.AuthServiceUpdateAgentProcedure:        AdminAccess,
+	livechatv1connect.AuthServiceResetAgentPasswordProcedure: AdminAccess,
+	livechatv1connect.AuthServiceCreateApiTokenProcedure:     AdminAccess,
+	livechatv1connect.AuthServiceListApiTokensProcedure:      AdminAccess,
+	livechatv1connect.AuthServiceRevokeApiTokenProcedure:     AdminAccess,
+
+	// ConversationService: the agents' inbox.
+	livechatv1connect.ConversationServiceListConversationsProcedure:     AgentAccess,
+	livechatv1connect.ConversationServiceGetInboxCountsProcedure:        AgentAccess,
+	livechatv1connect.ConversationServiceGetConversationProcedure:       AgentAccess,
+	livechatv1connect.ConversationServiceListMessagesProcedure:          AgentAccess,
+	livechatv1connect.ConversationServiceClaimConversationProcedure:     AgentAccess,
+	livechatv1connect.ConversationServiceAssignConversationProcedure:    AgentAccess,
+	livechatv1connect.ConversationServiceSetConversationStatusProcedure: AgentAccess,
+	livechatv1connect.ConversationServiceSendMessageProcedure:           AgentAccess,
+	livechatv1connect.ConversationServiceSetTypingProcedure:             AgentAccess,
+	livechatv1connect.ConversationServiceMarkReadProcedure:              AgentAccess,
+	livechatv1connect.ConversationServiceSubscribeProcedure:             AgentAccess,
+
+	// WidgetService: admins manage widgets; the widget itself starts as
+	// anyone and then acts as the visitor.
+	livechatv1connect.WidgetServiceListWidgetsProcedure:        AdminAccess,
+	livechatv1connect.WidgetServiceGetWidgetProcedure:          AdminAccess,
+	livechatv1connect.WidgetServiceCreateWidgetProcedure:       AdminAccess,
+	livechatv1connect.WidgetServiceUpdateWidgetProcedure:       AdminAccess,
+	livechatv1connect.WidgetServiceDeleteWidgetProcedure:       AdminAccess,
+	livechatv1connect.WidgetServiceRotateWidgetSecretProcedure: AdminAccess,
+	livechatv1connect.WidgetServiceGetWidgetConfigProcedure:    Public,
+	livechatv1connect.WidgetServiceStartSessionProcedure:       Public,
+	livechatv1connect.WidgetServiceSendMessageProcedure:        VisitorOnly,
+	livechatv1connect.WidgetServiceListMessagesProcedure:       VisitorOnly,
+	livechatv1connect.WidgetServiceSetTypingProcedure:          VisitorOnly,
+	livechatv1connect.WidgetServiceMarkReadProcedure:           VisitorOnly,
+	livechatv1connect.WidgetServiceUpdateCustomerProcedure:     VisitorOnly,
+	livechatv1connect.WidgetServiceSubscribeProcedure:          VisitorOnly,
+
+	// Server reflection lets `buf curl` and grpcurl discover the API, which
+	// is public (the proto files ship with the product).
+	"/" + grpcreflect.ReflectV1ServiceName + "/ServerReflectionInfo":      Public,
+	"/" + grpcreflect.ReflectV1AlphaServiceName + "/ServerReflectionInfo": Public,
+}
+
+// sameOriginOnly are the procedures that start or end a dashboard session.
+// A browser may call them only from the dashboard's own origin, even without
+// a cookie, so another site can neither sign a visitor into an account of
+// its choosing nor sign them out.
+var sameOriginOnly = map[string]bool{
+	livechatv1connect.AuthServiceSetupProcedure:  true,
+	livechatv1connect.AuthServiceLoginProcedure:  true,
+	livechatv1connect.AuthServiceLogoutProcedure: true,
+}

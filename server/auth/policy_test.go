@@ -1,0 +1,57 @@
+package auth_test
+
+import (
+	"testing"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
+	"github.com/opensupport/livechat/server/auth"
+)
+
+// apiFiles are the proto files whose services the server serves.
+var apiFiles = []protoreflect.FileDescriptor{
+	livechatv1.File_livechat_v1_auth_proto,
+	livechatv1.File_livechat_v1_conversation_proto,
+	livechatv1.File_livechat_v1_widget_proto,
+}
+
+// procedures lists every RPC of the API as "/pkg.Service/Method".
+func procedures() []protoreflect.MethodDescriptor {
+	var out []protoreflect.MethodDescriptor
+	for _, f := range apiFiles {
+		for i := range f.Services().Len() {
+			s := f.Services().Get(i)
+			for j := range s.Methods().Len() {
+				out = append(out, s.Methods().Get(j))
+			}
+		}
+	}
+	return out
+}
+
+func procedureOf(m protoreflect.MethodDescriptor) string {
+	return "/" + string(m.Parent().FullName()) + "/" + string(m.Name())
+}
+
+func TestPolicyCoversEveryProcedure(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for _, m := range procedures() {
+		p := procedureOf(m)
+		seen[p] = true
+		if auth.Policy[p] == auth.Deny {
+			t.Errorf("%s has no access policy: add it to auth.Policy", p)
+		}
+	}
+	if len(seen) < 39 {
+		t.Fatalf("found only %d procedures; is a service missing from apiFiles?", len(seen))
+	}
+	// Entries for procedures that no longer exist are mistakes too.
+	for p := range auth.Policy {
+		if !seen[p] && p != "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo" &&
+			p != "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo" {
+			t.Errorf("auth.Policy lists %s, which the API does not have", p)
+		}
+	}
+}

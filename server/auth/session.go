@@ -1,0 +1,285 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/opensupport/livechat/db/dbq"
+	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/principal"
+)
+
+// Client describes where a sign-in comes from.
+type Client struct {
+	// IP is the client's address; login throttling counts failures per IP.
+	IP        string
+	UserAgent string
+}
+
+// Session is a new dashboard session. Token is its secret, to be sent to
+// the browser in the session cookie and nowhere else.
+type Session struct {
+	ID        uuid.UUID
+	Token     string
+	ExpiresAt time.Time
+}
+
+// touchEvery limits how often a session's idle expiry, an agent's last-seen
+// time and a token's last-used time are written: at most once a minute per
+// session or token, not on every call.
+const touchEvery = time.Minute
+
+// newSecret returns 256 random bits, URL-safe, and their SHA-256.
+func newSecret() (string, []byte, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", nil, err
+	}
+	secret := base64.RawURLEncoding.EncodeToString(b[:])
+	return secret, hashSecret(secret), nil
+}
+
+func hashSecret(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
+
+func (s *Service) createSession(ctx context.Context, q *dbq.Queries, agentID uuid.UUID, c Client) (Session, error) {
+	token, hash, err := newSecret()
+	if err != nil {
+		return Session{}, err
+	}
+	now := s.now()
+	expires := now.Add(s.cfg.SessionMaxAge)
+	id, err := q.CreateSession(ctx, dbq.CreateSessionParams{
+		AgentID: agentID, TokenHash: hash, Now: now,
+		IdleExpiresAt: now.Add(s.cfg.SessionIdle), ExpiresAt: expires,
+		Ip: truncate(c.IP, 64), UserAgent: truncate(c.UserAgent, 256),
+	})
+	if err != nil {
+		return Session{}, err
+	}
+	if err := q.TouchSession(ctx, dbq.TouchSessionParams{Now: now, IdleExpiresAt: now.Add(s.cfg.SessionIdle), ID: id}); err != nil {
+		return Session{}, err
+	}
+	return Session{ID: id, Token: token, ExpiresAt: expires}, nil
+}
+
+// errBadCredentials is the one answer to every failed login: an unknown
+// username, a wrong password and a disabled agent look the same.
+var errBadCredentials = apperr.New(apperr.Unauthenticated, "invalid username or password")
+
+// maxLoginPasswordBytes bounds what a login hashes. Longer inputs cannot be
+// a password (see MaxPasswordLen) and fail without hashing.
+const maxLoginPasswordBytes = 4 * MaxPasswordLen
+
+// Login checks a username and password and starts a new session. Failures
+// are throttled per username and per client IP: after LoginLimit failures
+// within LoginWindow further attempts fail with ResourceExhausted, naming
+// the delay, without the password being checked. Unknown usernames are
+// hashed against a dummy hash so they cost the same time as known ones.
+// Errors: Unauthenticated, ResourceExhausted.
+func (s *Service) Login(ctx context.Context, username, password string, c Client) (Agent, Session, error) {
+	name, nameErr := NormalizeUsername(username)
+	if nameErr != nil {
+		name = truncate(username, 64)
+	}
+	keys := []string{"u:" + name}
+	if c.IP != "" {
+		keys = append(keys, "ip:"+c.IP)
+	}
+	attempt, err := s.admitLogin(ctx, keys)
+	if err != nil {
+		return Agent{}, Session{}, err
+	}
+
+	var row dbq.Agent
+	found := false
+	if nameErr == nil {
+		row, err = s.q.GetAgentByUsername(ctx, name)
+		switch {
+		case err == nil:
+			found = true
+		case !errors.Is(err, pgx.ErrNoRows):
+			return Agent{}, Session{}, err
+		}
+	}
+	hash := row.PasswordHash
+	if !found {
+		if hash, err = s.dummyHash(); err != nil {
+			return Agent{}, Session{}, err
+		}
+	}
+	var ok bool
+	var params PasswordParams
+	if len(password) <= maxLoginPasswordBytes {
+		ok, params, err = verifyPassword(password, hash)
+		if err != nil {
+			return Agent{}, Session{}, fmt.Errorf("verify password of agent %s: %w", row.ID, err)
+		}
+	}
+	if !found || !ok || row.Disabled {
+		s.sweepLoginFailures(ctx)
+		return Agent{}, Session{}, errBadCredentials
+	}
+
+	// Success: this attempt was no failure, and the username starts afresh.
+	if err := s.q.DeleteLoginFailures(ctx, attempt); err != nil {
+		return Agent{}, Session{}, err
+	}
+	if err := s.q.ClearLoginFailures(ctx, "u:"+name); err != nil {
+		return Agent{}, Session{}, err
+	}
+	if params.weakerThan(s.cfg.Password) {
+		// The cost was raised since this hash was made: upgrade it now that
+		// the password is at hand.
+		if h, err := hashPassword(password, s.cfg.Password); err == nil {
+			if err := s.q.SetAgentPasswordHash(ctx, dbq.SetAgentPasswordHashParams{PasswordHash: h, ID: row.ID}); err != nil {
+				s.cfg.Log.WarnContext(ctx, "rehash password", "agent_id", row.ID, "err", err)
+			}
+		}
+	}
+	sess, err := s.createSession(ctx, s.q, row.ID, c)
+	if err != nil {
+		return Agent{}, Session{}, err
+	}
+	s.sweepSessions(ctx)
+	row.LastSeenAt = &[]time.Time{s.now()}[0]
+	return s.agentFrom(row), sess, nil
+}
+
+// admitLogin records the attempt as a failure for every key before the
+// password is checked (so parallel guesses count too) and refuses it when a
+// key already had LoginLimit failures within the window. It returns the ids
+// of the recorded rows, deleted again if the login succeeds.
+func (s *Service) admitLogin(ctx context.Context, keys []string) ([]int64, error) {
+	now := s.now()
+	ids, err := s.q.RecordLoginFailures(ctx, dbq.RecordLoginFailuresParams{Keys: keys, Now: now})
+	if err != nil {
+		return nil, err
+	}
+	var retryAt time.Time
+	for i, key := range keys {
+		t, err := s.q.NthRecentLoginFailure(ctx, dbq.NthRecentLoginFailureParams{
+			Key: key, Since: now.Add(-s.cfg.LoginWindow), Before: ids[i], NMinusOne: int32(s.cfg.LoginLimit - 1),
+		})
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if at := t.Add(s.cfg.LoginWindow); at.After(retryAt) {
+			retryAt = at
+		}
+	}
+	if retryAt.IsZero() {
+		return ids, nil
+	}
+	// A refused attempt is not counted: it checked nothing.
+	if err := s.q.DeleteLoginFailures(ctx, ids); err != nil {
+		return nil, err
+	}
+	return nil, apperr.New(apperr.ResourceExhausted,
+		"too many failed sign-in attempts: try again in %s", humanDelay(retryAt.Sub(now)))
+}
+
+// humanDelay writes a wait in whole seconds or minutes, rounded up.
+func humanDelay(d time.Duration) string {
+	if d < time.Minute {
+		n := int(math.Ceil(d.Seconds()))
+		if n <= 1 {
+			return "1 second"
+		}
+		return fmt.Sprintf("%d seconds", n)
+	}
+	n := int(math.Ceil(d.Minutes()))
+	if n == 1 {
+		return "1 minute"
+	}
+	return fmt.Sprintf("%d minutes", n)
+}
+
+func (s *Service) sweepLoginFailures(ctx context.Context) {
+	if err := s.q.DeleteOldLoginFailures(ctx, s.now().Add(-s.cfg.LoginWindow)); err != nil {
+		s.cfg.Log.WarnContext(ctx, "sweep login failures", "err", err)
+	}
+}
+
+// sweepSessions deletes sessions that ended over a week ago (kept that long
+// so their holders are told "expired" rather than "unknown"), at most once
+// an hour per instance.
+func (s *Service) sweepSessions(ctx context.Context) {
+	now := s.now()
+	last := s.lastSweep.Load()
+	if now.Unix()-last < 3600 || !s.lastSweep.CompareAndSwap(last, now.Unix()) {
+		return
+	}
+	if _, err := s.q.DeleteEndedSessions(ctx, now.Add(-7*24*time.Hour)); err != nil {
+		s.cfg.Log.WarnContext(ctx, "sweep sessions", "err", err)
+	}
+}
+
+// Logout ends a session. Ending an ended or unknown session succeeds.
+func (s *Service) Logout(ctx context.Context, sessionID uuid.UUID) error {
+	if sessionID == uuid.Nil {
+		return nil
+	}
+	return s.q.RevokeSession(ctx, dbq.RevokeSessionParams{Now: s.now(), ID: sessionID})
+}
+
+// AuthenticateSession resolves a session cookie's token to its agent, and
+// slides the session's idle expiry. Errors: Unauthenticated, with a message
+// saying why (unknown, ended, expired, disabled).
+func (s *Service) AuthenticateSession(ctx context.Context, token string) (principal.Principal, error) {
+	row, err := s.q.GetSessionByHash(ctx, hashSecret(token))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return principal.Principal{}, apperr.New(apperr.Unauthenticated, "unknown session: sign in again")
+	}
+	if err != nil {
+		return principal.Principal{}, err
+	}
+	now := s.now()
+	switch {
+	case row.RevokedAt != nil:
+		return principal.Principal{}, apperr.New(apperr.Unauthenticated, "your session has ended: sign in again")
+	case !now.Before(row.ExpiresAt) || !now.Before(row.IdleExpiresAt):
+		return principal.Principal{}, apperr.New(apperr.Unauthenticated, "your session has expired: sign in again")
+	case row.Disabled:
+		return principal.Principal{}, apperr.New(apperr.Unauthenticated, "your account is disabled")
+	}
+	if now.Sub(row.LastUsedAt) >= touchEvery {
+		idle := now.Add(s.cfg.SessionIdle)
+		if idle.After(row.ExpiresAt) {
+			idle = row.ExpiresAt
+		}
+		if err := s.q.TouchSession(ctx, dbq.TouchSessionParams{Now: now, IdleExpiresAt: idle, ID: row.ID}); err != nil {
+			// The call may go ahead: the session is valid, only its expiry
+			// did not slide this time.
+			s.cfg.Log.WarnContext(ctx, "touch session", "err", err)
+		}
+	}
+	return principal.Principal{
+		Kind: principal.Agent, AgentID: row.AgentID, AgentName: row.DisplayName,
+		Role: principalRole(Role(row.Role)), SessionID: row.ID,
+	}, nil
+}
+
+func principalRole(r Role) principal.Role {
+	switch r {
+	case RoleAdmin:
+		return principal.RoleAdmin
+	case RoleAgent:
+		return principal.RoleAgent
+	}
+	return principal.RoleNone
+}

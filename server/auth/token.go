@@ -1,0 +1,150 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/opensupport/livechat/db/dbq"
+	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/principal"
+)
+
+// APITokenPrefix starts every API token secret, so a leaked one is
+// recognisable (and secret scanners can be taught to find it).
+const APITokenPrefix = "lc_"
+
+// shownPrefixLen is how much of a secret is kept in clear to identify it:
+// "lc_" and 7 characters (42 bits, nothing a guesser can use).
+const shownPrefixLen = len(APITokenPrefix) + 7
+
+// APIToken describes an API token. The secret is never kept.
+type APIToken struct {
+	ID         uuid.UUID
+	Name       string
+	Scope      Scope
+	Prefix     string
+	AgentID    uuid.UUID
+	AgentName  string
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+func normalizeTokenName(s string) (string, error) {
+	n := strings.TrimSpace(s)
+	if !utf8.ValidString(n) {
+		return "", apperr.New(apperr.Invalid, "token name must be valid UTF-8")
+	}
+	c := utf8.RuneCountInString(n)
+	if c == 0 {
+		return "", apperr.New(apperr.Invalid, "token name is required")
+	}
+	if c > 64 {
+		return "", apperr.New(apperr.Invalid, "token name must be at most 64 characters, not %d", c)
+	}
+	if strings.IndexFunc(n, unicode.IsControl) >= 0 {
+		return "", apperr.New(apperr.Invalid, "token name must not contain control characters")
+	}
+	return n, nil
+}
+
+// CreateAPIToken creates a token acting for agentID with the given scope and
+// returns it with its secret, which is not stored and cannot be shown
+// again. Errors: Invalid.
+func (s *Service) CreateAPIToken(ctx context.Context, agentID uuid.UUID, name string, scope Scope) (APIToken, string, error) {
+	name, err := normalizeTokenName(name)
+	if err != nil {
+		return APIToken{}, "", err
+	}
+	if scope != ScopeAgent && scope != ScopeAdmin {
+		return APIToken{}, "", apperr.New(apperr.Invalid, "scope must be agent or admin")
+	}
+	random, _, err := newSecret()
+	if err != nil {
+		return APIToken{}, "", err
+	}
+	secret := APITokenPrefix + random
+	row, err := s.q.CreateApiToken(ctx, dbq.CreateApiTokenParams{
+		AgentID: agentID, Name: name, Scope: string(scope), Prefix: secret[:shownPrefixLen],
+		TokenHash: hashSecret(secret), Now: s.now(),
+	})
+	if err != nil {
+		return APIToken{}, "", apperr.FromDB(err, "agent not found")
+	}
+	agent, err := s.q.GetAgent(ctx, agentID)
+	if err != nil {
+		return APIToken{}, "", apperr.FromDB(err, "agent not found")
+	}
+	return APIToken{
+		ID: row.ID, Name: row.Name, Scope: Scope(row.Scope), Prefix: row.Prefix, AgentID: row.AgentID,
+		AgentName: agent.DisplayName, CreatedAt: row.CreatedAt,
+	}, secret, nil
+}
+
+// ListAPITokens lists every token, revoked ones included, newest first.
+func (s *Service) ListAPITokens(ctx context.Context) ([]APIToken, error) {
+	rows, err := s.q.ListApiTokens(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]APIToken, len(rows))
+	for i, r := range rows {
+		out[i] = APIToken{
+			ID: r.ID, Name: r.Name, Scope: Scope(r.Scope), Prefix: r.Prefix, AgentID: r.AgentID,
+			AgentName: r.AgentName, CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt,
+		}
+	}
+	return out, nil
+}
+
+// RevokeAPIToken revokes a token at once; revoking a revoked token succeeds
+// and keeps the first revocation time. Errors: NotFound.
+func (s *Service) RevokeAPIToken(ctx context.Context, id uuid.UUID) (APIToken, error) {
+	r, err := s.q.RevokeApiToken(ctx, dbq.RevokeApiTokenParams{Now: s.now(), ID: id})
+	if err != nil {
+		return APIToken{}, apperr.FromDB(err, "API token not found")
+	}
+	return APIToken{
+		ID: r.ID, Name: r.Name, Scope: Scope(r.Scope), Prefix: r.Prefix, AgentID: r.AgentID,
+		AgentName: r.AgentName, CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt,
+	}, nil
+}
+
+// AuthenticateAPIToken resolves a bearer secret ("lc_…") to the agent it
+// acts for. The principal's role is the lower of the agent's role and the
+// token's scope. Errors: Unauthenticated, with a message saying why.
+func (s *Service) AuthenticateAPIToken(ctx context.Context, secret string) (principal.Principal, error) {
+	row, err := s.q.GetApiTokenByHash(ctx, hashSecret(secret))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return principal.Principal{}, apperr.New(apperr.Unauthenticated, "unknown API token")
+	}
+	if err != nil {
+		return principal.Principal{}, err
+	}
+	switch {
+	case row.RevokedAt != nil:
+		return principal.Principal{}, apperr.New(apperr.Unauthenticated, "this API token was revoked")
+	case row.Disabled:
+		return principal.Principal{}, apperr.New(apperr.Unauthenticated, "the agent this API token acts for is disabled")
+	}
+	now := s.now()
+	if row.LastUsedAt == nil || now.Sub(*row.LastUsedAt) >= touchEvery {
+		if err := s.q.TouchApiToken(ctx, dbq.TouchApiTokenParams{Now: now, ID: row.ID}); err != nil {
+			s.cfg.Log.WarnContext(ctx, "touch API token", "err", err)
+		}
+	}
+	role := principalRole(Role(row.Role))
+	if scope := principalRole(Role(row.Scope)); scope < role {
+		role = scope
+	}
+	return principal.Principal{
+		Kind: principal.Agent, AgentID: row.AgentID, AgentName: row.DisplayName, Role: role, TokenID: row.ID,
+	}, nil
+}
