@@ -1,0 +1,59 @@
+// Builds the widget into dist/:
+//   dist/widget.js              the loader, a classic script (IIFE), no protobuf
+//   dist/widget.css             every style, linked inside the shadow root
+//   dist/assets/chat-<hash>.js  the chat part (generated client + UI), an ES
+//                               module the loader imports from
+//                               <server>/widget-assets/ when needed
+// The chat part is built first so the loader can carry its hashed name.
+// dist/.gitkeep stays: the Go embed needs the folder before any build.
+
+import { build } from "esbuild";
+import { createHash } from "node:crypto";
+import { readFileSync, rmSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const dist = join(root, "dist");
+for (const f of ["widget.js", "widget.css", "assets"]) rmSync(join(dist, f), { recursive: true, force: true });
+
+const common = {
+  bundle: true,
+  minify: true,
+  target: ["es2020", "chrome89", "firefox89", "safari15"],
+  legalComments: "none",
+  logLevel: "warning",
+  absWorkingDir: root,
+};
+
+const chat = await build({
+  ...common,
+  entryPoints: { chat: "src/chat/index.ts" },
+  format: "esm",
+  outdir: join(dist, "assets"),
+  entryNames: "[name]-[hash]",
+  metafile: true,
+});
+const chatFile = basename(Object.keys(chat.metafile.outputs).find((f) => f.endsWith(".js")));
+
+await build({
+  ...common,
+  entryPoints: ["src/widget.css"],
+  outfile: join(dist, "widget.css"),
+});
+const cssHash = createHash("sha256").update(readFileSync(join(dist, "widget.css"))).digest("hex").slice(0, 10);
+
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+await build({
+  ...common,
+  entryPoints: ["src/loader.ts"],
+  format: "iife",
+  outfile: join(dist, "widget.js"),
+  define: {
+    __CHAT__: JSON.stringify(chatFile),
+    __CSS__: JSON.stringify(cssHash),
+    __VERSION__: JSON.stringify(pkg.version + "+" + chatFile.replace(/^chat-|\.js$/g, "")),
+  },
+});
+
+console.log(`built dist/widget.js, dist/widget.css, dist/assets/${chatFile}`);

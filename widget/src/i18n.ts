@@ -1,0 +1,117 @@
+// Every visitor-facing string, in English and Vietnamese. Placeholders are
+// {name}-style and filled by t().
+
+export type Lang = "en" | "vi";
+
+const en = {
+  launcher: "Chat with us",
+  openChat: "Open chat",
+  closeChat: "Close chat",
+  title: "Chat",
+  online: "We're online",
+  away: "We're away right now",
+  unread: "{n} unread messages",
+  loading: "Loading…",
+  loadFailed: "The chat could not be loaded.",
+  retry: "Retry",
+  placeholder: "Type a message…",
+  message: "Message",
+  send: "Send",
+  you: "You",
+  agent: "Support",
+  typing: "{name} is typing…",
+  sending: "Sending…",
+  queued: "Waiting for connection…",
+  failed: "Not sent",
+  remove: "Remove",
+  seen: "Seen",
+  reconnecting: "Reconnecting…",
+  earlier: "Show earlier messages",
+  claimed: "{actor} joined the conversation",
+  assigned: "{actor} transferred the conversation to {target}",
+  assignedTo: "{target} joined the conversation",
+  resolved: "Conversation resolved",
+  closed: "Conversation closed",
+  reopened: "Conversation reopened",
+  prechatIntro: "Please tell us a little about yourself.",
+  start: "Start chat",
+  required: "Please fill in this field.",
+  badEmail: "Please enter a valid email address.",
+  emailAsk: "Leave your email and we will reply there.",
+  email: "Email",
+  save: "Save",
+  emailSaved: "Thanks! We will reply to {email}.",
+  error: "Something went wrong. Please try again.",
+  tooFast: "You are sending messages too quickly. We will retry shortly.",
+};
+
+export type Key = keyof typeof en;
+
+const vi: Record<Key, string> = {
+  launcher: "Trò chuyện với chúng tôi",
+  openChat: "Mở cửa sổ trò chuyện",
+  closeChat: "Đóng cửa sổ trò chuyện",
+  title: "Trò chuyện",
+  online: "Chúng tôi đang trực tuyến",
+  away: "Hiện chúng tôi đang vắng mặt",
+  unread: "{n} tin nhắn chưa đọc",
+  loading: "Đang tải…",
+  loadFailed: "Không tải được cửa sổ trò chuyện.",
+  retry: "Thử lại",
+  placeholder: "Nhập tin nhắn…",
+  message: "Tin nhắn",
+  send: "Gửi",
+  you: "Bạn",
+  agent: "Hỗ trợ",
+  typing: "{name} đang nhập…",
+  sending: "Đang gửi…",
+  queued: "Đang chờ kết nối…",
+  failed: "Chưa gửi được",
+  remove: "Xóa",
+  seen: "Đã xem",
+  reconnecting: "Đang kết nối lại…",
+  earlier: "Xem tin nhắn cũ hơn",
+  claimed: "{actor} đã tham gia cuộc trò chuyện",
+  assigned: "{actor} đã chuyển cuộc trò chuyện cho {target}",
+  assignedTo: "{target} đã tham gia cuộc trò chuyện",
+  resolved: "Cuộc trò chuyện đã được giải quyết",
+  closed: "Cuộc trò chuyện đã kết thúc",
+  reopened: "Cuộc trò chuyện đã được mở lại",
+  prechatIntro: "Vui lòng cho chúng tôi biết đôi chút về bạn.",
+  start: "Bắt đầu trò chuyện",
+  required: "Vui lòng điền thông tin này.",
+  badEmail: "Vui lòng nhập địa chỉ email hợp lệ.",
+  emailAsk: "Hãy để lại email, chúng tôi sẽ trả lời qua email.",
+  email: "Email",
+  save: "Lưu",
+  emailSaved: "Cảm ơn bạn! Chúng tôi sẽ trả lời tới {email}.",
+  error: "Đã xảy ra lỗi. Vui lòng thử lại.",
+  tooFast: "Bạn gửi tin nhắn quá nhanh. Chúng tôi sẽ thử lại sau giây lát.",
+};
+
+export type Translate = (key: Key, vars?: Record<string, string | number>) => string;
+
+export function translator(lang: () => Lang): Translate {
+  return (key, vars) => {
+    const s = (lang() === "vi" ? vi : en)[key];
+    return vars ? s.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m)) : s;
+  };
+}
+
+/** Maps "vi", "vi-VN", "WIDGET_LOCALE_VI" to a language; null when unknown or "auto". */
+export function parseLang(v: unknown): Lang | null {
+  if (typeof v !== "string") return null;
+  const s = v.toLowerCase().replace("widget_locale_", "");
+  if (s.startsWith("vi")) return "vi";
+  if (s.startsWith("en")) return "en";
+  return null;
+}
+
+export function browserLang(): Lang {
+  const langs = navigator.languages?.length ? navigator.languages : [navigator.language];
+  for (const l of langs) {
+    const p = parseLang(l);
+    if (p) return p;
+  }
+  return "en";
+}

@@ -1,0 +1,93 @@
+// Shapes shared by the loader (widget.js) and the lazily loaded chat part.
+// The loader carries no protobuf runtime, so configuration travels in the
+// JSON form of the API messages (camelCase, enums as their names, default
+// values omitted).
+
+import type { Store } from "./storage";
+import type { Lang, Translate } from "./i18n";
+
+/** JSON of livechat.v1.WidgetAppearance. */
+export interface AppearanceJson {
+  primaryColor?: string;
+  position?: string;
+  title?: string;
+  greeting?: string;
+  launcherLabel?: string;
+  locale?: string;
+}
+
+/** JSON of livechat.v1.PrechatField. */
+export interface PrechatFieldJson {
+  key?: string;
+  label?: string;
+  type?: string;
+  required?: boolean;
+}
+
+/** JSON of livechat.v1.PrechatForm. */
+export interface PrechatJson {
+  enabled?: boolean;
+  fields?: PrechatFieldJson[];
+}
+
+/** JSON of livechat.v1.OfflineSettings. */
+export interface OfflineJson {
+  message?: string;
+  collectEmail?: boolean;
+}
+
+/** JSON of livechat.v1.WidgetConfig. */
+export interface ConfigJson {
+  siteKey?: string;
+  appearance?: AppearanceJson;
+  prechat?: PrechatJson;
+  offline?: OfflineJson;
+  agentsOnline?: boolean;
+}
+
+/** The host site's verified user, as given to LiveChat.identify. */
+export interface Identity {
+  userId: string;
+  hmac: string;
+  name?: string;
+  email?: string;
+}
+
+/** What the loader hands to the chat part when it mounts. */
+export interface Host {
+  /** Server base URL without a trailing slash. */
+  server: string;
+  siteKey: string;
+  /** Dashboard preview: no server calls at all. */
+  preview: boolean;
+  config(): ConfigJson;
+  /** Replaces the configuration (restyles the launcher and header). */
+  setConfig(c: ConfigJson): void;
+  /** Verified identity from identify() or LiveChatConfig, if any. */
+  identity(): Identity | null;
+  store: Store;
+  t: Translate;
+  lang(): Lang;
+  /** The panel's body, which the chat part owns. */
+  body: HTMLElement;
+  /** Whether the panel is open and the page visible (messages are seen). */
+  seen(): boolean;
+  setUnread(n: number): void;
+  open(): void;
+}
+
+/** What the chat part gives back to the loader. */
+export interface Chat {
+  /** The panel opened or the page became visible. */
+  shown(): void;
+  identify(id: Identity): void;
+  /** Forgets the visitor: token, queue and read marker. */
+  shutdown(): void;
+  /** Language or configuration changed: re-render texts. */
+  refresh(): void;
+}
+
+/** The chat part's module interface. */
+export interface ChatModule {
+  mount(host: Host): Chat;
+}
