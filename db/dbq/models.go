@@ -36,6 +36,11 @@ type AgentSession struct {
 	UserAgent     string
 }
 
+type AgentStream struct {
+	InstanceID uuid.UUID
+	AgentID    uuid.UUID
+}
+
 type ApiToken struct {
 	ID         uuid.UUID
 	AgentID    uuid.UUID
@@ -46,6 +51,27 @@ type ApiToken struct {
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
+}
+
+type Conversation struct {
+	ID            uuid.UUID
+	CustomerID    uuid.UUID
+	WidgetID      uuid.UUID
+	Status        string
+	AssigneeID    *uuid.UUID
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	LastMessageAt time.Time
+	LastSeq       int64
+	WaitingSince  *time.Time
+}
+
+type ConversationRead struct {
+	ConversationID uuid.UUID
+	ReaderID       uuid.UUID
+	ReaderType     string
+	ReadSeq        int64
+	UpdatedAt      time.Time
 }
 
 type Customer struct {
@@ -84,6 +110,43 @@ type LoginFailure struct {
 	ID         int64
 	Key        string
 	OccurredAt time.Time
+}
+
+type Message struct {
+	ID              uuid.UUID
+	ConversationID  uuid.UUID
+	Seq             int64
+	SenderType      string
+	SenderID        *uuid.UUID
+	SenderName      string
+	Text            string
+	Internal        bool
+	ClientMessageID *string
+	CreatedAt       time.Time
+	SystemKind      *string
+	SystemActor     *string
+	SystemTarget    *string
+}
+
+type RateLimit struct {
+	Bucket      string
+	WindowStart time.Time
+	Hits        int32
+}
+
+type RealtimeInstance struct {
+	ID        uuid.UUID
+	ExpiresAt time.Time
+}
+
+type VisitorSession struct {
+	ID         uuid.UUID
+	TokenHash  []byte
+	WidgetID   uuid.UUID
+	CustomerID uuid.UUID
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	RevokedAt  *time.Time
 }
 
 type Widget struct {

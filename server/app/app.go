@@ -23,6 +23,7 @@ import (
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/auth"
+	"github.com/opensupport/livechat/server/widgets"
 )
 
 // App is one livechat server instance.
@@ -37,11 +38,15 @@ type App struct {
 	// finish: live streams end here so clients reconnect (to another
 	// instance) at once instead of waiting for the timeout.
 	onShutdown []func()
+
+	// widgets serves WidgetService and resolves visitor tokens.
+	widgets *widgets.Service
 }
 
 // New builds an App on an open, migrated database.
 func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	a := &App{cfg: cfg, log: log, pool: pool, mux: http.NewServeMux()}
+	a.widgets = widgets.New(pool, widgets.Options{Limits: cfg.WidgetLimits})
 	a.auth = auth.NewService(pool, auth.Config{
 		SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
 		Password: auth.PasswordParams{LogN: cfg.ScryptLogN, R: 8, P: 1}, Log: log,
@@ -49,11 +54,11 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	web := auth.Web{PublicURL: cfg.PublicURL, SecureCookies: cfg.SecureCookies}
 	// The auth interceptor comes after the error interceptor, so its errors
 	// are mapped like every other.
-	a.rpc = connect.NewServer(a.errorInterceptor, auth.NewInterceptor(a.auth, nil, web).Intercept)
+	a.rpc = connect.NewServer(a.errorInterceptor, auth.NewInterceptor(a.auth, a.widgets, web).Intercept)
 
 	livechatv1connect.RegisterAuthServiceHandler(a.rpc, auth.NewHandler(a.auth, web))
 	livechatv1connect.RegisterConversationServiceHandler(a.rpc, livechatv1connect.UnimplementedConversationServiceHandler{})
-	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, livechatv1connect.UnimplementedWidgetServiceHandler{})
+	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, widgets.NewHandler(a.widgets))
 	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.
 	grpcreflect.Register(a.rpc)
 
@@ -76,7 +81,9 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 
 // Handler is the whole HTTP surface of the instance.
 func (a *App) Handler() http.Handler {
-	return a.withRequestID(a.mux)
+	// Only WidgetService answers other origins (the websites embedding the
+	// widget); everything else stays same-origin.
+	return a.withRequestID(a.widgets.CORS(a.mux))
 }
 
 // OnShutdown registers fn to run when a graceful shutdown starts.

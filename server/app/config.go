@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/opensupport/livechat/server/widgets"
 )
 
 // Config is everything `livechat serve` can be told, by flag or environment.
@@ -44,6 +46,9 @@ type Config struct {
 	// means the default (15). Raising it upgrades each hash at its agent's
 	// next sign-in.
 	ScryptLogN uint8
+	// WidgetLimits are WidgetService's abuse limits; zero fields take the
+	// defaults (tests lower them).
+	WidgetLimits widgets.Limits
 }
 
 // envOr returns the environment variable key, or def when it is unset.
