@@ -198,17 +198,21 @@ type WidgetServiceClient interface {
 	// GetWidgetConfig returns what a widget shows before a chat starts. Anyone
 	// may call it; it can be sent as a cacheable GET.
 	//
-	// Errors: NOT_FOUND for an unknown or deleted site key.
+	// Errors: NOT_FOUND for an unknown or deleted site key; PERMISSION_DENIED
+	// for an origin the widget does not allow.
 	GetWidgetConfig(context.Context, *v1.GetWidgetConfigRequest) (*v1.GetWidgetConfigResponse, error)
 	// StartSession returns a visitor token. With a valid previous token it
 	// continues that visitor (same customer, same conversation); with a
 	// verified identity it links to the customer of that user id, across
-	// devices. Anyone may call it, at most 20 times per 10 minutes per client
-	// address.
+	// devices. A verified visitor's token continues only with the same
+	// verified identity; without it a new anonymous visitor starts. Anyone may
+	// call it; at most 20 new sessions per 10 minutes per client address
+	// (continuing with a valid token does not count).
 	//
 	// Errors: NOT_FOUND for an unknown site key; PERMISSION_DENIED for a wrong
-	// identity HMAC; INVALID_ARGUMENT for a missing required pre-chat field or
-	// a bad email; RESOURCE_EXHAUSTED over the rate limit.
+	// identity HMAC or an origin the widget does not allow; INVALID_ARGUMENT
+	// for a missing required pre-chat field, an unknown field key or a bad
+	// email; RESOURCE_EXHAUSTED over the rate limit.
 	StartSession(context.Context, *v1.StartSessionRequest) (*v1.StartSessionResponse, error)
 	// SendMessage adds the visitor's message to their open conversation; the
 	// first message (or one after the conversation was resolved or closed)
@@ -233,7 +237,8 @@ type WidgetServiceClient interface {
 	// the offline form); only set fields change. Visitors only; a verified
 	// identity's fields are owned by the host site and cannot be changed here.
 	//
-	// Errors: INVALID_ARGUMENT for a bad email or a field over 200 characters.
+	// Errors: INVALID_ARGUMENT for a bad email or a field over 200 characters;
+	// PERMISSION_DENIED for a verified customer.
 	UpdateCustomer(context.Context, *v1.UpdateCustomerRequest) (*v1.UpdateCustomerResponse, error)
 	// Subscribe streams the visitor's own events: messages (never internal
 	// notes), their conversation's status and assignee, agents typing, read
@@ -303,17 +308,21 @@ type WidgetServiceHandler interface {
 	// GetWidgetConfig returns what a widget shows before a chat starts. Anyone
 	// may call it; it can be sent as a cacheable GET.
 	//
-	// Errors: NOT_FOUND for an unknown or deleted site key.
+	// Errors: NOT_FOUND for an unknown or deleted site key; PERMISSION_DENIED
+	// for an origin the widget does not allow.
 	GetWidgetConfig(context.Context, *v1.GetWidgetConfigRequest) (*v1.GetWidgetConfigResponse, error)
 	// StartSession returns a visitor token. With a valid previous token it
 	// continues that visitor (same customer, same conversation); with a
 	// verified identity it links to the customer of that user id, across
-	// devices. Anyone may call it, at most 20 times per 10 minutes per client
-	// address.
+	// devices. A verified visitor's token continues only with the same
+	// verified identity; without it a new anonymous visitor starts. Anyone may
+	// call it; at most 20 new sessions per 10 minutes per client address
+	// (continuing with a valid token does not count).
 	//
 	// Errors: NOT_FOUND for an unknown site key; PERMISSION_DENIED for a wrong
-	// identity HMAC; INVALID_ARGUMENT for a missing required pre-chat field or
-	// a bad email; RESOURCE_EXHAUSTED over the rate limit.
+	// identity HMAC or an origin the widget does not allow; INVALID_ARGUMENT
+	// for a missing required pre-chat field, an unknown field key or a bad
+	// email; RESOURCE_EXHAUSTED over the rate limit.
 	StartSession(context.Context, *v1.StartSessionRequest) (*v1.StartSessionResponse, error)
 	// SendMessage adds the visitor's message to their open conversation; the
 	// first message (or one after the conversation was resolved or closed)
@@ -338,7 +347,8 @@ type WidgetServiceHandler interface {
 	// the offline form); only set fields change. Visitors only; a verified
 	// identity's fields are owned by the host site and cannot be changed here.
 	//
-	// Errors: INVALID_ARGUMENT for a bad email or a field over 200 characters.
+	// Errors: INVALID_ARGUMENT for a bad email or a field over 200 characters;
+	// PERMISSION_DENIED for a verified customer.
 	UpdateCustomer(context.Context, *v1.UpdateCustomerRequest) (*v1.UpdateCustomerResponse, error)
 	// Subscribe streams the visitor's own events: messages (never internal
 	// notes), their conversation's status and assignee, agents typing, read

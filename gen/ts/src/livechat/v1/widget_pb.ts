@@ -1027,7 +1027,11 @@ export const PrechatFieldTypeSchema: GenEnum<PrechatFieldType> = /*@__PURE__*/
  * visitor token from StartSession in `Authorization: Bearer <token>`
  * (UNAUTHENTICATED without a valid one). A visitor reaches only their own
  * customer record and conversations, and never sees internal notes.
- * Cross-origin calls are answered only for the widget's allowed origins.
+ * Cross-origin calls are answered only for the widget's allowed origins:
+ * a browser call whose Origin the widget (of the site key or the visitor
+ * token) does not allow gets PERMISSION_DENIED; calls without an Origin
+ * header (servers) are not restricted. A deleted widget's visitors get
+ * NOT_FOUND.
  *
  * @generated from service livechat.v1.WidgetService
  */
@@ -1114,7 +1118,8 @@ export const WidgetService: GenService<{
    * GetWidgetConfig returns what a widget shows before a chat starts. Anyone
    * may call it; it can be sent as a cacheable GET.
    *
-   * Errors: NOT_FOUND for an unknown or deleted site key.
+   * Errors: NOT_FOUND for an unknown or deleted site key; PERMISSION_DENIED
+   * for an origin the widget does not allow.
    *
    * @generated from rpc livechat.v1.WidgetService.GetWidgetConfig
    */
@@ -1127,12 +1132,15 @@ export const WidgetService: GenService<{
    * StartSession returns a visitor token. With a valid previous token it
    * continues that visitor (same customer, same conversation); with a
    * verified identity it links to the customer of that user id, across
-   * devices. Anyone may call it, at most 20 times per 10 minutes per client
-   * address.
+   * devices. A verified visitor's token continues only with the same
+   * verified identity; without it a new anonymous visitor starts. Anyone may
+   * call it; at most 20 new sessions per 10 minutes per client address
+   * (continuing with a valid token does not count).
    *
    * Errors: NOT_FOUND for an unknown site key; PERMISSION_DENIED for a wrong
-   * identity HMAC; INVALID_ARGUMENT for a missing required pre-chat field or
-   * a bad email; RESOURCE_EXHAUSTED over the rate limit.
+   * identity HMAC or an origin the widget does not allow; INVALID_ARGUMENT
+   * for a missing required pre-chat field, an unknown field key or a bad
+   * email; RESOURCE_EXHAUSTED over the rate limit.
    *
    * @generated from rpc livechat.v1.WidgetService.StartSession
    */
@@ -1197,7 +1205,8 @@ export const WidgetService: GenService<{
    * the offline form); only set fields change. Visitors only; a verified
    * identity's fields are owned by the host site and cannot be changed here.
    *
-   * Errors: INVALID_ARGUMENT for a bad email or a field over 200 characters.
+   * Errors: INVALID_ARGUMENT for a bad email or a field over 200 characters;
+   * PERMISSION_DENIED for a verified customer.
    *
    * @generated from rpc livechat.v1.WidgetService.UpdateCustomer
    */
