@@ -23,6 +23,7 @@ import (
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/auth"
+	"github.com/opensupport/livechat/server/chat"
 	"github.com/opensupport/livechat/server/widgets"
 )
 
@@ -46,6 +47,9 @@ type App struct {
 // New builds an App on an open, migrated database.
 func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	a := &App{cfg: cfg, log: log, pool: pool, mux: http.NewServeMux()}
+	// The conversation domain, for agents (ConversationService) and visitors
+	// (WidgetService). The realtime hub becomes its notifier once it runs.
+	conversations := chat.New(pool, nil)
 	a.widgets = widgets.New(pool, widgets.Options{Limits: cfg.WidgetLimits})
 	a.auth = auth.NewService(pool, auth.Config{
 		SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
@@ -57,7 +61,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	a.rpc = connect.NewServer(a.errorInterceptor, auth.NewInterceptor(a.auth, a.widgets, web).Intercept)
 
 	livechatv1connect.RegisterAuthServiceHandler(a.rpc, auth.NewHandler(a.auth, web))
-	livechatv1connect.RegisterConversationServiceHandler(a.rpc, livechatv1connect.UnimplementedConversationServiceHandler{})
+	livechatv1connect.RegisterConversationServiceHandler(a.rpc, chat.NewHandler(conversations))
 	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, widgets.NewHandler(a.widgets))
 	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.
 	grpcreflect.Register(a.rpc)
