@@ -35,6 +35,8 @@ type App struct {
 	rpc  *connect.Server
 	auth *auth.Service
 	mux  *http.ServeMux
+	// edgeState: TLS, trusted proxies, metrics and the open streams.
+	edgeState
 	// onShutdown runs when a graceful shutdown starts, before in-flight calls
 	// finish: live streams end here so clients reconnect (to another
 	// instance) at once instead of waiting for the timeout.
@@ -47,6 +49,9 @@ type App struct {
 // New builds an App on an open, migrated database.
 func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	a := &App{cfg: cfg, log: log, pool: pool, mux: http.NewServeMux()}
+	if err := a.initEdge(); err != nil {
+		return nil, err
+	}
 	// The conversation domain, for agents (ConversationService) and visitors
 	// (WidgetService). The realtime hub becomes its notifier once it runs.
 	conversations := chat.New(pool, nil)
@@ -58,7 +63,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	web := auth.Web{PublicURL: cfg.PublicURL, SecureCookies: cfg.SecureCookies}
 	// The auth interceptor comes after the error interceptor, so its errors
 	// are mapped like every other.
-	a.rpc = connect.NewServer(a.errorInterceptor, auth.NewInterceptor(a.auth, a.widgets, web).Intercept)
+	a.rpc = connect.NewServer(a.observeInterceptor, a.errorInterceptor, auth.NewInterceptor(a.auth, a.widgets, web).Intercept)
 
 	livechatv1connect.RegisterAuthServiceHandler(a.rpc, auth.NewHandler(a.auth, web))
 	livechatv1connect.RegisterConversationServiceHandler(a.rpc, chat.NewHandler(conversations))
@@ -87,7 +92,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 func (a *App) Handler() http.Handler {
 	// Only WidgetService answers other origins (the websites embedding the
 	// widget); everything else stays same-origin.
-	return a.withRequestID(a.widgets.CORS(a.mux))
+	return a.edgeMiddleware(a.withRequestID(a.widgets.CORS(a.mux)))
 }
 
 // OnShutdown registers fn to run when a graceful shutdown starts.
@@ -108,11 +113,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelDebug),
 	}
-	for _, fn := range a.onShutdown {
-		srv.RegisterOnShutdown(fn)
-	}
+	srv.RegisterOnShutdown(a.beginShutdown)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- a.serve(srv, ln) }()
 	select {
 	case err := <-errc:
 		return err

@@ -37,6 +37,8 @@ type Config struct {
 	// SecureCookies forces the Secure attribute on cookies even over plain
 	// HTTP (behind a TLS-terminating proxy).
 	SecureCookies bool
+	// EdgeConfig holds HTTPS, trusted proxies and the side listeners.
+	EdgeConfig
 	// SessionIdle ends a dashboard session unused for this long (sliding);
 	// SessionMaxAge ends it this long after sign-in regardless. Zero means
 	// the defaults, 7 and 30 days.
@@ -101,8 +103,8 @@ func (c *Config) RegisterDatabaseFlags(fs *flag.FlagSet) {
 // RegisterServeFlags adds the flags of `livechat serve`.
 func (c *Config) RegisterServeFlags(fs *flag.FlagSet) {
 	c.RegisterDatabaseFlags(fs)
-	fs.StringVar(&c.Listen, "listen", envOr("LIVECHAT_LISTEN", ":8080"),
-		"HTTP listen address [$LIVECHAT_LISTEN]")
+	fs.StringVar(&c.Listen, "listen", envOr("LIVECHAT_LISTEN", ""),
+		"listen address; default :8080, or :443 when serving HTTPS [$LIVECHAT_LISTEN]")
 	fs.StringVar(&c.PublicURL, "public-url", envOr("LIVECHAT_PUBLIC_URL", ""),
 		"URL browsers use to reach this server, e.g. https://chat.example.com [$LIVECHAT_PUBLIC_URL]")
 	fs.BoolVar(&c.NoMigrate, "no-migrate", envBool("LIVECHAT_NO_MIGRATE", false),
@@ -120,6 +122,7 @@ func (c *Config) RegisterServeFlags(fs *flag.FlagSet) {
 	}
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", envBool("LIVECHAT_SECURE_COOKIES", false),
 		"always mark cookies Secure, e.g. behind a TLS-terminating proxy [$LIVECHAT_SECURE_COOKIES]")
+	c.registerEdgeFlags(fs)
 }
 
 // Validate checks values that flag parsing cannot.
@@ -142,7 +145,7 @@ func (c *Config) Validate() error {
 	if c.ScryptLogN != 0 && (c.ScryptLogN < 14 || c.ScryptLogN > 22) {
 		return fmt.Errorf("--scrypt-log-n must be between 14 and 22, not %d", c.ScryptLogN)
 	}
-	return nil
+	return c.validateEdge()
 }
 
 // setScryptLogN parses --scrypt-log-n; out-of-range values are kept for

@@ -91,6 +91,15 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	sideCtx, stopSide := context.WithCancel(ctx)
+	waitSide, err := a.ServeSide(sideCtx)
+	if err != nil {
+		stopSide()
+		_ = ln.Close()
+		return err
+	}
+	defer waitSide()
+	defer stopSide()
 	log.Info("livechat serving", "listen", ln.Addr().String(), "open", browseURL(cfg, ln.Addr()))
 	if err := a.Serve(ctx, ln); err != nil && !errors.Is(err, context.Canceled) {
 		return err

@@ -1,0 +1,228 @@
+package app
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/opensupport/livechat/server/reqinfo"
+)
+
+// EdgeConfig is how an instance meets the network: HTTPS, the reverse
+// proxies it trusts, and its side listeners. It is part of Config.
+type EdgeConfig struct {
+	// TLSDomains turns on automatic HTTPS: certificates for these names are
+	// obtained from an ACME CA (Let's Encrypt by default) and renewed.
+	TLSDomains []string
+	// TLSEmail is given to the CA for expiry notices; optional.
+	TLSEmail string
+	// TLSCacheDir keeps the account key and the certificates across
+	// restarts (and shares them between instances when on shared storage).
+	TLSCacheDir string
+	// ACMEDirectory is the CA's directory URL; empty is Let's Encrypt.
+	ACMEDirectory string
+	// TLSCert and TLSKey serve HTTPS with a certificate from files (reloaded
+	// when they change).
+	TLSCert, TLSKey string
+	// HTTPListen is a plain-HTTP listener that answers ACME challenges and
+	// redirects everything else to HTTPS. Defaults to :80 with TLSDomains;
+	// "off" disables it.
+	HTTPListen string
+	// TrustedProxies lists the reverse proxies (IP addresses or CIDR
+	// prefixes) whose X-Forwarded-For and X-Forwarded-Proto are believed.
+	TrustedProxies string
+	// MetricsListen serves /metrics on its own address instead of the main
+	// listener; "off" disables metrics.
+	MetricsListen string
+}
+
+// TLS reports whether the main listener serves HTTPS.
+func (e *EdgeConfig) TLS() bool { return len(e.TLSDomains) > 0 || e.TLSCert != "" }
+
+// splitList splits a comma- or space-separated list.
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
+}
+
+// registerEdgeFlags adds the flags of EdgeConfig to `livechat serve`.
+func (c *Config) registerEdgeFlags(fs *flag.FlagSet) {
+	c.TLSDomains = splitList(envOr("LIVECHAT_TLS_DOMAIN", ""))
+	fromFlag := false
+	fs.Func("tls-domain",
+		"serve HTTPS with automatic certificates (Let's Encrypt) for this domain; repeat or separate with commas for several [$LIVECHAT_TLS_DOMAIN]",
+		func(s string) error {
+			if !fromFlag { // the flag replaces the environment's list
+				c.TLSDomains, fromFlag = nil, true
+			}
+			c.TLSDomains = append(c.TLSDomains, splitList(s)...)
+			return nil
+		})
+	fs.StringVar(&c.TLSEmail, "tls-email", envOr("LIVECHAT_TLS_EMAIL", ""),
+		"contact address given to the certificate authority for expiry notices [$LIVECHAT_TLS_EMAIL]")
+	fs.StringVar(&c.TLSCacheDir, "tls-cache-dir", envOr("LIVECHAT_TLS_CACHE_DIR", "./data/certs"),
+		"where automatic certificates and the ACME account key are kept [$LIVECHAT_TLS_CACHE_DIR]")
+	fs.StringVar(&c.ACMEDirectory, "acme-directory", envOr("LIVECHAT_ACME_DIRECTORY", ""),
+		"ACME directory URL; empty is Let's Encrypt, e.g. https://acme-staging-v02.api.letsencrypt.org/directory to test [$LIVECHAT_ACME_DIRECTORY]")
+	fs.StringVar(&c.TLSCert, "tls-cert", envOr("LIVECHAT_TLS_CERT", ""),
+		"serve HTTPS with this certificate file (PEM, full chain), reloaded when it changes [$LIVECHAT_TLS_CERT]")
+	fs.StringVar(&c.TLSKey, "tls-key", envOr("LIVECHAT_TLS_KEY", ""),
+		"private key file (PEM) of --tls-cert [$LIVECHAT_TLS_KEY]")
+	fs.StringVar(&c.HTTPListen, "http-listen", envOr("LIVECHAT_HTTP_LISTEN", ""),
+		`plain-HTTP listener that redirects to HTTPS and answers ACME challenges; default ":80" with --tls-domain, "off" for none [$LIVECHAT_HTTP_LISTEN]`)
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", envOr("LIVECHAT_TRUSTED_PROXIES", ""),
+		"reverse proxies whose X-Forwarded-For/-Proto headers are believed: IPs or CIDRs, comma-separated, e.g. 127.0.0.1,::1 [$LIVECHAT_TRUSTED_PROXIES]")
+	fs.StringVar(&c.MetricsListen, "metrics-listen", envOr("LIVECHAT_METRICS_LISTEN", ""),
+		`serve Prometheus /metrics on this address (e.g. 127.0.0.1:9090) instead of the main listener; "off" disables it [$LIVECHAT_METRICS_LISTEN]`)
+}
+
+// validateEdge checks EdgeConfig and fills in the defaults that depend on
+// other settings (listen addresses, the public URL).
+func (c *Config) validateEdge() error {
+	for i, d := range c.TLSDomains {
+		d = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(d), "."))
+		if d == "" || strings.ContainsAny(d, "/:@ ") || !strings.Contains(d, ".") {
+			return fmt.Errorf("--tls-domain wants a bare domain name such as chat.example.com, not %q", c.TLSDomains[i])
+		}
+		c.TLSDomains[i] = d
+	}
+	if len(c.TLSDomains) > 0 && c.TLSCert != "" {
+		return fmt.Errorf("--tls-domain (automatic certificates) and --tls-cert (certificate files) exclude each other; choose one")
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return fmt.Errorf("--tls-cert and --tls-key go together; give both")
+	}
+	if len(c.TLSDomains) > 0 && c.TLSCacheDir == "" {
+		return fmt.Errorf("--tls-cache-dir must not be empty with --tls-domain: certificates must survive restarts (Let's Encrypt limits how many you may request)")
+	}
+	if _, err := reqinfo.ParseProxies(c.TrustedProxies); err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	if c.Listen == "" {
+		c.Listen = ":8080"
+		if c.TLS() {
+			c.Listen = ":443"
+		}
+	}
+	switch {
+	case c.HTTPListen == "off":
+	case c.HTTPListen == "" && len(c.TLSDomains) > 0:
+		c.HTTPListen = ":80"
+	case c.HTTPListen != "" && !c.TLS():
+		return fmt.Errorf("--http-listen redirects to HTTPS, so it needs --tls-domain or --tls-cert")
+	}
+	for name, addr := range map[string]string{"--listen": c.Listen, "--http-listen": c.HTTPListen, "--metrics-listen": c.MetricsListen} {
+		if addr == "" || addr == "off" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return fmt.Errorf("%s wants host:port or :port, not %q", name, addr)
+		}
+	}
+	if c.PublicURL == "" && len(c.TLSDomains) > 0 {
+		c.PublicURL = "https://" + c.TLSDomains[0]
+		if _, port, _ := net.SplitHostPort(c.Listen); port != "443" && port != "" {
+			c.PublicURL += ":" + port
+		}
+	}
+	return nil
+}
+
+// edgeState is the part of App that serves the network edge.
+type edgeState struct {
+	tls      *tlsMode
+	proxies  reqinfo.Proxies
+	registry *prometheus.Registry
+	streams  streams
+}
+
+// initEdge prepares TLS, the trusted proxies and metrics. It fails on
+// unreadable certificate files, so a bad configuration stops the start.
+func (a *App) initEdge() error {
+	var err error
+	if a.proxies, err = reqinfo.ParseProxies(a.cfg.TrustedProxies); err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	if a.tls, err = newTLSMode(a.cfg, a.log); err != nil {
+		return err
+	}
+	a.registry = a.newRegistry()
+	if a.cfg.MetricsListen == "" {
+		a.mux.Handle("GET /metrics", a.MetricsHandler())
+	}
+	return nil
+}
+
+// edgeMiddleware resolves the real client (behind trusted proxies) and sets
+// the security headers, around the rest of the handler.
+func (a *App) edgeMiddleware(next http.Handler) http.Handler {
+	return a.proxies.Middleware(withSecurityHeaders(next))
+}
+
+// serve runs srv on ln, over TLS when configured. HTTP/2 is offered to
+// browsers through ALPN: over HTTP/1.1 a browser opens at most ~6
+// connections per origin and every live stream holds one.
+func (a *App) serve(srv *http.Server, ln net.Listener) error {
+	if a.tls.config == nil {
+		return srv.Serve(ln)
+	}
+	srv.TLSConfig = a.tls.config
+	srv.Protocols.SetHTTP2(true)
+	return srv.ServeTLS(ln, "", "")
+}
+
+// beginShutdown runs when a graceful shutdown starts: the registered hooks
+// first (the realtime hub ends its streams its own way), then every stream
+// still open is ended with UNAVAILABLE so its client reconnects at once.
+func (a *App) beginShutdown() {
+	for _, fn := range a.onShutdown {
+		fn()
+	}
+	a.streams.closeAll()
+}
+
+// ServeSide opens the side listeners — the plain-HTTP redirect (and ACME
+// challenge) listener and the separate metrics listener, when configured —
+// and serves them until ctx is done. It returns once they listen; wait
+// blocks until they have shut down.
+func (a *App) ServeSide(ctx context.Context) (wait func(), err error) {
+	type side struct {
+		name, addr string
+		handler    http.Handler
+	}
+	var sides []side
+	if a.tls.httpHandler != nil && a.cfg.HTTPListen != "" && a.cfg.HTTPListen != "off" {
+		sides = append(sides, side{"http redirect", a.cfg.HTTPListen, a.tls.httpHandler})
+	}
+	if a.cfg.MetricsListen != "" && a.cfg.MetricsListen != "off" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", a.MetricsHandler())
+		sides = append(sides, side{"metrics", a.cfg.MetricsListen, mux})
+	}
+	var lns []net.Listener
+	for _, s := range sides {
+		ln, err := net.Listen("tcp", s.addr)
+		if err != nil {
+			for _, l := range lns {
+				_ = l.Close()
+			}
+			return nil, fmt.Errorf("%s listener on %s: %w", s.name, s.addr, err)
+		}
+		lns = append(lns, ln)
+	}
+	var wg sync.WaitGroup
+	for i, s := range sides {
+		a.log.Info("serving "+s.name, "listen", lns[i].Addr().String())
+		wg.Go(func() {
+			if err := serveAux(ctx, lns[i], s.handler, a.cfg.ShutdownTimeout, a.log); err != nil {
+				a.log.Error(s.name+" listener failed", "err", err)
+			}
+		})
+	}
+	return wg.Wait, nil
+}
