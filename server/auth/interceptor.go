@@ -2,17 +2,16 @@ package auth
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"connectrpc.com/connect/v2"
-	"connectrpc.com/connect/v2/connecthttp"
 
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/principal"
+	"github.com/opensupport/livechat/server/reqinfo"
 )
 
 // SessionCookie is the name of the dashboard session cookie.
@@ -224,8 +223,7 @@ var errCrossOrigin = apperr.New(apperr.PermissionDenied,
 	"cross-origin request refused: dashboard sign-in and session calls are accepted only from the dashboard's own origin")
 
 func isTLS(ctx context.Context) bool {
-	si, _ := connecthttp.ServerInfoForContext(ctx)
-	return si.TLS() != nil
+	return reqinfo.IsTLS(ctx)
 }
 
 // secure reports whether cookies get the Secure attribute.
@@ -254,17 +252,12 @@ func (w Web) expiredCookie(ctx context.Context) *http.Cookie {
 	}
 }
 
-// ClientIP is the address a call comes from, as used by login throttling.
-// It is the connection's peer today; trusted-proxy handling
-// (X-Forwarded-For) belongs here, and only here, when it comes.
+// ClientIP is the address a call comes from, as used by login throttling:
+// the connection's peer, or the client a trusted proxy reports
+// (--trusted-proxies; see package reqinfo).
 func ClientIP(ctx context.Context) string {
-	info, ok := connect.CallInfoForServerContext(ctx)
-	if !ok || info.PeerAddr == "" {
-		return ""
+	if ip := reqinfo.ClientIP(ctx); ip.IsValid() {
+		return ip.String()
 	}
-	host, _, err := net.SplitHostPort(info.PeerAddr)
-	if err != nil {
-		return info.PeerAddr
-	}
-	return host
+	return ""
 }

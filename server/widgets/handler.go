@@ -8,6 +8,7 @@ import (
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
+	"github.com/opensupport/livechat/server/reqinfo"
 )
 
 // configCacheControl lets browsers and CDNs reuse a widget's public config
@@ -126,13 +127,9 @@ func (h *Handler) UpdateCustomer(ctx context.Context, req *livechatv1.UpdateCust
 }
 
 // clientAddress is the one place the rate-limit key of a caller is taken
-// from: the peer address of the call.
+// from: the client's address, as the peer or a trusted proxy reports it.
 func clientAddress(ctx context.Context) string {
-	info, ok := connect.CallInfoForServerContext(ctx)
-	if !ok {
-		return ClientAddress("")
-	}
-	return ClientAddress(info.PeerAddr)
+	return ClientAddress(reqinfo.ClientIP(ctx).String())
 }
 
 func widgetProto(w Widget) *livechatv1.Widget {
