@@ -55,7 +55,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	// The conversation domain, for agents (ConversationService) and visitors
 	// (WidgetService). The realtime hub becomes its notifier once it runs.
 	conversations := chat.New(pool, nil)
-	a.widgets = widgets.New(pool, widgets.Options{Limits: cfg.WidgetLimits})
+	a.widgets = widgets.New(pool, widgets.Options{Limits: cfg.WidgetLimits, Chat: conversations})
 	a.auth = auth.NewService(pool, auth.Config{
 		SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
 		Password: auth.PasswordParams{LogN: cfg.ScryptLogN, R: 8, P: 1}, Log: log,

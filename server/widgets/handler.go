@@ -126,6 +126,47 @@ func (h *Handler) UpdateCustomer(ctx context.Context, req *livechatv1.UpdateCust
 	return &livechatv1.UpdateCustomerResponse{Customer: c}, nil
 }
 
+// SendMessage implements livechatv1connect.WidgetServiceHandler.
+func (h *Handler) SendMessage(ctx context.Context, req *livechatv1.WidgetServiceSendMessageRequest) (*livechatv1.WidgetServiceSendMessageResponse, error) {
+	m, c, err := h.svc.SendMessage(ctx, req.Text, req.ClientMessageId)
+	if err != nil {
+		return nil, err
+	}
+	return &livechatv1.WidgetServiceSendMessageResponse{Message: m, Conversation: c}, nil
+}
+
+// ListMessages implements livechatv1connect.WidgetServiceHandler.
+func (h *Handler) ListMessages(ctx context.Context, req *livechatv1.WidgetServiceListMessagesRequest) (*livechatv1.WidgetServiceListMessagesResponse, error) {
+	ms, more, err := h.svc.ListMessages(ctx, req.ConversationId, req.BeforeSeq, req.AfterSeq, req.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	return &livechatv1.WidgetServiceListMessagesResponse{Messages: ms, HasMore: more}, nil
+}
+
+// SetTyping implements livechatv1connect.WidgetServiceHandler.
+func (h *Handler) SetTyping(ctx context.Context, req *livechatv1.WidgetServiceSetTypingRequest) (*livechatv1.WidgetServiceSetTypingResponse, error) {
+	if err := h.svc.SetTyping(ctx, req.Typing); err != nil {
+		return nil, err
+	}
+	return &livechatv1.WidgetServiceSetTypingResponse{}, nil
+}
+
+// MarkRead implements livechatv1connect.WidgetServiceHandler.
+func (h *Handler) MarkRead(ctx context.Context, req *livechatv1.WidgetServiceMarkReadRequest) (*livechatv1.WidgetServiceMarkReadResponse, error) {
+	if err := h.svc.MarkRead(ctx, req.Seq); err != nil {
+		return nil, err
+	}
+	return &livechatv1.WidgetServiceMarkReadResponse{}, nil
+}
+
+// Subscribe implements livechatv1connect.WidgetServiceHandler.
+func (h *Handler) Subscribe(ctx context.Context, req *livechatv1.WidgetServiceSubscribeRequest, stream livechatv1connect.WidgetServiceSubscribeServerStream) error {
+	return h.svc.Subscribe(ctx, req.Cursor, func(ev *livechatv1.Event) error {
+		return stream.Send(&livechatv1.WidgetServiceSubscribeResponse{Event: ev})
+	})
+}
+
 // clientAddress is the one place the rate-limit key of a caller is taken
 // from: the client's address, as the peer or a trusted proxy reports it.
 func clientAddress(ctx context.Context) string {

@@ -44,6 +44,10 @@ type Options struct {
 	Limits Limits
 	// Presence answers "is any agent online"; nil means nobody is.
 	Presence Presence
+	// Chat holds conversations and messages; nil refuses the chat calls.
+	Chat Chat
+	// Subscribe streams visitors' events; nil refuses Subscribe.
+	Subscribe SubscribeFunc
 }
 
 // Service holds the widget rules on top of the database.
@@ -52,6 +56,9 @@ type Service struct {
 	q        *dbq.Queries
 	limits   Limits
 	presence Presence
+	// chatDomain and subscribe may be nil (see Options).
+	chatDomain Chat
+	subscribe  SubscribeFunc
 	// origins caches the union of allowed origins for CORS preflights.
 	origins *originCache
 
@@ -63,10 +70,12 @@ type Service struct {
 // New returns a Service on pool.
 func New(pool *pgxpool.Pool, opts Options) *Service {
 	s := &Service{
-		pool:     pool,
-		q:        dbq.New(pool),
-		limits:   opts.Limits.withDefaults(),
-		presence: opts.Presence,
+		pool:       pool,
+		q:          dbq.New(pool),
+		limits:     opts.Limits.withDefaults(),
+		presence:   opts.Presence,
+		chatDomain: opts.Chat,
+		subscribe:  opts.Subscribe,
 	}
 	s.origins = newOriginCache(s.loadAllOrigins)
 	return s

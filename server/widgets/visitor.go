@@ -270,10 +270,15 @@ func (s *Service) startSession(ctx context.Context, w Widget, in StartSessionInp
 	if err != nil {
 		return Session{}, err
 	}
+	conv, err := s.conversation(ctx, customerID)
+	if err != nil {
+		return Session{}, err
+	}
 	return Session{
-		Token:    token,
-		Widget:   w,
-		Customer: cust,
+		Token:        token,
+		Widget:       w,
+		Customer:     cust,
+		Conversation: conv,
 		Principal: principal.Principal{
 			Kind:             principal.Visitor,
 			CustomerID:       customerID,

@@ -1,0 +1,80 @@
+package widgets_test
+
+import (
+	"testing"
+
+	"connectrpc.com/connect/v2"
+
+	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
+	"github.com/opensupport/livechat/server/app"
+	"github.com/opensupport/livechat/server/widgets"
+)
+
+func TestVisitorsReachOnlyTheirOwnConversation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	w := e.createWidget(t, &livechatv1.WidgetSettings{Name: "Shop"}).Widget
+	a, _ := e.visitor(t, w.SiteKey, "")
+	b, _ := e.visitor(t, w.SiteKey, "")
+
+	sentA, err := a.Widget.SendMessage(ctx(t), &livechatv1.WidgetServiceSendMessageRequest{Text: "I am A", ClientMessageId: "a-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sentA.Conversation.Status != livechatv1.ConversationStatus_CONVERSATION_STATUS_WAITING {
+		t.Fatalf("first message should open a waiting conversation: %v", sentA.Conversation)
+	}
+	again, err := a.Widget.SendMessage(ctx(t), &livechatv1.WidgetServiceSendMessageRequest{Text: "I am A", ClientMessageId: "a-1"})
+	if err != nil || again.Message.Id != sentA.Message.Id {
+		t.Fatalf("a retry must return the first message: %v, %v", again, err)
+	}
+
+	_, err = b.Widget.ListMessages(ctx(t), &livechatv1.WidgetServiceListMessagesRequest{ConversationId: sentA.Conversation.Id})
+	wantErr(t, err, connect.CodeNotFound, "")
+	sentB, err := b.Widget.SendMessage(ctx(t), &livechatv1.WidgetServiceSendMessageRequest{Text: "I am B", ClientMessageId: "a-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sentB.Conversation.Id == sentA.Conversation.Id || sentB.Message.Id == sentA.Message.Id {
+		t.Fatal("B wrote into A's conversation")
+	}
+	listA, err := a.Widget.ListMessages(ctx(t), &livechatv1.WidgetServiceListMessagesRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range listA.Messages {
+		if m.Text == "I am B" {
+			t.Fatal("A sees B's message")
+		}
+	}
+	if len(listA.Messages) != 1 || listA.Messages[0].Text != "I am A" {
+		t.Fatalf("A's timeline: %v", listA.Messages)
+	}
+	_, err = b.Widget.ListMessages(ctx(t), &livechatv1.WidgetServiceListMessagesRequest{ConversationId: "not-an-id"})
+	wantErr(t, err, connect.CodeInvalidArgument, "not a valid id")
+	_, err = b.Widget.SendMessage(ctx(t), &livechatv1.WidgetServiceSendMessageRequest{Text: "  ", ClientMessageId: "b-2"})
+	wantErr(t, err, connect.CodeInvalidArgument, "")
+
+	// Without a token nothing is reachable.
+	_, err = e.srv.NewClient(nil).Widget.ListMessages(ctx(t), &livechatv1.WidgetServiceListMessagesRequest{})
+	wantErr(t, err, connect.CodeUnauthenticated, "")
+}
+
+func TestSendMessageRateLimit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *app.Config) { c.WidgetLimits = widgets.Limits{Messages: 2} })
+	w := e.createWidget(t, &livechatv1.WidgetSettings{Name: "Shop"}).Widget
+	v, _ := e.visitor(t, w.SiteKey, "")
+	for i, id := range []string{"m1", "m2"} {
+		if _, err := v.Widget.SendMessage(ctx(t), &livechatv1.WidgetServiceSendMessageRequest{Text: "hi", ClientMessageId: id}); err != nil {
+			t.Fatalf("message %d: %v", i+1, err)
+		}
+	}
+	_, err := v.Widget.SendMessage(ctx(t), &livechatv1.WidgetServiceSendMessageRequest{Text: "hi", ClientMessageId: "m3"})
+	wantErr(t, err, connect.CodeResourceExhausted, "too many messages")
+	// Another visitor has their own budget.
+	other, _ := e.visitor(t, w.SiteKey, "")
+	if _, err := other.Widget.SendMessage(ctx(t), &livechatv1.WidgetServiceSendMessageRequest{Text: "hi", ClientMessageId: "m1"}); err != nil {
+		t.Fatal(err)
+	}
+}
