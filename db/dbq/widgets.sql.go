@@ -373,10 +373,25 @@ func (q *Queries) TouchVisitorSession(ctx context.Context, id uuid.UUID) error {
 	return err
 }
 
-const updateVisitorCustomer = `-- name: UpdateVisitorCustomer :exec
-UPDATE customers
-SET name = $2, email = $3, phone = $4, attributes = $5, last_seen_at = now()
-WHERE id = $1
+const updateVisitorCustomer = `-- name: UpdateVisitorCustomer :one
+WITH old AS (
+    SELECT o.name, o.email, o.phone, o.attributes FROM customers o WHERE o.id = $1
+), upd AS (
+    UPDATE customers
+    SET name = $2, email = $3, phone = $4,
+        attributes = $5, last_seen_at = now()
+    WHERE customers.id = $1
+    RETURNING customers.id
+), ev AS (
+    INSERT INTO events (kind, conversation_id, customer_id)
+    SELECT 'conversation_updated', c.id, c.customer_id
+    FROM conversations c, old
+    WHERE c.customer_id = $1 AND c.status IN ('waiting', 'active')
+      AND (old.name, old.email, old.phone, old.attributes)
+          IS DISTINCT FROM ($2::text, $3::text, $4::text, $5::jsonb)
+    RETURNING 1
+)
+SELECT count(*) FROM ev
 `
 
 type UpdateVisitorCustomerParams struct {
@@ -387,15 +402,20 @@ type UpdateVisitorCustomerParams struct {
 	Attributes []byte
 }
 
-func (q *Queries) UpdateVisitorCustomer(ctx context.Context, arg UpdateVisitorCustomerParams) error {
-	_, err := q.db.Exec(ctx, updateVisitorCustomer,
+// Sets a customer's details and, when they changed, records a
+// conversation_updated event for each open conversation of the customer, so
+// agents see the new name or email live. Returns the number of events.
+func (q *Queries) UpdateVisitorCustomer(ctx context.Context, arg UpdateVisitorCustomerParams) (int64, error) {
+	row := q.db.QueryRow(ctx, updateVisitorCustomer,
 		arg.ID,
 		arg.Name,
 		arg.Email,
 		arg.Phone,
 		arg.Attributes,
 	)
-	return err
+	var count int64
+	err := row.Scan(&count)
+	return count, err
 }
 
 const updateWidget = `-- name: UpdateWidget :one

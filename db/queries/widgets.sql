@@ -97,10 +97,28 @@ SET verified_user_id = $2,
 WHERE id = $1 AND verified_user_id IS NULL
 RETURNING id;
 
--- name: UpdateVisitorCustomer :exec
-UPDATE customers
-SET name = $2, email = $3, phone = $4, attributes = $5, last_seen_at = now()
-WHERE id = $1;
+-- name: UpdateVisitorCustomer :one
+-- Sets a customer's details and, when they changed, records a
+-- conversation_updated event for each open conversation of the customer, so
+-- agents see the new name or email live. Returns the number of events.
+WITH old AS (
+    SELECT o.name, o.email, o.phone, o.attributes FROM customers o WHERE o.id = sqlc.arg(id)
+), upd AS (
+    UPDATE customers
+    SET name = sqlc.arg(name), email = sqlc.arg(email), phone = sqlc.arg(phone),
+        attributes = sqlc.arg(attributes), last_seen_at = now()
+    WHERE customers.id = sqlc.arg(id)
+    RETURNING customers.id
+), ev AS (
+    INSERT INTO events (kind, conversation_id, customer_id)
+    SELECT 'conversation_updated', c.id, c.customer_id
+    FROM conversations c, old
+    WHERE c.customer_id = sqlc.arg(id) AND c.status IN ('waiting', 'active')
+      AND (old.name, old.email, old.phone, old.attributes)
+          IS DISTINCT FROM (sqlc.arg(name)::text, sqlc.arg(email)::text, sqlc.arg(phone)::text, sqlc.arg(attributes)::jsonb)
+    RETURNING 1
+)
+SELECT count(*) FROM ev;
 
 -- name: HitRateLimit :one
 -- Counts one hit in the bucket's current fixed window (windows are aligned

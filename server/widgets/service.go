@@ -48,6 +48,9 @@ type Options struct {
 	Chat Chat
 	// Subscribe streams visitors' events; nil refuses Subscribe.
 	Subscribe SubscribeFunc
+	// Committed tells the realtime hub that durable events were written
+	// (customer details changed); nil tells nobody.
+	Committed func()
 }
 
 // Service holds the widget rules on top of the database.
@@ -59,6 +62,7 @@ type Service struct {
 	// chatDomain and subscribe may be nil (see Options).
 	chatDomain Chat
 	subscribe  SubscribeFunc
+	notify     func()
 	// origins caches the union of allowed origins for CORS preflights.
 	origins *originCache
 
@@ -76,9 +80,17 @@ func New(pool *pgxpool.Pool, opts Options) *Service {
 		presence:   opts.Presence,
 		chatDomain: opts.Chat,
 		subscribe:  opts.Subscribe,
+		notify:     opts.Committed,
 	}
 	s.origins = newOriginCache(s.loadAllOrigins)
 	return s
+}
+
+// committed tells the hub about events written after their commit.
+func (s *Service) committed() {
+	if s.notify != nil {
+		s.notify()
+	}
 }
 
 // Widget is one website's chat configuration.

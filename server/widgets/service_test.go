@@ -262,6 +262,35 @@ func TestUpdateCustomer(t *testing.T) {
 	wantCode(t, err, apperr.Invalid, "at most 200")
 	_, err = svc.UpdateCustomer(t.Context(), UpdateCustomerInput{Name: new("x")})
 	wantCode(t, err, apperr.Unauthenticated, "visitor token")
+
+	t.Run("agents hear of changed details of an open conversation", func(t *testing.T) {
+		notified := 0
+		svc.notify = func() { notified++ }
+		if _, err := svc.pool.Exec(t.Context(), `INSERT INTO conversations (customer_id, widget_id) VALUES ($1, $2)`,
+			s.Principal.CustomerID, w.ID); err != nil {
+			t.Fatal(err)
+		}
+		count := func() (n int) {
+			t.Helper()
+			if err := svc.pool.QueryRow(t.Context(), `SELECT count(*) FROM events WHERE kind = 'conversation_updated' AND customer_id = $1`,
+				s.Principal.CustomerID).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if _, err := svc.UpdateCustomer(ctx, UpdateCustomerInput{Name: new("Hana Le")}); err != nil {
+			t.Fatal(err)
+		}
+		if count() != 1 || notified != 1 {
+			t.Fatalf("events %d, notified %d; want 1, 1", count(), notified)
+		}
+		if _, err := svc.UpdateCustomer(ctx, UpdateCustomerInput{Name: new("Hana Le")}); err != nil {
+			t.Fatal(err)
+		}
+		if count() != 1 || notified != 1 {
+			t.Fatalf("an unchanged customer wrote an event: events %d, notified %d", count(), notified)
+		}
+	})
 }
 
 func TestResolveVisitor(t *testing.T) {

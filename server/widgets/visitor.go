@@ -230,6 +230,7 @@ func (s *Service) startSession(ctx context.Context, w Widget, in StartSessionInp
 	}
 	sessionID := prevSession
 	var customerID uuid.UUID
+	var updated int64 // conversation_updated events written
 	err = s.inTx(ctx, func(q *dbq.Queries) error {
 		var err error
 		switch {
@@ -251,7 +252,7 @@ func (s *Service) startSession(ctx context.Context, w Widget, in StartSessionInp
 		if err != nil {
 			return err
 		}
-		if err := q.UpdateVisitorCustomer(ctx, dbq.UpdateVisitorCustomerParams{
+		if updated, err = q.UpdateVisitorCustomer(ctx, dbq.UpdateVisitorCustomerParams{
 			ID: customerID, Name: fields.name, Email: fields.email, Phone: fields.phone, Attributes: fields.attributesJSON(),
 		}); err != nil {
 			return err
@@ -265,6 +266,9 @@ func (s *Service) startSession(ctx context.Context, w Widget, in StartSessionInp
 	})
 	if err != nil {
 		return Session{}, err
+	}
+	if updated > 0 {
+		s.committed()
 	}
 	cust, err := s.customer(ctx, customerID)
 	if err != nil {
@@ -501,10 +505,14 @@ func (s *Service) UpdateCustomer(ctx context.Context, in UpdateCustomerInput) (*
 	if err := set("phone", &c.Phone, in.Phone, false); err != nil {
 		return nil, err
 	}
-	if err := s.q.UpdateVisitorCustomer(ctx, dbq.UpdateVisitorCustomerParams{
+	updated, err := s.q.UpdateVisitorCustomer(ctx, dbq.UpdateVisitorCustomerParams{
 		ID: c.ID, Name: c.Name, Email: c.Email, Phone: c.Phone, Attributes: c.Attributes,
-	}); err != nil {
+	})
+	if err != nil {
 		return nil, err
+	}
+	if updated > 0 {
+		s.committed()
 	}
 	return s.customer(ctx, c.ID)
 }
