@@ -1,0 +1,28 @@
+// Runs inside the dashboard's sandboxed widget preview frame. The dashboard's
+// Content-Security-Policy (inherited by the frame) forbids inline scripts, so
+// the configuration travels as a JSON data block and this same-origin file
+// turns it into window.LiveChatConfig, then loads the real widget.
+(function () {
+  "use strict";
+  var block = document.getElementById("livechat-preview");
+  if (!block) return;
+  var data = JSON.parse(block.textContent || "{}");
+  window.LiveChatConfig = data.config;
+  var script = document.createElement("script");
+  script.async = true;
+  script.src = data.config.serverUrl + "/widget.js";
+  script.addEventListener("error", function () {
+    var note = document.getElementById("missing");
+    if (!note) return;
+    note.textContent = data.missingText;
+    note.style.display = "block";
+  });
+  script.addEventListener("load", function () {
+    try {
+      if (window.LiveChat && typeof window.LiveChat.open === "function") window.LiveChat.open();
+    } catch (e) {
+      // The preview still shows the launcher.
+    }
+  });
+  document.head.appendChild(script);
+})();

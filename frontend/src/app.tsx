@@ -1,0 +1,40 @@
+import { TransportProvider } from "@connectrpc/connect-query";
+import { QueryClientProvider } from "@tanstack/react-query";
+import { lazy, Suspense, useState } from "react";
+import { Route, Switch } from "wouter";
+import { TooltipProvider } from "@/components/ui/tooltip";
+import { FullPageSpinner } from "@/components/states";
+import { I18nProvider } from "@/i18n";
+import { createQueryClient } from "@/lib/query-client";
+import { transport } from "@/lib/transport";
+import { AuthGate } from "@/features/auth/auth-gate";
+import { LoginPage } from "@/features/auth/login-page";
+import { SetupPage } from "@/features/auth/setup-page";
+
+// The signed-in dashboard is its own chunk: the login screen loads fast.
+const Shell = lazy(() => import("@/features/shell/shell"));
+
+export function App() {
+  const [queryClient] = useState(createQueryClient);
+  return (
+    <TransportProvider transport={transport}>
+      <QueryClientProvider client={queryClient}>
+        <I18nProvider>
+          <TooltipProvider delayDuration={300}>
+            <Switch>
+              <Route path="/setup" component={SetupPage} />
+              <Route path="/login" component={LoginPage} />
+              <Route>
+                <AuthGate>
+                  <Suspense fallback={<FullPageSpinner />}>
+                    <Shell />
+                  </Suspense>
+                </AuthGate>
+              </Route>
+            </Switch>
+          </TooltipProvider>
+        </I18nProvider>
+      </QueryClientProvider>
+    </TransportProvider>
+  );
+}

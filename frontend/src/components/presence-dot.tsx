@@ -1,0 +1,38 @@
+import { AgentStatus, type Agent } from "@livechat/api/auth_pb";
+import { useI18n, type MessageKey } from "@/i18n";
+import { cn } from "@/lib/cn";
+
+type Presence = "online" | "away" | "offline";
+
+export function presenceOf(agent: Pick<Agent, "online" | "status">): Presence {
+  if (agent.status === AgentStatus.AWAY) return "away";
+  return agent.online ? "online" : "offline";
+}
+
+const colors: Record<Presence, string> = {
+  online: "bg-success",
+  away: "bg-amber-400",
+  offline: "bg-muted-foreground/40",
+};
+
+export const presenceLabel: Record<Presence, MessageKey> = {
+  online: "presence.online",
+  away: "presence.away",
+  offline: "presence.offline",
+};
+
+/** A coloured dot for an agent's presence, with its name for screen readers. */
+export function PresenceDot({ agent, className }: { agent: Pick<Agent, "online" | "status">; className?: string }) {
+  const { t } = useI18n();
+  const p = presenceOf(agent);
+  const label = t(presenceLabel[p]);
+  return (
+    <span
+      role="img"
+      aria-label={label}
+      title={label}
+      data-presence={p}
+      className={cn("inline-block size-2.5 shrink-0 rounded-full ring-2 ring-background", colors[p], className)}
+    />
+  );
+}

@@ -1,0 +1,148 @@
+import { useQuery } from "@connectrpc/connect-query";
+import { MoreHorizontalIcon, UsersIcon } from "lucide-react";
+import { useState } from "react";
+import { AgentRole, AuthService, type Agent } from "@livechat/api/auth_pb";
+import { Page } from "@/components/page";
+import { PresenceDot, presenceLabel, presenceOf } from "@/components/presence-dot";
+import { EmptyState, ErrorState, FormError } from "@/components/states";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuTrigger } from "@/components/ui/dropdown-menu";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
+import { Skeleton } from "@/components/ui/skeleton";
+import { Switch } from "@/components/ui/switch";
+import { useI18n } from "@/i18n";
+import { formatRelative, toDate, useNow } from "@/lib/format";
+import { useMe } from "@/features/auth/use-me";
+import { CreateAgentDialog } from "./create-agent-dialog";
+import { RenameAgentDialog } from "./rename-agent-dialog";
+import { ResetPasswordDialog } from "./reset-password-dialog";
+import { useAgentMutations } from "./use-agent-mutations";
+
+/** Admins manage the team: add agents, change roles, disable, reset passwords. */
+export default function AgentsPage() {
+  const { t } = useI18n();
+  const agents = useQuery(AuthService.method.listAgents, {});
+  const { update } = useAgentMutations();
+  const [dialog, setDialog] = useState<{ kind: "rename" | "reset"; agent: Agent } | null>(null);
+
+  return (
+    <Page title={t("agents.title")} description={t("agents.description")} actions={<CreateAgentDialog />} adminOnly>
+      <FormError error={update.error} />
+      <Card className="overflow-x-auto">
+        {agents.isPending ? (
+          <div className="grid gap-3 p-5">
+            {[0, 1, 2].map((i) => (
+              <Skeleton key={i} className="h-8" />
+            ))}
+          </div>
+        ) : agents.isError ? (
+          <ErrorState error={agents.error} onRetry={() => void agents.refetch()} />
+        ) : agents.data.agents.length === 0 ? (
+          <EmptyState icon={<UsersIcon />} title={t("agents.empty")} />
+        ) : (
+          <table className="w-full text-sm" data-testid="agents-table">
+            <thead className="border-b text-left text-xs text-muted-foreground">
+              <tr>
+                <th className="px-4 py-2.5 font-medium">{t("agents.name")}</th>
+                <th className="px-4 py-2.5 font-medium">{t("field.role")}</th>
+                <th className="px-4 py-2.5 font-medium">{t("agents.enabled")}</th>
+                <th className="px-4 py-2.5 font-medium">{t("agents.lastSeen")}</th>
+                <th className="px-4 py-2.5">
+                  <span className="sr-only">{t("common.actions")}</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {agents.data.agents.map((a) => (
+                <AgentRow
+                  key={a.id}
+                  agent={a}
+                  onRole={(role) => update.mutate({ agentId: a.id, role })}
+                  onDisabled={(disabled) => update.mutate({ agentId: a.id, disabled })}
+                  onRename={() => setDialog({ kind: "rename", agent: a })}
+                  onReset={() => setDialog({ kind: "reset", agent: a })}
+                />
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
+      {dialog?.kind === "rename" && <RenameAgentDialog agent={dialog.agent} onClose={() => setDialog(null)} />}
+      {dialog?.kind === "reset" && <ResetPasswordDialog agent={dialog.agent} onClose={() => setDialog(null)} />}
+    </Page>
+  );
+}
+
+function AgentRow({
+  agent: a,
+  onRole,
+  onDisabled,
+  onRename,
+  onReset,
+}: {
+  agent: Agent;
+  onRole: (role: AgentRole) => void;
+  onDisabled: (disabled: boolean) => void;
+  onRename: () => void;
+  onReset: () => void;
+}) {
+  const { t, locale } = useI18n();
+  const me = useMe();
+  const now = useNow();
+  const lastSeen = toDate(a.lastSeenAt);
+  const isMe = a.id === me.id;
+  return (
+    <tr className="border-b last:border-0" data-testid="agent-row" data-username={a.username}>
+      <td className="px-4 py-2.5">
+        <div className="flex items-center gap-2.5">
+          {a.disabled ? <span className="size-2.5" /> : <PresenceDot agent={a} />}
+          <div className="min-w-0">
+            <div className="flex items-center gap-1.5 font-medium">
+              {a.displayName}
+              {isMe && <Badge variant="secondary">{t("agents.you")}</Badge>}
+            </div>
+            <div className="text-xs text-muted-foreground">
+              @{a.username}
+              {!a.disabled && <> · {t(presenceLabel[presenceOf(a)])}</>}
+            </div>
+          </div>
+        </div>
+      </td>
+      <td className="px-4 py-2.5">
+        <Select value={String(a.role)} onValueChange={(v) => onRole(Number(v) as AgentRole)}>
+          <SelectTrigger className="h-8 w-32" aria-label={t("agents.roleOf", { name: a.displayName })}>
+            <SelectValue />
+          </SelectTrigger>
+          <SelectContent>
+            <SelectItem value={String(AgentRole.AGENT)}>{t("role.agent")}</SelectItem>
+            <SelectItem value={String(AgentRole.ADMIN)}>{t("role.admin")}</SelectItem>
+          </SelectContent>
+        </Select>
+      </td>
+      <td className="px-4 py-2.5">
+        <Switch
+          checked={!a.disabled}
+          disabled={isMe}
+          onCheckedChange={(enabled) => onDisabled(!enabled)}
+          aria-label={t("agents.enabledFor", { name: a.displayName })}
+        />
+      </td>
+      <td className="px-4 py-2.5 text-muted-foreground">{lastSeen ? formatRelative(lastSeen, now, locale, t("time.justNow")) : t("agents.never")}</td>
+      <td className="px-4 py-2.5 text-right">
+        <DropdownMenu>
+          <DropdownMenuTrigger asChild>
+            <Button variant="ghost" size="icon-sm" aria-label={t("agents.actionsFor", { name: a.displayName })}>
+              <MoreHorizontalIcon aria-hidden />
+            </Button>
+          </DropdownMenuTrigger>
+          <DropdownMenuContent align="end">
+            <DropdownMenuItem onSelect={onRename}>{t("agents.rename")}</DropdownMenuItem>
+            <DropdownMenuItem onSelect={onReset}>{t("agents.resetPassword")}</DropdownMenuItem>
+          </DropdownMenuContent>
+        </DropdownMenu>
+      </td>
+    </tr>
+  );
+}

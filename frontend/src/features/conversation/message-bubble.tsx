@@ -1,0 +1,76 @@
+import { AlertCircleIcon, LockIcon, RotateCwIcon } from "lucide-react";
+import { SenderType } from "@livechat/api/conversation_pb";
+import { useI18n } from "@/i18n";
+import { cn } from "@/lib/cn";
+import { formatDateTime, formatTimestamp } from "@/lib/format";
+
+export interface BubbleProps {
+  senderType: SenderType;
+  senderName: string;
+  text: string;
+  internal: boolean;
+  at?: Date;
+  /** Not yet confirmed by the server. */
+  pending?: boolean;
+  failed?: boolean;
+  onRetry?: () => void;
+  seen?: boolean;
+}
+
+/**
+ * One customer message, agent reply or internal note. Text is rendered as
+ * text only, with its line breaks; internal notes look clearly different.
+ */
+export function MessageBubble({ senderType, senderName, text, internal, at, pending, failed, onRetry, seen }: BubbleProps) {
+  const { t, locale } = useI18n();
+  const fromCustomer = senderType === SenderType.CUSTOMER;
+  return (
+    <li
+      className={cn("flex px-4 py-1", fromCustomer ? "justify-start" : "justify-end")}
+      data-testid={internal ? "note-message" : fromCustomer ? "customer-message" : "agent-message"}
+    >
+      <div className={cn("flex max-w-[min(80%,42rem)] flex-col gap-1", fromCustomer ? "items-start" : "items-end")}>
+        <div className="flex items-center gap-1.5 px-1 text-xs text-muted-foreground">
+          {internal && (
+            <span className="inline-flex items-center gap-1 font-medium text-note-foreground">
+              <LockIcon aria-hidden className="size-3" /> {t("message.internalNote")}
+            </span>
+          )}
+          <span className="font-medium">{senderName}</span>
+          {at && (
+            <time dateTime={at.toISOString()} title={formatDateTime(at, locale)}>
+              {formatTimestamp(at, locale)}
+            </time>
+          )}
+        </div>
+        <div
+          className={cn(
+            "rounded-2xl px-3.5 py-2 text-sm leading-relaxed break-words whitespace-pre-wrap [overflow-wrap:anywhere]",
+            internal
+              ? "rounded-tr-sm border border-dashed border-note-border bg-note text-note-foreground"
+              : fromCustomer
+                ? "rounded-tl-sm bg-muted text-foreground"
+                : "rounded-tr-sm bg-primary text-primary-foreground",
+            pending && !failed && "opacity-60",
+            failed && "ring-2 ring-destructive",
+          )}
+        >
+          {text}
+        </div>
+        {pending && !failed && <span className="px-1 text-xs text-muted-foreground">{t("message.sending")}</span>}
+        {failed && (
+          <span className="flex items-center gap-2 px-1 text-xs text-destructive" role="alert">
+            <AlertCircleIcon aria-hidden className="size-3.5" />
+            {t("message.failed")}
+            {onRetry && (
+              <button type="button" className="inline-flex items-center gap-1 font-medium underline" onClick={onRetry}>
+                <RotateCwIcon aria-hidden className="size-3" /> {t("common.retry")}
+              </button>
+            )}
+          </span>
+        )}
+        {seen && <span className="px-1 text-xs text-muted-foreground">{t("message.seen")}</span>}
+      </div>
+    </li>
+  );
+}

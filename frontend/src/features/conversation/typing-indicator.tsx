@@ -1,0 +1,24 @@
+import { SenderType } from "@livechat/api/conversation_pb";
+import { useI18n } from "@/i18n";
+import { useTypists } from "@/realtime/typing";
+
+/** "Lan is typing…" for the customer or colleagues, live from TypingEvents. */
+export function TypingIndicator({ conversationId, customerName }: { conversationId: string; customerName: string }) {
+  const { t } = useI18n();
+  const typists = useTypists(conversationId);
+  const names = typists.map((p) => (p.senderType === SenderType.CUSTOMER ? p.senderName || customerName : p.senderName));
+  return (
+    <div aria-live="polite" className="h-5 px-4 text-xs text-muted-foreground" data-testid="typing-indicator">
+      {names.length > 0 && (
+        <span className="inline-flex items-center gap-1.5">
+          <span className="flex gap-0.5" aria-hidden>
+            {[0, 150, 300].map((d) => (
+              <span key={d} className="size-1 animate-bounce rounded-full bg-muted-foreground" style={{ animationDelay: `${d}ms` }} />
+            ))}
+          </span>
+          {names.length === 1 ? t("typing.one", { name: names[0] }) : t("typing.many", { names: names.join(", ") })}
+        </span>
+      )}
+    </div>
+  );
+}

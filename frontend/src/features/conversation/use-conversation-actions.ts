@@ -1,0 +1,19 @@
+import { useMutation } from "@connectrpc/connect-query";
+import { useQueryClient } from "@tanstack/react-query";
+import { ConversationService, type Conversation } from "@livechat/api/conversation_pb";
+import { upsertConversation } from "@/realtime/cache-updates";
+import { useMe } from "@/features/auth/use-me";
+
+/** Claim, assign and status changes, each putting the new state straight into the cache. */
+export function useConversationActions() {
+  const qc = useQueryClient();
+  const me = useMe();
+  const onSuccess = (res: { conversation?: Conversation }) => {
+    if (res.conversation) upsertConversation(qc, res.conversation, me.id);
+  };
+  return {
+    claim: useMutation(ConversationService.method.claimConversation, { onSuccess }),
+    assign: useMutation(ConversationService.method.assignConversation, { onSuccess }),
+    setStatus: useMutation(ConversationService.method.setConversationStatus, { onSuccess }),
+  };
+}

@@ -1,0 +1,29 @@
+import { AssignmentFilter, ConversationStatus, type GetInboxCountsResponse } from "@livechat/api/conversation_pb";
+import type { MessageKey } from "@/i18n";
+
+export type QueueId = "waiting" | "mine" | "unassigned" | "all" | "resolved" | "closed";
+
+export interface Queue {
+  id: QueueId;
+  label: MessageKey;
+  empty: MessageKey;
+  statuses: ConversationStatus[];
+  assignment: AssignmentFilter;
+  count: keyof Omit<GetInboxCountsResponse, "$typeName" | "$unknown">;
+}
+
+const open = [ConversationStatus.WAITING, ConversationStatus.ACTIVE];
+
+/** The inbox queues, each a ListConversations filter with its GetInboxCounts figure. */
+export const queues: Queue[] = [
+  { id: "waiting", label: "queue.waiting", empty: "queue.waitingEmpty", statuses: [ConversationStatus.WAITING], assignment: AssignmentFilter.ALL, count: "waiting" },
+  { id: "mine", label: "queue.mine", empty: "queue.mineEmpty", statuses: [ConversationStatus.ACTIVE], assignment: AssignmentFilter.MINE, count: "mine" },
+  { id: "unassigned", label: "queue.unassigned", empty: "queue.unassignedEmpty", statuses: open, assignment: AssignmentFilter.UNASSIGNED, count: "unassigned" },
+  { id: "all", label: "queue.all", empty: "queue.allEmpty", statuses: open, assignment: AssignmentFilter.ALL, count: "open" },
+  { id: "resolved", label: "queue.resolved", empty: "queue.resolvedEmpty", statuses: [ConversationStatus.RESOLVED], assignment: AssignmentFilter.ALL, count: "resolved" },
+  { id: "closed", label: "queue.closed", empty: "queue.closedEmpty", statuses: [ConversationStatus.CLOSED], assignment: AssignmentFilter.ALL, count: "closed" },
+];
+
+export function queueById(id: string | undefined): Queue | undefined {
+  return queues.find((q) => q.id === id);
+}

@@ -1,0 +1,56 @@
+import { SearchIcon, XIcon } from "lucide-react";
+import { forwardRef, useEffect, useState } from "react";
+import { Input } from "@/components/ui/input";
+import { useI18n } from "@/i18n";
+
+/** Searches the current queue; reports the query after a short pause in typing. */
+export const SearchBox = forwardRef<HTMLInputElement, { value: string; onChange: (q: string) => void }>(function SearchBox(
+  { value, onChange },
+  ref,
+) {
+  const { t } = useI18n();
+  const [draft, setDraft] = useState(value);
+  useEffect(() => setDraft(value), [value]);
+  useEffect(() => {
+    const id = window.setTimeout(() => {
+      if (draft.trim() !== value) onChange(draft.trim());
+    }, 250);
+    return () => window.clearTimeout(id);
+  }, [draft, value, onChange]);
+
+  return (
+    <div className="relative" role="search">
+      <SearchIcon aria-hidden className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 text-muted-foreground" />
+      <Input
+        ref={ref}
+        type="search"
+        maxLength={200}
+        aria-label={t("inbox.search")}
+        placeholder={t("inbox.searchPlaceholder")}
+        className="pr-8 pl-8 [&::-webkit-search-cancel-button]:hidden"
+        value={draft}
+        onChange={(e) => setDraft(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === "Escape") {
+            setDraft("");
+            onChange("");
+            e.currentTarget.blur();
+          }
+        }}
+      />
+      {draft && (
+        <button
+          type="button"
+          aria-label={t("inbox.clearSearch")}
+          className="absolute top-1/2 right-2 -translate-y-1/2 rounded-sm text-muted-foreground hover:text-foreground focus-visible:outline-2 focus-visible:outline-ring"
+          onClick={() => {
+            setDraft("");
+            onChange("");
+          }}
+        >
+          <XIcon className="size-4" />
+        </button>
+      )}
+    </div>
+  );
+});

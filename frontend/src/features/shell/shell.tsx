@@ -1,0 +1,75 @@
+import { lazy, Suspense, useEffect } from "react";
+import { Redirect, Route, Switch } from "wouter";
+import { startTabCoordination } from "@/alerts/tabs";
+import { startTitleBadge } from "@/alerts/title";
+import { unlockAudioOnFirstGesture } from "@/alerts/tone";
+import { EmptyState, FullPageSpinner } from "@/components/states";
+import { useI18n } from "@/i18n";
+import { useLiveUpdates } from "@/realtime/use-live-updates";
+import { useMe } from "@/features/auth/use-me";
+import { InboxPage } from "@/features/inbox/inbox-page";
+import { ConnectionNotice } from "./connection-notice";
+import { NotificationPrompt } from "./notification-prompt";
+import { ShortcutsDialog } from "./shortcuts-dialog";
+import { Sidebar } from "./sidebar";
+
+const AgentsPage = lazy(() => import("@/features/agents/agents-page"));
+const TokensPage = lazy(() => import("@/features/tokens/tokens-page"));
+const WidgetsPage = lazy(() => import("@/features/widgets/widgets-page"));
+const WidgetEditorPage = lazy(() => import("@/features/widgets/widget-editor-page"));
+const SettingsPage = lazy(() => import("@/features/settings/settings-page"));
+
+let started = false;
+
+/** The signed-in dashboard: navigation, live updates and the pages. */
+export default function Shell() {
+  const me = useMe();
+  const { t } = useI18n();
+  useLiveUpdates(me.id);
+
+  useEffect(() => {
+    if (started) return;
+    started = true;
+    startTabCoordination();
+    startTitleBadge();
+    unlockAudioOnFirstGesture();
+  }, []);
+
+  return (
+    <div className="flex h-full">
+      <a
+        href="#main"
+        className="sr-only z-50 rounded-md bg-background px-3 py-2 focus:not-sr-only focus:fixed focus:top-2 focus:left-2"
+      >
+        {t("a11y.skipToContent")}
+      </a>
+      <Sidebar />
+      <div className="flex min-w-0 flex-1 flex-col">
+        <NotificationPrompt />
+        <main id="main" className="min-h-0 flex-1">
+          <Suspense fallback={<FullPageSpinner />}>
+            <Switch>
+              <Route path="/">
+                <Redirect to="/inbox/waiting" replace />
+              </Route>
+              <Route path="/inbox/:queue/:conversationId?" component={InboxPage} />
+              <Route path="/inbox">
+                <Redirect to="/inbox/waiting" replace />
+              </Route>
+              <Route path="/agents" component={AgentsPage} />
+              <Route path="/tokens" component={TokensPage} />
+              <Route path="/widgets" component={WidgetsPage} />
+              <Route path="/widgets/:widgetId" component={WidgetEditorPage} />
+              <Route path="/settings" component={SettingsPage} />
+              <Route>
+                <EmptyState className="h-full" title={t("common.notFound")} />
+              </Route>
+            </Switch>
+          </Suspense>
+        </main>
+      </div>
+      <ConnectionNotice />
+      <ShortcutsDialog />
+    </div>
+  );
+}

@@ -1,0 +1,86 @@
+import { useMutation } from "@connectrpc/connect-query";
+import { useQueryClient } from "@tanstack/react-query";
+import { LogOutIcon, SettingsIcon } from "lucide-react";
+import { useLocation } from "wouter";
+import { create } from "@bufbuild/protobuf";
+import { AgentStatus, AuthService, GetMeResponseSchema } from "@livechat/api/auth_pb";
+import { Avatar } from "@/components/avatar";
+import { PresenceDot, presenceLabel, presenceOf } from "@/components/presence-dot";
+import {
+  DropdownMenu,
+  DropdownMenuContent,
+  DropdownMenuItem,
+  DropdownMenuLabel,
+  DropdownMenuRadioGroup,
+  DropdownMenuRadioItem,
+  DropdownMenuSeparator,
+  DropdownMenuTrigger,
+} from "@/components/ui/dropdown-menu";
+import { useI18n } from "@/i18n";
+import { cn } from "@/lib/cn";
+import { meKey } from "@/lib/query-keys";
+import { useMe } from "@/features/auth/use-me";
+
+/** The signed-in agent with their status (online / away), settings and sign-out. */
+export function StatusMenu({ compact }: { compact: boolean }) {
+  const { t } = useI18n();
+  const me = useMe();
+  const qc = useQueryClient();
+  const [, navigate] = useLocation();
+  const setStatus = useMutation(AuthService.method.setMyStatus, {
+    onSuccess: (res) => qc.setQueryData(meKey, create(GetMeResponseSchema, { agent: res.agent })),
+  });
+  const logout = useMutation(AuthService.method.logout, {
+    onSettled: () => {
+      qc.clear();
+      navigate("/login", { replace: true });
+    },
+  });
+  const status = me.status === AgentStatus.AWAY ? "away" : "online";
+  const presence = t(presenceLabel[presenceOf(me)]);
+
+  return (
+    <DropdownMenu>
+      <DropdownMenuTrigger
+        data-testid="status-menu"
+        aria-label={t("status.menu", { name: me.displayName, status: presence })}
+        className={cn(
+          "flex w-full items-center gap-2 rounded-md p-1.5 text-left hover:bg-accent focus-visible:outline-2 focus-visible:outline-ring",
+          compact && "justify-center",
+        )}
+      >
+        <span className="relative">
+          <Avatar name={me.displayName} />
+          <PresenceDot agent={me} className="absolute -right-0.5 -bottom-0.5" />
+        </span>
+        {!compact && (
+          <span className="min-w-0 flex-1">
+            <span className="block truncate text-sm font-medium">{me.displayName}</span>
+            <span className="block truncate text-xs text-muted-foreground">{presence}</span>
+          </span>
+        )}
+      </DropdownMenuTrigger>
+      <DropdownMenuContent side="top" align="start" className="w-56">
+        <DropdownMenuLabel>{t("status.label")}</DropdownMenuLabel>
+        <DropdownMenuRadioGroup
+          value={status}
+          onValueChange={(v) => setStatus.mutate({ status: v === "away" ? AgentStatus.AWAY : AgentStatus.ONLINE })}
+        >
+          <DropdownMenuRadioItem value="online">
+            <span className="size-2.5 rounded-full bg-success" aria-hidden /> {t("status.online")}
+          </DropdownMenuRadioItem>
+          <DropdownMenuRadioItem value="away">
+            <span className="size-2.5 rounded-full bg-amber-400" aria-hidden /> {t("status.away")}
+          </DropdownMenuRadioItem>
+        </DropdownMenuRadioGroup>
+        <DropdownMenuSeparator />
+        <DropdownMenuItem onSelect={() => navigate("/settings")}>
+          <SettingsIcon aria-hidden /> {t("nav.settings")}
+        </DropdownMenuItem>
+        <DropdownMenuItem onSelect={() => logout.mutate({})}>
+          <LogOutIcon aria-hidden /> {t("auth.signOut")}
+        </DropdownMenuItem>
+      </DropdownMenuContent>
+    </DropdownMenu>
+  );
+}

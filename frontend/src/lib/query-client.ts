@@ -1,0 +1,53 @@
+import { Code } from "@connectrpc/connect";
+import { MutationCache, QueryCache, QueryClient } from "@tanstack/react-query";
+import { errorCode } from "./errors";
+import { meKey, setupStateKey } from "./query-keys";
+
+const noRetry = new Set<Code>([
+  Code.Unauthenticated,
+  Code.PermissionDenied,
+  Code.NotFound,
+  Code.InvalidArgument,
+  Code.FailedPrecondition,
+  Code.Unimplemented,
+  Code.AlreadyExists,
+]);
+
+function isAuthQuery(queryKey: readonly unknown[]): boolean {
+  const k = JSON.stringify(queryKey);
+  return k === JSON.stringify(meKey) || k === JSON.stringify(setupStateKey);
+}
+
+/**
+ * The app's one QueryClient. An UNAUTHENTICATED answer anywhere (an expired
+ * or revoked session, a disabled agent) re-checks who is signed in, which
+ * sends the user to the login screen.
+ */
+export function createQueryClient(): QueryClient {
+  const client: QueryClient = new QueryClient({
+    queryCache: new QueryCache({
+      onError: (err, query) => {
+        if (errorCode(err) === Code.Unauthenticated && !isAuthQuery(query.queryKey)) signedOut();
+      },
+    }),
+    mutationCache: new MutationCache({
+      onError: (err) => {
+        if (errorCode(err) === Code.Unauthenticated) signedOut();
+      },
+    }),
+    defaultOptions: {
+      queries: {
+        // The event stream keeps cached data current; refetching on focus
+        // would only add load.
+        staleTime: 60_000,
+        refetchOnWindowFocus: false,
+        retry: (count, err) => !noRetry.has(errorCode(err)) && count < 2,
+      },
+      mutations: { retry: false },
+    },
+  });
+  function signedOut() {
+    void client.invalidateQueries({ queryKey: meKey });
+  }
+  return client;
+}
