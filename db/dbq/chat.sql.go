@@ -301,24 +301,19 @@ func (q *Queries) InboxCounts(ctx context.Context, agentID uuid.UUID) (InboxCoun
 const insertAgentMessage = `-- name: InsertAgentMessage :one
 
 WITH c AS (
-    SELECT conversations.id, conversations.customer_id, conversations.last_seq
-    FROM conversations
-    WHERE conversations.id = $1 AND ($2::boolean OR conversations.status <> 'closed')
-    FOR UPDATE
+    UPDATE conversations
+    SET last_seq = conversations.last_seq + 1,
+        last_message_at = now(),
+        -- A reply answers the customer; a note does not.
+        waiting_since = CASE WHEN $1::boolean THEN conversations.waiting_since END
+    WHERE conversations.id = $2
+      AND ($1::boolean OR conversations.status <> 'closed')
+    RETURNING conversations.id, conversations.customer_id, conversations.last_seq
 ), m AS (
     INSERT INTO messages (conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id)
-    SELECT c.id, c.last_seq + 1, 'agent', $3::uuid, $4::text, $5::text, $2::boolean, $6::text
+    SELECT c.id, c.last_seq, 'agent', $3::uuid, $4::text, $5::text, $1::boolean, $6::text
     FROM c
-    ON CONFLICT (conversation_id, sender_id, client_message_id) WHERE sender_type = 'agent' DO NOTHING
     RETURNING id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target
-), u AS (
-    UPDATE conversations
-    SET last_seq = m.seq,
-        last_message_at = m.created_at,
-        -- A reply answers the customer; a note does not.
-        waiting_since = CASE WHEN m.internal THEN conversations.waiting_since END
-    FROM m
-    WHERE conversations.id = m.conversation_id
 ), e AS (
     INSERT INTO events (kind, conversation_id, customer_id, message_id, internal)
     SELECT 'message_created', m.conversation_id, c.customer_id, m.id, m.internal
@@ -329,8 +324,8 @@ FROM m
 `
 
 type InsertAgentMessageParams struct {
-	ConversationID  uuid.UUID
 	Internal        bool
+	ConversationID  uuid.UUID
 	SenderID        uuid.UUID
 	SenderName      string
 	Text            string
@@ -357,14 +352,16 @@ type InsertAgentMessageRow struct {
 //
 // Every durable change writes its events row in the same statement, and no
 // statement here sends NOTIFY: the realtime hub is woken after commit.
-// One statement, one commit: lock the conversation, take the next seq,
-// insert the message (nothing when the sender's key was used before), move
-// the conversation's last_seq and write the event. Returns no row when the
-// conversation does not exist, is closed (for a reply), or the key exists.
+// One statement, one commit: take the conversation's next seq (the row
+// lock orders concurrent sends), insert the message and write its event.
+// A key the sender used before fails the whole statement on
+// messages_agent_key, undoing the seq; the caller then fetches the first
+// message. No row when the conversation does not exist or is closed (for a
+// reply).
 func (q *Queries) InsertAgentMessage(ctx context.Context, arg InsertAgentMessageParams) (InsertAgentMessageRow, error) {
 	row := q.db.QueryRow(ctx, insertAgentMessage,
-		arg.ConversationID,
 		arg.Internal,
+		arg.ConversationID,
 		arg.SenderID,
 		arg.SenderName,
 		arg.Text,
@@ -391,27 +388,24 @@ func (q *Queries) InsertAgentMessage(ctx context.Context, arg InsertAgentMessage
 
 const insertCustomerMessage = `-- name: InsertCustomerMessage :one
 WITH c AS (
-    SELECT conversations.id, conversations.customer_id, conversations.last_seq
-    FROM conversations
-    WHERE conversations.customer_id = $1 AND conversations.status IN ('waiting', 'active')
-    ORDER BY conversations.created_at DESC
-    LIMIT 1
-    FOR UPDATE
-), cu AS (
-    SELECT customers.name FROM customers WHERE customers.id = $1
+    UPDATE conversations
+    SET last_seq = conversations.last_seq + 1,
+        last_message_at = now(),
+        waiting_since = COALESCE(conversations.waiting_since, now())
+    WHERE conversations.id = (
+            SELECT o.id FROM conversations o
+            WHERE o.customer_id = $1 AND o.status IN ('waiting', 'active')
+            ORDER BY o.created_at DESC
+            LIMIT 1)
+      -- Re-checked after waiting for a concurrent change of the row.
+      AND conversations.status IN ('waiting', 'active')
+    RETURNING conversations.id, conversations.customer_id, conversations.last_seq
 ), m AS (
     INSERT INTO messages (conversation_id, seq, sender_type, sender_id, sender_name, text, client_message_id)
-    SELECT c.id, c.last_seq + 1, 'customer', c.customer_id, cu.name, $2::text, $3::text
-    FROM c, cu
-    ON CONFLICT (sender_id, client_message_id) WHERE sender_type = 'customer' DO NOTHING
+    SELECT c.id, c.last_seq, 'customer', c.customer_id,
+           (SELECT cu.name FROM customers cu WHERE cu.id = c.customer_id), $2::text, $3::text
+    FROM c
     RETURNING id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target
-), u AS (
-    UPDATE conversations
-    SET last_seq = m.seq,
-        last_message_at = m.created_at,
-        waiting_since = COALESCE(conversations.waiting_since, m.created_at)
-    FROM m
-    WHERE conversations.id = m.conversation_id
 ), e AS (
     INSERT INTO events (kind, conversation_id, customer_id, message_id)
     SELECT 'message_created', m.conversation_id, c.customer_id, m.id
@@ -444,8 +438,8 @@ type InsertCustomerMessageRow struct {
 }
 
 // Like InsertAgentMessage, into the customer's newest open (waiting or
-// active) conversation. Returns no row when the customer has none or the
-// key exists.
+// active) conversation; a reused key fails on messages_customer_key. No row
+// when the customer has no open conversation.
 func (q *Queries) InsertCustomerMessage(ctx context.Context, arg InsertCustomerMessageParams) (InsertCustomerMessageRow, error) {
 	row := q.db.QueryRow(ctx, insertCustomerMessage, arg.CustomerID, arg.Text, arg.ClientMessageID)
 	var i InsertCustomerMessageRow

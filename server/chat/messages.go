@@ -41,10 +41,11 @@ func (s *Service) SendMessage(ctx context.Context, conversationID uuid.UUID, tex
 		s.committed()
 		return messageProto(dbq.Message(row)), nil
 	}
-	if !noRows(err) {
+	if !noRows(err) && !apperr.IsUniqueViolation(err, "messages_agent_key") {
 		return nil, err
 	}
-	// Nothing inserted: a retry, or a conversation that is missing or closed.
+	// Nothing stored. A retry gets the first message (also once the
+	// conversation is closed); otherwise it is missing or closed.
 	prev, err := s.q.MessageByAgentKey(ctx, dbq.MessageByAgentKeyParams{
 		ConversationID: conversationID, SenderID: &p.AgentID, ClientMessageID: &clientMessageID,
 	})
@@ -61,7 +62,8 @@ func (s *Service) SendMessage(ctx context.Context, conversationID uuid.UUID, tex
 	if Status(st.Status) == StatusClosed && !internal {
 		return nil, apperr.New(apperr.FailedPrecondition, "the conversation is closed; reopen it to reply (internal notes are still allowed)")
 	}
-	return nil, apperr.New(apperr.Unavailable, "the conversation changed while sending; try again")
+	// Closed when the statement ran, reopened since.
+	return nil, apperr.New(apperr.FailedPrecondition, "the conversation was closed; try again")
 }
 
 // SendCustomerMessage adds a customer's message to their open (waiting or
@@ -83,21 +85,22 @@ func (s *Service) SendCustomerMessage(ctx context.Context, customerID, widgetID 
 	params := dbq.InsertCustomerMessageParams{CustomerID: customerID, Text: text, ClientMessageID: clientMessageID}
 	// The common case: an open conversation, one statement.
 	row, err := s.q.InsertCustomerMessage(ctx, params)
-	var msg dbq.Message
+	msg := dbq.Message(row)
 	switch {
 	case err == nil:
-		msg = dbq.Message(row)
 		s.committed()
 	case noRows(err):
 		var stored bool
 		msg, stored, err = s.openAndSend(ctx, customerID, widgetID, params)
-		if err != nil {
-			return nil, nil, err
-		}
 		if stored {
 			s.committed()
 		}
-	default:
+	}
+	if apperr.IsUniqueViolation(err, "messages_customer_key") {
+		// A retry (perhaps racing its original): the first message stands.
+		msg, err = s.q.MessageByCustomerKey(ctx, dbq.MessageByCustomerKeyParams{CustomerID: &customerID, ClientMessageID: &params.ClientMessageID})
+	}
+	if err != nil {
 		return nil, nil, err
 	}
 	conv, err := s.conversationForCustomer(ctx, msg.ConversationID, customerID)
