@@ -28,6 +28,7 @@ const usage = `livechat — self-hosted live chat for customer support
 Usage:
   livechat serve [flags]     run the server (API, dashboard, widget)
   livechat migrate [flags]   apply pending database migrations and exit
+  livechat agent create      add an agent or admin (password from stdin)
   livechat version           print the version and commit
 
 Run "livechat <command> --help" for a command's flags. Every flag can also be
@@ -40,6 +41,7 @@ type command func(ctx context.Context, args []string, stdin io.Reader, stdout, s
 var commands = map[string]command{
 	"serve":   serve,
 	"migrate": migrate,
+	"agent":   agent,
 	"version": version,
 }
 

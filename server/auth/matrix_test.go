@@ -1,0 +1,230 @@
+package auth_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect/v2"
+	"connectrpc.com/connect/v2/connecthttp"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+
+	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
+	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
+	"github.com/opensupport/livechat/server/apptest"
+	"github.com/opensupport/livechat/server/auth"
+)
+
+// allowed marks a cell where the policy lets the call through: whatever the
+// handler answers, it is not Unauthenticated or PermissionDenied.
+const allowed = connect.Code(1000)
+
+// caller is one column of the matrix.
+type caller struct {
+	name   string
+	header http.Header
+	// want is the outcome for each access level.
+	want map[auth.Access]connect.Code
+}
+
+// TestAuthorizationMatrix calls every procedure of the three services as
+// every kind of caller, against the real server, and checks the policy's
+// verdict. Denials must have the exact code; for AuthService the allowed
+// answers are checked exactly too (see authAnswers).
+func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	agentRole, adminRole := livechatv1.AgentRole_AGENT_ROLE_AGENT, livechatv1.AgentRole_AGENT_ROLE_ADMIN
+	yes := true
+
+	e.createAgent(t, "m-login", agentRole) // the account every Login cell signs into
+	e.createAgent(t, "m-agent", agentRole)
+	e.createAgent(t, "m-admin", adminRole)
+	e.createAgent(t, "m-expired", agentRole)
+	disabledID := e.createAgent(t, "m-disabled", agentRole)
+	lockedID := e.createAgent(t, "m-locked", adminRole)
+
+	agentSession := e.sessionCookie(t, e.login(t, "m-agent"))
+	adminSession := e.sessionCookie(t, e.login(t, "m-admin"))
+	expiredSession := e.sessionCookie(t, e.login(t, "m-expired"))
+	if _, err := e.srv.Pool.Exec(ctx(t),
+		`UPDATE agent_sessions SET expires_at = now() - interval '1 second'
+		 WHERE agent_id = (SELECT id FROM agents WHERE username = 'm-expired')`); err != nil {
+		t.Fatal(err)
+	}
+	disabledSession := e.sessionCookie(t, e.login(t, "m-disabled"))
+	locked := e.login(t, "m-locked")
+	_, lockedToken := e.token(t, locked, livechatv1.ApiTokenScope_API_TOKEN_SCOPE_ADMIN)
+	for _, id := range []string{disabledID, lockedID} {
+		if _, err := e.admin.Auth.UpdateAgent(ctx(t), &livechatv1.UpdateAgentRequest{AgentId: id, Disabled: &yes}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, agentToken := e.token(t, e.admin, livechatv1.ApiTokenScope_API_TOKEN_SCOPE_AGENT)
+	_, adminToken := e.token(t, e.admin, livechatv1.ApiTokenScope_API_TOKEN_SCOPE_ADMIN)
+	revokedID, revokedToken := e.token(t, e.admin, livechatv1.ApiTokenScope_API_TOKEN_SCOPE_ADMIN)
+	if _, err := e.admin.Auth.RevokeApiToken(ctx(t), &livechatv1.RevokeApiTokenRequest{TokenId: revokedID}); err != nil {
+		t.Fatal(err)
+	}
+	visitorToken := startVisitor(t, e)
+
+	const (
+		U  = connect.CodeUnauthenticated
+		PD = connect.CodePermissionDenied
+		OK = allowed
+	)
+	cookie := func(v string) http.Header { return http.Header{"Cookie": {auth.SessionCookie + "=" + v}} }
+	denied := map[auth.Access]connect.Code{auth.Public: OK, auth.VisitorOnly: U, auth.AgentAccess: U, auth.AdminAccess: U, auth.SessionAgent: U}
+	callers := []caller{
+		{"anonymous", nil, denied},
+		{"visitor", apptest.Bearer(visitorToken), map[auth.Access]connect.Code{auth.Public: OK, auth.VisitorOnly: OK, auth.AgentAccess: PD, auth.AdminAccess: PD, auth.SessionAgent: PD}},
+		{"agent session", cookie(agentSession), map[auth.Access]connect.Code{auth.Public: OK, auth.VisitorOnly: PD, auth.AgentAccess: OK, auth.AdminAccess: PD, auth.SessionAgent: OK}},
+		{"admin session", cookie(adminSession), map[auth.Access]connect.Code{auth.Public: OK, auth.VisitorOnly: PD, auth.AgentAccess: OK, auth.AdminAccess: OK, auth.SessionAgent: OK}},
+		{"agent-scope token", apptest.Bearer(agentToken), map[auth.Access]connect.Code{auth.Public: OK, auth.VisitorOnly: PD, auth.AgentAccess: OK, auth.AdminAccess: PD, auth.SessionAgent: PD}},
+		{"admin-scope token", apptest.Bearer(adminToken), map[auth.Access]connect.Code{auth.Public: OK, auth.VisitorOnly: PD, auth.AgentAccess: OK, auth.AdminAccess: OK, auth.SessionAgent: PD}},
+		{"revoked token", apptest.Bearer(revokedToken), denied},
+		{"expired session", cookie(expiredSession), denied},
+		{"disabled agent", cookie(disabledSession), denied},
+		{"disabled admin's token", apptest.Bearer(lockedToken), denied},
+		{"unknown token", apptest.Bearer("lc_not-a-token"), denied},
+		{"unknown visitor token", apptest.Bearer("lcv_not-a-token"), denied},
+	}
+
+	methods := procedures()
+	// Logout ends the caller's session: call it last.
+	sort.SliceStable(methods, func(i, j int) bool {
+		return procedureOf(methods[j]) == livechatv1connect.AuthServiceLogoutProcedure
+	})
+	for _, c := range callers {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			// No cookie jar: the Login cell must not sign the caller in.
+			hc := *e.srv.NewClient(c.header).HTTP
+			hc.Jar = nil
+			client := connect.NewClient(connecthttp.NewTransport(&hc, e.srv.URL))
+			for _, m := range methods {
+				proc := procedureOf(m)
+				access := auth.Policy[proc]
+				want := c.want[access]
+				if want == allowed {
+					if exact, ok := authAnswers[proc]; ok {
+						want = exact
+					}
+				}
+				got, err := call(t, client, m)
+				switch {
+				case want == allowed && (got == U || got == PD):
+					t.Errorf("%s (%s): %v, want the call let through", proc, access, err)
+				case want != allowed && got != want:
+					t.Errorf("%s (%s): got %v (%v), want %v", proc, access, codeName(got), err, codeName(want))
+				}
+			}
+		})
+	}
+}
+
+// authAnswers are AuthService's exact answers to the requests call sends
+// when the policy lets them through (0 is success).
+var authAnswers = map[string]connect.Code{
+	livechatv1connect.AuthServiceGetSetupStateProcedure:      0,
+	livechatv1connect.AuthServiceSetupProcedure:              connect.CodeFailedPrecondition,
+	livechatv1connect.AuthServiceLoginProcedure:              0,
+	livechatv1connect.AuthServiceLogoutProcedure:             0,
+	livechatv1connect.AuthServiceGetMeProcedure:              0,
+	livechatv1connect.AuthServiceChangePasswordProcedure:     0,
+	livechatv1connect.AuthServiceSetMyStatusProcedure:        0,
+	livechatv1connect.AuthServiceListAgentsProcedure:         0,
+	livechatv1connect.AuthServiceCreateAgentProcedure:        connect.CodeInvalidArgument,
+	livechatv1connect.AuthServiceUpdateAgentProcedure:        connect.CodeInvalidArgument,
+	livechatv1connect.AuthServiceResetAgentPasswordProcedure: connect.CodeInvalidArgument,
+	livechatv1connect.AuthServiceCreateApiTokenProcedure:     connect.CodeInvalidArgument,
+	livechatv1connect.AuthServiceListApiTokensProcedure:      0,
+	livechatv1connect.AuthServiceRevokeApiTokenProcedure:     connect.CodeInvalidArgument,
+}
+
+// requests are the messages sent where an empty one would not do.
+var requests = map[string]proto.Message{
+	livechatv1connect.AuthServiceLoginProcedure:          &livechatv1.LoginRequest{Username: "m-login", Password: password},
+	livechatv1connect.AuthServiceChangePasswordProcedure: &livechatv1.ChangePasswordRequest{CurrentPassword: password, NewPassword: password},
+	livechatv1connect.AuthServiceSetMyStatusProcedure:    &livechatv1.SetMyStatusRequest{Status: livechatv1.AgentStatus_AGENT_STATUS_ONLINE},
+}
+
+// call invokes one procedure with its request (or an empty one) and returns
+// the code; 0 is success. A stream counts as successful when it delivers a
+// message or stays open for a moment.
+func call(t *testing.T, client *connect.Client, m protoreflect.MethodDescriptor) (connect.Code, error) {
+	t.Helper()
+	proc := procedureOf(m)
+	spec := connect.Spec{Schema: m, Procedure: proc, StreamType: connect.StreamTypeUnary}
+	if m.IsStreamingServer() {
+		spec.StreamType = connect.StreamTypeServer
+	}
+	req := requests[proc]
+	if req == nil {
+		req = newMessage(t, m.Input())
+	}
+	res := newMessage(t, m.Output())
+	if spec.StreamType == connect.StreamTypeUnary {
+		err := client.CallUnary(ctx(t), spec, req, res)
+		return codeOf(err), err
+	}
+	sctx, cancel := context.WithTimeout(ctx(t), time.Second)
+	defer cancel()
+	stream, err := client.CallServerStream(sctx, spec, req)
+	if err == nil {
+		err = stream.Receive(res)
+		_ = stream.Close()
+	}
+	if err != nil && sctx.Err() != nil {
+		return 0, nil // open until the deadline: let through
+	}
+	return codeOf(err), err
+}
+
+func codeOf(err error) connect.Code {
+	if err == nil {
+		return 0
+	}
+	return connect.CodeOf(err)
+}
+
+func codeName(c connect.Code) string {
+	switch c {
+	case 0:
+		return "ok"
+	case allowed:
+		return "let through"
+	}
+	return c.String()
+}
+
+func newMessage(t *testing.T, d protoreflect.MessageDescriptor) proto.Message {
+	t.Helper()
+	mt, err := protoregistry.GlobalTypes.FindMessageByName(d.FullName())
+	if err != nil {
+		t.Fatalf("message type %s: %v", d.FullName(), err)
+	}
+	return mt.New().Interface()
+}
+
+// startVisitor returns a real visitor token from WidgetService.
+func startVisitor(t *testing.T, e *env) string {
+	t.Helper()
+	w, err := e.admin.Widget.CreateWidget(ctx(t), &livechatv1.CreateWidgetRequest{Settings: &livechatv1.WidgetSettings{Name: "Matrix"}})
+	if err != nil {
+		t.Fatalf("CreateWidget: %v", err)
+	}
+	res, err := e.srv.NewClient(nil).Widget.StartSession(ctx(t), &livechatv1.StartSessionRequest{SiteKey: w.Widget.SiteKey})
+	if err != nil {
+		t.Fatalf("StartSession: %v", err)
+	}
+	if res.VisitorToken == "" {
+		t.Fatal(fmt.Sprint("no visitor token in ", res))
+	}
+	return res.VisitorToken
+}

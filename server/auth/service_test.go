@@ -1,0 +1,261 @@
+package auth
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/dbtest"
+)
+
+const testPassword = "correct horse battery"
+
+var cheap = PasswordParams{LogN: 10, R: 8, P: 1}
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// fakePresence records StatusChanged calls and reports a fixed online set.
+type fakePresence struct {
+	mu      sync.Mutex
+	online  map[uuid.UUID]bool
+	changed []uuid.UUID
+}
+
+func (p *fakePresence) IsOnline(id uuid.UUID) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.online[id]
+}
+func (p *fakePresence) StatusChanged(_ context.Context, id uuid.UUID) {
+	p.mu.Lock()
+	p.changed = append(p.changed, id)
+	p.mu.Unlock()
+}
+
+func newTestService(t *testing.T, cfg Config, presence Presence) (*Service, *clock) {
+	t.Helper()
+	c := &clock{t: time.Now()}
+	if cfg.Password == (PasswordParams{}) {
+		cfg.Password = cheap
+	}
+	cfg.Now = c.Now
+	return NewService(dbtest.New(t), cfg, presence), c
+}
+
+func mustAgent(t *testing.T, s *Service, username string, role Role) Agent {
+	t.Helper()
+	a, err := s.CreateAgent(t.Context(), NewAgent{Username: username, DisplayName: username, Role: role, Password: testPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func TestSessionLifetime(t *testing.T) {
+	t.Parallel()
+	s, clk := newTestService(t, Config{SessionIdle: time.Hour, SessionMaxAge: 3 * time.Hour}, nil)
+	ctx := t.Context()
+	mustAgent(t, s, "sam", RoleAgent)
+	_, sess, err := s.Login(ctx, "sam", testPassword, Client{IP: "192.0.2.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	use := func() error { _, err := s.AuthenticateSession(ctx, sess.Token); return err }
+
+	// Used every 50 minutes, the idle expiry keeps sliding…
+	for range 3 {
+		clk.Advance(50 * time.Minute)
+		if err := use(); err != nil {
+			t.Fatalf("after %v: %v", 50*time.Minute, err)
+		}
+	}
+	// …until the absolute limit.
+	clk.Advance(40 * time.Minute)
+	if err := use(); !apperr.Is(err, apperr.Unauthenticated) || !strings.Contains(err.Error(), "expired") {
+		t.Fatalf("past the absolute limit: %v", err)
+	}
+
+	_, idle, err := s.Login(ctx, "sam", testPassword, Client{IP: "192.0.2.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(61 * time.Minute)
+	if _, err := s.AuthenticateSession(ctx, idle.Token); !apperr.Is(err, apperr.Unauthenticated) {
+		t.Fatalf("idle past an hour: %v", err)
+	}
+}
+
+func TestLoginThrottleWindow(t *testing.T) {
+	t.Parallel()
+	s, clk := newTestService(t, Config{}, nil)
+	ctx := t.Context()
+	mustAgent(t, s, "lee", RoleAgent)
+	fail := func(user, ip string) error {
+		_, _, err := s.Login(ctx, user, "wrong password", Client{IP: ip})
+		return err
+	}
+	t.Run("success clears the username's failures", func(t *testing.T) {
+		for i := range 4 {
+			if err := fail("lee", "198.51.100."+string(rune('1'+i))); !apperr.Is(err, apperr.Unauthenticated) {
+				t.Fatal(err)
+			}
+		}
+		if _, _, err := s.Login(ctx, "lee", testPassword, Client{IP: "198.51.100.9"}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 4 {
+			if err := fail("lee", "203.0.113."+string(rune('1'+i))); !apperr.Is(err, apperr.Unauthenticated) {
+				t.Fatalf("failure %d after a success: %v", i+1, err)
+			}
+		}
+	})
+	t.Run("the limit lifts when failures leave the window", func(t *testing.T) {
+		if err := fail("lee", "203.0.113.50"); !apperr.Is(err, apperr.Unauthenticated) {
+			t.Fatal(err)
+		}
+		err := fail("lee", "203.0.113.51")
+		if !apperr.Is(err, apperr.ResourceExhausted) || !strings.Contains(err.Error(), "15 minutes") {
+			t.Fatalf("6th failure: %v", err)
+		}
+		clk.Advance(10 * time.Minute)
+		if err := fail("lee", "203.0.113.52"); !apperr.Is(err, apperr.ResourceExhausted) || !strings.Contains(err.Error(), "5 minutes") {
+			t.Fatalf("10 minutes later: %v", err)
+		}
+		clk.Advance(6 * time.Minute)
+		if _, _, err := s.Login(ctx, "lee", testPassword, Client{IP: "203.0.113.53"}); err != nil {
+			t.Fatalf("16 minutes later: %v", err)
+		}
+	})
+}
+
+func TestPasswordHashing(t *testing.T) {
+	t.Parallel()
+	t.Run("format: parameters beside a salted hash, never the password", func(t *testing.T) {
+		h1, err := hashPassword(testPassword, cheap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h2, _ := hashPassword(testPassword, cheap)
+		if !strings.HasPrefix(h1, "scrypt$10$8$1$") || h1 == h2 || strings.Contains(h1, testPassword) {
+			t.Fatalf("hashes %q, %q", h1, h2)
+		}
+		ok, params, err := verifyPassword(testPassword, h1)
+		if !ok || err != nil || params != cheap {
+			t.Fatalf("verify = %v %v %v", ok, params, err)
+		}
+		if ok, _, _ := verifyPassword("wrong password", h1); ok {
+			t.Fatal("wrong password verified")
+		}
+		if _, _, err := verifyPassword(testPassword, "scrypt$x$secret"); err == nil || strings.Contains(err.Error(), "secret") {
+			t.Fatalf("malformed hash error %v", err)
+		}
+	})
+	t.Run("raised cost: the hash is upgraded at the next login", func(t *testing.T) {
+		pool := dbtest.New(t)
+		old := NewService(pool, Config{Password: cheap}, nil)
+		a := mustAgent(t, old, "ray", RoleAgent)
+		raised := PasswordParams{LogN: 11, R: 8, P: 1}
+		s := NewService(pool, Config{Password: raised}, nil)
+		if _, _, err := s.Login(t.Context(), "ray", testPassword, Client{IP: "192.0.2.7"}); err != nil {
+			t.Fatal(err)
+		}
+		row, err := s.q.GetAgent(t.Context(), a.ID)
+		if err != nil || !strings.HasPrefix(row.PasswordHash, "scrypt$11$8$1$") {
+			t.Fatalf("hash after login %.14q, %v", row.PasswordHash, err)
+		}
+		if _, _, err := s.Login(t.Context(), "ray", testPassword, Client{IP: "192.0.2.7"}); err != nil {
+			t.Fatalf("login with the upgraded hash: %v", err)
+		}
+	})
+}
+
+func TestPresenceHooks(t *testing.T) {
+	t.Parallel()
+	p := &fakePresence{online: map[uuid.UUID]bool{}}
+	s, _ := newTestService(t, Config{}, p)
+	ctx := t.Context()
+	admin := mustAgent(t, s, "boss", RoleAdmin)
+	a := mustAgent(t, s, "ana", RoleAgent)
+	p.online[a.ID] = true
+
+	if _, err := s.SetStatus(ctx, a.ID, StatusAway); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.ListAgents(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range list {
+		if x.Online != (x.ID == a.ID) {
+			t.Errorf("%s online = %v", x.Username, x.Online)
+		}
+	}
+	yes := true
+	if _, err := s.UpdateAgent(ctx, AgentUpdate{ID: a.ID, Disabled: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Agent(ctx, a.ID)
+	if err != nil || got.Online || got.DisplayName != "ana" || got.Status != StatusAway {
+		t.Fatalf("disabled agent = %+v, %v", got, err)
+	}
+	// Renaming is no presence change.
+	name := "Boss"
+	if _, err := s.UpdateAgent(ctx, AgentUpdate{ID: admin.ID, DisplayName: &name}); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.changed) != 2 || p.changed[0] != a.ID || p.changed[1] != a.ID {
+		t.Fatalf("StatusChanged calls %v, want SetStatus and disable of %v", p.changed, a.ID)
+	}
+}
+
+// TestLoginTimingDoesNotRevealUsernames measures failed logins for a known
+// and an unknown username at the production cost: both pay one scrypt. It
+// does not run in parallel with the package's other tests (they would add
+// noise), interleaves the two kinds and keeps the fastest of each.
+func TestLoginTimingDoesNotRevealUsernames(t *testing.T) {
+	if testing.Short() {
+		t.Skip("measures real scrypt cost")
+	}
+	s, _ := newTestService(t, Config{Password: DefaultPasswordParams, LoginLimit: 100}, nil)
+	ctx := t.Context()
+	if _, err := s.CreateAgent(ctx, NewAgent{Username: "known", DisplayName: "K", Role: RoleAgent, Password: testPassword}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.dummyHash(); err != nil { // made once per process, not per login
+		t.Fatal(err)
+	}
+	attempt := func(user string) time.Duration {
+		start := time.Now()
+		_, _, err := s.Login(ctx, user, "wrong password", Client{IP: "192.0.2.99"})
+		d := time.Since(start)
+		if !apperr.Is(err, apperr.Unauthenticated) || err.Error() != "invalid username or password" {
+			t.Fatalf("%s: %v", user, err)
+		}
+		return d
+	}
+	known, unknown := time.Duration(1<<62), time.Duration(1<<62)
+	for range 5 {
+		known = min(known, attempt("known"))
+		unknown = min(unknown, attempt("nobody-here"))
+	}
+	t.Logf("failed login, best of 5: known username %v, unknown username %v", known, unknown)
+	if ratio := float64(unknown) / float64(known); ratio < 0.5 || ratio > 2 {
+		t.Fatalf("unknown/known time ratio %.2f: usernames can be told apart by timing", ratio)
+	}
+}
