@@ -15,9 +15,13 @@ import (
 	"github.com/opensupport/livechat/server/chat"
 	"github.com/opensupport/livechat/server/dbtest"
 	"github.com/opensupport/livechat/server/principal"
+	"github.com/opensupport/livechat/server/widgets"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// The widget service drives the customer side through these functions.
+var _ widgets.Chat = (*chat.Service)(nil)
 
 // env is one test's database with a widget and a Service over it.
 type env struct {
