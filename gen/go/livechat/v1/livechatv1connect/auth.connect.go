@@ -191,7 +191,7 @@ type AuthServiceClient interface {
 	// and admins (not API tokens).
 	//
 	// Errors: PERMISSION_DENIED for a wrong current password;
-	// INVALID_ARGUMENT for a new password shorter than 8 characters.
+	// INVALID_ARGUMENT for a new password not of 8–256 characters.
 	ChangePassword(context.Context, *v1.ChangePasswordRequest) (*v1.ChangePasswordResponse, error)
 	// SetMyStatus sets the caller's chosen status. An agent counts as online
 	// while the status is ONLINE and at least one of their Subscribe streams
@@ -205,7 +205,7 @@ type AuthServiceClient interface {
 	// CreateAgent adds an agent. Admins only.
 	//
 	// Errors: INVALID_ARGUMENT for a bad username (3–32 of a-z 0-9 . _ -),
-	// display name (1–64 characters) or password (at least 8 characters);
+	// display name (1–64 characters) or password (8–256 characters);
 	// ALREADY_EXISTS when the username is taken.
 	CreateAgent(context.Context, *v1.CreateAgentRequest) (*v1.CreateAgentResponse, error)
 	// UpdateAgent changes an agent's display name, role or disabled flag; only
@@ -218,7 +218,8 @@ type AuthServiceClient interface {
 	// ResetAgentPassword sets a new password for an agent and ends all their
 	// sessions. Admins only.
 	//
-	// Errors: NOT_FOUND; INVALID_ARGUMENT for a password shorter than 8.
+	// Errors: NOT_FOUND; INVALID_ARGUMENT for a password not of 8–256
+	// characters.
 	ResetAgentPassword(context.Context, *v1.ResetAgentPasswordRequest) (*v1.ResetAgentPasswordResponse, error)
 	// CreateApiToken creates an API token for the calling admin. The secret is
 	// in this response only; it is stored as a hash. Admins only (signed in,
@@ -274,7 +275,7 @@ type AuthServiceHandler interface {
 	// and admins (not API tokens).
 	//
 	// Errors: PERMISSION_DENIED for a wrong current password;
-	// INVALID_ARGUMENT for a new password shorter than 8 characters.
+	// INVALID_ARGUMENT for a new password not of 8–256 characters.
 	ChangePassword(context.Context, *v1.ChangePasswordRequest) (*v1.ChangePasswordResponse, error)
 	// SetMyStatus sets the caller's chosen status. An agent counts as online
 	// while the status is ONLINE and at least one of their Subscribe streams
@@ -288,7 +289,7 @@ type AuthServiceHandler interface {
 	// CreateAgent adds an agent. Admins only.
 	//
 	// Errors: INVALID_ARGUMENT for a bad username (3–32 of a-z 0-9 . _ -),
-	// display name (1–64 characters) or password (at least 8 characters);
+	// display name (1–64 characters) or password (8–256 characters);
 	// ALREADY_EXISTS when the username is taken.
 	CreateAgent(context.Context, *v1.CreateAgentRequest) (*v1.CreateAgentResponse, error)
 	// UpdateAgent changes an agent's display name, role or disabled flag; only
@@ -301,7 +302,8 @@ type AuthServiceHandler interface {
 	// ResetAgentPassword sets a new password for an agent and ends all their
 	// sessions. Admins only.
 	//
-	// Errors: NOT_FOUND; INVALID_ARGUMENT for a password shorter than 8.
+	// Errors: NOT_FOUND; INVALID_ARGUMENT for a password not of 8–256
+	// characters.
 	ResetAgentPassword(context.Context, *v1.ResetAgentPasswordRequest) (*v1.ResetAgentPasswordResponse, error)
 	// CreateApiToken creates an API token for the calling admin. The secret is
 	// in this response only; it is stored as a hash. Admins only (signed in,

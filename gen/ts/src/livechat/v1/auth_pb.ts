@@ -862,7 +862,7 @@ export const AuthService: GenService<{
    * and admins (not API tokens).
    *
    * Errors: PERMISSION_DENIED for a wrong current password;
-   * INVALID_ARGUMENT for a new password shorter than 8 characters.
+   * INVALID_ARGUMENT for a new password not of 8–256 characters.
    *
    * @generated from rpc livechat.v1.AuthService.ChangePassword
    */
@@ -900,7 +900,7 @@ export const AuthService: GenService<{
    * CreateAgent adds an agent. Admins only.
    *
    * Errors: INVALID_ARGUMENT for a bad username (3–32 of a-z 0-9 . _ -),
-   * display name (1–64 characters) or password (at least 8 characters);
+   * display name (1–64 characters) or password (8–256 characters);
    * ALREADY_EXISTS when the username is taken.
    *
    * @generated from rpc livechat.v1.AuthService.CreateAgent
@@ -929,7 +929,8 @@ export const AuthService: GenService<{
    * ResetAgentPassword sets a new password for an agent and ends all their
    * sessions. Admins only.
    *
-   * Errors: NOT_FOUND; INVALID_ARGUMENT for a password shorter than 8.
+   * Errors: NOT_FOUND; INVALID_ARGUMENT for a password not of 8–256
+   * characters.
    *
    * @generated from rpc livechat.v1.AuthService.ResetAgentPassword
    */
