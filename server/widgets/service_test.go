@@ -168,6 +168,23 @@ func TestStartSession(t *testing.T) {
 			t.Fatalf("continued as %v (token same: %v)", s2.Customer, s2.Token == s1.Token)
 		}
 	})
+	t.Run("continuing or signing in needs no answers", func(t *testing.T) {
+		s1, err := start(StartSessionInput{Prechat: map[string]string{"name": "Ida"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.pool.Exec(ctx, `UPDATE customers SET name = '' WHERE id = $1`, s1.Principal.CustomerID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := start(StartSessionInput{VisitorToken: s1.Token}); err != nil {
+			t.Fatalf("continuing: %v", err)
+		}
+		_, err = start(StartSessionInput{VisitorToken: s1.Token, Prechat: map[string]string{"order": "C-3"}})
+		wantCode(t, err, apperr.Invalid, "Your name is required")
+		if _, err := start(StartSessionInput{Identity: &livechatv1.VerifiedIdentity{UserId: "u-100", Hmac: IdentityHMAC(secret, "u-100")}}); err != nil {
+			t.Fatalf("signing in: %v", err)
+		}
+	})
 	t.Run("an unknown token starts a new visitor", func(t *testing.T) {
 		s, err := start(StartSessionInput{VisitorToken: newVisitorToken(), Prechat: map[string]string{"name": "Cy"}})
 		if err != nil || s.Customer.Name != "Cy" {

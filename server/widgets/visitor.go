@@ -214,7 +214,12 @@ func (s *Service) startSession(ctx context.Context, w Widget, in StartSessionInp
 		}
 	}
 
-	fields, err := applyPrechat(w.Settings.Prechat, target, id, in.Prechat)
+	// Required answers are checked when the form is submitted and when an
+	// anonymous visitor is created; continuing a visitor or linking an
+	// identity without answers must not fail because of a form the visitor
+	// has not been shown yet.
+	enforce := len(in.Prechat) > 0 || (target == nil && id == nil)
+	fields, err := applyPrechat(w.Settings.Prechat, target, id, in.Prechat, enforce)
 	if err != nil {
 		return Session{}, err
 	}
@@ -352,8 +357,9 @@ func (f customerFields) attributesJSON() []byte {
 
 // applyPrechat merges pre-chat answers into a customer's current values
 // (a verified identity's name and email win, being the host site's) and
-// checks them against the widget's form.
-func applyPrechat(form *livechatv1.PrechatForm, cur *dbq.Customer, id *identity, answers map[string]string) (customerFields, error) {
+// checks them against the widget's form; with enforce, an enabled form's
+// required fields must have a value afterwards.
+func applyPrechat(form *livechatv1.PrechatForm, cur *dbq.Customer, id *identity, answers map[string]string, enforce bool) (customerFields, error) {
 	f := customerFields{attributes: map[string]string{}}
 	if cur != nil {
 		f.name, f.email, f.phone = cur.Name, cur.Email, cur.Phone
@@ -402,7 +408,7 @@ func applyPrechat(form *livechatv1.PrechatForm, cur *dbq.Customer, id *identity,
 			f.email = id.email
 		}
 	}
-	if form.GetEnabled() {
+	if enforce && form.GetEnabled() {
 		for _, fld := range form.GetFields() {
 			if !fld.Required {
 				continue

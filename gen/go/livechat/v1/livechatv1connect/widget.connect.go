@@ -211,8 +211,9 @@ type WidgetServiceClient interface {
 	//
 	// Errors: NOT_FOUND for an unknown site key; PERMISSION_DENIED for a wrong
 	// identity HMAC or an origin the widget does not allow; INVALID_ARGUMENT
-	// for a missing required pre-chat field, an unknown field key or a bad
-	// email; RESOURCE_EXHAUSTED over the rate limit.
+	// for a missing required pre-chat field (checked when answers are sent or
+	// a new anonymous visitor starts), an unknown field key or a bad email;
+	// RESOURCE_EXHAUSTED over the rate limit.
 	StartSession(context.Context, *v1.StartSessionRequest) (*v1.StartSessionResponse, error)
 	// SendMessage adds the visitor's message to their open conversation; the
 	// first message (or one after the conversation was resolved or closed)
@@ -321,8 +322,9 @@ type WidgetServiceHandler interface {
 	//
 	// Errors: NOT_FOUND for an unknown site key; PERMISSION_DENIED for a wrong
 	// identity HMAC or an origin the widget does not allow; INVALID_ARGUMENT
-	// for a missing required pre-chat field, an unknown field key or a bad
-	// email; RESOURCE_EXHAUSTED over the rate limit.
+	// for a missing required pre-chat field (checked when answers are sent or
+	// a new anonymous visitor starts), an unknown field key or a bad email;
+	// RESOURCE_EXHAUSTED over the rate limit.
 	StartSession(context.Context, *v1.StartSessionRequest) (*v1.StartSessionResponse, error)
 	// SendMessage adds the visitor's message to their open conversation; the
 	// first message (or one after the conversation was resolved or closed)

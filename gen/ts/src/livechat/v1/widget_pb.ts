@@ -1139,8 +1139,9 @@ export const WidgetService: GenService<{
    *
    * Errors: NOT_FOUND for an unknown site key; PERMISSION_DENIED for a wrong
    * identity HMAC or an origin the widget does not allow; INVALID_ARGUMENT
-   * for a missing required pre-chat field, an unknown field key or a bad
-   * email; RESOURCE_EXHAUSTED over the rate limit.
+   * for a missing required pre-chat field (checked when answers are sent or
+   * a new anonymous visitor starts), an unknown field key or a bad email;
+   * RESOURCE_EXHAUSTED over the rate limit.
    *
    * @generated from rpc livechat.v1.WidgetService.StartSession
    */
