@@ -384,6 +384,25 @@ describe("widget (in-memory server)", () => {
     await ctx.close();
   });
 
+  test("blocked storage: the widget keeps the visitor in memory and still works", async () => {
+    const ctx = await browser.newContext();
+    await ctx.addInitScript(() => {
+      Object.defineProperty(window, "localStorage", {
+        get() {
+          throw new DOMException("The operation is insecure.", "SecurityError");
+        },
+      });
+    });
+    const { page, seen } = await visit("/nostorage", {}, ctx);
+    await launcher(page).click();
+    await send(page, "no storage here");
+    await bubbles(page, "me").filter({ hasText: "no storage here" }).waitFor();
+    fake.agent.send("still answered");
+    await bubbles(page, "agent").filter({ hasText: "still answered" }).waitFor();
+    assert.deepEqual(seen.errors, []);
+    await ctx.close();
+  });
+
   test("an origin the widget does not allow gets a clear console error and no UI", async () => {
     const other = await startHostSite();
     try {
