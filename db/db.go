@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 )
 
 // Migrations is the schema, one goose migration per file. sqlc reads the same
@@ -24,19 +25,28 @@ var Migrations embed.FS
 const MigrationsDir = "migrations"
 
 // newProvider builds a goose provider over the embedded migrations.
-func newProvider(sqlDB *sql.DB) (*goose.Provider, error) {
+func newProvider(sqlDB *sql.DB, opts ...goose.ProviderOption) (*goose.Provider, error) {
 	sub, err := fs.Sub(Migrations, MigrationsDir)
 	if err != nil {
 		return nil, err
 	}
-	return goose.NewProvider(goose.DialectPostgres, sqlDB, sub)
+	return goose.NewProvider(goose.DialectPostgres, sqlDB, sub, opts...)
 }
 
 // Migrate applies every pending migration and returns how many ran.
+// Instances that start together (an upgrade of several at once) take turns
+// through a PostgreSQL advisory lock: one applies the migrations, the others
+// then find nothing pending.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) (int, error) {
 	sqlDB := stdlib.OpenDBFromPool(pool)
 	defer sqlDB.Close()
-	p, err := newProvider(sqlDB)
+	// Retry the lock every second for up to 15 minutes: a long migration on
+	// a big table must not make the waiting instances give up.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 900))
+	if err != nil {
+		return 0, err
+	}
+	p, err := newProvider(sqlDB, goose.WithSessionLocker(locker))
 	if err != nil {
 		return 0, fmt.Errorf("load migrations: %w", err)
 	}
