@@ -503,6 +503,26 @@ func (q *Queries) RecordLoginFailures(ctx context.Context, arg RecordLoginFailur
 	return items, nil
 }
 
+const revokeAgentApiTokens = `-- name: RevokeAgentApiTokens :execrows
+UPDATE api_tokens SET revoked_at = $1::timestamptz
+WHERE agent_id = $2 AND revoked_at IS NULL
+`
+
+type RevokeAgentApiTokensParams struct {
+	Now     time.Time
+	AgentID uuid.UUID
+}
+
+// A new password means the old credentials may be known to someone else:
+// the agent's API tokens stop with their sessions.
+func (q *Queries) RevokeAgentApiTokens(ctx context.Context, arg RevokeAgentApiTokensParams) (int64, error) {
+	result, err := q.db.Exec(ctx, revokeAgentApiTokens, arg.Now, arg.AgentID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const revokeAgentSessions = `-- name: RevokeAgentSessions :execrows
 UPDATE agent_sessions SET revoked_at = $1::timestamptz
 WHERE agent_id = $2 AND revoked_at IS NULL

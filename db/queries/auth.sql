@@ -112,6 +112,12 @@ WHERE t.id = @id AND a.id = t.agent_id
 RETURNING t.id, t.agent_id, t.name, t.scope, t.prefix, t.created_at, t.last_used_at, t.revoked_at,
           a.display_name AS agent_name;
 
+-- name: RevokeAgentApiTokens :execrows
+-- A new password means the old credentials may be known to someone else:
+-- the agent's API tokens stop with their sessions.
+UPDATE api_tokens SET revoked_at = @now::timestamptz
+WHERE agent_id = @agent_id AND revoked_at IS NULL;
+
 -- Login throttling -------------------------------------------------------------
 
 -- name: RecordLoginFailures :many

@@ -459,7 +459,10 @@ func (s *Service) setPassword(ctx context.Context, agentID uuid.UUID, password s
 		if err := q.SetAgentPasswordHash(ctx, dbq.SetAgentPasswordHashParams{PasswordHash: hash, ID: agentID}); err != nil {
 			return err
 		}
-		_, err := q.RevokeAgentSessions(ctx, dbq.RevokeAgentSessionsParams{Now: s.now(), AgentID: agentID, Keep: keep})
+		if _, err := q.RevokeAgentSessions(ctx, dbq.RevokeAgentSessionsParams{Now: s.now(), AgentID: agentID, Keep: keep}); err != nil {
+			return err
+		}
+		_, err := q.RevokeAgentApiTokens(ctx, dbq.RevokeAgentApiTokensParams{Now: s.now(), AgentID: agentID})
 		return err
 	})
 }

@@ -294,6 +294,23 @@ func TestPasswordChanges(t *testing.T) {
 		_, err = e.admin.Auth.ResetAgentPassword(ctx(t), &livechatv1.ResetAgentPasswordRequest{AgentId: "nope", NewPassword: "reset password"})
 		wantCode(t, err, connect.CodeInvalidArgument, "")
 	})
+	t.Run("a new password revokes the agent's API tokens", func(t *testing.T) {
+		id := e.createAgent(t, "ada", livechatv1.AgentRole_AGENT_ROLE_ADMIN)
+		ada := e.login(t, "ada")
+		created, err := ada.Auth.CreateApiToken(ctx(t), &livechatv1.CreateApiTokenRequest{Name: "crm", Scope: livechatv1.ApiTokenScope_API_TOKEN_SCOPE_AGENT})
+		if err != nil {
+			t.Fatal(err)
+		}
+		token := e.srv.NewClient(apptest.Bearer(created.Secret))
+		if _, err := token.Auth.GetMe(ctx(t), &livechatv1.GetMeRequest{}); err != nil {
+			t.Fatalf("token before reset: %v", err)
+		}
+		if _, err := e.admin.Auth.ResetAgentPassword(ctx(t), &livechatv1.ResetAgentPasswordRequest{AgentId: id, NewPassword: "reset password"}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = token.Auth.GetMe(ctx(t), &livechatv1.GetMeRequest{})
+		wantCode(t, err, connect.CodeUnauthenticated, "")
+	})
 }
 
 func TestAgents(t *testing.T) {

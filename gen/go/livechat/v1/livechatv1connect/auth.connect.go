@@ -187,8 +187,8 @@ type AuthServiceClient interface {
 	// GetMe returns the signed-in agent. Agents, admins and API tokens.
 	GetMe(context.Context, *v1.GetMeRequest) (*v1.GetMeResponse, error)
 	// ChangePassword changes the caller's own password. Every other session
-	// of the agent is ended; the current one stays signed in. Signed-in agents
-	// and admins (not API tokens).
+	// of the agent is ended and their API tokens are revoked; the current
+	// session stays signed in. Signed-in agents and admins (not API tokens).
 	//
 	// Errors: PERMISSION_DENIED for a wrong current password;
 	// INVALID_ARGUMENT for a new password not of 8–256 characters.
@@ -215,8 +215,8 @@ type AuthServiceClient interface {
 	// Errors: NOT_FOUND for an unknown agent; FAILED_PRECONDITION when the
 	// change would leave no enabled admin; INVALID_ARGUMENT for a bad value.
 	UpdateAgent(context.Context, *v1.UpdateAgentRequest) (*v1.UpdateAgentResponse, error)
-	// ResetAgentPassword sets a new password for an agent and ends all their
-	// sessions. Admins only.
+	// ResetAgentPassword sets a new password for an agent, ends all their
+	// sessions and revokes their API tokens. Admins only.
 	//
 	// Errors: NOT_FOUND; INVALID_ARGUMENT for a password not of 8–256
 	// characters.
@@ -271,8 +271,8 @@ type AuthServiceHandler interface {
 	// GetMe returns the signed-in agent. Agents, admins and API tokens.
 	GetMe(context.Context, *v1.GetMeRequest) (*v1.GetMeResponse, error)
 	// ChangePassword changes the caller's own password. Every other session
-	// of the agent is ended; the current one stays signed in. Signed-in agents
-	// and admins (not API tokens).
+	// of the agent is ended and their API tokens are revoked; the current
+	// session stays signed in. Signed-in agents and admins (not API tokens).
 	//
 	// Errors: PERMISSION_DENIED for a wrong current password;
 	// INVALID_ARGUMENT for a new password not of 8–256 characters.
@@ -299,8 +299,8 @@ type AuthServiceHandler interface {
 	// Errors: NOT_FOUND for an unknown agent; FAILED_PRECONDITION when the
 	// change would leave no enabled admin; INVALID_ARGUMENT for a bad value.
 	UpdateAgent(context.Context, *v1.UpdateAgentRequest) (*v1.UpdateAgentResponse, error)
-	// ResetAgentPassword sets a new password for an agent and ends all their
-	// sessions. Admins only.
+	// ResetAgentPassword sets a new password for an agent, ends all their
+	// sessions and revokes their API tokens. Admins only.
 	//
 	// Errors: NOT_FOUND; INVALID_ARGUMENT for a password not of 8–256
 	// characters.

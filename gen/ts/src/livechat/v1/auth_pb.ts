@@ -858,8 +858,8 @@ export const AuthService: GenService<{
   },
   /**
    * ChangePassword changes the caller's own password. Every other session
-   * of the agent is ended; the current one stays signed in. Signed-in agents
-   * and admins (not API tokens).
+   * of the agent is ended and their API tokens are revoked; the current
+   * session stays signed in. Signed-in agents and admins (not API tokens).
    *
    * Errors: PERMISSION_DENIED for a wrong current password;
    * INVALID_ARGUMENT for a new password not of 8–256 characters.
@@ -926,8 +926,8 @@ export const AuthService: GenService<{
     output: typeof UpdateAgentResponseSchema;
   },
   /**
-   * ResetAgentPassword sets a new password for an agent and ends all their
-   * sessions. Admins only.
+   * ResetAgentPassword sets a new password for an agent, ends all their
+   * sessions and revokes their API tokens. Admins only.
    *
    * Errors: NOT_FOUND; INVALID_ARGUMENT for a password not of 8–256
    * characters.
