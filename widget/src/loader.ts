@@ -87,6 +87,7 @@ function start(): void {
     "button",
     { type: "button", class: "lc-launcher", "aria-haspopup": "dialog", "aria-controls": "lc-panel", "aria-expanded": "false" },
     icon(ICON_CHAT),
+    h("span", { class: "lc-x lc-shut" }, icon(ICON_CLOSE)),
     label,
     badge,
   );
@@ -117,7 +118,13 @@ function start(): void {
     return c && /^#[0-9a-f]{6}$/i.test(c) ? c : "#2563eb";
   }
 
-  /** Restyles and relabels everything the loader owns. */
+  /** Restyles and relabels everything, the chat part included. */
+  function refresh(): void {
+    apply();
+    chat?.refresh();
+  }
+
+  /** Restyles and relabels what the loader owns. */
   function apply(): void {
     const a = config.appearance || {};
     const color = validColor(a.primaryColor);
@@ -137,7 +144,6 @@ function start(): void {
       "aria-label",
       (isOpen ? t("closeChat") : label.textContent) + (unread ? " (" + t("unread", { n: unread }) + ")" : ""),
     );
-    chat?.refresh();
   }
 
   // ---- events for the host page ----
@@ -240,7 +246,7 @@ function start(): void {
     setConfig(c) {
       config = c;
       if (!preview) store.set("cfg", c);
-      apply();
+      refresh();
     },
     identity: () => identity,
     store,
@@ -332,6 +338,12 @@ function start(): void {
     if (!preview && siteKey && Date.now() - lastFetch > 60000) void fetchConfig();
   }
 
+  // Another tab of the site started a conversation: follow it here too, so
+  // the unread badge is live everywhere.
+  store.watch((k) => {
+    if ((k === "token" || k === "*") && store.get("token")) void loadChat();
+  });
+
   window.addEventListener("online", () => {
     if (!preview && !haveConfig && siteKey) {
       failures = 0;
@@ -379,7 +391,7 @@ function start(): void {
       const p = parseLang(l);
       if (!p && l !== "auto") console.warn(LOG, `unsupported locale "${l}"; use "en", "vi" or "auto".`);
       langOverride = p;
-      apply();
+      refresh();
     },
     on(name: EventName, fn: Listener): () => void {
       if (!listeners[name] || typeof fn !== "function") {

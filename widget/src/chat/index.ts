@@ -220,13 +220,21 @@ export function mount(host: Host): Chat {
       );
   }
 
+  // The intro and the pre-chat form are rebuilt only when what they show
+  // changes, so a visitor typing into them never loses their input.
+  let introSig = "";
+  let footerSig = "";
+
   function renderIntro(): void {
     const c = host.config();
     const online = !!c.agentsOnline;
     const text = online ? c.appearance?.greeting : c.offline?.message || t("away");
+    const knownEmail = store.get<string>("email") || host.identity()?.email;
+    const sig = JSON.stringify([online, text, knownEmail, c.offline?.collectEmail, host.lang()]);
+    if (sig === introSig) return;
+    introSig = sig;
     const nodes: Node[] = [];
     if (text) nodes.push(h("p", { class: "lc-greet" }, ...linkify(text)));
-    const knownEmail = store.get<string>("email") || host.identity()?.email;
     if (!online && c.offline?.collectEmail) {
       if (knownEmail) {
         nodes.push(h("p", { class: "lc-note" }, t("emailSaved", { email: knownEmail })));
@@ -297,6 +305,9 @@ export function mount(host: Host): Chat {
     textarea.setAttribute("aria-label", t("message"));
     sendBtn.setAttribute("aria-label", t("send"));
     more.textContent = t("earlier");
+    const sig = JSON.stringify([fields, host.lang()]);
+    if (sig === footerSig) return;
+    footerSig = sig;
     if (!fields.length) {
       prechatBox.replaceChildren();
       return;
