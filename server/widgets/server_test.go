@@ -15,6 +15,7 @@ import (
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
 	"github.com/opensupport/livechat/server/app"
 	"github.com/opensupport/livechat/server/apptest"
+	"github.com/opensupport/livechat/server/dbtest"
 	"github.com/opensupport/livechat/server/widgets"
 )
 
@@ -296,5 +297,32 @@ func TestStartSessionRateLimitOverAPI(t *testing.T) {
 		}
 	}
 	_, err := c.Widget.StartSession(ctx(t), &livechatv1.StartSessionRequest{SiteKey: w.SiteKey})
+	wantErr(t, err, connect.CodeResourceExhausted, "too many new chat sessions")
+}
+
+func TestLimitsHoldAcrossInstances(t *testing.T) {
+	t.Parallel()
+	limits := func(c *app.Config) {
+		c.ScryptLogN = 10
+		c.WidgetLimits = widgets.Limits{StartSessions: 2}
+	}
+	pool := dbtest.New(t)
+	one := apptest.NewOnPool(t, pool, limits)
+	two := apptest.NewOnPool(t, pool, limits)
+	e := &env{srv: one, admin: one.NewClient(nil)}
+	if _, err := e.admin.Auth.Setup(ctx(t), &livechatv1.SetupRequest{Username: "boss", DisplayName: "Boss", Password: "correct horse battery"}); err != nil {
+		t.Fatal(err)
+	}
+	w := e.createWidget(t, &livechatv1.WidgetSettings{Name: "Shop"}).Widget
+	req := &livechatv1.StartSessionRequest{SiteKey: w.SiteKey}
+	if _, err := one.NewClient(nil).Widget.StartSession(ctx(t), req); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := two.NewClient(nil).Widget.StartSession(ctx(t), req); err != nil {
+		t.Fatal(err)
+	}
+	_, err := one.NewClient(nil).Widget.StartSession(ctx(t), req)
+	wantErr(t, err, connect.CodeResourceExhausted, "too many new chat sessions")
+	_, err = two.NewClient(nil).Widget.StartSession(ctx(t), req)
 	wantErr(t, err, connect.CodeResourceExhausted, "too many new chat sessions")
 }
