@@ -44,7 +44,8 @@ function start(): void {
   const preview = user.preview || null;
   const LOG = "LiveChat:";
 
-  const store = createStore(siteKey || "preview");
+  // The dashboard preview keeps nothing: it is not a visitor.
+  const store = createStore(siteKey, !!preview);
   let config: ConfigJson = preview ? fromPreview(preview) : store.get<ConfigJson>("cfg") || {};
   let haveConfig = !!preview || !!store.get("cfg");
   let langOverride: Lang | null = parseLang(user.locale);

@@ -11,11 +11,12 @@ export interface Store {
   watch(fn: (key: string) => void): void;
 }
 
-export function createStore(siteKey: string): Store {
+export function createStore(siteKey: string, memoryOnly = false): Store {
   const prefix = "livechat:" + siteKey + ":";
   const memory = new Map<string, string>();
   let ls: Storage | null = null;
   try {
+    if (memoryOnly) throw 0;
     ls = window.localStorage;
     const probe = prefix + "probe";
     ls.setItem(probe, "1");

@@ -4,6 +4,7 @@
 // `npm run build`; the server binary is $LIVECHAT_BIN or built from this tree.
 
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -98,6 +99,29 @@ describe("widget (real server)", () => {
     await bubbles(page, "me").filter({ hasText: "Second visitor message" }).waitFor();
     assert.deepEqual(await bubbles(page, "me").allTextContents(), ["First visitor message", "Second visitor message"]);
     assert.deepEqual(seen.csp, [], "no CSP violations");
+    await ctx.close();
+  });
+
+  test("identify links the visitor to the site's user; shutdown forgets them", async (t) => {
+    if (skip) return t.skip(skip);
+    const { page, ctx } = await visit("/identify");
+    await launcher(page).waitFor({ state: "visible" });
+    const hmac = createHmac("sha256", env.identitySecret).update("user-42").digest("hex");
+    await page.evaluate((h) => window.LiveChat.identify({ userId: "user-42", hmac: h, name: "Hoa Nguyen", email: "hoa@example.com" }), hmac);
+    await launcher(page).click();
+    await send(page, "Identified visitor message");
+    const conv = await conversationWith("Identified visitor message");
+    const { customer } = await env.conversations.getConversation({ conversationId: conv.id });
+    assert.equal(customer.verifiedUserId, "user-42");
+    assert.equal(customer.name, "Hoa Nguyen");
+
+    await page.evaluate(() => window.LiveChat.shutdown());
+    assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.endsWith(":token")).length), 0);
+    await page.evaluate(() => window.LiveChat.open());
+    assert.equal(await page.locator(".lc-msg").count(), 0, "the old conversation is gone from the page");
+    await send(page, "Anonymous after sign-out");
+    const conv2 = await conversationWith("Anonymous after sign-out");
+    assert.notEqual(conv2.customerId, conv.customerId, "a new visitor");
     await ctx.close();
   });
 

@@ -113,7 +113,7 @@ export async function setUp(url, origin) {
   const auth = createClient(api.AuthService, transport);
   const conversations = createClient(api.ConversationService, transport);
   const widgets = createClient(api.WidgetService, transport);
-  const { widget } = await widgets.createWidget({
+  const { widget, identitySecret } = await widgets.createWidget({
     settings: {
       name: "Shop",
       allowedOrigins: [origin],
@@ -129,7 +129,7 @@ export async function setUp(url, origin) {
       offline: { message: "We are away; leave a message.", collectEmail: true },
     },
   });
-  return { api, agent: setup.agent, auth, conversations, widgets, widget, siteKey: widget.siteKey };
+  return { api, agent: setup.agent, auth, conversations, widgets, widget, siteKey: widget.siteKey, identitySecret };
 }
 
 /**
