@@ -17,13 +17,16 @@ import (
 	"connectrpc.com/connect/v2/connecthttp"
 	"connectrpc.com/grpchealth"
 	"connectrpc.com/grpcreflect/v2"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/opensupport/livechat/db"
+	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/auth"
 	"github.com/opensupport/livechat/server/chat"
+	"github.com/opensupport/livechat/server/realtime"
 	"github.com/opensupport/livechat/server/widgets"
 )
 
@@ -44,6 +47,9 @@ type App struct {
 
 	// widgets serves WidgetService and resolves visitor tokens.
 	widgets *widgets.Service
+	// hub delivers events to every Subscribe stream and tells who is
+	// online, across instances.
+	hub *realtime.Hub
 }
 
 // New builds an App on an open, migrated database.
@@ -52,14 +58,28 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	if err := a.initEdge(); err != nil {
 		return nil, err
 	}
+	a.hub = realtime.New(pool, log, cfg.Realtime)
 	// The conversation domain, for agents (ConversationService) and visitors
-	// (WidgetService). The realtime hub becomes its notifier once it runs.
-	conversations := chat.New(pool, nil)
-	a.widgets = widgets.New(pool, widgets.Options{Limits: cfg.WidgetLimits, Chat: conversations})
+	// (WidgetService). It tells the hub of every commit, and the hub reads
+	// events back through it.
+	conversations := chat.New(pool, a.hub)
+	a.hub.SetLoader(conversations)
+	a.widgets = widgets.New(pool, widgets.Options{
+		Limits:   cfg.WidgetLimits,
+		Presence: a.hub,
+		Chat:     conversations,
+		Subscribe: func(ctx context.Context, customerID uuid.UUID, cursor string, send func(*livechatv1.Event) error) error {
+			return a.hub.Subscribe(ctx, realtime.Filter{CustomerID: customerID}, cursor, send)
+		},
+		Committed: a.hub.Committed,
+	})
 	a.auth = auth.NewService(pool, auth.Config{
 		SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
 		Password: auth.PasswordParams{LogN: cfg.ScryptLogN, R: 8, P: 1}, Log: log,
-	}, nil)
+	}, a.hub)
+	// A shutdown ends every stream with UNAVAILABLE, so clients reconnect
+	// (to another instance) with their cursor at once.
+	a.OnShutdown(a.hub.Close)
 	web := auth.Web{PublicURL: cfg.PublicURL, SecureCookies: cfg.SecureCookies}
 	// The auth interceptor comes after the error interceptor, so its errors
 	// are mapped like every other.
@@ -98,9 +118,22 @@ func (a *App) Handler() http.Handler {
 // OnShutdown registers fn to run when a graceful shutdown starts.
 func (a *App) OnShutdown(fn func()) { a.onShutdown = append(a.onShutdown, fn) }
 
+// Start starts the realtime hub, so that it knows its place in the event
+// log and who is online before the first stream opens. Serve calls it;
+// calling it before is harmless and makes a start failure an error of its
+// own.
+func (a *App) Start(ctx context.Context) error {
+	return a.hub.Start(ctx)
+}
+
 // Serve serves HTTP/1.1 and h2c on ln until ctx is done, then shuts down
 // gracefully within the configured timeout.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	if err := a.Start(ctx); err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer a.hub.Close()
 	protocols := new(http.Protocols)
 	protocols.SetHTTP1(true)
 	// gRPC clients and load generators use HTTP/2 without TLS.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opensupport/livechat/server/realtime"
 	"github.com/opensupport/livechat/server/widgets"
 )
 
@@ -51,6 +52,9 @@ type Config struct {
 	// WidgetLimits are WidgetService's abuse limits; zero fields take the
 	// defaults (tests lower them).
 	WidgetLimits widgets.Limits
+	// Realtime tunes the event hub (heartbeats, presence grace, buffers);
+	// zero fields take the defaults (tests shorten them).
+	Realtime realtime.Options
 }
 
 // envOr returns the environment variable key, or def when it is unset.

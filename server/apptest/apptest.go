@@ -53,11 +53,16 @@ func NewOnPool(t testing.TB, pool *pgxpool.Pool, opts ...Option) *Server {
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := a.Start(ctx); err != nil {
+		cancel()
+		t.Fatalf("start: %v", err)
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
+		cancel()
 		t.Fatalf("listen: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

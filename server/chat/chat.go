@@ -7,8 +7,8 @@
 // Durable changes are single SQL statements wherever they are on a hot path:
 // a message send inserts the message, moves the conversation and writes its
 // events row in one autocommit statement, so it costs about one INSERT
-// commit. The realtime hub is told after commit (Notifier.Committed), never
-// by NOTIFY inside the statement, which would serialise commits cluster-wide.
+// commit. The realtime hub is told after commit (Hub.Committed), never by
+// NOTIFY inside the statement, which would serialise commits cluster-wide.
 package chat
 
 import (
@@ -24,16 +24,19 @@ import (
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/principal"
+	"github.com/opensupport/livechat/server/realtime"
 )
 
-// Notifier is the realtime hub as this package sees it.
-type Notifier interface {
+// Hub is the realtime hub (package realtime) as this package sees it.
+type Hub interface {
 	// Committed says that durable events were committed: it wakes this
 	// instance's subscribers and, batched, the other instances'.
 	Committed()
 	// PublishTyping fans an ephemeral typing indicator out to the agents
 	// and to the conversation's customer.
 	PublishTyping(ctx context.Context, conversationID, customerID uuid.UUID, ev *livechatv1.TypingEvent)
+	// Subscribe streams the events a filter selects until ctx ends.
+	Subscribe(ctx context.Context, f realtime.Filter, cursor string, send func(*livechatv1.Event) error) error
 }
 
 // TypingTTL is how long a typing indicator lasts unless repeated.
@@ -41,27 +44,28 @@ const TypingTTL = 6 * time.Second
 
 // Service implements the conversation domain on PostgreSQL.
 type Service struct {
-	pool     *pgxpool.Pool
-	q        *dbq.Queries
-	notifier Notifier
+	pool *pgxpool.Pool
+	q    *dbq.Queries
+	hub  Hub
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time
 }
 
-// New returns a Service on pool. notifier may be nil (tests, tools).
-func New(pool *pgxpool.Pool, notifier Notifier) *Service {
+// New returns a Service on pool. hub may be nil (tests, tools): nobody is
+// told of changes and Subscribe is refused.
+func New(pool *pgxpool.Pool, hub Hub) *Service {
 	return &Service{
-		pool:     pool,
-		q:        dbq.New(pool),
-		notifier: notifier,
-		Now:      time.Now,
+		pool: pool,
+		q:    dbq.New(pool),
+		hub:  hub,
+		Now:  time.Now,
 	}
 }
 
 // committed tells the hub that durable events were written.
 func (s *Service) committed() {
-	if s.notifier != nil {
-		s.notifier.Committed()
+	if s.hub != nil {
+		s.hub.Committed()
 	}
 }
 

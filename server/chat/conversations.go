@@ -243,7 +243,7 @@ func (s *Service) CustomerTyping(ctx context.Context, customerID uuid.UUID, typi
 }
 
 func (s *Service) publishTyping(ctx context.Context, conversationID, customerID uuid.UUID, st livechatv1.SenderType, sender uuid.UUID, name string, typing bool) {
-	if s.notifier == nil {
+	if s.hub == nil {
 		return
 	}
 	ev := &livechatv1.TypingEvent{
@@ -257,5 +257,5 @@ func (s *Service) publishTyping(ctx context.Context, conversationID, customerID 
 		ev.ExpiresAt = timestamppb.New(s.Now().Add(TypingTTL))
 	}
 	// The hub coalesces repeats (at most one a second per sender).
-	s.notifier.PublishTyping(ctx, conversationID, customerID, ev)
+	s.hub.PublishTyping(ctx, conversationID, customerID, ev)
 }

@@ -10,7 +10,7 @@ import (
 // Handler implements livechatv1connect.ConversationServiceHandler: it
 // converts requests to Service calls and results to responses, nothing
 // more. Errors are apperr errors, turned into Connect errors by the app's
-// error interceptor. Subscribe belongs to the realtime hub (subscribe.go).
+// error interceptor.
 type Handler struct {
 	livechatv1connect.UnimplementedConversationServiceHandler
 	svc *Service
@@ -135,4 +135,11 @@ func (h *Handler) MarkRead(ctx context.Context, req *livechatv1.MarkReadRequest)
 		return nil, err
 	}
 	return &livechatv1.MarkReadResponse{}, nil
+}
+
+// Subscribe implements ConversationServiceHandler.
+func (h *Handler) Subscribe(ctx context.Context, req *livechatv1.SubscribeRequest, stream livechatv1connect.ConversationServiceSubscribeServerStream) error {
+	return h.svc.Subscribe(ctx, req.GetCursor(), func(ev *livechatv1.Event) error {
+		return stream.Send(&livechatv1.SubscribeResponse{Event: ev})
+	})
 }

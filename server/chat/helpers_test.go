@@ -15,6 +15,7 @@ import (
 	"github.com/opensupport/livechat/server/chat"
 	"github.com/opensupport/livechat/server/dbtest"
 	"github.com/opensupport/livechat/server/principal"
+	"github.com/opensupport/livechat/server/realtime"
 	"github.com/opensupport/livechat/server/widgets"
 )
 
@@ -135,6 +136,10 @@ func (h *fakeHub) PublishTyping(_ context.Context, _, _ uuid.UUID, ev *livechatv
 	h.mu.Lock()
 	h.typing = append(h.typing, ev)
 	h.mu.Unlock()
+}
+
+func (h *fakeHub) Subscribe(context.Context, realtime.Filter, string, func(*livechatv1.Event) error) error {
+	return apperr.New(apperr.Unavailable, "no streams in domain tests")
 }
 
 func (h *fakeHub) commits() int {

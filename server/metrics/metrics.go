@@ -41,11 +41,13 @@ var (
 		Help: "Open streaming RPCs (for example Subscribe streams) by procedure.",
 	}, []string{"procedure"})
 
-	// EventsPublished counts events this instance published to the realtime
-	// hub (one per event, however many subscribers it reaches).
+	// EventsPublished counts events the realtime hub fanned out to this
+	// instance's streams: durable events read from the log (written by any
+	// instance), typing and presence. One per event, however many streams
+	// it reaches.
 	EventsPublished = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "livechat_events_published_total",
-		Help: "Events published to the realtime hub by this instance.",
+		Help: "Events fanned out to this instance's streams (one per event, whatever the number of streams).",
 	})
 
 	// EventsDelivered counts events sent to subscribers (one per event per
@@ -62,8 +64,9 @@ var (
 		Help: "Subscriber streams ended because the client read too slowly.",
 	})
 
-	// FanoutLag observes the time from an event's commit to its delivery to
-	// a subscriber stream, across instances.
+	// FanoutLag observes the time from an event's write to its live
+	// delivery to a subscriber stream, across instances (history sent to a
+	// resuming stream is left out).
 	FanoutLag = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "livechat_fanout_lag_seconds",
 		Help:    "Time from an event's commit to its delivery to a subscriber stream.",

@@ -1,0 +1,95 @@
+-- name: ReadEvents :many
+-- The next durable events after a position, in delivery order, stopping
+-- before any transaction that may still be running (see 00007_presence).
+-- Positions are (tx, id) pairs; tx travels as bigint (pgx has no xid8).
+SELECT id, tx::text::bigint AS tx, kind, conversation_id, customer_id, message_id,
+       internal, reader_type, reader_id, read_seq, occurred_at
+FROM events
+WHERE (tx, id) > (sqlc.arg(after_tx)::bigint::text::xid8, sqlc.arg(after_id)::bigint)
+  AND tx < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY tx, id
+LIMIT sqlc.arg(max_rows);
+
+-- name: HasEventsAfter :one
+-- Whether any committed event lies beyond a position: after a read, such
+-- rows wait behind a running transaction.
+SELECT EXISTS (
+    SELECT 1 FROM events
+    WHERE (tx, id) > (sqlc.arg(after_tx)::bigint::text::xid8, sqlc.arg(after_id)::bigint)
+)::boolean;
+
+-- name: SnapshotXmin :one
+-- The position before which no transaction is running: where a starting
+-- hub begins.
+SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin;
+
+-- name: CatchUpEvents :many
+-- Every event in (after, upto] for an agent stream, in delivery order.
+SELECT id, tx::text::bigint AS tx, kind, conversation_id, customer_id, message_id,
+       internal, reader_type, reader_id, read_seq, occurred_at
+FROM events
+WHERE (tx, id) > (sqlc.arg(after_tx)::bigint::text::xid8, sqlc.arg(after_id)::bigint)
+  AND (tx, id) <= (sqlc.arg(upto_tx)::bigint::text::xid8, sqlc.arg(upto_id)::bigint)
+ORDER BY tx, id
+LIMIT sqlc.arg(max_rows);
+
+-- name: CatchUpCustomerEvents :many
+-- Every event in (after, upto] a visitor may see: their own, not internal.
+SELECT id, tx::text::bigint AS tx, kind, conversation_id, customer_id, message_id,
+       internal, reader_type, reader_id, read_seq, occurred_at
+FROM events
+WHERE customer_id = sqlc.arg(customer_id)
+  AND NOT internal
+  AND (tx, id) > (sqlc.arg(after_tx)::bigint::text::xid8, sqlc.arg(after_id)::bigint)
+  AND (tx, id) <= (sqlc.arg(upto_tx)::bigint::text::xid8, sqlc.arg(upto_id)::bigint)
+ORDER BY tx, id
+LIMIT sqlc.arg(max_rows);
+
+-- name: EventTx :one
+-- The transaction of one event, to check that a cursor is still retained.
+SELECT tx::text::bigint AS tx FROM events WHERE id = $1;
+
+-- name: PruneEvents :execrows
+-- Deletes up to max_rows events older than the retention.
+DELETE FROM events
+WHERE id IN (
+    SELECT id FROM events
+    WHERE occurred_at < now() - make_interval(secs => sqlc.arg(retention_seconds)::float8)
+    LIMIT sqlc.arg(max_rows)
+);
+
+-- name: Notify :exec
+-- Sends several notifications on one channel in one round trip, outside
+-- any writer's transaction.
+SELECT pg_notify(sqlc.arg(channel)::text, p) FROM unnest(sqlc.arg(payloads)::text[]) AS p;
+
+-- name: RenewInstance :exec
+-- Registers or renews a server instance for ttl_seconds.
+INSERT INTO realtime_instances (id, expires_at)
+VALUES (sqlc.arg(id), now() + make_interval(secs => sqlc.arg(ttl_seconds)::float8))
+ON CONFLICT (id) DO UPDATE SET expires_at = EXCLUDED.expires_at;
+
+-- name: DeleteExpiredInstances :exec
+-- Forgets instances that stopped renewing (their agent_streams go too).
+DELETE FROM realtime_instances WHERE expires_at < now();
+
+-- name: AddAgentStreams :exec
+-- Records that agents stream on an instance; unknown agents are skipped.
+INSERT INTO agent_streams (instance_id, agent_id)
+SELECT sqlc.arg(instance_id), a.id FROM agents a WHERE a.id = ANY (sqlc.arg(agent_ids)::uuid[])
+ON CONFLICT DO NOTHING;
+
+-- name: RemoveAgentStreams :exec
+DELETE FROM agent_streams
+WHERE instance_id = sqlc.arg(instance_id) AND agent_id = ANY (sqlc.arg(agent_ids)::uuid[]);
+
+-- name: ListAgentPresence :many
+-- Every enabled agent's chosen status and whether a live instance holds a
+-- stream of theirs.
+SELECT a.id, a.status,
+       EXISTS (
+           SELECT 1 FROM agent_streams s JOIN realtime_instances i ON i.id = s.instance_id
+           WHERE s.agent_id = a.id AND i.expires_at > now()
+       )::boolean AS streaming
+FROM agents a
+WHERE NOT a.disabled;

@@ -1,0 +1,149 @@
+package chat_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/uuid"
+
+	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
+	"github.com/opensupport/livechat/server/principal"
+	"github.com/opensupport/livechat/server/realtime"
+)
+
+// TestEventsLog checks that every durable change wrote its events row with
+// the customer set, that LoadEvents turns a whole batch into full snapshots
+// in row order, and that the hub was told after each commit.
+func TestEventsLog(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	lan, lanID := e.agent("Lan", principal.RoleAgent)
+	cust := e.customer("Ann", "ann@example.com")
+	cid := id(t, e.open(cust, "hello").Id)
+	if _, err := e.svc.ClaimConversation(lan, cid); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.SendMessage(lan, cid, "a note", true, "n1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.MarkRead(lan, cid, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.MarkRead(lan, cid, 1); err != nil { // backwards: no event
+		t.Fatal(err)
+	}
+	if err := e.svc.CustomerMarkRead(context.Background(), cust, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.hub.commits(); got != 5 {
+		t.Errorf("Committed called %d times, want 5 (open, claim, note, two reads)", got)
+	}
+
+	rows := eventRows(t, e)
+	want := []struct {
+		kind     string
+		internal bool
+	}{
+		{realtime.KindConversationCreated, false},
+		{realtime.KindMessageCreated, false}, // "hello"
+		{"", false},                          // claim: conversation_updated and the system line, in either order
+		{"", false},
+		{realtime.KindMessageCreated, true}, // the note
+		{realtime.KindRead, true},           // the agent's marker
+		{realtime.KindRead, false},          // the customer's marker
+	}
+	if len(rows) != len(want) {
+		t.Fatalf("%d events, want %d: %+v", len(rows), len(want), rows)
+	}
+	for i, w := range want {
+		if w.kind != "" && (rows[i].Kind != w.kind || rows[i].Internal != w.internal) {
+			t.Errorf("event %d: %s internal=%v, want %s internal=%v", i, rows[i].Kind, rows[i].Internal, w.kind, w.internal)
+		}
+		if rows[i].CustomerID != cust || rows[i].ConversationID != cid {
+			t.Errorf("event %d: customer %s conversation %s", i, rows[i].CustomerID, rows[i].ConversationID)
+		}
+	}
+
+	evs, err := e.svc.LoadEvents(context.Background(), rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != len(rows) {
+		t.Fatalf("%d events for %d rows", len(evs), len(rows))
+	}
+	if c := evs[0].GetConversationCreated(); c == nil || c.CustomerName != "Ann" || c.AssigneeId != lanID.String() {
+		t.Errorf("conversation_created: %v", evs[0])
+	}
+	if m := evs[1].GetMessageCreated(); m == nil || m.Text != "hello" || m.SenderType != livechatv1.SenderType_SENDER_TYPE_CUSTOMER {
+		t.Errorf("message_created: %v", evs[1])
+	}
+	if m := evs[4].GetMessageCreated(); m == nil || !m.Internal || m.Text != "a note" {
+		t.Errorf("note: %v", evs[4])
+	}
+	if r := evs[5].GetRead(); r == nil || r.Seq != 3 || r.ReaderId != lanID.String() || r.ReaderType != livechatv1.SenderType_SENDER_TYPE_AGENT {
+		t.Errorf("read: %v", evs[5])
+	}
+	if r := evs[6].GetRead(); r == nil || r.ReaderType != livechatv1.SenderType_SENDER_TYPE_CUSTOMER {
+		t.Errorf("customer read: %v", evs[6])
+	}
+
+	t.Run("a row whose message is gone loads as nil", func(t *testing.T) {
+		gone := uuid.New()
+		evs, err := e.svc.LoadEvents(context.Background(), []realtime.EventRow{{Kind: realtime.KindMessageCreated, MessageID: &gone}})
+		if err != nil || len(evs) != 1 || evs[0] != nil {
+			t.Fatalf("got %v, %v", evs, err)
+		}
+	})
+}
+
+func TestTyping(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	lan, _ := e.agent("Lan", principal.RoleAgent)
+	cust := e.customer("Ann", "")
+	cid := id(t, e.open(cust, "hello").Id)
+	if err := e.svc.SetTyping(lan, cid, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.CustomerTyping(context.Background(), cust, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.CustomerTyping(context.Background(), e.customer("New", ""), true); err != nil {
+		t.Fatalf("typing before the first message: %v", err)
+	}
+	e.hub.mu.Lock()
+	defer e.hub.mu.Unlock()
+	if len(e.hub.typing) != 2 {
+		t.Fatalf("%d typing events, want 2", len(e.hub.typing))
+	}
+	a, c := e.hub.typing[0], e.hub.typing[1]
+	if a.SenderName != "Lan" || a.SenderType != livechatv1.SenderType_SENDER_TYPE_AGENT || !a.Typing || a.ExpiresAt == nil {
+		t.Errorf("agent typing %v", a)
+	}
+	if c.SenderName != "Ann" || c.SenderType != livechatv1.SenderType_SENDER_TYPE_CUSTOMER {
+		t.Errorf("customer typing %v", c)
+	}
+}
+
+func eventRows(t *testing.T, e *env) []realtime.EventRow {
+	t.Helper()
+	rs, err := e.pool.Query(context.Background(), `SELECT id, kind, conversation_id, customer_id, message_id, internal,
+		reader_type, reader_id, read_seq, occurred_at FROM events ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	var out []realtime.EventRow
+	for rs.Next() {
+		var r realtime.EventRow
+		if err := rs.Scan(&r.ID, &r.Kind, &r.ConversationID, &r.CustomerID, &r.MessageID, &r.Internal,
+			&r.ReaderType, &r.ReaderID, &r.ReadSeq, &r.OccurredAt); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	if err := rs.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

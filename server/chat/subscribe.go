@@ -1,0 +1,28 @@
+package chat
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
+	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/realtime"
+)
+
+// Subscribe streams every event the calling agent may see through send
+// until ctx ends; cursors, READY, heartbeats and the errors that end a
+// stream are the realtime hub's. A stream opened at the dashboard keeps its
+// agent online; one opened with an API token does not, since a backend
+// holding a stream is not a person who can answer.
+func (s *Service) Subscribe(ctx context.Context, cursor string, send func(*livechatv1.Event) error) error {
+	p, err := agent(ctx)
+	if err != nil {
+		return err
+	}
+	if s.hub == nil {
+		return apperr.New(apperr.Unavailable, "live events are not available on this server")
+	}
+	f := realtime.Filter{AgentID: p.AgentID, NoPresence: p.TokenID != uuid.Nil}
+	return s.hub.Subscribe(ctx, f, cursor, send)
+}

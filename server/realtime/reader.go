@@ -1,0 +1,409 @@
+package realtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/opensupport/livechat/db/dbq"
+	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
+	"github.com/opensupport/livechat/server/metrics"
+)
+
+// readBatch is how many events the reader takes per query.
+const readBatch = 500
+
+// Committed tells the hub that a transaction which wrote events has
+// committed. Call it after every such commit (not inside the transaction):
+// this instance's streams get the events at once, and the other instances
+// are notified in a batched NOTIFY. It never blocks.
+func (h *Hub) Committed() {
+	wake(h.readWake)
+	h.notifyEvents.Store(true)
+	wake(h.notifyWake)
+}
+
+// readLoop is the instance's one reader of the event log.
+func (h *Hub) readLoop(ctx context.Context) {
+	// The retry timer only runs while something is pending: rows waiting
+	// behind a running transaction, or a failed read. Otherwise the loop
+	// sleeps until woken.
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	var backoff time.Duration
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.readWake:
+		case <-retry.C:
+		}
+		pending, err := h.readAvailable(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			backoff = grow(backoff, 50*time.Millisecond, 5*time.Second)
+			h.log.Error("realtime: read events", "err", err, "retry_in", backoff)
+			retry.Reset(backoff)
+		case pending:
+			// Rows behind a running transaction: that transaction may not
+			// write events, so nobody would wake us when it ends.
+			backoff = grow(backoff, 10*time.Millisecond, time.Second)
+			retry.Reset(backoff)
+		default:
+			backoff = 0
+		}
+	}
+}
+
+// grow doubles a backoff between min and max.
+func grow(d, min, max time.Duration) time.Duration {
+	d *= 2
+	if d < min {
+		d = min
+	}
+	if d > max {
+		d = max
+	}
+	return d
+}
+
+// readAvailable delivers every event that can be delivered now and reports
+// whether committed events still wait behind a running transaction.
+func (h *Hub) readAvailable(ctx context.Context) (pending bool, err error) {
+	for {
+		h.mu.Lock()
+		from := h.pos
+		h.mu.Unlock()
+		rows, err := h.q.ReadEvents(ctx, dbq.ReadEventsParams{AfterTx: from.tx, AfterID: from.id, MaxRows: readBatch})
+		if err != nil {
+			return false, err
+		}
+		if len(rows) == 0 {
+			break
+		}
+		evRows := make([]EventRow, len(rows))
+		positions := make([]position, len(rows))
+		for i, r := range rows {
+			evRows[i], positions[i] = fromDB(dbq.CatchUpEventsRow(r))
+		}
+		evs, err := h.load(ctx, evRows, positions)
+		if err != nil {
+			return false, err
+		}
+		h.fanout(evRows, positions, evs)
+		if len(rows) < readBatch {
+			break
+		}
+	}
+	h.mu.Lock()
+	from := h.pos
+	h.mu.Unlock()
+	return h.q.HasEventsAfter(ctx, dbq.HasEventsAfterParams{AfterTx: from.tx, AfterID: from.id})
+}
+
+// fanout pushes one batch of durable events to the matching streams and
+// moves the hub's position past it, in one critical section: a stream
+// registering at position p gets exactly the events after p.
+func (h *Hub) fanout(rows []EventRow, positions []position, evs []*livechatv1.Event) {
+	// A stream is behind when it still holds Buffer events as this batch
+	// arrives; the batch itself is slack, or a burst larger than Buffer
+	// read in one query would drop every healthy stream.
+	limit := h.opts.Buffer + len(evs)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i, ev := range evs {
+		if ev == nil {
+			continue
+		}
+		metrics.EventsPublished.Inc()
+		d := &delivery{pos: positions[i], at: rows[i].OccurredAt, agent: ev}
+		for s := range h.agents {
+			if s.push(d, limit) {
+				h.removeLocked(s)
+			}
+		}
+		if rows[i].Internal {
+			continue
+		}
+		set := h.visitors[rows[i].CustomerID]
+		if len(set) == 0 {
+			continue
+		}
+		d.visitor = h.visitorView(ev)
+		if d.visitor == nil {
+			continue
+		}
+		for s := range set {
+			if s.push(d, limit) {
+				h.removeLocked(s)
+			}
+		}
+	}
+	h.pos = positions[len(positions)-1]
+}
+
+// catchUpRows reads one page of the history a stream may see.
+func (h *Hub) catchUpRows(ctx context.Context, s *subscriber, from, upto position, limit int32) ([]EventRow, []position, error) {
+	var rows []EventRow
+	var positions []position
+	if s.visitor {
+		rs, err := h.q.CatchUpCustomerEvents(ctx, dbq.CatchUpCustomerEventsParams{
+			CustomerID: s.customer, AfterTx: from.tx, AfterID: from.id, UptoTx: upto.tx, UptoID: upto.id, MaxRows: limit,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		rows = make([]EventRow, len(rs))
+		positions = make([]position, len(rs))
+		for i, r := range rs {
+			rows[i], positions[i] = fromDB(dbq.CatchUpEventsRow(r))
+		}
+	} else {
+		rs, err := h.q.CatchUpEvents(ctx, dbq.CatchUpEventsParams{
+			AfterTx: from.tx, AfterID: from.id, UptoTx: upto.tx, UptoID: upto.id, MaxRows: limit,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		rows = make([]EventRow, len(rs))
+		positions = make([]position, len(rs))
+		for i, r := range rs {
+			rows[i], positions[i] = fromDB(r)
+		}
+	}
+	return rows, positions, nil
+}
+
+// fromDB converts a row of the event queries, which all share one shape.
+func fromDB(r dbq.CatchUpEventsRow) (EventRow, position) {
+	return EventRow{
+		ID: r.ID, Kind: r.Kind, ConversationID: r.ConversationID, CustomerID: r.CustomerID,
+		MessageID: r.MessageID, Internal: r.Internal, ReaderType: r.ReaderType, ReaderID: r.ReaderID,
+		ReadSeq: r.ReadSeq, OccurredAt: r.OccurredAt,
+	}, position{tx: r.Tx, id: r.ID}
+}
+
+// load turns rows into agent-view events with their cursors. A batch the
+// loader rejects is retried row by row, so one bad row cannot hold up the
+// stream: a row that still fails is delivered as its minimal RowEvent.
+func (h *Hub) load(ctx context.Context, rows []EventRow, positions []position) ([]*livechatv1.Event, error) {
+	var evs []*livechatv1.Event
+	lp := h.loader.Load()
+	if lp == nil {
+		evs = make([]*livechatv1.Event, len(rows))
+		for i, r := range rows {
+			evs[i] = RowEvent(r)
+		}
+	} else {
+		var err error
+		evs, err = (*lp).LoadEvents(ctx, rows)
+		if err == nil && len(evs) != len(rows) {
+			err = fmt.Errorf("loader returned %d events for %d rows", len(evs), len(rows))
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if evs, err = h.loadOneByOne(ctx, *lp, rows, err); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for i, ev := range evs {
+		if ev == nil {
+			continue
+		}
+		ev.Cursor = positions[i].cursor()
+		if ev.OccurredAt == nil {
+			ev.OccurredAt = timestamppb.New(rows[i].OccurredAt)
+		}
+	}
+	return evs, nil
+}
+
+func (h *Hub) loadOneByOne(ctx context.Context, l Loader, rows []EventRow, batchErr error) ([]*livechatv1.Event, error) {
+	evs := make([]*livechatv1.Event, len(rows))
+	failed := 0
+	var lastErr error
+	for i := range rows {
+		one, err := l.LoadEvents(ctx, rows[i:i+1])
+		if err == nil && len(one) != 1 {
+			err = errors.New("loader returned a wrong number of events")
+		}
+		if err != nil {
+			failed++
+			lastErr = err
+			evs[i] = RowEvent(rows[i])
+			continue
+		}
+		evs[i] = one[0]
+	}
+	if failed == len(rows) {
+		// Nothing loads: most likely the database, not the rows.
+		return nil, fmt.Errorf("load events: %w (batch: %v)", lastErr, batchErr)
+	}
+	if failed > 0 {
+		h.log.Error("realtime: some events could not be loaded; sent with ids only", "failed", failed, "err", lastErr)
+	}
+	return evs, nil
+}
+
+// RowEvent is the event a row alone can describe: complete for read
+// markers, ids only for messages and conversations. Loaders may use it for
+// read markers.
+func RowEvent(r EventRow) *livechatv1.Event {
+	ev := &livechatv1.Event{OccurredAt: timestamppb.New(r.OccurredAt)}
+	conv := r.ConversationID.String()
+	switch r.Kind {
+	case KindMessageCreated:
+		m := &livechatv1.Message{ConversationId: conv, Internal: r.Internal}
+		if r.MessageID != nil {
+			m.Id = r.MessageID.String()
+		}
+		ev.Kind = &livechatv1.Event_MessageCreated{MessageCreated: m}
+	case KindConversationCreated:
+		ev.Kind = &livechatv1.Event_ConversationCreated{ConversationCreated: &livechatv1.Conversation{Id: conv, CustomerId: r.CustomerID.String()}}
+	case KindConversationUpdated:
+		ev.Kind = &livechatv1.Event_ConversationUpdated{ConversationUpdated: &livechatv1.Conversation{Id: conv, CustomerId: r.CustomerID.String()}}
+	case KindRead:
+		re := &livechatv1.ReadEvent{ConversationId: conv}
+		if r.ReaderType != nil {
+			switch *r.ReaderType {
+			case "agent":
+				re.ReaderType = livechatv1.SenderType_SENDER_TYPE_AGENT
+			case "customer":
+				re.ReaderType = livechatv1.SenderType_SENDER_TYPE_CUSTOMER
+			}
+		}
+		if r.ReaderID != nil {
+			re.ReaderId = r.ReaderID.String()
+		}
+		if r.ReadSeq != nil {
+			re.Seq = *r.ReadSeq
+		}
+		ev.Kind = &livechatv1.Event_Read{Read: re}
+	default:
+		return nil
+	}
+	return ev
+}
+
+// visitorView reduces an agent-view event for visitors.
+func (h *Hub) visitorView(ev *livechatv1.Event) *livechatv1.Event {
+	if v := h.visitor.Load(); v != nil && *v != nil {
+		return (*v)(ev)
+	}
+	return DefaultVisitorView(ev)
+}
+
+// DefaultVisitorView hides internal messages and, in conversation
+// snapshots, an internal last message and the agents' unread count.
+func DefaultVisitorView(ev *livechatv1.Event) *livechatv1.Event {
+	var conv *livechatv1.Conversation
+	switch k := ev.Kind.(type) {
+	case *livechatv1.Event_MessageCreated:
+		if k.MessageCreated.GetInternal() {
+			return nil
+		}
+		return ev
+	case *livechatv1.Event_ConversationCreated:
+		conv = k.ConversationCreated
+	case *livechatv1.Event_ConversationUpdated:
+		conv = k.ConversationUpdated
+	case *livechatv1.Event_Typing:
+		if k.Typing.GetSenderType() == livechatv1.SenderType_SENDER_TYPE_CUSTOMER {
+			return nil // the visitor's own typing
+		}
+		return ev
+	default:
+		return ev
+	}
+	if !conv.GetLastMessage().GetInternal() && conv.GetUnreadCount() == 0 {
+		return ev
+	}
+	out := proto.CloneOf(ev)
+	var c *livechatv1.Conversation
+	if k, ok := out.Kind.(*livechatv1.Event_ConversationCreated); ok {
+		c = k.ConversationCreated
+	} else {
+		c = out.Kind.(*livechatv1.Event_ConversationUpdated).ConversationUpdated
+	}
+	if c.GetLastMessage().GetInternal() {
+		c.LastMessage = nil
+	}
+	c.UnreadCount = 0
+	return out
+}
+
+// heartbeatLoop sends a heartbeat to every stream that sent nothing since
+// the previous tick, from one ticker for all streams.
+func (h *Hub) heartbeatLoop(ctx context.Context) {
+	t := time.NewTicker(h.opts.Heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		h.mu.Lock()
+		for s := range h.agents {
+			h.beat(s)
+		}
+		for _, set := range h.visitors {
+			for s := range set {
+				h.beat(s)
+			}
+		}
+		h.mu.Unlock()
+	}
+}
+
+func (h *Hub) beat(s *subscriber) {
+	if s.active.Swap(false) {
+		return
+	}
+	if s.push(heartbeat, h.opts.Buffer) {
+		h.removeLocked(s)
+	}
+}
+
+// pruneLoop deletes events older than the retention. Every instance runs
+// it; the deletes are idempotent.
+func (h *Hub) pruneLoop(ctx context.Context) {
+	t := time.NewTimer(min(time.Minute, h.opts.PruneEvery))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n, err := h.prune(ctx); err != nil && ctx.Err() == nil {
+			h.log.Error("realtime: prune old events", "err", err)
+		} else if n > 0 {
+			h.log.Info("realtime: pruned old events", "count", n)
+		}
+		t.Reset(h.opts.PruneEvery)
+	}
+}
+
+// prune deletes events older than the retention in small batches, so it
+// never holds long locks.
+func (h *Hub) prune(ctx context.Context) (int64, error) {
+	const batch = 5000
+	var total int64
+	for {
+		n, err := h.q.PruneEvents(ctx, dbq.PruneEventsParams{RetentionSeconds: h.opts.Retention.Seconds(), MaxRows: batch})
+		total += n
+		if err != nil || n < batch {
+			return total, err
+		}
+	}
+}
