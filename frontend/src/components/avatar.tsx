@@ -6,6 +6,8 @@ export function Avatar({ name, className }: { name: string; className?: string }
     name
       .trim()
       .split(/\s+/)
+      .map((w) => w.replace(/[^\p{L}\p{N}]/gu, ""))
+      .filter(Boolean)
       .slice(0, 2)
       .map((w) => [...w][0]?.toUpperCase() ?? "")
       .join("") || "?";

@@ -106,6 +106,29 @@ export function upsertConversation(qc: QueryClient, next: Conversation, myId: st
   refreshCounts(qc);
 }
 
+/**
+ * Applies a conversation snapshot from the event stream. A snapshot is the
+ * conversation's state when the server read the event, so it may already
+ * count messages whose own events are still on their way, and its unread
+ * count is nobody's (unread counts are per agent). The message-derived
+ * fields therefore stay as this tab knows them, and the message events move
+ * them on: each message is counted once, whatever order the events come in.
+ */
+export function applyConversationEvent(qc: QueryClient, snapshot: Conversation, myId: string): void {
+  const known = findConversation(qc, snapshot.id);
+  upsertConversation(
+    qc,
+    {
+      ...snapshot,
+      lastSeq: known?.lastSeq ?? 0n,
+      lastMessage: known?.lastMessage,
+      lastMessageAt: known?.lastMessageAt,
+      unreadCount: known?.unreadCount ?? 0,
+    },
+    myId,
+  );
+}
+
 /** The cached state of a conversation, from its detail or any list. */
 export function findConversation(qc: QueryClient, id: string): Conversation | undefined {
   const detail = qc.getQueryData<GetConversationResponse>(conversationKey(id))?.conversation;

@@ -10,7 +10,7 @@ import { useI18n, type I18n } from "@/i18n";
 import { meKey } from "@/lib/query-keys";
 import { preferences } from "@/lib/preferences";
 import { isViewing } from "./active-conversation";
-import { applyMessage, applyPresence, applyRead, findConversation, upsertConversation } from "./cache-updates";
+import { applyConversationEvent, applyMessage, applyPresence, applyRead, findConversation } from "./cache-updates";
 import { setConnectionStatus } from "./connection";
 import { applyCustomerRead } from "./read-markers";
 import { runEventStream } from "./event-stream";
@@ -64,10 +64,10 @@ function handleEvent(ev: Event, ctx: Context, alerted: Set<string>, fresh: Set<s
     }
     case "conversationCreated":
       fresh.add(ev.kind.value.id);
-      upsertConversation(qc, ev.kind.value, myId);
+      applyConversationEvent(qc, ev.kind.value, myId);
       break;
     case "conversationUpdated":
-      upsertConversation(qc, ev.kind.value, myId);
+      applyConversationEvent(qc, ev.kind.value, myId);
       break;
     case "typing":
       applyTyping(ev.kind.value, myId);

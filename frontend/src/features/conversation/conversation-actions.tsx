@@ -22,8 +22,8 @@ export function ConversationActions({ conversation: c }: { conversation: Convers
   const error = claim.error ?? setStatus.error;
 
   return (
-    <div className="flex flex-col items-end gap-1">
-      <div className="flex flex-wrap justify-end gap-2">
+    <div className="grid gap-1">
+      <div className="flex flex-wrap gap-2">
         {c.status === ConversationStatus.WAITING && (
           <Button size="sm" disabled={busy} onClick={() => claim.mutate({ conversationId: c.id })} data-testid="claim">
             <HandIcon aria-hidden /> {t("action.claim")}

@@ -12,6 +12,7 @@ import { cn } from "@/lib/cn";
 import { errorCode } from "@/lib/errors";
 import { readSetting, writeSetting } from "@/lib/storage";
 import { useDocumentTitle } from "@/lib/use-document-title";
+import { useMediaQuery } from "@/lib/use-media-query";
 import { Composer } from "./composer";
 import { ConversationActions } from "./conversation-actions";
 import { CustomerPanel } from "./customer-panel";
@@ -33,7 +34,12 @@ export function ConversationView({ conversationId, backHref }: { conversationId:
   const { t } = useI18n();
   const query = useQuery(ConversationService.method.getConversation, { conversationId });
   const conversation = query.data?.conversation;
-  const [panelOpen, setPanelOpen] = useState(() => readSetting("customerPanel", window.innerWidth >= 1280));
+  // Wide screens show the customer panel beside the timeline (remembered);
+  // narrower ones float it over the timeline on demand.
+  const wide = useMediaQuery("(min-width: 1280px)");
+  const [widePanel, setWidePanel] = useState(() => readSetting("customerPanel", true));
+  const [narrowPanel, setNarrowPanel] = useState(false);
+  const panelOpen = wide ? widePanel : narrowPanel;
   useMarkRead(conversation);
   useDocumentTitle(conversation ? customerLabel(conversation, t) : t("nav.inbox"));
 
@@ -49,41 +55,44 @@ export function ConversationView({ conversationId, backHref }: { conversationId:
 
   const name = customerLabel(conversation, t);
   const togglePanel = () => {
-    writeSetting("customerPanel", !panelOpen);
-    setPanelOpen(!panelOpen);
+    if (!wide) return setNarrowPanel(!narrowPanel);
+    writeSetting("customerPanel", !widePanel);
+    setWidePanel(!widePanel);
   };
 
   return (
     <div className="relative flex h-full min-w-0">
       <section aria-label={t("conversation.label", { name })} className="flex min-w-0 flex-1 flex-col">
-        <header className="flex flex-wrap items-center gap-3 border-b px-4 py-2.5">
-          <Button asChild variant="ghost" size="icon-sm" className="md:hidden">
-            <Link href={backHref} aria-label={t("common.back")}>
-              <ArrowLeftIcon aria-hidden />
-            </Link>
-          </Button>
-          <div className="min-w-0 flex-1">
-            <h2 className="truncate font-semibold" data-testid="conversation-title">
-              {name}
-            </h2>
-            <div className="flex flex-wrap items-center gap-2 text-xs text-muted-foreground">
-              <Badge variant={statusVariant[conversation.status]} data-testid="conversation-status">
-                {t(statusLabel[conversation.status])}
-              </Badge>
-              <span>{conversation.assigneeName ? t("inbox.assignedTo", { name: conversation.assigneeName }) : t("conversation.unassigned")}</span>
-              {conversation.widgetName && <span>· {conversation.widgetName}</span>}
+        <header className="grid gap-2 border-b px-4 py-2.5">
+          <div className="flex items-start gap-2">
+            <Button asChild variant="ghost" size="icon-sm" className="md:hidden">
+              <Link href={backHref} aria-label={t("common.back")}>
+                <ArrowLeftIcon aria-hidden />
+              </Link>
+            </Button>
+            <div className="min-w-0 flex-1">
+              <h2 className="truncate font-semibold" data-testid="conversation-title">
+                {name}
+              </h2>
+              <div className="mt-0.5 flex flex-wrap items-center gap-x-2 gap-y-1 text-xs text-muted-foreground">
+                <Badge variant={statusVariant[conversation.status]} data-testid="conversation-status">
+                  {t(statusLabel[conversation.status])}
+                </Badge>
+                <span>{conversation.assigneeName ? t("inbox.assignedTo", { name: conversation.assigneeName }) : t("conversation.unassigned")}</span>
+                {conversation.widgetName && <span className="truncate">· {conversation.widgetName}</span>}
+              </div>
             </div>
+            <Button
+              variant="ghost"
+              size="icon-sm"
+              onClick={togglePanel}
+              aria-pressed={panelOpen}
+              aria-label={panelOpen ? t("customer.hidePanel") : t("customer.showPanel")}
+            >
+              {panelOpen ? <PanelRightCloseIcon aria-hidden /> : <PanelRightOpenIcon aria-hidden />}
+            </Button>
           </div>
           <ConversationActions conversation={conversation} />
-          <Button
-            variant="ghost"
-            size="icon-sm"
-            onClick={togglePanel}
-            aria-pressed={panelOpen}
-            aria-label={panelOpen ? t("customer.hidePanel") : t("customer.showPanel")}
-          >
-            {panelOpen ? <PanelRightCloseIcon aria-hidden /> : <PanelRightOpenIcon aria-hidden />}
-          </Button>
         </header>
         <Timeline conversationId={conversation.id} customerName={name} />
         <TypingIndicator conversationId={conversation.id} customerName={name} />
@@ -95,11 +104,10 @@ export function ConversationView({ conversationId, backHref }: { conversationId:
       </section>
       {panelOpen && (
         <div
-          className={cn(
-            "w-72 shrink-0 border-l bg-card",
-            // On narrower screens the panel floats over the timeline.
-            "max-xl:absolute max-xl:inset-y-0 max-xl:right-0 max-xl:z-30 max-xl:shadow-xl",
-          )}
+          className={cn("w-72 shrink-0 border-l bg-card", !wide && "absolute inset-y-0 right-0 z-30 shadow-xl")}
+          onKeyDown={(e) => {
+            if (!wide && e.key === "Escape") setNarrowPanel(false);
+          }}
         >
           <CustomerPanel customer={query.data.customer} conversation={conversation} />
         </div>

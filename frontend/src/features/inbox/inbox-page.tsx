@@ -28,7 +28,8 @@ function Inbox({ queue, conversationId }: { queue: Queue; conversationId?: strin
   const [, navigate] = useLocation();
   const [search, setSearch] = useState("");
   const searchRef = useRef<HTMLInputElement>(null);
-  useDocumentTitle(t(queue.label));
+  // The open conversation names the tab itself.
+  useDocumentTitle(conversationId ? null : t(queue.label));
 
   const list = useInfiniteQuery(
     ConversationService.method.listConversations,
@@ -59,13 +60,15 @@ function Inbox({ queue, conversationId }: { queue: Queue; conversationId?: strin
 
   // A new search starts from the top of the list.
   const listRef = useRef<HTMLDivElement>(null);
-  useEffect(() => listRef.current?.scrollTo({ top: 0 }), [search, queue.id]);
+  useEffect(() => {
+    listRef.current?.scrollTo({ top: 0 });
+  }, [search, queue.id]);
 
   return (
     <div className="flex h-full">
       <section
         aria-label={t("nav.inbox")}
-        className={cn("flex w-full min-w-0 flex-col border-r md:w-80 md:shrink-0 xl:w-96", conversationId && "hidden md:flex")}
+        className={cn("flex w-full min-w-0 flex-col border-r md:w-72 md:shrink-0 lg:w-80 2xl:w-96", conversationId && "hidden md:flex")}
         onKeyDown={(e) => {
           // Arrow keys move through the list while focus is in it.
           const inList = (e.target as HTMLElement).closest("[data-testid=conversation-list]");
