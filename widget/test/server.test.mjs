@@ -35,7 +35,7 @@ describe("widget (real server)", () => {
     }
     browser = await launch();
     await env.auth.setMyStatus({ status: env.api.AgentStatus.ONLINE });
-    stream = agentStream(env.conversations);
+    stream = agentStream(env.dashboardConversations);
     // The agent counts as online once its stream is open (READY arrives).
     await until(() => stream.error || stream.events.some((e) => e.kind.case === "ready"), "the agent's stream", 15000);
     if (stream.error) {

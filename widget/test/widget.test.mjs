@@ -226,6 +226,23 @@ describe("widget (in-memory server)", () => {
     await ctx.close();
   });
 
+  test("without a working stream, messages still arrive by polling", async () => {
+    const { page, ctx } = await visit("/poll");
+    await launcher(page).click();
+    await send(page, "is anyone there?");
+    await bubbles(page, "me").filter({ hasText: "is anyone there?" }).waitFor();
+    const cust = fake.customers().at(-1);
+    fake.refuseStreams(true);
+    try {
+      fake.endStreams();
+      fake.agent.send("answer without a stream", cust);
+      await bubbles(page, "agent").filter({ hasText: "answer without a stream" }).waitFor({ timeout: 15000 });
+    } finally {
+      fake.refuseStreams(false);
+    }
+    await ctx.close();
+  });
+
   test("resolved conversations show a system line and reopen on the next message", async () => {
     const { page, ctx } = await visit("/resolve");
     await launcher(page).click();

@@ -52,6 +52,10 @@ export function mount(host: Host): Chat {
   const delivered = new Set<string>(); // client_message_ids the server has
   const mine = new Map<string, Item>(); // outbox entries this page keeps alive
   let conv = "";
+  // epoch counts the visitors this page has forgotten (shutdown, a lost
+  // session): an answer to a call made for an earlier one is dropped, so a
+  // forgotten conversation never comes back.
+  let epoch = 0;
   let read = store.get<{ c: string; s: number }>("read");
   let agentRead = 0;
   let hasMore = false;
@@ -461,7 +465,8 @@ export function mount(host: Host): Chat {
   function ensureSession(prechat?: Record<string, string>, force?: boolean): Promise<void> {
     if (token && !prechat && !force) return Promise.resolve();
     if (!sessionP) {
-      sessionP = (async () => {
+      const e = epoch;
+      const p = (async () => {
         const id = host.identity();
         const res = await withTimeout((o) =>
           api.startSession(
@@ -474,6 +479,7 @@ export function mount(host: Host): Chat {
             o,
           ),
         );
+        if (e !== epoch) return;
         const changed = res.visitorToken !== token;
         setToken(res.visitorToken);
         store.set("uid", id?.userId || "");
@@ -482,13 +488,18 @@ export function mount(host: Host): Chat {
         if (res.conversation?.id) switchConv(res.conversation.id);
         if (changed || !streaming) restartStream();
         renderAll();
-      })().finally(() => (sessionP = null));
+      })().finally(() => {
+        if (sessionP === p) sessionP = null;
+      });
+      sessionP = p;
     }
     return sessionP;
   }
 
   /** Forgets everything about the visitor on this device. */
   function forget(clearStorage: boolean): void {
+    epoch++;
+    sessionP = null;
     if (clearStorage) for (const k of ["token", "uid", "outbox", "read", "draft", "email"]) store.remove(k);
     token = clearStorage ? "" : store.get<string>("token") || "";
     stopStream();
@@ -517,10 +528,12 @@ export function mount(host: Host): Chat {
 
   // ---- history ----
   async function loadHistory(before?: number): Promise<void> {
+    const e = epoch;
     try {
       const res = await withTimeout((o) =>
         api.listMessages({ conversationId: before ? conv : "", beforeSeq: BigInt(before || 0), pageSize: 50 }, o),
       );
+      if (e !== epoch) return;
       const oldest = minSeq();
       for (const m of res.messages) add(m);
       // Older pages exist only if this page reaches below what we hold.
@@ -542,10 +555,12 @@ export function mount(host: Host): Chat {
   /** Reads whatever was added after the newest message we hold. */
   async function catchUp(): Promise<void> {
     if (!conv) return loadHistory();
+    const e = epoch;
     for (let i = 0; i < 20; i++) {
       const res = await withTimeout((o) =>
         api.listMessages({ conversationId: conv, afterSeq: BigInt(maxSeq()), pageSize: 200 }, o),
       );
+      if (e !== epoch) return;
       for (const m of res.messages) add(m);
       if (!res.hasMore || !res.messages.length) break;
     }
@@ -661,6 +676,11 @@ export function mount(host: Host): Chat {
       if (!downSince) downSince = Date.now();
       setTimeout(renderBanner, 1600);
       renderBanner();
+      // While the stream is down (or a proxy keeps it from delivering), poll:
+      // messages still arrive, at the pace of the backoff.
+      if (conv && attempt > 1) {
+        await catchUp().then(() => render(), () => {});
+      }
       // Back off: 0.5 s, 1 s, 2 s … 30 s, with jitter; an "online" event or
       // the page becoming visible wakes the loop at once.
       const delay = kicked ? 0 : Math.min(30000, 500 * 2 ** attempt++) * (0.75 + Math.random() / 2);
@@ -760,7 +780,15 @@ export function mount(host: Host): Chat {
         if (!it) break;
         try {
           await ensureSession();
+          const e = epoch;
           const res = await withTimeout((o) => api.sendMessage({ text: it.t, clientMessageId: it.c }, o), 20000);
+          if (e !== epoch) {
+            // Stored for a visitor forgotten meanwhile: it must not go out
+            // again, nor show in this visitor's conversation.
+            mine.delete(it.c);
+            saveOutbox(outbox());
+            continue;
+          }
           if (res.conversation?.id) switchConv(res.conversation.id);
           if (res.message) add(res.message);
           delivered.add(it.c);

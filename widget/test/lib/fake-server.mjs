@@ -53,6 +53,7 @@ export async function startFakeServer(opts) {
   let ids = 0;
   const subscribers = new Set();
   let unavailableUntil = 0;
+  let refuseStreams = false;
   const agentId = "agent_1";
   const agentName = "Lan";
 
@@ -190,6 +191,7 @@ export async function startFakeServer(opts) {
     },
     async *subscribe(req, ctx) {
       const c = visitor(ctx);
+      if (refuseStreams) throw new ConnectError("live events are not available", Code.Unavailable);
       const queue = [];
       let wake = () => {};
       const sub = {
@@ -344,6 +346,10 @@ export async function startFakeServer(opts) {
     /** Visitor RPCs answer UNAVAILABLE for ms. */
     unavailableFor(ms) {
       unavailableUntil = Date.now() + ms;
+    },
+    /** Subscribe fails at once while on (as behind a proxy that breaks streams). */
+    refuseStreams(on) {
+      refuseStreams = on;
     },
     streams: () => subscribers.size,
     close() {

@@ -96,14 +96,12 @@ export async function setUp(url, origin) {
     { username: "admin", displayName: "Lan", password: "correct horse battery" },
     { onHeader: (h) => (cookie = (h.get("set-cookie") || "").split(";")[0]) },
   );
-  const withCookie = createClient(
-    api.AuthService,
-    createConnectTransport({
-      baseUrl: url,
-      httpVersion: "1.1",
-      interceptors: [(next) => (req) => (req.header.set("Cookie", cookie), next(req))],
-    }),
-  );
+  const dashboard = createConnectTransport({
+    baseUrl: url,
+    httpVersion: "1.1",
+    interceptors: [(next) => (req) => (req.header.set("Cookie", cookie), next(req))],
+  });
+  const withCookie = createClient(api.AuthService, dashboard);
   const { secret } = await withCookie.createApiToken({ name: "e2e", scope: api.ApiTokenScope.ADMIN });
   const transport = createConnectTransport({
     baseUrl: url,
@@ -129,12 +127,25 @@ export async function setUp(url, origin) {
       offline: { message: "We are away; leave a message.", collectEmail: true },
     },
   });
-  return { api, agent: setup.agent, auth, conversations, widgets, widget, siteKey: widget.siteKey, identitySecret };
+  // The agent signed in at the dashboard: their Subscribe stream makes them
+  // present, which an API token's stream does not.
+  const dashboardConversations = createClient(api.ConversationService, dashboard);
+  return {
+    api,
+    agent: setup.agent,
+    auth,
+    conversations,
+    dashboardConversations,
+    widgets,
+    widget,
+    siteKey: widget.siteKey,
+    identitySecret,
+  };
 }
 
 /**
- * Keeps the agent online (status ONLINE plus an open Subscribe stream) and
- * records every event it sees.
+ * Opens a Subscribe stream and records every event it sees. With the
+ * dashboard's client it keeps the agent online (with status ONLINE).
  */
 export function agentStream(conversations) {
   const events = [];
