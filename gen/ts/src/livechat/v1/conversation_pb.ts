@@ -1422,7 +1422,9 @@ export const ConversationService: GenService<{
    * durable event committed after it is sent first, exactly once and in
    * order, then live events; a READY event marks the switch. Without a
    * cursor the stream starts with live events. A HEARTBEAT arrives every
-   * 15 seconds. An open stream also keeps the caller present (online).
+   * 15 seconds. A stream opened from a dashboard session keeps its agent
+   * present (online, when their status is online); one opened with an API
+   * token does not, since a backend holding a stream cannot answer.
    *
    * The stream ends with RESOURCE_EXHAUSTED when the client reads too
    * slowly, and with UNAVAILABLE when the server shuts down: reconnect with
