@@ -76,7 +76,9 @@ test-web: build ## widget size budget and browser tests (Chromium at /usr/bin/ch
 
 .PHONY: bench
 bench: build ## benchmarks: ratios against baselines measured in the same run
-	@echo "benchmarks are not implemented yet"
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/livechat-bench ./cmd/livechat-bench
+	@mkdir -p test-artifacts
+	./bin/livechat-bench -livechat bin/livechat -root . -out test-artifacts/benchmarks.md
 
 .PHONY: clean
 clean: ## remove build output (keeps ./data)

@@ -96,6 +96,7 @@ func serve(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writer)
 		return err
 	}
 	log.Info("starting livechat", "version", Version, "commit", commit())
+	raiseFileLimit(log)
 	return app.Run(ctx, cfg, log)
 }
 

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMain lets the test binary play the bench's helper roles, since the
+// bench starts itself (os.Executable) for the bare server and the stream
+// holders.
+func TestMain(m *testing.M) {
+	if role := os.Getenv(roleEnv); role != "" {
+		os.Exit(runRole(role, os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
+
+// TestSmoke runs every figure at toy scale against a real livechat on a
+// real PostgreSQL, so the harness cannot rot between full runs: the table
+// must come out with every figure and no errors. Figures whose service is
+// not in the build are reported as n/a and pass.
+func TestSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL and livechat")
+	}
+	t.Parallel()
+	bin := os.Getenv("LIVECHAT_BIN")
+	if bin == "" {
+		bin = filepath.Join(t.TempDir(), "livechat")
+		out, err := exec.Command("go", "build", "-o", bin, "github.com/opensupport/livechat/cmd/livechat").CombinedOutput()
+		if err != nil {
+			t.Fatalf("go build livechat: %v\n%s", err, out)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"-smoke", "-livechat", bin, "-root", "../.."}, &stdout, &stderr)
+	t.Logf("progress:\n%s", stderr.String())
+	t.Logf("table:\n%s", stdout.String())
+	if code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	table := stdout.String()
+	if !strings.Contains(table, "| Figure") {
+		t.Fatal("no table printed")
+	}
+	for _, fig := range []string{"| M1 ", "| M2 ", "| M3 ", "| M4 ", "| M5 ", "| M6 "} {
+		if !strings.Contains(table, fig) {
+			t.Errorf("figure %s missing from the table", strings.Trim(fig, "| "))
+		}
+	}
+	for _, line := range strings.Split(table, "\n") {
+		if strings.Contains(line, "| error:") {
+			t.Errorf("figure failed: %s", line)
+		}
+	}
+}

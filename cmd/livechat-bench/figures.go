@@ -1,0 +1,597 @@
+package main
+
+import (
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
+)
+
+// bench runs the figures against one environment.
+type bench struct {
+	cfg  config
+	env  *env
+	main *proc // the instance M1, M2 and M5 use
+	fx   *fixture
+	rep  *report
+}
+
+// m1 is durable throughput: persisted SendMessage per second ÷ pgbench
+// single-row INSERT per second, interleaved at each concurrency.
+func (b *bench) m1(ctx context.Context) {
+	for _, c := range b.cfg.m1Conc {
+		fig := fmt.Sprintf("M1 durable throughput, concurrency %d", c)
+		var tps, mps, ratios []float64
+		var err error
+		for rep := 0; rep < b.cfg.reps && err == nil; rep++ {
+			var t, m float64
+			if t, err = b.env.pgbenchTPS(ctx, c, b.cfg.m1Dur); err != nil {
+				break
+			}
+			if m, err = b.sendThroughput(ctx, c, b.cfg.m1Dur); err != nil {
+				break
+			}
+			tps, mps, ratios = append(tps, t), append(mps, m), append(ratios, m/t)
+		}
+		if err != nil {
+			b.rep.skip(fig, err)
+			continue
+		}
+		r := median(ratios)
+		x := row{
+			figure:   fig,
+			value:    fmt.Sprintf("%s SendMessage/s", fmtInt(int(median(mps)))),
+			baseline: fmt.Sprintf("pgbench INSERT %s tps", fmtInt(int(median(tps)))),
+			ratio:    fmtRatio(r), target: "—", met: "—",
+		}
+		if c == 8 {
+			x.target, x.met = "≥ 0.6", yesNo(r >= 0.6)
+		}
+		b.rep.add(x)
+		b.rep.detail("M1 c=%d ratios per repetition: %s", c, fmtFloats(ratios))
+	}
+}
+
+// sendThroughput runs c agents sending replies back to back for d and
+// returns persisted (answered) messages per second.
+func (b *bench) sendThroughput(ctx context.Context, c int, d time.Duration) (float64, error) {
+	if len(b.fx.visitors) == 0 {
+		return 0, fmt.Errorf("no conversations to reply to: %w", b.fx.errVisitors)
+	}
+	hc := newHTTPClient("h1", 5, 1000)
+	defer hc.CloseIdleConnections()
+	cl := newClients(hc, b.main.URL, bearer(b.fx.token)).Conversation
+	ctx, cancel := context.WithTimeout(ctx, d+30*time.Second)
+	defer cancel()
+	var (
+		done     atomic.Int64
+		firstErr atomic.Value
+		wg       sync.WaitGroup
+	)
+	run := time.Now().UnixNano()
+	start := time.Now()
+	end := start.Add(d)
+	for g := range c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; time.Now().Before(end); i++ {
+				// Spread the senders over many conversations, as agents are.
+				v := b.fx.visitors[(g*7919+i)%len(b.fx.visitors)]
+				_, err := cl.SendMessage(ctx, &livechatv1.SendMessageRequest{
+					ConversationId: v.conversationID, Text: payload,
+					ClientMessageId: fmt.Sprintf("m1-%d-%d-%d", run, g, i),
+				})
+				if err != nil {
+					firstErr.CompareAndSwap(nil, unavailable("ConversationService.SendMessage", err))
+					return
+				}
+				done.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if err, _ := firstErr.Load().(error); err != nil {
+		return 0, err
+	}
+	return float64(done.Load()) / time.Since(start).Seconds(), nil
+}
+
+// m2 is send→deliver latency against one INSERT commit's latency.
+func (b *bench) m2(ctx context.Context) {
+	for _, n := range b.cfg.m2Subs {
+		name := fmt.Sprintf("%s streams", fmtInt(n+3))
+		vis := n
+		if n == 0 {
+			name, vis = "1 customer + 3 agents", 1
+		}
+		if len(b.fx.visitors) < vis {
+			err := b.fx.errVisitors
+			if err == nil {
+				err = fmt.Errorf("only %d visitors", len(b.fx.visitors))
+			}
+			b.rep.skip("M2 send→deliver, "+name, err)
+			continue
+		}
+		var p50s, p99s, ins50, ins99, r50, cpu []float64
+		var err error
+		for rep := 0; rep < b.cfg.reps && err == nil; rep++ {
+			var i50, i99 time.Duration
+			if i50, i99, err = b.env.insertLatency(ctx, b.cfg.m2BaseDur); err != nil {
+				break
+			}
+			pr := probe{
+				sendURL: b.main.URL, recvURL: b.main.URL, token: b.fx.token,
+				agentStreams: 3, visitors: b.fx.visitors[:vis],
+				rate: b.cfg.m2Rate, warmup: b.cfg.warmup, duration: b.cfg.m2Dur,
+				cpuPIDs: []int{b.main.pid()},
+			}
+			var res probeResult
+			if res, err = pr.run(ctx); err != nil {
+				break
+			}
+			if res.delivered == 0 {
+				err = errors.New("nothing was delivered")
+				break
+			}
+			b.rep.detail("M2 %s rep %d: %d sent (%d errors), %d/%d delivered, %.0f msg/s offered, p50 %s p99 %s, INSERT p50 %s p99 %s",
+				name, rep+1, res.sent, res.sendErrors, res.delivered, res.expected, float64(res.sent)/res.elapsed.Seconds(),
+				fmtMS(ms(res.p(50))), fmtMS(ms(res.p(99))), fmtMS(ms(i50)), fmtMS(ms(i99)))
+			p50s = append(p50s, ms(res.p(50)))
+			p99s = append(p99s, ms(res.p(99)))
+			ins50 = append(ins50, ms(i50))
+			ins99 = append(ins99, ms(i99))
+			r50 = append(r50, ms(res.p(50))/ms(i50))
+			cpu = append(cpu, res.cpuPer1k())
+		}
+		if err != nil {
+			b.rep.skip("M2 send→deliver, "+name, err)
+			continue
+		}
+		r := median(r50)
+		b.rep.add(row{
+			figure:   fmt.Sprintf("M2 p50 send→deliver, %s, %s msg/s", name, fmtInt(b.cfg.m2Rate)),
+			value:    fmtMS(median(p50s)),
+			baseline: "INSERT commit p50 " + fmtMS(median(ins50)),
+			ratio:    fmtRatio(r), target: "≤ 2", met: yesNo(r <= 2),
+		})
+		p99 := median(p99s)
+		x := row{
+			figure:   fmt.Sprintf("M2 p99 send→deliver, %s", name),
+			value:    fmtMS(p99),
+			baseline: "INSERT commit p99 " + fmtMS(median(ins99)),
+			ratio:    fmtRatio(p99 / median(ins99)), target: "—", met: "—",
+		}
+		switch {
+		case n >= 1000:
+			x.target, x.met = "≤ 30 ms", yesNo(p99 <= 30)
+		case n >= 100:
+			x.target, x.met = "≤ 10 ms", yesNo(p99 <= 10)
+		}
+		b.rep.add(x)
+		b.rep.add(row{
+			figure:   fmt.Sprintf("M2 server CPU, %s", name),
+			value:    fmt.Sprintf("%.3f CPU-s per 1,000 deliveries", median(cpu)),
+			baseline: "—", ratio: "—", target: "—", met: "—",
+		})
+	}
+}
+
+// m3 is server memory per idle Subscribe stream, livechat ÷ the bare
+// connect-go handler, over HTTP/1.1 and HTTP/2.
+func (b *bench) m3(ctx context.Context) {
+	kind, tokens := b.idleStreams()
+	for _, proto := range []string{"h1", "h2"} {
+		fig := fmt.Sprintf("M3 memory per idle %s stream, %s", kind, protoName(proto))
+		var bare, real, ratios []float64
+		var err error
+		for rep := 0; rep < b.cfg.reps && err == nil; rep++ {
+			var pb, pr float64
+			if pb, err = b.rssPerStream(ctx, "bare", proto, kind, tokens); err != nil {
+				break
+			}
+			if pr, err = b.rssPerStream(ctx, "livechat", proto, kind, tokens); err != nil {
+				break
+			}
+			bare, real, ratios = append(bare, pb), append(real, pr), append(ratios, pr/pb)
+		}
+		if err != nil {
+			b.rep.skip(fig, err)
+			continue
+		}
+		r := median(ratios)
+		b.rep.add(row{
+			figure:   fig + fmt.Sprintf(" (%s streams)", fmtInt(b.cfg.m3Streams)),
+			value:    fmtKB(median(real)) + " per stream",
+			baseline: "bare connect-go " + fmtKB(median(bare)),
+			ratio:    fmtRatio(r), target: "≤ 1.25", met: yesNo(r <= 1.25),
+		})
+		b.rep.detail("M3 %s ratios per repetition: %s", protoName(proto), fmtFloats(ratios))
+	}
+}
+
+// idleStreams chooses the kind of the idle streams of M3 and M4: visitors'
+// widget streams when the widget API is there (each carries only its own
+// conversation's events), else the admin's agent stream.
+func (b *bench) idleStreams() (streamKind, []string) {
+	if len(b.fx.visitors) > b.cfg.m4Active {
+		var tokens []string
+		for _, v := range b.fx.visitors[b.cfg.m4Active:] {
+			tokens = append(tokens, v.token)
+		}
+		return kindVisitor, tokens
+	}
+	return kindAgent, []string{b.fx.token}
+}
+
+func protoName(p string) string {
+	if p == "h2" {
+		return "HTTP/2"
+	}
+	return "HTTP/1.1"
+}
+
+// rssPerStream starts a fresh server, opens the idle streams and returns
+// its RSS growth per stream.
+func (b *bench) rssPerStream(ctx context.Context, server, proto string, kind streamKind, tokens []string) (float64, error) {
+	var (
+		p   *proc
+		err error
+	)
+	if server == "bare" {
+		p, err = b.env.startBare(ctx)
+	} else {
+		p, err = b.env.startLivechat(ctx, "m3")
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer p.stop()
+	h, err := b.env.newHolders(1, p.URL, proto, kind, tokens)
+	if err != nil {
+		return 0, err
+	}
+	defer h.close()
+	// Warm up: one stream makes the server load everything a stream needs
+	// (code pages, pools) before the baseline sample.
+	if st, err := h.open(1); err != nil || st.failed > 0 {
+		return 0, holderErr(st, err)
+	}
+	rss0, err := settledRSS(p.pid(), 300*time.Millisecond, 6)
+	if err != nil {
+		return 0, err
+	}
+	n := b.cfg.m3Streams
+	st, err := h.open(n)
+	if err != nil || st.failed > 0 {
+		return 0, holderErr(st, err)
+	}
+	rss1, err := settledRSS(p.pid(), 500*time.Millisecond, 12)
+	if err != nil {
+		return 0, err
+	}
+	per := float64(rss1-rss0) / float64(n)
+	b.rep.detail("M3 %s %s: RSS %s → %s for %s streams: %s each", server, protoName(proto),
+		fmtKB(float64(rss0)), fmtKB(float64(rss1)), fmtInt(n), fmtKB(per))
+	return per, nil
+}
+
+func holderErr(st holderStatus, err error) error {
+	if err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("%d of %d streams failed to open: %s", st.failed, st.open+st.failed, st.err)
+	if strings.Contains(st.err, errUnavailable.Error()) {
+		return fmt.Errorf("%s: %w", msg, errUnavailable)
+	}
+	return errors.New(msg)
+}
+
+// m4 is capacity: idle streams ramped under a steady message load until
+// p99 doubles against the same server with no idle streams, or passes
+// 100 ms.
+func (b *bench) m4(ctx context.Context) {
+	kind, tokens := b.idleStreams()
+	for _, proto := range []string{"h2", "h1"} {
+		fig := fmt.Sprintf("M4 capacity, idle %s streams over %s", kind, protoName(proto))
+		if err := b.ramp(ctx, fig, proto, kind, tokens); err != nil {
+			b.rep.skip(fig, err)
+		}
+	}
+}
+
+func (b *bench) ramp(ctx context.Context, fig, proto string, kind streamKind, tokens []string) error {
+	if len(b.fx.visitors) < b.cfg.m4Active {
+		return fmt.Errorf("no visitors: %w", b.fx.errVisitors)
+	}
+	target, top := b.cfg.m4H2Target, b.cfg.m4H2Max
+	if proto == "h1" {
+		// Every HTTP/1.1 stream is a socket: the server's open-file limit
+		// caps them. Keep room for its database pool, the probe and logs.
+		target = b.cfg.fileLimit - 500
+		top = target
+	}
+	p, err := b.env.startLivechat(ctx, "m4")
+	if err != nil {
+		return err
+	}
+	defer p.stop()
+	pr := probe{
+		sendURL: p.URL, recvURL: p.URL, token: b.fx.token,
+		agentStreams: 3, visitors: b.fx.visitors[:b.cfg.m4Active],
+		rate: b.cfg.m4Rate, warmup: b.cfg.warmup, duration: b.cfg.m4Dur,
+		cpuPIDs: []int{p.pid()},
+	}
+	var bases []float64
+	for range max(b.cfg.reps, 1) {
+		res, err := pr.run(ctx)
+		if err != nil {
+			return err
+		}
+		bases = append(bases, ms(res.p(99)))
+	}
+	base := median(bases)
+	limit := math.Min(2*base, 100)
+	perProc := 12_500
+	if proto == "h1" {
+		perProc = 9_000 // sockets per holder, under its own open-file limit
+	}
+	h, err := b.env.newHolders((top+perProc-1)/perProc, p.URL, proto, kind, tokens)
+	if err != nil {
+		return err
+	}
+	defer h.close()
+	steps := b.cfg.m4Steps
+	have, reached, reachedP99 := 0, 0, base
+	var stop string
+	var levels []string
+	for i := 1; i <= steps; i++ {
+		level := top * i / steps
+		st, err := h.open(level - have)
+		if err != nil {
+			return err
+		}
+		have = st.open
+		if st.failed > 0 || st.dropped > 0 {
+			stop = fmt.Sprintf("at %s streams: %d failed to open, %d dropped (%s)", fmtInt(level), st.failed, st.dropped, st.err)
+			break
+		}
+		// A level fails only when two probes in a row say so: one slow
+		// probe on a shared machine is noise.
+		var p99 float64
+		for try := 0; try < 2; try++ {
+			res, err := pr.run(ctx)
+			if err != nil {
+				return err
+			}
+			p99 = ms(res.p(99))
+			if p99 <= limit {
+				break
+			}
+		}
+		levels = append(levels, fmt.Sprintf("%s → p99 %s", fmtInt(st.open), fmtMS(p99)))
+		if p99 > limit {
+			stop = fmt.Sprintf("at %s streams p99 %s > %s", fmtInt(st.open), fmtMS(p99), fmtMS(limit))
+			break
+		}
+		reached, reachedP99 = st.open, p99
+	}
+	b.rep.detail("M4 %s ramp (base p99 %s, limit %s): %s%s", protoName(proto), fmtMS(base), fmtMS(limit),
+		strings.Join(levels, ", "), map[bool]string{true: "; stopped " + stop, false: ""}[stop != ""])
+	b.rep.add(row{
+		figure:   fig + fmt.Sprintf(" at %d msg/s", b.cfg.m4Rate),
+		value:    fmt.Sprintf("%s streams (p99 %s)", fmtInt(reached), fmtMS(reachedP99)),
+		baseline: "p99 with no idle streams " + fmtMS(base),
+		ratio:    fmtRatio(float64(reached) / float64(target)),
+		target:   "≥ " + fmtInt(target), met: yesNo(reached >= target),
+	})
+	return nil
+}
+
+// m5 is cross-instance delivery: senders on one instance, subscribers on
+// another, against both on one instance; and an idle instance's CPU.
+func (b *bench) m5(ctx context.Context) {
+	fig := "M5 cross-instance"
+	if len(b.fx.visitors) < b.cfg.m5Subs {
+		b.rep.skip(fig, fmt.Errorf("no visitors: %w", b.fx.errVisitors))
+		return
+	}
+	other, err := b.env.startLivechat(ctx, "m5")
+	if err != nil {
+		b.rep.skip(fig, err)
+		return
+	}
+	defer other.stop()
+	mk := func(recv string) probe {
+		return probe{
+			sendURL: b.main.URL, recvURL: recv, token: b.fx.token,
+			agentStreams: 3, visitors: b.fx.visitors[:b.cfg.m5Subs],
+			rate: b.cfg.m5Rate, warmup: b.cfg.warmup, duration: b.cfg.m2Dur,
+			cpuPIDs: []int{b.main.pid(), other.pid()},
+		}
+	}
+	var d50, d99, cpuR, s50, c50, s99, c99 []float64
+	for rep := 0; rep < b.cfg.reps; rep++ {
+		single, err := mk(b.main.URL).run(ctx)
+		if err != nil {
+			b.rep.skip(fig, err)
+			return
+		}
+		cross, err := mk(other.URL).run(ctx)
+		if err != nil {
+			b.rep.skip(fig, err)
+			return
+		}
+		if single.delivered == 0 || cross.delivered == 0 {
+			b.rep.skip(fig, fmt.Errorf("deliveries: single %d/%d, cross %d/%d", single.delivered, single.expected, cross.delivered, cross.expected))
+			return
+		}
+		s50, c50 = append(s50, ms(single.p(50))), append(c50, ms(cross.p(50)))
+		s99, c99 = append(s99, ms(single.p(99))), append(c99, ms(cross.p(99)))
+		d50 = append(d50, ms(cross.p(50))-ms(single.p(50)))
+		d99 = append(d99, ms(cross.p(99))-ms(single.p(99)))
+		cpuR = append(cpuR, cross.cpuPer1k()/single.cpuPer1k())
+		b.rep.detail("M5 rep %d: single p50 %s p99 %s %.3f CPU-s/1k (%d/%d delivered); cross p50 %s p99 %s %.3f CPU-s/1k (%d/%d delivered)",
+			rep+1, fmtMS(ms(single.p(50))), fmtMS(ms(single.p(99))), single.cpuPer1k(), single.delivered, single.expected,
+			fmtMS(ms(cross.p(50))), fmtMS(ms(cross.p(99))), cross.cpuPer1k(), cross.delivered, cross.expected)
+	}
+	name := fmt.Sprintf("%s streams, %s msg/s", fmtInt(b.cfg.m5Subs+3), fmtInt(b.cfg.m5Rate))
+	x50, x99, xc := median(d50), median(d99), median(cpuR)
+	b.rep.add(row{figure: "M5 extra p50, two instances, " + name, value: fmtMS(median(c50)),
+		baseline: "one instance " + fmtMS(median(s50)), ratio: "+" + fmtMS(x50), target: "≤ +2 ms", met: yesNo(x50 <= 2)})
+	b.rep.add(row{figure: "M5 extra p99, two instances, " + name, value: fmtMS(median(c99)),
+		baseline: "one instance " + fmtMS(median(s99)), ratio: "+" + fmtMS(x99), target: "≤ +15 ms", met: yesNo(x99 <= 15)})
+	b.rep.add(row{figure: "M5 CPU per delivery, two instances ÷ one", value: "both instances' CPU",
+		baseline: "one instance (the other idle)", ratio: fmtRatio(xc), target: "≤ 1.3", met: yesNo(xc <= 1.3)})
+
+	// Idle: no client at all; an instance that polls shows up here.
+	a0, o0, t0 := procCPU(b.main.pid()), procCPU(other.pid()), time.Now()
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(b.cfg.idleDur):
+	}
+	secs := time.Since(t0).Seconds()
+	idle := math.Max((procCPU(b.main.pid())-a0).Seconds(), (procCPU(other.pid())-o0).Seconds()) / secs * 1000
+	b.rep.add(row{figure: "M5 idle instance CPU", value: fmt.Sprintf("%.2f ms CPU per second", idle),
+		baseline: fmt.Sprintf("%.0f s without clients", secs), ratio: "—", target: "≈ 0 (≤ 1 ms/s)", met: yesNo(idle <= 1)})
+}
+
+// m6 is weight: gzipped bytes of the widget's first load, the opened
+// widget, and the dashboard's initial JavaScript, against their budgets.
+func (b *bench) m6() {
+	root := b.cfg.root
+	wdist := filepath.Join(root, "widget", "dist")
+	js, err1 := gzSize(filepath.Join(wdist, "widget.js"))
+	css, err2 := gzSize(filepath.Join(wdist, "widget.css"))
+	if err := errors.Join(err1, err2); err != nil {
+		b.rep.skip("M6 widget first load", fmt.Errorf("build the widget first (make build-web): %w", err))
+	} else {
+		first := js + css
+		b.weight("M6 widget first load (widget.js + widget.css)", first, 15)
+		total := first
+		assets, _ := os.ReadDir(filepath.Join(wdist, "assets"))
+		for _, a := range assets {
+			if a.IsDir() || strings.HasSuffix(a.Name(), ".map") {
+				continue
+			}
+			n, err := gzSize(filepath.Join(wdist, "assets", a.Name()))
+			if err == nil {
+				total += n
+			}
+		}
+		b.weight("M6 widget opened (first load + dist/assets)", total, 60)
+	}
+	n, files, err := dashboardInitialJS(filepath.Join(root, "frontend", "dist"))
+	if err != nil {
+		b.rep.skip("M6 dashboard initial JavaScript", err)
+		return
+	}
+	b.weight(fmt.Sprintf("M6 dashboard initial JavaScript (%d files)", files), n, 250)
+}
+
+func (b *bench) weight(fig string, n int64, budgetKB int) {
+	r := float64(n) / float64(budgetKB*1024)
+	b.rep.add(row{figure: fig, value: fmtKB(float64(n)) + " gzip", baseline: fmt.Sprintf("budget %d KB", budgetKB),
+		ratio: fmtRatio(r), target: "≤ 1", met: yesNo(r <= 1)})
+}
+
+// gzSize is a file's size gzipped at level 9, as the widget's size script
+// measures.
+func gzSize(path string) (int64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	var c countWriter
+	zw, _ := gzip.NewWriterLevel(&c, gzip.BestCompression)
+	_, _ = zw.Write(b)
+	_ = zw.Close()
+	return c.n, nil
+}
+
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+var (
+	scriptSrcRE = regexp.MustCompile(`<script[^>]*\bsrc="([^"]+)"`)
+	preloadRE   = regexp.MustCompile(`<link[^>]*\brel="modulepreload"[^>]*\bhref="([^"]+)"|<link[^>]*\bhref="([^"]+)"[^>]*\brel="modulepreload"`)
+)
+
+// dashboardInitialJS sums the gzipped size of the scripts index.html loads
+// at once: its script tags and module preloads.
+func dashboardInitialJS(dist string) (int64, int, error) {
+	html, err := os.ReadFile(filepath.Join(dist, "index.html"))
+	if err != nil {
+		return 0, 0, fmt.Errorf("build the dashboard first (make build-web): %w", err)
+	}
+	seen := map[string]bool{}
+	var total int64
+	add := func(ref string) error {
+		if ref == "" || seen[ref] || strings.Contains(ref, "://") {
+			return nil
+		}
+		seen[ref] = true
+		n, err := gzSize(filepath.Join(dist, strings.TrimPrefix(ref, "/")))
+		total += n
+		return err
+	}
+	for _, m := range scriptSrcRE.FindAllStringSubmatch(string(html), -1) {
+		if err := add(m[1]); err != nil {
+			return 0, 0, err
+		}
+	}
+	for _, m := range preloadRE.FindAllStringSubmatch(string(html), -1) {
+		if err := add(m[1] + m[2]); err != nil {
+			return 0, 0, err
+		}
+	}
+	if len(seen) == 0 {
+		return 0, 0, errors.New("frontend/dist/index.html loads no script")
+	}
+	return total, len(seen), nil
+}
+
+func fmtFloats(xs []float64) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = strconv.FormatFloat(x, 'f', 2, 64)
+	}
+	return strings.Join(s, ", ")
+}
+
+// machine describes where the run happened, for the record.
+func machine() string {
+	model := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "model name"); ok {
+				model = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	mem := ""
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		f := strings.Fields(string(b))
+		if len(f) > 1 {
+			kb, _ := strconv.Atoi(f[1])
+			mem = fmt.Sprintf(", %.0f GB RAM", float64(kb)/1024/1024)
+		}
+	}
+	kernel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
+	return fmt.Sprintf("%d CPUs (%s)%s, Linux %s", runtime.NumCPU(), model, mem, strings.TrimSpace(string(kernel)))
+}

@@ -1,0 +1,240 @@
+// Command livechat-bench measures livechat end to end — a real
+// `livechat serve` on a real PostgreSQL, driven through the generated Go
+// clients over HTTP — and prints one table.
+//
+// The machines it runs on are shared and noisy, so every figure is a ratio
+// against a baseline measured in the same run, interleaved with it
+// (A B A B …) and reported as the median of the repetitions:
+//
+//	M1 durable throughput    SendMessage/s ÷ pgbench single-row INSERT/s
+//	M2 send→deliver latency  p50 ÷ one INSERT commit's p50; p99 in ms
+//	M3 memory per stream     RSS growth per idle stream ÷ a bare connect-go handler's
+//	M4 capacity              idle streams until p99 doubles or passes 100 ms
+//	M5 cross-instance        two instances against one
+//	M6 weight                gzipped widget and dashboard against their budgets
+//
+// Usage:
+//
+//	livechat-bench [-livechat bin/livechat] [-only m1,m2] [-out results.md]
+//	livechat-bench -smoke     every figure at toy scale, in seconds
+//
+// docs/benchmarks.md describes the method and records a run.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// roleEnv selects a helper role (bare server, stream holder) when the bench
+// starts itself as a subprocess.
+const roleEnv = "LIVECHAT_BENCH_ROLE"
+
+// config is the scale of a run.
+type config struct {
+	livechat, pgbench, root, out string
+	only                         map[string]bool
+	reps                         int
+	fileLimit                    int
+
+	visitors            int
+	warmup              time.Duration
+	m1Conc              []int
+	m1Dur               time.Duration
+	m2Subs              []int // visitor streams besides the 3 agents; 0 = one customer
+	m2Rate              int
+	m2Dur, m2BaseDur    time.Duration
+	m3Streams           int
+	m4H2Target, m4H2Max int
+	m4H1Max             int // 0: up to the open-file limit
+	m4Steps, m4Rate     int
+	m4Active            int
+	m4Dur               time.Duration
+	m5Subs, m5Rate      int
+	idleDur             time.Duration
+}
+
+func fullConfig() config {
+	return config{
+		reps: 3, visitors: 1000, warmup: 500 * time.Millisecond,
+		m1Conc: []int{1, 8, 32}, m1Dur: 2 * time.Second,
+		m2Subs: []int{0, 100, 1000}, m2Rate: 1000, m2Dur: 3 * time.Second, m2BaseDur: time.Second,
+		m3Streams:  10_000,
+		m4H2Target: 50_000, m4H2Max: 50_000, m4Steps: 5, m4Rate: 200, m4Active: 10, m4Dur: 3 * time.Second,
+		m5Subs: 100, m5Rate: 1000, idleDur: 10 * time.Second,
+	}
+}
+
+// smokeConfig runs every figure at toy scale: it proves the harness works,
+// not the product.
+func smokeConfig() config {
+	return config{
+		reps: 1, visitors: 12, warmup: 200 * time.Millisecond,
+		m1Conc: []int{1, 4}, m1Dur: time.Second,
+		m2Subs: []int{0, 5}, m2Rate: 50, m2Dur: 500 * time.Millisecond, m2BaseDur: 200 * time.Millisecond,
+		m3Streams:  30,
+		m4H2Target: 50_000, m4H2Max: 40, m4H1Max: 40, m4Steps: 2, m4Rate: 50, m4Active: 2, m4Dur: 500 * time.Millisecond,
+		m5Subs: 5, m5Rate: 50, idleDur: time.Second,
+	}
+}
+
+func main() {
+	if role := os.Getenv(roleEnv); role != "" {
+		os.Exit(runRole(role, os.Args[1:]))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// runRole runs a helper role in this process and returns the exit code.
+func runRole(role string, args []string) int {
+	var err error
+	switch role {
+	case roleBareServer:
+		err = bareServer(args)
+	case roleHoldStreams:
+		err = holdStreams(args, os.Stdin, os.Stdout)
+	default:
+		err = fmt.Errorf("unknown role %q", role)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "livechat-bench %s: %v\n", role, err)
+		return 1
+	}
+	return 0
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("livechat-bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	smoke := fs.Bool("smoke", false, "run every figure at toy scale (seconds): checks the harness, measures nothing")
+	livechat := fs.String("livechat", "bin/livechat", "the livechat binary to measure (make build)")
+	pgbench := fs.String("pgbench", "", "pgbench binary; default: $PG_BIN, /usr/lib/postgresql/*/bin, $PATH")
+	root := fs.String("root", ".", "repository root, for widget/dist and frontend/dist")
+	only := fs.String("only", "m1,m2,m3,m4,m5,m6", "comma-separated figures to run")
+	out := fs.String("out", "", "also write the table (Markdown) to this file")
+	reps := fs.Int("reps", 0, "repetitions of each interleaved pair (default 3; 1 with -smoke)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg := fullConfig()
+	if *smoke {
+		cfg = smokeConfig()
+	}
+	if *reps > 0 {
+		cfg.reps = *reps
+	}
+	cfg.livechat, cfg.pgbench, cfg.root, cfg.out = *livechat, *pgbench, *root, *out
+	cfg.only = map[string]bool{}
+	for _, f := range strings.Split(*only, ",") {
+		cfg.only[strings.ToLower(strings.TrimSpace(f))] = true
+	}
+	if err := runBench(ctx, cfg, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "livechat-bench: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func runBench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
+	start := time.Now()
+	lim, err := raiseNoFile()
+	if err != nil {
+		return fmt.Errorf("raise the open-file limit: %w", err)
+	}
+	cfg.fileLimit = int(min(lim, 1<<20))
+	if _, err := os.Stat(cfg.livechat); err != nil {
+		return fmt.Errorf("%w (run make build first, or pass -livechat)", err)
+	}
+	rep := &report{}
+	b := &bench{cfg: cfg, rep: rep}
+	step := func(name string) { fmt.Fprintf(stderr, "%s %s\n", time.Now().Format("15:04:05"), name) }
+
+	if cfg.only["m6"] {
+		step("M6 weight")
+		b.m6()
+	}
+	needServer := slices.ContainsFunc([]string{"m1", "m2", "m3", "m4", "m5"}, func(f string) bool { return cfg.only[f] })
+	if needServer {
+		step("starting PostgreSQL (fsync on) and livechat")
+		e, err := newEnv(ctx, cfg, stderr)
+		if err != nil {
+			return err
+		}
+		defer e.close()
+		b.env = e
+		if b.main, err = e.startLivechat(ctx, "main"); err != nil {
+			return err
+		}
+		defer b.main.stop()
+		step(fmt.Sprintf("setup: admin, API token, widget, %d visitors with a conversation each", cfg.visitors))
+		if b.fx, err = setupFixture(ctx, b.main.URL, cfg.visitors); err != nil {
+			b.fx = &fixture{errVisitors: err}
+		}
+		if b.fx.errVisitors != nil {
+			fmt.Fprintf(stderr, "  setup incomplete: %v\n", b.fx.errVisitors)
+		}
+		for _, f := range []struct {
+			name string
+			run  func(context.Context)
+		}{
+			{"m1", b.m1}, {"m2", b.m2}, {"m5", b.m5},
+		} {
+			if cfg.only[f.name] && ctx.Err() == nil {
+				step(strings.ToUpper(f.name))
+				f.run(ctx)
+			}
+		}
+		b.main.stop() // M3 and M4 start servers of their own
+		for _, f := range []struct {
+			name string
+			run  func(context.Context)
+		}{
+			{"m3", b.m3}, {"m4", b.m4},
+		} {
+			if cfg.only[f.name] && ctx.Err() == nil {
+				step(strings.ToUpper(f.name))
+				f.run(ctx)
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	slices.SortStableFunc(rep.rows, func(a, b row) int { return strings.Compare(a.figure[:2], b.figure[:2]) })
+
+	var hdr strings.Builder
+	fmt.Fprintf(&hdr, "livechat benchmarks — %s, commit %s\n", time.Now().Format("2006-01-02 15:04"), gitCommit(cfg.root))
+	fmt.Fprintf(&hdr, "machine: %s; open-file limit %d\n", machine(), cfg.fileLimit)
+	fmt.Fprintf(&hdr, "each ratio: median of %d interleaved repetitions; total run %s\n\n", cfg.reps, time.Since(start).Round(time.Second))
+	fmt.Fprint(stdout, "\n"+hdr.String())
+	rep.write(stdout)
+	if cfg.out != "" {
+		f, err := os.Create(cfg.out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		fmt.Fprint(f, hdr.String())
+		rep.write(f)
+	}
+	return nil
+}
+
+func gitCommit(root string) string {
+	out, err := exec.Command("git", "-C", root, "describe", "--always", "--dirty").Output()
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(out))
+}
