@@ -34,9 +34,18 @@ const originCacheTTL = 15 * time.Second
 // visitor call), which fails with PERMISSION_DENIED naming the origin.
 // Credentials are never allowed: the visitor token travels in the
 // Authorization header, not in cookies.
+//
+// GetWidgetConfig is readable from any origin: it holds nothing secret, and
+// a page the widget refuses must be able to read why (PERMISSION_DENIED
+// naming its origin) to say so in the console and remove the widget,
+// instead of seeing a bare network error.
 func (s *Service) CORS(next http.Handler) http.Handler {
+	configPath := "/" + livechatv1connect.WidgetServiceName + "/GetWidgetConfig"
 	c := cors.New(cors.Options{
 		AllowOriginVaryRequestFunc: func(r *http.Request, origin string) (bool, []string) {
+			if r.URL.Path == configPath {
+				return true, nil
+			}
 			return s.origins.allows(r.Context(), origin), nil
 		},
 		AllowedMethods:   connectcors.AllowedMethods(),

@@ -3,7 +3,9 @@ package widgets_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
+	neturl "net/url"
 	"strings"
 	"testing"
 	"time"
@@ -197,6 +199,22 @@ func TestCORS(t *testing.T) {
 	t.Run("preflight from another origin is refused", func(t *testing.T) {
 		if got := preflight(t, startPath, evilOrigin).Header.Get("Access-Control-Allow-Origin"); got != "" {
 			t.Fatalf("allowed %q", got)
+		}
+	})
+	t.Run("a refused origin can read why GetWidgetConfig refused it", func(t *testing.T) {
+		url := e.srv.URL + livechatv1connect.WidgetServiceGetWidgetConfigProcedure +
+			"?connect=v1&encoding=json&message=" + neturl.QueryEscape(`{"siteKey":"`+shop.SiteKey+`"}`)
+		req, _ := http.NewRequestWithContext(ctx(t), http.MethodGet, url, nil)
+		req.Header.Set("Origin", evilOrigin)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.Header.Get("Access-Control-Allow-Origin") != evilOrigin || res.StatusCode != http.StatusForbidden ||
+			!strings.Contains(string(body), "origin https://evil.example is not allowed") {
+			t.Fatalf("status %d, headers %v, body %s", res.StatusCode, res.Header, body)
 		}
 	})
 	t.Run("agent services answer no cross-origin preflight", func(t *testing.T) {
