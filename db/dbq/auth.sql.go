@@ -601,6 +601,41 @@ func (q *Queries) RevokeSession(ctx context.Context, arg RevokeSessionParams) er
 	return err
 }
 
+const revokedAgentCredentials = `-- name: RevokedAgentCredentials :many
+SELECT c.id::uuid AS id
+FROM unnest($1::uuid[]) AS c(id)
+WHERE NOT EXISTS (
+        SELECT 1 FROM agent_sessions s JOIN agents a ON a.id = s.agent_id
+        WHERE s.id = c.id AND s.revoked_at IS NULL AND NOT a.disabled
+          AND s.expires_at > now() AND s.idle_expires_at > now())
+  AND NOT EXISTS (
+        SELECT 1 FROM api_tokens t JOIN agents a ON a.id = t.agent_id
+        WHERE t.id = c.id AND t.revoked_at IS NULL AND NOT a.disabled)
+`
+
+// Which of these dashboard session and API token ids no longer let anyone
+// act: ended (revoked or expired) or held by a disabled agent. Open
+// Subscribe streams authenticated by them are ended.
+func (q *Queries) RevokedAgentCredentials(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, revokedAgentCredentials, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const setAgentPasswordHash = `-- name: SetAgentPasswordHash :exec
 UPDATE agents SET password_hash = $1 WHERE id = $2
 `

@@ -330,6 +330,70 @@ func (q *Queries) ResolveVisitorSession(ctx context.Context, tokenHash []byte) (
 	return i, err
 }
 
+const revokeVerifiedVisitorSessions = `-- name: RevokeVerifiedVisitorSessions :execrows
+UPDATE visitor_sessions s SET revoked_at = now()
+FROM customers c
+WHERE s.widget_id = $1 AND s.revoked_at IS NULL
+  AND c.id = s.customer_id AND c.verified_user_id IS NOT NULL
+`
+
+// Ends the sessions of a widget's verified visitors, who proved who they
+// are with a secret that is being replaced.
+func (q *Queries) RevokeVerifiedVisitorSessions(ctx context.Context, widgetID uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, revokeVerifiedVisitorSessions, widgetID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const revokeVisitorSession = `-- name: RevokeVisitorSession :exec
+UPDATE visitor_sessions SET revoked_at = now()
+WHERE id = $1 AND revoked_at IS NULL
+`
+
+func (q *Queries) RevokeVisitorSession(ctx context.Context, id uuid.UUID) error {
+	_, err := q.db.Exec(ctx, revokeVisitorSession, id)
+	return err
+}
+
+const revokedVisitorSessions = `-- name: RevokedVisitorSessions :many
+SELECT c.id::uuid AS id
+FROM unnest($1::uuid[]) AS c(id)
+WHERE NOT EXISTS (
+    SELECT 1 FROM visitor_sessions s JOIN widgets w ON w.id = s.widget_id
+    WHERE s.id = c.id AND s.revoked_at IS NULL AND w.deleted_at IS NULL
+      AND s.last_seen_at > now() - make_interval(secs => $2::float8))
+`
+
+type RevokedVisitorSessionsParams struct {
+	Ids         []uuid.UUID
+	IdleSeconds float64
+}
+
+// Which of these visitor sessions ended: revoked, unused for longer than
+// the idle limit, or of a deleted widget. Open Subscribe streams of theirs
+// are ended.
+func (q *Queries) RevokedVisitorSessions(ctx context.Context, arg RevokedVisitorSessionsParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, revokedVisitorSessions, arg.Ids, arg.IdleSeconds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const rotateWidgetSecret = `-- name: RotateWidgetSecret :one
 UPDATE widgets SET identity_secret = $2, secret_rotated_at = now(), updated_at = now()
 WHERE id = $1 AND deleted_at IS NULL

@@ -145,3 +145,17 @@ DELETE FROM login_failures WHERE key = @key;
 
 -- name: DeleteOldLoginFailures :exec
 DELETE FROM login_failures WHERE occurred_at < @before;
+
+-- name: RevokedAgentCredentials :many
+-- Which of these dashboard session and API token ids no longer let anyone
+-- act: ended (revoked or expired) or held by a disabled agent. Open
+-- Subscribe streams authenticated by them are ended.
+SELECT c.id::uuid AS id
+FROM unnest(sqlc.arg(ids)::uuid[]) AS c(id)
+WHERE NOT EXISTS (
+        SELECT 1 FROM agent_sessions s JOIN agents a ON a.id = s.agent_id
+        WHERE s.id = c.id AND s.revoked_at IS NULL AND NOT a.disabled
+          AND s.expires_at > now() AND s.idle_expires_at > now())
+  AND NOT EXISTS (
+        SELECT 1 FROM api_tokens t JOIN agents a ON a.id = t.agent_id
+        WHERE t.id = c.id AND t.revoked_at IS NULL AND NOT a.disabled);

@@ -31,6 +31,14 @@ UPDATE widgets SET identity_secret = $2, secret_rotated_at = now(), updated_at =
 WHERE id = $1 AND deleted_at IS NULL
 RETURNING *;
 
+-- name: RevokeVerifiedVisitorSessions :execrows
+-- Ends the sessions of a widget's verified visitors, who proved who they
+-- are with a secret that is being replaced.
+UPDATE visitor_sessions s SET revoked_at = now()
+FROM customers c
+WHERE s.widget_id = $1 AND s.revoked_at IS NULL
+  AND c.id = s.customer_id AND c.verified_user_id IS NOT NULL;
+
 -- name: ListWidgetOrigins :many
 -- The allowed origins of every live widget (a JSON array, or NULL when the
 -- widget allows any origin), for answering CORS preflights.
@@ -51,6 +59,21 @@ SELECT s.id, s.widget_id, s.customer_id, s.last_seen_at, s.revoked_at,
 FROM visitor_sessions s
 JOIN widgets w ON w.id = s.widget_id
 WHERE s.token_hash = $1;
+
+-- name: RevokeVisitorSession :exec
+UPDATE visitor_sessions SET revoked_at = now()
+WHERE id = $1 AND revoked_at IS NULL;
+
+-- name: RevokedVisitorSessions :many
+-- Which of these visitor sessions ended: revoked, unused for longer than
+-- the idle limit, or of a deleted widget. Open Subscribe streams of theirs
+-- are ended.
+SELECT c.id::uuid AS id
+FROM unnest(sqlc.arg(ids)::uuid[]) AS c(id)
+WHERE NOT EXISTS (
+    SELECT 1 FROM visitor_sessions s JOIN widgets w ON w.id = s.widget_id
+    WHERE s.id = c.id AND s.revoked_at IS NULL AND w.deleted_at IS NULL
+      AND s.last_seen_at > now() - make_interval(secs => sqlc.arg(idle_seconds)::float8));
 
 -- name: TouchVisitorSession :exec
 WITH s AS (

@@ -68,15 +68,19 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 		Limits:   cfg.WidgetLimits,
 		Presence: a.hub,
 		Chat:     conversations,
-		Subscribe: func(ctx context.Context, customerID uuid.UUID, cursor string, send func(*livechatv1.Event) error) error {
-			return a.hub.Subscribe(ctx, realtime.Filter{CustomerID: customerID}, cursor, send)
+		Subscribe: func(ctx context.Context, customerID, sessionID uuid.UUID, cursor string, send func(*livechatv1.Event) error) error {
+			return a.hub.Subscribe(ctx, realtime.Filter{CustomerID: customerID, Credential: sessionID}, cursor, send)
 		},
-		Committed: a.hub.Committed,
+		Committed:          a.hub.Committed,
+		CredentialsRevoked: a.hub.CredentialsRevoked,
 	})
 	a.auth = auth.NewService(pool, auth.Config{
 		SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
 		Password: auth.PasswordParams{LogN: cfg.ScryptLogN, R: 8, P: 1}, Log: log,
 	}, a.hub)
+	// Open streams are checked against the sessions, tokens and visitor
+	// sessions that opened them.
+	a.hub.SetCredentials(credentials{a.auth, a.widgets})
 	// A shutdown ends every stream with UNAVAILABLE, so clients reconnect
 	// (to another instance) with their cursor at once.
 	a.OnShutdown(a.hub.Close)
@@ -220,3 +224,20 @@ func (a *App) errorInterceptor(next connect.ServerFunc) connect.ServerFunc {
 		return public
 	}
 }
+
+// credentials tells the realtime hub which stream credentials were revoked:
+// dashboard sessions and API tokens (auth), visitor sessions (widgets).
+type credentials struct {
+	auth    *auth.Service
+	widgets *widgets.Service
+}
+
+func (c credentials) RevokedAgentCredentials(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error) {
+	return c.auth.RevokedCredentials(ctx, ids)
+}
+
+func (c credentials) RevokedVisitorSessions(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error) {
+	return c.widgets.RevokedVisitorSessions(ctx, ids)
+}
+
+var _ realtime.Credentials = credentials{}

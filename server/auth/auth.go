@@ -72,15 +72,19 @@ type Agent struct {
 	LastSeenAt *time.Time
 }
 
-// Presence tells who is online. The realtime hub implements it: an agent is
-// online while their status is online and they hold a Subscribe stream (plus
-// a grace period).
-type Presence interface {
+// Hub is the realtime hub as this package sees it. It tells who is online:
+// an agent is online while their status is online and they hold a
+// Subscribe stream (plus a grace period). And it ends open streams whose
+// session or token was revoked.
+type Hub interface {
 	// IsOnline reports whether the agent counts as online now.
 	IsOnline(agentID uuid.UUID) bool
 	// StatusChanged is called after the agent's chosen status or disabled
 	// flag changed, so presence can be recomputed and announced.
 	StatusChanged(ctx context.Context, agentID uuid.UUID)
+	// CredentialsRevoked is called after sessions or tokens were revoked or
+	// an agent disabled, so open streams that lost their right end.
+	CredentialsRevoked()
 }
 
 // Config tunes a Service. Zero fields take the defaults.
@@ -133,10 +137,10 @@ func (c *Config) setDefaults() {
 
 // Service is the authentication domain.
 type Service struct {
-	pool     *pgxpool.Pool
-	q        *dbq.Queries
-	cfg      Config
-	presence Presence
+	pool *pgxpool.Pool
+	q    *dbq.Queries
+	cfg  Config
+	hub  Hub
 	// dummyHash is verified against for unknown usernames, so that they cost
 	// the same time as known ones.
 	dummyHash func() (string, error)
@@ -146,9 +150,9 @@ type Service struct {
 
 // NewService returns a Service on a migrated database. presence may be nil:
 // then nobody is online and status changes notify no one.
-func NewService(pool *pgxpool.Pool, cfg Config, presence Presence) *Service {
+func NewService(pool *pgxpool.Pool, cfg Config, hub Hub) *Service {
 	cfg.setDefaults()
-	s := &Service{pool: pool, q: dbq.New(pool), cfg: cfg, presence: presence}
+	s := &Service{pool: pool, q: dbq.New(pool), cfg: cfg, hub: hub}
 	s.dummyHash = sync.OnceValues(func() (string, error) {
 		return hashPassword("not a real password", cfg.Password)
 	})
@@ -164,13 +168,27 @@ func (s *Service) tx(ctx context.Context, fn func(q *dbq.Queries) error) error {
 }
 
 func (s *Service) isOnline(a Agent) bool {
-	return s.presence != nil && !a.Disabled && s.presence.IsOnline(a.ID)
+	return s.hub != nil && !a.Disabled && s.hub.IsOnline(a.ID)
 }
 
 func (s *Service) statusChanged(ctx context.Context, id uuid.UUID) {
-	if s.presence != nil {
-		s.presence.StatusChanged(ctx, id)
+	if s.hub != nil {
+		s.hub.StatusChanged(ctx, id)
 	}
+}
+
+// revoked tells the hub, after commit, that sessions or tokens ended.
+func (s *Service) revoked() {
+	if s.hub != nil {
+		s.hub.CredentialsRevoked()
+	}
+}
+
+// RevokedCredentials returns those of ids (dashboard session and API token
+// ids) that no longer let anyone act: ended, or of a disabled agent. The
+// realtime hub ends the streams they opened.
+func (s *Service) RevokedCredentials(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error) {
+	return s.q.RevokedAgentCredentials(ctx, ids)
 }
 
 // agentFrom converts a row, dropping the password hash.
@@ -404,6 +422,9 @@ func (s *Service) UpdateAgent(ctx context.Context, u AgentUpdate) (Agent, error)
 	if after.Disabled != before.Disabled {
 		s.statusChanged(ctx, u.ID)
 	}
+	if after.Disabled && !before.Disabled {
+		s.revoked()
+	}
 	return s.agentFrom(after), nil
 }
 
@@ -452,7 +473,7 @@ func (s *Service) setPassword(ctx context.Context, agentID uuid.UUID, password s
 	if err != nil {
 		return err
 	}
-	return s.tx(ctx, func(q *dbq.Queries) error {
+	err = s.tx(ctx, func(q *dbq.Queries) error {
 		if _, err := q.GetAgentForUpdate(ctx, agentID); err != nil {
 			return apperr.FromDB(err, "agent not found")
 		}
@@ -465,6 +486,10 @@ func (s *Service) setPassword(ctx context.Context, agentID uuid.UUID, password s
 		_, err := q.RevokeAgentApiTokens(ctx, dbq.RevokeAgentApiTokensParams{Now: s.now(), AgentID: agentID})
 		return err
 	})
+	if err == nil {
+		s.revoked()
+	}
+	return err
 }
 
 // Setup --------------------------------------------------------------------

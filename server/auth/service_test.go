@@ -30,11 +30,13 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// fakePresence records StatusChanged calls and reports a fixed online set.
+// fakePresence records StatusChanged and CredentialsRevoked calls and
+// reports a fixed online set.
 type fakePresence struct {
 	mu      sync.Mutex
 	online  map[uuid.UUID]bool
 	changed []uuid.UUID
+	revoked int
 }
 
 func (p *fakePresence) IsOnline(id uuid.UUID) bool {
@@ -48,7 +50,13 @@ func (p *fakePresence) StatusChanged(_ context.Context, id uuid.UUID) {
 	p.mu.Unlock()
 }
 
-func newTestService(t *testing.T, cfg Config, presence Presence) (*Service, *clock) {
+func (p *fakePresence) CredentialsRevoked() {
+	p.mu.Lock()
+	p.revoked++
+	p.mu.Unlock()
+}
+
+func newTestService(t *testing.T, cfg Config, presence Hub) (*Service, *clock) {
 	t.Helper()
 	c := &clock{t: time.Now()}
 	if cfg.Password == (PasswordParams{}) {

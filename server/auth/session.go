@@ -234,7 +234,11 @@ func (s *Service) Logout(ctx context.Context, sessionID uuid.UUID) error {
 	if sessionID == uuid.Nil {
 		return nil
 	}
-	return s.q.RevokeSession(ctx, dbq.RevokeSessionParams{Now: s.now(), ID: sessionID})
+	if err := s.q.RevokeSession(ctx, dbq.RevokeSessionParams{Now: s.now(), ID: sessionID}); err != nil {
+		return err
+	}
+	s.revoked()
+	return nil
 }
 
 // AuthenticateSession resolves a session cookie's token to its agent, and

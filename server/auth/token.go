@@ -111,6 +111,7 @@ func (s *Service) RevokeAPIToken(ctx context.Context, id uuid.UUID) (APIToken, e
 	if err != nil {
 		return APIToken{}, apperr.FromDB(err, "API token not found")
 	}
+	s.revoked()
 	return APIToken{
 		ID: r.ID, Name: r.Name, Scope: Scope(r.Scope), Prefix: r.Prefix, AgentID: r.AgentID,
 		AgentName: r.AgentName, CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt,

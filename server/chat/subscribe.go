@@ -14,7 +14,8 @@ import (
 // until ctx ends; cursors, READY, heartbeats and the errors that end a
 // stream are the realtime hub's. A stream opened at the dashboard keeps its
 // agent online; one opened with an API token does not, since a backend
-// holding a stream is not a person who can answer.
+// holding a stream is not a person who can answer. The stream ends when its
+// session or token is revoked or its agent disabled.
 func (s *Service) Subscribe(ctx context.Context, cursor string, send func(*livechatv1.Event) error) error {
 	p, err := agent(ctx)
 	if err != nil {
@@ -23,6 +24,9 @@ func (s *Service) Subscribe(ctx context.Context, cursor string, send func(*livec
 	if s.hub == nil {
 		return apperr.New(apperr.Unavailable, "live events are not available on this server")
 	}
-	f := realtime.Filter{AgentID: p.AgentID, NoPresence: p.TokenID != uuid.Nil}
+	f := realtime.Filter{AgentID: p.AgentID, NoPresence: p.TokenID != uuid.Nil, Credential: p.SessionID}
+	if p.TokenID != uuid.Nil {
+		f.Credential = p.TokenID
+	}
 	return s.hub.Subscribe(ctx, f, cursor, send)
 }

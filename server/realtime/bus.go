@@ -19,6 +19,7 @@ import (
 //
 //	e <instance>                    events committed: read the log
 //	p <instance>                    presence changed: re-read it
+//	r <instance>                    credentials revoked: re-check streams
 //	t <instance> <customer> <b64>   typing: base64 of an Event proto
 //
 // An instance ignores its own lines; it acted on them locally already.
@@ -76,6 +77,11 @@ func (h *Hub) notifyLoop(ctx context.Context) {
 			if presence {
 				lines = append(lines, "p "+self)
 			}
+			revoked := h.notifyRevokedFlag
+			h.notifyRevokedFlag = false
+			if revoked {
+				lines = append(lines, "r "+self)
+			}
 			lines = append(lines, h.notifyPending...)
 			h.notifyPending = nil
 			h.notifyMu.Unlock()
@@ -97,6 +103,11 @@ func (h *Hub) notifyLoop(ctx context.Context) {
 			}
 			if presence {
 				h.notifyPresence()
+			}
+			if revoked {
+				h.notifyMu.Lock()
+				h.notifyRevokedFlag = true
+				h.notifyMu.Unlock()
 			}
 			backoff = grow(backoff, 100*time.Millisecond, 5*time.Second)
 			h.log.Warn("realtime: notify other instances", "err", err, "retry_in", backoff)
@@ -176,8 +187,10 @@ func (h *Hub) listenOnce(ctx context.Context) (connected bool, err error) {
 	}
 	h.listenerPID.Store(conn.PgConn().PID())
 	// Whatever was committed while nobody listened is in the log: read it.
+	// Presence and revocations announced meanwhile are re-checked too.
 	wake(h.readWake)
 	h.presence.wake()
+	wake(h.revalidateWake)
 	h.listeningOnce.Do(func() { close(h.listening) })
 	for {
 		n, err := conn.WaitForNotification(ctx)
@@ -201,6 +214,8 @@ func (h *Hub) handleNotification(payload string) {
 			wake(h.readWake)
 		case "p":
 			h.presence.wake()
+		case "r":
+			wake(h.revalidateWake)
 		case "t":
 			cust, b64, _ := strings.Cut(data, " ")
 			customer, err := uuid.Parse(cust)

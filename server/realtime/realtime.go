@@ -98,6 +98,10 @@ type Filter struct {
 	// NoPresence keeps an agent stream from counting toward presence, for
 	// callers that are not a person at the dashboard (API tokens).
 	NoPresence bool
+	// Credential is what authorised the stream: a dashboard session or API
+	// token id (agents) or a visitor session id. The stream ends when it is
+	// revoked (see Credentials). Zero is never re-checked.
+	Credential uuid.UUID
 }
 
 // Options tune a Hub. Zero values take the defaults.
@@ -124,6 +128,10 @@ type Options struct {
 	Retention time.Duration
 	// PruneEvery is how often old events are deleted (1 h).
 	PruneEvery time.Duration
+	// RevalidateEvery is how often open streams' credentials are checked
+	// again, which ends streams whose session expired (1 min). Revocations
+	// are acted on at once (CredentialsRevoked).
+	RevalidateEvery time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
@@ -144,6 +152,7 @@ func (o *Options) defaults() {
 	def(&o.TypingInterval, time.Second)
 	def(&o.Retention, 7*24*time.Hour)
 	def(&o.PruneEvery, time.Hour)
+	def(&o.RevalidateEvery, time.Minute)
 	if o.Buffer <= 0 {
 		o.Buffer = 256
 	}
@@ -169,6 +178,7 @@ type Hub struct {
 
 	loader  atomic.Pointer[Loader]
 	visitor atomic.Pointer[VisitorView]
+	creds   atomic.Pointer[Credentials]
 
 	// mu guards the subscriber sets and pos, so that a subscriber
 	// registers at an exact position of the event stream.
@@ -178,14 +188,16 @@ type Hub struct {
 	visitors map[uuid.UUID]map[*subscriber]struct{}
 	closed   bool
 
-	readWake   chan struct{}
-	notifyWake chan struct{}
+	readWake       chan struct{}
+	notifyWake     chan struct{}
+	revalidateWake chan struct{}
 	// notifyEvents is set by Committed until the notifier sends it on.
 	notifyEvents atomic.Bool
-	// notifyMu guards the presence flag and the ephemeral lines waiting
-	// for the notifier.
+	// notifyMu guards the presence and revocation flags and the ephemeral
+	// lines waiting for the notifier.
 	notifyMu           sync.Mutex
 	notifyPresenceFlag bool
+	notifyRevokedFlag  bool
 	notifyPending      []string
 
 	presence *presence
@@ -213,15 +225,16 @@ type Hub struct {
 func New(pool *pgxpool.Pool, log *slog.Logger, opts Options) *Hub {
 	opts.defaults()
 	h := &Hub{
-		pool:       pool,
-		q:          dbq.New(pool),
-		log:        log.With("instance", opts.InstanceID.String()[:8]),
-		opts:       opts,
-		agents:     make(map[*subscriber]struct{}),
-		visitors:   make(map[uuid.UUID]map[*subscriber]struct{}),
-		readWake:   make(chan struct{}, 1),
-		notifyWake: make(chan struct{}, 1),
-		listening:  make(chan struct{}),
+		pool:           pool,
+		q:              dbq.New(pool),
+		log:            log.With("instance", opts.InstanceID.String()[:8]),
+		opts:           opts,
+		agents:         make(map[*subscriber]struct{}),
+		visitors:       make(map[uuid.UUID]map[*subscriber]struct{}),
+		readWake:       make(chan struct{}, 1),
+		notifyWake:     make(chan struct{}, 1),
+		revalidateWake: make(chan struct{}, 1),
+		listening:      make(chan struct{}),
 	}
 	h.presence = newPresence(h)
 	h.typing = newTyping(h)
@@ -276,6 +289,7 @@ func (h *Hub) start(ctx context.Context) error {
 	h.goRun(ctx, h.presence.loop)
 	h.goRun(ctx, h.heartbeatLoop)
 	h.goRun(ctx, h.pruneLoop)
+	h.goRun(ctx, h.revalidateLoop)
 	return nil
 }
 

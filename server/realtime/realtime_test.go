@@ -803,3 +803,90 @@ func (s *stream) quietPresence(t *testing.T, d time.Duration) {
 		}
 	}
 }
+
+// fakeCredentials revokes the ids it is told to.
+type fakeCredentials struct {
+	mu      sync.Mutex
+	revoked map[uuid.UUID]bool
+}
+
+func (f *fakeCredentials) revoke(id uuid.UUID) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.revoked == nil {
+		f.revoked = map[uuid.UUID]bool{}
+	}
+	f.revoked[id] = true
+}
+
+func (f *fakeCredentials) pick(ids []uuid.UUID) []uuid.UUID {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []uuid.UUID
+	for _, id := range ids {
+		if f.revoked[id] {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func (f *fakeCredentials) RevokedAgentCredentials(_ context.Context, ids []uuid.UUID) ([]uuid.UUID, error) {
+	return f.pick(ids), nil
+}
+
+func (f *fakeCredentials) RevokedVisitorSessions(_ context.Context, ids []uuid.UUID) ([]uuid.UUID, error) {
+	return f.pick(ids), nil
+}
+
+func TestRevokedCredentialsEndStreams(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	creds := &fakeCredentials{}
+	a := startHub(t, pool, Options{})
+	b := startHub(t, pool, Options{})
+	for _, h := range []*Hub{a, b} {
+		h.SetCredentials(creds)
+	}
+	ends := func(t *testing.T, s *stream) {
+		t.Helper()
+		select {
+		case err := <-s.done:
+			s.done <- err // for the cleanup
+			if !apperr.Is(err, apperr.Unauthenticated) {
+				t.Fatalf("stream ended with %v, want Unauthenticated", err)
+			}
+		case <-time.After(wait):
+			t.Fatal("stream not ended")
+		}
+	}
+
+	t.Run("a revocation announced on one instance ends streams on another", func(t *testing.T) {
+		session, token, visitorSession := uuid.New(), uuid.New(), uuid.New()
+		agent := subscribe(t, b, Filter{AgentID: uuid.New(), Credential: session, NoPresence: true}, "")
+		other := subscribe(t, b, Filter{AgentID: uuid.New(), Credential: token, NoPresence: true}, "")
+		visitor := subscribe(t, b, Filter{CustomerID: uuid.New(), Credential: visitorSession}, "")
+		for _, s := range []*stream{agent, other, visitor} {
+			s.next(t, isReady)
+		}
+		creds.revoke(session)
+		creds.revoke(visitorSession)
+		a.CredentialsRevoked()
+		ends(t, agent)
+		ends(t, visitor)
+		// The other stream still gets events.
+		id := insertMessage(t, a, uuid.New(), false)
+		if got, _ := other.messages(t, 1); got[0] != id {
+			t.Fatalf("got %v, want %v", got, id)
+		}
+	})
+	t.Run("expiry is caught by the periodic check", func(t *testing.T) {
+		c := startHub(t, pool, Options{RevalidateEvery: 50 * time.Millisecond})
+		c.SetCredentials(creds)
+		cred := uuid.New()
+		s := subscribe(t, c, Filter{AgentID: uuid.New(), Credential: cred, NoPresence: true}, "")
+		s.next(t, isReady)
+		creds.revoke(cred) // as if it expired: nobody announces it
+		ends(t, s)
+	})
+}

@@ -39,7 +39,9 @@ var readyEvent = &livechatv1.Event{Kind: &livechatv1.Event_Ready{Ready: &livecha
 type subscriber struct {
 	visitor  bool
 	customer uuid.UUID
-	wake     chan struct{}
+	// cred is the credential the stream was opened with (Filter.Credential).
+	cred uuid.UUID
+	wake chan struct{}
 	// active is set when the stream sent something since the last
 	// heartbeat tick, which then skips it.
 	active atomic.Bool
@@ -127,7 +129,7 @@ func (h *Hub) Subscribe(ctx context.Context, f Filter, cursor string, send func(
 		}
 		last = p
 	}
-	s := &subscriber{visitor: visitor, customer: f.CustomerID, wake: make(chan struct{}, 1), catchingUp: resume}
+	s := &subscriber{visitor: visitor, customer: f.CustomerID, cred: f.Credential, wake: make(chan struct{}, 1), catchingUp: resume}
 	upto, err := h.register(s)
 	if err != nil {
 		return err

@@ -25,7 +25,8 @@ type Chat interface {
 // the realtime hub's Subscribe with a visitor filter, which sends only that
 // customer's events, never internal ones, and presence only as
 // agents_online.
-type SubscribeFunc func(ctx context.Context, customerID uuid.UUID, cursor string, send func(*livechatv1.Event) error) error
+// The stream ends when the visitor session (sessionID) ends.
+type SubscribeFunc func(ctx context.Context, customerID, sessionID uuid.UUID, cursor string, send func(*livechatv1.Event) error) error
 
 // errNoChat is returned when the server was built without a chat domain.
 var errNoChat = apperr.New(apperr.Unavailable, "chat is not available on this server")
@@ -109,7 +110,7 @@ func (s *Service) Subscribe(ctx context.Context, cursor string, send func(*livec
 	if s.subscribe == nil {
 		return apperr.New(apperr.Unavailable, "live events are not available on this server")
 	}
-	return s.subscribe(ctx, v.CustomerID, cursor, send)
+	return s.subscribe(ctx, v.CustomerID, v.VisitorSessionID, cursor, send)
 }
 
 // conversation returns the visitor's open or latest conversation, or nil.

@@ -12,6 +12,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,6 +52,10 @@ type Options struct {
 	// Committed tells the realtime hub that durable events were written
 	// (customer details changed); nil tells nobody.
 	Committed func()
+	// CredentialsRevoked tells the realtime hub that visitor sessions ended
+	// (a widget deleted, its secret rotated, a verified visitor replaced),
+	// so their open streams end; nil tells nobody.
+	CredentialsRevoked func()
 }
 
 // Service holds the widget rules on top of the database.
@@ -63,6 +68,7 @@ type Service struct {
 	chatDomain Chat
 	subscribe  SubscribeFunc
 	notify     func()
+	revoked    func()
 	// origins caches the union of allowed origins for CORS preflights.
 	origins *originCache
 
@@ -81,6 +87,7 @@ func New(pool *pgxpool.Pool, opts Options) *Service {
 		chatDomain: opts.Chat,
 		subscribe:  opts.Subscribe,
 		notify:     opts.Committed,
+		revoked:    opts.CredentialsRevoked,
 	}
 	s.origins = newOriginCache(s.loadAllOrigins)
 	return s
@@ -90,6 +97,13 @@ func New(pool *pgxpool.Pool, opts Options) *Service {
 func (s *Service) committed() {
 	if s.notify != nil {
 		s.notify()
+	}
+}
+
+// sessionsEnded tells the hub, after commit, that visitor sessions ended.
+func (s *Service) sessionsEnded() {
+	if s.revoked != nil {
+		s.revoked()
 	}
 }
 
@@ -232,11 +246,16 @@ func (s *Service) DeleteWidget(ctx context.Context, id string) error {
 		return apperr.FromDB(err, "widget not found")
 	}
 	s.origins.invalidate()
+	// Its visitors' open streams end; their calls already get NotFound.
+	s.sessionsEnded()
 	return nil
 }
 
 // RotateWidgetSecret replaces the identity-verification secret; the old one
-// stops working at once. Admins only.
+// stops working at once, and so do the sessions of visitors verified with
+// it (a secret is rotated because it may have leaked, and with it anyone
+// could have claimed any identity): their widgets verify again with the
+// new secret. Admins only.
 //
 // Errors: NotFound; Invalid for a malformed id.
 func (s *Service) RotateWidgetSecret(ctx context.Context, id string) (Widget, string, error) {
@@ -248,9 +267,21 @@ func (s *Service) RotateWidgetSecret(ctx context.Context, id string) (Widget, st
 		return Widget{}, "", err
 	}
 	secret := identitySecretPrefix + randomHex(32)
-	row, err := s.q.RotateWidgetSecret(ctx, dbq.RotateWidgetSecretParams{ID: wid, IdentitySecret: secret})
+	var row dbq.Widget
+	var ended int64
+	err = s.inTx(ctx, func(q *dbq.Queries) error {
+		var err error
+		if row, err = q.RotateWidgetSecret(ctx, dbq.RotateWidgetSecretParams{ID: wid, IdentitySecret: secret}); err != nil {
+			return apperr.FromDB(err, "widget not found")
+		}
+		ended, err = q.RevokeVerifiedVisitorSessions(ctx, wid)
+		return err
+	})
 	if err != nil {
-		return Widget{}, "", apperr.FromDB(err, "widget not found")
+		return Widget{}, "", err
+	}
+	if ended > 0 {
+		s.sessionsEnded()
 	}
 	w, err := widgetFromRow(row)
 	return w, secret, err
@@ -261,7 +292,7 @@ func (s *Service) widgetBySiteKey(ctx context.Context, siteKey string) (Widget, 
 	if siteKey == "" {
 		return Widget{}, apperr.New(apperr.Invalid, "site_key is required")
 	}
-	if len(siteKey) > 100 {
+	if !validSiteKey(siteKey) {
 		return Widget{}, apperr.New(apperr.NotFound, "no widget has this site key")
 	}
 	row, err := s.q.GetWidgetBySiteKey(ctx, siteKey)
@@ -353,4 +384,18 @@ func (s *Service) publicConfig(w Widget) *livechatv1.WidgetConfig {
 		Offline:      w.Settings.Offline,
 		AgentsOnline: s.presence != nil && s.presence.AgentsOnline(),
 	}
+}
+
+// validSiteKey reports whether s could be a site key (lcw_ and 24 hex
+// digits), so malformed keys are answered without a query.
+func validSiteKey(s string) bool {
+	if len(s) != len(siteKeyPrefix)+24 || !strings.HasPrefix(s, siteKeyPrefix) {
+		return false
+	}
+	for _, c := range s[len(siteKeyPrefix):] {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }

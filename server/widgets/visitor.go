@@ -34,9 +34,12 @@ const (
 	// A visitor token is the prefix and 32 random bytes, base64url.
 	visitorTokenLen = len(VisitorTokenPrefix) + 43
 	// touchEvery limits last-seen writes to one per visitor session a minute.
-	touchEvery     = time.Minute
-	maxCustomerLen = 200
-	maxUserIDLen   = 128
+	touchEvery = time.Minute
+	// VisitorSessionIdle ends a visitor session unused for this long: the
+	// widget then starts a new visitor.
+	VisitorSessionIdle = 90 * 24 * time.Hour
+	maxCustomerLen     = 200
+	maxUserIDLen       = 128
 )
 
 // ResolveVisitor turns a visitor token into the caller it stands for. The
@@ -61,7 +64,7 @@ func (s *Service) ResolveVisitor(ctx context.Context, token string) (principal.P
 	if err != nil {
 		return principal.Principal{}, err
 	}
-	if row.RevokedAt != nil {
+	if row.RevokedAt != nil || time.Since(row.LastSeenAt) > VisitorSessionIdle {
 		return principal.Principal{}, apperr.New(apperr.Unauthenticated, "this visitor session has ended; start a new session")
 	}
 	if row.WidgetDeletedAt != nil {
@@ -179,7 +182,7 @@ func (s *Service) startSession(ctx context.Context, w Widget, in StartSessionInp
 		case errors.Is(err, pgx.ErrNoRows):
 		case err != nil:
 			return Session{}, err
-		case row.RevokedAt == nil && row.WidgetID == w.ID:
+		case row.RevokedAt == nil && row.WidgetID == w.ID && time.Since(row.LastSeenAt) <= VisitorSessionIdle:
 			c, err := s.q.GetVisitorCustomer(ctx, row.CustomerID)
 			if err != nil {
 				return Session{}, err
@@ -266,6 +269,15 @@ func (s *Service) startSession(ctx context.Context, w Widget, in StartSessionInp
 			sessionID, err = q.CreateVisitorSession(ctx, dbq.CreateVisitorSessionParams{
 				TokenHash: hashToken(token), WidgetID: w.ID, CustomerID: customerID,
 			})
+			if err != nil {
+				return err
+			}
+			// The earlier token stops working: its visitor was verified and
+			// this call did not prove that identity (the host's user signed
+			// out, or someone else uses the browser), or it proved another.
+			if prevSession != uuid.Nil {
+				err = q.RevokeVisitorSession(ctx, prevSession)
+			}
 		}
 		return err
 	})
@@ -274,6 +286,9 @@ func (s *Service) startSession(ctx context.Context, w Widget, in StartSessionInp
 	}
 	if updated > 0 {
 		s.committed()
+	}
+	if !continueToken && prevSession != uuid.Nil {
+		s.sessionsEnded()
 	}
 	cust, err := s.customer(ctx, customerID)
 	if err != nil {
@@ -462,6 +477,13 @@ func checkEmail(field, v string) error {
 		return apperr.New(apperr.Invalid, "%s %q is not a valid email address", field, v)
 	}
 	return nil
+}
+
+// RevokedVisitorSessions returns those of ids (visitor sessions) that ended:
+// revoked, unused for VisitorSessionIdle, or of a deleted widget. The
+// realtime hub ends the streams they opened.
+func (s *Service) RevokedVisitorSessions(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error) {
+	return s.q.RevokedVisitorSessions(ctx, dbq.RevokedVisitorSessionsParams{Ids: ids, IdleSeconds: VisitorSessionIdle.Seconds()})
 }
 
 // UpdateCustomerInput holds the details a visitor sets; nil fields stay.

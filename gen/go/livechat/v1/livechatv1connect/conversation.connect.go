@@ -222,7 +222,9 @@ type ConversationServiceClient interface {
 	//
 	// The stream ends with RESOURCE_EXHAUSTED when the client reads too
 	// slowly, and with UNAVAILABLE when the server shuts down: reconnect with
-	// the last cursor. FAILED_PRECONDITION means the cursor is older than the
+	// the last cursor. It ends with UNAUTHENTICATED as soon as the session or
+	// API token that opened it is revoked or expires, or the agent is
+	// disabled. FAILED_PRECONDITION means the cursor is older than the
 	// retained history (7 days): reload the data and subscribe without one.
 	Subscribe(context.Context, *v1.SubscribeRequest) (ConversationServiceSubscribeClientStream, error)
 }
@@ -332,7 +334,9 @@ type ConversationServiceHandler interface {
 	//
 	// The stream ends with RESOURCE_EXHAUSTED when the client reads too
 	// slowly, and with UNAVAILABLE when the server shuts down: reconnect with
-	// the last cursor. FAILED_PRECONDITION means the cursor is older than the
+	// the last cursor. It ends with UNAUTHENTICATED as soon as the session or
+	// API token that opened it is revoked or expires, or the agent is
+	// disabled. FAILED_PRECONDITION means the cursor is older than the
 	// retained history (7 days): reload the data and subscribe without one.
 	Subscribe(context.Context, *v1.SubscribeRequest, ConversationServiceSubscribeServerStream) error
 }

@@ -186,12 +186,15 @@ type WidgetServiceClient interface {
 	// Errors: NOT_FOUND; INVALID_ARGUMENT as for CreateWidget.
 	UpdateWidget(context.Context, *v1.UpdateWidgetRequest) (*v1.UpdateWidgetResponse, error)
 	// DeleteWidget removes a widget. Its conversations and customers are kept;
-	// its visitors get NOT_FOUND from then on. Admins only.
+	// its visitors get NOT_FOUND from then on, and their open streams end
+	// with UNAUTHENTICATED. Admins only.
 	//
 	// Errors: NOT_FOUND.
 	DeleteWidget(context.Context, *v1.DeleteWidgetRequest) (*v1.DeleteWidgetResponse, error)
 	// RotateWidgetSecret replaces the identity-verification secret; the old
-	// one stops working at once. Admins only.
+	// one stops working at once, and so do the sessions of visitors verified
+	// with it (a secret is rotated because it may have leaked): their widgets
+	// verify again with the new secret. Admins only.
 	//
 	// Errors: NOT_FOUND.
 	RotateWidgetSecret(context.Context, *v1.RotateWidgetSecretRequest) (*v1.RotateWidgetSecretResponse, error)
@@ -205,7 +208,8 @@ type WidgetServiceClient interface {
 	// continues that visitor (same customer, same conversation); with a
 	// verified identity it links to the customer of that user id, across
 	// devices. A verified visitor's token continues only with the same
-	// verified identity; without it a new anonymous visitor starts. Anyone may
+	// verified identity; without it a new anonymous visitor starts and the
+	// old token stops working. A session unused for 90 days ends. Anyone may
 	// call it; at most 20 new sessions per 10 minutes per client address
 	// (continuing with a valid token does not count).
 	//
@@ -244,7 +248,9 @@ type WidgetServiceClient interface {
 	// Subscribe streams the visitor's own events: messages (never internal
 	// notes), their conversation's status and assignee, agents typing, read
 	// markers and whether any agent is online. Resumable by cursor exactly
-	// like ConversationService.Subscribe. Visitors only.
+	// like ConversationService.Subscribe. Visitors only. The stream ends with
+	// UNAUTHENTICATED when the visitor session ends (its widget deleted, its
+	// identity secret rotated, or replaced by a new session).
 	Subscribe(context.Context, *v1.WidgetServiceSubscribeRequest) (WidgetServiceSubscribeClientStream, error)
 }
 
@@ -297,12 +303,15 @@ type WidgetServiceHandler interface {
 	// Errors: NOT_FOUND; INVALID_ARGUMENT as for CreateWidget.
 	UpdateWidget(context.Context, *v1.UpdateWidgetRequest) (*v1.UpdateWidgetResponse, error)
 	// DeleteWidget removes a widget. Its conversations and customers are kept;
-	// its visitors get NOT_FOUND from then on. Admins only.
+	// its visitors get NOT_FOUND from then on, and their open streams end
+	// with UNAUTHENTICATED. Admins only.
 	//
 	// Errors: NOT_FOUND.
 	DeleteWidget(context.Context, *v1.DeleteWidgetRequest) (*v1.DeleteWidgetResponse, error)
 	// RotateWidgetSecret replaces the identity-verification secret; the old
-	// one stops working at once. Admins only.
+	// one stops working at once, and so do the sessions of visitors verified
+	// with it (a secret is rotated because it may have leaked): their widgets
+	// verify again with the new secret. Admins only.
 	//
 	// Errors: NOT_FOUND.
 	RotateWidgetSecret(context.Context, *v1.RotateWidgetSecretRequest) (*v1.RotateWidgetSecretResponse, error)
@@ -316,7 +325,8 @@ type WidgetServiceHandler interface {
 	// continues that visitor (same customer, same conversation); with a
 	// verified identity it links to the customer of that user id, across
 	// devices. A verified visitor's token continues only with the same
-	// verified identity; without it a new anonymous visitor starts. Anyone may
+	// verified identity; without it a new anonymous visitor starts and the
+	// old token stops working. A session unused for 90 days ends. Anyone may
 	// call it; at most 20 new sessions per 10 minutes per client address
 	// (continuing with a valid token does not count).
 	//
@@ -355,7 +365,9 @@ type WidgetServiceHandler interface {
 	// Subscribe streams the visitor's own events: messages (never internal
 	// notes), their conversation's status and assignee, agents typing, read
 	// markers and whether any agent is online. Resumable by cursor exactly
-	// like ConversationService.Subscribe. Visitors only.
+	// like ConversationService.Subscribe. Visitors only. The stream ends with
+	// UNAUTHENTICATED when the visitor session ends (its widget deleted, its
+	// identity secret rotated, or replaced by a new session).
 	Subscribe(context.Context, *v1.WidgetServiceSubscribeRequest, WidgetServiceSubscribeServerStream) error
 }
 

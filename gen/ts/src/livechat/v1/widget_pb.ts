@@ -1090,7 +1090,8 @@ export const WidgetService: GenService<{
   },
   /**
    * DeleteWidget removes a widget. Its conversations and customers are kept;
-   * its visitors get NOT_FOUND from then on. Admins only.
+   * its visitors get NOT_FOUND from then on, and their open streams end
+   * with UNAUTHENTICATED. Admins only.
    *
    * Errors: NOT_FOUND.
    *
@@ -1103,7 +1104,9 @@ export const WidgetService: GenService<{
   },
   /**
    * RotateWidgetSecret replaces the identity-verification secret; the old
-   * one stops working at once. Admins only.
+   * one stops working at once, and so do the sessions of visitors verified
+   * with it (a secret is rotated because it may have leaked): their widgets
+   * verify again with the new secret. Admins only.
    *
    * Errors: NOT_FOUND.
    *
@@ -1133,7 +1136,8 @@ export const WidgetService: GenService<{
    * continues that visitor (same customer, same conversation); with a
    * verified identity it links to the customer of that user id, across
    * devices. A verified visitor's token continues only with the same
-   * verified identity; without it a new anonymous visitor starts. Anyone may
+   * verified identity; without it a new anonymous visitor starts and the
+   * old token stops working. A session unused for 90 days ends. Anyone may
    * call it; at most 20 new sessions per 10 minutes per client address
    * (continuing with a valid token does not count).
    *
@@ -1220,7 +1224,9 @@ export const WidgetService: GenService<{
    * Subscribe streams the visitor's own events: messages (never internal
    * notes), their conversation's status and assignee, agents typing, read
    * markers and whether any agent is online. Resumable by cursor exactly
-   * like ConversationService.Subscribe. Visitors only.
+   * like ConversationService.Subscribe. Visitors only. The stream ends with
+   * UNAUTHENTICATED when the visitor session ends (its widget deleted, its
+   * identity secret rotated, or replaced by a new session).
    *
    * @generated from rpc livechat.v1.WidgetService.Subscribe
    */
