@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"connectrpc.com/connect/v2"
@@ -87,7 +88,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	web := auth.Web{PublicURL: cfg.PublicURL, SecureCookies: cfg.SecureCookies}
 	// The auth interceptor comes after the error interceptor, so its errors
 	// are mapped like every other.
-	a.rpc = connect.NewServer(a.observeInterceptor, a.errorInterceptor, auth.NewInterceptor(a.auth, a.widgets, web).Intercept)
+	a.rpc = connect.NewServer(a.observeInterceptor, a.errorInterceptor, recoverInterceptor, auth.NewInterceptor(a.auth, a.widgets, web).Intercept)
 
 	livechatv1connect.RegisterAuthServiceHandler(a.rpc, auth.NewHandler(a.auth, web))
 	livechatv1connect.RegisterConversationServiceHandler(a.rpc, chat.NewHandler(conversations))
@@ -95,7 +96,9 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.
 	grpcreflect.Register(a.rpc)
 
-	connecthttp.Mount(a.mux, a.rpc)
+	// No request of the API is anywhere near this size; the limit keeps an
+	// anonymous caller from making the server buffer megabytes.
+	connecthttp.Mount(a.mux, a.rpc, connecthttp.WithReadMaxBytes(maxRequestBytes))
 	a.mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(
 		livechatv1connect.AuthServiceName,
 		livechatv1connect.ConversationServiceName,
@@ -206,6 +209,24 @@ func (a *App) withRequestID(next http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", id)
 		next.ServeHTTP(w, r.WithContext(WithRequestID(r.Context(), id)))
 	})
+}
+
+// maxRequestBytes bounds one request message (the largest, a widget's
+// settings, is a few kilobytes).
+const maxRequestBytes = 256 << 10
+
+// recoverInterceptor turns a panic in a handler into an internal error with
+// its stack, which the error interceptor logs, instead of a dropped
+// connection.
+func recoverInterceptor(next connect.ServerFunc) connect.ServerFunc {
+	return func(ctx context.Context, spec connect.Spec, stream connect.ServerStream) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("panic in %s: %v\n%s", spec.Procedure, r, debug.Stack())
+			}
+		}()
+		return next(ctx, spec, stream)
+	}
 }
 
 // errorInterceptor is the one place where errors become Connect errors:

@@ -61,6 +61,18 @@ func TestOpsEndpoints(t *testing.T) {
 			t.Fatalf("Cache-Control = %q, want no-cache", cc)
 		}
 	})
+	t.Run("an oversized request is refused before it is buffered", func(t *testing.T) {
+		body := `{"username":"` + strings.Repeat("x", 300<<10) + `","password":"p"}`
+		res, err := http.Post(srv.URL+"/livechat.v1.AuthService/Login", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(msg), "resource_exhausted") {
+			t.Fatalf("status %d: %s", res.StatusCode, msg)
+		}
+	})
 	t.Run("missing assets are 404, not index.html", func(t *testing.T) {
 		res, _ := get(t, srv.URL+"/assets/nope-123.js")
 		if res.StatusCode != http.StatusNotFound {

@@ -6,10 +6,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"connectrpc.com/connect/v2"
+
+	"github.com/opensupport/livechat/server/apperr"
 )
 
 func TestAutomaticHTTPSWiring(t *testing.T) {
@@ -119,3 +122,19 @@ func TestShutdownEndsOpenStreamsWithUnavailable(t *testing.T) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func TestRecoverTurnsAPanicIntoAnInternalError(t *testing.T) {
+	call := recoverInterceptor(func(context.Context, connect.Spec, connect.ServerStream) error {
+		var m map[string]int
+		m["boom"]++ // a nil-map write panics
+		return nil
+	})
+	err := call(context.Background(), connect.Spec{Procedure: "/livechat.v1.AuthService/GetMe"}, nil)
+	if err == nil || !strings.Contains(err.Error(), "panic in /livechat.v1.AuthService/GetMe") {
+		t.Fatalf("err = %v", err)
+	}
+	public, internal := apperr.ToConnect(err)
+	if public.Code() != connect.CodeInternal || public.Message() != "internal error" || internal == nil {
+		t.Fatalf("client sees %v", public)
+	}
+}

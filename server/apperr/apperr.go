@@ -146,5 +146,17 @@ func ToConnect(err error) (public *connect.Error, internal error) {
 	if errors.As(err, &e) && e.Code != Internal {
 		return connect.NewError(toConnect[e.Code], e.Message), nil
 	}
+	// Validation should have refused such text already; if a path missed
+	// it, the client still learns it was their input, and the server logs
+	// the path to fix.
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && badText[pgErr.Code] {
+		return connect.NewError(connect.CodeInvalidArgument, "a text value contains characters that cannot be stored (such as NUL or invalid UTF-8)"), err
+	}
 	return connect.NewError(connect.CodeInternal, "internal error"), err
 }
+
+// badText are the PostgreSQL errors of text a client sent that cannot be
+// stored: character_not_in_repertoire (NUL, invalid UTF-8) and
+// untranslatable_character.
+var badText = map[string]bool{"22021": true, "22P05": true}

@@ -268,16 +268,26 @@ func parseID(s, what string) (uuid.UUID, error) {
 	}
 	id, err := uuid.Parse(s)
 	if err != nil {
-		return uuid.Nil, apperr.New(apperr.Invalid, "%s id %q is not a valid id", what, truncate(s, 40))
+		return uuid.Nil, apperr.New(apperr.Invalid, "%s id %q is not a valid id", what, printable(s, 40))
 	}
 	return id, nil
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
+// printable returns what a client said about itself (its address, its
+// User-Agent) fit to store and show: valid UTF-8, control characters
+// dropped, cut to n characters with an ellipsis.
+func printable(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	return s[:n] + "…"
+	return string([]rune(s)[:n]) + "…"
 }
 
 // Agents -------------------------------------------------------------------

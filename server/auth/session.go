@@ -5,9 +5,11 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
+	"net/netip"
 	"time"
 
 	"github.com/google/uuid"
@@ -16,11 +18,13 @@ import (
 	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/principal"
+	"github.com/opensupport/livechat/server/reqinfo"
 )
 
 // Client describes where a sign-in comes from.
 type Client struct {
-	// IP is the client's address; login throttling counts failures per IP.
+	// IP is the client's address; login throttling counts failures per
+	// address (per /64 for IPv6, see reqinfo.LimitKey).
 	IP        string
 	UserAgent string
 }
@@ -63,7 +67,7 @@ func (s *Service) createSession(ctx context.Context, q *dbq.Queries, agentID uui
 	id, err := q.CreateSession(ctx, dbq.CreateSessionParams{
 		AgentID: agentID, TokenHash: hash, Now: now,
 		IdleExpiresAt: now.Add(s.cfg.SessionIdle), ExpiresAt: expires,
-		Ip: truncate(c.IP, 64), UserAgent: truncate(c.UserAgent, 256),
+		Ip: printable(c.IP, 64), UserAgent: printable(c.UserAgent, 256),
 	})
 	if err != nil {
 		return Session{}, err
@@ -91,11 +95,15 @@ const maxLoginPasswordBytes = 4 * MaxPasswordLen
 func (s *Service) Login(ctx context.Context, username, password string, c Client) (Agent, Session, error) {
 	name, nameErr := NormalizeUsername(username)
 	if nameErr != nil {
-		name = truncate(username, 64)
+		// Not a username anyone can have; still throttled under its own
+		// key, as a digest (it may be any bytes).
+		sum := sha256.Sum256([]byte(username))
+		name = "#" + hex.EncodeToString(sum[:12])
 	}
 	keys := []string{"u:" + name}
 	if c.IP != "" {
-		keys = append(keys, "ip:"+c.IP)
+		ip, _ := netip.ParseAddr(c.IP)
+		keys = append(keys, "ip:"+reqinfo.LimitKey(ip))
 	}
 	attempt, err := s.admitLogin(ctx, keys)
 	if err != nil {

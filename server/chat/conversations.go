@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"strings"
+	"unicode"
 	"time"
 	"unicode/utf8"
 
@@ -39,6 +40,9 @@ func (s *Service) ListConversations(ctx context.Context, req *livechatv1.ListCon
 	}
 	if utf8.RuneCountInString(query) > MaxQueryLen {
 		return nil, apperr.New(apperr.Invalid, "query is longer than %d characters", MaxQueryLen)
+	}
+	if strings.ContainsFunc(query, unicode.IsControl) {
+		return nil, apperr.New(apperr.Invalid, "query contains a control character")
 	}
 	statuses := make([]string, 0, len(req.GetStatuses()))
 	for _, st := range req.GetStatuses() {

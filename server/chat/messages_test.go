@@ -316,6 +316,10 @@ func TestBadInputs(t *testing.T) {
 			_, err := e.svc.ListConversations(lan, &livechatv1.ListConversationsRequest{Query: strings.Repeat("q", 201)})
 			return err
 		}, apperr.Invalid},
+		{"NUL in the query", func() error {
+			_, err := e.svc.ListConversations(lan, &livechatv1.ListConversationsRequest{Query: "order\x00"})
+			return err
+		}, apperr.Invalid},
 		{"malformed page token", func() error {
 			_, err := e.svc.ListConversations(lan, &livechatv1.ListConversationsRequest{PageToken: "nope!"})
 			return err

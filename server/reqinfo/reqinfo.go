@@ -177,3 +177,19 @@ func hostAddr(s string) netip.Addr {
 	}
 	return a.Unmap()
 }
+
+// LimitKey is the key under which abuse limits count a client address: the
+// address itself for IPv4, and its /64 prefix for IPv6, since one
+// subscriber usually holds a whole /64. Every unknown address shares the
+// key "unknown".
+func LimitKey(ip netip.Addr) string {
+	if !ip.IsValid() {
+		return "unknown"
+	}
+	ip = ip.Unmap().WithZone("")
+	if ip.Is6() {
+		p, _ := ip.Prefix(64)
+		return p.String()
+	}
+	return ip.String()
+}

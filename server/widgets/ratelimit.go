@@ -8,6 +8,7 @@ import (
 
 	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/reqinfo"
 )
 
 // Limits are the abuse limits of the public RPCs. They are counted in
@@ -102,14 +103,6 @@ func ClientAddress(peerAddr string) string {
 	if h, _, err := net.SplitHostPort(peerAddr); err == nil {
 		host = h
 	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil {
-		return "unknown"
-	}
-	addr = addr.Unmap().WithZone("")
-	if addr.Is6() {
-		p, _ := addr.Prefix(64)
-		return p.String()
-	}
-	return addr.String()
+	addr, _ := netip.ParseAddr(host) // invalid when unparsable: "unknown"
+	return reqinfo.LimitKey(addr)
 }

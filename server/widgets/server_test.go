@@ -160,8 +160,12 @@ func TestGetWidgetConfigIsACacheableGet(t *testing.T) {
 	if hi, _ := connecthttp.ClientInfoForContext(cctx); hi.HTTPMethod() != http.MethodGet {
 		t.Fatalf("sent as %q", hi.HTTPMethod())
 	}
-	_, err = c.Widget.GetWidgetConfig(ctx(t), &livechatv1.GetWidgetConfigRequest{SiteKey: "lcw_unknown"})
-	wantErr(t, err, connect.CodeNotFound, "site key")
+	for _, key := range []string{"lcw_unknown", "lcw_\x00", "lcw_0123456789abcdef0123456\x00", strings.Repeat("k", 500)} {
+		_, err = c.Widget.GetWidgetConfig(ctx(t), &livechatv1.GetWidgetConfigRequest{SiteKey: key})
+		wantErr(t, err, connect.CodeNotFound, "site key")
+		_, err = c.Widget.StartSession(ctx(t), &livechatv1.StartSessionRequest{SiteKey: key})
+		wantErr(t, err, connect.CodeNotFound, "site key")
+	}
 }
 
 func TestCORS(t *testing.T) {
