@@ -360,6 +360,25 @@ func (q *Queries) ReadEvents(ctx context.Context, arg ReadEventsParams) ([]ReadE
 	return items, nil
 }
 
+const rebaseForeignEvents = `-- name: RebaseForeignEvents :execrows
+UPDATE events SET tx = '3'::xid8
+WHERE tx >= pg_snapshot_xmax(pg_current_snapshot())
+`
+
+// Events whose transaction id lies beyond this cluster's counter were
+// written by another cluster: a dump restored here. Cursors order events by
+// transaction id, and this cluster counts from its own, lower, number, so
+// such events are moved before every transaction of this cluster (3 is the
+// first normal transaction id). The cursors clients hold for them stop
+// matching, and those clients reload once.
+func (q *Queries) RebaseForeignEvents(ctx context.Context) (int64, error) {
+	result, err := q.db.Exec(ctx, rebaseForeignEvents)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const removeAgentStreams = `-- name: RemoveAgentStreams :exec
 DELETE FROM agent_streams
 WHERE instance_id = $1 AND agent_id = ANY ($2::uuid[])

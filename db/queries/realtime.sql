@@ -93,3 +93,13 @@ SELECT a.id, a.status,
        )::boolean AS streaming
 FROM agents a
 WHERE NOT a.disabled;
+
+-- name: RebaseForeignEvents :execrows
+-- Events whose transaction id lies beyond this cluster's counter were
+-- written by another cluster: a dump restored here. Cursors order events by
+-- transaction id, and this cluster counts from its own, lower, number, so
+-- such events are moved before every transaction of this cluster (3 is the
+-- first normal transaction id). The cursors clients hold for them stop
+-- matching, and those clients reload once.
+UPDATE events SET tx = '3'::xid8
+WHERE tx >= pg_snapshot_xmax(pg_current_snapshot());

@@ -263,6 +263,11 @@ func (h *Hub) Start(ctx context.Context) error {
 }
 
 func (h *Hub) start(ctx context.Context) error {
+	if n, err := h.q.RebaseForeignEvents(ctx); err != nil {
+		return apperr.Wrap(apperr.Unavailable, err, "realtime: check the event log")
+	} else if n > 0 {
+		h.log.Warn("realtime: the event log came from another PostgreSQL cluster (a restored dump); its events were moved before this cluster's, and clients resuming from them will reload once", "events", n)
+	}
 	xmin, err := h.q.SnapshotXmin(ctx)
 	if err != nil {
 		return apperr.Wrap(apperr.Unavailable, err, "realtime: read the event log position")

@@ -890,3 +890,38 @@ func TestRevokedCredentialsEndStreams(t *testing.T) {
 		ends(t, s)
 	})
 }
+
+// TestRestoredFromAnotherCluster: a dump restored into a new cluster holds
+// events with transaction ids beyond the new cluster's counter. The hub
+// moves them first, so live events still follow them, and a client
+// resuming from one of them reloads once instead of missing everything.
+func TestRestoredFromAnotherCluster(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	var id int64
+	const foreignTx = 900_000_000_000
+	if err := pool.QueryRow(context.Background(),
+		`INSERT INTO events (tx, kind, conversation_id, customer_id, message_id) VALUES ($1::bigint::text::xid8, 'message_created', $2, $3, $4) RETURNING id`,
+		foreignTx, uuid.New(), uuid.New(), uuid.New()).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	oldCursor := position{tx: foreignTx, id: id}.cursor()
+	h := startHub(t, pool, Options{})
+
+	s := subscribe(t, h, Filter{AgentID: uuid.New(), NoPresence: true}, oldCursor)
+	select {
+	case err := <-s.done:
+		s.done <- err
+		if !apperr.Is(err, apperr.FailedPrecondition) {
+			t.Fatalf("resuming from a restored event: %v, want FailedPrecondition (reload)", err)
+		}
+	case <-time.After(wait):
+		t.Fatal("resuming from a restored event did not fail")
+	}
+	live := subscribe(t, h, Filter{AgentID: uuid.New(), NoPresence: true}, "")
+	live.next(t, isReady)
+	want := insertMessage(t, h, uuid.New(), false)
+	if got, _ := live.messages(t, 1); got[0] != want {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}
