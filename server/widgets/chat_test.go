@@ -78,3 +78,37 @@ func TestSendMessageRateLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestDetailUpdatesRateLimit: every change of a visitor's details reaches
+// every agent's stream, so a visitor cannot flood them by toggling a field,
+// through UpdateCustomer or through pre-chat answers on a continued session.
+func TestDetailUpdatesRateLimit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *app.Config) { c.WidgetLimits = widgets.Limits{DetailUpdates: 3} })
+	w := e.createWidget(t, &livechatv1.WidgetSettings{Name: "Shop", Prechat: &livechatv1.PrechatForm{
+		Enabled: true,
+		Fields:  []*livechatv1.PrechatField{{Key: "name", Label: "Name", Type: livechatv1.PrechatFieldType_PRECHAT_FIELD_TYPE_NAME}},
+	}}).Widget
+	v, started := e.visitor(t, w.SiteKey, "")
+	for i, name := range []string{"Ann", "Anna"} {
+		if _, err := v.Widget.UpdateCustomer(ctx(t), &livechatv1.UpdateCustomerRequest{Name: new(name)}); err != nil {
+			t.Fatalf("update %d: %v", i+1, err)
+		}
+	}
+	again := func(name string) error {
+		_, err := e.srv.NewClient(nil).Widget.StartSession(ctx(t), &livechatv1.StartSessionRequest{
+			SiteKey: w.SiteKey, VisitorToken: started.VisitorToken, Prechat: map[string]string{"name": name},
+		})
+		return err
+	}
+	if err := again("Annie"); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, again("Ann"), connect.CodeResourceExhausted, "too many changes to your details")
+	_, err := v.Widget.UpdateCustomer(ctx(t), &livechatv1.UpdateCustomerRequest{Name: new("Ann")})
+	wantErr(t, err, connect.CodeResourceExhausted, "too many changes to your details")
+	// Continuing without answers is not a change and still works.
+	if _, err := e.srv.NewClient(nil).Widget.StartSession(ctx(t), &livechatv1.StartSessionRequest{SiteKey: w.SiteKey, VisitorToken: started.VisitorToken}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/reqinfo"
@@ -21,16 +23,24 @@ type Limits struct {
 	// Messages per visitor (customer) per MessageWindow.
 	Messages      int
 	MessageWindow time.Duration
+	// DetailUpdates per visitor per DetailUpdateWindow: UpdateCustomer
+	// calls and pre-chat answers sent on a continued session. Each change
+	// reaches every agent's stream.
+	DetailUpdates      int
+	DetailUpdateWindow time.Duration
 }
 
 // DefaultLimits are the documented limits: 20 sessions per 10 minutes per
-// address, 20 messages a minute per visitor.
+// address, 20 messages a minute and 10 changes of their details per 10
+// minutes per visitor.
 func DefaultLimits() Limits {
 	return Limits{
 		StartSessions:      20,
 		StartSessionWindow: 10 * time.Minute,
 		Messages:           20,
 		MessageWindow:      time.Minute,
+		DetailUpdates:      10,
+		DetailUpdateWindow: 10 * time.Minute,
 	}
 }
 
@@ -48,7 +58,18 @@ func (l Limits) withDefaults() Limits {
 	if l.MessageWindow <= 0 {
 		l.MessageWindow = d.MessageWindow
 	}
+	if l.DetailUpdates <= 0 {
+		l.DetailUpdates = d.DetailUpdates
+	}
+	if l.DetailUpdateWindow <= 0 {
+		l.DetailUpdateWindow = d.DetailUpdateWindow
+	}
 	return l
+}
+
+// hitDetails counts one change of a visitor's details.
+func (s *Service) hitDetails(ctx context.Context, customerID uuid.UUID) error {
+	return s.hit(ctx, "customer_details:"+customerID.String(), s.limits.DetailUpdates, s.limits.DetailUpdateWindow, "changes to your details")
 }
 
 // rateLimitRetention is how long finished windows are kept; cleanupEvery is

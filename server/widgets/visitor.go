@@ -230,6 +230,10 @@ func (s *Service) startSession(ctx context.Context, w Widget, in StartSessionInp
 		if err := s.hit(ctx, "start_session:"+in.ClientAddress, s.limits.StartSessions, s.limits.StartSessionWindow, "new chat sessions from your address"); err != nil {
 			return Session{}, err
 		}
+	} else if len(in.Prechat) > 0 {
+		if err := s.hitDetails(ctx, target.ID); err != nil {
+			return Session{}, err
+		}
 	}
 
 	token := in.VisitorToken
@@ -493,9 +497,13 @@ type UpdateCustomerInput struct {
 
 // UpdateCustomer sets the calling visitor's own name, email or phone.
 //
+// A visitor may change their details Limits.DetailUpdates times per
+// Limits.DetailUpdateWindow (pre-chat answers on a continued session
+// count too): each change reaches every agent's stream.
+//
 // Errors: Unauthenticated for a non-visitor; PermissionDenied for a
 // verified customer (the host site owns those details); Invalid for a bad
-// email or a field over 200 characters.
+// email or a field over 200 characters; ResourceExhausted over the limit.
 func (s *Service) UpdateCustomer(ctx context.Context, in UpdateCustomerInput) (*livechatv1.Customer, error) {
 	p, err := visitor(ctx)
 	if err != nil {
@@ -508,6 +516,9 @@ func (s *Service) UpdateCustomer(ctx context.Context, in UpdateCustomerInput) (*
 	c := row.Customer
 	if c.VerifiedUserID != nil {
 		return nil, apperr.New(apperr.PermissionDenied, "your details come from the website you are signed in to and cannot be changed here")
+	}
+	if err := s.hitDetails(ctx, c.ID); err != nil {
+		return nil, err
 	}
 	set := func(field string, dst *string, v *string, email bool) error {
 		if v == nil {

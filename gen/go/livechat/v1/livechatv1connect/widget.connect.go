@@ -217,7 +217,8 @@ type WidgetServiceClient interface {
 	// identity HMAC or an origin the widget does not allow; INVALID_ARGUMENT
 	// for a missing required pre-chat field (checked when answers are sent or
 	// a new anonymous visitor starts), an unknown field key or a bad email;
-	// RESOURCE_EXHAUSTED over the rate limit.
+	// RESOURCE_EXHAUSTED over the rate limit (or, for answers sent on a
+	// continued session, over UpdateCustomer's limit).
 	StartSession(context.Context, *v1.StartSessionRequest) (*v1.StartSessionResponse, error)
 	// SendMessage adds the visitor's message to their open conversation; the
 	// first message (or one after the conversation was resolved or closed)
@@ -242,8 +243,12 @@ type WidgetServiceClient interface {
 	// the offline form); only set fields change. Visitors only; a verified
 	// identity's fields are owned by the host site and cannot be changed here.
 	//
+	// At most 10 changes of a visitor's details per 10 minutes, counting
+	// pre-chat answers sent to StartSession on a continued session.
+	//
 	// Errors: INVALID_ARGUMENT for a bad email or a field over 200 characters;
-	// PERMISSION_DENIED for a verified customer.
+	// PERMISSION_DENIED for a verified customer; RESOURCE_EXHAUSTED over the
+	// limit.
 	UpdateCustomer(context.Context, *v1.UpdateCustomerRequest) (*v1.UpdateCustomerResponse, error)
 	// Subscribe streams the visitor's own events: messages (never internal
 	// notes), their conversation's status and assignee, agents typing, read
@@ -334,7 +339,8 @@ type WidgetServiceHandler interface {
 	// identity HMAC or an origin the widget does not allow; INVALID_ARGUMENT
 	// for a missing required pre-chat field (checked when answers are sent or
 	// a new anonymous visitor starts), an unknown field key or a bad email;
-	// RESOURCE_EXHAUSTED over the rate limit.
+	// RESOURCE_EXHAUSTED over the rate limit (or, for answers sent on a
+	// continued session, over UpdateCustomer's limit).
 	StartSession(context.Context, *v1.StartSessionRequest) (*v1.StartSessionResponse, error)
 	// SendMessage adds the visitor's message to their open conversation; the
 	// first message (or one after the conversation was resolved or closed)
@@ -359,8 +365,12 @@ type WidgetServiceHandler interface {
 	// the offline form); only set fields change. Visitors only; a verified
 	// identity's fields are owned by the host site and cannot be changed here.
 	//
+	// At most 10 changes of a visitor's details per 10 minutes, counting
+	// pre-chat answers sent to StartSession on a continued session.
+	//
 	// Errors: INVALID_ARGUMENT for a bad email or a field over 200 characters;
-	// PERMISSION_DENIED for a verified customer.
+	// PERMISSION_DENIED for a verified customer; RESOURCE_EXHAUSTED over the
+	// limit.
 	UpdateCustomer(context.Context, *v1.UpdateCustomerRequest) (*v1.UpdateCustomerResponse, error)
 	// Subscribe streams the visitor's own events: messages (never internal
 	// notes), their conversation's status and assignee, agents typing, read

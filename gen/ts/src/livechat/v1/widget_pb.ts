@@ -1145,7 +1145,8 @@ export const WidgetService: GenService<{
    * identity HMAC or an origin the widget does not allow; INVALID_ARGUMENT
    * for a missing required pre-chat field (checked when answers are sent or
    * a new anonymous visitor starts), an unknown field key or a bad email;
-   * RESOURCE_EXHAUSTED over the rate limit.
+   * RESOURCE_EXHAUSTED over the rate limit (or, for answers sent on a
+   * continued session, over UpdateCustomer's limit).
    *
    * @generated from rpc livechat.v1.WidgetService.StartSession
    */
@@ -1210,8 +1211,12 @@ export const WidgetService: GenService<{
    * the offline form); only set fields change. Visitors only; a verified
    * identity's fields are owned by the host site and cannot be changed here.
    *
+   * At most 10 changes of a visitor's details per 10 minutes, counting
+   * pre-chat answers sent to StartSession on a continued session.
+   *
    * Errors: INVALID_ARGUMENT for a bad email or a field over 200 characters;
-   * PERMISSION_DENIED for a verified customer.
+   * PERMISSION_DENIED for a verified customer; RESOURCE_EXHAUSTED over the
+   * limit.
    *
    * @generated from rpc livechat.v1.WidgetService.UpdateCustomer
    */
