@@ -1,11 +1,15 @@
 package auth_test
 
 import (
+	"context"
 	"testing"
+
+	"connectrpc.com/connect/v2"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
+	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/auth"
 )
 
@@ -53,5 +57,20 @@ func TestPolicyCoversEveryProcedure(t *testing.T) {
 			p != "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo" {
 			t.Errorf("auth.Policy lists %s, which the API does not have", p)
 		}
+	}
+}
+
+// TestUnlistedProceduresAreDenied: a procedure missing from the policy table
+// is refused before its handler runs, whoever calls.
+func TestUnlistedProceduresAreDenied(t *testing.T) {
+	t.Parallel()
+	ran := false
+	call := auth.NewInterceptor(nil, nil, auth.Web{}).Intercept(func(context.Context, connect.Spec, connect.ServerStream) error {
+		ran = true
+		return nil
+	})
+	err := call(context.Background(), connect.Spec{Procedure: "/livechat.v1.AuthService/NotInThePolicy"}, nil)
+	if apperr.CodeOf(err) != apperr.PermissionDenied || ran {
+		t.Fatalf("err = %v, handler ran = %v", err, ran)
 	}
 }
