@@ -458,19 +458,31 @@ func (s *Service) ResetPassword(ctx context.Context, agentID uuid.UUID, password
 }
 
 // ChangePassword changes the agent's own password after checking the
-// current one, and ends every other session (keep stays signed in).
-// Errors: PermissionDenied for a wrong current password, Invalid.
+// current one, and ends every other session (keep stays signed in). Wrong
+// current passwords count as failed sign-ins of the agent's username, so a
+// borrowed session cannot be used to guess the password.
+// Errors: PermissionDenied for a wrong current password, ResourceExhausted
+// after too many, Invalid.
 func (s *Service) ChangePassword(ctx context.Context, agentID, keep uuid.UUID, current, password string) error {
 	row, err := s.q.GetAgent(ctx, agentID)
 	if err != nil {
 		return apperr.FromDB(err, "agent not found")
 	}
-	ok, _, err := verifyPassword(current, row.PasswordHash)
+	attempt, err := s.admitLogin(ctx, []string{"u:" + row.Username})
 	if err != nil {
 		return err
 	}
+	ok := false
+	if len(current) <= maxLoginPasswordBytes {
+		if ok, _, err = verifyPassword(current, row.PasswordHash); err != nil {
+			return err
+		}
+	}
 	if !ok {
 		return apperr.New(apperr.PermissionDenied, "the current password is wrong")
+	}
+	if err := s.q.DeleteLoginFailures(ctx, attempt); err != nil {
+		return err
 	}
 	return s.setPassword(ctx, agentID, password, &keep)
 }

@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -261,6 +262,28 @@ func TestPasswordChanges(t *testing.T) {
 	t.Run("ErrWrongCurrentPassword", func(t *testing.T) {
 		_, err := a.Auth.ChangePassword(ctx(t), &livechatv1.ChangePasswordRequest{CurrentPassword: "not it at all", NewPassword: "new password 1"})
 		wantCode(t, err, connect.CodePermissionDenied, "current password")
+	})
+	t.Run("wrong current passwords are throttled like sign-ins", func(t *testing.T) {
+		e.createAgent(t, "vyvy", livechatv1.AgentRole_AGENT_ROLE_AGENT)
+		v := e.login(t, "vyvy")
+		for i := range 5 {
+			_, err := v.Auth.ChangePassword(ctx(t), &livechatv1.ChangePasswordRequest{CurrentPassword: fmt.Sprintf("guess %d", i), NewPassword: "new password 1"})
+			wantCode(t, err, connect.CodePermissionDenied, "current password")
+		}
+		_, err := v.Auth.ChangePassword(ctx(t), &livechatv1.ChangePasswordRequest{CurrentPassword: password, NewPassword: "new password 1"})
+		wantCode(t, err, connect.CodeResourceExhausted, "try again in")
+		_, err = e.srv.NewClient(nil).Auth.Login(ctx(t), &livechatv1.LoginRequest{Username: "vyvy", Password: password})
+		wantCode(t, err, connect.CodeResourceExhausted, "try again in")
+	})
+	t.Run("changing my password revokes my API tokens", func(t *testing.T) {
+		e.createAgent(t, "bao", livechatv1.AgentRole_AGENT_ROLE_ADMIN)
+		b := e.login(t, "bao")
+		_, secret := e.token(t, b, livechatv1.ApiTokenScope_API_TOKEN_SCOPE_AGENT)
+		if _, err := b.Auth.ChangePassword(ctx(t), &livechatv1.ChangePasswordRequest{CurrentPassword: password, NewPassword: "new password 2"}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := e.srv.NewClient(apptest.Bearer(secret)).Auth.GetMe(ctx(t), &livechatv1.GetMeRequest{})
+		wantCode(t, err, connect.CodeUnauthenticated, "revoked")
 	})
 	t.Run("ErrShortNewPassword", func(t *testing.T) {
 		_, err := a.Auth.ChangePassword(ctx(t), &livechatv1.ChangePasswordRequest{CurrentPassword: password, NewPassword: "short"})

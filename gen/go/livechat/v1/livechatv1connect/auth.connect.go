@@ -190,8 +190,12 @@ type AuthServiceClient interface {
 	// of the agent is ended and their API tokens are revoked; the current
 	// session stays signed in. Signed-in agents and admins (not API tokens).
 	//
+	// Wrong current passwords count as failed sign-ins of the agent's
+	// username (5 in 15 minutes).
+	//
 	// Errors: PERMISSION_DENIED for a wrong current password;
-	// INVALID_ARGUMENT for a new password not of 8–256 characters.
+	// RESOURCE_EXHAUSTED after too many, naming the delay; INVALID_ARGUMENT
+	// for a new password not of 8–256 characters.
 	ChangePassword(context.Context, *v1.ChangePasswordRequest) (*v1.ChangePasswordResponse, error)
 	// SetMyStatus sets the caller's chosen status. An agent counts as online
 	// while the status is ONLINE and at least one of their Subscribe streams
@@ -274,8 +278,12 @@ type AuthServiceHandler interface {
 	// of the agent is ended and their API tokens are revoked; the current
 	// session stays signed in. Signed-in agents and admins (not API tokens).
 	//
+	// Wrong current passwords count as failed sign-ins of the agent's
+	// username (5 in 15 minutes).
+	//
 	// Errors: PERMISSION_DENIED for a wrong current password;
-	// INVALID_ARGUMENT for a new password not of 8–256 characters.
+	// RESOURCE_EXHAUSTED after too many, naming the delay; INVALID_ARGUMENT
+	// for a new password not of 8–256 characters.
 	ChangePassword(context.Context, *v1.ChangePasswordRequest) (*v1.ChangePasswordResponse, error)
 	// SetMyStatus sets the caller's chosen status. An agent counts as online
 	// while the status is ONLINE and at least one of their Subscribe streams

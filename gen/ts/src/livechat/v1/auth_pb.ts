@@ -861,8 +861,12 @@ export const AuthService: GenService<{
    * of the agent is ended and their API tokens are revoked; the current
    * session stays signed in. Signed-in agents and admins (not API tokens).
    *
+   * Wrong current passwords count as failed sign-ins of the agent's
+   * username (5 in 15 minutes).
+   *
    * Errors: PERMISSION_DENIED for a wrong current password;
-   * INVALID_ARGUMENT for a new password not of 8–256 characters.
+   * RESOURCE_EXHAUSTED after too many, naming the delay; INVALID_ARGUMENT
+   * for a new password not of 8–256 characters.
    *
    * @generated from rpc livechat.v1.AuthService.ChangePassword
    */
