@@ -41,6 +41,7 @@ func agent(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	fs := newFlagSet("agent create", stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, agentUsage, "\nFlags:\n"); fs.PrintDefaults() }
 	cfg.RegisterDatabaseFlags(fs)
+	cfg.RegisterPasswordFlags(fs)
 	fs.StringVar(&in.Username, "username", "", "username: 3–32 of a-z 0-9 . _ - (required)")
 	fs.StringVar(&in.DisplayName, "display-name", "", "name shown to customers and colleagues (default: the username)")
 	fs.StringVar(&role, "role", "agent", "agent or admin")

@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	connectv1 "connectrpc.com/connect"
 	"connectrpc.com/connect/v2"
 	"connectrpc.com/connect/v2/connecthttp"
 	"connectrpc.com/grpchealth"
@@ -99,11 +100,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	// No request of the API is anywhere near this size; the limit keeps an
 	// anonymous caller from making the server buffer megabytes.
 	connecthttp.Mount(a.mux, a.rpc, connecthttp.WithReadMaxBytes(maxRequestBytes))
-	a.mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(
-		livechatv1connect.AuthServiceName,
-		livechatv1connect.ConversationServiceName,
-		livechatv1connect.WidgetServiceName,
-	)))
+	a.mux.Handle(grpchealth.NewHandler(healthChecker{a}))
 	a.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -177,26 +174,49 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 // readyz answers 200 when the database is reachable and fully migrated, so a
 // load balancer sends traffic only to instances that can serve it.
 func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
-	defer cancel()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	if err := a.pool.Ping(ctx); err != nil {
-		a.log.WarnContext(ctx, "readyz: database unreachable", "err", err)
-		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
-		return
-	}
-	pending, err := db.Pending(ctx, a.pool)
-	if err != nil {
-		a.log.WarnContext(ctx, "readyz: migration status", "err", err)
-		http.Error(w, "migration status unknown", http.StatusServiceUnavailable)
-		return
-	}
-	if pending > 0 {
-		http.Error(w, fmt.Sprintf("%d migrations pending", pending), http.StatusServiceUnavailable)
+	if err := a.ready(r.Context()); err != nil {
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		return
 	}
 	_, _ = w.Write([]byte("ready\n"))
+}
+
+// ready reports why the instance cannot serve, or nil: the database must
+// be reachable and fully migrated.
+func (a *App) ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := a.pool.Ping(ctx); err != nil {
+		a.log.WarnContext(ctx, "not ready: database unreachable", "err", err)
+		return errors.New("database unreachable")
+	}
+	pending, err := db.Pending(ctx, a.pool)
+	if err != nil {
+		a.log.WarnContext(ctx, "not ready: migration status", "err", err)
+		return errors.New("migration status unknown")
+	}
+	if pending > 0 {
+		return fmt.Errorf("%d migrations pending", pending)
+	}
+	return nil
+}
+
+// healthChecker answers the gRPC health service as /readyz does, for the
+// whole server ("") and for each of its services.
+type healthChecker struct{ a *App }
+
+func (h healthChecker) Check(ctx context.Context, req *grpchealth.CheckRequest) (*grpchealth.CheckResponse, error) {
+	switch req.Service {
+	case "", livechatv1connect.AuthServiceName, livechatv1connect.ConversationServiceName, livechatv1connect.WidgetServiceName:
+	default:
+		return nil, connectv1.NewError(connectv1.CodeNotFound, fmt.Errorf("unknown service %q", req.Service))
+	}
+	if h.a.ready(ctx) != nil {
+		return &grpchealth.CheckResponse{Status: grpchealth.StatusNotServing}, nil
+	}
+	return &grpchealth.CheckResponse{Status: grpchealth.StatusServing}, nil
 }
 
 // withRequestID gives every request an id, echoed in X-Request-Id and

@@ -73,6 +73,31 @@ func TestOpsEndpoints(t *testing.T) {
 			t.Fatalf("status %d: %s", res.StatusCode, msg)
 		}
 	})
+	t.Run("gRPC health reports serving", func(t *testing.T) {
+		for _, svc := range []string{"", "livechat.v1.ConversationService"} {
+			res, err := http.Post(srv.URL+"/grpc.health.v1.Health/Check", "application/json", strings.NewReader(`{"service":"`+svc+`"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if !strings.Contains(string(body), "SERVING_STATUS_SERVING") {
+				t.Fatalf("health of %q: %d %s", svc, res.StatusCode, body)
+			}
+		}
+	})
+	t.Run("streams tell buffering proxies not to buffer", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/livechat.v1.ConversationService/Subscribe", strings.NewReader("\x00\x00\x00\x00\x02{}"))
+		req.Header.Set("Content-Type", "application/connect+json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if got := res.Header.Get("X-Accel-Buffering"); got != "no" {
+			t.Fatalf("X-Accel-Buffering = %q", got)
+		}
+	})
 	t.Run("missing assets are 404, not index.html", func(t *testing.T) {
 		res, _ := get(t, srv.URL+"/assets/nope-123.js")
 		if res.StatusCode != http.StatusNotFound {

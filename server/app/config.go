@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -52,6 +53,8 @@ type Config struct {
 	// WidgetLimits are WidgetService's abuse limits; zero fields take the
 	// defaults (tests lower them).
 	WidgetLimits widgets.Limits
+	// envErrs are environment variables that could not be read.
+	envErrs []error
 	// Realtime tunes the event hub (heartbeats, presence grace, buffers);
 	// zero fields take the defaults (tests shorten them).
 	Realtime realtime.Options
@@ -65,25 +68,31 @@ func envOr(key, def string) string {
 	return def
 }
 
-func envBool(key string, def bool) bool {
+// envBool returns the boolean environment variable key, or def when it is
+// unset; a value that is not a boolean is reported by Validate.
+func (c *Config) envBool(key string, def bool) bool {
 	v, ok := os.LookupEnv(key)
 	if !ok {
 		return def
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {
+		c.envErrs = append(c.envErrs, fmt.Errorf("$%s must be true or false, not %q", key, v))
 		return def
 	}
 	return b
 }
 
-func envDuration(key string, def time.Duration) time.Duration {
+// envDuration returns the duration environment variable key, or def when
+// it is unset; a value that is not a duration is reported by Validate.
+func (c *Config) envDuration(key string, def time.Duration) time.Duration {
 	v, ok := os.LookupEnv(key)
 	if !ok {
 		return def
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil {
+		c.envErrs = append(c.envErrs, fmt.Errorf("$%s must be a duration with a unit such as 30s, 15m or 168h, not %q", key, v))
 		return def
 	}
 	return d
@@ -104,6 +113,17 @@ func (c *Config) RegisterDatabaseFlags(fs *flag.FlagSet) {
 		"log level: debug, info, warn or error [$LIVECHAT_LOG_LEVEL]")
 }
 
+// RegisterPasswordFlags adds the password-hashing flag; `serve` and
+// `agent create` share it, so an agent created from the shell gets the
+// same cost as one created in the dashboard.
+func (c *Config) RegisterPasswordFlags(fs *flag.FlagSet) {
+	fs.Func("scrypt-log-n", "log2 of the scrypt cost of password hashes, 14–22; existing hashes are upgraded at sign-in (default 15) [$LIVECHAT_SCRYPT_LOG_N]",
+		func(s string) error { return c.setScryptLogN(s) })
+	if v, ok := os.LookupEnv("LIVECHAT_SCRYPT_LOG_N"); ok {
+		_ = c.setScryptLogN(v) // a bad value is reported by Validate
+	}
+}
+
 // RegisterServeFlags adds the flags of `livechat serve`.
 func (c *Config) RegisterServeFlags(fs *flag.FlagSet) {
 	c.RegisterDatabaseFlags(fs)
@@ -111,26 +131,28 @@ func (c *Config) RegisterServeFlags(fs *flag.FlagSet) {
 		"listen address; default :8080, or :443 when serving HTTPS [$LIVECHAT_LISTEN]")
 	fs.StringVar(&c.PublicURL, "public-url", envOr("LIVECHAT_PUBLIC_URL", ""),
 		"URL browsers use to reach this server, e.g. https://chat.example.com [$LIVECHAT_PUBLIC_URL]")
-	fs.BoolVar(&c.NoMigrate, "no-migrate", envBool("LIVECHAT_NO_MIGRATE", false),
+	fs.BoolVar(&c.NoMigrate, "no-migrate", c.envBool("LIVECHAT_NO_MIGRATE", false),
 		"do not apply database migrations at start [$LIVECHAT_NO_MIGRATE]")
-	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration("LIVECHAT_SHUTDOWN_TIMEOUT", 15*time.Second),
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.envDuration("LIVECHAT_SHUTDOWN_TIMEOUT", 15*time.Second),
 		"how long a graceful shutdown may take [$LIVECHAT_SHUTDOWN_TIMEOUT]")
-	fs.DurationVar(&c.SessionIdle, "session-idle", envDuration("LIVECHAT_SESSION_IDLE", 7*24*time.Hour),
+	fs.DurationVar(&c.SessionIdle, "session-idle", c.envDuration("LIVECHAT_SESSION_IDLE", 7*24*time.Hour),
 		"sign agents out after this long without activity [$LIVECHAT_SESSION_IDLE]")
-	fs.DurationVar(&c.SessionMaxAge, "session-max-age", envDuration("LIVECHAT_SESSION_MAX_AGE", 30*24*time.Hour),
+	fs.DurationVar(&c.SessionMaxAge, "session-max-age", c.envDuration("LIVECHAT_SESSION_MAX_AGE", 30*24*time.Hour),
 		"sign agents out this long after they signed in, active or not [$LIVECHAT_SESSION_MAX_AGE]")
-	fs.Func("scrypt-log-n", "log2 of the scrypt cost of password hashes, 14–22; existing hashes are upgraded at sign-in (default 15) [$LIVECHAT_SCRYPT_LOG_N]",
-		func(s string) error { return c.setScryptLogN(s) })
-	if v, ok := os.LookupEnv("LIVECHAT_SCRYPT_LOG_N"); ok {
-		_ = c.setScryptLogN(v) // a bad value is reported by Validate
-	}
-	fs.BoolVar(&c.SecureCookies, "secure-cookies", envBool("LIVECHAT_SECURE_COOKIES", false),
+	c.RegisterPasswordFlags(fs)
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.envBool("LIVECHAT_SECURE_COOKIES", false),
 		"always mark cookies Secure, e.g. behind a TLS-terminating proxy [$LIVECHAT_SECURE_COOKIES]")
 	c.registerEdgeFlags(fs)
 }
 
-// Validate checks values that flag parsing cannot.
+// Validate checks values that flag parsing cannot, and reports environment
+// variables that could not be read (a flag given on the command line wins
+// over its variable, but a bad variable is still an error: it would be
+// silently ignored the day the flag is removed).
 func (c *Config) Validate() error {
+	if len(c.envErrs) > 0 {
+		return errors.Join(c.envErrs...)
+	}
 	switch c.LogFormat {
 	case "text", "json":
 	default:

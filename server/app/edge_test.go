@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"flag"
 	"io"
 	"math/big"
 	"net"
@@ -190,6 +191,15 @@ func TestReadyz(t *testing.T) {
 		if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "database unreachable") {
 			t.Fatalf("readyz = %d %q, want 503 database unreachable", res.StatusCode, body)
 		}
+		hres, err := http.Post(srv.URL+"/grpc.health.v1.Health/Check", "application/json", strings.NewReader(`{}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		health, _ := io.ReadAll(hres.Body)
+		hres.Body.Close()
+		if !strings.Contains(string(health), "SERVING_STATUS_NOT_SERVING") {
+			t.Fatalf("gRPC health = %s, want NOT_SERVING", health)
+		}
 	})
 }
 
@@ -321,4 +331,29 @@ func TestConfigValidation(t *testing.T) {
 			t.Fatalf("listen %q, http %q, public URL %q", c.Listen, c.HTTPListen, c.PublicURL)
 		}
 	})
+}
+
+// TestUnreadableEnvironmentIsAnError: a value the server cannot read must
+// stop it with a message naming the variable, not be replaced by the
+// default (LIVECHAT_SHUTDOWN_TIMEOUT=30 would silently be 15s).
+func TestUnreadableEnvironmentIsAnError(t *testing.T) {
+	for name, want := range map[string]string{
+		"LIVECHAT_SHUTDOWN_TIMEOUT": "30",
+		"LIVECHAT_SESSION_IDLE":     "7d",
+		"LIVECHAT_SECURE_COOKIES":   "yes please",
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv(name, want)
+			var c app.Config
+			fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+			c.RegisterServeFlags(fs)
+			if err := fs.Parse(nil); err != nil {
+				t.Fatal(err)
+			}
+			err := c.Validate()
+			if err == nil || !strings.Contains(err.Error(), "$"+name) || !strings.Contains(err.Error(), want) {
+				t.Fatalf("Validate = %v, want an error naming $%s and %q", err, name, want)
+			}
+		})
+	}
 }

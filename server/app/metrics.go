@@ -114,6 +114,11 @@ func (a *App) serveStream(ctx context.Context, spec connect.Spec, stream connect
 		return unavailable()
 	}
 	defer a.streams.remove(&cancel)
+	// Tell proxies that buffer responses (nginx does by default) to pass
+	// each event on at once.
+	if info, ok := connect.CallInfoForServerContext(ctx); ok {
+		info.ResponseHeader().Set("X-Accel-Buffering", "no")
+	}
 	gauge := metrics.LiveStreams.WithLabelValues(spec.Procedure)
 	gauge.Inc()
 	defer gauge.Dec()
