@@ -133,6 +133,14 @@ step "PostgreSQL"
 run apt-get update -q
 run env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql ca-certificates
 run systemctl enable --now postgresql
+# livechat needs PostgreSQL 15 or newer (Debian 12, Ubuntu 24.04); older
+# releases ship 13 or 14.
+if [ "$DRY_RUN" = 1 ]; then
+  printf '+ (check) PostgreSQL is 15 or newer\n'
+else
+  pg_version=$(runuser -u postgres -- psql -tAc 'SHOW server_version_num' postgres)
+  [ "${pg_version:-0}" -ge 150000 ] || die "PostgreSQL $(runuser -u postgres -- psql -tAc 'SHOW server_version' postgres) is too old: livechat needs 15 or newer. Use Debian 12 or Ubuntu 24.04, or install postgresql-15 (or newer) from apt.postgresql.org and run this script again"
+fi
 
 step "system user livechat"
 if ! exists id -u livechat; then
