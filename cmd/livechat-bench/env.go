@@ -189,6 +189,8 @@ type proc struct {
 	name    string
 	cmd     *exec.Cmd
 	URL     string
+	// debugURL serves /metrics and /debug/pprof (livechat only).
+	debugURL string
 	logPath string
 	done    chan struct{}
 }
@@ -228,14 +230,23 @@ func (e *env) startLivechat(ctx context.Context, name string) (*proc, error) {
 	if err != nil {
 		return nil, err
 	}
+	debug, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
 	cmd := exec.Command(e.cfg.livechat, "serve")
 	cmd.Env = append(os.Environ(),
 		"DATABASE_URL="+e.dbURL,
 		"LIVECHAT_LISTEN="+addr,
+		"LIVECHAT_METRICS_LISTEN="+debug,
 		"LIVECHAT_LOG_LEVEL=warn",
 		"LIVECHAT_SHUTDOWN_TIMEOUT=2s",
 	)
-	return e.startProc(ctx, name, cmd, "http://"+addr, "/readyz")
+	p, err := e.startProc(ctx, name, cmd, "http://"+addr, "/readyz")
+	if err == nil {
+		p.debugURL = "http://" + debug
+	}
+	return p, err
 }
 
 // startBare starts the bare connect-go server of M3 (see bare.go).

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -40,7 +42,13 @@ func (b *bench) m1(ctx context.Context) {
 			if t, err = b.env.pgbenchTPS(ctx, c, b.cfg.m1Dur); err != nil {
 				break
 			}
-			if m, err = b.sendThroughput(ctx, c, b.cfg.m1Dur); err != nil {
+			wait := func() {}
+			if rep == 0 {
+				wait = b.profile(b.main, fmt.Sprintf("m1-c%d", c), b.cfg.m1Dur)
+			}
+			m, err = b.sendThroughput(ctx, c, b.cfg.m1Dur)
+			wait()
+			if err != nil {
 				break
 			}
 			tps, mps, ratios = append(tps, t), append(mps, m), append(ratios, m/t)
@@ -139,7 +147,13 @@ func (b *bench) m2(ctx context.Context) {
 				cpuPIDs: []int{b.main.pid()},
 			}
 			var res probeResult
-			if res, err = pr.run(ctx); err != nil {
+			wait := func() {}
+			if rep == 0 {
+				wait = b.profile(b.main, fmt.Sprintf("m2-%d-streams", n+3), b.cfg.warmup+b.cfg.m2Dur)
+			}
+			res, err = pr.run(ctx)
+			wait()
+			if err != nil {
 				break
 			}
 			if res.delivered == 0 {
@@ -594,4 +608,41 @@ func machine() string {
 	}
 	kernel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
 	return fmt.Sprintf("%d CPUs (%s)%s, Linux %s", runtime.NumCPU(), model, mem, strings.TrimSpace(string(kernel)))
+}
+
+// profile takes a CPU profile of p for d in the background, into
+// profileDir/name.pprof, when -profile is set; wait blocks until it is
+// written. It is how a missed target is explained (docs/benchmarks.md).
+func (b *bench) profile(p *proc, name string, d time.Duration) (wait func()) {
+	if b.cfg.profileDir == "" || p.debugURL == "" {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		secs := max(1, int(d.Round(time.Second)/time.Second))
+		res, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", p.debugURL, secs))
+		if err != nil {
+			b.rep.detail("profile %s: %v", name, err)
+			return
+		}
+		defer res.Body.Close()
+		if err := os.MkdirAll(b.cfg.profileDir, 0o755); err != nil {
+			b.rep.detail("profile %s: %v", name, err)
+			return
+		}
+		path := filepath.Join(b.cfg.profileDir, name+".pprof")
+		f, err := os.Create(path)
+		if err != nil {
+			b.rep.detail("profile %s: %v", name, err)
+			return
+		}
+		defer f.Close()
+		if _, err := io.Copy(f, res.Body); err != nil {
+			b.rep.detail("profile %s: %v", name, err)
+			return
+		}
+		b.rep.detail("profile of the server during %s: %s", name, path)
+	}()
+	return func() { <-done }
 }

@@ -42,6 +42,9 @@ const roleEnv = "LIVECHAT_BENCH_ROLE"
 // config is the scale of a run.
 type config struct {
 	livechat, pgbench, root, out string
+	// profileDir, when set, receives CPU profiles of the server taken
+	// while the figures with targets run (see bench.profile).
+	profileDir string
 	only                         map[string]bool
 	reps                         int
 	fileLimit                    int
@@ -124,6 +127,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	only := fs.String("only", "m1,m2,m3,m4,m5,m6", "comma-separated figures to run")
 	out := fs.String("out", "", "also write the table (Markdown) to this file")
 	reps := fs.Int("reps", 0, "repetitions of each interleaved pair (default 3; 1 with -smoke)")
+	profile := fs.String("profile", "", "write CPU profiles of the server (pprof) taken during M1 and M2 into this directory")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -134,7 +138,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *reps > 0 {
 		cfg.reps = *reps
 	}
-	cfg.livechat, cfg.pgbench, cfg.root, cfg.out = *livechat, *pgbench, *root, *out
+	cfg.livechat, cfg.pgbench, cfg.root, cfg.out, cfg.profileDir = *livechat, *pgbench, *root, *out, *profile
 	cfg.only = map[string]bool{}
 	for _, f := range strings.Split(*only, ",") {
 		cfg.only[strings.ToLower(strings.TrimSpace(f))] = true

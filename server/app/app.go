@@ -99,7 +99,9 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 
 	// No request of the API is anywhere near this size; the limit keeps an
 	// anonymous caller from making the server buffer megabytes.
-	connecthttp.Mount(a.mux, a.rpc, connecthttp.WithReadMaxBytes(maxRequestBytes))
+	// Small messages (most events and answers) go uncompressed: gzip
+	// costs more CPU than their few bytes are worth.
+	connecthttp.Mount(a.mux, a.rpc, connecthttp.WithReadMaxBytes(maxRequestBytes), connecthttp.WithCompressMinBytes(1024))
 	a.mux.Handle(grpchealth.NewHandler(healthChecker{a}))
 	a.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

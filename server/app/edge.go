@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"sync"
 
@@ -202,6 +203,12 @@ func (a *App) ServeSide(ctx context.Context) (wait func(), err error) {
 	if a.cfg.MetricsListen != "" && a.cfg.MetricsListen != "off" {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", a.MetricsHandler())
+		// Profiles only on this private listener, never on the public one:
+		// they show where time and memory go when a figure disappoints.
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
 		sides = append(sides, side{"metrics", a.cfg.MetricsListen, mux})
 	}
 	var lns []net.Listener

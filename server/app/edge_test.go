@@ -163,6 +163,13 @@ func TestMetricsOnTheirOwnListener(t *testing.T) {
 	if _, body := get(t, srv.URL+"/metrics"); strings.Contains(body, "livechat_db_pool_connections") {
 		t.Fatal("/metrics is also served on the main listener")
 	}
+	// Profiles are on the private listener only.
+	if res, body := get(t, "http://"+addr+"/debug/pprof/"); res.StatusCode != http.StatusOK || !strings.Contains(body, "goroutine") {
+		t.Fatalf("pprof on the metrics listener: %d", res.StatusCode)
+	}
+	if _, body := get(t, srv.URL+"/debug/pprof/"); strings.Contains(body, "goroutine") {
+		t.Fatal("pprof is served on the main listener")
+	}
 }
 
 func TestReadyz(t *testing.T) {

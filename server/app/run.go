@@ -6,12 +6,18 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/server/pgembed"
 )
+
+// DefaultPoolSize is how many database connections an instance opens at
+// most, unless DATABASE_URL sets pool_max_conns. Live streams hold none;
+// the realtime listener has one of its own on top.
+const DefaultPoolSize = 16
 
 // Database is an open connection pool, and the embedded PostgreSQL behind
 // it when livechat runs its own.
@@ -38,6 +44,12 @@ func OpenDatabase(ctx context.Context, cfg Config, log *slog.Logger) (*Database,
 	if err != nil {
 		d.Close(ctx)
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		// pgx's default (4 on two cores) makes concurrent sends queue for a
+		// connection while each waits for its commit to be flushed; more
+		// connections let PostgreSQL flush many commits at once.
+		pcfg.MaxConns = DefaultPoolSize
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err == nil {
