@@ -74,21 +74,24 @@ SELECT c.id, c.status, c.customer_id, cu.name AS customer_name, cu.email AS cust
        c.assignee_id, COALESCE(a.display_name, '')::text AS assignee_name,
        c.widget_id, w.name AS widget_name,
        c.created_at, c.updated_at, c.last_message_at, c.waiting_since, c.last_seq,
+       CASE WHEN $1::boolean THEN
        (SELECT count(*) FROM messages um
         WHERE um.conversation_id = c.id
           AND um.seq > COALESCE((SELECT r.read_seq FROM conversation_reads r
-                                 WHERE r.conversation_id = c.id AND r.reader_id = $1::uuid), 0)
-          AND CASE WHEN $2::boolean
+                                 WHERE r.conversation_id = c.id AND r.reader_id = $2::uuid), 0)
+          AND CASE WHEN $3::boolean
                    THEN um.sender_type = 'agent' AND NOT um.internal
-                   ELSE um.sender_type = 'customer' END)::int AS unread_count
+                   ELSE um.sender_type = 'customer' END)
+       ELSE 0 END::int AS unread_count
 FROM conversations c
 JOIN customers cu ON cu.id = c.customer_id
 JOIN widgets w ON w.id = c.widget_id
 LEFT JOIN agents a ON a.id = c.assignee_id
-WHERE c.id = ANY($3::uuid[])
+WHERE c.id = ANY($4::uuid[])
 `
 
 type ConversationsByIDsParams struct {
+	CountUnread      bool
 	ReaderID         uuid.UUID
 	ReaderIsCustomer bool
 	Ids              []uuid.UUID
@@ -114,8 +117,15 @@ type ConversationsByIDsRow struct {
 
 // Conversations as ListConversations shows them, for one reader: an agent
 // (unread = customer messages) or the customer (unread = agents' replies).
+// Without count_unread (snapshots shared by every stream, whose unread
+// counts are per reader) the count is 0 and costs nothing.
 func (q *Queries) ConversationsByIDs(ctx context.Context, arg ConversationsByIDsParams) ([]ConversationsByIDsRow, error) {
-	rows, err := q.db.Query(ctx, conversationsByIDs, arg.ReaderID, arg.ReaderIsCustomer, arg.Ids)
+	rows, err := q.db.Query(ctx, conversationsByIDs,
+		arg.CountUnread,
+		arg.ReaderID,
+		arg.ReaderIsCustomer,
+		arg.Ids,
+	)
 	if err != nil {
 		return nil, err
 	}

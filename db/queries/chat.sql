@@ -185,17 +185,21 @@ LIMIT @page_limit;
 -- name: ConversationsByIDs :many
 -- Conversations as ListConversations shows them, for one reader: an agent
 -- (unread = customer messages) or the customer (unread = agents' replies).
+-- Without count_unread (snapshots shared by every stream, whose unread
+-- counts are per reader) the count is 0 and costs nothing.
 SELECT c.id, c.status, c.customer_id, cu.name AS customer_name, cu.email AS customer_email,
        c.assignee_id, COALESCE(a.display_name, '')::text AS assignee_name,
        c.widget_id, w.name AS widget_name,
        c.created_at, c.updated_at, c.last_message_at, c.waiting_since, c.last_seq,
+       CASE WHEN @count_unread::boolean THEN
        (SELECT count(*) FROM messages um
         WHERE um.conversation_id = c.id
           AND um.seq > COALESCE((SELECT r.read_seq FROM conversation_reads r
                                  WHERE r.conversation_id = c.id AND r.reader_id = @reader_id::uuid), 0)
           AND CASE WHEN @reader_is_customer::boolean
                    THEN um.sender_type = 'agent' AND NOT um.internal
-                   ELSE um.sender_type = 'customer' END)::int AS unread_count
+                   ELSE um.sender_type = 'customer' END)
+       ELSE 0 END::int AS unread_count
 FROM conversations c
 JOIN customers cu ON cu.id = c.customer_id
 JOIN widgets w ON w.id = c.widget_id

@@ -19,6 +19,8 @@ import (
 type viewer struct {
 	readerID   uuid.UUID
 	isCustomer bool
+	// anyone: a snapshot shared by every stream, without an unread count.
+	anyone bool
 }
 
 // loadConversations builds conversation snapshots for ids in one query for
@@ -28,7 +30,9 @@ func (s *Service) loadConversations(ctx context.Context, q *dbq.Queries, v viewe
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := q.ConversationsByIDs(ctx, dbq.ConversationsByIDsParams{ReaderID: v.readerID, ReaderIsCustomer: v.isCustomer, Ids: ids})
+	rows, err := q.ConversationsByIDs(ctx, dbq.ConversationsByIDsParams{
+		CountUnread: !v.anyone, ReaderID: v.readerID, ReaderIsCustomer: v.isCustomer, Ids: ids,
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,8 @@ var _ realtime.Loader = (*Service)(nil)
 // LoadEvents implements realtime.Loader: it turns a batch of event rows into
 // the events agents see, one per row in the same order, nil for a row whose
 // subject is gone. It costs one query for all the messages and two for all
-// the conversations of the batch, whatever its size. Conversation snapshots are the current state
+// the conversations of the batch, whatever its size, and never counts
+// messages: conversation snapshots are the current state
 // (at least as new as the event) with unread_count 0, since unread counts
 // are per reader.
 func (s *Service) LoadEvents(ctx context.Context, rows []realtime.EventRow) ([]*livechatv1.Event, error) {
@@ -47,7 +48,7 @@ func (s *Service) LoadEvents(ctx context.Context, rows []realtime.EventRow) ([]*
 	}
 	convs := map[string]*livechatv1.Conversation{}
 	if len(convIDs) > 0 {
-		cs, err := s.loadConversations(ctx, s.q, viewer{}, convIDs)
+		cs, err := s.loadConversations(ctx, s.q, viewer{anyone: true}, convIDs)
 		if err != nil {
 			return nil, err
 		}
