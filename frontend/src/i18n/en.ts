@@ -331,6 +331,7 @@ export const en = {
   "widgets.problem.fieldLabel": "Enter a question of 1–64 characters.",
 
   "settings.title": "Settings",
+  "widgets.preview.offline": "Preview as if no one is online",
   "settings.description": "Your own preferences. They apply to this browser.",
   "settings.languageDescription": "The dashboard's language. Customers see the widget's own language.",
   "settings.alerts": "Alerts",

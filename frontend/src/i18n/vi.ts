@@ -333,6 +333,7 @@ export const vi: Record<MessageKey, string> = {
   "widgets.problem.fieldLabel": "Nhập câu hỏi dài từ 1 đến 64 ký tự.",
 
   "settings.title": "Cài đặt",
+  "widgets.preview.offline": "Xem trước như khi không ai trực tuyến",
   "settings.description": "Tuỳ chọn của riêng bạn, áp dụng cho trình duyệt này.",
   "settings.languageDescription": "Ngôn ngữ của trang quản lý. Khách hàng thấy ngôn ngữ riêng của widget.",
   "settings.alerts": "Cảnh báo",

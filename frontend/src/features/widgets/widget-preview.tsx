@@ -1,6 +1,28 @@
-import { useEffect, useState } from "react";
-import type { WidgetSettings } from "@livechat/api/widget_pb";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
+import { WidgetConfigSchema, type WidgetSettings } from "@livechat/api/widget_pb";
+import { Label } from "@/components/ui/label";
+import { Switch } from "@/components/ui/switch";
 import { useI18n } from "@/i18n";
+
+/** Messages between the dashboard and /preview-frame.js inside the preview frame. */
+const readyMessage = "livechat-preview:ready";
+const updateMessage = "livechat-preview:update";
+
+/**
+ * The preview configuration the widget loader reads (LiveChatConfig.preview
+ * and LiveChat.updatePreview): the JSON form of livechat.v1.WidgetConfig,
+ * with enums as their names, exactly as the widget gets it from the server.
+ */
+export function previewConfig(settings: WidgetSettings, agentsOnline: boolean): JsonObject {
+  const json = toJson(
+    WidgetConfigSchema,
+    create(WidgetConfigSchema, { appearance: settings.appearance, prechat: settings.prechat, offline: settings.offline }),
+  ) as JsonObject;
+  // The JSON form leaves false out, and the loader takes a missing value as
+  // "online": say it either way.
+  return { ...json, agentsOnline };
+}
 
 /** JSON that is safe inside an inline <script> (no "</script>" breaking out). */
 function scriptJson(value: unknown): string {
@@ -14,15 +36,8 @@ function scriptJson(value: unknown): string {
  * scripts), so the settings go in a JSON data block that the same-origin
  * /preview-frame.js reads before it loads the widget.
  */
-export function previewDocument(siteKey: string, settings: WidgetSettings, missingText: string, origin = window.location.origin): string {
-  const data = {
-    config: {
-      siteKey,
-      serverUrl: origin,
-      preview: { appearance: settings.appearance, prechat: settings.prechat, offline: settings.offline },
-    },
-    missingText,
-  };
+export function previewDocument(siteKey: string, preview: JsonObject, missingText: string, origin = window.location.origin): string {
+  const data = { config: { siteKey, serverUrl: origin, preview }, missingText };
   return `<!doctype html>
 <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <style>
@@ -42,24 +57,64 @@ html,body{margin:0;height:100%;font-family:system-ui,sans-serif;background:#f4f4
 
 /**
  * A live preview of the real widget, in a sandboxed frame that cannot reach
- * the dashboard. Rebuilt shortly after each change.
+ * the dashboard. The frame is built once; later changes go to the loaded
+ * widget through its preview API, so it keeps its state (open panel, typed
+ * text) instead of reloading.
  */
 export function WidgetPreview({ siteKey, settings }: { siteKey: string; settings: WidgetSettings }) {
   const { t } = useI18n();
+  const [offline, setOffline] = useState(false);
   const missing = t("widgets.preview.missing");
-  const [doc, setDoc] = useState(() => previewDocument(siteKey, settings, missing));
+  const config = useMemo(() => previewConfig(settings, !offline), [settings, offline]);
+  const latest = useRef(config);
+  latest.current = config;
+  const frame = useRef<HTMLIFrameElement>(null);
+  const ready = useRef(false);
+
+  // A new document only when what it is built around changes; it starts
+  // from the settings of that moment.
+  const doc = useMemo(() => previewDocument(siteKey, latest.current, missing), [siteKey, missing]);
+
+  const push = () => {
+    // The sandboxed frame has an opaque origin, so no target origin can name
+    // it; the settings shown in it are no secret.
+    frame.current?.contentWindow?.postMessage({ type: updateMessage, config: latest.current }, "*");
+  };
+
+  // Layout effects: in place before the new frame can run any script.
+  useLayoutEffect(() => {
+    ready.current = false;
+  }, [doc]);
+  useLayoutEffect(() => {
+    const onMessage = (e: MessageEvent) => {
+      if (!frame.current || e.source !== frame.current.contentWindow) return;
+      if ((e.data as { type?: unknown } | null)?.type !== readyMessage) return;
+      ready.current = true;
+      // Whatever changed while the widget was loading.
+      push();
+    };
+    window.addEventListener("message", onMessage);
+    return () => window.removeEventListener("message", onMessage);
+  }, []);
+
   useEffect(() => {
-    const id = window.setTimeout(() => setDoc(previewDocument(siteKey, settings, missing)), 400);
-    return () => window.clearTimeout(id);
-  }, [siteKey, settings, missing]);
+    if (ready.current) push();
+  }, [config]);
 
   return (
-    <iframe
-      title={t("widgets.preview.title")}
-      sandbox="allow-scripts allow-forms"
-      srcDoc={doc}
-      className="h-[560px] w-full rounded-lg border bg-muted"
-      data-testid="widget-preview"
-    />
+    <div className="grid gap-3">
+      <div className="flex items-center gap-3">
+        <Switch id="preview-offline" checked={offline} onCheckedChange={setOffline} data-testid="preview-offline" />
+        <Label htmlFor="preview-offline">{t("widgets.preview.offline")}</Label>
+      </div>
+      <iframe
+        ref={frame}
+        title={t("widgets.preview.title")}
+        sandbox="allow-scripts allow-forms"
+        srcDoc={doc}
+        className="h-[560px] w-full rounded-lg border bg-muted"
+        data-testid="widget-preview"
+      />
+    </div>
   );
 }
