@@ -2,6 +2,7 @@ import { TransportProvider } from "@connectrpc/connect-query";
 import { QueryClientProvider } from "@tanstack/react-query";
 import { lazy, Suspense, useState } from "react";
 import { Route, Switch } from "wouter";
+import { ErrorBoundary } from "@/components/error-boundary";
 import { TooltipProvider } from "@/components/ui/tooltip";
 import { FullPageSpinner } from "@/components/states";
 import { I18nProvider } from "@/i18n";
@@ -26,9 +27,11 @@ export function App() {
               <Route path="/login" component={LoginPage} />
               <Route>
                 <AuthGate>
-                  <Suspense fallback={<FullPageSpinner />}>
-                    <Shell />
-                  </Suspense>
+                  <ErrorBoundary className="h-full">
+                    <Suspense fallback={<FullPageSpinner />}>
+                      <Shell />
+                    </Suspense>
+                  </ErrorBoundary>
                 </AuthGate>
               </Route>
             </Switch>

@@ -30,18 +30,37 @@ export function EmptyState({ icon, title, children, className }: { icon?: ReactN
   );
 }
 
-/** Says that loading failed, why, and offers to try again. */
-export function ErrorState({ error, onRetry, className }: { error: unknown; onRetry?: () => void; className?: string }) {
+/**
+ * Says that loading failed, why, and offers to try again. The title, the
+ * explanation and the action's label can be worded for the case at hand.
+ */
+export function ErrorState({
+  error,
+  onRetry,
+  className,
+  title,
+  message,
+  retryLabel,
+  "data-testid": testId,
+}: {
+  error: unknown;
+  onRetry?: () => void;
+  className?: string;
+  title?: string;
+  message?: string;
+  retryLabel?: string;
+  "data-testid"?: string;
+}) {
   const { t } = useI18n();
   const errorText = useErrorText();
   return (
-    <div role="alert" className={cn("flex flex-col items-center justify-center gap-3 px-6 py-10 text-center", className)}>
+    <div role="alert" className={cn("flex flex-col items-center justify-center gap-3 px-6 py-10 text-center", className)} data-testid={testId}>
       <AlertTriangleIcon aria-hidden className="size-8 text-destructive" />
-      <p className="font-medium">{t("common.loadFailed")}</p>
-      <p className="max-w-sm text-sm text-muted-foreground">{errorText(error)}</p>
+      <p className="font-medium">{title ?? t("common.loadFailed")}</p>
+      <p className="max-w-sm text-sm text-muted-foreground">{message ?? errorText(error)}</p>
       {onRetry && (
         <Button variant="outline" size="sm" onClick={onRetry}>
-          <RotateCwIcon aria-hidden /> {t("common.retry")}
+          <RotateCwIcon aria-hidden /> {retryLabel ?? t("common.retry")}
         </Button>
       )}
     </div>

@@ -81,6 +81,11 @@ export const en = {
   "notifications.prompt": "Get a desktop notification when a customer writes while this tab is in the background?",
   "notifications.enable": "Enable",
   "notifications.notNow": "Not now",
+  "crash.title": "Something went wrong on this page",
+  "crash.hint": "Reloading usually fixes it. Your unsent drafts in other conversations may be lost.",
+  "crash.chunkTitle": "This page couldn't be loaded",
+  "crash.chunkHint": "The dashboard may have been updated since this tab was opened, or the connection dropped. Reload to continue.",
+  "crash.reload": "Reload",
   "alert.newConversation": "New conversation: {name}",
   "alert.newMessage": "New message from {name}",
 

@@ -83,6 +83,11 @@ export const vi: Record<MessageKey, string> = {
   "notifications.prompt": "Nhận thông báo trên màn hình khi khách hàng nhắn tin lúc thẻ này đang chạy nền?",
   "notifications.enable": "Bật",
   "notifications.notNow": "Để sau",
+  "crash.title": "Trang này gặp lỗi",
+  "crash.hint": "Tải lại trang thường sẽ khắc phục được. Bản nháp chưa gửi ở các cuộc trò chuyện khác có thể bị mất.",
+  "crash.chunkTitle": "Không tải được trang này",
+  "crash.chunkHint": "Có thể bảng điều khiển đã được cập nhật từ khi thẻ này được mở, hoặc kết nối bị gián đoạn. Hãy tải lại để tiếp tục.",
+  "crash.reload": "Tải lại",
   "alert.newConversation": "Cuộc trò chuyện mới: {name}",
   "alert.newMessage": "Tin nhắn mới từ {name}",
 

@@ -1,8 +1,9 @@
 import { lazy, Suspense, useEffect } from "react";
-import { Redirect, Route, Switch } from "wouter";
+import { Redirect, Route, Switch, useLocation } from "wouter";
 import { startTabCoordination } from "@/alerts/tabs";
 import { startTitleBadge } from "@/alerts/title";
 import { unlockAudioOnFirstGesture } from "@/alerts/tone";
+import { ErrorBoundary } from "@/components/error-boundary";
 import { EmptyState, FullPageSpinner } from "@/components/states";
 import { useI18n } from "@/i18n";
 import { useLiveUpdates } from "@/realtime/use-live-updates";
@@ -26,6 +27,7 @@ export default function Shell() {
   const me = useMe();
   const { t } = useI18n();
   useLiveUpdates(me.id);
+  const [location] = useLocation();
 
   useEffect(() => {
     if (started) return;
@@ -47,25 +49,28 @@ export default function Shell() {
       <div className="flex min-w-0 flex-1 flex-col">
         <NotificationPrompt />
         <main id="main" className="min-h-0 flex-1">
-          <Suspense fallback={<FullPageSpinner />}>
-            <Switch>
-              <Route path="/">
-                <Redirect to="/inbox/waiting" replace />
-              </Route>
-              <Route path="/inbox/:queue/:conversationId?" component={InboxPage} />
-              <Route path="/inbox">
-                <Redirect to="/inbox/waiting" replace />
-              </Route>
-              <Route path="/agents" component={AgentsPage} />
-              <Route path="/tokens" component={TokensPage} />
-              <Route path="/widgets" component={WidgetsPage} />
-              <Route path="/widgets/:widgetId" component={WidgetEditorPage} />
-              <Route path="/settings" component={SettingsPage} />
-              <Route>
-                <EmptyState className="h-full" title={t("common.notFound")} />
-              </Route>
-            </Switch>
-          </Suspense>
+          {/* A page that fails leaves the navigation working; going elsewhere clears it. */}
+          <ErrorBoundary resetKey={location} className="h-full">
+            <Suspense fallback={<FullPageSpinner />}>
+              <Switch>
+                <Route path="/">
+                  <Redirect to="/inbox/waiting" replace />
+                </Route>
+                <Route path="/inbox/:queue/:conversationId?" component={InboxPage} />
+                <Route path="/inbox">
+                  <Redirect to="/inbox/waiting" replace />
+                </Route>
+                <Route path="/agents" component={AgentsPage} />
+                <Route path="/tokens" component={TokensPage} />
+                <Route path="/widgets" component={WidgetsPage} />
+                <Route path="/widgets/:widgetId" component={WidgetEditorPage} />
+                <Route path="/settings" component={SettingsPage} />
+                <Route>
+                  <EmptyState className="h-full" title={t("common.notFound")} />
+                </Route>
+              </Switch>
+            </Suspense>
+          </ErrorBoundary>
         </main>
       </div>
       <ConnectionNotice />
