@@ -17,9 +17,22 @@ export function LanguageSwitch({ compact = false }: { compact?: boolean }) {
   return (
     <DropdownMenu>
       <DropdownMenuTrigger asChild>
-        <Button variant="ghost" size={compact ? "icon" : "sm"} aria-label={t("language.choose")} data-testid="language-switch">
+        {/* The visible language name stays in the accessible name (speech
+            input users say what they see); the purpose is added for screen
+            readers. The icon-only form has nothing visible to keep. */}
+        <Button
+          variant="ghost"
+          size={compact ? "icon" : "sm"}
+          aria-label={compact ? `${t("language.choose")}: ${current}` : undefined}
+          data-testid="language-switch"
+        >
           <LanguagesIcon aria-hidden />
-          {!compact && <span>{current}</span>}
+          {!compact && (
+            <>
+              <span lang={lang}>{current}</span>
+              <span className="sr-only">({t("language.choose")})</span>
+            </>
+          )}
         </Button>
       </DropdownMenuTrigger>
       <DropdownMenuContent align="end">

@@ -1,14 +1,40 @@
 import * as SelectPrimitive from "@radix-ui/react-select";
 import { CheckIcon, ChevronDownIcon } from "lucide-react";
-import type { ComponentProps } from "react";
+import { createContext, useContext, type ComponentProps } from "react";
 import { cn } from "@/lib/cn";
 
-export const Select = SelectPrimitive.Root;
+interface TriggerAttributes {
+  id?: string;
+  "aria-describedby"?: string;
+  "aria-invalid"?: boolean | "true" | "false";
+}
+
+// The root renders no element of its own: the id and descriptions a <Field>
+// gives it belong on the trigger, the element the label points at.
+const TriggerAttributesContext = createContext<TriggerAttributes>({});
+
+export function Select({
+  id,
+  "aria-describedby": describedBy,
+  "aria-invalid": invalid,
+  ...props
+}: ComponentProps<typeof SelectPrimitive.Root> & TriggerAttributes) {
+  return (
+    <TriggerAttributesContext.Provider value={{ id, "aria-describedby": describedBy, "aria-invalid": invalid }}>
+      <SelectPrimitive.Root {...props} />
+    </TriggerAttributesContext.Provider>
+  );
+}
+
 export const SelectValue = SelectPrimitive.Value;
 
 export function SelectTrigger({ className, children, ...props }: ComponentProps<typeof SelectPrimitive.Trigger>) {
+  const field = useContext(TriggerAttributesContext);
   return (
     <SelectPrimitive.Trigger
+      id={field.id}
+      aria-describedby={field["aria-describedby"]}
+      aria-invalid={field["aria-invalid"]}
       className={cn(
         "flex h-9 w-full items-center justify-between gap-2 rounded-md border border-input bg-background px-3 py-2 text-sm whitespace-nowrap shadow-xs focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-ring disabled:cursor-not-allowed disabled:opacity-50 data-[placeholder]:text-muted-foreground [&>span]:truncate",
         className,

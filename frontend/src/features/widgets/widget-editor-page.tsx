@@ -142,16 +142,24 @@ function WidgetEditor({ widget }: { widget?: Widget }) {
           <Section title={t("widgets.section.appearance")}>
             <div className="grid gap-4 sm:grid-cols-2">
               <Field label={t("widgets.color")} error={problem("primaryColor")}>
-                <div className="flex gap-2">
-                  <input
-                    type="color"
-                    aria-label={t("widgets.colorPicker")}
-                    className="h-9 w-12 cursor-pointer rounded-md border bg-background p-1"
-                    value={/^#[0-9a-fA-F]{6}$/.test(a.primaryColor) ? a.primaryColor : "#4f46e5"}
-                    onChange={(e) => setAppearance({ primaryColor: e.target.value })}
-                  />
-                  <Input className="font-mono" value={a.primaryColor} maxLength={7} onChange={(e) => setAppearance({ primaryColor: e.target.value })} />
-                </div>
+                {(control) => (
+                  <div className="flex gap-2">
+                    <input
+                      type="color"
+                      aria-label={t("widgets.colorPicker")}
+                      className="h-9 w-12 cursor-pointer rounded-md border bg-background p-1"
+                      value={/^#[0-9a-fA-F]{6}$/.test(a.primaryColor) ? a.primaryColor : "#4f46e5"}
+                      onChange={(e) => setAppearance({ primaryColor: e.target.value })}
+                    />
+                    <Input
+                      {...control}
+                      className="font-mono"
+                      value={a.primaryColor}
+                      maxLength={7}
+                      onChange={(e) => setAppearance({ primaryColor: e.target.value })}
+                    />
+                  </div>
+                )}
               </Field>
               <Field label={t("widgets.position")}>
                 <Select value={String(a.position)} onValueChange={(v) => setAppearance({ position: Number(v) as WidgetPosition })}>
