@@ -207,6 +207,7 @@ export const en = {
   "agents.add": "Add agent",
   "agents.addDescription": "They sign in with this username and password and can change the password later.",
   "agents.create": "Add agent",
+  "shortcuts.or": "or",
   "agents.empty": "No agents yet.",
   "agents.name": "Name",
   "agents.enabled": "Enabled",

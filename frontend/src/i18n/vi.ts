@@ -209,6 +209,7 @@ export const vi: Record<MessageKey, string> = {
   "agents.add": "Thêm nhân viên",
   "agents.addDescription": "Họ đăng nhập bằng tên đăng nhập và mật khẩu này, và có thể đổi mật khẩu sau.",
   "agents.create": "Thêm nhân viên",
+  "shortcuts.or": "hoặc",
   "agents.empty": "Chưa có nhân viên nào.",
   "agents.name": "Họ tên",
   "agents.enabled": "Đang hoạt động",

@@ -58,13 +58,8 @@ export function Composer({ conversationId, replyDisabled }: { conversationId: st
 
   return (
     <form onSubmit={submit} className={cn("border-t p-3", asNote && "bg-note/40")} aria-label={t("composer.label")}>
-      <div className="mb-2 flex items-center gap-1" role="radiogroup" aria-label={t("composer.mode")}>
-        <ModeButton active={!asNote} disabled={replyDisabled} onClick={() => setInternal(false)} testId="mode-reply">
-          {t("composer.reply")}
-        </ModeButton>
-        <ModeButton active={asNote} onClick={() => setInternal(true)} testId="mode-note">
-          <LockIcon aria-hidden className="size-3" /> {t("composer.note")}
-        </ModeButton>
+      <div className="mb-2 flex items-center gap-1">
+        <ModeSwitch asNote={asNote} replyDisabled={replyDisabled} onChange={setInternal} />
         {replyDisabled && <span className="ml-2 text-xs text-muted-foreground">{t("composer.closedHint")}</span>}
       </div>
       <div className="flex items-end gap-2">
@@ -98,21 +93,53 @@ export function Composer({ conversationId, replyDisabled }: { conversationId: st
   );
 }
 
-function ModeButton({ active, disabled, onClick, children, testId }: { active: boolean; disabled?: boolean; onClick: () => void; children: React.ReactNode; testId: string }) {
+/**
+ * Reply or internal note, as a radio group: one tab stop (the chosen mode),
+ * the arrow keys choose the other one.
+ */
+function ModeSwitch({ asNote, replyDisabled, onChange }: { asNote: boolean; replyDisabled: boolean; onChange: (internal: boolean) => void }) {
+  const { t } = useI18n();
+  const group = useRef<HTMLDivElement>(null);
+  const modes = [
+    { internal: false, disabled: replyDisabled, testId: "mode-reply", label: t("composer.reply") },
+    { internal: true, disabled: false, testId: "mode-note", label: t("composer.note") },
+  ];
+
+  function onKeyDown(e: KeyboardEvent<HTMLDivElement>) {
+    const step = e.key === "ArrowRight" || e.key === "ArrowDown" ? 1 : e.key === "ArrowLeft" || e.key === "ArrowUp" ? -1 : 0;
+    if (!step) return;
+    e.preventDefault();
+    const enabled = modes.filter((m) => !m.disabled);
+    const at = enabled.findIndex((m) => m.internal === asNote);
+    const next = enabled[(at + step + enabled.length) % enabled.length];
+    onChange(next.internal);
+    group.current?.querySelector<HTMLElement>(`[data-testid="${next.testId}"]`)?.focus();
+  }
+
   return (
-    <button
-      type="button"
-      role="radio"
-      aria-checked={active}
-      disabled={disabled}
-      data-testid={testId}
-      onClick={onClick}
-      className={cn(
-        "inline-flex items-center gap-1 rounded-md px-2.5 py-1 text-xs font-medium focus-visible:outline-2 focus-visible:outline-ring disabled:opacity-50",
-        active ? "bg-foreground text-background" : "text-muted-foreground hover:bg-accent",
-      )}
-    >
-      {children}
-    </button>
+    <div ref={group} role="radiogroup" aria-label={t("composer.mode")} className="flex items-center gap-1" onKeyDown={onKeyDown}>
+      {modes.map((m) => {
+        const active = m.internal === asNote;
+        return (
+          <button
+            key={m.testId}
+            type="button"
+            role="radio"
+            aria-checked={active}
+            tabIndex={active ? 0 : -1}
+            disabled={m.disabled}
+            data-testid={m.testId}
+            onClick={() => onChange(m.internal)}
+            className={cn(
+              "inline-flex items-center gap-1 rounded-md px-2.5 py-1 text-xs font-medium focus-visible:outline-2 focus-visible:outline-ring disabled:opacity-50",
+              active ? "bg-foreground text-background" : "text-muted-foreground hover:bg-accent",
+            )}
+          >
+            {m.internal && <LockIcon aria-hidden className="size-3" />}
+            {m.label}
+          </button>
+        );
+      })}
+    </div>
   );
 }

@@ -1,6 +1,6 @@
 import { useQuery } from "@connectrpc/connect-query";
 import { ArrowLeftIcon, PanelRightCloseIcon, PanelRightOpenIcon } from "lucide-react";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Link } from "wouter";
 import { Code } from "@connectrpc/connect";
 import { ConversationService, ConversationStatus } from "@livechat/api/conversation_pb";
@@ -40,6 +40,28 @@ export function ConversationView({ conversationId, backHref }: { conversationId:
   const [widePanel, setWidePanel] = useState(() => readSetting("customerPanel", true));
   const [narrowPanel, setNarrowPanel] = useState(false);
   const panelOpen = wide ? widePanel : narrowPanel;
+  const floating = panelOpen && !wide;
+  const toggle = useRef<HTMLButtonElement>(null);
+  const panel = useRef<HTMLDivElement>(null);
+  const view = useRef<HTMLDivElement>(null);
+
+  // The floating panel covers the timeline: focus goes into it when it
+  // opens, and Esc closes it from anywhere in the view, back to the toggle.
+  useEffect(() => {
+    if (!floating) return;
+    panel.current?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      // A dialog or menu handles its own Esc (and marks it handled) first.
+      if (e.key !== "Escape" || e.defaultPrevented) return;
+      const target = e.target as Node | null;
+      if (target !== document.body && !view.current?.contains(target)) return;
+      e.preventDefault();
+      setNarrowPanel(false);
+      toggle.current?.focus();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [floating]);
   useMarkRead(conversation);
   useDocumentTitle(conversation ? customerLabel(conversation, t) : t("nav.inbox"));
 
@@ -61,7 +83,7 @@ export function ConversationView({ conversationId, backHref }: { conversationId:
   };
 
   return (
-    <div className="relative flex h-full min-w-0">
+    <div ref={view} className="relative flex h-full min-w-0">
       <section aria-label={t("conversation.label", { name })} className="flex min-w-0 flex-1 flex-col">
         <header className="grid gap-2 border-b px-4 py-2.5">
           <div className="flex items-start gap-2">
@@ -83,10 +105,13 @@ export function ConversationView({ conversationId, backHref }: { conversationId:
               </div>
             </div>
             <Button
+              ref={toggle}
               variant="ghost"
               size="icon-sm"
               onClick={togglePanel}
-              aria-pressed={panelOpen}
+              aria-expanded={panelOpen}
+              aria-controls="customer-panel"
+              data-testid="customer-panel-toggle"
               aria-label={panelOpen ? t("customer.hidePanel") : t("customer.showPanel")}
             >
               {panelOpen ? <PanelRightCloseIcon aria-hidden /> : <PanelRightOpenIcon aria-hidden />}
@@ -104,10 +129,10 @@ export function ConversationView({ conversationId, backHref }: { conversationId:
       </section>
       {panelOpen && (
         <div
-          className={cn("w-72 shrink-0 border-l bg-card", !wide && "absolute inset-y-0 right-0 z-30 shadow-xl")}
-          onKeyDown={(e) => {
-            if (!wide && e.key === "Escape") setNarrowPanel(false);
-          }}
+          ref={panel}
+          id="customer-panel"
+          tabIndex={floating ? -1 : undefined}
+          className={cn("w-72 shrink-0 border-l bg-card outline-none", floating && "absolute inset-y-0 right-0 z-30 shadow-xl")}
         >
           <CustomerPanel customer={query.data.customer} conversation={conversation} />
         </div>
