@@ -170,6 +170,8 @@ export const en = {
   "message.sending": "Sending…",
   "message.failed": "Not sent.",
   "message.seen": "Seen",
+  "timeline.announceMessage": "{name}: {text}",
+  "timeline.announceNote": "Internal note from {name}: {text}",
   "system.claimed": "{actor} claimed the conversation",
   "system.assigned": "{actor} assigned the conversation to {target}",
   "system.resolved": "{actor} resolved the conversation",

@@ -172,6 +172,8 @@ export const vi: Record<MessageKey, string> = {
   "message.sending": "Đang gửi…",
   "message.failed": "Chưa gửi được.",
   "message.seen": "Đã xem",
+  "timeline.announceMessage": "{name}: {text}",
+  "timeline.announceNote": "Ghi chú nội bộ của {name}: {text}",
   "system.claimed": "{actor} đã nhận xử lý cuộc trò chuyện",
   "system.assigned": "{actor} đã giao cuộc trò chuyện cho {target}",
   "system.resolved": "{actor} đã giải quyết cuộc trò chuyện",

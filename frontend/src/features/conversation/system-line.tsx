@@ -1,5 +1,5 @@
 import { SystemEventKind, type Message } from "@livechat/api/conversation_pb";
-import { useI18n, type MessageKey } from "@/i18n";
+import { useI18n, type I18n, type MessageKey } from "@/i18n";
 import { formatDateTime, formatTimestamp, toDate } from "@/lib/format";
 
 const wording: Partial<Record<SystemEventKind, MessageKey>> = {
@@ -10,12 +10,17 @@ const wording: Partial<Record<SystemEventKind, MessageKey>> = {
   [SystemEventKind.REOPENED]: "system.reopened",
 };
 
+/** The words of a lifecycle line, in the agent's language. */
+export function systemText(message: Message, t: I18n["t"]): string {
+  const ev = message.systemEvent;
+  const key = ev ? wording[ev.kind] : undefined;
+  return key ? t(key, { actor: ev?.actorName || t("system.someone"), target: ev?.targetName ?? "" }) : message.text;
+}
+
 /** A lifecycle line ("Lan claimed the conversation"), worded in the agent's language. */
 export function SystemLine({ message }: { message: Message }) {
   const { t, locale } = useI18n();
-  const ev = message.systemEvent;
-  const key = ev ? wording[ev.kind] : undefined;
-  const text = key ? t(key, { actor: ev?.actorName || t("system.someone"), target: ev?.targetName ?? "" }) : message.text;
+  const text = systemText(message, t);
   const at = toDate(message.createdAt);
   return (
     <li className="flex items-center gap-3 px-4 py-1 text-xs text-muted-foreground" data-testid="system-message">

@@ -12,7 +12,7 @@ import { useCustomerReadSeq } from "@/realtime/read-markers";
 import { useMe } from "@/features/auth/use-me";
 import { MessageBubble } from "./message-bubble";
 import { usePendingMessages } from "./pending-messages";
-import { SystemLine } from "./system-line";
+import { SystemLine, systemText } from "./system-line";
 import { useSendMessage } from "./use-send-message";
 
 const nearBottomPx = 120;
@@ -48,6 +48,29 @@ export function Timeline({ conversationId, customerName }: { conversationId: str
     if (!readSeq) return undefined;
     return messages.findLast((m) => m.senderType === SenderType.AGENT && !m.internal && m.seq <= readSeq)?.id;
   }, [messages, readSeq]);
+
+  // New messages are read out politely; the history loaded with the
+  // conversation, older pages and the agent's own messages are not.
+  const [announcement, setAnnouncement] = useState({ n: 0, text: "" });
+  const announcedUpTo = useRef<bigint | null>(null);
+  useEffect(() => {
+    if (!query.isSuccess) return;
+    const top = messages.at(-1)?.seq ?? 0n;
+    const from = announcedUpTo.current;
+    if (from === null || top <= from) {
+      if (from === null) announcedUpTo.current = top;
+      return;
+    }
+    announcedUpTo.current = top;
+    const lines = messages
+      .filter((m) => m.seq > from && m.senderId !== me.id)
+      .map((m) => {
+        if (m.senderType === SenderType.SYSTEM) return systemText(m, t);
+        const name = m.senderType === SenderType.CUSTOMER ? m.senderName || customerName : m.senderName;
+        return t(m.internal ? "timeline.announceNote" : "timeline.announceMessage", { name, text: m.text });
+      });
+    if (lines.length) setAnnouncement((a) => ({ n: a.n + 1, text: lines.join("\n") }));
+  }, [messages, query.isSuccess, me.id, customerName, t]);
 
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
@@ -167,6 +190,9 @@ export function Timeline({ conversationId, customerName }: { conversationId: str
             />
           ))}
         </ol>
+      </div>
+      <div aria-live="polite" className="sr-only" data-testid="timeline-announcer">
+        {announcement.text && <p key={announcement.n}>{announcement.text}</p>}
       </div>
       {showJump && (
         <Button size="sm" variant="secondary" className="absolute bottom-3 left-1/2 -translate-x-1/2 shadow-md" onClick={jumpToBottom}>

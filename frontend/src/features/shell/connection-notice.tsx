@@ -20,15 +20,17 @@ export function ConnectionNotice() {
     return () => window.clearTimeout(id);
   }, [state]);
 
-  if (state.status !== "down" || !overdue) return null;
+  const shown = state.status === "down" && overdue;
+  // The live region stays mounted so screen readers notice the text when it
+  // appears; only the visible pill comes and goes.
   return (
-    <div
-      role="status"
-      data-testid="reconnecting"
-      className="pointer-events-none fixed bottom-4 left-1/2 z-50 flex -translate-x-1/2 items-center gap-2 rounded-full bg-foreground px-4 py-2 text-sm text-background shadow-lg"
-    >
-      <WifiOffIcon aria-hidden className="size-4" />
-      {t("connection.reconnecting")}
+    <div role="status" aria-live="polite" className="pointer-events-none fixed bottom-4 left-1/2 z-50 -translate-x-1/2">
+      {shown && (
+        <div data-testid="reconnecting" className="flex items-center gap-2 rounded-full bg-foreground px-4 py-2 text-sm whitespace-nowrap text-background shadow-lg">
+          <WifiOffIcon aria-hidden className="size-4" />
+          {t("connection.reconnecting")}
+        </div>
+      )}
     </div>
   );
 }
