@@ -19,6 +19,7 @@ export const en = {
   "common.back": "Back",
   "common.actions": "Actions",
   "common.notFound": "This page doesn't exist",
+  "common.dismiss": "Dismiss",
 
   "error.unauthenticated": "Your session has ended. Please sign in again.",
   "error.permissionDenied": "You don't have permission to do that.",
@@ -58,6 +59,7 @@ export const en = {
   "setup.submit": "Create admin account",
   "setup.submitting": "Creating…",
   "auth.signOut": "Sign out",
+  "auth.signOutFailed": "Couldn't sign out: {reason}",
 
   "nav.label": "Main",
   "nav.inbox": "Inbox",
@@ -67,6 +69,7 @@ export const en = {
   "nav.settings": "Settings",
 
   "team.title": "Team",
+  "team.loadFailed": "Couldn't load the team.",
   "presence.online": "Online",
   "presence.away": "Away",
   "presence.offline": "Offline",
@@ -75,6 +78,7 @@ export const en = {
   "status.away": "Away",
   "status.menu": "{name}, {status}. Open account menu",
   "status.unknown": "Unknown",
+  "status.changeFailed": "Couldn't change your status: {reason}",
 
   "connection.reconnecting": "Reconnecting…",
   "crash.title": "Something went wrong on this page",

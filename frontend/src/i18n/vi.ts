@@ -21,6 +21,7 @@ export const vi: Record<MessageKey, string> = {
   "common.back": "Quay lại",
   "common.actions": "Thao tác",
   "common.notFound": "Trang này không tồn tại",
+  "common.dismiss": "Đóng",
 
   "error.unauthenticated": "Phiên đăng nhập đã hết. Vui lòng đăng nhập lại.",
   "error.permissionDenied": "Bạn không có quyền thực hiện thao tác này.",
@@ -60,6 +61,7 @@ export const vi: Record<MessageKey, string> = {
   "setup.submit": "Tạo tài khoản quản trị",
   "setup.submitting": "Đang tạo…",
   "auth.signOut": "Đăng xuất",
+  "auth.signOutFailed": "Không đăng xuất được: {reason}",
 
   "nav.label": "Điều hướng chính",
   "nav.inbox": "Hộp thư",
@@ -69,6 +71,7 @@ export const vi: Record<MessageKey, string> = {
   "nav.settings": "Cài đặt",
 
   "team.title": "Nhóm",
+  "team.loadFailed": "Không tải được danh sách nhóm.",
   "presence.online": "Trực tuyến",
   "presence.away": "Vắng mặt",
   "presence.offline": "Ngoại tuyến",
@@ -77,6 +80,7 @@ export const vi: Record<MessageKey, string> = {
   "status.away": "Vắng mặt",
   "status.menu": "{name}, {status}. Mở menu tài khoản",
   "status.unknown": "Không rõ",
+  "status.changeFailed": "Không đổi được trạng thái: {reason}",
 
   "connection.reconnecting": "Đang kết nối lại…",
   "crash.title": "Trang này gặp lỗi",

@@ -5,6 +5,7 @@ import { startTitleBadge } from "@/alerts/title";
 import { unlockAudioOnFirstGesture } from "@/alerts/tone";
 import { ErrorBoundary } from "@/components/error-boundary";
 import { EmptyState, FullPageSpinner } from "@/components/states";
+import { Toaster } from "@/components/toaster";
 import { useI18n } from "@/i18n";
 import { useLiveUpdates } from "@/realtime/use-live-updates";
 import { useMe } from "@/features/auth/use-me";
@@ -74,6 +75,7 @@ export default function Shell() {
         </main>
       </div>
       <ConnectionNotice />
+      <Toaster />
       <ShortcutsDialog />
     </div>
   );

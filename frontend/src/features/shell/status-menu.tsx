@@ -18,7 +18,10 @@ import {
 } from "@/components/ui/dropdown-menu";
 import { useI18n } from "@/i18n";
 import { cn } from "@/lib/cn";
+import { isUnauthenticated } from "@/lib/errors";
 import { meKey } from "@/lib/query-keys";
+import { showToast } from "@/lib/toasts";
+import { useErrorText } from "@/lib/use-error-text";
 import { useMe } from "@/features/auth/use-me";
 
 /** The signed-in agent with their status (online / away), settings and sign-out. */
@@ -27,14 +30,20 @@ export function StatusMenu({ compact }: { compact: boolean }) {
   const me = useMe();
   const qc = useQueryClient();
   const [, navigate] = useLocation();
+  const errorText = useErrorText();
   const setStatus = useMutation(AuthService.method.setMyStatus, {
     onSuccess: (res) => qc.setQueryData(meKey, create(GetMeResponseSchema, { agent: res.agent })),
+    onError: (err) => showToast(t("status.changeFailed", { reason: errorText(err) })),
   });
+  const signedOut = () => {
+    qc.clear();
+    navigate("/login", { replace: true });
+  };
   const logout = useMutation(AuthService.method.logout, {
-    onSettled: () => {
-      qc.clear();
-      navigate("/login", { replace: true });
-    },
+    onSuccess: signedOut,
+    // A session that had already ended is as good as signed out; any other
+    // failure leaves the agent signed in, so they must be told.
+    onError: (err) => (isUnauthenticated(err) ? signedOut() : showToast(t("auth.signOutFailed", { reason: errorText(err) }))),
   });
   const status = me.status === AgentStatus.AWAY ? "away" : "online";
   const presence = t(presenceLabel[presenceOf(me)]);
