@@ -1,6 +1,7 @@
 import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
-import { ArrowLeftIcon, TriangleAlertIcon } from "lucide-react";
+import { ArrowLeftIcon, SearchXIcon, TriangleAlertIcon } from "lucide-react";
+import { Code } from "@connectrpc/connect";
 import { useMemo, useState, type ReactNode } from "react";
 import { Link, useLocation, useParams } from "wouter";
 import { clone, equals } from "@bufbuild/protobuf";
@@ -9,7 +10,7 @@ import { ConfirmDialog } from "@/components/confirm-dialog";
 import { CopyButton } from "@/components/copy-button";
 import { Field } from "@/components/field";
 import { Page } from "@/components/page";
-import { ErrorState, FormError, FullPageSpinner } from "@/components/states";
+import { EmptyState, ErrorState, FormError, FullPageSpinner } from "@/components/states";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
@@ -19,6 +20,7 @@ import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@
 import { Switch } from "@/components/ui/switch";
 import { Label } from "@/components/ui/label";
 import { useI18n } from "@/i18n";
+import { errorCode } from "@/lib/errors";
 import { formatDateTime, toDate } from "@/lib/format";
 import { EmbedSnippet } from "./embed-snippet";
 import { OriginsEditor } from "./origins-editor";
@@ -35,6 +37,24 @@ export default function WidgetEditorPage() {
 
   if (isNew) return <WidgetEditor key="new" />;
   if (query.isPending) return <FullPageSpinner />;
+  const code = query.isError ? errorCode(query.error) : null;
+  if (code === Code.NotFound || code === Code.InvalidArgument || (query.isSuccess && !query.data.widget)) {
+    // A deleted widget, or a link with a mistyped id.
+    return (
+      <Page title={t("widgets.title")} adminOnly>
+        <Card>
+          <EmptyState icon={<SearchXIcon />} title={t("widgets.notFound")}>
+            <p>{t("widgets.notFoundHint")}</p>
+            <Button asChild variant="outline" size="sm" className="mt-4">
+              <Link href="/widgets" data-testid="back-to-widgets">
+                <ArrowLeftIcon aria-hidden /> {t("widgets.backToList")}
+              </Link>
+            </Button>
+          </EmptyState>
+        </Card>
+      </Page>
+    );
+  }
   if (query.isError || !query.data.widget) {
     return (
       <Page title={t("widgets.title")} adminOnly>
