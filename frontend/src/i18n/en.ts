@@ -361,6 +361,7 @@ export const en = {
   "settings.passwordDescription": "Changing it signs you out on your other devices.",
   "settings.changePassword": "Change password",
   "settings.passwordChanged": "Your password was changed.",
+  "settings.currentPasswordWrong": "The current password is wrong.",
 
   "time.justNow": "just now",
 } as const;

@@ -363,6 +363,7 @@ export const vi: Record<MessageKey, string> = {
   "settings.passwordDescription": "Đổi mật khẩu sẽ đăng xuất bạn khỏi các thiết bị khác.",
   "settings.changePassword": "Đổi mật khẩu",
   "settings.passwordChanged": "Đã đổi mật khẩu.",
+  "settings.currentPasswordWrong": "Mật khẩu hiện tại không đúng.",
 
   "time.justNow": "vừa xong",
 };

@@ -1,3 +1,4 @@
+import { Code } from "@connectrpc/connect";
 import { useMutation } from "@connectrpc/connect-query";
 import { BellIcon, Volume2Icon } from "lucide-react";
 import { useState, type FormEvent } from "react";
@@ -15,6 +16,7 @@ import { Label } from "@/components/ui/label";
 import { Switch } from "@/components/ui/switch";
 import { languages, useI18n, type Language } from "@/i18n";
 import { cn } from "@/lib/cn";
+import { errorCode } from "@/lib/errors";
 import { updatePreferences, usePreferences } from "@/lib/preferences";
 import { passwordProblem } from "@/lib/validation";
 
@@ -132,6 +134,10 @@ function PasswordCard() {
     confirm: form.confirm !== form.next ? ("validation.passwordMismatch" as const) : null,
   };
 
+  // The server refuses a wrong current password as PERMISSION_DENIED: say
+  // which field is wrong rather than "no permission".
+  const wrongCurrent = change.isError && errorCode(change.error) === Code.PermissionDenied;
+
   function submit(e: FormEvent) {
     e.preventDefault();
     setSubmitted(true);
@@ -147,8 +153,16 @@ function PasswordCard() {
       </CardHeader>
       <CardContent>
         <form className="grid max-w-sm gap-4" onSubmit={submit} noValidate>
-          <Field label={t("field.currentPassword")}>
-            <Input type="password" autoComplete="current-password" value={form.current} onChange={(e) => setForm({ ...form, current: e.target.value })} />
+          <Field label={t("field.currentPassword")} error={wrongCurrent ? t("settings.currentPasswordWrong") : null}>
+            <Input
+              type="password"
+              autoComplete="current-password"
+              value={form.current}
+              onChange={(e) => {
+                setForm({ ...form, current: e.target.value });
+                if (wrongCurrent) change.reset();
+              }}
+            />
           </Field>
           <Field label={t("field.newPassword")} hint={t("validation.password")} error={submitted && problems.next ? t(problems.next) : null}>
             <Input type="password" autoComplete="new-password" value={form.next} onChange={(e) => setForm({ ...form, next: e.target.value })} />
@@ -156,7 +170,7 @@ function PasswordCard() {
           <Field label={t("field.confirmPassword")} error={submitted && problems.confirm ? t(problems.confirm) : null}>
             <Input type="password" autoComplete="new-password" value={form.confirm} onChange={(e) => setForm({ ...form, confirm: e.target.value })} />
           </Field>
-          <FormError error={change.error} />
+          {!wrongCurrent && <FormError error={change.error} />}
           {change.isSuccess && (
             <p role="status" className="text-sm text-success">
               {t("settings.passwordChanged")}
