@@ -335,6 +335,8 @@ export const en = {
   "widgets.embed.title": "Add to your website",
   "widgets.embed.hint": "Paste this before the closing </body> tag of every page.",
   "widgets.embed.copy": "Copy code",
+  "widgets.embed.cspHint": "Site with a strict Content-Security-Policy that blocks inline scripts? Use this single tag instead; it needs none.",
+  "widgets.embed.copyTag": "Copy tag",
   "widgets.fixProblems": "Please fix the highlighted fields.",
   "widgets.problem.name": "Enter a name of 1–64 characters.",
   "widgets.problem.color": "Use a colour like #4f46e5.",

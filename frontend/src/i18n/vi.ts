@@ -337,6 +337,8 @@ export const vi: Record<MessageKey, string> = {
   "widgets.embed.title": "Thêm vào website",
   "widgets.embed.hint": "Dán đoạn mã này trước thẻ đóng </body> trên mọi trang.",
   "widgets.embed.copy": "Sao chép mã",
+  "widgets.embed.cspHint": "Trang web có Content-Security-Policy nghiêm ngặt chặn script nội tuyến? Hãy dùng thẻ duy nhất này, nó không cần script nội tuyến.",
+  "widgets.embed.copyTag": "Sao chép thẻ",
   "widgets.fixProblems": "Vui lòng sửa các trường được đánh dấu.",
   "widgets.problem.name": "Nhập tên dài từ 1 đến 64 ký tự.",
   "widgets.problem.color": "Dùng mã màu dạng #4f46e5.",
