@@ -34,6 +34,10 @@ export async function runEventStream(handlers: EventStreamHandlers, signal: Abor
     const attempt = new AbortController();
     const abortAttempt = () => attempt.abort();
     signal.addEventListener("abort", abortAttempt);
+    // The browser knows the network is gone (Wi-Fi dropped, laptop moved):
+    // an open stream would only hang until the watchdog, so end it now; the
+    // retries back off until the "online" event cuts their wait short.
+    window.addEventListener("offline", abortAttempt);
     let watchdog = 0;
     const resetWatchdog = () => {
       window.clearTimeout(watchdog);
@@ -78,6 +82,7 @@ export async function runEventStream(handlers: EventStreamHandlers, signal: Abor
     } finally {
       window.clearTimeout(watchdog);
       signal.removeEventListener("abort", abortAttempt);
+      window.removeEventListener("offline", abortAttempt);
     }
     if (signal.aborted) break;
     handlers.onStatus("down");
