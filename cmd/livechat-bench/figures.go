@@ -336,6 +336,9 @@ func (b *bench) ramp(ctx context.Context, fig, proto string, kind streamKind, to
 		// caps them. Keep room for its database pool, the probe and logs.
 		target = b.cfg.fileLimit - 500
 		top = target
+		if b.cfg.m4H1Max > 0 {
+			top = min(top, b.cfg.m4H1Max)
+		}
 	}
 	p, err := b.env.startLivechat(ctx, "m4")
 	if err != nil {
