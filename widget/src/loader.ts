@@ -5,7 +5,7 @@
 
 import { h, icon, ICON_CHAT, ICON_CLOSE } from "./dom";
 import { browserLang, parseLang, translator, type Lang } from "./i18n";
-import { createStore } from "./storage";
+import { createStore, VISITOR_KEYS } from "./storage";
 import type { Chat, ChatModule, ConfigJson, Host, Identity } from "./types";
 
 declare const __CHAT__: string;
@@ -409,7 +409,7 @@ function start(): void {
       identity = null;
       close();
       if (chat) chat.shutdown();
-      else for (const k of ["token", "uid", "outbox", "read", "draft"]) store.remove(k);
+      else for (const k of VISITOR_KEYS) store.remove(k);
       setUnread(0);
     },
     /** Dashboard preview: shows other unsaved settings without a reload. */

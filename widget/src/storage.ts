@@ -3,6 +3,12 @@
 // blocked (privacy settings, sandboxed frames) values live in memory for the
 // life of the page.
 
+/**
+ * Everything stored about the visitor (not the cached configuration): what
+ * LiveChat.shutdown() removes, whether or not the chat part has loaded.
+ */
+export const VISITOR_KEYS = ["token", "uid", "outbox", "read", "draft", "email"];
+
 export interface Store {
   get<T>(key: string): T | null;
   set(key: string, value: unknown): void;

@@ -14,6 +14,7 @@ import { SenderType, SystemEventKind, type Event, type Message } from "@livechat
 import { WidgetConfigSchema } from "@livechat/api/widget_pb";
 import { h, icon, ICON_SEND } from "../dom";
 import type { Key } from "../i18n";
+import { VISITOR_KEYS } from "../storage";
 import type { Chat, ConfigJson, Host, Identity, PrechatFieldJson } from "../types";
 import { ConnectError } from "@connectrpc/connect";
 import { Code, codeOf, createApi, ms, newId, transient, withTimeout } from "./client";
@@ -500,7 +501,7 @@ export function mount(host: Host): Chat {
   function forget(clearStorage: boolean): void {
     epoch++;
     sessionP = null;
-    if (clearStorage) for (const k of ["token", "uid", "outbox", "read", "draft", "email"]) store.remove(k);
+    if (clearStorage) for (const k of VISITOR_KEYS) store.remove(k);
     token = clearStorage ? "" : store.get<string>("token") || "";
     stopStream();
     msgs.clear();
