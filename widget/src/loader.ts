@@ -132,8 +132,12 @@ function start(): void {
     const n = parseInt(color.slice(1), 16);
     // Text on the brand colour: dark on light colours, white otherwise.
     const lum = (0.299 * (n >> 16) + 0.587 * ((n >> 8) & 255) + 0.114 * (n & 255)) / 255;
-    hs.setProperty("--lc-c", color);
-    hs.setProperty("--lc-on", lum > 0.65 ? "#111827" : "#ffffff");
+    // On an element inside the shadow root, where no rule of the page can
+    // reach (all: initial does not reset custom properties, so on the host
+    // element a page's "livechat-widget { --lc-c: red !important }" would
+    // win); important all the same.
+    root.style.setProperty("--lc-c", color, "important");
+    root.style.setProperty("--lc-on", lum > 0.65 ? "#111827" : "#ffffff", "important");
     root.classList.toggle("lc-left", a.position === "WIDGET_POSITION_BOTTOM_LEFT");
     root.setAttribute("lang", lang());
     label.textContent = a.launcherLabel || t("launcher");
