@@ -38,9 +38,15 @@ if (!w.LiveChat?.version) start();
 function start(): void {
   const script = (document.currentScript ||
     document.querySelector('script[src*="/widget.js"]')) as HTMLScriptElement | null;
+  // window.LiveChatConfig, else the tag's own data-site-key, data-locale and
+  // data-server-url: a page whose CSP allows no inline script needs nothing
+  // but the tag.
   const user: UserConfig = w.LiveChatConfig || {};
-  const siteKey = String(user.siteKey || script?.dataset.siteKey || "");
-  const server = String(user.serverUrl || (script?.src ? new URL(".", script.src).href : "")).replace(/\/+$/, "");
+  const data = script?.dataset || {};
+  const siteKey = String(user.siteKey || data.siteKey || "");
+  const server = String(
+    user.serverUrl || data.serverUrl || (script?.src ? new URL(".", script.src).href : ""),
+  ).replace(/\/+$/, "");
   const preview = user.preview || null;
   const LOG = "LiveChat:";
 
@@ -48,7 +54,7 @@ function start(): void {
   const store = createStore(siteKey, !!preview);
   let config: ConfigJson = preview ? fromPreview(preview) : store.get<ConfigJson>("cfg") || {};
   let haveConfig = !!preview || !!store.get("cfg");
-  let langOverride: Lang | null = parseLang(user.locale);
+  let langOverride: Lang | null = parseLang(user.locale || data.locale);
   let identity: Identity | null = user.identity && validIdentity(user.identity) ? user.identity : null;
   let isOpen = false;
   let unread = 0;
@@ -425,7 +431,10 @@ function start(): void {
   (window as unknown as { LiveChat: typeof api }).LiveChat = api;
 
   if (!preview && !siteKey) {
-    console.error(LOG, 'no site key: set window.LiveChatConfig = { siteKey: "…" } before loading widget.js.');
+    console.error(
+      LOG,
+      'no site key: add data-site-key="…" to the widget.js script tag, or set window.LiveChatConfig = { siteKey: "…" } before it.',
+    );
     return;
   }
   if (!server) {
