@@ -1,5 +1,7 @@
 // Every visitor-facing string, in English and Vietnamese. Placeholders are
-// {name}-style and filled by t().
+// {name}-style and filled by t(). A string with a count has its singular and
+// plural forms separated by "|" in English, picked by {n}; Vietnamese has no
+// plural.
 
 export type Lang = "en" | "vi";
 
@@ -10,7 +12,7 @@ const en = {
   title: "Chat",
   online: "We're online",
   away: "We're away right now",
-  unread: "{n} unread messages",
+  unread: "{n} unread message|{n} unread messages",
   loading: "Loading…",
   loadFailed: "The chat could not be loaded.",
   retry: "Retry",
@@ -43,6 +45,13 @@ const en = {
   emailSaved: "Thanks! We will reply to {email}.",
   error: "Something went wrong. Please try again.",
   tooFast: "You are sending messages too quickly. We will retry shortly.",
+  tooLong: "This is too long.",
+  badValue: "This contains characters that cannot be used.",
+  checkForm: "Please check your answers and try again.",
+  tooMany: "Too many attempts. Please try again in a few minutes.",
+  msgTooLong: "The message is too long.",
+  msgBadChars: "The message contains characters that cannot be sent.",
+  msgInvalid: "This message cannot be sent.",
 };
 
 export type Key = keyof typeof en;
@@ -87,13 +96,22 @@ const vi: Record<Key, string> = {
   emailSaved: "Cảm ơn bạn! Chúng tôi sẽ trả lời tới {email}.",
   error: "Đã xảy ra lỗi. Vui lòng thử lại.",
   tooFast: "Bạn gửi tin nhắn quá nhanh. Chúng tôi sẽ thử lại sau giây lát.",
+  tooLong: "Nội dung này quá dài.",
+  badValue: "Nội dung này chứa ký tự không dùng được.",
+  checkForm: "Vui lòng kiểm tra lại thông tin và thử lại.",
+  tooMany: "Bạn đã thử quá nhiều lần. Vui lòng thử lại sau vài phút.",
+  msgTooLong: "Tin nhắn quá dài.",
+  msgBadChars: "Tin nhắn chứa ký tự không gửi được.",
+  msgInvalid: "Không gửi được tin nhắn này.",
 };
 
 export type Translate = (key: Key, vars?: Record<string, string | number>) => string;
 
 export function translator(lang: () => Lang): Translate {
   return (key, vars) => {
-    const s = (lang() === "vi" ? vi : en)[key];
+    let s = (lang() === "vi" ? vi : en)[key];
+    const forms = s.split("|");
+    if (forms.length > 1) s = forms[vars?.n === 1 ? 0 : 1];
     return vars ? s.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m)) : s;
   };
 }

@@ -267,6 +267,9 @@ function start(): void {
     seen: () => isOpen && document.visibilityState === "visible",
     setUnread,
     open,
+    recheck() {
+      if (!preview && siteKey && Date.now() - lastFetch > 10000) void fetchConfig();
+    },
   };
 
   function loadChat(): Promise<Chat | null> {

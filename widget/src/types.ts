@@ -74,6 +74,12 @@ export interface Host {
   seen(): boolean;
   setUnread(n: number): void;
   open(): void;
+  /**
+   * The server refused a call in a way the configuration explains (an origin
+   * no longer allowed, a deleted widget): read it again, at most every few
+   * seconds; the loader removes the widget if it is refused.
+   */
+  recheck(): void;
 }
 
 /** What the chat part gives back to the loader. */

@@ -38,10 +38,23 @@ interface Item {
   c: string; // client_message_id
   t: string; // text
   at: number;
-  err?: string;
+  err?: string; // why the server refused it: one of SEND_ERRORS, else "1"
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Reasons a message was refused, as translation keys. */
+const SEND_ERRORS: Key[] = ["msgTooLong", "msgBadChars", "msgInvalid"];
+
+/**
+ * The visitor-facing reason for a message the server refused as invalid
+ * (its own text is English, for developers): "text is 4001 characters
+ * long…", "text contains the control character…".
+ */
+function sendError(err: unknown): Key {
+  const raw = errText(err);
+  return /characters long/.test(raw) ? "msgTooLong" : /control character|UTF-8/.test(raw) ? "msgBadChars" : "msgInvalid";
+}
 
 export function mount(host: Host): Chat {
   const { store, t } = host;
@@ -65,6 +78,7 @@ export function mount(host: Host): Chat {
   let live = false; // the stream is caught up
   let downSince = 0;
   let sendWaiting = false; // the last send failed for a passing reason
+  let tooFast = false; // … namely the rate limit
   let prechatDone = false;
 
   for (const it of store.get<Item[]>("outbox") || []) mine.set(it.c, it);
@@ -184,7 +198,7 @@ export function mount(host: Host): Chat {
     }
     for (const it of pending) {
       keep.add("p" + it.c);
-      nodes.push(cached("p" + it.c, (it.err || "") + sendWaiting + host.lang(), () => pendingLine(it)));
+      nodes.push(cached("p" + it.c, (it.err || "") + sendWaiting + tooFast + host.lang(), () => pendingLine(it)));
     }
     for (const k of cache.keys()) if (!keep.has(k)) cache.delete(k);
     // Touch the DOM only where the sequence changed.
@@ -213,9 +227,10 @@ export function mount(host: Host): Chat {
           saveOutbox(outbox().filter((x) => x.c !== it.c));
           render();
         });
-        meta.append(t("failed") + (it.err === "1" ? "" : ": " + it.err) + " · ", retry, " · ", remove);
+        const why = SEND_ERRORS.find((k) => k === it.err);
+        meta.append(t("failed") + (why ? ": " + t(why) : "") + " · ", retry, " · ", remove);
       } else {
-        meta.textContent = sendWaiting ? t("queued") : t("sending");
+        meta.textContent = sendWaiting ? t(tooFast ? "tooFast" : "queued") : t("sending");
       }
       return h(
         "div",
@@ -365,14 +380,57 @@ export function mount(host: Host): Chat {
       };
       if (host.preview) return finish();
       submit.disabled = true;
+      status.hidden = true;
       ensureSession(answers)
         .then(finish, (err: unknown) => {
-          status.textContent = codeOf(err) === Code.InvalidArgument ? (err as Error).message : t("error");
-          status.hidden = false;
+          const msg = prechatError(err, inputs);
+          status.textContent = msg;
+          status.hidden = !msg;
         })
         .finally(() => (submit.disabled = false));
     });
     prechatBox.replaceChildren(form);
+  }
+
+  /**
+   * Shows why StartSession refused the pre-chat answers, in the visitor's
+   * language: under the field the server's message names (by its label, as
+   * in "Email "x" is not a valid email address"), else as the returned
+   * form-wide message.
+   */
+  function prechatError(
+    err: unknown,
+    inputs: { f: PrechatFieldJson; input: HTMLInputElement; ui: { err: HTMLElement } }[],
+  ): string {
+    const code = codeOf(err);
+    if (code === Code.ResourceExhausted) return t("tooMany");
+    if (code !== Code.InvalidArgument) return t("error");
+    const raw = errText(err);
+    let hit: (typeof inputs)[number] | null = null;
+    let best = 0;
+    for (const i of inputs) {
+      const label = i.f.label || i.f.key || "";
+      if (label.length > best && raw.startsWith(label + " ")) {
+        hit = i;
+        best = label.length;
+      }
+    }
+    if (!hit) {
+      // Most likely the form changed since this page read it.
+      host.recheck();
+      return t("checkForm");
+    }
+    const rest = raw.slice(best);
+    const key: Key = /valid email/.test(rest)
+      ? "badEmail"
+      : /is required/.test(rest)
+        ? "required"
+        : /characters; at most/.test(rest)
+          ? "tooLong"
+          : "badValue";
+    showErr(hit.ui, hit.input, t(key));
+    hit.input.focus();
+    return "";
   }
 
   function renderBanner(): void {
@@ -796,6 +854,7 @@ export function mount(host: Host): Chat {
           mine.delete(it.c);
           saveOutbox(outbox());
           sendWaiting = false;
+          tooFast = false;
           retryAttempt = 0;
           render(true);
         } catch (err) {
@@ -807,12 +866,13 @@ export function mount(host: Host): Chat {
           }
           if (transient(code)) {
             sendWaiting = true;
+            tooFast = code === Code.ResourceExhausted;
             render();
             const base = code === Code.ResourceExhausted ? 10000 : 1000;
             retryTimer = window.setTimeout(() => void flush(), Math.min(30000, base * 2 ** retryAttempt++));
             break;
           }
-          patch(it.c, { err: code === Code.InvalidArgument ? errText(err) : "1" });
+          patch(it.c, { err: code === Code.InvalidArgument ? sendError(err) : "1" });
         }
       }
     } finally {
