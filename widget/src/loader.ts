@@ -273,11 +273,15 @@ function start(): void {
   };
 
   function loadChat(): Promise<Chat | null> {
-    if (!haveConfig) return Promise.resolve(null);
+    if (!haveConfig || refused) return Promise.resolve(null);
     if (!chatLoad) {
       body.replaceChildren(h("p", { class: "lc-note" }, t("loading")));
-      chatLoad = (import(chunkUrl) as Promise<ChatModule>).then(
+      // Not before the server has had its say on this page: a cached
+      // configuration shows the launcher at once, but a page the widget no
+      // longer allows must not start a session.
+      chatLoad = checked.then(() => (refused ? null : (import(chunkUrl) as Promise<ChatModule>))).then(
         (m) => {
+          if (!m || refused) return null;
           chat = m.mount(hostApi);
           return chat;
         },
@@ -297,9 +301,29 @@ function start(): void {
   // ---- configuration ----
   let lastFetch = 0;
   let failures = 0;
+  // Set when the server refuses this page for good: the widget is removed.
+  let refused = false;
+  // Settles once the first configuration read has an answer (or failed for
+  // a passing reason, such as the network).
+  let markChecked = (): void => {};
+  const checked = new Promise<void>((r) => (markChecked = r));
+  if (preview) markChecked();
+
+  /** Logs why, then removes the widget from the page for good. */
+  function refuse(why: string): void {
+    if (refused) return;
+    refused = true;
+    console.error(LOG, why);
+    store.remove("cfg");
+    chat?.stop();
+    close();
+    hostEl.remove();
+    markChecked();
+  }
 
   /** Reads the public configuration with a plain Connect GET. */
   async function fetchConfig(): Promise<void> {
+    if (refused) return;
     lastFetch = Date.now();
     const url =
       server +
@@ -309,47 +333,46 @@ function start(): void {
     try {
       res = await fetch(url, { credentials: "omit" });
     } catch {
-      if (failures++ === 0) {
-        console.error(
-          LOG,
-          `could not reach ${server}. Either the network is down or this page's origin (${location.origin}) ` +
-            `is not among the allowed origins of the widget with site key "${siteKey}" (set them in the dashboard).`,
-        );
-      }
+      if (failures++ === 0) console.error(LOG, `could not reach ${server}; retrying.`);
       if (failures < 6) setTimeout(() => void fetchConfig(), 1000 * 2 ** failures);
+      markChecked();
       return;
     }
     const data = (await res.json().catch(() => null)) as { config?: ConfigJson; code?: string; message?: string } | null;
+    if (refused) return;
     if (res.ok && data) {
       failures = 0;
       hostApi.setConfig(data.config || {});
+      markChecked();
       if (!haveConfig) {
         haveConfig = true;
         boot();
       }
       return;
     }
+    // A deleted or refused widget disappears, rather than showing a chat
+    // that cannot work, and is not asked again.
     const code = data?.code || "http " + res.status;
-    if (code === "not_found" || code === "permission_denied" || code === "invalid_argument") {
-      console.error(
-        LOG,
-        code === "not_found"
-          ? `no widget with site key "${siteKey}" on ${server}.`
-          : `the widget with site key "${siteKey}" refused this page (${location.origin}): ${data?.message || code}.`,
+    const origin = location.origin;
+    if (code === "permission_denied") {
+      return refuse(
+        `this page's origin ${origin} is not allowed to use the widget with site key "${siteKey}", ` +
+          `so the chat is not shown. To show it here, add ${origin} to the widget's allowed origins ` +
+          `in the livechat dashboard (Widgets).`,
       );
-      // A deleted or refused widget disappears rather than showing a chat
-      // that cannot work.
-      store.remove("cfg");
-      hostEl.remove();
-      return;
     }
+    if (code === "not_found") {
+      return refuse(`there is no widget with site key "${siteKey}" on ${server}: check the site key in the embed code.`);
+    }
+    if (code === "invalid_argument") return refuse(`the site key "${siteKey}" is not valid: ${data?.message || code}.`);
     if (failures++ === 0) console.error(LOG, "could not read the widget configuration:", data?.message || code);
     if (failures < 6) setTimeout(() => void fetchConfig(), 1000 * 2 ** failures);
+    markChecked();
   }
 
   /** Refreshes agents' presence when the panel opens, at most once a minute. */
   function refreshConfig(): void {
-    if (!preview && siteKey && Date.now() - lastFetch > 60000) void fetchConfig();
+    if (!preview && !refused && siteKey && Date.now() - lastFetch > 60000) void fetchConfig();
   }
 
   // Another tab of the site started a conversation: follow it here too, so

@@ -91,6 +91,8 @@ export interface Chat {
   shutdown(): void;
   /** Language or configuration changed: re-render texts. */
   refresh(): void;
+  /** The widget is gone from the page: no more calls, storage kept. */
+  stop(): void;
 }
 
 /** The chat part's module interface. */

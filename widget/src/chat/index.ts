@@ -80,6 +80,7 @@ export function mount(host: Host): Chat {
   let sendWaiting = false; // the last send failed for a passing reason
   let tooFast = false; // … namely the rate limit
   let prechatDone = false;
+  let stopped = false; // the loader removed the widget
 
   for (const it of store.get<Item[]>("outbox") || []) mine.set(it.c, it);
 
@@ -462,7 +463,9 @@ export function mount(host: Host): Chat {
       store.set("read", read);
       clearTimeout(markTimer);
       markTimer = window.setTimeout(() => {
-        if (token && !host.preview) void withTimeout((o) => api.markRead({ seq: BigInt(top) }, o)).catch(() => {});
+        if (token && !host.preview && !stopped) {
+          void withTimeout((o) => api.markRead({ seq: BigInt(top) }, o)).catch(() => {});
+        }
       }, 400);
     }
     host.setUnread(unreadCount());
@@ -576,6 +579,7 @@ export function mount(host: Host): Chat {
   }
 
   function identify(id: Identity): void {
+    if (stopped) return;
     const prev = store.get<string>("uid") || "";
     if (prev === id.userId && token) return;
     // Another signed-in user on this device: don't continue their chat.
@@ -676,7 +680,7 @@ export function mount(host: Host): Chat {
   function restartStream(): void {
     stopStream();
     cursor = "";
-    if (token) void runStream();
+    if (token && !stopped) void runStream();
   }
 
   async function runStream(): Promise<void> {
@@ -717,6 +721,11 @@ export function mount(host: Host): Chat {
           streaming = false;
           lostSession();
           return;
+        }
+        if (code === Code.PermissionDenied || code === Code.NotFound) {
+          // This page's origin is no longer allowed, or the widget was
+          // deleted: the loader finds out which and removes the widget.
+          host.recheck();
         }
         if (code === Code.FailedPrecondition) {
           // The cursor is older than the retained history: reload, and follow
@@ -829,7 +838,7 @@ export function mount(host: Host): Chat {
 
   /** Sends the outbox in order until it is empty or the network fails. */
   async function flush(): Promise<void> {
-    if (flushing || host.preview) return;
+    if (flushing || host.preview || stopped) return;
     flushing = true;
     clearTimeout(retryTimer);
     let renewed = false;
@@ -872,6 +881,7 @@ export function mount(host: Host): Chat {
             retryTimer = window.setTimeout(() => void flush(), Math.min(30000, base * 2 ** retryAttempt++));
             break;
           }
+          if (code === Code.PermissionDenied || code === Code.NotFound) host.recheck();
           patch(it.c, { err: code === Code.InvalidArgument ? sendError(err) : "1" });
         }
       }
@@ -923,7 +933,7 @@ export function mount(host: Host): Chat {
   let idleTimer = 0;
   function setTyping(on: boolean): void {
     clearTimeout(idleTimer);
-    if (!token || host.preview) return;
+    if (!token || host.preview || stopped) return;
     if (on) {
       idleTimer = window.setTimeout(() => setTyping(false), 5000);
       if (Date.now() - typingSent < 3000) return;
@@ -1003,6 +1013,14 @@ export function mount(host: Host): Chat {
       forget(true);
     },
     refresh: renderAll,
+    stop(): void {
+      stopped = true;
+      epoch++;
+      sessionP = null;
+      clearTimeout(retryTimer);
+      clearTimeout(idleTimer);
+      stopStream();
+    },
   };
 }
 
