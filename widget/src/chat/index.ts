@@ -547,6 +547,17 @@ export function mount(host: Host): Chat {
         store.set("uid", id?.userId || "");
         if (res.config) host.setConfig(toJson(WidgetConfigSchema, res.config) as ConfigJson);
         if (res.customer?.email) store.set("email", res.customer.email);
+        if (conv && res.conversation?.id !== conv) {
+          // Another customer now (identify() linked to a signed-in user's):
+          // what this page shows was an earlier visitor's conversation.
+          msgs.clear();
+          conv = "";
+          read = null;
+          agentRead = 0;
+          hasMore = false;
+          store.remove("read");
+          void loadHistory().then(() => render(true), () => {});
+        }
         if (res.conversation?.id) switchConv(res.conversation.id);
         if (changed || !streaming) restartStream();
         renderAll();
@@ -592,6 +603,7 @@ export function mount(host: Host): Chat {
   // ---- history ----
   async function loadHistory(before?: number): Promise<void> {
     const e = epoch;
+    const tok = token;
     try {
       const res = await withTimeout((o) =>
         api.listMessages({ conversationId: before ? conv : "", beforeSeq: BigInt(before || 0), pageSize: 50 }, o),
@@ -604,7 +616,7 @@ export function mount(host: Host): Chat {
         hasMore = res.hasMore;
       }
     } catch (err) {
-      if (codeOf(err) === Code.Unauthenticated) return lostSession();
+      if (codeOf(err) === Code.Unauthenticated) return lostSession(tok);
       if (codeOf(err) !== Code.NotFound) throw err;
     }
   }
@@ -655,7 +667,14 @@ export function mount(host: Host): Chat {
     render();
   }
 
-  function lostSession(): void {
+  /**
+   * A call made with tok was refused as unauthenticated. Unless a newer
+   * session replaced that token meanwhile (or is on its way: identify()
+   * moving to a signed-in user's customer ends the anonymous session), start
+   * afresh.
+   */
+  function lostSession(tok: string): void {
+    if (tok !== token || sessionP) return;
     resetSession();
     void flush();
   }
@@ -708,6 +727,7 @@ export function mount(host: Host): Chat {
         first = false;
         loadHistory().then(() => render(true), () => {});
       }
+      const tok = token;
       try {
         for await (const res of api.subscribe({ cursor }, { signal: ctl.signal })) {
           arm();
@@ -718,8 +738,14 @@ export function mount(host: Host): Chat {
         const code = codeOf(err);
         if (code === Code.Unauthenticated) {
           clearTimeout(watchdog);
+          if (streamCtl !== mineCtl) return; // already replaced
           streaming = false;
-          lostSession();
+          // A session on its way restarts the stream when it has a token.
+          const again = (): void => {
+            if (token && !streaming && !stopped) restartStream();
+          };
+          sessionP?.then(again, again);
+          lostSession(tok);
           return;
         }
         if (code === Code.PermissionDenied || code === Code.NotFound) {
@@ -846,9 +872,11 @@ export function mount(host: Host): Chat {
       for (;;) {
         const it = outbox().find((x) => !x.err);
         if (!it) break;
+        let tok = token;
         try {
           await ensureSession();
           const e = epoch;
+          tok = token;
           const res = await withTimeout((o) => api.sendMessage({ text: it.t, clientMessageId: it.c }, o), 20000);
           if (e !== epoch) {
             // Stored for a visitor forgotten meanwhile: it must not go out
@@ -870,7 +898,7 @@ export function mount(host: Host): Chat {
           const code = codeOf(err);
           if (code === Code.Unauthenticated && !renewed) {
             renewed = true;
-            resetSession();
+            if (tok === token && !sessionP) resetSession();
             continue;
           }
           if (transient(code)) {
