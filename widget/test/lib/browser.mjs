@@ -31,6 +31,7 @@ div, p, span, button, form, textarea, input, header { display: none !important; 
 livechat-widget { display: none; opacity: 0.2; }
 html, body { display: block; }
 button { background: lime !important; border-radius: 0 !important; }
+:root, livechat-widget, * { --lc-c: red !important; --lc-on: lime !important; --lc-fg: red !important; }
 `;
 
 /**
@@ -75,16 +76,22 @@ export async function startHostSite() {
 /**
  * A host page embedding the widget like the documented snippet, with a
  * strict CSP that allows only the chat server (plus a nonce for the page's
- * own inline config script).
+ * own inline config script). With data (say { "site-key": "…" }) the
+ * configuration is on the script tag instead, and the CSP allows no inline
+ * script at all. head goes into <head> (with the nonce, for scripts).
  */
-export function embedPage({ server, config, hostile = true, csp = true, twice = false, body = "" }) {
+export function embedPage({ server, config, data, hostile = true, csp = true, twice = false, body = "", head = "" }) {
   const nonce = "n0nce" + Math.random().toString(36).slice(2);
-  const snippet = `<script nonce="${nonce}">window.LiveChatConfig = ${JSON.stringify(config)};</script>
-<script async src="${server}/widget.js"></script>`;
+  const attrs = Object.entries(data || {})
+    .map(([k, v]) => ` data-${k}="${v}"`)
+    .join("");
+  const snippet = `${data ? "" : `<script nonce="${nonce}">window.LiveChatConfig = ${JSON.stringify(config)};</script>`}
+<script async src="${server}/widget.js"${attrs}></script>`;
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Host shop</title>
 ${hostile ? '<link rel="stylesheet" href="/hostile.css">' : ""}
+${head.replaceAll("<script>", `<script nonce="${nonce}">`)}
 </head><body>
 <h1>Welcome to the shop</h1>
 <p id="host-text">Host page content.</p>
@@ -96,7 +103,7 @@ ${twice ? `<script async src="${server}/widget.js"></script>` : ""}
     ? {
         "Content-Security-Policy": [
           "default-src 'self'",
-          `script-src 'self' 'nonce-${nonce}' ${server}`,
+          data ? `script-src 'self' ${server}` : `script-src 'self' 'nonce-${nonce}' ${server}`,
           `style-src 'self' ${server}`,
           `connect-src 'self' ${server}`,
           "img-src 'self'",

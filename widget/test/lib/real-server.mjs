@@ -3,6 +3,7 @@
 // free loopback port with its own embedded PostgreSQL in a temporary folder.
 // Then sets up a first admin, an admin API token, a widget allowing the host
 // site's origin, and an agent client of the generated ConversationService.
+// The server can be stopped and started again on the same port and data.
 
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
@@ -35,7 +36,10 @@ function binary(dir) {
   return out;
 }
 
-/** Starts the server; stop() ends it and removes its data. */
+/**
+ * Starts the server. stop() ends it and removes its data; restart() stops
+ * it and starts it again on the same port and data.
+ */
 export async function startRealServer() {
   const dir = mkdtempSync(join(tmpdir(), "livechat-widget-e2e-"));
   // PostgreSQL runs as an unprivileged account, which must enter this folder.
@@ -44,44 +48,67 @@ export async function startRealServer() {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const log = [];
-  const proc = spawn(bin, ["serve", "--listen", `127.0.0.1:${port}`, "--pg-data", join(dir, "pg"), "--log-level", "warn"], {
-    env: { ...process.env, DATABASE_URL: "" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  proc.stdout.on("data", (d) => log.push(String(d)));
-  proc.stderr.on("data", (d) => log.push(String(d)));
-  const exited = new Promise((r) => proc.once("exit", r));
+  let proc = null;
+  let exited = null;
 
-  const stop = async () => {
-    if (proc.exitCode == null) {
+  async function launch() {
+    proc = spawn(bin, ["serve", "--listen", `127.0.0.1:${port}`, "--pg-data", join(dir, "pg"), "--log-level", "warn"], {
+      env: { ...process.env, DATABASE_URL: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    proc.stdout.on("data", (d) => log.push(String(d)));
+    proc.stderr.on("data", (d) => log.push(String(d)));
+    exited = new Promise((r) => proc.once("exit", r));
+    const deadline = Date.now() + 90000;
+    for (;;) {
+      if (proc.exitCode != null) throw new Error(`livechat exited with ${proc.exitCode}:\n${log.join("")}`);
+      try {
+        const res = await fetch(url + "/readyz");
+        if (res.ok) return;
+      } catch {
+        /* not listening yet */
+      }
+      if (Date.now() > deadline) throw new Error(`livechat did not become ready:\n${log.join("")}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  async function halt() {
+    if (proc && proc.exitCode == null) {
       proc.kill("SIGTERM");
       const t = setTimeout(() => proc.kill("SIGKILL"), 20000);
       await exited;
       clearTimeout(t);
     }
+  }
+
+  const stop = async () => {
+    await halt();
     rmSync(dir, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + 90000;
-  for (;;) {
-    if (proc.exitCode != null) {
-      await stop();
-      throw new Error(`livechat exited with ${proc.exitCode}:\n${log.join("")}`);
-    }
-    try {
-      const res = await fetch(url + "/readyz");
-      if (res.ok) break;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`livechat did not become ready:\n${log.join("")}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
+  try {
+    await launch();
+  } catch (err) {
+    await stop();
+    throw err;
   }
-  return { url, stop, log };
+  return {
+    url,
+    stop,
+    log,
+    /** Stops the server (its data stays) until start() is called. */
+    halt,
+    start: launch,
+    async restart() {
+      await halt();
+      await launch();
+    },
+  };
 }
+
+/** The first admin, signed up by setUp; the dashboard accepts this login. */
+export const ADMIN = { username: "admin", displayName: "Lan", password: "correct horse battery" };
 
 /**
  * Signs up the first admin, creates an admin API token and a widget for
@@ -92,10 +119,7 @@ export async function setUp(url, origin) {
   let cookie = "";
   const anon = createConnectTransport({ baseUrl: url, httpVersion: "1.1" });
   const auth0 = createClient(api.AuthService, anon);
-  const setup = await auth0.setup(
-    { username: "admin", displayName: "Lan", password: "correct horse battery" },
-    { onHeader: (h) => (cookie = (h.get("set-cookie") || "").split(";")[0]) },
-  );
+  const setup = await auth0.setup(ADMIN, { onHeader: (h) => (cookie = (h.get("set-cookie") || "").split(";")[0]) });
   const dashboard = createConnectTransport({
     baseUrl: url,
     httpVersion: "1.1",
@@ -111,22 +135,29 @@ export async function setUp(url, origin) {
   const auth = createClient(api.AuthService, transport);
   const conversations = createClient(api.ConversationService, transport);
   const widgets = createClient(api.WidgetService, transport);
-  const { widget, identitySecret } = await widgets.createWidget({
-    settings: {
-      name: "Shop",
-      allowedOrigins: [origin],
-      appearance: {
-        primaryColor: "#0f766e",
-        position: api.WidgetPosition.BOTTOM_RIGHT,
-        title: "Acme support",
-        greeting: "Hi! Ask us anything.",
-        launcherLabel: "Chat with Acme",
-        locale: api.WidgetLocale.AUTO,
-      },
-      prechat: { enabled: false, fields: [] },
-      offline: { message: "We are away; leave a message.", collectEmail: true },
+
+  /** The settings of the test widgets; overrides replace top-level keys. */
+  const settings = (overrides = {}) => ({
+    name: "Shop",
+    allowedOrigins: [origin],
+    appearance: {
+      primaryColor: "#0f766e",
+      position: api.WidgetPosition.BOTTOM_RIGHT,
+      title: "Acme support",
+      greeting: "Hi! Ask us anything.",
+      launcherLabel: "Chat with Acme",
+      locale: api.WidgetLocale.AUTO,
     },
+    prechat: { enabled: false, fields: [] },
+    offline: { message: "We are away; leave a message.", collectEmail: true },
+    ...overrides,
   });
+  /** Creates another widget; returns { widget, siteKey, identitySecret }. */
+  const createWidget = async (overrides) => {
+    const res = await widgets.createWidget({ settings: settings(overrides) });
+    return { widget: res.widget, siteKey: res.widget.siteKey, identitySecret: res.identitySecret };
+  };
+  const { widget, identitySecret } = await createWidget();
   // The agent signed in at the dashboard: their Subscribe stream makes them
   // present, which an API token's stream does not.
   const dashboardConversations = createClient(api.ConversationService, dashboard);
@@ -140,6 +171,8 @@ export async function setUp(url, origin) {
     widget,
     siteKey: widget.siteKey,
     identitySecret,
+    settings,
+    createWidget,
   };
 }
 
