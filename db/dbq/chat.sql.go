@@ -722,7 +722,7 @@ WITH c AS (
     RETURNING cr.conversation_id, cr.read_seq
 ), e AS (
     INSERT INTO events (kind, conversation_id, customer_id, internal, reader_type, reader_id, read_seq)
-    SELECT 'read', r.conversation_id, c.customer_id, $5::text = 'agent', $5::text, $4::uuid, r.read_seq
+    SELECT 'read', r.conversation_id, c.customer_id, false, $5::text, $4::uuid, r.read_seq
     FROM r, c
 )
 SELECT c.id, c.seq, (SELECT count(*) FROM r)::int AS moved FROM c
@@ -745,7 +745,9 @@ type MarkReadRow struct {
 // Moves a reader's marker forward (never back) to seq, or to the newest
 // message when seq is 0 or beyond it, writing a read event when it moved.
 // customer_id, when given, restricts to that customer's conversations.
-// Returns no row for an unknown (or someone else's) conversation.
+// Returns no row for an unknown (or someone else's) conversation. Read
+// events are not internal: the customer sees that their messages were
+// seen (their stream leaves out which agent read).
 func (q *Queries) MarkRead(ctx context.Context, arg MarkReadParams) (MarkReadRow, error) {
 	row := q.db.QueryRow(ctx, markRead,
 		arg.Seq,

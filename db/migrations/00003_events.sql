@@ -19,7 +19,7 @@ CREATE TABLE events (
     customer_id     uuid NOT NULL,
     -- The message, for message_created.
     message_id      uuid,
-    -- Hidden from visitors (internal notes, agents' read markers).
+    -- Hidden from visitors (internal notes).
     internal        boolean NOT NULL DEFAULT false,
     -- For read: who read (agent or customer id) and up to which seq.
     reader_type     text,

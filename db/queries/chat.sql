@@ -254,7 +254,9 @@ FROM conversations;
 -- Moves a reader's marker forward (never back) to seq, or to the newest
 -- message when seq is 0 or beyond it, writing a read event when it moved.
 -- customer_id, when given, restricts to that customer's conversations.
--- Returns no row for an unknown (or someone else's) conversation.
+-- Returns no row for an unknown (or someone else's) conversation. Read
+-- events are not internal: the customer sees that their messages were
+-- seen (their stream leaves out which agent read).
 WITH c AS (
     SELECT conversations.id, conversations.customer_id,
            CASE WHEN @seq::bigint <= 0 OR @seq::bigint > conversations.last_seq THEN conversations.last_seq ELSE @seq::bigint END AS seq
@@ -270,7 +272,7 @@ WITH c AS (
     RETURNING cr.conversation_id, cr.read_seq
 ), e AS (
     INSERT INTO events (kind, conversation_id, customer_id, internal, reader_type, reader_id, read_seq)
-    SELECT 'read', r.conversation_id, c.customer_id, @reader_type::text = 'agent', @reader_type::text, @reader_id::uuid, r.read_seq
+    SELECT 'read', r.conversation_id, c.customer_id, false, @reader_type::text, @reader_id::uuid, r.read_seq
     FROM r, c
 )
 SELECT c.id, c.seq, (SELECT count(*) FROM r)::int AS moved FROM c;

@@ -49,7 +49,7 @@ func TestEventsLog(t *testing.T) {
 		{"", false},                          // claim: conversation_updated and the system line, in either order
 		{"", false},
 		{realtime.KindMessageCreated, true}, // the note
-		{realtime.KindRead, true},           // the agent's marker
+		{realtime.KindRead, false},          // the agent's marker: customers see it, without who
 		{realtime.KindRead, false},          // the customer's marker
 	}
 	if len(rows) != len(want) {

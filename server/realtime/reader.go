@@ -302,8 +302,10 @@ func (h *Hub) visitorView(ev *livechatv1.Event) *livechatv1.Event {
 	return DefaultVisitorView(ev)
 }
 
-// DefaultVisitorView hides internal messages and, in conversation
-// snapshots, an internal last message and the agents' unread count.
+// DefaultVisitorView hides internal messages, the visitor's own typing,
+// which agent read (a visitor learns only that agents have read up to a
+// message) and, in conversation snapshots, an internal last message and the
+// agents' unread count.
 func DefaultVisitorView(ev *livechatv1.Event) *livechatv1.Event {
 	var conv *livechatv1.Conversation
 	switch k := ev.Kind.(type) {
@@ -321,6 +323,13 @@ func DefaultVisitorView(ev *livechatv1.Event) *livechatv1.Event {
 			return nil // the visitor's own typing
 		}
 		return ev
+	case *livechatv1.Event_Read:
+		if k.Read.GetReaderId() == "" || k.Read.GetReaderType() != livechatv1.SenderType_SENDER_TYPE_AGENT {
+			return ev
+		}
+		out := proto.CloneOf(ev)
+		out.GetRead().ReaderId = ""
+		return out
 	default:
 		return ev
 	}

@@ -155,6 +155,18 @@ func TestLiveChat(t *testing.T) {
 	isNote := messageText("VIP, be nice")
 	reply := visitorEvents.next(t, "the reply", messageText("It ships today."), isNote)
 
+	// The agent has read the conversation: the visitor learns that their
+	// messages were seen, not which agent saw them.
+	if _, err := e.admin.Conversation.MarkRead(ctx(t), &livechatv1.MarkReadRequest{ConversationId: convID}); err != nil {
+		t.Fatal(err)
+	}
+	seen := visitorEvents.next(t, "the agent's read marker", func(ev *livechatv1.Event) bool {
+		return ev.GetRead().GetReaderType() == livechatv1.SenderType_SENDER_TYPE_AGENT
+	}, isNote).GetRead()
+	if seen.ReaderId != "" || seen.Seq < 1 {
+		t.Fatalf("read marker %v: want a seq and no reader id", seen)
+	}
+
 	// The visitor's connection drops; what the agent writes meanwhile
 	// arrives when it resumes from the last cursor. (A message committed
 	// just before the resume may come right after READY, live, if this

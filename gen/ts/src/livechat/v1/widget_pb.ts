@@ -1228,7 +1228,8 @@ export const WidgetService: GenService<{
   /**
    * Subscribe streams the visitor's own events: messages (never internal
    * notes), their conversation's status and assignee, agents typing, read
-   * markers and whether any agent is online. Resumable by cursor exactly
+   * markers (the visitor's own, and agents' without saying which agent
+   * read) and whether any agent is online. Resumable by cursor exactly
    * like ConversationService.Subscribe. Visitors only. The stream ends with
    * UNAUTHENTICATED when the visitor session ends (its widget deleted, its
    * identity secret rotated, or replaced by a new session).
