@@ -165,6 +165,19 @@ describe("a visitor's conversation (real server)", { timeout: 180000 }, () => {
     await ctx.close();
   });
 
+  test('"Seen" appears under the visitor\'s last message once an agent has read it', async () => {
+    const { page, ctx } = await visit("/seen");
+    await launcher(page).click();
+    await send(page, "Did you get my order number?");
+    await bubbles(page, "me").filter({ hasText: "Did you get my order number?" }).waitFor();
+    const conv = await conversationWith("Did you get my order number?");
+    const meta = page.locator(".lc-msg.lc-me:not(.lc-pending) .lc-meta").last();
+    assert.doesNotMatch((await meta.textContent()) ?? "", /Seen/);
+    await env.conversations.markRead({ conversationId: conv.id });
+    await meta.filter({ hasText: "Seen" }).waitFor();
+    await ctx.close();
+  });
+
   test("a reload keeps the conversation; the badge and on(\"unread\") count replies; another tab follows", async () => {
     const { page, ctx, url } = await visit("/reload");
     await launcher(page).click();
