@@ -186,13 +186,13 @@ func versionOf(path string) int {
 // proc is a server the bench started: a livechat instance or a bare
 // connect-go server.
 type proc struct {
-	name    string
-	cmd     *exec.Cmd
-	URL     string
+	name string
+	cmd  *exec.Cmd
+	URL  string
 	// debugURL serves /metrics and /debug/pprof (livechat only).
 	debugURL string
-	logPath string
-	done    chan struct{}
+	logPath  string
+	done     chan struct{}
 }
 
 // pid is the server's process id, for /proc.

@@ -45,9 +45,9 @@ type config struct {
 	// profileDir, when set, receives CPU profiles of the server taken
 	// while the figures with targets run (see bench.profile).
 	profileDir string
-	only                         map[string]bool
-	reps                         int
-	fileLimit                    int
+	only       map[string]bool
+	reps       int
+	fileLimit  int
 
 	visitors            int
 	warmup              time.Duration
