@@ -257,7 +257,9 @@ func (q *Queries) ListAgentPresence(ctx context.Context) ([]ListAgentPresenceRow
 }
 
 const notify = `-- name: Notify :exec
-SELECT pg_notify($1::text, p) FROM unnest($2::text[]) AS p
+SELECT pg_notify($1::text, p)
+FROM unnest($2::text[]) AS p,
+     (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
 `
 
 type NotifyParams struct {
@@ -266,7 +268,10 @@ type NotifyParams struct {
 }
 
 // Sends several notifications on one channel in one round trip, outside
-// any writer's transaction.
+// any writer's transaction. A notification needs no durability (a listener
+// that misses one catches up from the log), so its commit does not wait for
+// the WAL flush, which would queue behind the writers' commits and delay
+// theirs.
 func (q *Queries) Notify(ctx context.Context, arg NotifyParams) error {
 	_, err := q.db.Exec(ctx, notify, arg.Channel, arg.Payloads)
 	return err

@@ -60,8 +60,13 @@ WHERE id IN (
 
 -- name: Notify :exec
 -- Sends several notifications on one channel in one round trip, outside
--- any writer's transaction.
-SELECT pg_notify(sqlc.arg(channel)::text, p) FROM unnest(sqlc.arg(payloads)::text[]) AS p;
+-- any writer's transaction. A notification needs no durability (a listener
+-- that misses one catches up from the log), so its commit does not wait for
+-- the WAL flush, which would queue behind the writers' commits and delay
+-- theirs.
+SELECT pg_notify(sqlc.arg(channel)::text, p)
+FROM unnest(sqlc.arg(payloads)::text[]) AS p,
+     (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit;
 
 -- name: RenewInstance :exec
 -- Registers or renews a server instance for ttl_seconds.

@@ -283,4 +283,6 @@ func (c credentials) RevokedVisitorSessions(ctx context.Context, ids []uuid.UUID
 	return c.widgets.RevokedVisitorSessions(ctx, ids)
 }
 
+func (c credentials) Forget() { c.auth.Forget() }
+
 var _ realtime.Credentials = credentials{}

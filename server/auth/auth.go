@@ -102,6 +102,10 @@ type Config struct {
 	// address, throttle further attempts; default 5 in 15 minutes.
 	LoginLimit  int
 	LoginWindow time.Duration
+	// CredentialCacheTTL bounds how long a session or API token lookup is
+	// reused without a query (see cache.go); default 10 s, negative
+	// disables the cache.
+	CredentialCacheTTL time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// Log receives warnings about faults; default slog.Default().
@@ -130,6 +134,9 @@ func (c *Config) setDefaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.CredentialCacheTTL == 0 {
+		c.CredentialCacheTTL = 10 * time.Second
+	}
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
@@ -146,6 +153,8 @@ type Service struct {
 	dummyHash func() (string, error)
 	// lastSweep is when ended sessions were last deleted (unix seconds).
 	lastSweep atomic.Int64
+	// cache holds recent credential lookups (see cache.go).
+	cache credentialCache
 }
 
 // NewService returns a Service on a migrated database. presence may be nil:
@@ -177,8 +186,11 @@ func (s *Service) statusChanged(ctx context.Context, id uuid.UUID) {
 	}
 }
 
-// revoked tells the hub, after commit, that sessions or tokens ended.
+// revoked forgets cached credentials and tells the hub, after commit, that
+// sessions or tokens ended or an agent changed, so every instance forgets
+// them too and open streams that lost their right end.
 func (s *Service) revoked() {
+	s.Forget()
 	if s.hub != nil {
 		s.hub.CredentialsRevoked()
 	}
@@ -432,9 +444,8 @@ func (s *Service) UpdateAgent(ctx context.Context, u AgentUpdate) (Agent, error)
 	if after.Disabled != before.Disabled {
 		s.statusChanged(ctx, u.ID)
 	}
-	if after.Disabled && !before.Disabled {
-		s.revoked()
-	}
+	// Cached credentials carry the agent's role, name and disabled flag.
+	s.revoked()
 	return s.agentFrom(after), nil
 }
 

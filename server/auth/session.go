@@ -253,14 +253,20 @@ func (s *Service) Logout(ctx context.Context, sessionID uuid.UUID) error {
 // slides the session's idle expiry. Errors: Unauthenticated, with a message
 // saying why (unknown, ended, expired, disabled).
 func (s *Service) AuthenticateSession(ctx context.Context, token string) (principal.Principal, error) {
-	row, err := s.q.GetSessionByHash(ctx, hashSecret(token))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return principal.Principal{}, apperr.New(apperr.Unauthenticated, "unknown session: sign in again")
-	}
-	if err != nil {
-		return principal.Principal{}, err
-	}
+	hash := hashSecret(token)
 	now := s.now()
+	row, ok := s.cache.sessions.get(hash, now, s.cfg.CredentialCacheTTL)
+	if !ok {
+		var err error
+		row, err = s.q.GetSessionByHash(ctx, hash)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return principal.Principal{}, apperr.New(apperr.Unauthenticated, "unknown session: sign in again")
+		}
+		if err != nil {
+			return principal.Principal{}, err
+		}
+		s.cache.sessions.put(hash, row, now)
+	}
 	switch {
 	case row.RevokedAt != nil:
 		return principal.Principal{}, apperr.New(apperr.Unauthenticated, "your session has ended: sign in again")
@@ -278,6 +284,10 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (princi
 			// The call may go ahead: the session is valid, only its expiry
 			// did not slide this time.
 			s.cfg.Log.WarnContext(ctx, "touch session", "err", err)
+		} else {
+			s.cache.sessions.update(hash, func(r *dbq.GetSessionByHashRow) {
+				r.LastUsedAt, r.IdleExpiresAt = now, idle
+			})
 		}
 	}
 	return principal.Principal{

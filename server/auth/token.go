@@ -122,12 +122,19 @@ func (s *Service) RevokeAPIToken(ctx context.Context, id uuid.UUID) (APIToken, e
 // acts for. The principal's role is the lower of the agent's role and the
 // token's scope. Errors: Unauthenticated, with a message saying why.
 func (s *Service) AuthenticateAPIToken(ctx context.Context, secret string) (principal.Principal, error) {
-	row, err := s.q.GetApiTokenByHash(ctx, hashSecret(secret))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return principal.Principal{}, apperr.New(apperr.Unauthenticated, "unknown API token")
-	}
-	if err != nil {
-		return principal.Principal{}, err
+	hash := hashSecret(secret)
+	now := s.now()
+	row, ok := s.cache.tokens.get(hash, now, s.cfg.CredentialCacheTTL)
+	if !ok {
+		var err error
+		row, err = s.q.GetApiTokenByHash(ctx, hash)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return principal.Principal{}, apperr.New(apperr.Unauthenticated, "unknown API token")
+		}
+		if err != nil {
+			return principal.Principal{}, err
+		}
+		s.cache.tokens.put(hash, row, now)
 	}
 	switch {
 	case row.RevokedAt != nil:
@@ -135,10 +142,11 @@ func (s *Service) AuthenticateAPIToken(ctx context.Context, secret string) (prin
 	case row.Disabled:
 		return principal.Principal{}, apperr.New(apperr.Unauthenticated, "the agent this API token acts for is disabled")
 	}
-	now := s.now()
 	if row.LastUsedAt == nil || now.Sub(*row.LastUsedAt) >= touchEvery {
 		if err := s.q.TouchApiToken(ctx, dbq.TouchApiTokenParams{Now: now, ID: row.ID}); err != nil {
 			s.cfg.Log.WarnContext(ctx, "touch API token", "err", err)
+		} else {
+			s.cache.tokens.update(hash, func(r *dbq.GetApiTokenByHashRow) { r.LastUsedAt = &now })
 		}
 	}
 	role := principalRole(Role(row.Role))

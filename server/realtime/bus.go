@@ -190,7 +190,7 @@ func (h *Hub) listenOnce(ctx context.Context) (connected bool, err error) {
 	// Presence and revocations announced meanwhile are re-checked too.
 	wake(h.readWake)
 	h.presence.wake()
-	wake(h.revalidateWake)
+	h.revocationAnnounced()
 	h.listeningOnce.Do(func() { close(h.listening) })
 	for {
 		n, err := conn.WaitForNotification(ctx)
@@ -215,7 +215,7 @@ func (h *Hub) handleNotification(payload string) {
 		case "p":
 			h.presence.wake()
 		case "r":
-			wake(h.revalidateWake)
+			h.revocationAnnounced()
 		case "t":
 			cust, b64, _ := strings.Cut(data, " ")
 			customer, err := uuid.Parse(cust)

@@ -28,6 +28,10 @@ type Credentials interface {
 	// RevokedVisitorSessions returns those of ids (visitor sessions) that
 	// ended or whose widget was deleted.
 	RevokedVisitorSessions(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error)
+	// Forget drops whatever the implementation caches about credentials:
+	// another instance announced a revocation (or announcements may have
+	// been missed while the listener was down).
+	Forget()
 }
 
 var (
@@ -49,6 +53,16 @@ func (h *Hub) CredentialsRevoked() {
 	h.notifyRevokedFlag = true
 	h.notifyMu.Unlock()
 	wake(h.notifyWake)
+}
+
+// revocationAnnounced handles a revocation made elsewhere (or possibly
+// missed): cached credentials are forgotten at once, then open streams are
+// checked.
+func (h *Hub) revocationAnnounced() {
+	if c := h.creds.Load(); c != nil {
+		(*c).Forget()
+	}
+	wake(h.revalidateWake)
 }
 
 // revalidateLoop re-checks open streams' credentials when woken and on a

@@ -839,6 +839,8 @@ func (f *fakeCredentials) RevokedVisitorSessions(_ context.Context, ids []uuid.U
 	return f.pick(ids), nil
 }
 
+func (f *fakeCredentials) Forget() {}
+
 func TestRevokedCredentialsEndStreams(t *testing.T) {
 	t.Parallel()
 	pool := dbtest.New(t)
