@@ -2,21 +2,25 @@
 -- The next durable events after a position, in delivery order, stopping
 -- before any transaction that may still be running (see 00007_presence).
 -- Positions are (tx, id) pairs; tx travels as bigint (pgx has no xid8).
-SELECT id, tx::text::bigint AS tx, kind, conversation_id, customer_id, message_id,
-       internal, reader_type, reader_id, read_seq, occurred_at
-FROM events
-WHERE (tx, id) > (sqlc.arg(after_tx)::bigint::text::xid8, sqlc.arg(after_id)::bigint)
-  AND tx < pg_snapshot_xmin(pg_current_snapshot())
-ORDER BY tx, id
-LIMIT sqlc.arg(max_rows);
-
--- name: HasEventsAfter :one
--- Whether any committed event lies beyond a position: after a read, such
--- rows wait behind a running transaction.
-SELECT EXISTS (
-    SELECT 1 FROM events
-    WHERE (tx, id) > (sqlc.arg(after_tx)::bigint::text::xid8, sqlc.arg(after_id)::bigint)
-)::boolean;
+-- When committed events wait behind a running transaction, one more row
+-- of kind 'pending' says so (nothing else of it is meaningful): nobody may
+-- wake the reader when that transaction ends, so it must look again.
+WITH snap AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
+(SELECT e.id, e.tx::text::bigint AS tx, e.kind, e.conversation_id, e.customer_id, e.message_id,
+        e.internal, e.reader_type, e.reader_id, e.read_seq, e.occurred_at
+ FROM events e, snap
+ WHERE (e.tx, e.id) > (sqlc.arg(after_tx)::bigint::text::xid8, sqlc.arg(after_id)::bigint)
+   AND e.tx < snap.xmin
+ ORDER BY e.tx, e.id
+ LIMIT sqlc.arg(max_rows))
+UNION ALL
+SELECT 0::bigint, 0::bigint, 'pending'::text, '00000000-0000-0000-0000-000000000000'::uuid,
+       '00000000-0000-0000-0000-000000000000'::uuid, NULL::uuid, false, NULL::text, NULL::uuid,
+       NULL::bigint, now()
+WHERE EXISTS (
+    SELECT 1 FROM events e, snap
+    WHERE (e.tx, e.id) > (sqlc.arg(after_tx)::bigint::text::xid8, sqlc.arg(after_id)::bigint)
+      AND e.tx >= snap.xmin);
 
 -- name: SnapshotXmin :one
 -- The position before which no transaction is running: where a starting

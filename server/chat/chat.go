@@ -47,6 +47,8 @@ type Service struct {
 	pool *pgxpool.Pool
 	q    *dbq.Queries
 	hub  Hub
+	// recent are the messages this instance wrote last (see recent.go).
+	recent recentMessages
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time
 }

@@ -37,6 +37,16 @@ func (s *Service) LoadEvents(ctx context.Context, rows []realtime.EventRow) ([]*
 		}
 	}
 	msgs := map[uuid.UUID]*livechatv1.Message{}
+	// Messages this instance just wrote need no query.
+	missing := msgIDs[:0:0]
+	for _, id := range msgIDs {
+		if m := s.recent.get(id); m != nil {
+			msgs[id] = m
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	msgIDs = missing
 	if len(msgIDs) > 0 {
 		ms, err := s.q.MessagesByIDs(ctx, msgIDs)
 		if err != nil {

@@ -38,8 +38,10 @@ func (s *Service) SendMessage(ctx context.Context, conversationID uuid.UUID, tex
 		ClientMessageID: clientMessageID,
 	})
 	if err == nil {
+		m := messageProto(dbq.Message(row))
+		s.recent.add(row.ID, m)
 		s.committed()
-		return messageProto(dbq.Message(row)), nil
+		return m, nil
 	}
 	if !noRows(err) && !apperr.IsUniqueViolation(err, "messages_agent_key") {
 		return nil, err
@@ -88,6 +90,7 @@ func (s *Service) SendCustomerMessage(ctx context.Context, customerID, widgetID 
 	msg := dbq.Message(row)
 	switch {
 	case err == nil:
+		s.recent.add(msg.ID, messageProto(msg))
 		s.committed()
 	case noRows(err):
 		var stored bool

@@ -84,8 +84,12 @@ func (h *Hub) readAvailable(ctx context.Context) (pending bool, err error) {
 		if err != nil {
 			return false, err
 		}
+		pending = false
+		if n := len(rows); n > 0 && rows[n-1].Kind == kindPending {
+			pending, rows = true, rows[:n-1]
+		}
 		if len(rows) == 0 {
-			break
+			return pending, nil
 		}
 		evRows := make([]EventRow, len(rows))
 		positions := make([]position, len(rows))
@@ -98,14 +102,14 @@ func (h *Hub) readAvailable(ctx context.Context) (pending bool, err error) {
 		}
 		h.fanout(evRows, positions, evs)
 		if len(rows) < readBatch {
-			break
+			return pending, nil
 		}
 	}
-	h.mu.Lock()
-	from := h.pos
-	h.mu.Unlock()
-	return h.q.HasEventsAfter(ctx, dbq.HasEventsAfterParams{AfterTx: from.tx, AfterID: from.id})
 }
+
+// kindPending marks ReadEvents' extra row saying that committed events
+// wait behind a running transaction.
+const kindPending = "pending"
 
 // fanout pushes one batch of durable events to the matching streams and
 // moves the hub's position past it, in one critical section: a stream

@@ -93,6 +93,7 @@ func (s *stream) next(t *testing.T, match func(*livechatv1.Event) bool) *livecha
 				return ev
 			}
 		case err := <-s.done:
+			s.done <- err // for the cleanup
 			t.Fatalf("stream ended: %v", err)
 		case <-timeout:
 			t.Fatal("timed out waiting for an event")
@@ -430,12 +431,16 @@ func TestCatchUpFasterThanLive(t *testing.T) {
 	for range 20 {
 		want = append(want, insertMessage(t, h, cust, false))
 	}
+	// The hub has read them, so the new stream finds them in its history
+	// and is still sending it (blocked) while the next 20 arrive live.
+	hubAtLastEvent := func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.pos.id >= lastEventID(t, pool) }
+	waitFor(t, hubAtLastEvent)
 	block := make(chan struct{})
 	r := subscribeWith(t, h, f, cursors[0], block)
 	for range 20 {
 		want = append(want, insertMessage(t, h, cust, false))
 	}
-	waitFor(t, func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.pos.id >= lastEventID(t, pool) })
+	waitFor(t, hubAtLastEvent)
 	close(block)
 	got, _ := r.messages(t, 40)
 	if !equal(got, want) {
