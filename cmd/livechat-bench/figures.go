@@ -142,7 +142,7 @@ func (b *bench) m2(ctx context.Context) {
 			}
 			pr := probe{
 				sendURL: b.main.URL, recvURL: b.main.URL, token: b.fx.token,
-				agentStreams: 3, visitors: b.fx.visitors[:vis],
+				agentStreams: 3, visitors: b.fx.visitors[:vis], targets: b.fx.visitors,
 				rate: b.cfg.m2Rate, warmup: b.cfg.warmup, duration: b.cfg.m2Dur,
 				cpuPIDs: []int{b.main.pid()},
 			}
@@ -434,7 +434,7 @@ func (b *bench) m5(ctx context.Context) {
 	mk := func(recv string) probe {
 		return probe{
 			sendURL: b.main.URL, recvURL: recv, token: b.fx.token,
-			agentStreams: 3, visitors: b.fx.visitors[:b.cfg.m5Subs],
+			agentStreams: 3, visitors: b.fx.visitors[:b.cfg.m5Subs], targets: b.fx.visitors,
 			rate: b.cfg.m5Rate, warmup: b.cfg.warmup, duration: b.cfg.m2Dur,
 			cpuPIDs: []int{b.main.pid(), other.pid()},
 		}

@@ -20,8 +20,13 @@ type probe struct {
 	sendURL, recvURL string
 	token            string    // the senders' and agent streams' API token
 	agentStreams     int       // each receives every message
-	visitors         []visitor // one stream each; messages go round-robin to their conversations
-	rate             int       // messages per second
+	visitors         []visitor // one stream each, receiving their own conversation's messages
+	// targets are the conversations messages go to, round-robin; nil means
+	// the visitors'. A site's traffic spreads over many conversations while
+	// few of their visitors are watched, and no single conversation takes
+	// a thousand messages a second.
+	targets          []visitor
+	rate             int // messages per second
 	warmup, duration time.Duration
 	// cpuPIDs are the server processes whose CPU time is charged to the
 	// deliveries.
@@ -148,6 +153,15 @@ func (p probe) run(ctx context.Context) (probeResult, error) {
 		}()
 	}
 
+	targets := p.targets
+	if len(targets) == 0 {
+		targets = p.visitors
+	}
+	watched := make(map[string]bool, len(p.visitors))
+	for _, v := range p.visitors {
+		watched[v.conversationID] = true
+	}
+
 	// Senders: an open-loop schedule, message i due at start + i/rate, so a
 	// slow server does not slow the offered load down.
 	sendHC := newHTTPClient("h1", 4, 1000)
@@ -162,7 +176,7 @@ func (p probe) run(ctx context.Context) (probeResult, error) {
 		go func() {
 			defer wg.Done()
 			for i := range due {
-				v := p.visitors[i%len(p.visitors)]
+				v := targets[i%len(targets)]
 				sentAt[i].Store(time.Now().UnixNano())
 				_, err := sender.SendMessage(ctx, &livechatv1.SendMessageRequest{
 					ConversationId: v.conversationID, Text: payload,
@@ -192,14 +206,17 @@ func (p probe) run(ctx context.Context) (probeResult, error) {
 	close(due)
 	wg.Wait()
 
-	sent := total - warmN
+	sent, expected := 0, 0
 	for i := warmN; i < total; i++ {
 		if sentAt[i].Load() == 0 {
-			sent--
+			continue
+		}
+		sent++
+		expected += p.agentStreams
+		if watched[targets[i%len(targets)].conversationID] {
+			expected++
 		}
 	}
-	perMsg := p.agentStreams + 1
-	expected := sent * perMsg
 	// Wait for the stragglers: every delivery, or 3 s of silence.
 	last, lastN := time.Now(), int64(-1)
 	for int(delivered.Load()) < expected && time.Since(last) < 3*time.Second {
