@@ -79,7 +79,7 @@ func (i *Interceptor) Intercept(next connect.ServerFunc) connect.ServerFunc {
 				return err
 			}
 		}
-		p, err := i.resolve(ctx, info)
+		p, err := i.resolveFor(ctx, spec, info)
 		if err != nil {
 			if access == Public {
 				// Public calls ignore credentials they cannot use.
@@ -129,6 +129,27 @@ func allow(access Access, p principal.Principal, procedure string) error {
 		return nil
 	}
 	return apperr.New(apperr.PermissionDenied, "%s has no access policy", procedure)
+}
+
+// resolveFor resolves the caller of a call. For a stream it does so on a
+// goroutine of its own: resolving may query the database, a deep call that
+// would double the stack of the stream's goroutine, which then stays idle,
+// holding the doubled stack, for as long as the stream is open.
+func (i *Interceptor) resolveFor(ctx context.Context, spec connect.Spec, info *connect.CallInfo) (principal.Principal, error) {
+	if spec.StreamType == connect.StreamTypeUnary {
+		return i.resolve(ctx, info)
+	}
+	type result struct {
+		p   principal.Principal
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		p, err := i.resolve(ctx, info)
+		done <- result{p, err}
+	}()
+	r := <-done
+	return r.p, r.err
 }
 
 // resolve finds the caller. An Authorization header wins over the cookie:

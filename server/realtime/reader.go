@@ -356,27 +356,41 @@ func DefaultVisitorView(ev *livechatv1.Event) *livechatv1.Event {
 
 // heartbeatLoop sends a heartbeat to every stream that sent nothing since
 // the previous tick, from one ticker for all streams.
+//
+// Streams are spread over heartbeatSlots slots, one slot a tick, so that
+// tens of thousands of idle streams do not all wake and write in the same
+// instant every interval: that burst delays every live event behind it.
 func (h *Hub) heartbeatLoop(ctx context.Context) {
-	t := time.NewTicker(h.opts.Heartbeat)
+	t := time.NewTicker(max(h.opts.Heartbeat/heartbeatSlots, time.Millisecond))
 	defer t.Stop()
+	var slot uint8
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+		slot = (slot + 1) % heartbeatSlots
 		h.mu.Lock()
 		for s := range h.agents {
-			h.beat(s)
+			if s.slot == slot {
+				h.beat(s)
+			}
 		}
 		for _, set := range h.visitors {
 			for s := range set {
-				h.beat(s)
+				if s.slot == slot {
+					h.beat(s)
+				}
 			}
 		}
 		h.mu.Unlock()
 	}
 }
+
+// heartbeatSlots is how many groups the streams' heartbeats are spread
+// over within one interval.
+const heartbeatSlots = 16
 
 func (h *Hub) beat(s *subscriber) {
 	if s.active.Swap(false) {

@@ -187,6 +187,8 @@ type Hub struct {
 	agents   map[*subscriber]struct{}
 	visitors map[uuid.UUID]map[*subscriber]struct{}
 	closed   bool
+	// nextSlot spreads new streams over the heartbeat slots.
+	nextSlot uint8
 
 	readWake       chan struct{}
 	notifyWake     chan struct{}

@@ -42,6 +42,8 @@ type subscriber struct {
 	// cred is the credential the stream was opened with (Filter.Credential).
 	cred uuid.UUID
 	wake chan struct{}
+	// slot is the stream's turn in the heartbeat cycle (see heartbeatLoop).
+	slot uint8
 	// active is set when the stream sent something since the last
 	// heartbeat tick, which then skips it.
 	active atomic.Bool
@@ -123,11 +125,13 @@ func (h *Hub) Subscribe(ctx context.Context, f Filter, cursor string, send func(
 	resume := cursor != ""
 	var last position
 	if resume {
-		p, err := h.checkCursor(ctx, cursor)
+		err := offStack(func() (err error) {
+			last, err = h.checkCursor(ctx, cursor)
+			return err
+		})
 		if err != nil {
 			return err
 		}
-		last = p
 	}
 	s := &subscriber{visitor: visitor, customer: f.CustomerID, cred: f.Credential, wake: make(chan struct{}, 1), catchingUp: resume}
 	upto, err := h.register(s)
@@ -136,52 +140,25 @@ func (h *Hub) Subscribe(ctx context.Context, f Filter, cursor string, send func(
 	}
 	defer h.unregister(s)
 	if !visitor && !f.NoPresence {
-		h.presence.acquire(ctx, f.AgentID)
+		_ = offStack(func() error {
+			h.presence.acquire(ctx, f.AgentID)
+			return nil
+		})
 		defer h.presence.release(f.AgentID)
 	}
-
-	for resume {
-		if last, err = h.catchUp(ctx, s, last, upto, send); err != nil {
+	if resume {
+		if err := offStack(func() error { return h.catchUpAll(ctx, s, &last, upto, send) }); err != nil {
 			return err
 		}
-		s.mu.Lock()
-		if !s.overflowed || s.err != nil {
-			s.catchingUp = false
-			s.mu.Unlock()
-			break
-		}
-		// Live events came faster than history could be sent and some
-		// were discarded: read history again up to where the hub is now.
-		s.overflowed = false
-		s.mu.Unlock()
-		h.mu.Lock()
-		upto = h.pos
-		h.mu.Unlock()
 	}
 
-	var spare []*delivery
-	ready := false
+	st := &streamState{visitor: visitor, last: last}
 	for {
-		batch, err := s.take(spare[:0])
-		for _, d := range batch {
-			if !d.pos.isZero() {
-				if !last.less(d.pos) {
-					continue // already sent from history
-				}
-				last = d.pos
-			}
-			ev := d.agent
-			if visitor {
-				ev = d.visitor
-			}
-			if ev == nil || err != nil {
-				continue
-			}
-			if serr := send(ev); serr != nil {
+		batch, err := s.take(st.spare[:0])
+		if len(batch) > 0 || !st.ready {
+			if serr := offStack(func() error { return h.deliver(st, batch, err, send) }); serr != nil {
 				return serr
 			}
-			metrics.EventsDelivered.Inc()
-			metrics.ObserveFanoutLag(d.at)
 		}
 		if len(batch) > 0 {
 			s.active.Store(true)
@@ -190,23 +167,15 @@ func (h *Hub) Subscribe(ctx context.Context, f Filter, cursor string, send func(
 		// Keep the array for the next batch unless a burst grew it: an idle
 		// stream must stay small.
 		if cap(batch) <= 16 {
-			spare = batch[:0]
+			st.spare = batch[:0]
 		} else {
-			spare = nil
+			st.spare = nil
 		}
 		if err != nil {
 			return err
 		}
-		if !ready {
-			ready = true
-			if err := send(readyEvent); err != nil {
-				return err
-			}
-			for _, ev := range h.presence.snapshot(visitor) {
-				if err := send(ev); err != nil {
-					return err
-				}
-			}
+		if st.justReady {
+			st.justReady = false
 			continue // send what queued meanwhile before waiting
 		}
 		select {
@@ -214,6 +183,93 @@ func (h *Hub) Subscribe(ctx context.Context, f Filter, cursor string, send func(
 			return ctx.Err()
 		case <-s.wake:
 		}
+	}
+}
+
+// offStack runs fn on a goroutine of its own and waits for it. A stream's
+// goroutine lives as long as the stream and is idle nearly all that time;
+// the deep calls it makes now and then (encoding and framing an event,
+// reading history from the database) would double its stack for good, and
+// across tens of thousands of idle streams that doubling is most of their
+// memory. fn's goroutine takes the depth and ends; the stream's stays small.
+func offStack(fn func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- fn() }()
+	return <-done
+}
+
+// streamState is what a stream's delivery remembers between batches.
+type streamState struct {
+	visitor bool
+	// last is the position of the last durable event sent.
+	last  position
+	spare []*delivery
+	// ready is set once READY and the presence snapshot were sent;
+	// justReady for the one round in which that happened.
+	ready, justReady bool
+}
+
+// deliver sends a batch taken from the stream's queue, skipping what
+// history already sent, then READY and the presence snapshot if not yet.
+// Nothing is sent once the stream has failed (err).
+func (h *Hub) deliver(st *streamState, batch []*delivery, err error, send func(*livechatv1.Event) error) error {
+	for _, d := range batch {
+		if !d.pos.isZero() {
+			if !st.last.less(d.pos) {
+				continue // already sent from history
+			}
+			st.last = d.pos
+		}
+		ev := d.agent
+		if st.visitor {
+			ev = d.visitor
+		}
+		if ev == nil || err != nil {
+			continue
+		}
+		if serr := send(ev); serr != nil {
+			return serr
+		}
+		metrics.EventsDelivered.Inc()
+		metrics.ObserveFanoutLag(d.at)
+	}
+	if st.ready || err != nil {
+		return nil
+	}
+	st.ready, st.justReady = true, true
+	if err := send(readyEvent); err != nil {
+		return err
+	}
+	for _, ev := range h.presence.snapshot(st.visitor) {
+		if err := send(ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// catchUpAll sends the history a resuming stream missed, up to where the
+// hub was when it registered, and again up to where it is now for as long
+// as live events overflowed the stream's buffer meanwhile.
+func (h *Hub) catchUpAll(ctx context.Context, s *subscriber, last *position, upto position, send func(*livechatv1.Event) error) error {
+	for {
+		var err error
+		if *last, err = h.catchUp(ctx, s, *last, upto, send); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		if !s.overflowed || s.err != nil {
+			s.catchingUp = false
+			s.mu.Unlock()
+			return nil
+		}
+		// Live events came faster than history could be sent and some
+		// were discarded: read history again up to where the hub is now.
+		s.overflowed = false
+		s.mu.Unlock()
+		h.mu.Lock()
+		upto = h.pos
+		h.mu.Unlock()
 	}
 }
 
@@ -225,6 +281,8 @@ func (h *Hub) register(s *subscriber) (position, error) {
 	if h.closed {
 		return position{}, errShutdown
 	}
+	h.nextSlot = (h.nextSlot + 1) % heartbeatSlots
+	s.slot = h.nextSlot
 	if s.visitor {
 		set := h.visitors[s.customer]
 		if set == nil {
