@@ -49,12 +49,15 @@ type config struct {
 	reps       int
 	fileLimit  int
 
-	visitors            int
-	warmup              time.Duration
-	m1Conc              []int
-	m1Dur               time.Duration
-	m2Subs              []int // visitor streams besides the 3 agents; 0 = one customer
-	m2Rate              int
+	visitors int
+	warmup   time.Duration
+	m1Conc   []int
+	m1Dur    time.Duration
+	m2Subs   []int // visitor streams besides the 3 agents; 0 = one customer
+	m2Rate   int
+	// m2LowRate, when set, adds a reference probe at a rate well below the
+	// machine's ceiling: latency without queueing.
+	m2LowRate           int
 	m2Dur, m2BaseDur    time.Duration
 	m3Streams           int
 	m4H2Target, m4H2Max int
@@ -70,7 +73,7 @@ func fullConfig() config {
 	return config{
 		reps: 3, visitors: 1000, warmup: 500 * time.Millisecond,
 		m1Conc: []int{1, 8, 32}, m1Dur: 2 * time.Second,
-		m2Subs: []int{0, 100, 1000}, m2Rate: 1000, m2Dur: 3 * time.Second, m2BaseDur: time.Second,
+		m2Subs: []int{0, 100, 1000}, m2Rate: 1000, m2LowRate: 200, m2Dur: 3 * time.Second, m2BaseDur: time.Second,
 		m3Streams:  10_000,
 		m4H2Target: 50_000, m4H2Max: 50_000, m4Steps: 5, m4Rate: 200, m4Active: 10, m4Dur: 3 * time.Second,
 		m5Subs: 100, m5Rate: 1000, idleDur: 10 * time.Second,
