@@ -53,10 +53,10 @@ func binary(t *testing.T) string {
 			buildErr = err
 			return
 		}
-		// One well-known place, replaced atomically: parallel test runs on
-		// the same machine never see a half-written file, and nothing piles
-		// up in /tmp.
-		dir := filepath.Join(os.TempDir(), "livechat-test-bin")
+		// One well-known place per user, replaced atomically: parallel test
+		// runs on the same machine never see a half-written file, nothing
+		// piles up in /tmp, and users do not share (or block) each other's.
+		dir := filepath.Join(os.TempDir(), fmt.Sprintf("livechat-test-bin-%d", os.Getuid()))
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			buildErr = err
 			return
