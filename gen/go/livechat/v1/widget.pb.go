@@ -467,8 +467,13 @@ type WidgetSettings struct {
 	Appearance     *WidgetAppearance `protobuf:"bytes,3,opt,name=appearance,proto3" json:"appearance,omitempty"`
 	Prechat        *PrechatForm      `protobuf:"bytes,4,opt,name=prechat,proto3" json:"prechat,omitempty"`
 	Offline        *OfflineSettings  `protobuf:"bytes,5,opt,name=offline,proto3" json:"offline,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The visitor-facing texts in other languages, keyed by language: "en" or
+	// "vi". The texts in `appearance`, `prechat` and `offline` are the default,
+	// shown to a visitor whose language has no translation here; an empty text
+	// in a translation falls back to the default too.
+	Translations  map[string]*WidgetTexts `protobuf:"bytes,6,rep,name=translations,proto3" json:"translations,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *WidgetSettings) Reset() {
@@ -536,6 +541,97 @@ func (x *WidgetSettings) GetOffline() *OfflineSettings {
 	return nil
 }
 
+func (x *WidgetSettings) GetTranslations() map[string]*WidgetTexts {
+	if x != nil {
+		return x.Translations
+	}
+	return nil
+}
+
+// WidgetTexts is the admin-written text a visitor reads, in one language.
+// Each has the same limits as the default it translates.
+type WidgetTexts struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Translates WidgetAppearance.title.
+	Title string `protobuf:"bytes,1,opt,name=title,proto3" json:"title,omitempty"`
+	// Translates WidgetAppearance.greeting.
+	Greeting string `protobuf:"bytes,2,opt,name=greeting,proto3" json:"greeting,omitempty"`
+	// Translates WidgetAppearance.launcher_label.
+	LauncherLabel string `protobuf:"bytes,3,opt,name=launcher_label,json=launcherLabel,proto3" json:"launcher_label,omitempty"`
+	// Translates OfflineSettings.message.
+	OfflineMessage string `protobuf:"bytes,4,opt,name=offline_message,json=offlineMessage,proto3" json:"offline_message,omitempty"`
+	// Translates the pre-chat fields' labels, by field key; keys must be
+	// fields of the form.
+	PrechatLabels map[string]string `protobuf:"bytes,5,rep,name=prechat_labels,json=prechatLabels,proto3" json:"prechat_labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WidgetTexts) Reset() {
+	*x = WidgetTexts{}
+	mi := &file_livechat_v1_widget_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WidgetTexts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WidgetTexts) ProtoMessage() {}
+
+func (x *WidgetTexts) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_widget_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WidgetTexts.ProtoReflect.Descriptor instead.
+func (*WidgetTexts) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *WidgetTexts) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *WidgetTexts) GetGreeting() string {
+	if x != nil {
+		return x.Greeting
+	}
+	return ""
+}
+
+func (x *WidgetTexts) GetLauncherLabel() string {
+	if x != nil {
+		return x.LauncherLabel
+	}
+	return ""
+}
+
+func (x *WidgetTexts) GetOfflineMessage() string {
+	if x != nil {
+		return x.OfflineMessage
+	}
+	return ""
+}
+
+func (x *WidgetTexts) GetPrechatLabels() map[string]string {
+	if x != nil {
+		return x.PrechatLabels
+	}
+	return nil
+}
+
 // Widget is one website's chat configuration.
 type Widget struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -553,7 +649,7 @@ type Widget struct {
 
 func (x *Widget) Reset() {
 	*x = Widget{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[5]
+	mi := &file_livechat_v1_widget_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -565,7 +661,7 @@ func (x *Widget) String() string {
 func (*Widget) ProtoMessage() {}
 
 func (x *Widget) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[5]
+	mi := &file_livechat_v1_widget_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -578,7 +674,7 @@ func (x *Widget) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Widget.ProtoReflect.Descriptor instead.
 func (*Widget) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{5}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Widget) GetId() string {
@@ -631,14 +727,17 @@ type WidgetConfig struct {
 	Prechat    *PrechatForm           `protobuf:"bytes,3,opt,name=prechat,proto3" json:"prechat,omitempty"`
 	Offline    *OfflineSettings       `protobuf:"bytes,4,opt,name=offline,proto3" json:"offline,omitempty"`
 	// Whether at least one agent is online now.
-	AgentsOnline  bool `protobuf:"varint,5,opt,name=agents_online,json=agentsOnline,proto3" json:"agents_online,omitempty"`
+	AgentsOnline bool `protobuf:"varint,5,opt,name=agents_online,json=agentsOnline,proto3" json:"agents_online,omitempty"`
+	// The texts in other languages (see WidgetSettings.translations); the
+	// widget shows the visitor's language, field by field, else the default.
+	Translations  map[string]*WidgetTexts `protobuf:"bytes,6,rep,name=translations,proto3" json:"translations,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *WidgetConfig) Reset() {
 	*x = WidgetConfig{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[6]
+	mi := &file_livechat_v1_widget_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -650,7 +749,7 @@ func (x *WidgetConfig) String() string {
 func (*WidgetConfig) ProtoMessage() {}
 
 func (x *WidgetConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[6]
+	mi := &file_livechat_v1_widget_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -663,7 +762,7 @@ func (x *WidgetConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WidgetConfig.ProtoReflect.Descriptor instead.
 func (*WidgetConfig) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{6}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *WidgetConfig) GetSiteKey() string {
@@ -701,6 +800,13 @@ func (x *WidgetConfig) GetAgentsOnline() bool {
 	return false
 }
 
+func (x *WidgetConfig) GetTranslations() map[string]*WidgetTexts {
+	if x != nil {
+		return x.Translations
+	}
+	return nil
+}
+
 // VerifiedIdentity is the host site's claim of who the visitor is.
 type VerifiedIdentity struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -718,7 +824,7 @@ type VerifiedIdentity struct {
 
 func (x *VerifiedIdentity) Reset() {
 	*x = VerifiedIdentity{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[7]
+	mi := &file_livechat_v1_widget_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -730,7 +836,7 @@ func (x *VerifiedIdentity) String() string {
 func (*VerifiedIdentity) ProtoMessage() {}
 
 func (x *VerifiedIdentity) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[7]
+	mi := &file_livechat_v1_widget_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -743,7 +849,7 @@ func (x *VerifiedIdentity) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifiedIdentity.ProtoReflect.Descriptor instead.
 func (*VerifiedIdentity) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{7}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *VerifiedIdentity) GetUserId() string {
@@ -782,7 +888,7 @@ type ListWidgetsRequest struct {
 
 func (x *ListWidgetsRequest) Reset() {
 	*x = ListWidgetsRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[8]
+	mi := &file_livechat_v1_widget_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -794,7 +900,7 @@ func (x *ListWidgetsRequest) String() string {
 func (*ListWidgetsRequest) ProtoMessage() {}
 
 func (x *ListWidgetsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[8]
+	mi := &file_livechat_v1_widget_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -807,7 +913,7 @@ func (x *ListWidgetsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWidgetsRequest.ProtoReflect.Descriptor instead.
 func (*ListWidgetsRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{8}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{9}
 }
 
 type ListWidgetsResponse struct {
@@ -819,7 +925,7 @@ type ListWidgetsResponse struct {
 
 func (x *ListWidgetsResponse) Reset() {
 	*x = ListWidgetsResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[9]
+	mi := &file_livechat_v1_widget_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -831,7 +937,7 @@ func (x *ListWidgetsResponse) String() string {
 func (*ListWidgetsResponse) ProtoMessage() {}
 
 func (x *ListWidgetsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[9]
+	mi := &file_livechat_v1_widget_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -844,7 +950,7 @@ func (x *ListWidgetsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWidgetsResponse.ProtoReflect.Descriptor instead.
 func (*ListWidgetsResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{9}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListWidgetsResponse) GetWidgets() []*Widget {
@@ -863,7 +969,7 @@ type GetWidgetRequest struct {
 
 func (x *GetWidgetRequest) Reset() {
 	*x = GetWidgetRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[10]
+	mi := &file_livechat_v1_widget_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -875,7 +981,7 @@ func (x *GetWidgetRequest) String() string {
 func (*GetWidgetRequest) ProtoMessage() {}
 
 func (x *GetWidgetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[10]
+	mi := &file_livechat_v1_widget_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -888,7 +994,7 @@ func (x *GetWidgetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWidgetRequest.ProtoReflect.Descriptor instead.
 func (*GetWidgetRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{10}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetWidgetRequest) GetWidgetId() string {
@@ -907,7 +1013,7 @@ type GetWidgetResponse struct {
 
 func (x *GetWidgetResponse) Reset() {
 	*x = GetWidgetResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[11]
+	mi := &file_livechat_v1_widget_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -919,7 +1025,7 @@ func (x *GetWidgetResponse) String() string {
 func (*GetWidgetResponse) ProtoMessage() {}
 
 func (x *GetWidgetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[11]
+	mi := &file_livechat_v1_widget_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -932,7 +1038,7 @@ func (x *GetWidgetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWidgetResponse.ProtoReflect.Descriptor instead.
 func (*GetWidgetResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{11}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetWidgetResponse) GetWidget() *Widget {
@@ -951,7 +1057,7 @@ type CreateWidgetRequest struct {
 
 func (x *CreateWidgetRequest) Reset() {
 	*x = CreateWidgetRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[12]
+	mi := &file_livechat_v1_widget_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -963,7 +1069,7 @@ func (x *CreateWidgetRequest) String() string {
 func (*CreateWidgetRequest) ProtoMessage() {}
 
 func (x *CreateWidgetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[12]
+	mi := &file_livechat_v1_widget_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -976,7 +1082,7 @@ func (x *CreateWidgetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateWidgetRequest.ProtoReflect.Descriptor instead.
 func (*CreateWidgetRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{12}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CreateWidgetRequest) GetSettings() *WidgetSettings {
@@ -998,7 +1104,7 @@ type CreateWidgetResponse struct {
 
 func (x *CreateWidgetResponse) Reset() {
 	*x = CreateWidgetResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[13]
+	mi := &file_livechat_v1_widget_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1010,7 +1116,7 @@ func (x *CreateWidgetResponse) String() string {
 func (*CreateWidgetResponse) ProtoMessage() {}
 
 func (x *CreateWidgetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[13]
+	mi := &file_livechat_v1_widget_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1023,7 +1129,7 @@ func (x *CreateWidgetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateWidgetResponse.ProtoReflect.Descriptor instead.
 func (*CreateWidgetResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{13}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CreateWidgetResponse) GetWidget() *Widget {
@@ -1050,7 +1156,7 @@ type UpdateWidgetRequest struct {
 
 func (x *UpdateWidgetRequest) Reset() {
 	*x = UpdateWidgetRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[14]
+	mi := &file_livechat_v1_widget_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1062,7 +1168,7 @@ func (x *UpdateWidgetRequest) String() string {
 func (*UpdateWidgetRequest) ProtoMessage() {}
 
 func (x *UpdateWidgetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[14]
+	mi := &file_livechat_v1_widget_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1075,7 +1181,7 @@ func (x *UpdateWidgetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateWidgetRequest.ProtoReflect.Descriptor instead.
 func (*UpdateWidgetRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{14}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *UpdateWidgetRequest) GetWidgetId() string {
@@ -1101,7 +1207,7 @@ type UpdateWidgetResponse struct {
 
 func (x *UpdateWidgetResponse) Reset() {
 	*x = UpdateWidgetResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[15]
+	mi := &file_livechat_v1_widget_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1113,7 +1219,7 @@ func (x *UpdateWidgetResponse) String() string {
 func (*UpdateWidgetResponse) ProtoMessage() {}
 
 func (x *UpdateWidgetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[15]
+	mi := &file_livechat_v1_widget_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1126,7 +1232,7 @@ func (x *UpdateWidgetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateWidgetResponse.ProtoReflect.Descriptor instead.
 func (*UpdateWidgetResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{15}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *UpdateWidgetResponse) GetWidget() *Widget {
@@ -1145,7 +1251,7 @@ type DeleteWidgetRequest struct {
 
 func (x *DeleteWidgetRequest) Reset() {
 	*x = DeleteWidgetRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[16]
+	mi := &file_livechat_v1_widget_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1157,7 +1263,7 @@ func (x *DeleteWidgetRequest) String() string {
 func (*DeleteWidgetRequest) ProtoMessage() {}
 
 func (x *DeleteWidgetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[16]
+	mi := &file_livechat_v1_widget_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1170,7 +1276,7 @@ func (x *DeleteWidgetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteWidgetRequest.ProtoReflect.Descriptor instead.
 func (*DeleteWidgetRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{16}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *DeleteWidgetRequest) GetWidgetId() string {
@@ -1188,7 +1294,7 @@ type DeleteWidgetResponse struct {
 
 func (x *DeleteWidgetResponse) Reset() {
 	*x = DeleteWidgetResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[17]
+	mi := &file_livechat_v1_widget_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1200,7 +1306,7 @@ func (x *DeleteWidgetResponse) String() string {
 func (*DeleteWidgetResponse) ProtoMessage() {}
 
 func (x *DeleteWidgetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[17]
+	mi := &file_livechat_v1_widget_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1213,7 +1319,7 @@ func (x *DeleteWidgetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteWidgetResponse.ProtoReflect.Descriptor instead.
 func (*DeleteWidgetResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{17}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{18}
 }
 
 type RotateWidgetSecretRequest struct {
@@ -1225,7 +1331,7 @@ type RotateWidgetSecretRequest struct {
 
 func (x *RotateWidgetSecretRequest) Reset() {
 	*x = RotateWidgetSecretRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[18]
+	mi := &file_livechat_v1_widget_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1237,7 +1343,7 @@ func (x *RotateWidgetSecretRequest) String() string {
 func (*RotateWidgetSecretRequest) ProtoMessage() {}
 
 func (x *RotateWidgetSecretRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[18]
+	mi := &file_livechat_v1_widget_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1250,7 +1356,7 @@ func (x *RotateWidgetSecretRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RotateWidgetSecretRequest.ProtoReflect.Descriptor instead.
 func (*RotateWidgetSecretRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{18}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *RotateWidgetSecretRequest) GetWidgetId() string {
@@ -1270,7 +1376,7 @@ type RotateWidgetSecretResponse struct {
 
 func (x *RotateWidgetSecretResponse) Reset() {
 	*x = RotateWidgetSecretResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[19]
+	mi := &file_livechat_v1_widget_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1282,7 +1388,7 @@ func (x *RotateWidgetSecretResponse) String() string {
 func (*RotateWidgetSecretResponse) ProtoMessage() {}
 
 func (x *RotateWidgetSecretResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[19]
+	mi := &file_livechat_v1_widget_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1295,7 +1401,7 @@ func (x *RotateWidgetSecretResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RotateWidgetSecretResponse.ProtoReflect.Descriptor instead.
 func (*RotateWidgetSecretResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{19}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *RotateWidgetSecretResponse) GetWidget() *Widget {
@@ -1321,7 +1427,7 @@ type GetWidgetConfigRequest struct {
 
 func (x *GetWidgetConfigRequest) Reset() {
 	*x = GetWidgetConfigRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[20]
+	mi := &file_livechat_v1_widget_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1333,7 +1439,7 @@ func (x *GetWidgetConfigRequest) String() string {
 func (*GetWidgetConfigRequest) ProtoMessage() {}
 
 func (x *GetWidgetConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[20]
+	mi := &file_livechat_v1_widget_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1346,7 +1452,7 @@ func (x *GetWidgetConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWidgetConfigRequest.ProtoReflect.Descriptor instead.
 func (*GetWidgetConfigRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{20}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetWidgetConfigRequest) GetSiteKey() string {
@@ -1365,7 +1471,7 @@ type GetWidgetConfigResponse struct {
 
 func (x *GetWidgetConfigResponse) Reset() {
 	*x = GetWidgetConfigResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[21]
+	mi := &file_livechat_v1_widget_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1377,7 +1483,7 @@ func (x *GetWidgetConfigResponse) String() string {
 func (*GetWidgetConfigResponse) ProtoMessage() {}
 
 func (x *GetWidgetConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[21]
+	mi := &file_livechat_v1_widget_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1390,7 +1496,7 @@ func (x *GetWidgetConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWidgetConfigResponse.ProtoReflect.Descriptor instead.
 func (*GetWidgetConfigResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{21}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetWidgetConfigResponse) GetConfig() *WidgetConfig {
@@ -1415,7 +1521,7 @@ type StartSessionRequest struct {
 
 func (x *StartSessionRequest) Reset() {
 	*x = StartSessionRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[22]
+	mi := &file_livechat_v1_widget_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1427,7 +1533,7 @@ func (x *StartSessionRequest) String() string {
 func (*StartSessionRequest) ProtoMessage() {}
 
 func (x *StartSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[22]
+	mi := &file_livechat_v1_widget_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1440,7 +1546,7 @@ func (x *StartSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartSessionRequest.ProtoReflect.Descriptor instead.
 func (*StartSessionRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{22}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *StartSessionRequest) GetSiteKey() string {
@@ -1487,7 +1593,7 @@ type StartSessionResponse struct {
 
 func (x *StartSessionResponse) Reset() {
 	*x = StartSessionResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[23]
+	mi := &file_livechat_v1_widget_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1499,7 +1605,7 @@ func (x *StartSessionResponse) String() string {
 func (*StartSessionResponse) ProtoMessage() {}
 
 func (x *StartSessionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[23]
+	mi := &file_livechat_v1_widget_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1512,7 +1618,7 @@ func (x *StartSessionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartSessionResponse.ProtoReflect.Descriptor instead.
 func (*StartSessionResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{23}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *StartSessionResponse) GetVisitorToken() string {
@@ -1555,7 +1661,7 @@ type WidgetServiceSendMessageRequest struct {
 
 func (x *WidgetServiceSendMessageRequest) Reset() {
 	*x = WidgetServiceSendMessageRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[24]
+	mi := &file_livechat_v1_widget_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1567,7 +1673,7 @@ func (x *WidgetServiceSendMessageRequest) String() string {
 func (*WidgetServiceSendMessageRequest) ProtoMessage() {}
 
 func (x *WidgetServiceSendMessageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[24]
+	mi := &file_livechat_v1_widget_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1580,7 +1686,7 @@ func (x *WidgetServiceSendMessageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WidgetServiceSendMessageRequest.ProtoReflect.Descriptor instead.
 func (*WidgetServiceSendMessageRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{24}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *WidgetServiceSendMessageRequest) GetText() string {
@@ -1607,7 +1713,7 @@ type WidgetServiceSendMessageResponse struct {
 
 func (x *WidgetServiceSendMessageResponse) Reset() {
 	*x = WidgetServiceSendMessageResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[25]
+	mi := &file_livechat_v1_widget_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1619,7 +1725,7 @@ func (x *WidgetServiceSendMessageResponse) String() string {
 func (*WidgetServiceSendMessageResponse) ProtoMessage() {}
 
 func (x *WidgetServiceSendMessageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[25]
+	mi := &file_livechat_v1_widget_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1632,7 +1738,7 @@ func (x *WidgetServiceSendMessageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WidgetServiceSendMessageResponse.ProtoReflect.Descriptor instead.
 func (*WidgetServiceSendMessageResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{25}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *WidgetServiceSendMessageResponse) GetMessage() *Message {
@@ -1663,7 +1769,7 @@ type WidgetServiceListMessagesRequest struct {
 
 func (x *WidgetServiceListMessagesRequest) Reset() {
 	*x = WidgetServiceListMessagesRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[26]
+	mi := &file_livechat_v1_widget_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1675,7 +1781,7 @@ func (x *WidgetServiceListMessagesRequest) String() string {
 func (*WidgetServiceListMessagesRequest) ProtoMessage() {}
 
 func (x *WidgetServiceListMessagesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[26]
+	mi := &file_livechat_v1_widget_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1688,7 +1794,7 @@ func (x *WidgetServiceListMessagesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WidgetServiceListMessagesRequest.ProtoReflect.Descriptor instead.
 func (*WidgetServiceListMessagesRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{26}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *WidgetServiceListMessagesRequest) GetConversationId() string {
@@ -1729,7 +1835,7 @@ type WidgetServiceListMessagesResponse struct {
 
 func (x *WidgetServiceListMessagesResponse) Reset() {
 	*x = WidgetServiceListMessagesResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[27]
+	mi := &file_livechat_v1_widget_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1741,7 +1847,7 @@ func (x *WidgetServiceListMessagesResponse) String() string {
 func (*WidgetServiceListMessagesResponse) ProtoMessage() {}
 
 func (x *WidgetServiceListMessagesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[27]
+	mi := &file_livechat_v1_widget_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1754,7 +1860,7 @@ func (x *WidgetServiceListMessagesResponse) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use WidgetServiceListMessagesResponse.ProtoReflect.Descriptor instead.
 func (*WidgetServiceListMessagesResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{27}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *WidgetServiceListMessagesResponse) GetMessages() []*Message {
@@ -1780,7 +1886,7 @@ type WidgetServiceSetTypingRequest struct {
 
 func (x *WidgetServiceSetTypingRequest) Reset() {
 	*x = WidgetServiceSetTypingRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[28]
+	mi := &file_livechat_v1_widget_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1792,7 +1898,7 @@ func (x *WidgetServiceSetTypingRequest) String() string {
 func (*WidgetServiceSetTypingRequest) ProtoMessage() {}
 
 func (x *WidgetServiceSetTypingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[28]
+	mi := &file_livechat_v1_widget_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1805,7 +1911,7 @@ func (x *WidgetServiceSetTypingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WidgetServiceSetTypingRequest.ProtoReflect.Descriptor instead.
 func (*WidgetServiceSetTypingRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{28}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *WidgetServiceSetTypingRequest) GetTyping() bool {
@@ -1823,7 +1929,7 @@ type WidgetServiceSetTypingResponse struct {
 
 func (x *WidgetServiceSetTypingResponse) Reset() {
 	*x = WidgetServiceSetTypingResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[29]
+	mi := &file_livechat_v1_widget_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1835,7 +1941,7 @@ func (x *WidgetServiceSetTypingResponse) String() string {
 func (*WidgetServiceSetTypingResponse) ProtoMessage() {}
 
 func (x *WidgetServiceSetTypingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[29]
+	mi := &file_livechat_v1_widget_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1848,7 +1954,7 @@ func (x *WidgetServiceSetTypingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WidgetServiceSetTypingResponse.ProtoReflect.Descriptor instead.
 func (*WidgetServiceSetTypingResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{29}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{30}
 }
 
 type WidgetServiceMarkReadRequest struct {
@@ -1861,7 +1967,7 @@ type WidgetServiceMarkReadRequest struct {
 
 func (x *WidgetServiceMarkReadRequest) Reset() {
 	*x = WidgetServiceMarkReadRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[30]
+	mi := &file_livechat_v1_widget_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1873,7 +1979,7 @@ func (x *WidgetServiceMarkReadRequest) String() string {
 func (*WidgetServiceMarkReadRequest) ProtoMessage() {}
 
 func (x *WidgetServiceMarkReadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[30]
+	mi := &file_livechat_v1_widget_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1886,7 +1992,7 @@ func (x *WidgetServiceMarkReadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WidgetServiceMarkReadRequest.ProtoReflect.Descriptor instead.
 func (*WidgetServiceMarkReadRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{30}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *WidgetServiceMarkReadRequest) GetSeq() int64 {
@@ -1904,7 +2010,7 @@ type WidgetServiceMarkReadResponse struct {
 
 func (x *WidgetServiceMarkReadResponse) Reset() {
 	*x = WidgetServiceMarkReadResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[31]
+	mi := &file_livechat_v1_widget_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1916,7 +2022,7 @@ func (x *WidgetServiceMarkReadResponse) String() string {
 func (*WidgetServiceMarkReadResponse) ProtoMessage() {}
 
 func (x *WidgetServiceMarkReadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[31]
+	mi := &file_livechat_v1_widget_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1929,7 +2035,7 @@ func (x *WidgetServiceMarkReadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WidgetServiceMarkReadResponse.ProtoReflect.Descriptor instead.
 func (*WidgetServiceMarkReadResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{31}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{32}
 }
 
 type UpdateCustomerRequest struct {
@@ -1943,7 +2049,7 @@ type UpdateCustomerRequest struct {
 
 func (x *UpdateCustomerRequest) Reset() {
 	*x = UpdateCustomerRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[32]
+	mi := &file_livechat_v1_widget_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1955,7 +2061,7 @@ func (x *UpdateCustomerRequest) String() string {
 func (*UpdateCustomerRequest) ProtoMessage() {}
 
 func (x *UpdateCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[32]
+	mi := &file_livechat_v1_widget_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1968,7 +2074,7 @@ func (x *UpdateCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCustomerRequest.ProtoReflect.Descriptor instead.
 func (*UpdateCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{32}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *UpdateCustomerRequest) GetName() string {
@@ -2001,7 +2107,7 @@ type UpdateCustomerResponse struct {
 
 func (x *UpdateCustomerResponse) Reset() {
 	*x = UpdateCustomerResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[33]
+	mi := &file_livechat_v1_widget_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2013,7 +2119,7 @@ func (x *UpdateCustomerResponse) String() string {
 func (*UpdateCustomerResponse) ProtoMessage() {}
 
 func (x *UpdateCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[33]
+	mi := &file_livechat_v1_widget_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2026,7 +2132,7 @@ func (x *UpdateCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCustomerResponse.ProtoReflect.Descriptor instead.
 func (*UpdateCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{33}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *UpdateCustomerResponse) GetCustomer() *Customer {
@@ -2045,7 +2151,7 @@ type WidgetServiceSubscribeRequest struct {
 
 func (x *WidgetServiceSubscribeRequest) Reset() {
 	*x = WidgetServiceSubscribeRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[34]
+	mi := &file_livechat_v1_widget_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2057,7 +2163,7 @@ func (x *WidgetServiceSubscribeRequest) String() string {
 func (*WidgetServiceSubscribeRequest) ProtoMessage() {}
 
 func (x *WidgetServiceSubscribeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[34]
+	mi := &file_livechat_v1_widget_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2070,7 +2176,7 @@ func (x *WidgetServiceSubscribeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WidgetServiceSubscribeRequest.ProtoReflect.Descriptor instead.
 func (*WidgetServiceSubscribeRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{34}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *WidgetServiceSubscribeRequest) GetCursor() string {
@@ -2089,7 +2195,7 @@ type WidgetServiceSubscribeResponse struct {
 
 func (x *WidgetServiceSubscribeResponse) Reset() {
 	*x = WidgetServiceSubscribeResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[35]
+	mi := &file_livechat_v1_widget_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2101,7 +2207,7 @@ func (x *WidgetServiceSubscribeResponse) String() string {
 func (*WidgetServiceSubscribeResponse) ProtoMessage() {}
 
 func (x *WidgetServiceSubscribeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[35]
+	mi := &file_livechat_v1_widget_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2114,7 +2220,7 @@ func (x *WidgetServiceSubscribeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WidgetServiceSubscribeResponse.ProtoReflect.Descriptor instead.
 func (*WidgetServiceSubscribeResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{35}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *WidgetServiceSubscribeResponse) GetEvent() *Event {
@@ -2146,7 +2252,7 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\x06fields\x18\x02 \x03(\v2\x19.livechat.v1.PrechatFieldR\x06fields\"P\n" +
 	"\x0fOfflineSettings\x12\x18\n" +
 	"\amessage\x18\x01 \x01(\tR\amessage\x12#\n" +
-	"\rcollect_email\x18\x02 \x01(\bR\fcollectEmail\"\xf8\x01\n" +
+	"\rcollect_email\x18\x02 \x01(\bR\fcollectEmail\"\xa6\x03\n" +
 	"\x0eWidgetSettings\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12'\n" +
 	"\x0fallowed_origins\x18\x02 \x03(\tR\x0eallowedOrigins\x12=\n" +
@@ -2154,7 +2260,20 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"appearance\x18\x03 \x01(\v2\x1d.livechat.v1.WidgetAppearanceR\n" +
 	"appearance\x122\n" +
 	"\aprechat\x18\x04 \x01(\v2\x18.livechat.v1.PrechatFormR\aprechat\x126\n" +
-	"\aoffline\x18\x05 \x01(\v2\x1c.livechat.v1.OfflineSettingsR\aoffline\"\xaa\x02\n" +
+	"\aoffline\x18\x05 \x01(\v2\x1c.livechat.v1.OfflineSettingsR\aoffline\x12Q\n" +
+	"\ftranslations\x18\x06 \x03(\v2-.livechat.v1.WidgetSettings.TranslationsEntryR\ftranslations\x1aY\n" +
+	"\x11TranslationsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12.\n" +
+	"\x05value\x18\x02 \x01(\v2\x18.livechat.v1.WidgetTextsR\x05value:\x028\x01\"\xa5\x02\n" +
+	"\vWidgetTexts\x12\x14\n" +
+	"\x05title\x18\x01 \x01(\tR\x05title\x12\x1a\n" +
+	"\bgreeting\x18\x02 \x01(\tR\bgreeting\x12%\n" +
+	"\x0elauncher_label\x18\x03 \x01(\tR\rlauncherLabel\x12'\n" +
+	"\x0foffline_message\x18\x04 \x01(\tR\x0eofflineMessage\x12R\n" +
+	"\x0eprechat_labels\x18\x05 \x03(\v2+.livechat.v1.WidgetTexts.PrechatLabelsEntryR\rprechatLabels\x1a@\n" +
+	"\x12PrechatLabelsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xaa\x02\n" +
 	"\x06Widget\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x19\n" +
 	"\bsite_key\x18\x02 \x01(\tR\asiteKey\x127\n" +
@@ -2163,7 +2282,7 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"created_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
 	"updated_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12F\n" +
-	"\x11secret_rotated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0fsecretRotatedAt\"\xf9\x01\n" +
+	"\x11secret_rotated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0fsecretRotatedAt\"\xa5\x03\n" +
 	"\fWidgetConfig\x12\x19\n" +
 	"\bsite_key\x18\x01 \x01(\tR\asiteKey\x12=\n" +
 	"\n" +
@@ -2171,7 +2290,11 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"appearance\x122\n" +
 	"\aprechat\x18\x03 \x01(\v2\x18.livechat.v1.PrechatFormR\aprechat\x126\n" +
 	"\aoffline\x18\x04 \x01(\v2\x1c.livechat.v1.OfflineSettingsR\aoffline\x12#\n" +
-	"\ragents_online\x18\x05 \x01(\bR\fagentsOnline\"i\n" +
+	"\ragents_online\x18\x05 \x01(\bR\fagentsOnline\x12O\n" +
+	"\ftranslations\x18\x06 \x03(\v2+.livechat.v1.WidgetConfig.TranslationsEntryR\ftranslations\x1aY\n" +
+	"\x11TranslationsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12.\n" +
+	"\x05value\x18\x02 \x01(\v2\x18.livechat.v1.WidgetTextsR\x05value:\x028\x01\"i\n" +
 	"\x10VerifiedIdentity\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x12\n" +
 	"\x04hmac\x18\x02 \x01(\tR\x04hmac\x12\x12\n" +
@@ -2299,7 +2422,7 @@ func file_livechat_v1_widget_proto_rawDescGZIP() []byte {
 }
 
 var file_livechat_v1_widget_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_livechat_v1_widget_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
+var file_livechat_v1_widget_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_livechat_v1_widget_proto_goTypes = []any{
 	(WidgetPosition)(0),                       // 0: livechat.v1.WidgetPosition
 	(WidgetLocale)(0),                         // 1: livechat.v1.WidgetLocale
@@ -2309,43 +2432,47 @@ var file_livechat_v1_widget_proto_goTypes = []any{
 	(*PrechatForm)(nil),                       // 5: livechat.v1.PrechatForm
 	(*OfflineSettings)(nil),                   // 6: livechat.v1.OfflineSettings
 	(*WidgetSettings)(nil),                    // 7: livechat.v1.WidgetSettings
-	(*Widget)(nil),                            // 8: livechat.v1.Widget
-	(*WidgetConfig)(nil),                      // 9: livechat.v1.WidgetConfig
-	(*VerifiedIdentity)(nil),                  // 10: livechat.v1.VerifiedIdentity
-	(*ListWidgetsRequest)(nil),                // 11: livechat.v1.ListWidgetsRequest
-	(*ListWidgetsResponse)(nil),               // 12: livechat.v1.ListWidgetsResponse
-	(*GetWidgetRequest)(nil),                  // 13: livechat.v1.GetWidgetRequest
-	(*GetWidgetResponse)(nil),                 // 14: livechat.v1.GetWidgetResponse
-	(*CreateWidgetRequest)(nil),               // 15: livechat.v1.CreateWidgetRequest
-	(*CreateWidgetResponse)(nil),              // 16: livechat.v1.CreateWidgetResponse
-	(*UpdateWidgetRequest)(nil),               // 17: livechat.v1.UpdateWidgetRequest
-	(*UpdateWidgetResponse)(nil),              // 18: livechat.v1.UpdateWidgetResponse
-	(*DeleteWidgetRequest)(nil),               // 19: livechat.v1.DeleteWidgetRequest
-	(*DeleteWidgetResponse)(nil),              // 20: livechat.v1.DeleteWidgetResponse
-	(*RotateWidgetSecretRequest)(nil),         // 21: livechat.v1.RotateWidgetSecretRequest
-	(*RotateWidgetSecretResponse)(nil),        // 22: livechat.v1.RotateWidgetSecretResponse
-	(*GetWidgetConfigRequest)(nil),            // 23: livechat.v1.GetWidgetConfigRequest
-	(*GetWidgetConfigResponse)(nil),           // 24: livechat.v1.GetWidgetConfigResponse
-	(*StartSessionRequest)(nil),               // 25: livechat.v1.StartSessionRequest
-	(*StartSessionResponse)(nil),              // 26: livechat.v1.StartSessionResponse
-	(*WidgetServiceSendMessageRequest)(nil),   // 27: livechat.v1.WidgetServiceSendMessageRequest
-	(*WidgetServiceSendMessageResponse)(nil),  // 28: livechat.v1.WidgetServiceSendMessageResponse
-	(*WidgetServiceListMessagesRequest)(nil),  // 29: livechat.v1.WidgetServiceListMessagesRequest
-	(*WidgetServiceListMessagesResponse)(nil), // 30: livechat.v1.WidgetServiceListMessagesResponse
-	(*WidgetServiceSetTypingRequest)(nil),     // 31: livechat.v1.WidgetServiceSetTypingRequest
-	(*WidgetServiceSetTypingResponse)(nil),    // 32: livechat.v1.WidgetServiceSetTypingResponse
-	(*WidgetServiceMarkReadRequest)(nil),      // 33: livechat.v1.WidgetServiceMarkReadRequest
-	(*WidgetServiceMarkReadResponse)(nil),     // 34: livechat.v1.WidgetServiceMarkReadResponse
-	(*UpdateCustomerRequest)(nil),             // 35: livechat.v1.UpdateCustomerRequest
-	(*UpdateCustomerResponse)(nil),            // 36: livechat.v1.UpdateCustomerResponse
-	(*WidgetServiceSubscribeRequest)(nil),     // 37: livechat.v1.WidgetServiceSubscribeRequest
-	(*WidgetServiceSubscribeResponse)(nil),    // 38: livechat.v1.WidgetServiceSubscribeResponse
-	nil,                                       // 39: livechat.v1.StartSessionRequest.PrechatEntry
-	(*timestamppb.Timestamp)(nil),             // 40: google.protobuf.Timestamp
-	(*Customer)(nil),                          // 41: livechat.v1.Customer
-	(*Conversation)(nil),                      // 42: livechat.v1.Conversation
-	(*Message)(nil),                           // 43: livechat.v1.Message
-	(*Event)(nil),                             // 44: livechat.v1.Event
+	(*WidgetTexts)(nil),                       // 8: livechat.v1.WidgetTexts
+	(*Widget)(nil),                            // 9: livechat.v1.Widget
+	(*WidgetConfig)(nil),                      // 10: livechat.v1.WidgetConfig
+	(*VerifiedIdentity)(nil),                  // 11: livechat.v1.VerifiedIdentity
+	(*ListWidgetsRequest)(nil),                // 12: livechat.v1.ListWidgetsRequest
+	(*ListWidgetsResponse)(nil),               // 13: livechat.v1.ListWidgetsResponse
+	(*GetWidgetRequest)(nil),                  // 14: livechat.v1.GetWidgetRequest
+	(*GetWidgetResponse)(nil),                 // 15: livechat.v1.GetWidgetResponse
+	(*CreateWidgetRequest)(nil),               // 16: livechat.v1.CreateWidgetRequest
+	(*CreateWidgetResponse)(nil),              // 17: livechat.v1.CreateWidgetResponse
+	(*UpdateWidgetRequest)(nil),               // 18: livechat.v1.UpdateWidgetRequest
+	(*UpdateWidgetResponse)(nil),              // 19: livechat.v1.UpdateWidgetResponse
+	(*DeleteWidgetRequest)(nil),               // 20: livechat.v1.DeleteWidgetRequest
+	(*DeleteWidgetResponse)(nil),              // 21: livechat.v1.DeleteWidgetResponse
+	(*RotateWidgetSecretRequest)(nil),         // 22: livechat.v1.RotateWidgetSecretRequest
+	(*RotateWidgetSecretResponse)(nil),        // 23: livechat.v1.RotateWidgetSecretResponse
+	(*GetWidgetConfigRequest)(nil),            // 24: livechat.v1.GetWidgetConfigRequest
+	(*GetWidgetConfigResponse)(nil),           // 25: livechat.v1.GetWidgetConfigResponse
+	(*StartSessionRequest)(nil),               // 26: livechat.v1.StartSessionRequest
+	(*StartSessionResponse)(nil),              // 27: livechat.v1.StartSessionResponse
+	(*WidgetServiceSendMessageRequest)(nil),   // 28: livechat.v1.WidgetServiceSendMessageRequest
+	(*WidgetServiceSendMessageResponse)(nil),  // 29: livechat.v1.WidgetServiceSendMessageResponse
+	(*WidgetServiceListMessagesRequest)(nil),  // 30: livechat.v1.WidgetServiceListMessagesRequest
+	(*WidgetServiceListMessagesResponse)(nil), // 31: livechat.v1.WidgetServiceListMessagesResponse
+	(*WidgetServiceSetTypingRequest)(nil),     // 32: livechat.v1.WidgetServiceSetTypingRequest
+	(*WidgetServiceSetTypingResponse)(nil),    // 33: livechat.v1.WidgetServiceSetTypingResponse
+	(*WidgetServiceMarkReadRequest)(nil),      // 34: livechat.v1.WidgetServiceMarkReadRequest
+	(*WidgetServiceMarkReadResponse)(nil),     // 35: livechat.v1.WidgetServiceMarkReadResponse
+	(*UpdateCustomerRequest)(nil),             // 36: livechat.v1.UpdateCustomerRequest
+	(*UpdateCustomerResponse)(nil),            // 37: livechat.v1.UpdateCustomerResponse
+	(*WidgetServiceSubscribeRequest)(nil),     // 38: livechat.v1.WidgetServiceSubscribeRequest
+	(*WidgetServiceSubscribeResponse)(nil),    // 39: livechat.v1.WidgetServiceSubscribeResponse
+	nil,                                       // 40: livechat.v1.WidgetSettings.TranslationsEntry
+	nil,                                       // 41: livechat.v1.WidgetTexts.PrechatLabelsEntry
+	nil,                                       // 42: livechat.v1.WidgetConfig.TranslationsEntry
+	nil,                                       // 43: livechat.v1.StartSessionRequest.PrechatEntry
+	(*timestamppb.Timestamp)(nil),             // 44: google.protobuf.Timestamp
+	(*Customer)(nil),                          // 45: livechat.v1.Customer
+	(*Conversation)(nil),                      // 46: livechat.v1.Conversation
+	(*Message)(nil),                           // 47: livechat.v1.Message
+	(*Event)(nil),                             // 48: livechat.v1.Event
 }
 var file_livechat_v1_widget_proto_depIdxs = []int32{
 	0,  // 0: livechat.v1.WidgetAppearance.position:type_name -> livechat.v1.WidgetPosition
@@ -2355,64 +2482,69 @@ var file_livechat_v1_widget_proto_depIdxs = []int32{
 	3,  // 4: livechat.v1.WidgetSettings.appearance:type_name -> livechat.v1.WidgetAppearance
 	5,  // 5: livechat.v1.WidgetSettings.prechat:type_name -> livechat.v1.PrechatForm
 	6,  // 6: livechat.v1.WidgetSettings.offline:type_name -> livechat.v1.OfflineSettings
-	7,  // 7: livechat.v1.Widget.settings:type_name -> livechat.v1.WidgetSettings
-	40, // 8: livechat.v1.Widget.created_at:type_name -> google.protobuf.Timestamp
-	40, // 9: livechat.v1.Widget.updated_at:type_name -> google.protobuf.Timestamp
-	40, // 10: livechat.v1.Widget.secret_rotated_at:type_name -> google.protobuf.Timestamp
-	3,  // 11: livechat.v1.WidgetConfig.appearance:type_name -> livechat.v1.WidgetAppearance
-	5,  // 12: livechat.v1.WidgetConfig.prechat:type_name -> livechat.v1.PrechatForm
-	6,  // 13: livechat.v1.WidgetConfig.offline:type_name -> livechat.v1.OfflineSettings
-	8,  // 14: livechat.v1.ListWidgetsResponse.widgets:type_name -> livechat.v1.Widget
-	8,  // 15: livechat.v1.GetWidgetResponse.widget:type_name -> livechat.v1.Widget
-	7,  // 16: livechat.v1.CreateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
-	8,  // 17: livechat.v1.CreateWidgetResponse.widget:type_name -> livechat.v1.Widget
-	7,  // 18: livechat.v1.UpdateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
-	8,  // 19: livechat.v1.UpdateWidgetResponse.widget:type_name -> livechat.v1.Widget
-	8,  // 20: livechat.v1.RotateWidgetSecretResponse.widget:type_name -> livechat.v1.Widget
-	9,  // 21: livechat.v1.GetWidgetConfigResponse.config:type_name -> livechat.v1.WidgetConfig
-	39, // 22: livechat.v1.StartSessionRequest.prechat:type_name -> livechat.v1.StartSessionRequest.PrechatEntry
-	10, // 23: livechat.v1.StartSessionRequest.identity:type_name -> livechat.v1.VerifiedIdentity
-	41, // 24: livechat.v1.StartSessionResponse.customer:type_name -> livechat.v1.Customer
-	42, // 25: livechat.v1.StartSessionResponse.conversation:type_name -> livechat.v1.Conversation
-	9,  // 26: livechat.v1.StartSessionResponse.config:type_name -> livechat.v1.WidgetConfig
-	43, // 27: livechat.v1.WidgetServiceSendMessageResponse.message:type_name -> livechat.v1.Message
-	42, // 28: livechat.v1.WidgetServiceSendMessageResponse.conversation:type_name -> livechat.v1.Conversation
-	43, // 29: livechat.v1.WidgetServiceListMessagesResponse.messages:type_name -> livechat.v1.Message
-	41, // 30: livechat.v1.UpdateCustomerResponse.customer:type_name -> livechat.v1.Customer
-	44, // 31: livechat.v1.WidgetServiceSubscribeResponse.event:type_name -> livechat.v1.Event
-	11, // 32: livechat.v1.WidgetService.ListWidgets:input_type -> livechat.v1.ListWidgetsRequest
-	13, // 33: livechat.v1.WidgetService.GetWidget:input_type -> livechat.v1.GetWidgetRequest
-	15, // 34: livechat.v1.WidgetService.CreateWidget:input_type -> livechat.v1.CreateWidgetRequest
-	17, // 35: livechat.v1.WidgetService.UpdateWidget:input_type -> livechat.v1.UpdateWidgetRequest
-	19, // 36: livechat.v1.WidgetService.DeleteWidget:input_type -> livechat.v1.DeleteWidgetRequest
-	21, // 37: livechat.v1.WidgetService.RotateWidgetSecret:input_type -> livechat.v1.RotateWidgetSecretRequest
-	23, // 38: livechat.v1.WidgetService.GetWidgetConfig:input_type -> livechat.v1.GetWidgetConfigRequest
-	25, // 39: livechat.v1.WidgetService.StartSession:input_type -> livechat.v1.StartSessionRequest
-	27, // 40: livechat.v1.WidgetService.SendMessage:input_type -> livechat.v1.WidgetServiceSendMessageRequest
-	29, // 41: livechat.v1.WidgetService.ListMessages:input_type -> livechat.v1.WidgetServiceListMessagesRequest
-	31, // 42: livechat.v1.WidgetService.SetTyping:input_type -> livechat.v1.WidgetServiceSetTypingRequest
-	33, // 43: livechat.v1.WidgetService.MarkRead:input_type -> livechat.v1.WidgetServiceMarkReadRequest
-	35, // 44: livechat.v1.WidgetService.UpdateCustomer:input_type -> livechat.v1.UpdateCustomerRequest
-	37, // 45: livechat.v1.WidgetService.Subscribe:input_type -> livechat.v1.WidgetServiceSubscribeRequest
-	12, // 46: livechat.v1.WidgetService.ListWidgets:output_type -> livechat.v1.ListWidgetsResponse
-	14, // 47: livechat.v1.WidgetService.GetWidget:output_type -> livechat.v1.GetWidgetResponse
-	16, // 48: livechat.v1.WidgetService.CreateWidget:output_type -> livechat.v1.CreateWidgetResponse
-	18, // 49: livechat.v1.WidgetService.UpdateWidget:output_type -> livechat.v1.UpdateWidgetResponse
-	20, // 50: livechat.v1.WidgetService.DeleteWidget:output_type -> livechat.v1.DeleteWidgetResponse
-	22, // 51: livechat.v1.WidgetService.RotateWidgetSecret:output_type -> livechat.v1.RotateWidgetSecretResponse
-	24, // 52: livechat.v1.WidgetService.GetWidgetConfig:output_type -> livechat.v1.GetWidgetConfigResponse
-	26, // 53: livechat.v1.WidgetService.StartSession:output_type -> livechat.v1.StartSessionResponse
-	28, // 54: livechat.v1.WidgetService.SendMessage:output_type -> livechat.v1.WidgetServiceSendMessageResponse
-	30, // 55: livechat.v1.WidgetService.ListMessages:output_type -> livechat.v1.WidgetServiceListMessagesResponse
-	32, // 56: livechat.v1.WidgetService.SetTyping:output_type -> livechat.v1.WidgetServiceSetTypingResponse
-	34, // 57: livechat.v1.WidgetService.MarkRead:output_type -> livechat.v1.WidgetServiceMarkReadResponse
-	36, // 58: livechat.v1.WidgetService.UpdateCustomer:output_type -> livechat.v1.UpdateCustomerResponse
-	38, // 59: livechat.v1.WidgetService.Subscribe:output_type -> livechat.v1.WidgetServiceSubscribeResponse
-	46, // [46:60] is the sub-list for method output_type
-	32, // [32:46] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	40, // 7: livechat.v1.WidgetSettings.translations:type_name -> livechat.v1.WidgetSettings.TranslationsEntry
+	41, // 8: livechat.v1.WidgetTexts.prechat_labels:type_name -> livechat.v1.WidgetTexts.PrechatLabelsEntry
+	7,  // 9: livechat.v1.Widget.settings:type_name -> livechat.v1.WidgetSettings
+	44, // 10: livechat.v1.Widget.created_at:type_name -> google.protobuf.Timestamp
+	44, // 11: livechat.v1.Widget.updated_at:type_name -> google.protobuf.Timestamp
+	44, // 12: livechat.v1.Widget.secret_rotated_at:type_name -> google.protobuf.Timestamp
+	3,  // 13: livechat.v1.WidgetConfig.appearance:type_name -> livechat.v1.WidgetAppearance
+	5,  // 14: livechat.v1.WidgetConfig.prechat:type_name -> livechat.v1.PrechatForm
+	6,  // 15: livechat.v1.WidgetConfig.offline:type_name -> livechat.v1.OfflineSettings
+	42, // 16: livechat.v1.WidgetConfig.translations:type_name -> livechat.v1.WidgetConfig.TranslationsEntry
+	9,  // 17: livechat.v1.ListWidgetsResponse.widgets:type_name -> livechat.v1.Widget
+	9,  // 18: livechat.v1.GetWidgetResponse.widget:type_name -> livechat.v1.Widget
+	7,  // 19: livechat.v1.CreateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
+	9,  // 20: livechat.v1.CreateWidgetResponse.widget:type_name -> livechat.v1.Widget
+	7,  // 21: livechat.v1.UpdateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
+	9,  // 22: livechat.v1.UpdateWidgetResponse.widget:type_name -> livechat.v1.Widget
+	9,  // 23: livechat.v1.RotateWidgetSecretResponse.widget:type_name -> livechat.v1.Widget
+	10, // 24: livechat.v1.GetWidgetConfigResponse.config:type_name -> livechat.v1.WidgetConfig
+	43, // 25: livechat.v1.StartSessionRequest.prechat:type_name -> livechat.v1.StartSessionRequest.PrechatEntry
+	11, // 26: livechat.v1.StartSessionRequest.identity:type_name -> livechat.v1.VerifiedIdentity
+	45, // 27: livechat.v1.StartSessionResponse.customer:type_name -> livechat.v1.Customer
+	46, // 28: livechat.v1.StartSessionResponse.conversation:type_name -> livechat.v1.Conversation
+	10, // 29: livechat.v1.StartSessionResponse.config:type_name -> livechat.v1.WidgetConfig
+	47, // 30: livechat.v1.WidgetServiceSendMessageResponse.message:type_name -> livechat.v1.Message
+	46, // 31: livechat.v1.WidgetServiceSendMessageResponse.conversation:type_name -> livechat.v1.Conversation
+	47, // 32: livechat.v1.WidgetServiceListMessagesResponse.messages:type_name -> livechat.v1.Message
+	45, // 33: livechat.v1.UpdateCustomerResponse.customer:type_name -> livechat.v1.Customer
+	48, // 34: livechat.v1.WidgetServiceSubscribeResponse.event:type_name -> livechat.v1.Event
+	8,  // 35: livechat.v1.WidgetSettings.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
+	8,  // 36: livechat.v1.WidgetConfig.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
+	12, // 37: livechat.v1.WidgetService.ListWidgets:input_type -> livechat.v1.ListWidgetsRequest
+	14, // 38: livechat.v1.WidgetService.GetWidget:input_type -> livechat.v1.GetWidgetRequest
+	16, // 39: livechat.v1.WidgetService.CreateWidget:input_type -> livechat.v1.CreateWidgetRequest
+	18, // 40: livechat.v1.WidgetService.UpdateWidget:input_type -> livechat.v1.UpdateWidgetRequest
+	20, // 41: livechat.v1.WidgetService.DeleteWidget:input_type -> livechat.v1.DeleteWidgetRequest
+	22, // 42: livechat.v1.WidgetService.RotateWidgetSecret:input_type -> livechat.v1.RotateWidgetSecretRequest
+	24, // 43: livechat.v1.WidgetService.GetWidgetConfig:input_type -> livechat.v1.GetWidgetConfigRequest
+	26, // 44: livechat.v1.WidgetService.StartSession:input_type -> livechat.v1.StartSessionRequest
+	28, // 45: livechat.v1.WidgetService.SendMessage:input_type -> livechat.v1.WidgetServiceSendMessageRequest
+	30, // 46: livechat.v1.WidgetService.ListMessages:input_type -> livechat.v1.WidgetServiceListMessagesRequest
+	32, // 47: livechat.v1.WidgetService.SetTyping:input_type -> livechat.v1.WidgetServiceSetTypingRequest
+	34, // 48: livechat.v1.WidgetService.MarkRead:input_type -> livechat.v1.WidgetServiceMarkReadRequest
+	36, // 49: livechat.v1.WidgetService.UpdateCustomer:input_type -> livechat.v1.UpdateCustomerRequest
+	38, // 50: livechat.v1.WidgetService.Subscribe:input_type -> livechat.v1.WidgetServiceSubscribeRequest
+	13, // 51: livechat.v1.WidgetService.ListWidgets:output_type -> livechat.v1.ListWidgetsResponse
+	15, // 52: livechat.v1.WidgetService.GetWidget:output_type -> livechat.v1.GetWidgetResponse
+	17, // 53: livechat.v1.WidgetService.CreateWidget:output_type -> livechat.v1.CreateWidgetResponse
+	19, // 54: livechat.v1.WidgetService.UpdateWidget:output_type -> livechat.v1.UpdateWidgetResponse
+	21, // 55: livechat.v1.WidgetService.DeleteWidget:output_type -> livechat.v1.DeleteWidgetResponse
+	23, // 56: livechat.v1.WidgetService.RotateWidgetSecret:output_type -> livechat.v1.RotateWidgetSecretResponse
+	25, // 57: livechat.v1.WidgetService.GetWidgetConfig:output_type -> livechat.v1.GetWidgetConfigResponse
+	27, // 58: livechat.v1.WidgetService.StartSession:output_type -> livechat.v1.StartSessionResponse
+	29, // 59: livechat.v1.WidgetService.SendMessage:output_type -> livechat.v1.WidgetServiceSendMessageResponse
+	31, // 60: livechat.v1.WidgetService.ListMessages:output_type -> livechat.v1.WidgetServiceListMessagesResponse
+	33, // 61: livechat.v1.WidgetService.SetTyping:output_type -> livechat.v1.WidgetServiceSetTypingResponse
+	35, // 62: livechat.v1.WidgetService.MarkRead:output_type -> livechat.v1.WidgetServiceMarkReadResponse
+	37, // 63: livechat.v1.WidgetService.UpdateCustomer:output_type -> livechat.v1.UpdateCustomerResponse
+	39, // 64: livechat.v1.WidgetService.Subscribe:output_type -> livechat.v1.WidgetServiceSubscribeResponse
+	51, // [51:65] is the sub-list for method output_type
+	37, // [37:51] is the sub-list for method input_type
+	37, // [37:37] is the sub-list for extension type_name
+	37, // [37:37] is the sub-list for extension extendee
+	0,  // [0:37] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_widget_proto_init() }
@@ -2421,14 +2553,14 @@ func file_livechat_v1_widget_proto_init() {
 		return
 	}
 	file_livechat_v1_conversation_proto_init()
-	file_livechat_v1_widget_proto_msgTypes[32].OneofWrappers = []any{}
+	file_livechat_v1_widget_proto_msgTypes[33].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_widget_proto_rawDesc), len(file_livechat_v1_widget_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   37,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

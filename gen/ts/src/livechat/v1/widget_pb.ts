@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file livechat/v1/widget.proto.
  */
 export const file_livechat_v1_widget: GenFile = /*@__PURE__*/
-  fileDesc("ChhsaXZlY2hhdC92MS93aWRnZXQucHJvdG8SC2xpdmVjaGF0LnYxIrwBChBXaWRnZXRBcHBlYXJhbmNlEhUKDXByaW1hcnlfY29sb3IYASABKAkSLQoIcG9zaXRpb24YAiABKA4yGy5saXZlY2hhdC52MS5XaWRnZXRQb3NpdGlvbhINCgV0aXRsZRgDIAEoCRIQCghncmVldGluZxgEIAEoCRIWCg5sYXVuY2hlcl9sYWJlbBgFIAEoCRIpCgZsb2NhbGUYBiABKA4yGS5saXZlY2hhdC52MS5XaWRnZXRMb2NhbGUiaQoMUHJlY2hhdEZpZWxkEgsKA2tleRgBIAEoCRINCgVsYWJlbBgCIAEoCRIrCgR0eXBlGAMgASgOMh0ubGl2ZWNoYXQudjEuUHJlY2hhdEZpZWxkVHlwZRIQCghyZXF1aXJlZBgEIAEoCCJJCgtQcmVjaGF0Rm9ybRIPCgdlbmFibGVkGAEgASgIEikKBmZpZWxkcxgCIAMoCzIZLmxpdmVjaGF0LnYxLlByZWNoYXRGaWVsZCI5Cg9PZmZsaW5lU2V0dGluZ3MSDwoHbWVzc2FnZRgBIAEoCRIVCg1jb2xsZWN0X2VtYWlsGAIgASgIIsQBCg5XaWRnZXRTZXR0aW5ncxIMCgRuYW1lGAEgASgJEhcKD2FsbG93ZWRfb3JpZ2lucxgCIAMoCRIxCgphcHBlYXJhbmNlGAMgASgLMh0ubGl2ZWNoYXQudjEuV2lkZ2V0QXBwZWFyYW5jZRIpCgdwcmVjaGF0GAQgASgLMhgubGl2ZWNoYXQudjEuUHJlY2hhdEZvcm0SLQoHb2ZmbGluZRgFIAEoCzIcLmxpdmVjaGF0LnYxLk9mZmxpbmVTZXR0aW5ncyLsAQoGV2lkZ2V0EgoKAmlkGAEgASgJEhAKCHNpdGVfa2V5GAIgASgJEi0KCHNldHRpbmdzGAMgASgLMhsubGl2ZWNoYXQudjEuV2lkZ2V0U2V0dGluZ3MSLgoKY3JlYXRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNQoRc2VjcmV0X3JvdGF0ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIsQBCgxXaWRnZXRDb25maWcSEAoIc2l0ZV9rZXkYASABKAkSMQoKYXBwZWFyYW5jZRgCIAEoCzIdLmxpdmVjaGF0LnYxLldpZGdldEFwcGVhcmFuY2USKQoHcHJlY2hhdBgDIAEoCzIYLmxpdmVjaGF0LnYxLlByZWNoYXRGb3JtEi0KB29mZmxpbmUYBCABKAsyHC5saXZlY2hhdC52MS5PZmZsaW5lU2V0dGluZ3MSFQoNYWdlbnRzX29ubGluZRgFIAEoCCJOChBWZXJpZmllZElkZW50aXR5Eg8KB3VzZXJfaWQYASABKAkSDAoEaG1hYxgCIAEoCRIMCgRuYW1lGAMgASgJEg0KBWVtYWlsGAQgASgJIhQKEkxpc3RXaWRnZXRzUmVxdWVzdCI7ChNMaXN0V2lkZ2V0c1Jlc3BvbnNlEiQKB3dpZGdldHMYASADKAsyEy5saXZlY2hhdC52MS5XaWRnZXQiJQoQR2V0V2lkZ2V0UmVxdWVzdBIRCgl3aWRnZXRfaWQYASABKAkiOAoRR2V0V2lkZ2V0UmVzcG9uc2USIwoGd2lkZ2V0GAEgASgLMhMubGl2ZWNoYXQudjEuV2lkZ2V0IkQKE0NyZWF0ZVdpZGdldFJlcXVlc3QSLQoIc2V0dGluZ3MYASABKAsyGy5saXZlY2hhdC52MS5XaWRnZXRTZXR0aW5ncyJUChRDcmVhdGVXaWRnZXRSZXNwb25zZRIjCgZ3aWRnZXQYASABKAsyEy5saXZlY2hhdC52MS5XaWRnZXQSFwoPaWRlbnRpdHlfc2VjcmV0GAIgASgJIlcKE1VwZGF0ZVdpZGdldFJlcXVlc3QSEQoJd2lkZ2V0X2lkGAEgASgJEi0KCHNldHRpbmdzGAIgASgLMhsubGl2ZWNoYXQudjEuV2lkZ2V0U2V0dGluZ3MiOwoUVXBkYXRlV2lkZ2V0UmVzcG9uc2USIwoGd2lkZ2V0GAEgASgLMhMubGl2ZWNoYXQudjEuV2lkZ2V0IigKE0RlbGV0ZVdpZGdldFJlcXVlc3QSEQoJd2lkZ2V0X2lkGAEgASgJIhYKFERlbGV0ZVdpZGdldFJlc3BvbnNlIi4KGVJvdGF0ZVdpZGdldFNlY3JldFJlcXVlc3QSEQoJd2lkZ2V0X2lkGAEgASgJIloKGlJvdGF0ZVdpZGdldFNlY3JldFJlc3BvbnNlEiMKBndpZGdldBgBIAEoCzITLmxpdmVjaGF0LnYxLldpZGdldBIXCg9pZGVudGl0eV9zZWNyZXQYAiABKAkiKgoWR2V0V2lkZ2V0Q29uZmlnUmVxdWVzdBIQCghzaXRlX2tleRgBIAEoCSJEChdHZXRXaWRnZXRDb25maWdSZXNwb25zZRIpCgZjb25maWcYASABKAsyGS5saXZlY2hhdC52MS5XaWRnZXRDb25maWci3wEKE1N0YXJ0U2Vzc2lvblJlcXVlc3QSEAoIc2l0ZV9rZXkYASABKAkSPgoHcHJlY2hhdBgCIAMoCzItLmxpdmVjaGF0LnYxLlN0YXJ0U2Vzc2lvblJlcXVlc3QuUHJlY2hhdEVudHJ5EhUKDXZpc2l0b3JfdG9rZW4YAyABKAkSLwoIaWRlbnRpdHkYBCABKAsyHS5saXZlY2hhdC52MS5WZXJpZmllZElkZW50aXR5Gi4KDFByZWNoYXRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIrIBChRTdGFydFNlc3Npb25SZXNwb25zZRIVCg12aXNpdG9yX3Rva2VuGAEgASgJEicKCGN1c3RvbWVyGAIgASgLMhUubGl2ZWNoYXQudjEuQ3VzdG9tZXISLwoMY29udmVyc2F0aW9uGAMgASgLMhkubGl2ZWNoYXQudjEuQ29udmVyc2F0aW9uEikKBmNvbmZpZxgEIAEoCzIZLmxpdmVjaGF0LnYxLldpZGdldENvbmZpZyJKCh9XaWRnZXRTZXJ2aWNlU2VuZE1lc3NhZ2VSZXF1ZXN0EgwKBHRleHQYASABKAkSGQoRY2xpZW50X21lc3NhZ2VfaWQYAiABKAkiegogV2lkZ2V0U2VydmljZVNlbmRNZXNzYWdlUmVzcG9uc2USJQoHbWVzc2FnZRgBIAEoCzIULmxpdmVjaGF0LnYxLk1lc3NhZ2USLwoMY29udmVyc2F0aW9uGAIgASgLMhkubGl2ZWNoYXQudjEuQ29udmVyc2F0aW9uInUKIFdpZGdldFNlcnZpY2VMaXN0TWVzc2FnZXNSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRISCgpiZWZvcmVfc2VxGAIgASgDEhEKCWFmdGVyX3NlcRgDIAEoAxIRCglwYWdlX3NpemUYBCABKAUiXQohV2lkZ2V0U2VydmljZUxpc3RNZXNzYWdlc1Jlc3BvbnNlEiYKCG1lc3NhZ2VzGAEgAygLMhQubGl2ZWNoYXQudjEuTWVzc2FnZRIQCghoYXNfbW9yZRgCIAEoCCIvCh1XaWRnZXRTZXJ2aWNlU2V0VHlwaW5nUmVxdWVzdBIOCgZ0eXBpbmcYASABKAgiIAoeV2lkZ2V0U2VydmljZVNldFR5cGluZ1Jlc3BvbnNlIisKHFdpZGdldFNlcnZpY2VNYXJrUmVhZFJlcXVlc3QSCwoDc2VxGAEgASgDIh8KHVdpZGdldFNlcnZpY2VNYXJrUmVhZFJlc3BvbnNlIm8KFVVwZGF0ZUN1c3RvbWVyUmVxdWVzdBIRCgRuYW1lGAEgASgJSACIAQESEgoFZW1haWwYAiABKAlIAYgBARISCgVwaG9uZRgDIAEoCUgCiAEBQgcKBV9uYW1lQggKBl9lbWFpbEIICgZfcGhvbmUiQQoWVXBkYXRlQ3VzdG9tZXJSZXNwb25zZRInCghjdXN0b21lchgBIAEoCzIVLmxpdmVjaGF0LnYxLkN1c3RvbWVyIi8KHVdpZGdldFNlcnZpY2VTdWJzY3JpYmVSZXF1ZXN0Eg4KBmN1cnNvchgBIAEoCSJDCh5XaWRnZXRTZXJ2aWNlU3Vic2NyaWJlUmVzcG9uc2USIQoFZXZlbnQYASABKAsyEi5saXZlY2hhdC52MS5FdmVudCp0Cg5XaWRnZXRQb3NpdGlvbhIfChtXSURHRVRfUE9TSVRJT05fVU5TUEVDSUZJRUQQABIgChxXSURHRVRfUE9TSVRJT05fQk9UVE9NX1JJR0hUEAESHwobV0lER0VUX1BPU0lUSU9OX0JPVFRPTV9MRUZUEAIqcQoMV2lkZ2V0TG9jYWxlEh0KGVdJREdFVF9MT0NBTEVfVU5TUEVDSUZJRUQQABIWChJXSURHRVRfTE9DQUxFX0FVVE8QARIUChBXSURHRVRfTE9DQUxFX0VOEAISFAoQV0lER0VUX0xPQ0FMRV9WSRADKqwBChBQcmVjaGF0RmllbGRUeXBlEiIKHlBSRUNIQVRfRklFTERfVFlQRV9VTlNQRUNJRklFRBAAEhsKF1BSRUNIQVRfRklFTERfVFlQRV9OQU1FEAESHAoYUFJFQ0hBVF9GSUVMRF9UWVBFX0VNQUlMEAISHAoYUFJFQ0hBVF9GSUVMRF9UWVBFX1BIT05FEAMSGwoXUFJFQ0hBVF9GSUVMRF9UWVBFX1RFWFQQBDLGCgoNV2lkZ2V0U2VydmljZRJVCgtMaXN0V2lkZ2V0cxIfLmxpdmVjaGF0LnYxLkxpc3RXaWRnZXRzUmVxdWVzdBogLmxpdmVjaGF0LnYxLkxpc3RXaWRnZXRzUmVzcG9uc2UiA5ACARJPCglHZXRXaWRnZXQSHS5saXZlY2hhdC52MS5HZXRXaWRnZXRSZXF1ZXN0Gh4ubGl2ZWNoYXQudjEuR2V0V2lkZ2V0UmVzcG9uc2UiA5ACARJTCgxDcmVhdGVXaWRnZXQSIC5saXZlY2hhdC52MS5DcmVhdGVXaWRnZXRSZXF1ZXN0GiEubGl2ZWNoYXQudjEuQ3JlYXRlV2lkZ2V0UmVzcG9uc2USUwoMVXBkYXRlV2lkZ2V0EiAubGl2ZWNoYXQudjEuVXBkYXRlV2lkZ2V0UmVxdWVzdBohLmxpdmVjaGF0LnYxLlVwZGF0ZVdpZGdldFJlc3BvbnNlElMKDERlbGV0ZVdpZGdldBIgLmxpdmVjaGF0LnYxLkRlbGV0ZVdpZGdldFJlcXVlc3QaIS5saXZlY2hhdC52MS5EZWxldGVXaWRnZXRSZXNwb25zZRJlChJSb3RhdGVXaWRnZXRTZWNyZXQSJi5saXZlY2hhdC52MS5Sb3RhdGVXaWRnZXRTZWNyZXRSZXF1ZXN0GicubGl2ZWNoYXQudjEuUm90YXRlV2lkZ2V0U2VjcmV0UmVzcG9uc2USYQoPR2V0V2lkZ2V0Q29uZmlnEiMubGl2ZWNoYXQudjEuR2V0V2lkZ2V0Q29uZmlnUmVxdWVzdBokLmxpdmVjaGF0LnYxLkdldFdpZGdldENvbmZpZ1Jlc3BvbnNlIgOQAgESUwoMU3RhcnRTZXNzaW9uEiAubGl2ZWNoYXQudjEuU3RhcnRTZXNzaW9uUmVxdWVzdBohLmxpdmVjaGF0LnYxLlN0YXJ0U2Vzc2lvblJlc3BvbnNlEmoKC1NlbmRNZXNzYWdlEiwubGl2ZWNoYXQudjEuV2lkZ2V0U2VydmljZVNlbmRNZXNzYWdlUmVxdWVzdBotLmxpdmVjaGF0LnYxLldpZGdldFNlcnZpY2VTZW5kTWVzc2FnZVJlc3BvbnNlEnIKDExpc3RNZXNzYWdlcxItLmxpdmVjaGF0LnYxLldpZGdldFNlcnZpY2VMaXN0TWVzc2FnZXNSZXF1ZXN0Gi4ubGl2ZWNoYXQudjEuV2lkZ2V0U2VydmljZUxpc3RNZXNzYWdlc1Jlc3BvbnNlIgOQAgESZAoJU2V0VHlwaW5nEioubGl2ZWNoYXQudjEuV2lkZ2V0U2VydmljZVNldFR5cGluZ1JlcXVlc3QaKy5saXZlY2hhdC52MS5XaWRnZXRTZXJ2aWNlU2V0VHlwaW5nUmVzcG9uc2USYQoITWFya1JlYWQSKS5saXZlY2hhdC52MS5XaWRnZXRTZXJ2aWNlTWFya1JlYWRSZXF1ZXN0GioubGl2ZWNoYXQudjEuV2lkZ2V0U2VydmljZU1hcmtSZWFkUmVzcG9uc2USWQoOVXBkYXRlQ3VzdG9tZXISIi5saXZlY2hhdC52MS5VcGRhdGVDdXN0b21lclJlcXVlc3QaIy5saXZlY2hhdC52MS5VcGRhdGVDdXN0b21lclJlc3BvbnNlEmsKCVN1YnNjcmliZRIqLmxpdmVjaGF0LnYxLldpZGdldFNlcnZpY2VTdWJzY3JpYmVSZXF1ZXN0GisubGl2ZWNoYXQudjEuV2lkZ2V0U2VydmljZVN1YnNjcmliZVJlc3BvbnNlIgOQAgEwAUKqAQoPY29tLmxpdmVjaGF0LnYxQgtXaWRnZXRQcm90b1ABWj1naXRodWIuY29tL29wZW5zdXBwb3J0L2xpdmVjaGF0L2dlbi9nby9saXZlY2hhdC92MTtsaXZlY2hhdHYxogIDTFhYqgILTGl2ZWNoYXQuVjHKAgtMaXZlY2hhdFxWMeICF0xpdmVjaGF0XFYxXEdQQk1ldGFkYXRh6gIMTGl2ZWNoYXQ6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_livechat_v1_conversation]);
+  fileDesc("ChhsaXZlY2hhdC92MS93aWRnZXQucHJvdG8SC2xpdmVjaGF0LnYxIrwBChBXaWRnZXRBcHBlYXJhbmNlEhUKDXByaW1hcnlfY29sb3IYASABKAkSLQoIcG9zaXRpb24YAiABKA4yGy5saXZlY2hhdC52MS5XaWRnZXRQb3NpdGlvbhINCgV0aXRsZRgDIAEoCRIQCghncmVldGluZxgEIAEoCRIWCg5sYXVuY2hlcl9sYWJlbBgFIAEoCRIpCgZsb2NhbGUYBiABKA4yGS5saXZlY2hhdC52MS5XaWRnZXRMb2NhbGUiaQoMUHJlY2hhdEZpZWxkEgsKA2tleRgBIAEoCRINCgVsYWJlbBgCIAEoCRIrCgR0eXBlGAMgASgOMh0ubGl2ZWNoYXQudjEuUHJlY2hhdEZpZWxkVHlwZRIQCghyZXF1aXJlZBgEIAEoCCJJCgtQcmVjaGF0Rm9ybRIPCgdlbmFibGVkGAEgASgIEikKBmZpZWxkcxgCIAMoCzIZLmxpdmVjaGF0LnYxLlByZWNoYXRGaWVsZCI5Cg9PZmZsaW5lU2V0dGluZ3MSDwoHbWVzc2FnZRgBIAEoCRIVCg1jb2xsZWN0X2VtYWlsGAIgASgIItgCCg5XaWRnZXRTZXR0aW5ncxIMCgRuYW1lGAEgASgJEhcKD2FsbG93ZWRfb3JpZ2lucxgCIAMoCRIxCgphcHBlYXJhbmNlGAMgASgLMh0ubGl2ZWNoYXQudjEuV2lkZ2V0QXBwZWFyYW5jZRIpCgdwcmVjaGF0GAQgASgLMhgubGl2ZWNoYXQudjEuUHJlY2hhdEZvcm0SLQoHb2ZmbGluZRgFIAEoCzIcLmxpdmVjaGF0LnYxLk9mZmxpbmVTZXR0aW5ncxJDCgx0cmFuc2xhdGlvbnMYBiADKAsyLS5saXZlY2hhdC52MS5XaWRnZXRTZXR0aW5ncy5UcmFuc2xhdGlvbnNFbnRyeRpNChFUcmFuc2xhdGlvbnNFbnRyeRILCgNrZXkYASABKAkSJwoFdmFsdWUYAiABKAsyGC5saXZlY2hhdC52MS5XaWRnZXRUZXh0czoCOAEi2gEKC1dpZGdldFRleHRzEg0KBXRpdGxlGAEgASgJEhAKCGdyZWV0aW5nGAIgASgJEhYKDmxhdW5jaGVyX2xhYmVsGAMgASgJEhcKD29mZmxpbmVfbWVzc2FnZRgEIAEoCRJDCg5wcmVjaGF0X2xhYmVscxgFIAMoCzIrLmxpdmVjaGF0LnYxLldpZGdldFRleHRzLlByZWNoYXRMYWJlbHNFbnRyeRo0ChJQcmVjaGF0TGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLsAQoGV2lkZ2V0EgoKAmlkGAEgASgJEhAKCHNpdGVfa2V5GAIgASgJEi0KCHNldHRpbmdzGAMgASgLMhsubGl2ZWNoYXQudjEuV2lkZ2V0U2V0dGluZ3MSLgoKY3JlYXRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNQoRc2VjcmV0X3JvdGF0ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wItYCCgxXaWRnZXRDb25maWcSEAoIc2l0ZV9rZXkYASABKAkSMQoKYXBwZWFyYW5jZRgCIAEoCzIdLmxpdmVjaGF0LnYxLldpZGdldEFwcGVhcmFuY2USKQoHcHJlY2hhdBgDIAEoCzIYLmxpdmVjaGF0LnYxLlByZWNoYXRGb3JtEi0KB29mZmxpbmUYBCABKAsyHC5saXZlY2hhdC52MS5PZmZsaW5lU2V0dGluZ3MSFQoNYWdlbnRzX29ubGluZRgFIAEoCBJBCgx0cmFuc2xhdGlvbnMYBiADKAsyKy5saXZlY2hhdC52MS5XaWRnZXRDb25maWcuVHJhbnNsYXRpb25zRW50cnkaTQoRVHJhbnNsYXRpb25zRW50cnkSCwoDa2V5GAEgASgJEicKBXZhbHVlGAIgASgLMhgubGl2ZWNoYXQudjEuV2lkZ2V0VGV4dHM6AjgBIk4KEFZlcmlmaWVkSWRlbnRpdHkSDwoHdXNlcl9pZBgBIAEoCRIMCgRobWFjGAIgASgJEgwKBG5hbWUYAyABKAkSDQoFZW1haWwYBCABKAkiFAoSTGlzdFdpZGdldHNSZXF1ZXN0IjsKE0xpc3RXaWRnZXRzUmVzcG9uc2USJAoHd2lkZ2V0cxgBIAMoCzITLmxpdmVjaGF0LnYxLldpZGdldCIlChBHZXRXaWRnZXRSZXF1ZXN0EhEKCXdpZGdldF9pZBgBIAEoCSI4ChFHZXRXaWRnZXRSZXNwb25zZRIjCgZ3aWRnZXQYASABKAsyEy5saXZlY2hhdC52MS5XaWRnZXQiRAoTQ3JlYXRlV2lkZ2V0UmVxdWVzdBItCghzZXR0aW5ncxgBIAEoCzIbLmxpdmVjaGF0LnYxLldpZGdldFNldHRpbmdzIlQKFENyZWF0ZVdpZGdldFJlc3BvbnNlEiMKBndpZGdldBgBIAEoCzITLmxpdmVjaGF0LnYxLldpZGdldBIXCg9pZGVudGl0eV9zZWNyZXQYAiABKAkiVwoTVXBkYXRlV2lkZ2V0UmVxdWVzdBIRCgl3aWRnZXRfaWQYASABKAkSLQoIc2V0dGluZ3MYAiABKAsyGy5saXZlY2hhdC52MS5XaWRnZXRTZXR0aW5ncyI7ChRVcGRhdGVXaWRnZXRSZXNwb25zZRIjCgZ3aWRnZXQYASABKAsyEy5saXZlY2hhdC52MS5XaWRnZXQiKAoTRGVsZXRlV2lkZ2V0UmVxdWVzdBIRCgl3aWRnZXRfaWQYASABKAkiFgoURGVsZXRlV2lkZ2V0UmVzcG9uc2UiLgoZUm90YXRlV2lkZ2V0U2VjcmV0UmVxdWVzdBIRCgl3aWRnZXRfaWQYASABKAkiWgoaUm90YXRlV2lkZ2V0U2VjcmV0UmVzcG9uc2USIwoGd2lkZ2V0GAEgASgLMhMubGl2ZWNoYXQudjEuV2lkZ2V0EhcKD2lkZW50aXR5X3NlY3JldBgCIAEoCSIqChZHZXRXaWRnZXRDb25maWdSZXF1ZXN0EhAKCHNpdGVfa2V5GAEgASgJIkQKF0dldFdpZGdldENvbmZpZ1Jlc3BvbnNlEikKBmNvbmZpZxgBIAEoCzIZLmxpdmVjaGF0LnYxLldpZGdldENvbmZpZyLfAQoTU3RhcnRTZXNzaW9uUmVxdWVzdBIQCghzaXRlX2tleRgBIAEoCRI+CgdwcmVjaGF0GAIgAygLMi0ubGl2ZWNoYXQudjEuU3RhcnRTZXNzaW9uUmVxdWVzdC5QcmVjaGF0RW50cnkSFQoNdmlzaXRvcl90b2tlbhgDIAEoCRIvCghpZGVudGl0eRgEIAEoCzIdLmxpdmVjaGF0LnYxLlZlcmlmaWVkSWRlbnRpdHkaLgoMUHJlY2hhdEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEisgEKFFN0YXJ0U2Vzc2lvblJlc3BvbnNlEhUKDXZpc2l0b3JfdG9rZW4YASABKAkSJwoIY3VzdG9tZXIYAiABKAsyFS5saXZlY2hhdC52MS5DdXN0b21lchIvCgxjb252ZXJzYXRpb24YAyABKAsyGS5saXZlY2hhdC52MS5Db252ZXJzYXRpb24SKQoGY29uZmlnGAQgASgLMhkubGl2ZWNoYXQudjEuV2lkZ2V0Q29uZmlnIkoKH1dpZGdldFNlcnZpY2VTZW5kTWVzc2FnZVJlcXVlc3QSDAoEdGV4dBgBIAEoCRIZChFjbGllbnRfbWVzc2FnZV9pZBgCIAEoCSJ6CiBXaWRnZXRTZXJ2aWNlU2VuZE1lc3NhZ2VSZXNwb25zZRIlCgdtZXNzYWdlGAEgASgLMhQubGl2ZWNoYXQudjEuTWVzc2FnZRIvCgxjb252ZXJzYXRpb24YAiABKAsyGS5saXZlY2hhdC52MS5Db252ZXJzYXRpb24idQogV2lkZ2V0U2VydmljZUxpc3RNZXNzYWdlc1JlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEhIKCmJlZm9yZV9zZXEYAiABKAMSEQoJYWZ0ZXJfc2VxGAMgASgDEhEKCXBhZ2Vfc2l6ZRgEIAEoBSJdCiFXaWRnZXRTZXJ2aWNlTGlzdE1lc3NhZ2VzUmVzcG9uc2USJgoIbWVzc2FnZXMYASADKAsyFC5saXZlY2hhdC52MS5NZXNzYWdlEhAKCGhhc19tb3JlGAIgASgIIi8KHVdpZGdldFNlcnZpY2VTZXRUeXBpbmdSZXF1ZXN0Eg4KBnR5cGluZxgBIAEoCCIgCh5XaWRnZXRTZXJ2aWNlU2V0VHlwaW5nUmVzcG9uc2UiKwocV2lkZ2V0U2VydmljZU1hcmtSZWFkUmVxdWVzdBILCgNzZXEYASABKAMiHwodV2lkZ2V0U2VydmljZU1hcmtSZWFkUmVzcG9uc2UibwoVVXBkYXRlQ3VzdG9tZXJSZXF1ZXN0EhEKBG5hbWUYASABKAlIAIgBARISCgVlbWFpbBgCIAEoCUgBiAEBEhIKBXBob25lGAMgASgJSAKIAQFCBwoFX25hbWVCCAoGX2VtYWlsQggKBl9waG9uZSJBChZVcGRhdGVDdXN0b21lclJlc3BvbnNlEicKCGN1c3RvbWVyGAEgASgLMhUubGl2ZWNoYXQudjEuQ3VzdG9tZXIiLwodV2lkZ2V0U2VydmljZVN1YnNjcmliZVJlcXVlc3QSDgoGY3Vyc29yGAEgASgJIkMKHldpZGdldFNlcnZpY2VTdWJzY3JpYmVSZXNwb25zZRIhCgVldmVudBgBIAEoCzISLmxpdmVjaGF0LnYxLkV2ZW50KnQKDldpZGdldFBvc2l0aW9uEh8KG1dJREdFVF9QT1NJVElPTl9VTlNQRUNJRklFRBAAEiAKHFdJREdFVF9QT1NJVElPTl9CT1RUT01fUklHSFQQARIfChtXSURHRVRfUE9TSVRJT05fQk9UVE9NX0xFRlQQAipxCgxXaWRnZXRMb2NhbGUSHQoZV0lER0VUX0xPQ0FMRV9VTlNQRUNJRklFRBAAEhYKEldJREdFVF9MT0NBTEVfQVVUTxABEhQKEFdJREdFVF9MT0NBTEVfRU4QAhIUChBXSURHRVRfTE9DQUxFX1ZJEAMqrAEKEFByZWNoYXRGaWVsZFR5cGUSIgoeUFJFQ0hBVF9GSUVMRF9UWVBFX1VOU1BFQ0lGSUVEEAASGwoXUFJFQ0hBVF9GSUVMRF9UWVBFX05BTUUQARIcChhQUkVDSEFUX0ZJRUxEX1RZUEVfRU1BSUwQAhIcChhQUkVDSEFUX0ZJRUxEX1RZUEVfUEhPTkUQAxIbChdQUkVDSEFUX0ZJRUxEX1RZUEVfVEVYVBAEMsYKCg1XaWRnZXRTZXJ2aWNlElUKC0xpc3RXaWRnZXRzEh8ubGl2ZWNoYXQudjEuTGlzdFdpZGdldHNSZXF1ZXN0GiAubGl2ZWNoYXQudjEuTGlzdFdpZGdldHNSZXNwb25zZSIDkAIBEk8KCUdldFdpZGdldBIdLmxpdmVjaGF0LnYxLkdldFdpZGdldFJlcXVlc3QaHi5saXZlY2hhdC52MS5HZXRXaWRnZXRSZXNwb25zZSIDkAIBElMKDENyZWF0ZVdpZGdldBIgLmxpdmVjaGF0LnYxLkNyZWF0ZVdpZGdldFJlcXVlc3QaIS5saXZlY2hhdC52MS5DcmVhdGVXaWRnZXRSZXNwb25zZRJTCgxVcGRhdGVXaWRnZXQSIC5saXZlY2hhdC52MS5VcGRhdGVXaWRnZXRSZXF1ZXN0GiEubGl2ZWNoYXQudjEuVXBkYXRlV2lkZ2V0UmVzcG9uc2USUwoMRGVsZXRlV2lkZ2V0EiAubGl2ZWNoYXQudjEuRGVsZXRlV2lkZ2V0UmVxdWVzdBohLmxpdmVjaGF0LnYxLkRlbGV0ZVdpZGdldFJlc3BvbnNlEmUKElJvdGF0ZVdpZGdldFNlY3JldBImLmxpdmVjaGF0LnYxLlJvdGF0ZVdpZGdldFNlY3JldFJlcXVlc3QaJy5saXZlY2hhdC52MS5Sb3RhdGVXaWRnZXRTZWNyZXRSZXNwb25zZRJhCg9HZXRXaWRnZXRDb25maWcSIy5saXZlY2hhdC52MS5HZXRXaWRnZXRDb25maWdSZXF1ZXN0GiQubGl2ZWNoYXQudjEuR2V0V2lkZ2V0Q29uZmlnUmVzcG9uc2UiA5ACARJTCgxTdGFydFNlc3Npb24SIC5saXZlY2hhdC52MS5TdGFydFNlc3Npb25SZXF1ZXN0GiEubGl2ZWNoYXQudjEuU3RhcnRTZXNzaW9uUmVzcG9uc2USagoLU2VuZE1lc3NhZ2USLC5saXZlY2hhdC52MS5XaWRnZXRTZXJ2aWNlU2VuZE1lc3NhZ2VSZXF1ZXN0Gi0ubGl2ZWNoYXQudjEuV2lkZ2V0U2VydmljZVNlbmRNZXNzYWdlUmVzcG9uc2UScgoMTGlzdE1lc3NhZ2VzEi0ubGl2ZWNoYXQudjEuV2lkZ2V0U2VydmljZUxpc3RNZXNzYWdlc1JlcXVlc3QaLi5saXZlY2hhdC52MS5XaWRnZXRTZXJ2aWNlTGlzdE1lc3NhZ2VzUmVzcG9uc2UiA5ACARJkCglTZXRUeXBpbmcSKi5saXZlY2hhdC52MS5XaWRnZXRTZXJ2aWNlU2V0VHlwaW5nUmVxdWVzdBorLmxpdmVjaGF0LnYxLldpZGdldFNlcnZpY2VTZXRUeXBpbmdSZXNwb25zZRJhCghNYXJrUmVhZBIpLmxpdmVjaGF0LnYxLldpZGdldFNlcnZpY2VNYXJrUmVhZFJlcXVlc3QaKi5saXZlY2hhdC52MS5XaWRnZXRTZXJ2aWNlTWFya1JlYWRSZXNwb25zZRJZCg5VcGRhdGVDdXN0b21lchIiLmxpdmVjaGF0LnYxLlVwZGF0ZUN1c3RvbWVyUmVxdWVzdBojLmxpdmVjaGF0LnYxLlVwZGF0ZUN1c3RvbWVyUmVzcG9uc2USawoJU3Vic2NyaWJlEioubGl2ZWNoYXQudjEuV2lkZ2V0U2VydmljZVN1YnNjcmliZVJlcXVlc3QaKy5saXZlY2hhdC52MS5XaWRnZXRTZXJ2aWNlU3Vic2NyaWJlUmVzcG9uc2UiA5ACATABQqoBCg9jb20ubGl2ZWNoYXQudjFCC1dpZGdldFByb3RvUAFaPWdpdGh1Yi5jb20vb3BlbnN1cHBvcnQvbGl2ZWNoYXQvZ2VuL2dvL2xpdmVjaGF0L3YxO2xpdmVjaGF0djGiAgNMWFiqAgtMaXZlY2hhdC5WMcoCC0xpdmVjaGF0XFYx4gIXTGl2ZWNoYXRcVjFcR1BCTWV0YWRhdGHqAgxMaXZlY2hhdDo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp, file_livechat_v1_conversation]);
 
 /**
  * WidgetAppearance is how the widget looks.
@@ -196,6 +196,16 @@ export type WidgetSettings = Message<"livechat.v1.WidgetSettings"> & {
    * @generated from field: livechat.v1.OfflineSettings offline = 5;
    */
   offline?: OfflineSettings | undefined;
+
+  /**
+   * The visitor-facing texts in other languages, keyed by language: "en" or
+   * "vi". The texts in `appearance`, `prechat` and `offline` are the default,
+   * shown to a visitor whose language has no translation here; an empty text
+   * in a translation falls back to the default too.
+   *
+   * @generated from field: map<string, livechat.v1.WidgetTexts> translations = 6;
+   */
+  translations: { [key: string]: WidgetTexts };
 };
 
 /**
@@ -204,6 +214,57 @@ export type WidgetSettings = Message<"livechat.v1.WidgetSettings"> & {
  */
 export const WidgetSettingsSchema: GenMessage<WidgetSettings> = /*@__PURE__*/
   messageDesc(file_livechat_v1_widget, 4);
+
+/**
+ * WidgetTexts is the admin-written text a visitor reads, in one language.
+ * Each has the same limits as the default it translates.
+ *
+ * @generated from message livechat.v1.WidgetTexts
+ */
+export type WidgetTexts = Message<"livechat.v1.WidgetTexts"> & {
+  /**
+   * Translates WidgetAppearance.title.
+   *
+   * @generated from field: string title = 1;
+   */
+  title: string;
+
+  /**
+   * Translates WidgetAppearance.greeting.
+   *
+   * @generated from field: string greeting = 2;
+   */
+  greeting: string;
+
+  /**
+   * Translates WidgetAppearance.launcher_label.
+   *
+   * @generated from field: string launcher_label = 3;
+   */
+  launcherLabel: string;
+
+  /**
+   * Translates OfflineSettings.message.
+   *
+   * @generated from field: string offline_message = 4;
+   */
+  offlineMessage: string;
+
+  /**
+   * Translates the pre-chat fields' labels, by field key; keys must be
+   * fields of the form.
+   *
+   * @generated from field: map<string, string> prechat_labels = 5;
+   */
+  prechatLabels: { [key: string]: string };
+};
+
+/**
+ * Describes the message livechat.v1.WidgetTexts.
+ * Use `create(WidgetTextsSchema)` to create a new message.
+ */
+export const WidgetTextsSchema: GenMessage<WidgetTexts> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_widget, 5);
 
 /**
  * Widget is one website's chat configuration.
@@ -251,7 +312,7 @@ export type Widget = Message<"livechat.v1.Widget"> & {
  * Use `create(WidgetSchema)` to create a new message.
  */
 export const WidgetSchema: GenMessage<Widget> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 5);
+  messageDesc(file_livechat_v1_widget, 6);
 
 /**
  * WidgetConfig is the public part of a widget, for visitors.
@@ -285,6 +346,14 @@ export type WidgetConfig = Message<"livechat.v1.WidgetConfig"> & {
    * @generated from field: bool agents_online = 5;
    */
   agentsOnline: boolean;
+
+  /**
+   * The texts in other languages (see WidgetSettings.translations); the
+   * widget shows the visitor's language, field by field, else the default.
+   *
+   * @generated from field: map<string, livechat.v1.WidgetTexts> translations = 6;
+   */
+  translations: { [key: string]: WidgetTexts };
 };
 
 /**
@@ -292,7 +361,7 @@ export type WidgetConfig = Message<"livechat.v1.WidgetConfig"> & {
  * Use `create(WidgetConfigSchema)` to create a new message.
  */
 export const WidgetConfigSchema: GenMessage<WidgetConfig> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 6);
+  messageDesc(file_livechat_v1_widget, 7);
 
 /**
  * VerifiedIdentity is the host site's claim of who the visitor is.
@@ -333,7 +402,7 @@ export type VerifiedIdentity = Message<"livechat.v1.VerifiedIdentity"> & {
  * Use `create(VerifiedIdentitySchema)` to create a new message.
  */
 export const VerifiedIdentitySchema: GenMessage<VerifiedIdentity> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 7);
+  messageDesc(file_livechat_v1_widget, 8);
 
 /**
  * @generated from message livechat.v1.ListWidgetsRequest
@@ -346,7 +415,7 @@ export type ListWidgetsRequest = Message<"livechat.v1.ListWidgetsRequest"> & {
  * Use `create(ListWidgetsRequestSchema)` to create a new message.
  */
 export const ListWidgetsRequestSchema: GenMessage<ListWidgetsRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 8);
+  messageDesc(file_livechat_v1_widget, 9);
 
 /**
  * @generated from message livechat.v1.ListWidgetsResponse
@@ -363,7 +432,7 @@ export type ListWidgetsResponse = Message<"livechat.v1.ListWidgetsResponse"> & {
  * Use `create(ListWidgetsResponseSchema)` to create a new message.
  */
 export const ListWidgetsResponseSchema: GenMessage<ListWidgetsResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 9);
+  messageDesc(file_livechat_v1_widget, 10);
 
 /**
  * @generated from message livechat.v1.GetWidgetRequest
@@ -380,7 +449,7 @@ export type GetWidgetRequest = Message<"livechat.v1.GetWidgetRequest"> & {
  * Use `create(GetWidgetRequestSchema)` to create a new message.
  */
 export const GetWidgetRequestSchema: GenMessage<GetWidgetRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 10);
+  messageDesc(file_livechat_v1_widget, 11);
 
 /**
  * @generated from message livechat.v1.GetWidgetResponse
@@ -397,7 +466,7 @@ export type GetWidgetResponse = Message<"livechat.v1.GetWidgetResponse"> & {
  * Use `create(GetWidgetResponseSchema)` to create a new message.
  */
 export const GetWidgetResponseSchema: GenMessage<GetWidgetResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 11);
+  messageDesc(file_livechat_v1_widget, 12);
 
 /**
  * @generated from message livechat.v1.CreateWidgetRequest
@@ -414,7 +483,7 @@ export type CreateWidgetRequest = Message<"livechat.v1.CreateWidgetRequest"> & {
  * Use `create(CreateWidgetRequestSchema)` to create a new message.
  */
 export const CreateWidgetRequestSchema: GenMessage<CreateWidgetRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 12);
+  messageDesc(file_livechat_v1_widget, 13);
 
 /**
  * @generated from message livechat.v1.CreateWidgetResponse
@@ -439,7 +508,7 @@ export type CreateWidgetResponse = Message<"livechat.v1.CreateWidgetResponse"> &
  * Use `create(CreateWidgetResponseSchema)` to create a new message.
  */
 export const CreateWidgetResponseSchema: GenMessage<CreateWidgetResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 13);
+  messageDesc(file_livechat_v1_widget, 14);
 
 /**
  * @generated from message livechat.v1.UpdateWidgetRequest
@@ -461,7 +530,7 @@ export type UpdateWidgetRequest = Message<"livechat.v1.UpdateWidgetRequest"> & {
  * Use `create(UpdateWidgetRequestSchema)` to create a new message.
  */
 export const UpdateWidgetRequestSchema: GenMessage<UpdateWidgetRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 14);
+  messageDesc(file_livechat_v1_widget, 15);
 
 /**
  * @generated from message livechat.v1.UpdateWidgetResponse
@@ -478,7 +547,7 @@ export type UpdateWidgetResponse = Message<"livechat.v1.UpdateWidgetResponse"> &
  * Use `create(UpdateWidgetResponseSchema)` to create a new message.
  */
 export const UpdateWidgetResponseSchema: GenMessage<UpdateWidgetResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 15);
+  messageDesc(file_livechat_v1_widget, 16);
 
 /**
  * @generated from message livechat.v1.DeleteWidgetRequest
@@ -495,7 +564,7 @@ export type DeleteWidgetRequest = Message<"livechat.v1.DeleteWidgetRequest"> & {
  * Use `create(DeleteWidgetRequestSchema)` to create a new message.
  */
 export const DeleteWidgetRequestSchema: GenMessage<DeleteWidgetRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 16);
+  messageDesc(file_livechat_v1_widget, 17);
 
 /**
  * @generated from message livechat.v1.DeleteWidgetResponse
@@ -508,7 +577,7 @@ export type DeleteWidgetResponse = Message<"livechat.v1.DeleteWidgetResponse"> &
  * Use `create(DeleteWidgetResponseSchema)` to create a new message.
  */
 export const DeleteWidgetResponseSchema: GenMessage<DeleteWidgetResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 17);
+  messageDesc(file_livechat_v1_widget, 18);
 
 /**
  * @generated from message livechat.v1.RotateWidgetSecretRequest
@@ -525,7 +594,7 @@ export type RotateWidgetSecretRequest = Message<"livechat.v1.RotateWidgetSecretR
  * Use `create(RotateWidgetSecretRequestSchema)` to create a new message.
  */
 export const RotateWidgetSecretRequestSchema: GenMessage<RotateWidgetSecretRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 18);
+  messageDesc(file_livechat_v1_widget, 19);
 
 /**
  * @generated from message livechat.v1.RotateWidgetSecretResponse
@@ -547,7 +616,7 @@ export type RotateWidgetSecretResponse = Message<"livechat.v1.RotateWidgetSecret
  * Use `create(RotateWidgetSecretResponseSchema)` to create a new message.
  */
 export const RotateWidgetSecretResponseSchema: GenMessage<RotateWidgetSecretResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 19);
+  messageDesc(file_livechat_v1_widget, 20);
 
 /**
  * @generated from message livechat.v1.GetWidgetConfigRequest
@@ -564,7 +633,7 @@ export type GetWidgetConfigRequest = Message<"livechat.v1.GetWidgetConfigRequest
  * Use `create(GetWidgetConfigRequestSchema)` to create a new message.
  */
 export const GetWidgetConfigRequestSchema: GenMessage<GetWidgetConfigRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 20);
+  messageDesc(file_livechat_v1_widget, 21);
 
 /**
  * @generated from message livechat.v1.GetWidgetConfigResponse
@@ -581,7 +650,7 @@ export type GetWidgetConfigResponse = Message<"livechat.v1.GetWidgetConfigRespon
  * Use `create(GetWidgetConfigResponseSchema)` to create a new message.
  */
 export const GetWidgetConfigResponseSchema: GenMessage<GetWidgetConfigResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 21);
+  messageDesc(file_livechat_v1_widget, 22);
 
 /**
  * @generated from message livechat.v1.StartSessionRequest
@@ -619,7 +688,7 @@ export type StartSessionRequest = Message<"livechat.v1.StartSessionRequest"> & {
  * Use `create(StartSessionRequestSchema)` to create a new message.
  */
 export const StartSessionRequestSchema: GenMessage<StartSessionRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 22);
+  messageDesc(file_livechat_v1_widget, 23);
 
 /**
  * @generated from message livechat.v1.StartSessionResponse
@@ -657,7 +726,7 @@ export type StartSessionResponse = Message<"livechat.v1.StartSessionResponse"> &
  * Use `create(StartSessionResponseSchema)` to create a new message.
  */
 export const StartSessionResponseSchema: GenMessage<StartSessionResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 23);
+  messageDesc(file_livechat_v1_widget, 24);
 
 /**
  * @generated from message livechat.v1.WidgetServiceSendMessageRequest
@@ -683,7 +752,7 @@ export type WidgetServiceSendMessageRequest = Message<"livechat.v1.WidgetService
  * Use `create(WidgetServiceSendMessageRequestSchema)` to create a new message.
  */
 export const WidgetServiceSendMessageRequestSchema: GenMessage<WidgetServiceSendMessageRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 24);
+  messageDesc(file_livechat_v1_widget, 25);
 
 /**
  * @generated from message livechat.v1.WidgetServiceSendMessageResponse
@@ -705,7 +774,7 @@ export type WidgetServiceSendMessageResponse = Message<"livechat.v1.WidgetServic
  * Use `create(WidgetServiceSendMessageResponseSchema)` to create a new message.
  */
 export const WidgetServiceSendMessageResponseSchema: GenMessage<WidgetServiceSendMessageResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 25);
+  messageDesc(file_livechat_v1_widget, 26);
 
 /**
  * @generated from message livechat.v1.WidgetServiceListMessagesRequest
@@ -741,7 +810,7 @@ export type WidgetServiceListMessagesRequest = Message<"livechat.v1.WidgetServic
  * Use `create(WidgetServiceListMessagesRequestSchema)` to create a new message.
  */
 export const WidgetServiceListMessagesRequestSchema: GenMessage<WidgetServiceListMessagesRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 26);
+  messageDesc(file_livechat_v1_widget, 27);
 
 /**
  * @generated from message livechat.v1.WidgetServiceListMessagesResponse
@@ -763,7 +832,7 @@ export type WidgetServiceListMessagesResponse = Message<"livechat.v1.WidgetServi
  * Use `create(WidgetServiceListMessagesResponseSchema)` to create a new message.
  */
 export const WidgetServiceListMessagesResponseSchema: GenMessage<WidgetServiceListMessagesResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 27);
+  messageDesc(file_livechat_v1_widget, 28);
 
 /**
  * @generated from message livechat.v1.WidgetServiceSetTypingRequest
@@ -780,7 +849,7 @@ export type WidgetServiceSetTypingRequest = Message<"livechat.v1.WidgetServiceSe
  * Use `create(WidgetServiceSetTypingRequestSchema)` to create a new message.
  */
 export const WidgetServiceSetTypingRequestSchema: GenMessage<WidgetServiceSetTypingRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 28);
+  messageDesc(file_livechat_v1_widget, 29);
 
 /**
  * @generated from message livechat.v1.WidgetServiceSetTypingResponse
@@ -793,7 +862,7 @@ export type WidgetServiceSetTypingResponse = Message<"livechat.v1.WidgetServiceS
  * Use `create(WidgetServiceSetTypingResponseSchema)` to create a new message.
  */
 export const WidgetServiceSetTypingResponseSchema: GenMessage<WidgetServiceSetTypingResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 29);
+  messageDesc(file_livechat_v1_widget, 30);
 
 /**
  * @generated from message livechat.v1.WidgetServiceMarkReadRequest
@@ -812,7 +881,7 @@ export type WidgetServiceMarkReadRequest = Message<"livechat.v1.WidgetServiceMar
  * Use `create(WidgetServiceMarkReadRequestSchema)` to create a new message.
  */
 export const WidgetServiceMarkReadRequestSchema: GenMessage<WidgetServiceMarkReadRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 30);
+  messageDesc(file_livechat_v1_widget, 31);
 
 /**
  * @generated from message livechat.v1.WidgetServiceMarkReadResponse
@@ -825,7 +894,7 @@ export type WidgetServiceMarkReadResponse = Message<"livechat.v1.WidgetServiceMa
  * Use `create(WidgetServiceMarkReadResponseSchema)` to create a new message.
  */
 export const WidgetServiceMarkReadResponseSchema: GenMessage<WidgetServiceMarkReadResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 31);
+  messageDesc(file_livechat_v1_widget, 32);
 
 /**
  * @generated from message livechat.v1.UpdateCustomerRequest
@@ -852,7 +921,7 @@ export type UpdateCustomerRequest = Message<"livechat.v1.UpdateCustomerRequest">
  * Use `create(UpdateCustomerRequestSchema)` to create a new message.
  */
 export const UpdateCustomerRequestSchema: GenMessage<UpdateCustomerRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 32);
+  messageDesc(file_livechat_v1_widget, 33);
 
 /**
  * @generated from message livechat.v1.UpdateCustomerResponse
@@ -869,7 +938,7 @@ export type UpdateCustomerResponse = Message<"livechat.v1.UpdateCustomerResponse
  * Use `create(UpdateCustomerResponseSchema)` to create a new message.
  */
 export const UpdateCustomerResponseSchema: GenMessage<UpdateCustomerResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 33);
+  messageDesc(file_livechat_v1_widget, 34);
 
 /**
  * @generated from message livechat.v1.WidgetServiceSubscribeRequest
@@ -886,7 +955,7 @@ export type WidgetServiceSubscribeRequest = Message<"livechat.v1.WidgetServiceSu
  * Use `create(WidgetServiceSubscribeRequestSchema)` to create a new message.
  */
 export const WidgetServiceSubscribeRequestSchema: GenMessage<WidgetServiceSubscribeRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 34);
+  messageDesc(file_livechat_v1_widget, 35);
 
 /**
  * @generated from message livechat.v1.WidgetServiceSubscribeResponse
@@ -903,7 +972,7 @@ export type WidgetServiceSubscribeResponse = Message<"livechat.v1.WidgetServiceS
  * Use `create(WidgetServiceSubscribeResponseSchema)` to create a new message.
  */
 export const WidgetServiceSubscribeResponseSchema: GenMessage<WidgetServiceSubscribeResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 35);
+  messageDesc(file_livechat_v1_widget, 36);
 
 /**
  * WidgetPosition is the corner the launcher sits in.
