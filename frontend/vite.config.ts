@@ -1,7 +1,8 @@
-import { defineConfig, type ProxyOptions } from "vite";
+import { defineConfig, type Plugin, type ProxyOptions } from "vite";
 import react from "@vitejs/plugin-react";
 import tailwindcss from "@tailwindcss/vite";
 import { fileURLToPath, URL } from "node:url";
+import { precompress } from "../scripts/precompress.mjs";
 
 // The Go server the dev server forwards API and widget requests to.
 const target = process.env.LIVECHAT_DEV_SERVER ?? "http://localhost:8080";
@@ -19,8 +20,18 @@ const proxy: ProxyOptions = {
   },
 };
 
+// Brotli and gzip copies of the built files, which the server sends to
+// browsers that accept them (see scripts/precompress.mjs).
+const precompressPlugin: Plugin = {
+  name: "livechat-precompress",
+  apply: "build",
+  closeBundle() {
+    precompress(fileURLToPath(new URL("./dist", import.meta.url)));
+  },
+};
+
 export default defineConfig({
-  plugins: [react(), tailwindcss()],
+  plugins: [react(), tailwindcss(), precompressPlugin],
   resolve: {
     alias: { "@": fileURLToPath(new URL("./src", import.meta.url)) },
   },

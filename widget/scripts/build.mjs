@@ -5,6 +5,8 @@
 //                               module the loader imports from
 //                               <server>/widget-assets/ when needed
 // The chat part is built first so the loader can carry its hashed name.
+// Every text file also gets .br and .gz copies (scripts/precompress.mjs),
+// which the server sends to browsers that accept them.
 // dist/.gitkeep stays: the Go embed needs the folder before any build.
 
 import { build } from "esbuild";
@@ -12,10 +14,11 @@ import { createHash } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { precompress } from "../../scripts/precompress.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
-for (const f of ["widget.js", "widget.css", "assets"]) rmSync(join(dist, f), { recursive: true, force: true });
+for (const f of ["widget.js", "widget.css", "widget.js.br", "widget.js.gz", "widget.css.br", "widget.css.gz", "assets"]) rmSync(join(dist, f), { recursive: true, force: true });
 
 const common = {
   bundle: true,
@@ -56,4 +59,5 @@ await build({
   },
 });
 
+precompress(dist);
 console.log(`built dist/widget.js, dist/widget.css, dist/assets/${chatFile}`);
