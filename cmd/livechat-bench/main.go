@@ -11,7 +11,7 @@
 //	M3 memory per stream     RSS growth per idle stream ÷ a bare connect-go handler's
 //	M4 capacity              idle streams until p99 doubles or passes 100 ms
 //	M5 cross-instance        two instances against one
-//	M6 weight                gzipped widget and dashboard against their budgets
+//	M6 weight                widget and dashboard bytes on the wire against their budgets
 //
 // Usage:
 //
@@ -167,11 +167,7 @@ func runBench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	b := &bench{cfg: cfg, rep: rep}
 	step := func(name string) { fmt.Fprintf(stderr, "%s %s\n", time.Now().Format("15:04:05"), name) }
 
-	if cfg.only["m6"] {
-		step("M6 weight")
-		b.m6()
-	}
-	needServer := slices.ContainsFunc([]string{"m1", "m2", "m3", "m4", "m5"}, func(f string) bool { return cfg.only[f] })
+	needServer := slices.ContainsFunc([]string{"m1", "m2", "m3", "m4", "m5", "m6"}, func(f string) bool { return cfg.only[f] })
 	if needServer {
 		step("starting PostgreSQL (fsync on) and livechat")
 		e, err := newEnv(ctx, cfg, stderr)
@@ -184,6 +180,10 @@ func runBench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer b.main.stop()
+		if cfg.only["m6"] {
+			step("M6 weight")
+			b.m6(b.main.URL)
+		}
 		step(fmt.Sprintf("setup: admin, API token, widget, %d visitors with a conversation each", cfg.visitors))
 		if b.fx, err = setupFixture(ctx, b.main.URL, cfg.visitors); err != nil {
 			b.fx = &fixture{errVisitors: err}
