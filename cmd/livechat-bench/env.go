@@ -241,6 +241,12 @@ func (e *env) startLivechat(ctx context.Context, name string) (*proc, error) {
 		"LIVECHAT_METRICS_LISTEN="+debug,
 		"LIVECHAT_LOG_LEVEL=warn",
 		"LIVECHAT_SHUTDOWN_TIMEOUT=2s",
+		// The load comes from a few tokens on a few loopback addresses:
+		// the per-caller stream limits would measure themselves, not the
+		// server's capacity. The open-file headroom stays on.
+		"LIVECHAT_MAX_STREAMS_PER_VISITOR=-1",
+		"LIVECHAT_MAX_STREAMS_PER_CREDENTIAL=-1",
+		"LIVECHAT_MAX_STREAMS_PER_ADDRESS=-1",
 	)
 	p, err := e.startProc(ctx, name, cmd, "http://"+addr, "/readyz")
 	if err == nil {

@@ -88,8 +88,9 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	a.OnShutdown(a.hub.Close)
 	web := auth.Web{PublicURL: cfg.PublicURL, SecureCookies: cfg.SecureCookies}
 	// The auth interceptor comes after the error interceptor, so its errors
-	// are mapped like every other.
-	a.rpc = connect.NewServer(a.observeInterceptor, a.errorInterceptor, recoverInterceptor, auth.NewInterceptor(a.auth, a.widgets, web).Intercept)
+	// are mapped like every other; the edge interceptor comes last, to see
+	// the caller (stream limits) and connect-go's errors about the request.
+	a.rpc = connect.NewServer(a.observeInterceptor, a.errorInterceptor, recoverInterceptor, auth.NewInterceptor(a.auth, a.widgets, web).Intercept, a.edgeInterceptor)
 
 	livechatv1connect.RegisterAuthServiceHandler(a.rpc, auth.NewHandler(a.auth, web))
 	livechatv1connect.RegisterConversationServiceHandler(a.rpc, chat.NewHandler(conversations))
@@ -102,7 +103,8 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	// Small messages (most events and answers) go uncompressed: gzip
 	// costs more CPU than their few bytes are worth.
 	connecthttp.Mount(a.mux, a.rpc, connecthttp.WithReadMaxBytes(maxRequestBytes), connecthttp.WithCompressMinBytes(1024))
-	a.mux.Handle(grpchealth.NewHandler(healthChecker{a}))
+	healthPath, health := grpchealth.NewHandler(healthChecker{a})
+	a.mux.Handle(healthPath, a.endOnShutdown(health))
 	a.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

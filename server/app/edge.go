@@ -2,13 +2,17 @@ package app
 
 import (
 	"context"
+	"crypto/subtle"
 	"flag"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -38,9 +42,23 @@ type EdgeConfig struct {
 	// TrustedProxies lists the reverse proxies (IP addresses or CIDR
 	// prefixes) whose X-Forwarded-For and X-Forwarded-Proto are believed.
 	TrustedProxies string
-	// MetricsListen serves /metrics on its own address instead of the main
-	// listener; "off" disables metrics.
+	// MetricsListen serves /metrics on its own address; "off" disables
+	// metrics.
 	MetricsListen string
+	// MetricsToken serves /metrics on the main listener too, to requests
+	// with "Authorization: Bearer <MetricsToken>". Without it the main
+	// listener has no /metrics: the figures tell an attacker how loaded the
+	// server is.
+	MetricsToken string
+	// Streams bound the concurrent streams per caller and address, and keep
+	// file descriptors for the rest of the API.
+	Streams StreamLimits
+	// BodyReadTimeout bounds reading one request's body; zero is
+	// DefaultBodyReadTimeout, negative turns it off.
+	BodyReadTimeout time.Duration
+	// HealthWatchEvery is how often a gRPC health Watch re-checks
+	// readiness; zero is every 5 seconds. Tests shorten it.
+	HealthWatchEvery time.Duration
 }
 
 // TLS reports whether the main listener serves HTTPS.
@@ -79,7 +97,34 @@ func (c *Config) registerEdgeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", envOr("LIVECHAT_TRUSTED_PROXIES", ""),
 		"reverse proxies whose X-Forwarded-For/-Proto headers are believed: IPs or CIDRs, comma-separated, e.g. 127.0.0.1,::1 [$LIVECHAT_TRUSTED_PROXIES]")
 	fs.StringVar(&c.MetricsListen, "metrics-listen", envOr("LIVECHAT_METRICS_LISTEN", ""),
-		`serve Prometheus /metrics on this address (e.g. 127.0.0.1:9090) instead of the main listener; "off" disables it [$LIVECHAT_METRICS_LISTEN]`)
+		`serve Prometheus /metrics on this address (e.g. 127.0.0.1:9464); "off" disables metrics [$LIVECHAT_METRICS_LISTEN]`)
+	fs.StringVar(&c.MetricsToken, "metrics-token", envOr("LIVECHAT_METRICS_TOKEN", ""),
+		"also serve /metrics on the main listener to requests with Authorization: Bearer <token>; without it the main listener has no /metrics [$LIVECHAT_METRICS_TOKEN]")
+	fs.IntVar(&c.Streams.PerVisitor, "max-streams-per-visitor", c.envInt("LIVECHAT_MAX_STREAMS_PER_VISITOR", DefaultStreamsPerVisitor),
+		"concurrent live streams one visitor session may hold on an instance; -1 for no limit [$LIVECHAT_MAX_STREAMS_PER_VISITOR]")
+	fs.IntVar(&c.Streams.PerCredential, "max-streams-per-credential", c.envInt("LIVECHAT_MAX_STREAMS_PER_CREDENTIAL", DefaultStreamsPerCredential),
+		"concurrent live streams one dashboard session or API token may hold on an instance; -1 for no limit [$LIVECHAT_MAX_STREAMS_PER_CREDENTIAL]")
+	fs.IntVar(&c.Streams.PerAddress, "max-streams-per-address", c.envInt("LIVECHAT_MAX_STREAMS_PER_ADDRESS", DefaultStreamsPerAddress),
+		"concurrent live streams one client address (IPv6: /64) may hold on an instance, as resolved behind --trusted-proxies; -1 for no limit [$LIVECHAT_MAX_STREAMS_PER_ADDRESS]")
+	fs.IntVar(&c.Streams.FDReserve, "stream-fd-reserve", c.envInt("LIVECHAT_STREAM_FD_RESERVE", 0),
+		"file descriptors kept for the API and health checks: new streams are refused when fewer remain below the open-file limit; 0 is a tenth of the limit (64 to 2048) [$LIVECHAT_STREAM_FD_RESERVE]")
+	fs.DurationVar(&c.BodyReadTimeout, "body-read-timeout", c.envDuration("LIVECHAT_BODY_READ_TIMEOUT", DefaultBodyReadTimeout),
+		"how long a client may take to send a request body [$LIVECHAT_BODY_READ_TIMEOUT]")
+}
+
+// envInt returns the integer environment variable key, or def when it is
+// unset; a value that is not an integer is reported by Validate.
+func (c *Config) envInt(key string, def int) int {
+	v, ok := os.LookupEnv(key)
+	if !ok {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		c.envErrs = append(c.envErrs, fmt.Errorf("$%s must be a whole number, not %q", key, v))
+		return def
+	}
+	return n
 }
 
 // validateEdge checks EdgeConfig and fills in the defaults that depend on
@@ -103,6 +148,9 @@ func (c *Config) validateEdge() error {
 	}
 	if _, err := reqinfo.ParseProxies(c.TrustedProxies); err != nil {
 		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	if c.Streams.FDReserve < 0 {
+		return fmt.Errorf("--stream-fd-reserve must not be negative, not %d", c.Streams.FDReserve)
 	}
 	if c.Listen == "" {
 		c.Listen = ":8080"
@@ -140,6 +188,11 @@ type edgeState struct {
 	proxies  reqinfo.Proxies
 	registry *prometheus.Registry
 	streams  streams
+	// limiter holds streams to their limits; fds counts what they hold.
+	limiter *streamLimiter
+	fds     *fdCounter
+	// acceptErrors counts failed accepts of the main listener.
+	acceptErrors prometheus.Counter
 }
 
 // initEdge prepares TLS, the trusted proxies and metrics. It fails on
@@ -152,23 +205,51 @@ func (a *App) initEdge() error {
 	if a.tls, err = newTLSMode(a.cfg, a.log); err != nil {
 		return err
 	}
-	a.registry = a.newRegistry()
-	if a.cfg.MetricsListen == "" {
-		a.mux.Handle("GET /metrics", a.MetricsHandler())
+	refused := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "livechat_streams_refused_total",
+		Help: "New streams refused by a stream limit, by the limit: visitor, credential, address, or file_descriptors (open files near the limit).",
+	}, []string{"limit"})
+	a.acceptErrors = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "livechat_accept_errors_total",
+		Help: "Connections the main listener failed to accept, such as for lack of file descriptors.",
+	})
+	a.fds = &fdCounter{}
+	a.limiter = newStreamLimiter(a.cfg.Streams, a.fds, a.log, refused)
+	a.registry = a.newRegistry(refused, a.acceptErrors)
+	if a.cfg.MetricsToken != "" {
+		a.mux.Handle("GET /metrics", requireBearer(a.cfg.MetricsToken, a.MetricsHandler()))
+	} else {
+		// Not the dashboard's page either: a scraper pointed here should
+		// fail, not read HTML.
+		a.mux.HandleFunc("GET /metrics", http.NotFound)
 	}
 	return nil
+}
+
+// requireBearer serves next only to requests with the bearer token.
+func requireBearer(token string, next http.Handler) http.Handler {
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // edgeMiddleware resolves the real client (behind trusted proxies) and sets
 // the security headers, around the rest of the handler.
 func (a *App) edgeMiddleware(next http.Handler) http.Handler {
-	return a.proxies.Middleware(withSecurityHeaders(next))
+	return a.proxies.Middleware(withSecurityHeaders(a.bodyLimits(next)))
 }
 
 // serve runs srv on ln, over TLS when configured. HTTP/2 is offered to
 // browsers through ALPN: over HTTP/1.1 a browser opens at most ~6
 // connections per origin and every live stream holds one.
 func (a *App) serve(srv *http.Server, ln net.Listener) error {
+	ln = &trackingListener{Listener: ln, fds: a.fds, log: a.log, errors: a.acceptErrors}
 	if a.tls.config == nil {
 		return srv.Serve(ln)
 	}

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bufio"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -107,7 +108,7 @@ func TestTrustedProxies(t *testing.T) {
 
 func TestMetrics(t *testing.T) {
 	t.Parallel()
-	srv := apptest.New(t)
+	srv := apptest.New(t, func(c *app.Config) { c.MetricsToken = "metrics-secret" })
 	c := srv.NewClient(nil)
 	if _, err := c.Auth.GetSetupState(t.Context(), &livechatv1.GetSetupStateRequest{}); err != nil {
 		t.Fatalf("GetSetupState: %v", err)
@@ -115,10 +116,17 @@ func TestMetrics(t *testing.T) {
 	// An unauthenticated call is counted with its code.
 	_, _ = c.Auth.GetMe(t.Context(), &livechatv1.GetMeRequest{})
 
-	res, body := get(t, srv.URL+"/metrics")
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("/metrics = %d", res.StatusCode)
+	for _, auth := range []string{"", "Bearer wrong", "metrics-secret"} {
+		res, body := rawGet(t, srv.URL+"/metrics", map[string]string{"Authorization": auth})
+		if res.StatusCode != http.StatusUnauthorized || strings.Contains(string(body), "livechat_") {
+			t.Fatalf("/metrics with Authorization %q = %d, want 401", auth, res.StatusCode)
+		}
 	}
+	res, raw := rawGet(t, srv.URL+"/metrics", map[string]string{"Authorization": "Bearer metrics-secret"})
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("/metrics with the token = %d", res.StatusCode)
+	}
+	body := string(raw)
 	for _, want := range []string{
 		`livechat_rpc_requests_total{code="ok",procedure="` + livechatv1connect.AuthServiceGetSetupStateProcedure + `"}`,
 		`livechat_rpc_requests_total{code="unauthenticated",procedure="` + livechatv1connect.AuthServiceGetMeProcedure + `"}`,
@@ -134,6 +142,48 @@ func TestMetrics(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
+	}
+}
+
+// TestMetricsNotPublicByDefault: without --metrics-token the main listener
+// has no /metrics; they are on --metrics-listen only.
+func TestMetricsNotPublicByDefault(t *testing.T) {
+	t.Parallel()
+	srv := apptest.New(t)
+	res, body := get(t, srv.URL+"/metrics")
+	if res.StatusCode != http.StatusNotFound || strings.Contains(body, "livechat_") || strings.Contains(body, "go_goroutines") {
+		t.Fatalf("/metrics on the main listener = %d, %.80q", res.StatusCode, body)
+	}
+}
+
+// TestHealthWatch: the gRPC health Watch sends the status at once, and
+// again when readiness changes (as /readyz and Check see it).
+func TestHealthWatch(t *testing.T) {
+	t.Parallel()
+	srv := apptest.New(t, func(c *app.Config) { c.HealthWatchEvery = 50 * time.Millisecond })
+	res := watchHealth(t, srv.URL, "")
+	defer res.Body.Close()
+	r := bufio.NewReader(res.Body)
+	msg, err := readEnvelope(r)
+	if err != nil || !strings.Contains(msg, `"SERVING_STATUS_SERVING"`) {
+		t.Fatalf("first Watch message = %q, %v; want SERVING", msg, err)
+	}
+	if _, err := srv.Pool.Exec(t.Context(),
+		`DELETE FROM goose_db_version WHERE version_id = (SELECT max(version_id) FROM goose_db_version)`); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		msg, err = readEnvelope(r)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no Watch message within 10s of the instance becoming not ready")
+	}
+	if err != nil || !strings.Contains(msg, `"SERVING_STATUS_NOT_SERVING"`) {
+		t.Fatalf("Watch message after a migration went pending = %q, %v; want NOT_SERVING", msg, err)
 	}
 }
 

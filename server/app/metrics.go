@@ -149,7 +149,7 @@ func (a *App) MetricsHandler() http.Handler {
 }
 
 // newRegistry is the instance's metric registry: the shared collectors plus
-// this instance's database pool.
-func (a *App) newRegistry() *prometheus.Registry {
-	return metrics.NewRegistry(metrics.NewPoolCollector(a.pool))
+// this instance's database pool and the given collectors of its own.
+func (a *App) newRegistry(own ...prometheus.Collector) *prometheus.Registry {
+	return metrics.NewRegistry(append(own, metrics.NewPoolCollector(a.pool))...)
 }
