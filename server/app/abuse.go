@@ -16,11 +16,9 @@ import (
 	"time"
 
 	"connectrpc.com/connect/v2"
-	"connectrpc.com/connect/v2/connectproto"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
-	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/principal"
 	"github.com/opensupport/livechat/server/reqinfo"
@@ -45,30 +43,19 @@ const (
 	healthWatchEvery = 5 * time.Second
 )
 
-// reasonError is a Connect error with a livechat.v1.ErrorDetail carrying a
-// machine-readable reason (and the limit crossed, if any).
-func reasonError(code connect.Code, reason livechatv1.ErrorReason, limit int64, msg string) *connect.Error {
-	err := connect.NewError(code, msg)
-	if d, derr := connectproto.NewErrorDetail(&livechatv1.ErrorDetail{Reason: reason, Limit: limit}); derr == nil {
-		err = err.WithDetail(d)
-	}
-	return err
-}
-
 // tooManyStreams refuses a new stream over one of the stream limits.
 func tooManyStreams(limit int, msg string) error {
-	return reasonError(connect.CodeResourceExhausted, livechatv1.ErrorReason_ERROR_REASON_TOO_MANY_STREAMS, int64(limit), msg)
+	return apperr.New(apperr.TooManyStreams, "%s", msg).WithLimit(int64(limit))
 }
 
 // requestTooLarge refuses a request body over maxRequestBytes.
 func requestTooLarge() error {
-	return reasonError(connect.CodeResourceExhausted, livechatv1.ErrorReason_ERROR_REASON_REQUEST_TOO_LARGE, maxRequestBytes,
-		fmt.Sprintf("request is larger than %d bytes", maxRequestBytes))
+	return apperr.New(apperr.RequestTooLarge, "request is larger than %d bytes", maxRequestBytes).WithLimit(maxRequestBytes)
 }
 
 // malformedRequest refuses a request message that cannot be decoded.
 func malformedRequest(msg string) error {
-	return reasonError(connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_INVALID_VALUE, 0, msg)
+	return apperr.New(apperr.InvalidValue, "%s", msg)
 }
 
 // edgeInterceptor runs innermost, after authentication: it holds each
