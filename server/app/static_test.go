@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -11,6 +12,9 @@ import (
 	"testing"
 
 	"github.com/opensupport/livechat/frontend"
+	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
+	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
+	"github.com/opensupport/livechat/server/app"
 	"github.com/opensupport/livechat/server/apptest"
 	"github.com/opensupport/livechat/widget"
 )
@@ -157,5 +161,41 @@ func TestStaticFilesPrecompressed(t *testing.T) {
 				t.Errorf("the brotli ETag revalidated the identity file: %d", res.StatusCode)
 			}
 		})
+	}
+}
+
+// TestConnectResponsesCompressed: API answers above 1 KiB still go out
+// gzipped to clients that accept it, and small ones raw.
+func TestConnectResponsesCompressed(t *testing.T) {
+	t.Parallel()
+	srv := apptest.New(t, func(c *app.Config) { c.ScryptLogN = 10 })
+	admin := srv.NewClient(nil)
+	ctx := t.Context()
+	if _, err := admin.Auth.Setup(ctx, &livechatv1.SetupRequest{Username: "root", DisplayName: "Root", Password: testPassword}); err != nil {
+		t.Fatalf("Setup: %v", err)
+	}
+	for i := range 8 {
+		if _, err := admin.Widget.CreateWidget(ctx, &livechatv1.CreateWidgetRequest{Settings: &livechatv1.WidgetSettings{Name: fmt.Sprintf("Shop %d", i)}}); err != nil {
+			t.Fatalf("CreateWidget: %v", err)
+		}
+	}
+	post := func(procedure string) (*http.Response, []byte) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+procedure, strings.NewReader("{}"))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept-Encoding", "br, gzip")
+		res, err := admin.HTTP.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res, body
+	}
+	res, body := post(livechatv1connect.WidgetServiceListWidgetsProcedure)
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("ListWidgets = %d, Content-Encoding %q (%d bytes), want gzip", res.StatusCode, res.Header.Get("Content-Encoding"), len(body))
+	}
+	if res, _ := post(livechatv1connect.AuthServiceGetSetupStateProcedure); res.Header.Get("Content-Encoding") != "" {
+		t.Errorf("a small answer went out as %q", res.Header.Get("Content-Encoding"))
 	}
 }
