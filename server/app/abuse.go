@@ -257,8 +257,8 @@ type trackingListener struct {
 func (l *trackingListener) Accept() (net.Conn, error) {
 	conn, err := l.Listener.Accept()
 	if err != nil {
-		var ne net.Error
-		if errors.As(err, &ne) || errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
+		// A closed listener is a shutdown, not a failure.
+		if !errors.Is(err, net.ErrClosed) {
 			l.errors.Inc()
 			now := time.Now().UnixNano()
 			if last := l.lastLogged.Load(); now-last >= int64(time.Second) && l.lastLogged.CompareAndSwap(last, now) {
