@@ -252,6 +252,8 @@ type trackingListener struct {
 	log        *slog.Logger
 	errors     prometheus.Counter
 	lastLogged atomic.Int64
+	// valve, when set, is told of the open files at every connection.
+	valve *keepAliveValve
 }
 
 func (l *trackingListener) Accept() (net.Conn, error) {
@@ -268,18 +270,71 @@ func (l *trackingListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	l.fds.conns.Add(1)
-	return &trackedConn{Conn: conn, fds: l.fds}, nil
+	l.valve.check(l.fds)
+	return &trackedConn{Conn: conn, fds: l.fds, valve: l.valve}, nil
 }
 
 type trackedConn struct {
 	net.Conn
-	fds  *fdCounter
-	once sync.Once
+	fds   *fdCounter
+	valve *keepAliveValve
+	once  sync.Once
 }
 
 func (c *trackedConn) Close() error {
-	c.once.Do(func() { c.fds.conns.Add(-1) })
+	c.once.Do(func() {
+		c.fds.conns.Add(-1)
+		c.valve.check(c.fds)
+	})
 	return c.Conn.Close()
+}
+
+// keepAliveValve turns HTTP keep-alives off while the open files are within
+// the stream reserve of the limit: idle connections are closed and every
+// response then ends its connection, so connections left over by refused
+// streams or idle clients give their descriptors back. Keep-alives come
+// back once a quarter of the reserve is free again.
+type keepAliveValve struct {
+	srv       *http.Server
+	log       *slog.Logger
+	high, low int
+	off       atomic.Bool
+	// applying serialises apply: each one sets the latest state.
+	applying sync.Mutex
+}
+
+// newKeepAliveValve returns srv's valve, or nil when the open-file limit is
+// unknown.
+func (a *App) newKeepAliveValve(srv *http.Server) *keepAliveValve {
+	l := a.limiter.limits
+	if l.OpenFileLimit <= 0 {
+		return nil
+	}
+	high := l.OpenFileLimit - l.FDReserve
+	return &keepAliveValve{srv: srv, log: a.log, high: high, low: high - max(l.FDReserve/4, 1)}
+}
+
+func (v *keepAliveValve) check(fds *fdCounter) {
+	if v == nil {
+		return
+	}
+	used := fds.inUse()
+	switch {
+	case used >= v.high && v.off.CompareAndSwap(false, true):
+		v.log.Warn("open files near the limit: closing idle connections and not keeping connections alive", "open_files", used)
+		go v.apply()
+	case used < v.low && v.off.CompareAndSwap(true, false):
+		v.log.Info("open files below the limit again: keeping connections alive", "open_files", used)
+		go v.apply()
+	}
+}
+
+// apply runs on a goroutine of its own: turning keep-alives off closes idle
+// connections while the server holds its lock, and their Close calls check.
+func (v *keepAliveValve) apply() {
+	v.applying.Lock()
+	defer v.applying.Unlock()
+	v.srv.SetKeepAlivesEnabled(!v.off.Load())
 }
 
 // bodyLimits bounds how a request body is read: within BodyReadTimeout of

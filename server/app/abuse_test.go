@@ -232,15 +232,22 @@ func TestStreamsKeepFileDescriptorsForTheAPI(t *testing.T) {
 	// server refuses.
 	c := srv.NewClient(apptest.Bearer(res.Secret))
 	var refused error
+	var stops []func()
 	for i := 0; i < 200 && refused == nil; i++ {
-		_, refused = subscribe(t, c, false)
+		var stop func()
+		stop, refused = subscribe(t, c, false)
+		stops = append(stops, stop)
 	}
 	if refused == nil {
 		t.Fatal("200 streams opened past an open-file limit of", limit)
 	}
 	wantTooManyStreams(t, refused, int64(limit-100))
-	if r, _ := get(t, srv.URL+"/healthz"); r.StatusCode != http.StatusOK {
+	r, _ := get(t, srv.URL+"/healthz")
+	if r.StatusCode != http.StatusOK {
 		t.Fatalf("healthz = %d while streams are refused", r.StatusCode)
+	}
+	if !r.Close {
+		t.Error("connections are kept alive near the open-file limit")
 	}
 	if _, err := admin.Auth.GetMe(ctx, &livechatv1.GetMeRequest{}); err != nil {
 		t.Fatalf("GetMe while streams are refused: %v", err)
@@ -248,6 +255,25 @@ func TestStreamsKeepFileDescriptorsForTheAPI(t *testing.T) {
 	_, metrics := metricsOf(t, srv)
 	if !strings.Contains(metrics, `livechat_streams_refused_total{limit="file_descriptors"}`) {
 		t.Error("refusals near the open-file limit are not counted")
+	}
+
+	// Once the streams end, connections are kept alive and streams open
+	// again.
+	for _, stop := range stops {
+		stop()
+	}
+	c.HTTP.CloseIdleConnections()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r, _ := get(t, srv.URL+"/healthz")
+		_, err := subscribe(t, c, false)
+		if !r.Close && err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("10s after the streams ended: keep-alive %v, stream %v", !r.Close, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

@@ -249,7 +249,7 @@ func (a *App) edgeMiddleware(next http.Handler) http.Handler {
 // browsers through ALPN: over HTTP/1.1 a browser opens at most ~6
 // connections per origin and every live stream holds one.
 func (a *App) serve(srv *http.Server, ln net.Listener) error {
-	ln = &trackingListener{Listener: ln, fds: a.fds, log: a.log, errors: a.acceptErrors}
+	ln = &trackingListener{Listener: ln, fds: a.fds, log: a.log, errors: a.acceptErrors, valve: a.newKeepAliveValve(srv)}
 	if a.tls.config == nil {
 		return srv.Serve(ln)
 	}
