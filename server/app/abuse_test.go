@@ -343,23 +343,28 @@ func TestSlowRequestBodies(t *testing.T) {
 	})
 	addr := strings.TrimPrefix(srv.URL, "http://")
 
-	t.Run("a body that never ends is cut off", func(t *testing.T) {
-		t.Parallel()
-		conn, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		start := time.Now()
-		fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"use",
-			livechatv1connect.AuthServiceLoginProcedure)
-		// The server must answer or close well before this.
-		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-		_, err = io.Copy(io.Discard, conn)
-		if elapsed := time.Since(start); err != nil || elapsed > 3*time.Second {
-			t.Fatalf("connection held for %s (err %v), want it ended after about %s", elapsed, err, timeout)
-		}
-	})
+	for _, rpc := range []struct{ procedure, contentType string }{
+		{livechatv1connect.AuthServiceLoginProcedure, "application/json"},
+		{livechatv1connect.ConversationServiceSubscribeProcedure, "application/connect+json"},
+	} {
+		t.Run("a body that never ends is cut off: "+rpc.procedure, func(t *testing.T) {
+			t.Parallel()
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			start := time.Now()
+			fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\nContent-Length: 1000\r\n\r\n\x00\x00",
+				rpc.procedure, rpc.contentType)
+			// The server must answer or close well before this.
+			_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			_, err = io.Copy(io.Discard, conn)
+			if elapsed := time.Since(start); err != nil || elapsed > 3*time.Second {
+				t.Fatalf("connection held for %s (err %v), want it ended after about %s", elapsed, err, timeout)
+			}
+		})
+	}
 	t.Run("a live stream outlives the timeout", func(t *testing.T) {
 		t.Parallel()
 		admin := srv.NewClient(nil)
