@@ -76,9 +76,17 @@ func (d *Database) Close(ctx context.Context) {
 	}
 }
 
-// Run is `livechat serve`: it opens the database, applies migrations unless
-// told not to, and serves until ctx is done.
+// Run is `livechat serve`: it listens, opens the database, applies
+// migrations unless told not to, and serves until ctx is done.
 func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
+	// Listen first: an address in use is reported at once, not after an
+	// embedded PostgreSQL has been started (and initialised) for nothing.
+	ln, err := listen(cfg.Listen)
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // Serve closes it too; a second Close is harmless
+
 	database, err := OpenDatabase(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -99,15 +107,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
-	}
 	sideCtx, stopSide := context.WithCancel(ctx)
 	waitSide, err := a.ServeSide(sideCtx)
 	if err != nil {
 		stopSide()
-		_ = ln.Close()
 		return err
 	}
 	defer waitSide()
@@ -117,6 +120,20 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	return nil
+}
+
+// listen opens the main listener; its error names the flag that sets the
+// address.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		var op *net.OpError
+		if errors.As(err, &op) {
+			err = op.Err // "bind: address already in use", without repeating the address
+		}
+		return nil, fmt.Errorf("cannot listen on %s: %w; choose another address with --listen or $LIVECHAT_LISTEN", addr, err)
+	}
+	return ln, nil
 }
 
 // browseURL is the address to print for people to open.
