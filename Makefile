@@ -30,6 +30,9 @@ endif
 ifneq ($(filter test test-go,$(MAKECMDGOALS)),)
 NEEDS += $(if $(TEST_DATABASE_URL),,postgres)
 endif
+ifneq ($(filter bench,$(MAKECMDGOALS)),)
+NEEDS += postgres
+endif
 ifneq ($(filter test test-web,$(MAKECMDGOALS)),)
 NEEDS += chromium
 endif
