@@ -90,25 +90,36 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-// An address in use is reported before the embedded database starts: the
-// PostgreSQL binaries given here do not exist, so reaching the database
-// would fail with another error.
+// An address in use is reported, naming its flag, before the embedded
+// database starts: the PostgreSQL binaries given here do not exist, so
+// reaching the database would fail with another error.
 func TestServeListenInUse(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	code, _, stderr := runCLI(t, "serve", "--listen", ln.Addr().String(),
-		"--database-url", "", "--pg-data", t.TempDir(), "--pg-bin", "/nonexistent/bin")
-	if code != 1 {
-		t.Errorf("exit %d, want 1", code)
-	}
-	if !strings.Contains(stderr, "address already in use") || !strings.Contains(stderr, "--listen") {
-		t.Errorf("stderr does not say the address is in use and which flag sets it: %q", stderr)
-	}
-	if strings.Contains(stderr, "PostgreSQL") || strings.Contains(stderr, "nonexistent") {
-		t.Errorf("the database was started before the address was checked: %q", stderr)
+	busy := ln.Addr().String()
+	for _, tc := range []struct {
+		flag string
+		args []string
+	}{
+		{"--listen", []string{"--listen", busy}},
+		{"--metrics-listen", []string{"--listen", freeAddr(t), "--metrics-listen", busy}},
+	} {
+		t.Run(tc.flag, func(t *testing.T) {
+			args := append([]string{"serve", "--database-url", "", "--pg-data", t.TempDir(), "--pg-bin", "/nonexistent/bin"}, tc.args...)
+			code, _, stderr := runCLI(t, args...)
+			if code != 1 {
+				t.Errorf("exit %d, want 1", code)
+			}
+			if !strings.Contains(stderr, "address already in use") || !strings.Contains(stderr, tc.flag+" or") {
+				t.Errorf("stderr does not say the address is in use and that %s sets it: %q", tc.flag, stderr)
+			}
+			if strings.Contains(stderr, "PostgreSQL") || strings.Contains(stderr, "nonexistent") {
+				t.Errorf("the database was started before the address was checked: %q", stderr)
+			}
+		})
 	}
 }
 
