@@ -1,5 +1,6 @@
 # livechat — run `make run` to serve on an embedded PostgreSQL, `make test`
-# for everything CI checks. Targets are documented in README.md.
+# for everything CI checks (CI runs exactly `make test`). Targets are
+# documented in README.md.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -18,8 +19,32 @@ GENERATED := gen db/dbq
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-node_modules/.package-lock.json: package-lock.json package.json frontend/package.json widget/package.json gen/ts/package.json
-	npm ci --no-audit --no-fund
+# Prerequisites: every target needs Go and Node.js; serving with the embedded
+# database and the Go tests need the PostgreSQL server binaries (unless a
+# database URL is given); the browser tests need Chromium. They are checked
+# before anything is installed or built, for the goals asked for.
+NEEDS := go node
+ifneq ($(filter run,$(MAKECMDGOALS)),)
+NEEDS += $(if $(DATABASE_URL),,postgres)
+endif
+ifneq ($(filter test test-go,$(MAKECMDGOALS)),)
+NEEDS += $(if $(TEST_DATABASE_URL),,postgres)
+endif
+ifneq ($(filter bench,$(MAKECMDGOALS)),)
+NEEDS += postgres
+endif
+ifneq ($(filter test test-web,$(MAKECMDGOALS)),)
+NEEDS += chromium
+endif
+
+.PHONY: prereqs
+prereqs: ## check that the tools the asked-for targets need are installed
+ifndef NEEDS_CHECKED
+	@tools/check-prereqs $(sort $(NEEDS))
+endif
+
+node_modules/.package-lock.json: package-lock.json package.json frontend/package.json widget/package.json gen/ts/package.json | prereqs
+	npm ci --no-audit --no-fund --engine-strict
 	@touch $@
 
 .PHONY: deps
@@ -41,7 +66,7 @@ check-generated: generate ## fail when the committed generated code differs from
 	@echo "generated code is up to date"
 
 .PHONY: lint
-lint: deps ## buf lint + format, gofmt, go vet, TypeScript type-check
+lint: deps | $(WEB_FIRST) ## buf lint + format, gofmt, go vet, TypeScript type-check
 	$(BUF) lint
 	$(BUF) format --diff --exit-code
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^gen/')); \
@@ -55,7 +80,7 @@ build-web: deps ## build the dashboard and the widget into their dist/ folders
 	npm run --silent build -w widget --if-present
 
 .PHONY: build
-build: build-web ## build bin/livechat with the dashboard, widget and migrations embedded
+build: build-web | prereqs ## build bin/livechat with the dashboard, widget and migrations embedded
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/livechat ./cmd/livechat
 
 .PHONY: run
@@ -63,16 +88,32 @@ run: build ## build, then serve on http://localhost:8080 with the embedded Postg
 	@echo "livechat: open http://localhost:8080 (Ctrl-C stops; data stays in ./data/postgres)"
 	./bin/livechat serve
 
+# make test is what CI runs. Regenerating rewrites gen/ and db/dbq, so it
+# goes first, alone. Then the web build, which the Go tests embed and the
+# benchmark smoke test measures (WEB_FIRST orders it before the linters and
+# the Go tests, which would otherwise read dist/ while it is rewritten); then
+# the linters, the Go tests and the web tests side by side: the browser
+# tests mostly wait on the browser and the server, so they overlap well
+# with the CPU-bound Go tests.
 .PHONY: test
-test: build test-go test-web ## everything CI checks
+test: prereqs ## everything CI checks: generated code, lint, Go tests on real PostgreSQL, widget size budget, browser tests
+	@$(MAKE) --no-print-directory check-generated NEEDS_CHECKED=1
+	@$(MAKE) --no-print-directory -j3 --output-sync=target test-tools lint test-go test-web NEEDS_CHECKED=1 WEB_FIRST=build-web
+
+.PHONY: test-tools
+test-tools: ## tests of the scripts in tools/
+	tools/check-prereqs_test.sh
 
 .PHONY: test-go
-test-go: ## Go tests against real PostgreSQL (TEST_DATABASE_URL or a throwaway cluster)
-	$(GO) test -count=1 ./...
+test-go: | prereqs $(WEB_FIRST) ## Go tests against real PostgreSQL (TEST_DATABASE_URL or a throwaway cluster)
+	$(if $(WEB_FIRST),LIVECHAT_REQUIRE_WEB_ASSETS=1 )$(GO) test -count=1 ./...
 
+# The widget is built by `build`; the type-check is part of lint.
 .PHONY: test-web
 test-web: build ## widget size budget and browser tests (Chromium at /usr/bin/chromium)
-	LIVECHAT_BIN=$(CURDIR)/bin/livechat npm run --silent test --workspaces --if-present
+	npm run --silent size -w widget
+	LIVECHAT_BIN=$(CURDIR)/bin/livechat npm run --silent test:e2e -w widget
+	LIVECHAT_BIN=$(CURDIR)/bin/livechat npm run --silent test -w frontend
 
 .PHONY: bench
 bench: build ## benchmarks: ratios against baselines measured in the same run

@@ -28,24 +28,25 @@ when set, otherwise from the first line of standard input:
 
 // agent is `livechat agent …`: agent administration without the server.
 func agent(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprint(stdout, agentUsage)
+		return flag.ErrHelp
+	}
 	if len(args) == 0 || args[0] != "create" {
 		fmt.Fprint(stderr, agentUsage)
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			return flag.ErrHelp
-		}
 		return errors.New(`the only subcommand is "create"`)
 	}
 	var cfg app.Config
 	var in auth.NewAgent
 	var role string
-	fs := newFlagSet("agent create", stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, agentUsage, "\nFlags:\n"); fs.PrintDefaults() }
+	fs := newFlagSet("agent create")
+	fs.Usage = func() { fmt.Fprint(fs.Output(), agentUsage, "\nFlags:\n"); fs.PrintDefaults() }
 	cfg.RegisterDatabaseFlags(fs)
 	cfg.RegisterPasswordFlags(fs)
 	fs.StringVar(&in.Username, "username", "", "username: 3–32 of a-z 0-9 . _ - (required)")
 	fs.StringVar(&in.DisplayName, "display-name", "", "name shown to customers and colleagues (default: the username)")
 	fs.StringVar(&role, "role", "agent", "agent or admin")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:], stdout); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

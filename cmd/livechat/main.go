@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/opensupport/livechat/db"
@@ -69,23 +70,56 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return 0
 		}
 		fmt.Fprintf(stderr, "livechat %s: %v\n", args[0], err)
+		var usage usageError
+		if errors.As(err, &usage) {
+			fmt.Fprintf(stderr, "Run \"livechat %s --help\" for its flags.\n", usage.command)
+			return 2
+		}
 		return 1
 	}
 	return 0
 }
 
-// newFlagSet returns a flag set that reports errors instead of exiting.
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+// usageError is a command line that could not be parsed: it is reported
+// once, with a pointer to the help, and exits with status 2.
+type usageError struct {
+	command string
+	err     error
+}
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// newFlagSet returns a flag set that reports errors instead of exiting and
+// prints nothing itself: parseFlags decides where help and errors go.
+func newFlagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("livechat "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard)
 	return fs
 }
 
-func serve(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writer) error {
+// parseFlags parses args into fs. Asked for help, it prints the usage to
+// stdout (so that it can be paged or searched) and returns flag.ErrHelp;
+// any other error is returned once, as a usageError, for run to print:
+// the flag package would print it a second time, with the whole usage.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return flag.ErrHelp
+	}
+	if err != nil {
+		return usageError{command: strings.TrimPrefix(fs.Name(), "livechat "), err: err}
+	}
+	return nil
+}
+
+func serve(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	var cfg app.Config
-	fs := newFlagSet("serve", stderr)
+	fs := newFlagSet("serve")
 	cfg.RegisterServeFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if err := cfg.Validate(); err != nil {
@@ -102,9 +136,9 @@ func serve(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writer)
 
 func migrate(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	var cfg app.Config
-	fs := newFlagSet("migrate", stderr)
+	fs := newFlagSet("migrate")
 	cfg.RegisterDatabaseFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if err := cfg.Validate(); err != nil {
@@ -128,8 +162,23 @@ func migrate(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 }
 
 func version(_ context.Context, _ []string, _ io.Reader, stdout, _ io.Writer) error {
-	fmt.Fprintf(stdout, "livechat %s (commit %s)\n", Version, commit())
+	fmt.Fprintf(stdout, "livechat %s\n", versionString())
 	return nil
+}
+
+// versionString is the version, and the commit when the version does not
+// already name it: a build from an untagged tree is versioned by its
+// abbreviated commit ("f1266ca", "f1266ca-dirty").
+func versionString() string {
+	c := commit()
+	short := c
+	if len(short) > 7 {
+		short = short[:7]
+	}
+	if c == "unknown" || strings.HasPrefix(Version, short) {
+		return Version
+	}
+	return fmt.Sprintf("%s (commit %s)", Version, c)
 }
 
 // commit is the build's VCS revision: set by -ldflags, else read from the

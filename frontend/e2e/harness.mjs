@@ -7,6 +7,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const frontendDir = resolve(here, "..");
@@ -24,6 +25,26 @@ export const chromiumArgs = [
   "--disable-sync",
   "--no-first-run",
 ];
+
+/** The Chromium the tests drive: Debian's, or $CHROMIUM_PATH. */
+export const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+
+/**
+ * Launches Chromium once before any test. When it is missing or broken the
+ * run stops here, with one line saying why, instead of every test being
+ * reported "cancelled" with the cause buried in a hook's error.
+ */
+async function preflightChromium() {
+  try {
+    const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs, timeout: 30_000 });
+    await browser.close();
+  } catch (err) {
+    const cause = String(err instanceof Error ? err.message : err).split("\n").find((l) => l.trim()) ?? "unknown error";
+    process.stderr.write(`browser tests: Chromium at ${chromiumPath} does not start, so no browser test can run (${cause.trim()}); install it with: apt-get install chromium fonts-dejavu-core\n`);
+    process.exit(1);
+  }
+}
+await preflightChromium();
 
 /** A TCP port nobody listens on right now. */
 export function freePort() {
@@ -84,9 +105,10 @@ export async function startServer() {
     });
     child.stdout?.on("data", (d) => (output += d));
     child.stderr?.on("data", (d) => (output += d));
-    const exited = new Promise((_, reject) =>
-      child?.once("exit", (code) => reject(new Error(`server exited with ${code}:\n${output}`))),
-    );
+    const exited = new Promise((_, reject) => {
+      child?.once("exit", (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+      child?.once("error", (err) => reject(new Error(`server ${bin} did not start: ${err.message}`)));
+    });
     await Promise.race([waitUntilServing(url), exited]);
   }
 
@@ -104,7 +126,14 @@ export async function startServer() {
     });
   }
 
-  await launch();
+  try {
+    await launch();
+  } catch (err) {
+    // A server that never served leaves nothing behind: no process, no data.
+    await stop();
+    rmSync(workDir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     url,
     log: () => output,
@@ -146,19 +175,25 @@ async function waitUntilServing(url, timeoutMs = 90_000) {
 export async function loadVisitorClient() {
   const { build } = await import("vite");
   const outDir = mkdtempSync(join(tmpdir(), "livechat-e2e-visitor-"));
-  await build({
-    configFile: false,
-    root: frontendDir,
-    logLevel: "warn",
-    ssr: { noExternal: true },
-    build: {
-      ssr: join(here, "visitor-client.ts"),
-      outDir,
-      emptyOutDir: true,
-      target: "node20",
-      minify: false,
-      rollupOptions: { output: { format: "es", entryFileNames: "visitor-client.mjs" } },
-    },
-  });
-  return import(join(outDir, "visitor-client.mjs"));
+  try {
+    await build({
+      configFile: false,
+      root: frontendDir,
+      logLevel: "warn",
+      ssr: { noExternal: true },
+      build: {
+        ssr: join(here, "visitor-client.ts"),
+        outDir,
+        emptyOutDir: true,
+        target: "node20",
+        minify: false,
+        rollupOptions: { output: { format: "es", entryFileNames: "visitor-client.mjs" } },
+      },
+    });
+    // The bundle is one self-contained module: once imported, its folder
+    // is no longer needed.
+    return await import(join(outDir, "visitor-client.mjs"));
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
 }

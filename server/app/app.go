@@ -52,6 +52,8 @@ type App struct {
 	// hub delivers events to every Subscribe stream and tells who is
 	// online, across instances.
 	hub *realtime.Hub
+	// schema holds the API back while migrations are pending (--no-migrate).
+	schema schemaGate
 }
 
 // New builds an App on an open, migrated database.
@@ -88,9 +90,10 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	a.OnShutdown(a.hub.Close)
 	web := auth.Web{PublicURL: cfg.PublicURL, SecureCookies: cfg.SecureCookies}
 	// The auth interceptor comes after the error interceptor, so its errors
-	// are mapped like every other; the edge interceptor comes last, to see
+	// are mapped like every other; the schema interceptor holds the API back
+	// until migrations are applied; the edge interceptor comes last, to see
 	// the caller (stream limits) and connect-go's errors about the request.
-	a.rpc = connect.NewServer(a.observeInterceptor, a.errorInterceptor, recoverInterceptor, auth.NewInterceptor(a.auth, a.widgets, web).Intercept, a.edgeInterceptor)
+	a.rpc = connect.NewServer(a.observeInterceptor, a.errorInterceptor, a.schemaInterceptor, recoverInterceptor, auth.NewInterceptor(a.auth, a.widgets, web).Intercept, a.edgeInterceptor)
 
 	livechatv1connect.RegisterAuthServiceHandler(a.rpc, auth.NewHandler(a.auth, web))
 	livechatv1connect.RegisterConversationServiceHandler(a.rpc, chat.NewHandler(conversations))
@@ -127,11 +130,11 @@ func (a *App) Handler() http.Handler {
 func (a *App) OnShutdown(fn func()) { a.onShutdown = append(a.onShutdown, fn) }
 
 // Start starts the realtime hub, so that it knows its place in the event
-// log and who is online before the first stream opens. Serve calls it;
-// calling it before is harmless and makes a start failure an error of its
-// own.
+// log and who is online before the first stream opens, or, while
+// migrations are pending, once they are applied. Serve calls it; calling it
+// before is harmless and makes a start failure an error of its own.
 func (a *App) Start(ctx context.Context) error {
-	return a.hub.Start(ctx)
+	return a.startWhenMigrated(ctx)
 }
 
 // Serve serves HTTP/1.1 and h2c on ln until ctx is done, then shuts down

@@ -76,9 +76,32 @@ func (d *Database) Close(ctx context.Context) {
 	}
 }
 
-// Run is `livechat serve`: it opens the database, applies migrations unless
-// told not to, and serves until ctx is done.
+// Run is `livechat serve`: it listens, opens the database, applies
+// migrations unless told not to, and serves until ctx is done.
 func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
+	// Listen first: an address in use is reported at once, not after an
+	// embedded PostgreSQL has been started (and initialised) for nothing.
+	ln, err := listen(cfg.Listen, "--listen", "LIVECHAT_LISTEN")
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // Serve closes it too; a second Close is harmless
+	// The side listeners open once the app exists; trying their addresses
+	// now reports one in use before the database starts too.
+	for _, side := range []struct{ addr, flag, env string }{
+		{cfg.MetricsListen, "--metrics-listen", "LIVECHAT_METRICS_LISTEN"},
+		{cfg.HTTPListen, "--http-listen", "LIVECHAT_HTTP_LISTEN"},
+	} {
+		if side.addr == "" || side.addr == "off" {
+			continue
+		}
+		l, err := listen(side.addr, side.flag, side.env)
+		if err != nil {
+			return err
+		}
+		_ = l.Close()
+	}
+
 	database, err := OpenDatabase(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -99,15 +122,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
-	}
 	sideCtx, stopSide := context.WithCancel(ctx)
 	waitSide, err := a.ServeSide(sideCtx)
 	if err != nil {
 		stopSide()
-		_ = ln.Close()
 		return err
 	}
 	defer waitSide()
@@ -117,6 +135,20 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	return nil
+}
+
+// listen opens a listener; its error names the flag and the environment
+// variable that set the address.
+func listen(addr, flag, env string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		var op *net.OpError
+		if errors.As(err, &op) {
+			err = op.Err // "bind: address already in use", without repeating the address
+		}
+		return nil, fmt.Errorf("cannot listen on %s: %w; choose another address with %s or $%s", addr, err, flag, env)
+	}
+	return ln, nil
 }
 
 // browseURL is the address to print for people to open.

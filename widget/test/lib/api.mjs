@@ -1,6 +1,6 @@
 // Node 20 cannot load the generated TypeScript of @livechat/api, so tests
 // bundle it once into plain JavaScript (the runtime packages stay external,
-// shared with @connectrpc/connect-node) and import that.
+// shared with the transport) and import that.
 
 import { build } from "esbuild";
 import { mkdirSync } from "node:fs";

@@ -24,6 +24,17 @@ export function launch() {
   });
 }
 
+// Launch Chromium once before any test. When it is missing or broken the
+// run stops here, with one line saying why, instead of every test being
+// reported "cancelled" with the cause buried in a hook's error.
+try {
+  await (await launch()).close();
+} catch (err) {
+  const cause = String(err instanceof Error ? err.message : err).split("\n").find((l) => l.trim()) ?? "unknown error";
+  process.stderr.write(`browser tests: Chromium at ${CHROMIUM} does not start, so no browser test can run (${cause.trim()}); install it with: apt-get install chromium fonts-dejavu-core\n`);
+  process.exit(1);
+}
+
 /** CSS a careless or hostile host page might have. */
 export const HOSTILE_CSS = `
 * { all: unset; font-size: 40px !important; color: red !important; }

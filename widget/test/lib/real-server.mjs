@@ -6,7 +6,9 @@
 // The server can be stopped and started again on the same port and data.
 
 import { createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+// The widget's own transport, over Node's fetch: @connectrpc/connect-node
+// would need Node 22.
+import { createConnectTransport } from "@connectrpc/connect-web";
 import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -117,19 +119,17 @@ export const ADMIN = { username: "admin", displayName: "Lan", password: "correct
 export async function setUp(url, origin) {
   const api = await loadApi();
   let cookie = "";
-  const anon = createConnectTransport({ baseUrl: url, httpVersion: "1.1" });
+  const anon = createConnectTransport({ baseUrl: url });
   const auth0 = createClient(api.AuthService, anon);
   const setup = await auth0.setup(ADMIN, { onHeader: (h) => (cookie = (h.get("set-cookie") || "").split(";")[0]) });
   const dashboard = createConnectTransport({
     baseUrl: url,
-    httpVersion: "1.1",
     interceptors: [(next) => (req) => (req.header.set("Cookie", cookie), next(req))],
   });
   const withCookie = createClient(api.AuthService, dashboard);
   const { secret } = await withCookie.createApiToken({ name: "e2e", scope: api.ApiTokenScope.ADMIN });
   const transport = createConnectTransport({
     baseUrl: url,
-    httpVersion: "1.1",
     interceptors: [(next) => (req) => (req.header.set("Authorization", "Bearer " + secret), next(req))],
   });
   const auth = createClient(api.AuthService, transport);
