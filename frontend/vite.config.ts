@@ -2,7 +2,7 @@ import { defineConfig, type Plugin, type ProxyOptions } from "vite";
 import react from "@vitejs/plugin-react";
 import tailwindcss from "@tailwindcss/vite";
 import { fileURLToPath, URL } from "node:url";
-import { precompress } from "../scripts/precompress.mjs";
+import { precompress } from "../tools/precompress.mjs";
 
 // The Go server the dev server forwards API and widget requests to.
 const target = process.env.LIVECHAT_DEV_SERVER ?? "http://localhost:8080";
@@ -21,7 +21,7 @@ const proxy: ProxyOptions = {
 };
 
 // Brotli and gzip copies of the built files, which the server sends to
-// browsers that accept them (see scripts/precompress.mjs).
+// browsers that accept them (see tools/precompress.mjs).
 const precompressPlugin: Plugin = {
   name: "livechat-precompress",
   apply: "build",

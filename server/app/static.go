@@ -38,7 +38,7 @@ const (
 	cacheOther = "public, max-age=3600"
 )
 
-// The content codings the build precompresses (scripts/precompress.mjs),
+// The content codings the build precompresses (tools/precompress.mjs),
 // by the file suffix of their copies, in order of preference: brotli is
 // about 15% smaller than gzip on our scripts.
 var precompressed = []struct{ coding, suffix string }{

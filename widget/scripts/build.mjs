@@ -5,7 +5,7 @@
 //                               module the loader imports from
 //                               <server>/widget-assets/ when needed
 // The chat part is built first so the loader can carry its hashed name.
-// Every text file also gets .br and .gz copies (scripts/precompress.mjs),
+// Every text file also gets .br and .gz copies (tools/precompress.mjs),
 // which the server sends to browsers that accept them.
 // dist/.gitkeep stays: the Go embed needs the folder before any build.
 
@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { precompress } from "../../scripts/precompress.mjs";
+import { precompress } from "../../tools/precompress.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");

@@ -4,8 +4,8 @@
 // and chooses by Accept-Encoding (server/app/static.go). Node's zlib has
 // both encoders, so the build needs no extra dependency.
 //
-//   node scripts/precompress.mjs <dir>...
-//   import { precompress } from "../../scripts/precompress.mjs"
+//   node tools/precompress.mjs <dir>...
+//   import { precompress } from "../../tools/precompress.mjs"
 
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { extname, join } from "node:path";
