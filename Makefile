@@ -18,7 +18,7 @@ GENERATED := gen db/dbq
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-node_modules/.package-lock.json: package-lock.json package.json frontend/package.json widget/package.json gen/ts/package.json
+node_modules/.package-lock.json: package-lock.json package.json frontend/package.json widget/package.json gen/ts/package.json gen/stream/package.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
