@@ -57,7 +57,7 @@ try {
     metafile: true,
   });
   const files = Object.keys(result.metafile.outputs).filter((f) => f.endsWith(".mjs"));
-  const run = spawnSync(process.execPath, ["--enable-source-maps", "--test", "--test-reporter=spec", ...files], { stdio: "inherit", cwd });
+  const run = spawnSync(process.execPath, ["--enable-source-maps", "--test", "--test-reporter=spec", "--test-timeout=60000", ...files], { stdio: "inherit", cwd });
   status = run.status ?? 1;
 } finally {
   rmSync(out, { recursive: true, force: true });

@@ -6,6 +6,7 @@
 import { h, icon, ICON_CHAT, ICON_CLOSE } from "./dom";
 import { browserLang, parseLang, translator, type Lang } from "./i18n";
 import { createStore, VISITOR_KEYS } from "./storage";
+import { textsFor } from "./texts";
 import type { Chat, ChatModule, ConfigJson, Host, Identity } from "./types";
 
 declare const __CHAT__: string;
@@ -16,6 +17,7 @@ interface PreviewJson {
   appearance?: ConfigJson["appearance"];
   prechat?: ConfigJson["prechat"];
   offline?: ConfigJson["offline"];
+  translations?: ConfigJson["translations"];
   agentsOnline?: boolean;
 }
 
@@ -57,6 +59,8 @@ function start(): void {
   let langOverride: Lang | null = parseLang(user.locale || data.locale);
   let identity: Identity | null = user.identity && validIdentity(user.identity) ? user.identity : null;
   let isOpen = false;
+  // The chat part's stream is down: the header must not promise anyone online.
+  let reconnecting = false;
   let unread = 0;
   let chat: Chat | null = null;
   let chatLoad: Promise<Chat | null> | null = null;
@@ -146,10 +150,11 @@ function start(): void {
     root.style.setProperty("--lc-on", lum > 0.65 ? "#111827" : "#ffffff", "important");
     root.classList.toggle("lc-left", a.position === "WIDGET_POSITION_BOTTOM_LEFT");
     root.setAttribute("lang", lang());
-    label.textContent = a.launcherLabel || t("launcher");
-    title.textContent = a.title || t("title");
-    status.textContent = config.agentsOnline ? t("online") : t("away");
-    status.classList.toggle("lc-on", !!config.agentsOnline);
+    const texts = textsFor(config, lang());
+    label.textContent = texts.launcherLabel || t("launcher");
+    title.textContent = texts.title || t("title");
+    status.textContent = reconnecting ? t("reconnecting") : config.agentsOnline ? t("online") : t("away");
+    status.classList.toggle("lc-on", !reconnecting && !!config.agentsOnline);
     closeBtn.setAttribute("aria-label", t("closeChat"));
     launcher.setAttribute(
       "aria-label",
@@ -266,6 +271,11 @@ function start(): void {
     body,
     seen: () => isOpen && document.visibilityState === "visible",
     setUnread,
+    setReconnecting(on) {
+      if (on === reconnecting) return;
+      reconnecting = on;
+      apply();
+    },
     open,
     recheck() {
       if (!preview && siteKey && Date.now() - lastFetch > 10000) void fetchConfig();
@@ -483,6 +493,7 @@ function fromPreview(p: PreviewJson): ConfigJson {
     appearance: p.appearance,
     prechat: p.prechat,
     offline: p.offline,
+    translations: p.translations,
     agentsOnline: p.agentsOnline !== false,
   };
 }

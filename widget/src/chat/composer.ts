@@ -8,6 +8,28 @@ import type { Session } from "./session";
 import type { Thread } from "./thread";
 import type { View } from "./view";
 
+/**
+ * The longest message the server accepts, in characters (Unicode code
+ * points) after trimming: WidgetServiceSendMessageRequest.text in
+ * proto/livechat/v1/widget.proto, chat.MaxTextLen on the server. A limit in
+ * the configuration, when the server sends one, wins.
+ */
+export const MESSAGE_TEXT_MAX = 4000;
+
+/** The counter shows from this share of the limit on. */
+const COUNT_FROM = 0.9;
+
+/** Characters as the server counts them: code points, not UTF-16 units. */
+export function charCount(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // The low half of a surrogate pair is part of the character before it.
+    if (c < 0xdc00 || c > 0xdfff || i === 0 || (s.charCodeAt(i - 1) & 0xfc00) !== 0xd800) n++;
+  }
+  return n;
+}
+
 export class Composer {
   private typingSent = 0;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -35,6 +57,7 @@ export class Composer {
     });
     textarea.addEventListener("input", () => {
       this.grow();
+      this.checkLength();
       this.setTyping(!!textarea.value.trim());
       clearTimeout(this.draftTimer);
       this.draftTimer = setTimeout(() => {
@@ -44,15 +67,39 @@ export class Composer {
     });
     textarea.addEventListener("blur", () => this.setTyping(false));
     textarea.value = host.store.get<string>("draft") || "";
+    this.checkLength();
+  }
+
+  private limit(): number {
+    return this.host.config().limits?.messageText || MESSAGE_TEXT_MAX;
+  }
+
+  /**
+   * Shows the counter near the limit and the refusal over it. Reports
+   * whether the text may be sent. Nothing is ever cut.
+   */
+  checkLength(): boolean {
+    const { textarea, count, limitErr } = this.view;
+    const max = this.limit();
+    const n = charCount(textarea.value.trim());
+    const over = n > max;
+    count.hidden = n < max * COUNT_FROM;
+    count.textContent = n + "/" + max;
+    count.classList.toggle("lc-over", over);
+    limitErr.hidden = !over;
+    limitErr.textContent = over ? this.host.t("msgTooLongMax", { n: max }) : "";
+    textarea.setAttribute("aria-invalid", over ? "true" : "false");
+    return !over;
   }
 
   private send(): void {
     const { textarea } = this.view;
     const text = textarea.value.trim();
-    if (!text) return;
+    if (!text || !this.checkLength()) return;
     textarea.value = "";
     this.host.store.remove("draft");
     this.grow();
+    this.checkLength();
     this.setTyping(false);
     const it = { c: newId(), t: text, at: Date.now() };
     if (this.host.preview) {
@@ -100,6 +147,7 @@ export class Composer {
   /** Empties the box: another visitor. */
   clear(): void {
     this.view.textarea.value = "";
+    this.checkLength();
   }
 
   stop(): void {

@@ -4,6 +4,7 @@
 // loses their input.
 
 import { h } from "../dom";
+import { textsFor } from "../texts";
 import type { Host, PrechatFieldJson } from "../types";
 import { newId, withTimeout, type Api } from "./client";
 import { formError } from "./reasons";
@@ -36,6 +37,8 @@ function showErr(f: Field, msg: string): void {
 export class Forms {
   /** The pre-chat form was answered on this page. */
   prechatDone = false;
+  /** The pre-chat answers are on their way. */
+  private answering = false;
   private introSig = "";
   private footerSig = "";
 
@@ -52,18 +55,40 @@ export class Forms {
     const t = host.t;
     const c = host.config();
     const online = !!c.agentsOnline;
-    const text = online ? c.appearance?.greeting : c.offline?.message || t("away");
-    const knownEmail = host.store.get<string>("email") || host.identity()?.email;
-    const sig = JSON.stringify([online, text, knownEmail, c.offline?.collectEmail, host.lang()]);
+    const texts = textsFor(c, host.lang());
+    const text = online ? texts.greeting : texts.offlineMessage || t("away");
+    const knownEmail = this.knownEmail();
+    // While the pre-chat form is asked, it asks for the email too: one form.
+    const asking = this.prechatFields().length > 0;
+    const sig = JSON.stringify([online, text, knownEmail, c.offline?.collectEmail, asking, host.lang()]);
     if (sig === this.introSig) return;
     this.introSig = sig;
     const nodes: Node[] = [];
-    if (text) nodes.push(h("p", { class: "lc-greet" }, ...linkify(text)));
-    if (!online && c.offline?.collectEmail) {
+    if (text) nodes.push(h("p", { class: "lc-greet", dir: "auto" }, ...linkify(text)));
+    if (!online && c.offline?.collectEmail && !asking) {
       if (knownEmail) nodes.push(h("p", { class: "lc-note" }, t("emailSaved", { email: knownEmail })));
       else nodes.push(this.emailForm());
     }
     this.view.intro.replaceChildren(...nodes);
+  }
+
+  private knownEmail(): string | undefined {
+    return this.host.store.get<string>("email") || this.host.identity()?.email;
+  }
+
+  /**
+   * Whether the pre-chat form must add an email field of its own: no agent
+   * is online, the widget collects an email then, and neither the form nor
+   * an earlier answer has one.
+   */
+  private offlineEmail(fields: PrechatFieldJson[]): boolean {
+    const c = this.host.config();
+    return (
+      !c.agentsOnline &&
+      !!c.offline?.collectEmail &&
+      !this.knownEmail() &&
+      !fields.some((f) => f.type === "PRECHAT_FIELD_TYPE_EMAIL")
+    );
   }
 
   private emailForm(): HTMLElement {
@@ -103,7 +128,8 @@ export class Forms {
   private prechatFields(): PrechatFieldJson[] {
     const { host } = this;
     const p = host.config().prechat;
-    if (!p?.enabled || !p.fields?.length || this.prechatDone || (this.session.token && !host.preview)) return [];
+    if (!p?.enabled || !p.fields?.length || this.prechatDone) return [];
+    if (this.session.token && !host.preview && !this.answering) return [];
     const id = host.identity();
     return p.fields.filter(
       (f) =>
@@ -122,7 +148,10 @@ export class Forms {
     view.textarea.setAttribute("aria-label", t("message"));
     view.sendBtn.setAttribute("aria-label", t("send"));
     view.more.textContent = t("earlier");
-    const sig = JSON.stringify([fields, host.lang()]);
+    const askEmail = fields.length > 0 && this.offlineEmail(fields);
+    const texts = textsFor(host.config(), host.lang());
+    const labels = fields.map((f) => texts.prechatLabel(f.key, f.label) || f.key || "");
+    const sig = JSON.stringify([fields, labels, askEmail, host.lang()]);
     if (sig === this.footerSig) return;
     this.footerSig = sig;
     if (!fields.length) {
@@ -130,7 +159,7 @@ export class Forms {
       return;
     }
     const inputs: { f: PrechatFieldJson; ui: Field }[] = [];
-    for (const f of fields) {
+    for (const [i, f] of fields.entries()) {
       const type =
         f.type === "PRECHAT_FIELD_TYPE_EMAIL" ? "email" : f.type === "PRECHAT_FIELD_TYPE_PHONE" ? "tel" : "text";
       const input = h("input", {
@@ -141,16 +170,22 @@ export class Forms {
         autocomplete:
           type === "email" ? "email" : type === "tel" ? "tel" : f.type === "PRECHAT_FIELD_TYPE_NAME" ? "name" : "off",
       });
-      inputs.push({ f, ui: field((f.label || f.key || "") + (f.required ? " *" : ""), input) });
+      inputs.push({ f, ui: field(labels[i] + (f.required ? " *" : ""), input) });
     }
+    // Not a pre-chat field (the server knows none by that key): saved on the
+    // customer once the session has started.
+    const extra = askEmail
+      ? field(t("email"), h("input", { type: "email", autocomplete: "email", maxlength: "200" }))
+      : null;
     inputs[0].ui.input.setAttribute("data-autofocus", "");
     const status = h("p", { class: "lc-err", role: "alert", hidden: true });
     const submit = h("button", { type: "submit", class: "lc-btn" }, t("start"));
     const form = h(
       "form",
       { class: "lc-form lc-prechat", novalidate: true },
-      h("p", null, t("prechatIntro")),
+      h("p", null, t("prechatIntro") + (extra ? " " + t("emailAsk") : "")),
       ...inputs.map((i) => i.ui.wrap),
+      extra?.wrap,
       status,
       submit,
     );
@@ -166,26 +201,54 @@ export class Forms {
         if (msg && !firstBad) firstBad = ui.input;
         if (v && f.key) answers[f.key] = v;
       }
+      const extraEmail = extra?.input.value.trim() || "";
+      if (extra) {
+        const msg = extraEmail && !EMAIL.test(extraEmail) ? t("badEmail") : "";
+        showErr(extra, msg);
+        if (msg && !firstBad) firstBad = extra.input;
+      }
       if (firstBad) return firstBad.focus();
-      const finish = (): void => {
+      const finish = (extraSaved = false): void => {
+        this.answering = false;
         this.prechatDone = true;
-        const email = inputs.find((i) => i.f.type === "PRECHAT_FIELD_TYPE_EMAIL")?.ui.input.value.trim();
+        const email =
+          inputs.find((i) => i.f.type === "PRECHAT_FIELD_TYPE_EMAIL")?.ui.input.value.trim() ||
+          (extraSaved ? extraEmail : "");
         if (email) host.store.set("email", email);
         this.renderIntro();
         this.renderFooter();
         view.textarea.focus();
       };
-      if (host.preview) return finish();
+      if (host.preview) return finish(true);
+      // The form stays while the answers go out, even once the session has
+      // started (its token would otherwise end the form at once).
+      this.answering = true;
       submit.disabled = true;
       status.hidden = true;
       this.session
         .ensure(answers)
-        .then(finish, (err: unknown) => {
+        .then(async () => {
+          if (!extraEmail) return finish();
+          // Refused, the address is asked again by the offline email form.
+          const saved = await withTimeout((o) => this.api.updateCustomer({ email: extraEmail }, o)).then(
+            () => true,
+            () => false,
+          );
+          finish(saved);
+        })
+        .catch((err: unknown) => {
           const msg = this.prechatError(err, inputs);
           status.textContent = msg;
           status.hidden = !msg;
         })
-        .finally(() => (submit.disabled = false));
+        .finally(() => {
+          submit.disabled = false;
+          if (this.answering) {
+            this.answering = false;
+            this.renderIntro();
+            this.renderFooter();
+          }
+        });
     });
     view.prechatBox.replaceChildren(form);
   }

@@ -28,6 +28,8 @@ export class History {
       if (e !== session.epoch) return;
       const oldest = thread.minSeq();
       for (const m of res.messages) thread.add(m);
+      // "Seen" as the server has it: the stream only tells of reads from now on.
+      thread.agentsRead(Number(res.agentsReadSeq));
       // Older pages exist only if this page reaches below what we hold.
       if (before || (res.messages.length && (!oldest || Number(res.messages[0].seq) <= oldest))) {
         thread.hasMore = res.hasMore;
@@ -52,6 +54,7 @@ export class History {
       );
       if (e !== session.epoch) return;
       for (const m of res.messages) thread.add(m);
+      thread.agentsRead(Number(res.agentsReadSeq));
       if (!res.hasMore || !res.messages.length) break;
     }
   }

@@ -108,6 +108,7 @@ export function mount(host: Host): Chat {
   function renderAll(): void {
     forms.renderIntro();
     forms.renderFooter();
+    composer.checkLength();
     view.renderBanner(stream.down());
     view.render();
   }

@@ -131,8 +131,7 @@ export class Outbox {
           if (!(await this.d.deliver(it))) {
             // Stored for a visitor forgotten meanwhile: it must not go out
             // again, nor show in this visitor's conversation.
-            this.mine.delete(it.c);
-            this.save(this.items());
+            this.remove(it.c);
             continue;
           }
           this.done(it.c);

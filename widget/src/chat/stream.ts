@@ -125,7 +125,7 @@ export class ChatStream {
         break;
       case "read":
         if (k.value.readerType === SenderType.AGENT) {
-          thread.agentRead = Math.max(thread.agentRead, Number(k.value.seq));
+          thread.agentsRead(Number(k.value.seq));
         } else if (k.value.readerType === SenderType.CUSTOMER) {
           thread.markRead(Number(k.value.seq));
         }

@@ -65,6 +65,11 @@ export class Thread {
     return true;
   }
 
+  /** Agents have read the current conversation up to seq (markers never move back). */
+  agentsRead(seq: number): void {
+    if (seq > this.agentRead) this.agentRead = seq;
+  }
+
   /** The visitor's current conversation changed (a new one was opened). */
   switchConv(c: string): void {
     if (c) this.conv = c;

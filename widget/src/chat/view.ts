@@ -39,19 +39,33 @@ export class View {
   readonly more = h("button", { type: "button", class: "lc-more", hidden: true });
   readonly intro = h("div", { class: "lc-intro" });
   readonly list = h("div", { class: "lc-list" });
+  // In the log, right under the greeting: one scrolling column, no empty
+  // area between the two.
+  readonly prechatBox = h("div", { class: "lc-prechat-box" });
   readonly typing = h("div", { class: "lc-typing", hidden: true, "aria-live": "polite" });
   readonly log = h(
     "div",
     { class: "lc-log", role: "log", "aria-live": "polite", tabindex: "-1" },
     this.more,
     this.intro,
+    this.prechatBox,
     this.list,
     this.typing,
   );
-  readonly textarea = h("textarea", { class: "lc-input", rows: "1", maxlength: "4000", "data-autofocus": true });
+  // No maxlength: the browser would cut a long paste silently. The composer
+  // counts instead, and refuses to send over the limit.
+  readonly textarea = h("textarea", { class: "lc-input", rows: "1", "data-autofocus": true, "aria-describedby": "lc-limit" });
   readonly sendBtn = h("button", { type: "submit", class: "lc-send" }, icon(ICON_SEND));
-  readonly composer = h("form", { class: "lc-composer" }, this.textarea, this.sendBtn);
-  readonly prechatBox = h("div", { class: "lc-prechat-box" });
+  /** "3650/4000" near the limit, and why sending is refused over it. */
+  readonly count = h("span", { class: "lc-count", hidden: true });
+  readonly limitErr = h("span", { class: "lc-err", role: "alert", hidden: true });
+  readonly composer = h(
+    "form",
+    { class: "lc-composer" },
+    this.textarea,
+    this.sendBtn,
+    h("div", { class: "lc-limit", id: "lc-limit" }, this.limitErr, this.count),
+  );
 
   /** The agent typing now, "" when nobody. */
   typingName = "";
@@ -67,7 +81,7 @@ export class View {
     /** Called after each render: the unread count and read marker follow what is shown. */
     private rendered: () => void,
   ) {
-    host.body.replaceChildren(this.banner, this.log, this.prechatBox, this.composer);
+    host.body.replaceChildren(this.banner, this.log, this.composer);
   }
 
   private fmtTime(at: number): string {
@@ -122,7 +136,7 @@ export class View {
             "div",
             { class: "lc-msg lc-" + m.who },
             showName ? h("div", { class: "lc-name" }, m.name || t("agent")) : null,
-            h("div", { class: "lc-bubble" }, ...linkify(m.text)),
+            h("div", { class: "lc-bubble", dir: "auto" }, ...linkify(m.text)),
             h("div", { class: "lc-meta" }, meta),
           ),
         ),
@@ -170,7 +184,7 @@ export class View {
     return h(
       "div",
       { class: "lc-msg lc-me lc-pending" + (it.err ? " lc-failed" : "") },
-      h("div", { class: "lc-bubble" }, ...linkify(it.t)),
+      h("div", { class: "lc-bubble", dir: "auto" }, ...linkify(it.t)),
       meta,
     );
   }
@@ -179,6 +193,7 @@ export class View {
   renderBanner(down: boolean): void {
     this.banner.hidden = !down;
     this.banner.textContent = this.host.t("reconnecting");
+    this.host.setReconnecting(down);
   }
 
   /** Keeps the scroll position while older messages are added above. */
