@@ -7,7 +7,7 @@
 // from the nearest tsconfig.json). Types are checked by each workspace's
 // `typecheck`, not here.
 //
-//   node ../tools/unit-test.mjs src test/unit    (from a workspace folder)
+//   node ../tools/unit-test.mjs src test/unit    (from a workspace folder; files too)
 
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -21,8 +21,9 @@ if (!dirs.length) {
   process.exit(2);
 }
 
-/** Every *.test.ts under dir, node_modules and dist left out. */
+/** Every *.test.ts under dir (or dir itself, a file), node_modules and dist left out. */
 function find(dir, out = []) {
+  if (!statSync(dir).isDirectory()) return dir.endsWith(".test.ts") ? [dir] : [];
   for (const name of readdirSync(dir)) {
     if (name === "node_modules" || name === "dist") continue;
     const p = join(dir, name);
