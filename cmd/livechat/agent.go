@@ -119,7 +119,7 @@ func readPassword(stdin io.Reader) (string, error) {
 // whole error otherwise.
 func publicMessage(err error) string {
 	var e *apperr.Error
-	if errors.As(err, &e) && e.Code != apperr.Internal {
+	if errors.As(err, &e) && e.Reason.Code() != apperr.CodeInternal {
 		return e.Message
 	}
 	return err.Error()

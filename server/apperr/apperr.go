@@ -1,62 +1,40 @@
-// Package apperr is livechat's one error type. Domain code returns these
-// coded errors; ToConnect turns them into Connect errors in exactly one
-// place, so a client always gets a clear code and a message meant for it,
-// and internal details never leave the server.
+// Package apperr is livechat's one error type. Every error the server means
+// to return carries a Reason: a stable, machine-readable cause that is one of
+// the livechat.v1.ErrorReason values. Each reason maps to exactly one Connect
+// code (see codes); ToConnect turns an error into the Connect error a client
+// sees in exactly one place, attaching a livechat.v1.ErrorDetail with the
+// reason and its parameters (field, limit, retry_after), so clients choose
+// their translated text from the reason and never from the English message.
+// Internal details never leave the server.
+//
+// apperr knows nothing about the database: the database edge (package db)
+// translates driver errors into these errors once.
 package apperr
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"connectrpc.com/connect/v2"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
+	"connectrpc.com/connect/v2/connectproto"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 )
 
-// Code classifies an error by what the caller can do about it.
-type Code int
-
-// The codes. Each maps to one Connect code in ToConnect.
-const (
-	// Internal is a fault of the server; its message is never shown.
-	Internal Code = iota
-	// Invalid: the request is malformed or a value is out of range.
-	Invalid
-	// NotFound: the thing does not exist, or the caller may not know it does.
-	NotFound
-	// AlreadyExists: a unique name or key is taken.
-	AlreadyExists
-	// FailedPrecondition: the request is valid but not in the current state.
-	FailedPrecondition
-	// Unauthenticated: no valid credentials.
-	Unauthenticated
-	// PermissionDenied: valid credentials, but not allowed.
-	PermissionDenied
-	// ResourceExhausted: a rate limit or a buffer is exhausted.
-	ResourceExhausted
-	// Unavailable: try again (for example the server is shutting down).
-	Unavailable
-)
-
-var toConnect = map[Code]connect.Code{
-	Internal:           connect.CodeInternal,
-	Invalid:            connect.CodeInvalidArgument,
-	NotFound:           connect.CodeNotFound,
-	AlreadyExists:      connect.CodeAlreadyExists,
-	FailedPrecondition: connect.CodeFailedPrecondition,
-	Unauthenticated:    connect.CodeUnauthenticated,
-	PermissionDenied:   connect.CodePermissionDenied,
-	ResourceExhausted:  connect.CodeResourceExhausted,
-	Unavailable:        connect.CodeUnavailable,
-}
-
-// Error is a coded error. Message is shown to the client (except for
-// Internal); Cause stays on the server for logs and errors.Is.
+// Error is an error with a reason. Message is shown to the client (except
+// for Internal) and is meant for developers and logs; Cause stays on the
+// server for logs and errors.Is. Field, Limit and RetryAfter are the
+// reason's parameters, sent in the error detail.
 type Error struct {
-	Code    Code
-	Message string
-	Cause   error
+	Reason     Reason
+	Message    string
+	Cause      error
+	Field      string
+	Limit      int64
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -69,60 +47,59 @@ func (e *Error) Error() string {
 // Unwrap exposes the cause to errors.Is and errors.As.
 func (e *Error) Unwrap() error { return e.Cause }
 
-// New returns an error with a code and a client-facing message.
-func New(code Code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+// WithField names the request field the error is about, by its proto name.
+func (e *Error) WithField(field string) *Error { e.Field = field; return e }
+
+// WithLimit records the limit that was crossed, in the unit the reason names.
+func (e *Error) WithLimit(limit int64) *Error { e.Limit = limit; return e }
+
+// WithRetryAfter records how long the client should wait before retrying.
+func (e *Error) WithRetryAfter(d time.Duration) *Error { e.RetryAfter = d; return e }
+
+// New returns an error with a reason and a client-facing message.
+func New(r Reason, format string, args ...any) *Error {
+	return &Error{Reason: r, Message: fmt.Sprintf(format, args...)}
 }
 
-// Wrap attaches a server-side cause to a coded error.
-func Wrap(code Code, cause error, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Cause: cause}
+// Wrap attaches a server-side cause to an error with a reason.
+func Wrap(r Reason, cause error, format string, args ...any) *Error {
+	return &Error{Reason: r, Message: fmt.Sprintf(format, args...), Cause: cause}
 }
 
-// CodeOf returns the code of err, or Internal for an uncoded error.
-func CodeOf(err error) Code {
+// ReasonOf returns the reason of err, or Internal for an error without one.
+func ReasonOf(err error) Reason {
 	var e *Error
 	if errors.As(err, &e) {
-		return e.Code
+		return e.Reason
 	}
 	return Internal
 }
 
-// Is reports whether err carries the code.
-func Is(err error, code Code) bool {
-	return err != nil && CodeOf(err) == code
+// Is reports whether err carries the reason.
+func Is(err error, r Reason) bool {
+	return err != nil && ReasonOf(err) == r
 }
 
-// FromDB translates a database driver error once, at the storage edge: no
-// rows becomes NotFound with notFound as the message, a unique violation
-// becomes AlreadyExists, and anything else stays an internal error.
-func FromDB(err error, notFound string) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Wrap(NotFound, err, "%s", notFound)
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch pgErr.Code {
-		case "23505":
-			return Wrap(AlreadyExists, err, "already exists")
-		case "22P02":
-			return Wrap(Invalid, err, "malformed value")
-		}
+// CodeOf returns the Connect code class of err: the code its reason maps to,
+// or CodeInternal for an error without a reason.
+func CodeOf(err error) Code { return ReasonOf(err).Code() }
+
+// HasCode reports whether err's reason maps to the code. Prefer Is with a
+// reason; HasCode is for callers that only care about the class (a test of
+// "any not-found", a CLI choosing an exit status).
+func HasCode(err error, c Code) bool {
+	return err != nil && CodeOf(err) == c
+}
+
+// NotFoundAs re-labels the database edge's generic not-found error with the
+// domain's specific reason and message (a missing row of a conversation
+// query is ConversationNotFound). Any other error, or nil, is returned
+// unchanged.
+func NotFoundAs(err error, r Reason, format string, args ...any) error {
+	if Is(err, NotFound) {
+		return Wrap(r, err, format, args...)
 	}
 	return err
-}
-
-// IsUniqueViolation reports whether err is a PostgreSQL unique violation,
-// optionally of one named constraint.
-func IsUniqueViolation(err error, constraint string) bool {
-	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
-		return false
-	}
-	return constraint == "" || pgErr.ConstraintName == constraint
 }
 
 // ToConnect converts any error into the Connect error the client sees. It
@@ -143,20 +120,47 @@ func ToConnect(err error) (public *connect.Error, internal error) {
 		return connect.NewError(connect.CodeDeadlineExceeded, "deadline exceeded"), nil
 	}
 	var e *Error
-	if errors.As(err, &e) && e.Code != Internal {
-		return connect.NewError(toConnect[e.Code], e.Message), nil
-	}
-	// Validation should have refused such text already; if a path missed
-	// it, the client still learns it was their input, and the server logs
-	// the path to fix.
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && badText[pgErr.Code] {
-		return connect.NewError(connect.CodeInvalidArgument, "a text value contains characters that cannot be stored (such as NUL or invalid UTF-8)"), err
+	if errors.As(err, &e) && e.Reason.Code() != CodeInternal {
+		out := connect.NewError(e.Reason.Code().connect(), e.Message)
+		if d, derr := connectproto.NewErrorDetail(e.Detail()); derr == nil {
+			out = out.WithDetail(d)
+		}
+		var logged error
+		if e.Reason == TextInvalid && e.Cause != nil {
+			// Validation should have refused such text already; if a path
+			// missed it, the client still learns it was their input, and
+			// the server logs the path to fix.
+			logged = err
+		}
+		return out, logged
 	}
 	return connect.NewError(connect.CodeInternal, "internal error"), err
 }
 
-// badText are the PostgreSQL errors of text a client sent that cannot be
-// stored: character_not_in_repertoire (NUL, invalid UTF-8) and
-// untranslatable_character.
-var badText = map[string]bool{"22021": true, "22P05": true}
+// Detail is the error detail ToConnect attaches.
+func (e *Error) Detail() *livechatv1.ErrorDetail {
+	d := &livechatv1.ErrorDetail{Reason: e.Reason.Proto(), Field: e.Field, Limit: e.Limit}
+	if e.RetryAfter > 0 {
+		d.RetryAfter = durationpb.New(e.RetryAfter)
+	}
+	return d
+}
+
+// DetailOf returns the error detail of a Connect error a client received,
+// or nil when it has none (for example an internal error).
+func DetailOf(err error) *livechatv1.ErrorDetail {
+	var ce *connect.Error
+	if !errors.As(err, &ce) {
+		return nil
+	}
+	for _, d := range ce.Details() {
+		v, derr := connectproto.UnmarshalErrorDetail(d)
+		if derr != nil {
+			continue
+		}
+		if ed, ok := v.(*livechatv1.ErrorDetail); ok {
+			return ed
+		}
+	}
+	return nil
+}

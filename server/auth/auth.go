@@ -22,9 +22,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/apperr"
 )
@@ -161,7 +161,7 @@ type Service struct {
 // then nobody is online and status changes notify no one.
 func NewService(pool *pgxpool.Pool, cfg Config, hub Hub) *Service {
 	cfg.setDefaults()
-	s := &Service{pool: pool, q: dbq.New(pool), cfg: cfg, hub: hub}
+	s := &Service{pool: pool, q: db.Queries(pool), cfg: cfg, hub: hub}
 	s.dummyHash = sync.OnceValues(func() (string, error) {
 		return hashPassword("not a real password", cfg.Password)
 	})
@@ -173,7 +173,7 @@ func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Micro
 
 // tx runs fn in a transaction.
 func (s *Service) tx(ctx context.Context, fn func(q *dbq.Queries) error) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(s.q.WithTx(tx)) })
+	return db.Tx(ctx, s.pool, fn)
 }
 
 func (s *Service) isOnline(a Agent) bool {
@@ -223,9 +223,9 @@ func NormalizeUsername(s string) (string, error) {
 	u := strings.ToLower(strings.TrimSpace(s))
 	if !usernamePattern.MatchString(u) {
 		if u == "" {
-			return "", apperr.New(apperr.Invalid, "username is required")
+			return "", apperr.New(apperr.Required, "username is required")
 		}
-		return "", apperr.New(apperr.Invalid, "username must be 3–32 characters of a-z, 0-9, '.', '_' and '-'")
+		return "", apperr.New(apperr.InvalidValue, "username must be 3–32 characters of a-z, 0-9, '.', '_' and '-'")
 	}
 	return u, nil
 }
@@ -235,17 +235,17 @@ func NormalizeUsername(s string) (string, error) {
 func normalizeDisplayName(s string) (string, error) {
 	d := strings.TrimSpace(s)
 	if !utf8.ValidString(d) {
-		return "", apperr.New(apperr.Invalid, "display name must be valid UTF-8")
+		return "", apperr.New(apperr.TextInvalid, "display name must be valid UTF-8")
 	}
 	n := utf8.RuneCountInString(d)
 	if n == 0 {
-		return "", apperr.New(apperr.Invalid, "display name is required")
+		return "", apperr.New(apperr.Required, "display name is required")
 	}
 	if n > 64 {
-		return "", apperr.New(apperr.Invalid, "display name must be at most 64 characters, not %d", n)
+		return "", apperr.New(apperr.TextTooLong, "display name must be at most 64 characters, not %d", n)
 	}
 	if strings.IndexFunc(d, unicode.IsControl) >= 0 {
-		return "", apperr.New(apperr.Invalid, "display name must not contain control characters")
+		return "", apperr.New(apperr.TextInvalid, "display name must not contain control characters")
 	}
 	return d, nil
 }
@@ -254,21 +254,21 @@ func normalizeDisplayName(s string) (string, error) {
 // The message never contains the password.
 func ValidatePassword(p string) error {
 	if !utf8.ValidString(p) {
-		return apperr.New(apperr.Invalid, "password must be valid UTF-8")
+		return apperr.New(apperr.InvalidValue, "password must be valid UTF-8")
 	}
 	n := utf8.RuneCountInString(p)
 	if n < MinPasswordLen {
-		return apperr.New(apperr.Invalid, "password must be at least %d characters", MinPasswordLen)
+		return apperr.New(apperr.PasswordLength, "password must be at least %d characters", MinPasswordLen)
 	}
 	if n > MaxPasswordLen {
-		return apperr.New(apperr.Invalid, "password must be at most %d characters", MaxPasswordLen)
+		return apperr.New(apperr.PasswordLength, "password must be at most %d characters", MaxPasswordLen)
 	}
 	return nil
 }
 
 func validRole(r Role) error {
 	if r != RoleAgent && r != RoleAdmin {
-		return apperr.New(apperr.Invalid, "role must be agent or admin")
+		return apperr.New(apperr.InvalidValue, "role must be agent or admin")
 	}
 	return nil
 }
@@ -276,11 +276,11 @@ func validRole(r Role) error {
 // parseID parses an id from a request.
 func parseID(s, what string) (uuid.UUID, error) {
 	if s == "" {
-		return uuid.Nil, apperr.New(apperr.Invalid, "%s id is required", what)
+		return uuid.Nil, apperr.New(apperr.Required, "%s id is required", what)
 	}
 	id, err := uuid.Parse(s)
 	if err != nil {
-		return uuid.Nil, apperr.New(apperr.Invalid, "%s id %q is not a valid id", what, printable(s, 40))
+		return uuid.Nil, apperr.New(apperr.MalformedID, "%s id %q is not a valid id", what, printable(s, 40))
 	}
 	return id, nil
 }
@@ -424,7 +424,7 @@ func (s *Service) UpdateAgent(ctx context.Context, u AgentUpdate) (Agent, error)
 		losesAdmin := before.Role == string(RoleAdmin) && !before.Disabled &&
 			((p.Role != nil && *p.Role != string(RoleAdmin)) || (p.Disabled != nil && *p.Disabled))
 		if losesAdmin && len(admins) <= 1 {
-			return apperr.New(apperr.FailedPrecondition,
+			return apperr.New(apperr.LastAdmin,
 				"%s is the last enabled admin: make another agent an admin first", before.Username)
 		}
 		after, err = q.UpdateAgent(ctx, p)
@@ -452,7 +452,7 @@ func (s *Service) UpdateAgent(ctx context.Context, u AgentUpdate) (Agent, error)
 // SetStatus sets the agent's chosen status. Errors: Invalid, NotFound.
 func (s *Service) SetStatus(ctx context.Context, agentID uuid.UUID, status Status) (Agent, error) {
 	if status != StatusOnline && status != StatusAway {
-		return Agent{}, apperr.New(apperr.Invalid, "status must be online or away")
+		return Agent{}, apperr.New(apperr.InvalidValue, "status must be online or away")
 	}
 	row, err := s.q.SetAgentStatus(ctx, dbq.SetAgentStatusParams{Status: string(status), ID: agentID})
 	if err != nil {
@@ -490,7 +490,7 @@ func (s *Service) ChangePassword(ctx context.Context, agentID, keep uuid.UUID, c
 		}
 	}
 	if !ok {
-		return apperr.New(apperr.PermissionDenied, "the current password is wrong")
+		return apperr.New(apperr.WrongPassword, "the current password is wrong")
 	}
 	if err := s.q.DeleteLoginFailures(ctx, attempt); err != nil {
 		return err
@@ -535,7 +535,7 @@ func (s *Service) SetupRequired(ctx context.Context) (bool, error) {
 }
 
 // errSetupDone is returned by Setup once an admin exists.
-var errSetupDone = apperr.New(apperr.FailedPrecondition, "setup is already done: sign in instead")
+var errSetupDone = apperr.New(apperr.SetupDone, "setup is already done: sign in instead")
 
 // Setup creates the first admin and signs them in. Of concurrent calls
 // exactly one succeeds; the others, and every later call, fail with
@@ -583,8 +583,8 @@ var errUnknownAgent = errors.New("agent of a resolved principal not found")
 // Me returns the calling agent and, for API token calls, the token's scope.
 func (s *Service) Me(ctx context.Context, agentID, tokenID uuid.UUID) (Agent, Scope, error) {
 	a, err := s.Agent(ctx, agentID)
-	if apperr.Is(err, apperr.NotFound) {
-		return Agent{}, ScopeNone, apperr.Wrap(apperr.Unauthenticated, errUnknownAgent, "your account no longer exists")
+	if apperr.HasCode(err, apperr.CodeNotFound) {
+		return Agent{}, ScopeNone, apperr.Wrap(apperr.SessionEnded, errUnknownAgent, "your account no longer exists")
 	}
 	if err != nil || tokenID == uuid.Nil {
 		return a, ScopeNone, err

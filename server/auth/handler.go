@@ -10,6 +10,7 @@ import (
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/limits"
 	"github.com/opensupport/livechat/server/principal"
 )
 
@@ -86,7 +87,7 @@ func (h *Handler) GetMe(ctx context.Context, _ *livechatv1.GetMeRequest) (*livec
 	if err != nil {
 		return nil, err
 	}
-	return &livechatv1.GetMeResponse{Agent: agentProto(a), TokenScope: scopeProto(scope)}, nil
+	return &livechatv1.GetMeResponse{Agent: agentProto(a), TokenScope: scopeProto(scope), Limits: limits.Proto()}, nil
 }
 
 // ChangePassword implements AuthServiceHandler.
@@ -107,7 +108,7 @@ func (h *Handler) SetMyStatus(ctx context.Context, req *livechatv1.SetMyStatusRe
 	case livechatv1.AgentStatus_AGENT_STATUS_AWAY:
 		status = StatusAway
 	default:
-		return nil, apperr.New(apperr.Invalid, "status must be AGENT_STATUS_ONLINE or AGENT_STATUS_AWAY")
+		return nil, apperr.New(apperr.InvalidValue, "status must be AGENT_STATUS_ONLINE or AGENT_STATUS_AWAY")
 	}
 	a, err := h.svc.SetStatus(ctx, principal.From(ctx).AgentID, status)
 	if err != nil {
@@ -184,7 +185,7 @@ func (h *Handler) CreateApiToken(ctx context.Context, req *livechatv1.CreateApiT
 	case livechatv1.ApiTokenScope_API_TOKEN_SCOPE_ADMIN:
 		scope = ScopeAdmin
 	default:
-		return nil, apperr.New(apperr.Invalid, "scope must be API_TOKEN_SCOPE_AGENT or API_TOKEN_SCOPE_ADMIN")
+		return nil, apperr.New(apperr.InvalidValue, "scope must be API_TOKEN_SCOPE_AGENT or API_TOKEN_SCOPE_ADMIN")
 	}
 	t, secret, err := h.svc.CreateAPIToken(ctx, principal.From(ctx).AgentID, req.Name, scope)
 	if err != nil {
@@ -228,7 +229,7 @@ func roleFromProto(r livechatv1.AgentRole) (Role, error) {
 	case livechatv1.AgentRole_AGENT_ROLE_ADMIN:
 		return RoleAdmin, nil
 	}
-	return "", apperr.New(apperr.Invalid, "role must be AGENT_ROLE_AGENT or AGENT_ROLE_ADMIN")
+	return "", apperr.New(apperr.InvalidValue, "role must be AGENT_ROLE_AGENT or AGENT_ROLE_ADMIN")
 }
 
 func roleProto(r Role) livechatv1.AgentRole {

@@ -106,22 +106,22 @@ func allow(access Access, p principal.Principal, procedure string) error {
 		switch {
 		case p.IsVisitor():
 			return nil
-		case p.Kind == principal.Anonymous:
-			return apperr.New(apperr.Unauthenticated, "%s needs a visitor token (from WidgetService.StartSession) as Authorization: Bearer", method)
+		case p.Kind == principal.KindAnonymous:
+			return apperr.New(apperr.SignInRequired, "%s needs a visitor token (from WidgetService.StartSession) as Authorization: Bearer", method)
 		}
 		return apperr.New(apperr.PermissionDenied, "%s is for website visitors only", method)
 	case AgentAccess, AdminAccess, SessionAgent:
 		switch p.Kind {
-		case principal.Anonymous:
-			return apperr.New(apperr.Unauthenticated, "%s needs you to sign in, or an API token as Authorization: Bearer", method)
-		case principal.Visitor:
+		case principal.KindAnonymous:
+			return apperr.New(apperr.SignInRequired, "%s needs you to sign in, or an API token as Authorization: Bearer", method)
+		case principal.KindVisitor:
 			return apperr.New(apperr.PermissionDenied, "%s is for agents only", method)
 		}
 		if access == AdminAccess && !p.IsAdmin() {
 			if p.TokenID != [16]byte{} {
-				return apperr.New(apperr.PermissionDenied, "%s is for admins only: this API token may act as an agent only", method)
+				return apperr.New(apperr.AdminRequired, "%s is for admins only: this API token may act as an agent only", method)
 			}
-			return apperr.New(apperr.PermissionDenied, "%s is for admins only", method)
+			return apperr.New(apperr.AdminRequired, "%s is for admins only", method)
 		}
 		if access == SessionAgent && p.SessionID == [16]byte{} {
 			return apperr.New(apperr.PermissionDenied, "%s needs a dashboard session: API tokens cannot call it", method)
@@ -160,18 +160,18 @@ func (i *Interceptor) resolve(ctx context.Context, info *connect.CallInfo) (prin
 		scheme, token, _ := strings.Cut(strings.TrimSpace(authz), " ")
 		token = strings.TrimSpace(token)
 		if !strings.EqualFold(scheme, "Bearer") || token == "" {
-			return principal.Principal{}, apperr.New(apperr.Unauthenticated, `the Authorization header must be "Bearer <token>"`)
+			return principal.Principal{}, apperr.New(apperr.SignInRequired, `the Authorization header must be "Bearer <token>"`)
 		}
 		switch {
 		case strings.HasPrefix(token, VisitorTokenPrefix):
 			if i.visitors == nil {
-				return principal.Principal{}, apperr.New(apperr.Unauthenticated, "visitor tokens are not accepted by this server")
+				return principal.Principal{}, apperr.New(apperr.SignInRequired, "visitor tokens are not accepted by this server")
 			}
 			return i.visitors.ResolveVisitor(ctx, token)
 		case strings.HasPrefix(token, APITokenPrefix):
 			return i.svc.AuthenticateAPIToken(ctx, token)
 		}
-		return principal.Principal{}, apperr.New(apperr.Unauthenticated, "unrecognised bearer token: API tokens start with %q", APITokenPrefix)
+		return principal.Principal{}, apperr.New(apperr.SignInRequired, "unrecognised bearer token: API tokens start with %q", APITokenPrefix)
 	}
 	token := sessionToken(header)
 	if token == "" {
@@ -181,7 +181,7 @@ func (i *Interceptor) resolve(ctx context.Context, info *connect.CallInfo) (prin
 		return principal.Principal{}, err
 	}
 	p, err := i.svc.AuthenticateSession(ctx, token)
-	if apperr.Is(err, apperr.Unauthenticated) {
+	if apperr.HasCode(err, apperr.CodeUnauthenticated) {
 		// The cookie is of no use any more: have the browser drop it.
 		info.ResponseHeader().Add("Set-Cookie", i.expiredCookie(ctx).String())
 	}
@@ -240,7 +240,7 @@ func (i *Interceptor) checkOrigin(ctx context.Context, h *connect.Header) error 
 	return errCrossOrigin
 }
 
-var errCrossOrigin = apperr.New(apperr.PermissionDenied,
+var errCrossOrigin = apperr.New(apperr.OriginNotAllowed,
 	"cross-origin request refused: dashboard sign-in and session calls are accepted only from the dashboard's own origin")
 
 func isTLS(ctx context.Context) bool {

@@ -70,7 +70,7 @@ func TestUnlistedProceduresAreDenied(t *testing.T) {
 		return nil
 	})
 	err := call(context.Background(), connect.Spec{Procedure: "/livechat.v1.AuthService/NotInThePolicy"}, nil)
-	if apperr.CodeOf(err) != apperr.PermissionDenied || ran {
+	if apperr.CodeOf(err) != apperr.CodePermissionDenied || ran {
 		t.Fatalf("err = %v, handler ran = %v", err, ran)
 	}
 }

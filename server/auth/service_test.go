@@ -95,7 +95,7 @@ func TestSessionLifetime(t *testing.T) {
 	}
 	// …until the absolute limit.
 	clk.Advance(40 * time.Minute)
-	if err := use(); !apperr.Is(err, apperr.Unauthenticated) || !strings.Contains(err.Error(), "expired") {
+	if err := use(); !apperr.HasCode(err, apperr.CodeUnauthenticated) || !strings.Contains(err.Error(), "expired") {
 		t.Fatalf("past the absolute limit: %v", err)
 	}
 
@@ -104,7 +104,7 @@ func TestSessionLifetime(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk.Advance(61 * time.Minute)
-	if _, err := s.AuthenticateSession(ctx, idle.Token); !apperr.Is(err, apperr.Unauthenticated) {
+	if _, err := s.AuthenticateSession(ctx, idle.Token); !apperr.HasCode(err, apperr.CodeUnauthenticated) {
 		t.Fatalf("idle past an hour: %v", err)
 	}
 }
@@ -120,7 +120,7 @@ func TestLoginThrottleWindow(t *testing.T) {
 	}
 	t.Run("success clears the username's failures", func(t *testing.T) {
 		for i := range 4 {
-			if err := fail("lee", "198.51.100."+string(rune('1'+i))); !apperr.Is(err, apperr.Unauthenticated) {
+			if err := fail("lee", "198.51.100."+string(rune('1'+i))); !apperr.HasCode(err, apperr.CodeUnauthenticated) {
 				t.Fatal(err)
 			}
 		}
@@ -128,21 +128,21 @@ func TestLoginThrottleWindow(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := range 4 {
-			if err := fail("lee", "203.0.113."+string(rune('1'+i))); !apperr.Is(err, apperr.Unauthenticated) {
+			if err := fail("lee", "203.0.113."+string(rune('1'+i))); !apperr.HasCode(err, apperr.CodeUnauthenticated) {
 				t.Fatalf("failure %d after a success: %v", i+1, err)
 			}
 		}
 	})
 	t.Run("the limit lifts when failures leave the window", func(t *testing.T) {
-		if err := fail("lee", "203.0.113.50"); !apperr.Is(err, apperr.Unauthenticated) {
+		if err := fail("lee", "203.0.113.50"); !apperr.HasCode(err, apperr.CodeUnauthenticated) {
 			t.Fatal(err)
 		}
 		err := fail("lee", "203.0.113.51")
-		if !apperr.Is(err, apperr.ResourceExhausted) || !strings.Contains(err.Error(), "15 minutes") {
+		if !apperr.HasCode(err, apperr.CodeResourceExhausted) || !strings.Contains(err.Error(), "15 minutes") {
 			t.Fatalf("6th failure: %v", err)
 		}
 		clk.Advance(10 * time.Minute)
-		if err := fail("lee", "203.0.113.52"); !apperr.Is(err, apperr.ResourceExhausted) || !strings.Contains(err.Error(), "5 minutes") {
+		if err := fail("lee", "203.0.113.52"); !apperr.HasCode(err, apperr.CodeResourceExhausted) || !strings.Contains(err.Error(), "5 minutes") {
 			t.Fatalf("10 minutes later: %v", err)
 		}
 		clk.Advance(6 * time.Minute)
@@ -252,7 +252,7 @@ func TestLoginTimingDoesNotRevealUsernames(t *testing.T) {
 		start := time.Now()
 		_, _, err := s.Login(ctx, user, "wrong password", Client{IP: "192.0.2.99"})
 		d := time.Since(start)
-		if !apperr.Is(err, apperr.Unauthenticated) || err.Error() != "invalid username or password" {
+		if !apperr.HasCode(err, apperr.CodeUnauthenticated) || err.Error() != "invalid username or password" {
 			t.Fatalf("%s: %v", user, err)
 		}
 		return d

@@ -80,7 +80,7 @@ func (s *Service) createSession(ctx context.Context, q *dbq.Queries, agentID uui
 
 // errBadCredentials is the one answer to every failed login: an unknown
 // username, a wrong password and a disabled agent look the same.
-var errBadCredentials = apperr.New(apperr.Unauthenticated, "invalid username or password")
+var errBadCredentials = apperr.New(apperr.BadCredentials, "invalid username or password")
 
 // maxLoginPasswordBytes bounds what a login hashes. Longer inputs cannot be
 // a password (see MaxPasswordLen) and fail without hashing.
@@ -197,7 +197,7 @@ func (s *Service) admitLogin(ctx context.Context, keys []string) ([]int64, error
 	if err := s.q.DeleteLoginFailures(ctx, ids); err != nil {
 		return nil, err
 	}
-	return nil, apperr.New(apperr.ResourceExhausted,
+	return nil, apperr.New(apperr.SignInThrottled,
 		"too many failed sign-in attempts: try again in %s", humanDelay(retryAt.Sub(now)))
 }
 
@@ -260,7 +260,7 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (princi
 		var err error
 		row, err = s.q.GetSessionByHash(ctx, hash)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return principal.Principal{}, apperr.New(apperr.Unauthenticated, "unknown session: sign in again")
+			return principal.Principal{}, apperr.New(apperr.SessionEnded, "unknown session: sign in again")
 		}
 		if err != nil {
 			return principal.Principal{}, err
@@ -269,11 +269,11 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (princi
 	}
 	switch {
 	case row.RevokedAt != nil:
-		return principal.Principal{}, apperr.New(apperr.Unauthenticated, "your session has ended: sign in again")
+		return principal.Principal{}, apperr.New(apperr.SessionEnded, "your session has ended: sign in again")
 	case !now.Before(row.ExpiresAt) || !now.Before(row.IdleExpiresAt):
-		return principal.Principal{}, apperr.New(apperr.Unauthenticated, "your session has expired: sign in again")
+		return principal.Principal{}, apperr.New(apperr.SessionEnded, "your session has expired: sign in again")
 	case row.Disabled:
-		return principal.Principal{}, apperr.New(apperr.Unauthenticated, "your account is disabled")
+		return principal.Principal{}, apperr.New(apperr.SessionEnded, "your account is disabled")
 	}
 	if now.Sub(row.LastUsedAt) >= touchEvery {
 		idle := now.Add(s.cfg.SessionIdle)
@@ -291,7 +291,7 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (princi
 		}
 	}
 	return principal.Principal{
-		Kind: principal.Agent, AgentID: row.AgentID, AgentName: row.DisplayName,
+		Kind: principal.KindAgent, AgentID: row.AgentID, AgentName: row.DisplayName,
 		Role: principalRole(Role(row.Role)), SessionID: row.ID,
 	}, nil
 }

@@ -40,17 +40,17 @@ type APIToken struct {
 func normalizeTokenName(s string) (string, error) {
 	n := strings.TrimSpace(s)
 	if !utf8.ValidString(n) {
-		return "", apperr.New(apperr.Invalid, "token name must be valid UTF-8")
+		return "", apperr.New(apperr.TextInvalid, "token name must be valid UTF-8")
 	}
 	c := utf8.RuneCountInString(n)
 	if c == 0 {
-		return "", apperr.New(apperr.Invalid, "token name is required")
+		return "", apperr.New(apperr.Required, "token name is required")
 	}
 	if c > 64 {
-		return "", apperr.New(apperr.Invalid, "token name must be at most 64 characters, not %d", c)
+		return "", apperr.New(apperr.TextTooLong, "token name must be at most 64 characters, not %d", c)
 	}
 	if strings.IndexFunc(n, unicode.IsControl) >= 0 {
-		return "", apperr.New(apperr.Invalid, "token name must not contain control characters")
+		return "", apperr.New(apperr.TextInvalid, "token name must not contain control characters")
 	}
 	return n, nil
 }
@@ -64,7 +64,7 @@ func (s *Service) CreateAPIToken(ctx context.Context, agentID uuid.UUID, name st
 		return APIToken{}, "", err
 	}
 	if scope != ScopeAgent && scope != ScopeAdmin {
-		return APIToken{}, "", apperr.New(apperr.Invalid, "scope must be agent or admin")
+		return APIToken{}, "", apperr.New(apperr.InvalidValue, "scope must be agent or admin")
 	}
 	random, _, err := newSecret()
 	if err != nil {
@@ -129,7 +129,7 @@ func (s *Service) AuthenticateAPIToken(ctx context.Context, secret string) (prin
 		var err error
 		row, err = s.q.GetApiTokenByHash(ctx, hash)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return principal.Principal{}, apperr.New(apperr.Unauthenticated, "unknown API token")
+			return principal.Principal{}, apperr.New(apperr.SignInRequired, "unknown API token")
 		}
 		if err != nil {
 			return principal.Principal{}, err
@@ -138,9 +138,9 @@ func (s *Service) AuthenticateAPIToken(ctx context.Context, secret string) (prin
 	}
 	switch {
 	case row.RevokedAt != nil:
-		return principal.Principal{}, apperr.New(apperr.Unauthenticated, "this API token was revoked")
+		return principal.Principal{}, apperr.New(apperr.TokenRevoked, "this API token was revoked")
 	case row.Disabled:
-		return principal.Principal{}, apperr.New(apperr.Unauthenticated, "the agent this API token acts for is disabled")
+		return principal.Principal{}, apperr.New(apperr.TokenRevoked, "the agent this API token acts for is disabled")
 	}
 	if row.LastUsedAt == nil || now.Sub(*row.LastUsedAt) >= touchEvery {
 		if err := s.q.TouchApiToken(ctx, dbq.TouchApiTokenParams{Now: now, ID: row.ID}); err != nil {
@@ -154,6 +154,6 @@ func (s *Service) AuthenticateAPIToken(ctx context.Context, secret string) (prin
 		role = scope
 	}
 	return principal.Principal{
-		Kind: principal.Agent, AgentID: row.AgentID, AgentName: row.DisplayName, Role: role, TokenID: row.ID,
+		Kind: principal.KindAgent, AgentID: row.AgentID, AgentName: row.DisplayName, Role: role, TokenID: row.ID,
 	}, nil
 }

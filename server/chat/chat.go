@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/db/dbq"
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/apperr"
@@ -58,7 +59,7 @@ type Service struct {
 func New(pool *pgxpool.Pool, hub Hub) *Service {
 	return &Service{
 		pool: pool,
-		q:    dbq.New(pool),
+		q:    db.Queries(pool),
 		hub:  hub,
 		Now:  time.Now,
 	}
@@ -77,7 +78,7 @@ func (s *Service) committed() {
 func agent(ctx context.Context) (principal.Principal, error) {
 	p := principal.From(ctx)
 	if !p.IsAgent() || p.AgentID == uuid.Nil {
-		return p, apperr.New(apperr.Unauthenticated, "sign in as an agent")
+		return p, apperr.New(apperr.SignInRequired, "sign in as an agent")
 	}
 	return p, nil
 }
@@ -85,26 +86,18 @@ func agent(ctx context.Context) (principal.Principal, error) {
 // ParseID parses an id from a request; what names the field in the message.
 func ParseID(what, s string) (uuid.UUID, error) {
 	if s == "" {
-		return uuid.Nil, apperr.New(apperr.Invalid, "%s is required", what)
+		return uuid.Nil, apperr.New(apperr.Required, "%s is required", what)
 	}
 	id, err := uuid.Parse(s)
 	if err != nil || id == uuid.Nil {
-		return uuid.Nil, apperr.New(apperr.Invalid, "malformed %s", what)
+		return uuid.Nil, apperr.New(apperr.MalformedID, "malformed %s", what)
 	}
 	return id, nil
 }
 
 // tx runs fn in a transaction, for the rare multi-statement paths.
 func (s *Service) tx(ctx context.Context, fn func(q *dbq.Queries) error) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	if err := fn(s.q.WithTx(tx)); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
+	return db.Tx(ctx, s.pool, fn)
 }
 
 func noRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }

@@ -36,19 +36,19 @@ func (s *Service) ListConversations(ctx context.Context, req *livechatv1.ListCon
 	}
 	query := strings.TrimSpace(req.GetQuery())
 	if !utf8.ValidString(query) {
-		return nil, apperr.New(apperr.Invalid, "query is not valid UTF-8")
+		return nil, apperr.New(apperr.TextInvalid, "query is not valid UTF-8")
 	}
 	if utf8.RuneCountInString(query) > MaxQueryLen {
-		return nil, apperr.New(apperr.Invalid, "query is longer than %d characters", MaxQueryLen)
+		return nil, apperr.New(apperr.TextTooLong, "query is longer than %d characters", MaxQueryLen)
 	}
 	if strings.ContainsFunc(query, unicode.IsControl) {
-		return nil, apperr.New(apperr.Invalid, "query contains a control character")
+		return nil, apperr.New(apperr.TextInvalid, "query contains a control character")
 	}
 	statuses := make([]string, 0, len(req.GetStatuses()))
 	for _, st := range req.GetStatuses() {
 		s, ok := statusFromProto(st)
 		if !ok {
-			return nil, apperr.New(apperr.Invalid, "unknown status %s", st)
+			return nil, apperr.New(apperr.InvalidValue, "unknown status %s", st)
 		}
 		statuses = append(statuses, string(s))
 	}
@@ -64,7 +64,7 @@ func (s *Service) ListConversations(ctx context.Context, req *livechatv1.ListCon
 	case livechatv1.AssignmentFilter_ASSIGNMENT_FILTER_UNASSIGNED:
 		params.Unassigned = true
 	default:
-		return nil, apperr.New(apperr.Invalid, "unknown assignment filter %s", req.GetAssignment())
+		return nil, apperr.New(apperr.InvalidValue, "unknown assignment filter %s", req.GetAssignment())
 	}
 	if query != "" {
 		params.Pattern = likePattern(query)
@@ -109,7 +109,7 @@ func encodePageToken(at time.Time, id uuid.UUID) string {
 func decodePageToken(tok string) (time.Time, uuid.UUID, error) {
 	b, err := base64.RawURLEncoding.DecodeString(tok)
 	if err != nil || len(b) != 24 {
-		return time.Time{}, uuid.Nil, apperr.New(apperr.Invalid, "malformed page token")
+		return time.Time{}, uuid.Nil, apperr.New(apperr.MalformedCursor, "malformed page token")
 	}
 	id, _ := uuid.FromBytes(b[8:])
 	return time.UnixMicro(int64(binary.BigEndian.Uint64(b[:8]))), id, nil
@@ -197,7 +197,7 @@ func (s *Service) CustomerMarkRead(ctx context.Context, customerID uuid.UUID, se
 
 func (s *Service) markRead(ctx context.Context, conversationID uuid.UUID, customerID *uuid.UUID, readerID uuid.UUID, readerType string, seq int64) error {
 	if seq < 0 {
-		return apperr.New(apperr.Invalid, "seq must not be negative")
+		return apperr.New(apperr.InvalidValue, "seq must not be negative")
 	}
 	r, err := s.q.MarkRead(ctx, dbq.MarkReadParams{
 		Seq: seq, ConversationID: conversationID, CustomerID: customerID, ReaderID: readerID, ReaderType: readerType,

@@ -90,7 +90,7 @@ func (s *Service) conversationForAgent(ctx context.Context, id, agentID uuid.UUI
 		return nil, err
 	}
 	if len(cs) == 0 {
-		return nil, apperr.New(apperr.NotFound, conversationNotFound)
+		return nil, apperr.New(apperr.ConversationNotFound, conversationNotFound)
 	}
 	return cs[0], nil
 }
@@ -102,7 +102,7 @@ func (s *Service) conversationForCustomer(ctx context.Context, id, customerID uu
 		return nil, err
 	}
 	if len(cs) == 0 || cs[0].CustomerId != customerID.String() {
-		return nil, apperr.New(apperr.NotFound, conversationNotFound)
+		return nil, apperr.New(apperr.ConversationNotFound, conversationNotFound)
 	}
 	return cs[0], nil
 }

@@ -62,7 +62,7 @@ func (e *env) agent(name string, role principal.Role) (context.Context, uuid.UUI
 		e.t.Fatal(err)
 	}
 	return principal.With(context.Background(), principal.Principal{
-		Kind: principal.Agent, AgentID: id, AgentName: name, Role: role,
+		Kind: principal.KindAgent, AgentID: id, AgentName: name, Role: role,
 	}), id
 }
 
@@ -139,7 +139,7 @@ func (h *fakeHub) PublishTyping(_ context.Context, _, _ uuid.UUID, ev *livechatv
 }
 
 func (h *fakeHub) Subscribe(context.Context, realtime.Filter, string, func(*livechatv1.Event) error) error {
-	return apperr.New(apperr.Unavailable, "no streams in domain tests")
+	return apperr.New(apperr.NotAvailable, "no streams in domain tests")
 }
 
 func (h *fakeHub) commits() int {

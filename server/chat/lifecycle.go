@@ -206,10 +206,10 @@ func (s *Service) refusal(ctx context.Context, q *dbq.Queries, m move) error {
 	}
 	status := Status(st.Status)
 	if _, ok := Next(status, m.action); !ok {
-		return apperr.New(apperr.FailedPrecondition, "cannot %s: %s", m.action.verb(), describe(status, st.AssigneeName))
+		return apperr.New(apperr.InvalidTransition, "cannot %s: %s", m.action.verb(), describe(status, st.AssigneeName))
 	}
 	if m.action == ActionAssign && !m.anyAssignee && st.AssigneeID != nil && *st.AssigneeID != m.actorID {
-		return apperr.New(apperr.PermissionDenied, "only the assignee (%s) or an admin may transfer this conversation", st.AssigneeName)
+		return apperr.New(apperr.NotAssignee, "only the assignee (%s) or an admin may transfer this conversation", st.AssigneeName)
 	}
 	if m.action == ActionAssign || m.action == ActionClaim {
 		a, err := q.AgentForAssignment(ctx, m.assignee)
@@ -217,12 +217,12 @@ func (s *Service) refusal(ctx context.Context, q *dbq.Queries, m move) error {
 			return apperr.FromDB(err, "agent not found")
 		}
 		if a.Disabled {
-			return apperr.New(apperr.FailedPrecondition, "agent %s is disabled", a.DisplayName)
+			return apperr.New(apperr.AgentDisabled, "agent %s is disabled", a.DisplayName)
 		}
 	}
 	// The conversation changed between the statement and this read; the
 	// caller sees the state it changed to.
-	return apperr.New(apperr.FailedPrecondition, "cannot %s: the conversation just changed; it is %s", m.action.verb(), describe(status, st.AssigneeName))
+	return apperr.New(apperr.ConversationChanged, "cannot %s: the conversation just changed; it is %s", m.action.verb(), describe(status, st.AssigneeName))
 }
 
 // describe words a conversation's state for refusals, naming who has it.
@@ -291,7 +291,7 @@ func (s *Service) AssignConversation(ctx context.Context, conversationID, agentI
 		return nil, apperr.FromDB(err, "agent not found")
 	}
 	if to.Disabled {
-		return nil, apperr.New(apperr.FailedPrecondition, "agent %s is disabled", to.DisplayName)
+		return nil, apperr.New(apperr.AgentDisabled, "agent %s is disabled", to.DisplayName)
 	}
 	if Status(st.Status) == StatusActive && st.AssigneeID != nil && *st.AssigneeID == agentID {
 		// Already there: a retried assignment is not a new event.
@@ -327,7 +327,7 @@ func (s *Service) SetConversationStatus(ctx context.Context, conversationID uuid
 	case livechatv1.ConversationStatus_CONVERSATION_STATUS_ACTIVE:
 		action = ActionReopen
 	default:
-		return nil, apperr.New(apperr.Invalid, "status must be RESOLVED, CLOSED or ACTIVE (to reopen), not %s", status)
+		return nil, apperr.New(apperr.InvalidValue, "status must be RESOLVED, CLOSED or ACTIVE (to reopen), not %s", status)
 	}
 	c, err := s.apply(ctx, s.q, move{
 		action: action, conversationID: conversationID,

@@ -117,7 +117,7 @@ func TestTransitions(t *testing.T) {
 					return
 				}
 				if !allowed {
-					wantCode(t, err, apperr.FailedPrecondition)
+					wantCode(t, err, apperr.CodeFailedPrecondition)
 					if !strings.Contains(err.Error(), string(from)) {
 						t.Errorf("refusal %q does not name the status %s", err, from)
 					}
@@ -211,7 +211,7 @@ func TestClaimRace(t *testing.T) {
 		if i == winner {
 			continue
 		}
-		wantCode(t, err, apperr.FailedPrecondition)
+		wantCode(t, err, apperr.CodeFailedPrecondition)
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("loser %d: %q does not name the winner %s", i, err, name)
 		}
@@ -241,7 +241,7 @@ func TestAssignPermissions(t *testing.T) {
 	})
 	t.Run("only the assignee or an admin may transfer", func(t *testing.T) {
 		_, err := e.svc.AssignConversation(other, cid, otherID)
-		wantCode(t, err, apperr.PermissionDenied)
+		wantCode(t, err, apperr.CodePermissionDenied)
 		if !strings.Contains(err.Error(), "Lan") {
 			t.Errorf("%q does not name the assignee", err)
 		}
@@ -267,15 +267,15 @@ func TestAssignPermissions(t *testing.T) {
 	})
 	t.Run("a disabled agent", func(t *testing.T) {
 		_, err := e.svc.AssignConversation(admin, cid, disabledID)
-		wantCode(t, err, apperr.FailedPrecondition)
+		wantCode(t, err, apperr.CodeFailedPrecondition)
 	})
 	t.Run("an unknown agent", func(t *testing.T) {
 		_, err := e.svc.AssignConversation(admin, cid, uuid.New())
-		wantCode(t, err, apperr.NotFound)
+		wantCode(t, err, apperr.CodeNotFound)
 	})
 	t.Run("an unknown conversation", func(t *testing.T) {
 		_, err := e.svc.AssignConversation(admin, uuid.New(), lanID)
-		wantCode(t, err, apperr.NotFound)
+		wantCode(t, err, apperr.CodeNotFound)
 	})
 }
 

@@ -62,10 +62,10 @@ func (s *Service) SendMessage(ctx context.Context, conversationID uuid.UUID, tex
 		return nil, apperr.FromDB(err, conversationNotFound)
 	}
 	if Status(st.Status) == StatusClosed && !internal {
-		return nil, apperr.New(apperr.FailedPrecondition, "the conversation is closed; reopen it to reply (internal notes are still allowed)")
+		return nil, apperr.New(apperr.ConversationClosed, "the conversation is closed; reopen it to reply (internal notes are still allowed)")
 	}
 	// Closed when the statement ran, reopened since.
-	return nil, apperr.New(apperr.FailedPrecondition, "the conversation was closed; try again")
+	return nil, apperr.New(apperr.ConversationClosed, "the conversation was closed; try again")
 }
 
 // SendCustomerMessage adds a customer's message to their open (waiting or
@@ -214,17 +214,17 @@ func (s *Service) customerConversationID(ctx context.Context, customerID, conver
 		return uuid.Nil, apperr.FromDB(err, conversationNotFound)
 	}
 	if owner != customerID {
-		return uuid.Nil, apperr.New(apperr.NotFound, conversationNotFound)
+		return uuid.Nil, apperr.New(apperr.ConversationNotFound, conversationNotFound)
 	}
 	return conversationID, nil
 }
 
 func checkCursors(beforeSeq, afterSeq int64) error {
 	if beforeSeq < 0 || afterSeq < 0 {
-		return apperr.New(apperr.Invalid, "before_seq and after_seq must not be negative")
+		return apperr.New(apperr.InvalidValue, "before_seq and after_seq must not be negative")
 	}
 	if beforeSeq > 0 && afterSeq > 0 {
-		return apperr.New(apperr.Invalid, "give before_seq or after_seq, not both")
+		return apperr.New(apperr.InvalidValue, "give before_seq or after_seq, not both")
 	}
 	return nil
 }

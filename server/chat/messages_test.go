@@ -168,14 +168,14 @@ func TestInternalNotesNeverReachCustomers(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := e.svc.SendMessage(lan, cid, "late reply", false, "r2")
-		wantCode(t, err, apperr.FailedPrecondition)
+		wantCode(t, err, apperr.CodeFailedPrecondition)
 		if _, err := e.svc.SendMessage(lan, cid, "late note", true, "n2"); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("another customer's conversation is not found", func(t *testing.T) {
 		_, _, err := e.svc.ListCustomerMessages(context.Background(), e.customer("Eve", ""), cid, 0, 0, 0)
-		wantCode(t, err, apperr.NotFound)
+		wantCode(t, err, apperr.CodeNotFound)
 	})
 }
 
@@ -285,65 +285,65 @@ func TestBadInputs(t *testing.T) {
 		call func() error
 		code apperr.Code
 	}{
-		{"empty text", func() error { _, err := e.svc.SendMessage(lan, cid, "  \n\t ", false, "a"); return err }, apperr.Invalid},
-		{"text over 4000 characters", func() error { _, err := e.svc.SendMessage(lan, cid, long, false, "a"); return err }, apperr.Invalid},
-		{"invalid UTF-8", func() error { _, err := e.svc.SendMessage(lan, cid, "bad \xff", false, "a"); return err }, apperr.Invalid},
-		{"control character", func() error { _, err := e.svc.SendMessage(lan, cid, "bell \a", false, "a"); return err }, apperr.Invalid},
-		{"carriage return", func() error { _, err := e.svc.SendMessage(lan, cid, "a\rb", false, "a"); return err }, apperr.Invalid},
-		{"missing client_message_id", func() error { _, err := e.svc.SendMessage(lan, cid, "hi", false, ""); return err }, apperr.Invalid},
+		{"empty text", func() error { _, err := e.svc.SendMessage(lan, cid, "  \n\t ", false, "a"); return err }, apperr.CodeInvalid},
+		{"text over 4000 characters", func() error { _, err := e.svc.SendMessage(lan, cid, long, false, "a"); return err }, apperr.CodeInvalid},
+		{"invalid UTF-8", func() error { _, err := e.svc.SendMessage(lan, cid, "bad \xff", false, "a"); return err }, apperr.CodeInvalid},
+		{"control character", func() error { _, err := e.svc.SendMessage(lan, cid, "bell \a", false, "a"); return err }, apperr.CodeInvalid},
+		{"carriage return", func() error { _, err := e.svc.SendMessage(lan, cid, "a\rb", false, "a"); return err }, apperr.CodeInvalid},
+		{"missing client_message_id", func() error { _, err := e.svc.SendMessage(lan, cid, "hi", false, ""); return err }, apperr.CodeInvalid},
 		{"client_message_id over 64", func() error {
 			_, err := e.svc.SendMessage(lan, cid, "hi", false, strings.Repeat("k", 65))
 			return err
-		}, apperr.Invalid},
+		}, apperr.CodeInvalid},
 		{"customer: empty text", func() error {
 			_, _, err := e.svc.SendCustomerMessage(context.Background(), cust, e.widget, "", "a")
 			return err
-		}, apperr.Invalid},
+		}, apperr.CodeInvalid},
 		{"customer: unknown customer", func() error {
 			_, _, err := e.svc.SendCustomerMessage(context.Background(), uuid.New(), e.widget, "hi", "a")
 			return err
-		}, apperr.NotFound},
-		{"send to unknown conversation", func() error { _, err := e.svc.SendMessage(lan, uuid.New(), "hi", false, "a"); return err }, apperr.NotFound},
-		{"both cursors", func() error { _, _, err := e.svc.ListMessages(lan, cid, 5, 2, 0); return err }, apperr.Invalid},
-		{"negative cursor", func() error { _, _, err := e.svc.ListMessages(lan, cid, -1, 0, 0); return err }, apperr.Invalid},
-		{"message page over 200", func() error { _, _, err := e.svc.ListMessages(lan, cid, 0, 0, 201); return err }, apperr.Invalid},
-		{"messages of unknown conversation", func() error { _, _, err := e.svc.ListMessages(lan, uuid.New(), 0, 0, 0); return err }, apperr.NotFound},
+		}, apperr.CodeNotFound},
+		{"send to unknown conversation", func() error { _, err := e.svc.SendMessage(lan, uuid.New(), "hi", false, "a"); return err }, apperr.CodeNotFound},
+		{"both cursors", func() error { _, _, err := e.svc.ListMessages(lan, cid, 5, 2, 0); return err }, apperr.CodeInvalid},
+		{"negative cursor", func() error { _, _, err := e.svc.ListMessages(lan, cid, -1, 0, 0); return err }, apperr.CodeInvalid},
+		{"message page over 200", func() error { _, _, err := e.svc.ListMessages(lan, cid, 0, 0, 201); return err }, apperr.CodeInvalid},
+		{"messages of unknown conversation", func() error { _, _, err := e.svc.ListMessages(lan, uuid.New(), 0, 0, 0); return err }, apperr.CodeNotFound},
 		{"conversation page over 100", func() error {
 			_, err := e.svc.ListConversations(lan, &livechatv1.ListConversationsRequest{PageSize: 101})
 			return err
-		}, apperr.Invalid},
+		}, apperr.CodeInvalid},
 		{"query over 200", func() error {
 			_, err := e.svc.ListConversations(lan, &livechatv1.ListConversationsRequest{Query: strings.Repeat("q", 201)})
 			return err
-		}, apperr.Invalid},
+		}, apperr.CodeInvalid},
 		{"NUL in the query", func() error {
 			_, err := e.svc.ListConversations(lan, &livechatv1.ListConversationsRequest{Query: "order\x00"})
 			return err
-		}, apperr.Invalid},
+		}, apperr.CodeInvalid},
 		{"malformed page token", func() error {
 			_, err := e.svc.ListConversations(lan, &livechatv1.ListConversationsRequest{PageToken: "nope!"})
 			return err
-		}, apperr.Invalid},
+		}, apperr.CodeInvalid},
 		{"unknown status filter", func() error {
 			_, err := e.svc.ListConversations(lan, &livechatv1.ListConversationsRequest{Statuses: []livechatv1.ConversationStatus{99}})
 			return err
-		}, apperr.Invalid},
+		}, apperr.CodeInvalid},
 		{"set status WAITING", func() error {
 			_, err := e.svc.SetConversationStatus(lan, cid, livechatv1.ConversationStatus_CONVERSATION_STATUS_WAITING)
 			return err
-		}, apperr.Invalid},
+		}, apperr.CodeInvalid},
 		{"set status UNSPECIFIED", func() error {
 			_, err := e.svc.SetConversationStatus(lan, cid, livechatv1.ConversationStatus_CONVERSATION_STATUS_UNSPECIFIED)
 			return err
-		}, apperr.Invalid},
-		{"claim unknown conversation", func() error { _, err := e.svc.ClaimConversation(lan, uuid.New()); return err }, apperr.NotFound},
-		{"get unknown conversation", func() error { _, _, err := e.svc.GetConversation(lan, uuid.New()); return err }, apperr.NotFound},
-		{"typing in unknown conversation", func() error { return e.svc.SetTyping(lan, uuid.New(), true) }, apperr.NotFound},
-		{"mark read of unknown conversation", func() error { return e.svc.MarkRead(lan, uuid.New(), 0) }, apperr.NotFound},
-		{"mark read negative seq", func() error { return e.svc.MarkRead(lan, cid, -3) }, apperr.Invalid},
-		{"malformed id", func() error { _, err := chat.ParseID("conversation_id", "123"); return err }, apperr.Invalid},
-		{"missing id", func() error { _, err := chat.ParseID("conversation_id", ""); return err }, apperr.Invalid},
-		{"not an agent", func() error { _, err := e.svc.ClaimConversation(context.Background(), cid); return err }, apperr.Unauthenticated},
+		}, apperr.CodeInvalid},
+		{"claim unknown conversation", func() error { _, err := e.svc.ClaimConversation(lan, uuid.New()); return err }, apperr.CodeNotFound},
+		{"get unknown conversation", func() error { _, _, err := e.svc.GetConversation(lan, uuid.New()); return err }, apperr.CodeNotFound},
+		{"typing in unknown conversation", func() error { return e.svc.SetTyping(lan, uuid.New(), true) }, apperr.CodeNotFound},
+		{"mark read of unknown conversation", func() error { return e.svc.MarkRead(lan, uuid.New(), 0) }, apperr.CodeNotFound},
+		{"mark read negative seq", func() error { return e.svc.MarkRead(lan, cid, -3) }, apperr.CodeInvalid},
+		{"malformed id", func() error { _, err := chat.ParseID("conversation_id", "123"); return err }, apperr.CodeInvalid},
+		{"missing id", func() error { _, err := chat.ParseID("conversation_id", ""); return err }, apperr.CodeInvalid},
+		{"not an agent", func() error { _, err := e.svc.ClaimConversation(context.Background(), cid); return err }, apperr.CodeUnauthenticated},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -22,7 +22,7 @@ func (s *Service) Subscribe(ctx context.Context, cursor string, send func(*livec
 		return err
 	}
 	if s.hub == nil {
-		return apperr.New(apperr.Unavailable, "live events are not available on this server")
+		return apperr.New(apperr.NotAvailable, "live events are not available on this server")
 	}
 	f := realtime.Filter{AgentID: p.AgentID, NoPresence: p.TokenID != uuid.Nil, Credential: p.SessionID}
 	if p.TokenID != uuid.Nil {

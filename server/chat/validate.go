@@ -29,18 +29,18 @@ const (
 // and tab.
 func CleanText(text string) (string, error) {
 	if !utf8.ValidString(text) {
-		return "", apperr.New(apperr.Invalid, "text is not valid UTF-8")
+		return "", apperr.New(apperr.TextInvalid, "text is not valid UTF-8")
 	}
 	t := strings.TrimSpace(text)
 	if t == "" {
-		return "", apperr.New(apperr.Invalid, "text is empty")
+		return "", apperr.New(apperr.TextEmpty, "text is empty")
 	}
 	if n := utf8.RuneCountInString(t); n > MaxTextLen {
-		return "", apperr.New(apperr.Invalid, "text is %d characters long; the limit is %d", n, MaxTextLen)
+		return "", apperr.New(apperr.TextTooLong, "text is %d characters long; the limit is %d", n, MaxTextLen)
 	}
 	for _, r := range t {
 		if r != '\n' && r != '\t' && unicode.IsControl(r) {
-			return "", apperr.New(apperr.Invalid, "text contains the control character U+%04X (only newline and tab are allowed)", r)
+			return "", apperr.New(apperr.TextInvalid, "text contains the control character U+%04X (only newline and tab are allowed)", r)
 		}
 	}
 	return t, nil
@@ -50,17 +50,17 @@ func CleanText(text string) (string, error) {
 // valid UTF-8 without control characters.
 func CheckClientMessageID(id string) error {
 	if id == "" {
-		return apperr.New(apperr.Invalid, "client_message_id is required (a key you choose, such as a UUID, so retries are safe)")
+		return apperr.New(apperr.Required, "client_message_id is required (a key you choose, such as a UUID, so retries are safe)")
 	}
 	if !utf8.ValidString(id) {
-		return apperr.New(apperr.Invalid, "client_message_id is not valid UTF-8")
+		return apperr.New(apperr.TextInvalid, "client_message_id is not valid UTF-8")
 	}
 	if utf8.RuneCountInString(id) > MaxClientMessageIDLen {
-		return apperr.New(apperr.Invalid, "client_message_id is longer than %d characters", MaxClientMessageIDLen)
+		return apperr.New(apperr.TextTooLong, "client_message_id is longer than %d characters", MaxClientMessageIDLen)
 	}
 	for _, r := range id {
 		if unicode.IsControl(r) {
-			return apperr.New(apperr.Invalid, "client_message_id contains a control character")
+			return apperr.New(apperr.TextInvalid, "client_message_id contains a control character")
 		}
 	}
 	return nil
@@ -70,11 +70,11 @@ func CheckClientMessageID(id string) error {
 func pageSize(n int32, def, max int) (int, error) {
 	switch {
 	case n < 0:
-		return 0, apperr.New(apperr.Invalid, "page_size must not be negative")
+		return 0, apperr.New(apperr.InvalidValue, "page_size must not be negative")
 	case n == 0:
 		return def, nil
 	case int(n) > max:
-		return 0, apperr.New(apperr.Invalid, "page_size %d is over the limit of %d", n, max)
+		return 0, apperr.New(apperr.TooManyItems, "page_size %d is over the limit of %d", n, max)
 	}
 	return int(n), nil
 }

@@ -35,8 +35,8 @@ type Credentials interface {
 }
 
 var (
-	errAgentRevoked   = apperr.New(apperr.Unauthenticated, "your sign-in has ended (signed out, expired, password changed or account disabled): sign in again")
-	errVisitorRevoked = apperr.New(apperr.Unauthenticated, "this visitor session has ended; start a new session")
+	errAgentRevoked   = apperr.New(apperr.SessionEnded, "your sign-in has ended (signed out, expired, password changed or account disabled): sign in again")
+	errVisitorRevoked = apperr.New(apperr.VisitorSessionEnded, "this visitor session has ended; start a new session")
 )
 
 // SetCredentials sets what checks open streams' credentials. Until it is

@@ -28,7 +28,7 @@ func (p position) cursor() string {
 
 // parseCursor decodes a cursor made by position.cursor.
 func parseCursor(s string) (position, error) {
-	bad := apperr.New(apperr.Invalid, "malformed cursor: pass the cursor of a received event as it is")
+	bad := apperr.New(apperr.MalformedCursor, "malformed cursor: pass the cursor of a received event as it is")
 	if len(s) > 32 {
 		return position{}, bad
 	}

@@ -45,6 +45,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/db/dbq"
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/apperr"
@@ -163,9 +164,9 @@ func (o *Options) defaults() {
 
 // Errors that end a stream. Clients resume with their last cursor.
 var (
-	errFellBehind = apperr.New(apperr.ResourceExhausted, "stream fell behind; resubscribe with your last cursor")
+	errFellBehind = apperr.New(apperr.StreamBehind, "stream fell behind; resubscribe with your last cursor")
 	errShutdown   = apperr.New(apperr.Unavailable, "server shutting down; reconnect with your last cursor")
-	errExpired    = apperr.New(apperr.FailedPrecondition, "cursor expired: reload and subscribe again")
+	errExpired    = apperr.New(apperr.CursorExpired, "cursor expired: reload and subscribe again")
 )
 
 // Hub is one instance's end of the event bus: its reader, its listener and
@@ -228,7 +229,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger, opts Options) *Hub {
 	opts.defaults()
 	h := &Hub{
 		pool:           pool,
-		q:              dbq.New(pool),
+		q:              db.Queries(pool),
 		log:            log.With("instance", opts.InstanceID.String()[:8]),
 		opts:           opts,
 		agents:         make(map[*subscriber]struct{}),

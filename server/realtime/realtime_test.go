@@ -224,7 +224,7 @@ func TestStreams(t *testing.T) {
 	})
 	t.Run("a filter names an agent or a visitor", func(t *testing.T) {
 		err := h.Subscribe(context.Background(), Filter{}, "", nil)
-		if !apperr.Is(err, apperr.Invalid) {
+		if !apperr.HasCode(err, apperr.CodeInvalid) {
 			t.Fatalf("got %v, want Invalid", err)
 		}
 	})
@@ -322,13 +322,13 @@ func TestCursorErrors(t *testing.T) {
 		name, cursor string
 		code         apperr.Code
 	}{
-		{"malformed", "not a cursor", apperr.Invalid},
-		{"negative", "-1.-1", apperr.Invalid},
-		{"beyond the newest event", position{tx: 1 << 40, id: 1 << 40}.cursor(), apperr.FailedPrecondition},
+		{"malformed", "not a cursor", apperr.CodeInvalid},
+		{"negative", "-1.-1", apperr.CodeInvalid},
+		{"beyond the newest event", position{tx: 1 << 40, id: 1 << 40}.cursor(), apperr.CodeFailedPrecondition},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := h.Subscribe(context.Background(), f, tc.cursor, func(*livechatv1.Event) error { return nil })
-			if !apperr.Is(err, tc.code) {
+			if !apperr.HasCode(err, tc.code) {
 				t.Fatalf("got %v, want code %v", err, tc.code)
 			}
 		})
@@ -341,7 +341,7 @@ func TestCursorErrors(t *testing.T) {
 			t.Fatalf("prune: %d, %v", n, err)
 		}
 		err := h.Subscribe(context.Background(), f, cursors[0], func(*livechatv1.Event) error { return nil })
-		if !apperr.Is(err, apperr.FailedPrecondition) {
+		if !apperr.HasCode(err, apperr.CodeFailedPrecondition) {
 			t.Fatalf("got %v, want FailedPrecondition", err)
 		}
 	})
@@ -375,7 +375,7 @@ func TestSlowConsumer(t *testing.T) {
 	select {
 	case err := <-slow.done:
 		slow.done <- err
-		if !apperr.Is(err, apperr.ResourceExhausted) {
+		if !apperr.HasCode(err, apperr.CodeResourceExhausted) {
 			t.Fatalf("slow stream ended with %v, want ResourceExhausted", err)
 		}
 	case <-time.After(wait):
@@ -676,14 +676,14 @@ func TestHeartbeatAndClose(t *testing.T) {
 	select {
 	case err := <-s.done:
 		s.done <- err
-		if !apperr.Is(err, apperr.Unavailable) {
+		if !apperr.HasCode(err, apperr.CodeUnavailable) {
 			t.Fatalf("got %v, want Unavailable", err)
 		}
 	case <-time.After(wait):
 		t.Fatal("stream did not end")
 	}
 	err := h.Subscribe(context.Background(), Filter{CustomerID: uuid.New()}, "", nil)
-	if !apperr.Is(err, apperr.Unavailable) {
+	if !apperr.HasCode(err, apperr.CodeUnavailable) {
 		t.Fatalf("subscribe after close: %v", err)
 	}
 }
@@ -860,7 +860,7 @@ func TestRevokedCredentialsEndStreams(t *testing.T) {
 		select {
 		case err := <-s.done:
 			s.done <- err // for the cleanup
-			if !apperr.Is(err, apperr.Unauthenticated) {
+			if !apperr.HasCode(err, apperr.CodeUnauthenticated) {
 				t.Fatalf("stream ended with %v, want Unauthenticated", err)
 			}
 		case <-time.After(wait):
@@ -919,7 +919,7 @@ func TestRestoredFromAnotherCluster(t *testing.T) {
 	select {
 	case err := <-s.done:
 		s.done <- err
-		if !apperr.Is(err, apperr.FailedPrecondition) {
+		if !apperr.HasCode(err, apperr.CodeFailedPrecondition) {
 			t.Fatalf("resuming from a restored event: %v, want FailedPrecondition (reload)", err)
 		}
 	case <-time.After(wait):

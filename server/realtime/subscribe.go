@@ -120,7 +120,7 @@ func (s *subscriber) take(spare []*delivery) ([]*delivery, error) {
 func (h *Hub) Subscribe(ctx context.Context, f Filter, cursor string, send func(*livechatv1.Event) error) error {
 	visitor := f.CustomerID != uuid.Nil
 	if visitor == (f.AgentID != uuid.Nil) {
-		return apperr.New(apperr.Invalid, "a stream belongs to either an agent or a visitor")
+		return apperr.New(apperr.InvalidValue, "a stream belongs to either an agent or a visitor")
 	}
 	resume := cursor != ""
 	var last position

@@ -30,7 +30,7 @@ type Chat interface {
 type SubscribeFunc func(ctx context.Context, customerID, sessionID uuid.UUID, cursor string, send func(*livechatv1.Event) error) error
 
 // errNoChat is returned when the server was built without a chat domain.
-var errNoChat = apperr.New(apperr.Unavailable, "chat is not available on this server")
+var errNoChat = apperr.New(apperr.NotAvailable, "chat is not available on this server")
 
 // chat returns the calling visitor, once it is sure there is a chat domain
 // to call.
@@ -77,7 +77,7 @@ func (s *Service) ListMessages(ctx context.Context, conversationID string, befor
 	var cid uuid.UUID
 	if conversationID != "" {
 		if cid, err = uuid.Parse(conversationID); err != nil {
-			return nil, false, 0, apperr.New(apperr.Invalid, "conversation_id %q is not a valid id", conversationID)
+			return nil, false, 0, apperr.New(apperr.MalformedID, "conversation_id %q is not a valid id", conversationID)
 		}
 	}
 	if agentsRead, err = s.chatDomain.CustomerAgentsRead(ctx, v.CustomerID, cid); err != nil {
@@ -114,7 +114,7 @@ func (s *Service) Subscribe(ctx context.Context, cursor string, send func(*livec
 		return err
 	}
 	if s.subscribe == nil {
-		return apperr.New(apperr.Unavailable, "live events are not available on this server")
+		return apperr.New(apperr.NotAvailable, "live events are not available on this server")
 	}
 	return s.subscribe(ctx, v.CustomerID, v.VisitorSessionID, cursor, send)
 }

@@ -73,7 +73,7 @@ func checkOrigin(allowed []string, origin string) error {
 	if origin == "" || originAllowed(allowed, origin) {
 		return nil
 	}
-	return apperr.New(apperr.PermissionDenied, "origin %s is not allowed for this widget", origin)
+	return apperr.New(apperr.OriginNotAllowed, "origin %s is not allowed for this widget", origin)
 }
 
 // originCache is the union of every live widget's allowed origins, reloaded

@@ -96,7 +96,7 @@ func (s *Service) hit(ctx context.Context, bucket string, limit int, window time
 		if retry < time.Second {
 			retry = time.Second
 		}
-		return apperr.New(apperr.ResourceExhausted, "too many %s; try again in %s", what, retry)
+		return apperr.New(apperr.RateLimited, "too many %s; try again in %s", what, retry)
 	}
 	return nil
 }

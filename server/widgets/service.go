@@ -17,14 +17,15 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/db/dbq"
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/limits"
 	"github.com/opensupport/livechat/server/principal"
 )
 
@@ -81,7 +82,7 @@ type Service struct {
 func New(pool *pgxpool.Pool, opts Options) *Service {
 	s := &Service{
 		pool:       pool,
-		q:          dbq.New(pool),
+		q:          db.Queries(pool),
 		limits:     opts.Limits.withDefaults(),
 		presence:   opts.Presence,
 		chatDomain: opts.Chat,
@@ -126,10 +127,10 @@ func requireAdmin(ctx context.Context) error {
 	switch {
 	case p.IsAdmin():
 		return nil
-	case p.Kind == principal.Anonymous:
-		return apperr.New(apperr.Unauthenticated, "sign in as an admin to manage widgets")
+	case p.Kind == principal.KindAnonymous:
+		return apperr.New(apperr.SignInRequired, "sign in as an admin to manage widgets")
 	default:
-		return apperr.New(apperr.PermissionDenied, "only admins may manage widgets")
+		return apperr.New(apperr.AdminRequired, "only admins may manage widgets")
 	}
 }
 
@@ -290,10 +291,10 @@ func (s *Service) RotateWidgetSecret(ctx context.Context, id string) (Widget, st
 // widgetBySiteKey loads a live widget for the public RPCs.
 func (s *Service) widgetBySiteKey(ctx context.Context, siteKey string) (Widget, error) {
 	if siteKey == "" {
-		return Widget{}, apperr.New(apperr.Invalid, "site_key is required")
+		return Widget{}, apperr.New(apperr.Required, "site_key is required")
 	}
 	if !validSiteKey(siteKey) {
-		return Widget{}, apperr.New(apperr.NotFound, "no widget has this site key")
+		return Widget{}, apperr.New(apperr.WidgetNotFound, "no widget has this site key")
 	}
 	row, err := s.q.GetWidgetBySiteKey(ctx, siteKey)
 	if err != nil {
@@ -304,11 +305,11 @@ func (s *Service) widgetBySiteKey(ctx context.Context, siteKey string) (Widget, 
 
 func parseWidgetID(id string) (uuid.UUID, error) {
 	if id == "" {
-		return uuid.Nil, apperr.New(apperr.Invalid, "widget_id is required")
+		return uuid.Nil, apperr.New(apperr.Required, "widget_id is required")
 	}
 	u, err := uuid.Parse(id)
 	if err != nil {
-		return uuid.Nil, apperr.New(apperr.Invalid, "widget_id %q is not a valid id", id)
+		return uuid.Nil, apperr.New(apperr.MalformedID, "widget_id %q is not a valid id", id)
 	}
 	return u, nil
 }
@@ -355,9 +356,7 @@ func randomHex(n int) string {
 
 // inTx runs fn in a transaction, committing when it returns nil.
 func (s *Service) inTx(ctx context.Context, fn func(q *dbq.Queries) error) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		return fn(s.q.WithTx(tx))
-	})
+	return db.Tx(ctx, s.pool, fn)
 }
 
 // Config returns what a widget shows visitors before a chat starts.
@@ -383,6 +382,7 @@ func (s *Service) publicConfig(w Widget) *livechatv1.WidgetConfig {
 		Prechat:      w.Settings.Prechat,
 		Offline:      w.Settings.Offline,
 		AgentsOnline: s.presence != nil && s.presence.AgentsOnline(),
+		Limits:       limits.Proto(),
 	}
 }
 

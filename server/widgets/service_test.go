@@ -16,7 +16,7 @@ import (
 
 func adminCtx(t *testing.T) context.Context {
 	t.Helper()
-	return principal.With(t.Context(), principal.Principal{Kind: principal.Agent, AgentID: uuid.New(), Role: principal.RoleAdmin})
+	return principal.With(t.Context(), principal.Principal{Kind: principal.KindAgent, AgentID: uuid.New(), Role: principal.RoleAdmin})
 }
 
 // newService returns a Service on a fresh database and one widget on it.
@@ -35,7 +35,7 @@ func newService(t *testing.T, limits Limits, settings *livechatv1.WidgetSettings
 
 func wantCode(t *testing.T, err error, code apperr.Code, inMsg string) {
 	t.Helper()
-	if !apperr.Is(err, code) || !strings.Contains(err.Error(), inMsg) {
+	if !apperr.HasCode(err, code) || !strings.Contains(err.Error(), inMsg) {
 		t.Fatalf("got %v; want code %d mentioning %q", err, code, inMsg)
 	}
 }
@@ -83,18 +83,18 @@ func TestWidgetAdmin(t *testing.T) {
 	})
 	t.Run("bad ids", func(t *testing.T) {
 		_, err := svc.GetWidget(ctx, "nope")
-		wantCode(t, err, apperr.Invalid, "not a valid id")
+		wantCode(t, err, apperr.CodeInvalid, "not a valid id")
 		_, err = svc.GetWidget(ctx, uuid.NewString())
-		wantCode(t, err, apperr.NotFound, "widget not found")
+		wantCode(t, err, apperr.CodeNotFound, "widget not found")
 		_, err = svc.UpdateWidget(ctx, uuid.NewString(), &livechatv1.WidgetSettings{Name: "x"})
-		wantCode(t, err, apperr.NotFound, "widget not found")
+		wantCode(t, err, apperr.CodeNotFound, "widget not found")
 	})
 	t.Run("admins only", func(t *testing.T) {
 		_, err := svc.ListWidgets(t.Context())
-		wantCode(t, err, apperr.Unauthenticated, "admin")
-		agent := principal.With(t.Context(), principal.Principal{Kind: principal.Agent, Role: principal.RoleAgent})
+		wantCode(t, err, apperr.CodeUnauthenticated, "admin")
+		agent := principal.With(t.Context(), principal.Principal{Kind: principal.KindAgent, Role: principal.RoleAgent})
 		_, _, err = svc.CreateWidget(agent, &livechatv1.WidgetSettings{Name: "x"})
-		wantCode(t, err, apperr.PermissionDenied, "only admins")
+		wantCode(t, err, apperr.CodePermissionDenied, "only admins")
 	})
 	t.Run("delete hides the widget and its site key", func(t *testing.T) {
 		w2, _, err := svc.CreateWidget(ctx, &livechatv1.WidgetSettings{Name: "Blog"})
@@ -108,9 +108,9 @@ func TestWidgetAdmin(t *testing.T) {
 		if err := svc.DeleteWidget(ctx, w2.ID.String()); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, svc.DeleteWidget(ctx, w2.ID.String()), apperr.NotFound, "widget not found")
+		wantCode(t, svc.DeleteWidget(ctx, w2.ID.String()), apperr.CodeNotFound, "widget not found")
 		_, err = svc.Config(t.Context(), w2.SiteKey, "")
-		wantCode(t, err, apperr.NotFound, "site key")
+		wantCode(t, err, apperr.CodeNotFound, "site key")
 	})
 }
 
@@ -147,13 +147,13 @@ func TestStartSession(t *testing.T) {
 	})
 	t.Run("pre-chat errors", func(t *testing.T) {
 		_, err := start(StartSessionInput{Prechat: map[string]string{"email": "ann@example.com"}})
-		wantCode(t, err, apperr.Invalid, "Your name is required")
+		wantCode(t, err, apperr.CodeInvalid, "Your name is required")
 		_, err = start(StartSessionInput{Prechat: map[string]string{"name": "Ann", "email": "not-an-email"}})
-		wantCode(t, err, apperr.Invalid, "not a valid email")
+		wantCode(t, err, apperr.CodeInvalid, "not a valid email")
 		_, err = start(StartSessionInput{Prechat: map[string]string{"name": "Ann", "shoe": "42"}})
-		wantCode(t, err, apperr.Invalid, `unknown pre-chat field "shoe"`)
+		wantCode(t, err, apperr.CodeInvalid, `unknown pre-chat field "shoe"`)
 		_, err = start(StartSessionInput{Prechat: map[string]string{"name": strings.Repeat("a", 201)}})
-		wantCode(t, err, apperr.Invalid, "at most 200")
+		wantCode(t, err, apperr.CodeInvalid, "at most 200")
 	})
 	t.Run("a valid token continues the same visitor", func(t *testing.T) {
 		s1, err := start(StartSessionInput{Prechat: map[string]string{"name": "Bo"}})
@@ -180,7 +180,7 @@ func TestStartSession(t *testing.T) {
 			t.Fatalf("continuing: %v", err)
 		}
 		_, err = start(StartSessionInput{VisitorToken: s1.Token, Prechat: map[string]string{"order": "C-3"}})
-		wantCode(t, err, apperr.Invalid, "Your name is required")
+		wantCode(t, err, apperr.CodeInvalid, "Your name is required")
 		if _, err := start(StartSessionInput{Identity: &livechatv1.VerifiedIdentity{UserId: "u-100", Hmac: IdentityHMAC(secret, "u-100")}}); err != nil {
 			t.Fatalf("signing in: %v", err)
 		}
@@ -193,7 +193,7 @@ func TestStartSession(t *testing.T) {
 	})
 	t.Run("unknown site key", func(t *testing.T) {
 		_, err := svc.StartSession(ctx, StartSessionInput{SiteKey: "lcw_nope"})
-		wantCode(t, err, apperr.NotFound, "site key")
+		wantCode(t, err, apperr.CodeNotFound, "site key")
 	})
 
 	t.Run("identity verification", func(t *testing.T) {
@@ -212,11 +212,11 @@ func TestStartSession(t *testing.T) {
 		}
 
 		_, err = start(StartSessionInput{Identity: &livechatv1.VerifiedIdentity{UserId: "u-42", Hmac: IdentityHMAC(secret, "u-43")}})
-		wantCode(t, err, apperr.PermissionDenied, "identity verification failed")
+		wantCode(t, err, apperr.CodePermissionDenied, "identity verification failed")
 		_, err = start(StartSessionInput{Identity: &livechatv1.VerifiedIdentity{UserId: "u-42", Hmac: "abc"}})
-		wantCode(t, err, apperr.PermissionDenied, "identity verification failed")
+		wantCode(t, err, apperr.CodePermissionDenied, "identity verification failed")
 		_, err = start(StartSessionInput{Identity: &livechatv1.VerifiedIdentity{Hmac: good.Hmac}})
-		wantCode(t, err, apperr.Invalid, "user_id is required")
+		wantCode(t, err, apperr.CodeInvalid, "user_id is required")
 
 		// Without proof, the verified visitor's token does not continue.
 		anon, err := start(StartSessionInput{VisitorToken: a.Token, Prechat: map[string]string{"name": "Eve"}})
@@ -228,7 +228,7 @@ func TestStartSession(t *testing.T) {
 		}
 		// Verified customers' details belong to the host site.
 		_, err = svc.UpdateCustomer(principal.With(ctx, a.Principal), UpdateCustomerInput{Name: new("Mallory")})
-		wantCode(t, err, apperr.PermissionDenied, "cannot be changed")
+		wantCode(t, err, apperr.CodePermissionDenied, "cannot be changed")
 	})
 	t.Run("an anonymous visitor who signs in becomes the verified customer", func(t *testing.T) {
 		s1, err := start(StartSessionInput{Prechat: map[string]string{"name": "Finn"}})
@@ -249,7 +249,7 @@ func TestStartSession(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = start(StartSessionInput{Identity: &livechatv1.VerifiedIdentity{UserId: "u-9", Hmac: IdentityHMAC(secret, "u-9")}})
-		wantCode(t, err, apperr.PermissionDenied, "identity verification failed")
+		wantCode(t, err, apperr.CodePermissionDenied, "identity verification failed")
 		_, err = start(StartSessionInput{Identity: &livechatv1.VerifiedIdentity{UserId: "u-9", Hmac: IdentityHMAC(s2, "u-9")}, Prechat: map[string]string{"name": "Gus"}})
 		if err != nil {
 			t.Fatal(err)
@@ -274,11 +274,11 @@ func TestUpdateCustomer(t *testing.T) {
 		t.Fatalf("only set fields change: %v, %v", c, err)
 	}
 	_, err = svc.UpdateCustomer(ctx, UpdateCustomerInput{Email: new("hana@")})
-	wantCode(t, err, apperr.Invalid, "not a valid email")
+	wantCode(t, err, apperr.CodeInvalid, "not a valid email")
 	_, err = svc.UpdateCustomer(ctx, UpdateCustomerInput{Name: new(strings.Repeat("n", 201))})
-	wantCode(t, err, apperr.Invalid, "at most 200")
+	wantCode(t, err, apperr.CodeInvalid, "at most 200")
 	_, err = svc.UpdateCustomer(t.Context(), UpdateCustomerInput{Name: new("x")})
-	wantCode(t, err, apperr.Unauthenticated, "visitor token")
+	wantCode(t, err, apperr.CodeUnauthenticated, "visitor token")
 
 	t.Run("agents hear of changed details of an open conversation", func(t *testing.T) {
 		notified := 0
@@ -320,7 +320,7 @@ func TestResolveVisitor(t *testing.T) {
 	}
 	for _, bad := range []string{"", "lcv_short", "lca_" + s.Token[4:], newVisitorToken()} {
 		_, err := svc.ResolveVisitor(ctx, bad)
-		wantCode(t, err, apperr.Unauthenticated, "invalid visitor token")
+		wantCode(t, err, apperr.CodeUnauthenticated, "invalid visitor token")
 	}
 
 	// Last seen moves at most once a minute.
@@ -340,7 +340,7 @@ func TestResolveVisitor(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = svc.ResolveVisitor(ctx, s.Token)
-	wantCode(t, err, apperr.Unauthenticated, "ended")
+	wantCode(t, err, apperr.CodeUnauthenticated, "ended")
 	if _, err := svc.pool.Exec(ctx, `UPDATE visitor_sessions SET revoked_at = NULL`); err != nil {
 		t.Fatal(err)
 	}
@@ -348,7 +348,7 @@ func TestResolveVisitor(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = svc.ResolveVisitor(ctx, s.Token)
-	wantCode(t, err, apperr.NotFound, "no longer exists")
+	wantCode(t, err, apperr.CodeNotFound, "no longer exists")
 }
 
 func TestStartSessionRateLimit(t *testing.T) {
@@ -364,7 +364,7 @@ func TestStartSessionRateLimit(t *testing.T) {
 		first = s
 	}
 	_, err := svc.StartSession(ctx, StartSessionInput{SiteKey: w.SiteKey, ClientAddress: "198.51.100.1"})
-	wantCode(t, err, apperr.ResourceExhausted, "too many new chat sessions")
+	wantCode(t, err, apperr.CodeResourceExhausted, "too many new chat sessions")
 	// Continuing a visitor creates nothing and is not limited.
 	if _, err := svc.StartSession(ctx, StartSessionInput{SiteKey: w.SiteKey, ClientAddress: "198.51.100.1", VisitorToken: first.Token}); err != nil {
 		t.Fatalf("continuing: %v", err)

@@ -49,7 +49,7 @@ var (
 // Errors: Invalid, naming the field and the rule it breaks.
 func NormalizeSettings(in *livechatv1.WidgetSettings) (*livechatv1.WidgetSettings, error) {
 	if in == nil {
-		return nil, apperr.New(apperr.Invalid, "settings are required")
+		return nil, apperr.New(apperr.Required, "settings are required")
 	}
 	s := proto.CloneOf(in)
 
@@ -94,21 +94,21 @@ func normalizeAppearance(a *livechatv1.WidgetAppearance) error {
 		a.PrimaryColor = DefaultPrimaryColor
 	}
 	if !colorRE.MatchString(a.PrimaryColor) {
-		return apperr.New(apperr.Invalid, "primary color %q must look like #rrggbb", a.PrimaryColor)
+		return apperr.New(apperr.InvalidValue, "primary color %q must look like #rrggbb", a.PrimaryColor)
 	}
 	switch a.Position {
 	case livechatv1.WidgetPosition_WIDGET_POSITION_UNSPECIFIED:
 		a.Position = livechatv1.WidgetPosition_WIDGET_POSITION_BOTTOM_RIGHT
 	case livechatv1.WidgetPosition_WIDGET_POSITION_BOTTOM_RIGHT, livechatv1.WidgetPosition_WIDGET_POSITION_BOTTOM_LEFT:
 	default:
-		return apperr.New(apperr.Invalid, "position %d is not a known position", a.Position)
+		return apperr.New(apperr.InvalidValue, "position %d is not a known position", a.Position)
 	}
 	switch a.Locale {
 	case livechatv1.WidgetLocale_WIDGET_LOCALE_UNSPECIFIED:
 		a.Locale = livechatv1.WidgetLocale_WIDGET_LOCALE_AUTO
 	case livechatv1.WidgetLocale_WIDGET_LOCALE_AUTO, livechatv1.WidgetLocale_WIDGET_LOCALE_EN, livechatv1.WidgetLocale_WIDGET_LOCALE_VI:
 	default:
-		return apperr.New(apperr.Invalid, "locale %d is not a known locale", a.Locale)
+		return apperr.New(apperr.InvalidValue, "locale %d is not a known locale", a.Locale)
 	}
 	a.Title = strings.TrimSpace(a.Title)
 	if a.Title == "" {
@@ -130,19 +130,19 @@ func normalizeAppearance(a *livechatv1.WidgetAppearance) error {
 
 func normalizePrechat(p *livechatv1.PrechatForm) error {
 	if len(p.Fields) > maxPrechatFields {
-		return apperr.New(apperr.Invalid, "the pre-chat form has %d fields; at most %d are allowed", len(p.Fields), maxPrechatFields)
+		return apperr.New(apperr.TooManyItems, "the pre-chat form has %d fields; at most %d are allowed", len(p.Fields), maxPrechatFields)
 	}
 	seen := make(map[string]bool, len(p.Fields))
 	for i, f := range p.Fields {
 		if f == nil {
-			return apperr.New(apperr.Invalid, "pre-chat field %d is empty", i+1)
+			return apperr.New(apperr.InvalidValue, "pre-chat field %d is empty", i+1)
 		}
 		f.Key = strings.TrimSpace(f.Key)
 		if !fieldKeyRE.MatchString(f.Key) {
-			return apperr.New(apperr.Invalid, "pre-chat field key %q must be 1–32 characters of a-z, 0-9 and _", f.Key)
+			return apperr.New(apperr.InvalidValue, "pre-chat field key %q must be 1–32 characters of a-z, 0-9 and _", f.Key)
 		}
 		if seen[f.Key] {
-			return apperr.New(apperr.Invalid, "pre-chat field key %q is used twice", f.Key)
+			return apperr.New(apperr.InvalidValue, "pre-chat field key %q is used twice", f.Key)
 		}
 		seen[f.Key] = true
 		f.Label = strings.TrimSpace(f.Label)
@@ -155,7 +155,7 @@ func normalizePrechat(p *livechatv1.PrechatForm) error {
 			livechatv1.PrechatFieldType_PRECHAT_FIELD_TYPE_PHONE,
 			livechatv1.PrechatFieldType_PRECHAT_FIELD_TYPE_TEXT:
 		default:
-			return apperr.New(apperr.Invalid, "pre-chat field %q needs a type: name, email, phone or text", f.Key)
+			return apperr.New(apperr.InvalidValue, "pre-chat field %q needs a type: name, email, phone or text", f.Key)
 		}
 	}
 	return nil
@@ -165,21 +165,21 @@ func normalizePrechat(p *livechatv1.PrechatForm) error {
 // characters except newline, and a length in characters within [min, max].
 func checkText(field, s string, min, max int) error {
 	if !utf8.ValidString(s) {
-		return apperr.New(apperr.Invalid, "%s is not valid UTF-8", field)
+		return apperr.New(apperr.TextInvalid, "%s is not valid UTF-8", field)
 	}
 	n := utf8.RuneCountInString(s)
 	if n < min {
 		if min == 1 {
-			return apperr.New(apperr.Invalid, "%s is required", field)
+			return apperr.New(apperr.Required, "%s is required", field)
 		}
-		return apperr.New(apperr.Invalid, "%s must be at least %d characters", field, min)
+		return apperr.New(apperr.InvalidValue, "%s must be at least %d characters", field, min)
 	}
 	if n > max {
-		return apperr.New(apperr.Invalid, "%s is %d characters; at most %d are allowed", field, n, max)
+		return apperr.New(apperr.TextTooLong, "%s is %d characters; at most %d are allowed", field, n, max)
 	}
 	for _, r := range s {
 		if r != '\n' && unicode.IsControl(r) {
-			return apperr.New(apperr.Invalid, "%s contains a control character", field)
+			return apperr.New(apperr.TextInvalid, "%s contains a control character", field)
 		}
 	}
 	return nil
@@ -189,7 +189,7 @@ func checkText(field, s string, min, max int) error {
 // (lower case, default ports dropped), without duplicates, in the given order.
 func normalizeOrigins(in []string) ([]string, error) {
 	if len(in) > maxOrigins {
-		return nil, apperr.New(apperr.Invalid, "%d allowed origins given; at most %d are allowed", len(in), maxOrigins)
+		return nil, apperr.New(apperr.TooManyItems, "%d allowed origins given; at most %d are allowed", len(in), maxOrigins)
 	}
 	out := make([]string, 0, len(in))
 	seen := make(map[string]bool, len(in))
@@ -211,7 +211,7 @@ func normalizeOrigins(in []string) ([]string, error) {
 // canonical form.
 func parseOriginPattern(raw string) (string, error) {
 	bad := func(why string) error {
-		return apperr.New(apperr.Invalid, "allowed origin %q %s", raw, why)
+		return apperr.New(apperr.InvalidValue, "allowed origin %q %s", raw, why)
 	}
 	s := strings.TrimSpace(raw)
 	if len(s) > 300 {

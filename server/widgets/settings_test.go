@@ -94,7 +94,7 @@ func TestNormalizeSettingsErrors(t *testing.T) {
 			s := ok()
 			tt.edit(s)
 			_, err := NormalizeSettings(s)
-			if !apperr.Is(err, apperr.Invalid) || !strings.Contains(err.Error(), tt.inMsg) {
+			if !apperr.HasCode(err, apperr.CodeInvalid) || !strings.Contains(err.Error(), tt.inMsg) {
 				t.Fatalf("got %v; want Invalid mentioning %q", err, tt.inMsg)
 			}
 		})

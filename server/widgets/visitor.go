@@ -55,20 +55,20 @@ const (
 // widget does not allow.
 func (s *Service) ResolveVisitor(ctx context.Context, token string) (principal.Principal, error) {
 	if !strings.HasPrefix(token, VisitorTokenPrefix) || len(token) != visitorTokenLen {
-		return principal.Principal{}, apperr.New(apperr.Unauthenticated, "invalid visitor token; start a new session")
+		return principal.Principal{}, apperr.New(apperr.VisitorSessionEnded, "invalid visitor token; start a new session")
 	}
 	row, err := s.q.ResolveVisitorSession(ctx, hashToken(token))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return principal.Principal{}, apperr.New(apperr.Unauthenticated, "invalid visitor token; start a new session")
+		return principal.Principal{}, apperr.New(apperr.VisitorSessionEnded, "invalid visitor token; start a new session")
 	}
 	if err != nil {
 		return principal.Principal{}, err
 	}
 	if row.RevokedAt != nil || time.Since(row.LastSeenAt) > VisitorSessionIdle {
-		return principal.Principal{}, apperr.New(apperr.Unauthenticated, "this visitor session has ended; start a new session")
+		return principal.Principal{}, apperr.New(apperr.VisitorSessionEnded, "this visitor session has ended; start a new session")
 	}
 	if row.WidgetDeletedAt != nil {
-		return principal.Principal{}, apperr.New(apperr.NotFound, "this chat widget no longer exists")
+		return principal.Principal{}, apperr.New(apperr.WidgetNotFound, "this chat widget no longer exists")
 	}
 	allowed, err := decodeOrigins(row.AllowedOrigins)
 	if err != nil {
@@ -82,7 +82,7 @@ func (s *Service) ResolveVisitor(ctx context.Context, token string) (principal.P
 		_ = s.q.TouchVisitorSession(ctx, row.ID)
 	}
 	return principal.Principal{
-		Kind:             principal.Visitor,
+		Kind:             principal.KindVisitor,
 		CustomerID:       row.CustomerID,
 		WidgetID:         row.WidgetID,
 		VisitorSessionID: row.ID,
@@ -308,7 +308,7 @@ func (s *Service) startSession(ctx context.Context, w Widget, in StartSessionInp
 		Customer:     cust,
 		Conversation: conv,
 		Principal: principal.Principal{
-			Kind:             principal.Visitor,
+			Kind:             principal.KindVisitor,
 			CustomerID:       customerID,
 			WidgetID:         w.ID,
 			VisitorSessionID: sessionID,
@@ -324,13 +324,13 @@ func verifyIdentity(w Widget, in *livechatv1.VerifiedIdentity) (*identity, error
 		return nil, nil
 	}
 	if in.UserId == "" {
-		return nil, apperr.New(apperr.Invalid, "identity.user_id is required with an identity HMAC")
+		return nil, apperr.New(apperr.Required, "identity.user_id is required with an identity HMAC")
 	}
 	if utf8.RuneCountInString(in.UserId) > maxUserIDLen || !utf8.ValidString(in.UserId) {
-		return nil, apperr.New(apperr.Invalid, "identity.user_id must be 1–%d characters", maxUserIDLen)
+		return nil, apperr.New(apperr.InvalidValue, "identity.user_id must be 1–%d characters", maxUserIDLen)
 	}
 	if !ValidIdentityHMAC(w.identitySecret, in.UserId, in.Hmac) {
-		return nil, apperr.New(apperr.PermissionDenied, "identity verification failed: the HMAC does not match this user id and widget")
+		return nil, apperr.New(apperr.IdentityInvalid, "identity verification failed: the HMAC does not match this user id and widget")
 	}
 	id := &identity{userID: in.UserId, name: strings.TrimSpace(in.Name), email: strings.TrimSpace(in.Email)}
 	if err := checkLine("identity.name", id.name); err != nil {
@@ -396,7 +396,7 @@ func applyPrechat(form *livechatv1.PrechatForm, cur *dbq.Customer, id *identity,
 	for key, raw := range answers {
 		fld, ok := byKey[key]
 		if !ok {
-			return f, apperr.New(apperr.Invalid, "unknown pre-chat field %q", key)
+			return f, apperr.New(apperr.InvalidValue, "unknown pre-chat field %q", key)
 		}
 		v := strings.TrimSpace(raw)
 		if v == "" {
@@ -444,7 +444,7 @@ func applyPrechat(form *livechatv1.PrechatForm, cur *dbq.Customer, id *identity,
 				v = f.attributes[fld.Key]
 			}
 			if v == "" {
-				return f, apperr.New(apperr.Invalid, "%s is required", fld.Label)
+				return f, apperr.New(apperr.Required, "%s is required", fld.Label)
 			}
 		}
 	}
@@ -455,14 +455,14 @@ func applyPrechat(form *livechatv1.PrechatForm, cur *dbq.Customer, id *identity,
 // characters, at most 200 characters.
 func checkLine(field, v string) error {
 	if !utf8.ValidString(v) {
-		return apperr.New(apperr.Invalid, "%s is not valid UTF-8", field)
+		return apperr.New(apperr.TextInvalid, "%s is not valid UTF-8", field)
 	}
 	if n := utf8.RuneCountInString(v); n > maxCustomerLen {
-		return apperr.New(apperr.Invalid, "%s is %d characters; at most %d are allowed", field, n, maxCustomerLen)
+		return apperr.New(apperr.TextTooLong, "%s is %d characters; at most %d are allowed", field, n, maxCustomerLen)
 	}
 	for _, r := range v {
 		if unicode.IsControl(r) {
-			return apperr.New(apperr.Invalid, "%s contains a control character", field)
+			return apperr.New(apperr.TextInvalid, "%s contains a control character", field)
 		}
 	}
 	return nil
@@ -478,7 +478,7 @@ func checkEmail(field, v string) error {
 	}
 	a, err := mail.ParseAddress(v)
 	if err != nil || a.Address != v || !strings.Contains(v[strings.LastIndexByte(v, '@')+1:], ".") {
-		return apperr.New(apperr.Invalid, "%s %q is not a valid email address", field, v)
+		return apperr.New(apperr.InvalidEmail, "%s %q is not a valid email address", field, v)
 	}
 	return nil
 }
@@ -515,7 +515,7 @@ func (s *Service) UpdateCustomer(ctx context.Context, in UpdateCustomerInput) (*
 	}
 	c := row.Customer
 	if c.VerifiedUserID != nil {
-		return nil, apperr.New(apperr.PermissionDenied, "your details come from the website you are signed in to and cannot be changed here")
+		return nil, apperr.New(apperr.IdentityLocked, "your details come from the website you are signed in to and cannot be changed here")
 	}
 	if err := s.hitDetails(ctx, c.ID); err != nil {
 		return nil, err
@@ -560,7 +560,7 @@ func (s *Service) UpdateCustomer(ctx context.Context, in UpdateCustomerInput) (*
 func visitor(ctx context.Context) (principal.Principal, error) {
 	p := principal.From(ctx)
 	if !p.IsVisitor() {
-		return p, apperr.New(apperr.Unauthenticated, "a visitor token is required: call StartSession and send it as a bearer token")
+		return p, apperr.New(apperr.SignInRequired, "a visitor token is required: call StartSession and send it as a bearer token")
 	}
 	return p, nil
 }

@@ -800,7 +800,10 @@ type GetMeResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Agent *Agent                 `protobuf:"bytes,1,opt,name=agent,proto3" json:"agent,omitempty"`
 	// Set when the call is authenticated by an API token rather than a session.
-	TokenScope    ApiTokenScope `protobuf:"varint,2,opt,name=token_scope,json=tokenScope,proto3,enum=livechat.v1.ApiTokenScope" json:"token_scope,omitempty"`
+	TokenScope ApiTokenScope `protobuf:"varint,2,opt,name=token_scope,json=tokenScope,proto3,enum=livechat.v1.ApiTokenScope" json:"token_scope,omitempty"`
+	// What the server accepts (message, search, name and password lengths,
+	// page sizes), so a client validates as the server does.
+	Limits        *Limits `protobuf:"bytes,3,opt,name=limits,proto3" json:"limits,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -847,6 +850,13 @@ func (x *GetMeResponse) GetTokenScope() ApiTokenScope {
 		return x.TokenScope
 	}
 	return ApiTokenScope_API_TOKEN_SCOPE_UNSPECIFIED
+}
+
+func (x *GetMeResponse) GetLimits() *Limits {
+	if x != nil {
+		return x.Limits
+	}
+	return nil
 }
 
 type ChangePasswordRequest struct {
@@ -1695,7 +1705,7 @@ var File_livechat_v1_auth_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\n" +
-	"\x16livechat/v1/auth.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe1\x02\n" +
+	"\x16livechat/v1/auth.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18livechat/v1/limits.proto\"\xe1\x02\n" +
 	"\x05Agent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
 	"\busername\x18\x02 \x01(\tR\busername\x12!\n" +
@@ -1738,11 +1748,12 @@ const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\x05agent\x18\x01 \x01(\v2\x12.livechat.v1.AgentR\x05agent\"\x0f\n" +
 	"\rLogoutRequest\"\x10\n" +
 	"\x0eLogoutResponse\"\x0e\n" +
-	"\fGetMeRequest\"v\n" +
+	"\fGetMeRequest\"\xa3\x01\n" +
 	"\rGetMeResponse\x12(\n" +
 	"\x05agent\x18\x01 \x01(\v2\x12.livechat.v1.AgentR\x05agent\x12;\n" +
 	"\vtoken_scope\x18\x02 \x01(\x0e2\x1a.livechat.v1.ApiTokenScopeR\n" +
-	"tokenScope\"e\n" +
+	"tokenScope\x12+\n" +
+	"\x06limits\x18\x03 \x01(\v2\x13.livechat.v1.LimitsR\x06limits\"e\n" +
 	"\x15ChangePasswordRequest\x12)\n" +
 	"\x10current_password\x18\x01 \x01(\tR\x0fcurrentPassword\x12!\n" +
 	"\fnew_password\x18\x02 \x01(\tR\vnewPassword\"\x18\n" +
@@ -1867,6 +1878,7 @@ var file_livechat_v1_auth_proto_goTypes = []any{
 	(*RevokeApiTokenRequest)(nil),      // 31: livechat.v1.RevokeApiTokenRequest
 	(*RevokeApiTokenResponse)(nil),     // 32: livechat.v1.RevokeApiTokenResponse
 	(*timestamppb.Timestamp)(nil),      // 33: google.protobuf.Timestamp
+	(*Limits)(nil),                     // 34: livechat.v1.Limits
 }
 var file_livechat_v1_auth_proto_depIdxs = []int32{
 	0,  // 0: livechat.v1.Agent.role:type_name -> livechat.v1.AgentRole
@@ -1881,50 +1893,51 @@ var file_livechat_v1_auth_proto_depIdxs = []int32{
 	3,  // 9: livechat.v1.LoginResponse.agent:type_name -> livechat.v1.Agent
 	3,  // 10: livechat.v1.GetMeResponse.agent:type_name -> livechat.v1.Agent
 	2,  // 11: livechat.v1.GetMeResponse.token_scope:type_name -> livechat.v1.ApiTokenScope
-	1,  // 12: livechat.v1.SetMyStatusRequest.status:type_name -> livechat.v1.AgentStatus
-	3,  // 13: livechat.v1.SetMyStatusResponse.agent:type_name -> livechat.v1.Agent
-	3,  // 14: livechat.v1.ListAgentsResponse.agents:type_name -> livechat.v1.Agent
-	0,  // 15: livechat.v1.CreateAgentRequest.role:type_name -> livechat.v1.AgentRole
-	3,  // 16: livechat.v1.CreateAgentResponse.agent:type_name -> livechat.v1.Agent
-	0,  // 17: livechat.v1.UpdateAgentRequest.role:type_name -> livechat.v1.AgentRole
-	3,  // 18: livechat.v1.UpdateAgentResponse.agent:type_name -> livechat.v1.Agent
-	2,  // 19: livechat.v1.CreateApiTokenRequest.scope:type_name -> livechat.v1.ApiTokenScope
-	4,  // 20: livechat.v1.CreateApiTokenResponse.token:type_name -> livechat.v1.ApiToken
-	4,  // 21: livechat.v1.ListApiTokensResponse.tokens:type_name -> livechat.v1.ApiToken
-	4,  // 22: livechat.v1.RevokeApiTokenResponse.token:type_name -> livechat.v1.ApiToken
-	5,  // 23: livechat.v1.AuthService.GetSetupState:input_type -> livechat.v1.GetSetupStateRequest
-	7,  // 24: livechat.v1.AuthService.Setup:input_type -> livechat.v1.SetupRequest
-	9,  // 25: livechat.v1.AuthService.Login:input_type -> livechat.v1.LoginRequest
-	11, // 26: livechat.v1.AuthService.Logout:input_type -> livechat.v1.LogoutRequest
-	13, // 27: livechat.v1.AuthService.GetMe:input_type -> livechat.v1.GetMeRequest
-	15, // 28: livechat.v1.AuthService.ChangePassword:input_type -> livechat.v1.ChangePasswordRequest
-	17, // 29: livechat.v1.AuthService.SetMyStatus:input_type -> livechat.v1.SetMyStatusRequest
-	19, // 30: livechat.v1.AuthService.ListAgents:input_type -> livechat.v1.ListAgentsRequest
-	21, // 31: livechat.v1.AuthService.CreateAgent:input_type -> livechat.v1.CreateAgentRequest
-	23, // 32: livechat.v1.AuthService.UpdateAgent:input_type -> livechat.v1.UpdateAgentRequest
-	25, // 33: livechat.v1.AuthService.ResetAgentPassword:input_type -> livechat.v1.ResetAgentPasswordRequest
-	27, // 34: livechat.v1.AuthService.CreateApiToken:input_type -> livechat.v1.CreateApiTokenRequest
-	29, // 35: livechat.v1.AuthService.ListApiTokens:input_type -> livechat.v1.ListApiTokensRequest
-	31, // 36: livechat.v1.AuthService.RevokeApiToken:input_type -> livechat.v1.RevokeApiTokenRequest
-	6,  // 37: livechat.v1.AuthService.GetSetupState:output_type -> livechat.v1.GetSetupStateResponse
-	8,  // 38: livechat.v1.AuthService.Setup:output_type -> livechat.v1.SetupResponse
-	10, // 39: livechat.v1.AuthService.Login:output_type -> livechat.v1.LoginResponse
-	12, // 40: livechat.v1.AuthService.Logout:output_type -> livechat.v1.LogoutResponse
-	14, // 41: livechat.v1.AuthService.GetMe:output_type -> livechat.v1.GetMeResponse
-	16, // 42: livechat.v1.AuthService.ChangePassword:output_type -> livechat.v1.ChangePasswordResponse
-	18, // 43: livechat.v1.AuthService.SetMyStatus:output_type -> livechat.v1.SetMyStatusResponse
-	20, // 44: livechat.v1.AuthService.ListAgents:output_type -> livechat.v1.ListAgentsResponse
-	22, // 45: livechat.v1.AuthService.CreateAgent:output_type -> livechat.v1.CreateAgentResponse
-	24, // 46: livechat.v1.AuthService.UpdateAgent:output_type -> livechat.v1.UpdateAgentResponse
-	26, // 47: livechat.v1.AuthService.ResetAgentPassword:output_type -> livechat.v1.ResetAgentPasswordResponse
-	28, // 48: livechat.v1.AuthService.CreateApiToken:output_type -> livechat.v1.CreateApiTokenResponse
-	30, // 49: livechat.v1.AuthService.ListApiTokens:output_type -> livechat.v1.ListApiTokensResponse
-	32, // 50: livechat.v1.AuthService.RevokeApiToken:output_type -> livechat.v1.RevokeApiTokenResponse
-	37, // [37:51] is the sub-list for method output_type
-	23, // [23:37] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	34, // 12: livechat.v1.GetMeResponse.limits:type_name -> livechat.v1.Limits
+	1,  // 13: livechat.v1.SetMyStatusRequest.status:type_name -> livechat.v1.AgentStatus
+	3,  // 14: livechat.v1.SetMyStatusResponse.agent:type_name -> livechat.v1.Agent
+	3,  // 15: livechat.v1.ListAgentsResponse.agents:type_name -> livechat.v1.Agent
+	0,  // 16: livechat.v1.CreateAgentRequest.role:type_name -> livechat.v1.AgentRole
+	3,  // 17: livechat.v1.CreateAgentResponse.agent:type_name -> livechat.v1.Agent
+	0,  // 18: livechat.v1.UpdateAgentRequest.role:type_name -> livechat.v1.AgentRole
+	3,  // 19: livechat.v1.UpdateAgentResponse.agent:type_name -> livechat.v1.Agent
+	2,  // 20: livechat.v1.CreateApiTokenRequest.scope:type_name -> livechat.v1.ApiTokenScope
+	4,  // 21: livechat.v1.CreateApiTokenResponse.token:type_name -> livechat.v1.ApiToken
+	4,  // 22: livechat.v1.ListApiTokensResponse.tokens:type_name -> livechat.v1.ApiToken
+	4,  // 23: livechat.v1.RevokeApiTokenResponse.token:type_name -> livechat.v1.ApiToken
+	5,  // 24: livechat.v1.AuthService.GetSetupState:input_type -> livechat.v1.GetSetupStateRequest
+	7,  // 25: livechat.v1.AuthService.Setup:input_type -> livechat.v1.SetupRequest
+	9,  // 26: livechat.v1.AuthService.Login:input_type -> livechat.v1.LoginRequest
+	11, // 27: livechat.v1.AuthService.Logout:input_type -> livechat.v1.LogoutRequest
+	13, // 28: livechat.v1.AuthService.GetMe:input_type -> livechat.v1.GetMeRequest
+	15, // 29: livechat.v1.AuthService.ChangePassword:input_type -> livechat.v1.ChangePasswordRequest
+	17, // 30: livechat.v1.AuthService.SetMyStatus:input_type -> livechat.v1.SetMyStatusRequest
+	19, // 31: livechat.v1.AuthService.ListAgents:input_type -> livechat.v1.ListAgentsRequest
+	21, // 32: livechat.v1.AuthService.CreateAgent:input_type -> livechat.v1.CreateAgentRequest
+	23, // 33: livechat.v1.AuthService.UpdateAgent:input_type -> livechat.v1.UpdateAgentRequest
+	25, // 34: livechat.v1.AuthService.ResetAgentPassword:input_type -> livechat.v1.ResetAgentPasswordRequest
+	27, // 35: livechat.v1.AuthService.CreateApiToken:input_type -> livechat.v1.CreateApiTokenRequest
+	29, // 36: livechat.v1.AuthService.ListApiTokens:input_type -> livechat.v1.ListApiTokensRequest
+	31, // 37: livechat.v1.AuthService.RevokeApiToken:input_type -> livechat.v1.RevokeApiTokenRequest
+	6,  // 38: livechat.v1.AuthService.GetSetupState:output_type -> livechat.v1.GetSetupStateResponse
+	8,  // 39: livechat.v1.AuthService.Setup:output_type -> livechat.v1.SetupResponse
+	10, // 40: livechat.v1.AuthService.Login:output_type -> livechat.v1.LoginResponse
+	12, // 41: livechat.v1.AuthService.Logout:output_type -> livechat.v1.LogoutResponse
+	14, // 42: livechat.v1.AuthService.GetMe:output_type -> livechat.v1.GetMeResponse
+	16, // 43: livechat.v1.AuthService.ChangePassword:output_type -> livechat.v1.ChangePasswordResponse
+	18, // 44: livechat.v1.AuthService.SetMyStatus:output_type -> livechat.v1.SetMyStatusResponse
+	20, // 45: livechat.v1.AuthService.ListAgents:output_type -> livechat.v1.ListAgentsResponse
+	22, // 46: livechat.v1.AuthService.CreateAgent:output_type -> livechat.v1.CreateAgentResponse
+	24, // 47: livechat.v1.AuthService.UpdateAgent:output_type -> livechat.v1.UpdateAgentResponse
+	26, // 48: livechat.v1.AuthService.ResetAgentPassword:output_type -> livechat.v1.ResetAgentPasswordResponse
+	28, // 49: livechat.v1.AuthService.CreateApiToken:output_type -> livechat.v1.CreateApiTokenResponse
+	30, // 50: livechat.v1.AuthService.ListApiTokens:output_type -> livechat.v1.ListApiTokensResponse
+	32, // 51: livechat.v1.AuthService.RevokeApiToken:output_type -> livechat.v1.RevokeApiTokenResponse
+	38, // [38:52] is the sub-list for method output_type
+	24, // [24:38] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_auth_proto_init() }
@@ -1932,6 +1945,7 @@ func file_livechat_v1_auth_proto_init() {
 	if File_livechat_v1_auth_proto != nil {
 		return
 	}
+	file_livechat_v1_limits_proto_init()
 	file_livechat_v1_auth_proto_msgTypes[20].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -77,6 +77,9 @@ const (
 	// A stream cursor is older than the retained event log: reload, then
 	// subscribe without a cursor.
 	ErrorReason_ERROR_REASON_CURSOR_EXPIRED ErrorReason = 36
+	// The change would leave no enabled admin (disabling, demoting or
+	// deleting the last one).
+	ErrorReason_ERROR_REASON_LAST_ADMIN ErrorReason = 37
 	// No credentials, or credentials of the wrong kind for this RPC.
 	ErrorReason_ERROR_REASON_SIGN_IN_REQUIRED ErrorReason = 40
 	// The username or password is wrong.
@@ -147,6 +150,7 @@ var (
 		34: "ERROR_REASON_SETUP_DONE",
 		35: "ERROR_REASON_AGENT_DISABLED",
 		36: "ERROR_REASON_CURSOR_EXPIRED",
+		37: "ERROR_REASON_LAST_ADMIN",
 		40: "ERROR_REASON_SIGN_IN_REQUIRED",
 		41: "ERROR_REASON_BAD_CREDENTIALS",
 		42: "ERROR_REASON_SESSION_ENDED",
@@ -192,6 +196,7 @@ var (
 		"ERROR_REASON_SETUP_DONE":             34,
 		"ERROR_REASON_AGENT_DISABLED":         35,
 		"ERROR_REASON_CURSOR_EXPIRED":         36,
+		"ERROR_REASON_LAST_ADMIN":             37,
 		"ERROR_REASON_SIGN_IN_REQUIRED":       40,
 		"ERROR_REASON_BAD_CREDENTIALS":        41,
 		"ERROR_REASON_SESSION_ENDED":          42,
@@ -336,7 +341,7 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"\x05field\x18\x02 \x01(\tR\x05field\x12\x14\n" +
 	"\x05limit\x18\x03 \x01(\x03R\x05limit\x12:\n" +
 	"\vretry_after\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"retryAfter*\xae\v\n" +
+	"retryAfter*\xcb\v\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ERROR_REASON_REQUIRED\x10\x01\x12\x1e\n" +
@@ -363,7 +368,8 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"\x1bERROR_REASON_ALREADY_EXISTS\x10!\x12\x1b\n" +
 	"\x17ERROR_REASON_SETUP_DONE\x10\"\x12\x1f\n" +
 	"\x1bERROR_REASON_AGENT_DISABLED\x10#\x12\x1f\n" +
-	"\x1bERROR_REASON_CURSOR_EXPIRED\x10$\x12!\n" +
+	"\x1bERROR_REASON_CURSOR_EXPIRED\x10$\x12\x1b\n" +
+	"\x17ERROR_REASON_LAST_ADMIN\x10%\x12!\n" +
 	"\x1dERROR_REASON_SIGN_IN_REQUIRED\x10(\x12 \n" +
 	"\x1cERROR_REASON_BAD_CREDENTIALS\x10)\x12\x1e\n" +
 	"\x1aERROR_REASON_SESSION_ENDED\x10*\x12\x1e\n" +

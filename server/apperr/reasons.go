@@ -1,0 +1,229 @@
+package apperr
+
+import (
+	"connectrpc.com/connect/v2"
+
+	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
+)
+
+// Reason is the machine-readable cause of an error: the name of a
+// livechat.v1.ErrorReason value without its ERROR_REASON_ prefix. A test
+// keeps the constants and the proto enum the same set.
+type Reason string
+
+// The reasons, grouped by the Connect code they map to (see codes).
+const (
+	// Internal is a fault of the server; its message is never shown and it
+	// carries no detail.
+	Internal Reason = "UNSPECIFIED"
+
+	// Required: a required field is missing or empty.
+	Required Reason = "REQUIRED"
+	// InvalidValue: a field's value is malformed or out of range.
+	InvalidValue Reason = "INVALID_VALUE"
+	// MalformedID: an id is not a valid id.
+	MalformedID Reason = "MALFORMED_ID"
+	// TextEmpty: a text is empty after trimming white space.
+	TextEmpty Reason = "TEXT_EMPTY"
+	// TextTooLong: a text is longer than the limit (characters).
+	TextTooLong Reason = "TEXT_TOO_LONG"
+	// TextInvalid: a text is not valid UTF-8 or holds control characters.
+	TextInvalid Reason = "TEXT_INVALID"
+	// MalformedCursor: a page token or stream cursor is malformed.
+	MalformedCursor Reason = "MALFORMED_CURSOR"
+	// TooManyItems: a list is longer than the limit (items).
+	TooManyItems Reason = "TOO_MANY_ITEMS"
+	// PasswordLength: a password is shorter or longer than allowed.
+	PasswordLength Reason = "PASSWORD_LENGTH"
+	// InvalidEmail: an email address is not valid.
+	InvalidEmail Reason = "INVALID_EMAIL"
+	// RequestTooLarge: the request body is larger than the limit (bytes).
+	RequestTooLarge Reason = "REQUEST_TOO_LARGE"
+
+	// ConversationNotFound: the conversation does not exist or is not the
+	// caller's to see.
+	ConversationNotFound Reason = "CONVERSATION_NOT_FOUND"
+	// CustomerNotFound: the customer does not exist.
+	CustomerNotFound Reason = "CUSTOMER_NOT_FOUND"
+	// AgentNotFound: the agent does not exist.
+	AgentNotFound Reason = "AGENT_NOT_FOUND"
+	// WidgetNotFound: the widget (or site key) does not exist.
+	WidgetNotFound Reason = "WIDGET_NOT_FOUND"
+	// TokenNotFound: the API token does not exist.
+	TokenNotFound Reason = "TOKEN_NOT_FOUND"
+	// NotFound: any other missing thing; the database edge's reason for a
+	// missing row until the domain re-labels it (NotFoundAs).
+	NotFound Reason = "NOT_FOUND"
+
+	// ConversationClosed: the conversation is closed; reopen it to reply.
+	ConversationClosed Reason = "CONVERSATION_CLOSED"
+	// InvalidTransition: the status change is not allowed from the
+	// conversation's current status.
+	InvalidTransition Reason = "INVALID_TRANSITION"
+	// ConversationChanged: someone else changed the conversation first.
+	ConversationChanged Reason = "CONVERSATION_CHANGED"
+	// AlreadyExists: a unique name or key is taken.
+	AlreadyExists Reason = "ALREADY_EXISTS"
+	// SetupDone: setup is already done.
+	SetupDone Reason = "SETUP_DONE"
+	// AgentDisabled: the agent is disabled.
+	AgentDisabled Reason = "AGENT_DISABLED"
+	// CursorExpired: a stream cursor is older than the retained event log.
+	CursorExpired Reason = "CURSOR_EXPIRED"
+	// LastAdmin: the change would leave no enabled admin.
+	LastAdmin Reason = "LAST_ADMIN"
+
+	// SignInRequired: no credentials, or credentials of the wrong kind.
+	SignInRequired Reason = "SIGN_IN_REQUIRED"
+	// BadCredentials: the username or password is wrong.
+	BadCredentials Reason = "BAD_CREDENTIALS"
+	// SessionEnded: the dashboard session ended.
+	SessionEnded Reason = "SESSION_ENDED"
+	// TokenRevoked: the API token was revoked or its agent is disabled.
+	TokenRevoked Reason = "TOKEN_REVOKED"
+	// VisitorSessionEnded: the visitor token is unknown or has ended.
+	VisitorSessionEnded Reason = "VISITOR_SESSION_ENDED"
+
+	// PermissionDenied: signed in, but not the caller's to do.
+	PermissionDenied Reason = "PERMISSION_DENIED"
+	// AdminRequired: only admins may do this.
+	AdminRequired Reason = "ADMIN_REQUIRED"
+	// OriginNotAllowed: the page's origin is not allowed for the widget.
+	OriginNotAllowed Reason = "ORIGIN_NOT_ALLOWED"
+	// WrongPassword: the current password given is wrong.
+	WrongPassword Reason = "WRONG_PASSWORD"
+	// IdentityInvalid: the identity-verification HMAC does not match.
+	IdentityInvalid Reason = "IDENTITY_INVALID"
+	// IdentityLocked: the customer's verified details cannot be changed.
+	IdentityLocked Reason = "IDENTITY_LOCKED"
+	// NotAssignee: only the assignee (or an admin) may do this.
+	NotAssignee Reason = "NOT_ASSIGNEE"
+
+	// RateLimited: too many requests; see RetryAfter.
+	RateLimited Reason = "RATE_LIMITED"
+	// SignInThrottled: too many failed sign-ins; see RetryAfter.
+	SignInThrottled Reason = "SIGN_IN_THROTTLED"
+	// TooManyStreams: too many open streams for this caller.
+	TooManyStreams Reason = "TOO_MANY_STREAMS"
+	// StreamBehind: the stream fell behind; resubscribe with the cursor.
+	StreamBehind Reason = "STREAM_BEHIND"
+
+	// Unavailable: the server or its database is briefly unavailable; retry.
+	Unavailable Reason = "UNAVAILABLE"
+	// NotAvailable: the feature is not available on this server.
+	NotAvailable Reason = "NOT_AVAILABLE"
+)
+
+// Code is the class of an error: which Connect code its reason maps to. It
+// exists so tests and the command line can ask for a class; domain code
+// speaks reasons.
+type Code int
+
+// The codes, one per Connect code a reason maps to.
+const (
+	CodeInternal Code = iota
+	CodeInvalid
+	CodeNotFound
+	CodeAlreadyExists
+	CodeFailedPrecondition
+	CodeUnauthenticated
+	CodePermissionDenied
+	CodeResourceExhausted
+	CodeUnavailable
+)
+
+var connectCodes = map[Code]connect.Code{
+	CodeInternal:           connect.CodeInternal,
+	CodeInvalid:            connect.CodeInvalidArgument,
+	CodeNotFound:           connect.CodeNotFound,
+	CodeAlreadyExists:      connect.CodeAlreadyExists,
+	CodeFailedPrecondition: connect.CodeFailedPrecondition,
+	CodeUnauthenticated:    connect.CodeUnauthenticated,
+	CodePermissionDenied:   connect.CodePermissionDenied,
+	CodeResourceExhausted:  connect.CodeResourceExhausted,
+	CodeUnavailable:        connect.CodeUnavailable,
+}
+
+func (c Code) connect() connect.Code { return connectCodes[c] }
+
+// Connect returns the Connect code of the class.
+func (c Code) Connect() connect.Code { return c.connect() }
+
+// codes is the one table from reason to code.
+var codes = map[Reason]Code{
+	Internal: CodeInternal,
+
+	Required:        CodeInvalid,
+	InvalidValue:    CodeInvalid,
+	MalformedID:     CodeInvalid,
+	TextEmpty:       CodeInvalid,
+	TextTooLong:     CodeInvalid,
+	TextInvalid:     CodeInvalid,
+	MalformedCursor: CodeInvalid,
+	TooManyItems:    CodeInvalid,
+	PasswordLength:  CodeInvalid,
+	InvalidEmail:    CodeInvalid,
+	// Connect itself answers an oversized body with RESOURCE_EXHAUSTED; the
+	// server's own refusal says the same.
+	RequestTooLarge: CodeResourceExhausted,
+
+	ConversationNotFound: CodeNotFound,
+	CustomerNotFound:     CodeNotFound,
+	AgentNotFound:        CodeNotFound,
+	WidgetNotFound:       CodeNotFound,
+	TokenNotFound:        CodeNotFound,
+	NotFound:             CodeNotFound,
+
+	ConversationClosed:  CodeFailedPrecondition,
+	InvalidTransition:   CodeFailedPrecondition,
+	ConversationChanged: CodeFailedPrecondition,
+	AlreadyExists:       CodeAlreadyExists,
+	SetupDone:           CodeFailedPrecondition,
+	AgentDisabled:       CodeFailedPrecondition,
+	CursorExpired:       CodeFailedPrecondition,
+	LastAdmin:           CodeFailedPrecondition,
+
+	SignInRequired:      CodeUnauthenticated,
+	BadCredentials:      CodeUnauthenticated,
+	SessionEnded:        CodeUnauthenticated,
+	TokenRevoked:        CodeUnauthenticated,
+	VisitorSessionEnded: CodeUnauthenticated,
+
+	PermissionDenied: CodePermissionDenied,
+	AdminRequired:    CodePermissionDenied,
+	OriginNotAllowed: CodePermissionDenied,
+	WrongPassword:    CodePermissionDenied,
+	IdentityInvalid:  CodePermissionDenied,
+	IdentityLocked:   CodePermissionDenied,
+	NotAssignee:      CodePermissionDenied,
+
+	RateLimited:     CodeResourceExhausted,
+	SignInThrottled: CodeResourceExhausted,
+	TooManyStreams:  CodeResourceExhausted,
+	StreamBehind:    CodeResourceExhausted,
+
+	Unavailable:  CodeUnavailable,
+	NotAvailable: CodeUnavailable,
+}
+
+// Reasons lists every reason (for tests and documentation).
+func Reasons() []Reason {
+	out := make([]Reason, 0, len(codes))
+	for r := range codes {
+		out = append(out, r)
+	}
+	return out
+}
+
+// Code returns the class the reason maps to; an unknown reason is internal.
+func (r Reason) Code() Code {
+	if c, ok := codes[r]; ok {
+		return c
+	}
+	return CodeInternal
+}
+
+// Proto returns the reason as the proto enum value.
+func (r Reason) Proto() livechatv1.ErrorReason {
+	return livechatv1.ErrorReason(livechatv1.ErrorReason_value["ERROR_REASON_"+string(r)])
+}
