@@ -125,6 +125,9 @@ describe("polish from real use (real server)", { timeout: 180000 }, () => {
   });
 
   test("a pasted 10,000-character message is kept whole and refused with a counter; 4,000 characters go out", async () => {
+    // The limit the counter shows is the one the server publishes.
+    const { config } = await env.widgets.getWidgetConfig({ siteKey: env.siteKey });
+    assert.equal(config.limits?.messageText, 4000);
     const { page, ctx, seen } = await s.visit("/long");
     await launcher(page).click();
     const input = page.locator(".lc-input");

@@ -11,8 +11,8 @@ import type { View } from "./view";
 /**
  * The longest message the server accepts, in characters (Unicode code
  * points) after trimming: WidgetServiceSendMessageRequest.text in
- * proto/livechat/v1/widget.proto, chat.MaxTextLen on the server. A limit in
- * the configuration, when the server sends one, wins.
+ * proto/livechat/v1/widget.proto, limits.MessageText on the server. The
+ * configuration's limits.messageText, when the server sends it, wins.
  */
 export const MESSAGE_TEXT_MAX = 4000;
 
