@@ -56,6 +56,7 @@ describe("polish from real use (real server)", { timeout: 180000 }, () => {
         fields: [
           { key: "name", label: "Your name", type: env.api.PrechatFieldType.NAME, required: true },
           { key: "email", label: "Email address", type: env.api.PrechatFieldType.EMAIL, required: true },
+          { key: "phone", label: "Phone", type: env.api.PrechatFieldType.PHONE, required: false },
           { key: "order", label: "Order number", type: env.api.PrechatFieldType.TEXT, required: false },
         ],
       },

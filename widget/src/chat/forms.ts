@@ -186,8 +186,8 @@ export class Forms {
       h("p", null, t("prechatIntro") + (extra ? " " + t("emailAsk") : "")),
       ...inputs.map((i) => i.ui.wrap),
       extra?.wrap,
-      status,
-      submit,
+      // Kept at the bottom of the panel while a long form scrolls.
+      h("div", { class: "lc-actions" }, status, submit),
     );
     form.addEventListener("submit", (e) => {
       e.preventDefault();

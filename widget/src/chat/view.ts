@@ -160,7 +160,9 @@ export class View {
     this.more.hidden = !thread.hasMore;
     this.typing.hidden = !this.typingName;
     this.typing.textContent = this.typingName ? t("typing", { name: this.typingName }) : "";
-    if (scroll || atBottom) log.scrollTop = log.scrollHeight;
+    // The pre-chat form is read from the top, under the greeting; its
+    // button stays in view by itself.
+    if ((scroll || atBottom) && !this.prechatBox.firstChild) log.scrollTop = log.scrollHeight;
     this.rendered();
   }
 
