@@ -261,7 +261,13 @@ export class Forms {
   private prechatError(err: unknown, inputs: { f: PrechatFieldJson; ui: Field }[]): string {
     const t = this.host.t;
     const why = formError(err);
-    const hit = why.field ? inputs.find((i) => i.f.key === why.field) : undefined;
+    // The field the detail names; an address refused without one is the
+    // form's email field.
+    const hit = why.field
+      ? inputs.find((i) => i.f.key === why.field)
+      : why.k === "badEmail"
+        ? inputs.find((i) => i.f.type === "PRECHAT_FIELD_TYPE_EMAIL")
+        : undefined;
     if (!hit) {
       if (!why.field && why.k !== "checkForm") return t(why.k, { n: why.n ?? 0 });
       // About a field this page does not show: most likely the form changed
