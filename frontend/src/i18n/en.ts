@@ -59,6 +59,7 @@ export const en = {
   "reason.conversationChanged": "Someone else changed this conversation first.",
   "reason.setupDone": "Setup is already done. Please sign in.",
   "reason.agentDisabled": "This agent is disabled.",
+  "reason.lastAdmin": "There must be at least one enabled admin.",
   "reason.badCredentials": "The username or password is wrong.",
   "reason.tokenRevoked": "The API token was revoked.",
   "reason.adminRequired": "Only admins can do this.",

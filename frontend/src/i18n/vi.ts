@@ -61,6 +61,7 @@ export const vi: Record<MessageKey, string> = {
   "reason.conversationChanged": "Người khác đã thay đổi cuộc trò chuyện này trước.",
   "reason.setupDone": "Đã thiết lập xong. Vui lòng đăng nhập.",
   "reason.agentDisabled": "Nhân viên này đã bị vô hiệu hóa.",
+  "reason.lastAdmin": "Phải còn ít nhất một quản trị viên đang hoạt động.",
   "reason.badCredentials": "Tên đăng nhập hoặc mật khẩu không đúng.",
   "reason.tokenRevoked": "API token đã bị thu hồi.",
   "reason.adminRequired": "Chỉ quản trị viên mới làm được việc này.",

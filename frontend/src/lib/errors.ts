@@ -57,6 +57,7 @@ const byReason: Partial<Record<ErrorReason, MessageKey>> = {
   [ErrorReason.SETUP_DONE]: "reason.setupDone",
   [ErrorReason.AGENT_DISABLED]: "reason.agentDisabled",
   [ErrorReason.CURSOR_EXPIRED]: "reason.outOfDate",
+  [ErrorReason.LAST_ADMIN]: "reason.lastAdmin",
   [ErrorReason.SIGN_IN_REQUIRED]: "error.unauthenticated",
   [ErrorReason.BAD_CREDENTIALS]: "reason.badCredentials",
   [ErrorReason.SESSION_ENDED]: "error.unauthenticated",
