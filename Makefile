@@ -43,7 +43,7 @@ ifndef NEEDS_CHECKED
 	@tools/check-prereqs $(sort $(NEEDS))
 endif
 
-node_modules/.package-lock.json: package-lock.json package.json frontend/package.json widget/package.json gen/ts/package.json | prereqs
+node_modules/.package-lock.json: package-lock.json package.json frontend/package.json widget/package.json gen/ts/package.json gen/stream/package.json | prereqs
 	npm ci --no-audit --no-fund --engine-strict
 	@touch $@
 
@@ -108,9 +108,12 @@ test-tools: ## tests of the scripts in tools/
 test-go: | prereqs $(WEB_FIRST) ## Go tests against real PostgreSQL (TEST_DATABASE_URL or a throwaway cluster)
 	$(if $(WEB_FIRST),LIVECHAT_REQUIRE_WEB_ASSETS=1 )$(GO) test -count=1 ./...
 
-# The widget is built by `build`; the type-check is part of lint.
+# The widget is built by `build`; the type-check is part of lint. The
+# dashboard's `test` runs its unit tests, then its browser tests.
 .PHONY: test-web
-test-web: build ## widget size budget and browser tests (Chromium at /usr/bin/chromium)
+test-web: build ## unit tests, widget size budget and browser tests (Chromium at /usr/bin/chromium)
+	npm run --silent test -w @livechat/stream
+	npm run --silent test:unit -w widget
 	npm run --silent size -w widget
 	LIVECHAT_BIN=$(CURDIR)/bin/livechat npm run --silent test:e2e -w widget
 	LIVECHAT_BIN=$(CURDIR)/bin/livechat npm run --silent test -w frontend

@@ -29,6 +29,19 @@ func (q *Queries) AgentForAssignment(ctx context.Context, id uuid.UUID) (AgentFo
 	return i, err
 }
 
+const agentsReadSeq = `-- name: AgentsReadSeq :one
+SELECT COALESCE(max(read_seq), 0)::bigint FROM conversation_reads
+WHERE conversation_id = $1 AND reader_type = 'agent'
+`
+
+// How far any agent has read a conversation: 0 when none has.
+func (q *Queries) AgentsReadSeq(ctx context.Context, conversationID uuid.UUID) (int64, error) {
+	row := q.db.QueryRow(ctx, agentsReadSeq, conversationID)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const conversationCustomerID = `-- name: ConversationCustomerID :one
 SELECT customer_id FROM conversations WHERE id = $1
 `

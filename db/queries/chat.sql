@@ -154,6 +154,11 @@ LIMIT 1;
 -- name: ConversationCustomerID :one
 SELECT customer_id FROM conversations WHERE id = @id;
 
+-- name: AgentsReadSeq :one
+-- How far any agent has read a conversation: 0 when none has.
+SELECT COALESCE(max(read_seq), 0)::bigint FROM conversation_reads
+WHERE conversation_id = @conversation_id AND reader_type = 'agent';
+
 -- name: ListConversations :many
 -- The inbox, newest activity first, keyset-paginated by
 -- (last_message_at, id). unread_count counts the other side's messages

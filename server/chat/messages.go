@@ -178,25 +178,45 @@ func (s *Service) ListCustomerMessages(ctx context.Context, customerID, conversa
 	if err := checkCursors(beforeSeq, afterSeq); err != nil {
 		return nil, false, err
 	}
+	conversationID, err := s.customerConversationID(ctx, customerID, conversationID)
+	if err != nil || conversationID == uuid.Nil {
+		return []*livechatv1.Message{}, false, err // no conversation yet: an empty timeline
+	}
+	return s.listMessages(ctx, conversationID, false, beforeSeq, afterSeq, size)
+}
+
+// CustomerAgentsRead says how far agents have read one of the customer's
+// conversations (uuid.Nil: the current one): the highest seq any agent's
+// read marker reached, 0 when no agent has read it or there is no
+// conversation yet. Which agent read is not told. Errors: NotFound for a
+// conversation that is not the customer's.
+func (s *Service) CustomerAgentsRead(ctx context.Context, customerID, conversationID uuid.UUID) (int64, error) {
+	conversationID, err := s.customerConversationID(ctx, customerID, conversationID)
+	if err != nil || conversationID == uuid.Nil {
+		return 0, err
+	}
+	return s.q.AgentsReadSeq(ctx, conversationID)
+}
+
+// customerConversationID checks that conversationID is the customer's, or
+// with uuid.Nil finds their current conversation (uuid.Nil when they have
+// none yet). Errors: NotFound for someone else's conversation.
+func (s *Service) customerConversationID(ctx context.Context, customerID, conversationID uuid.UUID) (uuid.UUID, error) {
 	if conversationID == uuid.Nil {
 		id, err := s.q.CustomerConversationID(ctx, customerID)
 		if noRows(err) {
-			return []*livechatv1.Message{}, false, nil // no conversation yet: an empty timeline
+			return uuid.Nil, nil
 		}
-		if err != nil {
-			return nil, false, err
-		}
-		conversationID = id
-	} else {
-		owner, err := s.q.ConversationCustomerID(ctx, conversationID)
-		if err != nil {
-			return nil, false, apperr.FromDB(err, conversationNotFound)
-		}
-		if owner != customerID {
-			return nil, false, apperr.New(apperr.ConversationNotFound, conversationNotFound)
-		}
+		return id, err
 	}
-	return s.listMessages(ctx, conversationID, false, beforeSeq, afterSeq, size)
+	owner, err := s.q.ConversationCustomerID(ctx, conversationID)
+	if err != nil {
+		return uuid.Nil, apperr.FromDB(err, conversationNotFound)
+	}
+	if owner != customerID {
+		return uuid.Nil, apperr.New(apperr.ConversationNotFound, conversationNotFound)
+	}
+	return conversationID, nil
 }
 
 func checkCursors(beforeSeq, afterSeq int64) error {

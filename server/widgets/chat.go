@@ -17,6 +17,7 @@ type Chat interface {
 	CustomerConversation(ctx context.Context, customerID uuid.UUID) (*livechatv1.Conversation, error)
 	SendCustomerMessage(ctx context.Context, customerID, widgetID uuid.UUID, text, clientMessageID string) (*livechatv1.Message, *livechatv1.Conversation, error)
 	ListCustomerMessages(ctx context.Context, customerID, conversationID uuid.UUID, beforeSeq, afterSeq int64, size int32) ([]*livechatv1.Message, bool, error)
+	CustomerAgentsRead(ctx context.Context, customerID, conversationID uuid.UUID) (int64, error)
 	CustomerTyping(ctx context.Context, customerID uuid.UUID, typing bool) error
 	CustomerMarkRead(ctx context.Context, customerID uuid.UUID, seq int64) error
 }
@@ -63,22 +64,27 @@ func (s *Service) SendMessage(ctx context.Context, text, clientMessageID string)
 }
 
 // ListMessages pages through one of the calling visitor's conversations
-// (empty id: the current one), without internal notes.
+// (empty id: the current one), without internal notes, and says how far
+// agents have read it (agentsRead, the highest seq; 0 when no agent has).
 //
 // Errors: Unauthenticated; Invalid for a malformed id or cursors; NotFound
 // for a conversation that is not theirs.
-func (s *Service) ListMessages(ctx context.Context, conversationID string, beforeSeq, afterSeq int64, size int32) ([]*livechatv1.Message, bool, error) {
+func (s *Service) ListMessages(ctx context.Context, conversationID string, beforeSeq, afterSeq int64, size int32) (msgs []*livechatv1.Message, more bool, agentsRead int64, err error) {
 	v, err := s.chat(ctx)
 	if err != nil {
-		return nil, false, err
+		return nil, false, 0, err
 	}
 	var cid uuid.UUID
 	if conversationID != "" {
 		if cid, err = uuid.Parse(conversationID); err != nil {
-			return nil, false, apperr.New(apperr.MalformedID, "conversation_id %q is not a valid id", conversationID)
+			return nil, false, 0, apperr.New(apperr.MalformedID, "conversation_id %q is not a valid id", conversationID)
 		}
 	}
-	return s.chatDomain.ListCustomerMessages(ctx, v.CustomerID, cid, beforeSeq, afterSeq, size)
+	if agentsRead, err = s.chatDomain.CustomerAgentsRead(ctx, v.CustomerID, cid); err != nil {
+		return nil, false, 0, err
+	}
+	msgs, more, err = s.chatDomain.ListCustomerMessages(ctx, v.CustomerID, cid, beforeSeq, afterSeq, size)
+	return msgs, more, agentsRead, err
 }
 
 // SetTyping shows or clears the calling visitor's typing indicator.

@@ -137,11 +137,11 @@ func (h *Handler) SendMessage(ctx context.Context, req *livechatv1.WidgetService
 
 // ListMessages implements livechatv1connect.WidgetServiceHandler.
 func (h *Handler) ListMessages(ctx context.Context, req *livechatv1.WidgetServiceListMessagesRequest) (*livechatv1.WidgetServiceListMessagesResponse, error) {
-	ms, more, err := h.svc.ListMessages(ctx, req.ConversationId, req.BeforeSeq, req.AfterSeq, req.PageSize)
+	ms, more, read, err := h.svc.ListMessages(ctx, req.ConversationId, req.BeforeSeq, req.AfterSeq, req.PageSize)
 	if err != nil {
 		return nil, err
 	}
-	return &livechatv1.WidgetServiceListMessagesResponse{Messages: ms, HasMore: more}, nil
+	return &livechatv1.WidgetServiceListMessagesResponse{Messages: ms, HasMore: more, AgentsReadSeq: read}, nil
 }
 
 // SetTyping implements livechatv1connect.WidgetServiceHandler.

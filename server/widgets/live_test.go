@@ -125,6 +125,13 @@ func TestLiveChat(t *testing.T) {
 	convID := sent.Conversation.Id
 	agentEvents.next(t, "the visitor's message at the agent", messageText("Where is my order?"), nil)
 	visitorEvents.next(t, "the visitor's own message", messageText("Where is my order?"), nil)
+	// The visitor's own read marker is not an agent's.
+	if _, err := visitor.Widget.MarkRead(ctx(t), &livechatv1.WidgetServiceMarkReadRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	if page, err := visitor.Widget.ListMessages(ctx(t), &livechatv1.WidgetServiceListMessagesRequest{}); err != nil || page.AgentsReadSeq != 0 {
+		t.Fatalf("before any agent read: agents_read_seq %d, %v", page.GetAgentsReadSeq(), err)
+	}
 
 	// The agent claims: the visitor sees who took the chat.
 	if _, err := e.admin.Conversation.ClaimConversation(ctx(t), &livechatv1.ClaimConversationRequest{ConversationId: convID}); err != nil {
@@ -165,6 +172,14 @@ func TestLiveChat(t *testing.T) {
 	}, isNote).GetRead()
 	if seen.ReaderId != "" || seen.Seq < 1 {
 		t.Fatalf("read marker %v: want a seq and no reader id", seen)
+	}
+	// A page read later (after a reload) says so too.
+	page, err := visitor.Widget.ListMessages(ctx(t), &livechatv1.WidgetServiceListMessagesRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.AgentsReadSeq != seen.Seq {
+		t.Fatalf("ListMessages says agents read up to %d; the marker is at %d", page.AgentsReadSeq, seen.Seq)
 	}
 
 	// The visitor's connection drops; what the agent writes meanwhile

@@ -52,6 +52,13 @@ const en = {
   msgTooLong: "The message is too long.",
   msgBadChars: "The message contains characters that cannot be sent.",
   msgInvalid: "This message cannot be sent.",
+  msgTooLongMax: "The message is too long: at most {n} characters.",
+  msgEmpty: "The message is empty.",
+  msgClosed: "This conversation has ended.",
+  msgNotSent: "The message could not be sent.",
+  tooLongMax: "This is too long: at most {n} characters.",
+  emailLocked: "Your email comes from your account on this site and cannot be changed here.",
+  tooManyWait: "Too many attempts. Please try again in {n} min.",
 };
 
 export type Key = keyof typeof en;
@@ -103,6 +110,13 @@ const vi: Record<Key, string> = {
   msgTooLong: "Tin nhắn quá dài.",
   msgBadChars: "Tin nhắn chứa ký tự không gửi được.",
   msgInvalid: "Không gửi được tin nhắn này.",
+  msgTooLongMax: "Tin nhắn quá dài: tối đa {n} ký tự.",
+  msgEmpty: "Tin nhắn đang trống.",
+  msgClosed: "Cuộc trò chuyện này đã kết thúc.",
+  msgNotSent: "Không gửi được tin nhắn.",
+  tooLongMax: "Nội dung này quá dài: tối đa {n} ký tự.",
+  emailLocked: "Email của bạn lấy từ tài khoản trên trang này và không thể đổi ở đây.",
+  tooManyWait: "Bạn đã thử quá nhiều lần. Vui lòng thử lại sau {n} phút.",
 };
 
 export type Translate = (key: Key, vars?: Record<string, string | number>) => string;

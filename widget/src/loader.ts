@@ -1,34 +1,22 @@
 // widget.js: the small first script a website embeds. It draws the launcher
-// and the panel frame inside a shadow root, reads the public configuration
-// with one plain GET (no protobuf runtime), and loads the chat part — the
-// generated API client and the conversation UI — only when it is needed.
+// and the panel frame inside a shadow root (frame.ts), reads the public
+// configuration with one plain GET (remote-config.ts, no protobuf runtime),
+// offers window.LiveChat, and loads the chat part — the generated API client
+// and the conversation UI — only when it is needed.
 
-import { h, icon, ICON_CHAT, ICON_CLOSE } from "./dom";
+import { fromPreview, readEmbed, validIdentity, type PreviewJson, type UserConfig } from "./embed";
+import { Events, type EventName, type Listener } from "./events";
+import { brandColors, createFrame, focusFirst, reveal as show, trapFocus } from "./frame";
+import { h } from "./dom";
 import { browserLang, parseLang, translator, type Lang } from "./i18n";
+import { ConfigReader } from "./remote-config";
 import { createStore, VISITOR_KEYS } from "./storage";
+import { textsFor } from "./texts";
 import type { Chat, ChatModule, ConfigJson, Host, Identity } from "./types";
 
 declare const __CHAT__: string;
 declare const __CSS__: string;
 declare const __VERSION__: string;
-
-interface PreviewJson {
-  appearance?: ConfigJson["appearance"];
-  prechat?: ConfigJson["prechat"];
-  offline?: ConfigJson["offline"];
-  agentsOnline?: boolean;
-}
-
-interface UserConfig {
-  siteKey?: string;
-  serverUrl?: string;
-  locale?: string;
-  identity?: Identity;
-  preview?: PreviewJson;
-}
-
-type EventName = "unread" | "open" | "close";
-type Listener = (value?: number) => void;
 
 const w = window as unknown as { LiveChat?: { version?: string }; LiveChatConfig?: UserConfig };
 
@@ -38,79 +26,31 @@ if (!w.LiveChat?.version) start();
 function start(): void {
   const script = (document.currentScript ||
     document.querySelector('script[src*="/widget.js"]')) as HTMLScriptElement | null;
-  // window.LiveChatConfig, else the tag's own data-site-key, data-locale and
-  // data-server-url: a page whose CSP allows no inline script needs nothing
-  // but the tag.
-  const user: UserConfig = w.LiveChatConfig || {};
-  const data = script?.dataset || {};
-  const siteKey = String(user.siteKey || data.siteKey || "");
-  const server = String(
-    user.serverUrl || data.serverUrl || (script?.src ? new URL(".", script.src).href : ""),
-  ).replace(/\/+$/, "");
-  const preview = user.preview || null;
+  const embed = readEmbed(w.LiveChatConfig || {}, script);
+  const { siteKey, server, preview } = embed;
   const LOG = "LiveChat:";
 
   // The dashboard preview keeps nothing: it is not a visitor.
   const store = createStore(siteKey, !!preview);
   let config: ConfigJson = preview ? fromPreview(preview) : store.get<ConfigJson>("cfg") || {};
   let haveConfig = !!preview || !!store.get("cfg");
-  let langOverride: Lang | null = parseLang(user.locale || data.locale);
-  let identity: Identity | null = user.identity && validIdentity(user.identity) ? user.identity : null;
+  let langOverride: Lang | null = parseLang(embed.locale);
+  let identity: Identity | null = embed.identity;
   let isOpen = false;
+  // The chat part's stream is down: the header must not promise anyone online.
+  let reconnecting = false;
   let unread = 0;
   let chat: Chat | null = null;
   let chatLoad: Promise<Chat | null> | null = null;
-  const listeners: Record<string, Set<Listener>> = { unread: new Set(), open: new Set(), close: new Set() };
+  const events = new Events();
 
   const lang = (): Lang => langOverride || parseLang(config.appearance?.locale) || browserLang();
   const t = translator(lang);
 
   // ---- DOM: one host element, everything else in its shadow root ----
-  const hostEl = document.createElement("livechat-widget");
-  // CSSOM, not a style attribute, so a strict style-src allows it; inline
-  // !important beats any rule of the host page.
-  const hs = hostEl.style;
-  hs.setProperty("all", "initial", "important");
-  // Hidden until both the stylesheet and a configuration are there, so the
-  // launcher never flashes unstyled or in the wrong colour.
-  hs.setProperty("display", "none", "important");
-  for (const [k, v] of [
-    ["position", "fixed"],
-    ["z-index", "2147483647"],
-    ["right", "0"],
-    ["bottom", "0"],
-    ["width", "0"],
-    ["height", "0"],
-  ]) {
-    hs.setProperty(k, v, "important");
-  }
-  const shadow = hostEl.attachShadow({ mode: "open" });
-  const link = h("link", { rel: "stylesheet", href: server + "/widget.css?v=" + __CSS__ });
+  const frame = createFrame(server + "/widget.css?v=" + __CSS__);
+  const { hostEl, shadow, link, root, launcher, label, badge, panel, title, status, closeBtn, body } = frame;
   let cssReady = false;
-
-  const label = h("span", { class: "lc-label" });
-  const badge = h("span", { class: "lc-badge", "aria-hidden": "true", hidden: true });
-  const launcher = h(
-    "button",
-    { type: "button", class: "lc-launcher", "aria-haspopup": "dialog", "aria-controls": "lc-panel", "aria-expanded": "false" },
-    icon(ICON_CHAT),
-    h("span", { class: "lc-x lc-shut" }, icon(ICON_CLOSE)),
-    label,
-    badge,
-  );
-  const title = h("h2", { class: "lc-title", id: "lc-title" });
-  const status = h("p", { class: "lc-status" });
-  const closeBtn = h("button", { type: "button", class: "lc-close lc-x" }, icon(ICON_CLOSE));
-  const body = h("div", { class: "lc-body" });
-  const panel = h(
-    "div",
-    { class: "lc-panel", id: "lc-panel", role: "dialog", "aria-modal": "true", "aria-labelledby": "lc-title", hidden: true },
-    h("header", { class: "lc-head" }, h("div", { class: "lc-head-text" }, title, status), closeBtn),
-    body,
-  );
-  const root = h("div", { class: "lc-root" }, panel, launcher);
-  shadow.append(link, root);
-
   link.addEventListener("load", () => {
     cssReady = true;
     reveal();
@@ -118,11 +58,7 @@ function start(): void {
   link.addEventListener("error", () => console.error(LOG, "could not load", link.href));
 
   function reveal(): void {
-    if (cssReady && haveConfig) hs.setProperty("display", "block", "important");
-  }
-
-  function validColor(c?: string): string {
-    return c && /^#[0-9a-f]{6}$/i.test(c) ? c : "#2563eb";
+    if (cssReady && haveConfig) show(frame);
   }
 
   /** Restyles and relabels everything, the chat part included. */
@@ -134,38 +70,25 @@ function start(): void {
   /** Restyles and relabels what the loader owns. */
   function apply(): void {
     const a = config.appearance || {};
-    const color = validColor(a.primaryColor);
-    const n = parseInt(color.slice(1), 16);
-    // Text on the brand colour: dark on light colours, white otherwise.
-    const lum = (0.299 * (n >> 16) + 0.587 * ((n >> 8) & 255) + 0.114 * (n & 255)) / 255;
+    const { color, on } = brandColors(a.primaryColor);
     // On an element inside the shadow root, where no rule of the page can
     // reach (all: initial does not reset custom properties, so on the host
     // element a page's "livechat-widget { --lc-c: red !important }" would
     // win); important all the same.
     root.style.setProperty("--lc-c", color, "important");
-    root.style.setProperty("--lc-on", lum > 0.65 ? "#111827" : "#ffffff", "important");
+    root.style.setProperty("--lc-on", on, "important");
     root.classList.toggle("lc-left", a.position === "WIDGET_POSITION_BOTTOM_LEFT");
     root.setAttribute("lang", lang());
-    label.textContent = a.launcherLabel || t("launcher");
-    title.textContent = a.title || t("title");
-    status.textContent = config.agentsOnline ? t("online") : t("away");
-    status.classList.toggle("lc-on", !!config.agentsOnline);
+    const texts = textsFor(config, lang());
+    label.textContent = texts.launcherLabel || t("launcher");
+    title.textContent = texts.title || t("title");
+    status.textContent = reconnecting ? t("reconnecting") : config.agentsOnline ? t("online") : t("away");
+    status.classList.toggle("lc-on", !reconnecting && !!config.agentsOnline);
     closeBtn.setAttribute("aria-label", t("closeChat"));
     launcher.setAttribute(
       "aria-label",
       (isOpen ? t("closeChat") : label.textContent) + (unread ? " (" + t("unread", { n: unread }) + ")" : ""),
     );
-  }
-
-  // ---- events for the host page ----
-  function emit(name: EventName, value?: number): void {
-    for (const fn of listeners[name]) {
-      try {
-        fn(value);
-      } catch (e) {
-        console.error(LOG, "error in", name, "listener", e);
-      }
-    }
   }
 
   function setUnread(n: number): void {
@@ -174,7 +97,7 @@ function start(): void {
     badge.textContent = n > 99 ? "99+" : String(n);
     badge.hidden = n === 0;
     apply();
-    emit("unread", n);
+    events.emit("unread", n);
   }
 
   // ---- open / close, focus kept in the open panel ----
@@ -188,11 +111,11 @@ function start(): void {
     void loadChat().then((c) => {
       if (!isOpen) return;
       c?.shown();
-      focusFirst();
+      focusFirst(frame);
     });
-    focusFirst();
+    focusFirst(frame);
     refreshConfig();
-    emit("open");
+    events.emit("open");
   }
 
   function close(): void {
@@ -204,39 +127,10 @@ function start(): void {
     launcher.setAttribute("aria-expanded", "false");
     apply();
     if (hadFocus) launcher.focus();
-    emit("close");
+    events.emit("close");
   }
 
-  function focusables(): HTMLElement[] {
-    return Array.from(
-      panel.querySelectorAll<HTMLElement>("button,a[href],input,textarea,select,[tabindex]:not([tabindex='-1'])"),
-    ).filter((el) => !(el as HTMLButtonElement).disabled && el.getClientRects().length > 0);
-  }
-
-  function focusFirst(): void {
-    const target = panel.querySelector<HTMLElement>("[data-autofocus]") || closeBtn;
-    if (target.getClientRects().length) target.focus();
-  }
-
-  panel.addEventListener("keydown", (e) => {
-    if (e.key === "Escape") {
-      e.preventDefault();
-      close();
-    } else if (e.key === "Tab") {
-      const f = focusables();
-      if (!f.length) return;
-      const first = f[0];
-      const last = f[f.length - 1];
-      const active = shadow.activeElement;
-      if (e.shiftKey && (active === first || !panel.contains(active))) {
-        e.preventDefault();
-        last.focus();
-      } else if (!e.shiftKey && active === last) {
-        e.preventDefault();
-        first.focus();
-      }
-    }
-  });
+  trapFocus(frame, close);
   closeBtn.addEventListener("click", close);
   launcher.addEventListener("click", () => (isOpen ? close() : open()));
   // Warm the chat part up as soon as the visitor shows intent.
@@ -266,9 +160,14 @@ function start(): void {
     body,
     seen: () => isOpen && document.visibilityState === "visible",
     setUnread,
+    setReconnecting(on) {
+      if (on === reconnecting) return;
+      reconnecting = on;
+      apply();
+    },
     open,
     recheck() {
-      if (!preview && siteKey && Date.now() - lastFetch > 10000) void fetchConfig();
+      if (!preview && siteKey) reader.refreshIfOlder(10000);
     },
   };
 
@@ -299,15 +198,23 @@ function start(): void {
   }
 
   // ---- configuration ----
-  let lastFetch = 0;
-  let failures = 0;
   // Set when the server refuses this page for good: the widget is removed.
   let refused = false;
-  // Settles once the first configuration read has an answer (or failed for
-  // a passing reason, such as the network).
-  let markChecked = (): void => {};
-  const checked = new Promise<void>((r) => (markChecked = r));
-  if (preview) markChecked();
+  const reader = new ConfigReader({
+    server,
+    siteKey,
+    got(c) {
+      hostApi.setConfig(c);
+      if (!haveConfig) {
+        haveConfig = true;
+        boot();
+      }
+    },
+    refuse,
+    refused: () => refused,
+  });
+  const checked = reader.checked;
+  if (preview) reader.settle();
 
   /** Logs why, then removes the widget from the page for good. */
   function refuse(why: string): void {
@@ -318,61 +225,12 @@ function start(): void {
     chat?.stop();
     close();
     hostEl.remove();
-    markChecked();
-  }
-
-  /** Reads the public configuration with a plain Connect GET. */
-  async function fetchConfig(): Promise<void> {
-    if (refused) return;
-    lastFetch = Date.now();
-    const url =
-      server +
-      "/livechat.v1.WidgetService/GetWidgetConfig?connect=v1&encoding=json&message=" +
-      encodeURIComponent(JSON.stringify({ siteKey }));
-    let res: Response;
-    try {
-      res = await fetch(url, { credentials: "omit" });
-    } catch {
-      if (failures++ === 0) console.error(LOG, `could not reach ${server}; retrying.`);
-      if (failures < 6) setTimeout(() => void fetchConfig(), 1000 * 2 ** failures);
-      markChecked();
-      return;
-    }
-    const data = (await res.json().catch(() => null)) as { config?: ConfigJson; code?: string; message?: string } | null;
-    if (refused) return;
-    if (res.ok && data) {
-      failures = 0;
-      hostApi.setConfig(data.config || {});
-      markChecked();
-      if (!haveConfig) {
-        haveConfig = true;
-        boot();
-      }
-      return;
-    }
-    // A deleted or refused widget disappears, rather than showing a chat
-    // that cannot work, and is not asked again.
-    const code = data?.code || "http " + res.status;
-    const origin = location.origin;
-    if (code === "permission_denied") {
-      return refuse(
-        `this page's origin ${origin} is not allowed to use the widget with site key "${siteKey}", ` +
-          `so the chat is not shown. To show it here, add ${origin} to the widget's allowed origins ` +
-          `in the livechat dashboard (Widgets).`,
-      );
-    }
-    if (code === "not_found") {
-      return refuse(`there is no widget with site key "${siteKey}" on ${server}: check the site key in the embed code.`);
-    }
-    if (code === "invalid_argument") return refuse(`the site key "${siteKey}" is not valid: ${data?.message || code}.`);
-    if (failures++ === 0) console.error(LOG, "could not read the widget configuration:", data?.message || code);
-    if (failures < 6) setTimeout(() => void fetchConfig(), 1000 * 2 ** failures);
-    markChecked();
+    reader.settle();
   }
 
   /** Refreshes agents' presence when the panel opens, at most once a minute. */
   function refreshConfig(): void {
-    if (!preview && !refused && siteKey && Date.now() - lastFetch > 60000) void fetchConfig();
+    if (!preview && siteKey) reader.refreshIfOlder(60000);
   }
 
   // Another tab of the site started a conversation: follow it here too, so
@@ -382,10 +240,7 @@ function start(): void {
   });
 
   window.addEventListener("online", () => {
-    if (!preview && !haveConfig && siteKey) {
-      failures = 0;
-      void fetchConfig();
-    }
+    if (!preview && !haveConfig && siteKey) reader.retryNow();
   });
 
   /** Shows the widget once a configuration is known. */
@@ -431,15 +286,14 @@ function start(): void {
       refresh();
     },
     on(name: EventName, fn: Listener): () => void {
-      if (!listeners[name] || typeof fn !== "function") {
+      if (!events.on(name, fn)) {
         console.error(LOG, `on(): unknown event "${name}"; use "unread", "open" or "close".`);
         return () => {};
       }
-      listeners[name].add(fn);
       return () => api.off(name, fn);
     },
     off(name: EventName, fn: Listener): void {
-      listeners[name]?.delete(fn);
+      events.off(name, fn);
     },
     shutdown(): void {
       identity = null;
@@ -471,22 +325,9 @@ function start(): void {
   const mountPoint = (): void => {
     document.documentElement.append(hostEl);
     if (haveConfig) boot();
-    if (!preview) void fetchConfig();
+    if (!preview) void reader.fetch();
     window.dispatchEvent(new CustomEvent("livechat:ready"));
   };
   if (document.body) mountPoint();
   else document.addEventListener("DOMContentLoaded", mountPoint);
-}
-
-function fromPreview(p: PreviewJson): ConfigJson {
-  return {
-    appearance: p.appearance,
-    prechat: p.prechat,
-    offline: p.offline,
-    agentsOnline: p.agentsOnline !== false,
-  };
-}
-
-function validIdentity(id: Identity | null | undefined): boolean {
-  return !!id && typeof id.userId === "string" && !!id.userId && typeof id.hmac === "string" && !!id.hmac;
 }

@@ -36,6 +36,16 @@ export interface OfflineJson {
   collectEmail?: boolean;
 }
 
+/** JSON of livechat.v1.WidgetTexts: the admin's texts in one language. */
+export interface WidgetTextsJson {
+  title?: string;
+  greeting?: string;
+  launcherLabel?: string;
+  offlineMessage?: string;
+  /** Labels of the pre-chat fields, by field key. */
+  prechatLabels?: Record<string, string>;
+}
+
 /** JSON of livechat.v1.WidgetConfig. */
 export interface ConfigJson {
   siteKey?: string;
@@ -43,6 +53,10 @@ export interface ConfigJson {
   prechat?: PrechatJson;
   offline?: OfflineJson;
   agentsOnline?: boolean;
+  /** The admin's texts by language ("en", "vi"); see texts.ts. */
+  translations?: Record<string, WidgetTextsJson>;
+  /** JSON of livechat.v1.Limits, from servers that send them. */
+  limits?: { messageText?: number };
 }
 
 /** The host site's verified user, as given to LiveChat.identify. */
@@ -73,6 +87,8 @@ export interface Host {
   /** Whether the panel is open and the page visible (messages are seen). */
   seen(): boolean;
   setUnread(n: number): void;
+  /** The live connection is down (or back): the header says so instead of who is online. */
+  setReconnecting(on: boolean): void;
   open(): void;
   /**
    * The server refused a call in a way the configuration explains (an origin

@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { ErrorDetailSchema, ErrorReason, type ErrorDetail } from "@livechat/api/errors_pb";
 import type { MessageKey } from "@/i18n";
 
 /** The Connect code of any thrown value (Unknown when it is not a ConnectError). */
@@ -10,36 +11,131 @@ export function isUnauthenticated(err: unknown): boolean {
   return err != null && errorCode(err) === Code.Unauthenticated;
 }
 
+/** The server's machine-readable livechat.v1.ErrorDetail, when it sent one. */
+export function errorDetail(err: unknown): ErrorDetail | undefined {
+  return ConnectError.from(err).findDetails(ErrorDetailSchema)[0];
+}
+
+/** The reason of an error; UNSPECIFIED when the server gave none. */
+export function errorReason(err: unknown): ErrorReason {
+  return errorDetail(err)?.reason ?? ErrorReason.UNSPECIFIED;
+}
+
+/** What to show for an error: a text key, its numbers, and a wait to spell out. */
+export interface ErrorText {
+  key: MessageKey;
+  /** The limit the reason names (characters, bytes, items), for "{limit}". */
+  limit?: number;
+  /** How long the server asks to wait, in ms, for "{wait}". */
+  waitMs?: number;
+}
+
+// The text for each reason the server gives; a reason missing here (a newer
+// server) falls back to the error's code.
+const byReason: Partial<Record<ErrorReason, MessageKey>> = {
+  [ErrorReason.REQUIRED]: "reason.required",
+  [ErrorReason.INVALID_VALUE]: "reason.invalidValue",
+  [ErrorReason.MALFORMED_ID]: "reason.malformedId",
+  [ErrorReason.TEXT_EMPTY]: "reason.textEmpty",
+  [ErrorReason.TEXT_TOO_LONG]: "reason.textTooLong",
+  [ErrorReason.TEXT_INVALID]: "reason.textInvalid",
+  [ErrorReason.MALFORMED_CURSOR]: "reason.outOfDate",
+  [ErrorReason.TOO_MANY_ITEMS]: "reason.tooManyItems",
+  [ErrorReason.PASSWORD_LENGTH]: "reason.passwordLength",
+  [ErrorReason.INVALID_EMAIL]: "reason.invalidEmail",
+  [ErrorReason.REQUEST_TOO_LARGE]: "reason.requestTooLarge",
+  [ErrorReason.CONVERSATION_NOT_FOUND]: "reason.conversationNotFound",
+  [ErrorReason.CUSTOMER_NOT_FOUND]: "reason.customerNotFound",
+  [ErrorReason.AGENT_NOT_FOUND]: "reason.agentNotFound",
+  [ErrorReason.WIDGET_NOT_FOUND]: "reason.widgetNotFound",
+  [ErrorReason.TOKEN_NOT_FOUND]: "reason.tokenNotFound",
+  [ErrorReason.NOT_FOUND]: "error.notFound",
+  [ErrorReason.CONVERSATION_CLOSED]: "reason.conversationClosed",
+  [ErrorReason.INVALID_TRANSITION]: "reason.invalidTransition",
+  [ErrorReason.CONVERSATION_CHANGED]: "reason.conversationChanged",
+  [ErrorReason.ALREADY_EXISTS]: "error.alreadyExists",
+  [ErrorReason.SETUP_DONE]: "reason.setupDone",
+  [ErrorReason.AGENT_DISABLED]: "reason.agentDisabled",
+  [ErrorReason.CURSOR_EXPIRED]: "reason.outOfDate",
+  [ErrorReason.LAST_ADMIN]: "reason.lastAdmin",
+  [ErrorReason.SIGN_IN_REQUIRED]: "error.unauthenticated",
+  [ErrorReason.BAD_CREDENTIALS]: "reason.badCredentials",
+  [ErrorReason.SESSION_ENDED]: "error.unauthenticated",
+  [ErrorReason.TOKEN_REVOKED]: "reason.tokenRevoked",
+  [ErrorReason.VISITOR_SESSION_ENDED]: "error.unauthenticated",
+  [ErrorReason.PERMISSION_DENIED]: "error.permissionDenied",
+  [ErrorReason.ADMIN_REQUIRED]: "reason.adminRequired",
+  [ErrorReason.ORIGIN_NOT_ALLOWED]: "reason.originNotAllowed",
+  [ErrorReason.WRONG_PASSWORD]: "reason.wrongPassword",
+  [ErrorReason.IDENTITY_INVALID]: "reason.identityInvalid",
+  [ErrorReason.IDENTITY_LOCKED]: "reason.identityLocked",
+  [ErrorReason.NOT_ASSIGNEE]: "reason.notAssignee",
+  [ErrorReason.RATE_LIMITED]: "reason.rateLimited",
+  [ErrorReason.SIGN_IN_THROTTLED]: "reason.signInThrottled",
+  [ErrorReason.TOO_MANY_STREAMS]: "reason.tooManyStreams",
+  [ErrorReason.STREAM_BEHIND]: "error.network",
+  [ErrorReason.UNAVAILABLE]: "reason.unavailable",
+  [ErrorReason.NOT_AVAILABLE]: "error.unimplemented",
+};
+
+// Reasons whose text needs a number the detail did not carry fall back to
+// a text without it.
+const withoutNumber: Partial<Record<MessageKey, MessageKey>> = {
+  "reason.textTooLong": "reason.textTooLongPlain",
+  "reason.tooManyItems": "reason.tooManyItemsPlain",
+  "reason.passwordLength": "reason.passwordLengthPlain",
+  "reason.requestTooLarge": "reason.requestTooLargePlain",
+  "reason.rateLimited": "error.resourceExhausted",
+  "reason.signInThrottled": "reason.signInThrottledPlain",
+};
+const needsLimit = new Set<MessageKey>(["reason.textTooLong", "reason.tooManyItems", "reason.passwordLength", "reason.requestTooLarge"]);
+const needsWait = new Set<MessageKey>(["reason.rateLimited", "reason.signInThrottled"]);
+
 /**
- * A translated sentence for an error. The server's own text (English, and
- * naming the field at fault) is returned as detail for invalid input and
- * failed preconditions, where it tells the user what to fix.
+ * The translated sentence for an error, chosen from the reason in the
+ * server's ErrorDetail (with its limit and wait), else from the Connect
+ * code. Never the server's own message, which is English and for
+ * developers.
  */
-export function describeError(err: unknown): { key: MessageKey; detail?: string } {
-  const ce = ConnectError.from(err);
-  switch (ce.code) {
+export function describeError(err: unknown): ErrorText {
+  const d = errorDetail(err);
+  const key = d ? byReason[d.reason] : undefined;
+  if (key) {
+    const limit = Number(d?.limit ?? 0);
+    const ra = d?.retryAfter;
+    const waitMs = ra ? Number(ra.seconds) * 1000 + Math.ceil(ra.nanos / 1e6) : 0;
+    if ((needsLimit.has(key) && !limit) || (needsWait.has(key) && !waitMs)) {
+      return { key: withoutNumber[key] ?? key };
+    }
+    return { key, ...(limit ? { limit } : {}), ...(waitMs ? { waitMs } : {}) };
+  }
+  return { key: byCode(errorCode(err)) };
+}
+
+function byCode(code: Code): MessageKey {
+  switch (code) {
     case Code.Unauthenticated:
-      return { key: "error.unauthenticated" };
+      return "error.unauthenticated";
     case Code.PermissionDenied:
-      return { key: "error.permissionDenied", detail: ce.rawMessage || undefined };
+      return "error.permissionDenied";
     case Code.NotFound:
-      return { key: "error.notFound" };
+      return "error.notFound";
     case Code.AlreadyExists:
-      return { key: "error.alreadyExists" };
+      return "error.alreadyExists";
     case Code.InvalidArgument:
-      return { key: "error.invalidArgument", detail: ce.rawMessage || undefined };
+      return "error.invalidArgument";
     case Code.FailedPrecondition:
-      return { key: "error.failedPrecondition", detail: ce.rawMessage || undefined };
+      return "error.failedPrecondition";
     case Code.ResourceExhausted:
-      return { key: "error.resourceExhausted", detail: ce.rawMessage || undefined };
+      return "error.resourceExhausted";
     case Code.Unimplemented:
-      return { key: "error.unimplemented" };
+      return "error.unimplemented";
     case Code.Unavailable:
     case Code.Unknown:
     case Code.Canceled:
     case Code.DeadlineExceeded:
-      return { key: "error.network" };
+      return "error.network";
     default:
-      return { key: "error.internal" };
+      return "error.internal";
   }
 }

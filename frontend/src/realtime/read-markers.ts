@@ -20,6 +20,11 @@ function subscribe(listener: () => void) {
 }
 
 /** The seq up to which the customer has read, 0 when unknown. */
+export function customerReadSeq(conversationId: string): bigint {
+  return customerRead.get(conversationId) ?? 0n;
+}
+
+/** The seq up to which the customer has read, 0 when unknown, as React state. */
 export function useCustomerReadSeq(conversationId: string): bigint {
-  return useSyncExternalStore(subscribe, () => customerRead.get(conversationId) ?? 0n);
+  return useSyncExternalStore(subscribe, () => customerReadSeq(conversationId));
 }

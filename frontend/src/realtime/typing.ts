@@ -82,7 +82,12 @@ function subscribe(listener: () => void) {
   return () => listeners.delete(listener);
 }
 
-/** Who is typing in a conversation (others than the signed-in agent). */
+/** Who is typing in a conversation now (others than the signed-in agent). */
+export function typistsOf(conversationId: string): Typist[] {
+  return byConversation.get(conversationId) ?? empty;
+}
+
+/** Who is typing in a conversation (others than the signed-in agent), as React state. */
 export function useTypists(conversationId: string): Typist[] {
-  return useSyncExternalStore(subscribe, () => byConversation.get(conversationId) ?? empty);
+  return useSyncExternalStore(subscribe, () => typistsOf(conversationId));
 }

@@ -38,6 +38,11 @@ export function codeOf(err: unknown): Code {
   return ConnectError.from(err).code;
 }
 
+/** The server's own message, for the console (never shown to the visitor). */
+export function errText(err: unknown): string {
+  return ConnectError.from(err).rawMessage;
+}
+
 /** Errors worth retrying later: the network, the server's load, a timeout. */
 export function transient(code: Code): boolean {
   return (

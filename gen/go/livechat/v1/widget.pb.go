@@ -1836,9 +1836,13 @@ func (x *WidgetServiceListMessagesRequest) GetPageSize() int32 {
 }
 
 type WidgetServiceListMessagesResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Messages      []*Message             `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
-	HasMore       bool                   `protobuf:"varint,2,opt,name=has_more,json=hasMore,proto3" json:"has_more,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Messages []*Message             `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
+	HasMore  bool                   `protobuf:"varint,2,opt,name=has_more,json=hasMore,proto3" json:"has_more,omitempty"`
+	// The highest seq any agent has read in this conversation (0 when no
+	// agent has read it), without saying which agent: the visitor's "Seen"
+	// after a reload, which the stream only reports as it happens.
+	AgentsReadSeq int64 `protobuf:"varint,3,opt,name=agents_read_seq,json=agentsReadSeq,proto3" json:"agents_read_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1885,6 +1889,13 @@ func (x *WidgetServiceListMessagesResponse) GetHasMore() bool {
 		return x.HasMore
 	}
 	return false
+}
+
+func (x *WidgetServiceListMessagesResponse) GetAgentsReadSeq() int64 {
+	if x != nil {
+		return x.AgentsReadSeq
+	}
+	return 0
 }
 
 type WidgetServiceSetTypingRequest struct {
@@ -2364,10 +2375,11 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\n" +
 	"before_seq\x18\x02 \x01(\x03R\tbeforeSeq\x12\x1b\n" +
 	"\tafter_seq\x18\x03 \x01(\x03R\bafterSeq\x12\x1b\n" +
-	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\"p\n" +
+	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\"\x98\x01\n" +
 	"!WidgetServiceListMessagesResponse\x120\n" +
 	"\bmessages\x18\x01 \x03(\v2\x14.livechat.v1.MessageR\bmessages\x12\x19\n" +
-	"\bhas_more\x18\x02 \x01(\bR\ahasMore\"7\n" +
+	"\bhas_more\x18\x02 \x01(\bR\ahasMore\x12&\n" +
+	"\x0fagents_read_seq\x18\x03 \x01(\x03R\ragentsReadSeq\"7\n" +
 	"\x1dWidgetServiceSetTypingRequest\x12\x16\n" +
 	"\x06typing\x18\x01 \x01(\bR\x06typing\" \n" +
 	"\x1eWidgetServiceSetTypingResponse\"0\n" +

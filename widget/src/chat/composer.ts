@@ -1,0 +1,156 @@
+// The message box: Enter sends (Shift+Enter is a new line, an IME keeps its
+// Enter), the draft survives a reload, and agents see the visitor typing.
+
+import type { Host } from "../types";
+import { newId, withTimeout, type Api } from "./client";
+import type { Outbox } from "./outbox";
+import type { Session } from "./session";
+import type { Thread } from "./thread";
+import type { View } from "./view";
+
+/**
+ * The longest message the server accepts, in characters (Unicode code
+ * points) after trimming: WidgetServiceSendMessageRequest.text in
+ * proto/livechat/v1/widget.proto, limits.MessageText on the server. The
+ * configuration's limits.messageText, when the server sends it, wins.
+ */
+export const MESSAGE_TEXT_MAX = 4000;
+
+/** The counter shows from this share of the limit on. */
+const COUNT_FROM = 0.9;
+
+/** Characters as the server counts them: code points, not UTF-16 units. */
+export function charCount(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // The low half of a surrogate pair is part of the character before it.
+    if (c < 0xdc00 || c > 0xdfff || i === 0 || (s.charCodeAt(i - 1) & 0xfc00) !== 0xd800) n++;
+  }
+  return n;
+}
+
+export class Composer {
+  private typingSent = 0;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private draftTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private host: Host,
+    private api: Api,
+    private session: Session,
+    private thread: Thread,
+    private outbox: Outbox,
+    private view: View,
+  ) {
+    const { textarea, composer } = view;
+    composer.addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.send();
+      textarea.focus();
+    });
+    textarea.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+        e.preventDefault();
+        this.send();
+      }
+    });
+    textarea.addEventListener("input", () => {
+      this.grow();
+      this.checkLength();
+      this.setTyping(!!textarea.value.trim());
+      clearTimeout(this.draftTimer);
+      this.draftTimer = setTimeout(() => {
+        if (textarea.value) host.store.set("draft", textarea.value);
+        else host.store.remove("draft");
+      }, 300);
+    });
+    textarea.addEventListener("blur", () => this.setTyping(false));
+    textarea.value = host.store.get<string>("draft") || "";
+    this.checkLength();
+  }
+
+  private limit(): number {
+    return this.host.config().limits?.messageText || MESSAGE_TEXT_MAX;
+  }
+
+  /**
+   * Shows the counter near the limit and the refusal over it. Reports
+   * whether the text may be sent. Nothing is ever cut.
+   */
+  checkLength(): boolean {
+    const { textarea, count, limitErr } = this.view;
+    const max = this.limit();
+    const n = charCount(textarea.value.trim());
+    const over = n > max;
+    count.hidden = n < max * COUNT_FROM;
+    count.textContent = n + "/" + max;
+    count.classList.toggle("lc-over", over);
+    limitErr.hidden = !over;
+    limitErr.textContent = over ? this.host.t("msgTooLongMax", { n: max }) : "";
+    textarea.setAttribute("aria-invalid", over ? "true" : "false");
+    return !over;
+  }
+
+  private send(): void {
+    const { textarea } = this.view;
+    const text = textarea.value.trim();
+    if (!text || !this.checkLength()) return;
+    textarea.value = "";
+    this.host.store.remove("draft");
+    this.grow();
+    this.checkLength();
+    this.setTyping(false);
+    const it = { c: newId(), t: text, at: Date.now() };
+    if (this.host.preview) {
+      const { thread } = this;
+      thread.msgs.set(it.c, {
+        id: it.c,
+        conv: thread.conv,
+        seq: thread.msgs.size + 1,
+        who: "me",
+        senderId: "",
+        name: "",
+        text,
+        at: it.at,
+        cmid: it.c,
+      });
+      this.view.render(true);
+      return;
+    }
+    this.outbox.add(it);
+    this.view.render(true);
+    void this.outbox.flush();
+  }
+
+  private grow(): void {
+    const { textarea } = this.view;
+    textarea.style.height = "auto";
+    textarea.style.height = Math.min(textarea.scrollHeight, 120) + "px";
+  }
+
+  /** Tells agents the visitor is typing (at most every 3 s), or stopped (after 5 s idle). */
+  setTyping(on: boolean): void {
+    clearTimeout(this.idleTimer);
+    if (!this.session.token || this.host.preview || this.session.stopped) return;
+    if (on) {
+      this.idleTimer = setTimeout(() => this.setTyping(false), 5000);
+      if (Date.now() - this.typingSent < 3000) return;
+      this.typingSent = Date.now();
+    } else {
+      if (!this.typingSent) return;
+      this.typingSent = 0;
+    }
+    void withTimeout((o) => this.api.setTyping({ typing: on }, o)).catch(() => {});
+  }
+
+  /** Empties the box: another visitor. */
+  clear(): void {
+    this.view.textarea.value = "";
+    this.checkLength();
+  }
+
+  stop(): void {
+    clearTimeout(this.idleTimer);
+  }
+}
