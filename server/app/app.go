@@ -27,6 +27,7 @@ import (
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/auth"
+	"github.com/opensupport/livechat/server/auth/authapi"
 	"github.com/opensupport/livechat/server/chat"
 	"github.com/opensupport/livechat/server/realtime"
 	"github.com/opensupport/livechat/server/widgets"
@@ -86,12 +87,12 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	// A shutdown ends every stream with UNAVAILABLE, so clients reconnect
 	// (to another instance) with their cursor at once.
 	a.OnShutdown(a.hub.Close)
-	web := auth.Web{PublicURL: cfg.PublicURL, SecureCookies: cfg.SecureCookies}
+	web := authapi.Web{PublicURL: cfg.PublicURL, SecureCookies: cfg.SecureCookies}
 	// The auth interceptor comes after the error interceptor, so its errors
 	// are mapped like every other.
-	a.rpc = connect.NewServer(a.observeInterceptor, a.errorInterceptor, recoverInterceptor, auth.NewInterceptor(a.auth, a.widgets, web).Intercept)
+	a.rpc = connect.NewServer(a.observeInterceptor, a.errorInterceptor, recoverInterceptor, authapi.NewInterceptor(a.auth, a.widgets, web).Intercept)
 
-	livechatv1connect.RegisterAuthServiceHandler(a.rpc, auth.NewHandler(a.auth, web))
+	livechatv1connect.RegisterAuthServiceHandler(a.rpc, authapi.NewHandler(a.auth, web))
 	livechatv1connect.RegisterConversationServiceHandler(a.rpc, chat.NewHandler(conversations))
 	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, widgets.NewHandler(a.widgets))
 	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.

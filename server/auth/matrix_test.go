@@ -17,7 +17,7 @@ import (
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
 	"github.com/opensupport/livechat/server/apptest"
-	"github.com/opensupport/livechat/server/auth"
+	"github.com/opensupport/livechat/server/auth/authapi"
 )
 
 // allowed marks a cell where the policy lets the call through: whatever the
@@ -29,54 +29,54 @@ type caller struct {
 	name   string
 	header http.Header
 	// want is the outcome for each access level.
-	want map[auth.Access]connect.Code
+	want map[authapi.Access]connect.Code
 }
 
 // access is who may call each procedure, written out here independently of
-// auth.Policy: the matrix checks the server's behaviour against this
+// authapi.Policy: the matrix checks the server's behaviour against this
 // specification, so a wrong entry in the policy table fails it.
-var access = map[string]auth.Access{
-	livechatv1connect.AuthServiceGetSetupStateProcedure:      auth.Public,
-	livechatv1connect.AuthServiceSetupProcedure:              auth.Public,
-	livechatv1connect.AuthServiceLoginProcedure:              auth.Public,
-	livechatv1connect.AuthServiceLogoutProcedure:             auth.Public,
-	livechatv1connect.AuthServiceGetMeProcedure:              auth.AgentAccess,
-	livechatv1connect.AuthServiceChangePasswordProcedure:     auth.SessionAgent,
-	livechatv1connect.AuthServiceSetMyStatusProcedure:        auth.AgentAccess,
-	livechatv1connect.AuthServiceListAgentsProcedure:         auth.AgentAccess,
-	livechatv1connect.AuthServiceCreateAgentProcedure:        auth.AdminAccess,
-	livechatv1connect.AuthServiceUpdateAgentProcedure:        auth.AdminAccess,
-	livechatv1connect.AuthServiceResetAgentPasswordProcedure: auth.AdminAccess,
-	livechatv1connect.AuthServiceCreateApiTokenProcedure:     auth.AdminAccess,
-	livechatv1connect.AuthServiceListApiTokensProcedure:      auth.AdminAccess,
-	livechatv1connect.AuthServiceRevokeApiTokenProcedure:     auth.AdminAccess,
+var access = map[string]authapi.Access{
+	livechatv1connect.AuthServiceGetSetupStateProcedure:      authapi.Public,
+	livechatv1connect.AuthServiceSetupProcedure:              authapi.Public,
+	livechatv1connect.AuthServiceLoginProcedure:              authapi.Public,
+	livechatv1connect.AuthServiceLogoutProcedure:             authapi.Public,
+	livechatv1connect.AuthServiceGetMeProcedure:              authapi.AgentAccess,
+	livechatv1connect.AuthServiceChangePasswordProcedure:     authapi.SessionAgent,
+	livechatv1connect.AuthServiceSetMyStatusProcedure:        authapi.AgentAccess,
+	livechatv1connect.AuthServiceListAgentsProcedure:         authapi.AgentAccess,
+	livechatv1connect.AuthServiceCreateAgentProcedure:        authapi.AdminAccess,
+	livechatv1connect.AuthServiceUpdateAgentProcedure:        authapi.AdminAccess,
+	livechatv1connect.AuthServiceResetAgentPasswordProcedure: authapi.AdminAccess,
+	livechatv1connect.AuthServiceCreateApiTokenProcedure:     authapi.AdminAccess,
+	livechatv1connect.AuthServiceListApiTokensProcedure:      authapi.AdminAccess,
+	livechatv1connect.AuthServiceRevokeApiTokenProcedure:     authapi.AdminAccess,
 
-	livechatv1connect.ConversationServiceListConversationsProcedure:     auth.AgentAccess,
-	livechatv1connect.ConversationServiceGetInboxCountsProcedure:        auth.AgentAccess,
-	livechatv1connect.ConversationServiceGetConversationProcedure:       auth.AgentAccess,
-	livechatv1connect.ConversationServiceListMessagesProcedure:          auth.AgentAccess,
-	livechatv1connect.ConversationServiceClaimConversationProcedure:     auth.AgentAccess,
-	livechatv1connect.ConversationServiceAssignConversationProcedure:    auth.AgentAccess,
-	livechatv1connect.ConversationServiceSetConversationStatusProcedure: auth.AgentAccess,
-	livechatv1connect.ConversationServiceSendMessageProcedure:           auth.AgentAccess,
-	livechatv1connect.ConversationServiceSetTypingProcedure:             auth.AgentAccess,
-	livechatv1connect.ConversationServiceMarkReadProcedure:              auth.AgentAccess,
-	livechatv1connect.ConversationServiceSubscribeProcedure:             auth.AgentAccess,
+	livechatv1connect.ConversationServiceListConversationsProcedure:     authapi.AgentAccess,
+	livechatv1connect.ConversationServiceGetInboxCountsProcedure:        authapi.AgentAccess,
+	livechatv1connect.ConversationServiceGetConversationProcedure:       authapi.AgentAccess,
+	livechatv1connect.ConversationServiceListMessagesProcedure:          authapi.AgentAccess,
+	livechatv1connect.ConversationServiceClaimConversationProcedure:     authapi.AgentAccess,
+	livechatv1connect.ConversationServiceAssignConversationProcedure:    authapi.AgentAccess,
+	livechatv1connect.ConversationServiceSetConversationStatusProcedure: authapi.AgentAccess,
+	livechatv1connect.ConversationServiceSendMessageProcedure:           authapi.AgentAccess,
+	livechatv1connect.ConversationServiceSetTypingProcedure:             authapi.AgentAccess,
+	livechatv1connect.ConversationServiceMarkReadProcedure:              authapi.AgentAccess,
+	livechatv1connect.ConversationServiceSubscribeProcedure:             authapi.AgentAccess,
 
-	livechatv1connect.WidgetServiceListWidgetsProcedure:        auth.AdminAccess,
-	livechatv1connect.WidgetServiceGetWidgetProcedure:          auth.AdminAccess,
-	livechatv1connect.WidgetServiceCreateWidgetProcedure:       auth.AdminAccess,
-	livechatv1connect.WidgetServiceUpdateWidgetProcedure:       auth.AdminAccess,
-	livechatv1connect.WidgetServiceDeleteWidgetProcedure:       auth.AdminAccess,
-	livechatv1connect.WidgetServiceRotateWidgetSecretProcedure: auth.AdminAccess,
-	livechatv1connect.WidgetServiceGetWidgetConfigProcedure:    auth.Public,
-	livechatv1connect.WidgetServiceStartSessionProcedure:       auth.Public,
-	livechatv1connect.WidgetServiceSendMessageProcedure:        auth.VisitorOnly,
-	livechatv1connect.WidgetServiceListMessagesProcedure:       auth.VisitorOnly,
-	livechatv1connect.WidgetServiceSetTypingProcedure:          auth.VisitorOnly,
-	livechatv1connect.WidgetServiceMarkReadProcedure:           auth.VisitorOnly,
-	livechatv1connect.WidgetServiceUpdateCustomerProcedure:     auth.VisitorOnly,
-	livechatv1connect.WidgetServiceSubscribeProcedure:          auth.VisitorOnly,
+	livechatv1connect.WidgetServiceListWidgetsProcedure:        authapi.AdminAccess,
+	livechatv1connect.WidgetServiceGetWidgetProcedure:          authapi.AdminAccess,
+	livechatv1connect.WidgetServiceCreateWidgetProcedure:       authapi.AdminAccess,
+	livechatv1connect.WidgetServiceUpdateWidgetProcedure:       authapi.AdminAccess,
+	livechatv1connect.WidgetServiceDeleteWidgetProcedure:       authapi.AdminAccess,
+	livechatv1connect.WidgetServiceRotateWidgetSecretProcedure: authapi.AdminAccess,
+	livechatv1connect.WidgetServiceGetWidgetConfigProcedure:    authapi.Public,
+	livechatv1connect.WidgetServiceStartSessionProcedure:       authapi.Public,
+	livechatv1connect.WidgetServiceSendMessageProcedure:        authapi.VisitorOnly,
+	livechatv1connect.WidgetServiceListMessagesProcedure:       authapi.VisitorOnly,
+	livechatv1connect.WidgetServiceSetTypingProcedure:          authapi.VisitorOnly,
+	livechatv1connect.WidgetServiceMarkReadProcedure:           authapi.VisitorOnly,
+	livechatv1connect.WidgetServiceUpdateCustomerProcedure:     authapi.VisitorOnly,
+	livechatv1connect.WidgetServiceSubscribeProcedure:          authapi.VisitorOnly,
 }
 
 // TestAuthorizationMatrix calls every procedure of the three services as
@@ -126,15 +126,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 		PD = connect.CodePermissionDenied
 		OK = allowed
 	)
-	cookie := func(v string) http.Header { return http.Header{"Cookie": {auth.SessionCookie + "=" + v}} }
-	denied := map[auth.Access]connect.Code{auth.Public: OK, auth.VisitorOnly: U, auth.AgentAccess: U, auth.AdminAccess: U, auth.SessionAgent: U}
+	cookie := func(v string) http.Header { return http.Header{"Cookie": {authapi.SessionCookie + "=" + v}} }
+	denied := map[authapi.Access]connect.Code{authapi.Public: OK, authapi.VisitorOnly: U, authapi.AgentAccess: U, authapi.AdminAccess: U, authapi.SessionAgent: U}
 	callers := []caller{
 		{"anonymous", nil, denied},
-		{"visitor", apptest.Bearer(visitorToken), map[auth.Access]connect.Code{auth.Public: OK, auth.VisitorOnly: OK, auth.AgentAccess: PD, auth.AdminAccess: PD, auth.SessionAgent: PD}},
-		{"agent session", cookie(agentSession), map[auth.Access]connect.Code{auth.Public: OK, auth.VisitorOnly: PD, auth.AgentAccess: OK, auth.AdminAccess: PD, auth.SessionAgent: OK}},
-		{"admin session", cookie(adminSession), map[auth.Access]connect.Code{auth.Public: OK, auth.VisitorOnly: PD, auth.AgentAccess: OK, auth.AdminAccess: OK, auth.SessionAgent: OK}},
-		{"agent-scope token", apptest.Bearer(agentToken), map[auth.Access]connect.Code{auth.Public: OK, auth.VisitorOnly: PD, auth.AgentAccess: OK, auth.AdminAccess: PD, auth.SessionAgent: PD}},
-		{"admin-scope token", apptest.Bearer(adminToken), map[auth.Access]connect.Code{auth.Public: OK, auth.VisitorOnly: PD, auth.AgentAccess: OK, auth.AdminAccess: OK, auth.SessionAgent: PD}},
+		{"visitor", apptest.Bearer(visitorToken), map[authapi.Access]connect.Code{authapi.Public: OK, authapi.VisitorOnly: OK, authapi.AgentAccess: PD, authapi.AdminAccess: PD, authapi.SessionAgent: PD}},
+		{"agent session", cookie(agentSession), map[authapi.Access]connect.Code{authapi.Public: OK, authapi.VisitorOnly: PD, authapi.AgentAccess: OK, authapi.AdminAccess: PD, authapi.SessionAgent: OK}},
+		{"admin session", cookie(adminSession), map[authapi.Access]connect.Code{authapi.Public: OK, authapi.VisitorOnly: PD, authapi.AgentAccess: OK, authapi.AdminAccess: OK, authapi.SessionAgent: OK}},
+		{"agent-scope token", apptest.Bearer(agentToken), map[authapi.Access]connect.Code{authapi.Public: OK, authapi.VisitorOnly: PD, authapi.AgentAccess: OK, authapi.AdminAccess: PD, authapi.SessionAgent: PD}},
+		{"admin-scope token", apptest.Bearer(adminToken), map[authapi.Access]connect.Code{authapi.Public: OK, authapi.VisitorOnly: PD, authapi.AgentAccess: OK, authapi.AdminAccess: OK, authapi.SessionAgent: PD}},
 		{"revoked token", apptest.Bearer(revokedToken), denied},
 		{"expired session", cookie(expiredSession), denied},
 		{"disabled agent", cookie(disabledSession), denied},

@@ -10,7 +10,7 @@ import (
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/apperr"
-	"github.com/opensupport/livechat/server/auth"
+	"github.com/opensupport/livechat/server/auth/authapi"
 )
 
 // apiFiles are the proto files whose services the server serves.
@@ -44,18 +44,18 @@ func TestPolicyCoversEveryProcedure(t *testing.T) {
 	for _, m := range procedures() {
 		p := procedureOf(m)
 		seen[p] = true
-		if auth.Policy[p] == auth.Deny {
-			t.Errorf("%s has no access policy: add it to auth.Policy", p)
+		if authapi.Policy[p] == authapi.Deny {
+			t.Errorf("%s has no access policy: add it to authapi.Policy", p)
 		}
 	}
 	if len(seen) < 39 {
 		t.Fatalf("found only %d procedures; is a service missing from apiFiles?", len(seen))
 	}
 	// Entries for procedures that no longer exist are mistakes too.
-	for p := range auth.Policy {
+	for p := range authapi.Policy {
 		if !seen[p] && p != "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo" &&
 			p != "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo" {
-			t.Errorf("auth.Policy lists %s, which the API does not have", p)
+			t.Errorf("authapi.Policy lists %s, which the API does not have", p)
 		}
 	}
 }
@@ -65,7 +65,7 @@ func TestPolicyCoversEveryProcedure(t *testing.T) {
 func TestUnlistedProceduresAreDenied(t *testing.T) {
 	t.Parallel()
 	ran := false
-	call := auth.NewInterceptor(nil, nil, auth.Web{}).Intercept(func(context.Context, connect.Spec, connect.ServerStream) error {
+	call := authapi.NewInterceptor(nil, nil, authapi.Web{}).Intercept(func(context.Context, connect.Spec, connect.ServerStream) error {
 		ran = true
 		return nil
 	})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/dbtest"
+	"github.com/opensupport/livechat/server/principal"
 )
 
 const testPassword = "correct horse battery"
@@ -202,7 +203,7 @@ func TestPresenceHooks(t *testing.T) {
 	a := mustAgent(t, s, "ana", RoleAgent)
 	p.online[a.ID] = true
 
-	if _, err := s.SetStatus(ctx, a.ID, StatusAway); err != nil {
+	if _, err := s.SetStatus(ctx, principal.Agent{ID: a.ID, Role: principal.RoleAgent}, StatusAway); err != nil {
 		t.Fatal(err)
 	}
 	list, err := s.ListAgents(ctx)

@@ -6,17 +6,16 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"math"
 	"net/netip"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/limits"
 	"github.com/opensupport/livechat/server/principal"
 	"github.com/opensupport/livechat/server/reqinfo"
 )
@@ -83,8 +82,8 @@ func (s *Service) createSession(ctx context.Context, q *dbq.Queries, agentID uui
 var errBadCredentials = apperr.New(apperr.BadCredentials, "invalid username or password")
 
 // maxLoginPasswordBytes bounds what a login hashes. Longer inputs cannot be
-// a password (see MaxPasswordLen) and fail without hashing.
-const maxLoginPasswordBytes = 4 * MaxPasswordLen
+// a password (see limits.PasswordMax) and fail without hashing.
+const maxLoginPasswordBytes = 4 * limits.PasswordMax
 
 // Login checks a username and password and starts a new session. Failures
 // are throttled per username and per client IP: after LoginLimit failures
@@ -117,7 +116,7 @@ func (s *Service) Login(ctx context.Context, username, password string, c Client
 		switch {
 		case err == nil:
 			found = true
-		case !errors.Is(err, pgx.ErrNoRows):
+		case !apperr.Is(err, apperr.NotFound):
 			return Agent{}, Session{}, err
 		}
 	}
@@ -180,7 +179,7 @@ func (s *Service) admitLogin(ctx context.Context, keys []string) ([]int64, error
 		t, err := s.q.NthRecentLoginFailure(ctx, dbq.NthRecentLoginFailureParams{
 			Key: key, Since: now.Add(-s.cfg.LoginWindow), Before: ids[i], NMinusOne: int32(s.cfg.LoginLimit - 1),
 		})
-		if errors.Is(err, pgx.ErrNoRows) {
+		if apperr.Is(err, apperr.NotFound) {
 			continue
 		}
 		if err != nil {
@@ -237,8 +236,10 @@ func (s *Service) sweepSessions(ctx context.Context) {
 	}
 }
 
-// Logout ends a session. Ending an ended or unknown session succeeds.
-func (s *Service) Logout(ctx context.Context, sessionID uuid.UUID) error {
+// Logout ends the caller's dashboard session. Ending an ended or unknown
+// session, or calling without one (an API token, nobody), succeeds.
+func (s *Service) Logout(ctx context.Context, caller principal.Agent) error {
+	sessionID := caller.SessionID
 	if sessionID == uuid.Nil {
 		return nil
 	}
@@ -259,7 +260,7 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (princi
 	if !ok {
 		var err error
 		row, err = s.q.GetSessionByHash(ctx, hash)
-		if errors.Is(err, pgx.ErrNoRows) {
+		if apperr.Is(err, apperr.NotFound) {
 			return principal.Principal{}, apperr.New(apperr.SessionEnded, "unknown session: sign in again")
 		}
 		if err != nil {
