@@ -22,7 +22,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/db/dbq"
@@ -146,7 +145,7 @@ func (c *Config) setDefaults() {
 
 // Service is the authentication domain.
 type Service struct {
-	pool *pgxpool.Pool
+	pool *db.Pool
 	q    *dbq.Queries
 	cfg  Config
 	hub  Hub
@@ -161,7 +160,7 @@ type Service struct {
 
 // NewService returns a Service on a migrated database. presence may be nil:
 // then nobody is online and status changes notify no one.
-func NewService(pool *pgxpool.Pool, cfg Config, hub Hub) *Service {
+func NewService(pool *db.Pool, cfg Config, hub Hub) *Service {
 	cfg.setDefaults()
 	s := &Service{pool: pool, q: db.Queries(pool), cfg: cfg, hub: hub}
 	s.dummyHash = sync.OnceValues(func() (string, error) {

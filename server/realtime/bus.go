@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/db/dbq"
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 )
@@ -182,7 +183,7 @@ func (h *Hub) listenOnce(ctx context.Context) (connected bool, err error) {
 		defer cancel()
 		_ = conn.Close(cctx)
 	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
+	if err := db.Listen(ctx, conn, channel); err != nil {
 		return false, err
 	}
 	h.listenerPID.Store(conn.PgConn().PID())
