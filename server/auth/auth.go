@@ -99,10 +99,19 @@ type Config struct {
 	// Password is the scrypt cost for new hashes; default
 	// DefaultPasswordParams.
 	Password PasswordParams
-	// LoginLimit failures within LoginWindow, per username and per client
-	// address, throttle further attempts; default 5 in 15 minutes.
+	// LoginLimit failures within LoginWindow, per username and client
+	// address and per client address, refuse further attempts from that
+	// address; default 5 in 15 minutes. Failures of a username from
+	// anywhere only slow its attempts down (LoginSlowdown): refusing them
+	// would let anyone lock the account's owner out.
 	LoginLimit  int
 	LoginWindow time.Duration
+	// LoginSlowdown is how long every attempt on a username waits while
+	// it has LoginLimit failures within LoginWindow from any address;
+	// default 1 s.
+	LoginSlowdown time.Duration
+	// Sleep waits d or until ctx ends; default a timer. Tests replace it.
+	Sleep func(ctx context.Context, d time.Duration) error
 	// CredentialCacheTTL bounds how long a session or API token lookup is
 	// reused without a query (see cache.go); default 10 s, negative
 	// disables the cache.
@@ -132,6 +141,12 @@ func (c *Config) setDefaults() {
 	if c.LoginWindow <= 0 {
 		c.LoginWindow = 15 * time.Minute
 	}
+	if c.LoginSlowdown <= 0 {
+		c.LoginSlowdown = time.Second
+	}
+	if c.Sleep == nil {
+		c.Sleep = sleep
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -140,6 +155,18 @@ func (c *Config) setDefaults() {
 	}
 	if c.Log == nil {
 		c.Log = slog.Default()
+	}
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -453,15 +480,16 @@ func (s *Service) ResetPassword(ctx context.Context, agentID uuid.UUID, password
 // ChangePassword changes the calling agent's own password after checking
 // the current one, and ends every other session (the caller's stays signed
 // in). Wrong current passwords count as failed sign-ins of the agent's
-// username, so a borrowed session cannot be used to guess the password.
+// username from the caller's address c, so a borrowed session cannot be
+// used to guess the password.
 // Errors: WrongPassword, SignInThrottled after too many, PasswordLength.
-func (s *Service) ChangePassword(ctx context.Context, caller principal.Agent, current, password string) error {
+func (s *Service) ChangePassword(ctx context.Context, caller principal.Agent, current, password string, c Client) error {
 	agentID, keep := caller.ID, caller.SessionID
 	row, err := s.q.GetAgent(ctx, agentID)
 	if err != nil {
 		return agentNotFound(err)
 	}
-	attempt, err := s.admitLogin(ctx, []string{"u:" + row.Username})
+	attempt, err := s.admitLogin(ctx, loginKeys(row.Username, c))
 	if err != nil {
 		return err
 	}
@@ -472,9 +500,9 @@ func (s *Service) ChangePassword(ctx context.Context, caller principal.Agent, cu
 		}
 	}
 	if !ok {
-		return apperr.New(apperr.WrongPassword, "the current password is wrong")
+		return apperr.New(apperr.WrongPassword, "the current password is wrong").WithField("current_password")
 	}
-	if err := s.q.DeleteLoginFailures(ctx, attempt); err != nil {
+	if err := s.loginSucceeded(ctx, attempt); err != nil {
 		return err
 	}
 	return s.setPassword(ctx, agentID, password, &keep)

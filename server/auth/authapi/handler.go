@@ -94,7 +94,7 @@ func (h *Handler) GetMe(ctx context.Context, _ *livechatv1.GetMeRequest) (*livec
 
 // ChangePassword implements AuthServiceHandler.
 func (h *Handler) ChangePassword(ctx context.Context, req *livechatv1.ChangePasswordRequest) (*livechatv1.ChangePasswordResponse, error) {
-	if err := h.svc.ChangePassword(ctx, principal.From(ctx).Agent(), req.CurrentPassword, req.NewPassword); err != nil {
+	if err := h.svc.ChangePassword(ctx, principal.From(ctx).Agent(), req.CurrentPassword, req.NewPassword, clientOf(ctx)); err != nil {
 		return nil, err
 	}
 	return &livechatv1.ChangePasswordResponse{}, nil
