@@ -26,7 +26,7 @@ func (s *Service) Subscribe(ctx context.Context, cursor string, send func(*livec
 	}
 	f := realtime.Filter{AgentID: p.AgentID, NoPresence: p.TokenID != uuid.Nil, Credential: p.SessionID}
 	if p.TokenID != uuid.Nil {
-		f.Credential = p.TokenID
+		f.Credential, f.TokenCredential = p.TokenID, true
 	}
 	return s.hub.Subscribe(ctx, f, cursor, send)
 }

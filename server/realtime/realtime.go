@@ -103,6 +103,10 @@ type Filter struct {
 	// token id (agents) or a visitor session id. The stream ends when it is
 	// revoked (see Credentials). Zero is never re-checked.
 	Credential uuid.UUID
+	// TokenCredential says Credential is an API token: the stream then
+	// ends saying the token was revoked (TOKEN_REVOKED), as a unary call
+	// with it would, rather than that a sign-in ended.
+	TokenCredential bool
 }
 
 // Options tune a Hub. Zero values take the defaults.
