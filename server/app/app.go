@@ -29,6 +29,8 @@ import (
 	"github.com/opensupport/livechat/server/auth"
 	"github.com/opensupport/livechat/server/auth/authapi"
 	"github.com/opensupport/livechat/server/chat"
+	"github.com/opensupport/livechat/server/chat/chatapi"
+	"github.com/opensupport/livechat/server/principal"
 	"github.com/opensupport/livechat/server/realtime"
 	"github.com/opensupport/livechat/server/widgets"
 )
@@ -66,13 +68,13 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	// (WidgetService). It tells the hub of every commit, and the hub reads
 	// events back through it.
 	conversations := chat.New(pool, a.hub)
-	a.hub.SetLoader(conversations)
+	a.hub.SetLoader(chatapi.NewEvents(conversations))
 	a.widgets = widgets.New(pool, widgets.Options{
 		Limits:   cfg.WidgetLimits,
 		Presence: a.hub,
 		Chat:     conversations,
 		Subscribe: func(ctx context.Context, customerID, sessionID uuid.UUID, cursor string, send func(*livechatv1.Event) error) error {
-			return a.hub.Subscribe(ctx, realtime.Filter{CustomerID: customerID, Credential: sessionID}, cursor, send)
+			return a.hub.Subscribe(ctx, chat.VisitorFilter(principal.Visitor{CustomerID: customerID, SessionID: sessionID}), cursor, send)
 		},
 		Committed:          a.hub.Committed,
 		CredentialsRevoked: a.hub.CredentialsRevoked,
@@ -93,7 +95,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	a.rpc = connect.NewServer(a.observeInterceptor, a.errorInterceptor, recoverInterceptor, authapi.NewInterceptor(a.auth, a.widgets, web).Intercept)
 
 	livechatv1connect.RegisterAuthServiceHandler(a.rpc, authapi.NewHandler(a.auth, web))
-	livechatv1connect.RegisterConversationServiceHandler(a.rpc, chat.NewHandler(conversations))
+	livechatv1connect.RegisterConversationServiceHandler(a.rpc, chatapi.NewHandler(conversations, a.hub))
 	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, widgets.NewHandler(a.widgets))
 	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.
 	grpcreflect.Register(a.rpc)

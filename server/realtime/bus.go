@@ -21,7 +21,8 @@ import (
 //	e <instance>                    events committed: read the log
 //	p <instance>                    presence changed: re-read it
 //	r <instance>                    credentials revoked: re-check streams
-//	t <instance> <customer> <b64>   typing: base64 of an Event proto
+//	t <instance> <customer> <b64>   typing: base64 of an Event proto, for the
+//	                                visitor streams of customer (all-zero: none)
 //
 // An instance ignores its own lines; it acted on them locally already.
 const channel = "livechat"

@@ -333,10 +333,11 @@ func (h *Hub) catchUp(ctx context.Context, s *subscriber, from, upto position, s
 		if err != nil {
 			return from, err
 		}
-		for i, ev := range evs {
+		for i, v := range evs {
 			from = positions[i]
-			if ev != nil && s.visitor {
-				ev = h.visitorView(ev)
+			ev := v.Agent
+			if s.visitor {
+				ev = v.Visitor
 			}
 			if ev == nil {
 				continue
