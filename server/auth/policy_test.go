@@ -2,6 +2,9 @@ package auth_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"connectrpc.com/connect/v2"
@@ -58,6 +61,60 @@ func TestPolicyCoversEveryProcedure(t *testing.T) {
 			t.Errorf("authapi.Policy lists %s, which the API does not have", p)
 		}
 	}
+}
+
+// TestProtoStatesTheDenialCodes: the API reference (the service comments in
+// the proto files) must say what the interceptor does, which the matrix
+// test checks cell by cell: without valid credentials UNAUTHENTICATED,
+// with credentials of the wrong kind or role PERMISSION_DENIED. A service
+// whose comment names only one of the two misleads clients.
+func TestProtoStatesTheDenialCodes(t *testing.T) {
+	t.Parallel()
+	for _, f := range apiFiles {
+		text, err := os.ReadFile(filepath.Join("..", "..", "proto", f.Path()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range f.Services().Len() {
+			svc := f.Services().Get(i)
+			guarded := false
+			for j := range svc.Methods().Len() {
+				if authapi.Policy[procedureOf(svc.Methods().Get(j))] != authapi.Public {
+					guarded = true
+				}
+			}
+			if !guarded {
+				continue
+			}
+			comment := serviceComment(string(text), string(svc.Name()))
+			if comment == "" {
+				t.Errorf("%s: no comment on service %s", f.Path(), svc.Name())
+			}
+			for _, code := range []string{"UNAUTHENTICATED", "PERMISSION_DENIED"} {
+				if !strings.Contains(comment, code) {
+					t.Errorf("%s: the comment of %s does not say when a caller gets %s", f.Path(), svc.Name(), code)
+				}
+			}
+			if strings.Contains(comment, "anyone else gets UNAUTHENTICATED") {
+				t.Errorf("%s: %s says anyone else gets UNAUTHENTICATED; callers of the wrong kind get PERMISSION_DENIED", f.Path(), svc.Name())
+			}
+		}
+	}
+}
+
+// serviceComment returns the comment lines right above "service <name> {".
+func serviceComment(text, name string) string {
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "service "+name+" ") {
+			var out []string
+			for j := i - 1; j >= 0 && strings.HasPrefix(lines[j], "//"); j-- {
+				out = append([]string{strings.TrimPrefix(lines[j], "//")}, out...)
+			}
+			return strings.Join(out, "\n")
+		}
+	}
+	return ""
 }
 
 // TestUnlistedProceduresAreDenied: a procedure missing from the policy table

@@ -224,7 +224,7 @@ type ConversationServiceClient interface {
 	// slowly, and with UNAVAILABLE when the server shuts down: reconnect with
 	// the last cursor. It ends with UNAUTHENTICATED as soon as the session or
 	// API token that opened it is revoked or expires, or the agent is
-	// disabled. FAILED_PRECONDITION means the cursor is older than the
+	// disabled (reason SESSION_ENDED, or TOKEN_REVOKED for an API token). FAILED_PRECONDITION means the cursor is older than the
 	// retained history (7 days): reload the data and subscribe without one.
 	Subscribe(context.Context, *v1.SubscribeRequest) (ConversationServiceSubscribeClientStream, error)
 }
@@ -336,7 +336,7 @@ type ConversationServiceHandler interface {
 	// slowly, and with UNAVAILABLE when the server shuts down: reconnect with
 	// the last cursor. It ends with UNAUTHENTICATED as soon as the session or
 	// API token that opened it is revoked or expires, or the agent is
-	// disabled. FAILED_PRECONDITION means the cursor is older than the
+	// disabled (reason SESSION_ENDED, or TOKEN_REVOKED for an API token). FAILED_PRECONDITION means the cursor is older than the
 	// retained history (7 days): reload the data and subscribe without one.
 	Subscribe(context.Context, *v1.SubscribeRequest, ConversationServiceSubscribeServerStream) error
 }

@@ -793,11 +793,14 @@ export const ApiTokenScopeSchema: GenEnum<ApiTokenScope> = /*@__PURE__*/
  *     WidgetService.StartSession (WidgetService visitor RPCs only);
  *   - nobody (anonymous).
  *
- * Who may call what is stated on each RPC. Common errors:
+ * Who may call what is stated on each RPC. Common errors, the same in
+ * every service:
  *   - UNAUTHENTICATED: no credentials, or an expired, revoked or unknown
  *     session or token, or a disabled agent;
- *   - PERMISSION_DENIED: signed in, but the role or scope does not allow the
- *     call (for example an agent calling an admin RPC).
+ *   - PERMISSION_DENIED: valid credentials of the wrong kind or role (a
+ *     website visitor's token on an agent RPC, an agent on a visitor RPC,
+ *     an agent or agent-scope token on an admin RPC, an API token on a
+ *     session-only RPC).
  *
  * @generated from service livechat.v1.AuthService
  */

@@ -1245,7 +1245,8 @@ export const AssignmentFilterSchema: GenEnum<AssignmentFilter> = /*@__PURE__*/
  * conversation timeline, replies and the live event stream.
  *
  * Every RPC is for signed-in agents and admins, and for API tokens of
- * either scope; anyone else gets UNAUTHENTICATED. Any agent may read and
+ * either scope. A call without valid credentials gets UNAUTHENTICATED; a
+ * website visitor's token gets PERMISSION_DENIED. Any agent may read and
  * act on any conversation (a shared inbox).
  *
  * Lifecycle of a conversation (every change adds a system message):
@@ -1430,7 +1431,7 @@ export const ConversationService: GenService<{
    * slowly, and with UNAVAILABLE when the server shuts down: reconnect with
    * the last cursor. It ends with UNAUTHENTICATED as soon as the session or
    * API token that opened it is revoked or expires, or the agent is
-   * disabled. FAILED_PRECONDITION means the cursor is older than the
+   * disabled (reason SESSION_ENDED, or TOKEN_REVOKED for an API token). FAILED_PRECONDITION means the cursor is older than the
    * retained history (7 days): reload the data and subscribe without one.
    *
    * @generated from rpc livechat.v1.ConversationService.Subscribe

@@ -1098,13 +1098,15 @@ export const PrechatFieldTypeSchema: GenEnum<PrechatFieldType> = /*@__PURE__*/
  *
  * Admins manage widget configurations (one per website) with ListWidgets,
  * GetWidget, CreateWidget, UpdateWidget, DeleteWidget and RotateWidgetSecret:
- * signed-in admins or admin-scope API tokens; others get UNAUTHENTICATED or
- * PERMISSION_DENIED.
+ * signed-in admins or admin-scope API tokens. A call without valid
+ * credentials gets UNAUTHENTICATED; a visitor, an agent or an agent-scope
+ * token gets PERMISSION_DENIED.
  *
  * Visitors call the other RPCs from the host website's pages, cross-origin.
  * GetWidgetConfig and StartSession need no credentials; the rest need the
- * visitor token from StartSession in `Authorization: Bearer <token>`
- * (UNAUTHENTICATED without a valid one). A visitor reaches only their own
+ * visitor token from StartSession in `Authorization: Bearer <token>`:
+ * UNAUTHENTICATED without a valid one, PERMISSION_DENIED for an agent's
+ * session or API token. A visitor reaches only their own
  * customer record and conversations, and never sees internal notes.
  * Cross-origin calls are answered only for the widget's allowed origins:
  * a browser call whose Origin the widget (of the site key or the visitor
