@@ -60,7 +60,10 @@ func (s *Service) SendMessage(ctx context.Context, agent principal.Agent, conver
 		Text:            text,
 		ClientMessageID: in.ClientMessageID,
 	}
-	for claimed := false; ; claimed = true {
+	claimed := false
+	// Each round either stores, answers a retry, refuses, or learns the
+	// conversation changed under it (claimed, reopened) and tries again.
+	for range 3 {
 		row, err := s.q.InsertAgentMessage(ctx, params)
 		if err == nil {
 			m := messageFromRow(dbq.Message(row))
@@ -93,17 +96,18 @@ func (s *Service) SendMessage(ctx context.Context, agent principal.Agent, conver
 		case Status(st.Status) == StatusWaiting && !in.Internal && !claimed:
 			// The first reply claims. Losing a race to another agent's
 			// claim or reply is fine: the reply goes in all the same.
+			claimed = true
 			if _, err := s.claim(ctx, agent, conversationID); err == nil {
 				s.committed()
 			} else if !apperr.Is(err, apperr.InvalidTransition) && !apperr.Is(err, apperr.ConversationChanged) {
 				return Message{}, err
 			}
-			continue
 		}
-		// The conversation changed between the statement and this read
-		// (closed and reopened, or claimed).
-		return Message{}, apperr.New(apperr.ConversationChanged, "the conversation just changed; try again")
+		// Otherwise the conversation changed between the statement and
+		// this read (another agent's first reply claimed it, or it was
+		// reopened): the next round stores the reply.
 	}
+	return Message{}, apperr.New(apperr.ConversationChanged, "the conversation keeps changing; try again")
 }
 
 // SendVisitorMessage adds the visitor's message to their open (waiting or
