@@ -33,6 +33,7 @@ import (
 	"github.com/opensupport/livechat/server/principal"
 	"github.com/opensupport/livechat/server/realtime"
 	"github.com/opensupport/livechat/server/widgets"
+	"github.com/opensupport/livechat/server/widgets/widgetsapi"
 )
 
 // App is one livechat server instance.
@@ -96,7 +97,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 
 	livechatv1connect.RegisterAuthServiceHandler(a.rpc, authapi.NewHandler(a.auth, web))
 	livechatv1connect.RegisterConversationServiceHandler(a.rpc, chatapi.NewHandler(conversations, a.hub))
-	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, widgets.NewHandler(a.widgets))
+	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, widgetsapi.NewHandler(a.widgets))
 	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.
 	grpcreflect.Register(a.rpc)
 
@@ -121,7 +122,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 func (a *App) Handler() http.Handler {
 	// Only WidgetService answers other origins (the websites embedding the
 	// widget); everything else stays same-origin.
-	return a.edgeMiddleware(a.withRequestID(a.widgets.CORS(a.mux)))
+	return a.edgeMiddleware(a.withRequestID(widgetCORS(a.widgets, a.mux)))
 }
 
 // OnShutdown registers fn to run when a graceful shutdown starts.

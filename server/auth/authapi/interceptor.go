@@ -19,10 +19,11 @@ import (
 const SessionCookie = "livechat_session"
 
 // VisitorResolver resolves a widget visitor token to its visitor. The widget
-// service implements it. It returns Unauthenticated for an unknown, revoked
-// or expired token.
+// service implements it. origin is the call's Origin header ("" when there
+// is none), which the token's widget must allow. It returns Unauthenticated
+// for an unknown, revoked or expired token.
 type VisitorResolver interface {
-	ResolveVisitor(ctx context.Context, token string) (principal.Principal, error)
+	ResolveVisitor(ctx context.Context, token, origin string) (principal.Principal, error)
 }
 
 // Web says how the server is reached by browsers, for cookies and CSRF
@@ -165,7 +166,7 @@ func (i *Interceptor) resolve(ctx context.Context, info *connect.CallInfo) (prin
 			if i.visitors == nil {
 				return principal.Principal{}, apperr.New(apperr.SignInRequired, "visitor tokens are not accepted by this server")
 			}
-			return i.visitors.ResolveVisitor(ctx, token)
+			return i.visitors.ResolveVisitor(ctx, token, header.Get("Origin"))
 		case strings.HasPrefix(token, auth.APITokenPrefix):
 			return i.svc.AuthenticateAPIToken(ctx, token)
 		}
