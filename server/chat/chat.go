@@ -38,9 +38,6 @@ type Hub interface {
 	PublishTyping(ctx context.Context, t realtime.Typing)
 }
 
-// TypingTTL is how long a typing indicator lasts unless repeated.
-const TypingTTL = 6 * time.Second
-
 // Service implements the conversation domain on PostgreSQL.
 type Service struct {
 	pool *db.Pool

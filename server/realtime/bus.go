@@ -169,6 +169,13 @@ func (h *Hub) listenLoop(ctx context.Context) {
 	}
 }
 
+// listenOnce holds one listening connection until it fails. This is the
+// one place outside db/ that speaks to the driver directly, and only for
+// what the db edge cannot express: a dedicated connection of its own
+// (not a pooled one, which LISTEN would tie up and a pool might recycle)
+// and waiting for its notifications. Its statement (db.Listen) and every
+// query stay in db/, and its errors end the loop, which reconnects, so
+// none of them reaches a client.
 func (h *Hub) listenOnce(ctx context.Context) (connected bool, err error) {
 	cfg := h.pool.Config().ConnConfig.Copy()
 	if cfg.RuntimeParams == nil {
