@@ -97,6 +97,29 @@ func (q *Queries) CreateWidget(ctx context.Context, arg CreateWidgetParams) (Wid
 	return i, err
 }
 
+const customerMessageKeyUsed = `-- name: CustomerMessageKeyUsed :one
+SELECT EXISTS (
+    SELECT 1 FROM messages
+    WHERE sender_type = 'customer' AND sender_id = $1::uuid
+      AND client_message_id = $2::text
+)
+`
+
+type CustomerMessageKeyUsedParams struct {
+	CustomerID      uuid.UUID
+	ClientMessageID string
+}
+
+// Whether the customer already stored a message under this
+// client_message_id: a retry, answered with the stored message before the
+// rate limit is counted.
+func (q *Queries) CustomerMessageKeyUsed(ctx context.Context, arg CustomerMessageKeyUsedParams) (bool, error) {
+	row := q.db.QueryRow(ctx, customerMessageKeyUsed, arg.CustomerID, arg.ClientMessageID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const deleteRateLimitsBefore = `-- name: DeleteRateLimitsBefore :exec
 DELETE FROM rate_limits WHERE window_start < $1
 `

@@ -153,3 +153,13 @@ RETURNING hits, window_start;
 
 -- name: DeleteRateLimitsBefore :exec
 DELETE FROM rate_limits WHERE window_start < $1;
+
+-- name: CustomerMessageKeyUsed :one
+-- Whether the customer already stored a message under this
+-- client_message_id: a retry, answered with the stored message before the
+-- rate limit is counted.
+SELECT EXISTS (
+    SELECT 1 FROM messages
+    WHERE sender_type = 'customer' AND sender_id = @customer_id::uuid
+      AND client_message_id = @client_message_id::text
+);

@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/opensupport/livechat/db/dbq"
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/chat"
@@ -41,8 +42,12 @@ var errNoChat = apperr.New(apperr.NotAvailable, "chat is not available on this s
 
 // SendMessage adds the visitor's message to their conversation, opening one
 // as WAITING when they have none open. A visitor may send at most
-// Limits.Messages per Limits.MessageWindow; retries of one
-// client_message_id count like new messages.
+// Limits.Messages per Limits.MessageWindow.
+//
+// A retry of a client_message_id the visitor already stored is answered
+// with the stored message before the limit is looked at, and does not count
+// against it: the message is not new, and a widget that lost the answer to
+// its send must learn that it arrived, not that it is refused.
 //
 // Errors: those of chat.Service.SendVisitorMessage (text and key reasons);
 // RateLimited over the limit.
@@ -50,9 +55,20 @@ func (s *Service) SendMessage(ctx context.Context, v principal.Visitor, text, cl
 	if s.chatDomain == nil {
 		return chat.Message{}, chat.Conversation{}, errNoChat
 	}
-	if err := s.hit(ctx, "send_message:"+v.CustomerID.String(), s.limits.Messages, s.limits.MessageWindow, "messages"); err != nil {
-		return chat.Message{}, chat.Conversation{}, err
+	retry := false
+	if clientMessageID != "" {
+		var err error
+		retry, err = s.q.CustomerMessageKeyUsed(ctx, dbq.CustomerMessageKeyUsedParams{CustomerID: v.CustomerID, ClientMessageID: clientMessageID})
+		if err != nil {
+			return chat.Message{}, chat.Conversation{}, err
+		}
 	}
+	if !retry {
+		if err := s.hit(ctx, "send_message:"+v.CustomerID.String(), s.limits.Messages, s.limits.MessageWindow, "messages"); err != nil {
+			return chat.Message{}, chat.Conversation{}, err
+		}
+	}
+	// The chat domain answers a retry with the stored message.
 	return s.chatDomain.SendVisitorMessage(ctx, v, text, clientMessageID)
 }
 

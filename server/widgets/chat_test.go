@@ -112,3 +112,38 @@ func TestDetailUpdatesRateLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRetryWhileRateLimited: a retry of a message already stored is
+// answered with that message even when the visitor is over the limit: the
+// widget retries sends whose answer it did not get, and the message is not
+// new.
+func TestRetryWhileRateLimited(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *app.Config) { c.WidgetLimits = widgets.Limits{Messages: 2} })
+	w := e.createWidget(t, &livechatv1.WidgetSettings{Name: "Shop"}).Widget
+	v, _ := e.visitor(t, w.SiteKey, "")
+	send := func(id string) (*livechatv1.WidgetServiceSendMessageResponse, error) {
+		return v.Widget.SendMessage(ctx(t), &livechatv1.WidgetServiceSendMessageRequest{Text: "text of " + id, ClientMessageId: id})
+	}
+	first, err := send("m1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := send("m2"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = send("m3")
+	wantErr(t, err, connect.CodeResourceExhausted, "too many messages")
+
+	again, err := send("m1")
+	if err != nil {
+		t.Fatalf("a retry of a stored message while rate-limited: %v", err)
+	}
+	if again.Message.Id != first.Message.Id || again.Message.Text != "text of m1" || again.Conversation.Id != first.Conversation.Id {
+		t.Fatalf("retry answered %v; want the stored %v", again.Message, first.Message)
+	}
+	list, err := v.Widget.ListMessages(ctx(t), &livechatv1.WidgetServiceListMessagesRequest{})
+	if err != nil || len(list.Messages) != 2 {
+		t.Fatalf("stored %v, %v; want m1 and m2 only", list.GetMessages(), err)
+	}
+}
