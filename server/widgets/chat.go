@@ -50,7 +50,7 @@ var errNoChat = apperr.New(apperr.NotAvailable, "chat is not available on this s
 // its send must learn that it arrived, not that it is refused.
 //
 // Errors: those of chat.Service.SendVisitorMessage (text and key reasons);
-// RateLimited over the limit.
+// RateLimited, with the time to wait, over the limit.
 func (s *Service) SendMessage(ctx context.Context, v principal.Visitor, text, clientMessageID string) (chat.Message, chat.Conversation, error) {
 	if s.chatDomain == nil {
 		return chat.Message{}, chat.Conversation{}, errNoChat
