@@ -201,9 +201,11 @@ export type WidgetSettings = Message<"livechat.v1.WidgetSettings"> & {
 
   /**
    * The visitor-facing texts in other languages, keyed by language: "en" or
-   * "vi". The texts in `appearance`, `prechat` and `offline` are the default,
-   * shown to a visitor whose language has no translation here; an empty text
-   * in a translation falls back to the default too.
+   * "vi" (any other key is INVALID_ARGUMENT). The texts in `appearance`,
+   * `prechat` and `offline` are the default, shown to a visitor whose
+   * language has no translation here; an empty text in a translation falls
+   * back to the default too, and is not stored (a language left with no
+   * text is dropped).
    *
    * @generated from field: map<string, livechat.v1.WidgetTexts> translations = 6;
    */
@@ -1143,11 +1145,14 @@ export const WidgetService: GenService<{
    * CreateWidget adds a widget with a new site key and identity secret
    * (returned here once). Admins only.
    *
-   * Errors: INVALID_ARGUMENT for a bad field, named in the message: name
-   * 1–64 characters; origins `https://host[:port]`, `http://host[:port]` or
+   * Errors: INVALID_ARGUMENT for a bad field, named in the error detail's
+   * `field` by its path (`settings.appearance.title`): name 1–64
+   * characters; origins `https://host[:port]`, `http://host[:port]` or
    * `https://*.example.com`, at most 50; primary color `#rrggbb`; title,
    * launcher label 1–40 characters; greeting and offline message at most 500;
-   * pre-chat fields at most 10 with unique keys of a-z 0-9 _ (1–32).
+   * pre-chat fields at most 10 with unique keys of a-z 0-9 _ (1–32);
+   * translations only for "en" and "vi", each text within its default's
+   * limit, pre-chat labels only for fields of the form.
    *
    * @generated from rpc livechat.v1.WidgetService.CreateWidget
    */
@@ -1226,8 +1231,9 @@ export const WidgetService: GenService<{
    * identity HMAC or an origin the widget does not allow; INVALID_ARGUMENT
    * for a missing required pre-chat field (checked when answers are sent or
    * a new anonymous visitor starts), an unknown field key or a bad email;
-   * RESOURCE_EXHAUSTED over the rate limit (or, for answers sent on a
-   * continued session, over UpdateCustomer's limit).
+   * RESOURCE_EXHAUSTED (ERROR_REASON_RATE_LIMITED, with `retry_after`) over
+   * the rate limit (or, for answers sent on a continued session, over
+   * UpdateCustomer's limit).
    *
    * @generated from rpc livechat.v1.WidgetService.StartSession
    */
@@ -1240,10 +1246,13 @@ export const WidgetService: GenService<{
    * SendMessage adds the visitor's message to their open conversation; the
    * first message (or one after the conversation was resolved or closed)
    * opens it as WAITING. Idempotent by client_message_id as for agents.
-   * Visitors only, at most 20 messages a minute.
+   * Visitors only, at most 20 messages a minute. A retry of a
+   * client_message_id the visitor already stored is answered with the
+   * stored message even over the limit, and does not count against it.
    *
    * Errors: INVALID_ARGUMENT as for ConversationService.SendMessage;
-   * RESOURCE_EXHAUSTED over the rate limit.
+   * RESOURCE_EXHAUSTED (ERROR_REASON_RATE_LIMITED, with `retry_after`) over
+   * the rate limit.
    *
    * @generated from rpc livechat.v1.WidgetService.SendMessage
    */
@@ -1296,8 +1305,8 @@ export const WidgetService: GenService<{
    * pre-chat answers sent to StartSession on a continued session.
    *
    * Errors: INVALID_ARGUMENT for a bad email or a field over 200 characters;
-   * PERMISSION_DENIED for a verified customer; RESOURCE_EXHAUSTED over the
-   * limit.
+   * PERMISSION_DENIED for a verified customer; RESOURCE_EXHAUSTED
+   * (ERROR_REASON_RATE_LIMITED, with `retry_after`) over the limit.
    *
    * @generated from rpc livechat.v1.WidgetService.UpdateCustomer
    */
