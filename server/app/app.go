@@ -23,14 +23,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/opensupport/livechat/db"
-	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/auth"
 	"github.com/opensupport/livechat/server/auth/authapi"
 	"github.com/opensupport/livechat/server/chat"
 	"github.com/opensupport/livechat/server/chat/chatapi"
-	"github.com/opensupport/livechat/server/principal"
 	"github.com/opensupport/livechat/server/realtime"
 	"github.com/opensupport/livechat/server/widgets"
 	"github.com/opensupport/livechat/server/widgets/widgetsapi"
@@ -70,16 +68,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	// events back through it.
 	conversations := chat.New(pool, a.hub)
 	a.hub.SetLoader(chatapi.NewEvents(conversations))
-	a.widgets = widgets.New(pool, widgets.Options{
-		Limits:   cfg.WidgetLimits,
-		Presence: a.hub,
-		Chat:     conversations,
-		Subscribe: func(ctx context.Context, customerID, sessionID uuid.UUID, cursor string, send func(*livechatv1.Event) error) error {
-			return a.hub.Subscribe(ctx, chat.VisitorFilter(principal.Visitor{CustomerID: customerID, SessionID: sessionID}), cursor, send)
-		},
-		Committed:          a.hub.Committed,
-		CredentialsRevoked: a.hub.CredentialsRevoked,
-	})
+	a.widgets = widgets.New(pool, widgets.Options{Limits: cfg.WidgetLimits, Hub: a.hub, Chat: conversations})
 	a.auth = auth.NewService(pool, auth.Config{
 		SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
 		Password: auth.PasswordParams{LogN: cfg.ScryptLogN, R: 8, P: 1}, Log: log,
@@ -97,7 +86,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 
 	livechatv1connect.RegisterAuthServiceHandler(a.rpc, authapi.NewHandler(a.auth, web))
 	livechatv1connect.RegisterConversationServiceHandler(a.rpc, chatapi.NewHandler(conversations, a.hub))
-	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, widgetsapi.NewHandler(a.widgets))
+	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, widgetsapi.NewHandler(a.widgets, a.hub))
 	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.
 	grpcreflect.Register(a.rpc)
 

@@ -6,7 +6,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/opensupport/livechat/db/dbq"
-	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/chat"
 	"github.com/opensupport/livechat/server/principal"
@@ -26,13 +25,6 @@ type Chat interface {
 }
 
 var _ Chat = (*chat.Service)(nil)
-
-// SubscribeFunc streams one customer's events through send until ctx ends:
-// the realtime hub's Subscribe with a visitor filter, which sends only that
-// customer's events, never internal ones, and presence only as
-// agents_online.
-// The stream ends when the visitor session (sessionID) ends.
-type SubscribeFunc func(ctx context.Context, customerID, sessionID uuid.UUID, cursor string, send func(*livechatv1.Event) error) error
 
 // errNoChat is returned when the server was built without a chat domain.
 var errNoChat = apperr.New(apperr.NotAvailable, "chat is not available on this server")
@@ -99,15 +91,6 @@ func (s *Service) MarkRead(ctx context.Context, v principal.Visitor, seq int64) 
 		return errNoChat
 	}
 	return s.chatDomain.VisitorMarkRead(ctx, v, seq)
-}
-
-// Subscribe streams the visitor's own events through send until ctx ends;
-// cursors and errors are those of the realtime hub.
-func (s *Service) Subscribe(ctx context.Context, v principal.Visitor, cursor string, send func(*livechatv1.Event) error) error {
-	if s.subscribe == nil {
-		return apperr.New(apperr.NotAvailable, "live events are not available on this server")
-	}
-	return s.subscribe(ctx, v.CustomerID, v.SessionID, cursor, send)
 }
 
 // conversation returns the visitor's open or latest conversation, or nil.

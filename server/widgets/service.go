@@ -32,8 +32,18 @@ const (
 	identitySecretPrefix = "lcwsk_"
 )
 
-// Presence tells whether any agent is online (the realtime hub).
-type Presence interface {
+// Hub is the realtime hub (package realtime) as this package sees it. A
+// visitor's stream is not opened here: the handler passes the chat domain's
+// visitor filter to the hub, as the agents' handler passes the agent filter.
+type Hub interface {
+	// Committed says that durable events were committed (a customer's
+	// details changed).
+	Committed()
+	// CredentialsRevoked says that visitor sessions ended (a widget
+	// deleted, its secret rotated, a verified visitor replaced), so their
+	// open streams end.
+	CredentialsRevoked()
+	// AgentsOnline reports whether any agent is online now.
 	AgentsOnline() bool
 }
 
@@ -41,32 +51,22 @@ type Presence interface {
 type Options struct {
 	// Limits are the abuse limits; zero fields take DefaultLimits' values.
 	Limits Limits
-	// Presence answers "is any agent online"; nil means nobody is.
-	Presence Presence
-	// Chat holds conversations and messages; nil refuses the chat calls.
+	// Hub is told of commits and ended sessions and says whether agents
+	// are online; nil tells nobody, and nobody is online.
+	Hub Hub
+	// Chat holds conversations, messages and customers; nil refuses the
+	// chat calls (and StartSession, which returns the customer).
 	Chat Chat
-	// Subscribe streams visitors' events; nil refuses Subscribe.
-	Subscribe SubscribeFunc
-	// Committed tells the realtime hub that durable events were written
-	// (customer details changed); nil tells nobody.
-	Committed func()
-	// CredentialsRevoked tells the realtime hub that visitor sessions ended
-	// (a widget deleted, its secret rotated, a verified visitor replaced),
-	// so their open streams end; nil tells nobody.
-	CredentialsRevoked func()
 }
 
 // Service holds the widget rules on top of the database.
 type Service struct {
-	pool     *db.Pool
-	q        *dbq.Queries
-	limits   Limits
-	presence Presence
-	// chatDomain and subscribe may be nil (see Options).
+	pool   *db.Pool
+	q      *dbq.Queries
+	limits Limits
+	// hub and chatDomain may be nil (see Options).
+	hub        Hub
 	chatDomain Chat
-	subscribe  SubscribeFunc
-	notify     func()
-	revoked    func()
 	// origins caches the union of allowed origins for CORS preflights.
 	origins *originCache
 
@@ -81,11 +81,8 @@ func New(pool *db.Pool, opts Options) *Service {
 		pool:       pool,
 		q:          db.Queries(pool),
 		limits:     opts.Limits.withDefaults(),
-		presence:   opts.Presence,
+		hub:        opts.Hub,
 		chatDomain: opts.Chat,
-		subscribe:  opts.Subscribe,
-		notify:     opts.Committed,
-		revoked:    opts.CredentialsRevoked,
 	}
 	s.origins = newOriginCache(s.loadAllOrigins)
 	return s
@@ -93,15 +90,15 @@ func New(pool *db.Pool, opts Options) *Service {
 
 // committed tells the hub about events written after their commit.
 func (s *Service) committed() {
-	if s.notify != nil {
-		s.notify()
+	if s.hub != nil {
+		s.hub.Committed()
 	}
 }
 
 // sessionsEnded tells the hub, after commit, that visitor sessions ended.
 func (s *Service) sessionsEnded() {
-	if s.revoked != nil {
-		s.revoked()
+	if s.hub != nil {
+		s.hub.CredentialsRevoked()
 	}
 }
 
@@ -317,7 +314,7 @@ func (s *Service) publicConfig(w Widget) Config {
 		Prechat:      w.Settings.Prechat,
 		Offline:      w.Settings.Offline,
 		Translations: w.Settings.Translations,
-		AgentsOnline: s.presence != nil && s.presence.AgentsOnline(),
+		AgentsOnline: s.hub != nil && s.hub.AgentsOnline(),
 	}
 }
 

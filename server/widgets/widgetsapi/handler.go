@@ -13,6 +13,7 @@ import (
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
+	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/chat"
 	"github.com/opensupport/livechat/server/chat/chatapi"
 	"github.com/opensupport/livechat/server/principal"
@@ -28,13 +29,17 @@ const configCacheControl = "public, max-age=30"
 // Handler serves WidgetService. It embeds no generated Unimplemented
 // handler, so a method missing here is a compile error.
 type Handler struct {
-	svc *widgets.Service
+	svc     *widgets.Service
+	streams chatapi.Streams
 }
 
 var _ livechatv1connect.WidgetServiceHandler = (*Handler)(nil)
 
-// NewHandler returns the Connect handler of svc.
-func NewHandler(svc *widgets.Service) *Handler { return &Handler{svc: svc} }
+// NewHandler returns the Connect handler of svc. streams (the realtime hub)
+// opens visitors' Subscribe streams; nil makes Subscribe NOT_AVAILABLE.
+func NewHandler(svc *widgets.Service, streams chatapi.Streams) *Handler {
+	return &Handler{svc: svc, streams: streams}
+}
 
 // ListWidgets implements livechatv1connect.WidgetServiceHandler.
 func (h *Handler) ListWidgets(ctx context.Context, _ *livechatv1.ListWidgetsRequest) (*livechatv1.ListWidgetsResponse, error) {
@@ -198,9 +203,16 @@ func (h *Handler) MarkRead(ctx context.Context, req *livechatv1.WidgetServiceMar
 	return &livechatv1.WidgetServiceMarkReadResponse{}, nil
 }
 
-// Subscribe implements livechatv1connect.WidgetServiceHandler.
+// Subscribe implements livechatv1connect.WidgetServiceHandler. It opens
+// the hub's stream with the filter the chat domain builds for visitors
+// (chat.VisitorFilter: the visitor's own events, as a visitor sees them,
+// ending with their session), as the agents' Subscribe passes
+// chat.AgentFilter.
 func (h *Handler) Subscribe(ctx context.Context, req *livechatv1.WidgetServiceSubscribeRequest, stream livechatv1connect.WidgetServiceSubscribeServerStream) error {
-	return h.svc.Subscribe(ctx, visitor(ctx), req.Cursor, func(ev *livechatv1.Event) error {
+	if h.streams == nil {
+		return apperr.New(apperr.NotAvailable, "live events are not available on this server")
+	}
+	return h.streams.Subscribe(ctx, chat.VisitorFilter(visitor(ctx)), req.Cursor, func(ev *livechatv1.Event) error {
 		return stream.Send(&livechatv1.WidgetServiceSubscribeResponse{Event: ev})
 	})
 }
