@@ -133,8 +133,11 @@ WITH old AS (
     WHERE customers.id = sqlc.arg(id)
     RETURNING customers.id
 ), ev AS (
-    INSERT INTO events (kind, conversation_id, customer_id)
-    SELECT 'conversation_updated', c.id, c.customer_id
+    -- With the state it announces (see 00008_event_state), for replays.
+    INSERT INTO events (kind, conversation_id, customer_id, conversation_status, assignee_id, last_seq,
+                        waiting_since, conversation_updated_at, last_message_at)
+    SELECT 'conversation_updated', c.id, c.customer_id, c.status, c.assignee_id, c.last_seq,
+           c.waiting_since, c.updated_at, c.last_message_at
     FROM conversations c, old
     WHERE c.customer_id = sqlc.arg(id) AND c.status IN ('waiting', 'active')
       AND (old.name, old.email, old.phone, old.attributes)

@@ -2,10 +2,13 @@ package chat_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/google/uuid"
 
+	"github.com/opensupport/livechat/db"
+	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/chat"
 	"github.com/opensupport/livechat/server/principal"
 	"github.com/opensupport/livechat/server/realtime"
@@ -148,4 +151,74 @@ func eventRows(t *testing.T, e *env) []realtime.EventRow {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestReplayedEventsShowTheirOwnState loads events as a stream resuming
+// from an old cursor does, long after they happened: each conversation
+// event shows the state it announced, whichever writer recorded it.
+func TestReplayedEventsShowTheirOwnState(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	lan, lanID := e.agent("Lan", principal.RoleAgent)
+	cust := e.customer("Ann", "")
+	cid := e.open(cust, "hello").ID
+	if _, err := e.svc.ClaimConversation(bg, lan, cid); err != nil {
+		t.Fatal(err)
+	}
+	// The visitor changes their name (the widget service's statement).
+	if _, err := db.Queries(e.pool).UpdateVisitorCustomer(bg, dbq.UpdateVisitorCustomerParams{
+		ID: cust, Name: "Ann Lee", Attributes: []byte(`{}`),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.SetConversationStatus(bg, lan, cid, chat.StatusResolved); err != nil {
+		t.Fatal(err)
+	}
+
+	evs, err := e.svc.LoadEvents(bg, recordedRows(t, e))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type state struct {
+		status   chat.Status
+		assigned bool
+		lastSeq  int64
+	}
+	var got []state
+	for _, ev := range evs {
+		if c := ev.Conversation; c != nil {
+			got = append(got, state{c.Status, c.AssignedTo(lanID), c.LastSeq})
+		}
+	}
+	want := []state{
+		{chat.StatusWaiting, false, 0}, // created, before its first message
+		{chat.StatusActive, true, 2},   // claimed
+		{chat.StatusActive, true, 2},   // renamed while active
+		{chat.StatusResolved, true, 3}, // resolved
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("replayed %v, want %v", got, want)
+	}
+}
+
+// recordedRows reads the event log with the state each row recorded, as
+// the realtime hub does.
+func recordedRows(t *testing.T, e *env) []realtime.EventRow {
+	t.Helper()
+	rows := eventRows(t, e)
+	for i := range rows {
+		var st realtime.ConversationState
+		var status *string
+		err := e.pool.QueryRow(bg, `SELECT conversation_status, assignee_id, COALESCE(last_seq, 0), waiting_since,
+			COALESCE(conversation_updated_at, now()), COALESCE(last_message_at, now()) FROM events WHERE id = $1`, rows[i].ID).
+			Scan(&status, &st.AssigneeID, &st.LastSeq, &st.WaitingSince, &st.UpdatedAt, &st.LastMessageAt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if status != nil {
+			st.Status = *status
+			rows[i].State = &st
+		}
+	}
+	return rows
 }
