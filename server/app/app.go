@@ -69,10 +69,10 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	conversations := chat.New(pool, a.hub)
 	a.hub.SetLoader(chatapi.NewEvents(conversations))
 	a.widgets = widgets.New(pool, widgets.Options{Limits: cfg.WidgetLimits, Hub: a.hub, Chat: conversations})
-	a.auth = auth.NewService(pool, auth.Config{
+	a.auth = auth.NewService(pool, a.hub, auth.Config{
 		SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
 		Password: auth.PasswordParams{LogN: cfg.ScryptLogN, R: 8, P: 1}, Log: log,
-	}, a.hub)
+	})
 	// Open streams are checked against the sessions, tokens and visitor
 	// sessions that opened them.
 	a.hub.SetCredentials(credentials{a.auth, a.widgets})

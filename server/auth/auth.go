@@ -185,9 +185,10 @@ type Service struct {
 	cache credentialCache
 }
 
-// NewService returns a Service on a migrated database. presence may be nil:
-// then nobody is online and status changes notify no one.
-func NewService(pool *db.Pool, cfg Config, hub Hub) *Service {
+// NewService returns a Service on a migrated database, wired to the
+// realtime hub like every domain (pool, hub, then its configuration). hub
+// may be nil: then nobody is online and changes notify no one.
+func NewService(pool *db.Pool, hub Hub, cfg Config) *Service {
 	cfg.setDefaults()
 	s := &Service{pool: pool, q: db.Queries(pool), cfg: cfg, hub: hub}
 	s.dummyHash = sync.OnceValues(func() (string, error) {

@@ -66,7 +66,7 @@ func newTestService(t *testing.T, cfg Config, presence Hub) (*Service, *clock) {
 		cfg.Password = cheap
 	}
 	cfg.Now = c.Now
-	return NewService(dbtest.New(t), cfg, presence), c
+	return NewService(dbtest.New(t), presence, cfg), c
 }
 
 func mustAgent(t *testing.T, s *Service, username string, role Role) Agent {
@@ -228,10 +228,10 @@ func TestPasswordHashing(t *testing.T) {
 	})
 	t.Run("raised cost: the hash is upgraded at the next login", func(t *testing.T) {
 		pool := dbtest.New(t)
-		old := NewService(pool, Config{Password: cheap}, nil)
+		old := NewService(pool, nil, Config{Password: cheap})
 		a := mustAgent(t, old, "ray", RoleAgent)
 		raised := PasswordParams{LogN: 11, R: 8, P: 1}
-		s := NewService(pool, Config{Password: raised}, nil)
+		s := NewService(pool, nil, Config{Password: raised})
 		if _, _, err := s.Login(t.Context(), "ray", testPassword, Client{IP: "192.0.2.7"}); err != nil {
 			t.Fatal(err)
 		}
