@@ -155,6 +155,32 @@ func TestDomainsKnowNeitherTransportNorDriver(t *testing.T) {
 	}
 }
 
+// TestDomainsTakeTheCallerAsAnArgument: caller identity arrives one way.
+// A handler reads principal.From(ctx) once and passes the typed caller
+// (principal.Agent or principal.Visitor) to the domain; a domain reading
+// the context for it would be a second way, and one that hides which
+// methods act for a caller.
+func TestDomainsTakeTheCallerAsAnArgument(t *testing.T) {
+	rootDir := root(t)
+	for dir, files := range goPackages(t, rootDir, "server") {
+		if isAdapter(dir) || infrastructure[dir] != "" || dir == "server/principal" {
+			continue
+		}
+		for _, f := range files {
+			ast.Inspect(f.File, func(n ast.Node) bool {
+				sel, ok := n.(*ast.SelectorExpr)
+				if !ok {
+					return true
+				}
+				if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "principal" && sel.Sel.Name == "From" {
+					t.Errorf("%s calls principal.From: take the caller as a principal.Agent or principal.Visitor argument from the handler", f.path)
+				}
+				return true
+			})
+		}
+	}
+}
+
 // sqlText matches a string that is an SQL statement.
 var sqlText = regexp.MustCompile(`(?is)^\s*(SELECT\s.*\sFROM\s|SELECT\s+(\d|\*|\$|EXISTS\b|count\()|INSERT\s+INTO\s|UPDATE\s+\S+\s+SET\s|DELETE\s+FROM\s|WITH\s+\S+\s+AS\s*\(|(CREATE|ALTER|DROP)\s+(TABLE|INDEX|DATABASE|ROLE|SCHEMA|FUNCTION|TRIGGER)\s|TRUNCATE\s)|^\s*(?-i:LISTEN|NOTIFY|UNLISTEN)(\s|$)`)
 
