@@ -16,6 +16,7 @@ import (
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
+	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/apptest"
 	"github.com/opensupport/livechat/server/auth/authapi"
 )
@@ -30,6 +31,13 @@ type caller struct {
 	header http.Header
 	// want is the outcome for each access level.
 	want map[authapi.Access]connect.Code
+	// unauth is the reason of an UNAUTHENTICATED answer: what the client
+	// should do (sign in, sign in again, replace the token, start a new
+	// visitor session).
+	unauth livechatv1.ErrorReason
+	// agent: an agent's credentials, which an admin RPC refuses with
+	// ADMIN_REQUIRED (other refusals are PERMISSION_DENIED).
+	agent bool
 }
 
 // access is who may call each procedure, written out here independently of
@@ -128,19 +136,27 @@ func TestAuthorizationMatrix(t *testing.T) {
 	)
 	cookie := func(v string) http.Header { return http.Header{"Cookie": {authapi.SessionCookie + "=" + v}} }
 	denied := map[authapi.Access]connect.Code{authapi.Public: OK, authapi.VisitorOnly: U, authapi.AgentAccess: U, authapi.AdminAccess: U, authapi.SessionAgent: U}
+	const (
+		signIn        = livechatv1.ErrorReason_ERROR_REASON_SIGN_IN_REQUIRED
+		sessionEnded  = livechatv1.ErrorReason_ERROR_REASON_SESSION_ENDED
+		tokenRevoked  = livechatv1.ErrorReason_ERROR_REASON_TOKEN_REVOKED
+		visitorEnded  = livechatv1.ErrorReason_ERROR_REASON_VISITOR_SESSION_ENDED
+		adminRequired = livechatv1.ErrorReason_ERROR_REASON_ADMIN_REQUIRED
+		notYours      = livechatv1.ErrorReason_ERROR_REASON_PERMISSION_DENIED
+	)
 	callers := []caller{
-		{"anonymous", nil, denied},
-		{"visitor", apptest.Bearer(visitorToken), map[authapi.Access]connect.Code{authapi.Public: OK, authapi.VisitorOnly: OK, authapi.AgentAccess: PD, authapi.AdminAccess: PD, authapi.SessionAgent: PD}},
-		{"agent session", cookie(agentSession), map[authapi.Access]connect.Code{authapi.Public: OK, authapi.VisitorOnly: PD, authapi.AgentAccess: OK, authapi.AdminAccess: PD, authapi.SessionAgent: OK}},
-		{"admin session", cookie(adminSession), map[authapi.Access]connect.Code{authapi.Public: OK, authapi.VisitorOnly: PD, authapi.AgentAccess: OK, authapi.AdminAccess: OK, authapi.SessionAgent: OK}},
-		{"agent-scope token", apptest.Bearer(agentToken), map[authapi.Access]connect.Code{authapi.Public: OK, authapi.VisitorOnly: PD, authapi.AgentAccess: OK, authapi.AdminAccess: PD, authapi.SessionAgent: PD}},
-		{"admin-scope token", apptest.Bearer(adminToken), map[authapi.Access]connect.Code{authapi.Public: OK, authapi.VisitorOnly: PD, authapi.AgentAccess: OK, authapi.AdminAccess: OK, authapi.SessionAgent: PD}},
-		{"revoked token", apptest.Bearer(revokedToken), denied},
-		{"expired session", cookie(expiredSession), denied},
-		{"disabled agent", cookie(disabledSession), denied},
-		{"disabled admin's token", apptest.Bearer(lockedToken), denied},
-		{"unknown token", apptest.Bearer("lc_not-a-token"), denied},
-		{"unknown visitor token", apptest.Bearer("lcv_not-a-token"), denied},
+		{"anonymous", nil, denied, signIn, false},
+		{"visitor", apptest.Bearer(visitorToken), map[authapi.Access]connect.Code{authapi.Public: OK, authapi.VisitorOnly: OK, authapi.AgentAccess: PD, authapi.AdminAccess: PD, authapi.SessionAgent: PD}, 0, false},
+		{"agent session", cookie(agentSession), map[authapi.Access]connect.Code{authapi.Public: OK, authapi.VisitorOnly: PD, authapi.AgentAccess: OK, authapi.AdminAccess: PD, authapi.SessionAgent: OK}, 0, true},
+		{"admin session", cookie(adminSession), map[authapi.Access]connect.Code{authapi.Public: OK, authapi.VisitorOnly: PD, authapi.AgentAccess: OK, authapi.AdminAccess: OK, authapi.SessionAgent: OK}, 0, true},
+		{"agent-scope token", apptest.Bearer(agentToken), map[authapi.Access]connect.Code{authapi.Public: OK, authapi.VisitorOnly: PD, authapi.AgentAccess: OK, authapi.AdminAccess: PD, authapi.SessionAgent: PD}, 0, true},
+		{"admin-scope token", apptest.Bearer(adminToken), map[authapi.Access]connect.Code{authapi.Public: OK, authapi.VisitorOnly: PD, authapi.AgentAccess: OK, authapi.AdminAccess: OK, authapi.SessionAgent: PD}, 0, true},
+		{"revoked token", apptest.Bearer(revokedToken), denied, tokenRevoked, false},
+		{"expired session", cookie(expiredSession), denied, sessionEnded, false},
+		{"disabled agent", cookie(disabledSession), denied, sessionEnded, false},
+		{"disabled admin's token", apptest.Bearer(lockedToken), denied, tokenRevoked, false},
+		{"unknown token", apptest.Bearer("lc_not-a-token"), denied, signIn, false},
+		{"unknown visitor token", apptest.Bearer("lcv_not-a-token"), denied, visitorEnded, false},
 	}
 
 	methods := procedures()
@@ -180,6 +196,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 					t.Errorf("%s (%s): %v, want it implemented", proc, level, err)
 				case want != allowed && got != want:
 					t.Errorf("%s (%s): got %v (%v), want %v", proc, level, codeName(got), err, codeName(want))
+				case want == U && apperr.DetailOf(err).GetReason() != c.unauth:
+					t.Errorf("%s (%s): %v has reason %v, want %v", proc, level, err, apperr.DetailOf(err).GetReason(), c.unauth)
+				case want == PD:
+					reason := notYours
+					if c.agent && level == authapi.AdminAccess {
+						reason = adminRequired
+					}
+					if got := apperr.DetailOf(err).GetReason(); got != reason {
+						t.Errorf("%s (%s): %v has reason %v, want %v", proc, level, err, got, reason)
+					}
 				}
 			}
 		})
