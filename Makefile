@@ -66,12 +66,13 @@ check-generated: generate ## fail when the committed generated code differs from
 	@echo "generated code is up to date"
 
 .PHONY: lint
-lint: deps | $(WEB_FIRST) ## buf lint + format, gofmt, go vet, TypeScript type-check
+lint: deps | $(WEB_FIRST) ## buf lint + format, gofmt, go vet, the server's architecture rules, TypeScript type-check
 	$(BUF) lint
 	$(BUF) format --diff --exit-code
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^gen/')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) test -count=1 ./server/ # architecture rules: see server/archrules_test.go
 	npm run --silent typecheck --workspaces --if-present
 
 .PHONY: build-web

@@ -32,6 +32,11 @@ import (
 //
 // The translated error wraps the driver's, so logs keep the whole story.
 
+// Pool is the connection pool domain services are built on. It is the
+// driver's pool under a name of the edge, so a domain package depends on
+// db alone.
+type Pool = pgxpool.Pool
+
 // Queries returns the sqlc queries over d (a pool, a connection or a
 // transaction) with every error translated at the edge.
 func Queries(d dbq.DBTX) *dbq.Queries {
@@ -41,7 +46,7 @@ func Queries(d dbq.DBTX) *dbq.Queries {
 // Tx runs fn in a transaction on pool, with queries whose errors are
 // translated. It commits when fn returns nil and rolls back otherwise; fn's
 // error is returned as it is.
-func Tx(ctx context.Context, pool *pgxpool.Pool, fn func(q *dbq.Queries) error) error {
+func Tx(ctx context.Context, pool *Pool, fn func(q *dbq.Queries) error) error {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
 		return Translate(err)
@@ -170,3 +175,10 @@ type rows struct{ pgx.Rows }
 
 func (r rows) Scan(dest ...any) error { return Translate(r.Rows.Scan(dest...)) }
 func (r rows) Err() error             { return Translate(r.Rows.Err()) }
+
+// Listen subscribes conn to notifications on channel (LISTEN cannot take
+// a parameter, so the channel is quoted as an identifier here, once).
+func Listen(ctx context.Context, conn *pgx.Conn, channel string) error {
+	_, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize())
+	return Translate(err)
+}

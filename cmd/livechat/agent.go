@@ -90,7 +90,7 @@ func agent(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	if _, err := db.Migrate(ctx, database.Pool); err != nil {
 		return err
 	}
-	svc := auth.NewService(database.Pool, auth.Config{Password: auth.PasswordParams{LogN: cfg.ScryptLogN, R: 8, P: 1}, Log: log}, nil)
+	svc := auth.NewService(database.Pool, nil, auth.Config{Password: auth.PasswordParams{LogN: cfg.ScryptLogN, R: 8, P: 1}, Log: log})
 	a, err := svc.CreateAgent(ctx, in)
 	if err != nil {
 		return errors.New(publicMessage(err))

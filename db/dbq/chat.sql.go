@@ -179,8 +179,10 @@ WITH c AS (
     VALUES ($1, $2)
     RETURNING id, customer_id, widget_id, status, assignee_id, created_at, updated_at, last_message_at, last_seq, waiting_since
 ), e AS (
-    INSERT INTO events (kind, conversation_id, customer_id)
-    SELECT 'conversation_created', c.id, c.customer_id FROM c
+    INSERT INTO events (kind, conversation_id, customer_id, conversation_status, assignee_id, last_seq,
+                        waiting_since, conversation_updated_at, last_message_at)
+    SELECT 'conversation_created', c.id, c.customer_id, c.status, c.assignee_id, c.last_seq,
+           c.waiting_since, c.updated_at, c.last_message_at FROM c
 )
 SELECT id, customer_id, widget_id, status, assignee_id, created_at, updated_at, last_message_at, last_seq, waiting_since
 FROM c
@@ -330,7 +332,7 @@ WITH c AS (
         -- A reply answers the customer; a note does not.
         waiting_since = CASE WHEN $1::boolean THEN conversations.waiting_since END
     WHERE conversations.id = $2
-      AND ($1::boolean OR conversations.status <> 'closed')
+      AND ($1::boolean OR conversations.status NOT IN ('closed', 'waiting'))
     RETURNING conversations.id, conversations.customer_id, conversations.last_seq
 ), m AS (
     INSERT INTO messages (conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id)
@@ -379,8 +381,8 @@ type InsertAgentMessageRow struct {
 // lock orders concurrent sends), insert the message and write its event.
 // A key the sender used before fails the whole statement on
 // messages_agent_key, undoing the seq; the caller then fetches the first
-// message. No row when the conversation does not exist or is closed (for a
-// reply).
+// message. No row when the conversation does not exist, or for a reply
+// when it is closed or still waiting (the first reply claims it first).
 func (q *Queries) InsertAgentMessage(ctx context.Context, arg InsertAgentMessageParams) (InsertAgentMessageRow, error) {
 	row := q.db.QueryRow(ctx, insertAgentMessage,
 		arg.Internal,
@@ -893,6 +895,53 @@ func (q *Queries) MessagesAfter(ctx context.Context, arg MessagesAfterParams) ([
 	return items, nil
 }
 
+const messagesAtSeqs = `-- name: MessagesAtSeqs :many
+SELECT m.id, m.conversation_id, m.seq, m.sender_type, m.sender_id, m.sender_name, m.text, m.internal, m.client_message_id, m.created_at, m.system_kind, m.system_actor, m.system_target FROM messages m
+JOIN (SELECT unnest($1::uuid[]) AS conversation_id, unnest($2::bigint[]) AS seq) k
+  ON m.conversation_id = k.conversation_id AND m.seq = k.seq
+`
+
+type MessagesAtSeqsParams struct {
+	ConversationIds []uuid.UUID
+	Seqs            []int64
+}
+
+// The messages at (conversation, seq) pairs: the previews of conversation
+// snapshots replayed as they were at their event.
+func (q *Queries) MessagesAtSeqs(ctx context.Context, arg MessagesAtSeqsParams) ([]Message, error) {
+	rows, err := q.db.Query(ctx, messagesAtSeqs, arg.ConversationIds, arg.Seqs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Message{}
+	for rows.Next() {
+		var i Message
+		if err := rows.Scan(
+			&i.ID,
+			&i.ConversationID,
+			&i.Seq,
+			&i.SenderType,
+			&i.SenderID,
+			&i.SenderName,
+			&i.Text,
+			&i.Internal,
+			&i.ClientMessageID,
+			&i.CreatedAt,
+			&i.SystemKind,
+			&i.SystemActor,
+			&i.SystemTarget,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const messagesBefore = `-- name: MessagesBefore :many
 SELECT id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target FROM messages
 WHERE conversation_id = $1 AND seq < $2
@@ -1009,10 +1058,14 @@ WITH c AS (
     FROM c
     RETURNING id, conversation_id
 ), e AS (
-    INSERT INTO events (kind, conversation_id, customer_id, message_id)
-    SELECT 'conversation_updated', c.id, c.customer_id, NULL::uuid FROM c
+    -- The conversation_updated row records the state it announces (see
+    -- 00008_event_state), so a replay shows this move, not a later one.
+    INSERT INTO events (kind, conversation_id, customer_id, message_id, conversation_status, assignee_id, last_seq,
+                        waiting_since, conversation_updated_at, last_message_at)
+    SELECT 'conversation_updated', c.id, c.customer_id, NULL::uuid, c.status, c.assignee_id, c.last_seq,
+           c.waiting_since, c.updated_at, c.last_message_at FROM c
     UNION ALL
-    SELECT 'message_created', m.conversation_id, c.customer_id, m.id FROM m, c
+    SELECT 'message_created', m.conversation_id, c.customer_id, m.id, NULL, NULL, NULL, NULL, NULL, NULL FROM m, c
 )
 SELECT id, customer_id, widget_id, status, assignee_id, created_at, updated_at, last_message_at, last_seq, waiting_since
 FROM c

@@ -87,17 +87,23 @@ type Customer struct {
 }
 
 type Event struct {
-	ID             int64
-	Tx             pgtype.Uint64
-	OccurredAt     time.Time
-	Kind           string
-	ConversationID uuid.UUID
-	CustomerID     uuid.UUID
-	MessageID      *uuid.UUID
-	Internal       bool
-	ReaderType     *string
-	ReaderID       *uuid.UUID
-	ReadSeq        *int64
+	ID                    int64
+	Tx                    pgtype.Uint64
+	OccurredAt            time.Time
+	Kind                  string
+	ConversationID        uuid.UUID
+	CustomerID            uuid.UUID
+	MessageID             *uuid.UUID
+	Internal              bool
+	ReaderType            *string
+	ReaderID              *uuid.UUID
+	ReadSeq               *int64
+	ConversationStatus    *string
+	AssigneeID            *uuid.UUID
+	LastSeq               *int64
+	WaitingSince          *time.Time
+	ConversationUpdatedAt *time.Time
+	LastMessageAt         *time.Time
 }
 
 type Installation struct {

@@ -31,7 +31,8 @@ func (q *Queries) AddAgentStreams(ctx context.Context, arg AddAgentStreamsParams
 
 const catchUpCustomerEvents = `-- name: CatchUpCustomerEvents :many
 SELECT id, tx::text::bigint AS tx, kind, conversation_id, customer_id, message_id,
-       internal, reader_type, reader_id, read_seq, occurred_at
+       internal, reader_type, reader_id, read_seq, occurred_at,
+       conversation_status, assignee_id, last_seq, waiting_since, conversation_updated_at, last_message_at
 FROM events
 WHERE customer_id = $1
   AND NOT internal
@@ -51,17 +52,23 @@ type CatchUpCustomerEventsParams struct {
 }
 
 type CatchUpCustomerEventsRow struct {
-	ID             int64
-	Tx             int64
-	Kind           string
-	ConversationID uuid.UUID
-	CustomerID     uuid.UUID
-	MessageID      *uuid.UUID
-	Internal       bool
-	ReaderType     *string
-	ReaderID       *uuid.UUID
-	ReadSeq        *int64
-	OccurredAt     time.Time
+	ID                    int64
+	Tx                    int64
+	Kind                  string
+	ConversationID        uuid.UUID
+	CustomerID            uuid.UUID
+	MessageID             *uuid.UUID
+	Internal              bool
+	ReaderType            *string
+	ReaderID              *uuid.UUID
+	ReadSeq               *int64
+	OccurredAt            time.Time
+	ConversationStatus    *string
+	AssigneeID            *uuid.UUID
+	LastSeq               *int64
+	WaitingSince          *time.Time
+	ConversationUpdatedAt *time.Time
+	LastMessageAt         *time.Time
 }
 
 // Every event in (after, upto] a visitor may see: their own, not internal.
@@ -93,6 +100,12 @@ func (q *Queries) CatchUpCustomerEvents(ctx context.Context, arg CatchUpCustomer
 			&i.ReaderID,
 			&i.ReadSeq,
 			&i.OccurredAt,
+			&i.ConversationStatus,
+			&i.AssigneeID,
+			&i.LastSeq,
+			&i.WaitingSince,
+			&i.ConversationUpdatedAt,
+			&i.LastMessageAt,
 		); err != nil {
 			return nil, err
 		}
@@ -106,7 +119,8 @@ func (q *Queries) CatchUpCustomerEvents(ctx context.Context, arg CatchUpCustomer
 
 const catchUpEvents = `-- name: CatchUpEvents :many
 SELECT id, tx::text::bigint AS tx, kind, conversation_id, customer_id, message_id,
-       internal, reader_type, reader_id, read_seq, occurred_at
+       internal, reader_type, reader_id, read_seq, occurred_at,
+       conversation_status, assignee_id, last_seq, waiting_since, conversation_updated_at, last_message_at
 FROM events
 WHERE (tx, id) > ($1::bigint::text::xid8, $2::bigint)
   AND (tx, id) <= ($3::bigint::text::xid8, $4::bigint)
@@ -123,17 +137,23 @@ type CatchUpEventsParams struct {
 }
 
 type CatchUpEventsRow struct {
-	ID             int64
-	Tx             int64
-	Kind           string
-	ConversationID uuid.UUID
-	CustomerID     uuid.UUID
-	MessageID      *uuid.UUID
-	Internal       bool
-	ReaderType     *string
-	ReaderID       *uuid.UUID
-	ReadSeq        *int64
-	OccurredAt     time.Time
+	ID                    int64
+	Tx                    int64
+	Kind                  string
+	ConversationID        uuid.UUID
+	CustomerID            uuid.UUID
+	MessageID             *uuid.UUID
+	Internal              bool
+	ReaderType            *string
+	ReaderID              *uuid.UUID
+	ReadSeq               *int64
+	OccurredAt            time.Time
+	ConversationStatus    *string
+	AssigneeID            *uuid.UUID
+	LastSeq               *int64
+	WaitingSince          *time.Time
+	ConversationUpdatedAt *time.Time
+	LastMessageAt         *time.Time
 }
 
 // Every event in (after, upto] for an agent stream, in delivery order.
@@ -164,6 +184,12 @@ func (q *Queries) CatchUpEvents(ctx context.Context, arg CatchUpEventsParams) ([
 			&i.ReaderID,
 			&i.ReadSeq,
 			&i.OccurredAt,
+			&i.ConversationStatus,
+			&i.AssigneeID,
+			&i.LastSeq,
+			&i.WaitingSince,
+			&i.ConversationUpdatedAt,
+			&i.LastMessageAt,
 		); err != nil {
 			return nil, err
 		}
@@ -282,7 +308,8 @@ func (q *Queries) PruneEvents(ctx context.Context, arg PruneEventsParams) (int64
 const readEvents = `-- name: ReadEvents :many
 WITH snap AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
 (SELECT e.id, e.tx::text::bigint AS tx, e.kind, e.conversation_id, e.customer_id, e.message_id,
-        e.internal, e.reader_type, e.reader_id, e.read_seq, e.occurred_at
+        e.internal, e.reader_type, e.reader_id, e.read_seq, e.occurred_at,
+        e.conversation_status, e.assignee_id, e.last_seq, e.waiting_since, e.conversation_updated_at, e.last_message_at
  FROM events e, snap
  WHERE (e.tx, e.id) > ($1::bigint::text::xid8, $2::bigint)
    AND e.tx < snap.xmin
@@ -291,7 +318,7 @@ WITH snap AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmi
 UNION ALL
 SELECT 0::bigint, 0::bigint, 'pending'::text, '00000000-0000-0000-0000-000000000000'::uuid,
        '00000000-0000-0000-0000-000000000000'::uuid, NULL::uuid, false, NULL::text, NULL::uuid,
-       NULL::bigint, now()
+       NULL::bigint, now(), NULL::text, NULL::uuid, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz
 WHERE EXISTS (
     SELECT 1 FROM events e, snap
     WHERE (e.tx, e.id) > ($1::bigint::text::xid8, $2::bigint)
@@ -305,17 +332,23 @@ type ReadEventsParams struct {
 }
 
 type ReadEventsRow struct {
-	ID             int64
-	Tx             int64
-	Kind           string
-	ConversationID uuid.UUID
-	CustomerID     uuid.UUID
-	MessageID      *uuid.UUID
-	Internal       bool
-	ReaderType     *string
-	ReaderID       *uuid.UUID
-	ReadSeq        *int64
-	OccurredAt     time.Time
+	ID                    int64
+	Tx                    int64
+	Kind                  string
+	ConversationID        uuid.UUID
+	CustomerID            uuid.UUID
+	MessageID             *uuid.UUID
+	Internal              bool
+	ReaderType            *string
+	ReaderID              *uuid.UUID
+	ReadSeq               *int64
+	OccurredAt            time.Time
+	ConversationStatus    *string
+	AssigneeID            *uuid.UUID
+	LastSeq               *int64
+	WaitingSince          *time.Time
+	ConversationUpdatedAt *time.Time
+	LastMessageAt         *time.Time
 }
 
 // The next durable events after a position, in delivery order, stopping
@@ -345,6 +378,12 @@ func (q *Queries) ReadEvents(ctx context.Context, arg ReadEventsParams) ([]ReadE
 			&i.ReaderID,
 			&i.ReadSeq,
 			&i.OccurredAt,
+			&i.ConversationStatus,
+			&i.AssigneeID,
+			&i.LastSeq,
+			&i.WaitingSince,
+			&i.ConversationUpdatedAt,
+			&i.LastMessageAt,
 		); err != nil {
 			return nil, err
 		}

@@ -97,6 +97,29 @@ func (q *Queries) CreateWidget(ctx context.Context, arg CreateWidgetParams) (Wid
 	return i, err
 }
 
+const customerMessageKeyUsed = `-- name: CustomerMessageKeyUsed :one
+SELECT EXISTS (
+    SELECT 1 FROM messages
+    WHERE sender_type = 'customer' AND sender_id = $1::uuid
+      AND client_message_id = $2::text
+)
+`
+
+type CustomerMessageKeyUsedParams struct {
+	CustomerID      uuid.UUID
+	ClientMessageID string
+}
+
+// Whether the customer already stored a message under this
+// client_message_id: a retry, answered with the stored message before the
+// rate limit is counted.
+func (q *Queries) CustomerMessageKeyUsed(ctx context.Context, arg CustomerMessageKeyUsedParams) (bool, error) {
+	row := q.db.QueryRow(ctx, customerMessageKeyUsed, arg.CustomerID, arg.ClientMessageID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const deleteRateLimitsBefore = `-- name: DeleteRateLimitsBefore :exec
 DELETE FROM rate_limits WHERE window_start < $1
 `
@@ -447,8 +470,11 @@ WITH old AS (
     WHERE customers.id = $1
     RETURNING customers.id
 ), ev AS (
-    INSERT INTO events (kind, conversation_id, customer_id)
-    SELECT 'conversation_updated', c.id, c.customer_id
+    -- With the state it announces (see 00008_event_state), for replays.
+    INSERT INTO events (kind, conversation_id, customer_id, conversation_status, assignee_id, last_seq,
+                        waiting_since, conversation_updated_at, last_message_at)
+    SELECT 'conversation_updated', c.id, c.customer_id, c.status, c.assignee_id, c.last_seq,
+           c.waiting_since, c.updated_at, c.last_message_at
     FROM conversations c, old
     WHERE c.customer_id = $1 AND c.status IN ('waiting', 'active')
       AND (old.name, old.email, old.phone, old.attributes)

@@ -8,8 +8,8 @@
 -- lock orders concurrent sends), insert the message and write its event.
 -- A key the sender used before fails the whole statement on
 -- messages_agent_key, undoing the seq; the caller then fetches the first
--- message. No row when the conversation does not exist or is closed (for a
--- reply).
+-- message. No row when the conversation does not exist, or for a reply
+-- when it is closed or still waiting (the first reply claims it first).
 WITH c AS (
     UPDATE conversations
     SET last_seq = conversations.last_seq + 1,
@@ -17,7 +17,7 @@ WITH c AS (
         -- A reply answers the customer; a note does not.
         waiting_since = CASE WHEN @internal::boolean THEN conversations.waiting_since END
     WHERE conversations.id = @conversation_id
-      AND (@internal::boolean OR conversations.status <> 'closed')
+      AND (@internal::boolean OR conversations.status NOT IN ('closed', 'waiting'))
     RETURNING conversations.id, conversations.customer_id, conversations.last_seq
 ), m AS (
     INSERT INTO messages (conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id)
@@ -79,8 +79,10 @@ WITH c AS (
     VALUES (@customer_id, @widget_id)
     RETURNING *
 ), e AS (
-    INSERT INTO events (kind, conversation_id, customer_id)
-    SELECT 'conversation_created', c.id, c.customer_id FROM c
+    INSERT INTO events (kind, conversation_id, customer_id, conversation_status, assignee_id, last_seq,
+                        waiting_since, conversation_updated_at, last_message_at)
+    SELECT 'conversation_created', c.id, c.customer_id, c.status, c.assignee_id, c.last_seq,
+           c.waiting_since, c.updated_at, c.last_message_at FROM c
 )
 SELECT id, customer_id, widget_id, status, assignee_id, created_at, updated_at, last_message_at, last_seq, waiting_since
 FROM c;
@@ -114,10 +116,14 @@ WITH c AS (
     FROM c
     RETURNING id, conversation_id
 ), e AS (
-    INSERT INTO events (kind, conversation_id, customer_id, message_id)
-    SELECT 'conversation_updated', c.id, c.customer_id, NULL::uuid FROM c
+    -- The conversation_updated row records the state it announces (see
+    -- 00008_event_state), so a replay shows this move, not a later one.
+    INSERT INTO events (kind, conversation_id, customer_id, message_id, conversation_status, assignee_id, last_seq,
+                        waiting_since, conversation_updated_at, last_message_at)
+    SELECT 'conversation_updated', c.id, c.customer_id, NULL::uuid, c.status, c.assignee_id, c.last_seq,
+           c.waiting_since, c.updated_at, c.last_message_at FROM c
     UNION ALL
-    SELECT 'message_created', m.conversation_id, c.customer_id, m.id FROM m, c
+    SELECT 'message_created', m.conversation_id, c.customer_id, m.id, NULL, NULL, NULL, NULL, NULL, NULL FROM m, c
 )
 SELECT id, customer_id, widget_id, status, assignee_id, created_at, updated_at, last_message_at, last_seq, waiting_since
 FROM c;
@@ -226,6 +232,13 @@ CROSS JOIN LATERAL (
     ORDER BY m.seq DESC
     LIMIT 1
 ) lm;
+
+-- name: MessagesAtSeqs :many
+-- The messages at (conversation, seq) pairs: the previews of conversation
+-- snapshots replayed as they were at their event.
+SELECT m.* FROM messages m
+JOIN (SELECT unnest(@conversation_ids::uuid[]) AS conversation_id, unnest(@seqs::bigint[]) AS seq) k
+  ON m.conversation_id = k.conversation_id AND m.seq = k.seq;
 
 -- name: MessagesByIDs :many
 SELECT * FROM messages WHERE id = ANY(@ids::uuid[]);

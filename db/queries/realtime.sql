@@ -7,7 +7,8 @@
 -- wake the reader when that transaction ends, so it must look again.
 WITH snap AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
 (SELECT e.id, e.tx::text::bigint AS tx, e.kind, e.conversation_id, e.customer_id, e.message_id,
-        e.internal, e.reader_type, e.reader_id, e.read_seq, e.occurred_at
+        e.internal, e.reader_type, e.reader_id, e.read_seq, e.occurred_at,
+        e.conversation_status, e.assignee_id, e.last_seq, e.waiting_since, e.conversation_updated_at, e.last_message_at
  FROM events e, snap
  WHERE (e.tx, e.id) > (sqlc.arg(after_tx)::bigint::text::xid8, sqlc.arg(after_id)::bigint)
    AND e.tx < snap.xmin
@@ -16,7 +17,7 @@ WITH snap AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmi
 UNION ALL
 SELECT 0::bigint, 0::bigint, 'pending'::text, '00000000-0000-0000-0000-000000000000'::uuid,
        '00000000-0000-0000-0000-000000000000'::uuid, NULL::uuid, false, NULL::text, NULL::uuid,
-       NULL::bigint, now()
+       NULL::bigint, now(), NULL::text, NULL::uuid, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz
 WHERE EXISTS (
     SELECT 1 FROM events e, snap
     WHERE (e.tx, e.id) > (sqlc.arg(after_tx)::bigint::text::xid8, sqlc.arg(after_id)::bigint)
@@ -30,7 +31,8 @@ SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin;
 -- name: CatchUpEvents :many
 -- Every event in (after, upto] for an agent stream, in delivery order.
 SELECT id, tx::text::bigint AS tx, kind, conversation_id, customer_id, message_id,
-       internal, reader_type, reader_id, read_seq, occurred_at
+       internal, reader_type, reader_id, read_seq, occurred_at,
+       conversation_status, assignee_id, last_seq, waiting_since, conversation_updated_at, last_message_at
 FROM events
 WHERE (tx, id) > (sqlc.arg(after_tx)::bigint::text::xid8, sqlc.arg(after_id)::bigint)
   AND (tx, id) <= (sqlc.arg(upto_tx)::bigint::text::xid8, sqlc.arg(upto_id)::bigint)
@@ -40,7 +42,8 @@ LIMIT sqlc.arg(max_rows);
 -- name: CatchUpCustomerEvents :many
 -- Every event in (after, upto] a visitor may see: their own, not internal.
 SELECT id, tx::text::bigint AS tx, kind, conversation_id, customer_id, message_id,
-       internal, reader_type, reader_id, read_seq, occurred_at
+       internal, reader_type, reader_id, read_seq, occurred_at,
+       conversation_status, assignee_id, last_seq, waiting_since, conversation_updated_at, last_message_at
 FROM events
 WHERE customer_id = sqlc.arg(customer_id)
   AND NOT internal

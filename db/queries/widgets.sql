@@ -133,8 +133,11 @@ WITH old AS (
     WHERE customers.id = sqlc.arg(id)
     RETURNING customers.id
 ), ev AS (
-    INSERT INTO events (kind, conversation_id, customer_id)
-    SELECT 'conversation_updated', c.id, c.customer_id
+    -- With the state it announces (see 00008_event_state), for replays.
+    INSERT INTO events (kind, conversation_id, customer_id, conversation_status, assignee_id, last_seq,
+                        waiting_since, conversation_updated_at, last_message_at)
+    SELECT 'conversation_updated', c.id, c.customer_id, c.status, c.assignee_id, c.last_seq,
+           c.waiting_since, c.updated_at, c.last_message_at
     FROM conversations c, old
     WHERE c.customer_id = sqlc.arg(id) AND c.status IN ('waiting', 'active')
       AND (old.name, old.email, old.phone, old.attributes)
@@ -153,3 +156,13 @@ RETURNING hits, window_start;
 
 -- name: DeleteRateLimitsBefore :exec
 DELETE FROM rate_limits WHERE window_start < $1;
+
+-- name: CustomerMessageKeyUsed :one
+-- Whether the customer already stored a message under this
+-- client_message_id: a retry, answered with the stored message before the
+-- rate limit is counted.
+SELECT EXISTS (
+    SELECT 1 FROM messages
+    WHERE sender_type = 'customer' AND sender_id = @customer_id::uuid
+      AND client_message_id = @client_message_id::text
+);

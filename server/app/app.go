@@ -23,13 +23,15 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/opensupport/livechat/db"
-	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/auth"
+	"github.com/opensupport/livechat/server/auth/authapi"
 	"github.com/opensupport/livechat/server/chat"
+	"github.com/opensupport/livechat/server/chat/chatapi"
 	"github.com/opensupport/livechat/server/realtime"
 	"github.com/opensupport/livechat/server/widgets"
+	"github.com/opensupport/livechat/server/widgets/widgetsapi"
 )
 
 // App is one livechat server instance.
@@ -67,37 +69,28 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	// (WidgetService). It tells the hub of every commit, and the hub reads
 	// events back through it.
 	conversations := chat.New(pool, a.hub)
-	a.hub.SetLoader(conversations)
-	a.widgets = widgets.New(pool, widgets.Options{
-		Limits:   cfg.WidgetLimits,
-		Presence: a.hub,
-		Chat:     conversations,
-		Subscribe: func(ctx context.Context, customerID, sessionID uuid.UUID, cursor string, send func(*livechatv1.Event) error) error {
-			return a.hub.Subscribe(ctx, realtime.Filter{CustomerID: customerID, Credential: sessionID}, cursor, send)
-		},
-		Committed:          a.hub.Committed,
-		CredentialsRevoked: a.hub.CredentialsRevoked,
-	})
-	a.auth = auth.NewService(pool, auth.Config{
+	a.hub.SetLoader(chatapi.NewEvents(conversations))
+	a.widgets = widgets.New(pool, widgets.Options{Limits: cfg.WidgetLimits, Hub: a.hub, Chat: conversations})
+	a.auth = auth.NewService(pool, a.hub, auth.Config{
 		SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
 		Password: auth.PasswordParams{LogN: cfg.ScryptLogN, R: 8, P: 1}, Log: log,
-	}, a.hub)
+	})
 	// Open streams are checked against the sessions, tokens and visitor
 	// sessions that opened them.
 	a.hub.SetCredentials(credentials{a.auth, a.widgets})
 	// A shutdown ends every stream with UNAVAILABLE, so clients reconnect
 	// (to another instance) with their cursor at once.
 	a.OnShutdown(a.hub.Close)
-	web := auth.Web{PublicURL: cfg.PublicURL, SecureCookies: cfg.SecureCookies}
+	web := authapi.Web{PublicURL: cfg.PublicURL, SecureCookies: cfg.SecureCookies}
 	// The auth interceptor comes after the error interceptor, so its errors
 	// are mapped like every other; the schema interceptor holds the API back
 	// until migrations are applied; the edge interceptor comes last, to see
 	// the caller (stream limits) and connect-go's errors about the request.
-	a.rpc = connect.NewServer(a.observeInterceptor, a.errorInterceptor, a.schemaInterceptor, recoverInterceptor, auth.NewInterceptor(a.auth, a.widgets, web).Intercept, a.edgeInterceptor)
+	a.rpc = connect.NewServer(a.observeInterceptor, a.errorInterceptor, a.schemaInterceptor, recoverInterceptor, authapi.NewInterceptor(a.auth, a.widgets, web).Intercept, a.edgeInterceptor)
 
-	livechatv1connect.RegisterAuthServiceHandler(a.rpc, auth.NewHandler(a.auth, web))
-	livechatv1connect.RegisterConversationServiceHandler(a.rpc, chat.NewHandler(conversations))
-	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, widgets.NewHandler(a.widgets))
+	livechatv1connect.RegisterAuthServiceHandler(a.rpc, authapi.NewHandler(a.auth, web))
+	livechatv1connect.RegisterConversationServiceHandler(a.rpc, chatapi.NewHandler(conversations, a.hub))
+	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, widgetsapi.NewHandler(a.widgets, a.hub))
 	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.
 	grpcreflect.Register(a.rpc)
 
@@ -123,7 +116,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 func (a *App) Handler() http.Handler {
 	// Only WidgetService answers other origins (the websites embedding the
 	// widget); everything else stays same-origin.
-	return a.edgeMiddleware(a.withRequestID(a.widgets.CORS(a.mux)))
+	return a.edgeMiddleware(a.withRequestID(widgetCORS(a.widgets, a.mux)))
 }
 
 // OnShutdown registers fn to run when a graceful shutdown starts.

@@ -22,11 +22,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/limits"
+	"github.com/opensupport/livechat/server/principal"
 )
 
 // Role is an agent's role.
@@ -98,10 +99,19 @@ type Config struct {
 	// Password is the scrypt cost for new hashes; default
 	// DefaultPasswordParams.
 	Password PasswordParams
-	// LoginLimit failures within LoginWindow, per username and per client
-	// address, throttle further attempts; default 5 in 15 minutes.
+	// LoginLimit failures within LoginWindow, per username and client
+	// address and per client address, refuse further attempts from that
+	// address; default 5 in 15 minutes. Failures of a username from
+	// anywhere only slow its attempts down (LoginSlowdown): refusing them
+	// would let anyone lock the account's owner out.
 	LoginLimit  int
 	LoginWindow time.Duration
+	// LoginSlowdown is how long every attempt on a username waits while
+	// it has LoginLimit failures within LoginWindow from any address;
+	// default 1 s.
+	LoginSlowdown time.Duration
+	// Sleep waits d or until ctx ends; default a timer. Tests replace it.
+	Sleep func(ctx context.Context, d time.Duration) error
 	// CredentialCacheTTL bounds how long a session or API token lookup is
 	// reused without a query (see cache.go); default 10 s, negative
 	// disables the cache.
@@ -131,6 +141,12 @@ func (c *Config) setDefaults() {
 	if c.LoginWindow <= 0 {
 		c.LoginWindow = 15 * time.Minute
 	}
+	if c.LoginSlowdown <= 0 {
+		c.LoginSlowdown = time.Second
+	}
+	if c.Sleep == nil {
+		c.Sleep = sleep
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -142,9 +158,21 @@ func (c *Config) setDefaults() {
 	}
 }
 
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // Service is the authentication domain.
 type Service struct {
-	pool *pgxpool.Pool
+	pool *db.Pool
 	q    *dbq.Queries
 	cfg  Config
 	hub  Hub
@@ -157,9 +185,10 @@ type Service struct {
 	cache credentialCache
 }
 
-// NewService returns a Service on a migrated database. presence may be nil:
-// then nobody is online and status changes notify no one.
-func NewService(pool *pgxpool.Pool, cfg Config, hub Hub) *Service {
+// NewService returns a Service on a migrated database, wired to the
+// realtime hub like every domain (pool, hub, then its configuration). hub
+// may be nil: then nobody is online and changes notify no one.
+func NewService(pool *db.Pool, hub Hub, cfg Config) *Service {
 	cfg.setDefaults()
 	s := &Service{pool: pool, q: db.Queries(pool), cfg: cfg, hub: hub}
 	s.dummyHash = sync.OnceValues(func() (string, error) {
@@ -171,10 +200,9 @@ func NewService(pool *pgxpool.Pool, cfg Config, hub Hub) *Service {
 // now is the service's clock, truncated to what PostgreSQL stores.
 func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Microsecond) }
 
-// tx runs fn in a transaction.
-func (s *Service) tx(ctx context.Context, fn func(q *dbq.Queries) error) error {
-	return db.Tx(ctx, s.pool, fn)
-}
+// Now is the service's clock, for a handler that states expiry times
+// relative to it (a cookie's Max-Age).
+func (s *Service) Now() time.Time { return s.now() }
 
 func (s *Service) isOnline(a Agent) bool {
 	return s.hub != nil && !a.Disabled && s.hub.IsOnline(a.ID)
@@ -223,9 +251,9 @@ func NormalizeUsername(s string) (string, error) {
 	u := strings.ToLower(strings.TrimSpace(s))
 	if !usernamePattern.MatchString(u) {
 		if u == "" {
-			return "", apperr.New(apperr.Required, "username is required")
+			return "", apperr.New(apperr.Required, "username is required").WithField("username")
 		}
-		return "", apperr.New(apperr.InvalidValue, "username must be 3–32 characters of a-z, 0-9, '.', '_' and '-'")
+		return "", apperr.New(apperr.InvalidValue, "username must be 3–32 characters of a-z, 0-9, '.', '_' and '-'").WithField("username")
 	}
 	return u, nil
 }
@@ -233,56 +261,32 @@ func NormalizeUsername(s string) (string, error) {
 // normalizeDisplayName trims a display name and checks it: 1–64 characters,
 // no control characters.
 func normalizeDisplayName(s string) (string, error) {
-	d := strings.TrimSpace(s)
-	if !utf8.ValidString(d) {
-		return "", apperr.New(apperr.TextInvalid, "display name must be valid UTF-8")
-	}
-	n := utf8.RuneCountInString(d)
-	if n == 0 {
-		return "", apperr.New(apperr.Required, "display name is required")
-	}
-	if n > 64 {
-		return "", apperr.New(apperr.TextTooLong, "display name must be at most 64 characters, not %d", n)
-	}
-	if strings.IndexFunc(d, unicode.IsControl) >= 0 {
-		return "", apperr.New(apperr.TextInvalid, "display name must not contain control characters")
-	}
-	return d, nil
+	return limits.Clean("display_name", s, limits.DisplayName, false)
 }
 
 // ValidatePassword checks a new password: 8–256 characters of valid UTF-8.
 // The message never contains the password.
 func ValidatePassword(p string) error {
 	if !utf8.ValidString(p) {
-		return apperr.New(apperr.InvalidValue, "password must be valid UTF-8")
+		return apperr.New(apperr.TextInvalid, "password must be valid UTF-8").WithField("password")
 	}
 	n := utf8.RuneCountInString(p)
-	if n < MinPasswordLen {
-		return apperr.New(apperr.PasswordLength, "password must be at least %d characters", MinPasswordLen)
+	if n < limits.PasswordMin {
+		return apperr.New(apperr.PasswordLength, "password must be at least %d characters", limits.PasswordMin).
+			WithField("password").WithLimit(limits.PasswordMin)
 	}
-	if n > MaxPasswordLen {
-		return apperr.New(apperr.PasswordLength, "password must be at most %d characters", MaxPasswordLen)
+	if n > limits.PasswordMax {
+		return apperr.New(apperr.PasswordLength, "password must be at most %d characters", limits.PasswordMax).
+			WithField("password").WithLimit(limits.PasswordMax)
 	}
 	return nil
 }
 
 func validRole(r Role) error {
 	if r != RoleAgent && r != RoleAdmin {
-		return apperr.New(apperr.InvalidValue, "role must be agent or admin")
+		return apperr.New(apperr.InvalidValue, "role must be agent or admin").WithField("role")
 	}
 	return nil
-}
-
-// parseID parses an id from a request.
-func parseID(s, what string) (uuid.UUID, error) {
-	if s == "" {
-		return uuid.Nil, apperr.New(apperr.Required, "%s id is required", what)
-	}
-	id, err := uuid.Parse(s)
-	if err != nil {
-		return uuid.Nil, apperr.New(apperr.MalformedID, "%s id %q is not a valid id", what, printable(s, 40))
-	}
-	return id, nil
 }
 
 // printable returns what a client said about itself (its address, its
@@ -337,10 +341,10 @@ func (s *Service) prepare(in NewAgent) (dbq.CreateAgentParams, error) {
 
 func createAgent(ctx context.Context, q *dbq.Queries, p dbq.CreateAgentParams) (dbq.Agent, error) {
 	row, err := q.CreateAgent(ctx, p)
-	if apperr.IsUniqueViolation(err, "") {
-		return row, apperr.Wrap(apperr.AlreadyExists, err, "username %q is taken", p.Username)
+	if db.Violated(err, db.AgentUsernameKey) {
+		return row, apperr.Wrap(apperr.AlreadyExists, err, "username %q is taken", p.Username).WithField("username")
 	}
-	return row, apperr.FromDB(err, "agent not found")
+	return row, err
 }
 
 // CreateAgent adds an agent. Errors: Invalid, AlreadyExists.
@@ -356,12 +360,17 @@ func (s *Service) CreateAgent(ctx context.Context, in NewAgent) (Agent, error) {
 	return s.agentFrom(row), nil
 }
 
+// agentNotFound re-labels a missing agent row.
+func agentNotFound(err error) error {
+	return apperr.NotFoundAs(err, apperr.AgentNotFound, "agent not found")
+}
+
 // Agent returns one agent, for example so the realtime hub can learn an
 // agent's display name and chosen status. Errors: NotFound.
 func (s *Service) Agent(ctx context.Context, id uuid.UUID) (Agent, error) {
 	row, err := s.q.GetAgent(ctx, id)
 	if err != nil {
-		return Agent{}, apperr.FromDB(err, "agent not found")
+		return Agent{}, agentNotFound(err)
 	}
 	return s.agentFrom(row), nil
 }
@@ -410,7 +419,7 @@ func (s *Service) UpdateAgent(ctx context.Context, u AgentUpdate) (Agent, error)
 	}
 	p.Disabled = u.Disabled
 	var before, after dbq.Agent
-	err := s.tx(ctx, func(q *dbq.Queries) error {
+	err := db.Tx(ctx, s.pool, func(q *dbq.Queries) error {
 		// Lock the enabled admins first (in id order), then the target, so
 		// two admins demoting each other at once cannot both succeed.
 		admins, err := q.LockEnabledAdmins(ctx)
@@ -419,7 +428,7 @@ func (s *Service) UpdateAgent(ctx context.Context, u AgentUpdate) (Agent, error)
 		}
 		before, err = q.GetAgentForUpdate(ctx, u.ID)
 		if err != nil {
-			return apperr.FromDB(err, "agent not found")
+			return agentNotFound(err)
 		}
 		losesAdmin := before.Role == string(RoleAdmin) && !before.Disabled &&
 			((p.Role != nil && *p.Role != string(RoleAdmin)) || (p.Disabled != nil && *p.Disabled))
@@ -429,7 +438,7 @@ func (s *Service) UpdateAgent(ctx context.Context, u AgentUpdate) (Agent, error)
 		}
 		after, err = q.UpdateAgent(ctx, p)
 		if err != nil {
-			return apperr.FromDB(err, "agent not found")
+			return agentNotFound(err)
 		}
 		if after.Disabled && !before.Disabled {
 			if _, err := q.RevokeAgentSessions(ctx, dbq.RevokeAgentSessionsParams{Now: s.now(), AgentID: u.ID}); err != nil {
@@ -449,16 +458,17 @@ func (s *Service) UpdateAgent(ctx context.Context, u AgentUpdate) (Agent, error)
 	return s.agentFrom(after), nil
 }
 
-// SetStatus sets the agent's chosen status. Errors: Invalid, NotFound.
-func (s *Service) SetStatus(ctx context.Context, agentID uuid.UUID, status Status) (Agent, error) {
+// SetStatus sets the calling agent's chosen status. Errors: InvalidValue,
+// AgentNotFound.
+func (s *Service) SetStatus(ctx context.Context, caller principal.Agent, status Status) (Agent, error) {
 	if status != StatusOnline && status != StatusAway {
-		return Agent{}, apperr.New(apperr.InvalidValue, "status must be online or away")
+		return Agent{}, apperr.New(apperr.InvalidValue, "status must be online or away").WithField("status")
 	}
-	row, err := s.q.SetAgentStatus(ctx, dbq.SetAgentStatusParams{Status: string(status), ID: agentID})
+	row, err := s.q.SetAgentStatus(ctx, dbq.SetAgentStatusParams{Status: string(status), ID: caller.ID})
 	if err != nil {
-		return Agent{}, apperr.FromDB(err, "agent not found")
+		return Agent{}, agentNotFound(err)
 	}
-	s.statusChanged(ctx, agentID)
+	s.statusChanged(ctx, caller.ID)
 	return s.agentFrom(row), nil
 }
 
@@ -468,18 +478,19 @@ func (s *Service) ResetPassword(ctx context.Context, agentID uuid.UUID, password
 	return s.setPassword(ctx, agentID, password, nil)
 }
 
-// ChangePassword changes the agent's own password after checking the
-// current one, and ends every other session (keep stays signed in). Wrong
-// current passwords count as failed sign-ins of the agent's username, so a
-// borrowed session cannot be used to guess the password.
-// Errors: PermissionDenied for a wrong current password, ResourceExhausted
-// after too many, Invalid.
-func (s *Service) ChangePassword(ctx context.Context, agentID, keep uuid.UUID, current, password string) error {
+// ChangePassword changes the calling agent's own password after checking
+// the current one, and ends every other session (the caller's stays signed
+// in). Wrong current passwords count as failed sign-ins of the agent's
+// username from the caller's address c, so a borrowed session cannot be
+// used to guess the password.
+// Errors: WrongPassword, SignInThrottled after too many, PasswordLength.
+func (s *Service) ChangePassword(ctx context.Context, caller principal.Agent, current, password string, c Client) error {
+	agentID, keep := caller.ID, caller.SessionID
 	row, err := s.q.GetAgent(ctx, agentID)
 	if err != nil {
-		return apperr.FromDB(err, "agent not found")
+		return agentNotFound(err)
 	}
-	attempt, err := s.admitLogin(ctx, []string{"u:" + row.Username})
+	attempt, err := s.admitLogin(ctx, loginKeys(row.Username, c))
 	if err != nil {
 		return err
 	}
@@ -490,9 +501,9 @@ func (s *Service) ChangePassword(ctx context.Context, agentID, keep uuid.UUID, c
 		}
 	}
 	if !ok {
-		return apperr.New(apperr.WrongPassword, "the current password is wrong")
+		return apperr.New(apperr.WrongPassword, "the current password is wrong").WithField("current_password")
 	}
-	if err := s.q.DeleteLoginFailures(ctx, attempt); err != nil {
+	if err := s.loginSucceeded(ctx, attempt); err != nil {
 		return err
 	}
 	return s.setPassword(ctx, agentID, password, &keep)
@@ -506,9 +517,9 @@ func (s *Service) setPassword(ctx context.Context, agentID uuid.UUID, password s
 	if err != nil {
 		return err
 	}
-	err = s.tx(ctx, func(q *dbq.Queries) error {
+	err = db.Tx(ctx, s.pool, func(q *dbq.Queries) error {
 		if _, err := q.GetAgentForUpdate(ctx, agentID); err != nil {
-			return apperr.FromDB(err, "agent not found")
+			return agentNotFound(err)
 		}
 		if err := q.SetAgentPasswordHash(ctx, dbq.SetAgentPasswordHashParams{PasswordHash: hash, ID: agentID}); err != nil {
 			return err
@@ -554,7 +565,7 @@ func (s *Service) Setup(ctx context.Context, in NewAgent, client Client) (Agent,
 	}
 	var row dbq.Agent
 	var sess Session
-	err = s.tx(ctx, func(q *dbq.Queries) error {
+	err = db.Tx(ctx, s.pool, func(q *dbq.Queries) error {
 		if err := q.LockInstallation(ctx); err != nil {
 			return err
 		}
@@ -581,15 +592,15 @@ func (s *Service) Setup(ctx context.Context, in NewAgent, client Client) (Agent,
 var errUnknownAgent = errors.New("agent of a resolved principal not found")
 
 // Me returns the calling agent and, for API token calls, the token's scope.
-func (s *Service) Me(ctx context.Context, agentID, tokenID uuid.UUID) (Agent, Scope, error) {
-	a, err := s.Agent(ctx, agentID)
-	if apperr.HasCode(err, apperr.CodeNotFound) {
+func (s *Service) Me(ctx context.Context, caller principal.Agent) (Agent, Scope, error) {
+	a, err := s.Agent(ctx, caller.ID)
+	if apperr.Is(err, apperr.AgentNotFound) {
 		return Agent{}, ScopeNone, apperr.Wrap(apperr.SessionEnded, errUnknownAgent, "your account no longer exists")
 	}
-	if err != nil || tokenID == uuid.Nil {
+	if err != nil || caller.TokenID == uuid.Nil {
 		return a, ScopeNone, err
 	}
-	scope, err := s.q.GetApiTokenScope(ctx, tokenID)
+	scope, err := s.q.GetApiTokenScope(ctx, caller.TokenID)
 	if err != nil {
 		return Agent{}, ScopeNone, fmt.Errorf("token scope: %w", err)
 	}

@@ -206,7 +206,7 @@ func TestLogout(t *testing.T) {
 
 func TestLoginThrottling(t *testing.T) {
 	t.Parallel()
-	t.Run("per username: the 6th try within 15 minutes is refused, even with the right password", func(t *testing.T) {
+	t.Run("per username and address: the 6th try from there within 15 minutes is refused, even with the right password", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t)
 		c := e.srv.NewClient(nil)

@@ -12,7 +12,7 @@ import (
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/app"
 	"github.com/opensupport/livechat/server/apptest"
-	"github.com/opensupport/livechat/server/auth"
+	"github.com/opensupport/livechat/server/auth/authapi"
 	"github.com/opensupport/livechat/server/dbtest"
 )
 
@@ -88,7 +88,7 @@ func (e *env) sessionCookie(t *testing.T, c *apptest.Client) string {
 	t.Helper()
 	u, _ := url.Parse(e.srv.URL)
 	for _, ck := range c.HTTP.Jar.Cookies(u) {
-		if ck.Name == auth.SessionCookie {
+		if ck.Name == authapi.SessionCookie {
 			return ck.Value
 		}
 	}
@@ -103,7 +103,7 @@ func (e *env) withCookie(cookie string, header http.Header) *apptest.Client {
 	if h == nil {
 		h = http.Header{}
 	}
-	h.Set("Cookie", auth.SessionCookie+"="+cookie)
+	h.Set("Cookie", authapi.SessionCookie+"="+cookie)
 	return e.srv.NewClient(h)
 }
 

@@ -16,8 +16,9 @@ import (
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
+	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/apptest"
-	"github.com/opensupport/livechat/server/auth"
+	"github.com/opensupport/livechat/server/auth/authapi"
 )
 
 // allowed marks a cell where the policy lets the call through: whatever the
@@ -29,54 +30,61 @@ type caller struct {
 	name   string
 	header http.Header
 	// want is the outcome for each access level.
-	want map[auth.Access]connect.Code
+	want map[authapi.Access]connect.Code
+	// unauth is the reason of an UNAUTHENTICATED answer: what the client
+	// should do (sign in, sign in again, replace the token, start a new
+	// visitor session).
+	unauth livechatv1.ErrorReason
+	// agent: an agent's credentials, which an admin RPC refuses with
+	// ADMIN_REQUIRED (other refusals are PERMISSION_DENIED).
+	agent bool
 }
 
 // access is who may call each procedure, written out here independently of
-// auth.Policy: the matrix checks the server's behaviour against this
+// authapi.Policy: the matrix checks the server's behaviour against this
 // specification, so a wrong entry in the policy table fails it.
-var access = map[string]auth.Access{
-	livechatv1connect.AuthServiceGetSetupStateProcedure:      auth.Public,
-	livechatv1connect.AuthServiceSetupProcedure:              auth.Public,
-	livechatv1connect.AuthServiceLoginProcedure:              auth.Public,
-	livechatv1connect.AuthServiceLogoutProcedure:             auth.Public,
-	livechatv1connect.AuthServiceGetMeProcedure:              auth.AgentAccess,
-	livechatv1connect.AuthServiceChangePasswordProcedure:     auth.SessionAgent,
-	livechatv1connect.AuthServiceSetMyStatusProcedure:        auth.AgentAccess,
-	livechatv1connect.AuthServiceListAgentsProcedure:         auth.AgentAccess,
-	livechatv1connect.AuthServiceCreateAgentProcedure:        auth.AdminAccess,
-	livechatv1connect.AuthServiceUpdateAgentProcedure:        auth.AdminAccess,
-	livechatv1connect.AuthServiceResetAgentPasswordProcedure: auth.AdminAccess,
-	livechatv1connect.AuthServiceCreateApiTokenProcedure:     auth.AdminAccess,
-	livechatv1connect.AuthServiceListApiTokensProcedure:      auth.AdminAccess,
-	livechatv1connect.AuthServiceRevokeApiTokenProcedure:     auth.AdminAccess,
+var access = map[string]authapi.Access{
+	livechatv1connect.AuthServiceGetSetupStateProcedure:      authapi.Public,
+	livechatv1connect.AuthServiceSetupProcedure:              authapi.Public,
+	livechatv1connect.AuthServiceLoginProcedure:              authapi.Public,
+	livechatv1connect.AuthServiceLogoutProcedure:             authapi.Public,
+	livechatv1connect.AuthServiceGetMeProcedure:              authapi.AgentAccess,
+	livechatv1connect.AuthServiceChangePasswordProcedure:     authapi.SessionAgent,
+	livechatv1connect.AuthServiceSetMyStatusProcedure:        authapi.AgentAccess,
+	livechatv1connect.AuthServiceListAgentsProcedure:         authapi.AgentAccess,
+	livechatv1connect.AuthServiceCreateAgentProcedure:        authapi.AdminAccess,
+	livechatv1connect.AuthServiceUpdateAgentProcedure:        authapi.AdminAccess,
+	livechatv1connect.AuthServiceResetAgentPasswordProcedure: authapi.AdminAccess,
+	livechatv1connect.AuthServiceCreateApiTokenProcedure:     authapi.AdminAccess,
+	livechatv1connect.AuthServiceListApiTokensProcedure:      authapi.AdminAccess,
+	livechatv1connect.AuthServiceRevokeApiTokenProcedure:     authapi.AdminAccess,
 
-	livechatv1connect.ConversationServiceListConversationsProcedure:     auth.AgentAccess,
-	livechatv1connect.ConversationServiceGetInboxCountsProcedure:        auth.AgentAccess,
-	livechatv1connect.ConversationServiceGetConversationProcedure:       auth.AgentAccess,
-	livechatv1connect.ConversationServiceListMessagesProcedure:          auth.AgentAccess,
-	livechatv1connect.ConversationServiceClaimConversationProcedure:     auth.AgentAccess,
-	livechatv1connect.ConversationServiceAssignConversationProcedure:    auth.AgentAccess,
-	livechatv1connect.ConversationServiceSetConversationStatusProcedure: auth.AgentAccess,
-	livechatv1connect.ConversationServiceSendMessageProcedure:           auth.AgentAccess,
-	livechatv1connect.ConversationServiceSetTypingProcedure:             auth.AgentAccess,
-	livechatv1connect.ConversationServiceMarkReadProcedure:              auth.AgentAccess,
-	livechatv1connect.ConversationServiceSubscribeProcedure:             auth.AgentAccess,
+	livechatv1connect.ConversationServiceListConversationsProcedure:     authapi.AgentAccess,
+	livechatv1connect.ConversationServiceGetInboxCountsProcedure:        authapi.AgentAccess,
+	livechatv1connect.ConversationServiceGetConversationProcedure:       authapi.AgentAccess,
+	livechatv1connect.ConversationServiceListMessagesProcedure:          authapi.AgentAccess,
+	livechatv1connect.ConversationServiceClaimConversationProcedure:     authapi.AgentAccess,
+	livechatv1connect.ConversationServiceAssignConversationProcedure:    authapi.AgentAccess,
+	livechatv1connect.ConversationServiceSetConversationStatusProcedure: authapi.AgentAccess,
+	livechatv1connect.ConversationServiceSendMessageProcedure:           authapi.AgentAccess,
+	livechatv1connect.ConversationServiceSetTypingProcedure:             authapi.AgentAccess,
+	livechatv1connect.ConversationServiceMarkReadProcedure:              authapi.AgentAccess,
+	livechatv1connect.ConversationServiceSubscribeProcedure:             authapi.AgentAccess,
 
-	livechatv1connect.WidgetServiceListWidgetsProcedure:        auth.AdminAccess,
-	livechatv1connect.WidgetServiceGetWidgetProcedure:          auth.AdminAccess,
-	livechatv1connect.WidgetServiceCreateWidgetProcedure:       auth.AdminAccess,
-	livechatv1connect.WidgetServiceUpdateWidgetProcedure:       auth.AdminAccess,
-	livechatv1connect.WidgetServiceDeleteWidgetProcedure:       auth.AdminAccess,
-	livechatv1connect.WidgetServiceRotateWidgetSecretProcedure: auth.AdminAccess,
-	livechatv1connect.WidgetServiceGetWidgetConfigProcedure:    auth.Public,
-	livechatv1connect.WidgetServiceStartSessionProcedure:       auth.Public,
-	livechatv1connect.WidgetServiceSendMessageProcedure:        auth.VisitorOnly,
-	livechatv1connect.WidgetServiceListMessagesProcedure:       auth.VisitorOnly,
-	livechatv1connect.WidgetServiceSetTypingProcedure:          auth.VisitorOnly,
-	livechatv1connect.WidgetServiceMarkReadProcedure:           auth.VisitorOnly,
-	livechatv1connect.WidgetServiceUpdateCustomerProcedure:     auth.VisitorOnly,
-	livechatv1connect.WidgetServiceSubscribeProcedure:          auth.VisitorOnly,
+	livechatv1connect.WidgetServiceListWidgetsProcedure:        authapi.AdminAccess,
+	livechatv1connect.WidgetServiceGetWidgetProcedure:          authapi.AdminAccess,
+	livechatv1connect.WidgetServiceCreateWidgetProcedure:       authapi.AdminAccess,
+	livechatv1connect.WidgetServiceUpdateWidgetProcedure:       authapi.AdminAccess,
+	livechatv1connect.WidgetServiceDeleteWidgetProcedure:       authapi.AdminAccess,
+	livechatv1connect.WidgetServiceRotateWidgetSecretProcedure: authapi.AdminAccess,
+	livechatv1connect.WidgetServiceGetWidgetConfigProcedure:    authapi.Public,
+	livechatv1connect.WidgetServiceStartSessionProcedure:       authapi.Public,
+	livechatv1connect.WidgetServiceSendMessageProcedure:        authapi.VisitorOnly,
+	livechatv1connect.WidgetServiceListMessagesProcedure:       authapi.VisitorOnly,
+	livechatv1connect.WidgetServiceSetTypingProcedure:          authapi.VisitorOnly,
+	livechatv1connect.WidgetServiceMarkReadProcedure:           authapi.VisitorOnly,
+	livechatv1connect.WidgetServiceUpdateCustomerProcedure:     authapi.VisitorOnly,
+	livechatv1connect.WidgetServiceSubscribeProcedure:          authapi.VisitorOnly,
 }
 
 // TestAuthorizationMatrix calls every procedure of the three services as
@@ -126,21 +134,29 @@ func TestAuthorizationMatrix(t *testing.T) {
 		PD = connect.CodePermissionDenied
 		OK = allowed
 	)
-	cookie := func(v string) http.Header { return http.Header{"Cookie": {auth.SessionCookie + "=" + v}} }
-	denied := map[auth.Access]connect.Code{auth.Public: OK, auth.VisitorOnly: U, auth.AgentAccess: U, auth.AdminAccess: U, auth.SessionAgent: U}
+	cookie := func(v string) http.Header { return http.Header{"Cookie": {authapi.SessionCookie + "=" + v}} }
+	denied := map[authapi.Access]connect.Code{authapi.Public: OK, authapi.VisitorOnly: U, authapi.AgentAccess: U, authapi.AdminAccess: U, authapi.SessionAgent: U}
+	const (
+		signIn        = livechatv1.ErrorReason_ERROR_REASON_SIGN_IN_REQUIRED
+		sessionEnded  = livechatv1.ErrorReason_ERROR_REASON_SESSION_ENDED
+		tokenRevoked  = livechatv1.ErrorReason_ERROR_REASON_TOKEN_REVOKED
+		visitorEnded  = livechatv1.ErrorReason_ERROR_REASON_VISITOR_SESSION_ENDED
+		adminRequired = livechatv1.ErrorReason_ERROR_REASON_ADMIN_REQUIRED
+		notYours      = livechatv1.ErrorReason_ERROR_REASON_PERMISSION_DENIED
+	)
 	callers := []caller{
-		{"anonymous", nil, denied},
-		{"visitor", apptest.Bearer(visitorToken), map[auth.Access]connect.Code{auth.Public: OK, auth.VisitorOnly: OK, auth.AgentAccess: PD, auth.AdminAccess: PD, auth.SessionAgent: PD}},
-		{"agent session", cookie(agentSession), map[auth.Access]connect.Code{auth.Public: OK, auth.VisitorOnly: PD, auth.AgentAccess: OK, auth.AdminAccess: PD, auth.SessionAgent: OK}},
-		{"admin session", cookie(adminSession), map[auth.Access]connect.Code{auth.Public: OK, auth.VisitorOnly: PD, auth.AgentAccess: OK, auth.AdminAccess: OK, auth.SessionAgent: OK}},
-		{"agent-scope token", apptest.Bearer(agentToken), map[auth.Access]connect.Code{auth.Public: OK, auth.VisitorOnly: PD, auth.AgentAccess: OK, auth.AdminAccess: PD, auth.SessionAgent: PD}},
-		{"admin-scope token", apptest.Bearer(adminToken), map[auth.Access]connect.Code{auth.Public: OK, auth.VisitorOnly: PD, auth.AgentAccess: OK, auth.AdminAccess: OK, auth.SessionAgent: PD}},
-		{"revoked token", apptest.Bearer(revokedToken), denied},
-		{"expired session", cookie(expiredSession), denied},
-		{"disabled agent", cookie(disabledSession), denied},
-		{"disabled admin's token", apptest.Bearer(lockedToken), denied},
-		{"unknown token", apptest.Bearer("lc_not-a-token"), denied},
-		{"unknown visitor token", apptest.Bearer("lcv_not-a-token"), denied},
+		{"anonymous", nil, denied, signIn, false},
+		{"visitor", apptest.Bearer(visitorToken), map[authapi.Access]connect.Code{authapi.Public: OK, authapi.VisitorOnly: OK, authapi.AgentAccess: PD, authapi.AdminAccess: PD, authapi.SessionAgent: PD}, 0, false},
+		{"agent session", cookie(agentSession), map[authapi.Access]connect.Code{authapi.Public: OK, authapi.VisitorOnly: PD, authapi.AgentAccess: OK, authapi.AdminAccess: PD, authapi.SessionAgent: OK}, 0, true},
+		{"admin session", cookie(adminSession), map[authapi.Access]connect.Code{authapi.Public: OK, authapi.VisitorOnly: PD, authapi.AgentAccess: OK, authapi.AdminAccess: OK, authapi.SessionAgent: OK}, 0, true},
+		{"agent-scope token", apptest.Bearer(agentToken), map[authapi.Access]connect.Code{authapi.Public: OK, authapi.VisitorOnly: PD, authapi.AgentAccess: OK, authapi.AdminAccess: PD, authapi.SessionAgent: PD}, 0, true},
+		{"admin-scope token", apptest.Bearer(adminToken), map[authapi.Access]connect.Code{authapi.Public: OK, authapi.VisitorOnly: PD, authapi.AgentAccess: OK, authapi.AdminAccess: OK, authapi.SessionAgent: PD}, 0, true},
+		{"revoked token", apptest.Bearer(revokedToken), denied, tokenRevoked, false},
+		{"expired session", cookie(expiredSession), denied, sessionEnded, false},
+		{"disabled agent", cookie(disabledSession), denied, sessionEnded, false},
+		{"disabled admin's token", apptest.Bearer(lockedToken), denied, tokenRevoked, false},
+		{"unknown token", apptest.Bearer("lc_not-a-token"), denied, signIn, false},
+		{"unknown visitor token", apptest.Bearer("lcv_not-a-token"), denied, visitorEnded, false},
 	}
 
 	methods := procedures()
@@ -173,8 +189,23 @@ func TestAuthorizationMatrix(t *testing.T) {
 					t.Errorf("%s (%s): %v, want the call let through", proc, level, err)
 				case want == allowed && (got == connect.CodeInternal || got == connect.CodeUnknown):
 					t.Errorf("%s (%s): %v, want an answer of the handler", proc, level, err)
+				case got == connect.CodeUnimplemented:
+					// Every procedure the API declares is served: a handler
+					// method missing behind an embedded Unimplemented…
+					// handler would answer this.
+					t.Errorf("%s (%s): %v, want it implemented", proc, level, err)
 				case want != allowed && got != want:
 					t.Errorf("%s (%s): got %v (%v), want %v", proc, level, codeName(got), err, codeName(want))
+				case want == U && apperr.DetailOf(err).GetReason() != c.unauth:
+					t.Errorf("%s (%s): %v has reason %v, want %v", proc, level, err, apperr.DetailOf(err).GetReason(), c.unauth)
+				case want == PD:
+					reason := notYours
+					if c.agent && level == authapi.AdminAccess {
+						reason = adminRequired
+					}
+					if got := apperr.DetailOf(err).GetReason(); got != reason {
+						t.Errorf("%s (%s): %v has reason %v, want %v", proc, level, err, got, reason)
+					}
 				}
 			}
 		})

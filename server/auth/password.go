@@ -31,10 +31,6 @@ var DefaultPasswordParams = PasswordParams{LogN: 15, R: 8, P: 1}
 const (
 	saltLen = 16
 	keyLen  = 32
-	// MinPasswordLen and MaxPasswordLen bound a new password, in
-	// characters. The upper bound keeps hashing cost predictable.
-	MinPasswordLen = 8
-	MaxPasswordLen = 256
 	// hashScheme names the format: scrypt$<logN>$<r>$<p>$<salt>$<key>.
 	hashScheme = "scrypt"
 )

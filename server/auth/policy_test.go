@@ -2,6 +2,9 @@ package auth_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"connectrpc.com/connect/v2"
@@ -10,7 +13,7 @@ import (
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/apperr"
-	"github.com/opensupport/livechat/server/auth"
+	"github.com/opensupport/livechat/server/auth/authapi"
 )
 
 // apiFiles are the proto files whose services the server serves.
@@ -44,20 +47,74 @@ func TestPolicyCoversEveryProcedure(t *testing.T) {
 	for _, m := range procedures() {
 		p := procedureOf(m)
 		seen[p] = true
-		if auth.Policy[p] == auth.Deny {
-			t.Errorf("%s has no access policy: add it to auth.Policy", p)
+		if authapi.Policy[p] == authapi.Deny {
+			t.Errorf("%s has no access policy: add it to authapi.Policy", p)
 		}
 	}
 	if len(seen) < 39 {
 		t.Fatalf("found only %d procedures; is a service missing from apiFiles?", len(seen))
 	}
 	// Entries for procedures that no longer exist are mistakes too.
-	for p := range auth.Policy {
+	for p := range authapi.Policy {
 		if !seen[p] && p != "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo" &&
 			p != "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo" {
-			t.Errorf("auth.Policy lists %s, which the API does not have", p)
+			t.Errorf("authapi.Policy lists %s, which the API does not have", p)
 		}
 	}
+}
+
+// TestProtoStatesTheDenialCodes: the API reference (the service comments in
+// the proto files) must say what the interceptor does, which the matrix
+// test checks cell by cell: without valid credentials UNAUTHENTICATED,
+// with credentials of the wrong kind or role PERMISSION_DENIED. A service
+// whose comment names only one of the two misleads clients.
+func TestProtoStatesTheDenialCodes(t *testing.T) {
+	t.Parallel()
+	for _, f := range apiFiles {
+		text, err := os.ReadFile(filepath.Join("..", "..", "proto", f.Path()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range f.Services().Len() {
+			svc := f.Services().Get(i)
+			guarded := false
+			for j := range svc.Methods().Len() {
+				if authapi.Policy[procedureOf(svc.Methods().Get(j))] != authapi.Public {
+					guarded = true
+				}
+			}
+			if !guarded {
+				continue
+			}
+			comment := serviceComment(string(text), string(svc.Name()))
+			if comment == "" {
+				t.Errorf("%s: no comment on service %s", f.Path(), svc.Name())
+			}
+			for _, code := range []string{"UNAUTHENTICATED", "PERMISSION_DENIED"} {
+				if !strings.Contains(comment, code) {
+					t.Errorf("%s: the comment of %s does not say when a caller gets %s", f.Path(), svc.Name(), code)
+				}
+			}
+			if strings.Contains(comment, "anyone else gets UNAUTHENTICATED") {
+				t.Errorf("%s: %s says anyone else gets UNAUTHENTICATED; callers of the wrong kind get PERMISSION_DENIED", f.Path(), svc.Name())
+			}
+		}
+	}
+}
+
+// serviceComment returns the comment lines right above "service <name> {".
+func serviceComment(text, name string) string {
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "service "+name+" ") {
+			var out []string
+			for j := i - 1; j >= 0 && strings.HasPrefix(lines[j], "//"); j-- {
+				out = append([]string{strings.TrimPrefix(lines[j], "//")}, out...)
+			}
+			return strings.Join(out, "\n")
+		}
+	}
+	return ""
 }
 
 // TestUnlistedProceduresAreDenied: a procedure missing from the policy table
@@ -65,7 +122,7 @@ func TestPolicyCoversEveryProcedure(t *testing.T) {
 func TestUnlistedProceduresAreDenied(t *testing.T) {
 	t.Parallel()
 	ran := false
-	call := auth.NewInterceptor(nil, nil, auth.Web{}).Intercept(func(context.Context, connect.Spec, connect.ServerStream) error {
+	call := authapi.NewInterceptor(nil, nil, authapi.Web{}).Intercept(func(context.Context, connect.Spec, connect.ServerStream) error {
 		ran = true
 		return nil
 	})

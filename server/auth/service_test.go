@@ -2,6 +2,8 @@ package auth
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/dbtest"
+	"github.com/opensupport/livechat/server/principal"
 )
 
 const testPassword = "correct horse battery"
@@ -63,7 +66,7 @@ func newTestService(t *testing.T, cfg Config, presence Hub) (*Service, *clock) {
 		cfg.Password = cheap
 	}
 	cfg.Now = c.Now
-	return NewService(dbtest.New(t), cfg, presence), c
+	return NewService(dbtest.New(t), presence, cfg), c
 }
 
 func mustAgent(t *testing.T, s *Service, username string, role Role) Agent {
@@ -134,22 +137,71 @@ func TestLoginThrottleWindow(t *testing.T) {
 		}
 	})
 	t.Run("the limit lifts when failures leave the window", func(t *testing.T) {
-		if err := fail("lee", "203.0.113.50"); !apperr.HasCode(err, apperr.CodeUnauthenticated) {
-			t.Fatal(err)
+		// Five failures from one address refuse that address.
+		for i := range 5 {
+			if err := fail("lee", "192.0.2.7"); !apperr.Is(err, apperr.BadCredentials) {
+				t.Fatalf("failure %d: %v", i+1, err)
+			}
 		}
-		err := fail("lee", "203.0.113.51")
-		if !apperr.HasCode(err, apperr.CodeResourceExhausted) || !strings.Contains(err.Error(), "15 minutes") {
+		err := fail("lee", "192.0.2.7")
+		if !apperr.Is(err, apperr.SignInThrottled) || !strings.Contains(err.Error(), "15 minutes") || retryAfter(err) != 15*time.Minute {
 			t.Fatalf("6th failure: %v", err)
 		}
 		clk.Advance(10 * time.Minute)
-		if err := fail("lee", "203.0.113.52"); !apperr.HasCode(err, apperr.CodeResourceExhausted) || !strings.Contains(err.Error(), "5 minutes") {
+		if err := fail("lee", "192.0.2.7"); !apperr.Is(err, apperr.SignInThrottled) || !strings.Contains(err.Error(), "5 minutes") || retryAfter(err) != 5*time.Minute {
 			t.Fatalf("10 minutes later: %v", err)
 		}
 		clk.Advance(6 * time.Minute)
-		if _, _, err := s.Login(ctx, "lee", testPassword, Client{IP: "203.0.113.53"}); err != nil {
+		if _, _, err := s.Login(ctx, "lee", testPassword, Client{IP: "192.0.2.7"}); err != nil {
 			t.Fatalf("16 minutes later: %v", err)
 		}
 	})
+}
+
+// retryAfter is the wait an error asks for.
+func retryAfter(err error) time.Duration {
+	var e *apperr.Error
+	if !errors.As(err, &e) {
+		return 0
+	}
+	return e.RetryAfter
+}
+
+// TestFailuresFromElsewhereOnlySlowDown: failures of a username from many
+// addresses never refuse its owner's right password; while they last, every
+// attempt on the username waits LoginSlowdown.
+func TestFailuresFromElsewhereOnlySlowDown(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var waits []time.Duration
+	s, _ := newTestService(t, Config{LoginSlowdown: 3 * time.Second, Sleep: func(_ context.Context, d time.Duration) error {
+		mu.Lock()
+		waits = append(waits, d)
+		mu.Unlock()
+		return nil
+	}}, nil)
+	ctx := t.Context()
+	mustAgent(t, s, "boss", RoleAdmin)
+	for i := range 12 {
+		_, _, err := s.Login(ctx, "boss", "guess", Client{IP: fmt.Sprintf("198.51.100.%d", i+1)})
+		if !apperr.Is(err, apperr.BadCredentials) {
+			t.Fatalf("guess %d from its own address: %v", i+1, err)
+		}
+	}
+	mu.Lock()
+	slowed := len(waits)
+	mu.Unlock()
+	if slowed != 12-5 {
+		t.Fatalf("%d of 12 guesses were slowed down, want the 7 after the fifth", slowed)
+	}
+	if _, _, err := s.Login(ctx, "boss", testPassword, Client{IP: "203.0.113.9"}); err != nil {
+		t.Fatalf("the owner could not sign in: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(waits) != 8 || waits[7] != 3*time.Second {
+		t.Fatalf("the owner's sign-in waited %v, want 3s", waits[len(waits)-1])
+	}
 }
 
 func TestPasswordHashing(t *testing.T) {
@@ -176,10 +228,10 @@ func TestPasswordHashing(t *testing.T) {
 	})
 	t.Run("raised cost: the hash is upgraded at the next login", func(t *testing.T) {
 		pool := dbtest.New(t)
-		old := NewService(pool, Config{Password: cheap}, nil)
+		old := NewService(pool, nil, Config{Password: cheap})
 		a := mustAgent(t, old, "ray", RoleAgent)
 		raised := PasswordParams{LogN: 11, R: 8, P: 1}
-		s := NewService(pool, Config{Password: raised}, nil)
+		s := NewService(pool, nil, Config{Password: raised})
 		if _, _, err := s.Login(t.Context(), "ray", testPassword, Client{IP: "192.0.2.7"}); err != nil {
 			t.Fatal(err)
 		}
@@ -202,7 +254,7 @@ func TestPresenceHooks(t *testing.T) {
 	a := mustAgent(t, s, "ana", RoleAgent)
 	p.online[a.ID] = true
 
-	if _, err := s.SetStatus(ctx, a.ID, StatusAway); err != nil {
+	if _, err := s.SetStatus(ctx, principal.Agent{ID: a.ID, Role: principal.RoleAgent}, StatusAway); err != nil {
 		t.Fatal(err)
 	}
 	list, err := s.ListAgents(ctx)

@@ -6,17 +6,16 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"math"
 	"net/netip"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/limits"
 	"github.com/opensupport/livechat/server/principal"
 	"github.com/opensupport/livechat/server/reqinfo"
 )
@@ -83,15 +82,20 @@ func (s *Service) createSession(ctx context.Context, q *dbq.Queries, agentID uui
 var errBadCredentials = apperr.New(apperr.BadCredentials, "invalid username or password")
 
 // maxLoginPasswordBytes bounds what a login hashes. Longer inputs cannot be
-// a password (see MaxPasswordLen) and fail without hashing.
-const maxLoginPasswordBytes = 4 * MaxPasswordLen
+// a password (see limits.PasswordMax) and fail without hashing.
+const maxLoginPasswordBytes = 4 * limits.PasswordMax
 
-// Login checks a username and password and starts a new session. Failures
-// are throttled per username and per client IP: after LoginLimit failures
-// within LoginWindow further attempts fail with ResourceExhausted, naming
-// the delay, without the password being checked. Unknown usernames are
-// hashed against a dummy hash so they cost the same time as known ones.
-// Errors: Unauthenticated, ResourceExhausted.
+// Login checks a username and password and starts a new session.
+//
+// Failures are throttled so that nobody can lock another person out:
+// after LoginLimit failures within LoginWindow for the username from one
+// client address, or from one address across usernames, further attempts
+// from that address fail with SignInThrottled (retry_after says when),
+// without the password being checked. Failures of the username from
+// everywhere together only slow every attempt on it down (LoginSlowdown),
+// so its owner, elsewhere, still signs in with the right password. Unknown
+// usernames are hashed against a dummy hash so they cost the same time as
+// known ones. Errors: BadCredentials, SignInThrottled.
 func (s *Service) Login(ctx context.Context, username, password string, c Client) (Agent, Session, error) {
 	name, nameErr := NormalizeUsername(username)
 	if nameErr != nil {
@@ -100,10 +104,9 @@ func (s *Service) Login(ctx context.Context, username, password string, c Client
 		sum := sha256.Sum256([]byte(username))
 		name = "#" + hex.EncodeToString(sum[:12])
 	}
-	keys := []string{"u:" + name}
+	keys := loginKeys(name, c)
 	if c.IP != "" {
-		ip, _ := netip.ParseAddr(c.IP)
-		keys = append(keys, "ip:"+reqinfo.LimitKey(ip))
+		keys.refuse = append(keys.refuse, "ip:"+addressKey(c))
 	}
 	attempt, err := s.admitLogin(ctx, keys)
 	if err != nil {
@@ -117,7 +120,7 @@ func (s *Service) Login(ctx context.Context, username, password string, c Client
 		switch {
 		case err == nil:
 			found = true
-		case !errors.Is(err, pgx.ErrNoRows):
+		case !apperr.Is(err, apperr.NotFound):
 			return Agent{}, Session{}, err
 		}
 	}
@@ -140,11 +143,7 @@ func (s *Service) Login(ctx context.Context, username, password string, c Client
 		return Agent{}, Session{}, errBadCredentials
 	}
 
-	// Success: this attempt was no failure, and the username starts afresh.
-	if err := s.q.DeleteLoginFailures(ctx, attempt); err != nil {
-		return Agent{}, Session{}, err
-	}
-	if err := s.q.ClearLoginFailures(ctx, "u:"+name); err != nil {
+	if err := s.loginSucceeded(ctx, attempt); err != nil {
 		return Agent{}, Session{}, err
 	}
 	if params.weakerThan(s.cfg.Password) {
@@ -165,40 +164,99 @@ func (s *Service) Login(ctx context.Context, username, password string, c Client
 	return s.agentFrom(row), sess, nil
 }
 
+// throttleKeys are the keys one sign-in attempt is counted under.
+type throttleKeys struct {
+	// refuse: LoginLimit failures of one of these within the window refuse
+	// the attempt (they are all tied to the client's address).
+	refuse []string
+	// slow: LoginLimit failures of this one within the window slow the
+	// attempt down (the username, from anywhere).
+	slow string
+}
+
+// loginKeys are the keys of an attempt on username from c: the username
+// with the client's address, which refuses, and the username alone, which
+// slows down.
+func loginKeys(username string, c Client) throttleKeys {
+	return throttleKeys{refuse: []string{"ua:" + username + "@" + addressKey(c)}, slow: "u:" + username}
+}
+
+// addressKey is the client's address as throttling counts it (a /64 for
+// IPv6, see reqinfo.LimitKey), or "" when unknown.
+func addressKey(c Client) string {
+	if c.IP == "" {
+		return ""
+	}
+	ip, _ := netip.ParseAddr(c.IP)
+	return reqinfo.LimitKey(ip)
+}
+
+// loginAttempt is an admitted attempt: the failure rows recorded for it.
+type loginAttempt struct {
+	ids  []int64
+	keys throttleKeys
+}
+
+// loginSucceeded forgets the attempt (it was no failure) and the failures
+// of its keys: the right password shows the address is the owner's, and the
+// username starts afresh.
+func (s *Service) loginSucceeded(ctx context.Context, a loginAttempt) error {
+	if err := s.q.DeleteLoginFailures(ctx, a.ids); err != nil {
+		return err
+	}
+	for _, key := range []string{a.keys.slow, a.keys.refuse[0]} {
+		if err := s.q.ClearLoginFailures(ctx, key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // admitLogin records the attempt as a failure for every key before the
-// password is checked (so parallel guesses count too) and refuses it when a
-// key already had LoginLimit failures within the window. It returns the ids
-// of the recorded rows, deleted again if the login succeeds.
-func (s *Service) admitLogin(ctx context.Context, keys []string) ([]int64, error) {
+// password is checked (so parallel guesses count too). It refuses the
+// attempt when a refusing key already had LoginLimit failures within the
+// window, and waits LoginSlowdown first when the slowing key had. The
+// recorded rows are deleted again if the login succeeds.
+func (s *Service) admitLogin(ctx context.Context, k throttleKeys) (loginAttempt, error) {
 	now := s.now()
+	keys := append(append([]string{}, k.refuse...), k.slow)
 	ids, err := s.q.RecordLoginFailures(ctx, dbq.RecordLoginFailuresParams{Keys: keys, Now: now})
 	if err != nil {
-		return nil, err
+		return loginAttempt{}, err
 	}
 	var retryAt time.Time
+	slow := false
 	for i, key := range keys {
 		t, err := s.q.NthRecentLoginFailure(ctx, dbq.NthRecentLoginFailureParams{
 			Key: key, Since: now.Add(-s.cfg.LoginWindow), Before: ids[i], NMinusOne: int32(s.cfg.LoginLimit - 1),
 		})
-		if errors.Is(err, pgx.ErrNoRows) {
+		if apperr.Is(err, apperr.NotFound) {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return loginAttempt{}, err
 		}
-		if at := t.Add(s.cfg.LoginWindow); at.After(retryAt) {
+		if key == k.slow {
+			slow = true
+		} else if at := t.Add(s.cfg.LoginWindow); at.After(retryAt) {
 			retryAt = at
 		}
 	}
-	if retryAt.IsZero() {
-		return ids, nil
+	if !retryAt.IsZero() {
+		// A refused attempt is not counted: it checked nothing.
+		if err := s.q.DeleteLoginFailures(ctx, ids); err != nil {
+			return loginAttempt{}, err
+		}
+		wait := retryAt.Sub(now)
+		return loginAttempt{}, apperr.New(apperr.SignInThrottled,
+			"too many failed sign-in attempts: try again in %s", humanDelay(wait)).WithRetryAfter(wait)
 	}
-	// A refused attempt is not counted: it checked nothing.
-	if err := s.q.DeleteLoginFailures(ctx, ids); err != nil {
-		return nil, err
+	if slow {
+		if err := s.cfg.Sleep(ctx, s.cfg.LoginSlowdown); err != nil {
+			return loginAttempt{}, err
+		}
 	}
-	return nil, apperr.New(apperr.SignInThrottled,
-		"too many failed sign-in attempts: try again in %s", humanDelay(retryAt.Sub(now)))
+	return loginAttempt{ids: ids, keys: k}, nil
 }
 
 // humanDelay writes a wait in whole seconds or minutes, rounded up.
@@ -237,8 +295,10 @@ func (s *Service) sweepSessions(ctx context.Context) {
 	}
 }
 
-// Logout ends a session. Ending an ended or unknown session succeeds.
-func (s *Service) Logout(ctx context.Context, sessionID uuid.UUID) error {
+// Logout ends the caller's dashboard session. Ending an ended or unknown
+// session, or calling without one (an API token, nobody), succeeds.
+func (s *Service) Logout(ctx context.Context, caller principal.Agent) error {
+	sessionID := caller.SessionID
 	if sessionID == uuid.Nil {
 		return nil
 	}
@@ -259,7 +319,7 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (princi
 	if !ok {
 		var err error
 		row, err = s.q.GetSessionByHash(ctx, hash)
-		if errors.Is(err, pgx.ErrNoRows) {
+		if apperr.Is(err, apperr.NotFound) {
 			return principal.Principal{}, apperr.New(apperr.SessionEnded, "unknown session: sign in again")
 		}
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"connectrpc.com/connect/v2"
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
+	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/apptest"
 )
 
@@ -60,13 +61,13 @@ func (s *liveStream) next(t *testing.T, match func(*livechatv1.Event) bool) {
 	}
 }
 
-// endsWith waits for the stream to end with code.
-func (s *liveStream) endsWith(t *testing.T, code connect.Code) {
+// endsWith waits for the stream to end with code and reason.
+func (s *liveStream) endsWith(t *testing.T, code connect.Code, reason livechatv1.ErrorReason) {
 	t.Helper()
 	select {
 	case err := <-s.ended:
-		if connect.CodeOf(err) != code {
-			t.Fatalf("stream ended with %v, want %v", err, code)
+		if connect.CodeOf(err) != code || apperr.DetailOf(err).GetReason() != reason {
+			t.Fatalf("stream ended with %v (detail %v), want %v with reason %v", err, apperr.DetailOf(err), code, reason)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatalf("stream still open 10s after its credentials were revoked")
@@ -87,10 +88,15 @@ func (s *liveStream) stillOpen(t *testing.T, e *env, as *apptest.Client) {
 
 // TestOpenStreamsEndWhenCredentialsAreRevoked: a stream is authorised when
 // it opens but may stay open for days; when what opened it is revoked, it
-// ends with UNAUTHENTICATED at once, and streams of other credentials go
-// on.
+// ends with UNAUTHENTICATED at once, saying which credential ended (a
+// dashboard session, or an API token — revoked or its agent disabled), and
+// streams of other credentials go on.
 func TestOpenStreamsEndWhenCredentialsAreRevoked(t *testing.T) {
 	t.Parallel()
+	const (
+		sessionEnded = livechatv1.ErrorReason_ERROR_REASON_SESSION_ENDED
+		tokenRevoked = livechatv1.ErrorReason_ERROR_REASON_TOKEN_REVOKED
+	)
 	e := newEnv(t)
 
 	t.Run("signing out ends that session's streams only", func(t *testing.T) {
@@ -100,7 +106,7 @@ func TestOpenStreamsEndWhenCredentialsAreRevoked(t *testing.T) {
 		if _, err := laptop.Auth.Logout(ctx(t), &livechatv1.LogoutRequest{}); err != nil {
 			t.Fatal(err)
 		}
-		onLaptop.endsWith(t, connect.CodeUnauthenticated)
+		onLaptop.endsWith(t, connect.CodeUnauthenticated, sessionEnded)
 		onPhone.stillOpen(t, e, phone)
 	})
 	t.Run("revoking an API token ends its streams", func(t *testing.T) {
@@ -110,7 +116,7 @@ func TestOpenStreamsEndWhenCredentialsAreRevoked(t *testing.T) {
 		if _, err := e.admin.Auth.RevokeApiToken(ctx(t), &livechatv1.RevokeApiTokenRequest{TokenId: id}); err != nil {
 			t.Fatal(err)
 		}
-		backend.endsWith(t, connect.CodeUnauthenticated)
+		backend.endsWith(t, connect.CodeUnauthenticated, tokenRevoked)
 		dashboard.stillOpen(t, e, e.admin)
 	})
 	t.Run("disabling an agent ends their session and token streams", func(t *testing.T) {
@@ -122,8 +128,8 @@ func TestOpenStreamsEndWhenCredentialsAreRevoked(t *testing.T) {
 		if _, err := e.admin.Auth.UpdateAgent(ctx(t), &livechatv1.UpdateAgentRequest{AgentId: id, Disabled: &disabled}); err != nil {
 			t.Fatal(err)
 		}
-		session.endsWith(t, connect.CodeUnauthenticated)
-		token.endsWith(t, connect.CodeUnauthenticated)
+		session.endsWith(t, connect.CodeUnauthenticated, sessionEnded)
+		token.endsWith(t, connect.CodeUnauthenticated, tokenRevoked)
 	})
 	t.Run("changing my password ends my other sessions' streams, not this one's", func(t *testing.T) {
 		e.createAgent(t, "minh", livechatv1.AgentRole_AGENT_ROLE_AGENT)
@@ -132,7 +138,7 @@ func TestOpenStreamsEndWhenCredentialsAreRevoked(t *testing.T) {
 		if _, err := here.Auth.ChangePassword(ctx(t), &livechatv1.ChangePasswordRequest{CurrentPassword: password, NewPassword: "a brand new passphrase"}); err != nil {
 			t.Fatal(err)
 		}
-		onElsewhere.endsWith(t, connect.CodeUnauthenticated)
+		onElsewhere.endsWith(t, connect.CodeUnauthenticated, sessionEnded)
 		onHere.stillOpen(t, e, here)
 	})
 	t.Run("an admin resetting a password ends all of that agent's streams", func(t *testing.T) {
@@ -141,6 +147,6 @@ func TestOpenStreamsEndWhenCredentialsAreRevoked(t *testing.T) {
 		if _, err := e.admin.Auth.ResetAgentPassword(ctx(t), &livechatv1.ResetAgentPasswordRequest{AgentId: id, NewPassword: "another long passphrase"}); err != nil {
 			t.Fatal(err)
 		}
-		s.endsWith(t, connect.CodeUnauthenticated)
+		s.endsWith(t, connect.CodeUnauthenticated, sessionEnded)
 	})
 }

@@ -2,17 +2,13 @@ package auth
 
 import (
 	"context"
-	"errors"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/limits"
 	"github.com/opensupport/livechat/server/principal"
 )
 
@@ -37,34 +33,18 @@ type APIToken struct {
 	RevokedAt  *time.Time
 }
 
-func normalizeTokenName(s string) (string, error) {
-	n := strings.TrimSpace(s)
-	if !utf8.ValidString(n) {
-		return "", apperr.New(apperr.TextInvalid, "token name must be valid UTF-8")
-	}
-	c := utf8.RuneCountInString(n)
-	if c == 0 {
-		return "", apperr.New(apperr.Required, "token name is required")
-	}
-	if c > 64 {
-		return "", apperr.New(apperr.TextTooLong, "token name must be at most 64 characters, not %d", c)
-	}
-	if strings.IndexFunc(n, unicode.IsControl) >= 0 {
-		return "", apperr.New(apperr.TextInvalid, "token name must not contain control characters")
-	}
-	return n, nil
-}
-
-// CreateAPIToken creates a token acting for agentID with the given scope and
-// returns it with its secret, which is not stored and cannot be shown
-// again. Errors: Invalid.
-func (s *Service) CreateAPIToken(ctx context.Context, agentID uuid.UUID, name string, scope Scope) (APIToken, string, error) {
-	name, err := normalizeTokenName(name)
+// CreateAPIToken creates a token acting for the calling agent with the
+// given scope and returns it with its secret, which is not stored and
+// cannot be shown again. Errors: TextEmpty, TextTooLong, TextInvalid (name),
+// InvalidValue (scope).
+func (s *Service) CreateAPIToken(ctx context.Context, caller principal.Agent, name string, scope Scope) (APIToken, string, error) {
+	agentID := caller.ID
+	name, err := limits.Clean("name", name, limits.TokenName, false)
 	if err != nil {
 		return APIToken{}, "", err
 	}
 	if scope != ScopeAgent && scope != ScopeAdmin {
-		return APIToken{}, "", apperr.New(apperr.InvalidValue, "scope must be agent or admin")
+		return APIToken{}, "", apperr.New(apperr.InvalidValue, "scope must be agent or admin").WithField("scope")
 	}
 	random, _, err := newSecret()
 	if err != nil {
@@ -76,11 +56,11 @@ func (s *Service) CreateAPIToken(ctx context.Context, agentID uuid.UUID, name st
 		TokenHash: hashSecret(secret), Now: s.now(),
 	})
 	if err != nil {
-		return APIToken{}, "", apperr.FromDB(err, "agent not found")
+		return APIToken{}, "", agentNotFound(err)
 	}
 	agent, err := s.q.GetAgent(ctx, agentID)
 	if err != nil {
-		return APIToken{}, "", apperr.FromDB(err, "agent not found")
+		return APIToken{}, "", agentNotFound(err)
 	}
 	return APIToken{
 		ID: row.ID, Name: row.Name, Scope: Scope(row.Scope), Prefix: row.Prefix, AgentID: row.AgentID,
@@ -109,7 +89,7 @@ func (s *Service) ListAPITokens(ctx context.Context) ([]APIToken, error) {
 func (s *Service) RevokeAPIToken(ctx context.Context, id uuid.UUID) (APIToken, error) {
 	r, err := s.q.RevokeApiToken(ctx, dbq.RevokeApiTokenParams{Now: s.now(), ID: id})
 	if err != nil {
-		return APIToken{}, apperr.FromDB(err, "API token not found")
+		return APIToken{}, apperr.NotFoundAs(err, apperr.TokenNotFound, "API token not found")
 	}
 	s.revoked()
 	return APIToken{
@@ -128,7 +108,7 @@ func (s *Service) AuthenticateAPIToken(ctx context.Context, secret string) (prin
 	if !ok {
 		var err error
 		row, err = s.q.GetApiTokenByHash(ctx, hash)
-		if errors.Is(err, pgx.ErrNoRows) {
+		if apperr.Is(err, apperr.NotFound) {
 			return principal.Principal{}, apperr.New(apperr.SignInRequired, "unknown API token")
 		}
 		if err != nil {

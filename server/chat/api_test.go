@@ -15,6 +15,8 @@ import (
 	"github.com/opensupport/livechat/server/app"
 	"github.com/opensupport/livechat/server/apptest"
 	"github.com/opensupport/livechat/server/chat"
+	"github.com/opensupport/livechat/server/chat/chatapi"
+	"github.com/opensupport/livechat/server/principal"
 )
 
 const password = "correct horse battery"
@@ -69,11 +71,11 @@ func (a *api) customerWrites(t *testing.T, name, email, text string) (uuid.UUID,
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, c, err := a.chat.SendCustomerMessage(context.Background(), cust, a.widget, text, uuid.NewString())
+	_, c, err := a.chat.SendVisitorMessage(context.Background(), principal.Visitor{CustomerID: cust, WidgetID: a.widget}, text, uuid.NewString())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cust, c
+	return cust, chatapi.ConversationProto(c)
 }
 
 func bounded(t *testing.T) context.Context {
@@ -102,6 +104,8 @@ func TestAPI(t *testing.T) {
 
 	t.Run("strangers are unauthenticated", func(t *testing.T) {
 		_, err := a.srv.NewClient(nil).Conversation.ListConversations(ctx, &livechatv1.ListConversationsRequest{})
+		wantConnect(t, err, connect.CodeUnauthenticated, "")
+		_, err = a.srv.NewClient(nil).Conversation.ClaimConversation(ctx, &livechatv1.ClaimConversationRequest{ConversationId: c.Id})
 		wantConnect(t, err, connect.CodeUnauthenticated, "")
 	})
 	t.Run("the inbox shows the waiting conversation with its preview and unread count", func(t *testing.T) {

@@ -6,95 +6,88 @@ import (
 	"encoding/binary"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/opensupport/livechat/db/dbq"
-	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/limits"
+	"github.com/opensupport/livechat/server/principal"
+	"github.com/opensupport/livechat/server/realtime"
 )
 
-// ListConversations lists conversations for the calling agent, newest
-// activity first, filtered by status, assignment and a case-insensitive
-// search over the customer's name and email and the messages' text. Each
-// carries its newest message and the caller's unread count. Pages are
-// keyset-paginated: a conversation that gets a new message while someone
-// pages moves to the top (the live stream announces it) and is not repeated.
-// Errors: Invalid for a page size over 100, a query over 200 characters, an
-// unknown status or a malformed page token.
-func (s *Service) ListConversations(ctx context.Context, req *livechatv1.ListConversationsRequest) (*livechatv1.ListConversationsResponse, error) {
-	p, err := agent(ctx)
+// ListConversations lists conversations for the agent, newest activity
+// first, filtered by status, assignment and a case-insensitive search over
+// the customer's name and email and the messages' text. Each carries its
+// newest message and the agent's unread count. Pages are keyset-paginated:
+// a conversation that gets a new message while someone pages moves to the
+// top (the live stream announces it) and is not repeated.
+// Errors: TooManyItems for a page size over 100, TextTooLong for a query
+// over 200 characters, TextInvalid, InvalidValue for an unknown status or
+// assignment, MalformedCursor for a malformed page token.
+func (s *Service) ListConversations(ctx context.Context, agent principal.Agent, f ListFilter) (ConversationPage, error) {
+	n, err := limits.PageSize(f.PageSize, limits.DefaultConversationPage, limits.ConversationPage)
 	if err != nil {
-		return nil, err
+		return ConversationPage{}, err
 	}
-	n, err := pageSize(req.GetPageSize(), DefaultConversationPage, MaxConversationPage)
+	query, err := limits.CleanOptional("query", f.Query, limits.SearchQuery, false)
 	if err != nil {
-		return nil, err
+		return ConversationPage{}, err
 	}
-	query := strings.TrimSpace(req.GetQuery())
-	if !utf8.ValidString(query) {
-		return nil, apperr.New(apperr.TextInvalid, "query is not valid UTF-8")
-	}
-	if utf8.RuneCountInString(query) > MaxQueryLen {
-		return nil, apperr.New(apperr.TextTooLong, "query is longer than %d characters", MaxQueryLen)
-	}
-	if strings.ContainsFunc(query, unicode.IsControl) {
-		return nil, apperr.New(apperr.TextInvalid, "query contains a control character")
-	}
-	statuses := make([]string, 0, len(req.GetStatuses()))
-	for _, st := range req.GetStatuses() {
-		s, ok := statusFromProto(st)
-		if !ok {
-			return nil, apperr.New(apperr.InvalidValue, "unknown status %s", st)
+	statuses := make([]string, 0, len(f.Statuses))
+	for _, st := range f.Statuses {
+		if !st.valid() {
+			return ConversationPage{}, apperr.New(apperr.InvalidValue, "unknown status %q", st).WithField("statuses")
 		}
-		statuses = append(statuses, string(s))
+		statuses = append(statuses, string(st))
 	}
 	params := dbq.ListConversationsParams{
-		ReaderID:  p.AgentID,
+		ReaderID:  agent.ID,
 		Statuses:  statuses,
 		PageLimit: int32(n + 1),
 	}
-	switch req.GetAssignment() {
-	case livechatv1.AssignmentFilter_ASSIGNMENT_FILTER_UNSPECIFIED, livechatv1.AssignmentFilter_ASSIGNMENT_FILTER_ALL:
-	case livechatv1.AssignmentFilter_ASSIGNMENT_FILTER_MINE:
+	switch f.Assignment {
+	case AssignmentAll:
+	case AssignmentMine:
 		params.Mine = true
-	case livechatv1.AssignmentFilter_ASSIGNMENT_FILTER_UNASSIGNED:
+	case AssignmentUnassigned:
 		params.Unassigned = true
 	default:
-		return nil, apperr.New(apperr.InvalidValue, "unknown assignment filter %s", req.GetAssignment())
+		return ConversationPage{}, apperr.New(apperr.InvalidValue, "unknown assignment filter %d", f.Assignment).WithField("assignment")
 	}
 	if query != "" {
 		params.Pattern = likePattern(query)
 	}
-	if tok := req.GetPageToken(); tok != "" {
-		at, id, err := decodePageToken(tok)
+	if f.PageToken != "" {
+		at, id, err := decodePageToken(f.PageToken)
 		if err != nil {
-			return nil, err
+			return ConversationPage{}, err
 		}
 		params.HasCursor, params.CursorAt, params.CursorID = true, at, id
 	}
 	rows, err := s.q.ListConversations(ctx, params)
 	if err != nil {
-		return nil, err
+		return ConversationPage{}, err
 	}
-	res := &livechatv1.ListConversationsResponse{}
+	var page ConversationPage
 	if len(rows) > n {
 		rows = rows[:n]
 		last := rows[n-1]
-		res.NextPageToken = encodePageToken(last.LastMessageAt, last.ID)
+		page.NextPageToken = encodePageToken(last.LastMessageAt, last.ID)
 	}
 	same := make([]dbq.ConversationsByIDsRow, len(rows))
 	for i, r := range rows {
 		same[i] = dbq.ConversationsByIDsRow(r)
 	}
-	res.Conversations, err = s.withPreviews(ctx, s.q, viewer{readerID: p.AgentID}, same)
-	if err != nil {
-		return nil, err
-	}
-	return res, nil
+	page.Conversations, err = s.withPreviews(ctx, s.q, agentViewer(agent.ID), same)
+	return page, err
+}
+
+// likePattern turns a search text into an ILIKE pattern matching it
+// anywhere, with the pattern's own wildcards escaped.
+func likePattern(q string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(q) + "%"
 }
 
 // Page tokens are opaque to clients: the last row's sort key, as
@@ -109,101 +102,93 @@ func encodePageToken(at time.Time, id uuid.UUID) string {
 func decodePageToken(tok string) (time.Time, uuid.UUID, error) {
 	b, err := base64.RawURLEncoding.DecodeString(tok)
 	if err != nil || len(b) != 24 {
-		return time.Time{}, uuid.Nil, apperr.New(apperr.MalformedCursor, "malformed page token")
+		return time.Time{}, uuid.Nil, apperr.New(apperr.MalformedCursor, "malformed page token").WithField("page_token")
 	}
 	id, _ := uuid.FromBytes(b[8:])
 	return time.UnixMicro(int64(binary.BigEndian.Uint64(b[:8]))), id, nil
 }
 
-// GetInboxCounts counts the conversations of each inbox queue for the
-// calling agent.
-func (s *Service) GetInboxCounts(ctx context.Context) (*livechatv1.GetInboxCountsResponse, error) {
-	p, err := agent(ctx)
+// InboxCounts counts the conversations of each inbox queue for the agent.
+func (s *Service) InboxCounts(ctx context.Context, agent principal.Agent) (InboxCounts, error) {
+	c, err := s.q.InboxCounts(ctx, agent.ID)
 	if err != nil {
-		return nil, err
+		return InboxCounts{}, err
 	}
-	c, err := s.q.InboxCounts(ctx, p.AgentID)
-	if err != nil {
-		return nil, err
-	}
-	return &livechatv1.GetInboxCountsResponse{
+	return InboxCounts{
 		Waiting: c.Waiting, Mine: c.Mine, Unassigned: c.Unassigned,
 		Open: c.Open, Resolved: c.Resolved, Closed: c.Closed,
 	}, nil
 }
 
-// GetConversation returns one conversation, as the calling agent sees it,
-// and its customer. NotFound for an unknown id.
-func (s *Service) GetConversation(ctx context.Context, conversationID uuid.UUID) (*livechatv1.Conversation, *livechatv1.Customer, error) {
-	p, err := agent(ctx)
+// GetConversation returns one conversation, as the agent sees it, and its
+// customer. ConversationNotFound for an unknown id.
+func (s *Service) GetConversation(ctx context.Context, agent principal.Agent, conversationID uuid.UUID) (Conversation, Customer, error) {
+	c, err := s.conversationFor(ctx, agentViewer(agent.ID), conversationID)
 	if err != nil {
-		return nil, nil, err
+		return Conversation{}, Customer{}, err
 	}
-	c, err := s.conversationForAgent(ctx, conversationID, p.AgentID)
+	cust, err := s.Customer(ctx, c.CustomerID)
 	if err != nil {
-		return nil, nil, err
-	}
-	cust, err := s.Customer(ctx, uuid.MustParse(c.CustomerId))
-	if err != nil {
-		return nil, nil, err
+		return Conversation{}, Customer{}, err
 	}
 	return c, cust, nil
 }
 
-// Customer returns a customer record. NotFound for an unknown id.
-func (s *Service) Customer(ctx context.Context, customerID uuid.UUID) (*livechatv1.Customer, error) {
+// Customer returns a customer record, as agents and the customer see it.
+// CustomerNotFound for an unknown id.
+func (s *Service) Customer(ctx context.Context, customerID uuid.UUID) (Customer, error) {
 	r, err := s.q.CustomerWithWidget(ctx, customerID)
 	if err != nil {
-		return nil, apperr.FromDB(err, "customer not found")
+		return Customer{}, apperr.NotFoundAs(err, apperr.CustomerNotFound, "customer not found")
 	}
-	return customerProto(r), nil
+	return customerFromRow(r), nil
 }
 
-// CustomerConversation returns the customer's open (waiting or active)
-// conversation, else their most recent one, as they see it (no internal
-// notes in its preview); nil when they have none yet.
-func (s *Service) CustomerConversation(ctx context.Context, customerID uuid.UUID) (*livechatv1.Conversation, error) {
-	id, err := s.q.CustomerConversationID(ctx, customerID)
-	if noRows(err) {
+// VisitorConversation returns the visitor's open (waiting or active)
+// conversation, else their most recent one, as they see it; nil when they
+// have none yet.
+func (s *Service) VisitorConversation(ctx context.Context, v principal.Visitor) (*Conversation, error) {
+	id, err := s.q.CustomerConversationID(ctx, v.CustomerID)
+	if apperr.Is(err, apperr.NotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	return s.conversationForCustomer(ctx, id, customerID)
-}
-
-// MarkRead moves the calling agent's read marker of a conversation forward
-// to seq (0: the newest message); it never moves back. NotFound for an
-// unknown conversation.
-func (s *Service) MarkRead(ctx context.Context, conversationID uuid.UUID, seq int64) error {
-	p, err := agent(ctx)
+	c, err := s.conversationFor(ctx, visitorViewer(v.CustomerID), id)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return s.markRead(ctx, conversationID, nil, p.AgentID, "agent", seq)
+	return &c, nil
 }
 
-// CustomerMarkRead moves the customer's read marker of their current
-// conversation forward to seq (0: the newest message). NotFound when they
-// have no conversation.
-func (s *Service) CustomerMarkRead(ctx context.Context, customerID uuid.UUID, seq int64) error {
-	id, err := s.q.CustomerConversationID(ctx, customerID)
+// MarkRead moves the agent's read marker of a conversation forward to seq
+// (0: the newest message); it never moves back. ConversationNotFound for
+// an unknown conversation, InvalidValue for a negative seq.
+func (s *Service) MarkRead(ctx context.Context, agent principal.Agent, conversationID uuid.UUID, seq int64) error {
+	return s.markRead(ctx, conversationID, nil, agent.ID, SenderAgent, seq)
+}
+
+// VisitorMarkRead moves the visitor's read marker of their current
+// conversation forward to seq (0: the newest message).
+// ConversationNotFound when they have no conversation.
+func (s *Service) VisitorMarkRead(ctx context.Context, v principal.Visitor, seq int64) error {
+	id, err := s.q.CustomerConversationID(ctx, v.CustomerID)
 	if err != nil {
-		return apperr.FromDB(err, conversationNotFound)
+		return apperr.NotFoundAs(err, apperr.ConversationNotFound, conversationNotFound)
 	}
-	return s.markRead(ctx, id, &customerID, customerID, "customer", seq)
+	return s.markRead(ctx, id, &v.CustomerID, v.CustomerID, SenderCustomer, seq)
 }
 
-func (s *Service) markRead(ctx context.Context, conversationID uuid.UUID, customerID *uuid.UUID, readerID uuid.UUID, readerType string, seq int64) error {
+func (s *Service) markRead(ctx context.Context, conversationID uuid.UUID, customerID *uuid.UUID, readerID uuid.UUID, readerType SenderType, seq int64) error {
 	if seq < 0 {
-		return apperr.New(apperr.InvalidValue, "seq must not be negative")
+		return apperr.New(apperr.InvalidValue, "seq must not be negative").WithField("seq")
 	}
 	r, err := s.q.MarkRead(ctx, dbq.MarkReadParams{
-		Seq: seq, ConversationID: conversationID, CustomerID: customerID, ReaderID: readerID, ReaderType: readerType,
+		Seq: seq, ConversationID: conversationID, CustomerID: customerID, ReaderID: readerID, ReaderType: string(readerType),
 	})
 	if err != nil {
-		return apperr.FromDB(err, conversationNotFound)
+		return apperr.NotFoundAs(err, apperr.ConversationNotFound, conversationNotFound)
 	}
 	if r.Moved > 0 {
 		s.committed()
@@ -211,55 +196,50 @@ func (s *Service) markRead(ctx context.Context, conversationID uuid.UUID, custom
 	return nil
 }
 
-// SetTyping shows (or, with typing false, clears at once) the calling
-// agent's typing indicator in a conversation. Nothing is stored; identical
-// indicators within a second are coalesced. NotFound for an unknown
-// conversation.
-func (s *Service) SetTyping(ctx context.Context, conversationID uuid.UUID, typing bool) error {
-	p, err := agent(ctx)
-	if err != nil {
-		return err
-	}
+// SetTyping shows (or, with typing false, clears at once) the agent's
+// typing indicator in a conversation. Nothing is stored; identical
+// indicators within a second are coalesced. ConversationNotFound for an
+// unknown conversation.
+func (s *Service) SetTyping(ctx context.Context, agent principal.Agent, conversationID uuid.UUID, typing bool) error {
 	customerID, err := s.q.ConversationCustomerID(ctx, conversationID)
 	if err != nil {
-		return apperr.FromDB(err, conversationNotFound)
+		return apperr.NotFoundAs(err, apperr.ConversationNotFound, conversationNotFound)
 	}
-	s.publishTyping(ctx, conversationID, customerID, livechatv1.SenderType_SENDER_TYPE_AGENT, p.AgentID, p.AgentName, typing)
+	s.publishTyping(ctx, conversationID, customerID, SenderAgent, agent.ID, agent.Name, typing)
 	return nil
 }
 
-// CustomerTyping shows (or clears) the customer's typing indicator in their
+// VisitorTyping shows (or clears) the visitor's typing indicator in their
 // current conversation; without one there is nobody to tell.
-func (s *Service) CustomerTyping(ctx context.Context, customerID uuid.UUID, typing bool) error {
-	id, err := s.q.CustomerConversationID(ctx, customerID)
-	if noRows(err) {
+func (s *Service) VisitorTyping(ctx context.Context, v principal.Visitor, typing bool) error {
+	id, err := s.q.CustomerConversationID(ctx, v.CustomerID)
+	if apperr.Is(err, apperr.NotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
 	name := ""
-	if c, err := s.q.CustomerName(ctx, customerID); err == nil {
+	if c, err := s.q.CustomerName(ctx, v.CustomerID); err == nil {
 		name = c
 	}
-	s.publishTyping(ctx, id, customerID, livechatv1.SenderType_SENDER_TYPE_CUSTOMER, customerID, name, typing)
+	s.publishTyping(ctx, id, v.CustomerID, SenderCustomer, v.CustomerID, name, typing)
 	return nil
 }
 
-func (s *Service) publishTyping(ctx context.Context, conversationID, customerID uuid.UUID, st livechatv1.SenderType, sender uuid.UUID, name string, typing bool) {
+func (s *Service) publishTyping(ctx context.Context, conversationID, customerID uuid.UUID, sender SenderType, senderID uuid.UUID, name string, typing bool) {
 	if s.hub == nil {
 		return
 	}
-	ev := &livechatv1.TypingEvent{
-		ConversationId: conversationID.String(),
-		SenderType:     st,
-		SenderId:       sender.String(),
-		SenderName:     name,
-		Typing:         typing,
-	}
-	if typing {
-		ev.ExpiresAt = timestamppb.New(s.Now().Add(TypingTTL))
-	}
-	// The hub coalesces repeats (at most one a second per sender).
-	s.hub.PublishTyping(ctx, conversationID, customerID, ev)
+	// The hub coalesces repeats (at most one a second per sender) and sets
+	// the expiry.
+	s.hub.PublishTyping(ctx, realtime.Typing{
+		ConversationID:   conversationID,
+		CustomerID:       customerID,
+		VisitorSees:      visitorSeesTyping(sender),
+		SenderIsCustomer: sender == SenderCustomer,
+		SenderID:         senderID,
+		SenderName:       name,
+		Typing:           typing,
+	})
 }

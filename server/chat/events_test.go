@@ -2,11 +2,14 @@ package chat_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/google/uuid"
 
-	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
+	"github.com/opensupport/livechat/db"
+	"github.com/opensupport/livechat/db/dbq"
+	"github.com/opensupport/livechat/server/chat"
 	"github.com/opensupport/livechat/server/principal"
 	"github.com/opensupport/livechat/server/realtime"
 )
@@ -19,20 +22,20 @@ func TestEventsLog(t *testing.T) {
 	e := newEnv(t)
 	lan, lanID := e.agent("Lan", principal.RoleAgent)
 	cust := e.customer("Ann", "ann@example.com")
-	cid := id(t, e.open(cust, "hello").Id)
-	if _, err := e.svc.ClaimConversation(lan, cid); err != nil {
+	cid := e.open(cust, "hello").ID
+	if _, err := e.svc.ClaimConversation(bg, lan, cid); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.SendMessage(lan, cid, "a note", true, "n1"); err != nil {
+	if _, err := e.send(lan, cid, "a note", true, "n1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.MarkRead(lan, cid, 0); err != nil {
+	if err := e.svc.MarkRead(bg, lan, cid, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.MarkRead(lan, cid, 1); err != nil { // backwards: no event
+	if err := e.svc.MarkRead(bg, lan, cid, 1); err != nil { // backwards: no event
 		t.Fatal(err)
 	}
-	if err := e.svc.CustomerMarkRead(context.Background(), cust, 0); err != nil {
+	if err := e.svc.VisitorMarkRead(context.Background(), e.visitor(cust), 0); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.hub.commits(); got != 5 {
@@ -71,26 +74,26 @@ func TestEventsLog(t *testing.T) {
 	if len(evs) != len(rows) {
 		t.Fatalf("%d events for %d rows", len(evs), len(rows))
 	}
-	if c := evs[0].GetConversationCreated(); c == nil || c.CustomerName != "Ann" || c.AssigneeId != lanID.String() {
-		t.Errorf("conversation_created: %v", evs[0])
+	if c := evs[0].Conversation; c == nil || !evs[0].Created || c.CustomerName != "Ann" || !c.AssignedTo(lanID) {
+		t.Errorf("conversation_created: %+v", evs[0])
 	}
-	if m := evs[1].GetMessageCreated(); m == nil || m.Text != "hello" || m.SenderType != livechatv1.SenderType_SENDER_TYPE_CUSTOMER {
-		t.Errorf("message_created: %v", evs[1])
+	if m := evs[1].Message; m == nil || m.Text != "hello" || m.SenderType != chat.SenderCustomer {
+		t.Errorf("message_created: %+v", evs[1])
 	}
-	if m := evs[4].GetMessageCreated(); m == nil || !m.Internal || m.Text != "a note" {
-		t.Errorf("note: %v", evs[4])
+	if m := evs[4].Message; m == nil || !m.Internal || m.Text != "a note" {
+		t.Errorf("note: %+v", evs[4])
 	}
-	if r := evs[5].GetRead(); r == nil || r.Seq != 3 || r.ReaderId != lanID.String() || r.ReaderType != livechatv1.SenderType_SENDER_TYPE_AGENT {
-		t.Errorf("read: %v", evs[5])
+	if r := evs[5].Read; r == nil || r.Seq != 3 || r.ReaderID != lanID || r.ReaderType != chat.SenderAgent {
+		t.Errorf("read: %+v", evs[5])
 	}
-	if r := evs[6].GetRead(); r == nil || r.ReaderType != livechatv1.SenderType_SENDER_TYPE_CUSTOMER {
-		t.Errorf("customer read: %v", evs[6])
+	if r := evs[6].Read; r == nil || r.ReaderType != chat.SenderCustomer {
+		t.Errorf("customer read: %+v", evs[6])
 	}
 
 	t.Run("a row whose message is gone loads as nil", func(t *testing.T) {
 		gone := uuid.New()
 		evs, err := e.svc.LoadEvents(context.Background(), []realtime.EventRow{{Kind: realtime.KindMessageCreated, MessageID: &gone}})
-		if err != nil || len(evs) != 1 || evs[0] != nil {
+		if err != nil || len(evs) != 1 || evs[0] != (chat.Event{}) {
 			t.Fatalf("got %v, %v", evs, err)
 		}
 	})
@@ -101,14 +104,14 @@ func TestTyping(t *testing.T) {
 	e := newEnv(t)
 	lan, _ := e.agent("Lan", principal.RoleAgent)
 	cust := e.customer("Ann", "")
-	cid := id(t, e.open(cust, "hello").Id)
-	if err := e.svc.SetTyping(lan, cid, true); err != nil {
+	cid := e.open(cust, "hello").ID
+	if err := e.svc.SetTyping(bg, lan, cid, true); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.CustomerTyping(context.Background(), cust, true); err != nil {
+	if err := e.svc.VisitorTyping(context.Background(), e.visitor(cust), true); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.CustomerTyping(context.Background(), e.customer("New", ""), true); err != nil {
+	if err := e.svc.VisitorTyping(context.Background(), e.visitor(e.customer("New", "")), true); err != nil {
 		t.Fatalf("typing before the first message: %v", err)
 	}
 	e.hub.mu.Lock()
@@ -117,11 +120,13 @@ func TestTyping(t *testing.T) {
 		t.Fatalf("%d typing events, want 2", len(e.hub.typing))
 	}
 	a, c := e.hub.typing[0], e.hub.typing[1]
-	if a.SenderName != "Lan" || a.SenderType != livechatv1.SenderType_SENDER_TYPE_AGENT || !a.Typing || a.ExpiresAt == nil {
-		t.Errorf("agent typing %v", a)
+	// The hub sets the expiry (realtime's TestTyping); the domain says who
+	// types and who may see it: the customer sees the agent, not themself.
+	if a.SenderName != "Lan" || a.SenderIsCustomer || !a.Typing || a.ConversationID != cid || a.CustomerID != cust || !a.VisitorSees {
+		t.Errorf("agent typing %+v", a)
 	}
-	if c.SenderName != "Ann" || c.SenderType != livechatv1.SenderType_SENDER_TYPE_CUSTOMER {
-		t.Errorf("customer typing %v", c)
+	if c.SenderName != "Ann" || !c.SenderIsCustomer || c.VisitorSees {
+		t.Errorf("customer typing %+v", c)
 	}
 }
 
@@ -146,4 +151,74 @@ func eventRows(t *testing.T, e *env) []realtime.EventRow {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestReplayedEventsShowTheirOwnState loads events as a stream resuming
+// from an old cursor does, long after they happened: each conversation
+// event shows the state it announced, whichever writer recorded it.
+func TestReplayedEventsShowTheirOwnState(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	lan, lanID := e.agent("Lan", principal.RoleAgent)
+	cust := e.customer("Ann", "")
+	cid := e.open(cust, "hello").ID
+	if _, err := e.svc.ClaimConversation(bg, lan, cid); err != nil {
+		t.Fatal(err)
+	}
+	// The visitor changes their name (the widget service's statement).
+	if _, err := db.Queries(e.pool).UpdateVisitorCustomer(bg, dbq.UpdateVisitorCustomerParams{
+		ID: cust, Name: "Ann Lee", Attributes: []byte(`{}`),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.SetConversationStatus(bg, lan, cid, chat.StatusResolved); err != nil {
+		t.Fatal(err)
+	}
+
+	evs, err := e.svc.LoadEvents(bg, recordedRows(t, e))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type state struct {
+		status   chat.Status
+		assigned bool
+		lastSeq  int64
+	}
+	var got []state
+	for _, ev := range evs {
+		if c := ev.Conversation; c != nil {
+			got = append(got, state{c.Status, c.AssignedTo(lanID), c.LastSeq})
+		}
+	}
+	want := []state{
+		{chat.StatusWaiting, false, 0}, // created, before its first message
+		{chat.StatusActive, true, 2},   // claimed
+		{chat.StatusActive, true, 2},   // renamed while active
+		{chat.StatusResolved, true, 3}, // resolved
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("replayed %v, want %v", got, want)
+	}
+}
+
+// recordedRows reads the event log with the state each row recorded, as
+// the realtime hub does.
+func recordedRows(t *testing.T, e *env) []realtime.EventRow {
+	t.Helper()
+	rows := eventRows(t, e)
+	for i := range rows {
+		var st realtime.ConversationState
+		var status *string
+		err := e.pool.QueryRow(bg, `SELECT conversation_status, assignee_id, COALESCE(last_seq, 0), waiting_since,
+			COALESCE(conversation_updated_at, now()), COALESCE(last_message_at, now()) FROM events WHERE id = $1`, rows[i].ID).
+			Scan(&status, &st.AssigneeID, &st.LastSeq, &st.WaitingSince, &st.UpdatedAt, &st.LastMessageAt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if status != nil {
+			st.Status = *status
+			rows[i].State = &st
+		}
+	}
+	return rows
 }

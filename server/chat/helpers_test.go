@@ -10,7 +10,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/chat"
 	"github.com/opensupport/livechat/server/dbtest"
@@ -23,6 +22,9 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 
 // The widget service drives the customer side through these functions.
 var _ widgets.Chat = (*chat.Service)(nil)
+
+// bg is the context of calls that need no deadline.
+var bg = context.Background()
 
 // env is one test's database with a widget and a Service over it.
 type env struct {
@@ -47,8 +49,8 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
-// agent adds an agent and returns a context acting as them.
-func (e *env) agent(name string, role principal.Role) (context.Context, uuid.UUID) {
+// agent adds an agent and returns them as the caller of domain methods.
+func (e *env) agent(name string, role principal.Role) (principal.Agent, uuid.UUID) {
 	e.t.Helper()
 	var id uuid.UUID
 	r := "agent"
@@ -61,9 +63,13 @@ func (e *env) agent(name string, role principal.Role) (context.Context, uuid.UUI
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return principal.With(context.Background(), principal.Principal{
-		Kind: principal.KindAgent, AgentID: id, AgentName: name, Role: role,
-	}), id
+	return principal.Agent{ID: id, Name: name, Role: role}, id
+}
+
+// visitor is the customer as the caller of the domain's visitor methods,
+// coming through the test widget.
+func (e *env) visitor(customerID uuid.UUID) principal.Visitor {
+	return principal.Visitor{CustomerID: customerID, WidgetID: e.widget}
 }
 
 // customer adds a customer of the test widget.
@@ -79,23 +85,13 @@ func (e *env) customer(name, email string) uuid.UUID {
 }
 
 // open starts a conversation with a customer's first message.
-func (e *env) open(customerID uuid.UUID, text string) *livechatv1.Conversation {
+func (e *env) open(customerID uuid.UUID, text string) chat.Conversation {
 	e.t.Helper()
-	_, c, err := e.svc.SendCustomerMessage(context.Background(), customerID, e.widget, text, uuid.NewString())
+	_, c, err := e.svc.SendVisitorMessage(context.Background(), e.visitor(customerID), text, uuid.NewString())
 	if err != nil {
-		e.t.Fatalf("SendCustomerMessage: %v", err)
+		e.t.Fatalf("SendVisitorMessage: %v", err)
 	}
 	return c
-}
-
-// id parses an id from a proto.
-func id(t *testing.T, s string) uuid.UUID {
-	t.Helper()
-	u, err := uuid.Parse(s)
-	if err != nil {
-		t.Fatalf("bad id %q", s)
-	}
-	return u
 }
 
 // wantCode fails unless err carries code.
@@ -123,7 +119,7 @@ func (e *env) count(query string, args ...any) int {
 type fakeHub struct {
 	mu        sync.Mutex
 	committed int
-	typing    []*livechatv1.TypingEvent
+	typing    []realtime.Typing
 }
 
 func (h *fakeHub) Committed() {
@@ -132,18 +128,19 @@ func (h *fakeHub) Committed() {
 	h.mu.Unlock()
 }
 
-func (h *fakeHub) PublishTyping(_ context.Context, _, _ uuid.UUID, ev *livechatv1.TypingEvent) {
+func (h *fakeHub) PublishTyping(_ context.Context, t realtime.Typing) {
 	h.mu.Lock()
-	h.typing = append(h.typing, ev)
+	h.typing = append(h.typing, t)
 	h.mu.Unlock()
-}
-
-func (h *fakeHub) Subscribe(context.Context, realtime.Filter, string, func(*livechatv1.Event) error) error {
-	return apperr.New(apperr.NotAvailable, "no streams in domain tests")
 }
 
 func (h *fakeHub) commits() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.committed
+}
+
+// send adds an agent's reply (internal false) or note.
+func (e *env) send(a principal.Agent, cid uuid.UUID, text string, internal bool, key string) (chat.Message, error) {
+	return e.svc.SendMessage(bg, a, cid, chat.NewMessage{Text: text, Internal: internal, ClientMessageID: key})
 }

@@ -7,8 +7,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/opensupport/livechat/db/dbq"
-	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/principal"
 )
 
 // Status is a conversation's lifecycle state, as stored.
@@ -72,6 +72,12 @@ var transitions = map[Status]map[Action]Status{
 	},
 }
 
+// valid reports whether st is one of the statuses.
+func (st Status) valid() bool {
+	_, ok := transitions[st]
+	return ok
+}
+
 // Next returns where action takes a conversation in status from, and
 // whether the table allows it at all.
 func Next(from Status, action Action) (Status, bool) {
@@ -125,22 +131,22 @@ func (a Action) verb() string {
 }
 
 // systemLine is what a move writes into the timeline.
-func systemLine(a Action, actor, targetName string) (kind livechatv1.SystemEventKind, text string) {
+func systemLine(a Action, actor, targetName string) (kind SystemKind, text string) {
 	who := actor
 	if who == "" {
 		who = "The customer"
 	}
 	switch a {
 	case ActionClaim:
-		return livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_CLAIMED, who + " claimed the conversation"
+		return SystemClaimed, who + " claimed the conversation"
 	case ActionAssign:
-		return livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_ASSIGNED, who + " assigned the conversation to " + targetName
+		return SystemAssigned, who + " assigned the conversation to " + targetName
 	case ActionResolve:
-		return livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_RESOLVED, who + " resolved the conversation"
+		return SystemResolved, who + " resolved the conversation"
 	case ActionClose:
-		return livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_CLOSED, who + " closed the conversation"
+		return SystemClosed, who + " closed the conversation"
 	default:
-		return livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_REOPENED, who + " reopened the conversation"
+		return SystemReopened, who + " reopened the conversation"
 	}
 }
 
@@ -186,13 +192,13 @@ func (s *Service) apply(ctx context.Context, q *dbq.Queries, m move) (dbq.Conver
 		CallerID:       m.actorID,
 		ActorName:      m.actorName,
 		Text:           text,
-		SystemKind:     systemKindName(kind),
+		SystemKind:     string(kind),
 		SystemTarget:   m.assigneeName,
 	})
 	if err == nil {
 		return dbq.Conversation(row), nil
 	}
-	if !noRows(err) {
+	if !apperr.Is(err, apperr.NotFound) {
 		return dbq.Conversation{}, err
 	}
 	return dbq.Conversation{}, s.refusal(ctx, q, m)
@@ -202,7 +208,7 @@ func (s *Service) apply(ctx context.Context, q *dbq.Queries, m move) (dbq.Conver
 func (s *Service) refusal(ctx context.Context, q *dbq.Queries, m move) error {
 	st, err := q.ConversationState(ctx, m.conversationID)
 	if err != nil {
-		return apperr.FromDB(err, conversationNotFound)
+		return apperr.NotFoundAs(err, apperr.ConversationNotFound, conversationNotFound)
 	}
 	status := Status(st.Status)
 	if _, ok := Next(status, m.action); !ok {
@@ -214,7 +220,7 @@ func (s *Service) refusal(ctx context.Context, q *dbq.Queries, m move) error {
 	if m.action == ActionAssign || m.action == ActionClaim {
 		a, err := q.AgentForAssignment(ctx, m.assignee)
 		if err != nil {
-			return apperr.FromDB(err, "agent not found")
+			return apperr.NotFoundAs(err, apperr.AgentNotFound, "agent not found")
 		}
 		if a.Disabled {
 			return apperr.New(apperr.AgentDisabled, "agent %s is disabled", a.DisplayName)
@@ -233,139 +239,89 @@ func describe(status Status, assigneeName string) string {
 	return fmt.Sprintf("the conversation is %s", status)
 }
 
-var systemKinds = map[livechatv1.SystemEventKind]string{
-	livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_CLAIMED:  "claimed",
-	livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_ASSIGNED: "assigned",
-	livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_RESOLVED: "resolved",
-	livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_CLOSED:   "closed",
-	livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_REOPENED: "reopened",
-}
-
-func systemKindName(k livechatv1.SystemEventKind) string { return systemKinds[k] }
-
-func systemKindOf(name string) livechatv1.SystemEventKind {
-	for k, n := range systemKinds {
-		if n == name {
-			return k
-		}
-	}
-	return livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_UNSPECIFIED
-}
-
 // ClaimConversation makes a WAITING conversation ACTIVE and assigns it to
-// the calling agent. Of concurrent claimers exactly one wins; the others
-// get FailedPrecondition naming the winner. NotFound for an unknown id.
-func (s *Service) ClaimConversation(ctx context.Context, conversationID uuid.UUID) (*livechatv1.Conversation, error) {
-	p, err := agent(ctx)
-	if err != nil {
-		return nil, err
-	}
-	c, err := s.apply(ctx, s.q, move{
-		action: ActionClaim, conversationID: conversationID,
-		actorID: p.AgentID, actorName: p.AgentName,
-		assignee: p.AgentID, anyAssignee: true,
-	})
-	if err != nil {
-		return nil, err
+// the agent. Of concurrent claimers exactly one wins; the others get
+// InvalidTransition or ConversationChanged naming the winner.
+// ConversationNotFound for an unknown id.
+func (s *Service) ClaimConversation(ctx context.Context, agent principal.Agent, conversationID uuid.UUID) (Conversation, error) {
+	if _, err := s.claim(ctx, agent, conversationID); err != nil {
+		return Conversation{}, err
 	}
 	s.committed()
-	return s.conversationForAgent(ctx, c.ID, p.AgentID)
+	return s.conversationFor(ctx, agentViewer(agent.ID), conversationID)
+}
+
+// claim is ClaimConversation without telling the hub or reading back.
+func (s *Service) claim(ctx context.Context, agent principal.Agent, conversationID uuid.UUID) (dbq.Conversation, error) {
+	return s.apply(ctx, s.q, move{
+		action: ActionClaim, conversationID: conversationID,
+		actorID: agent.ID, actorName: agent.Name,
+		assignee: agent.ID, anyAssignee: true,
+	})
 }
 
 // AssignConversation gives a WAITING or ACTIVE conversation to agentID and
 // makes it ACTIVE. Only the current assignee or an admin may transfer an
-// assigned conversation. Assigning it to its current assignee changes
-// nothing. Errors: NotFound (conversation or agent), PermissionDenied,
-// FailedPrecondition (resolved or closed, or a disabled agent).
-func (s *Service) AssignConversation(ctx context.Context, conversationID, agentID uuid.UUID) (*livechatv1.Conversation, error) {
-	p, err := agent(ctx)
-	if err != nil {
-		return nil, err
-	}
+// assigned conversation, also to the agent who already has it (which
+// changes nothing). Errors: ConversationNotFound, AgentNotFound,
+// NotAssignee, InvalidTransition (resolved or closed), AgentDisabled.
+func (s *Service) AssignConversation(ctx context.Context, agent principal.Agent, conversationID, agentID uuid.UUID) (Conversation, error) {
 	st, err := s.q.ConversationState(ctx, conversationID)
 	if err != nil {
-		return nil, apperr.FromDB(err, conversationNotFound)
+		return Conversation{}, apperr.NotFoundAs(err, apperr.ConversationNotFound, conversationNotFound)
 	}
 	to, err := s.q.AgentForAssignment(ctx, agentID)
 	if err != nil {
-		return nil, apperr.FromDB(err, "agent not found")
+		return Conversation{}, apperr.NotFoundAs(err, apperr.AgentNotFound, "agent not found")
 	}
 	if to.Disabled {
-		return nil, apperr.New(apperr.AgentDisabled, "agent %s is disabled", to.DisplayName)
+		return Conversation{}, apperr.New(apperr.AgentDisabled, "agent %s is disabled", to.DisplayName)
 	}
 	if Status(st.Status) == StatusActive && st.AssigneeID != nil && *st.AssigneeID == agentID {
-		// Already there: a retried assignment is not a new event.
-		return s.conversationForAgent(ctx, conversationID, p.AgentID)
+		// Already there: a retried assignment is not a new event. It is
+		// still a transfer, which only the assignee or an admin may make:
+		// anyone else learns it is not theirs, not that it worked.
+		if *st.AssigneeID != agent.ID && !agent.IsAdmin() {
+			return Conversation{}, apperr.New(apperr.NotAssignee, "only the assignee (%s) or an admin may transfer this conversation", st.AssigneeName)
+		}
+		return s.conversationFor(ctx, agentViewer(agent.ID), conversationID)
 	}
 	c, err := s.apply(ctx, s.q, move{
 		action: ActionAssign, conversationID: conversationID,
-		actorID: p.AgentID, actorName: p.AgentName,
+		actorID: agent.ID, actorName: agent.Name,
 		assignee: agentID, assigneeName: to.DisplayName,
-		anyAssignee: p.IsAdmin(),
+		anyAssignee: agent.IsAdmin(),
 	})
 	if err != nil {
-		return nil, err
+		return Conversation{}, err
 	}
 	s.committed()
-	return s.conversationForAgent(ctx, c.ID, p.AgentID)
+	return s.conversationFor(ctx, agentViewer(agent.ID), c.ID)
 }
 
-// SetConversationStatus resolves (RESOLVED), closes (CLOSED) or reopens
-// (ACTIVE) a conversation as the lifecycle table allows. Errors: Invalid for
-// another status, FailedPrecondition for a move the table refuses, NotFound.
-func (s *Service) SetConversationStatus(ctx context.Context, conversationID uuid.UUID, status livechatv1.ConversationStatus) (*livechatv1.Conversation, error) {
-	p, err := agent(ctx)
-	if err != nil {
-		return nil, err
-	}
+// SetConversationStatus resolves (StatusResolved), closes (StatusClosed)
+// or reopens (StatusActive) a conversation as the lifecycle table allows.
+// Errors: InvalidValue for another status, InvalidTransition for a move
+// the table refuses, ConversationNotFound.
+func (s *Service) SetConversationStatus(ctx context.Context, agent principal.Agent, conversationID uuid.UUID, status Status) (Conversation, error) {
 	var action Action
 	switch status {
-	case livechatv1.ConversationStatus_CONVERSATION_STATUS_RESOLVED:
+	case StatusResolved:
 		action = ActionResolve
-	case livechatv1.ConversationStatus_CONVERSATION_STATUS_CLOSED:
+	case StatusClosed:
 		action = ActionClose
-	case livechatv1.ConversationStatus_CONVERSATION_STATUS_ACTIVE:
+	case StatusActive:
 		action = ActionReopen
 	default:
-		return nil, apperr.New(apperr.InvalidValue, "status must be RESOLVED, CLOSED or ACTIVE (to reopen), not %s", status)
+		return Conversation{}, apperr.New(apperr.InvalidValue, "status must be RESOLVED, CLOSED or ACTIVE (to reopen), not %q", status).WithField("status")
 	}
 	c, err := s.apply(ctx, s.q, move{
 		action: action, conversationID: conversationID,
-		actorID: p.AgentID, actorName: p.AgentName, anyAssignee: true,
+		actorID: agent.ID, actorName: agent.Name, anyAssignee: true,
 	})
 	if err != nil {
-		return nil, err
+		return Conversation{}, err
 	}
 	s.committed()
-	return s.conversationForAgent(ctx, c.ID, p.AgentID)
-}
-
-// statusFromProto maps an API status to the stored one.
-func statusFromProto(st livechatv1.ConversationStatus) (Status, bool) {
-	switch st {
-	case livechatv1.ConversationStatus_CONVERSATION_STATUS_WAITING:
-		return StatusWaiting, true
-	case livechatv1.ConversationStatus_CONVERSATION_STATUS_ACTIVE:
-		return StatusActive, true
-	case livechatv1.ConversationStatus_CONVERSATION_STATUS_RESOLVED:
-		return StatusResolved, true
-	case livechatv1.ConversationStatus_CONVERSATION_STATUS_CLOSED:
-		return StatusClosed, true
-	}
-	return "", false
-}
-
-// statusToProto maps a stored status to the API's.
-func statusToProto(st string) livechatv1.ConversationStatus {
-	for _, p := range []livechatv1.ConversationStatus{
-		livechatv1.ConversationStatus_CONVERSATION_STATUS_WAITING,
-		livechatv1.ConversationStatus_CONVERSATION_STATUS_ACTIVE,
-		livechatv1.ConversationStatus_CONVERSATION_STATUS_RESOLVED,
-		livechatv1.ConversationStatus_CONVERSATION_STATUS_CLOSED,
-	} {
-		if s, _ := statusFromProto(p); string(s) == st {
-			return p
-		}
-	}
-	return livechatv1.ConversationStatus_CONVERSATION_STATUS_UNSPECIFIED
+	return s.conversationFor(ctx, agentViewer(agent.ID), c.ID)
 }

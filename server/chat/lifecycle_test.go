@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 
-	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/chat"
 	"github.com/opensupport/livechat/server/principal"
@@ -29,13 +28,13 @@ var actionNames = map[chat.Action]string{
 	chat.ActionClose: "close", chat.ActionReopen: "reopen", chat.ActionCustomerWrites: "customer writes",
 }
 
-var systemKinds = map[chat.Action]livechatv1.SystemEventKind{
-	chat.ActionClaim:          livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_CLAIMED,
-	chat.ActionAssign:         livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_ASSIGNED,
-	chat.ActionResolve:        livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_RESOLVED,
-	chat.ActionClose:          livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_CLOSED,
-	chat.ActionReopen:         livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_REOPENED,
-	chat.ActionCustomerWrites: livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_REOPENED,
+var systemKinds = map[chat.Action]chat.SystemKind{
+	chat.ActionClaim:          chat.SystemClaimed,
+	chat.ActionAssign:         chat.SystemAssigned,
+	chat.ActionResolve:        chat.SystemResolved,
+	chat.ActionClose:          chat.SystemClosed,
+	chat.ActionReopen:         chat.SystemReopened,
+	chat.ActionCustomerWrites: chat.SystemReopened,
 }
 
 func TestTransitionTableMatchesSpec(t *testing.T) {
@@ -65,37 +64,37 @@ func TestTransitions(t *testing.T) {
 	reach := func(t *testing.T, status chat.Status) uuid.UUID {
 		t.Helper()
 		c := e.open(e.customer("Ann", ""), "hello")
-		cid := id(t, c.Id)
-		steps := map[chat.Status][]livechatv1.ConversationStatus{
-			chat.StatusResolved: {livechatv1.ConversationStatus_CONVERSATION_STATUS_RESOLVED},
-			chat.StatusClosed:   {livechatv1.ConversationStatus_CONVERSATION_STATUS_CLOSED},
+		cid := c.ID
+		steps := map[chat.Status][]chat.Status{
+			chat.StatusResolved: {chat.StatusResolved},
+			chat.StatusClosed:   {chat.StatusClosed},
 		}
 		if status != chat.StatusWaiting {
-			if _, err := e.svc.ClaimConversation(lan, cid); err != nil {
+			if _, err := e.svc.ClaimConversation(bg, lan, cid); err != nil {
 				t.Fatal(err)
 			}
 		}
 		for _, st := range steps[status] {
-			if _, err := e.svc.SetConversationStatus(lan, cid, st); err != nil {
+			if _, err := e.svc.SetConversationStatus(bg, lan, cid, st); err != nil {
 				t.Fatal(err)
 			}
 		}
 		return cid
 	}
-	do := func(a chat.Action, cid uuid.UUID) (*livechatv1.Conversation, error) {
+	do := func(a chat.Action, cid uuid.UUID) (chat.Conversation, error) {
 		switch a {
 		case chat.ActionClaim:
-			return e.svc.ClaimConversation(admin, cid)
+			return e.svc.ClaimConversation(bg, admin, cid)
 		case chat.ActionAssign:
-			return e.svc.AssignConversation(admin, cid, target)
+			return e.svc.AssignConversation(bg, admin, cid, target)
 		case chat.ActionResolve:
-			return e.svc.SetConversationStatus(admin, cid, livechatv1.ConversationStatus_CONVERSATION_STATUS_RESOLVED)
+			return e.svc.SetConversationStatus(bg, admin, cid, chat.StatusResolved)
 		case chat.ActionClose:
-			return e.svc.SetConversationStatus(admin, cid, livechatv1.ConversationStatus_CONVERSATION_STATUS_CLOSED)
+			return e.svc.SetConversationStatus(bg, admin, cid, chat.StatusClosed)
 		case chat.ActionReopen:
-			return e.svc.SetConversationStatus(admin, cid, livechatv1.ConversationStatus_CONVERSATION_STATUS_ACTIVE)
+			return e.svc.SetConversationStatus(bg, admin, cid, chat.StatusActive)
 		default:
-			_, c, err := e.svc.SendCustomerMessage(context.Background(), customerOf(t, e, cid), e.widget, "me again", uuid.NewString())
+			_, c, err := e.svc.SendVisitorMessage(context.Background(), e.visitor(customerOf(t, e, cid)), "me again", uuid.NewString())
 			return c, err
 		}
 	}
@@ -135,30 +134,31 @@ func TestTransitions(t *testing.T) {
 				if got := statusOf(t, e, cid); got != to {
 					t.Fatalf("status %s, want %s", got, to)
 				}
-				if c.Status.String() != "CONVERSATION_STATUS_"+strings.ToUpper(string(to)) {
+				if c.Status != to {
 					t.Errorf("returned status %s, want %s", c.Status, to)
 				}
-				ms, _, err := e.svc.ListMessages(admin, cid, 0, 0, 0)
+				page, err := e.svc.ListMessages(bg, admin, cid, chat.MessageQuery{})
 				if err != nil {
 					t.Fatal(err)
 				}
-				var sys *livechatv1.Message
+				ms := page.Messages
+				var sys *chat.Message
 				for _, m := range ms {
-					if m.Seq > before && m.SenderType == livechatv1.SenderType_SENDER_TYPE_SYSTEM {
-						sys = m
+					if m.Seq > before && m.SenderType == chat.SenderSystem {
+						sys = &m
 					}
 				}
-				if sys == nil || sys.SystemEvent.GetKind() != systemKinds[a] {
+				if sys == nil || sys.System == nil || sys.System.Kind != systemKinds[a] {
 					t.Fatalf("no %s system line after the move: %v", systemKinds[a], ms)
 				}
 				switch a {
 				case chat.ActionAssign:
-					if sys.Text != "Mai assigned the conversation to Binh" || sys.SystemEvent.TargetName != "Binh" || c.AssigneeName != "Binh" {
-						t.Errorf("assign: line %q target %q assignee %q", sys.Text, sys.SystemEvent.TargetName, c.AssigneeName)
+					if sys.Text != "Mai assigned the conversation to Binh" || sys.System.TargetName != "Binh" || c.AssigneeName != "Binh" {
+						t.Errorf("assign: line %q target %q assignee %q", sys.Text, sys.System.TargetName, c.AssigneeName)
 					}
 				case chat.ActionCustomerWrites:
-					if c.AssigneeId != "" || sys.SystemEvent.ActorName != "Ann" {
-						t.Errorf("customer reopen: assignee %q actor %q; want none and Ann", c.AssigneeId, sys.SystemEvent.ActorName)
+					if c.AssigneeID != nil || sys.System.ActorName != "Ann" {
+						t.Errorf("customer reopen: assignee %v actor %q; want none and Ann", c.AssigneeID, sys.System.ActorName)
 					}
 				case chat.ActionReopen:
 					if c.AssigneeName != "Lan" {
@@ -177,9 +177,9 @@ func TestTransitions(t *testing.T) {
 func TestClaimRace(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	cid := id(t, e.open(e.customer("Ann", ""), "help").Id)
+	cid := e.open(e.customer("Ann", ""), "help").ID
 	const n = 10
-	ctxs := make([]context.Context, n)
+	ctxs := make([]principal.Agent, n)
 	for i := range ctxs {
 		ctxs[i], _ = e.agent(fmt.Sprintf("Agent %d", i), principal.RoleAgent)
 	}
@@ -189,7 +189,7 @@ func TestClaimRace(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			_, errs[i] = e.svc.ClaimConversation(ctxs[i], cid)
+			_, errs[i] = e.svc.ClaimConversation(bg, ctxs[i], cid)
 		})
 	}
 	close(start)
@@ -231,34 +231,34 @@ func TestAssignPermissions(t *testing.T) {
 	if _, err := e.pool.Exec(context.Background(), `UPDATE agents SET disabled = true WHERE id = $1`, disabledID); err != nil {
 		t.Fatal(err)
 	}
-	cid := id(t, e.open(e.customer("Ann", ""), "hi").Id)
+	cid := e.open(e.customer("Ann", ""), "hi").ID
 
 	t.Run("anyone may assign a waiting conversation", func(t *testing.T) {
-		c, err := e.svc.AssignConversation(other, cid, lanID)
-		if err != nil || c.AssigneeId != lanID.String() {
+		c, err := e.svc.AssignConversation(bg, other, cid, lanID)
+		if err != nil || !c.AssignedTo(lanID) {
 			t.Fatalf("got %v, %v", c, err)
 		}
 	})
 	t.Run("only the assignee or an admin may transfer", func(t *testing.T) {
-		_, err := e.svc.AssignConversation(other, cid, otherID)
+		_, err := e.svc.AssignConversation(bg, other, cid, otherID)
 		wantCode(t, err, apperr.CodePermissionDenied)
 		if !strings.Contains(err.Error(), "Lan") {
 			t.Errorf("%q does not name the assignee", err)
 		}
 	})
 	t.Run("the assignee transfers", func(t *testing.T) {
-		if _, err := e.svc.AssignConversation(lan, cid, otherID); err != nil {
+		if _, err := e.svc.AssignConversation(bg, lan, cid, otherID); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("an admin transfers", func(t *testing.T) {
-		if _, err := e.svc.AssignConversation(admin, cid, lanID); err != nil {
+		if _, err := e.svc.AssignConversation(bg, admin, cid, lanID); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("assigning to the current assignee changes nothing", func(t *testing.T) {
 		before := lastSeq(t, e, cid)
-		if _, err := e.svc.AssignConversation(admin, cid, lanID); err != nil {
+		if _, err := e.svc.AssignConversation(bg, admin, cid, lanID); err != nil {
 			t.Fatal(err)
 		}
 		if lastSeq(t, e, cid) != before {
@@ -266,15 +266,15 @@ func TestAssignPermissions(t *testing.T) {
 		}
 	})
 	t.Run("a disabled agent", func(t *testing.T) {
-		_, err := e.svc.AssignConversation(admin, cid, disabledID)
+		_, err := e.svc.AssignConversation(bg, admin, cid, disabledID)
 		wantCode(t, err, apperr.CodeFailedPrecondition)
 	})
 	t.Run("an unknown agent", func(t *testing.T) {
-		_, err := e.svc.AssignConversation(admin, cid, uuid.New())
+		_, err := e.svc.AssignConversation(bg, admin, cid, uuid.New())
 		wantCode(t, err, apperr.CodeNotFound)
 	})
 	t.Run("an unknown conversation", func(t *testing.T) {
-		_, err := e.svc.AssignConversation(admin, uuid.New(), lanID)
+		_, err := e.svc.AssignConversation(bg, admin, uuid.New(), lanID)
 		wantCode(t, err, apperr.CodeNotFound)
 	})
 }

@@ -7,110 +7,153 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/db/dbq"
-	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/limits"
+	"github.com/opensupport/livechat/server/principal"
 )
 
-// SendMessage adds the calling agent's reply, or an internal note that no
-// customer ever sees. The same clientMessageID sent again into the same
-// conversation returns the first message and stores nothing new. Errors:
-// Invalid (text, key), NotFound, FailedPrecondition for a reply (not a note)
-// to a closed conversation.
-func (s *Service) SendMessage(ctx context.Context, conversationID uuid.UUID, text string, internal bool, clientMessageID string) (*livechatv1.Message, error) {
-	p, err := agent(ctx)
-	if err != nil {
-		return nil, err
+// cleanText validates a message's text and returns it trimmed: 1–4000
+// characters of valid UTF-8 without control characters other than newline
+// and tab (limits.Clean, worded for a message).
+func cleanText(text string) (string, error) {
+	t, err := limits.CleanOptional("text", text, limits.MessageText, true)
+	if err == nil && t == "" {
+		return "", apperr.New(apperr.TextEmpty, "text is empty").WithField("text")
 	}
-	text, err = CleanText(text)
-	if err != nil {
-		return nil, err
-	}
-	if err := CheckClientMessageID(clientMessageID); err != nil {
-		return nil, err
-	}
-	row, err := s.q.InsertAgentMessage(ctx, dbq.InsertAgentMessageParams{
-		ConversationID:  conversationID,
-		Internal:        internal,
-		SenderID:        p.AgentID,
-		SenderName:      p.AgentName,
-		Text:            text,
-		ClientMessageID: clientMessageID,
-	})
-	if err == nil {
-		m := messageProto(dbq.Message(row))
-		s.recent.add(row.ID, m)
-		s.committed()
-		return m, nil
-	}
-	if !noRows(err) && !apperr.IsUniqueViolation(err, "messages_agent_key") {
-		return nil, err
-	}
-	// Nothing stored. A retry gets the first message (also once the
-	// conversation is closed); otherwise it is missing or closed.
-	prev, err := s.q.MessageByAgentKey(ctx, dbq.MessageByAgentKeyParams{
-		ConversationID: conversationID, SenderID: &p.AgentID, ClientMessageID: &clientMessageID,
-	})
-	if err == nil {
-		return messageProto(prev), nil
-	}
-	if !noRows(err) {
-		return nil, err
-	}
-	st, err := s.q.ConversationState(ctx, conversationID)
-	if err != nil {
-		return nil, apperr.FromDB(err, conversationNotFound)
-	}
-	if Status(st.Status) == StatusClosed && !internal {
-		return nil, apperr.New(apperr.ConversationClosed, "the conversation is closed; reopen it to reply (internal notes are still allowed)")
-	}
-	// Closed when the statement ran, reopened since.
-	return nil, apperr.New(apperr.ConversationClosed, "the conversation was closed; try again")
+	return t, err
 }
 
-// SendCustomerMessage adds a customer's message to their open (waiting or
-// active) conversation. The first message opens a WAITING conversation on
-// widgetID; a message after the last conversation was resolved or closed
-// reopens it as WAITING, without assignee and with a system line. The same
-// clientMessageID sent again by the customer returns the first message and
-// stores nothing new. It returns the message and the conversation as the
-// customer sees it. Errors: Invalid (text, key), NotFound for an unknown
-// customer.
-func (s *Service) SendCustomerMessage(ctx context.Context, customerID, widgetID uuid.UUID, text, clientMessageID string) (*livechatv1.Message, *livechatv1.Conversation, error) {
-	text, err := CleanText(text)
+// checkClientMessageID validates an idempotency key: 1–64 characters of
+// valid UTF-8 without control characters, kept as sent.
+func checkClientMessageID(id string) error {
+	if id == "" {
+		return apperr.New(apperr.Required, "client_message_id is required (a key you choose, such as a UUID, so retries are safe)").WithField("client_message_id")
+	}
+	_, err := limits.CleanOptional("client_message_id", id, limits.ClientMessageID, false)
+	return err
+}
+
+// SendMessage adds the agent's reply, or an internal note that no customer
+// ever sees. The first reply (not a note) to a WAITING conversation claims
+// it for the agent, as ClaimConversation does: of agents replying at once
+// one becomes the assignee, and every reply is stored. A reply into a
+// conversation assigned to someone else is allowed (the dashboard asks
+// first). The same ClientMessageID sent again into the same conversation
+// returns the first message and stores nothing new. Errors: TextEmpty,
+// TextTooLong, TextInvalid, Required, ConversationNotFound,
+// ConversationClosed for a reply (not a note) to a closed conversation.
+func (s *Service) SendMessage(ctx context.Context, agent principal.Agent, conversationID uuid.UUID, in NewMessage) (Message, error) {
+	text, err := cleanText(in.Text)
 	if err != nil {
-		return nil, nil, err
+		return Message{}, err
 	}
-	if err := CheckClientMessageID(clientMessageID); err != nil {
-		return nil, nil, err
+	if err := checkClientMessageID(in.ClientMessageID); err != nil {
+		return Message{}, err
 	}
+	params := dbq.InsertAgentMessageParams{
+		ConversationID:  conversationID,
+		Internal:        in.Internal,
+		SenderID:        agent.ID,
+		SenderName:      agent.Name,
+		Text:            text,
+		ClientMessageID: in.ClientMessageID,
+	}
+	claimed := false
+	// Each round either stores, answers a retry, refuses, or learns the
+	// conversation changed under it (claimed, reopened) and tries again.
+	for range 3 {
+		row, err := s.q.InsertAgentMessage(ctx, params)
+		if err == nil {
+			m := messageFromRow(dbq.Message(row))
+			s.recent.add(m)
+			s.committed()
+			return m, nil
+		}
+		if !apperr.Is(err, apperr.NotFound) && !db.Violated(err, db.AgentMessageKey) {
+			return Message{}, err
+		}
+		// Nothing stored. A retry gets the first message (also once the
+		// conversation is closed); otherwise it is missing, closed, or
+		// waiting for its first reply.
+		prev, err := s.q.MessageByAgentKey(ctx, dbq.MessageByAgentKeyParams{
+			ConversationID: conversationID, SenderID: &agent.ID, ClientMessageID: &in.ClientMessageID,
+		})
+		if err == nil {
+			return messageFromRow(prev), nil
+		}
+		if !apperr.Is(err, apperr.NotFound) {
+			return Message{}, err
+		}
+		st, err := s.q.ConversationState(ctx, conversationID)
+		if err != nil {
+			return Message{}, apperr.NotFoundAs(err, apperr.ConversationNotFound, conversationNotFound)
+		}
+		switch {
+		case Status(st.Status) == StatusClosed && !in.Internal:
+			return Message{}, apperr.New(apperr.ConversationClosed, "the conversation is closed; reopen it to reply (internal notes are still allowed)")
+		case Status(st.Status) == StatusWaiting && !in.Internal && !claimed:
+			// The first reply claims. Losing a race to another agent's
+			// claim or reply is fine: the reply goes in all the same.
+			claimed = true
+			if _, err := s.claim(ctx, agent, conversationID); err == nil {
+				s.committed()
+			} else if !apperr.Is(err, apperr.InvalidTransition) && !apperr.Is(err, apperr.ConversationChanged) {
+				return Message{}, err
+			}
+		}
+		// Otherwise the conversation changed between the statement and
+		// this read (another agent's first reply claimed it, or it was
+		// reopened): the next round stores the reply.
+	}
+	return Message{}, apperr.New(apperr.ConversationChanged, "the conversation keeps changing; try again")
+}
+
+// SendVisitorMessage adds the visitor's message to their open (waiting or
+// active) conversation. The first message opens a WAITING conversation on
+// the visitor's widget; a message after the last conversation was resolved
+// or closed reopens it as WAITING, without assignee and with a system line.
+// The same clientMessageID sent again by the customer returns the first
+// message and stores nothing new. It returns the message and the
+// conversation as the visitor sees it. Errors: TextEmpty, TextTooLong,
+// TextInvalid, Required, CustomerNotFound for an unknown customer.
+func (s *Service) SendVisitorMessage(ctx context.Context, v principal.Visitor, text, clientMessageID string) (Message, Conversation, error) {
+	text, err := cleanText(text)
+	if err != nil {
+		return Message{}, Conversation{}, err
+	}
+	if err := checkClientMessageID(clientMessageID); err != nil {
+		return Message{}, Conversation{}, err
+	}
+	customerID := v.CustomerID
 	params := dbq.InsertCustomerMessageParams{CustomerID: customerID, Text: text, ClientMessageID: clientMessageID}
 	// The common case: an open conversation, one statement.
 	row, err := s.q.InsertCustomerMessage(ctx, params)
 	msg := dbq.Message(row)
 	switch {
 	case err == nil:
-		s.recent.add(msg.ID, messageProto(msg))
+		s.recent.add(messageFromRow(msg))
 		s.committed()
-	case noRows(err):
+	case apperr.Is(err, apperr.NotFound):
 		var stored bool
-		msg, stored, err = s.openAndSend(ctx, customerID, widgetID, params)
+		msg, stored, err = s.openAndSend(ctx, customerID, v.WidgetID, params)
 		if stored {
 			s.committed()
 		}
 	}
-	if apperr.IsUniqueViolation(err, "messages_customer_key") {
+	if db.Violated(err, db.CustomerMessageKey) {
 		// A retry (perhaps racing its original): the first message stands.
 		msg, err = s.q.MessageByCustomerKey(ctx, dbq.MessageByCustomerKeyParams{CustomerID: &customerID, ClientMessageID: &params.ClientMessageID})
 	}
 	if err != nil {
-		return nil, nil, err
+		return Message{}, Conversation{}, err
 	}
-	conv, err := s.conversationForCustomer(ctx, msg.ConversationID, customerID)
+	conv, err := s.conversationFor(ctx, visitorViewer(customerID), msg.ConversationID)
 	if err != nil {
-		return nil, nil, err
+		return Message{}, Conversation{}, err
 	}
-	return messageProto(msg), conv, nil
+	return messageFromRow(msg), conv, nil
 }
 
 // openAndSend is the rare path of a customer's message: a retry, a first
@@ -120,19 +163,19 @@ func (s *Service) openAndSend(ctx context.Context, customerID, widgetID uuid.UUI
 	err = s.tx(ctx, func(q *dbq.Queries) error {
 		cust, err := q.LockCustomer(ctx, customerID)
 		if err != nil {
-			return apperr.FromDB(err, "customer not found")
+			return apperr.NotFoundAs(err, apperr.CustomerNotFound, "customer not found")
 		}
 		prev, err := q.MessageByCustomerKey(ctx, dbq.MessageByCustomerKeyParams{CustomerID: &customerID, ClientMessageID: &params.ClientMessageID})
 		if err == nil {
 			msg = prev
 			return nil
 		}
-		if !noRows(err) {
+		if !apperr.Is(err, apperr.NotFound) {
 			return err
 		}
 		latest, err := q.LatestCustomerConversation(ctx, customerID)
 		switch {
-		case noRows(err):
+		case apperr.Is(err, apperr.NotFound):
 			if _, err := q.CreateConversation(ctx, dbq.CreateConversationParams{CustomerID: customerID, WidgetID: widgetID}); err != nil {
 				return err
 			}
@@ -157,111 +200,100 @@ func (s *Service) openAndSend(ctx context.Context, customerID, widgetID uuid.UUI
 }
 
 // ListMessages pages through a conversation's timeline for an agent,
-// internal notes included; see listMessages.
-func (s *Service) ListMessages(ctx context.Context, conversationID uuid.UUID, beforeSeq, afterSeq int64, size int32) ([]*livechatv1.Message, bool, error) {
-	if _, err := agent(ctx); err != nil {
-		return nil, false, err
-	}
-	if err := checkCursors(beforeSeq, afterSeq); err != nil {
-		return nil, false, err
+// internal notes included; see listMessages. ConversationNotFound for an
+// unknown conversation.
+func (s *Service) ListMessages(ctx context.Context, agent principal.Agent, conversationID uuid.UUID, q MessageQuery) (MessagePage, error) {
+	if err := checkCursors(q); err != nil {
+		return MessagePage{}, err
 	}
 	if _, err := s.q.ConversationCustomerID(ctx, conversationID); err != nil {
-		return nil, false, apperr.FromDB(err, conversationNotFound)
+		return MessagePage{}, apperr.NotFoundAs(err, apperr.ConversationNotFound, conversationNotFound)
 	}
-	return s.listMessages(ctx, conversationID, true, beforeSeq, afterSeq, size)
+	return s.listMessages(ctx, agentViewer(agent.ID), conversationID, q)
 }
 
-// ListCustomerMessages pages through one of the customer's conversations
-// (uuid.Nil: their current one, see CustomerConversation), without internal
-// notes. Another customer's conversation is NotFound.
-func (s *Service) ListCustomerMessages(ctx context.Context, customerID, conversationID uuid.UUID, beforeSeq, afterSeq int64, size int32) ([]*livechatv1.Message, bool, error) {
-	if err := checkCursors(beforeSeq, afterSeq); err != nil {
-		return nil, false, err
+// ListVisitorMessages pages through one of the visitor's conversations
+// (nil: their current one, see VisitorConversation), as they see it.
+// Another customer's conversation, or an unknown one, is
+// ConversationNotFound.
+func (s *Service) ListVisitorMessages(ctx context.Context, v principal.Visitor, conversationID *uuid.UUID, q MessageQuery) (MessagePage, error) {
+	if err := checkCursors(q); err != nil {
+		return MessagePage{}, err
 	}
-	conversationID, err := s.customerConversationID(ctx, customerID, conversationID)
-	if err != nil || conversationID == uuid.Nil {
-		return []*livechatv1.Message{}, false, err // no conversation yet: an empty timeline
-	}
-	return s.listMessages(ctx, conversationID, false, beforeSeq, afterSeq, size)
-}
-
-// CustomerAgentsRead says how far agents have read one of the customer's
-// conversations (uuid.Nil: the current one): the highest seq any agent's
-// read marker reached, 0 when no agent has read it or there is no
-// conversation yet. Which agent read is not told. Errors: NotFound for a
-// conversation that is not the customer's.
-func (s *Service) CustomerAgentsRead(ctx context.Context, customerID, conversationID uuid.UUID) (int64, error) {
-	conversationID, err := s.customerConversationID(ctx, customerID, conversationID)
-	if err != nil || conversationID == uuid.Nil {
-		return 0, err
-	}
-	return s.q.AgentsReadSeq(ctx, conversationID)
-}
-
-// customerConversationID checks that conversationID is the customer's, or
-// with uuid.Nil finds their current conversation (uuid.Nil when they have
-// none yet). Errors: NotFound for someone else's conversation.
-func (s *Service) customerConversationID(ctx context.Context, customerID, conversationID uuid.UUID) (uuid.UUID, error) {
-	if conversationID == uuid.Nil {
-		id, err := s.q.CustomerConversationID(ctx, customerID)
-		if noRows(err) {
-			return uuid.Nil, nil
+	var id uuid.UUID
+	if conversationID == nil {
+		cur, err := s.q.CustomerConversationID(ctx, v.CustomerID)
+		if apperr.Is(err, apperr.NotFound) {
+			return MessagePage{Messages: []Message{}}, nil // no conversation yet: an empty timeline
 		}
-		return id, err
+		if err != nil {
+			return MessagePage{}, err
+		}
+		id = cur
+	} else {
+		owner, err := s.q.ConversationCustomerID(ctx, *conversationID)
+		if err != nil {
+			return MessagePage{}, apperr.NotFoundAs(err, apperr.ConversationNotFound, conversationNotFound)
+		}
+		if owner != v.CustomerID {
+			return MessagePage{}, apperr.New(apperr.ConversationNotFound, conversationNotFound)
+		}
+		id = *conversationID
 	}
-	owner, err := s.q.ConversationCustomerID(ctx, conversationID)
+	page, err := s.listMessages(ctx, visitorViewer(v.CustomerID), id, q)
 	if err != nil {
-		return uuid.Nil, apperr.FromDB(err, conversationNotFound)
+		return MessagePage{}, err
 	}
-	if owner != customerID {
-		return uuid.Nil, apperr.New(apperr.ConversationNotFound, conversationNotFound)
-	}
-	return conversationID, nil
+	// "Seen" survives a reload: the visitor learns how far agents have
+	// read with the messages, not only from live read events.
+	page.AgentsReadSeq, err = s.q.AgentsReadSeq(ctx, id)
+	return page, err
 }
 
-func checkCursors(beforeSeq, afterSeq int64) error {
-	if beforeSeq < 0 || afterSeq < 0 {
+func checkCursors(q MessageQuery) error {
+	if q.BeforeSeq < 0 || q.AfterSeq < 0 {
 		return apperr.New(apperr.InvalidValue, "before_seq and after_seq must not be negative")
 	}
-	if beforeSeq > 0 && afterSeq > 0 {
+	if q.BeforeSeq > 0 && q.AfterSeq > 0 {
 		return apperr.New(apperr.InvalidValue, "give before_seq or after_seq, not both")
 	}
 	return nil
 }
 
-// listMessages returns up to size messages in ascending seq order: those
-// after afterSeq (paging forward), else those before beforeSeq (paging
-// back), else the newest. Seqs are assigned in commit order (see the
-// conversations table), so pages neither skip nor repeat a message while
-// new ones arrive. hasMore says whether more exist in that direction.
-func (s *Service) listMessages(ctx context.Context, conversationID uuid.UUID, internal bool, beforeSeq, afterSeq int64, size int32) ([]*livechatv1.Message, bool, error) {
-	n, err := pageSize(size, DefaultMessagePage, MaxMessagePage)
+// listMessages returns up to a page of messages v may see, in ascending
+// seq order: those after AfterSeq (paging forward), else those before
+// BeforeSeq (paging back), else the newest. Seqs are assigned in commit
+// order (see the conversations table), so pages neither skip nor repeat a
+// message while new ones arrive. HasMore says whether more exist in that
+// direction.
+func (s *Service) listMessages(ctx context.Context, v viewer, conversationID uuid.UUID, q MessageQuery) (MessagePage, error) {
+	n, err := limits.PageSize(q.PageSize, limits.DefaultMessagePage, limits.MessagePage)
 	if err != nil {
-		return nil, false, err
+		return MessagePage{}, err
 	}
 	var rows []dbq.Message
-	if afterSeq > 0 {
+	if q.AfterSeq > 0 {
 		rows, err = s.q.MessagesAfter(ctx, dbq.MessagesAfterParams{
-			ConversationID: conversationID, AfterSeq: afterSeq, IncludeInternal: internal, PageLimit: int32(n + 1),
+			ConversationID: conversationID, AfterSeq: q.AfterSeq, IncludeInternal: v.seesInternal(), PageLimit: int32(n + 1),
 		})
 	} else {
-		before := beforeSeq
+		before := q.BeforeSeq
 		if before == 0 {
 			before = math.MaxInt64
 		}
 		rows, err = s.q.MessagesBefore(ctx, dbq.MessagesBeforeParams{
-			ConversationID: conversationID, BeforeSeq: before, IncludeInternal: internal, PageLimit: int32(n + 1),
+			ConversationID: conversationID, BeforeSeq: before, IncludeInternal: v.seesInternal(), PageLimit: int32(n + 1),
 		})
 	}
 	if err != nil {
-		return nil, false, err
+		return MessagePage{}, err
 	}
 	more := len(rows) > n
 	if more {
 		rows = rows[:n]
 	}
-	if afterSeq == 0 {
+	if q.AfterSeq == 0 {
 		slices.Reverse(rows) // fetched newest first
 	}
-	return messagesProto(rows), more, nil
+	return MessagePage{Messages: messagesFromRows(rows), HasMore: more}, nil
 }

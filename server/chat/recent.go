@@ -4,8 +4,6 @@ import (
 	"sync"
 
 	"github.com/google/uuid"
-
-	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 )
 
 // recentSize is how many of its newest messages an instance keeps.
@@ -15,33 +13,34 @@ const recentSize = 1024
 // realtime hub, which reads each new event back moments later, turns them
 // into events without querying them again. Messages never change once
 // written, so a kept one is always right; other instances' messages are
-// queried as usual. The protos are shared and must not be modified.
+// queried as usual.
 type recentMessages struct {
 	mu   sync.Mutex
-	byID map[uuid.UUID]*livechatv1.Message
+	byID map[uuid.UUID]Message
 	ring [recentSize]uuid.UUID
 	next int
 }
 
 // add keeps m, forgetting the oldest kept message when full. Call it
 // before telling the hub of the commit.
-func (r *recentMessages) add(id uuid.UUID, m *livechatv1.Message) {
+func (r *recentMessages) add(m Message) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.byID == nil {
-		r.byID = make(map[uuid.UUID]*livechatv1.Message, recentSize)
+		r.byID = make(map[uuid.UUID]Message, recentSize)
 	}
 	if old := r.ring[r.next]; old != uuid.Nil {
 		delete(r.byID, old)
 	}
-	r.ring[r.next] = id
+	r.ring[r.next] = m.ID
 	r.next = (r.next + 1) % recentSize
-	r.byID[id] = m
+	r.byID[m.ID] = m
 }
 
-// get returns a kept message, or nil.
-func (r *recentMessages) get(id uuid.UUID) *livechatv1.Message {
+// get returns a kept message.
+func (r *recentMessages) get(id uuid.UUID) (Message, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.byID[id]
+	m, ok := r.byID[id]
+	return m, ok
 }

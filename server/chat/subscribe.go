@@ -1,32 +1,32 @@
 package chat
 
 import (
-	"context"
-
 	"github.com/google/uuid"
 
-	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
-	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/principal"
 	"github.com/opensupport/livechat/server/realtime"
 )
 
-// Subscribe streams every event the calling agent may see through send
-// until ctx ends; cursors, READY, heartbeats and the errors that end a
-// stream are the realtime hub's. A stream opened at the dashboard keeps its
+// The two kinds of Subscribe stream are built here, side by side, so that
+// what each caller may stream is decided in one place: the handlers pass
+// the filter to the hub as it is.
+
+// AgentFilter selects every event an agent may see: all conversations,
+// internal notes included. A stream opened at the dashboard keeps its
 // agent online; one opened with an API token does not, since a backend
-// holding a stream is not a person who can answer. The stream ends when its
-// session or token is revoked or its agent disabled.
-func (s *Service) Subscribe(ctx context.Context, cursor string, send func(*livechatv1.Event) error) error {
-	p, err := agent(ctx)
-	if err != nil {
-		return err
+// holding a stream is not a person who can answer. The stream ends when
+// its session or token is revoked or its agent disabled.
+func AgentFilter(a principal.Agent) realtime.Filter {
+	f := realtime.Filter{AgentID: a.ID, Credential: a.SessionID}
+	if a.TokenID != uuid.Nil {
+		f.NoPresence, f.Credential, f.TokenCredential = true, a.TokenID, true
 	}
-	if s.hub == nil {
-		return apperr.New(apperr.NotAvailable, "live events are not available on this server")
-	}
-	f := realtime.Filter{AgentID: p.AgentID, NoPresence: p.TokenID != uuid.Nil, Credential: p.SessionID}
-	if p.TokenID != uuid.Nil {
-		f.Credential = p.TokenID
-	}
-	return s.hub.Subscribe(ctx, f, cursor, send)
+	return f
+}
+
+// VisitorFilter selects the events of the visitor's own customer, as
+// visibility.go lets a visitor see them. The stream ends when the visitor
+// session ends.
+func VisitorFilter(v principal.Visitor) realtime.Filter {
+	return realtime.Filter{CustomerID: v.CustomerID, Credential: v.SessionID}
 }

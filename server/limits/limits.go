@@ -77,7 +77,7 @@ func Proto() *livechatv1.Limits {
 func Clean(field, s string, max int, multiline bool) (string, error) {
 	t, err := CleanOptional(field, s, max, multiline)
 	if err == nil && t == "" {
-		return "", apperr.New(apperr.TextEmpty, "%s is required", field).WithField(field)
+		return "", apperr.New(apperr.TextEmpty, "%s is required", words(field)).WithField(field)
 	}
 	return t, err
 }
@@ -85,12 +85,13 @@ func Clean(field, s string, max int, multiline bool) (string, error) {
 // CleanOptional is Clean for a text that may be left blank: a blank text
 // is returned as "".
 func CleanOptional(field, s string, max int, multiline bool) (string, error) {
+	name := words(field)
 	if !utf8.ValidString(s) {
-		return "", apperr.New(apperr.TextInvalid, "%s is not valid UTF-8", field).WithField(field)
+		return "", apperr.New(apperr.TextInvalid, "%s is not valid UTF-8", name).WithField(field)
 	}
 	t := strings.TrimSpace(s)
 	if n := utf8.RuneCountInString(t); n > max {
-		return "", apperr.New(apperr.TextTooLong, "%s is %d characters long; at most %d are allowed", field, n, max).
+		return "", apperr.New(apperr.TextTooLong, "%s is %d characters long; at most %d are allowed", name, n, max).
 			WithField(field).WithLimit(int64(max))
 	}
 	for _, r := range t {
@@ -102,7 +103,7 @@ func CleanOptional(field, s string, max int, multiline bool) (string, error) {
 			if multiline {
 				allowed = " (only newline and tab are allowed)"
 			}
-			return "", apperr.New(apperr.TextInvalid, "%s contains the control character U+%04X%s", field, r, allowed).WithField(field)
+			return "", apperr.New(apperr.TextInvalid, "%s contains the control character U+%04X%s", name, r, allowed).WithField(field)
 		}
 	}
 	return t, nil
@@ -122,3 +123,7 @@ func PageSize(n int32, def, max int) (int, error) {
 	}
 	return int(n), nil
 }
+
+// words turns a proto field name into words for a message: "display_name"
+// reads "display name".
+func words(field string) string { return strings.ReplaceAll(field, "_", " ") }

@@ -116,6 +116,10 @@ func (p Principal) Visitor() Visitor {
 	return Visitor{CustomerID: p.CustomerID, WidgetID: p.WidgetID, SessionID: p.VisitorSessionID}
 }
 
+// VisitorTokenPrefix starts every visitor token ("lcv_…"), so the one
+// interceptor can tell a visitor's bearer token from an API token.
+const VisitorTokenPrefix = "lcv_"
+
 type ctxKey struct{}
 
 // With returns a context carrying p.

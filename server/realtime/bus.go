@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/db/dbq"
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 )
@@ -20,7 +21,8 @@ import (
 //	e <instance>                    events committed: read the log
 //	p <instance>                    presence changed: re-read it
 //	r <instance>                    credentials revoked: re-check streams
-//	t <instance> <customer> <b64>   typing: base64 of an Event proto
+//	t <instance> <customer> <b64>   typing: base64 of an Event proto, for the
+//	                                visitor streams of customer (all-zero: none)
 //
 // An instance ignores its own lines; it acted on them locally already.
 const channel = "livechat"
@@ -167,6 +169,13 @@ func (h *Hub) listenLoop(ctx context.Context) {
 	}
 }
 
+// listenOnce holds one listening connection until it fails. This is the
+// one place outside db/ that speaks to the driver directly, and only for
+// what the db edge cannot express: a dedicated connection of its own
+// (not a pooled one, which LISTEN would tie up and a pool might recycle)
+// and waiting for its notifications. Its statement (db.Listen) and every
+// query stay in db/, and its errors end the loop, which reconnects, so
+// none of them reaches a client.
 func (h *Hub) listenOnce(ctx context.Context) (connected bool, err error) {
 	cfg := h.pool.Config().ConnConfig.Copy()
 	if cfg.RuntimeParams == nil {
@@ -182,7 +191,7 @@ func (h *Hub) listenOnce(ctx context.Context) (connected bool, err error) {
 		defer cancel()
 		_ = conn.Close(cctx)
 	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
+	if err := db.Listen(ctx, conn, channel); err != nil {
 		return false, err
 	}
 	h.listenerPID.Store(conn.PgConn().PID())

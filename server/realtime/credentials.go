@@ -37,6 +37,7 @@ type Credentials interface {
 var (
 	errAgentRevoked   = apperr.New(apperr.SessionEnded, "your sign-in has ended (signed out, expired, password changed or account disabled): sign in again")
 	errVisitorRevoked = apperr.New(apperr.VisitorSessionEnded, "this visitor session has ended; start a new session")
+	errTokenRevoked   = apperr.New(apperr.TokenRevoked, "this API token was revoked, or the agent it acts for is disabled")
 )
 
 // SetCredentials sets what checks open streams' credentials. Until it is
@@ -149,9 +150,12 @@ func (h *Hub) revalidate(ctx context.Context) error {
 	}
 	h.mu.Unlock()
 	for _, s := range ended {
-		if s.visitor {
+		switch {
+		case s.visitor:
 			s.fail(errVisitorRevoked)
-		} else {
+		case s.token:
+			s.fail(errTokenRevoked)
+		default:
 			s.fail(errAgentRevoked)
 		}
 	}

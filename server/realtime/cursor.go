@@ -55,7 +55,7 @@ func (h *Hub) checkCursor(ctx context.Context, s string) (position, error) {
 	}
 	tx, err := h.q.EventTx(ctx, p.id)
 	if err != nil {
-		if apperr.Is(apperr.FromDB(err, ""), apperr.NotFound) {
+		if apperr.Is(err, apperr.NotFound) { // h.q translates a missing row (package db)
 			return position{}, errExpired
 		}
 		return position{}, err

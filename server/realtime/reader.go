@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/opensupport/livechat/db/dbq"
@@ -114,7 +113,7 @@ const kindPending = "pending"
 // fanout pushes one batch of durable events to the matching streams and
 // moves the hub's position past it, in one critical section: a stream
 // registering at position p gets exactly the events after p.
-func (h *Hub) fanout(rows []EventRow, positions []position, evs []*livechatv1.Event) {
+func (h *Hub) fanout(rows []EventRow, positions []position, evs []Views) {
 	// A stream is behind when it still holds Buffer events as this batch
 	// arrives; the batch itself is slack, or a burst larger than Buffer
 	// read in one query would drop every healthy stream.
@@ -122,28 +121,21 @@ func (h *Hub) fanout(rows []EventRow, positions []position, evs []*livechatv1.Ev
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for i, ev := range evs {
-		if ev == nil {
+		if ev.Agent == nil {
 			continue
 		}
 		metrics.EventsPublished.Inc()
-		d := &delivery{pos: positions[i], at: rows[i].OccurredAt, agent: ev}
+		d := &delivery{pos: positions[i], at: rows[i].OccurredAt, agent: ev.Agent}
 		for s := range h.agents {
 			if s.push(d, limit) {
 				h.removeLocked(s)
 			}
 		}
-		if rows[i].Internal {
+		if rows[i].Internal || ev.Visitor == nil {
 			continue
 		}
-		set := h.visitors[rows[i].CustomerID]
-		if len(set) == 0 {
-			continue
-		}
-		d.visitor = h.visitorView(ev)
-		if d.visitor == nil {
-			continue
-		}
-		for s := range set {
+		d.visitor = ev.Visitor
+		for s := range h.visitors[rows[i].CustomerID] {
 			if s.push(d, limit) {
 				h.removeLocked(s)
 			}
@@ -186,23 +178,32 @@ func (h *Hub) catchUpRows(ctx context.Context, s *subscriber, from, upto positio
 
 // fromDB converts a row of the event queries, which all share one shape.
 func fromDB(r dbq.CatchUpEventsRow) (EventRow, position) {
-	return EventRow{
+	row := EventRow{
 		ID: r.ID, Kind: r.Kind, ConversationID: r.ConversationID, CustomerID: r.CustomerID,
 		MessageID: r.MessageID, Internal: r.Internal, ReaderType: r.ReaderType, ReaderID: r.ReaderID,
 		ReadSeq: r.ReadSeq, OccurredAt: r.OccurredAt,
-	}, position{tx: r.Tx, id: r.ID}
+	}
+	if r.ConversationStatus != nil && r.LastSeq != nil && r.ConversationUpdatedAt != nil && r.LastMessageAt != nil {
+		row.State = &ConversationState{
+			Status: *r.ConversationStatus, AssigneeID: r.AssigneeID, LastSeq: *r.LastSeq,
+			WaitingSince: r.WaitingSince, UpdatedAt: *r.ConversationUpdatedAt, LastMessageAt: *r.LastMessageAt,
+		}
+	}
+	return row, position{tx: r.Tx, id: r.ID}
 }
 
-// load turns rows into agent-view events with their cursors. A batch the
-// loader rejects is retried row by row, so one bad row cannot hold up the
-// stream: a row that still fails is delivered as its minimal RowEvent.
-func (h *Hub) load(ctx context.Context, rows []EventRow, positions []position) ([]*livechatv1.Event, error) {
-	var evs []*livechatv1.Event
+// load turns rows into their views with their cursors. A batch the loader
+// rejects is retried row by row, so one bad row cannot hold up the stream:
+// a row that still fails is delivered to agents as its minimal RowEvent
+// and to nobody else (what a visitor may see of it is the loader's to say).
+func (h *Hub) load(ctx context.Context, rows []EventRow, positions []position) ([]Views, error) {
+	var evs []Views
 	lp := h.loader.Load()
 	if lp == nil {
-		evs = make([]*livechatv1.Event, len(rows))
+		evs = make([]Views, len(rows))
 		for i, r := range rows {
-			evs[i] = RowEvent(r)
+			ev := RowEvent(r)
+			evs[i] = Views{Agent: ev, Visitor: ev}
 		}
 	} else {
 		var err error
@@ -219,20 +220,26 @@ func (h *Hub) load(ctx context.Context, rows []EventRow, positions []position) (
 			}
 		}
 	}
-	for i, ev := range evs {
-		if ev == nil {
+	for i, v := range evs {
+		if v.Agent == nil {
+			evs[i].Visitor = nil
 			continue
 		}
-		ev.Cursor = positions[i].cursor()
-		if ev.OccurredAt == nil {
-			ev.OccurredAt = timestamppb.New(rows[i].OccurredAt)
+		for _, ev := range []*livechatv1.Event{v.Agent, v.Visitor} {
+			if ev == nil {
+				continue
+			}
+			ev.Cursor = positions[i].cursor()
+			if ev.OccurredAt == nil {
+				ev.OccurredAt = timestamppb.New(rows[i].OccurredAt)
+			}
 		}
 	}
 	return evs, nil
 }
 
-func (h *Hub) loadOneByOne(ctx context.Context, l Loader, rows []EventRow, batchErr error) ([]*livechatv1.Event, error) {
-	evs := make([]*livechatv1.Event, len(rows))
+func (h *Hub) loadOneByOne(ctx context.Context, l Loader, rows []EventRow, batchErr error) ([]Views, error) {
+	evs := make([]Views, len(rows))
 	failed := 0
 	var lastErr error
 	for i := range rows {
@@ -243,7 +250,7 @@ func (h *Hub) loadOneByOne(ctx context.Context, l Loader, rows []EventRow, batch
 		if err != nil {
 			failed++
 			lastErr = err
-			evs[i] = RowEvent(rows[i])
+			evs[i] = Views{Agent: RowEvent(rows[i])}
 			continue
 		}
 		evs[i] = one[0]
@@ -253,7 +260,7 @@ func (h *Hub) loadOneByOne(ctx context.Context, l Loader, rows []EventRow, batch
 		return nil, fmt.Errorf("load events: %w (batch: %v)", lastErr, batchErr)
 	}
 	if failed > 0 {
-		h.log.Error("realtime: some events could not be loaded; sent with ids only", "failed", failed, "err", lastErr)
+		h.log.Error("realtime: some events could not be loaded; sent to agents with ids only", "failed", failed, "err", lastErr)
 	}
 	return evs, nil
 }
@@ -296,62 +303,6 @@ func RowEvent(r EventRow) *livechatv1.Event {
 		return nil
 	}
 	return ev
-}
-
-// visitorView reduces an agent-view event for visitors.
-func (h *Hub) visitorView(ev *livechatv1.Event) *livechatv1.Event {
-	if v := h.visitor.Load(); v != nil && *v != nil {
-		return (*v)(ev)
-	}
-	return DefaultVisitorView(ev)
-}
-
-// DefaultVisitorView hides internal messages, the visitor's own typing,
-// which agent read (a visitor learns only that agents have read up to a
-// message) and, in conversation snapshots, an internal last message and the
-// agents' unread count.
-func DefaultVisitorView(ev *livechatv1.Event) *livechatv1.Event {
-	var conv *livechatv1.Conversation
-	switch k := ev.Kind.(type) {
-	case *livechatv1.Event_MessageCreated:
-		if k.MessageCreated.GetInternal() {
-			return nil
-		}
-		return ev
-	case *livechatv1.Event_ConversationCreated:
-		conv = k.ConversationCreated
-	case *livechatv1.Event_ConversationUpdated:
-		conv = k.ConversationUpdated
-	case *livechatv1.Event_Typing:
-		if k.Typing.GetSenderType() == livechatv1.SenderType_SENDER_TYPE_CUSTOMER {
-			return nil // the visitor's own typing
-		}
-		return ev
-	case *livechatv1.Event_Read:
-		if k.Read.GetReaderId() == "" || k.Read.GetReaderType() != livechatv1.SenderType_SENDER_TYPE_AGENT {
-			return ev
-		}
-		out := proto.CloneOf(ev)
-		out.GetRead().ReaderId = ""
-		return out
-	default:
-		return ev
-	}
-	if !conv.GetLastMessage().GetInternal() && conv.GetUnreadCount() == 0 {
-		return ev
-	}
-	out := proto.CloneOf(ev)
-	var c *livechatv1.Conversation
-	if k, ok := out.Kind.(*livechatv1.Event_ConversationCreated); ok {
-		c = k.ConversationCreated
-	} else {
-		c = out.Kind.(*livechatv1.Event_ConversationUpdated).ConversationUpdated
-	}
-	if c.GetLastMessage().GetInternal() {
-		c.LastMessage = nil
-	}
-	c.UnreadCount = 0
-	return out
 }
 
 // heartbeatLoop sends a heartbeat to every stream that sent nothing since

@@ -66,26 +66,47 @@ type EventRow struct {
 	ConversationID uuid.UUID
 	CustomerID     uuid.UUID
 	MessageID      *uuid.UUID
-	Internal       bool
-	ReaderType     *string
-	ReaderID       *uuid.UUID
-	ReadSeq        *int64
-	OccurredAt     time.Time
+	// Internal rows reach agent streams only; the writer decides.
+	Internal   bool
+	ReaderType *string
+	ReaderID   *uuid.UUID
+	ReadSeq    *int64
+	OccurredAt time.Time
+	// State is the conversation's state the event announces, recorded by
+	// conversation_created and conversation_updated rows; nil when the row
+	// holds none (other kinds, rows older than the record).
+	State *ConversationState
 }
 
-// Loader turns event rows into the protos agents see. It is called once per
-// batch of rows, whatever the number of subscribers.
+// ConversationState is a conversation's state as one event recorded it.
+type ConversationState struct {
+	Status        string
+	AssigneeID    *uuid.UUID
+	LastSeq       int64
+	WaitingSince  *time.Time
+	UpdatedAt     time.Time
+	LastMessageAt time.Time
+}
+
+// Views is one event as each kind of stream sees it. Agent is what agent
+// streams get; Visitor what the streams of the event's customer get, nil
+// to hide it from them (it may be the same pointer as Agent).
+type Views struct {
+	Agent   *livechatv1.Event
+	Visitor *livechatv1.Event
+}
+
+// Loader turns event rows into the protos streams get: the domain that
+// wrote the events decides what they say and what a visitor may see of
+// them, so the hub holds no such rule. It is called once per batch of
+// rows, whatever the number of subscribers.
 type Loader interface {
-	// LoadEvents returns one event per row, in the same order. A nil entry
-	// drops that row (for example a message deleted since). The hub sets
-	// Cursor; OccurredAt is set from the row when left empty.
-	LoadEvents(ctx context.Context, rows []EventRow) ([]*livechatv1.Event, error)
+	// LoadEvents returns the views of each row, in the same order. A nil
+	// Agent drops that row (for example a message deleted since). The hub
+	// sets Cursor; OccurredAt is set from the row when left empty. The
+	// events are shared by every stream and must not change afterwards.
+	LoadEvents(ctx context.Context, rows []EventRow) ([]Views, error)
 }
-
-// VisitorView derives what a visitor may see of an agent-view event, or nil
-// to hide it. It must not modify ev, which other streams share: clone what
-// it changes. It is called once per event, not once per visitor stream.
-type VisitorView func(ev *livechatv1.Event) *livechatv1.Event
 
 // Filter selects a stream's events. Exactly one of AgentID and CustomerID
 // is set.
@@ -93,8 +114,9 @@ type Filter struct {
 	// AgentID makes an agent stream: every event, internal notes included.
 	// The stream keeps the agent present (online) unless NoPresence is set.
 	AgentID uuid.UUID
-	// CustomerID makes a visitor stream: only that customer's events,
-	// never internal ones, presence only as agents_online.
+	// CustomerID makes a visitor stream: only that customer's events, as
+	// the Loader's Visitor view shows them, never internal rows, presence
+	// only as agents_online.
 	CustomerID uuid.UUID
 	// NoPresence keeps an agent stream from counting toward presence, for
 	// callers that are not a person at the dashboard (API tokens).
@@ -103,6 +125,10 @@ type Filter struct {
 	// token id (agents) or a visitor session id. The stream ends when it is
 	// revoked (see Credentials). Zero is never re-checked.
 	Credential uuid.UUID
+	// TokenCredential says Credential is an API token: the stream then
+	// ends saying the token was revoked (TOKEN_REVOKED), as a unary call
+	// with it would, rather than that a sign-in ended.
+	TokenCredential bool
 }
 
 // Options tune a Hub. Zero values take the defaults.
@@ -177,9 +203,8 @@ type Hub struct {
 	log  *slog.Logger
 	opts Options
 
-	loader  atomic.Pointer[Loader]
-	visitor atomic.Pointer[VisitorView]
-	creds   atomic.Pointer[Credentials]
+	loader atomic.Pointer[Loader]
+	creds  atomic.Pointer[Credentials]
 
 	// mu guards the subscriber sets and pos, so that a subscriber
 	// registers at an exact position of the event stream.
@@ -245,13 +270,9 @@ func New(pool *pgxpool.Pool, log *slog.Logger, opts Options) *Hub {
 }
 
 // SetLoader sets what turns event rows into protos. Until it is set, rows
-// become minimal events carrying only ids (see rowEvent).
+// become minimal events carrying only ids (see RowEvent), the same for
+// agents and visitors.
 func (h *Hub) SetLoader(l Loader) { h.loader.Store(&l) }
-
-// SetVisitorView sets how agent-view events are reduced for visitors. The
-// default hides internal messages and, in conversation snapshots, an
-// internal last message and the unread count.
-func (h *Hub) SetVisitorView(v VisitorView) { h.visitor.Store(&v) }
 
 // InstanceID is this instance's id in the presence tables.
 func (h *Hub) InstanceID() uuid.UUID { return h.opts.InstanceID }

@@ -575,8 +575,8 @@ func TestTwoInstances(t *testing.T) {
 	})
 	t.Run("typing", func(t *testing.T) {
 		conv := uuid.New()
-		a.PublishTyping(context.Background(), conv, cust, &livechatv1.TypingEvent{
-			SenderType: livechatv1.SenderType_SENDER_TYPE_AGENT, SenderId: "agent-1", Typing: true,
+		a.PublishTyping(context.Background(), Typing{
+			ConversationID: conv, CustomerID: cust, VisitorSees: true, SenderID: uuid.New(), Typing: true,
 		})
 		ev := onB.next(t, isTyping).GetTyping()
 		if ev.ConversationId != conv.String() || !ev.Typing || ev.ExpiresAt == nil {
@@ -626,9 +626,16 @@ func TestTyping(t *testing.T) {
 	visitor := subscribe(t, h, Filter{CustomerID: cust}, "")
 	agent.next(t, isReady)
 	visitor.next(t, isReady)
+	// The domain hides a visitor's own typing from them (VisitorSees false);
+	// the hub delivers as it is told.
 	typing := func(senderType livechatv1.SenderType, sender string, on bool) {
-		h.PublishTyping(context.Background(), conv, cust, &livechatv1.TypingEvent{SenderType: senderType, SenderId: sender, Typing: on})
+		customer := senderType == livechatv1.SenderType_SENDER_TYPE_CUSTOMER
+		h.PublishTyping(context.Background(), Typing{
+			ConversationID: conv, CustomerID: cust, VisitorSees: !customer,
+			SenderIsCustomer: customer, SenderID: uuid.MustParse(sender), Typing: on,
+		})
 	}
+	agent7 := uuid.NewString()
 
 	t.Run("throttled per sender", func(t *testing.T) {
 		typing(livechatv1.SenderType_SENDER_TYPE_CUSTOMER, cust.String(), true)
@@ -644,14 +651,14 @@ func TestTyping(t *testing.T) {
 		visitor.quiet(t, 50*time.Millisecond)
 	})
 	t.Run("expires by itself", func(t *testing.T) {
-		typing(livechatv1.SenderType_SENDER_TYPE_AGENT, "agent-7", true)
+		typing(livechatv1.SenderType_SENDER_TYPE_AGENT, agent7, true)
 		on := visitor.next(t, isTyping).GetTyping()
-		if !on.Typing || on.SenderId != "agent-7" || on.ExpiresAt == nil {
+		if !on.Typing || on.SenderId != agent7 || on.ExpiresAt == nil {
 			t.Fatalf("got %v", on)
 		}
 		start := time.Now()
 		off := visitor.next(t, isTyping).GetTyping()
-		if off.Typing || off.SenderId != "agent-7" {
+		if off.Typing || off.SenderId != agent7 {
 			t.Fatalf("got %v, want typing=false", off)
 		}
 		if d := time.Since(start); d < 100*time.Millisecond {

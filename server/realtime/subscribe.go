@@ -41,7 +41,9 @@ type subscriber struct {
 	customer uuid.UUID
 	// cred is the credential the stream was opened with (Filter.Credential).
 	cred uuid.UUID
-	wake chan struct{}
+	// token: cred is an API token (Filter.TokenCredential).
+	token bool
+	wake  chan struct{}
 	// slot is the stream's turn in the heartbeat cycle (see heartbeatLoop).
 	slot uint8
 	// active is set when the stream sent something since the last
@@ -133,7 +135,7 @@ func (h *Hub) Subscribe(ctx context.Context, f Filter, cursor string, send func(
 			return err
 		}
 	}
-	s := &subscriber{visitor: visitor, customer: f.CustomerID, cred: f.Credential, wake: make(chan struct{}, 1), catchingUp: resume}
+	s := &subscriber{visitor: visitor, customer: f.CustomerID, cred: f.Credential, token: f.TokenCredential, wake: make(chan struct{}, 1), catchingUp: resume}
 	upto, err := h.register(s)
 	if err != nil {
 		return err
@@ -331,10 +333,11 @@ func (h *Hub) catchUp(ctx context.Context, s *subscriber, from, upto position, s
 		if err != nil {
 			return from, err
 		}
-		for i, ev := range evs {
+		for i, v := range evs {
 			from = positions[i]
-			if ev != nil && s.visitor {
-				ev = h.visitorView(ev)
+			ev := v.Agent
+			if s.visitor {
+				ev = v.Visitor
 			}
 			if ev == nil {
 				continue

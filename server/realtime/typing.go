@@ -46,10 +46,27 @@ func newTyping(h *Hub) *typing {
 	return &typing{h: h, last: map[typingKey]time.Time{}, shown: map[typingKey]shownTyping{}}
 }
 
-// PublishTyping shows ev (someone typing, or stopping) to the streams that
-// may see conversationID, on every instance; visitor streams of customerID
-// get it unless the sender is the customer. It never blocks and stores
-// nothing.
+// Typing is a typing indicator to show: someone typing in a conversation,
+// or stopping.
+type Typing struct {
+	ConversationID uuid.UUID
+	// CustomerID is the conversation's customer.
+	CustomerID uuid.UUID
+	// VisitorSees says whether the customer's streams get the indicator.
+	// The domain decides (a visitor is not shown their own typing); agent
+	// streams always get it.
+	VisitorSees bool
+	// SenderIsCustomer: the customer types, else the agent SenderID.
+	SenderIsCustomer bool
+	SenderID         uuid.UUID
+	SenderName       string
+	// Typing false clears the indicator.
+	Typing bool
+}
+
+// PublishTyping shows t (someone typing, or stopping) to every agent stream
+// and, when t.VisitorSees, to the visitor streams of t.CustomerID, on every
+// instance. It never blocks and stores nothing.
 //
 // Typing=true from one sender in one conversation is forwarded at most once
 // per TypingInterval (1 s); repeats in between are dropped, which is safe
@@ -58,14 +75,25 @@ func newTyping(h *Hub) *typing {
 // every instance sends typing=false (without expires_at) to its streams,
 // so clients that ignore expires_at still clear it. Typing=false is always
 // forwarded at once.
-func (h *Hub) PublishTyping(ctx context.Context, conversationID, customerID uuid.UUID, ev *livechatv1.TypingEvent) {
-	if ev == nil {
-		return
-	}
+func (h *Hub) PublishTyping(ctx context.Context, in Typing) {
 	t := h.typing
 	now := h.opts.Now()
-	ev = proto.CloneOf(ev)
-	ev.ConversationId = conversationID.String()
+	ev := &livechatv1.TypingEvent{
+		ConversationId: in.ConversationID.String(),
+		SenderType:     livechatv1.SenderType_SENDER_TYPE_AGENT,
+		SenderId:       in.SenderID.String(),
+		SenderName:     in.SenderName,
+		Typing:         in.Typing,
+	}
+	if in.SenderIsCustomer {
+		ev.SenderType = livechatv1.SenderType_SENDER_TYPE_CUSTOMER
+	}
+	// The visitor streams to reach: none (uuid.Nil names no customer)
+	// unless the domain lets the customer see it.
+	visitors := uuid.Nil
+	if in.VisitorSees {
+		visitors = in.CustomerID
+	}
 	key := typingKey{conversation: ev.ConversationId, sender: ev.SenderId}
 	t.mu.Lock()
 	if ev.Typing {
@@ -77,20 +105,19 @@ func (h *Hub) PublishTyping(ctx context.Context, conversationID, customerID uuid
 		ev.ExpiresAt = timestamppb.New(now.Add(h.opts.TypingTTL))
 	} else {
 		delete(t.last, key)
-		ev.ExpiresAt = nil
 	}
 	t.mu.Unlock()
 	event := &livechatv1.Event{OccurredAt: timestamppb.New(now), Kind: &livechatv1.Event_Typing{Typing: ev}}
-	t.apply(customerID, event)
+	t.apply(visitors, event)
 	raw, err := proto.Marshal(event)
 	if err != nil {
 		return
 	}
-	h.notifyEphemeral("t " + h.opts.InstanceID.String() + " " + customerID.String() + " " + base64.StdEncoding.EncodeToString(raw))
+	h.notifyEphemeral("t " + h.opts.InstanceID.String() + " " + visitors.String() + " " + base64.StdEncoding.EncodeToString(raw))
 }
 
-// apply shows a typing event on this instance's streams and tracks its
-// expiry.
+// apply shows a typing event on this instance's streams (the visitor
+// streams of customer only; uuid.Nil reaches none) and tracks its expiry.
 func (t *typing) apply(customer uuid.UUID, event *livechatv1.Event) {
 	ev := event.GetTyping()
 	key := typingKey{conversation: ev.ConversationId, sender: ev.SenderId}
@@ -108,7 +135,7 @@ func (t *typing) apply(customer uuid.UUID, event *livechatv1.Event) {
 		delete(t.shown, key)
 	}
 	t.mu.Unlock()
-	t.h.fanoutEphemeral(customer, event, DefaultVisitorView(event))
+	t.h.fanoutEphemeral(customer, event)
 }
 
 // scheduleLocked makes the timer fire no later than at.
@@ -163,7 +190,7 @@ func (t *typing) expire() {
 	}
 	t.mu.Unlock()
 	for _, l := range out {
-		t.h.fanoutEphemeral(l.customer, l.event, DefaultVisitorView(l.event))
+		t.h.fanoutEphemeral(l.customer, l.event)
 	}
 }
 
@@ -177,10 +204,10 @@ func (t *typing) stop() {
 }
 
 // fanoutEphemeral pushes an event without cursor to every agent stream and
-// to the visitor streams of customer (when visitor is not nil).
-func (h *Hub) fanoutEphemeral(customer uuid.UUID, agent, visitor *livechatv1.Event) {
+// to the visitor streams of customer (none for uuid.Nil).
+func (h *Hub) fanoutEphemeral(customer uuid.UUID, ev *livechatv1.Event) {
 	metrics.EventsPublished.Inc()
-	d := &delivery{agent: agent, visitor: visitor}
+	d := &delivery{agent: ev, visitor: ev}
 	limit := h.opts.Buffer
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -188,9 +215,6 @@ func (h *Hub) fanoutEphemeral(customer uuid.UUID, agent, visitor *livechatv1.Eve
 		if s.push(d, limit) {
 			h.removeLocked(s)
 		}
-	}
-	if visitor == nil {
-		return
 	}
 	for s := range h.visitors[customer] {
 		if s.push(d, limit) {

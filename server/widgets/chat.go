@@ -5,124 +5,98 @@ import (
 
 	"github.com/google/uuid"
 
-	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
+	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/chat"
 	"github.com/opensupport/livechat/server/principal"
 )
 
-// Chat is the conversation domain as a visitor uses it (package chat). Its
-// functions take the customer explicitly; Service passes only the calling
-// visitor's own, so a visitor reaches nothing else.
+// Chat is the conversation domain as a visitor uses it (*chat.Service). It
+// owns conversations, messages and customer records as the API shows them;
+// Service passes it only the calling visitor, so a visitor reaches nothing
+// else.
 type Chat interface {
-	CustomerConversation(ctx context.Context, customerID uuid.UUID) (*livechatv1.Conversation, error)
-	SendCustomerMessage(ctx context.Context, customerID, widgetID uuid.UUID, text, clientMessageID string) (*livechatv1.Message, *livechatv1.Conversation, error)
-	ListCustomerMessages(ctx context.Context, customerID, conversationID uuid.UUID, beforeSeq, afterSeq int64, size int32) ([]*livechatv1.Message, bool, error)
-	CustomerAgentsRead(ctx context.Context, customerID, conversationID uuid.UUID) (int64, error)
-	CustomerTyping(ctx context.Context, customerID uuid.UUID, typing bool) error
-	CustomerMarkRead(ctx context.Context, customerID uuid.UUID, seq int64) error
+	Customer(ctx context.Context, customerID uuid.UUID) (chat.Customer, error)
+	VisitorConversation(ctx context.Context, v principal.Visitor) (*chat.Conversation, error)
+	SendVisitorMessage(ctx context.Context, v principal.Visitor, text, clientMessageID string) (chat.Message, chat.Conversation, error)
+	ListVisitorMessages(ctx context.Context, v principal.Visitor, conversationID *uuid.UUID, q chat.MessageQuery) (chat.MessagePage, error)
+	VisitorTyping(ctx context.Context, v principal.Visitor, typing bool) error
+	VisitorMarkRead(ctx context.Context, v principal.Visitor, seq int64) error
 }
 
-// SubscribeFunc streams one customer's events through send until ctx ends:
-// the realtime hub's Subscribe with a visitor filter, which sends only that
-// customer's events, never internal ones, and presence only as
-// agents_online.
-// The stream ends when the visitor session (sessionID) ends.
-type SubscribeFunc func(ctx context.Context, customerID, sessionID uuid.UUID, cursor string, send func(*livechatv1.Event) error) error
+var _ Chat = (*chat.Service)(nil)
 
 // errNoChat is returned when the server was built without a chat domain.
 var errNoChat = apperr.New(apperr.NotAvailable, "chat is not available on this server")
 
-// chat returns the calling visitor, once it is sure there is a chat domain
-// to call.
-func (s *Service) chat(ctx context.Context) (principal.Principal, error) {
-	p, err := visitor(ctx)
-	if err != nil {
-		return p, err
-	}
+// The methods below take the calling visitor explicitly: the policy table
+// admits only visitors to them, and the handler passes the one it resolved.
+
+// SendMessage adds the visitor's message to their conversation, opening one
+// as WAITING when they have none open. A visitor may send at most
+// Limits.Messages per Limits.MessageWindow.
+//
+// A retry of a client_message_id the visitor already stored is answered
+// with the stored message before the limit is looked at, and does not count
+// against it: the message is not new, and a widget that lost the answer to
+// its send must learn that it arrived, not that it is refused.
+//
+// Errors: those of chat.Service.SendVisitorMessage (text and key reasons);
+// RateLimited, with the time to wait, over the limit.
+func (s *Service) SendMessage(ctx context.Context, v principal.Visitor, text, clientMessageID string) (chat.Message, chat.Conversation, error) {
 	if s.chatDomain == nil {
-		return p, errNoChat
+		return chat.Message{}, chat.Conversation{}, errNoChat
 	}
-	return p, nil
-}
-
-// SendMessage adds the calling visitor's message to their conversation,
-// opening one as WAITING when they have none open. A visitor may send at
-// most Limits.Messages per Limits.MessageWindow; retries of one
-// client_message_id count like new messages.
-//
-// Errors: Unauthenticated for a non-visitor; Invalid for bad text or key;
-// ResourceExhausted over the limit.
-func (s *Service) SendMessage(ctx context.Context, text, clientMessageID string) (*livechatv1.Message, *livechatv1.Conversation, error) {
-	v, err := s.chat(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := s.hit(ctx, "send_message:"+v.CustomerID.String(), s.limits.Messages, s.limits.MessageWindow, "messages"); err != nil {
-		return nil, nil, err
-	}
-	return s.chatDomain.SendCustomerMessage(ctx, v.CustomerID, v.WidgetID, text, clientMessageID)
-}
-
-// ListMessages pages through one of the calling visitor's conversations
-// (empty id: the current one), without internal notes, and says how far
-// agents have read it (agentsRead, the highest seq; 0 when no agent has).
-//
-// Errors: Unauthenticated; Invalid for a malformed id or cursors; NotFound
-// for a conversation that is not theirs.
-func (s *Service) ListMessages(ctx context.Context, conversationID string, beforeSeq, afterSeq int64, size int32) (msgs []*livechatv1.Message, more bool, agentsRead int64, err error) {
-	v, err := s.chat(ctx)
-	if err != nil {
-		return nil, false, 0, err
-	}
-	var cid uuid.UUID
-	if conversationID != "" {
-		if cid, err = uuid.Parse(conversationID); err != nil {
-			return nil, false, 0, apperr.New(apperr.MalformedID, "conversation_id %q is not a valid id", conversationID)
+	retry := false
+	if clientMessageID != "" {
+		var err error
+		retry, err = s.q.CustomerMessageKeyUsed(ctx, dbq.CustomerMessageKeyUsedParams{CustomerID: v.CustomerID, ClientMessageID: clientMessageID})
+		if err != nil {
+			return chat.Message{}, chat.Conversation{}, err
 		}
 	}
-	if agentsRead, err = s.chatDomain.CustomerAgentsRead(ctx, v.CustomerID, cid); err != nil {
-		return nil, false, 0, err
+	if !retry {
+		if err := s.hit(ctx, "send_message:"+v.CustomerID.String(), s.limits.Messages, s.limits.MessageWindow, "messages"); err != nil {
+			return chat.Message{}, chat.Conversation{}, err
+		}
 	}
-	msgs, more, err = s.chatDomain.ListCustomerMessages(ctx, v.CustomerID, cid, beforeSeq, afterSeq, size)
-	return msgs, more, agentsRead, err
+	// The chat domain answers a retry with the stored message.
+	return s.chatDomain.SendVisitorMessage(ctx, v, text, clientMessageID)
 }
 
-// SetTyping shows or clears the calling visitor's typing indicator.
-func (s *Service) SetTyping(ctx context.Context, typing bool) error {
-	v, err := s.chat(ctx)
-	if err != nil {
-		return err
+// ListMessages pages through one of the visitor's conversations (nil: the
+// current one), without internal notes.
+//
+// Errors: ConversationNotFound for a conversation that is not theirs;
+// those of the chat domain for bad cursors or page sizes.
+func (s *Service) ListMessages(ctx context.Context, v principal.Visitor, conversationID *uuid.UUID, q chat.MessageQuery) (chat.MessagePage, error) {
+	if s.chatDomain == nil {
+		return chat.MessagePage{}, errNoChat
 	}
-	return s.chatDomain.CustomerTyping(ctx, v.CustomerID, typing)
+	return s.chatDomain.ListVisitorMessages(ctx, v, conversationID, q)
 }
 
-// MarkRead moves the calling visitor's read marker forward to seq (0: the
-// newest message).
-func (s *Service) MarkRead(ctx context.Context, seq int64) error {
-	v, err := s.chat(ctx)
-	if err != nil {
-		return err
+// SetTyping shows or clears the visitor's typing indicator.
+func (s *Service) SetTyping(ctx context.Context, v principal.Visitor, typing bool) error {
+	if s.chatDomain == nil {
+		return errNoChat
 	}
-	return s.chatDomain.CustomerMarkRead(ctx, v.CustomerID, seq)
+	return s.chatDomain.VisitorTyping(ctx, v, typing)
 }
 
-// Subscribe streams the calling visitor's own events through send until ctx
-// ends; cursors and errors are those of the realtime hub.
-func (s *Service) Subscribe(ctx context.Context, cursor string, send func(*livechatv1.Event) error) error {
-	v, err := visitor(ctx)
-	if err != nil {
-		return err
+// MarkRead moves the visitor's read marker forward to seq (0: the newest
+// message).
+func (s *Service) MarkRead(ctx context.Context, v principal.Visitor, seq int64) error {
+	if s.chatDomain == nil {
+		return errNoChat
 	}
-	if s.subscribe == nil {
-		return apperr.New(apperr.NotAvailable, "live events are not available on this server")
-	}
-	return s.subscribe(ctx, v.CustomerID, v.VisitorSessionID, cursor, send)
+	return s.chatDomain.VisitorMarkRead(ctx, v, seq)
 }
 
 // conversation returns the visitor's open or latest conversation, or nil.
-func (s *Service) conversation(ctx context.Context, customerID uuid.UUID) (*livechatv1.Conversation, error) {
+func (s *Service) conversation(ctx context.Context, v principal.Visitor) (*chat.Conversation, error) {
 	if s.chatDomain == nil {
 		return nil, nil
 	}
-	return s.chatDomain.CustomerConversation(ctx, customerID)
+	return s.chatDomain.VisitorConversation(ctx, v)
 }

@@ -2,11 +2,13 @@ package widgets_test
 
 import (
 	"testing"
+	"time"
 
 	"connectrpc.com/connect/v2"
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/app"
+	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/widgets"
 )
 
@@ -110,5 +112,81 @@ func TestDetailUpdatesRateLimit(t *testing.T) {
 	// Continuing without answers is not a change and still works.
 	if _, err := e.srv.NewClient(nil).Widget.StartSession(ctx(t), &livechatv1.StartSessionRequest{SiteKey: w.SiteKey, VisitorToken: started.VisitorToken}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// wantRateLimited fails the test unless err is RESOURCE_EXHAUSTED with the
+// RATE_LIMITED reason and a time to wait, which clients show.
+func wantRateLimited(t *testing.T, err error, msg string) {
+	t.Helper()
+	wantErr(t, err, connect.CodeResourceExhausted, msg)
+	d := apperr.DetailOf(err)
+	if d.GetReason() != livechatv1.ErrorReason_ERROR_REASON_RATE_LIMITED {
+		t.Fatalf("reason %v; want RATE_LIMITED", d.GetReason())
+	}
+	if wait := d.GetRetryAfter().AsDuration(); wait < time.Second || wait > time.Minute {
+		t.Fatalf("retry_after %v; want between 1s and the window", wait)
+	}
+}
+
+// TestRateLimitsSayWhenToRetry: every rate limit of a visitor carries the
+// RATE_LIMITED reason and retry_after, so the widget says "try again in N s"
+// without reading the message.
+func TestRateLimitsSayWhenToRetry(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *app.Config) {
+		c.WidgetLimits = widgets.Limits{Messages: 1, StartSessions: 2, StartSessionWindow: time.Minute, DetailUpdates: 1, DetailUpdateWindow: time.Minute}
+	})
+	w := e.createWidget(t, &livechatv1.WidgetSettings{Name: "Shop"}).Widget
+	v, _ := e.visitor(t, w.SiteKey, "")
+	if _, err := v.Widget.SendMessage(ctx(t), &livechatv1.WidgetServiceSendMessageRequest{Text: "hi", ClientMessageId: "m1"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := v.Widget.SendMessage(ctx(t), &livechatv1.WidgetServiceSendMessageRequest{Text: "hi", ClientMessageId: "m2"})
+	wantRateLimited(t, err, "too many messages")
+
+	if _, err := v.Widget.UpdateCustomer(ctx(t), &livechatv1.UpdateCustomerRequest{Name: new("Ann")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = v.Widget.UpdateCustomer(ctx(t), &livechatv1.UpdateCustomerRequest{Name: new("Anna")})
+	wantRateLimited(t, err, "too many changes to your details")
+
+	e.visitor(t, w.SiteKey, "") // the second new session of this address
+	_, err = e.srv.NewClient(nil).Widget.StartSession(ctx(t), &livechatv1.StartSessionRequest{SiteKey: w.SiteKey})
+	wantRateLimited(t, err, "too many new chat sessions")
+}
+
+// TestRetryWhileRateLimited: a retry of a message already stored is
+// answered with that message even when the visitor is over the limit: the
+// widget retries sends whose answer it did not get, and the message is not
+// new.
+func TestRetryWhileRateLimited(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *app.Config) { c.WidgetLimits = widgets.Limits{Messages: 2} })
+	w := e.createWidget(t, &livechatv1.WidgetSettings{Name: "Shop"}).Widget
+	v, _ := e.visitor(t, w.SiteKey, "")
+	send := func(id string) (*livechatv1.WidgetServiceSendMessageResponse, error) {
+		return v.Widget.SendMessage(ctx(t), &livechatv1.WidgetServiceSendMessageRequest{Text: "text of " + id, ClientMessageId: id})
+	}
+	first, err := send("m1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := send("m2"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = send("m3")
+	wantRateLimited(t, err, "too many messages")
+
+	again, err := send("m1")
+	if err != nil {
+		t.Fatalf("a retry of a stored message while rate-limited: %v", err)
+	}
+	if again.Message.Id != first.Message.Id || again.Message.Text != "text of m1" || again.Conversation.Id != first.Conversation.Id {
+		t.Fatalf("retry answered %v; want the stored %v", again.Message, first.Message)
+	}
+	list, err := v.Widget.ListMessages(ctx(t), &livechatv1.WidgetServiceListMessagesRequest{})
+	if err != nil || len(list.Messages) != 2 {
+		t.Fatalf("stored %v, %v; want m1 and m2 only", list.GetMessages(), err)
 	}
 }

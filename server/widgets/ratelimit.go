@@ -79,8 +79,10 @@ const (
 	cleanupEvery       = 10 * time.Minute
 )
 
-// hit counts one use of bucket and fails with ResourceExhausted once more
-// than limit uses fall in the current window. what names the action for the
+// hit counts one use of bucket and fails with RateLimited once more than
+// limit uses fall in the current window; the error carries the time until
+// the window ends (retry_after in its detail), so clients can say when to
+// try again without reading the message. what names the action for the
 // message.
 func (s *Service) hit(ctx context.Context, bucket string, limit int, window time.Duration, what string) error {
 	row, err := s.q.HitRateLimit(ctx, dbq.HitRateLimitParams{
@@ -96,7 +98,7 @@ func (s *Service) hit(ctx context.Context, bucket string, limit int, window time
 		if retry < time.Second {
 			retry = time.Second
 		}
-		return apperr.New(apperr.RateLimited, "too many %s; try again in %s", what, retry)
+		return apperr.New(apperr.RateLimited, "too many %s; try again in %s", what, retry).WithRetryAfter(retry)
 	}
 	return nil
 }

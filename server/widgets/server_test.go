@@ -12,10 +12,12 @@ import (
 
 	"connectrpc.com/connect/v2"
 	"connectrpc.com/connect/v2/connecthttp"
+	"google.golang.org/protobuf/proto"
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
 	"github.com/opensupport/livechat/server/app"
+	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/apptest"
 	"github.com/opensupport/livechat/server/dbtest"
 	"github.com/opensupport/livechat/server/widgets"
@@ -116,6 +118,16 @@ func TestAdminRPCs(t *testing.T) {
 		if err != nil || got.Widget.Settings.Appearance.Position != livechatv1.WidgetPosition_WIDGET_POSITION_BOTTOM_LEFT {
 			t.Fatalf("get %v, %v", got, err)
 		}
+	})
+	t.Run("malformed and unknown ids", func(t *testing.T) {
+		_, err := e.admin.Widget.GetWidget(ctx(t), &livechatv1.GetWidgetRequest{WidgetId: "nope"})
+		wantErr(t, err, connect.CodeInvalidArgument, "not a valid id")
+		_, err = e.admin.Widget.DeleteWidget(ctx(t), &livechatv1.DeleteWidgetRequest{})
+		wantErr(t, err, connect.CodeInvalidArgument, "widget_id is required")
+		_, err = e.admin.Widget.UpdateWidget(ctx(t), &livechatv1.UpdateWidgetRequest{
+			WidgetId: "00000000-0000-0000-0000-000000000000", Settings: &livechatv1.WidgetSettings{Name: "x"},
+		})
+		wantErr(t, err, connect.CodeNotFound, "widget not found")
 	})
 	t.Run("visitors and strangers may not manage widgets", func(t *testing.T) {
 		_, err := e.srv.NewClient(nil).Widget.ListWidgets(ctx(t), &livechatv1.ListWidgetsRequest{})
@@ -347,4 +359,75 @@ func TestLimitsHoldAcrossInstances(t *testing.T) {
 	wantErr(t, err, connect.CodeResourceExhausted, "too many new chat sessions")
 	_, err = two.NewClient(nil).Widget.StartSession(ctx(t), req)
 	wantErr(t, err, connect.CodeResourceExhausted, "too many new chat sessions")
+}
+
+// TestTranslationsOverAPI: per-language texts are validated, stored, and
+// returned to admins and to visitors.
+func TestTranslationsOverAPI(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	settings := &livechatv1.WidgetSettings{
+		Name:       "Shop",
+		Appearance: &livechatv1.WidgetAppearance{Title: "Chat with us", Greeting: "Hello!"},
+		Prechat: &livechatv1.PrechatForm{Enabled: true, Fields: []*livechatv1.PrechatField{
+			{Key: "email", Label: "Email", Type: livechatv1.PrechatFieldType_PRECHAT_FIELD_TYPE_EMAIL},
+		}},
+		Offline: &livechatv1.OfflineSettings{Message: "We are away"},
+		Translations: map[string]*livechatv1.WidgetTexts{
+			"vi": {
+				Title: " Trò chuyện với chúng tôi ", Greeting: "Xin chào!", LauncherLabel: "Hỏi đáp",
+				OfflineMessage: "Chúng tôi đang vắng mặt", PrechatLabels: map[string]string{"email": "Địa chỉ email"},
+			},
+			"en": {Greeting: "Hi there!"},
+		},
+	}
+	w := e.createWidget(t, settings).Widget
+	wantVI := &livechatv1.WidgetTexts{
+		Title: "Trò chuyện với chúng tôi", Greeting: "Xin chào!", LauncherLabel: "Hỏi đáp",
+		OfflineMessage: "Chúng tôi đang vắng mặt", PrechatLabels: map[string]string{"email": "Địa chỉ email"},
+	}
+	check := func(t *testing.T, where string, got map[string]*livechatv1.WidgetTexts) {
+		t.Helper()
+		if len(got) != 2 || !proto.Equal(got["vi"], wantVI) || got["en"].GetGreeting() != "Hi there!" || got["en"].GetTitle() != "" {
+			t.Fatalf("%s: translations %v", where, got)
+		}
+	}
+	check(t, "CreateWidget", w.Settings.Translations)
+	got, err := e.admin.Widget.GetWidget(ctx(t), &livechatv1.GetWidgetRequest{WidgetId: w.Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, "GetWidget", got.Widget.Settings.Translations)
+	cfg, err := e.srv.NewClient(nil).Widget.GetWidgetConfig(ctx(t), &livechatv1.GetWidgetConfigRequest{SiteKey: w.SiteKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, "GetWidgetConfig", cfg.Config.Translations)
+	if cfg.Config.Appearance.Greeting != "Hello!" {
+		t.Fatalf("the default texts stay: %v", cfg.Config.Appearance)
+	}
+	_, started := e.visitor(t, w.SiteKey, "")
+	check(t, "StartSession", started.Config.Translations)
+
+	// Bad translations are refused with a reason and the field.
+	bad := proto.CloneOf(settings)
+	bad.Translations = map[string]*livechatv1.WidgetTexts{"fr": {Title: "Discuter"}}
+	_, err = e.admin.Widget.UpdateWidget(ctx(t), &livechatv1.UpdateWidgetRequest{WidgetId: w.Id, Settings: bad})
+	wantErr(t, err, connect.CodeInvalidArgument, `"fr" is not a supported language`)
+	bad.Translations = map[string]*livechatv1.WidgetTexts{"vi": {PrechatLabels: map[string]string{"order": "Đơn hàng"}}}
+	_, err = e.admin.Widget.UpdateWidget(ctx(t), &livechatv1.UpdateWidgetRequest{WidgetId: w.Id, Settings: bad})
+	wantErr(t, err, connect.CodeInvalidArgument, `no field "order"`)
+	bad.Translations = map[string]*livechatv1.WidgetTexts{"vi": {Title: strings.Repeat("t", 41)}}
+	_, err = e.admin.Widget.UpdateWidget(ctx(t), &livechatv1.UpdateWidgetRequest{WidgetId: w.Id, Settings: bad})
+	wantErr(t, err, connect.CodeInvalidArgument, "title is 41")
+	if d := apperr.DetailOf(err); d.GetReason() != livechatv1.ErrorReason_ERROR_REASON_TEXT_TOO_LONG ||
+		d.GetField() != "settings.translations[vi].title" || d.GetLimit() != 40 {
+		t.Fatalf("detail %v", d)
+	}
+
+	// An update without translations removes them.
+	up, err := e.admin.Widget.UpdateWidget(ctx(t), &livechatv1.UpdateWidgetRequest{WidgetId: w.Id, Settings: &livechatv1.WidgetSettings{Name: "Shop"}})
+	if err != nil || len(up.Widget.Settings.Translations) != 0 {
+		t.Fatalf("update %v, %v", up, err)
+	}
 }

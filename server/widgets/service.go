@@ -1,11 +1,14 @@
 // Package widgets is the website side of livechat: widget configurations
 // (one per website, managed by admins), visitor sessions and their tokens,
 // identity verification for the host site's signed-in users, abuse limits,
-// and the CORS rules under which the widget calls WidgetService from other
-// origins.
+// and the origin rules under which the widget may call WidgetService from
+// other websites.
 //
-// Service holds the rules and knows nothing about Connect; Handler adapts it
-// to livechatv1connect.WidgetServiceHandler.
+// Service holds the rules in Go types and knows nothing about Connect or
+// HTTP: the caller arrives as a typed argument (principal.Visitor), the
+// call's Origin as a string. Package widgetsapi adapts it to
+// livechatv1connect.WidgetServiceHandler; the CORS middleware lives at the
+// HTTP edge (package app) and asks AllowsOriginAnywhere.
 package widgets
 
 import (
@@ -17,16 +20,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/db/dbq"
-	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/apperr"
-	"github.com/opensupport/livechat/server/limits"
-	"github.com/opensupport/livechat/server/principal"
 )
 
 // Prefixes make leaked keys recognisable at a glance.
@@ -35,8 +32,18 @@ const (
 	identitySecretPrefix = "lcwsk_"
 )
 
-// Presence tells whether any agent is online (the realtime hub).
-type Presence interface {
+// Hub is the realtime hub (package realtime) as this package sees it. A
+// visitor's stream is not opened here: the handler passes the chat domain's
+// visitor filter to the hub, as the agents' handler passes the agent filter.
+type Hub interface {
+	// Committed says that durable events were committed (a customer's
+	// details changed).
+	Committed()
+	// CredentialsRevoked says that visitor sessions ended (a widget
+	// deleted, its secret rotated, a verified visitor replaced), so their
+	// open streams end.
+	CredentialsRevoked()
+	// AgentsOnline reports whether any agent is online now.
 	AgentsOnline() bool
 }
 
@@ -44,32 +51,22 @@ type Presence interface {
 type Options struct {
 	// Limits are the abuse limits; zero fields take DefaultLimits' values.
 	Limits Limits
-	// Presence answers "is any agent online"; nil means nobody is.
-	Presence Presence
-	// Chat holds conversations and messages; nil refuses the chat calls.
+	// Hub is told of commits and ended sessions and says whether agents
+	// are online; nil tells nobody, and nobody is online.
+	Hub Hub
+	// Chat holds conversations, messages and customers; nil refuses the
+	// chat calls (and StartSession, which returns the customer).
 	Chat Chat
-	// Subscribe streams visitors' events; nil refuses Subscribe.
-	Subscribe SubscribeFunc
-	// Committed tells the realtime hub that durable events were written
-	// (customer details changed); nil tells nobody.
-	Committed func()
-	// CredentialsRevoked tells the realtime hub that visitor sessions ended
-	// (a widget deleted, its secret rotated, a verified visitor replaced),
-	// so their open streams end; nil tells nobody.
-	CredentialsRevoked func()
 }
 
 // Service holds the widget rules on top of the database.
 type Service struct {
-	pool     *pgxpool.Pool
-	q        *dbq.Queries
-	limits   Limits
-	presence Presence
-	// chatDomain and subscribe may be nil (see Options).
+	pool   *db.Pool
+	q      *dbq.Queries
+	limits Limits
+	// hub and chatDomain may be nil (see Options).
+	hub        Hub
 	chatDomain Chat
-	subscribe  SubscribeFunc
-	notify     func()
-	revoked    func()
 	// origins caches the union of allowed origins for CORS preflights.
 	origins *originCache
 
@@ -79,16 +76,13 @@ type Service struct {
 }
 
 // New returns a Service on pool.
-func New(pool *pgxpool.Pool, opts Options) *Service {
+func New(pool *db.Pool, opts Options) *Service {
 	s := &Service{
 		pool:       pool,
 		q:          db.Queries(pool),
 		limits:     opts.Limits.withDefaults(),
-		presence:   opts.Presence,
+		hub:        opts.Hub,
 		chatDomain: opts.Chat,
-		subscribe:  opts.Subscribe,
-		notify:     opts.Committed,
-		revoked:    opts.CredentialsRevoked,
 	}
 	s.origins = newOriginCache(s.loadAllOrigins)
 	return s
@@ -96,15 +90,15 @@ func New(pool *pgxpool.Pool, opts Options) *Service {
 
 // committed tells the hub about events written after their commit.
 func (s *Service) committed() {
-	if s.notify != nil {
-		s.notify()
+	if s.hub != nil {
+		s.hub.Committed()
 	}
 }
 
 // sessionsEnded tells the hub, after commit, that visitor sessions ended.
 func (s *Service) sessionsEnded() {
-	if s.revoked != nil {
-		s.revoked()
+	if s.hub != nil {
+		s.hub.CredentialsRevoked()
 	}
 }
 
@@ -113,7 +107,7 @@ type Widget struct {
 	ID      uuid.UUID
 	SiteKey string
 	// Settings are normalized, with Name set.
-	Settings        *livechatv1.WidgetSettings
+	Settings        Settings
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	SecretRotatedAt time.Time
@@ -121,24 +115,28 @@ type Widget struct {
 	identitySecret string
 }
 
-// requireAdmin checks that the caller may manage widgets.
-func requireAdmin(ctx context.Context) error {
-	p := principal.From(ctx)
-	switch {
-	case p.IsAdmin():
-		return nil
-	case p.Kind == principal.KindAnonymous:
-		return apperr.New(apperr.SignInRequired, "sign in as an admin to manage widgets")
-	default:
-		return apperr.New(apperr.AdminRequired, "only admins may manage widgets")
-	}
+// Config is the public part of a widget: what it shows visitors before a
+// chat starts.
+type Config struct {
+	SiteKey      string
+	Appearance   Appearance
+	Prechat      PrechatForm
+	Offline      Offline
+	Translations map[string]Texts
+	// AgentsOnline tells whether at least one agent is online now.
+	AgentsOnline bool
 }
 
-// ListWidgets returns every live widget, by name. Admins only.
+// errWidgetNotFound re-labels the database edge's not-found for a widget.
+func errWidgetNotFound(err error) error {
+	return apperr.NotFoundAs(err, apperr.WidgetNotFound, "widget not found")
+}
+
+// The admin methods below take no caller: the policy table admits only
+// admins to them, and nothing they do depends on which admin calls.
+
+// ListWidgets returns every live widget, by name.
 func (s *Service) ListWidgets(ctx context.Context) ([]Widget, error) {
-	if err := requireAdmin(ctx); err != nil {
-		return nil, err
-	}
 	rows, err := s.q.ListWidgets(ctx)
 	if err != nil {
 		return nil, err
@@ -154,37 +152,23 @@ func (s *Service) ListWidgets(ctx context.Context) ([]Widget, error) {
 	return out, nil
 }
 
-// GetWidget returns one widget. Admins only.
+// GetWidget returns one widget.
 //
-// Errors: NotFound, Invalid for a malformed id.
-func (s *Service) GetWidget(ctx context.Context, id string) (Widget, error) {
-	if err := requireAdmin(ctx); err != nil {
-		return Widget{}, err
-	}
-	wid, err := parseWidgetID(id)
+// Errors: WidgetNotFound.
+func (s *Service) GetWidget(ctx context.Context, id uuid.UUID) (Widget, error) {
+	row, err := s.q.GetWidget(ctx, id)
 	if err != nil {
-		return Widget{}, err
-	}
-	row, err := s.q.GetWidget(ctx, wid)
-	if err != nil {
-		return Widget{}, apperr.FromDB(err, "widget not found")
+		return Widget{}, errWidgetNotFound(err)
 	}
 	return widgetFromRow(row)
 }
 
 // CreateWidget adds a widget with a new site key and identity secret; the
-// secret is returned here and by RotateWidgetSecret only. Admins only.
+// secret is returned here and by RotateWidgetSecret only.
 //
-// Errors: Invalid for bad settings.
-func (s *Service) CreateWidget(ctx context.Context, settings *livechatv1.WidgetSettings) (Widget, string, error) {
-	if err := requireAdmin(ctx); err != nil {
-		return Widget{}, "", err
-	}
+// Errors: those of NormalizeSettings.
+func (s *Service) CreateWidget(ctx context.Context, settings Settings) (Widget, string, error) {
 	norm, err := NormalizeSettings(settings)
-	if err != nil {
-		return Widget{}, "", err
-	}
-	doc, err := marshalSettings(norm)
 	if err != nil {
 		return Widget{}, "", err
 	}
@@ -192,11 +176,11 @@ func (s *Service) CreateWidget(ctx context.Context, settings *livechatv1.WidgetS
 	row, err := s.q.CreateWidget(ctx, dbq.CreateWidgetParams{
 		SiteKey:        siteKeyPrefix + randomHex(12),
 		Name:           norm.Name,
-		Settings:       doc,
+		Settings:       encodeSettings(norm),
 		IdentitySecret: secret,
 	})
 	if err != nil {
-		return Widget{}, "", apperr.FromDB(err, "widget not found")
+		return Widget{}, "", err
 	}
 	s.origins.invalidate()
 	w, err := widgetFromRow(row)
@@ -204,47 +188,28 @@ func (s *Service) CreateWidget(ctx context.Context, settings *livechatv1.WidgetS
 }
 
 // UpdateWidget replaces a widget's settings; its site key and secret stay.
-// Admins only.
 //
-// Errors: NotFound; Invalid for bad settings or a malformed id.
-func (s *Service) UpdateWidget(ctx context.Context, id string, settings *livechatv1.WidgetSettings) (Widget, error) {
-	if err := requireAdmin(ctx); err != nil {
-		return Widget{}, err
-	}
-	wid, err := parseWidgetID(id)
-	if err != nil {
-		return Widget{}, err
-	}
+// Errors: WidgetNotFound; those of NormalizeSettings.
+func (s *Service) UpdateWidget(ctx context.Context, id uuid.UUID, settings Settings) (Widget, error) {
 	norm, err := NormalizeSettings(settings)
 	if err != nil {
 		return Widget{}, err
 	}
-	doc, err := marshalSettings(norm)
+	row, err := s.q.UpdateWidget(ctx, dbq.UpdateWidgetParams{ID: id, Name: norm.Name, Settings: encodeSettings(norm)})
 	if err != nil {
-		return Widget{}, err
-	}
-	row, err := s.q.UpdateWidget(ctx, dbq.UpdateWidgetParams{ID: wid, Name: norm.Name, Settings: doc})
-	if err != nil {
-		return Widget{}, apperr.FromDB(err, "widget not found")
+		return Widget{}, errWidgetNotFound(err)
 	}
 	s.origins.invalidate()
 	return widgetFromRow(row)
 }
 
 // DeleteWidget removes a widget: its site key and its visitors' tokens stop
-// working, its conversations and customers are kept. Admins only.
+// working, its conversations and customers are kept.
 //
-// Errors: NotFound; Invalid for a malformed id.
-func (s *Service) DeleteWidget(ctx context.Context, id string) error {
-	if err := requireAdmin(ctx); err != nil {
-		return err
-	}
-	wid, err := parseWidgetID(id)
-	if err != nil {
-		return err
-	}
-	if _, err := s.q.DeleteWidget(ctx, wid); err != nil {
-		return apperr.FromDB(err, "widget not found")
+// Errors: WidgetNotFound.
+func (s *Service) DeleteWidget(ctx context.Context, id uuid.UUID) error {
+	if _, err := s.q.DeleteWidget(ctx, id); err != nil {
+		return errWidgetNotFound(err)
 	}
 	s.origins.invalidate()
 	// Its visitors' open streams end; their calls already get NotFound.
@@ -256,26 +221,19 @@ func (s *Service) DeleteWidget(ctx context.Context, id string) error {
 // stops working at once, and so do the sessions of visitors verified with
 // it (a secret is rotated because it may have leaked, and with it anyone
 // could have claimed any identity): their widgets verify again with the
-// new secret. Admins only.
+// new secret.
 //
-// Errors: NotFound; Invalid for a malformed id.
-func (s *Service) RotateWidgetSecret(ctx context.Context, id string) (Widget, string, error) {
-	if err := requireAdmin(ctx); err != nil {
-		return Widget{}, "", err
-	}
-	wid, err := parseWidgetID(id)
-	if err != nil {
-		return Widget{}, "", err
-	}
+// Errors: WidgetNotFound.
+func (s *Service) RotateWidgetSecret(ctx context.Context, id uuid.UUID) (Widget, string, error) {
 	secret := identitySecretPrefix + randomHex(32)
 	var row dbq.Widget
 	var ended int64
-	err = s.inTx(ctx, func(q *dbq.Queries) error {
+	err := db.Tx(ctx, s.pool, func(q *dbq.Queries) error {
 		var err error
-		if row, err = q.RotateWidgetSecret(ctx, dbq.RotateWidgetSecretParams{ID: wid, IdentitySecret: secret}); err != nil {
-			return apperr.FromDB(err, "widget not found")
+		if row, err = q.RotateWidgetSecret(ctx, dbq.RotateWidgetSecretParams{ID: id, IdentitySecret: secret}); err != nil {
+			return errWidgetNotFound(err)
 		}
-		ended, err = q.RevokeVerifiedVisitorSessions(ctx, wid)
+		ended, err = q.RevokeVerifiedVisitorSessions(ctx, id)
 		return err
 	})
 	if err != nil {
@@ -291,55 +249,33 @@ func (s *Service) RotateWidgetSecret(ctx context.Context, id string) (Widget, st
 // widgetBySiteKey loads a live widget for the public RPCs.
 func (s *Service) widgetBySiteKey(ctx context.Context, siteKey string) (Widget, error) {
 	if siteKey == "" {
-		return Widget{}, apperr.New(apperr.Required, "site_key is required")
+		return Widget{}, apperr.New(apperr.Required, "site_key is required").WithField("site_key")
 	}
 	if !validSiteKey(siteKey) {
 		return Widget{}, apperr.New(apperr.WidgetNotFound, "no widget has this site key")
 	}
 	row, err := s.q.GetWidgetBySiteKey(ctx, siteKey)
 	if err != nil {
-		return Widget{}, apperr.FromDB(err, "no widget has this site key")
+		return Widget{}, apperr.NotFoundAs(err, apperr.WidgetNotFound, "no widget has this site key")
 	}
 	return widgetFromRow(row)
 }
 
-func parseWidgetID(id string) (uuid.UUID, error) {
-	if id == "" {
-		return uuid.Nil, apperr.New(apperr.Required, "widget_id is required")
-	}
-	u, err := uuid.Parse(id)
-	if err != nil {
-		return uuid.Nil, apperr.New(apperr.MalformedID, "widget_id %q is not a valid id", id)
-	}
-	return u, nil
-}
-
-// marshalSettings stores settings as protobuf JSON without the name, which
-// has its own column.
-func marshalSettings(s *livechatv1.WidgetSettings) ([]byte, error) {
-	c := proto.CloneOf(s)
-	c.Name = ""
-	return protojson.Marshal(c)
-}
-
 func widgetFromRow(r dbq.Widget) (Widget, error) {
-	var st livechatv1.WidgetSettings
-	if len(r.Settings) > 0 {
-		if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(r.Settings, &st); err != nil {
-			return Widget{}, apperr.Wrap(apperr.Internal, err, "widget %s has unreadable settings", r.ID)
-		}
+	st, err := decodeSettings(r.Settings)
+	if err != nil {
+		return Widget{}, apperr.Wrap(apperr.Internal, err, "widget %s has unreadable settings", r.ID)
 	}
 	st.Name = r.Name
-	settings := &st
 	// Rows written by other means (or before a default existed) still come
 	// out complete; stored settings were validated when saved.
-	if norm, err := NormalizeSettings(settings); err == nil {
-		settings = norm
+	if norm, err := NormalizeSettings(st); err == nil {
+		st = norm
 	}
 	return Widget{
 		ID:              r.ID,
 		SiteKey:         r.SiteKey,
-		Settings:        settings,
+		Settings:        st,
 		CreatedAt:       r.CreatedAt,
 		UpdatedAt:       r.UpdatedAt,
 		SecretRotatedAt: r.SecretRotatedAt,
@@ -354,35 +290,31 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// inTx runs fn in a transaction, committing when it returns nil.
-func (s *Service) inTx(ctx context.Context, fn func(q *dbq.Queries) error) error {
-	return db.Tx(ctx, s.pool, fn)
-}
-
-// Config returns what a widget shows visitors before a chat starts.
+// Config returns what a widget shows visitors before a chat starts. origin
+// is the call's Origin header ("" for callers that are not browsers).
 //
-// Errors: NotFound for an unknown or deleted site key; PermissionDenied for
-// a disallowed origin.
-func (s *Service) Config(ctx context.Context, siteKey, origin string) (*livechatv1.WidgetConfig, error) {
+// Errors: WidgetNotFound for an unknown or deleted site key;
+// OriginNotAllowed for an origin the widget does not allow.
+func (s *Service) Config(ctx context.Context, siteKey, origin string) (Config, error) {
 	w, err := s.widgetBySiteKey(ctx, siteKey)
 	if err != nil {
-		return nil, err
+		return Config{}, err
 	}
 	if err := checkOrigin(w.Settings.AllowedOrigins, origin); err != nil {
-		return nil, err
+		return Config{}, err
 	}
 	return s.publicConfig(w), nil
 }
 
 // publicConfig is the visitor-facing part of a widget.
-func (s *Service) publicConfig(w Widget) *livechatv1.WidgetConfig {
-	return &livechatv1.WidgetConfig{
+func (s *Service) publicConfig(w Widget) Config {
+	return Config{
 		SiteKey:      w.SiteKey,
 		Appearance:   w.Settings.Appearance,
 		Prechat:      w.Settings.Prechat,
 		Offline:      w.Settings.Offline,
-		AgentsOnline: s.presence != nil && s.presence.AgentsOnline(),
-		Limits:       limits.Proto(),
+		Translations: w.Settings.Translations,
+		AgentsOnline: s.hub != nil && s.hub.AgentsOnline(),
 	}
 }
 

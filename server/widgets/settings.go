@@ -2,30 +2,121 @@ package widgets
 
 import (
 	"fmt"
-	"net"
-	"net/url"
+	"maps"
 	"regexp"
-	"strconv"
+	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
-	"google.golang.org/protobuf/proto"
-
-	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/limits"
 )
 
-// Limits on what an admin may store in a widget, as documented in
-// widget.proto.
+// Position is the corner the launcher sits in. The values are numbered as
+// in the API (livechat.v1.WidgetPosition), so the handler's conversion is a
+// cast and a value the API does not know reaches validation as itself.
+type Position int
+
+// The positions.
 const (
-	maxNameLen       = 64
-	maxOrigins       = 50
-	maxShortTextLen  = 40 // title, launcher label
-	maxLongTextLen   = 500
-	maxPrechatFields = 10
-	maxFieldLabelLen = 64
+	PositionUnset       Position = 0
+	PositionBottomRight Position = 1
+	PositionBottomLeft  Position = 2
 )
+
+// Locale is the widget's language; numbered as in the API
+// (livechat.v1.WidgetLocale), see Position.
+type Locale int
+
+// The locales.
+const (
+	LocaleUnset Locale = 0
+	// LocaleAuto follows the visitor's browser.
+	LocaleAuto Locale = 1
+	LocaleEN   Locale = 2
+	LocaleVI   Locale = 3
+)
+
+// FieldType is the kind of a pre-chat field, which says where its answer
+// is stored; numbered as in the API (livechat.v1.PrechatFieldType), see
+// Position.
+type FieldType int
+
+// The field types.
+const (
+	FieldUnset FieldType = 0
+	// FieldName is stored as the customer's name.
+	FieldName FieldType = 1
+	// FieldEmail is stored as the customer's email; it must look like one.
+	FieldEmail FieldType = 2
+	// FieldPhone is stored as the customer's phone.
+	FieldPhone FieldType = 3
+	// FieldText is stored in the customer's attributes under its key.
+	FieldText FieldType = 4
+)
+
+// Settings is everything an admin edits on a widget.
+type Settings struct {
+	// Name is for admins.
+	Name string
+	// AllowedOrigins may embed the widget; empty allows any origin.
+	AllowedOrigins []string
+	Appearance     Appearance
+	Prechat        PrechatForm
+	Offline        Offline
+	// Translations are the visitor-facing texts in other languages, keyed
+	// by language (one of Languages). The texts in Appearance, Prechat and
+	// Offline are the default, shown where a translation has none.
+	Translations map[string]Texts
+}
+
+// Appearance is how the widget looks.
+type Appearance struct {
+	// PrimaryColor is "#rrggbb".
+	PrimaryColor  string
+	Position      Position
+	Title         string
+	Greeting      string
+	LauncherLabel string
+	Locale        Locale
+}
+
+// PrechatForm is asked before the first message.
+type PrechatForm struct {
+	Enabled bool
+	Fields  []PrechatField
+}
+
+// PrechatField is one field of the pre-chat form.
+type PrechatField struct {
+	// Key is unique within the form.
+	Key      string
+	Label    string
+	Type     FieldType
+	Required bool
+}
+
+// Offline is what the widget does when no agent is online.
+type Offline struct {
+	// Message is shown instead of the greeting.
+	Message string
+	// CollectEmail asks for an email so agents can answer later.
+	CollectEmail bool
+}
+
+// Texts is the admin-written text a visitor reads, in one language. An
+// empty text falls back to the default.
+type Texts struct {
+	Title          string
+	Greeting       string
+	LauncherLabel  string
+	OfflineMessage string
+	// PrechatLabels translate the pre-chat fields' labels, by field key.
+	PrechatLabels map[string]string
+}
+
+// Languages are the languages a widget's texts may be translated into: the
+// languages the widget itself speaks.
+var Languages = []string{"en", "vi"}
 
 // Defaults for unset appearance fields, so a widget created with only a name
 // already looks finished.
@@ -35,285 +126,195 @@ const (
 	DefaultLauncherLabel = "Chat"
 )
 
+// maxOriginLen bounds one allowed origin, far above any real one.
+const maxOriginLen = 300
+
 var (
-	colorRE      = regexp.MustCompile(`^#[0-9a-f]{6}$`)
-	fieldKeyRE   = regexp.MustCompile(`^[a-z0-9_]{1,32}$`)
-	hostLabelRE  = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	defaultPorts = map[string]string{"http": "80", "https": "443"}
+	colorRE    = regexp.MustCompile(`^#[0-9a-f]{6}$`)
+	fieldKeyRE = regexp.MustCompile(`^[a-z0-9_]{1,32}$`)
 )
 
 // NormalizeSettings validates an admin's widget settings and returns a
 // cleaned copy: text trimmed, color and origins in lower case, defaults
-// filled in for unset appearance fields. The input is not modified.
+// filled in for unset appearance fields, empty translations dropped. The
+// input is not modified. Texts are checked with the one text validator
+// (limits.Clean) against the limits in package limits; errors name the
+// field by its path in the API's WidgetSettings.
 //
-// Errors: Invalid, naming the field and the rule it breaks.
-func NormalizeSettings(in *livechatv1.WidgetSettings) (*livechatv1.WidgetSettings, error) {
-	if in == nil {
-		return nil, apperr.New(apperr.Required, "settings are required")
+// Errors (all INVALID_ARGUMENT): TextEmpty, TextTooLong, TextInvalid,
+// TooManyItems, Required or InvalidValue, naming the field and the rule.
+func NormalizeSettings(in Settings) (Settings, error) {
+	s := in
+	var err error
+	if s.Name, err = limits.Clean("settings.name", s.Name, limits.WidgetName, false); err != nil {
+		return Settings{}, err
 	}
-	s := proto.CloneOf(in)
-
-	s.Name = strings.TrimSpace(s.Name)
-	if err := checkText("name", s.Name, 1, maxNameLen); err != nil {
-		return nil, err
+	if s.AllowedOrigins, err = normalizeOrigins(s.AllowedOrigins); err != nil {
+		return Settings{}, err
 	}
-
-	origins, err := normalizeOrigins(s.AllowedOrigins)
-	if err != nil {
-		return nil, err
+	if s.Appearance, err = normalizeAppearance(s.Appearance); err != nil {
+		return Settings{}, err
 	}
-	s.AllowedOrigins = origins
-
-	if s.Appearance == nil {
-		s.Appearance = &livechatv1.WidgetAppearance{}
+	if s.Prechat, err = normalizePrechat(s.Prechat); err != nil {
+		return Settings{}, err
 	}
-	if err := normalizeAppearance(s.Appearance); err != nil {
-		return nil, err
+	if s.Offline.Message, err = limits.CleanOptional("settings.offline.message", s.Offline.Message, limits.WidgetLongText, true); err != nil {
+		return Settings{}, err
 	}
-
-	if s.Prechat == nil {
-		s.Prechat = &livechatv1.PrechatForm{}
-	}
-	if err := normalizePrechat(s.Prechat); err != nil {
-		return nil, err
-	}
-
-	if s.Offline == nil {
-		s.Offline = &livechatv1.OfflineSettings{}
-	}
-	s.Offline.Message = strings.TrimSpace(s.Offline.Message)
-	if err := checkText("offline message", s.Offline.Message, 0, maxLongTextLen); err != nil {
-		return nil, err
+	if s.Translations, err = normalizeTranslations(s.Translations, s.Prechat); err != nil {
+		return Settings{}, err
 	}
 	return s, nil
 }
 
-func normalizeAppearance(a *livechatv1.WidgetAppearance) error {
+func normalizeAppearance(a Appearance) (Appearance, error) {
 	a.PrimaryColor = strings.ToLower(strings.TrimSpace(a.PrimaryColor))
 	if a.PrimaryColor == "" {
 		a.PrimaryColor = DefaultPrimaryColor
 	}
 	if !colorRE.MatchString(a.PrimaryColor) {
-		return apperr.New(apperr.InvalidValue, "primary color %q must look like #rrggbb", a.PrimaryColor)
+		return a, apperr.New(apperr.InvalidValue, "primary color %q must look like #rrggbb", a.PrimaryColor).
+			WithField("settings.appearance.primary_color")
 	}
 	switch a.Position {
-	case livechatv1.WidgetPosition_WIDGET_POSITION_UNSPECIFIED:
-		a.Position = livechatv1.WidgetPosition_WIDGET_POSITION_BOTTOM_RIGHT
-	case livechatv1.WidgetPosition_WIDGET_POSITION_BOTTOM_RIGHT, livechatv1.WidgetPosition_WIDGET_POSITION_BOTTOM_LEFT:
+	case PositionUnset:
+		a.Position = PositionBottomRight
+	case PositionBottomRight, PositionBottomLeft:
 	default:
-		return apperr.New(apperr.InvalidValue, "position %d is not a known position", a.Position)
+		return a, apperr.New(apperr.InvalidValue, "position %d is not a known position", a.Position).
+			WithField("settings.appearance.position")
 	}
 	switch a.Locale {
-	case livechatv1.WidgetLocale_WIDGET_LOCALE_UNSPECIFIED:
-		a.Locale = livechatv1.WidgetLocale_WIDGET_LOCALE_AUTO
-	case livechatv1.WidgetLocale_WIDGET_LOCALE_AUTO, livechatv1.WidgetLocale_WIDGET_LOCALE_EN, livechatv1.WidgetLocale_WIDGET_LOCALE_VI:
+	case LocaleUnset:
+		a.Locale = LocaleAuto
+	case LocaleAuto, LocaleEN, LocaleVI:
 	default:
-		return apperr.New(apperr.InvalidValue, "locale %d is not a known locale", a.Locale)
+		return a, apperr.New(apperr.InvalidValue, "locale %d is not a known locale", a.Locale).
+			WithField("settings.appearance.locale")
 	}
-	a.Title = strings.TrimSpace(a.Title)
-	if a.Title == "" {
+	var err error
+	if strings.TrimSpace(a.Title) == "" {
 		a.Title = DefaultTitle
 	}
-	if err := checkText("title", a.Title, 1, maxShortTextLen); err != nil {
-		return err
+	if a.Title, err = limits.Clean("settings.appearance.title", a.Title, limits.WidgetShortText, false); err != nil {
+		return a, err
 	}
-	a.LauncherLabel = strings.TrimSpace(a.LauncherLabel)
-	if a.LauncherLabel == "" {
+	if strings.TrimSpace(a.LauncherLabel) == "" {
 		a.LauncherLabel = DefaultLauncherLabel
 	}
-	if err := checkText("launcher label", a.LauncherLabel, 1, maxShortTextLen); err != nil {
-		return err
+	if a.LauncherLabel, err = limits.Clean("settings.appearance.launcher_label", a.LauncherLabel, limits.WidgetShortText, false); err != nil {
+		return a, err
 	}
-	a.Greeting = strings.TrimSpace(a.Greeting)
-	return checkText("greeting", a.Greeting, 0, maxLongTextLen)
+	a.Greeting, err = limits.CleanOptional("settings.appearance.greeting", a.Greeting, limits.WidgetLongText, true)
+	return a, err
 }
 
-func normalizePrechat(p *livechatv1.PrechatForm) error {
-	if len(p.Fields) > maxPrechatFields {
-		return apperr.New(apperr.TooManyItems, "the pre-chat form has %d fields; at most %d are allowed", len(p.Fields), maxPrechatFields)
+func normalizePrechat(p PrechatForm) (PrechatForm, error) {
+	if len(p.Fields) > limits.PrechatFields {
+		return p, apperr.New(apperr.TooManyItems, "the pre-chat form has %d fields; at most %d are allowed", len(p.Fields), limits.PrechatFields).
+			WithField("settings.prechat.fields").WithLimit(limits.PrechatFields)
 	}
+	fields := make([]PrechatField, len(p.Fields))
 	seen := make(map[string]bool, len(p.Fields))
 	for i, f := range p.Fields {
-		if f == nil {
-			return apperr.New(apperr.InvalidValue, "pre-chat field %d is empty", i+1)
-		}
+		path := fmt.Sprintf("settings.prechat.fields[%d]", i)
 		f.Key = strings.TrimSpace(f.Key)
 		if !fieldKeyRE.MatchString(f.Key) {
-			return apperr.New(apperr.InvalidValue, "pre-chat field key %q must be 1–32 characters of a-z, 0-9 and _", f.Key)
+			return p, apperr.New(apperr.InvalidValue, "pre-chat field key %q must be 1–32 characters of a-z, 0-9 and _", f.Key).
+				WithField(path + ".key")
 		}
 		if seen[f.Key] {
-			return apperr.New(apperr.InvalidValue, "pre-chat field key %q is used twice", f.Key)
+			return p, apperr.New(apperr.InvalidValue, "pre-chat field key %q is used twice", f.Key).WithField(path + ".key")
 		}
 		seen[f.Key] = true
-		f.Label = strings.TrimSpace(f.Label)
-		if err := checkText(fmt.Sprintf("label of pre-chat field %q", f.Key), f.Label, 1, maxFieldLabelLen); err != nil {
-			return err
+		var err error
+		if f.Label, err = limits.Clean(path+".label", f.Label, limits.WidgetName, false); err != nil {
+			return p, err
 		}
 		switch f.Type {
-		case livechatv1.PrechatFieldType_PRECHAT_FIELD_TYPE_NAME,
-			livechatv1.PrechatFieldType_PRECHAT_FIELD_TYPE_EMAIL,
-			livechatv1.PrechatFieldType_PRECHAT_FIELD_TYPE_PHONE,
-			livechatv1.PrechatFieldType_PRECHAT_FIELD_TYPE_TEXT:
+		case FieldName, FieldEmail, FieldPhone, FieldText:
 		default:
-			return apperr.New(apperr.InvalidValue, "pre-chat field %q needs a type: name, email, phone or text", f.Key)
+			return p, apperr.New(apperr.InvalidValue, "pre-chat field %q needs a type: name, email, phone or text", f.Key).
+				WithField(path + ".type")
 		}
+		fields[i] = f
 	}
-	return nil
+	p.Fields = fields
+	return p, nil
 }
 
-// checkText checks a trimmed admin-entered text: valid UTF-8, no control
-// characters except newline, and a length in characters within [min, max].
-func checkText(field, s string, min, max int) error {
-	if !utf8.ValidString(s) {
-		return apperr.New(apperr.TextInvalid, "%s is not valid UTF-8", field)
+// normalizeTranslations checks the texts of each language against the
+// limits of the defaults they translate. Only Languages are accepted, and
+// pre-chat labels only for fields of the form. Empty texts are dropped (the
+// default shows), and so is a language left with none.
+func normalizeTranslations(in map[string]Texts, form PrechatForm) (map[string]Texts, error) {
+	if len(in) == 0 {
+		return nil, nil
 	}
-	n := utf8.RuneCountInString(s)
-	if n < min {
-		if min == 1 {
-			return apperr.New(apperr.Required, "%s is required", field)
+	out := make(map[string]Texts, len(in))
+	// In order, so the first error is the same on every call.
+	for _, lang := range slices.Sorted(maps.Keys(in)) {
+		if !slices.Contains(Languages, lang) {
+			return nil, apperr.New(apperr.InvalidValue, "translations: %q is not a supported language; use one of %s", lang, strings.Join(Languages, ", ")).
+				WithField("settings.translations")
 		}
-		return apperr.New(apperr.InvalidValue, "%s must be at least %d characters", field, min)
-	}
-	if n > max {
-		return apperr.New(apperr.TextTooLong, "%s is %d characters; at most %d are allowed", field, n, max)
-	}
-	for _, r := range s {
-		if r != '\n' && unicode.IsControl(r) {
-			return apperr.New(apperr.TextInvalid, "%s contains a control character", field)
-		}
-	}
-	return nil
-}
-
-// normalizeOrigins validates allowed origins and returns them canonical
-// (lower case, default ports dropped), without duplicates, in the given order.
-func normalizeOrigins(in []string) ([]string, error) {
-	if len(in) > maxOrigins {
-		return nil, apperr.New(apperr.TooManyItems, "%d allowed origins given; at most %d are allowed", len(in), maxOrigins)
-	}
-	out := make([]string, 0, len(in))
-	seen := make(map[string]bool, len(in))
-	for _, o := range in {
-		n, err := parseOriginPattern(o)
+		t, err := normalizeTexts("settings.translations["+lang+"]", in[lang], form)
 		if err != nil {
 			return nil, err
 		}
-		if !seen[n] {
-			seen[n] = true
-			out = append(out, n)
+		if !t.empty() {
+			out[lang] = t
 		}
+	}
+	if len(out) == 0 {
+		return nil, nil
 	}
 	return out, nil
 }
 
-// parseOriginPattern checks one allowed origin: "https://host[:port]",
-// "http://host[:port]" or "https://*.example.com[:port]", and returns its
-// canonical form.
-func parseOriginPattern(raw string) (string, error) {
-	bad := func(why string) error {
-		return apperr.New(apperr.InvalidValue, "allowed origin %q %s", raw, why)
+func normalizeTexts(path string, t Texts, form PrechatForm) (Texts, error) {
+	var err error
+	if t.Title, err = limits.CleanOptional(path+".title", t.Title, limits.WidgetShortText, false); err != nil {
+		return t, err
 	}
-	s := strings.TrimSpace(raw)
-	if len(s) > 300 {
-		return "", bad("is too long")
+	if t.Greeting, err = limits.CleanOptional(path+".greeting", t.Greeting, limits.WidgetLongText, true); err != nil {
+		return t, err
 	}
-	scheme, rest, ok := strings.Cut(strings.ToLower(s), "://")
-	if !ok || (scheme != "http" && scheme != "https") {
-		return "", bad("must start with https:// or http://")
+	if t.LauncherLabel, err = limits.CleanOptional(path+".launcher_label", t.LauncherLabel, limits.WidgetShortText, false); err != nil {
+		return t, err
 	}
-	rest = strings.TrimSuffix(rest, "/")
-	if strings.ContainsAny(rest, "/?#@ \\") {
-		return "", bad("must be an origin only: a scheme and a host, with no path, query or user")
+	if t.OfflineMessage, err = limits.CleanOptional(path+".offline_message", t.OfflineMessage, limits.WidgetLongText, true); err != nil {
+		return t, err
 	}
-	wildcard := false
-	if strings.HasPrefix(rest, "*.") {
-		if scheme != "https" {
-			return "", bad("may use a * wildcard only with https")
+	if len(t.PrechatLabels) == 0 {
+		t.PrechatLabels = nil
+		return t, nil
+	}
+	fields := make(map[string]bool, len(form.Fields))
+	for _, f := range form.Fields {
+		fields[f.Key] = true
+	}
+	labels := make(map[string]string, len(t.PrechatLabels))
+	for key, label := range t.PrechatLabels {
+		field := path + ".prechat_labels[" + key + "]"
+		if label, err = limits.CleanOptional(field, label, limits.WidgetName, false); err != nil {
+			return t, err
 		}
-		wildcard = true
-		rest = rest[2:]
-	}
-	if strings.Contains(rest, "*") {
-		return "", bad("may use * only as its first label, as in https://*.example.com")
-	}
-	u, err := url.Parse(scheme + "://" + rest)
-	if err != nil || u.Host == "" {
-		return "", bad("is not a valid origin")
-	}
-	host, port := u.Hostname(), u.Port()
-	if port != "" {
-		n, err := strconv.Atoi(port)
-		if err != nil || n < 1 || n > 65535 {
-			return "", bad("has an invalid port")
+		if label == "" {
+			continue // the default label shows
 		}
-		port = strconv.Itoa(n)
-		if port == defaultPorts[scheme] {
-			port = ""
+		if !fields[key] {
+			return t, apperr.New(apperr.InvalidValue, "translations: the pre-chat form has no field %q", key).WithField(field)
 		}
-	} else if strings.HasSuffix(u.Host, ":") {
-		return "", bad("has an invalid port")
+		labels[key] = label
 	}
-	if ip := net.ParseIP(host); ip != nil {
-		if wildcard {
-			return "", bad("may not combine a wildcard with an IP address")
-		}
-		if ip.To4() == nil {
-			host = "[" + ip.String() + "]"
-		}
-	} else {
-		labels := strings.Split(host, ".")
-		for _, l := range labels {
-			if !hostLabelRE.MatchString(l) {
-				return "", bad("has an invalid host name")
-			}
-		}
-		if wildcard && len(labels) < 2 {
-			return "", bad("must have a wildcard over a domain with at least two labels, as in https://*.example.com")
-		}
+	t.PrechatLabels = labels
+	if len(labels) == 0 {
+		t.PrechatLabels = nil
 	}
-	out := scheme + "://"
-	if wildcard {
-		out += "*."
-	}
-	out += host
-	if port != "" {
-		out += ":" + port
-	}
-	return out, nil
+	return t, nil
 }
 
-// canonicalOrigin returns the Origin header of a request in the form
-// allowed origins are stored in, or "" when it is not an http(s) origin.
-func canonicalOrigin(origin string) string {
-	n, err := parseOriginPattern(origin)
-	if err != nil || strings.Contains(n, "*") {
-		return ""
-	}
-	return n
-}
-
-// originAllowed reports whether a request's Origin header matches a
-// widget's allowed origins. An empty list allows any origin. A wildcard
-// https://*.example.com matches subdomains at any depth but not
-// example.com itself (list it separately).
-func originAllowed(allowed []string, origin string) bool {
-	if len(allowed) == 0 {
-		return true
-	}
-	o := canonicalOrigin(origin)
-	if o == "" {
-		return false
-	}
-	for _, a := range allowed {
-		if a == o {
-			return true
-		}
-		if rest, ok := strings.CutPrefix(a, "https://*."); ok {
-			host, ok := strings.CutPrefix(o, "https://")
-			if ok && strings.HasSuffix(host, "."+rest) {
-				return true
-			}
-		}
-	}
-	return false
+func (t Texts) empty() bool {
+	return t.Title == "" && t.Greeting == "" && t.LauncherLabel == "" && t.OfflineMessage == "" && len(t.PrechatLabels) == 0
 }

@@ -8,58 +8,51 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"net/mail"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
-	"connectrpc.com/connect/v2"
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/db/dbq"
-	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/chat"
+	"github.com/opensupport/livechat/server/limits"
 	"github.com/opensupport/livechat/server/principal"
 )
 
-// VisitorTokenPrefix starts every visitor token, so the auth interceptor can
-// route a bearer token to ResolveVisitor and a leaked token is recognisable.
-const VisitorTokenPrefix = "lcv_"
-
 const (
-	// A visitor token is the prefix and 32 random bytes, base64url.
-	visitorTokenLen = len(VisitorTokenPrefix) + 43
+	// A visitor token is principal.VisitorTokenPrefix and 32 random bytes,
+	// base64url.
+	visitorTokenLen = len(principal.VisitorTokenPrefix) + 43
 	// touchEvery limits last-seen writes to one per visitor session a minute.
 	touchEvery = time.Minute
 	// VisitorSessionIdle ends a visitor session unused for this long: the
 	// widget then starts a new visitor.
 	VisitorSessionIdle = 90 * 24 * time.Hour
-	maxCustomerLen     = 200
-	maxUserIDLen       = 128
 )
 
 // ResolveVisitor turns a visitor token into the caller it stands for. The
-// auth interceptor calls it for `Authorization: Bearer lcv_…`.
+// auth interceptor calls it for `Authorization: Bearer lcv_…`, with the
+// call's Origin header ("" when there is none).
 //
 // It is also where every visitor call is held to the widget's allowed
-// origins: when ctx is a Connect call with an Origin header, the origin must
-// be allowed by the token's widget. A session's last-seen time (and its
-// customer's) is refreshed at most once a minute.
+// origins: a non-empty origin must be allowed by the token's widget. A
+// session's last-seen time (and its customer's) is refreshed at most once a
+// minute.
 //
-// Errors: Unauthenticated for an unknown, malformed or revoked token;
-// NotFound when the widget was deleted; PermissionDenied for an origin the
-// widget does not allow.
-func (s *Service) ResolveVisitor(ctx context.Context, token string) (principal.Principal, error) {
-	if !strings.HasPrefix(token, VisitorTokenPrefix) || len(token) != visitorTokenLen {
+// Errors: VisitorSessionEnded for an unknown, malformed or revoked token;
+// WidgetNotFound when the widget was deleted; OriginNotAllowed for an
+// origin the widget does not allow.
+func (s *Service) ResolveVisitor(ctx context.Context, token, origin string) (principal.Principal, error) {
+	if !strings.HasPrefix(token, principal.VisitorTokenPrefix) || len(token) != visitorTokenLen {
 		return principal.Principal{}, apperr.New(apperr.VisitorSessionEnded, "invalid visitor token; start a new session")
 	}
 	row, err := s.q.ResolveVisitorSession(ctx, hashToken(token))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return principal.Principal{}, apperr.New(apperr.VisitorSessionEnded, "invalid visitor token; start a new session")
+	if apperr.Is(err, apperr.NotFound) {
+		return principal.Principal{}, apperr.Wrap(apperr.VisitorSessionEnded, err, "invalid visitor token; start a new session")
 	}
 	if err != nil {
 		return principal.Principal{}, err
@@ -74,7 +67,7 @@ func (s *Service) ResolveVisitor(ctx context.Context, token string) (principal.P
 	if err != nil {
 		return principal.Principal{}, err
 	}
-	if err := checkOrigin(allowed, callOrigin(ctx)); err != nil {
+	if err := checkOrigin(allowed, origin); err != nil {
 		return principal.Principal{}, err
 	}
 	if time.Since(row.LastSeenAt) > touchEvery {
@@ -89,15 +82,6 @@ func (s *Service) ResolveVisitor(ctx context.Context, token string) (principal.P
 	}, nil
 }
 
-// callOrigin returns the Origin header of the Connect call in ctx, if any.
-func callOrigin(ctx context.Context) string {
-	info, ok := connect.CallInfoForServerContext(ctx)
-	if !ok {
-		return ""
-	}
-	return info.RequestHeader().Get("Origin")
-}
-
 // StartSessionInput is what a widget sends to start or continue a visitor.
 type StartSessionInput struct {
 	SiteKey string
@@ -109,8 +93,21 @@ type StartSessionInput struct {
 	Prechat map[string]string
 	// VisitorToken is a token from an earlier session, to continue.
 	VisitorToken string
-	// Identity is the host site's signed claim of who the visitor is.
-	Identity *livechatv1.VerifiedIdentity
+	// Identity is the host site's signed claim of who the visitor is; the
+	// zero Identity is none.
+	Identity Identity
+}
+
+// Identity is a host site's claim of who the visitor is, signed by its
+// backend.
+type Identity struct {
+	// UserID is the host site's own user id.
+	UserID string
+	// HMAC is the hex HMAC-SHA256 of UserID keyed with the widget's
+	// identity secret (see IdentityHMAC).
+	HMAC string
+	// Name and Email are optional details, trusted because the HMAC is.
+	Name, Email string
 }
 
 // Session is a started visitor session.
@@ -118,12 +115,13 @@ type Session struct {
 	// Token is the visitor token to send as a bearer token.
 	Token    string
 	Widget   Widget
-	Customer *livechatv1.Customer
+	Config   Config
+	Customer chat.Customer
 	// Conversation is the visitor's open or most recent conversation, or
 	// nil.
-	Conversation *livechatv1.Conversation
-	// Principal is the caller the token stands for.
-	Principal principal.Principal
+	Conversation *chat.Conversation
+	// Visitor is the caller the token stands for.
+	Visitor principal.Visitor
 }
 
 // StartSession starts a visitor session on a widget, or continues one:
@@ -143,9 +141,10 @@ type Session struct {
 // Only calls that create a session count against the per-address limit, so
 // reloading pages with a valid token never runs into it.
 //
-// Errors: NotFound for an unknown site key; PermissionDenied for a
-// disallowed origin or a wrong HMAC; Invalid for bad or missing pre-chat
-// answers or identity fields; ResourceExhausted over the limit.
+// Errors: WidgetNotFound for an unknown site key; OriginNotAllowed;
+// IdentityInvalid for a wrong HMAC; Required, InvalidValue, InvalidEmail or
+// a text reason for bad or missing pre-chat answers or identity fields;
+// RateLimited (with the time to wait) over the limit.
 func (s *Service) StartSession(ctx context.Context, in StartSessionInput) (Session, error) {
 	w, err := s.widgetBySiteKey(ctx, in.SiteKey)
 	if err != nil {
@@ -159,7 +158,7 @@ func (s *Service) StartSession(ctx context.Context, in StartSessionInput) (Sessi
 		return Session{}, err
 	}
 	sess, err := s.startSession(ctx, w, in, id)
-	if apperr.IsUniqueViolation(err, "") {
+	if db.Violated(err, db.CustomerVerifiedUserKey) {
 		// Two first visits of one verified user raced to create their
 		// customer; the loser now finds it.
 		sess, err = s.startSession(ctx, w, in, id)
@@ -176,10 +175,10 @@ func (s *Service) startSession(ctx context.Context, w Widget, in StartSessionInp
 	// Who the earlier token belongs to, when it is a usable one.
 	var prev *dbq.Customer
 	var prevSession uuid.UUID
-	if in.VisitorToken != "" && strings.HasPrefix(in.VisitorToken, VisitorTokenPrefix) && len(in.VisitorToken) == visitorTokenLen {
+	if in.VisitorToken != "" && strings.HasPrefix(in.VisitorToken, principal.VisitorTokenPrefix) && len(in.VisitorToken) == visitorTokenLen {
 		row, err := s.q.ResolveVisitorSession(ctx, hashToken(in.VisitorToken))
 		switch {
-		case errors.Is(err, pgx.ErrNoRows):
+		case apperr.Is(err, apperr.NotFound):
 		case err != nil:
 			return Session{}, err
 		case row.RevokedAt == nil && row.WidgetID == w.ID && time.Since(row.LastSeenAt) <= VisitorSessionIdle:
@@ -210,7 +209,7 @@ func (s *Service) startSession(ctx context.Context, w Widget, in StartSessionInp
 				return Session{}, err
 			}
 			target = &c.Customer
-		case !errors.Is(err, pgx.ErrNoRows):
+		case !apperr.Is(err, apperr.NotFound):
 			return Session{}, err
 		case prev != nil && prev.VerifiedUserID == nil:
 			target, continueToken = prev, true
@@ -243,7 +242,7 @@ func (s *Service) startSession(ctx context.Context, w Widget, in StartSessionInp
 	sessionID := prevSession
 	var customerID uuid.UUID
 	var updated int64 // conversation_updated events written
-	err = s.inTx(ctx, func(q *dbq.Queries) error {
+	err = db.Tx(ctx, s.pool, func(q *dbq.Queries) error {
 		var err error
 		switch {
 		case id != nil && target != nil && target.VerifiedUserID == nil:
@@ -294,52 +293,52 @@ func (s *Service) startSession(ctx context.Context, w Widget, in StartSessionInp
 	if !continueToken && prevSession != uuid.Nil {
 		s.sessionsEnded()
 	}
+	v := principal.Visitor{CustomerID: customerID, WidgetID: w.ID, SessionID: sessionID}
 	cust, err := s.customer(ctx, customerID)
 	if err != nil {
 		return Session{}, err
 	}
-	conv, err := s.conversation(ctx, customerID)
+	conv, err := s.conversation(ctx, v)
 	if err != nil {
 		return Session{}, err
 	}
 	return Session{
 		Token:        token,
 		Widget:       w,
+		Config:       s.publicConfig(w),
 		Customer:     cust,
 		Conversation: conv,
-		Principal: principal.Principal{
-			Kind:             principal.KindVisitor,
-			CustomerID:       customerID,
-			WidgetID:         w.ID,
-			VisitorSessionID: sessionID,
-		},
+		Visitor:      v,
 	}, nil
 }
 
 // verifyIdentity checks a host site's identity claim. No claim (or an empty
 // user id) is no identity; a claim with a wrong HMAC is refused, never
 // downgraded to anonymous, so a broken integration is noticed at once.
-func verifyIdentity(w Widget, in *livechatv1.VerifiedIdentity) (*identity, error) {
-	if in == nil || (in.UserId == "" && in.Hmac == "") {
+func verifyIdentity(w Widget, in Identity) (*identity, error) {
+	if in.UserID == "" && in.HMAC == "" {
 		return nil, nil
 	}
-	if in.UserId == "" {
-		return nil, apperr.New(apperr.Required, "identity.user_id is required with an identity HMAC")
+	if in.UserID == "" {
+		return nil, apperr.New(apperr.Required, "identity.user_id is required with an identity HMAC").WithField("identity.user_id")
 	}
-	if utf8.RuneCountInString(in.UserId) > maxUserIDLen || !utf8.ValidString(in.UserId) {
-		return nil, apperr.New(apperr.InvalidValue, "identity.user_id must be 1–%d characters", maxUserIDLen)
+	// The user id is the host site's key, compared as it is: not trimmed.
+	if utf8.RuneCountInString(in.UserID) > limits.VerifiedUserID || !utf8.ValidString(in.UserID) {
+		return nil, apperr.New(apperr.InvalidValue, "identity.user_id must be 1–%d characters", limits.VerifiedUserID).
+			WithField("identity.user_id").WithLimit(limits.VerifiedUserID)
 	}
-	if !ValidIdentityHMAC(w.identitySecret, in.UserId, in.Hmac) {
+	if !ValidIdentityHMAC(w.identitySecret, in.UserID, in.HMAC) {
 		return nil, apperr.New(apperr.IdentityInvalid, "identity verification failed: the HMAC does not match this user id and widget")
 	}
-	id := &identity{userID: in.UserId, name: strings.TrimSpace(in.Name), email: strings.TrimSpace(in.Email)}
-	if err := checkLine("identity.name", id.name); err != nil {
+	name, err := limits.CleanOptional("identity.name", in.Name, limits.CustomerField, false)
+	if err != nil {
 		return nil, err
 	}
-	if err := checkEmail("identity.email", id.email); err != nil {
+	email, err := cleanEmail("identity.email", in.Email)
+	if err != nil {
 		return nil, err
 	}
-	return id, nil
+	return &identity{userID: in.UserID, name: name, email: email}, nil
 }
 
 // IdentityHMAC is what a host site's backend computes for a user: the
@@ -378,7 +377,7 @@ func (f customerFields) attributesJSON() []byte {
 // (a verified identity's name and email win, being the host site's) and
 // checks them against the widget's form; with enforce, an enabled form's
 // required fields must have a value afterwards.
-func applyPrechat(form *livechatv1.PrechatForm, cur *dbq.Customer, id *identity, answers map[string]string, enforce bool) (customerFields, error) {
+func applyPrechat(form PrechatForm, cur *dbq.Customer, id *identity, answers map[string]string, enforce bool) (customerFields, error) {
 	f := customerFields{attributes: map[string]string{}}
 	if cur != nil {
 		f.name, f.email, f.phone = cur.Name, cur.Email, cur.Phone
@@ -389,31 +388,32 @@ func applyPrechat(form *livechatv1.PrechatForm, cur *dbq.Customer, id *identity,
 			}
 		}
 	}
-	byKey := make(map[string]*livechatv1.PrechatField, len(form.GetFields()))
-	for _, fld := range form.GetFields() {
+	byKey := make(map[string]PrechatField, len(form.Fields))
+	for _, fld := range form.Fields {
 		byKey[fld.Key] = fld
 	}
 	for key, raw := range answers {
+		field := "prechat[" + key + "]"
 		fld, ok := byKey[key]
 		if !ok {
-			return f, apperr.New(apperr.InvalidValue, "unknown pre-chat field %q", key)
+			return f, apperr.New(apperr.InvalidValue, "unknown pre-chat field %q", key).WithField(field)
 		}
-		v := strings.TrimSpace(raw)
+		v, err := limits.CleanOptional(field, raw, limits.CustomerField, false)
+		if err != nil {
+			return f, err
+		}
 		if v == "" {
 			continue
 		}
-		if err := checkLine(fld.Label, v); err != nil {
-			return f, err
-		}
 		switch fld.Type {
-		case livechatv1.PrechatFieldType_PRECHAT_FIELD_TYPE_NAME:
+		case FieldName:
 			f.name = v
-		case livechatv1.PrechatFieldType_PRECHAT_FIELD_TYPE_EMAIL:
-			if err := checkEmail(fld.Label, v); err != nil {
+		case FieldEmail:
+			if v, err = cleanEmail(field, v); err != nil {
 				return f, err
 			}
 			f.email = v
-		case livechatv1.PrechatFieldType_PRECHAT_FIELD_TYPE_PHONE:
+		case FieldPhone:
 			f.phone = v
 		default:
 			f.attributes[key] = v
@@ -427,60 +427,42 @@ func applyPrechat(form *livechatv1.PrechatForm, cur *dbq.Customer, id *identity,
 			f.email = id.email
 		}
 	}
-	if enforce && form.GetEnabled() {
-		for _, fld := range form.GetFields() {
+	if enforce && form.Enabled {
+		for _, fld := range form.Fields {
 			if !fld.Required {
 				continue
 			}
 			var v string
 			switch fld.Type {
-			case livechatv1.PrechatFieldType_PRECHAT_FIELD_TYPE_NAME:
+			case FieldName:
 				v = f.name
-			case livechatv1.PrechatFieldType_PRECHAT_FIELD_TYPE_EMAIL:
+			case FieldEmail:
 				v = f.email
-			case livechatv1.PrechatFieldType_PRECHAT_FIELD_TYPE_PHONE:
+			case FieldPhone:
 				v = f.phone
 			default:
 				v = f.attributes[fld.Key]
 			}
 			if v == "" {
-				return f, apperr.New(apperr.Required, "%s is required", fld.Label)
+				return f, apperr.New(apperr.Required, "%s is required", fld.Label).WithField("prechat[" + fld.Key + "]")
 			}
 		}
 	}
 	return f, nil
 }
 
-// checkLine checks a one-line customer detail: valid UTF-8, no control
-// characters, at most 200 characters.
-func checkLine(field, v string) error {
-	if !utf8.ValidString(v) {
-		return apperr.New(apperr.TextInvalid, "%s is not valid UTF-8", field)
-	}
-	if n := utf8.RuneCountInString(v); n > maxCustomerLen {
-		return apperr.New(apperr.TextTooLong, "%s is %d characters; at most %d are allowed", field, n, maxCustomerLen)
-	}
-	for _, r := range v {
-		if unicode.IsControl(r) {
-			return apperr.New(apperr.TextInvalid, "%s contains a control character", field)
-		}
-	}
-	return nil
-}
-
-// checkEmail accepts "" or a bare address such as ann@example.com.
-func checkEmail(field, v string) error {
-	if v == "" {
-		return nil
-	}
-	if err := checkLine(field, v); err != nil {
-		return err
+// cleanEmail checks an optional email address with the one text validator
+// and returns it trimmed: "" or a bare address such as ann@example.com.
+func cleanEmail(field, v string) (string, error) {
+	v, err := limits.CleanOptional(field, v, limits.CustomerField, false)
+	if err != nil || v == "" {
+		return v, err
 	}
 	a, err := mail.ParseAddress(v)
 	if err != nil || a.Address != v || !strings.Contains(v[strings.LastIndexByte(v, '@')+1:], ".") {
-		return apperr.New(apperr.InvalidEmail, "%s %q is not a valid email address", field, v)
+		return "", apperr.New(apperr.InvalidEmail, "%s %q is not a valid email address", field, v).WithField(field)
 	}
-	return nil
+	return v, nil
 }
 
 // RevokedVisitorSessions returns those of ids (visitor sessions) that ended:
@@ -501,54 +483,52 @@ type UpdateCustomerInput struct {
 // Limits.DetailUpdateWindow (pre-chat answers on a continued session
 // count too): each change reaches every agent's stream.
 //
-// Errors: Unauthenticated for a non-visitor; PermissionDenied for a
-// verified customer (the host site owns those details); Invalid for a bad
-// email or a field over 200 characters; ResourceExhausted over the limit.
-func (s *Service) UpdateCustomer(ctx context.Context, in UpdateCustomerInput) (*livechatv1.Customer, error) {
-	p, err := visitor(ctx)
+// Errors: IdentityLocked for a verified customer (the host site owns those
+// details); InvalidEmail, or a text reason for a field over 200 characters;
+// RateLimited (with the time to wait) over the limit.
+func (s *Service) UpdateCustomer(ctx context.Context, v principal.Visitor, in UpdateCustomerInput) (chat.Customer, error) {
+	row, err := s.q.GetVisitorCustomer(ctx, v.CustomerID)
 	if err != nil {
-		return nil, err
-	}
-	row, err := s.q.GetVisitorCustomer(ctx, p.CustomerID)
-	if err != nil {
-		return nil, apperr.FromDB(err, "customer not found")
+		return chat.Customer{}, apperr.NotFoundAs(err, apperr.CustomerNotFound, "customer not found")
 	}
 	c := row.Customer
 	if c.VerifiedUserID != nil {
-		return nil, apperr.New(apperr.IdentityLocked, "your details come from the website you are signed in to and cannot be changed here")
+		return chat.Customer{}, apperr.New(apperr.IdentityLocked, "your details come from the website you are signed in to and cannot be changed here")
 	}
 	if err := s.hitDetails(ctx, c.ID); err != nil {
-		return nil, err
+		return chat.Customer{}, err
 	}
 	set := func(field string, dst *string, v *string, email bool) error {
 		if v == nil {
 			return nil
 		}
-		t := strings.TrimSpace(*v)
-		check := checkLine
-		if email {
-			check = checkEmail
+		clean := func(field, v string) (string, error) {
+			return limits.CleanOptional(field, v, limits.CustomerField, false)
 		}
-		if err := check(field, t); err != nil {
+		if email {
+			clean = cleanEmail
+		}
+		t, err := clean(field, *v)
+		if err != nil {
 			return err
 		}
 		*dst = t
 		return nil
 	}
 	if err := set("name", &c.Name, in.Name, false); err != nil {
-		return nil, err
+		return chat.Customer{}, err
 	}
 	if err := set("email", &c.Email, in.Email, true); err != nil {
-		return nil, err
+		return chat.Customer{}, err
 	}
 	if err := set("phone", &c.Phone, in.Phone, false); err != nil {
-		return nil, err
+		return chat.Customer{}, err
 	}
 	updated, err := s.q.UpdateVisitorCustomer(ctx, dbq.UpdateVisitorCustomerParams{
 		ID: c.ID, Name: c.Name, Email: c.Email, Phone: c.Phone, Attributes: c.Attributes,
 	})
 	if err != nil {
-		return nil, err
+		return chat.Customer{}, err
 	}
 	if updated > 0 {
 		s.committed()
@@ -556,46 +536,20 @@ func (s *Service) UpdateCustomer(ctx context.Context, in UpdateCustomerInput) (*
 	return s.customer(ctx, c.ID)
 }
 
-// visitor returns the calling visitor, or Unauthenticated.
-func visitor(ctx context.Context) (principal.Principal, error) {
-	p := principal.From(ctx)
-	if !p.IsVisitor() {
-		return p, apperr.New(apperr.SignInRequired, "a visitor token is required: call StartSession and send it as a bearer token")
+// customer loads a customer as the API shows it, from the chat domain,
+// which owns customer records as agents and visitors see them.
+func (s *Service) customer(ctx context.Context, id uuid.UUID) (chat.Customer, error) {
+	if s.chatDomain == nil {
+		return chat.Customer{}, errNoChat
 	}
-	return p, nil
-}
-
-// customer loads a customer as the API shows it.
-func (s *Service) customer(ctx context.Context, id uuid.UUID) (*livechatv1.Customer, error) {
-	row, err := s.q.GetVisitorCustomer(ctx, id)
-	if err != nil {
-		return nil, apperr.FromDB(err, "customer not found")
-	}
-	c := row.Customer
-	out := &livechatv1.Customer{
-		Id:          c.ID.String(),
-		Name:        c.Name,
-		Email:       c.Email,
-		Phone:       c.Phone,
-		WidgetId:    c.WidgetID.String(),
-		WidgetName:  row.WidgetName,
-		FirstSeenAt: timestamppb.New(c.CreatedAt),
-		LastSeenAt:  timestamppb.New(c.LastSeenAt),
-	}
-	if c.VerifiedUserID != nil {
-		out.VerifiedUserId = *c.VerifiedUserID
-	}
-	if len(c.Attributes) > 0 {
-		_ = json.Unmarshal(c.Attributes, &out.Attributes)
-	}
-	return out, nil
+	return s.chatDomain.Customer(ctx, id)
 }
 
 // newVisitorToken returns a new random visitor token.
 func newVisitorToken() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	return VisitorTokenPrefix + base64.RawURLEncoding.EncodeToString(b)
+	return principal.VisitorTokenPrefix + base64.RawURLEncoding.EncodeToString(b)
 }
 
 // hashToken is how a token is stored and looked up.

@@ -2050,7 +2050,10 @@ type Event_ConversationCreated struct {
 }
 
 type Event_ConversationUpdated struct {
-	// A conversation's status, assignee or customer details changed.
+	// A conversation's status, assignee or customer details changed. The
+	// snapshot is the conversation as it was at the event (status,
+	// assignee, newest message, times), so a stream resuming from an old
+	// cursor replays each change as it happened; names are today's.
 	ConversationUpdated *Conversation `protobuf:"bytes,5,opt,name=conversation_updated,json=conversationUpdated,proto3,oneof"`
 }
 

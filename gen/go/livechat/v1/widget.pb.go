@@ -468,9 +468,11 @@ type WidgetSettings struct {
 	Prechat        *PrechatForm      `protobuf:"bytes,4,opt,name=prechat,proto3" json:"prechat,omitempty"`
 	Offline        *OfflineSettings  `protobuf:"bytes,5,opt,name=offline,proto3" json:"offline,omitempty"`
 	// The visitor-facing texts in other languages, keyed by language: "en" or
-	// "vi". The texts in `appearance`, `prechat` and `offline` are the default,
-	// shown to a visitor whose language has no translation here; an empty text
-	// in a translation falls back to the default too.
+	// "vi" (any other key is INVALID_ARGUMENT). The texts in `appearance`,
+	// `prechat` and `offline` are the default, shown to a visitor whose
+	// language has no translation here; an empty text in a translation falls
+	// back to the default too, and is not stored (a language left with no
+	// text is dropped).
 	Translations  map[string]*WidgetTexts `protobuf:"bytes,6,rep,name=translations,proto3" json:"translations,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

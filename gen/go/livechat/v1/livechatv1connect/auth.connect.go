@@ -176,10 +176,16 @@ type AuthServiceClient interface {
 	// response sets an HttpOnly, SameSite=Lax `livechat_session` cookie. Every
 	// login gets a new session. Anyone may call it.
 	//
-	// Errors: UNAUTHENTICATED "invalid username or password" (the same for an
+	// Throttling: after 5 failures in 15 minutes for the username from one
+	// client address, or from one address across usernames, that address is
+	// refused until the oldest failure leaves the window. Failures of a
+	// username from all addresses together never refuse its right password:
+	// while there are 5 or more, every attempt on it waits about a second.
+	//
+	// Errors: UNAUTHENTICATED with reason BAD_CREDENTIALS (the same for an
 	// unknown username, a wrong password and a disabled agent);
-	// RESOURCE_EXHAUSTED after 5 failures in 15 minutes for the username or
-	// for the client address, with the delay before the next try.
+	// RESOURCE_EXHAUSTED with reason SIGN_IN_THROTTLED and retry_after, the
+	// wait before the next try from this address.
 	Login(context.Context, *v1.LoginRequest) (*v1.LoginResponse, error)
 	// Logout ends the caller's dashboard session and clears the cookie.
 	// Calling it without a session succeeds and does nothing.
@@ -191,11 +197,12 @@ type AuthServiceClient interface {
 	// session stays signed in. Signed-in agents and admins (not API tokens).
 	//
 	// Wrong current passwords count as failed sign-ins of the agent's
-	// username (5 in 15 minutes).
+	// username from the caller's address (see Login).
 	//
-	// Errors: PERMISSION_DENIED for a wrong current password;
-	// RESOURCE_EXHAUSTED after too many, naming the delay; INVALID_ARGUMENT
-	// for a new password not of 8–256 characters.
+	// Errors: PERMISSION_DENIED with reason WRONG_PASSWORD for a wrong current
+	// password; RESOURCE_EXHAUSTED with SIGN_IN_THROTTLED and retry_after
+	// after too many; INVALID_ARGUMENT with PASSWORD_LENGTH for a new password
+	// not of 8–256 characters.
 	ChangePassword(context.Context, *v1.ChangePasswordRequest) (*v1.ChangePasswordResponse, error)
 	// SetMyStatus sets the caller's chosen status. An agent counts as online
 	// while the status is ONLINE and at least one of their Subscribe streams
@@ -264,10 +271,16 @@ type AuthServiceHandler interface {
 	// response sets an HttpOnly, SameSite=Lax `livechat_session` cookie. Every
 	// login gets a new session. Anyone may call it.
 	//
-	// Errors: UNAUTHENTICATED "invalid username or password" (the same for an
+	// Throttling: after 5 failures in 15 minutes for the username from one
+	// client address, or from one address across usernames, that address is
+	// refused until the oldest failure leaves the window. Failures of a
+	// username from all addresses together never refuse its right password:
+	// while there are 5 or more, every attempt on it waits about a second.
+	//
+	// Errors: UNAUTHENTICATED with reason BAD_CREDENTIALS (the same for an
 	// unknown username, a wrong password and a disabled agent);
-	// RESOURCE_EXHAUSTED after 5 failures in 15 minutes for the username or
-	// for the client address, with the delay before the next try.
+	// RESOURCE_EXHAUSTED with reason SIGN_IN_THROTTLED and retry_after, the
+	// wait before the next try from this address.
 	Login(context.Context, *v1.LoginRequest) (*v1.LoginResponse, error)
 	// Logout ends the caller's dashboard session and clears the cookie.
 	// Calling it without a session succeeds and does nothing.
@@ -279,11 +292,12 @@ type AuthServiceHandler interface {
 	// session stays signed in. Signed-in agents and admins (not API tokens).
 	//
 	// Wrong current passwords count as failed sign-ins of the agent's
-	// username (5 in 15 minutes).
+	// username from the caller's address (see Login).
 	//
-	// Errors: PERMISSION_DENIED for a wrong current password;
-	// RESOURCE_EXHAUSTED after too many, naming the delay; INVALID_ARGUMENT
-	// for a new password not of 8–256 characters.
+	// Errors: PERMISSION_DENIED with reason WRONG_PASSWORD for a wrong current
+	// password; RESOURCE_EXHAUSTED with SIGN_IN_THROTTLED and retry_after
+	// after too many; INVALID_ARGUMENT with PASSWORD_LENGTH for a new password
+	// not of 8–256 characters.
 	ChangePassword(context.Context, *v1.ChangePasswordRequest) (*v1.ChangePasswordResponse, error)
 	// SetMyStatus sets the caller's chosen status. An agent counts as online
 	// while the status is ONLINE and at least one of their Subscribe streams

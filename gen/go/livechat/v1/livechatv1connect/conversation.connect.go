@@ -175,10 +175,13 @@ type ConversationServiceClient interface {
 	// AssignConversation transfers a WAITING or ACTIVE conversation to an
 	// agent; the conversation becomes ACTIVE. Only its assignee or an admin
 	// may transfer an assigned conversation; anyone may assign a waiting one.
+	// Assigning it to the agent who already has it changes nothing, and is
+	// still refused to anyone but that agent and admins.
 	//
-	// Errors: PERMISSION_DENIED when the caller is neither the assignee nor an
-	// admin; FAILED_PRECONDITION when it is resolved or closed, or the target
-	// agent is disabled; NOT_FOUND for the conversation or the agent.
+	// Errors: PERMISSION_DENIED (NOT_ASSIGNEE) when the caller is neither the
+	// assignee nor an admin; FAILED_PRECONDITION when it is resolved or
+	// closed, or the target agent is disabled; NOT_FOUND for the
+	// conversation or the agent.
 	AssignConversation(context.Context, *v1.AssignConversationRequest) (*v1.AssignConversationResponse, error)
 	// SetConversationStatus resolves, closes or reopens a conversation (see
 	// the table above).
@@ -189,6 +192,13 @@ type ConversationServiceClient interface {
 	// SendMessage adds an agent's reply, or an internal note that customers
 	// never see. Sending the same client_message_id again returns the first
 	// message and stores nothing new, so retries are safe.
+	//
+	// The first reply (not a note) to a WAITING conversation claims it for
+	// the caller, as ClaimConversation does, with its system line before the
+	// reply: of agents replying at once exactly one becomes the assignee, and
+	// every reply is stored. Replying into a conversation assigned to another
+	// agent is allowed and changes no assignee; clients that want to prevent
+	// it (the dashboard asks first) check assignee_id before sending.
 	//
 	// Errors: INVALID_ARGUMENT for text that is empty after trimming, over
 	// 4000 characters, not valid UTF-8 or containing control characters
@@ -224,7 +234,7 @@ type ConversationServiceClient interface {
 	// slowly, and with UNAVAILABLE when the server shuts down: reconnect with
 	// the last cursor. It ends with UNAUTHENTICATED as soon as the session or
 	// API token that opened it is revoked or expires, or the agent is
-	// disabled. FAILED_PRECONDITION means the cursor is older than the
+	// disabled (reason SESSION_ENDED, or TOKEN_REVOKED for an API token). FAILED_PRECONDITION means the cursor is older than the
 	// retained history (7 days): reload the data and subscribe without one.
 	Subscribe(context.Context, *v1.SubscribeRequest) (ConversationServiceSubscribeClientStream, error)
 }
@@ -287,10 +297,13 @@ type ConversationServiceHandler interface {
 	// AssignConversation transfers a WAITING or ACTIVE conversation to an
 	// agent; the conversation becomes ACTIVE. Only its assignee or an admin
 	// may transfer an assigned conversation; anyone may assign a waiting one.
+	// Assigning it to the agent who already has it changes nothing, and is
+	// still refused to anyone but that agent and admins.
 	//
-	// Errors: PERMISSION_DENIED when the caller is neither the assignee nor an
-	// admin; FAILED_PRECONDITION when it is resolved or closed, or the target
-	// agent is disabled; NOT_FOUND for the conversation or the agent.
+	// Errors: PERMISSION_DENIED (NOT_ASSIGNEE) when the caller is neither the
+	// assignee nor an admin; FAILED_PRECONDITION when it is resolved or
+	// closed, or the target agent is disabled; NOT_FOUND for the
+	// conversation or the agent.
 	AssignConversation(context.Context, *v1.AssignConversationRequest) (*v1.AssignConversationResponse, error)
 	// SetConversationStatus resolves, closes or reopens a conversation (see
 	// the table above).
@@ -301,6 +314,13 @@ type ConversationServiceHandler interface {
 	// SendMessage adds an agent's reply, or an internal note that customers
 	// never see. Sending the same client_message_id again returns the first
 	// message and stores nothing new, so retries are safe.
+	//
+	// The first reply (not a note) to a WAITING conversation claims it for
+	// the caller, as ClaimConversation does, with its system line before the
+	// reply: of agents replying at once exactly one becomes the assignee, and
+	// every reply is stored. Replying into a conversation assigned to another
+	// agent is allowed and changes no assignee; clients that want to prevent
+	// it (the dashboard asks first) check assignee_id before sending.
 	//
 	// Errors: INVALID_ARGUMENT for text that is empty after trimming, over
 	// 4000 characters, not valid UTF-8 or containing control characters
@@ -336,7 +356,7 @@ type ConversationServiceHandler interface {
 	// slowly, and with UNAVAILABLE when the server shuts down: reconnect with
 	// the last cursor. It ends with UNAUTHENTICATED as soon as the session or
 	// API token that opened it is revoked or expires, or the agent is
-	// disabled. FAILED_PRECONDITION means the cursor is older than the
+	// disabled (reason SESSION_ENDED, or TOKEN_REVOKED for an API token). FAILED_PRECONDITION means the cursor is older than the
 	// retained history (7 days): reload the data and subscribe without one.
 	Subscribe(context.Context, *v1.SubscribeRequest, ConversationServiceSubscribeServerStream) error
 }

@@ -174,11 +174,14 @@ type WidgetServiceClient interface {
 	// CreateWidget adds a widget with a new site key and identity secret
 	// (returned here once). Admins only.
 	//
-	// Errors: INVALID_ARGUMENT for a bad field, named in the message: name
-	// 1–64 characters; origins `https://host[:port]`, `http://host[:port]` or
+	// Errors: INVALID_ARGUMENT for a bad field, named in the error detail's
+	// `field` by its path (`settings.appearance.title`): name 1–64
+	// characters; origins `https://host[:port]`, `http://host[:port]` or
 	// `https://*.example.com`, at most 50; primary color `#rrggbb`; title,
 	// launcher label 1–40 characters; greeting and offline message at most 500;
-	// pre-chat fields at most 10 with unique keys of a-z 0-9 _ (1–32).
+	// pre-chat fields at most 10 with unique keys of a-z 0-9 _ (1–32);
+	// translations only for "en" and "vi", each text within its default's
+	// limit, pre-chat labels only for fields of the form.
 	CreateWidget(context.Context, *v1.CreateWidgetRequest) (*v1.CreateWidgetResponse, error)
 	// UpdateWidget replaces a widget's settings (not its site key or secret).
 	// Admins only.
@@ -217,16 +220,20 @@ type WidgetServiceClient interface {
 	// identity HMAC or an origin the widget does not allow; INVALID_ARGUMENT
 	// for a missing required pre-chat field (checked when answers are sent or
 	// a new anonymous visitor starts), an unknown field key or a bad email;
-	// RESOURCE_EXHAUSTED over the rate limit (or, for answers sent on a
-	// continued session, over UpdateCustomer's limit).
+	// RESOURCE_EXHAUSTED (ERROR_REASON_RATE_LIMITED, with `retry_after`) over
+	// the rate limit (or, for answers sent on a continued session, over
+	// UpdateCustomer's limit).
 	StartSession(context.Context, *v1.StartSessionRequest) (*v1.StartSessionResponse, error)
 	// SendMessage adds the visitor's message to their open conversation; the
 	// first message (or one after the conversation was resolved or closed)
 	// opens it as WAITING. Idempotent by client_message_id as for agents.
-	// Visitors only, at most 20 messages a minute.
+	// Visitors only, at most 20 messages a minute. A retry of a
+	// client_message_id the visitor already stored is answered with the
+	// stored message even over the limit, and does not count against it.
 	//
 	// Errors: INVALID_ARGUMENT as for ConversationService.SendMessage;
-	// RESOURCE_EXHAUSTED over the rate limit.
+	// RESOURCE_EXHAUSTED (ERROR_REASON_RATE_LIMITED, with `retry_after`) over
+	// the rate limit.
 	SendMessage(context.Context, *v1.WidgetServiceSendMessageRequest) (*v1.WidgetServiceSendMessageResponse, error)
 	// ListMessages pages through the visitor's conversation, without internal
 	// notes, like ConversationService.ListMessages. Visitors only.
@@ -247,8 +254,8 @@ type WidgetServiceClient interface {
 	// pre-chat answers sent to StartSession on a continued session.
 	//
 	// Errors: INVALID_ARGUMENT for a bad email or a field over 200 characters;
-	// PERMISSION_DENIED for a verified customer; RESOURCE_EXHAUSTED over the
-	// limit.
+	// PERMISSION_DENIED for a verified customer; RESOURCE_EXHAUSTED
+	// (ERROR_REASON_RATE_LIMITED, with `retry_after`) over the limit.
 	UpdateCustomer(context.Context, *v1.UpdateCustomerRequest) (*v1.UpdateCustomerResponse, error)
 	// Subscribe streams the visitor's own events: messages (never internal
 	// notes), their conversation's status and assignee, agents typing, read
@@ -297,11 +304,14 @@ type WidgetServiceHandler interface {
 	// CreateWidget adds a widget with a new site key and identity secret
 	// (returned here once). Admins only.
 	//
-	// Errors: INVALID_ARGUMENT for a bad field, named in the message: name
-	// 1–64 characters; origins `https://host[:port]`, `http://host[:port]` or
+	// Errors: INVALID_ARGUMENT for a bad field, named in the error detail's
+	// `field` by its path (`settings.appearance.title`): name 1–64
+	// characters; origins `https://host[:port]`, `http://host[:port]` or
 	// `https://*.example.com`, at most 50; primary color `#rrggbb`; title,
 	// launcher label 1–40 characters; greeting and offline message at most 500;
-	// pre-chat fields at most 10 with unique keys of a-z 0-9 _ (1–32).
+	// pre-chat fields at most 10 with unique keys of a-z 0-9 _ (1–32);
+	// translations only for "en" and "vi", each text within its default's
+	// limit, pre-chat labels only for fields of the form.
 	CreateWidget(context.Context, *v1.CreateWidgetRequest) (*v1.CreateWidgetResponse, error)
 	// UpdateWidget replaces a widget's settings (not its site key or secret).
 	// Admins only.
@@ -340,16 +350,20 @@ type WidgetServiceHandler interface {
 	// identity HMAC or an origin the widget does not allow; INVALID_ARGUMENT
 	// for a missing required pre-chat field (checked when answers are sent or
 	// a new anonymous visitor starts), an unknown field key or a bad email;
-	// RESOURCE_EXHAUSTED over the rate limit (or, for answers sent on a
-	// continued session, over UpdateCustomer's limit).
+	// RESOURCE_EXHAUSTED (ERROR_REASON_RATE_LIMITED, with `retry_after`) over
+	// the rate limit (or, for answers sent on a continued session, over
+	// UpdateCustomer's limit).
 	StartSession(context.Context, *v1.StartSessionRequest) (*v1.StartSessionResponse, error)
 	// SendMessage adds the visitor's message to their open conversation; the
 	// first message (or one after the conversation was resolved or closed)
 	// opens it as WAITING. Idempotent by client_message_id as for agents.
-	// Visitors only, at most 20 messages a minute.
+	// Visitors only, at most 20 messages a minute. A retry of a
+	// client_message_id the visitor already stored is answered with the
+	// stored message even over the limit, and does not count against it.
 	//
 	// Errors: INVALID_ARGUMENT as for ConversationService.SendMessage;
-	// RESOURCE_EXHAUSTED over the rate limit.
+	// RESOURCE_EXHAUSTED (ERROR_REASON_RATE_LIMITED, with `retry_after`) over
+	// the rate limit.
 	SendMessage(context.Context, *v1.WidgetServiceSendMessageRequest) (*v1.WidgetServiceSendMessageResponse, error)
 	// ListMessages pages through the visitor's conversation, without internal
 	// notes, like ConversationService.ListMessages. Visitors only.
@@ -370,8 +384,8 @@ type WidgetServiceHandler interface {
 	// pre-chat answers sent to StartSession on a continued session.
 	//
 	// Errors: INVALID_ARGUMENT for a bad email or a field over 200 characters;
-	// PERMISSION_DENIED for a verified customer; RESOURCE_EXHAUSTED over the
-	// limit.
+	// PERMISSION_DENIED for a verified customer; RESOURCE_EXHAUSTED
+	// (ERROR_REASON_RATE_LIMITED, with `retry_after`) over the limit.
 	UpdateCustomer(context.Context, *v1.UpdateCustomerRequest) (*v1.UpdateCustomerResponse, error)
 	// Subscribe streams the visitor's own events: messages (never internal
 	// notes), their conversation's status and assignee, agents typing, read

@@ -793,11 +793,14 @@ export const ApiTokenScopeSchema: GenEnum<ApiTokenScope> = /*@__PURE__*/
  *     WidgetService.StartSession (WidgetService visitor RPCs only);
  *   - nobody (anonymous).
  *
- * Who may call what is stated on each RPC. Common errors:
+ * Who may call what is stated on each RPC. Common errors, the same in
+ * every service:
  *   - UNAUTHENTICATED: no credentials, or an expired, revoked or unknown
  *     session or token, or a disabled agent;
- *   - PERMISSION_DENIED: signed in, but the role or scope does not allow the
- *     call (for example an agent calling an admin RPC).
+ *   - PERMISSION_DENIED: valid credentials of the wrong kind or role (a
+ *     website visitor's token on an agent RPC, an agent on a visitor RPC,
+ *     an agent or agent-scope token on an admin RPC, an API token on a
+ *     session-only RPC).
  *
  * @generated from service livechat.v1.AuthService
  */
@@ -833,10 +836,16 @@ export const AuthService: GenService<{
    * response sets an HttpOnly, SameSite=Lax `livechat_session` cookie. Every
    * login gets a new session. Anyone may call it.
    *
-   * Errors: UNAUTHENTICATED "invalid username or password" (the same for an
+   * Throttling: after 5 failures in 15 minutes for the username from one
+   * client address, or from one address across usernames, that address is
+   * refused until the oldest failure leaves the window. Failures of a
+   * username from all addresses together never refuse its right password:
+   * while there are 5 or more, every attempt on it waits about a second.
+   *
+   * Errors: UNAUTHENTICATED with reason BAD_CREDENTIALS (the same for an
    * unknown username, a wrong password and a disabled agent);
-   * RESOURCE_EXHAUSTED after 5 failures in 15 minutes for the username or
-   * for the client address, with the delay before the next try.
+   * RESOURCE_EXHAUSTED with reason SIGN_IN_THROTTLED and retry_after, the
+   * wait before the next try from this address.
    *
    * @generated from rpc livechat.v1.AuthService.Login
    */
@@ -872,11 +881,12 @@ export const AuthService: GenService<{
    * session stays signed in. Signed-in agents and admins (not API tokens).
    *
    * Wrong current passwords count as failed sign-ins of the agent's
-   * username (5 in 15 minutes).
+   * username from the caller's address (see Login).
    *
-   * Errors: PERMISSION_DENIED for a wrong current password;
-   * RESOURCE_EXHAUSTED after too many, naming the delay; INVALID_ARGUMENT
-   * for a new password not of 8–256 characters.
+   * Errors: PERMISSION_DENIED with reason WRONG_PASSWORD for a wrong current
+   * password; RESOURCE_EXHAUSTED with SIGN_IN_THROTTLED and retry_after
+   * after too many; INVALID_ARGUMENT with PASSWORD_LENGTH for a new password
+   * not of 8–256 characters.
    *
    * @generated from rpc livechat.v1.AuthService.ChangePassword
    */

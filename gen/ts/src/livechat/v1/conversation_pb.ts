@@ -867,7 +867,10 @@ export type Event = Message$1<"livechat.v1.Event"> & {
     case: "conversationCreated";
   } | {
     /**
-     * A conversation's status, assignee or customer details changed.
+     * A conversation's status, assignee or customer details changed. The
+     * snapshot is the conversation as it was at the event (status,
+     * assignee, newest message, times), so a stream resuming from an old
+     * cursor replays each change as it happened; names are today's.
      *
      * @generated from field: livechat.v1.Conversation conversation_updated = 5;
      */
@@ -1245,8 +1248,11 @@ export const AssignmentFilterSchema: GenEnum<AssignmentFilter> = /*@__PURE__*/
  * conversation timeline, replies and the live event stream.
  *
  * Every RPC is for signed-in agents and admins, and for API tokens of
- * either scope; anyone else gets UNAUTHENTICATED. Any agent may read and
- * act on any conversation (a shared inbox).
+ * either scope. A call without valid credentials gets UNAUTHENTICATED; a
+ * website visitor's token gets PERMISSION_DENIED. Any agent may read and
+ * act on any conversation (a shared inbox). Ids are UUIDs in their
+ * canonical form: a malformed one is INVALID_ARGUMENT (MALFORMED_ID), one
+ * that names nothing, the all-zero UUID included, NOT_FOUND.
  *
  * Lifecycle of a conversation (every change adds a system message):
  *
@@ -1255,6 +1261,7 @@ export const AssignmentFilterSchema: GenEnum<AssignmentFilter> = /*@__PURE__*/
  *   (none)     | the customer's first message             | WAITING
  *   WAITING    | ClaimConversation (caller becomes owner) | ACTIVE
  *   WAITING    | AssignConversation (to that agent)       | ACTIVE
+ *   WAITING    | SendMessage: an agent's first reply      | ACTIVE
  *   ACTIVE     | AssignConversation (transfer)            | ACTIVE
  *   ACTIVE     | SetConversationStatus(RESOLVED)          | RESOLVED
  *   ACTIVE     | SetConversationStatus(CLOSED)            | CLOSED
@@ -1341,10 +1348,13 @@ export const ConversationService: GenService<{
    * AssignConversation transfers a WAITING or ACTIVE conversation to an
    * agent; the conversation becomes ACTIVE. Only its assignee or an admin
    * may transfer an assigned conversation; anyone may assign a waiting one.
+   * Assigning it to the agent who already has it changes nothing, and is
+   * still refused to anyone but that agent and admins.
    *
-   * Errors: PERMISSION_DENIED when the caller is neither the assignee nor an
-   * admin; FAILED_PRECONDITION when it is resolved or closed, or the target
-   * agent is disabled; NOT_FOUND for the conversation or the agent.
+   * Errors: PERMISSION_DENIED (NOT_ASSIGNEE) when the caller is neither the
+   * assignee nor an admin; FAILED_PRECONDITION when it is resolved or
+   * closed, or the target agent is disabled; NOT_FOUND for the
+   * conversation or the agent.
    *
    * @generated from rpc livechat.v1.ConversationService.AssignConversation
    */
@@ -1371,6 +1381,13 @@ export const ConversationService: GenService<{
    * SendMessage adds an agent's reply, or an internal note that customers
    * never see. Sending the same client_message_id again returns the first
    * message and stores nothing new, so retries are safe.
+   *
+   * The first reply (not a note) to a WAITING conversation claims it for
+   * the caller, as ClaimConversation does, with its system line before the
+   * reply: of agents replying at once exactly one becomes the assignee, and
+   * every reply is stored. Replying into a conversation assigned to another
+   * agent is allowed and changes no assignee; clients that want to prevent
+   * it (the dashboard asks first) check assignee_id before sending.
    *
    * Errors: INVALID_ARGUMENT for text that is empty after trimming, over
    * 4000 characters, not valid UTF-8 or containing control characters
@@ -1430,7 +1447,7 @@ export const ConversationService: GenService<{
    * slowly, and with UNAVAILABLE when the server shuts down: reconnect with
    * the last cursor. It ends with UNAUTHENTICATED as soon as the session or
    * API token that opened it is revoked or expires, or the agent is
-   * disabled. FAILED_PRECONDITION means the cursor is older than the
+   * disabled (reason SESSION_ENDED, or TOKEN_REVOKED for an API token). FAILED_PRECONDITION means the cursor is older than the
    * retained history (7 days): reload the data and subscribe without one.
    *
    * @generated from rpc livechat.v1.ConversationService.Subscribe

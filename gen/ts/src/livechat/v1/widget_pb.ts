@@ -201,9 +201,11 @@ export type WidgetSettings = Message<"livechat.v1.WidgetSettings"> & {
 
   /**
    * The visitor-facing texts in other languages, keyed by language: "en" or
-   * "vi". The texts in `appearance`, `prechat` and `offline` are the default,
-   * shown to a visitor whose language has no translation here; an empty text
-   * in a translation falls back to the default too.
+   * "vi" (any other key is INVALID_ARGUMENT). The texts in `appearance`,
+   * `prechat` and `offline` are the default, shown to a visitor whose
+   * language has no translation here; an empty text in a translation falls
+   * back to the default too, and is not stored (a language left with no
+   * text is dropped).
    *
    * @generated from field: map<string, livechat.v1.WidgetTexts> translations = 6;
    */
@@ -1107,13 +1109,15 @@ export const PrechatFieldTypeSchema: GenEnum<PrechatFieldType> = /*@__PURE__*/
  *
  * Admins manage widget configurations (one per website) with ListWidgets,
  * GetWidget, CreateWidget, UpdateWidget, DeleteWidget and RotateWidgetSecret:
- * signed-in admins or admin-scope API tokens; others get UNAUTHENTICATED or
- * PERMISSION_DENIED.
+ * signed-in admins or admin-scope API tokens. A call without valid
+ * credentials gets UNAUTHENTICATED; a visitor, an agent or an agent-scope
+ * token gets PERMISSION_DENIED.
  *
  * Visitors call the other RPCs from the host website's pages, cross-origin.
  * GetWidgetConfig and StartSession need no credentials; the rest need the
- * visitor token from StartSession in `Authorization: Bearer <token>`
- * (UNAUTHENTICATED without a valid one). A visitor reaches only their own
+ * visitor token from StartSession in `Authorization: Bearer <token>`:
+ * UNAUTHENTICATED without a valid one, PERMISSION_DENIED for an agent's
+ * session or API token. A visitor reaches only their own
  * customer record and conversations, and never sees internal notes.
  * Cross-origin calls are answered only for the widget's allowed origins:
  * a browser call whose Origin the widget (of the site key or the visitor
@@ -1150,11 +1154,14 @@ export const WidgetService: GenService<{
    * CreateWidget adds a widget with a new site key and identity secret
    * (returned here once). Admins only.
    *
-   * Errors: INVALID_ARGUMENT for a bad field, named in the message: name
-   * 1–64 characters; origins `https://host[:port]`, `http://host[:port]` or
+   * Errors: INVALID_ARGUMENT for a bad field, named in the error detail's
+   * `field` by its path (`settings.appearance.title`): name 1–64
+   * characters; origins `https://host[:port]`, `http://host[:port]` or
    * `https://*.example.com`, at most 50; primary color `#rrggbb`; title,
    * launcher label 1–40 characters; greeting and offline message at most 500;
-   * pre-chat fields at most 10 with unique keys of a-z 0-9 _ (1–32).
+   * pre-chat fields at most 10 with unique keys of a-z 0-9 _ (1–32);
+   * translations only for "en" and "vi", each text within its default's
+   * limit, pre-chat labels only for fields of the form.
    *
    * @generated from rpc livechat.v1.WidgetService.CreateWidget
    */
@@ -1233,8 +1240,9 @@ export const WidgetService: GenService<{
    * identity HMAC or an origin the widget does not allow; INVALID_ARGUMENT
    * for a missing required pre-chat field (checked when answers are sent or
    * a new anonymous visitor starts), an unknown field key or a bad email;
-   * RESOURCE_EXHAUSTED over the rate limit (or, for answers sent on a
-   * continued session, over UpdateCustomer's limit).
+   * RESOURCE_EXHAUSTED (ERROR_REASON_RATE_LIMITED, with `retry_after`) over
+   * the rate limit (or, for answers sent on a continued session, over
+   * UpdateCustomer's limit).
    *
    * @generated from rpc livechat.v1.WidgetService.StartSession
    */
@@ -1247,10 +1255,13 @@ export const WidgetService: GenService<{
    * SendMessage adds the visitor's message to their open conversation; the
    * first message (or one after the conversation was resolved or closed)
    * opens it as WAITING. Idempotent by client_message_id as for agents.
-   * Visitors only, at most 20 messages a minute.
+   * Visitors only, at most 20 messages a minute. A retry of a
+   * client_message_id the visitor already stored is answered with the
+   * stored message even over the limit, and does not count against it.
    *
    * Errors: INVALID_ARGUMENT as for ConversationService.SendMessage;
-   * RESOURCE_EXHAUSTED over the rate limit.
+   * RESOURCE_EXHAUSTED (ERROR_REASON_RATE_LIMITED, with `retry_after`) over
+   * the rate limit.
    *
    * @generated from rpc livechat.v1.WidgetService.SendMessage
    */
@@ -1303,8 +1314,8 @@ export const WidgetService: GenService<{
    * pre-chat answers sent to StartSession on a continued session.
    *
    * Errors: INVALID_ARGUMENT for a bad email or a field over 200 characters;
-   * PERMISSION_DENIED for a verified customer; RESOURCE_EXHAUSTED over the
-   * limit.
+   * PERMISSION_DENIED for a verified customer; RESOURCE_EXHAUSTED
+   * (ERROR_REASON_RATE_LIMITED, with `retry_after`) over the limit.
    *
    * @generated from rpc livechat.v1.WidgetService.UpdateCustomer
    */

@@ -1,4 +1,4 @@
-package auth
+package authapi
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"connectrpc.com/connect/v2"
 
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/auth"
 	"github.com/opensupport/livechat/server/principal"
 	"github.com/opensupport/livechat/server/reqinfo"
 )
@@ -17,14 +18,12 @@ import (
 // SessionCookie is the name of the dashboard session cookie.
 const SessionCookie = "livechat_session"
 
-// VisitorTokenPrefix starts every visitor token ("lcv_…").
-const VisitorTokenPrefix = "lcv_"
-
 // VisitorResolver resolves a widget visitor token to its visitor. The widget
-// service implements it. It returns Unauthenticated for an unknown, revoked
-// or expired token.
+// service implements it. origin is the call's Origin header ("" when there
+// is none), which the token's widget must allow. It returns Unauthenticated
+// for an unknown, revoked or expired token.
 type VisitorResolver interface {
-	ResolveVisitor(ctx context.Context, token string) (principal.Principal, error)
+	ResolveVisitor(ctx context.Context, token, origin string) (principal.Principal, error)
 }
 
 // Web says how the server is reached by browsers, for cookies and CSRF
@@ -44,7 +43,7 @@ type Web struct {
 // the credentials (API or visitor bearer token, or session cookie), checks
 // Policy, and stores the principal in the context for the handlers.
 type Interceptor struct {
-	svc      *Service
+	svc      *auth.Service
 	visitors VisitorResolver
 	web      Web
 	// origin is PublicURL's origin, or empty.
@@ -53,7 +52,7 @@ type Interceptor struct {
 
 // NewInterceptor returns the interceptor. visitors may be nil: then visitor
 // tokens are refused as unauthenticated.
-func NewInterceptor(svc *Service, visitors VisitorResolver, web Web) *Interceptor {
+func NewInterceptor(svc *auth.Service, visitors VisitorResolver, web Web) *Interceptor {
 	i := &Interceptor{svc: svc, visitors: visitors, web: web}
 	if u, err := url.Parse(web.PublicURL); err == nil && u.Host != "" {
 		i.origin = strings.ToLower(u.Scheme + "://" + u.Host)
@@ -163,15 +162,15 @@ func (i *Interceptor) resolve(ctx context.Context, info *connect.CallInfo) (prin
 			return principal.Principal{}, apperr.New(apperr.SignInRequired, `the Authorization header must be "Bearer <token>"`)
 		}
 		switch {
-		case strings.HasPrefix(token, VisitorTokenPrefix):
+		case strings.HasPrefix(token, principal.VisitorTokenPrefix):
 			if i.visitors == nil {
 				return principal.Principal{}, apperr.New(apperr.SignInRequired, "visitor tokens are not accepted by this server")
 			}
-			return i.visitors.ResolveVisitor(ctx, token)
-		case strings.HasPrefix(token, APITokenPrefix):
+			return i.visitors.ResolveVisitor(ctx, token, header.Get("Origin"))
+		case strings.HasPrefix(token, auth.APITokenPrefix):
 			return i.svc.AuthenticateAPIToken(ctx, token)
 		}
-		return principal.Principal{}, apperr.New(apperr.SignInRequired, "unrecognised bearer token: API tokens start with %q", APITokenPrefix)
+		return principal.Principal{}, apperr.New(apperr.SignInRequired, "unrecognised bearer token: API tokens start with %q", auth.APITokenPrefix)
 	}
 	token := sessionToken(header)
 	if token == "" {
@@ -253,7 +252,7 @@ func (w Web) secure(ctx context.Context) bool {
 }
 
 // sessionCookie is the cookie that carries a new session.
-func (w Web) sessionCookie(ctx context.Context, s Session, now time.Time) *http.Cookie {
+func (w Web) sessionCookie(ctx context.Context, s auth.Session, now time.Time) *http.Cookie {
 	return &http.Cookie{
 		Name: SessionCookie, Value: s.Token, Path: "/",
 		MaxAge:   int(s.ExpiresAt.Sub(now).Seconds()),

@@ -1,39 +1,41 @@
-package auth
+package authapi
 
 import (
 	"context"
 
 	"connectrpc.com/connect/v2"
-	"github.com/google/uuid"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/auth"
 	"github.com/opensupport/livechat/server/limits"
 	"github.com/opensupport/livechat/server/principal"
+	"github.com/opensupport/livechat/server/protoconv"
 )
 
-// Handler implements AuthService on a Service. It only converts: who may
-// call what is the Interceptor's job, the rules are the Service's.
+// Handler implements AuthService on an auth.Service. It only converts: who
+// may call what is the Interceptor's job, the rules are the Service's.
 type Handler struct {
-	svc *Service
+	svc *auth.Service
 	web Web
 }
 
+// The handler implements every method itself (no Unimplemented… embedded),
+// so a method added to the proto fails to compile until it is written.
 var _ livechatv1connect.AuthServiceHandler = (*Handler)(nil)
 
 // NewHandler returns the AuthService handler.
-func NewHandler(svc *Service, web Web) *Handler { return &Handler{svc: svc, web: web} }
+func NewHandler(svc *auth.Service, web Web) *Handler { return &Handler{svc: svc, web: web} }
 
-func (h *Handler) setCookie(ctx context.Context, s Session) {
+func (h *Handler) setCookie(ctx context.Context, s auth.Session) {
 	if info, ok := connect.CallInfoForServerContext(ctx); ok {
-		info.ResponseHeader().Add("Set-Cookie", h.web.sessionCookie(ctx, s, h.svc.now()).String())
+		info.ResponseHeader().Add("Set-Cookie", h.web.sessionCookie(ctx, s, h.svc.Now()).String())
 	}
 }
 
-func clientOf(ctx context.Context) Client {
-	c := Client{IP: ClientIP(ctx)}
+func clientOf(ctx context.Context) auth.Client {
+	c := auth.Client{IP: ClientIP(ctx)}
 	if info, ok := connect.CallInfoForServerContext(ctx); ok {
 		c.UserAgent = info.RequestHeader().Get("User-Agent")
 	}
@@ -51,7 +53,7 @@ func (h *Handler) GetSetupState(ctx context.Context, _ *livechatv1.GetSetupState
 
 // Setup implements AuthServiceHandler.
 func (h *Handler) Setup(ctx context.Context, req *livechatv1.SetupRequest) (*livechatv1.SetupResponse, error) {
-	a, s, err := h.svc.Setup(ctx, NewAgent{Username: req.Username, DisplayName: req.DisplayName, Password: req.Password}, clientOf(ctx))
+	a, s, err := h.svc.Setup(ctx, auth.NewAgent{Username: req.Username, DisplayName: req.DisplayName, Password: req.Password}, clientOf(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -69,9 +71,10 @@ func (h *Handler) Login(ctx context.Context, req *livechatv1.LoginRequest) (*liv
 	return &livechatv1.LoginResponse{Agent: agentProto(a)}, nil
 }
 
-// Logout implements AuthServiceHandler.
+// Logout implements AuthServiceHandler. Anyone may call it; for a caller
+// without a session it only clears the cookie.
 func (h *Handler) Logout(ctx context.Context, _ *livechatv1.LogoutRequest) (*livechatv1.LogoutResponse, error) {
-	if err := h.svc.Logout(ctx, principal.From(ctx).SessionID); err != nil {
+	if err := h.svc.Logout(ctx, principal.From(ctx).Agent()); err != nil {
 		return nil, err
 	}
 	if info, ok := connect.CallInfoForServerContext(ctx); ok {
@@ -82,8 +85,7 @@ func (h *Handler) Logout(ctx context.Context, _ *livechatv1.LogoutRequest) (*liv
 
 // GetMe implements AuthServiceHandler.
 func (h *Handler) GetMe(ctx context.Context, _ *livechatv1.GetMeRequest) (*livechatv1.GetMeResponse, error) {
-	p := principal.From(ctx)
-	a, scope, err := h.svc.Me(ctx, p.AgentID, p.TokenID)
+	a, scope, err := h.svc.Me(ctx, principal.From(ctx).Agent())
 	if err != nil {
 		return nil, err
 	}
@@ -92,8 +94,7 @@ func (h *Handler) GetMe(ctx context.Context, _ *livechatv1.GetMeRequest) (*livec
 
 // ChangePassword implements AuthServiceHandler.
 func (h *Handler) ChangePassword(ctx context.Context, req *livechatv1.ChangePasswordRequest) (*livechatv1.ChangePasswordResponse, error) {
-	p := principal.From(ctx)
-	if err := h.svc.ChangePassword(ctx, p.AgentID, p.SessionID, req.CurrentPassword, req.NewPassword); err != nil {
+	if err := h.svc.ChangePassword(ctx, principal.From(ctx).Agent(), req.CurrentPassword, req.NewPassword, clientOf(ctx)); err != nil {
 		return nil, err
 	}
 	return &livechatv1.ChangePasswordResponse{}, nil
@@ -101,16 +102,16 @@ func (h *Handler) ChangePassword(ctx context.Context, req *livechatv1.ChangePass
 
 // SetMyStatus implements AuthServiceHandler.
 func (h *Handler) SetMyStatus(ctx context.Context, req *livechatv1.SetMyStatusRequest) (*livechatv1.SetMyStatusResponse, error) {
-	var status Status
+	var status auth.Status
 	switch req.Status {
 	case livechatv1.AgentStatus_AGENT_STATUS_ONLINE:
-		status = StatusOnline
+		status = auth.StatusOnline
 	case livechatv1.AgentStatus_AGENT_STATUS_AWAY:
-		status = StatusAway
+		status = auth.StatusAway
 	default:
-		return nil, apperr.New(apperr.InvalidValue, "status must be AGENT_STATUS_ONLINE or AGENT_STATUS_AWAY")
+		return nil, apperr.New(apperr.InvalidValue, "status must be AGENT_STATUS_ONLINE or AGENT_STATUS_AWAY").WithField("status")
 	}
-	a, err := h.svc.SetStatus(ctx, principal.From(ctx).AgentID, status)
+	a, err := h.svc.SetStatus(ctx, principal.From(ctx).Agent(), status)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +137,7 @@ func (h *Handler) CreateAgent(ctx context.Context, req *livechatv1.CreateAgentRe
 	if err != nil {
 		return nil, err
 	}
-	a, err := h.svc.CreateAgent(ctx, NewAgent{Username: req.Username, DisplayName: req.DisplayName, Role: role, Password: req.Password})
+	a, err := h.svc.CreateAgent(ctx, auth.NewAgent{Username: req.Username, DisplayName: req.DisplayName, Role: role, Password: req.Password})
 	if err != nil {
 		return nil, err
 	}
@@ -145,11 +146,11 @@ func (h *Handler) CreateAgent(ctx context.Context, req *livechatv1.CreateAgentRe
 
 // UpdateAgent implements AuthServiceHandler.
 func (h *Handler) UpdateAgent(ctx context.Context, req *livechatv1.UpdateAgentRequest) (*livechatv1.UpdateAgentResponse, error) {
-	id, err := parseID(req.AgentId, "agent")
+	id, err := protoconv.ParseID("agent_id", req.AgentId)
 	if err != nil {
 		return nil, err
 	}
-	u := AgentUpdate{ID: id, DisplayName: req.DisplayName, Disabled: req.Disabled}
+	u := auth.AgentUpdate{ID: id, DisplayName: req.DisplayName, Disabled: req.Disabled}
 	if req.Role != nil {
 		role, err := roleFromProto(*req.Role)
 		if err != nil {
@@ -166,7 +167,7 @@ func (h *Handler) UpdateAgent(ctx context.Context, req *livechatv1.UpdateAgentRe
 
 // ResetAgentPassword implements AuthServiceHandler.
 func (h *Handler) ResetAgentPassword(ctx context.Context, req *livechatv1.ResetAgentPasswordRequest) (*livechatv1.ResetAgentPasswordResponse, error) {
-	id, err := parseID(req.AgentId, "agent")
+	id, err := protoconv.ParseID("agent_id", req.AgentId)
 	if err != nil {
 		return nil, err
 	}
@@ -176,18 +177,19 @@ func (h *Handler) ResetAgentPassword(ctx context.Context, req *livechatv1.ResetA
 	return &livechatv1.ResetAgentPasswordResponse{}, nil
 }
 
-// CreateApiToken implements AuthServiceHandler.
+// CreateApiToken implements AuthServiceHandler. The token acts for the
+// calling admin.
 func (h *Handler) CreateApiToken(ctx context.Context, req *livechatv1.CreateApiTokenRequest) (*livechatv1.CreateApiTokenResponse, error) {
-	var scope Scope
+	var scope auth.Scope
 	switch req.Scope {
 	case livechatv1.ApiTokenScope_API_TOKEN_SCOPE_AGENT:
-		scope = ScopeAgent
+		scope = auth.ScopeAgent
 	case livechatv1.ApiTokenScope_API_TOKEN_SCOPE_ADMIN:
-		scope = ScopeAdmin
+		scope = auth.ScopeAdmin
 	default:
-		return nil, apperr.New(apperr.InvalidValue, "scope must be API_TOKEN_SCOPE_AGENT or API_TOKEN_SCOPE_ADMIN")
+		return nil, apperr.New(apperr.InvalidValue, "scope must be API_TOKEN_SCOPE_AGENT or API_TOKEN_SCOPE_ADMIN").WithField("scope")
 	}
-	t, secret, err := h.svc.CreateAPIToken(ctx, principal.From(ctx).AgentID, req.Name, scope)
+	t, secret, err := h.svc.CreateAPIToken(ctx, principal.From(ctx).Agent(), req.Name, scope)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +211,7 @@ func (h *Handler) ListApiTokens(ctx context.Context, _ *livechatv1.ListApiTokens
 
 // RevokeApiToken implements AuthServiceHandler.
 func (h *Handler) RevokeApiToken(ctx context.Context, req *livechatv1.RevokeApiTokenRequest) (*livechatv1.RevokeApiTokenResponse, error) {
-	id, err := parseID(req.TokenId, "token")
+	id, err := protoconv.ParseID("token_id", req.TokenId)
 	if err != nil {
 		return nil, err
 	}
@@ -222,79 +224,59 @@ func (h *Handler) RevokeApiToken(ctx context.Context, req *livechatv1.RevokeApiT
 
 // Conversions --------------------------------------------------------------
 
-func roleFromProto(r livechatv1.AgentRole) (Role, error) {
+func roleFromProto(r livechatv1.AgentRole) (auth.Role, error) {
 	switch r {
 	case livechatv1.AgentRole_AGENT_ROLE_AGENT:
-		return RoleAgent, nil
+		return auth.RoleAgent, nil
 	case livechatv1.AgentRole_AGENT_ROLE_ADMIN:
-		return RoleAdmin, nil
+		return auth.RoleAdmin, nil
 	}
-	return "", apperr.New(apperr.InvalidValue, "role must be AGENT_ROLE_AGENT or AGENT_ROLE_ADMIN")
+	return "", apperr.New(apperr.InvalidValue, "role must be AGENT_ROLE_AGENT or AGENT_ROLE_ADMIN").WithField("role")
 }
 
-func roleProto(r Role) livechatv1.AgentRole {
+func roleProto(r auth.Role) livechatv1.AgentRole {
 	switch r {
-	case RoleAgent:
+	case auth.RoleAgent:
 		return livechatv1.AgentRole_AGENT_ROLE_AGENT
-	case RoleAdmin:
+	case auth.RoleAdmin:
 		return livechatv1.AgentRole_AGENT_ROLE_ADMIN
 	}
 	return livechatv1.AgentRole_AGENT_ROLE_UNSPECIFIED
 }
 
-func statusProto(s Status) livechatv1.AgentStatus {
+func statusProto(s auth.Status) livechatv1.AgentStatus {
 	switch s {
-	case StatusOnline:
+	case auth.StatusOnline:
 		return livechatv1.AgentStatus_AGENT_STATUS_ONLINE
-	case StatusAway:
+	case auth.StatusAway:
 		return livechatv1.AgentStatus_AGENT_STATUS_AWAY
 	}
 	return livechatv1.AgentStatus_AGENT_STATUS_UNSPECIFIED
 }
 
-func scopeProto(s Scope) livechatv1.ApiTokenScope {
+func scopeProto(s auth.Scope) livechatv1.ApiTokenScope {
 	switch s {
-	case ScopeAgent:
+	case auth.ScopeAgent:
 		return livechatv1.ApiTokenScope_API_TOKEN_SCOPE_AGENT
-	case ScopeAdmin:
+	case auth.ScopeAdmin:
 		return livechatv1.ApiTokenScope_API_TOKEN_SCOPE_ADMIN
 	}
 	return livechatv1.ApiTokenScope_API_TOKEN_SCOPE_UNSPECIFIED
 }
 
-func idString(id uuid.UUID) string {
-	if id == uuid.Nil {
-		return ""
-	}
-	return id.String()
-}
-
-// AgentProto converts an Agent for the API; other services showing agents
-// use it too.
-func AgentProto(a Agent) *livechatv1.Agent { return agentProto(a) }
-
-func agentProto(a Agent) *livechatv1.Agent {
-	pb := &livechatv1.Agent{
-		Id: idString(a.ID), Username: a.Username, DisplayName: a.DisplayName, Role: roleProto(a.Role),
+// agentProto converts an Agent for the API.
+func agentProto(a auth.Agent) *livechatv1.Agent {
+	return &livechatv1.Agent{
+		Id: protoconv.ID(a.ID), Username: a.Username, DisplayName: a.DisplayName, Role: roleProto(a.Role),
 		Disabled: a.Disabled, Status: statusProto(a.Status), Online: a.Online,
-		CreatedAt: timestamppb.New(a.CreatedAt),
+		CreatedAt: protoconv.Timestamp(a.CreatedAt), LastSeenAt: protoconv.OptionalTimestamp(a.LastSeenAt),
 	}
-	if a.LastSeenAt != nil {
-		pb.LastSeenAt = timestamppb.New(*a.LastSeenAt)
-	}
-	return pb
 }
 
-func tokenProto(t APIToken) *livechatv1.ApiToken {
-	pb := &livechatv1.ApiToken{
-		Id: idString(t.ID), Name: t.Name, Scope: scopeProto(t.Scope), Prefix: t.Prefix,
-		AgentId: idString(t.AgentID), AgentName: t.AgentName, CreatedAt: timestamppb.New(t.CreatedAt),
+func tokenProto(t auth.APIToken) *livechatv1.ApiToken {
+	return &livechatv1.ApiToken{
+		Id: protoconv.ID(t.ID), Name: t.Name, Scope: scopeProto(t.Scope), Prefix: t.Prefix,
+		AgentId: protoconv.ID(t.AgentID), AgentName: t.AgentName, CreatedAt: protoconv.Timestamp(t.CreatedAt),
+		LastUsedAt: protoconv.OptionalTimestamp(t.LastUsedAt), RevokedAt: protoconv.OptionalTimestamp(t.RevokedAt),
 	}
-	if t.LastUsedAt != nil {
-		pb.LastUsedAt = timestamppb.New(*t.LastUsedAt)
-	}
-	if t.RevokedAt != nil {
-		pb.RevokedAt = timestamppb.New(*t.RevokedAt)
-	}
-	return pb
 }

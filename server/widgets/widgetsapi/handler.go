@@ -1,31 +1,45 @@
-package widgets
+// Package widgetsapi serves WidgetService: it converts between the API's
+// messages and the widgets domain's Go values, takes the caller the auth
+// interceptor resolved and the call's Origin header from the transport, and
+// nothing else. The rules live in package widgets; conversations, messages
+// and customers are the chat domain's, converted by package chatapi.
+package widgetsapi
 
 import (
 	"context"
 
 	"connectrpc.com/connect/v2"
-	"google.golang.org/protobuf/types/known/timestamppb"
+	"github.com/google/uuid"
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
+	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/chat"
+	"github.com/opensupport/livechat/server/chat/chatapi"
+	"github.com/opensupport/livechat/server/principal"
+	"github.com/opensupport/livechat/server/protoconv"
 	"github.com/opensupport/livechat/server/reqinfo"
+	"github.com/opensupport/livechat/server/widgets"
 )
 
 // configCacheControl lets browsers and CDNs reuse a widget's public config
 // briefly: it changes rarely, and agents_online may lag by this much.
 const configCacheControl = "public, max-age=30"
 
-// Handler serves WidgetService: it converts between the API's messages and
-// Service calls, and nothing else.
+// Handler serves WidgetService. It embeds no generated Unimplemented
+// handler, so a method missing here is a compile error.
 type Handler struct {
-	livechatv1connect.UnimplementedWidgetServiceHandler
-	svc *Service
+	svc     *widgets.Service
+	streams chatapi.Streams
 }
 
 var _ livechatv1connect.WidgetServiceHandler = (*Handler)(nil)
 
-// NewHandler returns the Connect handler of svc.
-func NewHandler(svc *Service) *Handler { return &Handler{svc: svc} }
+// NewHandler returns the Connect handler of svc. streams (the realtime hub)
+// opens visitors' Subscribe streams; nil makes Subscribe NOT_AVAILABLE.
+func NewHandler(svc *widgets.Service, streams chatapi.Streams) *Handler {
+	return &Handler{svc: svc, streams: streams}
+}
 
 // ListWidgets implements livechatv1connect.WidgetServiceHandler.
 func (h *Handler) ListWidgets(ctx context.Context, _ *livechatv1.ListWidgetsRequest) (*livechatv1.ListWidgetsResponse, error) {
@@ -42,7 +56,11 @@ func (h *Handler) ListWidgets(ctx context.Context, _ *livechatv1.ListWidgetsRequ
 
 // GetWidget implements livechatv1connect.WidgetServiceHandler.
 func (h *Handler) GetWidget(ctx context.Context, req *livechatv1.GetWidgetRequest) (*livechatv1.GetWidgetResponse, error) {
-	w, err := h.svc.GetWidget(ctx, req.WidgetId)
+	id, err := protoconv.ParseID("widget_id", req.WidgetId)
+	if err != nil {
+		return nil, err
+	}
+	w, err := h.svc.GetWidget(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +69,7 @@ func (h *Handler) GetWidget(ctx context.Context, req *livechatv1.GetWidgetReques
 
 // CreateWidget implements livechatv1connect.WidgetServiceHandler.
 func (h *Handler) CreateWidget(ctx context.Context, req *livechatv1.CreateWidgetRequest) (*livechatv1.CreateWidgetResponse, error) {
-	w, secret, err := h.svc.CreateWidget(ctx, req.Settings)
+	w, secret, err := h.svc.CreateWidget(ctx, settingsFromProto(req.Settings))
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +78,11 @@ func (h *Handler) CreateWidget(ctx context.Context, req *livechatv1.CreateWidget
 
 // UpdateWidget implements livechatv1connect.WidgetServiceHandler.
 func (h *Handler) UpdateWidget(ctx context.Context, req *livechatv1.UpdateWidgetRequest) (*livechatv1.UpdateWidgetResponse, error) {
-	w, err := h.svc.UpdateWidget(ctx, req.WidgetId, req.Settings)
+	id, err := protoconv.ParseID("widget_id", req.WidgetId)
+	if err != nil {
+		return nil, err
+	}
+	w, err := h.svc.UpdateWidget(ctx, id, settingsFromProto(req.Settings))
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +91,11 @@ func (h *Handler) UpdateWidget(ctx context.Context, req *livechatv1.UpdateWidget
 
 // DeleteWidget implements livechatv1connect.WidgetServiceHandler.
 func (h *Handler) DeleteWidget(ctx context.Context, req *livechatv1.DeleteWidgetRequest) (*livechatv1.DeleteWidgetResponse, error) {
-	if err := h.svc.DeleteWidget(ctx, req.WidgetId); err != nil {
+	id, err := protoconv.ParseID("widget_id", req.WidgetId)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.svc.DeleteWidget(ctx, id); err != nil {
 		return nil, err
 	}
 	return &livechatv1.DeleteWidgetResponse{}, nil
@@ -77,7 +103,11 @@ func (h *Handler) DeleteWidget(ctx context.Context, req *livechatv1.DeleteWidget
 
 // RotateWidgetSecret implements livechatv1connect.WidgetServiceHandler.
 func (h *Handler) RotateWidgetSecret(ctx context.Context, req *livechatv1.RotateWidgetSecretRequest) (*livechatv1.RotateWidgetSecretResponse, error) {
-	w, secret, err := h.svc.RotateWidgetSecret(ctx, req.WidgetId)
+	id, err := protoconv.ParseID("widget_id", req.WidgetId)
+	if err != nil {
+		return nil, err
+	}
+	w, secret, err := h.svc.RotateWidgetSecret(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -93,60 +123,73 @@ func (h *Handler) GetWidgetConfig(ctx context.Context, req *livechatv1.GetWidget
 	if info, ok := connect.CallInfoForServerContext(ctx); ok {
 		info.ResponseHeader().Set("Cache-Control", configCacheControl)
 	}
-	return &livechatv1.GetWidgetConfigResponse{Config: cfg}, nil
+	return &livechatv1.GetWidgetConfigResponse{Config: configProto(cfg)}, nil
 }
 
 // StartSession implements livechatv1connect.WidgetServiceHandler.
 func (h *Handler) StartSession(ctx context.Context, req *livechatv1.StartSessionRequest) (*livechatv1.StartSessionResponse, error) {
-	sess, err := h.svc.StartSession(ctx, StartSessionInput{
+	in := widgets.StartSessionInput{
 		SiteKey:       req.SiteKey,
 		Origin:        callOrigin(ctx),
-		ClientAddress: clientAddress(ctx),
+		ClientAddress: widgets.ClientAddress(reqinfo.ClientIP(ctx).String()),
 		Prechat:       req.Prechat,
 		VisitorToken:  req.VisitorToken,
-		Identity:      req.Identity,
-	})
+	}
+	if id := req.Identity; id != nil {
+		in.Identity = widgets.Identity{UserID: id.UserId, HMAC: id.Hmac, Name: id.Name, Email: id.Email}
+	}
+	sess, err := h.svc.StartSession(ctx, in)
 	if err != nil {
 		return nil, err
 	}
 	return &livechatv1.StartSessionResponse{
 		VisitorToken: sess.Token,
-		Customer:     sess.Customer,
-		Conversation: sess.Conversation,
-		Config:       h.svc.publicConfig(sess.Widget),
+		Customer:     chatapi.CustomerProto(sess.Customer),
+		Conversation: chatapi.OptionalConversationProto(sess.Conversation),
+		Config:       configProto(sess.Config),
 	}, nil
 }
 
 // UpdateCustomer implements livechatv1connect.WidgetServiceHandler.
 func (h *Handler) UpdateCustomer(ctx context.Context, req *livechatv1.UpdateCustomerRequest) (*livechatv1.UpdateCustomerResponse, error) {
-	c, err := h.svc.UpdateCustomer(ctx, UpdateCustomerInput{Name: req.Name, Email: req.Email, Phone: req.Phone})
+	c, err := h.svc.UpdateCustomer(ctx, visitor(ctx), widgets.UpdateCustomerInput{Name: req.Name, Email: req.Email, Phone: req.Phone})
 	if err != nil {
 		return nil, err
 	}
-	return &livechatv1.UpdateCustomerResponse{Customer: c}, nil
+	return &livechatv1.UpdateCustomerResponse{Customer: chatapi.CustomerProto(c)}, nil
 }
 
 // SendMessage implements livechatv1connect.WidgetServiceHandler.
 func (h *Handler) SendMessage(ctx context.Context, req *livechatv1.WidgetServiceSendMessageRequest) (*livechatv1.WidgetServiceSendMessageResponse, error) {
-	m, c, err := h.svc.SendMessage(ctx, req.Text, req.ClientMessageId)
+	m, c, err := h.svc.SendMessage(ctx, visitor(ctx), req.Text, req.ClientMessageId)
 	if err != nil {
 		return nil, err
 	}
-	return &livechatv1.WidgetServiceSendMessageResponse{Message: m, Conversation: c}, nil
+	return &livechatv1.WidgetServiceSendMessageResponse{Message: chatapi.MessageProto(m), Conversation: chatapi.ConversationProto(c)}, nil
 }
 
 // ListMessages implements livechatv1connect.WidgetServiceHandler.
 func (h *Handler) ListMessages(ctx context.Context, req *livechatv1.WidgetServiceListMessagesRequest) (*livechatv1.WidgetServiceListMessagesResponse, error) {
-	ms, more, read, err := h.svc.ListMessages(ctx, req.ConversationId, req.BeforeSeq, req.AfterSeq, req.PageSize)
+	var conversationID *uuid.UUID // none: the visitor's current conversation
+	if req.ConversationId != "" {
+		id, err := protoconv.ParseID("conversation_id", req.ConversationId)
+		if err != nil {
+			return nil, err
+		}
+		conversationID = &id
+	}
+	page, err := h.svc.ListMessages(ctx, visitor(ctx), conversationID, chat.MessageQuery{
+		BeforeSeq: req.BeforeSeq, AfterSeq: req.AfterSeq, PageSize: req.PageSize,
+	})
 	if err != nil {
 		return nil, err
 	}
-	return &livechatv1.WidgetServiceListMessagesResponse{Messages: ms, HasMore: more, AgentsReadSeq: read}, nil
+	return &livechatv1.WidgetServiceListMessagesResponse{Messages: chatapi.MessagesProto(page.Messages), HasMore: page.HasMore, AgentsReadSeq: page.AgentsReadSeq}, nil
 }
 
 // SetTyping implements livechatv1connect.WidgetServiceHandler.
 func (h *Handler) SetTyping(ctx context.Context, req *livechatv1.WidgetServiceSetTypingRequest) (*livechatv1.WidgetServiceSetTypingResponse, error) {
-	if err := h.svc.SetTyping(ctx, req.Typing); err != nil {
+	if err := h.svc.SetTyping(ctx, visitor(ctx), req.Typing); err != nil {
 		return nil, err
 	}
 	return &livechatv1.WidgetServiceSetTypingResponse{}, nil
@@ -154,32 +197,38 @@ func (h *Handler) SetTyping(ctx context.Context, req *livechatv1.WidgetServiceSe
 
 // MarkRead implements livechatv1connect.WidgetServiceHandler.
 func (h *Handler) MarkRead(ctx context.Context, req *livechatv1.WidgetServiceMarkReadRequest) (*livechatv1.WidgetServiceMarkReadResponse, error) {
-	if err := h.svc.MarkRead(ctx, req.Seq); err != nil {
+	if err := h.svc.MarkRead(ctx, visitor(ctx), req.Seq); err != nil {
 		return nil, err
 	}
 	return &livechatv1.WidgetServiceMarkReadResponse{}, nil
 }
 
-// Subscribe implements livechatv1connect.WidgetServiceHandler.
+// Subscribe implements livechatv1connect.WidgetServiceHandler. It opens
+// the hub's stream with the filter the chat domain builds for visitors
+// (chat.VisitorFilter: the visitor's own events, as a visitor sees them,
+// ending with their session), as the agents' Subscribe passes
+// chat.AgentFilter.
 func (h *Handler) Subscribe(ctx context.Context, req *livechatv1.WidgetServiceSubscribeRequest, stream livechatv1connect.WidgetServiceSubscribeServerStream) error {
-	return h.svc.Subscribe(ctx, req.Cursor, func(ev *livechatv1.Event) error {
+	if h.streams == nil {
+		return apperr.New(apperr.NotAvailable, "live events are not available on this server")
+	}
+	return h.streams.Subscribe(ctx, chat.VisitorFilter(visitor(ctx)), req.Cursor, func(ev *livechatv1.Event) error {
 		return stream.Send(&livechatv1.WidgetServiceSubscribeResponse{Event: ev})
 	})
 }
 
-// clientAddress is the one place the rate-limit key of a caller is taken
-// from: the client's address, as the peer or a trusted proxy reports it.
-func clientAddress(ctx context.Context) string {
-	return ClientAddress(reqinfo.ClientIP(ctx).String())
+// visitor is the calling visitor. The policy table admits only visitors to
+// the methods that call it, so the conversion cannot fail.
+func visitor(ctx context.Context) principal.Visitor {
+	return principal.From(ctx).Visitor()
 }
 
-func widgetProto(w Widget) *livechatv1.Widget {
-	return &livechatv1.Widget{
-		Id:              w.ID.String(),
-		SiteKey:         w.SiteKey,
-		Settings:        w.Settings,
-		CreatedAt:       timestamppb.New(w.CreatedAt),
-		UpdatedAt:       timestamppb.New(w.UpdatedAt),
-		SecretRotatedAt: timestamppb.New(w.SecretRotatedAt),
+// callOrigin returns the Origin header of the call, if any: the domain
+// holds browsers on other websites to the widget's allowed origins.
+func callOrigin(ctx context.Context) string {
+	info, ok := connect.CallInfoForServerContext(ctx)
+	if !ok {
+		return ""
 	}
+	return info.RequestHeader().Get("Origin")
 }
