@@ -129,7 +129,10 @@ describe("agent dashboard", { timeout: 240_000 }, () => {
     await frame.getByText("Hãy để lại email, chúng tôi sẽ trả lời qua email.").waitFor();
 
     // With the panel closed the launcher shows, on the left, in the new colour.
+    // (The preview is laid out as a desktop window: the launcher shows while
+    // the panel is open too, as its close button.)
     await frame.locator(".lc-close").click();
+    await frame.locator(".lc-panel").waitFor({ state: "hidden" });
     const launcher = frame.locator(".lc-launcher");
     await launcher.waitFor();
     const box = await launcher.boundingBox();
