@@ -130,8 +130,11 @@ describe("agent dashboard", { timeout: 240_000 }, () => {
 
     // With the panel closed the launcher shows, on the left, in the new colour.
     // (The preview is laid out as a desktop window: the launcher shows while
-    // the panel is open too, as its close button.)
-    await frame.locator(".lc-close").click();
+    // the panel is open too, as its close button.) By keyboard: the frame is
+    // scaled down, and Playwright aims its clicks inside a scaled frame
+    // without the scale.
+    await frame.locator(".lc-close").focus();
+    await page.keyboard.press("Enter");
     await frame.locator(".lc-panel").waitFor({ state: "hidden" });
     const launcher = frame.locator(".lc-launcher");
     await launcher.waitFor();
