@@ -435,6 +435,16 @@ describe("dashboard polish", { timeout: 300_000 }, () => {
     assert.equal(await vi.getByLabel("Button label").inputValue(), "Trò chuyện");
     await page.getByRole("tab", { name: "English" }).click();
     assert.equal(await en.getByLabel("Title").inputValue(), "Customer care");
+
+    // And an edit of a saved widget keeps them too.
+    await page.getByRole("tab", { name: "Tiếng Việt" }).click();
+    await vi.getByLabel("Title").fill("Hỗ trợ");
+    await page.getByTestId("save-widget").click();
+    await page.getByRole("status").filter({ hasText: "Saved" }).waitFor();
+    await page.reload();
+    await page.getByRole("tab", { name: "Tiếng Việt" }).click();
+    assert.equal(await vi.getByLabel("Title").inputValue(), "Hỗ trợ");
+    assert.equal(await vi.getByLabel("Greeting").inputValue(), "Xin chào! Chúng tôi có thể giúp gì?");
   });
 
   // Last: the throttle also counts this client's address, so nobody signs
