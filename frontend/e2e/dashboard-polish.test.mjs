@@ -426,7 +426,9 @@ describe("dashboard polish", { timeout: 300_000 }, () => {
     await page.screenshot({ path: join(artifactsDir, "polish-widget-editor.png") });
 
     await page.getByTestId("save-widget").click();
-    await page.getByTestId("identity-secret").waitFor();
+    // A busy machine may take a while; a refusal shows as an alert.
+    await page.getByTestId("identity-secret").or(page.getByRole("alert")).first().waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByTestId("identity-secret").count(), 1, `not created: ${await page.getByRole("alert").allTextContents()}`);
     await page.getByRole("button", { name: "Done" }).click();
     // Read back from the server.
     await page.reload();
