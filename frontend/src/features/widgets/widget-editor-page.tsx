@@ -2,7 +2,7 @@ import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { ArrowLeftIcon, SearchXIcon, TriangleAlertIcon } from "lucide-react";
 import { Code } from "@connectrpc/connect";
-import { useMemo, useState, type ReactNode } from "react";
+import { useEffect, useMemo, useState, type ReactNode } from "react";
 import { Link, useLocation, useParams } from "wouter";
 import { clone, equals } from "@bufbuild/protobuf";
 import { WidgetLocale, WidgetPosition, WidgetService, WidgetSettingsSchema, type Widget } from "@livechat/api/widget_pb";
@@ -78,12 +78,14 @@ function WidgetEditor({ widget }: { widget?: Widget }) {
   const [saved, setSaved] = useState(initial);
   const [settings, setSettings] = useState(initial);
   const [submitted, setSubmitted] = useState(false);
-  const [secret, setSecret] = useState<string | null>(() => {
-    if (!widget || createdSecret?.widgetId !== widget.id) return null;
-    const { secret } = createdSecret;
-    createdSecret = null;
-    return secret;
-  });
+  const [secret, setSecret] = useState<string | null>(() =>
+    widget && createdSecret?.widgetId === widget.id ? createdSecret.secret : null,
+  );
+  // Handed over once the editor is really on screen: React may render an
+  // instance and throw it away, and that one must not use the secret up.
+  useEffect(() => {
+    if (widget && createdSecret?.widgetId === widget.id) createdSecret = null;
+  }, [widget]);
   const [confirm, setConfirm] = useState<"delete" | "rotate" | null>(null);
   const dirty = !equals(WidgetSettingsSchema, settings, saved);
   const problems = settingsProblems(settings);
