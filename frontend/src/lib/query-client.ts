@@ -31,8 +31,10 @@ export function createQueryClient(): QueryClient {
       },
     }),
     mutationCache: new MutationCache({
-      onError: (err) => {
-        if (errorCode(err) === Code.Unauthenticated) signedOut();
+      // A mutation whose own UNAUTHENTICATED means something else (Login:
+      // a wrong password) says so in its meta and handles it itself.
+      onError: (err, _vars, _ctx, mutation) => {
+        if (errorCode(err) === Code.Unauthenticated && !mutation.meta?.ownsUnauthenticated) signedOut();
       },
     }),
     defaultOptions: {

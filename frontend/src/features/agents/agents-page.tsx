@@ -1,7 +1,6 @@
-import { useQuery } from "@connectrpc/connect-query";
 import { MoreHorizontalIcon, UsersIcon } from "lucide-react";
 import { useState } from "react";
-import { AgentRole, AuthService, type Agent } from "@livechat/api/auth_pb";
+import { AgentRole, type Agent } from "@livechat/api/auth_pb";
 import { Page } from "@/components/page";
 import { PresenceDot, presenceLabel, presenceOf } from "@/components/presence-dot";
 import { EmptyState, ErrorState, FormError } from "@/components/states";
@@ -19,11 +18,12 @@ import { CreateAgentDialog } from "./create-agent-dialog";
 import { RenameAgentDialog } from "./rename-agent-dialog";
 import { ResetPasswordDialog } from "./reset-password-dialog";
 import { useAgentMutations } from "./use-agent-mutations";
+import { useAgents } from "./use-agents";
 
 /** Admins manage the team: add agents, change roles, disable, reset passwords. */
 export default function AgentsPage() {
   const { t } = useI18n();
-  const agents = useQuery(AuthService.method.listAgents, {});
+  const agents = useAgents();
   const { update } = useAgentMutations();
   const [dialog, setDialog] = useState<{ kind: "rename" | "reset"; agent: Agent } | null>(null);
 
@@ -112,7 +112,7 @@ function AgentRow({
       </td>
       <td className="px-4 py-2.5">
         <Select value={String(a.role)} onValueChange={(v) => onRole(Number(v) as AgentRole)}>
-          <SelectTrigger className="h-8 w-32" aria-label={t("agents.roleOf", { name: a.displayName })}>
+          <SelectTrigger className="h-8 w-auto min-w-32" aria-label={t("agents.roleOf", { name: a.displayName })}>
             <SelectValue />
           </SelectTrigger>
           <SelectContent>

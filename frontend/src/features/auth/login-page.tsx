@@ -5,12 +5,13 @@ import { Redirect, useLocation, useSearch } from "wouter";
 import { create } from "@bufbuild/protobuf";
 import { AuthService, GetMeResponseSchema, GetSetupStateResponseSchema } from "@livechat/api/auth_pb";
 import { Field } from "@/components/field";
-import { FormError, FullPageSpinner } from "@/components/states";
+import { FullPageSpinner } from "@/components/states";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { useI18n } from "@/i18n";
 import { meKey, setupStateKey } from "@/lib/query-keys";
 import { AuthLayout } from "./auth-layout";
+import { useLoginErrorText } from "./login-error";
 
 /** Where to go after signing in: a path inside the dashboard only. */
 export function safeNext(search: string): string {
@@ -26,7 +27,11 @@ export function LoginPage() {
   const setup = useQuery(AuthService.method.getSetupState, {});
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
+  const loginErrorText = useLoginErrorText();
   const login = useMutation(AuthService.method.login, {
+    // Its UNAUTHENTICATED is a wrong password, not an ended session: the
+    // app-wide "signed out" handling must not run (see query-client.ts).
+    meta: { ownsUnauthenticated: true },
     onSuccess: (res) => {
       // A new session: drop everything cached for a previous one.
       qc.removeQueries();
@@ -69,7 +74,11 @@ export function LoginPage() {
             onChange={(e) => setPassword(e.target.value)}
           />
         </Field>
-        <FormError error={login.error} />
+        {login.error && (
+          <p role="alert" className="text-sm text-destructive">
+            {loginErrorText(login.error)}
+          </p>
+        )}
         <Button type="submit" disabled={login.isPending || !username.trim() || !password}>
           {login.isPending ? t("login.submitting") : t("login.submit")}
         </Button>

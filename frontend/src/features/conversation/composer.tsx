@@ -1,21 +1,36 @@
 import { LockIcon, SendIcon } from "lucide-react";
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { ConfirmDialog } from "@/components/confirm-dialog";
 import { Button } from "@/components/ui/button";
 import { Textarea } from "@/components/ui/input";
 import { useI18n } from "@/i18n";
 import { cn } from "@/lib/cn";
+import { useMe } from "@/features/auth/use-me";
 import { useSendMessage } from "./use-send-message";
 import { useTypingSignal } from "./use-typing-signal";
 
 const maxLength = 4000;
 const drafts = new Map<string, { text: string; internal: boolean }>();
+// Conversations of colleagues the agent chose to reply in anyway (by
+// conversation and assignee), so they are asked once, not at every reply.
+const confirmedReplies = new Set<string>();
+
+/** Who the conversation is assigned to, as the composer needs it. */
+export interface Assignee {
+  id: string;
+  name: string;
+}
 
 /**
  * Writes a reply or an internal note. Enter sends, Shift+Enter starts a new
  * line, Esc leaves the field. The draft survives switching conversations.
+ * A reply into a conversation a colleague is handling is confirmed first,
+ * since the customer would hear from two agents.
  */
-export function Composer({ conversationId, replyDisabled }: { conversationId: string; replyDisabled: boolean }) {
+export function Composer({ conversationId, replyDisabled, assignee }: { conversationId: string; replyDisabled: boolean; assignee?: Assignee }) {
   const { t } = useI18n();
+  const me = useMe();
+  const [confirming, setConfirming] = useState(false);
   const saved = drafts.get(conversationId);
   const [text, setText] = useState(saved?.text ?? "");
   const [internal, setInternal] = useState(saved?.internal ?? replyDisabled);
@@ -39,9 +54,15 @@ export function Composer({ conversationId, replyDisabled }: { conversationId: st
   const trimmed = text.trim();
   const tooLong = [...trimmed].length > maxLength;
 
+  const othersKey = assignee && assignee.id !== me.id ? `${conversationId}:${assignee.id}` : "";
+
   function submit(e?: FormEvent) {
     e?.preventDefault();
     if (!trimmed || tooLong) return;
+    if (!asNote && othersKey && !confirmedReplies.has(othersKey)) {
+      setConfirming(true);
+      return;
+    }
     send(trimmed, asNote);
     setText("");
     if (!asNote) typing.stop();
@@ -89,6 +110,23 @@ export function Composer({ conversationId, replyDisabled }: { conversationId: st
         <span>{t("composer.hint")}</span>
         {tooLong && <span className="text-destructive">{t("composer.tooLong", { max: maxLength })}</span>}
       </p>
+      {assignee && (
+        <ConfirmDialog
+          open={confirming}
+          onOpenChange={setConfirming}
+          title={t("composer.othersTitle", { name: assignee.name })}
+          description={t("composer.othersDescription", { name: assignee.name })}
+          confirmLabel={t("composer.send")}
+          variant="default"
+          focusConfirm
+          returnFocus={() => area.current?.focus()}
+          onConfirm={() => {
+            confirmedReplies.add(othersKey);
+            setConfirming(false);
+            submit();
+          }}
+        />
+      )}
     </form>
   );
 }

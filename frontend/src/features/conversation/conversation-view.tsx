@@ -85,7 +85,7 @@ export function ConversationView({ conversationId, backHref }: { conversationId:
   return (
     <div ref={view} className="relative flex h-full min-w-0">
       <section aria-label={t("conversation.label", { name })} className="flex min-w-0 flex-1 flex-col">
-        <header className="grid gap-2 border-b px-4 py-2.5">
+        <header className="grid grid-cols-[minmax(0,1fr)] gap-2 border-b px-4 py-2.5">
           <div className="flex items-start gap-2">
             <Button asChild variant="ghost" size="icon-sm" className="md:hidden">
               <Link href={backHref} aria-label={t("common.back")}>
@@ -125,6 +125,7 @@ export function ConversationView({ conversationId, backHref }: { conversationId:
           key={conversation.id}
           conversationId={conversation.id}
           replyDisabled={conversation.status === ConversationStatus.CLOSED}
+          assignee={conversation.assigneeId ? { id: conversation.assigneeId, name: conversation.assigneeName } : undefined}
         />
       </section>
       {panelOpen && (

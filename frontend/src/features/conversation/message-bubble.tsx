@@ -3,6 +3,7 @@ import { SenderType } from "@livechat/api/conversation_pb";
 import { useI18n } from "@/i18n";
 import { cn } from "@/lib/cn";
 import { formatDateTime, formatTimestamp } from "@/lib/format";
+import { linkify } from "./linkify";
 
 export interface BubbleProps {
   senderType: SenderType;
@@ -29,7 +30,9 @@ export function MessageBubble({ senderType, senderName, text, internal, at, pend
       className={cn("flex px-4 py-1", fromCustomer ? "justify-start" : "justify-end")}
       data-testid={internal ? "note-message" : fromCustomer ? "customer-message" : "agent-message"}
     >
-      <div className={cn("flex max-w-[min(80%,42rem)] flex-col gap-1", fromCustomer ? "items-start" : "items-end")}>
+      {/* min-w-0 lets the column shrink below its longest word, so a long
+          unbroken string (a tracking URL) wraps instead of widening the thread. */}
+      <div className={cn("flex min-w-0 max-w-[min(80%,42rem)] flex-col gap-1", fromCustomer ? "items-start" : "items-end")}>
         <div className="flex items-center gap-1.5 px-1 text-xs text-muted-foreground">
           {internal && (
             <span className="inline-flex items-center gap-1 font-medium text-note-foreground">
@@ -45,7 +48,7 @@ export function MessageBubble({ senderType, senderName, text, internal, at, pend
         </div>
         <div
           className={cn(
-            "rounded-2xl px-3.5 py-2 text-sm leading-relaxed break-words whitespace-pre-wrap [overflow-wrap:anywhere]",
+            "max-w-full rounded-2xl px-3.5 py-2 text-sm leading-relaxed whitespace-pre-wrap [overflow-wrap:anywhere]",
             internal
               ? "rounded-tr-sm border border-dashed border-note-border bg-note text-note-foreground"
               : fromCustomer
@@ -54,8 +57,9 @@ export function MessageBubble({ senderType, senderName, text, internal, at, pend
             pending && !failed && "opacity-60",
             failed && "ring-2 ring-destructive",
           )}
+          data-testid="bubble"
         >
-          {text}
+          {linkify(text)}
         </div>
         {pending && !failed && <span className="px-1 text-xs text-muted-foreground">{t("message.sending")}</span>}
         {failed && (

@@ -149,7 +149,7 @@ export function Timeline({ conversationId, customerName }: { conversationId: str
           </div>
         )}
         {messages.length === 0 && visiblePending.length === 0 && <EmptyState title={t("timeline.empty")} />}
-        <ol aria-label={t("timeline.label")} className="grid gap-1">
+        <ol aria-label={t("timeline.label")} className="grid grid-cols-[minmax(0,1fr)] gap-1">
           {messages.map((m) => {
             const at = toDate(m.createdAt);
             const day = at ? at.toDateString() : "";

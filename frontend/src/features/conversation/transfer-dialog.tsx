@@ -1,6 +1,4 @@
-import { useQuery } from "@connectrpc/connect-query";
 import { useState } from "react";
-import { AuthService } from "@livechat/api/auth_pb";
 import type { Conversation } from "@livechat/api/conversation_pb";
 import { PresenceDot, presenceLabel, presenceOf } from "@/components/presence-dot";
 import { ErrorState, FormError, Spinner } from "@/components/states";
@@ -9,11 +7,12 @@ import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, D
 import { useI18n } from "@/i18n";
 import { cn } from "@/lib/cn";
 import { useConversationActions } from "./use-conversation-actions";
+import { useAgents } from "@/features/agents/use-agents";
 
 /** Hands a conversation to a colleague, showing who is online. */
 export function TransferDialog({ conversation, open, onOpenChange }: { conversation: Conversation; open: boolean; onOpenChange: (o: boolean) => void }) {
   const { t } = useI18n();
-  const agents = useQuery(AuthService.method.listAgents, {}, { enabled: open });
+  const agents = useAgents({ enabled: open });
   const { assign } = useConversationActions();
   const [choice, setChoice] = useState("");
   const candidates = (agents.data?.agents ?? []).filter((a) => !a.disabled && a.id !== conversation.assigneeId);

@@ -1,8 +1,8 @@
-import { useMutation } from "@connectrpc/connect-query";
+import { callUnaryMethod, useMutation, useTransport } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
-import { ConversationService } from "@livechat/api/conversation_pb";
+import { ConversationService, ConversationStatus } from "@livechat/api/conversation_pb";
 import { newClientMessageId } from "@/lib/ids";
-import { applyMessage } from "@/realtime/cache-updates";
+import { applyConversationEvent, applyMessage, findConversation } from "@/realtime/cache-updates";
 import { useMe } from "@/features/auth/use-me";
 import { pendingMessages } from "./pending-messages";
 
@@ -14,10 +14,21 @@ import { pendingMessages } from "./pending-messages";
 export function useSendMessage(conversationId: string) {
   const qc = useQueryClient();
   const me = useMe();
+  const transport = useTransport();
   const mutation = useMutation(ConversationService.method.sendMessage, {
-    onSuccess: (res, vars) => {
+    onMutate: () => ({ wasWaiting: findConversation(qc, conversationId)?.status === ConversationStatus.WAITING }),
+    onSuccess: (res, vars, context) => {
       if (res.message) applyMessage(qc, res.message, me.id, true);
       pendingMessages.remove(conversationId, vars.clientMessageId ?? "");
+      // The first reply to a waiting conversation claims it on the server.
+      // Its event will say so; reading the new state now shows it at once
+      // (status, assignee, the Claim button gone) even while the stream is
+      // slow or reconnecting.
+      if (!vars.internal && context?.wasWaiting) {
+        void callUnaryMethod(transport, ConversationService.method.getConversation, { conversationId })
+          .then((got) => got.conversation && applyConversationEvent(qc, got.conversation, me.id))
+          .catch(() => {}); // The event brings the same news.
+      }
     },
     onError: (_err, vars) => pendingMessages.update(conversationId, vars.clientMessageId ?? "", true),
   });

@@ -11,7 +11,9 @@ export function QueueTabs({ current }: { current: QueueId }) {
   const counts = useQuery(ConversationService.method.getInboxCounts, {});
   return (
     <nav aria-label={t("queue.label")}>
-      <ul className="grid grid-cols-2 gap-1 lg:grid-cols-3">
+      {/* Two columns until the list is wide enough for three: the longest
+          labels ("Unassigned", "Đã giải quyết") must show whole. */}
+      <ul className="grid grid-cols-2 gap-1 2xl:grid-cols-3">
         {queues.map((q) => {
           const count = counts.data?.[q.count];
           const active = q.id === current;

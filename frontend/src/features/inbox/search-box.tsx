@@ -2,6 +2,7 @@ import { SearchIcon, XIcon } from "lucide-react";
 import { forwardRef, useEffect, useState } from "react";
 import { Input } from "@/components/ui/input";
 import { useI18n } from "@/i18n";
+import { cn } from "@/lib/cn";
 
 /** Searches the current queue; reports the query after a short pause in typing. */
 export const SearchBox = forwardRef<HTMLInputElement, { value: string; onChange: (q: string) => void }>(function SearchBox(
@@ -27,7 +28,9 @@ export const SearchBox = forwardRef<HTMLInputElement, { value: string; onChange:
         maxLength={200}
         aria-label={t("inbox.search")}
         placeholder={t("inbox.searchPlaceholder")}
-        className="pr-8 pl-8 [&::-webkit-search-cancel-button]:hidden"
+        // Room on the right only when the clear button shows: the
+        // placeholder needs the width.
+        className={cn("pl-8 [&::-webkit-search-cancel-button]:hidden", draft ? "pr-8" : "pr-3")}
         value={draft}
         onChange={(e) => setDraft(e.target.value)}
         onKeyDown={(e) => {

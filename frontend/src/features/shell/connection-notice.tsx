@@ -7,7 +7,12 @@ import { connection } from "@/realtime/connection";
 // Short drops are resumed silently; only a longer outage is worth a word.
 const graceMs = 3_000;
 
-/** A small "reconnecting…" notice while the live connection has been down a while. */
+/**
+ * A "reconnecting…" bar above the page while the live connection has been
+ * down a while. It takes its own place in the layout instead of floating,
+ * so it never covers what the agent is working in (the composer and its
+ * hint sit at the bottom, the conversation header at the top).
+ */
 export function ConnectionNotice() {
   const { t } = useI18n();
   const state = useStore(connection);
@@ -24,9 +29,9 @@ export function ConnectionNotice() {
   // The live region stays mounted so screen readers notice the text when it
   // appears; only the visible pill comes and goes.
   return (
-    <div role="status" aria-live="polite" className="pointer-events-none fixed bottom-4 left-1/2 z-50 -translate-x-1/2">
+    <div role="status" aria-live="polite">
       {shown && (
-        <div data-testid="reconnecting" className="flex items-center gap-2 rounded-full bg-foreground px-4 py-2 text-sm whitespace-nowrap text-background shadow-lg">
+        <div data-testid="reconnecting" className="flex items-center justify-center gap-2 bg-foreground px-4 py-1.5 text-sm text-background">
           <WifiOffIcon aria-hidden className="size-4" />
           {t("connection.reconnecting")}
         </div>

@@ -49,6 +49,7 @@ export default function Shell() {
       <Sidebar />
       <div className="flex min-w-0 flex-1 flex-col">
         <NotificationPrompt />
+        <ConnectionNotice />
         <main id="main" className="min-h-0 flex-1">
           {/* A page that fails leaves the navigation working; going elsewhere clears it. */}
           <ErrorBoundary resetKey={location} className="h-full">
@@ -74,7 +75,6 @@ export default function Shell() {
           </ErrorBoundary>
         </main>
       </div>
-      <ConnectionNotice />
       <Toaster />
       <ShortcutsDialog />
     </div>

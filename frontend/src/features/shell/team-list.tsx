@@ -1,17 +1,16 @@
-import { useQuery } from "@connectrpc/connect-query";
 import { RotateCwIcon } from "lucide-react";
-import { AuthService } from "@livechat/api/auth_pb";
 import { PresenceDot, presenceLabel, presenceOf } from "@/components/presence-dot";
 import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useI18n } from "@/i18n";
 import { useErrorText } from "@/lib/use-error-text";
+import { useAgents } from "@/features/agents/use-agents";
 
 /** Everyone on the team with a presence dot, online first. */
 export function TeamList() {
   const { t } = useI18n();
   const errorText = useErrorText();
-  const agents = useQuery(AuthService.method.listAgents, {});
+  const agents = useAgents();
   const list = (agents.data?.agents ?? []).filter((a) => !a.disabled);
   const rank = { online: 0, away: 1, offline: 2 } as const;
   const sorted = [...list].sort((a, b) => rank[presenceOf(a)] - rank[presenceOf(b)] || a.displayName.localeCompare(b.displayName));

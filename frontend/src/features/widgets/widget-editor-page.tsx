@@ -2,7 +2,7 @@ import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { ArrowLeftIcon, SearchXIcon, TriangleAlertIcon } from "lucide-react";
 import { Code } from "@connectrpc/connect";
-import { useMemo, useState, type ReactNode } from "react";
+import { useEffect, useMemo, useState, type ReactNode } from "react";
 import { Link, useLocation, useParams } from "wouter";
 import { clone, equals } from "@bufbuild/protobuf";
 import { WidgetLocale, WidgetPosition, WidgetService, WidgetSettingsSchema, type Widget } from "@livechat/api/widget_pb";
@@ -25,7 +25,8 @@ import { formatDateTime, toDate } from "@/lib/format";
 import { EmbedSnippet } from "./embed-snippet";
 import { OriginsEditor } from "./origins-editor";
 import { PrechatEditor } from "./prechat-editor";
-import { defaultSettings, settingsProblems } from "./widget-form";
+import { TextsEditor } from "./texts-editor";
+import { defaultSettings, settingsProblems, withCleanTranslations } from "./widget-form";
 import { WidgetPreview } from "./widget-preview";
 
 /** Creates a widget (/widgets/new) or edits one, with a live preview and the embed snippet. */
@@ -77,12 +78,14 @@ function WidgetEditor({ widget }: { widget?: Widget }) {
   const [saved, setSaved] = useState(initial);
   const [settings, setSettings] = useState(initial);
   const [submitted, setSubmitted] = useState(false);
-  const [secret, setSecret] = useState<string | null>(() => {
-    if (!widget || createdSecret?.widgetId !== widget.id) return null;
-    const { secret } = createdSecret;
-    createdSecret = null;
-    return secret;
-  });
+  const [secret, setSecret] = useState<string | null>(() =>
+    widget && createdSecret?.widgetId === widget.id ? createdSecret.secret : null,
+  );
+  // Handed over once the editor is really on screen: React may render an
+  // instance and throw it away, and that one must not use the secret up.
+  useEffect(() => {
+    if (widget && createdSecret?.widgetId === widget.id) createdSecret = null;
+  }, [widget]);
   const [confirm, setConfirm] = useState<"delete" | "rotate" | null>(null);
   const dirty = !equals(WidgetSettingsSchema, settings, saved);
   const problems = settingsProblems(settings);
@@ -101,7 +104,11 @@ function WidgetEditor({ widget }: { widget?: Widget }) {
   const updateWidget = useMutation(WidgetService.method.updateWidget, {
     onSuccess: (res) => {
       void invalidateList();
-      if (res.widget?.settings) setSaved(clone(WidgetSettingsSchema, res.widget.settings));
+      // What the server stored is what the editor shows from now on.
+      if (res.widget?.settings) {
+        setSaved(clone(WidgetSettingsSchema, res.widget.settings));
+        setSettings(clone(WidgetSettingsSchema, res.widget.settings));
+      }
     },
   });
   const deleteWidget = useMutation(WidgetService.method.deleteWidget, {
@@ -121,8 +128,9 @@ function WidgetEditor({ widget }: { widget?: Widget }) {
   const save = () => {
     setSubmitted(true);
     if (Object.keys(problems).length) return;
-    if (widget) updateWidget.mutate({ widgetId: widget.id, settings });
-    else createWidget.mutate({ settings });
+    const clean = withCleanTranslations(settings);
+    if (widget) updateWidget.mutate({ widgetId: widget.id, settings: clean });
+    else createWidget.mutate({ settings: clean });
   };
   const saving = createWidget.isPending || updateWidget.isPending;
   const a = settings.appearance!;
@@ -232,6 +240,14 @@ function WidgetEditor({ widget }: { widget?: Widget }) {
               />
               <Label htmlFor="collect-email">{t("widgets.offline.collectEmail")}</Label>
             </div>
+          </Section>
+
+          <Section title={t("widgets.section.texts")} description={t("widgets.texts.description")}>
+            <TextsEditor
+              settings={settings}
+              onChange={(translations) => setSettings({ ...settings, translations })}
+              problems={submitted ? Object.fromEntries(Object.entries(problems).map(([k, v]) => [k, v ? t(v) : undefined])) : {}}
+            />
           </Section>
 
           {widget && (

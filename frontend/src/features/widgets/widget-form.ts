@@ -10,6 +10,8 @@ import {
 import type { I18n, MessageKey } from "@/i18n";
 
 export const maxOrigins = 50;
+/** The server's length limits of the visitor-facing texts, in characters. */
+export const textLimits = { title: 40, launcherLabel: 40, greeting: 500, offlineMessage: 500, prechatLabel: 64 } as const;
 export const maxPrechatFields = 10;
 
 /** Settings for a new widget, worded in the admin's language. */
@@ -51,6 +53,16 @@ function length(s: string): number {
 export function settingsProblems(s: WidgetSettings): Partial<Record<string, MessageKey>> {
   const p: Partial<Record<string, MessageKey>> = {};
   if (length(s.name) < 1 || length(s.name) > 64) p.name = "widgets.problem.name";
+  // Translations may be empty (the default shows) but not longer than it may be.
+  for (const [lang, tr] of Object.entries(s.translations)) {
+    if (length(tr.title) > textLimits.title) p[`texts.${lang}.title`] = "widgets.problem.max40";
+    if (length(tr.launcherLabel) > textLimits.launcherLabel) p[`texts.${lang}.launcherLabel`] = "widgets.problem.max40";
+    if (length(tr.greeting) > textLimits.greeting) p[`texts.${lang}.greeting`] = "widgets.problem.greeting";
+    if (length(tr.offlineMessage) > textLimits.offlineMessage) p[`texts.${lang}.offlineMessage`] = "widgets.problem.offline";
+    for (const [key, label] of Object.entries(tr.prechatLabels)) {
+      if (length(label) > textLimits.prechatLabel) p[`texts.${lang}.prechat.${key}`] = "widgets.problem.max64";
+    }
+  }
   const a = s.appearance;
   if (!a || !/^#[0-9a-fA-F]{6}$/.test(a.primaryColor)) p.primaryColor = "widgets.problem.color";
   if (!a || length(a.title) < 1 || length(a.title) > 40) p.title = "widgets.problem.title";
@@ -65,6 +77,22 @@ export function settingsProblems(s: WidgetSettings): Partial<Record<string, Mess
     keys.add(f.key);
   });
   return p;
+}
+
+/**
+ * The settings as saved: translations keep only their non-empty pre-chat
+ * labels of fields the form still has, and a language with nothing left
+ * is dropped (the server accepts labels of the form's fields only).
+ */
+export function withCleanTranslations(s: WidgetSettings): WidgetSettings {
+  const keys = new Set((s.prechat?.fields ?? []).map((f) => f.key));
+  const translations: WidgetSettings["translations"] = {};
+  for (const [lang, tr] of Object.entries(s.translations)) {
+    const prechatLabels = Object.fromEntries(Object.entries(tr.prechatLabels).filter(([k, v]) => keys.has(k) && v.trim()));
+    if (!tr.title.trim() && !tr.greeting.trim() && !tr.launcherLabel.trim() && !tr.offlineMessage.trim() && !Object.keys(prechatLabels).length) continue;
+    translations[lang] = { ...tr, prechatLabels };
+  }
+  return { ...s, translations };
 }
 
 /** A field key derived from its label: "Order number" → "order_number". */

@@ -1,23 +1,56 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
-import { WidgetConfigSchema, type WidgetSettings } from "@livechat/api/widget_pb";
+import { WidgetConfigSchema, WidgetLocale, type WidgetSettings } from "@livechat/api/widget_pb";
+import { Field } from "@/components/field";
 import { Label } from "@/components/ui/label";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Switch } from "@/components/ui/switch";
-import { useI18n } from "@/i18n";
+import { languages, useI18n, type Language } from "@/i18n";
+
+// The frame is laid out as a desktop browser window of this size, so the
+// widget shows as visitors on a computer see it (the panel above its
+// launcher, on its side), then scaled down to the column's width. Narrower
+// than 480 px the widget would switch to its full-screen phone layout.
+const frameWidth = 480;
+const frameHeight = 720;
 
 /** Messages between the dashboard and /preview-frame.js inside the preview frame. */
 const readyMessage = "livechat-preview:ready";
 const updateMessage = "livechat-preview:update";
 
+/** The language a visitor gets with the widget's language setting (AUTO: the browser's). */
+export function visitorLanguage(locale: WidgetLocale | undefined): Language {
+  if (locale === WidgetLocale.VI) return "vi";
+  if (locale === WidgetLocale.EN) return "en";
+  return navigator.language.toLowerCase().startsWith("vi") ? "vi" : "en";
+}
+
 /**
  * The preview configuration the widget loader reads (LiveChatConfig.preview
  * and LiveChat.updatePreview): the JSON form of livechat.v1.WidgetConfig,
- * with enums as their names, exactly as the widget gets it from the server.
+ * with enums as their names, as the widget gets it from the server, shown
+ * as a visitor speaking lang sees it: that language's texts where written,
+ * the defaults elsewhere, and the widget's own words in that language.
  */
-export function previewConfig(settings: WidgetSettings, agentsOnline: boolean): JsonObject {
+export function previewConfig(settings: WidgetSettings, agentsOnline: boolean, lang: Language): JsonObject {
+  const tr = settings.translations[lang];
+  const pick = (translated: string | undefined, fallback: string) => translated?.trim() || fallback;
+  const a = settings.appearance;
+  const appearance = a && {
+    ...a,
+    locale: lang === "vi" ? WidgetLocale.VI : WidgetLocale.EN,
+    title: pick(tr?.title, a.title),
+    greeting: pick(tr?.greeting, a.greeting),
+    launcherLabel: pick(tr?.launcherLabel, a.launcherLabel),
+  };
+  const offline = settings.offline && { ...settings.offline, message: pick(tr?.offlineMessage, settings.offline.message) };
+  const prechat = settings.prechat && {
+    ...settings.prechat,
+    fields: settings.prechat.fields.map((f) => ({ ...f, label: pick(tr?.prechatLabels[f.key], f.label) })),
+  };
   const json = toJson(
     WidgetConfigSchema,
-    create(WidgetConfigSchema, { appearance: settings.appearance, prechat: settings.prechat, offline: settings.offline }),
+    create(WidgetConfigSchema, { appearance, prechat, offline, translations: settings.translations }),
   ) as JsonObject;
   // The JSON form leaves false out, and the loader takes a missing value as
   // "online": say it either way.
@@ -64,8 +97,24 @@ html,body{margin:0;height:100%;font-family:system-ui,sans-serif;background:#f4f4
 export function WidgetPreview({ siteKey, settings }: { siteKey: string; settings: WidgetSettings }) {
   const { t } = useI18n();
   const [offline, setOffline] = useState(false);
+  // The language previewed: the one the widget's setting gives until the
+  // admin picks one here, and again after that setting changes.
+  const locale = settings.appearance?.locale;
+  const [picked, setPicked] = useState<{ lang: Language; locale: WidgetLocale | undefined } | null>(null);
+  const lang = picked && picked.locale === locale ? picked.lang : visitorLanguage(locale);
   const missing = t("widgets.preview.missing");
-  const config = useMemo(() => previewConfig(settings, !offline), [settings, offline]);
+  const config = useMemo(() => previewConfig(settings, !offline, lang), [settings, offline, lang]);
+  const box = useRef<HTMLDivElement>(null);
+  const [scale, setScale] = useState(1);
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const fit = () => setScale(Math.min(1, el.clientWidth / frameWidth));
+    fit();
+    const observer = new ResizeObserver(fit);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
   const latest = useRef(config);
   latest.current = config;
   const frame = useRef<HTMLIFrameElement>(null);
@@ -103,18 +152,35 @@ export function WidgetPreview({ siteKey, settings }: { siteKey: string; settings
 
   return (
     <div className="grid gap-3">
+      <Field label={t("widgets.preview.language")}>
+        <Select value={lang} onValueChange={(v) => setPicked({ lang: v as Language, locale })}>
+          <SelectTrigger>
+            <SelectValue />
+          </SelectTrigger>
+          <SelectContent>
+            {languages.map((l) => (
+              <SelectItem key={l.code} value={l.code}>
+                {l.label}
+              </SelectItem>
+            ))}
+          </SelectContent>
+        </Select>
+      </Field>
       <div className="flex items-center gap-3">
         <Switch id="preview-offline" checked={offline} onCheckedChange={setOffline} data-testid="preview-offline" />
         <Label htmlFor="preview-offline">{t("widgets.preview.offline")}</Label>
       </div>
-      <iframe
-        ref={frame}
-        title={t("widgets.preview.title")}
-        sandbox="allow-scripts allow-forms"
-        srcDoc={doc}
-        className="h-[560px] w-full rounded-lg border bg-muted"
-        data-testid="widget-preview"
-      />
+      <div ref={box} className="overflow-hidden rounded-lg border bg-muted" style={{ height: Math.ceil(frameHeight * scale) + 2 }}>
+        <iframe
+          ref={frame}
+          title={t("widgets.preview.title")}
+          sandbox="allow-scripts allow-forms"
+          srcDoc={doc}
+          className="block origin-top-left border-0"
+          style={{ width: frameWidth, height: frameHeight, transform: `scale(${scale})` }}
+          data-testid="widget-preview"
+        />
+      </div>
     </div>
   );
 }
