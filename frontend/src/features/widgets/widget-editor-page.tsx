@@ -2,7 +2,7 @@ import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { ArrowLeftIcon, SearchXIcon, TriangleAlertIcon } from "lucide-react";
 import { Code } from "@connectrpc/connect";
-import { useEffect, useMemo, useState, type ReactNode } from "react";
+import { useMemo, useState, type ReactNode } from "react";
 import { Link, useLocation, useParams } from "wouter";
 import { clone, equals } from "@bufbuild/protobuf";
 import { WidgetLocale, WidgetPosition, WidgetService, WidgetSettingsSchema, type Widget } from "@livechat/api/widget_pb";
@@ -66,9 +66,12 @@ export default function WidgetEditorPage() {
   return <WidgetEditor key={widgetId} widget={query.data.widget} />;
 }
 
-// The identity secret of a widget just created, handed to the editor that
-// opens next (the creating editor unmounts when the route changes).
-let createdSecret: { widgetId: string; secret: string } | null = null;
+// The identity secrets of widgets just created, by widget id, handed to the
+// editor that opens next (the creating editor unmounts when the route
+// changes). A secret stays here until its dialog is closed, so an editor
+// that React renders again, or mounts anew while the widget loads, still
+// shows it.
+const createdSecrets = new Map<string, string>();
 
 function WidgetEditor({ widget }: { widget?: Widget }) {
   const { t, locale } = useI18n();
@@ -78,14 +81,11 @@ function WidgetEditor({ widget }: { widget?: Widget }) {
   const [saved, setSaved] = useState(initial);
   const [settings, setSettings] = useState(initial);
   const [submitted, setSubmitted] = useState(false);
-  const [secret, setSecret] = useState<string | null>(() =>
-    widget && createdSecret?.widgetId === widget.id ? createdSecret.secret : null,
-  );
-  // Handed over once the editor is really on screen: React may render an
-  // instance and throw it away, and that one must not use the secret up.
-  useEffect(() => {
-    if (widget && createdSecret?.widgetId === widget.id) createdSecret = null;
-  }, [widget]);
+  const [secret, setSecret] = useState<string | null>(() => (widget ? (createdSecrets.get(widget.id) ?? null) : null));
+  const closeSecret = () => {
+    if (widget) createdSecrets.delete(widget.id);
+    setSecret(null);
+  };
   const [confirm, setConfirm] = useState<"delete" | "rotate" | null>(null);
   const dirty = !equals(WidgetSettingsSchema, settings, saved);
   const problems = settingsProblems(settings);
@@ -96,7 +96,7 @@ function WidgetEditor({ widget }: { widget?: Widget }) {
     onSuccess: (res) => {
       void invalidateList();
       if (res.widget) {
-        createdSecret = { widgetId: res.widget.id, secret: res.identitySecret };
+        createdSecrets.set(res.widget.id, res.identitySecret);
         navigate(`/widgets/${res.widget.id}`, { replace: true });
       }
     },
@@ -304,7 +304,7 @@ function WidgetEditor({ widget }: { widget?: Widget }) {
         </aside>
       </div>
 
-      {secret && <SecretDialog secret={secret} onClose={() => setSecret(null)} />}
+      {secret && <SecretDialog secret={secret} onClose={closeSecret} />}
       {widget && (
         <>
           <ConfirmDialog
