@@ -163,6 +163,12 @@ describe("canned responses", { timeout: 300_000 }, () => {
     const got = await v.waitForMessage((m) => m.text.startsWith("Sure!"));
     assert.equal(got.text, `${want} :)`);
     assert.doesNotMatch(got.text, /[{}]/);
+
+    // When nothing matches, Enter sends what was typed.
+    await page.keyboard.type("/no-such-reply");
+    await page.getByText("No canned response matches “/no-such-reply”").waitFor();
+    await page.keyboard.press("Enter");
+    await v.waitForMessage((m) => m.text === "/no-such-reply");
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -44,12 +44,13 @@ export default function CannedPicker({
         if (items.length) setActive((a) => (Math.min(a, items.length - 1) + step + items.length) % items.length);
       },
       pick() {
-        if (!current) return false;
+        if (list.isPending) return "loading";
+        if (!current) return "empty";
         onPick(current);
-        return true;
+        return "picked";
       },
     }),
-    [items.length, current, onPick],
+    [items.length, current, onPick, list.isPending],
   );
 
   return (

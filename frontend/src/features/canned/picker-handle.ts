@@ -5,8 +5,11 @@
 export interface PickerHandle {
   /** Moves the highlight by step, wrapping around. */
   move(step: 1 | -1): void;
-  /** Picks the highlighted response; false when there is none. */
-  pick(): boolean;
+  /**
+   * Picks the highlighted response: "picked", "empty" when nothing matches
+   * (the text is then sent as typed), "loading" before the first answer.
+   */
+  pick(): "picked" | "empty" | "loading";
 }
 
 /** The id of the picker's listbox, for the text field's aria-controls. */

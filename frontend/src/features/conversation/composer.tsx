@@ -126,15 +126,15 @@ export function Composer({
   function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
     if (pickerOpen && !e.nativeEvent.isComposing) {
       // Until the picker has loaded these keys do nothing, so Enter never
-      // sends the "/shortcut" itself.
+      // sends a "/shortcut" meant to be replaced; when nothing matches,
+      // Enter sends the text as typed.
       if (e.key === "ArrowDown" || e.key === "ArrowUp") {
         e.preventDefault();
         picker.current?.move(e.key === "ArrowDown" ? 1 : -1);
         return;
       }
-      if (e.key === "Enter" && !e.shiftKey) {
+      if (e.key === "Enter" && !e.shiftKey && (picker.current?.pick() ?? "loading") !== "empty") {
         e.preventDefault();
-        picker.current?.pick();
         return;
       }
       if (e.key === "Escape") {
