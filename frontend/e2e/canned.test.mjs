@@ -171,4 +171,25 @@ describe("canned responses", { timeout: 300_000 }, () => {
     await v.waitForMessage((m) => m.text === "/no-such-reply");
     assert.deepEqual(pageErrors, []);
   });
+
+  test("in Vietnamese the response's Vietnamese text is inserted, and the picker speaks Vietnamese", async () => {
+    await page.getByTestId("language-switch").filter({ visible: true }).click();
+    await page.getByRole("menuitemradio", { name: "Tiếng Việt" }).click();
+    await page.locator("html[lang=vi]").waitFor({ state: "attached" });
+    const composer = page.getByTestId("composer");
+    await composer.focus();
+    await page.keyboard.type("/thanks");
+    await page.getByText("↑↓ để chọn · Enter để chèn · Esc để đóng").waitFor();
+    await page.keyboard.press("Enter");
+    assert.equal(await composer.inputValue(), "Chào Nguyễn Văn An, mình là Lan Nguyen.");
+    // "/thanks-later" has no Vietnamese text: the default one stands in.
+    await page.keyboard.press("Control+A");
+    await page.keyboard.press("Backspace");
+    await page.keyboard.type("/thanks-l");
+    await page.getByTestId("canned-option").filter({ hasText: "/thanks-later" }).waitFor();
+    await page.getByTestId("canned-option").filter({ hasNotText: "later" }).waitFor({ state: "detached" });
+    await page.keyboard.press("Enter");
+    assert.equal(await composer.inputValue(), "Thanks, talk later.");
+    assert.deepEqual(pageErrors, []);
+  });
 });
