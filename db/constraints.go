@@ -21,6 +21,10 @@ const (
 	CustomerMessageKey Constraint = "messages_customer_key"
 	// VisitorSessionTokenKey: visitor token hashes are unique.
 	VisitorSessionTokenKey Constraint = "visitor_sessions_token_hash_key"
+	// CannedTeamShortcutKey: team-wide canned responses' shortcuts are
+	// unique; CannedPersonalShortcutKey: so are each agent's own.
+	CannedTeamShortcutKey     Constraint = "canned_responses_team_shortcut_key"
+	CannedPersonalShortcutKey Constraint = "canned_responses_personal_shortcut_key"
 )
 
 // meaning is what the violation of a constraint means to a client.
@@ -36,11 +40,20 @@ type meaning struct {
 // should refuse bad input first; these are the last line, and they make a
 // race (two sign-ups for one username) a clear conflict, not a fault.
 var constraints = map[Constraint]meaning{
-	AgentUsernameKey:        {apperr.AlreadyExists, "username", "the username is taken"},
-	WidgetSiteKeyKey:        {apperr.AlreadyExists, "site_key", "the site key is taken"},
-	CustomerVerifiedUserKey: {apperr.AlreadyExists, "identity.user_id", "a customer with this user id already exists"},
-	AgentMessageKey:         {apperr.AlreadyExists, "client_message_id", "a message with this client_message_id already exists"},
-	CustomerMessageKey:      {apperr.AlreadyExists, "client_message_id", "a message with this client_message_id already exists"},
+	AgentUsernameKey:          {apperr.AlreadyExists, "username", "the username is taken"},
+	WidgetSiteKeyKey:          {apperr.AlreadyExists, "site_key", "the site key is taken"},
+	CustomerVerifiedUserKey:   {apperr.AlreadyExists, "identity.user_id", "a customer with this user id already exists"},
+	AgentMessageKey:           {apperr.AlreadyExists, "client_message_id", "a message with this client_message_id already exists"},
+	CustomerMessageKey:        {apperr.AlreadyExists, "client_message_id", "a message with this client_message_id already exists"},
+	CannedTeamShortcutKey:     {apperr.AlreadyExists, "shortcut", "the shortcut is taken"},
+	CannedPersonalShortcutKey: {apperr.AlreadyExists, "shortcut", "the shortcut is taken"},
+
+	"canned_responses_shortcut_check": {apperr.InvalidValue, "shortcut", "shortcut must be 1–32 characters of a-z, 0-9, '-' and '_'"},
+	"canned_responses_title_check":    {apperr.InvalidValue, "title", "title must be 1–80 characters"},
+	"canned_responses_text_check":     {apperr.InvalidValue, "text", "text must be 1–4000 characters"},
+	"canned_responses_text_en_check":  {apperr.InvalidValue, "texts.en", "text must be at most 4000 characters"},
+	"canned_responses_text_vi_check":  {apperr.InvalidValue, "texts.vi", "text must be at most 4000 characters"},
+	"canned_responses_owner_id_fkey":  {apperr.AgentNotFound, "agent_id", "agent not found"},
 
 	"agents_username_check":            {apperr.InvalidValue, "username", "username must be 3–32 characters of a-z, 0-9, '.', '_' and '-'"},
 	"agents_display_name_check":        {apperr.InvalidValue, "display_name", "display name must be 1–64 characters"},

@@ -53,6 +53,18 @@ type ApiToken struct {
 	RevokedAt  *time.Time
 }
 
+type CannedResponse struct {
+	ID        uuid.UUID
+	OwnerID   *uuid.UUID
+	Shortcut  string
+	Title     string
+	Text      string
+	TextEn    string
+	TextVi    string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
 type Conversation struct {
 	ID            uuid.UUID
 	CustomerID    uuid.UUID

@@ -126,6 +126,7 @@ func TestReflectionListsEveryService(t *testing.T) {
 		livechatv1connect.AuthServiceName,
 		livechatv1connect.ConversationServiceName,
 		livechatv1connect.WidgetServiceName,
+		livechatv1connect.CannedResponseServiceName,
 	} {
 		found := slices.ContainsFunc(names, func(n protoreflect.FullName) bool { return string(n) == want })
 		if !found {

@@ -91,12 +91,13 @@ func Logger(t testing.TB) *slog.Logger {
 }
 
 // Client is one caller of the server: a browser-like HTTP client with its
-// own cookie jar, and the generated clients of the three services.
+// own cookie jar, and the generated clients of the services.
 type Client struct {
 	HTTP         *http.Client
 	Auth         livechatv1connect.AuthServiceClient
 	Conversation livechatv1connect.ConversationServiceClient
 	Widget       livechatv1connect.WidgetServiceClient
+	Canned       livechatv1connect.CannedResponseServiceClient
 }
 
 // NewClient returns a client that keeps cookies (a dashboard session) and
@@ -113,6 +114,7 @@ func (s *Server) NewClient(header http.Header, opts ...connecthttp.Option) *Clie
 		Auth:         livechatv1connect.NewAuthServiceClient(cc),
 		Conversation: livechatv1connect.NewConversationServiceClient(cc),
 		Widget:       livechatv1connect.NewWidgetServiceClient(cc),
+		Canned:       livechatv1connect.NewCannedResponseServiceClient(cc),
 	}
 }
 

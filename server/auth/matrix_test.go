@@ -85,9 +85,14 @@ var access = map[string]authapi.Access{
 	livechatv1connect.WidgetServiceMarkReadProcedure:           authapi.VisitorOnly,
 	livechatv1connect.WidgetServiceUpdateCustomerProcedure:     authapi.VisitorOnly,
 	livechatv1connect.WidgetServiceSubscribeProcedure:          authapi.VisitorOnly,
+
+	livechatv1connect.CannedResponseServiceListCannedResponsesProcedure:  authapi.AgentAccess,
+	livechatv1connect.CannedResponseServiceCreateCannedResponseProcedure: authapi.AgentAccess,
+	livechatv1connect.CannedResponseServiceUpdateCannedResponseProcedure: authapi.AgentAccess,
+	livechatv1connect.CannedResponseServiceDeleteCannedResponseProcedure: authapi.AgentAccess,
 }
 
-// TestAuthorizationMatrix calls every procedure of the three services as
+// TestAuthorizationMatrix calls every procedure of the services as
 // every kind of caller, against the real server, and checks the verdict
 // against the access table above. Denials must have the exact code;
 // allowed calls must get a real answer (never Internal), and AuthService's

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/binary"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -56,7 +55,7 @@ func (s *Service) ListConversations(ctx context.Context, agent principal.Agent, 
 		return ConversationPage{}, apperr.New(apperr.InvalidValue, "unknown assignment filter %d", f.Assignment).WithField("assignment")
 	}
 	if query != "" {
-		params.Pattern = likePattern(query)
+		params.Pattern = limits.LikePattern(query)
 	}
 	if f.PageToken != "" {
 		at, id, err := decodePageToken(f.PageToken)
@@ -81,13 +80,6 @@ func (s *Service) ListConversations(ctx context.Context, agent principal.Agent, 
 	}
 	page.Conversations, err = s.withPreviews(ctx, s.q, agentViewer(agent.ID), same)
 	return page, err
-}
-
-// likePattern turns a search text into an ILIKE pattern matching it
-// anywhere, with the pattern's own wildcards escaped.
-func likePattern(q string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(q) + "%"
 }
 
 // Page tokens are opaque to clients: the last row's sort key, as

@@ -50,6 +50,14 @@ const (
 	DefaultConversationPage = 30
 	MessagePage             = 200
 	DefaultMessagePage      = 50
+	// CannedTitle is the longest canned response title; CannedShortcut
+	// its longest shortcut.
+	CannedTitle    = 80
+	CannedShortcut = 32
+	// CannedPage is the largest page of canned responses (items);
+	// DefaultCannedPage applies when a request asks for none.
+	CannedPage        = 100
+	DefaultCannedPage = 50
 )
 
 // Proto returns the limits clients read.
@@ -65,6 +73,8 @@ func Proto() *livechatv1.Limits {
 		CustomerField:    CustomerField,
 		ConversationPage: ConversationPage,
 		MessagePage:      MessagePage,
+		CannedTitle:      CannedTitle,
+		CannedShortcut:   CannedShortcut,
 	}
 }
 
@@ -122,6 +132,13 @@ func PageSize(n int32, def, max int) (int, error) {
 			WithField("page_size").WithLimit(int64(max))
 	}
 	return int(n), nil
+}
+
+// LikePattern turns a search text into an ILIKE pattern matching it
+// anywhere, with the pattern's own wildcards escaped.
+func LikePattern(q string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(q) + "%"
 }
 
 // words turns a proto field name into words for a message: "display_name"

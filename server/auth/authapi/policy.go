@@ -97,6 +97,13 @@ var Policy = map[string]Access{
 	livechatv1connect.WidgetServiceUpdateCustomerProcedure:     VisitorOnly,
 	livechatv1connect.WidgetServiceSubscribeProcedure:          VisitorOnly,
 
+	// CannedResponseService: every agent reads and keeps their own; who may
+	// manage team-wide responses depends on the data (the domain decides).
+	livechatv1connect.CannedResponseServiceListCannedResponsesProcedure:  AgentAccess,
+	livechatv1connect.CannedResponseServiceCreateCannedResponseProcedure: AgentAccess,
+	livechatv1connect.CannedResponseServiceUpdateCannedResponseProcedure: AgentAccess,
+	livechatv1connect.CannedResponseServiceDeleteCannedResponseProcedure: AgentAccess,
+
 	// Server reflection lets `buf curl` and grpcurl discover the API, which
 	// is public (the proto files ship with the product).
 	"/" + grpcreflect.ReflectV1ServiceName + "/ServerReflectionInfo":      Public,

@@ -1,15 +1,21 @@
 import { LockIcon, SendIcon } from "lucide-react";
-import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { lazy, Suspense, useCallback, useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import type { CannedResponse } from "@livechat/api/canned_pb";
+import type { Customer } from "@livechat/api/conversation_pb";
 import { ConfirmDialog } from "@/components/confirm-dialog";
 import { Button } from "@/components/ui/button";
 import { Textarea } from "@/components/ui/input";
 import { useI18n } from "@/i18n";
 import { cn } from "@/lib/cn";
 import { useMe } from "@/features/auth/use-me";
+import { fillVariables, insertAt, slashQueryAt, textFor } from "@/features/canned/fill";
+import { pickerListId, type PickerHandle } from "@/features/canned/picker-handle";
 import { useSendMessage } from "./use-send-message";
 import { useTypingSignal } from "./use-typing-signal";
 
 const maxLength = 4000;
+// The canned-response picker loads when "/" is first typed.
+const CannedPicker = lazy(() => import("@/features/canned/canned-picker"));
 const drafts = new Map<string, { text: string; internal: boolean }>();
 // Conversations of colleagues the agent chose to reply in anyway (by
 // conversation and assignee), so they are asked once, not at every reply.
@@ -25,10 +31,22 @@ export interface Assignee {
  * Writes a reply or an internal note. Enter sends, Shift+Enter starts a new
  * line, Esc leaves the field. The draft survives switching conversations.
  * A reply into a conversation a colleague is handling is confirmed first,
- * since the customer would hear from two agents.
+ * since the customer would hear from two agents. Typing "/" at the start of
+ * a word opens the canned-response picker; the chosen response replaces the
+ * "/shortcut" with its variables filled in from the customer and the agent.
  */
-export function Composer({ conversationId, replyDisabled, assignee }: { conversationId: string; replyDisabled: boolean; assignee?: Assignee }) {
-  const { t } = useI18n();
+export function Composer({
+  conversationId,
+  replyDisabled,
+  assignee,
+  customer,
+}: {
+  conversationId: string;
+  replyDisabled: boolean;
+  assignee?: Assignee;
+  customer?: Customer;
+}) {
+  const { t, lang } = useI18n();
   const me = useMe();
   const [confirming, setConfirming] = useState(false);
   const saved = drafts.get(conversationId);
@@ -38,6 +56,43 @@ export function Composer({ conversationId, replyDisabled, assignee }: { conversa
   const typing = useTypingSignal(conversationId);
   const area = useRef<HTMLTextAreaElement>(null);
   const asNote = internal || replyDisabled;
+  const [caret, setCaret] = useState(0);
+  // The "/" whose picker Esc closed; typing elsewhere opens it again.
+  const [dismissed, setDismissed] = useState(-1);
+  const picker = useRef<PickerHandle>(null);
+  const pendingCaret = useRef<number | null>(null);
+  const [activeOption, setActiveOption] = useState<string | undefined>();
+  const slash = slashQueryAt(text, caret);
+  const pickerOpen = slash !== null && slash.start !== dismissed;
+
+  const pick = useCallback(
+    (r: CannedResponse) => {
+      const q = slashQueryAt(text, caret);
+      if (!q) return;
+      // The customer's language is not known to the dashboard yet: the
+      // agent's own language stands in for it.
+      const filled = fillVariables(textFor(r, lang), {
+        customer: customer && { name: customer.name, email: customer.email, attributes: customer.attributes },
+        agent: { name: me.displayName },
+      });
+      const next = insertAt(text, q, filled);
+      setText(next.text);
+      setCaret(next.caret);
+      pendingCaret.current = next.caret;
+      if (!asNote && next.text.trim()) typing.typed();
+    },
+    [text, caret, lang, customer, me.displayName, asNote, typing],
+  );
+
+  // Put the caret after an inserted response once the text shows it.
+  useLayoutEffect(() => {
+    const at = pendingCaret.current;
+    const el = area.current;
+    if (at === null || !el) return;
+    pendingCaret.current = null;
+    el.focus();
+    el.setSelectionRange(at, at);
+  }, [text]);
 
   useEffect(() => {
     drafts.set(conversationId, { text, internal });
@@ -69,6 +124,25 @@ export function Composer({ conversationId, replyDisabled, assignee }: { conversa
   }
 
   function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
+    if (pickerOpen && !e.nativeEvent.isComposing) {
+      // Until the picker has loaded these keys do nothing, so Enter never
+      // sends a "/shortcut" meant to be replaced; when nothing matches,
+      // Enter sends the text as typed.
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        picker.current?.move(e.key === "ArrowDown" ? 1 : -1);
+        return;
+      }
+      if (e.key === "Enter" && !e.shiftKey && (picker.current?.pick() ?? "loading") !== "empty") {
+        e.preventDefault();
+        return;
+      }
+      if (e.key === "Escape") {
+        e.preventDefault();
+        setDismissed(slash.start);
+        return;
+      }
+    }
     if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();
       submit();
@@ -83,7 +157,12 @@ export function Composer({ conversationId, replyDisabled, assignee }: { conversa
         <ModeSwitch asNote={asNote} replyDisabled={replyDisabled} onChange={setInternal} />
         {replyDisabled && <span className="ml-2 text-xs text-muted-foreground">{t("composer.closedHint")}</span>}
       </div>
-      <div className="flex items-end gap-2">
+      <div className="relative flex items-end gap-2">
+        {pickerOpen && (
+          <Suspense fallback={null}>
+            <CannedPicker ref={picker} query={slash.query} onPick={pick} onActive={setActiveOption} />
+          </Suspense>
+        )}
         <Textarea
           id="composer"
           ref={area}
@@ -94,12 +173,22 @@ export function Composer({ conversationId, replyDisabled, assignee }: { conversa
           placeholder={asNote ? t("composer.notePlaceholder") : t("composer.replyPlaceholder")}
           className={cn("max-h-60 resize-none", asNote && "border-note-border bg-note text-note-foreground placeholder:text-note-foreground/60")}
           aria-invalid={tooLong || undefined}
+          aria-autocomplete="list"
+          aria-expanded={pickerOpen}
+          aria-controls={pickerOpen ? pickerListId : undefined}
+          aria-activedescendant={pickerOpen ? activeOption : undefined}
+          onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
           onChange={(e) => {
             setText(e.target.value);
+            setCaret(e.target.selectionStart);
             if (!asNote && e.target.value.trim()) typing.typed();
             if (!e.target.value.trim()) typing.stop();
           }}
-          onBlur={() => typing.stop()}
+          onFocus={() => setDismissed(-1)}
+          onBlur={() => {
+            typing.stop();
+            setDismissed(slash?.start ?? -1);
+          }}
           onKeyDown={onKeyDown}
         />
         <Button type="submit" size="icon" disabled={!trimmed || tooLong} aria-label={asNote ? t("composer.addNote") : t("composer.send")} data-testid="send">

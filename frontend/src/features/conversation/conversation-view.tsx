@@ -126,6 +126,7 @@ export function ConversationView({ conversationId, backHref }: { conversationId:
           conversationId={conversation.id}
           replyDisabled={conversation.status === ConversationStatus.CLOSED}
           assignee={conversation.assigneeId ? { id: conversation.assigneeId, name: conversation.assigneeName } : undefined}
+          customer={query.data.customer}
         />
       </section>
       {panelOpen && (

@@ -5,8 +5,8 @@ import { useI18n } from "@/i18n";
 import { cn } from "@/lib/cn";
 
 /** Searches the current queue; reports the query after a short pause in typing. */
-export const SearchBox = forwardRef<HTMLInputElement, { value: string; onChange: (q: string) => void }>(function SearchBox(
-  { value, onChange },
+export const SearchBox = forwardRef<HTMLInputElement, { value: string; onChange: (q: string) => void; label?: string }>(function SearchBox(
+  { value, onChange, label },
   ref,
 ) {
   const { t } = useI18n();
@@ -26,8 +26,8 @@ export const SearchBox = forwardRef<HTMLInputElement, { value: string; onChange:
         ref={ref}
         type="search"
         maxLength={200}
-        aria-label={t("inbox.search")}
-        placeholder={t("inbox.searchPlaceholder")}
+        aria-label={label ?? t("inbox.search")}
+        placeholder={label ?? t("inbox.searchPlaceholder")}
         // Room on the right only when the clear button shows: the
         // placeholder needs the width.
         className={cn("pl-8 [&::-webkit-search-cancel-button]:hidden", draft ? "pr-8" : "pr-3")}

@@ -20,6 +20,7 @@ const TokensPage = lazy(() => import("@/features/tokens/tokens-page"));
 const WidgetsPage = lazy(() => import("@/features/widgets/widgets-page"));
 const WidgetEditorPage = lazy(() => import("@/features/widgets/widget-editor-page"));
 const SettingsPage = lazy(() => import("@/features/settings/settings-page"));
+const CannedPage = lazy(() => import("@/features/canned/canned-page"));
 
 let started = false;
 
@@ -67,6 +68,7 @@ export default function Shell() {
                 <Route path="/widgets" component={WidgetsPage} />
                 <Route path="/widgets/:widgetId" component={WidgetEditorPage} />
                 <Route path="/settings" component={SettingsPage} />
+                <Route path="/canned" component={CannedPage} />
                 <Route>
                   <EmptyState className="h-full" title={t("common.notFound")} />
                 </Route>

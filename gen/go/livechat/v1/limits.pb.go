@@ -52,9 +52,13 @@ type Limits struct {
 	// Conversations in one page of ListConversations.
 	ConversationPage int32 `protobuf:"varint,9,opt,name=conversation_page,json=conversationPage,proto3" json:"conversation_page,omitempty"`
 	// Messages in one page of ListMessages.
-	MessagePage   int32 `protobuf:"varint,10,opt,name=message_page,json=messagePage,proto3" json:"message_page,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	MessagePage int32 `protobuf:"varint,10,opt,name=message_page,json=messagePage,proto3" json:"message_page,omitempty"`
+	// A canned response's title.
+	CannedTitle int32 `protobuf:"varint,11,opt,name=canned_title,json=cannedTitle,proto3" json:"canned_title,omitempty"`
+	// A canned response's shortcut (a-z, 0-9, '-' and '_').
+	CannedShortcut int32 `protobuf:"varint,12,opt,name=canned_shortcut,json=cannedShortcut,proto3" json:"canned_shortcut,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Limits) Reset() {
@@ -157,11 +161,25 @@ func (x *Limits) GetMessagePage() int32 {
 	return 0
 }
 
+func (x *Limits) GetCannedTitle() int32 {
+	if x != nil {
+		return x.CannedTitle
+	}
+	return 0
+}
+
+func (x *Limits) GetCannedShortcut() int32 {
+	if x != nil {
+		return x.CannedShortcut
+	}
+	return 0
+}
+
 var File_livechat_v1_limits_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_limits_proto_rawDesc = "" +
 	"\n" +
-	"\x18livechat/v1/limits.proto\x12\vlivechat.v1\"\xf9\x02\n" +
+	"\x18livechat/v1/limits.proto\x12\vlivechat.v1\"\xc5\x03\n" +
 	"\x06Limits\x12!\n" +
 	"\fmessage_text\x18\x01 \x01(\x05R\vmessageText\x12*\n" +
 	"\x11client_message_id\x18\x02 \x01(\x05R\x0fclientMessageId\x12!\n" +
@@ -174,7 +192,9 @@ const file_livechat_v1_limits_proto_rawDesc = "" +
 	"\x0ecustomer_field\x18\b \x01(\x05R\rcustomerField\x12+\n" +
 	"\x11conversation_page\x18\t \x01(\x05R\x10conversationPage\x12!\n" +
 	"\fmessage_page\x18\n" +
-	" \x01(\x05R\vmessagePageB\xaa\x01\n" +
+	" \x01(\x05R\vmessagePage\x12!\n" +
+	"\fcanned_title\x18\v \x01(\x05R\vcannedTitle\x12'\n" +
+	"\x0fcanned_shortcut\x18\f \x01(\x05R\x0ecannedShortcutB\xaa\x01\n" +
 	"\x0fcom.livechat.v1B\vLimitsProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (
