@@ -265,6 +265,17 @@ func TestOpenAPIPlainHTTPCalls(t *testing.T) {
 		}
 	})
 
+	t.Run("API token: ListConversations with fields", func(t *testing.T) {
+		const body = `{"statuses":["CONVERSATION_STATUS_WAITING"],"pageSize":20}`
+		req := doc.request(t, srv.URL, "livechat.v1.ConversationService.ListConversations", body)
+		req.Header.Set("Authorization", "Bearer "+created.Secret)
+		res, got := call(t, v, req, body)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("status %d: %s", res.StatusCode, got)
+		}
+		decode(t, got, &livechatv1.ListConversationsResponse{})
+	})
+
 	t.Run("error body: GetMe without credentials", func(t *testing.T) {
 		req := doc.request(t, srv.URL, "livechat.v1.AuthService.GetMe", "{}")
 		res, body := call(t, v, req, "{}")
@@ -296,8 +307,8 @@ func TestOpenAPIPlainHTTPCalls(t *testing.T) {
 			t.Fatal(err)
 		}
 		decode(t, e.Details[0].Debug, &fromDebug)
-		if fromValue.Reason == livechatv1.ErrorReason_ERROR_REASON_UNSPECIFIED || !proto.Equal(&fromValue, &fromDebug) {
-			t.Fatalf("value %v and debug %v differ or give no reason", &fromValue, &fromDebug)
+		if fromValue.Reason != livechatv1.ErrorReason_ERROR_REASON_SIGN_IN_REQUIRED || !proto.Equal(&fromValue, &fromDebug) {
+			t.Fatalf("value %v and debug %v differ or are not SIGN_IN_REQUIRED", &fromValue, &fromDebug)
 		}
 	})
 }
