@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -229,6 +230,24 @@ func TestOpenAPIPlainHTTPCalls(t *testing.T) {
 		if !got.SetupRequired {
 			t.Fatalf("setupRequired = false on a fresh installation: %s", body)
 		}
+	})
+
+	t.Run("curl command line built from the document", func(t *testing.T) {
+		curl, err := exec.LookPath("curl")
+		if err != nil {
+			t.Skip("no curl on this machine; the net/http calls cover the same requests")
+		}
+		req := doc.request(t, srv.URL, "livechat.v1.AuthService.GetSetupState", "{}")
+		args := []string{"-sS", "--fail-with-body", "-X", req.Method}
+		for name, values := range req.Header {
+			args = append(args, "-H", name+": "+values[0])
+		}
+		args = append(args, "--data-raw", "{}", req.URL.String())
+		out, err := exec.CommandContext(t.Context(), curl, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("curl %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		decode(t, out, &livechatv1.GetSetupStateResponse{})
 	})
 
 	t.Run("anonymous GET: GetSetupState", func(t *testing.T) {
