@@ -109,6 +109,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	a.mux.HandleFunc("GET /readyz", a.readyz)
+	a.mux.HandleFunc("GET "+OpenAPIPath, serveOpenAPI)
 	if err := a.mountStatic(); err != nil {
 		return nil, err
 	}

@@ -27,9 +27,10 @@ const (
 	// cacheImmutable is for files with a content hash in their name: a new
 	// build gives them a new name, so they never change under one.
 	cacheImmutable = "public, max-age=31536000, immutable"
-	// cacheEntry is for the widget's entry files, which customers' pages
-	// load by a stable URL: a new version reaches visitors within minutes,
-	// and the ETag makes the check cheap.
+	// cacheEntry is for files loaded by a stable URL, such as the widget's
+	// entry files on customers' pages and the OpenAPI document: a new
+	// version reaches clients within minutes, and the ETag makes the check
+	// cheap.
 	cacheEntry = "public, max-age=300"
 	// cacheRevalidate is for the dashboard's index.html: always checked, so
 	// a new build's asset names are picked up at once.
@@ -284,8 +285,7 @@ func (a *App) mountStatic() error {
 	// them. The entry files keep a stable URL, so they are cached briefly and
 	// revalidated by ETag; the chunks they load carry a content hash.
 	serveWidget := func(w http.ResponseWriter, r *http.Request, f *staticFile, cache string) {
-		w.Header().Set("Access-Control-Allow-Origin", "*")
-		w.Header().Set("Cross-Origin-Resource-Policy", "cross-origin")
+		readableAnywhere(w.Header())
 		if f == nil {
 			http.NotFound(w, r)
 			return
