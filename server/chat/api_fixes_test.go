@@ -66,15 +66,21 @@ func TestAPIReplayShowsTheStateAtEachEvent(t *testing.T) {
 	}
 
 	// The live stream has everything since it opened (the customer wrote
-	// through a domain without a hub, so the claim's commit woke it).
+	// through a domain without a hub, so the claim's commit woke it). Wait
+	// for the last of the three changes too: the hub has then read every
+	// event, so the replay below gets them all before its READY (events the
+	// hub has not read yet when a stream opens come after READY, live).
 	var cursor string
-	for cursor == "" {
+	for updates := 0; cursor == "" || updates < 3; {
 		res, err := live.Receive()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if created := res.GetEvent().GetConversationCreated(); created != nil && created.Id == c.Id {
 			cursor = res.GetEvent().Cursor
+		}
+		if u := res.GetEvent().GetConversationUpdated(); u != nil && u.Id == c.Id && cursor != "" {
+			updates++
 		}
 	}
 
