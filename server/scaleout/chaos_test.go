@@ -391,7 +391,11 @@ func checkChaos(stored []storedMessage, vs, as *chaosSender, agentSub, visitorSu
 		k := m.sender + "/" + m.key
 		byKey[k] = append(byKey[k], m)
 	}
+	sent := map[string]bool{} // ids of the stored messages the load sent
 	for k, ms := range byKey {
+		for _, m := range ms {
+			sent[m.id] = true
+		}
 		r.stored++
 		if ms[0].internal {
 			r.storedNotes++
@@ -449,14 +453,7 @@ func checkChaos(stored []storedMessage, vs, as *chaosSender, agentSub, visitorSu
 			if system[id] {
 				continue
 			}
-			found := false
-			for _, ms := range byKey {
-				if ms[0].id == id {
-					found = true
-					break
-				}
-			}
-			if !found {
+			if !sent[id] {
 				problem("%s stream delivered %s (%d times), which the database does not hold", sub.name, id, n)
 			}
 		}
