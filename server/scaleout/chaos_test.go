@@ -280,6 +280,10 @@ type chaosFaults struct {
 type chaosAck struct {
 	key string
 	msg *livechatv1.Message
+	// lastTry is when the attempt that was answered began; retried tells
+	// whether attempts before it failed.
+	lastTry time.Time
+	retried bool
 }
 
 // chaosSender sends one message at a time and retries each with the same
@@ -300,12 +304,13 @@ func (s *chaosSender) send(ctx context.Context, key string, call func(context.Co
 	}
 	s.sent++
 	giveUp := time.Now().Add(chaosGiveUp)
-	for {
+	for attempt := 0; ; attempt++ {
+		try := time.Now()
 		actx, cancel := context.WithTimeout(ctx, chaosAttempt)
 		m, err := call(actx)
 		cancel()
 		if err == nil {
-			s.acks = append(s.acks, chaosAck{key: key, msg: m})
+			s.acks = append(s.acks, chaosAck{key: key, msg: m, lastTry: try, retried: attempt > 0})
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -335,6 +340,7 @@ func (s *chaosSender) send(ctx context.Context, key string, call func(context.Co
 type storedMessage struct {
 	id, sender, key string
 	seq             int64
+	created         time.Time
 	internal        bool
 }
 
@@ -347,14 +353,14 @@ func readConversation(ctx context.Context, t *testing.T, url, conv string) []sto
 		t.Fatalf("connect to PostgreSQL: %v", err)
 	}
 	defer conn.Close(context.Background())
-	rows, err := conn.Query(ctx, `SELECT id::text, sender_type, coalesce(client_message_id, ''), seq, internal
+	rows, err := conn.Query(ctx, `SELECT id::text, sender_type, coalesce(client_message_id, ''), seq, internal, created_at
 		FROM messages WHERE conversation_id = $1 ORDER BY seq`, conv)
 	if err != nil {
 		t.Fatalf("read messages: %v", err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (storedMessage, error) {
 		var m storedMessage
-		err := row.Scan(&m.id, &m.sender, &m.key, &m.seq, &m.internal)
+		err := row.Scan(&m.id, &m.sender, &m.key, &m.seq, &m.internal, &m.created)
 		return m, err
 	})
 	if err != nil {
@@ -372,7 +378,10 @@ type chaosResult struct {
 	lostAgent, lostVisitor           int
 	notesToVisitor                   int
 	disorderAgent, disorderVisitor   int
-	problems                         []string
+	// retries answered with the message an earlier, failed attempt had
+	// stored: the idempotency key at work.
+	dedupVisitor, dedupAgent int
+	problems                 []string
 }
 
 // checkChaos compares the acknowledgements, the database and the two
@@ -424,6 +433,16 @@ func checkChaos(stored []storedMessage, vs, as *chaosSender, agentSub, visitorSu
 				problem("%s message %s stored at seq %d, after a later-sent one at %d", side.s.name, a.key, ms[0].seq, lastSeq)
 			}
 			lastSeq = ms[0].seq
+			// created_at is the storing transaction's start, on this
+			// machine's clock: before the answered attempt began means an
+			// earlier attempt stored it and only its answer was lost.
+			if a.retried && ms[0].created.Before(a.lastTry) {
+				if side.s == vs {
+					r.dedupVisitor++
+				} else {
+					r.dedupAgent++
+				}
+			}
 		}
 		if len(side.s.unacked) > 0 {
 			problem("%s: %d messages never acknowledged: %v", side.s.name, len(side.s.unacked), side.s.unacked)
@@ -497,6 +516,7 @@ func (r chaosResult) table(vs, as *chaosSender, agentSub, visitorSub *subscriber
 	row("sent", vs.sent, as.sent, vs.sent+as.sent)
 	row("acknowledged", len(vs.acks), len(as.acks), len(vs.acks)+len(as.acks))
 	row("retried sends", vs.retries, as.retries, vs.retries+as.retries)
+	row("  answered with the earlier store", r.dedupVisitor, r.dedupAgent, r.dedupVisitor+r.dedupAgent)
 	row("stored (database)", "", "", fmt.Sprintf("%d", r.stored))
 	row("  of which internal notes", "", "", r.storedNotes)
 	row("duplicates stored", "", "", r.dupDB)
