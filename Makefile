@@ -30,7 +30,7 @@ endif
 ifneq ($(filter test test-go,$(MAKECMDGOALS)),)
 NEEDS += $(if $(TEST_DATABASE_URL),,postgres)
 endif
-ifneq ($(filter bench,$(MAKECMDGOALS)),)
+ifneq ($(filter bench chaos,$(MAKECMDGOALS)),)
 NEEDS += postgres
 endif
 ifneq ($(filter test test-web,$(MAKECMDGOALS)),)
@@ -124,6 +124,13 @@ bench: build ## benchmarks: ratios against baselines measured in the same run
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/livechat-bench ./cmd/livechat-bench
 	@mkdir -p test-artifacts
 	./bin/livechat-bench -livechat bin/livechat -root . -out test-artifacts/benchmarks.md
+
+# The fault suite (docs/reliability.md); `make test` runs one round of it.
+# It bounds its own run, hence no go test timeout.
+CHAOS_DURATION ?= 2m
+.PHONY: chaos
+chaos: | prereqs ## fault suite: kill -9, PostgreSQL and rolling restarts, one-way link breaks for CHAOS_DURATION (2m)
+	LIVECHAT_CHAOS_DURATION=$(CHAOS_DURATION) $(GO) test -count=1 -timeout 0 -run '^TestChaos$$' -v ./server/scaleout/
 
 .PHONY: clean
 clean: ## remove build output (keeps ./data)

@@ -21,6 +21,9 @@ import (
 type subscriber struct {
 	name string
 	open func(ctx context.Context, cursor string) (recv func() (*livechatv1.Event, error), closeFn func(), err error)
+	// stall, when set, ends a stream that brought no event for that long:
+	// a link that silently stopped forwarding never ends by itself.
+	stall time.Duration
 
 	ready      chan struct{} // closed at the first READY
 	done       chan struct{} // closed when run returns
@@ -28,13 +31,14 @@ type subscriber struct {
 	reconnects atomic.Int64
 
 	mu       sync.Mutex
-	seen     map[string]int // message id → deliveries
-	maxGap   time.Duration  // longest time from a stream's end to the next READY
+	seen     map[string]int     // message id → deliveries
+	seqs     map[string][]int64 // conversation id → seq of each delivery, in arrival order
+	maxGap   time.Duration      // longest time from a stream's end to the next READY
 	fatalErr error
 }
 
 func newSubscriber(name string, open func(ctx context.Context, cursor string) (func() (*livechatv1.Event, error), func(), error)) *subscriber {
-	return &subscriber{name: name, open: open, ready: make(chan struct{}), done: make(chan struct{}), seen: map[string]int{}}
+	return &subscriber{name: name, open: open, ready: make(chan struct{}), done: make(chan struct{}), seen: map[string]int{}, seqs: map[string][]int64{}}
 }
 
 func (s *subscriber) run(ctx context.Context) {
@@ -42,13 +46,21 @@ func (s *subscriber) run(ctx context.Context) {
 	cursor := ""
 	var endedAt time.Time
 	for ctx.Err() == nil {
-		recv, closeFn, err := s.open(ctx, cursor)
+		attemptCtx, cancelAttempt := context.WithCancel(ctx)
+		var watchdog *time.Timer
+		if s.stall > 0 {
+			watchdog = time.AfterFunc(s.stall, cancelAttempt)
+		}
+		recv, closeFn, err := s.open(attemptCtx, cursor)
 		if err == nil {
 			for {
 				ev, rerr := recv()
 				if rerr != nil {
 					err = rerr
 					break
+				}
+				if watchdog != nil {
+					watchdog.Reset(s.stall)
 				}
 				if ev.GetReady() != nil {
 					s.readyOnce.Do(func() { close(s.ready) })
@@ -61,6 +73,7 @@ func (s *subscriber) run(ctx context.Context) {
 				if m := ev.GetMessageCreated(); m != nil {
 					s.mu.Lock()
 					s.seen[m.GetId()]++
+					s.seqs[m.GetConversationId()] = append(s.seqs[m.GetConversationId()], m.GetSeq())
 					s.mu.Unlock()
 				}
 				if c := ev.GetCursor(); c != "" {
@@ -69,6 +82,10 @@ func (s *subscriber) run(ctx context.Context) {
 			}
 			closeFn()
 		}
+		if watchdog != nil {
+			watchdog.Stop()
+		}
+		cancelAttempt()
 		if ctx.Err() != nil {
 			return
 		}
