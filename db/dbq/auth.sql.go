@@ -12,6 +12,21 @@ import (
 	"github.com/google/uuid"
 )
 
+const addRecoveryCodes = `-- name: AddRecoveryCodes :exec
+INSERT INTO agent_recovery_codes (agent_id, code_hash)
+SELECT $1, unnest($2::bytea[])
+`
+
+type AddRecoveryCodesParams struct {
+	AgentID    uuid.UUID
+	CodeHashes [][]byte
+}
+
+func (q *Queries) AddRecoveryCodes(ctx context.Context, arg AddRecoveryCodesParams) error {
+	_, err := q.db.Exec(ctx, addRecoveryCodes, arg.AgentID, arg.CodeHashes)
+	return err
+}
+
 const adminExists = `-- name: AdminExists :one
 
 SELECT EXISTS (SELECT 1 FROM agents WHERE role = 'admin')
@@ -31,6 +46,21 @@ DELETE FROM login_failures WHERE key = $1
 
 func (q *Queries) ClearLoginFailures(ctx context.Context, key string) error {
 	_, err := q.db.Exec(ctx, clearLoginFailures, key)
+	return err
+}
+
+const confirmTwoFactor = `-- name: ConfirmTwoFactor :exec
+UPDATE agent_two_factor SET confirmed_at = $1::timestamptz, last_step = $2 WHERE agent_id = $3
+`
+
+type ConfirmTwoFactorParams struct {
+	Now      time.Time
+	LastStep int64
+	AgentID  uuid.UUID
+}
+
+func (q *Queries) ConfirmTwoFactor(ctx context.Context, arg ConfirmTwoFactorParams) error {
+	_, err := q.db.Exec(ctx, confirmTwoFactor, arg.Now, arg.LastStep, arg.AgentID)
 	return err
 }
 
@@ -143,6 +173,28 @@ func (q *Queries) CreateSession(ctx context.Context, arg CreateSessionParams) (u
 	return id, err
 }
 
+const createSignInChallenge = `-- name: CreateSignInChallenge :exec
+INSERT INTO sign_in_challenges (token_hash, agent_id, ip, expires_at)
+VALUES ($1, $2, $3, $4)
+`
+
+type CreateSignInChallengeParams struct {
+	TokenHash []byte
+	AgentID   uuid.UUID
+	Ip        string
+	ExpiresAt time.Time
+}
+
+func (q *Queries) CreateSignInChallenge(ctx context.Context, arg CreateSignInChallengeParams) error {
+	_, err := q.db.Exec(ctx, createSignInChallenge,
+		arg.TokenHash,
+		arg.AgentID,
+		arg.Ip,
+		arg.ExpiresAt,
+	)
+	return err
+}
+
 const deleteEndedSessions = `-- name: DeleteEndedSessions :execrows
 DELETE FROM agent_sessions WHERE expires_at < $1 OR idle_expires_at < $1 OR revoked_at < $1
 `
@@ -172,6 +224,36 @@ DELETE FROM login_failures WHERE occurred_at < $1
 func (q *Queries) DeleteOldLoginFailures(ctx context.Context, before time.Time) error {
 	_, err := q.db.Exec(ctx, deleteOldLoginFailures, before)
 	return err
+}
+
+const deleteOldSignInChallenges = `-- name: DeleteOldSignInChallenges :exec
+DELETE FROM sign_in_challenges WHERE expires_at < $1
+`
+
+func (q *Queries) DeleteOldSignInChallenges(ctx context.Context, before time.Time) error {
+	_, err := q.db.Exec(ctx, deleteOldSignInChallenges, before)
+	return err
+}
+
+const deleteRecoveryCodes = `-- name: DeleteRecoveryCodes :exec
+DELETE FROM agent_recovery_codes WHERE agent_id = $1
+`
+
+func (q *Queries) DeleteRecoveryCodes(ctx context.Context, agentID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, deleteRecoveryCodes, agentID)
+	return err
+}
+
+const deleteTwoFactor = `-- name: DeleteTwoFactor :execrows
+DELETE FROM agent_two_factor WHERE agent_id = $1
+`
+
+func (q *Queries) DeleteTwoFactor(ctx context.Context, agentID uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteTwoFactor, agentID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const getAgent = `-- name: GetAgent :one
@@ -314,6 +396,70 @@ func (q *Queries) GetSessionByHash(ctx context.Context, tokenHash []byte) (GetSe
 		&i.DisplayName,
 		&i.Role,
 		&i.Disabled,
+	)
+	return i, err
+}
+
+const getSignInChallengeForUpdate = `-- name: GetSignInChallengeForUpdate :one
+SELECT c.token_hash, c.agent_id, c.ip, c.expires_at, c.used_at, a.username FROM sign_in_challenges c JOIN agents a ON a.id = c.agent_id
+WHERE c.token_hash = $1 FOR UPDATE OF c
+`
+
+type GetSignInChallengeForUpdateRow struct {
+	TokenHash []byte
+	AgentID   uuid.UUID
+	Ip        string
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	Username  string
+}
+
+func (q *Queries) GetSignInChallengeForUpdate(ctx context.Context, tokenHash []byte) (GetSignInChallengeForUpdateRow, error) {
+	row := q.db.QueryRow(ctx, getSignInChallengeForUpdate, tokenHash)
+	var i GetSignInChallengeForUpdateRow
+	err := row.Scan(
+		&i.TokenHash,
+		&i.AgentID,
+		&i.Ip,
+		&i.ExpiresAt,
+		&i.UsedAt,
+		&i.Username,
+	)
+	return i, err
+}
+
+const getTwoFactor = `-- name: GetTwoFactor :one
+
+SELECT agent_id, secret, confirmed_at, last_step, created_at FROM agent_two_factor WHERE agent_id = $1
+`
+
+// Two-factor sign-in ---------------------------------------------------------
+func (q *Queries) GetTwoFactor(ctx context.Context, agentID uuid.UUID) (AgentTwoFactor, error) {
+	row := q.db.QueryRow(ctx, getTwoFactor, agentID)
+	var i AgentTwoFactor
+	err := row.Scan(
+		&i.AgentID,
+		&i.Secret,
+		&i.ConfirmedAt,
+		&i.LastStep,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const getTwoFactorForUpdate = `-- name: GetTwoFactorForUpdate :one
+SELECT agent_id, secret, confirmed_at, last_step, created_at FROM agent_two_factor WHERE agent_id = $1 FOR UPDATE
+`
+
+func (q *Queries) GetTwoFactorForUpdate(ctx context.Context, agentID uuid.UUID) (AgentTwoFactor, error) {
+	row := q.db.QueryRow(ctx, getTwoFactorForUpdate, agentID)
+	var i AgentTwoFactor
+	err := row.Scan(
+		&i.AgentID,
+		&i.Secret,
+		&i.ConfirmedAt,
+		&i.LastStep,
+		&i.CreatedAt,
 	)
 	return i, err
 }
@@ -676,6 +822,40 @@ func (q *Queries) SetAgentStatus(ctx context.Context, arg SetAgentStatusParams) 
 	return i, err
 }
 
+const setTwoFactorStep = `-- name: SetTwoFactorStep :exec
+UPDATE agent_two_factor SET last_step = $1 WHERE agent_id = $2
+`
+
+type SetTwoFactorStepParams struct {
+	LastStep int64
+	AgentID  uuid.UUID
+}
+
+func (q *Queries) SetTwoFactorStep(ctx context.Context, arg SetTwoFactorStepParams) error {
+	_, err := q.db.Exec(ctx, setTwoFactorStep, arg.LastStep, arg.AgentID)
+	return err
+}
+
+const startTwoFactor = `-- name: StartTwoFactor :exec
+INSERT INTO agent_two_factor (agent_id, secret, created_at)
+VALUES ($1, $2, $3)
+ON CONFLICT (agent_id) DO UPDATE SET secret = EXCLUDED.secret, created_at = EXCLUDED.created_at, last_step = -1
+WHERE agent_two_factor.confirmed_at IS NULL
+`
+
+type StartTwoFactorParams struct {
+	AgentID uuid.UUID
+	Secret  []byte
+	Now     time.Time
+}
+
+// Starts (or restarts) an enrolment with a new secret; refused by the WHERE
+// when a confirmed second factor exists.
+func (q *Queries) StartTwoFactor(ctx context.Context, arg StartTwoFactorParams) error {
+	_, err := q.db.Exec(ctx, startTwoFactor, arg.AgentID, arg.Secret, arg.Now)
+	return err
+}
+
 const touchApiToken = `-- name: TouchApiToken :exec
 UPDATE api_tokens SET last_used_at = $1::timestamptz WHERE id = $2
 `
@@ -709,6 +889,30 @@ type TouchSessionParams struct {
 func (q *Queries) TouchSession(ctx context.Context, arg TouchSessionParams) error {
 	_, err := q.db.Exec(ctx, touchSession, arg.Now, arg.IdleExpiresAt, arg.ID)
 	return err
+}
+
+const twoFactorEnabledAgents = `-- name: TwoFactorEnabledAgents :many
+SELECT agent_id FROM agent_two_factor WHERE confirmed_at IS NOT NULL
+`
+
+func (q *Queries) TwoFactorEnabledAgents(ctx context.Context) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, twoFactorEnabledAgents)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var agent_id uuid.UUID
+		if err := rows.Scan(&agent_id); err != nil {
+			return nil, err
+		}
+		items = append(items, agent_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const updateAgent = `-- name: UpdateAgent :one
@@ -747,4 +951,37 @@ func (q *Queries) UpdateAgent(ctx context.Context, arg UpdateAgentParams) (Agent
 		&i.LastSeenAt,
 	)
 	return i, err
+}
+
+const useRecoveryCode = `-- name: UseRecoveryCode :execrows
+UPDATE agent_recovery_codes SET used_at = $1::timestamptz
+WHERE agent_id = $2 AND code_hash = $3 AND used_at IS NULL
+`
+
+type UseRecoveryCodeParams struct {
+	Now      time.Time
+	AgentID  uuid.UUID
+	CodeHash []byte
+}
+
+func (q *Queries) UseRecoveryCode(ctx context.Context, arg UseRecoveryCodeParams) (int64, error) {
+	result, err := q.db.Exec(ctx, useRecoveryCode, arg.Now, arg.AgentID, arg.CodeHash)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const useSignInChallenge = `-- name: UseSignInChallenge :exec
+UPDATE sign_in_challenges SET used_at = $1::timestamptz WHERE token_hash = $2
+`
+
+type UseSignInChallengeParams struct {
+	Now       time.Time
+	TokenHash []byte
+}
+
+func (q *Queries) UseSignInChallenge(ctx context.Context, arg UseSignInChallengeParams) error {
+	_, err := q.db.Exec(ctx, useSignInChallenge, arg.Now, arg.TokenHash)
+	return err
 }

@@ -23,6 +23,12 @@ type Agent struct {
 	LastSeenAt   *time.Time
 }
 
+type AgentRecoveryCode struct {
+	AgentID  uuid.UUID
+	CodeHash []byte
+	UsedAt   *time.Time
+}
+
 type AgentSession struct {
 	ID            uuid.UUID
 	AgentID       uuid.UUID
@@ -39,6 +45,14 @@ type AgentSession struct {
 type AgentStream struct {
 	InstanceID uuid.UUID
 	AgentID    uuid.UUID
+}
+
+type AgentTwoFactor struct {
+	AgentID     uuid.UUID
+	Secret      []byte
+	ConfirmedAt *time.Time
+	LastStep    int64
+	CreatedAt   time.Time
 }
 
 type ApiToken struct {
@@ -155,6 +169,14 @@ type RateLimit struct {
 type RealtimeInstance struct {
 	ID        uuid.UUID
 	ExpiresAt time.Time
+}
+
+type SignInChallenge struct {
+	TokenHash []byte
+	AgentID   uuid.UUID
+	Ip        string
+	ExpiresAt time.Time
+	UsedAt    *time.Time
 }
 
 type VisitorSession struct {

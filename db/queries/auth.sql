@@ -159,3 +159,56 @@ WHERE NOT EXISTS (
   AND NOT EXISTS (
         SELECT 1 FROM api_tokens t JOIN agents a ON a.id = t.agent_id
         WHERE t.id = c.id AND t.revoked_at IS NULL AND NOT a.disabled);
+
+-- Two-factor sign-in ---------------------------------------------------------
+
+-- name: GetTwoFactor :one
+SELECT * FROM agent_two_factor WHERE agent_id = @agent_id;
+
+-- name: GetTwoFactorForUpdate :one
+SELECT * FROM agent_two_factor WHERE agent_id = @agent_id FOR UPDATE;
+
+-- name: StartTwoFactor :exec
+-- Starts (or restarts) an enrolment with a new secret; refused by the WHERE
+-- when a confirmed second factor exists.
+INSERT INTO agent_two_factor (agent_id, secret, created_at)
+VALUES (@agent_id, @secret, @now)
+ON CONFLICT (agent_id) DO UPDATE SET secret = EXCLUDED.secret, created_at = EXCLUDED.created_at, last_step = -1
+WHERE agent_two_factor.confirmed_at IS NULL;
+
+-- name: ConfirmTwoFactor :exec
+UPDATE agent_two_factor SET confirmed_at = @now::timestamptz, last_step = @last_step WHERE agent_id = @agent_id;
+
+-- name: SetTwoFactorStep :exec
+UPDATE agent_two_factor SET last_step = @last_step WHERE agent_id = @agent_id;
+
+-- name: DeleteTwoFactor :execrows
+DELETE FROM agent_two_factor WHERE agent_id = @agent_id;
+
+-- name: DeleteRecoveryCodes :exec
+DELETE FROM agent_recovery_codes WHERE agent_id = @agent_id;
+
+-- name: AddRecoveryCodes :exec
+INSERT INTO agent_recovery_codes (agent_id, code_hash)
+SELECT @agent_id, unnest(@code_hashes::bytea[]);
+
+-- name: UseRecoveryCode :execrows
+UPDATE agent_recovery_codes SET used_at = @now::timestamptz
+WHERE agent_id = @agent_id AND code_hash = @code_hash AND used_at IS NULL;
+
+-- name: CreateSignInChallenge :exec
+INSERT INTO sign_in_challenges (token_hash, agent_id, ip, expires_at)
+VALUES (@token_hash, @agent_id, @ip, @expires_at);
+
+-- name: GetSignInChallengeForUpdate :one
+SELECT c.*, a.username FROM sign_in_challenges c JOIN agents a ON a.id = c.agent_id
+WHERE c.token_hash = @token_hash FOR UPDATE OF c;
+
+-- name: UseSignInChallenge :exec
+UPDATE sign_in_challenges SET used_at = @now::timestamptz WHERE token_hash = @token_hash;
+
+-- name: DeleteOldSignInChallenges :exec
+DELETE FROM sign_in_challenges WHERE expires_at < @before;
+
+-- name: TwoFactorEnabledAgents :many
+SELECT agent_id FROM agent_two_factor WHERE confirmed_at IS NOT NULL;

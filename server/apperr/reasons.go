@@ -112,6 +112,13 @@ const (
 	Unavailable Reason = "UNAVAILABLE"
 	// NotAvailable: the feature is not available on this server.
 	NotAvailable Reason = "NOT_AVAILABLE"
+
+	// WrongCode: the second-factor or recovery code is wrong or was used.
+	WrongCode Reason = "WRONG_CODE"
+	// SignInExpired: the sign-in challenge is unknown, used or expired.
+	SignInExpired Reason = "SIGN_IN_EXPIRED"
+	// TwoFactorState: the second factor is already enabled, or not enrolled.
+	TwoFactorState Reason = "TWO_FACTOR_STATE"
 )
 
 // Code is the class of an error: which Connect code its reason maps to. It
@@ -204,6 +211,10 @@ var codes = map[Reason]Code{
 
 	Unavailable:  CodeUnavailable,
 	NotAvailable: CodeUnavailable,
+
+	WrongCode:      CodePermissionDenied,
+	SignInExpired:  CodeUnauthenticated,
+	TwoFactorState: CodeFailedPrecondition,
 }
 
 // Reasons lists every reason (for tests and documentation).

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -71,6 +72,9 @@ type Agent struct {
 	Online     bool
 	CreatedAt  time.Time
 	LastSeenAt *time.Time
+	// TwoFactor: the agent signs in with a second factor. Filled in by
+	// ListAgents, Me and sign-ins.
+	TwoFactor bool
 }
 
 // Hub is the realtime hub as this package sees it. It tells who is online:
@@ -381,9 +385,14 @@ func (s *Service) ListAgents(ctx context.Context) ([]Agent, error) {
 	if err != nil {
 		return nil, err
 	}
+	enrolled, err := s.q.TwoFactorEnabledAgents(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Agent, len(rows))
 	for i, r := range rows {
 		out[i] = s.agentFrom(r)
+		out[i].TwoFactor = slices.Contains(enrolled, r.ID)
 	}
 	return out, nil
 }
@@ -597,7 +606,10 @@ func (s *Service) Me(ctx context.Context, caller principal.Agent) (Agent, Scope,
 	if apperr.Is(err, apperr.AgentNotFound) {
 		return Agent{}, ScopeNone, apperr.Wrap(apperr.SessionEnded, errUnknownAgent, "your account no longer exists")
 	}
-	if err != nil || caller.TokenID == uuid.Nil {
+	if err != nil {
+		return Agent{}, ScopeNone, err
+	}
+	if a.TwoFactor, err = s.twoFactorEnabled(ctx, s.q, a.ID); err != nil || caller.TokenID == uuid.Nil {
 		return a, ScopeNone, err
 	}
 	scope, err := s.q.GetApiTokenScope(ctx, caller.TokenID)

@@ -44,20 +44,25 @@ type caller struct {
 // authapi.Policy: the matrix checks the server's behaviour against this
 // specification, so a wrong entry in the policy table fails it.
 var access = map[string]authapi.Access{
-	livechatv1connect.AuthServiceGetSetupStateProcedure:      authapi.Public,
-	livechatv1connect.AuthServiceSetupProcedure:              authapi.Public,
-	livechatv1connect.AuthServiceLoginProcedure:              authapi.Public,
-	livechatv1connect.AuthServiceLogoutProcedure:             authapi.Public,
-	livechatv1connect.AuthServiceGetMeProcedure:              authapi.AgentAccess,
-	livechatv1connect.AuthServiceChangePasswordProcedure:     authapi.SessionAgent,
-	livechatv1connect.AuthServiceSetMyStatusProcedure:        authapi.AgentAccess,
-	livechatv1connect.AuthServiceListAgentsProcedure:         authapi.AgentAccess,
-	livechatv1connect.AuthServiceCreateAgentProcedure:        authapi.AdminAccess,
-	livechatv1connect.AuthServiceUpdateAgentProcedure:        authapi.AdminAccess,
-	livechatv1connect.AuthServiceResetAgentPasswordProcedure: authapi.AdminAccess,
-	livechatv1connect.AuthServiceCreateApiTokenProcedure:     authapi.AdminAccess,
-	livechatv1connect.AuthServiceListApiTokensProcedure:      authapi.AdminAccess,
-	livechatv1connect.AuthServiceRevokeApiTokenProcedure:     authapi.AdminAccess,
+	livechatv1connect.AuthServiceGetSetupStateProcedure:           authapi.Public,
+	livechatv1connect.AuthServiceSetupProcedure:                   authapi.Public,
+	livechatv1connect.AuthServiceLoginProcedure:                   authapi.Public,
+	livechatv1connect.AuthServiceLogoutProcedure:                  authapi.Public,
+	livechatv1connect.AuthServiceGetMeProcedure:                   authapi.AgentAccess,
+	livechatv1connect.AuthServiceChangePasswordProcedure:          authapi.SessionAgent,
+	livechatv1connect.AuthServiceSetMyStatusProcedure:             authapi.AgentAccess,
+	livechatv1connect.AuthServiceListAgentsProcedure:              authapi.AgentAccess,
+	livechatv1connect.AuthServiceCreateAgentProcedure:             authapi.AdminAccess,
+	livechatv1connect.AuthServiceUpdateAgentProcedure:             authapi.AdminAccess,
+	livechatv1connect.AuthServiceResetAgentPasswordProcedure:      authapi.AdminAccess,
+	livechatv1connect.AuthServiceCreateApiTokenProcedure:          authapi.AdminAccess,
+	livechatv1connect.AuthServiceListApiTokensProcedure:           authapi.AdminAccess,
+	livechatv1connect.AuthServiceRevokeApiTokenProcedure:          authapi.AdminAccess,
+	livechatv1connect.AuthServiceCompleteLoginProcedure:           authapi.Public,
+	livechatv1connect.AuthServiceStartTwoFactorEnrolmentProcedure: authapi.SessionAgent,
+	livechatv1connect.AuthServiceConfirmTwoFactorProcedure:        authapi.SessionAgent,
+	livechatv1connect.AuthServiceDisableTwoFactorProcedure:        authapi.SessionAgent,
+	livechatv1connect.AuthServiceResetAgentTwoFactorProcedure:     authapi.AdminAccess,
 
 	livechatv1connect.ConversationServiceListConversationsProcedure:     authapi.AgentAccess,
 	livechatv1connect.ConversationServiceGetInboxCountsProcedure:        authapi.AgentAccess,
@@ -234,6 +239,12 @@ var authAnswers = map[string]connect.Code{
 	livechatv1connect.AuthServiceCreateApiTokenProcedure:     connect.CodeInvalidArgument,
 	livechatv1connect.AuthServiceListApiTokensProcedure:      0,
 	livechatv1connect.AuthServiceRevokeApiTokenProcedure:     connect.CodeInvalidArgument,
+	// Empty requests: the challenge, code and password are required.
+	livechatv1connect.AuthServiceCompleteLoginProcedure:           connect.CodeInvalidArgument,
+	livechatv1connect.AuthServiceStartTwoFactorEnrolmentProcedure: 0,
+	livechatv1connect.AuthServiceConfirmTwoFactorProcedure:        connect.CodeInvalidArgument,
+	livechatv1connect.AuthServiceDisableTwoFactorProcedure:        connect.CodeInvalidArgument,
+	livechatv1connect.AuthServiceResetAgentTwoFactorProcedure:     connect.CodeInvalidArgument,
 }
 
 // requests are the messages sent where an empty one would not do.

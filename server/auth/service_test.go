@@ -83,7 +83,8 @@ func TestSessionLifetime(t *testing.T) {
 	s, clk := newTestService(t, Config{SessionIdle: time.Hour, SessionMaxAge: 3 * time.Hour}, nil)
 	ctx := t.Context()
 	mustAgent(t, s, "sam", RoleAgent)
-	_, sess, err := s.Login(ctx, "sam", testPassword, Client{IP: "192.0.2.1"})
+	res, err := s.Login(ctx, "sam", testPassword, Client{IP: "192.0.2.1"})
+	sess := res.Session
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +103,8 @@ func TestSessionLifetime(t *testing.T) {
 		t.Fatalf("past the absolute limit: %v", err)
 	}
 
-	_, idle, err := s.Login(ctx, "sam", testPassword, Client{IP: "192.0.2.1"})
+	res2, err := s.Login(ctx, "sam", testPassword, Client{IP: "192.0.2.1"})
+	idle := res2.Session
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +120,7 @@ func TestLoginThrottleWindow(t *testing.T) {
 	ctx := t.Context()
 	mustAgent(t, s, "lee", RoleAgent)
 	fail := func(user, ip string) error {
-		_, _, err := s.Login(ctx, user, "wrong password", Client{IP: ip})
+		_, err := s.Login(ctx, user, "wrong password", Client{IP: ip})
 		return err
 	}
 	t.Run("success clears the username's failures", func(t *testing.T) {
@@ -127,7 +129,7 @@ func TestLoginThrottleWindow(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, _, err := s.Login(ctx, "lee", testPassword, Client{IP: "198.51.100.9"}); err != nil {
+		if _, err := s.Login(ctx, "lee", testPassword, Client{IP: "198.51.100.9"}); err != nil {
 			t.Fatal(err)
 		}
 		for i := range 4 {
@@ -152,7 +154,7 @@ func TestLoginThrottleWindow(t *testing.T) {
 			t.Fatalf("10 minutes later: %v", err)
 		}
 		clk.Advance(6 * time.Minute)
-		if _, _, err := s.Login(ctx, "lee", testPassword, Client{IP: "192.0.2.7"}); err != nil {
+		if _, err := s.Login(ctx, "lee", testPassword, Client{IP: "192.0.2.7"}); err != nil {
 			t.Fatalf("16 minutes later: %v", err)
 		}
 	})
@@ -183,7 +185,7 @@ func TestFailuresFromElsewhereOnlySlowDown(t *testing.T) {
 	ctx := t.Context()
 	mustAgent(t, s, "boss", RoleAdmin)
 	for i := range 12 {
-		_, _, err := s.Login(ctx, "boss", "guess", Client{IP: fmt.Sprintf("198.51.100.%d", i+1)})
+		_, err := s.Login(ctx, "boss", "guess", Client{IP: fmt.Sprintf("198.51.100.%d", i+1)})
 		if !apperr.Is(err, apperr.BadCredentials) {
 			t.Fatalf("guess %d from its own address: %v", i+1, err)
 		}
@@ -194,7 +196,7 @@ func TestFailuresFromElsewhereOnlySlowDown(t *testing.T) {
 	if slowed != 12-5 {
 		t.Fatalf("%d of 12 guesses were slowed down, want the 7 after the fifth", slowed)
 	}
-	if _, _, err := s.Login(ctx, "boss", testPassword, Client{IP: "203.0.113.9"}); err != nil {
+	if _, err := s.Login(ctx, "boss", testPassword, Client{IP: "203.0.113.9"}); err != nil {
 		t.Fatalf("the owner could not sign in: %v", err)
 	}
 	mu.Lock()
@@ -232,14 +234,14 @@ func TestPasswordHashing(t *testing.T) {
 		a := mustAgent(t, old, "ray", RoleAgent)
 		raised := PasswordParams{LogN: 11, R: 8, P: 1}
 		s := NewService(pool, nil, Config{Password: raised})
-		if _, _, err := s.Login(t.Context(), "ray", testPassword, Client{IP: "192.0.2.7"}); err != nil {
+		if _, err := s.Login(t.Context(), "ray", testPassword, Client{IP: "192.0.2.7"}); err != nil {
 			t.Fatal(err)
 		}
 		row, err := s.q.GetAgent(t.Context(), a.ID)
 		if err != nil || !strings.HasPrefix(row.PasswordHash, "scrypt$11$8$1$") {
 			t.Fatalf("hash after login %.14q, %v", row.PasswordHash, err)
 		}
-		if _, _, err := s.Login(t.Context(), "ray", testPassword, Client{IP: "192.0.2.7"}); err != nil {
+		if _, err := s.Login(t.Context(), "ray", testPassword, Client{IP: "192.0.2.7"}); err != nil {
 			t.Fatalf("login with the upgraded hash: %v", err)
 		}
 	})
@@ -302,7 +304,7 @@ func TestLoginTimingDoesNotRevealUsernames(t *testing.T) {
 	}
 	attempt := func(user string) time.Duration {
 		start := time.Now()
-		_, _, err := s.Login(ctx, user, "wrong password", Client{IP: "192.0.2.99"})
+		_, err := s.Login(ctx, user, "wrong password", Client{IP: "192.0.2.99"})
 		d := time.Since(start)
 		if !apperr.HasCode(err, apperr.CodeUnauthenticated) || err.Error() != "invalid username or password" {
 			t.Fatalf("%s: %v", user, err)

@@ -95,8 +95,10 @@ const maxLoginPasswordBytes = 4 * limits.PasswordMax
 // everywhere together only slow every attempt on it down (LoginSlowdown),
 // so its owner, elsewhere, still signs in with the right password. Unknown
 // usernames are hashed against a dummy hash so they cost the same time as
-// known ones. Errors: BadCredentials, SignInThrottled.
-func (s *Service) Login(ctx context.Context, username, password string, c Client) (Agent, Session, error) {
+// known ones. For an agent with a second factor the right password starts
+// no session but returns a Challenge for CompleteLogin.
+// Errors: BadCredentials, SignInThrottled.
+func (s *Service) Login(ctx context.Context, username, password string, c Client) (LoginResult, error) {
 	name, nameErr := NormalizeUsername(username)
 	if nameErr != nil {
 		// Not a username anyone can have; still throttled under its own
@@ -110,7 +112,7 @@ func (s *Service) Login(ctx context.Context, username, password string, c Client
 	}
 	attempt, err := s.admitLogin(ctx, keys)
 	if err != nil {
-		return Agent{}, Session{}, err
+		return LoginResult{}, err
 	}
 
 	var row dbq.Agent
@@ -121,13 +123,13 @@ func (s *Service) Login(ctx context.Context, username, password string, c Client
 		case err == nil:
 			found = true
 		case !apperr.Is(err, apperr.NotFound):
-			return Agent{}, Session{}, err
+			return LoginResult{}, err
 		}
 	}
 	hash := row.PasswordHash
 	if !found {
 		if hash, err = s.dummyHash(); err != nil {
-			return Agent{}, Session{}, err
+			return LoginResult{}, err
 		}
 	}
 	var ok bool
@@ -135,16 +137,29 @@ func (s *Service) Login(ctx context.Context, username, password string, c Client
 	if len(password) <= maxLoginPasswordBytes {
 		ok, params, err = verifyPassword(password, hash)
 		if err != nil {
-			return Agent{}, Session{}, fmt.Errorf("verify password of agent %s: %w", row.ID, err)
+			return LoginResult{}, fmt.Errorf("verify password of agent %s: %w", row.ID, err)
 		}
 	}
 	if !found || !ok || row.Disabled {
 		s.sweepLoginFailures(ctx)
-		return Agent{}, Session{}, errBadCredentials
+		return LoginResult{}, errBadCredentials
 	}
 
+	twoFactor, err := s.twoFactorEnabled(ctx, s.q, row.ID)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	if twoFactor {
+		// Half a sign-in: forget this attempt, but keep earlier failures, so
+		// that knowing the password does not reset the count of wrong codes.
+		if err := s.q.DeleteLoginFailures(ctx, attempt.ids); err != nil {
+			return LoginResult{}, err
+		}
+		ch, err := s.startChallenge(ctx, row.ID, c)
+		return LoginResult{Challenge: ch}, err
+	}
 	if err := s.loginSucceeded(ctx, attempt); err != nil {
-		return Agent{}, Session{}, err
+		return LoginResult{}, err
 	}
 	if params.weakerThan(s.cfg.Password) {
 		// The cost was raised since this hash was made: upgrade it now that
@@ -157,11 +172,11 @@ func (s *Service) Login(ctx context.Context, username, password string, c Client
 	}
 	sess, err := s.createSession(ctx, s.q, row.ID, c)
 	if err != nil {
-		return Agent{}, Session{}, err
+		return LoginResult{}, err
 	}
 	s.sweepSessions(ctx)
 	row.LastSeenAt = &[]time.Time{s.now()}[0]
-	return s.agentFrom(row), sess, nil
+	return LoginResult{Agent: s.agentFrom(row), Session: sess}, nil
 }
 
 // throttleKeys are the keys one sign-in attempt is counted under.

@@ -76,6 +76,9 @@ const byReason: Partial<Record<ErrorReason, MessageKey>> = {
   [ErrorReason.STREAM_BEHIND]: "error.network",
   [ErrorReason.UNAVAILABLE]: "reason.unavailable",
   [ErrorReason.NOT_AVAILABLE]: "error.unimplemented",
+  [ErrorReason.WRONG_CODE]: "reason.wrongCode",
+  [ErrorReason.SIGN_IN_EXPIRED]: "reason.signInExpired",
+  [ErrorReason.TWO_FACTOR_STATE]: "reason.twoFactorState",
 };
 
 // Reasons whose text needs a number the detail did not carry fall back to

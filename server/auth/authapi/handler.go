@@ -63,12 +63,63 @@ func (h *Handler) Setup(ctx context.Context, req *livechatv1.SetupRequest) (*liv
 
 // Login implements AuthServiceHandler.
 func (h *Handler) Login(ctx context.Context, req *livechatv1.LoginRequest) (*livechatv1.LoginResponse, error) {
-	a, s, err := h.svc.Login(ctx, req.Username, req.Password, clientOf(ctx))
+	res, err := h.svc.Login(ctx, req.Username, req.Password, clientOf(ctx))
+	if err != nil {
+		return nil, err
+	}
+	if res.Challenge != "" {
+		return &livechatv1.LoginResponse{SecondFactorChallenge: res.Challenge}, nil
+	}
+	h.setCookie(ctx, res.Session)
+	return &livechatv1.LoginResponse{Agent: agentProto(res.Agent)}, nil
+}
+
+// CompleteLogin implements AuthServiceHandler.
+func (h *Handler) CompleteLogin(ctx context.Context, req *livechatv1.CompleteLoginRequest) (*livechatv1.CompleteLoginResponse, error) {
+	a, s, err := h.svc.CompleteLogin(ctx, req.Challenge, req.Code, clientOf(ctx))
 	if err != nil {
 		return nil, err
 	}
 	h.setCookie(ctx, s)
-	return &livechatv1.LoginResponse{Agent: agentProto(a)}, nil
+	return &livechatv1.CompleteLoginResponse{Agent: agentProto(a)}, nil
+}
+
+// StartTwoFactorEnrolment implements AuthServiceHandler.
+func (h *Handler) StartTwoFactorEnrolment(ctx context.Context, _ *livechatv1.StartTwoFactorEnrolmentRequest) (*livechatv1.StartTwoFactorEnrolmentResponse, error) {
+	e, err := h.svc.StartTwoFactorEnrolment(ctx, principal.From(ctx).Agent())
+	if err != nil {
+		return nil, err
+	}
+	return &livechatv1.StartTwoFactorEnrolmentResponse{Secret: e.Secret, OtpauthUri: e.URI}, nil
+}
+
+// ConfirmTwoFactor implements AuthServiceHandler.
+func (h *Handler) ConfirmTwoFactor(ctx context.Context, req *livechatv1.ConfirmTwoFactorRequest) (*livechatv1.ConfirmTwoFactorResponse, error) {
+	codes, err := h.svc.ConfirmTwoFactor(ctx, principal.From(ctx).Agent(), req.Code)
+	if err != nil {
+		return nil, err
+	}
+	return &livechatv1.ConfirmTwoFactorResponse{RecoveryCodes: codes}, nil
+}
+
+// DisableTwoFactor implements AuthServiceHandler.
+func (h *Handler) DisableTwoFactor(ctx context.Context, req *livechatv1.DisableTwoFactorRequest) (*livechatv1.DisableTwoFactorResponse, error) {
+	if err := h.svc.DisableTwoFactor(ctx, principal.From(ctx).Agent(), req.Password, req.Code, clientOf(ctx)); err != nil {
+		return nil, err
+	}
+	return &livechatv1.DisableTwoFactorResponse{}, nil
+}
+
+// ResetAgentTwoFactor implements AuthServiceHandler.
+func (h *Handler) ResetAgentTwoFactor(ctx context.Context, req *livechatv1.ResetAgentTwoFactorRequest) (*livechatv1.ResetAgentTwoFactorResponse, error) {
+	id, err := protoconv.ParseID("agent_id", req.AgentId)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.svc.ResetTwoFactor(ctx, id); err != nil {
+		return nil, err
+	}
+	return &livechatv1.ResetAgentTwoFactorResponse{}, nil
 }
 
 // Logout implements AuthServiceHandler. Anyone may call it; for a caller
@@ -270,6 +321,7 @@ func agentProto(a auth.Agent) *livechatv1.Agent {
 		Id: protoconv.ID(a.ID), Username: a.Username, DisplayName: a.DisplayName, Role: roleProto(a.Role),
 		Disabled: a.Disabled, Status: statusProto(a.Status), Online: a.Online,
 		CreatedAt: protoconv.Timestamp(a.CreatedAt), LastSeenAt: protoconv.OptionalTimestamp(a.LastSeenAt),
+		TwoFactorEnabled: a.TwoFactor,
 	}
 }
 

@@ -66,6 +66,13 @@ var Policy = map[string]Access{
 	livechatv1connect.AuthServiceCreateApiTokenProcedure:     AdminAccess,
 	livechatv1connect.AuthServiceListApiTokensProcedure:      AdminAccess,
 	livechatv1connect.AuthServiceRevokeApiTokenProcedure:     AdminAccess,
+	// Two-factor sign-in: completing a sign-in is anyone's (the challenge
+	// is the credential); enrolment is the signed-in agent's own.
+	livechatv1connect.AuthServiceCompleteLoginProcedure:           Public,
+	livechatv1connect.AuthServiceStartTwoFactorEnrolmentProcedure: SessionAgent,
+	livechatv1connect.AuthServiceConfirmTwoFactorProcedure:        SessionAgent,
+	livechatv1connect.AuthServiceDisableTwoFactorProcedure:        SessionAgent,
+	livechatv1connect.AuthServiceResetAgentTwoFactorProcedure:     AdminAccess,
 
 	// ConversationService: the agents' inbox.
 	livechatv1connect.ConversationServiceListConversationsProcedure:     AgentAccess,
@@ -115,7 +122,8 @@ var Policy = map[string]Access{
 // a cookie, so another site can neither sign a visitor into an account of
 // its choosing nor sign them out.
 var sameOriginOnly = map[string]bool{
-	livechatv1connect.AuthServiceSetupProcedure:  true,
-	livechatv1connect.AuthServiceLoginProcedure:  true,
-	livechatv1connect.AuthServiceLogoutProcedure: true,
+	livechatv1connect.AuthServiceSetupProcedure:         true,
+	livechatv1connect.AuthServiceLoginProcedure:         true,
+	livechatv1connect.AuthServiceCompleteLoginProcedure: true,
+	livechatv1connect.AuthServiceLogoutProcedure:        true,
 }

@@ -194,9 +194,11 @@ type Agent struct {
 	Online    bool                   `protobuf:"varint,7,opt,name=online,proto3" json:"online,omitempty"`
 	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	// The last time the agent was active; unset if never.
-	LastSeenAt    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=last_seen_at,json=lastSeenAt,proto3" json:"last_seen_at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	LastSeenAt *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=last_seen_at,json=lastSeenAt,proto3" json:"last_seen_at,omitempty"`
+	// Whether the agent signs in with a second factor (TOTP).
+	TwoFactorEnabled bool `protobuf:"varint,10,opt,name=two_factor_enabled,json=twoFactorEnabled,proto3" json:"two_factor_enabled,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Agent) Reset() {
@@ -290,6 +292,13 @@ func (x *Agent) GetLastSeenAt() *timestamppb.Timestamp {
 		return x.LastSeenAt
 	}
 	return nil
+}
+
+func (x *Agent) GetTwoFactorEnabled() bool {
+	if x != nil {
+		return x.TwoFactorEnabled
+	}
+	return false
 }
 
 // ApiToken describes an API token; the secret itself is never returned
@@ -645,10 +654,14 @@ func (x *LoginRequest) GetPassword() string {
 }
 
 type LoginResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Agent         *Agent                 `protobuf:"bytes,1,opt,name=agent,proto3" json:"agent,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The signed-in agent; unset when a second factor is required.
+	Agent *Agent `protobuf:"bytes,1,opt,name=agent,proto3" json:"agent,omitempty"`
+	// Set when the agent has a second factor: pass it to CompleteLogin with
+	// a code. No session was started.
+	SecondFactorChallenge string `protobuf:"bytes,2,opt,name=second_factor_challenge,json=secondFactorChallenge,proto3" json:"second_factor_challenge,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *LoginResponse) Reset() {
@@ -688,6 +701,459 @@ func (x *LoginResponse) GetAgent() *Agent {
 	return nil
 }
 
+func (x *LoginResponse) GetSecondFactorChallenge() string {
+	if x != nil {
+		return x.SecondFactorChallenge
+	}
+	return ""
+}
+
+type CompleteLoginRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// LoginResponse.second_factor_challenge.
+	Challenge string `protobuf:"bytes,1,opt,name=challenge,proto3" json:"challenge,omitempty"`
+	// A 6-digit authenticator code, or a recovery code.
+	Code          string `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CompleteLoginRequest) Reset() {
+	*x = CompleteLoginRequest{}
+	mi := &file_livechat_v1_auth_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompleteLoginRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompleteLoginRequest) ProtoMessage() {}
+
+func (x *CompleteLoginRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_auth_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompleteLoginRequest.ProtoReflect.Descriptor instead.
+func (*CompleteLoginRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *CompleteLoginRequest) GetChallenge() string {
+	if x != nil {
+		return x.Challenge
+	}
+	return ""
+}
+
+func (x *CompleteLoginRequest) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+type CompleteLoginResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Agent         *Agent                 `protobuf:"bytes,1,opt,name=agent,proto3" json:"agent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CompleteLoginResponse) Reset() {
+	*x = CompleteLoginResponse{}
+	mi := &file_livechat_v1_auth_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompleteLoginResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompleteLoginResponse) ProtoMessage() {}
+
+func (x *CompleteLoginResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_auth_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompleteLoginResponse.ProtoReflect.Descriptor instead.
+func (*CompleteLoginResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *CompleteLoginResponse) GetAgent() *Agent {
+	if x != nil {
+		return x.Agent
+	}
+	return nil
+}
+
+type StartTwoFactorEnrolmentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartTwoFactorEnrolmentRequest) Reset() {
+	*x = StartTwoFactorEnrolmentRequest{}
+	mi := &file_livechat_v1_auth_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartTwoFactorEnrolmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartTwoFactorEnrolmentRequest) ProtoMessage() {}
+
+func (x *StartTwoFactorEnrolmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_auth_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartTwoFactorEnrolmentRequest.ProtoReflect.Descriptor instead.
+func (*StartTwoFactorEnrolmentRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{10}
+}
+
+type StartTwoFactorEnrolmentResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The secret in base32, for typing into an authenticator app.
+	Secret string `protobuf:"bytes,1,opt,name=secret,proto3" json:"secret,omitempty"`
+	// The otpauth://totp/… URI to show as a QR code.
+	OtpauthUri    string `protobuf:"bytes,2,opt,name=otpauth_uri,json=otpauthUri,proto3" json:"otpauth_uri,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartTwoFactorEnrolmentResponse) Reset() {
+	*x = StartTwoFactorEnrolmentResponse{}
+	mi := &file_livechat_v1_auth_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartTwoFactorEnrolmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartTwoFactorEnrolmentResponse) ProtoMessage() {}
+
+func (x *StartTwoFactorEnrolmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_auth_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartTwoFactorEnrolmentResponse.ProtoReflect.Descriptor instead.
+func (*StartTwoFactorEnrolmentResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *StartTwoFactorEnrolmentResponse) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+func (x *StartTwoFactorEnrolmentResponse) GetOtpauthUri() string {
+	if x != nil {
+		return x.OtpauthUri
+	}
+	return ""
+}
+
+type ConfirmTwoFactorRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Code          string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfirmTwoFactorRequest) Reset() {
+	*x = ConfirmTwoFactorRequest{}
+	mi := &file_livechat_v1_auth_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmTwoFactorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmTwoFactorRequest) ProtoMessage() {}
+
+func (x *ConfirmTwoFactorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_auth_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmTwoFactorRequest.ProtoReflect.Descriptor instead.
+func (*ConfirmTwoFactorRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ConfirmTwoFactorRequest) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+type ConfirmTwoFactorResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Ten one-time recovery codes, shown once.
+	RecoveryCodes []string `protobuf:"bytes,1,rep,name=recovery_codes,json=recoveryCodes,proto3" json:"recovery_codes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfirmTwoFactorResponse) Reset() {
+	*x = ConfirmTwoFactorResponse{}
+	mi := &file_livechat_v1_auth_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmTwoFactorResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmTwoFactorResponse) ProtoMessage() {}
+
+func (x *ConfirmTwoFactorResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_auth_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmTwoFactorResponse.ProtoReflect.Descriptor instead.
+func (*ConfirmTwoFactorResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ConfirmTwoFactorResponse) GetRecoveryCodes() []string {
+	if x != nil {
+		return x.RecoveryCodes
+	}
+	return nil
+}
+
+type DisableTwoFactorRequest struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Password string                 `protobuf:"bytes,1,opt,name=password,proto3" json:"password,omitempty"`
+	// A current authenticator code, or a recovery code.
+	Code          string `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DisableTwoFactorRequest) Reset() {
+	*x = DisableTwoFactorRequest{}
+	mi := &file_livechat_v1_auth_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DisableTwoFactorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DisableTwoFactorRequest) ProtoMessage() {}
+
+func (x *DisableTwoFactorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_auth_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DisableTwoFactorRequest.ProtoReflect.Descriptor instead.
+func (*DisableTwoFactorRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *DisableTwoFactorRequest) GetPassword() string {
+	if x != nil {
+		return x.Password
+	}
+	return ""
+}
+
+func (x *DisableTwoFactorRequest) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+type DisableTwoFactorResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DisableTwoFactorResponse) Reset() {
+	*x = DisableTwoFactorResponse{}
+	mi := &file_livechat_v1_auth_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DisableTwoFactorResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DisableTwoFactorResponse) ProtoMessage() {}
+
+func (x *DisableTwoFactorResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_auth_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DisableTwoFactorResponse.ProtoReflect.Descriptor instead.
+func (*DisableTwoFactorResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{15}
+}
+
+type ResetAgentTwoFactorRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AgentId       string                 `protobuf:"bytes,1,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResetAgentTwoFactorRequest) Reset() {
+	*x = ResetAgentTwoFactorRequest{}
+	mi := &file_livechat_v1_auth_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResetAgentTwoFactorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResetAgentTwoFactorRequest) ProtoMessage() {}
+
+func (x *ResetAgentTwoFactorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_auth_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResetAgentTwoFactorRequest.ProtoReflect.Descriptor instead.
+func (*ResetAgentTwoFactorRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ResetAgentTwoFactorRequest) GetAgentId() string {
+	if x != nil {
+		return x.AgentId
+	}
+	return ""
+}
+
+type ResetAgentTwoFactorResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResetAgentTwoFactorResponse) Reset() {
+	*x = ResetAgentTwoFactorResponse{}
+	mi := &file_livechat_v1_auth_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResetAgentTwoFactorResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResetAgentTwoFactorResponse) ProtoMessage() {}
+
+func (x *ResetAgentTwoFactorResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_auth_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResetAgentTwoFactorResponse.ProtoReflect.Descriptor instead.
+func (*ResetAgentTwoFactorResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{17}
+}
+
 type LogoutRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -696,7 +1162,7 @@ type LogoutRequest struct {
 
 func (x *LogoutRequest) Reset() {
 	*x = LogoutRequest{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[8]
+	mi := &file_livechat_v1_auth_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -708,7 +1174,7 @@ func (x *LogoutRequest) String() string {
 func (*LogoutRequest) ProtoMessage() {}
 
 func (x *LogoutRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[8]
+	mi := &file_livechat_v1_auth_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -721,7 +1187,7 @@ func (x *LogoutRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogoutRequest.ProtoReflect.Descriptor instead.
 func (*LogoutRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{8}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{18}
 }
 
 type LogoutResponse struct {
@@ -732,7 +1198,7 @@ type LogoutResponse struct {
 
 func (x *LogoutResponse) Reset() {
 	*x = LogoutResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[9]
+	mi := &file_livechat_v1_auth_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -744,7 +1210,7 @@ func (x *LogoutResponse) String() string {
 func (*LogoutResponse) ProtoMessage() {}
 
 func (x *LogoutResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[9]
+	mi := &file_livechat_v1_auth_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -757,7 +1223,7 @@ func (x *LogoutResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogoutResponse.ProtoReflect.Descriptor instead.
 func (*LogoutResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{9}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{19}
 }
 
 type GetMeRequest struct {
@@ -768,7 +1234,7 @@ type GetMeRequest struct {
 
 func (x *GetMeRequest) Reset() {
 	*x = GetMeRequest{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[10]
+	mi := &file_livechat_v1_auth_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -780,7 +1246,7 @@ func (x *GetMeRequest) String() string {
 func (*GetMeRequest) ProtoMessage() {}
 
 func (x *GetMeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[10]
+	mi := &file_livechat_v1_auth_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -793,7 +1259,7 @@ func (x *GetMeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMeRequest.ProtoReflect.Descriptor instead.
 func (*GetMeRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{10}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{20}
 }
 
 type GetMeResponse struct {
@@ -810,7 +1276,7 @@ type GetMeResponse struct {
 
 func (x *GetMeResponse) Reset() {
 	*x = GetMeResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[11]
+	mi := &file_livechat_v1_auth_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -822,7 +1288,7 @@ func (x *GetMeResponse) String() string {
 func (*GetMeResponse) ProtoMessage() {}
 
 func (x *GetMeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[11]
+	mi := &file_livechat_v1_auth_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -835,7 +1301,7 @@ func (x *GetMeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMeResponse.ProtoReflect.Descriptor instead.
 func (*GetMeResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{11}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetMeResponse) GetAgent() *Agent {
@@ -869,7 +1335,7 @@ type ChangePasswordRequest struct {
 
 func (x *ChangePasswordRequest) Reset() {
 	*x = ChangePasswordRequest{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[12]
+	mi := &file_livechat_v1_auth_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -881,7 +1347,7 @@ func (x *ChangePasswordRequest) String() string {
 func (*ChangePasswordRequest) ProtoMessage() {}
 
 func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[12]
+	mi := &file_livechat_v1_auth_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -894,7 +1360,7 @@ func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangePasswordRequest.ProtoReflect.Descriptor instead.
 func (*ChangePasswordRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{12}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ChangePasswordRequest) GetCurrentPassword() string {
@@ -919,7 +1385,7 @@ type ChangePasswordResponse struct {
 
 func (x *ChangePasswordResponse) Reset() {
 	*x = ChangePasswordResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[13]
+	mi := &file_livechat_v1_auth_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -931,7 +1397,7 @@ func (x *ChangePasswordResponse) String() string {
 func (*ChangePasswordResponse) ProtoMessage() {}
 
 func (x *ChangePasswordResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[13]
+	mi := &file_livechat_v1_auth_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -944,7 +1410,7 @@ func (x *ChangePasswordResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangePasswordResponse.ProtoReflect.Descriptor instead.
 func (*ChangePasswordResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{13}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{23}
 }
 
 type SetMyStatusRequest struct {
@@ -956,7 +1422,7 @@ type SetMyStatusRequest struct {
 
 func (x *SetMyStatusRequest) Reset() {
 	*x = SetMyStatusRequest{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[14]
+	mi := &file_livechat_v1_auth_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -968,7 +1434,7 @@ func (x *SetMyStatusRequest) String() string {
 func (*SetMyStatusRequest) ProtoMessage() {}
 
 func (x *SetMyStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[14]
+	mi := &file_livechat_v1_auth_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -981,7 +1447,7 @@ func (x *SetMyStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetMyStatusRequest.ProtoReflect.Descriptor instead.
 func (*SetMyStatusRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{14}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *SetMyStatusRequest) GetStatus() AgentStatus {
@@ -1000,7 +1466,7 @@ type SetMyStatusResponse struct {
 
 func (x *SetMyStatusResponse) Reset() {
 	*x = SetMyStatusResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[15]
+	mi := &file_livechat_v1_auth_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1012,7 +1478,7 @@ func (x *SetMyStatusResponse) String() string {
 func (*SetMyStatusResponse) ProtoMessage() {}
 
 func (x *SetMyStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[15]
+	mi := &file_livechat_v1_auth_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1025,7 +1491,7 @@ func (x *SetMyStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetMyStatusResponse.ProtoReflect.Descriptor instead.
 func (*SetMyStatusResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{15}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *SetMyStatusResponse) GetAgent() *Agent {
@@ -1043,7 +1509,7 @@ type ListAgentsRequest struct {
 
 func (x *ListAgentsRequest) Reset() {
 	*x = ListAgentsRequest{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[16]
+	mi := &file_livechat_v1_auth_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1055,7 +1521,7 @@ func (x *ListAgentsRequest) String() string {
 func (*ListAgentsRequest) ProtoMessage() {}
 
 func (x *ListAgentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[16]
+	mi := &file_livechat_v1_auth_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1068,7 +1534,7 @@ func (x *ListAgentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAgentsRequest.ProtoReflect.Descriptor instead.
 func (*ListAgentsRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{16}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{26}
 }
 
 type ListAgentsResponse struct {
@@ -1081,7 +1547,7 @@ type ListAgentsResponse struct {
 
 func (x *ListAgentsResponse) Reset() {
 	*x = ListAgentsResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[17]
+	mi := &file_livechat_v1_auth_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1093,7 +1559,7 @@ func (x *ListAgentsResponse) String() string {
 func (*ListAgentsResponse) ProtoMessage() {}
 
 func (x *ListAgentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[17]
+	mi := &file_livechat_v1_auth_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1106,7 +1572,7 @@ func (x *ListAgentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAgentsResponse.ProtoReflect.Descriptor instead.
 func (*ListAgentsResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{17}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListAgentsResponse) GetAgents() []*Agent {
@@ -1128,7 +1594,7 @@ type CreateAgentRequest struct {
 
 func (x *CreateAgentRequest) Reset() {
 	*x = CreateAgentRequest{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[18]
+	mi := &file_livechat_v1_auth_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1140,7 +1606,7 @@ func (x *CreateAgentRequest) String() string {
 func (*CreateAgentRequest) ProtoMessage() {}
 
 func (x *CreateAgentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[18]
+	mi := &file_livechat_v1_auth_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1153,7 +1619,7 @@ func (x *CreateAgentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAgentRequest.ProtoReflect.Descriptor instead.
 func (*CreateAgentRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{18}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *CreateAgentRequest) GetUsername() string {
@@ -1193,7 +1659,7 @@ type CreateAgentResponse struct {
 
 func (x *CreateAgentResponse) Reset() {
 	*x = CreateAgentResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[19]
+	mi := &file_livechat_v1_auth_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1205,7 +1671,7 @@ func (x *CreateAgentResponse) String() string {
 func (*CreateAgentResponse) ProtoMessage() {}
 
 func (x *CreateAgentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[19]
+	mi := &file_livechat_v1_auth_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1218,7 +1684,7 @@ func (x *CreateAgentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAgentResponse.ProtoReflect.Descriptor instead.
 func (*CreateAgentResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{19}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CreateAgentResponse) GetAgent() *Agent {
@@ -1240,7 +1706,7 @@ type UpdateAgentRequest struct {
 
 func (x *UpdateAgentRequest) Reset() {
 	*x = UpdateAgentRequest{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[20]
+	mi := &file_livechat_v1_auth_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1252,7 +1718,7 @@ func (x *UpdateAgentRequest) String() string {
 func (*UpdateAgentRequest) ProtoMessage() {}
 
 func (x *UpdateAgentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[20]
+	mi := &file_livechat_v1_auth_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1265,7 +1731,7 @@ func (x *UpdateAgentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateAgentRequest.ProtoReflect.Descriptor instead.
 func (*UpdateAgentRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{20}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *UpdateAgentRequest) GetAgentId() string {
@@ -1305,7 +1771,7 @@ type UpdateAgentResponse struct {
 
 func (x *UpdateAgentResponse) Reset() {
 	*x = UpdateAgentResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[21]
+	mi := &file_livechat_v1_auth_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1317,7 +1783,7 @@ func (x *UpdateAgentResponse) String() string {
 func (*UpdateAgentResponse) ProtoMessage() {}
 
 func (x *UpdateAgentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[21]
+	mi := &file_livechat_v1_auth_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1330,7 +1796,7 @@ func (x *UpdateAgentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateAgentResponse.ProtoReflect.Descriptor instead.
 func (*UpdateAgentResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{21}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *UpdateAgentResponse) GetAgent() *Agent {
@@ -1350,7 +1816,7 @@ type ResetAgentPasswordRequest struct {
 
 func (x *ResetAgentPasswordRequest) Reset() {
 	*x = ResetAgentPasswordRequest{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[22]
+	mi := &file_livechat_v1_auth_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1362,7 +1828,7 @@ func (x *ResetAgentPasswordRequest) String() string {
 func (*ResetAgentPasswordRequest) ProtoMessage() {}
 
 func (x *ResetAgentPasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[22]
+	mi := &file_livechat_v1_auth_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1375,7 +1841,7 @@ func (x *ResetAgentPasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResetAgentPasswordRequest.ProtoReflect.Descriptor instead.
 func (*ResetAgentPasswordRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{22}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ResetAgentPasswordRequest) GetAgentId() string {
@@ -1400,7 +1866,7 @@ type ResetAgentPasswordResponse struct {
 
 func (x *ResetAgentPasswordResponse) Reset() {
 	*x = ResetAgentPasswordResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[23]
+	mi := &file_livechat_v1_auth_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1412,7 +1878,7 @@ func (x *ResetAgentPasswordResponse) String() string {
 func (*ResetAgentPasswordResponse) ProtoMessage() {}
 
 func (x *ResetAgentPasswordResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[23]
+	mi := &file_livechat_v1_auth_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1425,7 +1891,7 @@ func (x *ResetAgentPasswordResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResetAgentPasswordResponse.ProtoReflect.Descriptor instead.
 func (*ResetAgentPasswordResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{23}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{33}
 }
 
 type CreateApiTokenRequest struct {
@@ -1438,7 +1904,7 @@ type CreateApiTokenRequest struct {
 
 func (x *CreateApiTokenRequest) Reset() {
 	*x = CreateApiTokenRequest{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[24]
+	mi := &file_livechat_v1_auth_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1450,7 +1916,7 @@ func (x *CreateApiTokenRequest) String() string {
 func (*CreateApiTokenRequest) ProtoMessage() {}
 
 func (x *CreateApiTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[24]
+	mi := &file_livechat_v1_auth_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1463,7 +1929,7 @@ func (x *CreateApiTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiTokenRequest.ProtoReflect.Descriptor instead.
 func (*CreateApiTokenRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{24}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *CreateApiTokenRequest) GetName() string {
@@ -1491,7 +1957,7 @@ type CreateApiTokenResponse struct {
 
 func (x *CreateApiTokenResponse) Reset() {
 	*x = CreateApiTokenResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[25]
+	mi := &file_livechat_v1_auth_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1503,7 +1969,7 @@ func (x *CreateApiTokenResponse) String() string {
 func (*CreateApiTokenResponse) ProtoMessage() {}
 
 func (x *CreateApiTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[25]
+	mi := &file_livechat_v1_auth_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1516,7 +1982,7 @@ func (x *CreateApiTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiTokenResponse.ProtoReflect.Descriptor instead.
 func (*CreateApiTokenResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{25}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *CreateApiTokenResponse) GetToken() *ApiToken {
@@ -1541,7 +2007,7 @@ type ListApiTokensRequest struct {
 
 func (x *ListApiTokensRequest) Reset() {
 	*x = ListApiTokensRequest{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[26]
+	mi := &file_livechat_v1_auth_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1553,7 +2019,7 @@ func (x *ListApiTokensRequest) String() string {
 func (*ListApiTokensRequest) ProtoMessage() {}
 
 func (x *ListApiTokensRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[26]
+	mi := &file_livechat_v1_auth_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1566,7 +2032,7 @@ func (x *ListApiTokensRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiTokensRequest.ProtoReflect.Descriptor instead.
 func (*ListApiTokensRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{26}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{36}
 }
 
 type ListApiTokensResponse struct {
@@ -1578,7 +2044,7 @@ type ListApiTokensResponse struct {
 
 func (x *ListApiTokensResponse) Reset() {
 	*x = ListApiTokensResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[27]
+	mi := &file_livechat_v1_auth_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1590,7 +2056,7 @@ func (x *ListApiTokensResponse) String() string {
 func (*ListApiTokensResponse) ProtoMessage() {}
 
 func (x *ListApiTokensResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[27]
+	mi := &file_livechat_v1_auth_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1603,7 +2069,7 @@ func (x *ListApiTokensResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiTokensResponse.ProtoReflect.Descriptor instead.
 func (*ListApiTokensResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{27}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ListApiTokensResponse) GetTokens() []*ApiToken {
@@ -1622,7 +2088,7 @@ type RevokeApiTokenRequest struct {
 
 func (x *RevokeApiTokenRequest) Reset() {
 	*x = RevokeApiTokenRequest{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[28]
+	mi := &file_livechat_v1_auth_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1634,7 +2100,7 @@ func (x *RevokeApiTokenRequest) String() string {
 func (*RevokeApiTokenRequest) ProtoMessage() {}
 
 func (x *RevokeApiTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[28]
+	mi := &file_livechat_v1_auth_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1647,7 +2113,7 @@ func (x *RevokeApiTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiTokenRequest.ProtoReflect.Descriptor instead.
 func (*RevokeApiTokenRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{28}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *RevokeApiTokenRequest) GetTokenId() string {
@@ -1666,7 +2132,7 @@ type RevokeApiTokenResponse struct {
 
 func (x *RevokeApiTokenResponse) Reset() {
 	*x = RevokeApiTokenResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[29]
+	mi := &file_livechat_v1_auth_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1678,7 +2144,7 @@ func (x *RevokeApiTokenResponse) String() string {
 func (*RevokeApiTokenResponse) ProtoMessage() {}
 
 func (x *RevokeApiTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[29]
+	mi := &file_livechat_v1_auth_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1691,7 +2157,7 @@ func (x *RevokeApiTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiTokenResponse.ProtoReflect.Descriptor instead.
 func (*RevokeApiTokenResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{29}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *RevokeApiTokenResponse) GetToken() *ApiToken {
@@ -1705,7 +2171,7 @@ var File_livechat_v1_auth_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\n" +
-	"\x16livechat/v1/auth.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18livechat/v1/limits.proto\"\xe1\x02\n" +
+	"\x16livechat/v1/auth.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18livechat/v1/limits.proto\"\x8f\x03\n" +
 	"\x05Agent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
 	"\busername\x18\x02 \x01(\tR\busername\x12!\n" +
@@ -1717,7 +2183,9 @@ const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12<\n" +
 	"\flast_seen_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"lastSeenAt\"\xe6\x02\n" +
+	"lastSeenAt\x12,\n" +
+	"\x12two_factor_enabled\x18\n" +
+	" \x01(\bR\x10twoFactorEnabled\"\xe6\x02\n" +
 	"\bApiToken\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x120\n" +
@@ -1743,9 +2211,31 @@ const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\x05agent\x18\x01 \x01(\v2\x12.livechat.v1.AgentR\x05agent\"F\n" +
 	"\fLoginRequest\x12\x1a\n" +
 	"\busername\x18\x01 \x01(\tR\busername\x12\x1a\n" +
-	"\bpassword\x18\x02 \x01(\tR\bpassword\"9\n" +
+	"\bpassword\x18\x02 \x01(\tR\bpassword\"q\n" +
 	"\rLoginResponse\x12(\n" +
-	"\x05agent\x18\x01 \x01(\v2\x12.livechat.v1.AgentR\x05agent\"\x0f\n" +
+	"\x05agent\x18\x01 \x01(\v2\x12.livechat.v1.AgentR\x05agent\x126\n" +
+	"\x17second_factor_challenge\x18\x02 \x01(\tR\x15secondFactorChallenge\"H\n" +
+	"\x14CompleteLoginRequest\x12\x1c\n" +
+	"\tchallenge\x18\x01 \x01(\tR\tchallenge\x12\x12\n" +
+	"\x04code\x18\x02 \x01(\tR\x04code\"A\n" +
+	"\x15CompleteLoginResponse\x12(\n" +
+	"\x05agent\x18\x01 \x01(\v2\x12.livechat.v1.AgentR\x05agent\" \n" +
+	"\x1eStartTwoFactorEnrolmentRequest\"Z\n" +
+	"\x1fStartTwoFactorEnrolmentResponse\x12\x16\n" +
+	"\x06secret\x18\x01 \x01(\tR\x06secret\x12\x1f\n" +
+	"\votpauth_uri\x18\x02 \x01(\tR\n" +
+	"otpauthUri\"-\n" +
+	"\x17ConfirmTwoFactorRequest\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\"A\n" +
+	"\x18ConfirmTwoFactorResponse\x12%\n" +
+	"\x0erecovery_codes\x18\x01 \x03(\tR\rrecoveryCodes\"I\n" +
+	"\x17DisableTwoFactorRequest\x12\x1a\n" +
+	"\bpassword\x18\x01 \x01(\tR\bpassword\x12\x12\n" +
+	"\x04code\x18\x02 \x01(\tR\x04code\"\x1a\n" +
+	"\x18DisableTwoFactorResponse\"7\n" +
+	"\x1aResetAgentTwoFactorRequest\x12\x19\n" +
+	"\bagent_id\x18\x01 \x01(\tR\aagentId\"\x1d\n" +
+	"\x1bResetAgentTwoFactorResponse\"\x0f\n" +
 	"\rLogoutRequest\"\x10\n" +
 	"\x0eLogoutResponse\"\x0e\n" +
 	"\fGetMeRequest\"\xa3\x01\n" +
@@ -1810,11 +2300,16 @@ const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\rApiTokenScope\x12\x1f\n" +
 	"\x1bAPI_TOKEN_SCOPE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15API_TOKEN_SCOPE_AGENT\x10\x01\x12\x19\n" +
-	"\x15API_TOKEN_SCOPE_ADMIN\x10\x022\x91\t\n" +
+	"\x15API_TOKEN_SCOPE_ADMIN\x10\x022\x8b\r\n" +
 	"\vAuthService\x12[\n" +
 	"\rGetSetupState\x12!.livechat.v1.GetSetupStateRequest\x1a\".livechat.v1.GetSetupStateResponse\"\x03\x90\x02\x01\x12>\n" +
 	"\x05Setup\x12\x19.livechat.v1.SetupRequest\x1a\x1a.livechat.v1.SetupResponse\x12>\n" +
-	"\x05Login\x12\x19.livechat.v1.LoginRequest\x1a\x1a.livechat.v1.LoginResponse\x12A\n" +
+	"\x05Login\x12\x19.livechat.v1.LoginRequest\x1a\x1a.livechat.v1.LoginResponse\x12V\n" +
+	"\rCompleteLogin\x12!.livechat.v1.CompleteLoginRequest\x1a\".livechat.v1.CompleteLoginResponse\x12t\n" +
+	"\x17StartTwoFactorEnrolment\x12+.livechat.v1.StartTwoFactorEnrolmentRequest\x1a,.livechat.v1.StartTwoFactorEnrolmentResponse\x12_\n" +
+	"\x10ConfirmTwoFactor\x12$.livechat.v1.ConfirmTwoFactorRequest\x1a%.livechat.v1.ConfirmTwoFactorResponse\x12_\n" +
+	"\x10DisableTwoFactor\x12$.livechat.v1.DisableTwoFactorRequest\x1a%.livechat.v1.DisableTwoFactorResponse\x12h\n" +
+	"\x13ResetAgentTwoFactor\x12'.livechat.v1.ResetAgentTwoFactorRequest\x1a(.livechat.v1.ResetAgentTwoFactorResponse\x12A\n" +
 	"\x06Logout\x12\x1a.livechat.v1.LogoutRequest\x1a\x1b.livechat.v1.LogoutResponse\x12C\n" +
 	"\x05GetMe\x12\x19.livechat.v1.GetMeRequest\x1a\x1a.livechat.v1.GetMeResponse\"\x03\x90\x02\x01\x12Y\n" +
 	"\x0eChangePassword\x12\".livechat.v1.ChangePasswordRequest\x1a#.livechat.v1.ChangePasswordResponse\x12P\n" +
@@ -1842,102 +2337,123 @@ func file_livechat_v1_auth_proto_rawDescGZIP() []byte {
 }
 
 var file_livechat_v1_auth_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_livechat_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_livechat_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
 var file_livechat_v1_auth_proto_goTypes = []any{
-	(AgentRole)(0),                     // 0: livechat.v1.AgentRole
-	(AgentStatus)(0),                   // 1: livechat.v1.AgentStatus
-	(ApiTokenScope)(0),                 // 2: livechat.v1.ApiTokenScope
-	(*Agent)(nil),                      // 3: livechat.v1.Agent
-	(*ApiToken)(nil),                   // 4: livechat.v1.ApiToken
-	(*GetSetupStateRequest)(nil),       // 5: livechat.v1.GetSetupStateRequest
-	(*GetSetupStateResponse)(nil),      // 6: livechat.v1.GetSetupStateResponse
-	(*SetupRequest)(nil),               // 7: livechat.v1.SetupRequest
-	(*SetupResponse)(nil),              // 8: livechat.v1.SetupResponse
-	(*LoginRequest)(nil),               // 9: livechat.v1.LoginRequest
-	(*LoginResponse)(nil),              // 10: livechat.v1.LoginResponse
-	(*LogoutRequest)(nil),              // 11: livechat.v1.LogoutRequest
-	(*LogoutResponse)(nil),             // 12: livechat.v1.LogoutResponse
-	(*GetMeRequest)(nil),               // 13: livechat.v1.GetMeRequest
-	(*GetMeResponse)(nil),              // 14: livechat.v1.GetMeResponse
-	(*ChangePasswordRequest)(nil),      // 15: livechat.v1.ChangePasswordRequest
-	(*ChangePasswordResponse)(nil),     // 16: livechat.v1.ChangePasswordResponse
-	(*SetMyStatusRequest)(nil),         // 17: livechat.v1.SetMyStatusRequest
-	(*SetMyStatusResponse)(nil),        // 18: livechat.v1.SetMyStatusResponse
-	(*ListAgentsRequest)(nil),          // 19: livechat.v1.ListAgentsRequest
-	(*ListAgentsResponse)(nil),         // 20: livechat.v1.ListAgentsResponse
-	(*CreateAgentRequest)(nil),         // 21: livechat.v1.CreateAgentRequest
-	(*CreateAgentResponse)(nil),        // 22: livechat.v1.CreateAgentResponse
-	(*UpdateAgentRequest)(nil),         // 23: livechat.v1.UpdateAgentRequest
-	(*UpdateAgentResponse)(nil),        // 24: livechat.v1.UpdateAgentResponse
-	(*ResetAgentPasswordRequest)(nil),  // 25: livechat.v1.ResetAgentPasswordRequest
-	(*ResetAgentPasswordResponse)(nil), // 26: livechat.v1.ResetAgentPasswordResponse
-	(*CreateApiTokenRequest)(nil),      // 27: livechat.v1.CreateApiTokenRequest
-	(*CreateApiTokenResponse)(nil),     // 28: livechat.v1.CreateApiTokenResponse
-	(*ListApiTokensRequest)(nil),       // 29: livechat.v1.ListApiTokensRequest
-	(*ListApiTokensResponse)(nil),      // 30: livechat.v1.ListApiTokensResponse
-	(*RevokeApiTokenRequest)(nil),      // 31: livechat.v1.RevokeApiTokenRequest
-	(*RevokeApiTokenResponse)(nil),     // 32: livechat.v1.RevokeApiTokenResponse
-	(*timestamppb.Timestamp)(nil),      // 33: google.protobuf.Timestamp
-	(*Limits)(nil),                     // 34: livechat.v1.Limits
+	(AgentRole)(0),                          // 0: livechat.v1.AgentRole
+	(AgentStatus)(0),                        // 1: livechat.v1.AgentStatus
+	(ApiTokenScope)(0),                      // 2: livechat.v1.ApiTokenScope
+	(*Agent)(nil),                           // 3: livechat.v1.Agent
+	(*ApiToken)(nil),                        // 4: livechat.v1.ApiToken
+	(*GetSetupStateRequest)(nil),            // 5: livechat.v1.GetSetupStateRequest
+	(*GetSetupStateResponse)(nil),           // 6: livechat.v1.GetSetupStateResponse
+	(*SetupRequest)(nil),                    // 7: livechat.v1.SetupRequest
+	(*SetupResponse)(nil),                   // 8: livechat.v1.SetupResponse
+	(*LoginRequest)(nil),                    // 9: livechat.v1.LoginRequest
+	(*LoginResponse)(nil),                   // 10: livechat.v1.LoginResponse
+	(*CompleteLoginRequest)(nil),            // 11: livechat.v1.CompleteLoginRequest
+	(*CompleteLoginResponse)(nil),           // 12: livechat.v1.CompleteLoginResponse
+	(*StartTwoFactorEnrolmentRequest)(nil),  // 13: livechat.v1.StartTwoFactorEnrolmentRequest
+	(*StartTwoFactorEnrolmentResponse)(nil), // 14: livechat.v1.StartTwoFactorEnrolmentResponse
+	(*ConfirmTwoFactorRequest)(nil),         // 15: livechat.v1.ConfirmTwoFactorRequest
+	(*ConfirmTwoFactorResponse)(nil),        // 16: livechat.v1.ConfirmTwoFactorResponse
+	(*DisableTwoFactorRequest)(nil),         // 17: livechat.v1.DisableTwoFactorRequest
+	(*DisableTwoFactorResponse)(nil),        // 18: livechat.v1.DisableTwoFactorResponse
+	(*ResetAgentTwoFactorRequest)(nil),      // 19: livechat.v1.ResetAgentTwoFactorRequest
+	(*ResetAgentTwoFactorResponse)(nil),     // 20: livechat.v1.ResetAgentTwoFactorResponse
+	(*LogoutRequest)(nil),                   // 21: livechat.v1.LogoutRequest
+	(*LogoutResponse)(nil),                  // 22: livechat.v1.LogoutResponse
+	(*GetMeRequest)(nil),                    // 23: livechat.v1.GetMeRequest
+	(*GetMeResponse)(nil),                   // 24: livechat.v1.GetMeResponse
+	(*ChangePasswordRequest)(nil),           // 25: livechat.v1.ChangePasswordRequest
+	(*ChangePasswordResponse)(nil),          // 26: livechat.v1.ChangePasswordResponse
+	(*SetMyStatusRequest)(nil),              // 27: livechat.v1.SetMyStatusRequest
+	(*SetMyStatusResponse)(nil),             // 28: livechat.v1.SetMyStatusResponse
+	(*ListAgentsRequest)(nil),               // 29: livechat.v1.ListAgentsRequest
+	(*ListAgentsResponse)(nil),              // 30: livechat.v1.ListAgentsResponse
+	(*CreateAgentRequest)(nil),              // 31: livechat.v1.CreateAgentRequest
+	(*CreateAgentResponse)(nil),             // 32: livechat.v1.CreateAgentResponse
+	(*UpdateAgentRequest)(nil),              // 33: livechat.v1.UpdateAgentRequest
+	(*UpdateAgentResponse)(nil),             // 34: livechat.v1.UpdateAgentResponse
+	(*ResetAgentPasswordRequest)(nil),       // 35: livechat.v1.ResetAgentPasswordRequest
+	(*ResetAgentPasswordResponse)(nil),      // 36: livechat.v1.ResetAgentPasswordResponse
+	(*CreateApiTokenRequest)(nil),           // 37: livechat.v1.CreateApiTokenRequest
+	(*CreateApiTokenResponse)(nil),          // 38: livechat.v1.CreateApiTokenResponse
+	(*ListApiTokensRequest)(nil),            // 39: livechat.v1.ListApiTokensRequest
+	(*ListApiTokensResponse)(nil),           // 40: livechat.v1.ListApiTokensResponse
+	(*RevokeApiTokenRequest)(nil),           // 41: livechat.v1.RevokeApiTokenRequest
+	(*RevokeApiTokenResponse)(nil),          // 42: livechat.v1.RevokeApiTokenResponse
+	(*timestamppb.Timestamp)(nil),           // 43: google.protobuf.Timestamp
+	(*Limits)(nil),                          // 44: livechat.v1.Limits
 }
 var file_livechat_v1_auth_proto_depIdxs = []int32{
 	0,  // 0: livechat.v1.Agent.role:type_name -> livechat.v1.AgentRole
 	1,  // 1: livechat.v1.Agent.status:type_name -> livechat.v1.AgentStatus
-	33, // 2: livechat.v1.Agent.created_at:type_name -> google.protobuf.Timestamp
-	33, // 3: livechat.v1.Agent.last_seen_at:type_name -> google.protobuf.Timestamp
+	43, // 2: livechat.v1.Agent.created_at:type_name -> google.protobuf.Timestamp
+	43, // 3: livechat.v1.Agent.last_seen_at:type_name -> google.protobuf.Timestamp
 	2,  // 4: livechat.v1.ApiToken.scope:type_name -> livechat.v1.ApiTokenScope
-	33, // 5: livechat.v1.ApiToken.created_at:type_name -> google.protobuf.Timestamp
-	33, // 6: livechat.v1.ApiToken.last_used_at:type_name -> google.protobuf.Timestamp
-	33, // 7: livechat.v1.ApiToken.revoked_at:type_name -> google.protobuf.Timestamp
+	43, // 5: livechat.v1.ApiToken.created_at:type_name -> google.protobuf.Timestamp
+	43, // 6: livechat.v1.ApiToken.last_used_at:type_name -> google.protobuf.Timestamp
+	43, // 7: livechat.v1.ApiToken.revoked_at:type_name -> google.protobuf.Timestamp
 	3,  // 8: livechat.v1.SetupResponse.agent:type_name -> livechat.v1.Agent
 	3,  // 9: livechat.v1.LoginResponse.agent:type_name -> livechat.v1.Agent
-	3,  // 10: livechat.v1.GetMeResponse.agent:type_name -> livechat.v1.Agent
-	2,  // 11: livechat.v1.GetMeResponse.token_scope:type_name -> livechat.v1.ApiTokenScope
-	34, // 12: livechat.v1.GetMeResponse.limits:type_name -> livechat.v1.Limits
-	1,  // 13: livechat.v1.SetMyStatusRequest.status:type_name -> livechat.v1.AgentStatus
-	3,  // 14: livechat.v1.SetMyStatusResponse.agent:type_name -> livechat.v1.Agent
-	3,  // 15: livechat.v1.ListAgentsResponse.agents:type_name -> livechat.v1.Agent
-	0,  // 16: livechat.v1.CreateAgentRequest.role:type_name -> livechat.v1.AgentRole
-	3,  // 17: livechat.v1.CreateAgentResponse.agent:type_name -> livechat.v1.Agent
-	0,  // 18: livechat.v1.UpdateAgentRequest.role:type_name -> livechat.v1.AgentRole
-	3,  // 19: livechat.v1.UpdateAgentResponse.agent:type_name -> livechat.v1.Agent
-	2,  // 20: livechat.v1.CreateApiTokenRequest.scope:type_name -> livechat.v1.ApiTokenScope
-	4,  // 21: livechat.v1.CreateApiTokenResponse.token:type_name -> livechat.v1.ApiToken
-	4,  // 22: livechat.v1.ListApiTokensResponse.tokens:type_name -> livechat.v1.ApiToken
-	4,  // 23: livechat.v1.RevokeApiTokenResponse.token:type_name -> livechat.v1.ApiToken
-	5,  // 24: livechat.v1.AuthService.GetSetupState:input_type -> livechat.v1.GetSetupStateRequest
-	7,  // 25: livechat.v1.AuthService.Setup:input_type -> livechat.v1.SetupRequest
-	9,  // 26: livechat.v1.AuthService.Login:input_type -> livechat.v1.LoginRequest
-	11, // 27: livechat.v1.AuthService.Logout:input_type -> livechat.v1.LogoutRequest
-	13, // 28: livechat.v1.AuthService.GetMe:input_type -> livechat.v1.GetMeRequest
-	15, // 29: livechat.v1.AuthService.ChangePassword:input_type -> livechat.v1.ChangePasswordRequest
-	17, // 30: livechat.v1.AuthService.SetMyStatus:input_type -> livechat.v1.SetMyStatusRequest
-	19, // 31: livechat.v1.AuthService.ListAgents:input_type -> livechat.v1.ListAgentsRequest
-	21, // 32: livechat.v1.AuthService.CreateAgent:input_type -> livechat.v1.CreateAgentRequest
-	23, // 33: livechat.v1.AuthService.UpdateAgent:input_type -> livechat.v1.UpdateAgentRequest
-	25, // 34: livechat.v1.AuthService.ResetAgentPassword:input_type -> livechat.v1.ResetAgentPasswordRequest
-	27, // 35: livechat.v1.AuthService.CreateApiToken:input_type -> livechat.v1.CreateApiTokenRequest
-	29, // 36: livechat.v1.AuthService.ListApiTokens:input_type -> livechat.v1.ListApiTokensRequest
-	31, // 37: livechat.v1.AuthService.RevokeApiToken:input_type -> livechat.v1.RevokeApiTokenRequest
-	6,  // 38: livechat.v1.AuthService.GetSetupState:output_type -> livechat.v1.GetSetupStateResponse
-	8,  // 39: livechat.v1.AuthService.Setup:output_type -> livechat.v1.SetupResponse
-	10, // 40: livechat.v1.AuthService.Login:output_type -> livechat.v1.LoginResponse
-	12, // 41: livechat.v1.AuthService.Logout:output_type -> livechat.v1.LogoutResponse
-	14, // 42: livechat.v1.AuthService.GetMe:output_type -> livechat.v1.GetMeResponse
-	16, // 43: livechat.v1.AuthService.ChangePassword:output_type -> livechat.v1.ChangePasswordResponse
-	18, // 44: livechat.v1.AuthService.SetMyStatus:output_type -> livechat.v1.SetMyStatusResponse
-	20, // 45: livechat.v1.AuthService.ListAgents:output_type -> livechat.v1.ListAgentsResponse
-	22, // 46: livechat.v1.AuthService.CreateAgent:output_type -> livechat.v1.CreateAgentResponse
-	24, // 47: livechat.v1.AuthService.UpdateAgent:output_type -> livechat.v1.UpdateAgentResponse
-	26, // 48: livechat.v1.AuthService.ResetAgentPassword:output_type -> livechat.v1.ResetAgentPasswordResponse
-	28, // 49: livechat.v1.AuthService.CreateApiToken:output_type -> livechat.v1.CreateApiTokenResponse
-	30, // 50: livechat.v1.AuthService.ListApiTokens:output_type -> livechat.v1.ListApiTokensResponse
-	32, // 51: livechat.v1.AuthService.RevokeApiToken:output_type -> livechat.v1.RevokeApiTokenResponse
-	38, // [38:52] is the sub-list for method output_type
-	24, // [24:38] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	3,  // 10: livechat.v1.CompleteLoginResponse.agent:type_name -> livechat.v1.Agent
+	3,  // 11: livechat.v1.GetMeResponse.agent:type_name -> livechat.v1.Agent
+	2,  // 12: livechat.v1.GetMeResponse.token_scope:type_name -> livechat.v1.ApiTokenScope
+	44, // 13: livechat.v1.GetMeResponse.limits:type_name -> livechat.v1.Limits
+	1,  // 14: livechat.v1.SetMyStatusRequest.status:type_name -> livechat.v1.AgentStatus
+	3,  // 15: livechat.v1.SetMyStatusResponse.agent:type_name -> livechat.v1.Agent
+	3,  // 16: livechat.v1.ListAgentsResponse.agents:type_name -> livechat.v1.Agent
+	0,  // 17: livechat.v1.CreateAgentRequest.role:type_name -> livechat.v1.AgentRole
+	3,  // 18: livechat.v1.CreateAgentResponse.agent:type_name -> livechat.v1.Agent
+	0,  // 19: livechat.v1.UpdateAgentRequest.role:type_name -> livechat.v1.AgentRole
+	3,  // 20: livechat.v1.UpdateAgentResponse.agent:type_name -> livechat.v1.Agent
+	2,  // 21: livechat.v1.CreateApiTokenRequest.scope:type_name -> livechat.v1.ApiTokenScope
+	4,  // 22: livechat.v1.CreateApiTokenResponse.token:type_name -> livechat.v1.ApiToken
+	4,  // 23: livechat.v1.ListApiTokensResponse.tokens:type_name -> livechat.v1.ApiToken
+	4,  // 24: livechat.v1.RevokeApiTokenResponse.token:type_name -> livechat.v1.ApiToken
+	5,  // 25: livechat.v1.AuthService.GetSetupState:input_type -> livechat.v1.GetSetupStateRequest
+	7,  // 26: livechat.v1.AuthService.Setup:input_type -> livechat.v1.SetupRequest
+	9,  // 27: livechat.v1.AuthService.Login:input_type -> livechat.v1.LoginRequest
+	11, // 28: livechat.v1.AuthService.CompleteLogin:input_type -> livechat.v1.CompleteLoginRequest
+	13, // 29: livechat.v1.AuthService.StartTwoFactorEnrolment:input_type -> livechat.v1.StartTwoFactorEnrolmentRequest
+	15, // 30: livechat.v1.AuthService.ConfirmTwoFactor:input_type -> livechat.v1.ConfirmTwoFactorRequest
+	17, // 31: livechat.v1.AuthService.DisableTwoFactor:input_type -> livechat.v1.DisableTwoFactorRequest
+	19, // 32: livechat.v1.AuthService.ResetAgentTwoFactor:input_type -> livechat.v1.ResetAgentTwoFactorRequest
+	21, // 33: livechat.v1.AuthService.Logout:input_type -> livechat.v1.LogoutRequest
+	23, // 34: livechat.v1.AuthService.GetMe:input_type -> livechat.v1.GetMeRequest
+	25, // 35: livechat.v1.AuthService.ChangePassword:input_type -> livechat.v1.ChangePasswordRequest
+	27, // 36: livechat.v1.AuthService.SetMyStatus:input_type -> livechat.v1.SetMyStatusRequest
+	29, // 37: livechat.v1.AuthService.ListAgents:input_type -> livechat.v1.ListAgentsRequest
+	31, // 38: livechat.v1.AuthService.CreateAgent:input_type -> livechat.v1.CreateAgentRequest
+	33, // 39: livechat.v1.AuthService.UpdateAgent:input_type -> livechat.v1.UpdateAgentRequest
+	35, // 40: livechat.v1.AuthService.ResetAgentPassword:input_type -> livechat.v1.ResetAgentPasswordRequest
+	37, // 41: livechat.v1.AuthService.CreateApiToken:input_type -> livechat.v1.CreateApiTokenRequest
+	39, // 42: livechat.v1.AuthService.ListApiTokens:input_type -> livechat.v1.ListApiTokensRequest
+	41, // 43: livechat.v1.AuthService.RevokeApiToken:input_type -> livechat.v1.RevokeApiTokenRequest
+	6,  // 44: livechat.v1.AuthService.GetSetupState:output_type -> livechat.v1.GetSetupStateResponse
+	8,  // 45: livechat.v1.AuthService.Setup:output_type -> livechat.v1.SetupResponse
+	10, // 46: livechat.v1.AuthService.Login:output_type -> livechat.v1.LoginResponse
+	12, // 47: livechat.v1.AuthService.CompleteLogin:output_type -> livechat.v1.CompleteLoginResponse
+	14, // 48: livechat.v1.AuthService.StartTwoFactorEnrolment:output_type -> livechat.v1.StartTwoFactorEnrolmentResponse
+	16, // 49: livechat.v1.AuthService.ConfirmTwoFactor:output_type -> livechat.v1.ConfirmTwoFactorResponse
+	18, // 50: livechat.v1.AuthService.DisableTwoFactor:output_type -> livechat.v1.DisableTwoFactorResponse
+	20, // 51: livechat.v1.AuthService.ResetAgentTwoFactor:output_type -> livechat.v1.ResetAgentTwoFactorResponse
+	22, // 52: livechat.v1.AuthService.Logout:output_type -> livechat.v1.LogoutResponse
+	24, // 53: livechat.v1.AuthService.GetMe:output_type -> livechat.v1.GetMeResponse
+	26, // 54: livechat.v1.AuthService.ChangePassword:output_type -> livechat.v1.ChangePasswordResponse
+	28, // 55: livechat.v1.AuthService.SetMyStatus:output_type -> livechat.v1.SetMyStatusResponse
+	30, // 56: livechat.v1.AuthService.ListAgents:output_type -> livechat.v1.ListAgentsResponse
+	32, // 57: livechat.v1.AuthService.CreateAgent:output_type -> livechat.v1.CreateAgentResponse
+	34, // 58: livechat.v1.AuthService.UpdateAgent:output_type -> livechat.v1.UpdateAgentResponse
+	36, // 59: livechat.v1.AuthService.ResetAgentPassword:output_type -> livechat.v1.ResetAgentPasswordResponse
+	38, // 60: livechat.v1.AuthService.CreateApiToken:output_type -> livechat.v1.CreateApiTokenResponse
+	40, // 61: livechat.v1.AuthService.ListApiTokens:output_type -> livechat.v1.ListApiTokensResponse
+	42, // 62: livechat.v1.AuthService.RevokeApiToken:output_type -> livechat.v1.RevokeApiTokenResponse
+	44, // [44:63] is the sub-list for method output_type
+	25, // [25:44] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_auth_proto_init() }
@@ -1946,14 +2462,14 @@ func file_livechat_v1_auth_proto_init() {
 		return
 	}
 	file_livechat_v1_limits_proto_init()
-	file_livechat_v1_auth_proto_msgTypes[20].OneofWrappers = []any{}
+	file_livechat_v1_auth_proto_msgTypes[30].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_auth_proto_rawDesc), len(file_livechat_v1_auth_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   30,
+			NumMessages:   40,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -120,6 +120,15 @@ const (
 	ErrorReason_ERROR_REASON_UNAVAILABLE ErrorReason = 70
 	// This feature is not available on this server.
 	ErrorReason_ERROR_REASON_NOT_AVAILABLE ErrorReason = 71
+	// The authenticator or recovery code is wrong, or was already used
+	// (PERMISSION_DENIED).
+	ErrorReason_ERROR_REASON_WRONG_CODE ErrorReason = 72
+	// The sign-in challenge is unknown, used or expired: sign in again
+	// (UNAUTHENTICATED).
+	ErrorReason_ERROR_REASON_SIGN_IN_EXPIRED ErrorReason = 73
+	// The second factor is not in the state this needs: already enabled, or
+	// not enrolled (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_TWO_FACTOR_STATE ErrorReason = 74
 )
 
 // Enum value maps for ErrorReason.
@@ -169,6 +178,9 @@ var (
 		63: "ERROR_REASON_STREAM_BEHIND",
 		70: "ERROR_REASON_UNAVAILABLE",
 		71: "ERROR_REASON_NOT_AVAILABLE",
+		72: "ERROR_REASON_WRONG_CODE",
+		73: "ERROR_REASON_SIGN_IN_EXPIRED",
+		74: "ERROR_REASON_TWO_FACTOR_STATE",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":            0,
@@ -215,6 +227,9 @@ var (
 		"ERROR_REASON_STREAM_BEHIND":          63,
 		"ERROR_REASON_UNAVAILABLE":            70,
 		"ERROR_REASON_NOT_AVAILABLE":          71,
+		"ERROR_REASON_WRONG_CODE":             72,
+		"ERROR_REASON_SIGN_IN_EXPIRED":        73,
+		"ERROR_REASON_TWO_FACTOR_STATE":       74,
 	}
 )
 
@@ -341,7 +356,7 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"\x05field\x18\x02 \x01(\tR\x05field\x12\x14\n" +
 	"\x05limit\x18\x03 \x01(\x03R\x05limit\x12:\n" +
 	"\vretry_after\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"retryAfter*\xcb\v\n" +
+	"retryAfter*\xad\f\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ERROR_REASON_REQUIRED\x10\x01\x12\x1e\n" +
@@ -387,7 +402,10 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"\x1dERROR_REASON_TOO_MANY_STREAMS\x10>\x12\x1e\n" +
 	"\x1aERROR_REASON_STREAM_BEHIND\x10?\x12\x1c\n" +
 	"\x18ERROR_REASON_UNAVAILABLE\x10F\x12\x1e\n" +
-	"\x1aERROR_REASON_NOT_AVAILABLE\x10GB\xaa\x01\n" +
+	"\x1aERROR_REASON_NOT_AVAILABLE\x10G\x12\x1b\n" +
+	"\x17ERROR_REASON_WRONG_CODE\x10H\x12 \n" +
+	"\x1cERROR_REASON_SIGN_IN_EXPIRED\x10I\x12!\n" +
+	"\x1dERROR_REASON_TWO_FACTOR_STATE\x10JB\xaa\x01\n" +
 	"\x0fcom.livechat.v1B\vErrorsProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (

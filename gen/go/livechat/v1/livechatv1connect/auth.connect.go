@@ -30,6 +30,20 @@ const (
 	AuthServiceSetupProcedure = "/livechat.v1.AuthService/Setup"
 	// AuthServiceLoginProcedure is the procedure name of the AuthService's Login RPC.
 	AuthServiceLoginProcedure = "/livechat.v1.AuthService/Login"
+	// AuthServiceCompleteLoginProcedure is the procedure name of the AuthService's CompleteLogin RPC.
+	AuthServiceCompleteLoginProcedure = "/livechat.v1.AuthService/CompleteLogin"
+	// AuthServiceStartTwoFactorEnrolmentProcedure is the procedure name of the AuthService's
+	// StartTwoFactorEnrolment RPC.
+	AuthServiceStartTwoFactorEnrolmentProcedure = "/livechat.v1.AuthService/StartTwoFactorEnrolment"
+	// AuthServiceConfirmTwoFactorProcedure is the procedure name of the AuthService's ConfirmTwoFactor
+	// RPC.
+	AuthServiceConfirmTwoFactorProcedure = "/livechat.v1.AuthService/ConfirmTwoFactor"
+	// AuthServiceDisableTwoFactorProcedure is the procedure name of the AuthService's DisableTwoFactor
+	// RPC.
+	AuthServiceDisableTwoFactorProcedure = "/livechat.v1.AuthService/DisableTwoFactor"
+	// AuthServiceResetAgentTwoFactorProcedure is the procedure name of the AuthService's
+	// ResetAgentTwoFactor RPC.
+	AuthServiceResetAgentTwoFactorProcedure = "/livechat.v1.AuthService/ResetAgentTwoFactor"
 	// AuthServiceLogoutProcedure is the procedure name of the AuthService's Logout RPC.
 	AuthServiceLogoutProcedure = "/livechat.v1.AuthService/Logout"
 	// AuthServiceGetMeProcedure is the procedure name of the AuthService's GetMe RPC.
@@ -76,6 +90,41 @@ var (
 			StreamType: connect.StreamTypeUnary,
 			Schema:     v1.File_livechat_v1_auth_proto.Services().ByName("AuthService").Methods().ByName("Login"),
 			Procedure:  AuthServiceLoginProcedure,
+		}
+	})
+	authServiceCompleteLoginSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_livechat_v1_auth_proto.Services().ByName("AuthService").Methods().ByName("CompleteLogin"),
+			Procedure:  AuthServiceCompleteLoginProcedure,
+		}
+	})
+	authServiceStartTwoFactorEnrolmentSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_livechat_v1_auth_proto.Services().ByName("AuthService").Methods().ByName("StartTwoFactorEnrolment"),
+			Procedure:  AuthServiceStartTwoFactorEnrolmentProcedure,
+		}
+	})
+	authServiceConfirmTwoFactorSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_livechat_v1_auth_proto.Services().ByName("AuthService").Methods().ByName("ConfirmTwoFactor"),
+			Procedure:  AuthServiceConfirmTwoFactorProcedure,
+		}
+	})
+	authServiceDisableTwoFactorSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_livechat_v1_auth_proto.Services().ByName("AuthService").Methods().ByName("DisableTwoFactor"),
+			Procedure:  AuthServiceDisableTwoFactorProcedure,
+		}
+	})
+	authServiceResetAgentTwoFactorSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_livechat_v1_auth_proto.Services().ByName("AuthService").Methods().ByName("ResetAgentTwoFactor"),
+			Procedure:  AuthServiceResetAgentTwoFactorProcedure,
 		}
 	})
 	authServiceLogoutSpec = sync.OnceValue(func() connect.Spec {
@@ -182,11 +231,61 @@ type AuthServiceClient interface {
 	// username from all addresses together never refuse its right password:
 	// while there are 5 or more, every attempt on it waits about a second.
 	//
+	// Two-factor: when the agent has a confirmed second factor, the right
+	// password starts no session. The response then has no agent and carries
+	// second_factor_challenge instead, an opaque token valid for 5 minutes
+	// that CompleteLogin exchanges, with a code, for the session.
+	//
 	// Errors: UNAUTHENTICATED with reason BAD_CREDENTIALS (the same for an
 	// unknown username, a wrong password and a disabled agent);
 	// RESOURCE_EXHAUSTED with reason SIGN_IN_THROTTLED and retry_after, the
 	// wait before the next try from this address.
 	Login(context.Context, *v1.LoginRequest) (*v1.LoginResponse, error)
+	// CompleteLogin finishes a sign-in that Login answered with a
+	// second_factor_challenge: with a current 6-digit authenticator code or
+	// an unused recovery code it starts the session (sets the cookie, as
+	// Login does). A code of a time step already accepted is refused, and a
+	// recovery code works once. Wrong codes count as failed sign-ins of the
+	// username from the caller's address (see Login). The challenge is
+	// spent by the first success. Anyone may call it.
+	//
+	// Errors: UNAUTHENTICATED with reason SIGN_IN_EXPIRED for an unknown,
+	// used or expired challenge (start again with Login); PERMISSION_DENIED
+	// with WRONG_CODE for a wrong or reused code; RESOURCE_EXHAUSTED with
+	// SIGN_IN_THROTTLED after too many failures.
+	CompleteLogin(context.Context, *v1.CompleteLoginRequest) (*v1.CompleteLoginResponse, error)
+	// StartTwoFactorEnrolment makes a new TOTP secret for the caller and
+	// returns it, with its otpauth:// URI, until ConfirmTwoFactor confirms it;
+	// calling it again replaces an unconfirmed secret. Signed-in agents and
+	// admins (not API tokens).
+	//
+	// Errors: FAILED_PRECONDITION with TWO_FACTOR_STATE when a second factor
+	// is already enabled.
+	StartTwoFactorEnrolment(context.Context, *v1.StartTwoFactorEnrolmentRequest) (*v1.StartTwoFactorEnrolmentResponse, error)
+	// ConfirmTwoFactor enables the second factor started by
+	// StartTwoFactorEnrolment with a current code from the authenticator, and
+	// returns 10 one-time recovery codes, shown this once (stored hashed).
+	// The secret is never returned again. Signed-in agents and admins.
+	//
+	// Errors: PERMISSION_DENIED with WRONG_CODE; FAILED_PRECONDITION with
+	// TWO_FACTOR_STATE when no enrolment is pending.
+	ConfirmTwoFactor(context.Context, *v1.ConfirmTwoFactorRequest) (*v1.ConfirmTwoFactorResponse, error)
+	// DisableTwoFactor removes the caller's second factor and recovery codes;
+	// it needs the password and a current code (or a recovery code). Wrong
+	// passwords and codes count as failed sign-ins (see Login). Signed-in
+	// agents and admins.
+	//
+	// Errors: PERMISSION_DENIED with WRONG_PASSWORD or WRONG_CODE;
+	// FAILED_PRECONDITION with TWO_FACTOR_STATE when none is enabled;
+	// RESOURCE_EXHAUSTED with SIGN_IN_THROTTLED.
+	DisableTwoFactor(context.Context, *v1.DisableTwoFactorRequest) (*v1.DisableTwoFactorResponse, error)
+	// ResetAgentTwoFactor removes an agent's second factor (for an agent who
+	// lost their authenticator and recovery codes); they sign in with their
+	// password alone until they enrol again. Resetting an agent without one
+	// succeeds. Admins only.
+	//
+	// Errors: NOT_FOUND for an unknown agent.
+	ResetAgentTwoFactor(context.Context, *v1.ResetAgentTwoFactorRequest) (*v1.ResetAgentTwoFactorResponse, error)
 	// Logout ends the caller's dashboard session and clears the cookie.
 	// Calling it without a session succeeds and does nothing.
 	Logout(context.Context, *v1.LogoutRequest) (*v1.LogoutResponse, error)
@@ -277,11 +376,61 @@ type AuthServiceHandler interface {
 	// username from all addresses together never refuse its right password:
 	// while there are 5 or more, every attempt on it waits about a second.
 	//
+	// Two-factor: when the agent has a confirmed second factor, the right
+	// password starts no session. The response then has no agent and carries
+	// second_factor_challenge instead, an opaque token valid for 5 minutes
+	// that CompleteLogin exchanges, with a code, for the session.
+	//
 	// Errors: UNAUTHENTICATED with reason BAD_CREDENTIALS (the same for an
 	// unknown username, a wrong password and a disabled agent);
 	// RESOURCE_EXHAUSTED with reason SIGN_IN_THROTTLED and retry_after, the
 	// wait before the next try from this address.
 	Login(context.Context, *v1.LoginRequest) (*v1.LoginResponse, error)
+	// CompleteLogin finishes a sign-in that Login answered with a
+	// second_factor_challenge: with a current 6-digit authenticator code or
+	// an unused recovery code it starts the session (sets the cookie, as
+	// Login does). A code of a time step already accepted is refused, and a
+	// recovery code works once. Wrong codes count as failed sign-ins of the
+	// username from the caller's address (see Login). The challenge is
+	// spent by the first success. Anyone may call it.
+	//
+	// Errors: UNAUTHENTICATED with reason SIGN_IN_EXPIRED for an unknown,
+	// used or expired challenge (start again with Login); PERMISSION_DENIED
+	// with WRONG_CODE for a wrong or reused code; RESOURCE_EXHAUSTED with
+	// SIGN_IN_THROTTLED after too many failures.
+	CompleteLogin(context.Context, *v1.CompleteLoginRequest) (*v1.CompleteLoginResponse, error)
+	// StartTwoFactorEnrolment makes a new TOTP secret for the caller and
+	// returns it, with its otpauth:// URI, until ConfirmTwoFactor confirms it;
+	// calling it again replaces an unconfirmed secret. Signed-in agents and
+	// admins (not API tokens).
+	//
+	// Errors: FAILED_PRECONDITION with TWO_FACTOR_STATE when a second factor
+	// is already enabled.
+	StartTwoFactorEnrolment(context.Context, *v1.StartTwoFactorEnrolmentRequest) (*v1.StartTwoFactorEnrolmentResponse, error)
+	// ConfirmTwoFactor enables the second factor started by
+	// StartTwoFactorEnrolment with a current code from the authenticator, and
+	// returns 10 one-time recovery codes, shown this once (stored hashed).
+	// The secret is never returned again. Signed-in agents and admins.
+	//
+	// Errors: PERMISSION_DENIED with WRONG_CODE; FAILED_PRECONDITION with
+	// TWO_FACTOR_STATE when no enrolment is pending.
+	ConfirmTwoFactor(context.Context, *v1.ConfirmTwoFactorRequest) (*v1.ConfirmTwoFactorResponse, error)
+	// DisableTwoFactor removes the caller's second factor and recovery codes;
+	// it needs the password and a current code (or a recovery code). Wrong
+	// passwords and codes count as failed sign-ins (see Login). Signed-in
+	// agents and admins.
+	//
+	// Errors: PERMISSION_DENIED with WRONG_PASSWORD or WRONG_CODE;
+	// FAILED_PRECONDITION with TWO_FACTOR_STATE when none is enabled;
+	// RESOURCE_EXHAUSTED with SIGN_IN_THROTTLED.
+	DisableTwoFactor(context.Context, *v1.DisableTwoFactorRequest) (*v1.DisableTwoFactorResponse, error)
+	// ResetAgentTwoFactor removes an agent's second factor (for an agent who
+	// lost their authenticator and recovery codes); they sign in with their
+	// password alone until they enrol again. Resetting an agent without one
+	// succeeds. Admins only.
+	//
+	// Errors: NOT_FOUND for an unknown agent.
+	ResetAgentTwoFactor(context.Context, *v1.ResetAgentTwoFactorRequest) (*v1.ResetAgentTwoFactorResponse, error)
 	// Logout ends the caller's dashboard session and clears the cookie.
 	// Calling it without a session succeeds and does nothing.
 	Logout(context.Context, *v1.LogoutRequest) (*v1.LogoutResponse, error)
@@ -351,6 +500,11 @@ func RegisterAuthServiceHandler(server *connect.Server, svc AuthServiceHandler) 
 		connect.Method{Spec: authServiceGetSetupStateSpec(), Handler: adapter.getSetupState},
 		connect.Method{Spec: authServiceSetupSpec(), Handler: adapter.setup},
 		connect.Method{Spec: authServiceLoginSpec(), Handler: adapter.login},
+		connect.Method{Spec: authServiceCompleteLoginSpec(), Handler: adapter.completeLogin},
+		connect.Method{Spec: authServiceStartTwoFactorEnrolmentSpec(), Handler: adapter.startTwoFactorEnrolment},
+		connect.Method{Spec: authServiceConfirmTwoFactorSpec(), Handler: adapter.confirmTwoFactor},
+		connect.Method{Spec: authServiceDisableTwoFactorSpec(), Handler: adapter.disableTwoFactor},
+		connect.Method{Spec: authServiceResetAgentTwoFactorSpec(), Handler: adapter.resetAgentTwoFactor},
 		connect.Method{Spec: authServiceLogoutSpec(), Handler: adapter.logout},
 		connect.Method{Spec: authServiceGetMeSpec(), Handler: adapter.getMe},
 		connect.Method{Spec: authServiceChangePasswordSpec(), Handler: adapter.changePassword},
@@ -378,6 +532,26 @@ func (UnimplementedAuthServiceHandler) Setup(context.Context, *v1.SetupRequest) 
 
 func (UnimplementedAuthServiceHandler) Login(context.Context, *v1.LoginRequest) (*v1.LoginResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.AuthService.Login is not implemented")
+}
+
+func (UnimplementedAuthServiceHandler) CompleteLogin(context.Context, *v1.CompleteLoginRequest) (*v1.CompleteLoginResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.AuthService.CompleteLogin is not implemented")
+}
+
+func (UnimplementedAuthServiceHandler) StartTwoFactorEnrolment(context.Context, *v1.StartTwoFactorEnrolmentRequest) (*v1.StartTwoFactorEnrolmentResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.AuthService.StartTwoFactorEnrolment is not implemented")
+}
+
+func (UnimplementedAuthServiceHandler) ConfirmTwoFactor(context.Context, *v1.ConfirmTwoFactorRequest) (*v1.ConfirmTwoFactorResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.AuthService.ConfirmTwoFactor is not implemented")
+}
+
+func (UnimplementedAuthServiceHandler) DisableTwoFactor(context.Context, *v1.DisableTwoFactorRequest) (*v1.DisableTwoFactorResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.AuthService.DisableTwoFactor is not implemented")
+}
+
+func (UnimplementedAuthServiceHandler) ResetAgentTwoFactor(context.Context, *v1.ResetAgentTwoFactorRequest) (*v1.ResetAgentTwoFactorResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.AuthService.ResetAgentTwoFactor is not implemented")
 }
 
 func (UnimplementedAuthServiceHandler) Logout(context.Context, *v1.LogoutRequest) (*v1.LogoutResponse, error) {
@@ -447,6 +621,46 @@ func (c *authServiceClient) Setup(ctx context.Context, req *v1.SetupRequest) (*v
 func (c *authServiceClient) Login(ctx context.Context, req *v1.LoginRequest) (*v1.LoginResponse, error) {
 	var res v1.LoginResponse
 	if err := c.client.CallUnary(ctx, authServiceLoginSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *authServiceClient) CompleteLogin(ctx context.Context, req *v1.CompleteLoginRequest) (*v1.CompleteLoginResponse, error) {
+	var res v1.CompleteLoginResponse
+	if err := c.client.CallUnary(ctx, authServiceCompleteLoginSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *authServiceClient) StartTwoFactorEnrolment(ctx context.Context, req *v1.StartTwoFactorEnrolmentRequest) (*v1.StartTwoFactorEnrolmentResponse, error) {
+	var res v1.StartTwoFactorEnrolmentResponse
+	if err := c.client.CallUnary(ctx, authServiceStartTwoFactorEnrolmentSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *authServiceClient) ConfirmTwoFactor(ctx context.Context, req *v1.ConfirmTwoFactorRequest) (*v1.ConfirmTwoFactorResponse, error) {
+	var res v1.ConfirmTwoFactorResponse
+	if err := c.client.CallUnary(ctx, authServiceConfirmTwoFactorSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *authServiceClient) DisableTwoFactor(ctx context.Context, req *v1.DisableTwoFactorRequest) (*v1.DisableTwoFactorResponse, error) {
+	var res v1.DisableTwoFactorResponse
+	if err := c.client.CallUnary(ctx, authServiceDisableTwoFactorSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *authServiceClient) ResetAgentTwoFactor(ctx context.Context, req *v1.ResetAgentTwoFactorRequest) (*v1.ResetAgentTwoFactorResponse, error) {
+	var res v1.ResetAgentTwoFactorResponse
+	if err := c.client.CallUnary(ctx, authServiceResetAgentTwoFactorSpec(), req, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
@@ -572,6 +786,66 @@ func (h authServiceHandler) login(ctx context.Context, _ connect.Spec, stream co
 		return err
 	}
 	res, err := h.svc.Login(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h authServiceHandler) completeLogin(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.CompleteLoginRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.CompleteLogin(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h authServiceHandler) startTwoFactorEnrolment(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.StartTwoFactorEnrolmentRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.StartTwoFactorEnrolment(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h authServiceHandler) confirmTwoFactor(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.ConfirmTwoFactorRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.ConfirmTwoFactor(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h authServiceHandler) disableTwoFactor(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.DisableTwoFactorRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.DisableTwoFactor(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h authServiceHandler) resetAgentTwoFactor(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.ResetAgentTwoFactorRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.ResetAgentTwoFactor(ctx, &req)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file livechat/v1/auth.proto.
  */
 export const file_livechat_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChZsaXZlY2hhdC92MS9hdXRoLnByb3RvEgtsaXZlY2hhdC52MSKPAgoFQWdlbnQSCgoCaWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJEiQKBHJvbGUYBCABKA4yFi5saXZlY2hhdC52MS5BZ2VudFJvbGUSEAoIZGlzYWJsZWQYBSABKAgSKAoGc3RhdHVzGAYgASgOMhgubGl2ZWNoYXQudjEuQWdlbnRTdGF0dXMSDgoGb25saW5lGAcgASgIEi4KCmNyZWF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGxhc3Rfc2Vlbl9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAilwIKCEFwaVRva2VuEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSKQoFc2NvcGUYAyABKA4yGi5saXZlY2hhdC52MS5BcGlUb2tlblNjb3BlEg4KBnByZWZpeBgEIAEoCRIQCghhZ2VudF9pZBgFIAEoCRISCgphZ2VudF9uYW1lGAYgASgJEi4KCmNyZWF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGxhc3RfdXNlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKcmV2b2tlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiFgoUR2V0U2V0dXBTdGF0ZVJlcXVlc3QiLwoVR2V0U2V0dXBTdGF0ZVJlc3BvbnNlEhYKDnNldHVwX3JlcXVpcmVkGAEgASgIIkgKDFNldHVwUmVxdWVzdBIQCgh1c2VybmFtZRgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSEAoIcGFzc3dvcmQYAyABKAkiMgoNU2V0dXBSZXNwb25zZRIhCgVhZ2VudBgBIAEoCzISLmxpdmVjaGF0LnYxLkFnZW50IjIKDExvZ2luUmVxdWVzdBIQCgh1c2VybmFtZRgBIAEoCRIQCghwYXNzd29yZBgCIAEoCSIyCg1Mb2dpblJlc3BvbnNlEiEKBWFnZW50GAEgASgLMhIubGl2ZWNoYXQudjEuQWdlbnQiDwoNTG9nb3V0UmVxdWVzdCIQCg5Mb2dvdXRSZXNwb25zZSIOCgxHZXRNZVJlcXVlc3QiiAEKDUdldE1lUmVzcG9uc2USIQoFYWdlbnQYASABKAsyEi5saXZlY2hhdC52MS5BZ2VudBIvCgt0b2tlbl9zY29wZRgCIAEoDjIaLmxpdmVjaGF0LnYxLkFwaVRva2VuU2NvcGUSIwoGbGltaXRzGAMgASgLMhMubGl2ZWNoYXQudjEuTGltaXRzIkcKFUNoYW5nZVBhc3N3b3JkUmVxdWVzdBIYChBjdXJyZW50X3Bhc3N3b3JkGAEgASgJEhQKDG5ld19wYXNzd29yZBgCIAEoCSIYChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlIj4KElNldE15U3RhdHVzUmVxdWVzdBIoCgZzdGF0dXMYASABKA4yGC5saXZlY2hhdC52MS5BZ2VudFN0YXR1cyI4ChNTZXRNeVN0YXR1c1Jlc3BvbnNlEiEKBWFnZW50GAEgASgLMhIubGl2ZWNoYXQudjEuQWdlbnQiEwoRTGlzdEFnZW50c1JlcXVlc3QiOAoSTGlzdEFnZW50c1Jlc3BvbnNlEiIKBmFnZW50cxgBIAMoCzISLmxpdmVjaGF0LnYxLkFnZW50InQKEkNyZWF0ZUFnZW50UmVxdWVzdBIQCgh1c2VybmFtZRgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSJAoEcm9sZRgDIAEoDjIWLmxpdmVjaGF0LnYxLkFnZW50Um9sZRIQCghwYXNzd29yZBgEIAEoCSI4ChNDcmVhdGVBZ2VudFJlc3BvbnNlEiEKBWFnZW50GAEgASgLMhIubGl2ZWNoYXQudjEuQWdlbnQiqgEKElVwZGF0ZUFnZW50UmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCRIZCgxkaXNwbGF5X25hbWUYAiABKAlIAIgBARIpCgRyb2xlGAMgASgOMhYubGl2ZWNoYXQudjEuQWdlbnRSb2xlSAGIAQESFQoIZGlzYWJsZWQYBCABKAhIAogBAUIPCg1fZGlzcGxheV9uYW1lQgcKBV9yb2xlQgsKCV9kaXNhYmxlZCI4ChNVcGRhdGVBZ2VudFJlc3BvbnNlEiEKBWFnZW50GAEgASgLMhIubGl2ZWNoYXQudjEuQWdlbnQiQwoZUmVzZXRBZ2VudFBhc3N3b3JkUmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCRIUCgxuZXdfcGFzc3dvcmQYAiABKAkiHAoaUmVzZXRBZ2VudFBhc3N3b3JkUmVzcG9uc2UiUAoVQ3JlYXRlQXBpVG9rZW5SZXF1ZXN0EgwKBG5hbWUYASABKAkSKQoFc2NvcGUYAiABKA4yGi5saXZlY2hhdC52MS5BcGlUb2tlblNjb3BlIk4KFkNyZWF0ZUFwaVRva2VuUmVzcG9uc2USJAoFdG9rZW4YASABKAsyFS5saXZlY2hhdC52MS5BcGlUb2tlbhIOCgZzZWNyZXQYAiABKAkiFgoUTGlzdEFwaVRva2Vuc1JlcXVlc3QiPgoVTGlzdEFwaVRva2Vuc1Jlc3BvbnNlEiUKBnRva2VucxgBIAMoCzIVLmxpdmVjaGF0LnYxLkFwaVRva2VuIikKFVJldm9rZUFwaVRva2VuUmVxdWVzdBIQCgh0b2tlbl9pZBgBIAEoCSI+ChZSZXZva2VBcGlUb2tlblJlc3BvbnNlEiQKBXRva2VuGAEgASgLMhUubGl2ZWNoYXQudjEuQXBpVG9rZW4qUwoJQWdlbnRSb2xlEhoKFkFHRU5UX1JPTEVfVU5TUEVDSUZJRUQQABIUChBBR0VOVF9ST0xFX0FHRU5UEAESFAoQQUdFTlRfUk9MRV9BRE1JThACKlsKC0FnZW50U3RhdHVzEhwKGEFHRU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEhcKE0FHRU5UX1NUQVRVU19PTkxJTkUQARIVChFBR0VOVF9TVEFUVVNfQVdBWRACKmYKDUFwaVRva2VuU2NvcGUSHwobQVBJX1RPS0VOX1NDT1BFX1VOU1BFQ0lGSUVEEAASGQoVQVBJX1RPS0VOX1NDT1BFX0FHRU5UEAESGQoVQVBJX1RPS0VOX1NDT1BFX0FETUlOEAIykQkKC0F1dGhTZXJ2aWNlElsKDUdldFNldHVwU3RhdGUSIS5saXZlY2hhdC52MS5HZXRTZXR1cFN0YXRlUmVxdWVzdBoiLmxpdmVjaGF0LnYxLkdldFNldHVwU3RhdGVSZXNwb25zZSIDkAIBEj4KBVNldHVwEhkubGl2ZWNoYXQudjEuU2V0dXBSZXF1ZXN0GhoubGl2ZWNoYXQudjEuU2V0dXBSZXNwb25zZRI+CgVMb2dpbhIZLmxpdmVjaGF0LnYxLkxvZ2luUmVxdWVzdBoaLmxpdmVjaGF0LnYxLkxvZ2luUmVzcG9uc2USQQoGTG9nb3V0EhoubGl2ZWNoYXQudjEuTG9nb3V0UmVxdWVzdBobLmxpdmVjaGF0LnYxLkxvZ291dFJlc3BvbnNlEkMKBUdldE1lEhkubGl2ZWNoYXQudjEuR2V0TWVSZXF1ZXN0GhoubGl2ZWNoYXQudjEuR2V0TWVSZXNwb25zZSIDkAIBElkKDkNoYW5nZVBhc3N3b3JkEiIubGl2ZWNoYXQudjEuQ2hhbmdlUGFzc3dvcmRSZXF1ZXN0GiMubGl2ZWNoYXQudjEuQ2hhbmdlUGFzc3dvcmRSZXNwb25zZRJQCgtTZXRNeVN0YXR1cxIfLmxpdmVjaGF0LnYxLlNldE15U3RhdHVzUmVxdWVzdBogLmxpdmVjaGF0LnYxLlNldE15U3RhdHVzUmVzcG9uc2USUgoKTGlzdEFnZW50cxIeLmxpdmVjaGF0LnYxLkxpc3RBZ2VudHNSZXF1ZXN0Gh8ubGl2ZWNoYXQudjEuTGlzdEFnZW50c1Jlc3BvbnNlIgOQAgESUAoLQ3JlYXRlQWdlbnQSHy5saXZlY2hhdC52MS5DcmVhdGVBZ2VudFJlcXVlc3QaIC5saXZlY2hhdC52MS5DcmVhdGVBZ2VudFJlc3BvbnNlElAKC1VwZGF0ZUFnZW50Eh8ubGl2ZWNoYXQudjEuVXBkYXRlQWdlbnRSZXF1ZXN0GiAubGl2ZWNoYXQudjEuVXBkYXRlQWdlbnRSZXNwb25zZRJlChJSZXNldEFnZW50UGFzc3dvcmQSJi5saXZlY2hhdC52MS5SZXNldEFnZW50UGFzc3dvcmRSZXF1ZXN0GicubGl2ZWNoYXQudjEuUmVzZXRBZ2VudFBhc3N3b3JkUmVzcG9uc2USWQoOQ3JlYXRlQXBpVG9rZW4SIi5saXZlY2hhdC52MS5DcmVhdGVBcGlUb2tlblJlcXVlc3QaIy5saXZlY2hhdC52MS5DcmVhdGVBcGlUb2tlblJlc3BvbnNlElsKDUxpc3RBcGlUb2tlbnMSIS5saXZlY2hhdC52MS5MaXN0QXBpVG9rZW5zUmVxdWVzdBoiLmxpdmVjaGF0LnYxLkxpc3RBcGlUb2tlbnNSZXNwb25zZSIDkAIBElkKDlJldm9rZUFwaVRva2VuEiIubGl2ZWNoYXQudjEuUmV2b2tlQXBpVG9rZW5SZXF1ZXN0GiMubGl2ZWNoYXQudjEuUmV2b2tlQXBpVG9rZW5SZXNwb25zZUKoAQoPY29tLmxpdmVjaGF0LnYxQglBdXRoUHJvdG9QAVo9Z2l0aHViLmNvbS9vcGVuc3VwcG9ydC9saXZlY2hhdC9nZW4vZ28vbGl2ZWNoYXQvdjE7bGl2ZWNoYXR2MaICA0xYWKoCC0xpdmVjaGF0LlYxygILTGl2ZWNoYXRcVjHiAhdMaXZlY2hhdFxWMVxHUEJNZXRhZGF0YeoCDExpdmVjaGF0OjpWMWIGcHJvdG8z", [file_google_protobuf_timestamp, file_livechat_v1_limits]);
+  fileDesc("ChZsaXZlY2hhdC92MS9hdXRoLnByb3RvEgtsaXZlY2hhdC52MSKrAgoFQWdlbnQSCgoCaWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJEiQKBHJvbGUYBCABKA4yFi5saXZlY2hhdC52MS5BZ2VudFJvbGUSEAoIZGlzYWJsZWQYBSABKAgSKAoGc3RhdHVzGAYgASgOMhgubGl2ZWNoYXQudjEuQWdlbnRTdGF0dXMSDgoGb25saW5lGAcgASgIEi4KCmNyZWF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGxhc3Rfc2Vlbl9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGgoSdHdvX2ZhY3Rvcl9lbmFibGVkGAogASgIIpcCCghBcGlUb2tlbhIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEikKBXNjb3BlGAMgASgOMhoubGl2ZWNoYXQudjEuQXBpVG9rZW5TY29wZRIOCgZwcmVmaXgYBCABKAkSEAoIYWdlbnRfaWQYBSABKAkSEgoKYWdlbnRfbmFtZRgGIAEoCRIuCgpjcmVhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxsYXN0X3VzZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnJldm9rZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhYKFEdldFNldHVwU3RhdGVSZXF1ZXN0Ii8KFUdldFNldHVwU3RhdGVSZXNwb25zZRIWCg5zZXR1cF9yZXF1aXJlZBgBIAEoCCJICgxTZXR1cFJlcXVlc3QSEAoIdXNlcm5hbWUYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEhAKCHBhc3N3b3JkGAMgASgJIjIKDVNldHVwUmVzcG9uc2USIQoFYWdlbnQYASABKAsyEi5saXZlY2hhdC52MS5BZ2VudCIyCgxMb2dpblJlcXVlc3QSEAoIdXNlcm5hbWUYASABKAkSEAoIcGFzc3dvcmQYAiABKAkiUwoNTG9naW5SZXNwb25zZRIhCgVhZ2VudBgBIAEoCzISLmxpdmVjaGF0LnYxLkFnZW50Eh8KF3NlY29uZF9mYWN0b3JfY2hhbGxlbmdlGAIgASgJIjcKFENvbXBsZXRlTG9naW5SZXF1ZXN0EhEKCWNoYWxsZW5nZRgBIAEoCRIMCgRjb2RlGAIgASgJIjoKFUNvbXBsZXRlTG9naW5SZXNwb25zZRIhCgVhZ2VudBgBIAEoCzISLmxpdmVjaGF0LnYxLkFnZW50IiAKHlN0YXJ0VHdvRmFjdG9yRW5yb2xtZW50UmVxdWVzdCJGCh9TdGFydFR3b0ZhY3RvckVucm9sbWVudFJlc3BvbnNlEg4KBnNlY3JldBgBIAEoCRITCgtvdHBhdXRoX3VyaRgCIAEoCSInChdDb25maXJtVHdvRmFjdG9yUmVxdWVzdBIMCgRjb2RlGAEgASgJIjIKGENvbmZpcm1Ud29GYWN0b3JSZXNwb25zZRIWCg5yZWNvdmVyeV9jb2RlcxgBIAMoCSI5ChdEaXNhYmxlVHdvRmFjdG9yUmVxdWVzdBIQCghwYXNzd29yZBgBIAEoCRIMCgRjb2RlGAIgASgJIhoKGERpc2FibGVUd29GYWN0b3JSZXNwb25zZSIuChpSZXNldEFnZW50VHdvRmFjdG9yUmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCSIdChtSZXNldEFnZW50VHdvRmFjdG9yUmVzcG9uc2UiDwoNTG9nb3V0UmVxdWVzdCIQCg5Mb2dvdXRSZXNwb25zZSIOCgxHZXRNZVJlcXVlc3QiiAEKDUdldE1lUmVzcG9uc2USIQoFYWdlbnQYASABKAsyEi5saXZlY2hhdC52MS5BZ2VudBIvCgt0b2tlbl9zY29wZRgCIAEoDjIaLmxpdmVjaGF0LnYxLkFwaVRva2VuU2NvcGUSIwoGbGltaXRzGAMgASgLMhMubGl2ZWNoYXQudjEuTGltaXRzIkcKFUNoYW5nZVBhc3N3b3JkUmVxdWVzdBIYChBjdXJyZW50X3Bhc3N3b3JkGAEgASgJEhQKDG5ld19wYXNzd29yZBgCIAEoCSIYChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlIj4KElNldE15U3RhdHVzUmVxdWVzdBIoCgZzdGF0dXMYASABKA4yGC5saXZlY2hhdC52MS5BZ2VudFN0YXR1cyI4ChNTZXRNeVN0YXR1c1Jlc3BvbnNlEiEKBWFnZW50GAEgASgLMhIubGl2ZWNoYXQudjEuQWdlbnQiEwoRTGlzdEFnZW50c1JlcXVlc3QiOAoSTGlzdEFnZW50c1Jlc3BvbnNlEiIKBmFnZW50cxgBIAMoCzISLmxpdmVjaGF0LnYxLkFnZW50InQKEkNyZWF0ZUFnZW50UmVxdWVzdBIQCgh1c2VybmFtZRgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSJAoEcm9sZRgDIAEoDjIWLmxpdmVjaGF0LnYxLkFnZW50Um9sZRIQCghwYXNzd29yZBgEIAEoCSI4ChNDcmVhdGVBZ2VudFJlc3BvbnNlEiEKBWFnZW50GAEgASgLMhIubGl2ZWNoYXQudjEuQWdlbnQiqgEKElVwZGF0ZUFnZW50UmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCRIZCgxkaXNwbGF5X25hbWUYAiABKAlIAIgBARIpCgRyb2xlGAMgASgOMhYubGl2ZWNoYXQudjEuQWdlbnRSb2xlSAGIAQESFQoIZGlzYWJsZWQYBCABKAhIAogBAUIPCg1fZGlzcGxheV9uYW1lQgcKBV9yb2xlQgsKCV9kaXNhYmxlZCI4ChNVcGRhdGVBZ2VudFJlc3BvbnNlEiEKBWFnZW50GAEgASgLMhIubGl2ZWNoYXQudjEuQWdlbnQiQwoZUmVzZXRBZ2VudFBhc3N3b3JkUmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCRIUCgxuZXdfcGFzc3dvcmQYAiABKAkiHAoaUmVzZXRBZ2VudFBhc3N3b3JkUmVzcG9uc2UiUAoVQ3JlYXRlQXBpVG9rZW5SZXF1ZXN0EgwKBG5hbWUYASABKAkSKQoFc2NvcGUYAiABKA4yGi5saXZlY2hhdC52MS5BcGlUb2tlblNjb3BlIk4KFkNyZWF0ZUFwaVRva2VuUmVzcG9uc2USJAoFdG9rZW4YASABKAsyFS5saXZlY2hhdC52MS5BcGlUb2tlbhIOCgZzZWNyZXQYAiABKAkiFgoUTGlzdEFwaVRva2Vuc1JlcXVlc3QiPgoVTGlzdEFwaVRva2Vuc1Jlc3BvbnNlEiUKBnRva2VucxgBIAMoCzIVLmxpdmVjaGF0LnYxLkFwaVRva2VuIikKFVJldm9rZUFwaVRva2VuUmVxdWVzdBIQCgh0b2tlbl9pZBgBIAEoCSI+ChZSZXZva2VBcGlUb2tlblJlc3BvbnNlEiQKBXRva2VuGAEgASgLMhUubGl2ZWNoYXQudjEuQXBpVG9rZW4qUwoJQWdlbnRSb2xlEhoKFkFHRU5UX1JPTEVfVU5TUEVDSUZJRUQQABIUChBBR0VOVF9ST0xFX0FHRU5UEAESFAoQQUdFTlRfUk9MRV9BRE1JThACKlsKC0FnZW50U3RhdHVzEhwKGEFHRU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEhcKE0FHRU5UX1NUQVRVU19PTkxJTkUQARIVChFBR0VOVF9TVEFUVVNfQVdBWRACKmYKDUFwaVRva2VuU2NvcGUSHwobQVBJX1RPS0VOX1NDT1BFX1VOU1BFQ0lGSUVEEAASGQoVQVBJX1RPS0VOX1NDT1BFX0FHRU5UEAESGQoVQVBJX1RPS0VOX1NDT1BFX0FETUlOEAIyiw0KC0F1dGhTZXJ2aWNlElsKDUdldFNldHVwU3RhdGUSIS5saXZlY2hhdC52MS5HZXRTZXR1cFN0YXRlUmVxdWVzdBoiLmxpdmVjaGF0LnYxLkdldFNldHVwU3RhdGVSZXNwb25zZSIDkAIBEj4KBVNldHVwEhkubGl2ZWNoYXQudjEuU2V0dXBSZXF1ZXN0GhoubGl2ZWNoYXQudjEuU2V0dXBSZXNwb25zZRI+CgVMb2dpbhIZLmxpdmVjaGF0LnYxLkxvZ2luUmVxdWVzdBoaLmxpdmVjaGF0LnYxLkxvZ2luUmVzcG9uc2USVgoNQ29tcGxldGVMb2dpbhIhLmxpdmVjaGF0LnYxLkNvbXBsZXRlTG9naW5SZXF1ZXN0GiIubGl2ZWNoYXQudjEuQ29tcGxldGVMb2dpblJlc3BvbnNlEnQKF1N0YXJ0VHdvRmFjdG9yRW5yb2xtZW50EisubGl2ZWNoYXQudjEuU3RhcnRUd29GYWN0b3JFbnJvbG1lbnRSZXF1ZXN0GiwubGl2ZWNoYXQudjEuU3RhcnRUd29GYWN0b3JFbnJvbG1lbnRSZXNwb25zZRJfChBDb25maXJtVHdvRmFjdG9yEiQubGl2ZWNoYXQudjEuQ29uZmlybVR3b0ZhY3RvclJlcXVlc3QaJS5saXZlY2hhdC52MS5Db25maXJtVHdvRmFjdG9yUmVzcG9uc2USXwoQRGlzYWJsZVR3b0ZhY3RvchIkLmxpdmVjaGF0LnYxLkRpc2FibGVUd29GYWN0b3JSZXF1ZXN0GiUubGl2ZWNoYXQudjEuRGlzYWJsZVR3b0ZhY3RvclJlc3BvbnNlEmgKE1Jlc2V0QWdlbnRUd29GYWN0b3ISJy5saXZlY2hhdC52MS5SZXNldEFnZW50VHdvRmFjdG9yUmVxdWVzdBooLmxpdmVjaGF0LnYxLlJlc2V0QWdlbnRUd29GYWN0b3JSZXNwb25zZRJBCgZMb2dvdXQSGi5saXZlY2hhdC52MS5Mb2dvdXRSZXF1ZXN0GhsubGl2ZWNoYXQudjEuTG9nb3V0UmVzcG9uc2USQwoFR2V0TWUSGS5saXZlY2hhdC52MS5HZXRNZVJlcXVlc3QaGi5saXZlY2hhdC52MS5HZXRNZVJlc3BvbnNlIgOQAgESWQoOQ2hhbmdlUGFzc3dvcmQSIi5saXZlY2hhdC52MS5DaGFuZ2VQYXNzd29yZFJlcXVlc3QaIy5saXZlY2hhdC52MS5DaGFuZ2VQYXNzd29yZFJlc3BvbnNlElAKC1NldE15U3RhdHVzEh8ubGl2ZWNoYXQudjEuU2V0TXlTdGF0dXNSZXF1ZXN0GiAubGl2ZWNoYXQudjEuU2V0TXlTdGF0dXNSZXNwb25zZRJSCgpMaXN0QWdlbnRzEh4ubGl2ZWNoYXQudjEuTGlzdEFnZW50c1JlcXVlc3QaHy5saXZlY2hhdC52MS5MaXN0QWdlbnRzUmVzcG9uc2UiA5ACARJQCgtDcmVhdGVBZ2VudBIfLmxpdmVjaGF0LnYxLkNyZWF0ZUFnZW50UmVxdWVzdBogLmxpdmVjaGF0LnYxLkNyZWF0ZUFnZW50UmVzcG9uc2USUAoLVXBkYXRlQWdlbnQSHy5saXZlY2hhdC52MS5VcGRhdGVBZ2VudFJlcXVlc3QaIC5saXZlY2hhdC52MS5VcGRhdGVBZ2VudFJlc3BvbnNlEmUKElJlc2V0QWdlbnRQYXNzd29yZBImLmxpdmVjaGF0LnYxLlJlc2V0QWdlbnRQYXNzd29yZFJlcXVlc3QaJy5saXZlY2hhdC52MS5SZXNldEFnZW50UGFzc3dvcmRSZXNwb25zZRJZCg5DcmVhdGVBcGlUb2tlbhIiLmxpdmVjaGF0LnYxLkNyZWF0ZUFwaVRva2VuUmVxdWVzdBojLmxpdmVjaGF0LnYxLkNyZWF0ZUFwaVRva2VuUmVzcG9uc2USWwoNTGlzdEFwaVRva2VucxIhLmxpdmVjaGF0LnYxLkxpc3RBcGlUb2tlbnNSZXF1ZXN0GiIubGl2ZWNoYXQudjEuTGlzdEFwaVRva2Vuc1Jlc3BvbnNlIgOQAgESWQoOUmV2b2tlQXBpVG9rZW4SIi5saXZlY2hhdC52MS5SZXZva2VBcGlUb2tlblJlcXVlc3QaIy5saXZlY2hhdC52MS5SZXZva2VBcGlUb2tlblJlc3BvbnNlQqgBCg9jb20ubGl2ZWNoYXQudjFCCUF1dGhQcm90b1ABWj1naXRodWIuY29tL29wZW5zdXBwb3J0L2xpdmVjaGF0L2dlbi9nby9saXZlY2hhdC92MTtsaXZlY2hhdHYxogIDTFhYqgILTGl2ZWNoYXQuVjHKAgtMaXZlY2hhdFxWMeICF0xpdmVjaGF0XFYxXEdQQk1ldGFkYXRh6gIMTGl2ZWNoYXQ6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_livechat_v1_limits]);
 
 /**
  * Agent is a person who answers conversations in the dashboard.
@@ -78,6 +78,13 @@ export type Agent = Message<"livechat.v1.Agent"> & {
    * @generated from field: google.protobuf.Timestamp last_seen_at = 9;
    */
   lastSeenAt?: Timestamp | undefined;
+
+  /**
+   * Whether the agent signs in with a second factor (TOTP).
+   *
+   * @generated from field: bool two_factor_enabled = 10;
+   */
+  twoFactorEnabled: boolean;
 };
 
 /**
@@ -259,9 +266,19 @@ export const LoginRequestSchema: GenMessage<LoginRequest> = /*@__PURE__*/
  */
 export type LoginResponse = Message<"livechat.v1.LoginResponse"> & {
   /**
+   * The signed-in agent; unset when a second factor is required.
+   *
    * @generated from field: livechat.v1.Agent agent = 1;
    */
   agent?: Agent | undefined;
+
+  /**
+   * Set when the agent has a second factor: pass it to CompleteLogin with
+   * a code. No session was started.
+   *
+   * @generated from field: string second_factor_challenge = 2;
+   */
+  secondFactorChallenge: string;
 };
 
 /**
@@ -270,6 +287,191 @@ export type LoginResponse = Message<"livechat.v1.LoginResponse"> & {
  */
 export const LoginResponseSchema: GenMessage<LoginResponse> = /*@__PURE__*/
   messageDesc(file_livechat_v1_auth, 7);
+
+/**
+ * @generated from message livechat.v1.CompleteLoginRequest
+ */
+export type CompleteLoginRequest = Message<"livechat.v1.CompleteLoginRequest"> & {
+  /**
+   * LoginResponse.second_factor_challenge.
+   *
+   * @generated from field: string challenge = 1;
+   */
+  challenge: string;
+
+  /**
+   * A 6-digit authenticator code, or a recovery code.
+   *
+   * @generated from field: string code = 2;
+   */
+  code: string;
+};
+
+/**
+ * Describes the message livechat.v1.CompleteLoginRequest.
+ * Use `create(CompleteLoginRequestSchema)` to create a new message.
+ */
+export const CompleteLoginRequestSchema: GenMessage<CompleteLoginRequest> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_auth, 8);
+
+/**
+ * @generated from message livechat.v1.CompleteLoginResponse
+ */
+export type CompleteLoginResponse = Message<"livechat.v1.CompleteLoginResponse"> & {
+  /**
+   * @generated from field: livechat.v1.Agent agent = 1;
+   */
+  agent?: Agent | undefined;
+};
+
+/**
+ * Describes the message livechat.v1.CompleteLoginResponse.
+ * Use `create(CompleteLoginResponseSchema)` to create a new message.
+ */
+export const CompleteLoginResponseSchema: GenMessage<CompleteLoginResponse> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_auth, 9);
+
+/**
+ * @generated from message livechat.v1.StartTwoFactorEnrolmentRequest
+ */
+export type StartTwoFactorEnrolmentRequest = Message<"livechat.v1.StartTwoFactorEnrolmentRequest"> & {
+};
+
+/**
+ * Describes the message livechat.v1.StartTwoFactorEnrolmentRequest.
+ * Use `create(StartTwoFactorEnrolmentRequestSchema)` to create a new message.
+ */
+export const StartTwoFactorEnrolmentRequestSchema: GenMessage<StartTwoFactorEnrolmentRequest> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_auth, 10);
+
+/**
+ * @generated from message livechat.v1.StartTwoFactorEnrolmentResponse
+ */
+export type StartTwoFactorEnrolmentResponse = Message<"livechat.v1.StartTwoFactorEnrolmentResponse"> & {
+  /**
+   * The secret in base32, for typing into an authenticator app.
+   *
+   * @generated from field: string secret = 1;
+   */
+  secret: string;
+
+  /**
+   * The otpauth://totp/… URI to show as a QR code.
+   *
+   * @generated from field: string otpauth_uri = 2;
+   */
+  otpauthUri: string;
+};
+
+/**
+ * Describes the message livechat.v1.StartTwoFactorEnrolmentResponse.
+ * Use `create(StartTwoFactorEnrolmentResponseSchema)` to create a new message.
+ */
+export const StartTwoFactorEnrolmentResponseSchema: GenMessage<StartTwoFactorEnrolmentResponse> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_auth, 11);
+
+/**
+ * @generated from message livechat.v1.ConfirmTwoFactorRequest
+ */
+export type ConfirmTwoFactorRequest = Message<"livechat.v1.ConfirmTwoFactorRequest"> & {
+  /**
+   * @generated from field: string code = 1;
+   */
+  code: string;
+};
+
+/**
+ * Describes the message livechat.v1.ConfirmTwoFactorRequest.
+ * Use `create(ConfirmTwoFactorRequestSchema)` to create a new message.
+ */
+export const ConfirmTwoFactorRequestSchema: GenMessage<ConfirmTwoFactorRequest> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_auth, 12);
+
+/**
+ * @generated from message livechat.v1.ConfirmTwoFactorResponse
+ */
+export type ConfirmTwoFactorResponse = Message<"livechat.v1.ConfirmTwoFactorResponse"> & {
+  /**
+   * Ten one-time recovery codes, shown once.
+   *
+   * @generated from field: repeated string recovery_codes = 1;
+   */
+  recoveryCodes: string[];
+};
+
+/**
+ * Describes the message livechat.v1.ConfirmTwoFactorResponse.
+ * Use `create(ConfirmTwoFactorResponseSchema)` to create a new message.
+ */
+export const ConfirmTwoFactorResponseSchema: GenMessage<ConfirmTwoFactorResponse> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_auth, 13);
+
+/**
+ * @generated from message livechat.v1.DisableTwoFactorRequest
+ */
+export type DisableTwoFactorRequest = Message<"livechat.v1.DisableTwoFactorRequest"> & {
+  /**
+   * @generated from field: string password = 1;
+   */
+  password: string;
+
+  /**
+   * A current authenticator code, or a recovery code.
+   *
+   * @generated from field: string code = 2;
+   */
+  code: string;
+};
+
+/**
+ * Describes the message livechat.v1.DisableTwoFactorRequest.
+ * Use `create(DisableTwoFactorRequestSchema)` to create a new message.
+ */
+export const DisableTwoFactorRequestSchema: GenMessage<DisableTwoFactorRequest> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_auth, 14);
+
+/**
+ * @generated from message livechat.v1.DisableTwoFactorResponse
+ */
+export type DisableTwoFactorResponse = Message<"livechat.v1.DisableTwoFactorResponse"> & {
+};
+
+/**
+ * Describes the message livechat.v1.DisableTwoFactorResponse.
+ * Use `create(DisableTwoFactorResponseSchema)` to create a new message.
+ */
+export const DisableTwoFactorResponseSchema: GenMessage<DisableTwoFactorResponse> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_auth, 15);
+
+/**
+ * @generated from message livechat.v1.ResetAgentTwoFactorRequest
+ */
+export type ResetAgentTwoFactorRequest = Message<"livechat.v1.ResetAgentTwoFactorRequest"> & {
+  /**
+   * @generated from field: string agent_id = 1;
+   */
+  agentId: string;
+};
+
+/**
+ * Describes the message livechat.v1.ResetAgentTwoFactorRequest.
+ * Use `create(ResetAgentTwoFactorRequestSchema)` to create a new message.
+ */
+export const ResetAgentTwoFactorRequestSchema: GenMessage<ResetAgentTwoFactorRequest> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_auth, 16);
+
+/**
+ * @generated from message livechat.v1.ResetAgentTwoFactorResponse
+ */
+export type ResetAgentTwoFactorResponse = Message<"livechat.v1.ResetAgentTwoFactorResponse"> & {
+};
+
+/**
+ * Describes the message livechat.v1.ResetAgentTwoFactorResponse.
+ * Use `create(ResetAgentTwoFactorResponseSchema)` to create a new message.
+ */
+export const ResetAgentTwoFactorResponseSchema: GenMessage<ResetAgentTwoFactorResponse> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_auth, 17);
 
 /**
  * @generated from message livechat.v1.LogoutRequest
@@ -282,7 +484,7 @@ export type LogoutRequest = Message<"livechat.v1.LogoutRequest"> & {
  * Use `create(LogoutRequestSchema)` to create a new message.
  */
 export const LogoutRequestSchema: GenMessage<LogoutRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 8);
+  messageDesc(file_livechat_v1_auth, 18);
 
 /**
  * @generated from message livechat.v1.LogoutResponse
@@ -295,7 +497,7 @@ export type LogoutResponse = Message<"livechat.v1.LogoutResponse"> & {
  * Use `create(LogoutResponseSchema)` to create a new message.
  */
 export const LogoutResponseSchema: GenMessage<LogoutResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 9);
+  messageDesc(file_livechat_v1_auth, 19);
 
 /**
  * @generated from message livechat.v1.GetMeRequest
@@ -308,7 +510,7 @@ export type GetMeRequest = Message<"livechat.v1.GetMeRequest"> & {
  * Use `create(GetMeRequestSchema)` to create a new message.
  */
 export const GetMeRequestSchema: GenMessage<GetMeRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 10);
+  messageDesc(file_livechat_v1_auth, 20);
 
 /**
  * @generated from message livechat.v1.GetMeResponse
@@ -340,7 +542,7 @@ export type GetMeResponse = Message<"livechat.v1.GetMeResponse"> & {
  * Use `create(GetMeResponseSchema)` to create a new message.
  */
 export const GetMeResponseSchema: GenMessage<GetMeResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 11);
+  messageDesc(file_livechat_v1_auth, 21);
 
 /**
  * @generated from message livechat.v1.ChangePasswordRequest
@@ -362,7 +564,7 @@ export type ChangePasswordRequest = Message<"livechat.v1.ChangePasswordRequest">
  * Use `create(ChangePasswordRequestSchema)` to create a new message.
  */
 export const ChangePasswordRequestSchema: GenMessage<ChangePasswordRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 12);
+  messageDesc(file_livechat_v1_auth, 22);
 
 /**
  * @generated from message livechat.v1.ChangePasswordResponse
@@ -375,7 +577,7 @@ export type ChangePasswordResponse = Message<"livechat.v1.ChangePasswordResponse
  * Use `create(ChangePasswordResponseSchema)` to create a new message.
  */
 export const ChangePasswordResponseSchema: GenMessage<ChangePasswordResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 13);
+  messageDesc(file_livechat_v1_auth, 23);
 
 /**
  * @generated from message livechat.v1.SetMyStatusRequest
@@ -392,7 +594,7 @@ export type SetMyStatusRequest = Message<"livechat.v1.SetMyStatusRequest"> & {
  * Use `create(SetMyStatusRequestSchema)` to create a new message.
  */
 export const SetMyStatusRequestSchema: GenMessage<SetMyStatusRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 14);
+  messageDesc(file_livechat_v1_auth, 24);
 
 /**
  * @generated from message livechat.v1.SetMyStatusResponse
@@ -409,7 +611,7 @@ export type SetMyStatusResponse = Message<"livechat.v1.SetMyStatusResponse"> & {
  * Use `create(SetMyStatusResponseSchema)` to create a new message.
  */
 export const SetMyStatusResponseSchema: GenMessage<SetMyStatusResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 15);
+  messageDesc(file_livechat_v1_auth, 25);
 
 /**
  * @generated from message livechat.v1.ListAgentsRequest
@@ -422,7 +624,7 @@ export type ListAgentsRequest = Message<"livechat.v1.ListAgentsRequest"> & {
  * Use `create(ListAgentsRequestSchema)` to create a new message.
  */
 export const ListAgentsRequestSchema: GenMessage<ListAgentsRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 16);
+  messageDesc(file_livechat_v1_auth, 26);
 
 /**
  * @generated from message livechat.v1.ListAgentsResponse
@@ -441,7 +643,7 @@ export type ListAgentsResponse = Message<"livechat.v1.ListAgentsResponse"> & {
  * Use `create(ListAgentsResponseSchema)` to create a new message.
  */
 export const ListAgentsResponseSchema: GenMessage<ListAgentsResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 17);
+  messageDesc(file_livechat_v1_auth, 27);
 
 /**
  * @generated from message livechat.v1.CreateAgentRequest
@@ -473,7 +675,7 @@ export type CreateAgentRequest = Message<"livechat.v1.CreateAgentRequest"> & {
  * Use `create(CreateAgentRequestSchema)` to create a new message.
  */
 export const CreateAgentRequestSchema: GenMessage<CreateAgentRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 18);
+  messageDesc(file_livechat_v1_auth, 28);
 
 /**
  * @generated from message livechat.v1.CreateAgentResponse
@@ -490,7 +692,7 @@ export type CreateAgentResponse = Message<"livechat.v1.CreateAgentResponse"> & {
  * Use `create(CreateAgentResponseSchema)` to create a new message.
  */
 export const CreateAgentResponseSchema: GenMessage<CreateAgentResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 19);
+  messageDesc(file_livechat_v1_auth, 29);
 
 /**
  * @generated from message livechat.v1.UpdateAgentRequest
@@ -522,7 +724,7 @@ export type UpdateAgentRequest = Message<"livechat.v1.UpdateAgentRequest"> & {
  * Use `create(UpdateAgentRequestSchema)` to create a new message.
  */
 export const UpdateAgentRequestSchema: GenMessage<UpdateAgentRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 20);
+  messageDesc(file_livechat_v1_auth, 30);
 
 /**
  * @generated from message livechat.v1.UpdateAgentResponse
@@ -539,7 +741,7 @@ export type UpdateAgentResponse = Message<"livechat.v1.UpdateAgentResponse"> & {
  * Use `create(UpdateAgentResponseSchema)` to create a new message.
  */
 export const UpdateAgentResponseSchema: GenMessage<UpdateAgentResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 21);
+  messageDesc(file_livechat_v1_auth, 31);
 
 /**
  * @generated from message livechat.v1.ResetAgentPasswordRequest
@@ -561,7 +763,7 @@ export type ResetAgentPasswordRequest = Message<"livechat.v1.ResetAgentPasswordR
  * Use `create(ResetAgentPasswordRequestSchema)` to create a new message.
  */
 export const ResetAgentPasswordRequestSchema: GenMessage<ResetAgentPasswordRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 22);
+  messageDesc(file_livechat_v1_auth, 32);
 
 /**
  * @generated from message livechat.v1.ResetAgentPasswordResponse
@@ -574,7 +776,7 @@ export type ResetAgentPasswordResponse = Message<"livechat.v1.ResetAgentPassword
  * Use `create(ResetAgentPasswordResponseSchema)` to create a new message.
  */
 export const ResetAgentPasswordResponseSchema: GenMessage<ResetAgentPasswordResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 23);
+  messageDesc(file_livechat_v1_auth, 33);
 
 /**
  * @generated from message livechat.v1.CreateApiTokenRequest
@@ -596,7 +798,7 @@ export type CreateApiTokenRequest = Message<"livechat.v1.CreateApiTokenRequest">
  * Use `create(CreateApiTokenRequestSchema)` to create a new message.
  */
 export const CreateApiTokenRequestSchema: GenMessage<CreateApiTokenRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 24);
+  messageDesc(file_livechat_v1_auth, 34);
 
 /**
  * @generated from message livechat.v1.CreateApiTokenResponse
@@ -620,7 +822,7 @@ export type CreateApiTokenResponse = Message<"livechat.v1.CreateApiTokenResponse
  * Use `create(CreateApiTokenResponseSchema)` to create a new message.
  */
 export const CreateApiTokenResponseSchema: GenMessage<CreateApiTokenResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 25);
+  messageDesc(file_livechat_v1_auth, 35);
 
 /**
  * @generated from message livechat.v1.ListApiTokensRequest
@@ -633,7 +835,7 @@ export type ListApiTokensRequest = Message<"livechat.v1.ListApiTokensRequest"> &
  * Use `create(ListApiTokensRequestSchema)` to create a new message.
  */
 export const ListApiTokensRequestSchema: GenMessage<ListApiTokensRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 26);
+  messageDesc(file_livechat_v1_auth, 36);
 
 /**
  * @generated from message livechat.v1.ListApiTokensResponse
@@ -650,7 +852,7 @@ export type ListApiTokensResponse = Message<"livechat.v1.ListApiTokensResponse">
  * Use `create(ListApiTokensResponseSchema)` to create a new message.
  */
 export const ListApiTokensResponseSchema: GenMessage<ListApiTokensResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 27);
+  messageDesc(file_livechat_v1_auth, 37);
 
 /**
  * @generated from message livechat.v1.RevokeApiTokenRequest
@@ -667,7 +869,7 @@ export type RevokeApiTokenRequest = Message<"livechat.v1.RevokeApiTokenRequest">
  * Use `create(RevokeApiTokenRequestSchema)` to create a new message.
  */
 export const RevokeApiTokenRequestSchema: GenMessage<RevokeApiTokenRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 28);
+  messageDesc(file_livechat_v1_auth, 38);
 
 /**
  * @generated from message livechat.v1.RevokeApiTokenResponse
@@ -684,7 +886,7 @@ export type RevokeApiTokenResponse = Message<"livechat.v1.RevokeApiTokenResponse
  * Use `create(RevokeApiTokenResponseSchema)` to create a new message.
  */
 export const RevokeApiTokenResponseSchema: GenMessage<RevokeApiTokenResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 29);
+  messageDesc(file_livechat_v1_auth, 39);
 
 /**
  * AgentRole is what an agent may do.
@@ -842,6 +1044,11 @@ export const AuthService: GenService<{
    * username from all addresses together never refuse its right password:
    * while there are 5 or more, every attempt on it waits about a second.
    *
+   * Two-factor: when the agent has a confirmed second factor, the right
+   * password starts no session. The response then has no agent and carries
+   * second_factor_challenge instead, an opaque token valid for 5 minutes
+   * that CompleteLogin exchanges, with a code, for the session.
+   *
    * Errors: UNAUTHENTICATED with reason BAD_CREDENTIALS (the same for an
    * unknown username, a wrong password and a disabled agent);
    * RESOURCE_EXHAUSTED with reason SIGN_IN_THROTTLED and retry_after, the
@@ -853,6 +1060,91 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof LoginRequestSchema;
     output: typeof LoginResponseSchema;
+  },
+  /**
+   * CompleteLogin finishes a sign-in that Login answered with a
+   * second_factor_challenge: with a current 6-digit authenticator code or
+   * an unused recovery code it starts the session (sets the cookie, as
+   * Login does). A code of a time step already accepted is refused, and a
+   * recovery code works once. Wrong codes count as failed sign-ins of the
+   * username from the caller's address (see Login). The challenge is
+   * spent by the first success. Anyone may call it.
+   *
+   * Errors: UNAUTHENTICATED with reason SIGN_IN_EXPIRED for an unknown,
+   * used or expired challenge (start again with Login); PERMISSION_DENIED
+   * with WRONG_CODE for a wrong or reused code; RESOURCE_EXHAUSTED with
+   * SIGN_IN_THROTTLED after too many failures.
+   *
+   * @generated from rpc livechat.v1.AuthService.CompleteLogin
+   */
+  completeLogin: {
+    methodKind: "unary";
+    input: typeof CompleteLoginRequestSchema;
+    output: typeof CompleteLoginResponseSchema;
+  },
+  /**
+   * StartTwoFactorEnrolment makes a new TOTP secret for the caller and
+   * returns it, with its otpauth:// URI, until ConfirmTwoFactor confirms it;
+   * calling it again replaces an unconfirmed secret. Signed-in agents and
+   * admins (not API tokens).
+   *
+   * Errors: FAILED_PRECONDITION with TWO_FACTOR_STATE when a second factor
+   * is already enabled.
+   *
+   * @generated from rpc livechat.v1.AuthService.StartTwoFactorEnrolment
+   */
+  startTwoFactorEnrolment: {
+    methodKind: "unary";
+    input: typeof StartTwoFactorEnrolmentRequestSchema;
+    output: typeof StartTwoFactorEnrolmentResponseSchema;
+  },
+  /**
+   * ConfirmTwoFactor enables the second factor started by
+   * StartTwoFactorEnrolment with a current code from the authenticator, and
+   * returns 10 one-time recovery codes, shown this once (stored hashed).
+   * The secret is never returned again. Signed-in agents and admins.
+   *
+   * Errors: PERMISSION_DENIED with WRONG_CODE; FAILED_PRECONDITION with
+   * TWO_FACTOR_STATE when no enrolment is pending.
+   *
+   * @generated from rpc livechat.v1.AuthService.ConfirmTwoFactor
+   */
+  confirmTwoFactor: {
+    methodKind: "unary";
+    input: typeof ConfirmTwoFactorRequestSchema;
+    output: typeof ConfirmTwoFactorResponseSchema;
+  },
+  /**
+   * DisableTwoFactor removes the caller's second factor and recovery codes;
+   * it needs the password and a current code (or a recovery code). Wrong
+   * passwords and codes count as failed sign-ins (see Login). Signed-in
+   * agents and admins.
+   *
+   * Errors: PERMISSION_DENIED with WRONG_PASSWORD or WRONG_CODE;
+   * FAILED_PRECONDITION with TWO_FACTOR_STATE when none is enabled;
+   * RESOURCE_EXHAUSTED with SIGN_IN_THROTTLED.
+   *
+   * @generated from rpc livechat.v1.AuthService.DisableTwoFactor
+   */
+  disableTwoFactor: {
+    methodKind: "unary";
+    input: typeof DisableTwoFactorRequestSchema;
+    output: typeof DisableTwoFactorResponseSchema;
+  },
+  /**
+   * ResetAgentTwoFactor removes an agent's second factor (for an agent who
+   * lost their authenticator and recovery codes); they sign in with their
+   * password alone until they enrol again. Resetting an agent without one
+   * succeeds. Admins only.
+   *
+   * Errors: NOT_FOUND for an unknown agent.
+   *
+   * @generated from rpc livechat.v1.AuthService.ResetAgentTwoFactor
+   */
+  resetAgentTwoFactor: {
+    methodKind: "unary";
+    input: typeof ResetAgentTwoFactorRequestSchema;
+    output: typeof ResetAgentTwoFactorResponseSchema;
   },
   /**
    * Logout ends the caller's dashboard session and clears the cookie.
