@@ -16,6 +16,7 @@ import { formatRelative, toDate, useNow } from "@/lib/format";
 import { useMe } from "@/features/auth/use-me";
 import { CreateAgentDialog } from "./create-agent-dialog";
 import { RenameAgentDialog } from "./rename-agent-dialog";
+import { ConfirmDialog } from "@/components/confirm-dialog";
 import { ResetPasswordDialog } from "./reset-password-dialog";
 import { useAgentMutations } from "./use-agent-mutations";
 import { useAgents } from "./use-agents";
@@ -24,8 +25,8 @@ import { useAgents } from "./use-agents";
 export default function AgentsPage() {
   const { t } = useI18n();
   const agents = useAgents();
-  const { update } = useAgentMutations();
-  const [dialog, setDialog] = useState<{ kind: "rename" | "reset"; agent: Agent } | null>(null);
+  const { update, resetTwoFactor } = useAgentMutations();
+  const [dialog, setDialog] = useState<{ kind: "rename" | "reset" | "twoFactor"; agent: Agent } | null>(null);
 
   return (
     <Page title={t("agents.title")} description={t("agents.description")} actions={<CreateAgentDialog />} adminOnly>
@@ -63,6 +64,7 @@ export default function AgentsPage() {
                   onDisabled={(disabled) => update.mutate({ agentId: a.id, disabled })}
                   onRename={() => setDialog({ kind: "rename", agent: a })}
                   onReset={() => setDialog({ kind: "reset", agent: a })}
+                  onResetTwoFactor={() => setDialog({ kind: "twoFactor", agent: a })}
                 />
               ))}
             </tbody>
@@ -71,6 +73,18 @@ export default function AgentsPage() {
       </Card>
       {dialog?.kind === "rename" && <RenameAgentDialog agent={dialog.agent} onClose={() => setDialog(null)} />}
       {dialog?.kind === "reset" && <ResetPasswordDialog agent={dialog.agent} onClose={() => setDialog(null)} />}
+      {dialog?.kind === "twoFactor" && (
+        <ConfirmDialog
+          open
+          onOpenChange={(open) => !open && (setDialog(null), resetTwoFactor.reset())}
+          title={t("agents.resetTwoFactor")}
+          description={t("agents.resetTwoFactorConfirm", { name: dialog.agent.displayName })}
+          confirmLabel={t("agents.resetTwoFactor")}
+          pending={resetTwoFactor.isPending}
+          error={resetTwoFactor.error}
+          onConfirm={() => resetTwoFactor.mutate({ agentId: dialog.agent.id }, { onSuccess: () => setDialog(null) })}
+        />
+      )}
     </Page>
   );
 }
@@ -81,12 +95,14 @@ function AgentRow({
   onDisabled,
   onRename,
   onReset,
+  onResetTwoFactor,
 }: {
   agent: Agent;
   onRole: (role: AgentRole) => void;
   onDisabled: (disabled: boolean) => void;
   onRename: () => void;
   onReset: () => void;
+  onResetTwoFactor: () => void;
 }) {
   const { t, locale } = useI18n();
   const me = useMe();
@@ -102,6 +118,11 @@ function AgentRow({
             <div className="flex items-center gap-1.5 font-medium">
               {a.displayName}
               {isMe && <Badge variant="secondary">{t("agents.you")}</Badge>}
+              {a.twoFactorEnabled && (
+                <Badge variant="outline" title={t("twoFactor.title")}>
+                  {t("agents.twoFactorOn")}
+                </Badge>
+              )}
             </div>
             <div className="text-xs text-muted-foreground">
               @{a.username}
@@ -140,6 +161,7 @@ function AgentRow({
           <DropdownMenuContent align="end">
             <DropdownMenuItem onSelect={onRename}>{t("agents.rename")}</DropdownMenuItem>
             <DropdownMenuItem onSelect={onReset}>{t("agents.resetPassword")}</DropdownMenuItem>
+            {a.twoFactorEnabled && <DropdownMenuItem onSelect={onResetTwoFactor}>{t("agents.resetTwoFactor")}</DropdownMenuItem>}
           </DropdownMenuContent>
         </DropdownMenu>
       </td>

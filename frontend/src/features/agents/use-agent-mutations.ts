@@ -19,5 +19,8 @@ export function useAgentMutations() {
     create: useMutation(AuthService.method.createAgent, { onSuccess: (res) => put(res.agent) }),
     update: useMutation(AuthService.method.updateAgent, { onSuccess: (res) => put(res.agent) }),
     resetPassword: useMutation(AuthService.method.resetAgentPassword),
+    resetTwoFactor: useMutation(AuthService.method.resetAgentTwoFactor, {
+      onSuccess: () => void qc.invalidateQueries({ queryKey: agentsKey }),
+    }),
   };
 }

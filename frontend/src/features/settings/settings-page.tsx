@@ -19,8 +19,9 @@ import { cn } from "@/lib/cn";
 import { errorCode } from "@/lib/errors";
 import { updatePreferences, usePreferences } from "@/lib/preferences";
 import { passwordProblem } from "@/lib/validation";
+import { TwoFactorCard } from "./two-factor-card";
 
-/** The agent's own settings: language, alerts and password. */
+/** The agent's own settings: language, alerts, password and two-factor sign-in. */
 export default function SettingsPage() {
   const { t } = useI18n();
   return (
@@ -28,6 +29,7 @@ export default function SettingsPage() {
       <LanguageCard />
       <AlertsCard />
       <PasswordCard />
+      <TwoFactorCard />
     </Page>
   );
 }
