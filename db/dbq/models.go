@@ -86,6 +86,11 @@ type ConversationRead struct {
 	UpdatedAt      time.Time
 }
 
+type ConversationTag struct {
+	ConversationID uuid.UUID
+	TagID          uuid.UUID
+}
+
 type Customer struct {
 	ID             uuid.UUID
 	WidgetID       uuid.UUID
@@ -155,6 +160,14 @@ type RateLimit struct {
 type RealtimeInstance struct {
 	ID        uuid.UUID
 	ExpiresAt time.Time
+}
+
+type Tag struct {
+	ID        uuid.UUID
+	Name      string
+	Color     string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 type VisitorSession struct {

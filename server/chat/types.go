@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/opensupport/livechat/server/tags"
 )
 
 // Conversation is a chat between one customer and the agents, as one
@@ -29,6 +31,8 @@ type Conversation struct {
 	LastMessage  *Message
 	UnreadCount  int32
 	LastSeq      int64
+	// Tags are the conversation's tags by name; never loaded for visitors.
+	Tags []tags.Tag
 }
 
 // AssignedTo reports whether agentID is the conversation's assignee.

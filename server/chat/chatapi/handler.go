@@ -160,6 +160,25 @@ func (h *Handler) SetConversationStatus(ctx context.Context, req *livechatv1.Set
 	return &livechatv1.SetConversationStatusResponse{Conversation: ConversationProto(c)}, nil
 }
 
+// SetConversationTags implements ConversationServiceHandler.
+func (h *Handler) SetConversationTags(ctx context.Context, req *livechatv1.SetConversationTagsRequest) (*livechatv1.SetConversationTagsResponse, error) {
+	id, err := conversationID(req.GetConversationId())
+	if err != nil {
+		return nil, err
+	}
+	tagIDs := make([]uuid.UUID, len(req.GetTagIds()))
+	for i, s := range req.GetTagIds() {
+		if tagIDs[i], err = protoconv.ParseID("tag_ids", s); err != nil {
+			return nil, err
+		}
+	}
+	c, err := h.svc.SetConversationTags(ctx, agent(ctx), id, tagIDs)
+	if err != nil {
+		return nil, err
+	}
+	return &livechatv1.SetConversationTagsResponse{Conversation: ConversationProto(c)}, nil
+}
+
 // SendMessage implements ConversationServiceHandler.
 func (h *Handler) SendMessage(ctx context.Context, req *livechatv1.SendMessageRequest) (*livechatv1.SendMessageResponse, error) {
 	id, err := conversationID(req.GetConversationId())
