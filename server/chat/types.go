@@ -124,6 +124,16 @@ type ListFilter struct {
 	Assignment Assignment
 	// Query searches the customer's name and email and the messages' text.
 	Query string
+	// AssigneeID keeps only one agent's conversations; with Assignment
+	// AssignmentAll only.
+	AssigneeID *uuid.UUID
+	// TagIDs keeps conversations carrying any of them.
+	TagIDs []uuid.UUID
+	// WidgetID keeps one widget's conversations.
+	WidgetID *uuid.UUID
+	// CreatedAfter (inclusive) and CreatedBefore (exclusive) bound the
+	// creation time.
+	CreatedAfter, CreatedBefore *time.Time
 	// PageSize is 1–100; 0 means 30.
 	PageSize int32
 	// PageToken is a previous page's NextPageToken.

@@ -767,8 +767,23 @@ type ListConversationsRequest struct {
 	Query string `protobuf:"bytes,3,opt,name=query,proto3" json:"query,omitempty"`
 	// 1–100; 0 means 30.
 	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	// From a previous response's next_page_token.
-	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// From a previous response's next_page_token (made with the same
+	// filters).
+	PageToken string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only conversations assigned to this agent. Needs assignment ALL or
+	// UNSPECIFIED.
+	AssigneeId string `protobuf:"bytes,6,opt,name=assignee_id,json=assigneeId,proto3" json:"assignee_id,omitempty"`
+	// Only conversations carrying any of these tags (at most
+	// Limits.conversation_tags). An unknown tag matches nothing.
+	TagIds []string `protobuf:"bytes,7,rep,name=tag_ids,json=tagIds,proto3" json:"tag_ids,omitempty"`
+	// Only conversations from this widget.
+	WidgetId string `protobuf:"bytes,8,opt,name=widget_id,json=widgetId,proto3" json:"widget_id,omitempty"`
+	// Only conversations created at or after created_after and before
+	// created_before (either may be unset). The range is over creation, not
+	// last activity, so a conversation does not leave a range by getting a
+	// new message.
+	CreatedAfter  *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=created_after,json=createdAfter,proto3" json:"created_after,omitempty"`
+	CreatedBefore *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=created_before,json=createdBefore,proto3" json:"created_before,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -836,6 +851,41 @@ func (x *ListConversationsRequest) GetPageToken() string {
 		return x.PageToken
 	}
 	return ""
+}
+
+func (x *ListConversationsRequest) GetAssigneeId() string {
+	if x != nil {
+		return x.AssigneeId
+	}
+	return ""
+}
+
+func (x *ListConversationsRequest) GetTagIds() []string {
+	if x != nil {
+		return x.TagIds
+	}
+	return nil
+}
+
+func (x *ListConversationsRequest) GetWidgetId() string {
+	if x != nil {
+		return x.WidgetId
+	}
+	return ""
+}
+
+func (x *ListConversationsRequest) GetCreatedAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAfter
+	}
+	return nil
+}
+
+func (x *ListConversationsRequest) GetCreatedBefore() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedBefore
+	}
+	return nil
 }
 
 type ListConversationsResponse struct {
@@ -2572,7 +2622,7 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\flast_message\x18\x0e \x01(\v2\x14.livechat.v1.MessageR\vlastMessage\x12!\n" +
 	"\funread_count\x18\x0f \x01(\x05R\vunreadCount\x12\x19\n" +
 	"\blast_seq\x18\x10 \x01(\x03R\alastSeq\x12$\n" +
-	"\x04tags\x18\x11 \x03(\v2\x10.livechat.v1.TagR\x04tags\"\xe8\x01\n" +
+	"\x04tags\x18\x11 \x03(\v2\x10.livechat.v1.TagR\x04tags\"\xc3\x03\n" +
 	"\x18ListConversationsRequest\x12;\n" +
 	"\bstatuses\x18\x01 \x03(\x0e2\x1f.livechat.v1.ConversationStatusR\bstatuses\x12=\n" +
 	"\n" +
@@ -2581,7 +2631,14 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\x05query\x18\x03 \x01(\tR\x05query\x12\x1b\n" +
 	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x05 \x01(\tR\tpageToken\"\x84\x01\n" +
+	"page_token\x18\x05 \x01(\tR\tpageToken\x12\x1f\n" +
+	"\vassignee_id\x18\x06 \x01(\tR\n" +
+	"assigneeId\x12\x17\n" +
+	"\atag_ids\x18\a \x03(\tR\x06tagIds\x12\x1b\n" +
+	"\twidget_id\x18\b \x01(\tR\bwidgetId\x12?\n" +
+	"\rcreated_after\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\fcreatedAfter\x12A\n" +
+	"\x0ecreated_before\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\rcreatedBefore\"\x84\x01\n" +
 	"\x19ListConversationsResponse\x12?\n" +
 	"\rconversations\x18\x01 \x03(\v2\x19.livechat.v1.ConversationR\rconversations\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x17\n" +
@@ -2799,59 +2856,61 @@ var file_livechat_v1_conversation_proto_depIdxs = []int32{
 	40, // 13: livechat.v1.Conversation.tags:type_name -> livechat.v1.Tag
 	0,  // 14: livechat.v1.ListConversationsRequest.statuses:type_name -> livechat.v1.ConversationStatus
 	3,  // 15: livechat.v1.ListConversationsRequest.assignment:type_name -> livechat.v1.AssignmentFilter
-	7,  // 16: livechat.v1.ListConversationsResponse.conversations:type_name -> livechat.v1.Conversation
-	7,  // 17: livechat.v1.GetConversationResponse.conversation:type_name -> livechat.v1.Conversation
-	5,  // 18: livechat.v1.GetConversationResponse.customer:type_name -> livechat.v1.Customer
-	6,  // 19: livechat.v1.ListMessagesResponse.messages:type_name -> livechat.v1.Message
-	7,  // 20: livechat.v1.ClaimConversationResponse.conversation:type_name -> livechat.v1.Conversation
-	7,  // 21: livechat.v1.AssignConversationResponse.conversation:type_name -> livechat.v1.Conversation
-	0,  // 22: livechat.v1.SetConversationStatusRequest.status:type_name -> livechat.v1.ConversationStatus
-	7,  // 23: livechat.v1.SetConversationStatusResponse.conversation:type_name -> livechat.v1.Conversation
-	7,  // 24: livechat.v1.SetConversationTagsResponse.conversation:type_name -> livechat.v1.Conversation
-	6,  // 25: livechat.v1.SendMessageResponse.message:type_name -> livechat.v1.Message
-	32, // 26: livechat.v1.SubscribeResponse.event:type_name -> livechat.v1.Event
-	39, // 27: livechat.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
-	6,  // 28: livechat.v1.Event.message_created:type_name -> livechat.v1.Message
-	7,  // 29: livechat.v1.Event.conversation_created:type_name -> livechat.v1.Conversation
-	7,  // 30: livechat.v1.Event.conversation_updated:type_name -> livechat.v1.Conversation
-	33, // 31: livechat.v1.Event.typing:type_name -> livechat.v1.TypingEvent
-	34, // 32: livechat.v1.Event.read:type_name -> livechat.v1.ReadEvent
-	35, // 33: livechat.v1.Event.presence:type_name -> livechat.v1.PresenceEvent
-	36, // 34: livechat.v1.Event.ready:type_name -> livechat.v1.ReadyEvent
-	37, // 35: livechat.v1.Event.heartbeat:type_name -> livechat.v1.HeartbeatEvent
-	1,  // 36: livechat.v1.TypingEvent.sender_type:type_name -> livechat.v1.SenderType
-	39, // 37: livechat.v1.TypingEvent.expires_at:type_name -> google.protobuf.Timestamp
-	1,  // 38: livechat.v1.ReadEvent.reader_type:type_name -> livechat.v1.SenderType
-	41, // 39: livechat.v1.PresenceEvent.status:type_name -> livechat.v1.AgentStatus
-	8,  // 40: livechat.v1.ConversationService.ListConversations:input_type -> livechat.v1.ListConversationsRequest
-	10, // 41: livechat.v1.ConversationService.GetInboxCounts:input_type -> livechat.v1.GetInboxCountsRequest
-	12, // 42: livechat.v1.ConversationService.GetConversation:input_type -> livechat.v1.GetConversationRequest
-	14, // 43: livechat.v1.ConversationService.ListMessages:input_type -> livechat.v1.ListMessagesRequest
-	16, // 44: livechat.v1.ConversationService.ClaimConversation:input_type -> livechat.v1.ClaimConversationRequest
-	18, // 45: livechat.v1.ConversationService.AssignConversation:input_type -> livechat.v1.AssignConversationRequest
-	20, // 46: livechat.v1.ConversationService.SetConversationStatus:input_type -> livechat.v1.SetConversationStatusRequest
-	22, // 47: livechat.v1.ConversationService.SetConversationTags:input_type -> livechat.v1.SetConversationTagsRequest
-	24, // 48: livechat.v1.ConversationService.SendMessage:input_type -> livechat.v1.SendMessageRequest
-	26, // 49: livechat.v1.ConversationService.SetTyping:input_type -> livechat.v1.SetTypingRequest
-	28, // 50: livechat.v1.ConversationService.MarkRead:input_type -> livechat.v1.MarkReadRequest
-	30, // 51: livechat.v1.ConversationService.Subscribe:input_type -> livechat.v1.SubscribeRequest
-	9,  // 52: livechat.v1.ConversationService.ListConversations:output_type -> livechat.v1.ListConversationsResponse
-	11, // 53: livechat.v1.ConversationService.GetInboxCounts:output_type -> livechat.v1.GetInboxCountsResponse
-	13, // 54: livechat.v1.ConversationService.GetConversation:output_type -> livechat.v1.GetConversationResponse
-	15, // 55: livechat.v1.ConversationService.ListMessages:output_type -> livechat.v1.ListMessagesResponse
-	17, // 56: livechat.v1.ConversationService.ClaimConversation:output_type -> livechat.v1.ClaimConversationResponse
-	19, // 57: livechat.v1.ConversationService.AssignConversation:output_type -> livechat.v1.AssignConversationResponse
-	21, // 58: livechat.v1.ConversationService.SetConversationStatus:output_type -> livechat.v1.SetConversationStatusResponse
-	23, // 59: livechat.v1.ConversationService.SetConversationTags:output_type -> livechat.v1.SetConversationTagsResponse
-	25, // 60: livechat.v1.ConversationService.SendMessage:output_type -> livechat.v1.SendMessageResponse
-	27, // 61: livechat.v1.ConversationService.SetTyping:output_type -> livechat.v1.SetTypingResponse
-	29, // 62: livechat.v1.ConversationService.MarkRead:output_type -> livechat.v1.MarkReadResponse
-	31, // 63: livechat.v1.ConversationService.Subscribe:output_type -> livechat.v1.SubscribeResponse
-	52, // [52:64] is the sub-list for method output_type
-	40, // [40:52] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	39, // 16: livechat.v1.ListConversationsRequest.created_after:type_name -> google.protobuf.Timestamp
+	39, // 17: livechat.v1.ListConversationsRequest.created_before:type_name -> google.protobuf.Timestamp
+	7,  // 18: livechat.v1.ListConversationsResponse.conversations:type_name -> livechat.v1.Conversation
+	7,  // 19: livechat.v1.GetConversationResponse.conversation:type_name -> livechat.v1.Conversation
+	5,  // 20: livechat.v1.GetConversationResponse.customer:type_name -> livechat.v1.Customer
+	6,  // 21: livechat.v1.ListMessagesResponse.messages:type_name -> livechat.v1.Message
+	7,  // 22: livechat.v1.ClaimConversationResponse.conversation:type_name -> livechat.v1.Conversation
+	7,  // 23: livechat.v1.AssignConversationResponse.conversation:type_name -> livechat.v1.Conversation
+	0,  // 24: livechat.v1.SetConversationStatusRequest.status:type_name -> livechat.v1.ConversationStatus
+	7,  // 25: livechat.v1.SetConversationStatusResponse.conversation:type_name -> livechat.v1.Conversation
+	7,  // 26: livechat.v1.SetConversationTagsResponse.conversation:type_name -> livechat.v1.Conversation
+	6,  // 27: livechat.v1.SendMessageResponse.message:type_name -> livechat.v1.Message
+	32, // 28: livechat.v1.SubscribeResponse.event:type_name -> livechat.v1.Event
+	39, // 29: livechat.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	6,  // 30: livechat.v1.Event.message_created:type_name -> livechat.v1.Message
+	7,  // 31: livechat.v1.Event.conversation_created:type_name -> livechat.v1.Conversation
+	7,  // 32: livechat.v1.Event.conversation_updated:type_name -> livechat.v1.Conversation
+	33, // 33: livechat.v1.Event.typing:type_name -> livechat.v1.TypingEvent
+	34, // 34: livechat.v1.Event.read:type_name -> livechat.v1.ReadEvent
+	35, // 35: livechat.v1.Event.presence:type_name -> livechat.v1.PresenceEvent
+	36, // 36: livechat.v1.Event.ready:type_name -> livechat.v1.ReadyEvent
+	37, // 37: livechat.v1.Event.heartbeat:type_name -> livechat.v1.HeartbeatEvent
+	1,  // 38: livechat.v1.TypingEvent.sender_type:type_name -> livechat.v1.SenderType
+	39, // 39: livechat.v1.TypingEvent.expires_at:type_name -> google.protobuf.Timestamp
+	1,  // 40: livechat.v1.ReadEvent.reader_type:type_name -> livechat.v1.SenderType
+	41, // 41: livechat.v1.PresenceEvent.status:type_name -> livechat.v1.AgentStatus
+	8,  // 42: livechat.v1.ConversationService.ListConversations:input_type -> livechat.v1.ListConversationsRequest
+	10, // 43: livechat.v1.ConversationService.GetInboxCounts:input_type -> livechat.v1.GetInboxCountsRequest
+	12, // 44: livechat.v1.ConversationService.GetConversation:input_type -> livechat.v1.GetConversationRequest
+	14, // 45: livechat.v1.ConversationService.ListMessages:input_type -> livechat.v1.ListMessagesRequest
+	16, // 46: livechat.v1.ConversationService.ClaimConversation:input_type -> livechat.v1.ClaimConversationRequest
+	18, // 47: livechat.v1.ConversationService.AssignConversation:input_type -> livechat.v1.AssignConversationRequest
+	20, // 48: livechat.v1.ConversationService.SetConversationStatus:input_type -> livechat.v1.SetConversationStatusRequest
+	22, // 49: livechat.v1.ConversationService.SetConversationTags:input_type -> livechat.v1.SetConversationTagsRequest
+	24, // 50: livechat.v1.ConversationService.SendMessage:input_type -> livechat.v1.SendMessageRequest
+	26, // 51: livechat.v1.ConversationService.SetTyping:input_type -> livechat.v1.SetTypingRequest
+	28, // 52: livechat.v1.ConversationService.MarkRead:input_type -> livechat.v1.MarkReadRequest
+	30, // 53: livechat.v1.ConversationService.Subscribe:input_type -> livechat.v1.SubscribeRequest
+	9,  // 54: livechat.v1.ConversationService.ListConversations:output_type -> livechat.v1.ListConversationsResponse
+	11, // 55: livechat.v1.ConversationService.GetInboxCounts:output_type -> livechat.v1.GetInboxCountsResponse
+	13, // 56: livechat.v1.ConversationService.GetConversation:output_type -> livechat.v1.GetConversationResponse
+	15, // 57: livechat.v1.ConversationService.ListMessages:output_type -> livechat.v1.ListMessagesResponse
+	17, // 58: livechat.v1.ConversationService.ClaimConversation:output_type -> livechat.v1.ClaimConversationResponse
+	19, // 59: livechat.v1.ConversationService.AssignConversation:output_type -> livechat.v1.AssignConversationResponse
+	21, // 60: livechat.v1.ConversationService.SetConversationStatus:output_type -> livechat.v1.SetConversationStatusResponse
+	23, // 61: livechat.v1.ConversationService.SetConversationTags:output_type -> livechat.v1.SetConversationTagsResponse
+	25, // 62: livechat.v1.ConversationService.SendMessage:output_type -> livechat.v1.SendMessageResponse
+	27, // 63: livechat.v1.ConversationService.SetTyping:output_type -> livechat.v1.SetTypingResponse
+	29, // 64: livechat.v1.ConversationService.MarkRead:output_type -> livechat.v1.MarkReadResponse
+	31, // 65: livechat.v1.ConversationService.Subscribe:output_type -> livechat.v1.SubscribeResponse
+	54, // [54:66] is the sub-list for method output_type
+	42, // [42:54] is the sub-list for method input_type
+	42, // [42:42] is the sub-list for extension type_name
+	42, // [42:42] is the sub-list for extension extendee
+	0,  // [0:42] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_conversation_proto_init() }

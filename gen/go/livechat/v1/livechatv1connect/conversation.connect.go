@@ -156,10 +156,16 @@ var (
 
 // ConversationServiceClient is a client for the livechat.v1.ConversationService service.
 type ConversationServiceClient interface {
-	// ListConversations lists conversations, newest activity first.
+	// ListConversations lists conversations, newest activity first. Every
+	// filter of the request that is set must hold (they combine with AND),
+	// and page tokens keep working under any of them.
 	//
 	// Errors: INVALID_ARGUMENT for a page size over 100, a query over 200
-	// characters or a malformed page token.
+	// characters or a malformed page token; MALFORMED_ID for a malformed
+	// assignee_id, widget_id or tag_ids entry; TOO_MANY_ITEMS for more than
+	// Limits.conversation_tags tag_ids; INVALID_VALUE (field "assignee_id")
+	// for assignee_id with an assignment other than ALL, or (field
+	// "created_before") for a range whose end is not after its start.
 	ListConversations(context.Context, *v1.ListConversationsRequest) (*v1.ListConversationsResponse, error)
 	// GetInboxCounts counts the conversations of each inbox queue, for the
 	// caller.
@@ -289,10 +295,16 @@ func (s ConversationServiceSubscribeClientStream) Close() error {
 
 // ConversationServiceHandler is an implementation of the livechat.v1.ConversationService service.
 type ConversationServiceHandler interface {
-	// ListConversations lists conversations, newest activity first.
+	// ListConversations lists conversations, newest activity first. Every
+	// filter of the request that is set must hold (they combine with AND),
+	// and page tokens keep working under any of them.
 	//
 	// Errors: INVALID_ARGUMENT for a page size over 100, a query over 200
-	// characters or a malformed page token.
+	// characters or a malformed page token; MALFORMED_ID for a malformed
+	// assignee_id, widget_id or tag_ids entry; TOO_MANY_ITEMS for more than
+	// Limits.conversation_tags tag_ids; INVALID_VALUE (field "assignee_id")
+	// for assignee_id with an assignment other than ALL, or (field
+	// "created_before") for a range whose end is not after its start.
 	ListConversations(context.Context, *v1.ListConversationsRequest) (*v1.ListConversationsResponse, error)
 	// GetInboxCounts counts the conversations of each inbox queue, for the
 	// caller.
