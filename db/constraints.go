@@ -25,6 +25,8 @@ const (
 	// unique; CannedPersonalShortcutKey: so are each agent's own.
 	CannedTeamShortcutKey     Constraint = "canned_responses_team_shortcut_key"
 	CannedPersonalShortcutKey Constraint = "canned_responses_personal_shortcut_key"
+	// TagNameKey: tag names are unique, whatever their case.
+	TagNameKey Constraint = "tags_name_key"
 )
 
 // meaning is what the violation of a constraint means to a client.
@@ -47,6 +49,10 @@ var constraints = map[Constraint]meaning{
 	CustomerMessageKey:        {apperr.AlreadyExists, "client_message_id", "a message with this client_message_id already exists"},
 	CannedTeamShortcutKey:     {apperr.AlreadyExists, "shortcut", "the shortcut is taken"},
 	CannedPersonalShortcutKey: {apperr.AlreadyExists, "shortcut", "the shortcut is taken"},
+
+	TagNameKey:         {apperr.AlreadyExists, "name", "a tag with this name exists"},
+	"tags_name_check":  {apperr.InvalidValue, "name", "a tag name must be 1–32 characters"},
+	"tags_color_check": {apperr.InvalidValue, "color", "unknown tag colour"},
 
 	"canned_responses_shortcut_check": {apperr.InvalidValue, "shortcut", "shortcut must be 1–32 characters of a-z, 0-9, '-' and '_'"},
 	"canned_responses_title_check":    {apperr.InvalidValue, "title", "title must be 1–80 characters"},

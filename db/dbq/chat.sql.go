@@ -615,25 +615,40 @@ LEFT JOIN agents a ON a.id = c.assignee_id
 WHERE (cardinality($2::text[]) = 0 OR c.status = ANY($2::text[]))
   AND (NOT $3::boolean OR c.assignee_id = $1::uuid)
   AND (NOT $4::boolean OR c.assignee_id IS NULL)
-  AND ($5::text = ''
-       OR cu.name ILIKE $5::text
-       OR cu.email ILIKE $5::text
-       OR EXISTS (SELECT 1 FROM messages sm WHERE sm.conversation_id = c.id AND sm.text ILIKE $5::text))
-  AND (NOT $6::boolean OR (c.last_message_at, c.id) < ($7::timestamptz, $8::uuid))
+  AND (NOT $5::boolean OR c.assignee_id = $6::uuid)
+  AND (NOT $7::boolean OR c.widget_id = $8::uuid)
+  AND (cardinality($9::uuid[]) = 0
+       OR EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id AND ct.tag_id = ANY($9::uuid[])))
+  AND (NOT $10::boolean OR c.created_at >= $11::timestamptz)
+  AND (NOT $12::boolean OR c.created_at < $13::timestamptz)
+  AND ($14::text = ''
+       OR cu.name ILIKE $14::text
+       OR cu.email ILIKE $14::text
+       OR EXISTS (SELECT 1 FROM messages sm WHERE sm.conversation_id = c.id AND sm.text ILIKE $14::text))
+  AND (NOT $15::boolean OR (c.last_message_at, c.id) < ($16::timestamptz, $17::uuid))
 ORDER BY c.last_message_at DESC, c.id DESC
-LIMIT $9
+LIMIT $18
 `
 
 type ListConversationsParams struct {
-	ReaderID   uuid.UUID
-	Statuses   []string
-	Mine       bool
-	Unassigned bool
-	Pattern    string
-	HasCursor  bool
-	CursorAt   time.Time
-	CursorID   uuid.UUID
-	PageLimit  int32
+	ReaderID         uuid.UUID
+	Statuses         []string
+	Mine             bool
+	Unassigned       bool
+	ByAssignee       bool
+	AssigneeID       uuid.UUID
+	ByWidget         bool
+	WidgetID         uuid.UUID
+	TagIds           []uuid.UUID
+	HasCreatedAfter  bool
+	CreatedAfter     time.Time
+	HasCreatedBefore bool
+	CreatedBefore    time.Time
+	Pattern          string
+	HasCursor        bool
+	CursorAt         time.Time
+	CursorID         uuid.UUID
+	PageLimit        int32
 }
 
 type ListConversationsRow struct {
@@ -663,6 +678,15 @@ func (q *Queries) ListConversations(ctx context.Context, arg ListConversationsPa
 		arg.Statuses,
 		arg.Mine,
 		arg.Unassigned,
+		arg.ByAssignee,
+		arg.AssigneeID,
+		arg.ByWidget,
+		arg.WidgetID,
+		arg.TagIds,
+		arg.HasCreatedAfter,
+		arg.CreatedAfter,
+		arg.HasCreatedBefore,
+		arg.CreatedBefore,
 		arg.Pattern,
 		arg.HasCursor,
 		arg.CursorAt,

@@ -100,6 +100,11 @@ type ConversationRead struct {
 	UpdatedAt      time.Time
 }
 
+type ConversationTag struct {
+	ConversationID uuid.UUID
+	TagID          uuid.UUID
+}
+
 type Customer struct {
 	ID             uuid.UUID
 	WidgetID       uuid.UUID
@@ -177,6 +182,14 @@ type SignInChallenge struct {
 	Ip        string
 	ExpiresAt time.Time
 	UsedAt    *time.Time
+}
+
+type Tag struct {
+	ID        uuid.UUID
+	Name      string
+	Color     string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 type VisitorSession struct {

@@ -185,6 +185,12 @@ LEFT JOIN agents a ON a.id = c.assignee_id
 WHERE (cardinality(@statuses::text[]) = 0 OR c.status = ANY(@statuses::text[]))
   AND (NOT @mine::boolean OR c.assignee_id = @reader_id::uuid)
   AND (NOT @unassigned::boolean OR c.assignee_id IS NULL)
+  AND (NOT @by_assignee::boolean OR c.assignee_id = @assignee_id::uuid)
+  AND (NOT @by_widget::boolean OR c.widget_id = @widget_id::uuid)
+  AND (cardinality(@tag_ids::uuid[]) = 0
+       OR EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id AND ct.tag_id = ANY(@tag_ids::uuid[])))
+  AND (NOT @has_created_after::boolean OR c.created_at >= @created_after::timestamptz)
+  AND (NOT @has_created_before::boolean OR c.created_at < @created_before::timestamptz)
   AND (@pattern::text = ''
        OR cu.name ILIKE @pattern::text
        OR cu.email ILIKE @pattern::text

@@ -32,6 +32,8 @@ import (
 	"github.com/opensupport/livechat/server/chat"
 	"github.com/opensupport/livechat/server/chat/chatapi"
 	"github.com/opensupport/livechat/server/realtime"
+	"github.com/opensupport/livechat/server/tags"
+	"github.com/opensupport/livechat/server/tags/tagsapi"
 	"github.com/opensupport/livechat/server/widgets"
 	"github.com/opensupport/livechat/server/widgets/widgetsapi"
 )
@@ -94,6 +96,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	livechatv1connect.RegisterConversationServiceHandler(a.rpc, chatapi.NewHandler(conversations, a.hub))
 	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, widgetsapi.NewHandler(a.widgets, a.hub))
 	livechatv1connect.RegisterCannedResponseServiceHandler(a.rpc, cannedapi.NewHandler(canned.New(pool)))
+	livechatv1connect.RegisterTagServiceHandler(a.rpc, tagsapi.NewHandler(tags.New(pool)))
 	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.
 	grpcreflect.Register(a.rpc)
 
@@ -214,7 +217,7 @@ type healthChecker struct{ a *App }
 func (h healthChecker) Check(ctx context.Context, req *grpchealth.CheckRequest) (*grpchealth.CheckResponse, error) {
 	switch req.Service {
 	case "", livechatv1connect.AuthServiceName, livechatv1connect.ConversationServiceName, livechatv1connect.WidgetServiceName,
-		livechatv1connect.CannedResponseServiceName:
+		livechatv1connect.CannedResponseServiceName, livechatv1connect.TagServiceName:
 	default:
 		return nil, connectv1.NewError(connectv1.CodeNotFound, fmt.Errorf("unknown service %q", req.Service))
 	}

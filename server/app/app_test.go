@@ -127,6 +127,7 @@ func TestReflectionListsEveryService(t *testing.T) {
 		livechatv1connect.ConversationServiceName,
 		livechatv1connect.WidgetServiceName,
 		livechatv1connect.CannedResponseServiceName,
+		livechatv1connect.TagServiceName,
 	} {
 		found := slices.ContainsFunc(names, func(n protoreflect.FullName) bool { return string(n) == want })
 		if !found {

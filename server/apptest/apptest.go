@@ -98,6 +98,7 @@ type Client struct {
 	Conversation livechatv1connect.ConversationServiceClient
 	Widget       livechatv1connect.WidgetServiceClient
 	Canned       livechatv1connect.CannedResponseServiceClient
+	Tags         livechatv1connect.TagServiceClient
 }
 
 // NewClient returns a client that keeps cookies (a dashboard session) and
@@ -115,6 +116,7 @@ func (s *Server) NewClient(header http.Header, opts ...connecthttp.Option) *Clie
 		Conversation: livechatv1connect.NewConversationServiceClient(cc),
 		Widget:       livechatv1connect.NewWidgetServiceClient(cc),
 		Canned:       livechatv1connect.NewCannedResponseServiceClient(cc),
+		Tags:         livechatv1connect.NewTagServiceClient(cc),
 	}
 }
 

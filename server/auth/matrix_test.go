@@ -71,6 +71,7 @@ var access = map[string]authapi.Access{
 	livechatv1connect.ConversationServiceClaimConversationProcedure:     authapi.AgentAccess,
 	livechatv1connect.ConversationServiceAssignConversationProcedure:    authapi.AgentAccess,
 	livechatv1connect.ConversationServiceSetConversationStatusProcedure: authapi.AgentAccess,
+	livechatv1connect.ConversationServiceSetConversationTagsProcedure:   authapi.AgentAccess,
 	livechatv1connect.ConversationServiceSendMessageProcedure:           authapi.AgentAccess,
 	livechatv1connect.ConversationServiceSetTypingProcedure:             authapi.AgentAccess,
 	livechatv1connect.ConversationServiceMarkReadProcedure:              authapi.AgentAccess,
@@ -95,6 +96,11 @@ var access = map[string]authapi.Access{
 	livechatv1connect.CannedResponseServiceCreateCannedResponseProcedure: authapi.AgentAccess,
 	livechatv1connect.CannedResponseServiceUpdateCannedResponseProcedure: authapi.AgentAccess,
 	livechatv1connect.CannedResponseServiceDeleteCannedResponseProcedure: authapi.AgentAccess,
+
+	livechatv1connect.TagServiceListTagsProcedure:  authapi.AgentAccess,
+	livechatv1connect.TagServiceCreateTagProcedure: authapi.AgentAccess,
+	livechatv1connect.TagServiceUpdateTagProcedure: authapi.AgentAccess,
+	livechatv1connect.TagServiceDeleteTagProcedure: authapi.AgentAccess,
 }
 
 // TestAuthorizationMatrix calls every procedure of the services as

@@ -16,8 +16,9 @@ import (
 )
 
 // ListConversations lists conversations for the agent, newest activity
-// first, filtered by status, assignment and a case-insensitive search over
-// the customer's name and email and the messages' text. Each carries its
+// first, filtered by status, assignment or assignee, tags (any of),
+// widget, creation time and a case-insensitive search over the customer's
+// name and email and the messages' text, all combined. Each carries its
 // newest message and the agent's unread count. Pages are keyset-paginated:
 // a conversation that gets a new message while someone pages moves to the
 // top (the live stream announces it) and is not repeated.
@@ -57,6 +58,9 @@ func (s *Service) ListConversations(ctx context.Context, agent principal.Agent, 
 	if query != "" {
 		params.Pattern = limits.LikePattern(query)
 	}
+	if err := narrow(&params, f); err != nil {
+		return ConversationPage{}, err
+	}
 	if f.PageToken != "" {
 		at, id, err := decodePageToken(f.PageToken)
 		if err != nil {
@@ -80,6 +84,35 @@ func (s *Service) ListConversations(ctx context.Context, agent principal.Agent, 
 	}
 	page.Conversations, err = s.withPreviews(ctx, s.q, agentViewer(agent.ID), same)
 	return page, err
+}
+
+// narrow adds the filters beyond status, assignment and text to params.
+// Errors: InvalidValue for an assignee with an assignment other than all,
+// or an empty date range; TooManyItems for too many tags.
+func narrow(params *dbq.ListConversationsParams, f ListFilter) error {
+	if f.AssigneeID != nil {
+		if f.Assignment != AssignmentAll {
+			return apperr.New(apperr.InvalidValue, "an assignee can be asked for only with the assignment filter ALL").WithField("assignee_id")
+		}
+		params.ByAssignee, params.AssigneeID = true, *f.AssigneeID
+	}
+	if f.WidgetID != nil {
+		params.ByWidget, params.WidgetID = true, *f.WidgetID
+	}
+	params.TagIds = distinct(f.TagIDs)
+	if len(params.TagIds) > limits.ConversationTags {
+		return apperr.New(apperr.TooManyItems, "filter by at most %d tags", limits.ConversationTags).WithField("tag_ids")
+	}
+	if f.CreatedAfter != nil {
+		params.HasCreatedAfter, params.CreatedAfter = true, *f.CreatedAfter
+	}
+	if f.CreatedBefore != nil {
+		if f.CreatedAfter != nil && !f.CreatedBefore.After(*f.CreatedAfter) {
+			return apperr.New(apperr.InvalidValue, "the range must end after it starts").WithField("created_before")
+		}
+		params.HasCreatedBefore, params.CreatedBefore = true, *f.CreatedBefore
+	}
+	return nil
 }
 
 // Page tokens are opaque to clients: the last row's sort key, as

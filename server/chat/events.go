@@ -17,7 +17,8 @@ import (
 // A conversation event shows the conversation as it was at the event:
 // its status, assignee, newest message and times as the row recorded them
 // (see 00008_event_state), so a stream resuming from an old cursor replays
-// what happened. The names (customer, assignee, widget) are today's. A row
+// what happened. The names (customer, assignee, widget) and the tags are
+// today's. A row
 // that recorded no state (written before the record existed) shows the
 // current state. Snapshots carry no unread count, which is per reader.
 //

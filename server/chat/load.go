@@ -37,7 +37,7 @@ func (s *Service) loadConversations(ctx context.Context, q *dbq.Queries, v viewe
 }
 
 // withPreviews converts rows and attaches each one's newest message the
-// viewer may see.
+// viewer may see, and its tags when the viewer sees tags.
 func (s *Service) withPreviews(ctx context.Context, q *dbq.Queries, v viewer, rows []dbq.ConversationsByIDsRow) ([]Conversation, error) {
 	ids := make([]uuid.UUID, len(rows))
 	for i, r := range rows {
@@ -53,12 +53,17 @@ func (s *Service) withPreviews(ctx context.Context, q *dbq.Queries, v viewer, ro
 			previews[m.ConversationID] = messageFromRow(m)
 		}
 	}
+	tagsOf, err := v.tags(ctx, q, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Conversation, len(rows))
 	for i, r := range rows {
 		out[i] = conversationFromRow(r)
 		if m, ok := previews[r.ID]; ok {
 			out[i].LastMessage = &m
 		}
+		out[i].Tags = tagsOf[r.ID]
 	}
 	return out, nil
 }

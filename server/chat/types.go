@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/opensupport/livechat/server/tags"
 )
 
 // Conversation is a chat between one customer and the agents, as one
@@ -29,6 +31,8 @@ type Conversation struct {
 	LastMessage  *Message
 	UnreadCount  int32
 	LastSeq      int64
+	// Tags are the conversation's tags by name; never loaded for visitors.
+	Tags []tags.Tag
 }
 
 // AssignedTo reports whether agentID is the conversation's assignee.
@@ -120,6 +124,16 @@ type ListFilter struct {
 	Assignment Assignment
 	// Query searches the customer's name and email and the messages' text.
 	Query string
+	// AssigneeID keeps only one agent's conversations; with Assignment
+	// AssignmentAll only.
+	AssigneeID *uuid.UUID
+	// TagIDs keeps conversations carrying any of them.
+	TagIDs []uuid.UUID
+	// WidgetID keeps one widget's conversations.
+	WidgetID *uuid.UUID
+	// CreatedAfter (inclusive) and CreatedBefore (exclusive) bound the
+	// creation time.
+	CreatedAfter, CreatedBefore *time.Time
 	// PageSize is 1–100; 0 means 30.
 	PageSize int32
 	// PageToken is a previous page's NextPageToken.

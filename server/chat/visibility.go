@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/opensupport/livechat/db/dbq"
+	"github.com/opensupport/livechat/server/tags"
 )
 
 // What a visitor may see, in one place.
@@ -17,7 +18,8 @@ import (
 //     preview and their own unread count (agents' replies), never the
 //     agents' unread count;
 //   - read markers without which agent read (only that agents read);
-//   - agents typing, never their own typing.
+//   - agents typing, never their own typing;
+//   - never a conversation's tags, which are the team's own labels.
 //
 // Timelines and snapshots are loaded for a viewer; live and replayed
 // events are reduced with VisitorEvent, which the encoder hands to the
@@ -51,6 +53,23 @@ func (v viewer) lastMessages(ctx context.Context, q *dbq.Queries, ids []uuid.UUI
 	return q.LastVisibleMessages(ctx, ids)
 }
 
+// tags returns the tags of the conversations ids, by conversation; none
+// for a visitor.
+func (v viewer) tags(ctx context.Context, q *dbq.Queries, ids []uuid.UUID) (map[uuid.UUID][]tags.Tag, error) {
+	out := map[uuid.UUID][]tags.Tag{}
+	if v.visitor || len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := q.TagsOfConversations(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.ConversationID] = append(out[r.ConversationID], tags.Tag{ID: r.ID, Name: r.Name, Color: tags.Color(r.Color)})
+	}
+	return out, nil
+}
+
 // VisitorEvent returns what a visitor sees of an event as agents see it:
 // visible is false when the visitor must not see it at all, changed when
 // out differs from ev (else out is ev and its encoding can be shared).
@@ -61,13 +80,14 @@ func VisitorEvent(ev Event) (out Event, visible, changed bool) {
 	case ev.Conversation != nil:
 		c := *ev.Conversation
 		if c.LastMessage == nil || !c.LastMessage.Internal {
-			if c.UnreadCount == 0 {
+			if c.UnreadCount == 0 && len(c.Tags) == 0 {
 				return ev, true, false
 			}
 		} else {
 			c.LastMessage = nil
 		}
 		c.UnreadCount = 0
+		c.Tags = nil
 		ev.Conversation = &c
 		return ev, true, true
 	case ev.Read != nil:

@@ -58,6 +58,10 @@ const (
 	// DefaultCannedPage applies when a request asks for none.
 	CannedPage        = 100
 	DefaultCannedPage = 50
+	// TagName is the longest tag name; ConversationTags the most tags on
+	// one conversation (items).
+	TagName          = 32
+	ConversationTags = 20
 )
 
 // Proto returns the limits clients read.
@@ -75,6 +79,8 @@ func Proto() *livechatv1.Limits {
 		MessagePage:      MessagePage,
 		CannedTitle:      CannedTitle,
 		CannedShortcut:   CannedShortcut,
+		TagName:          TagName,
+		ConversationTags: ConversationTags,
 	}
 }
 

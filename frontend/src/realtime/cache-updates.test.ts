@@ -34,6 +34,7 @@ import {
   findConversation,
   upsertConversation,
 } from "./cache-updates";
+import { filterInput } from "@/features/inbox/filter-bar";
 
 const me = "agent-me";
 const other = "agent-other";
@@ -107,6 +108,37 @@ describe("the dashboard's cache updates", () => {
       // New activity on a waiting one puts it first.
       upsertConversation(qc, conv("c", { lastMessageAt: timestampFromMs(5000) }), me);
       assert.deepEqual(ids(qc, waiting), [["c", "a"]]);
+    });
+
+    test("a list filtered by tag, widget, assignee and dates takes only what matches them all", () => {
+      const filtered = createConnectQueryKey({
+        schema: ConversationService.method.listConversations,
+        input: {
+          statuses: [],
+          assignment: AssignmentFilter.ALL,
+          query: "",
+          ...filterInput({ tagId: "vip", widgetId: "w1", assigneeId: other, from: "2026-01-02", to: "2026-01-02" }),
+          pageSize: conversationPageSize,
+          pageToken: "",
+        },
+        transport,
+        cardinality: "infinite",
+        pageParamKey: "pageToken",
+      });
+      setList(qc, filtered, [[]]);
+      const day = new Date(2026, 0, 2, 12).getTime();
+      const fits = { widgetId: "w1", assigneeId: other, createdAt: timestampFromMs(day), tags: [{ id: "vip", name: "VIP" }] };
+      upsertConversation(qc, conv("yes", fits), me);
+      upsertConversation(qc, conv("other-tag", { ...fits, tags: [{ id: "billing", name: "Billing" }] }), me);
+      upsertConversation(qc, conv("untagged", { ...fits, tags: [] }), me);
+      upsertConversation(qc, conv("other-widget", { ...fits, widgetId: "w2" }), me);
+      upsertConversation(qc, conv("mine", { ...fits, assigneeId: me }), me);
+      upsertConversation(qc, conv("day-before", { ...fits, createdAt: timestampFromMs(day - 86_400_000) }), me);
+      upsertConversation(qc, conv("day-after", { ...fits, createdAt: timestampFromMs(day + 86_400_000) }), me);
+      assert.deepEqual(ids(qc, filtered), [["yes"]]);
+      // Its tag taken off, it leaves the list.
+      upsertConversation(qc, conv("yes", { ...fits, tags: [] }), me);
+      assert.deepEqual(ids(qc, filtered), [[]]);
     });
 
     test("a conversation on a later page is replaced there, not doubled", () => {

@@ -30,6 +30,21 @@ interface ListFilter {
   statuses?: number[];
   assignment?: number;
   query?: string;
+  tagIds?: string[];
+  widgetId?: string;
+  assigneeId?: string;
+  createdAfter?: KeyTimestamp;
+  createdBefore?: KeyTimestamp;
+}
+
+/** A timestamp as a query key holds it: seconds as a string, zero fields left out. */
+interface KeyTimestamp {
+  seconds?: string;
+  nanos?: number;
+}
+
+function keyMillis(ts: KeyTimestamp): number {
+  return Number(ts.seconds ?? 0) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6);
 }
 
 function filterOf(key: QueryKey): ListFilter {
@@ -48,6 +63,12 @@ function belongs(c: Conversation, f: ListFilter, myId: string): boolean | undefi
   if (f.statuses?.length && !f.statuses.includes(c.status)) return false;
   if (f.assignment === AssignmentFilter.MINE && c.assigneeId !== myId) return false;
   if (f.assignment === AssignmentFilter.UNASSIGNED && c.assigneeId !== "") return false;
+  if (f.assigneeId && c.assigneeId !== f.assigneeId) return false;
+  if (f.widgetId && c.widgetId !== f.widgetId) return false;
+  if (f.tagIds?.length && !c.tags.some((tag) => f.tagIds?.includes(tag.id))) return false;
+  const created = toMillis(c.createdAt);
+  if (f.createdAfter && created < keyMillis(f.createdAfter)) return false;
+  if (f.createdBefore && created >= keyMillis(f.createdBefore)) return false;
   return true;
 }
 

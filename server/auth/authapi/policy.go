@@ -82,6 +82,7 @@ var Policy = map[string]Access{
 	livechatv1connect.ConversationServiceClaimConversationProcedure:     AgentAccess,
 	livechatv1connect.ConversationServiceAssignConversationProcedure:    AgentAccess,
 	livechatv1connect.ConversationServiceSetConversationStatusProcedure: AgentAccess,
+	livechatv1connect.ConversationServiceSetConversationTagsProcedure:   AgentAccess,
 	livechatv1connect.ConversationServiceSendMessageProcedure:           AgentAccess,
 	livechatv1connect.ConversationServiceSetTypingProcedure:             AgentAccess,
 	livechatv1connect.ConversationServiceMarkReadProcedure:              AgentAccess,
@@ -110,6 +111,14 @@ var Policy = map[string]Access{
 	livechatv1connect.CannedResponseServiceCreateCannedResponseProcedure: AgentAccess,
 	livechatv1connect.CannedResponseServiceUpdateCannedResponseProcedure: AgentAccess,
 	livechatv1connect.CannedResponseServiceDeleteCannedResponseProcedure: AgentAccess,
+
+	// TagService: every agent lists and creates tags; renaming,
+	// recolouring and deleting need an admin, which the domain checks so
+	// the refusal says ADMIN_REQUIRED for agents of either kind.
+	livechatv1connect.TagServiceListTagsProcedure:  AgentAccess,
+	livechatv1connect.TagServiceCreateTagProcedure: AgentAccess,
+	livechatv1connect.TagServiceUpdateTagProcedure: AgentAccess,
+	livechatv1connect.TagServiceDeleteTagProcedure: AgentAccess,
 
 	// Server reflection lets `buf curl` and grpcurl discover the API, which
 	// is public (the proto files ship with the product).

@@ -4,6 +4,7 @@ import (
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/chat"
 	"github.com/opensupport/livechat/server/protoconv"
+	"github.com/opensupport/livechat/server/tags/tagsapi"
 )
 
 // This file is the one conversion between the chat domain's types and the
@@ -66,6 +67,9 @@ func ConversationProto(c chat.Conversation) *livechatv1.Conversation {
 	}
 	if c.LastMessage != nil {
 		out.LastMessage = MessageProto(*c.LastMessage)
+	}
+	for _, t := range c.Tags {
+		out.Tags = append(out.Tags, tagsapi.TagProto(t))
 	}
 	return out
 }

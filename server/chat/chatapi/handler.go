@@ -68,6 +68,9 @@ func (h *Handler) ListConversations(ctx context.Context, req *livechatv1.ListCon
 		return nil, apperr.New(apperr.InvalidValue, "unknown assignment filter %s", req.GetAssignment()).WithField("assignment")
 	}
 	f.Assignment = a
+	if err := listFilters(req, &f); err != nil {
+		return nil, err
+	}
 	page, err := h.svc.ListConversations(ctx, agent(ctx), f)
 	if err != nil {
 		return nil, err
@@ -75,6 +78,48 @@ func (h *Handler) ListConversations(ctx context.Context, req *livechatv1.ListCon
 	return &livechatv1.ListConversationsResponse{
 		Conversations: ConversationsProto(page.Conversations), NextPageToken: page.NextPageToken,
 	}, nil
+}
+
+// listFilters reads the optional filters of a ListConversations request.
+func listFilters(req *livechatv1.ListConversationsRequest, f *chat.ListFilter) error {
+	optional := func(field, s string) (*uuid.UUID, error) {
+		if s == "" {
+			return nil, nil
+		}
+		id, err := protoconv.ParseID(field, s)
+		return &id, err
+	}
+	var err error
+	if f.AssigneeID, err = optional("assignee_id", req.GetAssigneeId()); err != nil {
+		return err
+	}
+	if f.WidgetID, err = optional("widget_id", req.GetWidgetId()); err != nil {
+		return err
+	}
+	if f.TagIDs, err = parseIDs("tag_ids", req.GetTagIds()); err != nil {
+		return err
+	}
+	if req.CreatedAfter != nil {
+		t := req.CreatedAfter.AsTime()
+		f.CreatedAfter = &t
+	}
+	if req.CreatedBefore != nil {
+		t := req.CreatedBefore.AsTime()
+		f.CreatedBefore = &t
+	}
+	return nil
+}
+
+// parseIDs parses a list of ids, all reported under field.
+func parseIDs(field string, ss []string) ([]uuid.UUID, error) {
+	out := make([]uuid.UUID, len(ss))
+	for i, s := range ss {
+		var err error
+		if out[i], err = protoconv.ParseID(field, s); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // GetInboxCounts implements ConversationServiceHandler.
@@ -158,6 +203,23 @@ func (h *Handler) SetConversationStatus(ctx context.Context, req *livechatv1.Set
 		return nil, err
 	}
 	return &livechatv1.SetConversationStatusResponse{Conversation: ConversationProto(c)}, nil
+}
+
+// SetConversationTags implements ConversationServiceHandler.
+func (h *Handler) SetConversationTags(ctx context.Context, req *livechatv1.SetConversationTagsRequest) (*livechatv1.SetConversationTagsResponse, error) {
+	id, err := conversationID(req.GetConversationId())
+	if err != nil {
+		return nil, err
+	}
+	tagIDs, err := parseIDs("tag_ids", req.GetTagIds())
+	if err != nil {
+		return nil, err
+	}
+	c, err := h.svc.SetConversationTags(ctx, agent(ctx), id, tagIDs)
+	if err != nil {
+		return nil, err
+	}
+	return &livechatv1.SetConversationTagsResponse{Conversation: ConversationProto(c)}, nil
 }
 
 // SendMessage implements ConversationServiceHandler.

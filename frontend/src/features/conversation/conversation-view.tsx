@@ -16,6 +16,7 @@ import { useMediaQuery } from "@/lib/use-media-query";
 import { Composer } from "./composer";
 import { ConversationActions } from "./conversation-actions";
 import { CustomerPanel } from "./customer-panel";
+import { TagEditor } from "@/features/tags/tag-editor";
 import { customerLabel, statusLabel } from "./labels";
 import { Timeline } from "./timeline";
 import { TypingIndicator } from "./typing-indicator";
@@ -102,6 +103,9 @@ export function ConversationView({ conversationId, backHref }: { conversationId:
                 </Badge>
                 <span>{conversation.assigneeName ? t("inbox.assignedTo", { name: conversation.assigneeName }) : t("conversation.unassigned")}</span>
                 {conversation.widgetName && <span className="truncate">· {conversation.widgetName}</span>}
+              </div>
+              <div className="mt-2 max-w-md">
+                <TagEditor conversation={conversation} />
               </div>
             </div>
             <Button

@@ -7,6 +7,7 @@ import { cn } from "@/lib/cn";
 import { formatRelative } from "@/lib/format";
 import { activityOf } from "@/realtime/cache-updates";
 import { customerLabel, statusLabel } from "@/features/conversation/labels";
+import { TagChip } from "@/features/tags/tag-chip";
 import { WaitingTime } from "./waiting-time";
 
 /** One row of the inbox: who, the latest line, when, waiting time and unread count. */
@@ -64,6 +65,9 @@ export function ConversationListItem({
         <div className="mt-1 flex flex-wrap items-center gap-2">
           {waiting && c.waitingSince && <WaitingTime since={c.waitingSince} now={now} />}
           {showStatus && <Badge variant="outline">{t(statusLabel[c.status])}</Badge>}
+          {c.tags.map((tag) => (
+            <TagChip key={tag.id} tag={tag} />
+          ))}
           {c.assigneeName && (
             <span className="truncate text-xs text-muted-foreground">{t("inbox.assignedTo", { name: c.assigneeName })}</span>
           )}

@@ -16,12 +16,15 @@ export function ConversationList({
   conversations,
   queue,
   search,
+  filtered,
   selectedId,
 }: {
   query: UseInfiniteQueryResult<InfiniteData<ListConversationsResponse>, ConnectError>;
   conversations: Conversation[];
   queue: Queue;
   search: string;
+  /** Whether the filter bar narrows the list. */
+  filtered: boolean;
   selectedId?: string;
 }) {
   const { t } = useI18n();
@@ -48,6 +51,10 @@ export function ConversationList({
       <EmptyState icon={<SearchXIcon />} title={t("inbox.noResults")}>
         {t("inbox.noResultsHint", { query: search })}
       </EmptyState>
+    ) : filtered ? (
+      <EmptyState icon={<SearchXIcon />} title={t("inbox.noResults")}>
+        {t("filters.noResults")}
+      </EmptyState>
     ) : (
       <EmptyState icon={<InboxIcon />} title={t(queue.empty)} />
     );
@@ -62,7 +69,7 @@ export function ConversationList({
               conversation={c}
               href={`/inbox/${queue.id}/${c.id}`}
               selected={c.id === selectedId}
-              showStatus={queue.id === "all" || Boolean(search)}
+              showStatus={queue.id === "all" || Boolean(search) || filtered}
               now={now}
             />
           </li>

@@ -2,7 +2,7 @@ import { useInfiniteQuery } from "@connectrpc/connect-query";
 import { MessagesSquareIcon } from "lucide-react";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Redirect, useLocation, useParams } from "wouter";
-import { ConversationService } from "@livechat/api/conversation_pb";
+import { AssignmentFilter, ConversationService } from "@livechat/api/conversation_pb";
 import { EmptyState } from "@/components/states";
 import { useI18n } from "@/i18n";
 import { cn } from "@/lib/cn";
@@ -14,6 +14,7 @@ import { ConversationList } from "./conversation-list";
 import { QueueTabs } from "./queue-tabs";
 import { queueById, type Queue } from "./queues";
 import { SearchBox } from "./search-box";
+import { FilterBar, filterInput, noFilter, type InboxFilter } from "./filter-bar";
 
 /** The inbox: queues and conversations on the left, the open conversation on the right. */
 export function InboxPage() {
@@ -27,13 +28,24 @@ function Inbox({ queue, conversationId }: { queue: Queue; conversationId?: strin
   const { t } = useI18n();
   const [, navigate] = useLocation();
   const [search, setSearch] = useState("");
+  const [filter, setFilter] = useState<InboxFilter>(noFilter);
+  // An assignee narrows only queues that take anyone's conversations.
+  const assigneeAllowed = queue.assignment === AssignmentFilter.ALL;
+  const effective = assigneeAllowed ? filter : { ...filter, assigneeId: "" };
   const searchRef = useRef<HTMLInputElement>(null);
   // The open conversation names the tab itself.
   useDocumentTitle(conversationId ? null : t(queue.label));
 
   const list = useInfiniteQuery(
     ConversationService.method.listConversations,
-    { statuses: queue.statuses, assignment: queue.assignment, query: search, pageSize: conversationPageSize, pageToken: "" },
+    {
+      statuses: queue.statuses,
+      assignment: queue.assignment,
+      query: search,
+      ...filterInput(effective),
+      pageSize: conversationPageSize,
+      pageToken: "",
+    },
     { pageParamKey: "pageToken", getNextPageParam: (last) => last.nextPageToken || undefined },
   );
   const conversations = useMemo(() => list.data?.pages.flatMap((p) => p.conversations) ?? [], [list.data]);
@@ -62,7 +74,7 @@ function Inbox({ queue, conversationId }: { queue: Queue; conversationId?: strin
   const listRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
     listRef.current?.scrollTo({ top: 0 });
-  }, [search, queue.id]);
+  }, [search, queue.id, filter]);
 
   return (
     <div className="flex h-full">
@@ -81,9 +93,17 @@ function Inbox({ queue, conversationId }: { queue: Queue; conversationId?: strin
           <h1 className="sr-only">{t("nav.inbox")}</h1>
           <QueueTabs current={queue.id} />
           <SearchBox ref={searchRef} value={search} onChange={setSearch} />
+          <FilterBar value={effective} onChange={setFilter} assigneeAllowed={assigneeAllowed} />
         </div>
         <div ref={listRef} className="min-h-0 flex-1 overflow-y-auto">
-          <ConversationList query={list} conversations={conversations} queue={queue} search={search} selectedId={conversationId} />
+          <ConversationList
+            query={list}
+            conversations={conversations}
+            queue={queue}
+            search={search}
+            filtered={Object.values(effective).some(Boolean)}
+            selectedId={conversationId}
+          />
         </div>
       </section>
       <div className={cn("min-w-0 flex-1", !conversationId && "hidden md:block")}>

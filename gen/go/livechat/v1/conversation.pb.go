@@ -601,7 +601,9 @@ type Conversation struct {
 	// Messages from the customer after the caller's read marker.
 	UnreadCount int32 `protobuf:"varint,15,opt,name=unread_count,json=unreadCount,proto3" json:"unread_count,omitempty"`
 	// The newest message's seq.
-	LastSeq       int64 `protobuf:"varint,16,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
+	LastSeq int64 `protobuf:"varint,16,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
+	// The conversation's tags, by name; always empty for visitors.
+	Tags          []*Tag `protobuf:"bytes,17,rep,name=tags,proto3" json:"tags,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -748,6 +750,13 @@ func (x *Conversation) GetLastSeq() int64 {
 	return 0
 }
 
+func (x *Conversation) GetTags() []*Tag {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
 type ListConversationsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Only these statuses; empty means all.
@@ -758,8 +767,23 @@ type ListConversationsRequest struct {
 	Query string `protobuf:"bytes,3,opt,name=query,proto3" json:"query,omitempty"`
 	// 1–100; 0 means 30.
 	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	// From a previous response's next_page_token.
-	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// From a previous response's next_page_token (made with the same
+	// filters).
+	PageToken string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only conversations assigned to this agent. Needs assignment ALL or
+	// UNSPECIFIED.
+	AssigneeId string `protobuf:"bytes,6,opt,name=assignee_id,json=assigneeId,proto3" json:"assignee_id,omitempty"`
+	// Only conversations carrying any of these tags (at most
+	// Limits.conversation_tags). An unknown tag matches nothing.
+	TagIds []string `protobuf:"bytes,7,rep,name=tag_ids,json=tagIds,proto3" json:"tag_ids,omitempty"`
+	// Only conversations from this widget.
+	WidgetId string `protobuf:"bytes,8,opt,name=widget_id,json=widgetId,proto3" json:"widget_id,omitempty"`
+	// Only conversations created at or after created_after and before
+	// created_before (either may be unset). The range is over creation, not
+	// last activity, so a conversation does not leave a range by getting a
+	// new message.
+	CreatedAfter  *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=created_after,json=createdAfter,proto3" json:"created_after,omitempty"`
+	CreatedBefore *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=created_before,json=createdBefore,proto3" json:"created_before,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -827,6 +851,41 @@ func (x *ListConversationsRequest) GetPageToken() string {
 		return x.PageToken
 	}
 	return ""
+}
+
+func (x *ListConversationsRequest) GetAssigneeId() string {
+	if x != nil {
+		return x.AssigneeId
+	}
+	return ""
+}
+
+func (x *ListConversationsRequest) GetTagIds() []string {
+	if x != nil {
+		return x.TagIds
+	}
+	return nil
+}
+
+func (x *ListConversationsRequest) GetWidgetId() string {
+	if x != nil {
+		return x.WidgetId
+	}
+	return ""
+}
+
+func (x *ListConversationsRequest) GetCreatedAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAfter
+	}
+	return nil
+}
+
+func (x *ListConversationsRequest) GetCreatedBefore() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedBefore
+	}
+	return nil
 }
 
 type ListConversationsResponse struct {
@@ -1507,6 +1566,104 @@ func (x *SetConversationStatusResponse) GetConversation() *Conversation {
 	return nil
 }
 
+type SetConversationTagsRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ConversationId string                 `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
+	// The tags the conversation should carry; repeats count once, an empty
+	// list removes them all.
+	TagIds        []string `protobuf:"bytes,2,rep,name=tag_ids,json=tagIds,proto3" json:"tag_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetConversationTagsRequest) Reset() {
+	*x = SetConversationTagsRequest{}
+	mi := &file_livechat_v1_conversation_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetConversationTagsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetConversationTagsRequest) ProtoMessage() {}
+
+func (x *SetConversationTagsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_conversation_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetConversationTagsRequest.ProtoReflect.Descriptor instead.
+func (*SetConversationTagsRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *SetConversationTagsRequest) GetConversationId() string {
+	if x != nil {
+		return x.ConversationId
+	}
+	return ""
+}
+
+func (x *SetConversationTagsRequest) GetTagIds() []string {
+	if x != nil {
+		return x.TagIds
+	}
+	return nil
+}
+
+type SetConversationTagsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Conversation  *Conversation          `protobuf:"bytes,1,opt,name=conversation,proto3" json:"conversation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetConversationTagsResponse) Reset() {
+	*x = SetConversationTagsResponse{}
+	mi := &file_livechat_v1_conversation_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetConversationTagsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetConversationTagsResponse) ProtoMessage() {}
+
+func (x *SetConversationTagsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_conversation_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetConversationTagsResponse.ProtoReflect.Descriptor instead.
+func (*SetConversationTagsResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *SetConversationTagsResponse) GetConversation() *Conversation {
+	if x != nil {
+		return x.Conversation
+	}
+	return nil
+}
+
 type SendMessageRequest struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	ConversationId string                 `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
@@ -1523,7 +1680,7 @@ type SendMessageRequest struct {
 
 func (x *SendMessageRequest) Reset() {
 	*x = SendMessageRequest{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[18]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1535,7 +1692,7 @@ func (x *SendMessageRequest) String() string {
 func (*SendMessageRequest) ProtoMessage() {}
 
 func (x *SendMessageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[18]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1548,7 +1705,7 @@ func (x *SendMessageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendMessageRequest.ProtoReflect.Descriptor instead.
 func (*SendMessageRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{18}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *SendMessageRequest) GetConversationId() string {
@@ -1588,7 +1745,7 @@ type SendMessageResponse struct {
 
 func (x *SendMessageResponse) Reset() {
 	*x = SendMessageResponse{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[19]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1600,7 +1757,7 @@ func (x *SendMessageResponse) String() string {
 func (*SendMessageResponse) ProtoMessage() {}
 
 func (x *SendMessageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[19]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1613,7 +1770,7 @@ func (x *SendMessageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendMessageResponse.ProtoReflect.Descriptor instead.
 func (*SendMessageResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{19}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *SendMessageResponse) GetMessage() *Message {
@@ -1634,7 +1791,7 @@ type SetTypingRequest struct {
 
 func (x *SetTypingRequest) Reset() {
 	*x = SetTypingRequest{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[20]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1646,7 +1803,7 @@ func (x *SetTypingRequest) String() string {
 func (*SetTypingRequest) ProtoMessage() {}
 
 func (x *SetTypingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[20]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1659,7 +1816,7 @@ func (x *SetTypingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTypingRequest.ProtoReflect.Descriptor instead.
 func (*SetTypingRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{20}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SetTypingRequest) GetConversationId() string {
@@ -1684,7 +1841,7 @@ type SetTypingResponse struct {
 
 func (x *SetTypingResponse) Reset() {
 	*x = SetTypingResponse{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[21]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1696,7 +1853,7 @@ func (x *SetTypingResponse) String() string {
 func (*SetTypingResponse) ProtoMessage() {}
 
 func (x *SetTypingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[21]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1709,7 +1866,7 @@ func (x *SetTypingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTypingResponse.ProtoReflect.Descriptor instead.
 func (*SetTypingResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{21}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{23}
 }
 
 type MarkReadRequest struct {
@@ -1723,7 +1880,7 @@ type MarkReadRequest struct {
 
 func (x *MarkReadRequest) Reset() {
 	*x = MarkReadRequest{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[22]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1735,7 +1892,7 @@ func (x *MarkReadRequest) String() string {
 func (*MarkReadRequest) ProtoMessage() {}
 
 func (x *MarkReadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[22]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1748,7 +1905,7 @@ func (x *MarkReadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkReadRequest.ProtoReflect.Descriptor instead.
 func (*MarkReadRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{22}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *MarkReadRequest) GetConversationId() string {
@@ -1773,7 +1930,7 @@ type MarkReadResponse struct {
 
 func (x *MarkReadResponse) Reset() {
 	*x = MarkReadResponse{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[23]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1785,7 +1942,7 @@ func (x *MarkReadResponse) String() string {
 func (*MarkReadResponse) ProtoMessage() {}
 
 func (x *MarkReadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[23]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1798,7 +1955,7 @@ func (x *MarkReadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkReadResponse.ProtoReflect.Descriptor instead.
 func (*MarkReadResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{23}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{25}
 }
 
 type SubscribeRequest struct {
@@ -1811,7 +1968,7 @@ type SubscribeRequest struct {
 
 func (x *SubscribeRequest) Reset() {
 	*x = SubscribeRequest{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[24]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1823,7 +1980,7 @@ func (x *SubscribeRequest) String() string {
 func (*SubscribeRequest) ProtoMessage() {}
 
 func (x *SubscribeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[24]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1836,7 +1993,7 @@ func (x *SubscribeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubscribeRequest.ProtoReflect.Descriptor instead.
 func (*SubscribeRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{24}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *SubscribeRequest) GetCursor() string {
@@ -1855,7 +2012,7 @@ type SubscribeResponse struct {
 
 func (x *SubscribeResponse) Reset() {
 	*x = SubscribeResponse{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[25]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1867,7 +2024,7 @@ func (x *SubscribeResponse) String() string {
 func (*SubscribeResponse) ProtoMessage() {}
 
 func (x *SubscribeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[25]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1880,7 +2037,7 @@ func (x *SubscribeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubscribeResponse.ProtoReflect.Descriptor instead.
 func (*SubscribeResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{25}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *SubscribeResponse) GetEvent() *Event {
@@ -1914,7 +2071,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[26]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1926,7 +2083,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[26]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1939,7 +2096,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{26}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *Event) GetCursor() string {
@@ -2111,7 +2268,7 @@ type TypingEvent struct {
 
 func (x *TypingEvent) Reset() {
 	*x = TypingEvent{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[27]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2123,7 +2280,7 @@ func (x *TypingEvent) String() string {
 func (*TypingEvent) ProtoMessage() {}
 
 func (x *TypingEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[27]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2136,7 +2293,7 @@ func (x *TypingEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingEvent.ProtoReflect.Descriptor instead.
 func (*TypingEvent) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{27}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *TypingEvent) GetConversationId() string {
@@ -2194,7 +2351,7 @@ type ReadEvent struct {
 
 func (x *ReadEvent) Reset() {
 	*x = ReadEvent{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[28]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2206,7 +2363,7 @@ func (x *ReadEvent) String() string {
 func (*ReadEvent) ProtoMessage() {}
 
 func (x *ReadEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[28]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2219,7 +2376,7 @@ func (x *ReadEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadEvent.ProtoReflect.Descriptor instead.
 func (*ReadEvent) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{28}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ReadEvent) GetConversationId() string {
@@ -2266,7 +2423,7 @@ type PresenceEvent struct {
 
 func (x *PresenceEvent) Reset() {
 	*x = PresenceEvent{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[29]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2278,7 +2435,7 @@ func (x *PresenceEvent) String() string {
 func (*PresenceEvent) ProtoMessage() {}
 
 func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[29]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2291,7 +2448,7 @@ func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PresenceEvent.ProtoReflect.Descriptor instead.
 func (*PresenceEvent) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{29}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *PresenceEvent) GetAgentId() string {
@@ -2331,7 +2488,7 @@ type ReadyEvent struct {
 
 func (x *ReadyEvent) Reset() {
 	*x = ReadyEvent{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[30]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2343,7 +2500,7 @@ func (x *ReadyEvent) String() string {
 func (*ReadyEvent) ProtoMessage() {}
 
 func (x *ReadyEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[30]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2356,7 +2513,7 @@ func (x *ReadyEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadyEvent.ProtoReflect.Descriptor instead.
 func (*ReadyEvent) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{30}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{32}
 }
 
 // HeartbeatEvent keeps an idle stream alive.
@@ -2368,7 +2525,7 @@ type HeartbeatEvent struct {
 
 func (x *HeartbeatEvent) Reset() {
 	*x = HeartbeatEvent{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[31]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2380,7 +2537,7 @@ func (x *HeartbeatEvent) String() string {
 func (*HeartbeatEvent) ProtoMessage() {}
 
 func (x *HeartbeatEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[31]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2393,14 +2550,14 @@ func (x *HeartbeatEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatEvent.ProtoReflect.Descriptor instead.
 func (*HeartbeatEvent) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{31}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{33}
 }
 
 var File_livechat_v1_conversation_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\n" +
-	"\x1elivechat/v1/conversation.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16livechat/v1/auth.proto\"\x7f\n" +
+	"\x1elivechat/v1/conversation.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16livechat/v1/auth.proto\x1a\x15livechat/v1/tag.proto\"\x7f\n" +
 	"\vSystemEvent\x120\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1c.livechat.v1.SystemEventKindR\x04kind\x12\x1d\n" +
 	"\n" +
@@ -2441,7 +2598,7 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12;\n" +
-	"\fsystem_event\x18\v \x01(\v2\x18.livechat.v1.SystemEventR\vsystemEvent\"\xba\x05\n" +
+	"\fsystem_event\x18\v \x01(\v2\x18.livechat.v1.SystemEventR\vsystemEvent\"\xe0\x05\n" +
 	"\fConversation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x127\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x1f.livechat.v1.ConversationStatusR\x06status\x12\x1f\n" +
@@ -2464,7 +2621,8 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\rwaiting_since\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\fwaitingSince\x127\n" +
 	"\flast_message\x18\x0e \x01(\v2\x14.livechat.v1.MessageR\vlastMessage\x12!\n" +
 	"\funread_count\x18\x0f \x01(\x05R\vunreadCount\x12\x19\n" +
-	"\blast_seq\x18\x10 \x01(\x03R\alastSeq\"\xe8\x01\n" +
+	"\blast_seq\x18\x10 \x01(\x03R\alastSeq\x12$\n" +
+	"\x04tags\x18\x11 \x03(\v2\x10.livechat.v1.TagR\x04tags\"\xc3\x03\n" +
 	"\x18ListConversationsRequest\x12;\n" +
 	"\bstatuses\x18\x01 \x03(\x0e2\x1f.livechat.v1.ConversationStatusR\bstatuses\x12=\n" +
 	"\n" +
@@ -2473,7 +2631,14 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\x05query\x18\x03 \x01(\tR\x05query\x12\x1b\n" +
 	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x05 \x01(\tR\tpageToken\"\x84\x01\n" +
+	"page_token\x18\x05 \x01(\tR\tpageToken\x12\x1f\n" +
+	"\vassignee_id\x18\x06 \x01(\tR\n" +
+	"assigneeId\x12\x17\n" +
+	"\atag_ids\x18\a \x03(\tR\x06tagIds\x12\x1b\n" +
+	"\twidget_id\x18\b \x01(\tR\bwidgetId\x12?\n" +
+	"\rcreated_after\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\fcreatedAfter\x12A\n" +
+	"\x0ecreated_before\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\rcreatedBefore\"\x84\x01\n" +
 	"\x19ListConversationsResponse\x12?\n" +
 	"\rconversations\x18\x01 \x03(\v2\x19.livechat.v1.ConversationR\rconversations\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x17\n" +
@@ -2514,6 +2679,11 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x127\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x1f.livechat.v1.ConversationStatusR\x06status\"^\n" +
 	"\x1dSetConversationStatusResponse\x12=\n" +
+	"\fconversation\x18\x01 \x01(\v2\x19.livechat.v1.ConversationR\fconversation\"^\n" +
+	"\x1aSetConversationTagsRequest\x12'\n" +
+	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x17\n" +
+	"\atag_ids\x18\x02 \x03(\tR\x06tagIds\"\\\n" +
+	"\x1bSetConversationTagsResponse\x12=\n" +
 	"\fconversation\x18\x01 \x01(\v2\x19.livechat.v1.ConversationR\fconversation\"\x99\x01\n" +
 	"\x12SendMessageRequest\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x12\n" +
@@ -2595,7 +2765,7 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\x1dASSIGNMENT_FILTER_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ASSIGNMENT_FILTER_ALL\x10\x01\x12\x1a\n" +
 	"\x16ASSIGNMENT_FILTER_MINE\x10\x02\x12 \n" +
-	"\x1cASSIGNMENT_FILTER_UNASSIGNED\x10\x032\x90\b\n" +
+	"\x1cASSIGNMENT_FILTER_UNASSIGNED\x10\x032\xfa\b\n" +
 	"\x13ConversationService\x12g\n" +
 	"\x11ListConversations\x12%.livechat.v1.ListConversationsRequest\x1a&.livechat.v1.ListConversationsResponse\"\x03\x90\x02\x01\x12^\n" +
 	"\x0eGetInboxCounts\x12\".livechat.v1.GetInboxCountsRequest\x1a#.livechat.v1.GetInboxCountsResponse\"\x03\x90\x02\x01\x12a\n" +
@@ -2603,7 +2773,8 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\fListMessages\x12 .livechat.v1.ListMessagesRequest\x1a!.livechat.v1.ListMessagesResponse\"\x03\x90\x02\x01\x12b\n" +
 	"\x11ClaimConversation\x12%.livechat.v1.ClaimConversationRequest\x1a&.livechat.v1.ClaimConversationResponse\x12e\n" +
 	"\x12AssignConversation\x12&.livechat.v1.AssignConversationRequest\x1a'.livechat.v1.AssignConversationResponse\x12n\n" +
-	"\x15SetConversationStatus\x12).livechat.v1.SetConversationStatusRequest\x1a*.livechat.v1.SetConversationStatusResponse\x12P\n" +
+	"\x15SetConversationStatus\x12).livechat.v1.SetConversationStatusRequest\x1a*.livechat.v1.SetConversationStatusResponse\x12h\n" +
+	"\x13SetConversationTags\x12'.livechat.v1.SetConversationTagsRequest\x1a(.livechat.v1.SetConversationTagsResponse\x12P\n" +
 	"\vSendMessage\x12\x1f.livechat.v1.SendMessageRequest\x1a .livechat.v1.SendMessageResponse\x12J\n" +
 	"\tSetTyping\x12\x1d.livechat.v1.SetTypingRequest\x1a\x1e.livechat.v1.SetTypingResponse\x12G\n" +
 	"\bMarkRead\x12\x1c.livechat.v1.MarkReadRequest\x1a\x1d.livechat.v1.MarkReadResponse\x12Q\n" +
@@ -2623,7 +2794,7 @@ func file_livechat_v1_conversation_proto_rawDescGZIP() []byte {
 }
 
 var file_livechat_v1_conversation_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_livechat_v1_conversation_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
+var file_livechat_v1_conversation_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_livechat_v1_conversation_proto_goTypes = []any{
 	(ConversationStatus)(0),               // 0: livechat.v1.ConversationStatus
 	(SenderType)(0),                       // 1: livechat.v1.SenderType
@@ -2647,90 +2818,99 @@ var file_livechat_v1_conversation_proto_goTypes = []any{
 	(*AssignConversationResponse)(nil),    // 19: livechat.v1.AssignConversationResponse
 	(*SetConversationStatusRequest)(nil),  // 20: livechat.v1.SetConversationStatusRequest
 	(*SetConversationStatusResponse)(nil), // 21: livechat.v1.SetConversationStatusResponse
-	(*SendMessageRequest)(nil),            // 22: livechat.v1.SendMessageRequest
-	(*SendMessageResponse)(nil),           // 23: livechat.v1.SendMessageResponse
-	(*SetTypingRequest)(nil),              // 24: livechat.v1.SetTypingRequest
-	(*SetTypingResponse)(nil),             // 25: livechat.v1.SetTypingResponse
-	(*MarkReadRequest)(nil),               // 26: livechat.v1.MarkReadRequest
-	(*MarkReadResponse)(nil),              // 27: livechat.v1.MarkReadResponse
-	(*SubscribeRequest)(nil),              // 28: livechat.v1.SubscribeRequest
-	(*SubscribeResponse)(nil),             // 29: livechat.v1.SubscribeResponse
-	(*Event)(nil),                         // 30: livechat.v1.Event
-	(*TypingEvent)(nil),                   // 31: livechat.v1.TypingEvent
-	(*ReadEvent)(nil),                     // 32: livechat.v1.ReadEvent
-	(*PresenceEvent)(nil),                 // 33: livechat.v1.PresenceEvent
-	(*ReadyEvent)(nil),                    // 34: livechat.v1.ReadyEvent
-	(*HeartbeatEvent)(nil),                // 35: livechat.v1.HeartbeatEvent
-	nil,                                   // 36: livechat.v1.Customer.AttributesEntry
-	(*timestamppb.Timestamp)(nil),         // 37: google.protobuf.Timestamp
-	(AgentStatus)(0),                      // 38: livechat.v1.AgentStatus
+	(*SetConversationTagsRequest)(nil),    // 22: livechat.v1.SetConversationTagsRequest
+	(*SetConversationTagsResponse)(nil),   // 23: livechat.v1.SetConversationTagsResponse
+	(*SendMessageRequest)(nil),            // 24: livechat.v1.SendMessageRequest
+	(*SendMessageResponse)(nil),           // 25: livechat.v1.SendMessageResponse
+	(*SetTypingRequest)(nil),              // 26: livechat.v1.SetTypingRequest
+	(*SetTypingResponse)(nil),             // 27: livechat.v1.SetTypingResponse
+	(*MarkReadRequest)(nil),               // 28: livechat.v1.MarkReadRequest
+	(*MarkReadResponse)(nil),              // 29: livechat.v1.MarkReadResponse
+	(*SubscribeRequest)(nil),              // 30: livechat.v1.SubscribeRequest
+	(*SubscribeResponse)(nil),             // 31: livechat.v1.SubscribeResponse
+	(*Event)(nil),                         // 32: livechat.v1.Event
+	(*TypingEvent)(nil),                   // 33: livechat.v1.TypingEvent
+	(*ReadEvent)(nil),                     // 34: livechat.v1.ReadEvent
+	(*PresenceEvent)(nil),                 // 35: livechat.v1.PresenceEvent
+	(*ReadyEvent)(nil),                    // 36: livechat.v1.ReadyEvent
+	(*HeartbeatEvent)(nil),                // 37: livechat.v1.HeartbeatEvent
+	nil,                                   // 38: livechat.v1.Customer.AttributesEntry
+	(*timestamppb.Timestamp)(nil),         // 39: google.protobuf.Timestamp
+	(*Tag)(nil),                           // 40: livechat.v1.Tag
+	(AgentStatus)(0),                      // 41: livechat.v1.AgentStatus
 }
 var file_livechat_v1_conversation_proto_depIdxs = []int32{
 	2,  // 0: livechat.v1.SystemEvent.kind:type_name -> livechat.v1.SystemEventKind
-	36, // 1: livechat.v1.Customer.attributes:type_name -> livechat.v1.Customer.AttributesEntry
-	37, // 2: livechat.v1.Customer.first_seen_at:type_name -> google.protobuf.Timestamp
-	37, // 3: livechat.v1.Customer.last_seen_at:type_name -> google.protobuf.Timestamp
+	38, // 1: livechat.v1.Customer.attributes:type_name -> livechat.v1.Customer.AttributesEntry
+	39, // 2: livechat.v1.Customer.first_seen_at:type_name -> google.protobuf.Timestamp
+	39, // 3: livechat.v1.Customer.last_seen_at:type_name -> google.protobuf.Timestamp
 	1,  // 4: livechat.v1.Message.sender_type:type_name -> livechat.v1.SenderType
-	37, // 5: livechat.v1.Message.created_at:type_name -> google.protobuf.Timestamp
+	39, // 5: livechat.v1.Message.created_at:type_name -> google.protobuf.Timestamp
 	4,  // 6: livechat.v1.Message.system_event:type_name -> livechat.v1.SystemEvent
 	0,  // 7: livechat.v1.Conversation.status:type_name -> livechat.v1.ConversationStatus
-	37, // 8: livechat.v1.Conversation.created_at:type_name -> google.protobuf.Timestamp
-	37, // 9: livechat.v1.Conversation.updated_at:type_name -> google.protobuf.Timestamp
-	37, // 10: livechat.v1.Conversation.last_message_at:type_name -> google.protobuf.Timestamp
-	37, // 11: livechat.v1.Conversation.waiting_since:type_name -> google.protobuf.Timestamp
+	39, // 8: livechat.v1.Conversation.created_at:type_name -> google.protobuf.Timestamp
+	39, // 9: livechat.v1.Conversation.updated_at:type_name -> google.protobuf.Timestamp
+	39, // 10: livechat.v1.Conversation.last_message_at:type_name -> google.protobuf.Timestamp
+	39, // 11: livechat.v1.Conversation.waiting_since:type_name -> google.protobuf.Timestamp
 	6,  // 12: livechat.v1.Conversation.last_message:type_name -> livechat.v1.Message
-	0,  // 13: livechat.v1.ListConversationsRequest.statuses:type_name -> livechat.v1.ConversationStatus
-	3,  // 14: livechat.v1.ListConversationsRequest.assignment:type_name -> livechat.v1.AssignmentFilter
-	7,  // 15: livechat.v1.ListConversationsResponse.conversations:type_name -> livechat.v1.Conversation
-	7,  // 16: livechat.v1.GetConversationResponse.conversation:type_name -> livechat.v1.Conversation
-	5,  // 17: livechat.v1.GetConversationResponse.customer:type_name -> livechat.v1.Customer
-	6,  // 18: livechat.v1.ListMessagesResponse.messages:type_name -> livechat.v1.Message
-	7,  // 19: livechat.v1.ClaimConversationResponse.conversation:type_name -> livechat.v1.Conversation
-	7,  // 20: livechat.v1.AssignConversationResponse.conversation:type_name -> livechat.v1.Conversation
-	0,  // 21: livechat.v1.SetConversationStatusRequest.status:type_name -> livechat.v1.ConversationStatus
-	7,  // 22: livechat.v1.SetConversationStatusResponse.conversation:type_name -> livechat.v1.Conversation
-	6,  // 23: livechat.v1.SendMessageResponse.message:type_name -> livechat.v1.Message
-	30, // 24: livechat.v1.SubscribeResponse.event:type_name -> livechat.v1.Event
-	37, // 25: livechat.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
-	6,  // 26: livechat.v1.Event.message_created:type_name -> livechat.v1.Message
-	7,  // 27: livechat.v1.Event.conversation_created:type_name -> livechat.v1.Conversation
-	7,  // 28: livechat.v1.Event.conversation_updated:type_name -> livechat.v1.Conversation
-	31, // 29: livechat.v1.Event.typing:type_name -> livechat.v1.TypingEvent
-	32, // 30: livechat.v1.Event.read:type_name -> livechat.v1.ReadEvent
-	33, // 31: livechat.v1.Event.presence:type_name -> livechat.v1.PresenceEvent
-	34, // 32: livechat.v1.Event.ready:type_name -> livechat.v1.ReadyEvent
-	35, // 33: livechat.v1.Event.heartbeat:type_name -> livechat.v1.HeartbeatEvent
-	1,  // 34: livechat.v1.TypingEvent.sender_type:type_name -> livechat.v1.SenderType
-	37, // 35: livechat.v1.TypingEvent.expires_at:type_name -> google.protobuf.Timestamp
-	1,  // 36: livechat.v1.ReadEvent.reader_type:type_name -> livechat.v1.SenderType
-	38, // 37: livechat.v1.PresenceEvent.status:type_name -> livechat.v1.AgentStatus
-	8,  // 38: livechat.v1.ConversationService.ListConversations:input_type -> livechat.v1.ListConversationsRequest
-	10, // 39: livechat.v1.ConversationService.GetInboxCounts:input_type -> livechat.v1.GetInboxCountsRequest
-	12, // 40: livechat.v1.ConversationService.GetConversation:input_type -> livechat.v1.GetConversationRequest
-	14, // 41: livechat.v1.ConversationService.ListMessages:input_type -> livechat.v1.ListMessagesRequest
-	16, // 42: livechat.v1.ConversationService.ClaimConversation:input_type -> livechat.v1.ClaimConversationRequest
-	18, // 43: livechat.v1.ConversationService.AssignConversation:input_type -> livechat.v1.AssignConversationRequest
-	20, // 44: livechat.v1.ConversationService.SetConversationStatus:input_type -> livechat.v1.SetConversationStatusRequest
-	22, // 45: livechat.v1.ConversationService.SendMessage:input_type -> livechat.v1.SendMessageRequest
-	24, // 46: livechat.v1.ConversationService.SetTyping:input_type -> livechat.v1.SetTypingRequest
-	26, // 47: livechat.v1.ConversationService.MarkRead:input_type -> livechat.v1.MarkReadRequest
-	28, // 48: livechat.v1.ConversationService.Subscribe:input_type -> livechat.v1.SubscribeRequest
-	9,  // 49: livechat.v1.ConversationService.ListConversations:output_type -> livechat.v1.ListConversationsResponse
-	11, // 50: livechat.v1.ConversationService.GetInboxCounts:output_type -> livechat.v1.GetInboxCountsResponse
-	13, // 51: livechat.v1.ConversationService.GetConversation:output_type -> livechat.v1.GetConversationResponse
-	15, // 52: livechat.v1.ConversationService.ListMessages:output_type -> livechat.v1.ListMessagesResponse
-	17, // 53: livechat.v1.ConversationService.ClaimConversation:output_type -> livechat.v1.ClaimConversationResponse
-	19, // 54: livechat.v1.ConversationService.AssignConversation:output_type -> livechat.v1.AssignConversationResponse
-	21, // 55: livechat.v1.ConversationService.SetConversationStatus:output_type -> livechat.v1.SetConversationStatusResponse
-	23, // 56: livechat.v1.ConversationService.SendMessage:output_type -> livechat.v1.SendMessageResponse
-	25, // 57: livechat.v1.ConversationService.SetTyping:output_type -> livechat.v1.SetTypingResponse
-	27, // 58: livechat.v1.ConversationService.MarkRead:output_type -> livechat.v1.MarkReadResponse
-	29, // 59: livechat.v1.ConversationService.Subscribe:output_type -> livechat.v1.SubscribeResponse
-	49, // [49:60] is the sub-list for method output_type
-	38, // [38:49] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	40, // 13: livechat.v1.Conversation.tags:type_name -> livechat.v1.Tag
+	0,  // 14: livechat.v1.ListConversationsRequest.statuses:type_name -> livechat.v1.ConversationStatus
+	3,  // 15: livechat.v1.ListConversationsRequest.assignment:type_name -> livechat.v1.AssignmentFilter
+	39, // 16: livechat.v1.ListConversationsRequest.created_after:type_name -> google.protobuf.Timestamp
+	39, // 17: livechat.v1.ListConversationsRequest.created_before:type_name -> google.protobuf.Timestamp
+	7,  // 18: livechat.v1.ListConversationsResponse.conversations:type_name -> livechat.v1.Conversation
+	7,  // 19: livechat.v1.GetConversationResponse.conversation:type_name -> livechat.v1.Conversation
+	5,  // 20: livechat.v1.GetConversationResponse.customer:type_name -> livechat.v1.Customer
+	6,  // 21: livechat.v1.ListMessagesResponse.messages:type_name -> livechat.v1.Message
+	7,  // 22: livechat.v1.ClaimConversationResponse.conversation:type_name -> livechat.v1.Conversation
+	7,  // 23: livechat.v1.AssignConversationResponse.conversation:type_name -> livechat.v1.Conversation
+	0,  // 24: livechat.v1.SetConversationStatusRequest.status:type_name -> livechat.v1.ConversationStatus
+	7,  // 25: livechat.v1.SetConversationStatusResponse.conversation:type_name -> livechat.v1.Conversation
+	7,  // 26: livechat.v1.SetConversationTagsResponse.conversation:type_name -> livechat.v1.Conversation
+	6,  // 27: livechat.v1.SendMessageResponse.message:type_name -> livechat.v1.Message
+	32, // 28: livechat.v1.SubscribeResponse.event:type_name -> livechat.v1.Event
+	39, // 29: livechat.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	6,  // 30: livechat.v1.Event.message_created:type_name -> livechat.v1.Message
+	7,  // 31: livechat.v1.Event.conversation_created:type_name -> livechat.v1.Conversation
+	7,  // 32: livechat.v1.Event.conversation_updated:type_name -> livechat.v1.Conversation
+	33, // 33: livechat.v1.Event.typing:type_name -> livechat.v1.TypingEvent
+	34, // 34: livechat.v1.Event.read:type_name -> livechat.v1.ReadEvent
+	35, // 35: livechat.v1.Event.presence:type_name -> livechat.v1.PresenceEvent
+	36, // 36: livechat.v1.Event.ready:type_name -> livechat.v1.ReadyEvent
+	37, // 37: livechat.v1.Event.heartbeat:type_name -> livechat.v1.HeartbeatEvent
+	1,  // 38: livechat.v1.TypingEvent.sender_type:type_name -> livechat.v1.SenderType
+	39, // 39: livechat.v1.TypingEvent.expires_at:type_name -> google.protobuf.Timestamp
+	1,  // 40: livechat.v1.ReadEvent.reader_type:type_name -> livechat.v1.SenderType
+	41, // 41: livechat.v1.PresenceEvent.status:type_name -> livechat.v1.AgentStatus
+	8,  // 42: livechat.v1.ConversationService.ListConversations:input_type -> livechat.v1.ListConversationsRequest
+	10, // 43: livechat.v1.ConversationService.GetInboxCounts:input_type -> livechat.v1.GetInboxCountsRequest
+	12, // 44: livechat.v1.ConversationService.GetConversation:input_type -> livechat.v1.GetConversationRequest
+	14, // 45: livechat.v1.ConversationService.ListMessages:input_type -> livechat.v1.ListMessagesRequest
+	16, // 46: livechat.v1.ConversationService.ClaimConversation:input_type -> livechat.v1.ClaimConversationRequest
+	18, // 47: livechat.v1.ConversationService.AssignConversation:input_type -> livechat.v1.AssignConversationRequest
+	20, // 48: livechat.v1.ConversationService.SetConversationStatus:input_type -> livechat.v1.SetConversationStatusRequest
+	22, // 49: livechat.v1.ConversationService.SetConversationTags:input_type -> livechat.v1.SetConversationTagsRequest
+	24, // 50: livechat.v1.ConversationService.SendMessage:input_type -> livechat.v1.SendMessageRequest
+	26, // 51: livechat.v1.ConversationService.SetTyping:input_type -> livechat.v1.SetTypingRequest
+	28, // 52: livechat.v1.ConversationService.MarkRead:input_type -> livechat.v1.MarkReadRequest
+	30, // 53: livechat.v1.ConversationService.Subscribe:input_type -> livechat.v1.SubscribeRequest
+	9,  // 54: livechat.v1.ConversationService.ListConversations:output_type -> livechat.v1.ListConversationsResponse
+	11, // 55: livechat.v1.ConversationService.GetInboxCounts:output_type -> livechat.v1.GetInboxCountsResponse
+	13, // 56: livechat.v1.ConversationService.GetConversation:output_type -> livechat.v1.GetConversationResponse
+	15, // 57: livechat.v1.ConversationService.ListMessages:output_type -> livechat.v1.ListMessagesResponse
+	17, // 58: livechat.v1.ConversationService.ClaimConversation:output_type -> livechat.v1.ClaimConversationResponse
+	19, // 59: livechat.v1.ConversationService.AssignConversation:output_type -> livechat.v1.AssignConversationResponse
+	21, // 60: livechat.v1.ConversationService.SetConversationStatus:output_type -> livechat.v1.SetConversationStatusResponse
+	23, // 61: livechat.v1.ConversationService.SetConversationTags:output_type -> livechat.v1.SetConversationTagsResponse
+	25, // 62: livechat.v1.ConversationService.SendMessage:output_type -> livechat.v1.SendMessageResponse
+	27, // 63: livechat.v1.ConversationService.SetTyping:output_type -> livechat.v1.SetTypingResponse
+	29, // 64: livechat.v1.ConversationService.MarkRead:output_type -> livechat.v1.MarkReadResponse
+	31, // 65: livechat.v1.ConversationService.Subscribe:output_type -> livechat.v1.SubscribeResponse
+	54, // [54:66] is the sub-list for method output_type
+	42, // [42:54] is the sub-list for method input_type
+	42, // [42:42] is the sub-list for extension type_name
+	42, // [42:42] is the sub-list for extension extendee
+	0,  // [0:42] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_conversation_proto_init() }
@@ -2739,7 +2919,8 @@ func file_livechat_v1_conversation_proto_init() {
 		return
 	}
 	file_livechat_v1_auth_proto_init()
-	file_livechat_v1_conversation_proto_msgTypes[26].OneofWrappers = []any{
+	file_livechat_v1_tag_proto_init()
+	file_livechat_v1_conversation_proto_msgTypes[28].OneofWrappers = []any{
 		(*Event_MessageCreated)(nil),
 		(*Event_ConversationCreated)(nil),
 		(*Event_ConversationUpdated)(nil),
@@ -2755,7 +2936,7 @@ func file_livechat_v1_conversation_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_conversation_proto_rawDesc), len(file_livechat_v1_conversation_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   33,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

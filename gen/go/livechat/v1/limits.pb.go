@@ -57,8 +57,12 @@ type Limits struct {
 	CannedTitle int32 `protobuf:"varint,11,opt,name=canned_title,json=cannedTitle,proto3" json:"canned_title,omitempty"`
 	// A canned response's shortcut (a-z, 0-9, '-' and '_').
 	CannedShortcut int32 `protobuf:"varint,12,opt,name=canned_shortcut,json=cannedShortcut,proto3" json:"canned_shortcut,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// A tag's name.
+	TagName int32 `protobuf:"varint,13,opt,name=tag_name,json=tagName,proto3" json:"tag_name,omitempty"`
+	// Distinct tags on one conversation.
+	ConversationTags int32 `protobuf:"varint,14,opt,name=conversation_tags,json=conversationTags,proto3" json:"conversation_tags,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Limits) Reset() {
@@ -175,11 +179,25 @@ func (x *Limits) GetCannedShortcut() int32 {
 	return 0
 }
 
+func (x *Limits) GetTagName() int32 {
+	if x != nil {
+		return x.TagName
+	}
+	return 0
+}
+
+func (x *Limits) GetConversationTags() int32 {
+	if x != nil {
+		return x.ConversationTags
+	}
+	return 0
+}
+
 var File_livechat_v1_limits_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_limits_proto_rawDesc = "" +
 	"\n" +
-	"\x18livechat/v1/limits.proto\x12\vlivechat.v1\"\xc5\x03\n" +
+	"\x18livechat/v1/limits.proto\x12\vlivechat.v1\"\x8d\x04\n" +
 	"\x06Limits\x12!\n" +
 	"\fmessage_text\x18\x01 \x01(\x05R\vmessageText\x12*\n" +
 	"\x11client_message_id\x18\x02 \x01(\x05R\x0fclientMessageId\x12!\n" +
@@ -194,7 +212,9 @@ const file_livechat_v1_limits_proto_rawDesc = "" +
 	"\fmessage_page\x18\n" +
 	" \x01(\x05R\vmessagePage\x12!\n" +
 	"\fcanned_title\x18\v \x01(\x05R\vcannedTitle\x12'\n" +
-	"\x0fcanned_shortcut\x18\f \x01(\x05R\x0ecannedShortcutB\xaa\x01\n" +
+	"\x0fcanned_shortcut\x18\f \x01(\x05R\x0ecannedShortcut\x12\x19\n" +
+	"\btag_name\x18\r \x01(\x05R\atagName\x12+\n" +
+	"\x11conversation_tags\x18\x0e \x01(\x05R\x10conversationTagsB\xaa\x01\n" +
 	"\x0fcom.livechat.v1B\vLimitsProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (

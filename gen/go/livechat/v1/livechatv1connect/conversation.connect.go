@@ -45,6 +45,9 @@ const (
 	// ConversationServiceSetConversationStatusProcedure is the procedure name of the
 	// ConversationService's SetConversationStatus RPC.
 	ConversationServiceSetConversationStatusProcedure = "/livechat.v1.ConversationService/SetConversationStatus"
+	// ConversationServiceSetConversationTagsProcedure is the procedure name of the
+	// ConversationService's SetConversationTags RPC.
+	ConversationServiceSetConversationTagsProcedure = "/livechat.v1.ConversationService/SetConversationTags"
 	// ConversationServiceSendMessageProcedure is the procedure name of the ConversationService's
 	// SendMessage RPC.
 	ConversationServiceSendMessageProcedure = "/livechat.v1.ConversationService/SendMessage"
@@ -113,6 +116,13 @@ var (
 			Procedure:  ConversationServiceSetConversationStatusProcedure,
 		}
 	})
+	conversationServiceSetConversationTagsSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_livechat_v1_conversation_proto.Services().ByName("ConversationService").Methods().ByName("SetConversationTags"),
+			Procedure:  ConversationServiceSetConversationTagsProcedure,
+		}
+	})
 	conversationServiceSendMessageSpec = sync.OnceValue(func() connect.Spec {
 		return connect.Spec{
 			StreamType: connect.StreamTypeUnary,
@@ -146,10 +156,16 @@ var (
 
 // ConversationServiceClient is a client for the livechat.v1.ConversationService service.
 type ConversationServiceClient interface {
-	// ListConversations lists conversations, newest activity first.
+	// ListConversations lists conversations, newest activity first. Every
+	// filter of the request that is set must hold (they combine with AND),
+	// and page tokens keep working under any of them.
 	//
 	// Errors: INVALID_ARGUMENT for a page size over 100, a query over 200
-	// characters or a malformed page token.
+	// characters or a malformed page token; MALFORMED_ID for a malformed
+	// assignee_id, widget_id or tag_ids entry; TOO_MANY_ITEMS for more than
+	// Limits.conversation_tags tag_ids; INVALID_VALUE (field "assignee_id")
+	// for assignee_id with an assignment other than ALL, or (field
+	// "created_before") for a range whose end is not after its start.
 	ListConversations(context.Context, *v1.ListConversationsRequest) (*v1.ListConversationsResponse, error)
 	// GetInboxCounts counts the conversations of each inbox queue, for the
 	// caller.
@@ -189,6 +205,17 @@ type ConversationServiceClient interface {
 	// Errors: FAILED_PRECONDITION for a move the table does not allow;
 	// INVALID_ARGUMENT for WAITING or UNSPECIFIED; NOT_FOUND.
 	SetConversationStatus(context.Context, *v1.SetConversationStatusRequest) (*v1.SetConversationStatusResponse, error)
+	// SetConversationTags replaces a conversation's tags (any agent may, on
+	// any conversation; create a missing tag first with TagService.CreateTag).
+	// When the set changes, a conversation_updated event carries the new tags
+	// to every agent; setting the same set again writes nothing.
+	//
+	// Errors: INVALID_ARGUMENT with MALFORMED_ID (field "conversation_id" or
+	// "tag_ids"), TOO_MANY_ITEMS (field "tag_ids") for more than
+	// Limits.conversation_tags distinct tags; NOT_FOUND with
+	// CONVERSATION_NOT_FOUND, or with NOT_FOUND (field "tag_ids") for an
+	// unknown tag.
+	SetConversationTags(context.Context, *v1.SetConversationTagsRequest) (*v1.SetConversationTagsResponse, error)
 	// SendMessage adds an agent's reply, or an internal note that customers
 	// never see. Sending the same client_message_id again returns the first
 	// message and stores nothing new, so retries are safe.
@@ -268,10 +295,16 @@ func (s ConversationServiceSubscribeClientStream) Close() error {
 
 // ConversationServiceHandler is an implementation of the livechat.v1.ConversationService service.
 type ConversationServiceHandler interface {
-	// ListConversations lists conversations, newest activity first.
+	// ListConversations lists conversations, newest activity first. Every
+	// filter of the request that is set must hold (they combine with AND),
+	// and page tokens keep working under any of them.
 	//
 	// Errors: INVALID_ARGUMENT for a page size over 100, a query over 200
-	// characters or a malformed page token.
+	// characters or a malformed page token; MALFORMED_ID for a malformed
+	// assignee_id, widget_id or tag_ids entry; TOO_MANY_ITEMS for more than
+	// Limits.conversation_tags tag_ids; INVALID_VALUE (field "assignee_id")
+	// for assignee_id with an assignment other than ALL, or (field
+	// "created_before") for a range whose end is not after its start.
 	ListConversations(context.Context, *v1.ListConversationsRequest) (*v1.ListConversationsResponse, error)
 	// GetInboxCounts counts the conversations of each inbox queue, for the
 	// caller.
@@ -311,6 +344,17 @@ type ConversationServiceHandler interface {
 	// Errors: FAILED_PRECONDITION for a move the table does not allow;
 	// INVALID_ARGUMENT for WAITING or UNSPECIFIED; NOT_FOUND.
 	SetConversationStatus(context.Context, *v1.SetConversationStatusRequest) (*v1.SetConversationStatusResponse, error)
+	// SetConversationTags replaces a conversation's tags (any agent may, on
+	// any conversation; create a missing tag first with TagService.CreateTag).
+	// When the set changes, a conversation_updated event carries the new tags
+	// to every agent; setting the same set again writes nothing.
+	//
+	// Errors: INVALID_ARGUMENT with MALFORMED_ID (field "conversation_id" or
+	// "tag_ids"), TOO_MANY_ITEMS (field "tag_ids") for more than
+	// Limits.conversation_tags distinct tags; NOT_FOUND with
+	// CONVERSATION_NOT_FOUND, or with NOT_FOUND (field "tag_ids") for an
+	// unknown tag.
+	SetConversationTags(context.Context, *v1.SetConversationTagsRequest) (*v1.SetConversationTagsResponse, error)
 	// SendMessage adds an agent's reply, or an internal note that customers
 	// never see. Sending the same client_message_id again returns the first
 	// message and stores nothing new, so retries are safe.
@@ -373,6 +417,7 @@ func RegisterConversationServiceHandler(server *connect.Server, svc Conversation
 		connect.Method{Spec: conversationServiceClaimConversationSpec(), Handler: adapter.claimConversation},
 		connect.Method{Spec: conversationServiceAssignConversationSpec(), Handler: adapter.assignConversation},
 		connect.Method{Spec: conversationServiceSetConversationStatusSpec(), Handler: adapter.setConversationStatus},
+		connect.Method{Spec: conversationServiceSetConversationTagsSpec(), Handler: adapter.setConversationTags},
 		connect.Method{Spec: conversationServiceSendMessageSpec(), Handler: adapter.sendMessage},
 		connect.Method{Spec: conversationServiceSetTypingSpec(), Handler: adapter.setTyping},
 		connect.Method{Spec: conversationServiceMarkReadSpec(), Handler: adapter.markRead},
@@ -425,6 +470,10 @@ func (UnimplementedConversationServiceHandler) AssignConversation(context.Contex
 
 func (UnimplementedConversationServiceHandler) SetConversationStatus(context.Context, *v1.SetConversationStatusRequest) (*v1.SetConversationStatusResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.ConversationService.SetConversationStatus is not implemented")
+}
+
+func (UnimplementedConversationServiceHandler) SetConversationTags(context.Context, *v1.SetConversationTagsRequest) (*v1.SetConversationTagsResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.ConversationService.SetConversationTags is not implemented")
 }
 
 func (UnimplementedConversationServiceHandler) SendMessage(context.Context, *v1.SendMessageRequest) (*v1.SendMessageResponse, error) {
@@ -498,6 +547,14 @@ func (c *conversationServiceClient) AssignConversation(ctx context.Context, req 
 func (c *conversationServiceClient) SetConversationStatus(ctx context.Context, req *v1.SetConversationStatusRequest) (*v1.SetConversationStatusResponse, error) {
 	var res v1.SetConversationStatusResponse
 	if err := c.client.CallUnary(ctx, conversationServiceSetConversationStatusSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *conversationServiceClient) SetConversationTags(ctx context.Context, req *v1.SetConversationTagsRequest) (*v1.SetConversationTagsResponse, error) {
+	var res v1.SetConversationTagsResponse
+	if err := c.client.CallUnary(ctx, conversationServiceSetConversationTagsSpec(), req, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
@@ -615,6 +672,18 @@ func (h conversationServiceHandler) setConversationStatus(ctx context.Context, _
 		return err
 	}
 	res, err := h.svc.SetConversationStatus(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h conversationServiceHandler) setConversationTags(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.SetConversationTagsRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.SetConversationTags(ctx, &req)
 	if err != nil {
 		return err
 	}

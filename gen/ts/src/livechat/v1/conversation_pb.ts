@@ -8,13 +8,15 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { AgentStatus } from "./auth_pb";
 import { file_livechat_v1_auth } from "./auth_pb";
+import type { Tag } from "./tag_pb";
+import { file_livechat_v1_tag } from "./tag_pb";
 import type { Message as Message$1 } from "@bufbuild/protobuf";
 
 /**
  * Describes the file livechat/v1/conversation.proto.
  */
 export const file_livechat_v1_conversation: GenFile = /*@__PURE__*/
-  fileDesc("Ch5saXZlY2hhdC92MS9jb252ZXJzYXRpb24ucHJvdG8SC2xpdmVjaGF0LnYxImIKC1N5c3RlbUV2ZW50EioKBGtpbmQYASABKA4yHC5saXZlY2hhdC52MS5TeXN0ZW1FdmVudEtpbmQSEgoKYWN0b3JfbmFtZRgCIAEoCRITCgt0YXJnZXRfbmFtZRgDIAEoCSLXAgoIQ3VzdG9tZXISCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRINCgVlbWFpbBgDIAEoCRINCgVwaG9uZRgEIAEoCRI5CgphdHRyaWJ1dGVzGAUgAygLMiUubGl2ZWNoYXQudjEuQ3VzdG9tZXIuQXR0cmlidXRlc0VudHJ5EhgKEHZlcmlmaWVkX3VzZXJfaWQYBiABKAkSEQoJd2lkZ2V0X2lkGAcgASgJEhMKC3dpZGdldF9uYW1lGAggASgJEjEKDWZpcnN0X3NlZW5fYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGxhc3Rfc2Vlbl9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaMQoPQXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEirAIKB01lc3NhZ2USCgoCaWQYASABKAkSFwoPY29udmVyc2F0aW9uX2lkGAIgASgJEgsKA3NlcRgDIAEoAxIsCgtzZW5kZXJfdHlwZRgEIAEoDjIXLmxpdmVjaGF0LnYxLlNlbmRlclR5cGUSEQoJc2VuZGVyX2lkGAUgASgJEhMKC3NlbmRlcl9uYW1lGAYgASgJEgwKBHRleHQYByABKAkSEAoIaW50ZXJuYWwYCCABKAgSGQoRY2xpZW50X21lc3NhZ2VfaWQYCSABKAkSLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoMc3lzdGVtX2V2ZW50GAsgASgLMhgubGl2ZWNoYXQudjEuU3lzdGVtRXZlbnQi/wMKDENvbnZlcnNhdGlvbhIKCgJpZBgBIAEoCRIvCgZzdGF0dXMYAiABKA4yHy5saXZlY2hhdC52MS5Db252ZXJzYXRpb25TdGF0dXMSEwoLY3VzdG9tZXJfaWQYAyABKAkSFQoNY3VzdG9tZXJfbmFtZRgEIAEoCRIWCg5jdXN0b21lcl9lbWFpbBgFIAEoCRITCgthc3NpZ25lZV9pZBgGIAEoCRIVCg1hc3NpZ25lZV9uYW1lGAcgASgJEhEKCXdpZGdldF9pZBgIIAEoCRITCgt3aWRnZXRfbmFtZRgJIAEoCRIuCgpjcmVhdGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg9sYXN0X21lc3NhZ2VfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKDXdhaXRpbmdfc2luY2UYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEioKDGxhc3RfbWVzc2FnZRgOIAEoCzIULmxpdmVjaGF0LnYxLk1lc3NhZ2USFAoMdW5yZWFkX2NvdW50GA8gASgFEhAKCGxhc3Rfc2VxGBAgASgDIrYBChhMaXN0Q29udmVyc2F0aW9uc1JlcXVlc3QSMQoIc3RhdHVzZXMYASADKA4yHy5saXZlY2hhdC52MS5Db252ZXJzYXRpb25TdGF0dXMSMQoKYXNzaWdubWVudBgCIAEoDjIdLmxpdmVjaGF0LnYxLkFzc2lnbm1lbnRGaWx0ZXISDQoFcXVlcnkYAyABKAkSEQoJcGFnZV9zaXplGAQgASgFEhIKCnBhZ2VfdG9rZW4YBSABKAkiZgoZTGlzdENvbnZlcnNhdGlvbnNSZXNwb25zZRIwCg1jb252ZXJzYXRpb25zGAEgAygLMhkubGl2ZWNoYXQudjEuQ29udmVyc2F0aW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIXChVHZXRJbmJveENvdW50c1JlcXVlc3QiewoWR2V0SW5ib3hDb3VudHNSZXNwb25zZRIPCgd3YWl0aW5nGAEgASgFEgwKBG1pbmUYAiABKAUSEgoKdW5hc3NpZ25lZBgDIAEoBRIMCgRvcGVuGAQgASgFEhAKCHJlc29sdmVkGAUgASgFEg4KBmNsb3NlZBgGIAEoBSIxChZHZXRDb252ZXJzYXRpb25SZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCSJzChdHZXRDb252ZXJzYXRpb25SZXNwb25zZRIvCgxjb252ZXJzYXRpb24YASABKAsyGS5saXZlY2hhdC52MS5Db252ZXJzYXRpb24SJwoIY3VzdG9tZXIYAiABKAsyFS5saXZlY2hhdC52MS5DdXN0b21lciJoChNMaXN0TWVzc2FnZXNSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRISCgpiZWZvcmVfc2VxGAIgASgDEhEKCWFmdGVyX3NlcRgDIAEoAxIRCglwYWdlX3NpemUYBCABKAUiUAoUTGlzdE1lc3NhZ2VzUmVzcG9uc2USJgoIbWVzc2FnZXMYASADKAsyFC5saXZlY2hhdC52MS5NZXNzYWdlEhAKCGhhc19tb3JlGAIgASgIIjMKGENsYWltQ29udmVyc2F0aW9uUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkiTAoZQ2xhaW1Db252ZXJzYXRpb25SZXNwb25zZRIvCgxjb252ZXJzYXRpb24YASABKAsyGS5saXZlY2hhdC52MS5Db252ZXJzYXRpb24iRgoZQXNzaWduQ29udmVyc2F0aW9uUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSEAoIYWdlbnRfaWQYAiABKAkiTQoaQXNzaWduQ29udmVyc2F0aW9uUmVzcG9uc2USLwoMY29udmVyc2F0aW9uGAEgASgLMhkubGl2ZWNoYXQudjEuQ29udmVyc2F0aW9uImgKHFNldENvbnZlcnNhdGlvblN0YXR1c1JlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEi8KBnN0YXR1cxgCIAEoDjIfLmxpdmVjaGF0LnYxLkNvbnZlcnNhdGlvblN0YXR1cyJQCh1TZXRDb252ZXJzYXRpb25TdGF0dXNSZXNwb25zZRIvCgxjb252ZXJzYXRpb24YASABKAsyGS5saXZlY2hhdC52MS5Db252ZXJzYXRpb24iaAoSU2VuZE1lc3NhZ2VSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIMCgR0ZXh0GAIgASgJEhAKCGludGVybmFsGAMgASgIEhkKEWNsaWVudF9tZXNzYWdlX2lkGAQgASgJIjwKE1NlbmRNZXNzYWdlUmVzcG9uc2USJQoHbWVzc2FnZRgBIAEoCzIULmxpdmVjaGF0LnYxLk1lc3NhZ2UiOwoQU2V0VHlwaW5nUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSDgoGdHlwaW5nGAIgASgIIhMKEVNldFR5cGluZ1Jlc3BvbnNlIjcKD01hcmtSZWFkUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSCwoDc2VxGAIgASgDIhIKEE1hcmtSZWFkUmVzcG9uc2UiIgoQU3Vic2NyaWJlUmVxdWVzdBIOCgZjdXJzb3IYASABKAkiNgoRU3Vic2NyaWJlUmVzcG9uc2USIQoFZXZlbnQYASABKAsyEi5saXZlY2hhdC52MS5FdmVudCLXAwoFRXZlbnQSDgoGY3Vyc29yGAEgASgJEi8KC29jY3VycmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCg9tZXNzYWdlX2NyZWF0ZWQYAyABKAsyFC5saXZlY2hhdC52MS5NZXNzYWdlSAASOQoUY29udmVyc2F0aW9uX2NyZWF0ZWQYBCABKAsyGS5saXZlY2hhdC52MS5Db252ZXJzYXRpb25IABI5ChRjb252ZXJzYXRpb25fdXBkYXRlZBgFIAEoCzIZLmxpdmVjaGF0LnYxLkNvbnZlcnNhdGlvbkgAEioKBnR5cGluZxgGIAEoCzIYLmxpdmVjaGF0LnYxLlR5cGluZ0V2ZW50SAASJgoEcmVhZBgHIAEoCzIWLmxpdmVjaGF0LnYxLlJlYWRFdmVudEgAEi4KCHByZXNlbmNlGAggASgLMhoubGl2ZWNoYXQudjEuUHJlc2VuY2VFdmVudEgAEigKBXJlYWR5GAkgASgLMhcubGl2ZWNoYXQudjEuUmVhZHlFdmVudEgAEjAKCWhlYXJ0YmVhdBgKIAEoCzIbLmxpdmVjaGF0LnYxLkhlYXJ0YmVhdEV2ZW50SABCBgoEa2luZCK8AQoLVHlwaW5nRXZlbnQSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEiwKC3NlbmRlcl90eXBlGAIgASgOMhcubGl2ZWNoYXQudjEuU2VuZGVyVHlwZRIRCglzZW5kZXJfaWQYAyABKAkSEwoLc2VuZGVyX25hbWUYBCABKAkSDgoGdHlwaW5nGAUgASgIEi4KCmV4cGlyZXNfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wInIKCVJlYWRFdmVudBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSLAoLcmVhZGVyX3R5cGUYAiABKA4yFy5saXZlY2hhdC52MS5TZW5kZXJUeXBlEhEKCXJlYWRlcl9pZBgDIAEoCRILCgNzZXEYBCABKAMicgoNUHJlc2VuY2VFdmVudBIQCghhZ2VudF9pZBgBIAEoCRIoCgZzdGF0dXMYAiABKA4yGC5saXZlY2hhdC52MS5BZ2VudFN0YXR1cxIOCgZvbmxpbmUYAyABKAgSFQoNYWdlbnRzX29ubGluZRgEIAEoCCIMCgpSZWFkeUV2ZW50IhAKDkhlYXJ0YmVhdEV2ZW50KrwBChJDb252ZXJzYXRpb25TdGF0dXMSIwofQ09OVkVSU0FUSU9OX1NUQVRVU19VTlNQRUNJRklFRBAAEh8KG0NPTlZFUlNBVElPTl9TVEFUVVNfV0FJVElORxABEh4KGkNPTlZFUlNBVElPTl9TVEFUVVNfQUNUSVZFEAISIAocQ09OVkVSU0FUSU9OX1NUQVRVU19SRVNPTFZFRBADEh4KGkNPTlZFUlNBVElPTl9TVEFUVVNfQ0xPU0VEEAQqcgoKU2VuZGVyVHlwZRIbChdTRU5ERVJfVFlQRV9VTlNQRUNJRklFRBAAEhgKFFNFTkRFUl9UWVBFX0NVU1RPTUVSEAESFQoRU0VOREVSX1RZUEVfQUdFTlQQAhIWChJTRU5ERVJfVFlQRV9TWVNURU0QAyrRAQoPU3lzdGVtRXZlbnRLaW5kEiEKHVNZU1RFTV9FVkVOVF9LSU5EX1VOU1BFQ0lGSUVEEAASHQoZU1lTVEVNX0VWRU5UX0tJTkRfQ0xBSU1FRBABEh4KGlNZU1RFTV9FVkVOVF9LSU5EX0FTU0lHTkVEEAISHgoaU1lTVEVNX0VWRU5UX0tJTkRfUkVTT0xWRUQQAxIcChhTWVNURU1fRVZFTlRfS0lORF9DTE9TRUQQBBIeChpTWVNURU1fRVZFTlRfS0lORF9SRU9QRU5FRBAFKo4BChBBc3NpZ25tZW50RmlsdGVyEiEKHUFTU0lHTk1FTlRfRklMVEVSX1VOU1BFQ0lGSUVEEAASGQoVQVNTSUdOTUVOVF9GSUxURVJfQUxMEAESGgoWQVNTSUdOTUVOVF9GSUxURVJfTUlORRACEiAKHEFTU0lHTk1FTlRfRklMVEVSX1VOQVNTSUdORUQQAzKQCAoTQ29udmVyc2F0aW9uU2VydmljZRJnChFMaXN0Q29udmVyc2F0aW9ucxIlLmxpdmVjaGF0LnYxLkxpc3RDb252ZXJzYXRpb25zUmVxdWVzdBomLmxpdmVjaGF0LnYxLkxpc3RDb252ZXJzYXRpb25zUmVzcG9uc2UiA5ACARJeCg5HZXRJbmJveENvdW50cxIiLmxpdmVjaGF0LnYxLkdldEluYm94Q291bnRzUmVxdWVzdBojLmxpdmVjaGF0LnYxLkdldEluYm94Q291bnRzUmVzcG9uc2UiA5ACARJhCg9HZXRDb252ZXJzYXRpb24SIy5saXZlY2hhdC52MS5HZXRDb252ZXJzYXRpb25SZXF1ZXN0GiQubGl2ZWNoYXQudjEuR2V0Q29udmVyc2F0aW9uUmVzcG9uc2UiA5ACARJYCgxMaXN0TWVzc2FnZXMSIC5saXZlY2hhdC52MS5MaXN0TWVzc2FnZXNSZXF1ZXN0GiEubGl2ZWNoYXQudjEuTGlzdE1lc3NhZ2VzUmVzcG9uc2UiA5ACARJiChFDbGFpbUNvbnZlcnNhdGlvbhIlLmxpdmVjaGF0LnYxLkNsYWltQ29udmVyc2F0aW9uUmVxdWVzdBomLmxpdmVjaGF0LnYxLkNsYWltQ29udmVyc2F0aW9uUmVzcG9uc2USZQoSQXNzaWduQ29udmVyc2F0aW9uEiYubGl2ZWNoYXQudjEuQXNzaWduQ29udmVyc2F0aW9uUmVxdWVzdBonLmxpdmVjaGF0LnYxLkFzc2lnbkNvbnZlcnNhdGlvblJlc3BvbnNlEm4KFVNldENvbnZlcnNhdGlvblN0YXR1cxIpLmxpdmVjaGF0LnYxLlNldENvbnZlcnNhdGlvblN0YXR1c1JlcXVlc3QaKi5saXZlY2hhdC52MS5TZXRDb252ZXJzYXRpb25TdGF0dXNSZXNwb25zZRJQCgtTZW5kTWVzc2FnZRIfLmxpdmVjaGF0LnYxLlNlbmRNZXNzYWdlUmVxdWVzdBogLmxpdmVjaGF0LnYxLlNlbmRNZXNzYWdlUmVzcG9uc2USSgoJU2V0VHlwaW5nEh0ubGl2ZWNoYXQudjEuU2V0VHlwaW5nUmVxdWVzdBoeLmxpdmVjaGF0LnYxLlNldFR5cGluZ1Jlc3BvbnNlEkcKCE1hcmtSZWFkEhwubGl2ZWNoYXQudjEuTWFya1JlYWRSZXF1ZXN0Gh0ubGl2ZWNoYXQudjEuTWFya1JlYWRSZXNwb25zZRJRCglTdWJzY3JpYmUSHS5saXZlY2hhdC52MS5TdWJzY3JpYmVSZXF1ZXN0Gh4ubGl2ZWNoYXQudjEuU3Vic2NyaWJlUmVzcG9uc2UiA5ACATABQrABCg9jb20ubGl2ZWNoYXQudjFCEUNvbnZlcnNhdGlvblByb3RvUAFaPWdpdGh1Yi5jb20vb3BlbnN1cHBvcnQvbGl2ZWNoYXQvZ2VuL2dvL2xpdmVjaGF0L3YxO2xpdmVjaGF0djGiAgNMWFiqAgtMaXZlY2hhdC5WMcoCC0xpdmVjaGF0XFYx4gIXTGl2ZWNoYXRcVjFcR1BCTWV0YWRhdGHqAgxMaXZlY2hhdDo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp, file_livechat_v1_auth]);
+  fileDesc("Ch5saXZlY2hhdC92MS9jb252ZXJzYXRpb24ucHJvdG8SC2xpdmVjaGF0LnYxImIKC1N5c3RlbUV2ZW50EioKBGtpbmQYASABKA4yHC5saXZlY2hhdC52MS5TeXN0ZW1FdmVudEtpbmQSEgoKYWN0b3JfbmFtZRgCIAEoCRITCgt0YXJnZXRfbmFtZRgDIAEoCSLXAgoIQ3VzdG9tZXISCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRINCgVlbWFpbBgDIAEoCRINCgVwaG9uZRgEIAEoCRI5CgphdHRyaWJ1dGVzGAUgAygLMiUubGl2ZWNoYXQudjEuQ3VzdG9tZXIuQXR0cmlidXRlc0VudHJ5EhgKEHZlcmlmaWVkX3VzZXJfaWQYBiABKAkSEQoJd2lkZ2V0X2lkGAcgASgJEhMKC3dpZGdldF9uYW1lGAggASgJEjEKDWZpcnN0X3NlZW5fYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGxhc3Rfc2Vlbl9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaMQoPQXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEirAIKB01lc3NhZ2USCgoCaWQYASABKAkSFwoPY29udmVyc2F0aW9uX2lkGAIgASgJEgsKA3NlcRgDIAEoAxIsCgtzZW5kZXJfdHlwZRgEIAEoDjIXLmxpdmVjaGF0LnYxLlNlbmRlclR5cGUSEQoJc2VuZGVyX2lkGAUgASgJEhMKC3NlbmRlcl9uYW1lGAYgASgJEgwKBHRleHQYByABKAkSEAoIaW50ZXJuYWwYCCABKAgSGQoRY2xpZW50X21lc3NhZ2VfaWQYCSABKAkSLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoMc3lzdGVtX2V2ZW50GAsgASgLMhgubGl2ZWNoYXQudjEuU3lzdGVtRXZlbnQinwQKDENvbnZlcnNhdGlvbhIKCgJpZBgBIAEoCRIvCgZzdGF0dXMYAiABKA4yHy5saXZlY2hhdC52MS5Db252ZXJzYXRpb25TdGF0dXMSEwoLY3VzdG9tZXJfaWQYAyABKAkSFQoNY3VzdG9tZXJfbmFtZRgEIAEoCRIWCg5jdXN0b21lcl9lbWFpbBgFIAEoCRITCgthc3NpZ25lZV9pZBgGIAEoCRIVCg1hc3NpZ25lZV9uYW1lGAcgASgJEhEKCXdpZGdldF9pZBgIIAEoCRITCgt3aWRnZXRfbmFtZRgJIAEoCRIuCgpjcmVhdGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg9sYXN0X21lc3NhZ2VfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKDXdhaXRpbmdfc2luY2UYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEioKDGxhc3RfbWVzc2FnZRgOIAEoCzIULmxpdmVjaGF0LnYxLk1lc3NhZ2USFAoMdW5yZWFkX2NvdW50GA8gASgFEhAKCGxhc3Rfc2VxGBAgASgDEh4KBHRhZ3MYESADKAsyEC5saXZlY2hhdC52MS5UYWci1gIKGExpc3RDb252ZXJzYXRpb25zUmVxdWVzdBIxCghzdGF0dXNlcxgBIAMoDjIfLmxpdmVjaGF0LnYxLkNvbnZlcnNhdGlvblN0YXR1cxIxCgphc3NpZ25tZW50GAIgASgOMh0ubGl2ZWNoYXQudjEuQXNzaWdubWVudEZpbHRlchINCgVxdWVyeRgDIAEoCRIRCglwYWdlX3NpemUYBCABKAUSEgoKcGFnZV90b2tlbhgFIAEoCRITCgthc3NpZ25lZV9pZBgGIAEoCRIPCgd0YWdfaWRzGAcgAygJEhEKCXdpZGdldF9pZBgIIAEoCRIxCg1jcmVhdGVkX2FmdGVyGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5jcmVhdGVkX2JlZm9yZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiZgoZTGlzdENvbnZlcnNhdGlvbnNSZXNwb25zZRIwCg1jb252ZXJzYXRpb25zGAEgAygLMhkubGl2ZWNoYXQudjEuQ29udmVyc2F0aW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIXChVHZXRJbmJveENvdW50c1JlcXVlc3QiewoWR2V0SW5ib3hDb3VudHNSZXNwb25zZRIPCgd3YWl0aW5nGAEgASgFEgwKBG1pbmUYAiABKAUSEgoKdW5hc3NpZ25lZBgDIAEoBRIMCgRvcGVuGAQgASgFEhAKCHJlc29sdmVkGAUgASgFEg4KBmNsb3NlZBgGIAEoBSIxChZHZXRDb252ZXJzYXRpb25SZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCSJzChdHZXRDb252ZXJzYXRpb25SZXNwb25zZRIvCgxjb252ZXJzYXRpb24YASABKAsyGS5saXZlY2hhdC52MS5Db252ZXJzYXRpb24SJwoIY3VzdG9tZXIYAiABKAsyFS5saXZlY2hhdC52MS5DdXN0b21lciJoChNMaXN0TWVzc2FnZXNSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRISCgpiZWZvcmVfc2VxGAIgASgDEhEKCWFmdGVyX3NlcRgDIAEoAxIRCglwYWdlX3NpemUYBCABKAUiUAoUTGlzdE1lc3NhZ2VzUmVzcG9uc2USJgoIbWVzc2FnZXMYASADKAsyFC5saXZlY2hhdC52MS5NZXNzYWdlEhAKCGhhc19tb3JlGAIgASgIIjMKGENsYWltQ29udmVyc2F0aW9uUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkiTAoZQ2xhaW1Db252ZXJzYXRpb25SZXNwb25zZRIvCgxjb252ZXJzYXRpb24YASABKAsyGS5saXZlY2hhdC52MS5Db252ZXJzYXRpb24iRgoZQXNzaWduQ29udmVyc2F0aW9uUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSEAoIYWdlbnRfaWQYAiABKAkiTQoaQXNzaWduQ29udmVyc2F0aW9uUmVzcG9uc2USLwoMY29udmVyc2F0aW9uGAEgASgLMhkubGl2ZWNoYXQudjEuQ29udmVyc2F0aW9uImgKHFNldENvbnZlcnNhdGlvblN0YXR1c1JlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEi8KBnN0YXR1cxgCIAEoDjIfLmxpdmVjaGF0LnYxLkNvbnZlcnNhdGlvblN0YXR1cyJQCh1TZXRDb252ZXJzYXRpb25TdGF0dXNSZXNwb25zZRIvCgxjb252ZXJzYXRpb24YASABKAsyGS5saXZlY2hhdC52MS5Db252ZXJzYXRpb24iRgoaU2V0Q29udmVyc2F0aW9uVGFnc1JlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEg8KB3RhZ19pZHMYAiADKAkiTgobU2V0Q29udmVyc2F0aW9uVGFnc1Jlc3BvbnNlEi8KDGNvbnZlcnNhdGlvbhgBIAEoCzIZLmxpdmVjaGF0LnYxLkNvbnZlcnNhdGlvbiJoChJTZW5kTWVzc2FnZVJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEgwKBHRleHQYAiABKAkSEAoIaW50ZXJuYWwYAyABKAgSGQoRY2xpZW50X21lc3NhZ2VfaWQYBCABKAkiPAoTU2VuZE1lc3NhZ2VSZXNwb25zZRIlCgdtZXNzYWdlGAEgASgLMhQubGl2ZWNoYXQudjEuTWVzc2FnZSI7ChBTZXRUeXBpbmdSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIOCgZ0eXBpbmcYAiABKAgiEwoRU2V0VHlwaW5nUmVzcG9uc2UiNwoPTWFya1JlYWRSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRILCgNzZXEYAiABKAMiEgoQTWFya1JlYWRSZXNwb25zZSIiChBTdWJzY3JpYmVSZXF1ZXN0Eg4KBmN1cnNvchgBIAEoCSI2ChFTdWJzY3JpYmVSZXNwb25zZRIhCgVldmVudBgBIAEoCzISLmxpdmVjaGF0LnYxLkV2ZW50ItcDCgVFdmVudBIOCgZjdXJzb3IYASABKAkSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KD21lc3NhZ2VfY3JlYXRlZBgDIAEoCzIULmxpdmVjaGF0LnYxLk1lc3NhZ2VIABI5ChRjb252ZXJzYXRpb25fY3JlYXRlZBgEIAEoCzIZLmxpdmVjaGF0LnYxLkNvbnZlcnNhdGlvbkgAEjkKFGNvbnZlcnNhdGlvbl91cGRhdGVkGAUgASgLMhkubGl2ZWNoYXQudjEuQ29udmVyc2F0aW9uSAASKgoGdHlwaW5nGAYgASgLMhgubGl2ZWNoYXQudjEuVHlwaW5nRXZlbnRIABImCgRyZWFkGAcgASgLMhYubGl2ZWNoYXQudjEuUmVhZEV2ZW50SAASLgoIcHJlc2VuY2UYCCABKAsyGi5saXZlY2hhdC52MS5QcmVzZW5jZUV2ZW50SAASKAoFcmVhZHkYCSABKAsyFy5saXZlY2hhdC52MS5SZWFkeUV2ZW50SAASMAoJaGVhcnRiZWF0GAogASgLMhsubGl2ZWNoYXQudjEuSGVhcnRiZWF0RXZlbnRIAEIGCgRraW5kIrwBCgtUeXBpbmdFdmVudBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSLAoLc2VuZGVyX3R5cGUYAiABKA4yFy5saXZlY2hhdC52MS5TZW5kZXJUeXBlEhEKCXNlbmRlcl9pZBgDIAEoCRITCgtzZW5kZXJfbmFtZRgEIAEoCRIOCgZ0eXBpbmcYBSABKAgSLgoKZXhwaXJlc19hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAicgoJUmVhZEV2ZW50EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIsCgtyZWFkZXJfdHlwZRgCIAEoDjIXLmxpdmVjaGF0LnYxLlNlbmRlclR5cGUSEQoJcmVhZGVyX2lkGAMgASgJEgsKA3NlcRgEIAEoAyJyCg1QcmVzZW5jZUV2ZW50EhAKCGFnZW50X2lkGAEgASgJEigKBnN0YXR1cxgCIAEoDjIYLmxpdmVjaGF0LnYxLkFnZW50U3RhdHVzEg4KBm9ubGluZRgDIAEoCBIVCg1hZ2VudHNfb25saW5lGAQgASgIIgwKClJlYWR5RXZlbnQiEAoOSGVhcnRiZWF0RXZlbnQqvAEKEkNvbnZlcnNhdGlvblN0YXR1cxIjCh9DT05WRVJTQVRJT05fU1RBVFVTX1VOU1BFQ0lGSUVEEAASHwobQ09OVkVSU0FUSU9OX1NUQVRVU19XQUlUSU5HEAESHgoaQ09OVkVSU0FUSU9OX1NUQVRVU19BQ1RJVkUQAhIgChxDT05WRVJTQVRJT05fU1RBVFVTX1JFU09MVkVEEAMSHgoaQ09OVkVSU0FUSU9OX1NUQVRVU19DTE9TRUQQBCpyCgpTZW5kZXJUeXBlEhsKF1NFTkRFUl9UWVBFX1VOU1BFQ0lGSUVEEAASGAoUU0VOREVSX1RZUEVfQ1VTVE9NRVIQARIVChFTRU5ERVJfVFlQRV9BR0VOVBACEhYKElNFTkRFUl9UWVBFX1NZU1RFTRADKtEBCg9TeXN0ZW1FdmVudEtpbmQSIQodU1lTVEVNX0VWRU5UX0tJTkRfVU5TUEVDSUZJRUQQABIdChlTWVNURU1fRVZFTlRfS0lORF9DTEFJTUVEEAESHgoaU1lTVEVNX0VWRU5UX0tJTkRfQVNTSUdORUQQAhIeChpTWVNURU1fRVZFTlRfS0lORF9SRVNPTFZFRBADEhwKGFNZU1RFTV9FVkVOVF9LSU5EX0NMT1NFRBAEEh4KGlNZU1RFTV9FVkVOVF9LSU5EX1JFT1BFTkVEEAUqjgEKEEFzc2lnbm1lbnRGaWx0ZXISIQodQVNTSUdOTUVOVF9GSUxURVJfVU5TUEVDSUZJRUQQABIZChVBU1NJR05NRU5UX0ZJTFRFUl9BTEwQARIaChZBU1NJR05NRU5UX0ZJTFRFUl9NSU5FEAISIAocQVNTSUdOTUVOVF9GSUxURVJfVU5BU1NJR05FRBADMvoIChNDb252ZXJzYXRpb25TZXJ2aWNlEmcKEUxpc3RDb252ZXJzYXRpb25zEiUubGl2ZWNoYXQudjEuTGlzdENvbnZlcnNhdGlvbnNSZXF1ZXN0GiYubGl2ZWNoYXQudjEuTGlzdENvbnZlcnNhdGlvbnNSZXNwb25zZSIDkAIBEl4KDkdldEluYm94Q291bnRzEiIubGl2ZWNoYXQudjEuR2V0SW5ib3hDb3VudHNSZXF1ZXN0GiMubGl2ZWNoYXQudjEuR2V0SW5ib3hDb3VudHNSZXNwb25zZSIDkAIBEmEKD0dldENvbnZlcnNhdGlvbhIjLmxpdmVjaGF0LnYxLkdldENvbnZlcnNhdGlvblJlcXVlc3QaJC5saXZlY2hhdC52MS5HZXRDb252ZXJzYXRpb25SZXNwb25zZSIDkAIBElgKDExpc3RNZXNzYWdlcxIgLmxpdmVjaGF0LnYxLkxpc3RNZXNzYWdlc1JlcXVlc3QaIS5saXZlY2hhdC52MS5MaXN0TWVzc2FnZXNSZXNwb25zZSIDkAIBEmIKEUNsYWltQ29udmVyc2F0aW9uEiUubGl2ZWNoYXQudjEuQ2xhaW1Db252ZXJzYXRpb25SZXF1ZXN0GiYubGl2ZWNoYXQudjEuQ2xhaW1Db252ZXJzYXRpb25SZXNwb25zZRJlChJBc3NpZ25Db252ZXJzYXRpb24SJi5saXZlY2hhdC52MS5Bc3NpZ25Db252ZXJzYXRpb25SZXF1ZXN0GicubGl2ZWNoYXQudjEuQXNzaWduQ29udmVyc2F0aW9uUmVzcG9uc2USbgoVU2V0Q29udmVyc2F0aW9uU3RhdHVzEikubGl2ZWNoYXQudjEuU2V0Q29udmVyc2F0aW9uU3RhdHVzUmVxdWVzdBoqLmxpdmVjaGF0LnYxLlNldENvbnZlcnNhdGlvblN0YXR1c1Jlc3BvbnNlEmgKE1NldENvbnZlcnNhdGlvblRhZ3MSJy5saXZlY2hhdC52MS5TZXRDb252ZXJzYXRpb25UYWdzUmVxdWVzdBooLmxpdmVjaGF0LnYxLlNldENvbnZlcnNhdGlvblRhZ3NSZXNwb25zZRJQCgtTZW5kTWVzc2FnZRIfLmxpdmVjaGF0LnYxLlNlbmRNZXNzYWdlUmVxdWVzdBogLmxpdmVjaGF0LnYxLlNlbmRNZXNzYWdlUmVzcG9uc2USSgoJU2V0VHlwaW5nEh0ubGl2ZWNoYXQudjEuU2V0VHlwaW5nUmVxdWVzdBoeLmxpdmVjaGF0LnYxLlNldFR5cGluZ1Jlc3BvbnNlEkcKCE1hcmtSZWFkEhwubGl2ZWNoYXQudjEuTWFya1JlYWRSZXF1ZXN0Gh0ubGl2ZWNoYXQudjEuTWFya1JlYWRSZXNwb25zZRJRCglTdWJzY3JpYmUSHS5saXZlY2hhdC52MS5TdWJzY3JpYmVSZXF1ZXN0Gh4ubGl2ZWNoYXQudjEuU3Vic2NyaWJlUmVzcG9uc2UiA5ACATABQrABCg9jb20ubGl2ZWNoYXQudjFCEUNvbnZlcnNhdGlvblByb3RvUAFaPWdpdGh1Yi5jb20vb3BlbnN1cHBvcnQvbGl2ZWNoYXQvZ2VuL2dvL2xpdmVjaGF0L3YxO2xpdmVjaGF0djGiAgNMWFiqAgtMaXZlY2hhdC5WMcoCC0xpdmVjaGF0XFYx4gIXTGl2ZWNoYXRcVjFcR1BCTWV0YWRhdGHqAgxMaXZlY2hhdDo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp, file_livechat_v1_auth, file_livechat_v1_tag]);
 
 /**
  * SystemEvent details a system message.
@@ -304,6 +306,13 @@ export type Conversation = Message$1<"livechat.v1.Conversation"> & {
    * @generated from field: int64 last_seq = 16;
    */
   lastSeq: bigint;
+
+  /**
+   * The conversation's tags, by name; always empty for visitors.
+   *
+   * @generated from field: repeated livechat.v1.Tag tags = 17;
+   */
+  tags: Tag[];
 };
 
 /**
@@ -345,11 +354,50 @@ export type ListConversationsRequest = Message$1<"livechat.v1.ListConversationsR
   pageSize: number;
 
   /**
-   * From a previous response's next_page_token.
+   * From a previous response's next_page_token (made with the same
+   * filters).
    *
    * @generated from field: string page_token = 5;
    */
   pageToken: string;
+
+  /**
+   * Only conversations assigned to this agent. Needs assignment ALL or
+   * UNSPECIFIED.
+   *
+   * @generated from field: string assignee_id = 6;
+   */
+  assigneeId: string;
+
+  /**
+   * Only conversations carrying any of these tags (at most
+   * Limits.conversation_tags). An unknown tag matches nothing.
+   *
+   * @generated from field: repeated string tag_ids = 7;
+   */
+  tagIds: string[];
+
+  /**
+   * Only conversations from this widget.
+   *
+   * @generated from field: string widget_id = 8;
+   */
+  widgetId: string;
+
+  /**
+   * Only conversations created at or after created_after and before
+   * created_before (either may be unset). The range is over creation, not
+   * last activity, so a conversation does not leave a range by getting a
+   * new message.
+   *
+   * @generated from field: google.protobuf.Timestamp created_after = 9;
+   */
+  createdAfter?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_before = 10;
+   */
+  createdBefore?: Timestamp | undefined;
 };
 
 /**
@@ -662,6 +710,48 @@ export const SetConversationStatusResponseSchema: GenMessage<SetConversationStat
   messageDesc(file_livechat_v1_conversation, 17);
 
 /**
+ * @generated from message livechat.v1.SetConversationTagsRequest
+ */
+export type SetConversationTagsRequest = Message$1<"livechat.v1.SetConversationTagsRequest"> & {
+  /**
+   * @generated from field: string conversation_id = 1;
+   */
+  conversationId: string;
+
+  /**
+   * The tags the conversation should carry; repeats count once, an empty
+   * list removes them all.
+   *
+   * @generated from field: repeated string tag_ids = 2;
+   */
+  tagIds: string[];
+};
+
+/**
+ * Describes the message livechat.v1.SetConversationTagsRequest.
+ * Use `create(SetConversationTagsRequestSchema)` to create a new message.
+ */
+export const SetConversationTagsRequestSchema: GenMessage<SetConversationTagsRequest> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_conversation, 18);
+
+/**
+ * @generated from message livechat.v1.SetConversationTagsResponse
+ */
+export type SetConversationTagsResponse = Message$1<"livechat.v1.SetConversationTagsResponse"> & {
+  /**
+   * @generated from field: livechat.v1.Conversation conversation = 1;
+   */
+  conversation?: Conversation | undefined;
+};
+
+/**
+ * Describes the message livechat.v1.SetConversationTagsResponse.
+ * Use `create(SetConversationTagsResponseSchema)` to create a new message.
+ */
+export const SetConversationTagsResponseSchema: GenMessage<SetConversationTagsResponse> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_conversation, 19);
+
+/**
  * @generated from message livechat.v1.SendMessageRequest
  */
 export type SendMessageRequest = Message$1<"livechat.v1.SendMessageRequest"> & {
@@ -698,7 +788,7 @@ export type SendMessageRequest = Message$1<"livechat.v1.SendMessageRequest"> & {
  * Use `create(SendMessageRequestSchema)` to create a new message.
  */
 export const SendMessageRequestSchema: GenMessage<SendMessageRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_conversation, 18);
+  messageDesc(file_livechat_v1_conversation, 20);
 
 /**
  * @generated from message livechat.v1.SendMessageResponse
@@ -715,7 +805,7 @@ export type SendMessageResponse = Message$1<"livechat.v1.SendMessageResponse"> &
  * Use `create(SendMessageResponseSchema)` to create a new message.
  */
 export const SendMessageResponseSchema: GenMessage<SendMessageResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_conversation, 19);
+  messageDesc(file_livechat_v1_conversation, 21);
 
 /**
  * @generated from message livechat.v1.SetTypingRequest
@@ -739,7 +829,7 @@ export type SetTypingRequest = Message$1<"livechat.v1.SetTypingRequest"> & {
  * Use `create(SetTypingRequestSchema)` to create a new message.
  */
 export const SetTypingRequestSchema: GenMessage<SetTypingRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_conversation, 20);
+  messageDesc(file_livechat_v1_conversation, 22);
 
 /**
  * @generated from message livechat.v1.SetTypingResponse
@@ -752,7 +842,7 @@ export type SetTypingResponse = Message$1<"livechat.v1.SetTypingResponse"> & {
  * Use `create(SetTypingResponseSchema)` to create a new message.
  */
 export const SetTypingResponseSchema: GenMessage<SetTypingResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_conversation, 21);
+  messageDesc(file_livechat_v1_conversation, 23);
 
 /**
  * @generated from message livechat.v1.MarkReadRequest
@@ -776,7 +866,7 @@ export type MarkReadRequest = Message$1<"livechat.v1.MarkReadRequest"> & {
  * Use `create(MarkReadRequestSchema)` to create a new message.
  */
 export const MarkReadRequestSchema: GenMessage<MarkReadRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_conversation, 22);
+  messageDesc(file_livechat_v1_conversation, 24);
 
 /**
  * @generated from message livechat.v1.MarkReadResponse
@@ -789,7 +879,7 @@ export type MarkReadResponse = Message$1<"livechat.v1.MarkReadResponse"> & {
  * Use `create(MarkReadResponseSchema)` to create a new message.
  */
 export const MarkReadResponseSchema: GenMessage<MarkReadResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_conversation, 23);
+  messageDesc(file_livechat_v1_conversation, 25);
 
 /**
  * @generated from message livechat.v1.SubscribeRequest
@@ -808,7 +898,7 @@ export type SubscribeRequest = Message$1<"livechat.v1.SubscribeRequest"> & {
  * Use `create(SubscribeRequestSchema)` to create a new message.
  */
 export const SubscribeRequestSchema: GenMessage<SubscribeRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_conversation, 24);
+  messageDesc(file_livechat_v1_conversation, 26);
 
 /**
  * @generated from message livechat.v1.SubscribeResponse
@@ -825,7 +915,7 @@ export type SubscribeResponse = Message$1<"livechat.v1.SubscribeResponse"> & {
  * Use `create(SubscribeResponseSchema)` to create a new message.
  */
 export const SubscribeResponseSchema: GenMessage<SubscribeResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_conversation, 25);
+  messageDesc(file_livechat_v1_conversation, 27);
 
 /**
  * Event is one thing that happened, as delivered by Subscribe.
@@ -918,7 +1008,7 @@ export type Event = Message$1<"livechat.v1.Event"> & {
  * Use `create(EventSchema)` to create a new message.
  */
 export const EventSchema: GenMessage<Event> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_conversation, 26);
+  messageDesc(file_livechat_v1_conversation, 28);
 
 /**
  * TypingEvent says someone is typing, or stopped.
@@ -964,7 +1054,7 @@ export type TypingEvent = Message$1<"livechat.v1.TypingEvent"> & {
  * Use `create(TypingEventSchema)` to create a new message.
  */
 export const TypingEventSchema: GenMessage<TypingEvent> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_conversation, 27);
+  messageDesc(file_livechat_v1_conversation, 29);
 
 /**
  * ReadEvent says a reader has read a conversation up to a message.
@@ -998,7 +1088,7 @@ export type ReadEvent = Message$1<"livechat.v1.ReadEvent"> & {
  * Use `create(ReadEventSchema)` to create a new message.
  */
 export const ReadEventSchema: GenMessage<ReadEvent> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_conversation, 28);
+  messageDesc(file_livechat_v1_conversation, 30);
 
 /**
  * PresenceEvent says an agent's presence changed.
@@ -1037,7 +1127,7 @@ export type PresenceEvent = Message$1<"livechat.v1.PresenceEvent"> & {
  * Use `create(PresenceEventSchema)` to create a new message.
  */
 export const PresenceEventSchema: GenMessage<PresenceEvent> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_conversation, 29);
+  messageDesc(file_livechat_v1_conversation, 31);
 
 /**
  * ReadyEvent marks the end of the catch-up.
@@ -1052,7 +1142,7 @@ export type ReadyEvent = Message$1<"livechat.v1.ReadyEvent"> & {
  * Use `create(ReadyEventSchema)` to create a new message.
  */
 export const ReadyEventSchema: GenMessage<ReadyEvent> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_conversation, 30);
+  messageDesc(file_livechat_v1_conversation, 32);
 
 /**
  * HeartbeatEvent keeps an idle stream alive.
@@ -1067,7 +1157,7 @@ export type HeartbeatEvent = Message$1<"livechat.v1.HeartbeatEvent"> & {
  * Use `create(HeartbeatEventSchema)` to create a new message.
  */
 export const HeartbeatEventSchema: GenMessage<HeartbeatEvent> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_conversation, 31);
+  messageDesc(file_livechat_v1_conversation, 33);
 
 /**
  * ConversationStatus is where a conversation is in its lifecycle.
@@ -1279,10 +1369,16 @@ export const AssignmentFilterSchema: GenEnum<AssignmentFilter> = /*@__PURE__*/
  */
 export const ConversationService: GenService<{
   /**
-   * ListConversations lists conversations, newest activity first.
+   * ListConversations lists conversations, newest activity first. Every
+   * filter of the request that is set must hold (they combine with AND),
+   * and page tokens keep working under any of them.
    *
    * Errors: INVALID_ARGUMENT for a page size over 100, a query over 200
-   * characters or a malformed page token.
+   * characters or a malformed page token; MALFORMED_ID for a malformed
+   * assignee_id, widget_id or tag_ids entry; TOO_MANY_ITEMS for more than
+   * Limits.conversation_tags tag_ids; INVALID_VALUE (field "assignee_id")
+   * for assignee_id with an assignment other than ALL, or (field
+   * "created_before") for a range whose end is not after its start.
    *
    * @generated from rpc livechat.v1.ConversationService.ListConversations
    */
@@ -1376,6 +1472,25 @@ export const ConversationService: GenService<{
     methodKind: "unary";
     input: typeof SetConversationStatusRequestSchema;
     output: typeof SetConversationStatusResponseSchema;
+  },
+  /**
+   * SetConversationTags replaces a conversation's tags (any agent may, on
+   * any conversation; create a missing tag first with TagService.CreateTag).
+   * When the set changes, a conversation_updated event carries the new tags
+   * to every agent; setting the same set again writes nothing.
+   *
+   * Errors: INVALID_ARGUMENT with MALFORMED_ID (field "conversation_id" or
+   * "tag_ids"), TOO_MANY_ITEMS (field "tag_ids") for more than
+   * Limits.conversation_tags distinct tags; NOT_FOUND with
+   * CONVERSATION_NOT_FOUND, or with NOT_FOUND (field "tag_ids") for an
+   * unknown tag.
+   *
+   * @generated from rpc livechat.v1.ConversationService.SetConversationTags
+   */
+  setConversationTags: {
+    methodKind: "unary";
+    input: typeof SetConversationTagsRequestSchema;
+    output: typeof SetConversationTagsResponseSchema;
   },
   /**
    * SendMessage adds an agent's reply, or an internal note that customers
