@@ -68,6 +68,7 @@ var access = map[string]authapi.Access{
 	livechatv1connect.ConversationServiceSetConversationStatusProcedure: authapi.AgentAccess,
 	livechatv1connect.ConversationServiceSendMessageProcedure:           authapi.AgentAccess,
 	livechatv1connect.ConversationServiceSetTypingProcedure:             authapi.AgentAccess,
+	livechatv1connect.ConversationServiceSetViewingProcedure:            authapi.AgentAccess,
 	livechatv1connect.ConversationServiceMarkReadProcedure:              authapi.AgentAccess,
 	livechatv1connect.ConversationServiceSubscribeProcedure:             authapi.AgentAccess,
 

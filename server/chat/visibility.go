@@ -17,7 +17,9 @@ import (
 //     preview and their own unread count (agents' replies), never the
 //     agents' unread count;
 //   - read markers without which agent read (only that agents read);
-//   - agents typing, never their own typing.
+//   - agents typing, never their own typing;
+//   - never which agents have their conversation open (viewing signals
+//     are published for agent streams only, see SetViewing).
 //
 // Timelines and snapshots are loaded for a viewer; live and replayed
 // events are reduced with VisitorEvent, which the encoder hands to the

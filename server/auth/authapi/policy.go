@@ -77,6 +77,7 @@ var Policy = map[string]Access{
 	livechatv1connect.ConversationServiceSetConversationStatusProcedure: AgentAccess,
 	livechatv1connect.ConversationServiceSendMessageProcedure:           AgentAccess,
 	livechatv1connect.ConversationServiceSetTypingProcedure:             AgentAccess,
+	livechatv1connect.ConversationServiceSetViewingProcedure:            AgentAccess,
 	livechatv1connect.ConversationServiceMarkReadProcedure:              AgentAccess,
 	livechatv1connect.ConversationServiceSubscribeProcedure:             AgentAccess,
 

@@ -1712,6 +1712,95 @@ func (*SetTypingResponse) Descriptor() ([]byte, []int) {
 	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{21}
 }
 
+type SetViewingRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ConversationId string                 `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
+	// False clears the signal at once (the agent left the conversation).
+	Viewing       bool `protobuf:"varint,2,opt,name=viewing,proto3" json:"viewing,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetViewingRequest) Reset() {
+	*x = SetViewingRequest{}
+	mi := &file_livechat_v1_conversation_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetViewingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetViewingRequest) ProtoMessage() {}
+
+func (x *SetViewingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_conversation_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetViewingRequest.ProtoReflect.Descriptor instead.
+func (*SetViewingRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *SetViewingRequest) GetConversationId() string {
+	if x != nil {
+		return x.ConversationId
+	}
+	return ""
+}
+
+func (x *SetViewingRequest) GetViewing() bool {
+	if x != nil {
+		return x.Viewing
+	}
+	return false
+}
+
+type SetViewingResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetViewingResponse) Reset() {
+	*x = SetViewingResponse{}
+	mi := &file_livechat_v1_conversation_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetViewingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetViewingResponse) ProtoMessage() {}
+
+func (x *SetViewingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_conversation_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetViewingResponse.ProtoReflect.Descriptor instead.
+func (*SetViewingResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{23}
+}
+
 type MarkReadRequest struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	ConversationId string                 `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
@@ -1723,7 +1812,7 @@ type MarkReadRequest struct {
 
 func (x *MarkReadRequest) Reset() {
 	*x = MarkReadRequest{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[22]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1735,7 +1824,7 @@ func (x *MarkReadRequest) String() string {
 func (*MarkReadRequest) ProtoMessage() {}
 
 func (x *MarkReadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[22]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1748,7 +1837,7 @@ func (x *MarkReadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkReadRequest.ProtoReflect.Descriptor instead.
 func (*MarkReadRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{22}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *MarkReadRequest) GetConversationId() string {
@@ -1773,7 +1862,7 @@ type MarkReadResponse struct {
 
 func (x *MarkReadResponse) Reset() {
 	*x = MarkReadResponse{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[23]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1785,7 +1874,7 @@ func (x *MarkReadResponse) String() string {
 func (*MarkReadResponse) ProtoMessage() {}
 
 func (x *MarkReadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[23]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1798,7 +1887,7 @@ func (x *MarkReadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkReadResponse.ProtoReflect.Descriptor instead.
 func (*MarkReadResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{23}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{25}
 }
 
 type SubscribeRequest struct {
@@ -1811,7 +1900,7 @@ type SubscribeRequest struct {
 
 func (x *SubscribeRequest) Reset() {
 	*x = SubscribeRequest{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[24]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1823,7 +1912,7 @@ func (x *SubscribeRequest) String() string {
 func (*SubscribeRequest) ProtoMessage() {}
 
 func (x *SubscribeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[24]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1836,7 +1925,7 @@ func (x *SubscribeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubscribeRequest.ProtoReflect.Descriptor instead.
 func (*SubscribeRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{24}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *SubscribeRequest) GetCursor() string {
@@ -1855,7 +1944,7 @@ type SubscribeResponse struct {
 
 func (x *SubscribeResponse) Reset() {
 	*x = SubscribeResponse{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[25]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1867,7 +1956,7 @@ func (x *SubscribeResponse) String() string {
 func (*SubscribeResponse) ProtoMessage() {}
 
 func (x *SubscribeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[25]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1880,7 +1969,7 @@ func (x *SubscribeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubscribeResponse.ProtoReflect.Descriptor instead.
 func (*SubscribeResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{25}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *SubscribeResponse) GetEvent() *Event {
@@ -1907,6 +1996,7 @@ type Event struct {
 	//	*Event_Presence
 	//	*Event_Ready
 	//	*Event_Heartbeat
+	//	*Event_Viewing
 	Kind          isEvent_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1914,7 +2004,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[26]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1926,7 +2016,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[26]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1939,7 +2029,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{26}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *Event) GetCursor() string {
@@ -2035,6 +2125,15 @@ func (x *Event) GetHeartbeat() *HeartbeatEvent {
 	return nil
 }
 
+func (x *Event) GetViewing() *ViewingEvent {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_Viewing); ok {
+			return x.Viewing
+		}
+	}
+	return nil
+}
+
 type isEvent_Kind interface {
 	isEvent_Kind()
 }
@@ -2079,6 +2178,11 @@ type Event_Heartbeat struct {
 	Heartbeat *HeartbeatEvent `protobuf:"bytes,10,opt,name=heartbeat,proto3,oneof"`
 }
 
+type Event_Viewing struct {
+	// Another agent opened or left a conversation. Agents' streams only.
+	Viewing *ViewingEvent `protobuf:"bytes,11,opt,name=viewing,proto3,oneof"`
+}
+
 func (*Event_MessageCreated) isEvent_Kind() {}
 
 func (*Event_ConversationCreated) isEvent_Kind() {}
@@ -2094,6 +2198,8 @@ func (*Event_Presence) isEvent_Kind() {}
 func (*Event_Ready) isEvent_Kind() {}
 
 func (*Event_Heartbeat) isEvent_Kind() {}
+
+func (*Event_Viewing) isEvent_Kind() {}
 
 // TypingEvent says someone is typing, or stopped.
 type TypingEvent struct {
@@ -2111,7 +2217,7 @@ type TypingEvent struct {
 
 func (x *TypingEvent) Reset() {
 	*x = TypingEvent{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[27]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2123,7 +2229,7 @@ func (x *TypingEvent) String() string {
 func (*TypingEvent) ProtoMessage() {}
 
 func (x *TypingEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[27]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2136,7 +2242,7 @@ func (x *TypingEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingEvent.ProtoReflect.Descriptor instead.
 func (*TypingEvent) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{27}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *TypingEvent) GetConversationId() string {
@@ -2181,6 +2287,87 @@ func (x *TypingEvent) GetExpiresAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// ViewingEvent says an agent has a conversation open, or left it. It is
+// ephemeral like typing: it lapses at expires_at unless repeated, and when
+// it lapses the server sends viewing=false without expires_at. Visitors
+// never receive it.
+type ViewingEvent struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ConversationId string                 `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
+	AgentId        string                 `protobuf:"bytes,2,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
+	AgentName      string                 `protobuf:"bytes,3,opt,name=agent_name,json=agentName,proto3" json:"agent_name,omitempty"`
+	Viewing        bool                   `protobuf:"varint,4,opt,name=viewing,proto3" json:"viewing,omitempty"`
+	// When the signal disappears unless repeated.
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ViewingEvent) Reset() {
+	*x = ViewingEvent{}
+	mi := &file_livechat_v1_conversation_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ViewingEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ViewingEvent) ProtoMessage() {}
+
+func (x *ViewingEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_conversation_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ViewingEvent.ProtoReflect.Descriptor instead.
+func (*ViewingEvent) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ViewingEvent) GetConversationId() string {
+	if x != nil {
+		return x.ConversationId
+	}
+	return ""
+}
+
+func (x *ViewingEvent) GetAgentId() string {
+	if x != nil {
+		return x.AgentId
+	}
+	return ""
+}
+
+func (x *ViewingEvent) GetAgentName() string {
+	if x != nil {
+		return x.AgentName
+	}
+	return ""
+}
+
+func (x *ViewingEvent) GetViewing() bool {
+	if x != nil {
+		return x.Viewing
+	}
+	return false
+}
+
+func (x *ViewingEvent) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
 // ReadEvent says a reader has read a conversation up to a message.
 type ReadEvent struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
@@ -2194,7 +2381,7 @@ type ReadEvent struct {
 
 func (x *ReadEvent) Reset() {
 	*x = ReadEvent{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[28]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2206,7 +2393,7 @@ func (x *ReadEvent) String() string {
 func (*ReadEvent) ProtoMessage() {}
 
 func (x *ReadEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[28]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2219,7 +2406,7 @@ func (x *ReadEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadEvent.ProtoReflect.Descriptor instead.
 func (*ReadEvent) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{28}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ReadEvent) GetConversationId() string {
@@ -2266,7 +2453,7 @@ type PresenceEvent struct {
 
 func (x *PresenceEvent) Reset() {
 	*x = PresenceEvent{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[29]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2278,7 +2465,7 @@ func (x *PresenceEvent) String() string {
 func (*PresenceEvent) ProtoMessage() {}
 
 func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[29]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2291,7 +2478,7 @@ func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PresenceEvent.ProtoReflect.Descriptor instead.
 func (*PresenceEvent) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{29}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *PresenceEvent) GetAgentId() string {
@@ -2331,7 +2518,7 @@ type ReadyEvent struct {
 
 func (x *ReadyEvent) Reset() {
 	*x = ReadyEvent{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[30]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2343,7 +2530,7 @@ func (x *ReadyEvent) String() string {
 func (*ReadyEvent) ProtoMessage() {}
 
 func (x *ReadyEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[30]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2356,7 +2543,7 @@ func (x *ReadyEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadyEvent.ProtoReflect.Descriptor instead.
 func (*ReadyEvent) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{30}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{33}
 }
 
 // HeartbeatEvent keeps an idle stream alive.
@@ -2368,7 +2555,7 @@ type HeartbeatEvent struct {
 
 func (x *HeartbeatEvent) Reset() {
 	*x = HeartbeatEvent{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[31]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2380,7 +2567,7 @@ func (x *HeartbeatEvent) String() string {
 func (*HeartbeatEvent) ProtoMessage() {}
 
 func (x *HeartbeatEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[31]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2393,7 +2580,7 @@ func (x *HeartbeatEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatEvent.ProtoReflect.Descriptor instead.
 func (*HeartbeatEvent) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{31}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{34}
 }
 
 var File_livechat_v1_conversation_proto protoreflect.FileDescriptor
@@ -2525,7 +2712,11 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\x10SetTypingRequest\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x16\n" +
 	"\x06typing\x18\x02 \x01(\bR\x06typing\"\x13\n" +
-	"\x11SetTypingResponse\"L\n" +
+	"\x11SetTypingResponse\"V\n" +
+	"\x11SetViewingRequest\x12'\n" +
+	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x18\n" +
+	"\aviewing\x18\x02 \x01(\bR\aviewing\"\x14\n" +
+	"\x12SetViewingResponse\"L\n" +
 	"\x0fMarkReadRequest\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x10\n" +
 	"\x03seq\x18\x02 \x01(\x03R\x03seq\"\x12\n" +
@@ -2533,7 +2724,7 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\x10SubscribeRequest\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\"=\n" +
 	"\x11SubscribeResponse\x12(\n" +
-	"\x05event\x18\x01 \x01(\v2\x12.livechat.v1.EventR\x05event\"\xcf\x04\n" +
+	"\x05event\x18\x01 \x01(\v2\x12.livechat.v1.EventR\x05event\"\x86\x05\n" +
 	"\x05Event\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -2546,7 +2737,8 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\bpresence\x18\b \x01(\v2\x1a.livechat.v1.PresenceEventH\x00R\bpresence\x12/\n" +
 	"\x05ready\x18\t \x01(\v2\x17.livechat.v1.ReadyEventH\x00R\x05ready\x12;\n" +
 	"\theartbeat\x18\n" +
-	" \x01(\v2\x1b.livechat.v1.HeartbeatEventH\x00R\theartbeatB\x06\n" +
+	" \x01(\v2\x1b.livechat.v1.HeartbeatEventH\x00R\theartbeat\x125\n" +
+	"\aviewing\x18\v \x01(\v2\x19.livechat.v1.ViewingEventH\x00R\aviewingB\x06\n" +
 	"\x04kind\"\x81\x02\n" +
 	"\vTypingEvent\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x128\n" +
@@ -2557,7 +2749,15 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"senderName\x12\x16\n" +
 	"\x06typing\x18\x05 \x01(\bR\x06typing\x129\n" +
 	"\n" +
-	"expires_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"\x9d\x01\n" +
+	"expires_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"\xc6\x01\n" +
+	"\fViewingEvent\x12'\n" +
+	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x19\n" +
+	"\bagent_id\x18\x02 \x01(\tR\aagentId\x12\x1d\n" +
+	"\n" +
+	"agent_name\x18\x03 \x01(\tR\tagentName\x12\x18\n" +
+	"\aviewing\x18\x04 \x01(\bR\aviewing\x129\n" +
+	"\n" +
+	"expires_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"\x9d\x01\n" +
 	"\tReadEvent\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x128\n" +
 	"\vreader_type\x18\x02 \x01(\x0e2\x17.livechat.v1.SenderTypeR\n" +
@@ -2595,7 +2795,7 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\x1dASSIGNMENT_FILTER_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ASSIGNMENT_FILTER_ALL\x10\x01\x12\x1a\n" +
 	"\x16ASSIGNMENT_FILTER_MINE\x10\x02\x12 \n" +
-	"\x1cASSIGNMENT_FILTER_UNASSIGNED\x10\x032\x90\b\n" +
+	"\x1cASSIGNMENT_FILTER_UNASSIGNED\x10\x032\xdf\b\n" +
 	"\x13ConversationService\x12g\n" +
 	"\x11ListConversations\x12%.livechat.v1.ListConversationsRequest\x1a&.livechat.v1.ListConversationsResponse\"\x03\x90\x02\x01\x12^\n" +
 	"\x0eGetInboxCounts\x12\".livechat.v1.GetInboxCountsRequest\x1a#.livechat.v1.GetInboxCountsResponse\"\x03\x90\x02\x01\x12a\n" +
@@ -2605,7 +2805,9 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\x12AssignConversation\x12&.livechat.v1.AssignConversationRequest\x1a'.livechat.v1.AssignConversationResponse\x12n\n" +
 	"\x15SetConversationStatus\x12).livechat.v1.SetConversationStatusRequest\x1a*.livechat.v1.SetConversationStatusResponse\x12P\n" +
 	"\vSendMessage\x12\x1f.livechat.v1.SendMessageRequest\x1a .livechat.v1.SendMessageResponse\x12J\n" +
-	"\tSetTyping\x12\x1d.livechat.v1.SetTypingRequest\x1a\x1e.livechat.v1.SetTypingResponse\x12G\n" +
+	"\tSetTyping\x12\x1d.livechat.v1.SetTypingRequest\x1a\x1e.livechat.v1.SetTypingResponse\x12M\n" +
+	"\n" +
+	"SetViewing\x12\x1e.livechat.v1.SetViewingRequest\x1a\x1f.livechat.v1.SetViewingResponse\x12G\n" +
 	"\bMarkRead\x12\x1c.livechat.v1.MarkReadRequest\x1a\x1d.livechat.v1.MarkReadResponse\x12Q\n" +
 	"\tSubscribe\x12\x1d.livechat.v1.SubscribeRequest\x1a\x1e.livechat.v1.SubscribeResponse\"\x03\x90\x02\x010\x01B\xb0\x01\n" +
 	"\x0fcom.livechat.v1B\x11ConversationProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
@@ -2623,7 +2825,7 @@ func file_livechat_v1_conversation_proto_rawDescGZIP() []byte {
 }
 
 var file_livechat_v1_conversation_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_livechat_v1_conversation_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
+var file_livechat_v1_conversation_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
 var file_livechat_v1_conversation_proto_goTypes = []any{
 	(ConversationStatus)(0),               // 0: livechat.v1.ConversationStatus
 	(SenderType)(0),                       // 1: livechat.v1.SenderType
@@ -2651,33 +2853,36 @@ var file_livechat_v1_conversation_proto_goTypes = []any{
 	(*SendMessageResponse)(nil),           // 23: livechat.v1.SendMessageResponse
 	(*SetTypingRequest)(nil),              // 24: livechat.v1.SetTypingRequest
 	(*SetTypingResponse)(nil),             // 25: livechat.v1.SetTypingResponse
-	(*MarkReadRequest)(nil),               // 26: livechat.v1.MarkReadRequest
-	(*MarkReadResponse)(nil),              // 27: livechat.v1.MarkReadResponse
-	(*SubscribeRequest)(nil),              // 28: livechat.v1.SubscribeRequest
-	(*SubscribeResponse)(nil),             // 29: livechat.v1.SubscribeResponse
-	(*Event)(nil),                         // 30: livechat.v1.Event
-	(*TypingEvent)(nil),                   // 31: livechat.v1.TypingEvent
-	(*ReadEvent)(nil),                     // 32: livechat.v1.ReadEvent
-	(*PresenceEvent)(nil),                 // 33: livechat.v1.PresenceEvent
-	(*ReadyEvent)(nil),                    // 34: livechat.v1.ReadyEvent
-	(*HeartbeatEvent)(nil),                // 35: livechat.v1.HeartbeatEvent
-	nil,                                   // 36: livechat.v1.Customer.AttributesEntry
-	(*timestamppb.Timestamp)(nil),         // 37: google.protobuf.Timestamp
-	(AgentStatus)(0),                      // 38: livechat.v1.AgentStatus
+	(*SetViewingRequest)(nil),             // 26: livechat.v1.SetViewingRequest
+	(*SetViewingResponse)(nil),            // 27: livechat.v1.SetViewingResponse
+	(*MarkReadRequest)(nil),               // 28: livechat.v1.MarkReadRequest
+	(*MarkReadResponse)(nil),              // 29: livechat.v1.MarkReadResponse
+	(*SubscribeRequest)(nil),              // 30: livechat.v1.SubscribeRequest
+	(*SubscribeResponse)(nil),             // 31: livechat.v1.SubscribeResponse
+	(*Event)(nil),                         // 32: livechat.v1.Event
+	(*TypingEvent)(nil),                   // 33: livechat.v1.TypingEvent
+	(*ViewingEvent)(nil),                  // 34: livechat.v1.ViewingEvent
+	(*ReadEvent)(nil),                     // 35: livechat.v1.ReadEvent
+	(*PresenceEvent)(nil),                 // 36: livechat.v1.PresenceEvent
+	(*ReadyEvent)(nil),                    // 37: livechat.v1.ReadyEvent
+	(*HeartbeatEvent)(nil),                // 38: livechat.v1.HeartbeatEvent
+	nil,                                   // 39: livechat.v1.Customer.AttributesEntry
+	(*timestamppb.Timestamp)(nil),         // 40: google.protobuf.Timestamp
+	(AgentStatus)(0),                      // 41: livechat.v1.AgentStatus
 }
 var file_livechat_v1_conversation_proto_depIdxs = []int32{
 	2,  // 0: livechat.v1.SystemEvent.kind:type_name -> livechat.v1.SystemEventKind
-	36, // 1: livechat.v1.Customer.attributes:type_name -> livechat.v1.Customer.AttributesEntry
-	37, // 2: livechat.v1.Customer.first_seen_at:type_name -> google.protobuf.Timestamp
-	37, // 3: livechat.v1.Customer.last_seen_at:type_name -> google.protobuf.Timestamp
+	39, // 1: livechat.v1.Customer.attributes:type_name -> livechat.v1.Customer.AttributesEntry
+	40, // 2: livechat.v1.Customer.first_seen_at:type_name -> google.protobuf.Timestamp
+	40, // 3: livechat.v1.Customer.last_seen_at:type_name -> google.protobuf.Timestamp
 	1,  // 4: livechat.v1.Message.sender_type:type_name -> livechat.v1.SenderType
-	37, // 5: livechat.v1.Message.created_at:type_name -> google.protobuf.Timestamp
+	40, // 5: livechat.v1.Message.created_at:type_name -> google.protobuf.Timestamp
 	4,  // 6: livechat.v1.Message.system_event:type_name -> livechat.v1.SystemEvent
 	0,  // 7: livechat.v1.Conversation.status:type_name -> livechat.v1.ConversationStatus
-	37, // 8: livechat.v1.Conversation.created_at:type_name -> google.protobuf.Timestamp
-	37, // 9: livechat.v1.Conversation.updated_at:type_name -> google.protobuf.Timestamp
-	37, // 10: livechat.v1.Conversation.last_message_at:type_name -> google.protobuf.Timestamp
-	37, // 11: livechat.v1.Conversation.waiting_since:type_name -> google.protobuf.Timestamp
+	40, // 8: livechat.v1.Conversation.created_at:type_name -> google.protobuf.Timestamp
+	40, // 9: livechat.v1.Conversation.updated_at:type_name -> google.protobuf.Timestamp
+	40, // 10: livechat.v1.Conversation.last_message_at:type_name -> google.protobuf.Timestamp
+	40, // 11: livechat.v1.Conversation.waiting_since:type_name -> google.protobuf.Timestamp
 	6,  // 12: livechat.v1.Conversation.last_message:type_name -> livechat.v1.Message
 	0,  // 13: livechat.v1.ListConversationsRequest.statuses:type_name -> livechat.v1.ConversationStatus
 	3,  // 14: livechat.v1.ListConversationsRequest.assignment:type_name -> livechat.v1.AssignmentFilter
@@ -2690,47 +2895,51 @@ var file_livechat_v1_conversation_proto_depIdxs = []int32{
 	0,  // 21: livechat.v1.SetConversationStatusRequest.status:type_name -> livechat.v1.ConversationStatus
 	7,  // 22: livechat.v1.SetConversationStatusResponse.conversation:type_name -> livechat.v1.Conversation
 	6,  // 23: livechat.v1.SendMessageResponse.message:type_name -> livechat.v1.Message
-	30, // 24: livechat.v1.SubscribeResponse.event:type_name -> livechat.v1.Event
-	37, // 25: livechat.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	32, // 24: livechat.v1.SubscribeResponse.event:type_name -> livechat.v1.Event
+	40, // 25: livechat.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
 	6,  // 26: livechat.v1.Event.message_created:type_name -> livechat.v1.Message
 	7,  // 27: livechat.v1.Event.conversation_created:type_name -> livechat.v1.Conversation
 	7,  // 28: livechat.v1.Event.conversation_updated:type_name -> livechat.v1.Conversation
-	31, // 29: livechat.v1.Event.typing:type_name -> livechat.v1.TypingEvent
-	32, // 30: livechat.v1.Event.read:type_name -> livechat.v1.ReadEvent
-	33, // 31: livechat.v1.Event.presence:type_name -> livechat.v1.PresenceEvent
-	34, // 32: livechat.v1.Event.ready:type_name -> livechat.v1.ReadyEvent
-	35, // 33: livechat.v1.Event.heartbeat:type_name -> livechat.v1.HeartbeatEvent
-	1,  // 34: livechat.v1.TypingEvent.sender_type:type_name -> livechat.v1.SenderType
-	37, // 35: livechat.v1.TypingEvent.expires_at:type_name -> google.protobuf.Timestamp
-	1,  // 36: livechat.v1.ReadEvent.reader_type:type_name -> livechat.v1.SenderType
-	38, // 37: livechat.v1.PresenceEvent.status:type_name -> livechat.v1.AgentStatus
-	8,  // 38: livechat.v1.ConversationService.ListConversations:input_type -> livechat.v1.ListConversationsRequest
-	10, // 39: livechat.v1.ConversationService.GetInboxCounts:input_type -> livechat.v1.GetInboxCountsRequest
-	12, // 40: livechat.v1.ConversationService.GetConversation:input_type -> livechat.v1.GetConversationRequest
-	14, // 41: livechat.v1.ConversationService.ListMessages:input_type -> livechat.v1.ListMessagesRequest
-	16, // 42: livechat.v1.ConversationService.ClaimConversation:input_type -> livechat.v1.ClaimConversationRequest
-	18, // 43: livechat.v1.ConversationService.AssignConversation:input_type -> livechat.v1.AssignConversationRequest
-	20, // 44: livechat.v1.ConversationService.SetConversationStatus:input_type -> livechat.v1.SetConversationStatusRequest
-	22, // 45: livechat.v1.ConversationService.SendMessage:input_type -> livechat.v1.SendMessageRequest
-	24, // 46: livechat.v1.ConversationService.SetTyping:input_type -> livechat.v1.SetTypingRequest
-	26, // 47: livechat.v1.ConversationService.MarkRead:input_type -> livechat.v1.MarkReadRequest
-	28, // 48: livechat.v1.ConversationService.Subscribe:input_type -> livechat.v1.SubscribeRequest
-	9,  // 49: livechat.v1.ConversationService.ListConversations:output_type -> livechat.v1.ListConversationsResponse
-	11, // 50: livechat.v1.ConversationService.GetInboxCounts:output_type -> livechat.v1.GetInboxCountsResponse
-	13, // 51: livechat.v1.ConversationService.GetConversation:output_type -> livechat.v1.GetConversationResponse
-	15, // 52: livechat.v1.ConversationService.ListMessages:output_type -> livechat.v1.ListMessagesResponse
-	17, // 53: livechat.v1.ConversationService.ClaimConversation:output_type -> livechat.v1.ClaimConversationResponse
-	19, // 54: livechat.v1.ConversationService.AssignConversation:output_type -> livechat.v1.AssignConversationResponse
-	21, // 55: livechat.v1.ConversationService.SetConversationStatus:output_type -> livechat.v1.SetConversationStatusResponse
-	23, // 56: livechat.v1.ConversationService.SendMessage:output_type -> livechat.v1.SendMessageResponse
-	25, // 57: livechat.v1.ConversationService.SetTyping:output_type -> livechat.v1.SetTypingResponse
-	27, // 58: livechat.v1.ConversationService.MarkRead:output_type -> livechat.v1.MarkReadResponse
-	29, // 59: livechat.v1.ConversationService.Subscribe:output_type -> livechat.v1.SubscribeResponse
-	49, // [49:60] is the sub-list for method output_type
-	38, // [38:49] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	33, // 29: livechat.v1.Event.typing:type_name -> livechat.v1.TypingEvent
+	35, // 30: livechat.v1.Event.read:type_name -> livechat.v1.ReadEvent
+	36, // 31: livechat.v1.Event.presence:type_name -> livechat.v1.PresenceEvent
+	37, // 32: livechat.v1.Event.ready:type_name -> livechat.v1.ReadyEvent
+	38, // 33: livechat.v1.Event.heartbeat:type_name -> livechat.v1.HeartbeatEvent
+	34, // 34: livechat.v1.Event.viewing:type_name -> livechat.v1.ViewingEvent
+	1,  // 35: livechat.v1.TypingEvent.sender_type:type_name -> livechat.v1.SenderType
+	40, // 36: livechat.v1.TypingEvent.expires_at:type_name -> google.protobuf.Timestamp
+	40, // 37: livechat.v1.ViewingEvent.expires_at:type_name -> google.protobuf.Timestamp
+	1,  // 38: livechat.v1.ReadEvent.reader_type:type_name -> livechat.v1.SenderType
+	41, // 39: livechat.v1.PresenceEvent.status:type_name -> livechat.v1.AgentStatus
+	8,  // 40: livechat.v1.ConversationService.ListConversations:input_type -> livechat.v1.ListConversationsRequest
+	10, // 41: livechat.v1.ConversationService.GetInboxCounts:input_type -> livechat.v1.GetInboxCountsRequest
+	12, // 42: livechat.v1.ConversationService.GetConversation:input_type -> livechat.v1.GetConversationRequest
+	14, // 43: livechat.v1.ConversationService.ListMessages:input_type -> livechat.v1.ListMessagesRequest
+	16, // 44: livechat.v1.ConversationService.ClaimConversation:input_type -> livechat.v1.ClaimConversationRequest
+	18, // 45: livechat.v1.ConversationService.AssignConversation:input_type -> livechat.v1.AssignConversationRequest
+	20, // 46: livechat.v1.ConversationService.SetConversationStatus:input_type -> livechat.v1.SetConversationStatusRequest
+	22, // 47: livechat.v1.ConversationService.SendMessage:input_type -> livechat.v1.SendMessageRequest
+	24, // 48: livechat.v1.ConversationService.SetTyping:input_type -> livechat.v1.SetTypingRequest
+	26, // 49: livechat.v1.ConversationService.SetViewing:input_type -> livechat.v1.SetViewingRequest
+	28, // 50: livechat.v1.ConversationService.MarkRead:input_type -> livechat.v1.MarkReadRequest
+	30, // 51: livechat.v1.ConversationService.Subscribe:input_type -> livechat.v1.SubscribeRequest
+	9,  // 52: livechat.v1.ConversationService.ListConversations:output_type -> livechat.v1.ListConversationsResponse
+	11, // 53: livechat.v1.ConversationService.GetInboxCounts:output_type -> livechat.v1.GetInboxCountsResponse
+	13, // 54: livechat.v1.ConversationService.GetConversation:output_type -> livechat.v1.GetConversationResponse
+	15, // 55: livechat.v1.ConversationService.ListMessages:output_type -> livechat.v1.ListMessagesResponse
+	17, // 56: livechat.v1.ConversationService.ClaimConversation:output_type -> livechat.v1.ClaimConversationResponse
+	19, // 57: livechat.v1.ConversationService.AssignConversation:output_type -> livechat.v1.AssignConversationResponse
+	21, // 58: livechat.v1.ConversationService.SetConversationStatus:output_type -> livechat.v1.SetConversationStatusResponse
+	23, // 59: livechat.v1.ConversationService.SendMessage:output_type -> livechat.v1.SendMessageResponse
+	25, // 60: livechat.v1.ConversationService.SetTyping:output_type -> livechat.v1.SetTypingResponse
+	27, // 61: livechat.v1.ConversationService.SetViewing:output_type -> livechat.v1.SetViewingResponse
+	29, // 62: livechat.v1.ConversationService.MarkRead:output_type -> livechat.v1.MarkReadResponse
+	31, // 63: livechat.v1.ConversationService.Subscribe:output_type -> livechat.v1.SubscribeResponse
+	52, // [52:64] is the sub-list for method output_type
+	40, // [40:52] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_conversation_proto_init() }
@@ -2739,7 +2948,7 @@ func file_livechat_v1_conversation_proto_init() {
 		return
 	}
 	file_livechat_v1_auth_proto_init()
-	file_livechat_v1_conversation_proto_msgTypes[26].OneofWrappers = []any{
+	file_livechat_v1_conversation_proto_msgTypes[28].OneofWrappers = []any{
 		(*Event_MessageCreated)(nil),
 		(*Event_ConversationCreated)(nil),
 		(*Event_ConversationUpdated)(nil),
@@ -2748,6 +2957,7 @@ func file_livechat_v1_conversation_proto_init() {
 		(*Event_Presence)(nil),
 		(*Event_Ready)(nil),
 		(*Event_Heartbeat)(nil),
+		(*Event_Viewing)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -2755,7 +2965,7 @@ func file_livechat_v1_conversation_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_conversation_proto_rawDesc), len(file_livechat_v1_conversation_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   33,
+			NumMessages:   36,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
