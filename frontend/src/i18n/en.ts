@@ -233,6 +233,10 @@ export const en = {
   "system.someone": "Someone",
   "typing.one": "{name} is typing…",
   "typing.many": "{names} are typing…",
+  "collision.replyingOne": "{name} is replying…",
+  "collision.replyingMany": "{names} are replying…",
+  "collision.viewingOne": "{name} is viewing",
+  "collision.viewingMany": "{names} are viewing",
 
   "composer.label": "Write a message",
   "composer.mode": "Message type",

@@ -235,6 +235,10 @@ export const vi: Record<MessageKey, string> = {
   "system.someone": "Ai đó",
   "typing.one": "{name} đang nhập…",
   "typing.many": "{names} đang nhập…",
+  "collision.replyingOne": "{name} đang trả lời…",
+  "collision.replyingMany": "{names} đang trả lời…",
+  "collision.viewingOne": "{name} đang xem",
+  "collision.viewingMany": "{names} đang xem",
 
   "composer.label": "Soạn tin nhắn",
   "composer.mode": "Loại tin nhắn",
