@@ -46,6 +46,9 @@ type Status string
 const (
 	StatusOnline Status = "online"
 	StatusAway   Status = "away"
+	// StatusInvisible works without counting as available (never online
+	// for visitors or availability counts).
+	StatusInvisible Status = "invisible"
 )
 
 // Scope limits what an API token may do.
@@ -461,8 +464,8 @@ func (s *Service) UpdateAgent(ctx context.Context, u AgentUpdate) (Agent, error)
 // SetStatus sets the calling agent's chosen status. Errors: InvalidValue,
 // AgentNotFound.
 func (s *Service) SetStatus(ctx context.Context, caller principal.Agent, status Status) (Agent, error) {
-	if status != StatusOnline && status != StatusAway {
-		return Agent{}, apperr.New(apperr.InvalidValue, "status must be online or away").WithField("status")
+	if status != StatusOnline && status != StatusAway && status != StatusInvisible {
+		return Agent{}, apperr.New(apperr.InvalidValue, "status must be online, away or invisible").WithField("status")
 	}
 	row, err := s.q.SetAgentStatus(ctx, dbq.SetAgentStatusParams{Status: string(status), ID: caller.ID})
 	if err != nil {

@@ -108,8 +108,10 @@ func (h *Handler) SetMyStatus(ctx context.Context, req *livechatv1.SetMyStatusRe
 		status = auth.StatusOnline
 	case livechatv1.AgentStatus_AGENT_STATUS_AWAY:
 		status = auth.StatusAway
+	case livechatv1.AgentStatus_AGENT_STATUS_INVISIBLE:
+		status = auth.StatusInvisible
 	default:
-		return nil, apperr.New(apperr.InvalidValue, "status must be AGENT_STATUS_ONLINE or AGENT_STATUS_AWAY").WithField("status")
+		return nil, apperr.New(apperr.InvalidValue, "status must be AGENT_STATUS_ONLINE, AGENT_STATUS_AWAY or AGENT_STATUS_INVISIBLE").WithField("status")
 	}
 	a, err := h.svc.SetStatus(ctx, principal.From(ctx).Agent(), status)
 	if err != nil {
@@ -250,6 +252,8 @@ func statusProto(s auth.Status) livechatv1.AgentStatus {
 		return livechatv1.AgentStatus_AGENT_STATUS_ONLINE
 	case auth.StatusAway:
 		return livechatv1.AgentStatus_AGENT_STATUS_AWAY
+	case auth.StatusInvisible:
+		return livechatv1.AgentStatus_AGENT_STATUS_INVISIBLE
 	}
 	return livechatv1.AgentStatus_AGENT_STATUS_UNSPECIFIED
 }

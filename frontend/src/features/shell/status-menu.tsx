@@ -24,7 +24,7 @@ import { showToast } from "@/lib/toasts";
 import { useErrorText } from "@/lib/use-error-text";
 import { useMe } from "@/features/auth/use-me";
 
-/** The signed-in agent with their status (online / away), settings and sign-out. */
+/** The signed-in agent with their status (online / away / invisible), settings and sign-out. */
 export function StatusMenu({ compact }: { compact: boolean }) {
   const { t } = useI18n();
   const me = useMe();
@@ -45,7 +45,8 @@ export function StatusMenu({ compact }: { compact: boolean }) {
     // failure leaves the agent signed in, so they must be told.
     onError: (err) => (isUnauthenticated(err) ? signedOut() : showToast(t("auth.signOutFailed", { reason: errorText(err) }))),
   });
-  const status = me.status === AgentStatus.AWAY ? "away" : "online";
+  const status = me.status === AgentStatus.AWAY ? "away" : me.status === AgentStatus.INVISIBLE ? "invisible" : "online";
+  const statusOf = { online: AgentStatus.ONLINE, away: AgentStatus.AWAY, invisible: AgentStatus.INVISIBLE } as const;
   const presence = t(presenceLabel[presenceOf(me)]);
 
   return (
@@ -73,13 +74,20 @@ export function StatusMenu({ compact }: { compact: boolean }) {
         <DropdownMenuLabel>{t("status.label")}</DropdownMenuLabel>
         <DropdownMenuRadioGroup
           value={status}
-          onValueChange={(v) => setStatus.mutate({ status: v === "away" ? AgentStatus.AWAY : AgentStatus.ONLINE })}
+          onValueChange={(v) => setStatus.mutate({ status: statusOf[v as keyof typeof statusOf] ?? AgentStatus.ONLINE })}
         >
           <DropdownMenuRadioItem value="online">
             <span className="size-2.5 rounded-full bg-success" aria-hidden /> {t("status.online")}
           </DropdownMenuRadioItem>
           <DropdownMenuRadioItem value="away">
             <span className="size-2.5 rounded-full bg-amber-400" aria-hidden /> {t("status.away")}
+          </DropdownMenuRadioItem>
+          <DropdownMenuRadioItem value="invisible" data-testid="status-invisible">
+            <span className="size-2.5 rounded-full border-2 border-muted-foreground/60" aria-hidden />
+            <span className="flex flex-col">
+              {t("status.invisible")}
+              <span className="text-xs text-muted-foreground">{t("status.invisibleHint")}</span>
+            </span>
           </DropdownMenuRadioItem>
         </DropdownMenuRadioGroup>
         <DropdownMenuSeparator />

@@ -79,8 +79,16 @@ type AgentStatus int32
 
 const (
 	AgentStatus_AGENT_STATUS_UNSPECIFIED AgentStatus = 0
-	AgentStatus_AGENT_STATUS_ONLINE      AgentStatus = 1
-	AgentStatus_AGENT_STATUS_AWAY        AgentStatus = 2
+	// Available: counts for visitors' agents_online while streaming.
+	AgentStatus_AGENT_STATUS_ONLINE AgentStatus = 1
+	// Not available.
+	AgentStatus_AGENT_STATUS_AWAY AgentStatus = 2
+	// Working (streaming, replying) without being counted available: the
+	// agent is never online for visitors' agents_online or any availability
+	// count. Colleagues see this status as it is (PresenceEvent.status
+	// INVISIBLE, online false), so they know the agent is around; only the
+	// customers are kept from knowing.
+	AgentStatus_AGENT_STATUS_INVISIBLE AgentStatus = 3
 )
 
 // Enum value maps for AgentStatus.
@@ -89,11 +97,13 @@ var (
 		0: "AGENT_STATUS_UNSPECIFIED",
 		1: "AGENT_STATUS_ONLINE",
 		2: "AGENT_STATUS_AWAY",
+		3: "AGENT_STATUS_INVISIBLE",
 	}
 	AgentStatus_value = map[string]int32{
 		"AGENT_STATUS_UNSPECIFIED": 0,
 		"AGENT_STATUS_ONLINE":      1,
 		"AGENT_STATUS_AWAY":        2,
+		"AGENT_STATUS_INVISIBLE":   3,
 	}
 )
 
@@ -190,7 +200,7 @@ type Agent struct {
 	// The status the agent chose.
 	Status AgentStatus `protobuf:"varint,6,opt,name=status,proto3,enum=livechat.v1.AgentStatus" json:"status,omitempty"`
 	// True while the status is ONLINE and the agent holds a live Subscribe
-	// stream (with a grace period of about 30 seconds after the last one ends).
+	// stream (never while INVISIBLE) (with a grace period of about 30 seconds after the last one ends).
 	Online    bool                   `protobuf:"varint,7,opt,name=online,proto3" json:"online,omitempty"`
 	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	// The last time the agent was active; unset if never.
@@ -1802,11 +1812,12 @@ const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\tAgentRole\x12\x1a\n" +
 	"\x16AGENT_ROLE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10AGENT_ROLE_AGENT\x10\x01\x12\x14\n" +
-	"\x10AGENT_ROLE_ADMIN\x10\x02*[\n" +
+	"\x10AGENT_ROLE_ADMIN\x10\x02*w\n" +
 	"\vAgentStatus\x12\x1c\n" +
 	"\x18AGENT_STATUS_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13AGENT_STATUS_ONLINE\x10\x01\x12\x15\n" +
-	"\x11AGENT_STATUS_AWAY\x10\x02*f\n" +
+	"\x11AGENT_STATUS_AWAY\x10\x02\x12\x1a\n" +
+	"\x16AGENT_STATUS_INVISIBLE\x10\x03*f\n" +
 	"\rApiTokenScope\x12\x1f\n" +
 	"\x1bAPI_TOKEN_SCOPE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15API_TOKEN_SCOPE_AGENT\x10\x01\x12\x19\n" +

@@ -206,7 +206,8 @@ type AuthServiceClient interface {
 	ChangePassword(context.Context, *v1.ChangePasswordRequest) (*v1.ChangePasswordResponse, error)
 	// SetMyStatus sets the caller's chosen status. An agent counts as online
 	// while the status is ONLINE and at least one of their Subscribe streams
-	// is open. Agents and admins.
+	// is open; INVISIBLE agents stream and work but never count as online.
+	// Agents and admins.
 	//
 	// Errors: INVALID_ARGUMENT for AGENT_STATUS_UNSPECIFIED.
 	SetMyStatus(context.Context, *v1.SetMyStatusRequest) (*v1.SetMyStatusResponse, error)
@@ -301,7 +302,8 @@ type AuthServiceHandler interface {
 	ChangePassword(context.Context, *v1.ChangePasswordRequest) (*v1.ChangePasswordResponse, error)
 	// SetMyStatus sets the caller's chosen status. An agent counts as online
 	// while the status is ONLINE and at least one of their Subscribe streams
-	// is open. Agents and admins.
+	// is open; INVISIBLE agents stream and work but never count as online.
+	// Agents and admins.
 	//
 	// Errors: INVALID_ARGUMENT for AGENT_STATUS_UNSPECIFIED.
 	SetMyStatus(context.Context, *v1.SetMyStatusRequest) (*v1.SetMyStatusResponse, error)
