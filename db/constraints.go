@@ -58,6 +58,7 @@ var constraints = map[Constraint]meaning{
 	"agents_username_check":            {apperr.InvalidValue, "username", "username must be 3–32 characters of a-z, 0-9, '.', '_' and '-'"},
 	"agents_display_name_check":        {apperr.InvalidValue, "display_name", "display name must be 1–64 characters"},
 	"agents_role_check":                {apperr.InvalidValue, "role", "role must be agent or admin"},
+	"agents_idle_away_seconds_check":   {apperr.InvalidValue, "idle_away_seconds", "idle time must be 0 (never) to 86400 seconds"},
 	"agents_status_check":              {apperr.InvalidValue, "status", "status must be online, away or invisible"},
 	"api_tokens_name_check":            {apperr.InvalidValue, "name", "token name must be 1–64 characters"},
 	"api_tokens_scope_check":           {apperr.InvalidValue, "scope", "scope must be agent or admin"},

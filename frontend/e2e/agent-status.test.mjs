@@ -88,6 +88,44 @@ describe("agent status", { timeout: 300_000 }, () => {
     assert.equal(await agentsOnline(), true);
   });
 
+  test("with a short idle time the status turns Away by itself, and Online on activity; a chosen Away stays", async () => {
+    const trigger = page.getByTestId("status-menu").filter({ visible: true });
+    // The setting is in minutes on the page; the test needs seconds.
+    await page.getByRole("link", { name: "Settings" }).click();
+    await page.getByTestId("idle-away-minutes").fill("5");
+    await page.getByTestId("idle-away-save").click();
+    await page.getByText("Saved.").waitFor();
+    assert.equal((await api("AuthService/GetMe", {})).agent.idleAwaySeconds, 300);
+    await api("AuthService/SetMyIdleAway", { idleAwaySeconds: 2 });
+    await page.reload();
+    await trigger.and(page.locator('[aria-label*="Online"]')).waitFor();
+
+    // No activity: Away within a few seconds, automatically.
+    await trigger.and(page.locator('[aria-label*="Away"]')).waitFor({ timeout: 8_000 });
+    assert.equal((await api("AuthService/GetMe", {})).agent.awayAutomatic, true);
+    // Activity: Online again.
+    await page.mouse.move(200, 300);
+    await page.mouse.move(220, 320);
+    await trigger.and(page.locator('[aria-label*="Online"]')).waitFor({ timeout: 5_000 });
+
+    // A chosen Away stays through activity.
+    await api("AuthService/SetMyIdleAway", { idleAwaySeconds: 0 });
+    await page.reload();
+    await trigger.click();
+    await page.getByRole("menuitemradio", { name: "Away" }).click();
+    await trigger.and(page.locator('[aria-label*="Away"]')).waitFor();
+    for (let i = 0; i < 10; i++) {
+      await page.mouse.move(100 + i * 10, 200);
+      await page.waitForTimeout(150);
+    }
+    const me = (await api("AuthService/GetMe", {})).agent;
+    assert.equal(me.status, "AGENT_STATUS_AWAY");
+    assert.notEqual(me.awayAutomatic, true);
+    await trigger.click();
+    await page.getByRole("menuitemradio", { name: "Online" }).click();
+    await trigger.and(page.locator('[aria-label*="Online"]')).waitFor();
+  });
+
   test("in Vietnamese the menu says Ẩn", async () => {
     await page.getByTestId("language-switch").filter({ visible: true }).click();
     await page.getByRole("menuitemradio", { name: "Tiếng Việt" }).click();

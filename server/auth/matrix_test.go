@@ -51,6 +51,7 @@ var access = map[string]authapi.Access{
 	livechatv1connect.AuthServiceGetMeProcedure:              authapi.AgentAccess,
 	livechatv1connect.AuthServiceChangePasswordProcedure:     authapi.SessionAgent,
 	livechatv1connect.AuthServiceSetMyStatusProcedure:        authapi.AgentAccess,
+	livechatv1connect.AuthServiceSetMyIdleAwayProcedure:      authapi.AgentAccess,
 	livechatv1connect.AuthServiceListAgentsProcedure:         authapi.AgentAccess,
 	livechatv1connect.AuthServiceCreateAgentProcedure:        authapi.AdminAccess,
 	livechatv1connect.AuthServiceUpdateAgentProcedure:        authapi.AdminAccess,

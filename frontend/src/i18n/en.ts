@@ -131,6 +131,12 @@ export const en = {
   "status.menu": "{name}, {status}. Open account menu",
   "status.unknown": "Unknown",
   "status.changeFailed": "Couldn't change your status: {reason}",
+  "settings.idleAway": "Away when idle",
+  "settings.idleAwayDescription": "Your status turns Away after this many minutes without keyboard or mouse activity in any dashboard tab, and back to Online when you return. 0 means never. An Away you choose yourself stays.",
+  "settings.idleAwayMinutes": "Minutes",
+  "settings.idleAwayInvalid": "Enter whole minutes from 0 to 1440.",
+  "settings.idleAwaySaved": "Saved.",
+  "settings.save": "Save",
 
   "connection.reconnecting": "Reconnecting…",
   "crash.title": "Something went wrong on this page",

@@ -133,6 +133,12 @@ export const vi: Record<MessageKey, string> = {
   "status.menu": "{name}, {status}. Mở menu tài khoản",
   "status.unknown": "Không rõ",
   "status.changeFailed": "Không đổi được trạng thái: {reason}",
+  "settings.idleAway": "Vắng mặt khi không hoạt động",
+  "settings.idleAwayDescription": "Trạng thái của bạn chuyển sang Vắng mặt sau số phút này nếu không có thao tác bàn phím hay chuột trong bất kỳ thẻ nào của bảng điều khiển, và trở lại Trực tuyến khi bạn quay lại. 0 là không bao giờ. Trạng thái Vắng mặt bạn tự chọn sẽ được giữ nguyên.",
+  "settings.idleAwayMinutes": "Số phút",
+  "settings.idleAwayInvalid": "Nhập số phút nguyên từ 0 đến 1440.",
+  "settings.idleAwaySaved": "Đã lưu.",
+  "settings.save": "Lưu",
 
   "connection.reconnecting": "Đang kết nối lại…",
   "crash.title": "Trang này gặp lỗi",

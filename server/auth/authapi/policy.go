@@ -59,6 +59,7 @@ var Policy = map[string]Access{
 	livechatv1connect.AuthServiceGetMeProcedure:              AgentAccess,
 	livechatv1connect.AuthServiceChangePasswordProcedure:     SessionAgent,
 	livechatv1connect.AuthServiceSetMyStatusProcedure:        AgentAccess,
+	livechatv1connect.AuthServiceSetMyIdleAwayProcedure:      AgentAccess,
 	livechatv1connect.AuthServiceListAgentsProcedure:         AgentAccess,
 	livechatv1connect.AuthServiceCreateAgentProcedure:        AdminAccess,
 	livechatv1connect.AuthServiceUpdateAgentProcedure:        AdminAccess,

@@ -2,8 +2,7 @@ import { useMutation } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { LogOutIcon, SettingsIcon } from "lucide-react";
 import { useLocation } from "wouter";
-import { create } from "@bufbuild/protobuf";
-import { AgentStatus, AuthService, GetMeResponseSchema } from "@livechat/api/auth_pb";
+import { AgentStatus, AuthService } from "@livechat/api/auth_pb";
 import { Avatar } from "@/components/avatar";
 import { PresenceDot, presenceLabel, presenceOf } from "@/components/presence-dot";
 import {
@@ -19,20 +18,20 @@ import {
 import { useI18n } from "@/i18n";
 import { cn } from "@/lib/cn";
 import { isUnauthenticated } from "@/lib/errors";
-import { meKey } from "@/lib/query-keys";
 import { showToast } from "@/lib/toasts";
 import { useErrorText } from "@/lib/use-error-text";
-import { useMe } from "@/features/auth/use-me";
+import { useMe, useSetMe } from "@/features/auth/use-me";
 
 /** The signed-in agent with their status (online / away / invisible), settings and sign-out. */
 export function StatusMenu({ compact }: { compact: boolean }) {
   const { t } = useI18n();
   const me = useMe();
   const qc = useQueryClient();
+  const setMe = useSetMe();
   const [, navigate] = useLocation();
   const errorText = useErrorText();
   const setStatus = useMutation(AuthService.method.setMyStatus, {
-    onSuccess: (res) => qc.setQueryData(meKey, create(GetMeResponseSchema, { agent: res.agent })),
+    onSuccess: setMe,
     onError: (err) => showToast(t("status.changeFailed", { reason: errorText(err) })),
   });
   const signedOut = () => {

@@ -200,11 +200,19 @@ type Agent struct {
 	// The status the agent chose.
 	Status AgentStatus `protobuf:"varint,6,opt,name=status,proto3,enum=livechat.v1.AgentStatus" json:"status,omitempty"`
 	// True while the status is ONLINE and the agent holds a live Subscribe
-	// stream (never while INVISIBLE) (with a grace period of about 30 seconds after the last one ends).
+	// stream (with a grace period of about 30 seconds after the last one
+	// ends); never while INVISIBLE.
 	Online    bool                   `protobuf:"varint,7,opt,name=online,proto3" json:"online,omitempty"`
 	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	// The last time the agent was active; unset if never.
-	LastSeenAt    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=last_seen_at,json=lastSeenAt,proto3" json:"last_seen_at,omitempty"`
+	LastSeenAt *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=last_seen_at,json=lastSeenAt,proto3" json:"last_seen_at,omitempty"`
+	// The dashboard sets the agent AWAY after this many seconds without
+	// keyboard, mouse or focus activity in any of its tabs; 0 means never.
+	// Default 600 (10 minutes).
+	IdleAwaySeconds int32 `protobuf:"varint,10,opt,name=idle_away_seconds,json=idleAwaySeconds,proto3" json:"idle_away_seconds,omitempty"`
+	// True while the status is AWAY because of idleness (SetMyStatus with
+	// automatic): activity brings the agent back ONLINE. A chosen AWAY stays.
+	AwayAutomatic bool `protobuf:"varint,11,opt,name=away_automatic,json=awayAutomatic,proto3" json:"away_automatic,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -300,6 +308,20 @@ func (x *Agent) GetLastSeenAt() *timestamppb.Timestamp {
 		return x.LastSeenAt
 	}
 	return nil
+}
+
+func (x *Agent) GetIdleAwaySeconds() int32 {
+	if x != nil {
+		return x.IdleAwaySeconds
+	}
+	return 0
+}
+
+func (x *Agent) GetAwayAutomatic() bool {
+	if x != nil {
+		return x.AwayAutomatic
+	}
+	return false
 }
 
 // ApiToken describes an API token; the secret itself is never returned
@@ -958,8 +980,13 @@ func (*ChangePasswordResponse) Descriptor() ([]byte, []int) {
 }
 
 type SetMyStatusRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Status        AgentStatus            `protobuf:"varint,1,opt,name=status,proto3,enum=livechat.v1.AgentStatus" json:"status,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Status AgentStatus            `protobuf:"varint,1,opt,name=status,proto3,enum=livechat.v1.AgentStatus" json:"status,omitempty"`
+	// Set by the dashboard's idle detection rather than the agent's choice.
+	// With AWAY it marks the away as automatic; with ONLINE it only applies
+	// when the current status is an automatic AWAY (a chosen AWAY or
+	// INVISIBLE stays, and the agent is returned unchanged).
+	Automatic     bool `protobuf:"varint,2,opt,name=automatic,proto3" json:"automatic,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1001,6 +1028,103 @@ func (x *SetMyStatusRequest) GetStatus() AgentStatus {
 	return AgentStatus_AGENT_STATUS_UNSPECIFIED
 }
 
+func (x *SetMyStatusRequest) GetAutomatic() bool {
+	if x != nil {
+		return x.Automatic
+	}
+	return false
+}
+
+type SetMyIdleAwayRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Seconds without activity before the dashboard sets the caller AWAY;
+	// 0 = never, at most 86400.
+	IdleAwaySeconds int32 `protobuf:"varint,1,opt,name=idle_away_seconds,json=idleAwaySeconds,proto3" json:"idle_away_seconds,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *SetMyIdleAwayRequest) Reset() {
+	*x = SetMyIdleAwayRequest{}
+	mi := &file_livechat_v1_auth_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetMyIdleAwayRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetMyIdleAwayRequest) ProtoMessage() {}
+
+func (x *SetMyIdleAwayRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_auth_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetMyIdleAwayRequest.ProtoReflect.Descriptor instead.
+func (*SetMyIdleAwayRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *SetMyIdleAwayRequest) GetIdleAwaySeconds() int32 {
+	if x != nil {
+		return x.IdleAwaySeconds
+	}
+	return 0
+}
+
+type SetMyIdleAwayResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Agent         *Agent                 `protobuf:"bytes,1,opt,name=agent,proto3" json:"agent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetMyIdleAwayResponse) Reset() {
+	*x = SetMyIdleAwayResponse{}
+	mi := &file_livechat_v1_auth_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetMyIdleAwayResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetMyIdleAwayResponse) ProtoMessage() {}
+
+func (x *SetMyIdleAwayResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_auth_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetMyIdleAwayResponse.ProtoReflect.Descriptor instead.
+func (*SetMyIdleAwayResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *SetMyIdleAwayResponse) GetAgent() *Agent {
+	if x != nil {
+		return x.Agent
+	}
+	return nil
+}
+
 type SetMyStatusResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Agent         *Agent                 `protobuf:"bytes,1,opt,name=agent,proto3" json:"agent,omitempty"`
@@ -1010,7 +1134,7 @@ type SetMyStatusResponse struct {
 
 func (x *SetMyStatusResponse) Reset() {
 	*x = SetMyStatusResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[15]
+	mi := &file_livechat_v1_auth_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1022,7 +1146,7 @@ func (x *SetMyStatusResponse) String() string {
 func (*SetMyStatusResponse) ProtoMessage() {}
 
 func (x *SetMyStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[15]
+	mi := &file_livechat_v1_auth_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1035,7 +1159,7 @@ func (x *SetMyStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetMyStatusResponse.ProtoReflect.Descriptor instead.
 func (*SetMyStatusResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{15}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SetMyStatusResponse) GetAgent() *Agent {
@@ -1053,7 +1177,7 @@ type ListAgentsRequest struct {
 
 func (x *ListAgentsRequest) Reset() {
 	*x = ListAgentsRequest{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[16]
+	mi := &file_livechat_v1_auth_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1065,7 +1189,7 @@ func (x *ListAgentsRequest) String() string {
 func (*ListAgentsRequest) ProtoMessage() {}
 
 func (x *ListAgentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[16]
+	mi := &file_livechat_v1_auth_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1078,7 +1202,7 @@ func (x *ListAgentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAgentsRequest.ProtoReflect.Descriptor instead.
 func (*ListAgentsRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{16}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{18}
 }
 
 type ListAgentsResponse struct {
@@ -1091,7 +1215,7 @@ type ListAgentsResponse struct {
 
 func (x *ListAgentsResponse) Reset() {
 	*x = ListAgentsResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[17]
+	mi := &file_livechat_v1_auth_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1103,7 +1227,7 @@ func (x *ListAgentsResponse) String() string {
 func (*ListAgentsResponse) ProtoMessage() {}
 
 func (x *ListAgentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[17]
+	mi := &file_livechat_v1_auth_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1116,7 +1240,7 @@ func (x *ListAgentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAgentsResponse.ProtoReflect.Descriptor instead.
 func (*ListAgentsResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{17}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListAgentsResponse) GetAgents() []*Agent {
@@ -1138,7 +1262,7 @@ type CreateAgentRequest struct {
 
 func (x *CreateAgentRequest) Reset() {
 	*x = CreateAgentRequest{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[18]
+	mi := &file_livechat_v1_auth_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1150,7 +1274,7 @@ func (x *CreateAgentRequest) String() string {
 func (*CreateAgentRequest) ProtoMessage() {}
 
 func (x *CreateAgentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[18]
+	mi := &file_livechat_v1_auth_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1163,7 +1287,7 @@ func (x *CreateAgentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAgentRequest.ProtoReflect.Descriptor instead.
 func (*CreateAgentRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{18}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CreateAgentRequest) GetUsername() string {
@@ -1203,7 +1327,7 @@ type CreateAgentResponse struct {
 
 func (x *CreateAgentResponse) Reset() {
 	*x = CreateAgentResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[19]
+	mi := &file_livechat_v1_auth_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1215,7 +1339,7 @@ func (x *CreateAgentResponse) String() string {
 func (*CreateAgentResponse) ProtoMessage() {}
 
 func (x *CreateAgentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[19]
+	mi := &file_livechat_v1_auth_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1228,7 +1352,7 @@ func (x *CreateAgentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAgentResponse.ProtoReflect.Descriptor instead.
 func (*CreateAgentResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{19}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CreateAgentResponse) GetAgent() *Agent {
@@ -1250,7 +1374,7 @@ type UpdateAgentRequest struct {
 
 func (x *UpdateAgentRequest) Reset() {
 	*x = UpdateAgentRequest{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[20]
+	mi := &file_livechat_v1_auth_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1262,7 +1386,7 @@ func (x *UpdateAgentRequest) String() string {
 func (*UpdateAgentRequest) ProtoMessage() {}
 
 func (x *UpdateAgentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[20]
+	mi := &file_livechat_v1_auth_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1275,7 +1399,7 @@ func (x *UpdateAgentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateAgentRequest.ProtoReflect.Descriptor instead.
 func (*UpdateAgentRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{20}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *UpdateAgentRequest) GetAgentId() string {
@@ -1315,7 +1439,7 @@ type UpdateAgentResponse struct {
 
 func (x *UpdateAgentResponse) Reset() {
 	*x = UpdateAgentResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[21]
+	mi := &file_livechat_v1_auth_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1327,7 +1451,7 @@ func (x *UpdateAgentResponse) String() string {
 func (*UpdateAgentResponse) ProtoMessage() {}
 
 func (x *UpdateAgentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[21]
+	mi := &file_livechat_v1_auth_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1340,7 +1464,7 @@ func (x *UpdateAgentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateAgentResponse.ProtoReflect.Descriptor instead.
 func (*UpdateAgentResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{21}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *UpdateAgentResponse) GetAgent() *Agent {
@@ -1360,7 +1484,7 @@ type ResetAgentPasswordRequest struct {
 
 func (x *ResetAgentPasswordRequest) Reset() {
 	*x = ResetAgentPasswordRequest{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[22]
+	mi := &file_livechat_v1_auth_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1372,7 +1496,7 @@ func (x *ResetAgentPasswordRequest) String() string {
 func (*ResetAgentPasswordRequest) ProtoMessage() {}
 
 func (x *ResetAgentPasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[22]
+	mi := &file_livechat_v1_auth_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1385,7 +1509,7 @@ func (x *ResetAgentPasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResetAgentPasswordRequest.ProtoReflect.Descriptor instead.
 func (*ResetAgentPasswordRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{22}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ResetAgentPasswordRequest) GetAgentId() string {
@@ -1410,7 +1534,7 @@ type ResetAgentPasswordResponse struct {
 
 func (x *ResetAgentPasswordResponse) Reset() {
 	*x = ResetAgentPasswordResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[23]
+	mi := &file_livechat_v1_auth_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1422,7 +1546,7 @@ func (x *ResetAgentPasswordResponse) String() string {
 func (*ResetAgentPasswordResponse) ProtoMessage() {}
 
 func (x *ResetAgentPasswordResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[23]
+	mi := &file_livechat_v1_auth_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1435,7 +1559,7 @@ func (x *ResetAgentPasswordResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResetAgentPasswordResponse.ProtoReflect.Descriptor instead.
 func (*ResetAgentPasswordResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{23}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{25}
 }
 
 type CreateApiTokenRequest struct {
@@ -1448,7 +1572,7 @@ type CreateApiTokenRequest struct {
 
 func (x *CreateApiTokenRequest) Reset() {
 	*x = CreateApiTokenRequest{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[24]
+	mi := &file_livechat_v1_auth_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1460,7 +1584,7 @@ func (x *CreateApiTokenRequest) String() string {
 func (*CreateApiTokenRequest) ProtoMessage() {}
 
 func (x *CreateApiTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[24]
+	mi := &file_livechat_v1_auth_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1473,7 +1597,7 @@ func (x *CreateApiTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiTokenRequest.ProtoReflect.Descriptor instead.
 func (*CreateApiTokenRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{24}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CreateApiTokenRequest) GetName() string {
@@ -1501,7 +1625,7 @@ type CreateApiTokenResponse struct {
 
 func (x *CreateApiTokenResponse) Reset() {
 	*x = CreateApiTokenResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[25]
+	mi := &file_livechat_v1_auth_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1513,7 +1637,7 @@ func (x *CreateApiTokenResponse) String() string {
 func (*CreateApiTokenResponse) ProtoMessage() {}
 
 func (x *CreateApiTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[25]
+	mi := &file_livechat_v1_auth_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1526,7 +1650,7 @@ func (x *CreateApiTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiTokenResponse.ProtoReflect.Descriptor instead.
 func (*CreateApiTokenResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{25}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *CreateApiTokenResponse) GetToken() *ApiToken {
@@ -1551,7 +1675,7 @@ type ListApiTokensRequest struct {
 
 func (x *ListApiTokensRequest) Reset() {
 	*x = ListApiTokensRequest{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[26]
+	mi := &file_livechat_v1_auth_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1563,7 +1687,7 @@ func (x *ListApiTokensRequest) String() string {
 func (*ListApiTokensRequest) ProtoMessage() {}
 
 func (x *ListApiTokensRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[26]
+	mi := &file_livechat_v1_auth_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1576,7 +1700,7 @@ func (x *ListApiTokensRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiTokensRequest.ProtoReflect.Descriptor instead.
 func (*ListApiTokensRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{26}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{28}
 }
 
 type ListApiTokensResponse struct {
@@ -1588,7 +1712,7 @@ type ListApiTokensResponse struct {
 
 func (x *ListApiTokensResponse) Reset() {
 	*x = ListApiTokensResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[27]
+	mi := &file_livechat_v1_auth_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1600,7 +1724,7 @@ func (x *ListApiTokensResponse) String() string {
 func (*ListApiTokensResponse) ProtoMessage() {}
 
 func (x *ListApiTokensResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[27]
+	mi := &file_livechat_v1_auth_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1613,7 +1737,7 @@ func (x *ListApiTokensResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiTokensResponse.ProtoReflect.Descriptor instead.
 func (*ListApiTokensResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{27}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListApiTokensResponse) GetTokens() []*ApiToken {
@@ -1632,7 +1756,7 @@ type RevokeApiTokenRequest struct {
 
 func (x *RevokeApiTokenRequest) Reset() {
 	*x = RevokeApiTokenRequest{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[28]
+	mi := &file_livechat_v1_auth_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1644,7 +1768,7 @@ func (x *RevokeApiTokenRequest) String() string {
 func (*RevokeApiTokenRequest) ProtoMessage() {}
 
 func (x *RevokeApiTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[28]
+	mi := &file_livechat_v1_auth_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1657,7 +1781,7 @@ func (x *RevokeApiTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiTokenRequest.ProtoReflect.Descriptor instead.
 func (*RevokeApiTokenRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{28}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *RevokeApiTokenRequest) GetTokenId() string {
@@ -1676,7 +1800,7 @@ type RevokeApiTokenResponse struct {
 
 func (x *RevokeApiTokenResponse) Reset() {
 	*x = RevokeApiTokenResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[29]
+	mi := &file_livechat_v1_auth_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1688,7 +1812,7 @@ func (x *RevokeApiTokenResponse) String() string {
 func (*RevokeApiTokenResponse) ProtoMessage() {}
 
 func (x *RevokeApiTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[29]
+	mi := &file_livechat_v1_auth_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1701,7 +1825,7 @@ func (x *RevokeApiTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiTokenResponse.ProtoReflect.Descriptor instead.
 func (*RevokeApiTokenResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{29}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *RevokeApiTokenResponse) GetToken() *ApiToken {
@@ -1715,7 +1839,7 @@ var File_livechat_v1_auth_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\n" +
-	"\x16livechat/v1/auth.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18livechat/v1/limits.proto\"\xe1\x02\n" +
+	"\x16livechat/v1/auth.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18livechat/v1/limits.proto\"\xb4\x03\n" +
 	"\x05Agent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
 	"\busername\x18\x02 \x01(\tR\busername\x12!\n" +
@@ -1727,7 +1851,10 @@ const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12<\n" +
 	"\flast_seen_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"lastSeenAt\"\xe6\x02\n" +
+	"lastSeenAt\x12*\n" +
+	"\x11idle_away_seconds\x18\n" +
+	" \x01(\x05R\x0fidleAwaySeconds\x12%\n" +
+	"\x0eaway_automatic\x18\v \x01(\bR\rawayAutomatic\"\xe6\x02\n" +
 	"\bApiToken\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x120\n" +
@@ -1767,9 +1894,14 @@ const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\x15ChangePasswordRequest\x12)\n" +
 	"\x10current_password\x18\x01 \x01(\tR\x0fcurrentPassword\x12!\n" +
 	"\fnew_password\x18\x02 \x01(\tR\vnewPassword\"\x18\n" +
-	"\x16ChangePasswordResponse\"F\n" +
+	"\x16ChangePasswordResponse\"d\n" +
 	"\x12SetMyStatusRequest\x120\n" +
-	"\x06status\x18\x01 \x01(\x0e2\x18.livechat.v1.AgentStatusR\x06status\"?\n" +
+	"\x06status\x18\x01 \x01(\x0e2\x18.livechat.v1.AgentStatusR\x06status\x12\x1c\n" +
+	"\tautomatic\x18\x02 \x01(\bR\tautomatic\"B\n" +
+	"\x14SetMyIdleAwayRequest\x12*\n" +
+	"\x11idle_away_seconds\x18\x01 \x01(\x05R\x0fidleAwaySeconds\"A\n" +
+	"\x15SetMyIdleAwayResponse\x12(\n" +
+	"\x05agent\x18\x01 \x01(\v2\x12.livechat.v1.AgentR\x05agent\"?\n" +
 	"\x13SetMyStatusResponse\x12(\n" +
 	"\x05agent\x18\x01 \x01(\v2\x12.livechat.v1.AgentR\x05agent\"\x13\n" +
 	"\x11ListAgentsRequest\"@\n" +
@@ -1821,7 +1953,7 @@ const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\rApiTokenScope\x12\x1f\n" +
 	"\x1bAPI_TOKEN_SCOPE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15API_TOKEN_SCOPE_AGENT\x10\x01\x12\x19\n" +
-	"\x15API_TOKEN_SCOPE_ADMIN\x10\x022\x91\t\n" +
+	"\x15API_TOKEN_SCOPE_ADMIN\x10\x022\xe9\t\n" +
 	"\vAuthService\x12[\n" +
 	"\rGetSetupState\x12!.livechat.v1.GetSetupStateRequest\x1a\".livechat.v1.GetSetupStateResponse\"\x03\x90\x02\x01\x12>\n" +
 	"\x05Setup\x12\x19.livechat.v1.SetupRequest\x1a\x1a.livechat.v1.SetupResponse\x12>\n" +
@@ -1829,7 +1961,8 @@ const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\x06Logout\x12\x1a.livechat.v1.LogoutRequest\x1a\x1b.livechat.v1.LogoutResponse\x12C\n" +
 	"\x05GetMe\x12\x19.livechat.v1.GetMeRequest\x1a\x1a.livechat.v1.GetMeResponse\"\x03\x90\x02\x01\x12Y\n" +
 	"\x0eChangePassword\x12\".livechat.v1.ChangePasswordRequest\x1a#.livechat.v1.ChangePasswordResponse\x12P\n" +
-	"\vSetMyStatus\x12\x1f.livechat.v1.SetMyStatusRequest\x1a .livechat.v1.SetMyStatusResponse\x12R\n" +
+	"\vSetMyStatus\x12\x1f.livechat.v1.SetMyStatusRequest\x1a .livechat.v1.SetMyStatusResponse\x12V\n" +
+	"\rSetMyIdleAway\x12!.livechat.v1.SetMyIdleAwayRequest\x1a\".livechat.v1.SetMyIdleAwayResponse\x12R\n" +
 	"\n" +
 	"ListAgents\x12\x1e.livechat.v1.ListAgentsRequest\x1a\x1f.livechat.v1.ListAgentsResponse\"\x03\x90\x02\x01\x12P\n" +
 	"\vCreateAgent\x12\x1f.livechat.v1.CreateAgentRequest\x1a .livechat.v1.CreateAgentResponse\x12P\n" +
@@ -1853,7 +1986,7 @@ func file_livechat_v1_auth_proto_rawDescGZIP() []byte {
 }
 
 var file_livechat_v1_auth_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_livechat_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_livechat_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_livechat_v1_auth_proto_goTypes = []any{
 	(AgentRole)(0),                     // 0: livechat.v1.AgentRole
 	(AgentStatus)(0),                   // 1: livechat.v1.AgentStatus
@@ -1873,82 +2006,87 @@ var file_livechat_v1_auth_proto_goTypes = []any{
 	(*ChangePasswordRequest)(nil),      // 15: livechat.v1.ChangePasswordRequest
 	(*ChangePasswordResponse)(nil),     // 16: livechat.v1.ChangePasswordResponse
 	(*SetMyStatusRequest)(nil),         // 17: livechat.v1.SetMyStatusRequest
-	(*SetMyStatusResponse)(nil),        // 18: livechat.v1.SetMyStatusResponse
-	(*ListAgentsRequest)(nil),          // 19: livechat.v1.ListAgentsRequest
-	(*ListAgentsResponse)(nil),         // 20: livechat.v1.ListAgentsResponse
-	(*CreateAgentRequest)(nil),         // 21: livechat.v1.CreateAgentRequest
-	(*CreateAgentResponse)(nil),        // 22: livechat.v1.CreateAgentResponse
-	(*UpdateAgentRequest)(nil),         // 23: livechat.v1.UpdateAgentRequest
-	(*UpdateAgentResponse)(nil),        // 24: livechat.v1.UpdateAgentResponse
-	(*ResetAgentPasswordRequest)(nil),  // 25: livechat.v1.ResetAgentPasswordRequest
-	(*ResetAgentPasswordResponse)(nil), // 26: livechat.v1.ResetAgentPasswordResponse
-	(*CreateApiTokenRequest)(nil),      // 27: livechat.v1.CreateApiTokenRequest
-	(*CreateApiTokenResponse)(nil),     // 28: livechat.v1.CreateApiTokenResponse
-	(*ListApiTokensRequest)(nil),       // 29: livechat.v1.ListApiTokensRequest
-	(*ListApiTokensResponse)(nil),      // 30: livechat.v1.ListApiTokensResponse
-	(*RevokeApiTokenRequest)(nil),      // 31: livechat.v1.RevokeApiTokenRequest
-	(*RevokeApiTokenResponse)(nil),     // 32: livechat.v1.RevokeApiTokenResponse
-	(*timestamppb.Timestamp)(nil),      // 33: google.protobuf.Timestamp
-	(*Limits)(nil),                     // 34: livechat.v1.Limits
+	(*SetMyIdleAwayRequest)(nil),       // 18: livechat.v1.SetMyIdleAwayRequest
+	(*SetMyIdleAwayResponse)(nil),      // 19: livechat.v1.SetMyIdleAwayResponse
+	(*SetMyStatusResponse)(nil),        // 20: livechat.v1.SetMyStatusResponse
+	(*ListAgentsRequest)(nil),          // 21: livechat.v1.ListAgentsRequest
+	(*ListAgentsResponse)(nil),         // 22: livechat.v1.ListAgentsResponse
+	(*CreateAgentRequest)(nil),         // 23: livechat.v1.CreateAgentRequest
+	(*CreateAgentResponse)(nil),        // 24: livechat.v1.CreateAgentResponse
+	(*UpdateAgentRequest)(nil),         // 25: livechat.v1.UpdateAgentRequest
+	(*UpdateAgentResponse)(nil),        // 26: livechat.v1.UpdateAgentResponse
+	(*ResetAgentPasswordRequest)(nil),  // 27: livechat.v1.ResetAgentPasswordRequest
+	(*ResetAgentPasswordResponse)(nil), // 28: livechat.v1.ResetAgentPasswordResponse
+	(*CreateApiTokenRequest)(nil),      // 29: livechat.v1.CreateApiTokenRequest
+	(*CreateApiTokenResponse)(nil),     // 30: livechat.v1.CreateApiTokenResponse
+	(*ListApiTokensRequest)(nil),       // 31: livechat.v1.ListApiTokensRequest
+	(*ListApiTokensResponse)(nil),      // 32: livechat.v1.ListApiTokensResponse
+	(*RevokeApiTokenRequest)(nil),      // 33: livechat.v1.RevokeApiTokenRequest
+	(*RevokeApiTokenResponse)(nil),     // 34: livechat.v1.RevokeApiTokenResponse
+	(*timestamppb.Timestamp)(nil),      // 35: google.protobuf.Timestamp
+	(*Limits)(nil),                     // 36: livechat.v1.Limits
 }
 var file_livechat_v1_auth_proto_depIdxs = []int32{
 	0,  // 0: livechat.v1.Agent.role:type_name -> livechat.v1.AgentRole
 	1,  // 1: livechat.v1.Agent.status:type_name -> livechat.v1.AgentStatus
-	33, // 2: livechat.v1.Agent.created_at:type_name -> google.protobuf.Timestamp
-	33, // 3: livechat.v1.Agent.last_seen_at:type_name -> google.protobuf.Timestamp
+	35, // 2: livechat.v1.Agent.created_at:type_name -> google.protobuf.Timestamp
+	35, // 3: livechat.v1.Agent.last_seen_at:type_name -> google.protobuf.Timestamp
 	2,  // 4: livechat.v1.ApiToken.scope:type_name -> livechat.v1.ApiTokenScope
-	33, // 5: livechat.v1.ApiToken.created_at:type_name -> google.protobuf.Timestamp
-	33, // 6: livechat.v1.ApiToken.last_used_at:type_name -> google.protobuf.Timestamp
-	33, // 7: livechat.v1.ApiToken.revoked_at:type_name -> google.protobuf.Timestamp
+	35, // 5: livechat.v1.ApiToken.created_at:type_name -> google.protobuf.Timestamp
+	35, // 6: livechat.v1.ApiToken.last_used_at:type_name -> google.protobuf.Timestamp
+	35, // 7: livechat.v1.ApiToken.revoked_at:type_name -> google.protobuf.Timestamp
 	3,  // 8: livechat.v1.SetupResponse.agent:type_name -> livechat.v1.Agent
 	3,  // 9: livechat.v1.LoginResponse.agent:type_name -> livechat.v1.Agent
 	3,  // 10: livechat.v1.GetMeResponse.agent:type_name -> livechat.v1.Agent
 	2,  // 11: livechat.v1.GetMeResponse.token_scope:type_name -> livechat.v1.ApiTokenScope
-	34, // 12: livechat.v1.GetMeResponse.limits:type_name -> livechat.v1.Limits
+	36, // 12: livechat.v1.GetMeResponse.limits:type_name -> livechat.v1.Limits
 	1,  // 13: livechat.v1.SetMyStatusRequest.status:type_name -> livechat.v1.AgentStatus
-	3,  // 14: livechat.v1.SetMyStatusResponse.agent:type_name -> livechat.v1.Agent
-	3,  // 15: livechat.v1.ListAgentsResponse.agents:type_name -> livechat.v1.Agent
-	0,  // 16: livechat.v1.CreateAgentRequest.role:type_name -> livechat.v1.AgentRole
-	3,  // 17: livechat.v1.CreateAgentResponse.agent:type_name -> livechat.v1.Agent
-	0,  // 18: livechat.v1.UpdateAgentRequest.role:type_name -> livechat.v1.AgentRole
-	3,  // 19: livechat.v1.UpdateAgentResponse.agent:type_name -> livechat.v1.Agent
-	2,  // 20: livechat.v1.CreateApiTokenRequest.scope:type_name -> livechat.v1.ApiTokenScope
-	4,  // 21: livechat.v1.CreateApiTokenResponse.token:type_name -> livechat.v1.ApiToken
-	4,  // 22: livechat.v1.ListApiTokensResponse.tokens:type_name -> livechat.v1.ApiToken
-	4,  // 23: livechat.v1.RevokeApiTokenResponse.token:type_name -> livechat.v1.ApiToken
-	5,  // 24: livechat.v1.AuthService.GetSetupState:input_type -> livechat.v1.GetSetupStateRequest
-	7,  // 25: livechat.v1.AuthService.Setup:input_type -> livechat.v1.SetupRequest
-	9,  // 26: livechat.v1.AuthService.Login:input_type -> livechat.v1.LoginRequest
-	11, // 27: livechat.v1.AuthService.Logout:input_type -> livechat.v1.LogoutRequest
-	13, // 28: livechat.v1.AuthService.GetMe:input_type -> livechat.v1.GetMeRequest
-	15, // 29: livechat.v1.AuthService.ChangePassword:input_type -> livechat.v1.ChangePasswordRequest
-	17, // 30: livechat.v1.AuthService.SetMyStatus:input_type -> livechat.v1.SetMyStatusRequest
-	19, // 31: livechat.v1.AuthService.ListAgents:input_type -> livechat.v1.ListAgentsRequest
-	21, // 32: livechat.v1.AuthService.CreateAgent:input_type -> livechat.v1.CreateAgentRequest
-	23, // 33: livechat.v1.AuthService.UpdateAgent:input_type -> livechat.v1.UpdateAgentRequest
-	25, // 34: livechat.v1.AuthService.ResetAgentPassword:input_type -> livechat.v1.ResetAgentPasswordRequest
-	27, // 35: livechat.v1.AuthService.CreateApiToken:input_type -> livechat.v1.CreateApiTokenRequest
-	29, // 36: livechat.v1.AuthService.ListApiTokens:input_type -> livechat.v1.ListApiTokensRequest
-	31, // 37: livechat.v1.AuthService.RevokeApiToken:input_type -> livechat.v1.RevokeApiTokenRequest
-	6,  // 38: livechat.v1.AuthService.GetSetupState:output_type -> livechat.v1.GetSetupStateResponse
-	8,  // 39: livechat.v1.AuthService.Setup:output_type -> livechat.v1.SetupResponse
-	10, // 40: livechat.v1.AuthService.Login:output_type -> livechat.v1.LoginResponse
-	12, // 41: livechat.v1.AuthService.Logout:output_type -> livechat.v1.LogoutResponse
-	14, // 42: livechat.v1.AuthService.GetMe:output_type -> livechat.v1.GetMeResponse
-	16, // 43: livechat.v1.AuthService.ChangePassword:output_type -> livechat.v1.ChangePasswordResponse
-	18, // 44: livechat.v1.AuthService.SetMyStatus:output_type -> livechat.v1.SetMyStatusResponse
-	20, // 45: livechat.v1.AuthService.ListAgents:output_type -> livechat.v1.ListAgentsResponse
-	22, // 46: livechat.v1.AuthService.CreateAgent:output_type -> livechat.v1.CreateAgentResponse
-	24, // 47: livechat.v1.AuthService.UpdateAgent:output_type -> livechat.v1.UpdateAgentResponse
-	26, // 48: livechat.v1.AuthService.ResetAgentPassword:output_type -> livechat.v1.ResetAgentPasswordResponse
-	28, // 49: livechat.v1.AuthService.CreateApiToken:output_type -> livechat.v1.CreateApiTokenResponse
-	30, // 50: livechat.v1.AuthService.ListApiTokens:output_type -> livechat.v1.ListApiTokensResponse
-	32, // 51: livechat.v1.AuthService.RevokeApiToken:output_type -> livechat.v1.RevokeApiTokenResponse
-	38, // [38:52] is the sub-list for method output_type
-	24, // [24:38] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	3,  // 14: livechat.v1.SetMyIdleAwayResponse.agent:type_name -> livechat.v1.Agent
+	3,  // 15: livechat.v1.SetMyStatusResponse.agent:type_name -> livechat.v1.Agent
+	3,  // 16: livechat.v1.ListAgentsResponse.agents:type_name -> livechat.v1.Agent
+	0,  // 17: livechat.v1.CreateAgentRequest.role:type_name -> livechat.v1.AgentRole
+	3,  // 18: livechat.v1.CreateAgentResponse.agent:type_name -> livechat.v1.Agent
+	0,  // 19: livechat.v1.UpdateAgentRequest.role:type_name -> livechat.v1.AgentRole
+	3,  // 20: livechat.v1.UpdateAgentResponse.agent:type_name -> livechat.v1.Agent
+	2,  // 21: livechat.v1.CreateApiTokenRequest.scope:type_name -> livechat.v1.ApiTokenScope
+	4,  // 22: livechat.v1.CreateApiTokenResponse.token:type_name -> livechat.v1.ApiToken
+	4,  // 23: livechat.v1.ListApiTokensResponse.tokens:type_name -> livechat.v1.ApiToken
+	4,  // 24: livechat.v1.RevokeApiTokenResponse.token:type_name -> livechat.v1.ApiToken
+	5,  // 25: livechat.v1.AuthService.GetSetupState:input_type -> livechat.v1.GetSetupStateRequest
+	7,  // 26: livechat.v1.AuthService.Setup:input_type -> livechat.v1.SetupRequest
+	9,  // 27: livechat.v1.AuthService.Login:input_type -> livechat.v1.LoginRequest
+	11, // 28: livechat.v1.AuthService.Logout:input_type -> livechat.v1.LogoutRequest
+	13, // 29: livechat.v1.AuthService.GetMe:input_type -> livechat.v1.GetMeRequest
+	15, // 30: livechat.v1.AuthService.ChangePassword:input_type -> livechat.v1.ChangePasswordRequest
+	17, // 31: livechat.v1.AuthService.SetMyStatus:input_type -> livechat.v1.SetMyStatusRequest
+	18, // 32: livechat.v1.AuthService.SetMyIdleAway:input_type -> livechat.v1.SetMyIdleAwayRequest
+	21, // 33: livechat.v1.AuthService.ListAgents:input_type -> livechat.v1.ListAgentsRequest
+	23, // 34: livechat.v1.AuthService.CreateAgent:input_type -> livechat.v1.CreateAgentRequest
+	25, // 35: livechat.v1.AuthService.UpdateAgent:input_type -> livechat.v1.UpdateAgentRequest
+	27, // 36: livechat.v1.AuthService.ResetAgentPassword:input_type -> livechat.v1.ResetAgentPasswordRequest
+	29, // 37: livechat.v1.AuthService.CreateApiToken:input_type -> livechat.v1.CreateApiTokenRequest
+	31, // 38: livechat.v1.AuthService.ListApiTokens:input_type -> livechat.v1.ListApiTokensRequest
+	33, // 39: livechat.v1.AuthService.RevokeApiToken:input_type -> livechat.v1.RevokeApiTokenRequest
+	6,  // 40: livechat.v1.AuthService.GetSetupState:output_type -> livechat.v1.GetSetupStateResponse
+	8,  // 41: livechat.v1.AuthService.Setup:output_type -> livechat.v1.SetupResponse
+	10, // 42: livechat.v1.AuthService.Login:output_type -> livechat.v1.LoginResponse
+	12, // 43: livechat.v1.AuthService.Logout:output_type -> livechat.v1.LogoutResponse
+	14, // 44: livechat.v1.AuthService.GetMe:output_type -> livechat.v1.GetMeResponse
+	16, // 45: livechat.v1.AuthService.ChangePassword:output_type -> livechat.v1.ChangePasswordResponse
+	20, // 46: livechat.v1.AuthService.SetMyStatus:output_type -> livechat.v1.SetMyStatusResponse
+	19, // 47: livechat.v1.AuthService.SetMyIdleAway:output_type -> livechat.v1.SetMyIdleAwayResponse
+	22, // 48: livechat.v1.AuthService.ListAgents:output_type -> livechat.v1.ListAgentsResponse
+	24, // 49: livechat.v1.AuthService.CreateAgent:output_type -> livechat.v1.CreateAgentResponse
+	26, // 50: livechat.v1.AuthService.UpdateAgent:output_type -> livechat.v1.UpdateAgentResponse
+	28, // 51: livechat.v1.AuthService.ResetAgentPassword:output_type -> livechat.v1.ResetAgentPasswordResponse
+	30, // 52: livechat.v1.AuthService.CreateApiToken:output_type -> livechat.v1.CreateApiTokenResponse
+	32, // 53: livechat.v1.AuthService.ListApiTokens:output_type -> livechat.v1.ListApiTokensResponse
+	34, // 54: livechat.v1.AuthService.RevokeApiToken:output_type -> livechat.v1.RevokeApiTokenResponse
+	40, // [40:55] is the sub-list for method output_type
+	25, // [25:40] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_auth_proto_init() }
@@ -1957,14 +2095,14 @@ func file_livechat_v1_auth_proto_init() {
 		return
 	}
 	file_livechat_v1_limits_proto_init()
-	file_livechat_v1_auth_proto_msgTypes[20].OneofWrappers = []any{}
+	file_livechat_v1_auth_proto_msgTypes[22].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_auth_proto_rawDesc), len(file_livechat_v1_auth_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   30,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file livechat/v1/auth.proto.
  */
 export const file_livechat_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChZsaXZlY2hhdC92MS9hdXRoLnByb3RvEgtsaXZlY2hhdC52MSKPAgoFQWdlbnQSCgoCaWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJEiQKBHJvbGUYBCABKA4yFi5saXZlY2hhdC52MS5BZ2VudFJvbGUSEAoIZGlzYWJsZWQYBSABKAgSKAoGc3RhdHVzGAYgASgOMhgubGl2ZWNoYXQudjEuQWdlbnRTdGF0dXMSDgoGb25saW5lGAcgASgIEi4KCmNyZWF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGxhc3Rfc2Vlbl9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAilwIKCEFwaVRva2VuEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSKQoFc2NvcGUYAyABKA4yGi5saXZlY2hhdC52MS5BcGlUb2tlblNjb3BlEg4KBnByZWZpeBgEIAEoCRIQCghhZ2VudF9pZBgFIAEoCRISCgphZ2VudF9uYW1lGAYgASgJEi4KCmNyZWF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGxhc3RfdXNlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKcmV2b2tlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiFgoUR2V0U2V0dXBTdGF0ZVJlcXVlc3QiLwoVR2V0U2V0dXBTdGF0ZVJlc3BvbnNlEhYKDnNldHVwX3JlcXVpcmVkGAEgASgIIkgKDFNldHVwUmVxdWVzdBIQCgh1c2VybmFtZRgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSEAoIcGFzc3dvcmQYAyABKAkiMgoNU2V0dXBSZXNwb25zZRIhCgVhZ2VudBgBIAEoCzISLmxpdmVjaGF0LnYxLkFnZW50IjIKDExvZ2luUmVxdWVzdBIQCgh1c2VybmFtZRgBIAEoCRIQCghwYXNzd29yZBgCIAEoCSIyCg1Mb2dpblJlc3BvbnNlEiEKBWFnZW50GAEgASgLMhIubGl2ZWNoYXQudjEuQWdlbnQiDwoNTG9nb3V0UmVxdWVzdCIQCg5Mb2dvdXRSZXNwb25zZSIOCgxHZXRNZVJlcXVlc3QiiAEKDUdldE1lUmVzcG9uc2USIQoFYWdlbnQYASABKAsyEi5saXZlY2hhdC52MS5BZ2VudBIvCgt0b2tlbl9zY29wZRgCIAEoDjIaLmxpdmVjaGF0LnYxLkFwaVRva2VuU2NvcGUSIwoGbGltaXRzGAMgASgLMhMubGl2ZWNoYXQudjEuTGltaXRzIkcKFUNoYW5nZVBhc3N3b3JkUmVxdWVzdBIYChBjdXJyZW50X3Bhc3N3b3JkGAEgASgJEhQKDG5ld19wYXNzd29yZBgCIAEoCSIYChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlIj4KElNldE15U3RhdHVzUmVxdWVzdBIoCgZzdGF0dXMYASABKA4yGC5saXZlY2hhdC52MS5BZ2VudFN0YXR1cyI4ChNTZXRNeVN0YXR1c1Jlc3BvbnNlEiEKBWFnZW50GAEgASgLMhIubGl2ZWNoYXQudjEuQWdlbnQiEwoRTGlzdEFnZW50c1JlcXVlc3QiOAoSTGlzdEFnZW50c1Jlc3BvbnNlEiIKBmFnZW50cxgBIAMoCzISLmxpdmVjaGF0LnYxLkFnZW50InQKEkNyZWF0ZUFnZW50UmVxdWVzdBIQCgh1c2VybmFtZRgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSJAoEcm9sZRgDIAEoDjIWLmxpdmVjaGF0LnYxLkFnZW50Um9sZRIQCghwYXNzd29yZBgEIAEoCSI4ChNDcmVhdGVBZ2VudFJlc3BvbnNlEiEKBWFnZW50GAEgASgLMhIubGl2ZWNoYXQudjEuQWdlbnQiqgEKElVwZGF0ZUFnZW50UmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCRIZCgxkaXNwbGF5X25hbWUYAiABKAlIAIgBARIpCgRyb2xlGAMgASgOMhYubGl2ZWNoYXQudjEuQWdlbnRSb2xlSAGIAQESFQoIZGlzYWJsZWQYBCABKAhIAogBAUIPCg1fZGlzcGxheV9uYW1lQgcKBV9yb2xlQgsKCV9kaXNhYmxlZCI4ChNVcGRhdGVBZ2VudFJlc3BvbnNlEiEKBWFnZW50GAEgASgLMhIubGl2ZWNoYXQudjEuQWdlbnQiQwoZUmVzZXRBZ2VudFBhc3N3b3JkUmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCRIUCgxuZXdfcGFzc3dvcmQYAiABKAkiHAoaUmVzZXRBZ2VudFBhc3N3b3JkUmVzcG9uc2UiUAoVQ3JlYXRlQXBpVG9rZW5SZXF1ZXN0EgwKBG5hbWUYASABKAkSKQoFc2NvcGUYAiABKA4yGi5saXZlY2hhdC52MS5BcGlUb2tlblNjb3BlIk4KFkNyZWF0ZUFwaVRva2VuUmVzcG9uc2USJAoFdG9rZW4YASABKAsyFS5saXZlY2hhdC52MS5BcGlUb2tlbhIOCgZzZWNyZXQYAiABKAkiFgoUTGlzdEFwaVRva2Vuc1JlcXVlc3QiPgoVTGlzdEFwaVRva2Vuc1Jlc3BvbnNlEiUKBnRva2VucxgBIAMoCzIVLmxpdmVjaGF0LnYxLkFwaVRva2VuIikKFVJldm9rZUFwaVRva2VuUmVxdWVzdBIQCgh0b2tlbl9pZBgBIAEoCSI+ChZSZXZva2VBcGlUb2tlblJlc3BvbnNlEiQKBXRva2VuGAEgASgLMhUubGl2ZWNoYXQudjEuQXBpVG9rZW4qUwoJQWdlbnRSb2xlEhoKFkFHRU5UX1JPTEVfVU5TUEVDSUZJRUQQABIUChBBR0VOVF9ST0xFX0FHRU5UEAESFAoQQUdFTlRfUk9MRV9BRE1JThACKncKC0FnZW50U3RhdHVzEhwKGEFHRU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEhcKE0FHRU5UX1NUQVRVU19PTkxJTkUQARIVChFBR0VOVF9TVEFUVVNfQVdBWRACEhoKFkFHRU5UX1NUQVRVU19JTlZJU0lCTEUQAypmCg1BcGlUb2tlblNjb3BlEh8KG0FQSV9UT0tFTl9TQ09QRV9VTlNQRUNJRklFRBAAEhkKFUFQSV9UT0tFTl9TQ09QRV9BR0VOVBABEhkKFUFQSV9UT0tFTl9TQ09QRV9BRE1JThACMpEJCgtBdXRoU2VydmljZRJbCg1HZXRTZXR1cFN0YXRlEiEubGl2ZWNoYXQudjEuR2V0U2V0dXBTdGF0ZVJlcXVlc3QaIi5saXZlY2hhdC52MS5HZXRTZXR1cFN0YXRlUmVzcG9uc2UiA5ACARI+CgVTZXR1cBIZLmxpdmVjaGF0LnYxLlNldHVwUmVxdWVzdBoaLmxpdmVjaGF0LnYxLlNldHVwUmVzcG9uc2USPgoFTG9naW4SGS5saXZlY2hhdC52MS5Mb2dpblJlcXVlc3QaGi5saXZlY2hhdC52MS5Mb2dpblJlc3BvbnNlEkEKBkxvZ291dBIaLmxpdmVjaGF0LnYxLkxvZ291dFJlcXVlc3QaGy5saXZlY2hhdC52MS5Mb2dvdXRSZXNwb25zZRJDCgVHZXRNZRIZLmxpdmVjaGF0LnYxLkdldE1lUmVxdWVzdBoaLmxpdmVjaGF0LnYxLkdldE1lUmVzcG9uc2UiA5ACARJZCg5DaGFuZ2VQYXNzd29yZBIiLmxpdmVjaGF0LnYxLkNoYW5nZVBhc3N3b3JkUmVxdWVzdBojLmxpdmVjaGF0LnYxLkNoYW5nZVBhc3N3b3JkUmVzcG9uc2USUAoLU2V0TXlTdGF0dXMSHy5saXZlY2hhdC52MS5TZXRNeVN0YXR1c1JlcXVlc3QaIC5saXZlY2hhdC52MS5TZXRNeVN0YXR1c1Jlc3BvbnNlElIKCkxpc3RBZ2VudHMSHi5saXZlY2hhdC52MS5MaXN0QWdlbnRzUmVxdWVzdBofLmxpdmVjaGF0LnYxLkxpc3RBZ2VudHNSZXNwb25zZSIDkAIBElAKC0NyZWF0ZUFnZW50Eh8ubGl2ZWNoYXQudjEuQ3JlYXRlQWdlbnRSZXF1ZXN0GiAubGl2ZWNoYXQudjEuQ3JlYXRlQWdlbnRSZXNwb25zZRJQCgtVcGRhdGVBZ2VudBIfLmxpdmVjaGF0LnYxLlVwZGF0ZUFnZW50UmVxdWVzdBogLmxpdmVjaGF0LnYxLlVwZGF0ZUFnZW50UmVzcG9uc2USZQoSUmVzZXRBZ2VudFBhc3N3b3JkEiYubGl2ZWNoYXQudjEuUmVzZXRBZ2VudFBhc3N3b3JkUmVxdWVzdBonLmxpdmVjaGF0LnYxLlJlc2V0QWdlbnRQYXNzd29yZFJlc3BvbnNlElkKDkNyZWF0ZUFwaVRva2VuEiIubGl2ZWNoYXQudjEuQ3JlYXRlQXBpVG9rZW5SZXF1ZXN0GiMubGl2ZWNoYXQudjEuQ3JlYXRlQXBpVG9rZW5SZXNwb25zZRJbCg1MaXN0QXBpVG9rZW5zEiEubGl2ZWNoYXQudjEuTGlzdEFwaVRva2Vuc1JlcXVlc3QaIi5saXZlY2hhdC52MS5MaXN0QXBpVG9rZW5zUmVzcG9uc2UiA5ACARJZCg5SZXZva2VBcGlUb2tlbhIiLmxpdmVjaGF0LnYxLlJldm9rZUFwaVRva2VuUmVxdWVzdBojLmxpdmVjaGF0LnYxLlJldm9rZUFwaVRva2VuUmVzcG9uc2VCqAEKD2NvbS5saXZlY2hhdC52MUIJQXV0aFByb3RvUAFaPWdpdGh1Yi5jb20vb3BlbnN1cHBvcnQvbGl2ZWNoYXQvZ2VuL2dvL2xpdmVjaGF0L3YxO2xpdmVjaGF0djGiAgNMWFiqAgtMaXZlY2hhdC5WMcoCC0xpdmVjaGF0XFYx4gIXTGl2ZWNoYXRcVjFcR1BCTWV0YWRhdGHqAgxMaXZlY2hhdDo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp, file_livechat_v1_limits]);
+  fileDesc("ChZsaXZlY2hhdC92MS9hdXRoLnByb3RvEgtsaXZlY2hhdC52MSLCAgoFQWdlbnQSCgoCaWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJEiQKBHJvbGUYBCABKA4yFi5saXZlY2hhdC52MS5BZ2VudFJvbGUSEAoIZGlzYWJsZWQYBSABKAgSKAoGc3RhdHVzGAYgASgOMhgubGl2ZWNoYXQudjEuQWdlbnRTdGF0dXMSDgoGb25saW5lGAcgASgIEi4KCmNyZWF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGxhc3Rfc2Vlbl9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRaWRsZV9hd2F5X3NlY29uZHMYCiABKAUSFgoOYXdheV9hdXRvbWF0aWMYCyABKAgilwIKCEFwaVRva2VuEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSKQoFc2NvcGUYAyABKA4yGi5saXZlY2hhdC52MS5BcGlUb2tlblNjb3BlEg4KBnByZWZpeBgEIAEoCRIQCghhZ2VudF9pZBgFIAEoCRISCgphZ2VudF9uYW1lGAYgASgJEi4KCmNyZWF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGxhc3RfdXNlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKcmV2b2tlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiFgoUR2V0U2V0dXBTdGF0ZVJlcXVlc3QiLwoVR2V0U2V0dXBTdGF0ZVJlc3BvbnNlEhYKDnNldHVwX3JlcXVpcmVkGAEgASgIIkgKDFNldHVwUmVxdWVzdBIQCgh1c2VybmFtZRgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSEAoIcGFzc3dvcmQYAyABKAkiMgoNU2V0dXBSZXNwb25zZRIhCgVhZ2VudBgBIAEoCzISLmxpdmVjaGF0LnYxLkFnZW50IjIKDExvZ2luUmVxdWVzdBIQCgh1c2VybmFtZRgBIAEoCRIQCghwYXNzd29yZBgCIAEoCSIyCg1Mb2dpblJlc3BvbnNlEiEKBWFnZW50GAEgASgLMhIubGl2ZWNoYXQudjEuQWdlbnQiDwoNTG9nb3V0UmVxdWVzdCIQCg5Mb2dvdXRSZXNwb25zZSIOCgxHZXRNZVJlcXVlc3QiiAEKDUdldE1lUmVzcG9uc2USIQoFYWdlbnQYASABKAsyEi5saXZlY2hhdC52MS5BZ2VudBIvCgt0b2tlbl9zY29wZRgCIAEoDjIaLmxpdmVjaGF0LnYxLkFwaVRva2VuU2NvcGUSIwoGbGltaXRzGAMgASgLMhMubGl2ZWNoYXQudjEuTGltaXRzIkcKFUNoYW5nZVBhc3N3b3JkUmVxdWVzdBIYChBjdXJyZW50X3Bhc3N3b3JkGAEgASgJEhQKDG5ld19wYXNzd29yZBgCIAEoCSIYChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlIlEKElNldE15U3RhdHVzUmVxdWVzdBIoCgZzdGF0dXMYASABKA4yGC5saXZlY2hhdC52MS5BZ2VudFN0YXR1cxIRCglhdXRvbWF0aWMYAiABKAgiMQoUU2V0TXlJZGxlQXdheVJlcXVlc3QSGQoRaWRsZV9hd2F5X3NlY29uZHMYASABKAUiOgoVU2V0TXlJZGxlQXdheVJlc3BvbnNlEiEKBWFnZW50GAEgASgLMhIubGl2ZWNoYXQudjEuQWdlbnQiOAoTU2V0TXlTdGF0dXNSZXNwb25zZRIhCgVhZ2VudBgBIAEoCzISLmxpdmVjaGF0LnYxLkFnZW50IhMKEUxpc3RBZ2VudHNSZXF1ZXN0IjgKEkxpc3RBZ2VudHNSZXNwb25zZRIiCgZhZ2VudHMYASADKAsyEi5saXZlY2hhdC52MS5BZ2VudCJ0ChJDcmVhdGVBZ2VudFJlcXVlc3QSEAoIdXNlcm5hbWUYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEiQKBHJvbGUYAyABKA4yFi5saXZlY2hhdC52MS5BZ2VudFJvbGUSEAoIcGFzc3dvcmQYBCABKAkiOAoTQ3JlYXRlQWdlbnRSZXNwb25zZRIhCgVhZ2VudBgBIAEoCzISLmxpdmVjaGF0LnYxLkFnZW50IqoBChJVcGRhdGVBZ2VudFJlcXVlc3QSEAoIYWdlbnRfaWQYASABKAkSGQoMZGlzcGxheV9uYW1lGAIgASgJSACIAQESKQoEcm9sZRgDIAEoDjIWLmxpdmVjaGF0LnYxLkFnZW50Um9sZUgBiAEBEhUKCGRpc2FibGVkGAQgASgISAKIAQFCDwoNX2Rpc3BsYXlfbmFtZUIHCgVfcm9sZUILCglfZGlzYWJsZWQiOAoTVXBkYXRlQWdlbnRSZXNwb25zZRIhCgVhZ2VudBgBIAEoCzISLmxpdmVjaGF0LnYxLkFnZW50IkMKGVJlc2V0QWdlbnRQYXNzd29yZFJlcXVlc3QSEAoIYWdlbnRfaWQYASABKAkSFAoMbmV3X3Bhc3N3b3JkGAIgASgJIhwKGlJlc2V0QWdlbnRQYXNzd29yZFJlc3BvbnNlIlAKFUNyZWF0ZUFwaVRva2VuUmVxdWVzdBIMCgRuYW1lGAEgASgJEikKBXNjb3BlGAIgASgOMhoubGl2ZWNoYXQudjEuQXBpVG9rZW5TY29wZSJOChZDcmVhdGVBcGlUb2tlblJlc3BvbnNlEiQKBXRva2VuGAEgASgLMhUubGl2ZWNoYXQudjEuQXBpVG9rZW4SDgoGc2VjcmV0GAIgASgJIhYKFExpc3RBcGlUb2tlbnNSZXF1ZXN0Ij4KFUxpc3RBcGlUb2tlbnNSZXNwb25zZRIlCgZ0b2tlbnMYASADKAsyFS5saXZlY2hhdC52MS5BcGlUb2tlbiIpChVSZXZva2VBcGlUb2tlblJlcXVlc3QSEAoIdG9rZW5faWQYASABKAkiPgoWUmV2b2tlQXBpVG9rZW5SZXNwb25zZRIkCgV0b2tlbhgBIAEoCzIVLmxpdmVjaGF0LnYxLkFwaVRva2VuKlMKCUFnZW50Um9sZRIaChZBR0VOVF9ST0xFX1VOU1BFQ0lGSUVEEAASFAoQQUdFTlRfUk9MRV9BR0VOVBABEhQKEEFHRU5UX1JPTEVfQURNSU4QAip3CgtBZ2VudFN0YXR1cxIcChhBR0VOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIXChNBR0VOVF9TVEFUVVNfT05MSU5FEAESFQoRQUdFTlRfU1RBVFVTX0FXQVkQAhIaChZBR0VOVF9TVEFUVVNfSU5WSVNJQkxFEAMqZgoNQXBpVG9rZW5TY29wZRIfChtBUElfVE9LRU5fU0NPUEVfVU5TUEVDSUZJRUQQABIZChVBUElfVE9LRU5fU0NPUEVfQUdFTlQQARIZChVBUElfVE9LRU5fU0NPUEVfQURNSU4QAjLpCQoLQXV0aFNlcnZpY2USWwoNR2V0U2V0dXBTdGF0ZRIhLmxpdmVjaGF0LnYxLkdldFNldHVwU3RhdGVSZXF1ZXN0GiIubGl2ZWNoYXQudjEuR2V0U2V0dXBTdGF0ZVJlc3BvbnNlIgOQAgESPgoFU2V0dXASGS5saXZlY2hhdC52MS5TZXR1cFJlcXVlc3QaGi5saXZlY2hhdC52MS5TZXR1cFJlc3BvbnNlEj4KBUxvZ2luEhkubGl2ZWNoYXQudjEuTG9naW5SZXF1ZXN0GhoubGl2ZWNoYXQudjEuTG9naW5SZXNwb25zZRJBCgZMb2dvdXQSGi5saXZlY2hhdC52MS5Mb2dvdXRSZXF1ZXN0GhsubGl2ZWNoYXQudjEuTG9nb3V0UmVzcG9uc2USQwoFR2V0TWUSGS5saXZlY2hhdC52MS5HZXRNZVJlcXVlc3QaGi5saXZlY2hhdC52MS5HZXRNZVJlc3BvbnNlIgOQAgESWQoOQ2hhbmdlUGFzc3dvcmQSIi5saXZlY2hhdC52MS5DaGFuZ2VQYXNzd29yZFJlcXVlc3QaIy5saXZlY2hhdC52MS5DaGFuZ2VQYXNzd29yZFJlc3BvbnNlElAKC1NldE15U3RhdHVzEh8ubGl2ZWNoYXQudjEuU2V0TXlTdGF0dXNSZXF1ZXN0GiAubGl2ZWNoYXQudjEuU2V0TXlTdGF0dXNSZXNwb25zZRJWCg1TZXRNeUlkbGVBd2F5EiEubGl2ZWNoYXQudjEuU2V0TXlJZGxlQXdheVJlcXVlc3QaIi5saXZlY2hhdC52MS5TZXRNeUlkbGVBd2F5UmVzcG9uc2USUgoKTGlzdEFnZW50cxIeLmxpdmVjaGF0LnYxLkxpc3RBZ2VudHNSZXF1ZXN0Gh8ubGl2ZWNoYXQudjEuTGlzdEFnZW50c1Jlc3BvbnNlIgOQAgESUAoLQ3JlYXRlQWdlbnQSHy5saXZlY2hhdC52MS5DcmVhdGVBZ2VudFJlcXVlc3QaIC5saXZlY2hhdC52MS5DcmVhdGVBZ2VudFJlc3BvbnNlElAKC1VwZGF0ZUFnZW50Eh8ubGl2ZWNoYXQudjEuVXBkYXRlQWdlbnRSZXF1ZXN0GiAubGl2ZWNoYXQudjEuVXBkYXRlQWdlbnRSZXNwb25zZRJlChJSZXNldEFnZW50UGFzc3dvcmQSJi5saXZlY2hhdC52MS5SZXNldEFnZW50UGFzc3dvcmRSZXF1ZXN0GicubGl2ZWNoYXQudjEuUmVzZXRBZ2VudFBhc3N3b3JkUmVzcG9uc2USWQoOQ3JlYXRlQXBpVG9rZW4SIi5saXZlY2hhdC52MS5DcmVhdGVBcGlUb2tlblJlcXVlc3QaIy5saXZlY2hhdC52MS5DcmVhdGVBcGlUb2tlblJlc3BvbnNlElsKDUxpc3RBcGlUb2tlbnMSIS5saXZlY2hhdC52MS5MaXN0QXBpVG9rZW5zUmVxdWVzdBoiLmxpdmVjaGF0LnYxLkxpc3RBcGlUb2tlbnNSZXNwb25zZSIDkAIBElkKDlJldm9rZUFwaVRva2VuEiIubGl2ZWNoYXQudjEuUmV2b2tlQXBpVG9rZW5SZXF1ZXN0GiMubGl2ZWNoYXQudjEuUmV2b2tlQXBpVG9rZW5SZXNwb25zZUKoAQoPY29tLmxpdmVjaGF0LnYxQglBdXRoUHJvdG9QAVo9Z2l0aHViLmNvbS9vcGVuc3VwcG9ydC9saXZlY2hhdC9nZW4vZ28vbGl2ZWNoYXQvdjE7bGl2ZWNoYXR2MaICA0xYWKoCC0xpdmVjaGF0LlYxygILTGl2ZWNoYXRcVjHiAhdMaXZlY2hhdFxWMVxHUEJNZXRhZGF0YeoCDExpdmVjaGF0OjpWMWIGcHJvdG8z", [file_google_protobuf_timestamp, file_livechat_v1_limits]);
 
 /**
  * Agent is a person who answers conversations in the dashboard.
@@ -61,7 +61,8 @@ export type Agent = Message<"livechat.v1.Agent"> & {
 
   /**
    * True while the status is ONLINE and the agent holds a live Subscribe
-   * stream (never while INVISIBLE) (with a grace period of about 30 seconds after the last one ends).
+   * stream (with a grace period of about 30 seconds after the last one
+   * ends); never while INVISIBLE.
    *
    * @generated from field: bool online = 7;
    */
@@ -78,6 +79,23 @@ export type Agent = Message<"livechat.v1.Agent"> & {
    * @generated from field: google.protobuf.Timestamp last_seen_at = 9;
    */
   lastSeenAt?: Timestamp | undefined;
+
+  /**
+   * The dashboard sets the agent AWAY after this many seconds without
+   * keyboard, mouse or focus activity in any of its tabs; 0 means never.
+   * Default 600 (10 minutes).
+   *
+   * @generated from field: int32 idle_away_seconds = 10;
+   */
+  idleAwaySeconds: number;
+
+  /**
+   * True while the status is AWAY because of idleness (SetMyStatus with
+   * automatic): activity brings the agent back ONLINE. A chosen AWAY stays.
+   *
+   * @generated from field: bool away_automatic = 11;
+   */
+  awayAutomatic: boolean;
 };
 
 /**
@@ -385,6 +403,16 @@ export type SetMyStatusRequest = Message<"livechat.v1.SetMyStatusRequest"> & {
    * @generated from field: livechat.v1.AgentStatus status = 1;
    */
   status: AgentStatus;
+
+  /**
+   * Set by the dashboard's idle detection rather than the agent's choice.
+   * With AWAY it marks the away as automatic; with ONLINE it only applies
+   * when the current status is an automatic AWAY (a chosen AWAY or
+   * INVISIBLE stays, and the agent is returned unchanged).
+   *
+   * @generated from field: bool automatic = 2;
+   */
+  automatic: boolean;
 };
 
 /**
@@ -393,6 +421,43 @@ export type SetMyStatusRequest = Message<"livechat.v1.SetMyStatusRequest"> & {
  */
 export const SetMyStatusRequestSchema: GenMessage<SetMyStatusRequest> = /*@__PURE__*/
   messageDesc(file_livechat_v1_auth, 14);
+
+/**
+ * @generated from message livechat.v1.SetMyIdleAwayRequest
+ */
+export type SetMyIdleAwayRequest = Message<"livechat.v1.SetMyIdleAwayRequest"> & {
+  /**
+   * Seconds without activity before the dashboard sets the caller AWAY;
+   * 0 = never, at most 86400.
+   *
+   * @generated from field: int32 idle_away_seconds = 1;
+   */
+  idleAwaySeconds: number;
+};
+
+/**
+ * Describes the message livechat.v1.SetMyIdleAwayRequest.
+ * Use `create(SetMyIdleAwayRequestSchema)` to create a new message.
+ */
+export const SetMyIdleAwayRequestSchema: GenMessage<SetMyIdleAwayRequest> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_auth, 15);
+
+/**
+ * @generated from message livechat.v1.SetMyIdleAwayResponse
+ */
+export type SetMyIdleAwayResponse = Message<"livechat.v1.SetMyIdleAwayResponse"> & {
+  /**
+   * @generated from field: livechat.v1.Agent agent = 1;
+   */
+  agent?: Agent | undefined;
+};
+
+/**
+ * Describes the message livechat.v1.SetMyIdleAwayResponse.
+ * Use `create(SetMyIdleAwayResponseSchema)` to create a new message.
+ */
+export const SetMyIdleAwayResponseSchema: GenMessage<SetMyIdleAwayResponse> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_auth, 16);
 
 /**
  * @generated from message livechat.v1.SetMyStatusResponse
@@ -409,7 +474,7 @@ export type SetMyStatusResponse = Message<"livechat.v1.SetMyStatusResponse"> & {
  * Use `create(SetMyStatusResponseSchema)` to create a new message.
  */
 export const SetMyStatusResponseSchema: GenMessage<SetMyStatusResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 15);
+  messageDesc(file_livechat_v1_auth, 17);
 
 /**
  * @generated from message livechat.v1.ListAgentsRequest
@@ -422,7 +487,7 @@ export type ListAgentsRequest = Message<"livechat.v1.ListAgentsRequest"> & {
  * Use `create(ListAgentsRequestSchema)` to create a new message.
  */
 export const ListAgentsRequestSchema: GenMessage<ListAgentsRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 16);
+  messageDesc(file_livechat_v1_auth, 18);
 
 /**
  * @generated from message livechat.v1.ListAgentsResponse
@@ -441,7 +506,7 @@ export type ListAgentsResponse = Message<"livechat.v1.ListAgentsResponse"> & {
  * Use `create(ListAgentsResponseSchema)` to create a new message.
  */
 export const ListAgentsResponseSchema: GenMessage<ListAgentsResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 17);
+  messageDesc(file_livechat_v1_auth, 19);
 
 /**
  * @generated from message livechat.v1.CreateAgentRequest
@@ -473,7 +538,7 @@ export type CreateAgentRequest = Message<"livechat.v1.CreateAgentRequest"> & {
  * Use `create(CreateAgentRequestSchema)` to create a new message.
  */
 export const CreateAgentRequestSchema: GenMessage<CreateAgentRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 18);
+  messageDesc(file_livechat_v1_auth, 20);
 
 /**
  * @generated from message livechat.v1.CreateAgentResponse
@@ -490,7 +555,7 @@ export type CreateAgentResponse = Message<"livechat.v1.CreateAgentResponse"> & {
  * Use `create(CreateAgentResponseSchema)` to create a new message.
  */
 export const CreateAgentResponseSchema: GenMessage<CreateAgentResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 19);
+  messageDesc(file_livechat_v1_auth, 21);
 
 /**
  * @generated from message livechat.v1.UpdateAgentRequest
@@ -522,7 +587,7 @@ export type UpdateAgentRequest = Message<"livechat.v1.UpdateAgentRequest"> & {
  * Use `create(UpdateAgentRequestSchema)` to create a new message.
  */
 export const UpdateAgentRequestSchema: GenMessage<UpdateAgentRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 20);
+  messageDesc(file_livechat_v1_auth, 22);
 
 /**
  * @generated from message livechat.v1.UpdateAgentResponse
@@ -539,7 +604,7 @@ export type UpdateAgentResponse = Message<"livechat.v1.UpdateAgentResponse"> & {
  * Use `create(UpdateAgentResponseSchema)` to create a new message.
  */
 export const UpdateAgentResponseSchema: GenMessage<UpdateAgentResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 21);
+  messageDesc(file_livechat_v1_auth, 23);
 
 /**
  * @generated from message livechat.v1.ResetAgentPasswordRequest
@@ -561,7 +626,7 @@ export type ResetAgentPasswordRequest = Message<"livechat.v1.ResetAgentPasswordR
  * Use `create(ResetAgentPasswordRequestSchema)` to create a new message.
  */
 export const ResetAgentPasswordRequestSchema: GenMessage<ResetAgentPasswordRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 22);
+  messageDesc(file_livechat_v1_auth, 24);
 
 /**
  * @generated from message livechat.v1.ResetAgentPasswordResponse
@@ -574,7 +639,7 @@ export type ResetAgentPasswordResponse = Message<"livechat.v1.ResetAgentPassword
  * Use `create(ResetAgentPasswordResponseSchema)` to create a new message.
  */
 export const ResetAgentPasswordResponseSchema: GenMessage<ResetAgentPasswordResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 23);
+  messageDesc(file_livechat_v1_auth, 25);
 
 /**
  * @generated from message livechat.v1.CreateApiTokenRequest
@@ -596,7 +661,7 @@ export type CreateApiTokenRequest = Message<"livechat.v1.CreateApiTokenRequest">
  * Use `create(CreateApiTokenRequestSchema)` to create a new message.
  */
 export const CreateApiTokenRequestSchema: GenMessage<CreateApiTokenRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 24);
+  messageDesc(file_livechat_v1_auth, 26);
 
 /**
  * @generated from message livechat.v1.CreateApiTokenResponse
@@ -620,7 +685,7 @@ export type CreateApiTokenResponse = Message<"livechat.v1.CreateApiTokenResponse
  * Use `create(CreateApiTokenResponseSchema)` to create a new message.
  */
 export const CreateApiTokenResponseSchema: GenMessage<CreateApiTokenResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 25);
+  messageDesc(file_livechat_v1_auth, 27);
 
 /**
  * @generated from message livechat.v1.ListApiTokensRequest
@@ -633,7 +698,7 @@ export type ListApiTokensRequest = Message<"livechat.v1.ListApiTokensRequest"> &
  * Use `create(ListApiTokensRequestSchema)` to create a new message.
  */
 export const ListApiTokensRequestSchema: GenMessage<ListApiTokensRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 26);
+  messageDesc(file_livechat_v1_auth, 28);
 
 /**
  * @generated from message livechat.v1.ListApiTokensResponse
@@ -650,7 +715,7 @@ export type ListApiTokensResponse = Message<"livechat.v1.ListApiTokensResponse">
  * Use `create(ListApiTokensResponseSchema)` to create a new message.
  */
 export const ListApiTokensResponseSchema: GenMessage<ListApiTokensResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 27);
+  messageDesc(file_livechat_v1_auth, 29);
 
 /**
  * @generated from message livechat.v1.RevokeApiTokenRequest
@@ -667,7 +732,7 @@ export type RevokeApiTokenRequest = Message<"livechat.v1.RevokeApiTokenRequest">
  * Use `create(RevokeApiTokenRequestSchema)` to create a new message.
  */
 export const RevokeApiTokenRequestSchema: GenMessage<RevokeApiTokenRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 28);
+  messageDesc(file_livechat_v1_auth, 30);
 
 /**
  * @generated from message livechat.v1.RevokeApiTokenResponse
@@ -684,7 +749,7 @@ export type RevokeApiTokenResponse = Message<"livechat.v1.RevokeApiTokenResponse
  * Use `create(RevokeApiTokenResponseSchema)` to create a new message.
  */
 export const RevokeApiTokenResponseSchema: GenMessage<RevokeApiTokenResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 29);
+  messageDesc(file_livechat_v1_auth, 31);
 
 /**
  * AgentRole is what an agent may do.
@@ -924,6 +989,19 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof SetMyStatusRequestSchema;
     output: typeof SetMyStatusResponseSchema;
+  },
+  /**
+   * SetMyIdleAway sets after how long without activity the dashboard sets
+   * the caller AWAY automatically (0 = never). Agents and admins.
+   *
+   * Errors: INVALID_ARGUMENT for a negative value or over 86400.
+   *
+   * @generated from rpc livechat.v1.AuthService.SetMyIdleAway
+   */
+  setMyIdleAway: {
+    methodKind: "unary";
+    input: typeof SetMyIdleAwayRequestSchema;
+    output: typeof SetMyIdleAwayResponseSchema;
   },
   /**
    * ListAgents lists every agent, disabled ones included, with presence.
