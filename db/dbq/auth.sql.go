@@ -67,7 +67,7 @@ func (q *Queries) ConfirmTwoFactor(ctx context.Context, arg ConfirmTwoFactorPara
 const createAgent = `-- name: CreateAgent :one
 INSERT INTO agents (username, display_name, role, password_hash)
 VALUES ($1, $2, $3, $4)
-RETURNING id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at
+RETURNING id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic
 `
 
 type CreateAgentParams struct {
@@ -95,6 +95,8 @@ func (q *Queries) CreateAgent(ctx context.Context, arg CreateAgentParams) (Agent
 		&i.Status,
 		&i.CreatedAt,
 		&i.LastSeenAt,
+		&i.IdleAwaySeconds,
+		&i.AwayAutomatic,
 	)
 	return i, err
 }
@@ -257,7 +259,7 @@ func (q *Queries) DeleteTwoFactor(ctx context.Context, agentID uuid.UUID) (int64
 }
 
 const getAgent = `-- name: GetAgent :one
-SELECT id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at FROM agents WHERE id = $1
+SELECT id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic FROM agents WHERE id = $1
 `
 
 func (q *Queries) GetAgent(ctx context.Context, id uuid.UUID) (Agent, error) {
@@ -273,12 +275,14 @@ func (q *Queries) GetAgent(ctx context.Context, id uuid.UUID) (Agent, error) {
 		&i.Status,
 		&i.CreatedAt,
 		&i.LastSeenAt,
+		&i.IdleAwaySeconds,
+		&i.AwayAutomatic,
 	)
 	return i, err
 }
 
 const getAgentByUsername = `-- name: GetAgentByUsername :one
-SELECT id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at FROM agents WHERE username = $1
+SELECT id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic FROM agents WHERE username = $1
 `
 
 func (q *Queries) GetAgentByUsername(ctx context.Context, username string) (Agent, error) {
@@ -294,12 +298,14 @@ func (q *Queries) GetAgentByUsername(ctx context.Context, username string) (Agen
 		&i.Status,
 		&i.CreatedAt,
 		&i.LastSeenAt,
+		&i.IdleAwaySeconds,
+		&i.AwayAutomatic,
 	)
 	return i, err
 }
 
 const getAgentForUpdate = `-- name: GetAgentForUpdate :one
-SELECT id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at FROM agents WHERE id = $1 FOR UPDATE
+SELECT id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic FROM agents WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetAgentForUpdate(ctx context.Context, id uuid.UUID) (Agent, error) {
@@ -315,6 +321,8 @@ func (q *Queries) GetAgentForUpdate(ctx context.Context, id uuid.UUID) (Agent, e
 		&i.Status,
 		&i.CreatedAt,
 		&i.LastSeenAt,
+		&i.IdleAwaySeconds,
+		&i.AwayAutomatic,
 	)
 	return i, err
 }
@@ -465,7 +473,7 @@ func (q *Queries) GetTwoFactorForUpdate(ctx context.Context, agentID uuid.UUID) 
 }
 
 const listAgents = `-- name: ListAgents :many
-SELECT id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at FROM agents ORDER BY lower(display_name), username
+SELECT id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic FROM agents ORDER BY lower(display_name), username
 `
 
 func (q *Queries) ListAgents(ctx context.Context) ([]Agent, error) {
@@ -487,6 +495,8 @@ func (q *Queries) ListAgents(ctx context.Context) ([]Agent, error) {
 			&i.Status,
 			&i.CreatedAt,
 			&i.LastSeenAt,
+			&i.IdleAwaySeconds,
+			&i.AwayAutomatic,
 		); err != nil {
 			return nil, err
 		}
@@ -649,6 +659,32 @@ func (q *Queries) RecordLoginFailures(ctx context.Context, arg RecordLoginFailur
 	return items, nil
 }
 
+const restoreAutomaticAway = `-- name: RestoreAutomaticAway :one
+UPDATE agents SET status = 'online', away_automatic = false
+WHERE id = $1 AND status = 'away' AND away_automatic
+RETURNING id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic
+`
+
+// Back to online after an automatic away; a chosen status is left as is.
+func (q *Queries) RestoreAutomaticAway(ctx context.Context, id uuid.UUID) (Agent, error) {
+	row := q.db.QueryRow(ctx, restoreAutomaticAway, id)
+	var i Agent
+	err := row.Scan(
+		&i.ID,
+		&i.Username,
+		&i.DisplayName,
+		&i.Role,
+		&i.PasswordHash,
+		&i.Disabled,
+		&i.Status,
+		&i.CreatedAt,
+		&i.LastSeenAt,
+		&i.IdleAwaySeconds,
+		&i.AwayAutomatic,
+	)
+	return i, err
+}
+
 const revokeAgentApiTokens = `-- name: RevokeAgentApiTokens :execrows
 UPDATE api_tokens SET revoked_at = $1::timestamptz
 WHERE agent_id = $2 AND revoked_at IS NULL
@@ -782,6 +818,34 @@ func (q *Queries) RevokedAgentCredentials(ctx context.Context, ids []uuid.UUID) 
 	return items, nil
 }
 
+const setAgentIdleAway = `-- name: SetAgentIdleAway :one
+UPDATE agents SET idle_away_seconds = $1 WHERE id = $2 RETURNING id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic
+`
+
+type SetAgentIdleAwayParams struct {
+	IdleAwaySeconds int32
+	ID              uuid.UUID
+}
+
+func (q *Queries) SetAgentIdleAway(ctx context.Context, arg SetAgentIdleAwayParams) (Agent, error) {
+	row := q.db.QueryRow(ctx, setAgentIdleAway, arg.IdleAwaySeconds, arg.ID)
+	var i Agent
+	err := row.Scan(
+		&i.ID,
+		&i.Username,
+		&i.DisplayName,
+		&i.Role,
+		&i.PasswordHash,
+		&i.Disabled,
+		&i.Status,
+		&i.CreatedAt,
+		&i.LastSeenAt,
+		&i.IdleAwaySeconds,
+		&i.AwayAutomatic,
+	)
+	return i, err
+}
+
 const setAgentPasswordHash = `-- name: SetAgentPasswordHash :exec
 UPDATE agents SET password_hash = $1 WHERE id = $2
 `
@@ -797,16 +861,17 @@ func (q *Queries) SetAgentPasswordHash(ctx context.Context, arg SetAgentPassword
 }
 
 const setAgentStatus = `-- name: SetAgentStatus :one
-UPDATE agents SET status = $1 WHERE id = $2 RETURNING id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at
+UPDATE agents SET status = $1, away_automatic = $2 WHERE id = $3 RETURNING id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic
 `
 
 type SetAgentStatusParams struct {
-	Status string
-	ID     uuid.UUID
+	Status        string
+	AwayAutomatic bool
+	ID            uuid.UUID
 }
 
 func (q *Queries) SetAgentStatus(ctx context.Context, arg SetAgentStatusParams) (Agent, error) {
-	row := q.db.QueryRow(ctx, setAgentStatus, arg.Status, arg.ID)
+	row := q.db.QueryRow(ctx, setAgentStatus, arg.Status, arg.AwayAutomatic, arg.ID)
 	var i Agent
 	err := row.Scan(
 		&i.ID,
@@ -818,6 +883,8 @@ func (q *Queries) SetAgentStatus(ctx context.Context, arg SetAgentStatusParams) 
 		&i.Status,
 		&i.CreatedAt,
 		&i.LastSeenAt,
+		&i.IdleAwaySeconds,
+		&i.AwayAutomatic,
 	)
 	return i, err
 }
@@ -921,7 +988,7 @@ UPDATE agents SET
     role         = COALESCE($2, role),
     disabled     = COALESCE($3, disabled)
 WHERE id = $4
-RETURNING id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at
+RETURNING id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic
 `
 
 type UpdateAgentParams struct {
@@ -949,6 +1016,8 @@ func (q *Queries) UpdateAgent(ctx context.Context, arg UpdateAgentParams) (Agent
 		&i.Status,
 		&i.CreatedAt,
 		&i.LastSeenAt,
+		&i.IdleAwaySeconds,
+		&i.AwayAutomatic,
 	)
 	return i, err
 }

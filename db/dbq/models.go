@@ -12,15 +12,17 @@ import (
 )
 
 type Agent struct {
-	ID           uuid.UUID
-	Username     string
-	DisplayName  string
-	Role         string
-	PasswordHash string
-	Disabled     bool
-	Status       string
-	CreatedAt    time.Time
-	LastSeenAt   *time.Time
+	ID              uuid.UUID
+	Username        string
+	DisplayName     string
+	Role            string
+	PasswordHash    string
+	Disabled        bool
+	Status          string
+	CreatedAt       time.Time
+	LastSeenAt      *time.Time
+	IdleAwaySeconds int32
+	AwayAutomatic   bool
 }
 
 type AgentRecoveryCode struct {

@@ -42,7 +42,16 @@ RETURNING *;
 UPDATE agents SET password_hash = @password_hash WHERE id = @id;
 
 -- name: SetAgentStatus :one
-UPDATE agents SET status = @status WHERE id = @id RETURNING *;
+UPDATE agents SET status = @status, away_automatic = @away_automatic WHERE id = @id RETURNING *;
+
+-- name: RestoreAutomaticAway :one
+-- Back to online after an automatic away; a chosen status is left as is.
+UPDATE agents SET status = 'online', away_automatic = false
+WHERE id = @id AND status = 'away' AND away_automatic
+RETURNING *;
+
+-- name: SetAgentIdleAway :one
+UPDATE agents SET idle_away_seconds = @idle_away_seconds WHERE id = @id RETURNING *;
 
 -- Sessions -------------------------------------------------------------------
 

@@ -47,6 +47,9 @@ type Status string
 const (
 	StatusOnline Status = "online"
 	StatusAway   Status = "away"
+	// StatusInvisible works without counting as available (never online
+	// for visitors or availability counts).
+	StatusInvisible Status = "invisible"
 )
 
 // Scope limits what an API token may do.
@@ -75,6 +78,11 @@ type Agent struct {
 	// TwoFactor: the agent signs in with a second factor. Filled in by
 	// ListAgents, Me and sign-ins.
 	TwoFactor bool
+	// IdleAwaySeconds: the dashboard sets the agent away after this long
+	// without activity (0 = never).
+	IdleAwaySeconds int
+	// AwayAutomatic: the away came from idleness, so activity ends it.
+	AwayAutomatic bool
 }
 
 // Hub is the realtime hub as this package sees it. It tells who is online:
@@ -240,6 +248,7 @@ func (s *Service) agentFrom(r dbq.Agent) Agent {
 	a := Agent{
 		ID: r.ID, Username: r.Username, DisplayName: r.DisplayName, Role: Role(r.Role),
 		Disabled: r.Disabled, Status: Status(r.Status), CreatedAt: r.CreatedAt, LastSeenAt: r.LastSeenAt,
+		IdleAwaySeconds: int(r.IdleAwaySeconds), AwayAutomatic: r.AwayAutomatic,
 	}
 	a.Online = s.isOnline(a)
 	return a
@@ -467,17 +476,49 @@ func (s *Service) UpdateAgent(ctx context.Context, u AgentUpdate) (Agent, error)
 	return s.agentFrom(after), nil
 }
 
-// SetStatus sets the calling agent's chosen status. Errors: InvalidValue,
-// AgentNotFound.
-func (s *Service) SetStatus(ctx context.Context, caller principal.Agent, status Status) (Agent, error) {
-	if status != StatusOnline && status != StatusAway {
-		return Agent{}, apperr.New(apperr.InvalidValue, "status must be online or away").WithField("status")
+// SetStatus sets the calling agent's status. automatic says idleness set
+// it, not the agent: an automatic away ends by itself on activity (an
+// automatic online), while an automatic online leaves a chosen status as
+// it is. Errors: InvalidValue, AgentNotFound.
+func (s *Service) SetStatus(ctx context.Context, caller principal.Agent, status Status, automatic bool) (Agent, error) {
+	if status != StatusOnline && status != StatusAway && status != StatusInvisible {
+		return Agent{}, apperr.New(apperr.InvalidValue, "status must be online, away or invisible").WithField("status")
 	}
-	row, err := s.q.SetAgentStatus(ctx, dbq.SetAgentStatusParams{Status: string(status), ID: caller.ID})
+	var row dbq.Agent
+	var err error
+	if automatic && status == StatusOnline {
+		row, err = s.q.RestoreAutomaticAway(ctx, caller.ID)
+		if apperr.Is(err, apperr.NotFound) {
+			// Not automatically away: nothing changes.
+			row, err = s.q.GetAgent(ctx, caller.ID)
+			if err != nil {
+				return Agent{}, agentNotFound(err)
+			}
+			return s.agentFrom(row), nil
+		}
+	} else {
+		row, err = s.q.SetAgentStatus(ctx, dbq.SetAgentStatusParams{
+			Status: string(status), AwayAutomatic: automatic && status == StatusAway, ID: caller.ID,
+		})
+	}
 	if err != nil {
 		return Agent{}, agentNotFound(err)
 	}
 	s.statusChanged(ctx, caller.ID)
+	return s.agentFrom(row), nil
+}
+
+// SetIdleAway sets after how many seconds without activity the dashboard
+// sets the calling agent away (0 = never). Errors: InvalidValue,
+// AgentNotFound.
+func (s *Service) SetIdleAway(ctx context.Context, caller principal.Agent, seconds int) (Agent, error) {
+	if seconds < 0 || seconds > 86400 {
+		return Agent{}, apperr.New(apperr.InvalidValue, "idle time must be 0 (never) to 86400 seconds").WithField("idle_away_seconds")
+	}
+	row, err := s.q.SetAgentIdleAway(ctx, dbq.SetAgentIdleAwayParams{IdleAwaySeconds: int32(seconds), ID: caller.ID})
+	if err != nil {
+		return Agent{}, agentNotFound(err)
+	}
 	return s.agentFrom(row), nil
 }
 

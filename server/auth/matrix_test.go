@@ -63,6 +63,7 @@ var access = map[string]authapi.Access{
 	livechatv1connect.AuthServiceConfirmTwoFactorProcedure:        authapi.SessionAgent,
 	livechatv1connect.AuthServiceDisableTwoFactorProcedure:        authapi.SessionAgent,
 	livechatv1connect.AuthServiceResetAgentTwoFactorProcedure:     authapi.AdminAccess,
+	livechatv1connect.AuthServiceSetMyIdleAwayProcedure:           authapi.AgentAccess,
 
 	livechatv1connect.ConversationServiceListConversationsProcedure:     authapi.AgentAccess,
 	livechatv1connect.ConversationServiceGetInboxCountsProcedure:        authapi.AgentAccess,
@@ -74,6 +75,7 @@ var access = map[string]authapi.Access{
 	livechatv1connect.ConversationServiceSetConversationTagsProcedure:   authapi.AgentAccess,
 	livechatv1connect.ConversationServiceSendMessageProcedure:           authapi.AgentAccess,
 	livechatv1connect.ConversationServiceSetTypingProcedure:             authapi.AgentAccess,
+	livechatv1connect.ConversationServiceSetViewingProcedure:            authapi.AgentAccess,
 	livechatv1connect.ConversationServiceMarkReadProcedure:              authapi.AgentAccess,
 	livechatv1connect.ConversationServiceSubscribeProcedure:             authapi.AgentAccess,
 

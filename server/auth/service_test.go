@@ -256,7 +256,7 @@ func TestPresenceHooks(t *testing.T) {
 	a := mustAgent(t, s, "ana", RoleAgent)
 	p.online[a.ID] = true
 
-	if _, err := s.SetStatus(ctx, principal.Agent{ID: a.ID, Role: principal.RoleAgent}, StatusAway); err != nil {
+	if _, err := s.SetStatus(ctx, principal.Agent{ID: a.ID, Role: principal.RoleAgent}, StatusAway, false); err != nil {
 		t.Fatal(err)
 	}
 	list, err := s.ListAgents(ctx)
@@ -319,5 +319,41 @@ func TestLoginTimingDoesNotRevealUsernames(t *testing.T) {
 	t.Logf("failed login, best of 5: known username %v, unknown username %v", known, unknown)
 	if ratio := float64(unknown) / float64(known); ratio < 0.5 || ratio > 2 {
 		t.Fatalf("unknown/known time ratio %.2f: usernames can be told apart by timing", ratio)
+	}
+}
+
+// TestAutomaticAway: activity ends only an away that idleness set; a chosen
+// away (or invisible) stays.
+func TestAutomaticAway(t *testing.T) {
+	t.Parallel()
+	s, _ := newTestService(t, Config{}, &fakePresence{online: map[uuid.UUID]bool{}})
+	ctx := t.Context()
+	a := mustAgent(t, s, "ana", RoleAgent)
+	me := principal.Agent{ID: a.ID, Role: principal.RoleAgent}
+	set := func(st Status, automatic bool) Agent {
+		t.Helper()
+		got, err := s.SetStatus(ctx, me, st, automatic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := set(StatusAway, true); got.Status != StatusAway || !got.AwayAutomatic {
+		t.Fatalf("idle away: %+v", got)
+	}
+	if got := set(StatusOnline, true); got.Status != StatusOnline || got.AwayAutomatic {
+		t.Fatalf("activity after an idle away: %+v", got)
+	}
+	for _, chosen := range []Status{StatusAway, StatusInvisible} {
+		set(chosen, false)
+		if got := set(StatusOnline, true); got.Status != chosen {
+			t.Fatalf("activity ended a chosen %s: %+v", chosen, got)
+		}
+	}
+	if got, err := s.SetIdleAway(ctx, me, 120); err != nil || got.IdleAwaySeconds != 120 {
+		t.Fatalf("SetIdleAway: %+v, %v", got, err)
+	}
+	if _, err := s.SetIdleAway(ctx, me, -1); apperr.CodeOf(err) != apperr.CodeInvalid {
+		t.Fatalf("negative idle time: %v", err)
 	}
 }

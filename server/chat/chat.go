@@ -36,6 +36,9 @@ type Hub interface {
 	// and, when the domain lets them see it, to the conversation's
 	// customer.
 	PublishTyping(ctx context.Context, t realtime.Typing)
+	// PublishViewing fans an ephemeral viewing signal out to the agents
+	// only.
+	PublishViewing(ctx context.Context, v realtime.Viewing)
 }
 
 // Service implements the conversation domain on PostgreSQL.

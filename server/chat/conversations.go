@@ -234,6 +234,22 @@ func (s *Service) SetTyping(ctx context.Context, agent principal.Agent, conversa
 	return nil
 }
 
+// SetViewing tells other agents that the agent has a conversation open
+// (or, with viewing false, left it), so they see a collision before they
+// reply. Nothing is stored and the customer is never told; the signal
+// lapses unless repeated. ConversationNotFound for an unknown conversation.
+func (s *Service) SetViewing(ctx context.Context, agent principal.Agent, conversationID uuid.UUID, viewing bool) error {
+	if _, err := s.q.ConversationCustomerID(ctx, conversationID); err != nil {
+		return apperr.NotFoundAs(err, apperr.ConversationNotFound, conversationNotFound)
+	}
+	if s.hub != nil {
+		s.hub.PublishViewing(ctx, realtime.Viewing{
+			ConversationID: conversationID, AgentID: agent.ID, AgentName: agent.Name, Viewing: viewing,
+		})
+	}
+	return nil
+}
+
 // VisitorTyping shows (or clears) the visitor's typing indicator in their
 // current conversation; without one there is nobody to tell.
 func (s *Service) VisitorTyping(ctx context.Context, v principal.Visitor, typing bool) error {

@@ -128,6 +128,8 @@ func (h *fakeHub) Committed() {
 	h.mu.Unlock()
 }
 
+func (h *fakeHub) PublishViewing(context.Context, realtime.Viewing) {}
+
 func (h *fakeHub) PublishTyping(_ context.Context, t realtime.Typing) {
 	h.mu.Lock()
 	h.typing = append(h.typing, t)

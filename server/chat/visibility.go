@@ -20,6 +20,8 @@ import (
 //   - read markers without which agent read (only that agents read);
 //   - agents typing, never their own typing;
 //   - never a conversation's tags, which are the team's own labels.
+//   - never which agents have their conversation open (viewing signals
+//     are published for agent streams only, see SetViewing).
 //
 // Timelines and snapshots are loaded for a viewer; live and replayed
 // events are reduced with VisitorEvent, which the encoder hands to the

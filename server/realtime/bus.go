@@ -236,7 +236,7 @@ func (h *Hub) handleNotification(payload string) {
 				continue
 			}
 			ev := &livechatv1.Event{}
-			if proto.Unmarshal(raw, ev) != nil || ev.GetTyping() == nil {
+			if proto.Unmarshal(raw, ev) != nil {
 				continue
 			}
 			h.typing.apply(customer, ev)

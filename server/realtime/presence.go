@@ -17,7 +17,9 @@ import (
 // Presence across instances
 //
 // An agent is online while their chosen status (agents.status) is online
-// and a live instance holds a stream of theirs. Each instance writes which
+// and a live instance holds a stream of theirs. An invisible agent is never
+// online; agent streams see their status as INVISIBLE, visitors only see
+// that they do not count. Each instance writes which
 // agents stream on it into agent_streams, under its realtime_instances row,
 // which it renews every InstanceTTL/3; an instance that dies stops renewing
 // and its rows stop counting after InstanceTTL. When an agent's last stream
@@ -245,9 +247,14 @@ func (p *presence) refresh(ctx context.Context) error {
 	anyOnline := false
 	for _, r := range rows {
 		st := livechatv1.AgentStatus_AGENT_STATUS_AWAY
-		if r.Status == "online" {
+		switch r.Status {
+		case "online":
 			st = livechatv1.AgentStatus_AGENT_STATUS_ONLINE
+		case "invisible":
+			st = livechatv1.AgentStatus_AGENT_STATUS_INVISIBLE
 		}
+		// Invisible agents stream and work but are never online: not for
+		// visitors' agents_online, nor for any availability count.
 		ap := agentPresence{status: st, online: r.Streaming && st == livechatv1.AgentStatus_AGENT_STATUS_ONLINE}
 		view[r.ID] = ap
 		anyOnline = anyOnline || ap.online

@@ -148,6 +148,8 @@ type Options struct {
 	// TypingInterval is the minimum time between two typing indicators of
 	// one sender in one conversation; repeats in between are coalesced (1 s).
 	TypingInterval time.Duration
+	// ViewingTTL is how long a viewing signal lasts unless repeated (20 s).
+	ViewingTTL time.Duration
 	// Buffer is how many events a stream may fall behind before it is
 	// dropped (256), not counting the batch being delivered.
 	Buffer int
@@ -177,6 +179,7 @@ func (o *Options) defaults() {
 	def(&o.InstanceTTL, 30*time.Second)
 	def(&o.TypingTTL, 6*time.Second)
 	def(&o.TypingInterval, time.Second)
+	def(&o.ViewingTTL, 20*time.Second)
 	def(&o.Retention, 7*24*time.Hour)
 	def(&o.PruneEvery, time.Hour)
 	def(&o.RevalidateEvery, time.Minute)

@@ -14,20 +14,59 @@ import (
 	"github.com/opensupport/livechat/server/metrics"
 )
 
-// typingKey is one sender's indicator in one conversation.
+// typingKey is one sender's indicator of one kind in one conversation.
 type typingKey struct {
 	conversation string
 	sender       string
+	// viewing: the key of a viewing signal, else of a typing indicator.
+	viewing bool
+}
+
+// indicatorKey returns the key of a typing or viewing event; ok is false
+// for any other event.
+func indicatorKey(event *livechatv1.Event) (k typingKey, active, ok bool) {
+	if ev := event.GetTyping(); ev != nil {
+		return typingKey{conversation: ev.ConversationId, sender: ev.SenderId}, ev.Typing, true
+	}
+	if ev := event.GetViewing(); ev != nil {
+		return typingKey{conversation: ev.ConversationId, sender: ev.AgentId, viewing: true}, ev.Viewing, true
+	}
+	return typingKey{}, false, false
+}
+
+// lapsedEvent is the event that clears an indicator: a copy of ev saying
+// typing (or viewing) false, without expiry.
+func lapsedEvent(ev *livechatv1.Event, at time.Time) *livechatv1.Event {
+	out := &livechatv1.Event{OccurredAt: timestamppb.New(at)}
+	if v := ev.GetViewing(); v != nil {
+		c := proto.CloneOf(v)
+		c.Viewing, c.ExpiresAt = false, nil
+		out.Kind = &livechatv1.Event_Viewing{Viewing: c}
+		return out
+	}
+	c := proto.CloneOf(ev.GetTyping())
+	c.Typing, c.ExpiresAt = false, nil
+	out.Kind = &livechatv1.Event_Typing{Typing: c}
+	return out
+}
+
+// ttl is how long an indicator of the key's kind lasts unless repeated.
+func (t *typing) ttl(k typingKey) time.Duration {
+	if k.viewing {
+		return t.h.opts.ViewingTTL
+	}
+	return t.h.opts.TypingTTL
 }
 
 // shownTyping is an indicator this instance's streams show.
 type shownTyping struct {
 	deadline time.Time
 	customer uuid.UUID
-	ev       *livechatv1.TypingEvent
+	ev       *livechatv1.Event
 }
 
-// typing throttles, forwards and expires typing indicators. Indicators are
+// typing throttles, forwards and expires typing indicators and viewing
+// signals (which work the same way, for agents only). Indicators are
 // never stored. Each instance expires the indicators its own streams show,
 // with one timer for all of them.
 type typing struct {
@@ -76,7 +115,6 @@ type Typing struct {
 // so clients that ignore expires_at still clear it. Typing=false is always
 // forwarded at once.
 func (h *Hub) PublishTyping(ctx context.Context, in Typing) {
-	t := h.typing
 	now := h.opts.Now()
 	ev := &livechatv1.TypingEvent{
 		ConversationId: in.ConversationID.String(),
@@ -94,20 +132,58 @@ func (h *Hub) PublishTyping(ctx context.Context, in Typing) {
 	if in.VisitorSees {
 		visitors = in.CustomerID
 	}
-	key := typingKey{conversation: ev.ConversationId, sender: ev.SenderId}
-	t.mu.Lock()
+	event := &livechatv1.Event{OccurredAt: timestamppb.New(now), Kind: &livechatv1.Event_Typing{Typing: ev}}
 	if ev.Typing {
+		ev.ExpiresAt = timestamppb.New(now.Add(h.opts.TypingTTL))
+	}
+	h.publishIndicator(visitors, event)
+}
+
+// Viewing is an agent opening (or, with Viewing false, leaving) a
+// conversation.
+type Viewing struct {
+	ConversationID uuid.UUID
+	AgentID        uuid.UUID
+	AgentName      string
+	Viewing        bool
+}
+
+// PublishViewing shows v to every agent stream on every instance, never to
+// a visitor. Like PublishTyping it stores nothing and coalesces repeats
+// within TypingInterval; the signal lasts ViewingTTL (20 s) unless
+// repeated, then every instance sends viewing=false.
+func (h *Hub) PublishViewing(ctx context.Context, v Viewing) {
+	now := h.opts.Now()
+	ev := &livechatv1.ViewingEvent{
+		ConversationId: v.ConversationID.String(),
+		AgentId:        v.AgentID.String(),
+		AgentName:      v.AgentName,
+		Viewing:        v.Viewing,
+	}
+	if v.Viewing {
+		ev.ExpiresAt = timestamppb.New(now.Add(h.opts.ViewingTTL))
+	}
+	// uuid.Nil: no visitor stream is reached.
+	h.publishIndicator(uuid.Nil, &livechatv1.Event{OccurredAt: timestamppb.New(now), Kind: &livechatv1.Event_Viewing{Viewing: ev}})
+}
+
+// publishIndicator throttles a typing or viewing event, shows it on this
+// instance's streams and announces it to the other instances.
+func (h *Hub) publishIndicator(visitors uuid.UUID, event *livechatv1.Event) {
+	t := h.typing
+	now := h.opts.Now()
+	key, active, _ := indicatorKey(event)
+	t.mu.Lock()
+	if active {
 		if last, ok := t.last[key]; ok && now.Sub(last) < h.opts.TypingInterval {
 			t.mu.Unlock()
 			return
 		}
 		t.last[key] = now
-		ev.ExpiresAt = timestamppb.New(now.Add(h.opts.TypingTTL))
 	} else {
 		delete(t.last, key)
 	}
 	t.mu.Unlock()
-	event := &livechatv1.Event{OccurredAt: timestamppb.New(now), Kind: &livechatv1.Event_Typing{Typing: ev}}
 	t.apply(visitors, event)
 	raw, err := proto.Marshal(event)
 	if err != nil {
@@ -116,20 +192,26 @@ func (h *Hub) PublishTyping(ctx context.Context, in Typing) {
 	h.notifyEphemeral("t " + h.opts.InstanceID.String() + " " + visitors.String() + " " + base64.StdEncoding.EncodeToString(raw))
 }
 
-// apply shows a typing event on this instance's streams (the visitor
-// streams of customer only; uuid.Nil reaches none) and tracks its expiry.
+// apply shows a typing or viewing event on this instance's streams (the
+// visitor streams of customer only; uuid.Nil reaches none) and tracks its
+// expiry.
 func (t *typing) apply(customer uuid.UUID, event *livechatv1.Event) {
-	ev := event.GetTyping()
-	key := typingKey{conversation: ev.ConversationId, sender: ev.SenderId}
+	key, active, ok := indicatorKey(event)
+	if !ok {
+		return
+	}
+	if key.viewing {
+		customer = uuid.Nil // viewing is for agents only, whatever the sender said
+	}
 	t.mu.Lock()
 	if t.stopped {
 		t.mu.Unlock()
 		return
 	}
-	if ev.Typing {
+	if active {
 		// The local clock decides: instances' clocks may differ a little.
-		deadline := t.h.opts.Now().Add(t.h.opts.TypingTTL)
-		t.shown[key] = shownTyping{deadline: deadline, customer: customer, ev: ev}
+		deadline := t.h.opts.Now().Add(t.ttl(key))
+		t.shown[key] = shownTyping{deadline: deadline, customer: customer, ev: event}
 		t.scheduleLocked(deadline)
 	} else {
 		delete(t.shown, key)
@@ -175,10 +257,7 @@ func (t *typing) expire() {
 			continue
 		}
 		delete(t.shown, k)
-		ev := proto.CloneOf(s.ev)
-		ev.Typing = false
-		ev.ExpiresAt = nil
-		out = append(out, lapsed{s.customer, &livechatv1.Event{OccurredAt: timestamppb.New(now), Kind: &livechatv1.Event_Typing{Typing: ev}}})
+		out = append(out, lapsed{s.customer, lapsedEvent(s.ev, now)})
 	}
 	for k, at := range t.last {
 		if now.Sub(at) >= t.h.opts.TypingInterval {

@@ -210,7 +210,11 @@ export function applyPresence(qc: QueryClient, ev: PresenceEvent): void {
   if (!ev.agentId) return;
   const patch = (a: Agent): Agent => (a.id === ev.agentId ? { ...a, status: ev.status, online: ev.online } : a);
   qc.setQueryData<ListAgentsResponse>(agentsKey, (old) => (old ? { ...old, agents: old.agents.map(patch) } : old));
+  const me = qc.getQueryData<GetMeResponse>(meKey)?.agent;
   qc.setQueryData<GetMeResponse>(meKey, (old) => (old?.agent ? { ...old, agent: patch(old.agent) } : old));
+  // Whether an away was automatic is not in the event: re-read it, so every
+  // tab knows whether activity ends it.
+  if (me?.id === ev.agentId && me.status !== ev.status) void qc.invalidateQueries({ queryKey: meKey });
 }
 
 /** Whether a conversation is open (waiting or active). */

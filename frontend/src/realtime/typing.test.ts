@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, mock, test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { ReadEventSchema, SenderType, TypingEventSchema } from "@livechat/api/conversation_pb";
+import { ReadEventSchema, SenderType, TypingEventSchema, ViewingEventSchema } from "@livechat/api/conversation_pb";
 import { applyCustomerRead, customerReadSeq } from "./read-markers";
-import { applyTyping, clearTypist, typistsOf } from "./typing";
+import { applyTyping, applyViewing, clearTypist, typistsOf, viewersOf } from "./typing";
 
 const me = "agent-me";
 
@@ -48,6 +48,22 @@ describe("typing indicators", () => {
     applyTyping(typing("c2", "cust", true), me);
     clearTypist("c2", SenderType.CUSTOMER, "cust");
     assert.deepEqual(typistsOf("c2"), []);
+  });
+
+  test("colleagues viewing: never me, apart from typing, lapsing after 20 s or at once when they leave", () => {
+    const viewing = (agentId: string, on: boolean) =>
+      create(ViewingEventSchema, { conversationId: "c4", agentId, agentName: agentId, viewing: on, expiresAt: on ? timestampFromMs(Date.now() + 20_000) : undefined });
+    applyViewing(viewing(me, true), me);
+    applyViewing(viewing("lan", true), me);
+    applyViewing(viewing("binh", true), me);
+    assert.deepEqual(viewersOf("c4").map((v) => v.senderId), ["lan", "binh"]);
+    assert.deepEqual(typistsOf("c4"), [], "viewing is not typing");
+    applyViewing(viewing("binh", false), me);
+    assert.deepEqual(viewersOf("c4").map((v) => v.senderId), ["lan"]);
+    mock.timers.tick(19_000);
+    assert.deepEqual(viewersOf("c4").map((v) => v.senderId), ["lan"], "still within the signal's life");
+    mock.timers.tick(1_100);
+    assert.deepEqual(viewersOf("c4"), []);
   });
 });
 

@@ -14,7 +14,7 @@ import { applyConversationEvent, applyMessage, applyPresence, applyRead, findCon
 import { setConnectionStatus } from "./connection";
 import { applyCustomerRead } from "./read-markers";
 import { runEventStream } from "./event-stream";
-import { applyTyping, clearTypist } from "./typing";
+import { applyTyping, applyViewing, clearTypist } from "./typing";
 
 interface Context {
   qc: QueryClient;
@@ -71,6 +71,9 @@ function handleEvent(ev: Event, ctx: Context, alerted: Set<string>, fresh: Set<s
       break;
     case "typing":
       applyTyping(ev.kind.value, myId);
+      break;
+    case "viewing":
+      applyViewing(ev.kind.value, myId);
       break;
     case "read":
       applyRead(qc, ev.kind.value, myId);

@@ -159,14 +159,25 @@ func (h *Handler) SetMyStatus(ctx context.Context, req *livechatv1.SetMyStatusRe
 		status = auth.StatusOnline
 	case livechatv1.AgentStatus_AGENT_STATUS_AWAY:
 		status = auth.StatusAway
+	case livechatv1.AgentStatus_AGENT_STATUS_INVISIBLE:
+		status = auth.StatusInvisible
 	default:
-		return nil, apperr.New(apperr.InvalidValue, "status must be AGENT_STATUS_ONLINE or AGENT_STATUS_AWAY").WithField("status")
+		return nil, apperr.New(apperr.InvalidValue, "status must be AGENT_STATUS_ONLINE, AGENT_STATUS_AWAY or AGENT_STATUS_INVISIBLE").WithField("status")
 	}
-	a, err := h.svc.SetStatus(ctx, principal.From(ctx).Agent(), status)
+	a, err := h.svc.SetStatus(ctx, principal.From(ctx).Agent(), status, req.Automatic)
 	if err != nil {
 		return nil, err
 	}
 	return &livechatv1.SetMyStatusResponse{Agent: agentProto(a)}, nil
+}
+
+// SetMyIdleAway implements AuthServiceHandler.
+func (h *Handler) SetMyIdleAway(ctx context.Context, req *livechatv1.SetMyIdleAwayRequest) (*livechatv1.SetMyIdleAwayResponse, error) {
+	a, err := h.svc.SetIdleAway(ctx, principal.From(ctx).Agent(), int(req.IdleAwaySeconds))
+	if err != nil {
+		return nil, err
+	}
+	return &livechatv1.SetMyIdleAwayResponse{Agent: agentProto(a)}, nil
 }
 
 // ListAgents implements AuthServiceHandler.
@@ -301,6 +312,8 @@ func statusProto(s auth.Status) livechatv1.AgentStatus {
 		return livechatv1.AgentStatus_AGENT_STATUS_ONLINE
 	case auth.StatusAway:
 		return livechatv1.AgentStatus_AGENT_STATUS_AWAY
+	case auth.StatusInvisible:
+		return livechatv1.AgentStatus_AGENT_STATUS_INVISIBLE
 	}
 	return livechatv1.AgentStatus_AGENT_STATUS_UNSPECIFIED
 }
@@ -320,6 +333,7 @@ func agentProto(a auth.Agent) *livechatv1.Agent {
 	return &livechatv1.Agent{
 		Id: protoconv.ID(a.ID), Username: a.Username, DisplayName: a.DisplayName, Role: roleProto(a.Role),
 		Disabled: a.Disabled, Status: statusProto(a.Status), Online: a.Online,
+		IdleAwaySeconds: int32(a.IdleAwaySeconds), AwayAutomatic: a.AwayAutomatic,
 		CreatedAt: protoconv.Timestamp(a.CreatedAt), LastSeenAt: protoconv.OptionalTimestamp(a.LastSeenAt),
 		TwoFactorEnabled: a.TwoFactor,
 	}

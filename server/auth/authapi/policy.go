@@ -59,6 +59,7 @@ var Policy = map[string]Access{
 	livechatv1connect.AuthServiceGetMeProcedure:              AgentAccess,
 	livechatv1connect.AuthServiceChangePasswordProcedure:     SessionAgent,
 	livechatv1connect.AuthServiceSetMyStatusProcedure:        AgentAccess,
+	livechatv1connect.AuthServiceSetMyIdleAwayProcedure:      AgentAccess,
 	livechatv1connect.AuthServiceListAgentsProcedure:         AgentAccess,
 	livechatv1connect.AuthServiceCreateAgentProcedure:        AdminAccess,
 	livechatv1connect.AuthServiceUpdateAgentProcedure:        AdminAccess,
@@ -85,6 +86,7 @@ var Policy = map[string]Access{
 	livechatv1connect.ConversationServiceSetConversationTagsProcedure:   AgentAccess,
 	livechatv1connect.ConversationServiceSendMessageProcedure:           AgentAccess,
 	livechatv1connect.ConversationServiceSetTypingProcedure:             AgentAccess,
+	livechatv1connect.ConversationServiceSetViewingProcedure:            AgentAccess,
 	livechatv1connect.ConversationServiceMarkReadProcedure:              AgentAccess,
 	livechatv1connect.ConversationServiceSubscribeProcedure:             AgentAccess,
 

@@ -249,6 +249,18 @@ func (h *Handler) SetTyping(ctx context.Context, req *livechatv1.SetTypingReques
 	return &livechatv1.SetTypingResponse{}, nil
 }
 
+// SetViewing implements ConversationServiceHandler.
+func (h *Handler) SetViewing(ctx context.Context, req *livechatv1.SetViewingRequest) (*livechatv1.SetViewingResponse, error) {
+	id, err := conversationID(req.GetConversationId())
+	if err != nil {
+		return nil, err
+	}
+	if err := h.svc.SetViewing(ctx, agent(ctx), id, req.GetViewing()); err != nil {
+		return nil, err
+	}
+	return &livechatv1.SetViewingResponse{}, nil
+}
+
 // MarkRead implements ConversationServiceHandler.
 func (h *Handler) MarkRead(ctx context.Context, req *livechatv1.MarkReadRequest) (*livechatv1.MarkReadResponse, error) {
 	id, err := conversationID(req.GetConversationId())

@@ -1,5 +1,9 @@
+import { create } from "@bufbuild/protobuf";
 import { useQuery } from "@connectrpc/connect-query";
-import { AgentRole, AuthService, type Agent } from "@livechat/api/auth_pb";
+import { useQueryClient } from "@tanstack/react-query";
+import { useCallback } from "react";
+import { AgentRole, AuthService, GetMeResponseSchema, type Agent } from "@livechat/api/auth_pb";
+import { meKey } from "@/lib/query-keys";
 
 /** The signed-in agent. Only for components rendered inside AuthGate. */
 export function useMe(): Agent {
@@ -10,4 +14,10 @@ export function useMe(): Agent {
 
 export function useIsAdmin(): boolean {
   return useMe().role === AgentRole.ADMIN;
+}
+
+/** Stores the signed-in agent as a call returned them (after changing a status or setting). */
+export function useSetMe(): (res: { agent?: Agent }) => void {
+  const qc = useQueryClient();
+  return useCallback((res) => qc.setQueryData(meKey, create(GetMeResponseSchema, { agent: res.agent })), [qc]);
 }

@@ -11,7 +11,9 @@ import { useMe } from "@/features/auth/use-me";
 import { fillVariables, insertAt, slashQueryAt, textFor } from "@/features/canned/fill";
 import { pickerListId, type PickerHandle } from "@/features/canned/picker-handle";
 import { useSendMessage } from "./use-send-message";
+import { CollisionWarning } from "./collision-warning";
 import { useTypingSignal } from "./use-typing-signal";
+import { useViewingSignal } from "./use-viewing-signal";
 
 const maxLength = 4000;
 // The canned-response picker loads when "/" is first typed.
@@ -31,7 +33,8 @@ export interface Assignee {
  * Writes a reply or an internal note. Enter sends, Shift+Enter starts a new
  * line, Esc leaves the field. The draft survives switching conversations.
  * A reply into a conversation a colleague is handling is confirmed first,
- * since the customer would hear from two agents. Typing "/" at the start of
+ * since the customer would hear from two agents; colleagues replying in or
+ * viewing the same conversation are shown above the field. Typing "/" at the start of
  * a word opens the canned-response picker; the chosen response replaces the
  * "/shortcut" with its variables filled in from the customer and the agent.
  */
@@ -54,6 +57,7 @@ export function Composer({
   const [internal, setInternal] = useState(saved?.internal ?? replyDisabled);
   const { send } = useSendMessage(conversationId);
   const typing = useTypingSignal(conversationId);
+  useViewingSignal(conversationId);
   const area = useRef<HTMLTextAreaElement>(null);
   const asNote = internal || replyDisabled;
   const [caret, setCaret] = useState(0);
@@ -156,6 +160,7 @@ export function Composer({
       <div className="mb-2 flex items-center gap-1">
         <ModeSwitch asNote={asNote} replyDisabled={replyDisabled} onChange={setInternal} />
         {replyDisabled && <span className="ml-2 text-xs text-muted-foreground">{t("composer.closedHint")}</span>}
+        <CollisionWarning conversationId={conversationId} />
       </div>
       <div className="relative flex items-end gap-2">
         {pickerOpen && (

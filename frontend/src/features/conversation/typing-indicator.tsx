@@ -2,11 +2,14 @@ import { SenderType } from "@livechat/api/conversation_pb";
 import { useI18n } from "@/i18n";
 import { useTypists } from "@/realtime/typing";
 
-/** "Lan is typing…" for the customer or colleagues, live from TypingEvents. */
+/**
+ * "Ann is typing…" for the customer, live from TypingEvents. Colleagues
+ * typing show in the composer as replying (CollisionWarning).
+ */
 export function TypingIndicator({ conversationId, customerName }: { conversationId: string; customerName: string }) {
   const { t } = useI18n();
-  const typists = useTypists(conversationId);
-  const names = typists.map((p) => (p.senderType === SenderType.CUSTOMER ? p.senderName || customerName : p.senderName));
+  const typists = useTypists(conversationId).filter((p) => p.senderType === SenderType.CUSTOMER);
+  const names = typists.map((p) => p.senderName || customerName);
   return (
     <div aria-live="polite" className="h-5 px-4 text-xs text-muted-foreground" data-testid="typing-indicator">
       {names.length > 0 && (

@@ -20,6 +20,7 @@ import { errorCode } from "@/lib/errors";
 import { updatePreferences, usePreferences } from "@/lib/preferences";
 import { passwordProblem } from "@/lib/validation";
 import { TwoFactorCard } from "./two-factor-card";
+import { useMe, useSetMe } from "@/features/auth/use-me";
 
 /** The agent's own settings: language, alerts, password and two-factor sign-in. */
 export default function SettingsPage() {
@@ -28,6 +29,7 @@ export default function SettingsPage() {
     <Page title={t("settings.title")} description={t("settings.description")}>
       <LanguageCard />
       <AlertsCard />
+      <IdleAwayCard />
       <PasswordCard />
       <TwoFactorCard />
     </Page>
@@ -116,6 +118,58 @@ function AlertsCard() {
           {permission === "unsupported" && <Alert variant="warning">{t("settings.desktopUnsupported")}</Alert>}
         </div>
         <p className="text-sm text-muted-foreground">{t("settings.titleBadge")}</p>
+      </CardContent>
+    </Card>
+  );
+}
+
+/** After how many idle minutes the status turns Away by itself (0 = never). */
+function IdleAwayCard() {
+  const { t } = useI18n();
+  const me = useMe();
+  const setMe = useSetMe();
+  const [minutes, setMinutes] = useState(() => String(Math.round(me.idleAwaySeconds / 60)));
+  const save = useMutation(AuthService.method.setMyIdleAway, { onSuccess: setMe });
+  const value = Number(minutes);
+  const invalid = minutes.trim() === "" || !Number.isInteger(value) || value < 0 || value > 1440;
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    if (!invalid) save.mutate({ idleAwaySeconds: value * 60 });
+  }
+
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle>{t("settings.idleAway")}</CardTitle>
+        <CardDescription>{t("settings.idleAwayDescription")}</CardDescription>
+      </CardHeader>
+      <CardContent>
+        <form className="flex max-w-sm items-end gap-3" onSubmit={submit} noValidate>
+          <Field label={t("settings.idleAwayMinutes")} error={invalid ? t("settings.idleAwayInvalid") : null}>
+            <Input
+              type="number"
+              inputMode="numeric"
+              min={0}
+              max={1440}
+              value={minutes}
+              data-testid="idle-away-minutes"
+              onChange={(e) => {
+                setMinutes(e.target.value);
+                save.reset();
+              }}
+            />
+          </Field>
+          <Button type="submit" disabled={invalid || save.isPending} data-testid="idle-away-save">
+            {t("settings.save")}
+          </Button>
+        </form>
+        <FormError error={save.error} />
+        {save.isSuccess && (
+          <p role="status" className="mt-2 text-sm text-success">
+            {t("settings.idleAwaySaved")}
+          </p>
+        )}
       </CardContent>
     </Card>
   );

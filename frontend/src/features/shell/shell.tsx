@@ -8,6 +8,7 @@ import { EmptyState, FullPageSpinner } from "@/components/states";
 import { Toaster } from "@/components/toaster";
 import { useI18n } from "@/i18n";
 import { useLiveUpdates } from "@/realtime/use-live-updates";
+import { useIdleAway } from "./use-idle-away";
 import { useMe } from "@/features/auth/use-me";
 import { InboxPage } from "@/features/inbox/inbox-page";
 import { ConnectionNotice } from "./connection-notice";
@@ -29,6 +30,7 @@ export default function Shell() {
   const me = useMe();
   const { t } = useI18n();
   useLiveUpdates(me.id);
+  useIdleAway(me);
   const [location] = useLocation();
 
   useEffect(() => {

@@ -2,8 +2,7 @@ import { useMutation } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { LogOutIcon, SettingsIcon } from "lucide-react";
 import { useLocation } from "wouter";
-import { create } from "@bufbuild/protobuf";
-import { AgentStatus, AuthService, GetMeResponseSchema } from "@livechat/api/auth_pb";
+import { AgentStatus, AuthService } from "@livechat/api/auth_pb";
 import { Avatar } from "@/components/avatar";
 import { PresenceDot, presenceLabel, presenceOf } from "@/components/presence-dot";
 import {
@@ -19,20 +18,20 @@ import {
 import { useI18n } from "@/i18n";
 import { cn } from "@/lib/cn";
 import { isUnauthenticated } from "@/lib/errors";
-import { meKey } from "@/lib/query-keys";
 import { showToast } from "@/lib/toasts";
 import { useErrorText } from "@/lib/use-error-text";
-import { useMe } from "@/features/auth/use-me";
+import { useMe, useSetMe } from "@/features/auth/use-me";
 
-/** The signed-in agent with their status (online / away), settings and sign-out. */
+/** The signed-in agent with their status (online / away / invisible), settings and sign-out. */
 export function StatusMenu({ compact }: { compact: boolean }) {
   const { t } = useI18n();
   const me = useMe();
   const qc = useQueryClient();
+  const setMe = useSetMe();
   const [, navigate] = useLocation();
   const errorText = useErrorText();
   const setStatus = useMutation(AuthService.method.setMyStatus, {
-    onSuccess: (res) => qc.setQueryData(meKey, create(GetMeResponseSchema, { agent: res.agent })),
+    onSuccess: setMe,
     onError: (err) => showToast(t("status.changeFailed", { reason: errorText(err) })),
   });
   const signedOut = () => {
@@ -45,7 +44,8 @@ export function StatusMenu({ compact }: { compact: boolean }) {
     // failure leaves the agent signed in, so they must be told.
     onError: (err) => (isUnauthenticated(err) ? signedOut() : showToast(t("auth.signOutFailed", { reason: errorText(err) }))),
   });
-  const status = me.status === AgentStatus.AWAY ? "away" : "online";
+  const status = me.status === AgentStatus.AWAY ? "away" : me.status === AgentStatus.INVISIBLE ? "invisible" : "online";
+  const statusOf = { online: AgentStatus.ONLINE, away: AgentStatus.AWAY, invisible: AgentStatus.INVISIBLE } as const;
   const presence = t(presenceLabel[presenceOf(me)]);
 
   return (
@@ -73,13 +73,20 @@ export function StatusMenu({ compact }: { compact: boolean }) {
         <DropdownMenuLabel>{t("status.label")}</DropdownMenuLabel>
         <DropdownMenuRadioGroup
           value={status}
-          onValueChange={(v) => setStatus.mutate({ status: v === "away" ? AgentStatus.AWAY : AgentStatus.ONLINE })}
+          onValueChange={(v) => setStatus.mutate({ status: statusOf[v as keyof typeof statusOf] ?? AgentStatus.ONLINE })}
         >
           <DropdownMenuRadioItem value="online">
             <span className="size-2.5 rounded-full bg-success" aria-hidden /> {t("status.online")}
           </DropdownMenuRadioItem>
           <DropdownMenuRadioItem value="away">
             <span className="size-2.5 rounded-full bg-amber-400" aria-hidden /> {t("status.away")}
+          </DropdownMenuRadioItem>
+          <DropdownMenuRadioItem value="invisible" data-testid="status-invisible">
+            <span className="size-2.5 rounded-full border-2 border-muted-foreground/60" aria-hidden />
+            <span className="flex flex-col">
+              {t("status.invisible")}
+              <span className="text-xs text-muted-foreground">{t("status.invisibleHint")}</span>
+            </span>
           </DropdownMenuRadioItem>
         </DropdownMenuRadioGroup>
         <DropdownMenuSeparator />

@@ -12,7 +12,7 @@ export function TeamList() {
   const errorText = useErrorText();
   const agents = useAgents();
   const list = (agents.data?.agents ?? []).filter((a) => !a.disabled);
-  const rank = { online: 0, away: 1, offline: 2 } as const;
+  const rank = { online: 0, away: 1, invisible: 2, offline: 3 } as const;
   const sorted = [...list].sort((a, b) => rank[presenceOf(a)] - rank[presenceOf(b)] || a.displayName.localeCompare(b.displayName));
   if (agents.isSuccess && sorted.length === 0) return null;
   return (

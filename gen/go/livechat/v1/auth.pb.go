@@ -79,8 +79,16 @@ type AgentStatus int32
 
 const (
 	AgentStatus_AGENT_STATUS_UNSPECIFIED AgentStatus = 0
-	AgentStatus_AGENT_STATUS_ONLINE      AgentStatus = 1
-	AgentStatus_AGENT_STATUS_AWAY        AgentStatus = 2
+	// Available: counts for visitors' agents_online while streaming.
+	AgentStatus_AGENT_STATUS_ONLINE AgentStatus = 1
+	// Not available.
+	AgentStatus_AGENT_STATUS_AWAY AgentStatus = 2
+	// Working (streaming, replying) without being counted available: the
+	// agent is never online for visitors' agents_online or any availability
+	// count. Colleagues see this status as it is (PresenceEvent.status
+	// INVISIBLE, online false), so they know the agent is around; only the
+	// customers are kept from knowing.
+	AgentStatus_AGENT_STATUS_INVISIBLE AgentStatus = 3
 )
 
 // Enum value maps for AgentStatus.
@@ -89,11 +97,13 @@ var (
 		0: "AGENT_STATUS_UNSPECIFIED",
 		1: "AGENT_STATUS_ONLINE",
 		2: "AGENT_STATUS_AWAY",
+		3: "AGENT_STATUS_INVISIBLE",
 	}
 	AgentStatus_value = map[string]int32{
 		"AGENT_STATUS_UNSPECIFIED": 0,
 		"AGENT_STATUS_ONLINE":      1,
 		"AGENT_STATUS_AWAY":        2,
+		"AGENT_STATUS_INVISIBLE":   3,
 	}
 )
 
@@ -190,15 +200,23 @@ type Agent struct {
 	// The status the agent chose.
 	Status AgentStatus `protobuf:"varint,6,opt,name=status,proto3,enum=livechat.v1.AgentStatus" json:"status,omitempty"`
 	// True while the status is ONLINE and the agent holds a live Subscribe
-	// stream (with a grace period of about 30 seconds after the last one ends).
+	// stream (with a grace period of about 30 seconds after the last one
+	// ends); never while INVISIBLE.
 	Online    bool                   `protobuf:"varint,7,opt,name=online,proto3" json:"online,omitempty"`
 	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	// The last time the agent was active; unset if never.
 	LastSeenAt *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=last_seen_at,json=lastSeenAt,proto3" json:"last_seen_at,omitempty"`
 	// Whether the agent signs in with a second factor (TOTP).
 	TwoFactorEnabled bool `protobuf:"varint,10,opt,name=two_factor_enabled,json=twoFactorEnabled,proto3" json:"two_factor_enabled,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The dashboard sets the agent AWAY after this many seconds without
+	// keyboard, mouse or focus activity in any of its tabs; 0 means never.
+	// Default 600 (10 minutes).
+	IdleAwaySeconds int32 `protobuf:"varint,11,opt,name=idle_away_seconds,json=idleAwaySeconds,proto3" json:"idle_away_seconds,omitempty"`
+	// True while the status is AWAY because of idleness (SetMyStatus with
+	// automatic): activity brings the agent back ONLINE. A chosen AWAY stays.
+	AwayAutomatic bool `protobuf:"varint,12,opt,name=away_automatic,json=awayAutomatic,proto3" json:"away_automatic,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Agent) Reset() {
@@ -297,6 +315,20 @@ func (x *Agent) GetLastSeenAt() *timestamppb.Timestamp {
 func (x *Agent) GetTwoFactorEnabled() bool {
 	if x != nil {
 		return x.TwoFactorEnabled
+	}
+	return false
+}
+
+func (x *Agent) GetIdleAwaySeconds() int32 {
+	if x != nil {
+		return x.IdleAwaySeconds
+	}
+	return 0
+}
+
+func (x *Agent) GetAwayAutomatic() bool {
+	if x != nil {
+		return x.AwayAutomatic
 	}
 	return false
 }
@@ -1414,8 +1446,13 @@ func (*ChangePasswordResponse) Descriptor() ([]byte, []int) {
 }
 
 type SetMyStatusRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Status        AgentStatus            `protobuf:"varint,1,opt,name=status,proto3,enum=livechat.v1.AgentStatus" json:"status,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Status AgentStatus            `protobuf:"varint,1,opt,name=status,proto3,enum=livechat.v1.AgentStatus" json:"status,omitempty"`
+	// Set by the dashboard's idle detection rather than the agent's choice.
+	// With AWAY it marks the away as automatic; with ONLINE it only applies
+	// when the current status is an automatic AWAY (a chosen AWAY or
+	// INVISIBLE stays, and the agent is returned unchanged).
+	Automatic     bool `protobuf:"varint,2,opt,name=automatic,proto3" json:"automatic,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1457,6 +1494,103 @@ func (x *SetMyStatusRequest) GetStatus() AgentStatus {
 	return AgentStatus_AGENT_STATUS_UNSPECIFIED
 }
 
+func (x *SetMyStatusRequest) GetAutomatic() bool {
+	if x != nil {
+		return x.Automatic
+	}
+	return false
+}
+
+type SetMyIdleAwayRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Seconds without activity before the dashboard sets the caller AWAY;
+	// 0 = never, at most 86400.
+	IdleAwaySeconds int32 `protobuf:"varint,1,opt,name=idle_away_seconds,json=idleAwaySeconds,proto3" json:"idle_away_seconds,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *SetMyIdleAwayRequest) Reset() {
+	*x = SetMyIdleAwayRequest{}
+	mi := &file_livechat_v1_auth_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetMyIdleAwayRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetMyIdleAwayRequest) ProtoMessage() {}
+
+func (x *SetMyIdleAwayRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_auth_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetMyIdleAwayRequest.ProtoReflect.Descriptor instead.
+func (*SetMyIdleAwayRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *SetMyIdleAwayRequest) GetIdleAwaySeconds() int32 {
+	if x != nil {
+		return x.IdleAwaySeconds
+	}
+	return 0
+}
+
+type SetMyIdleAwayResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Agent         *Agent                 `protobuf:"bytes,1,opt,name=agent,proto3" json:"agent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetMyIdleAwayResponse) Reset() {
+	*x = SetMyIdleAwayResponse{}
+	mi := &file_livechat_v1_auth_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetMyIdleAwayResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetMyIdleAwayResponse) ProtoMessage() {}
+
+func (x *SetMyIdleAwayResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_auth_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetMyIdleAwayResponse.ProtoReflect.Descriptor instead.
+func (*SetMyIdleAwayResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *SetMyIdleAwayResponse) GetAgent() *Agent {
+	if x != nil {
+		return x.Agent
+	}
+	return nil
+}
+
 type SetMyStatusResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Agent         *Agent                 `protobuf:"bytes,1,opt,name=agent,proto3" json:"agent,omitempty"`
@@ -1466,7 +1600,7 @@ type SetMyStatusResponse struct {
 
 func (x *SetMyStatusResponse) Reset() {
 	*x = SetMyStatusResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[25]
+	mi := &file_livechat_v1_auth_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1478,7 +1612,7 @@ func (x *SetMyStatusResponse) String() string {
 func (*SetMyStatusResponse) ProtoMessage() {}
 
 func (x *SetMyStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[25]
+	mi := &file_livechat_v1_auth_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1491,7 +1625,7 @@ func (x *SetMyStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetMyStatusResponse.ProtoReflect.Descriptor instead.
 func (*SetMyStatusResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{25}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *SetMyStatusResponse) GetAgent() *Agent {
@@ -1509,7 +1643,7 @@ type ListAgentsRequest struct {
 
 func (x *ListAgentsRequest) Reset() {
 	*x = ListAgentsRequest{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[26]
+	mi := &file_livechat_v1_auth_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1521,7 +1655,7 @@ func (x *ListAgentsRequest) String() string {
 func (*ListAgentsRequest) ProtoMessage() {}
 
 func (x *ListAgentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[26]
+	mi := &file_livechat_v1_auth_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1534,7 +1668,7 @@ func (x *ListAgentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAgentsRequest.ProtoReflect.Descriptor instead.
 func (*ListAgentsRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{26}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{28}
 }
 
 type ListAgentsResponse struct {
@@ -1547,7 +1681,7 @@ type ListAgentsResponse struct {
 
 func (x *ListAgentsResponse) Reset() {
 	*x = ListAgentsResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[27]
+	mi := &file_livechat_v1_auth_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1559,7 +1693,7 @@ func (x *ListAgentsResponse) String() string {
 func (*ListAgentsResponse) ProtoMessage() {}
 
 func (x *ListAgentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[27]
+	mi := &file_livechat_v1_auth_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1572,7 +1706,7 @@ func (x *ListAgentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAgentsResponse.ProtoReflect.Descriptor instead.
 func (*ListAgentsResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{27}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListAgentsResponse) GetAgents() []*Agent {
@@ -1594,7 +1728,7 @@ type CreateAgentRequest struct {
 
 func (x *CreateAgentRequest) Reset() {
 	*x = CreateAgentRequest{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[28]
+	mi := &file_livechat_v1_auth_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1606,7 +1740,7 @@ func (x *CreateAgentRequest) String() string {
 func (*CreateAgentRequest) ProtoMessage() {}
 
 func (x *CreateAgentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[28]
+	mi := &file_livechat_v1_auth_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1619,7 +1753,7 @@ func (x *CreateAgentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAgentRequest.ProtoReflect.Descriptor instead.
 func (*CreateAgentRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{28}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CreateAgentRequest) GetUsername() string {
@@ -1659,7 +1793,7 @@ type CreateAgentResponse struct {
 
 func (x *CreateAgentResponse) Reset() {
 	*x = CreateAgentResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[29]
+	mi := &file_livechat_v1_auth_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1671,7 +1805,7 @@ func (x *CreateAgentResponse) String() string {
 func (*CreateAgentResponse) ProtoMessage() {}
 
 func (x *CreateAgentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[29]
+	mi := &file_livechat_v1_auth_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1684,7 +1818,7 @@ func (x *CreateAgentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAgentResponse.ProtoReflect.Descriptor instead.
 func (*CreateAgentResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{29}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *CreateAgentResponse) GetAgent() *Agent {
@@ -1706,7 +1840,7 @@ type UpdateAgentRequest struct {
 
 func (x *UpdateAgentRequest) Reset() {
 	*x = UpdateAgentRequest{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[30]
+	mi := &file_livechat_v1_auth_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1718,7 +1852,7 @@ func (x *UpdateAgentRequest) String() string {
 func (*UpdateAgentRequest) ProtoMessage() {}
 
 func (x *UpdateAgentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[30]
+	mi := &file_livechat_v1_auth_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1731,7 +1865,7 @@ func (x *UpdateAgentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateAgentRequest.ProtoReflect.Descriptor instead.
 func (*UpdateAgentRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{30}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *UpdateAgentRequest) GetAgentId() string {
@@ -1771,7 +1905,7 @@ type UpdateAgentResponse struct {
 
 func (x *UpdateAgentResponse) Reset() {
 	*x = UpdateAgentResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[31]
+	mi := &file_livechat_v1_auth_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1783,7 +1917,7 @@ func (x *UpdateAgentResponse) String() string {
 func (*UpdateAgentResponse) ProtoMessage() {}
 
 func (x *UpdateAgentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[31]
+	mi := &file_livechat_v1_auth_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1796,7 +1930,7 @@ func (x *UpdateAgentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateAgentResponse.ProtoReflect.Descriptor instead.
 func (*UpdateAgentResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{31}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *UpdateAgentResponse) GetAgent() *Agent {
@@ -1816,7 +1950,7 @@ type ResetAgentPasswordRequest struct {
 
 func (x *ResetAgentPasswordRequest) Reset() {
 	*x = ResetAgentPasswordRequest{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[32]
+	mi := &file_livechat_v1_auth_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1828,7 +1962,7 @@ func (x *ResetAgentPasswordRequest) String() string {
 func (*ResetAgentPasswordRequest) ProtoMessage() {}
 
 func (x *ResetAgentPasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[32]
+	mi := &file_livechat_v1_auth_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1841,7 +1975,7 @@ func (x *ResetAgentPasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResetAgentPasswordRequest.ProtoReflect.Descriptor instead.
 func (*ResetAgentPasswordRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{32}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ResetAgentPasswordRequest) GetAgentId() string {
@@ -1866,7 +2000,7 @@ type ResetAgentPasswordResponse struct {
 
 func (x *ResetAgentPasswordResponse) Reset() {
 	*x = ResetAgentPasswordResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[33]
+	mi := &file_livechat_v1_auth_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1878,7 +2012,7 @@ func (x *ResetAgentPasswordResponse) String() string {
 func (*ResetAgentPasswordResponse) ProtoMessage() {}
 
 func (x *ResetAgentPasswordResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[33]
+	mi := &file_livechat_v1_auth_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1891,7 +2025,7 @@ func (x *ResetAgentPasswordResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResetAgentPasswordResponse.ProtoReflect.Descriptor instead.
 func (*ResetAgentPasswordResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{33}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{35}
 }
 
 type CreateApiTokenRequest struct {
@@ -1904,7 +2038,7 @@ type CreateApiTokenRequest struct {
 
 func (x *CreateApiTokenRequest) Reset() {
 	*x = CreateApiTokenRequest{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[34]
+	mi := &file_livechat_v1_auth_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1916,7 +2050,7 @@ func (x *CreateApiTokenRequest) String() string {
 func (*CreateApiTokenRequest) ProtoMessage() {}
 
 func (x *CreateApiTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[34]
+	mi := &file_livechat_v1_auth_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1929,7 +2063,7 @@ func (x *CreateApiTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiTokenRequest.ProtoReflect.Descriptor instead.
 func (*CreateApiTokenRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{34}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *CreateApiTokenRequest) GetName() string {
@@ -1957,7 +2091,7 @@ type CreateApiTokenResponse struct {
 
 func (x *CreateApiTokenResponse) Reset() {
 	*x = CreateApiTokenResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[35]
+	mi := &file_livechat_v1_auth_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1969,7 +2103,7 @@ func (x *CreateApiTokenResponse) String() string {
 func (*CreateApiTokenResponse) ProtoMessage() {}
 
 func (x *CreateApiTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[35]
+	mi := &file_livechat_v1_auth_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1982,7 +2116,7 @@ func (x *CreateApiTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiTokenResponse.ProtoReflect.Descriptor instead.
 func (*CreateApiTokenResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{35}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *CreateApiTokenResponse) GetToken() *ApiToken {
@@ -2007,7 +2141,7 @@ type ListApiTokensRequest struct {
 
 func (x *ListApiTokensRequest) Reset() {
 	*x = ListApiTokensRequest{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[36]
+	mi := &file_livechat_v1_auth_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2019,7 +2153,7 @@ func (x *ListApiTokensRequest) String() string {
 func (*ListApiTokensRequest) ProtoMessage() {}
 
 func (x *ListApiTokensRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[36]
+	mi := &file_livechat_v1_auth_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2032,7 +2166,7 @@ func (x *ListApiTokensRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiTokensRequest.ProtoReflect.Descriptor instead.
 func (*ListApiTokensRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{36}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{38}
 }
 
 type ListApiTokensResponse struct {
@@ -2044,7 +2178,7 @@ type ListApiTokensResponse struct {
 
 func (x *ListApiTokensResponse) Reset() {
 	*x = ListApiTokensResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[37]
+	mi := &file_livechat_v1_auth_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2056,7 +2190,7 @@ func (x *ListApiTokensResponse) String() string {
 func (*ListApiTokensResponse) ProtoMessage() {}
 
 func (x *ListApiTokensResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[37]
+	mi := &file_livechat_v1_auth_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2069,7 +2203,7 @@ func (x *ListApiTokensResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiTokensResponse.ProtoReflect.Descriptor instead.
 func (*ListApiTokensResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{37}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ListApiTokensResponse) GetTokens() []*ApiToken {
@@ -2088,7 +2222,7 @@ type RevokeApiTokenRequest struct {
 
 func (x *RevokeApiTokenRequest) Reset() {
 	*x = RevokeApiTokenRequest{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[38]
+	mi := &file_livechat_v1_auth_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2100,7 +2234,7 @@ func (x *RevokeApiTokenRequest) String() string {
 func (*RevokeApiTokenRequest) ProtoMessage() {}
 
 func (x *RevokeApiTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[38]
+	mi := &file_livechat_v1_auth_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2113,7 +2247,7 @@ func (x *RevokeApiTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiTokenRequest.ProtoReflect.Descriptor instead.
 func (*RevokeApiTokenRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{38}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *RevokeApiTokenRequest) GetTokenId() string {
@@ -2132,7 +2266,7 @@ type RevokeApiTokenResponse struct {
 
 func (x *RevokeApiTokenResponse) Reset() {
 	*x = RevokeApiTokenResponse{}
-	mi := &file_livechat_v1_auth_proto_msgTypes[39]
+	mi := &file_livechat_v1_auth_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2144,7 +2278,7 @@ func (x *RevokeApiTokenResponse) String() string {
 func (*RevokeApiTokenResponse) ProtoMessage() {}
 
 func (x *RevokeApiTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_auth_proto_msgTypes[39]
+	mi := &file_livechat_v1_auth_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2157,7 +2291,7 @@ func (x *RevokeApiTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiTokenResponse.ProtoReflect.Descriptor instead.
 func (*RevokeApiTokenResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{39}
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *RevokeApiTokenResponse) GetToken() *ApiToken {
@@ -2171,7 +2305,7 @@ var File_livechat_v1_auth_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\n" +
-	"\x16livechat/v1/auth.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18livechat/v1/limits.proto\"\x8f\x03\n" +
+	"\x16livechat/v1/auth.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18livechat/v1/limits.proto\"\xe2\x03\n" +
 	"\x05Agent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
 	"\busername\x18\x02 \x01(\tR\busername\x12!\n" +
@@ -2185,7 +2319,9 @@ const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\flast_seen_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"lastSeenAt\x12,\n" +
 	"\x12two_factor_enabled\x18\n" +
-	" \x01(\bR\x10twoFactorEnabled\"\xe6\x02\n" +
+	" \x01(\bR\x10twoFactorEnabled\x12*\n" +
+	"\x11idle_away_seconds\x18\v \x01(\x05R\x0fidleAwaySeconds\x12%\n" +
+	"\x0eaway_automatic\x18\f \x01(\bR\rawayAutomatic\"\xe6\x02\n" +
 	"\bApiToken\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x120\n" +
@@ -2247,9 +2383,14 @@ const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\x15ChangePasswordRequest\x12)\n" +
 	"\x10current_password\x18\x01 \x01(\tR\x0fcurrentPassword\x12!\n" +
 	"\fnew_password\x18\x02 \x01(\tR\vnewPassword\"\x18\n" +
-	"\x16ChangePasswordResponse\"F\n" +
+	"\x16ChangePasswordResponse\"d\n" +
 	"\x12SetMyStatusRequest\x120\n" +
-	"\x06status\x18\x01 \x01(\x0e2\x18.livechat.v1.AgentStatusR\x06status\"?\n" +
+	"\x06status\x18\x01 \x01(\x0e2\x18.livechat.v1.AgentStatusR\x06status\x12\x1c\n" +
+	"\tautomatic\x18\x02 \x01(\bR\tautomatic\"B\n" +
+	"\x14SetMyIdleAwayRequest\x12*\n" +
+	"\x11idle_away_seconds\x18\x01 \x01(\x05R\x0fidleAwaySeconds\"A\n" +
+	"\x15SetMyIdleAwayResponse\x12(\n" +
+	"\x05agent\x18\x01 \x01(\v2\x12.livechat.v1.AgentR\x05agent\"?\n" +
 	"\x13SetMyStatusResponse\x12(\n" +
 	"\x05agent\x18\x01 \x01(\v2\x12.livechat.v1.AgentR\x05agent\"\x13\n" +
 	"\x11ListAgentsRequest\"@\n" +
@@ -2292,15 +2433,16 @@ const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\tAgentRole\x12\x1a\n" +
 	"\x16AGENT_ROLE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10AGENT_ROLE_AGENT\x10\x01\x12\x14\n" +
-	"\x10AGENT_ROLE_ADMIN\x10\x02*[\n" +
+	"\x10AGENT_ROLE_ADMIN\x10\x02*w\n" +
 	"\vAgentStatus\x12\x1c\n" +
 	"\x18AGENT_STATUS_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13AGENT_STATUS_ONLINE\x10\x01\x12\x15\n" +
-	"\x11AGENT_STATUS_AWAY\x10\x02*f\n" +
+	"\x11AGENT_STATUS_AWAY\x10\x02\x12\x1a\n" +
+	"\x16AGENT_STATUS_INVISIBLE\x10\x03*f\n" +
 	"\rApiTokenScope\x12\x1f\n" +
 	"\x1bAPI_TOKEN_SCOPE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15API_TOKEN_SCOPE_AGENT\x10\x01\x12\x19\n" +
-	"\x15API_TOKEN_SCOPE_ADMIN\x10\x022\x8b\r\n" +
+	"\x15API_TOKEN_SCOPE_ADMIN\x10\x022\xe3\r\n" +
 	"\vAuthService\x12[\n" +
 	"\rGetSetupState\x12!.livechat.v1.GetSetupStateRequest\x1a\".livechat.v1.GetSetupStateResponse\"\x03\x90\x02\x01\x12>\n" +
 	"\x05Setup\x12\x19.livechat.v1.SetupRequest\x1a\x1a.livechat.v1.SetupResponse\x12>\n" +
@@ -2313,7 +2455,8 @@ const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\x06Logout\x12\x1a.livechat.v1.LogoutRequest\x1a\x1b.livechat.v1.LogoutResponse\x12C\n" +
 	"\x05GetMe\x12\x19.livechat.v1.GetMeRequest\x1a\x1a.livechat.v1.GetMeResponse\"\x03\x90\x02\x01\x12Y\n" +
 	"\x0eChangePassword\x12\".livechat.v1.ChangePasswordRequest\x1a#.livechat.v1.ChangePasswordResponse\x12P\n" +
-	"\vSetMyStatus\x12\x1f.livechat.v1.SetMyStatusRequest\x1a .livechat.v1.SetMyStatusResponse\x12R\n" +
+	"\vSetMyStatus\x12\x1f.livechat.v1.SetMyStatusRequest\x1a .livechat.v1.SetMyStatusResponse\x12V\n" +
+	"\rSetMyIdleAway\x12!.livechat.v1.SetMyIdleAwayRequest\x1a\".livechat.v1.SetMyIdleAwayResponse\x12R\n" +
 	"\n" +
 	"ListAgents\x12\x1e.livechat.v1.ListAgentsRequest\x1a\x1f.livechat.v1.ListAgentsResponse\"\x03\x90\x02\x01\x12P\n" +
 	"\vCreateAgent\x12\x1f.livechat.v1.CreateAgentRequest\x1a .livechat.v1.CreateAgentResponse\x12P\n" +
@@ -2337,7 +2480,7 @@ func file_livechat_v1_auth_proto_rawDescGZIP() []byte {
 }
 
 var file_livechat_v1_auth_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_livechat_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
+var file_livechat_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_livechat_v1_auth_proto_goTypes = []any{
 	(AgentRole)(0),                          // 0: livechat.v1.AgentRole
 	(AgentStatus)(0),                        // 1: livechat.v1.AgentStatus
@@ -2367,93 +2510,98 @@ var file_livechat_v1_auth_proto_goTypes = []any{
 	(*ChangePasswordRequest)(nil),           // 25: livechat.v1.ChangePasswordRequest
 	(*ChangePasswordResponse)(nil),          // 26: livechat.v1.ChangePasswordResponse
 	(*SetMyStatusRequest)(nil),              // 27: livechat.v1.SetMyStatusRequest
-	(*SetMyStatusResponse)(nil),             // 28: livechat.v1.SetMyStatusResponse
-	(*ListAgentsRequest)(nil),               // 29: livechat.v1.ListAgentsRequest
-	(*ListAgentsResponse)(nil),              // 30: livechat.v1.ListAgentsResponse
-	(*CreateAgentRequest)(nil),              // 31: livechat.v1.CreateAgentRequest
-	(*CreateAgentResponse)(nil),             // 32: livechat.v1.CreateAgentResponse
-	(*UpdateAgentRequest)(nil),              // 33: livechat.v1.UpdateAgentRequest
-	(*UpdateAgentResponse)(nil),             // 34: livechat.v1.UpdateAgentResponse
-	(*ResetAgentPasswordRequest)(nil),       // 35: livechat.v1.ResetAgentPasswordRequest
-	(*ResetAgentPasswordResponse)(nil),      // 36: livechat.v1.ResetAgentPasswordResponse
-	(*CreateApiTokenRequest)(nil),           // 37: livechat.v1.CreateApiTokenRequest
-	(*CreateApiTokenResponse)(nil),          // 38: livechat.v1.CreateApiTokenResponse
-	(*ListApiTokensRequest)(nil),            // 39: livechat.v1.ListApiTokensRequest
-	(*ListApiTokensResponse)(nil),           // 40: livechat.v1.ListApiTokensResponse
-	(*RevokeApiTokenRequest)(nil),           // 41: livechat.v1.RevokeApiTokenRequest
-	(*RevokeApiTokenResponse)(nil),          // 42: livechat.v1.RevokeApiTokenResponse
-	(*timestamppb.Timestamp)(nil),           // 43: google.protobuf.Timestamp
-	(*Limits)(nil),                          // 44: livechat.v1.Limits
+	(*SetMyIdleAwayRequest)(nil),            // 28: livechat.v1.SetMyIdleAwayRequest
+	(*SetMyIdleAwayResponse)(nil),           // 29: livechat.v1.SetMyIdleAwayResponse
+	(*SetMyStatusResponse)(nil),             // 30: livechat.v1.SetMyStatusResponse
+	(*ListAgentsRequest)(nil),               // 31: livechat.v1.ListAgentsRequest
+	(*ListAgentsResponse)(nil),              // 32: livechat.v1.ListAgentsResponse
+	(*CreateAgentRequest)(nil),              // 33: livechat.v1.CreateAgentRequest
+	(*CreateAgentResponse)(nil),             // 34: livechat.v1.CreateAgentResponse
+	(*UpdateAgentRequest)(nil),              // 35: livechat.v1.UpdateAgentRequest
+	(*UpdateAgentResponse)(nil),             // 36: livechat.v1.UpdateAgentResponse
+	(*ResetAgentPasswordRequest)(nil),       // 37: livechat.v1.ResetAgentPasswordRequest
+	(*ResetAgentPasswordResponse)(nil),      // 38: livechat.v1.ResetAgentPasswordResponse
+	(*CreateApiTokenRequest)(nil),           // 39: livechat.v1.CreateApiTokenRequest
+	(*CreateApiTokenResponse)(nil),          // 40: livechat.v1.CreateApiTokenResponse
+	(*ListApiTokensRequest)(nil),            // 41: livechat.v1.ListApiTokensRequest
+	(*ListApiTokensResponse)(nil),           // 42: livechat.v1.ListApiTokensResponse
+	(*RevokeApiTokenRequest)(nil),           // 43: livechat.v1.RevokeApiTokenRequest
+	(*RevokeApiTokenResponse)(nil),          // 44: livechat.v1.RevokeApiTokenResponse
+	(*timestamppb.Timestamp)(nil),           // 45: google.protobuf.Timestamp
+	(*Limits)(nil),                          // 46: livechat.v1.Limits
 }
 var file_livechat_v1_auth_proto_depIdxs = []int32{
 	0,  // 0: livechat.v1.Agent.role:type_name -> livechat.v1.AgentRole
 	1,  // 1: livechat.v1.Agent.status:type_name -> livechat.v1.AgentStatus
-	43, // 2: livechat.v1.Agent.created_at:type_name -> google.protobuf.Timestamp
-	43, // 3: livechat.v1.Agent.last_seen_at:type_name -> google.protobuf.Timestamp
+	45, // 2: livechat.v1.Agent.created_at:type_name -> google.protobuf.Timestamp
+	45, // 3: livechat.v1.Agent.last_seen_at:type_name -> google.protobuf.Timestamp
 	2,  // 4: livechat.v1.ApiToken.scope:type_name -> livechat.v1.ApiTokenScope
-	43, // 5: livechat.v1.ApiToken.created_at:type_name -> google.protobuf.Timestamp
-	43, // 6: livechat.v1.ApiToken.last_used_at:type_name -> google.protobuf.Timestamp
-	43, // 7: livechat.v1.ApiToken.revoked_at:type_name -> google.protobuf.Timestamp
+	45, // 5: livechat.v1.ApiToken.created_at:type_name -> google.protobuf.Timestamp
+	45, // 6: livechat.v1.ApiToken.last_used_at:type_name -> google.protobuf.Timestamp
+	45, // 7: livechat.v1.ApiToken.revoked_at:type_name -> google.protobuf.Timestamp
 	3,  // 8: livechat.v1.SetupResponse.agent:type_name -> livechat.v1.Agent
 	3,  // 9: livechat.v1.LoginResponse.agent:type_name -> livechat.v1.Agent
 	3,  // 10: livechat.v1.CompleteLoginResponse.agent:type_name -> livechat.v1.Agent
 	3,  // 11: livechat.v1.GetMeResponse.agent:type_name -> livechat.v1.Agent
 	2,  // 12: livechat.v1.GetMeResponse.token_scope:type_name -> livechat.v1.ApiTokenScope
-	44, // 13: livechat.v1.GetMeResponse.limits:type_name -> livechat.v1.Limits
+	46, // 13: livechat.v1.GetMeResponse.limits:type_name -> livechat.v1.Limits
 	1,  // 14: livechat.v1.SetMyStatusRequest.status:type_name -> livechat.v1.AgentStatus
-	3,  // 15: livechat.v1.SetMyStatusResponse.agent:type_name -> livechat.v1.Agent
-	3,  // 16: livechat.v1.ListAgentsResponse.agents:type_name -> livechat.v1.Agent
-	0,  // 17: livechat.v1.CreateAgentRequest.role:type_name -> livechat.v1.AgentRole
-	3,  // 18: livechat.v1.CreateAgentResponse.agent:type_name -> livechat.v1.Agent
-	0,  // 19: livechat.v1.UpdateAgentRequest.role:type_name -> livechat.v1.AgentRole
-	3,  // 20: livechat.v1.UpdateAgentResponse.agent:type_name -> livechat.v1.Agent
-	2,  // 21: livechat.v1.CreateApiTokenRequest.scope:type_name -> livechat.v1.ApiTokenScope
-	4,  // 22: livechat.v1.CreateApiTokenResponse.token:type_name -> livechat.v1.ApiToken
-	4,  // 23: livechat.v1.ListApiTokensResponse.tokens:type_name -> livechat.v1.ApiToken
-	4,  // 24: livechat.v1.RevokeApiTokenResponse.token:type_name -> livechat.v1.ApiToken
-	5,  // 25: livechat.v1.AuthService.GetSetupState:input_type -> livechat.v1.GetSetupStateRequest
-	7,  // 26: livechat.v1.AuthService.Setup:input_type -> livechat.v1.SetupRequest
-	9,  // 27: livechat.v1.AuthService.Login:input_type -> livechat.v1.LoginRequest
-	11, // 28: livechat.v1.AuthService.CompleteLogin:input_type -> livechat.v1.CompleteLoginRequest
-	13, // 29: livechat.v1.AuthService.StartTwoFactorEnrolment:input_type -> livechat.v1.StartTwoFactorEnrolmentRequest
-	15, // 30: livechat.v1.AuthService.ConfirmTwoFactor:input_type -> livechat.v1.ConfirmTwoFactorRequest
-	17, // 31: livechat.v1.AuthService.DisableTwoFactor:input_type -> livechat.v1.DisableTwoFactorRequest
-	19, // 32: livechat.v1.AuthService.ResetAgentTwoFactor:input_type -> livechat.v1.ResetAgentTwoFactorRequest
-	21, // 33: livechat.v1.AuthService.Logout:input_type -> livechat.v1.LogoutRequest
-	23, // 34: livechat.v1.AuthService.GetMe:input_type -> livechat.v1.GetMeRequest
-	25, // 35: livechat.v1.AuthService.ChangePassword:input_type -> livechat.v1.ChangePasswordRequest
-	27, // 36: livechat.v1.AuthService.SetMyStatus:input_type -> livechat.v1.SetMyStatusRequest
-	29, // 37: livechat.v1.AuthService.ListAgents:input_type -> livechat.v1.ListAgentsRequest
-	31, // 38: livechat.v1.AuthService.CreateAgent:input_type -> livechat.v1.CreateAgentRequest
-	33, // 39: livechat.v1.AuthService.UpdateAgent:input_type -> livechat.v1.UpdateAgentRequest
-	35, // 40: livechat.v1.AuthService.ResetAgentPassword:input_type -> livechat.v1.ResetAgentPasswordRequest
-	37, // 41: livechat.v1.AuthService.CreateApiToken:input_type -> livechat.v1.CreateApiTokenRequest
-	39, // 42: livechat.v1.AuthService.ListApiTokens:input_type -> livechat.v1.ListApiTokensRequest
-	41, // 43: livechat.v1.AuthService.RevokeApiToken:input_type -> livechat.v1.RevokeApiTokenRequest
-	6,  // 44: livechat.v1.AuthService.GetSetupState:output_type -> livechat.v1.GetSetupStateResponse
-	8,  // 45: livechat.v1.AuthService.Setup:output_type -> livechat.v1.SetupResponse
-	10, // 46: livechat.v1.AuthService.Login:output_type -> livechat.v1.LoginResponse
-	12, // 47: livechat.v1.AuthService.CompleteLogin:output_type -> livechat.v1.CompleteLoginResponse
-	14, // 48: livechat.v1.AuthService.StartTwoFactorEnrolment:output_type -> livechat.v1.StartTwoFactorEnrolmentResponse
-	16, // 49: livechat.v1.AuthService.ConfirmTwoFactor:output_type -> livechat.v1.ConfirmTwoFactorResponse
-	18, // 50: livechat.v1.AuthService.DisableTwoFactor:output_type -> livechat.v1.DisableTwoFactorResponse
-	20, // 51: livechat.v1.AuthService.ResetAgentTwoFactor:output_type -> livechat.v1.ResetAgentTwoFactorResponse
-	22, // 52: livechat.v1.AuthService.Logout:output_type -> livechat.v1.LogoutResponse
-	24, // 53: livechat.v1.AuthService.GetMe:output_type -> livechat.v1.GetMeResponse
-	26, // 54: livechat.v1.AuthService.ChangePassword:output_type -> livechat.v1.ChangePasswordResponse
-	28, // 55: livechat.v1.AuthService.SetMyStatus:output_type -> livechat.v1.SetMyStatusResponse
-	30, // 56: livechat.v1.AuthService.ListAgents:output_type -> livechat.v1.ListAgentsResponse
-	32, // 57: livechat.v1.AuthService.CreateAgent:output_type -> livechat.v1.CreateAgentResponse
-	34, // 58: livechat.v1.AuthService.UpdateAgent:output_type -> livechat.v1.UpdateAgentResponse
-	36, // 59: livechat.v1.AuthService.ResetAgentPassword:output_type -> livechat.v1.ResetAgentPasswordResponse
-	38, // 60: livechat.v1.AuthService.CreateApiToken:output_type -> livechat.v1.CreateApiTokenResponse
-	40, // 61: livechat.v1.AuthService.ListApiTokens:output_type -> livechat.v1.ListApiTokensResponse
-	42, // 62: livechat.v1.AuthService.RevokeApiToken:output_type -> livechat.v1.RevokeApiTokenResponse
-	44, // [44:63] is the sub-list for method output_type
-	25, // [25:44] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	3,  // 15: livechat.v1.SetMyIdleAwayResponse.agent:type_name -> livechat.v1.Agent
+	3,  // 16: livechat.v1.SetMyStatusResponse.agent:type_name -> livechat.v1.Agent
+	3,  // 17: livechat.v1.ListAgentsResponse.agents:type_name -> livechat.v1.Agent
+	0,  // 18: livechat.v1.CreateAgentRequest.role:type_name -> livechat.v1.AgentRole
+	3,  // 19: livechat.v1.CreateAgentResponse.agent:type_name -> livechat.v1.Agent
+	0,  // 20: livechat.v1.UpdateAgentRequest.role:type_name -> livechat.v1.AgentRole
+	3,  // 21: livechat.v1.UpdateAgentResponse.agent:type_name -> livechat.v1.Agent
+	2,  // 22: livechat.v1.CreateApiTokenRequest.scope:type_name -> livechat.v1.ApiTokenScope
+	4,  // 23: livechat.v1.CreateApiTokenResponse.token:type_name -> livechat.v1.ApiToken
+	4,  // 24: livechat.v1.ListApiTokensResponse.tokens:type_name -> livechat.v1.ApiToken
+	4,  // 25: livechat.v1.RevokeApiTokenResponse.token:type_name -> livechat.v1.ApiToken
+	5,  // 26: livechat.v1.AuthService.GetSetupState:input_type -> livechat.v1.GetSetupStateRequest
+	7,  // 27: livechat.v1.AuthService.Setup:input_type -> livechat.v1.SetupRequest
+	9,  // 28: livechat.v1.AuthService.Login:input_type -> livechat.v1.LoginRequest
+	11, // 29: livechat.v1.AuthService.CompleteLogin:input_type -> livechat.v1.CompleteLoginRequest
+	13, // 30: livechat.v1.AuthService.StartTwoFactorEnrolment:input_type -> livechat.v1.StartTwoFactorEnrolmentRequest
+	15, // 31: livechat.v1.AuthService.ConfirmTwoFactor:input_type -> livechat.v1.ConfirmTwoFactorRequest
+	17, // 32: livechat.v1.AuthService.DisableTwoFactor:input_type -> livechat.v1.DisableTwoFactorRequest
+	19, // 33: livechat.v1.AuthService.ResetAgentTwoFactor:input_type -> livechat.v1.ResetAgentTwoFactorRequest
+	21, // 34: livechat.v1.AuthService.Logout:input_type -> livechat.v1.LogoutRequest
+	23, // 35: livechat.v1.AuthService.GetMe:input_type -> livechat.v1.GetMeRequest
+	25, // 36: livechat.v1.AuthService.ChangePassword:input_type -> livechat.v1.ChangePasswordRequest
+	27, // 37: livechat.v1.AuthService.SetMyStatus:input_type -> livechat.v1.SetMyStatusRequest
+	28, // 38: livechat.v1.AuthService.SetMyIdleAway:input_type -> livechat.v1.SetMyIdleAwayRequest
+	31, // 39: livechat.v1.AuthService.ListAgents:input_type -> livechat.v1.ListAgentsRequest
+	33, // 40: livechat.v1.AuthService.CreateAgent:input_type -> livechat.v1.CreateAgentRequest
+	35, // 41: livechat.v1.AuthService.UpdateAgent:input_type -> livechat.v1.UpdateAgentRequest
+	37, // 42: livechat.v1.AuthService.ResetAgentPassword:input_type -> livechat.v1.ResetAgentPasswordRequest
+	39, // 43: livechat.v1.AuthService.CreateApiToken:input_type -> livechat.v1.CreateApiTokenRequest
+	41, // 44: livechat.v1.AuthService.ListApiTokens:input_type -> livechat.v1.ListApiTokensRequest
+	43, // 45: livechat.v1.AuthService.RevokeApiToken:input_type -> livechat.v1.RevokeApiTokenRequest
+	6,  // 46: livechat.v1.AuthService.GetSetupState:output_type -> livechat.v1.GetSetupStateResponse
+	8,  // 47: livechat.v1.AuthService.Setup:output_type -> livechat.v1.SetupResponse
+	10, // 48: livechat.v1.AuthService.Login:output_type -> livechat.v1.LoginResponse
+	12, // 49: livechat.v1.AuthService.CompleteLogin:output_type -> livechat.v1.CompleteLoginResponse
+	14, // 50: livechat.v1.AuthService.StartTwoFactorEnrolment:output_type -> livechat.v1.StartTwoFactorEnrolmentResponse
+	16, // 51: livechat.v1.AuthService.ConfirmTwoFactor:output_type -> livechat.v1.ConfirmTwoFactorResponse
+	18, // 52: livechat.v1.AuthService.DisableTwoFactor:output_type -> livechat.v1.DisableTwoFactorResponse
+	20, // 53: livechat.v1.AuthService.ResetAgentTwoFactor:output_type -> livechat.v1.ResetAgentTwoFactorResponse
+	22, // 54: livechat.v1.AuthService.Logout:output_type -> livechat.v1.LogoutResponse
+	24, // 55: livechat.v1.AuthService.GetMe:output_type -> livechat.v1.GetMeResponse
+	26, // 56: livechat.v1.AuthService.ChangePassword:output_type -> livechat.v1.ChangePasswordResponse
+	30, // 57: livechat.v1.AuthService.SetMyStatus:output_type -> livechat.v1.SetMyStatusResponse
+	29, // 58: livechat.v1.AuthService.SetMyIdleAway:output_type -> livechat.v1.SetMyIdleAwayResponse
+	32, // 59: livechat.v1.AuthService.ListAgents:output_type -> livechat.v1.ListAgentsResponse
+	34, // 60: livechat.v1.AuthService.CreateAgent:output_type -> livechat.v1.CreateAgentResponse
+	36, // 61: livechat.v1.AuthService.UpdateAgent:output_type -> livechat.v1.UpdateAgentResponse
+	38, // 62: livechat.v1.AuthService.ResetAgentPassword:output_type -> livechat.v1.ResetAgentPasswordResponse
+	40, // 63: livechat.v1.AuthService.CreateApiToken:output_type -> livechat.v1.CreateApiTokenResponse
+	42, // 64: livechat.v1.AuthService.ListApiTokens:output_type -> livechat.v1.ListApiTokensResponse
+	44, // 65: livechat.v1.AuthService.RevokeApiToken:output_type -> livechat.v1.RevokeApiTokenResponse
+	46, // [46:66] is the sub-list for method output_type
+	26, // [26:46] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_auth_proto_init() }
@@ -2462,14 +2610,14 @@ func file_livechat_v1_auth_proto_init() {
 		return
 	}
 	file_livechat_v1_limits_proto_init()
-	file_livechat_v1_auth_proto_msgTypes[30].OneofWrappers = []any{}
+	file_livechat_v1_auth_proto_msgTypes[32].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_auth_proto_rawDesc), len(file_livechat_v1_auth_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   40,
+			NumMessages:   42,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1869,6 +1869,95 @@ func (*SetTypingResponse) Descriptor() ([]byte, []int) {
 	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{23}
 }
 
+type SetViewingRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ConversationId string                 `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
+	// False clears the signal at once (the agent left the conversation).
+	Viewing       bool `protobuf:"varint,2,opt,name=viewing,proto3" json:"viewing,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetViewingRequest) Reset() {
+	*x = SetViewingRequest{}
+	mi := &file_livechat_v1_conversation_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetViewingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetViewingRequest) ProtoMessage() {}
+
+func (x *SetViewingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_conversation_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetViewingRequest.ProtoReflect.Descriptor instead.
+func (*SetViewingRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *SetViewingRequest) GetConversationId() string {
+	if x != nil {
+		return x.ConversationId
+	}
+	return ""
+}
+
+func (x *SetViewingRequest) GetViewing() bool {
+	if x != nil {
+		return x.Viewing
+	}
+	return false
+}
+
+type SetViewingResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetViewingResponse) Reset() {
+	*x = SetViewingResponse{}
+	mi := &file_livechat_v1_conversation_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetViewingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetViewingResponse) ProtoMessage() {}
+
+func (x *SetViewingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_conversation_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetViewingResponse.ProtoReflect.Descriptor instead.
+func (*SetViewingResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{25}
+}
+
 type MarkReadRequest struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	ConversationId string                 `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
@@ -1880,7 +1969,7 @@ type MarkReadRequest struct {
 
 func (x *MarkReadRequest) Reset() {
 	*x = MarkReadRequest{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[24]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1892,7 +1981,7 @@ func (x *MarkReadRequest) String() string {
 func (*MarkReadRequest) ProtoMessage() {}
 
 func (x *MarkReadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[24]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1905,7 +1994,7 @@ func (x *MarkReadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkReadRequest.ProtoReflect.Descriptor instead.
 func (*MarkReadRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{24}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *MarkReadRequest) GetConversationId() string {
@@ -1930,7 +2019,7 @@ type MarkReadResponse struct {
 
 func (x *MarkReadResponse) Reset() {
 	*x = MarkReadResponse{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[25]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1942,7 +2031,7 @@ func (x *MarkReadResponse) String() string {
 func (*MarkReadResponse) ProtoMessage() {}
 
 func (x *MarkReadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[25]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1955,7 +2044,7 @@ func (x *MarkReadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkReadResponse.ProtoReflect.Descriptor instead.
 func (*MarkReadResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{25}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{27}
 }
 
 type SubscribeRequest struct {
@@ -1968,7 +2057,7 @@ type SubscribeRequest struct {
 
 func (x *SubscribeRequest) Reset() {
 	*x = SubscribeRequest{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[26]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1980,7 +2069,7 @@ func (x *SubscribeRequest) String() string {
 func (*SubscribeRequest) ProtoMessage() {}
 
 func (x *SubscribeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[26]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1993,7 +2082,7 @@ func (x *SubscribeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubscribeRequest.ProtoReflect.Descriptor instead.
 func (*SubscribeRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{26}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *SubscribeRequest) GetCursor() string {
@@ -2012,7 +2101,7 @@ type SubscribeResponse struct {
 
 func (x *SubscribeResponse) Reset() {
 	*x = SubscribeResponse{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[27]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2024,7 +2113,7 @@ func (x *SubscribeResponse) String() string {
 func (*SubscribeResponse) ProtoMessage() {}
 
 func (x *SubscribeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[27]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2037,7 +2126,7 @@ func (x *SubscribeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubscribeResponse.ProtoReflect.Descriptor instead.
 func (*SubscribeResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{27}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *SubscribeResponse) GetEvent() *Event {
@@ -2064,6 +2153,7 @@ type Event struct {
 	//	*Event_Presence
 	//	*Event_Ready
 	//	*Event_Heartbeat
+	//	*Event_Viewing
 	Kind          isEvent_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2071,7 +2161,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[28]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2083,7 +2173,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[28]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2096,7 +2186,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{28}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *Event) GetCursor() string {
@@ -2192,6 +2282,15 @@ func (x *Event) GetHeartbeat() *HeartbeatEvent {
 	return nil
 }
 
+func (x *Event) GetViewing() *ViewingEvent {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_Viewing); ok {
+			return x.Viewing
+		}
+	}
+	return nil
+}
+
 type isEvent_Kind interface {
 	isEvent_Kind()
 }
@@ -2236,6 +2335,11 @@ type Event_Heartbeat struct {
 	Heartbeat *HeartbeatEvent `protobuf:"bytes,10,opt,name=heartbeat,proto3,oneof"`
 }
 
+type Event_Viewing struct {
+	// Another agent opened or left a conversation. Agents' streams only.
+	Viewing *ViewingEvent `protobuf:"bytes,11,opt,name=viewing,proto3,oneof"`
+}
+
 func (*Event_MessageCreated) isEvent_Kind() {}
 
 func (*Event_ConversationCreated) isEvent_Kind() {}
@@ -2251,6 +2355,8 @@ func (*Event_Presence) isEvent_Kind() {}
 func (*Event_Ready) isEvent_Kind() {}
 
 func (*Event_Heartbeat) isEvent_Kind() {}
+
+func (*Event_Viewing) isEvent_Kind() {}
 
 // TypingEvent says someone is typing, or stopped.
 type TypingEvent struct {
@@ -2268,7 +2374,7 @@ type TypingEvent struct {
 
 func (x *TypingEvent) Reset() {
 	*x = TypingEvent{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[29]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2280,7 +2386,7 @@ func (x *TypingEvent) String() string {
 func (*TypingEvent) ProtoMessage() {}
 
 func (x *TypingEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[29]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2293,7 +2399,7 @@ func (x *TypingEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingEvent.ProtoReflect.Descriptor instead.
 func (*TypingEvent) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{29}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *TypingEvent) GetConversationId() string {
@@ -2338,6 +2444,87 @@ func (x *TypingEvent) GetExpiresAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// ViewingEvent says an agent has a conversation open, or left it. It is
+// ephemeral like typing: it lapses at expires_at unless repeated, and when
+// it lapses the server sends viewing=false without expires_at. Visitors
+// never receive it.
+type ViewingEvent struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ConversationId string                 `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
+	AgentId        string                 `protobuf:"bytes,2,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
+	AgentName      string                 `protobuf:"bytes,3,opt,name=agent_name,json=agentName,proto3" json:"agent_name,omitempty"`
+	Viewing        bool                   `protobuf:"varint,4,opt,name=viewing,proto3" json:"viewing,omitempty"`
+	// When the signal disappears unless repeated.
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ViewingEvent) Reset() {
+	*x = ViewingEvent{}
+	mi := &file_livechat_v1_conversation_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ViewingEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ViewingEvent) ProtoMessage() {}
+
+func (x *ViewingEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_conversation_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ViewingEvent.ProtoReflect.Descriptor instead.
+func (*ViewingEvent) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ViewingEvent) GetConversationId() string {
+	if x != nil {
+		return x.ConversationId
+	}
+	return ""
+}
+
+func (x *ViewingEvent) GetAgentId() string {
+	if x != nil {
+		return x.AgentId
+	}
+	return ""
+}
+
+func (x *ViewingEvent) GetAgentName() string {
+	if x != nil {
+		return x.AgentName
+	}
+	return ""
+}
+
+func (x *ViewingEvent) GetViewing() bool {
+	if x != nil {
+		return x.Viewing
+	}
+	return false
+}
+
+func (x *ViewingEvent) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
 // ReadEvent says a reader has read a conversation up to a message.
 type ReadEvent struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
@@ -2351,7 +2538,7 @@ type ReadEvent struct {
 
 func (x *ReadEvent) Reset() {
 	*x = ReadEvent{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[30]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2363,7 +2550,7 @@ func (x *ReadEvent) String() string {
 func (*ReadEvent) ProtoMessage() {}
 
 func (x *ReadEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[30]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2376,7 +2563,7 @@ func (x *ReadEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadEvent.ProtoReflect.Descriptor instead.
 func (*ReadEvent) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{30}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ReadEvent) GetConversationId() string {
@@ -2423,7 +2610,7 @@ type PresenceEvent struct {
 
 func (x *PresenceEvent) Reset() {
 	*x = PresenceEvent{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[31]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2435,7 +2622,7 @@ func (x *PresenceEvent) String() string {
 func (*PresenceEvent) ProtoMessage() {}
 
 func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[31]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2448,7 +2635,7 @@ func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PresenceEvent.ProtoReflect.Descriptor instead.
 func (*PresenceEvent) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{31}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *PresenceEvent) GetAgentId() string {
@@ -2488,7 +2675,7 @@ type ReadyEvent struct {
 
 func (x *ReadyEvent) Reset() {
 	*x = ReadyEvent{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[32]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2500,7 +2687,7 @@ func (x *ReadyEvent) String() string {
 func (*ReadyEvent) ProtoMessage() {}
 
 func (x *ReadyEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[32]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2513,7 +2700,7 @@ func (x *ReadyEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadyEvent.ProtoReflect.Descriptor instead.
 func (*ReadyEvent) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{32}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{35}
 }
 
 // HeartbeatEvent keeps an idle stream alive.
@@ -2525,7 +2712,7 @@ type HeartbeatEvent struct {
 
 func (x *HeartbeatEvent) Reset() {
 	*x = HeartbeatEvent{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[33]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2537,7 +2724,7 @@ func (x *HeartbeatEvent) String() string {
 func (*HeartbeatEvent) ProtoMessage() {}
 
 func (x *HeartbeatEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[33]
+	mi := &file_livechat_v1_conversation_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2550,7 +2737,7 @@ func (x *HeartbeatEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatEvent.ProtoReflect.Descriptor instead.
 func (*HeartbeatEvent) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{33}
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{36}
 }
 
 var File_livechat_v1_conversation_proto protoreflect.FileDescriptor
@@ -2695,7 +2882,11 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\x10SetTypingRequest\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x16\n" +
 	"\x06typing\x18\x02 \x01(\bR\x06typing\"\x13\n" +
-	"\x11SetTypingResponse\"L\n" +
+	"\x11SetTypingResponse\"V\n" +
+	"\x11SetViewingRequest\x12'\n" +
+	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x18\n" +
+	"\aviewing\x18\x02 \x01(\bR\aviewing\"\x14\n" +
+	"\x12SetViewingResponse\"L\n" +
 	"\x0fMarkReadRequest\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x10\n" +
 	"\x03seq\x18\x02 \x01(\x03R\x03seq\"\x12\n" +
@@ -2703,7 +2894,7 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\x10SubscribeRequest\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\"=\n" +
 	"\x11SubscribeResponse\x12(\n" +
-	"\x05event\x18\x01 \x01(\v2\x12.livechat.v1.EventR\x05event\"\xcf\x04\n" +
+	"\x05event\x18\x01 \x01(\v2\x12.livechat.v1.EventR\x05event\"\x86\x05\n" +
 	"\x05Event\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -2716,7 +2907,8 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\bpresence\x18\b \x01(\v2\x1a.livechat.v1.PresenceEventH\x00R\bpresence\x12/\n" +
 	"\x05ready\x18\t \x01(\v2\x17.livechat.v1.ReadyEventH\x00R\x05ready\x12;\n" +
 	"\theartbeat\x18\n" +
-	" \x01(\v2\x1b.livechat.v1.HeartbeatEventH\x00R\theartbeatB\x06\n" +
+	" \x01(\v2\x1b.livechat.v1.HeartbeatEventH\x00R\theartbeat\x125\n" +
+	"\aviewing\x18\v \x01(\v2\x19.livechat.v1.ViewingEventH\x00R\aviewingB\x06\n" +
 	"\x04kind\"\x81\x02\n" +
 	"\vTypingEvent\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x128\n" +
@@ -2727,7 +2919,15 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"senderName\x12\x16\n" +
 	"\x06typing\x18\x05 \x01(\bR\x06typing\x129\n" +
 	"\n" +
-	"expires_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"\x9d\x01\n" +
+	"expires_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"\xc6\x01\n" +
+	"\fViewingEvent\x12'\n" +
+	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x19\n" +
+	"\bagent_id\x18\x02 \x01(\tR\aagentId\x12\x1d\n" +
+	"\n" +
+	"agent_name\x18\x03 \x01(\tR\tagentName\x12\x18\n" +
+	"\aviewing\x18\x04 \x01(\bR\aviewing\x129\n" +
+	"\n" +
+	"expires_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"\x9d\x01\n" +
 	"\tReadEvent\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x128\n" +
 	"\vreader_type\x18\x02 \x01(\x0e2\x17.livechat.v1.SenderTypeR\n" +
@@ -2765,7 +2965,7 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\x1dASSIGNMENT_FILTER_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ASSIGNMENT_FILTER_ALL\x10\x01\x12\x1a\n" +
 	"\x16ASSIGNMENT_FILTER_MINE\x10\x02\x12 \n" +
-	"\x1cASSIGNMENT_FILTER_UNASSIGNED\x10\x032\xfa\b\n" +
+	"\x1cASSIGNMENT_FILTER_UNASSIGNED\x10\x032\xc9\t\n" +
 	"\x13ConversationService\x12g\n" +
 	"\x11ListConversations\x12%.livechat.v1.ListConversationsRequest\x1a&.livechat.v1.ListConversationsResponse\"\x03\x90\x02\x01\x12^\n" +
 	"\x0eGetInboxCounts\x12\".livechat.v1.GetInboxCountsRequest\x1a#.livechat.v1.GetInboxCountsResponse\"\x03\x90\x02\x01\x12a\n" +
@@ -2776,7 +2976,9 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\x15SetConversationStatus\x12).livechat.v1.SetConversationStatusRequest\x1a*.livechat.v1.SetConversationStatusResponse\x12h\n" +
 	"\x13SetConversationTags\x12'.livechat.v1.SetConversationTagsRequest\x1a(.livechat.v1.SetConversationTagsResponse\x12P\n" +
 	"\vSendMessage\x12\x1f.livechat.v1.SendMessageRequest\x1a .livechat.v1.SendMessageResponse\x12J\n" +
-	"\tSetTyping\x12\x1d.livechat.v1.SetTypingRequest\x1a\x1e.livechat.v1.SetTypingResponse\x12G\n" +
+	"\tSetTyping\x12\x1d.livechat.v1.SetTypingRequest\x1a\x1e.livechat.v1.SetTypingResponse\x12M\n" +
+	"\n" +
+	"SetViewing\x12\x1e.livechat.v1.SetViewingRequest\x1a\x1f.livechat.v1.SetViewingResponse\x12G\n" +
 	"\bMarkRead\x12\x1c.livechat.v1.MarkReadRequest\x1a\x1d.livechat.v1.MarkReadResponse\x12Q\n" +
 	"\tSubscribe\x12\x1d.livechat.v1.SubscribeRequest\x1a\x1e.livechat.v1.SubscribeResponse\"\x03\x90\x02\x010\x01B\xb0\x01\n" +
 	"\x0fcom.livechat.v1B\x11ConversationProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
@@ -2794,7 +2996,7 @@ func file_livechat_v1_conversation_proto_rawDescGZIP() []byte {
 }
 
 var file_livechat_v1_conversation_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_livechat_v1_conversation_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
+var file_livechat_v1_conversation_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_livechat_v1_conversation_proto_goTypes = []any{
 	(ConversationStatus)(0),               // 0: livechat.v1.ConversationStatus
 	(SenderType)(0),                       // 1: livechat.v1.SenderType
@@ -2824,40 +3026,43 @@ var file_livechat_v1_conversation_proto_goTypes = []any{
 	(*SendMessageResponse)(nil),           // 25: livechat.v1.SendMessageResponse
 	(*SetTypingRequest)(nil),              // 26: livechat.v1.SetTypingRequest
 	(*SetTypingResponse)(nil),             // 27: livechat.v1.SetTypingResponse
-	(*MarkReadRequest)(nil),               // 28: livechat.v1.MarkReadRequest
-	(*MarkReadResponse)(nil),              // 29: livechat.v1.MarkReadResponse
-	(*SubscribeRequest)(nil),              // 30: livechat.v1.SubscribeRequest
-	(*SubscribeResponse)(nil),             // 31: livechat.v1.SubscribeResponse
-	(*Event)(nil),                         // 32: livechat.v1.Event
-	(*TypingEvent)(nil),                   // 33: livechat.v1.TypingEvent
-	(*ReadEvent)(nil),                     // 34: livechat.v1.ReadEvent
-	(*PresenceEvent)(nil),                 // 35: livechat.v1.PresenceEvent
-	(*ReadyEvent)(nil),                    // 36: livechat.v1.ReadyEvent
-	(*HeartbeatEvent)(nil),                // 37: livechat.v1.HeartbeatEvent
-	nil,                                   // 38: livechat.v1.Customer.AttributesEntry
-	(*timestamppb.Timestamp)(nil),         // 39: google.protobuf.Timestamp
-	(*Tag)(nil),                           // 40: livechat.v1.Tag
-	(AgentStatus)(0),                      // 41: livechat.v1.AgentStatus
+	(*SetViewingRequest)(nil),             // 28: livechat.v1.SetViewingRequest
+	(*SetViewingResponse)(nil),            // 29: livechat.v1.SetViewingResponse
+	(*MarkReadRequest)(nil),               // 30: livechat.v1.MarkReadRequest
+	(*MarkReadResponse)(nil),              // 31: livechat.v1.MarkReadResponse
+	(*SubscribeRequest)(nil),              // 32: livechat.v1.SubscribeRequest
+	(*SubscribeResponse)(nil),             // 33: livechat.v1.SubscribeResponse
+	(*Event)(nil),                         // 34: livechat.v1.Event
+	(*TypingEvent)(nil),                   // 35: livechat.v1.TypingEvent
+	(*ViewingEvent)(nil),                  // 36: livechat.v1.ViewingEvent
+	(*ReadEvent)(nil),                     // 37: livechat.v1.ReadEvent
+	(*PresenceEvent)(nil),                 // 38: livechat.v1.PresenceEvent
+	(*ReadyEvent)(nil),                    // 39: livechat.v1.ReadyEvent
+	(*HeartbeatEvent)(nil),                // 40: livechat.v1.HeartbeatEvent
+	nil,                                   // 41: livechat.v1.Customer.AttributesEntry
+	(*timestamppb.Timestamp)(nil),         // 42: google.protobuf.Timestamp
+	(*Tag)(nil),                           // 43: livechat.v1.Tag
+	(AgentStatus)(0),                      // 44: livechat.v1.AgentStatus
 }
 var file_livechat_v1_conversation_proto_depIdxs = []int32{
 	2,  // 0: livechat.v1.SystemEvent.kind:type_name -> livechat.v1.SystemEventKind
-	38, // 1: livechat.v1.Customer.attributes:type_name -> livechat.v1.Customer.AttributesEntry
-	39, // 2: livechat.v1.Customer.first_seen_at:type_name -> google.protobuf.Timestamp
-	39, // 3: livechat.v1.Customer.last_seen_at:type_name -> google.protobuf.Timestamp
+	41, // 1: livechat.v1.Customer.attributes:type_name -> livechat.v1.Customer.AttributesEntry
+	42, // 2: livechat.v1.Customer.first_seen_at:type_name -> google.protobuf.Timestamp
+	42, // 3: livechat.v1.Customer.last_seen_at:type_name -> google.protobuf.Timestamp
 	1,  // 4: livechat.v1.Message.sender_type:type_name -> livechat.v1.SenderType
-	39, // 5: livechat.v1.Message.created_at:type_name -> google.protobuf.Timestamp
+	42, // 5: livechat.v1.Message.created_at:type_name -> google.protobuf.Timestamp
 	4,  // 6: livechat.v1.Message.system_event:type_name -> livechat.v1.SystemEvent
 	0,  // 7: livechat.v1.Conversation.status:type_name -> livechat.v1.ConversationStatus
-	39, // 8: livechat.v1.Conversation.created_at:type_name -> google.protobuf.Timestamp
-	39, // 9: livechat.v1.Conversation.updated_at:type_name -> google.protobuf.Timestamp
-	39, // 10: livechat.v1.Conversation.last_message_at:type_name -> google.protobuf.Timestamp
-	39, // 11: livechat.v1.Conversation.waiting_since:type_name -> google.protobuf.Timestamp
+	42, // 8: livechat.v1.Conversation.created_at:type_name -> google.protobuf.Timestamp
+	42, // 9: livechat.v1.Conversation.updated_at:type_name -> google.protobuf.Timestamp
+	42, // 10: livechat.v1.Conversation.last_message_at:type_name -> google.protobuf.Timestamp
+	42, // 11: livechat.v1.Conversation.waiting_since:type_name -> google.protobuf.Timestamp
 	6,  // 12: livechat.v1.Conversation.last_message:type_name -> livechat.v1.Message
-	40, // 13: livechat.v1.Conversation.tags:type_name -> livechat.v1.Tag
+	43, // 13: livechat.v1.Conversation.tags:type_name -> livechat.v1.Tag
 	0,  // 14: livechat.v1.ListConversationsRequest.statuses:type_name -> livechat.v1.ConversationStatus
 	3,  // 15: livechat.v1.ListConversationsRequest.assignment:type_name -> livechat.v1.AssignmentFilter
-	39, // 16: livechat.v1.ListConversationsRequest.created_after:type_name -> google.protobuf.Timestamp
-	39, // 17: livechat.v1.ListConversationsRequest.created_before:type_name -> google.protobuf.Timestamp
+	42, // 16: livechat.v1.ListConversationsRequest.created_after:type_name -> google.protobuf.Timestamp
+	42, // 17: livechat.v1.ListConversationsRequest.created_before:type_name -> google.protobuf.Timestamp
 	7,  // 18: livechat.v1.ListConversationsResponse.conversations:type_name -> livechat.v1.Conversation
 	7,  // 19: livechat.v1.GetConversationResponse.conversation:type_name -> livechat.v1.Conversation
 	5,  // 20: livechat.v1.GetConversationResponse.customer:type_name -> livechat.v1.Customer
@@ -2868,49 +3073,53 @@ var file_livechat_v1_conversation_proto_depIdxs = []int32{
 	7,  // 25: livechat.v1.SetConversationStatusResponse.conversation:type_name -> livechat.v1.Conversation
 	7,  // 26: livechat.v1.SetConversationTagsResponse.conversation:type_name -> livechat.v1.Conversation
 	6,  // 27: livechat.v1.SendMessageResponse.message:type_name -> livechat.v1.Message
-	32, // 28: livechat.v1.SubscribeResponse.event:type_name -> livechat.v1.Event
-	39, // 29: livechat.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	34, // 28: livechat.v1.SubscribeResponse.event:type_name -> livechat.v1.Event
+	42, // 29: livechat.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
 	6,  // 30: livechat.v1.Event.message_created:type_name -> livechat.v1.Message
 	7,  // 31: livechat.v1.Event.conversation_created:type_name -> livechat.v1.Conversation
 	7,  // 32: livechat.v1.Event.conversation_updated:type_name -> livechat.v1.Conversation
-	33, // 33: livechat.v1.Event.typing:type_name -> livechat.v1.TypingEvent
-	34, // 34: livechat.v1.Event.read:type_name -> livechat.v1.ReadEvent
-	35, // 35: livechat.v1.Event.presence:type_name -> livechat.v1.PresenceEvent
-	36, // 36: livechat.v1.Event.ready:type_name -> livechat.v1.ReadyEvent
-	37, // 37: livechat.v1.Event.heartbeat:type_name -> livechat.v1.HeartbeatEvent
-	1,  // 38: livechat.v1.TypingEvent.sender_type:type_name -> livechat.v1.SenderType
-	39, // 39: livechat.v1.TypingEvent.expires_at:type_name -> google.protobuf.Timestamp
-	1,  // 40: livechat.v1.ReadEvent.reader_type:type_name -> livechat.v1.SenderType
-	41, // 41: livechat.v1.PresenceEvent.status:type_name -> livechat.v1.AgentStatus
-	8,  // 42: livechat.v1.ConversationService.ListConversations:input_type -> livechat.v1.ListConversationsRequest
-	10, // 43: livechat.v1.ConversationService.GetInboxCounts:input_type -> livechat.v1.GetInboxCountsRequest
-	12, // 44: livechat.v1.ConversationService.GetConversation:input_type -> livechat.v1.GetConversationRequest
-	14, // 45: livechat.v1.ConversationService.ListMessages:input_type -> livechat.v1.ListMessagesRequest
-	16, // 46: livechat.v1.ConversationService.ClaimConversation:input_type -> livechat.v1.ClaimConversationRequest
-	18, // 47: livechat.v1.ConversationService.AssignConversation:input_type -> livechat.v1.AssignConversationRequest
-	20, // 48: livechat.v1.ConversationService.SetConversationStatus:input_type -> livechat.v1.SetConversationStatusRequest
-	22, // 49: livechat.v1.ConversationService.SetConversationTags:input_type -> livechat.v1.SetConversationTagsRequest
-	24, // 50: livechat.v1.ConversationService.SendMessage:input_type -> livechat.v1.SendMessageRequest
-	26, // 51: livechat.v1.ConversationService.SetTyping:input_type -> livechat.v1.SetTypingRequest
-	28, // 52: livechat.v1.ConversationService.MarkRead:input_type -> livechat.v1.MarkReadRequest
-	30, // 53: livechat.v1.ConversationService.Subscribe:input_type -> livechat.v1.SubscribeRequest
-	9,  // 54: livechat.v1.ConversationService.ListConversations:output_type -> livechat.v1.ListConversationsResponse
-	11, // 55: livechat.v1.ConversationService.GetInboxCounts:output_type -> livechat.v1.GetInboxCountsResponse
-	13, // 56: livechat.v1.ConversationService.GetConversation:output_type -> livechat.v1.GetConversationResponse
-	15, // 57: livechat.v1.ConversationService.ListMessages:output_type -> livechat.v1.ListMessagesResponse
-	17, // 58: livechat.v1.ConversationService.ClaimConversation:output_type -> livechat.v1.ClaimConversationResponse
-	19, // 59: livechat.v1.ConversationService.AssignConversation:output_type -> livechat.v1.AssignConversationResponse
-	21, // 60: livechat.v1.ConversationService.SetConversationStatus:output_type -> livechat.v1.SetConversationStatusResponse
-	23, // 61: livechat.v1.ConversationService.SetConversationTags:output_type -> livechat.v1.SetConversationTagsResponse
-	25, // 62: livechat.v1.ConversationService.SendMessage:output_type -> livechat.v1.SendMessageResponse
-	27, // 63: livechat.v1.ConversationService.SetTyping:output_type -> livechat.v1.SetTypingResponse
-	29, // 64: livechat.v1.ConversationService.MarkRead:output_type -> livechat.v1.MarkReadResponse
-	31, // 65: livechat.v1.ConversationService.Subscribe:output_type -> livechat.v1.SubscribeResponse
-	54, // [54:66] is the sub-list for method output_type
-	42, // [42:54] is the sub-list for method input_type
-	42, // [42:42] is the sub-list for extension type_name
-	42, // [42:42] is the sub-list for extension extendee
-	0,  // [0:42] is the sub-list for field type_name
+	35, // 33: livechat.v1.Event.typing:type_name -> livechat.v1.TypingEvent
+	37, // 34: livechat.v1.Event.read:type_name -> livechat.v1.ReadEvent
+	38, // 35: livechat.v1.Event.presence:type_name -> livechat.v1.PresenceEvent
+	39, // 36: livechat.v1.Event.ready:type_name -> livechat.v1.ReadyEvent
+	40, // 37: livechat.v1.Event.heartbeat:type_name -> livechat.v1.HeartbeatEvent
+	36, // 38: livechat.v1.Event.viewing:type_name -> livechat.v1.ViewingEvent
+	1,  // 39: livechat.v1.TypingEvent.sender_type:type_name -> livechat.v1.SenderType
+	42, // 40: livechat.v1.TypingEvent.expires_at:type_name -> google.protobuf.Timestamp
+	42, // 41: livechat.v1.ViewingEvent.expires_at:type_name -> google.protobuf.Timestamp
+	1,  // 42: livechat.v1.ReadEvent.reader_type:type_name -> livechat.v1.SenderType
+	44, // 43: livechat.v1.PresenceEvent.status:type_name -> livechat.v1.AgentStatus
+	8,  // 44: livechat.v1.ConversationService.ListConversations:input_type -> livechat.v1.ListConversationsRequest
+	10, // 45: livechat.v1.ConversationService.GetInboxCounts:input_type -> livechat.v1.GetInboxCountsRequest
+	12, // 46: livechat.v1.ConversationService.GetConversation:input_type -> livechat.v1.GetConversationRequest
+	14, // 47: livechat.v1.ConversationService.ListMessages:input_type -> livechat.v1.ListMessagesRequest
+	16, // 48: livechat.v1.ConversationService.ClaimConversation:input_type -> livechat.v1.ClaimConversationRequest
+	18, // 49: livechat.v1.ConversationService.AssignConversation:input_type -> livechat.v1.AssignConversationRequest
+	20, // 50: livechat.v1.ConversationService.SetConversationStatus:input_type -> livechat.v1.SetConversationStatusRequest
+	22, // 51: livechat.v1.ConversationService.SetConversationTags:input_type -> livechat.v1.SetConversationTagsRequest
+	24, // 52: livechat.v1.ConversationService.SendMessage:input_type -> livechat.v1.SendMessageRequest
+	26, // 53: livechat.v1.ConversationService.SetTyping:input_type -> livechat.v1.SetTypingRequest
+	28, // 54: livechat.v1.ConversationService.SetViewing:input_type -> livechat.v1.SetViewingRequest
+	30, // 55: livechat.v1.ConversationService.MarkRead:input_type -> livechat.v1.MarkReadRequest
+	32, // 56: livechat.v1.ConversationService.Subscribe:input_type -> livechat.v1.SubscribeRequest
+	9,  // 57: livechat.v1.ConversationService.ListConversations:output_type -> livechat.v1.ListConversationsResponse
+	11, // 58: livechat.v1.ConversationService.GetInboxCounts:output_type -> livechat.v1.GetInboxCountsResponse
+	13, // 59: livechat.v1.ConversationService.GetConversation:output_type -> livechat.v1.GetConversationResponse
+	15, // 60: livechat.v1.ConversationService.ListMessages:output_type -> livechat.v1.ListMessagesResponse
+	17, // 61: livechat.v1.ConversationService.ClaimConversation:output_type -> livechat.v1.ClaimConversationResponse
+	19, // 62: livechat.v1.ConversationService.AssignConversation:output_type -> livechat.v1.AssignConversationResponse
+	21, // 63: livechat.v1.ConversationService.SetConversationStatus:output_type -> livechat.v1.SetConversationStatusResponse
+	23, // 64: livechat.v1.ConversationService.SetConversationTags:output_type -> livechat.v1.SetConversationTagsResponse
+	25, // 65: livechat.v1.ConversationService.SendMessage:output_type -> livechat.v1.SendMessageResponse
+	27, // 66: livechat.v1.ConversationService.SetTyping:output_type -> livechat.v1.SetTypingResponse
+	29, // 67: livechat.v1.ConversationService.SetViewing:output_type -> livechat.v1.SetViewingResponse
+	31, // 68: livechat.v1.ConversationService.MarkRead:output_type -> livechat.v1.MarkReadResponse
+	33, // 69: livechat.v1.ConversationService.Subscribe:output_type -> livechat.v1.SubscribeResponse
+	57, // [57:70] is the sub-list for method output_type
+	44, // [44:57] is the sub-list for method input_type
+	44, // [44:44] is the sub-list for extension type_name
+	44, // [44:44] is the sub-list for extension extendee
+	0,  // [0:44] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_conversation_proto_init() }
@@ -2920,7 +3129,7 @@ func file_livechat_v1_conversation_proto_init() {
 	}
 	file_livechat_v1_auth_proto_init()
 	file_livechat_v1_tag_proto_init()
-	file_livechat_v1_conversation_proto_msgTypes[28].OneofWrappers = []any{
+	file_livechat_v1_conversation_proto_msgTypes[30].OneofWrappers = []any{
 		(*Event_MessageCreated)(nil),
 		(*Event_ConversationCreated)(nil),
 		(*Event_ConversationUpdated)(nil),
@@ -2929,6 +3138,7 @@ func file_livechat_v1_conversation_proto_init() {
 		(*Event_Presence)(nil),
 		(*Event_Ready)(nil),
 		(*Event_Heartbeat)(nil),
+		(*Event_Viewing)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -2936,7 +3146,7 @@ func file_livechat_v1_conversation_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_conversation_proto_rawDesc), len(file_livechat_v1_conversation_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   35,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -52,6 +52,8 @@ const (
 	AuthServiceChangePasswordProcedure = "/livechat.v1.AuthService/ChangePassword"
 	// AuthServiceSetMyStatusProcedure is the procedure name of the AuthService's SetMyStatus RPC.
 	AuthServiceSetMyStatusProcedure = "/livechat.v1.AuthService/SetMyStatus"
+	// AuthServiceSetMyIdleAwayProcedure is the procedure name of the AuthService's SetMyIdleAway RPC.
+	AuthServiceSetMyIdleAwayProcedure = "/livechat.v1.AuthService/SetMyIdleAway"
 	// AuthServiceListAgentsProcedure is the procedure name of the AuthService's ListAgents RPC.
 	AuthServiceListAgentsProcedure = "/livechat.v1.AuthService/ListAgents"
 	// AuthServiceCreateAgentProcedure is the procedure name of the AuthService's CreateAgent RPC.
@@ -154,6 +156,13 @@ var (
 			StreamType: connect.StreamTypeUnary,
 			Schema:     v1.File_livechat_v1_auth_proto.Services().ByName("AuthService").Methods().ByName("SetMyStatus"),
 			Procedure:  AuthServiceSetMyStatusProcedure,
+		}
+	})
+	authServiceSetMyIdleAwaySpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_livechat_v1_auth_proto.Services().ByName("AuthService").Methods().ByName("SetMyIdleAway"),
+			Procedure:  AuthServiceSetMyIdleAwayProcedure,
 		}
 	})
 	authServiceListAgentsSpec = sync.OnceValue(func() connect.Spec {
@@ -305,10 +314,16 @@ type AuthServiceClient interface {
 	ChangePassword(context.Context, *v1.ChangePasswordRequest) (*v1.ChangePasswordResponse, error)
 	// SetMyStatus sets the caller's chosen status. An agent counts as online
 	// while the status is ONLINE and at least one of their Subscribe streams
-	// is open. Agents and admins.
+	// is open; INVISIBLE agents stream and work but never count as online.
+	// Agents and admins.
 	//
 	// Errors: INVALID_ARGUMENT for AGENT_STATUS_UNSPECIFIED.
 	SetMyStatus(context.Context, *v1.SetMyStatusRequest) (*v1.SetMyStatusResponse, error)
+	// SetMyIdleAway sets after how long without activity the dashboard sets
+	// the caller AWAY automatically (0 = never). Agents and admins.
+	//
+	// Errors: INVALID_ARGUMENT for a negative value or over 86400.
+	SetMyIdleAway(context.Context, *v1.SetMyIdleAwayRequest) (*v1.SetMyIdleAwayResponse, error)
 	// ListAgents lists every agent, disabled ones included, with presence.
 	// Agents and admins (agents need it to transfer conversations).
 	ListAgents(context.Context, *v1.ListAgentsRequest) (*v1.ListAgentsResponse, error)
@@ -450,10 +465,16 @@ type AuthServiceHandler interface {
 	ChangePassword(context.Context, *v1.ChangePasswordRequest) (*v1.ChangePasswordResponse, error)
 	// SetMyStatus sets the caller's chosen status. An agent counts as online
 	// while the status is ONLINE and at least one of their Subscribe streams
-	// is open. Agents and admins.
+	// is open; INVISIBLE agents stream and work but never count as online.
+	// Agents and admins.
 	//
 	// Errors: INVALID_ARGUMENT for AGENT_STATUS_UNSPECIFIED.
 	SetMyStatus(context.Context, *v1.SetMyStatusRequest) (*v1.SetMyStatusResponse, error)
+	// SetMyIdleAway sets after how long without activity the dashboard sets
+	// the caller AWAY automatically (0 = never). Agents and admins.
+	//
+	// Errors: INVALID_ARGUMENT for a negative value or over 86400.
+	SetMyIdleAway(context.Context, *v1.SetMyIdleAwayRequest) (*v1.SetMyIdleAwayResponse, error)
 	// ListAgents lists every agent, disabled ones included, with presence.
 	// Agents and admins (agents need it to transfer conversations).
 	ListAgents(context.Context, *v1.ListAgentsRequest) (*v1.ListAgentsResponse, error)
@@ -509,6 +530,7 @@ func RegisterAuthServiceHandler(server *connect.Server, svc AuthServiceHandler) 
 		connect.Method{Spec: authServiceGetMeSpec(), Handler: adapter.getMe},
 		connect.Method{Spec: authServiceChangePasswordSpec(), Handler: adapter.changePassword},
 		connect.Method{Spec: authServiceSetMyStatusSpec(), Handler: adapter.setMyStatus},
+		connect.Method{Spec: authServiceSetMyIdleAwaySpec(), Handler: adapter.setMyIdleAway},
 		connect.Method{Spec: authServiceListAgentsSpec(), Handler: adapter.listAgents},
 		connect.Method{Spec: authServiceCreateAgentSpec(), Handler: adapter.createAgent},
 		connect.Method{Spec: authServiceUpdateAgentSpec(), Handler: adapter.updateAgent},
@@ -568,6 +590,10 @@ func (UnimplementedAuthServiceHandler) ChangePassword(context.Context, *v1.Chang
 
 func (UnimplementedAuthServiceHandler) SetMyStatus(context.Context, *v1.SetMyStatusRequest) (*v1.SetMyStatusResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.AuthService.SetMyStatus is not implemented")
+}
+
+func (UnimplementedAuthServiceHandler) SetMyIdleAway(context.Context, *v1.SetMyIdleAwayRequest) (*v1.SetMyIdleAwayResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.AuthService.SetMyIdleAway is not implemented")
 }
 
 func (UnimplementedAuthServiceHandler) ListAgents(context.Context, *v1.ListAgentsRequest) (*v1.ListAgentsResponse, error) {
@@ -693,6 +719,14 @@ func (c *authServiceClient) ChangePassword(ctx context.Context, req *v1.ChangePa
 func (c *authServiceClient) SetMyStatus(ctx context.Context, req *v1.SetMyStatusRequest) (*v1.SetMyStatusResponse, error) {
 	var res v1.SetMyStatusResponse
 	if err := c.client.CallUnary(ctx, authServiceSetMyStatusSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *authServiceClient) SetMyIdleAway(ctx context.Context, req *v1.SetMyIdleAwayRequest) (*v1.SetMyIdleAwayResponse, error) {
+	var res v1.SetMyIdleAwayResponse
+	if err := c.client.CallUnary(ctx, authServiceSetMyIdleAwaySpec(), req, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
@@ -894,6 +928,18 @@ func (h authServiceHandler) setMyStatus(ctx context.Context, _ connect.Spec, str
 		return err
 	}
 	res, err := h.svc.SetMyStatus(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h authServiceHandler) setMyIdleAway(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.SetMyIdleAwayRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.SetMyIdleAway(ctx, &req)
 	if err != nil {
 		return err
 	}

@@ -54,6 +54,9 @@ const (
 	// ConversationServiceSetTypingProcedure is the procedure name of the ConversationService's
 	// SetTyping RPC.
 	ConversationServiceSetTypingProcedure = "/livechat.v1.ConversationService/SetTyping"
+	// ConversationServiceSetViewingProcedure is the procedure name of the ConversationService's
+	// SetViewing RPC.
+	ConversationServiceSetViewingProcedure = "/livechat.v1.ConversationService/SetViewing"
 	// ConversationServiceMarkReadProcedure is the procedure name of the ConversationService's MarkRead
 	// RPC.
 	ConversationServiceMarkReadProcedure = "/livechat.v1.ConversationService/MarkRead"
@@ -135,6 +138,13 @@ var (
 			StreamType: connect.StreamTypeUnary,
 			Schema:     v1.File_livechat_v1_conversation_proto.Services().ByName("ConversationService").Methods().ByName("SetTyping"),
 			Procedure:  ConversationServiceSetTypingProcedure,
+		}
+	})
+	conversationServiceSetViewingSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_livechat_v1_conversation_proto.Services().ByName("ConversationService").Methods().ByName("SetViewing"),
+			Procedure:  ConversationServiceSetViewingProcedure,
 		}
 	})
 	conversationServiceMarkReadSpec = sync.OnceValue(func() connect.Spec {
@@ -240,6 +250,15 @@ type ConversationServiceClient interface {
 	//
 	// Errors: NOT_FOUND.
 	SetTyping(context.Context, *v1.SetTypingRequest) (*v1.SetTypingResponse, error)
+	// SetViewing tells other agents that the caller has the conversation
+	// open, so two agents do not answer the same customer at once. Only
+	// agents are told, never the customer. Not stored; the signal expires by
+	// itself after 20 seconds, so clients repeat it about every 8 seconds
+	// while the conversation is open and send viewing=false when they leave.
+	// Calls more often than once a second are accepted and coalesced.
+	//
+	// Errors: NOT_FOUND.
+	SetViewing(context.Context, *v1.SetViewingRequest) (*v1.SetViewingResponse, error)
 	// MarkRead records that the caller has read a conversation up to a
 	// message. Read markers only move forward.
 	//
@@ -379,6 +398,15 @@ type ConversationServiceHandler interface {
 	//
 	// Errors: NOT_FOUND.
 	SetTyping(context.Context, *v1.SetTypingRequest) (*v1.SetTypingResponse, error)
+	// SetViewing tells other agents that the caller has the conversation
+	// open, so two agents do not answer the same customer at once. Only
+	// agents are told, never the customer. Not stored; the signal expires by
+	// itself after 20 seconds, so clients repeat it about every 8 seconds
+	// while the conversation is open and send viewing=false when they leave.
+	// Calls more often than once a second are accepted and coalesced.
+	//
+	// Errors: NOT_FOUND.
+	SetViewing(context.Context, *v1.SetViewingRequest) (*v1.SetViewingResponse, error)
 	// MarkRead records that the caller has read a conversation up to a
 	// message. Read markers only move forward.
 	//
@@ -420,6 +448,7 @@ func RegisterConversationServiceHandler(server *connect.Server, svc Conversation
 		connect.Method{Spec: conversationServiceSetConversationTagsSpec(), Handler: adapter.setConversationTags},
 		connect.Method{Spec: conversationServiceSendMessageSpec(), Handler: adapter.sendMessage},
 		connect.Method{Spec: conversationServiceSetTypingSpec(), Handler: adapter.setTyping},
+		connect.Method{Spec: conversationServiceSetViewingSpec(), Handler: adapter.setViewing},
 		connect.Method{Spec: conversationServiceMarkReadSpec(), Handler: adapter.markRead},
 		connect.Method{Spec: conversationServiceSubscribeSpec(), Handler: adapter.subscribe},
 	)
@@ -482,6 +511,10 @@ func (UnimplementedConversationServiceHandler) SendMessage(context.Context, *v1.
 
 func (UnimplementedConversationServiceHandler) SetTyping(context.Context, *v1.SetTypingRequest) (*v1.SetTypingResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.ConversationService.SetTyping is not implemented")
+}
+
+func (UnimplementedConversationServiceHandler) SetViewing(context.Context, *v1.SetViewingRequest) (*v1.SetViewingResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.ConversationService.SetViewing is not implemented")
 }
 
 func (UnimplementedConversationServiceHandler) MarkRead(context.Context, *v1.MarkReadRequest) (*v1.MarkReadResponse, error) {
@@ -571,6 +604,14 @@ func (c *conversationServiceClient) SendMessage(ctx context.Context, req *v1.Sen
 func (c *conversationServiceClient) SetTyping(ctx context.Context, req *v1.SetTypingRequest) (*v1.SetTypingResponse, error) {
 	var res v1.SetTypingResponse
 	if err := c.client.CallUnary(ctx, conversationServiceSetTypingSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *conversationServiceClient) SetViewing(ctx context.Context, req *v1.SetViewingRequest) (*v1.SetViewingResponse, error) {
+	var res v1.SetViewingResponse
+	if err := c.client.CallUnary(ctx, conversationServiceSetViewingSpec(), req, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
@@ -708,6 +749,18 @@ func (h conversationServiceHandler) setTyping(ctx context.Context, _ connect.Spe
 		return err
 	}
 	res, err := h.svc.SetTyping(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h conversationServiceHandler) setViewing(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.SetViewingRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.SetViewing(ctx, &req)
 	if err != nil {
 		return err
 	}

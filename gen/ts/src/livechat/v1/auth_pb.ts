@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file livechat/v1/auth.proto.
  */
 export const file_livechat_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChZsaXZlY2hhdC92MS9hdXRoLnByb3RvEgtsaXZlY2hhdC52MSKrAgoFQWdlbnQSCgoCaWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJEiQKBHJvbGUYBCABKA4yFi5saXZlY2hhdC52MS5BZ2VudFJvbGUSEAoIZGlzYWJsZWQYBSABKAgSKAoGc3RhdHVzGAYgASgOMhgubGl2ZWNoYXQudjEuQWdlbnRTdGF0dXMSDgoGb25saW5lGAcgASgIEi4KCmNyZWF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGxhc3Rfc2Vlbl9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGgoSdHdvX2ZhY3Rvcl9lbmFibGVkGAogASgIIpcCCghBcGlUb2tlbhIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEikKBXNjb3BlGAMgASgOMhoubGl2ZWNoYXQudjEuQXBpVG9rZW5TY29wZRIOCgZwcmVmaXgYBCABKAkSEAoIYWdlbnRfaWQYBSABKAkSEgoKYWdlbnRfbmFtZRgGIAEoCRIuCgpjcmVhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxsYXN0X3VzZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnJldm9rZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhYKFEdldFNldHVwU3RhdGVSZXF1ZXN0Ii8KFUdldFNldHVwU3RhdGVSZXNwb25zZRIWCg5zZXR1cF9yZXF1aXJlZBgBIAEoCCJICgxTZXR1cFJlcXVlc3QSEAoIdXNlcm5hbWUYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEhAKCHBhc3N3b3JkGAMgASgJIjIKDVNldHVwUmVzcG9uc2USIQoFYWdlbnQYASABKAsyEi5saXZlY2hhdC52MS5BZ2VudCIyCgxMb2dpblJlcXVlc3QSEAoIdXNlcm5hbWUYASABKAkSEAoIcGFzc3dvcmQYAiABKAkiUwoNTG9naW5SZXNwb25zZRIhCgVhZ2VudBgBIAEoCzISLmxpdmVjaGF0LnYxLkFnZW50Eh8KF3NlY29uZF9mYWN0b3JfY2hhbGxlbmdlGAIgASgJIjcKFENvbXBsZXRlTG9naW5SZXF1ZXN0EhEKCWNoYWxsZW5nZRgBIAEoCRIMCgRjb2RlGAIgASgJIjoKFUNvbXBsZXRlTG9naW5SZXNwb25zZRIhCgVhZ2VudBgBIAEoCzISLmxpdmVjaGF0LnYxLkFnZW50IiAKHlN0YXJ0VHdvRmFjdG9yRW5yb2xtZW50UmVxdWVzdCJGCh9TdGFydFR3b0ZhY3RvckVucm9sbWVudFJlc3BvbnNlEg4KBnNlY3JldBgBIAEoCRITCgtvdHBhdXRoX3VyaRgCIAEoCSInChdDb25maXJtVHdvRmFjdG9yUmVxdWVzdBIMCgRjb2RlGAEgASgJIjIKGENvbmZpcm1Ud29GYWN0b3JSZXNwb25zZRIWCg5yZWNvdmVyeV9jb2RlcxgBIAMoCSI5ChdEaXNhYmxlVHdvRmFjdG9yUmVxdWVzdBIQCghwYXNzd29yZBgBIAEoCRIMCgRjb2RlGAIgASgJIhoKGERpc2FibGVUd29GYWN0b3JSZXNwb25zZSIuChpSZXNldEFnZW50VHdvRmFjdG9yUmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCSIdChtSZXNldEFnZW50VHdvRmFjdG9yUmVzcG9uc2UiDwoNTG9nb3V0UmVxdWVzdCIQCg5Mb2dvdXRSZXNwb25zZSIOCgxHZXRNZVJlcXVlc3QiiAEKDUdldE1lUmVzcG9uc2USIQoFYWdlbnQYASABKAsyEi5saXZlY2hhdC52MS5BZ2VudBIvCgt0b2tlbl9zY29wZRgCIAEoDjIaLmxpdmVjaGF0LnYxLkFwaVRva2VuU2NvcGUSIwoGbGltaXRzGAMgASgLMhMubGl2ZWNoYXQudjEuTGltaXRzIkcKFUNoYW5nZVBhc3N3b3JkUmVxdWVzdBIYChBjdXJyZW50X3Bhc3N3b3JkGAEgASgJEhQKDG5ld19wYXNzd29yZBgCIAEoCSIYChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlIj4KElNldE15U3RhdHVzUmVxdWVzdBIoCgZzdGF0dXMYASABKA4yGC5saXZlY2hhdC52MS5BZ2VudFN0YXR1cyI4ChNTZXRNeVN0YXR1c1Jlc3BvbnNlEiEKBWFnZW50GAEgASgLMhIubGl2ZWNoYXQudjEuQWdlbnQiEwoRTGlzdEFnZW50c1JlcXVlc3QiOAoSTGlzdEFnZW50c1Jlc3BvbnNlEiIKBmFnZW50cxgBIAMoCzISLmxpdmVjaGF0LnYxLkFnZW50InQKEkNyZWF0ZUFnZW50UmVxdWVzdBIQCgh1c2VybmFtZRgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSJAoEcm9sZRgDIAEoDjIWLmxpdmVjaGF0LnYxLkFnZW50Um9sZRIQCghwYXNzd29yZBgEIAEoCSI4ChNDcmVhdGVBZ2VudFJlc3BvbnNlEiEKBWFnZW50GAEgASgLMhIubGl2ZWNoYXQudjEuQWdlbnQiqgEKElVwZGF0ZUFnZW50UmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCRIZCgxkaXNwbGF5X25hbWUYAiABKAlIAIgBARIpCgRyb2xlGAMgASgOMhYubGl2ZWNoYXQudjEuQWdlbnRSb2xlSAGIAQESFQoIZGlzYWJsZWQYBCABKAhIAogBAUIPCg1fZGlzcGxheV9uYW1lQgcKBV9yb2xlQgsKCV9kaXNhYmxlZCI4ChNVcGRhdGVBZ2VudFJlc3BvbnNlEiEKBWFnZW50GAEgASgLMhIubGl2ZWNoYXQudjEuQWdlbnQiQwoZUmVzZXRBZ2VudFBhc3N3b3JkUmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCRIUCgxuZXdfcGFzc3dvcmQYAiABKAkiHAoaUmVzZXRBZ2VudFBhc3N3b3JkUmVzcG9uc2UiUAoVQ3JlYXRlQXBpVG9rZW5SZXF1ZXN0EgwKBG5hbWUYASABKAkSKQoFc2NvcGUYAiABKA4yGi5saXZlY2hhdC52MS5BcGlUb2tlblNjb3BlIk4KFkNyZWF0ZUFwaVRva2VuUmVzcG9uc2USJAoFdG9rZW4YASABKAsyFS5saXZlY2hhdC52MS5BcGlUb2tlbhIOCgZzZWNyZXQYAiABKAkiFgoUTGlzdEFwaVRva2Vuc1JlcXVlc3QiPgoVTGlzdEFwaVRva2Vuc1Jlc3BvbnNlEiUKBnRva2VucxgBIAMoCzIVLmxpdmVjaGF0LnYxLkFwaVRva2VuIikKFVJldm9rZUFwaVRva2VuUmVxdWVzdBIQCgh0b2tlbl9pZBgBIAEoCSI+ChZSZXZva2VBcGlUb2tlblJlc3BvbnNlEiQKBXRva2VuGAEgASgLMhUubGl2ZWNoYXQudjEuQXBpVG9rZW4qUwoJQWdlbnRSb2xlEhoKFkFHRU5UX1JPTEVfVU5TUEVDSUZJRUQQABIUChBBR0VOVF9ST0xFX0FHRU5UEAESFAoQQUdFTlRfUk9MRV9BRE1JThACKlsKC0FnZW50U3RhdHVzEhwKGEFHRU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEhcKE0FHRU5UX1NUQVRVU19PTkxJTkUQARIVChFBR0VOVF9TVEFUVVNfQVdBWRACKmYKDUFwaVRva2VuU2NvcGUSHwobQVBJX1RPS0VOX1NDT1BFX1VOU1BFQ0lGSUVEEAASGQoVQVBJX1RPS0VOX1NDT1BFX0FHRU5UEAESGQoVQVBJX1RPS0VOX1NDT1BFX0FETUlOEAIyiw0KC0F1dGhTZXJ2aWNlElsKDUdldFNldHVwU3RhdGUSIS5saXZlY2hhdC52MS5HZXRTZXR1cFN0YXRlUmVxdWVzdBoiLmxpdmVjaGF0LnYxLkdldFNldHVwU3RhdGVSZXNwb25zZSIDkAIBEj4KBVNldHVwEhkubGl2ZWNoYXQudjEuU2V0dXBSZXF1ZXN0GhoubGl2ZWNoYXQudjEuU2V0dXBSZXNwb25zZRI+CgVMb2dpbhIZLmxpdmVjaGF0LnYxLkxvZ2luUmVxdWVzdBoaLmxpdmVjaGF0LnYxLkxvZ2luUmVzcG9uc2USVgoNQ29tcGxldGVMb2dpbhIhLmxpdmVjaGF0LnYxLkNvbXBsZXRlTG9naW5SZXF1ZXN0GiIubGl2ZWNoYXQudjEuQ29tcGxldGVMb2dpblJlc3BvbnNlEnQKF1N0YXJ0VHdvRmFjdG9yRW5yb2xtZW50EisubGl2ZWNoYXQudjEuU3RhcnRUd29GYWN0b3JFbnJvbG1lbnRSZXF1ZXN0GiwubGl2ZWNoYXQudjEuU3RhcnRUd29GYWN0b3JFbnJvbG1lbnRSZXNwb25zZRJfChBDb25maXJtVHdvRmFjdG9yEiQubGl2ZWNoYXQudjEuQ29uZmlybVR3b0ZhY3RvclJlcXVlc3QaJS5saXZlY2hhdC52MS5Db25maXJtVHdvRmFjdG9yUmVzcG9uc2USXwoQRGlzYWJsZVR3b0ZhY3RvchIkLmxpdmVjaGF0LnYxLkRpc2FibGVUd29GYWN0b3JSZXF1ZXN0GiUubGl2ZWNoYXQudjEuRGlzYWJsZVR3b0ZhY3RvclJlc3BvbnNlEmgKE1Jlc2V0QWdlbnRUd29GYWN0b3ISJy5saXZlY2hhdC52MS5SZXNldEFnZW50VHdvRmFjdG9yUmVxdWVzdBooLmxpdmVjaGF0LnYxLlJlc2V0QWdlbnRUd29GYWN0b3JSZXNwb25zZRJBCgZMb2dvdXQSGi5saXZlY2hhdC52MS5Mb2dvdXRSZXF1ZXN0GhsubGl2ZWNoYXQudjEuTG9nb3V0UmVzcG9uc2USQwoFR2V0TWUSGS5saXZlY2hhdC52MS5HZXRNZVJlcXVlc3QaGi5saXZlY2hhdC52MS5HZXRNZVJlc3BvbnNlIgOQAgESWQoOQ2hhbmdlUGFzc3dvcmQSIi5saXZlY2hhdC52MS5DaGFuZ2VQYXNzd29yZFJlcXVlc3QaIy5saXZlY2hhdC52MS5DaGFuZ2VQYXNzd29yZFJlc3BvbnNlElAKC1NldE15U3RhdHVzEh8ubGl2ZWNoYXQudjEuU2V0TXlTdGF0dXNSZXF1ZXN0GiAubGl2ZWNoYXQudjEuU2V0TXlTdGF0dXNSZXNwb25zZRJSCgpMaXN0QWdlbnRzEh4ubGl2ZWNoYXQudjEuTGlzdEFnZW50c1JlcXVlc3QaHy5saXZlY2hhdC52MS5MaXN0QWdlbnRzUmVzcG9uc2UiA5ACARJQCgtDcmVhdGVBZ2VudBIfLmxpdmVjaGF0LnYxLkNyZWF0ZUFnZW50UmVxdWVzdBogLmxpdmVjaGF0LnYxLkNyZWF0ZUFnZW50UmVzcG9uc2USUAoLVXBkYXRlQWdlbnQSHy5saXZlY2hhdC52MS5VcGRhdGVBZ2VudFJlcXVlc3QaIC5saXZlY2hhdC52MS5VcGRhdGVBZ2VudFJlc3BvbnNlEmUKElJlc2V0QWdlbnRQYXNzd29yZBImLmxpdmVjaGF0LnYxLlJlc2V0QWdlbnRQYXNzd29yZFJlcXVlc3QaJy5saXZlY2hhdC52MS5SZXNldEFnZW50UGFzc3dvcmRSZXNwb25zZRJZCg5DcmVhdGVBcGlUb2tlbhIiLmxpdmVjaGF0LnYxLkNyZWF0ZUFwaVRva2VuUmVxdWVzdBojLmxpdmVjaGF0LnYxLkNyZWF0ZUFwaVRva2VuUmVzcG9uc2USWwoNTGlzdEFwaVRva2VucxIhLmxpdmVjaGF0LnYxLkxpc3RBcGlUb2tlbnNSZXF1ZXN0GiIubGl2ZWNoYXQudjEuTGlzdEFwaVRva2Vuc1Jlc3BvbnNlIgOQAgESWQoOUmV2b2tlQXBpVG9rZW4SIi5saXZlY2hhdC52MS5SZXZva2VBcGlUb2tlblJlcXVlc3QaIy5saXZlY2hhdC52MS5SZXZva2VBcGlUb2tlblJlc3BvbnNlQqgBCg9jb20ubGl2ZWNoYXQudjFCCUF1dGhQcm90b1ABWj1naXRodWIuY29tL29wZW5zdXBwb3J0L2xpdmVjaGF0L2dlbi9nby9saXZlY2hhdC92MTtsaXZlY2hhdHYxogIDTFhYqgILTGl2ZWNoYXQuVjHKAgtMaXZlY2hhdFxWMeICF0xpdmVjaGF0XFYxXEdQQk1ldGFkYXRh6gIMTGl2ZWNoYXQ6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_livechat_v1_limits]);
+  fileDesc("ChZsaXZlY2hhdC92MS9hdXRoLnByb3RvEgtsaXZlY2hhdC52MSLeAgoFQWdlbnQSCgoCaWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJEiQKBHJvbGUYBCABKA4yFi5saXZlY2hhdC52MS5BZ2VudFJvbGUSEAoIZGlzYWJsZWQYBSABKAgSKAoGc3RhdHVzGAYgASgOMhgubGl2ZWNoYXQudjEuQWdlbnRTdGF0dXMSDgoGb25saW5lGAcgASgIEi4KCmNyZWF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGxhc3Rfc2Vlbl9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGgoSdHdvX2ZhY3Rvcl9lbmFibGVkGAogASgIEhkKEWlkbGVfYXdheV9zZWNvbmRzGAsgASgFEhYKDmF3YXlfYXV0b21hdGljGAwgASgIIpcCCghBcGlUb2tlbhIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEikKBXNjb3BlGAMgASgOMhoubGl2ZWNoYXQudjEuQXBpVG9rZW5TY29wZRIOCgZwcmVmaXgYBCABKAkSEAoIYWdlbnRfaWQYBSABKAkSEgoKYWdlbnRfbmFtZRgGIAEoCRIuCgpjcmVhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxsYXN0X3VzZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnJldm9rZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhYKFEdldFNldHVwU3RhdGVSZXF1ZXN0Ii8KFUdldFNldHVwU3RhdGVSZXNwb25zZRIWCg5zZXR1cF9yZXF1aXJlZBgBIAEoCCJICgxTZXR1cFJlcXVlc3QSEAoIdXNlcm5hbWUYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEhAKCHBhc3N3b3JkGAMgASgJIjIKDVNldHVwUmVzcG9uc2USIQoFYWdlbnQYASABKAsyEi5saXZlY2hhdC52MS5BZ2VudCIyCgxMb2dpblJlcXVlc3QSEAoIdXNlcm5hbWUYASABKAkSEAoIcGFzc3dvcmQYAiABKAkiUwoNTG9naW5SZXNwb25zZRIhCgVhZ2VudBgBIAEoCzISLmxpdmVjaGF0LnYxLkFnZW50Eh8KF3NlY29uZF9mYWN0b3JfY2hhbGxlbmdlGAIgASgJIjcKFENvbXBsZXRlTG9naW5SZXF1ZXN0EhEKCWNoYWxsZW5nZRgBIAEoCRIMCgRjb2RlGAIgASgJIjoKFUNvbXBsZXRlTG9naW5SZXNwb25zZRIhCgVhZ2VudBgBIAEoCzISLmxpdmVjaGF0LnYxLkFnZW50IiAKHlN0YXJ0VHdvRmFjdG9yRW5yb2xtZW50UmVxdWVzdCJGCh9TdGFydFR3b0ZhY3RvckVucm9sbWVudFJlc3BvbnNlEg4KBnNlY3JldBgBIAEoCRITCgtvdHBhdXRoX3VyaRgCIAEoCSInChdDb25maXJtVHdvRmFjdG9yUmVxdWVzdBIMCgRjb2RlGAEgASgJIjIKGENvbmZpcm1Ud29GYWN0b3JSZXNwb25zZRIWCg5yZWNvdmVyeV9jb2RlcxgBIAMoCSI5ChdEaXNhYmxlVHdvRmFjdG9yUmVxdWVzdBIQCghwYXNzd29yZBgBIAEoCRIMCgRjb2RlGAIgASgJIhoKGERpc2FibGVUd29GYWN0b3JSZXNwb25zZSIuChpSZXNldEFnZW50VHdvRmFjdG9yUmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCSIdChtSZXNldEFnZW50VHdvRmFjdG9yUmVzcG9uc2UiDwoNTG9nb3V0UmVxdWVzdCIQCg5Mb2dvdXRSZXNwb25zZSIOCgxHZXRNZVJlcXVlc3QiiAEKDUdldE1lUmVzcG9uc2USIQoFYWdlbnQYASABKAsyEi5saXZlY2hhdC52MS5BZ2VudBIvCgt0b2tlbl9zY29wZRgCIAEoDjIaLmxpdmVjaGF0LnYxLkFwaVRva2VuU2NvcGUSIwoGbGltaXRzGAMgASgLMhMubGl2ZWNoYXQudjEuTGltaXRzIkcKFUNoYW5nZVBhc3N3b3JkUmVxdWVzdBIYChBjdXJyZW50X3Bhc3N3b3JkGAEgASgJEhQKDG5ld19wYXNzd29yZBgCIAEoCSIYChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlIlEKElNldE15U3RhdHVzUmVxdWVzdBIoCgZzdGF0dXMYASABKA4yGC5saXZlY2hhdC52MS5BZ2VudFN0YXR1cxIRCglhdXRvbWF0aWMYAiABKAgiMQoUU2V0TXlJZGxlQXdheVJlcXVlc3QSGQoRaWRsZV9hd2F5X3NlY29uZHMYASABKAUiOgoVU2V0TXlJZGxlQXdheVJlc3BvbnNlEiEKBWFnZW50GAEgASgLMhIubGl2ZWNoYXQudjEuQWdlbnQiOAoTU2V0TXlTdGF0dXNSZXNwb25zZRIhCgVhZ2VudBgBIAEoCzISLmxpdmVjaGF0LnYxLkFnZW50IhMKEUxpc3RBZ2VudHNSZXF1ZXN0IjgKEkxpc3RBZ2VudHNSZXNwb25zZRIiCgZhZ2VudHMYASADKAsyEi5saXZlY2hhdC52MS5BZ2VudCJ0ChJDcmVhdGVBZ2VudFJlcXVlc3QSEAoIdXNlcm5hbWUYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEiQKBHJvbGUYAyABKA4yFi5saXZlY2hhdC52MS5BZ2VudFJvbGUSEAoIcGFzc3dvcmQYBCABKAkiOAoTQ3JlYXRlQWdlbnRSZXNwb25zZRIhCgVhZ2VudBgBIAEoCzISLmxpdmVjaGF0LnYxLkFnZW50IqoBChJVcGRhdGVBZ2VudFJlcXVlc3QSEAoIYWdlbnRfaWQYASABKAkSGQoMZGlzcGxheV9uYW1lGAIgASgJSACIAQESKQoEcm9sZRgDIAEoDjIWLmxpdmVjaGF0LnYxLkFnZW50Um9sZUgBiAEBEhUKCGRpc2FibGVkGAQgASgISAKIAQFCDwoNX2Rpc3BsYXlfbmFtZUIHCgVfcm9sZUILCglfZGlzYWJsZWQiOAoTVXBkYXRlQWdlbnRSZXNwb25zZRIhCgVhZ2VudBgBIAEoCzISLmxpdmVjaGF0LnYxLkFnZW50IkMKGVJlc2V0QWdlbnRQYXNzd29yZFJlcXVlc3QSEAoIYWdlbnRfaWQYASABKAkSFAoMbmV3X3Bhc3N3b3JkGAIgASgJIhwKGlJlc2V0QWdlbnRQYXNzd29yZFJlc3BvbnNlIlAKFUNyZWF0ZUFwaVRva2VuUmVxdWVzdBIMCgRuYW1lGAEgASgJEikKBXNjb3BlGAIgASgOMhoubGl2ZWNoYXQudjEuQXBpVG9rZW5TY29wZSJOChZDcmVhdGVBcGlUb2tlblJlc3BvbnNlEiQKBXRva2VuGAEgASgLMhUubGl2ZWNoYXQudjEuQXBpVG9rZW4SDgoGc2VjcmV0GAIgASgJIhYKFExpc3RBcGlUb2tlbnNSZXF1ZXN0Ij4KFUxpc3RBcGlUb2tlbnNSZXNwb25zZRIlCgZ0b2tlbnMYASADKAsyFS5saXZlY2hhdC52MS5BcGlUb2tlbiIpChVSZXZva2VBcGlUb2tlblJlcXVlc3QSEAoIdG9rZW5faWQYASABKAkiPgoWUmV2b2tlQXBpVG9rZW5SZXNwb25zZRIkCgV0b2tlbhgBIAEoCzIVLmxpdmVjaGF0LnYxLkFwaVRva2VuKlMKCUFnZW50Um9sZRIaChZBR0VOVF9ST0xFX1VOU1BFQ0lGSUVEEAASFAoQQUdFTlRfUk9MRV9BR0VOVBABEhQKEEFHRU5UX1JPTEVfQURNSU4QAip3CgtBZ2VudFN0YXR1cxIcChhBR0VOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIXChNBR0VOVF9TVEFUVVNfT05MSU5FEAESFQoRQUdFTlRfU1RBVFVTX0FXQVkQAhIaChZBR0VOVF9TVEFUVVNfSU5WSVNJQkxFEAMqZgoNQXBpVG9rZW5TY29wZRIfChtBUElfVE9LRU5fU0NPUEVfVU5TUEVDSUZJRUQQABIZChVBUElfVE9LRU5fU0NPUEVfQUdFTlQQARIZChVBUElfVE9LRU5fU0NPUEVfQURNSU4QAjLjDQoLQXV0aFNlcnZpY2USWwoNR2V0U2V0dXBTdGF0ZRIhLmxpdmVjaGF0LnYxLkdldFNldHVwU3RhdGVSZXF1ZXN0GiIubGl2ZWNoYXQudjEuR2V0U2V0dXBTdGF0ZVJlc3BvbnNlIgOQAgESPgoFU2V0dXASGS5saXZlY2hhdC52MS5TZXR1cFJlcXVlc3QaGi5saXZlY2hhdC52MS5TZXR1cFJlc3BvbnNlEj4KBUxvZ2luEhkubGl2ZWNoYXQudjEuTG9naW5SZXF1ZXN0GhoubGl2ZWNoYXQudjEuTG9naW5SZXNwb25zZRJWCg1Db21wbGV0ZUxvZ2luEiEubGl2ZWNoYXQudjEuQ29tcGxldGVMb2dpblJlcXVlc3QaIi5saXZlY2hhdC52MS5Db21wbGV0ZUxvZ2luUmVzcG9uc2USdAoXU3RhcnRUd29GYWN0b3JFbnJvbG1lbnQSKy5saXZlY2hhdC52MS5TdGFydFR3b0ZhY3RvckVucm9sbWVudFJlcXVlc3QaLC5saXZlY2hhdC52MS5TdGFydFR3b0ZhY3RvckVucm9sbWVudFJlc3BvbnNlEl8KEENvbmZpcm1Ud29GYWN0b3ISJC5saXZlY2hhdC52MS5Db25maXJtVHdvRmFjdG9yUmVxdWVzdBolLmxpdmVjaGF0LnYxLkNvbmZpcm1Ud29GYWN0b3JSZXNwb25zZRJfChBEaXNhYmxlVHdvRmFjdG9yEiQubGl2ZWNoYXQudjEuRGlzYWJsZVR3b0ZhY3RvclJlcXVlc3QaJS5saXZlY2hhdC52MS5EaXNhYmxlVHdvRmFjdG9yUmVzcG9uc2USaAoTUmVzZXRBZ2VudFR3b0ZhY3RvchInLmxpdmVjaGF0LnYxLlJlc2V0QWdlbnRUd29GYWN0b3JSZXF1ZXN0GigubGl2ZWNoYXQudjEuUmVzZXRBZ2VudFR3b0ZhY3RvclJlc3BvbnNlEkEKBkxvZ291dBIaLmxpdmVjaGF0LnYxLkxvZ291dFJlcXVlc3QaGy5saXZlY2hhdC52MS5Mb2dvdXRSZXNwb25zZRJDCgVHZXRNZRIZLmxpdmVjaGF0LnYxLkdldE1lUmVxdWVzdBoaLmxpdmVjaGF0LnYxLkdldE1lUmVzcG9uc2UiA5ACARJZCg5DaGFuZ2VQYXNzd29yZBIiLmxpdmVjaGF0LnYxLkNoYW5nZVBhc3N3b3JkUmVxdWVzdBojLmxpdmVjaGF0LnYxLkNoYW5nZVBhc3N3b3JkUmVzcG9uc2USUAoLU2V0TXlTdGF0dXMSHy5saXZlY2hhdC52MS5TZXRNeVN0YXR1c1JlcXVlc3QaIC5saXZlY2hhdC52MS5TZXRNeVN0YXR1c1Jlc3BvbnNlElYKDVNldE15SWRsZUF3YXkSIS5saXZlY2hhdC52MS5TZXRNeUlkbGVBd2F5UmVxdWVzdBoiLmxpdmVjaGF0LnYxLlNldE15SWRsZUF3YXlSZXNwb25zZRJSCgpMaXN0QWdlbnRzEh4ubGl2ZWNoYXQudjEuTGlzdEFnZW50c1JlcXVlc3QaHy5saXZlY2hhdC52MS5MaXN0QWdlbnRzUmVzcG9uc2UiA5ACARJQCgtDcmVhdGVBZ2VudBIfLmxpdmVjaGF0LnYxLkNyZWF0ZUFnZW50UmVxdWVzdBogLmxpdmVjaGF0LnYxLkNyZWF0ZUFnZW50UmVzcG9uc2USUAoLVXBkYXRlQWdlbnQSHy5saXZlY2hhdC52MS5VcGRhdGVBZ2VudFJlcXVlc3QaIC5saXZlY2hhdC52MS5VcGRhdGVBZ2VudFJlc3BvbnNlEmUKElJlc2V0QWdlbnRQYXNzd29yZBImLmxpdmVjaGF0LnYxLlJlc2V0QWdlbnRQYXNzd29yZFJlcXVlc3QaJy5saXZlY2hhdC52MS5SZXNldEFnZW50UGFzc3dvcmRSZXNwb25zZRJZCg5DcmVhdGVBcGlUb2tlbhIiLmxpdmVjaGF0LnYxLkNyZWF0ZUFwaVRva2VuUmVxdWVzdBojLmxpdmVjaGF0LnYxLkNyZWF0ZUFwaVRva2VuUmVzcG9uc2USWwoNTGlzdEFwaVRva2VucxIhLmxpdmVjaGF0LnYxLkxpc3RBcGlUb2tlbnNSZXF1ZXN0GiIubGl2ZWNoYXQudjEuTGlzdEFwaVRva2Vuc1Jlc3BvbnNlIgOQAgESWQoOUmV2b2tlQXBpVG9rZW4SIi5saXZlY2hhdC52MS5SZXZva2VBcGlUb2tlblJlcXVlc3QaIy5saXZlY2hhdC52MS5SZXZva2VBcGlUb2tlblJlc3BvbnNlQqgBCg9jb20ubGl2ZWNoYXQudjFCCUF1dGhQcm90b1ABWj1naXRodWIuY29tL29wZW5zdXBwb3J0L2xpdmVjaGF0L2dlbi9nby9saXZlY2hhdC92MTtsaXZlY2hhdHYxogIDTFhYqgILTGl2ZWNoYXQuVjHKAgtMaXZlY2hhdFxWMeICF0xpdmVjaGF0XFYxXEdQQk1ldGFkYXRh6gIMTGl2ZWNoYXQ6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_livechat_v1_limits]);
 
 /**
  * Agent is a person who answers conversations in the dashboard.
@@ -61,7 +61,8 @@ export type Agent = Message<"livechat.v1.Agent"> & {
 
   /**
    * True while the status is ONLINE and the agent holds a live Subscribe
-   * stream (with a grace period of about 30 seconds after the last one ends).
+   * stream (with a grace period of about 30 seconds after the last one
+   * ends); never while INVISIBLE.
    *
    * @generated from field: bool online = 7;
    */
@@ -85,6 +86,23 @@ export type Agent = Message<"livechat.v1.Agent"> & {
    * @generated from field: bool two_factor_enabled = 10;
    */
   twoFactorEnabled: boolean;
+
+  /**
+   * The dashboard sets the agent AWAY after this many seconds without
+   * keyboard, mouse or focus activity in any of its tabs; 0 means never.
+   * Default 600 (10 minutes).
+   *
+   * @generated from field: int32 idle_away_seconds = 11;
+   */
+  idleAwaySeconds: number;
+
+  /**
+   * True while the status is AWAY because of idleness (SetMyStatus with
+   * automatic): activity brings the agent back ONLINE. A chosen AWAY stays.
+   *
+   * @generated from field: bool away_automatic = 12;
+   */
+  awayAutomatic: boolean;
 };
 
 /**
@@ -587,6 +605,16 @@ export type SetMyStatusRequest = Message<"livechat.v1.SetMyStatusRequest"> & {
    * @generated from field: livechat.v1.AgentStatus status = 1;
    */
   status: AgentStatus;
+
+  /**
+   * Set by the dashboard's idle detection rather than the agent's choice.
+   * With AWAY it marks the away as automatic; with ONLINE it only applies
+   * when the current status is an automatic AWAY (a chosen AWAY or
+   * INVISIBLE stays, and the agent is returned unchanged).
+   *
+   * @generated from field: bool automatic = 2;
+   */
+  automatic: boolean;
 };
 
 /**
@@ -595,6 +623,43 @@ export type SetMyStatusRequest = Message<"livechat.v1.SetMyStatusRequest"> & {
  */
 export const SetMyStatusRequestSchema: GenMessage<SetMyStatusRequest> = /*@__PURE__*/
   messageDesc(file_livechat_v1_auth, 24);
+
+/**
+ * @generated from message livechat.v1.SetMyIdleAwayRequest
+ */
+export type SetMyIdleAwayRequest = Message<"livechat.v1.SetMyIdleAwayRequest"> & {
+  /**
+   * Seconds without activity before the dashboard sets the caller AWAY;
+   * 0 = never, at most 86400.
+   *
+   * @generated from field: int32 idle_away_seconds = 1;
+   */
+  idleAwaySeconds: number;
+};
+
+/**
+ * Describes the message livechat.v1.SetMyIdleAwayRequest.
+ * Use `create(SetMyIdleAwayRequestSchema)` to create a new message.
+ */
+export const SetMyIdleAwayRequestSchema: GenMessage<SetMyIdleAwayRequest> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_auth, 25);
+
+/**
+ * @generated from message livechat.v1.SetMyIdleAwayResponse
+ */
+export type SetMyIdleAwayResponse = Message<"livechat.v1.SetMyIdleAwayResponse"> & {
+  /**
+   * @generated from field: livechat.v1.Agent agent = 1;
+   */
+  agent?: Agent | undefined;
+};
+
+/**
+ * Describes the message livechat.v1.SetMyIdleAwayResponse.
+ * Use `create(SetMyIdleAwayResponseSchema)` to create a new message.
+ */
+export const SetMyIdleAwayResponseSchema: GenMessage<SetMyIdleAwayResponse> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_auth, 26);
 
 /**
  * @generated from message livechat.v1.SetMyStatusResponse
@@ -611,7 +676,7 @@ export type SetMyStatusResponse = Message<"livechat.v1.SetMyStatusResponse"> & {
  * Use `create(SetMyStatusResponseSchema)` to create a new message.
  */
 export const SetMyStatusResponseSchema: GenMessage<SetMyStatusResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 25);
+  messageDesc(file_livechat_v1_auth, 27);
 
 /**
  * @generated from message livechat.v1.ListAgentsRequest
@@ -624,7 +689,7 @@ export type ListAgentsRequest = Message<"livechat.v1.ListAgentsRequest"> & {
  * Use `create(ListAgentsRequestSchema)` to create a new message.
  */
 export const ListAgentsRequestSchema: GenMessage<ListAgentsRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 26);
+  messageDesc(file_livechat_v1_auth, 28);
 
 /**
  * @generated from message livechat.v1.ListAgentsResponse
@@ -643,7 +708,7 @@ export type ListAgentsResponse = Message<"livechat.v1.ListAgentsResponse"> & {
  * Use `create(ListAgentsResponseSchema)` to create a new message.
  */
 export const ListAgentsResponseSchema: GenMessage<ListAgentsResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 27);
+  messageDesc(file_livechat_v1_auth, 29);
 
 /**
  * @generated from message livechat.v1.CreateAgentRequest
@@ -675,7 +740,7 @@ export type CreateAgentRequest = Message<"livechat.v1.CreateAgentRequest"> & {
  * Use `create(CreateAgentRequestSchema)` to create a new message.
  */
 export const CreateAgentRequestSchema: GenMessage<CreateAgentRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 28);
+  messageDesc(file_livechat_v1_auth, 30);
 
 /**
  * @generated from message livechat.v1.CreateAgentResponse
@@ -692,7 +757,7 @@ export type CreateAgentResponse = Message<"livechat.v1.CreateAgentResponse"> & {
  * Use `create(CreateAgentResponseSchema)` to create a new message.
  */
 export const CreateAgentResponseSchema: GenMessage<CreateAgentResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 29);
+  messageDesc(file_livechat_v1_auth, 31);
 
 /**
  * @generated from message livechat.v1.UpdateAgentRequest
@@ -724,7 +789,7 @@ export type UpdateAgentRequest = Message<"livechat.v1.UpdateAgentRequest"> & {
  * Use `create(UpdateAgentRequestSchema)` to create a new message.
  */
 export const UpdateAgentRequestSchema: GenMessage<UpdateAgentRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 30);
+  messageDesc(file_livechat_v1_auth, 32);
 
 /**
  * @generated from message livechat.v1.UpdateAgentResponse
@@ -741,7 +806,7 @@ export type UpdateAgentResponse = Message<"livechat.v1.UpdateAgentResponse"> & {
  * Use `create(UpdateAgentResponseSchema)` to create a new message.
  */
 export const UpdateAgentResponseSchema: GenMessage<UpdateAgentResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 31);
+  messageDesc(file_livechat_v1_auth, 33);
 
 /**
  * @generated from message livechat.v1.ResetAgentPasswordRequest
@@ -763,7 +828,7 @@ export type ResetAgentPasswordRequest = Message<"livechat.v1.ResetAgentPasswordR
  * Use `create(ResetAgentPasswordRequestSchema)` to create a new message.
  */
 export const ResetAgentPasswordRequestSchema: GenMessage<ResetAgentPasswordRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 32);
+  messageDesc(file_livechat_v1_auth, 34);
 
 /**
  * @generated from message livechat.v1.ResetAgentPasswordResponse
@@ -776,7 +841,7 @@ export type ResetAgentPasswordResponse = Message<"livechat.v1.ResetAgentPassword
  * Use `create(ResetAgentPasswordResponseSchema)` to create a new message.
  */
 export const ResetAgentPasswordResponseSchema: GenMessage<ResetAgentPasswordResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 33);
+  messageDesc(file_livechat_v1_auth, 35);
 
 /**
  * @generated from message livechat.v1.CreateApiTokenRequest
@@ -798,7 +863,7 @@ export type CreateApiTokenRequest = Message<"livechat.v1.CreateApiTokenRequest">
  * Use `create(CreateApiTokenRequestSchema)` to create a new message.
  */
 export const CreateApiTokenRequestSchema: GenMessage<CreateApiTokenRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 34);
+  messageDesc(file_livechat_v1_auth, 36);
 
 /**
  * @generated from message livechat.v1.CreateApiTokenResponse
@@ -822,7 +887,7 @@ export type CreateApiTokenResponse = Message<"livechat.v1.CreateApiTokenResponse
  * Use `create(CreateApiTokenResponseSchema)` to create a new message.
  */
 export const CreateApiTokenResponseSchema: GenMessage<CreateApiTokenResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 35);
+  messageDesc(file_livechat_v1_auth, 37);
 
 /**
  * @generated from message livechat.v1.ListApiTokensRequest
@@ -835,7 +900,7 @@ export type ListApiTokensRequest = Message<"livechat.v1.ListApiTokensRequest"> &
  * Use `create(ListApiTokensRequestSchema)` to create a new message.
  */
 export const ListApiTokensRequestSchema: GenMessage<ListApiTokensRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 36);
+  messageDesc(file_livechat_v1_auth, 38);
 
 /**
  * @generated from message livechat.v1.ListApiTokensResponse
@@ -852,7 +917,7 @@ export type ListApiTokensResponse = Message<"livechat.v1.ListApiTokensResponse">
  * Use `create(ListApiTokensResponseSchema)` to create a new message.
  */
 export const ListApiTokensResponseSchema: GenMessage<ListApiTokensResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 37);
+  messageDesc(file_livechat_v1_auth, 39);
 
 /**
  * @generated from message livechat.v1.RevokeApiTokenRequest
@@ -869,7 +934,7 @@ export type RevokeApiTokenRequest = Message<"livechat.v1.RevokeApiTokenRequest">
  * Use `create(RevokeApiTokenRequestSchema)` to create a new message.
  */
 export const RevokeApiTokenRequestSchema: GenMessage<RevokeApiTokenRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 38);
+  messageDesc(file_livechat_v1_auth, 40);
 
 /**
  * @generated from message livechat.v1.RevokeApiTokenResponse
@@ -886,7 +951,7 @@ export type RevokeApiTokenResponse = Message<"livechat.v1.RevokeApiTokenResponse
  * Use `create(RevokeApiTokenResponseSchema)` to create a new message.
  */
 export const RevokeApiTokenResponseSchema: GenMessage<RevokeApiTokenResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_auth, 39);
+  messageDesc(file_livechat_v1_auth, 41);
 
 /**
  * AgentRole is what an agent may do.
@@ -932,14 +997,29 @@ export enum AgentStatus {
   UNSPECIFIED = 0,
 
   /**
+   * Available: counts for visitors' agents_online while streaming.
+   *
    * @generated from enum value: AGENT_STATUS_ONLINE = 1;
    */
   ONLINE = 1,
 
   /**
+   * Not available.
+   *
    * @generated from enum value: AGENT_STATUS_AWAY = 2;
    */
   AWAY = 2,
+
+  /**
+   * Working (streaming, replying) without being counted available: the
+   * agent is never online for visitors' agents_online or any availability
+   * count. Colleagues see this status as it is (PresenceEvent.status
+   * INVISIBLE, online false), so they know the agent is around; only the
+   * customers are kept from knowing.
+   *
+   * @generated from enum value: AGENT_STATUS_INVISIBLE = 3;
+   */
+  INVISIBLE = 3,
 }
 
 /**
@@ -1190,7 +1270,8 @@ export const AuthService: GenService<{
   /**
    * SetMyStatus sets the caller's chosen status. An agent counts as online
    * while the status is ONLINE and at least one of their Subscribe streams
-   * is open. Agents and admins.
+   * is open; INVISIBLE agents stream and work but never count as online.
+   * Agents and admins.
    *
    * Errors: INVALID_ARGUMENT for AGENT_STATUS_UNSPECIFIED.
    *
@@ -1200,6 +1281,19 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof SetMyStatusRequestSchema;
     output: typeof SetMyStatusResponseSchema;
+  },
+  /**
+   * SetMyIdleAway sets after how long without activity the dashboard sets
+   * the caller AWAY automatically (0 = never). Agents and admins.
+   *
+   * Errors: INVALID_ARGUMENT for a negative value or over 86400.
+   *
+   * @generated from rpc livechat.v1.AuthService.SetMyIdleAway
+   */
+  setMyIdleAway: {
+    methodKind: "unary";
+    input: typeof SetMyIdleAwayRequestSchema;
+    output: typeof SetMyIdleAwayResponseSchema;
   },
   /**
    * ListAgents lists every agent, disabled ones included, with presence.
