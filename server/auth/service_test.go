@@ -311,15 +311,23 @@ func TestLoginTimingDoesNotRevealUsernames(t *testing.T) {
 		}
 		return d
 	}
-	known, unknown := time.Duration(1<<62), time.Duration(1<<62)
-	for range 5 {
-		known = min(known, attempt("known"))
-		unknown = min(unknown, attempt("nobody-here"))
+	// A leak (no scrypt for unknown names) shows as a ratio near 0 in every
+	// round; a machine busy with other work can spoil one round, so the
+	// property must fail three rounds in a row to fail the test.
+	var ratio float64
+	for round := range 3 {
+		known, unknown := time.Duration(1<<62), time.Duration(1<<62)
+		for range 5 {
+			known = min(known, attempt("known"))
+			unknown = min(unknown, attempt("nobody-here"))
+		}
+		ratio = float64(unknown) / float64(known)
+		t.Logf("round %d, failed login, best of 5: known username %v, unknown username %v", round+1, known, unknown)
+		if ratio >= 0.5 && ratio <= 2 {
+			return
+		}
 	}
-	t.Logf("failed login, best of 5: known username %v, unknown username %v", known, unknown)
-	if ratio := float64(unknown) / float64(known); ratio < 0.5 || ratio > 2 {
-		t.Fatalf("unknown/known time ratio %.2f: usernames can be told apart by timing", ratio)
-	}
+	t.Fatalf("unknown/known time ratio %.2f: usernames can be told apart by timing", ratio)
 }
 
 // TestAutomaticAway: activity ends only an away that idleness set; a chosen
