@@ -536,22 +536,9 @@ func (s *Service) ResetPassword(ctx context.Context, agentID uuid.UUID, password
 // Errors: WrongPassword, SignInThrottled after too many, PasswordLength.
 func (s *Service) ChangePassword(ctx context.Context, caller principal.Agent, current, password string, c Client) error {
 	agentID, keep := caller.ID, caller.SessionID
-	row, err := s.q.GetAgent(ctx, agentID)
-	if err != nil {
-		return agentNotFound(err)
-	}
-	attempt, err := s.admitLogin(ctx, loginKeys(row.Username, c))
+	attempt, err := s.checkOwnPassword(ctx, agentID, current, c, "current_password")
 	if err != nil {
 		return err
-	}
-	ok := false
-	if len(current) <= maxLoginPasswordBytes {
-		if ok, _, err = verifyPassword(current, row.PasswordHash); err != nil {
-			return err
-		}
-	}
-	if !ok {
-		return apperr.New(apperr.WrongPassword, "the current password is wrong").WithField("current_password")
 	}
 	if err := s.loginSucceeded(ctx, attempt); err != nil {
 		return err

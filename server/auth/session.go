@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -210,6 +211,33 @@ func addressKey(c Client) string {
 type loginAttempt struct {
 	ids  []int64
 	keys throttleKeys
+}
+
+// checkOwnPassword checks a signed-in agent's own password before a change
+// that needs it, as a sign-in attempt of their username from c: a wrong
+// one counts against the sign-in throttle, so a borrowed session cannot be
+// used to guess it. field names the request field for WrongPassword. The
+// caller ends the attempt with loginSucceeded once the change is made.
+// Errors: AgentNotFound, SignInThrottled, WrongPassword.
+func (s *Service) checkOwnPassword(ctx context.Context, agentID uuid.UUID, password string, c Client, field string) (loginAttempt, error) {
+	row, err := s.q.GetAgent(ctx, agentID)
+	if err != nil {
+		return loginAttempt{}, agentNotFound(err)
+	}
+	attempt, err := s.admitLogin(ctx, loginKeys(row.Username, c))
+	if err != nil {
+		return loginAttempt{}, err
+	}
+	ok := false
+	if len(password) <= maxLoginPasswordBytes {
+		if ok, _, err = verifyPassword(password, row.PasswordHash); err != nil {
+			return loginAttempt{}, err
+		}
+	}
+	if !ok {
+		return loginAttempt{}, apperr.New(apperr.WrongPassword, "the %s is wrong", strings.ReplaceAll(field, "_", " ")).WithField(field)
+	}
+	return attempt, nil
 }
 
 // loginSucceeded forgets the attempt (it was no failure) and the failures

@@ -233,22 +233,9 @@ func (s *Service) DisableTwoFactor(ctx context.Context, caller principal.Agent, 
 	if err := requireFields("password", password, "code", code); err != nil {
 		return err
 	}
-	row, err := s.q.GetAgent(ctx, caller.ID)
-	if err != nil {
-		return agentNotFound(err)
-	}
-	attempt, err := s.admitLogin(ctx, loginKeys(row.Username, c))
+	attempt, err := s.checkOwnPassword(ctx, caller.ID, password, c, "password")
 	if err != nil {
 		return err
-	}
-	ok := false
-	if len(password) <= maxLoginPasswordBytes {
-		if ok, _, err = verifyPassword(password, row.PasswordHash); err != nil {
-			return err
-		}
-	}
-	if !ok {
-		return apperr.New(apperr.WrongPassword, "the password is wrong").WithField("password")
 	}
 	err = db.Tx(ctx, s.pool, func(q *dbq.Queries) error {
 		if err := s.checkCode(ctx, q, caller.ID, code); err != nil {
