@@ -18,6 +18,7 @@ import (
 	"connectrpc.com/connect/v2/connecthttp"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
 	"github.com/opensupport/livechat/server/app"
 	"github.com/opensupport/livechat/server/dbtest"
@@ -144,3 +145,46 @@ func (t headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // Code returns the Connect code of err (connect.CodeOf with a shorter name
 // for table-driven tests).
 func Code(err error) connect.Code { return connect.CodeOf(err) }
+
+// TeamPassword is the password of every member of a Team.
+const TeamPassword = "correct horse battery"
+
+// Team is a running server with a signed-in admin (root) and two signed-in
+// agents, lan and minh: the cast of most API tests.
+type Team struct {
+	Server           *Server
+	Admin, Lan, Minh *Client
+}
+
+// NewTeam starts a server (with cheap password hashing) and signs the team in.
+func NewTeam(t testing.TB) *Team {
+	t.Helper()
+	srv := New(t, func(c *app.Config) { c.ScryptLogN = 10 })
+	tm := &Team{Server: srv, Admin: srv.NewClient(nil)}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := tm.Admin.Auth.Setup(ctx, &livechatv1.SetupRequest{Username: "root", DisplayName: "Root", Password: TeamPassword}); err != nil {
+		t.Fatalf("Setup: %v", err)
+	}
+	tm.Lan = tm.Agent(t, "lan")
+	tm.Minh = tm.Agent(t, "minh")
+	return tm
+}
+
+// Agent creates an agent (role agent, TeamPassword) and returns a client
+// signed in as them.
+func (tm *Team) Agent(t testing.TB, username string) *Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := tm.Admin.Auth.CreateAgent(ctx, &livechatv1.CreateAgentRequest{
+		Username: username, DisplayName: username, Role: livechatv1.AgentRole_AGENT_ROLE_AGENT, Password: TeamPassword,
+	}); err != nil {
+		t.Fatalf("CreateAgent: %v", err)
+	}
+	c := tm.Server.NewClient(nil)
+	if _, err := c.Auth.Login(ctx, &livechatv1.LoginRequest{Username: username, Password: TeamPassword}); err != nil {
+		t.Fatalf("Login: %v", err)
+	}
+	return c
+}

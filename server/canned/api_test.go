@@ -10,7 +10,6 @@ import (
 	"connectrpc.com/connect/v2"
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
-	"github.com/opensupport/livechat/server/app"
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/apptest"
 	"github.com/opensupport/livechat/server/dbtest"
@@ -18,7 +17,7 @@ import (
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-const password = "correct horse battery"
+const password = apptest.TeamPassword
 
 const (
 	team     = livechatv1.CannedResponseScope_CANNED_RESPONSE_SCOPE_TEAM
@@ -40,28 +39,8 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	srv := apptest.New(t, func(c *app.Config) { c.ScryptLogN = 10 })
-	e := &env{srv: srv, admin: srv.NewClient(nil)}
-	if _, err := e.admin.Auth.Setup(ctx(t), &livechatv1.SetupRequest{Username: "root", DisplayName: "Root", Password: password}); err != nil {
-		t.Fatalf("Setup: %v", err)
-	}
-	e.lan = e.agent(t, "lan")
-	e.minh = e.agent(t, "minh")
-	return e
-}
-
-func (e *env) agent(t *testing.T, username string) *apptest.Client {
-	t.Helper()
-	if _, err := e.admin.Auth.CreateAgent(ctx(t), &livechatv1.CreateAgentRequest{
-		Username: username, DisplayName: username, Role: livechatv1.AgentRole_AGENT_ROLE_AGENT, Password: password,
-	}); err != nil {
-		t.Fatalf("CreateAgent: %v", err)
-	}
-	c := e.srv.NewClient(nil)
-	if _, err := c.Auth.Login(ctx(t), &livechatv1.LoginRequest{Username: username, Password: password}); err != nil {
-		t.Fatalf("Login: %v", err)
-	}
-	return c
+	tm := apptest.NewTeam(t)
+	return &env{srv: tm.Server, admin: tm.Admin, lan: tm.Lan, minh: tm.Minh}
 }
 
 func input(shortcut string) *livechatv1.CannedResponseInput {
