@@ -32,7 +32,7 @@ func OpenDatabase(ctx context.Context, cfg Config, log *slog.Logger) (*Database,
 	d := &Database{}
 	url := cfg.DatabaseURL
 	if url == "" {
-		cluster, err := pgembed.Start(ctx, pgembed.Options{DataDir: cfg.PGData, BinDir: cfg.PGBin, Logger: log})
+		cluster, err := pgembed.Start(ctx, pgembed.Options{DataDir: cfg.PGData, BinDir: cfg.PGBin, SmallMachine: true, Logger: log})
 		if err != nil {
 			return nil, err
 		}

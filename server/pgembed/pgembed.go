@@ -73,6 +73,10 @@ type Options struct {
 	// fsync, synchronous_commit and full_page_writes off. Data can be lost
 	// if the machine (not just PostgreSQL) crashes.
 	NoSync bool
+	// SmallMachine, for a cluster that serves one livechat instance, writes
+	// clusterDefaults into a new cluster's configuration. Tests and
+	// benchmarks, which open many more connections, leave it off.
+	SmallMachine bool
 	// Logger receives progress and warnings; default slog.Default().
 	Logger *slog.Logger
 }
@@ -152,6 +156,11 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if !isCluster(lay.dataDir) {
 		if err := initdb(ctx, bin, lay, acct, opts.NoSync, log); err != nil {
 			return nil, err
+		}
+		if opts.SmallMachine {
+			if err := appendDefaults(lay.dataDir); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := checkVersion(bin, lay.dataDir); err != nil {
@@ -357,6 +366,37 @@ func initdb(ctx context.Context, bin string, l layout, acct account, noSync bool
 		return fmt.Errorf("initdb in %s failed: %w\n%s", l.dataDir, err, tail(out.String(), 20))
 	}
 	return nil
+}
+
+// clusterDefaults are appended to a new cluster's postgresql.conf. The
+// embedded PostgreSQL serves one livechat instance on what is often a small
+// machine. They go in the file, not on the command line, so that an admin's
+// ALTER SYSTEM (postgresql.auto.conf) still overrides them; PostgreSQL's own
+// shared_buffers (128MB) and work_mem (4MB) already suit a small machine
+// and stay.
+const clusterDefaults = `
+# livechat: defaults for one livechat instance (see docs/deploy.md,
+# "Capacity planning"). Override with ALTER SYSTEM.
+# livechat's pool (16), its event listener, and room for psql and pg_dump;
+# every connection slot reserves shared memory.
+max_connections = 30
+# Chat queries are short: JIT compilation costs more than it saves, loads
+# LLVM into backends, and needs writable executable memory that hardened
+# systemd units forbid.
+jit = off
+`
+
+// appendDefaults writes clusterDefaults into a new cluster's postgresql.conf.
+func appendDefaults(dataDir string) error {
+	f, err := os.OpenFile(filepath.Join(dataDir, "postgresql.conf"), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return fmt.Errorf("tune the new cluster: %w", err)
+	}
+	if _, err := f.WriteString(clusterDefaults); err != nil {
+		f.Close()
+		return fmt.Errorf("tune the new cluster: %w", err)
+	}
+	return f.Close()
 }
 
 // ctypeLocale returns C.UTF-8 where installed, so upper()/lower() and

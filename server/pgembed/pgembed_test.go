@@ -168,6 +168,28 @@ func TestRestartKeepsData(t *testing.T) {
 	}
 }
 
+// TestSmallMachineDefaults: a cluster for one livechat instance gets the
+// small-machine defaults, and an admin's ALTER SYSTEM still wins over them.
+func TestSmallMachineDefaults(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "pg")
+	opts := Options{DataDir: dir, NoSync: true, SmallMachine: true}
+	c := start(t, opts)
+	if got := query(t, c.URL(), "SHOW max_connections"); got != "30" {
+		t.Errorf("max_connections = %s, want 30", got)
+	}
+	if got := query(t, c.URL(), "SHOW jit"); got != "off" {
+		t.Errorf("jit = %s, want off", got)
+	}
+	exec1(t, c.URL(), "ALTER SYSTEM SET max_connections = 42")
+	if err := c.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c2 := start(t, opts)
+	if got := query(t, c2.URL(), "SHOW max_connections"); got != "42" {
+		t.Errorf("after ALTER SYSTEM and a restart max_connections = %s, want 42", got)
+	}
+}
+
 func TestSecondStartOnSameDirFails(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "pg")
 	c := start(t, Options{DataDir: dir, NoSync: true})
