@@ -125,8 +125,8 @@ func (b *bench) installationPSS(ctx context.Context) (idle, busy float64, err er
 	var (
 		peak, peakServer float64
 		mu               sync.Mutex
-		stop = make(chan struct{})
-		done = make(chan struct{})
+		stop             = make(chan struct{})
+		done             = make(chan struct{})
 	)
 	go func() {
 		defer close(done)
