@@ -139,6 +139,15 @@ type Event struct {
 	LastMessageAt         *time.Time
 }
 
+type IdempotencyKey struct {
+	Scope       string
+	Key         string
+	Procedure   string
+	RequestHash []byte
+	Response    []byte
+	CreatedAt   time.Time
+}
+
 type Installation struct {
 	ID        uuid.UUID
 	CreatedAt time.Time

@@ -31,6 +31,7 @@ import (
 	"github.com/opensupport/livechat/server/canned/cannedapi"
 	"github.com/opensupport/livechat/server/chat"
 	"github.com/opensupport/livechat/server/chat/chatapi"
+	"github.com/opensupport/livechat/server/idempotency"
 	"github.com/opensupport/livechat/server/realtime"
 	"github.com/opensupport/livechat/server/secretbox"
 	"github.com/opensupport/livechat/server/settings"
@@ -65,6 +66,8 @@ type App struct {
 	// from here.
 	settings *settings.Store
 	secrets  *secretbox.Box
+	// idempotency remembers the Idempotency-Key of creating calls.
+	idempotency *idempotency.Store
 	// schema holds the API back while migrations are pending (--no-migrate).
 	schema schemaGate
 }
@@ -81,6 +84,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	}
 	a.secrets = box
 	a.settings = settings.New(pool)
+	a.idempotency = idempotency.New(pool)
 	a.hub = realtime.New(pool, log, cfg.Realtime)
 	// The conversation domain, for agents (ConversationService) and visitors
 	// (WidgetService). It tells the hub of every commit, and the hub reads
@@ -103,7 +107,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	// are mapped like every other; the schema interceptor holds the API back
 	// until migrations are applied; the edge interceptor comes last, to see
 	// the caller (stream limits) and connect-go's errors about the request.
-	a.rpc = connect.NewServer(a.observeInterceptor, a.errorInterceptor, a.schemaInterceptor, recoverInterceptor, authapi.NewInterceptor(a.auth, a.widgets, web).Intercept, a.edgeInterceptor)
+	a.rpc = connect.NewServer(a.observeInterceptor, a.errorInterceptor, a.schemaInterceptor, recoverInterceptor, authapi.NewInterceptor(a.auth, a.widgets, web).Intercept, a.edgeInterceptor, a.idempotencyInterceptor)
 
 	livechatv1connect.RegisterAuthServiceHandler(a.rpc, authapi.NewHandler(a.auth, web))
 	livechatv1connect.RegisterConversationServiceHandler(a.rpc, chatapi.NewHandler(conversations, a.hub))

@@ -41,8 +41,8 @@ func widgetCORS(origins *widgets.Service, next http.Handler) http.Handler {
 			return origins.AllowsOriginAnywhere(r.Context(), origin), nil
 		},
 		AllowedMethods:   connectcors.AllowedMethods(),
-		AllowedHeaders:   append(connectcors.AllowedHeaders(), "Authorization"),
-		ExposedHeaders:   append(connectcors.ExposedHeaders(), "X-Request-Id"),
+		AllowedHeaders:   append(connectcors.AllowedHeaders(), "Authorization", IdempotencyKeyHeader),
+		ExposedHeaders:   append(connectcors.ExposedHeaders(), "X-Request-Id", IdempotentReplayedHeader),
 		MaxAge:           preflightMaxAge,
 		AllowCredentials: false,
 	})

@@ -119,6 +119,12 @@ const (
 	SignInExpired Reason = "SIGN_IN_EXPIRED"
 	// TwoFactorState: the second factor is already enabled, or not enrolled.
 	TwoFactorState Reason = "TWO_FACTOR_STATE"
+
+	// IdempotencyKeyReused: the Idempotency-Key was used for another request.
+	IdempotencyKeyReused Reason = "IDEMPOTENCY_KEY_REUSED"
+	// IdempotencyInProgress: the first request with this Idempotency-Key is
+	// still running; retry after RetryAfter for its response.
+	IdempotencyInProgress Reason = "IDEMPOTENCY_IN_PROGRESS"
 )
 
 // Code is the class of an error: which Connect code its reason maps to. It
@@ -215,6 +221,9 @@ var codes = map[Reason]Code{
 	WrongCode:      CodePermissionDenied,
 	SignInExpired:  CodeUnauthenticated,
 	TwoFactorState: CodeFailedPrecondition,
+
+	IdempotencyKeyReused:  CodeInvalid,
+	IdempotencyInProgress: CodeUnavailable,
 }
 
 // Reasons lists every reason (for tests and documentation).

@@ -21,6 +21,7 @@ import (
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
 	"github.com/opensupport/livechat/server/app"
+	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/dbtest"
 )
 
@@ -191,4 +192,15 @@ func (tm *Team) Agent(t testing.TB, username string) *Client {
 		t.Fatalf("Login: %v", err)
 	}
 	return c
+}
+
+// WantReason fails the test unless err has the Connect code and carries the
+// error detail reason; it returns the detail for further checks.
+func WantReason(t testing.TB, err error, code connect.Code, reason livechatv1.ErrorReason) *livechatv1.ErrorDetail {
+	t.Helper()
+	d := apperr.DetailOf(err)
+	if connect.CodeOf(err) != code || d.GetReason() != reason {
+		t.Fatalf("got %v (detail %v), want %v with reason %v", err, d, code, reason)
+	}
+	return d
 }

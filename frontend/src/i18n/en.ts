@@ -73,6 +73,7 @@ export const en = {
   "reason.wrongCode": "That code is wrong or was already used.",
   "reason.signInExpired": "This sign-in has expired. Enter your password again.",
   "reason.twoFactorState": "Two-factor sign-in has changed meanwhile. Reload the page.",
+  "reason.idempotencyKeyReused": "This request was already sent with different content. Reload the page and try again.",
   "reason.signInThrottledPlain": "Too many failed sign-ins. Please wait before trying again.",
   "reason.tooManyStreams": "Too many open tabs or connections. Close some and try again.",
   "reason.unavailable": "The server is briefly unavailable. Try again in a moment.",

@@ -75,6 +75,7 @@ export const vi: Record<MessageKey, string> = {
   "reason.wrongCode": "Mã không đúng hoặc đã được dùng.",
   "reason.signInExpired": "Phiên đăng nhập này đã hết hạn. Hãy nhập lại mật khẩu.",
   "reason.twoFactorState": "Xác thực hai lớp vừa thay đổi. Hãy tải lại trang.",
+  "reason.idempotencyKeyReused": "Yêu cầu này đã được gửi với nội dung khác. Hãy tải lại trang rồi thử lại.",
   "reason.signInThrottledPlain": "Đăng nhập sai quá nhiều lần. Vui lòng đợi rồi thử lại.",
   "reason.tooManyStreams": "Quá nhiều thẻ hoặc kết nối đang mở. Hãy đóng bớt rồi thử lại.",
   "reason.unavailable": "Máy chủ tạm thời không khả dụng. Hãy thử lại sau giây lát.",

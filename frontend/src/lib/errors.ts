@@ -79,6 +79,8 @@ const byReason: Partial<Record<ErrorReason, MessageKey>> = {
   [ErrorReason.WRONG_CODE]: "reason.wrongCode",
   [ErrorReason.SIGN_IN_EXPIRED]: "reason.signInExpired",
   [ErrorReason.TWO_FACTOR_STATE]: "reason.twoFactorState",
+  [ErrorReason.IDEMPOTENCY_KEY_REUSED]: "reason.idempotencyKeyReused",
+  [ErrorReason.IDEMPOTENCY_IN_PROGRESS]: "reason.unavailable",
 };
 
 // Reasons whose text needs a number the detail did not carry fall back to
