@@ -43,7 +43,8 @@ func (d *rotatingDialer) DialContext(ctx context.Context, network, addr string) 
 
 // newHTTPClient returns a client for one protocol: "h1" keeps one
 // connection per in-flight call (as browsers without HTTP/2), "h2"
-// multiplexes calls over HTTP/2 without TLS.
+// multiplexes calls over HTTP/2 without TLS, "h2tls" speaks HTTP/2 over TLS
+// (one connection per client: holders give each stream its own).
 func newHTTPClient(proto string, block, perAddr int) *http.Client {
 	d := &rotatingDialer{block: block, per: perAddr}
 	tr := &http.Transport{
@@ -53,9 +54,14 @@ func newHTTPClient(proto string, block, perAddr int) *http.Client {
 		IdleConnTimeout:     90 * time.Second,
 		Protocols:           new(http.Protocols),
 	}
-	if proto == "h2" {
+	switch proto {
+	case "h2":
 		tr.Protocols.SetUnencryptedHTTP2(true)
-	} else {
+	case "h2tls":
+		tr.Protocols.SetHTTP2(true)
+		tr.TLSClientConfig = benchTLSClientConfig()
+		tr.ForceAttemptHTTP2 = true
+	default:
 		tr.Protocols.SetHTTP1(true)
 	}
 	return &http.Client{Transport: tr}

@@ -61,6 +61,8 @@ func readyEvent() *livechatv1.Event {
 func bareServer(args []string) error {
 	fs := flag.NewFlagSet(roleBareServer, flag.ContinueOnError)
 	listen := fs.String("listen", "127.0.0.1:0", "listen address")
+	certFile := fs.String("tls-cert", "", "serve HTTPS (HTTP/2 and HTTP/1.1) with this certificate")
+	keyFile := fs.String("tls-key", "", "the key of -tls-cert")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -80,6 +82,7 @@ func bareServer(args []string) error {
 	protocols := new(http.Protocols)
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
+	protocols.SetHTTP2(true)
 	srv := &http.Server{
 		Handler:           mux,
 		Protocols:         protocols,
@@ -91,7 +94,13 @@ func bareServer(args []string) error {
 		return err
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if *certFile != "" {
+			errc <- srv.ServeTLS(ln, *certFile, *keyFile)
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err

@@ -36,6 +36,9 @@ type env struct {
 	self     string
 	selfArgs []string
 	progress io.Writer
+	// certFile and keyFile are the self-signed certificate of the TLS
+	// figures (see cert).
+	certFile, keyFile string
 }
 
 // newEnv starts the cluster. The caller must call close.
@@ -229,6 +232,12 @@ func freeAddr() (string, error) {
 
 // startLivechat starts `livechat serve` on the bench's database.
 func (e *env) startLivechat(ctx context.Context, name string) (*proc, error) {
+	return e.startLivechatProto(ctx, name, "")
+}
+
+// startLivechatProto starts `livechat serve`, over TLS (with HTTP/2) when
+// proto is "h2tls".
+func (e *env) startLivechatProto(ctx context.Context, name, proto string) (*proc, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -253,21 +262,50 @@ func (e *env) startLivechat(ctx context.Context, name string) (*proc, error) {
 		"LIVECHAT_MAX_STREAMS_PER_CREDENTIAL=-1",
 		"LIVECHAT_MAX_STREAMS_PER_ADDRESS=-1",
 	)
-	p, err := e.startProc(ctx, name, cmd, "http://"+addr, "/readyz")
+	scheme := "http://"
+	if proto == "h2tls" {
+		cert, key, err := e.cert()
+		if err != nil {
+			return nil, err
+		}
+		cmd.Env = append(cmd.Env, "LIVECHAT_TLS_CERT="+cert, "LIVECHAT_TLS_KEY="+key)
+		scheme = "https://"
+	}
+	p, err := e.startProc(ctx, name, cmd, scheme+addr, "/readyz")
 	if err == nil {
 		p.debugURL = "http://" + debug
 	}
 	return p, err
 }
 
-// startBare starts the bare connect-go server of M3 (see bare.go).
-func (e *env) startBare(ctx context.Context) (*proc, error) {
+// startBare starts the bare connect-go server of M3 (see bare.go), over
+// TLS when proto is "h2tls".
+func (e *env) startBare(ctx context.Context, proto string) (*proc, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	cmd := e.selfCommand(roleBareServer, "-listen", addr)
-	return e.startProc(ctx, "bare", cmd, "http://"+addr, "/healthz")
+	args, scheme := []string{"-listen", addr}, "http://"
+	if proto == "h2tls" {
+		cert, key, err := e.cert()
+		if err != nil {
+			return nil, err
+		}
+		args, scheme = append(args, "-tls-cert", cert, "-tls-key", key), "https://"
+	}
+	cmd := e.selfCommand(roleBareServer, args...)
+	return e.startProc(ctx, "bare", cmd, scheme+addr, "/healthz")
+}
+
+// cert returns the run's self-signed certificate for 127.0.0.1, made on
+// first use.
+func (e *env) cert() (certFile, keyFile string, err error) {
+	if e.certFile == "" {
+		if e.certFile, e.keyFile, err = writeSelfSignedCert(e.dir); err != nil {
+			return "", "", err
+		}
+	}
+	return e.certFile, e.keyFile, nil
 }
 
 // selfCommand runs this program in one of its helper roles.
@@ -296,7 +334,7 @@ func (e *env) startProc(ctx context.Context, name string, cmd *exec.Cmd, url, re
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+ready, nil)
-		if res, err := http.DefaultClient.Do(req); err == nil {
+		if res, err := readyClient.Do(req); err == nil {
 			res.Body.Close()
 			if res.StatusCode == http.StatusOK {
 				return p, nil
@@ -316,6 +354,10 @@ func (e *env) startProc(ctx context.Context, name string, cmd *exec.Cmd, url, re
 		}
 	}
 }
+
+// readyClient polls the servers' readiness, trusting the bench's own
+// certificate.
+var readyClient = &http.Client{Transport: &http.Transport{TLSClientConfig: benchTLSClientConfig()}}
 
 // tailFile returns the end of a log file, for error messages.
 func tailFile(path string, n int) string {

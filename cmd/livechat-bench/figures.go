@@ -222,7 +222,7 @@ func (b *bench) m2(ctx context.Context) {
 // connect-go handler, over HTTP/1.1 and HTTP/2.
 func (b *bench) m3(ctx context.Context) {
 	kind, tokens := b.idleStreams()
-	for _, proto := range []string{"h1", "h2"} {
+	for _, proto := range b.cfg.m3Protos {
 		fig := fmt.Sprintf("M3 memory per idle %s stream, %s", kind, protoName(proto))
 		var bare, real, ratios []float64
 		var err error
@@ -266,8 +266,11 @@ func (b *bench) idleStreams() (streamKind, []string) {
 }
 
 func protoName(p string) string {
-	if p == "h2" {
+	switch p {
+	case "h2":
 		return "HTTP/2"
+	case "h2tls":
+		return "TLS + HTTP/2, a connection each"
 	}
 	return "HTTP/1.1"
 }
@@ -280,9 +283,9 @@ func (b *bench) rssPerStream(ctx context.Context, server, proto string, kind str
 		err error
 	)
 	if server == "bare" {
-		p, err = b.env.startBare(ctx)
+		p, err = b.env.startBare(ctx, proto)
 	} else {
-		p, err = b.env.startLivechat(ctx, "m3")
+		p, err = b.env.startLivechatProto(ctx, "m3", proto)
 	}
 	if err != nil {
 		return 0, err
@@ -310,6 +313,20 @@ func (b *bench) rssPerStream(ctx context.Context, server, proto string, kind str
 	rss1, err := settledRSS(p.pid(), 500*time.Millisecond, 12)
 	if err != nil {
 		return 0, err
+	}
+	// With -profile, keep where the memory went: the heap, the goroutines
+	// and the runtime's memory statistics (heap?debug=1).
+	if dir := b.cfg.profileDir; dir != "" && p.debugURL != "" && os.MkdirAll(dir, 0o755) == nil {
+		for _, prof := range []string{"heap", "goroutine", "heap?debug=1"} {
+			if res, err := http.Get(p.debugURL + "/debug/pprof/" + prof); err == nil {
+				name := fmt.Sprintf("m3-%s-%s-%s.pprof", server, proto, strings.ReplaceAll(prof, "?debug=1", "-stats.txt"))
+				if f, err := os.Create(filepath.Join(dir, name)); err == nil {
+					_, _ = io.Copy(f, res.Body)
+					f.Close()
+				}
+				res.Body.Close()
+			}
+		}
 	}
 	per := float64(rss1-rss0) / float64(n)
 	b.rep.detail("M3 %s %s: RSS %s → %s for %s streams: %s each", server, protoName(proto),

@@ -31,7 +31,7 @@ const roleHoldStreams = "hold-streams"
 func holdStreams(args []string, stdin io.Reader, stdout io.Writer) error {
 	fs := flag.NewFlagSet(roleHoldStreams, flag.ContinueOnError)
 	url := fs.String("url", "", "server base URL")
-	proto := fs.String("proto", "h1", "h1 or h2")
+	proto := fs.String("proto", "h1", "h1, h2 or h2tls")
 	kind := fs.String("kind", string(kindAgent), "agent or visitor")
 	tokensFile := fs.String("tokens", "", "file of tokens, one a line; stream i uses token i mod n")
 	block := fs.Int("block", 10, "second octet of the 127.x.y.z source addresses")
@@ -82,7 +82,12 @@ func holdStreams(args []string, stdin io.Reader, stdout io.Writer) error {
 			wg.Add(1)
 			sem <- struct{}{}
 			go func() {
-				s, err := openStream(ctx, cls[i%len(cls)], streamKind(*kind), 60*time.Second)
+				cl := cls[i%len(cls)]
+				if *proto == "h2tls" {
+					// A visitor's browser has a connection of its own.
+					cl = newClients(newHTTPClient(*proto, *block, 1000), *url, bearer(tokens[i%len(tokens)]))
+				}
+				s, err := openStream(ctx, cl, streamKind(*kind), 60*time.Second)
 				<-sem
 				// The command is answered once every stream is open (or
 				// failed); the open ones stay, draining heartbeats.

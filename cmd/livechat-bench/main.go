@@ -61,6 +61,7 @@ type config struct {
 	m2LowRate           int
 	m2Dur, m2BaseDur    time.Duration
 	m3Streams           int
+	m3Protos            []string // h1, h2 (multiplexed h2c), h2tls (TLS + HTTP/2, a connection each)
 	m4H2Target, m4H2Max int
 	m4H1Max             int // 0: up to the open-file limit
 	m4Steps, m4Rate     int
@@ -78,7 +79,7 @@ func fullConfig() config {
 		reps: 3, visitors: 1000, warmup: 500 * time.Millisecond,
 		m1Conc: []int{1, 8, 32}, m1Dur: 2 * time.Second,
 		m2Subs: []int{0, 100, 1000}, m2Rate: 1000, m2LowRate: 200, m2Dur: 3 * time.Second, m2BaseDur: time.Second,
-		m3Streams:  10_000,
+		m3Streams: 10_000, m3Protos: []string{"h1", "h2", "h2tls"},
 		m4H2Target: 50_000, m4H2Max: 50_000, m4Steps: 5, m4Rate: 200, m4Active: 10, m4Dur: 3 * time.Second,
 		m5Subs: 100, m5Rate: 1000, idleDur: 10 * time.Second,
 		m9Agents: 5, m9Visitors: 500, m9Rate: 20, m9Dur: 20 * time.Second,
@@ -92,7 +93,7 @@ func smokeConfig() config {
 		reps: 1, visitors: 12, warmup: 200 * time.Millisecond,
 		m1Conc: []int{1, 4}, m1Dur: time.Second,
 		m2Subs: []int{0, 5}, m2Rate: 50, m2Dur: 500 * time.Millisecond, m2BaseDur: 200 * time.Millisecond,
-		m3Streams:  30,
+		m3Streams: 30, m3Protos: []string{"h1", "h2", "h2tls"},
 		m4H2Target: 50_000, m4H2Max: 40, m4H1Max: 40, m4Steps: 2, m4Rate: 50, m4Active: 2, m4Dur: 500 * time.Millisecond,
 		m5Subs: 5, m5Rate: 50, idleDur: time.Second,
 		m9Agents: 2, m9Visitors: 5, m9Rate: 10, m9Dur: time.Second,
@@ -136,7 +137,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	only := fs.String("only", "m1,m2,m3,m4,m5,m6,m9", "comma-separated figures to run")
 	out := fs.String("out", "", "also write the table (Markdown) to this file")
 	reps := fs.Int("reps", 0, "repetitions of each interleaved pair (default 3; 1 with -smoke)")
-	profile := fs.String("profile", "", "write CPU profiles of the server (pprof) taken during M1 and M2 into this directory")
+	streams := fs.Int("streams", 0, "idle streams of M3 (default 10,000; 30 with -smoke)")
+	protos := fs.String("protos", "", "M3's protocols, comma-separated: h1, h2, h2tls (default all)")
+	profile := fs.String("profile", "", "write CPU profiles of the server (pprof) taken during M1 and M2, and its heap and goroutines with M3's streams open, into this directory")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -146,6 +149,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *reps > 0 {
 		cfg.reps = *reps
+	}
+	if *streams > 0 {
+		cfg.m3Streams = *streams
+	}
+	if *protos != "" {
+		cfg.m3Protos = strings.Split(*protos, ",")
 	}
 	cfg.livechat, cfg.pgbench, cfg.root, cfg.out, cfg.profileDir = *livechat, *pgbench, *root, *out, *profile
 	cfg.only = map[string]bool{}

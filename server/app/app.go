@@ -169,6 +169,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:   a.Handler(),
 		Protocols: protocols,
+		HTTP2:     http2Config(),
 		// No ReadTimeout or WriteTimeout: they would cut live streams.
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
