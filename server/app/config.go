@@ -67,6 +67,10 @@ type Config struct {
 	Realtime realtime.Options
 }
 
+// defaultPGData is the embedded PostgreSQL's data directory when none is
+// given.
+const defaultPGData = "./data/postgres"
+
 // envOr returns the environment variable key, or def when it is unset.
 func envOr(key, def string) string {
 	if v, ok := os.LookupEnv(key); ok {
@@ -110,7 +114,7 @@ func (c *Config) envDuration(key string, def time.Duration) time.Duration {
 func (c *Config) RegisterDatabaseFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DatabaseURL, "database-url", envOr("DATABASE_URL", ""),
 		"PostgreSQL connection URL [$DATABASE_URL]; empty runs an embedded PostgreSQL")
-	fs.StringVar(&c.PGData, "pg-data", envOr("LIVECHAT_PG_DATA", "./data/postgres"),
+	fs.StringVar(&c.PGData, "pg-data", envOr("LIVECHAT_PG_DATA", defaultPGData),
 		"data directory of the embedded PostgreSQL [$LIVECHAT_PG_DATA]")
 	fs.StringVar(&c.PGBin, "pg-bin", envOr("PG_BIN", ""),
 		"directory of the PostgreSQL server binaries for the embedded database [$PG_BIN]; empty searches pg_config --bindir and /usr/lib/postgresql/*/bin")

@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"testing"
 
 	"connectrpc.com/connect/v2"
@@ -21,7 +22,7 @@ const apiPackage = "livechat.v1"
 // serve.
 func TestOpenAPIDocumentsEveryRegisteredRPC(t *testing.T) {
 	t.Parallel()
-	a, err := New(Config{Listen: "127.0.0.1:0"}, discardLogger(), dbtest.New(t))
+	a, err := New(Config{Listen: "127.0.0.1:0", SecretsKeyFile: filepath.Join(t.TempDir(), "secrets.key")}, discardLogger(), dbtest.New(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,11 @@ func (c *Config) secretsKeyFile() string {
 	if c.SecretsKeyFile != "" {
 		return c.SecretsKeyFile
 	}
-	return filepath.Join(filepath.Dir(filepath.Clean(c.PGData)), "secrets.key")
+	pgData := c.PGData
+	if pgData == "" {
+		pgData = defaultPGData
+	}
+	return filepath.Join(filepath.Dir(filepath.Clean(pgData)), "secrets.key")
 }
 
 // openSecrets builds the Box from --secrets-key, or from the key file.
