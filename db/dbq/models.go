@@ -211,6 +211,43 @@ type VisitorSession struct {
 	RevokedAt  *time.Time
 }
 
+type Webhook struct {
+	ID                  uuid.UUID
+	Url                 string
+	EventTypes          []string
+	Enabled             bool
+	AllowPrivateNetwork bool
+	SecretSealed        string
+	CreatedBy           *uuid.UUID
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+	CursorTx            int64
+	CursorID            int64
+	State               string
+	FailingSince        *time.Time
+	NextAttemptAt       *time.Time
+	Attempts            int32
+	LastError           string
+	LeaseOwner          *uuid.UUID
+	LeaseUntil          *time.Time
+}
+
+type WebhookDelivery struct {
+	ID              int64
+	WebhookID       uuid.UUID
+	EventID         int64
+	MessageID       string
+	EventType       string
+	Attempt         int32
+	Manual          bool
+	Succeeded       bool
+	ResponseStatus  *int32
+	LatencyMs       int32
+	ResponseExcerpt string
+	Error           string
+	CreatedAt       time.Time
+}
+
 type Widget struct {
 	ID              uuid.UUID
 	SiteKey         string

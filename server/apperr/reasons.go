@@ -119,6 +119,13 @@ const (
 	SignInExpired Reason = "SIGN_IN_EXPIRED"
 	// TwoFactorState: the second factor is already enabled, or not enrolled.
 	TwoFactorState Reason = "TWO_FACTOR_STATE"
+
+	// WebhookURLInvalid: a webhook URL is not an absolute http(s) URL
+	// without credentials, within the length limit.
+	WebhookURLInvalid Reason = "WEBHOOK_URL_INVALID"
+	// WebhookTargetNotAllowed: a webhook URL names a private address and
+	// the webhook does not allow the private network.
+	WebhookTargetNotAllowed Reason = "WEBHOOK_TARGET_NOT_ALLOWED"
 )
 
 // Code is the class of an error: which Connect code its reason maps to. It
@@ -215,6 +222,9 @@ var codes = map[Reason]Code{
 	WrongCode:      CodePermissionDenied,
 	SignInExpired:  CodeUnauthenticated,
 	TwoFactorState: CodeFailedPrecondition,
+
+	WebhookURLInvalid:       CodeInvalid,
+	WebhookTargetNotAllowed: CodePermissionDenied,
 }
 
 // Reasons lists every reason (for tests and documentation).

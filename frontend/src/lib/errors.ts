@@ -79,6 +79,8 @@ const byReason: Partial<Record<ErrorReason, MessageKey>> = {
   [ErrorReason.WRONG_CODE]: "reason.wrongCode",
   [ErrorReason.SIGN_IN_EXPIRED]: "reason.signInExpired",
   [ErrorReason.TWO_FACTOR_STATE]: "reason.twoFactorState",
+  [ErrorReason.WEBHOOK_URL_INVALID]: "reason.webhookUrlInvalid",
+  [ErrorReason.WEBHOOK_TARGET_NOT_ALLOWED]: "reason.webhookTargetNotAllowed",
 };
 
 // Reasons whose text needs a number the detail did not carry fall back to
