@@ -67,6 +67,7 @@ type ApiToken struct {
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
+	BotName    *string
 }
 
 type CannedResponse struct {

@@ -57,6 +57,12 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, id DESC);
 CREATE INDEX webhook_deliveries_created_at ON webhook_deliveries (created_at);
 
+-- A bot is an API token with a name of its own: its messages show that name
+-- to visitors and agents instead of the name of the admin who made it.
+ALTER TABLE api_tokens
+    ADD COLUMN bot_name text CHECK (bot_name IS NULL OR char_length(bot_name) BETWEEN 1 AND 64);
+
 -- +goose Down
+ALTER TABLE api_tokens DROP COLUMN bot_name;
 DROP TABLE webhook_deliveries;
 DROP TABLE webhooks;
