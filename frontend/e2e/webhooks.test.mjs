@@ -3,7 +3,8 @@
 // secret is shown once, a visitor's message reaches a real receiver signed
 // so that the independent `standardwebhooks` package verifies it, the
 // delivery log resends and replays from a delivery, and a failing receiver
-// shows as retrying with the reason. In English and Vietnamese.
+// shows as retrying with the reason. In English and Vietnamese. Also: an
+// API token made a bot on the tokens page.
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { createServer } from "node:http";
@@ -210,6 +211,21 @@ describe("webhooks", { timeout: 300_000 }, () => {
     assert.equal(new Webhook(secret).verify(ok.body, ok.headers).data.message.text, "Hello?");
     await page.reload();
     await page.getByTestId("webhook-row").getByTestId("webhook-state").getByText("Healthy").waitFor();
+  });
+
+  test("API tokens: a bot token is named in the dialog and marked in the list", async () => {
+    await page.getByRole("link", { name: "API tokens" }).click();
+    await page.getByTestId("create-token").click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Name").fill("Order bot");
+    await dialog.getByLabel("Bot (optional)").fill("Shop Assistant");
+    await dialog.getByRole("button", { name: "Create token" }).click();
+    await dialog.getByTestId("token-secret").waitFor();
+    await dialog.getByRole("button", { name: "Done" }).click();
+    const row = page.getByTestId("token-row").filter({ hasText: "Order bot" });
+    assert.equal(await row.getByTestId("token-bot").innerText(), "Bot: Shop Assistant");
+    await page.getByRole("link", { name: "Webhooks" }).click();
+    await page.getByTestId("webhook-row").waitFor();
   });
 
   test("in Vietnamese", async () => {

@@ -585,8 +585,8 @@ export const en = {
   "webhooks.type.message.deleted": "Message deleted",
   "webhooks.type.customer.created": "Customer created",
   "webhooks.type.customer.updated": "Customer updated",
-  "tokens.botName": "Bot name (optional)",
-  "tokens.botNameHint": "Makes the token a bot: its messages show this name to visitors and agents. Up to 64 characters.",
+  "tokens.botName": "Bot (optional)",
+  "tokens.botNameHint": "A name here makes the token a bot: its messages show this name to visitors and agents instead of yours. Up to 64 characters.",
   "tokens.bot": "Bot: {name}",
 } as const;
 

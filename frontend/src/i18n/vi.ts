@@ -587,7 +587,7 @@ export const vi: Record<MessageKey, string> = {
   "webhooks.type.message.deleted": "Tin nhắn bị xóa",
   "webhooks.type.customer.created": "Khách hàng được tạo",
   "webhooks.type.customer.updated": "Khách hàng được cập nhật",
-  "tokens.botName": "Tên bot (không bắt buộc)",
-  "tokens.botNameHint": "Biến token thành bot: tin nhắn của nó hiện tên này cho khách và nhân viên. Tối đa 64 ký tự.",
+  "tokens.botName": "Bot (không bắt buộc)",
+  "tokens.botNameHint": "Điền một tên để biến token thành bot: tin nhắn của nó hiện tên này cho khách và nhân viên thay cho tên bạn. Tối đa 64 ký tự.",
   "tokens.bot": "Bot: {name}",
 };
