@@ -622,11 +622,16 @@ const updateWebhook = `-- name: UpdateWebhook :one
 UPDATE webhooks
 SET url = $1, event_types = $2::text[], allow_private_network = $3,
     enabled = $4, updated_at = now(),
-    state = CASE WHEN $4::boolean AND NOT webhooks.enabled OR $4::boolean AND webhooks.state = 'failing'
+    state = CASE WHEN $4::boolean AND (NOT webhooks.enabled OR webhooks.state = 'failing')
                  THEN 'healthy' ELSE webhooks.state END,
-    attempts = CASE WHEN $4::boolean AND webhooks.state = 'failing' THEN 0 ELSE webhooks.attempts END,
-    failing_since = CASE WHEN $4::boolean AND webhooks.state = 'failing' THEN NULL ELSE webhooks.failing_since END,
-    next_attempt_at = CASE WHEN $4::boolean AND webhooks.state = 'failing' THEN NULL ELSE webhooks.next_attempt_at END
+    attempts = CASE WHEN $4::boolean AND (NOT webhooks.enabled OR webhooks.state = 'failing')
+                    THEN 0 ELSE webhooks.attempts END,
+    failing_since = CASE WHEN $4::boolean AND (NOT webhooks.enabled OR webhooks.state = 'failing')
+                         THEN NULL ELSE webhooks.failing_since END,
+    next_attempt_at = CASE WHEN $4::boolean AND (NOT webhooks.enabled OR webhooks.state = 'failing')
+                           THEN NULL ELSE webhooks.next_attempt_at END,
+    last_error = CASE WHEN $4::boolean AND (NOT webhooks.enabled OR webhooks.state = 'failing')
+                      THEN '' ELSE webhooks.last_error END
 WHERE id = $5
 RETURNING id, url, event_types, enabled, allow_private_network, secret_sealed, created_by, created_at, updated_at, cursor_tx, cursor_id, state, failing_since, next_attempt_at, attempts, last_error, lease_owner, lease_until
 `
@@ -639,8 +644,8 @@ type UpdateWebhookParams struct {
 	ID                  uuid.UUID
 }
 
-// Enabling a webhook clears its failing state: delivery resumes from its
-// cursor, so nothing it missed while failing is lost.
+// Enabling a webhook (from disabled or failing) starts its retries afresh:
+// delivery resumes from its cursor, so nothing it missed is lost.
 func (q *Queries) UpdateWebhook(ctx context.Context, arg UpdateWebhookParams) (Webhook, error) {
 	row := q.db.QueryRow(ctx, updateWebhook,
 		arg.Url,

@@ -18,16 +18,21 @@ SELECT * FROM webhooks WHERE id = @id;
 SELECT count(*) FROM webhooks;
 
 -- name: UpdateWebhook :one
--- Enabling a webhook clears its failing state: delivery resumes from its
--- cursor, so nothing it missed while failing is lost.
+-- Enabling a webhook (from disabled or failing) starts its retries afresh:
+-- delivery resumes from its cursor, so nothing it missed is lost.
 UPDATE webhooks
 SET url = @url, event_types = @event_types::text[], allow_private_network = @allow_private_network,
     enabled = @enabled, updated_at = now(),
-    state = CASE WHEN @enabled::boolean AND NOT webhooks.enabled OR @enabled::boolean AND webhooks.state = 'failing'
+    state = CASE WHEN @enabled::boolean AND (NOT webhooks.enabled OR webhooks.state = 'failing')
                  THEN 'healthy' ELSE webhooks.state END,
-    attempts = CASE WHEN @enabled::boolean AND webhooks.state = 'failing' THEN 0 ELSE webhooks.attempts END,
-    failing_since = CASE WHEN @enabled::boolean AND webhooks.state = 'failing' THEN NULL ELSE webhooks.failing_since END,
-    next_attempt_at = CASE WHEN @enabled::boolean AND webhooks.state = 'failing' THEN NULL ELSE webhooks.next_attempt_at END
+    attempts = CASE WHEN @enabled::boolean AND (NOT webhooks.enabled OR webhooks.state = 'failing')
+                    THEN 0 ELSE webhooks.attempts END,
+    failing_since = CASE WHEN @enabled::boolean AND (NOT webhooks.enabled OR webhooks.state = 'failing')
+                         THEN NULL ELSE webhooks.failing_since END,
+    next_attempt_at = CASE WHEN @enabled::boolean AND (NOT webhooks.enabled OR webhooks.state = 'failing')
+                           THEN NULL ELSE webhooks.next_attempt_at END,
+    last_error = CASE WHEN @enabled::boolean AND (NOT webhooks.enabled OR webhooks.state = 'failing')
+                      THEN '' ELSE webhooks.last_error END
 WHERE id = @id
 RETURNING *;
 

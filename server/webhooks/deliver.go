@@ -180,18 +180,27 @@ func (s *Service) deliverBatch(ctx context.Context, id uuid.UUID) (bool, error) 
 		if data[i] == nil && !last {
 			continue
 		}
-		n, err := s.q.AdvanceWebhookCursor(ctx, dbq.AdvanceWebhookCursorParams{
-			ID: id, Owner: s.owner, CursorTx: e.tx, CursorID: e.row.ID, FromTx: from[0], FromID: from[1],
-		})
-		if err != nil {
+		if err := s.advance(ctx, id, from, e); err != nil {
 			return false, err
-		}
-		if n == 0 {
-			return false, errLeaseLost
 		}
 		from = [2]int64{e.tx, e.row.ID}
 	}
 	return len(rows) == batchSize, nil
+}
+
+// advance moves the cursor from from to e, while this instance holds the
+// lease. It runs to the end even when shutdown began: the events up to e
+// were delivered, and the next holder must not send them again.
+func (s *Service) advance(ctx context.Context, id uuid.UUID, from [2]int64, e logEvent) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	n, err := s.q.AdvanceWebhookCursor(ctx, dbq.AdvanceWebhookCursorParams{
+		ID: id, Owner: s.owner, CursorTx: e.tx, CursorID: e.row.ID, FromTx: from[0], FromID: from[1],
+	})
+	if err == nil && n == 0 {
+		err = errLeaseLost
+	}
+	return err
 }
 
 // selected are the types of an event the webhook wants.
@@ -264,11 +273,15 @@ func (s *Service) send(ctx context.Context, w dbq.Webhook, secret string, ev rea
 	}
 	start := time.Now()
 	resp, err := s.sender.Post(ctx, outbound.Request{URL: w.Url, Header: headers, Body: body, AllowPrivate: w.AllowPrivateNetwork})
-	if ctx.Err() != nil {
-		// Shutting down: the attempt is neither a success nor the
+	if err != nil && ctx.Err() != nil {
+		// Shutting down cut the request: neither a success nor the
 		// receiver's failure; the next holder sends it again.
 		return Delivery{}, ctx.Err()
 	}
+	// An answer is recorded even when shutdown began meanwhile, so a
+	// delivered event is not delivered again by the next holder.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
 	p := dbq.InsertWebhookDeliveryParams{
 		WebhookID: w.ID, EventID: ev.ID, MessageID: id, EventType: string(t), Attempt: int32(attempt), Manual: manual,
 		LatencyMs: int32(time.Since(start).Milliseconds()), ResponseExcerpt: excerpt(resp.Body),

@@ -290,3 +290,39 @@ func TestReplayAndResend(t *testing.T) {
 		t.Fatalf("another webhook's delivery: %v", err)
 	}
 }
+
+// A webhook disabled while retrying and enabled later starts its retries
+// afresh: the time it spent disabled does not count against them.
+func TestEnablingStartsRetriesAfresh(t *testing.T) {
+	e := newEnv(t)
+	svc := e.service(webhooks.Options{BaseBackoff: time.Minute, MaxBackoff: time.Minute, RetryFor: 5 * time.Minute})
+	rcv := newReceiver(t)
+	w, _ := e.create(svc, rcv.URL, webhooks.MessageCreated)
+	rcv.status.Store(500)
+	e.run(svc)
+	e.open("hello")
+	eventually(t, "a failed attempt", func() bool { return rcv.count() >= 1 })
+	in := webhooks.Input{URL: w.URL, EventTypes: w.EventTypes, AllowPrivateNetwork: true}
+	if _, err := svc.UpdateWebhook(bg, e.admin, w.ID, in); err != nil { // disabled
+		t.Fatal(err)
+	}
+	// The delivering worker notices and lets the webhook go.
+	eventually(t, "the lease released", func() bool {
+		var free bool
+		_ = e.pool.QueryRow(bg, `SELECT lease_owner IS NULL FROM webhooks`).Scan(&free)
+		return free
+	})
+	e.clock.Advance(time.Hour)
+	n := rcv.count()
+	in.Enabled = true
+	got, err := svc.UpdateWebhook(bg, e.admin, w.ID, in)
+	if err != nil || got.State != webhooks.Healthy || got.FailingSince != nil || got.NextAttemptAt != nil || got.LastError != "" {
+		t.Fatalf("enabled: %+v %v", got, err)
+	}
+	eventually(t, "the next attempt", func() bool { return rcv.count() > n })
+	time.Sleep(50 * time.Millisecond)
+	ws, _ := svc.ListWebhooks(bg, e.admin)
+	if ws[0].State != webhooks.Retrying {
+		t.Fatalf("state %s after one failure since enabling (%s)", ws[0].State, ws[0].LastError)
+	}
+}
