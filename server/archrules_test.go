@@ -40,6 +40,7 @@ var (
 		"server/dbtest":   "creates test databases",
 		"server/pgembed":  "runs PostgreSQL itself",
 		"server/scaleout": "tests several server processes",
+		"server/outbound": "sends the server's own HTTP requests, guarded against SSRF at dial time",
 	}
 
 	// forbidden are the imports a domain package must not have: the

@@ -103,9 +103,9 @@ func (q *Queries) CreateAgent(ctx context.Context, arg CreateAgentParams) (Agent
 
 const createApiToken = `-- name: CreateApiToken :one
 
-INSERT INTO api_tokens (agent_id, name, scope, prefix, token_hash, created_at)
-VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, agent_id, name, scope, prefix, token_hash, created_at, last_used_at, revoked_at
+INSERT INTO api_tokens (agent_id, name, scope, prefix, token_hash, created_at, bot_name)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+RETURNING id, agent_id, name, scope, prefix, token_hash, created_at, last_used_at, revoked_at, bot_name
 `
 
 type CreateApiTokenParams struct {
@@ -115,6 +115,7 @@ type CreateApiTokenParams struct {
 	Prefix    string
 	TokenHash []byte
 	Now       time.Time
+	BotName   *string
 }
 
 // API tokens -----------------------------------------------------------------
@@ -126,6 +127,7 @@ func (q *Queries) CreateApiToken(ctx context.Context, arg CreateApiTokenParams) 
 		arg.Prefix,
 		arg.TokenHash,
 		arg.Now,
+		arg.BotName,
 	)
 	var i ApiToken
 	err := row.Scan(
@@ -138,6 +140,7 @@ func (q *Queries) CreateApiToken(ctx context.Context, arg CreateApiTokenParams) 
 		&i.CreatedAt,
 		&i.LastUsedAt,
 		&i.RevokedAt,
+		&i.BotName,
 	)
 	return i, err
 }
@@ -329,7 +332,7 @@ func (q *Queries) GetAgentForUpdate(ctx context.Context, id uuid.UUID) (Agent, e
 
 const getApiTokenByHash = `-- name: GetApiTokenByHash :one
 SELECT t.id, t.scope, t.last_used_at, t.revoked_at,
-       a.id AS agent_id, a.display_name, a.role, a.disabled
+       a.id AS agent_id, a.display_name, a.role, a.disabled, t.bot_name
 FROM api_tokens t JOIN agents a ON a.id = t.agent_id
 WHERE t.token_hash = $1
 `
@@ -343,6 +346,7 @@ type GetApiTokenByHashRow struct {
 	DisplayName string
 	Role        string
 	Disabled    bool
+	BotName     *string
 }
 
 func (q *Queries) GetApiTokenByHash(ctx context.Context, tokenHash []byte) (GetApiTokenByHashRow, error) {
@@ -357,6 +361,7 @@ func (q *Queries) GetApiTokenByHash(ctx context.Context, tokenHash []byte) (GetA
 		&i.DisplayName,
 		&i.Role,
 		&i.Disabled,
+		&i.BotName,
 	)
 	return i, err
 }
@@ -510,7 +515,7 @@ func (q *Queries) ListAgents(ctx context.Context) ([]Agent, error) {
 
 const listApiTokens = `-- name: ListApiTokens :many
 SELECT t.id, t.agent_id, t.name, t.scope, t.prefix, t.created_at, t.last_used_at, t.revoked_at,
-       a.display_name AS agent_name
+       a.display_name AS agent_name, t.bot_name
 FROM api_tokens t JOIN agents a ON a.id = t.agent_id
 ORDER BY t.created_at DESC, t.id DESC
 `
@@ -525,6 +530,7 @@ type ListApiTokensRow struct {
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
 	AgentName  string
+	BotName    *string
 }
 
 func (q *Queries) ListApiTokens(ctx context.Context) ([]ListApiTokensRow, error) {
@@ -546,6 +552,7 @@ func (q *Queries) ListApiTokens(ctx context.Context) ([]ListApiTokensRow, error)
 			&i.LastUsedAt,
 			&i.RevokedAt,
 			&i.AgentName,
+			&i.BotName,
 		); err != nil {
 			return nil, err
 		}
@@ -731,7 +738,7 @@ UPDATE api_tokens t SET revoked_at = COALESCE(t.revoked_at, $1::timestamptz)
 FROM agents a
 WHERE t.id = $2 AND a.id = t.agent_id
 RETURNING t.id, t.agent_id, t.name, t.scope, t.prefix, t.created_at, t.last_used_at, t.revoked_at,
-          a.display_name AS agent_name
+          a.display_name AS agent_name, t.bot_name
 `
 
 type RevokeApiTokenParams struct {
@@ -749,6 +756,7 @@ type RevokeApiTokenRow struct {
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
 	AgentName  string
+	BotName    *string
 }
 
 // Revoking a revoked token keeps its first revocation time.
@@ -765,6 +773,7 @@ func (q *Queries) RevokeApiToken(ctx context.Context, arg RevokeApiTokenParams) 
 		&i.LastUsedAt,
 		&i.RevokedAt,
 		&i.AgentName,
+		&i.BotName,
 	)
 	return i, err
 }

@@ -67,6 +67,7 @@ type ApiToken struct {
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
+	BotName    *string
 }
 
 type CannedResponse struct {
@@ -218,6 +219,43 @@ type VisitorSession struct {
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	RevokedAt  *time.Time
+}
+
+type Webhook struct {
+	ID                  uuid.UUID
+	Url                 string
+	EventTypes          []string
+	Enabled             bool
+	AllowPrivateNetwork bool
+	SecretSealed        string
+	CreatedBy           *uuid.UUID
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+	CursorTx            int64
+	CursorID            int64
+	State               string
+	FailingSince        *time.Time
+	NextAttemptAt       *time.Time
+	Attempts            int32
+	LastError           string
+	LeaseOwner          *uuid.UUID
+	LeaseUntil          *time.Time
+}
+
+type WebhookDelivery struct {
+	ID              int64
+	WebhookID       uuid.UUID
+	EventID         int64
+	MessageID       string
+	EventType       string
+	Attempt         int32
+	Manual          bool
+	Succeeded       bool
+	ResponseStatus  *int32
+	LatencyMs       int32
+	ResponseExcerpt string
+	Error           string
+	CreatedAt       time.Time
 }
 
 type Widget struct {

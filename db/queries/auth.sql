@@ -91,13 +91,13 @@ DELETE FROM agent_sessions WHERE expires_at < @before OR idle_expires_at < @befo
 -- API tokens -----------------------------------------------------------------
 
 -- name: CreateApiToken :one
-INSERT INTO api_tokens (agent_id, name, scope, prefix, token_hash, created_at)
-VALUES (@agent_id, @name, @scope, @prefix, @token_hash, @now)
+INSERT INTO api_tokens (agent_id, name, scope, prefix, token_hash, created_at, bot_name)
+VALUES (@agent_id, @name, @scope, @prefix, @token_hash, @now, sqlc.narg(bot_name))
 RETURNING *;
 
 -- name: GetApiTokenByHash :one
 SELECT t.id, t.scope, t.last_used_at, t.revoked_at,
-       a.id AS agent_id, a.display_name, a.role, a.disabled
+       a.id AS agent_id, a.display_name, a.role, a.disabled, t.bot_name
 FROM api_tokens t JOIN agents a ON a.id = t.agent_id
 WHERE t.token_hash = @token_hash;
 
@@ -109,7 +109,7 @@ UPDATE api_tokens SET last_used_at = @now::timestamptz WHERE id = @id;
 
 -- name: ListApiTokens :many
 SELECT t.id, t.agent_id, t.name, t.scope, t.prefix, t.created_at, t.last_used_at, t.revoked_at,
-       a.display_name AS agent_name
+       a.display_name AS agent_name, t.bot_name
 FROM api_tokens t JOIN agents a ON a.id = t.agent_id
 ORDER BY t.created_at DESC, t.id DESC;
 
@@ -119,7 +119,7 @@ UPDATE api_tokens t SET revoked_at = COALESCE(t.revoked_at, @now::timestamptz)
 FROM agents a
 WHERE t.id = @id AND a.id = t.agent_id
 RETURNING t.id, t.agent_id, t.name, t.scope, t.prefix, t.created_at, t.last_used_at, t.revoked_at,
-          a.display_name AS agent_name;
+          a.display_name AS agent_name, t.bot_name;
 
 -- name: RevokeAgentApiTokens :execrows
 -- A new password means the old credentials may be known to someone else:

@@ -32,11 +32,14 @@ import (
 	"github.com/opensupport/livechat/server/chat"
 	"github.com/opensupport/livechat/server/chat/chatapi"
 	"github.com/opensupport/livechat/server/idempotency"
+	"github.com/opensupport/livechat/server/outbound"
 	"github.com/opensupport/livechat/server/realtime"
 	"github.com/opensupport/livechat/server/secretbox"
 	"github.com/opensupport/livechat/server/settings"
 	"github.com/opensupport/livechat/server/tags"
 	"github.com/opensupport/livechat/server/tags/tagsapi"
+	"github.com/opensupport/livechat/server/webhooks"
+	"github.com/opensupport/livechat/server/webhooks/webhooksapi"
 	"github.com/opensupport/livechat/server/widgets"
 	"github.com/opensupport/livechat/server/widgets/widgetsapi"
 )
@@ -70,6 +73,11 @@ type App struct {
 	idempotency *idempotency.Store
 	// schema holds the API back while migrations are pending (--no-migrate).
 	schema schemaGate
+	// webhooks delivers events to the webhooks this instance holds, from
+	// when the hub starts until stopDelivery (at shutdown).
+	webhooks     *webhooks.Service
+	stopDelivery context.CancelFunc
+	deliveryCtx  context.Context
 }
 
 // New builds an App on an open, migrated database.
@@ -114,6 +122,14 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, widgetsapi.NewHandler(a.widgets, a.hub))
 	livechatv1connect.RegisterCannedResponseServiceHandler(a.rpc, cannedapi.NewHandler(canned.New(pool)))
 	livechatv1connect.RegisterTagServiceHandler(a.rpc, tagsapi.NewHandler(tags.New(pool)))
+	// Webhooks read the event log through the chat domain's payloads and
+	// post through the SSRF-guarded client; delivery starts with the hub.
+	whOpts := cfg.Webhooks
+	whOpts.Log = log
+	a.webhooks = webhooks.New(pool, a.secrets, outbound.New(cfg.Outbound), webhooksapi.NewPayloads(conversations), whOpts)
+	a.deliveryCtx, a.stopDelivery = context.WithCancel(context.Background())
+	a.OnShutdown(a.stopDelivery)
+	livechatv1connect.RegisterWebhookServiceHandler(a.rpc, webhooksapi.NewHandler(a.webhooks))
 	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.
 	grpcreflect.Register(a.rpc)
 
@@ -235,7 +251,7 @@ type healthChecker struct{ a *App }
 func (h healthChecker) Check(ctx context.Context, req *grpchealth.CheckRequest) (*grpchealth.CheckResponse, error) {
 	switch req.Service {
 	case "", livechatv1connect.AuthServiceName, livechatv1connect.ConversationServiceName, livechatv1connect.WidgetServiceName,
-		livechatv1connect.CannedResponseServiceName, livechatv1connect.TagServiceName:
+		livechatv1connect.CannedResponseServiceName, livechatv1connect.TagServiceName, livechatv1connect.WebhookServiceName:
 	default:
 		return nil, connectv1.NewError(connectv1.CodeNotFound, fmt.Errorf("unknown service %q", req.Service))
 	}

@@ -9,7 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opensupport/livechat/server/outbound"
 	"github.com/opensupport/livechat/server/realtime"
+	"github.com/opensupport/livechat/server/webhooks"
 	"github.com/opensupport/livechat/server/widgets"
 )
 
@@ -65,6 +67,12 @@ type Config struct {
 	// Realtime tunes the event hub (heartbeats, presence grace, buffers);
 	// zero fields take the defaults (tests shorten them).
 	Realtime realtime.Options
+	// Webhooks tunes webhook delivery (polling, leases, retries); zero
+	// fields take the defaults (tests shorten them).
+	Webhooks webhooks.Options
+	// Outbound bounds the server's own requests (timeouts, response size)
+	// and lists the private networks the operator allows webhooks to reach.
+	Outbound outbound.Options
 }
 
 // defaultPGData is the embedded PostgreSQL's data directory when none is

@@ -100,5 +100,17 @@ func (a *App) startServices(ctx context.Context) error {
 	if err := checkSecretsKey(ctx, a.settings, a.secrets); err != nil {
 		return err
 	}
-	return a.hub.Start(ctx)
+	if err := a.hub.Start(ctx); err != nil {
+		return err
+	}
+	a.startDelivery(ctx)
+	return nil
+}
+
+// startDelivery runs webhook delivery until ctx is done or the instance
+// shuts down.
+func (a *App) startDelivery(ctx context.Context) {
+	ctx, cancel := context.WithCancel(ctx)
+	context.AfterFunc(a.deliveryCtx, cancel)
+	go a.webhooks.Run(ctx)
 }

@@ -125,6 +125,12 @@ const (
 	// IdempotencyInProgress: the first request with this Idempotency-Key is
 	// still running; retry after RetryAfter for its response.
 	IdempotencyInProgress Reason = "IDEMPOTENCY_IN_PROGRESS"
+	// WebhookURLInvalid: a webhook URL is not an absolute http(s) URL
+	// without credentials, within the length limit.
+	WebhookURLInvalid Reason = "WEBHOOK_URL_INVALID"
+	// WebhookTargetNotAllowed: a webhook URL names a private address and
+	// the webhook does not allow the private network.
+	WebhookTargetNotAllowed Reason = "WEBHOOK_TARGET_NOT_ALLOWED"
 )
 
 // Code is the class of an error: which Connect code its reason maps to. It
@@ -222,8 +228,10 @@ var codes = map[Reason]Code{
 	SignInExpired:  CodeUnauthenticated,
 	TwoFactorState: CodeFailedPrecondition,
 
-	IdempotencyKeyReused:  CodeInvalid,
-	IdempotencyInProgress: CodeUnavailable,
+	IdempotencyKeyReused:    CodeInvalid,
+	IdempotencyInProgress:   CodeUnavailable,
+	WebhookURLInvalid:       CodeInvalid,
+	WebhookTargetNotAllowed: CodePermissionDenied,
 }
 
 // Reasons lists every reason (for tests and documentation).

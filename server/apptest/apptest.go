@@ -105,6 +105,7 @@ type Client struct {
 	Widget       livechatv1connect.WidgetServiceClient
 	Canned       livechatv1connect.CannedResponseServiceClient
 	Tags         livechatv1connect.TagServiceClient
+	Webhooks     livechatv1connect.WebhookServiceClient
 }
 
 // NewClient returns a client that keeps cookies (a dashboard session) and
@@ -123,6 +124,7 @@ func (s *Server) NewClient(header http.Header, opts ...connecthttp.Option) *Clie
 		Widget:       livechatv1connect.NewWidgetServiceClient(cc),
 		Canned:       livechatv1connect.NewCannedResponseServiceClient(cc),
 		Tags:         livechatv1connect.NewTagServiceClient(cc),
+		Webhooks:     livechatv1connect.NewWebhookServiceClient(cc),
 	}
 }
 

@@ -103,6 +103,15 @@ var access = map[string]authapi.Access{
 	livechatv1connect.TagServiceCreateTagProcedure: authapi.AgentAccess,
 	livechatv1connect.TagServiceUpdateTagProcedure: authapi.AgentAccess,
 	livechatv1connect.TagServiceDeleteTagProcedure: authapi.AgentAccess,
+
+	livechatv1connect.WebhookServiceListWebhooksProcedure:          authapi.AdminAccess,
+	livechatv1connect.WebhookServiceCreateWebhookProcedure:         authapi.AdminAccess,
+	livechatv1connect.WebhookServiceUpdateWebhookProcedure:         authapi.AdminAccess,
+	livechatv1connect.WebhookServiceDeleteWebhookProcedure:         authapi.AdminAccess,
+	livechatv1connect.WebhookServiceRotateWebhookSecretProcedure:   authapi.AdminAccess,
+	livechatv1connect.WebhookServiceReplayWebhookProcedure:         authapi.AdminAccess,
+	livechatv1connect.WebhookServiceListWebhookDeliveriesProcedure: authapi.AdminAccess,
+	livechatv1connect.WebhookServiceResendWebhookDeliveryProcedure: authapi.AdminAccess,
 }
 
 // TestAuthorizationMatrix calls every procedure of the services as

@@ -22,12 +22,14 @@ const shownPrefixLen = len(APITokenPrefix) + 7
 
 // APIToken describes an API token. The secret is never kept.
 type APIToken struct {
-	ID         uuid.UUID
-	Name       string
-	Scope      Scope
-	Prefix     string
-	AgentID    uuid.UUID
-	AgentName  string
+	ID        uuid.UUID
+	Name      string
+	Scope     Scope
+	Prefix    string
+	AgentID   uuid.UUID
+	AgentName string
+	// BotName is set when the token is a bot: its messages show this name.
+	BotName    string
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
@@ -35,13 +37,22 @@ type APIToken struct {
 
 // CreateAPIToken creates a token acting for the calling agent with the
 // given scope and returns it with its secret, which is not stored and
-// cannot be shown again. Errors: TextEmpty, TextTooLong, TextInvalid (name),
-// InvalidValue (scope).
-func (s *Service) CreateAPIToken(ctx context.Context, caller principal.Agent, name string, scope Scope) (APIToken, string, error) {
+// cannot be shown again. A non-empty botName makes the token a bot: what
+// it sends shows that name instead of the agent's. Errors: TextEmpty,
+// TextTooLong, TextInvalid (name, bot_name), InvalidValue (scope).
+func (s *Service) CreateAPIToken(ctx context.Context, caller principal.Agent, name string, scope Scope, botName string) (APIToken, string, error) {
 	agentID := caller.ID
 	name, err := limits.Clean("name", name, limits.TokenName, false)
 	if err != nil {
 		return APIToken{}, "", err
+	}
+	botName, err = limits.CleanOptional("bot_name", botName, limits.DisplayName, false)
+	if err != nil {
+		return APIToken{}, "", err
+	}
+	var bot *string
+	if botName != "" {
+		bot = &botName
 	}
 	if scope != ScopeAgent && scope != ScopeAdmin {
 		return APIToken{}, "", apperr.New(apperr.InvalidValue, "scope must be agent or admin").WithField("scope")
@@ -53,7 +64,7 @@ func (s *Service) CreateAPIToken(ctx context.Context, caller principal.Agent, na
 	secret := APITokenPrefix + random
 	row, err := s.q.CreateApiToken(ctx, dbq.CreateApiTokenParams{
 		AgentID: agentID, Name: name, Scope: string(scope), Prefix: secret[:shownPrefixLen],
-		TokenHash: hashSecret(secret), Now: s.now(),
+		TokenHash: hashSecret(secret), Now: s.now(), BotName: bot,
 	})
 	if err != nil {
 		return APIToken{}, "", agentNotFound(err)
@@ -64,7 +75,7 @@ func (s *Service) CreateAPIToken(ctx context.Context, caller principal.Agent, na
 	}
 	return APIToken{
 		ID: row.ID, Name: row.Name, Scope: Scope(row.Scope), Prefix: row.Prefix, AgentID: row.AgentID,
-		AgentName: agent.DisplayName, CreatedAt: row.CreatedAt,
+		AgentName: agent.DisplayName, BotName: botName, CreatedAt: row.CreatedAt,
 	}, secret, nil
 }
 
@@ -78,7 +89,7 @@ func (s *Service) ListAPITokens(ctx context.Context) ([]APIToken, error) {
 	for i, r := range rows {
 		out[i] = APIToken{
 			ID: r.ID, Name: r.Name, Scope: Scope(r.Scope), Prefix: r.Prefix, AgentID: r.AgentID,
-			AgentName: r.AgentName, CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt,
+			AgentName: r.AgentName, BotName: deref(r.BotName), CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt,
 		}
 	}
 	return out, nil
@@ -94,7 +105,7 @@ func (s *Service) RevokeAPIToken(ctx context.Context, id uuid.UUID) (APIToken, e
 	s.revoked()
 	return APIToken{
 		ID: r.ID, Name: r.Name, Scope: Scope(r.Scope), Prefix: r.Prefix, AgentID: r.AgentID,
-		AgentName: r.AgentName, CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt,
+		AgentName: r.AgentName, BotName: deref(r.BotName), CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt,
 	}, nil
 }
 
@@ -133,7 +144,21 @@ func (s *Service) AuthenticateAPIToken(ctx context.Context, secret string) (prin
 	if scope := principalRole(Role(row.Scope)); scope < role {
 		role = scope
 	}
+	// A bot speaks under its own name: every message, typing indicator and
+	// system line it causes shows it.
+	name := row.DisplayName
+	if row.BotName != nil {
+		name = *row.BotName
+	}
 	return principal.Principal{
-		Kind: principal.KindAgent, AgentID: row.AgentID, AgentName: row.DisplayName, Role: role, TokenID: row.ID,
+		Kind: principal.KindAgent, AgentID: row.AgentID, AgentName: name, Role: role, TokenID: row.ID,
 	}, nil
+}
+
+// deref is the string s points to, or "".
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

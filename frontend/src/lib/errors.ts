@@ -81,6 +81,8 @@ const byReason: Partial<Record<ErrorReason, MessageKey>> = {
   [ErrorReason.TWO_FACTOR_STATE]: "reason.twoFactorState",
   [ErrorReason.IDEMPOTENCY_KEY_REUSED]: "reason.idempotencyKeyReused",
   [ErrorReason.IDEMPOTENCY_IN_PROGRESS]: "reason.unavailable",
+  [ErrorReason.WEBHOOK_URL_INVALID]: "reason.webhookUrlInvalid",
+  [ErrorReason.WEBHOOK_TARGET_NOT_ALLOWED]: "reason.webhookTargetNotAllowed",
 };
 
 // Reasons whose text needs a number the detail did not carry fall back to

@@ -251,7 +251,7 @@ func (h *Handler) CreateApiToken(ctx context.Context, req *livechatv1.CreateApiT
 	default:
 		return nil, apperr.New(apperr.InvalidValue, "scope must be API_TOKEN_SCOPE_AGENT or API_TOKEN_SCOPE_ADMIN").WithField("scope")
 	}
-	t, secret, err := h.svc.CreateAPIToken(ctx, principal.From(ctx).Agent(), req.Name, scope)
+	t, secret, err := h.svc.CreateAPIToken(ctx, principal.From(ctx).Agent(), req.Name, scope, req.BotName)
 	if err != nil {
 		return nil, err
 	}
@@ -342,7 +342,7 @@ func agentProto(a auth.Agent) *livechatv1.Agent {
 func tokenProto(t auth.APIToken) *livechatv1.ApiToken {
 	return &livechatv1.ApiToken{
 		Id: protoconv.ID(t.ID), Name: t.Name, Scope: scopeProto(t.Scope), Prefix: t.Prefix,
-		AgentId: protoconv.ID(t.AgentID), AgentName: t.AgentName, CreatedAt: protoconv.Timestamp(t.CreatedAt),
+		AgentId: protoconv.ID(t.AgentID), AgentName: t.AgentName, BotName: t.BotName, CreatedAt: protoconv.Timestamp(t.CreatedAt),
 		LastUsedAt: protoconv.OptionalTimestamp(t.LastUsedAt), RevokedAt: protoconv.OptionalTimestamp(t.RevokedAt),
 	}
 }

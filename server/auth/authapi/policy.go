@@ -122,6 +122,16 @@ var Policy = map[string]Access{
 	livechatv1connect.TagServiceUpdateTagProcedure: AgentAccess,
 	livechatv1connect.TagServiceDeleteTagProcedure: AgentAccess,
 
+	// WebhookService: admins only; a webhook receives every conversation.
+	livechatv1connect.WebhookServiceListWebhooksProcedure:          AdminAccess,
+	livechatv1connect.WebhookServiceCreateWebhookProcedure:         AdminAccess,
+	livechatv1connect.WebhookServiceUpdateWebhookProcedure:         AdminAccess,
+	livechatv1connect.WebhookServiceDeleteWebhookProcedure:         AdminAccess,
+	livechatv1connect.WebhookServiceRotateWebhookSecretProcedure:   AdminAccess,
+	livechatv1connect.WebhookServiceReplayWebhookProcedure:         AdminAccess,
+	livechatv1connect.WebhookServiceListWebhookDeliveriesProcedure: AdminAccess,
+	livechatv1connect.WebhookServiceResendWebhookDeliveryProcedure: AdminAccess,
+
 	// Server reflection lets `buf curl` and grpcurl discover the API, which
 	// is public (the proto files ship with the product).
 	"/" + grpcreflect.ReflectV1ServiceName + "/ServerReflectionInfo":      Public,

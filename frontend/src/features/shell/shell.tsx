@@ -22,6 +22,8 @@ const WidgetsPage = lazy(() => import("@/features/widgets/widgets-page"));
 const WidgetEditorPage = lazy(() => import("@/features/widgets/widget-editor-page"));
 const SettingsPage = lazy(() => import("@/features/settings/settings-page"));
 const CannedPage = lazy(() => import("@/features/canned/canned-page"));
+const WebhooksPage = lazy(() => import("@/features/webhooks/webhooks-page"));
+const WebhookDeliveriesPage = lazy(() => import("@/features/webhooks/deliveries-page"));
 
 let started = false;
 
@@ -71,6 +73,8 @@ export default function Shell() {
                 <Route path="/widgets/:widgetId" component={WidgetEditorPage} />
                 <Route path="/settings" component={SettingsPage} />
                 <Route path="/canned" component={CannedPage} />
+                <Route path="/webhooks" component={WebhooksPage} />
+                <Route path="/webhooks/:webhookId" component={WebhookDeliveriesPage} />
                 <Route>
                   <EmptyState className="h-full" title={t("common.notFound")} />
                 </Route>

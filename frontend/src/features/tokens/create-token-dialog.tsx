@@ -22,16 +22,17 @@ export function CreateTokenDialog() {
   const [open, setOpen] = useState(false);
   const [name, setName] = useState("");
   const [scope, setScope] = useState(String(ApiTokenScope.AGENT));
+  const [botName, setBotName] = useState("");
   const create = useMutation(AuthService.method.createApiToken, {
     onSuccess: () => void qc.invalidateQueries({ queryKey: tokensKey }),
   });
   const nameLength = [...name.trim()].length;
-  const nameOk = nameLength >= 1 && nameLength <= 64;
+  const nameOk = nameLength >= 1 && nameLength <= 64 && [...botName.trim()].length <= 64;
 
   function submit(e: FormEvent) {
     e.preventDefault();
     if (!nameOk) return;
-    create.mutate({ name: name.trim(), scope: Number(scope) as ApiTokenScope });
+    create.mutate({ name: name.trim(), scope: Number(scope) as ApiTokenScope, botName: botName.trim() });
   }
 
   return (
@@ -42,6 +43,7 @@ export function CreateTokenDialog() {
         if (o) {
           setName("");
           setScope(String(ApiTokenScope.AGENT));
+          setBotName("");
           create.reset();
         }
       }}
@@ -90,6 +92,9 @@ export function CreateTokenDialog() {
                   <SelectItem value={String(ApiTokenScope.ADMIN)}>{t("tokens.scopeAdmin")}</SelectItem>
                 </SelectContent>
               </Select>
+            </Field>
+            <Field label={t("tokens.botName")} hint={t("tokens.botNameHint")}>
+              <Input maxLength={64} value={botName} onChange={(e) => setBotName(e.target.value)} data-testid="token-bot-name" />
             </Field>
             <FormError error={create.error} />
             <DialogFooter>

@@ -72,7 +72,14 @@ function TokenRow({ token, onRevoke }: { token: ApiToken; onRevoke: () => void }
   return (
     <tr className="border-b last:border-0" data-testid="token-row">
       <td className="px-4 py-2.5">
-        <div className="font-medium">{token.name}</div>
+        <div className="font-medium">
+          {token.name}
+          {token.botName && (
+            <Badge variant="outline" className="ml-2" data-testid="token-bot">
+              {t("tokens.bot", { name: token.botName })}
+            </Badge>
+          )}
+        </div>
         <code className="text-xs text-muted-foreground">{token.prefix}…</code>
       </td>
       <td className="px-4 py-2.5">

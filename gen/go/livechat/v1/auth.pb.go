@@ -350,7 +350,9 @@ type ApiToken struct {
 	// Unset if never used.
 	LastUsedAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=last_used_at,json=lastUsedAt,proto3" json:"last_used_at,omitempty"`
 	// Unset unless revoked.
-	RevokedAt     *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
+	RevokedAt *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
+	// Set when the token is a bot: the name its messages show.
+	BotName       string `protobuf:"bytes,10,opt,name=bot_name,json=botName,proto3" json:"bot_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -446,6 +448,13 @@ func (x *ApiToken) GetRevokedAt() *timestamppb.Timestamp {
 		return x.RevokedAt
 	}
 	return nil
+}
+
+func (x *ApiToken) GetBotName() string {
+	if x != nil {
+		return x.BotName
+	}
+	return ""
 }
 
 type GetSetupStateRequest struct {
@@ -2029,9 +2038,13 @@ func (*ResetAgentPasswordResponse) Descriptor() ([]byte, []int) {
 }
 
 type CreateApiTokenRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Scope         ApiTokenScope          `protobuf:"varint,2,opt,name=scope,proto3,enum=livechat.v1.ApiTokenScope" json:"scope,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Scope ApiTokenScope          `protobuf:"varint,2,opt,name=scope,proto3,enum=livechat.v1.ApiTokenScope" json:"scope,omitempty"`
+	// Makes the token a bot with this name (1–64 characters): messages it
+	// sends, and its typing, show this name to visitors and agents instead of
+	// the admin's. Empty: an ordinary token acting as the admin.
+	BotName       string `protobuf:"bytes,3,opt,name=bot_name,json=botName,proto3" json:"bot_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2078,6 +2091,13 @@ func (x *CreateApiTokenRequest) GetScope() ApiTokenScope {
 		return x.Scope
 	}
 	return ApiTokenScope_API_TOKEN_SCOPE_UNSPECIFIED
+}
+
+func (x *CreateApiTokenRequest) GetBotName() string {
+	if x != nil {
+		return x.BotName
+	}
+	return ""
 }
 
 type CreateApiTokenResponse struct {
@@ -2321,7 +2341,7 @@ const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\x12two_factor_enabled\x18\n" +
 	" \x01(\bR\x10twoFactorEnabled\x12*\n" +
 	"\x11idle_away_seconds\x18\v \x01(\x05R\x0fidleAwaySeconds\x12%\n" +
-	"\x0eaway_automatic\x18\f \x01(\bR\rawayAutomatic\"\xe6\x02\n" +
+	"\x0eaway_automatic\x18\f \x01(\bR\rawayAutomatic\"\x81\x03\n" +
 	"\bApiToken\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x120\n" +
@@ -2335,7 +2355,9 @@ const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\flast_used_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"lastUsedAt\x129\n" +
 	"\n" +
-	"revoked_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\"\x16\n" +
+	"revoked_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\x12\x19\n" +
+	"\bbot_name\x18\n" +
+	" \x01(\tR\abotName\"\x16\n" +
 	"\x14GetSetupStateRequest\">\n" +
 	"\x15GetSetupStateResponse\x12%\n" +
 	"\x0esetup_required\x18\x01 \x01(\bR\rsetupRequired\"i\n" +
@@ -2416,10 +2438,11 @@ const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\x19ResetAgentPasswordRequest\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12!\n" +
 	"\fnew_password\x18\x02 \x01(\tR\vnewPassword\"\x1c\n" +
-	"\x1aResetAgentPasswordResponse\"]\n" +
+	"\x1aResetAgentPasswordResponse\"x\n" +
 	"\x15CreateApiTokenRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x120\n" +
-	"\x05scope\x18\x02 \x01(\x0e2\x1a.livechat.v1.ApiTokenScopeR\x05scope\"]\n" +
+	"\x05scope\x18\x02 \x01(\x0e2\x1a.livechat.v1.ApiTokenScopeR\x05scope\x12\x19\n" +
+	"\bbot_name\x18\x03 \x01(\tR\abotName\"]\n" +
 	"\x16CreateApiTokenResponse\x12+\n" +
 	"\x05token\x18\x01 \x01(\v2\x15.livechat.v1.ApiTokenR\x05token\x12\x16\n" +
 	"\x06secret\x18\x02 \x01(\tR\x06secret\"\x16\n" +

@@ -351,7 +351,9 @@ type AuthServiceClient interface {
 	// or with an admin-scope token).
 	//
 	// Errors: INVALID_ARGUMENT for an empty or too long name (1–64
-	// characters) or an unspecified scope.
+	// characters) or an unspecified scope; TEXT_TOO_LONG or TEXT_INVALID
+	// (field "bot_name") for a bot name over 64 characters or with control
+	// characters.
 	CreateApiToken(context.Context, *v1.CreateApiTokenRequest) (*v1.CreateApiTokenResponse, error)
 	// ListApiTokens lists the installation's API tokens, revoked ones
 	// included, newest first. Admins only.
@@ -502,7 +504,9 @@ type AuthServiceHandler interface {
 	// or with an admin-scope token).
 	//
 	// Errors: INVALID_ARGUMENT for an empty or too long name (1–64
-	// characters) or an unspecified scope.
+	// characters) or an unspecified scope; TEXT_TOO_LONG or TEXT_INVALID
+	// (field "bot_name") for a bot name over 64 characters or with control
+	// characters.
 	CreateApiToken(context.Context, *v1.CreateApiTokenRequest) (*v1.CreateApiTokenResponse, error)
 	// ListApiTokens lists the installation's API tokens, revoked ones
 	// included, newest first. Admins only.
