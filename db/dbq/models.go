@@ -94,6 +94,18 @@ type Conversation struct {
 	WaitingSince  *time.Time
 }
 
+type ConversationRating struct {
+	ConversationID uuid.UUID
+	WidgetID       uuid.UUID
+	CustomerID     uuid.UUID
+	AgentID        *uuid.UUID
+	Scale          string
+	Score          int16
+	Comment        string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
 type ConversationRead struct {
 	ConversationID uuid.UUID
 	ReaderID       uuid.UUID

@@ -119,6 +119,17 @@ const (
 	SignInExpired Reason = "SIGN_IN_EXPIRED"
 	// TwoFactorState: the second factor is already enabled, or not enrolled.
 	TwoFactorState Reason = "TWO_FACTOR_STATE"
+
+	// RatingsOff: the widget does not ask visitors for ratings.
+	RatingsOff Reason = "RATINGS_OFF"
+	// RatingNotYet: the conversation is not resolved or closed yet.
+	RatingNotYet Reason = "RATING_NOT_YET"
+	// RatingFinal: the rating's change window has passed.
+	RatingFinal Reason = "RATING_FINAL"
+	// ReportRangeTooLong: a report's range is longer than the limit (days).
+	ReportRangeTooLong Reason = "REPORT_RANGE_TOO_LONG"
+	// UnknownTimeZone: the time zone is not a known IANA zone.
+	UnknownTimeZone Reason = "UNKNOWN_TIME_ZONE"
 )
 
 // Code is the class of an error: which Connect code its reason maps to. It
@@ -215,6 +226,12 @@ var codes = map[Reason]Code{
 	WrongCode:      CodePermissionDenied,
 	SignInExpired:  CodeUnauthenticated,
 	TwoFactorState: CodeFailedPrecondition,
+
+	RatingsOff:         CodeFailedPrecondition,
+	RatingNotYet:       CodeFailedPrecondition,
+	RatingFinal:        CodeFailedPrecondition,
+	ReportRangeTooLong: CodeInvalid,
+	UnknownTimeZone:    CodeInvalid,
 }
 
 // Reasons lists every reason (for tests and documentation).

@@ -100,6 +100,7 @@ type Client struct {
 	Widget       livechatv1connect.WidgetServiceClient
 	Canned       livechatv1connect.CannedResponseServiceClient
 	Tags         livechatv1connect.TagServiceClient
+	Reports      livechatv1connect.ReportServiceClient
 }
 
 // NewClient returns a client that keeps cookies (a dashboard session) and
@@ -118,6 +119,7 @@ func (s *Server) NewClient(header http.Header, opts ...connecthttp.Option) *Clie
 		Widget:       livechatv1connect.NewWidgetServiceClient(cc),
 		Canned:       livechatv1connect.NewCannedResponseServiceClient(cc),
 		Tags:         livechatv1connect.NewTagServiceClient(cc),
+		Reports:      livechatv1connect.NewReportServiceClient(cc),
 	}
 }
 

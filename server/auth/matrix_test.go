@@ -103,6 +103,9 @@ var access = map[string]authapi.Access{
 	livechatv1connect.TagServiceCreateTagProcedure: authapi.AgentAccess,
 	livechatv1connect.TagServiceUpdateTagProcedure: authapi.AgentAccess,
 	livechatv1connect.TagServiceDeleteTagProcedure: authapi.AgentAccess,
+
+	livechatv1connect.WidgetServiceRateConversationProcedure: authapi.VisitorOnly,
+	livechatv1connect.ReportServiceGetReportProcedure:        authapi.AdminAccess,
 }
 
 // TestAuthorizationMatrix calls every procedure of the services as

@@ -518,6 +518,20 @@ export const en = {
   "picker.none": "No canned responses yet",
   "picker.hint": "↑↓ to choose · Enter to insert · Esc to close",
   "picker.manage": "Manage",
+  "csat.setting.title": "Satisfaction rating",
+  "csat.setting.description": "When a conversation is resolved, the widget asks the visitor to rate it, with an optional comment.",
+  "csat.setting.legend": "Rating scale",
+  "csat.setting.off": "Off: don't ask",
+  "csat.setting.five": "1 to 5 stars",
+  "csat.setting.thumbs": "Thumbs up or down",
+  "csat.rated.stars": "Rated {score}/5",
+  "csat.rated.up": "Rated 👍",
+  "csat.rated.down": "Rated 👎",
+  "reason.ratingsOff": "This widget does not ask for ratings.",
+  "reason.ratingNotYet": "The conversation can be rated once it is resolved.",
+  "reason.ratingFinal": "The rating can no longer be changed.",
+  "reason.reportRangeTooLong": "That range is too long. Choose at most {limit} days.",
+  "reason.unknownTimeZone": "Unknown time zone.",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -79,6 +79,11 @@ const byReason: Partial<Record<ErrorReason, MessageKey>> = {
   [ErrorReason.WRONG_CODE]: "reason.wrongCode",
   [ErrorReason.SIGN_IN_EXPIRED]: "reason.signInExpired",
   [ErrorReason.TWO_FACTOR_STATE]: "reason.twoFactorState",
+  [ErrorReason.RATINGS_OFF]: "reason.ratingsOff",
+  [ErrorReason.RATING_NOT_YET]: "reason.ratingNotYet",
+  [ErrorReason.RATING_FINAL]: "reason.ratingFinal",
+  [ErrorReason.REPORT_RANGE_TOO_LONG]: "reason.reportRangeTooLong",
+  [ErrorReason.UNKNOWN_TIME_ZONE]: "reason.unknownTimeZone",
 };
 
 // Reasons whose text needs a number the detail did not carry fall back to

@@ -121,6 +121,10 @@ var Policy = map[string]Access{
 	livechatv1connect.TagServiceCreateTagProcedure: AgentAccess,
 	livechatv1connect.TagServiceUpdateTagProcedure: AgentAccess,
 	livechatv1connect.TagServiceDeleteTagProcedure: AgentAccess,
+	// WidgetService.RateConversation: the visitor rates their own conversation.
+	livechatv1connect.WidgetServiceRateConversationProcedure: VisitorOnly,
+	// ReportService: the report compares agents, so it is for admins.
+	livechatv1connect.ReportServiceGetReportProcedure: AdminAccess,
 
 	// Server reflection lets `buf curl` and grpcurl discover the API, which
 	// is public (the proto files ship with the product).
