@@ -12,6 +12,7 @@
 //	M4 capacity              idle streams until p99 doubles or passes 100 ms
 //	M5 cross-instance        two instances against one
 //	M6 weight                widget and dashboard bytes on the wire against their budgets
+//	M7 report at real size   GetReport p95 over 1,000,000 conversations / 10,000,000 messages
 //
 // Usage:
 //
@@ -67,6 +68,9 @@ type config struct {
 	m4Dur               time.Duration
 	m5Subs, m5Rate      int
 	idleDur             time.Duration
+	// m7Conversations conversations of m7Messages messages on average;
+	// m7Calls timed GetReport calls per range.
+	m7Conversations, m7Messages, m7Calls int
 }
 
 func fullConfig() config {
@@ -77,6 +81,7 @@ func fullConfig() config {
 		m3Streams:  10_000,
 		m4H2Target: 50_000, m4H2Max: 50_000, m4Steps: 5, m4Rate: 200, m4Active: 10, m4Dur: 3 * time.Second,
 		m5Subs: 100, m5Rate: 1000, idleDur: 10 * time.Second,
+		m7Conversations: 1_000_000, m7Messages: 10, m7Calls: 20,
 	}
 }
 
@@ -90,6 +95,7 @@ func smokeConfig() config {
 		m3Streams:  30,
 		m4H2Target: 50_000, m4H2Max: 40, m4H1Max: 40, m4Steps: 2, m4Rate: 50, m4Active: 2, m4Dur: 500 * time.Millisecond,
 		m5Subs: 5, m5Rate: 50, idleDur: time.Second,
+		m7Conversations: 2000, m7Messages: 10, m7Calls: 3,
 	}
 }
 
@@ -127,9 +133,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	livechat := fs.String("livechat", "bin/livechat", "the livechat binary to measure (make build)")
 	pgbench := fs.String("pgbench", "", "pgbench binary; default: $PG_BIN, /usr/lib/postgresql/*/bin, $PATH")
 	root := fs.String("root", ".", "repository root, for widget/dist and frontend/dist")
-	only := fs.String("only", "m1,m2,m3,m4,m5,m6", "comma-separated figures to run")
+	only := fs.String("only", "m1,m2,m3,m4,m5,m6,m7", "comma-separated figures to run")
 	out := fs.String("out", "", "also write the table (Markdown) to this file")
 	reps := fs.Int("reps", 0, "repetitions of each interleaved pair (default 3; 1 with -smoke)")
+	m7Conv := fs.Int("m7-conversations", 0, "conversations of M7's generated history (default 1,000,000, ten messages each on average)")
 	profile := fs.String("profile", "", "write CPU profiles of the server (pprof) taken during M1 and M2 into this directory")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -140,6 +147,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *reps > 0 {
 		cfg.reps = *reps
+	}
+	if *m7Conv > 0 {
+		cfg.m7Conversations = *m7Conv
 	}
 	cfg.livechat, cfg.pgbench, cfg.root, cfg.out, cfg.profileDir = *livechat, *pgbench, *root, *out, *profile
 	cfg.only = map[string]bool{}
@@ -167,7 +177,7 @@ func runBench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	b := &bench{cfg: cfg, rep: rep}
 	step := func(name string) { fmt.Fprintf(stderr, "%s %s\n", time.Now().Format("15:04:05"), name) }
 
-	needServer := slices.ContainsFunc([]string{"m1", "m2", "m3", "m4", "m5", "m6"}, func(f string) bool { return cfg.only[f] })
+	needServer := slices.ContainsFunc([]string{"m1", "m2", "m3", "m4", "m5", "m6", "m7"}, func(f string) bool { return cfg.only[f] })
 	if needServer {
 		step("starting PostgreSQL (fsync on) and livechat")
 		e, err := newEnv(ctx, cfg, stderr)
@@ -207,7 +217,7 @@ func runBench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 			name string
 			run  func(context.Context)
 		}{
-			{"m3", b.m3}, {"m4", b.m4},
+			{"m3", b.m3}, {"m4", b.m4}, {"m7", b.m7},
 		} {
 			if cfg.only[f.name] && ctx.Err() == nil {
 				step(strings.ToUpper(f.name))

@@ -35,41 +35,18 @@ FROM conversation_ratings
 WHERE conversation_id = ANY(@conversation_ids::uuid[]);
 
 -- name: ReportConversationFacts :many
--- One row per conversation started in [start_at, end_at) (of one widget when
--- widget_id is set), with the facts its figures come from: when the
--- customer first wrote, the first agent reply after that and who sent it,
--- when it last finished (resolved or closed, only when it is finished now),
--- how many customer and agent messages it has, and which agents replied.
--- Each conversation's messages are read once through its (conversation_id,
--- seq) key. Durations are left to the caller, which applies the working
--- time (all hours, or a business-hours schedule) to each pair of instants.
-SELECT c.id, c.widget_id, c.created_at, c.status,
-       a.first_customer_at,
-       fr.first_reply_at,
-       fr.first_reply_agent,
-       a.finished_at,
-       a.messages,
-       a.repliers::uuid[] AS repliers
-FROM conversations c
-CROSS JOIN LATERAL (
-    SELECT min(m.seq) FILTER (WHERE m.sender_type = 'customer') AS first_customer_seq,
-           count(*) FILTER (WHERE m.sender_type <> 'system' AND NOT m.internal) AS messages,
-           min(m.created_at) FILTER (WHERE m.sender_type = 'customer') AS first_customer_at,
-           max(m.created_at) FILTER (WHERE m.system_kind IN ('resolved', 'closed')
-                                     AND c.status IN ('resolved', 'closed')) AS finished_at,
-           coalesce(array_agg(DISTINCT m.sender_id) FILTER (WHERE m.sender_type = 'agent' AND NOT m.internal), '{}') AS repliers
-    FROM messages m
-    WHERE m.conversation_id = c.id
-) a
-CROSS JOIN LATERAL (
-    SELECT min(m.created_at) AS first_reply_at,
-           (array_agg(m.sender_id ORDER BY m.seq))[1]::uuid AS first_reply_agent
-    FROM messages m
-    WHERE m.conversation_id = c.id AND m.seq > a.first_customer_seq
-      AND m.sender_type = 'agent' AND NOT m.internal
-) fr
-WHERE c.created_at >= @start_at AND c.created_at < @end_at
-  AND (sqlc.narg(widget_id)::uuid IS NULL OR c.widget_id = sqlc.narg(widget_id)::uuid);
+-- The facts of the conversations started in [start_at, end_at), of one
+-- widget when widget_id is set (see conversation_facts in 00019_reports).
+-- Durations are left to the caller, which applies the working time (all
+-- hours, or a business-hours schedule) to each pair of instants.
+SELECT widget_id, created_at, first_customer_at, first_reply_at, first_reply_agent, finished_at, messages, repliers
+FROM conversation_facts
+WHERE created_at >= @start_at AND created_at < @end_at
+  AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid);
+
+-- name: RebuildConversationFacts :one
+-- Recomputes every conversation's facts from the messages.
+SELECT conversation_facts_rebuild()::bigint AS rows;
 
 -- name: ReportRatings :many
 -- The ratings first given in [start_at, end_at), of one widget when

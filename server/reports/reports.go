@@ -5,11 +5,14 @@
 // the side, so a figure never drifts from the history it describes, and a
 // question asked twice gets the same answer.
 //
-// The database returns one row of facts per conversation (when the
-// customer first wrote, the first reply after it and who sent it, when it
-// last finished, how many messages, who replied); this package turns the
-// pairs of instants into durations with a WorkingTime, so a business-hours
-// schedule can be applied to first responses without changing a query.
+// The database keeps one row of facts per conversation, exactly in step
+// with its messages (when the customer first wrote, the first reply after
+// it and who sent it, when it last finished, how many messages, who
+// replied; see conversation_facts in db/migrations/00019_reports.sql, with
+// a rebuild from the messages); this package reads the rows of a range and
+// turns the pairs of instants into durations with a WorkingTime, so a
+// business-hours schedule can be applied to first responses without
+// changing a query.
 //
 // Service speaks Go types; package reportsapi adapts it to ReportService.
 package reports
@@ -182,6 +185,14 @@ func errZone(name string) error {
 	return apperr.New(apperr.UnknownTimeZone, "%q is not a known time zone; use an IANA name such as Asia/Ho_Chi_Minh", name).WithField("time_zone")
 }
 
+// RebuildFacts recomputes every conversation's facts from its messages
+// (after a bulk import that bypassed them, or to verify them) and returns
+// how many conversations it covered. It reads every message: run it off
+// hours on a large database.
+func (s *Service) RebuildFacts(ctx context.Context) (int64, error) {
+	return s.q.RebuildConversationFacts(ctx)
+}
+
 // check validates a query and returns its time zone.
 func (s *Service) check(ctx context.Context, q Query) (*time.Location, error) {
 	switch {
@@ -277,12 +288,14 @@ func (s *Service) load(ctx context.Context, start, end time.Time, widget *uuid.U
 		facts[i] = fact{
 			widgetID:        r.WidgetID,
 			createdAt:       r.CreatedAt,
-			firstCustomerAt: optTime(r.FirstCustomerAt),
-			firstReplyAt:    optTime(r.FirstReplyAt),
-			firstReplyAgent: r.FirstReplyAgent,
-			finishedAt:      optTime(r.FinishedAt),
-			messages:        r.Messages,
+			firstCustomerAt: r.FirstCustomerAt,
+			firstReplyAt:    r.FirstReplyAt,
+			finishedAt:      r.FinishedAt,
+			messages:        int64(r.Messages),
 			repliers:        r.Repliers,
+		}
+		if r.FirstReplyAgent != nil {
+			facts[i].firstReplyAgent = *r.FirstReplyAgent
 		}
 	}
 	rrows, err := s.q.ReportRatings(ctx, dbq.ReportRatingsParams{StartAt: start, EndAt: end, WidgetID: widget})
@@ -294,15 +307,6 @@ func (s *Service) load(ctx context.Context, start, end time.Time, widget *uuid.U
 		ratings[i] = rating{agentID: r.AgentID, score: int(r.Score), createdAt: r.CreatedAt}
 	}
 	return facts, ratings, nil
-}
-
-// optTime reads a nullable timestamp the query computes (an aggregate,
-// which the generated code leaves untyped).
-func optTime(v any) *time.Time {
-	if t, ok := v.(time.Time); ok {
-		return &t
-	}
-	return nil
 }
 
 // grid is a report's buckets: their starts in the viewer's zone.

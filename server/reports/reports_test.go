@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -202,6 +203,35 @@ func TestReportFromAHandBuiltHistory(t *testing.T) {
 		t.Errorf("previous: %+v", p)
 	}
 
+	t.Run("the facts kept in step equal the facts rebuilt from the messages", func(t *testing.T) {
+		const facts = `SELECT conversation_id, widget_id, created_at, first_customer_seq, first_customer_at, first_reply_at,
+			first_reply_agent, finished_at, messages, (SELECT array_agg(x ORDER BY x) FROM unnest(repliers) x)
+			FROM conversation_facts ORDER BY conversation_id`
+		dump := func() string {
+			rows, err := pool.Query(ctx(t), facts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var out string
+			for rows.Next() {
+				v, err := rows.Values()
+				if err != nil {
+					t.Fatal(err)
+				}
+				out += fmt.Sprintln(v...)
+			}
+			return out
+		}
+		live := dump()
+		n, err := svc.RebuildFacts(ctx(t))
+		if err != nil || n != 6 {
+			t.Fatalf("rebuild: %d, %v", n, err)
+		}
+		if rebuilt := dump(); rebuilt != live {
+			t.Fatalf("kept in step:\n%s\nrebuilt:\n%s", live, rebuilt)
+		}
+	})
 	t.Run("one widget", func(t *testing.T) {
 		r, err := svc.Report(ctx(t), reports.Query{Start: at(1, 0), End: at(3, 0), TimeZone: "Asia/Ho_Chi_Minh", WidgetID: &blog})
 		if err != nil {
@@ -285,5 +315,40 @@ func TestReportRefusals(t *testing.T) {
 	}
 	if _, err := svc.Report(ctx(t), reports.Query{Start: start, End: start.Add(31 * day), Interval: reports.Hour}); err != nil {
 		t.Fatalf("31 days by the hour: %v", err)
+	}
+}
+
+// TestReportReadsARangeThroughTheIndex: on two years of conversations the
+// report's query reads a month through conversation_facts_created, not by
+// scanning every conversation (the 1,000,000-conversation figures are in
+// make bench).
+func TestReportReadsARangeThroughTheIndex(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	h := &history{t: t, pool: pool}
+	shop := h.widget("Shop")
+	h.exec(`INSERT INTO customers (widget_id) SELECT $1 FROM generate_series(1, 20000)`, shop)
+	h.exec(`INSERT INTO conversations (customer_id, widget_id, created_at)
+		SELECT id, widget_id, timestamptz '2025-01-01' + (random() * interval '730 days') FROM customers`)
+	h.exec(`ANALYZE conversation_facts`)
+	rows, err := pool.Query(ctx(t), `EXPLAIN (FORMAT TEXT) SELECT widget_id, created_at, first_customer_at, first_reply_at, first_reply_agent, finished_at, messages, repliers
+		FROM conversation_facts WHERE created_at >= $1 AND created_at < $2 AND ($3::uuid IS NULL OR widget_id = $3::uuid)`,
+		time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		plan += line + "\n"
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(plan, "conversation_facts_created") {
+		t.Fatalf("the month is not read through the index:\n%s", plan)
 	}
 }
