@@ -73,6 +73,19 @@ describe("reports page", { timeout: 300_000 }, () => {
     assert.ok(!scripts.some((u) => /reports-page/.test(u)), "the inbox does not load the reports page's code");
 
     const { widget } = await api("WidgetService/CreateWidget", { settings: { name: "Shop", csat: "CSAT_SCALE_FIVE" } });
+    // The widget's editor shows the scale and changes it, by keyboard.
+    await page.goto(`${server.url}/widgets/${widget.id}`);
+    const five = page.getByRole("radio", { name: "1 to 5 stars" });
+    await five.waitFor();
+    assert.equal(await five.isChecked(), true);
+    await page.getByRole("radio", { name: "Thumbs up or down" }).check();
+    await page.getByTestId("save-widget").click();
+    await page.getByText("Saved").first().waitFor();
+    assert.equal((await api("WidgetService/GetWidget", { widgetId: widget.id })).widget.settings.csat, "CSAT_SCALE_THUMBS");
+    await page.getByRole("radio", { name: "1 to 5 stars" }).check();
+    await page.getByTestId("save-widget").click();
+    await page.waitForFunction(() => !document.querySelector('[data-testid="save-widget"]:not([disabled])'));
+    assert.equal((await api("WidgetService/GetWidget", { widgetId: widget.id })).widget.settings.csat, "CSAT_SCALE_FIVE");
     for (const [i, score] of [5, 3, 0].entries()) {
       const v = await visitors.startVisitor(server.url, widget.siteKey);
       opened.push(v);
@@ -86,6 +99,7 @@ describe("reports page", { timeout: 300_000 }, () => {
   });
 
   test("each chart's CSV is what its table and its marks show", async () => {
+    await page.goto(`${server.url}/inbox/waiting`);
     await page.getByRole("link", { name: "Reports" }).click();
     await page.waitForURL("**/reports");
     assert.ok(scripts.some((u) => /reports-page/.test(u)), "the page's code arrives with the page");
