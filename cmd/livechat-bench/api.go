@@ -73,6 +73,7 @@ type clients struct {
 	Auth         livechatv1connect.AuthServiceClient
 	Conversation livechatv1connect.ConversationServiceClient
 	Widget       livechatv1connect.WidgetServiceClient
+	Reports      livechatv1connect.ReportServiceClient
 }
 
 func newClients(hc *http.Client, baseURL string, header http.Header) clients {
@@ -83,6 +84,7 @@ func newClients(hc *http.Client, baseURL string, header http.Header) clients {
 		Auth:         livechatv1connect.NewAuthServiceClient(cc),
 		Conversation: livechatv1connect.NewConversationServiceClient(cc),
 		Widget:       livechatv1connect.NewWidgetServiceClient(cc),
+		Reports:      livechatv1connect.NewReportServiceClient(cc),
 	}
 }
 

@@ -12,6 +12,7 @@
 //	M4 capacity              idle streams until p99 doubles or passes 100 ms
 //	M5 cross-instance        two instances against one
 //	M6 weight                widget and dashboard bytes on the wire against their budgets
+//	M7 report at real size   GetReport p95 over 1,000,000 conversations / 10,000,000 messages
 //	M9 footprint             livechat + embedded PostgreSQL (PSS) ÷ that PostgreSQL alone, idle and under a small team's load
 //
 // Usage:
@@ -72,6 +73,9 @@ type config struct {
 	// M9: the small team whose load the footprint is measured under.
 	m9Agents, m9Visitors, m9Rate int
 	m9Dur                        time.Duration
+	// m7Conversations conversations of m7Messages messages on average;
+	// m7Calls timed GetReport calls per range.
+	m7Conversations, m7Messages, m7Calls int
 }
 
 func fullConfig() config {
@@ -83,6 +87,7 @@ func fullConfig() config {
 		m4H2Target: 50_000, m4H2Max: 50_000, m4Steps: 5, m4Rate: 200, m4Active: 10, m4Dur: 3 * time.Second,
 		m5Subs: 100, m5Rate: 1000, idleDur: 10 * time.Second,
 		m9Agents: 5, m9Visitors: 500, m9Rate: 20, m9Dur: 20 * time.Second,
+		m7Conversations: 1_000_000, m7Messages: 10, m7Calls: 20,
 	}
 }
 
@@ -97,6 +102,7 @@ func smokeConfig() config {
 		m4H2Target: 50_000, m4H2Max: 40, m4H1Max: 40, m4Steps: 2, m4Rate: 50, m4Active: 2, m4Dur: 500 * time.Millisecond,
 		m5Subs: 5, m5Rate: 50, idleDur: time.Second,
 		m9Agents: 2, m9Visitors: 5, m9Rate: 10, m9Dur: time.Second,
+		m7Conversations: 2000, m7Messages: 10, m7Calls: 3,
 	}
 }
 
@@ -134,11 +140,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	livechat := fs.String("livechat", "bin/livechat", "the livechat binary to measure (make build)")
 	pgbench := fs.String("pgbench", "", "pgbench binary; default: $PG_BIN, /usr/lib/postgresql/*/bin, $PATH")
 	root := fs.String("root", ".", "repository root, for widget/dist and frontend/dist")
-	only := fs.String("only", "m1,m2,m3,m4,m5,m6,m9", "comma-separated figures to run")
+	only := fs.String("only", "m1,m2,m3,m4,m5,m6,m7,m9", "comma-separated figures to run")
 	out := fs.String("out", "", "also write the table (Markdown) to this file")
 	reps := fs.Int("reps", 0, "repetitions of each interleaved pair (default 3; 1 with -smoke)")
 	streams := fs.Int("streams", 0, "idle streams of M3 (default 10,000; 30 with -smoke)")
 	protos := fs.String("protos", "", "M3's protocols, comma-separated: h1, h2, h2tls (default all)")
+	m7Conv := fs.Int("m7-conversations", 0, "conversations of M7's generated history (default 1,000,000, ten messages each on average)")
 	profile := fs.String("profile", "", "write CPU profiles of the server (pprof) taken during M1 and M2, and its heap and goroutines with M3's streams open, into this directory")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -155,6 +162,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *protos != "" {
 		cfg.m3Protos = strings.Split(*protos, ",")
+	}
+	if *m7Conv > 0 {
+		cfg.m7Conversations = *m7Conv
 	}
 	cfg.livechat, cfg.pgbench, cfg.root, cfg.out, cfg.profileDir = *livechat, *pgbench, *root, *out, *profile
 	cfg.only = map[string]bool{}
@@ -182,7 +192,7 @@ func runBench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	b := &bench{cfg: cfg, rep: rep}
 	step := func(name string) { fmt.Fprintf(stderr, "%s %s\n", time.Now().Format("15:04:05"), name) }
 
-	needServer := slices.ContainsFunc([]string{"m1", "m2", "m3", "m4", "m5", "m6", "m9"}, func(f string) bool { return cfg.only[f] })
+	needServer := slices.ContainsFunc([]string{"m1", "m2", "m3", "m4", "m5", "m6", "m7", "m9"}, func(f string) bool { return cfg.only[f] })
 	if needServer {
 		step("starting PostgreSQL (fsync on) and livechat")
 		e, err := newEnv(ctx, cfg, stderr)
@@ -222,7 +232,7 @@ func runBench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 			name string
 			run  func(context.Context)
 		}{
-			{"m3", b.m3}, {"m4", b.m4}, {"m9", b.m9},
+			{"m3", b.m3}, {"m4", b.m4}, {"m7", b.m7}, {"m9", b.m9},
 		} {
 			if cfg.only[f.name] && ctx.Err() == nil {
 				step(strings.ToUpper(f.name))

@@ -95,6 +95,31 @@ type Conversation struct {
 	WaitingSince  *time.Time
 }
 
+type ConversationFact struct {
+	ConversationID   uuid.UUID
+	WidgetID         uuid.UUID
+	CreatedAt        time.Time
+	FirstCustomerSeq *int64
+	FirstCustomerAt  *time.Time
+	FirstReplyAt     *time.Time
+	FirstReplyAgent  *uuid.UUID
+	FinishedAt       *time.Time
+	Messages         int32
+	Repliers         []uuid.UUID
+}
+
+type ConversationRating struct {
+	ConversationID uuid.UUID
+	WidgetID       uuid.UUID
+	CustomerID     uuid.UUID
+	AgentID        *uuid.UUID
+	Scale          string
+	Score          int16
+	Comment        string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
 type ConversationRead struct {
 	ConversationID uuid.UUID
 	ReaderID       uuid.UUID

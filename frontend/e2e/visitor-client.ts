@@ -9,6 +9,8 @@ export interface Visitor {
   customerId: string;
   send(text: string): Promise<Message | undefined>;
   typing(on: boolean): Promise<void>;
+  /** Rates the visitor's resolved conversation (WidgetService.RateConversation). */
+  rate(conversationId: string, score: number, comment?: string): Promise<void>;
   /** Resolves with the first received message matching pred (already received ones count). */
   waitForMessage(pred: (m: Message) => boolean, timeoutMs?: number): Promise<Message>;
   received(): Message[];
@@ -54,6 +56,9 @@ export async function startVisitor(baseUrl: string, siteKey: string, prechat: Re
     },
     async typing(on) {
       await client.setTyping({ typing: on });
+    },
+    async rate(conversationId, score, comment = "") {
+      await client.rateConversation({ conversationId, score, comment });
     },
     waitForMessage(pred, timeoutMs = 15_000) {
       return new Promise((resolve, reject) => {

@@ -31,9 +31,13 @@ import (
 	"github.com/opensupport/livechat/server/canned/cannedapi"
 	"github.com/opensupport/livechat/server/chat"
 	"github.com/opensupport/livechat/server/chat/chatapi"
+	"github.com/opensupport/livechat/server/csat"
+	"github.com/opensupport/livechat/server/csat/csatapi"
 	"github.com/opensupport/livechat/server/idempotency"
 	"github.com/opensupport/livechat/server/outbound"
 	"github.com/opensupport/livechat/server/realtime"
+	"github.com/opensupport/livechat/server/reports"
+	"github.com/opensupport/livechat/server/reports/reportsapi"
 	"github.com/opensupport/livechat/server/secretbox"
 	"github.com/opensupport/livechat/server/settings"
 	"github.com/opensupport/livechat/server/tags"
@@ -119,7 +123,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 
 	livechatv1connect.RegisterAuthServiceHandler(a.rpc, authapi.NewHandler(a.auth, web))
 	livechatv1connect.RegisterConversationServiceHandler(a.rpc, chatapi.NewHandler(conversations, a.hub))
-	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, widgetsapi.NewHandler(a.widgets, a.hub))
+	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, widgetsapi.NewHandler(a.widgets, a.hub).WithRatings(csatapi.NewHandler(csat.New(pool, a.hub))))
 	livechatv1connect.RegisterCannedResponseServiceHandler(a.rpc, cannedapi.NewHandler(canned.New(pool)))
 	livechatv1connect.RegisterTagServiceHandler(a.rpc, tagsapi.NewHandler(tags.New(pool)))
 	// Webhooks read the event log through the chat domain's payloads and
@@ -130,6 +134,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	a.deliveryCtx, a.stopDelivery = context.WithCancel(context.Background())
 	a.OnShutdown(a.stopDelivery)
 	livechatv1connect.RegisterWebhookServiceHandler(a.rpc, webhooksapi.NewHandler(a.webhooks))
+	livechatv1connect.RegisterReportServiceHandler(a.rpc, reportsapi.NewHandler(reports.New(pool)))
 	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.
 	grpcreflect.Register(a.rpc)
 

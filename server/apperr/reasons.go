@@ -131,6 +131,16 @@ const (
 	// WebhookTargetNotAllowed: a webhook URL names a private address and
 	// the webhook does not allow the private network.
 	WebhookTargetNotAllowed Reason = "WEBHOOK_TARGET_NOT_ALLOWED"
+	// RatingsOff: the widget does not ask visitors for ratings.
+	RatingsOff Reason = "RATINGS_OFF"
+	// RatingNotYet: the conversation is not resolved or closed yet.
+	RatingNotYet Reason = "RATING_NOT_YET"
+	// RatingFinal: the rating's change window has passed.
+	RatingFinal Reason = "RATING_FINAL"
+	// ReportRangeTooLong: a report's range is longer than the limit (days).
+	ReportRangeTooLong Reason = "REPORT_RANGE_TOO_LONG"
+	// UnknownTimeZone: the time zone is not a known IANA zone.
+	UnknownTimeZone Reason = "UNKNOWN_TIME_ZONE"
 )
 
 // Code is the class of an error: which Connect code its reason maps to. It
@@ -232,6 +242,11 @@ var codes = map[Reason]Code{
 	IdempotencyInProgress:   CodeUnavailable,
 	WebhookURLInvalid:       CodeInvalid,
 	WebhookTargetNotAllowed: CodePermissionDenied,
+	RatingsOff:              CodeFailedPrecondition,
+	RatingNotYet:            CodeFailedPrecondition,
+	RatingFinal:             CodeFailedPrecondition,
+	ReportRangeTooLong:      CodeInvalid,
+	UnknownTimeZone:         CodeInvalid,
 }
 
 // Reasons lists every reason (for tests and documentation).

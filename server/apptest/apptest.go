@@ -106,6 +106,7 @@ type Client struct {
 	Canned       livechatv1connect.CannedResponseServiceClient
 	Tags         livechatv1connect.TagServiceClient
 	Webhooks     livechatv1connect.WebhookServiceClient
+	Reports      livechatv1connect.ReportServiceClient
 }
 
 // NewClient returns a client that keeps cookies (a dashboard session) and
@@ -125,6 +126,7 @@ func (s *Server) NewClient(header http.Header, opts ...connecthttp.Option) *Clie
 		Canned:       livechatv1connect.NewCannedResponseServiceClient(cc),
 		Tags:         livechatv1connect.NewTagServiceClient(cc),
 		Webhooks:     livechatv1connect.NewWebhookServiceClient(cc),
+		Reports:      livechatv1connect.NewReportServiceClient(cc),
 	}
 }
 

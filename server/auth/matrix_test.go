@@ -112,6 +112,8 @@ var access = map[string]authapi.Access{
 	livechatv1connect.WebhookServiceReplayWebhookProcedure:         authapi.AdminAccess,
 	livechatv1connect.WebhookServiceListWebhookDeliveriesProcedure: authapi.AdminAccess,
 	livechatv1connect.WebhookServiceResendWebhookDeliveryProcedure: authapi.AdminAccess,
+	livechatv1connect.WidgetServiceRateConversationProcedure:       authapi.VisitorOnly,
+	livechatv1connect.ReportServiceGetReportProcedure:              authapi.AdminAccess,
 }
 
 // TestAuthorizationMatrix calls every procedure of the services as

@@ -7,6 +7,7 @@ import (
 
 	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/csat"
 )
 
 // loadConversations builds conversation snapshots for ids, as v sees
@@ -57,6 +58,10 @@ func (s *Service) withPreviews(ctx context.Context, q *dbq.Queries, v viewer, ro
 	if err != nil {
 		return nil, err
 	}
+	ratings, err := csat.Of(ctx, q, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Conversation, len(rows))
 	for i, r := range rows {
 		out[i] = conversationFromRow(r)
@@ -64,6 +69,7 @@ func (s *Service) withPreviews(ctx context.Context, q *dbq.Queries, v viewer, ro
 			out[i].LastMessage = &m
 		}
 		out[i].Tags = tagsOf[r.ID]
+		out[i].Rating = ratings[r.ID]
 	}
 	return out, nil
 }

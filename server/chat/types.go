@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/opensupport/livechat/server/csat"
 	"github.com/opensupport/livechat/server/tags"
 )
 
@@ -33,6 +34,8 @@ type Conversation struct {
 	LastSeq      int64
 	// Tags are the conversation's tags by name; never loaded for visitors.
 	Tags []tags.Tag
+	// Rating is the customer's satisfaction rating; nil until given.
+	Rating *csat.Rating
 }
 
 // AssignedTo reports whether agentID is the conversation's assignee.

@@ -62,6 +62,8 @@ const (
 	// one conversation (items).
 	TagName          = 32
 	ConversationTags = 20
+	// RatingComment is the longest comment of a satisfaction rating.
+	RatingComment = 1000
 )
 
 // Proto returns the limits clients read.
@@ -81,6 +83,7 @@ func Proto() *livechatv1.Limits {
 		CannedShortcut:   CannedShortcut,
 		TagName:          TagName,
 		ConversationTags: ConversationTags,
+		RatingComment:    RatingComment,
 	}
 }
 

@@ -67,7 +67,22 @@ type Settings struct {
 	// by language (one of Languages). The texts in Appearance, Prechat and
 	// Offline are the default, shown where a translation has none.
 	Translations map[string]Texts
+	// Csat is whether, and on which scale, visitors are asked to rate a
+	// resolved conversation.
+	Csat CsatScale
 }
+
+// CsatScale is the scale a widget asks visitors to rate on; numbered as in
+// the API (livechat.v1.CsatScale), see Position.
+type CsatScale int
+
+// The scales.
+const (
+	// CsatOff asks nothing.
+	CsatOff    CsatScale = 0
+	CsatFive   CsatScale = 1
+	CsatThumbs CsatScale = 2
+)
 
 // Appearance is how the widget looks.
 type Appearance struct {
@@ -163,6 +178,11 @@ func NormalizeSettings(in Settings) (Settings, error) {
 	}
 	if s.Translations, err = normalizeTranslations(s.Translations, s.Prechat); err != nil {
 		return Settings{}, err
+	}
+	switch s.Csat {
+	case CsatOff, CsatFive, CsatThumbs:
+	default:
+		return Settings{}, apperr.New(apperr.InvalidValue, "csat scale %d is not a known scale", s.Csat).WithField("settings.csat")
 	}
 	return s, nil
 }

@@ -22,6 +22,7 @@ type settingsDoc struct {
 	Prechat        *prechatDoc         `json:"prechat,omitempty"`
 	Offline        *offlineDoc         `json:"offline,omitempty"`
 	Translations   map[string]textsDoc `json:"translations,omitempty"`
+	Csat           storedEnum          `json:"csat,omitempty"`
 }
 
 type appearanceDoc struct {
@@ -63,6 +64,7 @@ var (
 	positionNames  = []string{"WIDGET_POSITION_UNSPECIFIED", "WIDGET_POSITION_BOTTOM_RIGHT", "WIDGET_POSITION_BOTTOM_LEFT"}
 	localeNames    = []string{"WIDGET_LOCALE_UNSPECIFIED", "WIDGET_LOCALE_AUTO", "WIDGET_LOCALE_EN", "WIDGET_LOCALE_VI"}
 	fieldTypeNames = []string{"PRECHAT_FIELD_TYPE_UNSPECIFIED", "PRECHAT_FIELD_TYPE_NAME", "PRECHAT_FIELD_TYPE_EMAIL", "PRECHAT_FIELD_TYPE_PHONE", "PRECHAT_FIELD_TYPE_TEXT"}
+	csatNames      = []string{"CSAT_SCALE_UNSPECIFIED", "CSAT_SCALE_FIVE", "CSAT_SCALE_THUMBS"}
 )
 
 // storedEnum is an enum as stored: its name, or (as protobuf JSON also
@@ -131,6 +133,7 @@ func encodeSettings(s Settings) []byte {
 		},
 		Prechat: &prechatDoc{Enabled: s.Prechat.Enabled},
 		Offline: &offlineDoc{Message: s.Offline.Message, CollectEmail: s.Offline.CollectEmail},
+		Csat:    enumName(int(s.Csat), csatNames),
 	}
 	for _, f := range s.Prechat.Fields {
 		doc.Prechat.Fields = append(doc.Prechat.Fields, prechatFieldDoc{
@@ -187,5 +190,10 @@ func decodeSettings(raw []byte) (Settings, error) {
 			s.Translations[lang] = Texts(t)
 		}
 	}
+	csat, err := doc.Csat.value(csatNames)
+	if err != nil {
+		return Settings{}, err
+	}
+	s.Csat = CsatScale(csat)
 	return s, nil
 }

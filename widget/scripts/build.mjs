@@ -33,11 +33,17 @@ const chat = await build({
   ...common,
   entryPoints: { chat: "src/chat/index.ts" },
   format: "esm",
+  // Parts of the chat used by few visitors (the rating card) are chunks of
+  // their own, imported from the chat part when needed.
+  splitting: true,
   outdir: join(dist, "assets"),
   entryNames: "[name]-[hash]",
+  chunkNames: "[name]-[hash]",
   metafile: true,
 });
-const chatFile = basename(Object.keys(chat.metafile.outputs).find((f) => f.endsWith(".js")));
+const chatFile = basename(
+  Object.entries(chat.metafile.outputs).find(([f, o]) => f.endsWith(".js") && o.entryPoint === "src/chat/index.ts")[0],
+);
 
 await build({
   ...common,

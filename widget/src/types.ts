@@ -56,7 +56,9 @@ export interface ConfigJson {
   /** The admin's texts by language ("en", "vi"); see texts.ts. */
   translations?: Record<string, WidgetTextsJson>;
   /** JSON of livechat.v1.Limits, from servers that send them. */
-  limits?: { messageText?: number };
+  limits?: { messageText?: number; ratingComment?: number };
+  /** livechat.v1.CsatScale: whether and how to ask for a rating once resolved. */
+  csat?: string;
 }
 
 /** The host site's verified user, as given to LiveChat.identify. */

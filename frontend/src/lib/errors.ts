@@ -83,6 +83,11 @@ const byReason: Partial<Record<ErrorReason, MessageKey>> = {
   [ErrorReason.IDEMPOTENCY_IN_PROGRESS]: "reason.unavailable",
   [ErrorReason.WEBHOOK_URL_INVALID]: "reason.webhookUrlInvalid",
   [ErrorReason.WEBHOOK_TARGET_NOT_ALLOWED]: "reason.webhookTargetNotAllowed",
+  [ErrorReason.RATINGS_OFF]: "reason.ratingsOff",
+  [ErrorReason.RATING_NOT_YET]: "reason.ratingNotYet",
+  [ErrorReason.RATING_FINAL]: "reason.ratingFinal",
+  [ErrorReason.REPORT_RANGE_TOO_LONG]: "reason.reportRangeTooLong",
+  [ErrorReason.UNKNOWN_TIME_ZONE]: "reason.unknownTimeZone",
 };
 
 // Reasons whose text needs a number the detail did not carry fall back to

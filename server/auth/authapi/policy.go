@@ -121,6 +121,10 @@ var Policy = map[string]Access{
 	livechatv1connect.TagServiceCreateTagProcedure: AgentAccess,
 	livechatv1connect.TagServiceUpdateTagProcedure: AgentAccess,
 	livechatv1connect.TagServiceDeleteTagProcedure: AgentAccess,
+	// WidgetService.RateConversation: the visitor rates their own conversation.
+	livechatv1connect.WidgetServiceRateConversationProcedure: VisitorOnly,
+	// ReportService: the report compares agents, so it is for admins.
+	livechatv1connect.ReportServiceGetReportProcedure: AdminAccess,
 
 	// WebhookService: admins only; a webhook receives every conversation.
 	livechatv1connect.WebhookServiceListWebhooksProcedure:          AdminAccess,

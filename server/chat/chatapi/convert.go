@@ -3,6 +3,7 @@ package chatapi
 import (
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/chat"
+	"github.com/opensupport/livechat/server/csat/csatapi"
 	"github.com/opensupport/livechat/server/protoconv"
 	"github.com/opensupport/livechat/server/tags/tagsapi"
 )
@@ -71,6 +72,7 @@ func ConversationProto(c chat.Conversation) *livechatv1.Conversation {
 	for _, t := range c.Tags {
 		out.Tags = append(out.Tags, tagsapi.TagProto(t))
 	}
+	out.Rating = csatapi.RatingProto(c.Rating)
 	return out
 }
 

@@ -35,6 +35,7 @@ func settingsFromProto(in *livechatv1.WidgetSettings) widgets.Settings {
 	if o := in.GetOffline(); o != nil {
 		s.Offline = widgets.Offline{Message: o.Message, CollectEmail: o.CollectEmail}
 	}
+	s.Csat = widgets.CsatScale(in.GetCsat())
 	if len(in.GetTranslations()) > 0 {
 		s.Translations = make(map[string]widgets.Texts, len(in.Translations))
 		for lang, t := range in.Translations {
@@ -58,6 +59,7 @@ func settingsProto(s widgets.Settings) *livechatv1.WidgetSettings {
 		Prechat:        prechatProto(s.Prechat),
 		Offline:        offlineProto(s.Offline),
 		Translations:   translationsProto(s.Translations),
+		Csat:           livechatv1.CsatScale(s.Csat),
 	}
 }
 
@@ -125,5 +127,6 @@ func configProto(c widgets.Config) *livechatv1.WidgetConfig {
 		AgentsOnline: c.AgentsOnline,
 		Translations: translationsProto(c.Translations),
 		Limits:       limits.Proto(),
+		Csat:         livechatv1.CsatScale(c.Csat),
 	}
 }

@@ -31,6 +31,7 @@ const configCacheControl = "public, max-age=30"
 type Handler struct {
 	svc     *widgets.Service
 	streams chatapi.Streams
+	ratings Rater
 }
 
 var _ livechatv1connect.WidgetServiceHandler = (*Handler)(nil)

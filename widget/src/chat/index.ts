@@ -16,6 +16,7 @@ import { WidgetConfigSchema } from "@livechat/api/widget_pb";
 import type { Chat, ConfigJson, Host } from "../types";
 import { Code, codeOf, createApi, errText, withTimeout } from "./client";
 import { Composer } from "./composer";
+import { Csat } from "./csat";
 import { Forms } from "./forms";
 import { History } from "./history";
 import { Outbox } from "./outbox";
@@ -45,11 +46,13 @@ export function mount(host: Host): Chat {
         void history.load().then(() => view.render(true), () => {});
       }
       if (res.conversation?.id) thread.switchConv(res.conversation.id);
+      csat.update(res.conversation);
       if (changed || !stream.running) stream.restart();
       renderAll();
     },
     forgotten() {
       stream.stop();
+      csat.clear();
       thread.clear();
       outbox.reset();
       view.typingName = "";
@@ -78,6 +81,7 @@ export function mount(host: Host): Chat {
       const res = await withTimeout((o) => api.sendMessage({ text: it.t, clientMessageId: it.c }, o), 20000);
       if (e !== session.epoch) return false;
       if (res.conversation?.id) thread.switchConv(res.conversation.id);
+      csat.update(res.conversation);
       if (res.message) thread.add(res.message);
       return true;
     },
@@ -99,6 +103,9 @@ export function mount(host: Host): Chat {
   const forms = new Forms(host, api, session, view);
   const composer = new Composer(host, api, session, thread, outbox, view);
   const stream = new ChatStream(host, api, session, thread, history, outbox, view);
+  const csat = new Csat(host, api, () => thread.conv);
+  stream.onConversation = (c) => csat.update(c);
+  view.log.insertBefore(csat.slot, view.typing);
 
   view.more.addEventListener("click", () => {
     const first = thread.sorted().find((m) => m.conv === thread.conv);
@@ -116,6 +123,7 @@ export function mount(host: Host): Chat {
   // ---- unread and read markers ----
   let markTimer: ReturnType<typeof setTimeout> | undefined;
   function updateUnread(): void {
+    csat.check(thread.sorted());
     const top = thread.maxSeq();
     if (host.seen() && top > 0 && thread.markRead(top)) {
       clearTimeout(markTimer);

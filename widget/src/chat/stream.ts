@@ -2,7 +2,7 @@
 // come from @livechat/stream, shared with the dashboard) and what its
 // events do to the conversation.
 
-import { SenderType, type Event } from "@livechat/api/conversation_pb";
+import { SenderType, type Conversation, type Event } from "@livechat/api/conversation_pb";
 import { runStream } from "@livechat/stream";
 import type { Host } from "../types";
 import { Code, ms, type Api } from "./client";
@@ -13,6 +13,8 @@ import type { Thread } from "./thread";
 import type { View } from "./view";
 
 export class ChatStream {
+  /** Told of every snapshot of the visitor's conversation (its status, its rating). */
+  onConversation?: (c: Conversation) => void;
   /** The stream is caught up (READY came). */
   live = false;
   /** When it went down; 0 while live or stopped. */
@@ -114,6 +116,7 @@ export class ChatStream {
       case "conversationCreated":
       case "conversationUpdated":
         thread.switchConv(k.value.id);
+        this.onConversation?.(k.value);
         break;
       case "typing":
         if (k.value.senderType === SenderType.AGENT) {

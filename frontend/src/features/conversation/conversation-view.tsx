@@ -17,6 +17,7 @@ import { Composer } from "./composer";
 import { ConversationActions } from "./conversation-actions";
 import { CustomerPanel } from "./customer-panel";
 import { TagEditor } from "@/features/tags/tag-editor";
+import { RatingBadge } from "@/features/reports/rating-badge";
 import { customerLabel, statusLabel } from "./labels";
 import { Timeline } from "./timeline";
 import { TypingIndicator } from "./typing-indicator";
@@ -103,6 +104,7 @@ export function ConversationView({ conversationId, backHref }: { conversationId:
                 </Badge>
                 <span>{conversation.assigneeName ? t("inbox.assignedTo", { name: conversation.assigneeName }) : t("conversation.unassigned")}</span>
                 {conversation.widgetName && <span className="truncate">· {conversation.widgetName}</span>}
+                {conversation.rating && <RatingBadge rating={conversation.rating} />}
               </div>
               <div className="mt-2 max-w-md">
                 <TagEditor conversation={conversation} />

@@ -24,6 +24,7 @@ const SettingsPage = lazy(() => import("@/features/settings/settings-page"));
 const CannedPage = lazy(() => import("@/features/canned/canned-page"));
 const WebhooksPage = lazy(() => import("@/features/webhooks/webhooks-page"));
 const WebhookDeliveriesPage = lazy(() => import("@/features/webhooks/deliveries-page"));
+const ReportsPage = lazy(() => import("@/features/reports/reports-page"));
 
 let started = false;
 
@@ -75,6 +76,7 @@ export default function Shell() {
                 <Route path="/canned" component={CannedPage} />
                 <Route path="/webhooks" component={WebhooksPage} />
                 <Route path="/webhooks/:webhookId" component={WebhookDeliveriesPage} />
+                <Route path="/reports" component={ReportsPage} />
                 <Route>
                   <EmptyState className="h-full" title={t("common.notFound")} />
                 </Route>

@@ -28,6 +28,7 @@ import { PrechatEditor } from "./prechat-editor";
 import { TextsEditor } from "./texts-editor";
 import { defaultSettings, settingsProblems, withCleanTranslations } from "./widget-form";
 import { WidgetPreview } from "./widget-preview";
+import { CsatSetting } from "@/features/reports/csat-setting";
 
 /** Creates a widget (/widgets/new) or edits one, with a live preview and the embed snippet. */
 export default function WidgetEditorPage() {
@@ -240,6 +241,10 @@ function WidgetEditor({ widget }: { widget?: Widget }) {
               />
               <Label htmlFor="collect-email">{t("widgets.offline.collectEmail")}</Label>
             </div>
+          </Section>
+
+          <Section title={t("csat.setting.title")} description={t("csat.setting.description")}>
+            <CsatSetting value={settings.csat} onChange={(csat) => setSettings({ ...settings, csat })} />
           </Section>
 
           <Section title={t("widgets.section.texts")} description={t("widgets.texts.description")}>

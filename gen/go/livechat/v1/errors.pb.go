@@ -141,6 +141,16 @@ const (
 	// The webhook URL names a loopback, private or link-local address, which
 	// needs allow_private_network (PERMISSION_DENIED).
 	ErrorReason_ERROR_REASON_WEBHOOK_TARGET_NOT_ALLOWED ErrorReason = 141
+	// The widget does not ask for ratings (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_RATINGS_OFF ErrorReason = 130
+	// The conversation is not resolved or closed yet (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_RATING_NOT_YET ErrorReason = 131
+	// The rating can no longer be changed (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_RATING_FINAL ErrorReason = 132
+	// A report's range is longer than `limit` days (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_REPORT_RANGE_TOO_LONG ErrorReason = 133
+	// The time zone is not a known IANA zone (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_UNKNOWN_TIME_ZONE ErrorReason = 134
 )
 
 // Enum value maps for ErrorReason.
@@ -197,6 +207,11 @@ var (
 		76:  "ERROR_REASON_IDEMPOTENCY_IN_PROGRESS",
 		140: "ERROR_REASON_WEBHOOK_URL_INVALID",
 		141: "ERROR_REASON_WEBHOOK_TARGET_NOT_ALLOWED",
+		130: "ERROR_REASON_RATINGS_OFF",
+		131: "ERROR_REASON_RATING_NOT_YET",
+		132: "ERROR_REASON_RATING_FINAL",
+		133: "ERROR_REASON_REPORT_RANGE_TOO_LONG",
+		134: "ERROR_REASON_UNKNOWN_TIME_ZONE",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":                0,
@@ -250,6 +265,11 @@ var (
 		"ERROR_REASON_IDEMPOTENCY_IN_PROGRESS":    76,
 		"ERROR_REASON_WEBHOOK_URL_INVALID":        140,
 		"ERROR_REASON_WEBHOOK_TARGET_NOT_ALLOWED": 141,
+		"ERROR_REASON_RATINGS_OFF":                130,
+		"ERROR_REASON_RATING_NOT_YET":             131,
+		"ERROR_REASON_RATING_FINAL":               132,
+		"ERROR_REASON_REPORT_RANGE_TOO_LONG":      133,
+		"ERROR_REASON_UNKNOWN_TIME_ZONE":          134,
 	}
 )
 
@@ -376,7 +396,7 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"\x05field\x18\x02 \x01(\tR\x05field\x12\x14\n" +
 	"\x05limit\x18\x03 \x01(\x03R\x05limit\x12:\n" +
 	"\vretry_after\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"retryAfter*\xd5\r\n" +
+	"retryAfter*\x84\x0f\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ERROR_REASON_REQUIRED\x10\x01\x12\x1e\n" +
@@ -429,7 +449,12 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"#ERROR_REASON_IDEMPOTENCY_KEY_REUSED\x10K\x12(\n" +
 	"$ERROR_REASON_IDEMPOTENCY_IN_PROGRESS\x10L\x12%\n" +
 	" ERROR_REASON_WEBHOOK_URL_INVALID\x10\x8c\x01\x12,\n" +
-	"'ERROR_REASON_WEBHOOK_TARGET_NOT_ALLOWED\x10\x8d\x01B\xaa\x01\n" +
+	"'ERROR_REASON_WEBHOOK_TARGET_NOT_ALLOWED\x10\x8d\x01\x12\x1d\n" +
+	"\x18ERROR_REASON_RATINGS_OFF\x10\x82\x01\x12 \n" +
+	"\x1bERROR_REASON_RATING_NOT_YET\x10\x83\x01\x12\x1e\n" +
+	"\x19ERROR_REASON_RATING_FINAL\x10\x84\x01\x12'\n" +
+	"\"ERROR_REASON_REPORT_RANGE_TOO_LONG\x10\x85\x01\x12#\n" +
+	"\x1eERROR_REASON_UNKNOWN_TIME_ZONE\x10\x86\x01B\xaa\x01\n" +
 	"\x0fcom.livechat.v1B\vErrorsProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (

@@ -473,7 +473,10 @@ type WidgetSettings struct {
 	// language has no translation here; an empty text in a translation falls
 	// back to the default too, and is not stored (a language left with no
 	// text is dropped).
-	Translations  map[string]*WidgetTexts `protobuf:"bytes,6,rep,name=translations,proto3" json:"translations,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Translations map[string]*WidgetTexts `protobuf:"bytes,6,rep,name=translations,proto3" json:"translations,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Whether, and on which scale, visitors are asked to rate a conversation
+	// when it is resolved; unset asks nothing.
+	Csat          CsatScale `protobuf:"varint,7,opt,name=csat,proto3,enum=livechat.v1.CsatScale" json:"csat,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -548,6 +551,13 @@ func (x *WidgetSettings) GetTranslations() map[string]*WidgetTexts {
 		return x.Translations
 	}
 	return nil
+}
+
+func (x *WidgetSettings) GetCsat() CsatScale {
+	if x != nil {
+		return x.Csat
+	}
+	return CsatScale_CSAT_SCALE_UNSPECIFIED
 }
 
 // WidgetTexts is the admin-written text a visitor reads, in one language.
@@ -735,7 +745,10 @@ type WidgetConfig struct {
 	Translations map[string]*WidgetTexts `protobuf:"bytes,6,rep,name=translations,proto3" json:"translations,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// What the server accepts from a visitor (message length, field lengths),
 	// so the widget validates as the server does.
-	Limits        *Limits `protobuf:"bytes,7,opt,name=limits,proto3" json:"limits,omitempty"`
+	Limits *Limits `protobuf:"bytes,7,opt,name=limits,proto3" json:"limits,omitempty"`
+	// The rating scale the widget asks on when a conversation is resolved;
+	// unset asks nothing.
+	Csat          CsatScale `protobuf:"varint,8,opt,name=csat,proto3,enum=livechat.v1.CsatScale" json:"csat,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -817,6 +830,13 @@ func (x *WidgetConfig) GetLimits() *Limits {
 		return x.Limits
 	}
 	return nil
+}
+
+func (x *WidgetConfig) GetCsat() CsatScale {
+	if x != nil {
+		return x.Csat
+	}
+	return CsatScale_CSAT_SCALE_UNSPECIFIED
 }
 
 // VerifiedIdentity is the host site's claim of who the visitor is.
@@ -2253,11 +2273,117 @@ func (x *WidgetServiceSubscribeResponse) GetEvent() *Event {
 	return nil
 }
 
+type RateConversationRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ConversationId string                 `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
+	// 1–5; on the thumbs scale 1 (down) or 5 (up).
+	Score int32 `protobuf:"varint,2,opt,name=score,proto3" json:"score,omitempty"`
+	// Optional, at most Limits.rating_comment characters.
+	Comment       string `protobuf:"bytes,3,opt,name=comment,proto3" json:"comment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RateConversationRequest) Reset() {
+	*x = RateConversationRequest{}
+	mi := &file_livechat_v1_widget_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateConversationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateConversationRequest) ProtoMessage() {}
+
+func (x *RateConversationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_widget_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateConversationRequest.ProtoReflect.Descriptor instead.
+func (*RateConversationRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *RateConversationRequest) GetConversationId() string {
+	if x != nil {
+		return x.ConversationId
+	}
+	return ""
+}
+
+func (x *RateConversationRequest) GetScore() int32 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+func (x *RateConversationRequest) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+type RateConversationResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Rating        *Rating                `protobuf:"bytes,1,opt,name=rating,proto3" json:"rating,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RateConversationResponse) Reset() {
+	*x = RateConversationResponse{}
+	mi := &file_livechat_v1_widget_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateConversationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateConversationResponse) ProtoMessage() {}
+
+func (x *RateConversationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_widget_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateConversationResponse.ProtoReflect.Descriptor instead.
+func (*RateConversationResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *RateConversationResponse) GetRating() *Rating {
+	if x != nil {
+		return x.Rating
+	}
+	return nil
+}
+
 var File_livechat_v1_widget_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\n" +
-	"\x18livechat/v1/widget.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1elivechat/v1/conversation.proto\x1a\x18livechat/v1/limits.proto\"\xfc\x01\n" +
+	"\x18livechat/v1/widget.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1elivechat/v1/conversation.proto\x1a\x16livechat/v1/csat.proto\x1a\x18livechat/v1/limits.proto\"\xfc\x01\n" +
 	"\x10WidgetAppearance\x12#\n" +
 	"\rprimary_color\x18\x01 \x01(\tR\fprimaryColor\x127\n" +
 	"\bposition\x18\x02 \x01(\x0e2\x1b.livechat.v1.WidgetPositionR\bposition\x12\x14\n" +
@@ -2275,7 +2401,7 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\x06fields\x18\x02 \x03(\v2\x19.livechat.v1.PrechatFieldR\x06fields\"P\n" +
 	"\x0fOfflineSettings\x12\x18\n" +
 	"\amessage\x18\x01 \x01(\tR\amessage\x12#\n" +
-	"\rcollect_email\x18\x02 \x01(\bR\fcollectEmail\"\xa6\x03\n" +
+	"\rcollect_email\x18\x02 \x01(\bR\fcollectEmail\"\xd2\x03\n" +
 	"\x0eWidgetSettings\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12'\n" +
 	"\x0fallowed_origins\x18\x02 \x03(\tR\x0eallowedOrigins\x12=\n" +
@@ -2284,7 +2410,8 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"appearance\x122\n" +
 	"\aprechat\x18\x04 \x01(\v2\x18.livechat.v1.PrechatFormR\aprechat\x126\n" +
 	"\aoffline\x18\x05 \x01(\v2\x1c.livechat.v1.OfflineSettingsR\aoffline\x12Q\n" +
-	"\ftranslations\x18\x06 \x03(\v2-.livechat.v1.WidgetSettings.TranslationsEntryR\ftranslations\x1aY\n" +
+	"\ftranslations\x18\x06 \x03(\v2-.livechat.v1.WidgetSettings.TranslationsEntryR\ftranslations\x12*\n" +
+	"\x04csat\x18\a \x01(\x0e2\x16.livechat.v1.CsatScaleR\x04csat\x1aY\n" +
 	"\x11TranslationsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12.\n" +
 	"\x05value\x18\x02 \x01(\v2\x18.livechat.v1.WidgetTextsR\x05value:\x028\x01\"\xa5\x02\n" +
@@ -2305,7 +2432,7 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"created_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
 	"updated_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12F\n" +
-	"\x11secret_rotated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0fsecretRotatedAt\"\xd2\x03\n" +
+	"\x11secret_rotated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0fsecretRotatedAt\"\xfe\x03\n" +
 	"\fWidgetConfig\x12\x19\n" +
 	"\bsite_key\x18\x01 \x01(\tR\asiteKey\x12=\n" +
 	"\n" +
@@ -2315,7 +2442,8 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\aoffline\x18\x04 \x01(\v2\x1c.livechat.v1.OfflineSettingsR\aoffline\x12#\n" +
 	"\ragents_online\x18\x05 \x01(\bR\fagentsOnline\x12O\n" +
 	"\ftranslations\x18\x06 \x03(\v2+.livechat.v1.WidgetConfig.TranslationsEntryR\ftranslations\x12+\n" +
-	"\x06limits\x18\a \x01(\v2\x13.livechat.v1.LimitsR\x06limits\x1aY\n" +
+	"\x06limits\x18\a \x01(\v2\x13.livechat.v1.LimitsR\x06limits\x12*\n" +
+	"\x04csat\x18\b \x01(\x0e2\x16.livechat.v1.CsatScaleR\x04csat\x1aY\n" +
 	"\x11TranslationsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12.\n" +
 	"\x05value\x18\x02 \x01(\v2\x18.livechat.v1.WidgetTextsR\x05value:\x028\x01\"i\n" +
@@ -2400,7 +2528,13 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\x1dWidgetServiceSubscribeRequest\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\"J\n" +
 	"\x1eWidgetServiceSubscribeResponse\x12(\n" +
-	"\x05event\x18\x01 \x01(\v2\x12.livechat.v1.EventR\x05event*t\n" +
+	"\x05event\x18\x01 \x01(\v2\x12.livechat.v1.EventR\x05event\"r\n" +
+	"\x17RateConversationRequest\x12'\n" +
+	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x14\n" +
+	"\x05score\x18\x02 \x01(\x05R\x05score\x12\x18\n" +
+	"\acomment\x18\x03 \x01(\tR\acomment\"G\n" +
+	"\x18RateConversationResponse\x12+\n" +
+	"\x06rating\x18\x01 \x01(\v2\x13.livechat.v1.RatingR\x06rating*t\n" +
 	"\x0eWidgetPosition\x12\x1f\n" +
 	"\x1bWIDGET_POSITION_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cWIDGET_POSITION_BOTTOM_RIGHT\x10\x01\x12\x1f\n" +
@@ -2415,8 +2549,7 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\x17PRECHAT_FIELD_TYPE_NAME\x10\x01\x12\x1c\n" +
 	"\x18PRECHAT_FIELD_TYPE_EMAIL\x10\x02\x12\x1c\n" +
 	"\x18PRECHAT_FIELD_TYPE_PHONE\x10\x03\x12\x1b\n" +
-	"\x17PRECHAT_FIELD_TYPE_TEXT\x10\x042\xc6\n" +
-	"\n" +
+	"\x17PRECHAT_FIELD_TYPE_TEXT\x10\x042\xa7\v\n" +
 	"\rWidgetService\x12U\n" +
 	"\vListWidgets\x12\x1f.livechat.v1.ListWidgetsRequest\x1a .livechat.v1.ListWidgetsResponse\"\x03\x90\x02\x01\x12O\n" +
 	"\tGetWidget\x12\x1d.livechat.v1.GetWidgetRequest\x1a\x1e.livechat.v1.GetWidgetResponse\"\x03\x90\x02\x01\x12S\n" +
@@ -2431,7 +2564,8 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\tSetTyping\x12*.livechat.v1.WidgetServiceSetTypingRequest\x1a+.livechat.v1.WidgetServiceSetTypingResponse\x12a\n" +
 	"\bMarkRead\x12).livechat.v1.WidgetServiceMarkReadRequest\x1a*.livechat.v1.WidgetServiceMarkReadResponse\x12Y\n" +
 	"\x0eUpdateCustomer\x12\".livechat.v1.UpdateCustomerRequest\x1a#.livechat.v1.UpdateCustomerResponse\x12k\n" +
-	"\tSubscribe\x12*.livechat.v1.WidgetServiceSubscribeRequest\x1a+.livechat.v1.WidgetServiceSubscribeResponse\"\x03\x90\x02\x010\x01B\xaa\x01\n" +
+	"\tSubscribe\x12*.livechat.v1.WidgetServiceSubscribeRequest\x1a+.livechat.v1.WidgetServiceSubscribeResponse\"\x03\x90\x02\x010\x01\x12_\n" +
+	"\x10RateConversation\x12$.livechat.v1.RateConversationRequest\x1a%.livechat.v1.RateConversationResponseB\xaa\x01\n" +
 	"\x0fcom.livechat.v1B\vWidgetProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (
@@ -2447,7 +2581,7 @@ func file_livechat_v1_widget_proto_rawDescGZIP() []byte {
 }
 
 var file_livechat_v1_widget_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_livechat_v1_widget_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_livechat_v1_widget_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_livechat_v1_widget_proto_goTypes = []any{
 	(WidgetPosition)(0),                       // 0: livechat.v1.WidgetPosition
 	(WidgetLocale)(0),                         // 1: livechat.v1.WidgetLocale
@@ -2489,16 +2623,20 @@ var file_livechat_v1_widget_proto_goTypes = []any{
 	(*UpdateCustomerResponse)(nil),            // 37: livechat.v1.UpdateCustomerResponse
 	(*WidgetServiceSubscribeRequest)(nil),     // 38: livechat.v1.WidgetServiceSubscribeRequest
 	(*WidgetServiceSubscribeResponse)(nil),    // 39: livechat.v1.WidgetServiceSubscribeResponse
-	nil,                                       // 40: livechat.v1.WidgetSettings.TranslationsEntry
-	nil,                                       // 41: livechat.v1.WidgetTexts.PrechatLabelsEntry
-	nil,                                       // 42: livechat.v1.WidgetConfig.TranslationsEntry
-	nil,                                       // 43: livechat.v1.StartSessionRequest.PrechatEntry
-	(*timestamppb.Timestamp)(nil),             // 44: google.protobuf.Timestamp
-	(*Limits)(nil),                            // 45: livechat.v1.Limits
-	(*Customer)(nil),                          // 46: livechat.v1.Customer
-	(*Conversation)(nil),                      // 47: livechat.v1.Conversation
-	(*Message)(nil),                           // 48: livechat.v1.Message
-	(*Event)(nil),                             // 49: livechat.v1.Event
+	(*RateConversationRequest)(nil),           // 40: livechat.v1.RateConversationRequest
+	(*RateConversationResponse)(nil),          // 41: livechat.v1.RateConversationResponse
+	nil,                                       // 42: livechat.v1.WidgetSettings.TranslationsEntry
+	nil,                                       // 43: livechat.v1.WidgetTexts.PrechatLabelsEntry
+	nil,                                       // 44: livechat.v1.WidgetConfig.TranslationsEntry
+	nil,                                       // 45: livechat.v1.StartSessionRequest.PrechatEntry
+	(CsatScale)(0),                            // 46: livechat.v1.CsatScale
+	(*timestamppb.Timestamp)(nil),             // 47: google.protobuf.Timestamp
+	(*Limits)(nil),                            // 48: livechat.v1.Limits
+	(*Customer)(nil),                          // 49: livechat.v1.Customer
+	(*Conversation)(nil),                      // 50: livechat.v1.Conversation
+	(*Message)(nil),                           // 51: livechat.v1.Message
+	(*Event)(nil),                             // 52: livechat.v1.Event
+	(*Rating)(nil),                            // 53: livechat.v1.Rating
 }
 var file_livechat_v1_widget_proto_depIdxs = []int32{
 	0,  // 0: livechat.v1.WidgetAppearance.position:type_name -> livechat.v1.WidgetPosition
@@ -2508,70 +2646,75 @@ var file_livechat_v1_widget_proto_depIdxs = []int32{
 	3,  // 4: livechat.v1.WidgetSettings.appearance:type_name -> livechat.v1.WidgetAppearance
 	5,  // 5: livechat.v1.WidgetSettings.prechat:type_name -> livechat.v1.PrechatForm
 	6,  // 6: livechat.v1.WidgetSettings.offline:type_name -> livechat.v1.OfflineSettings
-	40, // 7: livechat.v1.WidgetSettings.translations:type_name -> livechat.v1.WidgetSettings.TranslationsEntry
-	41, // 8: livechat.v1.WidgetTexts.prechat_labels:type_name -> livechat.v1.WidgetTexts.PrechatLabelsEntry
-	7,  // 9: livechat.v1.Widget.settings:type_name -> livechat.v1.WidgetSettings
-	44, // 10: livechat.v1.Widget.created_at:type_name -> google.protobuf.Timestamp
-	44, // 11: livechat.v1.Widget.updated_at:type_name -> google.protobuf.Timestamp
-	44, // 12: livechat.v1.Widget.secret_rotated_at:type_name -> google.protobuf.Timestamp
-	3,  // 13: livechat.v1.WidgetConfig.appearance:type_name -> livechat.v1.WidgetAppearance
-	5,  // 14: livechat.v1.WidgetConfig.prechat:type_name -> livechat.v1.PrechatForm
-	6,  // 15: livechat.v1.WidgetConfig.offline:type_name -> livechat.v1.OfflineSettings
-	42, // 16: livechat.v1.WidgetConfig.translations:type_name -> livechat.v1.WidgetConfig.TranslationsEntry
-	45, // 17: livechat.v1.WidgetConfig.limits:type_name -> livechat.v1.Limits
-	9,  // 18: livechat.v1.ListWidgetsResponse.widgets:type_name -> livechat.v1.Widget
-	9,  // 19: livechat.v1.GetWidgetResponse.widget:type_name -> livechat.v1.Widget
-	7,  // 20: livechat.v1.CreateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
-	9,  // 21: livechat.v1.CreateWidgetResponse.widget:type_name -> livechat.v1.Widget
-	7,  // 22: livechat.v1.UpdateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
-	9,  // 23: livechat.v1.UpdateWidgetResponse.widget:type_name -> livechat.v1.Widget
-	9,  // 24: livechat.v1.RotateWidgetSecretResponse.widget:type_name -> livechat.v1.Widget
-	10, // 25: livechat.v1.GetWidgetConfigResponse.config:type_name -> livechat.v1.WidgetConfig
-	43, // 26: livechat.v1.StartSessionRequest.prechat:type_name -> livechat.v1.StartSessionRequest.PrechatEntry
-	11, // 27: livechat.v1.StartSessionRequest.identity:type_name -> livechat.v1.VerifiedIdentity
-	46, // 28: livechat.v1.StartSessionResponse.customer:type_name -> livechat.v1.Customer
-	47, // 29: livechat.v1.StartSessionResponse.conversation:type_name -> livechat.v1.Conversation
-	10, // 30: livechat.v1.StartSessionResponse.config:type_name -> livechat.v1.WidgetConfig
-	48, // 31: livechat.v1.WidgetServiceSendMessageResponse.message:type_name -> livechat.v1.Message
-	47, // 32: livechat.v1.WidgetServiceSendMessageResponse.conversation:type_name -> livechat.v1.Conversation
-	48, // 33: livechat.v1.WidgetServiceListMessagesResponse.messages:type_name -> livechat.v1.Message
-	46, // 34: livechat.v1.UpdateCustomerResponse.customer:type_name -> livechat.v1.Customer
-	49, // 35: livechat.v1.WidgetServiceSubscribeResponse.event:type_name -> livechat.v1.Event
-	8,  // 36: livechat.v1.WidgetSettings.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
-	8,  // 37: livechat.v1.WidgetConfig.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
-	12, // 38: livechat.v1.WidgetService.ListWidgets:input_type -> livechat.v1.ListWidgetsRequest
-	14, // 39: livechat.v1.WidgetService.GetWidget:input_type -> livechat.v1.GetWidgetRequest
-	16, // 40: livechat.v1.WidgetService.CreateWidget:input_type -> livechat.v1.CreateWidgetRequest
-	18, // 41: livechat.v1.WidgetService.UpdateWidget:input_type -> livechat.v1.UpdateWidgetRequest
-	20, // 42: livechat.v1.WidgetService.DeleteWidget:input_type -> livechat.v1.DeleteWidgetRequest
-	22, // 43: livechat.v1.WidgetService.RotateWidgetSecret:input_type -> livechat.v1.RotateWidgetSecretRequest
-	24, // 44: livechat.v1.WidgetService.GetWidgetConfig:input_type -> livechat.v1.GetWidgetConfigRequest
-	26, // 45: livechat.v1.WidgetService.StartSession:input_type -> livechat.v1.StartSessionRequest
-	28, // 46: livechat.v1.WidgetService.SendMessage:input_type -> livechat.v1.WidgetServiceSendMessageRequest
-	30, // 47: livechat.v1.WidgetService.ListMessages:input_type -> livechat.v1.WidgetServiceListMessagesRequest
-	32, // 48: livechat.v1.WidgetService.SetTyping:input_type -> livechat.v1.WidgetServiceSetTypingRequest
-	34, // 49: livechat.v1.WidgetService.MarkRead:input_type -> livechat.v1.WidgetServiceMarkReadRequest
-	36, // 50: livechat.v1.WidgetService.UpdateCustomer:input_type -> livechat.v1.UpdateCustomerRequest
-	38, // 51: livechat.v1.WidgetService.Subscribe:input_type -> livechat.v1.WidgetServiceSubscribeRequest
-	13, // 52: livechat.v1.WidgetService.ListWidgets:output_type -> livechat.v1.ListWidgetsResponse
-	15, // 53: livechat.v1.WidgetService.GetWidget:output_type -> livechat.v1.GetWidgetResponse
-	17, // 54: livechat.v1.WidgetService.CreateWidget:output_type -> livechat.v1.CreateWidgetResponse
-	19, // 55: livechat.v1.WidgetService.UpdateWidget:output_type -> livechat.v1.UpdateWidgetResponse
-	21, // 56: livechat.v1.WidgetService.DeleteWidget:output_type -> livechat.v1.DeleteWidgetResponse
-	23, // 57: livechat.v1.WidgetService.RotateWidgetSecret:output_type -> livechat.v1.RotateWidgetSecretResponse
-	25, // 58: livechat.v1.WidgetService.GetWidgetConfig:output_type -> livechat.v1.GetWidgetConfigResponse
-	27, // 59: livechat.v1.WidgetService.StartSession:output_type -> livechat.v1.StartSessionResponse
-	29, // 60: livechat.v1.WidgetService.SendMessage:output_type -> livechat.v1.WidgetServiceSendMessageResponse
-	31, // 61: livechat.v1.WidgetService.ListMessages:output_type -> livechat.v1.WidgetServiceListMessagesResponse
-	33, // 62: livechat.v1.WidgetService.SetTyping:output_type -> livechat.v1.WidgetServiceSetTypingResponse
-	35, // 63: livechat.v1.WidgetService.MarkRead:output_type -> livechat.v1.WidgetServiceMarkReadResponse
-	37, // 64: livechat.v1.WidgetService.UpdateCustomer:output_type -> livechat.v1.UpdateCustomerResponse
-	39, // 65: livechat.v1.WidgetService.Subscribe:output_type -> livechat.v1.WidgetServiceSubscribeResponse
-	52, // [52:66] is the sub-list for method output_type
-	38, // [38:52] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	42, // 7: livechat.v1.WidgetSettings.translations:type_name -> livechat.v1.WidgetSettings.TranslationsEntry
+	46, // 8: livechat.v1.WidgetSettings.csat:type_name -> livechat.v1.CsatScale
+	43, // 9: livechat.v1.WidgetTexts.prechat_labels:type_name -> livechat.v1.WidgetTexts.PrechatLabelsEntry
+	7,  // 10: livechat.v1.Widget.settings:type_name -> livechat.v1.WidgetSettings
+	47, // 11: livechat.v1.Widget.created_at:type_name -> google.protobuf.Timestamp
+	47, // 12: livechat.v1.Widget.updated_at:type_name -> google.protobuf.Timestamp
+	47, // 13: livechat.v1.Widget.secret_rotated_at:type_name -> google.protobuf.Timestamp
+	3,  // 14: livechat.v1.WidgetConfig.appearance:type_name -> livechat.v1.WidgetAppearance
+	5,  // 15: livechat.v1.WidgetConfig.prechat:type_name -> livechat.v1.PrechatForm
+	6,  // 16: livechat.v1.WidgetConfig.offline:type_name -> livechat.v1.OfflineSettings
+	44, // 17: livechat.v1.WidgetConfig.translations:type_name -> livechat.v1.WidgetConfig.TranslationsEntry
+	48, // 18: livechat.v1.WidgetConfig.limits:type_name -> livechat.v1.Limits
+	46, // 19: livechat.v1.WidgetConfig.csat:type_name -> livechat.v1.CsatScale
+	9,  // 20: livechat.v1.ListWidgetsResponse.widgets:type_name -> livechat.v1.Widget
+	9,  // 21: livechat.v1.GetWidgetResponse.widget:type_name -> livechat.v1.Widget
+	7,  // 22: livechat.v1.CreateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
+	9,  // 23: livechat.v1.CreateWidgetResponse.widget:type_name -> livechat.v1.Widget
+	7,  // 24: livechat.v1.UpdateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
+	9,  // 25: livechat.v1.UpdateWidgetResponse.widget:type_name -> livechat.v1.Widget
+	9,  // 26: livechat.v1.RotateWidgetSecretResponse.widget:type_name -> livechat.v1.Widget
+	10, // 27: livechat.v1.GetWidgetConfigResponse.config:type_name -> livechat.v1.WidgetConfig
+	45, // 28: livechat.v1.StartSessionRequest.prechat:type_name -> livechat.v1.StartSessionRequest.PrechatEntry
+	11, // 29: livechat.v1.StartSessionRequest.identity:type_name -> livechat.v1.VerifiedIdentity
+	49, // 30: livechat.v1.StartSessionResponse.customer:type_name -> livechat.v1.Customer
+	50, // 31: livechat.v1.StartSessionResponse.conversation:type_name -> livechat.v1.Conversation
+	10, // 32: livechat.v1.StartSessionResponse.config:type_name -> livechat.v1.WidgetConfig
+	51, // 33: livechat.v1.WidgetServiceSendMessageResponse.message:type_name -> livechat.v1.Message
+	50, // 34: livechat.v1.WidgetServiceSendMessageResponse.conversation:type_name -> livechat.v1.Conversation
+	51, // 35: livechat.v1.WidgetServiceListMessagesResponse.messages:type_name -> livechat.v1.Message
+	49, // 36: livechat.v1.UpdateCustomerResponse.customer:type_name -> livechat.v1.Customer
+	52, // 37: livechat.v1.WidgetServiceSubscribeResponse.event:type_name -> livechat.v1.Event
+	53, // 38: livechat.v1.RateConversationResponse.rating:type_name -> livechat.v1.Rating
+	8,  // 39: livechat.v1.WidgetSettings.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
+	8,  // 40: livechat.v1.WidgetConfig.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
+	12, // 41: livechat.v1.WidgetService.ListWidgets:input_type -> livechat.v1.ListWidgetsRequest
+	14, // 42: livechat.v1.WidgetService.GetWidget:input_type -> livechat.v1.GetWidgetRequest
+	16, // 43: livechat.v1.WidgetService.CreateWidget:input_type -> livechat.v1.CreateWidgetRequest
+	18, // 44: livechat.v1.WidgetService.UpdateWidget:input_type -> livechat.v1.UpdateWidgetRequest
+	20, // 45: livechat.v1.WidgetService.DeleteWidget:input_type -> livechat.v1.DeleteWidgetRequest
+	22, // 46: livechat.v1.WidgetService.RotateWidgetSecret:input_type -> livechat.v1.RotateWidgetSecretRequest
+	24, // 47: livechat.v1.WidgetService.GetWidgetConfig:input_type -> livechat.v1.GetWidgetConfigRequest
+	26, // 48: livechat.v1.WidgetService.StartSession:input_type -> livechat.v1.StartSessionRequest
+	28, // 49: livechat.v1.WidgetService.SendMessage:input_type -> livechat.v1.WidgetServiceSendMessageRequest
+	30, // 50: livechat.v1.WidgetService.ListMessages:input_type -> livechat.v1.WidgetServiceListMessagesRequest
+	32, // 51: livechat.v1.WidgetService.SetTyping:input_type -> livechat.v1.WidgetServiceSetTypingRequest
+	34, // 52: livechat.v1.WidgetService.MarkRead:input_type -> livechat.v1.WidgetServiceMarkReadRequest
+	36, // 53: livechat.v1.WidgetService.UpdateCustomer:input_type -> livechat.v1.UpdateCustomerRequest
+	38, // 54: livechat.v1.WidgetService.Subscribe:input_type -> livechat.v1.WidgetServiceSubscribeRequest
+	40, // 55: livechat.v1.WidgetService.RateConversation:input_type -> livechat.v1.RateConversationRequest
+	13, // 56: livechat.v1.WidgetService.ListWidgets:output_type -> livechat.v1.ListWidgetsResponse
+	15, // 57: livechat.v1.WidgetService.GetWidget:output_type -> livechat.v1.GetWidgetResponse
+	17, // 58: livechat.v1.WidgetService.CreateWidget:output_type -> livechat.v1.CreateWidgetResponse
+	19, // 59: livechat.v1.WidgetService.UpdateWidget:output_type -> livechat.v1.UpdateWidgetResponse
+	21, // 60: livechat.v1.WidgetService.DeleteWidget:output_type -> livechat.v1.DeleteWidgetResponse
+	23, // 61: livechat.v1.WidgetService.RotateWidgetSecret:output_type -> livechat.v1.RotateWidgetSecretResponse
+	25, // 62: livechat.v1.WidgetService.GetWidgetConfig:output_type -> livechat.v1.GetWidgetConfigResponse
+	27, // 63: livechat.v1.WidgetService.StartSession:output_type -> livechat.v1.StartSessionResponse
+	29, // 64: livechat.v1.WidgetService.SendMessage:output_type -> livechat.v1.WidgetServiceSendMessageResponse
+	31, // 65: livechat.v1.WidgetService.ListMessages:output_type -> livechat.v1.WidgetServiceListMessagesResponse
+	33, // 66: livechat.v1.WidgetService.SetTyping:output_type -> livechat.v1.WidgetServiceSetTypingResponse
+	35, // 67: livechat.v1.WidgetService.MarkRead:output_type -> livechat.v1.WidgetServiceMarkReadResponse
+	37, // 68: livechat.v1.WidgetService.UpdateCustomer:output_type -> livechat.v1.UpdateCustomerResponse
+	39, // 69: livechat.v1.WidgetService.Subscribe:output_type -> livechat.v1.WidgetServiceSubscribeResponse
+	41, // 70: livechat.v1.WidgetService.RateConversation:output_type -> livechat.v1.RateConversationResponse
+	56, // [56:71] is the sub-list for method output_type
+	41, // [41:56] is the sub-list for method input_type
+	41, // [41:41] is the sub-list for extension type_name
+	41, // [41:41] is the sub-list for extension extendee
+	0,  // [0:41] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_widget_proto_init() }
@@ -2580,6 +2723,7 @@ func file_livechat_v1_widget_proto_init() {
 		return
 	}
 	file_livechat_v1_conversation_proto_init()
+	file_livechat_v1_csat_proto_init()
 	file_livechat_v1_limits_proto_init()
 	file_livechat_v1_widget_proto_msgTypes[33].OneofWrappers = []any{}
 	type x struct{}
@@ -2588,7 +2732,7 @@ func file_livechat_v1_widget_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_widget_proto_rawDesc), len(file_livechat_v1_widget_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   41,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

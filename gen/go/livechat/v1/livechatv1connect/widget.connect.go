@@ -55,6 +55,9 @@ const (
 	WidgetServiceUpdateCustomerProcedure = "/livechat.v1.WidgetService/UpdateCustomer"
 	// WidgetServiceSubscribeProcedure is the procedure name of the WidgetService's Subscribe RPC.
 	WidgetServiceSubscribeProcedure = "/livechat.v1.WidgetService/Subscribe"
+	// WidgetServiceRateConversationProcedure is the procedure name of the WidgetService's
+	// RateConversation RPC.
+	WidgetServiceRateConversationProcedure = "/livechat.v1.WidgetService/RateConversation"
 )
 
 var (
@@ -161,6 +164,13 @@ var (
 			IdempotencyLevel: connect.IdempotencyNoSideEffects,
 		}
 	})
+	widgetServiceRateConversationSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_livechat_v1_widget_proto.Services().ByName("WidgetService").Methods().ByName("RateConversation"),
+			Procedure:  WidgetServiceRateConversationProcedure,
+		}
+	})
 )
 
 // WidgetServiceClient is a client for the livechat.v1.WidgetService service.
@@ -265,6 +275,24 @@ type WidgetServiceClient interface {
 	// UNAUTHENTICATED when the visitor session ends (its widget deleted, its
 	// identity secret rotated, or replaced by a new session).
 	Subscribe(context.Context, *v1.WidgetServiceSubscribeRequest) (WidgetServiceSubscribeClientStream, error)
+	// RateConversation records the visitor's satisfaction rating of their
+	// resolved (or closed) conversation, on the scale of the widget's
+	// settings (WidgetConfig.csat), with an optional comment. A conversation
+	// has one rating: rating it again replaces the score and comment, within
+	// 10 minutes of the first rating (Rating.changeable_until). Agents see the
+	// rating on the conversation (Conversation.rating) at once, through a
+	// conversation_updated event. Visitors only, and only their own
+	// conversations.
+	//
+	// Errors: INVALID_ARGUMENT with MALFORMED_ID (field "conversation_id"),
+	// INVALID_VALUE (field "score") for a score outside 1–5 (or other than 1
+	// and 5 on the thumbs scale), TEXT_TOO_LONG or TEXT_INVALID (field
+	// "comment"; Limits.rating_comment characters); NOT_FOUND
+	// (CONVERSATION_NOT_FOUND) for a conversation that is not the visitor's;
+	// FAILED_PRECONDITION with RATINGS_OFF when the widget does not ask for
+	// ratings, RATING_NOT_YET when the conversation is not resolved or
+	// closed, RATING_FINAL when the change window has passed.
+	RateConversation(context.Context, *v1.RateConversationRequest) (*v1.RateConversationResponse, error)
 }
 
 // NewWidgetServiceClient constructs a client for the livechat.v1.WidgetService service. Multiple
@@ -395,6 +423,24 @@ type WidgetServiceHandler interface {
 	// UNAUTHENTICATED when the visitor session ends (its widget deleted, its
 	// identity secret rotated, or replaced by a new session).
 	Subscribe(context.Context, *v1.WidgetServiceSubscribeRequest, WidgetServiceSubscribeServerStream) error
+	// RateConversation records the visitor's satisfaction rating of their
+	// resolved (or closed) conversation, on the scale of the widget's
+	// settings (WidgetConfig.csat), with an optional comment. A conversation
+	// has one rating: rating it again replaces the score and comment, within
+	// 10 minutes of the first rating (Rating.changeable_until). Agents see the
+	// rating on the conversation (Conversation.rating) at once, through a
+	// conversation_updated event. Visitors only, and only their own
+	// conversations.
+	//
+	// Errors: INVALID_ARGUMENT with MALFORMED_ID (field "conversation_id"),
+	// INVALID_VALUE (field "score") for a score outside 1–5 (or other than 1
+	// and 5 on the thumbs scale), TEXT_TOO_LONG or TEXT_INVALID (field
+	// "comment"; Limits.rating_comment characters); NOT_FOUND
+	// (CONVERSATION_NOT_FOUND) for a conversation that is not the visitor's;
+	// FAILED_PRECONDITION with RATINGS_OFF when the widget does not ask for
+	// ratings, RATING_NOT_YET when the conversation is not resolved or
+	// closed, RATING_FINAL when the change window has passed.
+	RateConversation(context.Context, *v1.RateConversationRequest) (*v1.RateConversationResponse, error)
 }
 
 // RegisterWidgetServiceHandler registers svc as the livechat.v1.WidgetService implementation on
@@ -416,6 +462,7 @@ func RegisterWidgetServiceHandler(server *connect.Server, svc WidgetServiceHandl
 		connect.Method{Spec: widgetServiceMarkReadSpec(), Handler: adapter.markRead},
 		connect.Method{Spec: widgetServiceUpdateCustomerSpec(), Handler: adapter.updateCustomer},
 		connect.Method{Spec: widgetServiceSubscribeSpec(), Handler: adapter.subscribe},
+		connect.Method{Spec: widgetServiceRateConversationSpec(), Handler: adapter.rateConversation},
 	)
 }
 
@@ -491,6 +538,10 @@ func (UnimplementedWidgetServiceHandler) UpdateCustomer(context.Context, *v1.Upd
 
 func (UnimplementedWidgetServiceHandler) Subscribe(context.Context, *v1.WidgetServiceSubscribeRequest, WidgetServiceSubscribeServerStream) error {
 	return connect.NewError(connect.CodeUnimplemented, "livechat.v1.WidgetService.Subscribe is not implemented")
+}
+
+func (UnimplementedWidgetServiceHandler) RateConversation(context.Context, *v1.RateConversationRequest) (*v1.RateConversationResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.WidgetService.RateConversation is not implemented")
 }
 
 type widgetServiceClient struct {
@@ -607,6 +658,14 @@ func (c *widgetServiceClient) Subscribe(ctx context.Context, req *v1.WidgetServi
 		return WidgetServiceSubscribeClientStream{}, err
 	}
 	return WidgetServiceSubscribeClientStream{stream: stream}, nil
+}
+
+func (c *widgetServiceClient) RateConversation(ctx context.Context, req *v1.RateConversationRequest) (*v1.RateConversationResponse, error) {
+	var res v1.RateConversationResponse
+	if err := c.client.CallUnary(ctx, widgetServiceRateConversationSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
 }
 
 type widgetServiceHandler struct{ svc WidgetServiceHandler }
@@ -773,4 +832,16 @@ func (h widgetServiceHandler) subscribe(ctx context.Context, _ connect.Spec, str
 		return err
 	}
 	return h.svc.Subscribe(ctx, &req, WidgetServiceSubscribeServerStream{stream: stream})
+}
+
+func (h widgetServiceHandler) rateConversation(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.RateConversationRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.RateConversation(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
 }
