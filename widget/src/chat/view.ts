@@ -9,7 +9,7 @@ import type { Key } from "../i18n";
 import type { Host } from "../types";
 import type { Item, Outbox } from "./outbox";
 import { refusalText } from "./reasons";
-import { linkify } from "./text";
+import { render as markdown } from "@livechat/markdown";
 import type { Msg, Thread } from "./thread";
 
 /** The text of a system line ("Lan joined the conversation"), in the visitor's language. */
@@ -136,7 +136,7 @@ export class View {
             "div",
             { class: "lc-msg lc-" + m.who },
             showName ? h("div", { class: "lc-name" }, m.name || t("agent")) : null,
-            h("div", { class: "lc-bubble", dir: "auto" }, ...linkify(m.text)),
+            h("div", { class: "lc-bubble lc-md", dir: "auto" }, markdown(m.text)),
             h("div", { class: "lc-meta" }, meta),
           ),
         ),
@@ -186,7 +186,7 @@ export class View {
     return h(
       "div",
       { class: "lc-msg lc-me lc-pending" + (it.err ? " lc-failed" : "") },
-      h("div", { class: "lc-bubble", dir: "auto" }, ...linkify(it.t)),
+      h("div", { class: "lc-bubble lc-md", dir: "auto" }, markdown(it.t)),
       meta,
     );
   }

@@ -3,7 +3,7 @@ import { SenderType } from "@livechat/api/conversation_pb";
 import { useI18n } from "@/i18n";
 import { cn } from "@/lib/cn";
 import { formatDateTime, formatTimestamp } from "@/lib/format";
-import { linkify } from "./linkify";
+import { RichText } from "./rich-text";
 
 export interface BubbleProps {
   senderType: SenderType;
@@ -19,8 +19,9 @@ export interface BubbleProps {
 }
 
 /**
- * One customer message, agent reply or internal note. Text is rendered as
- * text only, with its line breaks; internal notes look clearly different.
+ * One customer message, agent reply or internal note. Text is rendered in
+ * the safe markdown subset, with its line breaks; internal notes look clearly
+ * different.
  */
 export function MessageBubble({ senderType, senderName, text, internal, at, pending, failed, onRetry, seen }: BubbleProps) {
   const { t, locale } = useI18n();
@@ -59,7 +60,7 @@ export function MessageBubble({ senderType, senderName, text, internal, at, pend
           )}
           data-testid="bubble"
         >
-          {linkify(text)}
+          <RichText text={text} />
         </div>
         {pending && !failed && <span className="px-1 text-xs text-muted-foreground">{t("message.sending")}</span>}
         {failed && (
