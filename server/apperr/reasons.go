@@ -119,6 +119,15 @@ const (
 	SignInExpired Reason = "SIGN_IN_EXPIRED"
 	// TwoFactorState: the second factor is already enabled, or not enrolled.
 	TwoFactorState Reason = "TWO_FACTOR_STATE"
+
+	// MessageNotFound: no such message, or not one the caller may see.
+	MessageNotFound Reason = "MESSAGE_NOT_FOUND"
+	// NotMessageSender: only a message's sender may edit or delete it.
+	NotMessageSender Reason = "NOT_MESSAGE_SENDER"
+	// MessageDeleted: the message was deleted.
+	MessageDeleted Reason = "MESSAGE_DELETED"
+	// EditWindowPassed: the time to edit or delete the message has passed.
+	EditWindowPassed Reason = "EDIT_WINDOW_PASSED"
 )
 
 // Code is the class of an error: which Connect code its reason maps to. It
@@ -215,6 +224,11 @@ var codes = map[Reason]Code{
 	WrongCode:      CodePermissionDenied,
 	SignInExpired:  CodeUnauthenticated,
 	TwoFactorState: CodeFailedPrecondition,
+
+	MessageNotFound:  CodeNotFound,
+	NotMessageSender: CodePermissionDenied,
+	MessageDeleted:   CodeFailedPrecondition,
+	EditWindowPassed: CodeFailedPrecondition,
 }
 
 // Reasons lists every reason (for tests and documentation).

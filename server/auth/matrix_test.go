@@ -103,6 +103,12 @@ var access = map[string]authapi.Access{
 	livechatv1connect.TagServiceCreateTagProcedure: authapi.AgentAccess,
 	livechatv1connect.TagServiceUpdateTagProcedure: authapi.AgentAccess,
 	livechatv1connect.TagServiceDeleteTagProcedure: authapi.AgentAccess,
+
+	livechatv1connect.ConversationServiceEditMessageProcedure:          authapi.AgentAccess,
+	livechatv1connect.ConversationServiceDeleteMessageProcedure:        authapi.AgentAccess,
+	livechatv1connect.ConversationServiceListMessageRevisionsProcedure: authapi.AdminAccess,
+	livechatv1connect.WidgetServiceEditMessageProcedure:                authapi.VisitorOnly,
+	livechatv1connect.WidgetServiceDeleteMessageProcedure:              authapi.VisitorOnly,
 }
 
 // TestAuthorizationMatrix calls every procedure of the services as

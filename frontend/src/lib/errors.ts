@@ -79,6 +79,10 @@ const byReason: Partial<Record<ErrorReason, MessageKey>> = {
   [ErrorReason.WRONG_CODE]: "reason.wrongCode",
   [ErrorReason.SIGN_IN_EXPIRED]: "reason.signInExpired",
   [ErrorReason.TWO_FACTOR_STATE]: "reason.twoFactorState",
+  [ErrorReason.MESSAGE_NOT_FOUND]: "reason.messageNotFound",
+  [ErrorReason.NOT_MESSAGE_SENDER]: "reason.notMessageSender",
+  [ErrorReason.MESSAGE_DELETED]: "reason.messageDeleted",
+  [ErrorReason.EDIT_WINDOW_PASSED]: "reason.editWindowPassed",
 };
 
 // Reasons whose text needs a number the detail did not carry fall back to

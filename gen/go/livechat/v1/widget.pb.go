@@ -2253,6 +2253,191 @@ func (x *WidgetServiceSubscribeResponse) GetEvent() *Event {
 	return nil
 }
 
+type WidgetServiceEditMessageRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	MessageId string                 `protobuf:"bytes,1,opt,name=message_id,json=messageId,proto3" json:"message_id,omitempty"`
+	// The new text: 1–4000 characters after trimming.
+	Text          string `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WidgetServiceEditMessageRequest) Reset() {
+	*x = WidgetServiceEditMessageRequest{}
+	mi := &file_livechat_v1_widget_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WidgetServiceEditMessageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WidgetServiceEditMessageRequest) ProtoMessage() {}
+
+func (x *WidgetServiceEditMessageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_widget_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WidgetServiceEditMessageRequest.ProtoReflect.Descriptor instead.
+func (*WidgetServiceEditMessageRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *WidgetServiceEditMessageRequest) GetMessageId() string {
+	if x != nil {
+		return x.MessageId
+	}
+	return ""
+}
+
+func (x *WidgetServiceEditMessageRequest) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+type WidgetServiceEditMessageResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Message       *Message               `protobuf:"bytes,1,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WidgetServiceEditMessageResponse) Reset() {
+	*x = WidgetServiceEditMessageResponse{}
+	mi := &file_livechat_v1_widget_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WidgetServiceEditMessageResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WidgetServiceEditMessageResponse) ProtoMessage() {}
+
+func (x *WidgetServiceEditMessageResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_widget_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WidgetServiceEditMessageResponse.ProtoReflect.Descriptor instead.
+func (*WidgetServiceEditMessageResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *WidgetServiceEditMessageResponse) GetMessage() *Message {
+	if x != nil {
+		return x.Message
+	}
+	return nil
+}
+
+type WidgetServiceDeleteMessageRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MessageId     string                 `protobuf:"bytes,1,opt,name=message_id,json=messageId,proto3" json:"message_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WidgetServiceDeleteMessageRequest) Reset() {
+	*x = WidgetServiceDeleteMessageRequest{}
+	mi := &file_livechat_v1_widget_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WidgetServiceDeleteMessageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WidgetServiceDeleteMessageRequest) ProtoMessage() {}
+
+func (x *WidgetServiceDeleteMessageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_widget_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WidgetServiceDeleteMessageRequest.ProtoReflect.Descriptor instead.
+func (*WidgetServiceDeleteMessageRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *WidgetServiceDeleteMessageRequest) GetMessageId() string {
+	if x != nil {
+		return x.MessageId
+	}
+	return ""
+}
+
+type WidgetServiceDeleteMessageResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Message       *Message               `protobuf:"bytes,1,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WidgetServiceDeleteMessageResponse) Reset() {
+	*x = WidgetServiceDeleteMessageResponse{}
+	mi := &file_livechat_v1_widget_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WidgetServiceDeleteMessageResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WidgetServiceDeleteMessageResponse) ProtoMessage() {}
+
+func (x *WidgetServiceDeleteMessageResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_widget_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WidgetServiceDeleteMessageResponse.ProtoReflect.Descriptor instead.
+func (*WidgetServiceDeleteMessageResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *WidgetServiceDeleteMessageResponse) GetMessage() *Message {
+	if x != nil {
+		return x.Message
+	}
+	return nil
+}
+
 var File_livechat_v1_widget_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_widget_proto_rawDesc = "" +
@@ -2400,7 +2585,18 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\x1dWidgetServiceSubscribeRequest\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\"J\n" +
 	"\x1eWidgetServiceSubscribeResponse\x12(\n" +
-	"\x05event\x18\x01 \x01(\v2\x12.livechat.v1.EventR\x05event*t\n" +
+	"\x05event\x18\x01 \x01(\v2\x12.livechat.v1.EventR\x05event\"T\n" +
+	"\x1fWidgetServiceEditMessageRequest\x12\x1d\n" +
+	"\n" +
+	"message_id\x18\x01 \x01(\tR\tmessageId\x12\x12\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\"R\n" +
+	" WidgetServiceEditMessageResponse\x12.\n" +
+	"\amessage\x18\x01 \x01(\v2\x14.livechat.v1.MessageR\amessage\"B\n" +
+	"!WidgetServiceDeleteMessageRequest\x12\x1d\n" +
+	"\n" +
+	"message_id\x18\x01 \x01(\tR\tmessageId\"T\n" +
+	"\"WidgetServiceDeleteMessageResponse\x12.\n" +
+	"\amessage\x18\x01 \x01(\v2\x14.livechat.v1.MessageR\amessage*t\n" +
 	"\x0eWidgetPosition\x12\x1f\n" +
 	"\x1bWIDGET_POSITION_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cWIDGET_POSITION_BOTTOM_RIGHT\x10\x01\x12\x1f\n" +
@@ -2415,8 +2611,7 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\x17PRECHAT_FIELD_TYPE_NAME\x10\x01\x12\x1c\n" +
 	"\x18PRECHAT_FIELD_TYPE_EMAIL\x10\x02\x12\x1c\n" +
 	"\x18PRECHAT_FIELD_TYPE_PHONE\x10\x03\x12\x1b\n" +
-	"\x17PRECHAT_FIELD_TYPE_TEXT\x10\x042\xc6\n" +
-	"\n" +
+	"\x17PRECHAT_FIELD_TYPE_TEXT\x10\x042\xa4\f\n" +
 	"\rWidgetService\x12U\n" +
 	"\vListWidgets\x12\x1f.livechat.v1.ListWidgetsRequest\x1a .livechat.v1.ListWidgetsResponse\"\x03\x90\x02\x01\x12O\n" +
 	"\tGetWidget\x12\x1d.livechat.v1.GetWidgetRequest\x1a\x1e.livechat.v1.GetWidgetResponse\"\x03\x90\x02\x01\x12S\n" +
@@ -2431,7 +2626,9 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\tSetTyping\x12*.livechat.v1.WidgetServiceSetTypingRequest\x1a+.livechat.v1.WidgetServiceSetTypingResponse\x12a\n" +
 	"\bMarkRead\x12).livechat.v1.WidgetServiceMarkReadRequest\x1a*.livechat.v1.WidgetServiceMarkReadResponse\x12Y\n" +
 	"\x0eUpdateCustomer\x12\".livechat.v1.UpdateCustomerRequest\x1a#.livechat.v1.UpdateCustomerResponse\x12k\n" +
-	"\tSubscribe\x12*.livechat.v1.WidgetServiceSubscribeRequest\x1a+.livechat.v1.WidgetServiceSubscribeResponse\"\x03\x90\x02\x010\x01B\xaa\x01\n" +
+	"\tSubscribe\x12*.livechat.v1.WidgetServiceSubscribeRequest\x1a+.livechat.v1.WidgetServiceSubscribeResponse\"\x03\x90\x02\x010\x01\x12j\n" +
+	"\vEditMessage\x12,.livechat.v1.WidgetServiceEditMessageRequest\x1a-.livechat.v1.WidgetServiceEditMessageResponse\x12p\n" +
+	"\rDeleteMessage\x12..livechat.v1.WidgetServiceDeleteMessageRequest\x1a/.livechat.v1.WidgetServiceDeleteMessageResponseB\xaa\x01\n" +
 	"\x0fcom.livechat.v1B\vWidgetProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (
@@ -2447,58 +2644,62 @@ func file_livechat_v1_widget_proto_rawDescGZIP() []byte {
 }
 
 var file_livechat_v1_widget_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_livechat_v1_widget_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_livechat_v1_widget_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_livechat_v1_widget_proto_goTypes = []any{
-	(WidgetPosition)(0),                       // 0: livechat.v1.WidgetPosition
-	(WidgetLocale)(0),                         // 1: livechat.v1.WidgetLocale
-	(PrechatFieldType)(0),                     // 2: livechat.v1.PrechatFieldType
-	(*WidgetAppearance)(nil),                  // 3: livechat.v1.WidgetAppearance
-	(*PrechatField)(nil),                      // 4: livechat.v1.PrechatField
-	(*PrechatForm)(nil),                       // 5: livechat.v1.PrechatForm
-	(*OfflineSettings)(nil),                   // 6: livechat.v1.OfflineSettings
-	(*WidgetSettings)(nil),                    // 7: livechat.v1.WidgetSettings
-	(*WidgetTexts)(nil),                       // 8: livechat.v1.WidgetTexts
-	(*Widget)(nil),                            // 9: livechat.v1.Widget
-	(*WidgetConfig)(nil),                      // 10: livechat.v1.WidgetConfig
-	(*VerifiedIdentity)(nil),                  // 11: livechat.v1.VerifiedIdentity
-	(*ListWidgetsRequest)(nil),                // 12: livechat.v1.ListWidgetsRequest
-	(*ListWidgetsResponse)(nil),               // 13: livechat.v1.ListWidgetsResponse
-	(*GetWidgetRequest)(nil),                  // 14: livechat.v1.GetWidgetRequest
-	(*GetWidgetResponse)(nil),                 // 15: livechat.v1.GetWidgetResponse
-	(*CreateWidgetRequest)(nil),               // 16: livechat.v1.CreateWidgetRequest
-	(*CreateWidgetResponse)(nil),              // 17: livechat.v1.CreateWidgetResponse
-	(*UpdateWidgetRequest)(nil),               // 18: livechat.v1.UpdateWidgetRequest
-	(*UpdateWidgetResponse)(nil),              // 19: livechat.v1.UpdateWidgetResponse
-	(*DeleteWidgetRequest)(nil),               // 20: livechat.v1.DeleteWidgetRequest
-	(*DeleteWidgetResponse)(nil),              // 21: livechat.v1.DeleteWidgetResponse
-	(*RotateWidgetSecretRequest)(nil),         // 22: livechat.v1.RotateWidgetSecretRequest
-	(*RotateWidgetSecretResponse)(nil),        // 23: livechat.v1.RotateWidgetSecretResponse
-	(*GetWidgetConfigRequest)(nil),            // 24: livechat.v1.GetWidgetConfigRequest
-	(*GetWidgetConfigResponse)(nil),           // 25: livechat.v1.GetWidgetConfigResponse
-	(*StartSessionRequest)(nil),               // 26: livechat.v1.StartSessionRequest
-	(*StartSessionResponse)(nil),              // 27: livechat.v1.StartSessionResponse
-	(*WidgetServiceSendMessageRequest)(nil),   // 28: livechat.v1.WidgetServiceSendMessageRequest
-	(*WidgetServiceSendMessageResponse)(nil),  // 29: livechat.v1.WidgetServiceSendMessageResponse
-	(*WidgetServiceListMessagesRequest)(nil),  // 30: livechat.v1.WidgetServiceListMessagesRequest
-	(*WidgetServiceListMessagesResponse)(nil), // 31: livechat.v1.WidgetServiceListMessagesResponse
-	(*WidgetServiceSetTypingRequest)(nil),     // 32: livechat.v1.WidgetServiceSetTypingRequest
-	(*WidgetServiceSetTypingResponse)(nil),    // 33: livechat.v1.WidgetServiceSetTypingResponse
-	(*WidgetServiceMarkReadRequest)(nil),      // 34: livechat.v1.WidgetServiceMarkReadRequest
-	(*WidgetServiceMarkReadResponse)(nil),     // 35: livechat.v1.WidgetServiceMarkReadResponse
-	(*UpdateCustomerRequest)(nil),             // 36: livechat.v1.UpdateCustomerRequest
-	(*UpdateCustomerResponse)(nil),            // 37: livechat.v1.UpdateCustomerResponse
-	(*WidgetServiceSubscribeRequest)(nil),     // 38: livechat.v1.WidgetServiceSubscribeRequest
-	(*WidgetServiceSubscribeResponse)(nil),    // 39: livechat.v1.WidgetServiceSubscribeResponse
-	nil,                                       // 40: livechat.v1.WidgetSettings.TranslationsEntry
-	nil,                                       // 41: livechat.v1.WidgetTexts.PrechatLabelsEntry
-	nil,                                       // 42: livechat.v1.WidgetConfig.TranslationsEntry
-	nil,                                       // 43: livechat.v1.StartSessionRequest.PrechatEntry
-	(*timestamppb.Timestamp)(nil),             // 44: google.protobuf.Timestamp
-	(*Limits)(nil),                            // 45: livechat.v1.Limits
-	(*Customer)(nil),                          // 46: livechat.v1.Customer
-	(*Conversation)(nil),                      // 47: livechat.v1.Conversation
-	(*Message)(nil),                           // 48: livechat.v1.Message
-	(*Event)(nil),                             // 49: livechat.v1.Event
+	(WidgetPosition)(0),                        // 0: livechat.v1.WidgetPosition
+	(WidgetLocale)(0),                          // 1: livechat.v1.WidgetLocale
+	(PrechatFieldType)(0),                      // 2: livechat.v1.PrechatFieldType
+	(*WidgetAppearance)(nil),                   // 3: livechat.v1.WidgetAppearance
+	(*PrechatField)(nil),                       // 4: livechat.v1.PrechatField
+	(*PrechatForm)(nil),                        // 5: livechat.v1.PrechatForm
+	(*OfflineSettings)(nil),                    // 6: livechat.v1.OfflineSettings
+	(*WidgetSettings)(nil),                     // 7: livechat.v1.WidgetSettings
+	(*WidgetTexts)(nil),                        // 8: livechat.v1.WidgetTexts
+	(*Widget)(nil),                             // 9: livechat.v1.Widget
+	(*WidgetConfig)(nil),                       // 10: livechat.v1.WidgetConfig
+	(*VerifiedIdentity)(nil),                   // 11: livechat.v1.VerifiedIdentity
+	(*ListWidgetsRequest)(nil),                 // 12: livechat.v1.ListWidgetsRequest
+	(*ListWidgetsResponse)(nil),                // 13: livechat.v1.ListWidgetsResponse
+	(*GetWidgetRequest)(nil),                   // 14: livechat.v1.GetWidgetRequest
+	(*GetWidgetResponse)(nil),                  // 15: livechat.v1.GetWidgetResponse
+	(*CreateWidgetRequest)(nil),                // 16: livechat.v1.CreateWidgetRequest
+	(*CreateWidgetResponse)(nil),               // 17: livechat.v1.CreateWidgetResponse
+	(*UpdateWidgetRequest)(nil),                // 18: livechat.v1.UpdateWidgetRequest
+	(*UpdateWidgetResponse)(nil),               // 19: livechat.v1.UpdateWidgetResponse
+	(*DeleteWidgetRequest)(nil),                // 20: livechat.v1.DeleteWidgetRequest
+	(*DeleteWidgetResponse)(nil),               // 21: livechat.v1.DeleteWidgetResponse
+	(*RotateWidgetSecretRequest)(nil),          // 22: livechat.v1.RotateWidgetSecretRequest
+	(*RotateWidgetSecretResponse)(nil),         // 23: livechat.v1.RotateWidgetSecretResponse
+	(*GetWidgetConfigRequest)(nil),             // 24: livechat.v1.GetWidgetConfigRequest
+	(*GetWidgetConfigResponse)(nil),            // 25: livechat.v1.GetWidgetConfigResponse
+	(*StartSessionRequest)(nil),                // 26: livechat.v1.StartSessionRequest
+	(*StartSessionResponse)(nil),               // 27: livechat.v1.StartSessionResponse
+	(*WidgetServiceSendMessageRequest)(nil),    // 28: livechat.v1.WidgetServiceSendMessageRequest
+	(*WidgetServiceSendMessageResponse)(nil),   // 29: livechat.v1.WidgetServiceSendMessageResponse
+	(*WidgetServiceListMessagesRequest)(nil),   // 30: livechat.v1.WidgetServiceListMessagesRequest
+	(*WidgetServiceListMessagesResponse)(nil),  // 31: livechat.v1.WidgetServiceListMessagesResponse
+	(*WidgetServiceSetTypingRequest)(nil),      // 32: livechat.v1.WidgetServiceSetTypingRequest
+	(*WidgetServiceSetTypingResponse)(nil),     // 33: livechat.v1.WidgetServiceSetTypingResponse
+	(*WidgetServiceMarkReadRequest)(nil),       // 34: livechat.v1.WidgetServiceMarkReadRequest
+	(*WidgetServiceMarkReadResponse)(nil),      // 35: livechat.v1.WidgetServiceMarkReadResponse
+	(*UpdateCustomerRequest)(nil),              // 36: livechat.v1.UpdateCustomerRequest
+	(*UpdateCustomerResponse)(nil),             // 37: livechat.v1.UpdateCustomerResponse
+	(*WidgetServiceSubscribeRequest)(nil),      // 38: livechat.v1.WidgetServiceSubscribeRequest
+	(*WidgetServiceSubscribeResponse)(nil),     // 39: livechat.v1.WidgetServiceSubscribeResponse
+	(*WidgetServiceEditMessageRequest)(nil),    // 40: livechat.v1.WidgetServiceEditMessageRequest
+	(*WidgetServiceEditMessageResponse)(nil),   // 41: livechat.v1.WidgetServiceEditMessageResponse
+	(*WidgetServiceDeleteMessageRequest)(nil),  // 42: livechat.v1.WidgetServiceDeleteMessageRequest
+	(*WidgetServiceDeleteMessageResponse)(nil), // 43: livechat.v1.WidgetServiceDeleteMessageResponse
+	nil,                           // 44: livechat.v1.WidgetSettings.TranslationsEntry
+	nil,                           // 45: livechat.v1.WidgetTexts.PrechatLabelsEntry
+	nil,                           // 46: livechat.v1.WidgetConfig.TranslationsEntry
+	nil,                           // 47: livechat.v1.StartSessionRequest.PrechatEntry
+	(*timestamppb.Timestamp)(nil), // 48: google.protobuf.Timestamp
+	(*Limits)(nil),                // 49: livechat.v1.Limits
+	(*Customer)(nil),              // 50: livechat.v1.Customer
+	(*Conversation)(nil),          // 51: livechat.v1.Conversation
+	(*Message)(nil),               // 52: livechat.v1.Message
+	(*Event)(nil),                 // 53: livechat.v1.Event
 }
 var file_livechat_v1_widget_proto_depIdxs = []int32{
 	0,  // 0: livechat.v1.WidgetAppearance.position:type_name -> livechat.v1.WidgetPosition
@@ -2508,17 +2709,17 @@ var file_livechat_v1_widget_proto_depIdxs = []int32{
 	3,  // 4: livechat.v1.WidgetSettings.appearance:type_name -> livechat.v1.WidgetAppearance
 	5,  // 5: livechat.v1.WidgetSettings.prechat:type_name -> livechat.v1.PrechatForm
 	6,  // 6: livechat.v1.WidgetSettings.offline:type_name -> livechat.v1.OfflineSettings
-	40, // 7: livechat.v1.WidgetSettings.translations:type_name -> livechat.v1.WidgetSettings.TranslationsEntry
-	41, // 8: livechat.v1.WidgetTexts.prechat_labels:type_name -> livechat.v1.WidgetTexts.PrechatLabelsEntry
+	44, // 7: livechat.v1.WidgetSettings.translations:type_name -> livechat.v1.WidgetSettings.TranslationsEntry
+	45, // 8: livechat.v1.WidgetTexts.prechat_labels:type_name -> livechat.v1.WidgetTexts.PrechatLabelsEntry
 	7,  // 9: livechat.v1.Widget.settings:type_name -> livechat.v1.WidgetSettings
-	44, // 10: livechat.v1.Widget.created_at:type_name -> google.protobuf.Timestamp
-	44, // 11: livechat.v1.Widget.updated_at:type_name -> google.protobuf.Timestamp
-	44, // 12: livechat.v1.Widget.secret_rotated_at:type_name -> google.protobuf.Timestamp
+	48, // 10: livechat.v1.Widget.created_at:type_name -> google.protobuf.Timestamp
+	48, // 11: livechat.v1.Widget.updated_at:type_name -> google.protobuf.Timestamp
+	48, // 12: livechat.v1.Widget.secret_rotated_at:type_name -> google.protobuf.Timestamp
 	3,  // 13: livechat.v1.WidgetConfig.appearance:type_name -> livechat.v1.WidgetAppearance
 	5,  // 14: livechat.v1.WidgetConfig.prechat:type_name -> livechat.v1.PrechatForm
 	6,  // 15: livechat.v1.WidgetConfig.offline:type_name -> livechat.v1.OfflineSettings
-	42, // 16: livechat.v1.WidgetConfig.translations:type_name -> livechat.v1.WidgetConfig.TranslationsEntry
-	45, // 17: livechat.v1.WidgetConfig.limits:type_name -> livechat.v1.Limits
+	46, // 16: livechat.v1.WidgetConfig.translations:type_name -> livechat.v1.WidgetConfig.TranslationsEntry
+	49, // 17: livechat.v1.WidgetConfig.limits:type_name -> livechat.v1.Limits
 	9,  // 18: livechat.v1.ListWidgetsResponse.widgets:type_name -> livechat.v1.Widget
 	9,  // 19: livechat.v1.GetWidgetResponse.widget:type_name -> livechat.v1.Widget
 	7,  // 20: livechat.v1.CreateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
@@ -2527,51 +2728,57 @@ var file_livechat_v1_widget_proto_depIdxs = []int32{
 	9,  // 23: livechat.v1.UpdateWidgetResponse.widget:type_name -> livechat.v1.Widget
 	9,  // 24: livechat.v1.RotateWidgetSecretResponse.widget:type_name -> livechat.v1.Widget
 	10, // 25: livechat.v1.GetWidgetConfigResponse.config:type_name -> livechat.v1.WidgetConfig
-	43, // 26: livechat.v1.StartSessionRequest.prechat:type_name -> livechat.v1.StartSessionRequest.PrechatEntry
+	47, // 26: livechat.v1.StartSessionRequest.prechat:type_name -> livechat.v1.StartSessionRequest.PrechatEntry
 	11, // 27: livechat.v1.StartSessionRequest.identity:type_name -> livechat.v1.VerifiedIdentity
-	46, // 28: livechat.v1.StartSessionResponse.customer:type_name -> livechat.v1.Customer
-	47, // 29: livechat.v1.StartSessionResponse.conversation:type_name -> livechat.v1.Conversation
+	50, // 28: livechat.v1.StartSessionResponse.customer:type_name -> livechat.v1.Customer
+	51, // 29: livechat.v1.StartSessionResponse.conversation:type_name -> livechat.v1.Conversation
 	10, // 30: livechat.v1.StartSessionResponse.config:type_name -> livechat.v1.WidgetConfig
-	48, // 31: livechat.v1.WidgetServiceSendMessageResponse.message:type_name -> livechat.v1.Message
-	47, // 32: livechat.v1.WidgetServiceSendMessageResponse.conversation:type_name -> livechat.v1.Conversation
-	48, // 33: livechat.v1.WidgetServiceListMessagesResponse.messages:type_name -> livechat.v1.Message
-	46, // 34: livechat.v1.UpdateCustomerResponse.customer:type_name -> livechat.v1.Customer
-	49, // 35: livechat.v1.WidgetServiceSubscribeResponse.event:type_name -> livechat.v1.Event
-	8,  // 36: livechat.v1.WidgetSettings.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
-	8,  // 37: livechat.v1.WidgetConfig.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
-	12, // 38: livechat.v1.WidgetService.ListWidgets:input_type -> livechat.v1.ListWidgetsRequest
-	14, // 39: livechat.v1.WidgetService.GetWidget:input_type -> livechat.v1.GetWidgetRequest
-	16, // 40: livechat.v1.WidgetService.CreateWidget:input_type -> livechat.v1.CreateWidgetRequest
-	18, // 41: livechat.v1.WidgetService.UpdateWidget:input_type -> livechat.v1.UpdateWidgetRequest
-	20, // 42: livechat.v1.WidgetService.DeleteWidget:input_type -> livechat.v1.DeleteWidgetRequest
-	22, // 43: livechat.v1.WidgetService.RotateWidgetSecret:input_type -> livechat.v1.RotateWidgetSecretRequest
-	24, // 44: livechat.v1.WidgetService.GetWidgetConfig:input_type -> livechat.v1.GetWidgetConfigRequest
-	26, // 45: livechat.v1.WidgetService.StartSession:input_type -> livechat.v1.StartSessionRequest
-	28, // 46: livechat.v1.WidgetService.SendMessage:input_type -> livechat.v1.WidgetServiceSendMessageRequest
-	30, // 47: livechat.v1.WidgetService.ListMessages:input_type -> livechat.v1.WidgetServiceListMessagesRequest
-	32, // 48: livechat.v1.WidgetService.SetTyping:input_type -> livechat.v1.WidgetServiceSetTypingRequest
-	34, // 49: livechat.v1.WidgetService.MarkRead:input_type -> livechat.v1.WidgetServiceMarkReadRequest
-	36, // 50: livechat.v1.WidgetService.UpdateCustomer:input_type -> livechat.v1.UpdateCustomerRequest
-	38, // 51: livechat.v1.WidgetService.Subscribe:input_type -> livechat.v1.WidgetServiceSubscribeRequest
-	13, // 52: livechat.v1.WidgetService.ListWidgets:output_type -> livechat.v1.ListWidgetsResponse
-	15, // 53: livechat.v1.WidgetService.GetWidget:output_type -> livechat.v1.GetWidgetResponse
-	17, // 54: livechat.v1.WidgetService.CreateWidget:output_type -> livechat.v1.CreateWidgetResponse
-	19, // 55: livechat.v1.WidgetService.UpdateWidget:output_type -> livechat.v1.UpdateWidgetResponse
-	21, // 56: livechat.v1.WidgetService.DeleteWidget:output_type -> livechat.v1.DeleteWidgetResponse
-	23, // 57: livechat.v1.WidgetService.RotateWidgetSecret:output_type -> livechat.v1.RotateWidgetSecretResponse
-	25, // 58: livechat.v1.WidgetService.GetWidgetConfig:output_type -> livechat.v1.GetWidgetConfigResponse
-	27, // 59: livechat.v1.WidgetService.StartSession:output_type -> livechat.v1.StartSessionResponse
-	29, // 60: livechat.v1.WidgetService.SendMessage:output_type -> livechat.v1.WidgetServiceSendMessageResponse
-	31, // 61: livechat.v1.WidgetService.ListMessages:output_type -> livechat.v1.WidgetServiceListMessagesResponse
-	33, // 62: livechat.v1.WidgetService.SetTyping:output_type -> livechat.v1.WidgetServiceSetTypingResponse
-	35, // 63: livechat.v1.WidgetService.MarkRead:output_type -> livechat.v1.WidgetServiceMarkReadResponse
-	37, // 64: livechat.v1.WidgetService.UpdateCustomer:output_type -> livechat.v1.UpdateCustomerResponse
-	39, // 65: livechat.v1.WidgetService.Subscribe:output_type -> livechat.v1.WidgetServiceSubscribeResponse
-	52, // [52:66] is the sub-list for method output_type
-	38, // [38:52] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	52, // 31: livechat.v1.WidgetServiceSendMessageResponse.message:type_name -> livechat.v1.Message
+	51, // 32: livechat.v1.WidgetServiceSendMessageResponse.conversation:type_name -> livechat.v1.Conversation
+	52, // 33: livechat.v1.WidgetServiceListMessagesResponse.messages:type_name -> livechat.v1.Message
+	50, // 34: livechat.v1.UpdateCustomerResponse.customer:type_name -> livechat.v1.Customer
+	53, // 35: livechat.v1.WidgetServiceSubscribeResponse.event:type_name -> livechat.v1.Event
+	52, // 36: livechat.v1.WidgetServiceEditMessageResponse.message:type_name -> livechat.v1.Message
+	52, // 37: livechat.v1.WidgetServiceDeleteMessageResponse.message:type_name -> livechat.v1.Message
+	8,  // 38: livechat.v1.WidgetSettings.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
+	8,  // 39: livechat.v1.WidgetConfig.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
+	12, // 40: livechat.v1.WidgetService.ListWidgets:input_type -> livechat.v1.ListWidgetsRequest
+	14, // 41: livechat.v1.WidgetService.GetWidget:input_type -> livechat.v1.GetWidgetRequest
+	16, // 42: livechat.v1.WidgetService.CreateWidget:input_type -> livechat.v1.CreateWidgetRequest
+	18, // 43: livechat.v1.WidgetService.UpdateWidget:input_type -> livechat.v1.UpdateWidgetRequest
+	20, // 44: livechat.v1.WidgetService.DeleteWidget:input_type -> livechat.v1.DeleteWidgetRequest
+	22, // 45: livechat.v1.WidgetService.RotateWidgetSecret:input_type -> livechat.v1.RotateWidgetSecretRequest
+	24, // 46: livechat.v1.WidgetService.GetWidgetConfig:input_type -> livechat.v1.GetWidgetConfigRequest
+	26, // 47: livechat.v1.WidgetService.StartSession:input_type -> livechat.v1.StartSessionRequest
+	28, // 48: livechat.v1.WidgetService.SendMessage:input_type -> livechat.v1.WidgetServiceSendMessageRequest
+	30, // 49: livechat.v1.WidgetService.ListMessages:input_type -> livechat.v1.WidgetServiceListMessagesRequest
+	32, // 50: livechat.v1.WidgetService.SetTyping:input_type -> livechat.v1.WidgetServiceSetTypingRequest
+	34, // 51: livechat.v1.WidgetService.MarkRead:input_type -> livechat.v1.WidgetServiceMarkReadRequest
+	36, // 52: livechat.v1.WidgetService.UpdateCustomer:input_type -> livechat.v1.UpdateCustomerRequest
+	38, // 53: livechat.v1.WidgetService.Subscribe:input_type -> livechat.v1.WidgetServiceSubscribeRequest
+	40, // 54: livechat.v1.WidgetService.EditMessage:input_type -> livechat.v1.WidgetServiceEditMessageRequest
+	42, // 55: livechat.v1.WidgetService.DeleteMessage:input_type -> livechat.v1.WidgetServiceDeleteMessageRequest
+	13, // 56: livechat.v1.WidgetService.ListWidgets:output_type -> livechat.v1.ListWidgetsResponse
+	15, // 57: livechat.v1.WidgetService.GetWidget:output_type -> livechat.v1.GetWidgetResponse
+	17, // 58: livechat.v1.WidgetService.CreateWidget:output_type -> livechat.v1.CreateWidgetResponse
+	19, // 59: livechat.v1.WidgetService.UpdateWidget:output_type -> livechat.v1.UpdateWidgetResponse
+	21, // 60: livechat.v1.WidgetService.DeleteWidget:output_type -> livechat.v1.DeleteWidgetResponse
+	23, // 61: livechat.v1.WidgetService.RotateWidgetSecret:output_type -> livechat.v1.RotateWidgetSecretResponse
+	25, // 62: livechat.v1.WidgetService.GetWidgetConfig:output_type -> livechat.v1.GetWidgetConfigResponse
+	27, // 63: livechat.v1.WidgetService.StartSession:output_type -> livechat.v1.StartSessionResponse
+	29, // 64: livechat.v1.WidgetService.SendMessage:output_type -> livechat.v1.WidgetServiceSendMessageResponse
+	31, // 65: livechat.v1.WidgetService.ListMessages:output_type -> livechat.v1.WidgetServiceListMessagesResponse
+	33, // 66: livechat.v1.WidgetService.SetTyping:output_type -> livechat.v1.WidgetServiceSetTypingResponse
+	35, // 67: livechat.v1.WidgetService.MarkRead:output_type -> livechat.v1.WidgetServiceMarkReadResponse
+	37, // 68: livechat.v1.WidgetService.UpdateCustomer:output_type -> livechat.v1.UpdateCustomerResponse
+	39, // 69: livechat.v1.WidgetService.Subscribe:output_type -> livechat.v1.WidgetServiceSubscribeResponse
+	41, // 70: livechat.v1.WidgetService.EditMessage:output_type -> livechat.v1.WidgetServiceEditMessageResponse
+	43, // 71: livechat.v1.WidgetService.DeleteMessage:output_type -> livechat.v1.WidgetServiceDeleteMessageResponse
+	56, // [56:72] is the sub-list for method output_type
+	40, // [40:56] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_widget_proto_init() }
@@ -2588,7 +2795,7 @@ func file_livechat_v1_widget_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_widget_proto_rawDesc), len(file_livechat_v1_widget_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   41,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -55,6 +55,11 @@ const (
 	WidgetServiceUpdateCustomerProcedure = "/livechat.v1.WidgetService/UpdateCustomer"
 	// WidgetServiceSubscribeProcedure is the procedure name of the WidgetService's Subscribe RPC.
 	WidgetServiceSubscribeProcedure = "/livechat.v1.WidgetService/Subscribe"
+	// WidgetServiceEditMessageProcedure is the procedure name of the WidgetService's EditMessage RPC.
+	WidgetServiceEditMessageProcedure = "/livechat.v1.WidgetService/EditMessage"
+	// WidgetServiceDeleteMessageProcedure is the procedure name of the WidgetService's DeleteMessage
+	// RPC.
+	WidgetServiceDeleteMessageProcedure = "/livechat.v1.WidgetService/DeleteMessage"
 )
 
 var (
@@ -161,6 +166,20 @@ var (
 			IdempotencyLevel: connect.IdempotencyNoSideEffects,
 		}
 	})
+	widgetServiceEditMessageSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_livechat_v1_widget_proto.Services().ByName("WidgetService").Methods().ByName("EditMessage"),
+			Procedure:  WidgetServiceEditMessageProcedure,
+		}
+	})
+	widgetServiceDeleteMessageSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_livechat_v1_widget_proto.Services().ByName("WidgetService").Methods().ByName("DeleteMessage"),
+			Procedure:  WidgetServiceDeleteMessageProcedure,
+		}
+	})
 )
 
 // WidgetServiceClient is a client for the livechat.v1.WidgetService service.
@@ -265,6 +284,21 @@ type WidgetServiceClient interface {
 	// UNAUTHENTICATED when the visitor session ends (its widget deleted, its
 	// identity secret rotated, or replaced by a new session).
 	Subscribe(context.Context, *v1.WidgetServiceSubscribeRequest) (WidgetServiceSubscribeClientStream, error)
+	// EditMessage changes the text of one of the visitor's own messages while
+	// its `editable_until` has not passed, as ConversationService.EditMessage
+	// does for agents; agents see it marked as edited, and admins can read
+	// the text it replaced. Visitors only; edits and deletions count against
+	// the visitor's message rate limit.
+	//
+	// Errors: as for ConversationService.EditMessage; RESOURCE_EXHAUSTED
+	// (ERROR_REASON_RATE_LIMITED, with `retry_after`) over the rate limit.
+	EditMessage(context.Context, *v1.WidgetServiceEditMessageRequest) (*v1.WidgetServiceEditMessageResponse, error)
+	// DeleteMessage withdraws one of the visitor's own messages while its
+	// `editable_until` has not passed, as ConversationService.DeleteMessage.
+	// Visitors only.
+	//
+	// Errors: as for EditMessage, without the text's.
+	DeleteMessage(context.Context, *v1.WidgetServiceDeleteMessageRequest) (*v1.WidgetServiceDeleteMessageResponse, error)
 }
 
 // NewWidgetServiceClient constructs a client for the livechat.v1.WidgetService service. Multiple
@@ -395,6 +429,21 @@ type WidgetServiceHandler interface {
 	// UNAUTHENTICATED when the visitor session ends (its widget deleted, its
 	// identity secret rotated, or replaced by a new session).
 	Subscribe(context.Context, *v1.WidgetServiceSubscribeRequest, WidgetServiceSubscribeServerStream) error
+	// EditMessage changes the text of one of the visitor's own messages while
+	// its `editable_until` has not passed, as ConversationService.EditMessage
+	// does for agents; agents see it marked as edited, and admins can read
+	// the text it replaced. Visitors only; edits and deletions count against
+	// the visitor's message rate limit.
+	//
+	// Errors: as for ConversationService.EditMessage; RESOURCE_EXHAUSTED
+	// (ERROR_REASON_RATE_LIMITED, with `retry_after`) over the rate limit.
+	EditMessage(context.Context, *v1.WidgetServiceEditMessageRequest) (*v1.WidgetServiceEditMessageResponse, error)
+	// DeleteMessage withdraws one of the visitor's own messages while its
+	// `editable_until` has not passed, as ConversationService.DeleteMessage.
+	// Visitors only.
+	//
+	// Errors: as for EditMessage, without the text's.
+	DeleteMessage(context.Context, *v1.WidgetServiceDeleteMessageRequest) (*v1.WidgetServiceDeleteMessageResponse, error)
 }
 
 // RegisterWidgetServiceHandler registers svc as the livechat.v1.WidgetService implementation on
@@ -416,6 +465,8 @@ func RegisterWidgetServiceHandler(server *connect.Server, svc WidgetServiceHandl
 		connect.Method{Spec: widgetServiceMarkReadSpec(), Handler: adapter.markRead},
 		connect.Method{Spec: widgetServiceUpdateCustomerSpec(), Handler: adapter.updateCustomer},
 		connect.Method{Spec: widgetServiceSubscribeSpec(), Handler: adapter.subscribe},
+		connect.Method{Spec: widgetServiceEditMessageSpec(), Handler: adapter.editMessage},
+		connect.Method{Spec: widgetServiceDeleteMessageSpec(), Handler: adapter.deleteMessage},
 	)
 }
 
@@ -491,6 +542,14 @@ func (UnimplementedWidgetServiceHandler) UpdateCustomer(context.Context, *v1.Upd
 
 func (UnimplementedWidgetServiceHandler) Subscribe(context.Context, *v1.WidgetServiceSubscribeRequest, WidgetServiceSubscribeServerStream) error {
 	return connect.NewError(connect.CodeUnimplemented, "livechat.v1.WidgetService.Subscribe is not implemented")
+}
+
+func (UnimplementedWidgetServiceHandler) EditMessage(context.Context, *v1.WidgetServiceEditMessageRequest) (*v1.WidgetServiceEditMessageResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.WidgetService.EditMessage is not implemented")
+}
+
+func (UnimplementedWidgetServiceHandler) DeleteMessage(context.Context, *v1.WidgetServiceDeleteMessageRequest) (*v1.WidgetServiceDeleteMessageResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.WidgetService.DeleteMessage is not implemented")
 }
 
 type widgetServiceClient struct {
@@ -607,6 +666,22 @@ func (c *widgetServiceClient) Subscribe(ctx context.Context, req *v1.WidgetServi
 		return WidgetServiceSubscribeClientStream{}, err
 	}
 	return WidgetServiceSubscribeClientStream{stream: stream}, nil
+}
+
+func (c *widgetServiceClient) EditMessage(ctx context.Context, req *v1.WidgetServiceEditMessageRequest) (*v1.WidgetServiceEditMessageResponse, error) {
+	var res v1.WidgetServiceEditMessageResponse
+	if err := c.client.CallUnary(ctx, widgetServiceEditMessageSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *widgetServiceClient) DeleteMessage(ctx context.Context, req *v1.WidgetServiceDeleteMessageRequest) (*v1.WidgetServiceDeleteMessageResponse, error) {
+	var res v1.WidgetServiceDeleteMessageResponse
+	if err := c.client.CallUnary(ctx, widgetServiceDeleteMessageSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
 }
 
 type widgetServiceHandler struct{ svc WidgetServiceHandler }
@@ -773,4 +848,28 @@ func (h widgetServiceHandler) subscribe(ctx context.Context, _ connect.Spec, str
 		return err
 	}
 	return h.svc.Subscribe(ctx, &req, WidgetServiceSubscribeServerStream{stream: stream})
+}
+
+func (h widgetServiceHandler) editMessage(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.WidgetServiceEditMessageRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.EditMessage(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h widgetServiceHandler) deleteMessage(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.WidgetServiceDeleteMessageRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.DeleteMessage(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
 }

@@ -16,7 +16,7 @@ import type { Message as Message$1 } from "@bufbuild/protobuf";
  * Describes the file livechat/v1/conversation.proto.
  */
 export const file_livechat_v1_conversation: GenFile = /*@__PURE__*/
-  fileDesc("Ch5saXZlY2hhdC92MS9jb252ZXJzYXRpb24ucHJvdG8SC2xpdmVjaGF0LnYxImIKC1N5c3RlbUV2ZW50EioKBGtpbmQYASABKA4yHC5saXZlY2hhdC52MS5TeXN0ZW1FdmVudEtpbmQSEgoKYWN0b3JfbmFtZRgCIAEoCRITCgt0YXJnZXRfbmFtZRgDIAEoCSLXAgoIQ3VzdG9tZXISCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRINCgVlbWFpbBgDIAEoCRINCgVwaG9uZRgEIAEoCRI5CgphdHRyaWJ1dGVzGAUgAygLMiUubGl2ZWNoYXQudjEuQ3VzdG9tZXIuQXR0cmlidXRlc0VudHJ5EhgKEHZlcmlmaWVkX3VzZXJfaWQYBiABKAkSEQoJd2lkZ2V0X2lkGAcgASgJEhMKC3dpZGdldF9uYW1lGAggASgJEjEKDWZpcnN0X3NlZW5fYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGxhc3Rfc2Vlbl9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaMQoPQXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEirAIKB01lc3NhZ2USCgoCaWQYASABKAkSFwoPY29udmVyc2F0aW9uX2lkGAIgASgJEgsKA3NlcRgDIAEoAxIsCgtzZW5kZXJfdHlwZRgEIAEoDjIXLmxpdmVjaGF0LnYxLlNlbmRlclR5cGUSEQoJc2VuZGVyX2lkGAUgASgJEhMKC3NlbmRlcl9uYW1lGAYgASgJEgwKBHRleHQYByABKAkSEAoIaW50ZXJuYWwYCCABKAgSGQoRY2xpZW50X21lc3NhZ2VfaWQYCSABKAkSLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoMc3lzdGVtX2V2ZW50GAsgASgLMhgubGl2ZWNoYXQudjEuU3lzdGVtRXZlbnQinwQKDENvbnZlcnNhdGlvbhIKCgJpZBgBIAEoCRIvCgZzdGF0dXMYAiABKA4yHy5saXZlY2hhdC52MS5Db252ZXJzYXRpb25TdGF0dXMSEwoLY3VzdG9tZXJfaWQYAyABKAkSFQoNY3VzdG9tZXJfbmFtZRgEIAEoCRIWCg5jdXN0b21lcl9lbWFpbBgFIAEoCRITCgthc3NpZ25lZV9pZBgGIAEoCRIVCg1hc3NpZ25lZV9uYW1lGAcgASgJEhEKCXdpZGdldF9pZBgIIAEoCRITCgt3aWRnZXRfbmFtZRgJIAEoCRIuCgpjcmVhdGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg9sYXN0X21lc3NhZ2VfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKDXdhaXRpbmdfc2luY2UYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEioKDGxhc3RfbWVzc2FnZRgOIAEoCzIULmxpdmVjaGF0LnYxLk1lc3NhZ2USFAoMdW5yZWFkX2NvdW50GA8gASgFEhAKCGxhc3Rfc2VxGBAgASgDEh4KBHRhZ3MYESADKAsyEC5saXZlY2hhdC52MS5UYWci1gIKGExpc3RDb252ZXJzYXRpb25zUmVxdWVzdBIxCghzdGF0dXNlcxgBIAMoDjIfLmxpdmVjaGF0LnYxLkNvbnZlcnNhdGlvblN0YXR1cxIxCgphc3NpZ25tZW50GAIgASgOMh0ubGl2ZWNoYXQudjEuQXNzaWdubWVudEZpbHRlchINCgVxdWVyeRgDIAEoCRIRCglwYWdlX3NpemUYBCABKAUSEgoKcGFnZV90b2tlbhgFIAEoCRITCgthc3NpZ25lZV9pZBgGIAEoCRIPCgd0YWdfaWRzGAcgAygJEhEKCXdpZGdldF9pZBgIIAEoCRIxCg1jcmVhdGVkX2FmdGVyGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5jcmVhdGVkX2JlZm9yZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiZgoZTGlzdENvbnZlcnNhdGlvbnNSZXNwb25zZRIwCg1jb252ZXJzYXRpb25zGAEgAygLMhkubGl2ZWNoYXQudjEuQ29udmVyc2F0aW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIXChVHZXRJbmJveENvdW50c1JlcXVlc3QiewoWR2V0SW5ib3hDb3VudHNSZXNwb25zZRIPCgd3YWl0aW5nGAEgASgFEgwKBG1pbmUYAiABKAUSEgoKdW5hc3NpZ25lZBgDIAEoBRIMCgRvcGVuGAQgASgFEhAKCHJlc29sdmVkGAUgASgFEg4KBmNsb3NlZBgGIAEoBSIxChZHZXRDb252ZXJzYXRpb25SZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCSJzChdHZXRDb252ZXJzYXRpb25SZXNwb25zZRIvCgxjb252ZXJzYXRpb24YASABKAsyGS5saXZlY2hhdC52MS5Db252ZXJzYXRpb24SJwoIY3VzdG9tZXIYAiABKAsyFS5saXZlY2hhdC52MS5DdXN0b21lciJoChNMaXN0TWVzc2FnZXNSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRISCgpiZWZvcmVfc2VxGAIgASgDEhEKCWFmdGVyX3NlcRgDIAEoAxIRCglwYWdlX3NpemUYBCABKAUiUAoUTGlzdE1lc3NhZ2VzUmVzcG9uc2USJgoIbWVzc2FnZXMYASADKAsyFC5saXZlY2hhdC52MS5NZXNzYWdlEhAKCGhhc19tb3JlGAIgASgIIjMKGENsYWltQ29udmVyc2F0aW9uUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkiTAoZQ2xhaW1Db252ZXJzYXRpb25SZXNwb25zZRIvCgxjb252ZXJzYXRpb24YASABKAsyGS5saXZlY2hhdC52MS5Db252ZXJzYXRpb24iRgoZQXNzaWduQ29udmVyc2F0aW9uUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSEAoIYWdlbnRfaWQYAiABKAkiTQoaQXNzaWduQ29udmVyc2F0aW9uUmVzcG9uc2USLwoMY29udmVyc2F0aW9uGAEgASgLMhkubGl2ZWNoYXQudjEuQ29udmVyc2F0aW9uImgKHFNldENvbnZlcnNhdGlvblN0YXR1c1JlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEi8KBnN0YXR1cxgCIAEoDjIfLmxpdmVjaGF0LnYxLkNvbnZlcnNhdGlvblN0YXR1cyJQCh1TZXRDb252ZXJzYXRpb25TdGF0dXNSZXNwb25zZRIvCgxjb252ZXJzYXRpb24YASABKAsyGS5saXZlY2hhdC52MS5Db252ZXJzYXRpb24iRgoaU2V0Q29udmVyc2F0aW9uVGFnc1JlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEg8KB3RhZ19pZHMYAiADKAkiTgobU2V0Q29udmVyc2F0aW9uVGFnc1Jlc3BvbnNlEi8KDGNvbnZlcnNhdGlvbhgBIAEoCzIZLmxpdmVjaGF0LnYxLkNvbnZlcnNhdGlvbiJoChJTZW5kTWVzc2FnZVJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEgwKBHRleHQYAiABKAkSEAoIaW50ZXJuYWwYAyABKAgSGQoRY2xpZW50X21lc3NhZ2VfaWQYBCABKAkiPAoTU2VuZE1lc3NhZ2VSZXNwb25zZRIlCgdtZXNzYWdlGAEgASgLMhQubGl2ZWNoYXQudjEuTWVzc2FnZSI7ChBTZXRUeXBpbmdSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIOCgZ0eXBpbmcYAiABKAgiEwoRU2V0VHlwaW5nUmVzcG9uc2UiPQoRU2V0Vmlld2luZ1JlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEg8KB3ZpZXdpbmcYAiABKAgiFAoSU2V0Vmlld2luZ1Jlc3BvbnNlIjcKD01hcmtSZWFkUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSCwoDc2VxGAIgASgDIhIKEE1hcmtSZWFkUmVzcG9uc2UiIgoQU3Vic2NyaWJlUmVxdWVzdBIOCgZjdXJzb3IYASABKAkiNgoRU3Vic2NyaWJlUmVzcG9uc2USIQoFZXZlbnQYASABKAsyEi5saXZlY2hhdC52MS5FdmVudCKFBAoFRXZlbnQSDgoGY3Vyc29yGAEgASgJEi8KC29jY3VycmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCg9tZXNzYWdlX2NyZWF0ZWQYAyABKAsyFC5saXZlY2hhdC52MS5NZXNzYWdlSAASOQoUY29udmVyc2F0aW9uX2NyZWF0ZWQYBCABKAsyGS5saXZlY2hhdC52MS5Db252ZXJzYXRpb25IABI5ChRjb252ZXJzYXRpb25fdXBkYXRlZBgFIAEoCzIZLmxpdmVjaGF0LnYxLkNvbnZlcnNhdGlvbkgAEioKBnR5cGluZxgGIAEoCzIYLmxpdmVjaGF0LnYxLlR5cGluZ0V2ZW50SAASJgoEcmVhZBgHIAEoCzIWLmxpdmVjaGF0LnYxLlJlYWRFdmVudEgAEi4KCHByZXNlbmNlGAggASgLMhoubGl2ZWNoYXQudjEuUHJlc2VuY2VFdmVudEgAEigKBXJlYWR5GAkgASgLMhcubGl2ZWNoYXQudjEuUmVhZHlFdmVudEgAEjAKCWhlYXJ0YmVhdBgKIAEoCzIbLmxpdmVjaGF0LnYxLkhlYXJ0YmVhdEV2ZW50SAASLAoHdmlld2luZxgLIAEoCzIZLmxpdmVjaGF0LnYxLlZpZXdpbmdFdmVudEgAQgYKBGtpbmQivAEKC1R5cGluZ0V2ZW50EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIsCgtzZW5kZXJfdHlwZRgCIAEoDjIXLmxpdmVjaGF0LnYxLlNlbmRlclR5cGUSEQoJc2VuZGVyX2lkGAMgASgJEhMKC3NlbmRlcl9uYW1lGAQgASgJEg4KBnR5cGluZxgFIAEoCBIuCgpleHBpcmVzX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKOAQoMVmlld2luZ0V2ZW50EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIQCghhZ2VudF9pZBgCIAEoCRISCgphZ2VudF9uYW1lGAMgASgJEg8KB3ZpZXdpbmcYBCABKAgSLgoKZXhwaXJlc19hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAicgoJUmVhZEV2ZW50EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIsCgtyZWFkZXJfdHlwZRgCIAEoDjIXLmxpdmVjaGF0LnYxLlNlbmRlclR5cGUSEQoJcmVhZGVyX2lkGAMgASgJEgsKA3NlcRgEIAEoAyJyCg1QcmVzZW5jZUV2ZW50EhAKCGFnZW50X2lkGAEgASgJEigKBnN0YXR1cxgCIAEoDjIYLmxpdmVjaGF0LnYxLkFnZW50U3RhdHVzEg4KBm9ubGluZRgDIAEoCBIVCg1hZ2VudHNfb25saW5lGAQgASgIIgwKClJlYWR5RXZlbnQiEAoOSGVhcnRiZWF0RXZlbnQqvAEKEkNvbnZlcnNhdGlvblN0YXR1cxIjCh9DT05WRVJTQVRJT05fU1RBVFVTX1VOU1BFQ0lGSUVEEAASHwobQ09OVkVSU0FUSU9OX1NUQVRVU19XQUlUSU5HEAESHgoaQ09OVkVSU0FUSU9OX1NUQVRVU19BQ1RJVkUQAhIgChxDT05WRVJTQVRJT05fU1RBVFVTX1JFU09MVkVEEAMSHgoaQ09OVkVSU0FUSU9OX1NUQVRVU19DTE9TRUQQBCpyCgpTZW5kZXJUeXBlEhsKF1NFTkRFUl9UWVBFX1VOU1BFQ0lGSUVEEAASGAoUU0VOREVSX1RZUEVfQ1VTVE9NRVIQARIVChFTRU5ERVJfVFlQRV9BR0VOVBACEhYKElNFTkRFUl9UWVBFX1NZU1RFTRADKtEBCg9TeXN0ZW1FdmVudEtpbmQSIQodU1lTVEVNX0VWRU5UX0tJTkRfVU5TUEVDSUZJRUQQABIdChlTWVNURU1fRVZFTlRfS0lORF9DTEFJTUVEEAESHgoaU1lTVEVNX0VWRU5UX0tJTkRfQVNTSUdORUQQAhIeChpTWVNURU1fRVZFTlRfS0lORF9SRVNPTFZFRBADEhwKGFNZU1RFTV9FVkVOVF9LSU5EX0NMT1NFRBAEEh4KGlNZU1RFTV9FVkVOVF9LSU5EX1JFT1BFTkVEEAUqjgEKEEFzc2lnbm1lbnRGaWx0ZXISIQodQVNTSUdOTUVOVF9GSUxURVJfVU5TUEVDSUZJRUQQABIZChVBU1NJR05NRU5UX0ZJTFRFUl9BTEwQARIaChZBU1NJR05NRU5UX0ZJTFRFUl9NSU5FEAISIAocQVNTSUdOTUVOVF9GSUxURVJfVU5BU1NJR05FRBADMskJChNDb252ZXJzYXRpb25TZXJ2aWNlEmcKEUxpc3RDb252ZXJzYXRpb25zEiUubGl2ZWNoYXQudjEuTGlzdENvbnZlcnNhdGlvbnNSZXF1ZXN0GiYubGl2ZWNoYXQudjEuTGlzdENvbnZlcnNhdGlvbnNSZXNwb25zZSIDkAIBEl4KDkdldEluYm94Q291bnRzEiIubGl2ZWNoYXQudjEuR2V0SW5ib3hDb3VudHNSZXF1ZXN0GiMubGl2ZWNoYXQudjEuR2V0SW5ib3hDb3VudHNSZXNwb25zZSIDkAIBEmEKD0dldENvbnZlcnNhdGlvbhIjLmxpdmVjaGF0LnYxLkdldENvbnZlcnNhdGlvblJlcXVlc3QaJC5saXZlY2hhdC52MS5HZXRDb252ZXJzYXRpb25SZXNwb25zZSIDkAIBElgKDExpc3RNZXNzYWdlcxIgLmxpdmVjaGF0LnYxLkxpc3RNZXNzYWdlc1JlcXVlc3QaIS5saXZlY2hhdC52MS5MaXN0TWVzc2FnZXNSZXNwb25zZSIDkAIBEmIKEUNsYWltQ29udmVyc2F0aW9uEiUubGl2ZWNoYXQudjEuQ2xhaW1Db252ZXJzYXRpb25SZXF1ZXN0GiYubGl2ZWNoYXQudjEuQ2xhaW1Db252ZXJzYXRpb25SZXNwb25zZRJlChJBc3NpZ25Db252ZXJzYXRpb24SJi5saXZlY2hhdC52MS5Bc3NpZ25Db252ZXJzYXRpb25SZXF1ZXN0GicubGl2ZWNoYXQudjEuQXNzaWduQ29udmVyc2F0aW9uUmVzcG9uc2USbgoVU2V0Q29udmVyc2F0aW9uU3RhdHVzEikubGl2ZWNoYXQudjEuU2V0Q29udmVyc2F0aW9uU3RhdHVzUmVxdWVzdBoqLmxpdmVjaGF0LnYxLlNldENvbnZlcnNhdGlvblN0YXR1c1Jlc3BvbnNlEmgKE1NldENvbnZlcnNhdGlvblRhZ3MSJy5saXZlY2hhdC52MS5TZXRDb252ZXJzYXRpb25UYWdzUmVxdWVzdBooLmxpdmVjaGF0LnYxLlNldENvbnZlcnNhdGlvblRhZ3NSZXNwb25zZRJQCgtTZW5kTWVzc2FnZRIfLmxpdmVjaGF0LnYxLlNlbmRNZXNzYWdlUmVxdWVzdBogLmxpdmVjaGF0LnYxLlNlbmRNZXNzYWdlUmVzcG9uc2USSgoJU2V0VHlwaW5nEh0ubGl2ZWNoYXQudjEuU2V0VHlwaW5nUmVxdWVzdBoeLmxpdmVjaGF0LnYxLlNldFR5cGluZ1Jlc3BvbnNlEk0KClNldFZpZXdpbmcSHi5saXZlY2hhdC52MS5TZXRWaWV3aW5nUmVxdWVzdBofLmxpdmVjaGF0LnYxLlNldFZpZXdpbmdSZXNwb25zZRJHCghNYXJrUmVhZBIcLmxpdmVjaGF0LnYxLk1hcmtSZWFkUmVxdWVzdBodLmxpdmVjaGF0LnYxLk1hcmtSZWFkUmVzcG9uc2USUQoJU3Vic2NyaWJlEh0ubGl2ZWNoYXQudjEuU3Vic2NyaWJlUmVxdWVzdBoeLmxpdmVjaGF0LnYxLlN1YnNjcmliZVJlc3BvbnNlIgOQAgEwAUKwAQoPY29tLmxpdmVjaGF0LnYxQhFDb252ZXJzYXRpb25Qcm90b1ABWj1naXRodWIuY29tL29wZW5zdXBwb3J0L2xpdmVjaGF0L2dlbi9nby9saXZlY2hhdC92MTtsaXZlY2hhdHYxogIDTFhYqgILTGl2ZWNoYXQuVjHKAgtMaXZlY2hhdFxWMeICF0xpdmVjaGF0XFYxXEdQQk1ldGFkYXRh6gIMTGl2ZWNoYXQ6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_livechat_v1_auth, file_livechat_v1_tag]);
+  fileDesc("Ch5saXZlY2hhdC92MS9jb252ZXJzYXRpb24ucHJvdG8SC2xpdmVjaGF0LnYxImIKC1N5c3RlbUV2ZW50EioKBGtpbmQYASABKA4yHC5saXZlY2hhdC52MS5TeXN0ZW1FdmVudEtpbmQSEgoKYWN0b3JfbmFtZRgCIAEoCRITCgt0YXJnZXRfbmFtZRgDIAEoCSLXAgoIQ3VzdG9tZXISCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRINCgVlbWFpbBgDIAEoCRINCgVwaG9uZRgEIAEoCRI5CgphdHRyaWJ1dGVzGAUgAygLMiUubGl2ZWNoYXQudjEuQ3VzdG9tZXIuQXR0cmlidXRlc0VudHJ5EhgKEHZlcmlmaWVkX3VzZXJfaWQYBiABKAkSEQoJd2lkZ2V0X2lkGAcgASgJEhMKC3dpZGdldF9uYW1lGAggASgJEjEKDWZpcnN0X3NlZW5fYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGxhc3Rfc2Vlbl9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaMQoPQXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEivwMKB01lc3NhZ2USCgoCaWQYASABKAkSFwoPY29udmVyc2F0aW9uX2lkGAIgASgJEgsKA3NlcRgDIAEoAxIsCgtzZW5kZXJfdHlwZRgEIAEoDjIXLmxpdmVjaGF0LnYxLlNlbmRlclR5cGUSEQoJc2VuZGVyX2lkGAUgASgJEhMKC3NlbmRlcl9uYW1lGAYgASgJEgwKBHRleHQYByABKAkSEAoIaW50ZXJuYWwYCCABKAgSGQoRY2xpZW50X21lc3NhZ2VfaWQYCSABKAkSLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoMc3lzdGVtX2V2ZW50GAsgASgLMhgubGl2ZWNoYXQudjEuU3lzdGVtRXZlbnQSLQoJZWRpdGVkX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpkZWxldGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5lZGl0YWJsZV91bnRpbBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAinwQKDENvbnZlcnNhdGlvbhIKCgJpZBgBIAEoCRIvCgZzdGF0dXMYAiABKA4yHy5saXZlY2hhdC52MS5Db252ZXJzYXRpb25TdGF0dXMSEwoLY3VzdG9tZXJfaWQYAyABKAkSFQoNY3VzdG9tZXJfbmFtZRgEIAEoCRIWCg5jdXN0b21lcl9lbWFpbBgFIAEoCRITCgthc3NpZ25lZV9pZBgGIAEoCRIVCg1hc3NpZ25lZV9uYW1lGAcgASgJEhEKCXdpZGdldF9pZBgIIAEoCRITCgt3aWRnZXRfbmFtZRgJIAEoCRIuCgpjcmVhdGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg9sYXN0X21lc3NhZ2VfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKDXdhaXRpbmdfc2luY2UYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEioKDGxhc3RfbWVzc2FnZRgOIAEoCzIULmxpdmVjaGF0LnYxLk1lc3NhZ2USFAoMdW5yZWFkX2NvdW50GA8gASgFEhAKCGxhc3Rfc2VxGBAgASgDEh4KBHRhZ3MYESADKAsyEC5saXZlY2hhdC52MS5UYWci1gIKGExpc3RDb252ZXJzYXRpb25zUmVxdWVzdBIxCghzdGF0dXNlcxgBIAMoDjIfLmxpdmVjaGF0LnYxLkNvbnZlcnNhdGlvblN0YXR1cxIxCgphc3NpZ25tZW50GAIgASgOMh0ubGl2ZWNoYXQudjEuQXNzaWdubWVudEZpbHRlchINCgVxdWVyeRgDIAEoCRIRCglwYWdlX3NpemUYBCABKAUSEgoKcGFnZV90b2tlbhgFIAEoCRITCgthc3NpZ25lZV9pZBgGIAEoCRIPCgd0YWdfaWRzGAcgAygJEhEKCXdpZGdldF9pZBgIIAEoCRIxCg1jcmVhdGVkX2FmdGVyGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5jcmVhdGVkX2JlZm9yZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiZgoZTGlzdENvbnZlcnNhdGlvbnNSZXNwb25zZRIwCg1jb252ZXJzYXRpb25zGAEgAygLMhkubGl2ZWNoYXQudjEuQ29udmVyc2F0aW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIXChVHZXRJbmJveENvdW50c1JlcXVlc3QiewoWR2V0SW5ib3hDb3VudHNSZXNwb25zZRIPCgd3YWl0aW5nGAEgASgFEgwKBG1pbmUYAiABKAUSEgoKdW5hc3NpZ25lZBgDIAEoBRIMCgRvcGVuGAQgASgFEhAKCHJlc29sdmVkGAUgASgFEg4KBmNsb3NlZBgGIAEoBSIxChZHZXRDb252ZXJzYXRpb25SZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCSJzChdHZXRDb252ZXJzYXRpb25SZXNwb25zZRIvCgxjb252ZXJzYXRpb24YASABKAsyGS5saXZlY2hhdC52MS5Db252ZXJzYXRpb24SJwoIY3VzdG9tZXIYAiABKAsyFS5saXZlY2hhdC52MS5DdXN0b21lciJoChNMaXN0TWVzc2FnZXNSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRISCgpiZWZvcmVfc2VxGAIgASgDEhEKCWFmdGVyX3NlcRgDIAEoAxIRCglwYWdlX3NpemUYBCABKAUiUAoUTGlzdE1lc3NhZ2VzUmVzcG9uc2USJgoIbWVzc2FnZXMYASADKAsyFC5saXZlY2hhdC52MS5NZXNzYWdlEhAKCGhhc19tb3JlGAIgASgIIjMKGENsYWltQ29udmVyc2F0aW9uUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkiTAoZQ2xhaW1Db252ZXJzYXRpb25SZXNwb25zZRIvCgxjb252ZXJzYXRpb24YASABKAsyGS5saXZlY2hhdC52MS5Db252ZXJzYXRpb24iRgoZQXNzaWduQ29udmVyc2F0aW9uUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSEAoIYWdlbnRfaWQYAiABKAkiTQoaQXNzaWduQ29udmVyc2F0aW9uUmVzcG9uc2USLwoMY29udmVyc2F0aW9uGAEgASgLMhkubGl2ZWNoYXQudjEuQ29udmVyc2F0aW9uImgKHFNldENvbnZlcnNhdGlvblN0YXR1c1JlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEi8KBnN0YXR1cxgCIAEoDjIfLmxpdmVjaGF0LnYxLkNvbnZlcnNhdGlvblN0YXR1cyJQCh1TZXRDb252ZXJzYXRpb25TdGF0dXNSZXNwb25zZRIvCgxjb252ZXJzYXRpb24YASABKAsyGS5saXZlY2hhdC52MS5Db252ZXJzYXRpb24iRgoaU2V0Q29udmVyc2F0aW9uVGFnc1JlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEg8KB3RhZ19pZHMYAiADKAkiTgobU2V0Q29udmVyc2F0aW9uVGFnc1Jlc3BvbnNlEi8KDGNvbnZlcnNhdGlvbhgBIAEoCzIZLmxpdmVjaGF0LnYxLkNvbnZlcnNhdGlvbiJoChJTZW5kTWVzc2FnZVJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEgwKBHRleHQYAiABKAkSEAoIaW50ZXJuYWwYAyABKAgSGQoRY2xpZW50X21lc3NhZ2VfaWQYBCABKAkiPAoTU2VuZE1lc3NhZ2VSZXNwb25zZRIlCgdtZXNzYWdlGAEgASgLMhQubGl2ZWNoYXQudjEuTWVzc2FnZSI7ChBTZXRUeXBpbmdSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIOCgZ0eXBpbmcYAiABKAgiEwoRU2V0VHlwaW5nUmVzcG9uc2UiPQoRU2V0Vmlld2luZ1JlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEg8KB3ZpZXdpbmcYAiABKAgiFAoSU2V0Vmlld2luZ1Jlc3BvbnNlIjcKD01hcmtSZWFkUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSCwoDc2VxGAIgASgDIhIKEE1hcmtSZWFkUmVzcG9uc2UiIgoQU3Vic2NyaWJlUmVxdWVzdBIOCgZjdXJzb3IYASABKAkiNgoRU3Vic2NyaWJlUmVzcG9uc2USIQoFZXZlbnQYASABKAsyEi5saXZlY2hhdC52MS5FdmVudCK2BAoFRXZlbnQSDgoGY3Vyc29yGAEgASgJEi8KC29jY3VycmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCg9tZXNzYWdlX2NyZWF0ZWQYAyABKAsyFC5saXZlY2hhdC52MS5NZXNzYWdlSAASOQoUY29udmVyc2F0aW9uX2NyZWF0ZWQYBCABKAsyGS5saXZlY2hhdC52MS5Db252ZXJzYXRpb25IABI5ChRjb252ZXJzYXRpb25fdXBkYXRlZBgFIAEoCzIZLmxpdmVjaGF0LnYxLkNvbnZlcnNhdGlvbkgAEioKBnR5cGluZxgGIAEoCzIYLmxpdmVjaGF0LnYxLlR5cGluZ0V2ZW50SAASJgoEcmVhZBgHIAEoCzIWLmxpdmVjaGF0LnYxLlJlYWRFdmVudEgAEi4KCHByZXNlbmNlGAggASgLMhoubGl2ZWNoYXQudjEuUHJlc2VuY2VFdmVudEgAEigKBXJlYWR5GAkgASgLMhcubGl2ZWNoYXQudjEuUmVhZHlFdmVudEgAEjAKCWhlYXJ0YmVhdBgKIAEoCzIbLmxpdmVjaGF0LnYxLkhlYXJ0YmVhdEV2ZW50SAASLAoHdmlld2luZxgLIAEoCzIZLmxpdmVjaGF0LnYxLlZpZXdpbmdFdmVudEgAEi8KD21lc3NhZ2VfdXBkYXRlZBgMIAEoCzIULmxpdmVjaGF0LnYxLk1lc3NhZ2VIAEIGCgRraW5kIrwBCgtUeXBpbmdFdmVudBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSLAoLc2VuZGVyX3R5cGUYAiABKA4yFy5saXZlY2hhdC52MS5TZW5kZXJUeXBlEhEKCXNlbmRlcl9pZBgDIAEoCRITCgtzZW5kZXJfbmFtZRgEIAEoCRIOCgZ0eXBpbmcYBSABKAgSLgoKZXhwaXJlc19hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAijgEKDFZpZXdpbmdFdmVudBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSEAoIYWdlbnRfaWQYAiABKAkSEgoKYWdlbnRfbmFtZRgDIAEoCRIPCgd2aWV3aW5nGAQgASgIEi4KCmV4cGlyZXNfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wInIKCVJlYWRFdmVudBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSLAoLcmVhZGVyX3R5cGUYAiABKA4yFy5saXZlY2hhdC52MS5TZW5kZXJUeXBlEhEKCXJlYWRlcl9pZBgDIAEoCRILCgNzZXEYBCABKAMicgoNUHJlc2VuY2VFdmVudBIQCghhZ2VudF9pZBgBIAEoCRIoCgZzdGF0dXMYAiABKA4yGC5saXZlY2hhdC52MS5BZ2VudFN0YXR1cxIOCgZvbmxpbmUYAyABKAgSFQoNYWdlbnRzX29ubGluZRgEIAEoCCIMCgpSZWFkeUV2ZW50IhAKDkhlYXJ0YmVhdEV2ZW50IjYKEkVkaXRNZXNzYWdlUmVxdWVzdBISCgptZXNzYWdlX2lkGAEgASgJEgwKBHRleHQYAiABKAkiPAoTRWRpdE1lc3NhZ2VSZXNwb25zZRIlCgdtZXNzYWdlGAEgASgLMhQubGl2ZWNoYXQudjEuTWVzc2FnZSIqChREZWxldGVNZXNzYWdlUmVxdWVzdBISCgptZXNzYWdlX2lkGAEgASgJIj4KFURlbGV0ZU1lc3NhZ2VSZXNwb25zZRIlCgdtZXNzYWdlGAEgASgLMhQubGl2ZWNoYXQudjEuTWVzc2FnZSIxChtMaXN0TWVzc2FnZVJldmlzaW9uc1JlcXVlc3QSEgoKbWVzc2FnZV9pZBgBIAEoCSJPChxMaXN0TWVzc2FnZVJldmlzaW9uc1Jlc3BvbnNlEi8KCXJldmlzaW9ucxgBIAMoCzIcLmxpdmVjaGF0LnYxLk1lc3NhZ2VSZXZpc2lvbiJhCg9NZXNzYWdlUmV2aXNpb24SDAoEdGV4dBgBIAEoCRIPCgdkZWxldGVkGAIgASgIEi8KC3JlcGxhY2VkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCq8AQoSQ29udmVyc2F0aW9uU3RhdHVzEiMKH0NPTlZFUlNBVElPTl9TVEFUVVNfVU5TUEVDSUZJRUQQABIfChtDT05WRVJTQVRJT05fU1RBVFVTX1dBSVRJTkcQARIeChpDT05WRVJTQVRJT05fU1RBVFVTX0FDVElWRRACEiAKHENPTlZFUlNBVElPTl9TVEFUVVNfUkVTT0xWRUQQAxIeChpDT05WRVJTQVRJT05fU1RBVFVTX0NMT1NFRBAEKnIKClNlbmRlclR5cGUSGwoXU0VOREVSX1RZUEVfVU5TUEVDSUZJRUQQABIYChRTRU5ERVJfVFlQRV9DVVNUT01FUhABEhUKEVNFTkRFUl9UWVBFX0FHRU5UEAISFgoSU0VOREVSX1RZUEVfU1lTVEVNEAMq0QEKD1N5c3RlbUV2ZW50S2luZBIhCh1TWVNURU1fRVZFTlRfS0lORF9VTlNQRUNJRklFRBAAEh0KGVNZU1RFTV9FVkVOVF9LSU5EX0NMQUlNRUQQARIeChpTWVNURU1fRVZFTlRfS0lORF9BU1NJR05FRBACEh4KGlNZU1RFTV9FVkVOVF9LSU5EX1JFU09MVkVEEAMSHAoYU1lTVEVNX0VWRU5UX0tJTkRfQ0xPU0VEEAQSHgoaU1lTVEVNX0VWRU5UX0tJTkRfUkVPUEVORUQQBSqOAQoQQXNzaWdubWVudEZpbHRlchIhCh1BU1NJR05NRU5UX0ZJTFRFUl9VTlNQRUNJRklFRBAAEhkKFUFTU0lHTk1FTlRfRklMVEVSX0FMTBABEhoKFkFTU0lHTk1FTlRfRklMVEVSX01JTkUQAhIgChxBU1NJR05NRU5UX0ZJTFRFUl9VTkFTU0lHTkVEEAMy5QsKE0NvbnZlcnNhdGlvblNlcnZpY2USZwoRTGlzdENvbnZlcnNhdGlvbnMSJS5saXZlY2hhdC52MS5MaXN0Q29udmVyc2F0aW9uc1JlcXVlc3QaJi5saXZlY2hhdC52MS5MaXN0Q29udmVyc2F0aW9uc1Jlc3BvbnNlIgOQAgESXgoOR2V0SW5ib3hDb3VudHMSIi5saXZlY2hhdC52MS5HZXRJbmJveENvdW50c1JlcXVlc3QaIy5saXZlY2hhdC52MS5HZXRJbmJveENvdW50c1Jlc3BvbnNlIgOQAgESYQoPR2V0Q29udmVyc2F0aW9uEiMubGl2ZWNoYXQudjEuR2V0Q29udmVyc2F0aW9uUmVxdWVzdBokLmxpdmVjaGF0LnYxLkdldENvbnZlcnNhdGlvblJlc3BvbnNlIgOQAgESWAoMTGlzdE1lc3NhZ2VzEiAubGl2ZWNoYXQudjEuTGlzdE1lc3NhZ2VzUmVxdWVzdBohLmxpdmVjaGF0LnYxLkxpc3RNZXNzYWdlc1Jlc3BvbnNlIgOQAgESYgoRQ2xhaW1Db252ZXJzYXRpb24SJS5saXZlY2hhdC52MS5DbGFpbUNvbnZlcnNhdGlvblJlcXVlc3QaJi5saXZlY2hhdC52MS5DbGFpbUNvbnZlcnNhdGlvblJlc3BvbnNlEmUKEkFzc2lnbkNvbnZlcnNhdGlvbhImLmxpdmVjaGF0LnYxLkFzc2lnbkNvbnZlcnNhdGlvblJlcXVlc3QaJy5saXZlY2hhdC52MS5Bc3NpZ25Db252ZXJzYXRpb25SZXNwb25zZRJuChVTZXRDb252ZXJzYXRpb25TdGF0dXMSKS5saXZlY2hhdC52MS5TZXRDb252ZXJzYXRpb25TdGF0dXNSZXF1ZXN0GioubGl2ZWNoYXQudjEuU2V0Q29udmVyc2F0aW9uU3RhdHVzUmVzcG9uc2USaAoTU2V0Q29udmVyc2F0aW9uVGFncxInLmxpdmVjaGF0LnYxLlNldENvbnZlcnNhdGlvblRhZ3NSZXF1ZXN0GigubGl2ZWNoYXQudjEuU2V0Q29udmVyc2F0aW9uVGFnc1Jlc3BvbnNlElAKC1NlbmRNZXNzYWdlEh8ubGl2ZWNoYXQudjEuU2VuZE1lc3NhZ2VSZXF1ZXN0GiAubGl2ZWNoYXQudjEuU2VuZE1lc3NhZ2VSZXNwb25zZRJKCglTZXRUeXBpbmcSHS5saXZlY2hhdC52MS5TZXRUeXBpbmdSZXF1ZXN0Gh4ubGl2ZWNoYXQudjEuU2V0VHlwaW5nUmVzcG9uc2USTQoKU2V0Vmlld2luZxIeLmxpdmVjaGF0LnYxLlNldFZpZXdpbmdSZXF1ZXN0Gh8ubGl2ZWNoYXQudjEuU2V0Vmlld2luZ1Jlc3BvbnNlEkcKCE1hcmtSZWFkEhwubGl2ZWNoYXQudjEuTWFya1JlYWRSZXF1ZXN0Gh0ubGl2ZWNoYXQudjEuTWFya1JlYWRSZXNwb25zZRJRCglTdWJzY3JpYmUSHS5saXZlY2hhdC52MS5TdWJzY3JpYmVSZXF1ZXN0Gh4ubGl2ZWNoYXQudjEuU3Vic2NyaWJlUmVzcG9uc2UiA5ACATABElAKC0VkaXRNZXNzYWdlEh8ubGl2ZWNoYXQudjEuRWRpdE1lc3NhZ2VSZXF1ZXN0GiAubGl2ZWNoYXQudjEuRWRpdE1lc3NhZ2VSZXNwb25zZRJWCg1EZWxldGVNZXNzYWdlEiEubGl2ZWNoYXQudjEuRGVsZXRlTWVzc2FnZVJlcXVlc3QaIi5saXZlY2hhdC52MS5EZWxldGVNZXNzYWdlUmVzcG9uc2UScAoUTGlzdE1lc3NhZ2VSZXZpc2lvbnMSKC5saXZlY2hhdC52MS5MaXN0TWVzc2FnZVJldmlzaW9uc1JlcXVlc3QaKS5saXZlY2hhdC52MS5MaXN0TWVzc2FnZVJldmlzaW9uc1Jlc3BvbnNlIgOQAgFCsAEKD2NvbS5saXZlY2hhdC52MUIRQ29udmVyc2F0aW9uUHJvdG9QAVo9Z2l0aHViLmNvbS9vcGVuc3VwcG9ydC9saXZlY2hhdC9nZW4vZ28vbGl2ZWNoYXQvdjE7bGl2ZWNoYXR2MaICA0xYWKoCC0xpdmVjaGF0LlYxygILTGl2ZWNoYXRcVjHiAhdMaXZlY2hhdFxWMVxHUEJNZXRhZGF0YeoCDExpdmVjaGF0OjpWMWIGcHJvdG8z", [file_google_protobuf_timestamp, file_livechat_v1_auth, file_livechat_v1_tag]);
 
 /**
  * SystemEvent details a system message.
@@ -168,7 +168,8 @@ export type Message = Message$1<"livechat.v1.Message"> & {
   senderName: string;
 
   /**
-   * Plain text; clients must render it as text, never as HTML.
+   * Plain text in the markdown subset of docs/messages.md (bold, italic,
+   * code, lists, links); clients must never render it as HTML.
    *
    * @generated from field: string text = 7;
    */
@@ -199,6 +200,28 @@ export type Message = Message$1<"livechat.v1.Message"> & {
    * @generated from field: livechat.v1.SystemEvent system_event = 11;
    */
   systemEvent?: SystemEvent | undefined;
+
+  /**
+   * When its sender last changed the text (EditMessage); unset if never.
+   *
+   * @generated from field: google.protobuf.Timestamp edited_at = 12;
+   */
+  editedAt?: Timestamp | undefined;
+
+  /**
+   * When its sender deleted it (DeleteMessage); the text is then empty.
+   *
+   * @generated from field: google.protobuf.Timestamp deleted_at = 13;
+   */
+  deletedAt?: Timestamp | undefined;
+
+  /**
+   * Until when its sender may still edit or delete it; unset for system
+   * messages and deleted ones.
+   *
+   * @generated from field: google.protobuf.Timestamp editable_until = 14;
+   */
+  editableUntil?: Timestamp | undefined;
 };
 
 /**
@@ -1045,6 +1068,16 @@ export type Event = Message$1<"livechat.v1.Event"> & {
      */
     value: ViewingEvent;
     case: "viewing";
+  } | {
+    /**
+     * A message was edited or deleted: the message as it is after the
+     * change (a deleted one with an empty text). On a resumed stream it is
+     * the message as it is now.
+     *
+     * @generated from field: livechat.v1.Message message_updated = 12;
+     */
+    value: Message;
+    case: "messageUpdated";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1247,6 +1280,152 @@ export type HeartbeatEvent = Message$1<"livechat.v1.HeartbeatEvent"> & {
  */
 export const HeartbeatEventSchema: GenMessage<HeartbeatEvent> = /*@__PURE__*/
   messageDesc(file_livechat_v1_conversation, 36);
+
+/**
+ * @generated from message livechat.v1.EditMessageRequest
+ */
+export type EditMessageRequest = Message$1<"livechat.v1.EditMessageRequest"> & {
+  /**
+   * @generated from field: string message_id = 1;
+   */
+  messageId: string;
+
+  /**
+   * The new text: 1–4000 characters after trimming.
+   *
+   * @generated from field: string text = 2;
+   */
+  text: string;
+};
+
+/**
+ * Describes the message livechat.v1.EditMessageRequest.
+ * Use `create(EditMessageRequestSchema)` to create a new message.
+ */
+export const EditMessageRequestSchema: GenMessage<EditMessageRequest> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_conversation, 37);
+
+/**
+ * @generated from message livechat.v1.EditMessageResponse
+ */
+export type EditMessageResponse = Message$1<"livechat.v1.EditMessageResponse"> & {
+  /**
+   * @generated from field: livechat.v1.Message message = 1;
+   */
+  message?: Message | undefined;
+};
+
+/**
+ * Describes the message livechat.v1.EditMessageResponse.
+ * Use `create(EditMessageResponseSchema)` to create a new message.
+ */
+export const EditMessageResponseSchema: GenMessage<EditMessageResponse> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_conversation, 38);
+
+/**
+ * @generated from message livechat.v1.DeleteMessageRequest
+ */
+export type DeleteMessageRequest = Message$1<"livechat.v1.DeleteMessageRequest"> & {
+  /**
+   * @generated from field: string message_id = 1;
+   */
+  messageId: string;
+};
+
+/**
+ * Describes the message livechat.v1.DeleteMessageRequest.
+ * Use `create(DeleteMessageRequestSchema)` to create a new message.
+ */
+export const DeleteMessageRequestSchema: GenMessage<DeleteMessageRequest> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_conversation, 39);
+
+/**
+ * @generated from message livechat.v1.DeleteMessageResponse
+ */
+export type DeleteMessageResponse = Message$1<"livechat.v1.DeleteMessageResponse"> & {
+  /**
+   * @generated from field: livechat.v1.Message message = 1;
+   */
+  message?: Message | undefined;
+};
+
+/**
+ * Describes the message livechat.v1.DeleteMessageResponse.
+ * Use `create(DeleteMessageResponseSchema)` to create a new message.
+ */
+export const DeleteMessageResponseSchema: GenMessage<DeleteMessageResponse> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_conversation, 40);
+
+/**
+ * @generated from message livechat.v1.ListMessageRevisionsRequest
+ */
+export type ListMessageRevisionsRequest = Message$1<"livechat.v1.ListMessageRevisionsRequest"> & {
+  /**
+   * @generated from field: string message_id = 1;
+   */
+  messageId: string;
+};
+
+/**
+ * Describes the message livechat.v1.ListMessageRevisionsRequest.
+ * Use `create(ListMessageRevisionsRequestSchema)` to create a new message.
+ */
+export const ListMessageRevisionsRequestSchema: GenMessage<ListMessageRevisionsRequest> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_conversation, 41);
+
+/**
+ * @generated from message livechat.v1.ListMessageRevisionsResponse
+ */
+export type ListMessageRevisionsResponse = Message$1<"livechat.v1.ListMessageRevisionsResponse"> & {
+  /**
+   * Oldest first.
+   *
+   * @generated from field: repeated livechat.v1.MessageRevision revisions = 1;
+   */
+  revisions: MessageRevision[];
+};
+
+/**
+ * Describes the message livechat.v1.ListMessageRevisionsResponse.
+ * Use `create(ListMessageRevisionsResponseSchema)` to create a new message.
+ */
+export const ListMessageRevisionsResponseSchema: GenMessage<ListMessageRevisionsResponse> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_conversation, 42);
+
+/**
+ * MessageRevision is a text a message had before its sender changed it.
+ *
+ * @generated from message livechat.v1.MessageRevision
+ */
+export type MessageRevision = Message$1<"livechat.v1.MessageRevision"> & {
+  /**
+   * The text before the change.
+   *
+   * @generated from field: string text = 1;
+   */
+  text: string;
+
+  /**
+   * True when the change was the deletion, false for an edit.
+   *
+   * @generated from field: bool deleted = 2;
+   */
+  deleted: boolean;
+
+  /**
+   * When the text was replaced.
+   *
+   * @generated from field: google.protobuf.Timestamp replaced_at = 3;
+   */
+  replacedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message livechat.v1.MessageRevision.
+ * Use `create(MessageRevisionSchema)` to create a new message.
+ */
+export const MessageRevisionSchema: GenMessage<MessageRevision> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_conversation, 43);
 
 /**
  * ConversationStatus is where a conversation is in its lifecycle.
@@ -1677,6 +1856,60 @@ export const ConversationService: GenService<{
     methodKind: "server_streaming";
     input: typeof SubscribeRequestSchema;
     output: typeof SubscribeResponseSchema;
+  },
+  /**
+   * EditMessage changes the text of one of the caller's own messages (a
+   * reply or an internal note) while its edit window is open: until the
+   * message's `editable_until` (its creation time plus the server's
+   * edit window, 15 minutes unless the installation sets
+   * --message-edit-window). The text replaced is kept as a revision, which
+   * admins read with ListMessageRevisions and customers never see. Everyone
+   * who sees the message gets a MESSAGE_UPDATED event with the message as it
+   * now is (`edited_at` set); a note's event reaches agents only.
+   *
+   * Errors: INVALID_ARGUMENT for the text, as for SendMessage; NOT_FOUND
+   * (ERROR_REASON_MESSAGE_NOT_FOUND); PERMISSION_DENIED
+   * (ERROR_REASON_NOT_MESSAGE_SENDER) for someone else's message;
+   * FAILED_PRECONDITION for a deleted message
+   * (ERROR_REASON_MESSAGE_DELETED) or once the window has passed
+   * (ERROR_REASON_EDIT_WINDOW_PASSED).
+   *
+   * @generated from rpc livechat.v1.ConversationService.EditMessage
+   */
+  editMessage: {
+    methodKind: "unary";
+    input: typeof EditMessageRequestSchema;
+    output: typeof EditMessageResponseSchema;
+  },
+  /**
+   * DeleteMessage withdraws one of the caller's own messages while its edit
+   * window is open (see EditMessage). The message stays in the timeline
+   * with an empty text and `deleted_at` set, shown as deleted; its text is
+   * kept as a revision for admins. Everyone who sees the message gets a
+   * MESSAGE_UPDATED event.
+   *
+   * Errors: as for EditMessage, without the text's.
+   *
+   * @generated from rpc livechat.v1.ConversationService.DeleteMessage
+   */
+  deleteMessage: {
+    methodKind: "unary";
+    input: typeof DeleteMessageRequestSchema;
+    output: typeof DeleteMessageResponseSchema;
+  },
+  /**
+   * ListMessageRevisions returns the texts a message had before each edit
+   * and before its deletion, oldest first, with who changed it and when.
+   * Admins only.
+   *
+   * Errors: NOT_FOUND (ERROR_REASON_MESSAGE_NOT_FOUND).
+   *
+   * @generated from rpc livechat.v1.ConversationService.ListMessageRevisions
+   */
+  listMessageRevisions: {
+    methodKind: "unary";
+    input: typeof ListMessageRevisionsRequestSchema;
+    output: typeof ListMessageRevisionsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_livechat_v1_conversation, 0);
