@@ -319,6 +319,10 @@ export const en = {
   "composer.closedHint": "This conversation is closed: reopen it to reply.",
   "composer.othersTitle": "Reply in {name}'s conversation?",
   "composer.othersDescription": "{name} is handling this conversation. The customer will get your reply as well as theirs.",
+  "emoji.open": "Insert emoji",
+  "emoji.search": "Search emoji",
+  "emoji.label": "Emoji",
+  "emoji.empty": "No emoji matches",
 
   "shortcuts.title": "Keyboard shortcuts",
   "shortcuts.description": "Work through the inbox without a mouse.",

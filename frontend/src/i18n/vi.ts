@@ -321,6 +321,10 @@ export const vi: Record<MessageKey, string> = {
   "composer.closedHint": "Cuộc trò chuyện đã đóng: hãy mở lại để trả lời.",
   "composer.othersTitle": "Trả lời trong cuộc trò chuyện của {name}?",
   "composer.othersDescription": "{name} đang phụ trách cuộc trò chuyện này. Khách hàng sẽ nhận cả câu trả lời của bạn lẫn của {name}.",
+  "emoji.open": "Chèn biểu tượng cảm xúc",
+  "emoji.search": "Tìm biểu tượng cảm xúc",
+  "emoji.label": "Biểu tượng cảm xúc",
+  "emoji.empty": "Không có biểu tượng phù hợp",
 
   "shortcuts.title": "Phím tắt",
   "shortcuts.description": "Xử lý hộp thư mà không cần chuột.",
