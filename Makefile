@@ -114,6 +114,7 @@ test-go: | prereqs $(WEB_FIRST) ## Go tests against real PostgreSQL (TEST_DATABA
 .PHONY: test-web
 test-web: build ## unit tests, widget size budget and browser tests (Chromium at /usr/bin/chromium)
 	npm run --silent test -w @livechat/stream
+	npm run --silent test -w @livechat/markdown
 	npm run --silent test:unit -w widget
 	npm run --silent size -w widget
 	LIVECHAT_BIN=$(CURDIR)/bin/livechat npm run --silent test:e2e -w widget

@@ -338,13 +338,13 @@ WITH c AS (
     INSERT INTO messages (conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id)
     SELECT c.id, c.last_seq, 'agent', $3::uuid, $4::text, $5::text, $1::boolean, $6::text
     FROM c
-    RETURNING id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target
+    RETURNING id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target, edited_at, deleted_at
 ), e AS (
     INSERT INTO events (kind, conversation_id, customer_id, message_id, internal)
     SELECT 'message_created', m.conversation_id, c.customer_id, m.id, m.internal
     FROM m, c
 )
-SELECT id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target
+SELECT id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target, edited_at, deleted_at
 FROM m
 `
 
@@ -371,6 +371,8 @@ type InsertAgentMessageRow struct {
 	SystemKind      *string
 	SystemActor     *string
 	SystemTarget    *string
+	EditedAt        *time.Time
+	DeletedAt       *time.Time
 }
 
 // Conversations, messages and read markers (package server/chat).
@@ -407,6 +409,8 @@ func (q *Queries) InsertAgentMessage(ctx context.Context, arg InsertAgentMessage
 		&i.SystemKind,
 		&i.SystemActor,
 		&i.SystemTarget,
+		&i.EditedAt,
+		&i.DeletedAt,
 	)
 	return i, err
 }
@@ -430,13 +434,13 @@ WITH c AS (
     SELECT c.id, c.last_seq, 'customer', c.customer_id,
            (SELECT cu.name FROM customers cu WHERE cu.id = c.customer_id), $2::text, $3::text
     FROM c
-    RETURNING id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target
+    RETURNING id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target, edited_at, deleted_at
 ), e AS (
     INSERT INTO events (kind, conversation_id, customer_id, message_id)
     SELECT 'message_created', m.conversation_id, c.customer_id, m.id
     FROM m, c
 )
-SELECT id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target
+SELECT id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target, edited_at, deleted_at
 FROM m
 `
 
@@ -460,6 +464,8 @@ type InsertCustomerMessageRow struct {
 	SystemKind      *string
 	SystemActor     *string
 	SystemTarget    *string
+	EditedAt        *time.Time
+	DeletedAt       *time.Time
 }
 
 // Like InsertAgentMessage, into the customer's newest open (waiting or
@@ -482,12 +488,14 @@ func (q *Queries) InsertCustomerMessage(ctx context.Context, arg InsertCustomerM
 		&i.SystemKind,
 		&i.SystemActor,
 		&i.SystemTarget,
+		&i.EditedAt,
+		&i.DeletedAt,
 	)
 	return i, err
 }
 
 const lastMessages = `-- name: LastMessages :many
-SELECT m.id, m.conversation_id, m.seq, m.sender_type, m.sender_id, m.sender_name, m.text, m.internal, m.client_message_id, m.created_at, m.system_kind, m.system_actor, m.system_target FROM messages m
+SELECT m.id, m.conversation_id, m.seq, m.sender_type, m.sender_id, m.sender_name, m.text, m.internal, m.client_message_id, m.created_at, m.system_kind, m.system_actor, m.system_target, m.edited_at, m.deleted_at FROM messages m
 JOIN conversations c ON c.id = m.conversation_id AND m.seq = c.last_seq
 WHERE c.id = ANY($1::uuid[])
 `
@@ -516,6 +524,8 @@ func (q *Queries) LastMessages(ctx context.Context, conversationIds []uuid.UUID)
 			&i.SystemKind,
 			&i.SystemActor,
 			&i.SystemTarget,
+			&i.EditedAt,
+			&i.DeletedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -528,9 +538,9 @@ func (q *Queries) LastMessages(ctx context.Context, conversationIds []uuid.UUID)
 }
 
 const lastVisibleMessages = `-- name: LastVisibleMessages :many
-SELECT lm.id, lm.conversation_id, lm.seq, lm.sender_type, lm.sender_id, lm.sender_name, lm.text, lm.internal, lm.client_message_id, lm.created_at, lm.system_kind, lm.system_actor, lm.system_target FROM unnest($1::uuid[]) AS k(conversation_id)
+SELECT lm.id, lm.conversation_id, lm.seq, lm.sender_type, lm.sender_id, lm.sender_name, lm.text, lm.internal, lm.client_message_id, lm.created_at, lm.system_kind, lm.system_actor, lm.system_target, lm.edited_at, lm.deleted_at FROM unnest($1::uuid[]) AS k(conversation_id)
 CROSS JOIN LATERAL (
-    SELECT id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target FROM messages m
+    SELECT id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target, edited_at, deleted_at FROM messages m
     WHERE m.conversation_id = k.conversation_id AND NOT m.internal
     ORDER BY m.seq DESC
     LIMIT 1
@@ -561,6 +571,8 @@ func (q *Queries) LastVisibleMessages(ctx context.Context, conversationIds []uui
 			&i.SystemKind,
 			&i.SystemActor,
 			&i.SystemTarget,
+			&i.EditedAt,
+			&i.DeletedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -801,7 +813,7 @@ func (q *Queries) MarkRead(ctx context.Context, arg MarkReadParams) (MarkReadRow
 }
 
 const messageByAgentKey = `-- name: MessageByAgentKey :one
-SELECT id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target FROM messages
+SELECT id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target, edited_at, deleted_at FROM messages
 WHERE conversation_id = $1 AND sender_id = $2
   AND client_message_id = $3 AND sender_type = 'agent'
 `
@@ -829,12 +841,14 @@ func (q *Queries) MessageByAgentKey(ctx context.Context, arg MessageByAgentKeyPa
 		&i.SystemKind,
 		&i.SystemActor,
 		&i.SystemTarget,
+		&i.EditedAt,
+		&i.DeletedAt,
 	)
 	return i, err
 }
 
 const messageByCustomerKey = `-- name: MessageByCustomerKey :one
-SELECT id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target FROM messages
+SELECT id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target, edited_at, deleted_at FROM messages
 WHERE sender_id = $1 AND client_message_id = $2 AND sender_type = 'customer'
 `
 
@@ -860,12 +874,14 @@ func (q *Queries) MessageByCustomerKey(ctx context.Context, arg MessageByCustome
 		&i.SystemKind,
 		&i.SystemActor,
 		&i.SystemTarget,
+		&i.EditedAt,
+		&i.DeletedAt,
 	)
 	return i, err
 }
 
 const messagesAfter = `-- name: MessagesAfter :many
-SELECT id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target FROM messages
+SELECT id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target, edited_at, deleted_at FROM messages
 WHERE conversation_id = $1 AND seq > $2
   AND ($3::boolean OR NOT internal)
 ORDER BY seq
@@ -908,6 +924,8 @@ func (q *Queries) MessagesAfter(ctx context.Context, arg MessagesAfterParams) ([
 			&i.SystemKind,
 			&i.SystemActor,
 			&i.SystemTarget,
+			&i.EditedAt,
+			&i.DeletedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -920,7 +938,7 @@ func (q *Queries) MessagesAfter(ctx context.Context, arg MessagesAfterParams) ([
 }
 
 const messagesAtSeqs = `-- name: MessagesAtSeqs :many
-SELECT m.id, m.conversation_id, m.seq, m.sender_type, m.sender_id, m.sender_name, m.text, m.internal, m.client_message_id, m.created_at, m.system_kind, m.system_actor, m.system_target FROM messages m
+SELECT m.id, m.conversation_id, m.seq, m.sender_type, m.sender_id, m.sender_name, m.text, m.internal, m.client_message_id, m.created_at, m.system_kind, m.system_actor, m.system_target, m.edited_at, m.deleted_at FROM messages m
 JOIN (SELECT unnest($1::uuid[]) AS conversation_id, unnest($2::bigint[]) AS seq) k
   ON m.conversation_id = k.conversation_id AND m.seq = k.seq
 `
@@ -955,6 +973,8 @@ func (q *Queries) MessagesAtSeqs(ctx context.Context, arg MessagesAtSeqsParams) 
 			&i.SystemKind,
 			&i.SystemActor,
 			&i.SystemTarget,
+			&i.EditedAt,
+			&i.DeletedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -967,7 +987,7 @@ func (q *Queries) MessagesAtSeqs(ctx context.Context, arg MessagesAtSeqsParams) 
 }
 
 const messagesBefore = `-- name: MessagesBefore :many
-SELECT id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target FROM messages
+SELECT id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target, edited_at, deleted_at FROM messages
 WHERE conversation_id = $1 AND seq < $2
   AND ($3::boolean OR NOT internal)
 ORDER BY seq DESC
@@ -1010,6 +1030,8 @@ func (q *Queries) MessagesBefore(ctx context.Context, arg MessagesBeforeParams) 
 			&i.SystemKind,
 			&i.SystemActor,
 			&i.SystemTarget,
+			&i.EditedAt,
+			&i.DeletedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -1022,7 +1044,7 @@ func (q *Queries) MessagesBefore(ctx context.Context, arg MessagesBeforeParams) 
 }
 
 const messagesByIDs = `-- name: MessagesByIDs :many
-SELECT id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target FROM messages WHERE id = ANY($1::uuid[])
+SELECT id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target, edited_at, deleted_at FROM messages WHERE id = ANY($1::uuid[])
 `
 
 func (q *Queries) MessagesByIDs(ctx context.Context, ids []uuid.UUID) ([]Message, error) {
@@ -1048,6 +1070,8 @@ func (q *Queries) MessagesByIDs(ctx context.Context, ids []uuid.UUID) ([]Message
 			&i.SystemKind,
 			&i.SystemActor,
 			&i.SystemTarget,
+			&i.EditedAt,
+			&i.DeletedAt,
 		); err != nil {
 			return nil, err
 		}

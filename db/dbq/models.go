@@ -200,6 +200,16 @@ type Message struct {
 	SystemKind      *string
 	SystemActor     *string
 	SystemTarget    *string
+	EditedAt        *time.Time
+	DeletedAt       *time.Time
+}
+
+type MessageRevision struct {
+	ID         int64
+	MessageID  uuid.UUID
+	Text       string
+	Deleted    bool
+	ReplacedAt time.Time
 }
 
 type RateLimit struct {

@@ -29,7 +29,7 @@ WITH c AS (
     SELECT 'message_created', m.conversation_id, c.customer_id, m.id, m.internal
     FROM m, c
 )
-SELECT id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target
+SELECT id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target, edited_at, deleted_at
 FROM m;
 
 -- name: InsertCustomerMessage :one
@@ -60,7 +60,7 @@ WITH c AS (
     SELECT 'message_created', m.conversation_id, c.customer_id, m.id
     FROM m, c
 )
-SELECT id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target
+SELECT id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target, edited_at, deleted_at
 FROM m;
 
 -- name: MessageByAgentKey :one

@@ -194,7 +194,7 @@ describe("dashboard polish", { timeout: 300_000 }, () => {
     const link = message.locator(`a[href="${longUrl}"]`);
     assert.equal(await link.count(), 1, "the URL is not a link");
     assert.equal(await link.getAttribute("target"), "_blank");
-    assert.equal(await link.getAttribute("rel"), "noopener noreferrer");
+    assert.equal(await link.getAttribute("rel"), "noopener noreferrer nofollow");
     assert.equal(await link.textContent(), longUrl);
     // The full stop after a URL ends the sentence, not the URL.
     assert.equal(await message.locator('a[href="http://x.test/a"]').count(), 1);

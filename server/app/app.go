@@ -102,6 +102,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	// (WidgetService). It tells the hub of every commit, and the hub reads
 	// events back through it.
 	conversations := chat.New(pool, a.hub)
+	conversations.EditWindow = cfg.MessageEditWindow
 	a.hub.SetLoader(chatapi.NewEvents(conversations))
 	a.widgets = widgets.New(pool, widgets.Options{Limits: cfg.WidgetLimits, Hub: a.hub, Chat: conversations})
 	a.auth = auth.NewService(pool, a.hub, auth.Config{

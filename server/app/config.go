@@ -73,6 +73,9 @@ type Config struct {
 	// Outbound bounds the server's own requests (timeouts, response size)
 	// and lists the private networks the operator allows webhooks to reach.
 	Outbound outbound.Options
+	// MessageEditWindow is how long after sending agents and visitors may
+	// edit or delete their own messages; zero means chat.DefaultEditWindow.
+	MessageEditWindow time.Duration
 }
 
 // defaultPGData is the embedded PostgreSQL's data directory when none is
@@ -166,6 +169,8 @@ func (c *Config) RegisterServeFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.envBool("LIVECHAT_SECURE_COOKIES", false),
 		"always mark cookies Secure, e.g. behind a TLS-terminating proxy [$LIVECHAT_SECURE_COOKIES]")
 	c.registerEdgeFlags(fs)
+	fs.DurationVar(&c.MessageEditWindow, "message-edit-window", c.envDuration("LIVECHAT_MESSAGE_EDIT_WINDOW", 15*time.Minute),
+		"how long after sending agents and visitors may edit or delete their own messages, 1m to 168h [$LIVECHAT_MESSAGE_EDIT_WINDOW]")
 }
 
 // Validate checks values that flag parsing cannot, and reports environment
@@ -193,6 +198,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ScryptLogN != 0 && (c.ScryptLogN < 14 || c.ScryptLogN > 22) {
 		return fmt.Errorf("--scrypt-log-n must be between 14 and 22, not %d", c.ScryptLogN)
+	}
+	if c.MessageEditWindow != 0 && (c.MessageEditWindow < time.Minute || c.MessageEditWindow > 168*time.Hour) {
+		return fmt.Errorf("--message-edit-window must be between 1m and 168h, not %s", c.MessageEditWindow)
 	}
 	return c.validateEdge()
 }

@@ -141,6 +141,14 @@ const (
 	ReportRangeTooLong Reason = "REPORT_RANGE_TOO_LONG"
 	// UnknownTimeZone: the time zone is not a known IANA zone.
 	UnknownTimeZone Reason = "UNKNOWN_TIME_ZONE"
+	// MessageNotFound: no such message, or not one the caller may see.
+	MessageNotFound Reason = "MESSAGE_NOT_FOUND"
+	// NotMessageSender: only a message's sender may edit or delete it.
+	NotMessageSender Reason = "NOT_MESSAGE_SENDER"
+	// MessageDeleted: the message was deleted.
+	MessageDeleted Reason = "MESSAGE_DELETED"
+	// EditWindowPassed: the time to edit or delete the message has passed.
+	EditWindowPassed Reason = "EDIT_WINDOW_PASSED"
 )
 
 // Code is the class of an error: which Connect code its reason maps to. It
@@ -247,6 +255,10 @@ var codes = map[Reason]Code{
 	RatingFinal:             CodeFailedPrecondition,
 	ReportRangeTooLong:      CodeInvalid,
 	UnknownTimeZone:         CodeInvalid,
+	MessageNotFound:         CodeNotFound,
+	NotMessageSender:        CodePermissionDenied,
+	MessageDeleted:          CodeFailedPrecondition,
+	EditWindowPassed:        CodeFailedPrecondition,
 }
 
 // Reasons lists every reason (for tests and documentation).

@@ -50,6 +50,9 @@ type Service struct {
 	recent recentMessages
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time
+	// EditWindow is how long after sending a sender may edit or delete a
+	// message; zero means DefaultEditWindow (see edit.go).
+	EditWindow time.Duration
 }
 
 // New returns a Service on pool. hub may be nil (tests, tools): nobody is

@@ -39,6 +39,8 @@ func messageFromRow(m dbq.Message) Message {
 		Text:           m.Text,
 		Internal:       m.Internal,
 		CreatedAt:      m.CreatedAt,
+		EditedAt:       m.EditedAt,
+		DeletedAt:      m.DeletedAt,
 	}
 	if m.ClientMessageID != nil {
 		out.ClientMessageID = *m.ClientMessageID

@@ -22,6 +22,10 @@ import (
 // that recorded no state (written before the record existed) shows the
 // current state. Snapshots carry no unread count, which is per reader.
 //
+// A message event shows the message as it is now: a replayed creation of
+// a message edited since shows the edited text (and never the replaced
+// one, which only admins read), followed by the replayed change.
+//
 // It costs one query for all the messages and two for all the
 // conversations of the batch, whatever its size, and one more for the
 // previews and assignees of replayed states that differ from today's.
@@ -32,6 +36,13 @@ func (s *Service) LoadEvents(ctx context.Context, rows []realtime.EventRow) ([]E
 		switch r.Kind {
 		case realtime.KindMessageCreated:
 			if r.MessageID != nil {
+				msgIDs = append(msgIDs, *r.MessageID)
+			}
+		case realtime.KindMessageUpdated:
+			// A changed message is read from the database, here and by
+			// any later replay of its creation on this instance.
+			if r.MessageID != nil {
+				s.recent.forget(*r.MessageID)
 				msgIDs = append(msgIDs, *r.MessageID)
 			}
 		case realtime.KindConversationCreated, realtime.KindConversationUpdated:
@@ -57,7 +68,7 @@ func (s *Service) LoadEvents(ctx context.Context, rows []realtime.EventRow) ([]E
 			return nil, err
 		}
 		for _, m := range ms {
-			msgs[m.ID] = messageFromRow(m)
+			msgs[m.ID] = s.editable(messageFromRow(m))
 		}
 	}
 	convs := map[uuid.UUID]Conversation{}
@@ -79,7 +90,7 @@ func (s *Service) LoadEvents(ctx context.Context, rows []realtime.EventRow) ([]E
 	for i, r := range rows {
 		ev := Event{OccurredAt: r.OccurredAt}
 		switch r.Kind {
-		case realtime.KindMessageCreated:
+		case realtime.KindMessageCreated, realtime.KindMessageUpdated:
 			if r.MessageID == nil {
 				continue
 			}
@@ -88,6 +99,7 @@ func (s *Service) LoadEvents(ctx context.Context, rows []realtime.EventRow) ([]E
 				continue
 			}
 			ev.Message = &m
+			ev.Updated = r.Kind == realtime.KindMessageUpdated
 		case realtime.KindConversationCreated, realtime.KindConversationUpdated:
 			c, ok := convs[r.ConversationID]
 			if !ok {

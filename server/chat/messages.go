@@ -66,7 +66,7 @@ func (s *Service) SendMessage(ctx context.Context, agent principal.Agent, conver
 	for range 3 {
 		row, err := s.q.InsertAgentMessage(ctx, params)
 		if err == nil {
-			m := messageFromRow(dbq.Message(row))
+			m := s.editable(messageFromRow(dbq.Message(row)))
 			s.recent.add(m)
 			s.committed()
 			return m, nil
@@ -81,7 +81,7 @@ func (s *Service) SendMessage(ctx context.Context, agent principal.Agent, conver
 			ConversationID: conversationID, SenderID: &agent.ID, ClientMessageID: &in.ClientMessageID,
 		})
 		if err == nil {
-			return messageFromRow(prev), nil
+			return s.editable(messageFromRow(prev)), nil
 		}
 		if !apperr.Is(err, apperr.NotFound) {
 			return Message{}, err
@@ -133,7 +133,7 @@ func (s *Service) SendVisitorMessage(ctx context.Context, v principal.Visitor, t
 	msg := dbq.Message(row)
 	switch {
 	case err == nil:
-		s.recent.add(messageFromRow(msg))
+		s.recent.add(s.editable(messageFromRow(msg)))
 		s.committed()
 	case apperr.Is(err, apperr.NotFound):
 		var stored bool
@@ -153,7 +153,7 @@ func (s *Service) SendVisitorMessage(ctx context.Context, v principal.Visitor, t
 	if err != nil {
 		return Message{}, Conversation{}, err
 	}
-	return messageFromRow(msg), conv, nil
+	return s.editable(messageFromRow(msg)), conv, nil
 }
 
 // openAndSend is the rare path of a customer's message: a retry, a first
@@ -295,5 +295,5 @@ func (s *Service) listMessages(ctx context.Context, v viewer, conversationID uui
 	if q.AfterSeq == 0 {
 		slices.Reverse(rows) // fetched newest first
 	}
-	return MessagePage{Messages: messagesFromRows(rows), HasMore: more}, nil
+	return MessagePage{Messages: s.editables(messagesFromRows(rows)), HasMore: more}, nil
 }

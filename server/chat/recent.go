@@ -11,9 +11,12 @@ const recentSize = 1024
 
 // recentMessages keeps the messages this instance wrote last, so that the
 // realtime hub, which reads each new event back moments later, turns them
-// into events without querying them again. Messages never change once
-// written, so a kept one is always right; other instances' messages are
-// queried as usual.
+// into events without querying them again; other instances' messages are
+// queried as usual. A message changes only by its sender's edit or
+// deletion (edit.go): the instance that made the change keeps the new
+// version (replace), and every instance forgets its copy when it loads the
+// change's event (forget), so a stream replaying the message reads it
+// again.
 type recentMessages struct {
 	mu   sync.Mutex
 	byID map[uuid.UUID]Message
@@ -43,4 +46,21 @@ func (r *recentMessages) get(id uuid.UUID) (Message, bool) {
 	defer r.mu.Unlock()
 	m, ok := r.byID[id]
 	return m, ok
+}
+
+// replace keeps m in place of a kept older version; a message not kept
+// stays so.
+func (r *recentMessages) replace(m Message) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.byID[m.ID]; ok {
+		r.byID[m.ID] = m
+	}
+}
+
+// forget drops a kept message, which then is queried like any other.
+func (r *recentMessages) forget(id uuid.UUID) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.byID, id)
 }

@@ -81,6 +81,14 @@ type Message struct {
 	CreatedAt       time.Time
 	// System details a system message; nil for the others.
 	System *SystemEvent
+	// EditedAt is when the sender last changed the text; nil if never.
+	EditedAt *time.Time
+	// DeletedAt is when the sender deleted it (the text is then ""); nil
+	// if not deleted.
+	DeletedAt *time.Time
+	// EditableUntil is when the sender's edit window closes; nil for
+	// system messages and deleted ones (see edit.go).
+	EditableUntil *time.Time
 }
 
 // SystemEvent details a system message.
@@ -204,4 +212,6 @@ type Event struct {
 	// Created: Conversation was created, else updated.
 	Created bool
 	Read    *Read
+	// Updated: Message was edited or deleted, else created.
+	Updated bool
 }

@@ -272,12 +272,16 @@ func RowEvent(r EventRow) *livechatv1.Event {
 	ev := &livechatv1.Event{OccurredAt: timestamppb.New(r.OccurredAt)}
 	conv := r.ConversationID.String()
 	switch r.Kind {
-	case KindMessageCreated:
+	case KindMessageCreated, KindMessageUpdated:
 		m := &livechatv1.Message{ConversationId: conv, Internal: r.Internal}
 		if r.MessageID != nil {
 			m.Id = r.MessageID.String()
 		}
-		ev.Kind = &livechatv1.Event_MessageCreated{MessageCreated: m}
+		if r.Kind == KindMessageUpdated {
+			ev.Kind = &livechatv1.Event_MessageUpdated{MessageUpdated: m}
+		} else {
+			ev.Kind = &livechatv1.Event_MessageCreated{MessageCreated: m}
+		}
 	case KindConversationCreated:
 		ev.Kind = &livechatv1.Event_ConversationCreated{ConversationCreated: &livechatv1.Conversation{Id: conv, CustomerId: r.CustomerID.String()}}
 	case KindConversationUpdated:

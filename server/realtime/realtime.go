@@ -57,6 +57,8 @@ const (
 	KindConversationCreated = "conversation_created"
 	KindConversationUpdated = "conversation_updated"
 	KindRead                = "read"
+	// KindMessageUpdated: a message was edited or deleted.
+	KindMessageUpdated = "message_updated"
 )
 
 // EventRow is one row of the durable event log.

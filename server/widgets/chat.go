@@ -22,6 +22,8 @@ type Chat interface {
 	ListVisitorMessages(ctx context.Context, v principal.Visitor, conversationID *uuid.UUID, q chat.MessageQuery) (chat.MessagePage, error)
 	VisitorTyping(ctx context.Context, v principal.Visitor, typing bool) error
 	VisitorMarkRead(ctx context.Context, v principal.Visitor, seq int64) error
+	EditVisitorMessage(ctx context.Context, v principal.Visitor, messageID uuid.UUID, text string) (chat.Message, error)
+	DeleteVisitorMessage(ctx context.Context, v principal.Visitor, messageID uuid.UUID) (chat.Message, error)
 }
 
 var _ Chat = (*chat.Service)(nil)
@@ -56,7 +58,7 @@ func (s *Service) SendMessage(ctx context.Context, v principal.Visitor, text, cl
 		}
 	}
 	if !retry {
-		if err := s.hit(ctx, "send_message:"+v.CustomerID.String(), s.limits.Messages, s.limits.MessageWindow, "messages"); err != nil {
+		if err := s.countMessage(ctx, v); err != nil {
 			return chat.Message{}, chat.Conversation{}, err
 		}
 	}
@@ -91,6 +93,43 @@ func (s *Service) MarkRead(ctx context.Context, v principal.Visitor, seq int64) 
 		return errNoChat
 	}
 	return s.chatDomain.VisitorMarkRead(ctx, v, seq)
+}
+
+// EditMessage changes the text of one of the visitor's own messages. Edits
+// and deletions count against the visitor's message rate limit, so a
+// visitor cannot flood agents with changes.
+//
+// Errors: those of chat.Service.EditVisitorMessage; RateLimited over the
+// limit.
+func (s *Service) EditMessage(ctx context.Context, v principal.Visitor, messageID uuid.UUID, text string) (chat.Message, error) {
+	if s.chatDomain == nil {
+		return chat.Message{}, errNoChat
+	}
+	if err := s.countMessage(ctx, v); err != nil {
+		return chat.Message{}, err
+	}
+	return s.chatDomain.EditVisitorMessage(ctx, v, messageID, text)
+}
+
+// DeleteMessage withdraws one of the visitor's own messages, counted as
+// EditMessage is.
+//
+// Errors: those of chat.Service.DeleteVisitorMessage; RateLimited over the
+// limit.
+func (s *Service) DeleteMessage(ctx context.Context, v principal.Visitor, messageID uuid.UUID) (chat.Message, error) {
+	if s.chatDomain == nil {
+		return chat.Message{}, errNoChat
+	}
+	if err := s.countMessage(ctx, v); err != nil {
+		return chat.Message{}, err
+	}
+	return s.chatDomain.DeleteVisitorMessage(ctx, v, messageID)
+}
+
+// countMessage counts one message, edit or deletion against the visitor's
+// message rate limit: RateLimited over it.
+func (s *Service) countMessage(ctx context.Context, v principal.Visitor) error {
+	return s.hit(ctx, "send_message:"+v.CustomerID.String(), s.limits.Messages, s.limits.MessageWindow, "messages")
 }
 
 // conversation returns the visitor's open or latest conversation, or nil.

@@ -88,6 +88,10 @@ const byReason: Partial<Record<ErrorReason, MessageKey>> = {
   [ErrorReason.RATING_FINAL]: "reason.ratingFinal",
   [ErrorReason.REPORT_RANGE_TOO_LONG]: "reason.reportRangeTooLong",
   [ErrorReason.UNKNOWN_TIME_ZONE]: "reason.unknownTimeZone",
+  [ErrorReason.MESSAGE_NOT_FOUND]: "reason.messageNotFound",
+  [ErrorReason.NOT_MESSAGE_SENDER]: "reason.notMessageSender",
+  [ErrorReason.MESSAGE_DELETED]: "reason.messageDeleted",
+  [ErrorReason.EDIT_WINDOW_PASSED]: "reason.editWindowPassed",
 };
 
 // Reasons whose text needs a number the detail did not carry fall back to

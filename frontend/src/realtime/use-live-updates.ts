@@ -12,6 +12,7 @@ import { preferences } from "@/lib/preferences";
 import { isViewing } from "./active-conversation";
 import { applyConversationEvent, applyMessage, applyPresence, applyRead, findConversation } from "./cache-updates";
 import { setConnectionStatus } from "./connection";
+import { applyMessageUpdate } from "./message-updates";
 import { applyCustomerRead } from "./read-markers";
 import { runEventStream } from "./event-stream";
 import { applyTyping, applyViewing, clearTypist } from "./typing";
@@ -62,6 +63,9 @@ function handleEvent(ev: Event, ctx: Context, alerted: Set<string>, fresh: Set<s
       alertForMessage(m, ctx, alerted, fresh);
       break;
     }
+    case "messageUpdated":
+      applyMessageUpdate(qc, ev.kind.value, myId);
+      break;
     case "conversationCreated":
       fresh.add(ev.kind.value.id);
       applyConversationEvent(qc, ev.kind.value, myId);

@@ -90,6 +90,14 @@ var Policy = map[string]Access{
 	livechatv1connect.ConversationServiceMarkReadProcedure:              AgentAccess,
 	livechatv1connect.ConversationServiceSubscribeProcedure:             AgentAccess,
 
+	// Editing and deleting messages: every agent and visitor their own (the
+	// domain checks the sender); only admins read the replaced texts.
+	livechatv1connect.ConversationServiceEditMessageProcedure:          AgentAccess,
+	livechatv1connect.ConversationServiceDeleteMessageProcedure:        AgentAccess,
+	livechatv1connect.ConversationServiceListMessageRevisionsProcedure: AdminAccess,
+	livechatv1connect.WidgetServiceEditMessageProcedure:                VisitorOnly,
+	livechatv1connect.WidgetServiceDeleteMessageProcedure:              VisitorOnly,
+
 	// WidgetService: admins manage widgets; the widget itself starts as
 	// anyone and then acts as the visitor.
 	livechatv1connect.WidgetServiceListWidgetsProcedure:        AdminAccess,

@@ -106,6 +106,9 @@ func MessageProto(m chat.Message) *livechatv1.Message {
 		Internal:        m.Internal,
 		ClientMessageId: m.ClientMessageID,
 		CreatedAt:       protoconv.Timestamp(m.CreatedAt),
+		EditedAt:        protoconv.OptionalTimestamp(m.EditedAt),
+		DeletedAt:       protoconv.OptionalTimestamp(m.DeletedAt),
+		EditableUntil:   protoconv.OptionalTimestamp(m.EditableUntil),
 	}
 	if m.System != nil {
 		out.SystemEvent = &livechatv1.SystemEvent{
@@ -155,6 +158,8 @@ func readProto(r chat.Read) *livechatv1.ReadEvent {
 func EventProto(ev chat.Event) *livechatv1.Event {
 	out := &livechatv1.Event{OccurredAt: protoconv.Timestamp(ev.OccurredAt)}
 	switch {
+	case ev.Message != nil && ev.Updated:
+		out.Kind = &livechatv1.Event_MessageUpdated{MessageUpdated: MessageProto(*ev.Message)}
 	case ev.Message != nil:
 		out.Kind = &livechatv1.Event_MessageCreated{MessageCreated: MessageProto(*ev.Message)}
 	case ev.Conversation != nil && ev.Created:

@@ -9,7 +9,7 @@ import type { Host, PrechatFieldJson } from "../types";
 import { newId, withTimeout, type Api } from "./client";
 import { formError } from "./reasons";
 import type { Session } from "./session";
-import { linkify } from "./text";
+import { render as markdown } from "@livechat/markdown";
 import type { View } from "./view";
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -64,7 +64,7 @@ export class Forms {
     if (sig === this.introSig) return;
     this.introSig = sig;
     const nodes: Node[] = [];
-    if (text) nodes.push(h("p", { class: "lc-greet", dir: "auto" }, ...linkify(text)));
+    if (text) nodes.push(h("div", { class: "lc-greet lc-md", dir: "auto" }, markdown(text)));
     if (!online && c.offline?.collectEmail && !asking) {
       if (knownEmail) nodes.push(h("p", { class: "lc-note" }, t("emailSaved", { email: knownEmail })));
       else nodes.push(this.emailForm());

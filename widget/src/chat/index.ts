@@ -17,6 +17,7 @@ import type { Chat, ConfigJson, Host } from "../types";
 import { Code, codeOf, createApi, errText, withTimeout } from "./client";
 import { Composer } from "./composer";
 import { Csat } from "./csat";
+import { Edits } from "./edit";
 import { Forms } from "./forms";
 import { History } from "./history";
 import { Outbox } from "./outbox";
@@ -100,6 +101,7 @@ export function mount(host: Host): Chat {
   const thread = new Thread(store, (c) => outbox.done(c));
   const history = new History(api, session, thread);
   const view = new View(host, thread, outbox, updateUnread);
+  view.edits = new Edits(host, api, thread, () => view.render());
   const forms = new Forms(host, api, session, view);
   const composer = new Composer(host, api, session, thread, outbox, view);
   const stream = new ChatStream(host, api, session, thread, history, outbox, view);

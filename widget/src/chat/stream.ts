@@ -113,6 +113,10 @@ export class ChatStream {
         if (thread.add(k.value) && k.value.senderType === SenderType.AGENT) this.setTyping("");
         view.render();
         break;
+      case "messageUpdated":
+        thread.add(k.value);
+        view.render();
+        break;
       case "conversationCreated":
       case "conversationUpdated":
         thread.switchConv(k.value.id);

@@ -17,6 +17,12 @@ export interface Msg {
   at: number;
   cmid: string;
   sys?: { kind: number; actor: string; target: string };
+  /** Edited by its sender. */
+  ed?: boolean;
+  /** Deleted by its sender (text is then ""). */
+  del?: boolean;
+  /** Until when (ms) its sender may edit or delete it; 0 or unset when not. */
+  until?: number;
 }
 
 /** How far the visitor has read: conversation id and seq, as stored under "read". */
@@ -40,9 +46,21 @@ export class Thread {
     this.read = store.get<ReadMark>("read");
   }
 
-  /** Adds a message from the server; internal notes and known ids are ignored. Reports whether it was new. */
+  /**
+   * Adds a message from the server; internal notes are ignored, and a known
+   * id takes the message's current text and edited/deleted state (an edit
+   * or deletion, or a reload after one). Reports whether it was new.
+   */
   add(p: Message): boolean {
-    if (p.internal || !p.id || this.msgs.has(p.id)) return false;
+    if (p.internal || !p.id) return false;
+    const known = this.msgs.get(p.id);
+    if (known) {
+      known.text = p.text;
+      known.ed = !!p.editedAt;
+      known.del = !!p.deletedAt;
+      known.until = p.editableUntil ? ms(p.editableUntil) : 0;
+      return false;
+    }
     const m: Msg = {
       id: p.id,
       conv: p.conversationId,
@@ -53,6 +71,9 @@ export class Thread {
       text: p.text,
       at: ms(p.createdAt),
       cmid: p.clientMessageId,
+      ed: !!p.editedAt,
+      del: !!p.deletedAt,
+      until: p.editableUntil ? ms(p.editableUntil) : 0,
     };
     if (p.systemEvent) m.sys = { kind: p.systemEvent.kind, actor: p.systemEvent.actorName, target: p.systemEvent.targetName };
     this.msgs.set(m.id, m);

@@ -7,9 +7,10 @@ import { SystemEventKind } from "@livechat/api/conversation_pb";
 import { h, icon, ICON_SEND } from "../dom";
 import type { Key } from "../i18n";
 import type { Host } from "../types";
+import type { Edits } from "./edit";
 import type { Item, Outbox } from "./outbox";
 import { refusalText } from "./reasons";
-import { linkify } from "./text";
+import { render as markdown } from "@livechat/markdown";
 import type { Msg, Thread } from "./thread";
 
 /** The text of a system line ("Lan joined the conversation"), in the visitor's language. */
@@ -69,6 +70,8 @@ export class View {
 
   /** The agent typing now, "" when nobody. */
   typingName = "";
+  /** Editing and deleting the visitor's own messages (edit.ts). */
+  edits?: Edits;
 
   private formats = new Map<string, Intl.DateTimeFormat>();
   // Rendered lines by message id (or "p" + client_message_id while pending).
@@ -129,15 +132,22 @@ export class View {
       }
       const key = m.who + m.senderId;
       const showName = m.who === "agent" && prev !== key;
-      const meta = this.fmtTime(m.at) + (m === lastMine && m.seq <= thread.agentRead ? " · " + t("seen") : "");
+      const meta =
+        this.fmtTime(m.at) +
+        (m.del ? " · " + t("deleted") : m.ed ? " · " + t("edited") : "") +
+        (m === lastMine && m.seq <= thread.agentRead ? " · " + t("seen") : "");
+      const edits = this.edits;
       nodes.push(
-        this.cached(m.id, meta + showName + host.lang(), () =>
+        this.cached(m.id, meta + showName + host.lang() + m.text + (edits?.sig(m) ?? ""), () =>
           h(
             "div",
-            { class: "lc-msg lc-" + m.who },
+            { class: "lc-msg lc-" + m.who + (m.del ? " lc-del" : "") },
             showName ? h("div", { class: "lc-name" }, m.name || t("agent")) : null,
-            h("div", { class: "lc-bubble", dir: "auto" }, ...linkify(m.text)),
-            h("div", { class: "lc-meta" }, meta),
+            edits?.editor(m) ??
+              (m.del
+                ? h("div", { class: "lc-bubble" }, t("deletedText"))
+                : h("div", { class: "lc-bubble lc-md", dir: "auto" }, markdown(m.text))),
+            h("div", { class: "lc-meta" }, meta, ...(edits?.actions(m) ?? [])),
           ),
         ),
       );
@@ -186,7 +196,7 @@ export class View {
     return h(
       "div",
       { class: "lc-msg lc-me lc-pending" + (it.err ? " lc-failed" : "") },
-      h("div", { class: "lc-bubble", dir: "auto" }, ...linkify(it.t)),
+      h("div", { class: "lc-bubble lc-md", dir: "auto" }, markdown(it.t)),
       meta,
     );
   }

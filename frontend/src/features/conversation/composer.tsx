@@ -1,4 +1,4 @@
-import { LockIcon, SendIcon } from "lucide-react";
+import { LockIcon, SendIcon, SmileIcon } from "lucide-react";
 import { lazy, Suspense, useCallback, useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import type { CannedResponse } from "@livechat/api/canned_pb";
 import type { Customer } from "@livechat/api/conversation_pb";
@@ -18,6 +18,8 @@ import { useViewingSignal } from "./use-viewing-signal";
 const maxLength = 4000;
 // The canned-response picker loads when "/" is first typed.
 const CannedPicker = lazy(() => import("@/features/canned/canned-picker"));
+// The emoji picker loads when first opened.
+const EmojiPicker = lazy(() => import("./emoji-picker"));
 const drafts = new Map<string, { text: string; internal: boolean }>();
 // Conversations of colleagues the agent chose to reply in anyway (by
 // conversation and assignee), so they are asked once, not at every reply.
@@ -66,6 +68,7 @@ export function Composer({
   const picker = useRef<PickerHandle>(null);
   const pendingCaret = useRef<number | null>(null);
   const [activeOption, setActiveOption] = useState<string | undefined>();
+  const [emojiOpen, setEmojiOpen] = useState(false);
   const slash = slashQueryAt(text, caret);
   const pickerOpen = slash !== null && slash.start !== dismissed;
 
@@ -87,6 +90,14 @@ export function Composer({
     },
     [text, caret, lang, customer, me.displayName, asNote, typing],
   );
+
+  function insertEmoji(char: string) {
+    const next = insertAt(text, { start: caret, end: caret, query: "" }, char);
+    setText(next.text);
+    setCaret(next.caret);
+    pendingCaret.current = next.caret;
+    setEmojiOpen(false);
+  }
 
   // Put the caret after an inserted response once the text shows it.
   useLayoutEffect(() => {
@@ -196,6 +207,32 @@ export function Composer({
           }}
           onKeyDown={onKeyDown}
         />
+        <div className="relative">
+          <Button
+            type="button"
+            size="icon"
+            variant="ghost"
+            aria-label={t("emoji.open")}
+            aria-expanded={emojiOpen}
+            // Keeps focus where it is, so a click while open closes the picker instead of reopening it.
+            onMouseDown={(e) => e.preventDefault()}
+            onClick={() => setEmojiOpen((o) => !o)}
+            data-testid="emoji-open"
+          >
+            <SmileIcon aria-hidden />
+          </Button>
+          {emojiOpen && (
+            <Suspense fallback={null}>
+              <EmojiPicker
+                onPick={insertEmoji}
+                onClose={() => {
+                  setEmojiOpen(false);
+                  area.current?.focus();
+                }}
+              />
+            </Suspense>
+          )}
+        </div>
         <Button type="submit" size="icon" disabled={!trimmed || tooLong} aria-label={asNote ? t("composer.addNote") : t("composer.send")} data-testid="send">
           <SendIcon aria-hidden />
         </Button>

@@ -1,9 +1,10 @@
+import type { ReactNode } from "react";
 import { AlertCircleIcon, LockIcon, RotateCwIcon } from "lucide-react";
 import { SenderType } from "@livechat/api/conversation_pb";
 import { useI18n } from "@/i18n";
 import { cn } from "@/lib/cn";
 import { formatDateTime, formatTimestamp } from "@/lib/format";
-import { linkify } from "./linkify";
+import { RichText } from "./rich-text";
 
 export interface BubbleProps {
   senderType: SenderType;
@@ -16,13 +17,22 @@ export interface BubbleProps {
   failed?: boolean;
   onRetry?: () => void;
   seen?: boolean;
+  /** Withdrawn by its sender: shown as deleted, without text. */
+  deleted?: boolean;
+  /** After the time: the "edited"/"deleted" mark. */
+  mark?: ReactNode;
+  /** Beside the name: what the reader may do with the message. */
+  actions?: ReactNode;
+  /** In place of the text, while the message is being edited. */
+  editor?: ReactNode;
 }
 
 /**
- * One customer message, agent reply or internal note. Text is rendered as
- * text only, with its line breaks; internal notes look clearly different.
+ * One customer message, agent reply or internal note. Text is rendered in
+ * the safe markdown subset, with its line breaks; internal notes look clearly
+ * different.
  */
-export function MessageBubble({ senderType, senderName, text, internal, at, pending, failed, onRetry, seen }: BubbleProps) {
+export function MessageBubble({ senderType, senderName, text, internal, at, pending, failed, onRetry, seen, deleted, mark, actions, editor }: BubbleProps) {
   const { t, locale } = useI18n();
   const fromCustomer = senderType === SenderType.CUSTOMER;
   return (
@@ -45,22 +55,27 @@ export function MessageBubble({ senderType, senderName, text, internal, at, pend
               {formatTimestamp(at, locale)}
             </time>
           )}
+          {mark}
+          {actions}
         </div>
-        <div
-          className={cn(
-            "max-w-full rounded-2xl px-3.5 py-2 text-sm leading-relaxed whitespace-pre-wrap [overflow-wrap:anywhere]",
-            internal
-              ? "rounded-tr-sm border border-dashed border-note-border bg-note text-note-foreground"
-              : fromCustomer
-                ? "rounded-tl-sm bg-muted text-foreground"
-                : "rounded-tr-sm bg-primary text-primary-foreground",
-            pending && !failed && "opacity-60",
-            failed && "ring-2 ring-destructive",
-          )}
-          data-testid="bubble"
-        >
-          {linkify(text)}
-        </div>
+        {editor ?? (
+          <div
+            className={cn(
+              "max-w-full rounded-2xl px-3.5 py-2 text-sm leading-relaxed whitespace-pre-wrap [overflow-wrap:anywhere]",
+              internal
+                ? "rounded-tr-sm border border-dashed border-note-border bg-note text-note-foreground"
+                : fromCustomer
+                  ? "rounded-tl-sm bg-muted text-foreground"
+                  : "rounded-tr-sm bg-primary text-primary-foreground",
+              pending && !failed && "opacity-60",
+              failed && "ring-2 ring-destructive",
+              deleted && "italic opacity-70",
+            )}
+            data-testid="bubble"
+          >
+            {deleted ? t("message.deletedText") : <RichText text={text} />}
+          </div>
+        )}
         {pending && !failed && <span className="px-1 text-xs text-muted-foreground">{t("message.sending")}</span>}
         {failed && (
           <span className="flex items-center gap-2 px-1 text-xs text-destructive" role="alert">

@@ -10,6 +10,7 @@ import { toDate } from "@/lib/format";
 import { messagePageSize } from "@/lib/query-keys";
 import { useCustomerReadSeq } from "@/realtime/read-markers";
 import { useMe } from "@/features/auth/use-me";
+import { EditableMessage } from "./editable-message";
 import { MessageBubble } from "./message-bubble";
 import { usePendingMessages } from "./pending-messages";
 import { SystemLine, systemText } from "./system-line";
@@ -165,12 +166,9 @@ export function Timeline({ conversationId, customerName }: { conversationId: str
                 {m.senderType === SenderType.SYSTEM ? (
                   <SystemLine message={m} />
                 ) : (
-                  <MessageBubble
-                    senderType={m.senderType}
+                  <EditableMessage
+                    message={m}
                     senderName={m.senderType === SenderType.CUSTOMER ? m.senderName || customerName : m.senderName}
-                    text={m.text}
-                    internal={m.internal}
-                    at={at}
                     seen={m.id === lastSeenReply}
                   />
                 )}

@@ -1,4 +1,5 @@
 import { Link } from "wouter";
+import { plainText } from "@livechat/markdown";
 import { ConversationStatus, SenderType, type Conversation } from "@livechat/api/conversation_pb";
 import { Avatar } from "@/components/avatar";
 import { Badge } from "@/components/ui/badge";
@@ -32,7 +33,13 @@ export function ConversationListItem({
     : last?.senderType === SenderType.AGENT
       ? t("inbox.previewAgent", { name: last.senderName })
       : "";
-  const preview = last ? (last.senderType === SenderType.SYSTEM ? t("inbox.previewSystem") : last.text) : t("inbox.noMessages");
+  const preview = last
+    ? last.senderType === SenderType.SYSTEM
+      ? t("inbox.previewSystem")
+      : last.deletedAt
+        ? t("message.deleted")
+        : plainText(last.text)
+    : t("inbox.noMessages");
   const activity = activityOf(c);
   const unread = c.unreadCount > 0;
   const waiting = c.waitingSince && (c.status === ConversationStatus.WAITING || c.status === ConversationStatus.ACTIVE);

@@ -456,7 +456,8 @@ type Message struct {
 	SenderId string `protobuf:"bytes,5,opt,name=sender_id,json=senderId,proto3" json:"sender_id,omitempty"`
 	// The agent's display name or the customer's name at the time of writing.
 	SenderName string `protobuf:"bytes,6,opt,name=sender_name,json=senderName,proto3" json:"sender_name,omitempty"`
-	// Plain text; clients must render it as text, never as HTML.
+	// Plain text in the markdown subset of docs/messages.md (bold, italic,
+	// code, lists, links); clients must never render it as HTML.
 	Text string `protobuf:"bytes,7,opt,name=text,proto3" json:"text,omitempty"`
 	// An internal note: visible to agents only.
 	Internal bool `protobuf:"varint,8,opt,name=internal,proto3" json:"internal,omitempty"`
@@ -464,7 +465,14 @@ type Message struct {
 	ClientMessageId string                 `protobuf:"bytes,9,opt,name=client_message_id,json=clientMessageId,proto3" json:"client_message_id,omitempty"`
 	CreatedAt       *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	// Set for SENDER_TYPE_SYSTEM messages.
-	SystemEvent   *SystemEvent `protobuf:"bytes,11,opt,name=system_event,json=systemEvent,proto3" json:"system_event,omitempty"`
+	SystemEvent *SystemEvent `protobuf:"bytes,11,opt,name=system_event,json=systemEvent,proto3" json:"system_event,omitempty"`
+	// When its sender last changed the text (EditMessage); unset if never.
+	EditedAt *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=edited_at,json=editedAt,proto3" json:"edited_at,omitempty"`
+	// When its sender deleted it (DeleteMessage); the text is then empty.
+	DeletedAt *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=deleted_at,json=deletedAt,proto3" json:"deleted_at,omitempty"`
+	// Until when its sender may still edit or delete it; unset for system
+	// messages and deleted ones.
+	EditableUntil *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=editable_until,json=editableUntil,proto3" json:"editable_until,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -572,6 +580,27 @@ func (x *Message) GetCreatedAt() *timestamppb.Timestamp {
 func (x *Message) GetSystemEvent() *SystemEvent {
 	if x != nil {
 		return x.SystemEvent
+	}
+	return nil
+}
+
+func (x *Message) GetEditedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EditedAt
+	}
+	return nil
+}
+
+func (x *Message) GetDeletedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DeletedAt
+	}
+	return nil
+}
+
+func (x *Message) GetEditableUntil() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EditableUntil
 	}
 	return nil
 }
@@ -2164,6 +2193,7 @@ type Event struct {
 	//	*Event_Ready
 	//	*Event_Heartbeat
 	//	*Event_Viewing
+	//	*Event_MessageUpdated
 	Kind          isEvent_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2301,6 +2331,15 @@ func (x *Event) GetViewing() *ViewingEvent {
 	return nil
 }
 
+func (x *Event) GetMessageUpdated() *Message {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_MessageUpdated); ok {
+			return x.MessageUpdated
+		}
+	}
+	return nil
+}
+
 type isEvent_Kind interface {
 	isEvent_Kind()
 }
@@ -2350,6 +2389,13 @@ type Event_Viewing struct {
 	Viewing *ViewingEvent `protobuf:"bytes,11,opt,name=viewing,proto3,oneof"`
 }
 
+type Event_MessageUpdated struct {
+	// A message was edited or deleted: the message as it is after the
+	// change (a deleted one with an empty text). On a resumed stream it is
+	// the message as it is now.
+	MessageUpdated *Message `protobuf:"bytes,12,opt,name=message_updated,json=messageUpdated,proto3,oneof"`
+}
+
 func (*Event_MessageCreated) isEvent_Kind() {}
 
 func (*Event_ConversationCreated) isEvent_Kind() {}
@@ -2367,6 +2413,8 @@ func (*Event_Ready) isEvent_Kind() {}
 func (*Event_Heartbeat) isEvent_Kind() {}
 
 func (*Event_Viewing) isEvent_Kind() {}
+
+func (*Event_MessageUpdated) isEvent_Kind() {}
 
 // TypingEvent says someone is typing, or stopped.
 type TypingEvent struct {
@@ -2750,6 +2798,344 @@ func (*HeartbeatEvent) Descriptor() ([]byte, []int) {
 	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{36}
 }
 
+type EditMessageRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	MessageId string                 `protobuf:"bytes,1,opt,name=message_id,json=messageId,proto3" json:"message_id,omitempty"`
+	// The new text: 1–4000 characters after trimming.
+	Text          string `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EditMessageRequest) Reset() {
+	*x = EditMessageRequest{}
+	mi := &file_livechat_v1_conversation_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EditMessageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EditMessageRequest) ProtoMessage() {}
+
+func (x *EditMessageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_conversation_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EditMessageRequest.ProtoReflect.Descriptor instead.
+func (*EditMessageRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *EditMessageRequest) GetMessageId() string {
+	if x != nil {
+		return x.MessageId
+	}
+	return ""
+}
+
+func (x *EditMessageRequest) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+type EditMessageResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Message       *Message               `protobuf:"bytes,1,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EditMessageResponse) Reset() {
+	*x = EditMessageResponse{}
+	mi := &file_livechat_v1_conversation_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EditMessageResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EditMessageResponse) ProtoMessage() {}
+
+func (x *EditMessageResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_conversation_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EditMessageResponse.ProtoReflect.Descriptor instead.
+func (*EditMessageResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *EditMessageResponse) GetMessage() *Message {
+	if x != nil {
+		return x.Message
+	}
+	return nil
+}
+
+type DeleteMessageRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MessageId     string                 `protobuf:"bytes,1,opt,name=message_id,json=messageId,proto3" json:"message_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteMessageRequest) Reset() {
+	*x = DeleteMessageRequest{}
+	mi := &file_livechat_v1_conversation_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteMessageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteMessageRequest) ProtoMessage() {}
+
+func (x *DeleteMessageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_conversation_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteMessageRequest.ProtoReflect.Descriptor instead.
+func (*DeleteMessageRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *DeleteMessageRequest) GetMessageId() string {
+	if x != nil {
+		return x.MessageId
+	}
+	return ""
+}
+
+type DeleteMessageResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Message       *Message               `protobuf:"bytes,1,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteMessageResponse) Reset() {
+	*x = DeleteMessageResponse{}
+	mi := &file_livechat_v1_conversation_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteMessageResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteMessageResponse) ProtoMessage() {}
+
+func (x *DeleteMessageResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_conversation_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteMessageResponse.ProtoReflect.Descriptor instead.
+func (*DeleteMessageResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *DeleteMessageResponse) GetMessage() *Message {
+	if x != nil {
+		return x.Message
+	}
+	return nil
+}
+
+type ListMessageRevisionsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MessageId     string                 `protobuf:"bytes,1,opt,name=message_id,json=messageId,proto3" json:"message_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMessageRevisionsRequest) Reset() {
+	*x = ListMessageRevisionsRequest{}
+	mi := &file_livechat_v1_conversation_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMessageRevisionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMessageRevisionsRequest) ProtoMessage() {}
+
+func (x *ListMessageRevisionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_conversation_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMessageRevisionsRequest.ProtoReflect.Descriptor instead.
+func (*ListMessageRevisionsRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *ListMessageRevisionsRequest) GetMessageId() string {
+	if x != nil {
+		return x.MessageId
+	}
+	return ""
+}
+
+type ListMessageRevisionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Oldest first.
+	Revisions     []*MessageRevision `protobuf:"bytes,1,rep,name=revisions,proto3" json:"revisions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMessageRevisionsResponse) Reset() {
+	*x = ListMessageRevisionsResponse{}
+	mi := &file_livechat_v1_conversation_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMessageRevisionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMessageRevisionsResponse) ProtoMessage() {}
+
+func (x *ListMessageRevisionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_conversation_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMessageRevisionsResponse.ProtoReflect.Descriptor instead.
+func (*ListMessageRevisionsResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *ListMessageRevisionsResponse) GetRevisions() []*MessageRevision {
+	if x != nil {
+		return x.Revisions
+	}
+	return nil
+}
+
+// MessageRevision is a text a message had before its sender changed it.
+type MessageRevision struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The text before the change.
+	Text string `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
+	// True when the change was the deletion, false for an edit.
+	Deleted bool `protobuf:"varint,2,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	// When the text was replaced.
+	ReplacedAt    *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=replaced_at,json=replacedAt,proto3" json:"replaced_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MessageRevision) Reset() {
+	*x = MessageRevision{}
+	mi := &file_livechat_v1_conversation_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MessageRevision) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MessageRevision) ProtoMessage() {}
+
+func (x *MessageRevision) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_conversation_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MessageRevision.ProtoReflect.Descriptor instead.
+func (*MessageRevision) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *MessageRevision) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *MessageRevision) GetDeleted() bool {
+	if x != nil {
+		return x.Deleted
+	}
+	return false
+}
+
+func (x *MessageRevision) GetReplacedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReplacedAt
+	}
+	return nil
+}
+
 var File_livechat_v1_conversation_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_conversation_proto_rawDesc = "" +
@@ -2779,7 +3165,7 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"lastSeenAt\x1a=\n" +
 	"\x0fAttributesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xa0\x03\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xd7\x04\n" +
 	"\aMessage\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0fconversation_id\x18\x02 \x01(\tR\x0econversationId\x12\x10\n" +
@@ -2795,7 +3181,11 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12;\n" +
-	"\fsystem_event\x18\v \x01(\v2\x18.livechat.v1.SystemEventR\vsystemEvent\"\x8d\x06\n" +
+	"\fsystem_event\x18\v \x01(\v2\x18.livechat.v1.SystemEventR\vsystemEvent\x127\n" +
+	"\tedited_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\beditedAt\x129\n" +
+	"\n" +
+	"deleted_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\tdeletedAt\x12A\n" +
+	"\x0eeditable_until\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\reditableUntil\"\x8d\x06\n" +
 	"\fConversation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x127\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x1f.livechat.v1.ConversationStatusR\x06status\x12\x1f\n" +
@@ -2905,7 +3295,7 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\x10SubscribeRequest\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\"=\n" +
 	"\x11SubscribeResponse\x12(\n" +
-	"\x05event\x18\x01 \x01(\v2\x12.livechat.v1.EventR\x05event\"\x86\x05\n" +
+	"\x05event\x18\x01 \x01(\v2\x12.livechat.v1.EventR\x05event\"\xc7\x05\n" +
 	"\x05Event\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -2919,7 +3309,8 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\x05ready\x18\t \x01(\v2\x17.livechat.v1.ReadyEventH\x00R\x05ready\x12;\n" +
 	"\theartbeat\x18\n" +
 	" \x01(\v2\x1b.livechat.v1.HeartbeatEventH\x00R\theartbeat\x125\n" +
-	"\aviewing\x18\v \x01(\v2\x19.livechat.v1.ViewingEventH\x00R\aviewingB\x06\n" +
+	"\aviewing\x18\v \x01(\v2\x19.livechat.v1.ViewingEventH\x00R\aviewing\x12?\n" +
+	"\x0fmessage_updated\x18\f \x01(\v2\x14.livechat.v1.MessageH\x00R\x0emessageUpdatedB\x06\n" +
 	"\x04kind\"\x81\x02\n" +
 	"\vTypingEvent\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x128\n" +
@@ -2952,7 +3343,28 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\ragents_online\x18\x04 \x01(\bR\fagentsOnline\"\f\n" +
 	"\n" +
 	"ReadyEvent\"\x10\n" +
-	"\x0eHeartbeatEvent*\xbc\x01\n" +
+	"\x0eHeartbeatEvent\"G\n" +
+	"\x12EditMessageRequest\x12\x1d\n" +
+	"\n" +
+	"message_id\x18\x01 \x01(\tR\tmessageId\x12\x12\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\"E\n" +
+	"\x13EditMessageResponse\x12.\n" +
+	"\amessage\x18\x01 \x01(\v2\x14.livechat.v1.MessageR\amessage\"5\n" +
+	"\x14DeleteMessageRequest\x12\x1d\n" +
+	"\n" +
+	"message_id\x18\x01 \x01(\tR\tmessageId\"G\n" +
+	"\x15DeleteMessageResponse\x12.\n" +
+	"\amessage\x18\x01 \x01(\v2\x14.livechat.v1.MessageR\amessage\"<\n" +
+	"\x1bListMessageRevisionsRequest\x12\x1d\n" +
+	"\n" +
+	"message_id\x18\x01 \x01(\tR\tmessageId\"Z\n" +
+	"\x1cListMessageRevisionsResponse\x12:\n" +
+	"\trevisions\x18\x01 \x03(\v2\x1c.livechat.v1.MessageRevisionR\trevisions\"|\n" +
+	"\x0fMessageRevision\x12\x12\n" +
+	"\x04text\x18\x01 \x01(\tR\x04text\x12\x18\n" +
+	"\adeleted\x18\x02 \x01(\bR\adeleted\x12;\n" +
+	"\vreplaced_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"replacedAt*\xbc\x01\n" +
 	"\x12ConversationStatus\x12#\n" +
 	"\x1fCONVERSATION_STATUS_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bCONVERSATION_STATUS_WAITING\x10\x01\x12\x1e\n" +
@@ -2976,7 +3388,7 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\x1dASSIGNMENT_FILTER_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ASSIGNMENT_FILTER_ALL\x10\x01\x12\x1a\n" +
 	"\x16ASSIGNMENT_FILTER_MINE\x10\x02\x12 \n" +
-	"\x1cASSIGNMENT_FILTER_UNASSIGNED\x10\x032\xc9\t\n" +
+	"\x1cASSIGNMENT_FILTER_UNASSIGNED\x10\x032\xe5\v\n" +
 	"\x13ConversationService\x12g\n" +
 	"\x11ListConversations\x12%.livechat.v1.ListConversationsRequest\x1a&.livechat.v1.ListConversationsResponse\"\x03\x90\x02\x01\x12^\n" +
 	"\x0eGetInboxCounts\x12\".livechat.v1.GetInboxCountsRequest\x1a#.livechat.v1.GetInboxCountsResponse\"\x03\x90\x02\x01\x12a\n" +
@@ -2991,7 +3403,10 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\n" +
 	"SetViewing\x12\x1e.livechat.v1.SetViewingRequest\x1a\x1f.livechat.v1.SetViewingResponse\x12G\n" +
 	"\bMarkRead\x12\x1c.livechat.v1.MarkReadRequest\x1a\x1d.livechat.v1.MarkReadResponse\x12Q\n" +
-	"\tSubscribe\x12\x1d.livechat.v1.SubscribeRequest\x1a\x1e.livechat.v1.SubscribeResponse\"\x03\x90\x02\x010\x01B\xb0\x01\n" +
+	"\tSubscribe\x12\x1d.livechat.v1.SubscribeRequest\x1a\x1e.livechat.v1.SubscribeResponse\"\x03\x90\x02\x010\x01\x12P\n" +
+	"\vEditMessage\x12\x1f.livechat.v1.EditMessageRequest\x1a .livechat.v1.EditMessageResponse\x12V\n" +
+	"\rDeleteMessage\x12!.livechat.v1.DeleteMessageRequest\x1a\".livechat.v1.DeleteMessageResponse\x12p\n" +
+	"\x14ListMessageRevisions\x12(.livechat.v1.ListMessageRevisionsRequest\x1a).livechat.v1.ListMessageRevisionsResponse\"\x03\x90\x02\x01B\xb0\x01\n" +
 	"\x0fcom.livechat.v1B\x11ConversationProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (
@@ -3007,7 +3422,7 @@ func file_livechat_v1_conversation_proto_rawDescGZIP() []byte {
 }
 
 var file_livechat_v1_conversation_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_livechat_v1_conversation_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
+var file_livechat_v1_conversation_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_livechat_v1_conversation_proto_goTypes = []any{
 	(ConversationStatus)(0),               // 0: livechat.v1.ConversationStatus
 	(SenderType)(0),                       // 1: livechat.v1.SenderType
@@ -3050,89 +3465,110 @@ var file_livechat_v1_conversation_proto_goTypes = []any{
 	(*PresenceEvent)(nil),                 // 38: livechat.v1.PresenceEvent
 	(*ReadyEvent)(nil),                    // 39: livechat.v1.ReadyEvent
 	(*HeartbeatEvent)(nil),                // 40: livechat.v1.HeartbeatEvent
-	nil,                                   // 41: livechat.v1.Customer.AttributesEntry
-	(*timestamppb.Timestamp)(nil),         // 42: google.protobuf.Timestamp
-	(*Tag)(nil),                           // 43: livechat.v1.Tag
-	(*Rating)(nil),                        // 44: livechat.v1.Rating
-	(AgentStatus)(0),                      // 45: livechat.v1.AgentStatus
+	(*EditMessageRequest)(nil),            // 41: livechat.v1.EditMessageRequest
+	(*EditMessageResponse)(nil),           // 42: livechat.v1.EditMessageResponse
+	(*DeleteMessageRequest)(nil),          // 43: livechat.v1.DeleteMessageRequest
+	(*DeleteMessageResponse)(nil),         // 44: livechat.v1.DeleteMessageResponse
+	(*ListMessageRevisionsRequest)(nil),   // 45: livechat.v1.ListMessageRevisionsRequest
+	(*ListMessageRevisionsResponse)(nil),  // 46: livechat.v1.ListMessageRevisionsResponse
+	(*MessageRevision)(nil),               // 47: livechat.v1.MessageRevision
+	nil,                                   // 48: livechat.v1.Customer.AttributesEntry
+	(*timestamppb.Timestamp)(nil),         // 49: google.protobuf.Timestamp
+	(*Tag)(nil),                           // 50: livechat.v1.Tag
+	(*Rating)(nil),                        // 51: livechat.v1.Rating
+	(AgentStatus)(0),                      // 52: livechat.v1.AgentStatus
 }
 var file_livechat_v1_conversation_proto_depIdxs = []int32{
 	2,  // 0: livechat.v1.SystemEvent.kind:type_name -> livechat.v1.SystemEventKind
-	41, // 1: livechat.v1.Customer.attributes:type_name -> livechat.v1.Customer.AttributesEntry
-	42, // 2: livechat.v1.Customer.first_seen_at:type_name -> google.protobuf.Timestamp
-	42, // 3: livechat.v1.Customer.last_seen_at:type_name -> google.protobuf.Timestamp
+	48, // 1: livechat.v1.Customer.attributes:type_name -> livechat.v1.Customer.AttributesEntry
+	49, // 2: livechat.v1.Customer.first_seen_at:type_name -> google.protobuf.Timestamp
+	49, // 3: livechat.v1.Customer.last_seen_at:type_name -> google.protobuf.Timestamp
 	1,  // 4: livechat.v1.Message.sender_type:type_name -> livechat.v1.SenderType
-	42, // 5: livechat.v1.Message.created_at:type_name -> google.protobuf.Timestamp
+	49, // 5: livechat.v1.Message.created_at:type_name -> google.protobuf.Timestamp
 	4,  // 6: livechat.v1.Message.system_event:type_name -> livechat.v1.SystemEvent
-	0,  // 7: livechat.v1.Conversation.status:type_name -> livechat.v1.ConversationStatus
-	42, // 8: livechat.v1.Conversation.created_at:type_name -> google.protobuf.Timestamp
-	42, // 9: livechat.v1.Conversation.updated_at:type_name -> google.protobuf.Timestamp
-	42, // 10: livechat.v1.Conversation.last_message_at:type_name -> google.protobuf.Timestamp
-	42, // 11: livechat.v1.Conversation.waiting_since:type_name -> google.protobuf.Timestamp
-	6,  // 12: livechat.v1.Conversation.last_message:type_name -> livechat.v1.Message
-	43, // 13: livechat.v1.Conversation.tags:type_name -> livechat.v1.Tag
-	44, // 14: livechat.v1.Conversation.rating:type_name -> livechat.v1.Rating
-	0,  // 15: livechat.v1.ListConversationsRequest.statuses:type_name -> livechat.v1.ConversationStatus
-	3,  // 16: livechat.v1.ListConversationsRequest.assignment:type_name -> livechat.v1.AssignmentFilter
-	42, // 17: livechat.v1.ListConversationsRequest.created_after:type_name -> google.protobuf.Timestamp
-	42, // 18: livechat.v1.ListConversationsRequest.created_before:type_name -> google.protobuf.Timestamp
-	7,  // 19: livechat.v1.ListConversationsResponse.conversations:type_name -> livechat.v1.Conversation
-	7,  // 20: livechat.v1.GetConversationResponse.conversation:type_name -> livechat.v1.Conversation
-	5,  // 21: livechat.v1.GetConversationResponse.customer:type_name -> livechat.v1.Customer
-	6,  // 22: livechat.v1.ListMessagesResponse.messages:type_name -> livechat.v1.Message
-	7,  // 23: livechat.v1.ClaimConversationResponse.conversation:type_name -> livechat.v1.Conversation
-	7,  // 24: livechat.v1.AssignConversationResponse.conversation:type_name -> livechat.v1.Conversation
-	0,  // 25: livechat.v1.SetConversationStatusRequest.status:type_name -> livechat.v1.ConversationStatus
-	7,  // 26: livechat.v1.SetConversationStatusResponse.conversation:type_name -> livechat.v1.Conversation
-	7,  // 27: livechat.v1.SetConversationTagsResponse.conversation:type_name -> livechat.v1.Conversation
-	6,  // 28: livechat.v1.SendMessageResponse.message:type_name -> livechat.v1.Message
-	34, // 29: livechat.v1.SubscribeResponse.event:type_name -> livechat.v1.Event
-	42, // 30: livechat.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
-	6,  // 31: livechat.v1.Event.message_created:type_name -> livechat.v1.Message
-	7,  // 32: livechat.v1.Event.conversation_created:type_name -> livechat.v1.Conversation
-	7,  // 33: livechat.v1.Event.conversation_updated:type_name -> livechat.v1.Conversation
-	35, // 34: livechat.v1.Event.typing:type_name -> livechat.v1.TypingEvent
-	37, // 35: livechat.v1.Event.read:type_name -> livechat.v1.ReadEvent
-	38, // 36: livechat.v1.Event.presence:type_name -> livechat.v1.PresenceEvent
-	39, // 37: livechat.v1.Event.ready:type_name -> livechat.v1.ReadyEvent
-	40, // 38: livechat.v1.Event.heartbeat:type_name -> livechat.v1.HeartbeatEvent
-	36, // 39: livechat.v1.Event.viewing:type_name -> livechat.v1.ViewingEvent
-	1,  // 40: livechat.v1.TypingEvent.sender_type:type_name -> livechat.v1.SenderType
-	42, // 41: livechat.v1.TypingEvent.expires_at:type_name -> google.protobuf.Timestamp
-	42, // 42: livechat.v1.ViewingEvent.expires_at:type_name -> google.protobuf.Timestamp
-	1,  // 43: livechat.v1.ReadEvent.reader_type:type_name -> livechat.v1.SenderType
-	45, // 44: livechat.v1.PresenceEvent.status:type_name -> livechat.v1.AgentStatus
-	8,  // 45: livechat.v1.ConversationService.ListConversations:input_type -> livechat.v1.ListConversationsRequest
-	10, // 46: livechat.v1.ConversationService.GetInboxCounts:input_type -> livechat.v1.GetInboxCountsRequest
-	12, // 47: livechat.v1.ConversationService.GetConversation:input_type -> livechat.v1.GetConversationRequest
-	14, // 48: livechat.v1.ConversationService.ListMessages:input_type -> livechat.v1.ListMessagesRequest
-	16, // 49: livechat.v1.ConversationService.ClaimConversation:input_type -> livechat.v1.ClaimConversationRequest
-	18, // 50: livechat.v1.ConversationService.AssignConversation:input_type -> livechat.v1.AssignConversationRequest
-	20, // 51: livechat.v1.ConversationService.SetConversationStatus:input_type -> livechat.v1.SetConversationStatusRequest
-	22, // 52: livechat.v1.ConversationService.SetConversationTags:input_type -> livechat.v1.SetConversationTagsRequest
-	24, // 53: livechat.v1.ConversationService.SendMessage:input_type -> livechat.v1.SendMessageRequest
-	26, // 54: livechat.v1.ConversationService.SetTyping:input_type -> livechat.v1.SetTypingRequest
-	28, // 55: livechat.v1.ConversationService.SetViewing:input_type -> livechat.v1.SetViewingRequest
-	30, // 56: livechat.v1.ConversationService.MarkRead:input_type -> livechat.v1.MarkReadRequest
-	32, // 57: livechat.v1.ConversationService.Subscribe:input_type -> livechat.v1.SubscribeRequest
-	9,  // 58: livechat.v1.ConversationService.ListConversations:output_type -> livechat.v1.ListConversationsResponse
-	11, // 59: livechat.v1.ConversationService.GetInboxCounts:output_type -> livechat.v1.GetInboxCountsResponse
-	13, // 60: livechat.v1.ConversationService.GetConversation:output_type -> livechat.v1.GetConversationResponse
-	15, // 61: livechat.v1.ConversationService.ListMessages:output_type -> livechat.v1.ListMessagesResponse
-	17, // 62: livechat.v1.ConversationService.ClaimConversation:output_type -> livechat.v1.ClaimConversationResponse
-	19, // 63: livechat.v1.ConversationService.AssignConversation:output_type -> livechat.v1.AssignConversationResponse
-	21, // 64: livechat.v1.ConversationService.SetConversationStatus:output_type -> livechat.v1.SetConversationStatusResponse
-	23, // 65: livechat.v1.ConversationService.SetConversationTags:output_type -> livechat.v1.SetConversationTagsResponse
-	25, // 66: livechat.v1.ConversationService.SendMessage:output_type -> livechat.v1.SendMessageResponse
-	27, // 67: livechat.v1.ConversationService.SetTyping:output_type -> livechat.v1.SetTypingResponse
-	29, // 68: livechat.v1.ConversationService.SetViewing:output_type -> livechat.v1.SetViewingResponse
-	31, // 69: livechat.v1.ConversationService.MarkRead:output_type -> livechat.v1.MarkReadResponse
-	33, // 70: livechat.v1.ConversationService.Subscribe:output_type -> livechat.v1.SubscribeResponse
-	58, // [58:71] is the sub-list for method output_type
-	45, // [45:58] is the sub-list for method input_type
-	45, // [45:45] is the sub-list for extension type_name
-	45, // [45:45] is the sub-list for extension extendee
-	0,  // [0:45] is the sub-list for field type_name
+	49, // 7: livechat.v1.Message.edited_at:type_name -> google.protobuf.Timestamp
+	49, // 8: livechat.v1.Message.deleted_at:type_name -> google.protobuf.Timestamp
+	49, // 9: livechat.v1.Message.editable_until:type_name -> google.protobuf.Timestamp
+	0,  // 10: livechat.v1.Conversation.status:type_name -> livechat.v1.ConversationStatus
+	49, // 11: livechat.v1.Conversation.created_at:type_name -> google.protobuf.Timestamp
+	49, // 12: livechat.v1.Conversation.updated_at:type_name -> google.protobuf.Timestamp
+	49, // 13: livechat.v1.Conversation.last_message_at:type_name -> google.protobuf.Timestamp
+	49, // 14: livechat.v1.Conversation.waiting_since:type_name -> google.protobuf.Timestamp
+	6,  // 15: livechat.v1.Conversation.last_message:type_name -> livechat.v1.Message
+	50, // 16: livechat.v1.Conversation.tags:type_name -> livechat.v1.Tag
+	51, // 17: livechat.v1.Conversation.rating:type_name -> livechat.v1.Rating
+	0,  // 18: livechat.v1.ListConversationsRequest.statuses:type_name -> livechat.v1.ConversationStatus
+	3,  // 19: livechat.v1.ListConversationsRequest.assignment:type_name -> livechat.v1.AssignmentFilter
+	49, // 20: livechat.v1.ListConversationsRequest.created_after:type_name -> google.protobuf.Timestamp
+	49, // 21: livechat.v1.ListConversationsRequest.created_before:type_name -> google.protobuf.Timestamp
+	7,  // 22: livechat.v1.ListConversationsResponse.conversations:type_name -> livechat.v1.Conversation
+	7,  // 23: livechat.v1.GetConversationResponse.conversation:type_name -> livechat.v1.Conversation
+	5,  // 24: livechat.v1.GetConversationResponse.customer:type_name -> livechat.v1.Customer
+	6,  // 25: livechat.v1.ListMessagesResponse.messages:type_name -> livechat.v1.Message
+	7,  // 26: livechat.v1.ClaimConversationResponse.conversation:type_name -> livechat.v1.Conversation
+	7,  // 27: livechat.v1.AssignConversationResponse.conversation:type_name -> livechat.v1.Conversation
+	0,  // 28: livechat.v1.SetConversationStatusRequest.status:type_name -> livechat.v1.ConversationStatus
+	7,  // 29: livechat.v1.SetConversationStatusResponse.conversation:type_name -> livechat.v1.Conversation
+	7,  // 30: livechat.v1.SetConversationTagsResponse.conversation:type_name -> livechat.v1.Conversation
+	6,  // 31: livechat.v1.SendMessageResponse.message:type_name -> livechat.v1.Message
+	34, // 32: livechat.v1.SubscribeResponse.event:type_name -> livechat.v1.Event
+	49, // 33: livechat.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	6,  // 34: livechat.v1.Event.message_created:type_name -> livechat.v1.Message
+	7,  // 35: livechat.v1.Event.conversation_created:type_name -> livechat.v1.Conversation
+	7,  // 36: livechat.v1.Event.conversation_updated:type_name -> livechat.v1.Conversation
+	35, // 37: livechat.v1.Event.typing:type_name -> livechat.v1.TypingEvent
+	37, // 38: livechat.v1.Event.read:type_name -> livechat.v1.ReadEvent
+	38, // 39: livechat.v1.Event.presence:type_name -> livechat.v1.PresenceEvent
+	39, // 40: livechat.v1.Event.ready:type_name -> livechat.v1.ReadyEvent
+	40, // 41: livechat.v1.Event.heartbeat:type_name -> livechat.v1.HeartbeatEvent
+	36, // 42: livechat.v1.Event.viewing:type_name -> livechat.v1.ViewingEvent
+	6,  // 43: livechat.v1.Event.message_updated:type_name -> livechat.v1.Message
+	1,  // 44: livechat.v1.TypingEvent.sender_type:type_name -> livechat.v1.SenderType
+	49, // 45: livechat.v1.TypingEvent.expires_at:type_name -> google.protobuf.Timestamp
+	49, // 46: livechat.v1.ViewingEvent.expires_at:type_name -> google.protobuf.Timestamp
+	1,  // 47: livechat.v1.ReadEvent.reader_type:type_name -> livechat.v1.SenderType
+	52, // 48: livechat.v1.PresenceEvent.status:type_name -> livechat.v1.AgentStatus
+	6,  // 49: livechat.v1.EditMessageResponse.message:type_name -> livechat.v1.Message
+	6,  // 50: livechat.v1.DeleteMessageResponse.message:type_name -> livechat.v1.Message
+	47, // 51: livechat.v1.ListMessageRevisionsResponse.revisions:type_name -> livechat.v1.MessageRevision
+	49, // 52: livechat.v1.MessageRevision.replaced_at:type_name -> google.protobuf.Timestamp
+	8,  // 53: livechat.v1.ConversationService.ListConversations:input_type -> livechat.v1.ListConversationsRequest
+	10, // 54: livechat.v1.ConversationService.GetInboxCounts:input_type -> livechat.v1.GetInboxCountsRequest
+	12, // 55: livechat.v1.ConversationService.GetConversation:input_type -> livechat.v1.GetConversationRequest
+	14, // 56: livechat.v1.ConversationService.ListMessages:input_type -> livechat.v1.ListMessagesRequest
+	16, // 57: livechat.v1.ConversationService.ClaimConversation:input_type -> livechat.v1.ClaimConversationRequest
+	18, // 58: livechat.v1.ConversationService.AssignConversation:input_type -> livechat.v1.AssignConversationRequest
+	20, // 59: livechat.v1.ConversationService.SetConversationStatus:input_type -> livechat.v1.SetConversationStatusRequest
+	22, // 60: livechat.v1.ConversationService.SetConversationTags:input_type -> livechat.v1.SetConversationTagsRequest
+	24, // 61: livechat.v1.ConversationService.SendMessage:input_type -> livechat.v1.SendMessageRequest
+	26, // 62: livechat.v1.ConversationService.SetTyping:input_type -> livechat.v1.SetTypingRequest
+	28, // 63: livechat.v1.ConversationService.SetViewing:input_type -> livechat.v1.SetViewingRequest
+	30, // 64: livechat.v1.ConversationService.MarkRead:input_type -> livechat.v1.MarkReadRequest
+	32, // 65: livechat.v1.ConversationService.Subscribe:input_type -> livechat.v1.SubscribeRequest
+	41, // 66: livechat.v1.ConversationService.EditMessage:input_type -> livechat.v1.EditMessageRequest
+	43, // 67: livechat.v1.ConversationService.DeleteMessage:input_type -> livechat.v1.DeleteMessageRequest
+	45, // 68: livechat.v1.ConversationService.ListMessageRevisions:input_type -> livechat.v1.ListMessageRevisionsRequest
+	9,  // 69: livechat.v1.ConversationService.ListConversations:output_type -> livechat.v1.ListConversationsResponse
+	11, // 70: livechat.v1.ConversationService.GetInboxCounts:output_type -> livechat.v1.GetInboxCountsResponse
+	13, // 71: livechat.v1.ConversationService.GetConversation:output_type -> livechat.v1.GetConversationResponse
+	15, // 72: livechat.v1.ConversationService.ListMessages:output_type -> livechat.v1.ListMessagesResponse
+	17, // 73: livechat.v1.ConversationService.ClaimConversation:output_type -> livechat.v1.ClaimConversationResponse
+	19, // 74: livechat.v1.ConversationService.AssignConversation:output_type -> livechat.v1.AssignConversationResponse
+	21, // 75: livechat.v1.ConversationService.SetConversationStatus:output_type -> livechat.v1.SetConversationStatusResponse
+	23, // 76: livechat.v1.ConversationService.SetConversationTags:output_type -> livechat.v1.SetConversationTagsResponse
+	25, // 77: livechat.v1.ConversationService.SendMessage:output_type -> livechat.v1.SendMessageResponse
+	27, // 78: livechat.v1.ConversationService.SetTyping:output_type -> livechat.v1.SetTypingResponse
+	29, // 79: livechat.v1.ConversationService.SetViewing:output_type -> livechat.v1.SetViewingResponse
+	31, // 80: livechat.v1.ConversationService.MarkRead:output_type -> livechat.v1.MarkReadResponse
+	33, // 81: livechat.v1.ConversationService.Subscribe:output_type -> livechat.v1.SubscribeResponse
+	42, // 82: livechat.v1.ConversationService.EditMessage:output_type -> livechat.v1.EditMessageResponse
+	44, // 83: livechat.v1.ConversationService.DeleteMessage:output_type -> livechat.v1.DeleteMessageResponse
+	46, // 84: livechat.v1.ConversationService.ListMessageRevisions:output_type -> livechat.v1.ListMessageRevisionsResponse
+	69, // [69:85] is the sub-list for method output_type
+	53, // [53:69] is the sub-list for method input_type
+	53, // [53:53] is the sub-list for extension type_name
+	53, // [53:53] is the sub-list for extension extendee
+	0,  // [0:53] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_conversation_proto_init() }
@@ -3153,6 +3589,7 @@ func file_livechat_v1_conversation_proto_init() {
 		(*Event_Ready)(nil),
 		(*Event_Heartbeat)(nil),
 		(*Event_Viewing)(nil),
+		(*Event_MessageUpdated)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -3160,7 +3597,7 @@ func file_livechat_v1_conversation_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_conversation_proto_rawDesc), len(file_livechat_v1_conversation_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   38,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

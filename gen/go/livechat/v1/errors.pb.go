@@ -150,7 +150,15 @@ const (
 	// A report's range is longer than `limit` days (INVALID_ARGUMENT).
 	ErrorReason_ERROR_REASON_REPORT_RANGE_TOO_LONG ErrorReason = 133
 	// The time zone is not a known IANA zone (INVALID_ARGUMENT).
-	ErrorReason_ERROR_REASON_UNKNOWN_TIME_ZONE ErrorReason = 134
+	ErrorReason_ERROR_REASON_UNKNOWN_TIME_ZONE ErrorReason = 134 // --- Editing and deleting messages ---
+	// No such message, or not one the caller may see (NOT_FOUND).
+	ErrorReason_ERROR_REASON_MESSAGE_NOT_FOUND ErrorReason = 110
+	// Only the message's sender may edit or delete it (PERMISSION_DENIED).
+	ErrorReason_ERROR_REASON_NOT_MESSAGE_SENDER ErrorReason = 111
+	// The message was deleted (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_MESSAGE_DELETED ErrorReason = 112
+	// The time to edit or delete the message has passed (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_EDIT_WINDOW_PASSED ErrorReason = 113
 )
 
 // Enum value maps for ErrorReason.
@@ -212,6 +220,10 @@ var (
 		132: "ERROR_REASON_RATING_FINAL",
 		133: "ERROR_REASON_REPORT_RANGE_TOO_LONG",
 		134: "ERROR_REASON_UNKNOWN_TIME_ZONE",
+		110: "ERROR_REASON_MESSAGE_NOT_FOUND",
+		111: "ERROR_REASON_NOT_MESSAGE_SENDER",
+		112: "ERROR_REASON_MESSAGE_DELETED",
+		113: "ERROR_REASON_EDIT_WINDOW_PASSED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":                0,
@@ -270,6 +282,10 @@ var (
 		"ERROR_REASON_RATING_FINAL":               132,
 		"ERROR_REASON_REPORT_RANGE_TOO_LONG":      133,
 		"ERROR_REASON_UNKNOWN_TIME_ZONE":          134,
+		"ERROR_REASON_MESSAGE_NOT_FOUND":          110,
+		"ERROR_REASON_NOT_MESSAGE_SENDER":         111,
+		"ERROR_REASON_MESSAGE_DELETED":            112,
+		"ERROR_REASON_EDIT_WINDOW_PASSED":         113,
 	}
 )
 
@@ -396,7 +412,7 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"\x05field\x18\x02 \x01(\tR\x05field\x12\x14\n" +
 	"\x05limit\x18\x03 \x01(\x03R\x05limit\x12:\n" +
 	"\vretry_after\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"retryAfter*\x84\x0f\n" +
+	"retryAfter*\x94\x10\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ERROR_REASON_REQUIRED\x10\x01\x12\x1e\n" +
@@ -454,7 +470,11 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"\x1bERROR_REASON_RATING_NOT_YET\x10\x83\x01\x12\x1e\n" +
 	"\x19ERROR_REASON_RATING_FINAL\x10\x84\x01\x12'\n" +
 	"\"ERROR_REASON_REPORT_RANGE_TOO_LONG\x10\x85\x01\x12#\n" +
-	"\x1eERROR_REASON_UNKNOWN_TIME_ZONE\x10\x86\x01B\xaa\x01\n" +
+	"\x1eERROR_REASON_UNKNOWN_TIME_ZONE\x10\x86\x01\x12\"\n" +
+	"\x1eERROR_REASON_MESSAGE_NOT_FOUND\x10n\x12#\n" +
+	"\x1fERROR_REASON_NOT_MESSAGE_SENDER\x10o\x12 \n" +
+	"\x1cERROR_REASON_MESSAGE_DELETED\x10p\x12#\n" +
+	"\x1fERROR_REASON_EDIT_WINDOW_PASSED\x10qB\xaa\x01\n" +
 	"\x0fcom.livechat.v1B\vErrorsProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (

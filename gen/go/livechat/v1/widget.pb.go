@@ -2379,6 +2379,191 @@ func (x *RateConversationResponse) GetRating() *Rating {
 	return nil
 }
 
+type WidgetServiceEditMessageRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	MessageId string                 `protobuf:"bytes,1,opt,name=message_id,json=messageId,proto3" json:"message_id,omitempty"`
+	// The new text: 1–4000 characters after trimming.
+	Text          string `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WidgetServiceEditMessageRequest) Reset() {
+	*x = WidgetServiceEditMessageRequest{}
+	mi := &file_livechat_v1_widget_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WidgetServiceEditMessageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WidgetServiceEditMessageRequest) ProtoMessage() {}
+
+func (x *WidgetServiceEditMessageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_widget_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WidgetServiceEditMessageRequest.ProtoReflect.Descriptor instead.
+func (*WidgetServiceEditMessageRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *WidgetServiceEditMessageRequest) GetMessageId() string {
+	if x != nil {
+		return x.MessageId
+	}
+	return ""
+}
+
+func (x *WidgetServiceEditMessageRequest) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+type WidgetServiceEditMessageResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Message       *Message               `protobuf:"bytes,1,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WidgetServiceEditMessageResponse) Reset() {
+	*x = WidgetServiceEditMessageResponse{}
+	mi := &file_livechat_v1_widget_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WidgetServiceEditMessageResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WidgetServiceEditMessageResponse) ProtoMessage() {}
+
+func (x *WidgetServiceEditMessageResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_widget_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WidgetServiceEditMessageResponse.ProtoReflect.Descriptor instead.
+func (*WidgetServiceEditMessageResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *WidgetServiceEditMessageResponse) GetMessage() *Message {
+	if x != nil {
+		return x.Message
+	}
+	return nil
+}
+
+type WidgetServiceDeleteMessageRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MessageId     string                 `protobuf:"bytes,1,opt,name=message_id,json=messageId,proto3" json:"message_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WidgetServiceDeleteMessageRequest) Reset() {
+	*x = WidgetServiceDeleteMessageRequest{}
+	mi := &file_livechat_v1_widget_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WidgetServiceDeleteMessageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WidgetServiceDeleteMessageRequest) ProtoMessage() {}
+
+func (x *WidgetServiceDeleteMessageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_widget_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WidgetServiceDeleteMessageRequest.ProtoReflect.Descriptor instead.
+func (*WidgetServiceDeleteMessageRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *WidgetServiceDeleteMessageRequest) GetMessageId() string {
+	if x != nil {
+		return x.MessageId
+	}
+	return ""
+}
+
+type WidgetServiceDeleteMessageResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Message       *Message               `protobuf:"bytes,1,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WidgetServiceDeleteMessageResponse) Reset() {
+	*x = WidgetServiceDeleteMessageResponse{}
+	mi := &file_livechat_v1_widget_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WidgetServiceDeleteMessageResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WidgetServiceDeleteMessageResponse) ProtoMessage() {}
+
+func (x *WidgetServiceDeleteMessageResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_widget_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WidgetServiceDeleteMessageResponse.ProtoReflect.Descriptor instead.
+func (*WidgetServiceDeleteMessageResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *WidgetServiceDeleteMessageResponse) GetMessage() *Message {
+	if x != nil {
+		return x.Message
+	}
+	return nil
+}
+
 var File_livechat_v1_widget_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_widget_proto_rawDesc = "" +
@@ -2534,7 +2719,18 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\x05score\x18\x02 \x01(\x05R\x05score\x12\x18\n" +
 	"\acomment\x18\x03 \x01(\tR\acomment\"G\n" +
 	"\x18RateConversationResponse\x12+\n" +
-	"\x06rating\x18\x01 \x01(\v2\x13.livechat.v1.RatingR\x06rating*t\n" +
+	"\x06rating\x18\x01 \x01(\v2\x13.livechat.v1.RatingR\x06rating\"T\n" +
+	"\x1fWidgetServiceEditMessageRequest\x12\x1d\n" +
+	"\n" +
+	"message_id\x18\x01 \x01(\tR\tmessageId\x12\x12\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\"R\n" +
+	" WidgetServiceEditMessageResponse\x12.\n" +
+	"\amessage\x18\x01 \x01(\v2\x14.livechat.v1.MessageR\amessage\"B\n" +
+	"!WidgetServiceDeleteMessageRequest\x12\x1d\n" +
+	"\n" +
+	"message_id\x18\x01 \x01(\tR\tmessageId\"T\n" +
+	"\"WidgetServiceDeleteMessageResponse\x12.\n" +
+	"\amessage\x18\x01 \x01(\v2\x14.livechat.v1.MessageR\amessage*t\n" +
 	"\x0eWidgetPosition\x12\x1f\n" +
 	"\x1bWIDGET_POSITION_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cWIDGET_POSITION_BOTTOM_RIGHT\x10\x01\x12\x1f\n" +
@@ -2549,7 +2745,7 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\x17PRECHAT_FIELD_TYPE_NAME\x10\x01\x12\x1c\n" +
 	"\x18PRECHAT_FIELD_TYPE_EMAIL\x10\x02\x12\x1c\n" +
 	"\x18PRECHAT_FIELD_TYPE_PHONE\x10\x03\x12\x1b\n" +
-	"\x17PRECHAT_FIELD_TYPE_TEXT\x10\x042\xa7\v\n" +
+	"\x17PRECHAT_FIELD_TYPE_TEXT\x10\x042\x85\r\n" +
 	"\rWidgetService\x12U\n" +
 	"\vListWidgets\x12\x1f.livechat.v1.ListWidgetsRequest\x1a .livechat.v1.ListWidgetsResponse\"\x03\x90\x02\x01\x12O\n" +
 	"\tGetWidget\x12\x1d.livechat.v1.GetWidgetRequest\x1a\x1e.livechat.v1.GetWidgetResponse\"\x03\x90\x02\x01\x12S\n" +
@@ -2565,7 +2761,9 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\bMarkRead\x12).livechat.v1.WidgetServiceMarkReadRequest\x1a*.livechat.v1.WidgetServiceMarkReadResponse\x12Y\n" +
 	"\x0eUpdateCustomer\x12\".livechat.v1.UpdateCustomerRequest\x1a#.livechat.v1.UpdateCustomerResponse\x12k\n" +
 	"\tSubscribe\x12*.livechat.v1.WidgetServiceSubscribeRequest\x1a+.livechat.v1.WidgetServiceSubscribeResponse\"\x03\x90\x02\x010\x01\x12_\n" +
-	"\x10RateConversation\x12$.livechat.v1.RateConversationRequest\x1a%.livechat.v1.RateConversationResponseB\xaa\x01\n" +
+	"\x10RateConversation\x12$.livechat.v1.RateConversationRequest\x1a%.livechat.v1.RateConversationResponse\x12j\n" +
+	"\vEditMessage\x12,.livechat.v1.WidgetServiceEditMessageRequest\x1a-.livechat.v1.WidgetServiceEditMessageResponse\x12p\n" +
+	"\rDeleteMessage\x12..livechat.v1.WidgetServiceDeleteMessageRequest\x1a/.livechat.v1.WidgetServiceDeleteMessageResponseB\xaa\x01\n" +
 	"\x0fcom.livechat.v1B\vWidgetProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (
@@ -2581,62 +2779,66 @@ func file_livechat_v1_widget_proto_rawDescGZIP() []byte {
 }
 
 var file_livechat_v1_widget_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_livechat_v1_widget_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
+var file_livechat_v1_widget_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
 var file_livechat_v1_widget_proto_goTypes = []any{
-	(WidgetPosition)(0),                       // 0: livechat.v1.WidgetPosition
-	(WidgetLocale)(0),                         // 1: livechat.v1.WidgetLocale
-	(PrechatFieldType)(0),                     // 2: livechat.v1.PrechatFieldType
-	(*WidgetAppearance)(nil),                  // 3: livechat.v1.WidgetAppearance
-	(*PrechatField)(nil),                      // 4: livechat.v1.PrechatField
-	(*PrechatForm)(nil),                       // 5: livechat.v1.PrechatForm
-	(*OfflineSettings)(nil),                   // 6: livechat.v1.OfflineSettings
-	(*WidgetSettings)(nil),                    // 7: livechat.v1.WidgetSettings
-	(*WidgetTexts)(nil),                       // 8: livechat.v1.WidgetTexts
-	(*Widget)(nil),                            // 9: livechat.v1.Widget
-	(*WidgetConfig)(nil),                      // 10: livechat.v1.WidgetConfig
-	(*VerifiedIdentity)(nil),                  // 11: livechat.v1.VerifiedIdentity
-	(*ListWidgetsRequest)(nil),                // 12: livechat.v1.ListWidgetsRequest
-	(*ListWidgetsResponse)(nil),               // 13: livechat.v1.ListWidgetsResponse
-	(*GetWidgetRequest)(nil),                  // 14: livechat.v1.GetWidgetRequest
-	(*GetWidgetResponse)(nil),                 // 15: livechat.v1.GetWidgetResponse
-	(*CreateWidgetRequest)(nil),               // 16: livechat.v1.CreateWidgetRequest
-	(*CreateWidgetResponse)(nil),              // 17: livechat.v1.CreateWidgetResponse
-	(*UpdateWidgetRequest)(nil),               // 18: livechat.v1.UpdateWidgetRequest
-	(*UpdateWidgetResponse)(nil),              // 19: livechat.v1.UpdateWidgetResponse
-	(*DeleteWidgetRequest)(nil),               // 20: livechat.v1.DeleteWidgetRequest
-	(*DeleteWidgetResponse)(nil),              // 21: livechat.v1.DeleteWidgetResponse
-	(*RotateWidgetSecretRequest)(nil),         // 22: livechat.v1.RotateWidgetSecretRequest
-	(*RotateWidgetSecretResponse)(nil),        // 23: livechat.v1.RotateWidgetSecretResponse
-	(*GetWidgetConfigRequest)(nil),            // 24: livechat.v1.GetWidgetConfigRequest
-	(*GetWidgetConfigResponse)(nil),           // 25: livechat.v1.GetWidgetConfigResponse
-	(*StartSessionRequest)(nil),               // 26: livechat.v1.StartSessionRequest
-	(*StartSessionResponse)(nil),              // 27: livechat.v1.StartSessionResponse
-	(*WidgetServiceSendMessageRequest)(nil),   // 28: livechat.v1.WidgetServiceSendMessageRequest
-	(*WidgetServiceSendMessageResponse)(nil),  // 29: livechat.v1.WidgetServiceSendMessageResponse
-	(*WidgetServiceListMessagesRequest)(nil),  // 30: livechat.v1.WidgetServiceListMessagesRequest
-	(*WidgetServiceListMessagesResponse)(nil), // 31: livechat.v1.WidgetServiceListMessagesResponse
-	(*WidgetServiceSetTypingRequest)(nil),     // 32: livechat.v1.WidgetServiceSetTypingRequest
-	(*WidgetServiceSetTypingResponse)(nil),    // 33: livechat.v1.WidgetServiceSetTypingResponse
-	(*WidgetServiceMarkReadRequest)(nil),      // 34: livechat.v1.WidgetServiceMarkReadRequest
-	(*WidgetServiceMarkReadResponse)(nil),     // 35: livechat.v1.WidgetServiceMarkReadResponse
-	(*UpdateCustomerRequest)(nil),             // 36: livechat.v1.UpdateCustomerRequest
-	(*UpdateCustomerResponse)(nil),            // 37: livechat.v1.UpdateCustomerResponse
-	(*WidgetServiceSubscribeRequest)(nil),     // 38: livechat.v1.WidgetServiceSubscribeRequest
-	(*WidgetServiceSubscribeResponse)(nil),    // 39: livechat.v1.WidgetServiceSubscribeResponse
-	(*RateConversationRequest)(nil),           // 40: livechat.v1.RateConversationRequest
-	(*RateConversationResponse)(nil),          // 41: livechat.v1.RateConversationResponse
-	nil,                                       // 42: livechat.v1.WidgetSettings.TranslationsEntry
-	nil,                                       // 43: livechat.v1.WidgetTexts.PrechatLabelsEntry
-	nil,                                       // 44: livechat.v1.WidgetConfig.TranslationsEntry
-	nil,                                       // 45: livechat.v1.StartSessionRequest.PrechatEntry
-	(CsatScale)(0),                            // 46: livechat.v1.CsatScale
-	(*timestamppb.Timestamp)(nil),             // 47: google.protobuf.Timestamp
-	(*Limits)(nil),                            // 48: livechat.v1.Limits
-	(*Customer)(nil),                          // 49: livechat.v1.Customer
-	(*Conversation)(nil),                      // 50: livechat.v1.Conversation
-	(*Message)(nil),                           // 51: livechat.v1.Message
-	(*Event)(nil),                             // 52: livechat.v1.Event
-	(*Rating)(nil),                            // 53: livechat.v1.Rating
+	(WidgetPosition)(0),                        // 0: livechat.v1.WidgetPosition
+	(WidgetLocale)(0),                          // 1: livechat.v1.WidgetLocale
+	(PrechatFieldType)(0),                      // 2: livechat.v1.PrechatFieldType
+	(*WidgetAppearance)(nil),                   // 3: livechat.v1.WidgetAppearance
+	(*PrechatField)(nil),                       // 4: livechat.v1.PrechatField
+	(*PrechatForm)(nil),                        // 5: livechat.v1.PrechatForm
+	(*OfflineSettings)(nil),                    // 6: livechat.v1.OfflineSettings
+	(*WidgetSettings)(nil),                     // 7: livechat.v1.WidgetSettings
+	(*WidgetTexts)(nil),                        // 8: livechat.v1.WidgetTexts
+	(*Widget)(nil),                             // 9: livechat.v1.Widget
+	(*WidgetConfig)(nil),                       // 10: livechat.v1.WidgetConfig
+	(*VerifiedIdentity)(nil),                   // 11: livechat.v1.VerifiedIdentity
+	(*ListWidgetsRequest)(nil),                 // 12: livechat.v1.ListWidgetsRequest
+	(*ListWidgetsResponse)(nil),                // 13: livechat.v1.ListWidgetsResponse
+	(*GetWidgetRequest)(nil),                   // 14: livechat.v1.GetWidgetRequest
+	(*GetWidgetResponse)(nil),                  // 15: livechat.v1.GetWidgetResponse
+	(*CreateWidgetRequest)(nil),                // 16: livechat.v1.CreateWidgetRequest
+	(*CreateWidgetResponse)(nil),               // 17: livechat.v1.CreateWidgetResponse
+	(*UpdateWidgetRequest)(nil),                // 18: livechat.v1.UpdateWidgetRequest
+	(*UpdateWidgetResponse)(nil),               // 19: livechat.v1.UpdateWidgetResponse
+	(*DeleteWidgetRequest)(nil),                // 20: livechat.v1.DeleteWidgetRequest
+	(*DeleteWidgetResponse)(nil),               // 21: livechat.v1.DeleteWidgetResponse
+	(*RotateWidgetSecretRequest)(nil),          // 22: livechat.v1.RotateWidgetSecretRequest
+	(*RotateWidgetSecretResponse)(nil),         // 23: livechat.v1.RotateWidgetSecretResponse
+	(*GetWidgetConfigRequest)(nil),             // 24: livechat.v1.GetWidgetConfigRequest
+	(*GetWidgetConfigResponse)(nil),            // 25: livechat.v1.GetWidgetConfigResponse
+	(*StartSessionRequest)(nil),                // 26: livechat.v1.StartSessionRequest
+	(*StartSessionResponse)(nil),               // 27: livechat.v1.StartSessionResponse
+	(*WidgetServiceSendMessageRequest)(nil),    // 28: livechat.v1.WidgetServiceSendMessageRequest
+	(*WidgetServiceSendMessageResponse)(nil),   // 29: livechat.v1.WidgetServiceSendMessageResponse
+	(*WidgetServiceListMessagesRequest)(nil),   // 30: livechat.v1.WidgetServiceListMessagesRequest
+	(*WidgetServiceListMessagesResponse)(nil),  // 31: livechat.v1.WidgetServiceListMessagesResponse
+	(*WidgetServiceSetTypingRequest)(nil),      // 32: livechat.v1.WidgetServiceSetTypingRequest
+	(*WidgetServiceSetTypingResponse)(nil),     // 33: livechat.v1.WidgetServiceSetTypingResponse
+	(*WidgetServiceMarkReadRequest)(nil),       // 34: livechat.v1.WidgetServiceMarkReadRequest
+	(*WidgetServiceMarkReadResponse)(nil),      // 35: livechat.v1.WidgetServiceMarkReadResponse
+	(*UpdateCustomerRequest)(nil),              // 36: livechat.v1.UpdateCustomerRequest
+	(*UpdateCustomerResponse)(nil),             // 37: livechat.v1.UpdateCustomerResponse
+	(*WidgetServiceSubscribeRequest)(nil),      // 38: livechat.v1.WidgetServiceSubscribeRequest
+	(*WidgetServiceSubscribeResponse)(nil),     // 39: livechat.v1.WidgetServiceSubscribeResponse
+	(*RateConversationRequest)(nil),            // 40: livechat.v1.RateConversationRequest
+	(*RateConversationResponse)(nil),           // 41: livechat.v1.RateConversationResponse
+	(*WidgetServiceEditMessageRequest)(nil),    // 42: livechat.v1.WidgetServiceEditMessageRequest
+	(*WidgetServiceEditMessageResponse)(nil),   // 43: livechat.v1.WidgetServiceEditMessageResponse
+	(*WidgetServiceDeleteMessageRequest)(nil),  // 44: livechat.v1.WidgetServiceDeleteMessageRequest
+	(*WidgetServiceDeleteMessageResponse)(nil), // 45: livechat.v1.WidgetServiceDeleteMessageResponse
+	nil,                           // 46: livechat.v1.WidgetSettings.TranslationsEntry
+	nil,                           // 47: livechat.v1.WidgetTexts.PrechatLabelsEntry
+	nil,                           // 48: livechat.v1.WidgetConfig.TranslationsEntry
+	nil,                           // 49: livechat.v1.StartSessionRequest.PrechatEntry
+	(CsatScale)(0),                // 50: livechat.v1.CsatScale
+	(*timestamppb.Timestamp)(nil), // 51: google.protobuf.Timestamp
+	(*Limits)(nil),                // 52: livechat.v1.Limits
+	(*Customer)(nil),              // 53: livechat.v1.Customer
+	(*Conversation)(nil),          // 54: livechat.v1.Conversation
+	(*Message)(nil),               // 55: livechat.v1.Message
+	(*Event)(nil),                 // 56: livechat.v1.Event
+	(*Rating)(nil),                // 57: livechat.v1.Rating
 }
 var file_livechat_v1_widget_proto_depIdxs = []int32{
 	0,  // 0: livechat.v1.WidgetAppearance.position:type_name -> livechat.v1.WidgetPosition
@@ -2646,19 +2848,19 @@ var file_livechat_v1_widget_proto_depIdxs = []int32{
 	3,  // 4: livechat.v1.WidgetSettings.appearance:type_name -> livechat.v1.WidgetAppearance
 	5,  // 5: livechat.v1.WidgetSettings.prechat:type_name -> livechat.v1.PrechatForm
 	6,  // 6: livechat.v1.WidgetSettings.offline:type_name -> livechat.v1.OfflineSettings
-	42, // 7: livechat.v1.WidgetSettings.translations:type_name -> livechat.v1.WidgetSettings.TranslationsEntry
-	46, // 8: livechat.v1.WidgetSettings.csat:type_name -> livechat.v1.CsatScale
-	43, // 9: livechat.v1.WidgetTexts.prechat_labels:type_name -> livechat.v1.WidgetTexts.PrechatLabelsEntry
+	46, // 7: livechat.v1.WidgetSettings.translations:type_name -> livechat.v1.WidgetSettings.TranslationsEntry
+	50, // 8: livechat.v1.WidgetSettings.csat:type_name -> livechat.v1.CsatScale
+	47, // 9: livechat.v1.WidgetTexts.prechat_labels:type_name -> livechat.v1.WidgetTexts.PrechatLabelsEntry
 	7,  // 10: livechat.v1.Widget.settings:type_name -> livechat.v1.WidgetSettings
-	47, // 11: livechat.v1.Widget.created_at:type_name -> google.protobuf.Timestamp
-	47, // 12: livechat.v1.Widget.updated_at:type_name -> google.protobuf.Timestamp
-	47, // 13: livechat.v1.Widget.secret_rotated_at:type_name -> google.protobuf.Timestamp
+	51, // 11: livechat.v1.Widget.created_at:type_name -> google.protobuf.Timestamp
+	51, // 12: livechat.v1.Widget.updated_at:type_name -> google.protobuf.Timestamp
+	51, // 13: livechat.v1.Widget.secret_rotated_at:type_name -> google.protobuf.Timestamp
 	3,  // 14: livechat.v1.WidgetConfig.appearance:type_name -> livechat.v1.WidgetAppearance
 	5,  // 15: livechat.v1.WidgetConfig.prechat:type_name -> livechat.v1.PrechatForm
 	6,  // 16: livechat.v1.WidgetConfig.offline:type_name -> livechat.v1.OfflineSettings
-	44, // 17: livechat.v1.WidgetConfig.translations:type_name -> livechat.v1.WidgetConfig.TranslationsEntry
-	48, // 18: livechat.v1.WidgetConfig.limits:type_name -> livechat.v1.Limits
-	46, // 19: livechat.v1.WidgetConfig.csat:type_name -> livechat.v1.CsatScale
+	48, // 17: livechat.v1.WidgetConfig.translations:type_name -> livechat.v1.WidgetConfig.TranslationsEntry
+	52, // 18: livechat.v1.WidgetConfig.limits:type_name -> livechat.v1.Limits
+	50, // 19: livechat.v1.WidgetConfig.csat:type_name -> livechat.v1.CsatScale
 	9,  // 20: livechat.v1.ListWidgetsResponse.widgets:type_name -> livechat.v1.Widget
 	9,  // 21: livechat.v1.GetWidgetResponse.widget:type_name -> livechat.v1.Widget
 	7,  // 22: livechat.v1.CreateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
@@ -2667,54 +2869,60 @@ var file_livechat_v1_widget_proto_depIdxs = []int32{
 	9,  // 25: livechat.v1.UpdateWidgetResponse.widget:type_name -> livechat.v1.Widget
 	9,  // 26: livechat.v1.RotateWidgetSecretResponse.widget:type_name -> livechat.v1.Widget
 	10, // 27: livechat.v1.GetWidgetConfigResponse.config:type_name -> livechat.v1.WidgetConfig
-	45, // 28: livechat.v1.StartSessionRequest.prechat:type_name -> livechat.v1.StartSessionRequest.PrechatEntry
+	49, // 28: livechat.v1.StartSessionRequest.prechat:type_name -> livechat.v1.StartSessionRequest.PrechatEntry
 	11, // 29: livechat.v1.StartSessionRequest.identity:type_name -> livechat.v1.VerifiedIdentity
-	49, // 30: livechat.v1.StartSessionResponse.customer:type_name -> livechat.v1.Customer
-	50, // 31: livechat.v1.StartSessionResponse.conversation:type_name -> livechat.v1.Conversation
+	53, // 30: livechat.v1.StartSessionResponse.customer:type_name -> livechat.v1.Customer
+	54, // 31: livechat.v1.StartSessionResponse.conversation:type_name -> livechat.v1.Conversation
 	10, // 32: livechat.v1.StartSessionResponse.config:type_name -> livechat.v1.WidgetConfig
-	51, // 33: livechat.v1.WidgetServiceSendMessageResponse.message:type_name -> livechat.v1.Message
-	50, // 34: livechat.v1.WidgetServiceSendMessageResponse.conversation:type_name -> livechat.v1.Conversation
-	51, // 35: livechat.v1.WidgetServiceListMessagesResponse.messages:type_name -> livechat.v1.Message
-	49, // 36: livechat.v1.UpdateCustomerResponse.customer:type_name -> livechat.v1.Customer
-	52, // 37: livechat.v1.WidgetServiceSubscribeResponse.event:type_name -> livechat.v1.Event
-	53, // 38: livechat.v1.RateConversationResponse.rating:type_name -> livechat.v1.Rating
-	8,  // 39: livechat.v1.WidgetSettings.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
-	8,  // 40: livechat.v1.WidgetConfig.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
-	12, // 41: livechat.v1.WidgetService.ListWidgets:input_type -> livechat.v1.ListWidgetsRequest
-	14, // 42: livechat.v1.WidgetService.GetWidget:input_type -> livechat.v1.GetWidgetRequest
-	16, // 43: livechat.v1.WidgetService.CreateWidget:input_type -> livechat.v1.CreateWidgetRequest
-	18, // 44: livechat.v1.WidgetService.UpdateWidget:input_type -> livechat.v1.UpdateWidgetRequest
-	20, // 45: livechat.v1.WidgetService.DeleteWidget:input_type -> livechat.v1.DeleteWidgetRequest
-	22, // 46: livechat.v1.WidgetService.RotateWidgetSecret:input_type -> livechat.v1.RotateWidgetSecretRequest
-	24, // 47: livechat.v1.WidgetService.GetWidgetConfig:input_type -> livechat.v1.GetWidgetConfigRequest
-	26, // 48: livechat.v1.WidgetService.StartSession:input_type -> livechat.v1.StartSessionRequest
-	28, // 49: livechat.v1.WidgetService.SendMessage:input_type -> livechat.v1.WidgetServiceSendMessageRequest
-	30, // 50: livechat.v1.WidgetService.ListMessages:input_type -> livechat.v1.WidgetServiceListMessagesRequest
-	32, // 51: livechat.v1.WidgetService.SetTyping:input_type -> livechat.v1.WidgetServiceSetTypingRequest
-	34, // 52: livechat.v1.WidgetService.MarkRead:input_type -> livechat.v1.WidgetServiceMarkReadRequest
-	36, // 53: livechat.v1.WidgetService.UpdateCustomer:input_type -> livechat.v1.UpdateCustomerRequest
-	38, // 54: livechat.v1.WidgetService.Subscribe:input_type -> livechat.v1.WidgetServiceSubscribeRequest
-	40, // 55: livechat.v1.WidgetService.RateConversation:input_type -> livechat.v1.RateConversationRequest
-	13, // 56: livechat.v1.WidgetService.ListWidgets:output_type -> livechat.v1.ListWidgetsResponse
-	15, // 57: livechat.v1.WidgetService.GetWidget:output_type -> livechat.v1.GetWidgetResponse
-	17, // 58: livechat.v1.WidgetService.CreateWidget:output_type -> livechat.v1.CreateWidgetResponse
-	19, // 59: livechat.v1.WidgetService.UpdateWidget:output_type -> livechat.v1.UpdateWidgetResponse
-	21, // 60: livechat.v1.WidgetService.DeleteWidget:output_type -> livechat.v1.DeleteWidgetResponse
-	23, // 61: livechat.v1.WidgetService.RotateWidgetSecret:output_type -> livechat.v1.RotateWidgetSecretResponse
-	25, // 62: livechat.v1.WidgetService.GetWidgetConfig:output_type -> livechat.v1.GetWidgetConfigResponse
-	27, // 63: livechat.v1.WidgetService.StartSession:output_type -> livechat.v1.StartSessionResponse
-	29, // 64: livechat.v1.WidgetService.SendMessage:output_type -> livechat.v1.WidgetServiceSendMessageResponse
-	31, // 65: livechat.v1.WidgetService.ListMessages:output_type -> livechat.v1.WidgetServiceListMessagesResponse
-	33, // 66: livechat.v1.WidgetService.SetTyping:output_type -> livechat.v1.WidgetServiceSetTypingResponse
-	35, // 67: livechat.v1.WidgetService.MarkRead:output_type -> livechat.v1.WidgetServiceMarkReadResponse
-	37, // 68: livechat.v1.WidgetService.UpdateCustomer:output_type -> livechat.v1.UpdateCustomerResponse
-	39, // 69: livechat.v1.WidgetService.Subscribe:output_type -> livechat.v1.WidgetServiceSubscribeResponse
-	41, // 70: livechat.v1.WidgetService.RateConversation:output_type -> livechat.v1.RateConversationResponse
-	56, // [56:71] is the sub-list for method output_type
-	41, // [41:56] is the sub-list for method input_type
-	41, // [41:41] is the sub-list for extension type_name
-	41, // [41:41] is the sub-list for extension extendee
-	0,  // [0:41] is the sub-list for field type_name
+	55, // 33: livechat.v1.WidgetServiceSendMessageResponse.message:type_name -> livechat.v1.Message
+	54, // 34: livechat.v1.WidgetServiceSendMessageResponse.conversation:type_name -> livechat.v1.Conversation
+	55, // 35: livechat.v1.WidgetServiceListMessagesResponse.messages:type_name -> livechat.v1.Message
+	53, // 36: livechat.v1.UpdateCustomerResponse.customer:type_name -> livechat.v1.Customer
+	56, // 37: livechat.v1.WidgetServiceSubscribeResponse.event:type_name -> livechat.v1.Event
+	57, // 38: livechat.v1.RateConversationResponse.rating:type_name -> livechat.v1.Rating
+	55, // 39: livechat.v1.WidgetServiceEditMessageResponse.message:type_name -> livechat.v1.Message
+	55, // 40: livechat.v1.WidgetServiceDeleteMessageResponse.message:type_name -> livechat.v1.Message
+	8,  // 41: livechat.v1.WidgetSettings.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
+	8,  // 42: livechat.v1.WidgetConfig.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
+	12, // 43: livechat.v1.WidgetService.ListWidgets:input_type -> livechat.v1.ListWidgetsRequest
+	14, // 44: livechat.v1.WidgetService.GetWidget:input_type -> livechat.v1.GetWidgetRequest
+	16, // 45: livechat.v1.WidgetService.CreateWidget:input_type -> livechat.v1.CreateWidgetRequest
+	18, // 46: livechat.v1.WidgetService.UpdateWidget:input_type -> livechat.v1.UpdateWidgetRequest
+	20, // 47: livechat.v1.WidgetService.DeleteWidget:input_type -> livechat.v1.DeleteWidgetRequest
+	22, // 48: livechat.v1.WidgetService.RotateWidgetSecret:input_type -> livechat.v1.RotateWidgetSecretRequest
+	24, // 49: livechat.v1.WidgetService.GetWidgetConfig:input_type -> livechat.v1.GetWidgetConfigRequest
+	26, // 50: livechat.v1.WidgetService.StartSession:input_type -> livechat.v1.StartSessionRequest
+	28, // 51: livechat.v1.WidgetService.SendMessage:input_type -> livechat.v1.WidgetServiceSendMessageRequest
+	30, // 52: livechat.v1.WidgetService.ListMessages:input_type -> livechat.v1.WidgetServiceListMessagesRequest
+	32, // 53: livechat.v1.WidgetService.SetTyping:input_type -> livechat.v1.WidgetServiceSetTypingRequest
+	34, // 54: livechat.v1.WidgetService.MarkRead:input_type -> livechat.v1.WidgetServiceMarkReadRequest
+	36, // 55: livechat.v1.WidgetService.UpdateCustomer:input_type -> livechat.v1.UpdateCustomerRequest
+	38, // 56: livechat.v1.WidgetService.Subscribe:input_type -> livechat.v1.WidgetServiceSubscribeRequest
+	40, // 57: livechat.v1.WidgetService.RateConversation:input_type -> livechat.v1.RateConversationRequest
+	42, // 58: livechat.v1.WidgetService.EditMessage:input_type -> livechat.v1.WidgetServiceEditMessageRequest
+	44, // 59: livechat.v1.WidgetService.DeleteMessage:input_type -> livechat.v1.WidgetServiceDeleteMessageRequest
+	13, // 60: livechat.v1.WidgetService.ListWidgets:output_type -> livechat.v1.ListWidgetsResponse
+	15, // 61: livechat.v1.WidgetService.GetWidget:output_type -> livechat.v1.GetWidgetResponse
+	17, // 62: livechat.v1.WidgetService.CreateWidget:output_type -> livechat.v1.CreateWidgetResponse
+	19, // 63: livechat.v1.WidgetService.UpdateWidget:output_type -> livechat.v1.UpdateWidgetResponse
+	21, // 64: livechat.v1.WidgetService.DeleteWidget:output_type -> livechat.v1.DeleteWidgetResponse
+	23, // 65: livechat.v1.WidgetService.RotateWidgetSecret:output_type -> livechat.v1.RotateWidgetSecretResponse
+	25, // 66: livechat.v1.WidgetService.GetWidgetConfig:output_type -> livechat.v1.GetWidgetConfigResponse
+	27, // 67: livechat.v1.WidgetService.StartSession:output_type -> livechat.v1.StartSessionResponse
+	29, // 68: livechat.v1.WidgetService.SendMessage:output_type -> livechat.v1.WidgetServiceSendMessageResponse
+	31, // 69: livechat.v1.WidgetService.ListMessages:output_type -> livechat.v1.WidgetServiceListMessagesResponse
+	33, // 70: livechat.v1.WidgetService.SetTyping:output_type -> livechat.v1.WidgetServiceSetTypingResponse
+	35, // 71: livechat.v1.WidgetService.MarkRead:output_type -> livechat.v1.WidgetServiceMarkReadResponse
+	37, // 72: livechat.v1.WidgetService.UpdateCustomer:output_type -> livechat.v1.UpdateCustomerResponse
+	39, // 73: livechat.v1.WidgetService.Subscribe:output_type -> livechat.v1.WidgetServiceSubscribeResponse
+	41, // 74: livechat.v1.WidgetService.RateConversation:output_type -> livechat.v1.RateConversationResponse
+	43, // 75: livechat.v1.WidgetService.EditMessage:output_type -> livechat.v1.WidgetServiceEditMessageResponse
+	45, // 76: livechat.v1.WidgetService.DeleteMessage:output_type -> livechat.v1.WidgetServiceDeleteMessageResponse
+	60, // [60:77] is the sub-list for method output_type
+	43, // [43:60] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_widget_proto_init() }
@@ -2732,7 +2940,7 @@ func file_livechat_v1_widget_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_widget_proto_rawDesc), len(file_livechat_v1_widget_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   43,
+			NumMessages:   47,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -63,6 +63,15 @@ const (
 	// ConversationServiceSubscribeProcedure is the procedure name of the ConversationService's
 	// Subscribe RPC.
 	ConversationServiceSubscribeProcedure = "/livechat.v1.ConversationService/Subscribe"
+	// ConversationServiceEditMessageProcedure is the procedure name of the ConversationService's
+	// EditMessage RPC.
+	ConversationServiceEditMessageProcedure = "/livechat.v1.ConversationService/EditMessage"
+	// ConversationServiceDeleteMessageProcedure is the procedure name of the ConversationService's
+	// DeleteMessage RPC.
+	ConversationServiceDeleteMessageProcedure = "/livechat.v1.ConversationService/DeleteMessage"
+	// ConversationServiceListMessageRevisionsProcedure is the procedure name of the
+	// ConversationService's ListMessageRevisions RPC.
+	ConversationServiceListMessageRevisionsProcedure = "/livechat.v1.ConversationService/ListMessageRevisions"
 )
 
 var (
@@ -159,6 +168,28 @@ var (
 			StreamType:       connect.StreamTypeServer,
 			Schema:           v1.File_livechat_v1_conversation_proto.Services().ByName("ConversationService").Methods().ByName("Subscribe"),
 			Procedure:        ConversationServiceSubscribeProcedure,
+			IdempotencyLevel: connect.IdempotencyNoSideEffects,
+		}
+	})
+	conversationServiceEditMessageSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_livechat_v1_conversation_proto.Services().ByName("ConversationService").Methods().ByName("EditMessage"),
+			Procedure:  ConversationServiceEditMessageProcedure,
+		}
+	})
+	conversationServiceDeleteMessageSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_livechat_v1_conversation_proto.Services().ByName("ConversationService").Methods().ByName("DeleteMessage"),
+			Procedure:  ConversationServiceDeleteMessageProcedure,
+		}
+	})
+	conversationServiceListMessageRevisionsSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType:       connect.StreamTypeUnary,
+			Schema:           v1.File_livechat_v1_conversation_proto.Services().ByName("ConversationService").Methods().ByName("ListMessageRevisions"),
+			Procedure:        ConversationServiceListMessageRevisionsProcedure,
 			IdempotencyLevel: connect.IdempotencyNoSideEffects,
 		}
 	})
@@ -283,6 +314,36 @@ type ConversationServiceClient interface {
 	// disabled (reason SESSION_ENDED, or TOKEN_REVOKED for an API token). FAILED_PRECONDITION means the cursor is older than the
 	// retained history (7 days): reload the data and subscribe without one.
 	Subscribe(context.Context, *v1.SubscribeRequest) (ConversationServiceSubscribeClientStream, error)
+	// EditMessage changes the text of one of the caller's own messages (a
+	// reply or an internal note) while its edit window is open: until the
+	// message's `editable_until` (its creation time plus the server's
+	// edit window, 15 minutes unless the installation sets
+	// --message-edit-window). The text replaced is kept as a revision, which
+	// admins read with ListMessageRevisions and customers never see. Everyone
+	// who sees the message gets a MESSAGE_UPDATED event with the message as it
+	// now is (`edited_at` set); a note's event reaches agents only.
+	//
+	// Errors: INVALID_ARGUMENT for the text, as for SendMessage; NOT_FOUND
+	// (ERROR_REASON_MESSAGE_NOT_FOUND); PERMISSION_DENIED
+	// (ERROR_REASON_NOT_MESSAGE_SENDER) for someone else's message;
+	// FAILED_PRECONDITION for a deleted message
+	// (ERROR_REASON_MESSAGE_DELETED) or once the window has passed
+	// (ERROR_REASON_EDIT_WINDOW_PASSED).
+	EditMessage(context.Context, *v1.EditMessageRequest) (*v1.EditMessageResponse, error)
+	// DeleteMessage withdraws one of the caller's own messages while its edit
+	// window is open (see EditMessage). The message stays in the timeline
+	// with an empty text and `deleted_at` set, shown as deleted; its text is
+	// kept as a revision for admins. Everyone who sees the message gets a
+	// MESSAGE_UPDATED event.
+	//
+	// Errors: as for EditMessage, without the text's.
+	DeleteMessage(context.Context, *v1.DeleteMessageRequest) (*v1.DeleteMessageResponse, error)
+	// ListMessageRevisions returns the texts a message had before each edit
+	// and before its deletion, oldest first, with who changed it and when.
+	// Admins only.
+	//
+	// Errors: NOT_FOUND (ERROR_REASON_MESSAGE_NOT_FOUND).
+	ListMessageRevisions(context.Context, *v1.ListMessageRevisionsRequest) (*v1.ListMessageRevisionsResponse, error)
 }
 
 // NewConversationServiceClient constructs a client for the livechat.v1.ConversationService service.
@@ -431,6 +492,36 @@ type ConversationServiceHandler interface {
 	// disabled (reason SESSION_ENDED, or TOKEN_REVOKED for an API token). FAILED_PRECONDITION means the cursor is older than the
 	// retained history (7 days): reload the data and subscribe without one.
 	Subscribe(context.Context, *v1.SubscribeRequest, ConversationServiceSubscribeServerStream) error
+	// EditMessage changes the text of one of the caller's own messages (a
+	// reply or an internal note) while its edit window is open: until the
+	// message's `editable_until` (its creation time plus the server's
+	// edit window, 15 minutes unless the installation sets
+	// --message-edit-window). The text replaced is kept as a revision, which
+	// admins read with ListMessageRevisions and customers never see. Everyone
+	// who sees the message gets a MESSAGE_UPDATED event with the message as it
+	// now is (`edited_at` set); a note's event reaches agents only.
+	//
+	// Errors: INVALID_ARGUMENT for the text, as for SendMessage; NOT_FOUND
+	// (ERROR_REASON_MESSAGE_NOT_FOUND); PERMISSION_DENIED
+	// (ERROR_REASON_NOT_MESSAGE_SENDER) for someone else's message;
+	// FAILED_PRECONDITION for a deleted message
+	// (ERROR_REASON_MESSAGE_DELETED) or once the window has passed
+	// (ERROR_REASON_EDIT_WINDOW_PASSED).
+	EditMessage(context.Context, *v1.EditMessageRequest) (*v1.EditMessageResponse, error)
+	// DeleteMessage withdraws one of the caller's own messages while its edit
+	// window is open (see EditMessage). The message stays in the timeline
+	// with an empty text and `deleted_at` set, shown as deleted; its text is
+	// kept as a revision for admins. Everyone who sees the message gets a
+	// MESSAGE_UPDATED event.
+	//
+	// Errors: as for EditMessage, without the text's.
+	DeleteMessage(context.Context, *v1.DeleteMessageRequest) (*v1.DeleteMessageResponse, error)
+	// ListMessageRevisions returns the texts a message had before each edit
+	// and before its deletion, oldest first, with who changed it and when.
+	// Admins only.
+	//
+	// Errors: NOT_FOUND (ERROR_REASON_MESSAGE_NOT_FOUND).
+	ListMessageRevisions(context.Context, *v1.ListMessageRevisionsRequest) (*v1.ListMessageRevisionsResponse, error)
 }
 
 // RegisterConversationServiceHandler registers svc as the livechat.v1.ConversationService
@@ -451,6 +542,9 @@ func RegisterConversationServiceHandler(server *connect.Server, svc Conversation
 		connect.Method{Spec: conversationServiceSetViewingSpec(), Handler: adapter.setViewing},
 		connect.Method{Spec: conversationServiceMarkReadSpec(), Handler: adapter.markRead},
 		connect.Method{Spec: conversationServiceSubscribeSpec(), Handler: adapter.subscribe},
+		connect.Method{Spec: conversationServiceEditMessageSpec(), Handler: adapter.editMessage},
+		connect.Method{Spec: conversationServiceDeleteMessageSpec(), Handler: adapter.deleteMessage},
+		connect.Method{Spec: conversationServiceListMessageRevisionsSpec(), Handler: adapter.listMessageRevisions},
 	)
 }
 
@@ -523,6 +617,18 @@ func (UnimplementedConversationServiceHandler) MarkRead(context.Context, *v1.Mar
 
 func (UnimplementedConversationServiceHandler) Subscribe(context.Context, *v1.SubscribeRequest, ConversationServiceSubscribeServerStream) error {
 	return connect.NewError(connect.CodeUnimplemented, "livechat.v1.ConversationService.Subscribe is not implemented")
+}
+
+func (UnimplementedConversationServiceHandler) EditMessage(context.Context, *v1.EditMessageRequest) (*v1.EditMessageResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.ConversationService.EditMessage is not implemented")
+}
+
+func (UnimplementedConversationServiceHandler) DeleteMessage(context.Context, *v1.DeleteMessageRequest) (*v1.DeleteMessageResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.ConversationService.DeleteMessage is not implemented")
+}
+
+func (UnimplementedConversationServiceHandler) ListMessageRevisions(context.Context, *v1.ListMessageRevisionsRequest) (*v1.ListMessageRevisionsResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.ConversationService.ListMessageRevisions is not implemented")
 }
 
 type conversationServiceClient struct {
@@ -631,6 +737,30 @@ func (c *conversationServiceClient) Subscribe(ctx context.Context, req *v1.Subsc
 		return ConversationServiceSubscribeClientStream{}, err
 	}
 	return ConversationServiceSubscribeClientStream{stream: stream}, nil
+}
+
+func (c *conversationServiceClient) EditMessage(ctx context.Context, req *v1.EditMessageRequest) (*v1.EditMessageResponse, error) {
+	var res v1.EditMessageResponse
+	if err := c.client.CallUnary(ctx, conversationServiceEditMessageSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *conversationServiceClient) DeleteMessage(ctx context.Context, req *v1.DeleteMessageRequest) (*v1.DeleteMessageResponse, error) {
+	var res v1.DeleteMessageResponse
+	if err := c.client.CallUnary(ctx, conversationServiceDeleteMessageSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *conversationServiceClient) ListMessageRevisions(ctx context.Context, req *v1.ListMessageRevisionsRequest) (*v1.ListMessageRevisionsResponse, error) {
+	var res v1.ListMessageRevisionsResponse
+	if err := c.client.CallUnary(ctx, conversationServiceListMessageRevisionsSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
 }
 
 type conversationServiceHandler struct{ svc ConversationServiceHandler }
@@ -785,4 +915,40 @@ func (h conversationServiceHandler) subscribe(ctx context.Context, _ connect.Spe
 		return err
 	}
 	return h.svc.Subscribe(ctx, &req, ConversationServiceSubscribeServerStream{stream: stream})
+}
+
+func (h conversationServiceHandler) editMessage(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.EditMessageRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.EditMessage(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h conversationServiceHandler) deleteMessage(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.DeleteMessageRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.DeleteMessage(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h conversationServiceHandler) listMessageRevisions(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.ListMessageRevisionsRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.ListMessageRevisions(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
 }

@@ -58,6 +58,11 @@ const (
 	// WidgetServiceRateConversationProcedure is the procedure name of the WidgetService's
 	// RateConversation RPC.
 	WidgetServiceRateConversationProcedure = "/livechat.v1.WidgetService/RateConversation"
+	// WidgetServiceEditMessageProcedure is the procedure name of the WidgetService's EditMessage RPC.
+	WidgetServiceEditMessageProcedure = "/livechat.v1.WidgetService/EditMessage"
+	// WidgetServiceDeleteMessageProcedure is the procedure name of the WidgetService's DeleteMessage
+	// RPC.
+	WidgetServiceDeleteMessageProcedure = "/livechat.v1.WidgetService/DeleteMessage"
 )
 
 var (
@@ -169,6 +174,20 @@ var (
 			StreamType: connect.StreamTypeUnary,
 			Schema:     v1.File_livechat_v1_widget_proto.Services().ByName("WidgetService").Methods().ByName("RateConversation"),
 			Procedure:  WidgetServiceRateConversationProcedure,
+		}
+	})
+	widgetServiceEditMessageSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_livechat_v1_widget_proto.Services().ByName("WidgetService").Methods().ByName("EditMessage"),
+			Procedure:  WidgetServiceEditMessageProcedure,
+		}
+	})
+	widgetServiceDeleteMessageSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_livechat_v1_widget_proto.Services().ByName("WidgetService").Methods().ByName("DeleteMessage"),
+			Procedure:  WidgetServiceDeleteMessageProcedure,
 		}
 	})
 )
@@ -293,6 +312,21 @@ type WidgetServiceClient interface {
 	// ratings, RATING_NOT_YET when the conversation is not resolved or
 	// closed, RATING_FINAL when the change window has passed.
 	RateConversation(context.Context, *v1.RateConversationRequest) (*v1.RateConversationResponse, error)
+	// EditMessage changes the text of one of the visitor's own messages while
+	// its `editable_until` has not passed, as ConversationService.EditMessage
+	// does for agents; agents see it marked as edited, and admins can read
+	// the text it replaced. Visitors only; edits and deletions count against
+	// the visitor's message rate limit.
+	//
+	// Errors: as for ConversationService.EditMessage; RESOURCE_EXHAUSTED
+	// (ERROR_REASON_RATE_LIMITED, with `retry_after`) over the rate limit.
+	EditMessage(context.Context, *v1.WidgetServiceEditMessageRequest) (*v1.WidgetServiceEditMessageResponse, error)
+	// DeleteMessage withdraws one of the visitor's own messages while its
+	// `editable_until` has not passed, as ConversationService.DeleteMessage.
+	// Visitors only.
+	//
+	// Errors: as for EditMessage, without the text's.
+	DeleteMessage(context.Context, *v1.WidgetServiceDeleteMessageRequest) (*v1.WidgetServiceDeleteMessageResponse, error)
 }
 
 // NewWidgetServiceClient constructs a client for the livechat.v1.WidgetService service. Multiple
@@ -441,6 +475,21 @@ type WidgetServiceHandler interface {
 	// ratings, RATING_NOT_YET when the conversation is not resolved or
 	// closed, RATING_FINAL when the change window has passed.
 	RateConversation(context.Context, *v1.RateConversationRequest) (*v1.RateConversationResponse, error)
+	// EditMessage changes the text of one of the visitor's own messages while
+	// its `editable_until` has not passed, as ConversationService.EditMessage
+	// does for agents; agents see it marked as edited, and admins can read
+	// the text it replaced. Visitors only; edits and deletions count against
+	// the visitor's message rate limit.
+	//
+	// Errors: as for ConversationService.EditMessage; RESOURCE_EXHAUSTED
+	// (ERROR_REASON_RATE_LIMITED, with `retry_after`) over the rate limit.
+	EditMessage(context.Context, *v1.WidgetServiceEditMessageRequest) (*v1.WidgetServiceEditMessageResponse, error)
+	// DeleteMessage withdraws one of the visitor's own messages while its
+	// `editable_until` has not passed, as ConversationService.DeleteMessage.
+	// Visitors only.
+	//
+	// Errors: as for EditMessage, without the text's.
+	DeleteMessage(context.Context, *v1.WidgetServiceDeleteMessageRequest) (*v1.WidgetServiceDeleteMessageResponse, error)
 }
 
 // RegisterWidgetServiceHandler registers svc as the livechat.v1.WidgetService implementation on
@@ -463,6 +512,8 @@ func RegisterWidgetServiceHandler(server *connect.Server, svc WidgetServiceHandl
 		connect.Method{Spec: widgetServiceUpdateCustomerSpec(), Handler: adapter.updateCustomer},
 		connect.Method{Spec: widgetServiceSubscribeSpec(), Handler: adapter.subscribe},
 		connect.Method{Spec: widgetServiceRateConversationSpec(), Handler: adapter.rateConversation},
+		connect.Method{Spec: widgetServiceEditMessageSpec(), Handler: adapter.editMessage},
+		connect.Method{Spec: widgetServiceDeleteMessageSpec(), Handler: adapter.deleteMessage},
 	)
 }
 
@@ -542,6 +593,14 @@ func (UnimplementedWidgetServiceHandler) Subscribe(context.Context, *v1.WidgetSe
 
 func (UnimplementedWidgetServiceHandler) RateConversation(context.Context, *v1.RateConversationRequest) (*v1.RateConversationResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.WidgetService.RateConversation is not implemented")
+}
+
+func (UnimplementedWidgetServiceHandler) EditMessage(context.Context, *v1.WidgetServiceEditMessageRequest) (*v1.WidgetServiceEditMessageResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.WidgetService.EditMessage is not implemented")
+}
+
+func (UnimplementedWidgetServiceHandler) DeleteMessage(context.Context, *v1.WidgetServiceDeleteMessageRequest) (*v1.WidgetServiceDeleteMessageResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.WidgetService.DeleteMessage is not implemented")
 }
 
 type widgetServiceClient struct {
@@ -663,6 +722,22 @@ func (c *widgetServiceClient) Subscribe(ctx context.Context, req *v1.WidgetServi
 func (c *widgetServiceClient) RateConversation(ctx context.Context, req *v1.RateConversationRequest) (*v1.RateConversationResponse, error) {
 	var res v1.RateConversationResponse
 	if err := c.client.CallUnary(ctx, widgetServiceRateConversationSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *widgetServiceClient) EditMessage(ctx context.Context, req *v1.WidgetServiceEditMessageRequest) (*v1.WidgetServiceEditMessageResponse, error) {
+	var res v1.WidgetServiceEditMessageResponse
+	if err := c.client.CallUnary(ctx, widgetServiceEditMessageSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *widgetServiceClient) DeleteMessage(ctx context.Context, req *v1.WidgetServiceDeleteMessageRequest) (*v1.WidgetServiceDeleteMessageResponse, error) {
+	var res v1.WidgetServiceDeleteMessageResponse
+	if err := c.client.CallUnary(ctx, widgetServiceDeleteMessageSpec(), req, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
@@ -840,6 +915,30 @@ func (h widgetServiceHandler) rateConversation(ctx context.Context, _ connect.Sp
 		return err
 	}
 	res, err := h.svc.RateConversation(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h widgetServiceHandler) editMessage(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.WidgetServiceEditMessageRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.EditMessage(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h widgetServiceHandler) deleteMessage(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.WidgetServiceDeleteMessageRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.DeleteMessage(ctx, &req)
 	if err != nil {
 		return err
 	}

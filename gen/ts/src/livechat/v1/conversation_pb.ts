@@ -18,7 +18,7 @@ import type { Message as Message$1 } from "@bufbuild/protobuf";
  * Describes the file livechat/v1/conversation.proto.
  */
 export const file_livechat_v1_conversation: GenFile = /*@__PURE__*/
-  fileDesc("Ch5saXZlY2hhdC92MS9jb252ZXJzYXRpb24ucHJvdG8SC2xpdmVjaGF0LnYxImIKC1N5c3RlbUV2ZW50EioKBGtpbmQYASABKA4yHC5saXZlY2hhdC52MS5TeXN0ZW1FdmVudEtpbmQSEgoKYWN0b3JfbmFtZRgCIAEoCRITCgt0YXJnZXRfbmFtZRgDIAEoCSLXAgoIQ3VzdG9tZXISCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRINCgVlbWFpbBgDIAEoCRINCgVwaG9uZRgEIAEoCRI5CgphdHRyaWJ1dGVzGAUgAygLMiUubGl2ZWNoYXQudjEuQ3VzdG9tZXIuQXR0cmlidXRlc0VudHJ5EhgKEHZlcmlmaWVkX3VzZXJfaWQYBiABKAkSEQoJd2lkZ2V0X2lkGAcgASgJEhMKC3dpZGdldF9uYW1lGAggASgJEjEKDWZpcnN0X3NlZW5fYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGxhc3Rfc2Vlbl9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaMQoPQXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEirAIKB01lc3NhZ2USCgoCaWQYASABKAkSFwoPY29udmVyc2F0aW9uX2lkGAIgASgJEgsKA3NlcRgDIAEoAxIsCgtzZW5kZXJfdHlwZRgEIAEoDjIXLmxpdmVjaGF0LnYxLlNlbmRlclR5cGUSEQoJc2VuZGVyX2lkGAUgASgJEhMKC3NlbmRlcl9uYW1lGAYgASgJEgwKBHRleHQYByABKAkSEAoIaW50ZXJuYWwYCCABKAgSGQoRY2xpZW50X21lc3NhZ2VfaWQYCSABKAkSLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoMc3lzdGVtX2V2ZW50GAsgASgLMhgubGl2ZWNoYXQudjEuU3lzdGVtRXZlbnQixAQKDENvbnZlcnNhdGlvbhIKCgJpZBgBIAEoCRIvCgZzdGF0dXMYAiABKA4yHy5saXZlY2hhdC52MS5Db252ZXJzYXRpb25TdGF0dXMSEwoLY3VzdG9tZXJfaWQYAyABKAkSFQoNY3VzdG9tZXJfbmFtZRgEIAEoCRIWCg5jdXN0b21lcl9lbWFpbBgFIAEoCRITCgthc3NpZ25lZV9pZBgGIAEoCRIVCg1hc3NpZ25lZV9uYW1lGAcgASgJEhEKCXdpZGdldF9pZBgIIAEoCRITCgt3aWRnZXRfbmFtZRgJIAEoCRIuCgpjcmVhdGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg9sYXN0X21lc3NhZ2VfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKDXdhaXRpbmdfc2luY2UYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEioKDGxhc3RfbWVzc2FnZRgOIAEoCzIULmxpdmVjaGF0LnYxLk1lc3NhZ2USFAoMdW5yZWFkX2NvdW50GA8gASgFEhAKCGxhc3Rfc2VxGBAgASgDEh4KBHRhZ3MYESADKAsyEC5saXZlY2hhdC52MS5UYWcSIwoGcmF0aW5nGBIgASgLMhMubGl2ZWNoYXQudjEuUmF0aW5nItYCChhMaXN0Q29udmVyc2F0aW9uc1JlcXVlc3QSMQoIc3RhdHVzZXMYASADKA4yHy5saXZlY2hhdC52MS5Db252ZXJzYXRpb25TdGF0dXMSMQoKYXNzaWdubWVudBgCIAEoDjIdLmxpdmVjaGF0LnYxLkFzc2lnbm1lbnRGaWx0ZXISDQoFcXVlcnkYAyABKAkSEQoJcGFnZV9zaXplGAQgASgFEhIKCnBhZ2VfdG9rZW4YBSABKAkSEwoLYXNzaWduZWVfaWQYBiABKAkSDwoHdGFnX2lkcxgHIAMoCRIRCgl3aWRnZXRfaWQYCCABKAkSMQoNY3JlYXRlZF9hZnRlchgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoOY3JlYXRlZF9iZWZvcmUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImYKGUxpc3RDb252ZXJzYXRpb25zUmVzcG9uc2USMAoNY29udmVyc2F0aW9ucxgBIAMoCzIZLmxpdmVjaGF0LnYxLkNvbnZlcnNhdGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiFwoVR2V0SW5ib3hDb3VudHNSZXF1ZXN0InsKFkdldEluYm94Q291bnRzUmVzcG9uc2USDwoHd2FpdGluZxgBIAEoBRIMCgRtaW5lGAIgASgFEhIKCnVuYXNzaWduZWQYAyABKAUSDAoEb3BlbhgEIAEoBRIQCghyZXNvbHZlZBgFIAEoBRIOCgZjbG9zZWQYBiABKAUiMQoWR2V0Q29udmVyc2F0aW9uUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkicwoXR2V0Q29udmVyc2F0aW9uUmVzcG9uc2USLwoMY29udmVyc2F0aW9uGAEgASgLMhkubGl2ZWNoYXQudjEuQ29udmVyc2F0aW9uEicKCGN1c3RvbWVyGAIgASgLMhUubGl2ZWNoYXQudjEuQ3VzdG9tZXIiaAoTTGlzdE1lc3NhZ2VzUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSEgoKYmVmb3JlX3NlcRgCIAEoAxIRCglhZnRlcl9zZXEYAyABKAMSEQoJcGFnZV9zaXplGAQgASgFIlAKFExpc3RNZXNzYWdlc1Jlc3BvbnNlEiYKCG1lc3NhZ2VzGAEgAygLMhQubGl2ZWNoYXQudjEuTWVzc2FnZRIQCghoYXNfbW9yZRgCIAEoCCIzChhDbGFpbUNvbnZlcnNhdGlvblJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJIkwKGUNsYWltQ29udmVyc2F0aW9uUmVzcG9uc2USLwoMY29udmVyc2F0aW9uGAEgASgLMhkubGl2ZWNoYXQudjEuQ29udmVyc2F0aW9uIkYKGUFzc2lnbkNvbnZlcnNhdGlvblJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEhAKCGFnZW50X2lkGAIgASgJIk0KGkFzc2lnbkNvbnZlcnNhdGlvblJlc3BvbnNlEi8KDGNvbnZlcnNhdGlvbhgBIAEoCzIZLmxpdmVjaGF0LnYxLkNvbnZlcnNhdGlvbiJoChxTZXRDb252ZXJzYXRpb25TdGF0dXNSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIvCgZzdGF0dXMYAiABKA4yHy5saXZlY2hhdC52MS5Db252ZXJzYXRpb25TdGF0dXMiUAodU2V0Q29udmVyc2F0aW9uU3RhdHVzUmVzcG9uc2USLwoMY29udmVyc2F0aW9uGAEgASgLMhkubGl2ZWNoYXQudjEuQ29udmVyc2F0aW9uIkYKGlNldENvbnZlcnNhdGlvblRhZ3NSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIPCgd0YWdfaWRzGAIgAygJIk4KG1NldENvbnZlcnNhdGlvblRhZ3NSZXNwb25zZRIvCgxjb252ZXJzYXRpb24YASABKAsyGS5saXZlY2hhdC52MS5Db252ZXJzYXRpb24iaAoSU2VuZE1lc3NhZ2VSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIMCgR0ZXh0GAIgASgJEhAKCGludGVybmFsGAMgASgIEhkKEWNsaWVudF9tZXNzYWdlX2lkGAQgASgJIjwKE1NlbmRNZXNzYWdlUmVzcG9uc2USJQoHbWVzc2FnZRgBIAEoCzIULmxpdmVjaGF0LnYxLk1lc3NhZ2UiOwoQU2V0VHlwaW5nUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSDgoGdHlwaW5nGAIgASgIIhMKEVNldFR5cGluZ1Jlc3BvbnNlIj0KEVNldFZpZXdpbmdSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIPCgd2aWV3aW5nGAIgASgIIhQKElNldFZpZXdpbmdSZXNwb25zZSI3Cg9NYXJrUmVhZFJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEgsKA3NlcRgCIAEoAyISChBNYXJrUmVhZFJlc3BvbnNlIiIKEFN1YnNjcmliZVJlcXVlc3QSDgoGY3Vyc29yGAEgASgJIjYKEVN1YnNjcmliZVJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIubGl2ZWNoYXQudjEuRXZlbnQihQQKBUV2ZW50Eg4KBmN1cnNvchgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoPbWVzc2FnZV9jcmVhdGVkGAMgASgLMhQubGl2ZWNoYXQudjEuTWVzc2FnZUgAEjkKFGNvbnZlcnNhdGlvbl9jcmVhdGVkGAQgASgLMhkubGl2ZWNoYXQudjEuQ29udmVyc2F0aW9uSAASOQoUY29udmVyc2F0aW9uX3VwZGF0ZWQYBSABKAsyGS5saXZlY2hhdC52MS5Db252ZXJzYXRpb25IABIqCgZ0eXBpbmcYBiABKAsyGC5saXZlY2hhdC52MS5UeXBpbmdFdmVudEgAEiYKBHJlYWQYByABKAsyFi5saXZlY2hhdC52MS5SZWFkRXZlbnRIABIuCghwcmVzZW5jZRgIIAEoCzIaLmxpdmVjaGF0LnYxLlByZXNlbmNlRXZlbnRIABIoCgVyZWFkeRgJIAEoCzIXLmxpdmVjaGF0LnYxLlJlYWR5RXZlbnRIABIwCgloZWFydGJlYXQYCiABKAsyGy5saXZlY2hhdC52MS5IZWFydGJlYXRFdmVudEgAEiwKB3ZpZXdpbmcYCyABKAsyGS5saXZlY2hhdC52MS5WaWV3aW5nRXZlbnRIAEIGCgRraW5kIrwBCgtUeXBpbmdFdmVudBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSLAoLc2VuZGVyX3R5cGUYAiABKA4yFy5saXZlY2hhdC52MS5TZW5kZXJUeXBlEhEKCXNlbmRlcl9pZBgDIAEoCRITCgtzZW5kZXJfbmFtZRgEIAEoCRIOCgZ0eXBpbmcYBSABKAgSLgoKZXhwaXJlc19hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAijgEKDFZpZXdpbmdFdmVudBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSEAoIYWdlbnRfaWQYAiABKAkSEgoKYWdlbnRfbmFtZRgDIAEoCRIPCgd2aWV3aW5nGAQgASgIEi4KCmV4cGlyZXNfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wInIKCVJlYWRFdmVudBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSLAoLcmVhZGVyX3R5cGUYAiABKA4yFy5saXZlY2hhdC52MS5TZW5kZXJUeXBlEhEKCXJlYWRlcl9pZBgDIAEoCRILCgNzZXEYBCABKAMicgoNUHJlc2VuY2VFdmVudBIQCghhZ2VudF9pZBgBIAEoCRIoCgZzdGF0dXMYAiABKA4yGC5saXZlY2hhdC52MS5BZ2VudFN0YXR1cxIOCgZvbmxpbmUYAyABKAgSFQoNYWdlbnRzX29ubGluZRgEIAEoCCIMCgpSZWFkeUV2ZW50IhAKDkhlYXJ0YmVhdEV2ZW50KrwBChJDb252ZXJzYXRpb25TdGF0dXMSIwofQ09OVkVSU0FUSU9OX1NUQVRVU19VTlNQRUNJRklFRBAAEh8KG0NPTlZFUlNBVElPTl9TVEFUVVNfV0FJVElORxABEh4KGkNPTlZFUlNBVElPTl9TVEFUVVNfQUNUSVZFEAISIAocQ09OVkVSU0FUSU9OX1NUQVRVU19SRVNPTFZFRBADEh4KGkNPTlZFUlNBVElPTl9TVEFUVVNfQ0xPU0VEEAQqcgoKU2VuZGVyVHlwZRIbChdTRU5ERVJfVFlQRV9VTlNQRUNJRklFRBAAEhgKFFNFTkRFUl9UWVBFX0NVU1RPTUVSEAESFQoRU0VOREVSX1RZUEVfQUdFTlQQAhIWChJTRU5ERVJfVFlQRV9TWVNURU0QAyrRAQoPU3lzdGVtRXZlbnRLaW5kEiEKHVNZU1RFTV9FVkVOVF9LSU5EX1VOU1BFQ0lGSUVEEAASHQoZU1lTVEVNX0VWRU5UX0tJTkRfQ0xBSU1FRBABEh4KGlNZU1RFTV9FVkVOVF9LSU5EX0FTU0lHTkVEEAISHgoaU1lTVEVNX0VWRU5UX0tJTkRfUkVTT0xWRUQQAxIcChhTWVNURU1fRVZFTlRfS0lORF9DTE9TRUQQBBIeChpTWVNURU1fRVZFTlRfS0lORF9SRU9QRU5FRBAFKo4BChBBc3NpZ25tZW50RmlsdGVyEiEKHUFTU0lHTk1FTlRfRklMVEVSX1VOU1BFQ0lGSUVEEAASGQoVQVNTSUdOTUVOVF9GSUxURVJfQUxMEAESGgoWQVNTSUdOTUVOVF9GSUxURVJfTUlORRACEiAKHEFTU0lHTk1FTlRfRklMVEVSX1VOQVNTSUdORUQQAzLJCQoTQ29udmVyc2F0aW9uU2VydmljZRJnChFMaXN0Q29udmVyc2F0aW9ucxIlLmxpdmVjaGF0LnYxLkxpc3RDb252ZXJzYXRpb25zUmVxdWVzdBomLmxpdmVjaGF0LnYxLkxpc3RDb252ZXJzYXRpb25zUmVzcG9uc2UiA5ACARJeCg5HZXRJbmJveENvdW50cxIiLmxpdmVjaGF0LnYxLkdldEluYm94Q291bnRzUmVxdWVzdBojLmxpdmVjaGF0LnYxLkdldEluYm94Q291bnRzUmVzcG9uc2UiA5ACARJhCg9HZXRDb252ZXJzYXRpb24SIy5saXZlY2hhdC52MS5HZXRDb252ZXJzYXRpb25SZXF1ZXN0GiQubGl2ZWNoYXQudjEuR2V0Q29udmVyc2F0aW9uUmVzcG9uc2UiA5ACARJYCgxMaXN0TWVzc2FnZXMSIC5saXZlY2hhdC52MS5MaXN0TWVzc2FnZXNSZXF1ZXN0GiEubGl2ZWNoYXQudjEuTGlzdE1lc3NhZ2VzUmVzcG9uc2UiA5ACARJiChFDbGFpbUNvbnZlcnNhdGlvbhIlLmxpdmVjaGF0LnYxLkNsYWltQ29udmVyc2F0aW9uUmVxdWVzdBomLmxpdmVjaGF0LnYxLkNsYWltQ29udmVyc2F0aW9uUmVzcG9uc2USZQoSQXNzaWduQ29udmVyc2F0aW9uEiYubGl2ZWNoYXQudjEuQXNzaWduQ29udmVyc2F0aW9uUmVxdWVzdBonLmxpdmVjaGF0LnYxLkFzc2lnbkNvbnZlcnNhdGlvblJlc3BvbnNlEm4KFVNldENvbnZlcnNhdGlvblN0YXR1cxIpLmxpdmVjaGF0LnYxLlNldENvbnZlcnNhdGlvblN0YXR1c1JlcXVlc3QaKi5saXZlY2hhdC52MS5TZXRDb252ZXJzYXRpb25TdGF0dXNSZXNwb25zZRJoChNTZXRDb252ZXJzYXRpb25UYWdzEicubGl2ZWNoYXQudjEuU2V0Q29udmVyc2F0aW9uVGFnc1JlcXVlc3QaKC5saXZlY2hhdC52MS5TZXRDb252ZXJzYXRpb25UYWdzUmVzcG9uc2USUAoLU2VuZE1lc3NhZ2USHy5saXZlY2hhdC52MS5TZW5kTWVzc2FnZVJlcXVlc3QaIC5saXZlY2hhdC52MS5TZW5kTWVzc2FnZVJlc3BvbnNlEkoKCVNldFR5cGluZxIdLmxpdmVjaGF0LnYxLlNldFR5cGluZ1JlcXVlc3QaHi5saXZlY2hhdC52MS5TZXRUeXBpbmdSZXNwb25zZRJNCgpTZXRWaWV3aW5nEh4ubGl2ZWNoYXQudjEuU2V0Vmlld2luZ1JlcXVlc3QaHy5saXZlY2hhdC52MS5TZXRWaWV3aW5nUmVzcG9uc2USRwoITWFya1JlYWQSHC5saXZlY2hhdC52MS5NYXJrUmVhZFJlcXVlc3QaHS5saXZlY2hhdC52MS5NYXJrUmVhZFJlc3BvbnNlElEKCVN1YnNjcmliZRIdLmxpdmVjaGF0LnYxLlN1YnNjcmliZVJlcXVlc3QaHi5saXZlY2hhdC52MS5TdWJzY3JpYmVSZXNwb25zZSIDkAIBMAFCsAEKD2NvbS5saXZlY2hhdC52MUIRQ29udmVyc2F0aW9uUHJvdG9QAVo9Z2l0aHViLmNvbS9vcGVuc3VwcG9ydC9saXZlY2hhdC9nZW4vZ28vbGl2ZWNoYXQvdjE7bGl2ZWNoYXR2MaICA0xYWKoCC0xpdmVjaGF0LlYxygILTGl2ZWNoYXRcVjHiAhdMaXZlY2hhdFxWMVxHUEJNZXRhZGF0YeoCDExpdmVjaGF0OjpWMWIGcHJvdG8z", [file_google_protobuf_timestamp, file_livechat_v1_auth, file_livechat_v1_csat, file_livechat_v1_tag]);
+  fileDesc("Ch5saXZlY2hhdC92MS9jb252ZXJzYXRpb24ucHJvdG8SC2xpdmVjaGF0LnYxImIKC1N5c3RlbUV2ZW50EioKBGtpbmQYASABKA4yHC5saXZlY2hhdC52MS5TeXN0ZW1FdmVudEtpbmQSEgoKYWN0b3JfbmFtZRgCIAEoCRITCgt0YXJnZXRfbmFtZRgDIAEoCSLXAgoIQ3VzdG9tZXISCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRINCgVlbWFpbBgDIAEoCRINCgVwaG9uZRgEIAEoCRI5CgphdHRyaWJ1dGVzGAUgAygLMiUubGl2ZWNoYXQudjEuQ3VzdG9tZXIuQXR0cmlidXRlc0VudHJ5EhgKEHZlcmlmaWVkX3VzZXJfaWQYBiABKAkSEQoJd2lkZ2V0X2lkGAcgASgJEhMKC3dpZGdldF9uYW1lGAggASgJEjEKDWZpcnN0X3NlZW5fYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGxhc3Rfc2Vlbl9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaMQoPQXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEivwMKB01lc3NhZ2USCgoCaWQYASABKAkSFwoPY29udmVyc2F0aW9uX2lkGAIgASgJEgsKA3NlcRgDIAEoAxIsCgtzZW5kZXJfdHlwZRgEIAEoDjIXLmxpdmVjaGF0LnYxLlNlbmRlclR5cGUSEQoJc2VuZGVyX2lkGAUgASgJEhMKC3NlbmRlcl9uYW1lGAYgASgJEgwKBHRleHQYByABKAkSEAoIaW50ZXJuYWwYCCABKAgSGQoRY2xpZW50X21lc3NhZ2VfaWQYCSABKAkSLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoMc3lzdGVtX2V2ZW50GAsgASgLMhgubGl2ZWNoYXQudjEuU3lzdGVtRXZlbnQSLQoJZWRpdGVkX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpkZWxldGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5lZGl0YWJsZV91bnRpbBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAixAQKDENvbnZlcnNhdGlvbhIKCgJpZBgBIAEoCRIvCgZzdGF0dXMYAiABKA4yHy5saXZlY2hhdC52MS5Db252ZXJzYXRpb25TdGF0dXMSEwoLY3VzdG9tZXJfaWQYAyABKAkSFQoNY3VzdG9tZXJfbmFtZRgEIAEoCRIWCg5jdXN0b21lcl9lbWFpbBgFIAEoCRITCgthc3NpZ25lZV9pZBgGIAEoCRIVCg1hc3NpZ25lZV9uYW1lGAcgASgJEhEKCXdpZGdldF9pZBgIIAEoCRITCgt3aWRnZXRfbmFtZRgJIAEoCRIuCgpjcmVhdGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg9sYXN0X21lc3NhZ2VfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKDXdhaXRpbmdfc2luY2UYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEioKDGxhc3RfbWVzc2FnZRgOIAEoCzIULmxpdmVjaGF0LnYxLk1lc3NhZ2USFAoMdW5yZWFkX2NvdW50GA8gASgFEhAKCGxhc3Rfc2VxGBAgASgDEh4KBHRhZ3MYESADKAsyEC5saXZlY2hhdC52MS5UYWcSIwoGcmF0aW5nGBIgASgLMhMubGl2ZWNoYXQudjEuUmF0aW5nItYCChhMaXN0Q29udmVyc2F0aW9uc1JlcXVlc3QSMQoIc3RhdHVzZXMYASADKA4yHy5saXZlY2hhdC52MS5Db252ZXJzYXRpb25TdGF0dXMSMQoKYXNzaWdubWVudBgCIAEoDjIdLmxpdmVjaGF0LnYxLkFzc2lnbm1lbnRGaWx0ZXISDQoFcXVlcnkYAyABKAkSEQoJcGFnZV9zaXplGAQgASgFEhIKCnBhZ2VfdG9rZW4YBSABKAkSEwoLYXNzaWduZWVfaWQYBiABKAkSDwoHdGFnX2lkcxgHIAMoCRIRCgl3aWRnZXRfaWQYCCABKAkSMQoNY3JlYXRlZF9hZnRlchgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoOY3JlYXRlZF9iZWZvcmUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImYKGUxpc3RDb252ZXJzYXRpb25zUmVzcG9uc2USMAoNY29udmVyc2F0aW9ucxgBIAMoCzIZLmxpdmVjaGF0LnYxLkNvbnZlcnNhdGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiFwoVR2V0SW5ib3hDb3VudHNSZXF1ZXN0InsKFkdldEluYm94Q291bnRzUmVzcG9uc2USDwoHd2FpdGluZxgBIAEoBRIMCgRtaW5lGAIgASgFEhIKCnVuYXNzaWduZWQYAyABKAUSDAoEb3BlbhgEIAEoBRIQCghyZXNvbHZlZBgFIAEoBRIOCgZjbG9zZWQYBiABKAUiMQoWR2V0Q29udmVyc2F0aW9uUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkicwoXR2V0Q29udmVyc2F0aW9uUmVzcG9uc2USLwoMY29udmVyc2F0aW9uGAEgASgLMhkubGl2ZWNoYXQudjEuQ29udmVyc2F0aW9uEicKCGN1c3RvbWVyGAIgASgLMhUubGl2ZWNoYXQudjEuQ3VzdG9tZXIiaAoTTGlzdE1lc3NhZ2VzUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSEgoKYmVmb3JlX3NlcRgCIAEoAxIRCglhZnRlcl9zZXEYAyABKAMSEQoJcGFnZV9zaXplGAQgASgFIlAKFExpc3RNZXNzYWdlc1Jlc3BvbnNlEiYKCG1lc3NhZ2VzGAEgAygLMhQubGl2ZWNoYXQudjEuTWVzc2FnZRIQCghoYXNfbW9yZRgCIAEoCCIzChhDbGFpbUNvbnZlcnNhdGlvblJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJIkwKGUNsYWltQ29udmVyc2F0aW9uUmVzcG9uc2USLwoMY29udmVyc2F0aW9uGAEgASgLMhkubGl2ZWNoYXQudjEuQ29udmVyc2F0aW9uIkYKGUFzc2lnbkNvbnZlcnNhdGlvblJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEhAKCGFnZW50X2lkGAIgASgJIk0KGkFzc2lnbkNvbnZlcnNhdGlvblJlc3BvbnNlEi8KDGNvbnZlcnNhdGlvbhgBIAEoCzIZLmxpdmVjaGF0LnYxLkNvbnZlcnNhdGlvbiJoChxTZXRDb252ZXJzYXRpb25TdGF0dXNSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIvCgZzdGF0dXMYAiABKA4yHy5saXZlY2hhdC52MS5Db252ZXJzYXRpb25TdGF0dXMiUAodU2V0Q29udmVyc2F0aW9uU3RhdHVzUmVzcG9uc2USLwoMY29udmVyc2F0aW9uGAEgASgLMhkubGl2ZWNoYXQudjEuQ29udmVyc2F0aW9uIkYKGlNldENvbnZlcnNhdGlvblRhZ3NSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIPCgd0YWdfaWRzGAIgAygJIk4KG1NldENvbnZlcnNhdGlvblRhZ3NSZXNwb25zZRIvCgxjb252ZXJzYXRpb24YASABKAsyGS5saXZlY2hhdC52MS5Db252ZXJzYXRpb24iaAoSU2VuZE1lc3NhZ2VSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIMCgR0ZXh0GAIgASgJEhAKCGludGVybmFsGAMgASgIEhkKEWNsaWVudF9tZXNzYWdlX2lkGAQgASgJIjwKE1NlbmRNZXNzYWdlUmVzcG9uc2USJQoHbWVzc2FnZRgBIAEoCzIULmxpdmVjaGF0LnYxLk1lc3NhZ2UiOwoQU2V0VHlwaW5nUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSDgoGdHlwaW5nGAIgASgIIhMKEVNldFR5cGluZ1Jlc3BvbnNlIj0KEVNldFZpZXdpbmdSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIPCgd2aWV3aW5nGAIgASgIIhQKElNldFZpZXdpbmdSZXNwb25zZSI3Cg9NYXJrUmVhZFJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEgsKA3NlcRgCIAEoAyISChBNYXJrUmVhZFJlc3BvbnNlIiIKEFN1YnNjcmliZVJlcXVlc3QSDgoGY3Vyc29yGAEgASgJIjYKEVN1YnNjcmliZVJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIubGl2ZWNoYXQudjEuRXZlbnQitgQKBUV2ZW50Eg4KBmN1cnNvchgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoPbWVzc2FnZV9jcmVhdGVkGAMgASgLMhQubGl2ZWNoYXQudjEuTWVzc2FnZUgAEjkKFGNvbnZlcnNhdGlvbl9jcmVhdGVkGAQgASgLMhkubGl2ZWNoYXQudjEuQ29udmVyc2F0aW9uSAASOQoUY29udmVyc2F0aW9uX3VwZGF0ZWQYBSABKAsyGS5saXZlY2hhdC52MS5Db252ZXJzYXRpb25IABIqCgZ0eXBpbmcYBiABKAsyGC5saXZlY2hhdC52MS5UeXBpbmdFdmVudEgAEiYKBHJlYWQYByABKAsyFi5saXZlY2hhdC52MS5SZWFkRXZlbnRIABIuCghwcmVzZW5jZRgIIAEoCzIaLmxpdmVjaGF0LnYxLlByZXNlbmNlRXZlbnRIABIoCgVyZWFkeRgJIAEoCzIXLmxpdmVjaGF0LnYxLlJlYWR5RXZlbnRIABIwCgloZWFydGJlYXQYCiABKAsyGy5saXZlY2hhdC52MS5IZWFydGJlYXRFdmVudEgAEiwKB3ZpZXdpbmcYCyABKAsyGS5saXZlY2hhdC52MS5WaWV3aW5nRXZlbnRIABIvCg9tZXNzYWdlX3VwZGF0ZWQYDCABKAsyFC5saXZlY2hhdC52MS5NZXNzYWdlSABCBgoEa2luZCK8AQoLVHlwaW5nRXZlbnQSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEiwKC3NlbmRlcl90eXBlGAIgASgOMhcubGl2ZWNoYXQudjEuU2VuZGVyVHlwZRIRCglzZW5kZXJfaWQYAyABKAkSEwoLc2VuZGVyX25hbWUYBCABKAkSDgoGdHlwaW5nGAUgASgIEi4KCmV4cGlyZXNfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIo4BCgxWaWV3aW5nRXZlbnQSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEhAKCGFnZW50X2lkGAIgASgJEhIKCmFnZW50X25hbWUYAyABKAkSDwoHdmlld2luZxgEIAEoCBIuCgpleHBpcmVzX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJyCglSZWFkRXZlbnQSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEiwKC3JlYWRlcl90eXBlGAIgASgOMhcubGl2ZWNoYXQudjEuU2VuZGVyVHlwZRIRCglyZWFkZXJfaWQYAyABKAkSCwoDc2VxGAQgASgDInIKDVByZXNlbmNlRXZlbnQSEAoIYWdlbnRfaWQYASABKAkSKAoGc3RhdHVzGAIgASgOMhgubGl2ZWNoYXQudjEuQWdlbnRTdGF0dXMSDgoGb25saW5lGAMgASgIEhUKDWFnZW50c19vbmxpbmUYBCABKAgiDAoKUmVhZHlFdmVudCIQCg5IZWFydGJlYXRFdmVudCI2ChJFZGl0TWVzc2FnZVJlcXVlc3QSEgoKbWVzc2FnZV9pZBgBIAEoCRIMCgR0ZXh0GAIgASgJIjwKE0VkaXRNZXNzYWdlUmVzcG9uc2USJQoHbWVzc2FnZRgBIAEoCzIULmxpdmVjaGF0LnYxLk1lc3NhZ2UiKgoURGVsZXRlTWVzc2FnZVJlcXVlc3QSEgoKbWVzc2FnZV9pZBgBIAEoCSI+ChVEZWxldGVNZXNzYWdlUmVzcG9uc2USJQoHbWVzc2FnZRgBIAEoCzIULmxpdmVjaGF0LnYxLk1lc3NhZ2UiMQobTGlzdE1lc3NhZ2VSZXZpc2lvbnNSZXF1ZXN0EhIKCm1lc3NhZ2VfaWQYASABKAkiTwocTGlzdE1lc3NhZ2VSZXZpc2lvbnNSZXNwb25zZRIvCglyZXZpc2lvbnMYASADKAsyHC5saXZlY2hhdC52MS5NZXNzYWdlUmV2aXNpb24iYQoPTWVzc2FnZVJldmlzaW9uEgwKBHRleHQYASABKAkSDwoHZGVsZXRlZBgCIAEoCBIvCgtyZXBsYWNlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqvAEKEkNvbnZlcnNhdGlvblN0YXR1cxIjCh9DT05WRVJTQVRJT05fU1RBVFVTX1VOU1BFQ0lGSUVEEAASHwobQ09OVkVSU0FUSU9OX1NUQVRVU19XQUlUSU5HEAESHgoaQ09OVkVSU0FUSU9OX1NUQVRVU19BQ1RJVkUQAhIgChxDT05WRVJTQVRJT05fU1RBVFVTX1JFU09MVkVEEAMSHgoaQ09OVkVSU0FUSU9OX1NUQVRVU19DTE9TRUQQBCpyCgpTZW5kZXJUeXBlEhsKF1NFTkRFUl9UWVBFX1VOU1BFQ0lGSUVEEAASGAoUU0VOREVSX1RZUEVfQ1VTVE9NRVIQARIVChFTRU5ERVJfVFlQRV9BR0VOVBACEhYKElNFTkRFUl9UWVBFX1NZU1RFTRADKtEBCg9TeXN0ZW1FdmVudEtpbmQSIQodU1lTVEVNX0VWRU5UX0tJTkRfVU5TUEVDSUZJRUQQABIdChlTWVNURU1fRVZFTlRfS0lORF9DTEFJTUVEEAESHgoaU1lTVEVNX0VWRU5UX0tJTkRfQVNTSUdORUQQAhIeChpTWVNURU1fRVZFTlRfS0lORF9SRVNPTFZFRBADEhwKGFNZU1RFTV9FVkVOVF9LSU5EX0NMT1NFRBAEEh4KGlNZU1RFTV9FVkVOVF9LSU5EX1JFT1BFTkVEEAUqjgEKEEFzc2lnbm1lbnRGaWx0ZXISIQodQVNTSUdOTUVOVF9GSUxURVJfVU5TUEVDSUZJRUQQABIZChVBU1NJR05NRU5UX0ZJTFRFUl9BTEwQARIaChZBU1NJR05NRU5UX0ZJTFRFUl9NSU5FEAISIAocQVNTSUdOTUVOVF9GSUxURVJfVU5BU1NJR05FRBADMuULChNDb252ZXJzYXRpb25TZXJ2aWNlEmcKEUxpc3RDb252ZXJzYXRpb25zEiUubGl2ZWNoYXQudjEuTGlzdENvbnZlcnNhdGlvbnNSZXF1ZXN0GiYubGl2ZWNoYXQudjEuTGlzdENvbnZlcnNhdGlvbnNSZXNwb25zZSIDkAIBEl4KDkdldEluYm94Q291bnRzEiIubGl2ZWNoYXQudjEuR2V0SW5ib3hDb3VudHNSZXF1ZXN0GiMubGl2ZWNoYXQudjEuR2V0SW5ib3hDb3VudHNSZXNwb25zZSIDkAIBEmEKD0dldENvbnZlcnNhdGlvbhIjLmxpdmVjaGF0LnYxLkdldENvbnZlcnNhdGlvblJlcXVlc3QaJC5saXZlY2hhdC52MS5HZXRDb252ZXJzYXRpb25SZXNwb25zZSIDkAIBElgKDExpc3RNZXNzYWdlcxIgLmxpdmVjaGF0LnYxLkxpc3RNZXNzYWdlc1JlcXVlc3QaIS5saXZlY2hhdC52MS5MaXN0TWVzc2FnZXNSZXNwb25zZSIDkAIBEmIKEUNsYWltQ29udmVyc2F0aW9uEiUubGl2ZWNoYXQudjEuQ2xhaW1Db252ZXJzYXRpb25SZXF1ZXN0GiYubGl2ZWNoYXQudjEuQ2xhaW1Db252ZXJzYXRpb25SZXNwb25zZRJlChJBc3NpZ25Db252ZXJzYXRpb24SJi5saXZlY2hhdC52MS5Bc3NpZ25Db252ZXJzYXRpb25SZXF1ZXN0GicubGl2ZWNoYXQudjEuQXNzaWduQ29udmVyc2F0aW9uUmVzcG9uc2USbgoVU2V0Q29udmVyc2F0aW9uU3RhdHVzEikubGl2ZWNoYXQudjEuU2V0Q29udmVyc2F0aW9uU3RhdHVzUmVxdWVzdBoqLmxpdmVjaGF0LnYxLlNldENvbnZlcnNhdGlvblN0YXR1c1Jlc3BvbnNlEmgKE1NldENvbnZlcnNhdGlvblRhZ3MSJy5saXZlY2hhdC52MS5TZXRDb252ZXJzYXRpb25UYWdzUmVxdWVzdBooLmxpdmVjaGF0LnYxLlNldENvbnZlcnNhdGlvblRhZ3NSZXNwb25zZRJQCgtTZW5kTWVzc2FnZRIfLmxpdmVjaGF0LnYxLlNlbmRNZXNzYWdlUmVxdWVzdBogLmxpdmVjaGF0LnYxLlNlbmRNZXNzYWdlUmVzcG9uc2USSgoJU2V0VHlwaW5nEh0ubGl2ZWNoYXQudjEuU2V0VHlwaW5nUmVxdWVzdBoeLmxpdmVjaGF0LnYxLlNldFR5cGluZ1Jlc3BvbnNlEk0KClNldFZpZXdpbmcSHi5saXZlY2hhdC52MS5TZXRWaWV3aW5nUmVxdWVzdBofLmxpdmVjaGF0LnYxLlNldFZpZXdpbmdSZXNwb25zZRJHCghNYXJrUmVhZBIcLmxpdmVjaGF0LnYxLk1hcmtSZWFkUmVxdWVzdBodLmxpdmVjaGF0LnYxLk1hcmtSZWFkUmVzcG9uc2USUQoJU3Vic2NyaWJlEh0ubGl2ZWNoYXQudjEuU3Vic2NyaWJlUmVxdWVzdBoeLmxpdmVjaGF0LnYxLlN1YnNjcmliZVJlc3BvbnNlIgOQAgEwARJQCgtFZGl0TWVzc2FnZRIfLmxpdmVjaGF0LnYxLkVkaXRNZXNzYWdlUmVxdWVzdBogLmxpdmVjaGF0LnYxLkVkaXRNZXNzYWdlUmVzcG9uc2USVgoNRGVsZXRlTWVzc2FnZRIhLmxpdmVjaGF0LnYxLkRlbGV0ZU1lc3NhZ2VSZXF1ZXN0GiIubGl2ZWNoYXQudjEuRGVsZXRlTWVzc2FnZVJlc3BvbnNlEnAKFExpc3RNZXNzYWdlUmV2aXNpb25zEigubGl2ZWNoYXQudjEuTGlzdE1lc3NhZ2VSZXZpc2lvbnNSZXF1ZXN0GikubGl2ZWNoYXQudjEuTGlzdE1lc3NhZ2VSZXZpc2lvbnNSZXNwb25zZSIDkAIBQrABCg9jb20ubGl2ZWNoYXQudjFCEUNvbnZlcnNhdGlvblByb3RvUAFaPWdpdGh1Yi5jb20vb3BlbnN1cHBvcnQvbGl2ZWNoYXQvZ2VuL2dvL2xpdmVjaGF0L3YxO2xpdmVjaGF0djGiAgNMWFiqAgtMaXZlY2hhdC5WMcoCC0xpdmVjaGF0XFYx4gIXTGl2ZWNoYXRcVjFcR1BCTWV0YWRhdGHqAgxMaXZlY2hhdDo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp, file_livechat_v1_auth, file_livechat_v1_csat, file_livechat_v1_tag]);
 
 /**
  * SystemEvent details a system message.
@@ -170,7 +170,8 @@ export type Message = Message$1<"livechat.v1.Message"> & {
   senderName: string;
 
   /**
-   * Plain text; clients must render it as text, never as HTML.
+   * Plain text in the markdown subset of docs/messages.md (bold, italic,
+   * code, lists, links); clients must never render it as HTML.
    *
    * @generated from field: string text = 7;
    */
@@ -201,6 +202,28 @@ export type Message = Message$1<"livechat.v1.Message"> & {
    * @generated from field: livechat.v1.SystemEvent system_event = 11;
    */
   systemEvent?: SystemEvent | undefined;
+
+  /**
+   * When its sender last changed the text (EditMessage); unset if never.
+   *
+   * @generated from field: google.protobuf.Timestamp edited_at = 12;
+   */
+  editedAt?: Timestamp | undefined;
+
+  /**
+   * When its sender deleted it (DeleteMessage); the text is then empty.
+   *
+   * @generated from field: google.protobuf.Timestamp deleted_at = 13;
+   */
+  deletedAt?: Timestamp | undefined;
+
+  /**
+   * Until when its sender may still edit or delete it; unset for system
+   * messages and deleted ones.
+   *
+   * @generated from field: google.protobuf.Timestamp editable_until = 14;
+   */
+  editableUntil?: Timestamp | undefined;
 };
 
 /**
@@ -1055,6 +1078,16 @@ export type Event = Message$1<"livechat.v1.Event"> & {
      */
     value: ViewingEvent;
     case: "viewing";
+  } | {
+    /**
+     * A message was edited or deleted: the message as it is after the
+     * change (a deleted one with an empty text). On a resumed stream it is
+     * the message as it is now.
+     *
+     * @generated from field: livechat.v1.Message message_updated = 12;
+     */
+    value: Message;
+    case: "messageUpdated";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1257,6 +1290,152 @@ export type HeartbeatEvent = Message$1<"livechat.v1.HeartbeatEvent"> & {
  */
 export const HeartbeatEventSchema: GenMessage<HeartbeatEvent> = /*@__PURE__*/
   messageDesc(file_livechat_v1_conversation, 36);
+
+/**
+ * @generated from message livechat.v1.EditMessageRequest
+ */
+export type EditMessageRequest = Message$1<"livechat.v1.EditMessageRequest"> & {
+  /**
+   * @generated from field: string message_id = 1;
+   */
+  messageId: string;
+
+  /**
+   * The new text: 1–4000 characters after trimming.
+   *
+   * @generated from field: string text = 2;
+   */
+  text: string;
+};
+
+/**
+ * Describes the message livechat.v1.EditMessageRequest.
+ * Use `create(EditMessageRequestSchema)` to create a new message.
+ */
+export const EditMessageRequestSchema: GenMessage<EditMessageRequest> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_conversation, 37);
+
+/**
+ * @generated from message livechat.v1.EditMessageResponse
+ */
+export type EditMessageResponse = Message$1<"livechat.v1.EditMessageResponse"> & {
+  /**
+   * @generated from field: livechat.v1.Message message = 1;
+   */
+  message?: Message | undefined;
+};
+
+/**
+ * Describes the message livechat.v1.EditMessageResponse.
+ * Use `create(EditMessageResponseSchema)` to create a new message.
+ */
+export const EditMessageResponseSchema: GenMessage<EditMessageResponse> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_conversation, 38);
+
+/**
+ * @generated from message livechat.v1.DeleteMessageRequest
+ */
+export type DeleteMessageRequest = Message$1<"livechat.v1.DeleteMessageRequest"> & {
+  /**
+   * @generated from field: string message_id = 1;
+   */
+  messageId: string;
+};
+
+/**
+ * Describes the message livechat.v1.DeleteMessageRequest.
+ * Use `create(DeleteMessageRequestSchema)` to create a new message.
+ */
+export const DeleteMessageRequestSchema: GenMessage<DeleteMessageRequest> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_conversation, 39);
+
+/**
+ * @generated from message livechat.v1.DeleteMessageResponse
+ */
+export type DeleteMessageResponse = Message$1<"livechat.v1.DeleteMessageResponse"> & {
+  /**
+   * @generated from field: livechat.v1.Message message = 1;
+   */
+  message?: Message | undefined;
+};
+
+/**
+ * Describes the message livechat.v1.DeleteMessageResponse.
+ * Use `create(DeleteMessageResponseSchema)` to create a new message.
+ */
+export const DeleteMessageResponseSchema: GenMessage<DeleteMessageResponse> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_conversation, 40);
+
+/**
+ * @generated from message livechat.v1.ListMessageRevisionsRequest
+ */
+export type ListMessageRevisionsRequest = Message$1<"livechat.v1.ListMessageRevisionsRequest"> & {
+  /**
+   * @generated from field: string message_id = 1;
+   */
+  messageId: string;
+};
+
+/**
+ * Describes the message livechat.v1.ListMessageRevisionsRequest.
+ * Use `create(ListMessageRevisionsRequestSchema)` to create a new message.
+ */
+export const ListMessageRevisionsRequestSchema: GenMessage<ListMessageRevisionsRequest> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_conversation, 41);
+
+/**
+ * @generated from message livechat.v1.ListMessageRevisionsResponse
+ */
+export type ListMessageRevisionsResponse = Message$1<"livechat.v1.ListMessageRevisionsResponse"> & {
+  /**
+   * Oldest first.
+   *
+   * @generated from field: repeated livechat.v1.MessageRevision revisions = 1;
+   */
+  revisions: MessageRevision[];
+};
+
+/**
+ * Describes the message livechat.v1.ListMessageRevisionsResponse.
+ * Use `create(ListMessageRevisionsResponseSchema)` to create a new message.
+ */
+export const ListMessageRevisionsResponseSchema: GenMessage<ListMessageRevisionsResponse> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_conversation, 42);
+
+/**
+ * MessageRevision is a text a message had before its sender changed it.
+ *
+ * @generated from message livechat.v1.MessageRevision
+ */
+export type MessageRevision = Message$1<"livechat.v1.MessageRevision"> & {
+  /**
+   * The text before the change.
+   *
+   * @generated from field: string text = 1;
+   */
+  text: string;
+
+  /**
+   * True when the change was the deletion, false for an edit.
+   *
+   * @generated from field: bool deleted = 2;
+   */
+  deleted: boolean;
+
+  /**
+   * When the text was replaced.
+   *
+   * @generated from field: google.protobuf.Timestamp replaced_at = 3;
+   */
+  replacedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message livechat.v1.MessageRevision.
+ * Use `create(MessageRevisionSchema)` to create a new message.
+ */
+export const MessageRevisionSchema: GenMessage<MessageRevision> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_conversation, 43);
 
 /**
  * ConversationStatus is where a conversation is in its lifecycle.
@@ -1687,6 +1866,60 @@ export const ConversationService: GenService<{
     methodKind: "server_streaming";
     input: typeof SubscribeRequestSchema;
     output: typeof SubscribeResponseSchema;
+  },
+  /**
+   * EditMessage changes the text of one of the caller's own messages (a
+   * reply or an internal note) while its edit window is open: until the
+   * message's `editable_until` (its creation time plus the server's
+   * edit window, 15 minutes unless the installation sets
+   * --message-edit-window). The text replaced is kept as a revision, which
+   * admins read with ListMessageRevisions and customers never see. Everyone
+   * who sees the message gets a MESSAGE_UPDATED event with the message as it
+   * now is (`edited_at` set); a note's event reaches agents only.
+   *
+   * Errors: INVALID_ARGUMENT for the text, as for SendMessage; NOT_FOUND
+   * (ERROR_REASON_MESSAGE_NOT_FOUND); PERMISSION_DENIED
+   * (ERROR_REASON_NOT_MESSAGE_SENDER) for someone else's message;
+   * FAILED_PRECONDITION for a deleted message
+   * (ERROR_REASON_MESSAGE_DELETED) or once the window has passed
+   * (ERROR_REASON_EDIT_WINDOW_PASSED).
+   *
+   * @generated from rpc livechat.v1.ConversationService.EditMessage
+   */
+  editMessage: {
+    methodKind: "unary";
+    input: typeof EditMessageRequestSchema;
+    output: typeof EditMessageResponseSchema;
+  },
+  /**
+   * DeleteMessage withdraws one of the caller's own messages while its edit
+   * window is open (see EditMessage). The message stays in the timeline
+   * with an empty text and `deleted_at` set, shown as deleted; its text is
+   * kept as a revision for admins. Everyone who sees the message gets a
+   * MESSAGE_UPDATED event.
+   *
+   * Errors: as for EditMessage, without the text's.
+   *
+   * @generated from rpc livechat.v1.ConversationService.DeleteMessage
+   */
+  deleteMessage: {
+    methodKind: "unary";
+    input: typeof DeleteMessageRequestSchema;
+    output: typeof DeleteMessageResponseSchema;
+  },
+  /**
+   * ListMessageRevisions returns the texts a message had before each edit
+   * and before its deletion, oldest first, with who changed it and when.
+   * Admins only.
+   *
+   * Errors: NOT_FOUND (ERROR_REASON_MESSAGE_NOT_FOUND).
+   *
+   * @generated from rpc livechat.v1.ConversationService.ListMessageRevisions
+   */
+  listMessageRevisions: {
+    methodKind: "unary";
+    input: typeof ListMessageRevisionsRequestSchema;
+    output: typeof ListMessageRevisionsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_livechat_v1_conversation, 0);
