@@ -25,6 +25,9 @@ import (
 	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/attachments"
+	"github.com/opensupport/livechat/server/attachments/attachmentsapi"
+	"github.com/opensupport/livechat/server/attachments/pgstore"
 	"github.com/opensupport/livechat/server/auth"
 	"github.com/opensupport/livechat/server/auth/authapi"
 	"github.com/opensupport/livechat/server/canned"
@@ -60,6 +63,8 @@ type App struct {
 	hub *realtime.Hub
 	// schema holds the API back while migrations are pending (--no-migrate).
 	schema schemaGate
+	// files keeps the attachments of messages.
+	files *attachments.Service
 }
 
 // New builds an App on an open, migrated database.
@@ -90,13 +95,18 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	// are mapped like every other; the schema interceptor holds the API back
 	// until migrations are applied; the edge interceptor comes last, to see
 	// the caller (stream limits) and connect-go's errors about the request.
-	a.rpc = connect.NewServer(a.observeInterceptor, a.errorInterceptor, a.schemaInterceptor, recoverInterceptor, authapi.NewInterceptor(a.auth, a.widgets, web).Intercept, a.edgeInterceptor)
+	callers := authapi.NewInterceptor(a.auth, a.widgets, web)
+	a.rpc = connect.NewServer(a.observeInterceptor, a.errorInterceptor, a.schemaInterceptor, recoverInterceptor, callers.Intercept, a.edgeInterceptor)
 
 	livechatv1connect.RegisterAuthServiceHandler(a.rpc, authapi.NewHandler(a.auth, web))
 	livechatv1connect.RegisterConversationServiceHandler(a.rpc, chatapi.NewHandler(conversations, a.hub))
 	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, widgetsapi.NewHandler(a.widgets, a.hub))
 	livechatv1connect.RegisterCannedResponseServiceHandler(a.rpc, cannedapi.NewHandler(canned.New(pool)))
 	livechatv1connect.RegisterTagServiceHandler(a.rpc, tagsapi.NewHandler(tags.New(pool)))
+	// Files of messages: uploads and downloads are plain HTTP routes.
+	a.files = attachments.New(pool, pgstore.New(pool), cfg.Attachments, log)
+	conversations.SetAttachments(a.files)
+	attachmentsapi.NewHandler(a.files, callers, log).Mount(a.mux)
 	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.
 	grpcreflect.Register(a.rpc)
 
@@ -145,6 +155,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	defer a.hub.Close()
+	go a.files.Run(ctx)
 	protocols := new(http.Protocols)
 	protocols.SetHTTP1(true)
 	// gRPC clients and load generators use HTTP/2 without TLS.

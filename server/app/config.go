@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opensupport/livechat/server/attachments"
 	"github.com/opensupport/livechat/server/realtime"
 	"github.com/opensupport/livechat/server/widgets"
 )
@@ -58,6 +59,8 @@ type Config struct {
 	// Realtime tunes the event hub (heartbeats, presence grace, buffers);
 	// zero fields take the defaults (tests shorten them).
 	Realtime realtime.Options
+	// Attachments are the limits of files (see attachments.go).
+	Attachments attachments.Config
 }
 
 // envOr returns the environment variable key, or def when it is unset.
@@ -143,6 +146,7 @@ func (c *Config) RegisterServeFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.envBool("LIVECHAT_SECURE_COOKIES", false),
 		"always mark cookies Secure, e.g. behind a TLS-terminating proxy [$LIVECHAT_SECURE_COOKIES]")
 	c.registerEdgeFlags(fs)
+	c.registerAttachmentFlags(fs)
 }
 
 // Validate checks values that flag parsing cannot, and reports environment

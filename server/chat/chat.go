@@ -24,6 +24,7 @@ import (
 	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/attachments"
 	"github.com/opensupport/livechat/server/realtime"
 )
 
@@ -50,6 +51,8 @@ type Service struct {
 	recent recentMessages
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time
+	// files are the attachments of messages (attachments.go); nil: none.
+	files *attachments.Service
 }
 
 // New returns a Service on pool. hub may be nil (tests, tools): nobody is

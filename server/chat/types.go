@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/opensupport/livechat/server/attachments"
 	"github.com/opensupport/livechat/server/tags"
 )
 
@@ -78,6 +79,11 @@ type Message struct {
 	CreatedAt       time.Time
 	// System details a system message; nil for the others.
 	System *SystemEvent
+	// Attachments are the files sent with it, with fresh links.
+	Attachments []attachments.Attachment
+	// filesKnown: Attachments are all the message's files (set by the send
+	// that stored it), so loading them again is not needed.
+	filesKnown bool
 }
 
 // SystemEvent details a system message.
@@ -179,6 +185,9 @@ type NewMessage struct {
 	Internal bool
 	// ClientMessageID is the sender's idempotency key.
 	ClientMessageID string
+	// AttachmentIDs are the agent's uploads to send with it; the text may
+	// then be empty.
+	AttachmentIDs []uuid.UUID
 }
 
 // Read is a reader's marker moving forward.

@@ -62,6 +62,11 @@ const (
 	// one conversation (items).
 	TagName          = 32
 	ConversationTags = 20
+	// AttachmentsPerMessage is the most files one message carries;
+	// DefaultAttachmentBytes the largest file unless the server is
+	// configured otherwise (--attachment-max-bytes).
+	AttachmentsPerMessage  = 10
+	DefaultAttachmentBytes = 10 << 20
 )
 
 // Proto returns the limits clients read.
@@ -81,6 +86,9 @@ func Proto() *livechatv1.Limits {
 		CannedShortcut:   CannedShortcut,
 		TagName:          TagName,
 		ConversationTags: ConversationTags,
+
+		AttachmentBytes:       DefaultAttachmentBytes,
+		AttachmentsPerMessage: AttachmentsPerMessage,
 	}
 }
 

@@ -79,6 +79,11 @@ const byReason: Partial<Record<ErrorReason, MessageKey>> = {
   [ErrorReason.WRONG_CODE]: "reason.wrongCode",
   [ErrorReason.SIGN_IN_EXPIRED]: "reason.signInExpired",
   [ErrorReason.TWO_FACTOR_STATE]: "reason.twoFactorState",
+  [ErrorReason.FILE_TOO_LARGE]: "reason.fileTooLarge",
+  [ErrorReason.FILE_TYPE_NOT_ALLOWED]: "reason.fileTypeNotAllowed",
+  [ErrorReason.FILE_EMPTY]: "reason.fileEmpty",
+  [ErrorReason.ATTACHMENT_NOT_FOUND]: "reason.attachmentNotFound",
+  [ErrorReason.ATTACHMENT_LINK_EXPIRED]: "reason.attachmentLinkExpired",
 };
 
 // Reasons whose text needs a number the detail did not carry fall back to
@@ -90,8 +95,9 @@ const withoutNumber: Partial<Record<MessageKey, MessageKey>> = {
   "reason.requestTooLarge": "reason.requestTooLargePlain",
   "reason.rateLimited": "error.resourceExhausted",
   "reason.signInThrottled": "reason.signInThrottledPlain",
+  "reason.fileTooLarge": "reason.fileTooLargePlain",
 };
-const needsLimit = new Set<MessageKey>(["reason.textTooLong", "reason.tooManyItems", "reason.passwordLength", "reason.requestTooLarge"]);
+const needsLimit = new Set<MessageKey>(["reason.textTooLong", "reason.tooManyItems", "reason.passwordLength", "reason.requestTooLarge", "reason.fileTooLarge"]);
 const needsWait = new Set<MessageKey>(["reason.rateLimited", "reason.signInThrottled"]);
 
 /**

@@ -464,7 +464,9 @@ type Message struct {
 	ClientMessageId string                 `protobuf:"bytes,9,opt,name=client_message_id,json=clientMessageId,proto3" json:"client_message_id,omitempty"`
 	CreatedAt       *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	// Set for SENDER_TYPE_SYSTEM messages.
-	SystemEvent   *SystemEvent `protobuf:"bytes,11,opt,name=system_event,json=systemEvent,proto3" json:"system_event,omitempty"`
+	SystemEvent *SystemEvent `protobuf:"bytes,11,opt,name=system_event,json=systemEvent,proto3" json:"system_event,omitempty"`
+	// The files sent with the message, in the order they were named.
+	Attachments   []*Attachment `protobuf:"bytes,12,rep,name=attachments,proto3" json:"attachments,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -572,6 +574,13 @@ func (x *Message) GetCreatedAt() *timestamppb.Timestamp {
 func (x *Message) GetSystemEvent() *SystemEvent {
 	if x != nil {
 		return x.SystemEvent
+	}
+	return nil
+}
+
+func (x *Message) GetAttachments() []*Attachment {
+	if x != nil {
+		return x.Attachments
 	}
 	return nil
 }
@@ -1674,8 +1683,13 @@ type SendMessageRequest struct {
 	// A key the client chooses (for example a UUID), 1–64 characters, unique
 	// per sender; a retry with the same key returns the first message.
 	ClientMessageId string `protobuf:"bytes,4,opt,name=client_message_id,json=clientMessageId,proto3" json:"client_message_id,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Files uploaded before (see Attachment) to send with the message, at most
+	// Limits.attachments_per_message (TOO_MANY_ITEMS); the text may then be
+	// empty. An id that is unknown, not the caller's upload or sent already is
+	// NOT_FOUND, ATTACHMENT_NOT_FOUND, and nothing is sent.
+	AttachmentIds []string `protobuf:"bytes,5,rep,name=attachment_ids,json=attachmentIds,proto3" json:"attachment_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SendMessageRequest) Reset() {
@@ -1734,6 +1748,13 @@ func (x *SendMessageRequest) GetClientMessageId() string {
 		return x.ClientMessageId
 	}
 	return ""
+}
+
+func (x *SendMessageRequest) GetAttachmentIds() []string {
+	if x != nil {
+		return x.AttachmentIds
+	}
+	return nil
 }
 
 type SendMessageResponse struct {
@@ -2744,7 +2765,7 @@ var File_livechat_v1_conversation_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\n" +
-	"\x1elivechat/v1/conversation.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16livechat/v1/auth.proto\x1a\x15livechat/v1/tag.proto\"\x7f\n" +
+	"\x1elivechat/v1/conversation.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1clivechat/v1/attachment.proto\x1a\x16livechat/v1/auth.proto\x1a\x15livechat/v1/tag.proto\"\x7f\n" +
 	"\vSystemEvent\x120\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1c.livechat.v1.SystemEventKindR\x04kind\x12\x1d\n" +
 	"\n" +
@@ -2769,7 +2790,7 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"lastSeenAt\x1a=\n" +
 	"\x0fAttributesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xa0\x03\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xdb\x03\n" +
 	"\aMessage\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0fconversation_id\x18\x02 \x01(\tR\x0econversationId\x12\x10\n" +
@@ -2785,7 +2806,8 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12;\n" +
-	"\fsystem_event\x18\v \x01(\v2\x18.livechat.v1.SystemEventR\vsystemEvent\"\xe0\x05\n" +
+	"\fsystem_event\x18\v \x01(\v2\x18.livechat.v1.SystemEventR\vsystemEvent\x129\n" +
+	"\vattachments\x18\f \x03(\v2\x17.livechat.v1.AttachmentR\vattachments\"\xe0\x05\n" +
 	"\fConversation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x127\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x1f.livechat.v1.ConversationStatusR\x06status\x12\x1f\n" +
@@ -2871,12 +2893,13 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x17\n" +
 	"\atag_ids\x18\x02 \x03(\tR\x06tagIds\"\\\n" +
 	"\x1bSetConversationTagsResponse\x12=\n" +
-	"\fconversation\x18\x01 \x01(\v2\x19.livechat.v1.ConversationR\fconversation\"\x99\x01\n" +
+	"\fconversation\x18\x01 \x01(\v2\x19.livechat.v1.ConversationR\fconversation\"\xc0\x01\n" +
 	"\x12SendMessageRequest\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\x12\x1a\n" +
 	"\binternal\x18\x03 \x01(\bR\binternal\x12*\n" +
-	"\x11client_message_id\x18\x04 \x01(\tR\x0fclientMessageId\"E\n" +
+	"\x11client_message_id\x18\x04 \x01(\tR\x0fclientMessageId\x12%\n" +
+	"\x0eattachment_ids\x18\x05 \x03(\tR\rattachmentIds\"E\n" +
 	"\x13SendMessageResponse\x12.\n" +
 	"\amessage\x18\x01 \x01(\v2\x14.livechat.v1.MessageR\amessage\"S\n" +
 	"\x10SetTypingRequest\x12'\n" +
@@ -3041,8 +3064,9 @@ var file_livechat_v1_conversation_proto_goTypes = []any{
 	(*HeartbeatEvent)(nil),                // 40: livechat.v1.HeartbeatEvent
 	nil,                                   // 41: livechat.v1.Customer.AttributesEntry
 	(*timestamppb.Timestamp)(nil),         // 42: google.protobuf.Timestamp
-	(*Tag)(nil),                           // 43: livechat.v1.Tag
-	(AgentStatus)(0),                      // 44: livechat.v1.AgentStatus
+	(*Attachment)(nil),                    // 43: livechat.v1.Attachment
+	(*Tag)(nil),                           // 44: livechat.v1.Tag
+	(AgentStatus)(0),                      // 45: livechat.v1.AgentStatus
 }
 var file_livechat_v1_conversation_proto_depIdxs = []int32{
 	2,  // 0: livechat.v1.SystemEvent.kind:type_name -> livechat.v1.SystemEventKind
@@ -3052,74 +3076,75 @@ var file_livechat_v1_conversation_proto_depIdxs = []int32{
 	1,  // 4: livechat.v1.Message.sender_type:type_name -> livechat.v1.SenderType
 	42, // 5: livechat.v1.Message.created_at:type_name -> google.protobuf.Timestamp
 	4,  // 6: livechat.v1.Message.system_event:type_name -> livechat.v1.SystemEvent
-	0,  // 7: livechat.v1.Conversation.status:type_name -> livechat.v1.ConversationStatus
-	42, // 8: livechat.v1.Conversation.created_at:type_name -> google.protobuf.Timestamp
-	42, // 9: livechat.v1.Conversation.updated_at:type_name -> google.protobuf.Timestamp
-	42, // 10: livechat.v1.Conversation.last_message_at:type_name -> google.protobuf.Timestamp
-	42, // 11: livechat.v1.Conversation.waiting_since:type_name -> google.protobuf.Timestamp
-	6,  // 12: livechat.v1.Conversation.last_message:type_name -> livechat.v1.Message
-	43, // 13: livechat.v1.Conversation.tags:type_name -> livechat.v1.Tag
-	0,  // 14: livechat.v1.ListConversationsRequest.statuses:type_name -> livechat.v1.ConversationStatus
-	3,  // 15: livechat.v1.ListConversationsRequest.assignment:type_name -> livechat.v1.AssignmentFilter
-	42, // 16: livechat.v1.ListConversationsRequest.created_after:type_name -> google.protobuf.Timestamp
-	42, // 17: livechat.v1.ListConversationsRequest.created_before:type_name -> google.protobuf.Timestamp
-	7,  // 18: livechat.v1.ListConversationsResponse.conversations:type_name -> livechat.v1.Conversation
-	7,  // 19: livechat.v1.GetConversationResponse.conversation:type_name -> livechat.v1.Conversation
-	5,  // 20: livechat.v1.GetConversationResponse.customer:type_name -> livechat.v1.Customer
-	6,  // 21: livechat.v1.ListMessagesResponse.messages:type_name -> livechat.v1.Message
-	7,  // 22: livechat.v1.ClaimConversationResponse.conversation:type_name -> livechat.v1.Conversation
-	7,  // 23: livechat.v1.AssignConversationResponse.conversation:type_name -> livechat.v1.Conversation
-	0,  // 24: livechat.v1.SetConversationStatusRequest.status:type_name -> livechat.v1.ConversationStatus
-	7,  // 25: livechat.v1.SetConversationStatusResponse.conversation:type_name -> livechat.v1.Conversation
-	7,  // 26: livechat.v1.SetConversationTagsResponse.conversation:type_name -> livechat.v1.Conversation
-	6,  // 27: livechat.v1.SendMessageResponse.message:type_name -> livechat.v1.Message
-	34, // 28: livechat.v1.SubscribeResponse.event:type_name -> livechat.v1.Event
-	42, // 29: livechat.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
-	6,  // 30: livechat.v1.Event.message_created:type_name -> livechat.v1.Message
-	7,  // 31: livechat.v1.Event.conversation_created:type_name -> livechat.v1.Conversation
-	7,  // 32: livechat.v1.Event.conversation_updated:type_name -> livechat.v1.Conversation
-	35, // 33: livechat.v1.Event.typing:type_name -> livechat.v1.TypingEvent
-	37, // 34: livechat.v1.Event.read:type_name -> livechat.v1.ReadEvent
-	38, // 35: livechat.v1.Event.presence:type_name -> livechat.v1.PresenceEvent
-	39, // 36: livechat.v1.Event.ready:type_name -> livechat.v1.ReadyEvent
-	40, // 37: livechat.v1.Event.heartbeat:type_name -> livechat.v1.HeartbeatEvent
-	36, // 38: livechat.v1.Event.viewing:type_name -> livechat.v1.ViewingEvent
-	1,  // 39: livechat.v1.TypingEvent.sender_type:type_name -> livechat.v1.SenderType
-	42, // 40: livechat.v1.TypingEvent.expires_at:type_name -> google.protobuf.Timestamp
-	42, // 41: livechat.v1.ViewingEvent.expires_at:type_name -> google.protobuf.Timestamp
-	1,  // 42: livechat.v1.ReadEvent.reader_type:type_name -> livechat.v1.SenderType
-	44, // 43: livechat.v1.PresenceEvent.status:type_name -> livechat.v1.AgentStatus
-	8,  // 44: livechat.v1.ConversationService.ListConversations:input_type -> livechat.v1.ListConversationsRequest
-	10, // 45: livechat.v1.ConversationService.GetInboxCounts:input_type -> livechat.v1.GetInboxCountsRequest
-	12, // 46: livechat.v1.ConversationService.GetConversation:input_type -> livechat.v1.GetConversationRequest
-	14, // 47: livechat.v1.ConversationService.ListMessages:input_type -> livechat.v1.ListMessagesRequest
-	16, // 48: livechat.v1.ConversationService.ClaimConversation:input_type -> livechat.v1.ClaimConversationRequest
-	18, // 49: livechat.v1.ConversationService.AssignConversation:input_type -> livechat.v1.AssignConversationRequest
-	20, // 50: livechat.v1.ConversationService.SetConversationStatus:input_type -> livechat.v1.SetConversationStatusRequest
-	22, // 51: livechat.v1.ConversationService.SetConversationTags:input_type -> livechat.v1.SetConversationTagsRequest
-	24, // 52: livechat.v1.ConversationService.SendMessage:input_type -> livechat.v1.SendMessageRequest
-	26, // 53: livechat.v1.ConversationService.SetTyping:input_type -> livechat.v1.SetTypingRequest
-	28, // 54: livechat.v1.ConversationService.SetViewing:input_type -> livechat.v1.SetViewingRequest
-	30, // 55: livechat.v1.ConversationService.MarkRead:input_type -> livechat.v1.MarkReadRequest
-	32, // 56: livechat.v1.ConversationService.Subscribe:input_type -> livechat.v1.SubscribeRequest
-	9,  // 57: livechat.v1.ConversationService.ListConversations:output_type -> livechat.v1.ListConversationsResponse
-	11, // 58: livechat.v1.ConversationService.GetInboxCounts:output_type -> livechat.v1.GetInboxCountsResponse
-	13, // 59: livechat.v1.ConversationService.GetConversation:output_type -> livechat.v1.GetConversationResponse
-	15, // 60: livechat.v1.ConversationService.ListMessages:output_type -> livechat.v1.ListMessagesResponse
-	17, // 61: livechat.v1.ConversationService.ClaimConversation:output_type -> livechat.v1.ClaimConversationResponse
-	19, // 62: livechat.v1.ConversationService.AssignConversation:output_type -> livechat.v1.AssignConversationResponse
-	21, // 63: livechat.v1.ConversationService.SetConversationStatus:output_type -> livechat.v1.SetConversationStatusResponse
-	23, // 64: livechat.v1.ConversationService.SetConversationTags:output_type -> livechat.v1.SetConversationTagsResponse
-	25, // 65: livechat.v1.ConversationService.SendMessage:output_type -> livechat.v1.SendMessageResponse
-	27, // 66: livechat.v1.ConversationService.SetTyping:output_type -> livechat.v1.SetTypingResponse
-	29, // 67: livechat.v1.ConversationService.SetViewing:output_type -> livechat.v1.SetViewingResponse
-	31, // 68: livechat.v1.ConversationService.MarkRead:output_type -> livechat.v1.MarkReadResponse
-	33, // 69: livechat.v1.ConversationService.Subscribe:output_type -> livechat.v1.SubscribeResponse
-	57, // [57:70] is the sub-list for method output_type
-	44, // [44:57] is the sub-list for method input_type
-	44, // [44:44] is the sub-list for extension type_name
-	44, // [44:44] is the sub-list for extension extendee
-	0,  // [0:44] is the sub-list for field type_name
+	43, // 7: livechat.v1.Message.attachments:type_name -> livechat.v1.Attachment
+	0,  // 8: livechat.v1.Conversation.status:type_name -> livechat.v1.ConversationStatus
+	42, // 9: livechat.v1.Conversation.created_at:type_name -> google.protobuf.Timestamp
+	42, // 10: livechat.v1.Conversation.updated_at:type_name -> google.protobuf.Timestamp
+	42, // 11: livechat.v1.Conversation.last_message_at:type_name -> google.protobuf.Timestamp
+	42, // 12: livechat.v1.Conversation.waiting_since:type_name -> google.protobuf.Timestamp
+	6,  // 13: livechat.v1.Conversation.last_message:type_name -> livechat.v1.Message
+	44, // 14: livechat.v1.Conversation.tags:type_name -> livechat.v1.Tag
+	0,  // 15: livechat.v1.ListConversationsRequest.statuses:type_name -> livechat.v1.ConversationStatus
+	3,  // 16: livechat.v1.ListConversationsRequest.assignment:type_name -> livechat.v1.AssignmentFilter
+	42, // 17: livechat.v1.ListConversationsRequest.created_after:type_name -> google.protobuf.Timestamp
+	42, // 18: livechat.v1.ListConversationsRequest.created_before:type_name -> google.protobuf.Timestamp
+	7,  // 19: livechat.v1.ListConversationsResponse.conversations:type_name -> livechat.v1.Conversation
+	7,  // 20: livechat.v1.GetConversationResponse.conversation:type_name -> livechat.v1.Conversation
+	5,  // 21: livechat.v1.GetConversationResponse.customer:type_name -> livechat.v1.Customer
+	6,  // 22: livechat.v1.ListMessagesResponse.messages:type_name -> livechat.v1.Message
+	7,  // 23: livechat.v1.ClaimConversationResponse.conversation:type_name -> livechat.v1.Conversation
+	7,  // 24: livechat.v1.AssignConversationResponse.conversation:type_name -> livechat.v1.Conversation
+	0,  // 25: livechat.v1.SetConversationStatusRequest.status:type_name -> livechat.v1.ConversationStatus
+	7,  // 26: livechat.v1.SetConversationStatusResponse.conversation:type_name -> livechat.v1.Conversation
+	7,  // 27: livechat.v1.SetConversationTagsResponse.conversation:type_name -> livechat.v1.Conversation
+	6,  // 28: livechat.v1.SendMessageResponse.message:type_name -> livechat.v1.Message
+	34, // 29: livechat.v1.SubscribeResponse.event:type_name -> livechat.v1.Event
+	42, // 30: livechat.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	6,  // 31: livechat.v1.Event.message_created:type_name -> livechat.v1.Message
+	7,  // 32: livechat.v1.Event.conversation_created:type_name -> livechat.v1.Conversation
+	7,  // 33: livechat.v1.Event.conversation_updated:type_name -> livechat.v1.Conversation
+	35, // 34: livechat.v1.Event.typing:type_name -> livechat.v1.TypingEvent
+	37, // 35: livechat.v1.Event.read:type_name -> livechat.v1.ReadEvent
+	38, // 36: livechat.v1.Event.presence:type_name -> livechat.v1.PresenceEvent
+	39, // 37: livechat.v1.Event.ready:type_name -> livechat.v1.ReadyEvent
+	40, // 38: livechat.v1.Event.heartbeat:type_name -> livechat.v1.HeartbeatEvent
+	36, // 39: livechat.v1.Event.viewing:type_name -> livechat.v1.ViewingEvent
+	1,  // 40: livechat.v1.TypingEvent.sender_type:type_name -> livechat.v1.SenderType
+	42, // 41: livechat.v1.TypingEvent.expires_at:type_name -> google.protobuf.Timestamp
+	42, // 42: livechat.v1.ViewingEvent.expires_at:type_name -> google.protobuf.Timestamp
+	1,  // 43: livechat.v1.ReadEvent.reader_type:type_name -> livechat.v1.SenderType
+	45, // 44: livechat.v1.PresenceEvent.status:type_name -> livechat.v1.AgentStatus
+	8,  // 45: livechat.v1.ConversationService.ListConversations:input_type -> livechat.v1.ListConversationsRequest
+	10, // 46: livechat.v1.ConversationService.GetInboxCounts:input_type -> livechat.v1.GetInboxCountsRequest
+	12, // 47: livechat.v1.ConversationService.GetConversation:input_type -> livechat.v1.GetConversationRequest
+	14, // 48: livechat.v1.ConversationService.ListMessages:input_type -> livechat.v1.ListMessagesRequest
+	16, // 49: livechat.v1.ConversationService.ClaimConversation:input_type -> livechat.v1.ClaimConversationRequest
+	18, // 50: livechat.v1.ConversationService.AssignConversation:input_type -> livechat.v1.AssignConversationRequest
+	20, // 51: livechat.v1.ConversationService.SetConversationStatus:input_type -> livechat.v1.SetConversationStatusRequest
+	22, // 52: livechat.v1.ConversationService.SetConversationTags:input_type -> livechat.v1.SetConversationTagsRequest
+	24, // 53: livechat.v1.ConversationService.SendMessage:input_type -> livechat.v1.SendMessageRequest
+	26, // 54: livechat.v1.ConversationService.SetTyping:input_type -> livechat.v1.SetTypingRequest
+	28, // 55: livechat.v1.ConversationService.SetViewing:input_type -> livechat.v1.SetViewingRequest
+	30, // 56: livechat.v1.ConversationService.MarkRead:input_type -> livechat.v1.MarkReadRequest
+	32, // 57: livechat.v1.ConversationService.Subscribe:input_type -> livechat.v1.SubscribeRequest
+	9,  // 58: livechat.v1.ConversationService.ListConversations:output_type -> livechat.v1.ListConversationsResponse
+	11, // 59: livechat.v1.ConversationService.GetInboxCounts:output_type -> livechat.v1.GetInboxCountsResponse
+	13, // 60: livechat.v1.ConversationService.GetConversation:output_type -> livechat.v1.GetConversationResponse
+	15, // 61: livechat.v1.ConversationService.ListMessages:output_type -> livechat.v1.ListMessagesResponse
+	17, // 62: livechat.v1.ConversationService.ClaimConversation:output_type -> livechat.v1.ClaimConversationResponse
+	19, // 63: livechat.v1.ConversationService.AssignConversation:output_type -> livechat.v1.AssignConversationResponse
+	21, // 64: livechat.v1.ConversationService.SetConversationStatus:output_type -> livechat.v1.SetConversationStatusResponse
+	23, // 65: livechat.v1.ConversationService.SetConversationTags:output_type -> livechat.v1.SetConversationTagsResponse
+	25, // 66: livechat.v1.ConversationService.SendMessage:output_type -> livechat.v1.SendMessageResponse
+	27, // 67: livechat.v1.ConversationService.SetTyping:output_type -> livechat.v1.SetTypingResponse
+	29, // 68: livechat.v1.ConversationService.SetViewing:output_type -> livechat.v1.SetViewingResponse
+	31, // 69: livechat.v1.ConversationService.MarkRead:output_type -> livechat.v1.MarkReadResponse
+	33, // 70: livechat.v1.ConversationService.Subscribe:output_type -> livechat.v1.SubscribeResponse
+	58, // [58:71] is the sub-list for method output_type
+	45, // [45:58] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_conversation_proto_init() }
@@ -3127,6 +3152,7 @@ func file_livechat_v1_conversation_proto_init() {
 	if File_livechat_v1_conversation_proto != nil {
 		return
 	}
+	file_livechat_v1_attachment_proto_init()
 	file_livechat_v1_auth_proto_init()
 	file_livechat_v1_tag_proto_init()
 	file_livechat_v1_conversation_proto_msgTypes[30].OneofWrappers = []any{

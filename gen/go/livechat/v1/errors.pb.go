@@ -129,6 +129,19 @@ const (
 	// The second factor is not in the state this needs: already enabled, or
 	// not enrolled (FAILED_PRECONDITION).
 	ErrorReason_ERROR_REASON_TWO_FACTOR_STATE ErrorReason = 74
+	// The file is larger than the limit (`limit`, bytes) (RESOURCE_EXHAUSTED).
+	ErrorReason_ERROR_REASON_FILE_TOO_LARGE ErrorReason = 80
+	// The file's type (sniffed from its content) is not allowed here
+	// (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_FILE_TYPE_NOT_ALLOWED ErrorReason = 81
+	// The file is empty (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_FILE_EMPTY ErrorReason = 82
+	// The attachment does not exist, is not the caller's, or was sent
+	// already (NOT_FOUND).
+	ErrorReason_ERROR_REASON_ATTACHMENT_NOT_FOUND ErrorReason = 83
+	// The download link expired or was altered: fetch the message again for a
+	// fresh one (PERMISSION_DENIED).
+	ErrorReason_ERROR_REASON_ATTACHMENT_LINK_EXPIRED ErrorReason = 84
 )
 
 // Enum value maps for ErrorReason.
@@ -181,55 +194,65 @@ var (
 		72: "ERROR_REASON_WRONG_CODE",
 		73: "ERROR_REASON_SIGN_IN_EXPIRED",
 		74: "ERROR_REASON_TWO_FACTOR_STATE",
+		80: "ERROR_REASON_FILE_TOO_LARGE",
+		81: "ERROR_REASON_FILE_TYPE_NOT_ALLOWED",
+		82: "ERROR_REASON_FILE_EMPTY",
+		83: "ERROR_REASON_ATTACHMENT_NOT_FOUND",
+		84: "ERROR_REASON_ATTACHMENT_LINK_EXPIRED",
 	}
 	ErrorReason_value = map[string]int32{
-		"ERROR_REASON_UNSPECIFIED":            0,
-		"ERROR_REASON_REQUIRED":               1,
-		"ERROR_REASON_INVALID_VALUE":          2,
-		"ERROR_REASON_MALFORMED_ID":           3,
-		"ERROR_REASON_TEXT_EMPTY":             4,
-		"ERROR_REASON_TEXT_TOO_LONG":          5,
-		"ERROR_REASON_TEXT_INVALID":           6,
-		"ERROR_REASON_MALFORMED_CURSOR":       7,
-		"ERROR_REASON_TOO_MANY_ITEMS":         8,
-		"ERROR_REASON_PASSWORD_LENGTH":        9,
-		"ERROR_REASON_INVALID_EMAIL":          10,
-		"ERROR_REASON_REQUEST_TOO_LARGE":      11,
-		"ERROR_REASON_CONVERSATION_NOT_FOUND": 20,
-		"ERROR_REASON_CUSTOMER_NOT_FOUND":     21,
-		"ERROR_REASON_AGENT_NOT_FOUND":        22,
-		"ERROR_REASON_WIDGET_NOT_FOUND":       23,
-		"ERROR_REASON_TOKEN_NOT_FOUND":        24,
-		"ERROR_REASON_NOT_FOUND":              25,
-		"ERROR_REASON_CONVERSATION_CLOSED":    30,
-		"ERROR_REASON_INVALID_TRANSITION":     31,
-		"ERROR_REASON_CONVERSATION_CHANGED":   32,
-		"ERROR_REASON_ALREADY_EXISTS":         33,
-		"ERROR_REASON_SETUP_DONE":             34,
-		"ERROR_REASON_AGENT_DISABLED":         35,
-		"ERROR_REASON_CURSOR_EXPIRED":         36,
-		"ERROR_REASON_LAST_ADMIN":             37,
-		"ERROR_REASON_SIGN_IN_REQUIRED":       40,
-		"ERROR_REASON_BAD_CREDENTIALS":        41,
-		"ERROR_REASON_SESSION_ENDED":          42,
-		"ERROR_REASON_TOKEN_REVOKED":          43,
-		"ERROR_REASON_VISITOR_SESSION_ENDED":  44,
-		"ERROR_REASON_PERMISSION_DENIED":      50,
-		"ERROR_REASON_ADMIN_REQUIRED":         51,
-		"ERROR_REASON_ORIGIN_NOT_ALLOWED":     52,
-		"ERROR_REASON_WRONG_PASSWORD":         53,
-		"ERROR_REASON_IDENTITY_INVALID":       54,
-		"ERROR_REASON_IDENTITY_LOCKED":        55,
-		"ERROR_REASON_NOT_ASSIGNEE":           56,
-		"ERROR_REASON_RATE_LIMITED":           60,
-		"ERROR_REASON_SIGN_IN_THROTTLED":      61,
-		"ERROR_REASON_TOO_MANY_STREAMS":       62,
-		"ERROR_REASON_STREAM_BEHIND":          63,
-		"ERROR_REASON_UNAVAILABLE":            70,
-		"ERROR_REASON_NOT_AVAILABLE":          71,
-		"ERROR_REASON_WRONG_CODE":             72,
-		"ERROR_REASON_SIGN_IN_EXPIRED":        73,
-		"ERROR_REASON_TWO_FACTOR_STATE":       74,
+		"ERROR_REASON_UNSPECIFIED":             0,
+		"ERROR_REASON_REQUIRED":                1,
+		"ERROR_REASON_INVALID_VALUE":           2,
+		"ERROR_REASON_MALFORMED_ID":            3,
+		"ERROR_REASON_TEXT_EMPTY":              4,
+		"ERROR_REASON_TEXT_TOO_LONG":           5,
+		"ERROR_REASON_TEXT_INVALID":            6,
+		"ERROR_REASON_MALFORMED_CURSOR":        7,
+		"ERROR_REASON_TOO_MANY_ITEMS":          8,
+		"ERROR_REASON_PASSWORD_LENGTH":         9,
+		"ERROR_REASON_INVALID_EMAIL":           10,
+		"ERROR_REASON_REQUEST_TOO_LARGE":       11,
+		"ERROR_REASON_CONVERSATION_NOT_FOUND":  20,
+		"ERROR_REASON_CUSTOMER_NOT_FOUND":      21,
+		"ERROR_REASON_AGENT_NOT_FOUND":         22,
+		"ERROR_REASON_WIDGET_NOT_FOUND":        23,
+		"ERROR_REASON_TOKEN_NOT_FOUND":         24,
+		"ERROR_REASON_NOT_FOUND":               25,
+		"ERROR_REASON_CONVERSATION_CLOSED":     30,
+		"ERROR_REASON_INVALID_TRANSITION":      31,
+		"ERROR_REASON_CONVERSATION_CHANGED":    32,
+		"ERROR_REASON_ALREADY_EXISTS":          33,
+		"ERROR_REASON_SETUP_DONE":              34,
+		"ERROR_REASON_AGENT_DISABLED":          35,
+		"ERROR_REASON_CURSOR_EXPIRED":          36,
+		"ERROR_REASON_LAST_ADMIN":              37,
+		"ERROR_REASON_SIGN_IN_REQUIRED":        40,
+		"ERROR_REASON_BAD_CREDENTIALS":         41,
+		"ERROR_REASON_SESSION_ENDED":           42,
+		"ERROR_REASON_TOKEN_REVOKED":           43,
+		"ERROR_REASON_VISITOR_SESSION_ENDED":   44,
+		"ERROR_REASON_PERMISSION_DENIED":       50,
+		"ERROR_REASON_ADMIN_REQUIRED":          51,
+		"ERROR_REASON_ORIGIN_NOT_ALLOWED":      52,
+		"ERROR_REASON_WRONG_PASSWORD":          53,
+		"ERROR_REASON_IDENTITY_INVALID":        54,
+		"ERROR_REASON_IDENTITY_LOCKED":         55,
+		"ERROR_REASON_NOT_ASSIGNEE":            56,
+		"ERROR_REASON_RATE_LIMITED":            60,
+		"ERROR_REASON_SIGN_IN_THROTTLED":       61,
+		"ERROR_REASON_TOO_MANY_STREAMS":        62,
+		"ERROR_REASON_STREAM_BEHIND":           63,
+		"ERROR_REASON_UNAVAILABLE":             70,
+		"ERROR_REASON_NOT_AVAILABLE":           71,
+		"ERROR_REASON_WRONG_CODE":              72,
+		"ERROR_REASON_SIGN_IN_EXPIRED":         73,
+		"ERROR_REASON_TWO_FACTOR_STATE":        74,
+		"ERROR_REASON_FILE_TOO_LARGE":          80,
+		"ERROR_REASON_FILE_TYPE_NOT_ALLOWED":   81,
+		"ERROR_REASON_FILE_EMPTY":              82,
+		"ERROR_REASON_ATTACHMENT_NOT_FOUND":    83,
+		"ERROR_REASON_ATTACHMENT_LINK_EXPIRED": 84,
 	}
 )
 
@@ -356,7 +379,7 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"\x05field\x18\x02 \x01(\tR\x05field\x12\x14\n" +
 	"\x05limit\x18\x03 \x01(\x03R\x05limit\x12:\n" +
 	"\vretry_after\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"retryAfter*\xad\f\n" +
+	"retryAfter*\xe4\r\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ERROR_REASON_REQUIRED\x10\x01\x12\x1e\n" +
@@ -405,7 +428,12 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"\x1aERROR_REASON_NOT_AVAILABLE\x10G\x12\x1b\n" +
 	"\x17ERROR_REASON_WRONG_CODE\x10H\x12 \n" +
 	"\x1cERROR_REASON_SIGN_IN_EXPIRED\x10I\x12!\n" +
-	"\x1dERROR_REASON_TWO_FACTOR_STATE\x10JB\xaa\x01\n" +
+	"\x1dERROR_REASON_TWO_FACTOR_STATE\x10J\x12\x1f\n" +
+	"\x1bERROR_REASON_FILE_TOO_LARGE\x10P\x12&\n" +
+	"\"ERROR_REASON_FILE_TYPE_NOT_ALLOWED\x10Q\x12\x1b\n" +
+	"\x17ERROR_REASON_FILE_EMPTY\x10R\x12%\n" +
+	"!ERROR_REASON_ATTACHMENT_NOT_FOUND\x10S\x12(\n" +
+	"$ERROR_REASON_ATTACHMENT_LINK_EXPIRED\x10TB\xaa\x01\n" +
 	"\x0fcom.livechat.v1B\vErrorsProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (
