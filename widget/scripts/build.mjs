@@ -35,9 +35,13 @@ const chat = await build({
   format: "esm",
   outdir: join(dist, "assets"),
   entryNames: "[name]-[hash]",
+  // The upload code (src/chat/attach.ts) is a chunk of its own, imported
+  // when the visitor first attaches a file.
+  splitting: true,
+  chunkNames: "[name]-[hash]",
   metafile: true,
 });
-const chatFile = basename(Object.keys(chat.metafile.outputs).find((f) => f.endsWith(".js")));
+const chatFile = basename(Object.entries(chat.metafile.outputs).find(([f, o]) => f.endsWith(".js") && o.entryPoint)[0]);
 
 await build({
   ...common,

@@ -5,6 +5,7 @@
 import { SenderType, type Message } from "@livechat/api/conversation_pb";
 import type { Store } from "../storage";
 import { ms } from "./client";
+import { fileOf, type F } from "./files";
 
 export interface Msg {
   id: string;
@@ -17,6 +18,7 @@ export interface Msg {
   at: number;
   cmid: string;
   sys?: { kind: number; actor: string; target: string };
+  files?: F[];
 }
 
 /** How far the visitor has read: conversation id and seq, as stored under "read". */
@@ -54,6 +56,7 @@ export class Thread {
       at: ms(p.createdAt),
       cmid: p.clientMessageId,
     };
+    if (p.attachments.length) m.files = p.attachments.map(fileOf);
     if (p.systemEvent) m.sys = { kind: p.systemEvent.kind, actor: p.systemEvent.actorName, target: p.systemEvent.targetName };
     this.msgs.set(m.id, m);
     if (m.conv && !this.conv) this.conv = m.conv;

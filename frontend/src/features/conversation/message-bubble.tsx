@@ -1,8 +1,10 @@
 import { AlertCircleIcon, LockIcon, RotateCwIcon } from "lucide-react";
+import type { Attachment } from "@livechat/api/attachment_pb";
 import { SenderType } from "@livechat/api/conversation_pb";
 import { useI18n } from "@/i18n";
 import { cn } from "@/lib/cn";
 import { formatDateTime, formatTimestamp } from "@/lib/format";
+import { MessageAttachments } from "@/features/attachments/message-attachments";
 import { linkify } from "./linkify";
 
 export interface BubbleProps {
@@ -16,13 +18,14 @@ export interface BubbleProps {
   failed?: boolean;
   onRetry?: () => void;
   seen?: boolean;
+  attachments?: Attachment[];
 }
 
 /**
  * One customer message, agent reply or internal note. Text is rendered as
  * text only, with its line breaks; internal notes look clearly different.
  */
-export function MessageBubble({ senderType, senderName, text, internal, at, pending, failed, onRetry, seen }: BubbleProps) {
+export function MessageBubble({ senderType, senderName, text, internal, at, pending, failed, onRetry, seen, attachments = [] }: BubbleProps) {
   const { t, locale } = useI18n();
   const fromCustomer = senderType === SenderType.CUSTOMER;
   return (
@@ -46,21 +49,24 @@ export function MessageBubble({ senderType, senderName, text, internal, at, pend
             </time>
           )}
         </div>
-        <div
-          className={cn(
-            "max-w-full rounded-2xl px-3.5 py-2 text-sm leading-relaxed whitespace-pre-wrap [overflow-wrap:anywhere]",
-            internal
-              ? "rounded-tr-sm border border-dashed border-note-border bg-note text-note-foreground"
-              : fromCustomer
-                ? "rounded-tl-sm bg-muted text-foreground"
-                : "rounded-tr-sm bg-primary text-primary-foreground",
-            pending && !failed && "opacity-60",
-            failed && "ring-2 ring-destructive",
-          )}
-          data-testid="bubble"
-        >
-          {linkify(text)}
-        </div>
+        {text && (
+          <div
+            className={cn(
+              "max-w-full rounded-2xl px-3.5 py-2 text-sm leading-relaxed whitespace-pre-wrap [overflow-wrap:anywhere]",
+              internal
+                ? "rounded-tr-sm border border-dashed border-note-border bg-note text-note-foreground"
+                : fromCustomer
+                  ? "rounded-tl-sm bg-muted text-foreground"
+                  : "rounded-tr-sm bg-primary text-primary-foreground",
+              pending && !failed && "opacity-60",
+              failed && "ring-2 ring-destructive",
+            )}
+            data-testid="bubble"
+          >
+            {linkify(text)}
+          </div>
+        )}
+        <MessageAttachments attachments={attachments} />
         {pending && !failed && <span className="px-1 text-xs text-muted-foreground">{t("message.sending")}</span>}
         {failed && (
           <span className="flex items-center gap-2 px-1 text-xs text-destructive" role="alert">

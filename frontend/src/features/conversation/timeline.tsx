@@ -172,6 +172,7 @@ export function Timeline({ conversationId, customerName }: { conversationId: str
                     internal={m.internal}
                     at={at}
                     seen={m.id === lastSeenReply}
+                    attachments={m.attachments}
                   />
                 )}
               </Fragment>
@@ -186,7 +187,8 @@ export function Timeline({ conversationId, customerName }: { conversationId: str
               internal={p.internal}
               pending
               failed={p.failed}
-              onRetry={() => send(p.text, p.internal, p.clientMessageId)}
+              attachments={p.attachments}
+              onRetry={() => send(p.text, p.internal, p.clientMessageId, p.attachments)}
             />
           ))}
         </ol>
