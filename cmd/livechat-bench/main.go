@@ -127,7 +127,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	livechat := fs.String("livechat", "bin/livechat", "the livechat binary to measure (make build)")
 	pgbench := fs.String("pgbench", "", "pgbench binary; default: $PG_BIN, /usr/lib/postgresql/*/bin, $PATH")
 	root := fs.String("root", ".", "repository root, for widget/dist and frontend/dist")
-	only := fs.String("only", "m1,m2,m3,m4,m5,m6", "comma-separated figures to run")
+	only := fs.String("only", "m1,m2,m3,m4,m5,m6,m7", "comma-separated figures to run")
 	out := fs.String("out", "", "also write the table (Markdown) to this file")
 	reps := fs.Int("reps", 0, "repetitions of each interleaved pair (default 3; 1 with -smoke)")
 	profile := fs.String("profile", "", "write CPU profiles of the server (pprof) taken during M1 and M2 into this directory")
@@ -167,7 +167,7 @@ func runBench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	b := &bench{cfg: cfg, rep: rep}
 	step := func(name string) { fmt.Fprintf(stderr, "%s %s\n", time.Now().Format("15:04:05"), name) }
 
-	needServer := slices.ContainsFunc([]string{"m1", "m2", "m3", "m4", "m5", "m6"}, func(f string) bool { return cfg.only[f] })
+	needServer := slices.ContainsFunc([]string{"m1", "m2", "m3", "m4", "m5", "m6", "m7"}, func(f string) bool { return cfg.only[f] })
 	if needServer {
 		step("starting PostgreSQL (fsync on) and livechat")
 		e, err := newEnv(ctx, cfg, stderr)
@@ -195,7 +195,7 @@ func runBench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 			name string
 			run  func(context.Context)
 		}{
-			{"m1", b.m1}, {"m2", b.m2}, {"m5", b.m5},
+			{"m1", b.m1}, {"m2", b.m2}, {"m5", b.m5}, {"m7", b.m7},
 		} {
 			if cfg.only[f.name] && ctx.Err() == nil {
 				step(strings.ToUpper(f.name))

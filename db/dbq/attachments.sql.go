@@ -28,15 +28,15 @@ func (q *Queries) AttachmentChunk(ctx context.Context, arg AttachmentChunkParams
 	return data, err
 }
 
-const attachmentChunkCount = `-- name: AttachmentChunkCount :one
-SELECT count(*) FROM attachment_chunks WHERE key = $1
+const attachmentChunkBytes = `-- name: AttachmentChunkBytes :one
+SELECT COALESCE(sum(octet_length(data)), 0)::bigint FROM attachment_chunks WHERE key = $1
 `
 
-func (q *Queries) AttachmentChunkCount(ctx context.Context, key string) (int64, error) {
-	row := q.db.QueryRow(ctx, attachmentChunkCount, key)
-	var count int64
-	err := row.Scan(&count)
-	return count, err
+func (q *Queries) AttachmentChunkBytes(ctx context.Context, key string) (int64, error) {
+	row := q.db.QueryRow(ctx, attachmentChunkBytes, key)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
 }
 
 const attachmentSigningKey = `-- name: AttachmentSigningKey :one

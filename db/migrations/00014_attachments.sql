@@ -18,7 +18,7 @@ CREATE TABLE attachments (
     width           integer NOT NULL DEFAULT 0,
     height          integer NOT NULL DEFAULT 0,
     -- The store holding the bytes ('postgres' or 's3'), under the key
-    -- attachments.id; the thumbnail, once made, under id || '/thumb'.
+    -- attachments.id; the thumbnail, once made, under id || '.thumb'.
     store           text NOT NULL,
     thumbnail_size  bigint,
     created_at      timestamptz NOT NULL DEFAULT now(),
@@ -54,7 +54,7 @@ CREATE TABLE attachment_deletions (
 CREATE FUNCTION attachments_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO attachment_deletions (key, store)
-    VALUES (OLD.id::text, OLD.store), (OLD.id::text || '/thumb', OLD.store)
+    VALUES (OLD.id::text, OLD.store), (OLD.id::text || '.thumb', OLD.store)
     ON CONFLICT DO NOTHING;
     RETURN OLD;
 END;

@@ -55,8 +55,8 @@ INSERT INTO attachment_chunks (key, n, data) VALUES (@key, @n, @data);
 -- name: AttachmentChunk :one
 SELECT data FROM attachment_chunks WHERE key = @key AND n = @n;
 
--- name: AttachmentChunkCount :one
-SELECT count(*) FROM attachment_chunks WHERE key = @key;
+-- name: AttachmentChunkBytes :one
+SELECT COALESCE(sum(octet_length(data)), 0)::bigint FROM attachment_chunks WHERE key = @key;
 
 -- name: DeleteAttachmentChunks :exec
 DELETE FROM attachment_chunks WHERE key = @key;

@@ -27,7 +27,6 @@ import (
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/attachments"
 	"github.com/opensupport/livechat/server/attachments/attachmentsapi"
-	"github.com/opensupport/livechat/server/attachments/pgstore"
 	"github.com/opensupport/livechat/server/auth"
 	"github.com/opensupport/livechat/server/auth/authapi"
 	"github.com/opensupport/livechat/server/canned"
@@ -104,7 +103,11 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	livechatv1connect.RegisterCannedResponseServiceHandler(a.rpc, cannedapi.NewHandler(canned.New(pool)))
 	livechatv1connect.RegisterTagServiceHandler(a.rpc, tagsapi.NewHandler(tags.New(pool)))
 	// Files of messages: uploads and downloads are plain HTTP routes.
-	a.files = attachments.New(pool, pgstore.New(pool), cfg.Attachments, log)
+	store, others, err := AttachmentStores(cfg, pool)
+	if err != nil {
+		return nil, err
+	}
+	a.files = attachments.New(pool, store, cfg.Attachments, log, others...)
 	conversations.SetAttachments(a.files)
 	attachmentsapi.NewHandler(a.files, callers, log).Mount(a.mux)
 	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/opensupport/livechat/server/attachments"
+	"github.com/opensupport/livechat/server/attachments/s3store"
 	"github.com/opensupport/livechat/server/realtime"
 	"github.com/opensupport/livechat/server/widgets"
 )
@@ -61,6 +62,10 @@ type Config struct {
 	Realtime realtime.Options
 	// Attachments are the limits of files (see attachments.go).
 	Attachments attachments.Config
+	// AttachmentStore is where new files go: "postgres" (default) or "s3"
+	// (then S3 says where).
+	AttachmentStore string
+	S3              s3store.Config
 }
 
 // envOr returns the environment variable key, or def when it is unset.

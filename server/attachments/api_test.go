@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
+	"github.com/opensupport/livechat/server/app"
 	"github.com/opensupport/livechat/server/apptest"
 	"github.com/opensupport/livechat/server/attachments"
 )
@@ -40,9 +41,10 @@ func subscribe(t *testing.T, c *apptest.Client) func(what string, match func(*li
 // TestBothWays: a visitor's screenshot reaches the agent live, with its
 // metadata, links and a thumbnail; the agent's PDF reaches the visitor; an
 // internal note's file never does.
-func TestBothWays(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
+func TestBothWays(t *testing.T) { eachStore(t, testBothWays) }
+
+func testBothWays(t *testing.T, store apptest.Option) {
+	e := newEnv(t, store)
 	visitor := e.visitor(t)
 	events := subscribe(t, e.Lan)
 
@@ -87,9 +89,9 @@ func TestBothWays(t *testing.T) {
 		if err != nil || cfg.Width != attachments.ThumbnailSide || cfg.Height != 240 {
 			t.Fatalf("thumbnail %v, %v", cfg, err)
 		}
-		var n int
-		if err := e.Server.Pool.QueryRow(ctx(t), "SELECT count(*) FROM attachment_chunks WHERE key = $1", up.Id+"/thumb").Scan(&n); err != nil || n != 1 {
-			t.Fatalf("kept thumbnail chunks %d, %v", n, err)
+		var kept *int64
+		if err := e.Server.Pool.QueryRow(ctx(t), "SELECT thumbnail_size FROM attachments WHERE id = $1", up.Id).Scan(&kept); err != nil || kept == nil || *kept != int64(len(body)) {
+			t.Fatalf("kept thumbnail %v, %v", kept, err)
 		}
 		_, again := get(t, e.Server, got[0].ThumbnailUrl, nil)
 		if !bytes.Equal(again, body) {
@@ -129,9 +131,10 @@ func TestBothWays(t *testing.T) {
 }
 
 // TestRefusals: what an upload or a send refuses, and why.
-func TestRefusals(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, func(c *attachments.Config) { c.MaxBytes = 64 << 10; c.VisitorUploads = 12 })
+func TestRefusals(t *testing.T) { eachStore(t, testRefusals) }
+
+func testRefusals(t *testing.T, store apptest.Option) {
+	e := newEnv(t, store, func(c *app.Config) { c.Attachments.MaxBytes = 64 << 10; c.Attachments.VisitorUploads = 12 })
 	visitor, visitorToken := e.visitorToken(t)
 	exe := append([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff"), bytes.Repeat([]byte{0}, 200)...)
 	zip := append([]byte("PK\x03\x04\x14\x00\x00\x00\x08\x00"), bytes.Repeat([]byte{1}, 100)...)
@@ -162,8 +165,8 @@ func TestRefusals(t *testing.T) {
 	}
 	t.Run("nothing of refused uploads is kept", func(t *testing.T) {
 		var n int
-		if err := e.Server.Pool.QueryRow(ctx(t), "SELECT count(*) FROM attachment_chunks").Scan(&n); err != nil || n != 0 {
-			t.Fatalf("%d chunks, %v", n, err)
+		if err := e.Server.Pool.QueryRow(ctx(t), "SELECT (SELECT count(*) FROM attachment_chunks) + (SELECT count(*) FROM attachments)").Scan(&n); err != nil || n != 0 {
+			t.Fatalf("%d chunks and rows, %v", n, err)
 		}
 	})
 	t.Run("the widget's allowed types", func(t *testing.T) {
@@ -244,9 +247,10 @@ func TestRefusals(t *testing.T) {
 }
 
 // TestLinks: only a fresh, intact link downloads; ranges and caching work.
-func TestLinks(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
+func TestLinks(t *testing.T) { eachStore(t, testLinks) }
+
+func testLinks(t *testing.T, store apptest.Option) {
+	e := newEnv(t, store)
 	visitor := e.visitor(t)
 	body := bytes.Repeat([]byte("0123456789"), 100_000) // four chunks
 	up := mustUpload(t, e.Server, visitor, "log.txt", body)
@@ -283,9 +287,10 @@ func TestLinks(t *testing.T) {
 
 // TestGPSStripped: a photo's EXIF (with its GPS position) does not survive
 // the upload; its pixels do.
-func TestGPSStripped(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
+func TestGPSStripped(t *testing.T) { eachStore(t, testGPSStripped) }
+
+func testGPSStripped(t *testing.T, store apptest.Option) {
+	e := newEnv(t, store)
 	photo := gpsJPEG(t)
 	if !bytes.Contains(photo, []byte("Exif\x00\x00")) || !bytes.Contains(photo, []byte{0x25, 0x88}) {
 		t.Fatal("the test photo carries no GPS")

@@ -22,10 +22,26 @@ import (
 	"github.com/opensupport/livechat/server/app"
 	"github.com/opensupport/livechat/server/apptest"
 	"github.com/opensupport/livechat/server/attachments"
+	"github.com/opensupport/livechat/server/attachments/s3store"
+	"github.com/opensupport/livechat/server/attachments/s3test"
 	"github.com/opensupport/livechat/server/dbtest"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// eachStore runs a test on each store: PostgreSQL, and S3 (a real
+// S3-compatible server started for the test).
+func eachStore(t *testing.T, test func(t *testing.T, store apptest.Option)) {
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		test(t, func(*app.Config) {})
+	})
+	t.Run("s3", func(t *testing.T) {
+		t.Parallel()
+		s3 := s3test.Start(t)
+		test(t, func(c *app.Config) { c.AttachmentStore, c.S3 = s3store.Name, s3 })
+	})
+}
 
 const shopOrigin = "https://shop.example"
 
@@ -42,13 +58,9 @@ type env struct {
 	widget *livechatv1.Widget
 }
 
-func newEnv(t *testing.T, cfg ...func(*attachments.Config)) *env {
+func newEnv(t *testing.T, opts ...apptest.Option) *env {
 	t.Helper()
-	tm := apptest.NewTeam(t, func(c *app.Config) {
-		for _, f := range cfg {
-			f(&c.Attachments)
-		}
-	})
+	tm := apptest.NewTeam(t, opts...)
 	res, err := tm.Admin.Widget.CreateWidget(ctx(t), &livechatv1.CreateWidgetRequest{Settings: &livechatv1.WidgetSettings{Name: "Shop", AllowedOrigins: []string{shopOrigin}}})
 	if err != nil {
 		t.Fatal(err)

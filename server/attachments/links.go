@@ -111,7 +111,7 @@ func (s *Service) Open(ctx context.Context, id uuid.UUID, thumb bool, exp, sig s
 	a := fromRow(row)
 	store, ok := s.stores[a.store]
 	if !ok {
-		return Download{}, apperr.New(apperr.NotAvailable, "the file is in the %q store, which this server is not configured with", a.store)
+		return Download{}, errUnknownStore(a.store)
 	}
 	d := Download{Attachment: a, Size: a.Size, ContentType: a.ContentType, Expires: time.Unix(e, 0), store: store, key: id.String()}
 	if thumb {
@@ -126,4 +126,8 @@ func (s *Service) Open(ctx context.Context, id uuid.UUID, thumb bool, exp, sig s
 	return d, nil
 }
 
-func thumbKey(id uuid.UUID) string { return id.String() + "/thumb" }
+func thumbKey(id uuid.UUID) string { return id.String() + ".thumb" }
+
+func errUnknownStore(name string) error {
+	return apperr.New(apperr.NotAvailable, "no %q store is configured", name)
+}

@@ -123,3 +123,9 @@ func (r *reader) Read(p []byte) (int, error) {
 }
 
 func (r *reader) Close() error { return nil }
+
+// Size returns the size of the file under key, from its chunks, without
+// reading them.
+func (s *Store) Size(ctx context.Context, key string) (int64, error) {
+	return s.q.AttachmentChunkBytes(ctx, key)
+}
