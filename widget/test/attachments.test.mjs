@@ -88,6 +88,24 @@ describe("attachments in the widget and the dashboard (real server)", { timeout:
 
     assert.deepEqual(seen.errors, []);
 
+    // A file uploaded but not yet sent survives a reload, and goes out once.
+    await page.locator(".lc-composer input[type=file]").setInputFiles({ name: "receipt.txt", mimeType: "text/plain", buffer: Buffer.from("order 1234\n") });
+    await until(async () => (await page.locator(".lc-chip").textContent()).includes(" B"), "the receipt to upload");
+    const reopen = async () => {
+      await page.reload();
+      await s.launcher(page).waitFor();
+      if (!(await page.locator(".lc-input").isVisible())) await s.launcher(page).click();
+    };
+    await reopen();
+    await page.locator(".lc-chip").getByText("receipt.txt").waitFor();
+    await page.locator(".lc-input").press("Enter");
+    await page.locator(".lc-msg.lc-me:not(.lc-pending) a.lc-file").getByText(/^receipt\.txt/).waitFor();
+    await reopen();
+    await page.locator(".lc-msg.lc-me a.lc-file").getByText(/^receipt\.txt/).waitFor();
+    assert.equal(await page.locator(".lc-chip").count(), 0, "the tray is empty after the send");
+    const { messages } = await s.env.conversations.listMessages({ conversationId: conv.id, pageSize: 100 });
+    assert.equal(messages.filter((m) => m.attachments.some((a) => a.fileName === "receipt.txt")).length, 1, "sent once");
+
     // A file of a type the server refuses is named as such, in the tray
     // (the browser logs the refused request, nothing else).
     await page.locator(".lc-composer input[type=file]").setInputFiles({ name: "setup.png", mimeType: "image/png", buffer: Buffer.from("MZ\x90\x00 not a picture") });
