@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 
 	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/server/app"
@@ -46,18 +47,11 @@ func attachmentsCmd(ctx context.Context, args []string, _ io.Reader, stdout, std
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	log, err := app.NewLogger(stderr, cfg.LogFormat, cfg.LogLevel)
-	if err != nil {
-		return err
-	}
-	database, err := app.OpenDatabase(ctx, cfg, log)
+	database, log, err := openMigrated(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
 	defer database.Close(context.Background())
-	if _, err := db.Migrate(ctx, database.Pool); err != nil {
-		return err
-	}
 	cfg.AttachmentStore = s3store.Name
 	s3, others, err := app.AttachmentStores(cfg, database.Pool)
 	if err != nil {
@@ -71,4 +65,23 @@ func attachmentsCmd(ctx context.Context, args []string, _ io.Reader, stdout, std
 	})
 	fmt.Fprintf(stdout, "moved %d files from PostgreSQL to S3\n", n)
 	return err
+}
+
+// openMigrated opens the configured database (the embedded one or
+// --database-url) and applies pending migrations, for the commands that
+// work on the data directly.
+func openMigrated(ctx context.Context, cfg app.Config, stderr io.Writer) (*app.Database, *slog.Logger, error) {
+	log, err := app.NewLogger(stderr, cfg.LogFormat, cfg.LogLevel)
+	if err != nil {
+		return nil, nil, err
+	}
+	database, err := app.OpenDatabase(ctx, cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := db.Migrate(ctx, database.Pool); err != nil {
+		database.Close(context.Background())
+		return nil, nil, err
+	}
+	return database, log, nil
 }
