@@ -105,8 +105,16 @@ test: prereqs ## everything CI checks: generated code, lint, Go tests on real Po
 test-tools: ## tests of the scripts in tools/
 	tools/check-prereqs_test.sh
 
+# The S3-compatible server the attachment tests run against (versitygw,
+# Apache-2.0, its posix back-end over a temporary folder), at a pinned
+# version, built from the Go module proxy.
+VERSITYGW_VERSION := v1.8.0
+bin/versitygw:
+	@mkdir -p bin
+	GOBIN=$(CURDIR)/bin $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
+
 .PHONY: test-go
-test-go: | prereqs $(WEB_FIRST) ## Go tests against real PostgreSQL (TEST_DATABASE_URL or a throwaway cluster)
+test-go: bin/versitygw | prereqs $(WEB_FIRST) ## Go tests against real PostgreSQL (TEST_DATABASE_URL or a throwaway cluster)
 	$(if $(WEB_FIRST),LIVECHAT_REQUIRE_WEB_ASSETS=1 )$(GO) test -count=1 ./...
 
 # The widget is built by `build`; the type-check is part of lint. The

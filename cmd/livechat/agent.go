@@ -10,7 +10,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/server/app"
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/auth"
@@ -78,18 +77,11 @@ func agent(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		return errors.New(publicMessage(err))
 	}
 
-	log, err := app.NewLogger(stderr, cfg.LogFormat, cfg.LogLevel)
-	if err != nil {
-		return err
-	}
-	database, err := app.OpenDatabase(ctx, cfg, log)
+	database, log, err := openMigrated(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
 	defer database.Close(context.Background())
-	if _, err := db.Migrate(ctx, database.Pool); err != nil {
-		return err
-	}
 	svc := auth.NewService(database.Pool, nil, auth.Config{Password: auth.PasswordParams{LogN: cfg.ScryptLogN, R: 8, P: 1}, Log: log})
 	a, err := svc.CreateAgent(ctx, in)
 	if err != nil {

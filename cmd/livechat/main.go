@@ -31,6 +31,7 @@ Usage:
   livechat migrate [flags]   apply pending database migrations and exit
   livechat agent create      add an agent or admin (password from stdin)
   livechat version           print the version and commit
+  livechat attachments migrate-to-s3   move attachments from PostgreSQL to S3
 
 Run "livechat <command> --help" for a command's flags. Every flag can also be
 set by the environment variable shown in brackets.
@@ -44,6 +45,8 @@ var commands = map[string]command{
 	"migrate": migrate,
 	"agent":   agent,
 	"version": version,
+
+	"attachments": attachmentsCmd,
 }
 
 func main() {

@@ -70,6 +70,39 @@ type ApiToken struct {
 	BotName    *string
 }
 
+type Attachment struct {
+	ID             uuid.UUID
+	UploaderType   string
+	UploaderID     uuid.UUID
+	MessageID      *uuid.UUID
+	ConversationID *uuid.UUID
+	FileName       string
+	ContentType    string
+	Size           int64
+	Width          int32
+	Height         int32
+	Store          string
+	ThumbnailSize  *int64
+	CreatedAt      time.Time
+}
+
+type AttachmentChunk struct {
+	Key  string
+	N    int32
+	Data []byte
+}
+
+type AttachmentDeletion struct {
+	Key       string
+	Store     string
+	DeletedAt time.Time
+}
+
+type AttachmentSigning struct {
+	ID  bool
+	Key []byte
+}
+
 type CannedResponse struct {
 	ID        uuid.UUID
 	OwnerID   *uuid.UUID
@@ -303,4 +336,5 @@ type Widget struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	DeletedAt       *time.Time
+	AttachmentTypes []string
 }

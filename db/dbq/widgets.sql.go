@@ -62,7 +62,7 @@ const createWidget = `-- name: CreateWidget :one
 
 INSERT INTO widgets (site_key, name, settings, identity_secret)
 VALUES ($1, $2, $3, $4)
-RETURNING id, site_key, name, settings, identity_secret, secret_rotated_at, created_at, updated_at, deleted_at
+RETURNING id, site_key, name, settings, identity_secret, secret_rotated_at, created_at, updated_at, deleted_at, attachment_types
 `
 
 type CreateWidgetParams struct {
@@ -93,6 +93,7 @@ func (q *Queries) CreateWidget(ctx context.Context, arg CreateWidgetParams) (Wid
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeletedAt,
+		&i.AttachmentTypes,
 	)
 	return i, err
 }
@@ -189,7 +190,7 @@ func (q *Queries) GetVisitorCustomer(ctx context.Context, id uuid.UUID) (GetVisi
 }
 
 const getWidget = `-- name: GetWidget :one
-SELECT id, site_key, name, settings, identity_secret, secret_rotated_at, created_at, updated_at, deleted_at FROM widgets WHERE id = $1 AND deleted_at IS NULL
+SELECT id, site_key, name, settings, identity_secret, secret_rotated_at, created_at, updated_at, deleted_at, attachment_types FROM widgets WHERE id = $1 AND deleted_at IS NULL
 `
 
 func (q *Queries) GetWidget(ctx context.Context, id uuid.UUID) (Widget, error) {
@@ -205,12 +206,13 @@ func (q *Queries) GetWidget(ctx context.Context, id uuid.UUID) (Widget, error) {
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeletedAt,
+		&i.AttachmentTypes,
 	)
 	return i, err
 }
 
 const getWidgetBySiteKey = `-- name: GetWidgetBySiteKey :one
-SELECT id, site_key, name, settings, identity_secret, secret_rotated_at, created_at, updated_at, deleted_at FROM widgets WHERE site_key = $1 AND deleted_at IS NULL
+SELECT id, site_key, name, settings, identity_secret, secret_rotated_at, created_at, updated_at, deleted_at, attachment_types FROM widgets WHERE site_key = $1 AND deleted_at IS NULL
 `
 
 func (q *Queries) GetWidgetBySiteKey(ctx context.Context, siteKey string) (Widget, error) {
@@ -226,6 +228,7 @@ func (q *Queries) GetWidgetBySiteKey(ctx context.Context, siteKey string) (Widge
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeletedAt,
+		&i.AttachmentTypes,
 	)
 	return i, err
 }
@@ -284,7 +287,7 @@ func (q *Queries) ListWidgetOrigins(ctx context.Context) ([][]byte, error) {
 }
 
 const listWidgets = `-- name: ListWidgets :many
-SELECT id, site_key, name, settings, identity_secret, secret_rotated_at, created_at, updated_at, deleted_at FROM widgets WHERE deleted_at IS NULL ORDER BY lower(name), id
+SELECT id, site_key, name, settings, identity_secret, secret_rotated_at, created_at, updated_at, deleted_at, attachment_types FROM widgets WHERE deleted_at IS NULL ORDER BY lower(name), id
 `
 
 func (q *Queries) ListWidgets(ctx context.Context) ([]Widget, error) {
@@ -306,6 +309,7 @@ func (q *Queries) ListWidgets(ctx context.Context) ([]Widget, error) {
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.DeletedAt,
+			&i.AttachmentTypes,
 		); err != nil {
 			return nil, err
 		}
@@ -420,7 +424,7 @@ func (q *Queries) RevokedVisitorSessions(ctx context.Context, arg RevokedVisitor
 const rotateWidgetSecret = `-- name: RotateWidgetSecret :one
 UPDATE widgets SET identity_secret = $2, secret_rotated_at = now(), updated_at = now()
 WHERE id = $1 AND deleted_at IS NULL
-RETURNING id, site_key, name, settings, identity_secret, secret_rotated_at, created_at, updated_at, deleted_at
+RETURNING id, site_key, name, settings, identity_secret, secret_rotated_at, created_at, updated_at, deleted_at, attachment_types
 `
 
 type RotateWidgetSecretParams struct {
@@ -441,6 +445,7 @@ func (q *Queries) RotateWidgetSecret(ctx context.Context, arg RotateWidgetSecret
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeletedAt,
+		&i.AttachmentTypes,
 	)
 	return i, err
 }
@@ -511,7 +516,7 @@ func (q *Queries) UpdateVisitorCustomer(ctx context.Context, arg UpdateVisitorCu
 const updateWidget = `-- name: UpdateWidget :one
 UPDATE widgets SET name = $2, settings = $3, updated_at = now()
 WHERE id = $1 AND deleted_at IS NULL
-RETURNING id, site_key, name, settings, identity_secret, secret_rotated_at, created_at, updated_at, deleted_at
+RETURNING id, site_key, name, settings, identity_secret, secret_rotated_at, created_at, updated_at, deleted_at, attachment_types
 `
 
 type UpdateWidgetParams struct {
@@ -533,6 +538,7 @@ func (q *Queries) UpdateWidget(ctx context.Context, arg UpdateWidgetParams) (Wid
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeletedAt,
+		&i.AttachmentTypes,
 	)
 	return i, err
 }

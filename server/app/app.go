@@ -25,6 +25,8 @@ import (
 	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/attachments"
+	"github.com/opensupport/livechat/server/attachments/attachmentsapi"
 	"github.com/opensupport/livechat/server/auth"
 	"github.com/opensupport/livechat/server/auth/authapi"
 	"github.com/opensupport/livechat/server/canned"
@@ -82,6 +84,8 @@ type App struct {
 	webhooks     *webhooks.Service
 	stopDelivery context.CancelFunc
 	deliveryCtx  context.Context
+	// files keeps the attachments of messages.
+	files *attachments.Service
 }
 
 // New builds an App on an open, migrated database.
@@ -121,6 +125,8 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	// until migrations are applied; the edge interceptor comes last, to see
 	// the caller (stream limits) and connect-go's errors about the request.
 	a.rpc = connect.NewServer(a.observeInterceptor, a.errorInterceptor, a.schemaInterceptor, recoverInterceptor, authapi.NewInterceptor(a.auth, a.widgets, web).Intercept, a.edgeInterceptor, a.idempotencyInterceptor)
+	callers := authapi.NewInterceptor(a.auth, a.widgets, web)
+	a.rpc = connect.NewServer(a.observeInterceptor, a.errorInterceptor, a.schemaInterceptor, recoverInterceptor, callers.Intercept, a.edgeInterceptor)
 
 	livechatv1connect.RegisterAuthServiceHandler(a.rpc, authapi.NewHandler(a.auth, web))
 	livechatv1connect.RegisterConversationServiceHandler(a.rpc, chatapi.NewHandler(conversations, a.hub))
@@ -136,6 +142,14 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	a.OnShutdown(a.stopDelivery)
 	livechatv1connect.RegisterWebhookServiceHandler(a.rpc, webhooksapi.NewHandler(a.webhooks))
 	livechatv1connect.RegisterReportServiceHandler(a.rpc, reportsapi.NewHandler(reports.New(pool)))
+	// Files of messages: uploads and downloads are plain HTTP routes.
+	store, others, err := AttachmentStores(cfg, pool)
+	if err != nil {
+		return nil, err
+	}
+	a.files = attachments.New(pool, store, cfg.Attachments, log, others...)
+	conversations.SetAttachments(a.files)
+	attachmentsapi.NewHandler(a.files, callers, log).Mount(a.mux)
 	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.
 	grpcreflect.Register(a.rpc)
 
@@ -184,6 +198,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	defer a.hub.Close()
+	go a.files.Run(ctx)
 	protocols := new(http.Protocols)
 	protocols.SetHTTP1(true)
 	// gRPC clients and load generators use HTTP/2 without TLS.

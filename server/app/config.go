@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opensupport/livechat/server/attachments"
+	"github.com/opensupport/livechat/server/attachments/s3store"
 	"github.com/opensupport/livechat/server/outbound"
 	"github.com/opensupport/livechat/server/realtime"
 	"github.com/opensupport/livechat/server/webhooks"
@@ -76,6 +78,12 @@ type Config struct {
 	// MessageEditWindow is how long after sending agents and visitors may
 	// edit or delete their own messages; zero means chat.DefaultEditWindow.
 	MessageEditWindow time.Duration
+	// Attachments are the limits of files (see attachments.go).
+	Attachments attachments.Config
+	// AttachmentStore is where new files go: "postgres" (default) or "s3"
+	// (then S3 says where).
+	AttachmentStore string
+	S3              s3store.Config
 }
 
 // defaultPGData is the embedded PostgreSQL's data directory when none is
@@ -171,6 +179,7 @@ func (c *Config) RegisterServeFlags(fs *flag.FlagSet) {
 	c.registerEdgeFlags(fs)
 	fs.DurationVar(&c.MessageEditWindow, "message-edit-window", c.envDuration("LIVECHAT_MESSAGE_EDIT_WINDOW", 15*time.Minute),
 		"how long after sending agents and visitors may edit or delete their own messages, 1m to 168h [$LIVECHAT_MESSAGE_EDIT_WINDOW]")
+	c.registerAttachmentFlags(fs)
 }
 
 // Validate checks values that flag parsing cannot, and reports environment

@@ -8,6 +8,7 @@ import (
 	"github.com/rs/cors"
 
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
+	"github.com/opensupport/livechat/server/attachments"
 	"github.com/opensupport/livechat/server/widgets"
 )
 
@@ -49,7 +50,7 @@ func widgetCORS(origins *widgets.Service, next http.Handler) http.Handler {
 	withCORS := c.Handler(next)
 	prefix := "/" + livechatv1connect.WidgetServiceName + "/"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, prefix) {
+		if strings.HasPrefix(r.URL.Path, prefix) || r.URL.Path == attachments.PathPrefix {
 			withCORS.ServeHTTP(w, r)
 			return
 		}

@@ -149,6 +149,17 @@ const (
 	MessageDeleted Reason = "MESSAGE_DELETED"
 	// EditWindowPassed: the time to edit or delete the message has passed.
 	EditWindowPassed Reason = "EDIT_WINDOW_PASSED"
+	// FileTooLarge: the file is larger than the limit (bytes).
+	FileTooLarge Reason = "FILE_TOO_LARGE"
+	// FileTypeNotAllowed: the file's sniffed type is not allowed here.
+	FileTypeNotAllowed Reason = "FILE_TYPE_NOT_ALLOWED"
+	// FileEmpty: the file has no bytes.
+	FileEmpty Reason = "FILE_EMPTY"
+	// AttachmentNotFound: the attachment does not exist, is not the
+	// caller's, or was sent already.
+	AttachmentNotFound Reason = "ATTACHMENT_NOT_FOUND"
+	// AttachmentLinkExpired: a download link expired or was altered.
+	AttachmentLinkExpired Reason = "ATTACHMENT_LINK_EXPIRED"
 )
 
 // Code is the class of an error: which Connect code its reason maps to. It
@@ -259,6 +270,11 @@ var codes = map[Reason]Code{
 	NotMessageSender:        CodePermissionDenied,
 	MessageDeleted:          CodeFailedPrecondition,
 	EditWindowPassed:        CodeFailedPrecondition,
+	FileTooLarge:            CodeResourceExhausted,
+	FileTypeNotAllowed:      CodeInvalid,
+	FileEmpty:               CodeInvalid,
+	AttachmentNotFound:      CodeNotFound,
+	AttachmentLinkExpired:   CodePermissionDenied,
 }
 
 // Reasons lists every reason (for tests and documentation).

@@ -5,6 +5,7 @@ package apptest
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -16,6 +17,7 @@ import (
 
 	"connectrpc.com/connect/v2"
 	"connectrpc.com/connect/v2/connecthttp"
+	"connectrpc.com/connect/v2/connectproto"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
@@ -155,6 +157,23 @@ func (t headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // for table-driven tests).
 func Code(err error) connect.Code { return connect.CodeOf(err) }
 
+// Reason returns the reason in err's livechat.v1.ErrorDetail, or
+// ERROR_REASON_UNSPECIFIED.
+func Reason(err error) livechatv1.ErrorReason {
+	var ce *connect.Error
+	if !errors.As(err, &ce) {
+		return livechatv1.ErrorReason_ERROR_REASON_UNSPECIFIED
+	}
+	for _, d := range ce.Details() {
+		if m, err := connectproto.UnmarshalErrorDetail(d); err == nil {
+			if ed, ok := m.(*livechatv1.ErrorDetail); ok {
+				return ed.Reason
+			}
+		}
+	}
+	return livechatv1.ErrorReason_ERROR_REASON_UNSPECIFIED
+}
+
 // TeamPassword is the password of every member of a Team.
 const TeamPassword = "correct horse battery"
 
@@ -165,10 +184,11 @@ type Team struct {
 	Admin, Lan, Minh *Client
 }
 
-// NewTeam starts a server (with cheap password hashing) and signs the team in.
-func NewTeam(t testing.TB) *Team {
+// NewTeam starts a server (with cheap password hashing, then opts) and
+// signs the team in.
+func NewTeam(t testing.TB, opts ...Option) *Team {
 	t.Helper()
-	srv := New(t, func(c *app.Config) { c.ScryptLogN = 10 })
+	srv := New(t, append([]Option{func(c *app.Config) { c.ScryptLogN = 10 }}, opts...)...)
 	tm := &Team{Server: srv, Admin: srv.NewClient(nil)}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

@@ -24,6 +24,7 @@ import (
 	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/attachments"
 	"github.com/opensupport/livechat/server/realtime"
 )
 
@@ -53,6 +54,8 @@ type Service struct {
 	// EditWindow is how long after sending a sender may edit or delete a
 	// message; zero means DefaultEditWindow (see edit.go).
 	EditWindow time.Duration
+	// files are the attachments of messages (attachments.go); nil: none.
+	files *attachments.Service
 }
 
 // New returns a Service on pool. hub may be nil (tests, tools): nobody is

@@ -71,6 +71,9 @@ func (s *Service) LoadEvents(ctx context.Context, rows []realtime.EventRow) ([]E
 			msgs[m.ID] = s.editable(messageFromRow(m))
 		}
 	}
+	if err := s.filesOf(ctx, msgs); err != nil {
+		return nil, err
+	}
 	convs := map[uuid.UUID]Conversation{}
 	if len(convIDs) > 0 {
 		cs, err := s.loadConversations(ctx, s.q, sharedViewer, convIDs)

@@ -10,6 +10,7 @@ import (
 	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/attachments"
 	"github.com/opensupport/livechat/server/limits"
 	"github.com/opensupport/livechat/server/principal"
 )
@@ -45,7 +46,7 @@ func checkClientMessageID(id string) error {
 // TextTooLong, TextInvalid, Required, ConversationNotFound,
 // ConversationClosed for a reply (not a note) to a closed conversation.
 func (s *Service) SendMessage(ctx context.Context, agent principal.Agent, conversationID uuid.UUID, in NewMessage) (Message, error) {
-	text, err := cleanText(in.Text)
+	text, err := cleanContent(in.Text, in.AttachmentIDs)
 	if err != nil {
 		return Message{}, err
 	}
@@ -60,16 +61,33 @@ func (s *Service) SendMessage(ctx context.Context, agent principal.Agent, conver
 		Text:            text,
 		ClientMessageID: in.ClientMessageID,
 	}
+	// With files, the message and the binding of its files commit
+	// together.
+	insert := func() (dbq.InsertAgentMessageRow, error) {
+		if len(in.AttachmentIDs) == 0 {
+			return s.q.InsertAgentMessage(ctx, params)
+		}
+		var row dbq.InsertAgentMessageRow
+		err := s.tx(ctx, func(q *dbq.Queries) error {
+			var err error
+			if row, err = q.InsertAgentMessage(ctx, params); err != nil {
+				return err
+			}
+			return s.bindFiles(ctx, q, attachments.AgentOwner(agent), dbq.Message(row), in.AttachmentIDs)
+		})
+		return row, err
+	}
 	claimed := false
 	// Each round either stores, answers a retry, refuses, or learns the
 	// conversation changed under it (claimed, reopened) and tries again.
 	for range 3 {
-		row, err := s.q.InsertAgentMessage(ctx, params)
+		row, err := insert()
 		if err == nil {
-			m := s.editable(messageFromRow(dbq.Message(row)))
+			m, err := s.withFilesOne(ctx, s.editable(messageFromRow(dbq.Message(row))))
+			m.filesKnown = true
 			s.recent.add(m)
 			s.committed()
-			return m, nil
+			return m, err
 		}
 		if !apperr.Is(err, apperr.NotFound) && !db.Violated(err, db.AgentMessageKey) {
 			return Message{}, err
@@ -81,7 +99,7 @@ func (s *Service) SendMessage(ctx context.Context, agent principal.Agent, conver
 			ConversationID: conversationID, SenderID: &agent.ID, ClientMessageID: &in.ClientMessageID,
 		})
 		if err == nil {
-			return s.editable(messageFromRow(prev)), nil
+			return s.withFilesOne(ctx, s.editable(messageFromRow(prev)))
 		}
 		if !apperr.Is(err, apperr.NotFound) {
 			return Message{}, err
@@ -118,8 +136,11 @@ func (s *Service) SendMessage(ctx context.Context, agent principal.Agent, conver
 // message and stores nothing new. It returns the message and the
 // conversation as the visitor sees it. Errors: TextEmpty, TextTooLong,
 // TextInvalid, Required, CustomerNotFound for an unknown customer.
-func (s *Service) SendVisitorMessage(ctx context.Context, v principal.Visitor, text, clientMessageID string) (Message, Conversation, error) {
-	text, err := cleanText(text)
+//
+// files are the visitor's uploads to send with the message (the text may
+// then be empty); AttachmentNotFound when one is not theirs or sent.
+func (s *Service) SendVisitorMessage(ctx context.Context, v principal.Visitor, text, clientMessageID string, files ...uuid.UUID) (Message, Conversation, error) {
+	text, err := cleanContent(text, files)
 	if err != nil {
 		return Message{}, Conversation{}, err
 	}
@@ -128,16 +149,24 @@ func (s *Service) SendVisitorMessage(ctx context.Context, v principal.Visitor, t
 	}
 	customerID := v.CustomerID
 	params := dbq.InsertCustomerMessageParams{CustomerID: customerID, Text: text, ClientMessageID: clientMessageID}
-	// The common case: an open conversation, one statement.
-	row, err := s.q.InsertCustomerMessage(ctx, params)
-	msg := dbq.Message(row)
+	// The common case: an open conversation, one statement. A message
+	// with files takes the transaction that binds them.
+	var msg dbq.Message
+	err = apperr.New(apperr.NotFound, "with files")
+	if len(files) == 0 {
+		var row dbq.InsertCustomerMessageRow
+		row, err = s.q.InsertCustomerMessage(ctx, params)
+		msg = dbq.Message(row)
+	}
 	switch {
 	case err == nil:
-		s.recent.add(s.editable(messageFromRow(msg)))
+		m := s.editable(messageFromRow(msg))
+		m.filesKnown = true
+		s.recent.add(m)
 		s.committed()
 	case apperr.Is(err, apperr.NotFound):
 		var stored bool
-		msg, stored, err = s.openAndSend(ctx, customerID, v.WidgetID, params)
+		msg, stored, err = s.openAndSend(ctx, v, params, files)
 		if stored {
 			s.committed()
 		}
@@ -153,13 +182,15 @@ func (s *Service) SendVisitorMessage(ctx context.Context, v principal.Visitor, t
 	if err != nil {
 		return Message{}, Conversation{}, err
 	}
-	return s.editable(messageFromRow(msg)), conv, nil
+	m, err := s.withFilesOne(ctx, s.editable(messageFromRow(msg)))
+	return m, conv, err
 }
 
 // openAndSend is the rare path of a customer's message: a retry, a first
 // message or one into a finished conversation. It holds the customer's row
 // lock, so concurrent first messages open one conversation.
-func (s *Service) openAndSend(ctx context.Context, customerID, widgetID uuid.UUID, params dbq.InsertCustomerMessageParams) (msg dbq.Message, stored bool, err error) {
+func (s *Service) openAndSend(ctx context.Context, v principal.Visitor, params dbq.InsertCustomerMessageParams, files []uuid.UUID) (msg dbq.Message, stored bool, err error) {
+	customerID, widgetID := v.CustomerID, v.WidgetID
 	err = s.tx(ctx, func(q *dbq.Queries) error {
 		cust, err := q.LockCustomer(ctx, customerID)
 		if err != nil {
@@ -192,6 +223,11 @@ func (s *Service) openAndSend(ctx context.Context, customerID, widgetID uuid.UUI
 		row, err := q.InsertCustomerMessage(ctx, params)
 		if err != nil {
 			return err
+		}
+		if len(files) > 0 {
+			if err := s.bindFiles(ctx, q, attachments.VisitorOwner(v), dbq.Message(row), files); err != nil {
+				return err
+			}
 		}
 		msg, stored = dbq.Message(row), true
 		return nil
@@ -295,5 +331,9 @@ func (s *Service) listMessages(ctx context.Context, v viewer, conversationID uui
 	if q.AfterSeq == 0 {
 		slices.Reverse(rows) // fetched newest first
 	}
-	return MessagePage{Messages: s.editables(messagesFromRows(rows)), HasMore: more}, nil
+	ms := s.editables(messagesFromRows(rows))
+	if err := s.withFiles(ctx, ms); err != nil {
+		return MessagePage{}, err
+	}
+	return MessagePage{Messages: ms, HasMore: more}, nil
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/opensupport/livechat/server/attachments"
 	"github.com/opensupport/livechat/server/csat"
 	"github.com/opensupport/livechat/server/tags"
 )
@@ -89,6 +90,11 @@ type Message struct {
 	// EditableUntil is when the sender's edit window closes; nil for
 	// system messages and deleted ones (see edit.go).
 	EditableUntil *time.Time
+	// Attachments are the files sent with it, with fresh links.
+	Attachments []attachments.Attachment
+	// filesKnown: Attachments are all the message's files (set by the send
+	// that stored it), so loading them again is not needed.
+	filesKnown bool
 }
 
 // SystemEvent details a system message.
@@ -190,6 +196,9 @@ type NewMessage struct {
 	Internal bool
 	// ClientMessageID is the sender's idempotency key.
 	ClientMessageID string
+	// AttachmentIDs are the agent's uploads to send with it; the text may
+	// then be empty.
+	AttachmentIDs []uuid.UUID
 }
 
 // Read is a reader's marker moving forward.

@@ -64,6 +64,11 @@ const (
 	ConversationTags = 20
 	// RatingComment is the longest comment of a satisfaction rating.
 	RatingComment = 1000
+	// AttachmentsPerMessage is the most files one message carries;
+	// DefaultAttachmentBytes the largest file unless the server is
+	// configured otherwise (--attachment-max-bytes).
+	AttachmentsPerMessage  = 10
+	DefaultAttachmentBytes = 10 << 20
 )
 
 // Proto returns the limits clients read.
@@ -84,6 +89,9 @@ func Proto() *livechatv1.Limits {
 		TagName:          TagName,
 		ConversationTags: ConversationTags,
 		RatingComment:    RatingComment,
+
+		AttachmentBytes:       DefaultAttachmentBytes,
+		AttachmentsPerMessage: AttachmentsPerMessage,
 	}
 }
 

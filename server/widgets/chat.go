@@ -18,7 +18,7 @@ import (
 type Chat interface {
 	Customer(ctx context.Context, customerID uuid.UUID) (chat.Customer, error)
 	VisitorConversation(ctx context.Context, v principal.Visitor) (*chat.Conversation, error)
-	SendVisitorMessage(ctx context.Context, v principal.Visitor, text, clientMessageID string) (chat.Message, chat.Conversation, error)
+	SendVisitorMessage(ctx context.Context, v principal.Visitor, text, clientMessageID string, files ...uuid.UUID) (chat.Message, chat.Conversation, error)
 	ListVisitorMessages(ctx context.Context, v principal.Visitor, conversationID *uuid.UUID, q chat.MessageQuery) (chat.MessagePage, error)
 	VisitorTyping(ctx context.Context, v principal.Visitor, typing bool) error
 	VisitorMarkRead(ctx context.Context, v principal.Visitor, seq int64) error
@@ -45,7 +45,8 @@ var errNoChat = apperr.New(apperr.NotAvailable, "chat is not available on this s
 //
 // Errors: those of chat.Service.SendVisitorMessage (text and key reasons);
 // RateLimited, with the time to wait, over the limit.
-func (s *Service) SendMessage(ctx context.Context, v principal.Visitor, text, clientMessageID string) (chat.Message, chat.Conversation, error) {
+// files are the visitor's uploads to send with it.
+func (s *Service) SendMessage(ctx context.Context, v principal.Visitor, text, clientMessageID string, files ...uuid.UUID) (chat.Message, chat.Conversation, error) {
 	if s.chatDomain == nil {
 		return chat.Message{}, chat.Conversation{}, errNoChat
 	}
@@ -63,7 +64,7 @@ func (s *Service) SendMessage(ctx context.Context, v principal.Visitor, text, cl
 		}
 	}
 	// The chat domain answers a retry with the stored message.
-	return s.chatDomain.SendVisitorMessage(ctx, v, text, clientMessageID)
+	return s.chatDomain.SendVisitorMessage(ctx, v, text, clientMessageID, files...)
 }
 
 // ListMessages pages through one of the visitor's conversations (nil: the

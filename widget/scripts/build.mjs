@@ -33,8 +33,8 @@ const chat = await build({
   ...common,
   entryPoints: { chat: "src/chat/index.ts" },
   format: "esm",
-  // Parts of the chat used by few visitors (the rating card) are chunks of
-  // their own, imported from the chat part when needed.
+  // Parts of the chat used by few visitors (the rating card, the upload
+  // code) are chunks of their own, imported from the chat part when needed.
   splitting: true,
   outdir: join(dist, "assets"),
   entryNames: "[name]-[hash]",

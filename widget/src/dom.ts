@@ -41,3 +41,4 @@ export const ICON_CHAT =
   "M6 3h12a3 3 0 0 1 3 3v9a3 3 0 0 1-3 3H10l-5 4v-4.2A3 3 0 0 1 3 15V6a3 3 0 0 1 3-3z";
 export const ICON_CLOSE = "M6 6l12 12M18 6L6 18";
 export const ICON_SEND = "M3 20l18-8L3 4v6l12 2-12 2z";
+export const ICON_ATTACH = "M21 11l-8.5 8.5a5 5 0 01-7-7L14 4a3.5 3.5 0 015 5l-8.5 8.5a2 2 0 01-3-3L15 7";

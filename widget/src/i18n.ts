@@ -68,6 +68,14 @@ const en = {
   tooLongMax: "This is too long: at most {n} characters.",
   emailLocked: "Your email comes from your account on this site and cannot be changed here.",
   tooManyWait: "Too many attempts. Please try again in {n} min.",
+  attach: "Attach a file",
+  removeFile: "Remove {name}",
+  fileTooLarge: "The file is too large: at most {n} MB.",
+  fileType: "Files of this type cannot be sent.",
+  fileEmpty: "The file is empty.",
+  fileFailed: "The file could not be uploaded.",
+  fileGone: "A file of this message is no longer available.",
+  tooManyFiles: "Too many files. Please wait a few minutes.",
 };
 
 export type Key = keyof typeof en;
@@ -135,6 +143,14 @@ const vi: Record<Key, string> = {
   tooLongMax: "Nội dung này quá dài: tối đa {n} ký tự.",
   emailLocked: "Email của bạn lấy từ tài khoản trên trang này và không thể đổi ở đây.",
   tooManyWait: "Bạn đã thử quá nhiều lần. Vui lòng thử lại sau {n} phút.",
+  attach: "Đính kèm tệp",
+  removeFile: "Bỏ {name}",
+  fileTooLarge: "Tệp quá lớn: tối đa {n} MB.",
+  fileType: "Không thể gửi loại tệp này.",
+  fileEmpty: "Tệp trống.",
+  fileFailed: "Không tải lên được tệp.",
+  fileGone: "Một tệp của tin nhắn này không còn nữa.",
+  tooManyFiles: "Quá nhiều tệp. Vui lòng đợi vài phút.",
 };
 
 export type Translate = (key: Key, vars?: Record<string, string | number>) => string;

@@ -92,6 +92,11 @@ const byReason: Partial<Record<ErrorReason, MessageKey>> = {
   [ErrorReason.NOT_MESSAGE_SENDER]: "reason.notMessageSender",
   [ErrorReason.MESSAGE_DELETED]: "reason.messageDeleted",
   [ErrorReason.EDIT_WINDOW_PASSED]: "reason.editWindowPassed",
+  [ErrorReason.FILE_TOO_LARGE]: "reason.fileTooLarge",
+  [ErrorReason.FILE_TYPE_NOT_ALLOWED]: "reason.fileTypeNotAllowed",
+  [ErrorReason.FILE_EMPTY]: "reason.fileEmpty",
+  [ErrorReason.ATTACHMENT_NOT_FOUND]: "reason.attachmentNotFound",
+  [ErrorReason.ATTACHMENT_LINK_EXPIRED]: "reason.attachmentLinkExpired",
 };
 
 // Reasons whose text needs a number the detail did not carry fall back to
@@ -103,8 +108,9 @@ const withoutNumber: Partial<Record<MessageKey, MessageKey>> = {
   "reason.requestTooLarge": "reason.requestTooLargePlain",
   "reason.rateLimited": "error.resourceExhausted",
   "reason.signInThrottled": "reason.signInThrottledPlain",
+  "reason.fileTooLarge": "reason.fileTooLargePlain",
 };
-const needsLimit = new Set<MessageKey>(["reason.textTooLong", "reason.tooManyItems", "reason.passwordLength", "reason.requestTooLarge"]);
+const needsLimit = new Set<MessageKey>(["reason.textTooLong", "reason.tooManyItems", "reason.passwordLength", "reason.requestTooLarge", "reason.fileTooLarge"]);
 const needsWait = new Set<MessageKey>(["reason.rateLimited", "reason.signInThrottled"]);
 
 /**

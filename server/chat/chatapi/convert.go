@@ -2,6 +2,7 @@ package chatapi
 
 import (
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
+	"github.com/opensupport/livechat/server/attachments/attachmentsapi"
 	"github.com/opensupport/livechat/server/chat"
 	"github.com/opensupport/livechat/server/csat/csatapi"
 	"github.com/opensupport/livechat/server/protoconv"
@@ -114,6 +115,9 @@ func MessageProto(m chat.Message) *livechatv1.Message {
 		out.SystemEvent = &livechatv1.SystemEvent{
 			Kind: systemKinds[m.System.Kind], ActorName: m.System.ActorName, TargetName: m.System.TargetName,
 		}
+	}
+	for _, a := range m.Attachments {
+		out.Attachments = append(out.Attachments, attachmentsapi.AttachmentProto(a))
 	}
 	return out
 }

@@ -96,7 +96,7 @@ func listFilters(req *livechatv1.ListConversationsRequest, f *chat.ListFilter) e
 	if f.WidgetID, err = optional("widget_id", req.GetWidgetId()); err != nil {
 		return err
 	}
-	if f.TagIDs, err = parseIDs("tag_ids", req.GetTagIds()); err != nil {
+	if f.TagIDs, err = ParseIDs("tag_ids", req.GetTagIds()); err != nil {
 		return err
 	}
 	if req.CreatedAfter != nil {
@@ -110,8 +110,9 @@ func listFilters(req *livechatv1.ListConversationsRequest, f *chat.ListFilter) e
 	return nil
 }
 
-// parseIDs parses a list of ids, all reported under field.
-func parseIDs(field string, ss []string) ([]uuid.UUID, error) {
+// ParseIDs parses a list of ids, all reported under field (widgetsapi
+// uses it too).
+func ParseIDs(field string, ss []string) ([]uuid.UUID, error) {
 	out := make([]uuid.UUID, len(ss))
 	for i, s := range ss {
 		var err error
@@ -211,7 +212,7 @@ func (h *Handler) SetConversationTags(ctx context.Context, req *livechatv1.SetCo
 	if err != nil {
 		return nil, err
 	}
-	tagIDs, err := parseIDs("tag_ids", req.GetTagIds())
+	tagIDs, err := ParseIDs("tag_ids", req.GetTagIds())
 	if err != nil {
 		return nil, err
 	}
@@ -228,8 +229,13 @@ func (h *Handler) SendMessage(ctx context.Context, req *livechatv1.SendMessageRe
 	if err != nil {
 		return nil, err
 	}
+	files, err := ParseIDs("attachment_ids", req.GetAttachmentIds())
+	if err != nil {
+		return nil, err
+	}
 	m, err := h.svc.SendMessage(ctx, agent(ctx), id, chat.NewMessage{
 		Text: req.GetText(), Internal: req.GetInternal(), ClientMessageID: req.GetClientMessageId(),
+		AttachmentIDs: files,
 	})
 	if err != nil {
 		return nil, err

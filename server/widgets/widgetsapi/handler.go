@@ -162,7 +162,11 @@ func (h *Handler) UpdateCustomer(ctx context.Context, req *livechatv1.UpdateCust
 
 // SendMessage implements livechatv1connect.WidgetServiceHandler.
 func (h *Handler) SendMessage(ctx context.Context, req *livechatv1.WidgetServiceSendMessageRequest) (*livechatv1.WidgetServiceSendMessageResponse, error) {
-	m, c, err := h.svc.SendMessage(ctx, visitor(ctx), req.Text, req.ClientMessageId)
+	files, err := chatapi.ParseIDs("attachment_ids", req.AttachmentIds)
+	if err != nil {
+		return nil, err
+	}
+	m, c, err := h.svc.SendMessage(ctx, visitor(ctx), req.Text, req.ClientMessageId, files...)
 	if err != nil {
 		return nil, err
 	}

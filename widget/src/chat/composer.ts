@@ -3,6 +3,7 @@
 
 import type { Host } from "../types";
 import { newId, withTimeout, type Api } from "./client";
+import type { Tray } from "./attach";
 import type { Outbox } from "./outbox";
 import type { Session } from "./session";
 import type { Thread } from "./thread";
@@ -66,6 +67,32 @@ export class Composer {
       }, 300);
     });
     textarea.addEventListener("blur", () => this.setTyping(false));
+    // Files: the paperclip (a photo picker or the camera on phones), a
+    // pasted screenshot, a drop. The upload code loads on first use.
+    const { attachBtn, fileInput } = view;
+    attachBtn.setAttribute("aria-label", host.t("attach"));
+    attachBtn.title = host.t("attach");
+    attachBtn.hidden = !!host.preview;
+    attachBtn.addEventListener("click", () => fileInput.click());
+    fileInput.addEventListener("change", () => {
+      if (fileInput.files?.length) void this.attach(fileInput.files);
+      fileInput.value = "";
+    });
+    textarea.addEventListener("paste", (e) => {
+      if (!e.clipboardData?.files.length) return;
+      e.preventDefault();
+      void this.attach(e.clipboardData.files);
+    });
+    composer.addEventListener("dragover", (e) => {
+      if (e.dataTransfer?.types.includes("Files")) e.preventDefault();
+    });
+    composer.addEventListener("drop", (e) => {
+      if (!e.dataTransfer?.files.length) return;
+      e.preventDefault();
+      void this.attach(e.dataTransfer.files);
+    });
+    // Files uploaded before a reload are still waiting to be sent.
+    if (host.store.get("files")) void this.loadTray();
     textarea.value = host.store.get<string>("draft") || "";
     this.checkLength();
   }
@@ -92,16 +119,43 @@ export class Composer {
     return !over;
   }
 
+  private tray: Promise<Tray> | undefined;
+
+  /** The tray of files, loading the upload code the first time. */
+  private loadTray(): Promise<Tray> {
+    this.tray ??= import("./attach").then(({ Tray }) => {
+      const tray = new Tray(this.host, () => this.session.token, () => this.view.render());
+      this.view.composer.insertBefore(tray.el, this.view.composer.firstChild);
+      return tray;
+    });
+    return this.tray;
+  }
+
+  private async attach(files: FileList): Promise<void> {
+    const list = Array.from(files);
+    // An upload needs the visitor's token.
+    await this.session.ensure();
+    (await this.loadTray()).add(list);
+  }
+
   private send(): void {
+    void this.sendWith();
+  }
+
+  private async sendWith(): Promise<void> {
     const { textarea } = this.view;
     const text = textarea.value.trim();
-    if (!text || !this.checkLength()) return;
+    const tray = this.tray && (await this.tray);
+    if (tray?.busy()) return;
+    const files = tray?.ready() || [];
+    if ((!text && !files.length) || !this.checkLength()) return;
+    tray?.clear();
     textarea.value = "";
     this.host.store.remove("draft");
     this.grow();
     this.checkLength();
     this.setTyping(false);
-    const it = { c: newId(), t: text, at: Date.now() };
+    const it = { c: newId(), t: text, at: Date.now(), ...(files.length ? { f: files } : {}) };
     if (this.host.preview) {
       const { thread } = this;
       thread.msgs.set(it.c, {

@@ -79,7 +79,7 @@ export function mount(host: Host): Chat {
       await session.ensure();
       const e = session.epoch;
       sentWith = session.token;
-      const res = await withTimeout((o) => api.sendMessage({ text: it.t, clientMessageId: it.c }, o), 20000);
+      const res = await withTimeout((o) => api.sendMessage({ text: it.t, clientMessageId: it.c, attachmentIds: (it.f || []).map((f) => f.i) }, o), 20000);
       if (e !== session.epoch) return false;
       if (res.conversation?.id) thread.switchConv(res.conversation.id);
       csat.update(res.conversation);

@@ -5,6 +5,7 @@
 
 import { Code } from "@connectrpc/connect";
 import type { Store } from "../storage";
+import type { F } from "./files";
 import { codeOf, transient } from "./client";
 import { detailOf, type Refusal } from "./reasons";
 
@@ -13,6 +14,8 @@ export interface Item {
   c: string; // client_message_id
   t: string; // text
   at: number;
+  /** Uploaded files sent with it. */
+  f?: F[];
   /** Why the server refused it for good; the entry waits for Retry or Remove. */
   err?: Refusal;
 }

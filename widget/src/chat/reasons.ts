@@ -41,7 +41,7 @@ const DETAIL_TYPE = "livechat.v1.ErrorDetail";
  * fixed by proto/livechat/v1/errors.proto, and the unit tests decode what the
  * generated schema encodes.
  */
-function decodeDetail(bytes: Uint8Array, d: Detail): void {
+export function decodeDetail(bytes: Uint8Array, d: Detail): void {
   const r = new BinaryReader(bytes);
   while (r.pos < r.len) {
     const [no, wt] = r.tag();
@@ -83,6 +83,8 @@ export function sendRefusal(err: unknown): Refusal {
       return { k: "msgEmpty" };
     case ErrorReason.CONVERSATION_CLOSED:
       return { k: "msgClosed" };
+    case ErrorReason.ATTACHMENT_NOT_FOUND:
+      return { k: "fileGone" };
   }
   return { k: d.code === Code.InvalidArgument ? "msgInvalid" : "msgNotSent" };
 }

@@ -5,6 +5,7 @@
 import { SenderType, type Message } from "@livechat/api/conversation_pb";
 import type { Store } from "../storage";
 import { ms } from "./client";
+import { fileOf, type F } from "./files";
 
 export interface Msg {
   id: string;
@@ -23,6 +24,7 @@ export interface Msg {
   del?: boolean;
   /** Until when (ms) its sender may edit or delete it; 0 or unset when not. */
   until?: number;
+  files?: F[];
 }
 
 /** How far the visitor has read: conversation id and seq, as stored under "read". */
@@ -75,6 +77,7 @@ export class Thread {
       del: !!p.deletedAt,
       until: p.editableUntil ? ms(p.editableUntil) : 0,
     };
+    if (p.attachments.length) m.files = p.attachments.map(fileOf);
     if (p.systemEvent) m.sys = { kind: p.systemEvent.kind, actor: p.systemEvent.actorName, target: p.systemEvent.targetName };
     this.msgs.set(m.id, m);
     if (m.conv && !this.conv) this.conv = m.conv;

@@ -4,11 +4,12 @@
 // selection survives incoming events.
 
 import { SystemEventKind } from "@livechat/api/conversation_pb";
-import { h, icon, ICON_SEND } from "../dom";
+import { h, icon, ICON_ATTACH, ICON_SEND } from "../dom";
 import type { Key } from "../i18n";
 import type { Host } from "../types";
 import type { Edits } from "./edit";
 import type { Item, Outbox } from "./outbox";
+import { filesEl } from "./files";
 import { refusalText } from "./reasons";
 import { render as markdown } from "@livechat/markdown";
 import type { Msg, Thread } from "./thread";
@@ -57,12 +58,16 @@ export class View {
   // counts instead, and refuses to send over the limit.
   readonly textarea = h("textarea", { class: "lc-input", rows: "1", "data-autofocus": true, "aria-describedby": "lc-limit" });
   readonly sendBtn = h("button", { type: "submit", class: "lc-send" }, icon(ICON_SEND));
+  readonly attachBtn = h("button", { type: "button", class: "lc-attach" }, icon(ICON_ATTACH));
+  readonly fileInput = h("input", { type: "file", multiple: true, hidden: true });
   /** "3650/4000" near the limit, and why sending is refused over it. */
   readonly count = h("span", { class: "lc-count", hidden: true });
   readonly limitErr = h("span", { class: "lc-err", role: "alert", hidden: true });
   readonly composer = h(
     "form",
     { class: "lc-composer" },
+    this.fileInput,
+    this.attachBtn,
     this.textarea,
     this.sendBtn,
     h("div", { class: "lc-limit", id: "lc-limit" }, this.limitErr, this.count),
@@ -146,7 +151,10 @@ export class View {
             edits?.editor(m) ??
               (m.del
                 ? h("div", { class: "lc-bubble" }, t("deletedText"))
-                : h("div", { class: "lc-bubble lc-md", dir: "auto" }, markdown(m.text))),
+                : m.text
+                  ? h("div", { class: "lc-bubble lc-md", dir: "auto" }, markdown(m.text))
+                  : null),
+            m.del ? null : filesEl(m.files, host.server),
             h("div", { class: "lc-meta" }, meta, ...(edits?.actions(m) ?? [])),
           ),
         ),
@@ -196,7 +204,8 @@ export class View {
     return h(
       "div",
       { class: "lc-msg lc-me lc-pending" + (it.err ? " lc-failed" : "") },
-      h("div", { class: "lc-bubble lc-md", dir: "auto" }, markdown(it.t)),
+      it.t ? h("div", { class: "lc-bubble lc-md", dir: "auto" }, markdown(it.t)) : null,
+      filesEl(it.f, this.host.server),
       meta,
     );
   }

@@ -1,4 +1,4 @@
-import { LockIcon, SendIcon, SmileIcon } from "lucide-react";
+import { LockIcon, PaperclipIcon, SendIcon, SmileIcon } from "lucide-react";
 import { lazy, Suspense, useCallback, useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import type { CannedResponse } from "@livechat/api/canned_pb";
 import type { Customer } from "@livechat/api/conversation_pb";
@@ -10,6 +10,8 @@ import { cn } from "@/lib/cn";
 import { useMe } from "@/features/auth/use-me";
 import { fillVariables, insertAt, slashQueryAt, textFor } from "@/features/canned/fill";
 import { pickerListId, type PickerHandle } from "@/features/canned/picker-handle";
+import { UploadTray } from "@/features/attachments/upload-tray";
+import { useUploads } from "@/features/attachments/use-uploads";
 import { useSendMessage } from "./use-send-message";
 import { CollisionWarning } from "./collision-warning";
 import { useTypingSignal } from "./use-typing-signal";
@@ -58,6 +60,9 @@ export function Composer({
   const [text, setText] = useState(saved?.text ?? "");
   const [internal, setInternal] = useState(saved?.internal ?? replyDisabled);
   const { send } = useSendMessage(conversationId);
+  const files = useUploads();
+  const fileInput = useRef<HTMLInputElement>(null);
+  const [dragging, setDragging] = useState(false);
   const typing = useTypingSignal(conversationId);
   useViewingSignal(conversationId);
   const area = useRef<HTMLTextAreaElement>(null);
@@ -123,17 +128,20 @@ export function Composer({
 
   const trimmed = text.trim();
   const tooLong = [...trimmed].length > maxLength;
+  // A message may be files alone; it waits for its uploads to finish.
+  const canSend = (trimmed !== "" || files.attachments.length > 0) && !tooLong && !files.busy;
 
   const othersKey = assignee && assignee.id !== me.id ? `${conversationId}:${assignee.id}` : "";
 
   function submit(e?: FormEvent) {
     e?.preventDefault();
-    if (!trimmed || tooLong) return;
+    if (!canSend) return;
     if (!asNote && othersKey && !confirmedReplies.has(othersKey)) {
       setConfirming(true);
       return;
     }
-    send(trimmed, asNote);
+    send(trimmed, asNote, undefined, files.attachments);
+    files.clear();
     setText("");
     if (!asNote) typing.stop();
   }
@@ -167,13 +175,44 @@ export function Composer({
   }
 
   return (
-    <form onSubmit={submit} className={cn("border-t p-3", asNote && "bg-note/40")} aria-label={t("composer.label")}>
+    <form
+      onSubmit={submit}
+      className={cn("border-t p-3", asNote && "bg-note/40", dragging && "outline-2 outline-dashed outline-ring")}
+      aria-label={t("composer.label")}
+      onDragOver={(e) => {
+        if (!e.dataTransfer.types.includes("Files")) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={(e) => {
+        if (!e.dataTransfer.files.length) return;
+        e.preventDefault();
+        setDragging(false);
+        files.add(e.dataTransfer.files);
+      }}
+    >
       <div className="mb-2 flex items-center gap-1">
         <ModeSwitch asNote={asNote} replyDisabled={replyDisabled} onChange={setInternal} />
         {replyDisabled && <span className="ml-2 text-xs text-muted-foreground">{t("composer.closedHint")}</span>}
         <CollisionWarning conversationId={conversationId} />
       </div>
+      <UploadTray uploads={files.uploads} onRemove={files.remove} onRetry={files.retry} />
       <div className="relative flex items-end gap-2">
+        <input
+          ref={fileInput}
+          type="file"
+          multiple
+          hidden
+          data-testid="attach-input"
+          onChange={(e) => {
+            if (e.target.files) files.add(e.target.files);
+            e.target.value = "";
+          }}
+        />
+        <Button type="button" size="icon" variant="ghost" aria-label={t("attach.button")} title={t("attach.button")} data-testid="attach" onClick={() => fileInput.current?.click()}>
+          <PaperclipIcon aria-hidden />
+        </Button>
         {pickerOpen && (
           <Suspense fallback={null}>
             <CannedPicker ref={picker} query={slash.query} onPick={pick} onActive={setActiveOption} />
@@ -206,6 +245,12 @@ export function Composer({
             setDismissed(slash?.start ?? -1);
           }}
           onKeyDown={onKeyDown}
+          onPaste={(e) => {
+            // A screenshot in the clipboard arrives as a file.
+            if (!e.clipboardData.files.length) return;
+            e.preventDefault();
+            files.add(e.clipboardData.files);
+          }}
         />
         <div className="relative">
           <Button
@@ -233,7 +278,7 @@ export function Composer({
             </Suspense>
           )}
         </div>
-        <Button type="submit" size="icon" disabled={!trimmed || tooLong} aria-label={asNote ? t("composer.addNote") : t("composer.send")} data-testid="send">
+        <Button type="submit" size="icon" disabled={!canSend} aria-label={asNote ? t("composer.addNote") : t("composer.send")} data-testid="send">
           <SendIcon aria-hidden />
         </Button>
       </div>

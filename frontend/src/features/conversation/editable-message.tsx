@@ -73,6 +73,7 @@ export function EditableMessage({ message: m, senderName, seen }: { message: Mes
         senderType={m.senderType}
         senderName={senderName}
         text={m.text}
+        attachments={m.attachments}
         internal={m.internal}
         at={toDate(m.createdAt)}
         seen={seen}

@@ -1,9 +1,11 @@
 import type { ReactNode } from "react";
 import { AlertCircleIcon, LockIcon, RotateCwIcon } from "lucide-react";
+import type { Attachment } from "@livechat/api/attachment_pb";
 import { SenderType } from "@livechat/api/conversation_pb";
 import { useI18n } from "@/i18n";
 import { cn } from "@/lib/cn";
 import { formatDateTime, formatTimestamp } from "@/lib/format";
+import { MessageAttachments } from "@/features/attachments/message-attachments";
 import { RichText } from "./rich-text";
 
 export interface BubbleProps {
@@ -25,6 +27,7 @@ export interface BubbleProps {
   actions?: ReactNode;
   /** In place of the text, while the message is being edited. */
   editor?: ReactNode;
+  attachments?: Attachment[];
 }
 
 /**
@@ -32,7 +35,7 @@ export interface BubbleProps {
  * the safe markdown subset, with its line breaks; internal notes look clearly
  * different.
  */
-export function MessageBubble({ senderType, senderName, text, internal, at, pending, failed, onRetry, seen, deleted, mark, actions, editor }: BubbleProps) {
+export function MessageBubble({ senderType, senderName, text, internal, at, pending, failed, onRetry, seen, deleted, mark, actions, editor, attachments = [] }: BubbleProps) {
   const { t, locale } = useI18n();
   const fromCustomer = senderType === SenderType.CUSTOMER;
   return (
@@ -58,7 +61,8 @@ export function MessageBubble({ senderType, senderName, text, internal, at, pend
           {mark}
           {actions}
         </div>
-        {editor ?? (
+        {editor ??
+          ((text || deleted) && (
           <div
             className={cn(
               "max-w-full rounded-2xl px-3.5 py-2 text-sm leading-relaxed whitespace-pre-wrap [overflow-wrap:anywhere]",
@@ -75,7 +79,8 @@ export function MessageBubble({ senderType, senderName, text, internal, at, pend
           >
             {deleted ? t("message.deletedText") : <RichText text={text} />}
           </div>
-        )}
+          ))}
+        {!deleted && <MessageAttachments attachments={attachments} />}
         {pending && !failed && <span className="px-1 text-xs text-muted-foreground">{t("message.sending")}</span>}
         {failed && (
           <span className="flex items-center gap-2 px-1 text-xs text-destructive" role="alert">

@@ -1,4 +1,5 @@
 import { useSyncExternalStore } from "react";
+import type { Attachment } from "@livechat/api/attachment_pb";
 
 /** A reply or note the agent sent that the server has not confirmed yet. */
 export interface PendingMessage {
@@ -6,6 +7,8 @@ export interface PendingMessage {
   text: string;
   internal: boolean;
   failed: boolean;
+  /** The files sent with it, already uploaded. */
+  attachments?: Attachment[];
 }
 
 const byConversation = new Map<string, PendingMessage[]>();

@@ -184,7 +184,8 @@ export function Timeline({ conversationId, customerName }: { conversationId: str
               internal={p.internal}
               pending
               failed={p.failed}
-              onRetry={() => send(p.text, p.internal, p.clientMessageId)}
+              attachments={p.attachments}
+              onRetry={() => send(p.text, p.internal, p.clientMessageId, p.attachments)}
             />
           ))}
         </ol>

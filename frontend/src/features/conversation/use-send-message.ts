@@ -1,5 +1,6 @@
 import { callUnaryMethod, useMutation, useTransport } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
+import type { Attachment } from "@livechat/api/attachment_pb";
 import { ConversationService, ConversationStatus } from "@livechat/api/conversation_pb";
 import { newClientMessageId } from "@/lib/ids";
 import { applyConversationEvent, applyMessage, findConversation } from "@/realtime/cache-updates";
@@ -33,9 +34,9 @@ export function useSendMessage(conversationId: string) {
     onError: (_err, vars) => pendingMessages.update(conversationId, vars.clientMessageId ?? "", true),
   });
 
-  function send(text: string, internal: boolean, clientMessageId = newClientMessageId()) {
-    pendingMessages.add(conversationId, { clientMessageId, text, internal, failed: false });
-    mutation.mutate({ conversationId, text, internal, clientMessageId });
+  function send(text: string, internal: boolean, clientMessageId = newClientMessageId(), attachments: Attachment[] = []) {
+    pendingMessages.add(conversationId, { clientMessageId, text, internal, failed: false, attachments });
+    mutation.mutate({ conversationId, text, internal, clientMessageId, attachmentIds: attachments.map((a) => a.id) });
   }
 
   return { send, error: mutation.error };

@@ -473,6 +473,8 @@ type Message struct {
 	// Until when its sender may still edit or delete it; unset for system
 	// messages and deleted ones.
 	EditableUntil *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=editable_until,json=editableUntil,proto3" json:"editable_until,omitempty"`
+	// The files sent with the message, in the order they were named.
+	Attachments   []*Attachment `protobuf:"bytes,15,rep,name=attachments,proto3" json:"attachments,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -601,6 +603,13 @@ func (x *Message) GetDeletedAt() *timestamppb.Timestamp {
 func (x *Message) GetEditableUntil() *timestamppb.Timestamp {
 	if x != nil {
 		return x.EditableUntil
+	}
+	return nil
+}
+
+func (x *Message) GetAttachments() []*Attachment {
+	if x != nil {
+		return x.Attachments
 	}
 	return nil
 }
@@ -1713,8 +1722,13 @@ type SendMessageRequest struct {
 	// A key the client chooses (for example a UUID), 1–64 characters, unique
 	// per sender; a retry with the same key returns the first message.
 	ClientMessageId string `protobuf:"bytes,4,opt,name=client_message_id,json=clientMessageId,proto3" json:"client_message_id,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Files uploaded before (see Attachment) to send with the message, at most
+	// Limits.attachments_per_message (TOO_MANY_ITEMS); the text may then be
+	// empty. An id that is unknown, not the caller's upload or sent already is
+	// NOT_FOUND, ATTACHMENT_NOT_FOUND, and nothing is sent.
+	AttachmentIds []string `protobuf:"bytes,5,rep,name=attachment_ids,json=attachmentIds,proto3" json:"attachment_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SendMessageRequest) Reset() {
@@ -1773,6 +1787,13 @@ func (x *SendMessageRequest) GetClientMessageId() string {
 		return x.ClientMessageId
 	}
 	return ""
+}
+
+func (x *SendMessageRequest) GetAttachmentIds() []string {
+	if x != nil {
+		return x.AttachmentIds
+	}
+	return nil
 }
 
 type SendMessageResponse struct {
@@ -3140,7 +3161,7 @@ var File_livechat_v1_conversation_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\n" +
-	"\x1elivechat/v1/conversation.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16livechat/v1/auth.proto\x1a\x16livechat/v1/csat.proto\x1a\x15livechat/v1/tag.proto\"\x7f\n" +
+	"\x1elivechat/v1/conversation.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1clivechat/v1/attachment.proto\x1a\x16livechat/v1/auth.proto\x1a\x16livechat/v1/csat.proto\x1a\x15livechat/v1/tag.proto\"\x7f\n" +
 	"\vSystemEvent\x120\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1c.livechat.v1.SystemEventKindR\x04kind\x12\x1d\n" +
 	"\n" +
@@ -3165,7 +3186,7 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"lastSeenAt\x1a=\n" +
 	"\x0fAttributesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xd7\x04\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x92\x05\n" +
 	"\aMessage\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0fconversation_id\x18\x02 \x01(\tR\x0econversationId\x12\x10\n" +
@@ -3185,7 +3206,8 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\tedited_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\beditedAt\x129\n" +
 	"\n" +
 	"deleted_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\tdeletedAt\x12A\n" +
-	"\x0eeditable_until\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\reditableUntil\"\x8d\x06\n" +
+	"\x0eeditable_until\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\reditableUntil\x129\n" +
+	"\vattachments\x18\x0f \x03(\v2\x17.livechat.v1.AttachmentR\vattachments\"\x8d\x06\n" +
 	"\fConversation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x127\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x1f.livechat.v1.ConversationStatusR\x06status\x12\x1f\n" +
@@ -3272,12 +3294,13 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x17\n" +
 	"\atag_ids\x18\x02 \x03(\tR\x06tagIds\"\\\n" +
 	"\x1bSetConversationTagsResponse\x12=\n" +
-	"\fconversation\x18\x01 \x01(\v2\x19.livechat.v1.ConversationR\fconversation\"\x99\x01\n" +
+	"\fconversation\x18\x01 \x01(\v2\x19.livechat.v1.ConversationR\fconversation\"\xc0\x01\n" +
 	"\x12SendMessageRequest\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\x12\x1a\n" +
 	"\binternal\x18\x03 \x01(\bR\binternal\x12*\n" +
-	"\x11client_message_id\x18\x04 \x01(\tR\x0fclientMessageId\"E\n" +
+	"\x11client_message_id\x18\x04 \x01(\tR\x0fclientMessageId\x12%\n" +
+	"\x0eattachment_ids\x18\x05 \x03(\tR\rattachmentIds\"E\n" +
 	"\x13SendMessageResponse\x12.\n" +
 	"\amessage\x18\x01 \x01(\v2\x14.livechat.v1.MessageR\amessage\"S\n" +
 	"\x10SetTypingRequest\x12'\n" +
@@ -3474,9 +3497,10 @@ var file_livechat_v1_conversation_proto_goTypes = []any{
 	(*MessageRevision)(nil),               // 47: livechat.v1.MessageRevision
 	nil,                                   // 48: livechat.v1.Customer.AttributesEntry
 	(*timestamppb.Timestamp)(nil),         // 49: google.protobuf.Timestamp
-	(*Tag)(nil),                           // 50: livechat.v1.Tag
-	(*Rating)(nil),                        // 51: livechat.v1.Rating
-	(AgentStatus)(0),                      // 52: livechat.v1.AgentStatus
+	(*Attachment)(nil),                    // 50: livechat.v1.Attachment
+	(*Tag)(nil),                           // 51: livechat.v1.Tag
+	(*Rating)(nil),                        // 52: livechat.v1.Rating
+	(AgentStatus)(0),                      // 53: livechat.v1.AgentStatus
 }
 var file_livechat_v1_conversation_proto_depIdxs = []int32{
 	2,  // 0: livechat.v1.SystemEvent.kind:type_name -> livechat.v1.SystemEventKind
@@ -3489,86 +3513,87 @@ var file_livechat_v1_conversation_proto_depIdxs = []int32{
 	49, // 7: livechat.v1.Message.edited_at:type_name -> google.protobuf.Timestamp
 	49, // 8: livechat.v1.Message.deleted_at:type_name -> google.protobuf.Timestamp
 	49, // 9: livechat.v1.Message.editable_until:type_name -> google.protobuf.Timestamp
-	0,  // 10: livechat.v1.Conversation.status:type_name -> livechat.v1.ConversationStatus
-	49, // 11: livechat.v1.Conversation.created_at:type_name -> google.protobuf.Timestamp
-	49, // 12: livechat.v1.Conversation.updated_at:type_name -> google.protobuf.Timestamp
-	49, // 13: livechat.v1.Conversation.last_message_at:type_name -> google.protobuf.Timestamp
-	49, // 14: livechat.v1.Conversation.waiting_since:type_name -> google.protobuf.Timestamp
-	6,  // 15: livechat.v1.Conversation.last_message:type_name -> livechat.v1.Message
-	50, // 16: livechat.v1.Conversation.tags:type_name -> livechat.v1.Tag
-	51, // 17: livechat.v1.Conversation.rating:type_name -> livechat.v1.Rating
-	0,  // 18: livechat.v1.ListConversationsRequest.statuses:type_name -> livechat.v1.ConversationStatus
-	3,  // 19: livechat.v1.ListConversationsRequest.assignment:type_name -> livechat.v1.AssignmentFilter
-	49, // 20: livechat.v1.ListConversationsRequest.created_after:type_name -> google.protobuf.Timestamp
-	49, // 21: livechat.v1.ListConversationsRequest.created_before:type_name -> google.protobuf.Timestamp
-	7,  // 22: livechat.v1.ListConversationsResponse.conversations:type_name -> livechat.v1.Conversation
-	7,  // 23: livechat.v1.GetConversationResponse.conversation:type_name -> livechat.v1.Conversation
-	5,  // 24: livechat.v1.GetConversationResponse.customer:type_name -> livechat.v1.Customer
-	6,  // 25: livechat.v1.ListMessagesResponse.messages:type_name -> livechat.v1.Message
-	7,  // 26: livechat.v1.ClaimConversationResponse.conversation:type_name -> livechat.v1.Conversation
-	7,  // 27: livechat.v1.AssignConversationResponse.conversation:type_name -> livechat.v1.Conversation
-	0,  // 28: livechat.v1.SetConversationStatusRequest.status:type_name -> livechat.v1.ConversationStatus
-	7,  // 29: livechat.v1.SetConversationStatusResponse.conversation:type_name -> livechat.v1.Conversation
-	7,  // 30: livechat.v1.SetConversationTagsResponse.conversation:type_name -> livechat.v1.Conversation
-	6,  // 31: livechat.v1.SendMessageResponse.message:type_name -> livechat.v1.Message
-	34, // 32: livechat.v1.SubscribeResponse.event:type_name -> livechat.v1.Event
-	49, // 33: livechat.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
-	6,  // 34: livechat.v1.Event.message_created:type_name -> livechat.v1.Message
-	7,  // 35: livechat.v1.Event.conversation_created:type_name -> livechat.v1.Conversation
-	7,  // 36: livechat.v1.Event.conversation_updated:type_name -> livechat.v1.Conversation
-	35, // 37: livechat.v1.Event.typing:type_name -> livechat.v1.TypingEvent
-	37, // 38: livechat.v1.Event.read:type_name -> livechat.v1.ReadEvent
-	38, // 39: livechat.v1.Event.presence:type_name -> livechat.v1.PresenceEvent
-	39, // 40: livechat.v1.Event.ready:type_name -> livechat.v1.ReadyEvent
-	40, // 41: livechat.v1.Event.heartbeat:type_name -> livechat.v1.HeartbeatEvent
-	36, // 42: livechat.v1.Event.viewing:type_name -> livechat.v1.ViewingEvent
-	6,  // 43: livechat.v1.Event.message_updated:type_name -> livechat.v1.Message
-	1,  // 44: livechat.v1.TypingEvent.sender_type:type_name -> livechat.v1.SenderType
-	49, // 45: livechat.v1.TypingEvent.expires_at:type_name -> google.protobuf.Timestamp
-	49, // 46: livechat.v1.ViewingEvent.expires_at:type_name -> google.protobuf.Timestamp
-	1,  // 47: livechat.v1.ReadEvent.reader_type:type_name -> livechat.v1.SenderType
-	52, // 48: livechat.v1.PresenceEvent.status:type_name -> livechat.v1.AgentStatus
-	6,  // 49: livechat.v1.EditMessageResponse.message:type_name -> livechat.v1.Message
-	6,  // 50: livechat.v1.DeleteMessageResponse.message:type_name -> livechat.v1.Message
-	47, // 51: livechat.v1.ListMessageRevisionsResponse.revisions:type_name -> livechat.v1.MessageRevision
-	49, // 52: livechat.v1.MessageRevision.replaced_at:type_name -> google.protobuf.Timestamp
-	8,  // 53: livechat.v1.ConversationService.ListConversations:input_type -> livechat.v1.ListConversationsRequest
-	10, // 54: livechat.v1.ConversationService.GetInboxCounts:input_type -> livechat.v1.GetInboxCountsRequest
-	12, // 55: livechat.v1.ConversationService.GetConversation:input_type -> livechat.v1.GetConversationRequest
-	14, // 56: livechat.v1.ConversationService.ListMessages:input_type -> livechat.v1.ListMessagesRequest
-	16, // 57: livechat.v1.ConversationService.ClaimConversation:input_type -> livechat.v1.ClaimConversationRequest
-	18, // 58: livechat.v1.ConversationService.AssignConversation:input_type -> livechat.v1.AssignConversationRequest
-	20, // 59: livechat.v1.ConversationService.SetConversationStatus:input_type -> livechat.v1.SetConversationStatusRequest
-	22, // 60: livechat.v1.ConversationService.SetConversationTags:input_type -> livechat.v1.SetConversationTagsRequest
-	24, // 61: livechat.v1.ConversationService.SendMessage:input_type -> livechat.v1.SendMessageRequest
-	26, // 62: livechat.v1.ConversationService.SetTyping:input_type -> livechat.v1.SetTypingRequest
-	28, // 63: livechat.v1.ConversationService.SetViewing:input_type -> livechat.v1.SetViewingRequest
-	30, // 64: livechat.v1.ConversationService.MarkRead:input_type -> livechat.v1.MarkReadRequest
-	32, // 65: livechat.v1.ConversationService.Subscribe:input_type -> livechat.v1.SubscribeRequest
-	41, // 66: livechat.v1.ConversationService.EditMessage:input_type -> livechat.v1.EditMessageRequest
-	43, // 67: livechat.v1.ConversationService.DeleteMessage:input_type -> livechat.v1.DeleteMessageRequest
-	45, // 68: livechat.v1.ConversationService.ListMessageRevisions:input_type -> livechat.v1.ListMessageRevisionsRequest
-	9,  // 69: livechat.v1.ConversationService.ListConversations:output_type -> livechat.v1.ListConversationsResponse
-	11, // 70: livechat.v1.ConversationService.GetInboxCounts:output_type -> livechat.v1.GetInboxCountsResponse
-	13, // 71: livechat.v1.ConversationService.GetConversation:output_type -> livechat.v1.GetConversationResponse
-	15, // 72: livechat.v1.ConversationService.ListMessages:output_type -> livechat.v1.ListMessagesResponse
-	17, // 73: livechat.v1.ConversationService.ClaimConversation:output_type -> livechat.v1.ClaimConversationResponse
-	19, // 74: livechat.v1.ConversationService.AssignConversation:output_type -> livechat.v1.AssignConversationResponse
-	21, // 75: livechat.v1.ConversationService.SetConversationStatus:output_type -> livechat.v1.SetConversationStatusResponse
-	23, // 76: livechat.v1.ConversationService.SetConversationTags:output_type -> livechat.v1.SetConversationTagsResponse
-	25, // 77: livechat.v1.ConversationService.SendMessage:output_type -> livechat.v1.SendMessageResponse
-	27, // 78: livechat.v1.ConversationService.SetTyping:output_type -> livechat.v1.SetTypingResponse
-	29, // 79: livechat.v1.ConversationService.SetViewing:output_type -> livechat.v1.SetViewingResponse
-	31, // 80: livechat.v1.ConversationService.MarkRead:output_type -> livechat.v1.MarkReadResponse
-	33, // 81: livechat.v1.ConversationService.Subscribe:output_type -> livechat.v1.SubscribeResponse
-	42, // 82: livechat.v1.ConversationService.EditMessage:output_type -> livechat.v1.EditMessageResponse
-	44, // 83: livechat.v1.ConversationService.DeleteMessage:output_type -> livechat.v1.DeleteMessageResponse
-	46, // 84: livechat.v1.ConversationService.ListMessageRevisions:output_type -> livechat.v1.ListMessageRevisionsResponse
-	69, // [69:85] is the sub-list for method output_type
-	53, // [53:69] is the sub-list for method input_type
-	53, // [53:53] is the sub-list for extension type_name
-	53, // [53:53] is the sub-list for extension extendee
-	0,  // [0:53] is the sub-list for field type_name
+	50, // 10: livechat.v1.Message.attachments:type_name -> livechat.v1.Attachment
+	0,  // 11: livechat.v1.Conversation.status:type_name -> livechat.v1.ConversationStatus
+	49, // 12: livechat.v1.Conversation.created_at:type_name -> google.protobuf.Timestamp
+	49, // 13: livechat.v1.Conversation.updated_at:type_name -> google.protobuf.Timestamp
+	49, // 14: livechat.v1.Conversation.last_message_at:type_name -> google.protobuf.Timestamp
+	49, // 15: livechat.v1.Conversation.waiting_since:type_name -> google.protobuf.Timestamp
+	6,  // 16: livechat.v1.Conversation.last_message:type_name -> livechat.v1.Message
+	51, // 17: livechat.v1.Conversation.tags:type_name -> livechat.v1.Tag
+	52, // 18: livechat.v1.Conversation.rating:type_name -> livechat.v1.Rating
+	0,  // 19: livechat.v1.ListConversationsRequest.statuses:type_name -> livechat.v1.ConversationStatus
+	3,  // 20: livechat.v1.ListConversationsRequest.assignment:type_name -> livechat.v1.AssignmentFilter
+	49, // 21: livechat.v1.ListConversationsRequest.created_after:type_name -> google.protobuf.Timestamp
+	49, // 22: livechat.v1.ListConversationsRequest.created_before:type_name -> google.protobuf.Timestamp
+	7,  // 23: livechat.v1.ListConversationsResponse.conversations:type_name -> livechat.v1.Conversation
+	7,  // 24: livechat.v1.GetConversationResponse.conversation:type_name -> livechat.v1.Conversation
+	5,  // 25: livechat.v1.GetConversationResponse.customer:type_name -> livechat.v1.Customer
+	6,  // 26: livechat.v1.ListMessagesResponse.messages:type_name -> livechat.v1.Message
+	7,  // 27: livechat.v1.ClaimConversationResponse.conversation:type_name -> livechat.v1.Conversation
+	7,  // 28: livechat.v1.AssignConversationResponse.conversation:type_name -> livechat.v1.Conversation
+	0,  // 29: livechat.v1.SetConversationStatusRequest.status:type_name -> livechat.v1.ConversationStatus
+	7,  // 30: livechat.v1.SetConversationStatusResponse.conversation:type_name -> livechat.v1.Conversation
+	7,  // 31: livechat.v1.SetConversationTagsResponse.conversation:type_name -> livechat.v1.Conversation
+	6,  // 32: livechat.v1.SendMessageResponse.message:type_name -> livechat.v1.Message
+	34, // 33: livechat.v1.SubscribeResponse.event:type_name -> livechat.v1.Event
+	49, // 34: livechat.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	6,  // 35: livechat.v1.Event.message_created:type_name -> livechat.v1.Message
+	7,  // 36: livechat.v1.Event.conversation_created:type_name -> livechat.v1.Conversation
+	7,  // 37: livechat.v1.Event.conversation_updated:type_name -> livechat.v1.Conversation
+	35, // 38: livechat.v1.Event.typing:type_name -> livechat.v1.TypingEvent
+	37, // 39: livechat.v1.Event.read:type_name -> livechat.v1.ReadEvent
+	38, // 40: livechat.v1.Event.presence:type_name -> livechat.v1.PresenceEvent
+	39, // 41: livechat.v1.Event.ready:type_name -> livechat.v1.ReadyEvent
+	40, // 42: livechat.v1.Event.heartbeat:type_name -> livechat.v1.HeartbeatEvent
+	36, // 43: livechat.v1.Event.viewing:type_name -> livechat.v1.ViewingEvent
+	6,  // 44: livechat.v1.Event.message_updated:type_name -> livechat.v1.Message
+	1,  // 45: livechat.v1.TypingEvent.sender_type:type_name -> livechat.v1.SenderType
+	49, // 46: livechat.v1.TypingEvent.expires_at:type_name -> google.protobuf.Timestamp
+	49, // 47: livechat.v1.ViewingEvent.expires_at:type_name -> google.protobuf.Timestamp
+	1,  // 48: livechat.v1.ReadEvent.reader_type:type_name -> livechat.v1.SenderType
+	53, // 49: livechat.v1.PresenceEvent.status:type_name -> livechat.v1.AgentStatus
+	6,  // 50: livechat.v1.EditMessageResponse.message:type_name -> livechat.v1.Message
+	6,  // 51: livechat.v1.DeleteMessageResponse.message:type_name -> livechat.v1.Message
+	47, // 52: livechat.v1.ListMessageRevisionsResponse.revisions:type_name -> livechat.v1.MessageRevision
+	49, // 53: livechat.v1.MessageRevision.replaced_at:type_name -> google.protobuf.Timestamp
+	8,  // 54: livechat.v1.ConversationService.ListConversations:input_type -> livechat.v1.ListConversationsRequest
+	10, // 55: livechat.v1.ConversationService.GetInboxCounts:input_type -> livechat.v1.GetInboxCountsRequest
+	12, // 56: livechat.v1.ConversationService.GetConversation:input_type -> livechat.v1.GetConversationRequest
+	14, // 57: livechat.v1.ConversationService.ListMessages:input_type -> livechat.v1.ListMessagesRequest
+	16, // 58: livechat.v1.ConversationService.ClaimConversation:input_type -> livechat.v1.ClaimConversationRequest
+	18, // 59: livechat.v1.ConversationService.AssignConversation:input_type -> livechat.v1.AssignConversationRequest
+	20, // 60: livechat.v1.ConversationService.SetConversationStatus:input_type -> livechat.v1.SetConversationStatusRequest
+	22, // 61: livechat.v1.ConversationService.SetConversationTags:input_type -> livechat.v1.SetConversationTagsRequest
+	24, // 62: livechat.v1.ConversationService.SendMessage:input_type -> livechat.v1.SendMessageRequest
+	26, // 63: livechat.v1.ConversationService.SetTyping:input_type -> livechat.v1.SetTypingRequest
+	28, // 64: livechat.v1.ConversationService.SetViewing:input_type -> livechat.v1.SetViewingRequest
+	30, // 65: livechat.v1.ConversationService.MarkRead:input_type -> livechat.v1.MarkReadRequest
+	32, // 66: livechat.v1.ConversationService.Subscribe:input_type -> livechat.v1.SubscribeRequest
+	41, // 67: livechat.v1.ConversationService.EditMessage:input_type -> livechat.v1.EditMessageRequest
+	43, // 68: livechat.v1.ConversationService.DeleteMessage:input_type -> livechat.v1.DeleteMessageRequest
+	45, // 69: livechat.v1.ConversationService.ListMessageRevisions:input_type -> livechat.v1.ListMessageRevisionsRequest
+	9,  // 70: livechat.v1.ConversationService.ListConversations:output_type -> livechat.v1.ListConversationsResponse
+	11, // 71: livechat.v1.ConversationService.GetInboxCounts:output_type -> livechat.v1.GetInboxCountsResponse
+	13, // 72: livechat.v1.ConversationService.GetConversation:output_type -> livechat.v1.GetConversationResponse
+	15, // 73: livechat.v1.ConversationService.ListMessages:output_type -> livechat.v1.ListMessagesResponse
+	17, // 74: livechat.v1.ConversationService.ClaimConversation:output_type -> livechat.v1.ClaimConversationResponse
+	19, // 75: livechat.v1.ConversationService.AssignConversation:output_type -> livechat.v1.AssignConversationResponse
+	21, // 76: livechat.v1.ConversationService.SetConversationStatus:output_type -> livechat.v1.SetConversationStatusResponse
+	23, // 77: livechat.v1.ConversationService.SetConversationTags:output_type -> livechat.v1.SetConversationTagsResponse
+	25, // 78: livechat.v1.ConversationService.SendMessage:output_type -> livechat.v1.SendMessageResponse
+	27, // 79: livechat.v1.ConversationService.SetTyping:output_type -> livechat.v1.SetTypingResponse
+	29, // 80: livechat.v1.ConversationService.SetViewing:output_type -> livechat.v1.SetViewingResponse
+	31, // 81: livechat.v1.ConversationService.MarkRead:output_type -> livechat.v1.MarkReadResponse
+	33, // 82: livechat.v1.ConversationService.Subscribe:output_type -> livechat.v1.SubscribeResponse
+	42, // 83: livechat.v1.ConversationService.EditMessage:output_type -> livechat.v1.EditMessageResponse
+	44, // 84: livechat.v1.ConversationService.DeleteMessage:output_type -> livechat.v1.DeleteMessageResponse
+	46, // 85: livechat.v1.ConversationService.ListMessageRevisions:output_type -> livechat.v1.ListMessageRevisionsResponse
+	70, // [70:86] is the sub-list for method output_type
+	54, // [54:70] is the sub-list for method input_type
+	54, // [54:54] is the sub-list for extension type_name
+	54, // [54:54] is the sub-list for extension extendee
+	0,  // [0:54] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_conversation_proto_init() }
@@ -3576,6 +3601,7 @@ func file_livechat_v1_conversation_proto_init() {
 	if File_livechat_v1_conversation_proto != nil {
 		return
 	}
+	file_livechat_v1_attachment_proto_init()
 	file_livechat_v1_auth_proto_init()
 	file_livechat_v1_csat_proto_init()
 	file_livechat_v1_tag_proto_init()

@@ -158,7 +158,20 @@ const (
 	// The message was deleted (FAILED_PRECONDITION).
 	ErrorReason_ERROR_REASON_MESSAGE_DELETED ErrorReason = 112
 	// The time to edit or delete the message has passed (FAILED_PRECONDITION).
-	ErrorReason_ERROR_REASON_EDIT_WINDOW_PASSED ErrorReason = 113
+	ErrorReason_ERROR_REASON_EDIT_WINDOW_PASSED ErrorReason = 113 // --- Attachments ---
+	// The file is larger than the limit (`limit`, bytes) (RESOURCE_EXHAUSTED).
+	ErrorReason_ERROR_REASON_FILE_TOO_LARGE ErrorReason = 80
+	// The file's type (sniffed from its content) is not allowed here
+	// (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_FILE_TYPE_NOT_ALLOWED ErrorReason = 81
+	// The file is empty (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_FILE_EMPTY ErrorReason = 82
+	// The attachment does not exist, is not the caller's, or was sent
+	// already (NOT_FOUND).
+	ErrorReason_ERROR_REASON_ATTACHMENT_NOT_FOUND ErrorReason = 83
+	// The download link expired or was altered: fetch the message again for a
+	// fresh one (PERMISSION_DENIED).
+	ErrorReason_ERROR_REASON_ATTACHMENT_LINK_EXPIRED ErrorReason = 84
 )
 
 // Enum value maps for ErrorReason.
@@ -224,6 +237,11 @@ var (
 		111: "ERROR_REASON_NOT_MESSAGE_SENDER",
 		112: "ERROR_REASON_MESSAGE_DELETED",
 		113: "ERROR_REASON_EDIT_WINDOW_PASSED",
+		80:  "ERROR_REASON_FILE_TOO_LARGE",
+		81:  "ERROR_REASON_FILE_TYPE_NOT_ALLOWED",
+		82:  "ERROR_REASON_FILE_EMPTY",
+		83:  "ERROR_REASON_ATTACHMENT_NOT_FOUND",
+		84:  "ERROR_REASON_ATTACHMENT_LINK_EXPIRED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":                0,
@@ -286,6 +304,11 @@ var (
 		"ERROR_REASON_NOT_MESSAGE_SENDER":         111,
 		"ERROR_REASON_MESSAGE_DELETED":            112,
 		"ERROR_REASON_EDIT_WINDOW_PASSED":         113,
+		"ERROR_REASON_FILE_TOO_LARGE":             80,
+		"ERROR_REASON_FILE_TYPE_NOT_ALLOWED":      81,
+		"ERROR_REASON_FILE_EMPTY":                 82,
+		"ERROR_REASON_ATTACHMENT_NOT_FOUND":       83,
+		"ERROR_REASON_ATTACHMENT_LINK_EXPIRED":    84,
 	}
 )
 
@@ -412,7 +435,7 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"\x05field\x18\x02 \x01(\tR\x05field\x12\x14\n" +
 	"\x05limit\x18\x03 \x01(\x03R\x05limit\x12:\n" +
 	"\vretry_after\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"retryAfter*\x94\x10\n" +
+	"retryAfter*\xcb\x11\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ERROR_REASON_REQUIRED\x10\x01\x12\x1e\n" +
@@ -474,7 +497,12 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"\x1eERROR_REASON_MESSAGE_NOT_FOUND\x10n\x12#\n" +
 	"\x1fERROR_REASON_NOT_MESSAGE_SENDER\x10o\x12 \n" +
 	"\x1cERROR_REASON_MESSAGE_DELETED\x10p\x12#\n" +
-	"\x1fERROR_REASON_EDIT_WINDOW_PASSED\x10qB\xaa\x01\n" +
+	"\x1fERROR_REASON_EDIT_WINDOW_PASSED\x10q\x12\x1f\n" +
+	"\x1bERROR_REASON_FILE_TOO_LARGE\x10P\x12&\n" +
+	"\"ERROR_REASON_FILE_TYPE_NOT_ALLOWED\x10Q\x12\x1b\n" +
+	"\x17ERROR_REASON_FILE_EMPTY\x10R\x12%\n" +
+	"!ERROR_REASON_ATTACHMENT_NOT_FOUND\x10S\x12(\n" +
+	"$ERROR_REASON_ATTACHMENT_LINK_EXPIRED\x10TB\xaa\x01\n" +
 	"\x0fcom.livechat.v1B\vErrorsProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (

@@ -63,8 +63,11 @@ type Limits struct {
 	ConversationTags int32 `protobuf:"varint,14,opt,name=conversation_tags,json=conversationTags,proto3" json:"conversation_tags,omitempty"`
 	// A satisfaction rating's comment.
 	RatingComment int32 `protobuf:"varint,15,opt,name=rating_comment,json=ratingComment,proto3" json:"rating_comment,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Attachments: the largest file in bytes, and files per message.
+	AttachmentBytes       int64 `protobuf:"varint,80,opt,name=attachment_bytes,json=attachmentBytes,proto3" json:"attachment_bytes,omitempty"`
+	AttachmentsPerMessage int32 `protobuf:"varint,81,opt,name=attachments_per_message,json=attachmentsPerMessage,proto3" json:"attachments_per_message,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *Limits) Reset() {
@@ -202,11 +205,25 @@ func (x *Limits) GetRatingComment() int32 {
 	return 0
 }
 
+func (x *Limits) GetAttachmentBytes() int64 {
+	if x != nil {
+		return x.AttachmentBytes
+	}
+	return 0
+}
+
+func (x *Limits) GetAttachmentsPerMessage() int32 {
+	if x != nil {
+		return x.AttachmentsPerMessage
+	}
+	return 0
+}
+
 var File_livechat_v1_limits_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_limits_proto_rawDesc = "" +
 	"\n" +
-	"\x18livechat/v1/limits.proto\x12\vlivechat.v1\"\xb4\x04\n" +
+	"\x18livechat/v1/limits.proto\x12\vlivechat.v1\"\x97\x05\n" +
 	"\x06Limits\x12!\n" +
 	"\fmessage_text\x18\x01 \x01(\x05R\vmessageText\x12*\n" +
 	"\x11client_message_id\x18\x02 \x01(\x05R\x0fclientMessageId\x12!\n" +
@@ -224,7 +241,9 @@ const file_livechat_v1_limits_proto_rawDesc = "" +
 	"\x0fcanned_shortcut\x18\f \x01(\x05R\x0ecannedShortcut\x12\x19\n" +
 	"\btag_name\x18\r \x01(\x05R\atagName\x12+\n" +
 	"\x11conversation_tags\x18\x0e \x01(\x05R\x10conversationTags\x12%\n" +
-	"\x0erating_comment\x18\x0f \x01(\x05R\rratingCommentB\xaa\x01\n" +
+	"\x0erating_comment\x18\x0f \x01(\x05R\rratingComment\x12)\n" +
+	"\x10attachment_bytes\x18P \x01(\x03R\x0fattachmentBytes\x126\n" +
+	"\x17attachments_per_message\x18Q \x01(\x05R\x15attachmentsPerMessageB\xaa\x01\n" +
 	"\x0fcom.livechat.v1B\vLimitsProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (

@@ -1687,8 +1687,11 @@ type WidgetServiceSendMessageRequest struct {
 	Text string `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
 	// 1–64 characters, unique per visitor.
 	ClientMessageId string `protobuf:"bytes,2,opt,name=client_message_id,json=clientMessageId,proto3" json:"client_message_id,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The visitor's own uploads to send with the message; as in
+	// SendMessageRequest.attachment_ids.
+	AttachmentIds []string `protobuf:"bytes,3,rep,name=attachment_ids,json=attachmentIds,proto3" json:"attachment_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *WidgetServiceSendMessageRequest) Reset() {
@@ -1733,6 +1736,13 @@ func (x *WidgetServiceSendMessageRequest) GetClientMessageId() string {
 		return x.ClientMessageId
 	}
 	return ""
+}
+
+func (x *WidgetServiceSendMessageRequest) GetAttachmentIds() []string {
+	if x != nil {
+		return x.AttachmentIds
+	}
+	return nil
 }
 
 type WidgetServiceSendMessageResponse struct {
@@ -2678,10 +2688,11 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\rvisitor_token\x18\x01 \x01(\tR\fvisitorToken\x121\n" +
 	"\bcustomer\x18\x02 \x01(\v2\x15.livechat.v1.CustomerR\bcustomer\x12=\n" +
 	"\fconversation\x18\x03 \x01(\v2\x19.livechat.v1.ConversationR\fconversation\x121\n" +
-	"\x06config\x18\x04 \x01(\v2\x19.livechat.v1.WidgetConfigR\x06config\"a\n" +
+	"\x06config\x18\x04 \x01(\v2\x19.livechat.v1.WidgetConfigR\x06config\"\x88\x01\n" +
 	"\x1fWidgetServiceSendMessageRequest\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12*\n" +
-	"\x11client_message_id\x18\x02 \x01(\tR\x0fclientMessageId\"\x91\x01\n" +
+	"\x11client_message_id\x18\x02 \x01(\tR\x0fclientMessageId\x12%\n" +
+	"\x0eattachment_ids\x18\x03 \x03(\tR\rattachmentIds\"\x91\x01\n" +
 	" WidgetServiceSendMessageResponse\x12.\n" +
 	"\amessage\x18\x01 \x01(\v2\x14.livechat.v1.MessageR\amessage\x12=\n" +
 	"\fconversation\x18\x02 \x01(\v2\x19.livechat.v1.ConversationR\fconversation\"\xa4\x01\n" +

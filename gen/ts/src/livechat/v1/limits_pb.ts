@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file livechat/v1/limits.proto.
  */
 export const file_livechat_v1_limits: GenFile = /*@__PURE__*/
-  fileDesc("ChhsaXZlY2hhdC92MS9saW1pdHMucHJvdG8SC2xpdmVjaGF0LnYxIuICCgZMaW1pdHMSFAoMbWVzc2FnZV90ZXh0GAEgASgFEhkKEWNsaWVudF9tZXNzYWdlX2lkGAIgASgFEhQKDHNlYXJjaF9xdWVyeRgDIAEoBRIUCgxkaXNwbGF5X25hbWUYBCABKAUSEgoKdG9rZW5fbmFtZRgFIAEoBRIUCgxwYXNzd29yZF9taW4YBiABKAUSFAoMcGFzc3dvcmRfbWF4GAcgASgFEhYKDmN1c3RvbWVyX2ZpZWxkGAggASgFEhkKEWNvbnZlcnNhdGlvbl9wYWdlGAkgASgFEhQKDG1lc3NhZ2VfcGFnZRgKIAEoBRIUCgxjYW5uZWRfdGl0bGUYCyABKAUSFwoPY2FubmVkX3Nob3J0Y3V0GAwgASgFEhAKCHRhZ19uYW1lGA0gASgFEhkKEWNvbnZlcnNhdGlvbl90YWdzGA4gASgFEhYKDnJhdGluZ19jb21tZW50GA8gASgFQqoBCg9jb20ubGl2ZWNoYXQudjFCC0xpbWl0c1Byb3RvUAFaPWdpdGh1Yi5jb20vb3BlbnN1cHBvcnQvbGl2ZWNoYXQvZ2VuL2dvL2xpdmVjaGF0L3YxO2xpdmVjaGF0djGiAgNMWFiqAgtMaXZlY2hhdC5WMcoCC0xpdmVjaGF0XFYx4gIXTGl2ZWNoYXRcVjFcR1BCTWV0YWRhdGHqAgxMaXZlY2hhdDo6VjFiBnByb3RvMw");
+  fileDesc("ChhsaXZlY2hhdC92MS9saW1pdHMucHJvdG8SC2xpdmVjaGF0LnYxIp0DCgZMaW1pdHMSFAoMbWVzc2FnZV90ZXh0GAEgASgFEhkKEWNsaWVudF9tZXNzYWdlX2lkGAIgASgFEhQKDHNlYXJjaF9xdWVyeRgDIAEoBRIUCgxkaXNwbGF5X25hbWUYBCABKAUSEgoKdG9rZW5fbmFtZRgFIAEoBRIUCgxwYXNzd29yZF9taW4YBiABKAUSFAoMcGFzc3dvcmRfbWF4GAcgASgFEhYKDmN1c3RvbWVyX2ZpZWxkGAggASgFEhkKEWNvbnZlcnNhdGlvbl9wYWdlGAkgASgFEhQKDG1lc3NhZ2VfcGFnZRgKIAEoBRIUCgxjYW5uZWRfdGl0bGUYCyABKAUSFwoPY2FubmVkX3Nob3J0Y3V0GAwgASgFEhAKCHRhZ19uYW1lGA0gASgFEhkKEWNvbnZlcnNhdGlvbl90YWdzGA4gASgFEhYKDnJhdGluZ19jb21tZW50GA8gASgFEhgKEGF0dGFjaG1lbnRfYnl0ZXMYUCABKAMSHwoXYXR0YWNobWVudHNfcGVyX21lc3NhZ2UYUSABKAVCqgEKD2NvbS5saXZlY2hhdC52MUILTGltaXRzUHJvdG9QAVo9Z2l0aHViLmNvbS9vcGVuc3VwcG9ydC9saXZlY2hhdC9nZW4vZ28vbGl2ZWNoYXQvdjE7bGl2ZWNoYXR2MaICA0xYWKoCC0xpdmVjaGF0LlYxygILTGl2ZWNoYXRcVjHiAhdMaXZlY2hhdFxWMVxHUEJNZXRhZGF0YeoCDExpdmVjaGF0OjpWMWIGcHJvdG8z");
 
 /**
  * Limits are the server's bounds on what a client may send, so a client can
@@ -130,6 +130,18 @@ export type Limits = Message<"livechat.v1.Limits"> & {
    * @generated from field: int32 rating_comment = 15;
    */
   ratingComment: number;
+
+  /**
+   * Attachments: the largest file in bytes, and files per message.
+   *
+   * @generated from field: int64 attachment_bytes = 80;
+   */
+  attachmentBytes: bigint;
+
+  /**
+   * @generated from field: int32 attachments_per_message = 81;
+   */
+  attachmentsPerMessage: number;
 };
 
 /**

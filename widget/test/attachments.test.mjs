@@ -1,0 +1,117 @@
+// Browser test of attachments, both ways, against the real server: a
+// visitor pastes a screenshot into the widget and the agent, on the
+// conversation in the dashboard, sees it arrive live as an image (and opens
+// it); the agent attaches a PDF in the dashboard and the visitor gets it as
+// a download in the widget. The upload code of the widget loads only when
+// a file is first attached. Run after `make build`.
+
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { until } from "./lib/browser.mjs";
+import { ADMIN } from "./lib/real-server.mjs";
+import { startSuite } from "./lib/suite.mjs";
+
+const PDF = Buffer.from("%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
+
+describe("attachments in the widget and the dashboard (real server)", { timeout: 180000 }, () => {
+  let s;
+  before(async () => {
+    s = await startSuite();
+  });
+  after(async () => {
+    await s?.close();
+  });
+
+  test("a pasted screenshot reaches the agent live; the agent's PDF reaches the visitor", async () => {
+    // The host page lets the widget show the server's images.
+    const { page, ctx, seen } = await s.visit("/files", { csp: false });
+    await s.launcher(page).click();
+    await s.send(page, "Hello, the checkout breaks");
+    const conv = await s.conversationWith("checkout breaks");
+
+    const agentCtx = await s.browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
+    const agent = await agentCtx.newPage();
+    await agent.goto(`${s.server.url}/login`);
+    await agent.getByLabel("Username").fill(ADMIN.username);
+    await agent.getByLabel("Password").fill(ADMIN.password);
+    await agent.getByRole("button", { name: "Sign in" }).click();
+    await agent.waitForURL("**/inbox/**");
+    await agent.goto(`${s.server.url}/inbox/all/${conv.id}`);
+    await agent.getByText("Hello, the checkout breaks").waitFor();
+
+    const before = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => e.name));
+    assert.ok(!before.some((u) => u.includes("/widget-assets/attach-")), "the upload code is not loaded before a file is attached");
+
+    // The visitor pastes a screenshot (a PNG drawn in the page) into the box.
+    await page.evaluate(async () => {
+      const canvas = document.createElement("canvas");
+      canvas.width = 400;
+      canvas.height = 300;
+      const g = canvas.getContext("2d");
+      g.fillStyle = "#c00";
+      g.fillRect(0, 0, 400, 300);
+      const blob = await new Promise((r) => canvas.toBlob(r, "image/png"));
+      const dt = new DataTransfer();
+      dt.items.add(new File([blob], "image.png", { type: "image/png" }));
+      const input = document.querySelector("livechat-widget").shadowRoot.querySelector(".lc-input");
+      input.dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
+    });
+    const chip = page.locator(".lc-chip");
+    await chip.waitFor();
+    await until(async () => !(await page.locator(".lc-chip progress").count()) && (await chip.textContent()).includes("KB"), "the upload to finish");
+    await page.locator(".lc-input").press("Enter");
+
+    // The agent sees it arrive, as an image, without reloading.
+    const image = agent.locator('[data-testid="attachment-image"]');
+    await image.waitFor();
+    assert.ok(await image.evaluate((img) => img.complete && img.naturalWidth === 320), "the preview is the thumbnail");
+    await image.click();
+    const full = agent.locator('[data-testid="lightbox"] img');
+    await full.waitFor();
+    await until(() => full.evaluate((img) => img.complete && img.naturalWidth === 400), "the full image in the lightbox");
+    await agent.keyboard.press("Escape");
+
+    // The agent attaches a PDF and sends it.
+    await agent.locator('[data-testid="attach-input"]').setInputFiles({ name: "invoice.pdf", mimeType: "application/pdf", buffer: PDF });
+    await agent.locator('[data-testid="upload-chip"][data-state="done"]').waitFor();
+    await agent.locator('[data-testid="composer"]').fill("Your invoice");
+    await agent.locator('[data-testid="send"]').click();
+
+    // The visitor gets it: a link that downloads the file.
+    const link = page.locator(".lc-msg.lc-agent a.lc-file");
+    await link.waitFor({ timeout: 15000 });
+    assert.match(await link.textContent(), /^invoice\.pdf · /);
+    const res = await fetch(await link.getAttribute("href"));
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-disposition"), /^attachment/);
+    assert.deepEqual(Buffer.from(await res.arrayBuffer()), PDF);
+
+    assert.deepEqual(seen.errors, []);
+
+    // A file uploaded but not yet sent survives a reload, and goes out once.
+    await page.locator(".lc-composer input[type=file]").setInputFiles({ name: "receipt.txt", mimeType: "text/plain", buffer: Buffer.from("order 1234\n") });
+    await until(async () => (await page.locator(".lc-chip").textContent()).includes(" B"), "the receipt to upload");
+    const reopen = async () => {
+      await page.reload();
+      await s.launcher(page).waitFor();
+      if (!(await page.locator(".lc-input").isVisible())) await s.launcher(page).click();
+    };
+    await reopen();
+    await page.locator(".lc-chip").getByText("receipt.txt").waitFor();
+    await page.locator(".lc-input").press("Enter");
+    await page.locator(".lc-msg.lc-me:not(.lc-pending) a.lc-file").getByText(/^receipt\.txt/).waitFor();
+    await reopen();
+    await page.locator(".lc-msg.lc-me a.lc-file").getByText(/^receipt\.txt/).waitFor();
+    assert.equal(await page.locator(".lc-chip").count(), 0, "the tray is empty after the send");
+    const { messages } = await s.env.conversations.listMessages({ conversationId: conv.id, pageSize: 100 });
+    assert.equal(messages.filter((m) => m.attachments.some((a) => a.fileName === "receipt.txt")).length, 1, "sent once");
+
+    // A file of a type the server refuses is named as such, in the tray
+    // (the browser logs the refused request, nothing else).
+    await page.locator(".lc-composer input[type=file]").setInputFiles({ name: "setup.png", mimeType: "image/png", buffer: Buffer.from("MZ\x90\x00 not a picture") });
+    await page.locator(".lc-chip.lc-failed").getByText("Files of this type cannot be sent.").waitFor();
+    assert.ok(seen.errors.every((e) => e.includes("status of 400")), seen.errors.join("\n"));
+    await agentCtx.close();
+    await ctx.close();
+  });
+});
