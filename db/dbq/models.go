@@ -31,6 +31,12 @@ type AgentRecoveryCode struct {
 	UsedAt   *time.Time
 }
 
+type AgentRouting struct {
+	AgentID      uuid.UUID
+	MaxActive    int32
+	LastRoutedAt *time.Time
+}
+
 type AgentSession struct {
 	ID            uuid.UUID
 	AgentID       uuid.UUID
@@ -214,4 +220,10 @@ type Widget struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	DeletedAt       *time.Time
+}
+
+type WidgetRouting struct {
+	WidgetID  uuid.UUID
+	Mode      string
+	UpdatedAt time.Time
 }

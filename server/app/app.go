@@ -32,6 +32,8 @@ import (
 	"github.com/opensupport/livechat/server/chat"
 	"github.com/opensupport/livechat/server/chat/chatapi"
 	"github.com/opensupport/livechat/server/realtime"
+	"github.com/opensupport/livechat/server/routing"
+	"github.com/opensupport/livechat/server/routing/routingapi"
 	"github.com/opensupport/livechat/server/tags"
 	"github.com/opensupport/livechat/server/tags/tagsapi"
 	"github.com/opensupport/livechat/server/widgets"
@@ -58,6 +60,8 @@ type App struct {
 	// hub delivers events to every Subscribe stream and tells who is
 	// online, across instances.
 	hub *realtime.Hub
+	// router drains the routing queue once the hub has started.
+	router *routing.Service
 	// schema holds the API back while migrations are pending (--no-migrate).
 	schema schemaGate
 }
@@ -74,6 +78,11 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	// events back through it.
 	conversations := chat.New(pool, a.hub)
 	a.hub.SetLoader(chatapi.NewEvents(conversations))
+	// Routing hands waiting conversations of automatic widgets to agents;
+	// chat tells it when the queue may move, the hub when agents come online.
+	a.router = routing.New(pool, conversations, a.hub, routing.Options{Log: log})
+	conversations.Router = a.router
+	a.hub.SetAvailability(a.router)
 	a.widgets = widgets.New(pool, widgets.Options{Limits: cfg.WidgetLimits, Hub: a.hub, Chat: conversations})
 	a.auth = auth.NewService(pool, a.hub, auth.Config{
 		SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
@@ -97,6 +106,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, widgetsapi.NewHandler(a.widgets, a.hub))
 	livechatv1connect.RegisterCannedResponseServiceHandler(a.rpc, cannedapi.NewHandler(canned.New(pool)))
 	livechatv1connect.RegisterTagServiceHandler(a.rpc, tagsapi.NewHandler(tags.New(pool)))
+	livechatv1connect.RegisterRoutingServiceHandler(a.rpc, routingapi.NewHandler(a.router))
 	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.
 	grpcreflect.Register(a.rpc)
 
@@ -217,7 +227,8 @@ type healthChecker struct{ a *App }
 func (h healthChecker) Check(ctx context.Context, req *grpchealth.CheckRequest) (*grpchealth.CheckResponse, error) {
 	switch req.Service {
 	case "", livechatv1connect.AuthServiceName, livechatv1connect.ConversationServiceName, livechatv1connect.WidgetServiceName,
-		livechatv1connect.CannedResponseServiceName, livechatv1connect.TagServiceName:
+		livechatv1connect.CannedResponseServiceName, livechatv1connect.TagServiceName,
+		livechatv1connect.RoutingServiceName:
 	default:
 		return nil, connectv1.NewError(connectv1.CodeNotFound, fmt.Errorf("unknown service %q", req.Service))
 	}

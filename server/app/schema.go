@@ -46,12 +46,22 @@ func (a *App) startOrWait(ctx context.Context) error {
 		return apperr.Wrap(apperr.Unavailable, err, "read the migration status")
 	}
 	if pending == 0 {
-		return a.hub.Start(ctx)
+		return a.startHub(ctx)
 	}
 	a.schema.behind.Store(true)
 	a.log.Warn("the database schema is not current: the API answers UNAVAILABLE and /readyz reports the migrations pending until `livechat migrate` applies them",
 		"pending", pending)
 	go a.awaitSchema(ctx)
+	return nil
+}
+
+// startHub starts the realtime hub and then the routing queue's drainer,
+// which both need the current schema.
+func (a *App) startHub(ctx context.Context) error {
+	if err := a.hub.Start(ctx); err != nil {
+		return err
+	}
+	go a.router.Run(ctx)
 	return nil
 }
 
@@ -69,7 +79,7 @@ func (a *App) awaitSchema(ctx context.Context) {
 		if n, err := db.Pending(ctx, a.pool); err != nil || n > 0 {
 			continue
 		}
-		if err := a.hub.Start(ctx); err != nil {
+		if err := a.startHub(ctx); err != nil {
 			// Start runs once: a failure here (the instance is shutting
 			// down, or the database went away) cannot be retried.
 			a.log.Error("the schema is current but the realtime hub did not start", "err", err)

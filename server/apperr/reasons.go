@@ -119,6 +119,11 @@ const (
 	SignInExpired Reason = "SIGN_IN_EXPIRED"
 	// TwoFactorState: the second factor is already enabled, or not enrolled.
 	TwoFactorState Reason = "TWO_FACTOR_STATE"
+
+	// Routing and business hours.
+
+	// CapacityOutOfRange: an agent's capacity is outside what routing allows.
+	CapacityOutOfRange Reason = "CAPACITY_OUT_OF_RANGE"
 )
 
 // Code is the class of an error: which Connect code its reason maps to. It
@@ -215,6 +220,8 @@ var codes = map[Reason]Code{
 	WrongCode:      CodePermissionDenied,
 	SignInExpired:  CodeUnauthenticated,
 	TwoFactorState: CodeFailedPrecondition,
+
+	CapacityOutOfRange: CodeInvalid,
 }
 
 // Reasons lists every reason (for tests and documentation).

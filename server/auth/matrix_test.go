@@ -103,6 +103,11 @@ var access = map[string]authapi.Access{
 	livechatv1connect.TagServiceCreateTagProcedure: authapi.AgentAccess,
 	livechatv1connect.TagServiceUpdateTagProcedure: authapi.AgentAccess,
 	livechatv1connect.TagServiceDeleteTagProcedure: authapi.AgentAccess,
+
+	livechatv1connect.RoutingServiceGetWidgetRoutingProcedure:    authapi.AdminAccess,
+	livechatv1connect.RoutingServiceUpdateWidgetRoutingProcedure: authapi.AdminAccess,
+	livechatv1connect.RoutingServiceListAgentCapacitiesProcedure: authapi.AgentAccess,
+	livechatv1connect.RoutingServiceSetAgentCapacityProcedure:    authapi.AdminAccess,
 }
 
 // TestAuthorizationMatrix calls every procedure of the services as

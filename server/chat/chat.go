@@ -50,6 +50,9 @@ type Service struct {
 	recent recentMessages
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time
+	// Router, when set, hears of changes that may move the queue of
+	// waiting conversations (see routing.go).
+	Router Router
 }
 
 // New returns a Service on pool. hub may be nil (tests, tools): nobody is

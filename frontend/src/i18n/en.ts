@@ -518,6 +518,19 @@ export const en = {
   "picker.none": "No canned responses yet",
   "picker.hint": "↑↓ to choose · Enter to insert · Esc to close",
   "picker.manage": "Manage",
+  "reason.capacityOutOfRange": "Capacity must be a whole number from 0 to 100.",
+  "system.assignedTo": "The conversation was assigned to {target}",
+  "routing.title": "Routing",
+  "routing.description": "Who gets the conversations that start on this widget.",
+  "routing.mode": "Assignment mode",
+  "routing.mode.manual": "Manual",
+  "routing.mode.manualHint": "Conversations wait in the queue until an agent claims them.",
+  "routing.mode.auto": "Automatic (round-robin)",
+  "routing.mode.autoHint": "Each conversation goes to an online agent under their capacity, the least busy first. When nobody is free it waits and is assigned as soon as someone is.",
+  "routing.capacity": "Capacity",
+  "routing.capacityOf": "Capacity of {name}: most active conversations assigned automatically",
+  "routing.activeCount_one": "{count} active",
+  "routing.activeCount_other": "{count} active",
 } as const;
 
 export type MessageKey = keyof typeof en;

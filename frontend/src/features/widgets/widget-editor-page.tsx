@@ -28,6 +28,7 @@ import { PrechatEditor } from "./prechat-editor";
 import { TextsEditor } from "./texts-editor";
 import { defaultSettings, settingsProblems, withCleanTranslations } from "./widget-form";
 import { WidgetPreview } from "./widget-preview";
+import { RoutingCard } from "@/features/routing/routing-card";
 
 /** Creates a widget (/widgets/new) or edits one, with a live preview and the embed snippet. */
 export default function WidgetEditorPage() {
@@ -304,6 +305,7 @@ function WidgetEditor({ widget }: { widget?: Widget }) {
         </aside>
       </div>
 
+      {widget && <WidgetExtras widgetId={widget.id} />}
       {secret && <SecretDialog secret={secret} onClose={closeSecret} />}
       {widget && (
         <>
@@ -330,6 +332,17 @@ function WidgetEditor({ widget }: { widget?: Widget }) {
         </>
       )}
     </Page>
+  );
+}
+
+/** Settings of a widget kept and saved apart from its settings form. */
+function WidgetExtras({ widgetId }: { widgetId: string }) {
+  return (
+    <div className="mt-6 grid gap-6 lg:grid-cols-[minmax(0,1fr)_22rem]">
+      <div className="grid content-start gap-6">
+        <RoutingCard widgetId={widgetId} />
+      </div>
+    </div>
   );
 }
 
