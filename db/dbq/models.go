@@ -223,7 +223,14 @@ type Widget struct {
 }
 
 type WidgetRouting struct {
-	WidgetID  uuid.UUID
-	Mode      string
-	UpdatedAt time.Time
+	WidgetID     uuid.UUID
+	Mode         string
+	HoursEnabled bool
+	TimeZone     string
+	Days         []byte
+	Holidays     []pgtype.Date
+	Outside      string
+	ReplyMode    string
+	ReplyMinutes int32
+	UpdatedAt    time.Time
 }

@@ -108,6 +108,31 @@ func (q *Queries) MarkRouted(ctx context.Context, arg MarkRoutedParams) error {
 	return err
 }
 
+const medianFirstReply = `-- name: MedianFirstReply :one
+SELECT COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM f.first_at - c.created_at)), 0)::float8
+FROM conversations c
+CROSS JOIN LATERAL (
+    SELECT min(m.created_at) AS first_at FROM messages m
+    WHERE m.conversation_id = c.id AND m.sender_type = 'agent' AND NOT m.internal
+) f
+WHERE c.widget_id = $1 AND c.created_at > $2 AND f.first_at IS NOT NULL
+`
+
+type MedianFirstReplyParams struct {
+	WidgetID uuid.UUID
+	Since    time.Time
+}
+
+// The median seconds from a conversation's start to its first agent reply
+// (not a note), over the widget's conversations of the last 30 days that
+// got one; 0 when none did.
+func (q *Queries) MedianFirstReply(ctx context.Context, arg MedianFirstReplyParams) (float64, error) {
+	row := q.db.QueryRow(ctx, medianFirstReply, arg.WidgetID, arg.Since)
+	var column_1 float64
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const queuedConversations = `-- name: QueuedConversations :many
 SELECT c.id
 FROM conversations c
@@ -160,19 +185,40 @@ func (q *Queries) SetAgentCapacity(ctx context.Context, arg SetAgentCapacityPara
 }
 
 const setWidgetRouting = `-- name: SetWidgetRouting :execrows
-INSERT INTO widget_routing (widget_id, mode)
-SELECT id, $1 FROM widgets WHERE id = $2 AND deleted_at IS NULL
-ON CONFLICT (widget_id) DO UPDATE SET mode = EXCLUDED.mode, updated_at = now()
+INSERT INTO widget_routing (widget_id, mode, hours_enabled, time_zone, days, holidays, outside, reply_mode, reply_minutes)
+SELECT id, $1, $2, $3, $4, ($5::text[])::date[], $6, $7, $8
+FROM widgets WHERE id = $9 AND deleted_at IS NULL
+ON CONFLICT (widget_id) DO UPDATE SET
+    mode = EXCLUDED.mode, hours_enabled = EXCLUDED.hours_enabled, time_zone = EXCLUDED.time_zone,
+    days = EXCLUDED.days, holidays = EXCLUDED.holidays, outside = EXCLUDED.outside,
+    reply_mode = EXCLUDED.reply_mode, reply_minutes = EXCLUDED.reply_minutes, updated_at = now()
 `
 
 type SetWidgetRoutingParams struct {
-	Mode     string
-	WidgetID uuid.UUID
+	Mode         string
+	HoursEnabled bool
+	TimeZone     string
+	Days         []byte
+	Holidays     []string
+	Outside      string
+	ReplyMode    string
+	ReplyMinutes int32
+	WidgetID     uuid.UUID
 }
 
 // Sets a live widget's routing settings; no row for an unknown widget.
 func (q *Queries) SetWidgetRouting(ctx context.Context, arg SetWidgetRoutingParams) (int64, error) {
-	result, err := q.db.Exec(ctx, setWidgetRouting, arg.Mode, arg.WidgetID)
+	result, err := q.db.Exec(ctx, setWidgetRouting,
+		arg.Mode,
+		arg.HoursEnabled,
+		arg.TimeZone,
+		arg.Days,
+		arg.Holidays,
+		arg.Outside,
+		arg.ReplyMode,
+		arg.ReplyMinutes,
+		arg.WidgetID,
+	)
 	if err != nil {
 		return 0, err
 	}
@@ -180,21 +226,46 @@ func (q *Queries) SetWidgetRouting(ctx context.Context, arg SetWidgetRoutingPara
 }
 
 const widgetRouting = `-- name: WidgetRouting :one
-SELECT w.id, COALESCE(r.mode, 'manual')::text AS mode
+SELECT w.id,
+       COALESCE(r.mode, 'manual')::text AS mode,
+       COALESCE(r.hours_enabled, false)::boolean AS hours_enabled,
+       COALESCE(r.time_zone, 'UTC')::text AS time_zone,
+       COALESCE(r.days, '[]')::jsonb AS days,
+       COALESCE(r.holidays, '{}')::text[] AS holidays,
+       COALESCE(r.outside, 'offline_form')::text AS outside,
+       COALESCE(r.reply_mode, 'measured')::text AS reply_mode,
+       COALESCE(r.reply_minutes, 0)::int AS reply_minutes
 FROM widgets w
 LEFT JOIN widget_routing r ON r.widget_id = w.id
 WHERE w.id = $1 AND w.deleted_at IS NULL
 `
 
 type WidgetRoutingRow struct {
-	ID   uuid.UUID
-	Mode string
+	ID           uuid.UUID
+	Mode         string
+	HoursEnabled bool
+	TimeZone     string
+	Days         []byte
+	Holidays     []string
+	Outside      string
+	ReplyMode    string
+	ReplyMinutes int32
 }
 
-// A live widget's routing settings (defaults when never set).
+// A live widget's routing settings (the defaults when it has no row).
 func (q *Queries) WidgetRouting(ctx context.Context, widgetID uuid.UUID) (WidgetRoutingRow, error) {
 	row := q.db.QueryRow(ctx, widgetRouting, widgetID)
 	var i WidgetRoutingRow
-	err := row.Scan(&i.ID, &i.Mode)
+	err := row.Scan(
+		&i.ID,
+		&i.Mode,
+		&i.HoursEnabled,
+		&i.TimeZone,
+		&i.Days,
+		&i.Holidays,
+		&i.Outside,
+		&i.ReplyMode,
+		&i.ReplyMinutes,
+	)
 	return i, err
 }

@@ -9,6 +9,17 @@
 CREATE TABLE widget_routing (
     widget_id  uuid PRIMARY KEY REFERENCES widgets (id),
     mode       text NOT NULL DEFAULT 'manual' CHECK (mode IN ('manual', 'auto')),
+    -- Business hours: off means open whenever agents are online. days is
+    -- [{"day": 0-6, "open": minute, "close": minute}], validated by the
+    -- routing domain; holidays are local dates of time_zone.
+    hours_enabled boolean NOT NULL DEFAULT false,
+    time_zone     text NOT NULL DEFAULT 'UTC',
+    days          jsonb NOT NULL DEFAULT '[]',
+    holidays      date[] NOT NULL DEFAULT '{}',
+    outside       text NOT NULL DEFAULT 'offline_form' CHECK (outside IN ('offline_form', 'notice')),
+    -- Expected reply time shown to visitors: measured, fixed or hidden.
+    reply_mode    text NOT NULL DEFAULT 'measured' CHECK (reply_mode IN ('measured', 'fixed', 'hidden')),
+    reply_minutes integer NOT NULL DEFAULT 0 CHECK (reply_minutes BETWEEN 0 AND 1440),
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 

@@ -49,14 +49,38 @@ SELECT id, @max_active FROM agents WHERE id = @agent_id AND NOT disabled
 ON CONFLICT (agent_id) DO UPDATE SET max_active = EXCLUDED.max_active;
 
 -- name: WidgetRouting :one
--- A live widget's routing settings (defaults when never set).
-SELECT w.id, COALESCE(r.mode, 'manual')::text AS mode
+-- A live widget's routing settings (the defaults when it has no row).
+SELECT w.id,
+       COALESCE(r.mode, 'manual')::text AS mode,
+       COALESCE(r.hours_enabled, false)::boolean AS hours_enabled,
+       COALESCE(r.time_zone, 'UTC')::text AS time_zone,
+       COALESCE(r.days, '[]')::jsonb AS days,
+       COALESCE(r.holidays, '{}')::text[] AS holidays,
+       COALESCE(r.outside, 'offline_form')::text AS outside,
+       COALESCE(r.reply_mode, 'measured')::text AS reply_mode,
+       COALESCE(r.reply_minutes, 0)::int AS reply_minutes
 FROM widgets w
 LEFT JOIN widget_routing r ON r.widget_id = w.id
 WHERE w.id = @widget_id AND w.deleted_at IS NULL;
 
 -- name: SetWidgetRouting :execrows
 -- Sets a live widget's routing settings; no row for an unknown widget.
-INSERT INTO widget_routing (widget_id, mode)
-SELECT id, @mode FROM widgets WHERE id = @widget_id AND deleted_at IS NULL
-ON CONFLICT (widget_id) DO UPDATE SET mode = EXCLUDED.mode, updated_at = now();
+INSERT INTO widget_routing (widget_id, mode, hours_enabled, time_zone, days, holidays, outside, reply_mode, reply_minutes)
+SELECT id, @mode, @hours_enabled, @time_zone, @days, (@holidays::text[])::date[], @outside, @reply_mode, @reply_minutes
+FROM widgets WHERE id = @widget_id AND deleted_at IS NULL
+ON CONFLICT (widget_id) DO UPDATE SET
+    mode = EXCLUDED.mode, hours_enabled = EXCLUDED.hours_enabled, time_zone = EXCLUDED.time_zone,
+    days = EXCLUDED.days, holidays = EXCLUDED.holidays, outside = EXCLUDED.outside,
+    reply_mode = EXCLUDED.reply_mode, reply_minutes = EXCLUDED.reply_minutes, updated_at = now();
+
+-- name: MedianFirstReply :one
+-- The median seconds from a conversation's start to its first agent reply
+-- (not a note), over the widget's conversations of the last 30 days that
+-- got one; 0 when none did.
+SELECT COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM f.first_at - c.created_at)), 0)::float8
+FROM conversations c
+CROSS JOIN LATERAL (
+    SELECT min(m.created_at) AS first_at FROM messages m
+    WHERE m.conversation_id = c.id AND m.sender_type = 'agent' AND NOT m.internal
+) f
+WHERE c.widget_id = @widget_id AND c.created_at > @since AND f.first_at IS NOT NULL;

@@ -80,10 +80,10 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	a.hub.SetLoader(chatapi.NewEvents(conversations))
 	// Routing hands waiting conversations of automatic widgets to agents;
 	// chat tells it when the queue may move, the hub when agents come online.
-	a.router = routing.New(pool, conversations, a.hub, routing.Options{Log: log})
+	a.router = routing.New(pool, conversations, a.hub, routing.Options{Log: log, Now: cfg.clock()})
 	conversations.Router = a.router
 	a.hub.SetAvailability(a.router)
-	a.widgets = widgets.New(pool, widgets.Options{Limits: cfg.WidgetLimits, Hub: a.hub, Chat: conversations})
+	a.widgets = widgets.New(pool, widgets.Options{Limits: cfg.WidgetLimits, Hub: a.hub, Chat: conversations, Hours: a.router})
 	a.auth = auth.NewService(pool, a.hub, auth.Config{
 		SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
 		Password: auth.PasswordParams{LogN: cfg.ScryptLogN, R: 8, P: 1}, Log: log,

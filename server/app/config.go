@@ -58,6 +58,9 @@ type Config struct {
 	// Realtime tunes the event hub (heartbeats, presence grace, buffers);
 	// zero fields take the defaults (tests shorten them).
 	Realtime realtime.Options
+	// TestClock, for tests only, is the time business hours are read at
+	// when the server starts (see testclock.go); zero is the real clock.
+	TestClock time.Time
 }
 
 // envOr returns the environment variable key, or def when it is unset.
@@ -143,6 +146,7 @@ func (c *Config) RegisterServeFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.envBool("LIVECHAT_SECURE_COOKIES", false),
 		"always mark cookies Secure, e.g. behind a TLS-terminating proxy [$LIVECHAT_SECURE_COOKIES]")
 	c.registerEdgeFlags(fs)
+	c.readTestClock()
 }
 
 // Validate checks values that flag parsing cannot, and reports environment

@@ -291,3 +291,60 @@ func TestRoutingAPIErrors(t *testing.T) {
 		t.Errorf("a new widget's routing: %v, %v", mode, err)
 	}
 }
+
+// TestWidgetConfigCarriesBusinessHours: with the server's clock at 7:00 on
+// a Monday in Saigon, a widget open 8:00–17:00 there tells visitors it is
+// closed, opens at 8:00, and how soon agents usually reply.
+func TestWidgetConfigCarriesBusinessHours(t *testing.T) {
+	t.Parallel()
+	srv := apptest.New(t, func(c *app.Config) {
+		c.ScryptLogN = 10
+		c.TestClock = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC) // 7:00 in Saigon
+	})
+	ctx := t.Context()
+	admin := srv.NewClient(nil)
+	if _, err := admin.Auth.Setup(ctx, &livechatv1.SetupRequest{Username: "root", DisplayName: "Root", Password: apptest.TeamPassword}); err != nil {
+		t.Fatal(err)
+	}
+	w, err := admin.Widget.CreateWidget(ctx, &livechatv1.CreateWidgetRequest{Settings: &livechatv1.WidgetSettings{Name: "Shop"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	config := func() *livechatv1.WidgetAvailability {
+		t.Helper()
+		res, err := srv.NewClient(nil).Widget.GetWidgetConfig(ctx, &livechatv1.GetWidgetConfigRequest{SiteKey: w.GetWidget().GetSiteKey()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.GetConfig().GetAvailability()
+	}
+	if a := config(); !a.GetOpen() {
+		t.Fatalf("a widget without hours is closed: %v", a)
+	}
+	days := []*livechatv1.DayHours{}
+	for d := int32(1); d <= 5; d++ {
+		days = append(days, &livechatv1.DayHours{Day: d, OpenMinute: 480, CloseMinute: 1020})
+	}
+	res, err := admin.Routing.UpdateWidgetRouting(ctx, &livechatv1.UpdateWidgetRoutingRequest{WidgetId: w.GetWidget().GetId(), Routing: &livechatv1.WidgetRouting{
+		Mode:      livechatv1.AssignmentMode_ASSIGNMENT_MODE_MANUAL,
+		Hours:     &livechatv1.BusinessHours{Enabled: true, TimeZone: "Asia/Ho_Chi_Minh", Days: days, Outside: livechatv1.OutsideHours_OUTSIDE_HOURS_NOTICE},
+		ReplyTime: &livechatv1.ReplyTime{Mode: livechatv1.ReplyTimeMode_REPLY_TIME_MODE_FIXED, FixedMinutes: 5},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.GetRouting(); len(got.GetHours().GetDays()) != 5 || got.GetReplyTime().GetMode() != livechatv1.ReplyTimeMode_REPLY_TIME_MODE_FIXED {
+		t.Errorf("stored %v", got)
+	}
+	a := config()
+	if a.GetOpen() || a.GetOutside() != livechatv1.OutsideHours_OUTSIDE_HOURS_NOTICE || a.GetOpensDay() != 1 || a.GetOpensMinute() != 480 ||
+		!a.GetOpensAt().AsTime().Equal(time.Date(2026, 1, 5, 1, 0, 0, 0, time.UTC)) || a.GetReplySeconds() != 300 {
+		t.Errorf("at 7:00 on Monday: %v", a)
+	}
+	_, err = admin.Routing.UpdateWidgetRouting(ctx, &livechatv1.UpdateWidgetRoutingRequest{WidgetId: w.GetWidget().GetId(), Routing: &livechatv1.WidgetRouting{
+		Mode: livechatv1.AssignmentMode_ASSIGNMENT_MODE_MANUAL, Hours: &livechatv1.BusinessHours{TimeZone: "Saigon"},
+	}})
+	if got := apperr.DetailOf(err); got.GetReason() != livechatv1.ErrorReason_ERROR_REASON_INVALID_TIME_ZONE || got.GetField() != "routing.hours.time_zone" {
+		t.Errorf("an unknown zone: %v", err)
+	}
+}

@@ -51,9 +51,12 @@ const (
 	ModeAuto   Mode = "auto"
 )
 
-// WidgetRouting is one widget's routing settings.
+// WidgetRouting is one widget's routing settings, business hours and
+// expected reply time.
 type WidgetRouting struct {
-	Mode Mode
+	Mode      Mode
+	Hours     Hours
+	ReplyTime ReplyTime
 }
 
 // AgentCapacity is one agent's share of automatic routing.
@@ -96,6 +99,8 @@ type Options struct {
 	Sweep time.Duration
 	// Log receives the errors of background drains.
 	Log *slog.Logger
+	// Now is the clock business hours are read by (time.Now).
+	Now func() time.Time
 }
 
 // Service holds the rules of routing.
@@ -106,6 +111,8 @@ type Service struct {
 	hub    Hub
 	opts   Options
 	wake   chan struct{}
+	// replies caches measured reply times (see hours.go).
+	replies replyCache
 }
 
 // New returns the service over pool. hub may be nil (tests).
@@ -115,6 +122,9 @@ func New(pool *db.Pool, assign Assigner, hub Hub, opts Options) *Service {
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	return &Service{pool: pool, q: db.Queries(pool), assign: assign, hub: hub, opts: opts, wake: make(chan struct{}, 1)}
 }
@@ -273,18 +283,38 @@ func (s *Service) WidgetRouting(ctx context.Context, widgetID uuid.UUID) (Widget
 	if err != nil {
 		return WidgetRouting{}, apperr.NotFoundAs(err, apperr.WidgetNotFound, "widget not found")
 	}
-	return WidgetRouting{Mode: Mode(row.Mode)}, nil
+	return WidgetRouting{
+		Mode: Mode(row.Mode),
+		Hours: Hours{
+			Enabled: row.HoursEnabled, TimeZone: row.TimeZone, Days: decodeDays(row.Days),
+			Holidays: row.Holidays, Outside: Outside(row.Outside),
+		},
+		ReplyTime: ReplyTime{Mode: ReplyMode(row.ReplyMode), FixedMinutes: int(row.ReplyMinutes)},
+	}, nil
 }
 
 // SetWidgetRouting sets a widget's routing settings (the policy admits
-// admins only). Switching to automatic assigns its queue as far as agents
-// are available.
-// Errors: InvalidValue (field "routing.mode"); WidgetNotFound.
+// admins only) and returns them normalised. Switching to automatic assigns
+// its queue as far as agents are available.
+// Errors: InvalidValue (field "routing.mode", or an outside behaviour or
+// reply time); those of checkHours; WidgetNotFound.
 func (s *Service) SetWidgetRouting(ctx context.Context, widgetID uuid.UUID, r WidgetRouting) (WidgetRouting, error) {
 	if r.Mode != ModeManual && r.Mode != ModeAuto {
 		return WidgetRouting{}, apperr.New(apperr.InvalidValue, "mode must be MANUAL or AUTO").WithField("routing.mode")
 	}
-	n, err := s.q.SetWidgetRouting(ctx, dbq.SetWidgetRoutingParams{WidgetID: widgetID, Mode: string(r.Mode)})
+	var err error
+	if r.Hours, err = checkHours(r.Hours); err != nil {
+		return WidgetRouting{}, err
+	}
+	if r.ReplyTime, err = checkReply(r.ReplyTime); err != nil {
+		return WidgetRouting{}, err
+	}
+	n, err := s.q.SetWidgetRouting(ctx, dbq.SetWidgetRoutingParams{
+		WidgetID: widgetID, Mode: string(r.Mode),
+		HoursEnabled: r.Hours.Enabled, TimeZone: r.Hours.TimeZone, Days: encodeDays(r.Hours.Days),
+		Holidays: r.Hours.Holidays, Outside: string(r.Hours.Outside),
+		ReplyMode: string(r.ReplyTime.Mode), ReplyMinutes: int32(r.ReplyTime.FixedMinutes),
+	})
 	if err != nil {
 		return WidgetRouting{}, err
 	}

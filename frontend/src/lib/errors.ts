@@ -80,6 +80,9 @@ const byReason: Partial<Record<ErrorReason, MessageKey>> = {
   [ErrorReason.SIGN_IN_EXPIRED]: "reason.signInExpired",
   [ErrorReason.TWO_FACTOR_STATE]: "reason.twoFactorState",
   [ErrorReason.CAPACITY_OUT_OF_RANGE]: "reason.capacityOutOfRange",
+  [ErrorReason.INVALID_TIME_ZONE]: "reason.invalidTimeZone",
+  [ErrorReason.INVALID_SCHEDULE]: "reason.invalidSchedule",
+  [ErrorReason.INVALID_DATE]: "reason.invalidDate",
 };
 
 // Reasons whose text needs a number the detail did not carry fall back to

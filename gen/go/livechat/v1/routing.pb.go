@@ -9,6 +9,7 @@ package livechatv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -73,10 +74,123 @@ func (AssignmentMode) EnumDescriptor() ([]byte, []int) {
 	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{0}
 }
 
+// OutsideHours is what visitors get outside business hours.
+type OutsideHours int32
+
+const (
+	OutsideHours_OUTSIDE_HOURS_UNSPECIFIED OutsideHours = 0
+	// The widget shows its offline state and form (the default).
+	OutsideHours_OUTSIDE_HOURS_OFFLINE_FORM OutsideHours = 1
+	// The chat stays open with a notice of when answers resume.
+	OutsideHours_OUTSIDE_HOURS_NOTICE OutsideHours = 2
+)
+
+// Enum value maps for OutsideHours.
+var (
+	OutsideHours_name = map[int32]string{
+		0: "OUTSIDE_HOURS_UNSPECIFIED",
+		1: "OUTSIDE_HOURS_OFFLINE_FORM",
+		2: "OUTSIDE_HOURS_NOTICE",
+	}
+	OutsideHours_value = map[string]int32{
+		"OUTSIDE_HOURS_UNSPECIFIED":  0,
+		"OUTSIDE_HOURS_OFFLINE_FORM": 1,
+		"OUTSIDE_HOURS_NOTICE":       2,
+	}
+)
+
+func (x OutsideHours) Enum() *OutsideHours {
+	p := new(OutsideHours)
+	*p = x
+	return p
+}
+
+func (x OutsideHours) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (OutsideHours) Descriptor() protoreflect.EnumDescriptor {
+	return file_livechat_v1_routing_proto_enumTypes[1].Descriptor()
+}
+
+func (OutsideHours) Type() protoreflect.EnumType {
+	return &file_livechat_v1_routing_proto_enumTypes[1]
+}
+
+func (x OutsideHours) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use OutsideHours.Descriptor instead.
+func (OutsideHours) EnumDescriptor() ([]byte, []int) {
+	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{1}
+}
+
+// ReplyTimeMode says where the expected reply time comes from.
+type ReplyTimeMode int32
+
+const (
+	ReplyTimeMode_REPLY_TIME_MODE_UNSPECIFIED ReplyTimeMode = 0
+	// The median time to a first agent reply over the last 30 days (the
+	// default); nothing is shown before there is any.
+	ReplyTimeMode_REPLY_TIME_MODE_MEASURED ReplyTimeMode = 1
+	// The admin's fixed_minutes.
+	ReplyTimeMode_REPLY_TIME_MODE_FIXED ReplyTimeMode = 2
+	// Nothing is shown.
+	ReplyTimeMode_REPLY_TIME_MODE_HIDDEN ReplyTimeMode = 3
+)
+
+// Enum value maps for ReplyTimeMode.
+var (
+	ReplyTimeMode_name = map[int32]string{
+		0: "REPLY_TIME_MODE_UNSPECIFIED",
+		1: "REPLY_TIME_MODE_MEASURED",
+		2: "REPLY_TIME_MODE_FIXED",
+		3: "REPLY_TIME_MODE_HIDDEN",
+	}
+	ReplyTimeMode_value = map[string]int32{
+		"REPLY_TIME_MODE_UNSPECIFIED": 0,
+		"REPLY_TIME_MODE_MEASURED":    1,
+		"REPLY_TIME_MODE_FIXED":       2,
+		"REPLY_TIME_MODE_HIDDEN":      3,
+	}
+)
+
+func (x ReplyTimeMode) Enum() *ReplyTimeMode {
+	p := new(ReplyTimeMode)
+	*p = x
+	return p
+}
+
+func (x ReplyTimeMode) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ReplyTimeMode) Descriptor() protoreflect.EnumDescriptor {
+	return file_livechat_v1_routing_proto_enumTypes[2].Descriptor()
+}
+
+func (ReplyTimeMode) Type() protoreflect.EnumType {
+	return &file_livechat_v1_routing_proto_enumTypes[2]
+}
+
+func (x ReplyTimeMode) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ReplyTimeMode.Descriptor instead.
+func (ReplyTimeMode) EnumDescriptor() ([]byte, []int) {
+	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{2}
+}
+
 // WidgetRouting is one widget's routing settings.
 type WidgetRouting struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Mode          AssignmentMode         `protobuf:"varint,1,opt,name=mode,proto3,enum=livechat.v1.AssignmentMode" json:"mode,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Mode  AssignmentMode         `protobuf:"varint,1,opt,name=mode,proto3,enum=livechat.v1.AssignmentMode" json:"mode,omitempty"`
+	// When the widget is staffed; unset or disabled: always.
+	Hours *BusinessHours `protobuf:"bytes,2,opt,name=hours,proto3" json:"hours,omitempty"`
+	// What visitors are told about how soon they get an answer.
+	ReplyTime     *ReplyTime `protobuf:"bytes,3,opt,name=reply_time,json=replyTime,proto3" json:"reply_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -118,6 +232,316 @@ func (x *WidgetRouting) GetMode() AssignmentMode {
 	return AssignmentMode_ASSIGNMENT_MODE_UNSPECIFIED
 }
 
+func (x *WidgetRouting) GetHours() *BusinessHours {
+	if x != nil {
+		return x.Hours
+	}
+	return nil
+}
+
+func (x *WidgetRouting) GetReplyTime() *ReplyTime {
+	if x != nil {
+		return x.ReplyTime
+	}
+	return nil
+}
+
+// BusinessHours is a weekly schedule in a time zone, with holidays.
+type BusinessHours struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Off: the widget is open whenever agents are online.
+	Enabled bool `protobuf:"varint,1,opt,name=enabled,proto3" json:"enabled,omitempty"`
+	// An IANA time zone name, such as "Asia/Ho_Chi_Minh"; empty is UTC.
+	TimeZone string `protobuf:"bytes,2,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
+	// The open days, at most one period each; a day not listed is closed.
+	Days []*DayHours `protobuf:"bytes,3,rep,name=days,proto3" json:"days,omitempty"`
+	// Dates (YYYY-MM-DD, in the time zone) closed all day; at most 100.
+	Holidays []string `protobuf:"bytes,4,rep,name=holidays,proto3" json:"holidays,omitempty"`
+	// What the widget does outside the hours.
+	Outside       OutsideHours `protobuf:"varint,5,opt,name=outside,proto3,enum=livechat.v1.OutsideHours" json:"outside,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BusinessHours) Reset() {
+	*x = BusinessHours{}
+	mi := &file_livechat_v1_routing_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BusinessHours) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BusinessHours) ProtoMessage() {}
+
+func (x *BusinessHours) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_routing_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BusinessHours.ProtoReflect.Descriptor instead.
+func (*BusinessHours) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *BusinessHours) GetEnabled() bool {
+	if x != nil {
+		return x.Enabled
+	}
+	return false
+}
+
+func (x *BusinessHours) GetTimeZone() string {
+	if x != nil {
+		return x.TimeZone
+	}
+	return ""
+}
+
+func (x *BusinessHours) GetDays() []*DayHours {
+	if x != nil {
+		return x.Days
+	}
+	return nil
+}
+
+func (x *BusinessHours) GetHolidays() []string {
+	if x != nil {
+		return x.Holidays
+	}
+	return nil
+}
+
+func (x *BusinessHours) GetOutside() OutsideHours {
+	if x != nil {
+		return x.Outside
+	}
+	return OutsideHours_OUTSIDE_HOURS_UNSPECIFIED
+}
+
+// DayHours is one day's opening period, in minutes after local midnight.
+type DayHours struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 0 Sunday, 1 Monday … 6 Saturday.
+	Day int32 `protobuf:"varint,1,opt,name=day,proto3" json:"day,omitempty"`
+	// 0–1439: 480 opens at 8:00.
+	OpenMinute int32 `protobuf:"varint,2,opt,name=open_minute,json=openMinute,proto3" json:"open_minute,omitempty"`
+	// 1–1440, after open_minute: 1440 closes at midnight.
+	CloseMinute   int32 `protobuf:"varint,3,opt,name=close_minute,json=closeMinute,proto3" json:"close_minute,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DayHours) Reset() {
+	*x = DayHours{}
+	mi := &file_livechat_v1_routing_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DayHours) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DayHours) ProtoMessage() {}
+
+func (x *DayHours) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_routing_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DayHours.ProtoReflect.Descriptor instead.
+func (*DayHours) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *DayHours) GetDay() int32 {
+	if x != nil {
+		return x.Day
+	}
+	return 0
+}
+
+func (x *DayHours) GetOpenMinute() int32 {
+	if x != nil {
+		return x.OpenMinute
+	}
+	return 0
+}
+
+func (x *DayHours) GetCloseMinute() int32 {
+	if x != nil {
+		return x.CloseMinute
+	}
+	return 0
+}
+
+// ReplyTime is what visitors are told about how soon they get an answer.
+type ReplyTime struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Mode  ReplyTimeMode          `protobuf:"varint,1,opt,name=mode,proto3,enum=livechat.v1.ReplyTimeMode" json:"mode,omitempty"`
+	// For FIXED: 1–1440.
+	FixedMinutes  int32 `protobuf:"varint,2,opt,name=fixed_minutes,json=fixedMinutes,proto3" json:"fixed_minutes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplyTime) Reset() {
+	*x = ReplyTime{}
+	mi := &file_livechat_v1_routing_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplyTime) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplyTime) ProtoMessage() {}
+
+func (x *ReplyTime) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_routing_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplyTime.ProtoReflect.Descriptor instead.
+func (*ReplyTime) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ReplyTime) GetMode() ReplyTimeMode {
+	if x != nil {
+		return x.Mode
+	}
+	return ReplyTimeMode_REPLY_TIME_MODE_UNSPECIFIED
+}
+
+func (x *ReplyTime) GetFixedMinutes() int32 {
+	if x != nil {
+		return x.FixedMinutes
+	}
+	return 0
+}
+
+// WidgetAvailability is what a visitor's widget needs to show whether it
+// is open: the schedule's verdict now, what to do when closed, and the
+// expected reply time.
+type WidgetAvailability struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Inside business hours now (always true without them). The widget is
+	// online when this and WidgetConfig.agents_online are both true.
+	Open bool `protobuf:"varint,1,opt,name=open,proto3" json:"open,omitempty"`
+	// What the widget does while closed.
+	Outside OutsideHours `protobuf:"varint,2,opt,name=outside,proto3,enum=livechat.v1.OutsideHours" json:"outside,omitempty"`
+	// When closed: the next opening (unset when the schedule never opens).
+	OpensAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=opens_at,json=opensAt,proto3" json:"opens_at,omitempty"`
+	// The opening as the widget's time zone reads it: weekday 0–6 and
+	// minutes after midnight, so the notice says "from 8:00" as the
+	// business means it.
+	OpensDay    int32 `protobuf:"varint,4,opt,name=opens_day,json=opensDay,proto3" json:"opens_day,omitempty"`
+	OpensMinute int32 `protobuf:"varint,5,opt,name=opens_minute,json=opensMinute,proto3" json:"opens_minute,omitempty"`
+	// The expected time to a first reply in seconds; 0 when unknown or
+	// hidden.
+	ReplySeconds  int32 `protobuf:"varint,6,opt,name=reply_seconds,json=replySeconds,proto3" json:"reply_seconds,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WidgetAvailability) Reset() {
+	*x = WidgetAvailability{}
+	mi := &file_livechat_v1_routing_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WidgetAvailability) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WidgetAvailability) ProtoMessage() {}
+
+func (x *WidgetAvailability) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_routing_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WidgetAvailability.ProtoReflect.Descriptor instead.
+func (*WidgetAvailability) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *WidgetAvailability) GetOpen() bool {
+	if x != nil {
+		return x.Open
+	}
+	return false
+}
+
+func (x *WidgetAvailability) GetOutside() OutsideHours {
+	if x != nil {
+		return x.Outside
+	}
+	return OutsideHours_OUTSIDE_HOURS_UNSPECIFIED
+}
+
+func (x *WidgetAvailability) GetOpensAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OpensAt
+	}
+	return nil
+}
+
+func (x *WidgetAvailability) GetOpensDay() int32 {
+	if x != nil {
+		return x.OpensDay
+	}
+	return 0
+}
+
+func (x *WidgetAvailability) GetOpensMinute() int32 {
+	if x != nil {
+		return x.OpensMinute
+	}
+	return 0
+}
+
+func (x *WidgetAvailability) GetReplySeconds() int32 {
+	if x != nil {
+		return x.ReplySeconds
+	}
+	return 0
+}
+
 // AgentCapacity is one agent's share of automatic routing.
 type AgentCapacity struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
@@ -136,7 +560,7 @@ type AgentCapacity struct {
 
 func (x *AgentCapacity) Reset() {
 	*x = AgentCapacity{}
-	mi := &file_livechat_v1_routing_proto_msgTypes[1]
+	mi := &file_livechat_v1_routing_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -148,7 +572,7 @@ func (x *AgentCapacity) String() string {
 func (*AgentCapacity) ProtoMessage() {}
 
 func (x *AgentCapacity) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_routing_proto_msgTypes[1]
+	mi := &file_livechat_v1_routing_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -161,7 +585,7 @@ func (x *AgentCapacity) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AgentCapacity.ProtoReflect.Descriptor instead.
 func (*AgentCapacity) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{1}
+	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *AgentCapacity) GetAgentId() string {
@@ -208,7 +632,7 @@ type GetWidgetRoutingRequest struct {
 
 func (x *GetWidgetRoutingRequest) Reset() {
 	*x = GetWidgetRoutingRequest{}
-	mi := &file_livechat_v1_routing_proto_msgTypes[2]
+	mi := &file_livechat_v1_routing_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -220,7 +644,7 @@ func (x *GetWidgetRoutingRequest) String() string {
 func (*GetWidgetRoutingRequest) ProtoMessage() {}
 
 func (x *GetWidgetRoutingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_routing_proto_msgTypes[2]
+	mi := &file_livechat_v1_routing_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -233,7 +657,7 @@ func (x *GetWidgetRoutingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWidgetRoutingRequest.ProtoReflect.Descriptor instead.
 func (*GetWidgetRoutingRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{2}
+	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetWidgetRoutingRequest) GetWidgetId() string {
@@ -252,7 +676,7 @@ type GetWidgetRoutingResponse struct {
 
 func (x *GetWidgetRoutingResponse) Reset() {
 	*x = GetWidgetRoutingResponse{}
-	mi := &file_livechat_v1_routing_proto_msgTypes[3]
+	mi := &file_livechat_v1_routing_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -264,7 +688,7 @@ func (x *GetWidgetRoutingResponse) String() string {
 func (*GetWidgetRoutingResponse) ProtoMessage() {}
 
 func (x *GetWidgetRoutingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_routing_proto_msgTypes[3]
+	mi := &file_livechat_v1_routing_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -277,7 +701,7 @@ func (x *GetWidgetRoutingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWidgetRoutingResponse.ProtoReflect.Descriptor instead.
 func (*GetWidgetRoutingResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{3}
+	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetWidgetRoutingResponse) GetRouting() *WidgetRouting {
@@ -297,7 +721,7 @@ type UpdateWidgetRoutingRequest struct {
 
 func (x *UpdateWidgetRoutingRequest) Reset() {
 	*x = UpdateWidgetRoutingRequest{}
-	mi := &file_livechat_v1_routing_proto_msgTypes[4]
+	mi := &file_livechat_v1_routing_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -309,7 +733,7 @@ func (x *UpdateWidgetRoutingRequest) String() string {
 func (*UpdateWidgetRoutingRequest) ProtoMessage() {}
 
 func (x *UpdateWidgetRoutingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_routing_proto_msgTypes[4]
+	mi := &file_livechat_v1_routing_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -322,7 +746,7 @@ func (x *UpdateWidgetRoutingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateWidgetRoutingRequest.ProtoReflect.Descriptor instead.
 func (*UpdateWidgetRoutingRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{4}
+	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *UpdateWidgetRoutingRequest) GetWidgetId() string {
@@ -348,7 +772,7 @@ type UpdateWidgetRoutingResponse struct {
 
 func (x *UpdateWidgetRoutingResponse) Reset() {
 	*x = UpdateWidgetRoutingResponse{}
-	mi := &file_livechat_v1_routing_proto_msgTypes[5]
+	mi := &file_livechat_v1_routing_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -360,7 +784,7 @@ func (x *UpdateWidgetRoutingResponse) String() string {
 func (*UpdateWidgetRoutingResponse) ProtoMessage() {}
 
 func (x *UpdateWidgetRoutingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_routing_proto_msgTypes[5]
+	mi := &file_livechat_v1_routing_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -373,7 +797,7 @@ func (x *UpdateWidgetRoutingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateWidgetRoutingResponse.ProtoReflect.Descriptor instead.
 func (*UpdateWidgetRoutingResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{5}
+	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *UpdateWidgetRoutingResponse) GetRouting() *WidgetRouting {
@@ -391,7 +815,7 @@ type ListAgentCapacitiesRequest struct {
 
 func (x *ListAgentCapacitiesRequest) Reset() {
 	*x = ListAgentCapacitiesRequest{}
-	mi := &file_livechat_v1_routing_proto_msgTypes[6]
+	mi := &file_livechat_v1_routing_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -403,7 +827,7 @@ func (x *ListAgentCapacitiesRequest) String() string {
 func (*ListAgentCapacitiesRequest) ProtoMessage() {}
 
 func (x *ListAgentCapacitiesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_routing_proto_msgTypes[6]
+	mi := &file_livechat_v1_routing_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -416,7 +840,7 @@ func (x *ListAgentCapacitiesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAgentCapacitiesRequest.ProtoReflect.Descriptor instead.
 func (*ListAgentCapacitiesRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{6}
+	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{10}
 }
 
 type ListAgentCapacitiesResponse struct {
@@ -431,7 +855,7 @@ type ListAgentCapacitiesResponse struct {
 
 func (x *ListAgentCapacitiesResponse) Reset() {
 	*x = ListAgentCapacitiesResponse{}
-	mi := &file_livechat_v1_routing_proto_msgTypes[7]
+	mi := &file_livechat_v1_routing_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -443,7 +867,7 @@ func (x *ListAgentCapacitiesResponse) String() string {
 func (*ListAgentCapacitiesResponse) ProtoMessage() {}
 
 func (x *ListAgentCapacitiesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_routing_proto_msgTypes[7]
+	mi := &file_livechat_v1_routing_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -456,7 +880,7 @@ func (x *ListAgentCapacitiesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAgentCapacitiesResponse.ProtoReflect.Descriptor instead.
 func (*ListAgentCapacitiesResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{7}
+	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListAgentCapacitiesResponse) GetAgents() []*AgentCapacity {
@@ -483,7 +907,7 @@ type SetAgentCapacityRequest struct {
 
 func (x *SetAgentCapacityRequest) Reset() {
 	*x = SetAgentCapacityRequest{}
-	mi := &file_livechat_v1_routing_proto_msgTypes[8]
+	mi := &file_livechat_v1_routing_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -495,7 +919,7 @@ func (x *SetAgentCapacityRequest) String() string {
 func (*SetAgentCapacityRequest) ProtoMessage() {}
 
 func (x *SetAgentCapacityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_routing_proto_msgTypes[8]
+	mi := &file_livechat_v1_routing_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -508,7 +932,7 @@ func (x *SetAgentCapacityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAgentCapacityRequest.ProtoReflect.Descriptor instead.
 func (*SetAgentCapacityRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{8}
+	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *SetAgentCapacityRequest) GetAgentId() string {
@@ -534,7 +958,7 @@ type SetAgentCapacityResponse struct {
 
 func (x *SetAgentCapacityResponse) Reset() {
 	*x = SetAgentCapacityResponse{}
-	mi := &file_livechat_v1_routing_proto_msgTypes[9]
+	mi := &file_livechat_v1_routing_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -546,7 +970,7 @@ func (x *SetAgentCapacityResponse) String() string {
 func (*SetAgentCapacityResponse) ProtoMessage() {}
 
 func (x *SetAgentCapacityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_routing_proto_msgTypes[9]
+	mi := &file_livechat_v1_routing_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -559,7 +983,7 @@ func (x *SetAgentCapacityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAgentCapacityResponse.ProtoReflect.Descriptor instead.
 func (*SetAgentCapacityResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{9}
+	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *SetAgentCapacityResponse) GetAgent() *AgentCapacity {
@@ -573,9 +997,33 @@ var File_livechat_v1_routing_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_routing_proto_rawDesc = "" +
 	"\n" +
-	"\x19livechat/v1/routing.proto\x12\vlivechat.v1\"@\n" +
+	"\x19livechat/v1/routing.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa9\x01\n" +
 	"\rWidgetRouting\x12/\n" +
-	"\x04mode\x18\x01 \x01(\x0e2\x1b.livechat.v1.AssignmentModeR\x04mode\"\xd8\x01\n" +
+	"\x04mode\x18\x01 \x01(\x0e2\x1b.livechat.v1.AssignmentModeR\x04mode\x120\n" +
+	"\x05hours\x18\x02 \x01(\v2\x1a.livechat.v1.BusinessHoursR\x05hours\x125\n" +
+	"\n" +
+	"reply_time\x18\x03 \x01(\v2\x16.livechat.v1.ReplyTimeR\treplyTime\"\xc2\x01\n" +
+	"\rBusinessHours\x12\x18\n" +
+	"\aenabled\x18\x01 \x01(\bR\aenabled\x12\x1b\n" +
+	"\ttime_zone\x18\x02 \x01(\tR\btimeZone\x12)\n" +
+	"\x04days\x18\x03 \x03(\v2\x15.livechat.v1.DayHoursR\x04days\x12\x1a\n" +
+	"\bholidays\x18\x04 \x03(\tR\bholidays\x123\n" +
+	"\aoutside\x18\x05 \x01(\x0e2\x19.livechat.v1.OutsideHoursR\aoutside\"`\n" +
+	"\bDayHours\x12\x10\n" +
+	"\x03day\x18\x01 \x01(\x05R\x03day\x12\x1f\n" +
+	"\vopen_minute\x18\x02 \x01(\x05R\n" +
+	"openMinute\x12!\n" +
+	"\fclose_minute\x18\x03 \x01(\x05R\vcloseMinute\"`\n" +
+	"\tReplyTime\x12.\n" +
+	"\x04mode\x18\x01 \x01(\x0e2\x1a.livechat.v1.ReplyTimeModeR\x04mode\x12#\n" +
+	"\rfixed_minutes\x18\x02 \x01(\x05R\ffixedMinutes\"\xf9\x01\n" +
+	"\x12WidgetAvailability\x12\x12\n" +
+	"\x04open\x18\x01 \x01(\bR\x04open\x123\n" +
+	"\aoutside\x18\x02 \x01(\x0e2\x19.livechat.v1.OutsideHoursR\aoutside\x125\n" +
+	"\bopens_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\aopensAt\x12\x1b\n" +
+	"\topens_day\x18\x04 \x01(\x05R\bopensDay\x12!\n" +
+	"\fopens_minute\x18\x05 \x01(\x05R\vopensMinute\x12#\n" +
+	"\rreply_seconds\x18\x06 \x01(\x05R\freplySeconds\"\xd8\x01\n" +
 	"\rAgentCapacity\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x128\n" +
@@ -603,7 +1051,16 @@ const file_livechat_v1_routing_proto_rawDesc = "" +
 	"\x0eAssignmentMode\x12\x1f\n" +
 	"\x1bASSIGNMENT_MODE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16ASSIGNMENT_MODE_MANUAL\x10\x01\x12\x18\n" +
-	"\x14ASSIGNMENT_MODE_AUTO\x10\x022\xb0\x03\n" +
+	"\x14ASSIGNMENT_MODE_AUTO\x10\x02*g\n" +
+	"\fOutsideHours\x12\x1d\n" +
+	"\x19OUTSIDE_HOURS_UNSPECIFIED\x10\x00\x12\x1e\n" +
+	"\x1aOUTSIDE_HOURS_OFFLINE_FORM\x10\x01\x12\x18\n" +
+	"\x14OUTSIDE_HOURS_NOTICE\x10\x02*\x85\x01\n" +
+	"\rReplyTimeMode\x12\x1f\n" +
+	"\x1bREPLY_TIME_MODE_UNSPECIFIED\x10\x00\x12\x1c\n" +
+	"\x18REPLY_TIME_MODE_MEASURED\x10\x01\x12\x19\n" +
+	"\x15REPLY_TIME_MODE_FIXED\x10\x02\x12\x1a\n" +
+	"\x16REPLY_TIME_MODE_HIDDEN\x10\x032\xb0\x03\n" +
 	"\x0eRoutingService\x12d\n" +
 	"\x10GetWidgetRouting\x12$.livechat.v1.GetWidgetRoutingRequest\x1a%.livechat.v1.GetWidgetRoutingResponse\"\x03\x90\x02\x01\x12h\n" +
 	"\x13UpdateWidgetRouting\x12'.livechat.v1.UpdateWidgetRoutingRequest\x1a(.livechat.v1.UpdateWidgetRoutingResponse\x12m\n" +
@@ -623,41 +1080,55 @@ func file_livechat_v1_routing_proto_rawDescGZIP() []byte {
 	return file_livechat_v1_routing_proto_rawDescData
 }
 
-var file_livechat_v1_routing_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_livechat_v1_routing_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_livechat_v1_routing_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_livechat_v1_routing_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_livechat_v1_routing_proto_goTypes = []any{
 	(AssignmentMode)(0),                 // 0: livechat.v1.AssignmentMode
-	(*WidgetRouting)(nil),               // 1: livechat.v1.WidgetRouting
-	(*AgentCapacity)(nil),               // 2: livechat.v1.AgentCapacity
-	(*GetWidgetRoutingRequest)(nil),     // 3: livechat.v1.GetWidgetRoutingRequest
-	(*GetWidgetRoutingResponse)(nil),    // 4: livechat.v1.GetWidgetRoutingResponse
-	(*UpdateWidgetRoutingRequest)(nil),  // 5: livechat.v1.UpdateWidgetRoutingRequest
-	(*UpdateWidgetRoutingResponse)(nil), // 6: livechat.v1.UpdateWidgetRoutingResponse
-	(*ListAgentCapacitiesRequest)(nil),  // 7: livechat.v1.ListAgentCapacitiesRequest
-	(*ListAgentCapacitiesResponse)(nil), // 8: livechat.v1.ListAgentCapacitiesResponse
-	(*SetAgentCapacityRequest)(nil),     // 9: livechat.v1.SetAgentCapacityRequest
-	(*SetAgentCapacityResponse)(nil),    // 10: livechat.v1.SetAgentCapacityResponse
+	(OutsideHours)(0),                   // 1: livechat.v1.OutsideHours
+	(ReplyTimeMode)(0),                  // 2: livechat.v1.ReplyTimeMode
+	(*WidgetRouting)(nil),               // 3: livechat.v1.WidgetRouting
+	(*BusinessHours)(nil),               // 4: livechat.v1.BusinessHours
+	(*DayHours)(nil),                    // 5: livechat.v1.DayHours
+	(*ReplyTime)(nil),                   // 6: livechat.v1.ReplyTime
+	(*WidgetAvailability)(nil),          // 7: livechat.v1.WidgetAvailability
+	(*AgentCapacity)(nil),               // 8: livechat.v1.AgentCapacity
+	(*GetWidgetRoutingRequest)(nil),     // 9: livechat.v1.GetWidgetRoutingRequest
+	(*GetWidgetRoutingResponse)(nil),    // 10: livechat.v1.GetWidgetRoutingResponse
+	(*UpdateWidgetRoutingRequest)(nil),  // 11: livechat.v1.UpdateWidgetRoutingRequest
+	(*UpdateWidgetRoutingResponse)(nil), // 12: livechat.v1.UpdateWidgetRoutingResponse
+	(*ListAgentCapacitiesRequest)(nil),  // 13: livechat.v1.ListAgentCapacitiesRequest
+	(*ListAgentCapacitiesResponse)(nil), // 14: livechat.v1.ListAgentCapacitiesResponse
+	(*SetAgentCapacityRequest)(nil),     // 15: livechat.v1.SetAgentCapacityRequest
+	(*SetAgentCapacityResponse)(nil),    // 16: livechat.v1.SetAgentCapacityResponse
+	(*timestamppb.Timestamp)(nil),       // 17: google.protobuf.Timestamp
 }
 var file_livechat_v1_routing_proto_depIdxs = []int32{
 	0,  // 0: livechat.v1.WidgetRouting.mode:type_name -> livechat.v1.AssignmentMode
-	1,  // 1: livechat.v1.GetWidgetRoutingResponse.routing:type_name -> livechat.v1.WidgetRouting
-	1,  // 2: livechat.v1.UpdateWidgetRoutingRequest.routing:type_name -> livechat.v1.WidgetRouting
-	1,  // 3: livechat.v1.UpdateWidgetRoutingResponse.routing:type_name -> livechat.v1.WidgetRouting
-	2,  // 4: livechat.v1.ListAgentCapacitiesResponse.agents:type_name -> livechat.v1.AgentCapacity
-	2,  // 5: livechat.v1.SetAgentCapacityResponse.agent:type_name -> livechat.v1.AgentCapacity
-	3,  // 6: livechat.v1.RoutingService.GetWidgetRouting:input_type -> livechat.v1.GetWidgetRoutingRequest
-	5,  // 7: livechat.v1.RoutingService.UpdateWidgetRouting:input_type -> livechat.v1.UpdateWidgetRoutingRequest
-	7,  // 8: livechat.v1.RoutingService.ListAgentCapacities:input_type -> livechat.v1.ListAgentCapacitiesRequest
-	9,  // 9: livechat.v1.RoutingService.SetAgentCapacity:input_type -> livechat.v1.SetAgentCapacityRequest
-	4,  // 10: livechat.v1.RoutingService.GetWidgetRouting:output_type -> livechat.v1.GetWidgetRoutingResponse
-	6,  // 11: livechat.v1.RoutingService.UpdateWidgetRouting:output_type -> livechat.v1.UpdateWidgetRoutingResponse
-	8,  // 12: livechat.v1.RoutingService.ListAgentCapacities:output_type -> livechat.v1.ListAgentCapacitiesResponse
-	10, // 13: livechat.v1.RoutingService.SetAgentCapacity:output_type -> livechat.v1.SetAgentCapacityResponse
-	10, // [10:14] is the sub-list for method output_type
-	6,  // [6:10] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	4,  // 1: livechat.v1.WidgetRouting.hours:type_name -> livechat.v1.BusinessHours
+	6,  // 2: livechat.v1.WidgetRouting.reply_time:type_name -> livechat.v1.ReplyTime
+	5,  // 3: livechat.v1.BusinessHours.days:type_name -> livechat.v1.DayHours
+	1,  // 4: livechat.v1.BusinessHours.outside:type_name -> livechat.v1.OutsideHours
+	2,  // 5: livechat.v1.ReplyTime.mode:type_name -> livechat.v1.ReplyTimeMode
+	1,  // 6: livechat.v1.WidgetAvailability.outside:type_name -> livechat.v1.OutsideHours
+	17, // 7: livechat.v1.WidgetAvailability.opens_at:type_name -> google.protobuf.Timestamp
+	3,  // 8: livechat.v1.GetWidgetRoutingResponse.routing:type_name -> livechat.v1.WidgetRouting
+	3,  // 9: livechat.v1.UpdateWidgetRoutingRequest.routing:type_name -> livechat.v1.WidgetRouting
+	3,  // 10: livechat.v1.UpdateWidgetRoutingResponse.routing:type_name -> livechat.v1.WidgetRouting
+	8,  // 11: livechat.v1.ListAgentCapacitiesResponse.agents:type_name -> livechat.v1.AgentCapacity
+	8,  // 12: livechat.v1.SetAgentCapacityResponse.agent:type_name -> livechat.v1.AgentCapacity
+	9,  // 13: livechat.v1.RoutingService.GetWidgetRouting:input_type -> livechat.v1.GetWidgetRoutingRequest
+	11, // 14: livechat.v1.RoutingService.UpdateWidgetRouting:input_type -> livechat.v1.UpdateWidgetRoutingRequest
+	13, // 15: livechat.v1.RoutingService.ListAgentCapacities:input_type -> livechat.v1.ListAgentCapacitiesRequest
+	15, // 16: livechat.v1.RoutingService.SetAgentCapacity:input_type -> livechat.v1.SetAgentCapacityRequest
+	10, // 17: livechat.v1.RoutingService.GetWidgetRouting:output_type -> livechat.v1.GetWidgetRoutingResponse
+	12, // 18: livechat.v1.RoutingService.UpdateWidgetRouting:output_type -> livechat.v1.UpdateWidgetRoutingResponse
+	14, // 19: livechat.v1.RoutingService.ListAgentCapacities:output_type -> livechat.v1.ListAgentCapacitiesResponse
+	16, // 20: livechat.v1.RoutingService.SetAgentCapacity:output_type -> livechat.v1.SetAgentCapacityResponse
+	17, // [17:21] is the sub-list for method output_type
+	13, // [13:17] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_routing_proto_init() }
@@ -670,8 +1141,8 @@ func file_livechat_v1_routing_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_routing_proto_rawDesc), len(file_livechat_v1_routing_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   10,
+			NumEnums:      3,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

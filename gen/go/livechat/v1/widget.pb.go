@@ -735,7 +735,9 @@ type WidgetConfig struct {
 	Translations map[string]*WidgetTexts `protobuf:"bytes,6,rep,name=translations,proto3" json:"translations,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// What the server accepts from a visitor (message length, field lengths),
 	// so the widget validates as the server does.
-	Limits        *Limits `protobuf:"bytes,7,opt,name=limits,proto3" json:"limits,omitempty"`
+	Limits *Limits `protobuf:"bytes,7,opt,name=limits,proto3" json:"limits,omitempty"`
+	// Business hours and expected reply time (see RoutingService).
+	Availability  *WidgetAvailability `protobuf:"bytes,8,opt,name=availability,proto3" json:"availability,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -815,6 +817,13 @@ func (x *WidgetConfig) GetTranslations() map[string]*WidgetTexts {
 func (x *WidgetConfig) GetLimits() *Limits {
 	if x != nil {
 		return x.Limits
+	}
+	return nil
+}
+
+func (x *WidgetConfig) GetAvailability() *WidgetAvailability {
+	if x != nil {
+		return x.Availability
 	}
 	return nil
 }
@@ -2257,7 +2266,7 @@ var File_livechat_v1_widget_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\n" +
-	"\x18livechat/v1/widget.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1elivechat/v1/conversation.proto\x1a\x18livechat/v1/limits.proto\"\xfc\x01\n" +
+	"\x18livechat/v1/widget.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1elivechat/v1/conversation.proto\x1a\x18livechat/v1/limits.proto\x1a\x19livechat/v1/routing.proto\"\xfc\x01\n" +
 	"\x10WidgetAppearance\x12#\n" +
 	"\rprimary_color\x18\x01 \x01(\tR\fprimaryColor\x127\n" +
 	"\bposition\x18\x02 \x01(\x0e2\x1b.livechat.v1.WidgetPositionR\bposition\x12\x14\n" +
@@ -2305,7 +2314,7 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"created_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
 	"updated_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12F\n" +
-	"\x11secret_rotated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0fsecretRotatedAt\"\xd2\x03\n" +
+	"\x11secret_rotated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0fsecretRotatedAt\"\x97\x04\n" +
 	"\fWidgetConfig\x12\x19\n" +
 	"\bsite_key\x18\x01 \x01(\tR\asiteKey\x12=\n" +
 	"\n" +
@@ -2315,7 +2324,8 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\aoffline\x18\x04 \x01(\v2\x1c.livechat.v1.OfflineSettingsR\aoffline\x12#\n" +
 	"\ragents_online\x18\x05 \x01(\bR\fagentsOnline\x12O\n" +
 	"\ftranslations\x18\x06 \x03(\v2+.livechat.v1.WidgetConfig.TranslationsEntryR\ftranslations\x12+\n" +
-	"\x06limits\x18\a \x01(\v2\x13.livechat.v1.LimitsR\x06limits\x1aY\n" +
+	"\x06limits\x18\a \x01(\v2\x13.livechat.v1.LimitsR\x06limits\x12C\n" +
+	"\favailability\x18\b \x01(\v2\x1f.livechat.v1.WidgetAvailabilityR\favailability\x1aY\n" +
 	"\x11TranslationsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12.\n" +
 	"\x05value\x18\x02 \x01(\v2\x18.livechat.v1.WidgetTextsR\x05value:\x028\x01\"i\n" +
@@ -2495,10 +2505,11 @@ var file_livechat_v1_widget_proto_goTypes = []any{
 	nil,                                       // 43: livechat.v1.StartSessionRequest.PrechatEntry
 	(*timestamppb.Timestamp)(nil),             // 44: google.protobuf.Timestamp
 	(*Limits)(nil),                            // 45: livechat.v1.Limits
-	(*Customer)(nil),                          // 46: livechat.v1.Customer
-	(*Conversation)(nil),                      // 47: livechat.v1.Conversation
-	(*Message)(nil),                           // 48: livechat.v1.Message
-	(*Event)(nil),                             // 49: livechat.v1.Event
+	(*WidgetAvailability)(nil),                // 46: livechat.v1.WidgetAvailability
+	(*Customer)(nil),                          // 47: livechat.v1.Customer
+	(*Conversation)(nil),                      // 48: livechat.v1.Conversation
+	(*Message)(nil),                           // 49: livechat.v1.Message
+	(*Event)(nil),                             // 50: livechat.v1.Event
 }
 var file_livechat_v1_widget_proto_depIdxs = []int32{
 	0,  // 0: livechat.v1.WidgetAppearance.position:type_name -> livechat.v1.WidgetPosition
@@ -2519,59 +2530,60 @@ var file_livechat_v1_widget_proto_depIdxs = []int32{
 	6,  // 15: livechat.v1.WidgetConfig.offline:type_name -> livechat.v1.OfflineSettings
 	42, // 16: livechat.v1.WidgetConfig.translations:type_name -> livechat.v1.WidgetConfig.TranslationsEntry
 	45, // 17: livechat.v1.WidgetConfig.limits:type_name -> livechat.v1.Limits
-	9,  // 18: livechat.v1.ListWidgetsResponse.widgets:type_name -> livechat.v1.Widget
-	9,  // 19: livechat.v1.GetWidgetResponse.widget:type_name -> livechat.v1.Widget
-	7,  // 20: livechat.v1.CreateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
-	9,  // 21: livechat.v1.CreateWidgetResponse.widget:type_name -> livechat.v1.Widget
-	7,  // 22: livechat.v1.UpdateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
-	9,  // 23: livechat.v1.UpdateWidgetResponse.widget:type_name -> livechat.v1.Widget
-	9,  // 24: livechat.v1.RotateWidgetSecretResponse.widget:type_name -> livechat.v1.Widget
-	10, // 25: livechat.v1.GetWidgetConfigResponse.config:type_name -> livechat.v1.WidgetConfig
-	43, // 26: livechat.v1.StartSessionRequest.prechat:type_name -> livechat.v1.StartSessionRequest.PrechatEntry
-	11, // 27: livechat.v1.StartSessionRequest.identity:type_name -> livechat.v1.VerifiedIdentity
-	46, // 28: livechat.v1.StartSessionResponse.customer:type_name -> livechat.v1.Customer
-	47, // 29: livechat.v1.StartSessionResponse.conversation:type_name -> livechat.v1.Conversation
-	10, // 30: livechat.v1.StartSessionResponse.config:type_name -> livechat.v1.WidgetConfig
-	48, // 31: livechat.v1.WidgetServiceSendMessageResponse.message:type_name -> livechat.v1.Message
-	47, // 32: livechat.v1.WidgetServiceSendMessageResponse.conversation:type_name -> livechat.v1.Conversation
-	48, // 33: livechat.v1.WidgetServiceListMessagesResponse.messages:type_name -> livechat.v1.Message
-	46, // 34: livechat.v1.UpdateCustomerResponse.customer:type_name -> livechat.v1.Customer
-	49, // 35: livechat.v1.WidgetServiceSubscribeResponse.event:type_name -> livechat.v1.Event
-	8,  // 36: livechat.v1.WidgetSettings.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
-	8,  // 37: livechat.v1.WidgetConfig.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
-	12, // 38: livechat.v1.WidgetService.ListWidgets:input_type -> livechat.v1.ListWidgetsRequest
-	14, // 39: livechat.v1.WidgetService.GetWidget:input_type -> livechat.v1.GetWidgetRequest
-	16, // 40: livechat.v1.WidgetService.CreateWidget:input_type -> livechat.v1.CreateWidgetRequest
-	18, // 41: livechat.v1.WidgetService.UpdateWidget:input_type -> livechat.v1.UpdateWidgetRequest
-	20, // 42: livechat.v1.WidgetService.DeleteWidget:input_type -> livechat.v1.DeleteWidgetRequest
-	22, // 43: livechat.v1.WidgetService.RotateWidgetSecret:input_type -> livechat.v1.RotateWidgetSecretRequest
-	24, // 44: livechat.v1.WidgetService.GetWidgetConfig:input_type -> livechat.v1.GetWidgetConfigRequest
-	26, // 45: livechat.v1.WidgetService.StartSession:input_type -> livechat.v1.StartSessionRequest
-	28, // 46: livechat.v1.WidgetService.SendMessage:input_type -> livechat.v1.WidgetServiceSendMessageRequest
-	30, // 47: livechat.v1.WidgetService.ListMessages:input_type -> livechat.v1.WidgetServiceListMessagesRequest
-	32, // 48: livechat.v1.WidgetService.SetTyping:input_type -> livechat.v1.WidgetServiceSetTypingRequest
-	34, // 49: livechat.v1.WidgetService.MarkRead:input_type -> livechat.v1.WidgetServiceMarkReadRequest
-	36, // 50: livechat.v1.WidgetService.UpdateCustomer:input_type -> livechat.v1.UpdateCustomerRequest
-	38, // 51: livechat.v1.WidgetService.Subscribe:input_type -> livechat.v1.WidgetServiceSubscribeRequest
-	13, // 52: livechat.v1.WidgetService.ListWidgets:output_type -> livechat.v1.ListWidgetsResponse
-	15, // 53: livechat.v1.WidgetService.GetWidget:output_type -> livechat.v1.GetWidgetResponse
-	17, // 54: livechat.v1.WidgetService.CreateWidget:output_type -> livechat.v1.CreateWidgetResponse
-	19, // 55: livechat.v1.WidgetService.UpdateWidget:output_type -> livechat.v1.UpdateWidgetResponse
-	21, // 56: livechat.v1.WidgetService.DeleteWidget:output_type -> livechat.v1.DeleteWidgetResponse
-	23, // 57: livechat.v1.WidgetService.RotateWidgetSecret:output_type -> livechat.v1.RotateWidgetSecretResponse
-	25, // 58: livechat.v1.WidgetService.GetWidgetConfig:output_type -> livechat.v1.GetWidgetConfigResponse
-	27, // 59: livechat.v1.WidgetService.StartSession:output_type -> livechat.v1.StartSessionResponse
-	29, // 60: livechat.v1.WidgetService.SendMessage:output_type -> livechat.v1.WidgetServiceSendMessageResponse
-	31, // 61: livechat.v1.WidgetService.ListMessages:output_type -> livechat.v1.WidgetServiceListMessagesResponse
-	33, // 62: livechat.v1.WidgetService.SetTyping:output_type -> livechat.v1.WidgetServiceSetTypingResponse
-	35, // 63: livechat.v1.WidgetService.MarkRead:output_type -> livechat.v1.WidgetServiceMarkReadResponse
-	37, // 64: livechat.v1.WidgetService.UpdateCustomer:output_type -> livechat.v1.UpdateCustomerResponse
-	39, // 65: livechat.v1.WidgetService.Subscribe:output_type -> livechat.v1.WidgetServiceSubscribeResponse
-	52, // [52:66] is the sub-list for method output_type
-	38, // [38:52] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	46, // 18: livechat.v1.WidgetConfig.availability:type_name -> livechat.v1.WidgetAvailability
+	9,  // 19: livechat.v1.ListWidgetsResponse.widgets:type_name -> livechat.v1.Widget
+	9,  // 20: livechat.v1.GetWidgetResponse.widget:type_name -> livechat.v1.Widget
+	7,  // 21: livechat.v1.CreateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
+	9,  // 22: livechat.v1.CreateWidgetResponse.widget:type_name -> livechat.v1.Widget
+	7,  // 23: livechat.v1.UpdateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
+	9,  // 24: livechat.v1.UpdateWidgetResponse.widget:type_name -> livechat.v1.Widget
+	9,  // 25: livechat.v1.RotateWidgetSecretResponse.widget:type_name -> livechat.v1.Widget
+	10, // 26: livechat.v1.GetWidgetConfigResponse.config:type_name -> livechat.v1.WidgetConfig
+	43, // 27: livechat.v1.StartSessionRequest.prechat:type_name -> livechat.v1.StartSessionRequest.PrechatEntry
+	11, // 28: livechat.v1.StartSessionRequest.identity:type_name -> livechat.v1.VerifiedIdentity
+	47, // 29: livechat.v1.StartSessionResponse.customer:type_name -> livechat.v1.Customer
+	48, // 30: livechat.v1.StartSessionResponse.conversation:type_name -> livechat.v1.Conversation
+	10, // 31: livechat.v1.StartSessionResponse.config:type_name -> livechat.v1.WidgetConfig
+	49, // 32: livechat.v1.WidgetServiceSendMessageResponse.message:type_name -> livechat.v1.Message
+	48, // 33: livechat.v1.WidgetServiceSendMessageResponse.conversation:type_name -> livechat.v1.Conversation
+	49, // 34: livechat.v1.WidgetServiceListMessagesResponse.messages:type_name -> livechat.v1.Message
+	47, // 35: livechat.v1.UpdateCustomerResponse.customer:type_name -> livechat.v1.Customer
+	50, // 36: livechat.v1.WidgetServiceSubscribeResponse.event:type_name -> livechat.v1.Event
+	8,  // 37: livechat.v1.WidgetSettings.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
+	8,  // 38: livechat.v1.WidgetConfig.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
+	12, // 39: livechat.v1.WidgetService.ListWidgets:input_type -> livechat.v1.ListWidgetsRequest
+	14, // 40: livechat.v1.WidgetService.GetWidget:input_type -> livechat.v1.GetWidgetRequest
+	16, // 41: livechat.v1.WidgetService.CreateWidget:input_type -> livechat.v1.CreateWidgetRequest
+	18, // 42: livechat.v1.WidgetService.UpdateWidget:input_type -> livechat.v1.UpdateWidgetRequest
+	20, // 43: livechat.v1.WidgetService.DeleteWidget:input_type -> livechat.v1.DeleteWidgetRequest
+	22, // 44: livechat.v1.WidgetService.RotateWidgetSecret:input_type -> livechat.v1.RotateWidgetSecretRequest
+	24, // 45: livechat.v1.WidgetService.GetWidgetConfig:input_type -> livechat.v1.GetWidgetConfigRequest
+	26, // 46: livechat.v1.WidgetService.StartSession:input_type -> livechat.v1.StartSessionRequest
+	28, // 47: livechat.v1.WidgetService.SendMessage:input_type -> livechat.v1.WidgetServiceSendMessageRequest
+	30, // 48: livechat.v1.WidgetService.ListMessages:input_type -> livechat.v1.WidgetServiceListMessagesRequest
+	32, // 49: livechat.v1.WidgetService.SetTyping:input_type -> livechat.v1.WidgetServiceSetTypingRequest
+	34, // 50: livechat.v1.WidgetService.MarkRead:input_type -> livechat.v1.WidgetServiceMarkReadRequest
+	36, // 51: livechat.v1.WidgetService.UpdateCustomer:input_type -> livechat.v1.UpdateCustomerRequest
+	38, // 52: livechat.v1.WidgetService.Subscribe:input_type -> livechat.v1.WidgetServiceSubscribeRequest
+	13, // 53: livechat.v1.WidgetService.ListWidgets:output_type -> livechat.v1.ListWidgetsResponse
+	15, // 54: livechat.v1.WidgetService.GetWidget:output_type -> livechat.v1.GetWidgetResponse
+	17, // 55: livechat.v1.WidgetService.CreateWidget:output_type -> livechat.v1.CreateWidgetResponse
+	19, // 56: livechat.v1.WidgetService.UpdateWidget:output_type -> livechat.v1.UpdateWidgetResponse
+	21, // 57: livechat.v1.WidgetService.DeleteWidget:output_type -> livechat.v1.DeleteWidgetResponse
+	23, // 58: livechat.v1.WidgetService.RotateWidgetSecret:output_type -> livechat.v1.RotateWidgetSecretResponse
+	25, // 59: livechat.v1.WidgetService.GetWidgetConfig:output_type -> livechat.v1.GetWidgetConfigResponse
+	27, // 60: livechat.v1.WidgetService.StartSession:output_type -> livechat.v1.StartSessionResponse
+	29, // 61: livechat.v1.WidgetService.SendMessage:output_type -> livechat.v1.WidgetServiceSendMessageResponse
+	31, // 62: livechat.v1.WidgetService.ListMessages:output_type -> livechat.v1.WidgetServiceListMessagesResponse
+	33, // 63: livechat.v1.WidgetService.SetTyping:output_type -> livechat.v1.WidgetServiceSetTypingResponse
+	35, // 64: livechat.v1.WidgetService.MarkRead:output_type -> livechat.v1.WidgetServiceMarkReadResponse
+	37, // 65: livechat.v1.WidgetService.UpdateCustomer:output_type -> livechat.v1.UpdateCustomerResponse
+	39, // 66: livechat.v1.WidgetService.Subscribe:output_type -> livechat.v1.WidgetServiceSubscribeResponse
+	53, // [53:67] is the sub-list for method output_type
+	39, // [39:53] is the sub-list for method input_type
+	39, // [39:39] is the sub-list for extension type_name
+	39, // [39:39] is the sub-list for extension extendee
+	0,  // [0:39] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_widget_proto_init() }
@@ -2581,6 +2593,7 @@ func file_livechat_v1_widget_proto_init() {
 	}
 	file_livechat_v1_conversation_proto_init()
 	file_livechat_v1_limits_proto_init()
+	file_livechat_v1_routing_proto_init()
 	file_livechat_v1_widget_proto_msgTypes[33].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -79,13 +79,22 @@ type RoutingServiceClient interface {
 	// Errors: INVALID_ARGUMENT with MALFORMED_ID; NOT_FOUND with
 	// WIDGET_NOT_FOUND for an unknown or deleted widget.
 	GetWidgetRouting(context.Context, *v1.GetWidgetRoutingRequest) (*v1.GetWidgetRoutingResponse, error)
-	// UpdateWidgetRouting sets a widget's routing settings. Admins only.
-	// Switching to AUTO assigns the widget's waiting conversations at once,
-	// as far as agents are available.
+	// UpdateWidgetRouting sets a widget's routing settings, business hours
+	// and expected reply time. Admins only. Switching to AUTO assigns the
+	// widget's waiting conversations at once, as far as agents are
+	// available. Visitors see the new hours on their next page load.
 	//
 	// Errors: as GetWidgetRouting; INVALID_ARGUMENT with REQUIRED (field
 	// "routing") or INVALID_VALUE (field "routing.mode") for an unset or
-	// unknown mode; PERMISSION_DENIED with ADMIN_REQUIRED.
+	// unknown mode; INVALID_TIME_ZONE (field "routing.hours.time_zone") for
+	// a name the IANA database does not know; INVALID_SCHEDULE (field
+	// "routing.hours.days") for a day outside 0–6, a day given twice, or
+	// times outside 0–1440 or not opening before closing; INVALID_DATE
+	// (field "routing.hours.holidays") for a holiday not written
+	// YYYY-MM-DD; TOO_MANY_ITEMS (limit 100) for more holidays;
+	// INVALID_VALUE for an unknown outside-hours behaviour or reply-time
+	// mode, or fixed minutes outside 1–1440; PERMISSION_DENIED with
+	// ADMIN_REQUIRED.
 	UpdateWidgetRouting(context.Context, *v1.UpdateWidgetRoutingRequest) (*v1.UpdateWidgetRoutingResponse, error)
 	// ListAgentCapacities lists every enabled agent with their capacity,
 	// their current number of active conversations and whether they are
@@ -117,13 +126,22 @@ type RoutingServiceHandler interface {
 	// Errors: INVALID_ARGUMENT with MALFORMED_ID; NOT_FOUND with
 	// WIDGET_NOT_FOUND for an unknown or deleted widget.
 	GetWidgetRouting(context.Context, *v1.GetWidgetRoutingRequest) (*v1.GetWidgetRoutingResponse, error)
-	// UpdateWidgetRouting sets a widget's routing settings. Admins only.
-	// Switching to AUTO assigns the widget's waiting conversations at once,
-	// as far as agents are available.
+	// UpdateWidgetRouting sets a widget's routing settings, business hours
+	// and expected reply time. Admins only. Switching to AUTO assigns the
+	// widget's waiting conversations at once, as far as agents are
+	// available. Visitors see the new hours on their next page load.
 	//
 	// Errors: as GetWidgetRouting; INVALID_ARGUMENT with REQUIRED (field
 	// "routing") or INVALID_VALUE (field "routing.mode") for an unset or
-	// unknown mode; PERMISSION_DENIED with ADMIN_REQUIRED.
+	// unknown mode; INVALID_TIME_ZONE (field "routing.hours.time_zone") for
+	// a name the IANA database does not know; INVALID_SCHEDULE (field
+	// "routing.hours.days") for a day outside 0–6, a day given twice, or
+	// times outside 0–1440 or not opening before closing; INVALID_DATE
+	// (field "routing.hours.holidays") for a holiday not written
+	// YYYY-MM-DD; TOO_MANY_ITEMS (limit 100) for more holidays;
+	// INVALID_VALUE for an unknown outside-hours behaviour or reply-time
+	// mode, or fixed minutes outside 1–1440; PERMISSION_DENIED with
+	// ADMIN_REQUIRED.
 	UpdateWidgetRouting(context.Context, *v1.UpdateWidgetRoutingRequest) (*v1.UpdateWidgetRoutingResponse, error)
 	// ListAgentCapacities lists every enabled agent with their capacity,
 	// their current number of active conversations and whether they are

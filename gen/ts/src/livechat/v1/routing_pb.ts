@@ -4,13 +4,15 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file livechat/v1/routing.proto.
  */
 export const file_livechat_v1_routing: GenFile = /*@__PURE__*/
-  fileDesc("ChlsaXZlY2hhdC92MS9yb3V0aW5nLnByb3RvEgtsaXZlY2hhdC52MSI6Cg1XaWRnZXRSb3V0aW5nEikKBG1vZGUYASABKA4yGy5saXZlY2hhdC52MS5Bc3NpZ25tZW50TW9kZSKKAQoNQWdlbnRDYXBhY2l0eRIQCghhZ2VudF9pZBgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSIAoYbWF4X2FjdGl2ZV9jb252ZXJzYXRpb25zGAMgASgFEhwKFGFjdGl2ZV9jb252ZXJzYXRpb25zGAQgASgFEhEKCWF2YWlsYWJsZRgFIAEoCCIsChdHZXRXaWRnZXRSb3V0aW5nUmVxdWVzdBIRCgl3aWRnZXRfaWQYASABKAkiRwoYR2V0V2lkZ2V0Um91dGluZ1Jlc3BvbnNlEisKB3JvdXRpbmcYASABKAsyGi5saXZlY2hhdC52MS5XaWRnZXRSb3V0aW5nIlwKGlVwZGF0ZVdpZGdldFJvdXRpbmdSZXF1ZXN0EhEKCXdpZGdldF9pZBgBIAEoCRIrCgdyb3V0aW5nGAIgASgLMhoubGl2ZWNoYXQudjEuV2lkZ2V0Um91dGluZyJKChtVcGRhdGVXaWRnZXRSb3V0aW5nUmVzcG9uc2USKwoHcm91dGluZxgBIAEoCzIaLmxpdmVjaGF0LnYxLldpZGdldFJvdXRpbmciHAoaTGlzdEFnZW50Q2FwYWNpdGllc1JlcXVlc3QiZwobTGlzdEFnZW50Q2FwYWNpdGllc1Jlc3BvbnNlEioKBmFnZW50cxgBIAMoCzIaLmxpdmVjaGF0LnYxLkFnZW50Q2FwYWNpdHkSHAoUcXVldWVkX2NvbnZlcnNhdGlvbnMYAiABKAUiTQoXU2V0QWdlbnRDYXBhY2l0eVJlcXVlc3QSEAoIYWdlbnRfaWQYASABKAkSIAoYbWF4X2FjdGl2ZV9jb252ZXJzYXRpb25zGAIgASgFIkUKGFNldEFnZW50Q2FwYWNpdHlSZXNwb25zZRIpCgVhZ2VudBgBIAEoCzIaLmxpdmVjaGF0LnYxLkFnZW50Q2FwYWNpdHkqZwoOQXNzaWdubWVudE1vZGUSHwobQVNTSUdOTUVOVF9NT0RFX1VOU1BFQ0lGSUVEEAASGgoWQVNTSUdOTUVOVF9NT0RFX01BTlVBTBABEhgKFEFTU0lHTk1FTlRfTU9ERV9BVVRPEAIysAMKDlJvdXRpbmdTZXJ2aWNlEmQKEEdldFdpZGdldFJvdXRpbmcSJC5saXZlY2hhdC52MS5HZXRXaWRnZXRSb3V0aW5nUmVxdWVzdBolLmxpdmVjaGF0LnYxLkdldFdpZGdldFJvdXRpbmdSZXNwb25zZSIDkAIBEmgKE1VwZGF0ZVdpZGdldFJvdXRpbmcSJy5saXZlY2hhdC52MS5VcGRhdGVXaWRnZXRSb3V0aW5nUmVxdWVzdBooLmxpdmVjaGF0LnYxLlVwZGF0ZVdpZGdldFJvdXRpbmdSZXNwb25zZRJtChNMaXN0QWdlbnRDYXBhY2l0aWVzEicubGl2ZWNoYXQudjEuTGlzdEFnZW50Q2FwYWNpdGllc1JlcXVlc3QaKC5saXZlY2hhdC52MS5MaXN0QWdlbnRDYXBhY2l0aWVzUmVzcG9uc2UiA5ACARJfChBTZXRBZ2VudENhcGFjaXR5EiQubGl2ZWNoYXQudjEuU2V0QWdlbnRDYXBhY2l0eVJlcXVlc3QaJS5saXZlY2hhdC52MS5TZXRBZ2VudENhcGFjaXR5UmVzcG9uc2VCqwEKD2NvbS5saXZlY2hhdC52MUIMUm91dGluZ1Byb3RvUAFaPWdpdGh1Yi5jb20vb3BlbnN1cHBvcnQvbGl2ZWNoYXQvZ2VuL2dvL2xpdmVjaGF0L3YxO2xpdmVjaGF0djGiAgNMWFiqAgtMaXZlY2hhdC5WMcoCC0xpdmVjaGF0XFYx4gIXTGl2ZWNoYXRcVjFcR1BCTWV0YWRhdGHqAgxMaXZlY2hhdDo6VjFiBnByb3RvMw");
+  fileDesc("ChlsaXZlY2hhdC92MS9yb3V0aW5nLnByb3RvEgtsaXZlY2hhdC52MSKRAQoNV2lkZ2V0Um91dGluZxIpCgRtb2RlGAEgASgOMhsubGl2ZWNoYXQudjEuQXNzaWdubWVudE1vZGUSKQoFaG91cnMYAiABKAsyGi5saXZlY2hhdC52MS5CdXNpbmVzc0hvdXJzEioKCnJlcGx5X3RpbWUYAyABKAsyFi5saXZlY2hhdC52MS5SZXBseVRpbWUilgEKDUJ1c2luZXNzSG91cnMSDwoHZW5hYmxlZBgBIAEoCBIRCgl0aW1lX3pvbmUYAiABKAkSIwoEZGF5cxgDIAMoCzIVLmxpdmVjaGF0LnYxLkRheUhvdXJzEhAKCGhvbGlkYXlzGAQgAygJEioKB291dHNpZGUYBSABKA4yGS5saXZlY2hhdC52MS5PdXRzaWRlSG91cnMiQgoIRGF5SG91cnMSCwoDZGF5GAEgASgFEhMKC29wZW5fbWludXRlGAIgASgFEhQKDGNsb3NlX21pbnV0ZRgDIAEoBSJMCglSZXBseVRpbWUSKAoEbW9kZRgBIAEoDjIaLmxpdmVjaGF0LnYxLlJlcGx5VGltZU1vZGUSFQoNZml4ZWRfbWludXRlcxgCIAEoBSK8AQoSV2lkZ2V0QXZhaWxhYmlsaXR5EgwKBG9wZW4YASABKAgSKgoHb3V0c2lkZRgCIAEoDjIZLmxpdmVjaGF0LnYxLk91dHNpZGVIb3VycxIsCghvcGVuc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJb3BlbnNfZGF5GAQgASgFEhQKDG9wZW5zX21pbnV0ZRgFIAEoBRIVCg1yZXBseV9zZWNvbmRzGAYgASgFIooBCg1BZ2VudENhcGFjaXR5EhAKCGFnZW50X2lkGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRIgChhtYXhfYWN0aXZlX2NvbnZlcnNhdGlvbnMYAyABKAUSHAoUYWN0aXZlX2NvbnZlcnNhdGlvbnMYBCABKAUSEQoJYXZhaWxhYmxlGAUgASgIIiwKF0dldFdpZGdldFJvdXRpbmdSZXF1ZXN0EhEKCXdpZGdldF9pZBgBIAEoCSJHChhHZXRXaWRnZXRSb3V0aW5nUmVzcG9uc2USKwoHcm91dGluZxgBIAEoCzIaLmxpdmVjaGF0LnYxLldpZGdldFJvdXRpbmciXAoaVXBkYXRlV2lkZ2V0Um91dGluZ1JlcXVlc3QSEQoJd2lkZ2V0X2lkGAEgASgJEisKB3JvdXRpbmcYAiABKAsyGi5saXZlY2hhdC52MS5XaWRnZXRSb3V0aW5nIkoKG1VwZGF0ZVdpZGdldFJvdXRpbmdSZXNwb25zZRIrCgdyb3V0aW5nGAEgASgLMhoubGl2ZWNoYXQudjEuV2lkZ2V0Um91dGluZyIcChpMaXN0QWdlbnRDYXBhY2l0aWVzUmVxdWVzdCJnChtMaXN0QWdlbnRDYXBhY2l0aWVzUmVzcG9uc2USKgoGYWdlbnRzGAEgAygLMhoubGl2ZWNoYXQudjEuQWdlbnRDYXBhY2l0eRIcChRxdWV1ZWRfY29udmVyc2F0aW9ucxgCIAEoBSJNChdTZXRBZ2VudENhcGFjaXR5UmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCRIgChhtYXhfYWN0aXZlX2NvbnZlcnNhdGlvbnMYAiABKAUiRQoYU2V0QWdlbnRDYXBhY2l0eVJlc3BvbnNlEikKBWFnZW50GAEgASgLMhoubGl2ZWNoYXQudjEuQWdlbnRDYXBhY2l0eSpnCg5Bc3NpZ25tZW50TW9kZRIfChtBU1NJR05NRU5UX01PREVfVU5TUEVDSUZJRUQQABIaChZBU1NJR05NRU5UX01PREVfTUFOVUFMEAESGAoUQVNTSUdOTUVOVF9NT0RFX0FVVE8QAipnCgxPdXRzaWRlSG91cnMSHQoZT1VUU0lERV9IT1VSU19VTlNQRUNJRklFRBAAEh4KGk9VVFNJREVfSE9VUlNfT0ZGTElORV9GT1JNEAESGAoUT1VUU0lERV9IT1VSU19OT1RJQ0UQAiqFAQoNUmVwbHlUaW1lTW9kZRIfChtSRVBMWV9USU1FX01PREVfVU5TUEVDSUZJRUQQABIcChhSRVBMWV9USU1FX01PREVfTUVBU1VSRUQQARIZChVSRVBMWV9USU1FX01PREVfRklYRUQQAhIaChZSRVBMWV9USU1FX01PREVfSElEREVOEAMysAMKDlJvdXRpbmdTZXJ2aWNlEmQKEEdldFdpZGdldFJvdXRpbmcSJC5saXZlY2hhdC52MS5HZXRXaWRnZXRSb3V0aW5nUmVxdWVzdBolLmxpdmVjaGF0LnYxLkdldFdpZGdldFJvdXRpbmdSZXNwb25zZSIDkAIBEmgKE1VwZGF0ZVdpZGdldFJvdXRpbmcSJy5saXZlY2hhdC52MS5VcGRhdGVXaWRnZXRSb3V0aW5nUmVxdWVzdBooLmxpdmVjaGF0LnYxLlVwZGF0ZVdpZGdldFJvdXRpbmdSZXNwb25zZRJtChNMaXN0QWdlbnRDYXBhY2l0aWVzEicubGl2ZWNoYXQudjEuTGlzdEFnZW50Q2FwYWNpdGllc1JlcXVlc3QaKC5saXZlY2hhdC52MS5MaXN0QWdlbnRDYXBhY2l0aWVzUmVzcG9uc2UiA5ACARJfChBTZXRBZ2VudENhcGFjaXR5EiQubGl2ZWNoYXQudjEuU2V0QWdlbnRDYXBhY2l0eVJlcXVlc3QaJS5saXZlY2hhdC52MS5TZXRBZ2VudENhcGFjaXR5UmVzcG9uc2VCqwEKD2NvbS5saXZlY2hhdC52MUIMUm91dGluZ1Byb3RvUAFaPWdpdGh1Yi5jb20vb3BlbnN1cHBvcnQvbGl2ZWNoYXQvZ2VuL2dvL2xpdmVjaGF0L3YxO2xpdmVjaGF0djGiAgNMWFiqAgtMaXZlY2hhdC5WMcoCC0xpdmVjaGF0XFYx4gIXTGl2ZWNoYXRcVjFcR1BCTWV0YWRhdGHqAgxMaXZlY2hhdDo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * WidgetRouting is one widget's routing settings.
@@ -22,6 +24,20 @@ export type WidgetRouting = Message<"livechat.v1.WidgetRouting"> & {
    * @generated from field: livechat.v1.AssignmentMode mode = 1;
    */
   mode: AssignmentMode;
+
+  /**
+   * When the widget is staffed; unset or disabled: always.
+   *
+   * @generated from field: livechat.v1.BusinessHours hours = 2;
+   */
+  hours?: BusinessHours | undefined;
+
+  /**
+   * What visitors are told about how soon they get an answer.
+   *
+   * @generated from field: livechat.v1.ReplyTime reply_time = 3;
+   */
+  replyTime?: ReplyTime | undefined;
 };
 
 /**
@@ -30,6 +46,176 @@ export type WidgetRouting = Message<"livechat.v1.WidgetRouting"> & {
  */
 export const WidgetRoutingSchema: GenMessage<WidgetRouting> = /*@__PURE__*/
   messageDesc(file_livechat_v1_routing, 0);
+
+/**
+ * BusinessHours is a weekly schedule in a time zone, with holidays.
+ *
+ * @generated from message livechat.v1.BusinessHours
+ */
+export type BusinessHours = Message<"livechat.v1.BusinessHours"> & {
+  /**
+   * Off: the widget is open whenever agents are online.
+   *
+   * @generated from field: bool enabled = 1;
+   */
+  enabled: boolean;
+
+  /**
+   * An IANA time zone name, such as "Asia/Ho_Chi_Minh"; empty is UTC.
+   *
+   * @generated from field: string time_zone = 2;
+   */
+  timeZone: string;
+
+  /**
+   * The open days, at most one period each; a day not listed is closed.
+   *
+   * @generated from field: repeated livechat.v1.DayHours days = 3;
+   */
+  days: DayHours[];
+
+  /**
+   * Dates (YYYY-MM-DD, in the time zone) closed all day; at most 100.
+   *
+   * @generated from field: repeated string holidays = 4;
+   */
+  holidays: string[];
+
+  /**
+   * What the widget does outside the hours.
+   *
+   * @generated from field: livechat.v1.OutsideHours outside = 5;
+   */
+  outside: OutsideHours;
+};
+
+/**
+ * Describes the message livechat.v1.BusinessHours.
+ * Use `create(BusinessHoursSchema)` to create a new message.
+ */
+export const BusinessHoursSchema: GenMessage<BusinessHours> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_routing, 1);
+
+/**
+ * DayHours is one day's opening period, in minutes after local midnight.
+ *
+ * @generated from message livechat.v1.DayHours
+ */
+export type DayHours = Message<"livechat.v1.DayHours"> & {
+  /**
+   * 0 Sunday, 1 Monday … 6 Saturday.
+   *
+   * @generated from field: int32 day = 1;
+   */
+  day: number;
+
+  /**
+   * 0–1439: 480 opens at 8:00.
+   *
+   * @generated from field: int32 open_minute = 2;
+   */
+  openMinute: number;
+
+  /**
+   * 1–1440, after open_minute: 1440 closes at midnight.
+   *
+   * @generated from field: int32 close_minute = 3;
+   */
+  closeMinute: number;
+};
+
+/**
+ * Describes the message livechat.v1.DayHours.
+ * Use `create(DayHoursSchema)` to create a new message.
+ */
+export const DayHoursSchema: GenMessage<DayHours> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_routing, 2);
+
+/**
+ * ReplyTime is what visitors are told about how soon they get an answer.
+ *
+ * @generated from message livechat.v1.ReplyTime
+ */
+export type ReplyTime = Message<"livechat.v1.ReplyTime"> & {
+  /**
+   * @generated from field: livechat.v1.ReplyTimeMode mode = 1;
+   */
+  mode: ReplyTimeMode;
+
+  /**
+   * For FIXED: 1–1440.
+   *
+   * @generated from field: int32 fixed_minutes = 2;
+   */
+  fixedMinutes: number;
+};
+
+/**
+ * Describes the message livechat.v1.ReplyTime.
+ * Use `create(ReplyTimeSchema)` to create a new message.
+ */
+export const ReplyTimeSchema: GenMessage<ReplyTime> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_routing, 3);
+
+/**
+ * WidgetAvailability is what a visitor's widget needs to show whether it
+ * is open: the schedule's verdict now, what to do when closed, and the
+ * expected reply time.
+ *
+ * @generated from message livechat.v1.WidgetAvailability
+ */
+export type WidgetAvailability = Message<"livechat.v1.WidgetAvailability"> & {
+  /**
+   * Inside business hours now (always true without them). The widget is
+   * online when this and WidgetConfig.agents_online are both true.
+   *
+   * @generated from field: bool open = 1;
+   */
+  open: boolean;
+
+  /**
+   * What the widget does while closed.
+   *
+   * @generated from field: livechat.v1.OutsideHours outside = 2;
+   */
+  outside: OutsideHours;
+
+  /**
+   * When closed: the next opening (unset when the schedule never opens).
+   *
+   * @generated from field: google.protobuf.Timestamp opens_at = 3;
+   */
+  opensAt?: Timestamp | undefined;
+
+  /**
+   * The opening as the widget's time zone reads it: weekday 0–6 and
+   * minutes after midnight, so the notice says "from 8:00" as the
+   * business means it.
+   *
+   * @generated from field: int32 opens_day = 4;
+   */
+  opensDay: number;
+
+  /**
+   * @generated from field: int32 opens_minute = 5;
+   */
+  opensMinute: number;
+
+  /**
+   * The expected time to a first reply in seconds; 0 when unknown or
+   * hidden.
+   *
+   * @generated from field: int32 reply_seconds = 6;
+   */
+  replySeconds: number;
+};
+
+/**
+ * Describes the message livechat.v1.WidgetAvailability.
+ * Use `create(WidgetAvailabilitySchema)` to create a new message.
+ */
+export const WidgetAvailabilitySchema: GenMessage<WidgetAvailability> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_routing, 4);
 
 /**
  * AgentCapacity is one agent's share of automatic routing.
@@ -75,7 +261,7 @@ export type AgentCapacity = Message<"livechat.v1.AgentCapacity"> & {
  * Use `create(AgentCapacitySchema)` to create a new message.
  */
 export const AgentCapacitySchema: GenMessage<AgentCapacity> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_routing, 1);
+  messageDesc(file_livechat_v1_routing, 5);
 
 /**
  * @generated from message livechat.v1.GetWidgetRoutingRequest
@@ -92,7 +278,7 @@ export type GetWidgetRoutingRequest = Message<"livechat.v1.GetWidgetRoutingReque
  * Use `create(GetWidgetRoutingRequestSchema)` to create a new message.
  */
 export const GetWidgetRoutingRequestSchema: GenMessage<GetWidgetRoutingRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_routing, 2);
+  messageDesc(file_livechat_v1_routing, 6);
 
 /**
  * @generated from message livechat.v1.GetWidgetRoutingResponse
@@ -109,7 +295,7 @@ export type GetWidgetRoutingResponse = Message<"livechat.v1.GetWidgetRoutingResp
  * Use `create(GetWidgetRoutingResponseSchema)` to create a new message.
  */
 export const GetWidgetRoutingResponseSchema: GenMessage<GetWidgetRoutingResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_routing, 3);
+  messageDesc(file_livechat_v1_routing, 7);
 
 /**
  * @generated from message livechat.v1.UpdateWidgetRoutingRequest
@@ -131,7 +317,7 @@ export type UpdateWidgetRoutingRequest = Message<"livechat.v1.UpdateWidgetRoutin
  * Use `create(UpdateWidgetRoutingRequestSchema)` to create a new message.
  */
 export const UpdateWidgetRoutingRequestSchema: GenMessage<UpdateWidgetRoutingRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_routing, 4);
+  messageDesc(file_livechat_v1_routing, 8);
 
 /**
  * @generated from message livechat.v1.UpdateWidgetRoutingResponse
@@ -148,7 +334,7 @@ export type UpdateWidgetRoutingResponse = Message<"livechat.v1.UpdateWidgetRouti
  * Use `create(UpdateWidgetRoutingResponseSchema)` to create a new message.
  */
 export const UpdateWidgetRoutingResponseSchema: GenMessage<UpdateWidgetRoutingResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_routing, 5);
+  messageDesc(file_livechat_v1_routing, 9);
 
 /**
  * @generated from message livechat.v1.ListAgentCapacitiesRequest
@@ -161,7 +347,7 @@ export type ListAgentCapacitiesRequest = Message<"livechat.v1.ListAgentCapacitie
  * Use `create(ListAgentCapacitiesRequestSchema)` to create a new message.
  */
 export const ListAgentCapacitiesRequestSchema: GenMessage<ListAgentCapacitiesRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_routing, 6);
+  messageDesc(file_livechat_v1_routing, 10);
 
 /**
  * @generated from message livechat.v1.ListAgentCapacitiesResponse
@@ -187,7 +373,7 @@ export type ListAgentCapacitiesResponse = Message<"livechat.v1.ListAgentCapaciti
  * Use `create(ListAgentCapacitiesResponseSchema)` to create a new message.
  */
 export const ListAgentCapacitiesResponseSchema: GenMessage<ListAgentCapacitiesResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_routing, 7);
+  messageDesc(file_livechat_v1_routing, 11);
 
 /**
  * @generated from message livechat.v1.SetAgentCapacityRequest
@@ -209,7 +395,7 @@ export type SetAgentCapacityRequest = Message<"livechat.v1.SetAgentCapacityReque
  * Use `create(SetAgentCapacityRequestSchema)` to create a new message.
  */
 export const SetAgentCapacityRequestSchema: GenMessage<SetAgentCapacityRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_routing, 8);
+  messageDesc(file_livechat_v1_routing, 12);
 
 /**
  * @generated from message livechat.v1.SetAgentCapacityResponse
@@ -226,7 +412,7 @@ export type SetAgentCapacityResponse = Message<"livechat.v1.SetAgentCapacityResp
  * Use `create(SetAgentCapacityResponseSchema)` to create a new message.
  */
 export const SetAgentCapacityResponseSchema: GenMessage<SetAgentCapacityResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_routing, 9);
+  messageDesc(file_livechat_v1_routing, 13);
 
 /**
  * AssignmentMode is how a widget's new conversations find an agent.
@@ -259,6 +445,78 @@ export enum AssignmentMode {
  */
 export const AssignmentModeSchema: GenEnum<AssignmentMode> = /*@__PURE__*/
   enumDesc(file_livechat_v1_routing, 0);
+
+/**
+ * OutsideHours is what visitors get outside business hours.
+ *
+ * @generated from enum livechat.v1.OutsideHours
+ */
+export enum OutsideHours {
+  /**
+   * @generated from enum value: OUTSIDE_HOURS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The widget shows its offline state and form (the default).
+   *
+   * @generated from enum value: OUTSIDE_HOURS_OFFLINE_FORM = 1;
+   */
+  OFFLINE_FORM = 1,
+
+  /**
+   * The chat stays open with a notice of when answers resume.
+   *
+   * @generated from enum value: OUTSIDE_HOURS_NOTICE = 2;
+   */
+  NOTICE = 2,
+}
+
+/**
+ * Describes the enum livechat.v1.OutsideHours.
+ */
+export const OutsideHoursSchema: GenEnum<OutsideHours> = /*@__PURE__*/
+  enumDesc(file_livechat_v1_routing, 1);
+
+/**
+ * ReplyTimeMode says where the expected reply time comes from.
+ *
+ * @generated from enum livechat.v1.ReplyTimeMode
+ */
+export enum ReplyTimeMode {
+  /**
+   * @generated from enum value: REPLY_TIME_MODE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The median time to a first agent reply over the last 30 days (the
+   * default); nothing is shown before there is any.
+   *
+   * @generated from enum value: REPLY_TIME_MODE_MEASURED = 1;
+   */
+  MEASURED = 1,
+
+  /**
+   * The admin's fixed_minutes.
+   *
+   * @generated from enum value: REPLY_TIME_MODE_FIXED = 2;
+   */
+  FIXED = 2,
+
+  /**
+   * Nothing is shown.
+   *
+   * @generated from enum value: REPLY_TIME_MODE_HIDDEN = 3;
+   */
+  HIDDEN = 3,
+}
+
+/**
+ * Describes the enum livechat.v1.ReplyTimeMode.
+ */
+export const ReplyTimeModeSchema: GenEnum<ReplyTimeMode> = /*@__PURE__*/
+  enumDesc(file_livechat_v1_routing, 2);
 
 /**
  * RoutingService decides who gets a new conversation. Each widget has an
@@ -297,13 +555,22 @@ export const RoutingService: GenService<{
     output: typeof GetWidgetRoutingResponseSchema;
   },
   /**
-   * UpdateWidgetRouting sets a widget's routing settings. Admins only.
-   * Switching to AUTO assigns the widget's waiting conversations at once,
-   * as far as agents are available.
+   * UpdateWidgetRouting sets a widget's routing settings, business hours
+   * and expected reply time. Admins only. Switching to AUTO assigns the
+   * widget's waiting conversations at once, as far as agents are
+   * available. Visitors see the new hours on their next page load.
    *
    * Errors: as GetWidgetRouting; INVALID_ARGUMENT with REQUIRED (field
    * "routing") or INVALID_VALUE (field "routing.mode") for an unset or
-   * unknown mode; PERMISSION_DENIED with ADMIN_REQUIRED.
+   * unknown mode; INVALID_TIME_ZONE (field "routing.hours.time_zone") for
+   * a name the IANA database does not know; INVALID_SCHEDULE (field
+   * "routing.hours.days") for a day outside 0–6, a day given twice, or
+   * times outside 0–1440 or not opening before closing; INVALID_DATE
+   * (field "routing.hours.holidays") for a holiday not written
+   * YYYY-MM-DD; TOO_MANY_ITEMS (limit 100) for more holidays;
+   * INVALID_VALUE for an unknown outside-hours behaviour or reply-time
+   * mode, or fixed minutes outside 1–1440; PERMISSION_DENIED with
+   * ADMIN_REQUIRED.
    *
    * @generated from rpc livechat.v1.RoutingService.UpdateWidgetRouting
    */
