@@ -59,6 +59,11 @@ const en = {
   tooLongMax: "This is too long: at most {n} characters.",
   emailLocked: "Your email comes from your account on this site and cannot be changed here.",
   tooManyWait: "Too many attempts. Please try again in {n} min.",
+  opensAt: "We're closed. We'll answer from {when}.",
+  replyMinutes: "Usually replies in a few minutes",
+  replyHour: "Usually replies within an hour",
+  replyHours: "Usually replies in a few hours",
+  replyDay: "Usually replies within a day",
 };
 
 export type Key = keyof typeof en;
@@ -117,6 +122,11 @@ const vi: Record<Key, string> = {
   tooLongMax: "Nội dung này quá dài: tối đa {n} ký tự.",
   emailLocked: "Email của bạn lấy từ tài khoản trên trang này và không thể đổi ở đây.",
   tooManyWait: "Bạn đã thử quá nhiều lần. Vui lòng thử lại sau {n} phút.",
+  opensAt: "Chúng tôi đang ngoài giờ làm việc. Chúng tôi sẽ trả lời từ {when}.",
+  replyMinutes: "Thường trả lời trong vài phút",
+  replyHour: "Thường trả lời trong vòng một giờ",
+  replyHours: "Thường trả lời trong vài giờ",
+  replyDay: "Thường trả lời trong vòng một ngày",
 };
 
 export type Translate = (key: Key, vars?: Record<string, string | number>) => string;

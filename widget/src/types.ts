@@ -57,6 +57,8 @@ export interface ConfigJson {
   translations?: Record<string, WidgetTextsJson>;
   /** JSON of livechat.v1.Limits, from servers that send them. */
   limits?: { messageText?: number };
+  /** JSON of livechat.v1.WidgetAvailability: business hours and reply time (see hours.ts). */
+  availability?: { open?: boolean; outside?: string; opensAt?: string; opensDay?: number; opensMinute?: number; replySeconds?: number };
 }
 
 /** The host site's verified user, as given to LiveChat.identify. */

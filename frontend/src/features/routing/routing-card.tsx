@@ -41,7 +41,8 @@ export function RoutingCard({ widgetId }: { widgetId: string }) {
             className="grid gap-4"
             onSubmit={(e) => {
               e.preventDefault();
-              update.mutate({ widgetId, routing: { mode } });
+              // The hours and reply time are saved with the mode: keep them.
+              update.mutate({ widgetId, routing: { hours: query.data.routing?.hours, replyTime: query.data.routing?.replyTime, mode } });
             }}
           >
             <fieldset className="grid gap-2">

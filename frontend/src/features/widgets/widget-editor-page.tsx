@@ -29,6 +29,7 @@ import { TextsEditor } from "./texts-editor";
 import { defaultSettings, settingsProblems, withCleanTranslations } from "./widget-form";
 import { WidgetPreview } from "./widget-preview";
 import { RoutingCard } from "@/features/routing/routing-card";
+import { HoursCard } from "@/features/routing/hours-card";
 
 /** Creates a widget (/widgets/new) or edits one, with a live preview and the embed snippet. */
 export default function WidgetEditorPage() {
@@ -341,6 +342,7 @@ function WidgetExtras({ widgetId }: { widgetId: string }) {
     <div className="mt-6 grid gap-6 lg:grid-cols-[minmax(0,1fr)_22rem]">
       <div className="grid content-start gap-6">
         <RoutingCard widgetId={widgetId} />
+        <HoursCard widgetId={widgetId} />
       </div>
     </div>
   );
