@@ -117,7 +117,19 @@ export function HoursCard({ widgetId }: { widgetId: string }) {
             if (badDays.length) return;
             update.mutate({
               widgetId,
-              routing: { mode: stored?.mode, hours, replyTime: { mode: replyMode, fixedMinutes: replyMode === ReplyTimeMode.FIXED ? Number(fixed) || 0 : 0 } },
+              // Plain values, not the edited message: its days were added
+              // as plain objects, which a message would not serialise.
+              routing: {
+                mode: stored?.mode,
+                hours: {
+                  enabled: hours.enabled,
+                  timeZone: hours.timeZone,
+                  days: hours.days.map(({ day, openMinute, closeMinute }) => ({ day, openMinute, closeMinute })),
+                  holidays: hours.holidays,
+                  outside: hours.outside,
+                },
+                replyTime: { mode: replyMode, fixedMinutes: replyMode === ReplyTimeMode.FIXED ? Number(fixed) || 0 : 0 },
+              },
             });
           }}
         >
