@@ -31,6 +31,12 @@ type AgentRecoveryCode struct {
 	UsedAt   *time.Time
 }
 
+type AgentRouting struct {
+	AgentID      uuid.UUID
+	MaxActive    int32
+	LastRoutedAt *time.Time
+}
+
 type AgentSession struct {
 	ID            uuid.UUID
 	AgentID       uuid.UUID
@@ -337,4 +343,17 @@ type Widget struct {
 	UpdatedAt       time.Time
 	DeletedAt       *time.Time
 	AttachmentTypes []string
+}
+
+type WidgetRouting struct {
+	WidgetID     uuid.UUID
+	Mode         string
+	HoursEnabled bool
+	TimeZone     string
+	Days         []byte
+	Holidays     []pgtype.Date
+	Outside      string
+	ReplyMode    string
+	ReplyMinutes int32
+	UpdatedAt    time.Time
 }

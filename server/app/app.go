@@ -40,6 +40,8 @@ import (
 	"github.com/opensupport/livechat/server/realtime"
 	"github.com/opensupport/livechat/server/reports"
 	"github.com/opensupport/livechat/server/reports/reportsapi"
+	"github.com/opensupport/livechat/server/routing"
+	"github.com/opensupport/livechat/server/routing/routingapi"
 	"github.com/opensupport/livechat/server/secretbox"
 	"github.com/opensupport/livechat/server/settings"
 	"github.com/opensupport/livechat/server/tags"
@@ -77,6 +79,8 @@ type App struct {
 	secrets  *secretbox.Box
 	// idempotency remembers the Idempotency-Key of creating calls.
 	idempotency *idempotency.Store
+	// router drains the routing queue once the hub has started.
+	router *routing.Service
 	// schema holds the API back while migrations are pending (--no-migrate).
 	schema schemaGate
 	// webhooks delivers events to the webhooks this instance holds, from
@@ -108,7 +112,12 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	conversations := chat.New(pool, a.hub)
 	conversations.EditWindow = cfg.MessageEditWindow
 	a.hub.SetLoader(chatapi.NewEvents(conversations))
-	a.widgets = widgets.New(pool, widgets.Options{Limits: cfg.WidgetLimits, Hub: a.hub, Chat: conversations})
+	// Routing hands waiting conversations of automatic widgets to agents;
+	// chat tells it when the queue may move, the hub when agents come online.
+	a.router = routing.New(pool, conversations, a.hub, routing.Options{Log: log, Now: cfg.clock()})
+	conversations.Router = a.router
+	a.hub.SetAvailability(a.router)
+	a.widgets = widgets.New(pool, widgets.Options{Limits: cfg.WidgetLimits, Hub: a.hub, Chat: conversations, Hours: a.router})
 	a.auth = auth.NewService(pool, a.hub, auth.Config{
 		SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
 		Password: auth.PasswordParams{LogN: cfg.ScryptLogN, R: 8, P: 1}, Log: log,
@@ -124,9 +133,8 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	// are mapped like every other; the schema interceptor holds the API back
 	// until migrations are applied; the edge interceptor comes last, to see
 	// the caller (stream limits) and connect-go's errors about the request.
-	a.rpc = connect.NewServer(a.observeInterceptor, a.errorInterceptor, a.schemaInterceptor, recoverInterceptor, authapi.NewInterceptor(a.auth, a.widgets, web).Intercept, a.edgeInterceptor, a.idempotencyInterceptor)
 	callers := authapi.NewInterceptor(a.auth, a.widgets, web)
-	a.rpc = connect.NewServer(a.observeInterceptor, a.errorInterceptor, a.schemaInterceptor, recoverInterceptor, callers.Intercept, a.edgeInterceptor)
+	a.rpc = connect.NewServer(a.observeInterceptor, a.errorInterceptor, a.schemaInterceptor, recoverInterceptor, callers.Intercept, a.edgeInterceptor, a.idempotencyInterceptor)
 
 	livechatv1connect.RegisterAuthServiceHandler(a.rpc, authapi.NewHandler(a.auth, web))
 	livechatv1connect.RegisterConversationServiceHandler(a.rpc, chatapi.NewHandler(conversations, a.hub))
@@ -150,6 +158,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	a.files = attachments.New(pool, store, cfg.Attachments, log, others...)
 	conversations.SetAttachments(a.files)
 	attachmentsapi.NewHandler(a.files, callers, log).Mount(a.mux)
+	livechatv1connect.RegisterRoutingServiceHandler(a.rpc, routingapi.NewHandler(a.router))
 	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.
 	grpcreflect.Register(a.rpc)
 
@@ -272,7 +281,8 @@ type healthChecker struct{ a *App }
 func (h healthChecker) Check(ctx context.Context, req *grpchealth.CheckRequest) (*grpchealth.CheckResponse, error) {
 	switch req.Service {
 	case "", livechatv1connect.AuthServiceName, livechatv1connect.ConversationServiceName, livechatv1connect.WidgetServiceName,
-		livechatv1connect.CannedResponseServiceName, livechatv1connect.TagServiceName, livechatv1connect.WebhookServiceName:
+		livechatv1connect.CannedResponseServiceName, livechatv1connect.TagServiceName, livechatv1connect.WebhookServiceName,
+		livechatv1connect.RoutingServiceName, livechatv1connect.ReportServiceName:
 	default:
 		return nil, connectv1.NewError(connectv1.CodeNotFound, fmt.Errorf("unknown service %q", req.Service))
 	}

@@ -128,6 +128,7 @@ func TestReflectionListsEveryService(t *testing.T) {
 		livechatv1connect.WidgetServiceName,
 		livechatv1connect.CannedResponseServiceName,
 		livechatv1connect.TagServiceName,
+		livechatv1connect.RoutingServiceName,
 	} {
 		found := slices.ContainsFunc(names, func(n protoreflect.FullName) bool { return string(n) == want })
 		if !found {

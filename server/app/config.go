@@ -84,6 +84,9 @@ type Config struct {
 	// (then S3 says where).
 	AttachmentStore string
 	S3              s3store.Config
+	// TestClock, for tests only, is the time business hours are read at
+	// when the server starts (see testclock.go); zero is the real clock.
+	TestClock time.Time
 }
 
 // defaultPGData is the embedded PostgreSQL's data directory when none is
@@ -180,6 +183,7 @@ func (c *Config) RegisterServeFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.MessageEditWindow, "message-edit-window", c.envDuration("LIVECHAT_MESSAGE_EDIT_WINDOW", 15*time.Minute),
 		"how long after sending agents and visitors may edit or delete their own messages, 1m to 168h [$LIVECHAT_MESSAGE_EDIT_WINDOW]")
 	c.registerAttachmentFlags(fs)
+	c.readTestClock()
 }
 
 // Validate checks values that flag parsing cannot, and reports environment

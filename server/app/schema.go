@@ -95,7 +95,8 @@ func (a *App) schemaInterceptor(next connect.ServerFunc) connect.ServerFunc {
 }
 
 // startServices runs what needs the current schema: the secrets key check,
-// then the realtime hub.
+// the realtime hub, then what reads from it: the routing queue's drainer
+// and webhook delivery.
 func (a *App) startServices(ctx context.Context) error {
 	if err := checkSecretsKey(ctx, a.settings, a.secrets); err != nil {
 		return err
@@ -103,6 +104,7 @@ func (a *App) startServices(ctx context.Context) error {
 	if err := a.hub.Start(ctx); err != nil {
 		return err
 	}
+	go a.router.Run(ctx)
 	a.startDelivery(ctx)
 	return nil
 }

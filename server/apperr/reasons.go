@@ -160,6 +160,16 @@ const (
 	AttachmentNotFound Reason = "ATTACHMENT_NOT_FOUND"
 	// AttachmentLinkExpired: a download link expired or was altered.
 	AttachmentLinkExpired Reason = "ATTACHMENT_LINK_EXPIRED"
+	// Routing and business hours.
+
+	// CapacityOutOfRange: an agent's capacity is outside what routing allows.
+	CapacityOutOfRange Reason = "CAPACITY_OUT_OF_RANGE"
+	// InvalidTimeZone: a time zone the IANA database does not know.
+	InvalidTimeZone Reason = "INVALID_TIME_ZONE"
+	// InvalidSchedule: a weekly schedule with a bad day or times.
+	InvalidSchedule Reason = "INVALID_SCHEDULE"
+	// InvalidDate: a date that is not a calendar date written YYYY-MM-DD.
+	InvalidDate Reason = "INVALID_DATE"
 )
 
 // Code is the class of an error: which Connect code its reason maps to. It
@@ -275,6 +285,10 @@ var codes = map[Reason]Code{
 	FileEmpty:               CodeInvalid,
 	AttachmentNotFound:      CodeNotFound,
 	AttachmentLinkExpired:   CodePermissionDenied,
+	CapacityOutOfRange:      CodeInvalid,
+	InvalidTimeZone:         CodeInvalid,
+	InvalidSchedule:         CodeInvalid,
+	InvalidDate:             CodeInvalid,
 }
 
 // Reasons lists every reason (for tests and documentation).

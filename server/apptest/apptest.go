@@ -109,6 +109,7 @@ type Client struct {
 	Tags         livechatv1connect.TagServiceClient
 	Webhooks     livechatv1connect.WebhookServiceClient
 	Reports      livechatv1connect.ReportServiceClient
+	Routing      livechatv1connect.RoutingServiceClient
 }
 
 // NewClient returns a client that keeps cookies (a dashboard session) and
@@ -129,6 +130,7 @@ func (s *Server) NewClient(header http.Header, opts ...connecthttp.Option) *Clie
 		Tags:         livechatv1connect.NewTagServiceClient(cc),
 		Webhooks:     livechatv1connect.NewWebhookServiceClient(cc),
 		Reports:      livechatv1connect.NewReportServiceClient(cc),
+		Routing:      livechatv1connect.NewRoutingServiceClient(cc),
 	}
 }
 

@@ -119,6 +119,10 @@ var access = map[string]authapi.Access{
 	livechatv1connect.ConversationServiceListMessageRevisionsProcedure: authapi.AdminAccess,
 	livechatv1connect.WidgetServiceEditMessageProcedure:                authapi.VisitorOnly,
 	livechatv1connect.WidgetServiceDeleteMessageProcedure:              authapi.VisitorOnly,
+	livechatv1connect.RoutingServiceGetWidgetRoutingProcedure:          authapi.AdminAccess,
+	livechatv1connect.RoutingServiceUpdateWidgetRoutingProcedure:       authapi.AdminAccess,
+	livechatv1connect.RoutingServiceListAgentCapacitiesProcedure:       authapi.AgentAccess,
+	livechatv1connect.RoutingServiceSetAgentCapacityProcedure:          authapi.AdminAccess,
 }
 
 // TestAuthorizationMatrix calls every procedure of the services as

@@ -25,6 +25,7 @@ var apiFiles = []protoreflect.FileDescriptor{
 	livechatv1.File_livechat_v1_tag_proto,
 	livechatv1.File_livechat_v1_webhook_proto,
 	livechatv1.File_livechat_v1_report_proto,
+	livechatv1.File_livechat_v1_routing_proto,
 }
 
 // procedures lists every RPC of the API as "/pkg.Service/Method".

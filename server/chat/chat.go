@@ -56,6 +56,9 @@ type Service struct {
 	EditWindow time.Duration
 	// files are the attachments of messages (attachments.go); nil: none.
 	files *attachments.Service
+	// Router, when set, hears of changes that may move the queue of
+	// waiting conversations (see routing.go).
+	Router Router
 }
 
 // New returns a Service on pool. hub may be nil (tests, tools): nobody is

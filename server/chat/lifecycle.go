@@ -140,6 +140,9 @@ func systemLine(a Action, actor, targetName string) (kind SystemKind, text strin
 	case ActionClaim:
 		return SystemClaimed, who + " claimed the conversation"
 	case ActionAssign:
+		if actor == targetName {
+			return SystemAssigned, "The conversation was assigned to " + targetName
+		}
 		return SystemAssigned, who + " assigned the conversation to " + targetName
 	case ActionResolve:
 		return SystemResolved, who + " resolved the conversation"
@@ -296,6 +299,7 @@ func (s *Service) AssignConversation(ctx context.Context, agent principal.Agent,
 		return Conversation{}, err
 	}
 	s.committed()
+	s.kick() // a transfer frees the previous assignee's capacity
 	return s.conversationFor(ctx, agentViewer(agent.ID), c.ID)
 }
 
@@ -323,5 +327,6 @@ func (s *Service) SetConversationStatus(ctx context.Context, agent principal.Age
 		return Conversation{}, err
 	}
 	s.committed()
+	s.kick() // resolving or closing frees the assignee's capacity
 	return s.conversationFor(ctx, agentViewer(agent.ID), c.ID)
 }

@@ -169,6 +169,7 @@ func (s *Service) SendVisitorMessage(ctx context.Context, v principal.Visitor, t
 		msg, stored, err = s.openAndSend(ctx, v, params, files)
 		if stored {
 			s.committed()
+			s.kick() // a new or returning conversation joins the queue
 		}
 	}
 	if db.Violated(err, db.CustomerMessageKey) {

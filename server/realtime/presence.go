@@ -33,6 +33,16 @@ import (
 // their renewal tick, which is how they notice a dead instance's rows
 // expiring, and after their listener reconnects.
 
+// Availability hears when an agent comes online on any instance, so that
+// work waiting for someone (the routing queue) can move. AgentOnline must
+// not block: it runs on the presence loop.
+type Availability interface {
+	AgentOnline()
+}
+
+// SetAvailability sets who hears that agents come online.
+func (h *Hub) SetAvailability(a Availability) { h.availability.Store(&a) }
+
 // agentPresence is what streams know of one agent.
 type agentPresence struct {
 	status livechatv1.AgentStatus
@@ -266,10 +276,15 @@ func (p *presence) refresh(ctx context.Context) error {
 
 	now := timestamppb.New(p.h.opts.Now())
 	var agentEvents []*livechatv1.Event
+	cameOnline := false
 	for id, ap := range view {
 		if prev, ok := old[id]; !ok || prev != ap {
 			agentEvents = append(agentEvents, presenceEvent(now, id, ap, anyOnline))
+			cameOnline = cameOnline || (ap.online && !prev.online)
 		}
+	}
+	if a := p.h.availability.Load(); a != nil && cameOnline {
+		(*a).AgentOnline()
 	}
 	for id, prev := range old {
 		if _, ok := view[id]; !ok && prev.online {

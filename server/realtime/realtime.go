@@ -210,6 +210,8 @@ type Hub struct {
 
 	loader atomic.Pointer[Loader]
 	creds  atomic.Pointer[Credentials]
+	// availability hears when an agent comes online (see presence.go).
+	availability atomic.Pointer[Availability]
 
 	// mu guards the subscriber sets and pos, so that a subscriber
 	// registers at an exact position of the event stream.

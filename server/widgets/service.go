@@ -24,6 +24,7 @@ import (
 	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/routing"
 )
 
 // Prefixes make leaked keys recognisable at a glance.
@@ -57,6 +58,15 @@ type Options struct {
 	// Chat holds conversations, messages and customers; nil refuses the
 	// chat calls (and StartSession, which returns the customer).
 	Chat Chat
+	// Hours tells a widget's business hours and reply time; nil: always
+	// open, no reply time.
+	Hours Hours
+}
+
+// Hours is the routing domain's view of a widget's opening hours
+// (*routing.Service).
+type Hours interface {
+	WidgetAvailability(ctx context.Context, widgetID uuid.UUID) (routing.Availability, error)
 }
 
 // Service holds the widget rules on top of the database.
@@ -67,6 +77,7 @@ type Service struct {
 	// hub and chatDomain may be nil (see Options).
 	hub        Hub
 	chatDomain Chat
+	hours      Hours
 	// origins caches the union of allowed origins for CORS preflights.
 	origins *originCache
 
@@ -83,6 +94,7 @@ func New(pool *db.Pool, opts Options) *Service {
 		limits:     opts.Limits.withDefaults(),
 		hub:        opts.Hub,
 		chatDomain: opts.Chat,
+		hours:      opts.Hours,
 	}
 	s.origins = newOriginCache(s.loadAllOrigins)
 	return s
@@ -127,6 +139,9 @@ type Config struct {
 	AgentsOnline bool
 	// Csat is the scale the widget asks for ratings on.
 	Csat CsatScale
+	// Availability is the business hours' verdict now and the expected
+	// reply time (always open without an Hours domain).
+	Availability routing.Availability
 }
 
 // errWidgetNotFound re-labels the database edge's not-found for a widget.
@@ -305,12 +320,20 @@ func (s *Service) Config(ctx context.Context, siteKey, origin string) (Config, e
 	if err := checkOrigin(w.Settings.AllowedOrigins, origin); err != nil {
 		return Config{}, err
 	}
-	return s.publicConfig(w), nil
+	return s.publicConfig(ctx, w)
 }
 
 // publicConfig is the visitor-facing part of a widget.
-func (s *Service) publicConfig(w Widget) Config {
+func (s *Service) publicConfig(ctx context.Context, w Widget) (Config, error) {
+	avail := routing.Availability{Open: true}
+	if s.hours != nil {
+		var err error
+		if avail, err = s.hours.WidgetAvailability(ctx, w.ID); err != nil {
+			return Config{}, err
+		}
+	}
 	return Config{
+		Availability: avail,
 		SiteKey:      w.SiteKey,
 		Appearance:   w.Settings.Appearance,
 		Prechat:      w.Settings.Prechat,
@@ -318,7 +341,7 @@ func (s *Service) publicConfig(w Widget) Config {
 		Translations: w.Settings.Translations,
 		AgentsOnline: s.hub != nil && s.hub.AgentsOnline(),
 		Csat:         w.Settings.Csat,
-	}
+	}, nil
 }
 
 // validSiteKey reports whether s could be a site key (lcw_ and 24 hex

@@ -302,10 +302,14 @@ func (s *Service) startSession(ctx context.Context, w Widget, in StartSessionInp
 	if err != nil {
 		return Session{}, err
 	}
+	cfg, err := s.publicConfig(ctx, w)
+	if err != nil {
+		return Session{}, err
+	}
 	return Session{
 		Token:        token,
 		Widget:       w,
-		Config:       s.publicConfig(w),
+		Config:       cfg,
 		Customer:     cust,
 		Conversation: conv,
 		Visitor:      v,

@@ -76,6 +76,11 @@ const en = {
   fileFailed: "The file could not be uploaded.",
   fileGone: "A file of this message is no longer available.",
   tooManyFiles: "Too many files. Please wait a few minutes.",
+  opensAt: "We're closed. We'll answer from {when}.",
+  replyMinutes: "Usually replies in a few minutes",
+  replyHour: "Usually replies within an hour",
+  replyHours: "Usually replies in a few hours",
+  replyDay: "Usually replies within a day",
 };
 
 export type Key = keyof typeof en;
@@ -151,6 +156,11 @@ const vi: Record<Key, string> = {
   fileFailed: "Không tải lên được tệp.",
   fileGone: "Một tệp của tin nhắn này không còn nữa.",
   tooManyFiles: "Quá nhiều tệp. Vui lòng đợi vài phút.",
+  opensAt: "Chúng tôi đang ngoài giờ làm việc. Chúng tôi sẽ trả lời từ {when}.",
+  replyMinutes: "Thường trả lời trong vài phút",
+  replyHour: "Thường trả lời trong vòng một giờ",
+  replyHours: "Thường trả lời trong vài giờ",
+  replyDay: "Thường trả lời trong vòng một ngày",
 };
 
 export type Translate = (key: Key, vars?: Record<string, string | number>) => string;

@@ -11,6 +11,7 @@ import { h } from "./dom";
 import { browserLang, parseLang, translator, type Lang } from "./i18n";
 import { ConfigReader } from "./remote-config";
 import { createStore, VISITOR_KEYS } from "./storage";
+import { isOnline } from "./hours";
 import { textsFor } from "./texts";
 import type { Chat, ChatModule, ConfigJson, Host, Identity } from "./types";
 
@@ -82,8 +83,8 @@ function start(): void {
     const texts = textsFor(config, lang());
     label.textContent = texts.launcherLabel || t("launcher");
     title.textContent = texts.title || t("title");
-    status.textContent = reconnecting ? t("reconnecting") : config.agentsOnline ? t("online") : t("away");
-    status.classList.toggle("lc-on", !reconnecting && !!config.agentsOnline);
+    status.textContent = reconnecting ? t("reconnecting") : isOnline(config) ? t("online") : t("away");
+    status.classList.toggle("lc-on", !reconnecting && isOnline(config));
     closeBtn.setAttribute("aria-label", t("closeChat"));
     launcher.setAttribute(
       "aria-label",

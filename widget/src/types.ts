@@ -59,6 +59,8 @@ export interface ConfigJson {
   limits?: { messageText?: number; ratingComment?: number };
   /** livechat.v1.CsatScale: whether and how to ask for a rating once resolved. */
   csat?: string;
+  /** JSON of livechat.v1.WidgetAvailability: business hours and reply time (see hours.ts). */
+  availability?: { open?: boolean; outside?: string; opensAt?: string; opensDay?: number; opensMinute?: number; replySeconds?: number };
 }
 
 /** The host site's verified user, as given to LiveChat.identify. */

@@ -97,6 +97,10 @@ const byReason: Partial<Record<ErrorReason, MessageKey>> = {
   [ErrorReason.FILE_EMPTY]: "reason.fileEmpty",
   [ErrorReason.ATTACHMENT_NOT_FOUND]: "reason.attachmentNotFound",
   [ErrorReason.ATTACHMENT_LINK_EXPIRED]: "reason.attachmentLinkExpired",
+  [ErrorReason.CAPACITY_OUT_OF_RANGE]: "reason.capacityOutOfRange",
+  [ErrorReason.INVALID_TIME_ZONE]: "reason.invalidTimeZone",
+  [ErrorReason.INVALID_SCHEDULE]: "reason.invalidSchedule",
+  [ErrorReason.INVALID_DATE]: "reason.invalidDate",
 };
 
 // Reasons whose text needs a number the detail did not carry fall back to

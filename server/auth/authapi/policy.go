@@ -144,6 +144,13 @@ var Policy = map[string]Access{
 	livechatv1connect.WebhookServiceListWebhookDeliveriesProcedure: AdminAccess,
 	livechatv1connect.WebhookServiceResendWebhookDeliveryProcedure: AdminAccess,
 
+	// RoutingService: every agent sees the loads; widgets' modes and
+	// agents' capacities are for admins.
+	livechatv1connect.RoutingServiceGetWidgetRoutingProcedure:    AdminAccess,
+	livechatv1connect.RoutingServiceUpdateWidgetRoutingProcedure: AdminAccess,
+	livechatv1connect.RoutingServiceListAgentCapacitiesProcedure: AgentAccess,
+	livechatv1connect.RoutingServiceSetAgentCapacityProcedure:    AdminAccess,
+
 	// Server reflection lets `buf curl` and grpcurl discover the API, which
 	// is public (the proto files ship with the product).
 	"/" + grpcreflect.ReflectV1ServiceName + "/ServerReflectionInfo":      Public,

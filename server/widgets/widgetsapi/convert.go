@@ -4,6 +4,7 @@ import (
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/limits"
 	"github.com/opensupport/livechat/server/protoconv"
+	"github.com/opensupport/livechat/server/routing/routingapi"
 	"github.com/opensupport/livechat/server/widgets"
 )
 
@@ -128,5 +129,6 @@ func configProto(c widgets.Config) *livechatv1.WidgetConfig {
 		Translations: translationsProto(c.Translations),
 		Limits:       limits.Proto(),
 		Csat:         livechatv1.CsatScale(c.Csat),
+		Availability: routingapi.AvailabilityProto(c.Availability),
 	}
 }

@@ -4,6 +4,7 @@
 // loses their input.
 
 import { h } from "../dom";
+import { closedWithNotice, isOnline, opensWhen, replyKey } from "../hours";
 import { textsFor } from "../texts";
 import type { Host, PrechatFieldJson } from "../types";
 import { newId, withTimeout, type Api } from "./client";
@@ -54,17 +55,23 @@ export class Forms {
     const { host } = this;
     const t = host.t;
     const c = host.config();
-    const online = !!c.agentsOnline;
+    // Closed with a notice: the chat stays open, greeting and all.
+    const notice = closedWithNotice(c);
+    const online = isOnline(c) || notice;
     const texts = textsFor(c, host.lang());
     const text = online ? texts.greeting : texts.offlineMessage || t("away");
     const knownEmail = this.knownEmail();
     // While the pre-chat form is asked, it asks for the email too: one form.
     const asking = this.prechatFields().length > 0;
-    const sig = JSON.stringify([online, text, knownEmail, c.offline?.collectEmail, asking, host.lang()]);
+    const when = notice ? opensWhen(c, host.lang()) : "";
+    const reply = online ? replyKey(c) : null;
+    const sig = JSON.stringify([online, text, knownEmail, c.offline?.collectEmail, asking, host.lang(), when, reply]);
     if (sig === this.introSig) return;
     this.introSig = sig;
     const nodes: Node[] = [];
     if (text) nodes.push(h("div", { class: "lc-greet lc-md", dir: "auto" }, markdown(text)));
+    if (when) nodes.push(h("p", { class: "lc-note", "data-lc": "opens" }, t("opensAt", { when })));
+    if (reply) nodes.push(h("p", { class: "lc-note", "data-lc": "reply" }, t(reply)));
     if (!online && c.offline?.collectEmail && !asking) {
       if (knownEmail) nodes.push(h("p", { class: "lc-note" }, t("emailSaved", { email: knownEmail })));
       else nodes.push(this.emailForm());
@@ -84,7 +91,8 @@ export class Forms {
   private offlineEmail(fields: PrechatFieldJson[]): boolean {
     const c = this.host.config();
     return (
-      !c.agentsOnline &&
+      !isOnline(c) &&
+      !closedWithNotice(c) &&
       !!c.offline?.collectEmail &&
       !this.knownEmail() &&
       !fields.some((f) => f.type === "PRECHAT_FIELD_TYPE_EMAIL")

@@ -135,6 +135,7 @@ export async function setUp(url, origin) {
   const auth = createClient(api.AuthService, transport);
   const conversations = createClient(api.ConversationService, transport);
   const widgets = createClient(api.WidgetService, transport);
+  const routing = createClient(api.RoutingService, transport);
 
   /** The settings of the test widgets; overrides replace top-level keys. */
   const settings = (overrides = {}) => ({
@@ -168,6 +169,7 @@ export async function setUp(url, origin) {
     conversations,
     dashboardConversations,
     widgets,
+    routing,
     widget,
     siteKey: widget.siteKey,
     identitySecret,

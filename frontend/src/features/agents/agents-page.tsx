@@ -1,5 +1,5 @@
 import { MoreHorizontalIcon, UsersIcon } from "lucide-react";
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 import { AgentRole, type Agent } from "@livechat/api/auth_pb";
 import { Page } from "@/components/page";
 import { PresenceDot, presenceLabel, presenceOf } from "@/components/presence-dot";
@@ -20,11 +20,13 @@ import { ConfirmDialog } from "@/components/confirm-dialog";
 import { ResetPasswordDialog } from "./reset-password-dialog";
 import { useAgentMutations } from "./use-agent-mutations";
 import { useAgents } from "./use-agents";
+import { CapacityCell, useCapacities } from "@/features/routing/capacity-cell";
 
 /** Admins manage the team: add agents, change roles, disable, reset passwords. */
 export default function AgentsPage() {
   const { t } = useI18n();
   const agents = useAgents();
+  const capacities = useCapacities();
   const { update, resetTwoFactor } = useAgentMutations();
   const [dialog, setDialog] = useState<{ kind: "rename" | "reset" | "twoFactor"; agent: Agent } | null>(null);
 
@@ -50,6 +52,7 @@ export default function AgentsPage() {
                 <th className="px-4 py-2.5 font-medium">{t("field.role")}</th>
                 <th className="px-4 py-2.5 font-medium">{t("agents.enabled")}</th>
                 <th className="px-4 py-2.5 font-medium">{t("agents.lastSeen")}</th>
+                <th className="px-4 py-2.5 font-medium">{t("routing.capacity")}</th>
                 <th className="px-4 py-2.5">
                   <span className="sr-only">{t("common.actions")}</span>
                 </th>
@@ -65,6 +68,7 @@ export default function AgentsPage() {
                   onRename={() => setDialog({ kind: "rename", agent: a })}
                   onReset={() => setDialog({ kind: "reset", agent: a })}
                   onResetTwoFactor={() => setDialog({ kind: "twoFactor", agent: a })}
+                  capacity={<CapacityCell agentId={a.id} name={a.displayName} capacities={capacities.data} />}
                 />
               ))}
             </tbody>
@@ -96,6 +100,7 @@ function AgentRow({
   onRename,
   onReset,
   onResetTwoFactor,
+  capacity,
 }: {
   agent: Agent;
   onRole: (role: AgentRole) => void;
@@ -103,6 +108,7 @@ function AgentRow({
   onRename: () => void;
   onReset: () => void;
   onResetTwoFactor: () => void;
+  capacity: ReactNode;
 }) {
   const { t, locale } = useI18n();
   const me = useMe();
@@ -151,6 +157,7 @@ function AgentRow({
         />
       </td>
       <td className="px-4 py-2.5 text-muted-foreground">{lastSeen ? formatRelative(lastSeen, now, locale, t("time.justNow")) : t("agents.never")}</td>
+      <td className="px-4 py-2.5 align-top">{a.disabled ? null : capacity}</td>
       <td className="px-4 py-2.5 text-right">
         <DropdownMenu>
           <DropdownMenuTrigger asChild>

@@ -13,7 +13,9 @@ const wording: Partial<Record<SystemEventKind, MessageKey>> = {
 /** The words of a lifecycle line, in the agent's language. */
 export function systemText(message: Message, t: I18n["t"]): string {
   const ev = message.systemEvent;
-  const key = ev ? wording[ev.kind] : undefined;
+  // Routing assigns with the assignee as actor: "was assigned to Lan".
+  const routed = ev?.kind === SystemEventKind.ASSIGNED && !!ev.actorName && ev.actorName === ev.targetName;
+  const key = routed ? "system.assignedTo" : ev ? wording[ev.kind] : undefined;
   return key ? t(key, { actor: ev?.actorName || t("system.someone"), target: ev?.targetName ?? "" }) : message.text;
 }
 

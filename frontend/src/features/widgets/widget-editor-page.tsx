@@ -29,6 +29,8 @@ import { TextsEditor } from "./texts-editor";
 import { defaultSettings, settingsProblems, withCleanTranslations } from "./widget-form";
 import { WidgetPreview } from "./widget-preview";
 import { CsatSetting } from "@/features/reports/csat-setting";
+import { RoutingCard } from "@/features/routing/routing-card";
+import { HoursCard } from "@/features/routing/hours-card";
 
 /** Creates a widget (/widgets/new) or edits one, with a live preview and the embed snippet. */
 export default function WidgetEditorPage() {
@@ -309,6 +311,7 @@ function WidgetEditor({ widget }: { widget?: Widget }) {
         </aside>
       </div>
 
+      {widget && <WidgetExtras widgetId={widget.id} />}
       {secret && <SecretDialog secret={secret} onClose={closeSecret} />}
       {widget && (
         <>
@@ -335,6 +338,18 @@ function WidgetEditor({ widget }: { widget?: Widget }) {
         </>
       )}
     </Page>
+  );
+}
+
+/** Settings of a widget kept and saved apart from its settings form. */
+function WidgetExtras({ widgetId }: { widgetId: string }) {
+  return (
+    <div className="mt-6 grid gap-6 lg:grid-cols-[minmax(0,1fr)_22rem]">
+      <div className="grid content-start gap-6">
+        <RoutingCard widgetId={widgetId} />
+        <HoursCard widgetId={widgetId} />
+      </div>
+    </div>
   );
 }
 

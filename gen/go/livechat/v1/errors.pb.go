@@ -171,7 +171,15 @@ const (
 	ErrorReason_ERROR_REASON_ATTACHMENT_NOT_FOUND ErrorReason = 83
 	// The download link expired or was altered: fetch the message again for a
 	// fresh one (PERMISSION_DENIED).
-	ErrorReason_ERROR_REASON_ATTACHMENT_LINK_EXPIRED ErrorReason = 84
+	ErrorReason_ERROR_REASON_ATTACHMENT_LINK_EXPIRED ErrorReason = 84 // --- Routing and business hours ---
+	// An agent's capacity is outside 0–`limit` (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_CAPACITY_OUT_OF_RANGE ErrorReason = 100
+	// A time zone is not a name of the IANA database (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_INVALID_TIME_ZONE ErrorReason = 101
+	// A weekly schedule has a bad day or times (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_INVALID_SCHEDULE ErrorReason = 102
+	// A date is not a calendar date written YYYY-MM-DD (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_INVALID_DATE ErrorReason = 103
 )
 
 // Enum value maps for ErrorReason.
@@ -242,6 +250,10 @@ var (
 		82:  "ERROR_REASON_FILE_EMPTY",
 		83:  "ERROR_REASON_ATTACHMENT_NOT_FOUND",
 		84:  "ERROR_REASON_ATTACHMENT_LINK_EXPIRED",
+		100: "ERROR_REASON_CAPACITY_OUT_OF_RANGE",
+		101: "ERROR_REASON_INVALID_TIME_ZONE",
+		102: "ERROR_REASON_INVALID_SCHEDULE",
+		103: "ERROR_REASON_INVALID_DATE",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":                0,
@@ -309,6 +321,10 @@ var (
 		"ERROR_REASON_FILE_EMPTY":                 82,
 		"ERROR_REASON_ATTACHMENT_NOT_FOUND":       83,
 		"ERROR_REASON_ATTACHMENT_LINK_EXPIRED":    84,
+		"ERROR_REASON_CAPACITY_OUT_OF_RANGE":      100,
+		"ERROR_REASON_INVALID_TIME_ZONE":          101,
+		"ERROR_REASON_INVALID_SCHEDULE":           102,
+		"ERROR_REASON_INVALID_DATE":               103,
 	}
 )
 
@@ -435,7 +451,7 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"\x05field\x18\x02 \x01(\tR\x05field\x12\x14\n" +
 	"\x05limit\x18\x03 \x01(\x03R\x05limit\x12:\n" +
 	"\vretry_after\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"retryAfter*\xcb\x11\n" +
+	"retryAfter*\xd9\x12\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ERROR_REASON_REQUIRED\x10\x01\x12\x1e\n" +
@@ -502,7 +518,11 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"\"ERROR_REASON_FILE_TYPE_NOT_ALLOWED\x10Q\x12\x1b\n" +
 	"\x17ERROR_REASON_FILE_EMPTY\x10R\x12%\n" +
 	"!ERROR_REASON_ATTACHMENT_NOT_FOUND\x10S\x12(\n" +
-	"$ERROR_REASON_ATTACHMENT_LINK_EXPIRED\x10TB\xaa\x01\n" +
+	"$ERROR_REASON_ATTACHMENT_LINK_EXPIRED\x10T\x12&\n" +
+	"\"ERROR_REASON_CAPACITY_OUT_OF_RANGE\x10d\x12\"\n" +
+	"\x1eERROR_REASON_INVALID_TIME_ZONE\x10e\x12!\n" +
+	"\x1dERROR_REASON_INVALID_SCHEDULE\x10f\x12\x1d\n" +
+	"\x19ERROR_REASON_INVALID_DATE\x10gB\xaa\x01\n" +
 	"\x0fcom.livechat.v1B\vErrorsProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (

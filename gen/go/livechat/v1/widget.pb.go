@@ -748,7 +748,9 @@ type WidgetConfig struct {
 	Limits *Limits `protobuf:"bytes,7,opt,name=limits,proto3" json:"limits,omitempty"`
 	// The rating scale the widget asks on when a conversation is resolved;
 	// unset asks nothing.
-	Csat          CsatScale `protobuf:"varint,8,opt,name=csat,proto3,enum=livechat.v1.CsatScale" json:"csat,omitempty"`
+	Csat CsatScale `protobuf:"varint,8,opt,name=csat,proto3,enum=livechat.v1.CsatScale" json:"csat,omitempty"`
+	// Business hours and expected reply time (see RoutingService).
+	Availability  *WidgetAvailability `protobuf:"bytes,9,opt,name=availability,proto3" json:"availability,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -837,6 +839,13 @@ func (x *WidgetConfig) GetCsat() CsatScale {
 		return x.Csat
 	}
 	return CsatScale_CSAT_SCALE_UNSPECIFIED
+}
+
+func (x *WidgetConfig) GetAvailability() *WidgetAvailability {
+	if x != nil {
+		return x.Availability
+	}
+	return nil
 }
 
 // VerifiedIdentity is the host site's claim of who the visitor is.
@@ -2578,7 +2587,7 @@ var File_livechat_v1_widget_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\n" +
-	"\x18livechat/v1/widget.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1elivechat/v1/conversation.proto\x1a\x16livechat/v1/csat.proto\x1a\x18livechat/v1/limits.proto\"\xfc\x01\n" +
+	"\x18livechat/v1/widget.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1elivechat/v1/conversation.proto\x1a\x16livechat/v1/csat.proto\x1a\x18livechat/v1/limits.proto\x1a\x19livechat/v1/routing.proto\"\xfc\x01\n" +
 	"\x10WidgetAppearance\x12#\n" +
 	"\rprimary_color\x18\x01 \x01(\tR\fprimaryColor\x127\n" +
 	"\bposition\x18\x02 \x01(\x0e2\x1b.livechat.v1.WidgetPositionR\bposition\x12\x14\n" +
@@ -2627,7 +2636,7 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"created_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
 	"updated_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12F\n" +
-	"\x11secret_rotated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0fsecretRotatedAt\"\xfe\x03\n" +
+	"\x11secret_rotated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0fsecretRotatedAt\"\xc3\x04\n" +
 	"\fWidgetConfig\x12\x19\n" +
 	"\bsite_key\x18\x01 \x01(\tR\asiteKey\x12=\n" +
 	"\n" +
@@ -2638,7 +2647,8 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\ragents_online\x18\x05 \x01(\bR\fagentsOnline\x12O\n" +
 	"\ftranslations\x18\x06 \x03(\v2+.livechat.v1.WidgetConfig.TranslationsEntryR\ftranslations\x12+\n" +
 	"\x06limits\x18\a \x01(\v2\x13.livechat.v1.LimitsR\x06limits\x12*\n" +
-	"\x04csat\x18\b \x01(\x0e2\x16.livechat.v1.CsatScaleR\x04csat\x1aY\n" +
+	"\x04csat\x18\b \x01(\x0e2\x16.livechat.v1.CsatScaleR\x04csat\x12C\n" +
+	"\favailability\x18\t \x01(\v2\x1f.livechat.v1.WidgetAvailabilityR\favailability\x1aY\n" +
 	"\x11TranslationsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12.\n" +
 	"\x05value\x18\x02 \x01(\v2\x18.livechat.v1.WidgetTextsR\x05value:\x028\x01\"i\n" +
@@ -2845,11 +2855,12 @@ var file_livechat_v1_widget_proto_goTypes = []any{
 	(CsatScale)(0),                // 50: livechat.v1.CsatScale
 	(*timestamppb.Timestamp)(nil), // 51: google.protobuf.Timestamp
 	(*Limits)(nil),                // 52: livechat.v1.Limits
-	(*Customer)(nil),              // 53: livechat.v1.Customer
-	(*Conversation)(nil),          // 54: livechat.v1.Conversation
-	(*Message)(nil),               // 55: livechat.v1.Message
-	(*Event)(nil),                 // 56: livechat.v1.Event
-	(*Rating)(nil),                // 57: livechat.v1.Rating
+	(*WidgetAvailability)(nil),    // 53: livechat.v1.WidgetAvailability
+	(*Customer)(nil),              // 54: livechat.v1.Customer
+	(*Conversation)(nil),          // 55: livechat.v1.Conversation
+	(*Message)(nil),               // 56: livechat.v1.Message
+	(*Event)(nil),                 // 57: livechat.v1.Event
+	(*Rating)(nil),                // 58: livechat.v1.Rating
 }
 var file_livechat_v1_widget_proto_depIdxs = []int32{
 	0,  // 0: livechat.v1.WidgetAppearance.position:type_name -> livechat.v1.WidgetPosition
@@ -2872,68 +2883,69 @@ var file_livechat_v1_widget_proto_depIdxs = []int32{
 	48, // 17: livechat.v1.WidgetConfig.translations:type_name -> livechat.v1.WidgetConfig.TranslationsEntry
 	52, // 18: livechat.v1.WidgetConfig.limits:type_name -> livechat.v1.Limits
 	50, // 19: livechat.v1.WidgetConfig.csat:type_name -> livechat.v1.CsatScale
-	9,  // 20: livechat.v1.ListWidgetsResponse.widgets:type_name -> livechat.v1.Widget
-	9,  // 21: livechat.v1.GetWidgetResponse.widget:type_name -> livechat.v1.Widget
-	7,  // 22: livechat.v1.CreateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
-	9,  // 23: livechat.v1.CreateWidgetResponse.widget:type_name -> livechat.v1.Widget
-	7,  // 24: livechat.v1.UpdateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
-	9,  // 25: livechat.v1.UpdateWidgetResponse.widget:type_name -> livechat.v1.Widget
-	9,  // 26: livechat.v1.RotateWidgetSecretResponse.widget:type_name -> livechat.v1.Widget
-	10, // 27: livechat.v1.GetWidgetConfigResponse.config:type_name -> livechat.v1.WidgetConfig
-	49, // 28: livechat.v1.StartSessionRequest.prechat:type_name -> livechat.v1.StartSessionRequest.PrechatEntry
-	11, // 29: livechat.v1.StartSessionRequest.identity:type_name -> livechat.v1.VerifiedIdentity
-	53, // 30: livechat.v1.StartSessionResponse.customer:type_name -> livechat.v1.Customer
-	54, // 31: livechat.v1.StartSessionResponse.conversation:type_name -> livechat.v1.Conversation
-	10, // 32: livechat.v1.StartSessionResponse.config:type_name -> livechat.v1.WidgetConfig
-	55, // 33: livechat.v1.WidgetServiceSendMessageResponse.message:type_name -> livechat.v1.Message
-	54, // 34: livechat.v1.WidgetServiceSendMessageResponse.conversation:type_name -> livechat.v1.Conversation
-	55, // 35: livechat.v1.WidgetServiceListMessagesResponse.messages:type_name -> livechat.v1.Message
-	53, // 36: livechat.v1.UpdateCustomerResponse.customer:type_name -> livechat.v1.Customer
-	56, // 37: livechat.v1.WidgetServiceSubscribeResponse.event:type_name -> livechat.v1.Event
-	57, // 38: livechat.v1.RateConversationResponse.rating:type_name -> livechat.v1.Rating
-	55, // 39: livechat.v1.WidgetServiceEditMessageResponse.message:type_name -> livechat.v1.Message
-	55, // 40: livechat.v1.WidgetServiceDeleteMessageResponse.message:type_name -> livechat.v1.Message
-	8,  // 41: livechat.v1.WidgetSettings.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
-	8,  // 42: livechat.v1.WidgetConfig.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
-	12, // 43: livechat.v1.WidgetService.ListWidgets:input_type -> livechat.v1.ListWidgetsRequest
-	14, // 44: livechat.v1.WidgetService.GetWidget:input_type -> livechat.v1.GetWidgetRequest
-	16, // 45: livechat.v1.WidgetService.CreateWidget:input_type -> livechat.v1.CreateWidgetRequest
-	18, // 46: livechat.v1.WidgetService.UpdateWidget:input_type -> livechat.v1.UpdateWidgetRequest
-	20, // 47: livechat.v1.WidgetService.DeleteWidget:input_type -> livechat.v1.DeleteWidgetRequest
-	22, // 48: livechat.v1.WidgetService.RotateWidgetSecret:input_type -> livechat.v1.RotateWidgetSecretRequest
-	24, // 49: livechat.v1.WidgetService.GetWidgetConfig:input_type -> livechat.v1.GetWidgetConfigRequest
-	26, // 50: livechat.v1.WidgetService.StartSession:input_type -> livechat.v1.StartSessionRequest
-	28, // 51: livechat.v1.WidgetService.SendMessage:input_type -> livechat.v1.WidgetServiceSendMessageRequest
-	30, // 52: livechat.v1.WidgetService.ListMessages:input_type -> livechat.v1.WidgetServiceListMessagesRequest
-	32, // 53: livechat.v1.WidgetService.SetTyping:input_type -> livechat.v1.WidgetServiceSetTypingRequest
-	34, // 54: livechat.v1.WidgetService.MarkRead:input_type -> livechat.v1.WidgetServiceMarkReadRequest
-	36, // 55: livechat.v1.WidgetService.UpdateCustomer:input_type -> livechat.v1.UpdateCustomerRequest
-	38, // 56: livechat.v1.WidgetService.Subscribe:input_type -> livechat.v1.WidgetServiceSubscribeRequest
-	40, // 57: livechat.v1.WidgetService.RateConversation:input_type -> livechat.v1.RateConversationRequest
-	42, // 58: livechat.v1.WidgetService.EditMessage:input_type -> livechat.v1.WidgetServiceEditMessageRequest
-	44, // 59: livechat.v1.WidgetService.DeleteMessage:input_type -> livechat.v1.WidgetServiceDeleteMessageRequest
-	13, // 60: livechat.v1.WidgetService.ListWidgets:output_type -> livechat.v1.ListWidgetsResponse
-	15, // 61: livechat.v1.WidgetService.GetWidget:output_type -> livechat.v1.GetWidgetResponse
-	17, // 62: livechat.v1.WidgetService.CreateWidget:output_type -> livechat.v1.CreateWidgetResponse
-	19, // 63: livechat.v1.WidgetService.UpdateWidget:output_type -> livechat.v1.UpdateWidgetResponse
-	21, // 64: livechat.v1.WidgetService.DeleteWidget:output_type -> livechat.v1.DeleteWidgetResponse
-	23, // 65: livechat.v1.WidgetService.RotateWidgetSecret:output_type -> livechat.v1.RotateWidgetSecretResponse
-	25, // 66: livechat.v1.WidgetService.GetWidgetConfig:output_type -> livechat.v1.GetWidgetConfigResponse
-	27, // 67: livechat.v1.WidgetService.StartSession:output_type -> livechat.v1.StartSessionResponse
-	29, // 68: livechat.v1.WidgetService.SendMessage:output_type -> livechat.v1.WidgetServiceSendMessageResponse
-	31, // 69: livechat.v1.WidgetService.ListMessages:output_type -> livechat.v1.WidgetServiceListMessagesResponse
-	33, // 70: livechat.v1.WidgetService.SetTyping:output_type -> livechat.v1.WidgetServiceSetTypingResponse
-	35, // 71: livechat.v1.WidgetService.MarkRead:output_type -> livechat.v1.WidgetServiceMarkReadResponse
-	37, // 72: livechat.v1.WidgetService.UpdateCustomer:output_type -> livechat.v1.UpdateCustomerResponse
-	39, // 73: livechat.v1.WidgetService.Subscribe:output_type -> livechat.v1.WidgetServiceSubscribeResponse
-	41, // 74: livechat.v1.WidgetService.RateConversation:output_type -> livechat.v1.RateConversationResponse
-	43, // 75: livechat.v1.WidgetService.EditMessage:output_type -> livechat.v1.WidgetServiceEditMessageResponse
-	45, // 76: livechat.v1.WidgetService.DeleteMessage:output_type -> livechat.v1.WidgetServiceDeleteMessageResponse
-	60, // [60:77] is the sub-list for method output_type
-	43, // [43:60] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	53, // 20: livechat.v1.WidgetConfig.availability:type_name -> livechat.v1.WidgetAvailability
+	9,  // 21: livechat.v1.ListWidgetsResponse.widgets:type_name -> livechat.v1.Widget
+	9,  // 22: livechat.v1.GetWidgetResponse.widget:type_name -> livechat.v1.Widget
+	7,  // 23: livechat.v1.CreateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
+	9,  // 24: livechat.v1.CreateWidgetResponse.widget:type_name -> livechat.v1.Widget
+	7,  // 25: livechat.v1.UpdateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
+	9,  // 26: livechat.v1.UpdateWidgetResponse.widget:type_name -> livechat.v1.Widget
+	9,  // 27: livechat.v1.RotateWidgetSecretResponse.widget:type_name -> livechat.v1.Widget
+	10, // 28: livechat.v1.GetWidgetConfigResponse.config:type_name -> livechat.v1.WidgetConfig
+	49, // 29: livechat.v1.StartSessionRequest.prechat:type_name -> livechat.v1.StartSessionRequest.PrechatEntry
+	11, // 30: livechat.v1.StartSessionRequest.identity:type_name -> livechat.v1.VerifiedIdentity
+	54, // 31: livechat.v1.StartSessionResponse.customer:type_name -> livechat.v1.Customer
+	55, // 32: livechat.v1.StartSessionResponse.conversation:type_name -> livechat.v1.Conversation
+	10, // 33: livechat.v1.StartSessionResponse.config:type_name -> livechat.v1.WidgetConfig
+	56, // 34: livechat.v1.WidgetServiceSendMessageResponse.message:type_name -> livechat.v1.Message
+	55, // 35: livechat.v1.WidgetServiceSendMessageResponse.conversation:type_name -> livechat.v1.Conversation
+	56, // 36: livechat.v1.WidgetServiceListMessagesResponse.messages:type_name -> livechat.v1.Message
+	54, // 37: livechat.v1.UpdateCustomerResponse.customer:type_name -> livechat.v1.Customer
+	57, // 38: livechat.v1.WidgetServiceSubscribeResponse.event:type_name -> livechat.v1.Event
+	58, // 39: livechat.v1.RateConversationResponse.rating:type_name -> livechat.v1.Rating
+	56, // 40: livechat.v1.WidgetServiceEditMessageResponse.message:type_name -> livechat.v1.Message
+	56, // 41: livechat.v1.WidgetServiceDeleteMessageResponse.message:type_name -> livechat.v1.Message
+	8,  // 42: livechat.v1.WidgetSettings.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
+	8,  // 43: livechat.v1.WidgetConfig.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
+	12, // 44: livechat.v1.WidgetService.ListWidgets:input_type -> livechat.v1.ListWidgetsRequest
+	14, // 45: livechat.v1.WidgetService.GetWidget:input_type -> livechat.v1.GetWidgetRequest
+	16, // 46: livechat.v1.WidgetService.CreateWidget:input_type -> livechat.v1.CreateWidgetRequest
+	18, // 47: livechat.v1.WidgetService.UpdateWidget:input_type -> livechat.v1.UpdateWidgetRequest
+	20, // 48: livechat.v1.WidgetService.DeleteWidget:input_type -> livechat.v1.DeleteWidgetRequest
+	22, // 49: livechat.v1.WidgetService.RotateWidgetSecret:input_type -> livechat.v1.RotateWidgetSecretRequest
+	24, // 50: livechat.v1.WidgetService.GetWidgetConfig:input_type -> livechat.v1.GetWidgetConfigRequest
+	26, // 51: livechat.v1.WidgetService.StartSession:input_type -> livechat.v1.StartSessionRequest
+	28, // 52: livechat.v1.WidgetService.SendMessage:input_type -> livechat.v1.WidgetServiceSendMessageRequest
+	30, // 53: livechat.v1.WidgetService.ListMessages:input_type -> livechat.v1.WidgetServiceListMessagesRequest
+	32, // 54: livechat.v1.WidgetService.SetTyping:input_type -> livechat.v1.WidgetServiceSetTypingRequest
+	34, // 55: livechat.v1.WidgetService.MarkRead:input_type -> livechat.v1.WidgetServiceMarkReadRequest
+	36, // 56: livechat.v1.WidgetService.UpdateCustomer:input_type -> livechat.v1.UpdateCustomerRequest
+	38, // 57: livechat.v1.WidgetService.Subscribe:input_type -> livechat.v1.WidgetServiceSubscribeRequest
+	40, // 58: livechat.v1.WidgetService.RateConversation:input_type -> livechat.v1.RateConversationRequest
+	42, // 59: livechat.v1.WidgetService.EditMessage:input_type -> livechat.v1.WidgetServiceEditMessageRequest
+	44, // 60: livechat.v1.WidgetService.DeleteMessage:input_type -> livechat.v1.WidgetServiceDeleteMessageRequest
+	13, // 61: livechat.v1.WidgetService.ListWidgets:output_type -> livechat.v1.ListWidgetsResponse
+	15, // 62: livechat.v1.WidgetService.GetWidget:output_type -> livechat.v1.GetWidgetResponse
+	17, // 63: livechat.v1.WidgetService.CreateWidget:output_type -> livechat.v1.CreateWidgetResponse
+	19, // 64: livechat.v1.WidgetService.UpdateWidget:output_type -> livechat.v1.UpdateWidgetResponse
+	21, // 65: livechat.v1.WidgetService.DeleteWidget:output_type -> livechat.v1.DeleteWidgetResponse
+	23, // 66: livechat.v1.WidgetService.RotateWidgetSecret:output_type -> livechat.v1.RotateWidgetSecretResponse
+	25, // 67: livechat.v1.WidgetService.GetWidgetConfig:output_type -> livechat.v1.GetWidgetConfigResponse
+	27, // 68: livechat.v1.WidgetService.StartSession:output_type -> livechat.v1.StartSessionResponse
+	29, // 69: livechat.v1.WidgetService.SendMessage:output_type -> livechat.v1.WidgetServiceSendMessageResponse
+	31, // 70: livechat.v1.WidgetService.ListMessages:output_type -> livechat.v1.WidgetServiceListMessagesResponse
+	33, // 71: livechat.v1.WidgetService.SetTyping:output_type -> livechat.v1.WidgetServiceSetTypingResponse
+	35, // 72: livechat.v1.WidgetService.MarkRead:output_type -> livechat.v1.WidgetServiceMarkReadResponse
+	37, // 73: livechat.v1.WidgetService.UpdateCustomer:output_type -> livechat.v1.UpdateCustomerResponse
+	39, // 74: livechat.v1.WidgetService.Subscribe:output_type -> livechat.v1.WidgetServiceSubscribeResponse
+	41, // 75: livechat.v1.WidgetService.RateConversation:output_type -> livechat.v1.RateConversationResponse
+	43, // 76: livechat.v1.WidgetService.EditMessage:output_type -> livechat.v1.WidgetServiceEditMessageResponse
+	45, // 77: livechat.v1.WidgetService.DeleteMessage:output_type -> livechat.v1.WidgetServiceDeleteMessageResponse
+	61, // [61:78] is the sub-list for method output_type
+	44, // [44:61] is the sub-list for method input_type
+	44, // [44:44] is the sub-list for extension type_name
+	44, // [44:44] is the sub-list for extension extendee
+	0,  // [0:44] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_widget_proto_init() }
@@ -2944,6 +2956,7 @@ func file_livechat_v1_widget_proto_init() {
 	file_livechat_v1_conversation_proto_init()
 	file_livechat_v1_csat_proto_init()
 	file_livechat_v1_limits_proto_init()
+	file_livechat_v1_routing_proto_init()
 	file_livechat_v1_widget_proto_msgTypes[33].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
