@@ -51,6 +51,11 @@ func (s *Service) withFiles(ctx context.Context, ms []Message) error {
 	}
 	var ids []uuid.UUID
 	for i := range ms {
+		// A deleted message is withdrawn with its files: nobody gets links.
+		if ms[i].DeletedAt != nil {
+			ms[i].Attachments = nil
+			continue
+		}
 		if len(ms[i].Attachments) > 0 {
 			fresh := make([]attachments.Attachment, len(ms[i].Attachments))
 			for j, a := range ms[i].Attachments {
@@ -72,7 +77,7 @@ func (s *Service) withFiles(ctx context.Context, ms []Message) error {
 		return err
 	}
 	for i := range ms {
-		if f, ok := byMsg[ms[i].ID]; ok {
+		if f, ok := byMsg[ms[i].ID]; ok && ms[i].DeletedAt == nil {
 			ms[i].Attachments = f
 		}
 	}
