@@ -106,8 +106,21 @@ test-tools: ## tests of the scripts in tools/
 	tools/check-prereqs_test.sh
 
 .PHONY: test-go
-test-go: | prereqs $(WEB_FIRST) ## Go tests against real PostgreSQL (TEST_DATABASE_URL or a throwaway cluster)
-	$(if $(WEB_FIRST),LIVECHAT_REQUIRE_WEB_ASSETS=1 )$(GO) test -count=1 ./...
+test-go: | prereqs $(WEB_FIRST) mailpit ## Go tests against real PostgreSQL (TEST_DATABASE_URL or a throwaway cluster) and Mailpit
+	$(if $(WEB_FIRST),LIVECHAT_REQUIRE_WEB_ASSETS=1 )LIVECHAT_MAILPIT=$(CURDIR)/bin/mailpit $(GO) test -count=1 ./...
+
+# Mailpit is the real SMTP server (with an HTTP API to read what arrived)
+# the mail tests start; pinned, built from the Go module proxy into bin/.
+MAILPIT_VERSION := v1.33.1
+bin/mailpit-$(MAILPIT_VERSION): | prereqs
+	@mkdir -p bin/.mailpit
+	GOBIN=$(CURDIR)/bin/.mailpit $(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION)
+	mv bin/.mailpit/mailpit $@
+	@rmdir bin/.mailpit
+
+.PHONY: mailpit
+mailpit: bin/mailpit-$(MAILPIT_VERSION) ## install the pinned Mailpit the mail tests run (bin/mailpit)
+	@ln -sf mailpit-$(MAILPIT_VERSION) bin/mailpit
 
 # The widget is built by `build`; the type-check is part of lint. The
 # dashboard's `test` runs its unit tests, then its browser tests.

@@ -40,6 +40,7 @@ var (
 		"server/dbtest":   "creates test databases",
 		"server/pgembed":  "runs PostgreSQL itself",
 		"server/scaleout": "tests several server processes",
+		"server/mailpit":  "runs the Mailpit mail server for tests",
 	}
 
 	// forbidden are the imports a domain package must not have: the

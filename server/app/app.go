@@ -31,6 +31,8 @@ import (
 	"github.com/opensupport/livechat/server/canned/cannedapi"
 	"github.com/opensupport/livechat/server/chat"
 	"github.com/opensupport/livechat/server/chat/chatapi"
+	"github.com/opensupport/livechat/server/mail"
+	"github.com/opensupport/livechat/server/mail/mailapi"
 	"github.com/opensupport/livechat/server/realtime"
 	"github.com/opensupport/livechat/server/tags"
 	"github.com/opensupport/livechat/server/tags/tagsapi"
@@ -60,6 +62,8 @@ type App struct {
 	hub *realtime.Hub
 	// schema holds the API back while migrations are pending (--no-migrate).
 	schema schemaGate
+	// mail queues and sends email; its worker runs while Serve does.
+	mail *mail.Service
 }
 
 // New builds an App on an open, migrated database.
@@ -74,6 +78,15 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	// events back through it.
 	conversations := chat.New(pool, a.hub)
 	a.hub.SetLoader(chatapi.NewEvents(conversations))
+	// Email: the chat domain queues mail in its transactions; the worker
+	// acknowledges offline messages only while no agent is online.
+	mailCfg := cfg.Mail
+	if mailCfg.PublicURL == "" {
+		mailCfg.PublicURL = cfg.PublicURL
+	}
+	a.mail = mail.New(pool, mail.Options{Config: mailCfg, Log: log})
+	a.mail.SetPresence(a.hub)
+	conversations.SetMail(a.mail)
 	a.widgets = widgets.New(pool, widgets.Options{Limits: cfg.WidgetLimits, Hub: a.hub, Chat: conversations})
 	a.auth = auth.NewService(pool, a.hub, auth.Config{
 		SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
@@ -97,6 +110,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, widgetsapi.NewHandler(a.widgets, a.hub))
 	livechatv1connect.RegisterCannedResponseServiceHandler(a.rpc, cannedapi.NewHandler(canned.New(pool)))
 	livechatv1connect.RegisterTagServiceHandler(a.rpc, tagsapi.NewHandler(tags.New(pool)))
+	livechatv1connect.RegisterMailServiceHandler(a.rpc, mailapi.NewHandler(a.mail))
 	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.
 	grpcreflect.Register(a.rpc)
 
@@ -113,6 +127,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	})
 	a.mux.HandleFunc("GET /readyz", a.readyz)
 	a.mux.HandleFunc("GET "+OpenAPIPath, serveOpenAPI)
+	a.mux.Handle(mailapi.Pattern, mailapi.NewUnsubscribe(a.mail))
 	if err := a.mountStatic(); err != nil {
 		return nil, err
 	}
@@ -145,6 +160,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	defer a.hub.Close()
+	// The mail worker runs while the instance serves.
+	mailCtx, stopMail := context.WithCancel(ctx)
+	mailDone := make(chan struct{})
+	go func() { defer close(mailDone); a.runMail(mailCtx) }()
+	defer func() { stopMail(); <-mailDone }()
 	protocols := new(http.Protocols)
 	protocols.SetHTTP1(true)
 	// gRPC clients and load generators use HTTP/2 without TLS.
@@ -217,7 +237,7 @@ type healthChecker struct{ a *App }
 func (h healthChecker) Check(ctx context.Context, req *grpchealth.CheckRequest) (*grpchealth.CheckResponse, error) {
 	switch req.Service {
 	case "", livechatv1connect.AuthServiceName, livechatv1connect.ConversationServiceName, livechatv1connect.WidgetServiceName,
-		livechatv1connect.CannedResponseServiceName, livechatv1connect.TagServiceName:
+		livechatv1connect.CannedResponseServiceName, livechatv1connect.TagServiceName, livechatv1connect.MailServiceName:
 	default:
 		return nil, connectv1.NewError(connectv1.CodeNotFound, fmt.Errorf("unknown service %q", req.Service))
 	}

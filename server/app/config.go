@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opensupport/livechat/server/mail"
 	"github.com/opensupport/livechat/server/realtime"
 	"github.com/opensupport/livechat/server/widgets"
 )
@@ -58,6 +59,9 @@ type Config struct {
 	// Realtime tunes the event hub (heartbeats, presence grace, buffers);
 	// zero fields take the defaults (tests shorten them).
 	Realtime realtime.Options
+	// Mail is the outgoing mail server of the flags and the mail worker's
+	// timing (tests shorten it).
+	Mail mail.Config
 }
 
 // envOr returns the environment variable key, or def when it is unset.
@@ -143,6 +147,7 @@ func (c *Config) RegisterServeFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.envBool("LIVECHAT_SECURE_COOKIES", false),
 		"always mark cookies Secure, e.g. behind a TLS-terminating proxy [$LIVECHAT_SECURE_COOKIES]")
 	c.registerEdgeFlags(fs)
+	c.registerMailFlags(fs)
 }
 
 // Validate checks values that flag parsing cannot, and reports environment
@@ -171,7 +176,10 @@ func (c *Config) Validate() error {
 	if c.ScryptLogN != 0 && (c.ScryptLogN < 14 || c.ScryptLogN > 22) {
 		return fmt.Errorf("--scrypt-log-n must be between 14 and 22, not %d", c.ScryptLogN)
 	}
-	return c.validateEdge()
+	if err := c.validateEdge(); err != nil {
+		return err
+	}
+	return c.validateMail()
 }
 
 // setScryptLogN parses --scrypt-log-n; out-of-range values are kept for

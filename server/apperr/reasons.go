@@ -119,6 +119,13 @@ const (
 	SignInExpired Reason = "SIGN_IN_EXPIRED"
 	// TwoFactorState: the second factor is already enabled, or not enrolled.
 	TwoFactorState Reason = "TWO_FACTOR_STATE"
+
+	// MailNotConfigured: no SMTP server is configured for outgoing mail.
+	MailNotConfigured Reason = "MAIL_NOT_CONFIGURED"
+	// MailSendFailed: the SMTP server refused or could not be reached.
+	MailSendFailed Reason = "MAIL_SEND_FAILED"
+	// NoEmailAddress: the customer has no email address to send to.
+	NoEmailAddress Reason = "NO_EMAIL_ADDRESS"
 )
 
 // Code is the class of an error: which Connect code its reason maps to. It
@@ -215,6 +222,10 @@ var codes = map[Reason]Code{
 	WrongCode:      CodePermissionDenied,
 	SignInExpired:  CodeUnauthenticated,
 	TwoFactorState: CodeFailedPrecondition,
+
+	MailNotConfigured: CodeFailedPrecondition,
+	MailSendFailed:    CodeFailedPrecondition,
+	NoEmailAddress:    CodeFailedPrecondition,
 }
 
 // Reasons lists every reason (for tests and documentation).

@@ -103,6 +103,11 @@ var access = map[string]authapi.Access{
 	livechatv1connect.TagServiceCreateTagProcedure: authapi.AgentAccess,
 	livechatv1connect.TagServiceUpdateTagProcedure: authapi.AgentAccess,
 	livechatv1connect.TagServiceDeleteTagProcedure: authapi.AgentAccess,
+
+	livechatv1connect.MailServiceGetMailSettingsProcedure:    authapi.AdminAccess,
+	livechatv1connect.MailServiceUpdateMailSettingsProcedure: authapi.AdminAccess,
+	livechatv1connect.MailServiceSendTestMailProcedure:       authapi.AdminAccess,
+	livechatv1connect.MailServiceListOutboxProcedure:         authapi.AdminAccess,
 }
 
 // TestAuthorizationMatrix calls every procedure of the services as

@@ -21,6 +21,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/apperr"
@@ -50,7 +52,22 @@ type Service struct {
 	recent recentMessages
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time
+	// mail queues the mails a change causes, in its transaction; nil
+	// sends none.
+	mail Mail
 }
+
+// Mail is what the domain asks of the email domain (package mail), inside
+// the transaction of the change that causes a mail.
+type Mail interface {
+	// OfflineMessage is told of a customer's message that opened or
+	// reopened a conversation, to acknowledge it by mail when no agent is
+	// online.
+	OfflineMessage(ctx context.Context, q *dbq.Queries, conversationID uuid.UUID, text string) error
+}
+
+// SetMail gives the domain the email domain (see Mail).
+func (s *Service) SetMail(m Mail) { s.mail = m }
 
 // New returns a Service on pool. hub may be nil (tests, tools): nobody is
 // told of changes.

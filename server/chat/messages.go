@@ -174,6 +174,7 @@ func (s *Service) openAndSend(ctx context.Context, customerID, widgetID uuid.UUI
 			return err
 		}
 		latest, err := q.LatestCustomerConversation(ctx, customerID)
+		opened := true
 		switch {
 		case apperr.Is(err, apperr.NotFound):
 			if _, err := q.CreateConversation(ctx, dbq.CreateConversationParams{CustomerID: customerID, WidgetID: widgetID}); err != nil {
@@ -188,12 +189,18 @@ func (s *Service) openAndSend(ctx context.Context, customerID, widgetID uuid.UUI
 			}); err != nil {
 				return err
 			}
+		default:
+			opened = false
 		}
 		row, err := q.InsertCustomerMessage(ctx, params)
 		if err != nil {
 			return err
 		}
 		msg, stored = dbq.Message(row), true
+		if opened && s.mail != nil {
+			// The acknowledgement mail commits with the message, or neither.
+			return s.mail.OfflineMessage(ctx, q, msg.ConversationID, msg.Text)
+		}
 		return nil
 	})
 	return msg, stored, err

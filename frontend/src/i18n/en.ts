@@ -518,6 +518,9 @@ export const en = {
   "picker.none": "No canned responses yet",
   "picker.hint": "↑↓ to choose · Enter to insert · Esc to close",
   "picker.manage": "Manage",
+  "reason.mailNotConfigured": "No mail server is set up. An admin can set one in Settings → Email.",
+  "reason.mailSendFailed": "The mail server refused the mail or could not be reached.",
+  "reason.noEmailAddress": "The customer has no email address.",
 } as const;
 
 export type MessageKey = keyof typeof en;

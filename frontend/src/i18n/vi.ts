@@ -520,4 +520,7 @@ export const vi: Record<MessageKey, string> = {
   "picker.none": "Chưa có câu trả lời mẫu",
   "picker.hint": "↑↓ để chọn · Enter để chèn · Esc để đóng",
   "picker.manage": "Quản lý",
+  "reason.mailNotConfigured": "Chưa cài đặt máy chủ email. Quản trị viên có thể cài đặt trong Cài đặt → Email.",
+  "reason.mailSendFailed": "Máy chủ email đã từ chối thư hoặc không thể kết nối.",
+  "reason.noEmailAddress": "Khách hàng chưa có địa chỉ email.",
 };

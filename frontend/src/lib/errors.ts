@@ -79,6 +79,9 @@ const byReason: Partial<Record<ErrorReason, MessageKey>> = {
   [ErrorReason.WRONG_CODE]: "reason.wrongCode",
   [ErrorReason.SIGN_IN_EXPIRED]: "reason.signInExpired",
   [ErrorReason.TWO_FACTOR_STATE]: "reason.twoFactorState",
+  [ErrorReason.MAIL_NOT_CONFIGURED]: "reason.mailNotConfigured",
+  [ErrorReason.MAIL_SEND_FAILED]: "reason.mailSendFailed",
+  [ErrorReason.NO_EMAIL_ADDRESS]: "reason.noEmailAddress",
 };
 
 // Reasons whose text needs a number the detail did not carry fall back to

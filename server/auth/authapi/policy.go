@@ -122,6 +122,12 @@ var Policy = map[string]Access{
 	livechatv1connect.TagServiceUpdateTagProcedure: AgentAccess,
 	livechatv1connect.TagServiceDeleteTagProcedure: AgentAccess,
 
+	// MailService: the mail set-up and outbox are admins'.
+	livechatv1connect.MailServiceGetMailSettingsProcedure:    AdminAccess,
+	livechatv1connect.MailServiceUpdateMailSettingsProcedure: AdminAccess,
+	livechatv1connect.MailServiceSendTestMailProcedure:       AdminAccess,
+	livechatv1connect.MailServiceListOutboxProcedure:         AdminAccess,
+
 	// Server reflection lets `buf curl` and grpcurl discover the API, which
 	// is public (the proto files ship with the product).
 	"/" + grpcreflect.ReflectV1ServiceName + "/ServerReflectionInfo":      Public,

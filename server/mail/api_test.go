@@ -1,0 +1,297 @@
+package mail_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect/v2"
+	"github.com/google/uuid"
+
+	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
+	"github.com/opensupport/livechat/server/app"
+	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/apptest"
+	"github.com/opensupport/livechat/server/mail"
+	"github.com/opensupport/livechat/server/mailpit"
+)
+
+func ctx(t *testing.T) context.Context {
+	t.Helper()
+	c, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+// offset is a clock ahead of the real one by a settable amount: the
+// database stamps messages with its own time, the mail domain compares
+// with this one.
+type offset struct {
+	mu sync.Mutex
+	d  time.Duration
+}
+
+func (o *offset) Now() time.Time {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return time.Now().Add(o.d)
+}
+
+func (o *offset) Add(d time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.d += d
+}
+
+// env is a server sending to a Mailpit, with a signed-in admin and agent.
+type env struct {
+	srv          *apptest.Server
+	mp           *mailpit.Server
+	clk          *offset
+	admin, agent *apptest.Client
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	mp := mailpit.Start(t)
+	clk := &offset{}
+	srv := apptest.New(t, func(c *app.Config) {
+		c.ScryptLogN = 10
+		c.PublicURL = "http://chat.example.com"
+		c.Mail = mail.Config{
+			SMTP: mail.SMTP{
+				Host: mp.Host, Port: mp.SMTPPort, Security: mail.None,
+				From: "support@example.com", FromName: "Example Support", ReplyDomain: "reply.example.com",
+			},
+			PollInterval: 100 * time.Millisecond, Now: clk.Now, SendTimeout: 5 * time.Second,
+		}
+	})
+	e := &env{srv: srv, mp: mp, clk: clk, admin: srv.NewClient(nil)}
+	if _, err := e.admin.Auth.Setup(ctx(t), &livechatv1.SetupRequest{Username: "root", DisplayName: "Root", Password: apptest.TeamPassword}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.admin.Auth.CreateAgent(ctx(t), &livechatv1.CreateAgentRequest{
+		Username: "lan", DisplayName: "Lan", Role: livechatv1.AgentRole_AGENT_ROLE_AGENT, Password: apptest.TeamPassword,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.agent = srv.NewClient(nil)
+	if _, err := e.agent.Auth.Login(ctx(t), &livechatv1.LoginRequest{Username: "lan", Password: apptest.TeamPassword}); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func reason(err error) livechatv1.ErrorReason { return apperr.DetailOf(err).GetReason() }
+
+func TestSettingsAndTestMailAPI(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	got, err := e.admin.Mail.GetMailSettings(ctx(t), &livechatv1.GetMailSettingsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := got.Settings
+	if !s.FromConfiguration || s.Host != e.mp.Host || int(s.Port) != e.mp.SMTPPort || s.Security != livechatv1.MailSecurity_MAIL_SECURITY_NONE ||
+		s.FromAddress != "support@example.com" || s.PasswordSet || s.FollowupMinutes != 5 {
+		t.Errorf("settings from configuration: %v", s)
+	}
+	if _, err := e.agent.Mail.GetMailSettings(ctx(t), &livechatv1.GetMailSettingsRequest{}); reason(err) != livechatv1.ErrorReason_ERROR_REASON_ADMIN_REQUIRED {
+		t.Errorf("an agent read the mail settings: %v", err)
+	}
+	if _, err := e.admin.Mail.SendTestMail(ctx(t), &livechatv1.SendTestMailRequest{ToAddress: "x"}); reason(err) != livechatv1.ErrorReason_ERROR_REASON_INVALID_EMAIL {
+		t.Errorf("bad address: %v, want INVALID_EMAIL", err)
+	}
+	if _, err := e.admin.Mail.SendTestMail(ctx(t), &livechatv1.SendTestMailRequest{ToAddress: "root@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if ms := e.mp.Wait(1, 10*time.Second); len(ms) != 1 || ms[0].To[0].Address != "root@example.com" {
+		t.Fatalf("Mailpit got %v, want the test mail", ms)
+	}
+	e.mp.Stop()
+	_, err = e.admin.Mail.SendTestMail(ctx(t), &livechatv1.SendTestMailRequest{ToAddress: "root@example.com"})
+	if connect.CodeOf(err) != connect.CodeFailedPrecondition || reason(err) != livechatv1.ErrorReason_ERROR_REASON_MAIL_SEND_FAILED {
+		t.Errorf("SMTP down: %v, want MAIL_SEND_FAILED", err)
+	}
+	if _, err := e.admin.Mail.ListOutbox(ctx(t), &livechatv1.ListOutboxRequest{PageSize: 201}); reason(err) != livechatv1.ErrorReason_ERROR_REASON_TOO_MANY_ITEMS {
+		t.Errorf("page size 201: %v", err)
+	}
+	if _, err := e.admin.Mail.ListOutbox(ctx(t), &livechatv1.ListOutboxRequest{PageToken: "!"}); reason(err) != livechatv1.ErrorReason_ERROR_REASON_MALFORMED_CURSOR {
+		t.Errorf("bad page token: %v", err)
+	}
+}
+
+// visitor is a widget visitor with an email address, on a widget in
+// locale.
+type visitor struct {
+	client *apptest.Client
+}
+
+func newVisitor(t *testing.T, e *env, locale livechatv1.WidgetLocale, email string) *visitor {
+	t.Helper()
+	w, err := e.admin.Widget.CreateWidget(ctx(t), &livechatv1.CreateWidgetRequest{Settings: &livechatv1.WidgetSettings{
+		Name: "Acme", Appearance: &livechatv1.WidgetAppearance{Locale: locale}, Offline: &livechatv1.OfflineSettings{CollectEmail: true},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.srv.NewClient(nil).Widget.StartSession(ctx(t), &livechatv1.StartSessionRequest{SiteKey: w.Widget.SiteKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &visitor{client: e.srv.NewClient(apptest.Bearer(res.VisitorToken))}
+	if email != "" {
+		if _, err := v.client.Widget.UpdateCustomer(ctx(t), &livechatv1.UpdateCustomerRequest{Email: &email}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return v
+}
+
+func (v *visitor) send(t *testing.T, text string) string {
+	t.Helper()
+	res, err := v.client.Widget.SendMessage(ctx(t), &livechatv1.WidgetServiceSendMessageRequest{Text: text, ClientMessageId: uuid.NewString()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Conversation.Id
+}
+
+func (e *env) reply(t *testing.T, conversationID, text string, internal bool) {
+	t.Helper()
+	if _, err := e.agent.Conversation.SendMessage(ctx(t), &livechatv1.SendMessageRequest{
+		ConversationId: conversationID, Text: text, Internal: internal, ClientMessageId: uuid.NewString(),
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// settle waits for the worker to have done a few rounds on the clock as it
+// is, then returns what Mailpit holds.
+func (e *env) settle(t *testing.T, want int) []mailpit.Summary {
+	t.Helper()
+	e.mp.Wait(want, 5*time.Second)
+	time.Sleep(500 * time.Millisecond) // a duplicate would arrive by now
+	return e.mp.Messages()
+}
+
+// The offline message is acknowledged; two replies the visitor does not
+// see arrive in one mail in the visitor's language, without the internal
+// note, with a reply address and an unsubscribe link; nothing is mailed
+// before the delay; once unsubscribed, nothing more.
+func TestUnseenRepliesMailedOnceTogether(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	v := newVisitor(t, e, livechatv1.WidgetLocale_WIDGET_LOCALE_VI, "khach@example.com")
+	conv := v.send(t, "Cho tôi hỏi giá")
+	ms := e.settle(t, 1)
+	if len(ms) != 1 || ms[0].Subject != "Chúng tôi đã nhận được tin nhắn của bạn" || ms[0].To[0].Address != "khach@example.com" {
+		t.Fatalf("after the offline message Mailpit has %v, want one Vietnamese acknowledgement", ms)
+	}
+	if ack := e.mp.Message(ms[0].ID); !strings.Contains(ack.Text, "Cho tôi hỏi giá") {
+		t.Errorf("acknowledgement text %q does not quote the message", ack.Text)
+	}
+
+	e.reply(t, conv, "Chào bạn, giá là 100k", false)
+	e.reply(t, conv, "secret: customer is VIP", true)
+	e.reply(t, conv, "Bạn cần thêm gì không?", false)
+	e.clk.Add(4 * time.Minute)
+	if ms := e.settle(t, 2); len(ms) != 1 {
+		t.Fatalf("mailed before the 5 minutes passed: %v", ms)
+	}
+	e.clk.Add(2 * time.Minute)
+	ms = e.settle(t, 2)
+	if len(ms) != 2 {
+		t.Fatalf("Mailpit has %d mails, want the acknowledgement and one follow-up", len(ms))
+	}
+	m := e.mp.Message(ms[0].ID)
+	if m.Subject != "Phản hồi mới từ Acme" {
+		t.Errorf("subject %q, want Vietnamese", m.Subject)
+	}
+	for _, part := range []string{m.Text, m.HTML} {
+		if !strings.Contains(part, "Chào bạn, giá là 100k") || !strings.Contains(part, "Bạn cần thêm gì không?") || !strings.Contains(part, "Lan") {
+			t.Errorf("follow-up %q lacks a reply", part)
+		}
+		if strings.Contains(part, "secret") {
+			t.Errorf("follow-up %q carries the internal note", part)
+		}
+	}
+	if len(m.ReplyTo) != 1 || !strings.HasPrefix(m.ReplyTo[0].Address, "reply+") || !strings.HasSuffix(m.ReplyTo[0].Address, "@reply.example.com") {
+		t.Errorf("Reply-To %v, want the conversation's reply address", m.ReplyTo)
+	}
+	h := e.mp.Headers(ms[0].ID)
+	unsub := strings.Trim(strings.Join(h["List-Unsubscribe"], ""), "<>")
+	if !strings.HasPrefix(unsub, "http://chat.example.com/mail/unsubscribe/") || strings.Join(h["List-Unsubscribe-Post"], "") != "List-Unsubscribe=One-Click" {
+		t.Fatalf("unsubscribe headers %v", h)
+	}
+
+	// A reply the visitor reads in the widget is not mailed.
+	e.reply(t, conv, "Đã gửi báo giá", false)
+	if _, err := v.client.Widget.MarkRead(ctx(t), &livechatv1.WidgetServiceMarkReadRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Add(10 * time.Minute)
+	if ms := e.settle(t, 3); len(ms) != 2 {
+		t.Fatalf("a read reply was mailed: %d mails", len(ms))
+	}
+
+	// One click on the link (a mail client's POST) stops every later mail.
+	path := strings.TrimPrefix(unsub, "http://chat.example.com")
+	page, err := http.Get(e.srv.URL + path)
+	if err != nil || page.StatusCode != http.StatusOK {
+		t.Fatalf("GET unsubscribe page: %v %v", page, err)
+	}
+	_ = page.Body.Close()
+	res, err := http.Post(e.srv.URL+path, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("POST unsubscribe: %v %v", res, err)
+	}
+	_ = res.Body.Close()
+	e.reply(t, conv, "Bạn còn đó không?", false)
+	e.clk.Add(10 * time.Minute)
+	if ms := e.settle(t, 3); len(ms) != 2 {
+		t.Fatalf("an unsubscribed customer got mail: %d mails", len(ms))
+	}
+	if res, _ := http.Post(e.srv.URL+"/mail/unsubscribe/not-a-real-token-at-all", "", nil); res == nil || res.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown unsubscribe token: %v, want 404", res)
+	}
+
+	out, err := e.admin.Mail.ListOutbox(ctx(t), &livechatv1.ListOutboxRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Mails) != 2 || out.Mails[0].Kind != livechatv1.OutboxMailKind_OUTBOX_MAIL_KIND_FOLLOWUP ||
+		out.Mails[1].Kind != livechatv1.OutboxMailKind_OUTBOX_MAIL_KIND_ACKNOWLEDGEMENT || out.Mails[0].Status != livechatv1.OutboxStatus_OUTBOX_STATUS_SENT ||
+		out.Mails[0].ConversationId != conv {
+		t.Errorf("outbox %v, want the follow-up and the acknowledgement, sent", out.Mails)
+	}
+}
+
+// English widget, no email address: nothing is mailed; an English
+// customer's follow-up is in English.
+func TestOnlyGivenAddressesEnglish(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	anon := newVisitor(t, e, livechatv1.WidgetLocale_WIDGET_LOCALE_AUTO, "")
+	c1 := anon.send(t, "hello?")
+	en := newVisitor(t, e, livechatv1.WidgetLocale_WIDGET_LOCALE_EN, "ann@example.com")
+	c2 := en.send(t, "Do you ship to Hanoi?")
+	e.reply(t, c1, "Hi!", false)
+	e.reply(t, c2, "Yes, we do.", false)
+	e.clk.Add(6 * time.Minute)
+	ms := e.settle(t, 2)
+	if len(ms) != 2 {
+		t.Fatalf("Mailpit has %v, want Ann's acknowledgement and follow-up only", ms)
+	}
+	for _, m := range ms {
+		if m.To[0].Address != "ann@example.com" {
+			t.Errorf("mail to %v, an address nobody gave", m.To)
+		}
+	}
+	if ms[0].Subject != "New reply from Acme" || ms[1].Subject != "We received your message" {
+		t.Errorf("subjects %q, %q, want English", ms[0].Subject, ms[1].Subject)
+	}
+}
