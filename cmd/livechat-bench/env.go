@@ -111,6 +111,9 @@ func (e *env) prepareBaseline(ctx context.Context) error {
 	return os.WriteFile(filepath.Join(e.dir, "insert.sql"), []byte(script), 0o644)
 }
 
+// benchSecretsKey seals stored secrets for every instance of a run.
+const benchSecretsKey = "dGhlIGtleSBvZiBsaXZlY2hhdCB0ZXN0IHNlcnZlcnM="
+
 var tpsRE = regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`)
 
 // pgbenchTPS runs pgbench's single-row autocommit INSERT at the given
@@ -241,6 +244,8 @@ func (e *env) startLivechat(ctx context.Context, name string) (*proc, error) {
 		"LIVECHAT_METRICS_LISTEN="+debug,
 		"LIVECHAT_LOG_LEVEL=warn",
 		"LIVECHAT_SHUTDOWN_TIMEOUT=2s",
+		// Every instance of the run shares one key, as in production.
+		"LIVECHAT_SECRETS_KEY="+benchSecretsKey,
 		// The load comes from a few tokens on a few loopback addresses:
 		// the per-caller stream limits would measure themselves, not the
 		// server's capacity. The open-file headroom stays on.

@@ -210,6 +210,13 @@ type RealtimeInstance struct {
 	ExpiresAt time.Time
 }
 
+type Setting struct {
+	Section   string
+	Value     []byte
+	UpdatedAt time.Time
+	UpdatedBy *uuid.UUID
+}
+
 type SignInChallenge struct {
 	TokenHash []byte
 	AgentID   uuid.UUID

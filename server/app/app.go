@@ -34,6 +34,8 @@ import (
 	"github.com/opensupport/livechat/server/mail"
 	"github.com/opensupport/livechat/server/mail/mailapi"
 	"github.com/opensupport/livechat/server/realtime"
+	"github.com/opensupport/livechat/server/secretbox"
+	"github.com/opensupport/livechat/server/settings"
 	"github.com/opensupport/livechat/server/tags"
 	"github.com/opensupport/livechat/server/tags/tagsapi"
 	"github.com/opensupport/livechat/server/widgets"
@@ -60,6 +62,11 @@ type App struct {
 	// hub delivers events to every Subscribe stream and tells who is
 	// online, across instances.
 	hub *realtime.Hub
+	// settings stores installation-wide settings; secrets seals the stored
+	// secrets the server must read back. Domains that need them get them
+	// from here.
+	settings *settings.Store
+	secrets  *secretbox.Box
 	// schema holds the API back while migrations are pending (--no-migrate).
 	schema schemaGate
 	// mail queues and sends email; its worker runs while Serve does.
@@ -72,6 +79,12 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	if err := a.initEdge(); err != nil {
 		return nil, err
 	}
+	box, err := cfg.openSecrets()
+	if err != nil {
+		return nil, err
+	}
+	a.secrets = box
+	a.settings = settings.New(pool)
 	a.hub = realtime.New(pool, log, cfg.Realtime)
 	// The conversation domain, for agents (ConversationService) and visitors
 	// (WidgetService). It tells the hub of every commit, and the hub reads

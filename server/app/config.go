@@ -56,6 +56,13 @@ type Config struct {
 	WidgetLimits widgets.Limits
 	// envErrs are environment variables that could not be read.
 	envErrs []error
+	// SecretsKey is a comma-separated list of base64 AES-256 keys that seal
+	// stored secrets (the first seals, all open); empty reads, or creates,
+	// SecretsKeyFile.
+	SecretsKey string
+	// SecretsKeyFile holds the keys when SecretsKey is empty; empty means
+	// secrets.key beside the embedded database's data directory.
+	SecretsKeyFile string
 	// Realtime tunes the event hub (heartbeats, presence grace, buffers);
 	// zero fields take the defaults (tests shorten them).
 	Realtime realtime.Options
@@ -144,6 +151,10 @@ func (c *Config) RegisterServeFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.SessionMaxAge, "session-max-age", c.envDuration("LIVECHAT_SESSION_MAX_AGE", 30*24*time.Hour),
 		"sign agents out this long after they signed in, active or not [$LIVECHAT_SESSION_MAX_AGE]")
 	c.RegisterPasswordFlags(fs)
+	fs.StringVar(&c.SecretsKey, "secrets-key", envOr("LIVECHAT_SECRETS_KEY", ""),
+		"base64 key(s), comma-separated, that encrypt stored secrets; the first encrypts, all decrypt; every instance needs the same [$LIVECHAT_SECRETS_KEY]")
+	fs.StringVar(&c.SecretsKeyFile, "secrets-key-file", envOr("LIVECHAT_SECRETS_KEY_FILE", ""),
+		"file holding the secrets key when --secrets-key is empty; created with a random key if missing (default: secrets.key beside --pg-data) [$LIVECHAT_SECRETS_KEY_FILE]")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.envBool("LIVECHAT_SECURE_COOKIES", false),
 		"always mark cookies Secure, e.g. behind a TLS-terminating proxy [$LIVECHAT_SECURE_COOKIES]")
 	c.registerEdgeFlags(fs)

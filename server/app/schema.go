@@ -46,7 +46,7 @@ func (a *App) startOrWait(ctx context.Context) error {
 		return apperr.Wrap(apperr.Unavailable, err, "read the migration status")
 	}
 	if pending == 0 {
-		return a.hub.Start(ctx)
+		return a.startServices(ctx)
 	}
 	a.schema.behind.Store(true)
 	a.log.Warn("the database schema is not current: the API answers UNAVAILABLE and /readyz reports the migrations pending until `livechat migrate` applies them",
@@ -69,10 +69,11 @@ func (a *App) awaitSchema(ctx context.Context) {
 		if n, err := db.Pending(ctx, a.pool); err != nil || n > 0 {
 			continue
 		}
-		if err := a.hub.Start(ctx); err != nil {
+		if err := a.startServices(ctx); err != nil {
 			// Start runs once: a failure here (the instance is shutting
-			// down, or the database went away) cannot be retried.
-			a.log.Error("the schema is current but the realtime hub did not start", "err", err)
+			// down, the database went away, or the secrets key differs)
+			// cannot be retried.
+			a.log.Error("the schema is current but the server did not start", "err", err)
 			return
 		}
 		a.schema.behind.Store(false)
@@ -91,4 +92,13 @@ func (a *App) schemaInterceptor(next connect.ServerFunc) connect.ServerFunc {
 		}
 		return next(ctx, spec, stream)
 	}
+}
+
+// startServices runs what needs the current schema: the secrets key check,
+// then the realtime hub.
+func (a *App) startServices(ctx context.Context) error {
+	if err := checkSecretsKey(ctx, a.settings, a.secrets); err != nil {
+		return err
+	}
+	return a.hub.Start(ctx)
 }

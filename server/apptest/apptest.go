@@ -35,6 +35,10 @@ type Server struct {
 // Option changes the configuration of a test server.
 type Option func(*app.Config)
 
+// SecretsKey seals the stored secrets of every test server, so that
+// several instances on one database agree, as they must in production.
+const SecretsKey = "dGhlIGtleSBvZiBsaXZlY2hhdCB0ZXN0IHNlcnZlcnM="
+
 // New starts a server on a fresh database and stops it when the test ends.
 // Set LIVECHAT_TEST_LOG=1 to see its log.
 func New(t testing.TB, opts ...Option) *Server {
@@ -46,7 +50,7 @@ func New(t testing.TB, opts ...Option) *Server {
 // several instances on one database.
 func NewOnPool(t testing.TB, pool *pgxpool.Pool, opts ...Option) *Server {
 	t.Helper()
-	cfg := app.Config{Listen: "127.0.0.1:0", ShutdownTimeout: 5 * time.Second}
+	cfg := app.Config{Listen: "127.0.0.1:0", ShutdownTimeout: 5 * time.Second, SecretsKey: SecretsKey}
 	for _, o := range opts {
 		o(&cfg)
 	}

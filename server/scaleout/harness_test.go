@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opensupport/livechat/server/apptest"
 	"github.com/opensupport/livechat/server/dbtest"
 )
 
@@ -139,6 +140,7 @@ func newInstance(t *testing.T, name, bin, dbURL string, env ...string) *instance
 			"DATABASE_URL=" + dbURL,
 			"LIVECHAT_LOG_LEVEL=info",
 			"LIVECHAT_SHUTDOWN_TIMEOUT=10s",
+			"LIVECHAT_SECRETS_KEY=" + apptest.SecretsKey,
 		}, env...),
 	}
 	t.Cleanup(func() {
