@@ -97,7 +97,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	if mailCfg.PublicURL == "" {
 		mailCfg.PublicURL = cfg.PublicURL
 	}
-	a.mail = mail.New(pool, mail.Options{Config: mailCfg, Log: log})
+	a.mail = mail.New(pool, mail.Options{Config: mailCfg, Settings: a.settings, Box: a.secrets, Log: log})
 	a.mail.SetPresence(a.hub)
 	conversations.SetMail(a.mail)
 	a.widgets = widgets.New(pool, widgets.Options{Limits: cfg.WidgetLimits, Hub: a.hub, Chat: conversations})

@@ -63,6 +63,9 @@ func (c *Config) validateMail() error {
 	default:
 		return fmt.Errorf("--smtp-security must be starttls, tls or none, not %q", m.Security)
 	}
+	if m.Username != "" && c.Mail.SMTP.Security == mail.None {
+		return errors.New("--smtp-username needs --smtp-security starttls or tls: a password is never sent unencrypted")
+	}
 	if m.Host != "" && m.From == "" {
 		return errors.New("--mail-from is required with --smtp-host")
 	}

@@ -295,3 +295,76 @@ func TestOnlyGivenAddressesEnglish(t *testing.T) {
 		t.Errorf("subjects %q, %q, want English", ms[0].Subject, ms[1].Subject)
 	}
 }
+
+// Settings saved in the dashboard win over the configuration; the
+// password is stored sealed and never returned; mail goes out with them.
+func TestUpdateSettings(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	secret := "s3cret-password"
+	in := &livechatv1.MailSettings{
+		Host: e.mp.Host, Port: int32(e.mp.SMTPPort), Security: livechatv1.MailSecurity_MAIL_SECURITY_NONE,
+		FromAddress: "help@example.org", FromName: "Help Desk", FollowupMinutes: 15,
+	}
+	res, err := e.admin.Mail.UpdateMailSettings(ctx(t), &livechatv1.UpdateMailSettingsRequest{Settings: in, Password: &secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := res.Settings
+	if s.FromConfiguration || !s.PasswordSet || s.FromAddress != "help@example.org" || s.FollowupMinutes != 15 || s.ReplyDomain != "" {
+		t.Errorf("saved settings %v", s)
+	}
+	var raw string
+	if err := e.srv.Pool.QueryRow(ctx(t), `SELECT value::text FROM settings WHERE section = 'mail'`).Scan(&raw); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(raw, secret) || !strings.Contains(raw, "passwordSealed") {
+		t.Errorf("stored section %s, want the password sealed", raw)
+	}
+	if _, err := e.admin.Mail.SendTestMail(ctx(t), &livechatv1.SendTestMailRequest{ToAddress: "root@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	ms := e.mp.Wait(1, 10*time.Second)
+	if len(ms) != 1 || ms[0].From.Address != "help@example.org" {
+		t.Fatalf("Mailpit got %v, want the test mail from the saved sender", ms)
+	}
+	// Saving again without a password keeps it.
+	res, err = e.admin.Mail.UpdateMailSettings(ctx(t), &livechatv1.UpdateMailSettingsRequest{Settings: in})
+	if err != nil || !res.Settings.PasswordSet {
+		t.Errorf("saved without a password: %v %v, want it kept", res, err)
+	}
+	empty := ""
+	res, err = e.admin.Mail.UpdateMailSettings(ctx(t), &livechatv1.UpdateMailSettingsRequest{Settings: in, Password: &empty})
+	if err != nil || res.Settings.PasswordSet {
+		t.Errorf("saved with an empty password: %v %v, want it removed", res, err)
+	}
+
+	bad := []struct {
+		name   string
+		change func(s *livechatv1.MailSettings)
+		field  string
+		reason livechatv1.ErrorReason
+	}{
+		{"no host", func(s *livechatv1.MailSettings) { s.Host = "" }, "host", livechatv1.ErrorReason_ERROR_REASON_REQUIRED},
+		{"bad host", func(s *livechatv1.MailSettings) { s.Host = "smtp example" }, "host", livechatv1.ErrorReason_ERROR_REASON_INVALID_VALUE},
+		{"bad port", func(s *livechatv1.MailSettings) { s.Port = 70000 }, "port", livechatv1.ErrorReason_ERROR_REASON_INVALID_VALUE},
+		{"password in the clear", func(s *livechatv1.MailSettings) {
+			s.Username, s.Security = "mailer", livechatv1.MailSecurity_MAIL_SECURITY_NONE
+		}, "username", livechatv1.ErrorReason_ERROR_REASON_INVALID_VALUE},
+		{"bad security", func(s *livechatv1.MailSettings) { s.Security = 9 }, "security", livechatv1.ErrorReason_ERROR_REASON_INVALID_VALUE},
+		{"no sender", func(s *livechatv1.MailSettings) { s.FromAddress = "" }, "from_address", livechatv1.ErrorReason_ERROR_REASON_REQUIRED},
+		{"bad sender", func(s *livechatv1.MailSettings) { s.FromAddress = "help" }, "from_address", livechatv1.ErrorReason_ERROR_REASON_INVALID_EMAIL},
+		{"bad reply domain", func(s *livechatv1.MailSettings) { s.ReplyDomain = "localhost" }, "reply_domain", livechatv1.ErrorReason_ERROR_REASON_INVALID_VALUE},
+		{"delay too long", func(s *livechatv1.MailSettings) { s.FollowupMinutes = 1441 }, "followup_minutes", livechatv1.ErrorReason_ERROR_REASON_INVALID_VALUE},
+	}
+	for _, b := range bad {
+		s := &livechatv1.MailSettings{
+			Host: "smtp.example.com", FromAddress: "help@example.org", Security: livechatv1.MailSecurity_MAIL_SECURITY_STARTTLS,
+		}
+		b.change(s)
+		_, err := e.admin.Mail.UpdateMailSettings(ctx(t), &livechatv1.UpdateMailSettingsRequest{Settings: s})
+		if d := apperr.DetailOf(err); d.GetReason() != b.reason || d.GetField() != b.field {
+			t.Errorf("%s: %v, want %v on %s", b.name, err, b.reason, b.field)
+		}
+	}
+}

@@ -72,7 +72,7 @@ func (c Config) withDefaults() Config {
 // one JSON document per section.
 type SettingsStore interface {
 	Get(ctx context.Context, section string, into any) (bool, error)
-	Put(ctx context.Context, q dbq.DBTX, section string, value any, by uuid.UUID) error
+	Put(ctx context.Context, section string, value any, by uuid.UUID) error
 }
 
 // Sealer seals and opens secrets (package secretbox), here the SMTP

@@ -190,7 +190,7 @@ func (s *Service) UpdateSettings(ctx context.Context, admin principal.Agent, in 
 			}
 		}
 	}
-	if err := s.settings.Put(ctx, s.pool, Section, d, admin.ID); err != nil {
+	if err := s.settings.Put(ctx, Section, d, admin.ID); err != nil {
 		return Settings{}, err
 	}
 	s.nudge()
@@ -221,6 +221,11 @@ func checkSMTP(m SMTP) (SMTP, error) {
 	var err error
 	if m.Username, err = limits.CleanOptional("username", m.Username, 256, false); err != nil {
 		return SMTP{}, err
+	}
+	if m.Username != "" && m.Security == None {
+		// The mail library refuses to sign in over an unencrypted
+		// connection, rightly: the password would travel in the clear.
+		return SMTP{}, apperr.New(apperr.InvalidValue, "signing in needs STARTTLS or TLS: a password is never sent unencrypted").WithField("username")
 	}
 	if m.FromName, err = limits.CleanOptional("from_name", m.FromName, limits.CustomerField, false); err != nil {
 		return SMTP{}, err
