@@ -125,12 +125,12 @@ mailpit: bin/mailpit-$(MAILPIT_VERSION) ## install the pinned Mailpit the mail t
 # The widget is built by `build`; the type-check is part of lint. The
 # dashboard's `test` runs its unit tests, then its browser tests.
 .PHONY: test-web
-test-web: build ## unit tests, widget size budget and browser tests (Chromium at /usr/bin/chromium)
+test-web: build mailpit ## unit tests, widget size budget and browser tests (Chromium at /usr/bin/chromium, Mailpit)
 	npm run --silent test -w @livechat/stream
 	npm run --silent test:unit -w widget
 	npm run --silent size -w widget
 	LIVECHAT_BIN=$(CURDIR)/bin/livechat npm run --silent test:e2e -w widget
-	LIVECHAT_BIN=$(CURDIR)/bin/livechat npm run --silent test -w frontend
+	LIVECHAT_BIN=$(CURDIR)/bin/livechat LIVECHAT_MAILPIT=$(CURDIR)/bin/mailpit npm run --silent test -w frontend
 
 .PHONY: bench
 bench: build ## benchmarks: ratios against baselines measured in the same run

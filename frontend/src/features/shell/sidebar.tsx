@@ -1,5 +1,5 @@
 import { useQuery } from "@connectrpc/connect-query";
-import { InboxIcon, KeyRoundIcon, MessageSquareQuoteIcon, MessagesSquareIcon, PanelsTopLeftIcon, SettingsIcon, UsersIcon, type LucideIcon } from "lucide-react";
+import { InboxIcon, KeyRoundIcon, MailIcon, MessageSquareQuoteIcon, MessagesSquareIcon, PanelsTopLeftIcon, SettingsIcon, UsersIcon, type LucideIcon } from "lucide-react";
 import { Link, useLocation } from "wouter";
 import { ConversationService } from "@livechat/api/conversation_pb";
 import { LanguageSwitch } from "@/components/language-switch";
@@ -24,6 +24,7 @@ const items: NavItem[] = [
   { href: "/agents", match: "/agents", label: "nav.agents", icon: UsersIcon, admin: true },
   { href: "/widgets", match: "/widgets", label: "nav.widgets", icon: PanelsTopLeftIcon, admin: true },
   { href: "/tokens", match: "/tokens", label: "nav.tokens", icon: KeyRoundIcon, admin: true },
+  { href: "/email", match: "/email", label: "nav.email", icon: MailIcon, admin: true },
   { href: "/settings", match: "/settings", label: "nav.settings", icon: SettingsIcon },
 ];
 
