@@ -71,6 +71,9 @@ type App struct {
 	schema schemaGate
 	// mail queues and sends email; its worker runs while Serve does.
 	mail *mail.Service
+	// receiver takes replies by email on mailLn (nil when off).
+	receiver *mailapi.Receiver
+	mailLn   net.Listener
 }
 
 // New builds an App on an open, migrated database.
@@ -99,7 +102,11 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	}
 	a.mail = mail.New(pool, mail.Options{Config: mailCfg, Settings: a.settings, Box: a.secrets, Log: log})
 	a.mail.SetPresence(a.hub)
+	a.mail.SetChat(conversations)
 	conversations.SetMail(a.mail)
+	if err := a.listenMail(); err != nil {
+		return nil, err
+	}
 	a.widgets = widgets.New(pool, widgets.Options{Limits: cfg.WidgetLimits, Hub: a.hub, Chat: conversations})
 	a.auth = auth.NewService(pool, a.hub, auth.Config{
 		SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
@@ -177,6 +184,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	mailCtx, stopMail := context.WithCancel(ctx)
 	mailDone := make(chan struct{})
 	go func() { defer close(mailDone); a.runMail(mailCtx) }()
+	go a.serveMail(mailCtx)
 	defer func() { stopMail(); <-mailDone }()
 	protocols := new(http.Protocols)
 	protocols.SetHTTP1(true)

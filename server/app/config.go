@@ -69,6 +69,11 @@ type Config struct {
 	// Mail is the outgoing mail server of the flags and the mail worker's
 	// timing (tests shorten it).
 	Mail mail.Config
+	// MailReceiver is the listen address of the built-in SMTP receiver of
+	// replies by email; empty: off. MailReceiverMaxBytes bounds a message
+	// (zero: 1 MiB).
+	MailReceiver         string
+	MailReceiverMaxBytes int64
 }
 
 // envOr returns the environment variable key, or def when it is unset.

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"time"
 
 	"github.com/opensupport/livechat/server/mail"
+	"github.com/opensupport/livechat/server/mail/mailapi"
 )
 
 // registerMailFlags adds the outgoing mail flags of `livechat serve`: the
@@ -35,6 +38,10 @@ func (c *Config) registerMailFlags(fs *flag.FlagSet) {
 		"sender address of outgoing mail, e.g. support@example.com [$LIVECHAT_MAIL_FROM]")
 	fs.StringVar(&m.FromName, "mail-from-name", envOr("LIVECHAT_MAIL_FROM_NAME", ""),
 		"sender name of outgoing mail [$LIVECHAT_MAIL_FROM_NAME]")
+	fs.StringVar(&c.MailReceiver, "mail-receiver-listen", envOr("LIVECHAT_MAIL_RECEIVER_LISTEN", ""),
+		"address of the built-in SMTP receiver for customers' replies by email, e.g. :25; empty: off [$LIVECHAT_MAIL_RECEIVER_LISTEN]")
+	fs.Int64Var(&c.MailReceiverMaxBytes, "mail-receiver-max-bytes", 1<<20,
+		"largest reply by email the receiver accepts, in bytes")
 	fs.StringVar(&m.ReplyDomain, "mail-reply-domain", envOr("LIVECHAT_MAIL_REPLY_DOMAIN", ""),
 		"domain of the reply+<token>@ addresses whose mail comes back into conversations [$LIVECHAT_MAIL_REPLY_DOMAIN]")
 }
@@ -69,8 +76,51 @@ func (c *Config) validateMail() error {
 	if m.Host != "" && m.From == "" {
 		return errors.New("--mail-from is required with --smtp-host")
 	}
+	if c.MailReceiverMaxBytes < 0 || (c.MailReceiverMaxBytes > 0 && c.MailReceiverMaxBytes < 1024) {
+		return errors.New("--mail-receiver-max-bytes must be at least 1024")
+	}
 	c.Mail.PublicURL = c.PublicURL
 	return nil
+}
+
+// listenMail opens the SMTP receiver's listener when one is configured.
+func (a *App) listenMail() error {
+	if a.cfg.MailReceiver == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", a.cfg.MailReceiver)
+	if err != nil {
+		return fmt.Errorf("--mail-receiver-listen: %w", err)
+	}
+	host := "localhost"
+	if u, err := url.Parse(a.cfg.PublicURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	a.mailLn = ln
+	a.receiver = mailapi.NewReceiver(a.mail, a.log, mailapi.ReceiverOptions{Domain: host, MaxBytes: a.cfg.MailReceiverMaxBytes})
+	return nil
+}
+
+// MailReceiverAddr is the SMTP receiver's address, or "" when it is off.
+func (a *App) MailReceiverAddr() string {
+	if a.mailLn == nil {
+		return ""
+	}
+	return a.mailLn.Addr().String()
+}
+
+// serveMail receives replies by email until ctx ends.
+func (a *App) serveMail(ctx context.Context) {
+	if a.receiver == nil {
+		return
+	}
+	go func() {
+		<-ctx.Done()
+		_ = a.receiver.Close()
+	}()
+	if err := a.receiver.Serve(a.mailLn); err != nil && ctx.Err() == nil {
+		a.log.Error("the SMTP receiver stopped", "err", err)
+	}
 }
 
 // runMail runs the mail worker once the schema is current, until ctx ends.

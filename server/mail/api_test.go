@@ -2,7 +2,9 @@ package mail_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/smtp"
 	"strings"
 	"sync"
 	"testing"
@@ -68,6 +70,7 @@ func newEnv(t *testing.T) *env {
 			},
 			PollInterval: 100 * time.Millisecond, Now: clk.Now, SendTimeout: 5 * time.Second,
 		}
+		c.MailReceiver = "127.0.0.1:0"
 	})
 	e := &env{srv: srv, mp: mp, clk: clk, admin: srv.NewClient(nil)}
 	if _, err := e.admin.Auth.Setup(ctx(t), &livechatv1.SetupRequest{Username: "root", DisplayName: "Root", Password: apptest.TeamPassword}); err != nil {
@@ -365,6 +368,96 @@ func TestUpdateSettings(t *testing.T) {
 		_, err := e.admin.Mail.UpdateMailSettings(ctx(t), &livechatv1.UpdateMailSettingsRequest{Settings: s})
 		if d := apperr.DetailOf(err); d.GetReason() != b.reason || d.GetField() != b.field {
 			t.Errorf("%s: %v, want %v on %s", b.name, err, b.reason, b.field)
+		}
+	}
+}
+
+// replyMail is a reply as a mail app writes it: the answer above the
+// quoted mail.
+func replyMail(to, messageID, answer string) []byte {
+	return []byte(fmt.Sprintf("From: Khach <khach@example.com>\r\nTo: %s\r\nSubject: Re: New reply\r\nMessage-ID: <%s>\r\n"+
+		"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n\r\n"+
+		"On Mon, 1 Dec 2026 at 10:00, Example Support <support@example.com> wrote:\r\n> Chào bạn, giá là 100k\r\n", to, messageID, answer))
+}
+
+// A reply to the follow-up mail comes back into the conversation as the
+// customer's message, live on the agent's stream, without the quoted
+// history; a redelivery is stored once; mail for anyone else is refused.
+func TestReplyByEmailComesBack(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	receiver := e.srv.App.MailReceiverAddr()
+	v := newVisitor(t, e, livechatv1.WidgetLocale_WIDGET_LOCALE_VI, "khach@example.com")
+	conv := v.send(t, "Cho tôi hỏi giá")
+	ms := e.settle(t, 1)
+	if len(ms) != 1 {
+		t.Fatalf("Mailpit has %v, want the acknowledgement", ms)
+	}
+	replyTo := e.mp.Message(ms[0].ID).ReplyTo
+	if len(replyTo) != 1 {
+		t.Fatalf("Reply-To %v", replyTo)
+	}
+	to := replyTo[0].Address
+
+	sctx, cancel := context.WithCancel(ctx(t))
+	defer cancel()
+	stream, err := e.agent.Conversation.Subscribe(sctx, &livechatv1.SubscribeRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan *livechatv1.Message, 16)
+	go func() {
+		for {
+			res, err := stream.Receive()
+			if err != nil {
+				return
+			}
+			if m := res.GetEvent().GetMessageCreated(); m != nil {
+				got <- m
+			}
+		}
+	}()
+	time.Sleep(300 * time.Millisecond) // the stream is open
+
+	if err := smtp.SendMail(receiver, nil, "khach@example.com", []string{to}, replyMail(to, "r1@example.com", "Vâng, tôi lấy 2 cái.")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case m := <-got:
+		if m.Text != "Vâng, tôi lấy 2 cái." || m.ConversationId != conv || m.SenderType != livechatv1.SenderType_SENDER_TYPE_CUSTOMER {
+			t.Errorf("live message %v, want the customer's reply without the quote", m)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the reply did not reach the agent's stream")
+	}
+	// The same mail again (a retrying sender) is not stored twice.
+	if err := smtp.SendMail(receiver, nil, "khach@example.com", []string{to}, replyMail(to, "r1@example.com", "Vâng, tôi lấy 2 cái.")); err != nil {
+		t.Fatal(err)
+	}
+	page, err := e.agent.Conversation.ListMessages(ctx(t), &livechatv1.ListMessagesRequest{ConversationId: conv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, m := range page.Messages {
+		if strings.Contains(m.Text, "tôi lấy 2 cái") {
+			n++
+		}
+	}
+	if n != 1 || len(page.Messages) != 2 {
+		t.Errorf("the reply is stored %d times (%d messages), want once", n, len(page.Messages))
+	}
+
+	// Over the size limit (1 MiB): refused (552, or the connection cut
+	// while the client still writes).
+	if err := smtp.SendMail(receiver, nil, "khach@example.com", []string{to}, replyMail(to, "r3@example.com", strings.Repeat("a", 1<<20))); err == nil {
+		t.Error("a mail over the size limit was taken")
+	}
+
+	for _, bad := range []string{"someone@example.com", "reply+" + strings.Repeat("x", 24) + "@reply.example.com", strings.Replace(to, "reply.example.com", "other.example.com", 1)} {
+		err := smtp.SendMail(receiver, nil, "spam@example.net", []string{bad}, replyMail(bad, "r2@example.com", "spam"))
+		if err == nil || !strings.Contains(err.Error(), "550") {
+			t.Errorf("mail to %s: %v, want 550", bad, err)
 		}
 	}
 }

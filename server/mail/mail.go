@@ -91,6 +91,7 @@ type Service struct {
 	box      Sealer
 	log      *slog.Logger
 	presence Presence
+	chat     Chat
 	// wake nudges the local worker when a mail was queued here.
 	wake chan struct{}
 }
