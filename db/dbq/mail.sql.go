@@ -447,6 +447,55 @@ func (q *Queries) SuppressAddress(ctx context.Context, arg SuppressAddressParams
 	return err
 }
 
+const transcriptMessages = `-- name: TranscriptMessages :many
+SELECT m.seq, m.sender_type, m.sender_name, m.text, m.created_at
+FROM messages m
+WHERE m.conversation_id = $1 AND NOT m.internal AND m.sender_type <> 'system'
+ORDER BY m.seq DESC
+LIMIT $2
+`
+
+type TranscriptMessagesParams struct {
+	ConversationID uuid.UUID
+	MaxMessages    int32
+}
+
+type TranscriptMessagesRow struct {
+	Seq        int64
+	SenderType string
+	SenderName string
+	Text       string
+	CreatedAt  time.Time
+}
+
+// The last @max_messages messages a customer sees of a conversation (no
+// internal notes, no system lines), newest first.
+func (q *Queries) TranscriptMessages(ctx context.Context, arg TranscriptMessagesParams) ([]TranscriptMessagesRow, error) {
+	rows, err := q.db.Query(ctx, transcriptMessages, arg.ConversationID, arg.MaxMessages)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []TranscriptMessagesRow{}
+	for rows.Next() {
+		var i TranscriptMessagesRow
+		if err := rows.Scan(
+			&i.Seq,
+			&i.SenderType,
+			&i.SenderName,
+			&i.Text,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const unseenReplies = `-- name: UnseenReplies :many
 SELECT m.seq, m.sender_name, m.text, m.created_at
 FROM messages m

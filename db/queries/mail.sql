@@ -124,3 +124,12 @@ LIMIT 50;
 -- An address that unsubscribed gets none of the customer mail still queued.
 UPDATE mail_outbox SET status = 'failed', last_error = 'the recipient unsubscribed'
 WHERE lower(to_address) = lower(@address::text) AND status = 'queued' AND kind IN ('followup', 'acknowledgement', 'transcript');
+
+-- name: TranscriptMessages :many
+-- The last @max_messages messages a customer sees of a conversation (no
+-- internal notes, no system lines), newest first.
+SELECT m.seq, m.sender_type, m.sender_name, m.text, m.created_at
+FROM messages m
+WHERE m.conversation_id = @conversation_id AND NOT m.internal AND m.sender_type <> 'system'
+ORDER BY m.seq DESC
+LIMIT @max_messages;

@@ -1,7 +1,7 @@
 // Browser test of the Email page: an admin sets the outgoing mail server
 // (a real Mailpit), sends a test mail that arrives, sees the server's
-// refusal when the mail server is down, and finds a customer's
-// acknowledgement mail in the outbox.
+// refusal when the mail server is down, finds a customer's
+// acknowledgement mail in the outbox, and emails a transcript.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
@@ -62,6 +62,7 @@ describe("email page", { timeout: 300_000 }, () => {
   /** @type {import("./visitor-client.ts").Visitor[]} */
   const opened = [];
   let siteKey = "";
+  let conversationId = "";
   const pageErrors = /** @type {string[]} */ ([]);
 
   const api = (method, body) =>
@@ -153,7 +154,7 @@ describe("email page", { timeout: 300_000 }, () => {
     await api("AuthService/SetMyStatus", { status: "AGENT_STATUS_AWAY" });
     const v = await visitors.startVisitor(server.url, siteKey, { email: "khach@example.com" });
     opened.push(v);
-    await v.send("Do you ship to Da Nang?");
+    conversationId = (await v.send("Do you ship to Da Nang?"))?.conversationId ?? "";
     for (let i = 0; i < 100 && (await mailpit.messages()).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
     const got = await mailpit.messages();
     assert.equal(got.length, 1);
@@ -165,6 +166,16 @@ describe("email page", { timeout: 300_000 }, () => {
     await page.getByTestId("outbox-filter").click();
     await page.getByRole("option", { name: "Failed" }).click();
     await page.getByText("No mail yet").waitFor();
+  });
+
+  test("an agent emails the customer the transcript from the conversation", async () => {
+    await page.goto(`${server.url}/inbox/waiting/${conversationId}`);
+    await page.getByTestId("send-transcript").click();
+    await page.getByText("The transcript is on its way to khach@example.com.").waitFor();
+    for (let i = 0; i < 100 && (await mailpit.messages()).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    const got = await mailpit.messages();
+    assert.equal(got.length, 2);
+    assert.equal(got[0].Subject, "Transcript of your conversation with Shop");
     assert.deepEqual(pageErrors, []);
   });
 });

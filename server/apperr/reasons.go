@@ -126,6 +126,8 @@ const (
 	MailSendFailed Reason = "MAIL_SEND_FAILED"
 	// NoEmailAddress: the customer has no email address to send to.
 	NoEmailAddress Reason = "NO_EMAIL_ADDRESS"
+	// AddressUnsubscribed: the customer asked for no more mail.
+	AddressUnsubscribed Reason = "ADDRESS_UNSUBSCRIBED"
 )
 
 // Code is the class of an error: which Connect code its reason maps to. It
@@ -226,6 +228,8 @@ var codes = map[Reason]Code{
 	MailNotConfigured: CodeFailedPrecondition,
 	MailSendFailed:    CodeFailedPrecondition,
 	NoEmailAddress:    CodeFailedPrecondition,
+
+	AddressUnsubscribed: CodeFailedPrecondition,
 }
 
 // Reasons lists every reason (for tests and documentation).

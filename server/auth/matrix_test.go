@@ -108,6 +108,7 @@ var access = map[string]authapi.Access{
 	livechatv1connect.MailServiceUpdateMailSettingsProcedure: authapi.AdminAccess,
 	livechatv1connect.MailServiceSendTestMailProcedure:       authapi.AdminAccess,
 	livechatv1connect.MailServiceListOutboxProcedure:         authapi.AdminAccess,
+	livechatv1connect.MailServiceSendTranscriptProcedure:     authapi.AgentAccess,
 }
 
 // TestAuthorizationMatrix calls every procedure of the services as

@@ -461,3 +461,57 @@ func TestReplyByEmailComesBack(t *testing.T) {
 		}
 	}
 }
+
+// An agent emails the transcript: every visible message, no internal
+// note, in the customer's language; never to a customer without an
+// address or one who unsubscribed.
+func TestTranscript(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	v := newVisitor(t, e, livechatv1.WidgetLocale_WIDGET_LOCALE_VI, "khach@example.com")
+	conv := v.send(t, "Cho tôi hỏi giá")
+	e.settle(t, 1) // the acknowledgement
+	e.reply(t, conv, "Giá là 100k", false)
+	e.reply(t, conv, "internal: VIP customer", true)
+	v.send(t, "Cảm ơn")
+	res, err := e.agent.Mail.SendTranscript(ctx(t), &livechatv1.SendTranscriptRequest{ConversationId: conv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ToAddress != "khach@example.com" {
+		t.Errorf("to %q", res.ToAddress)
+	}
+	ms := e.settle(t, 2)
+	if len(ms) != 2 || ms[0].Subject != "Bản ghi cuộc trò chuyện của bạn với Acme" {
+		t.Fatalf("Mailpit has %v, want the transcript", ms)
+	}
+	m := e.mp.Message(ms[0].ID)
+	for _, part := range []string{m.Text, m.HTML} {
+		for _, want := range []string{"Cho tôi hỏi giá", "Giá là 100k", "Cảm ơn", "Bạn", "Lan"} {
+			if !strings.Contains(part, want) {
+				t.Errorf("transcript %q lacks %q", part, want)
+			}
+		}
+		if strings.Contains(part, "VIP") {
+			t.Errorf("transcript %q carries the internal note", part)
+		}
+	}
+	if i, j := strings.Index(m.Text, "Cho tôi hỏi giá"), strings.Index(m.Text, "Cảm ơn"); i < 0 || j < i {
+		t.Errorf("transcript out of order: %q", m.Text)
+	}
+
+	anon := newVisitor(t, e, livechatv1.WidgetLocale_WIDGET_LOCALE_EN, "")
+	c2 := anon.send(t, "hi")
+	if _, err := e.agent.Mail.SendTranscript(ctx(t), &livechatv1.SendTranscriptRequest{ConversationId: c2}); reason(err) != livechatv1.ErrorReason_ERROR_REASON_NO_EMAIL_ADDRESS {
+		t.Errorf("no address: %v", err)
+	}
+	if _, err := e.agent.Mail.SendTranscript(ctx(t), &livechatv1.SendTranscriptRequest{ConversationId: uuid.NewString()}); reason(err) != livechatv1.ErrorReason_ERROR_REASON_CONVERSATION_NOT_FOUND {
+		t.Errorf("unknown conversation: %v", err)
+	}
+	if _, err := e.srv.Pool.Exec(ctx(t), `INSERT INTO mail_suppressions (address, reason) VALUES ('khach@example.com', 'unsubscribed')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.agent.Mail.SendTranscript(ctx(t), &livechatv1.SendTranscriptRequest{ConversationId: conv}); reason(err) != livechatv1.ErrorReason_ERROR_REASON_ADDRESS_UNSUBSCRIBED {
+		t.Errorf("unsubscribed: %v", err)
+	}
+}

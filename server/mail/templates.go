@@ -41,12 +41,15 @@ const (
 	tmplTest            tmpl = "test"
 	tmplFollowup        tmpl = "followup"
 	tmplAcknowledgement tmpl = "acknowledgement"
+	tmplTranscript      tmpl = "transcript"
 )
 
 // reply is one message quoted in a mail.
 type reply struct {
 	Sender string
 	Text   string
+	// At is when it was written, for transcripts ("" leaves it out).
+	At string
 }
 
 // data fills a mail's templates.
@@ -82,6 +85,9 @@ var texts = map[lang]map[string]string{
 		"reply.hint":              "You can answer by replying to this email.",
 		"unsubscribe":             "Do not email me about this chat again",
 		"unsubscribe.text":        "To stop these emails, open",
+		"transcript.subject":      "Transcript of your conversation with {{.Team}}",
+		"transcript.intro":        "Here is your conversation with us:",
+		"transcript.you":          "You",
 	},
 	langVI: {
 		"test.subject":            "Thư thử từ livechat",
@@ -94,6 +100,9 @@ var texts = map[lang]map[string]string{
 		"reply.hint":              "Bạn có thể trả lời bằng cách phản hồi email này.",
 		"unsubscribe":             "Không gửi email cho tôi về cuộc trò chuyện này nữa",
 		"unsubscribe.text":        "Để ngừng nhận những email này, hãy mở",
+		"transcript.subject":      "Bản ghi cuộc trò chuyện của bạn với {{.Team}}",
+		"transcript.intro":        "Đây là cuộc trò chuyện của bạn với chúng tôi:",
+		"transcript.you":          "Bạn",
 	},
 }
 
@@ -130,6 +139,16 @@ var bodies = map[tmpl][2]string{
 {{end}}`,
 		`<p>{{.T.followup_intro}}</p>
 {{range .Replies}}<div style="margin:12px 0;padding:8px 12px;border-left:3px solid #2563eb;background:#f3f4f6"><strong>{{.Sender}}</strong><div style="white-space:pre-wrap">{{.Text}}</div></div>
+{{end}}`,
+	},
+	tmplTranscript: {
+		`{{.T.transcript_intro}}
+{{range .Replies}}
+{{.Sender}} ({{.At}}):
+{{.Text}}
+{{end}}`,
+		`<p>{{.T.transcript_intro}}</p>
+{{range .Replies}}<div style="margin:8px 0"><strong>{{.Sender}}</strong> <span style="color:#6b7280;font-size:12px">{{.At}}</span><div style="white-space:pre-wrap">{{.Text}}</div></div>
 {{end}}`,
 	},
 	tmplAcknowledgement: {

@@ -520,6 +520,7 @@ export const en = {
   "picker.manage": "Manage",
   "reason.mailNotConfigured": "No mail server is set up. An admin can set one in Settings → Email.",
   "reason.mailSendFailed": "The mail server refused the mail or could not be reached.",
+  "reason.addressUnsubscribed": "The customer unsubscribed from email.",
   "reason.noEmailAddress": "The customer has no email address.",
   "nav.email": "Email",
   "mail.title": "Email",
@@ -580,6 +581,9 @@ export const en = {
   "mail.kind.notification": "Agent notification",
   "mail.kind.test": "Test mail",
   "mail.kind.other": "Mail",
+  "mail.transcript": "Email transcript",
+  "mail.transcriptHint": "Email the whole conversation (without internal notes) to {to}",
+  "mail.transcriptSent": "The transcript is on its way to {to}.",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -522,6 +522,7 @@ export const vi: Record<MessageKey, string> = {
   "picker.manage": "Quản lý",
   "reason.mailNotConfigured": "Chưa cài đặt máy chủ email. Quản trị viên có thể cài đặt trong Cài đặt → Email.",
   "reason.mailSendFailed": "Máy chủ email đã từ chối thư hoặc không thể kết nối.",
+  "reason.addressUnsubscribed": "Khách hàng đã hủy nhận email.",
   "reason.noEmailAddress": "Khách hàng chưa có địa chỉ email.",
   "nav.email": "Email",
   "mail.title": "Email",
@@ -582,4 +583,7 @@ export const vi: Record<MessageKey, string> = {
   "mail.kind.notification": "Thông báo cho nhân viên",
   "mail.kind.test": "Email thử",
   "mail.kind.other": "Email",
+  "mail.transcript": "Gửi bản ghi qua email",
+  "mail.transcriptHint": "Gửi toàn bộ cuộc trò chuyện (không kèm ghi chú nội bộ) tới {to}",
+  "mail.transcriptSent": "Bản ghi đang được gửi tới {to}.",
 };

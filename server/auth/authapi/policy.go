@@ -127,6 +127,8 @@ var Policy = map[string]Access{
 	livechatv1connect.MailServiceUpdateMailSettingsProcedure: AdminAccess,
 	livechatv1connect.MailServiceSendTestMailProcedure:       AdminAccess,
 	livechatv1connect.MailServiceListOutboxProcedure:         AdminAccess,
+	// Any agent may email a customer their conversation's transcript.
+	livechatv1connect.MailServiceSendTranscriptProcedure: AgentAccess,
 
 	// Server reflection lets `buf curl` and grpcurl discover the API, which
 	// is public (the proto files ship with the product).

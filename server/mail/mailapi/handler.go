@@ -85,6 +85,19 @@ func (h *Handler) ListOutbox(ctx context.Context, req *livechatv1.ListOutboxRequ
 	return out, nil
 }
 
+// SendTranscript implements livechatv1connect.MailServiceHandler.
+func (h *Handler) SendTranscript(ctx context.Context, req *livechatv1.SendTranscriptRequest) (*livechatv1.SendTranscriptResponse, error) {
+	id, err := protoconv.ParseID("conversation_id", req.ConversationId)
+	if err != nil {
+		return nil, err
+	}
+	to, err := h.svc.SendTranscript(ctx, principal.From(ctx).Agent(), id)
+	if err != nil {
+		return nil, err
+	}
+	return &livechatv1.SendTranscriptResponse{ToAddress: to}, nil
+}
+
 var securities = map[livechatv1.MailSecurity]mail.Security{
 	livechatv1.MailSecurity_MAIL_SECURITY_UNSPECIFIED: "",
 	livechatv1.MailSecurity_MAIL_SECURITY_STARTTLS:    mail.StartTLS,

@@ -834,6 +834,95 @@ func (x *ListOutboxResponse) GetNextPageToken() string {
 	return ""
 }
 
+type SendTranscriptRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ConversationId string                 `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *SendTranscriptRequest) Reset() {
+	*x = SendTranscriptRequest{}
+	mi := &file_livechat_v1_mail_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendTranscriptRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendTranscriptRequest) ProtoMessage() {}
+
+func (x *SendTranscriptRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_mail_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendTranscriptRequest.ProtoReflect.Descriptor instead.
+func (*SendTranscriptRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_mail_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *SendTranscriptRequest) GetConversationId() string {
+	if x != nil {
+		return x.ConversationId
+	}
+	return ""
+}
+
+type SendTranscriptResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Where it goes: the customer's address.
+	ToAddress     string `protobuf:"bytes,1,opt,name=to_address,json=toAddress,proto3" json:"to_address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendTranscriptResponse) Reset() {
+	*x = SendTranscriptResponse{}
+	mi := &file_livechat_v1_mail_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendTranscriptResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendTranscriptResponse) ProtoMessage() {}
+
+func (x *SendTranscriptResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_mail_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendTranscriptResponse.ProtoReflect.Descriptor instead.
+func (*SendTranscriptResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_mail_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *SendTranscriptResponse) GetToAddress() string {
+	if x != nil {
+		return x.ToAddress
+	}
+	return ""
+}
+
 var File_livechat_v1_mail_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_mail_proto_rawDesc = "" +
@@ -888,7 +977,12 @@ const file_livechat_v1_mail_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"k\n" +
 	"\x12ListOutboxResponse\x12-\n" +
 	"\x05mails\x18\x01 \x03(\v2\x17.livechat.v1.OutboxMailR\x05mails\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*x\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"@\n" +
+	"\x15SendTranscriptRequest\x12'\n" +
+	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\"7\n" +
+	"\x16SendTranscriptResponse\x12\x1d\n" +
+	"\n" +
+	"to_address\x18\x01 \x01(\tR\ttoAddress*x\n" +
 	"\fMailSecurity\x12\x1d\n" +
 	"\x19MAIL_SECURITY_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16MAIL_SECURITY_STARTTLS\x10\x01\x12\x15\n" +
@@ -905,13 +999,14 @@ const file_livechat_v1_mail_proto_rawDesc = "" +
 	" OUTBOX_MAIL_KIND_ACKNOWLEDGEMENT\x10\x02\x12\x1f\n" +
 	"\x1bOUTBOX_MAIL_KIND_TRANSCRIPT\x10\x03\x12!\n" +
 	"\x1dOUTBOX_MAIL_KIND_NOTIFICATION\x10\x04\x12\x19\n" +
-	"\x15OUTBOX_MAIL_KIND_TEST\x10\x052\x80\x03\n" +
+	"\x15OUTBOX_MAIL_KIND_TEST\x10\x052\xdb\x03\n" +
 	"\vMailService\x12a\n" +
 	"\x0fGetMailSettings\x12#.livechat.v1.GetMailSettingsRequest\x1a$.livechat.v1.GetMailSettingsResponse\"\x03\x90\x02\x01\x12e\n" +
 	"\x12UpdateMailSettings\x12&.livechat.v1.UpdateMailSettingsRequest\x1a'.livechat.v1.UpdateMailSettingsResponse\x12S\n" +
 	"\fSendTestMail\x12 .livechat.v1.SendTestMailRequest\x1a!.livechat.v1.SendTestMailResponse\x12R\n" +
 	"\n" +
-	"ListOutbox\x12\x1e.livechat.v1.ListOutboxRequest\x1a\x1f.livechat.v1.ListOutboxResponse\"\x03\x90\x02\x01B\xa8\x01\n" +
+	"ListOutbox\x12\x1e.livechat.v1.ListOutboxRequest\x1a\x1f.livechat.v1.ListOutboxResponse\"\x03\x90\x02\x01\x12Y\n" +
+	"\x0eSendTranscript\x12\".livechat.v1.SendTranscriptRequest\x1a#.livechat.v1.SendTranscriptResponseB\xa8\x01\n" +
 	"\x0fcom.livechat.v1B\tMailProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (
@@ -927,7 +1022,7 @@ func file_livechat_v1_mail_proto_rawDescGZIP() []byte {
 }
 
 var file_livechat_v1_mail_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_livechat_v1_mail_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_livechat_v1_mail_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_livechat_v1_mail_proto_goTypes = []any{
 	(MailSecurity)(0),                  // 0: livechat.v1.MailSecurity
 	(OutboxStatus)(0),                  // 1: livechat.v1.OutboxStatus
@@ -942,7 +1037,9 @@ var file_livechat_v1_mail_proto_goTypes = []any{
 	(*OutboxMail)(nil),                 // 10: livechat.v1.OutboxMail
 	(*ListOutboxRequest)(nil),          // 11: livechat.v1.ListOutboxRequest
 	(*ListOutboxResponse)(nil),         // 12: livechat.v1.ListOutboxResponse
-	(*timestamppb.Timestamp)(nil),      // 13: google.protobuf.Timestamp
+	(*SendTranscriptRequest)(nil),      // 13: livechat.v1.SendTranscriptRequest
+	(*SendTranscriptResponse)(nil),     // 14: livechat.v1.SendTranscriptResponse
+	(*timestamppb.Timestamp)(nil),      // 15: google.protobuf.Timestamp
 }
 var file_livechat_v1_mail_proto_depIdxs = []int32{
 	0,  // 0: livechat.v1.MailSettings.security:type_name -> livechat.v1.MailSecurity
@@ -951,21 +1048,23 @@ var file_livechat_v1_mail_proto_depIdxs = []int32{
 	3,  // 3: livechat.v1.UpdateMailSettingsResponse.settings:type_name -> livechat.v1.MailSettings
 	2,  // 4: livechat.v1.OutboxMail.kind:type_name -> livechat.v1.OutboxMailKind
 	1,  // 5: livechat.v1.OutboxMail.status:type_name -> livechat.v1.OutboxStatus
-	13, // 6: livechat.v1.OutboxMail.next_attempt_at:type_name -> google.protobuf.Timestamp
-	13, // 7: livechat.v1.OutboxMail.created_at:type_name -> google.protobuf.Timestamp
-	13, // 8: livechat.v1.OutboxMail.sent_at:type_name -> google.protobuf.Timestamp
+	15, // 6: livechat.v1.OutboxMail.next_attempt_at:type_name -> google.protobuf.Timestamp
+	15, // 7: livechat.v1.OutboxMail.created_at:type_name -> google.protobuf.Timestamp
+	15, // 8: livechat.v1.OutboxMail.sent_at:type_name -> google.protobuf.Timestamp
 	1,  // 9: livechat.v1.ListOutboxRequest.status:type_name -> livechat.v1.OutboxStatus
 	10, // 10: livechat.v1.ListOutboxResponse.mails:type_name -> livechat.v1.OutboxMail
 	4,  // 11: livechat.v1.MailService.GetMailSettings:input_type -> livechat.v1.GetMailSettingsRequest
 	6,  // 12: livechat.v1.MailService.UpdateMailSettings:input_type -> livechat.v1.UpdateMailSettingsRequest
 	8,  // 13: livechat.v1.MailService.SendTestMail:input_type -> livechat.v1.SendTestMailRequest
 	11, // 14: livechat.v1.MailService.ListOutbox:input_type -> livechat.v1.ListOutboxRequest
-	5,  // 15: livechat.v1.MailService.GetMailSettings:output_type -> livechat.v1.GetMailSettingsResponse
-	7,  // 16: livechat.v1.MailService.UpdateMailSettings:output_type -> livechat.v1.UpdateMailSettingsResponse
-	9,  // 17: livechat.v1.MailService.SendTestMail:output_type -> livechat.v1.SendTestMailResponse
-	12, // 18: livechat.v1.MailService.ListOutbox:output_type -> livechat.v1.ListOutboxResponse
-	15, // [15:19] is the sub-list for method output_type
-	11, // [11:15] is the sub-list for method input_type
+	13, // 15: livechat.v1.MailService.SendTranscript:input_type -> livechat.v1.SendTranscriptRequest
+	5,  // 16: livechat.v1.MailService.GetMailSettings:output_type -> livechat.v1.GetMailSettingsResponse
+	7,  // 17: livechat.v1.MailService.UpdateMailSettings:output_type -> livechat.v1.UpdateMailSettingsResponse
+	9,  // 18: livechat.v1.MailService.SendTestMail:output_type -> livechat.v1.SendTestMailResponse
+	12, // 19: livechat.v1.MailService.ListOutbox:output_type -> livechat.v1.ListOutboxResponse
+	14, // 20: livechat.v1.MailService.SendTranscript:output_type -> livechat.v1.SendTranscriptResponse
+	16, // [16:21] is the sub-list for method output_type
+	11, // [11:16] is the sub-list for method input_type
 	11, // [11:11] is the sub-list for extension type_name
 	11, // [11:11] is the sub-list for extension extendee
 	0,  // [0:11] is the sub-list for field type_name
@@ -983,7 +1082,7 @@ func file_livechat_v1_mail_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_mail_proto_rawDesc), len(file_livechat_v1_mail_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   10,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

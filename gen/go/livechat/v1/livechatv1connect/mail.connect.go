@@ -34,6 +34,8 @@ const (
 	MailServiceSendTestMailProcedure = "/livechat.v1.MailService/SendTestMail"
 	// MailServiceListOutboxProcedure is the procedure name of the MailService's ListOutbox RPC.
 	MailServiceListOutboxProcedure = "/livechat.v1.MailService/ListOutbox"
+	// MailServiceSendTranscriptProcedure is the procedure name of the MailService's SendTranscript RPC.
+	MailServiceSendTranscriptProcedure = "/livechat.v1.MailService/SendTranscript"
 )
 
 var (
@@ -65,6 +67,13 @@ var (
 			Schema:           v1.File_livechat_v1_mail_proto.Services().ByName("MailService").Methods().ByName("ListOutbox"),
 			Procedure:        MailServiceListOutboxProcedure,
 			IdempotencyLevel: connect.IdempotencyNoSideEffects,
+		}
+	})
+	mailServiceSendTranscriptSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_livechat_v1_mail_proto.Services().ByName("MailService").Methods().ByName("SendTranscript"),
+			Procedure:  MailServiceSendTranscriptProcedure,
 		}
 	})
 )
@@ -103,6 +112,17 @@ type MailServiceClient interface {
 	// MALFORMED_CURSOR for a bad page token, INVALID_VALUE for an unknown
 	// status.
 	ListOutbox(context.Context, *v1.ListOutboxRequest) (*v1.ListOutboxResponse, error)
+	// SendTranscript emails a conversation's transcript — every message the
+	// customer sees (never an internal note), oldest first, at most the last
+	// 2,000 — to the customer's own address, in the widget's language, through
+	// the outbox. Unlike the other RPCs, any agent (or API token of either
+	// scope) may call it.
+	//
+	// Errors: INVALID_ARGUMENT with MALFORMED_ID; NOT_FOUND with
+	// CONVERSATION_NOT_FOUND; FAILED_PRECONDITION with MAIL_NOT_CONFIGURED,
+	// NO_EMAIL_ADDRESS when the customer gave none, ADDRESS_UNSUBSCRIBED when
+	// they asked for no more mail.
+	SendTranscript(context.Context, *v1.SendTranscriptRequest) (*v1.SendTranscriptResponse, error)
 }
 
 // NewMailServiceClient constructs a client for the livechat.v1.MailService service. Multiple
@@ -145,6 +165,17 @@ type MailServiceHandler interface {
 	// MALFORMED_CURSOR for a bad page token, INVALID_VALUE for an unknown
 	// status.
 	ListOutbox(context.Context, *v1.ListOutboxRequest) (*v1.ListOutboxResponse, error)
+	// SendTranscript emails a conversation's transcript — every message the
+	// customer sees (never an internal note), oldest first, at most the last
+	// 2,000 — to the customer's own address, in the widget's language, through
+	// the outbox. Unlike the other RPCs, any agent (or API token of either
+	// scope) may call it.
+	//
+	// Errors: INVALID_ARGUMENT with MALFORMED_ID; NOT_FOUND with
+	// CONVERSATION_NOT_FOUND; FAILED_PRECONDITION with MAIL_NOT_CONFIGURED,
+	// NO_EMAIL_ADDRESS when the customer gave none, ADDRESS_UNSUBSCRIBED when
+	// they asked for no more mail.
+	SendTranscript(context.Context, *v1.SendTranscriptRequest) (*v1.SendTranscriptResponse, error)
 }
 
 // RegisterMailServiceHandler registers svc as the livechat.v1.MailService implementation on server.
@@ -155,6 +186,7 @@ func RegisterMailServiceHandler(server *connect.Server, svc MailServiceHandler) 
 		connect.Method{Spec: mailServiceUpdateMailSettingsSpec(), Handler: adapter.updateMailSettings},
 		connect.Method{Spec: mailServiceSendTestMailSpec(), Handler: adapter.sendTestMail},
 		connect.Method{Spec: mailServiceListOutboxSpec(), Handler: adapter.listOutbox},
+		connect.Method{Spec: mailServiceSendTranscriptSpec(), Handler: adapter.sendTranscript},
 	)
 }
 
@@ -175,6 +207,10 @@ func (UnimplementedMailServiceHandler) SendTestMail(context.Context, *v1.SendTes
 
 func (UnimplementedMailServiceHandler) ListOutbox(context.Context, *v1.ListOutboxRequest) (*v1.ListOutboxResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.MailService.ListOutbox is not implemented")
+}
+
+func (UnimplementedMailServiceHandler) SendTranscript(context.Context, *v1.SendTranscriptRequest) (*v1.SendTranscriptResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.MailService.SendTranscript is not implemented")
 }
 
 type mailServiceClient struct {
@@ -208,6 +244,14 @@ func (c *mailServiceClient) SendTestMail(ctx context.Context, req *v1.SendTestMa
 func (c *mailServiceClient) ListOutbox(ctx context.Context, req *v1.ListOutboxRequest) (*v1.ListOutboxResponse, error) {
 	var res v1.ListOutboxResponse
 	if err := c.client.CallUnary(ctx, mailServiceListOutboxSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *mailServiceClient) SendTranscript(ctx context.Context, req *v1.SendTranscriptRequest) (*v1.SendTranscriptResponse, error) {
+	var res v1.SendTranscriptResponse
+	if err := c.client.CallUnary(ctx, mailServiceSendTranscriptSpec(), req, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
@@ -257,6 +301,18 @@ func (h mailServiceHandler) listOutbox(ctx context.Context, _ connect.Spec, stre
 		return err
 	}
 	res, err := h.svc.ListOutbox(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h mailServiceHandler) sendTranscript(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.SendTranscriptRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.SendTranscript(ctx, &req)
 	if err != nil {
 		return err
 	}
