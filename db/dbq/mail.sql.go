@@ -198,14 +198,16 @@ func (q *Queries) EnqueueMail(ctx context.Context, arg EnqueueMailParams) (uuid.
 }
 
 const ensureMailConversation = `-- name: EnsureMailConversation :one
-INSERT INTO mail_conversations (conversation_id, reply_token) VALUES ($1, $2)
-ON CONFLICT (conversation_id) DO UPDATE SET reply_token = mail_conversations.reply_token
+INSERT INTO mail_conversations (conversation_id, reply_token, language) VALUES ($1, $2, $3)
+ON CONFLICT (conversation_id) DO UPDATE
+SET language = CASE WHEN mail_conversations.language = '' THEN EXCLUDED.language ELSE mail_conversations.language END
 RETURNING conversation_id, reply_token, mailed_seq, acknowledged
 `
 
 type EnsureMailConversationParams struct {
 	ConversationID uuid.UUID
 	ReplyToken     string
+	Language       string
 }
 
 type EnsureMailConversationRow struct {
@@ -215,9 +217,10 @@ type EnsureMailConversationRow struct {
 	Acknowledged   bool
 }
 
-// The conversation's mail state, created with @reply_token the first time.
+// The conversation's mail state, created with @reply_token the first time;
+// a language (” for unknown) is kept once known.
 func (q *Queries) EnsureMailConversation(ctx context.Context, arg EnsureMailConversationParams) (EnsureMailConversationRow, error) {
-	row := q.db.QueryRow(ctx, ensureMailConversation, arg.ConversationID, arg.ReplyToken)
+	row := q.db.QueryRow(ctx, ensureMailConversation, arg.ConversationID, arg.ReplyToken, arg.Language)
 	var i EnsureMailConversationRow
 	err := row.Scan(
 		&i.ConversationID,
@@ -344,10 +347,12 @@ func (q *Queries) MailConversationByToken(ctx context.Context, replyToken string
 
 const mailRecipient = `-- name: MailRecipient :one
 SELECT c.id AS conversation_id, c.customer_id, cu.name, cu.email,
-       COALESCE(w.settings->'appearance'->>'locale', '')::text AS widget_locale, w.name AS widget_name
+       COALESCE(w.settings->'appearance'->>'locale', '')::text AS widget_locale, w.name AS widget_name,
+       COALESCE(mc.language, '')::text AS language
 FROM conversations c
 JOIN customers cu ON cu.id = c.customer_id
 JOIN widgets w ON w.id = c.widget_id
+LEFT JOIN mail_conversations mc ON mc.conversation_id = c.id
 WHERE c.id = $1
 `
 
@@ -358,6 +363,7 @@ type MailRecipientRow struct {
 	Email          string
 	WidgetLocale   string
 	WidgetName     string
+	Language       string
 }
 
 // Whom a conversation's customer mail goes to, in which language: the
@@ -372,6 +378,7 @@ func (q *Queries) MailRecipient(ctx context.Context, conversationID uuid.UUID) (
 		&i.Email,
 		&i.WidgetLocale,
 		&i.WidgetName,
+		&i.Language,
 	)
 	return i, err
 }

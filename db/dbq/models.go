@@ -156,6 +156,7 @@ type MailConversation struct {
 	ReplyToken     string
 	MailedSeq      int64
 	Acknowledged   bool
+	Language       string
 	CreatedAt      time.Time
 }
 

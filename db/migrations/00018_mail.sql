@@ -44,6 +44,10 @@ CREATE TABLE mail_conversations (
     mailed_seq      bigint NOT NULL DEFAULT 0,
     -- Whether the customer's offline message was acknowledged.
     acknowledged    boolean NOT NULL DEFAULT false,
+    -- The customer's browser language when they opened the conversation
+    -- ("vi", "en", ""): their mail's language when the widget follows the
+    -- browser.
+    language        text NOT NULL DEFAULT '' CHECK (char_length(language) <= 8),
     created_at      timestamptz NOT NULL DEFAULT now()
 );
 

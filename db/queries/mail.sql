@@ -50,9 +50,11 @@ INSERT INTO mail_suppressions (address, reason) VALUES (lower(@address::text), @
 ON CONFLICT (address) DO NOTHING;
 
 -- name: EnsureMailConversation :one
--- The conversation's mail state, created with @reply_token the first time.
-INSERT INTO mail_conversations (conversation_id, reply_token) VALUES (@conversation_id, @reply_token)
-ON CONFLICT (conversation_id) DO UPDATE SET reply_token = mail_conversations.reply_token
+-- The conversation's mail state, created with @reply_token the first time;
+-- a language ('' for unknown) is kept once known.
+INSERT INTO mail_conversations (conversation_id, reply_token, language) VALUES (@conversation_id, @reply_token, @language)
+ON CONFLICT (conversation_id) DO UPDATE
+SET language = CASE WHEN mail_conversations.language = '' THEN EXCLUDED.language ELSE mail_conversations.language END
 RETURNING conversation_id, reply_token, mailed_seq, acknowledged;
 
 -- name: AdvanceMailedSeq :one
@@ -81,10 +83,12 @@ WHERE mc.reply_token = @reply_token;
 -- Whom a conversation's customer mail goes to, in which language: the
 -- widget's language when it is fixed, else the customer's.
 SELECT c.id AS conversation_id, c.customer_id, cu.name, cu.email,
-       COALESCE(w.settings->'appearance'->>'locale', '')::text AS widget_locale, w.name AS widget_name
+       COALESCE(w.settings->'appearance'->>'locale', '')::text AS widget_locale, w.name AS widget_name,
+       COALESCE(mc.language, '')::text AS language
 FROM conversations c
 JOIN customers cu ON cu.id = c.customer_id
 JOIN widgets w ON w.id = c.widget_id
+LEFT JOIN mail_conversations mc ON mc.conversation_id = c.id
 WHERE c.id = @conversation_id;
 
 -- name: DueFollowups :many

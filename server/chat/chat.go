@@ -60,10 +60,10 @@ type Service struct {
 // Mail is what the domain asks of the email domain (package mail), inside
 // the transaction of the change that causes a mail.
 type Mail interface {
-	// OfflineMessage is told of a customer's message that opened or
+	// CustomerOpened is told of a customer's message that opened or
 	// reopened a conversation, to acknowledge it by mail when no agent is
 	// online.
-	OfflineMessage(ctx context.Context, q *dbq.Queries, conversationID uuid.UUID, text string) error
+	CustomerOpened(ctx context.Context, q *dbq.Queries, conversationID uuid.UUID, text string) error
 }
 
 // SetMail gives the domain the email domain (see Mail).

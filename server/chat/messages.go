@@ -199,7 +199,7 @@ func (s *Service) openAndSend(ctx context.Context, customerID, widgetID uuid.UUI
 		msg, stored = dbq.Message(row), true
 		if opened && s.mail != nil {
 			// The acknowledgement mail commits with the message, or neither.
-			return s.mail.OfflineMessage(ctx, q, msg.ConversationID, msg.Text)
+			return s.mail.CustomerOpened(ctx, q, msg.ConversationID, msg.Text)
 		}
 		return nil
 	})

@@ -135,6 +135,12 @@ type visitor struct {
 
 func newVisitor(t *testing.T, e *env, locale livechatv1.WidgetLocale, email string) *visitor {
 	t.Helper()
+	return newVisitorIn(t, e, locale, email, "")
+}
+
+// newVisitorIn is newVisitor with a browser that prefers acceptLanguage.
+func newVisitorIn(t *testing.T, e *env, locale livechatv1.WidgetLocale, email, acceptLanguage string) *visitor {
+	t.Helper()
 	w, err := e.admin.Widget.CreateWidget(ctx(t), &livechatv1.CreateWidgetRequest{Settings: &livechatv1.WidgetSettings{
 		Name: "Acme", Appearance: &livechatv1.WidgetAppearance{Locale: locale}, Offline: &livechatv1.OfflineSettings{CollectEmail: true},
 	}})
@@ -145,7 +151,11 @@ func newVisitor(t *testing.T, e *env, locale livechatv1.WidgetLocale, email stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := &visitor{client: e.srv.NewClient(apptest.Bearer(res.VisitorToken))}
+	h := apptest.Bearer(res.VisitorToken)
+	if acceptLanguage != "" {
+		h.Set("Accept-Language", acceptLanguage)
+	}
+	v := &visitor{client: e.srv.NewClient(h)}
 	if email != "" {
 		if _, err := v.client.Widget.UpdateCustomer(ctx(t), &livechatv1.UpdateCustomerRequest{Email: &email}); err != nil {
 			t.Fatal(err)
@@ -513,5 +523,22 @@ func TestTranscript(t *testing.T) {
 	}
 	if _, err := e.agent.Mail.SendTranscript(ctx(t), &livechatv1.SendTranscriptRequest{ConversationId: conv}); reason(err) != livechatv1.ErrorReason_ERROR_REASON_ADDRESS_UNSUBSCRIBED {
 		t.Errorf("unsubscribed: %v", err)
+	}
+}
+
+// A widget that follows the browser mails in the customer's browser
+// language.
+func TestBrowserLanguage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	newVisitorIn(t, e, livechatv1.WidgetLocale_WIDGET_LOCALE_AUTO, "vi@example.com", "vi-VN,vi;q=0.9,en;q=0.8").send(t, "Xin chào")
+	newVisitorIn(t, e, livechatv1.WidgetLocale_WIDGET_LOCALE_AUTO, "en@example.com", "en-GB,en;q=0.9").send(t, "Hello")
+	ms := e.settle(t, 2)
+	subjects := map[string]string{}
+	for _, m := range ms {
+		subjects[m.To[0].Address] = m.Subject
+	}
+	if subjects["vi@example.com"] != "Chúng tôi đã nhận được tin nhắn của bạn" || subjects["en@example.com"] != "We received your message" {
+		t.Errorf("subjects %v, want each in the browser's language", subjects)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/reqinfo"
 )
 
 // followupWindow bounds the follow-up scan to conversations active this
@@ -60,7 +61,7 @@ func (s *Service) queueFollowups(ctx context.Context) error {
 // left.
 func (s *Service) followup(ctx context.Context, m SMTP, conversationID uuid.UUID) error {
 	err := db.Tx(ctx, s.pool, func(q *dbq.Queries) error {
-		mc, err := ensureConversation(ctx, q, conversationID)
+		mc, err := ensureConversation(ctx, q, conversationID, "")
 		if err != nil {
 			return err
 		}
@@ -85,26 +86,24 @@ func (s *Service) followup(ctx context.Context, m SMTP, conversationID uuid.UUID
 	return err
 }
 
-// OfflineMessage acknowledges a customer's message that opened (or
-// reopened) a conversation while no agent was online, by mail to the
-// customer's address, queued in q's transaction: the chat domain calls it
-// inside the transaction that stores the message. Nothing is queued when
-// an agent is online, the customer has no address or unsubscribed, or the
-// conversation was acknowledged before.
-func (s *Service) OfflineMessage(ctx context.Context, q *dbq.Queries, conversationID uuid.UUID, text string) error {
+// CustomerOpened is told of a customer's message that opened (or
+// reopened) a conversation, inside the transaction that stores it (the
+// chat domain calls it). It records the customer's browser language for
+// their mail, and acknowledges the message by mail when no agent is online
+// (an offline message): queued in the same transaction, so the mail exists
+// exactly when the message does. Nothing is queued when an agent is
+// online, the customer has no address or unsubscribed, no mail server is
+// set, or the conversation was acknowledged before.
+func (s *Service) CustomerOpened(ctx context.Context, q *dbq.Queries, conversationID uuid.UUID, text string) error {
+	mc, err := ensureConversation(ctx, q, conversationID, reqinfo.From(ctx).Language)
+	if err != nil {
+		return err
+	}
 	if s.presence != nil && s.presence.AgentsOnline() {
 		return nil
 	}
 	m, _, err := s.current(ctx)
 	if err != nil || !m.configured() {
-		return err
-	}
-	rcpt, err := q.MailRecipient(ctx, conversationID)
-	if err != nil || rcpt.Email == "" {
-		return err
-	}
-	mc, err := ensureConversation(ctx, q, conversationID)
-	if err != nil {
 		return err
 	}
 	if _, err := q.MarkAcknowledged(ctx, conversationID); apperr.Is(err, apperr.NotFound) {
@@ -136,19 +135,19 @@ func (s *Service) queueCustomerMail(ctx context.Context, q *dbq.Queries, m SMTP,
 	d.UnsubscribeURL = s.unsubscribeURL(token)
 	reply := replyAddress(token, m.ReplyDomain)
 	d.CanReply = reply != ""
-	msg := render(langOf(rcpt.WidgetLocale, ""), t, d)
+	msg := render(langOf(rcpt.WidgetLocale, rcpt.Language), t, d)
 	msg.To, msg.ReplyTo, msg.UnsubscribeURL = rcpt.Email, reply, d.UnsubscribeURL
 	return s.enqueue(ctx, q, kind, &conversationID, msg)
 }
 
 // ensureConversation returns the conversation's mail state, creating it
-// with a new reply token, and holds its row lock until q's transaction
-// ends.
-func ensureConversation(ctx context.Context, q *dbq.Queries, conversationID uuid.UUID) (dbq.EnsureMailConversationRow, error) {
+// with a new reply token, records the customer's language when known
+// ("" leaves it), and holds its row lock until q's transaction ends.
+func ensureConversation(ctx context.Context, q *dbq.Queries, conversationID uuid.UUID, language string) (dbq.EnsureMailConversationRow, error) {
 	var b [18]byte
 	_, _ = rand.Read(b[:])
 	return q.EnsureMailConversation(ctx, dbq.EnsureMailConversationParams{
-		ConversationID: conversationID, ReplyToken: base64.RawURLEncoding.EncodeToString(b[:]),
+		ConversationID: conversationID, ReplyToken: base64.RawURLEncoding.EncodeToString(b[:]), Language: language,
 	})
 }
 

@@ -49,7 +49,7 @@ func (s *Service) SendTranscript(ctx context.Context, agent principal.Agent, con
 			return err
 		}
 		slices.Reverse(rows)
-		l := langOf(rcpt.WidgetLocale, "")
+		l := langOf(rcpt.WidgetLocale, rcpt.Language)
 		d := data{Replies: make([]reply, 0, len(rows))}
 		for _, r := range rows {
 			sender := r.SenderName
@@ -58,7 +58,7 @@ func (s *Service) SendTranscript(ctx context.Context, agent principal.Agent, con
 			}
 			d.Replies = append(d.Replies, reply{Sender: sender, Text: r.Text, At: r.CreatedAt.UTC().Format("2006-01-02 15:04 UTC")})
 		}
-		mc, err := ensureConversation(ctx, q, conversationID)
+		mc, err := ensureConversation(ctx, q, conversationID, "")
 		if err != nil {
 			return err
 		}
