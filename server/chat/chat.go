@@ -64,6 +64,9 @@ type Mail interface {
 	// reopened a conversation, to acknowledge it by mail when no agent is
 	// online.
 	CustomerOpened(ctx context.Context, q *dbq.Queries, conversationID uuid.UUID, text string) error
+	// Resolved is told of a conversation an agent resolved, to send the
+	// customer its transcript when the installation does so.
+	Resolved(ctx context.Context, q *dbq.Queries, conversationID uuid.UUID) error
 }
 
 // SetMail gives the domain the email domain (see Mail).

@@ -542,3 +542,42 @@ func TestBrowserLanguage(t *testing.T) {
 		t.Errorf("subjects %v, want each in the browser's language", subjects)
 	}
 }
+
+// With "transcript at resolve" on, resolving mails the transcript; off,
+// it does not.
+func TestTranscriptAtResolve(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	resolve := func(conv string) {
+		t.Helper()
+		if _, err := e.agent.Conversation.SetConversationStatus(ctx(t), &livechatv1.SetConversationStatusRequest{
+			ConversationId: conv, Status: livechatv1.ConversationStatus_CONVERSATION_STATUS_RESOLVED,
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v := newVisitor(t, e, livechatv1.WidgetLocale_WIDGET_LOCALE_EN, "ann@example.com")
+	conv := v.send(t, "Where is my order?")
+	e.reply(t, conv, "It ships today.", false)
+	resolve(conv)
+	if ms := e.settle(t, 2); len(ms) != 1 {
+		t.Fatalf("Mailpit has %v, want only the acknowledgement while the setting is off", ms)
+	}
+	if _, err := e.admin.Mail.UpdateMailSettings(ctx(t), &livechatv1.UpdateMailSettingsRequest{Settings: &livechatv1.MailSettings{
+		Host: e.mp.Host, Port: int32(e.mp.SMTPPort), Security: livechatv1.MailSecurity_MAIL_SECURITY_NONE,
+		FromAddress: "support@example.com", TranscriptOnResolve: true,
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	v.send(t, "One more thing") // reopens
+	e.reply(t, conv, "Sure.", false)
+	resolve(conv)
+	// The reopening message is not acknowledged again: one per conversation.
+	ms := e.settle(t, 2)
+	if len(ms) != 2 || ms[0].Subject != "Transcript of your conversation with Acme" {
+		t.Fatalf("Mailpit has %v, want the transcript after the resolve", ms)
+	}
+	if m := e.mp.Message(ms[0].ID); !strings.Contains(m.Text, "It ships today.") || !strings.Contains(m.Text, "One more thing") {
+		t.Errorf("transcript %q", m.Text)
+	}
+}

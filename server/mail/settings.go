@@ -77,14 +77,18 @@ type Settings struct {
 	// FromConfiguration: nothing is stored in the dashboard; the server's
 	// flags and environment are in force.
 	FromConfiguration bool
+	// TranscriptOnResolve: resolving a conversation emails the customer
+	// its transcript.
+	TranscriptOnResolve bool
 }
 
 // SettingsInput is what an admin writes. A nil Password keeps the stored
 // one; an empty one removes it.
 type SettingsInput struct {
-	SMTP            SMTP
-	Password        *string
-	FollowupMinutes int
+	SMTP                SMTP
+	Password            *string
+	FollowupMinutes     int
+	TranscriptOnResolve bool
 }
 
 // doc is the stored section, as JSON.
@@ -98,6 +102,8 @@ type doc struct {
 	FromName        string `json:"fromName,omitempty"`
 	ReplyDomain     string `json:"replyDomain,omitempty"`
 	FollowupMinutes int    `json:"followupMinutes,omitempty"`
+	// TranscriptOnResolve: see Settings.
+	TranscriptOnResolve bool `json:"transcriptOnResolve,omitempty"`
 }
 
 // stored reads the section; found is false when admins never saved it.
@@ -137,7 +143,7 @@ func (s *Service) current(ctx context.Context) (SMTP, int, error) {
 // GetSettings returns the mail configuration in force, without the
 // password.
 func (s *Service) GetSettings(ctx context.Context) (Settings, error) {
-	_, found, err := s.stored(ctx)
+	d, found, err := s.stored(ctx)
 	if err != nil {
 		return Settings{}, err
 	}
@@ -147,7 +153,7 @@ func (s *Service) GetSettings(ctx context.Context) (Settings, error) {
 	}
 	set := m.Password != ""
 	m.Password = ""
-	return Settings{SMTP: m, PasswordSet: set, FollowupMinutes: minutes, FromConfiguration: !found}, nil
+	return Settings{SMTP: m, PasswordSet: set, FollowupMinutes: minutes, FromConfiguration: !found, TranscriptOnResolve: d.TranscriptOnResolve}, nil
 }
 
 // UpdateSettings stores the mail configuration (sealing the password); it
@@ -178,6 +184,7 @@ func (s *Service) UpdateSettings(ctx context.Context, admin principal.Agent, in 
 		Host: m.Host, Port: m.Port, Security: string(m.Security), Username: m.Username,
 		From: m.From, FromName: m.FromName, ReplyDomain: m.ReplyDomain,
 		FollowupMinutes: in.FollowupMinutes, PasswordSealed: old.PasswordSealed,
+		TranscriptOnResolve: in.TranscriptOnResolve,
 	}
 	if in.Password != nil {
 		d.PasswordSealed = ""

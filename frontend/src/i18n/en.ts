@@ -584,6 +584,7 @@ export const en = {
   "mail.transcript": "Email transcript",
   "mail.transcriptHint": "Email the whole conversation (without internal notes) to {to}",
   "mail.transcriptSent": "The transcript is on its way to {to}.",
+  "mail.transcriptOnResolve": "Email the customer the transcript when a conversation is resolved",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -586,4 +586,5 @@ export const vi: Record<MessageKey, string> = {
   "mail.transcript": "Gửi bản ghi qua email",
   "mail.transcriptHint": "Gửi toàn bộ cuộc trò chuyện (không kèm ghi chú nội bộ) tới {to}",
   "mail.transcriptSent": "Bản ghi đang được gửi tới {to}.",
+  "mail.transcriptOnResolve": "Gửi bản ghi cho khách qua email khi cuộc trò chuyện được giải quyết",
 };

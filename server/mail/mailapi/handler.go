@@ -46,8 +46,9 @@ func (h *Handler) UpdateMailSettings(ctx context.Context, req *livechatv1.Update
 			Host: in.GetHost(), Port: int(in.GetPort()), Security: sec, Username: in.GetUsername(),
 			From: in.GetFromAddress(), FromName: in.GetFromName(), ReplyDomain: in.GetReplyDomain(),
 		},
-		Password:        req.Password,
-		FollowupMinutes: int(in.GetFollowupMinutes()),
+		Password:            req.Password,
+		FollowupMinutes:     int(in.GetFollowupMinutes()),
+		TranscriptOnResolve: in.GetTranscriptOnResolve(),
 	})
 	if err != nil {
 		return nil, err
@@ -124,7 +125,7 @@ func settingsProto(s mail.Settings) *livechatv1.MailSettings {
 		Host: s.SMTP.Host, Port: int32(s.SMTP.Port), Security: sec, Username: s.SMTP.Username,
 		PasswordSet: s.PasswordSet, FromAddress: s.SMTP.From, FromName: s.SMTP.FromName,
 		ReplyDomain: s.SMTP.ReplyDomain, FollowupMinutes: int32(s.FollowupMinutes),
-		FromConfiguration: s.FromConfiguration,
+		FromConfiguration: s.FromConfiguration, TranscriptOnResolve: s.TranscriptOnResolve,
 	}
 }
 

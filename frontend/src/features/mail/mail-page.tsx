@@ -12,8 +12,10 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Skeleton } from "@/components/ui/skeleton";
+import { Switch } from "@/components/ui/switch";
 import { useI18n, type MessageKey } from "@/i18n";
 import { formatDateTime, toDate } from "@/lib/format";
 import { useErrorText } from "@/lib/use-error-text";
@@ -46,6 +48,7 @@ interface Form {
   fromName: string;
   replyDomain: string;
   followupMinutes: string;
+  transcriptOnResolve: boolean;
 }
 
 function formOf(s: MailSettings | undefined): Form {
@@ -59,6 +62,7 @@ function formOf(s: MailSettings | undefined): Form {
     fromName: s?.fromName ?? "",
     replyDomain: s?.replyDomain ?? "",
     followupMinutes: String(s?.followupMinutes || 5),
+    transcriptOnResolve: s?.transcriptOnResolve ?? false,
   };
 }
 
@@ -128,6 +132,7 @@ function SettingsForm({ settings }: { settings: MailSettings | undefined }) {
         fromName: form.fromName.trim(),
         replyDomain: form.replyDomain.trim(),
         followupMinutes: minutes,
+        transcriptOnResolve: form.transcriptOnResolve,
       },
       password: changePassword ? form.password : undefined,
     });
@@ -208,6 +213,15 @@ function SettingsForm({ settings }: { settings: MailSettings | undefined }) {
             data-testid="mail-followup"
           />
         </Field>
+      </div>
+      <div className="flex items-center gap-3">
+        <Switch
+          id="transcript-on-resolve"
+          checked={form.transcriptOnResolve}
+          onCheckedChange={(on) => set({ transcriptOnResolve: on })}
+          data-testid="mail-transcript-on-resolve"
+        />
+        <Label htmlFor="transcript-on-resolve">{t("mail.transcriptOnResolve")}</Label>
       </div>
       <FormError error={save.error} />
       {save.isSuccess && (

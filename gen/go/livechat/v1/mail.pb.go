@@ -228,8 +228,11 @@ type MailSettings struct {
 	// Output only: nothing was saved in the dashboard; these are the
 	// server's flags and environment.
 	FromConfiguration bool `protobuf:"varint,10,opt,name=from_configuration,json=fromConfiguration,proto3" json:"from_configuration,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Resolving a conversation emails the customer its transcript (when they
+	// gave an address and did not unsubscribe).
+	TranscriptOnResolve bool `protobuf:"varint,11,opt,name=transcript_on_resolve,json=transcriptOnResolve,proto3" json:"transcript_on_resolve,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *MailSettings) Reset() {
@@ -328,6 +331,13 @@ func (x *MailSettings) GetFollowupMinutes() int32 {
 func (x *MailSettings) GetFromConfiguration() bool {
 	if x != nil {
 		return x.FromConfiguration
+	}
+	return false
+}
+
+func (x *MailSettings) GetTranscriptOnResolve() bool {
+	if x != nil {
+		return x.TranscriptOnResolve
 	}
 	return false
 }
@@ -927,7 +937,7 @@ var File_livechat_v1_mail_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_mail_proto_rawDesc = "" +
 	"\n" +
-	"\x16livechat/v1/mail.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe9\x02\n" +
+	"\x16livechat/v1/mail.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9d\x03\n" +
 	"\fMailSettings\x12\x12\n" +
 	"\x04host\x18\x01 \x01(\tR\x04host\x12\x12\n" +
 	"\x04port\x18\x02 \x01(\x05R\x04port\x125\n" +
@@ -939,7 +949,8 @@ const file_livechat_v1_mail_proto_rawDesc = "" +
 	"\freply_domain\x18\b \x01(\tR\vreplyDomain\x12)\n" +
 	"\x10followup_minutes\x18\t \x01(\x05R\x0ffollowupMinutes\x12-\n" +
 	"\x12from_configuration\x18\n" +
-	" \x01(\bR\x11fromConfiguration\"\x18\n" +
+	" \x01(\bR\x11fromConfiguration\x122\n" +
+	"\x15transcript_on_resolve\x18\v \x01(\bR\x13transcriptOnResolve\"\x18\n" +
 	"\x16GetMailSettingsRequest\"P\n" +
 	"\x17GetMailSettingsResponse\x125\n" +
 	"\bsettings\x18\x01 \x01(\v2\x19.livechat.v1.MailSettingsR\bsettings\"\x80\x01\n" +
