@@ -114,19 +114,32 @@ bin/versitygw:
 	GOBIN=$(CURDIR)/bin $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
 
 .PHONY: test-go
-test-go: bin/versitygw | prereqs $(WEB_FIRST) ## Go tests against real PostgreSQL (TEST_DATABASE_URL or a throwaway cluster)
-	$(if $(WEB_FIRST),LIVECHAT_REQUIRE_WEB_ASSETS=1 )$(GO) test -count=1 ./...
+test-go: bin/versitygw | prereqs $(WEB_FIRST) mailpit ## Go tests against real PostgreSQL (TEST_DATABASE_URL or a throwaway cluster), Mailpit and an S3 server
+	$(if $(WEB_FIRST),LIVECHAT_REQUIRE_WEB_ASSETS=1 )LIVECHAT_MAILPIT=$(CURDIR)/bin/mailpit $(GO) test -count=1 ./...
+
+# Mailpit is the real SMTP server (with an HTTP API to read what arrived)
+# the mail tests start; pinned, built from the Go module proxy into bin/.
+MAILPIT_VERSION := v1.33.1
+bin/mailpit-$(MAILPIT_VERSION): | prereqs
+	@mkdir -p bin/.mailpit
+	GOBIN=$(CURDIR)/bin/.mailpit $(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION)
+	mv bin/.mailpit/mailpit $@
+	@rmdir bin/.mailpit
+
+.PHONY: mailpit
+mailpit: bin/mailpit-$(MAILPIT_VERSION) ## install the pinned Mailpit the mail tests run (bin/mailpit)
+	@ln -sf mailpit-$(MAILPIT_VERSION) bin/mailpit
 
 # The widget is built by `build`; the type-check is part of lint. The
 # dashboard's `test` runs its unit tests, then its browser tests.
 .PHONY: test-web
-test-web: build ## unit tests, widget size budget and browser tests (Chromium at /usr/bin/chromium)
+test-web: build mailpit ## unit tests, widget size budget and browser tests (Chromium at /usr/bin/chromium, Mailpit)
 	npm run --silent test -w @livechat/stream
 	npm run --silent test -w @livechat/markdown
 	npm run --silent test:unit -w widget
 	npm run --silent size -w widget
 	LIVECHAT_BIN=$(CURDIR)/bin/livechat npm run --silent test:e2e -w widget
-	LIVECHAT_BIN=$(CURDIR)/bin/livechat npm run --silent test -w frontend
+	LIVECHAT_BIN=$(CURDIR)/bin/livechat LIVECHAT_MAILPIT=$(CURDIR)/bin/mailpit npm run --silent test -w frontend
 
 .PHONY: bench
 bench: build ## benchmarks: ratios against baselines measured in the same run

@@ -41,6 +41,7 @@ var (
 		"server/pgembed":  "runs PostgreSQL itself",
 		"server/scaleout": "tests several server processes",
 		"server/outbound": "sends the server's own HTTP requests, guarded against SSRF at dial time",
+		"server/mailpit":  "runs the Mailpit mail server for tests",
 	}
 
 	// forbidden are the imports a domain package must not have: the

@@ -225,6 +225,39 @@ type LoginFailure struct {
 	OccurredAt time.Time
 }
 
+type MailConversation struct {
+	ConversationID uuid.UUID
+	ReplyToken     string
+	MailedSeq      int64
+	Acknowledged   bool
+	Language       string
+	CreatedAt      time.Time
+}
+
+type MailOutbox struct {
+	ID             uuid.UUID
+	Kind           string
+	ToAddress      string
+	Subject        string
+	TextBody       string
+	HtmlBody       string
+	ReplyTo        string
+	UnsubscribeUrl string
+	ConversationID *uuid.UUID
+	Status         string
+	Attempts       int32
+	NextAttemptAt  time.Time
+	LastError      string
+	CreatedAt      time.Time
+	SentAt         *time.Time
+}
+
+type MailSuppression struct {
+	Address   string
+	Reason    string
+	CreatedAt time.Time
+}
+
 type Message struct {
 	ID              uuid.UUID
 	ConversationID  uuid.UUID

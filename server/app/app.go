@@ -36,6 +36,8 @@ import (
 	"github.com/opensupport/livechat/server/csat"
 	"github.com/opensupport/livechat/server/csat/csatapi"
 	"github.com/opensupport/livechat/server/idempotency"
+	"github.com/opensupport/livechat/server/mail"
+	"github.com/opensupport/livechat/server/mail/mailapi"
 	"github.com/opensupport/livechat/server/outbound"
 	"github.com/opensupport/livechat/server/realtime"
 	"github.com/opensupport/livechat/server/reports"
@@ -90,6 +92,11 @@ type App struct {
 	deliveryCtx  context.Context
 	// files keeps the attachments of messages.
 	files *attachments.Service
+	// mail queues and sends email; its worker runs while Serve does.
+	mail *mail.Service
+	// receiver takes replies by email on mailLn (nil when off).
+	receiver *mailapi.Receiver
+	mailLn   net.Listener
 }
 
 // New builds an App on an open, migrated database.
@@ -118,6 +125,20 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	conversations.Router = a.router
 	a.hub.SetAvailability(a.router)
 	a.widgets = widgets.New(pool, widgets.Options{Limits: cfg.WidgetLimits, Hub: a.hub, Chat: conversations, Hours: a.router})
+	// Email: the chat domain queues mail in its transactions; the worker
+	// acknowledges offline messages only while no agent is online.
+	mailCfg := cfg.Mail
+	if mailCfg.PublicURL == "" {
+		mailCfg.PublicURL = cfg.PublicURL
+	}
+	a.mail = mail.New(pool, mail.Options{Config: mailCfg, Settings: a.settings, Box: a.secrets, Log: log})
+	a.mail.SetPresence(a.hub)
+	a.mail.SetChat(conversations)
+	conversations.SetMail(a.mail)
+	if err := a.listenMail(); err != nil {
+		return nil, err
+	}
+	a.widgets = widgets.New(pool, widgets.Options{Limits: cfg.WidgetLimits, Hub: a.hub, Chat: conversations})
 	a.auth = auth.NewService(pool, a.hub, auth.Config{
 		SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
 		Password: auth.PasswordParams{LogN: cfg.ScryptLogN, R: 8, P: 1}, Log: log,
@@ -159,6 +180,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	conversations.SetAttachments(a.files)
 	attachmentsapi.NewHandler(a.files, callers, log).Mount(a.mux)
 	livechatv1connect.RegisterRoutingServiceHandler(a.rpc, routingapi.NewHandler(a.router))
+	livechatv1connect.RegisterMailServiceHandler(a.rpc, mailapi.NewHandler(a.mail))
 	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.
 	grpcreflect.Register(a.rpc)
 
@@ -175,6 +197,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	})
 	a.mux.HandleFunc("GET /readyz", a.readyz)
 	a.mux.HandleFunc("GET "+OpenAPIPath, serveOpenAPI)
+	a.mux.Handle(mailapi.Pattern, mailapi.NewUnsubscribe(a.mail))
 	if err := a.mountStatic(); err != nil {
 		return nil, err
 	}
@@ -208,6 +231,12 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	defer a.hub.Close()
 	go a.files.Run(ctx)
+	// The mail worker runs while the instance serves.
+	mailCtx, stopMail := context.WithCancel(ctx)
+	mailDone := make(chan struct{})
+	go func() { defer close(mailDone); a.runMail(mailCtx) }()
+	go a.serveMail(mailCtx)
+	defer func() { stopMail(); <-mailDone }()
 	protocols := new(http.Protocols)
 	protocols.SetHTTP1(true)
 	// gRPC clients and load generators use HTTP/2 without TLS.
@@ -282,7 +311,7 @@ func (h healthChecker) Check(ctx context.Context, req *grpchealth.CheckRequest) 
 	switch req.Service {
 	case "", livechatv1connect.AuthServiceName, livechatv1connect.ConversationServiceName, livechatv1connect.WidgetServiceName,
 		livechatv1connect.CannedResponseServiceName, livechatv1connect.TagServiceName, livechatv1connect.WebhookServiceName,
-		livechatv1connect.RoutingServiceName, livechatv1connect.ReportServiceName:
+		livechatv1connect.RoutingServiceName, livechatv1connect.ReportServiceName, livechatv1connect.MailServiceName:
 	default:
 		return nil, connectv1.NewError(connectv1.CodeNotFound, fmt.Errorf("unknown service %q", req.Service))
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/opensupport/livechat/server/attachments"
 	"github.com/opensupport/livechat/server/attachments/s3store"
+	"github.com/opensupport/livechat/server/mail"
 	"github.com/opensupport/livechat/server/outbound"
 	"github.com/opensupport/livechat/server/realtime"
 	"github.com/opensupport/livechat/server/webhooks"
@@ -87,6 +88,14 @@ type Config struct {
 	// TestClock, for tests only, is the time business hours are read at
 	// when the server starts (see testclock.go); zero is the real clock.
 	TestClock time.Time
+	// Mail is the outgoing mail server of the flags and the mail worker's
+	// timing (tests shorten it).
+	Mail mail.Config
+	// MailReceiver is the listen address of the built-in SMTP receiver of
+	// replies by email; empty: off. MailReceiverMaxBytes bounds a message
+	// (zero: 1 MiB).
+	MailReceiver         string
+	MailReceiverMaxBytes int64
 }
 
 // defaultPGData is the embedded PostgreSQL's data directory when none is
@@ -184,6 +193,7 @@ func (c *Config) RegisterServeFlags(fs *flag.FlagSet) {
 		"how long after sending agents and visitors may edit or delete their own messages, 1m to 168h [$LIVECHAT_MESSAGE_EDIT_WINDOW]")
 	c.registerAttachmentFlags(fs)
 	c.readTestClock()
+	c.registerMailFlags(fs)
 }
 
 // Validate checks values that flag parsing cannot, and reports environment
@@ -215,7 +225,10 @@ func (c *Config) Validate() error {
 	if c.MessageEditWindow != 0 && (c.MessageEditWindow < time.Minute || c.MessageEditWindow > 168*time.Hour) {
 		return fmt.Errorf("--message-edit-window must be between 1m and 168h, not %s", c.MessageEditWindow)
 	}
-	return c.validateEdge()
+	if err := c.validateEdge(); err != nil {
+		return err
+	}
+	return c.validateMail()
 }
 
 // setScryptLogN parses --scrypt-log-n; out-of-range values are kept for

@@ -170,6 +170,14 @@ const (
 	InvalidSchedule Reason = "INVALID_SCHEDULE"
 	// InvalidDate: a date that is not a calendar date written YYYY-MM-DD.
 	InvalidDate Reason = "INVALID_DATE"
+	// MailNotConfigured: no SMTP server is configured for outgoing mail.
+	MailNotConfigured Reason = "MAIL_NOT_CONFIGURED"
+	// MailSendFailed: the SMTP server refused or could not be reached.
+	MailSendFailed Reason = "MAIL_SEND_FAILED"
+	// NoEmailAddress: the customer has no email address to send to.
+	NoEmailAddress Reason = "NO_EMAIL_ADDRESS"
+	// AddressUnsubscribed: the customer asked for no more mail.
+	AddressUnsubscribed Reason = "ADDRESS_UNSUBSCRIBED"
 )
 
 // Code is the class of an error: which Connect code its reason maps to. It
@@ -289,6 +297,11 @@ var codes = map[Reason]Code{
 	InvalidTimeZone:         CodeInvalid,
 	InvalidSchedule:         CodeInvalid,
 	InvalidDate:             CodeInvalid,
+	MailNotConfigured:       CodeFailedPrecondition,
+	MailSendFailed:          CodeFailedPrecondition,
+	NoEmailAddress:          CodeFailedPrecondition,
+
+	AddressUnsubscribed: CodeFailedPrecondition,
 }
 
 // Reasons lists every reason (for tests and documentation).

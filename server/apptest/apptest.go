@@ -110,6 +110,7 @@ type Client struct {
 	Webhooks     livechatv1connect.WebhookServiceClient
 	Reports      livechatv1connect.ReportServiceClient
 	Routing      livechatv1connect.RoutingServiceClient
+	Mail         livechatv1connect.MailServiceClient
 }
 
 // NewClient returns a client that keeps cookies (a dashboard session) and
@@ -131,6 +132,7 @@ func (s *Server) NewClient(header http.Header, opts ...connecthttp.Option) *Clie
 		Webhooks:     livechatv1connect.NewWebhookServiceClient(cc),
 		Reports:      livechatv1connect.NewReportServiceClient(cc),
 		Routing:      livechatv1connect.NewRoutingServiceClient(cc),
+		Mail:         livechatv1connect.NewMailServiceClient(cc),
 	}
 }
 

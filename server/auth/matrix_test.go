@@ -123,6 +123,11 @@ var access = map[string]authapi.Access{
 	livechatv1connect.RoutingServiceUpdateWidgetRoutingProcedure:       authapi.AdminAccess,
 	livechatv1connect.RoutingServiceListAgentCapacitiesProcedure:       authapi.AgentAccess,
 	livechatv1connect.RoutingServiceSetAgentCapacityProcedure:          authapi.AdminAccess,
+	livechatv1connect.MailServiceGetMailSettingsProcedure:              authapi.AdminAccess,
+	livechatv1connect.MailServiceUpdateMailSettingsProcedure:           authapi.AdminAccess,
+	livechatv1connect.MailServiceSendTestMailProcedure:                 authapi.AdminAccess,
+	livechatv1connect.MailServiceListOutboxProcedure:                   authapi.AdminAccess,
+	livechatv1connect.MailServiceSendTranscriptProcedure:               authapi.AgentAccess,
 }
 
 // TestAuthorizationMatrix calls every procedure of the services as

@@ -21,6 +21,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/apperr"
@@ -59,7 +61,25 @@ type Service struct {
 	// Router, when set, hears of changes that may move the queue of
 	// waiting conversations (see routing.go).
 	Router Router
+	// mail queues the mails a change causes, in its transaction; nil
+	// sends none.
+	mail Mail
 }
+
+// Mail is what the domain asks of the email domain (package mail), inside
+// the transaction of the change that causes a mail.
+type Mail interface {
+	// CustomerOpened is told of a customer's message that opened or
+	// reopened a conversation, to acknowledge it by mail when no agent is
+	// online.
+	CustomerOpened(ctx context.Context, q *dbq.Queries, conversationID uuid.UUID, text string) error
+	// Resolved is told of a conversation an agent resolved, to send the
+	// customer its transcript when the installation does so.
+	Resolved(ctx context.Context, q *dbq.Queries, conversationID uuid.UUID) error
+}
+
+// SetMail gives the domain the email domain (see Mail).
+func (s *Service) SetMail(m Mail) { s.mail = m }
 
 // New returns a Service on pool. hub may be nil (tests, tools): nobody is
 // told of changes.

@@ -2,8 +2,6 @@ package chat
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/binary"
 	"time"
 
 	"github.com/google/uuid"
@@ -115,23 +113,10 @@ func narrow(params *dbq.ListConversationsParams, f ListFilter) error {
 	return nil
 }
 
-// Page tokens are opaque to clients: the last row's sort key, as
-// microseconds since the epoch (PostgreSQL's precision) and id.
-func encodePageToken(at time.Time, id uuid.UUID) string {
-	var b [24]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(at.UnixMicro()))
-	copy(b[8:], id[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
+// Page tokens are limits' time cursors of the last row's sort key.
+func encodePageToken(at time.Time, id uuid.UUID) string { return limits.EncodeTimeCursor(at, id) }
 
-func decodePageToken(tok string) (time.Time, uuid.UUID, error) {
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil || len(b) != 24 {
-		return time.Time{}, uuid.Nil, apperr.New(apperr.MalformedCursor, "malformed page token").WithField("page_token")
-	}
-	id, _ := uuid.FromBytes(b[8:])
-	return time.UnixMicro(int64(binary.BigEndian.Uint64(b[:8]))), id, nil
-}
+func decodePageToken(tok string) (time.Time, uuid.UUID, error) { return limits.DecodeTimeCursor(tok) }
 
 // InboxCounts counts the conversations of each inbox queue for the agent.
 func (s *Service) InboxCounts(ctx context.Context, agent principal.Agent) (InboxCounts, error) {

@@ -319,10 +319,23 @@ func (s *Service) SetConversationStatus(ctx context.Context, agent principal.Age
 	default:
 		return Conversation{}, apperr.New(apperr.InvalidValue, "status must be RESOLVED, CLOSED or ACTIVE (to reopen), not %q", status).WithField("status")
 	}
-	c, err := s.apply(ctx, s.q, move{
+	m := move{
 		action: action, conversationID: conversationID,
 		actorID: agent.ID, actorName: agent.Name, anyAssignee: true,
-	})
+	}
+	var c dbq.Conversation
+	var err error
+	if action == ActionResolve && s.mail != nil {
+		// A transcript sent at resolve commits with the resolve, or neither.
+		err = s.tx(ctx, func(q *dbq.Queries) error {
+			if c, err = s.apply(ctx, q, m); err != nil {
+				return err
+			}
+			return s.mail.Resolved(ctx, q, conversationID)
+		})
+	} else {
+		c, err = s.apply(ctx, s.q, m)
+	}
 	if err != nil {
 		return Conversation{}, err
 	}

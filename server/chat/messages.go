@@ -206,6 +206,7 @@ func (s *Service) openAndSend(ctx context.Context, v principal.Visitor, params d
 			return err
 		}
 		latest, err := q.LatestCustomerConversation(ctx, customerID)
+		opened := true
 		switch {
 		case apperr.Is(err, apperr.NotFound):
 			if _, err := q.CreateConversation(ctx, dbq.CreateConversationParams{CustomerID: customerID, WidgetID: widgetID}); err != nil {
@@ -220,6 +221,8 @@ func (s *Service) openAndSend(ctx context.Context, v principal.Visitor, params d
 			}); err != nil {
 				return err
 			}
+		default:
+			opened = false
 		}
 		row, err := q.InsertCustomerMessage(ctx, params)
 		if err != nil {
@@ -231,6 +234,10 @@ func (s *Service) openAndSend(ctx context.Context, v principal.Visitor, params d
 			}
 		}
 		msg, stored = dbq.Message(row), true
+		if opened && s.mail != nil {
+			// The acknowledgement mail commits with the message, or neither.
+			return s.mail.CustomerOpened(ctx, q, msg.ConversationID, msg.Text)
+		}
 		return nil
 	})
 	return msg, stored, err

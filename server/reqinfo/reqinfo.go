@@ -28,6 +28,11 @@ type Info struct {
 	TLS bool
 	// ViaProxy reports whether the request came through a trusted proxy.
 	ViaProxy bool
+	// Language is the client's preferred language: the primary subtag of
+	// the first Accept-Language entry, lower case ("vi", "en"); "" when
+	// none. Mail to a customer is written in it when their widget follows
+	// the browser.
+	Language string
 }
 
 type key struct{}
@@ -45,7 +50,7 @@ func From(ctx context.Context) Info {
 		return info
 	}
 	if call, ok := connect.CallInfoForServerContext(ctx); ok {
-		return Info{ClientIP: hostAddr(call.PeerAddr)}
+		return Info{ClientIP: hostAddr(call.PeerAddr), Language: primaryLanguage(call.RequestHeader().Get("Accept-Language"))}
 	}
 	return Info{}
 }
@@ -120,7 +125,7 @@ func (p Proxies) Trusted(a netip.Addr) bool {
 // taken from the last value, the one the nearest proxy wrote.
 func (p Proxies) Resolve(r *http.Request) Info {
 	peer := hostAddr(r.RemoteAddr)
-	info := Info{ClientIP: peer, TLS: r.TLS != nil}
+	info := Info{ClientIP: peer, TLS: r.TLS != nil, Language: primaryLanguage(r.Header.Get("Accept-Language"))}
 	if !peer.IsValid() || !p.Trusted(peer) {
 		return info
 	}
@@ -160,6 +165,19 @@ func (p Proxies) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next.ServeHTTP(w, r.WithContext(With(r.Context(), p.Resolve(r))))
 	})
+}
+
+// primaryLanguage is the primary subtag of the first entry of an
+// Accept-Language header ("vi-VN,vi;q=0.9,en;q=0.8" is "vi"), or "".
+func primaryLanguage(h string) string {
+	first, _, _ := strings.Cut(h, ",")
+	first, _, _ = strings.Cut(first, ";")
+	tag, _, _ := strings.Cut(strings.TrimSpace(first), "-")
+	tag = strings.ToLower(tag)
+	if len(tag) < 2 || len(tag) > 8 || strings.Trim(tag, "abcdefghijklmnopqrstuvwxyz") != "" {
+		return ""
+	}
+	return tag
 }
 
 // hostAddr parses the IP of a "host:port" or bare-host address.

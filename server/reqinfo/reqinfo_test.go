@@ -125,3 +125,15 @@ func TestMiddlewareStoresInfoInContext(t *testing.T) {
 		t.Fatalf("info = %+v", got)
 	}
 }
+
+func TestPrimaryLanguage(t *testing.T) {
+	for in, want := range map[string]string{
+		"vi-VN,vi;q=0.9,en;q=0.8": "vi", "en": "en", "EN-us": "en", "": "", "*": "", "x1;q=1": "", " fr-CA ; q=0.7": "fr",
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Header.Set("Accept-Language", in)
+		if got := (reqinfo.Proxies{}).Resolve(r).Language; got != want {
+			t.Errorf("Accept-Language %q: Language %q, want %q", in, got, want)
+		}
+	}
+}

@@ -101,6 +101,10 @@ const byReason: Partial<Record<ErrorReason, MessageKey>> = {
   [ErrorReason.INVALID_TIME_ZONE]: "reason.invalidTimeZone",
   [ErrorReason.INVALID_SCHEDULE]: "reason.invalidSchedule",
   [ErrorReason.INVALID_DATE]: "reason.invalidDate",
+  [ErrorReason.MAIL_NOT_CONFIGURED]: "reason.mailNotConfigured",
+  [ErrorReason.MAIL_SEND_FAILED]: "reason.mailSendFailed",
+  [ErrorReason.NO_EMAIL_ADDRESS]: "reason.noEmailAddress",
+  [ErrorReason.ADDRESS_UNSUBSCRIBED]: "reason.addressUnsubscribed",
 };
 
 // Reasons whose text needs a number the detail did not carry fall back to

@@ -151,6 +151,14 @@ var Policy = map[string]Access{
 	livechatv1connect.RoutingServiceListAgentCapacitiesProcedure: AgentAccess,
 	livechatv1connect.RoutingServiceSetAgentCapacityProcedure:    AdminAccess,
 
+	// MailService: the mail set-up and outbox are admins'.
+	livechatv1connect.MailServiceGetMailSettingsProcedure:    AdminAccess,
+	livechatv1connect.MailServiceUpdateMailSettingsProcedure: AdminAccess,
+	livechatv1connect.MailServiceSendTestMailProcedure:       AdminAccess,
+	livechatv1connect.MailServiceListOutboxProcedure:         AdminAccess,
+	// Any agent may email a customer their conversation's transcript.
+	livechatv1connect.MailServiceSendTranscriptProcedure: AgentAccess,
+
 	// Server reflection lets `buf curl` and grpcurl discover the API, which
 	// is public (the proto files ship with the product).
 	"/" + grpcreflect.ReflectV1ServiceName + "/ServerReflectionInfo":      Public,

@@ -5,6 +5,7 @@ import { FormError } from "@/components/states";
 import { Button } from "@/components/ui/button";
 import { useI18n } from "@/i18n";
 import { useIsAdmin, useMe } from "@/features/auth/use-me";
+import { TranscriptButton } from "@/features/mail/transcript-button";
 import { TransferDialog } from "./transfer-dialog";
 import { useConversationActions } from "./use-conversation-actions";
 
@@ -49,6 +50,7 @@ export function ConversationActions({ conversation: c }: { conversation: Convers
             <RotateCcwIcon aria-hidden /> {t("action.reopen")}
           </Button>
         )}
+        <TranscriptButton conversation={c} />
       </div>
       <FormError error={error} />
       {transferOpen && <TransferDialog conversation={c} open={transferOpen} onOpenChange={setTransferOpen} />}

@@ -25,6 +25,7 @@ const CannedPage = lazy(() => import("@/features/canned/canned-page"));
 const WebhooksPage = lazy(() => import("@/features/webhooks/webhooks-page"));
 const WebhookDeliveriesPage = lazy(() => import("@/features/webhooks/deliveries-page"));
 const ReportsPage = lazy(() => import("@/features/reports/reports-page"));
+const MailPage = lazy(() => import("@/features/mail/mail-page"));
 
 let started = false;
 
@@ -77,6 +78,7 @@ export default function Shell() {
                 <Route path="/webhooks" component={WebhooksPage} />
                 <Route path="/webhooks/:webhookId" component={WebhookDeliveriesPage} />
                 <Route path="/reports" component={ReportsPage} />
+                <Route path="/email" component={MailPage} />
                 <Route>
                   <EmptyState className="h-full" title={t("common.notFound")} />
                 </Route>

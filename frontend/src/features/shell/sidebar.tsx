@@ -1,5 +1,5 @@
 import { useQuery } from "@connectrpc/connect-query";
-import { BarChart3Icon, InboxIcon, KeyRoundIcon, MessageSquareQuoteIcon, MessagesSquareIcon, PanelsTopLeftIcon, SettingsIcon, UsersIcon, WebhookIcon, type LucideIcon } from "lucide-react";
+import { BarChart3Icon, InboxIcon, KeyRoundIcon, MailIcon, MessageSquareQuoteIcon, MessagesSquareIcon, PanelsTopLeftIcon, SettingsIcon, UsersIcon, WebhookIcon, type LucideIcon } from "lucide-react";
 import { Link, useLocation } from "wouter";
 import { ConversationService } from "@livechat/api/conversation_pb";
 import { LanguageSwitch } from "@/components/language-switch";
@@ -26,6 +26,7 @@ const items: NavItem[] = [
   { href: "/tokens", match: "/tokens", label: "nav.tokens", icon: KeyRoundIcon, admin: true },
   { href: "/webhooks", match: "/webhooks", label: "nav.webhooks", icon: WebhookIcon, admin: true },
   { href: "/reports", match: "/reports", label: "nav.reports", icon: BarChart3Icon, admin: true },
+  { href: "/email", match: "/email", label: "nav.email", icon: MailIcon, admin: true },
   { href: "/settings", match: "/settings", label: "nav.settings", icon: SettingsIcon },
 ];
 

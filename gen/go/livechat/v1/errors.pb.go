@@ -179,7 +179,16 @@ const (
 	// A weekly schedule has a bad day or times (INVALID_ARGUMENT).
 	ErrorReason_ERROR_REASON_INVALID_SCHEDULE ErrorReason = 102
 	// A date is not a calendar date written YYYY-MM-DD (INVALID_ARGUMENT).
-	ErrorReason_ERROR_REASON_INVALID_DATE ErrorReason = 103
+	ErrorReason_ERROR_REASON_INVALID_DATE ErrorReason = 103 // --- Email ---
+	// No SMTP server is configured for outgoing mail (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_MAIL_NOT_CONFIGURED ErrorReason = 120
+	// The SMTP server refused or could not be reached; the message says why
+	// (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_MAIL_SEND_FAILED ErrorReason = 121
+	// The customer has no email address to send to (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_NO_EMAIL_ADDRESS ErrorReason = 122
+	// The customer unsubscribed from mail (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_ADDRESS_UNSUBSCRIBED ErrorReason = 123
 )
 
 // Enum value maps for ErrorReason.
@@ -254,6 +263,10 @@ var (
 		101: "ERROR_REASON_INVALID_TIME_ZONE",
 		102: "ERROR_REASON_INVALID_SCHEDULE",
 		103: "ERROR_REASON_INVALID_DATE",
+		120: "ERROR_REASON_MAIL_NOT_CONFIGURED",
+		121: "ERROR_REASON_MAIL_SEND_FAILED",
+		122: "ERROR_REASON_NO_EMAIL_ADDRESS",
+		123: "ERROR_REASON_ADDRESS_UNSUBSCRIBED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":                0,
@@ -325,6 +338,10 @@ var (
 		"ERROR_REASON_INVALID_TIME_ZONE":          101,
 		"ERROR_REASON_INVALID_SCHEDULE":           102,
 		"ERROR_REASON_INVALID_DATE":               103,
+		"ERROR_REASON_MAIL_NOT_CONFIGURED":        120,
+		"ERROR_REASON_MAIL_SEND_FAILED":           121,
+		"ERROR_REASON_NO_EMAIL_ADDRESS":           122,
+		"ERROR_REASON_ADDRESS_UNSUBSCRIBED":       123,
 	}
 )
 
@@ -451,7 +468,7 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"\x05field\x18\x02 \x01(\tR\x05field\x12\x14\n" +
 	"\x05limit\x18\x03 \x01(\x03R\x05limit\x12:\n" +
 	"\vretry_after\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"retryAfter*\xd9\x12\n" +
+	"retryAfter*\xec\x13\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ERROR_REASON_REQUIRED\x10\x01\x12\x1e\n" +
@@ -522,7 +539,11 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"\"ERROR_REASON_CAPACITY_OUT_OF_RANGE\x10d\x12\"\n" +
 	"\x1eERROR_REASON_INVALID_TIME_ZONE\x10e\x12!\n" +
 	"\x1dERROR_REASON_INVALID_SCHEDULE\x10f\x12\x1d\n" +
-	"\x19ERROR_REASON_INVALID_DATE\x10gB\xaa\x01\n" +
+	"\x19ERROR_REASON_INVALID_DATE\x10g\x12$\n" +
+	" ERROR_REASON_MAIL_NOT_CONFIGURED\x10x\x12!\n" +
+	"\x1dERROR_REASON_MAIL_SEND_FAILED\x10y\x12!\n" +
+	"\x1dERROR_REASON_NO_EMAIL_ADDRESS\x10z\x12%\n" +
+	"!ERROR_REASON_ADDRESS_UNSUBSCRIBED\x10{B\xaa\x01\n" +
 	"\x0fcom.livechat.v1B\vErrorsProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (
