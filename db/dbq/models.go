@@ -117,6 +117,33 @@ type Customer struct {
 	VerifiedUserID *string
 	CreatedAt      time.Time
 	LastSeenAt     time.Time
+	Company        string
+	Notes          string
+}
+
+type CustomerAttributeDefinition struct {
+	ID        uuid.UUID
+	Key       string
+	Label     string
+	Type      string
+	CreatedAt time.Time
+}
+
+type CustomerAttributeValue struct {
+	CustomerID  uuid.UUID
+	AttributeID uuid.UUID
+	Value       string
+}
+
+type CustomerChange struct {
+	ID         int64
+	CustomerID uuid.UUID
+	AgentID    *uuid.UUID
+	AgentName  string
+	Field      string
+	OldValue   string
+	NewValue   string
+	ChangedAt  time.Time
 }
 
 type Event struct {

@@ -31,6 +31,8 @@ import (
 	"github.com/opensupport/livechat/server/canned/cannedapi"
 	"github.com/opensupport/livechat/server/chat"
 	"github.com/opensupport/livechat/server/chat/chatapi"
+	"github.com/opensupport/livechat/server/customers"
+	"github.com/opensupport/livechat/server/customers/customersapi"
 	"github.com/opensupport/livechat/server/realtime"
 	"github.com/opensupport/livechat/server/tags"
 	"github.com/opensupport/livechat/server/tags/tagsapi"
@@ -97,6 +99,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, widgetsapi.NewHandler(a.widgets, a.hub))
 	livechatv1connect.RegisterCannedResponseServiceHandler(a.rpc, cannedapi.NewHandler(canned.New(pool)))
 	livechatv1connect.RegisterTagServiceHandler(a.rpc, tagsapi.NewHandler(tags.New(pool)))
+	livechatv1connect.RegisterCustomerServiceHandler(a.rpc, customersapi.NewHandler(customers.New(pool, a.hub, conversations)))
 	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.
 	grpcreflect.Register(a.rpc)
 
@@ -217,7 +220,8 @@ type healthChecker struct{ a *App }
 func (h healthChecker) Check(ctx context.Context, req *grpchealth.CheckRequest) (*grpchealth.CheckResponse, error) {
 	switch req.Service {
 	case "", livechatv1connect.AuthServiceName, livechatv1connect.ConversationServiceName, livechatv1connect.WidgetServiceName,
-		livechatv1connect.CannedResponseServiceName, livechatv1connect.TagServiceName:
+		livechatv1connect.CannedResponseServiceName, livechatv1connect.TagServiceName,
+		livechatv1connect.CustomerServiceName:
 	default:
 		return nil, connectv1.NewError(connectv1.CodeNotFound, fmt.Errorf("unknown service %q", req.Service))
 	}

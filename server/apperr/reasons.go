@@ -119,6 +119,14 @@ const (
 	SignInExpired Reason = "SIGN_IN_EXPIRED"
 	// TwoFactorState: the second factor is already enabled, or not enrolled.
 	TwoFactorState Reason = "TWO_FACTOR_STATE"
+
+	// AttributeNotFound: no custom customer attribute has this key or id.
+	AttributeNotFound Reason = "ATTRIBUTE_NOT_FOUND"
+	// AttributeKeyInvalid: a custom attribute key is not 1–32 characters of
+	// a-z, 0-9 and "_" starting with a letter.
+	AttributeKeyInvalid Reason = "ATTRIBUTE_KEY_INVALID"
+	// AttributeValueInvalid: a value is not of its custom attribute's type.
+	AttributeValueInvalid Reason = "ATTRIBUTE_VALUE_INVALID"
 )
 
 // Code is the class of an error: which Connect code its reason maps to. It
@@ -215,6 +223,10 @@ var codes = map[Reason]Code{
 	WrongCode:      CodePermissionDenied,
 	SignInExpired:  CodeUnauthenticated,
 	TwoFactorState: CodeFailedPrecondition,
+
+	AttributeNotFound:     CodeNotFound,
+	AttributeKeyInvalid:   CodeInvalid,
+	AttributeValueInvalid: CodeInvalid,
 }
 
 // Reasons lists every reason (for tests and documentation).

@@ -100,6 +100,7 @@ type Client struct {
 	Widget       livechatv1connect.WidgetServiceClient
 	Canned       livechatv1connect.CannedResponseServiceClient
 	Tags         livechatv1connect.TagServiceClient
+	Customers    livechatv1connect.CustomerServiceClient
 }
 
 // NewClient returns a client that keeps cookies (a dashboard session) and
@@ -118,6 +119,7 @@ func (s *Server) NewClient(header http.Header, opts ...connecthttp.Option) *Clie
 		Widget:       livechatv1connect.NewWidgetServiceClient(cc),
 		Canned:       livechatv1connect.NewCannedResponseServiceClient(cc),
 		Tags:         livechatv1connect.NewTagServiceClient(cc),
+		Customers:    livechatv1connect.NewCustomerServiceClient(cc),
 	}
 }
 

@@ -103,6 +103,13 @@ var access = map[string]authapi.Access{
 	livechatv1connect.TagServiceCreateTagProcedure: authapi.AgentAccess,
 	livechatv1connect.TagServiceUpdateTagProcedure: authapi.AgentAccess,
 	livechatv1connect.TagServiceDeleteTagProcedure: authapi.AgentAccess,
+
+	livechatv1connect.CustomerServiceListCustomersProcedure:             authapi.AgentAccess,
+	livechatv1connect.CustomerServiceGetCustomerProcedure:               authapi.AgentAccess,
+	livechatv1connect.CustomerServiceUpdateCustomerProcedure:            authapi.AgentAccess,
+	livechatv1connect.CustomerServiceListAttributeDefinitionsProcedure:  authapi.AgentAccess,
+	livechatv1connect.CustomerServiceCreateAttributeDefinitionProcedure: authapi.AdminAccess,
+	livechatv1connect.CustomerServiceDeleteAttributeDefinitionProcedure: authapi.AdminAccess,
 }
 
 // TestAuthorizationMatrix calls every procedure of the services as

@@ -62,7 +62,7 @@ func (s *Service) ListConversations(ctx context.Context, agent principal.Agent, 
 		return ConversationPage{}, err
 	}
 	if f.PageToken != "" {
-		at, id, err := decodePageToken(f.PageToken)
+		at, id, err := DecodePageToken(f.PageToken)
 		if err != nil {
 			return ConversationPage{}, err
 		}
@@ -76,7 +76,7 @@ func (s *Service) ListConversations(ctx context.Context, agent principal.Agent, 
 	if len(rows) > n {
 		rows = rows[:n]
 		last := rows[n-1]
-		page.NextPageToken = encodePageToken(last.LastMessageAt, last.ID)
+		page.NextPageToken = EncodePageToken(last.LastMessageAt, last.ID)
 	}
 	same := make([]dbq.ConversationsByIDsRow, len(rows))
 	for i, r := range rows {
@@ -115,16 +115,19 @@ func narrow(params *dbq.ListConversationsParams, f ListFilter) error {
 	return nil
 }
 
-// Page tokens are opaque to clients: the last row's sort key, as
-// microseconds since the epoch (PostgreSQL's precision) and id.
-func encodePageToken(at time.Time, id uuid.UUID) string {
+// EncodePageToken makes a keyset page token: opaque to clients, it is the
+// last row's sort key, as microseconds since the epoch (PostgreSQL's
+// precision) and id. Every list sorted by (time, id) uses it.
+func EncodePageToken(at time.Time, id uuid.UUID) string {
 	var b [24]byte
 	binary.BigEndian.PutUint64(b[:8], uint64(at.UnixMicro()))
 	copy(b[8:], id[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-func decodePageToken(tok string) (time.Time, uuid.UUID, error) {
+// DecodePageToken reads a token of EncodePageToken; MalformedCursor (field
+// "page_token") when it is not one.
+func DecodePageToken(tok string) (time.Time, uuid.UUID, error) {
 	b, err := base64.RawURLEncoding.DecodeString(tok)
 	if err != nil || len(b) != 24 {
 		return time.Time{}, uuid.Nil, apperr.New(apperr.MalformedCursor, "malformed page token").WithField("page_token")

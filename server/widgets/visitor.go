@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -334,7 +333,7 @@ func verifyIdentity(w Widget, in Identity) (*identity, error) {
 	if err != nil {
 		return nil, err
 	}
-	email, err := cleanEmail("identity.email", in.Email)
+	email, err := limits.CleanEmail("identity.email", in.Email)
 	if err != nil {
 		return nil, err
 	}
@@ -409,7 +408,7 @@ func applyPrechat(form PrechatForm, cur *dbq.Customer, id *identity, answers map
 		case FieldName:
 			f.name = v
 		case FieldEmail:
-			if v, err = cleanEmail(field, v); err != nil {
+			if v, err = limits.CleanEmail(field, v); err != nil {
 				return f, err
 			}
 			f.email = v
@@ -449,20 +448,6 @@ func applyPrechat(form PrechatForm, cur *dbq.Customer, id *identity, answers map
 		}
 	}
 	return f, nil
-}
-
-// cleanEmail checks an optional email address with the one text validator
-// and returns it trimmed: "" or a bare address such as ann@example.com.
-func cleanEmail(field, v string) (string, error) {
-	v, err := limits.CleanOptional(field, v, limits.CustomerField, false)
-	if err != nil || v == "" {
-		return v, err
-	}
-	a, err := mail.ParseAddress(v)
-	if err != nil || a.Address != v || !strings.Contains(v[strings.LastIndexByte(v, '@')+1:], ".") {
-		return "", apperr.New(apperr.InvalidEmail, "%s %q is not a valid email address", field, v).WithField(field)
-	}
-	return v, nil
 }
 
 // RevokedVisitorSessions returns those of ids (visitor sessions) that ended:
@@ -506,7 +491,7 @@ func (s *Service) UpdateCustomer(ctx context.Context, v principal.Visitor, in Up
 			return limits.CleanOptional(field, v, limits.CustomerField, false)
 		}
 		if email {
-			clean = cleanEmail
+			clean = limits.CleanEmail
 		}
 		t, err := clean(field, *v)
 		if err != nil {

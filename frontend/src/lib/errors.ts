@@ -79,6 +79,9 @@ const byReason: Partial<Record<ErrorReason, MessageKey>> = {
   [ErrorReason.WRONG_CODE]: "reason.wrongCode",
   [ErrorReason.SIGN_IN_EXPIRED]: "reason.signInExpired",
   [ErrorReason.TWO_FACTOR_STATE]: "reason.twoFactorState",
+  [ErrorReason.ATTRIBUTE_NOT_FOUND]: "reason.attributeNotFound",
+  [ErrorReason.ATTRIBUTE_KEY_INVALID]: "reason.attributeKeyInvalid",
+  [ErrorReason.ATTRIBUTE_VALUE_INVALID]: "reason.attributeValueInvalid",
 };
 
 // Reasons whose text needs a number the detail did not carry fall back to

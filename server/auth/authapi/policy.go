@@ -126,6 +126,14 @@ var Policy = map[string]Access{
 	// is public (the proto files ship with the product).
 	"/" + grpcreflect.ReflectV1ServiceName + "/ServerReflectionInfo":      Public,
 	"/" + grpcreflect.ReflectV1AlphaServiceName + "/ServerReflectionInfo": Public,
+	// CustomerService: every agent reads and edits customers; defining
+	// and deleting custom attributes is for admins.
+	livechatv1connect.CustomerServiceListCustomersProcedure:             AgentAccess,
+	livechatv1connect.CustomerServiceGetCustomerProcedure:               AgentAccess,
+	livechatv1connect.CustomerServiceUpdateCustomerProcedure:            AgentAccess,
+	livechatv1connect.CustomerServiceListAttributeDefinitionsProcedure:  AgentAccess,
+	livechatv1connect.CustomerServiceCreateAttributeDefinitionProcedure: AdminAccess,
+	livechatv1connect.CustomerServiceDeleteAttributeDefinitionProcedure: AdminAccess,
 }
 
 // sameOriginOnly are the procedures that start or end a dashboard session.
