@@ -471,6 +471,56 @@ func (q *Queries) LockCustomerProfile(ctx context.Context, id uuid.UUID) (LockCu
 	return i, err
 }
 
+const lockVisitorContext = `-- name: LockVisitorContext :one
+SELECT id FROM customers WHERE id = $1 FOR UPDATE
+`
+
+// Serialises two reports of one customer (two tabs).
+func (q *Queries) LockVisitorContext(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, lockVisitorContext, id)
+	var id_2 uuid.UUID
+	err := row.Scan(&id_2)
+	return id_2, err
+}
+
+const saveVisitorContext = `-- name: SaveVisitorContext :exec
+INSERT INTO visitor_contexts (customer_id, current_url, current_title, referrer, trail, device, ip_address, country, city, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+ON CONFLICT (customer_id) DO UPDATE
+SET current_url = excluded.current_url, current_title = excluded.current_title, referrer = excluded.referrer,
+    trail = excluded.trail, device = excluded.device, ip_address = excluded.ip_address,
+    country = excluded.country, city = excluded.city, updated_at = now()
+`
+
+type SaveVisitorContextParams struct {
+	CustomerID   uuid.UUID
+	CurrentUrl   string
+	CurrentTitle string
+	Referrer     string
+	Trail        []byte
+	Device       []byte
+	IpAddress    string
+	Country      string
+	City         string
+}
+
+// Writes a customer's context as the domain merged it (the domain reads,
+// merges and writes under the customer's row lock).
+func (q *Queries) SaveVisitorContext(ctx context.Context, arg SaveVisitorContextParams) error {
+	_, err := q.db.Exec(ctx, saveVisitorContext,
+		arg.CustomerID,
+		arg.CurrentUrl,
+		arg.CurrentTitle,
+		arg.Referrer,
+		arg.Trail,
+		arg.Device,
+		arg.IpAddress,
+		arg.Country,
+		arg.City,
+	)
+	return err
+}
+
 const setCustomerAttributeValue = `-- name: SetCustomerAttributeValue :exec
 INSERT INTO customer_attribute_values (customer_id, attribute_id, value)
 VALUES ($1, $2, $3)
@@ -512,4 +562,27 @@ func (q *Queries) SetCustomerProfile(ctx context.Context, arg SetCustomerProfile
 		arg.ID,
 	)
 	return err
+}
+
+const visitorContext = `-- name: VisitorContext :one
+SELECT customer_id, current_url, current_title, referrer, trail, device, ip_address, country, city, updated_at
+FROM visitor_contexts WHERE customer_id = $1
+`
+
+func (q *Queries) VisitorContext(ctx context.Context, customerID uuid.UUID) (VisitorContext, error) {
+	row := q.db.QueryRow(ctx, visitorContext, customerID)
+	var i VisitorContext
+	err := row.Scan(
+		&i.CustomerID,
+		&i.CurrentUrl,
+		&i.CurrentTitle,
+		&i.Referrer,
+		&i.Trail,
+		&i.Device,
+		&i.IpAddress,
+		&i.Country,
+		&i.City,
+		&i.UpdatedAt,
+	)
+	return i, err
 }

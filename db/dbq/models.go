@@ -221,6 +221,19 @@ type Tag struct {
 	UpdatedAt time.Time
 }
 
+type VisitorContext struct {
+	CustomerID   uuid.UUID
+	CurrentUrl   string
+	CurrentTitle string
+	Referrer     string
+	Trail        []byte
+	Device       []byte
+	IpAddress    string
+	Country      string
+	City         string
+	UpdatedAt    time.Time
+}
+
 type VisitorSession struct {
 	ID         uuid.UUID
 	TokenHash  []byte

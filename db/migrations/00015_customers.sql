@@ -58,7 +58,25 @@ CREATE TABLE customer_changes (
 );
 CREATE INDEX customer_changes_customer ON customer_changes (customer_id, id DESC);
 
+-- Where each customer is and has been, as the widget last reported it: one
+-- row per customer, rewritten by each (batched) report.
+CREATE TABLE visitor_contexts (
+    customer_id   uuid PRIMARY KEY REFERENCES customers (id) ON DELETE CASCADE,
+    current_url   text NOT NULL DEFAULT '',
+    current_title text NOT NULL DEFAULT '',
+    referrer      text NOT NULL DEFAULT '',
+    -- The newest pages first: [{"url", "title", "at"}], at most 20.
+    trail         jsonb NOT NULL DEFAULT '[]',
+    -- livechat.v1.DeviceInfo as JSON; {} before the widget said.
+    device        jsonb NOT NULL DEFAULT '{}',
+    ip_address    text NOT NULL DEFAULT '',
+    country       text NOT NULL DEFAULT '',
+    city          text NOT NULL DEFAULT '',
+    updated_at    timestamptz NOT NULL DEFAULT now()
+);
+
 -- +goose Down
+DROP TABLE visitor_contexts;
 DROP TABLE customer_changes;
 DROP TABLE customer_attribute_values;
 DROP TABLE customer_attribute_definitions;

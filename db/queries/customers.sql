@@ -98,3 +98,21 @@ RETURNING id, key, label, type, created_at;
 
 -- name: DeleteAttributeDefinition :execrows
 DELETE FROM customer_attribute_definitions WHERE id = @id;
+
+-- name: VisitorContext :one
+SELECT customer_id, current_url, current_title, referrer, trail, device, ip_address, country, city, updated_at
+FROM visitor_contexts WHERE customer_id = @customer_id;
+
+-- name: SaveVisitorContext :exec
+-- Writes a customer's context as the domain merged it (the domain reads,
+-- merges and writes under the customer's row lock).
+INSERT INTO visitor_contexts (customer_id, current_url, current_title, referrer, trail, device, ip_address, country, city, updated_at)
+VALUES (@customer_id, @current_url, @current_title, @referrer, @trail, @device, @ip_address, @country, @city, now())
+ON CONFLICT (customer_id) DO UPDATE
+SET current_url = excluded.current_url, current_title = excluded.current_title, referrer = excluded.referrer,
+    trail = excluded.trail, device = excluded.device, ip_address = excluded.ip_address,
+    country = excluded.country, city = excluded.city, updated_at = now();
+
+-- name: LockVisitorContext :one
+-- Serialises two reports of one customer (two tabs).
+SELECT id FROM customers WHERE id = @id FOR UPDATE;

@@ -99,7 +99,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, widgetsapi.NewHandler(a.widgets, a.hub))
 	livechatv1connect.RegisterCannedResponseServiceHandler(a.rpc, cannedapi.NewHandler(canned.New(pool)))
 	livechatv1connect.RegisterTagServiceHandler(a.rpc, tagsapi.NewHandler(tags.New(pool)))
-	livechatv1connect.RegisterCustomerServiceHandler(a.rpc, customersapi.NewHandler(customers.New(pool, a.hub, conversations)))
+	livechatv1connect.RegisterCustomerServiceHandler(a.rpc, customersapi.NewHandler(customers.New(pool, customers.Options{Hub: a.hub, Conversations: conversations, Widgets: a.widgets})))
 	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.
 	grpcreflect.Register(a.rpc)
 

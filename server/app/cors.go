@@ -16,7 +16,8 @@ import (
 const preflightMaxAge = 7200
 
 // widgetCORS wraps next so that browsers on the widgets' websites may call
-// WidgetService, and only WidgetService: every other path gets no CORS
+// WidgetService (and CustomerService.ReportVisitorContext, the widget's
+// report of its visitor's pages), and only those: every other path gets no CORS
 // headers, so the agent services stay same-origin.
 //
 // A preflight carries neither the site key nor the visitor token, so it is
@@ -49,7 +50,8 @@ func widgetCORS(origins *widgets.Service, next http.Handler) http.Handler {
 	withCORS := c.Handler(next)
 	prefix := "/" + livechatv1connect.WidgetServiceName + "/"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, prefix) {
+		// The widget also reports its visitor's pages to CustomerService.
+		if strings.HasPrefix(r.URL.Path, prefix) || r.URL.Path == livechatv1connect.CustomerServiceReportVisitorContextProcedure {
 			withCORS.ServeHTTP(w, r)
 			return
 		}

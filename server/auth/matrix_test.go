@@ -110,6 +110,7 @@ var access = map[string]authapi.Access{
 	livechatv1connect.CustomerServiceListAttributeDefinitionsProcedure:  authapi.AgentAccess,
 	livechatv1connect.CustomerServiceCreateAttributeDefinitionProcedure: authapi.AdminAccess,
 	livechatv1connect.CustomerServiceDeleteAttributeDefinitionProcedure: authapi.AdminAccess,
+	livechatv1connect.CustomerServiceReportVisitorContextProcedure:      authapi.VisitorOnly,
 }
 
 // TestAuthorizationMatrix calls every procedure of the services as

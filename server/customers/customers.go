@@ -47,16 +47,30 @@ type Hub interface {
 
 // Service holds the rules of customer profiles.
 type Service struct {
-	pool *db.Pool
-	q    *dbq.Queries
-	hub  Hub
-	chat *chat.Service
+	pool    *db.Pool
+	q       *dbq.Queries
+	hub     Hub
+	chat    *chat.Service
+	widgets Widgets
+	geo     Geo
 }
 
-// New returns the service over pool. conversations reads a customer record
-// as agents see it beside a conversation; hub may be nil (tests).
-func New(pool *db.Pool, hub Hub, conversations *chat.Service) *Service {
-	return &Service{pool: pool, q: db.Queries(pool), hub: hub, chat: conversations}
+// Options are what the service needs besides the pool.
+type Options struct {
+	// Hub is told of committed events; nil in tests.
+	Hub Hub
+	// Conversations reads a customer record as agents see it beside a
+	// conversation.
+	Conversations *chat.Service
+	// Widgets answers a widget's tracking switches.
+	Widgets Widgets
+	// Geo locates client addresses; nil locates nothing.
+	Geo Geo
+}
+
+// New returns the service over pool.
+func New(pool *db.Pool, o Options) *Service {
+	return &Service{pool: pool, q: db.Queries(pool), hub: o.Hub, chat: o.Conversations, widgets: o.Widgets, geo: o.Geo}
 }
 
 // Profile is a customer as agents see them: the record shown beside a
@@ -66,6 +80,9 @@ type Profile struct {
 	Notes string
 	// Custom holds the customer's custom attribute values, by label.
 	Custom []Value
+	// Context is where the visitor is and has been; nil before the widget
+	// reported.
+	Context *VisitorContext
 }
 
 // Value is one customer's value of a custom attribute.
@@ -259,6 +276,13 @@ func (s *Service) profile(ctx context.Context, id uuid.UUID) (Profile, error) {
 	p := Profile{Customer: c, Notes: rows[0].Notes, Custom: make([]Value, len(vals))}
 	for i, v := range vals {
 		p.Custom[i] = Value{Definition: Definition{ID: v.ID, Key: v.Key, Label: v.Label, Type: Type(v.Type)}, Value: v.Value}
+	}
+	vc, err := s.visitorContext(ctx, s.q, id)
+	if err != nil {
+		return Profile{}, err
+	}
+	if !vc.UpdatedAt.IsZero() {
+		p.Context = vc
 	}
 	return p, nil
 }

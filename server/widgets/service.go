@@ -125,6 +125,8 @@ type Config struct {
 	Translations map[string]Texts
 	// AgentsOnline tells whether at least one agent is online now.
 	AgentsOnline bool
+	// Tracking tells the widget what to report.
+	Tracking Tracking
 }
 
 // errWidgetNotFound re-labels the database edge's not-found for a widget.
@@ -315,6 +317,7 @@ func (s *Service) publicConfig(w Widget) Config {
 		Offline:      w.Settings.Offline,
 		Translations: w.Settings.Translations,
 		AgentsOnline: s.hub != nil && s.hub.AgentsOnline(),
+		Tracking:     w.Settings.Tracking,
 	}
 }
 

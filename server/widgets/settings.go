@@ -67,6 +67,21 @@ type Settings struct {
 	// by language (one of Languages). The texts in Appearance, Prechat and
 	// Offline are the default, shown where a translation has none.
 	Translations map[string]Texts
+	// Tracking is what the widget reports of the visitor's browsing.
+	Tracking Tracking
+}
+
+// Tracking is what the widget reports of a visitor's browsing (package
+// customers keeps the reports). The zero value is the default: pages are
+// reported without their query strings, and only once the visitor has
+// opened the widget.
+type Tracking struct {
+	// PagesOff stops page reports altogether (the device is still told).
+	PagesOff bool
+	// KeepQueryStrings keeps "?…" in reported URLs.
+	KeepQueryStrings bool
+	// TrackVisits reports pages before the visitor opens the widget.
+	TrackVisits bool
 }
 
 // Appearance is how the widget looks.

@@ -249,7 +249,9 @@ function start(): void {
     reveal();
     // A visitor with a conversation gets the chat part at once so the unread
     // badge stays live; the preview opens straight away.
-    if (preview || store.get("token") || identity) void loadChat();
+    // "Track visits" reports pages before the chat is opened: the chat part
+    // carries the reporter.
+    if (preview || store.get("token") || identity || config.visitorTracking?.trackVisits) void loadChat();
     if (preview || wantOpen) open();
   }
 

@@ -57,6 +57,8 @@ export interface ConfigJson {
   translations?: Record<string, WidgetTextsJson>;
   /** JSON of livechat.v1.Limits, from servers that send them. */
   limits?: { messageText?: number };
+  /** JSON of livechat.v1.VisitorTracking: what to report of the visitor's browsing. */
+  visitorTracking?: { pagesOff?: boolean; keepQueryStrings?: boolean; trackVisits?: boolean };
 }
 
 /** The host site's verified user, as given to LiveChat.identify. */

@@ -134,6 +134,8 @@ var Policy = map[string]Access{
 	livechatv1connect.CustomerServiceListAttributeDefinitionsProcedure:  AgentAccess,
 	livechatv1connect.CustomerServiceCreateAttributeDefinitionProcedure: AdminAccess,
 	livechatv1connect.CustomerServiceDeleteAttributeDefinitionProcedure: AdminAccess,
+	// The widget reports where its visitor is.
+	livechatv1connect.CustomerServiceReportVisitorContextProcedure: VisitorOnly,
 }
 
 // sameOriginOnly are the procedures that start or end a dashboard session.

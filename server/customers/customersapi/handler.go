@@ -6,6 +6,7 @@ package customersapi
 import (
 	"context"
 	"strings"
+	"time"
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
@@ -14,6 +15,7 @@ import (
 	"github.com/opensupport/livechat/server/customers"
 	"github.com/opensupport/livechat/server/principal"
 	"github.com/opensupport/livechat/server/protoconv"
+	"github.com/opensupport/livechat/server/reqinfo"
 )
 
 // Handler serves CustomerService. It embeds no generated Unimplemented
@@ -141,9 +143,49 @@ func (h *Handler) DeleteAttributeDefinition(ctx context.Context, req *livechatv1
 	return &livechatv1.DeleteAttributeDefinitionResponse{}, nil
 }
 
+// ReportVisitorContext implements livechatv1connect.CustomerServiceHandler.
+func (h *Handler) ReportVisitorContext(ctx context.Context, req *livechatv1.ReportVisitorContextRequest) (*livechatv1.ReportVisitorContextResponse, error) {
+	r := customers.Report{Referrer: req.Referrer, Pages: make([]customers.ReportedPage, len(req.Pages))}
+	for i, p := range req.Pages {
+		r.Pages[i] = customers.ReportedPage{URL: p.Url, Title: p.Title, Ago: time.Duration(p.MsAgo) * time.Millisecond}
+	}
+	if d := req.Device; d != nil {
+		r.Device = &customers.Device{
+			Browser: d.Browser, OS: d.Os, DeviceType: d.DeviceType, ScreenWidth: int(d.ScreenWidth), ScreenHeight: int(d.ScreenHeight),
+			Language: d.Language, TimeZone: d.TimeZone,
+		}
+	}
+	if err := h.svc.ReportVisitorContext(ctx, principal.From(ctx).Visitor(), reqinfo.ClientIP(ctx), r); err != nil {
+		return nil, err
+	}
+	return &livechatv1.ReportVisitorContextResponse{}, nil
+}
+
+func contextProto(c *customers.VisitorContext) *livechatv1.VisitorContext {
+	if c == nil {
+		return nil
+	}
+	out := &livechatv1.VisitorContext{
+		Referrer: c.Referrer, IpAddress: c.IP, Country: c.Country, City: c.City, UpdatedAt: protoconv.Timestamp(c.UpdatedAt),
+		Device: &livechatv1.DeviceInfo{
+			Browser: c.Device.Browser, Os: c.Device.OS, DeviceType: c.Device.DeviceType,
+			ScreenWidth: int32(c.Device.ScreenWidth), ScreenHeight: int32(c.Device.ScreenHeight),
+			Language: c.Device.Language, TimeZone: c.Device.TimeZone,
+		},
+		Trail: make([]*livechatv1.PageView, len(c.Trail)),
+	}
+	for i, p := range c.Trail {
+		out.Trail[i] = &livechatv1.PageView{Url: p.URL, Title: p.Title, SeenAt: protoconv.Timestamp(p.SeenAt)}
+	}
+	if len(out.Trail) > 0 {
+		out.CurrentPage = out.Trail[0]
+	}
+	return out
+}
+
 func profileProto(p customers.Profile) *livechatv1.CustomerProfile {
 	out := &livechatv1.CustomerProfile{Customer: chatapi.CustomerProto(p.Customer), Notes: p.Notes,
-		CustomAttributes: make([]*livechatv1.AttributeValue, len(p.Custom))}
+		CustomAttributes: make([]*livechatv1.AttributeValue, len(p.Custom)), Context: contextProto(p.Context)}
 	for i, v := range p.Custom {
 		out.CustomAttributes[i] = &livechatv1.AttributeValue{
 			Key: v.Definition.Key, Label: v.Definition.Label, Type: typeProto(v.Definition.Type), Value: v.Value,

@@ -16,6 +16,7 @@ import { WidgetConfigSchema } from "@livechat/api/widget_pb";
 import type { Chat, ConfigJson, Host } from "../types";
 import { Code, codeOf, createApi, errText, withTimeout } from "./client";
 import { Composer } from "./composer";
+import { startContext, type ContextReporter } from "./context";
 import { Forms } from "./forms";
 import { History } from "./history";
 import { Outbox } from "./outbox";
@@ -46,6 +47,7 @@ export function mount(host: Host): Chat {
       }
       if (res.conversation?.id) thread.switchConv(res.conversation.id);
       if (changed || !stream.running) stream.restart();
+      context?.started();
       renderAll();
     },
     forgotten() {
@@ -150,6 +152,9 @@ export function mount(host: Host): Chat {
     view.render();
   });
 
+  // ---- where the visitor is ----
+  const context: ContextReporter | null = host.preview ? null : startContext(host, session);
+
   // ---- start ----
   renderAll();
   if (!host.preview) {
@@ -176,6 +181,7 @@ export function mount(host: Host): Chat {
     refresh: renderAll,
     stop(): void {
       session.stop();
+      context?.stop();
       outbox.stop();
       composer.stop();
       stream.stop();

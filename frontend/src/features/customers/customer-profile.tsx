@@ -12,6 +12,7 @@ import { formatDateTime, toDate } from "@/lib/format";
 import { statusLabel } from "@/features/conversation/labels";
 import { fieldLabel, valueText } from "./attributes";
 import { EditCustomerDialog } from "./edit-customer-dialog";
+import { VisitorContextView } from "./visitor-context";
 
 /**
  * What agents know of a customer beyond the conversation at hand: company,
@@ -22,6 +23,8 @@ import { EditCustomerDialog } from "./edit-customer-dialog";
 export default function CustomerProfile({ customerId, current, showContact = false }: { customerId: string; current?: string; showContact?: boolean }) {
   const { t, locale } = useI18n();
   const [editing, setEditing] = useState(false);
+  // Read again when the event stream announces the customer's conversation
+  // (see use-live-updates): the visit context updates live.
   const query = useQuery(CustomerService.method.getCustomer, { customerId }, { enabled: !!customerId });
 
   if (query.isPending) {
@@ -66,6 +69,7 @@ export default function CustomerProfile({ customerId, current, showContact = fal
           </Row>
         ))}
       </dl>
+      <VisitorContextView context={profile?.context} />
       <Block title={t("customer.notes")}>
         <p className="text-sm whitespace-pre-wrap" data-testid="customer-notes">
           {profile?.notes || <span className="text-muted-foreground">{t("customer.noNotes")}</span>}

@@ -6,6 +6,11 @@ import { transport } from "@/lib/transport";
 /** Matches every cached customer profile. */
 export const customerDetailsKey = createConnectQueryKey({ schema: CustomerService.method.getCustomer, transport, cardinality: undefined });
 
+/** One customer's profile. */
+export function customerKey(customerId: string) {
+  return createConnectQueryKey({ schema: CustomerService.method.getCustomer, input: { customerId }, transport, cardinality: "finite" });
+}
+
 /** Matches every cached customer list, whatever its search. */
 export const customerListsKey = createConnectQueryKey({ schema: CustomerService.method.listCustomers, transport, cardinality: undefined });
 

@@ -82,6 +82,453 @@ func (AttributeType) EnumDescriptor() ([]byte, []int) {
 	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{0}
 }
 
+// VisitorTracking is what a widget reports of its visitors' browsing (part
+// of WidgetSettings and WidgetConfig). The zero value is the default:
+// pages are reported, without query strings, and only once the visitor
+// has opened the widget.
+type VisitorTracking struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Report no pages at all (the device is still reported).
+	PagesOff bool `protobuf:"varint,1,opt,name=pages_off,json=pagesOff,proto3" json:"pages_off,omitempty"`
+	// Keep the "?…" part of reported URLs (it may hold personal data).
+	KeepQueryStrings bool `protobuf:"varint,2,opt,name=keep_query_strings,json=keepQueryStrings,proto3" json:"keep_query_strings,omitempty"`
+	// Remember, in the visitor's browser, the pages seen before the chat
+	// starts, and report them with the session's first report (the widget's
+	// chat part then loads with every page; nothing is sent before a
+	// session exists).
+	TrackVisits   bool `protobuf:"varint,3,opt,name=track_visits,json=trackVisits,proto3" json:"track_visits,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VisitorTracking) Reset() {
+	*x = VisitorTracking{}
+	mi := &file_livechat_v1_customer_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VisitorTracking) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VisitorTracking) ProtoMessage() {}
+
+func (x *VisitorTracking) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_customer_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VisitorTracking.ProtoReflect.Descriptor instead.
+func (*VisitorTracking) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *VisitorTracking) GetPagesOff() bool {
+	if x != nil {
+		return x.PagesOff
+	}
+	return false
+}
+
+func (x *VisitorTracking) GetKeepQueryStrings() bool {
+	if x != nil {
+		return x.KeepQueryStrings
+	}
+	return false
+}
+
+func (x *VisitorTracking) GetTrackVisits() bool {
+	if x != nil {
+		return x.TrackVisits
+	}
+	return false
+}
+
+// PageView is one page a visitor saw.
+type PageView struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// An http or https URL, at most 2,000 characters.
+	Url string `protobuf:"bytes,1,opt,name=url,proto3" json:"url,omitempty"`
+	// The page's title, at most 200 characters.
+	Title string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	// When the visitor arrived: in a report, how long before sending (the
+	// server stamps the time with its own clock).
+	MsAgo int32 `protobuf:"varint,3,opt,name=ms_ago,json=msAgo,proto3" json:"ms_ago,omitempty"`
+	// Set by the server.
+	SeenAt        *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=seen_at,json=seenAt,proto3" json:"seen_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PageView) Reset() {
+	*x = PageView{}
+	mi := &file_livechat_v1_customer_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PageView) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PageView) ProtoMessage() {}
+
+func (x *PageView) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_customer_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PageView.ProtoReflect.Descriptor instead.
+func (*PageView) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *PageView) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *PageView) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *PageView) GetMsAgo() int32 {
+	if x != nil {
+		return x.MsAgo
+	}
+	return 0
+}
+
+func (x *PageView) GetSeenAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SeenAt
+	}
+	return nil
+}
+
+// DeviceInfo is what the visitor's browser says of itself, read on a
+// session's start (not guessed from the address).
+type DeviceInfo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "Chrome 131", "Safari 18", …
+	Browser string `protobuf:"bytes,1,opt,name=browser,proto3" json:"browser,omitempty"`
+	// "Windows", "macOS", "Android 15", …
+	Os string `protobuf:"bytes,2,opt,name=os,proto3" json:"os,omitempty"`
+	// "desktop", "tablet" or "mobile".
+	DeviceType   string `protobuf:"bytes,3,opt,name=device_type,json=deviceType,proto3" json:"device_type,omitempty"`
+	ScreenWidth  int32  `protobuf:"varint,4,opt,name=screen_width,json=screenWidth,proto3" json:"screen_width,omitempty"`
+	ScreenHeight int32  `protobuf:"varint,5,opt,name=screen_height,json=screenHeight,proto3" json:"screen_height,omitempty"`
+	// The browser's language, such as "vi-VN".
+	Language string `protobuf:"bytes,6,opt,name=language,proto3" json:"language,omitempty"`
+	// The IANA time zone, such as "Asia/Ho_Chi_Minh".
+	TimeZone      string `protobuf:"bytes,7,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeviceInfo) Reset() {
+	*x = DeviceInfo{}
+	mi := &file_livechat_v1_customer_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeviceInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeviceInfo) ProtoMessage() {}
+
+func (x *DeviceInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_customer_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeviceInfo.ProtoReflect.Descriptor instead.
+func (*DeviceInfo) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *DeviceInfo) GetBrowser() string {
+	if x != nil {
+		return x.Browser
+	}
+	return ""
+}
+
+func (x *DeviceInfo) GetOs() string {
+	if x != nil {
+		return x.Os
+	}
+	return ""
+}
+
+func (x *DeviceInfo) GetDeviceType() string {
+	if x != nil {
+		return x.DeviceType
+	}
+	return ""
+}
+
+func (x *DeviceInfo) GetScreenWidth() int32 {
+	if x != nil {
+		return x.ScreenWidth
+	}
+	return 0
+}
+
+func (x *DeviceInfo) GetScreenHeight() int32 {
+	if x != nil {
+		return x.ScreenHeight
+	}
+	return 0
+}
+
+func (x *DeviceInfo) GetLanguage() string {
+	if x != nil {
+		return x.Language
+	}
+	return ""
+}
+
+func (x *DeviceInfo) GetTimeZone() string {
+	if x != nil {
+		return x.TimeZone
+	}
+	return ""
+}
+
+// VisitorContext is where a visitor is and has been, for agents.
+type VisitorContext struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The newest page reported.
+	CurrentPage *PageView `protobuf:"bytes,1,opt,name=current_page,json=currentPage,proto3" json:"current_page,omitempty"`
+	// Where the visitor came from (the first page's referrer).
+	Referrer string `protobuf:"bytes,2,opt,name=referrer,proto3" json:"referrer,omitempty"`
+	// The pages of this visit, newest first (at most 20).
+	Trail  []*PageView `protobuf:"bytes,3,rep,name=trail,proto3" json:"trail,omitempty"`
+	Device *DeviceInfo `protobuf:"bytes,4,opt,name=device,proto3" json:"device,omitempty"`
+	// The client address of the newest report.
+	IpAddress string `protobuf:"bytes,5,opt,name=ip_address,json=ipAddress,proto3" json:"ip_address,omitempty"`
+	// From the configured GeoIP database; empty without one.
+	Country       string                 `protobuf:"bytes,6,opt,name=country,proto3" json:"country,omitempty"`
+	City          string                 `protobuf:"bytes,7,opt,name=city,proto3" json:"city,omitempty"`
+	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VisitorContext) Reset() {
+	*x = VisitorContext{}
+	mi := &file_livechat_v1_customer_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VisitorContext) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VisitorContext) ProtoMessage() {}
+
+func (x *VisitorContext) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_customer_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VisitorContext.ProtoReflect.Descriptor instead.
+func (*VisitorContext) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *VisitorContext) GetCurrentPage() *PageView {
+	if x != nil {
+		return x.CurrentPage
+	}
+	return nil
+}
+
+func (x *VisitorContext) GetReferrer() string {
+	if x != nil {
+		return x.Referrer
+	}
+	return ""
+}
+
+func (x *VisitorContext) GetTrail() []*PageView {
+	if x != nil {
+		return x.Trail
+	}
+	return nil
+}
+
+func (x *VisitorContext) GetDevice() *DeviceInfo {
+	if x != nil {
+		return x.Device
+	}
+	return nil
+}
+
+func (x *VisitorContext) GetIpAddress() string {
+	if x != nil {
+		return x.IpAddress
+	}
+	return ""
+}
+
+func (x *VisitorContext) GetCountry() string {
+	if x != nil {
+		return x.Country
+	}
+	return ""
+}
+
+func (x *VisitorContext) GetCity() string {
+	if x != nil {
+		return x.City
+	}
+	return ""
+}
+
+func (x *VisitorContext) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+type ReportVisitorContextRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Pages seen since the last report, oldest first (at most 20).
+	Pages    []*PageView `protobuf:"bytes,1,rep,name=pages,proto3" json:"pages,omitempty"`
+	Referrer string      `protobuf:"bytes,2,opt,name=referrer,proto3" json:"referrer,omitempty"`
+	// On a session's start.
+	Device        *DeviceInfo `protobuf:"bytes,3,opt,name=device,proto3" json:"device,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportVisitorContextRequest) Reset() {
+	*x = ReportVisitorContextRequest{}
+	mi := &file_livechat_v1_customer_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportVisitorContextRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportVisitorContextRequest) ProtoMessage() {}
+
+func (x *ReportVisitorContextRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_customer_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportVisitorContextRequest.ProtoReflect.Descriptor instead.
+func (*ReportVisitorContextRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ReportVisitorContextRequest) GetPages() []*PageView {
+	if x != nil {
+		return x.Pages
+	}
+	return nil
+}
+
+func (x *ReportVisitorContextRequest) GetReferrer() string {
+	if x != nil {
+		return x.Referrer
+	}
+	return ""
+}
+
+func (x *ReportVisitorContextRequest) GetDevice() *DeviceInfo {
+	if x != nil {
+		return x.Device
+	}
+	return nil
+}
+
+type ReportVisitorContextResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportVisitorContextResponse) Reset() {
+	*x = ReportVisitorContextResponse{}
+	mi := &file_livechat_v1_customer_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportVisitorContextResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportVisitorContextResponse) ProtoMessage() {}
+
+func (x *ReportVisitorContextResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_customer_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportVisitorContextResponse.ProtoReflect.Descriptor instead.
+func (*ReportVisitorContextResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{5}
+}
+
 // AttributeDefinition is a custom attribute customers may have.
 type AttributeDefinition struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -98,7 +545,7 @@ type AttributeDefinition struct {
 
 func (x *AttributeDefinition) Reset() {
 	*x = AttributeDefinition{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[0]
+	mi := &file_livechat_v1_customer_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -110,7 +557,7 @@ func (x *AttributeDefinition) String() string {
 func (*AttributeDefinition) ProtoMessage() {}
 
 func (x *AttributeDefinition) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[0]
+	mi := &file_livechat_v1_customer_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -123,7 +570,7 @@ func (x *AttributeDefinition) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttributeDefinition.ProtoReflect.Descriptor instead.
 func (*AttributeDefinition) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{0}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *AttributeDefinition) GetId() string {
@@ -175,7 +622,7 @@ type AttributeValue struct {
 
 func (x *AttributeValue) Reset() {
 	*x = AttributeValue{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[1]
+	mi := &file_livechat_v1_customer_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -187,7 +634,7 @@ func (x *AttributeValue) String() string {
 func (*AttributeValue) ProtoMessage() {}
 
 func (x *AttributeValue) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[1]
+	mi := &file_livechat_v1_customer_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -200,7 +647,7 @@ func (x *AttributeValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttributeValue.ProtoReflect.Descriptor instead.
 func (*AttributeValue) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{1}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *AttributeValue) GetKey() string {
@@ -239,13 +686,15 @@ type CustomerProfile struct {
 	Notes string `protobuf:"bytes,2,opt,name=notes,proto3" json:"notes,omitempty"`
 	// The custom attributes the customer has a value of, by label.
 	CustomAttributes []*AttributeValue `protobuf:"bytes,3,rep,name=custom_attributes,json=customAttributes,proto3" json:"custom_attributes,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Where the visitor is and has been; unset before the widget reported.
+	Context       *VisitorContext `protobuf:"bytes,4,opt,name=context,proto3" json:"context,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CustomerProfile) Reset() {
 	*x = CustomerProfile{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[2]
+	mi := &file_livechat_v1_customer_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -257,7 +706,7 @@ func (x *CustomerProfile) String() string {
 func (*CustomerProfile) ProtoMessage() {}
 
 func (x *CustomerProfile) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[2]
+	mi := &file_livechat_v1_customer_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -270,7 +719,7 @@ func (x *CustomerProfile) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CustomerProfile.ProtoReflect.Descriptor instead.
 func (*CustomerProfile) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{2}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CustomerProfile) GetCustomer() *Customer {
@@ -290,6 +739,13 @@ func (x *CustomerProfile) GetNotes() string {
 func (x *CustomerProfile) GetCustomAttributes() []*AttributeValue {
 	if x != nil {
 		return x.CustomAttributes
+	}
+	return nil
+}
+
+func (x *CustomerProfile) GetContext() *VisitorContext {
+	if x != nil {
+		return x.Context
 	}
 	return nil
 }
@@ -314,7 +770,7 @@ type CustomerChange struct {
 
 func (x *CustomerChange) Reset() {
 	*x = CustomerChange{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[3]
+	mi := &file_livechat_v1_customer_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -326,7 +782,7 @@ func (x *CustomerChange) String() string {
 func (*CustomerChange) ProtoMessage() {}
 
 func (x *CustomerChange) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[3]
+	mi := &file_livechat_v1_customer_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -339,7 +795,7 @@ func (x *CustomerChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CustomerChange.ProtoReflect.Descriptor instead.
 func (*CustomerChange) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{3}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CustomerChange) GetAgentId() string {
@@ -401,7 +857,7 @@ type CustomerConversation struct {
 
 func (x *CustomerConversation) Reset() {
 	*x = CustomerConversation{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[4]
+	mi := &file_livechat_v1_customer_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -413,7 +869,7 @@ func (x *CustomerConversation) String() string {
 func (*CustomerConversation) ProtoMessage() {}
 
 func (x *CustomerConversation) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[4]
+	mi := &file_livechat_v1_customer_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -426,7 +882,7 @@ func (x *CustomerConversation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CustomerConversation.ProtoReflect.Descriptor instead.
 func (*CustomerConversation) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{4}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CustomerConversation) GetId() string {
@@ -495,7 +951,7 @@ type ListCustomersRequest struct {
 
 func (x *ListCustomersRequest) Reset() {
 	*x = ListCustomersRequest{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[5]
+	mi := &file_livechat_v1_customer_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -507,7 +963,7 @@ func (x *ListCustomersRequest) String() string {
 func (*ListCustomersRequest) ProtoMessage() {}
 
 func (x *ListCustomersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[5]
+	mi := &file_livechat_v1_customer_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -520,7 +976,7 @@ func (x *ListCustomersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCustomersRequest.ProtoReflect.Descriptor instead.
 func (*ListCustomersRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{5}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListCustomersRequest) GetQuery() string {
@@ -590,7 +1046,7 @@ type ListCustomersResponse struct {
 
 func (x *ListCustomersResponse) Reset() {
 	*x = ListCustomersResponse{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[6]
+	mi := &file_livechat_v1_customer_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -602,7 +1058,7 @@ func (x *ListCustomersResponse) String() string {
 func (*ListCustomersResponse) ProtoMessage() {}
 
 func (x *ListCustomersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[6]
+	mi := &file_livechat_v1_customer_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -615,7 +1071,7 @@ func (x *ListCustomersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCustomersResponse.ProtoReflect.Descriptor instead.
 func (*ListCustomersResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{6}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListCustomersResponse) GetCustomers() []*Customer {
@@ -641,7 +1097,7 @@ type GetCustomerRequest struct {
 
 func (x *GetCustomerRequest) Reset() {
 	*x = GetCustomerRequest{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[7]
+	mi := &file_livechat_v1_customer_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -653,7 +1109,7 @@ func (x *GetCustomerRequest) String() string {
 func (*GetCustomerRequest) ProtoMessage() {}
 
 func (x *GetCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[7]
+	mi := &file_livechat_v1_customer_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -666,7 +1122,7 @@ func (x *GetCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCustomerRequest.ProtoReflect.Descriptor instead.
 func (*GetCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{7}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetCustomerRequest) GetCustomerId() string {
@@ -689,7 +1145,7 @@ type GetCustomerResponse struct {
 
 func (x *GetCustomerResponse) Reset() {
 	*x = GetCustomerResponse{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[8]
+	mi := &file_livechat_v1_customer_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -701,7 +1157,7 @@ func (x *GetCustomerResponse) String() string {
 func (*GetCustomerResponse) ProtoMessage() {}
 
 func (x *GetCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[8]
+	mi := &file_livechat_v1_customer_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -714,7 +1170,7 @@ func (x *GetCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCustomerResponse.ProtoReflect.Descriptor instead.
 func (*GetCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{8}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetCustomerResponse) GetProfile() *CustomerProfile {
@@ -756,7 +1212,7 @@ type CustomerServiceUpdateCustomerRequest struct {
 
 func (x *CustomerServiceUpdateCustomerRequest) Reset() {
 	*x = CustomerServiceUpdateCustomerRequest{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[9]
+	mi := &file_livechat_v1_customer_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -768,7 +1224,7 @@ func (x *CustomerServiceUpdateCustomerRequest) String() string {
 func (*CustomerServiceUpdateCustomerRequest) ProtoMessage() {}
 
 func (x *CustomerServiceUpdateCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[9]
+	mi := &file_livechat_v1_customer_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -781,7 +1237,7 @@ func (x *CustomerServiceUpdateCustomerRequest) ProtoReflect() protoreflect.Messa
 
 // Deprecated: Use CustomerServiceUpdateCustomerRequest.ProtoReflect.Descriptor instead.
 func (*CustomerServiceUpdateCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{9}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CustomerServiceUpdateCustomerRequest) GetCustomerId() string {
@@ -844,7 +1300,7 @@ type CustomerServiceUpdateCustomerResponse struct {
 
 func (x *CustomerServiceUpdateCustomerResponse) Reset() {
 	*x = CustomerServiceUpdateCustomerResponse{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[10]
+	mi := &file_livechat_v1_customer_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -856,7 +1312,7 @@ func (x *CustomerServiceUpdateCustomerResponse) String() string {
 func (*CustomerServiceUpdateCustomerResponse) ProtoMessage() {}
 
 func (x *CustomerServiceUpdateCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[10]
+	mi := &file_livechat_v1_customer_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -869,7 +1325,7 @@ func (x *CustomerServiceUpdateCustomerResponse) ProtoReflect() protoreflect.Mess
 
 // Deprecated: Use CustomerServiceUpdateCustomerResponse.ProtoReflect.Descriptor instead.
 func (*CustomerServiceUpdateCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{10}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CustomerServiceUpdateCustomerResponse) GetProfile() *CustomerProfile {
@@ -894,7 +1350,7 @@ type ListAttributeDefinitionsRequest struct {
 
 func (x *ListAttributeDefinitionsRequest) Reset() {
 	*x = ListAttributeDefinitionsRequest{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[11]
+	mi := &file_livechat_v1_customer_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -906,7 +1362,7 @@ func (x *ListAttributeDefinitionsRequest) String() string {
 func (*ListAttributeDefinitionsRequest) ProtoMessage() {}
 
 func (x *ListAttributeDefinitionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[11]
+	mi := &file_livechat_v1_customer_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -919,7 +1375,7 @@ func (x *ListAttributeDefinitionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAttributeDefinitionsRequest.ProtoReflect.Descriptor instead.
 func (*ListAttributeDefinitionsRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{11}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{17}
 }
 
 type ListAttributeDefinitionsResponse struct {
@@ -931,7 +1387,7 @@ type ListAttributeDefinitionsResponse struct {
 
 func (x *ListAttributeDefinitionsResponse) Reset() {
 	*x = ListAttributeDefinitionsResponse{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[12]
+	mi := &file_livechat_v1_customer_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -943,7 +1399,7 @@ func (x *ListAttributeDefinitionsResponse) String() string {
 func (*ListAttributeDefinitionsResponse) ProtoMessage() {}
 
 func (x *ListAttributeDefinitionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[12]
+	mi := &file_livechat_v1_customer_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -956,7 +1412,7 @@ func (x *ListAttributeDefinitionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAttributeDefinitionsResponse.ProtoReflect.Descriptor instead.
 func (*ListAttributeDefinitionsResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{12}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListAttributeDefinitionsResponse) GetDefinitions() []*AttributeDefinition {
@@ -977,7 +1433,7 @@ type CreateAttributeDefinitionRequest struct {
 
 func (x *CreateAttributeDefinitionRequest) Reset() {
 	*x = CreateAttributeDefinitionRequest{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[13]
+	mi := &file_livechat_v1_customer_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -989,7 +1445,7 @@ func (x *CreateAttributeDefinitionRequest) String() string {
 func (*CreateAttributeDefinitionRequest) ProtoMessage() {}
 
 func (x *CreateAttributeDefinitionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[13]
+	mi := &file_livechat_v1_customer_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1002,7 +1458,7 @@ func (x *CreateAttributeDefinitionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAttributeDefinitionRequest.ProtoReflect.Descriptor instead.
 func (*CreateAttributeDefinitionRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{13}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CreateAttributeDefinitionRequest) GetKey() string {
@@ -1035,7 +1491,7 @@ type CreateAttributeDefinitionResponse struct {
 
 func (x *CreateAttributeDefinitionResponse) Reset() {
 	*x = CreateAttributeDefinitionResponse{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[14]
+	mi := &file_livechat_v1_customer_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1047,7 +1503,7 @@ func (x *CreateAttributeDefinitionResponse) String() string {
 func (*CreateAttributeDefinitionResponse) ProtoMessage() {}
 
 func (x *CreateAttributeDefinitionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[14]
+	mi := &file_livechat_v1_customer_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1060,7 +1516,7 @@ func (x *CreateAttributeDefinitionResponse) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use CreateAttributeDefinitionResponse.ProtoReflect.Descriptor instead.
 func (*CreateAttributeDefinitionResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{14}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CreateAttributeDefinitionResponse) GetDefinition() *AttributeDefinition {
@@ -1079,7 +1535,7 @@ type DeleteAttributeDefinitionRequest struct {
 
 func (x *DeleteAttributeDefinitionRequest) Reset() {
 	*x = DeleteAttributeDefinitionRequest{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[15]
+	mi := &file_livechat_v1_customer_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1091,7 +1547,7 @@ func (x *DeleteAttributeDefinitionRequest) String() string {
 func (*DeleteAttributeDefinitionRequest) ProtoMessage() {}
 
 func (x *DeleteAttributeDefinitionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[15]
+	mi := &file_livechat_v1_customer_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1104,7 +1560,7 @@ func (x *DeleteAttributeDefinitionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteAttributeDefinitionRequest.ProtoReflect.Descriptor instead.
 func (*DeleteAttributeDefinitionRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{15}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *DeleteAttributeDefinitionRequest) GetDefinitionId() string {
@@ -1122,7 +1578,7 @@ type DeleteAttributeDefinitionResponse struct {
 
 func (x *DeleteAttributeDefinitionResponse) Reset() {
 	*x = DeleteAttributeDefinitionResponse{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[16]
+	mi := &file_livechat_v1_customer_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1134,7 +1590,7 @@ func (x *DeleteAttributeDefinitionResponse) String() string {
 func (*DeleteAttributeDefinitionResponse) ProtoMessage() {}
 
 func (x *DeleteAttributeDefinitionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[16]
+	mi := &file_livechat_v1_customer_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1147,14 +1603,49 @@ func (x *DeleteAttributeDefinitionResponse) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use DeleteAttributeDefinitionResponse.ProtoReflect.Descriptor instead.
 func (*DeleteAttributeDefinitionResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{16}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{22}
 }
 
 var File_livechat_v1_customer_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_customer_proto_rawDesc = "" +
 	"\n" +
-	"\x1alivechat/v1/customer.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1elivechat/v1/conversation.proto\"\xb8\x01\n" +
+	"\x1alivechat/v1/customer.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1elivechat/v1/conversation.proto\"\x7f\n" +
+	"\x0fVisitorTracking\x12\x1b\n" +
+	"\tpages_off\x18\x01 \x01(\bR\bpagesOff\x12,\n" +
+	"\x12keep_query_strings\x18\x02 \x01(\bR\x10keepQueryStrings\x12!\n" +
+	"\ftrack_visits\x18\x03 \x01(\bR\vtrackVisits\"~\n" +
+	"\bPageView\x12\x10\n" +
+	"\x03url\x18\x01 \x01(\tR\x03url\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\x12\x15\n" +
+	"\x06ms_ago\x18\x03 \x01(\x05R\x05msAgo\x123\n" +
+	"\aseen_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x06seenAt\"\xd8\x01\n" +
+	"\n" +
+	"DeviceInfo\x12\x18\n" +
+	"\abrowser\x18\x01 \x01(\tR\abrowser\x12\x0e\n" +
+	"\x02os\x18\x02 \x01(\tR\x02os\x12\x1f\n" +
+	"\vdevice_type\x18\x03 \x01(\tR\n" +
+	"deviceType\x12!\n" +
+	"\fscreen_width\x18\x04 \x01(\x05R\vscreenWidth\x12#\n" +
+	"\rscreen_height\x18\x05 \x01(\x05R\fscreenHeight\x12\x1a\n" +
+	"\blanguage\x18\x06 \x01(\tR\blanguage\x12\x1b\n" +
+	"\ttime_zone\x18\a \x01(\tR\btimeZone\"\xcc\x02\n" +
+	"\x0eVisitorContext\x128\n" +
+	"\fcurrent_page\x18\x01 \x01(\v2\x15.livechat.v1.PageViewR\vcurrentPage\x12\x1a\n" +
+	"\breferrer\x18\x02 \x01(\tR\breferrer\x12+\n" +
+	"\x05trail\x18\x03 \x03(\v2\x15.livechat.v1.PageViewR\x05trail\x12/\n" +
+	"\x06device\x18\x04 \x01(\v2\x17.livechat.v1.DeviceInfoR\x06device\x12\x1d\n" +
+	"\n" +
+	"ip_address\x18\x05 \x01(\tR\tipAddress\x12\x18\n" +
+	"\acountry\x18\x06 \x01(\tR\acountry\x12\x12\n" +
+	"\x04city\x18\a \x01(\tR\x04city\x129\n" +
+	"\n" +
+	"updated_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\x97\x01\n" +
+	"\x1bReportVisitorContextRequest\x12+\n" +
+	"\x05pages\x18\x01 \x03(\v2\x15.livechat.v1.PageViewR\x05pages\x12\x1a\n" +
+	"\breferrer\x18\x02 \x01(\tR\breferrer\x12/\n" +
+	"\x06device\x18\x03 \x01(\v2\x17.livechat.v1.DeviceInfoR\x06device\"\x1e\n" +
+	"\x1cReportVisitorContextResponse\"\xb8\x01\n" +
 	"\x13AttributeDefinition\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x12\x14\n" +
@@ -1166,11 +1657,12 @@ const file_livechat_v1_customer_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05label\x18\x02 \x01(\tR\x05label\x12.\n" +
 	"\x04type\x18\x03 \x01(\x0e2\x1a.livechat.v1.AttributeTypeR\x04type\x12\x14\n" +
-	"\x05value\x18\x04 \x01(\tR\x05value\"\xa4\x01\n" +
+	"\x05value\x18\x04 \x01(\tR\x05value\"\xdb\x01\n" +
 	"\x0fCustomerProfile\x121\n" +
 	"\bcustomer\x18\x01 \x01(\v2\x15.livechat.v1.CustomerR\bcustomer\x12\x14\n" +
 	"\x05notes\x18\x02 \x01(\tR\x05notes\x12H\n" +
-	"\x11custom_attributes\x18\x03 \x03(\v2\x1b.livechat.v1.AttributeValueR\x10customAttributes\"\xd5\x01\n" +
+	"\x11custom_attributes\x18\x03 \x03(\v2\x1b.livechat.v1.AttributeValueR\x10customAttributes\x125\n" +
+	"\acontext\x18\x04 \x01(\v2\x1b.livechat.v1.VisitorContextR\acontext\"\xd5\x01\n" +
 	"\x0eCustomerChange\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x1d\n" +
 	"\n" +
@@ -1250,14 +1742,15 @@ const file_livechat_v1_customer_proto_rawDesc = "" +
 	"\x13ATTRIBUTE_TYPE_TEXT\x10\x01\x12\x19\n" +
 	"\x15ATTRIBUTE_TYPE_NUMBER\x10\x02\x12\x1a\n" +
 	"\x16ATTRIBUTE_TYPE_BOOLEAN\x10\x03\x12\x17\n" +
-	"\x13ATTRIBUTE_TYPE_DATE\x10\x042\xb4\x05\n" +
+	"\x13ATTRIBUTE_TYPE_DATE\x10\x042\xa1\x06\n" +
 	"\x0fCustomerService\x12[\n" +
 	"\rListCustomers\x12!.livechat.v1.ListCustomersRequest\x1a\".livechat.v1.ListCustomersResponse\"\x03\x90\x02\x01\x12U\n" +
 	"\vGetCustomer\x12\x1f.livechat.v1.GetCustomerRequest\x1a .livechat.v1.GetCustomerResponse\"\x03\x90\x02\x01\x12w\n" +
 	"\x0eUpdateCustomer\x121.livechat.v1.CustomerServiceUpdateCustomerRequest\x1a2.livechat.v1.CustomerServiceUpdateCustomerResponse\x12|\n" +
 	"\x18ListAttributeDefinitions\x12,.livechat.v1.ListAttributeDefinitionsRequest\x1a-.livechat.v1.ListAttributeDefinitionsResponse\"\x03\x90\x02\x01\x12z\n" +
 	"\x19CreateAttributeDefinition\x12-.livechat.v1.CreateAttributeDefinitionRequest\x1a..livechat.v1.CreateAttributeDefinitionResponse\x12z\n" +
-	"\x19DeleteAttributeDefinition\x12-.livechat.v1.DeleteAttributeDefinitionRequest\x1a..livechat.v1.DeleteAttributeDefinitionResponseB\xac\x01\n" +
+	"\x19DeleteAttributeDefinition\x12-.livechat.v1.DeleteAttributeDefinitionRequest\x1a..livechat.v1.DeleteAttributeDefinitionResponse\x12k\n" +
+	"\x14ReportVisitorContext\x12(.livechat.v1.ReportVisitorContextRequest\x1a).livechat.v1.ReportVisitorContextResponseB\xac\x01\n" +
 	"\x0fcom.livechat.v1B\rCustomerProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (
@@ -1273,69 +1766,85 @@ func file_livechat_v1_customer_proto_rawDescGZIP() []byte {
 }
 
 var file_livechat_v1_customer_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_livechat_v1_customer_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_livechat_v1_customer_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_livechat_v1_customer_proto_goTypes = []any{
 	(AttributeType)(0),                            // 0: livechat.v1.AttributeType
-	(*AttributeDefinition)(nil),                   // 1: livechat.v1.AttributeDefinition
-	(*AttributeValue)(nil),                        // 2: livechat.v1.AttributeValue
-	(*CustomerProfile)(nil),                       // 3: livechat.v1.CustomerProfile
-	(*CustomerChange)(nil),                        // 4: livechat.v1.CustomerChange
-	(*CustomerConversation)(nil),                  // 5: livechat.v1.CustomerConversation
-	(*ListCustomersRequest)(nil),                  // 6: livechat.v1.ListCustomersRequest
-	(*ListCustomersResponse)(nil),                 // 7: livechat.v1.ListCustomersResponse
-	(*GetCustomerRequest)(nil),                    // 8: livechat.v1.GetCustomerRequest
-	(*GetCustomerResponse)(nil),                   // 9: livechat.v1.GetCustomerResponse
-	(*CustomerServiceUpdateCustomerRequest)(nil),  // 10: livechat.v1.CustomerServiceUpdateCustomerRequest
-	(*CustomerServiceUpdateCustomerResponse)(nil), // 11: livechat.v1.CustomerServiceUpdateCustomerResponse
-	(*ListAttributeDefinitionsRequest)(nil),       // 12: livechat.v1.ListAttributeDefinitionsRequest
-	(*ListAttributeDefinitionsResponse)(nil),      // 13: livechat.v1.ListAttributeDefinitionsResponse
-	(*CreateAttributeDefinitionRequest)(nil),      // 14: livechat.v1.CreateAttributeDefinitionRequest
-	(*CreateAttributeDefinitionResponse)(nil),     // 15: livechat.v1.CreateAttributeDefinitionResponse
-	(*DeleteAttributeDefinitionRequest)(nil),      // 16: livechat.v1.DeleteAttributeDefinitionRequest
-	(*DeleteAttributeDefinitionResponse)(nil),     // 17: livechat.v1.DeleteAttributeDefinitionResponse
-	nil,                           // 18: livechat.v1.CustomerServiceUpdateCustomerRequest.CustomAttributesEntry
-	(*timestamppb.Timestamp)(nil), // 19: google.protobuf.Timestamp
-	(*Customer)(nil),              // 20: livechat.v1.Customer
-	(ConversationStatus)(0),       // 21: livechat.v1.ConversationStatus
+	(*VisitorTracking)(nil),                       // 1: livechat.v1.VisitorTracking
+	(*PageView)(nil),                              // 2: livechat.v1.PageView
+	(*DeviceInfo)(nil),                            // 3: livechat.v1.DeviceInfo
+	(*VisitorContext)(nil),                        // 4: livechat.v1.VisitorContext
+	(*ReportVisitorContextRequest)(nil),           // 5: livechat.v1.ReportVisitorContextRequest
+	(*ReportVisitorContextResponse)(nil),          // 6: livechat.v1.ReportVisitorContextResponse
+	(*AttributeDefinition)(nil),                   // 7: livechat.v1.AttributeDefinition
+	(*AttributeValue)(nil),                        // 8: livechat.v1.AttributeValue
+	(*CustomerProfile)(nil),                       // 9: livechat.v1.CustomerProfile
+	(*CustomerChange)(nil),                        // 10: livechat.v1.CustomerChange
+	(*CustomerConversation)(nil),                  // 11: livechat.v1.CustomerConversation
+	(*ListCustomersRequest)(nil),                  // 12: livechat.v1.ListCustomersRequest
+	(*ListCustomersResponse)(nil),                 // 13: livechat.v1.ListCustomersResponse
+	(*GetCustomerRequest)(nil),                    // 14: livechat.v1.GetCustomerRequest
+	(*GetCustomerResponse)(nil),                   // 15: livechat.v1.GetCustomerResponse
+	(*CustomerServiceUpdateCustomerRequest)(nil),  // 16: livechat.v1.CustomerServiceUpdateCustomerRequest
+	(*CustomerServiceUpdateCustomerResponse)(nil), // 17: livechat.v1.CustomerServiceUpdateCustomerResponse
+	(*ListAttributeDefinitionsRequest)(nil),       // 18: livechat.v1.ListAttributeDefinitionsRequest
+	(*ListAttributeDefinitionsResponse)(nil),      // 19: livechat.v1.ListAttributeDefinitionsResponse
+	(*CreateAttributeDefinitionRequest)(nil),      // 20: livechat.v1.CreateAttributeDefinitionRequest
+	(*CreateAttributeDefinitionResponse)(nil),     // 21: livechat.v1.CreateAttributeDefinitionResponse
+	(*DeleteAttributeDefinitionRequest)(nil),      // 22: livechat.v1.DeleteAttributeDefinitionRequest
+	(*DeleteAttributeDefinitionResponse)(nil),     // 23: livechat.v1.DeleteAttributeDefinitionResponse
+	nil,                           // 24: livechat.v1.CustomerServiceUpdateCustomerRequest.CustomAttributesEntry
+	(*timestamppb.Timestamp)(nil), // 25: google.protobuf.Timestamp
+	(*Customer)(nil),              // 26: livechat.v1.Customer
+	(ConversationStatus)(0),       // 27: livechat.v1.ConversationStatus
 }
 var file_livechat_v1_customer_proto_depIdxs = []int32{
-	0,  // 0: livechat.v1.AttributeDefinition.type:type_name -> livechat.v1.AttributeType
-	19, // 1: livechat.v1.AttributeDefinition.created_at:type_name -> google.protobuf.Timestamp
-	0,  // 2: livechat.v1.AttributeValue.type:type_name -> livechat.v1.AttributeType
-	20, // 3: livechat.v1.CustomerProfile.customer:type_name -> livechat.v1.Customer
-	2,  // 4: livechat.v1.CustomerProfile.custom_attributes:type_name -> livechat.v1.AttributeValue
-	19, // 5: livechat.v1.CustomerChange.changed_at:type_name -> google.protobuf.Timestamp
-	21, // 6: livechat.v1.CustomerConversation.status:type_name -> livechat.v1.ConversationStatus
-	19, // 7: livechat.v1.CustomerConversation.created_at:type_name -> google.protobuf.Timestamp
-	19, // 8: livechat.v1.CustomerConversation.last_message_at:type_name -> google.protobuf.Timestamp
-	19, // 9: livechat.v1.ListCustomersRequest.seen_after:type_name -> google.protobuf.Timestamp
-	20, // 10: livechat.v1.ListCustomersResponse.customers:type_name -> livechat.v1.Customer
-	3,  // 11: livechat.v1.GetCustomerResponse.profile:type_name -> livechat.v1.CustomerProfile
-	5,  // 12: livechat.v1.GetCustomerResponse.conversations:type_name -> livechat.v1.CustomerConversation
-	4,  // 13: livechat.v1.GetCustomerResponse.changes:type_name -> livechat.v1.CustomerChange
-	18, // 14: livechat.v1.CustomerServiceUpdateCustomerRequest.custom_attributes:type_name -> livechat.v1.CustomerServiceUpdateCustomerRequest.CustomAttributesEntry
-	3,  // 15: livechat.v1.CustomerServiceUpdateCustomerResponse.profile:type_name -> livechat.v1.CustomerProfile
-	4,  // 16: livechat.v1.CustomerServiceUpdateCustomerResponse.changes:type_name -> livechat.v1.CustomerChange
-	1,  // 17: livechat.v1.ListAttributeDefinitionsResponse.definitions:type_name -> livechat.v1.AttributeDefinition
-	0,  // 18: livechat.v1.CreateAttributeDefinitionRequest.type:type_name -> livechat.v1.AttributeType
-	1,  // 19: livechat.v1.CreateAttributeDefinitionResponse.definition:type_name -> livechat.v1.AttributeDefinition
-	6,  // 20: livechat.v1.CustomerService.ListCustomers:input_type -> livechat.v1.ListCustomersRequest
-	8,  // 21: livechat.v1.CustomerService.GetCustomer:input_type -> livechat.v1.GetCustomerRequest
-	10, // 22: livechat.v1.CustomerService.UpdateCustomer:input_type -> livechat.v1.CustomerServiceUpdateCustomerRequest
-	12, // 23: livechat.v1.CustomerService.ListAttributeDefinitions:input_type -> livechat.v1.ListAttributeDefinitionsRequest
-	14, // 24: livechat.v1.CustomerService.CreateAttributeDefinition:input_type -> livechat.v1.CreateAttributeDefinitionRequest
-	16, // 25: livechat.v1.CustomerService.DeleteAttributeDefinition:input_type -> livechat.v1.DeleteAttributeDefinitionRequest
-	7,  // 26: livechat.v1.CustomerService.ListCustomers:output_type -> livechat.v1.ListCustomersResponse
-	9,  // 27: livechat.v1.CustomerService.GetCustomer:output_type -> livechat.v1.GetCustomerResponse
-	11, // 28: livechat.v1.CustomerService.UpdateCustomer:output_type -> livechat.v1.CustomerServiceUpdateCustomerResponse
-	13, // 29: livechat.v1.CustomerService.ListAttributeDefinitions:output_type -> livechat.v1.ListAttributeDefinitionsResponse
-	15, // 30: livechat.v1.CustomerService.CreateAttributeDefinition:output_type -> livechat.v1.CreateAttributeDefinitionResponse
-	17, // 31: livechat.v1.CustomerService.DeleteAttributeDefinition:output_type -> livechat.v1.DeleteAttributeDefinitionResponse
-	26, // [26:32] is the sub-list for method output_type
-	20, // [20:26] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	25, // 0: livechat.v1.PageView.seen_at:type_name -> google.protobuf.Timestamp
+	2,  // 1: livechat.v1.VisitorContext.current_page:type_name -> livechat.v1.PageView
+	2,  // 2: livechat.v1.VisitorContext.trail:type_name -> livechat.v1.PageView
+	3,  // 3: livechat.v1.VisitorContext.device:type_name -> livechat.v1.DeviceInfo
+	25, // 4: livechat.v1.VisitorContext.updated_at:type_name -> google.protobuf.Timestamp
+	2,  // 5: livechat.v1.ReportVisitorContextRequest.pages:type_name -> livechat.v1.PageView
+	3,  // 6: livechat.v1.ReportVisitorContextRequest.device:type_name -> livechat.v1.DeviceInfo
+	0,  // 7: livechat.v1.AttributeDefinition.type:type_name -> livechat.v1.AttributeType
+	25, // 8: livechat.v1.AttributeDefinition.created_at:type_name -> google.protobuf.Timestamp
+	0,  // 9: livechat.v1.AttributeValue.type:type_name -> livechat.v1.AttributeType
+	26, // 10: livechat.v1.CustomerProfile.customer:type_name -> livechat.v1.Customer
+	8,  // 11: livechat.v1.CustomerProfile.custom_attributes:type_name -> livechat.v1.AttributeValue
+	4,  // 12: livechat.v1.CustomerProfile.context:type_name -> livechat.v1.VisitorContext
+	25, // 13: livechat.v1.CustomerChange.changed_at:type_name -> google.protobuf.Timestamp
+	27, // 14: livechat.v1.CustomerConversation.status:type_name -> livechat.v1.ConversationStatus
+	25, // 15: livechat.v1.CustomerConversation.created_at:type_name -> google.protobuf.Timestamp
+	25, // 16: livechat.v1.CustomerConversation.last_message_at:type_name -> google.protobuf.Timestamp
+	25, // 17: livechat.v1.ListCustomersRequest.seen_after:type_name -> google.protobuf.Timestamp
+	26, // 18: livechat.v1.ListCustomersResponse.customers:type_name -> livechat.v1.Customer
+	9,  // 19: livechat.v1.GetCustomerResponse.profile:type_name -> livechat.v1.CustomerProfile
+	11, // 20: livechat.v1.GetCustomerResponse.conversations:type_name -> livechat.v1.CustomerConversation
+	10, // 21: livechat.v1.GetCustomerResponse.changes:type_name -> livechat.v1.CustomerChange
+	24, // 22: livechat.v1.CustomerServiceUpdateCustomerRequest.custom_attributes:type_name -> livechat.v1.CustomerServiceUpdateCustomerRequest.CustomAttributesEntry
+	9,  // 23: livechat.v1.CustomerServiceUpdateCustomerResponse.profile:type_name -> livechat.v1.CustomerProfile
+	10, // 24: livechat.v1.CustomerServiceUpdateCustomerResponse.changes:type_name -> livechat.v1.CustomerChange
+	7,  // 25: livechat.v1.ListAttributeDefinitionsResponse.definitions:type_name -> livechat.v1.AttributeDefinition
+	0,  // 26: livechat.v1.CreateAttributeDefinitionRequest.type:type_name -> livechat.v1.AttributeType
+	7,  // 27: livechat.v1.CreateAttributeDefinitionResponse.definition:type_name -> livechat.v1.AttributeDefinition
+	12, // 28: livechat.v1.CustomerService.ListCustomers:input_type -> livechat.v1.ListCustomersRequest
+	14, // 29: livechat.v1.CustomerService.GetCustomer:input_type -> livechat.v1.GetCustomerRequest
+	16, // 30: livechat.v1.CustomerService.UpdateCustomer:input_type -> livechat.v1.CustomerServiceUpdateCustomerRequest
+	18, // 31: livechat.v1.CustomerService.ListAttributeDefinitions:input_type -> livechat.v1.ListAttributeDefinitionsRequest
+	20, // 32: livechat.v1.CustomerService.CreateAttributeDefinition:input_type -> livechat.v1.CreateAttributeDefinitionRequest
+	22, // 33: livechat.v1.CustomerService.DeleteAttributeDefinition:input_type -> livechat.v1.DeleteAttributeDefinitionRequest
+	5,  // 34: livechat.v1.CustomerService.ReportVisitorContext:input_type -> livechat.v1.ReportVisitorContextRequest
+	13, // 35: livechat.v1.CustomerService.ListCustomers:output_type -> livechat.v1.ListCustomersResponse
+	15, // 36: livechat.v1.CustomerService.GetCustomer:output_type -> livechat.v1.GetCustomerResponse
+	17, // 37: livechat.v1.CustomerService.UpdateCustomer:output_type -> livechat.v1.CustomerServiceUpdateCustomerResponse
+	19, // 38: livechat.v1.CustomerService.ListAttributeDefinitions:output_type -> livechat.v1.ListAttributeDefinitionsResponse
+	21, // 39: livechat.v1.CustomerService.CreateAttributeDefinition:output_type -> livechat.v1.CreateAttributeDefinitionResponse
+	23, // 40: livechat.v1.CustomerService.DeleteAttributeDefinition:output_type -> livechat.v1.DeleteAttributeDefinitionResponse
+	6,  // 41: livechat.v1.CustomerService.ReportVisitorContext:output_type -> livechat.v1.ReportVisitorContextResponse
+	35, // [35:42] is the sub-list for method output_type
+	28, // [28:35] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_customer_proto_init() }
@@ -1344,14 +1853,14 @@ func file_livechat_v1_customer_proto_init() {
 		return
 	}
 	file_livechat_v1_conversation_proto_init()
-	file_livechat_v1_customer_proto_msgTypes[9].OneofWrappers = []any{}
+	file_livechat_v1_customer_proto_msgTypes[15].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_customer_proto_rawDesc), len(file_livechat_v1_customer_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   18,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -473,9 +473,12 @@ type WidgetSettings struct {
 	// language has no translation here; an empty text in a translation falls
 	// back to the default too, and is not stored (a language left with no
 	// text is dropped).
-	Translations  map[string]*WidgetTexts `protobuf:"bytes,6,rep,name=translations,proto3" json:"translations,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Translations map[string]*WidgetTexts `protobuf:"bytes,6,rep,name=translations,proto3" json:"translations,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// What the widget reports of a visitor's browsing (see
+	// CustomerService.ReportVisitorContext). Unset: the defaults.
+	VisitorTracking *VisitorTracking `protobuf:"bytes,15,opt,name=visitor_tracking,json=visitorTracking,proto3" json:"visitor_tracking,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *WidgetSettings) Reset() {
@@ -546,6 +549,13 @@ func (x *WidgetSettings) GetOffline() *OfflineSettings {
 func (x *WidgetSettings) GetTranslations() map[string]*WidgetTexts {
 	if x != nil {
 		return x.Translations
+	}
+	return nil
+}
+
+func (x *WidgetSettings) GetVisitorTracking() *VisitorTracking {
+	if x != nil {
+		return x.VisitorTracking
 	}
 	return nil
 }
@@ -735,9 +745,11 @@ type WidgetConfig struct {
 	Translations map[string]*WidgetTexts `protobuf:"bytes,6,rep,name=translations,proto3" json:"translations,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// What the server accepts from a visitor (message length, field lengths),
 	// so the widget validates as the server does.
-	Limits        *Limits `protobuf:"bytes,7,opt,name=limits,proto3" json:"limits,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Limits *Limits `protobuf:"bytes,7,opt,name=limits,proto3" json:"limits,omitempty"`
+	// What the widget reports of the visitor's browsing.
+	VisitorTracking *VisitorTracking `protobuf:"bytes,15,opt,name=visitor_tracking,json=visitorTracking,proto3" json:"visitor_tracking,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *WidgetConfig) Reset() {
@@ -815,6 +827,13 @@ func (x *WidgetConfig) GetTranslations() map[string]*WidgetTexts {
 func (x *WidgetConfig) GetLimits() *Limits {
 	if x != nil {
 		return x.Limits
+	}
+	return nil
+}
+
+func (x *WidgetConfig) GetVisitorTracking() *VisitorTracking {
+	if x != nil {
+		return x.VisitorTracking
 	}
 	return nil
 }
@@ -2257,7 +2276,7 @@ var File_livechat_v1_widget_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\n" +
-	"\x18livechat/v1/widget.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1elivechat/v1/conversation.proto\x1a\x18livechat/v1/limits.proto\"\xfc\x01\n" +
+	"\x18livechat/v1/widget.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1elivechat/v1/conversation.proto\x1a\x1alivechat/v1/customer.proto\x1a\x18livechat/v1/limits.proto\"\xfc\x01\n" +
 	"\x10WidgetAppearance\x12#\n" +
 	"\rprimary_color\x18\x01 \x01(\tR\fprimaryColor\x127\n" +
 	"\bposition\x18\x02 \x01(\x0e2\x1b.livechat.v1.WidgetPositionR\bposition\x12\x14\n" +
@@ -2275,7 +2294,7 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\x06fields\x18\x02 \x03(\v2\x19.livechat.v1.PrechatFieldR\x06fields\"P\n" +
 	"\x0fOfflineSettings\x12\x18\n" +
 	"\amessage\x18\x01 \x01(\tR\amessage\x12#\n" +
-	"\rcollect_email\x18\x02 \x01(\bR\fcollectEmail\"\xa6\x03\n" +
+	"\rcollect_email\x18\x02 \x01(\bR\fcollectEmail\"\xef\x03\n" +
 	"\x0eWidgetSettings\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12'\n" +
 	"\x0fallowed_origins\x18\x02 \x03(\tR\x0eallowedOrigins\x12=\n" +
@@ -2284,7 +2303,8 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"appearance\x122\n" +
 	"\aprechat\x18\x04 \x01(\v2\x18.livechat.v1.PrechatFormR\aprechat\x126\n" +
 	"\aoffline\x18\x05 \x01(\v2\x1c.livechat.v1.OfflineSettingsR\aoffline\x12Q\n" +
-	"\ftranslations\x18\x06 \x03(\v2-.livechat.v1.WidgetSettings.TranslationsEntryR\ftranslations\x1aY\n" +
+	"\ftranslations\x18\x06 \x03(\v2-.livechat.v1.WidgetSettings.TranslationsEntryR\ftranslations\x12G\n" +
+	"\x10visitor_tracking\x18\x0f \x01(\v2\x1c.livechat.v1.VisitorTrackingR\x0fvisitorTracking\x1aY\n" +
 	"\x11TranslationsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12.\n" +
 	"\x05value\x18\x02 \x01(\v2\x18.livechat.v1.WidgetTextsR\x05value:\x028\x01\"\xa5\x02\n" +
@@ -2305,7 +2325,7 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"created_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
 	"updated_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12F\n" +
-	"\x11secret_rotated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0fsecretRotatedAt\"\xd2\x03\n" +
+	"\x11secret_rotated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0fsecretRotatedAt\"\x9b\x04\n" +
 	"\fWidgetConfig\x12\x19\n" +
 	"\bsite_key\x18\x01 \x01(\tR\asiteKey\x12=\n" +
 	"\n" +
@@ -2315,7 +2335,8 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\aoffline\x18\x04 \x01(\v2\x1c.livechat.v1.OfflineSettingsR\aoffline\x12#\n" +
 	"\ragents_online\x18\x05 \x01(\bR\fagentsOnline\x12O\n" +
 	"\ftranslations\x18\x06 \x03(\v2+.livechat.v1.WidgetConfig.TranslationsEntryR\ftranslations\x12+\n" +
-	"\x06limits\x18\a \x01(\v2\x13.livechat.v1.LimitsR\x06limits\x1aY\n" +
+	"\x06limits\x18\a \x01(\v2\x13.livechat.v1.LimitsR\x06limits\x12G\n" +
+	"\x10visitor_tracking\x18\x0f \x01(\v2\x1c.livechat.v1.VisitorTrackingR\x0fvisitorTracking\x1aY\n" +
 	"\x11TranslationsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12.\n" +
 	"\x05value\x18\x02 \x01(\v2\x18.livechat.v1.WidgetTextsR\x05value:\x028\x01\"i\n" +
@@ -2493,12 +2514,13 @@ var file_livechat_v1_widget_proto_goTypes = []any{
 	nil,                                       // 41: livechat.v1.WidgetTexts.PrechatLabelsEntry
 	nil,                                       // 42: livechat.v1.WidgetConfig.TranslationsEntry
 	nil,                                       // 43: livechat.v1.StartSessionRequest.PrechatEntry
-	(*timestamppb.Timestamp)(nil),             // 44: google.protobuf.Timestamp
-	(*Limits)(nil),                            // 45: livechat.v1.Limits
-	(*Customer)(nil),                          // 46: livechat.v1.Customer
-	(*Conversation)(nil),                      // 47: livechat.v1.Conversation
-	(*Message)(nil),                           // 48: livechat.v1.Message
-	(*Event)(nil),                             // 49: livechat.v1.Event
+	(*VisitorTracking)(nil),                   // 44: livechat.v1.VisitorTracking
+	(*timestamppb.Timestamp)(nil),             // 45: google.protobuf.Timestamp
+	(*Limits)(nil),                            // 46: livechat.v1.Limits
+	(*Customer)(nil),                          // 47: livechat.v1.Customer
+	(*Conversation)(nil),                      // 48: livechat.v1.Conversation
+	(*Message)(nil),                           // 49: livechat.v1.Message
+	(*Event)(nil),                             // 50: livechat.v1.Event
 }
 var file_livechat_v1_widget_proto_depIdxs = []int32{
 	0,  // 0: livechat.v1.WidgetAppearance.position:type_name -> livechat.v1.WidgetPosition
@@ -2509,69 +2531,71 @@ var file_livechat_v1_widget_proto_depIdxs = []int32{
 	5,  // 5: livechat.v1.WidgetSettings.prechat:type_name -> livechat.v1.PrechatForm
 	6,  // 6: livechat.v1.WidgetSettings.offline:type_name -> livechat.v1.OfflineSettings
 	40, // 7: livechat.v1.WidgetSettings.translations:type_name -> livechat.v1.WidgetSettings.TranslationsEntry
-	41, // 8: livechat.v1.WidgetTexts.prechat_labels:type_name -> livechat.v1.WidgetTexts.PrechatLabelsEntry
-	7,  // 9: livechat.v1.Widget.settings:type_name -> livechat.v1.WidgetSettings
-	44, // 10: livechat.v1.Widget.created_at:type_name -> google.protobuf.Timestamp
-	44, // 11: livechat.v1.Widget.updated_at:type_name -> google.protobuf.Timestamp
-	44, // 12: livechat.v1.Widget.secret_rotated_at:type_name -> google.protobuf.Timestamp
-	3,  // 13: livechat.v1.WidgetConfig.appearance:type_name -> livechat.v1.WidgetAppearance
-	5,  // 14: livechat.v1.WidgetConfig.prechat:type_name -> livechat.v1.PrechatForm
-	6,  // 15: livechat.v1.WidgetConfig.offline:type_name -> livechat.v1.OfflineSettings
-	42, // 16: livechat.v1.WidgetConfig.translations:type_name -> livechat.v1.WidgetConfig.TranslationsEntry
-	45, // 17: livechat.v1.WidgetConfig.limits:type_name -> livechat.v1.Limits
-	9,  // 18: livechat.v1.ListWidgetsResponse.widgets:type_name -> livechat.v1.Widget
-	9,  // 19: livechat.v1.GetWidgetResponse.widget:type_name -> livechat.v1.Widget
-	7,  // 20: livechat.v1.CreateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
-	9,  // 21: livechat.v1.CreateWidgetResponse.widget:type_name -> livechat.v1.Widget
-	7,  // 22: livechat.v1.UpdateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
-	9,  // 23: livechat.v1.UpdateWidgetResponse.widget:type_name -> livechat.v1.Widget
-	9,  // 24: livechat.v1.RotateWidgetSecretResponse.widget:type_name -> livechat.v1.Widget
-	10, // 25: livechat.v1.GetWidgetConfigResponse.config:type_name -> livechat.v1.WidgetConfig
-	43, // 26: livechat.v1.StartSessionRequest.prechat:type_name -> livechat.v1.StartSessionRequest.PrechatEntry
-	11, // 27: livechat.v1.StartSessionRequest.identity:type_name -> livechat.v1.VerifiedIdentity
-	46, // 28: livechat.v1.StartSessionResponse.customer:type_name -> livechat.v1.Customer
-	47, // 29: livechat.v1.StartSessionResponse.conversation:type_name -> livechat.v1.Conversation
-	10, // 30: livechat.v1.StartSessionResponse.config:type_name -> livechat.v1.WidgetConfig
-	48, // 31: livechat.v1.WidgetServiceSendMessageResponse.message:type_name -> livechat.v1.Message
-	47, // 32: livechat.v1.WidgetServiceSendMessageResponse.conversation:type_name -> livechat.v1.Conversation
-	48, // 33: livechat.v1.WidgetServiceListMessagesResponse.messages:type_name -> livechat.v1.Message
-	46, // 34: livechat.v1.UpdateCustomerResponse.customer:type_name -> livechat.v1.Customer
-	49, // 35: livechat.v1.WidgetServiceSubscribeResponse.event:type_name -> livechat.v1.Event
-	8,  // 36: livechat.v1.WidgetSettings.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
-	8,  // 37: livechat.v1.WidgetConfig.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
-	12, // 38: livechat.v1.WidgetService.ListWidgets:input_type -> livechat.v1.ListWidgetsRequest
-	14, // 39: livechat.v1.WidgetService.GetWidget:input_type -> livechat.v1.GetWidgetRequest
-	16, // 40: livechat.v1.WidgetService.CreateWidget:input_type -> livechat.v1.CreateWidgetRequest
-	18, // 41: livechat.v1.WidgetService.UpdateWidget:input_type -> livechat.v1.UpdateWidgetRequest
-	20, // 42: livechat.v1.WidgetService.DeleteWidget:input_type -> livechat.v1.DeleteWidgetRequest
-	22, // 43: livechat.v1.WidgetService.RotateWidgetSecret:input_type -> livechat.v1.RotateWidgetSecretRequest
-	24, // 44: livechat.v1.WidgetService.GetWidgetConfig:input_type -> livechat.v1.GetWidgetConfigRequest
-	26, // 45: livechat.v1.WidgetService.StartSession:input_type -> livechat.v1.StartSessionRequest
-	28, // 46: livechat.v1.WidgetService.SendMessage:input_type -> livechat.v1.WidgetServiceSendMessageRequest
-	30, // 47: livechat.v1.WidgetService.ListMessages:input_type -> livechat.v1.WidgetServiceListMessagesRequest
-	32, // 48: livechat.v1.WidgetService.SetTyping:input_type -> livechat.v1.WidgetServiceSetTypingRequest
-	34, // 49: livechat.v1.WidgetService.MarkRead:input_type -> livechat.v1.WidgetServiceMarkReadRequest
-	36, // 50: livechat.v1.WidgetService.UpdateCustomer:input_type -> livechat.v1.UpdateCustomerRequest
-	38, // 51: livechat.v1.WidgetService.Subscribe:input_type -> livechat.v1.WidgetServiceSubscribeRequest
-	13, // 52: livechat.v1.WidgetService.ListWidgets:output_type -> livechat.v1.ListWidgetsResponse
-	15, // 53: livechat.v1.WidgetService.GetWidget:output_type -> livechat.v1.GetWidgetResponse
-	17, // 54: livechat.v1.WidgetService.CreateWidget:output_type -> livechat.v1.CreateWidgetResponse
-	19, // 55: livechat.v1.WidgetService.UpdateWidget:output_type -> livechat.v1.UpdateWidgetResponse
-	21, // 56: livechat.v1.WidgetService.DeleteWidget:output_type -> livechat.v1.DeleteWidgetResponse
-	23, // 57: livechat.v1.WidgetService.RotateWidgetSecret:output_type -> livechat.v1.RotateWidgetSecretResponse
-	25, // 58: livechat.v1.WidgetService.GetWidgetConfig:output_type -> livechat.v1.GetWidgetConfigResponse
-	27, // 59: livechat.v1.WidgetService.StartSession:output_type -> livechat.v1.StartSessionResponse
-	29, // 60: livechat.v1.WidgetService.SendMessage:output_type -> livechat.v1.WidgetServiceSendMessageResponse
-	31, // 61: livechat.v1.WidgetService.ListMessages:output_type -> livechat.v1.WidgetServiceListMessagesResponse
-	33, // 62: livechat.v1.WidgetService.SetTyping:output_type -> livechat.v1.WidgetServiceSetTypingResponse
-	35, // 63: livechat.v1.WidgetService.MarkRead:output_type -> livechat.v1.WidgetServiceMarkReadResponse
-	37, // 64: livechat.v1.WidgetService.UpdateCustomer:output_type -> livechat.v1.UpdateCustomerResponse
-	39, // 65: livechat.v1.WidgetService.Subscribe:output_type -> livechat.v1.WidgetServiceSubscribeResponse
-	52, // [52:66] is the sub-list for method output_type
-	38, // [38:52] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	44, // 8: livechat.v1.WidgetSettings.visitor_tracking:type_name -> livechat.v1.VisitorTracking
+	41, // 9: livechat.v1.WidgetTexts.prechat_labels:type_name -> livechat.v1.WidgetTexts.PrechatLabelsEntry
+	7,  // 10: livechat.v1.Widget.settings:type_name -> livechat.v1.WidgetSettings
+	45, // 11: livechat.v1.Widget.created_at:type_name -> google.protobuf.Timestamp
+	45, // 12: livechat.v1.Widget.updated_at:type_name -> google.protobuf.Timestamp
+	45, // 13: livechat.v1.Widget.secret_rotated_at:type_name -> google.protobuf.Timestamp
+	3,  // 14: livechat.v1.WidgetConfig.appearance:type_name -> livechat.v1.WidgetAppearance
+	5,  // 15: livechat.v1.WidgetConfig.prechat:type_name -> livechat.v1.PrechatForm
+	6,  // 16: livechat.v1.WidgetConfig.offline:type_name -> livechat.v1.OfflineSettings
+	42, // 17: livechat.v1.WidgetConfig.translations:type_name -> livechat.v1.WidgetConfig.TranslationsEntry
+	46, // 18: livechat.v1.WidgetConfig.limits:type_name -> livechat.v1.Limits
+	44, // 19: livechat.v1.WidgetConfig.visitor_tracking:type_name -> livechat.v1.VisitorTracking
+	9,  // 20: livechat.v1.ListWidgetsResponse.widgets:type_name -> livechat.v1.Widget
+	9,  // 21: livechat.v1.GetWidgetResponse.widget:type_name -> livechat.v1.Widget
+	7,  // 22: livechat.v1.CreateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
+	9,  // 23: livechat.v1.CreateWidgetResponse.widget:type_name -> livechat.v1.Widget
+	7,  // 24: livechat.v1.UpdateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
+	9,  // 25: livechat.v1.UpdateWidgetResponse.widget:type_name -> livechat.v1.Widget
+	9,  // 26: livechat.v1.RotateWidgetSecretResponse.widget:type_name -> livechat.v1.Widget
+	10, // 27: livechat.v1.GetWidgetConfigResponse.config:type_name -> livechat.v1.WidgetConfig
+	43, // 28: livechat.v1.StartSessionRequest.prechat:type_name -> livechat.v1.StartSessionRequest.PrechatEntry
+	11, // 29: livechat.v1.StartSessionRequest.identity:type_name -> livechat.v1.VerifiedIdentity
+	47, // 30: livechat.v1.StartSessionResponse.customer:type_name -> livechat.v1.Customer
+	48, // 31: livechat.v1.StartSessionResponse.conversation:type_name -> livechat.v1.Conversation
+	10, // 32: livechat.v1.StartSessionResponse.config:type_name -> livechat.v1.WidgetConfig
+	49, // 33: livechat.v1.WidgetServiceSendMessageResponse.message:type_name -> livechat.v1.Message
+	48, // 34: livechat.v1.WidgetServiceSendMessageResponse.conversation:type_name -> livechat.v1.Conversation
+	49, // 35: livechat.v1.WidgetServiceListMessagesResponse.messages:type_name -> livechat.v1.Message
+	47, // 36: livechat.v1.UpdateCustomerResponse.customer:type_name -> livechat.v1.Customer
+	50, // 37: livechat.v1.WidgetServiceSubscribeResponse.event:type_name -> livechat.v1.Event
+	8,  // 38: livechat.v1.WidgetSettings.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
+	8,  // 39: livechat.v1.WidgetConfig.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
+	12, // 40: livechat.v1.WidgetService.ListWidgets:input_type -> livechat.v1.ListWidgetsRequest
+	14, // 41: livechat.v1.WidgetService.GetWidget:input_type -> livechat.v1.GetWidgetRequest
+	16, // 42: livechat.v1.WidgetService.CreateWidget:input_type -> livechat.v1.CreateWidgetRequest
+	18, // 43: livechat.v1.WidgetService.UpdateWidget:input_type -> livechat.v1.UpdateWidgetRequest
+	20, // 44: livechat.v1.WidgetService.DeleteWidget:input_type -> livechat.v1.DeleteWidgetRequest
+	22, // 45: livechat.v1.WidgetService.RotateWidgetSecret:input_type -> livechat.v1.RotateWidgetSecretRequest
+	24, // 46: livechat.v1.WidgetService.GetWidgetConfig:input_type -> livechat.v1.GetWidgetConfigRequest
+	26, // 47: livechat.v1.WidgetService.StartSession:input_type -> livechat.v1.StartSessionRequest
+	28, // 48: livechat.v1.WidgetService.SendMessage:input_type -> livechat.v1.WidgetServiceSendMessageRequest
+	30, // 49: livechat.v1.WidgetService.ListMessages:input_type -> livechat.v1.WidgetServiceListMessagesRequest
+	32, // 50: livechat.v1.WidgetService.SetTyping:input_type -> livechat.v1.WidgetServiceSetTypingRequest
+	34, // 51: livechat.v1.WidgetService.MarkRead:input_type -> livechat.v1.WidgetServiceMarkReadRequest
+	36, // 52: livechat.v1.WidgetService.UpdateCustomer:input_type -> livechat.v1.UpdateCustomerRequest
+	38, // 53: livechat.v1.WidgetService.Subscribe:input_type -> livechat.v1.WidgetServiceSubscribeRequest
+	13, // 54: livechat.v1.WidgetService.ListWidgets:output_type -> livechat.v1.ListWidgetsResponse
+	15, // 55: livechat.v1.WidgetService.GetWidget:output_type -> livechat.v1.GetWidgetResponse
+	17, // 56: livechat.v1.WidgetService.CreateWidget:output_type -> livechat.v1.CreateWidgetResponse
+	19, // 57: livechat.v1.WidgetService.UpdateWidget:output_type -> livechat.v1.UpdateWidgetResponse
+	21, // 58: livechat.v1.WidgetService.DeleteWidget:output_type -> livechat.v1.DeleteWidgetResponse
+	23, // 59: livechat.v1.WidgetService.RotateWidgetSecret:output_type -> livechat.v1.RotateWidgetSecretResponse
+	25, // 60: livechat.v1.WidgetService.GetWidgetConfig:output_type -> livechat.v1.GetWidgetConfigResponse
+	27, // 61: livechat.v1.WidgetService.StartSession:output_type -> livechat.v1.StartSessionResponse
+	29, // 62: livechat.v1.WidgetService.SendMessage:output_type -> livechat.v1.WidgetServiceSendMessageResponse
+	31, // 63: livechat.v1.WidgetService.ListMessages:output_type -> livechat.v1.WidgetServiceListMessagesResponse
+	33, // 64: livechat.v1.WidgetService.SetTyping:output_type -> livechat.v1.WidgetServiceSetTypingResponse
+	35, // 65: livechat.v1.WidgetService.MarkRead:output_type -> livechat.v1.WidgetServiceMarkReadResponse
+	37, // 66: livechat.v1.WidgetService.UpdateCustomer:output_type -> livechat.v1.UpdateCustomerResponse
+	39, // 67: livechat.v1.WidgetService.Subscribe:output_type -> livechat.v1.WidgetServiceSubscribeResponse
+	54, // [54:68] is the sub-list for method output_type
+	40, // [40:54] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_widget_proto_init() }
@@ -2580,6 +2604,7 @@ func file_livechat_v1_widget_proto_init() {
 		return
 	}
 	file_livechat_v1_conversation_proto_init()
+	file_livechat_v1_customer_proto_init()
 	file_livechat_v1_limits_proto_init()
 	file_livechat_v1_widget_proto_msgTypes[33].OneofWrappers = []any{}
 	type x struct{}

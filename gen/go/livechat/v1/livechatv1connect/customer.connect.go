@@ -42,6 +42,9 @@ const (
 	// CustomerServiceDeleteAttributeDefinitionProcedure is the procedure name of the CustomerService's
 	// DeleteAttributeDefinition RPC.
 	CustomerServiceDeleteAttributeDefinitionProcedure = "/livechat.v1.CustomerService/DeleteAttributeDefinition"
+	// CustomerServiceReportVisitorContextProcedure is the procedure name of the CustomerService's
+	// ReportVisitorContext RPC.
+	CustomerServiceReportVisitorContextProcedure = "/livechat.v1.CustomerService/ReportVisitorContext"
 )
 
 var (
@@ -88,6 +91,13 @@ var (
 			StreamType: connect.StreamTypeUnary,
 			Schema:     v1.File_livechat_v1_customer_proto.Services().ByName("CustomerService").Methods().ByName("DeleteAttributeDefinition"),
 			Procedure:  CustomerServiceDeleteAttributeDefinitionProcedure,
+		}
+	})
+	customerServiceReportVisitorContextSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_livechat_v1_customer_proto.Services().ByName("CustomerService").Methods().ByName("ReportVisitorContext"),
+			Procedure:  CustomerServiceReportVisitorContextProcedure,
 		}
 	})
 )
@@ -148,6 +158,26 @@ type CustomerServiceClient interface {
 	// Errors: INVALID_ARGUMENT with MALFORMED_ID; NOT_FOUND with
 	// ATTRIBUTE_NOT_FOUND.
 	DeleteAttributeDefinition(context.Context, *v1.DeleteAttributeDefinitionRequest) (*v1.DeleteAttributeDefinitionResponse, error)
+	// ReportVisitorContext is the widget telling where its visitor is: the
+	// pages seen since the last report (oldest first), the referrer and, on
+	// a session's start, the device. Visitors only (a visitor token), from a
+	// page on an origin the widget allows; the widget batches its reports
+	// and sends them only while the page is open.
+	//
+	// The server keeps the newest page, the referrer, the last
+	// last 20 pages and the device,
+	// adds the client address (and, when a GeoIP database is configured,
+	// country and city), and tells agents: every open conversation of the
+	// customer is announced again (a conversation_updated event), so the
+	// customer panel refreshes. Query strings are dropped unless the
+	// widget's VisitorTracking.keep_query_strings is set; pages are ignored
+	// when VisitorTracking.pages_off is set. Only http and https URLs are
+	// kept; others are dropped silently.
+	//
+	// Errors: INVALID_ARGUMENT with TOO_MANY_ITEMS (field "pages", more than
+	// 20), TEXT_TOO_LONG or TEXT_INVALID (fields "pages[i].url" over 2,000
+	// characters, "pages[i].title" over 200, "referrer", "device.*" over 64).
+	ReportVisitorContext(context.Context, *v1.ReportVisitorContextRequest) (*v1.ReportVisitorContextResponse, error)
 }
 
 // NewCustomerServiceClient constructs a client for the livechat.v1.CustomerService service.
@@ -212,6 +242,26 @@ type CustomerServiceHandler interface {
 	// Errors: INVALID_ARGUMENT with MALFORMED_ID; NOT_FOUND with
 	// ATTRIBUTE_NOT_FOUND.
 	DeleteAttributeDefinition(context.Context, *v1.DeleteAttributeDefinitionRequest) (*v1.DeleteAttributeDefinitionResponse, error)
+	// ReportVisitorContext is the widget telling where its visitor is: the
+	// pages seen since the last report (oldest first), the referrer and, on
+	// a session's start, the device. Visitors only (a visitor token), from a
+	// page on an origin the widget allows; the widget batches its reports
+	// and sends them only while the page is open.
+	//
+	// The server keeps the newest page, the referrer, the last
+	// last 20 pages and the device,
+	// adds the client address (and, when a GeoIP database is configured,
+	// country and city), and tells agents: every open conversation of the
+	// customer is announced again (a conversation_updated event), so the
+	// customer panel refreshes. Query strings are dropped unless the
+	// widget's VisitorTracking.keep_query_strings is set; pages are ignored
+	// when VisitorTracking.pages_off is set. Only http and https URLs are
+	// kept; others are dropped silently.
+	//
+	// Errors: INVALID_ARGUMENT with TOO_MANY_ITEMS (field "pages", more than
+	// 20), TEXT_TOO_LONG or TEXT_INVALID (fields "pages[i].url" over 2,000
+	// characters, "pages[i].title" over 200, "referrer", "device.*" over 64).
+	ReportVisitorContext(context.Context, *v1.ReportVisitorContextRequest) (*v1.ReportVisitorContextResponse, error)
 }
 
 // RegisterCustomerServiceHandler registers svc as the livechat.v1.CustomerService implementation on
@@ -225,6 +275,7 @@ func RegisterCustomerServiceHandler(server *connect.Server, svc CustomerServiceH
 		connect.Method{Spec: customerServiceListAttributeDefinitionsSpec(), Handler: adapter.listAttributeDefinitions},
 		connect.Method{Spec: customerServiceCreateAttributeDefinitionSpec(), Handler: adapter.createAttributeDefinition},
 		connect.Method{Spec: customerServiceDeleteAttributeDefinitionSpec(), Handler: adapter.deleteAttributeDefinition},
+		connect.Method{Spec: customerServiceReportVisitorContextSpec(), Handler: adapter.reportVisitorContext},
 	)
 }
 
@@ -253,6 +304,10 @@ func (UnimplementedCustomerServiceHandler) CreateAttributeDefinition(context.Con
 
 func (UnimplementedCustomerServiceHandler) DeleteAttributeDefinition(context.Context, *v1.DeleteAttributeDefinitionRequest) (*v1.DeleteAttributeDefinitionResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.CustomerService.DeleteAttributeDefinition is not implemented")
+}
+
+func (UnimplementedCustomerServiceHandler) ReportVisitorContext(context.Context, *v1.ReportVisitorContextRequest) (*v1.ReportVisitorContextResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.CustomerService.ReportVisitorContext is not implemented")
 }
 
 type customerServiceClient struct {
@@ -302,6 +357,14 @@ func (c *customerServiceClient) CreateAttributeDefinition(ctx context.Context, r
 func (c *customerServiceClient) DeleteAttributeDefinition(ctx context.Context, req *v1.DeleteAttributeDefinitionRequest) (*v1.DeleteAttributeDefinitionResponse, error) {
 	var res v1.DeleteAttributeDefinitionResponse
 	if err := c.client.CallUnary(ctx, customerServiceDeleteAttributeDefinitionSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *customerServiceClient) ReportVisitorContext(ctx context.Context, req *v1.ReportVisitorContextRequest) (*v1.ReportVisitorContextResponse, error) {
+	var res v1.ReportVisitorContextResponse
+	if err := c.client.CallUnary(ctx, customerServiceReportVisitorContextSpec(), req, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
@@ -375,6 +438,18 @@ func (h customerServiceHandler) deleteAttributeDefinition(ctx context.Context, _
 		return err
 	}
 	res, err := h.svc.DeleteAttributeDefinition(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h customerServiceHandler) reportVisitorContext(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.ReportVisitorContextRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.ReportVisitorContext(ctx, &req)
 	if err != nil {
 		return err
 	}

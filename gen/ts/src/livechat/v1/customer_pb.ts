@@ -14,7 +14,259 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file livechat/v1/customer.proto.
  */
 export const file_livechat_v1_customer: GenFile = /*@__PURE__*/
-  fileDesc("ChpsaXZlY2hhdC92MS9jdXN0b21lci5wcm90bxILbGl2ZWNoYXQudjEilwEKE0F0dHJpYnV0ZURlZmluaXRpb24SCgoCaWQYASABKAkSCwoDa2V5GAIgASgJEg0KBWxhYmVsGAMgASgJEigKBHR5cGUYBCABKA4yGi5saXZlY2hhdC52MS5BdHRyaWJ1dGVUeXBlEi4KCmNyZWF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImUKDkF0dHJpYnV0ZVZhbHVlEgsKA2tleRgBIAEoCRINCgVsYWJlbBgCIAEoCRIoCgR0eXBlGAMgASgOMhoubGl2ZWNoYXQudjEuQXR0cmlidXRlVHlwZRINCgV2YWx1ZRgEIAEoCSKBAQoPQ3VzdG9tZXJQcm9maWxlEicKCGN1c3RvbWVyGAEgASgLMhUubGl2ZWNoYXQudjEuQ3VzdG9tZXISDQoFbm90ZXMYAiABKAkSNgoRY3VzdG9tX2F0dHJpYnV0ZXMYAyADKAsyGy5saXZlY2hhdC52MS5BdHRyaWJ1dGVWYWx1ZSKbAQoOQ3VzdG9tZXJDaGFuZ2USEAoIYWdlbnRfaWQYASABKAkSEgoKYWdlbnRfbmFtZRgCIAEoCRINCgVmaWVsZBgDIAEoCRIRCglvbGRfdmFsdWUYBCABKAkSEQoJbmV3X3ZhbHVlGAUgASgJEi4KCmNoYW5nZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIuMBChRDdXN0b21lckNvbnZlcnNhdGlvbhIKCgJpZBgBIAEoCRIvCgZzdGF0dXMYAiABKA4yHy5saXZlY2hhdC52MS5Db252ZXJzYXRpb25TdGF0dXMSLgoKY3JlYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPbGFzdF9tZXNzYWdlX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1hc3NpZ25lZV9uYW1lGAUgASgJEhIKCmZpcnN0X2xpbmUYBiABKAki0AEKFExpc3RDdXN0b21lcnNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEhUKDWF0dHJpYnV0ZV9rZXkYAiABKAkSFwoPYXR0cmlidXRlX3ZhbHVlGAMgASgJEhEKCXdpZGdldF9pZBgEIAEoCRIPCgd0YWdfaWRzGAUgAygJEi4KCnNlZW5fYWZ0ZXIYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXBhZ2Vfc2l6ZRgHIAEoBRISCgpwYWdlX3Rva2VuGAggASgJIloKFUxpc3RDdXN0b21lcnNSZXNwb25zZRIoCgljdXN0b21lcnMYASADKAsyFS5saXZlY2hhdC52MS5DdXN0b21lchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiKQoSR2V0Q3VzdG9tZXJSZXF1ZXN0EhMKC2N1c3RvbWVyX2lkGAEgASgJIqwBChNHZXRDdXN0b21lclJlc3BvbnNlEi0KB3Byb2ZpbGUYASABKAsyHC5saXZlY2hhdC52MS5DdXN0b21lclByb2ZpbGUSOAoNY29udmVyc2F0aW9ucxgCIAMoCzIhLmxpdmVjaGF0LnYxLkN1c3RvbWVyQ29udmVyc2F0aW9uEiwKB2NoYW5nZXMYAyADKAsyGy5saXZlY2hhdC52MS5DdXN0b21lckNoYW5nZSLwAgokQ3VzdG9tZXJTZXJ2aWNlVXBkYXRlQ3VzdG9tZXJSZXF1ZXN0EhMKC2N1c3RvbWVyX2lkGAEgASgJEhEKBG5hbWUYAiABKAlIAIgBARISCgVlbWFpbBgDIAEoCUgBiAEBEhIKBXBob25lGAQgASgJSAKIAQESFAoHY29tcGFueRgFIAEoCUgDiAEBEhIKBW5vdGVzGAYgASgJSASIAQESYgoRY3VzdG9tX2F0dHJpYnV0ZXMYByADKAsyRy5saXZlY2hhdC52MS5DdXN0b21lclNlcnZpY2VVcGRhdGVDdXN0b21lclJlcXVlc3QuQ3VzdG9tQXR0cmlidXRlc0VudHJ5GjcKFUN1c3RvbUF0dHJpYnV0ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgcKBV9uYW1lQggKBl9lbWFpbEIICgZfcGhvbmVCCgoIX2NvbXBhbnlCCAoGX25vdGVzIoQBCiVDdXN0b21lclNlcnZpY2VVcGRhdGVDdXN0b21lclJlc3BvbnNlEi0KB3Byb2ZpbGUYASABKAsyHC5saXZlY2hhdC52MS5DdXN0b21lclByb2ZpbGUSLAoHY2hhbmdlcxgCIAMoCzIbLmxpdmVjaGF0LnYxLkN1c3RvbWVyQ2hhbmdlIiEKH0xpc3RBdHRyaWJ1dGVEZWZpbml0aW9uc1JlcXVlc3QiWQogTGlzdEF0dHJpYnV0ZURlZmluaXRpb25zUmVzcG9uc2USNQoLZGVmaW5pdGlvbnMYASADKAsyIC5saXZlY2hhdC52MS5BdHRyaWJ1dGVEZWZpbml0aW9uImgKIENyZWF0ZUF0dHJpYnV0ZURlZmluaXRpb25SZXF1ZXN0EgsKA2tleRgBIAEoCRINCgVsYWJlbBgCIAEoCRIoCgR0eXBlGAMgASgOMhoubGl2ZWNoYXQudjEuQXR0cmlidXRlVHlwZSJZCiFDcmVhdGVBdHRyaWJ1dGVEZWZpbml0aW9uUmVzcG9uc2USNAoKZGVmaW5pdGlvbhgBIAEoCzIgLmxpdmVjaGF0LnYxLkF0dHJpYnV0ZURlZmluaXRpb24iOQogRGVsZXRlQXR0cmlidXRlRGVmaW5pdGlvblJlcXVlc3QSFQoNZGVmaW5pdGlvbl9pZBgBIAEoCSIjCiFEZWxldGVBdHRyaWJ1dGVEZWZpbml0aW9uUmVzcG9uc2UqmAEKDUF0dHJpYnV0ZVR5cGUSHgoaQVRUUklCVVRFX1RZUEVfVU5TUEVDSUZJRUQQABIXChNBVFRSSUJVVEVfVFlQRV9URVhUEAESGQoVQVRUUklCVVRFX1RZUEVfTlVNQkVSEAISGgoWQVRUUklCVVRFX1RZUEVfQk9PTEVBThADEhcKE0FUVFJJQlVURV9UWVBFX0RBVEUQBDK0BQoPQ3VzdG9tZXJTZXJ2aWNlElsKDUxpc3RDdXN0b21lcnMSIS5saXZlY2hhdC52MS5MaXN0Q3VzdG9tZXJzUmVxdWVzdBoiLmxpdmVjaGF0LnYxLkxpc3RDdXN0b21lcnNSZXNwb25zZSIDkAIBElUKC0dldEN1c3RvbWVyEh8ubGl2ZWNoYXQudjEuR2V0Q3VzdG9tZXJSZXF1ZXN0GiAubGl2ZWNoYXQudjEuR2V0Q3VzdG9tZXJSZXNwb25zZSIDkAIBEncKDlVwZGF0ZUN1c3RvbWVyEjEubGl2ZWNoYXQudjEuQ3VzdG9tZXJTZXJ2aWNlVXBkYXRlQ3VzdG9tZXJSZXF1ZXN0GjIubGl2ZWNoYXQudjEuQ3VzdG9tZXJTZXJ2aWNlVXBkYXRlQ3VzdG9tZXJSZXNwb25zZRJ8ChhMaXN0QXR0cmlidXRlRGVmaW5pdGlvbnMSLC5saXZlY2hhdC52MS5MaXN0QXR0cmlidXRlRGVmaW5pdGlvbnNSZXF1ZXN0Gi0ubGl2ZWNoYXQudjEuTGlzdEF0dHJpYnV0ZURlZmluaXRpb25zUmVzcG9uc2UiA5ACARJ6ChlDcmVhdGVBdHRyaWJ1dGVEZWZpbml0aW9uEi0ubGl2ZWNoYXQudjEuQ3JlYXRlQXR0cmlidXRlRGVmaW5pdGlvblJlcXVlc3QaLi5saXZlY2hhdC52MS5DcmVhdGVBdHRyaWJ1dGVEZWZpbml0aW9uUmVzcG9uc2USegoZRGVsZXRlQXR0cmlidXRlRGVmaW5pdGlvbhItLmxpdmVjaGF0LnYxLkRlbGV0ZUF0dHJpYnV0ZURlZmluaXRpb25SZXF1ZXN0Gi4ubGl2ZWNoYXQudjEuRGVsZXRlQXR0cmlidXRlRGVmaW5pdGlvblJlc3BvbnNlQqwBCg9jb20ubGl2ZWNoYXQudjFCDUN1c3RvbWVyUHJvdG9QAVo9Z2l0aHViLmNvbS9vcGVuc3VwcG9ydC9saXZlY2hhdC9nZW4vZ28vbGl2ZWNoYXQvdjE7bGl2ZWNoYXR2MaICA0xYWKoCC0xpdmVjaGF0LlYxygILTGl2ZWNoYXRcVjHiAhdMaXZlY2hhdFxWMVxHUEJNZXRhZGF0YeoCDExpdmVjaGF0OjpWMWIGcHJvdG8z", [file_google_protobuf_timestamp, file_livechat_v1_conversation]);
+  fileDesc("ChpsaXZlY2hhdC92MS9jdXN0b21lci5wcm90bxILbGl2ZWNoYXQudjEiVgoPVmlzaXRvclRyYWNraW5nEhEKCXBhZ2VzX29mZhgBIAEoCBIaChJrZWVwX3F1ZXJ5X3N0cmluZ3MYAiABKAgSFAoMdHJhY2tfdmlzaXRzGAMgASgIImMKCFBhZ2VWaWV3EgsKA3VybBgBIAEoCRINCgV0aXRsZRgCIAEoCRIOCgZtc19hZ28YAyABKAUSKwoHc2Vlbl9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAikAEKCkRldmljZUluZm8SDwoHYnJvd3NlchgBIAEoCRIKCgJvcxgCIAEoCRITCgtkZXZpY2VfdHlwZRgDIAEoCRIUCgxzY3JlZW5fd2lkdGgYBCABKAUSFQoNc2NyZWVuX2hlaWdodBgFIAEoBRIQCghsYW5ndWFnZRgGIAEoCRIRCgl0aW1lX3pvbmUYByABKAkigQIKDlZpc2l0b3JDb250ZXh0EisKDGN1cnJlbnRfcGFnZRgBIAEoCzIVLmxpdmVjaGF0LnYxLlBhZ2VWaWV3EhAKCHJlZmVycmVyGAIgASgJEiQKBXRyYWlsGAMgAygLMhUubGl2ZWNoYXQudjEuUGFnZVZpZXcSJwoGZGV2aWNlGAQgASgLMhcubGl2ZWNoYXQudjEuRGV2aWNlSW5mbxISCgppcF9hZGRyZXNzGAUgASgJEg8KB2NvdW50cnkYBiABKAkSDAoEY2l0eRgHIAEoCRIuCgp1cGRhdGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ+ChtSZXBvcnRWaXNpdG9yQ29udGV4dFJlcXVlc3QSJAoFcGFnZXMYASADKAsyFS5saXZlY2hhdC52MS5QYWdlVmlldxIQCghyZWZlcnJlchgCIAEoCRInCgZkZXZpY2UYAyABKAsyFy5saXZlY2hhdC52MS5EZXZpY2VJbmZvIh4KHFJlcG9ydFZpc2l0b3JDb250ZXh0UmVzcG9uc2UilwEKE0F0dHJpYnV0ZURlZmluaXRpb24SCgoCaWQYASABKAkSCwoDa2V5GAIgASgJEg0KBWxhYmVsGAMgASgJEigKBHR5cGUYBCABKA4yGi5saXZlY2hhdC52MS5BdHRyaWJ1dGVUeXBlEi4KCmNyZWF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImUKDkF0dHJpYnV0ZVZhbHVlEgsKA2tleRgBIAEoCRINCgVsYWJlbBgCIAEoCRIoCgR0eXBlGAMgASgOMhoubGl2ZWNoYXQudjEuQXR0cmlidXRlVHlwZRINCgV2YWx1ZRgEIAEoCSKvAQoPQ3VzdG9tZXJQcm9maWxlEicKCGN1c3RvbWVyGAEgASgLMhUubGl2ZWNoYXQudjEuQ3VzdG9tZXISDQoFbm90ZXMYAiABKAkSNgoRY3VzdG9tX2F0dHJpYnV0ZXMYAyADKAsyGy5saXZlY2hhdC52MS5BdHRyaWJ1dGVWYWx1ZRIsCgdjb250ZXh0GAQgASgLMhsubGl2ZWNoYXQudjEuVmlzaXRvckNvbnRleHQimwEKDkN1c3RvbWVyQ2hhbmdlEhAKCGFnZW50X2lkGAEgASgJEhIKCmFnZW50X25hbWUYAiABKAkSDQoFZmllbGQYAyABKAkSEQoJb2xkX3ZhbHVlGAQgASgJEhEKCW5ld192YWx1ZRgFIAEoCRIuCgpjaGFuZ2VkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLjAQoUQ3VzdG9tZXJDb252ZXJzYXRpb24SCgoCaWQYASABKAkSLwoGc3RhdHVzGAIgASgOMh8ubGl2ZWNoYXQudjEuQ29udmVyc2F0aW9uU3RhdHVzEi4KCmNyZWF0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD2xhc3RfbWVzc2FnZV9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNYXNzaWduZWVfbmFtZRgFIAEoCRISCgpmaXJzdF9saW5lGAYgASgJItABChRMaXN0Q3VzdG9tZXJzUmVxdWVzdBINCgVxdWVyeRgBIAEoCRIVCg1hdHRyaWJ1dGVfa2V5GAIgASgJEhcKD2F0dHJpYnV0ZV92YWx1ZRgDIAEoCRIRCgl3aWRnZXRfaWQYBCABKAkSDwoHdGFnX2lkcxgFIAMoCRIuCgpzZWVuX2FmdGVyGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglwYWdlX3NpemUYByABKAUSEgoKcGFnZV90b2tlbhgIIAEoCSJaChVMaXN0Q3VzdG9tZXJzUmVzcG9uc2USKAoJY3VzdG9tZXJzGAEgAygLMhUubGl2ZWNoYXQudjEuQ3VzdG9tZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIikKEkdldEN1c3RvbWVyUmVxdWVzdBITCgtjdXN0b21lcl9pZBgBIAEoCSKsAQoTR2V0Q3VzdG9tZXJSZXNwb25zZRItCgdwcm9maWxlGAEgASgLMhwubGl2ZWNoYXQudjEuQ3VzdG9tZXJQcm9maWxlEjgKDWNvbnZlcnNhdGlvbnMYAiADKAsyIS5saXZlY2hhdC52MS5DdXN0b21lckNvbnZlcnNhdGlvbhIsCgdjaGFuZ2VzGAMgAygLMhsubGl2ZWNoYXQudjEuQ3VzdG9tZXJDaGFuZ2Ui8AIKJEN1c3RvbWVyU2VydmljZVVwZGF0ZUN1c3RvbWVyUmVxdWVzdBITCgtjdXN0b21lcl9pZBgBIAEoCRIRCgRuYW1lGAIgASgJSACIAQESEgoFZW1haWwYAyABKAlIAYgBARISCgVwaG9uZRgEIAEoCUgCiAEBEhQKB2NvbXBhbnkYBSABKAlIA4gBARISCgVub3RlcxgGIAEoCUgEiAEBEmIKEWN1c3RvbV9hdHRyaWJ1dGVzGAcgAygLMkcubGl2ZWNoYXQudjEuQ3VzdG9tZXJTZXJ2aWNlVXBkYXRlQ3VzdG9tZXJSZXF1ZXN0LkN1c3RvbUF0dHJpYnV0ZXNFbnRyeRo3ChVDdXN0b21BdHRyaWJ1dGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIHCgVfbmFtZUIICgZfZW1haWxCCAoGX3Bob25lQgoKCF9jb21wYW55QggKBl9ub3RlcyKEAQolQ3VzdG9tZXJTZXJ2aWNlVXBkYXRlQ3VzdG9tZXJSZXNwb25zZRItCgdwcm9maWxlGAEgASgLMhwubGl2ZWNoYXQudjEuQ3VzdG9tZXJQcm9maWxlEiwKB2NoYW5nZXMYAiADKAsyGy5saXZlY2hhdC52MS5DdXN0b21lckNoYW5nZSIhCh9MaXN0QXR0cmlidXRlRGVmaW5pdGlvbnNSZXF1ZXN0IlkKIExpc3RBdHRyaWJ1dGVEZWZpbml0aW9uc1Jlc3BvbnNlEjUKC2RlZmluaXRpb25zGAEgAygLMiAubGl2ZWNoYXQudjEuQXR0cmlidXRlRGVmaW5pdGlvbiJoCiBDcmVhdGVBdHRyaWJ1dGVEZWZpbml0aW9uUmVxdWVzdBILCgNrZXkYASABKAkSDQoFbGFiZWwYAiABKAkSKAoEdHlwZRgDIAEoDjIaLmxpdmVjaGF0LnYxLkF0dHJpYnV0ZVR5cGUiWQohQ3JlYXRlQXR0cmlidXRlRGVmaW5pdGlvblJlc3BvbnNlEjQKCmRlZmluaXRpb24YASABKAsyIC5saXZlY2hhdC52MS5BdHRyaWJ1dGVEZWZpbml0aW9uIjkKIERlbGV0ZUF0dHJpYnV0ZURlZmluaXRpb25SZXF1ZXN0EhUKDWRlZmluaXRpb25faWQYASABKAkiIwohRGVsZXRlQXR0cmlidXRlRGVmaW5pdGlvblJlc3BvbnNlKpgBCg1BdHRyaWJ1dGVUeXBlEh4KGkFUVFJJQlVURV9UWVBFX1VOU1BFQ0lGSUVEEAASFwoTQVRUUklCVVRFX1RZUEVfVEVYVBABEhkKFUFUVFJJQlVURV9UWVBFX05VTUJFUhACEhoKFkFUVFJJQlVURV9UWVBFX0JPT0xFQU4QAxIXChNBVFRSSUJVVEVfVFlQRV9EQVRFEAQyoQYKD0N1c3RvbWVyU2VydmljZRJbCg1MaXN0Q3VzdG9tZXJzEiEubGl2ZWNoYXQudjEuTGlzdEN1c3RvbWVyc1JlcXVlc3QaIi5saXZlY2hhdC52MS5MaXN0Q3VzdG9tZXJzUmVzcG9uc2UiA5ACARJVCgtHZXRDdXN0b21lchIfLmxpdmVjaGF0LnYxLkdldEN1c3RvbWVyUmVxdWVzdBogLmxpdmVjaGF0LnYxLkdldEN1c3RvbWVyUmVzcG9uc2UiA5ACARJ3Cg5VcGRhdGVDdXN0b21lchIxLmxpdmVjaGF0LnYxLkN1c3RvbWVyU2VydmljZVVwZGF0ZUN1c3RvbWVyUmVxdWVzdBoyLmxpdmVjaGF0LnYxLkN1c3RvbWVyU2VydmljZVVwZGF0ZUN1c3RvbWVyUmVzcG9uc2USfAoYTGlzdEF0dHJpYnV0ZURlZmluaXRpb25zEiwubGl2ZWNoYXQudjEuTGlzdEF0dHJpYnV0ZURlZmluaXRpb25zUmVxdWVzdBotLmxpdmVjaGF0LnYxLkxpc3RBdHRyaWJ1dGVEZWZpbml0aW9uc1Jlc3BvbnNlIgOQAgESegoZQ3JlYXRlQXR0cmlidXRlRGVmaW5pdGlvbhItLmxpdmVjaGF0LnYxLkNyZWF0ZUF0dHJpYnV0ZURlZmluaXRpb25SZXF1ZXN0Gi4ubGl2ZWNoYXQudjEuQ3JlYXRlQXR0cmlidXRlRGVmaW5pdGlvblJlc3BvbnNlEnoKGURlbGV0ZUF0dHJpYnV0ZURlZmluaXRpb24SLS5saXZlY2hhdC52MS5EZWxldGVBdHRyaWJ1dGVEZWZpbml0aW9uUmVxdWVzdBouLmxpdmVjaGF0LnYxLkRlbGV0ZUF0dHJpYnV0ZURlZmluaXRpb25SZXNwb25zZRJrChRSZXBvcnRWaXNpdG9yQ29udGV4dBIoLmxpdmVjaGF0LnYxLlJlcG9ydFZpc2l0b3JDb250ZXh0UmVxdWVzdBopLmxpdmVjaGF0LnYxLlJlcG9ydFZpc2l0b3JDb250ZXh0UmVzcG9uc2VCrAEKD2NvbS5saXZlY2hhdC52MUINQ3VzdG9tZXJQcm90b1ABWj1naXRodWIuY29tL29wZW5zdXBwb3J0L2xpdmVjaGF0L2dlbi9nby9saXZlY2hhdC92MTtsaXZlY2hhdHYxogIDTFhYqgILTGl2ZWNoYXQuVjHKAgtMaXZlY2hhdFxWMeICF0xpdmVjaGF0XFYxXEdQQk1ldGFkYXRh6gIMTGl2ZWNoYXQ6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_livechat_v1_conversation]);
+
+/**
+ * VisitorTracking is what a widget reports of its visitors' browsing (part
+ * of WidgetSettings and WidgetConfig). The zero value is the default:
+ * pages are reported, without query strings, and only once the visitor
+ * has opened the widget.
+ *
+ * @generated from message livechat.v1.VisitorTracking
+ */
+export type VisitorTracking = Message<"livechat.v1.VisitorTracking"> & {
+  /**
+   * Report no pages at all (the device is still reported).
+   *
+   * @generated from field: bool pages_off = 1;
+   */
+  pagesOff: boolean;
+
+  /**
+   * Keep the "?…" part of reported URLs (it may hold personal data).
+   *
+   * @generated from field: bool keep_query_strings = 2;
+   */
+  keepQueryStrings: boolean;
+
+  /**
+   * Remember, in the visitor's browser, the pages seen before the chat
+   * starts, and report them with the session's first report (the widget's
+   * chat part then loads with every page; nothing is sent before a
+   * session exists).
+   *
+   * @generated from field: bool track_visits = 3;
+   */
+  trackVisits: boolean;
+};
+
+/**
+ * Describes the message livechat.v1.VisitorTracking.
+ * Use `create(VisitorTrackingSchema)` to create a new message.
+ */
+export const VisitorTrackingSchema: GenMessage<VisitorTracking> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_customer, 0);
+
+/**
+ * PageView is one page a visitor saw.
+ *
+ * @generated from message livechat.v1.PageView
+ */
+export type PageView = Message<"livechat.v1.PageView"> & {
+  /**
+   * An http or https URL, at most 2,000 characters.
+   *
+   * @generated from field: string url = 1;
+   */
+  url: string;
+
+  /**
+   * The page's title, at most 200 characters.
+   *
+   * @generated from field: string title = 2;
+   */
+  title: string;
+
+  /**
+   * When the visitor arrived: in a report, how long before sending (the
+   * server stamps the time with its own clock).
+   *
+   * @generated from field: int32 ms_ago = 3;
+   */
+  msAgo: number;
+
+  /**
+   * Set by the server.
+   *
+   * @generated from field: google.protobuf.Timestamp seen_at = 4;
+   */
+  seenAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message livechat.v1.PageView.
+ * Use `create(PageViewSchema)` to create a new message.
+ */
+export const PageViewSchema: GenMessage<PageView> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_customer, 1);
+
+/**
+ * DeviceInfo is what the visitor's browser says of itself, read on a
+ * session's start (not guessed from the address).
+ *
+ * @generated from message livechat.v1.DeviceInfo
+ */
+export type DeviceInfo = Message<"livechat.v1.DeviceInfo"> & {
+  /**
+   * "Chrome 131", "Safari 18", …
+   *
+   * @generated from field: string browser = 1;
+   */
+  browser: string;
+
+  /**
+   * "Windows", "macOS", "Android 15", …
+   *
+   * @generated from field: string os = 2;
+   */
+  os: string;
+
+  /**
+   * "desktop", "tablet" or "mobile".
+   *
+   * @generated from field: string device_type = 3;
+   */
+  deviceType: string;
+
+  /**
+   * @generated from field: int32 screen_width = 4;
+   */
+  screenWidth: number;
+
+  /**
+   * @generated from field: int32 screen_height = 5;
+   */
+  screenHeight: number;
+
+  /**
+   * The browser's language, such as "vi-VN".
+   *
+   * @generated from field: string language = 6;
+   */
+  language: string;
+
+  /**
+   * The IANA time zone, such as "Asia/Ho_Chi_Minh".
+   *
+   * @generated from field: string time_zone = 7;
+   */
+  timeZone: string;
+};
+
+/**
+ * Describes the message livechat.v1.DeviceInfo.
+ * Use `create(DeviceInfoSchema)` to create a new message.
+ */
+export const DeviceInfoSchema: GenMessage<DeviceInfo> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_customer, 2);
+
+/**
+ * VisitorContext is where a visitor is and has been, for agents.
+ *
+ * @generated from message livechat.v1.VisitorContext
+ */
+export type VisitorContext = Message<"livechat.v1.VisitorContext"> & {
+  /**
+   * The newest page reported.
+   *
+   * @generated from field: livechat.v1.PageView current_page = 1;
+   */
+  currentPage?: PageView | undefined;
+
+  /**
+   * Where the visitor came from (the first page's referrer).
+   *
+   * @generated from field: string referrer = 2;
+   */
+  referrer: string;
+
+  /**
+   * The pages of this visit, newest first (at most 20).
+   *
+   * @generated from field: repeated livechat.v1.PageView trail = 3;
+   */
+  trail: PageView[];
+
+  /**
+   * @generated from field: livechat.v1.DeviceInfo device = 4;
+   */
+  device?: DeviceInfo | undefined;
+
+  /**
+   * The client address of the newest report.
+   *
+   * @generated from field: string ip_address = 5;
+   */
+  ipAddress: string;
+
+  /**
+   * From the configured GeoIP database; empty without one.
+   *
+   * @generated from field: string country = 6;
+   */
+  country: string;
+
+  /**
+   * @generated from field: string city = 7;
+   */
+  city: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp updated_at = 8;
+   */
+  updatedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message livechat.v1.VisitorContext.
+ * Use `create(VisitorContextSchema)` to create a new message.
+ */
+export const VisitorContextSchema: GenMessage<VisitorContext> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_customer, 3);
+
+/**
+ * @generated from message livechat.v1.ReportVisitorContextRequest
+ */
+export type ReportVisitorContextRequest = Message<"livechat.v1.ReportVisitorContextRequest"> & {
+  /**
+   * Pages seen since the last report, oldest first (at most 20).
+   *
+   * @generated from field: repeated livechat.v1.PageView pages = 1;
+   */
+  pages: PageView[];
+
+  /**
+   * @generated from field: string referrer = 2;
+   */
+  referrer: string;
+
+  /**
+   * On a session's start.
+   *
+   * @generated from field: livechat.v1.DeviceInfo device = 3;
+   */
+  device?: DeviceInfo | undefined;
+};
+
+/**
+ * Describes the message livechat.v1.ReportVisitorContextRequest.
+ * Use `create(ReportVisitorContextRequestSchema)` to create a new message.
+ */
+export const ReportVisitorContextRequestSchema: GenMessage<ReportVisitorContextRequest> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_customer, 4);
+
+/**
+ * @generated from message livechat.v1.ReportVisitorContextResponse
+ */
+export type ReportVisitorContextResponse = Message<"livechat.v1.ReportVisitorContextResponse"> & {
+};
+
+/**
+ * Describes the message livechat.v1.ReportVisitorContextResponse.
+ * Use `create(ReportVisitorContextResponseSchema)` to create a new message.
+ */
+export const ReportVisitorContextResponseSchema: GenMessage<ReportVisitorContextResponse> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_customer, 5);
 
 /**
  * AttributeDefinition is a custom attribute customers may have.
@@ -57,7 +309,7 @@ export type AttributeDefinition = Message<"livechat.v1.AttributeDefinition"> & {
  * Use `create(AttributeDefinitionSchema)` to create a new message.
  */
 export const AttributeDefinitionSchema: GenMessage<AttributeDefinition> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 0);
+  messageDesc(file_livechat_v1_customer, 6);
 
 /**
  * AttributeValue is one customer's value of a custom attribute.
@@ -93,7 +345,7 @@ export type AttributeValue = Message<"livechat.v1.AttributeValue"> & {
  * Use `create(AttributeValueSchema)` to create a new message.
  */
 export const AttributeValueSchema: GenMessage<AttributeValue> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 1);
+  messageDesc(file_livechat_v1_customer, 7);
 
 /**
  * CustomerProfile is a customer as agents see them.
@@ -119,6 +371,13 @@ export type CustomerProfile = Message<"livechat.v1.CustomerProfile"> & {
    * @generated from field: repeated livechat.v1.AttributeValue custom_attributes = 3;
    */
   customAttributes: AttributeValue[];
+
+  /**
+   * Where the visitor is and has been; unset before the widget reported.
+   *
+   * @generated from field: livechat.v1.VisitorContext context = 4;
+   */
+  context?: VisitorContext | undefined;
 };
 
 /**
@@ -126,7 +385,7 @@ export type CustomerProfile = Message<"livechat.v1.CustomerProfile"> & {
  * Use `create(CustomerProfileSchema)` to create a new message.
  */
 export const CustomerProfileSchema: GenMessage<CustomerProfile> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 2);
+  messageDesc(file_livechat_v1_customer, 8);
 
 /**
  * CustomerChange is one recorded edit of one field.
@@ -179,7 +438,7 @@ export type CustomerChange = Message<"livechat.v1.CustomerChange"> & {
  * Use `create(CustomerChangeSchema)` to create a new message.
  */
 export const CustomerChangeSchema: GenMessage<CustomerChange> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 3);
+  messageDesc(file_livechat_v1_customer, 9);
 
 /**
  * CustomerConversation is one conversation in a customer's history.
@@ -227,7 +486,7 @@ export type CustomerConversation = Message<"livechat.v1.CustomerConversation"> &
  * Use `create(CustomerConversationSchema)` to create a new message.
  */
 export const CustomerConversationSchema: GenMessage<CustomerConversation> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 4);
+  messageDesc(file_livechat_v1_customer, 10);
 
 /**
  * @generated from message livechat.v1.ListCustomersRequest
@@ -294,7 +553,7 @@ export type ListCustomersRequest = Message<"livechat.v1.ListCustomersRequest"> &
  * Use `create(ListCustomersRequestSchema)` to create a new message.
  */
 export const ListCustomersRequestSchema: GenMessage<ListCustomersRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 5);
+  messageDesc(file_livechat_v1_customer, 11);
 
 /**
  * @generated from message livechat.v1.ListCustomersResponse
@@ -318,7 +577,7 @@ export type ListCustomersResponse = Message<"livechat.v1.ListCustomersResponse">
  * Use `create(ListCustomersResponseSchema)` to create a new message.
  */
 export const ListCustomersResponseSchema: GenMessage<ListCustomersResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 6);
+  messageDesc(file_livechat_v1_customer, 12);
 
 /**
  * @generated from message livechat.v1.GetCustomerRequest
@@ -335,7 +594,7 @@ export type GetCustomerRequest = Message<"livechat.v1.GetCustomerRequest"> & {
  * Use `create(GetCustomerRequestSchema)` to create a new message.
  */
 export const GetCustomerRequestSchema: GenMessage<GetCustomerRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 7);
+  messageDesc(file_livechat_v1_customer, 13);
 
 /**
  * @generated from message livechat.v1.GetCustomerResponse
@@ -366,7 +625,7 @@ export type GetCustomerResponse = Message<"livechat.v1.GetCustomerResponse"> & {
  * Use `create(GetCustomerResponseSchema)` to create a new message.
  */
 export const GetCustomerResponseSchema: GenMessage<GetCustomerResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 8);
+  messageDesc(file_livechat_v1_customer, 14);
 
 /**
  * @generated from message livechat.v1.CustomerServiceUpdateCustomerRequest
@@ -418,7 +677,7 @@ export type CustomerServiceUpdateCustomerRequest = Message<"livechat.v1.Customer
  * Use `create(CustomerServiceUpdateCustomerRequestSchema)` to create a new message.
  */
 export const CustomerServiceUpdateCustomerRequestSchema: GenMessage<CustomerServiceUpdateCustomerRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 9);
+  messageDesc(file_livechat_v1_customer, 15);
 
 /**
  * @generated from message livechat.v1.CustomerServiceUpdateCustomerResponse
@@ -442,7 +701,7 @@ export type CustomerServiceUpdateCustomerResponse = Message<"livechat.v1.Custome
  * Use `create(CustomerServiceUpdateCustomerResponseSchema)` to create a new message.
  */
 export const CustomerServiceUpdateCustomerResponseSchema: GenMessage<CustomerServiceUpdateCustomerResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 10);
+  messageDesc(file_livechat_v1_customer, 16);
 
 /**
  * @generated from message livechat.v1.ListAttributeDefinitionsRequest
@@ -455,7 +714,7 @@ export type ListAttributeDefinitionsRequest = Message<"livechat.v1.ListAttribute
  * Use `create(ListAttributeDefinitionsRequestSchema)` to create a new message.
  */
 export const ListAttributeDefinitionsRequestSchema: GenMessage<ListAttributeDefinitionsRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 11);
+  messageDesc(file_livechat_v1_customer, 17);
 
 /**
  * @generated from message livechat.v1.ListAttributeDefinitionsResponse
@@ -472,7 +731,7 @@ export type ListAttributeDefinitionsResponse = Message<"livechat.v1.ListAttribut
  * Use `create(ListAttributeDefinitionsResponseSchema)` to create a new message.
  */
 export const ListAttributeDefinitionsResponseSchema: GenMessage<ListAttributeDefinitionsResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 12);
+  messageDesc(file_livechat_v1_customer, 18);
 
 /**
  * @generated from message livechat.v1.CreateAttributeDefinitionRequest
@@ -499,7 +758,7 @@ export type CreateAttributeDefinitionRequest = Message<"livechat.v1.CreateAttrib
  * Use `create(CreateAttributeDefinitionRequestSchema)` to create a new message.
  */
 export const CreateAttributeDefinitionRequestSchema: GenMessage<CreateAttributeDefinitionRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 13);
+  messageDesc(file_livechat_v1_customer, 19);
 
 /**
  * @generated from message livechat.v1.CreateAttributeDefinitionResponse
@@ -516,7 +775,7 @@ export type CreateAttributeDefinitionResponse = Message<"livechat.v1.CreateAttri
  * Use `create(CreateAttributeDefinitionResponseSchema)` to create a new message.
  */
 export const CreateAttributeDefinitionResponseSchema: GenMessage<CreateAttributeDefinitionResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 14);
+  messageDesc(file_livechat_v1_customer, 20);
 
 /**
  * @generated from message livechat.v1.DeleteAttributeDefinitionRequest
@@ -533,7 +792,7 @@ export type DeleteAttributeDefinitionRequest = Message<"livechat.v1.DeleteAttrib
  * Use `create(DeleteAttributeDefinitionRequestSchema)` to create a new message.
  */
 export const DeleteAttributeDefinitionRequestSchema: GenMessage<DeleteAttributeDefinitionRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 15);
+  messageDesc(file_livechat_v1_customer, 21);
 
 /**
  * @generated from message livechat.v1.DeleteAttributeDefinitionResponse
@@ -546,7 +805,7 @@ export type DeleteAttributeDefinitionResponse = Message<"livechat.v1.DeleteAttri
  * Use `create(DeleteAttributeDefinitionResponseSchema)` to create a new message.
  */
 export const DeleteAttributeDefinitionResponseSchema: GenMessage<DeleteAttributeDefinitionResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 16);
+  messageDesc(file_livechat_v1_customer, 22);
 
 /**
  * AttributeType is the type of a custom attribute's values.
@@ -599,10 +858,12 @@ export const AttributeTypeSchema: GenEnum<AttributeType> = /*@__PURE__*/
  * profiles (contact details, company, notes, typed custom attributes), the
  * record of every edit, and their conversations.
  *
- * Every RPC is for signed-in agents and admins and for API tokens of either
- * scope (an API token acts as the agent it belongs to, with its scope as
- * that agent's role): UNAUTHENTICATED without valid credentials,
- * PERMISSION_DENIED for a visitor. Defining and deleting custom attributes
+ * Every RPC but ReportVisitorContext is for signed-in agents and admins and
+ * for API tokens of either scope (an API token acts as the agent it belongs
+ * to, with its scope as that agent's role): UNAUTHENTICATED without valid
+ * credentials, PERMISSION_DENIED for a visitor. ReportVisitorContext is the
+ * widget's, for visitors only (a visitor token): UNAUTHENTICATED without
+ * one, PERMISSION_DENIED for agents and API tokens. Defining and deleting custom attributes
  * is for admins (or admin-scope tokens): PERMISSION_DENIED with
  * ADMIN_REQUIRED for anyone else.
  *
@@ -710,6 +971,34 @@ export const CustomerService: GenService<{
     methodKind: "unary";
     input: typeof DeleteAttributeDefinitionRequestSchema;
     output: typeof DeleteAttributeDefinitionResponseSchema;
+  },
+  /**
+   * ReportVisitorContext is the widget telling where its visitor is: the
+   * pages seen since the last report (oldest first), the referrer and, on
+   * a session's start, the device. Visitors only (a visitor token), from a
+   * page on an origin the widget allows; the widget batches its reports
+   * and sends them only while the page is open.
+   *
+   * The server keeps the newest page, the referrer, the last
+   * last 20 pages and the device,
+   * adds the client address (and, when a GeoIP database is configured,
+   * country and city), and tells agents: every open conversation of the
+   * customer is announced again (a conversation_updated event), so the
+   * customer panel refreshes. Query strings are dropped unless the
+   * widget's VisitorTracking.keep_query_strings is set; pages are ignored
+   * when VisitorTracking.pages_off is set. Only http and https URLs are
+   * kept; others are dropped silently.
+   *
+   * Errors: INVALID_ARGUMENT with TOO_MANY_ITEMS (field "pages", more than
+   * 20), TEXT_TOO_LONG or TEXT_INVALID (fields "pages[i].url" over 2,000
+   * characters, "pages[i].title" over 200, "referrer", "device.*" over 64).
+   *
+   * @generated from rpc livechat.v1.CustomerService.ReportVisitorContext
+   */
+  reportVisitorContext: {
+    methodKind: "unary";
+    input: typeof ReportVisitorContextRequestSchema;
+    output: typeof ReportVisitorContextResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_livechat_v1_customer, 0);
