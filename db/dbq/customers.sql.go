@@ -483,6 +483,33 @@ func (q *Queries) LockVisitorContext(ctx context.Context, id uuid.UUID) (uuid.UU
 	return id_2, err
 }
 
+const mergeCustomerInto = `-- name: MergeCustomerInto :exec
+WITH conv AS (
+    UPDATE conversations c SET customer_id = $1 WHERE c.customer_id = $2 RETURNING c.id
+), msg AS (
+    UPDATE messages m SET sender_id = $1 WHERE m.sender_type = 'customer' AND m.sender_id = $2 RETURNING m.id
+), rd AS (
+    UPDATE conversation_reads r SET reader_id = $1 WHERE r.reader_type = 'customer' AND r.reader_id = $2 RETURNING 1
+), ev AS (
+    UPDATE events e SET customer_id = $1 WHERE e.customer_id = $2 RETURNING 1
+)
+UPDATE visitor_contexts vc SET customer_id = $1
+WHERE vc.customer_id = $2 AND NOT EXISTS (SELECT 1 FROM visitor_contexts x WHERE x.customer_id = $1)
+`
+
+type MergeCustomerIntoParams struct {
+	IntoID uuid.UUID
+	FromID uuid.UUID
+}
+
+// Moves everything of customer from_id to into_id (a visitor who verified
+// as a user who already has a customer): conversations, their messages and
+// read markers, events, the visit context unless into_id has one.
+func (q *Queries) MergeCustomerInto(ctx context.Context, arg MergeCustomerIntoParams) error {
+	_, err := q.db.Exec(ctx, mergeCustomerInto, arg.IntoID, arg.FromID)
+	return err
+}
+
 const saveVisitorContext = `-- name: SaveVisitorContext :exec
 INSERT INTO visitor_contexts (customer_id, current_url, current_title, referrer, trail, device, ip_address, country, city, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())

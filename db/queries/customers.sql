@@ -116,3 +116,19 @@ SET current_url = excluded.current_url, current_title = excluded.current_title, 
 -- name: LockVisitorContext :one
 -- Serialises two reports of one customer (two tabs).
 SELECT id FROM customers WHERE id = @id FOR UPDATE;
+
+-- name: MergeCustomerInto :exec
+-- Moves everything of customer from_id to into_id (a visitor who verified
+-- as a user who already has a customer): conversations, their messages and
+-- read markers, events, the visit context unless into_id has one.
+WITH conv AS (
+    UPDATE conversations c SET customer_id = @into_id WHERE c.customer_id = @from_id RETURNING c.id
+), msg AS (
+    UPDATE messages m SET sender_id = @into_id WHERE m.sender_type = 'customer' AND m.sender_id = @from_id RETURNING m.id
+), rd AS (
+    UPDATE conversation_reads r SET reader_id = @into_id WHERE r.reader_type = 'customer' AND r.reader_id = @from_id RETURNING 1
+), ev AS (
+    UPDATE events e SET customer_id = @into_id WHERE e.customer_id = @from_id RETURNING 1
+)
+UPDATE visitor_contexts vc SET customer_id = @into_id
+WHERE vc.customer_id = @from_id AND NOT EXISTS (SELECT 1 FROM visitor_contexts x WHERE x.customer_id = @into_id);

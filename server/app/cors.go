@@ -16,8 +16,8 @@ import (
 const preflightMaxAge = 7200
 
 // widgetCORS wraps next so that browsers on the widgets' websites may call
-// WidgetService (and CustomerService.ReportVisitorContext, the widget's
-// report of its visitor's pages), and only those: every other path gets no CORS
+// WidgetService (and CustomerService's two visitor calls: the report of the
+// visitor's pages and the host site's attributes), and only those: every other path gets no CORS
 // headers, so the agent services stay same-origin.
 //
 // A preflight carries neither the site key nor the visitor token, so it is
@@ -51,7 +51,8 @@ func widgetCORS(origins *widgets.Service, next http.Handler) http.Handler {
 	prefix := "/" + livechatv1connect.WidgetServiceName + "/"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The widget also reports its visitor's pages to CustomerService.
-		if strings.HasPrefix(r.URL.Path, prefix) || r.URL.Path == livechatv1connect.CustomerServiceReportVisitorContextProcedure {
+		if strings.HasPrefix(r.URL.Path, prefix) || r.URL.Path == livechatv1connect.CustomerServiceReportVisitorContextProcedure ||
+			r.URL.Path == livechatv1connect.CustomerServiceSetVisitorAttributesProcedure {
 			withCORS.ServeHTTP(w, r)
 			return
 		}

@@ -127,6 +127,8 @@ const (
 	AttributeKeyInvalid Reason = "ATTRIBUTE_KEY_INVALID"
 	// AttributeValueInvalid: a value is not of its custom attribute's type.
 	AttributeValueInvalid Reason = "ATTRIBUTE_VALUE_INVALID"
+	// IdentityRequired: only an identity-verified visitor may do this.
+	IdentityRequired Reason = "IDENTITY_REQUIRED"
 )
 
 // Code is the class of an error: which Connect code its reason maps to. It
@@ -227,6 +229,7 @@ var codes = map[Reason]Code{
 	AttributeNotFound:     CodeNotFound,
 	AttributeKeyInvalid:   CodeInvalid,
 	AttributeValueInvalid: CodeInvalid,
+	IdentityRequired:      CodeFailedPrecondition,
 }
 
 // Reasons lists every reason (for tests and documentation).

@@ -111,6 +111,7 @@ var access = map[string]authapi.Access{
 	livechatv1connect.CustomerServiceCreateAttributeDefinitionProcedure: authapi.AdminAccess,
 	livechatv1connect.CustomerServiceDeleteAttributeDefinitionProcedure: authapi.AdminAccess,
 	livechatv1connect.CustomerServiceReportVisitorContextProcedure:      authapi.VisitorOnly,
+	livechatv1connect.CustomerServiceSetVisitorAttributesProcedure:      authapi.VisitorOnly,
 }
 
 // TestAuthorizationMatrix calls every procedure of the services as

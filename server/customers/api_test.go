@@ -31,6 +31,7 @@ func ctx(t *testing.T) context.Context {
 type env struct {
 	*apptest.Team
 	widget *livechatv1.Widget
+	secret string
 }
 
 func newEnv(t *testing.T) *env {
@@ -40,7 +41,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatalf("CreateWidget: %v", err)
 	}
-	return &env{Team: tm, widget: w.Widget}
+	return &env{Team: tm, widget: w.Widget, secret: w.IdentitySecret}
 }
 
 // visitor starts a widget session with the details given and, when text is

@@ -216,3 +216,42 @@ func Canonical(t Type, field, v string) (string, error) {
 func definitionFromRow(r dbq.CustomerAttributeDefinition) Definition {
 	return Definition{ID: r.ID, Key: r.Key, Label: r.Label, Type: Type(r.Type), CreatedAt: r.CreatedAt}
 }
+
+// VisitorAttributes is the most attributes one SetVisitorAttributes call
+// may set.
+const VisitorAttributes = 50
+
+// SetVisitorAttributes stores the custom attributes the host site sets for
+// its verified visitor, recorded as the website's changes. Errors:
+// IdentityRequired for an unverified visitor; TooManyItems; those of
+// UpdateCustomer's attributes.
+func (s *Service) SetVisitorAttributes(ctx context.Context, v principal.Visitor, attrs map[string]string) error {
+	c, err := s.chat.Customer(ctx, v.CustomerID)
+	if err != nil {
+		return err
+	}
+	if c.VerifiedUserID == "" {
+		return apperr.New(apperr.IdentityRequired, "attributes are accepted only from a visitor whose identity is verified")
+	}
+	if len(attrs) > VisitorAttributes {
+		return apperr.New(apperr.TooManyItems, "at most %d attributes a call", VisitorAttributes).WithField("attributes").WithLimit(VisitorAttributes)
+	}
+	return db.Tx(ctx, s.pool, func(q *dbq.Queries) error {
+		if _, err := q.LockCustomerProfile(ctx, v.CustomerID); err != nil {
+			return apperr.NotFoundAs(err, apperr.CustomerNotFound, "customer not found")
+		}
+		changes, err := s.setCustom(ctx, q, v.CustomerID, attrs)
+		if err != nil {
+			return err
+		}
+		for _, c := range changes {
+			// No agent: the website's change (agent_id null, no name).
+			if err := q.InsertCustomerChange(ctx, dbq.InsertCustomerChangeParams{
+				CustomerID: v.CustomerID, Field: c.Field, OldValue: c.Old, NewValue: c.New,
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -262,10 +262,25 @@ func (s *Service) startSession(ctx context.Context, w Widget, in StartSessionInp
 		if err != nil {
 			return err
 		}
+		merged := false
+		if id != nil && prev != nil && prev.VerifiedUserID == nil && prev.ID != customerID {
+			// The anonymous visitor proved to be a user who already has a
+			// customer: their conversations join that customer's.
+			if err := q.MergeCustomerInto(ctx, dbq.MergeCustomerIntoParams{FromID: prev.ID, IntoID: customerID}); err != nil {
+				return err
+			}
+			if err := q.AnnounceCustomerChange(ctx, customerID); err != nil {
+				return err
+			}
+			merged = true
+		}
 		if updated, err = q.UpdateVisitorCustomer(ctx, dbq.UpdateVisitorCustomerParams{
 			ID: customerID, Name: fields.name, Email: fields.email, Phone: fields.phone, Attributes: fields.attributesJSON(),
 		}); err != nil {
 			return err
+		}
+		if merged {
+			updated++
 		}
 		if !continueToken {
 			sessionID, err = q.CreateVisitorSession(ctx, dbq.CreateVisitorSessionParams{

@@ -105,6 +105,8 @@ export interface Chat {
   /** The panel opened or the page became visible. */
   shown(): void;
   identify(id: Identity): void;
+  /** The host site's custom attributes, for a verified visitor only. */
+  setAttributes(attrs: Record<string, string>): void;
   /** Forgets the visitor: token, queue and read marker. */
   shutdown(): void;
   /** Language or configuration changed: re-render texts. */

@@ -523,6 +523,8 @@ export const en = {
   "reason.attributeNotFound": "This custom attribute no longer exists. Reload the page.",
   "reason.attributeKeyInvalid": "A key is 1–32 characters of a–z, 0–9 and _, starting with a letter.",
   "reason.attributeValueInvalid": "This value does not fit the attribute's type.",
+  "reason.identityRequired": "Only a visitor whose identity your website verified may do this.",
+  "customer.byWebsite": "Your website",
   "nav.customers": "Customers",
   "common.yes": "Yes",
   "common.no": "No",

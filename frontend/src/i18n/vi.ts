@@ -525,6 +525,8 @@ export const vi: Record<MessageKey, string> = {
   "reason.attributeNotFound": "Thuộc tính tuỳ chỉnh này không còn tồn tại. Hãy tải lại trang.",
   "reason.attributeKeyInvalid": "Khoá gồm 1–32 ký tự a–z, 0–9 và _, bắt đầu bằng một chữ cái.",
   "reason.attributeValueInvalid": "Giá trị này không đúng kiểu của thuộc tính.",
+  "reason.identityRequired": "Chỉ khách đã được website của bạn xác minh danh tính mới làm được việc này.",
+  "customer.byWebsite": "Website của bạn",
   "nav.customers": "Khách hàng",
   "common.yes": "Có",
   "common.no": "Không",

@@ -82,6 +82,7 @@ const byReason: Partial<Record<ErrorReason, MessageKey>> = {
   [ErrorReason.ATTRIBUTE_NOT_FOUND]: "reason.attributeNotFound",
   [ErrorReason.ATTRIBUTE_KEY_INVALID]: "reason.attributeKeyInvalid",
   [ErrorReason.ATTRIBUTE_VALUE_INVALID]: "reason.attributeValueInvalid",
+  [ErrorReason.IDENTITY_REQUIRED]: "reason.identityRequired",
 };
 
 // Reasons whose text needs a number the detail did not carry fall back to

@@ -136,6 +136,7 @@ var Policy = map[string]Access{
 	livechatv1connect.CustomerServiceDeleteAttributeDefinitionProcedure: AdminAccess,
 	// The widget reports where its visitor is.
 	livechatv1connect.CustomerServiceReportVisitorContextProcedure: VisitorOnly,
+	livechatv1connect.CustomerServiceSetVisitorAttributesProcedure: VisitorOnly,
 }
 
 // sameOriginOnly are the procedures that start or end a dashboard session.

@@ -161,6 +161,14 @@ func (h *Handler) ReportVisitorContext(ctx context.Context, req *livechatv1.Repo
 	return &livechatv1.ReportVisitorContextResponse{}, nil
 }
 
+// SetVisitorAttributes implements livechatv1connect.CustomerServiceHandler.
+func (h *Handler) SetVisitorAttributes(ctx context.Context, req *livechatv1.SetVisitorAttributesRequest) (*livechatv1.SetVisitorAttributesResponse, error) {
+	if err := h.svc.SetVisitorAttributes(ctx, principal.From(ctx).Visitor(), req.Attributes); err != nil {
+		return nil, err
+	}
+	return &livechatv1.SetVisitorAttributesResponse{}, nil
+}
+
 func contextProto(c *customers.VisitorContext) *livechatv1.VisitorContext {
 	if c == nil {
 		return nil
@@ -200,6 +208,7 @@ func changesProto(cs []customers.Change) []*livechatv1.CustomerChange {
 		out[i] = &livechatv1.CustomerChange{
 			AgentId: protoconv.OptionalID(c.AgentID), AgentName: c.AgentName, Field: c.Field,
 			OldValue: c.Old, NewValue: c.New, ChangedAt: protoconv.Timestamp(c.ChangedAt),
+			ByWebsite: c.AgentID == nil && c.AgentName == "",
 		}
 	}
 	return out

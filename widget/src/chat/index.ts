@@ -15,6 +15,7 @@ import { toJson } from "@bufbuild/protobuf";
 import { WidgetConfigSchema } from "@livechat/api/widget_pb";
 import type { Chat, ConfigJson, Host } from "../types";
 import { Code, codeOf, createApi, errText, withTimeout } from "./client";
+import { attributeSetter } from "./attributes";
 import { Composer } from "./composer";
 import { startContext, type ContextReporter } from "./context";
 import { Forms } from "./forms";
@@ -168,7 +169,12 @@ export function mount(host: Host): Chat {
     session.identify(id).catch((err: unknown) => console.error("LiveChat: identify() failed:", errText(err)));
   }
 
+  const setAttributes = attributeSetter(host, session);
+
   return {
+    setAttributes(attrs) {
+      if (!host.preview) void setAttributes(attrs);
+    },
     shown(): void {
       updateUnread();
       view.render(true);

@@ -176,7 +176,7 @@ function ChangeLine({ change: c, field, when }: { change: CustomerChange; field:
       <HistoryIcon aria-hidden className="mt-0.5 size-4 shrink-0 text-muted-foreground" />
       <div className="min-w-0">
         <p>
-          {t("customer.changeLine", { agent: c.agentName, field })}{" "}
+          {t("customer.changeLine", { agent: c.byWebsite ? t("customer.byWebsite") : c.agentName, field })}{" "}
           <del className="text-muted-foreground" aria-label={t("customer.oldValue")}>
             {c.oldValue || "—"}
           </del>{" "}

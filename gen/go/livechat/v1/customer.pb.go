@@ -761,9 +761,12 @@ type CustomerChange struct {
 	// "name", "email", "phone", "company", "notes" or "attributes.<key>".
 	Field string `protobuf:"bytes,3,opt,name=field,proto3" json:"field,omitempty"`
 	// Empty when the field had, or was given, no value.
-	OldValue      string                 `protobuf:"bytes,4,opt,name=old_value,json=oldValue,proto3" json:"old_value,omitempty"`
-	NewValue      string                 `protobuf:"bytes,5,opt,name=new_value,json=newValue,proto3" json:"new_value,omitempty"`
-	ChangedAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=changed_at,json=changedAt,proto3" json:"changed_at,omitempty"`
+	OldValue  string                 `protobuf:"bytes,4,opt,name=old_value,json=oldValue,proto3" json:"old_value,omitempty"`
+	NewValue  string                 `protobuf:"bytes,5,opt,name=new_value,json=newValue,proto3" json:"new_value,omitempty"`
+	ChangedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=changed_at,json=changedAt,proto3" json:"changed_at,omitempty"`
+	// Set when the host website made the change (SetVisitorAttributes for a
+	// verified visitor), not an agent.
+	ByWebsite     bool `protobuf:"varint,7,opt,name=by_website,json=byWebsite,proto3" json:"by_website,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -838,6 +841,13 @@ func (x *CustomerChange) GetChangedAt() *timestamppb.Timestamp {
 		return x.ChangedAt
 	}
 	return nil
+}
+
+func (x *CustomerChange) GetByWebsite() bool {
+	if x != nil {
+		return x.ByWebsite
+	}
+	return false
 }
 
 // CustomerConversation is one conversation in a customer's history.
@@ -1606,6 +1616,87 @@ func (*DeleteAttributeDefinitionResponse) Descriptor() ([]byte, []int) {
 	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{22}
 }
 
+type SetVisitorAttributesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// By attribute key; an empty value removes the visitor's value.
+	Attributes    map[string]string `protobuf:"bytes,1,rep,name=attributes,proto3" json:"attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetVisitorAttributesRequest) Reset() {
+	*x = SetVisitorAttributesRequest{}
+	mi := &file_livechat_v1_customer_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetVisitorAttributesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetVisitorAttributesRequest) ProtoMessage() {}
+
+func (x *SetVisitorAttributesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_customer_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetVisitorAttributesRequest.ProtoReflect.Descriptor instead.
+func (*SetVisitorAttributesRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *SetVisitorAttributesRequest) GetAttributes() map[string]string {
+	if x != nil {
+		return x.Attributes
+	}
+	return nil
+}
+
+type SetVisitorAttributesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetVisitorAttributesResponse) Reset() {
+	*x = SetVisitorAttributesResponse{}
+	mi := &file_livechat_v1_customer_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetVisitorAttributesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetVisitorAttributesResponse) ProtoMessage() {}
+
+func (x *SetVisitorAttributesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_customer_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetVisitorAttributesResponse.ProtoReflect.Descriptor instead.
+func (*SetVisitorAttributesResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{24}
+}
+
 var File_livechat_v1_customer_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_customer_proto_rawDesc = "" +
@@ -1662,7 +1753,7 @@ const file_livechat_v1_customer_proto_rawDesc = "" +
 	"\bcustomer\x18\x01 \x01(\v2\x15.livechat.v1.CustomerR\bcustomer\x12\x14\n" +
 	"\x05notes\x18\x02 \x01(\tR\x05notes\x12H\n" +
 	"\x11custom_attributes\x18\x03 \x03(\v2\x1b.livechat.v1.AttributeValueR\x10customAttributes\x125\n" +
-	"\acontext\x18\x04 \x01(\v2\x1b.livechat.v1.VisitorContextR\acontext\"\xd5\x01\n" +
+	"\acontext\x18\x04 \x01(\v2\x1b.livechat.v1.VisitorContextR\acontext\"\xf4\x01\n" +
 	"\x0eCustomerChange\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x1d\n" +
 	"\n" +
@@ -1671,7 +1762,9 @@ const file_livechat_v1_customer_proto_rawDesc = "" +
 	"\told_value\x18\x04 \x01(\tR\boldValue\x12\x1b\n" +
 	"\tnew_value\x18\x05 \x01(\tR\bnewValue\x129\n" +
 	"\n" +
-	"changed_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tchangedAt\"\xa2\x02\n" +
+	"changed_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tchangedAt\x12\x1d\n" +
+	"\n" +
+	"by_website\x18\a \x01(\bR\tbyWebsite\"\xa2\x02\n" +
 	"\x14CustomerConversation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x127\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x1f.livechat.v1.ConversationStatusR\x06status\x129\n" +
@@ -1736,13 +1829,21 @@ const file_livechat_v1_customer_proto_rawDesc = "" +
 	"definition\"G\n" +
 	" DeleteAttributeDefinitionRequest\x12#\n" +
 	"\rdefinition_id\x18\x01 \x01(\tR\fdefinitionId\"#\n" +
-	"!DeleteAttributeDefinitionResponse*\x98\x01\n" +
+	"!DeleteAttributeDefinitionResponse\"\xb6\x01\n" +
+	"\x1bSetVisitorAttributesRequest\x12X\n" +
+	"\n" +
+	"attributes\x18\x01 \x03(\v28.livechat.v1.SetVisitorAttributesRequest.AttributesEntryR\n" +
+	"attributes\x1a=\n" +
+	"\x0fAttributesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x1e\n" +
+	"\x1cSetVisitorAttributesResponse*\x98\x01\n" +
 	"\rAttributeType\x12\x1e\n" +
 	"\x1aATTRIBUTE_TYPE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13ATTRIBUTE_TYPE_TEXT\x10\x01\x12\x19\n" +
 	"\x15ATTRIBUTE_TYPE_NUMBER\x10\x02\x12\x1a\n" +
 	"\x16ATTRIBUTE_TYPE_BOOLEAN\x10\x03\x12\x17\n" +
-	"\x13ATTRIBUTE_TYPE_DATE\x10\x042\xa1\x06\n" +
+	"\x13ATTRIBUTE_TYPE_DATE\x10\x042\x8e\a\n" +
 	"\x0fCustomerService\x12[\n" +
 	"\rListCustomers\x12!.livechat.v1.ListCustomersRequest\x1a\".livechat.v1.ListCustomersResponse\"\x03\x90\x02\x01\x12U\n" +
 	"\vGetCustomer\x12\x1f.livechat.v1.GetCustomerRequest\x1a .livechat.v1.GetCustomerResponse\"\x03\x90\x02\x01\x12w\n" +
@@ -1750,7 +1851,8 @@ const file_livechat_v1_customer_proto_rawDesc = "" +
 	"\x18ListAttributeDefinitions\x12,.livechat.v1.ListAttributeDefinitionsRequest\x1a-.livechat.v1.ListAttributeDefinitionsResponse\"\x03\x90\x02\x01\x12z\n" +
 	"\x19CreateAttributeDefinition\x12-.livechat.v1.CreateAttributeDefinitionRequest\x1a..livechat.v1.CreateAttributeDefinitionResponse\x12z\n" +
 	"\x19DeleteAttributeDefinition\x12-.livechat.v1.DeleteAttributeDefinitionRequest\x1a..livechat.v1.DeleteAttributeDefinitionResponse\x12k\n" +
-	"\x14ReportVisitorContext\x12(.livechat.v1.ReportVisitorContextRequest\x1a).livechat.v1.ReportVisitorContextResponseB\xac\x01\n" +
+	"\x14ReportVisitorContext\x12(.livechat.v1.ReportVisitorContextRequest\x1a).livechat.v1.ReportVisitorContextResponse\x12k\n" +
+	"\x14SetVisitorAttributes\x12(.livechat.v1.SetVisitorAttributesRequest\x1a).livechat.v1.SetVisitorAttributesResponseB\xac\x01\n" +
 	"\x0fcom.livechat.v1B\rCustomerProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (
@@ -1766,7 +1868,7 @@ func file_livechat_v1_customer_proto_rawDescGZIP() []byte {
 }
 
 var file_livechat_v1_customer_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_livechat_v1_customer_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_livechat_v1_customer_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_livechat_v1_customer_proto_goTypes = []any{
 	(AttributeType)(0),                            // 0: livechat.v1.AttributeType
 	(*VisitorTracking)(nil),                       // 1: livechat.v1.VisitorTracking
@@ -1792,59 +1894,65 @@ var file_livechat_v1_customer_proto_goTypes = []any{
 	(*CreateAttributeDefinitionResponse)(nil),     // 21: livechat.v1.CreateAttributeDefinitionResponse
 	(*DeleteAttributeDefinitionRequest)(nil),      // 22: livechat.v1.DeleteAttributeDefinitionRequest
 	(*DeleteAttributeDefinitionResponse)(nil),     // 23: livechat.v1.DeleteAttributeDefinitionResponse
-	nil,                           // 24: livechat.v1.CustomerServiceUpdateCustomerRequest.CustomAttributesEntry
-	(*timestamppb.Timestamp)(nil), // 25: google.protobuf.Timestamp
-	(*Customer)(nil),              // 26: livechat.v1.Customer
-	(ConversationStatus)(0),       // 27: livechat.v1.ConversationStatus
+	(*SetVisitorAttributesRequest)(nil),           // 24: livechat.v1.SetVisitorAttributesRequest
+	(*SetVisitorAttributesResponse)(nil),          // 25: livechat.v1.SetVisitorAttributesResponse
+	nil,                                           // 26: livechat.v1.CustomerServiceUpdateCustomerRequest.CustomAttributesEntry
+	nil,                                           // 27: livechat.v1.SetVisitorAttributesRequest.AttributesEntry
+	(*timestamppb.Timestamp)(nil),                 // 28: google.protobuf.Timestamp
+	(*Customer)(nil),                              // 29: livechat.v1.Customer
+	(ConversationStatus)(0),                       // 30: livechat.v1.ConversationStatus
 }
 var file_livechat_v1_customer_proto_depIdxs = []int32{
-	25, // 0: livechat.v1.PageView.seen_at:type_name -> google.protobuf.Timestamp
+	28, // 0: livechat.v1.PageView.seen_at:type_name -> google.protobuf.Timestamp
 	2,  // 1: livechat.v1.VisitorContext.current_page:type_name -> livechat.v1.PageView
 	2,  // 2: livechat.v1.VisitorContext.trail:type_name -> livechat.v1.PageView
 	3,  // 3: livechat.v1.VisitorContext.device:type_name -> livechat.v1.DeviceInfo
-	25, // 4: livechat.v1.VisitorContext.updated_at:type_name -> google.protobuf.Timestamp
+	28, // 4: livechat.v1.VisitorContext.updated_at:type_name -> google.protobuf.Timestamp
 	2,  // 5: livechat.v1.ReportVisitorContextRequest.pages:type_name -> livechat.v1.PageView
 	3,  // 6: livechat.v1.ReportVisitorContextRequest.device:type_name -> livechat.v1.DeviceInfo
 	0,  // 7: livechat.v1.AttributeDefinition.type:type_name -> livechat.v1.AttributeType
-	25, // 8: livechat.v1.AttributeDefinition.created_at:type_name -> google.protobuf.Timestamp
+	28, // 8: livechat.v1.AttributeDefinition.created_at:type_name -> google.protobuf.Timestamp
 	0,  // 9: livechat.v1.AttributeValue.type:type_name -> livechat.v1.AttributeType
-	26, // 10: livechat.v1.CustomerProfile.customer:type_name -> livechat.v1.Customer
+	29, // 10: livechat.v1.CustomerProfile.customer:type_name -> livechat.v1.Customer
 	8,  // 11: livechat.v1.CustomerProfile.custom_attributes:type_name -> livechat.v1.AttributeValue
 	4,  // 12: livechat.v1.CustomerProfile.context:type_name -> livechat.v1.VisitorContext
-	25, // 13: livechat.v1.CustomerChange.changed_at:type_name -> google.protobuf.Timestamp
-	27, // 14: livechat.v1.CustomerConversation.status:type_name -> livechat.v1.ConversationStatus
-	25, // 15: livechat.v1.CustomerConversation.created_at:type_name -> google.protobuf.Timestamp
-	25, // 16: livechat.v1.CustomerConversation.last_message_at:type_name -> google.protobuf.Timestamp
-	25, // 17: livechat.v1.ListCustomersRequest.seen_after:type_name -> google.protobuf.Timestamp
-	26, // 18: livechat.v1.ListCustomersResponse.customers:type_name -> livechat.v1.Customer
+	28, // 13: livechat.v1.CustomerChange.changed_at:type_name -> google.protobuf.Timestamp
+	30, // 14: livechat.v1.CustomerConversation.status:type_name -> livechat.v1.ConversationStatus
+	28, // 15: livechat.v1.CustomerConversation.created_at:type_name -> google.protobuf.Timestamp
+	28, // 16: livechat.v1.CustomerConversation.last_message_at:type_name -> google.protobuf.Timestamp
+	28, // 17: livechat.v1.ListCustomersRequest.seen_after:type_name -> google.protobuf.Timestamp
+	29, // 18: livechat.v1.ListCustomersResponse.customers:type_name -> livechat.v1.Customer
 	9,  // 19: livechat.v1.GetCustomerResponse.profile:type_name -> livechat.v1.CustomerProfile
 	11, // 20: livechat.v1.GetCustomerResponse.conversations:type_name -> livechat.v1.CustomerConversation
 	10, // 21: livechat.v1.GetCustomerResponse.changes:type_name -> livechat.v1.CustomerChange
-	24, // 22: livechat.v1.CustomerServiceUpdateCustomerRequest.custom_attributes:type_name -> livechat.v1.CustomerServiceUpdateCustomerRequest.CustomAttributesEntry
+	26, // 22: livechat.v1.CustomerServiceUpdateCustomerRequest.custom_attributes:type_name -> livechat.v1.CustomerServiceUpdateCustomerRequest.CustomAttributesEntry
 	9,  // 23: livechat.v1.CustomerServiceUpdateCustomerResponse.profile:type_name -> livechat.v1.CustomerProfile
 	10, // 24: livechat.v1.CustomerServiceUpdateCustomerResponse.changes:type_name -> livechat.v1.CustomerChange
 	7,  // 25: livechat.v1.ListAttributeDefinitionsResponse.definitions:type_name -> livechat.v1.AttributeDefinition
 	0,  // 26: livechat.v1.CreateAttributeDefinitionRequest.type:type_name -> livechat.v1.AttributeType
 	7,  // 27: livechat.v1.CreateAttributeDefinitionResponse.definition:type_name -> livechat.v1.AttributeDefinition
-	12, // 28: livechat.v1.CustomerService.ListCustomers:input_type -> livechat.v1.ListCustomersRequest
-	14, // 29: livechat.v1.CustomerService.GetCustomer:input_type -> livechat.v1.GetCustomerRequest
-	16, // 30: livechat.v1.CustomerService.UpdateCustomer:input_type -> livechat.v1.CustomerServiceUpdateCustomerRequest
-	18, // 31: livechat.v1.CustomerService.ListAttributeDefinitions:input_type -> livechat.v1.ListAttributeDefinitionsRequest
-	20, // 32: livechat.v1.CustomerService.CreateAttributeDefinition:input_type -> livechat.v1.CreateAttributeDefinitionRequest
-	22, // 33: livechat.v1.CustomerService.DeleteAttributeDefinition:input_type -> livechat.v1.DeleteAttributeDefinitionRequest
-	5,  // 34: livechat.v1.CustomerService.ReportVisitorContext:input_type -> livechat.v1.ReportVisitorContextRequest
-	13, // 35: livechat.v1.CustomerService.ListCustomers:output_type -> livechat.v1.ListCustomersResponse
-	15, // 36: livechat.v1.CustomerService.GetCustomer:output_type -> livechat.v1.GetCustomerResponse
-	17, // 37: livechat.v1.CustomerService.UpdateCustomer:output_type -> livechat.v1.CustomerServiceUpdateCustomerResponse
-	19, // 38: livechat.v1.CustomerService.ListAttributeDefinitions:output_type -> livechat.v1.ListAttributeDefinitionsResponse
-	21, // 39: livechat.v1.CustomerService.CreateAttributeDefinition:output_type -> livechat.v1.CreateAttributeDefinitionResponse
-	23, // 40: livechat.v1.CustomerService.DeleteAttributeDefinition:output_type -> livechat.v1.DeleteAttributeDefinitionResponse
-	6,  // 41: livechat.v1.CustomerService.ReportVisitorContext:output_type -> livechat.v1.ReportVisitorContextResponse
-	35, // [35:42] is the sub-list for method output_type
-	28, // [28:35] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	27, // 28: livechat.v1.SetVisitorAttributesRequest.attributes:type_name -> livechat.v1.SetVisitorAttributesRequest.AttributesEntry
+	12, // 29: livechat.v1.CustomerService.ListCustomers:input_type -> livechat.v1.ListCustomersRequest
+	14, // 30: livechat.v1.CustomerService.GetCustomer:input_type -> livechat.v1.GetCustomerRequest
+	16, // 31: livechat.v1.CustomerService.UpdateCustomer:input_type -> livechat.v1.CustomerServiceUpdateCustomerRequest
+	18, // 32: livechat.v1.CustomerService.ListAttributeDefinitions:input_type -> livechat.v1.ListAttributeDefinitionsRequest
+	20, // 33: livechat.v1.CustomerService.CreateAttributeDefinition:input_type -> livechat.v1.CreateAttributeDefinitionRequest
+	22, // 34: livechat.v1.CustomerService.DeleteAttributeDefinition:input_type -> livechat.v1.DeleteAttributeDefinitionRequest
+	5,  // 35: livechat.v1.CustomerService.ReportVisitorContext:input_type -> livechat.v1.ReportVisitorContextRequest
+	24, // 36: livechat.v1.CustomerService.SetVisitorAttributes:input_type -> livechat.v1.SetVisitorAttributesRequest
+	13, // 37: livechat.v1.CustomerService.ListCustomers:output_type -> livechat.v1.ListCustomersResponse
+	15, // 38: livechat.v1.CustomerService.GetCustomer:output_type -> livechat.v1.GetCustomerResponse
+	17, // 39: livechat.v1.CustomerService.UpdateCustomer:output_type -> livechat.v1.CustomerServiceUpdateCustomerResponse
+	19, // 40: livechat.v1.CustomerService.ListAttributeDefinitions:output_type -> livechat.v1.ListAttributeDefinitionsResponse
+	21, // 41: livechat.v1.CustomerService.CreateAttributeDefinition:output_type -> livechat.v1.CreateAttributeDefinitionResponse
+	23, // 42: livechat.v1.CustomerService.DeleteAttributeDefinition:output_type -> livechat.v1.DeleteAttributeDefinitionResponse
+	6,  // 43: livechat.v1.CustomerService.ReportVisitorContext:output_type -> livechat.v1.ReportVisitorContextResponse
+	25, // 44: livechat.v1.CustomerService.SetVisitorAttributes:output_type -> livechat.v1.SetVisitorAttributesResponse
+	37, // [37:45] is the sub-list for method output_type
+	29, // [29:37] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_customer_proto_init() }
@@ -1860,7 +1968,7 @@ func file_livechat_v1_customer_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_customer_proto_rawDesc), len(file_livechat_v1_customer_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   24,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -45,6 +45,9 @@ const (
 	// CustomerServiceReportVisitorContextProcedure is the procedure name of the CustomerService's
 	// ReportVisitorContext RPC.
 	CustomerServiceReportVisitorContextProcedure = "/livechat.v1.CustomerService/ReportVisitorContext"
+	// CustomerServiceSetVisitorAttributesProcedure is the procedure name of the CustomerService's
+	// SetVisitorAttributes RPC.
+	CustomerServiceSetVisitorAttributesProcedure = "/livechat.v1.CustomerService/SetVisitorAttributes"
 )
 
 var (
@@ -98,6 +101,13 @@ var (
 			StreamType: connect.StreamTypeUnary,
 			Schema:     v1.File_livechat_v1_customer_proto.Services().ByName("CustomerService").Methods().ByName("ReportVisitorContext"),
 			Procedure:  CustomerServiceReportVisitorContextProcedure,
+		}
+	})
+	customerServiceSetVisitorAttributesSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_livechat_v1_customer_proto.Services().ByName("CustomerService").Methods().ByName("SetVisitorAttributes"),
+			Procedure:  CustomerServiceSetVisitorAttributesProcedure,
 		}
 	})
 )
@@ -178,6 +188,19 @@ type CustomerServiceClient interface {
 	// 20), TEXT_TOO_LONG or TEXT_INVALID (fields "pages[i].url" over 2,000
 	// characters, "pages[i].title" over 200, "referrer", "device.*" over 64).
 	ReportVisitorContext(context.Context, *v1.ReportVisitorContextRequest) (*v1.ReportVisitorContextResponse, error)
+	// SetVisitorAttributes is the host site setting the visitor's custom
+	// attributes through the widget (LiveChat.setAttributes). Visitors only,
+	// and only a verified one (identity verification with the widget's
+	// secret): anyone can run script on a page, so unverified values are
+	// refused and nothing is stored. Values are checked and recorded in the
+	// edit history like UpdateCustomer's, as the website's (agent_id empty,
+	// by_website set); an empty value removes one.
+	//
+	// Errors: FAILED_PRECONDITION with IDENTITY_REQUIRED for an unverified
+	// visitor; INVALID_ARGUMENT with ATTRIBUTE_VALUE_INVALID or a text reason
+	// (field "attributes.<key>"), TOO_MANY_ITEMS (more than 50 keys);
+	// NOT_FOUND with ATTRIBUTE_NOT_FOUND for an undefined key.
+	SetVisitorAttributes(context.Context, *v1.SetVisitorAttributesRequest) (*v1.SetVisitorAttributesResponse, error)
 }
 
 // NewCustomerServiceClient constructs a client for the livechat.v1.CustomerService service.
@@ -262,6 +285,19 @@ type CustomerServiceHandler interface {
 	// 20), TEXT_TOO_LONG or TEXT_INVALID (fields "pages[i].url" over 2,000
 	// characters, "pages[i].title" over 200, "referrer", "device.*" over 64).
 	ReportVisitorContext(context.Context, *v1.ReportVisitorContextRequest) (*v1.ReportVisitorContextResponse, error)
+	// SetVisitorAttributes is the host site setting the visitor's custom
+	// attributes through the widget (LiveChat.setAttributes). Visitors only,
+	// and only a verified one (identity verification with the widget's
+	// secret): anyone can run script on a page, so unverified values are
+	// refused and nothing is stored. Values are checked and recorded in the
+	// edit history like UpdateCustomer's, as the website's (agent_id empty,
+	// by_website set); an empty value removes one.
+	//
+	// Errors: FAILED_PRECONDITION with IDENTITY_REQUIRED for an unverified
+	// visitor; INVALID_ARGUMENT with ATTRIBUTE_VALUE_INVALID or a text reason
+	// (field "attributes.<key>"), TOO_MANY_ITEMS (more than 50 keys);
+	// NOT_FOUND with ATTRIBUTE_NOT_FOUND for an undefined key.
+	SetVisitorAttributes(context.Context, *v1.SetVisitorAttributesRequest) (*v1.SetVisitorAttributesResponse, error)
 }
 
 // RegisterCustomerServiceHandler registers svc as the livechat.v1.CustomerService implementation on
@@ -276,6 +312,7 @@ func RegisterCustomerServiceHandler(server *connect.Server, svc CustomerServiceH
 		connect.Method{Spec: customerServiceCreateAttributeDefinitionSpec(), Handler: adapter.createAttributeDefinition},
 		connect.Method{Spec: customerServiceDeleteAttributeDefinitionSpec(), Handler: adapter.deleteAttributeDefinition},
 		connect.Method{Spec: customerServiceReportVisitorContextSpec(), Handler: adapter.reportVisitorContext},
+		connect.Method{Spec: customerServiceSetVisitorAttributesSpec(), Handler: adapter.setVisitorAttributes},
 	)
 }
 
@@ -308,6 +345,10 @@ func (UnimplementedCustomerServiceHandler) DeleteAttributeDefinition(context.Con
 
 func (UnimplementedCustomerServiceHandler) ReportVisitorContext(context.Context, *v1.ReportVisitorContextRequest) (*v1.ReportVisitorContextResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.CustomerService.ReportVisitorContext is not implemented")
+}
+
+func (UnimplementedCustomerServiceHandler) SetVisitorAttributes(context.Context, *v1.SetVisitorAttributesRequest) (*v1.SetVisitorAttributesResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.CustomerService.SetVisitorAttributes is not implemented")
 }
 
 type customerServiceClient struct {
@@ -365,6 +406,14 @@ func (c *customerServiceClient) DeleteAttributeDefinition(ctx context.Context, r
 func (c *customerServiceClient) ReportVisitorContext(ctx context.Context, req *v1.ReportVisitorContextRequest) (*v1.ReportVisitorContextResponse, error) {
 	var res v1.ReportVisitorContextResponse
 	if err := c.client.CallUnary(ctx, customerServiceReportVisitorContextSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *customerServiceClient) SetVisitorAttributes(ctx context.Context, req *v1.SetVisitorAttributesRequest) (*v1.SetVisitorAttributesResponse, error) {
+	var res v1.SetVisitorAttributesResponse
+	if err := c.client.CallUnary(ctx, customerServiceSetVisitorAttributesSpec(), req, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
@@ -450,6 +499,18 @@ func (h customerServiceHandler) reportVisitorContext(ctx context.Context, _ conn
 		return err
 	}
 	res, err := h.svc.ReportVisitorContext(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h customerServiceHandler) setVisitorAttributes(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.SetVisitorAttributesRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.SetVisitorAttributes(ctx, &req)
 	if err != nil {
 		return err
 	}
