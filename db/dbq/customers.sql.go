@@ -263,6 +263,17 @@ func (q *Queries) DeleteCustomerAttributeValue(ctx context.Context, arg DeleteCu
 	return err
 }
 
+const hasOpenConversation = `-- name: HasOpenConversation :one
+SELECT EXISTS (SELECT 1 FROM conversations WHERE customer_id = $1 AND status IN ('waiting', 'active'))
+`
+
+func (q *Queries) HasOpenConversation(ctx context.Context, customerID uuid.UUID) (bool, error) {
+	row := q.db.QueryRow(ctx, hasOpenConversation, customerID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const insertCustomerChange = `-- name: InsertCustomerChange :exec
 INSERT INTO customer_changes (customer_id, agent_id, agent_name, field, old_value, new_value)
 VALUES ($1, $2, $3, $4, $5, $6)

@@ -132,3 +132,6 @@ WITH conv AS (
 )
 UPDATE visitor_contexts vc SET customer_id = @into_id
 WHERE vc.customer_id = @from_id AND NOT EXISTS (SELECT 1 FROM visitor_contexts x WHERE x.customer_id = @into_id);
+
+-- name: HasOpenConversation :one
+SELECT EXISTS (SELECT 1 FROM conversations WHERE customer_id = @customer_id AND status IN ('waiting', 'active'));

@@ -70,7 +70,8 @@ func TestSetVisitorAttributes(t *testing.T) {
 
 // TestVerifiedUserIsOneCustomer: one verified user id on two browsers is
 // one customer, and a visitor who chatted anonymously and then verifies as
-// a user who already has a customer brings their conversation along.
+// a user who already has a customer (with no conversation under way)
+// brings their conversation along.
 func TestVerifiedUserIsOneCustomer(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -81,6 +82,19 @@ func TestVerifiedUserIsOneCustomer(t *testing.T) {
 	_, _, second := e.browser(t, e.identity("user-7"), "")
 	if first != second {
 		t.Fatalf("two browsers, two customers: %s and %s", first, second)
+	}
+	// The laptop's conversation is answered and resolved.
+	list, err := e.Lan.Conversation.ListConversations(ctx(t), &livechatv1.ListConversationsRequest{})
+	if err != nil || len(list.Conversations) != 1 {
+		t.Fatal(list, err)
+	}
+	if _, err := e.Lan.Conversation.ClaimConversation(ctx(t), &livechatv1.ClaimConversationRequest{ConversationId: list.Conversations[0].Id}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Lan.Conversation.SetConversationStatus(ctx(t), &livechatv1.SetConversationStatusRequest{
+		ConversationId: list.Conversations[0].Id, Status: livechatv1.ConversationStatus_CONVERSATION_STATUS_RESOLVED,
+	}); err != nil {
+		t.Fatal(err)
 	}
 
 	// A phone chats anonymously, then the user signs in on it.
@@ -108,7 +122,7 @@ func TestVerifiedUserIsOneCustomer(t *testing.T) {
 		t.Fatalf("the anonymous customer kept conversations: %v, %v", old, err)
 	}
 	// The inbox shows the phone's conversation under the verified customer.
-	list, err := e.Lan.Conversation.ListConversations(ctx(t), &livechatv1.ListConversationsRequest{})
+	list, err = e.Lan.Conversation.ListConversations(ctx(t), &livechatv1.ListConversationsRequest{})
 	if err != nil || len(list.Conversations) != 2 || list.Conversations[0].CustomerId != first || list.Conversations[1].CustomerId != first {
 		t.Fatalf("inbox: %v, %v", list, err)
 	}

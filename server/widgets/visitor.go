@@ -264,15 +264,9 @@ func (s *Service) startSession(ctx context.Context, w Widget, in StartSessionInp
 		}
 		merged := false
 		if id != nil && prev != nil && prev.VerifiedUserID == nil && prev.ID != customerID {
-			// The anonymous visitor proved to be a user who already has a
-			// customer: their conversations join that customer's.
-			if err := q.MergeCustomerInto(ctx, dbq.MergeCustomerIntoParams{FromID: prev.ID, IntoID: customerID}); err != nil {
+			if merged, err = mergeVisitor(ctx, q, prev.ID, customerID); err != nil {
 				return err
 			}
-			if err := q.AnnounceCustomerChange(ctx, customerID); err != nil {
-				return err
-			}
-			merged = true
 		}
 		if updated, err = q.UpdateVisitorCustomer(ctx, dbq.UpdateVisitorCustomerParams{
 			ID: customerID, Name: fields.name, Email: fields.email, Phone: fields.phone, Attributes: fields.attributesJSON(),
@@ -324,6 +318,22 @@ func (s *Service) startSession(ctx context.Context, w Widget, in StartSessionInp
 		Conversation: conv,
 		Visitor:      v,
 	}, nil
+}
+
+// mergeVisitor moves an anonymous visitor's conversations to the customer of
+// the user they proved to be, and announces them, unless the user is in the
+// middle of a conversation of their own: then that one continues and the
+// anonymous one stays apart (on a shared browser it may be someone else's).
+// Reports whether it merged.
+func mergeVisitor(ctx context.Context, q *dbq.Queries, from, into uuid.UUID) (bool, error) {
+	busy, err := q.HasOpenConversation(ctx, into)
+	if err != nil || busy {
+		return false, err
+	}
+	if err := q.MergeCustomerInto(ctx, dbq.MergeCustomerIntoParams{FromID: from, IntoID: into}); err != nil {
+		return false, err
+	}
+	return true, q.AnnounceCustomerChange(ctx, into)
 }
 
 // verifyIdentity checks a host site's identity claim. No claim (or an empty
