@@ -27,6 +27,8 @@ const (
 	CannedPersonalShortcutKey Constraint = "canned_responses_personal_shortcut_key"
 	// TagNameKey: tag names are unique, whatever their case.
 	TagNameKey Constraint = "tags_name_key"
+	// AttributeKeyKey: custom customer attribute keys are unique.
+	AttributeKeyKey Constraint = "customer_attribute_definitions_key_key"
 )
 
 // meaning is what the violation of a constraint means to a client.
@@ -50,7 +52,9 @@ var constraints = map[Constraint]meaning{
 	CannedTeamShortcutKey:     {apperr.AlreadyExists, "shortcut", "the shortcut is taken"},
 	CannedPersonalShortcutKey: {apperr.AlreadyExists, "shortcut", "the shortcut is taken"},
 
-	TagNameKey:         {apperr.AlreadyExists, "name", "a tag with this name exists"},
+	TagNameKey: {apperr.AlreadyExists, "name", "a tag with this name exists"},
+
+	AttributeKeyKey:    {apperr.AlreadyExists, "key", "an attribute with this key exists"},
 	"tags_name_check":  {apperr.InvalidValue, "name", "a tag name must be 1–32 characters"},
 	"tags_color_check": {apperr.InvalidValue, "color", "unknown tag colour"},
 

@@ -253,7 +253,7 @@ func (q *Queries) CustomerName(ctx context.Context, id uuid.UUID) (string, error
 
 const customerWithWidget = `-- name: CustomerWithWidget :one
 SELECT cu.id, cu.widget_id, w.name AS widget_name, cu.name, cu.email, cu.phone, cu.attributes,
-       cu.verified_user_id, cu.created_at, cu.last_seen_at
+       cu.verified_user_id, cu.created_at, cu.last_seen_at, cu.company
 FROM customers cu
 JOIN widgets w ON w.id = cu.widget_id
 WHERE cu.id = $1
@@ -270,6 +270,7 @@ type CustomerWithWidgetRow struct {
 	VerifiedUserID *string
 	CreatedAt      time.Time
 	LastSeenAt     time.Time
+	Company        string
 }
 
 func (q *Queries) CustomerWithWidget(ctx context.Context, id uuid.UUID) (CustomerWithWidgetRow, error) {
@@ -286,6 +287,7 @@ func (q *Queries) CustomerWithWidget(ctx context.Context, id uuid.UUID) (Custome
 		&i.VerifiedUserID,
 		&i.CreatedAt,
 		&i.LastSeenAt,
+		&i.Company,
 	)
 	return i, err
 }

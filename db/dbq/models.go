@@ -182,6 +182,33 @@ type Customer struct {
 	VerifiedUserID *string
 	CreatedAt      time.Time
 	LastSeenAt     time.Time
+	Company        string
+	Notes          string
+}
+
+type CustomerAttributeDefinition struct {
+	ID        uuid.UUID
+	Key       string
+	Label     string
+	Type      string
+	CreatedAt time.Time
+}
+
+type CustomerAttributeValue struct {
+	CustomerID  uuid.UUID
+	AttributeID uuid.UUID
+	Value       string
+}
+
+type CustomerChange struct {
+	ID         int64
+	CustomerID uuid.UUID
+	AgentID    *uuid.UUID
+	AgentName  string
+	Field      string
+	OldValue   string
+	NewValue   string
+	ChangedAt  time.Time
 }
 
 type Event struct {
@@ -316,6 +343,19 @@ type Tag struct {
 	Color     string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+type VisitorContext struct {
+	CustomerID   uuid.UUID
+	CurrentUrl   string
+	CurrentTitle string
+	Referrer     string
+	Trail        []byte
+	Device       []byte
+	IpAddress    string
+	Country      string
+	City         string
+	UpdatedAt    time.Time
 }
 
 type VisitorSession struct {

@@ -303,7 +303,7 @@ SELECT c.id, c.seq, (SELECT count(*) FROM r)::int AS moved FROM c;
 
 -- name: CustomerWithWidget :one
 SELECT cu.id, cu.widget_id, w.name AS widget_name, cu.name, cu.email, cu.phone, cu.attributes,
-       cu.verified_user_id, cu.created_at, cu.last_seen_at
+       cu.verified_user_id, cu.created_at, cu.last_seen_at, cu.company
 FROM customers cu
 JOIN widgets w ON w.id = cu.widget_id
 WHERE cu.id = @id;

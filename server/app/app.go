@@ -35,6 +35,8 @@ import (
 	"github.com/opensupport/livechat/server/chat/chatapi"
 	"github.com/opensupport/livechat/server/csat"
 	"github.com/opensupport/livechat/server/csat/csatapi"
+	"github.com/opensupport/livechat/server/customers"
+	"github.com/opensupport/livechat/server/customers/customersapi"
 	"github.com/opensupport/livechat/server/idempotency"
 	"github.com/opensupport/livechat/server/mail"
 	"github.com/opensupport/livechat/server/mail/mailapi"
@@ -181,6 +183,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	attachmentsapi.NewHandler(a.files, callers, log).Mount(a.mux)
 	livechatv1connect.RegisterRoutingServiceHandler(a.rpc, routingapi.NewHandler(a.router))
 	livechatv1connect.RegisterMailServiceHandler(a.rpc, mailapi.NewHandler(a.mail))
+	livechatv1connect.RegisterCustomerServiceHandler(a.rpc, customersapi.NewHandler(customers.New(pool, customers.Options{Hub: a.hub, Conversations: conversations, Widgets: a.widgets})))
 	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.
 	grpcreflect.Register(a.rpc)
 
@@ -311,7 +314,8 @@ func (h healthChecker) Check(ctx context.Context, req *grpchealth.CheckRequest) 
 	switch req.Service {
 	case "", livechatv1connect.AuthServiceName, livechatv1connect.ConversationServiceName, livechatv1connect.WidgetServiceName,
 		livechatv1connect.CannedResponseServiceName, livechatv1connect.TagServiceName, livechatv1connect.WebhookServiceName,
-		livechatv1connect.RoutingServiceName, livechatv1connect.ReportServiceName, livechatv1connect.MailServiceName:
+		livechatv1connect.RoutingServiceName, livechatv1connect.ReportServiceName, livechatv1connect.MailServiceName,
+		livechatv1connect.CustomerServiceName:
 	default:
 		return nil, connectv1.NewError(connectv1.CodeNotFound, fmt.Errorf("unknown service %q", req.Service))
 	}

@@ -17,7 +17,8 @@ import (
 const preflightMaxAge = 7200
 
 // widgetCORS wraps next so that browsers on the widgets' websites may call
-// WidgetService, and only WidgetService: every other path gets no CORS
+// WidgetService (and CustomerService's two visitor calls: the report of the
+// visitor's pages and the host site's attributes), and only those: every other path gets no CORS
 // headers, so the agent services stay same-origin.
 //
 // A preflight carries neither the site key nor the visitor token, so it is
@@ -50,7 +51,11 @@ func widgetCORS(origins *widgets.Service, next http.Handler) http.Handler {
 	withCORS := c.Handler(next)
 	prefix := "/" + livechatv1connect.WidgetServiceName + "/"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, prefix) || r.URL.Path == attachments.PathPrefix {
+		// The widget also uploads files, and reports its visitor's pages to
+		// CustomerService.
+		if strings.HasPrefix(r.URL.Path, prefix) || r.URL.Path == attachments.PathPrefix ||
+			r.URL.Path == livechatv1connect.CustomerServiceReportVisitorContextProcedure ||
+			r.URL.Path == livechatv1connect.CustomerServiceSetVisitorAttributesProcedure {
 			withCORS.ServeHTTP(w, r)
 			return
 		}

@@ -178,6 +178,15 @@ const (
 	NoEmailAddress Reason = "NO_EMAIL_ADDRESS"
 	// AddressUnsubscribed: the customer asked for no more mail.
 	AddressUnsubscribed Reason = "ADDRESS_UNSUBSCRIBED"
+	// AttributeNotFound: no custom customer attribute has this key or id.
+	AttributeNotFound Reason = "ATTRIBUTE_NOT_FOUND"
+	// AttributeKeyInvalid: a custom attribute key is not 1–32 characters of
+	// a-z, 0-9 and "_" starting with a letter.
+	AttributeKeyInvalid Reason = "ATTRIBUTE_KEY_INVALID"
+	// AttributeValueInvalid: a value is not of its custom attribute's type.
+	AttributeValueInvalid Reason = "ATTRIBUTE_VALUE_INVALID"
+	// IdentityRequired: only an identity-verified visitor may do this.
+	IdentityRequired Reason = "IDENTITY_REQUIRED"
 )
 
 // Code is the class of an error: which Connect code its reason maps to. It
@@ -301,7 +310,11 @@ var codes = map[Reason]Code{
 	MailSendFailed:          CodeFailedPrecondition,
 	NoEmailAddress:          CodeFailedPrecondition,
 
-	AddressUnsubscribed: CodeFailedPrecondition,
+	AddressUnsubscribed:   CodeFailedPrecondition,
+	AttributeNotFound:     CodeNotFound,
+	AttributeKeyInvalid:   CodeInvalid,
+	AttributeValueInvalid: CodeInvalid,
+	IdentityRequired:      CodeFailedPrecondition,
 }
 
 // Reasons lists every reason (for tests and documentation).

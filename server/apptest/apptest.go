@@ -111,6 +111,7 @@ type Client struct {
 	Reports      livechatv1connect.ReportServiceClient
 	Routing      livechatv1connect.RoutingServiceClient
 	Mail         livechatv1connect.MailServiceClient
+	Customers    livechatv1connect.CustomerServiceClient
 }
 
 // NewClient returns a client that keeps cookies (a dashboard session) and
@@ -133,6 +134,7 @@ func (s *Server) NewClient(header http.Header, opts ...connecthttp.Option) *Clie
 		Reports:      livechatv1connect.NewReportServiceClient(cc),
 		Routing:      livechatv1connect.NewRoutingServiceClient(cc),
 		Mail:         livechatv1connect.NewMailServiceClient(cc),
+		Customers:    livechatv1connect.NewCustomerServiceClient(cc),
 	}
 }
 

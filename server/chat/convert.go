@@ -76,6 +76,7 @@ func customerFromRow(r dbq.CustomerWithWidgetRow) Customer {
 		FirstSeenAt: r.CreatedAt,
 		LastSeenAt:  r.LastSeenAt,
 		Attributes:  attributes(r.Attributes),
+		Company:     r.Company,
 	}
 	if r.VerifiedUserID != nil {
 		c.VerifiedUserID = *r.VerifiedUserID

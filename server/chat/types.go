@@ -121,6 +121,8 @@ type Customer struct {
 	WidgetName     string
 	FirstSeenAt    time.Time
 	LastSeenAt     time.Time
+	// Company is what agents recorded (package customers).
+	Company string
 }
 
 // Assignment narrows an inbox query by assignee.

@@ -5,6 +5,7 @@
 package limits
 
 import (
+	"net/mail"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -134,6 +135,21 @@ func CleanOptional(field, s string, max int, multiline bool) (string, error) {
 		}
 	}
 	return t, nil
+}
+
+// CleanEmail checks an optional email address with Clean's rules and
+// returns it trimmed: "" or a bare address such as ann@example.com;
+// InvalidEmail for anything else.
+func CleanEmail(field, v string) (string, error) {
+	v, err := CleanOptional(field, v, CustomerField, false)
+	if err != nil || v == "" {
+		return v, err
+	}
+	a, err := mail.ParseAddress(v)
+	if err != nil || a.Address != v || !strings.Contains(v[strings.LastIndexByte(v, '@')+1:], ".") {
+		return "", apperr.New(apperr.InvalidEmail, "%s %q is not a valid email address", field, v).WithField(field)
+	}
+	return v, nil
 }
 
 // PageSize checks a requested page size: 0 means def, more than max is

@@ -142,6 +142,8 @@ type Config struct {
 	// Availability is the business hours' verdict now and the expected
 	// reply time (always open without an Hours domain).
 	Availability routing.Availability
+	// Tracking tells the widget what to report.
+	Tracking Tracking
 }
 
 // errWidgetNotFound re-labels the database edge's not-found for a widget.
@@ -341,6 +343,7 @@ func (s *Service) publicConfig(ctx context.Context, w Widget) (Config, error) {
 		Translations: w.Settings.Translations,
 		AgentsOnline: s.hub != nil && s.hub.AgentsOnline(),
 		Csat:         w.Settings.Csat,
+		Tracking:     w.Settings.Tracking,
 	}, nil
 }
 

@@ -70,6 +70,21 @@ type Settings struct {
 	// Csat is whether, and on which scale, visitors are asked to rate a
 	// resolved conversation.
 	Csat CsatScale
+	// Tracking is what the widget reports of the visitor's browsing.
+	Tracking Tracking
+}
+
+// Tracking is what the widget reports of a visitor's browsing (package
+// customers keeps the reports). The zero value is the default: pages are
+// reported without their query strings, and only once the visitor has
+// opened the widget.
+type Tracking struct {
+	// PagesOff stops page reports altogether (the device is still told).
+	PagesOff bool
+	// KeepQueryStrings keeps "?…" in reported URLs.
+	KeepQueryStrings bool
+	// TrackVisits reports pages before the visitor opens the widget.
+	TrackVisits bool
 }
 
 // CsatScale is the scale a widget asks visitors to rate on; numbered as in

@@ -23,6 +23,13 @@ type settingsDoc struct {
 	Offline        *offlineDoc         `json:"offline,omitempty"`
 	Translations   map[string]textsDoc `json:"translations,omitempty"`
 	Csat           storedEnum          `json:"csat,omitempty"`
+	Tracking       *trackingDoc        `json:"tracking,omitempty"`
+}
+
+type trackingDoc struct {
+	PagesOff         bool `json:"pagesOff,omitempty"`
+	KeepQueryStrings bool `json:"keepQueryStrings,omitempty"`
+	TrackVisits      bool `json:"trackVisits,omitempty"`
 }
 
 type appearanceDoc struct {
@@ -146,6 +153,9 @@ func encodeSettings(s Settings) []byte {
 			doc.Translations[lang] = textsDoc(t)
 		}
 	}
+	if s.Tracking != (Tracking{}) {
+		doc.Tracking = (*trackingDoc)(&s.Tracking)
+	}
 	b, _ := json.Marshal(doc) // strings, bools and maps of strings always encode
 	return b
 }
@@ -159,6 +169,9 @@ func decodeSettings(raw []byte) (Settings, error) {
 		}
 	}
 	s := Settings{AllowedOrigins: doc.AllowedOrigins}
+	if doc.Tracking != nil {
+		s.Tracking = Tracking(*doc.Tracking)
+	}
 	var err error
 	if a := doc.Appearance; a != nil {
 		s.Appearance = Appearance{PrimaryColor: a.PrimaryColor, Title: a.Title, Greeting: a.Greeting, LauncherLabel: a.LauncherLabel}

@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -263,10 +262,19 @@ func (s *Service) startSession(ctx context.Context, w Widget, in StartSessionInp
 		if err != nil {
 			return err
 		}
+		merged := false
+		if id != nil && prev != nil && prev.VerifiedUserID == nil && prev.ID != customerID {
+			if merged, err = mergeVisitor(ctx, q, prev.ID, customerID); err != nil {
+				return err
+			}
+		}
 		if updated, err = q.UpdateVisitorCustomer(ctx, dbq.UpdateVisitorCustomerParams{
 			ID: customerID, Name: fields.name, Email: fields.email, Phone: fields.phone, Attributes: fields.attributesJSON(),
 		}); err != nil {
 			return err
+		}
+		if merged {
+			updated++
 		}
 		if !continueToken {
 			sessionID, err = q.CreateVisitorSession(ctx, dbq.CreateVisitorSessionParams{
@@ -316,6 +324,22 @@ func (s *Service) startSession(ctx context.Context, w Widget, in StartSessionInp
 	}, nil
 }
 
+// mergeVisitor moves an anonymous visitor's conversations to the customer of
+// the user they proved to be, and announces them, unless the user is in the
+// middle of a conversation of their own: then that one continues and the
+// anonymous one stays apart (on a shared browser it may be someone else's).
+// Reports whether it merged.
+func mergeVisitor(ctx context.Context, q *dbq.Queries, from, into uuid.UUID) (bool, error) {
+	busy, err := q.HasOpenConversation(ctx, into)
+	if err != nil || busy {
+		return false, err
+	}
+	if err := q.MergeCustomerInto(ctx, dbq.MergeCustomerIntoParams{FromID: from, IntoID: into}); err != nil {
+		return false, err
+	}
+	return true, q.AnnounceCustomerChange(ctx, into)
+}
+
 // verifyIdentity checks a host site's identity claim. No claim (or an empty
 // user id) is no identity; a claim with a wrong HMAC is refused, never
 // downgraded to anonymous, so a broken integration is noticed at once.
@@ -338,7 +362,7 @@ func verifyIdentity(w Widget, in Identity) (*identity, error) {
 	if err != nil {
 		return nil, err
 	}
-	email, err := cleanEmail("identity.email", in.Email)
+	email, err := limits.CleanEmail("identity.email", in.Email)
 	if err != nil {
 		return nil, err
 	}
@@ -413,7 +437,7 @@ func applyPrechat(form PrechatForm, cur *dbq.Customer, id *identity, answers map
 		case FieldName:
 			f.name = v
 		case FieldEmail:
-			if v, err = cleanEmail(field, v); err != nil {
+			if v, err = limits.CleanEmail(field, v); err != nil {
 				return f, err
 			}
 			f.email = v
@@ -453,20 +477,6 @@ func applyPrechat(form PrechatForm, cur *dbq.Customer, id *identity, answers map
 		}
 	}
 	return f, nil
-}
-
-// cleanEmail checks an optional email address with the one text validator
-// and returns it trimmed: "" or a bare address such as ann@example.com.
-func cleanEmail(field, v string) (string, error) {
-	v, err := limits.CleanOptional(field, v, limits.CustomerField, false)
-	if err != nil || v == "" {
-		return v, err
-	}
-	a, err := mail.ParseAddress(v)
-	if err != nil || a.Address != v || !strings.Contains(v[strings.LastIndexByte(v, '@')+1:], ".") {
-		return "", apperr.New(apperr.InvalidEmail, "%s %q is not a valid email address", field, v).WithField(field)
-	}
-	return v, nil
 }
 
 // RevokedVisitorSessions returns those of ids (visitor sessions) that ended:
@@ -510,7 +520,7 @@ func (s *Service) UpdateCustomer(ctx context.Context, v principal.Visitor, in Up
 			return limits.CleanOptional(field, v, limits.CustomerField, false)
 		}
 		if email {
-			clean = cleanEmail
+			clean = limits.CleanEmail
 		}
 		t, err := clean(field, *v)
 		if err != nil {

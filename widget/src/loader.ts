@@ -250,7 +250,9 @@ function start(): void {
     reveal();
     // A visitor with a conversation gets the chat part at once so the unread
     // badge stays live; the preview opens straight away.
-    if (preview || store.get("token") || identity) void loadChat();
+    // "Track visits" reports pages before the chat is opened: the chat part
+    // carries the reporter.
+    if (preview || store.get("token") || identity || config.visitorTracking?.trackVisits) void loadChat();
     if (preview || wantOpen) open();
   }
 
@@ -279,6 +281,17 @@ function start(): void {
       identity = { userId: id.userId, hmac: id.hmac, name: id.name, email: id.email };
       if (chat) chat.identify(identity);
       else void loadChat();
+      // identify({ …, attributes }) sets them too, once verified.
+      const attrs = (id as { attributes?: Record<string, unknown> }).attributes;
+      if (attrs) api.setAttributes(attrs);
+    },
+    setAttributes(attrs: Record<string, unknown>): void {
+      const clean: Record<string, string> = {};
+      for (const [k, v] of Object.entries(attrs && typeof attrs === "object" ? attrs : {})) {
+        if (v == null) clean[k] = "";
+        else if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") clean[k] = String(v);
+      }
+      void loadChat().then((c) => c?.setAttributes(clean));
     },
     setLocale(l: string): void {
       const p = parseLang(l);

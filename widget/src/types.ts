@@ -61,6 +61,8 @@ export interface ConfigJson {
   csat?: string;
   /** JSON of livechat.v1.WidgetAvailability: business hours and reply time (see hours.ts). */
   availability?: { open?: boolean; outside?: string; opensAt?: string; opensDay?: number; opensMinute?: number; replySeconds?: number };
+  /** JSON of livechat.v1.VisitorTracking: what to report of the visitor's browsing. */
+  visitorTracking?: { pagesOff?: boolean; keepQueryStrings?: boolean; trackVisits?: boolean };
 }
 
 /** The host site's verified user, as given to LiveChat.identify. */
@@ -107,6 +109,8 @@ export interface Chat {
   /** The panel opened or the page became visible. */
   shown(): void;
   identify(id: Identity): void;
+  /** The host site's custom attributes, for a verified visitor only. */
+  setAttributes(attrs: Record<string, string>): void;
   /** Forgets the visitor: token, queue and read marker. */
   shutdown(): void;
   /** Language or configuration changed: re-render texts. */

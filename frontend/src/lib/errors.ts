@@ -105,6 +105,10 @@ const byReason: Partial<Record<ErrorReason, MessageKey>> = {
   [ErrorReason.MAIL_SEND_FAILED]: "reason.mailSendFailed",
   [ErrorReason.NO_EMAIL_ADDRESS]: "reason.noEmailAddress",
   [ErrorReason.ADDRESS_UNSUBSCRIBED]: "reason.addressUnsubscribed",
+  [ErrorReason.ATTRIBUTE_NOT_FOUND]: "reason.attributeNotFound",
+  [ErrorReason.ATTRIBUTE_KEY_INVALID]: "reason.attributeKeyInvalid",
+  [ErrorReason.ATTRIBUTE_VALUE_INVALID]: "reason.attributeValueInvalid",
+  [ErrorReason.IDENTITY_REQUIRED]: "reason.identityRequired",
 };
 
 // Reasons whose text needs a number the detail did not carry fall back to

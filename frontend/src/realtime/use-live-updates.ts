@@ -9,6 +9,7 @@ import { countUnseen } from "@/alerts/title";
 import { useI18n, type I18n } from "@/i18n";
 import { meKey } from "@/lib/query-keys";
 import { preferences } from "@/lib/preferences";
+import { customerKey } from "@/features/customers/keys";
 import { isViewing } from "./active-conversation";
 import { applyConversationEvent, applyMessage, applyPresence, applyRead, findConversation } from "./cache-updates";
 import { setConnectionStatus } from "./connection";
@@ -72,6 +73,10 @@ function handleEvent(ev: Event, ctx: Context, alerted: Set<string>, fresh: Set<s
       break;
     case "conversationUpdated":
       applyConversationEvent(qc, ev.kind.value, myId);
+      // The customer's details or visit may be what changed: an open
+      // customer panel reads the profile again (nothing is fetched when
+      // no panel shows this customer).
+      void qc.invalidateQueries({ queryKey: customerKey(ev.kind.value.customerId) });
       break;
     case "typing":
       applyTyping(ev.kind.value, myId);

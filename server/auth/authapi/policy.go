@@ -163,6 +163,17 @@ var Policy = map[string]Access{
 	// is public (the proto files ship with the product).
 	"/" + grpcreflect.ReflectV1ServiceName + "/ServerReflectionInfo":      Public,
 	"/" + grpcreflect.ReflectV1AlphaServiceName + "/ServerReflectionInfo": Public,
+	// CustomerService: every agent reads and edits customers; defining
+	// and deleting custom attributes is for admins.
+	livechatv1connect.CustomerServiceListCustomersProcedure:             AgentAccess,
+	livechatv1connect.CustomerServiceGetCustomerProcedure:               AgentAccess,
+	livechatv1connect.CustomerServiceUpdateCustomerProcedure:            AgentAccess,
+	livechatv1connect.CustomerServiceListAttributeDefinitionsProcedure:  AgentAccess,
+	livechatv1connect.CustomerServiceCreateAttributeDefinitionProcedure: AdminAccess,
+	livechatv1connect.CustomerServiceDeleteAttributeDefinitionProcedure: AdminAccess,
+	// The widget reports where its visitor is.
+	livechatv1connect.CustomerServiceReportVisitorContextProcedure: VisitorOnly,
+	livechatv1connect.CustomerServiceSetVisitorAttributesProcedure: VisitorOnly,
 }
 
 // sameOriginOnly are the procedures that start or end a dashboard session.

@@ -145,6 +145,7 @@ func CustomerProto(c chat.Customer) *livechatv1.Customer {
 		WidgetName:     c.WidgetName,
 		FirstSeenAt:    protoconv.Timestamp(c.FirstSeenAt),
 		LastSeenAt:     protoconv.Timestamp(c.LastSeenAt),
+		Company:        c.Company,
 	}
 }
 

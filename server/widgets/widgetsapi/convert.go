@@ -37,6 +37,9 @@ func settingsFromProto(in *livechatv1.WidgetSettings) widgets.Settings {
 		s.Offline = widgets.Offline{Message: o.Message, CollectEmail: o.CollectEmail}
 	}
 	s.Csat = widgets.CsatScale(in.GetCsat())
+	if v := in.GetVisitorTracking(); v != nil {
+		s.Tracking = widgets.Tracking{PagesOff: v.PagesOff, KeepQueryStrings: v.KeepQueryStrings, TrackVisits: v.TrackVisits}
+	}
 	if len(in.GetTranslations()) > 0 {
 		s.Translations = make(map[string]widgets.Texts, len(in.Translations))
 		for lang, t := range in.Translations {
@@ -54,14 +57,19 @@ func settingsFromProto(in *livechatv1.WidgetSettings) widgets.Settings {
 
 func settingsProto(s widgets.Settings) *livechatv1.WidgetSettings {
 	return &livechatv1.WidgetSettings{
-		Name:           s.Name,
-		AllowedOrigins: s.AllowedOrigins,
-		Appearance:     appearanceProto(s.Appearance),
-		Prechat:        prechatProto(s.Prechat),
-		Offline:        offlineProto(s.Offline),
-		Translations:   translationsProto(s.Translations),
-		Csat:           livechatv1.CsatScale(s.Csat),
+		Name:            s.Name,
+		AllowedOrigins:  s.AllowedOrigins,
+		Appearance:      appearanceProto(s.Appearance),
+		Prechat:         prechatProto(s.Prechat),
+		Offline:         offlineProto(s.Offline),
+		Translations:    translationsProto(s.Translations),
+		Csat:            livechatv1.CsatScale(s.Csat),
+		VisitorTracking: trackingProto(s.Tracking),
 	}
+}
+
+func trackingProto(t widgets.Tracking) *livechatv1.VisitorTracking {
+	return &livechatv1.VisitorTracking{PagesOff: t.PagesOff, KeepQueryStrings: t.KeepQueryStrings, TrackVisits: t.TrackVisits}
 }
 
 func appearanceProto(a widgets.Appearance) *livechatv1.WidgetAppearance {
@@ -121,14 +129,15 @@ func widgetProto(w widgets.Widget) *livechatv1.Widget {
 // validates a visitor's input against.
 func configProto(c widgets.Config) *livechatv1.WidgetConfig {
 	return &livechatv1.WidgetConfig{
-		SiteKey:      c.SiteKey,
-		Appearance:   appearanceProto(c.Appearance),
-		Prechat:      prechatProto(c.Prechat),
-		Offline:      offlineProto(c.Offline),
-		AgentsOnline: c.AgentsOnline,
-		Translations: translationsProto(c.Translations),
-		Limits:       limits.Proto(),
-		Csat:         livechatv1.CsatScale(c.Csat),
-		Availability: routingapi.AvailabilityProto(c.Availability),
+		SiteKey:         c.SiteKey,
+		Appearance:      appearanceProto(c.Appearance),
+		Prechat:         prechatProto(c.Prechat),
+		Offline:         offlineProto(c.Offline),
+		AgentsOnline:    c.AgentsOnline,
+		Translations:    translationsProto(c.Translations),
+		Limits:          limits.Proto(),
+		Csat:            livechatv1.CsatScale(c.Csat),
+		Availability:    routingapi.AvailabilityProto(c.Availability),
+		VisitorTracking: trackingProto(c.Tracking),
 	}
 }

@@ -1,7 +1,7 @@
 // The visitor's API client: the shared generated WidgetService over
 // Connect-Web, with the visitor token in Authorization (never a cookie).
 
-import { Code, ConnectError, createClient, type CallOptions, type Client } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type CallOptions, type Client, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { WidgetService } from "@livechat/api/widget_pb";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
@@ -9,7 +9,12 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 export type Api = Client<typeof WidgetService>;
 
 export function createApi(server: string, token: () => string): Api {
-  const transport = createConnectTransport({
+  return createClient(WidgetService, visitorTransport(server, token));
+}
+
+/** Connect-Web to the server, in binary, with the visitor token when there is one. */
+export function visitorTransport(server: string, token: () => string): Transport {
+  return createConnectTransport({
     baseUrl: server,
     useBinaryFormat: true,
     interceptors: [
@@ -20,7 +25,6 @@ export function createApi(server: string, token: () => string): Api {
       },
     ],
   });
-  return createClient(WidgetService, transport);
 }
 
 /**

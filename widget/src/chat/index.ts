@@ -15,9 +15,11 @@ import { toJson } from "@bufbuild/protobuf";
 import { WidgetConfigSchema } from "@livechat/api/widget_pb";
 import type { Chat, ConfigJson, Host } from "../types";
 import { Code, codeOf, createApi, errText, withTimeout } from "./client";
+import { attributeSetter } from "./attributes";
 import { Composer } from "./composer";
 import { Csat } from "./csat";
 import { Edits } from "./edit";
+import { startContext, type ContextReporter } from "./context";
 import { Forms } from "./forms";
 import { History } from "./history";
 import { Outbox } from "./outbox";
@@ -49,6 +51,7 @@ export function mount(host: Host): Chat {
       if (res.conversation?.id) thread.switchConv(res.conversation.id);
       csat.update(res.conversation);
       if (changed || !stream.running) stream.restart();
+      context?.started();
       renderAll();
     },
     forgotten() {
@@ -160,6 +163,9 @@ export function mount(host: Host): Chat {
     view.render();
   });
 
+  // ---- where the visitor is ----
+  const context: ContextReporter | null = host.preview ? null : startContext(host, session);
+
   // ---- start ----
   renderAll();
   if (!host.preview) {
@@ -173,7 +179,12 @@ export function mount(host: Host): Chat {
     session.identify(id).catch((err: unknown) => console.error("LiveChat: identify() failed:", errText(err)));
   }
 
+  const setAttributes = attributeSetter(host, session);
+
   return {
+    setAttributes(attrs) {
+      if (!host.preview) void setAttributes(attrs);
+    },
     shown(): void {
       updateUnread();
       view.render(true);
@@ -186,6 +197,7 @@ export function mount(host: Host): Chat {
     refresh: renderAll,
     stop(): void {
       session.stop();
+      context?.stop();
       outbox.stop();
       composer.stop();
       stream.stop();

@@ -1,6 +1,6 @@
 import { useQuery } from "@connectrpc/connect-query";
 import { BadgeCheckIcon } from "lucide-react";
-import { Fragment, type ReactNode } from "react";
+import { Fragment, lazy, Suspense, type ReactNode } from "react";
 import type { Conversation, Customer } from "@livechat/api/conversation_pb";
 import { WidgetService } from "@livechat/api/widget_pb";
 import { Avatar } from "@/components/avatar";
@@ -9,6 +9,10 @@ import { useI18n } from "@/i18n";
 import { useIsAdmin } from "@/features/auth/use-me";
 import { formatDateTime, toDate } from "@/lib/format";
 import { customerLabel, statusLabel } from "./labels";
+
+// The profile (notes, attributes, history, edits) loads with the first
+// conversation opened, not with the dashboard.
+const CustomerProfile = lazy(() => import("@/features/customers/customer-profile"));
 
 /** Who the customer is: contact details, pre-chat answers, verified identity, widget and visits. */
 export function CustomerPanel({ customer, conversation }: { customer?: Customer; conversation: Conversation }) {
@@ -70,6 +74,12 @@ export function CustomerPanel({ customer, conversation }: { customer?: Customer;
         <Row label={t("conversation.assignee")}>{conversation.assigneeName || t("conversation.unassigned")}</Row>
         <Row label={t("conversation.started")}>{date(toDate(conversation.createdAt))}</Row>
       </Section>
+
+      {conversation.customerId && (
+        <Suspense fallback={null}>
+          <CustomerProfile customerId={conversation.customerId} current={conversation.id} />
+        </Suspense>
+      )}
     </aside>
   );
 }

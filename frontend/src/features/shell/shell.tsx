@@ -26,6 +26,7 @@ const WebhooksPage = lazy(() => import("@/features/webhooks/webhooks-page"));
 const WebhookDeliveriesPage = lazy(() => import("@/features/webhooks/deliveries-page"));
 const ReportsPage = lazy(() => import("@/features/reports/reports-page"));
 const MailPage = lazy(() => import("@/features/mail/mail-page"));
+const CustomersPage = lazy(() => import("@/features/customers/customers-page"));
 
 let started = false;
 
@@ -79,6 +80,7 @@ export default function Shell() {
                 <Route path="/webhooks/:webhookId" component={WebhookDeliveriesPage} />
                 <Route path="/reports" component={ReportsPage} />
                 <Route path="/email" component={MailPage} />
+                <Route path="/customers/:customerId?" component={CustomersPage} />
                 <Route>
                   <EmptyState className="h-full" title={t("common.notFound")} />
                 </Route>

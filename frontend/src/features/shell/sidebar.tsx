@@ -1,5 +1,5 @@
 import { useQuery } from "@connectrpc/connect-query";
-import { BarChart3Icon, InboxIcon, KeyRoundIcon, MailIcon, MessageSquareQuoteIcon, MessagesSquareIcon, PanelsTopLeftIcon, SettingsIcon, UsersIcon, WebhookIcon, type LucideIcon } from "lucide-react";
+import { BarChart3Icon, ContactIcon, InboxIcon, KeyRoundIcon, MailIcon, MessageSquareQuoteIcon, MessagesSquareIcon, PanelsTopLeftIcon, SettingsIcon, UsersIcon, WebhookIcon, type LucideIcon } from "lucide-react";
 import { Link, useLocation } from "wouter";
 import { ConversationService } from "@livechat/api/conversation_pb";
 import { LanguageSwitch } from "@/components/language-switch";
@@ -21,6 +21,7 @@ interface NavItem {
 const items: NavItem[] = [
   { href: "/inbox/waiting", match: "/inbox", label: "nav.inbox", icon: InboxIcon },
   { href: "/canned", match: "/canned", label: "nav.canned", icon: MessageSquareQuoteIcon },
+  { href: "/customers", match: "/customers", label: "nav.customers", icon: ContactIcon },
   { href: "/agents", match: "/agents", label: "nav.agents", icon: UsersIcon, admin: true },
   { href: "/widgets", match: "/widgets", label: "nav.widgets", icon: PanelsTopLeftIcon, admin: true },
   { href: "/tokens", match: "/tokens", label: "nav.tokens", icon: KeyRoundIcon, admin: true },

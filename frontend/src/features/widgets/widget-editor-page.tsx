@@ -18,6 +18,7 @@ import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, D
 import { Input, Textarea } from "@/components/ui/input";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Switch } from "@/components/ui/switch";
+import { TrackingSettings } from "@/features/customers/tracking-settings";
 import { Label } from "@/components/ui/label";
 import { useI18n } from "@/i18n";
 import { errorCode } from "@/lib/errors";
@@ -247,6 +248,10 @@ function WidgetEditor({ widget }: { widget?: Widget }) {
 
           <Section title={t("csat.setting.title")} description={t("csat.setting.description")}>
             <CsatSetting value={settings.csat} onChange={(csat) => setSettings({ ...settings, csat })} />
+          </Section>
+
+          <Section title={t("tracking.section")} description={t("tracking.description")}>
+            <TrackingSettings value={settings.visitorTracking} onChange={(visitorTracking) => setSettings({ ...settings, visitorTracking })} />
           </Section>
 
           <Section title={t("widgets.section.texts")} description={t("widgets.texts.description")}>

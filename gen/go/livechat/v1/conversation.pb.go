@@ -336,10 +336,12 @@ type Customer struct {
 	// empty.
 	VerifiedUserId string `protobuf:"bytes,6,opt,name=verified_user_id,json=verifiedUserId,proto3" json:"verified_user_id,omitempty"`
 	// The widget the customer first came through.
-	WidgetId      string                 `protobuf:"bytes,7,opt,name=widget_id,json=widgetId,proto3" json:"widget_id,omitempty"`
-	WidgetName    string                 `protobuf:"bytes,8,opt,name=widget_name,json=widgetName,proto3" json:"widget_name,omitempty"`
-	FirstSeenAt   *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=first_seen_at,json=firstSeenAt,proto3" json:"first_seen_at,omitempty"`
-	LastSeenAt    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=last_seen_at,json=lastSeenAt,proto3" json:"last_seen_at,omitempty"`
+	WidgetId    string                 `protobuf:"bytes,7,opt,name=widget_id,json=widgetId,proto3" json:"widget_id,omitempty"`
+	WidgetName  string                 `protobuf:"bytes,8,opt,name=widget_name,json=widgetName,proto3" json:"widget_name,omitempty"`
+	FirstSeenAt *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=first_seen_at,json=firstSeenAt,proto3" json:"first_seen_at,omitempty"`
+	LastSeenAt  *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=last_seen_at,json=lastSeenAt,proto3" json:"last_seen_at,omitempty"`
+	// The customer's company, as agents recorded it (CustomerService).
+	Company       string `protobuf:"bytes,11,opt,name=company,proto3" json:"company,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -442,6 +444,13 @@ func (x *Customer) GetLastSeenAt() *timestamppb.Timestamp {
 		return x.LastSeenAt
 	}
 	return nil
+}
+
+func (x *Customer) GetCompany() string {
+	if x != nil {
+		return x.Company
+	}
+	return ""
 }
 
 // Message is one line of a conversation's timeline.
@@ -3167,7 +3176,7 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\n" +
 	"actor_name\x18\x02 \x01(\tR\tactorName\x12\x1f\n" +
 	"\vtarget_name\x18\x03 \x01(\tR\n" +
-	"targetName\"\xc6\x03\n" +
+	"targetName\"\xe0\x03\n" +
 	"\bCustomer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
@@ -3183,7 +3192,8 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\rfirst_seen_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\vfirstSeenAt\x12<\n" +
 	"\flast_seen_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"lastSeenAt\x1a=\n" +
+	"lastSeenAt\x12\x18\n" +
+	"\acompany\x18\v \x01(\tR\acompany\x1a=\n" +
 	"\x0fAttributesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x92\x05\n" +

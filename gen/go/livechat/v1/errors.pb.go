@@ -188,7 +188,18 @@ const (
 	// The customer has no email address to send to (FAILED_PRECONDITION).
 	ErrorReason_ERROR_REASON_NO_EMAIL_ADDRESS ErrorReason = 122
 	// The customer unsubscribed from mail (FAILED_PRECONDITION).
-	ErrorReason_ERROR_REASON_ADDRESS_UNSUBSCRIBED ErrorReason = 123
+	ErrorReason_ERROR_REASON_ADDRESS_UNSUBSCRIBED ErrorReason = 123 // --- Customer profiles ---
+	// No custom attribute has this key or id (NOT_FOUND).
+	ErrorReason_ERROR_REASON_ATTRIBUTE_NOT_FOUND ErrorReason = 90
+	// A custom attribute key must be 1–32 characters of a-z, 0-9 and "_",
+	// starting with a letter (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_ATTRIBUTE_KEY_INVALID ErrorReason = 91
+	// The value is not of the custom attribute's type: a number, true or
+	// false, or a date YYYY-MM-DD (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_ATTRIBUTE_VALUE_INVALID ErrorReason = 92
+	// Only a visitor whose identity the host site verified may do this
+	// (FAILED_PRECONDITION: verify the visitor first).
+	ErrorReason_ERROR_REASON_IDENTITY_REQUIRED ErrorReason = 93
 )
 
 // Enum value maps for ErrorReason.
@@ -267,6 +278,10 @@ var (
 		121: "ERROR_REASON_MAIL_SEND_FAILED",
 		122: "ERROR_REASON_NO_EMAIL_ADDRESS",
 		123: "ERROR_REASON_ADDRESS_UNSUBSCRIBED",
+		90:  "ERROR_REASON_ATTRIBUTE_NOT_FOUND",
+		91:  "ERROR_REASON_ATTRIBUTE_KEY_INVALID",
+		92:  "ERROR_REASON_ATTRIBUTE_VALUE_INVALID",
+		93:  "ERROR_REASON_IDENTITY_REQUIRED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":                0,
@@ -342,6 +357,10 @@ var (
 		"ERROR_REASON_MAIL_SEND_FAILED":           121,
 		"ERROR_REASON_NO_EMAIL_ADDRESS":           122,
 		"ERROR_REASON_ADDRESS_UNSUBSCRIBED":       123,
+		"ERROR_REASON_ATTRIBUTE_NOT_FOUND":        90,
+		"ERROR_REASON_ATTRIBUTE_KEY_INVALID":      91,
+		"ERROR_REASON_ATTRIBUTE_VALUE_INVALID":    92,
+		"ERROR_REASON_IDENTITY_REQUIRED":          93,
 	}
 )
 
@@ -468,7 +487,7 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"\x05field\x18\x02 \x01(\tR\x05field\x12\x14\n" +
 	"\x05limit\x18\x03 \x01(\x03R\x05limit\x12:\n" +
 	"\vretry_after\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"retryAfter*\xec\x13\n" +
+	"retryAfter*\x88\x15\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ERROR_REASON_REQUIRED\x10\x01\x12\x1e\n" +
@@ -543,7 +562,11 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	" ERROR_REASON_MAIL_NOT_CONFIGURED\x10x\x12!\n" +
 	"\x1dERROR_REASON_MAIL_SEND_FAILED\x10y\x12!\n" +
 	"\x1dERROR_REASON_NO_EMAIL_ADDRESS\x10z\x12%\n" +
-	"!ERROR_REASON_ADDRESS_UNSUBSCRIBED\x10{B\xaa\x01\n" +
+	"!ERROR_REASON_ADDRESS_UNSUBSCRIBED\x10{\x12$\n" +
+	" ERROR_REASON_ATTRIBUTE_NOT_FOUND\x10Z\x12&\n" +
+	"\"ERROR_REASON_ATTRIBUTE_KEY_INVALID\x10[\x12(\n" +
+	"$ERROR_REASON_ATTRIBUTE_VALUE_INVALID\x10\\\x12\"\n" +
+	"\x1eERROR_REASON_IDENTITY_REQUIRED\x10]B\xaa\x01\n" +
 	"\x0fcom.livechat.v1B\vErrorsProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (

@@ -476,9 +476,12 @@ type WidgetSettings struct {
 	Translations map[string]*WidgetTexts `protobuf:"bytes,6,rep,name=translations,proto3" json:"translations,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// Whether, and on which scale, visitors are asked to rate a conversation
 	// when it is resolved; unset asks nothing.
-	Csat          CsatScale `protobuf:"varint,7,opt,name=csat,proto3,enum=livechat.v1.CsatScale" json:"csat,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Csat CsatScale `protobuf:"varint,7,opt,name=csat,proto3,enum=livechat.v1.CsatScale" json:"csat,omitempty"`
+	// What the widget reports of a visitor's browsing (see
+	// CustomerService.ReportVisitorContext). Unset: the defaults.
+	VisitorTracking *VisitorTracking `protobuf:"bytes,15,opt,name=visitor_tracking,json=visitorTracking,proto3" json:"visitor_tracking,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *WidgetSettings) Reset() {
@@ -558,6 +561,13 @@ func (x *WidgetSettings) GetCsat() CsatScale {
 		return x.Csat
 	}
 	return CsatScale_CSAT_SCALE_UNSPECIFIED
+}
+
+func (x *WidgetSettings) GetVisitorTracking() *VisitorTracking {
+	if x != nil {
+		return x.VisitorTracking
+	}
+	return nil
 }
 
 // WidgetTexts is the admin-written text a visitor reads, in one language.
@@ -750,9 +760,11 @@ type WidgetConfig struct {
 	// unset asks nothing.
 	Csat CsatScale `protobuf:"varint,8,opt,name=csat,proto3,enum=livechat.v1.CsatScale" json:"csat,omitempty"`
 	// Business hours and expected reply time (see RoutingService).
-	Availability  *WidgetAvailability `protobuf:"bytes,9,opt,name=availability,proto3" json:"availability,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Availability *WidgetAvailability `protobuf:"bytes,9,opt,name=availability,proto3" json:"availability,omitempty"`
+	// What the widget reports of the visitor's browsing.
+	VisitorTracking *VisitorTracking `protobuf:"bytes,15,opt,name=visitor_tracking,json=visitorTracking,proto3" json:"visitor_tracking,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *WidgetConfig) Reset() {
@@ -844,6 +856,13 @@ func (x *WidgetConfig) GetCsat() CsatScale {
 func (x *WidgetConfig) GetAvailability() *WidgetAvailability {
 	if x != nil {
 		return x.Availability
+	}
+	return nil
+}
+
+func (x *WidgetConfig) GetVisitorTracking() *VisitorTracking {
+	if x != nil {
+		return x.VisitorTracking
 	}
 	return nil
 }
@@ -2587,7 +2606,7 @@ var File_livechat_v1_widget_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\n" +
-	"\x18livechat/v1/widget.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1elivechat/v1/conversation.proto\x1a\x16livechat/v1/csat.proto\x1a\x18livechat/v1/limits.proto\x1a\x19livechat/v1/routing.proto\"\xfc\x01\n" +
+	"\x18livechat/v1/widget.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1elivechat/v1/conversation.proto\x1a\x16livechat/v1/csat.proto\x1a\x1alivechat/v1/customer.proto\x1a\x18livechat/v1/limits.proto\x1a\x19livechat/v1/routing.proto\"\xfc\x01\n" +
 	"\x10WidgetAppearance\x12#\n" +
 	"\rprimary_color\x18\x01 \x01(\tR\fprimaryColor\x127\n" +
 	"\bposition\x18\x02 \x01(\x0e2\x1b.livechat.v1.WidgetPositionR\bposition\x12\x14\n" +
@@ -2605,7 +2624,7 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\x06fields\x18\x02 \x03(\v2\x19.livechat.v1.PrechatFieldR\x06fields\"P\n" +
 	"\x0fOfflineSettings\x12\x18\n" +
 	"\amessage\x18\x01 \x01(\tR\amessage\x12#\n" +
-	"\rcollect_email\x18\x02 \x01(\bR\fcollectEmail\"\xd2\x03\n" +
+	"\rcollect_email\x18\x02 \x01(\bR\fcollectEmail\"\x9b\x04\n" +
 	"\x0eWidgetSettings\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12'\n" +
 	"\x0fallowed_origins\x18\x02 \x03(\tR\x0eallowedOrigins\x12=\n" +
@@ -2615,7 +2634,8 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\aprechat\x18\x04 \x01(\v2\x18.livechat.v1.PrechatFormR\aprechat\x126\n" +
 	"\aoffline\x18\x05 \x01(\v2\x1c.livechat.v1.OfflineSettingsR\aoffline\x12Q\n" +
 	"\ftranslations\x18\x06 \x03(\v2-.livechat.v1.WidgetSettings.TranslationsEntryR\ftranslations\x12*\n" +
-	"\x04csat\x18\a \x01(\x0e2\x16.livechat.v1.CsatScaleR\x04csat\x1aY\n" +
+	"\x04csat\x18\a \x01(\x0e2\x16.livechat.v1.CsatScaleR\x04csat\x12G\n" +
+	"\x10visitor_tracking\x18\x0f \x01(\v2\x1c.livechat.v1.VisitorTrackingR\x0fvisitorTracking\x1aY\n" +
 	"\x11TranslationsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12.\n" +
 	"\x05value\x18\x02 \x01(\v2\x18.livechat.v1.WidgetTextsR\x05value:\x028\x01\"\xa5\x02\n" +
@@ -2636,7 +2656,7 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"created_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
 	"updated_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12F\n" +
-	"\x11secret_rotated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0fsecretRotatedAt\"\xc3\x04\n" +
+	"\x11secret_rotated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0fsecretRotatedAt\"\x8c\x05\n" +
 	"\fWidgetConfig\x12\x19\n" +
 	"\bsite_key\x18\x01 \x01(\tR\asiteKey\x12=\n" +
 	"\n" +
@@ -2648,7 +2668,8 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\ftranslations\x18\x06 \x03(\v2+.livechat.v1.WidgetConfig.TranslationsEntryR\ftranslations\x12+\n" +
 	"\x06limits\x18\a \x01(\v2\x13.livechat.v1.LimitsR\x06limits\x12*\n" +
 	"\x04csat\x18\b \x01(\x0e2\x16.livechat.v1.CsatScaleR\x04csat\x12C\n" +
-	"\favailability\x18\t \x01(\v2\x1f.livechat.v1.WidgetAvailabilityR\favailability\x1aY\n" +
+	"\favailability\x18\t \x01(\v2\x1f.livechat.v1.WidgetAvailabilityR\favailability\x12G\n" +
+	"\x10visitor_tracking\x18\x0f \x01(\v2\x1c.livechat.v1.VisitorTrackingR\x0fvisitorTracking\x1aY\n" +
 	"\x11TranslationsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12.\n" +
 	"\x05value\x18\x02 \x01(\v2\x18.livechat.v1.WidgetTextsR\x05value:\x028\x01\"i\n" +
@@ -2853,14 +2874,15 @@ var file_livechat_v1_widget_proto_goTypes = []any{
 	nil,                           // 48: livechat.v1.WidgetConfig.TranslationsEntry
 	nil,                           // 49: livechat.v1.StartSessionRequest.PrechatEntry
 	(CsatScale)(0),                // 50: livechat.v1.CsatScale
-	(*timestamppb.Timestamp)(nil), // 51: google.protobuf.Timestamp
-	(*Limits)(nil),                // 52: livechat.v1.Limits
-	(*WidgetAvailability)(nil),    // 53: livechat.v1.WidgetAvailability
-	(*Customer)(nil),              // 54: livechat.v1.Customer
-	(*Conversation)(nil),          // 55: livechat.v1.Conversation
-	(*Message)(nil),               // 56: livechat.v1.Message
-	(*Event)(nil),                 // 57: livechat.v1.Event
-	(*Rating)(nil),                // 58: livechat.v1.Rating
+	(*VisitorTracking)(nil),       // 51: livechat.v1.VisitorTracking
+	(*timestamppb.Timestamp)(nil), // 52: google.protobuf.Timestamp
+	(*Limits)(nil),                // 53: livechat.v1.Limits
+	(*WidgetAvailability)(nil),    // 54: livechat.v1.WidgetAvailability
+	(*Customer)(nil),              // 55: livechat.v1.Customer
+	(*Conversation)(nil),          // 56: livechat.v1.Conversation
+	(*Message)(nil),               // 57: livechat.v1.Message
+	(*Event)(nil),                 // 58: livechat.v1.Event
+	(*Rating)(nil),                // 59: livechat.v1.Rating
 }
 var file_livechat_v1_widget_proto_depIdxs = []int32{
 	0,  // 0: livechat.v1.WidgetAppearance.position:type_name -> livechat.v1.WidgetPosition
@@ -2872,80 +2894,82 @@ var file_livechat_v1_widget_proto_depIdxs = []int32{
 	6,  // 6: livechat.v1.WidgetSettings.offline:type_name -> livechat.v1.OfflineSettings
 	46, // 7: livechat.v1.WidgetSettings.translations:type_name -> livechat.v1.WidgetSettings.TranslationsEntry
 	50, // 8: livechat.v1.WidgetSettings.csat:type_name -> livechat.v1.CsatScale
-	47, // 9: livechat.v1.WidgetTexts.prechat_labels:type_name -> livechat.v1.WidgetTexts.PrechatLabelsEntry
-	7,  // 10: livechat.v1.Widget.settings:type_name -> livechat.v1.WidgetSettings
-	51, // 11: livechat.v1.Widget.created_at:type_name -> google.protobuf.Timestamp
-	51, // 12: livechat.v1.Widget.updated_at:type_name -> google.protobuf.Timestamp
-	51, // 13: livechat.v1.Widget.secret_rotated_at:type_name -> google.protobuf.Timestamp
-	3,  // 14: livechat.v1.WidgetConfig.appearance:type_name -> livechat.v1.WidgetAppearance
-	5,  // 15: livechat.v1.WidgetConfig.prechat:type_name -> livechat.v1.PrechatForm
-	6,  // 16: livechat.v1.WidgetConfig.offline:type_name -> livechat.v1.OfflineSettings
-	48, // 17: livechat.v1.WidgetConfig.translations:type_name -> livechat.v1.WidgetConfig.TranslationsEntry
-	52, // 18: livechat.v1.WidgetConfig.limits:type_name -> livechat.v1.Limits
-	50, // 19: livechat.v1.WidgetConfig.csat:type_name -> livechat.v1.CsatScale
-	53, // 20: livechat.v1.WidgetConfig.availability:type_name -> livechat.v1.WidgetAvailability
-	9,  // 21: livechat.v1.ListWidgetsResponse.widgets:type_name -> livechat.v1.Widget
-	9,  // 22: livechat.v1.GetWidgetResponse.widget:type_name -> livechat.v1.Widget
-	7,  // 23: livechat.v1.CreateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
-	9,  // 24: livechat.v1.CreateWidgetResponse.widget:type_name -> livechat.v1.Widget
-	7,  // 25: livechat.v1.UpdateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
-	9,  // 26: livechat.v1.UpdateWidgetResponse.widget:type_name -> livechat.v1.Widget
-	9,  // 27: livechat.v1.RotateWidgetSecretResponse.widget:type_name -> livechat.v1.Widget
-	10, // 28: livechat.v1.GetWidgetConfigResponse.config:type_name -> livechat.v1.WidgetConfig
-	49, // 29: livechat.v1.StartSessionRequest.prechat:type_name -> livechat.v1.StartSessionRequest.PrechatEntry
-	11, // 30: livechat.v1.StartSessionRequest.identity:type_name -> livechat.v1.VerifiedIdentity
-	54, // 31: livechat.v1.StartSessionResponse.customer:type_name -> livechat.v1.Customer
-	55, // 32: livechat.v1.StartSessionResponse.conversation:type_name -> livechat.v1.Conversation
-	10, // 33: livechat.v1.StartSessionResponse.config:type_name -> livechat.v1.WidgetConfig
-	56, // 34: livechat.v1.WidgetServiceSendMessageResponse.message:type_name -> livechat.v1.Message
-	55, // 35: livechat.v1.WidgetServiceSendMessageResponse.conversation:type_name -> livechat.v1.Conversation
-	56, // 36: livechat.v1.WidgetServiceListMessagesResponse.messages:type_name -> livechat.v1.Message
-	54, // 37: livechat.v1.UpdateCustomerResponse.customer:type_name -> livechat.v1.Customer
-	57, // 38: livechat.v1.WidgetServiceSubscribeResponse.event:type_name -> livechat.v1.Event
-	58, // 39: livechat.v1.RateConversationResponse.rating:type_name -> livechat.v1.Rating
-	56, // 40: livechat.v1.WidgetServiceEditMessageResponse.message:type_name -> livechat.v1.Message
-	56, // 41: livechat.v1.WidgetServiceDeleteMessageResponse.message:type_name -> livechat.v1.Message
-	8,  // 42: livechat.v1.WidgetSettings.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
-	8,  // 43: livechat.v1.WidgetConfig.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
-	12, // 44: livechat.v1.WidgetService.ListWidgets:input_type -> livechat.v1.ListWidgetsRequest
-	14, // 45: livechat.v1.WidgetService.GetWidget:input_type -> livechat.v1.GetWidgetRequest
-	16, // 46: livechat.v1.WidgetService.CreateWidget:input_type -> livechat.v1.CreateWidgetRequest
-	18, // 47: livechat.v1.WidgetService.UpdateWidget:input_type -> livechat.v1.UpdateWidgetRequest
-	20, // 48: livechat.v1.WidgetService.DeleteWidget:input_type -> livechat.v1.DeleteWidgetRequest
-	22, // 49: livechat.v1.WidgetService.RotateWidgetSecret:input_type -> livechat.v1.RotateWidgetSecretRequest
-	24, // 50: livechat.v1.WidgetService.GetWidgetConfig:input_type -> livechat.v1.GetWidgetConfigRequest
-	26, // 51: livechat.v1.WidgetService.StartSession:input_type -> livechat.v1.StartSessionRequest
-	28, // 52: livechat.v1.WidgetService.SendMessage:input_type -> livechat.v1.WidgetServiceSendMessageRequest
-	30, // 53: livechat.v1.WidgetService.ListMessages:input_type -> livechat.v1.WidgetServiceListMessagesRequest
-	32, // 54: livechat.v1.WidgetService.SetTyping:input_type -> livechat.v1.WidgetServiceSetTypingRequest
-	34, // 55: livechat.v1.WidgetService.MarkRead:input_type -> livechat.v1.WidgetServiceMarkReadRequest
-	36, // 56: livechat.v1.WidgetService.UpdateCustomer:input_type -> livechat.v1.UpdateCustomerRequest
-	38, // 57: livechat.v1.WidgetService.Subscribe:input_type -> livechat.v1.WidgetServiceSubscribeRequest
-	40, // 58: livechat.v1.WidgetService.RateConversation:input_type -> livechat.v1.RateConversationRequest
-	42, // 59: livechat.v1.WidgetService.EditMessage:input_type -> livechat.v1.WidgetServiceEditMessageRequest
-	44, // 60: livechat.v1.WidgetService.DeleteMessage:input_type -> livechat.v1.WidgetServiceDeleteMessageRequest
-	13, // 61: livechat.v1.WidgetService.ListWidgets:output_type -> livechat.v1.ListWidgetsResponse
-	15, // 62: livechat.v1.WidgetService.GetWidget:output_type -> livechat.v1.GetWidgetResponse
-	17, // 63: livechat.v1.WidgetService.CreateWidget:output_type -> livechat.v1.CreateWidgetResponse
-	19, // 64: livechat.v1.WidgetService.UpdateWidget:output_type -> livechat.v1.UpdateWidgetResponse
-	21, // 65: livechat.v1.WidgetService.DeleteWidget:output_type -> livechat.v1.DeleteWidgetResponse
-	23, // 66: livechat.v1.WidgetService.RotateWidgetSecret:output_type -> livechat.v1.RotateWidgetSecretResponse
-	25, // 67: livechat.v1.WidgetService.GetWidgetConfig:output_type -> livechat.v1.GetWidgetConfigResponse
-	27, // 68: livechat.v1.WidgetService.StartSession:output_type -> livechat.v1.StartSessionResponse
-	29, // 69: livechat.v1.WidgetService.SendMessage:output_type -> livechat.v1.WidgetServiceSendMessageResponse
-	31, // 70: livechat.v1.WidgetService.ListMessages:output_type -> livechat.v1.WidgetServiceListMessagesResponse
-	33, // 71: livechat.v1.WidgetService.SetTyping:output_type -> livechat.v1.WidgetServiceSetTypingResponse
-	35, // 72: livechat.v1.WidgetService.MarkRead:output_type -> livechat.v1.WidgetServiceMarkReadResponse
-	37, // 73: livechat.v1.WidgetService.UpdateCustomer:output_type -> livechat.v1.UpdateCustomerResponse
-	39, // 74: livechat.v1.WidgetService.Subscribe:output_type -> livechat.v1.WidgetServiceSubscribeResponse
-	41, // 75: livechat.v1.WidgetService.RateConversation:output_type -> livechat.v1.RateConversationResponse
-	43, // 76: livechat.v1.WidgetService.EditMessage:output_type -> livechat.v1.WidgetServiceEditMessageResponse
-	45, // 77: livechat.v1.WidgetService.DeleteMessage:output_type -> livechat.v1.WidgetServiceDeleteMessageResponse
-	61, // [61:78] is the sub-list for method output_type
-	44, // [44:61] is the sub-list for method input_type
-	44, // [44:44] is the sub-list for extension type_name
-	44, // [44:44] is the sub-list for extension extendee
-	0,  // [0:44] is the sub-list for field type_name
+	51, // 9: livechat.v1.WidgetSettings.visitor_tracking:type_name -> livechat.v1.VisitorTracking
+	47, // 10: livechat.v1.WidgetTexts.prechat_labels:type_name -> livechat.v1.WidgetTexts.PrechatLabelsEntry
+	7,  // 11: livechat.v1.Widget.settings:type_name -> livechat.v1.WidgetSettings
+	52, // 12: livechat.v1.Widget.created_at:type_name -> google.protobuf.Timestamp
+	52, // 13: livechat.v1.Widget.updated_at:type_name -> google.protobuf.Timestamp
+	52, // 14: livechat.v1.Widget.secret_rotated_at:type_name -> google.protobuf.Timestamp
+	3,  // 15: livechat.v1.WidgetConfig.appearance:type_name -> livechat.v1.WidgetAppearance
+	5,  // 16: livechat.v1.WidgetConfig.prechat:type_name -> livechat.v1.PrechatForm
+	6,  // 17: livechat.v1.WidgetConfig.offline:type_name -> livechat.v1.OfflineSettings
+	48, // 18: livechat.v1.WidgetConfig.translations:type_name -> livechat.v1.WidgetConfig.TranslationsEntry
+	53, // 19: livechat.v1.WidgetConfig.limits:type_name -> livechat.v1.Limits
+	50, // 20: livechat.v1.WidgetConfig.csat:type_name -> livechat.v1.CsatScale
+	54, // 21: livechat.v1.WidgetConfig.availability:type_name -> livechat.v1.WidgetAvailability
+	51, // 22: livechat.v1.WidgetConfig.visitor_tracking:type_name -> livechat.v1.VisitorTracking
+	9,  // 23: livechat.v1.ListWidgetsResponse.widgets:type_name -> livechat.v1.Widget
+	9,  // 24: livechat.v1.GetWidgetResponse.widget:type_name -> livechat.v1.Widget
+	7,  // 25: livechat.v1.CreateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
+	9,  // 26: livechat.v1.CreateWidgetResponse.widget:type_name -> livechat.v1.Widget
+	7,  // 27: livechat.v1.UpdateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
+	9,  // 28: livechat.v1.UpdateWidgetResponse.widget:type_name -> livechat.v1.Widget
+	9,  // 29: livechat.v1.RotateWidgetSecretResponse.widget:type_name -> livechat.v1.Widget
+	10, // 30: livechat.v1.GetWidgetConfigResponse.config:type_name -> livechat.v1.WidgetConfig
+	49, // 31: livechat.v1.StartSessionRequest.prechat:type_name -> livechat.v1.StartSessionRequest.PrechatEntry
+	11, // 32: livechat.v1.StartSessionRequest.identity:type_name -> livechat.v1.VerifiedIdentity
+	55, // 33: livechat.v1.StartSessionResponse.customer:type_name -> livechat.v1.Customer
+	56, // 34: livechat.v1.StartSessionResponse.conversation:type_name -> livechat.v1.Conversation
+	10, // 35: livechat.v1.StartSessionResponse.config:type_name -> livechat.v1.WidgetConfig
+	57, // 36: livechat.v1.WidgetServiceSendMessageResponse.message:type_name -> livechat.v1.Message
+	56, // 37: livechat.v1.WidgetServiceSendMessageResponse.conversation:type_name -> livechat.v1.Conversation
+	57, // 38: livechat.v1.WidgetServiceListMessagesResponse.messages:type_name -> livechat.v1.Message
+	55, // 39: livechat.v1.UpdateCustomerResponse.customer:type_name -> livechat.v1.Customer
+	58, // 40: livechat.v1.WidgetServiceSubscribeResponse.event:type_name -> livechat.v1.Event
+	59, // 41: livechat.v1.RateConversationResponse.rating:type_name -> livechat.v1.Rating
+	57, // 42: livechat.v1.WidgetServiceEditMessageResponse.message:type_name -> livechat.v1.Message
+	57, // 43: livechat.v1.WidgetServiceDeleteMessageResponse.message:type_name -> livechat.v1.Message
+	8,  // 44: livechat.v1.WidgetSettings.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
+	8,  // 45: livechat.v1.WidgetConfig.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
+	12, // 46: livechat.v1.WidgetService.ListWidgets:input_type -> livechat.v1.ListWidgetsRequest
+	14, // 47: livechat.v1.WidgetService.GetWidget:input_type -> livechat.v1.GetWidgetRequest
+	16, // 48: livechat.v1.WidgetService.CreateWidget:input_type -> livechat.v1.CreateWidgetRequest
+	18, // 49: livechat.v1.WidgetService.UpdateWidget:input_type -> livechat.v1.UpdateWidgetRequest
+	20, // 50: livechat.v1.WidgetService.DeleteWidget:input_type -> livechat.v1.DeleteWidgetRequest
+	22, // 51: livechat.v1.WidgetService.RotateWidgetSecret:input_type -> livechat.v1.RotateWidgetSecretRequest
+	24, // 52: livechat.v1.WidgetService.GetWidgetConfig:input_type -> livechat.v1.GetWidgetConfigRequest
+	26, // 53: livechat.v1.WidgetService.StartSession:input_type -> livechat.v1.StartSessionRequest
+	28, // 54: livechat.v1.WidgetService.SendMessage:input_type -> livechat.v1.WidgetServiceSendMessageRequest
+	30, // 55: livechat.v1.WidgetService.ListMessages:input_type -> livechat.v1.WidgetServiceListMessagesRequest
+	32, // 56: livechat.v1.WidgetService.SetTyping:input_type -> livechat.v1.WidgetServiceSetTypingRequest
+	34, // 57: livechat.v1.WidgetService.MarkRead:input_type -> livechat.v1.WidgetServiceMarkReadRequest
+	36, // 58: livechat.v1.WidgetService.UpdateCustomer:input_type -> livechat.v1.UpdateCustomerRequest
+	38, // 59: livechat.v1.WidgetService.Subscribe:input_type -> livechat.v1.WidgetServiceSubscribeRequest
+	40, // 60: livechat.v1.WidgetService.RateConversation:input_type -> livechat.v1.RateConversationRequest
+	42, // 61: livechat.v1.WidgetService.EditMessage:input_type -> livechat.v1.WidgetServiceEditMessageRequest
+	44, // 62: livechat.v1.WidgetService.DeleteMessage:input_type -> livechat.v1.WidgetServiceDeleteMessageRequest
+	13, // 63: livechat.v1.WidgetService.ListWidgets:output_type -> livechat.v1.ListWidgetsResponse
+	15, // 64: livechat.v1.WidgetService.GetWidget:output_type -> livechat.v1.GetWidgetResponse
+	17, // 65: livechat.v1.WidgetService.CreateWidget:output_type -> livechat.v1.CreateWidgetResponse
+	19, // 66: livechat.v1.WidgetService.UpdateWidget:output_type -> livechat.v1.UpdateWidgetResponse
+	21, // 67: livechat.v1.WidgetService.DeleteWidget:output_type -> livechat.v1.DeleteWidgetResponse
+	23, // 68: livechat.v1.WidgetService.RotateWidgetSecret:output_type -> livechat.v1.RotateWidgetSecretResponse
+	25, // 69: livechat.v1.WidgetService.GetWidgetConfig:output_type -> livechat.v1.GetWidgetConfigResponse
+	27, // 70: livechat.v1.WidgetService.StartSession:output_type -> livechat.v1.StartSessionResponse
+	29, // 71: livechat.v1.WidgetService.SendMessage:output_type -> livechat.v1.WidgetServiceSendMessageResponse
+	31, // 72: livechat.v1.WidgetService.ListMessages:output_type -> livechat.v1.WidgetServiceListMessagesResponse
+	33, // 73: livechat.v1.WidgetService.SetTyping:output_type -> livechat.v1.WidgetServiceSetTypingResponse
+	35, // 74: livechat.v1.WidgetService.MarkRead:output_type -> livechat.v1.WidgetServiceMarkReadResponse
+	37, // 75: livechat.v1.WidgetService.UpdateCustomer:output_type -> livechat.v1.UpdateCustomerResponse
+	39, // 76: livechat.v1.WidgetService.Subscribe:output_type -> livechat.v1.WidgetServiceSubscribeResponse
+	41, // 77: livechat.v1.WidgetService.RateConversation:output_type -> livechat.v1.RateConversationResponse
+	43, // 78: livechat.v1.WidgetService.EditMessage:output_type -> livechat.v1.WidgetServiceEditMessageResponse
+	45, // 79: livechat.v1.WidgetService.DeleteMessage:output_type -> livechat.v1.WidgetServiceDeleteMessageResponse
+	63, // [63:80] is the sub-list for method output_type
+	46, // [46:63] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_widget_proto_init() }
@@ -2955,6 +2979,7 @@ func file_livechat_v1_widget_proto_init() {
 	}
 	file_livechat_v1_conversation_proto_init()
 	file_livechat_v1_csat_proto_init()
+	file_livechat_v1_customer_proto_init()
 	file_livechat_v1_limits_proto_init()
 	file_livechat_v1_routing_proto_init()
 	file_livechat_v1_widget_proto_msgTypes[33].OneofWrappers = []any{}
