@@ -69,6 +69,20 @@ type ApiToken struct {
 	RevokedAt  *time.Time
 }
 
+type AuditLog struct {
+	ID         int64
+	At         time.Time
+	ActorID    *uuid.UUID
+	ActorName  string
+	TokenID    *uuid.UUID
+	Action     string
+	TargetType string
+	TargetID   string
+	TargetName string
+	ClientIp   string
+	Details    []byte
+}
+
 type CannedResponse struct {
 	ID        uuid.UUID
 	OwnerID   *uuid.UUID

@@ -25,6 +25,8 @@ import (
 	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/audit"
+	"github.com/opensupport/livechat/server/audit/auditapi"
 	"github.com/opensupport/livechat/server/auth"
 	"github.com/opensupport/livechat/server/auth/authapi"
 	"github.com/opensupport/livechat/server/canned"
@@ -67,6 +69,8 @@ type App struct {
 	secrets  *secretbox.Box
 	// schema holds the API back while migrations are pending (--no-migrate).
 	schema schemaGate
+	// audit writes and purges the audit log.
+	audit *audit.Service
 }
 
 // New builds an App on an open, migrated database.
@@ -105,11 +109,14 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	// the caller (stream limits) and connect-go's errors about the request.
 	a.rpc = connect.NewServer(a.observeInterceptor, a.errorInterceptor, a.schemaInterceptor, recoverInterceptor, authapi.NewInterceptor(a.auth, a.widgets, web).Intercept, a.edgeInterceptor)
 
-	livechatv1connect.RegisterAuthServiceHandler(a.rpc, authapi.NewHandler(a.auth, web))
+	// The audit log: handlers record administrative actions and sign-ins.
+	a.audit = audit.New(pool, audit.Options{Log: log, Settings: a.settings})
+	livechatv1connect.RegisterAuthServiceHandler(a.rpc, authapi.NewHandler(a.auth, web, a.audit))
 	livechatv1connect.RegisterConversationServiceHandler(a.rpc, chatapi.NewHandler(conversations, a.hub))
-	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, widgetsapi.NewHandler(a.widgets, a.hub))
+	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, widgetsapi.NewHandler(a.widgets, a.hub, a.audit))
 	livechatv1connect.RegisterCannedResponseServiceHandler(a.rpc, cannedapi.NewHandler(canned.New(pool)))
 	livechatv1connect.RegisterTagServiceHandler(a.rpc, tagsapi.NewHandler(tags.New(pool)))
+	livechatv1connect.RegisterAuditServiceHandler(a.rpc, auditapi.NewHandler(a.audit))
 	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.
 	grpcreflect.Register(a.rpc)
 
@@ -230,7 +237,8 @@ type healthChecker struct{ a *App }
 func (h healthChecker) Check(ctx context.Context, req *grpchealth.CheckRequest) (*grpchealth.CheckResponse, error) {
 	switch req.Service {
 	case "", livechatv1connect.AuthServiceName, livechatv1connect.ConversationServiceName, livechatv1connect.WidgetServiceName,
-		livechatv1connect.CannedResponseServiceName, livechatv1connect.TagServiceName:
+		livechatv1connect.CannedResponseServiceName, livechatv1connect.TagServiceName,
+		livechatv1connect.AuditServiceName:
 	default:
 		return nil, connectv1.NewError(connectv1.CodeNotFound, fmt.Errorf("unknown service %q", req.Service))
 	}

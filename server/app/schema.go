@@ -95,10 +95,18 @@ func (a *App) schemaInterceptor(next connect.ServerFunc) connect.ServerFunc {
 }
 
 // startServices runs what needs the current schema: the secrets key check,
-// then the realtime hub.
+// the realtime hub, then the periodic purges.
 func (a *App) startServices(ctx context.Context) error {
 	if err := checkSecretsKey(ctx, a.settings, a.secrets); err != nil {
 		return err
 	}
-	return a.hub.Start(ctx)
+	if err := a.hub.Start(ctx); err != nil {
+		return err
+	}
+	go a.audit.RunPurges(ctx, purgeInterval)
+	return nil
 }
+
+// purgeInterval is how often each instance runs the retention purges (one
+// instance at a time does the work).
+const purgeInterval = time.Hour

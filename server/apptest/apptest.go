@@ -104,6 +104,7 @@ type Client struct {
 	Widget       livechatv1connect.WidgetServiceClient
 	Canned       livechatv1connect.CannedResponseServiceClient
 	Tags         livechatv1connect.TagServiceClient
+	Audit        livechatv1connect.AuditServiceClient
 }
 
 // NewClient returns a client that keeps cookies (a dashboard session) and
@@ -122,6 +123,7 @@ func (s *Server) NewClient(header http.Header, opts ...connecthttp.Option) *Clie
 		Widget:       livechatv1connect.NewWidgetServiceClient(cc),
 		Canned:       livechatv1connect.NewCannedResponseServiceClient(cc),
 		Tags:         livechatv1connect.NewTagServiceClient(cc),
+		Audit:        livechatv1connect.NewAuditServiceClient(cc),
 	}
 }
 

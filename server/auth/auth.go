@@ -19,7 +19,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -300,23 +299,6 @@ func validRole(r Role) error {
 		return apperr.New(apperr.InvalidValue, "role must be agent or admin").WithField("role")
 	}
 	return nil
-}
-
-// printable returns what a client said about itself (its address, its
-// User-Agent) fit to store and show: valid UTF-8, control characters
-// dropped, cut to n characters with an ellipsis.
-func printable(s string, n int) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return -1
-		}
-		return r
-	}, s)
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
 }
 
 // Agents -------------------------------------------------------------------

@@ -103,6 +103,11 @@ var access = map[string]authapi.Access{
 	livechatv1connect.TagServiceCreateTagProcedure: authapi.AgentAccess,
 	livechatv1connect.TagServiceUpdateTagProcedure: authapi.AgentAccess,
 	livechatv1connect.TagServiceDeleteTagProcedure: authapi.AgentAccess,
+
+	livechatv1connect.AuditServiceListAuditEntriesProcedure:    authapi.AdminAccess,
+	livechatv1connect.AuditServiceExportAuditEntriesProcedure:  authapi.AdminAccess,
+	livechatv1connect.AuditServiceGetAuditSettingsProcedure:    authapi.AdminAccess,
+	livechatv1connect.AuditServiceUpdateAuditSettingsProcedure: authapi.AdminAccess,
 }
 
 // TestAuthorizationMatrix calls every procedure of the services as

@@ -67,7 +67,7 @@ func (s *Service) createSession(ctx context.Context, q *dbq.Queries, agentID uui
 	id, err := q.CreateSession(ctx, dbq.CreateSessionParams{
 		AgentID: agentID, TokenHash: hash, Now: now,
 		IdleExpiresAt: now.Add(s.cfg.SessionIdle), ExpiresAt: expires,
-		Ip: printable(c.IP, 64), UserAgent: printable(c.UserAgent, 256),
+		Ip: limits.Printable(c.IP, 64), UserAgent: limits.Printable(c.UserAgent, 256),
 	})
 	if err != nil {
 		return Session{}, err

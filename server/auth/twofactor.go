@@ -11,6 +11,7 @@ import (
 	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/limits"
 	"github.com/opensupport/livechat/server/principal"
 	"github.com/opensupport/livechat/server/totp"
 )
@@ -67,7 +68,7 @@ func (s *Service) startChallenge(ctx context.Context, agentID uuid.UUID, c Clien
 		s.cfg.Log.WarnContext(ctx, "sweep sign-in challenges", "err", err)
 	}
 	err = s.q.CreateSignInChallenge(ctx, dbq.CreateSignInChallengeParams{
-		TokenHash: hash, AgentID: agentID, Ip: printable(c.IP, 64), ExpiresAt: now.Add(challengeTTL),
+		TokenHash: hash, AgentID: agentID, Ip: limits.Printable(c.IP, 64), ExpiresAt: now.Add(challengeTTL),
 	})
 	return token, err
 }

@@ -122,6 +122,12 @@ var Policy = map[string]Access{
 	livechatv1connect.TagServiceUpdateTagProcedure: AgentAccess,
 	livechatv1connect.TagServiceDeleteTagProcedure: AgentAccess,
 
+	// AuditService: the audit log is for admins.
+	livechatv1connect.AuditServiceListAuditEntriesProcedure:    AdminAccess,
+	livechatv1connect.AuditServiceExportAuditEntriesProcedure:  AdminAccess,
+	livechatv1connect.AuditServiceGetAuditSettingsProcedure:    AdminAccess,
+	livechatv1connect.AuditServiceUpdateAuditSettingsProcedure: AdminAccess,
+
 	// Server reflection lets `buf curl` and grpcurl discover the API, which
 	// is public (the proto files ship with the product).
 	"/" + grpcreflect.ReflectV1ServiceName + "/ServerReflectionInfo":      Public,

@@ -22,6 +22,7 @@ const WidgetsPage = lazy(() => import("@/features/widgets/widgets-page"));
 const WidgetEditorPage = lazy(() => import("@/features/widgets/widget-editor-page"));
 const SettingsPage = lazy(() => import("@/features/settings/settings-page"));
 const CannedPage = lazy(() => import("@/features/canned/canned-page"));
+const AuditPage = lazy(() => import("@/features/audit/audit-page"));
 
 let started = false;
 
@@ -71,6 +72,7 @@ export default function Shell() {
                 <Route path="/widgets/:widgetId" component={WidgetEditorPage} />
                 <Route path="/settings" component={SettingsPage} />
                 <Route path="/canned" component={CannedPage} />
+                <Route path="/audit" component={AuditPage} />
                 <Route>
                   <EmptyState className="h-full" title={t("common.notFound")} />
                 </Route>

@@ -1,5 +1,5 @@
 import { useQuery } from "@connectrpc/connect-query";
-import { InboxIcon, KeyRoundIcon, MessageSquareQuoteIcon, MessagesSquareIcon, PanelsTopLeftIcon, SettingsIcon, UsersIcon, type LucideIcon } from "lucide-react";
+import { InboxIcon, KeyRoundIcon, MessageSquareQuoteIcon, MessagesSquareIcon, PanelsTopLeftIcon, ScrollTextIcon, SettingsIcon, UsersIcon, type LucideIcon } from "lucide-react";
 import { Link, useLocation } from "wouter";
 import { ConversationService } from "@livechat/api/conversation_pb";
 import { LanguageSwitch } from "@/components/language-switch";
@@ -25,6 +25,7 @@ const items: NavItem[] = [
   { href: "/widgets", match: "/widgets", label: "nav.widgets", icon: PanelsTopLeftIcon, admin: true },
   { href: "/tokens", match: "/tokens", label: "nav.tokens", icon: KeyRoundIcon, admin: true },
   { href: "/settings", match: "/settings", label: "nav.settings", icon: SettingsIcon },
+  { href: "/audit", match: "/audit", label: "nav.audit", icon: ScrollTextIcon, admin: true },
 ];
 
 /**
