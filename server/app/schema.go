@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -99,6 +100,14 @@ func (a *App) schemaInterceptor(next connect.ServerFunc) connect.ServerFunc {
 func (a *App) startServices(ctx context.Context) error {
 	if err := checkSecretsKey(ctx, a.settings, a.secrets); err != nil {
 		return err
+	}
+	// Identity secrets stored in plain text by an older version, or sealed
+	// under a key that is no longer the first, are sealed with the current
+	// key before anyone can use them.
+	if n, err := a.widgets.SealIdentitySecrets(ctx); err != nil {
+		return fmt.Errorf("seal the widgets' identity secrets: %w", err)
+	} else if n > 0 {
+		a.log.Info("sealed widget identity secrets with the current secrets key", "widgets", n)
 	}
 	if err := a.hub.Start(ctx); err != nil {
 		return err

@@ -24,6 +24,7 @@ import (
 	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/secretbox"
 )
 
 // Prefixes make leaked keys recognisable at a glance.
@@ -57,6 +58,9 @@ type Options struct {
 	// Chat holds conversations, messages and customers; nil refuses the
 	// chat calls (and StartSession, which returns the customer).
 	Chat Chat
+	// Secrets seals the identity secrets at rest (see secrets.go); nil
+	// stores them in plain text.
+	Secrets *secretbox.Box
 }
 
 // Service holds the widget rules on top of the database.
@@ -69,6 +73,8 @@ type Service struct {
 	chatDomain Chat
 	// origins caches the union of allowed origins for CORS preflights.
 	origins *originCache
+	// secrets may be nil (see Options).
+	secrets *secretbox.Box
 
 	// lastCleanup is when this instance last deleted old rate-limit windows.
 	cleanupMu   sync.Mutex
@@ -83,6 +89,7 @@ func New(pool *db.Pool, opts Options) *Service {
 		limits:     opts.Limits.withDefaults(),
 		hub:        opts.Hub,
 		chatDomain: opts.Chat,
+		secrets:    opts.Secrets,
 	}
 	s.origins = newOriginCache(s.loadAllOrigins)
 	return s
@@ -173,11 +180,15 @@ func (s *Service) CreateWidget(ctx context.Context, settings Settings) (Widget, 
 		return Widget{}, "", err
 	}
 	secret := identitySecretPrefix + randomHex(32)
+	stored, err := s.sealSecret(secret)
+	if err != nil {
+		return Widget{}, "", err
+	}
 	row, err := s.q.CreateWidget(ctx, dbq.CreateWidgetParams{
 		SiteKey:        siteKeyPrefix + randomHex(12),
 		Name:           norm.Name,
 		Settings:       encodeSettings(norm),
-		IdentitySecret: secret,
+		IdentitySecret: stored,
 	})
 	if err != nil {
 		return Widget{}, "", err
@@ -226,11 +237,15 @@ func (s *Service) DeleteWidget(ctx context.Context, id uuid.UUID) error {
 // Errors: WidgetNotFound.
 func (s *Service) RotateWidgetSecret(ctx context.Context, id uuid.UUID) (Widget, string, error) {
 	secret := identitySecretPrefix + randomHex(32)
+	stored, err := s.sealSecret(secret)
+	if err != nil {
+		return Widget{}, "", err
+	}
 	var row dbq.Widget
 	var ended int64
-	err := db.Tx(ctx, s.pool, func(q *dbq.Queries) error {
+	err = db.Tx(ctx, s.pool, func(q *dbq.Queries) error {
 		var err error
-		if row, err = q.RotateWidgetSecret(ctx, dbq.RotateWidgetSecretParams{ID: id, IdentitySecret: secret}); err != nil {
+		if row, err = q.RotateWidgetSecret(ctx, dbq.RotateWidgetSecretParams{ID: id, IdentitySecret: stored}); err != nil {
 			return errWidgetNotFound(err)
 		}
 		ended, err = q.RevokeVerifiedVisitorSessions(ctx, id)
