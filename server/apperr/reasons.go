@@ -119,6 +119,10 @@ const (
 	SignInExpired Reason = "SIGN_IN_EXPIRED"
 	// TwoFactorState: the second factor is already enabled, or not enrolled.
 	TwoFactorState Reason = "TWO_FACTOR_STATE"
+
+	// TwoFactorRequired: the installation requires a second factor and the
+	// caller has none (data protection, 150–159).
+	TwoFactorRequired Reason = "TWO_FACTOR_REQUIRED"
 )
 
 // Code is the class of an error: which Connect code its reason maps to. It
@@ -215,6 +219,8 @@ var codes = map[Reason]Code{
 	WrongCode:      CodePermissionDenied,
 	SignInExpired:  CodeUnauthenticated,
 	TwoFactorState: CodeFailedPrecondition,
+
+	TwoFactorRequired: CodePermissionDenied,
 }
 
 // Reasons lists every reason (for tests and documentation).

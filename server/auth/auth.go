@@ -28,6 +28,7 @@ import (
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/limits"
 	"github.com/opensupport/livechat/server/principal"
+	"github.com/opensupport/livechat/server/settings"
 )
 
 // Role is an agent's role.
@@ -131,6 +132,9 @@ type Config struct {
 	Now func() time.Time
 	// Log receives warnings about faults; default slog.Default().
 	Log *slog.Logger
+	// Settings holds the section "security" (see security.go); nil keeps
+	// its defaults.
+	Settings *settings.Store
 }
 
 func (c *Config) setDefaults() {

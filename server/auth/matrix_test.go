@@ -104,6 +104,9 @@ var access = map[string]authapi.Access{
 	livechatv1connect.TagServiceUpdateTagProcedure: authapi.AgentAccess,
 	livechatv1connect.TagServiceDeleteTagProcedure: authapi.AgentAccess,
 
+	livechatv1connect.AuthServiceGetSecuritySettingsProcedure:    authapi.AdminAccess,
+	livechatv1connect.AuthServiceUpdateSecuritySettingsProcedure: authapi.AdminAccess,
+
 	livechatv1connect.AuditServiceListAuditEntriesProcedure:    authapi.AdminAccess,
 	livechatv1connect.AuditServiceExportAuditEntriesProcedure:  authapi.AdminAccess,
 	livechatv1connect.AuditServiceGetAuditSettingsProcedure:    authapi.AdminAccess,
@@ -258,6 +261,8 @@ var authAnswers = map[string]connect.Code{
 	livechatv1connect.AuthServiceConfirmTwoFactorProcedure:        connect.CodeInvalidArgument,
 	livechatv1connect.AuthServiceDisableTwoFactorProcedure:        connect.CodeInvalidArgument,
 	livechatv1connect.AuthServiceResetAgentTwoFactorProcedure:     connect.CodeInvalidArgument,
+	livechatv1connect.AuthServiceGetSecuritySettingsProcedure:     0,
+	livechatv1connect.AuthServiceUpdateSecuritySettingsProcedure:  connect.CodeInvalidArgument,
 }
 
 // requests are the messages sent where an empty one would not do.

@@ -393,9 +393,13 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (princi
 			})
 		}
 	}
+	pending, err := s.twoFactorPending(ctx, row.TwoFactor)
+	if err != nil {
+		return principal.Principal{}, err
+	}
 	return principal.Principal{
 		Kind: principal.KindAgent, AgentID: row.AgentID, AgentName: row.DisplayName,
-		Role: principalRole(Role(row.Role)), SessionID: row.ID,
+		Role: principalRole(Role(row.Role)), SessionID: row.ID, TwoFactorPending: pending,
 	}, nil
 }
 

@@ -567,6 +567,16 @@ export const en = {
   "audit.action.customer.erased": "Customer erased",
   "audit.action.audit.exported": "Audit log downloaded",
   "audit.action.retention.purged": "Old data deleted",
+  "reason.twoFactorRequired": "Two-factor sign-in is required here. Set it up first.",
+  "security.title": "Sign-in security",
+  "security.description": "Rules for every agent of this installation.",
+  "security.requireTwoFactor": "Require two-factor sign-in for everyone",
+  "security.requireTwoFactorHint": "Agents without it must set it up before they can use the dashboard. API tokens are not affected.",
+  "security.saved": "Saved",
+  "enrol.title": "Set up two-factor sign-in",
+  "enrol.description": "Your administrator requires a second factor for every agent. Set it up to continue.",
+  "enrol.continue": "Continue to the dashboard",
+  "enrol.signOut": "Sign out",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -79,6 +79,7 @@ const byReason: Partial<Record<ErrorReason, MessageKey>> = {
   [ErrorReason.WRONG_CODE]: "reason.wrongCode",
   [ErrorReason.SIGN_IN_EXPIRED]: "reason.signInExpired",
   [ErrorReason.TWO_FACTOR_STATE]: "reason.twoFactorState",
+  [ErrorReason.TWO_FACTOR_REQUIRED]: "reason.twoFactorRequired",
 };
 
 // Reasons whose text needs a number the detail did not carry fall back to

@@ -155,7 +155,11 @@ func (h *Handler) GetMe(ctx context.Context, _ *livechatv1.GetMeRequest) (*livec
 	if err != nil {
 		return nil, err
 	}
-	return &livechatv1.GetMeResponse{Agent: agentProto(a), TokenScope: scopeProto(scope), Limits: limits.Proto()}, nil
+	sec, err := h.svc.SecuritySettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &livechatv1.GetMeResponse{Agent: agentProto(a), TokenScope: scopeProto(scope), Limits: limits.Proto(), TwoFactorRequired: sec.RequireTwoFactor}, nil
 }
 
 // ChangePassword implements AuthServiceHandler.
@@ -369,4 +373,32 @@ func tokenProto(t auth.APIToken) *livechatv1.ApiToken {
 		AgentId: protoconv.ID(t.AgentID), AgentName: t.AgentName, CreatedAt: protoconv.Timestamp(t.CreatedAt),
 		LastUsedAt: protoconv.OptionalTimestamp(t.LastUsedAt), RevokedAt: protoconv.OptionalTimestamp(t.RevokedAt),
 	}
+}
+
+// GetSecuritySettings implements AuthServiceHandler.
+func (h *Handler) GetSecuritySettings(ctx context.Context, _ *livechatv1.GetSecuritySettingsRequest) (*livechatv1.GetSecuritySettingsResponse, error) {
+	st, err := h.svc.SecuritySettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &livechatv1.GetSecuritySettingsResponse{Settings: securityProto(st)}, nil
+}
+
+// UpdateSecuritySettings implements AuthServiceHandler.
+func (h *Handler) UpdateSecuritySettings(ctx context.Context, req *livechatv1.UpdateSecuritySettingsRequest) (*livechatv1.UpdateSecuritySettingsResponse, error) {
+	if req.Settings == nil {
+		return nil, apperr.New(apperr.Required, "settings are required").WithField("settings")
+	}
+	caller := principal.From(ctx).Agent()
+	st := auth.SecuritySettings{RequireTwoFactor: req.Settings.RequireTwoFactor}
+	before, err := h.svc.UpdateSecuritySettings(ctx, caller, st)
+	if err != nil {
+		return nil, err
+	}
+	h.audit.RecordSettings(ctx, caller, auth.SecuritySection, before, st)
+	return &livechatv1.UpdateSecuritySettingsResponse{Settings: securityProto(st)}, nil
+}
+
+func securityProto(st auth.SecuritySettings) *livechatv1.SecuritySettings {
+	return &livechatv1.SecuritySettings{RequireTwoFactor: st.RequireTwoFactor}
 }

@@ -74,6 +74,9 @@ var Policy = map[string]Access{
 	livechatv1connect.AuthServiceConfirmTwoFactorProcedure:        SessionAgent,
 	livechatv1connect.AuthServiceDisableTwoFactorProcedure:        SessionAgent,
 	livechatv1connect.AuthServiceResetAgentTwoFactorProcedure:     AdminAccess,
+	// The installation's sign-in rules.
+	livechatv1connect.AuthServiceGetSecuritySettingsProcedure:    AdminAccess,
+	livechatv1connect.AuthServiceUpdateSecuritySettingsProcedure: AdminAccess,
 
 	// ConversationService: the agents' inbox.
 	livechatv1connect.ConversationServiceListConversationsProcedure:     AgentAccess,
@@ -143,4 +146,15 @@ var sameOriginOnly = map[string]bool{
 	livechatv1connect.AuthServiceLoginProcedure:         true,
 	livechatv1connect.AuthServiceCompleteLoginProcedure: true,
 	livechatv1connect.AuthServiceLogoutProcedure:        true,
+}
+
+// enrolment are the agent procedures a session may call while the
+// installation requires a second factor its agent has not set up
+// (principal.Principal.TwoFactorPending): who it is, enrolling, and
+// leaving. Everything else answers TWO_FACTOR_REQUIRED.
+var enrolment = map[string]bool{
+	livechatv1connect.AuthServiceGetMeProcedure:                   true,
+	livechatv1connect.AuthServiceStartTwoFactorEnrolmentProcedure: true,
+	livechatv1connect.AuthServiceConfirmTwoFactorProcedure:        true,
+	livechatv1connect.AuthServiceLogoutProcedure:                  true,
 }
