@@ -131,6 +131,7 @@ type Customer struct {
 	VerifiedUserID *string
 	CreatedAt      time.Time
 	LastSeenAt     time.Time
+	ErasedAt       *time.Time
 }
 
 type Event struct {

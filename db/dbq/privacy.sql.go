@@ -7,9 +7,206 @@ package dbq
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
+
+const eraseCustomerMessages = `-- name: EraseCustomerMessages :execrows
+UPDATE messages m SET text = '', sender_name = CASE WHEN m.sender_type = 'customer' THEN '' ELSE m.sender_name END
+FROM conversations c
+WHERE c.id = m.conversation_id AND c.customer_id = $1
+  AND (m.text <> '' OR (m.sender_type = 'customer' AND m.sender_name <> ''))
+`
+
+// Blanks the text of every message of the customer's conversations (the
+// agents' replies quote them as much as their own) and the customer's
+// name on their messages; the rows, their order and times stay, so counts
+// and response times still add up.
+func (q *Queries) EraseCustomerMessages(ctx context.Context, customerID uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, eraseCustomerMessages, customerID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const eraseCustomerProfile = `-- name: EraseCustomerProfile :exec
+UPDATE customers SET name = '', email = '', phone = '', attributes = '{}'::jsonb, verified_user_id = NULL,
+                     erased_at = coalesce(erased_at, $1)
+WHERE id = $2
+`
+
+type EraseCustomerProfileParams struct {
+	Now *time.Time
+	ID  uuid.UUID
+}
+
+func (q *Queries) EraseCustomerProfile(ctx context.Context, arg EraseCustomerProfileParams) error {
+	_, err := q.db.Exec(ctx, eraseCustomerProfile, arg.Now, arg.ID)
+	return err
+}
+
+const exportConversations = `-- name: ExportConversations :many
+SELECT id, status, assignee_id, created_at, updated_at, last_message_at
+FROM conversations WHERE customer_id = $1 ORDER BY created_at, id
+`
+
+type ExportConversationsRow struct {
+	ID            uuid.UUID
+	Status        string
+	AssigneeID    *uuid.UUID
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	LastMessageAt time.Time
+}
+
+func (q *Queries) ExportConversations(ctx context.Context, customerID uuid.UUID) ([]ExportConversationsRow, error) {
+	rows, err := q.db.Query(ctx, exportConversations, customerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ExportConversationsRow{}
+	for rows.Next() {
+		var i ExportConversationsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Status,
+			&i.AssigneeID,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.LastMessageAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const exportCustomer = `-- name: ExportCustomer :one
+SELECT c.id, c.widget_id, w.name AS widget_name, c.name, c.email, c.phone, c.attributes, c.verified_user_id,
+       c.created_at, c.last_seen_at, c.erased_at
+FROM customers c JOIN widgets w ON w.id = c.widget_id
+WHERE c.id = $1
+`
+
+type ExportCustomerRow struct {
+	ID             uuid.UUID
+	WidgetID       uuid.UUID
+	WidgetName     string
+	Name           string
+	Email          string
+	Phone          string
+	Attributes     []byte
+	VerifiedUserID *string
+	CreatedAt      time.Time
+	LastSeenAt     time.Time
+	ErasedAt       *time.Time
+}
+
+func (q *Queries) ExportCustomer(ctx context.Context, id uuid.UUID) (ExportCustomerRow, error) {
+	row := q.db.QueryRow(ctx, exportCustomer, id)
+	var i ExportCustomerRow
+	err := row.Scan(
+		&i.ID,
+		&i.WidgetID,
+		&i.WidgetName,
+		&i.Name,
+		&i.Email,
+		&i.Phone,
+		&i.Attributes,
+		&i.VerifiedUserID,
+		&i.CreatedAt,
+		&i.LastSeenAt,
+		&i.ErasedAt,
+	)
+	return i, err
+}
+
+const exportMessages = `-- name: ExportMessages :many
+SELECT m.conversation_id, m.seq, m.sender_type, m.sender_name, m.text, m.internal, m.created_at, m.system_kind
+FROM messages m JOIN conversations c ON c.id = m.conversation_id
+WHERE c.customer_id = $1
+ORDER BY m.conversation_id, m.seq
+`
+
+type ExportMessagesRow struct {
+	ConversationID uuid.UUID
+	Seq            int64
+	SenderType     string
+	SenderName     string
+	Text           string
+	Internal       bool
+	CreatedAt      time.Time
+	SystemKind     *string
+}
+
+// Every message of the customer's conversations, internal notes included
+// (they are stored about the customer), in order.
+func (q *Queries) ExportMessages(ctx context.Context, customerID uuid.UUID) ([]ExportMessagesRow, error) {
+	rows, err := q.db.Query(ctx, exportMessages, customerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ExportMessagesRow{}
+	for rows.Next() {
+		var i ExportMessagesRow
+		if err := rows.Scan(
+			&i.ConversationID,
+			&i.Seq,
+			&i.SenderType,
+			&i.SenderName,
+			&i.Text,
+			&i.Internal,
+			&i.CreatedAt,
+			&i.SystemKind,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const exportVisitorSessions = `-- name: ExportVisitorSessions :many
+SELECT created_at, last_seen_at, revoked_at FROM visitor_sessions
+WHERE customer_id = $1 ORDER BY created_at
+`
+
+type ExportVisitorSessionsRow struct {
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	RevokedAt  *time.Time
+}
+
+func (q *Queries) ExportVisitorSessions(ctx context.Context, customerID uuid.UUID) ([]ExportVisitorSessionsRow, error) {
+	rows, err := q.db.Query(ctx, exportVisitorSessions, customerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ExportVisitorSessionsRow{}
+	for rows.Next() {
+		var i ExportVisitorSessionsRow
+		if err := rows.Scan(&i.CreatedAt, &i.LastSeenAt, &i.RevokedAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
 
 const listStoredIdentitySecrets = `-- name: ListStoredIdentitySecrets :many
 SELECT id, identity_secret FROM widgets ORDER BY id
@@ -42,6 +239,43 @@ func (q *Queries) ListStoredIdentitySecrets(ctx context.Context) ([]ListStoredId
 	return items, nil
 }
 
+const lockCustomerConversations = `-- name: LockCustomerConversations :many
+SELECT id FROM conversations WHERE customer_id = $1 ORDER BY id FOR UPDATE
+`
+
+// Locks the customer's conversations, so a message being sent to one of
+// them commits before the erasure reads it, or waits until it has ended.
+func (q *Queries) LockCustomerConversations(ctx context.Context, customerID uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, lockCustomerConversations, customerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const lockCustomerForErasure = `-- name: LockCustomerForErasure :one
+SELECT erased_at FROM customers WHERE id = $1 FOR UPDATE
+`
+
+func (q *Queries) LockCustomerForErasure(ctx context.Context, id uuid.UUID) (*time.Time, error) {
+	row := q.db.QueryRow(ctx, lockCustomerForErasure, id)
+	var erased_at *time.Time
+	err := row.Scan(&erased_at)
+	return erased_at, err
+}
+
 const resealIdentitySecret = `-- name: ResealIdentitySecret :execrows
 UPDATE widgets SET identity_secret = $1 WHERE id = $2 AND identity_secret = $3
 `
@@ -57,6 +291,23 @@ type ResealIdentitySecretParams struct {
 // sealed it) meanwhile wins, so several instances starting at once agree.
 func (q *Queries) ResealIdentitySecret(ctx context.Context, arg ResealIdentitySecretParams) (int64, error) {
 	result, err := q.db.Exec(ctx, resealIdentitySecret, arg.Sealed, arg.ID, arg.Stored)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const revokeCustomerSessions = `-- name: RevokeCustomerSessions :execrows
+UPDATE visitor_sessions SET revoked_at = $1 WHERE customer_id = $2 AND revoked_at IS NULL
+`
+
+type RevokeCustomerSessionsParams struct {
+	Now        *time.Time
+	CustomerID uuid.UUID
+}
+
+func (q *Queries) RevokeCustomerSessions(ctx context.Context, arg RevokeCustomerSessionsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, revokeCustomerSessions, arg.Now, arg.CustomerID)
 	if err != nil {
 		return 0, err
 	}

@@ -159,7 +159,7 @@ func (q *Queries) GetVerifiedCustomerID(ctx context.Context, arg GetVerifiedCust
 }
 
 const getVisitorCustomer = `-- name: GetVisitorCustomer :one
-SELECT c.id, c.widget_id, c.name, c.email, c.phone, c.attributes, c.verified_user_id, c.created_at, c.last_seen_at, w.name AS widget_name
+SELECT c.id, c.widget_id, c.name, c.email, c.phone, c.attributes, c.verified_user_id, c.created_at, c.last_seen_at, c.erased_at, w.name AS widget_name
 FROM customers c
 JOIN widgets w ON w.id = c.widget_id
 WHERE c.id = $1
@@ -183,6 +183,7 @@ func (q *Queries) GetVisitorCustomer(ctx context.Context, id uuid.UUID) (GetVisi
 		&i.Customer.VerifiedUserID,
 		&i.Customer.CreatedAt,
 		&i.Customer.LastSeenAt,
+		&i.Customer.ErasedAt,
 		&i.WidgetName,
 	)
 	return i, err

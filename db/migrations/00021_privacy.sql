@@ -48,6 +48,11 @@ CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
 
+-- When a customer's personal data was erased (privacy.Erase): the row stays,
+-- so conversations and reports keep adding up, with nothing personal left.
+ALTER TABLE customers ADD COLUMN erased_at timestamptz;
+
 -- +goose Down
+ALTER TABLE customers DROP COLUMN erased_at;
 DROP TABLE audit_log;
 DROP FUNCTION audit_log_append_only();

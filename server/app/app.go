@@ -33,6 +33,8 @@ import (
 	"github.com/opensupport/livechat/server/canned/cannedapi"
 	"github.com/opensupport/livechat/server/chat"
 	"github.com/opensupport/livechat/server/chat/chatapi"
+	"github.com/opensupport/livechat/server/privacy"
+	"github.com/opensupport/livechat/server/privacy/privacyapi"
 	"github.com/opensupport/livechat/server/realtime"
 	"github.com/opensupport/livechat/server/secretbox"
 	"github.com/opensupport/livechat/server/settings"
@@ -117,6 +119,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	livechatv1connect.RegisterCannedResponseServiceHandler(a.rpc, cannedapi.NewHandler(canned.New(pool)))
 	livechatv1connect.RegisterTagServiceHandler(a.rpc, tagsapi.NewHandler(tags.New(pool)))
 	livechatv1connect.RegisterAuditServiceHandler(a.rpc, auditapi.NewHandler(a.audit))
+	livechatv1connect.RegisterPrivacyServiceHandler(a.rpc, privacyapi.NewHandler(privacy.New(pool, a.hub, a.audit)))
 	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.
 	grpcreflect.Register(a.rpc)
 
@@ -238,7 +241,7 @@ func (h healthChecker) Check(ctx context.Context, req *grpchealth.CheckRequest) 
 	switch req.Service {
 	case "", livechatv1connect.AuthServiceName, livechatv1connect.ConversationServiceName, livechatv1connect.WidgetServiceName,
 		livechatv1connect.CannedResponseServiceName, livechatv1connect.TagServiceName,
-		livechatv1connect.AuditServiceName:
+		livechatv1connect.AuditServiceName, livechatv1connect.PrivacyServiceName:
 	default:
 		return nil, connectv1.NewError(connectv1.CodeNotFound, fmt.Errorf("unknown service %q", req.Service))
 	}

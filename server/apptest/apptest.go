@@ -105,6 +105,7 @@ type Client struct {
 	Canned       livechatv1connect.CannedResponseServiceClient
 	Tags         livechatv1connect.TagServiceClient
 	Audit        livechatv1connect.AuditServiceClient
+	Privacy      livechatv1connect.PrivacyServiceClient
 }
 
 // NewClient returns a client that keeps cookies (a dashboard session) and
@@ -124,6 +125,7 @@ func (s *Server) NewClient(header http.Header, opts ...connecthttp.Option) *Clie
 		Canned:       livechatv1connect.NewCannedResponseServiceClient(cc),
 		Tags:         livechatv1connect.NewTagServiceClient(cc),
 		Audit:        livechatv1connect.NewAuditServiceClient(cc),
+		Privacy:      livechatv1connect.NewPrivacyServiceClient(cc),
 	}
 }
 

@@ -111,6 +111,9 @@ var access = map[string]authapi.Access{
 	livechatv1connect.AuditServiceExportAuditEntriesProcedure:  authapi.AdminAccess,
 	livechatv1connect.AuditServiceGetAuditSettingsProcedure:    authapi.AdminAccess,
 	livechatv1connect.AuditServiceUpdateAuditSettingsProcedure: authapi.AdminAccess,
+
+	livechatv1connect.PrivacyServiceExportCustomerProcedure: authapi.AdminAccess,
+	livechatv1connect.PrivacyServiceEraseCustomerProcedure:  authapi.AdminAccess,
 }
 
 // TestAuthorizationMatrix calls every procedure of the services as

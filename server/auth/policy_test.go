@@ -24,6 +24,7 @@ var apiFiles = []protoreflect.FileDescriptor{
 	livechatv1.File_livechat_v1_canned_proto,
 	livechatv1.File_livechat_v1_tag_proto,
 	livechatv1.File_livechat_v1_audit_proto,
+	livechatv1.File_livechat_v1_privacy_proto,
 }
 
 // procedures lists every RPC of the API as "/pkg.Service/Method".

@@ -577,6 +577,20 @@ export const en = {
   "enrol.description": "Your administrator requires a second factor for every agent. Set it up to continue.",
   "enrol.continue": "Continue to the dashboard",
   "enrol.signOut": "Sign out",
+  "nav.privacy": "Privacy",
+  "privacy.title": "Privacy",
+  "privacy.description": "Export or erase everything stored about a customer. Both are recorded in the audit log.",
+  "privacy.customer": "A customer's data",
+  "privacy.customerDescription": "The export is one JSON file: profile, conversations, messages and sessions. Erasing blanks all personal data and message text for good; conversations still count in reports.",
+  "privacy.customerId": "Customer ID",
+  "privacy.customerIdHint": "From the API: a conversation's customer.id.",
+  "privacy.customerIdInvalid": "This isn't a customer ID.",
+  "privacy.export": "Export",
+  "privacy.erase": "Erase",
+  "privacy.eraseTitle": "Erase this customer's data?",
+  "privacy.eraseDescription": "Their name, email, phone, attributes and every message of their conversations are blanked, and their chat ends. This can't be undone.",
+  "privacy.erased": "The customer's data was erased.",
+  "privacy.alreadyErased": "This customer was already erased ({time}); nothing personal was left.",
 } as const;
 
 export type MessageKey = keyof typeof en;

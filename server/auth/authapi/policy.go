@@ -131,6 +131,10 @@ var Policy = map[string]Access{
 	livechatv1connect.AuditServiceGetAuditSettingsProcedure:    AdminAccess,
 	livechatv1connect.AuditServiceUpdateAuditSettingsProcedure: AdminAccess,
 
+	// PrivacyService: exporting and erasing customers is for admins.
+	livechatv1connect.PrivacyServiceExportCustomerProcedure: AdminAccess,
+	livechatv1connect.PrivacyServiceEraseCustomerProcedure:  AdminAccess,
+
 	// Server reflection lets `buf curl` and grpcurl discover the API, which
 	// is public (the proto files ship with the product).
 	"/" + grpcreflect.ReflectV1ServiceName + "/ServerReflectionInfo":      Public,

@@ -23,6 +23,7 @@ const WidgetEditorPage = lazy(() => import("@/features/widgets/widget-editor-pag
 const SettingsPage = lazy(() => import("@/features/settings/settings-page"));
 const CannedPage = lazy(() => import("@/features/canned/canned-page"));
 const AuditPage = lazy(() => import("@/features/audit/audit-page"));
+const PrivacyPage = lazy(() => import("@/features/privacy/privacy-page"));
 
 let started = false;
 
@@ -73,6 +74,7 @@ export default function Shell() {
                 <Route path="/settings" component={SettingsPage} />
                 <Route path="/canned" component={CannedPage} />
                 <Route path="/audit" component={AuditPage} />
+                <Route path="/privacy" component={PrivacyPage} />
                 <Route>
                   <EmptyState className="h-full" title={t("common.notFound")} />
                 </Route>

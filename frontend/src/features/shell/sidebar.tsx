@@ -1,5 +1,5 @@
 import { useQuery } from "@connectrpc/connect-query";
-import { InboxIcon, KeyRoundIcon, MessageSquareQuoteIcon, MessagesSquareIcon, PanelsTopLeftIcon, ScrollTextIcon, SettingsIcon, UsersIcon, type LucideIcon } from "lucide-react";
+import { InboxIcon, KeyRoundIcon, MessageSquareQuoteIcon, MessagesSquareIcon, PanelsTopLeftIcon, ScrollTextIcon, SettingsIcon, ShieldIcon, UsersIcon, type LucideIcon } from "lucide-react";
 import { Link, useLocation } from "wouter";
 import { ConversationService } from "@livechat/api/conversation_pb";
 import { LanguageSwitch } from "@/components/language-switch";
@@ -26,6 +26,7 @@ const items: NavItem[] = [
   { href: "/tokens", match: "/tokens", label: "nav.tokens", icon: KeyRoundIcon, admin: true },
   { href: "/settings", match: "/settings", label: "nav.settings", icon: SettingsIcon },
   { href: "/audit", match: "/audit", label: "nav.audit", icon: ScrollTextIcon, admin: true },
+  { href: "/privacy", match: "/privacy", label: "nav.privacy", icon: ShieldIcon, admin: true },
 ];
 
 /**
