@@ -14,6 +14,7 @@ import { Card } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Skeleton } from "@/components/ui/skeleton";
+import { downloadFile } from "@/lib/download";
 import { useI18n, type MessageKey } from "@/i18n";
 import { formatDateTime, toDate } from "@/lib/format";
 import { SearchBox } from "@/features/inbox/search-box";
@@ -204,13 +205,7 @@ function ExportButtons({ filter, disabled }: { filter: FilterInit; disabled: boo
   const { t } = useI18n();
   const exp = useMutation(AuditService.method.exportAuditEntries, {
     onSuccess: (res) => {
-      // The file arrives in the response; a link to a blob downloads it.
-      const url = URL.createObjectURL(new Blob([res.data as BlobPart], { type: res.contentType }));
-      const a = document.createElement("a");
-      a.href = url;
-      a.download = res.filename;
-      a.click();
-      URL.revokeObjectURL(url);
+      downloadFile(res.data, res.contentType, res.filename);
     },
   });
   return (

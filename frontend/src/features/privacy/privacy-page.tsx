@@ -9,6 +9,7 @@ import { FormError } from "@/components/states";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
+import { downloadFile } from "@/lib/download";
 import { useI18n } from "@/i18n";
 import { formatDateTime, toDate } from "@/lib/format";
 
@@ -32,12 +33,7 @@ function CustomerCard() {
   const invalid = id !== "" && !uuidPattern.test(id);
   const exp = useMutation(PrivacyService.method.exportCustomer, {
     onSuccess: (res) => {
-      const url = URL.createObjectURL(new Blob([res.data as BlobPart], { type: res.contentType }));
-      const a = document.createElement("a");
-      a.href = url;
-      a.download = res.filename;
-      a.click();
-      URL.revokeObjectURL(url);
+      downloadFile(res.data, res.contentType, res.filename);
     },
   });
   const erase = useMutation(PrivacyService.method.eraseCustomer, { onSuccess: () => setConfirming(false) });
