@@ -12,6 +12,101 @@ import (
 	"github.com/google/uuid"
 )
 
+const blankConversationMessages = `-- name: BlankConversationMessages :execrows
+UPDATE messages m SET text = '', sender_name = CASE WHEN m.sender_type = 'customer' THEN '' ELSE m.sender_name END
+WHERE m.conversation_id = ANY($1::uuid[])
+  AND (m.text <> '' OR (m.sender_type = 'customer' AND m.sender_name <> ''))
+`
+
+// Blanks the messages of the conversations as an erasure does.
+func (q *Queries) BlankConversationMessages(ctx context.Context, ids []uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, blankConversationMessages, ids)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const countDueClosedConversations = `-- name: CountDueClosedConversations :one
+SELECT count(*)::bigint FROM conversations c
+WHERE c.status = 'closed' AND c.updated_at < $1
+  AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id
+              AND (m.text <> '' OR (m.sender_type = 'customer' AND m.sender_name <> '')))
+`
+
+func (q *Queries) CountDueClosedConversations(ctx context.Context, before time.Time) (int64, error) {
+	row := q.db.QueryRow(ctx, countDueClosedConversations, before)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const countOldVisitorSessions = `-- name: CountOldVisitorSessions :one
+SELECT count(*)::bigint FROM visitor_sessions WHERE last_seen_at < $1
+`
+
+func (q *Queries) CountOldVisitorSessions(ctx context.Context, before time.Time) (int64, error) {
+	row := q.db.QueryRow(ctx, countOldVisitorSessions, before)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const deleteOldVisitorSessions = `-- name: DeleteOldVisitorSessions :execrows
+DELETE FROM visitor_sessions
+WHERE id IN (SELECT v.id FROM visitor_sessions v WHERE v.last_seen_at < $1 ORDER BY v.last_seen_at LIMIT $2)
+`
+
+type DeleteOldVisitorSessionsParams struct {
+	Before  time.Time
+	MaxRows int32
+}
+
+// Deletes up to max_rows visitor sessions last used before the cutoff.
+func (q *Queries) DeleteOldVisitorSessions(ctx context.Context, arg DeleteOldVisitorSessionsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteOldVisitorSessions, arg.Before, arg.MaxRows)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const dueClosedConversations = `-- name: DueClosedConversations :many
+SELECT c.id FROM conversations c
+WHERE c.status = 'closed' AND c.updated_at < $1
+  AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id
+              AND (m.text <> '' OR (m.sender_type = 'customer' AND m.sender_name <> '')))
+ORDER BY c.updated_at, c.id
+LIMIT $2
+`
+
+type DueClosedConversationsParams struct {
+	Before  time.Time
+	MaxRows int32
+}
+
+// Up to max_rows conversations closed before the cutoff whose messages
+// still hold text, oldest first (retention).
+func (q *Queries) DueClosedConversations(ctx context.Context, arg DueClosedConversationsParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, dueClosedConversations, arg.Before, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const eraseCustomerMessages = `-- name: EraseCustomerMessages :execrows
 UPDATE messages m SET text = '', sender_name = CASE WHEN m.sender_type = 'customer' THEN '' ELSE m.sender_name END
 FROM conversations c

@@ -56,3 +56,33 @@ WHERE c.id = m.conversation_id AND c.customer_id = @customer_id
 
 -- name: RevokeCustomerSessions :execrows
 UPDATE visitor_sessions SET revoked_at = @now WHERE customer_id = @customer_id AND revoked_at IS NULL;
+
+-- name: DueClosedConversations :many
+-- Up to max_rows conversations closed before the cutoff whose messages
+-- still hold text, oldest first (retention).
+SELECT c.id FROM conversations c
+WHERE c.status = 'closed' AND c.updated_at < @before
+  AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id
+              AND (m.text <> '' OR (m.sender_type = 'customer' AND m.sender_name <> '')))
+ORDER BY c.updated_at, c.id
+LIMIT @max_rows;
+
+-- name: CountDueClosedConversations :one
+SELECT count(*)::bigint FROM conversations c
+WHERE c.status = 'closed' AND c.updated_at < @before
+  AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id
+              AND (m.text <> '' OR (m.sender_type = 'customer' AND m.sender_name <> '')));
+
+-- name: BlankConversationMessages :execrows
+-- Blanks the messages of the conversations as an erasure does.
+UPDATE messages m SET text = '', sender_name = CASE WHEN m.sender_type = 'customer' THEN '' ELSE m.sender_name END
+WHERE m.conversation_id = ANY(@ids::uuid[])
+  AND (m.text <> '' OR (m.sender_type = 'customer' AND m.sender_name <> ''));
+
+-- name: DeleteOldVisitorSessions :execrows
+-- Deletes up to max_rows visitor sessions last used before the cutoff.
+DELETE FROM visitor_sessions
+WHERE id IN (SELECT v.id FROM visitor_sessions v WHERE v.last_seen_at < @before ORDER BY v.last_seen_at LIMIT @max_rows);
+
+-- name: CountOldVisitorSessions :one
+SELECT count(*)::bigint FROM visitor_sessions WHERE last_seen_at < @before;

@@ -73,6 +73,8 @@ type App struct {
 	schema schemaGate
 	// audit writes and purges the audit log.
 	audit *audit.Service
+	// privacy exports and erases customers and applies retention.
+	privacy *privacy.Service
 }
 
 // New builds an App on an open, migrated database.
@@ -119,7 +121,8 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	livechatv1connect.RegisterCannedResponseServiceHandler(a.rpc, cannedapi.NewHandler(canned.New(pool)))
 	livechatv1connect.RegisterTagServiceHandler(a.rpc, tagsapi.NewHandler(tags.New(pool)))
 	livechatv1connect.RegisterAuditServiceHandler(a.rpc, auditapi.NewHandler(a.audit))
-	livechatv1connect.RegisterPrivacyServiceHandler(a.rpc, privacyapi.NewHandler(privacy.New(pool, a.hub, a.audit)))
+	a.privacy = privacy.New(pool, privacy.Options{Hub: a.hub, Audit: a.audit, Settings: a.settings, Log: log})
+	livechatv1connect.RegisterPrivacyServiceHandler(a.rpc, privacyapi.NewHandler(a.privacy))
 	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.
 	grpcreflect.Register(a.rpc)
 

@@ -113,6 +113,7 @@ func (a *App) startServices(ctx context.Context) error {
 		return err
 	}
 	go a.audit.RunPurges(ctx, purgeInterval)
+	go a.privacy.RunRetentions(ctx, purgeInterval)
 	return nil
 }
 

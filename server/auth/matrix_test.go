@@ -112,8 +112,11 @@ var access = map[string]authapi.Access{
 	livechatv1connect.AuditServiceGetAuditSettingsProcedure:    authapi.AdminAccess,
 	livechatv1connect.AuditServiceUpdateAuditSettingsProcedure: authapi.AdminAccess,
 
-	livechatv1connect.PrivacyServiceExportCustomerProcedure: authapi.AdminAccess,
-	livechatv1connect.PrivacyServiceEraseCustomerProcedure:  authapi.AdminAccess,
+	livechatv1connect.PrivacyServiceExportCustomerProcedure:          authapi.AdminAccess,
+	livechatv1connect.PrivacyServiceEraseCustomerProcedure:           authapi.AdminAccess,
+	livechatv1connect.PrivacyServiceGetRetentionSettingsProcedure:    authapi.AdminAccess,
+	livechatv1connect.PrivacyServiceUpdateRetentionSettingsProcedure: authapi.AdminAccess,
+	livechatv1connect.PrivacyServicePreviewRetentionProcedure:        authapi.AdminAccess,
 }
 
 // TestAuthorizationMatrix calls every procedure of the services as

@@ -12,6 +12,7 @@ package privacy
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
@@ -21,6 +22,7 @@ import (
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/audit"
 	"github.com/opensupport/livechat/server/principal"
+	"github.com/opensupport/livechat/server/settings"
 )
 
 // Hub is the realtime hub as this package sees it: told after an erasure
@@ -31,17 +33,32 @@ type Hub interface {
 
 // Service exports and erases customers.
 type Service struct {
-	pool  *db.Pool
-	q     *dbq.Queries
-	hub   Hub
-	audit *audit.Service
-	now   func() time.Time
+	pool     *db.Pool
+	q        *dbq.Queries
+	hub      Hub
+	audit    *audit.Service
+	settings *settings.Store
+	log      *slog.Logger
+	now      func() time.Time
 }
 
-// New returns the service over pool. hub and rec may be nil (no streams to
-// end, nothing recorded).
-func New(pool *db.Pool, hub Hub, rec *audit.Service) *Service {
-	return &Service{pool: pool, q: db.Queries(pool), hub: hub, audit: rec, now: time.Now}
+// Options are what a Service needs besides the pool; every field may be
+// zero (no streams to end, nothing recorded, no retention settings).
+type Options struct {
+	Hub      Hub
+	Audit    *audit.Service
+	Settings *settings.Store
+	Log      *slog.Logger
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// New returns the service over pool.
+func New(pool *db.Pool, opts Options) *Service {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Service{pool: pool, q: db.Queries(pool), hub: opts.Hub, audit: opts.Audit, settings: opts.Settings, log: opts.Log, now: opts.Now}
 }
 
 // Format names the archive layout (docs/privacy.md); a change that is not

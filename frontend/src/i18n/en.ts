@@ -591,6 +591,13 @@ export const en = {
   "privacy.eraseDescription": "Their name, email, phone, attributes and every message of their conversations are blanked, and their chat ends. This can't be undone.",
   "privacy.erased": "The customer's data was erased.",
   "privacy.alreadyErased": "This customer was already erased ({time}); nothing personal was left.",
+  "retention.title": "Retention",
+  "retention.description": "Older data is removed automatically once an hour. 0 keeps it until a customer is erased.",
+  "retention.conversations": "Blank the messages of conversations closed more than … days ago",
+  "retention.sessions": "Delete visitor sessions unused for more than … days",
+  "retention.invalid": "A whole number from 0 to {max}.",
+  "retention.preview": "Count what would be removed",
+  "retention.previewResult": "Now this would blank {conversations} conversations and delete {sessions} visitor sessions.",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -593,4 +593,11 @@ export const vi: Record<MessageKey, string> = {
   "privacy.eraseDescription": "Tên, email, số điện thoại, thuộc tính và mọi tin nhắn trong các cuộc trò chuyện của họ sẽ bị làm trống, và cuộc trò chuyện kết thúc. Không thể hoàn tác.",
   "privacy.erased": "Dữ liệu của khách hàng đã được xóa.",
   "privacy.alreadyErased": "Khách hàng này đã được xóa ({time}); không còn dữ liệu cá nhân.",
+  "retention.title": "Thời hạn lưu trữ",
+  "retention.description": "Dữ liệu cũ hơn được tự động xóa mỗi giờ. 0 nghĩa là giữ cho đến khi khách hàng bị xóa.",
+  "retention.conversations": "Làm trống tin nhắn của cuộc trò chuyện đã đóng quá … ngày",
+  "retention.sessions": "Xóa phiên khách truy cập không dùng quá … ngày",
+  "retention.invalid": "Một số nguyên từ 0 đến {max}.",
+  "retention.preview": "Đếm những gì sẽ bị xóa",
+  "retention.previewResult": "Lúc này sẽ làm trống {conversations} cuộc trò chuyện và xóa {sessions} phiên khách truy cập.",
 };

@@ -132,8 +132,11 @@ var Policy = map[string]Access{
 	livechatv1connect.AuditServiceUpdateAuditSettingsProcedure: AdminAccess,
 
 	// PrivacyService: exporting and erasing customers is for admins.
-	livechatv1connect.PrivacyServiceExportCustomerProcedure: AdminAccess,
-	livechatv1connect.PrivacyServiceEraseCustomerProcedure:  AdminAccess,
+	livechatv1connect.PrivacyServiceExportCustomerProcedure:          AdminAccess,
+	livechatv1connect.PrivacyServiceEraseCustomerProcedure:           AdminAccess,
+	livechatv1connect.PrivacyServiceGetRetentionSettingsProcedure:    AdminAccess,
+	livechatv1connect.PrivacyServiceUpdateRetentionSettingsProcedure: AdminAccess,
+	livechatv1connect.PrivacyServicePreviewRetentionProcedure:        AdminAccess,
 
 	// Server reflection lets `buf curl` and grpcurl discover the API, which
 	// is public (the proto files ship with the product).

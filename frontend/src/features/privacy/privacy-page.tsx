@@ -12,6 +12,7 @@ import { Input } from "@/components/ui/input";
 import { downloadFile } from "@/lib/download";
 import { useI18n } from "@/i18n";
 import { formatDateTime, toDate } from "@/lib/format";
+import { RetentionPolicyCard } from "./retention-policy-card";
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -21,6 +22,7 @@ export default function PrivacyPage() {
   return (
     <Page title={t("privacy.title")} description={t("privacy.description")} adminOnly>
       <CustomerCard />
+      <RetentionPolicyCard />
     </Page>
   );
 }

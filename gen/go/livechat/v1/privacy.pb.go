@@ -22,6 +22,327 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// RetentionSettings say how long conversation text and visitor sessions
+// are kept; 0 keeps them until erased.
+type RetentionSettings struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The messages of conversations closed more than this many days ago are
+	// blanked as EraseCustomer blanks them (rows, counts and times stay).
+	ClosedConversationDays int32 `protobuf:"varint,1,opt,name=closed_conversation_days,json=closedConversationDays,proto3" json:"closed_conversation_days,omitempty"`
+	// Visitor sessions last used more than this many days ago are deleted.
+	VisitorSessionDays int32 `protobuf:"varint,2,opt,name=visitor_session_days,json=visitorSessionDays,proto3" json:"visitor_session_days,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *RetentionSettings) Reset() {
+	*x = RetentionSettings{}
+	mi := &file_livechat_v1_privacy_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetentionSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetentionSettings) ProtoMessage() {}
+
+func (x *RetentionSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_privacy_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetentionSettings.ProtoReflect.Descriptor instead.
+func (*RetentionSettings) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *RetentionSettings) GetClosedConversationDays() int32 {
+	if x != nil {
+		return x.ClosedConversationDays
+	}
+	return 0
+}
+
+func (x *RetentionSettings) GetVisitorSessionDays() int32 {
+	if x != nil {
+		return x.VisitorSessionDays
+	}
+	return 0
+}
+
+type GetRetentionSettingsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRetentionSettingsRequest) Reset() {
+	*x = GetRetentionSettingsRequest{}
+	mi := &file_livechat_v1_privacy_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRetentionSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRetentionSettingsRequest) ProtoMessage() {}
+
+func (x *GetRetentionSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_privacy_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRetentionSettingsRequest.ProtoReflect.Descriptor instead.
+func (*GetRetentionSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{1}
+}
+
+type GetRetentionSettingsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Settings      *RetentionSettings     `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRetentionSettingsResponse) Reset() {
+	*x = GetRetentionSettingsResponse{}
+	mi := &file_livechat_v1_privacy_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRetentionSettingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRetentionSettingsResponse) ProtoMessage() {}
+
+func (x *GetRetentionSettingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_privacy_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRetentionSettingsResponse.ProtoReflect.Descriptor instead.
+func (*GetRetentionSettingsResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *GetRetentionSettingsResponse) GetSettings() *RetentionSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+type UpdateRetentionSettingsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Settings      *RetentionSettings     `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateRetentionSettingsRequest) Reset() {
+	*x = UpdateRetentionSettingsRequest{}
+	mi := &file_livechat_v1_privacy_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateRetentionSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateRetentionSettingsRequest) ProtoMessage() {}
+
+func (x *UpdateRetentionSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_privacy_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateRetentionSettingsRequest.ProtoReflect.Descriptor instead.
+func (*UpdateRetentionSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *UpdateRetentionSettingsRequest) GetSettings() *RetentionSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+type UpdateRetentionSettingsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Settings      *RetentionSettings     `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateRetentionSettingsResponse) Reset() {
+	*x = UpdateRetentionSettingsResponse{}
+	mi := &file_livechat_v1_privacy_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateRetentionSettingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateRetentionSettingsResponse) ProtoMessage() {}
+
+func (x *UpdateRetentionSettingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_privacy_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateRetentionSettingsResponse.ProtoReflect.Descriptor instead.
+func (*UpdateRetentionSettingsResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *UpdateRetentionSettingsResponse) GetSettings() *RetentionSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+type PreviewRetentionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Settings      *RetentionSettings     `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PreviewRetentionRequest) Reset() {
+	*x = PreviewRetentionRequest{}
+	mi := &file_livechat_v1_privacy_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PreviewRetentionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PreviewRetentionRequest) ProtoMessage() {}
+
+func (x *PreviewRetentionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_privacy_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PreviewRetentionRequest.ProtoReflect.Descriptor instead.
+func (*PreviewRetentionRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *PreviewRetentionRequest) GetSettings() *RetentionSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+type PreviewRetentionResponse struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	ClosedConversations int64                  `protobuf:"varint,1,opt,name=closed_conversations,json=closedConversations,proto3" json:"closed_conversations,omitempty"`
+	VisitorSessions     int64                  `protobuf:"varint,2,opt,name=visitor_sessions,json=visitorSessions,proto3" json:"visitor_sessions,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *PreviewRetentionResponse) Reset() {
+	*x = PreviewRetentionResponse{}
+	mi := &file_livechat_v1_privacy_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PreviewRetentionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PreviewRetentionResponse) ProtoMessage() {}
+
+func (x *PreviewRetentionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_privacy_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PreviewRetentionResponse.ProtoReflect.Descriptor instead.
+func (*PreviewRetentionResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *PreviewRetentionResponse) GetClosedConversations() int64 {
+	if x != nil {
+		return x.ClosedConversations
+	}
+	return 0
+}
+
+func (x *PreviewRetentionResponse) GetVisitorSessions() int64 {
+	if x != nil {
+		return x.VisitorSessions
+	}
+	return 0
+}
+
 type ExportCustomerRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	CustomerId    string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
@@ -31,7 +352,7 @@ type ExportCustomerRequest struct {
 
 func (x *ExportCustomerRequest) Reset() {
 	*x = ExportCustomerRequest{}
-	mi := &file_livechat_v1_privacy_proto_msgTypes[0]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -43,7 +364,7 @@ func (x *ExportCustomerRequest) String() string {
 func (*ExportCustomerRequest) ProtoMessage() {}
 
 func (x *ExportCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_privacy_proto_msgTypes[0]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -56,7 +377,7 @@ func (x *ExportCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportCustomerRequest.ProtoReflect.Descriptor instead.
 func (*ExportCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{0}
+	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ExportCustomerRequest) GetCustomerId() string {
@@ -80,7 +401,7 @@ type ExportCustomerResponse struct {
 
 func (x *ExportCustomerResponse) Reset() {
 	*x = ExportCustomerResponse{}
-	mi := &file_livechat_v1_privacy_proto_msgTypes[1]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -92,7 +413,7 @@ func (x *ExportCustomerResponse) String() string {
 func (*ExportCustomerResponse) ProtoMessage() {}
 
 func (x *ExportCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_privacy_proto_msgTypes[1]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -105,7 +426,7 @@ func (x *ExportCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportCustomerResponse.ProtoReflect.Descriptor instead.
 func (*ExportCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{1}
+	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ExportCustomerResponse) GetData() []byte {
@@ -138,7 +459,7 @@ type EraseCustomerRequest struct {
 
 func (x *EraseCustomerRequest) Reset() {
 	*x = EraseCustomerRequest{}
-	mi := &file_livechat_v1_privacy_proto_msgTypes[2]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -150,7 +471,7 @@ func (x *EraseCustomerRequest) String() string {
 func (*EraseCustomerRequest) ProtoMessage() {}
 
 func (x *EraseCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_privacy_proto_msgTypes[2]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -163,7 +484,7 @@ func (x *EraseCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EraseCustomerRequest.ProtoReflect.Descriptor instead.
 func (*EraseCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{2}
+	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *EraseCustomerRequest) GetCustomerId() string {
@@ -185,7 +506,7 @@ type EraseCustomerResponse struct {
 
 func (x *EraseCustomerResponse) Reset() {
 	*x = EraseCustomerResponse{}
-	mi := &file_livechat_v1_privacy_proto_msgTypes[3]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -197,7 +518,7 @@ func (x *EraseCustomerResponse) String() string {
 func (*EraseCustomerResponse) ProtoMessage() {}
 
 func (x *EraseCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_privacy_proto_msgTypes[3]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -210,7 +531,7 @@ func (x *EraseCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EraseCustomerResponse.ProtoReflect.Descriptor instead.
 func (*EraseCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{3}
+	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *EraseCustomerResponse) GetErasedAt() *timestamppb.Timestamp {
@@ -231,7 +552,22 @@ var File_livechat_v1_privacy_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_privacy_proto_rawDesc = "" +
 	"\n" +
-	"\x19livechat/v1/privacy.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"8\n" +
+	"\x19livechat/v1/privacy.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x7f\n" +
+	"\x11RetentionSettings\x128\n" +
+	"\x18closed_conversation_days\x18\x01 \x01(\x05R\x16closedConversationDays\x120\n" +
+	"\x14visitor_session_days\x18\x02 \x01(\x05R\x12visitorSessionDays\"\x1d\n" +
+	"\x1bGetRetentionSettingsRequest\"Z\n" +
+	"\x1cGetRetentionSettingsResponse\x12:\n" +
+	"\bsettings\x18\x01 \x01(\v2\x1e.livechat.v1.RetentionSettingsR\bsettings\"\\\n" +
+	"\x1eUpdateRetentionSettingsRequest\x12:\n" +
+	"\bsettings\x18\x01 \x01(\v2\x1e.livechat.v1.RetentionSettingsR\bsettings\"]\n" +
+	"\x1fUpdateRetentionSettingsResponse\x12:\n" +
+	"\bsettings\x18\x01 \x01(\v2\x1e.livechat.v1.RetentionSettingsR\bsettings\"U\n" +
+	"\x17PreviewRetentionRequest\x12:\n" +
+	"\bsettings\x18\x01 \x01(\v2\x1e.livechat.v1.RetentionSettingsR\bsettings\"x\n" +
+	"\x18PreviewRetentionResponse\x121\n" +
+	"\x14closed_conversations\x18\x01 \x01(\x03R\x13closedConversations\x12)\n" +
+	"\x10visitor_sessions\x18\x02 \x01(\x03R\x0fvisitorSessions\"8\n" +
 	"\x15ExportCustomerRequest\x12\x1f\n" +
 	"\vcustomer_id\x18\x01 \x01(\tR\n" +
 	"customerId\"k\n" +
@@ -244,10 +580,13 @@ const file_livechat_v1_privacy_proto_rawDesc = "" +
 	"customerId\"j\n" +
 	"\x15EraseCustomerResponse\x127\n" +
 	"\terased_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\berasedAt\x12\x18\n" +
-	"\aalready\x18\x02 \x01(\bR\aalready2\xc3\x01\n" +
+	"\aalready\x18\x02 \x01(\bR\aalready2\x91\x04\n" +
 	"\x0ePrivacyService\x12Y\n" +
 	"\x0eExportCustomer\x12\".livechat.v1.ExportCustomerRequest\x1a#.livechat.v1.ExportCustomerResponse\x12V\n" +
-	"\rEraseCustomer\x12!.livechat.v1.EraseCustomerRequest\x1a\".livechat.v1.EraseCustomerResponseB\xab\x01\n" +
+	"\rEraseCustomer\x12!.livechat.v1.EraseCustomerRequest\x1a\".livechat.v1.EraseCustomerResponse\x12p\n" +
+	"\x14GetRetentionSettings\x12(.livechat.v1.GetRetentionSettingsRequest\x1a).livechat.v1.GetRetentionSettingsResponse\"\x03\x90\x02\x01\x12t\n" +
+	"\x17UpdateRetentionSettings\x12+.livechat.v1.UpdateRetentionSettingsRequest\x1a,.livechat.v1.UpdateRetentionSettingsResponse\x12d\n" +
+	"\x10PreviewRetention\x12$.livechat.v1.PreviewRetentionRequest\x1a%.livechat.v1.PreviewRetentionResponse\"\x03\x90\x02\x01B\xab\x01\n" +
 	"\x0fcom.livechat.v1B\fPrivacyProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (
@@ -262,25 +601,42 @@ func file_livechat_v1_privacy_proto_rawDescGZIP() []byte {
 	return file_livechat_v1_privacy_proto_rawDescData
 }
 
-var file_livechat_v1_privacy_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_livechat_v1_privacy_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_livechat_v1_privacy_proto_goTypes = []any{
-	(*ExportCustomerRequest)(nil),  // 0: livechat.v1.ExportCustomerRequest
-	(*ExportCustomerResponse)(nil), // 1: livechat.v1.ExportCustomerResponse
-	(*EraseCustomerRequest)(nil),   // 2: livechat.v1.EraseCustomerRequest
-	(*EraseCustomerResponse)(nil),  // 3: livechat.v1.EraseCustomerResponse
-	(*timestamppb.Timestamp)(nil),  // 4: google.protobuf.Timestamp
+	(*RetentionSettings)(nil),               // 0: livechat.v1.RetentionSettings
+	(*GetRetentionSettingsRequest)(nil),     // 1: livechat.v1.GetRetentionSettingsRequest
+	(*GetRetentionSettingsResponse)(nil),    // 2: livechat.v1.GetRetentionSettingsResponse
+	(*UpdateRetentionSettingsRequest)(nil),  // 3: livechat.v1.UpdateRetentionSettingsRequest
+	(*UpdateRetentionSettingsResponse)(nil), // 4: livechat.v1.UpdateRetentionSettingsResponse
+	(*PreviewRetentionRequest)(nil),         // 5: livechat.v1.PreviewRetentionRequest
+	(*PreviewRetentionResponse)(nil),        // 6: livechat.v1.PreviewRetentionResponse
+	(*ExportCustomerRequest)(nil),           // 7: livechat.v1.ExportCustomerRequest
+	(*ExportCustomerResponse)(nil),          // 8: livechat.v1.ExportCustomerResponse
+	(*EraseCustomerRequest)(nil),            // 9: livechat.v1.EraseCustomerRequest
+	(*EraseCustomerResponse)(nil),           // 10: livechat.v1.EraseCustomerResponse
+	(*timestamppb.Timestamp)(nil),           // 11: google.protobuf.Timestamp
 }
 var file_livechat_v1_privacy_proto_depIdxs = []int32{
-	4, // 0: livechat.v1.EraseCustomerResponse.erased_at:type_name -> google.protobuf.Timestamp
-	0, // 1: livechat.v1.PrivacyService.ExportCustomer:input_type -> livechat.v1.ExportCustomerRequest
-	2, // 2: livechat.v1.PrivacyService.EraseCustomer:input_type -> livechat.v1.EraseCustomerRequest
-	1, // 3: livechat.v1.PrivacyService.ExportCustomer:output_type -> livechat.v1.ExportCustomerResponse
-	3, // 4: livechat.v1.PrivacyService.EraseCustomer:output_type -> livechat.v1.EraseCustomerResponse
-	3, // [3:5] is the sub-list for method output_type
-	1, // [1:3] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	0,  // 0: livechat.v1.GetRetentionSettingsResponse.settings:type_name -> livechat.v1.RetentionSettings
+	0,  // 1: livechat.v1.UpdateRetentionSettingsRequest.settings:type_name -> livechat.v1.RetentionSettings
+	0,  // 2: livechat.v1.UpdateRetentionSettingsResponse.settings:type_name -> livechat.v1.RetentionSettings
+	0,  // 3: livechat.v1.PreviewRetentionRequest.settings:type_name -> livechat.v1.RetentionSettings
+	11, // 4: livechat.v1.EraseCustomerResponse.erased_at:type_name -> google.protobuf.Timestamp
+	7,  // 5: livechat.v1.PrivacyService.ExportCustomer:input_type -> livechat.v1.ExportCustomerRequest
+	9,  // 6: livechat.v1.PrivacyService.EraseCustomer:input_type -> livechat.v1.EraseCustomerRequest
+	1,  // 7: livechat.v1.PrivacyService.GetRetentionSettings:input_type -> livechat.v1.GetRetentionSettingsRequest
+	3,  // 8: livechat.v1.PrivacyService.UpdateRetentionSettings:input_type -> livechat.v1.UpdateRetentionSettingsRequest
+	5,  // 9: livechat.v1.PrivacyService.PreviewRetention:input_type -> livechat.v1.PreviewRetentionRequest
+	8,  // 10: livechat.v1.PrivacyService.ExportCustomer:output_type -> livechat.v1.ExportCustomerResponse
+	10, // 11: livechat.v1.PrivacyService.EraseCustomer:output_type -> livechat.v1.EraseCustomerResponse
+	2,  // 12: livechat.v1.PrivacyService.GetRetentionSettings:output_type -> livechat.v1.GetRetentionSettingsResponse
+	4,  // 13: livechat.v1.PrivacyService.UpdateRetentionSettings:output_type -> livechat.v1.UpdateRetentionSettingsResponse
+	6,  // 14: livechat.v1.PrivacyService.PreviewRetention:output_type -> livechat.v1.PreviewRetentionResponse
+	10, // [10:15] is the sub-list for method output_type
+	5,  // [5:10] is the sub-list for method input_type
+	5,  // [5:5] is the sub-list for extension type_name
+	5,  // [5:5] is the sub-list for extension extendee
+	0,  // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_privacy_proto_init() }
@@ -294,7 +650,7 @@ func file_livechat_v1_privacy_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_privacy_proto_rawDesc), len(file_livechat_v1_privacy_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

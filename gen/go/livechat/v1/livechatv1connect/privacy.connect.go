@@ -30,6 +30,15 @@ const (
 	// PrivacyServiceEraseCustomerProcedure is the procedure name of the PrivacyService's EraseCustomer
 	// RPC.
 	PrivacyServiceEraseCustomerProcedure = "/livechat.v1.PrivacyService/EraseCustomer"
+	// PrivacyServiceGetRetentionSettingsProcedure is the procedure name of the PrivacyService's
+	// GetRetentionSettings RPC.
+	PrivacyServiceGetRetentionSettingsProcedure = "/livechat.v1.PrivacyService/GetRetentionSettings"
+	// PrivacyServiceUpdateRetentionSettingsProcedure is the procedure name of the PrivacyService's
+	// UpdateRetentionSettings RPC.
+	PrivacyServiceUpdateRetentionSettingsProcedure = "/livechat.v1.PrivacyService/UpdateRetentionSettings"
+	// PrivacyServicePreviewRetentionProcedure is the procedure name of the PrivacyService's
+	// PreviewRetention RPC.
+	PrivacyServicePreviewRetentionProcedure = "/livechat.v1.PrivacyService/PreviewRetention"
 )
 
 var (
@@ -45,6 +54,29 @@ var (
 			StreamType: connect.StreamTypeUnary,
 			Schema:     v1.File_livechat_v1_privacy_proto.Services().ByName("PrivacyService").Methods().ByName("EraseCustomer"),
 			Procedure:  PrivacyServiceEraseCustomerProcedure,
+		}
+	})
+	privacyServiceGetRetentionSettingsSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType:       connect.StreamTypeUnary,
+			Schema:           v1.File_livechat_v1_privacy_proto.Services().ByName("PrivacyService").Methods().ByName("GetRetentionSettings"),
+			Procedure:        PrivacyServiceGetRetentionSettingsProcedure,
+			IdempotencyLevel: connect.IdempotencyNoSideEffects,
+		}
+	})
+	privacyServiceUpdateRetentionSettingsSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_livechat_v1_privacy_proto.Services().ByName("PrivacyService").Methods().ByName("UpdateRetentionSettings"),
+			Procedure:  PrivacyServiceUpdateRetentionSettingsProcedure,
+		}
+	})
+	privacyServicePreviewRetentionSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType:       connect.StreamTypeUnary,
+			Schema:           v1.File_livechat_v1_privacy_proto.Services().ByName("PrivacyService").Methods().ByName("PreviewRetention"),
+			Procedure:        PrivacyServicePreviewRetentionProcedure,
+			IdempotencyLevel: connect.IdempotencyNoSideEffects,
 		}
 	})
 )
@@ -71,6 +103,21 @@ type PrivacyServiceClient interface {
 	// Errors: INVALID_ARGUMENT with MALFORMED_ID; NOT_FOUND for an unknown
 	// customer.
 	EraseCustomer(context.Context, *v1.EraseCustomerRequest) (*v1.EraseCustomerResponse, error)
+	// GetRetentionSettings returns the retention policies.
+	GetRetentionSettings(context.Context, *v1.GetRetentionSettingsRequest) (*v1.GetRetentionSettingsResponse, error)
+	// UpdateRetentionSettings changes the retention policies (settings
+	// section "retention"); every instance applies them within an hour, in
+	// batches of 100, one instance at a time. The change is an audit entry
+	// (settings.changed); each run that removed anything records its counts
+	// (retention.purged).
+	//
+	// Errors: INVALID_ARGUMENT with REQUIRED (field "settings") or
+	// INVALID_VALUE (field "closed_conversation_days" or
+	// "visitor_session_days") outside 0–3650.
+	UpdateRetentionSettings(context.Context, *v1.UpdateRetentionSettingsRequest) (*v1.UpdateRetentionSettingsResponse, error)
+	// PreviewRetention counts what the given policies would remove now,
+	// removing nothing: the dry run to look at before saving them.
+	PreviewRetention(context.Context, *v1.PreviewRetentionRequest) (*v1.PreviewRetentionResponse, error)
 }
 
 // NewPrivacyServiceClient constructs a client for the livechat.v1.PrivacyService service. Multiple
@@ -101,6 +148,21 @@ type PrivacyServiceHandler interface {
 	// Errors: INVALID_ARGUMENT with MALFORMED_ID; NOT_FOUND for an unknown
 	// customer.
 	EraseCustomer(context.Context, *v1.EraseCustomerRequest) (*v1.EraseCustomerResponse, error)
+	// GetRetentionSettings returns the retention policies.
+	GetRetentionSettings(context.Context, *v1.GetRetentionSettingsRequest) (*v1.GetRetentionSettingsResponse, error)
+	// UpdateRetentionSettings changes the retention policies (settings
+	// section "retention"); every instance applies them within an hour, in
+	// batches of 100, one instance at a time. The change is an audit entry
+	// (settings.changed); each run that removed anything records its counts
+	// (retention.purged).
+	//
+	// Errors: INVALID_ARGUMENT with REQUIRED (field "settings") or
+	// INVALID_VALUE (field "closed_conversation_days" or
+	// "visitor_session_days") outside 0–3650.
+	UpdateRetentionSettings(context.Context, *v1.UpdateRetentionSettingsRequest) (*v1.UpdateRetentionSettingsResponse, error)
+	// PreviewRetention counts what the given policies would remove now,
+	// removing nothing: the dry run to look at before saving them.
+	PreviewRetention(context.Context, *v1.PreviewRetentionRequest) (*v1.PreviewRetentionResponse, error)
 }
 
 // RegisterPrivacyServiceHandler registers svc as the livechat.v1.PrivacyService implementation on
@@ -110,6 +172,9 @@ func RegisterPrivacyServiceHandler(server *connect.Server, svc PrivacyServiceHan
 	server.Register(
 		connect.Method{Spec: privacyServiceExportCustomerSpec(), Handler: adapter.exportCustomer},
 		connect.Method{Spec: privacyServiceEraseCustomerSpec(), Handler: adapter.eraseCustomer},
+		connect.Method{Spec: privacyServiceGetRetentionSettingsSpec(), Handler: adapter.getRetentionSettings},
+		connect.Method{Spec: privacyServiceUpdateRetentionSettingsSpec(), Handler: adapter.updateRetentionSettings},
+		connect.Method{Spec: privacyServicePreviewRetentionSpec(), Handler: adapter.previewRetention},
 	)
 }
 
@@ -122,6 +187,18 @@ func (UnimplementedPrivacyServiceHandler) ExportCustomer(context.Context, *v1.Ex
 
 func (UnimplementedPrivacyServiceHandler) EraseCustomer(context.Context, *v1.EraseCustomerRequest) (*v1.EraseCustomerResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.PrivacyService.EraseCustomer is not implemented")
+}
+
+func (UnimplementedPrivacyServiceHandler) GetRetentionSettings(context.Context, *v1.GetRetentionSettingsRequest) (*v1.GetRetentionSettingsResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.PrivacyService.GetRetentionSettings is not implemented")
+}
+
+func (UnimplementedPrivacyServiceHandler) UpdateRetentionSettings(context.Context, *v1.UpdateRetentionSettingsRequest) (*v1.UpdateRetentionSettingsResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.PrivacyService.UpdateRetentionSettings is not implemented")
+}
+
+func (UnimplementedPrivacyServiceHandler) PreviewRetention(context.Context, *v1.PreviewRetentionRequest) (*v1.PreviewRetentionResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.PrivacyService.PreviewRetention is not implemented")
 }
 
 type privacyServiceClient struct {
@@ -139,6 +216,30 @@ func (c *privacyServiceClient) ExportCustomer(ctx context.Context, req *v1.Expor
 func (c *privacyServiceClient) EraseCustomer(ctx context.Context, req *v1.EraseCustomerRequest) (*v1.EraseCustomerResponse, error) {
 	var res v1.EraseCustomerResponse
 	if err := c.client.CallUnary(ctx, privacyServiceEraseCustomerSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *privacyServiceClient) GetRetentionSettings(ctx context.Context, req *v1.GetRetentionSettingsRequest) (*v1.GetRetentionSettingsResponse, error) {
+	var res v1.GetRetentionSettingsResponse
+	if err := c.client.CallUnary(ctx, privacyServiceGetRetentionSettingsSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *privacyServiceClient) UpdateRetentionSettings(ctx context.Context, req *v1.UpdateRetentionSettingsRequest) (*v1.UpdateRetentionSettingsResponse, error) {
+	var res v1.UpdateRetentionSettingsResponse
+	if err := c.client.CallUnary(ctx, privacyServiceUpdateRetentionSettingsSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *privacyServiceClient) PreviewRetention(ctx context.Context, req *v1.PreviewRetentionRequest) (*v1.PreviewRetentionResponse, error) {
+	var res v1.PreviewRetentionResponse
+	if err := c.client.CallUnary(ctx, privacyServicePreviewRetentionSpec(), req, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
@@ -164,6 +265,42 @@ func (h privacyServiceHandler) eraseCustomer(ctx context.Context, _ connect.Spec
 		return err
 	}
 	res, err := h.svc.EraseCustomer(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h privacyServiceHandler) getRetentionSettings(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.GetRetentionSettingsRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.GetRetentionSettings(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h privacyServiceHandler) updateRetentionSettings(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.UpdateRetentionSettingsRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.UpdateRetentionSettings(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h privacyServiceHandler) previewRetention(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.PreviewRetentionRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.PreviewRetention(ctx, &req)
 	if err != nil {
 		return err
 	}

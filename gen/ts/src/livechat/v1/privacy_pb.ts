@@ -12,7 +12,140 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file livechat/v1/privacy.proto.
  */
 export const file_livechat_v1_privacy: GenFile = /*@__PURE__*/
-  fileDesc("ChlsaXZlY2hhdC92MS9wcml2YWN5LnByb3RvEgtsaXZlY2hhdC52MSIsChVFeHBvcnRDdXN0b21lclJlcXVlc3QSEwoLY3VzdG9tZXJfaWQYASABKAkiTgoWRXhwb3J0Q3VzdG9tZXJSZXNwb25zZRIMCgRkYXRhGAEgASgMEhQKDGNvbnRlbnRfdHlwZRgCIAEoCRIQCghmaWxlbmFtZRgDIAEoCSIrChRFcmFzZUN1c3RvbWVyUmVxdWVzdBITCgtjdXN0b21lcl9pZBgBIAEoCSJXChVFcmFzZUN1c3RvbWVyUmVzcG9uc2USLQoJZXJhc2VkX2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdhbHJlYWR5GAIgASgIMsMBCg5Qcml2YWN5U2VydmljZRJZCg5FeHBvcnRDdXN0b21lchIiLmxpdmVjaGF0LnYxLkV4cG9ydEN1c3RvbWVyUmVxdWVzdBojLmxpdmVjaGF0LnYxLkV4cG9ydEN1c3RvbWVyUmVzcG9uc2USVgoNRXJhc2VDdXN0b21lchIhLmxpdmVjaGF0LnYxLkVyYXNlQ3VzdG9tZXJSZXF1ZXN0GiIubGl2ZWNoYXQudjEuRXJhc2VDdXN0b21lclJlc3BvbnNlQqsBCg9jb20ubGl2ZWNoYXQudjFCDFByaXZhY3lQcm90b1ABWj1naXRodWIuY29tL29wZW5zdXBwb3J0L2xpdmVjaGF0L2dlbi9nby9saXZlY2hhdC92MTtsaXZlY2hhdHYxogIDTFhYqgILTGl2ZWNoYXQuVjHKAgtMaXZlY2hhdFxWMeICF0xpdmVjaGF0XFYxXEdQQk1ldGFkYXRh6gIMTGl2ZWNoYXQ6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChlsaXZlY2hhdC92MS9wcml2YWN5LnByb3RvEgtsaXZlY2hhdC52MSJTChFSZXRlbnRpb25TZXR0aW5ncxIgChhjbG9zZWRfY29udmVyc2F0aW9uX2RheXMYASABKAUSHAoUdmlzaXRvcl9zZXNzaW9uX2RheXMYAiABKAUiHQobR2V0UmV0ZW50aW9uU2V0dGluZ3NSZXF1ZXN0IlAKHEdldFJldGVudGlvblNldHRpbmdzUmVzcG9uc2USMAoIc2V0dGluZ3MYASABKAsyHi5saXZlY2hhdC52MS5SZXRlbnRpb25TZXR0aW5ncyJSCh5VcGRhdGVSZXRlbnRpb25TZXR0aW5nc1JlcXVlc3QSMAoIc2V0dGluZ3MYASABKAsyHi5saXZlY2hhdC52MS5SZXRlbnRpb25TZXR0aW5ncyJTCh9VcGRhdGVSZXRlbnRpb25TZXR0aW5nc1Jlc3BvbnNlEjAKCHNldHRpbmdzGAEgASgLMh4ubGl2ZWNoYXQudjEuUmV0ZW50aW9uU2V0dGluZ3MiSwoXUHJldmlld1JldGVudGlvblJlcXVlc3QSMAoIc2V0dGluZ3MYASABKAsyHi5saXZlY2hhdC52MS5SZXRlbnRpb25TZXR0aW5ncyJSChhQcmV2aWV3UmV0ZW50aW9uUmVzcG9uc2USHAoUY2xvc2VkX2NvbnZlcnNhdGlvbnMYASABKAMSGAoQdmlzaXRvcl9zZXNzaW9ucxgCIAEoAyIsChVFeHBvcnRDdXN0b21lclJlcXVlc3QSEwoLY3VzdG9tZXJfaWQYASABKAkiTgoWRXhwb3J0Q3VzdG9tZXJSZXNwb25zZRIMCgRkYXRhGAEgASgMEhQKDGNvbnRlbnRfdHlwZRgCIAEoCRIQCghmaWxlbmFtZRgDIAEoCSIrChRFcmFzZUN1c3RvbWVyUmVxdWVzdBITCgtjdXN0b21lcl9pZBgBIAEoCSJXChVFcmFzZUN1c3RvbWVyUmVzcG9uc2USLQoJZXJhc2VkX2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdhbHJlYWR5GAIgASgIMpEECg5Qcml2YWN5U2VydmljZRJZCg5FeHBvcnRDdXN0b21lchIiLmxpdmVjaGF0LnYxLkV4cG9ydEN1c3RvbWVyUmVxdWVzdBojLmxpdmVjaGF0LnYxLkV4cG9ydEN1c3RvbWVyUmVzcG9uc2USVgoNRXJhc2VDdXN0b21lchIhLmxpdmVjaGF0LnYxLkVyYXNlQ3VzdG9tZXJSZXF1ZXN0GiIubGl2ZWNoYXQudjEuRXJhc2VDdXN0b21lclJlc3BvbnNlEnAKFEdldFJldGVudGlvblNldHRpbmdzEigubGl2ZWNoYXQudjEuR2V0UmV0ZW50aW9uU2V0dGluZ3NSZXF1ZXN0GikubGl2ZWNoYXQudjEuR2V0UmV0ZW50aW9uU2V0dGluZ3NSZXNwb25zZSIDkAIBEnQKF1VwZGF0ZVJldGVudGlvblNldHRpbmdzEisubGl2ZWNoYXQudjEuVXBkYXRlUmV0ZW50aW9uU2V0dGluZ3NSZXF1ZXN0GiwubGl2ZWNoYXQudjEuVXBkYXRlUmV0ZW50aW9uU2V0dGluZ3NSZXNwb25zZRJkChBQcmV2aWV3UmV0ZW50aW9uEiQubGl2ZWNoYXQudjEuUHJldmlld1JldGVudGlvblJlcXVlc3QaJS5saXZlY2hhdC52MS5QcmV2aWV3UmV0ZW50aW9uUmVzcG9uc2UiA5ACAUKrAQoPY29tLmxpdmVjaGF0LnYxQgxQcml2YWN5UHJvdG9QAVo9Z2l0aHViLmNvbS9vcGVuc3VwcG9ydC9saXZlY2hhdC9nZW4vZ28vbGl2ZWNoYXQvdjE7bGl2ZWNoYXR2MaICA0xYWKoCC0xpdmVjaGF0LlYxygILTGl2ZWNoYXRcVjHiAhdMaXZlY2hhdFxWMVxHUEJNZXRhZGF0YeoCDExpdmVjaGF0OjpWMWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+
+/**
+ * RetentionSettings say how long conversation text and visitor sessions
+ * are kept; 0 keeps them until erased.
+ *
+ * @generated from message livechat.v1.RetentionSettings
+ */
+export type RetentionSettings = Message<"livechat.v1.RetentionSettings"> & {
+  /**
+   * The messages of conversations closed more than this many days ago are
+   * blanked as EraseCustomer blanks them (rows, counts and times stay).
+   *
+   * @generated from field: int32 closed_conversation_days = 1;
+   */
+  closedConversationDays: number;
+
+  /**
+   * Visitor sessions last used more than this many days ago are deleted.
+   *
+   * @generated from field: int32 visitor_session_days = 2;
+   */
+  visitorSessionDays: number;
+};
+
+/**
+ * Describes the message livechat.v1.RetentionSettings.
+ * Use `create(RetentionSettingsSchema)` to create a new message.
+ */
+export const RetentionSettingsSchema: GenMessage<RetentionSettings> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_privacy, 0);
+
+/**
+ * @generated from message livechat.v1.GetRetentionSettingsRequest
+ */
+export type GetRetentionSettingsRequest = Message<"livechat.v1.GetRetentionSettingsRequest"> & {
+};
+
+/**
+ * Describes the message livechat.v1.GetRetentionSettingsRequest.
+ * Use `create(GetRetentionSettingsRequestSchema)` to create a new message.
+ */
+export const GetRetentionSettingsRequestSchema: GenMessage<GetRetentionSettingsRequest> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_privacy, 1);
+
+/**
+ * @generated from message livechat.v1.GetRetentionSettingsResponse
+ */
+export type GetRetentionSettingsResponse = Message<"livechat.v1.GetRetentionSettingsResponse"> & {
+  /**
+   * @generated from field: livechat.v1.RetentionSettings settings = 1;
+   */
+  settings?: RetentionSettings | undefined;
+};
+
+/**
+ * Describes the message livechat.v1.GetRetentionSettingsResponse.
+ * Use `create(GetRetentionSettingsResponseSchema)` to create a new message.
+ */
+export const GetRetentionSettingsResponseSchema: GenMessage<GetRetentionSettingsResponse> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_privacy, 2);
+
+/**
+ * @generated from message livechat.v1.UpdateRetentionSettingsRequest
+ */
+export type UpdateRetentionSettingsRequest = Message<"livechat.v1.UpdateRetentionSettingsRequest"> & {
+  /**
+   * @generated from field: livechat.v1.RetentionSettings settings = 1;
+   */
+  settings?: RetentionSettings | undefined;
+};
+
+/**
+ * Describes the message livechat.v1.UpdateRetentionSettingsRequest.
+ * Use `create(UpdateRetentionSettingsRequestSchema)` to create a new message.
+ */
+export const UpdateRetentionSettingsRequestSchema: GenMessage<UpdateRetentionSettingsRequest> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_privacy, 3);
+
+/**
+ * @generated from message livechat.v1.UpdateRetentionSettingsResponse
+ */
+export type UpdateRetentionSettingsResponse = Message<"livechat.v1.UpdateRetentionSettingsResponse"> & {
+  /**
+   * @generated from field: livechat.v1.RetentionSettings settings = 1;
+   */
+  settings?: RetentionSettings | undefined;
+};
+
+/**
+ * Describes the message livechat.v1.UpdateRetentionSettingsResponse.
+ * Use `create(UpdateRetentionSettingsResponseSchema)` to create a new message.
+ */
+export const UpdateRetentionSettingsResponseSchema: GenMessage<UpdateRetentionSettingsResponse> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_privacy, 4);
+
+/**
+ * @generated from message livechat.v1.PreviewRetentionRequest
+ */
+export type PreviewRetentionRequest = Message<"livechat.v1.PreviewRetentionRequest"> & {
+  /**
+   * @generated from field: livechat.v1.RetentionSettings settings = 1;
+   */
+  settings?: RetentionSettings | undefined;
+};
+
+/**
+ * Describes the message livechat.v1.PreviewRetentionRequest.
+ * Use `create(PreviewRetentionRequestSchema)` to create a new message.
+ */
+export const PreviewRetentionRequestSchema: GenMessage<PreviewRetentionRequest> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_privacy, 5);
+
+/**
+ * @generated from message livechat.v1.PreviewRetentionResponse
+ */
+export type PreviewRetentionResponse = Message<"livechat.v1.PreviewRetentionResponse"> & {
+  /**
+   * @generated from field: int64 closed_conversations = 1;
+   */
+  closedConversations: bigint;
+
+  /**
+   * @generated from field: int64 visitor_sessions = 2;
+   */
+  visitorSessions: bigint;
+};
+
+/**
+ * Describes the message livechat.v1.PreviewRetentionResponse.
+ * Use `create(PreviewRetentionResponseSchema)` to create a new message.
+ */
+export const PreviewRetentionResponseSchema: GenMessage<PreviewRetentionResponse> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_privacy, 6);
 
 /**
  * @generated from message livechat.v1.ExportCustomerRequest
@@ -29,7 +162,7 @@ export type ExportCustomerRequest = Message<"livechat.v1.ExportCustomerRequest">
  * Use `create(ExportCustomerRequestSchema)` to create a new message.
  */
 export const ExportCustomerRequestSchema: GenMessage<ExportCustomerRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_privacy, 0);
+  messageDesc(file_livechat_v1_privacy, 7);
 
 /**
  * @generated from message livechat.v1.ExportCustomerResponse
@@ -62,7 +195,7 @@ export type ExportCustomerResponse = Message<"livechat.v1.ExportCustomerResponse
  * Use `create(ExportCustomerResponseSchema)` to create a new message.
  */
 export const ExportCustomerResponseSchema: GenMessage<ExportCustomerResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_privacy, 1);
+  messageDesc(file_livechat_v1_privacy, 8);
 
 /**
  * @generated from message livechat.v1.EraseCustomerRequest
@@ -79,7 +212,7 @@ export type EraseCustomerRequest = Message<"livechat.v1.EraseCustomerRequest"> &
  * Use `create(EraseCustomerRequestSchema)` to create a new message.
  */
 export const EraseCustomerRequestSchema: GenMessage<EraseCustomerRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_privacy, 2);
+  messageDesc(file_livechat_v1_privacy, 9);
 
 /**
  * @generated from message livechat.v1.EraseCustomerResponse
@@ -105,7 +238,7 @@ export type EraseCustomerResponse = Message<"livechat.v1.EraseCustomerResponse">
  * Use `create(EraseCustomerResponseSchema)` to create a new message.
  */
 export const EraseCustomerResponseSchema: GenMessage<EraseCustomerResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_privacy, 3);
+  messageDesc(file_livechat_v1_privacy, 10);
 
 /**
  * PrivacyService exports and erases what the installation stores about a
@@ -156,6 +289,45 @@ export const PrivacyService: GenService<{
     methodKind: "unary";
     input: typeof EraseCustomerRequestSchema;
     output: typeof EraseCustomerResponseSchema;
+  },
+  /**
+   * GetRetentionSettings returns the retention policies.
+   *
+   * @generated from rpc livechat.v1.PrivacyService.GetRetentionSettings
+   */
+  getRetentionSettings: {
+    methodKind: "unary";
+    input: typeof GetRetentionSettingsRequestSchema;
+    output: typeof GetRetentionSettingsResponseSchema;
+  },
+  /**
+   * UpdateRetentionSettings changes the retention policies (settings
+   * section "retention"); every instance applies them within an hour, in
+   * batches of 100, one instance at a time. The change is an audit entry
+   * (settings.changed); each run that removed anything records its counts
+   * (retention.purged).
+   *
+   * Errors: INVALID_ARGUMENT with REQUIRED (field "settings") or
+   * INVALID_VALUE (field "closed_conversation_days" or
+   * "visitor_session_days") outside 0–3650.
+   *
+   * @generated from rpc livechat.v1.PrivacyService.UpdateRetentionSettings
+   */
+  updateRetentionSettings: {
+    methodKind: "unary";
+    input: typeof UpdateRetentionSettingsRequestSchema;
+    output: typeof UpdateRetentionSettingsResponseSchema;
+  },
+  /**
+   * PreviewRetention counts what the given policies would remove now,
+   * removing nothing: the dry run to look at before saving them.
+   *
+   * @generated from rpc livechat.v1.PrivacyService.PreviewRetention
+   */
+  previewRetention: {
+    methodKind: "unary";
+    input: typeof PreviewRetentionRequestSchema;
+    output: typeof PreviewRetentionResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_livechat_v1_privacy, 0);
