@@ -379,7 +379,8 @@ func (q *Queries) GetApiTokenScope(ctx context.Context, id uuid.UUID) (string, e
 
 const getSessionByHash = `-- name: GetSessionByHash :one
 SELECT s.id, s.last_used_at, s.idle_expires_at, s.expires_at, s.revoked_at,
-       a.id AS agent_id, a.display_name, a.role, a.disabled
+       a.id AS agent_id, a.display_name, a.role, a.disabled,
+       EXISTS (SELECT 1 FROM agent_two_factor tf WHERE tf.agent_id = a.id AND tf.confirmed_at IS NOT NULL) AS two_factor
 FROM agent_sessions s JOIN agents a ON a.id = s.agent_id
 WHERE s.token_hash = $1
 `
@@ -394,6 +395,7 @@ type GetSessionByHashRow struct {
 	DisplayName   string
 	Role          string
 	Disabled      bool
+	TwoFactor     bool
 }
 
 func (q *Queries) GetSessionByHash(ctx context.Context, tokenHash []byte) (GetSessionByHashRow, error) {
@@ -409,6 +411,7 @@ func (q *Queries) GetSessionByHash(ctx context.Context, tokenHash []byte) (GetSe
 		&i.DisplayName,
 		&i.Role,
 		&i.Disabled,
+		&i.TwoFactor,
 	)
 	return i, err
 }

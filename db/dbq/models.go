@@ -109,6 +109,20 @@ type AttachmentSigning struct {
 	Key []byte
 }
 
+type AuditLog struct {
+	ID         int64
+	At         time.Time
+	ActorID    *uuid.UUID
+	ActorName  string
+	TokenID    *uuid.UUID
+	Action     string
+	TargetType string
+	TargetID   string
+	TargetName string
+	ClientIp   string
+	Details    []byte
+}
+
 type CannedResponse struct {
 	ID        uuid.UUID
 	OwnerID   *uuid.UUID
@@ -184,6 +198,7 @@ type Customer struct {
 	LastSeenAt     time.Time
 	Company        string
 	Notes          string
+	ErasedAt       *time.Time
 }
 
 type CustomerAttributeDefinition struct {

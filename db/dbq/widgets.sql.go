@@ -160,7 +160,7 @@ func (q *Queries) GetVerifiedCustomerID(ctx context.Context, arg GetVerifiedCust
 }
 
 const getVisitorCustomer = `-- name: GetVisitorCustomer :one
-SELECT c.id, c.widget_id, c.name, c.email, c.phone, c.attributes, c.verified_user_id, c.created_at, c.last_seen_at, c.company, c.notes, w.name AS widget_name
+SELECT c.id, c.widget_id, c.name, c.email, c.phone, c.attributes, c.verified_user_id, c.created_at, c.last_seen_at, c.company, c.notes, c.erased_at, w.name AS widget_name
 FROM customers c
 JOIN widgets w ON w.id = c.widget_id
 WHERE c.id = $1
@@ -186,6 +186,7 @@ func (q *Queries) GetVisitorCustomer(ctx context.Context, id uuid.UUID) (GetVisi
 		&i.Customer.LastSeenAt,
 		&i.Customer.Company,
 		&i.Customer.Notes,
+		&i.Customer.ErasedAt,
 		&i.WidgetName,
 	)
 	return i, err

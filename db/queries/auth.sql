@@ -62,7 +62,8 @@ RETURNING id;
 
 -- name: GetSessionByHash :one
 SELECT s.id, s.last_used_at, s.idle_expires_at, s.expires_at, s.revoked_at,
-       a.id AS agent_id, a.display_name, a.role, a.disabled
+       a.id AS agent_id, a.display_name, a.role, a.disabled,
+       EXISTS (SELECT 1 FROM agent_two_factor tf WHERE tf.agent_id = a.id AND tf.confirmed_at IS NOT NULL) AS two_factor
 FROM agent_sessions s JOIN agents a ON a.id = s.agent_id
 WHERE s.token_hash = @token_hash;
 

@@ -11,6 +11,7 @@ import { transport } from "@/lib/transport";
 import { AuthGate } from "@/features/auth/auth-gate";
 import { LoginPage } from "@/features/auth/login-page";
 import { SetupPage } from "@/features/auth/setup-page";
+import { TwoFactorGate } from "@/features/privacy/two-factor-gate";
 
 // The signed-in dashboard is its own chunk: the login screen loads fast.
 const Shell = lazy(() => import("@/features/shell/shell"));
@@ -27,11 +28,13 @@ export function App() {
               <Route path="/login" component={LoginPage} />
               <Route>
                 <AuthGate>
-                  <ErrorBoundary className="h-full">
-                    <Suspense fallback={<FullPageSpinner />}>
-                      <Shell />
-                    </Suspense>
-                  </ErrorBoundary>
+                  <TwoFactorGate>
+                    <ErrorBoundary className="h-full">
+                      <Suspense fallback={<FullPageSpinner />}>
+                        <Shell />
+                      </Suspense>
+                    </ErrorBoundary>
+                  </TwoFactorGate>
                 </AuthGate>
               </Route>
             </Switch>

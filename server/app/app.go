@@ -27,6 +27,8 @@ import (
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/attachments"
 	"github.com/opensupport/livechat/server/attachments/attachmentsapi"
+	"github.com/opensupport/livechat/server/audit"
+	"github.com/opensupport/livechat/server/audit/auditapi"
 	"github.com/opensupport/livechat/server/auth"
 	"github.com/opensupport/livechat/server/auth/authapi"
 	"github.com/opensupport/livechat/server/canned"
@@ -41,6 +43,8 @@ import (
 	"github.com/opensupport/livechat/server/mail"
 	"github.com/opensupport/livechat/server/mail/mailapi"
 	"github.com/opensupport/livechat/server/outbound"
+	"github.com/opensupport/livechat/server/privacy"
+	"github.com/opensupport/livechat/server/privacy/privacyapi"
 	"github.com/opensupport/livechat/server/realtime"
 	"github.com/opensupport/livechat/server/reports"
 	"github.com/opensupport/livechat/server/reports/reportsapi"
@@ -99,6 +103,10 @@ type App struct {
 	// receiver takes replies by email on mailLn (nil when off).
 	receiver *mailapi.Receiver
 	mailLn   net.Listener
+	// audit writes and purges the audit log.
+	audit *audit.Service
+	// privacy exports and erases customers and applies retention.
+	privacy *privacy.Service
 }
 
 // New builds an App on an open, migrated database.
@@ -126,7 +134,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	a.router = routing.New(pool, conversations, a.hub, routing.Options{Log: log, Now: cfg.clock()})
 	conversations.Router = a.router
 	a.hub.SetAvailability(a.router)
-	a.widgets = widgets.New(pool, widgets.Options{Limits: cfg.WidgetLimits, Hub: a.hub, Chat: conversations, Hours: a.router})
+	a.widgets = widgets.New(pool, widgets.Options{Limits: cfg.WidgetLimits, Hub: a.hub, Chat: conversations, Hours: a.router, Secrets: a.secrets})
 	// Email: the chat domain queues mail in its transactions; the worker
 	// acknowledges offline messages only while no agent is online.
 	mailCfg := cfg.Mail
@@ -140,10 +148,9 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	if err := a.listenMail(); err != nil {
 		return nil, err
 	}
-	a.widgets = widgets.New(pool, widgets.Options{Limits: cfg.WidgetLimits, Hub: a.hub, Chat: conversations})
 	a.auth = auth.NewService(pool, a.hub, auth.Config{
 		SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
-		Password: auth.PasswordParams{LogN: cfg.ScryptLogN, R: 8, P: 1}, Log: log,
+		Password: auth.PasswordParams{LogN: cfg.ScryptLogN, R: 8, P: 1}, Log: log, Settings: a.settings,
 	})
 	// Open streams are checked against the sessions, tokens and visitor
 	// sessions that opened them.
@@ -159,9 +166,11 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	callers := authapi.NewInterceptor(a.auth, a.widgets, web)
 	a.rpc = connect.NewServer(a.observeInterceptor, a.errorInterceptor, a.schemaInterceptor, recoverInterceptor, callers.Intercept, a.edgeInterceptor, a.idempotencyInterceptor)
 
-	livechatv1connect.RegisterAuthServiceHandler(a.rpc, authapi.NewHandler(a.auth, web))
+	// The audit log: handlers record administrative actions and sign-ins.
+	a.audit = audit.New(pool, audit.Options{Log: log, Settings: a.settings})
+	livechatv1connect.RegisterAuthServiceHandler(a.rpc, authapi.NewHandler(a.auth, web, a.audit))
 	livechatv1connect.RegisterConversationServiceHandler(a.rpc, chatapi.NewHandler(conversations, a.hub))
-	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, widgetsapi.NewHandler(a.widgets, a.hub).WithRatings(csatapi.NewHandler(csat.New(pool, a.hub))))
+	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, widgetsapi.NewHandler(a.widgets, a.hub, a.audit).WithRatings(csatapi.NewHandler(csat.New(pool, a.hub))))
 	livechatv1connect.RegisterCannedResponseServiceHandler(a.rpc, cannedapi.NewHandler(canned.New(pool)))
 	livechatv1connect.RegisterTagServiceHandler(a.rpc, tagsapi.NewHandler(tags.New(pool)))
 	// Webhooks read the event log through the chat domain's payloads and
@@ -184,6 +193,9 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	livechatv1connect.RegisterRoutingServiceHandler(a.rpc, routingapi.NewHandler(a.router))
 	livechatv1connect.RegisterMailServiceHandler(a.rpc, mailapi.NewHandler(a.mail))
 	livechatv1connect.RegisterCustomerServiceHandler(a.rpc, customersapi.NewHandler(customers.New(pool, customers.Options{Hub: a.hub, Conversations: conversations, Widgets: a.widgets})))
+	livechatv1connect.RegisterAuditServiceHandler(a.rpc, auditapi.NewHandler(a.audit))
+	a.privacy = privacy.New(pool, privacy.Options{Hub: a.hub, Audit: a.audit, Settings: a.settings, Log: log})
+	livechatv1connect.RegisterPrivacyServiceHandler(a.rpc, privacyapi.NewHandler(a.privacy))
 	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.
 	grpcreflect.Register(a.rpc)
 
@@ -315,7 +327,7 @@ func (h healthChecker) Check(ctx context.Context, req *grpchealth.CheckRequest) 
 	case "", livechatv1connect.AuthServiceName, livechatv1connect.ConversationServiceName, livechatv1connect.WidgetServiceName,
 		livechatv1connect.CannedResponseServiceName, livechatv1connect.TagServiceName, livechatv1connect.WebhookServiceName,
 		livechatv1connect.RoutingServiceName, livechatv1connect.ReportServiceName, livechatv1connect.MailServiceName,
-		livechatv1connect.CustomerServiceName:
+		livechatv1connect.CustomerServiceName, livechatv1connect.AuditServiceName, livechatv1connect.PrivacyServiceName:
 	default:
 		return nil, connectv1.NewError(connectv1.CodeNotFound, fmt.Errorf("unknown service %q", req.Service))
 	}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -95,17 +96,27 @@ func (a *App) schemaInterceptor(next connect.ServerFunc) connect.ServerFunc {
 }
 
 // startServices runs what needs the current schema: the secrets key check,
-// the realtime hub, then what reads from it: the routing queue's drainer
-// and webhook delivery.
+// the realtime hub, then what reads from it (the routing queue's drainer and
+// webhook delivery) and the periodic purges.
 func (a *App) startServices(ctx context.Context) error {
 	if err := checkSecretsKey(ctx, a.settings, a.secrets); err != nil {
 		return err
+	}
+	// Identity secrets stored in plain text by an older version, or sealed
+	// under a key that is no longer the first, are sealed with the current
+	// key before anyone can use them.
+	if n, err := a.widgets.SealIdentitySecrets(ctx); err != nil {
+		return fmt.Errorf("seal the widgets' identity secrets: %w", err)
+	} else if n > 0 {
+		a.log.Info("sealed widget identity secrets with the current secrets key", "widgets", n)
 	}
 	if err := a.hub.Start(ctx); err != nil {
 		return err
 	}
 	go a.router.Run(ctx)
 	a.startDelivery(ctx)
+	go a.audit.RunPurges(ctx, purgeInterval)
+	go a.privacy.RunRetentions(ctx, purgeInterval)
 	return nil
 }
 
@@ -116,3 +127,7 @@ func (a *App) startDelivery(ctx context.Context) {
 	context.AfterFunc(a.deliveryCtx, cancel)
 	go a.webhooks.Run(ctx)
 }
+
+// purgeInterval is how often each instance runs the retention purges (one
+// instance at a time does the work).
+const purgeInterval = time.Hour

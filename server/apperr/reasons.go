@@ -187,6 +187,9 @@ const (
 	AttributeValueInvalid Reason = "ATTRIBUTE_VALUE_INVALID"
 	// IdentityRequired: only an identity-verified visitor may do this.
 	IdentityRequired Reason = "IDENTITY_REQUIRED"
+	// TwoFactorRequired: the installation requires a second factor and the
+	// caller has none (data protection, 150–159).
+	TwoFactorRequired Reason = "TWO_FACTOR_REQUIRED"
 )
 
 // Code is the class of an error: which Connect code its reason maps to. It
@@ -315,6 +318,7 @@ var codes = map[Reason]Code{
 	AttributeKeyInvalid:   CodeInvalid,
 	AttributeValueInvalid: CodeInvalid,
 	IdentityRequired:      CodeFailedPrecondition,
+	TwoFactorRequired:     CodePermissionDenied,
 }
 
 // Reasons lists every reason (for tests and documentation).

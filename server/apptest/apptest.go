@@ -112,6 +112,8 @@ type Client struct {
 	Routing      livechatv1connect.RoutingServiceClient
 	Mail         livechatv1connect.MailServiceClient
 	Customers    livechatv1connect.CustomerServiceClient
+	Audit        livechatv1connect.AuditServiceClient
+	Privacy      livechatv1connect.PrivacyServiceClient
 }
 
 // NewClient returns a client that keeps cookies (a dashboard session) and
@@ -135,6 +137,8 @@ func (s *Server) NewClient(header http.Header, opts ...connecthttp.Option) *Clie
 		Routing:      livechatv1connect.NewRoutingServiceClient(cc),
 		Mail:         livechatv1connect.NewMailServiceClient(cc),
 		Customers:    livechatv1connect.NewCustomerServiceClient(cc),
+		Audit:        livechatv1connect.NewAuditServiceClient(cc),
+		Privacy:      livechatv1connect.NewPrivacyServiceClient(cc),
 	}
 }
 

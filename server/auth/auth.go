@@ -19,7 +19,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -29,6 +28,7 @@ import (
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/limits"
 	"github.com/opensupport/livechat/server/principal"
+	"github.com/opensupport/livechat/server/settings"
 )
 
 // Role is an agent's role.
@@ -132,6 +132,9 @@ type Config struct {
 	Now func() time.Time
 	// Log receives warnings about faults; default slog.Default().
 	Log *slog.Logger
+	// Settings holds the section "security" (see security.go); nil keeps
+	// its defaults.
+	Settings *settings.Store
 }
 
 func (c *Config) setDefaults() {
@@ -300,23 +303,6 @@ func validRole(r Role) error {
 		return apperr.New(apperr.InvalidValue, "role must be agent or admin").WithField("role")
 	}
 	return nil
-}
-
-// printable returns what a client said about itself (its address, its
-// User-Agent) fit to store and show: valid UTF-8, control characters
-// dropped, cut to n characters with an ellipsis.
-func printable(s string, n int) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return -1
-		}
-		return r
-	}, s)
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
 }
 
 // Agents -------------------------------------------------------------------

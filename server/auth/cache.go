@@ -70,6 +70,9 @@ func (c *rowCache[T]) clear() {
 type credentialCache struct {
 	sessions rowCache[dbq.GetSessionByHashRow]
 	tokens   rowCache[dbq.GetApiTokenByHashRow]
+	// security holds the settings section "security" (under one key),
+	// which every session resolution consults.
+	security rowCache[SecuritySettings]
 }
 
 // Forget drops every cached credential. The realtime hub calls it when
@@ -78,4 +81,5 @@ type credentialCache struct {
 func (s *Service) Forget() {
 	s.cache.sessions.clear()
 	s.cache.tokens.clear()
+	s.cache.security.clear()
 }

@@ -136,6 +136,19 @@ var access = map[string]authapi.Access{
 	livechatv1connect.CustomerServiceDeleteAttributeDefinitionProcedure: authapi.AdminAccess,
 	livechatv1connect.CustomerServiceReportVisitorContextProcedure:      authapi.VisitorOnly,
 	livechatv1connect.CustomerServiceSetVisitorAttributesProcedure:      authapi.VisitorOnly,
+	livechatv1connect.AuthServiceGetSecuritySettingsProcedure:           authapi.AdminAccess,
+	livechatv1connect.AuthServiceUpdateSecuritySettingsProcedure:        authapi.AdminAccess,
+
+	livechatv1connect.AuditServiceListAuditEntriesProcedure:    authapi.AdminAccess,
+	livechatv1connect.AuditServiceExportAuditEntriesProcedure:  authapi.AdminAccess,
+	livechatv1connect.AuditServiceGetAuditSettingsProcedure:    authapi.AdminAccess,
+	livechatv1connect.AuditServiceUpdateAuditSettingsProcedure: authapi.AdminAccess,
+
+	livechatv1connect.PrivacyServiceExportCustomerProcedure:          authapi.AdminAccess,
+	livechatv1connect.PrivacyServiceEraseCustomerProcedure:           authapi.AdminAccess,
+	livechatv1connect.PrivacyServiceGetRetentionSettingsProcedure:    authapi.AdminAccess,
+	livechatv1connect.PrivacyServiceUpdateRetentionSettingsProcedure: authapi.AdminAccess,
+	livechatv1connect.PrivacyServicePreviewRetentionProcedure:        authapi.AdminAccess,
 }
 
 // TestAuthorizationMatrix calls every procedure of the services as
@@ -286,6 +299,8 @@ var authAnswers = map[string]connect.Code{
 	livechatv1connect.AuthServiceConfirmTwoFactorProcedure:        connect.CodeInvalidArgument,
 	livechatv1connect.AuthServiceDisableTwoFactorProcedure:        connect.CodeInvalidArgument,
 	livechatv1connect.AuthServiceResetAgentTwoFactorProcedure:     connect.CodeInvalidArgument,
+	livechatv1connect.AuthServiceGetSecuritySettingsProcedure:     0,
+	livechatv1connect.AuthServiceUpdateSecuritySettingsProcedure:  connect.CodeInvalidArgument,
 }
 
 // requests are the messages sent where an empty one would not do.

@@ -28,6 +28,8 @@ var apiFiles = []protoreflect.FileDescriptor{
 	livechatv1.File_livechat_v1_routing_proto,
 	livechatv1.File_livechat_v1_mail_proto,
 	livechatv1.File_livechat_v1_customer_proto,
+	livechatv1.File_livechat_v1_audit_proto,
+	livechatv1.File_livechat_v1_privacy_proto,
 }
 
 // procedures lists every RPC of the API as "/pkg.Service/Method".

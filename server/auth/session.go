@@ -67,7 +67,7 @@ func (s *Service) createSession(ctx context.Context, q *dbq.Queries, agentID uui
 	id, err := q.CreateSession(ctx, dbq.CreateSessionParams{
 		AgentID: agentID, TokenHash: hash, Now: now,
 		IdleExpiresAt: now.Add(s.cfg.SessionIdle), ExpiresAt: expires,
-		Ip: printable(c.IP, 64), UserAgent: printable(c.UserAgent, 256),
+		Ip: limits.Printable(c.IP, 64), UserAgent: limits.Printable(c.UserAgent, 256),
 	})
 	if err != nil {
 		return Session{}, err
@@ -393,9 +393,13 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (princi
 			})
 		}
 	}
+	pending, err := s.twoFactorPending(ctx, row.TwoFactor)
+	if err != nil {
+		return principal.Principal{}, err
+	}
 	return principal.Principal{
 		Kind: principal.KindAgent, AgentID: row.AgentID, AgentName: row.DisplayName,
-		Role: principalRole(Role(row.Role)), SessionID: row.ID,
+		Role: principalRole(Role(row.Role)), SessionID: row.ID, TwoFactorPending: pending,
 	}, nil
 }
 

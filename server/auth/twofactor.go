@@ -11,6 +11,7 @@ import (
 	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/limits"
 	"github.com/opensupport/livechat/server/principal"
 	"github.com/opensupport/livechat/server/totp"
 )
@@ -67,7 +68,7 @@ func (s *Service) startChallenge(ctx context.Context, agentID uuid.UUID, c Clien
 		s.cfg.Log.WarnContext(ctx, "sweep sign-in challenges", "err", err)
 	}
 	err = s.q.CreateSignInChallenge(ctx, dbq.CreateSignInChallengeParams{
-		TokenHash: hash, AgentID: agentID, Ip: printable(c.IP, 64), ExpiresAt: now.Add(challengeTTL),
+		TokenHash: hash, AgentID: agentID, Ip: limits.Printable(c.IP, 64), ExpiresAt: now.Add(challengeTTL),
 	})
 	return token, err
 }
@@ -223,15 +224,23 @@ func (s *Service) ConfirmTwoFactor(ctx context.Context, caller principal.Agent, 
 	if err != nil {
 		return nil, err
 	}
+	// Sessions cached as "no second factor" must let the agent in now.
+	s.revoked()
 	return codes, nil
 }
 
 // DisableTwoFactor removes the caller's second factor after checking their
 // password and a code; both count as sign-in attempts from c.
-// Errors: WrongPassword, WrongCode, TwoFactorState, SignInThrottled.
+// Errors: WrongPassword, WrongCode, TwoFactorState, SignInThrottled;
+// TwoFactorRequired while the installation requires a second factor.
 func (s *Service) DisableTwoFactor(ctx context.Context, caller principal.Agent, password, code string, c Client) error {
 	if err := requireFields("password", password, "code", code); err != nil {
 		return err
+	}
+	if st, err := s.SecuritySettings(ctx); err != nil {
+		return err
+	} else if st.RequireTwoFactor {
+		return errTwoFactorRequired
 	}
 	attempt, err := s.checkOwnPassword(ctx, caller.ID, password, c, "password")
 	if err != nil {
@@ -252,12 +261,18 @@ func (s *Service) DisableTwoFactor(ctx context.Context, caller principal.Agent, 
 // ResetTwoFactor removes an agent's second factor (an admin's action).
 // Errors: AgentNotFound.
 func (s *Service) ResetTwoFactor(ctx context.Context, agentID uuid.UUID) error {
-	return db.Tx(ctx, s.pool, func(q *dbq.Queries) error {
+	if err := db.Tx(ctx, s.pool, func(q *dbq.Queries) error {
 		if _, err := q.GetAgentForUpdate(ctx, agentID); err != nil {
 			return agentNotFound(err)
 		}
 		return removeTwoFactor(ctx, q, agentID)
-	})
+	}); err != nil {
+		return err
+	}
+	// Where a second factor is required, the agent's sessions may now only
+	// enrol again.
+	s.revoked()
+	return nil
 }
 
 func removeTwoFactor(ctx context.Context, q *dbq.Queries, agentID uuid.UUID) error {

@@ -177,3 +177,31 @@ func LikePattern(q string) string {
 // words turns a proto field name into words for a message: "display_name"
 // reads "display name".
 func words(field string) string { return strings.ReplaceAll(field, "_", " ") }
+
+// The audit log's bounds.
+const (
+	// AuditPage is the largest page of audit entries (items);
+	// DefaultAuditPage applies when a request asks for none.
+	AuditPage        = 200
+	DefaultAuditPage = 50
+	// AuditExport is the most entries one export holds; a larger selection
+	// is cut to its newest entries (narrow the dates to get the rest).
+	AuditExport = 100000
+)
+
+// Printable returns what a client said about itself (its address, its
+// User-Agent, a username it tried) fit to store and show: valid UTF-8,
+// control characters dropped, cut to n characters with an ellipsis.
+func Printable(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}

@@ -57,6 +57,9 @@ type Principal struct {
 	SessionID uuid.UUID
 	// TokenID is set when the call is authenticated by an API token.
 	TokenID uuid.UUID
+	// TwoFactorPending: the installation requires a second factor and this
+	// session's agent has none, so only enrolment is allowed.
+	TwoFactorPending bool
 
 	// Visitor callers.
 	CustomerID       uuid.UUID

@@ -25,6 +25,7 @@ import (
 	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/routing"
+	"github.com/opensupport/livechat/server/secretbox"
 )
 
 // Prefixes make leaked keys recognisable at a glance.
@@ -61,6 +62,9 @@ type Options struct {
 	// Hours tells a widget's business hours and reply time; nil: always
 	// open, no reply time.
 	Hours Hours
+	// Secrets seals the identity secrets at rest (see secrets.go); nil
+	// stores them in plain text.
+	Secrets *secretbox.Box
 }
 
 // Hours is the routing domain's view of a widget's opening hours
@@ -80,6 +84,8 @@ type Service struct {
 	hours      Hours
 	// origins caches the union of allowed origins for CORS preflights.
 	origins *originCache
+	// secrets may be nil (see Options).
+	secrets *secretbox.Box
 
 	// lastCleanup is when this instance last deleted old rate-limit windows.
 	cleanupMu   sync.Mutex
@@ -95,6 +101,7 @@ func New(pool *db.Pool, opts Options) *Service {
 		hub:        opts.Hub,
 		chatDomain: opts.Chat,
 		hours:      opts.Hours,
+		secrets:    opts.Secrets,
 	}
 	s.origins = newOriginCache(s.loadAllOrigins)
 	return s
@@ -192,11 +199,15 @@ func (s *Service) CreateWidget(ctx context.Context, settings Settings) (Widget, 
 		return Widget{}, "", err
 	}
 	secret := identitySecretPrefix + randomHex(32)
+	stored, err := s.sealSecret(secret)
+	if err != nil {
+		return Widget{}, "", err
+	}
 	row, err := s.q.CreateWidget(ctx, dbq.CreateWidgetParams{
 		SiteKey:        siteKeyPrefix + randomHex(12),
 		Name:           norm.Name,
 		Settings:       encodeSettings(norm),
-		IdentitySecret: secret,
+		IdentitySecret: stored,
 	})
 	if err != nil {
 		return Widget{}, "", err
@@ -245,11 +256,15 @@ func (s *Service) DeleteWidget(ctx context.Context, id uuid.UUID) error {
 // Errors: WidgetNotFound.
 func (s *Service) RotateWidgetSecret(ctx context.Context, id uuid.UUID) (Widget, string, error) {
 	secret := identitySecretPrefix + randomHex(32)
+	stored, err := s.sealSecret(secret)
+	if err != nil {
+		return Widget{}, "", err
+	}
 	var row dbq.Widget
 	var ended int64
-	err := db.Tx(ctx, s.pool, func(q *dbq.Queries) error {
+	err = db.Tx(ctx, s.pool, func(q *dbq.Queries) error {
 		var err error
-		if row, err = q.RotateWidgetSecret(ctx, dbq.RotateWidgetSecretParams{ID: id, IdentitySecret: secret}); err != nil {
+		if row, err = q.RotateWidgetSecret(ctx, dbq.RotateWidgetSecretParams{ID: id, IdentitySecret: stored}); err != nil {
 			return errWidgetNotFound(err)
 		}
 		ended, err = q.RevokeVerifiedVisitorSessions(ctx, id)

@@ -152,6 +152,9 @@ func (s *Service) StartSession(ctx context.Context, in StartSessionInput) (Sessi
 	if err := checkOrigin(w.Settings.AllowedOrigins, in.Origin); err != nil {
 		return Session{}, err
 	}
+	if w.identitySecret, err = s.openSecret(w.identitySecret); err != nil {
+		return Session{}, err
+	}
 	id, err := verifyIdentity(w, in.Identity)
 	if err != nil {
 		return Session{}, err

@@ -109,6 +109,7 @@ const byReason: Partial<Record<ErrorReason, MessageKey>> = {
   [ErrorReason.ATTRIBUTE_KEY_INVALID]: "reason.attributeKeyInvalid",
   [ErrorReason.ATTRIBUTE_VALUE_INVALID]: "reason.attributeValueInvalid",
   [ErrorReason.IDENTITY_REQUIRED]: "reason.identityRequired",
+  [ErrorReason.TWO_FACTOR_REQUIRED]: "reason.twoFactorRequired",
 };
 
 // Reasons whose text needs a number the detail did not carry fall back to

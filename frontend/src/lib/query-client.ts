@@ -1,6 +1,7 @@
 import { Code } from "@connectrpc/connect";
 import { MutationCache, QueryCache, QueryClient } from "@tanstack/react-query";
-import { errorCode } from "./errors";
+import { ErrorReason } from "@livechat/api/errors_pb";
+import { errorCode, errorReason } from "./errors";
 import { meKey, setupStateKey } from "./query-keys";
 
 const noRetry = new Set<Code>([
@@ -28,6 +29,9 @@ export function createQueryClient(): QueryClient {
     queryCache: new QueryCache({
       onError: (err, query) => {
         if (errorCode(err) === Code.Unauthenticated && !isAuthQuery(query.queryKey)) signedOut();
+        // The installation began to require a second factor: GetMe says so
+        // and the dashboard leads to the enrolment.
+        if (errorReason(err) === ErrorReason.TWO_FACTOR_REQUIRED && !isAuthQuery(query.queryKey)) signedOut();
       },
     }),
     mutationCache: new MutationCache({

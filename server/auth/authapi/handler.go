@@ -8,6 +8,7 @@ import (
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/audit"
 	"github.com/opensupport/livechat/server/auth"
 	"github.com/opensupport/livechat/server/limits"
 	"github.com/opensupport/livechat/server/principal"
@@ -19,14 +20,18 @@ import (
 type Handler struct {
 	svc *auth.Service
 	web Web
+	// audit records sign-ins and administrative actions (nil: none).
+	audit *audit.Service
 }
 
 // The handler implements every method itself (no Unimplemented… embedded),
 // so a method added to the proto fails to compile until it is written.
 var _ livechatv1connect.AuthServiceHandler = (*Handler)(nil)
 
-// NewHandler returns the AuthService handler.
-func NewHandler(svc *auth.Service, web Web) *Handler { return &Handler{svc: svc, web: web} }
+// NewHandler returns the AuthService handler; rec writes the audit log.
+func NewHandler(svc *auth.Service, web Web, rec *audit.Service) *Handler {
+	return &Handler{svc: svc, web: web, audit: rec}
+}
 
 func (h *Handler) setCookie(ctx context.Context, s auth.Session) {
 	if info, ok := connect.CallInfoForServerContext(ctx); ok {
@@ -57,6 +62,7 @@ func (h *Handler) Setup(ctx context.Context, req *livechatv1.SetupRequest) (*liv
 	if err != nil {
 		return nil, err
 	}
+	h.audit.Record(ctx, principal.Agent{ID: a.ID, Name: a.DisplayName}, audit.AgentCreated, agentTarget(a), audit.Details{"role": string(a.Role), "setup": true})
 	h.setCookie(ctx, s)
 	return &livechatv1.SetupResponse{Agent: agentProto(a)}, nil
 }
@@ -65,11 +71,13 @@ func (h *Handler) Setup(ctx context.Context, req *livechatv1.SetupRequest) (*liv
 func (h *Handler) Login(ctx context.Context, req *livechatv1.LoginRequest) (*livechatv1.LoginResponse, error) {
 	res, err := h.svc.Login(ctx, req.Username, req.Password, clientOf(ctx))
 	if err != nil {
+		h.signInFailed(ctx, err, audit.Target{Type: "agent", Name: limits.Printable(req.Username, limits.DisplayName)}, "password")
 		return nil, err
 	}
 	if res.Challenge != "" {
 		return &livechatv1.LoginResponse{SecondFactorChallenge: res.Challenge}, nil
 	}
+	h.audit.Record(ctx, principal.Agent{ID: res.Agent.ID, Name: res.Agent.DisplayName}, audit.SignIn, agentTarget(res.Agent), audit.Details{"second_factor": false})
 	h.setCookie(ctx, res.Session)
 	return &livechatv1.LoginResponse{Agent: agentProto(res.Agent)}, nil
 }
@@ -78,8 +86,10 @@ func (h *Handler) Login(ctx context.Context, req *livechatv1.LoginRequest) (*liv
 func (h *Handler) CompleteLogin(ctx context.Context, req *livechatv1.CompleteLoginRequest) (*livechatv1.CompleteLoginResponse, error) {
 	a, s, err := h.svc.CompleteLogin(ctx, req.Challenge, req.Code, clientOf(ctx))
 	if err != nil {
+		h.signInFailed(ctx, err, audit.Target{Type: "agent"}, "second_factor")
 		return nil, err
 	}
+	h.audit.Record(ctx, principal.Agent{ID: a.ID, Name: a.DisplayName}, audit.SignIn, agentTarget(a), audit.Details{"second_factor": true})
 	h.setCookie(ctx, s)
 	return &livechatv1.CompleteLoginResponse{Agent: agentProto(a)}, nil
 }
@@ -95,18 +105,22 @@ func (h *Handler) StartTwoFactorEnrolment(ctx context.Context, _ *livechatv1.Sta
 
 // ConfirmTwoFactor implements AuthServiceHandler.
 func (h *Handler) ConfirmTwoFactor(ctx context.Context, req *livechatv1.ConfirmTwoFactorRequest) (*livechatv1.ConfirmTwoFactorResponse, error) {
-	codes, err := h.svc.ConfirmTwoFactor(ctx, principal.From(ctx).Agent(), req.Code)
+	caller := principal.From(ctx).Agent()
+	codes, err := h.svc.ConfirmTwoFactor(ctx, caller, req.Code)
 	if err != nil {
 		return nil, err
 	}
+	h.audit.Record(ctx, caller, audit.TwoFactorEnabled, h.agentTargetOf(ctx, caller.ID), nil)
 	return &livechatv1.ConfirmTwoFactorResponse{RecoveryCodes: codes}, nil
 }
 
 // DisableTwoFactor implements AuthServiceHandler.
 func (h *Handler) DisableTwoFactor(ctx context.Context, req *livechatv1.DisableTwoFactorRequest) (*livechatv1.DisableTwoFactorResponse, error) {
-	if err := h.svc.DisableTwoFactor(ctx, principal.From(ctx).Agent(), req.Password, req.Code, clientOf(ctx)); err != nil {
+	caller := principal.From(ctx).Agent()
+	if err := h.svc.DisableTwoFactor(ctx, caller, req.Password, req.Code, clientOf(ctx)); err != nil {
 		return nil, err
 	}
+	h.audit.Record(ctx, caller, audit.TwoFactorDisabled, h.agentTargetOf(ctx, caller.ID), nil)
 	return &livechatv1.DisableTwoFactorResponse{}, nil
 }
 
@@ -119,6 +133,7 @@ func (h *Handler) ResetAgentTwoFactor(ctx context.Context, req *livechatv1.Reset
 	if err := h.svc.ResetTwoFactor(ctx, id); err != nil {
 		return nil, err
 	}
+	h.audit.Record(ctx, principal.From(ctx).Agent(), audit.AgentTwoFactorReset, h.agentTargetOf(ctx, id), nil)
 	return &livechatv1.ResetAgentTwoFactorResponse{}, nil
 }
 
@@ -140,14 +155,20 @@ func (h *Handler) GetMe(ctx context.Context, _ *livechatv1.GetMeRequest) (*livec
 	if err != nil {
 		return nil, err
 	}
-	return &livechatv1.GetMeResponse{Agent: agentProto(a), TokenScope: scopeProto(scope), Limits: limits.Proto()}, nil
+	sec, err := h.svc.SecuritySettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &livechatv1.GetMeResponse{Agent: agentProto(a), TokenScope: scopeProto(scope), Limits: limits.Proto(), TwoFactorRequired: sec.RequireTwoFactor}, nil
 }
 
 // ChangePassword implements AuthServiceHandler.
 func (h *Handler) ChangePassword(ctx context.Context, req *livechatv1.ChangePasswordRequest) (*livechatv1.ChangePasswordResponse, error) {
-	if err := h.svc.ChangePassword(ctx, principal.From(ctx).Agent(), req.CurrentPassword, req.NewPassword, clientOf(ctx)); err != nil {
+	caller := principal.From(ctx).Agent()
+	if err := h.svc.ChangePassword(ctx, caller, req.CurrentPassword, req.NewPassword, clientOf(ctx)); err != nil {
 		return nil, err
 	}
+	h.audit.Record(ctx, caller, audit.PasswordChanged, h.agentTargetOf(ctx, caller.ID), nil)
 	return &livechatv1.ChangePasswordResponse{}, nil
 }
 
@@ -203,6 +224,7 @@ func (h *Handler) CreateAgent(ctx context.Context, req *livechatv1.CreateAgentRe
 	if err != nil {
 		return nil, err
 	}
+	h.audit.Record(ctx, principal.From(ctx).Agent(), audit.AgentCreated, agentTarget(a), audit.Details{"role": string(a.Role), "display_name": a.DisplayName})
 	return &livechatv1.CreateAgentResponse{Agent: agentProto(a)}, nil
 }
 
@@ -220,10 +242,12 @@ func (h *Handler) UpdateAgent(ctx context.Context, req *livechatv1.UpdateAgentRe
 		}
 		u.Role = &role
 	}
+	before, _ := h.svc.Agent(ctx, id) // for the audit entry's "from"
 	a, err := h.svc.UpdateAgent(ctx, u)
 	if err != nil {
 		return nil, err
 	}
+	h.audit.Record(ctx, principal.From(ctx).Agent(), audit.AgentUpdated, agentTarget(a), audit.Changes(auditedFields(before), auditedFields(a)))
 	return &livechatv1.UpdateAgentResponse{Agent: agentProto(a)}, nil
 }
 
@@ -236,6 +260,7 @@ func (h *Handler) ResetAgentPassword(ctx context.Context, req *livechatv1.ResetA
 	if err := h.svc.ResetPassword(ctx, id, req.NewPassword); err != nil {
 		return nil, err
 	}
+	h.audit.Record(ctx, principal.From(ctx).Agent(), audit.AgentPasswordReset, h.agentTargetOf(ctx, id), nil)
 	return &livechatv1.ResetAgentPasswordResponse{}, nil
 }
 
@@ -251,10 +276,12 @@ func (h *Handler) CreateApiToken(ctx context.Context, req *livechatv1.CreateApiT
 	default:
 		return nil, apperr.New(apperr.InvalidValue, "scope must be API_TOKEN_SCOPE_AGENT or API_TOKEN_SCOPE_ADMIN").WithField("scope")
 	}
-	t, secret, err := h.svc.CreateAPIToken(ctx, principal.From(ctx).Agent(), req.Name, scope, req.BotName)
+	caller := principal.From(ctx).Agent()
+	t, secret, err := h.svc.CreateAPIToken(ctx, caller, req.Name, scope, req.BotName)
 	if err != nil {
 		return nil, err
 	}
+	h.audit.Record(ctx, caller, audit.TokenCreated, tokenTarget(t), audit.Details{"scope": string(t.Scope), "prefix": t.Prefix})
 	return &livechatv1.CreateApiTokenResponse{Token: tokenProto(t), Secret: secret}, nil
 }
 
@@ -281,6 +308,7 @@ func (h *Handler) RevokeApiToken(ctx context.Context, req *livechatv1.RevokeApiT
 	if err != nil {
 		return nil, err
 	}
+	h.audit.Record(ctx, principal.From(ctx).Agent(), audit.TokenRevoked, tokenTarget(t), audit.Details{"scope": string(t.Scope), "prefix": t.Prefix})
 	return &livechatv1.RevokeApiTokenResponse{Token: tokenProto(t)}, nil
 }
 
@@ -345,4 +373,32 @@ func tokenProto(t auth.APIToken) *livechatv1.ApiToken {
 		AgentId: protoconv.ID(t.AgentID), AgentName: t.AgentName, BotName: t.BotName, CreatedAt: protoconv.Timestamp(t.CreatedAt),
 		LastUsedAt: protoconv.OptionalTimestamp(t.LastUsedAt), RevokedAt: protoconv.OptionalTimestamp(t.RevokedAt),
 	}
+}
+
+// GetSecuritySettings implements AuthServiceHandler.
+func (h *Handler) GetSecuritySettings(ctx context.Context, _ *livechatv1.GetSecuritySettingsRequest) (*livechatv1.GetSecuritySettingsResponse, error) {
+	st, err := h.svc.SecuritySettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &livechatv1.GetSecuritySettingsResponse{Settings: securityProto(st)}, nil
+}
+
+// UpdateSecuritySettings implements AuthServiceHandler.
+func (h *Handler) UpdateSecuritySettings(ctx context.Context, req *livechatv1.UpdateSecuritySettingsRequest) (*livechatv1.UpdateSecuritySettingsResponse, error) {
+	if req.Settings == nil {
+		return nil, apperr.New(apperr.Required, "settings are required").WithField("settings")
+	}
+	caller := principal.From(ctx).Agent()
+	st := auth.SecuritySettings{RequireTwoFactor: req.Settings.RequireTwoFactor}
+	before, err := h.svc.UpdateSecuritySettings(ctx, caller, st)
+	if err != nil {
+		return nil, err
+	}
+	h.audit.RecordSettings(ctx, caller, auth.SecuritySection, before, st)
+	return &livechatv1.UpdateSecuritySettingsResponse{Settings: securityProto(st)}, nil
+}
+
+func securityProto(st auth.SecuritySettings) *livechatv1.SecuritySettings {
+	return &livechatv1.SecuritySettings{RequireTwoFactor: st.RequireTwoFactor}
 }

@@ -90,6 +90,9 @@ func (i *Interceptor) Intercept(next connect.ServerFunc) connect.ServerFunc {
 		if err := allow(access, p, spec.Procedure); err != nil {
 			return err
 		}
+		if p.TwoFactorPending && access != Public && !enrolment[spec.Procedure] {
+			return auth.TwoFactorRequired()
+		}
 		return next(principal.With(ctx, p), spec, stream)
 	}
 }

@@ -74,6 +74,9 @@ var Policy = map[string]Access{
 	livechatv1connect.AuthServiceConfirmTwoFactorProcedure:        SessionAgent,
 	livechatv1connect.AuthServiceDisableTwoFactorProcedure:        SessionAgent,
 	livechatv1connect.AuthServiceResetAgentTwoFactorProcedure:     AdminAccess,
+	// The installation's sign-in rules.
+	livechatv1connect.AuthServiceGetSecuritySettingsProcedure:    AdminAccess,
+	livechatv1connect.AuthServiceUpdateSecuritySettingsProcedure: AdminAccess,
 
 	// ConversationService: the agents' inbox.
 	livechatv1connect.ConversationServiceListConversationsProcedure:     AgentAccess,
@@ -159,6 +162,19 @@ var Policy = map[string]Access{
 	// Any agent may email a customer their conversation's transcript.
 	livechatv1connect.MailServiceSendTranscriptProcedure: AgentAccess,
 
+	// AuditService: the audit log is for admins.
+	livechatv1connect.AuditServiceListAuditEntriesProcedure:    AdminAccess,
+	livechatv1connect.AuditServiceExportAuditEntriesProcedure:  AdminAccess,
+	livechatv1connect.AuditServiceGetAuditSettingsProcedure:    AdminAccess,
+	livechatv1connect.AuditServiceUpdateAuditSettingsProcedure: AdminAccess,
+
+	// PrivacyService: exporting and erasing customers is for admins.
+	livechatv1connect.PrivacyServiceExportCustomerProcedure:          AdminAccess,
+	livechatv1connect.PrivacyServiceEraseCustomerProcedure:           AdminAccess,
+	livechatv1connect.PrivacyServiceGetRetentionSettingsProcedure:    AdminAccess,
+	livechatv1connect.PrivacyServiceUpdateRetentionSettingsProcedure: AdminAccess,
+	livechatv1connect.PrivacyServicePreviewRetentionProcedure:        AdminAccess,
+
 	// Server reflection lets `buf curl` and grpcurl discover the API, which
 	// is public (the proto files ship with the product).
 	"/" + grpcreflect.ReflectV1ServiceName + "/ServerReflectionInfo":      Public,
@@ -185,4 +201,15 @@ var sameOriginOnly = map[string]bool{
 	livechatv1connect.AuthServiceLoginProcedure:         true,
 	livechatv1connect.AuthServiceCompleteLoginProcedure: true,
 	livechatv1connect.AuthServiceLogoutProcedure:        true,
+}
+
+// enrolment are the agent procedures a session may call while the
+// installation requires a second factor its agent has not set up
+// (principal.Principal.TwoFactorPending): who it is, enrolling, and
+// leaving. Everything else answers TWO_FACTOR_REQUIRED.
+var enrolment = map[string]bool{
+	livechatv1connect.AuthServiceGetMeProcedure:                   true,
+	livechatv1connect.AuthServiceStartTwoFactorEnrolmentProcedure: true,
+	livechatv1connect.AuthServiceConfirmTwoFactorProcedure:        true,
+	livechatv1connect.AuthServiceLogoutProcedure:                  true,
 }

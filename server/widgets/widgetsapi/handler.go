@@ -14,6 +14,7 @@ import (
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/audit"
 	"github.com/opensupport/livechat/server/chat"
 	"github.com/opensupport/livechat/server/chat/chatapi"
 	"github.com/opensupport/livechat/server/principal"
@@ -32,14 +33,17 @@ type Handler struct {
 	svc     *widgets.Service
 	streams chatapi.Streams
 	ratings Rater
+	// audit records the admins' changes to widgets (nil: none).
+	audit *audit.Service
 }
 
 var _ livechatv1connect.WidgetServiceHandler = (*Handler)(nil)
 
 // NewHandler returns the Connect handler of svc. streams (the realtime hub)
 // opens visitors' Subscribe streams; nil makes Subscribe NOT_AVAILABLE.
-func NewHandler(svc *widgets.Service, streams chatapi.Streams) *Handler {
-	return &Handler{svc: svc, streams: streams}
+// rec writes the audit log.
+func NewHandler(svc *widgets.Service, streams chatapi.Streams, rec *audit.Service) *Handler {
+	return &Handler{svc: svc, streams: streams, audit: rec}
 }
 
 // ListWidgets implements livechatv1connect.WidgetServiceHandler.
@@ -74,6 +78,7 @@ func (h *Handler) CreateWidget(ctx context.Context, req *livechatv1.CreateWidget
 	if err != nil {
 		return nil, err
 	}
+	h.audit.Record(ctx, principal.From(ctx).Agent(), audit.WidgetCreated, widgetTarget(w), audit.Changes(widgets.Settings{}, w.Settings))
 	return &livechatv1.CreateWidgetResponse{Widget: widgetProto(w), IdentitySecret: secret}, nil
 }
 
@@ -83,10 +88,12 @@ func (h *Handler) UpdateWidget(ctx context.Context, req *livechatv1.UpdateWidget
 	if err != nil {
 		return nil, err
 	}
+	before, _ := h.svc.GetWidget(ctx, id) // for the audit entry's "from"
 	w, err := h.svc.UpdateWidget(ctx, id, settingsFromProto(req.Settings))
 	if err != nil {
 		return nil, err
 	}
+	h.audit.Record(ctx, principal.From(ctx).Agent(), audit.WidgetUpdated, widgetTarget(w), audit.Changes(before.Settings, w.Settings))
 	return &livechatv1.UpdateWidgetResponse{Widget: widgetProto(w)}, nil
 }
 
@@ -96,9 +103,11 @@ func (h *Handler) DeleteWidget(ctx context.Context, req *livechatv1.DeleteWidget
 	if err != nil {
 		return nil, err
 	}
+	before, _ := h.svc.GetWidget(ctx, id) // for the audit entry's name
 	if err := h.svc.DeleteWidget(ctx, id); err != nil {
 		return nil, err
 	}
+	h.audit.Record(ctx, principal.From(ctx).Agent(), audit.WidgetDeleted, audit.Target{Type: "widget", ID: req.WidgetId, Name: before.Settings.Name}, nil)
 	return &livechatv1.DeleteWidgetResponse{}, nil
 }
 
@@ -112,6 +121,7 @@ func (h *Handler) RotateWidgetSecret(ctx context.Context, req *livechatv1.Rotate
 	if err != nil {
 		return nil, err
 	}
+	h.audit.Record(ctx, principal.From(ctx).Agent(), audit.WidgetSecretRotated, widgetTarget(w), nil)
 	return &livechatv1.RotateWidgetSecretResponse{Widget: widgetProto(w), IdentitySecret: secret}, nil
 }
 
@@ -236,4 +246,9 @@ func callOrigin(ctx context.Context) string {
 		return ""
 	}
 	return info.RequestHeader().Get("Origin")
+}
+
+// widgetTarget names a widget in the audit log.
+func widgetTarget(w widgets.Widget) audit.Target {
+	return audit.Target{Type: "widget", ID: protoconv.ID(w.ID), Name: w.Settings.Name}
 }

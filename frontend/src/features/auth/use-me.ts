@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback } from "react";
-import { AgentRole, AuthService, GetMeResponseSchema, type Agent } from "@livechat/api/auth_pb";
+import { AgentRole, AuthService, GetMeResponseSchema, type Agent, type GetMeResponse } from "@livechat/api/auth_pb";
 import { meKey } from "@/lib/query-keys";
 
 /** The signed-in agent. Only for components rendered inside AuthGate. */
@@ -19,5 +19,9 @@ export function useIsAdmin(): boolean {
 /** Stores the signed-in agent as a call returned them (after changing a status or setting). */
 export function useSetMe(): (res: { agent?: Agent }) => void {
   const qc = useQueryClient();
-  return useCallback((res) => qc.setQueryData(meKey, create(GetMeResponseSchema, { agent: res.agent })), [qc]);
+  // Keep the rest of GetMe's answer (limits, whether a second factor is required).
+  return useCallback(
+    (res) => qc.setQueryData<GetMeResponse>(meKey, (old) => create(GetMeResponseSchema, { tokenScope: old?.tokenScope, limits: old?.limits, twoFactorRequired: old?.twoFactorRequired, agent: res.agent })),
+    [qc],
+  );
 }

@@ -20,11 +20,13 @@ import { errorCode } from "@/lib/errors";
 import { updatePreferences, usePreferences } from "@/lib/preferences";
 import { passwordProblem } from "@/lib/validation";
 import { TwoFactorCard } from "./two-factor-card";
-import { useMe, useSetMe } from "@/features/auth/use-me";
+import { useIsAdmin, useMe, useSetMe } from "@/features/auth/use-me";
+import { SecurityCard } from "@/features/privacy/security-card";
 
 /** The agent's own settings: language, alerts, password and two-factor sign-in. */
 export default function SettingsPage() {
   const { t } = useI18n();
+  const isAdmin = useIsAdmin();
   return (
     <Page title={t("settings.title")} description={t("settings.description")}>
       <LanguageCard />
@@ -32,6 +34,7 @@ export default function SettingsPage() {
       <IdleAwayCard />
       <PasswordCard />
       <TwoFactorCard />
+      {isAdmin && <SecurityCard />}
     </Page>
   );
 }

@@ -27,6 +27,8 @@ const WebhookDeliveriesPage = lazy(() => import("@/features/webhooks/deliveries-
 const ReportsPage = lazy(() => import("@/features/reports/reports-page"));
 const MailPage = lazy(() => import("@/features/mail/mail-page"));
 const CustomersPage = lazy(() => import("@/features/customers/customers-page"));
+const AuditPage = lazy(() => import("@/features/audit/audit-page"));
+const PrivacyPage = lazy(() => import("@/features/privacy/privacy-page"));
 
 let started = false;
 
@@ -81,6 +83,8 @@ export default function Shell() {
                 <Route path="/reports" component={ReportsPage} />
                 <Route path="/email" component={MailPage} />
                 <Route path="/customers/:customerId?" component={CustomersPage} />
+                <Route path="/audit" component={AuditPage} />
+                <Route path="/privacy" component={PrivacyPage} />
                 <Route>
                   <EmptyState className="h-full" title={t("common.notFound")} />
                 </Route>

@@ -1,5 +1,20 @@
 import { useQuery } from "@connectrpc/connect-query";
-import { BarChart3Icon, ContactIcon, InboxIcon, KeyRoundIcon, MailIcon, MessageSquareQuoteIcon, MessagesSquareIcon, PanelsTopLeftIcon, SettingsIcon, UsersIcon, WebhookIcon, type LucideIcon } from "lucide-react";
+import {
+  BarChart3Icon,
+  ContactIcon,
+  InboxIcon,
+  KeyRoundIcon,
+  MailIcon,
+  MessageSquareQuoteIcon,
+  MessagesSquareIcon,
+  PanelsTopLeftIcon,
+  ScrollTextIcon,
+  SettingsIcon,
+  ShieldIcon,
+  UsersIcon,
+  WebhookIcon,
+  type LucideIcon,
+} from "lucide-react";
 import { Link, useLocation } from "wouter";
 import { ConversationService } from "@livechat/api/conversation_pb";
 import { LanguageSwitch } from "@/components/language-switch";
@@ -29,6 +44,8 @@ const items: NavItem[] = [
   { href: "/reports", match: "/reports", label: "nav.reports", icon: BarChart3Icon, admin: true },
   { href: "/email", match: "/email", label: "nav.email", icon: MailIcon, admin: true },
   { href: "/settings", match: "/settings", label: "nav.settings", icon: SettingsIcon },
+  { href: "/audit", match: "/audit", label: "nav.audit", icon: ScrollTextIcon, admin: true },
+  { href: "/privacy", match: "/privacy", label: "nav.privacy", icon: ShieldIcon, admin: true },
 ];
 
 /**

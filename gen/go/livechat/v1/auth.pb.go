@@ -1310,9 +1310,14 @@ type GetMeResponse struct {
 	TokenScope ApiTokenScope `protobuf:"varint,2,opt,name=token_scope,json=tokenScope,proto3,enum=livechat.v1.ApiTokenScope" json:"token_scope,omitempty"`
 	// What the server accepts (message, search, name and password lengths,
 	// page sizes), so a client validates as the server does.
-	Limits        *Limits `protobuf:"bytes,3,opt,name=limits,proto3" json:"limits,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Limits *Limits `protobuf:"bytes,3,opt,name=limits,proto3" json:"limits,omitempty"`
+	// The installation requires a second factor of every agent
+	// (SecuritySettings.require_two_factor). With agent.two_factor_enabled
+	// false, the dashboard must have the agent enrol before anything else:
+	// the server refuses their other calls with TWO_FACTOR_REQUIRED.
+	TwoFactorRequired bool `protobuf:"varint,4,opt,name=two_factor_required,json=twoFactorRequired,proto3" json:"two_factor_required,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *GetMeResponse) Reset() {
@@ -1364,6 +1369,13 @@ func (x *GetMeResponse) GetLimits() *Limits {
 		return x.Limits
 	}
 	return nil
+}
+
+func (x *GetMeResponse) GetTwoFactorRequired() bool {
+	if x != nil {
+		return x.TwoFactorRequired
+	}
+	return false
 }
 
 type ChangePasswordRequest struct {
@@ -2321,6 +2333,221 @@ func (x *RevokeApiTokenResponse) GetToken() *ApiToken {
 	return nil
 }
 
+// SecuritySettings are the installation's sign-in rules.
+type SecuritySettings struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Every agent must sign in with a second factor; those without one are
+	// led to enrol at their next call.
+	RequireTwoFactor bool `protobuf:"varint,1,opt,name=require_two_factor,json=requireTwoFactor,proto3" json:"require_two_factor,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *SecuritySettings) Reset() {
+	*x = SecuritySettings{}
+	mi := &file_livechat_v1_auth_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SecuritySettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SecuritySettings) ProtoMessage() {}
+
+func (x *SecuritySettings) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_auth_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SecuritySettings.ProtoReflect.Descriptor instead.
+func (*SecuritySettings) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *SecuritySettings) GetRequireTwoFactor() bool {
+	if x != nil {
+		return x.RequireTwoFactor
+	}
+	return false
+}
+
+type GetSecuritySettingsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSecuritySettingsRequest) Reset() {
+	*x = GetSecuritySettingsRequest{}
+	mi := &file_livechat_v1_auth_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSecuritySettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSecuritySettingsRequest) ProtoMessage() {}
+
+func (x *GetSecuritySettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_auth_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSecuritySettingsRequest.ProtoReflect.Descriptor instead.
+func (*GetSecuritySettingsRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{43}
+}
+
+type GetSecuritySettingsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Settings      *SecuritySettings      `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSecuritySettingsResponse) Reset() {
+	*x = GetSecuritySettingsResponse{}
+	mi := &file_livechat_v1_auth_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSecuritySettingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSecuritySettingsResponse) ProtoMessage() {}
+
+func (x *GetSecuritySettingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_auth_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSecuritySettingsResponse.ProtoReflect.Descriptor instead.
+func (*GetSecuritySettingsResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *GetSecuritySettingsResponse) GetSettings() *SecuritySettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+type UpdateSecuritySettingsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Settings      *SecuritySettings      `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateSecuritySettingsRequest) Reset() {
+	*x = UpdateSecuritySettingsRequest{}
+	mi := &file_livechat_v1_auth_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateSecuritySettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateSecuritySettingsRequest) ProtoMessage() {}
+
+func (x *UpdateSecuritySettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_auth_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateSecuritySettingsRequest.ProtoReflect.Descriptor instead.
+func (*UpdateSecuritySettingsRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *UpdateSecuritySettingsRequest) GetSettings() *SecuritySettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+type UpdateSecuritySettingsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Settings      *SecuritySettings      `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateSecuritySettingsResponse) Reset() {
+	*x = UpdateSecuritySettingsResponse{}
+	mi := &file_livechat_v1_auth_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateSecuritySettingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateSecuritySettingsResponse) ProtoMessage() {}
+
+func (x *UpdateSecuritySettingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_auth_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateSecuritySettingsResponse.ProtoReflect.Descriptor instead.
+func (*UpdateSecuritySettingsResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *UpdateSecuritySettingsResponse) GetSettings() *SecuritySettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
 var File_livechat_v1_auth_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_auth_proto_rawDesc = "" +
@@ -2396,12 +2623,13 @@ const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\x1bResetAgentTwoFactorResponse\"\x0f\n" +
 	"\rLogoutRequest\"\x10\n" +
 	"\x0eLogoutResponse\"\x0e\n" +
-	"\fGetMeRequest\"\xa3\x01\n" +
+	"\fGetMeRequest\"\xd3\x01\n" +
 	"\rGetMeResponse\x12(\n" +
 	"\x05agent\x18\x01 \x01(\v2\x12.livechat.v1.AgentR\x05agent\x12;\n" +
 	"\vtoken_scope\x18\x02 \x01(\x0e2\x1a.livechat.v1.ApiTokenScopeR\n" +
 	"tokenScope\x12+\n" +
-	"\x06limits\x18\x03 \x01(\v2\x13.livechat.v1.LimitsR\x06limits\"e\n" +
+	"\x06limits\x18\x03 \x01(\v2\x13.livechat.v1.LimitsR\x06limits\x12.\n" +
+	"\x13two_factor_required\x18\x04 \x01(\bR\x11twoFactorRequired\"e\n" +
 	"\x15ChangePasswordRequest\x12)\n" +
 	"\x10current_password\x18\x01 \x01(\tR\x0fcurrentPassword\x12!\n" +
 	"\fnew_password\x18\x02 \x01(\tR\vnewPassword\"\x18\n" +
@@ -2452,7 +2680,16 @@ const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\x15RevokeApiTokenRequest\x12\x19\n" +
 	"\btoken_id\x18\x01 \x01(\tR\atokenId\"E\n" +
 	"\x16RevokeApiTokenResponse\x12+\n" +
-	"\x05token\x18\x01 \x01(\v2\x15.livechat.v1.ApiTokenR\x05token*S\n" +
+	"\x05token\x18\x01 \x01(\v2\x15.livechat.v1.ApiTokenR\x05token\"@\n" +
+	"\x10SecuritySettings\x12,\n" +
+	"\x12require_two_factor\x18\x01 \x01(\bR\x10requireTwoFactor\"\x1c\n" +
+	"\x1aGetSecuritySettingsRequest\"X\n" +
+	"\x1bGetSecuritySettingsResponse\x129\n" +
+	"\bsettings\x18\x01 \x01(\v2\x1d.livechat.v1.SecuritySettingsR\bsettings\"Z\n" +
+	"\x1dUpdateSecuritySettingsRequest\x129\n" +
+	"\bsettings\x18\x01 \x01(\v2\x1d.livechat.v1.SecuritySettingsR\bsettings\"[\n" +
+	"\x1eUpdateSecuritySettingsResponse\x129\n" +
+	"\bsettings\x18\x01 \x01(\v2\x1d.livechat.v1.SecuritySettingsR\bsettings*S\n" +
 	"\tAgentRole\x12\x1a\n" +
 	"\x16AGENT_ROLE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10AGENT_ROLE_AGENT\x10\x01\x12\x14\n" +
@@ -2465,7 +2702,7 @@ const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\rApiTokenScope\x12\x1f\n" +
 	"\x1bAPI_TOKEN_SCOPE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15API_TOKEN_SCOPE_AGENT\x10\x01\x12\x19\n" +
-	"\x15API_TOKEN_SCOPE_ADMIN\x10\x022\xe3\r\n" +
+	"\x15API_TOKEN_SCOPE_ADMIN\x10\x022\xc5\x0f\n" +
 	"\vAuthService\x12[\n" +
 	"\rGetSetupState\x12!.livechat.v1.GetSetupStateRequest\x1a\".livechat.v1.GetSetupStateResponse\"\x03\x90\x02\x01\x12>\n" +
 	"\x05Setup\x12\x19.livechat.v1.SetupRequest\x1a\x1a.livechat.v1.SetupResponse\x12>\n" +
@@ -2487,7 +2724,9 @@ const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\x12ResetAgentPassword\x12&.livechat.v1.ResetAgentPasswordRequest\x1a'.livechat.v1.ResetAgentPasswordResponse\x12Y\n" +
 	"\x0eCreateApiToken\x12\".livechat.v1.CreateApiTokenRequest\x1a#.livechat.v1.CreateApiTokenResponse\x12[\n" +
 	"\rListApiTokens\x12!.livechat.v1.ListApiTokensRequest\x1a\".livechat.v1.ListApiTokensResponse\"\x03\x90\x02\x01\x12Y\n" +
-	"\x0eRevokeApiToken\x12\".livechat.v1.RevokeApiTokenRequest\x1a#.livechat.v1.RevokeApiTokenResponseB\xa8\x01\n" +
+	"\x0eRevokeApiToken\x12\".livechat.v1.RevokeApiTokenRequest\x1a#.livechat.v1.RevokeApiTokenResponse\x12m\n" +
+	"\x13GetSecuritySettings\x12'.livechat.v1.GetSecuritySettingsRequest\x1a(.livechat.v1.GetSecuritySettingsResponse\"\x03\x90\x02\x01\x12q\n" +
+	"\x16UpdateSecuritySettings\x12*.livechat.v1.UpdateSecuritySettingsRequest\x1a+.livechat.v1.UpdateSecuritySettingsResponseB\xa8\x01\n" +
 	"\x0fcom.livechat.v1B\tAuthProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (
@@ -2503,7 +2742,7 @@ func file_livechat_v1_auth_proto_rawDescGZIP() []byte {
 }
 
 var file_livechat_v1_auth_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_livechat_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
+var file_livechat_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
 var file_livechat_v1_auth_proto_goTypes = []any{
 	(AgentRole)(0),                          // 0: livechat.v1.AgentRole
 	(AgentStatus)(0),                        // 1: livechat.v1.AgentStatus
@@ -2550,24 +2789,29 @@ var file_livechat_v1_auth_proto_goTypes = []any{
 	(*ListApiTokensResponse)(nil),           // 42: livechat.v1.ListApiTokensResponse
 	(*RevokeApiTokenRequest)(nil),           // 43: livechat.v1.RevokeApiTokenRequest
 	(*RevokeApiTokenResponse)(nil),          // 44: livechat.v1.RevokeApiTokenResponse
-	(*timestamppb.Timestamp)(nil),           // 45: google.protobuf.Timestamp
-	(*Limits)(nil),                          // 46: livechat.v1.Limits
+	(*SecuritySettings)(nil),                // 45: livechat.v1.SecuritySettings
+	(*GetSecuritySettingsRequest)(nil),      // 46: livechat.v1.GetSecuritySettingsRequest
+	(*GetSecuritySettingsResponse)(nil),     // 47: livechat.v1.GetSecuritySettingsResponse
+	(*UpdateSecuritySettingsRequest)(nil),   // 48: livechat.v1.UpdateSecuritySettingsRequest
+	(*UpdateSecuritySettingsResponse)(nil),  // 49: livechat.v1.UpdateSecuritySettingsResponse
+	(*timestamppb.Timestamp)(nil),           // 50: google.protobuf.Timestamp
+	(*Limits)(nil),                          // 51: livechat.v1.Limits
 }
 var file_livechat_v1_auth_proto_depIdxs = []int32{
 	0,  // 0: livechat.v1.Agent.role:type_name -> livechat.v1.AgentRole
 	1,  // 1: livechat.v1.Agent.status:type_name -> livechat.v1.AgentStatus
-	45, // 2: livechat.v1.Agent.created_at:type_name -> google.protobuf.Timestamp
-	45, // 3: livechat.v1.Agent.last_seen_at:type_name -> google.protobuf.Timestamp
+	50, // 2: livechat.v1.Agent.created_at:type_name -> google.protobuf.Timestamp
+	50, // 3: livechat.v1.Agent.last_seen_at:type_name -> google.protobuf.Timestamp
 	2,  // 4: livechat.v1.ApiToken.scope:type_name -> livechat.v1.ApiTokenScope
-	45, // 5: livechat.v1.ApiToken.created_at:type_name -> google.protobuf.Timestamp
-	45, // 6: livechat.v1.ApiToken.last_used_at:type_name -> google.protobuf.Timestamp
-	45, // 7: livechat.v1.ApiToken.revoked_at:type_name -> google.protobuf.Timestamp
+	50, // 5: livechat.v1.ApiToken.created_at:type_name -> google.protobuf.Timestamp
+	50, // 6: livechat.v1.ApiToken.last_used_at:type_name -> google.protobuf.Timestamp
+	50, // 7: livechat.v1.ApiToken.revoked_at:type_name -> google.protobuf.Timestamp
 	3,  // 8: livechat.v1.SetupResponse.agent:type_name -> livechat.v1.Agent
 	3,  // 9: livechat.v1.LoginResponse.agent:type_name -> livechat.v1.Agent
 	3,  // 10: livechat.v1.CompleteLoginResponse.agent:type_name -> livechat.v1.Agent
 	3,  // 11: livechat.v1.GetMeResponse.agent:type_name -> livechat.v1.Agent
 	2,  // 12: livechat.v1.GetMeResponse.token_scope:type_name -> livechat.v1.ApiTokenScope
-	46, // 13: livechat.v1.GetMeResponse.limits:type_name -> livechat.v1.Limits
+	51, // 13: livechat.v1.GetMeResponse.limits:type_name -> livechat.v1.Limits
 	1,  // 14: livechat.v1.SetMyStatusRequest.status:type_name -> livechat.v1.AgentStatus
 	3,  // 15: livechat.v1.SetMyIdleAwayResponse.agent:type_name -> livechat.v1.Agent
 	3,  // 16: livechat.v1.SetMyStatusResponse.agent:type_name -> livechat.v1.Agent
@@ -2580,51 +2824,58 @@ var file_livechat_v1_auth_proto_depIdxs = []int32{
 	4,  // 23: livechat.v1.CreateApiTokenResponse.token:type_name -> livechat.v1.ApiToken
 	4,  // 24: livechat.v1.ListApiTokensResponse.tokens:type_name -> livechat.v1.ApiToken
 	4,  // 25: livechat.v1.RevokeApiTokenResponse.token:type_name -> livechat.v1.ApiToken
-	5,  // 26: livechat.v1.AuthService.GetSetupState:input_type -> livechat.v1.GetSetupStateRequest
-	7,  // 27: livechat.v1.AuthService.Setup:input_type -> livechat.v1.SetupRequest
-	9,  // 28: livechat.v1.AuthService.Login:input_type -> livechat.v1.LoginRequest
-	11, // 29: livechat.v1.AuthService.CompleteLogin:input_type -> livechat.v1.CompleteLoginRequest
-	13, // 30: livechat.v1.AuthService.StartTwoFactorEnrolment:input_type -> livechat.v1.StartTwoFactorEnrolmentRequest
-	15, // 31: livechat.v1.AuthService.ConfirmTwoFactor:input_type -> livechat.v1.ConfirmTwoFactorRequest
-	17, // 32: livechat.v1.AuthService.DisableTwoFactor:input_type -> livechat.v1.DisableTwoFactorRequest
-	19, // 33: livechat.v1.AuthService.ResetAgentTwoFactor:input_type -> livechat.v1.ResetAgentTwoFactorRequest
-	21, // 34: livechat.v1.AuthService.Logout:input_type -> livechat.v1.LogoutRequest
-	23, // 35: livechat.v1.AuthService.GetMe:input_type -> livechat.v1.GetMeRequest
-	25, // 36: livechat.v1.AuthService.ChangePassword:input_type -> livechat.v1.ChangePasswordRequest
-	27, // 37: livechat.v1.AuthService.SetMyStatus:input_type -> livechat.v1.SetMyStatusRequest
-	28, // 38: livechat.v1.AuthService.SetMyIdleAway:input_type -> livechat.v1.SetMyIdleAwayRequest
-	31, // 39: livechat.v1.AuthService.ListAgents:input_type -> livechat.v1.ListAgentsRequest
-	33, // 40: livechat.v1.AuthService.CreateAgent:input_type -> livechat.v1.CreateAgentRequest
-	35, // 41: livechat.v1.AuthService.UpdateAgent:input_type -> livechat.v1.UpdateAgentRequest
-	37, // 42: livechat.v1.AuthService.ResetAgentPassword:input_type -> livechat.v1.ResetAgentPasswordRequest
-	39, // 43: livechat.v1.AuthService.CreateApiToken:input_type -> livechat.v1.CreateApiTokenRequest
-	41, // 44: livechat.v1.AuthService.ListApiTokens:input_type -> livechat.v1.ListApiTokensRequest
-	43, // 45: livechat.v1.AuthService.RevokeApiToken:input_type -> livechat.v1.RevokeApiTokenRequest
-	6,  // 46: livechat.v1.AuthService.GetSetupState:output_type -> livechat.v1.GetSetupStateResponse
-	8,  // 47: livechat.v1.AuthService.Setup:output_type -> livechat.v1.SetupResponse
-	10, // 48: livechat.v1.AuthService.Login:output_type -> livechat.v1.LoginResponse
-	12, // 49: livechat.v1.AuthService.CompleteLogin:output_type -> livechat.v1.CompleteLoginResponse
-	14, // 50: livechat.v1.AuthService.StartTwoFactorEnrolment:output_type -> livechat.v1.StartTwoFactorEnrolmentResponse
-	16, // 51: livechat.v1.AuthService.ConfirmTwoFactor:output_type -> livechat.v1.ConfirmTwoFactorResponse
-	18, // 52: livechat.v1.AuthService.DisableTwoFactor:output_type -> livechat.v1.DisableTwoFactorResponse
-	20, // 53: livechat.v1.AuthService.ResetAgentTwoFactor:output_type -> livechat.v1.ResetAgentTwoFactorResponse
-	22, // 54: livechat.v1.AuthService.Logout:output_type -> livechat.v1.LogoutResponse
-	24, // 55: livechat.v1.AuthService.GetMe:output_type -> livechat.v1.GetMeResponse
-	26, // 56: livechat.v1.AuthService.ChangePassword:output_type -> livechat.v1.ChangePasswordResponse
-	30, // 57: livechat.v1.AuthService.SetMyStatus:output_type -> livechat.v1.SetMyStatusResponse
-	29, // 58: livechat.v1.AuthService.SetMyIdleAway:output_type -> livechat.v1.SetMyIdleAwayResponse
-	32, // 59: livechat.v1.AuthService.ListAgents:output_type -> livechat.v1.ListAgentsResponse
-	34, // 60: livechat.v1.AuthService.CreateAgent:output_type -> livechat.v1.CreateAgentResponse
-	36, // 61: livechat.v1.AuthService.UpdateAgent:output_type -> livechat.v1.UpdateAgentResponse
-	38, // 62: livechat.v1.AuthService.ResetAgentPassword:output_type -> livechat.v1.ResetAgentPasswordResponse
-	40, // 63: livechat.v1.AuthService.CreateApiToken:output_type -> livechat.v1.CreateApiTokenResponse
-	42, // 64: livechat.v1.AuthService.ListApiTokens:output_type -> livechat.v1.ListApiTokensResponse
-	44, // 65: livechat.v1.AuthService.RevokeApiToken:output_type -> livechat.v1.RevokeApiTokenResponse
-	46, // [46:66] is the sub-list for method output_type
-	26, // [26:46] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	45, // 26: livechat.v1.GetSecuritySettingsResponse.settings:type_name -> livechat.v1.SecuritySettings
+	45, // 27: livechat.v1.UpdateSecuritySettingsRequest.settings:type_name -> livechat.v1.SecuritySettings
+	45, // 28: livechat.v1.UpdateSecuritySettingsResponse.settings:type_name -> livechat.v1.SecuritySettings
+	5,  // 29: livechat.v1.AuthService.GetSetupState:input_type -> livechat.v1.GetSetupStateRequest
+	7,  // 30: livechat.v1.AuthService.Setup:input_type -> livechat.v1.SetupRequest
+	9,  // 31: livechat.v1.AuthService.Login:input_type -> livechat.v1.LoginRequest
+	11, // 32: livechat.v1.AuthService.CompleteLogin:input_type -> livechat.v1.CompleteLoginRequest
+	13, // 33: livechat.v1.AuthService.StartTwoFactorEnrolment:input_type -> livechat.v1.StartTwoFactorEnrolmentRequest
+	15, // 34: livechat.v1.AuthService.ConfirmTwoFactor:input_type -> livechat.v1.ConfirmTwoFactorRequest
+	17, // 35: livechat.v1.AuthService.DisableTwoFactor:input_type -> livechat.v1.DisableTwoFactorRequest
+	19, // 36: livechat.v1.AuthService.ResetAgentTwoFactor:input_type -> livechat.v1.ResetAgentTwoFactorRequest
+	21, // 37: livechat.v1.AuthService.Logout:input_type -> livechat.v1.LogoutRequest
+	23, // 38: livechat.v1.AuthService.GetMe:input_type -> livechat.v1.GetMeRequest
+	25, // 39: livechat.v1.AuthService.ChangePassword:input_type -> livechat.v1.ChangePasswordRequest
+	27, // 40: livechat.v1.AuthService.SetMyStatus:input_type -> livechat.v1.SetMyStatusRequest
+	28, // 41: livechat.v1.AuthService.SetMyIdleAway:input_type -> livechat.v1.SetMyIdleAwayRequest
+	31, // 42: livechat.v1.AuthService.ListAgents:input_type -> livechat.v1.ListAgentsRequest
+	33, // 43: livechat.v1.AuthService.CreateAgent:input_type -> livechat.v1.CreateAgentRequest
+	35, // 44: livechat.v1.AuthService.UpdateAgent:input_type -> livechat.v1.UpdateAgentRequest
+	37, // 45: livechat.v1.AuthService.ResetAgentPassword:input_type -> livechat.v1.ResetAgentPasswordRequest
+	39, // 46: livechat.v1.AuthService.CreateApiToken:input_type -> livechat.v1.CreateApiTokenRequest
+	41, // 47: livechat.v1.AuthService.ListApiTokens:input_type -> livechat.v1.ListApiTokensRequest
+	43, // 48: livechat.v1.AuthService.RevokeApiToken:input_type -> livechat.v1.RevokeApiTokenRequest
+	46, // 49: livechat.v1.AuthService.GetSecuritySettings:input_type -> livechat.v1.GetSecuritySettingsRequest
+	48, // 50: livechat.v1.AuthService.UpdateSecuritySettings:input_type -> livechat.v1.UpdateSecuritySettingsRequest
+	6,  // 51: livechat.v1.AuthService.GetSetupState:output_type -> livechat.v1.GetSetupStateResponse
+	8,  // 52: livechat.v1.AuthService.Setup:output_type -> livechat.v1.SetupResponse
+	10, // 53: livechat.v1.AuthService.Login:output_type -> livechat.v1.LoginResponse
+	12, // 54: livechat.v1.AuthService.CompleteLogin:output_type -> livechat.v1.CompleteLoginResponse
+	14, // 55: livechat.v1.AuthService.StartTwoFactorEnrolment:output_type -> livechat.v1.StartTwoFactorEnrolmentResponse
+	16, // 56: livechat.v1.AuthService.ConfirmTwoFactor:output_type -> livechat.v1.ConfirmTwoFactorResponse
+	18, // 57: livechat.v1.AuthService.DisableTwoFactor:output_type -> livechat.v1.DisableTwoFactorResponse
+	20, // 58: livechat.v1.AuthService.ResetAgentTwoFactor:output_type -> livechat.v1.ResetAgentTwoFactorResponse
+	22, // 59: livechat.v1.AuthService.Logout:output_type -> livechat.v1.LogoutResponse
+	24, // 60: livechat.v1.AuthService.GetMe:output_type -> livechat.v1.GetMeResponse
+	26, // 61: livechat.v1.AuthService.ChangePassword:output_type -> livechat.v1.ChangePasswordResponse
+	30, // 62: livechat.v1.AuthService.SetMyStatus:output_type -> livechat.v1.SetMyStatusResponse
+	29, // 63: livechat.v1.AuthService.SetMyIdleAway:output_type -> livechat.v1.SetMyIdleAwayResponse
+	32, // 64: livechat.v1.AuthService.ListAgents:output_type -> livechat.v1.ListAgentsResponse
+	34, // 65: livechat.v1.AuthService.CreateAgent:output_type -> livechat.v1.CreateAgentResponse
+	36, // 66: livechat.v1.AuthService.UpdateAgent:output_type -> livechat.v1.UpdateAgentResponse
+	38, // 67: livechat.v1.AuthService.ResetAgentPassword:output_type -> livechat.v1.ResetAgentPasswordResponse
+	40, // 68: livechat.v1.AuthService.CreateApiToken:output_type -> livechat.v1.CreateApiTokenResponse
+	42, // 69: livechat.v1.AuthService.ListApiTokens:output_type -> livechat.v1.ListApiTokensResponse
+	44, // 70: livechat.v1.AuthService.RevokeApiToken:output_type -> livechat.v1.RevokeApiTokenResponse
+	47, // 71: livechat.v1.AuthService.GetSecuritySettings:output_type -> livechat.v1.GetSecuritySettingsResponse
+	49, // 72: livechat.v1.AuthService.UpdateSecuritySettings:output_type -> livechat.v1.UpdateSecuritySettingsResponse
+	51, // [51:73] is the sub-list for method output_type
+	29, // [29:51] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_auth_proto_init() }
@@ -2640,7 +2891,7 @@ func file_livechat_v1_auth_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_auth_proto_rawDesc), len(file_livechat_v1_auth_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   42,
+			NumMessages:   47,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -69,6 +69,12 @@ const (
 	AuthServiceListApiTokensProcedure = "/livechat.v1.AuthService/ListApiTokens"
 	// AuthServiceRevokeApiTokenProcedure is the procedure name of the AuthService's RevokeApiToken RPC.
 	AuthServiceRevokeApiTokenProcedure = "/livechat.v1.AuthService/RevokeApiToken"
+	// AuthServiceGetSecuritySettingsProcedure is the procedure name of the AuthService's
+	// GetSecuritySettings RPC.
+	AuthServiceGetSecuritySettingsProcedure = "/livechat.v1.AuthService/GetSecuritySettings"
+	// AuthServiceUpdateSecuritySettingsProcedure is the procedure name of the AuthService's
+	// UpdateSecuritySettings RPC.
+	AuthServiceUpdateSecuritySettingsProcedure = "/livechat.v1.AuthService/UpdateSecuritySettings"
 )
 
 var (
@@ -214,6 +220,21 @@ var (
 			StreamType: connect.StreamTypeUnary,
 			Schema:     v1.File_livechat_v1_auth_proto.Services().ByName("AuthService").Methods().ByName("RevokeApiToken"),
 			Procedure:  AuthServiceRevokeApiTokenProcedure,
+		}
+	})
+	authServiceGetSecuritySettingsSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType:       connect.StreamTypeUnary,
+			Schema:           v1.File_livechat_v1_auth_proto.Services().ByName("AuthService").Methods().ByName("GetSecuritySettings"),
+			Procedure:        AuthServiceGetSecuritySettingsProcedure,
+			IdempotencyLevel: connect.IdempotencyNoSideEffects,
+		}
+	})
+	authServiceUpdateSecuritySettingsSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_livechat_v1_auth_proto.Services().ByName("AuthService").Methods().ByName("UpdateSecuritySettings"),
+			Procedure:  AuthServiceUpdateSecuritySettingsProcedure,
 		}
 	})
 )
@@ -363,6 +384,22 @@ type AuthServiceClient interface {
 	//
 	// Errors: NOT_FOUND for an unknown token.
 	RevokeApiToken(context.Context, *v1.RevokeApiTokenRequest) (*v1.RevokeApiTokenResponse, error)
+	// GetSecuritySettings returns the installation's sign-in rules. Admins
+	// only.
+	GetSecuritySettings(context.Context, *v1.GetSecuritySettingsRequest) (*v1.GetSecuritySettingsResponse, error)
+	// UpdateSecuritySettings changes the installation's sign-in rules (the
+	// settings section "security"); the change applies to every instance
+	// within seconds and is an audit entry (settings.changed). Admins only.
+	//
+	// With require_two_factor on, a dashboard session of an agent without a
+	// second factor may only call GetMe, StartTwoFactorEnrolment,
+	// ConfirmTwoFactor and Logout: every other agent RPC, streams included,
+	// answers PERMISSION_DENIED with TWO_FACTOR_REQUIRED until the agent
+	// enrols, and DisableTwoFactor is refused with TWO_FACTOR_REQUIRED. API
+	// tokens are not sign-ins and are not affected.
+	//
+	// Errors: INVALID_ARGUMENT with REQUIRED (field "settings").
+	UpdateSecuritySettings(context.Context, *v1.UpdateSecuritySettingsRequest) (*v1.UpdateSecuritySettingsResponse, error)
 }
 
 // NewAuthServiceClient constructs a client for the livechat.v1.AuthService service. Multiple
@@ -516,6 +553,22 @@ type AuthServiceHandler interface {
 	//
 	// Errors: NOT_FOUND for an unknown token.
 	RevokeApiToken(context.Context, *v1.RevokeApiTokenRequest) (*v1.RevokeApiTokenResponse, error)
+	// GetSecuritySettings returns the installation's sign-in rules. Admins
+	// only.
+	GetSecuritySettings(context.Context, *v1.GetSecuritySettingsRequest) (*v1.GetSecuritySettingsResponse, error)
+	// UpdateSecuritySettings changes the installation's sign-in rules (the
+	// settings section "security"); the change applies to every instance
+	// within seconds and is an audit entry (settings.changed). Admins only.
+	//
+	// With require_two_factor on, a dashboard session of an agent without a
+	// second factor may only call GetMe, StartTwoFactorEnrolment,
+	// ConfirmTwoFactor and Logout: every other agent RPC, streams included,
+	// answers PERMISSION_DENIED with TWO_FACTOR_REQUIRED until the agent
+	// enrols, and DisableTwoFactor is refused with TWO_FACTOR_REQUIRED. API
+	// tokens are not sign-ins and are not affected.
+	//
+	// Errors: INVALID_ARGUMENT with REQUIRED (field "settings").
+	UpdateSecuritySettings(context.Context, *v1.UpdateSecuritySettingsRequest) (*v1.UpdateSecuritySettingsResponse, error)
 }
 
 // RegisterAuthServiceHandler registers svc as the livechat.v1.AuthService implementation on server.
@@ -542,6 +595,8 @@ func RegisterAuthServiceHandler(server *connect.Server, svc AuthServiceHandler) 
 		connect.Method{Spec: authServiceCreateApiTokenSpec(), Handler: adapter.createApiToken},
 		connect.Method{Spec: authServiceListApiTokensSpec(), Handler: adapter.listApiTokens},
 		connect.Method{Spec: authServiceRevokeApiTokenSpec(), Handler: adapter.revokeApiToken},
+		connect.Method{Spec: authServiceGetSecuritySettingsSpec(), Handler: adapter.getSecuritySettings},
+		connect.Method{Spec: authServiceUpdateSecuritySettingsSpec(), Handler: adapter.updateSecuritySettings},
 	)
 }
 
@@ -626,6 +681,14 @@ func (UnimplementedAuthServiceHandler) ListApiTokens(context.Context, *v1.ListAp
 
 func (UnimplementedAuthServiceHandler) RevokeApiToken(context.Context, *v1.RevokeApiTokenRequest) (*v1.RevokeApiTokenResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.AuthService.RevokeApiToken is not implemented")
+}
+
+func (UnimplementedAuthServiceHandler) GetSecuritySettings(context.Context, *v1.GetSecuritySettingsRequest) (*v1.GetSecuritySettingsResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.AuthService.GetSecuritySettings is not implemented")
+}
+
+func (UnimplementedAuthServiceHandler) UpdateSecuritySettings(context.Context, *v1.UpdateSecuritySettingsRequest) (*v1.UpdateSecuritySettingsResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.AuthService.UpdateSecuritySettings is not implemented")
 }
 
 type authServiceClient struct {
@@ -787,6 +850,22 @@ func (c *authServiceClient) ListApiTokens(ctx context.Context, req *v1.ListApiTo
 func (c *authServiceClient) RevokeApiToken(ctx context.Context, req *v1.RevokeApiTokenRequest) (*v1.RevokeApiTokenResponse, error) {
 	var res v1.RevokeApiTokenResponse
 	if err := c.client.CallUnary(ctx, authServiceRevokeApiTokenSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *authServiceClient) GetSecuritySettings(ctx context.Context, req *v1.GetSecuritySettingsRequest) (*v1.GetSecuritySettingsResponse, error) {
+	var res v1.GetSecuritySettingsResponse
+	if err := c.client.CallUnary(ctx, authServiceGetSecuritySettingsSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *authServiceClient) UpdateSecuritySettings(ctx context.Context, req *v1.UpdateSecuritySettingsRequest) (*v1.UpdateSecuritySettingsResponse, error) {
+	var res v1.UpdateSecuritySettingsResponse
+	if err := c.client.CallUnary(ctx, authServiceUpdateSecuritySettingsSpec(), req, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
@@ -1028,6 +1107,30 @@ func (h authServiceHandler) revokeApiToken(ctx context.Context, _ connect.Spec, 
 		return err
 	}
 	res, err := h.svc.RevokeApiToken(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h authServiceHandler) getSecuritySettings(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.GetSecuritySettingsRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.GetSecuritySettings(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h authServiceHandler) updateSecuritySettings(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.UpdateSecuritySettingsRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.UpdateSecuritySettings(ctx, &req)
 	if err != nil {
 		return err
 	}
