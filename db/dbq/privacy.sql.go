@@ -107,6 +107,22 @@ func (q *Queries) DueClosedConversations(ctx context.Context, arg DueClosedConve
 	return items, nil
 }
 
+const eraseCustomerMailState = `-- name: EraseCustomerMailState :exec
+WITH threads AS (
+    DELETE FROM mail_conversations
+    WHERE conversation_id IN (SELECT cv.id FROM conversations cv WHERE cv.customer_id = $1)
+)
+DELETE FROM mail_suppressions
+WHERE address = (SELECT lower(cu.email) FROM customers cu WHERE cu.id = $1 AND cu.email <> '')
+`
+
+// Reply addresses of their conversations and the suppression of their
+// address (with no address left there is nothing to suppress).
+func (q *Queries) EraseCustomerMailState(ctx context.Context, customerID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, eraseCustomerMailState, customerID)
+	return err
+}
+
 const eraseCustomerMessages = `-- name: EraseCustomerMessages :execrows
 UPDATE messages m SET text = '', sender_name = CASE WHEN m.sender_type = 'customer' THEN '' ELSE m.sender_name END
 FROM conversations c
@@ -126,8 +142,27 @@ func (q *Queries) EraseCustomerMessages(ctx context.Context, customerID uuid.UUI
 	return result.RowsAffected(), nil
 }
 
+const eraseCustomerOutbox = `-- name: EraseCustomerOutbox :execrows
+
+DELETE FROM mail_outbox
+WHERE conversation_id IN (SELECT cv.id FROM conversations cv WHERE cv.customer_id = $1)
+   OR lower(to_address) = (SELECT lower(cu.email) FROM customers cu WHERE cu.id = $1 AND cu.email <> '')
+`
+
+// The rest of what an erasure removes, one statement per table. The mail
+// statements run before the profile is blanked: they find the customer's
+// address through it.
+// Mails to the customer or about their conversations, queued or sent.
+func (q *Queries) EraseCustomerOutbox(ctx context.Context, customerID uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, eraseCustomerOutbox, customerID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const eraseCustomerProfile = `-- name: EraseCustomerProfile :exec
-UPDATE customers SET name = '', email = '', phone = '', attributes = '{}'::jsonb, verified_user_id = NULL,
+UPDATE customers SET name = '', email = '', phone = '', company = '', notes = '', attributes = '{}'::jsonb, verified_user_id = NULL,
                      erased_at = coalesce(erased_at, $1)
 WHERE id = $2
 `
@@ -139,6 +174,35 @@ type EraseCustomerProfileParams struct {
 
 func (q *Queries) EraseCustomerProfile(ctx context.Context, arg EraseCustomerProfileParams) error {
 	_, err := q.db.Exec(ctx, eraseCustomerProfile, arg.Now, arg.ID)
+	return err
+}
+
+const eraseCustomerRecords = `-- name: EraseCustomerRecords :exec
+WITH attrs AS (
+    DELETE FROM customer_attribute_values av WHERE av.customer_id = $1
+), changes AS (
+    DELETE FROM customer_changes ch WHERE ch.customer_id = $1
+), context AS (
+    DELETE FROM visitor_contexts vc WHERE vc.customer_id = $1
+), revisions AS (
+    DELETE FROM message_revisions
+    WHERE message_id IN (SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id
+                         WHERE c.customer_id = $1)
+), comments AS (
+    UPDATE conversation_ratings r SET comment = '' WHERE r.customer_id = $1 AND r.comment <> ''
+)
+DELETE FROM attachments
+WHERE conversation_id IN (SELECT cv.id FROM conversations cv WHERE cv.customer_id = $1)
+   OR (uploader_type = 'customer' AND uploader_id = $1 AND message_id IS NULL)
+`
+
+// Attribute values, the record of agents' edits (old and new values), the
+// visitor context (pages, device, address), the original texts of edited
+// messages, rating comments (scores stay: reports add up) and the files of
+// their conversations, including their uploads never sent (the files'
+// bytes leave the store with the next attachment sweep).
+func (q *Queries) EraseCustomerRecords(ctx context.Context, customerID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, eraseCustomerRecords, customerID)
 	return err
 }
 

@@ -40,7 +40,7 @@ SELECT erased_at FROM customers WHERE id = @id FOR UPDATE;
 SELECT id FROM conversations WHERE customer_id = @customer_id ORDER BY id FOR UPDATE;
 
 -- name: EraseCustomerProfile :exec
-UPDATE customers SET name = '', email = '', phone = '', attributes = '{}'::jsonb, verified_user_id = NULL,
+UPDATE customers SET name = '', email = '', phone = '', company = '', notes = '', attributes = '{}'::jsonb, verified_user_id = NULL,
                      erased_at = coalesce(erased_at, @now)
 WHERE id = @id;
 
@@ -86,3 +86,46 @@ WHERE id IN (SELECT v.id FROM visitor_sessions v WHERE v.last_seen_at < @before 
 
 -- name: CountOldVisitorSessions :one
 SELECT count(*)::bigint FROM visitor_sessions WHERE last_seen_at < @before;
+
+-- The rest of what an erasure removes, one statement per table. The mail
+-- statements run before the profile is blanked: they find the customer's
+-- address through it.
+
+-- name: EraseCustomerOutbox :execrows
+-- Mails to the customer or about their conversations, queued or sent.
+DELETE FROM mail_outbox
+WHERE conversation_id IN (SELECT cv.id FROM conversations cv WHERE cv.customer_id = @customer_id)
+   OR lower(to_address) = (SELECT lower(cu.email) FROM customers cu WHERE cu.id = @customer_id AND cu.email <> '');
+
+-- name: EraseCustomerMailState :exec
+-- Reply addresses of their conversations and the suppression of their
+-- address (with no address left there is nothing to suppress).
+WITH threads AS (
+    DELETE FROM mail_conversations
+    WHERE conversation_id IN (SELECT cv.id FROM conversations cv WHERE cv.customer_id = @customer_id)
+)
+DELETE FROM mail_suppressions
+WHERE address = (SELECT lower(cu.email) FROM customers cu WHERE cu.id = @customer_id AND cu.email <> '');
+
+-- name: EraseCustomerRecords :exec
+-- Attribute values, the record of agents' edits (old and new values), the
+-- visitor context (pages, device, address), the original texts of edited
+-- messages, rating comments (scores stay: reports add up) and the files of
+-- their conversations, including their uploads never sent (the files'
+-- bytes leave the store with the next attachment sweep).
+WITH attrs AS (
+    DELETE FROM customer_attribute_values av WHERE av.customer_id = @customer_id
+), changes AS (
+    DELETE FROM customer_changes ch WHERE ch.customer_id = @customer_id
+), context AS (
+    DELETE FROM visitor_contexts vc WHERE vc.customer_id = @customer_id
+), revisions AS (
+    DELETE FROM message_revisions
+    WHERE message_id IN (SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id
+                         WHERE c.customer_id = @customer_id)
+), comments AS (
+    UPDATE conversation_ratings r SET comment = '' WHERE r.customer_id = @customer_id AND r.comment <> ''
+)
+DELETE FROM attachments
+WHERE conversation_id IN (SELECT cv.id FROM conversations cv WHERE cv.customer_id = @customer_id)
+   OR (uploader_type = 'customer' AND uploader_id = @customer_id AND message_id IS NULL);

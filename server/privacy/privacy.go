@@ -214,6 +214,15 @@ func (s *Service) Erase(ctx context.Context, caller principal.Agent, customerID 
 				return err
 			}
 			now := s.now().UTC()
+			if _, err := q.EraseCustomerOutbox(ctx, customerID); err != nil {
+				return err
+			}
+			if err := q.EraseCustomerMailState(ctx, customerID); err != nil {
+				return err
+			}
+			if err := q.EraseCustomerRecords(ctx, customerID); err != nil {
+				return err
+			}
 			if err := q.EraseCustomerProfile(ctx, dbq.EraseCustomerProfileParams{ID: customerID, Now: &now}); err != nil {
 				return err
 			}
