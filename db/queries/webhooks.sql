@@ -107,7 +107,12 @@ WITH snap AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmi
 SELECT e.id, e.tx::text::bigint AS tx, e.kind, e.conversation_id, e.customer_id, e.message_id,
        e.internal, e.occurred_at, e.conversation_status, e.assignee_id, e.last_seq, e.waiting_since,
        e.conversation_updated_at, e.last_message_at,
-       prev.conversation_status AS prev_status, prev.assignee_id AS prev_assignee_id
+       prev.conversation_status AS prev_status, prev.assignee_id AS prev_assignee_id,
+       -- A message_updated row is a deletion when the revision its statement
+       -- wrote (same message, same transaction time) says so.
+       EXISTS (SELECT 1 FROM message_revisions mr
+               WHERE e.kind = 'message_updated' AND mr.message_id = e.message_id
+                 AND mr.replaced_at = e.occurred_at AND mr.deleted) AS message_deleted
 FROM events e
 CROSS JOIN snap
 LEFT JOIN LATERAL (

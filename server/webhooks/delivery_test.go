@@ -14,6 +14,7 @@ import (
 
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/chat"
+	"github.com/opensupport/livechat/server/principal"
 	"github.com/opensupport/livechat/server/webhooks"
 )
 
@@ -324,5 +325,39 @@ func TestEnablingStartsRetriesAfresh(t *testing.T) {
 	ws, _ := svc.ListWebhooks(bg, e.admin)
 	if ws[0].State != webhooks.Retrying {
 		t.Fatalf("state %s after one failure since enabling (%s)", ws[0].State, ws[0].LastError)
+	}
+}
+
+// TestMessageEditedAndDeleted: a sender's edit and deletion reach the
+// receiver as message.edited and message.deleted, each once.
+func TestMessageEditedAndDeleted(t *testing.T) {
+	e := newEnv(t)
+	svc := e.service(webhooks.Options{})
+	rcv := newReceiver(t)
+	e.create(svc, rcv.URL, webhooks.MessageEdited, webhooks.MessageDeleted)
+	e.run(svc)
+	cust, _ := e.open("hello")
+	v := principal.Visitor{CustomerID: cust, WidgetID: e.widget}
+	m := e.say(cust, "my order is 1234")
+	if _, err := e.chat.EditVisitorMessage(bg, v, m.ID, "my order is 1243"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.chat.DeleteVisitorMessage(bg, v, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the edit and the deletion", func() bool { return len(rcv.accepted()) >= 2 })
+	time.Sleep(100 * time.Millisecond)
+	got := rcv.accepted()
+	if len(got) != 2 || got[0].Type != "message.edited" || got[1].Type != "message.deleted" {
+		var types []string
+		for _, g := range got {
+			types = append(types, g.Type)
+		}
+		t.Fatalf("types %v, want [message.edited message.deleted]", types)
+	}
+	for _, g := range got {
+		if g.Data.Message == nil || g.Data.Message.ID != m.ID.String() {
+			t.Fatalf("%s without the message", g.Type)
+		}
 	}
 }

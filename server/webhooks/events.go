@@ -50,6 +50,8 @@ type logEvent struct {
 	// previous event recorded (conversation_updated only).
 	prevStatus   *string
 	prevAssignee *uuid.UUID
+	// messageDeleted: a message_updated row that withdrew the message.
+	messageDeleted bool
 }
 
 // types are the payload types an events row yields: a conversation update
@@ -75,10 +77,11 @@ func (e logEvent) types() []EventType {
 			out = append(out, ConversationResolved)
 		}
 		return out
-	case "message_edited":
+	case realtime.KindMessageUpdated:
+		if e.messageDeleted {
+			return []EventType{MessageDeleted}
+		}
 		return []EventType{MessageEdited}
-	case "message_deleted":
-		return []EventType{MessageDeleted}
 	case "customer_created":
 		return []EventType{CustomerCreated}
 	case "customer_updated":
@@ -97,7 +100,7 @@ func eventFromRow(r dbq.WebhookEventsRow) logEvent {
 	e := logEvent{row: realtime.EventRow{
 		ID: r.ID, Kind: r.Kind, ConversationID: r.ConversationID, CustomerID: r.CustomerID,
 		MessageID: r.MessageID, Internal: r.Internal, OccurredAt: r.OccurredAt,
-	}, tx: r.Tx, prevStatus: r.PrevStatus, prevAssignee: r.PrevAssigneeID}
+	}, tx: r.Tx, prevStatus: r.PrevStatus, prevAssignee: r.PrevAssigneeID, messageDeleted: r.MessageDeleted}
 	if r.ConversationStatus != nil {
 		e.row.State = &realtime.ConversationState{
 			Status: *r.ConversationStatus, AssigneeID: r.AssigneeID, WaitingSince: r.WaitingSince,
