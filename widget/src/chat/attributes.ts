@@ -4,14 +4,11 @@
 // run script on a page, so without one they are ignored here, and the
 // server refuses them too.
 
-import { createClient } from "@connectrpc/connect";
-import { CustomerService } from "@livechat/api/customer_pb";
 import type { Host } from "../types";
-import { errText, visitorTransport, withTimeout } from "./client";
+import { callJSON, errText, withTimeout } from "./client";
 import type { Session } from "./session";
 
 export function attributeSetter(host: Host, session: Session): (attrs: Record<string, string>) => Promise<void> {
-  const api = createClient(CustomerService, visitorTransport(host.server, () => session.token));
   return async (attrs) => {
     const id = host.identity();
     if (!id) {
@@ -20,7 +17,7 @@ export function attributeSetter(host: Host, session: Session): (attrs: Record<st
     }
     try {
       await session.identify(id);
-      await withTimeout((o) => api.setVisitorAttributes({ attributes: attrs }, o));
+      await withTimeout((o) => callJSON(host.server, "CustomerService/SetVisitorAttributes", session.token, { attributes: attrs }, o));
     } catch (err) {
       console.error("LiveChat: setAttributes() failed:", errText(err));
     }

@@ -13,10 +13,8 @@
 // dropped unless the widget keeps query strings; the server applies the
 // same rules.
 
-import { createClient } from "@connectrpc/connect";
-import { CustomerService } from "@livechat/api/customer_pb";
 import type { Host } from "../types";
-import { codeOf, transient, visitorTransport, withTimeout } from "./client";
+import { callJSON, codeOf, transient, withTimeout } from "./client";
 import type { Session } from "./session";
 
 /** How long a new page waits for others before it is sent, and the least time between two reports. */
@@ -40,7 +38,6 @@ export interface ContextReporter {
 }
 
 export function startContext(host: Host, session: Session): ContextReporter {
-  const api = createClient(CustomerService, visitorTransport(host.server, () => session.token));
   const tracking = () => host.config().visitorTracking || {};
   // Pages not yet reported; kept across pages only while there is no session
   // and the widget tracks visits.
@@ -106,7 +103,10 @@ export function startContext(host: Host, session: Session): ContextReporter {
     lastSent = Date.now();
     try {
       await withTimeout((o) =>
-        api.reportVisitorContext(
+        callJSON(
+          host.server,
+          "CustomerService/ReportVisitorContext",
+          token,
           {
             pages: pages.map((p) => ({ url: p.url, title: p.title, msAgo: Math.min(Date.now() - p.at, 600000) })),
             referrer: referrer ? clean(referrer) : "",

@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { VisitorTrackingSchema, type VisitorTracking } from "@livechat/api/customer_pb";
+import { VisitorTrackingSchema, type VisitorTracking } from "@livechat/api/widget_pb";
 import { Label } from "@/components/ui/label";
 import { Switch } from "@/components/ui/switch";
 import { useI18n, type MessageKey } from "@/i18n";

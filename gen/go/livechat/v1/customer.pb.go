@@ -82,76 +82,6 @@ func (AttributeType) EnumDescriptor() ([]byte, []int) {
 	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{0}
 }
 
-// VisitorTracking is what a widget reports of its visitors' browsing (part
-// of WidgetSettings and WidgetConfig). The zero value is the default:
-// pages are reported, without query strings, and only once the visitor
-// has opened the widget.
-type VisitorTracking struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// Report no pages at all (the device is still reported).
-	PagesOff bool `protobuf:"varint,1,opt,name=pages_off,json=pagesOff,proto3" json:"pages_off,omitempty"`
-	// Keep the "?…" part of reported URLs (it may hold personal data).
-	KeepQueryStrings bool `protobuf:"varint,2,opt,name=keep_query_strings,json=keepQueryStrings,proto3" json:"keep_query_strings,omitempty"`
-	// Remember, in the visitor's browser, the pages seen before the chat
-	// starts, and report them with the session's first report (the widget's
-	// chat part then loads with every page; nothing is sent before a
-	// session exists).
-	TrackVisits   bool `protobuf:"varint,3,opt,name=track_visits,json=trackVisits,proto3" json:"track_visits,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *VisitorTracking) Reset() {
-	*x = VisitorTracking{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[0]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *VisitorTracking) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*VisitorTracking) ProtoMessage() {}
-
-func (x *VisitorTracking) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[0]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use VisitorTracking.ProtoReflect.Descriptor instead.
-func (*VisitorTracking) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{0}
-}
-
-func (x *VisitorTracking) GetPagesOff() bool {
-	if x != nil {
-		return x.PagesOff
-	}
-	return false
-}
-
-func (x *VisitorTracking) GetKeepQueryStrings() bool {
-	if x != nil {
-		return x.KeepQueryStrings
-	}
-	return false
-}
-
-func (x *VisitorTracking) GetTrackVisits() bool {
-	if x != nil {
-		return x.TrackVisits
-	}
-	return false
-}
-
 // PageView is one page a visitor saw.
 type PageView struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -170,7 +100,7 @@ type PageView struct {
 
 func (x *PageView) Reset() {
 	*x = PageView{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[1]
+	mi := &file_livechat_v1_customer_proto_msgTypes[0]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -182,7 +112,7 @@ func (x *PageView) String() string {
 func (*PageView) ProtoMessage() {}
 
 func (x *PageView) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[1]
+	mi := &file_livechat_v1_customer_proto_msgTypes[0]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -195,7 +125,7 @@ func (x *PageView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PageView.ProtoReflect.Descriptor instead.
 func (*PageView) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{1}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{0}
 }
 
 func (x *PageView) GetUrl() string {
@@ -248,7 +178,7 @@ type DeviceInfo struct {
 
 func (x *DeviceInfo) Reset() {
 	*x = DeviceInfo{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[2]
+	mi := &file_livechat_v1_customer_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -260,7 +190,7 @@ func (x *DeviceInfo) String() string {
 func (*DeviceInfo) ProtoMessage() {}
 
 func (x *DeviceInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[2]
+	mi := &file_livechat_v1_customer_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -273,7 +203,7 @@ func (x *DeviceInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceInfo.ProtoReflect.Descriptor instead.
 func (*DeviceInfo) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{2}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *DeviceInfo) GetBrowser() string {
@@ -347,7 +277,7 @@ type VisitorContext struct {
 
 func (x *VisitorContext) Reset() {
 	*x = VisitorContext{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[3]
+	mi := &file_livechat_v1_customer_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -359,7 +289,7 @@ func (x *VisitorContext) String() string {
 func (*VisitorContext) ProtoMessage() {}
 
 func (x *VisitorContext) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[3]
+	mi := &file_livechat_v1_customer_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -372,7 +302,7 @@ func (x *VisitorContext) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VisitorContext.ProtoReflect.Descriptor instead.
 func (*VisitorContext) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{3}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *VisitorContext) GetCurrentPage() *PageView {
@@ -444,7 +374,7 @@ type ReportVisitorContextRequest struct {
 
 func (x *ReportVisitorContextRequest) Reset() {
 	*x = ReportVisitorContextRequest{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[4]
+	mi := &file_livechat_v1_customer_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -456,7 +386,7 @@ func (x *ReportVisitorContextRequest) String() string {
 func (*ReportVisitorContextRequest) ProtoMessage() {}
 
 func (x *ReportVisitorContextRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[4]
+	mi := &file_livechat_v1_customer_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -469,7 +399,7 @@ func (x *ReportVisitorContextRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportVisitorContextRequest.ProtoReflect.Descriptor instead.
 func (*ReportVisitorContextRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{4}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ReportVisitorContextRequest) GetPages() []*PageView {
@@ -501,7 +431,7 @@ type ReportVisitorContextResponse struct {
 
 func (x *ReportVisitorContextResponse) Reset() {
 	*x = ReportVisitorContextResponse{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[5]
+	mi := &file_livechat_v1_customer_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -513,7 +443,7 @@ func (x *ReportVisitorContextResponse) String() string {
 func (*ReportVisitorContextResponse) ProtoMessage() {}
 
 func (x *ReportVisitorContextResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[5]
+	mi := &file_livechat_v1_customer_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -526,7 +456,7 @@ func (x *ReportVisitorContextResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportVisitorContextResponse.ProtoReflect.Descriptor instead.
 func (*ReportVisitorContextResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{5}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{4}
 }
 
 // AttributeDefinition is a custom attribute customers may have.
@@ -545,7 +475,7 @@ type AttributeDefinition struct {
 
 func (x *AttributeDefinition) Reset() {
 	*x = AttributeDefinition{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[6]
+	mi := &file_livechat_v1_customer_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -557,7 +487,7 @@ func (x *AttributeDefinition) String() string {
 func (*AttributeDefinition) ProtoMessage() {}
 
 func (x *AttributeDefinition) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[6]
+	mi := &file_livechat_v1_customer_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -570,7 +500,7 @@ func (x *AttributeDefinition) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttributeDefinition.ProtoReflect.Descriptor instead.
 func (*AttributeDefinition) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{6}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *AttributeDefinition) GetId() string {
@@ -622,7 +552,7 @@ type AttributeValue struct {
 
 func (x *AttributeValue) Reset() {
 	*x = AttributeValue{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[7]
+	mi := &file_livechat_v1_customer_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -634,7 +564,7 @@ func (x *AttributeValue) String() string {
 func (*AttributeValue) ProtoMessage() {}
 
 func (x *AttributeValue) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[7]
+	mi := &file_livechat_v1_customer_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -647,7 +577,7 @@ func (x *AttributeValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttributeValue.ProtoReflect.Descriptor instead.
 func (*AttributeValue) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{7}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *AttributeValue) GetKey() string {
@@ -694,7 +624,7 @@ type CustomerProfile struct {
 
 func (x *CustomerProfile) Reset() {
 	*x = CustomerProfile{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[8]
+	mi := &file_livechat_v1_customer_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -706,7 +636,7 @@ func (x *CustomerProfile) String() string {
 func (*CustomerProfile) ProtoMessage() {}
 
 func (x *CustomerProfile) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[8]
+	mi := &file_livechat_v1_customer_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -719,7 +649,7 @@ func (x *CustomerProfile) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CustomerProfile.ProtoReflect.Descriptor instead.
 func (*CustomerProfile) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{8}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *CustomerProfile) GetCustomer() *Customer {
@@ -773,7 +703,7 @@ type CustomerChange struct {
 
 func (x *CustomerChange) Reset() {
 	*x = CustomerChange{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[9]
+	mi := &file_livechat_v1_customer_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -785,7 +715,7 @@ func (x *CustomerChange) String() string {
 func (*CustomerChange) ProtoMessage() {}
 
 func (x *CustomerChange) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[9]
+	mi := &file_livechat_v1_customer_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -798,7 +728,7 @@ func (x *CustomerChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CustomerChange.ProtoReflect.Descriptor instead.
 func (*CustomerChange) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{9}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CustomerChange) GetAgentId() string {
@@ -867,7 +797,7 @@ type CustomerConversation struct {
 
 func (x *CustomerConversation) Reset() {
 	*x = CustomerConversation{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[10]
+	mi := &file_livechat_v1_customer_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -879,7 +809,7 @@ func (x *CustomerConversation) String() string {
 func (*CustomerConversation) ProtoMessage() {}
 
 func (x *CustomerConversation) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[10]
+	mi := &file_livechat_v1_customer_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -892,7 +822,7 @@ func (x *CustomerConversation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CustomerConversation.ProtoReflect.Descriptor instead.
 func (*CustomerConversation) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{10}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CustomerConversation) GetId() string {
@@ -961,7 +891,7 @@ type ListCustomersRequest struct {
 
 func (x *ListCustomersRequest) Reset() {
 	*x = ListCustomersRequest{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[11]
+	mi := &file_livechat_v1_customer_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -973,7 +903,7 @@ func (x *ListCustomersRequest) String() string {
 func (*ListCustomersRequest) ProtoMessage() {}
 
 func (x *ListCustomersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[11]
+	mi := &file_livechat_v1_customer_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -986,7 +916,7 @@ func (x *ListCustomersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCustomersRequest.ProtoReflect.Descriptor instead.
 func (*ListCustomersRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{11}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListCustomersRequest) GetQuery() string {
@@ -1056,7 +986,7 @@ type ListCustomersResponse struct {
 
 func (x *ListCustomersResponse) Reset() {
 	*x = ListCustomersResponse{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[12]
+	mi := &file_livechat_v1_customer_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1068,7 +998,7 @@ func (x *ListCustomersResponse) String() string {
 func (*ListCustomersResponse) ProtoMessage() {}
 
 func (x *ListCustomersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[12]
+	mi := &file_livechat_v1_customer_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1081,7 +1011,7 @@ func (x *ListCustomersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCustomersResponse.ProtoReflect.Descriptor instead.
 func (*ListCustomersResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{12}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListCustomersResponse) GetCustomers() []*Customer {
@@ -1107,7 +1037,7 @@ type GetCustomerRequest struct {
 
 func (x *GetCustomerRequest) Reset() {
 	*x = GetCustomerRequest{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[13]
+	mi := &file_livechat_v1_customer_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1119,7 +1049,7 @@ func (x *GetCustomerRequest) String() string {
 func (*GetCustomerRequest) ProtoMessage() {}
 
 func (x *GetCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[13]
+	mi := &file_livechat_v1_customer_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1132,7 +1062,7 @@ func (x *GetCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCustomerRequest.ProtoReflect.Descriptor instead.
 func (*GetCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{13}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetCustomerRequest) GetCustomerId() string {
@@ -1155,7 +1085,7 @@ type GetCustomerResponse struct {
 
 func (x *GetCustomerResponse) Reset() {
 	*x = GetCustomerResponse{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[14]
+	mi := &file_livechat_v1_customer_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1167,7 +1097,7 @@ func (x *GetCustomerResponse) String() string {
 func (*GetCustomerResponse) ProtoMessage() {}
 
 func (x *GetCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[14]
+	mi := &file_livechat_v1_customer_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1180,7 +1110,7 @@ func (x *GetCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCustomerResponse.ProtoReflect.Descriptor instead.
 func (*GetCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{14}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetCustomerResponse) GetProfile() *CustomerProfile {
@@ -1222,7 +1152,7 @@ type CustomerServiceUpdateCustomerRequest struct {
 
 func (x *CustomerServiceUpdateCustomerRequest) Reset() {
 	*x = CustomerServiceUpdateCustomerRequest{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[15]
+	mi := &file_livechat_v1_customer_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1234,7 +1164,7 @@ func (x *CustomerServiceUpdateCustomerRequest) String() string {
 func (*CustomerServiceUpdateCustomerRequest) ProtoMessage() {}
 
 func (x *CustomerServiceUpdateCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[15]
+	mi := &file_livechat_v1_customer_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1247,7 +1177,7 @@ func (x *CustomerServiceUpdateCustomerRequest) ProtoReflect() protoreflect.Messa
 
 // Deprecated: Use CustomerServiceUpdateCustomerRequest.ProtoReflect.Descriptor instead.
 func (*CustomerServiceUpdateCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{15}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CustomerServiceUpdateCustomerRequest) GetCustomerId() string {
@@ -1310,7 +1240,7 @@ type CustomerServiceUpdateCustomerResponse struct {
 
 func (x *CustomerServiceUpdateCustomerResponse) Reset() {
 	*x = CustomerServiceUpdateCustomerResponse{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[16]
+	mi := &file_livechat_v1_customer_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1322,7 +1252,7 @@ func (x *CustomerServiceUpdateCustomerResponse) String() string {
 func (*CustomerServiceUpdateCustomerResponse) ProtoMessage() {}
 
 func (x *CustomerServiceUpdateCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[16]
+	mi := &file_livechat_v1_customer_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1335,7 +1265,7 @@ func (x *CustomerServiceUpdateCustomerResponse) ProtoReflect() protoreflect.Mess
 
 // Deprecated: Use CustomerServiceUpdateCustomerResponse.ProtoReflect.Descriptor instead.
 func (*CustomerServiceUpdateCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{16}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CustomerServiceUpdateCustomerResponse) GetProfile() *CustomerProfile {
@@ -1360,7 +1290,7 @@ type ListAttributeDefinitionsRequest struct {
 
 func (x *ListAttributeDefinitionsRequest) Reset() {
 	*x = ListAttributeDefinitionsRequest{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[17]
+	mi := &file_livechat_v1_customer_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1372,7 +1302,7 @@ func (x *ListAttributeDefinitionsRequest) String() string {
 func (*ListAttributeDefinitionsRequest) ProtoMessage() {}
 
 func (x *ListAttributeDefinitionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[17]
+	mi := &file_livechat_v1_customer_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1385,7 +1315,7 @@ func (x *ListAttributeDefinitionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAttributeDefinitionsRequest.ProtoReflect.Descriptor instead.
 func (*ListAttributeDefinitionsRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{17}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{16}
 }
 
 type ListAttributeDefinitionsResponse struct {
@@ -1397,7 +1327,7 @@ type ListAttributeDefinitionsResponse struct {
 
 func (x *ListAttributeDefinitionsResponse) Reset() {
 	*x = ListAttributeDefinitionsResponse{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[18]
+	mi := &file_livechat_v1_customer_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1409,7 +1339,7 @@ func (x *ListAttributeDefinitionsResponse) String() string {
 func (*ListAttributeDefinitionsResponse) ProtoMessage() {}
 
 func (x *ListAttributeDefinitionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[18]
+	mi := &file_livechat_v1_customer_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1422,7 +1352,7 @@ func (x *ListAttributeDefinitionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAttributeDefinitionsResponse.ProtoReflect.Descriptor instead.
 func (*ListAttributeDefinitionsResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{18}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListAttributeDefinitionsResponse) GetDefinitions() []*AttributeDefinition {
@@ -1443,7 +1373,7 @@ type CreateAttributeDefinitionRequest struct {
 
 func (x *CreateAttributeDefinitionRequest) Reset() {
 	*x = CreateAttributeDefinitionRequest{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[19]
+	mi := &file_livechat_v1_customer_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1455,7 +1385,7 @@ func (x *CreateAttributeDefinitionRequest) String() string {
 func (*CreateAttributeDefinitionRequest) ProtoMessage() {}
 
 func (x *CreateAttributeDefinitionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[19]
+	mi := &file_livechat_v1_customer_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1468,7 +1398,7 @@ func (x *CreateAttributeDefinitionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAttributeDefinitionRequest.ProtoReflect.Descriptor instead.
 func (*CreateAttributeDefinitionRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{19}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CreateAttributeDefinitionRequest) GetKey() string {
@@ -1501,7 +1431,7 @@ type CreateAttributeDefinitionResponse struct {
 
 func (x *CreateAttributeDefinitionResponse) Reset() {
 	*x = CreateAttributeDefinitionResponse{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[20]
+	mi := &file_livechat_v1_customer_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1513,7 +1443,7 @@ func (x *CreateAttributeDefinitionResponse) String() string {
 func (*CreateAttributeDefinitionResponse) ProtoMessage() {}
 
 func (x *CreateAttributeDefinitionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[20]
+	mi := &file_livechat_v1_customer_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1526,7 +1456,7 @@ func (x *CreateAttributeDefinitionResponse) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use CreateAttributeDefinitionResponse.ProtoReflect.Descriptor instead.
 func (*CreateAttributeDefinitionResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{20}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CreateAttributeDefinitionResponse) GetDefinition() *AttributeDefinition {
@@ -1545,7 +1475,7 @@ type DeleteAttributeDefinitionRequest struct {
 
 func (x *DeleteAttributeDefinitionRequest) Reset() {
 	*x = DeleteAttributeDefinitionRequest{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[21]
+	mi := &file_livechat_v1_customer_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1557,7 +1487,7 @@ func (x *DeleteAttributeDefinitionRequest) String() string {
 func (*DeleteAttributeDefinitionRequest) ProtoMessage() {}
 
 func (x *DeleteAttributeDefinitionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[21]
+	mi := &file_livechat_v1_customer_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1570,7 +1500,7 @@ func (x *DeleteAttributeDefinitionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteAttributeDefinitionRequest.ProtoReflect.Descriptor instead.
 func (*DeleteAttributeDefinitionRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{21}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *DeleteAttributeDefinitionRequest) GetDefinitionId() string {
@@ -1588,7 +1518,7 @@ type DeleteAttributeDefinitionResponse struct {
 
 func (x *DeleteAttributeDefinitionResponse) Reset() {
 	*x = DeleteAttributeDefinitionResponse{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[22]
+	mi := &file_livechat_v1_customer_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1600,7 +1530,7 @@ func (x *DeleteAttributeDefinitionResponse) String() string {
 func (*DeleteAttributeDefinitionResponse) ProtoMessage() {}
 
 func (x *DeleteAttributeDefinitionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[22]
+	mi := &file_livechat_v1_customer_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1613,7 +1543,7 @@ func (x *DeleteAttributeDefinitionResponse) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use DeleteAttributeDefinitionResponse.ProtoReflect.Descriptor instead.
 func (*DeleteAttributeDefinitionResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{22}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{21}
 }
 
 type SetVisitorAttributesRequest struct {
@@ -1626,7 +1556,7 @@ type SetVisitorAttributesRequest struct {
 
 func (x *SetVisitorAttributesRequest) Reset() {
 	*x = SetVisitorAttributesRequest{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[23]
+	mi := &file_livechat_v1_customer_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1638,7 +1568,7 @@ func (x *SetVisitorAttributesRequest) String() string {
 func (*SetVisitorAttributesRequest) ProtoMessage() {}
 
 func (x *SetVisitorAttributesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[23]
+	mi := &file_livechat_v1_customer_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1651,7 +1581,7 @@ func (x *SetVisitorAttributesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetVisitorAttributesRequest.ProtoReflect.Descriptor instead.
 func (*SetVisitorAttributesRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{23}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SetVisitorAttributesRequest) GetAttributes() map[string]string {
@@ -1669,7 +1599,7 @@ type SetVisitorAttributesResponse struct {
 
 func (x *SetVisitorAttributesResponse) Reset() {
 	*x = SetVisitorAttributesResponse{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[24]
+	mi := &file_livechat_v1_customer_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1681,7 +1611,7 @@ func (x *SetVisitorAttributesResponse) String() string {
 func (*SetVisitorAttributesResponse) ProtoMessage() {}
 
 func (x *SetVisitorAttributesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[24]
+	mi := &file_livechat_v1_customer_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1694,18 +1624,14 @@ func (x *SetVisitorAttributesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetVisitorAttributesResponse.ProtoReflect.Descriptor instead.
 func (*SetVisitorAttributesResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{24}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{23}
 }
 
 var File_livechat_v1_customer_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_customer_proto_rawDesc = "" +
 	"\n" +
-	"\x1alivechat/v1/customer.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1elivechat/v1/conversation.proto\"\x7f\n" +
-	"\x0fVisitorTracking\x12\x1b\n" +
-	"\tpages_off\x18\x01 \x01(\bR\bpagesOff\x12,\n" +
-	"\x12keep_query_strings\x18\x02 \x01(\bR\x10keepQueryStrings\x12!\n" +
-	"\ftrack_visits\x18\x03 \x01(\bR\vtrackVisits\"~\n" +
+	"\x1alivechat/v1/customer.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1elivechat/v1/conversation.proto\"~\n" +
 	"\bPageView\x12\x10\n" +
 	"\x03url\x18\x01 \x01(\tR\x03url\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12\x15\n" +
@@ -1868,86 +1794,85 @@ func file_livechat_v1_customer_proto_rawDescGZIP() []byte {
 }
 
 var file_livechat_v1_customer_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_livechat_v1_customer_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_livechat_v1_customer_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_livechat_v1_customer_proto_goTypes = []any{
 	(AttributeType)(0),                            // 0: livechat.v1.AttributeType
-	(*VisitorTracking)(nil),                       // 1: livechat.v1.VisitorTracking
-	(*PageView)(nil),                              // 2: livechat.v1.PageView
-	(*DeviceInfo)(nil),                            // 3: livechat.v1.DeviceInfo
-	(*VisitorContext)(nil),                        // 4: livechat.v1.VisitorContext
-	(*ReportVisitorContextRequest)(nil),           // 5: livechat.v1.ReportVisitorContextRequest
-	(*ReportVisitorContextResponse)(nil),          // 6: livechat.v1.ReportVisitorContextResponse
-	(*AttributeDefinition)(nil),                   // 7: livechat.v1.AttributeDefinition
-	(*AttributeValue)(nil),                        // 8: livechat.v1.AttributeValue
-	(*CustomerProfile)(nil),                       // 9: livechat.v1.CustomerProfile
-	(*CustomerChange)(nil),                        // 10: livechat.v1.CustomerChange
-	(*CustomerConversation)(nil),                  // 11: livechat.v1.CustomerConversation
-	(*ListCustomersRequest)(nil),                  // 12: livechat.v1.ListCustomersRequest
-	(*ListCustomersResponse)(nil),                 // 13: livechat.v1.ListCustomersResponse
-	(*GetCustomerRequest)(nil),                    // 14: livechat.v1.GetCustomerRequest
-	(*GetCustomerResponse)(nil),                   // 15: livechat.v1.GetCustomerResponse
-	(*CustomerServiceUpdateCustomerRequest)(nil),  // 16: livechat.v1.CustomerServiceUpdateCustomerRequest
-	(*CustomerServiceUpdateCustomerResponse)(nil), // 17: livechat.v1.CustomerServiceUpdateCustomerResponse
-	(*ListAttributeDefinitionsRequest)(nil),       // 18: livechat.v1.ListAttributeDefinitionsRequest
-	(*ListAttributeDefinitionsResponse)(nil),      // 19: livechat.v1.ListAttributeDefinitionsResponse
-	(*CreateAttributeDefinitionRequest)(nil),      // 20: livechat.v1.CreateAttributeDefinitionRequest
-	(*CreateAttributeDefinitionResponse)(nil),     // 21: livechat.v1.CreateAttributeDefinitionResponse
-	(*DeleteAttributeDefinitionRequest)(nil),      // 22: livechat.v1.DeleteAttributeDefinitionRequest
-	(*DeleteAttributeDefinitionResponse)(nil),     // 23: livechat.v1.DeleteAttributeDefinitionResponse
-	(*SetVisitorAttributesRequest)(nil),           // 24: livechat.v1.SetVisitorAttributesRequest
-	(*SetVisitorAttributesResponse)(nil),          // 25: livechat.v1.SetVisitorAttributesResponse
-	nil,                                           // 26: livechat.v1.CustomerServiceUpdateCustomerRequest.CustomAttributesEntry
-	nil,                                           // 27: livechat.v1.SetVisitorAttributesRequest.AttributesEntry
-	(*timestamppb.Timestamp)(nil),                 // 28: google.protobuf.Timestamp
-	(*Customer)(nil),                              // 29: livechat.v1.Customer
-	(ConversationStatus)(0),                       // 30: livechat.v1.ConversationStatus
+	(*PageView)(nil),                              // 1: livechat.v1.PageView
+	(*DeviceInfo)(nil),                            // 2: livechat.v1.DeviceInfo
+	(*VisitorContext)(nil),                        // 3: livechat.v1.VisitorContext
+	(*ReportVisitorContextRequest)(nil),           // 4: livechat.v1.ReportVisitorContextRequest
+	(*ReportVisitorContextResponse)(nil),          // 5: livechat.v1.ReportVisitorContextResponse
+	(*AttributeDefinition)(nil),                   // 6: livechat.v1.AttributeDefinition
+	(*AttributeValue)(nil),                        // 7: livechat.v1.AttributeValue
+	(*CustomerProfile)(nil),                       // 8: livechat.v1.CustomerProfile
+	(*CustomerChange)(nil),                        // 9: livechat.v1.CustomerChange
+	(*CustomerConversation)(nil),                  // 10: livechat.v1.CustomerConversation
+	(*ListCustomersRequest)(nil),                  // 11: livechat.v1.ListCustomersRequest
+	(*ListCustomersResponse)(nil),                 // 12: livechat.v1.ListCustomersResponse
+	(*GetCustomerRequest)(nil),                    // 13: livechat.v1.GetCustomerRequest
+	(*GetCustomerResponse)(nil),                   // 14: livechat.v1.GetCustomerResponse
+	(*CustomerServiceUpdateCustomerRequest)(nil),  // 15: livechat.v1.CustomerServiceUpdateCustomerRequest
+	(*CustomerServiceUpdateCustomerResponse)(nil), // 16: livechat.v1.CustomerServiceUpdateCustomerResponse
+	(*ListAttributeDefinitionsRequest)(nil),       // 17: livechat.v1.ListAttributeDefinitionsRequest
+	(*ListAttributeDefinitionsResponse)(nil),      // 18: livechat.v1.ListAttributeDefinitionsResponse
+	(*CreateAttributeDefinitionRequest)(nil),      // 19: livechat.v1.CreateAttributeDefinitionRequest
+	(*CreateAttributeDefinitionResponse)(nil),     // 20: livechat.v1.CreateAttributeDefinitionResponse
+	(*DeleteAttributeDefinitionRequest)(nil),      // 21: livechat.v1.DeleteAttributeDefinitionRequest
+	(*DeleteAttributeDefinitionResponse)(nil),     // 22: livechat.v1.DeleteAttributeDefinitionResponse
+	(*SetVisitorAttributesRequest)(nil),           // 23: livechat.v1.SetVisitorAttributesRequest
+	(*SetVisitorAttributesResponse)(nil),          // 24: livechat.v1.SetVisitorAttributesResponse
+	nil,                                           // 25: livechat.v1.CustomerServiceUpdateCustomerRequest.CustomAttributesEntry
+	nil,                                           // 26: livechat.v1.SetVisitorAttributesRequest.AttributesEntry
+	(*timestamppb.Timestamp)(nil),                 // 27: google.protobuf.Timestamp
+	(*Customer)(nil),                              // 28: livechat.v1.Customer
+	(ConversationStatus)(0),                       // 29: livechat.v1.ConversationStatus
 }
 var file_livechat_v1_customer_proto_depIdxs = []int32{
-	28, // 0: livechat.v1.PageView.seen_at:type_name -> google.protobuf.Timestamp
-	2,  // 1: livechat.v1.VisitorContext.current_page:type_name -> livechat.v1.PageView
-	2,  // 2: livechat.v1.VisitorContext.trail:type_name -> livechat.v1.PageView
-	3,  // 3: livechat.v1.VisitorContext.device:type_name -> livechat.v1.DeviceInfo
-	28, // 4: livechat.v1.VisitorContext.updated_at:type_name -> google.protobuf.Timestamp
-	2,  // 5: livechat.v1.ReportVisitorContextRequest.pages:type_name -> livechat.v1.PageView
-	3,  // 6: livechat.v1.ReportVisitorContextRequest.device:type_name -> livechat.v1.DeviceInfo
+	27, // 0: livechat.v1.PageView.seen_at:type_name -> google.protobuf.Timestamp
+	1,  // 1: livechat.v1.VisitorContext.current_page:type_name -> livechat.v1.PageView
+	1,  // 2: livechat.v1.VisitorContext.trail:type_name -> livechat.v1.PageView
+	2,  // 3: livechat.v1.VisitorContext.device:type_name -> livechat.v1.DeviceInfo
+	27, // 4: livechat.v1.VisitorContext.updated_at:type_name -> google.protobuf.Timestamp
+	1,  // 5: livechat.v1.ReportVisitorContextRequest.pages:type_name -> livechat.v1.PageView
+	2,  // 6: livechat.v1.ReportVisitorContextRequest.device:type_name -> livechat.v1.DeviceInfo
 	0,  // 7: livechat.v1.AttributeDefinition.type:type_name -> livechat.v1.AttributeType
-	28, // 8: livechat.v1.AttributeDefinition.created_at:type_name -> google.protobuf.Timestamp
+	27, // 8: livechat.v1.AttributeDefinition.created_at:type_name -> google.protobuf.Timestamp
 	0,  // 9: livechat.v1.AttributeValue.type:type_name -> livechat.v1.AttributeType
-	29, // 10: livechat.v1.CustomerProfile.customer:type_name -> livechat.v1.Customer
-	8,  // 11: livechat.v1.CustomerProfile.custom_attributes:type_name -> livechat.v1.AttributeValue
-	4,  // 12: livechat.v1.CustomerProfile.context:type_name -> livechat.v1.VisitorContext
-	28, // 13: livechat.v1.CustomerChange.changed_at:type_name -> google.protobuf.Timestamp
-	30, // 14: livechat.v1.CustomerConversation.status:type_name -> livechat.v1.ConversationStatus
-	28, // 15: livechat.v1.CustomerConversation.created_at:type_name -> google.protobuf.Timestamp
-	28, // 16: livechat.v1.CustomerConversation.last_message_at:type_name -> google.protobuf.Timestamp
-	28, // 17: livechat.v1.ListCustomersRequest.seen_after:type_name -> google.protobuf.Timestamp
-	29, // 18: livechat.v1.ListCustomersResponse.customers:type_name -> livechat.v1.Customer
-	9,  // 19: livechat.v1.GetCustomerResponse.profile:type_name -> livechat.v1.CustomerProfile
-	11, // 20: livechat.v1.GetCustomerResponse.conversations:type_name -> livechat.v1.CustomerConversation
-	10, // 21: livechat.v1.GetCustomerResponse.changes:type_name -> livechat.v1.CustomerChange
-	26, // 22: livechat.v1.CustomerServiceUpdateCustomerRequest.custom_attributes:type_name -> livechat.v1.CustomerServiceUpdateCustomerRequest.CustomAttributesEntry
-	9,  // 23: livechat.v1.CustomerServiceUpdateCustomerResponse.profile:type_name -> livechat.v1.CustomerProfile
-	10, // 24: livechat.v1.CustomerServiceUpdateCustomerResponse.changes:type_name -> livechat.v1.CustomerChange
-	7,  // 25: livechat.v1.ListAttributeDefinitionsResponse.definitions:type_name -> livechat.v1.AttributeDefinition
+	28, // 10: livechat.v1.CustomerProfile.customer:type_name -> livechat.v1.Customer
+	7,  // 11: livechat.v1.CustomerProfile.custom_attributes:type_name -> livechat.v1.AttributeValue
+	3,  // 12: livechat.v1.CustomerProfile.context:type_name -> livechat.v1.VisitorContext
+	27, // 13: livechat.v1.CustomerChange.changed_at:type_name -> google.protobuf.Timestamp
+	29, // 14: livechat.v1.CustomerConversation.status:type_name -> livechat.v1.ConversationStatus
+	27, // 15: livechat.v1.CustomerConversation.created_at:type_name -> google.protobuf.Timestamp
+	27, // 16: livechat.v1.CustomerConversation.last_message_at:type_name -> google.protobuf.Timestamp
+	27, // 17: livechat.v1.ListCustomersRequest.seen_after:type_name -> google.protobuf.Timestamp
+	28, // 18: livechat.v1.ListCustomersResponse.customers:type_name -> livechat.v1.Customer
+	8,  // 19: livechat.v1.GetCustomerResponse.profile:type_name -> livechat.v1.CustomerProfile
+	10, // 20: livechat.v1.GetCustomerResponse.conversations:type_name -> livechat.v1.CustomerConversation
+	9,  // 21: livechat.v1.GetCustomerResponse.changes:type_name -> livechat.v1.CustomerChange
+	25, // 22: livechat.v1.CustomerServiceUpdateCustomerRequest.custom_attributes:type_name -> livechat.v1.CustomerServiceUpdateCustomerRequest.CustomAttributesEntry
+	8,  // 23: livechat.v1.CustomerServiceUpdateCustomerResponse.profile:type_name -> livechat.v1.CustomerProfile
+	9,  // 24: livechat.v1.CustomerServiceUpdateCustomerResponse.changes:type_name -> livechat.v1.CustomerChange
+	6,  // 25: livechat.v1.ListAttributeDefinitionsResponse.definitions:type_name -> livechat.v1.AttributeDefinition
 	0,  // 26: livechat.v1.CreateAttributeDefinitionRequest.type:type_name -> livechat.v1.AttributeType
-	7,  // 27: livechat.v1.CreateAttributeDefinitionResponse.definition:type_name -> livechat.v1.AttributeDefinition
-	27, // 28: livechat.v1.SetVisitorAttributesRequest.attributes:type_name -> livechat.v1.SetVisitorAttributesRequest.AttributesEntry
-	12, // 29: livechat.v1.CustomerService.ListCustomers:input_type -> livechat.v1.ListCustomersRequest
-	14, // 30: livechat.v1.CustomerService.GetCustomer:input_type -> livechat.v1.GetCustomerRequest
-	16, // 31: livechat.v1.CustomerService.UpdateCustomer:input_type -> livechat.v1.CustomerServiceUpdateCustomerRequest
-	18, // 32: livechat.v1.CustomerService.ListAttributeDefinitions:input_type -> livechat.v1.ListAttributeDefinitionsRequest
-	20, // 33: livechat.v1.CustomerService.CreateAttributeDefinition:input_type -> livechat.v1.CreateAttributeDefinitionRequest
-	22, // 34: livechat.v1.CustomerService.DeleteAttributeDefinition:input_type -> livechat.v1.DeleteAttributeDefinitionRequest
-	5,  // 35: livechat.v1.CustomerService.ReportVisitorContext:input_type -> livechat.v1.ReportVisitorContextRequest
-	24, // 36: livechat.v1.CustomerService.SetVisitorAttributes:input_type -> livechat.v1.SetVisitorAttributesRequest
-	13, // 37: livechat.v1.CustomerService.ListCustomers:output_type -> livechat.v1.ListCustomersResponse
-	15, // 38: livechat.v1.CustomerService.GetCustomer:output_type -> livechat.v1.GetCustomerResponse
-	17, // 39: livechat.v1.CustomerService.UpdateCustomer:output_type -> livechat.v1.CustomerServiceUpdateCustomerResponse
-	19, // 40: livechat.v1.CustomerService.ListAttributeDefinitions:output_type -> livechat.v1.ListAttributeDefinitionsResponse
-	21, // 41: livechat.v1.CustomerService.CreateAttributeDefinition:output_type -> livechat.v1.CreateAttributeDefinitionResponse
-	23, // 42: livechat.v1.CustomerService.DeleteAttributeDefinition:output_type -> livechat.v1.DeleteAttributeDefinitionResponse
-	6,  // 43: livechat.v1.CustomerService.ReportVisitorContext:output_type -> livechat.v1.ReportVisitorContextResponse
-	25, // 44: livechat.v1.CustomerService.SetVisitorAttributes:output_type -> livechat.v1.SetVisitorAttributesResponse
+	6,  // 27: livechat.v1.CreateAttributeDefinitionResponse.definition:type_name -> livechat.v1.AttributeDefinition
+	26, // 28: livechat.v1.SetVisitorAttributesRequest.attributes:type_name -> livechat.v1.SetVisitorAttributesRequest.AttributesEntry
+	11, // 29: livechat.v1.CustomerService.ListCustomers:input_type -> livechat.v1.ListCustomersRequest
+	13, // 30: livechat.v1.CustomerService.GetCustomer:input_type -> livechat.v1.GetCustomerRequest
+	15, // 31: livechat.v1.CustomerService.UpdateCustomer:input_type -> livechat.v1.CustomerServiceUpdateCustomerRequest
+	17, // 32: livechat.v1.CustomerService.ListAttributeDefinitions:input_type -> livechat.v1.ListAttributeDefinitionsRequest
+	19, // 33: livechat.v1.CustomerService.CreateAttributeDefinition:input_type -> livechat.v1.CreateAttributeDefinitionRequest
+	21, // 34: livechat.v1.CustomerService.DeleteAttributeDefinition:input_type -> livechat.v1.DeleteAttributeDefinitionRequest
+	4,  // 35: livechat.v1.CustomerService.ReportVisitorContext:input_type -> livechat.v1.ReportVisitorContextRequest
+	23, // 36: livechat.v1.CustomerService.SetVisitorAttributes:input_type -> livechat.v1.SetVisitorAttributesRequest
+	12, // 37: livechat.v1.CustomerService.ListCustomers:output_type -> livechat.v1.ListCustomersResponse
+	14, // 38: livechat.v1.CustomerService.GetCustomer:output_type -> livechat.v1.GetCustomerResponse
+	16, // 39: livechat.v1.CustomerService.UpdateCustomer:output_type -> livechat.v1.CustomerServiceUpdateCustomerResponse
+	18, // 40: livechat.v1.CustomerService.ListAttributeDefinitions:output_type -> livechat.v1.ListAttributeDefinitionsResponse
+	20, // 41: livechat.v1.CustomerService.CreateAttributeDefinition:output_type -> livechat.v1.CreateAttributeDefinitionResponse
+	22, // 42: livechat.v1.CustomerService.DeleteAttributeDefinition:output_type -> livechat.v1.DeleteAttributeDefinitionResponse
+	5,  // 43: livechat.v1.CustomerService.ReportVisitorContext:output_type -> livechat.v1.ReportVisitorContextResponse
+	24, // 44: livechat.v1.CustomerService.SetVisitorAttributes:output_type -> livechat.v1.SetVisitorAttributesResponse
 	37, // [37:45] is the sub-list for method output_type
 	29, // [29:37] is the sub-list for method input_type
 	29, // [29:29] is the sub-list for extension type_name
@@ -1961,14 +1886,14 @@ func file_livechat_v1_customer_proto_init() {
 		return
 	}
 	file_livechat_v1_conversation_proto_init()
-	file_livechat_v1_customer_proto_msgTypes[15].OneofWrappers = []any{}
+	file_livechat_v1_customer_proto_msgTypes[14].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_customer_proto_rawDesc), len(file_livechat_v1_customer_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   27,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -9,7 +9,6 @@ package livechatv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
-	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -74,58 +73,6 @@ func (AssignmentMode) EnumDescriptor() ([]byte, []int) {
 	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{0}
 }
 
-// OutsideHours is what visitors get outside business hours.
-type OutsideHours int32
-
-const (
-	OutsideHours_OUTSIDE_HOURS_UNSPECIFIED OutsideHours = 0
-	// The widget shows its offline state and form (the default).
-	OutsideHours_OUTSIDE_HOURS_OFFLINE_FORM OutsideHours = 1
-	// The chat stays open with a notice of when answers resume.
-	OutsideHours_OUTSIDE_HOURS_NOTICE OutsideHours = 2
-)
-
-// Enum value maps for OutsideHours.
-var (
-	OutsideHours_name = map[int32]string{
-		0: "OUTSIDE_HOURS_UNSPECIFIED",
-		1: "OUTSIDE_HOURS_OFFLINE_FORM",
-		2: "OUTSIDE_HOURS_NOTICE",
-	}
-	OutsideHours_value = map[string]int32{
-		"OUTSIDE_HOURS_UNSPECIFIED":  0,
-		"OUTSIDE_HOURS_OFFLINE_FORM": 1,
-		"OUTSIDE_HOURS_NOTICE":       2,
-	}
-)
-
-func (x OutsideHours) Enum() *OutsideHours {
-	p := new(OutsideHours)
-	*p = x
-	return p
-}
-
-func (x OutsideHours) String() string {
-	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
-}
-
-func (OutsideHours) Descriptor() protoreflect.EnumDescriptor {
-	return file_livechat_v1_routing_proto_enumTypes[1].Descriptor()
-}
-
-func (OutsideHours) Type() protoreflect.EnumType {
-	return &file_livechat_v1_routing_proto_enumTypes[1]
-}
-
-func (x OutsideHours) Number() protoreflect.EnumNumber {
-	return protoreflect.EnumNumber(x)
-}
-
-// Deprecated: Use OutsideHours.Descriptor instead.
-func (OutsideHours) EnumDescriptor() ([]byte, []int) {
-	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{1}
-}
-
 // ReplyTimeMode says where the expected reply time comes from.
 type ReplyTimeMode int32
 
@@ -167,11 +114,11 @@ func (x ReplyTimeMode) String() string {
 }
 
 func (ReplyTimeMode) Descriptor() protoreflect.EnumDescriptor {
-	return file_livechat_v1_routing_proto_enumTypes[2].Descriptor()
+	return file_livechat_v1_routing_proto_enumTypes[1].Descriptor()
 }
 
 func (ReplyTimeMode) Type() protoreflect.EnumType {
-	return &file_livechat_v1_routing_proto_enumTypes[2]
+	return &file_livechat_v1_routing_proto_enumTypes[1]
 }
 
 func (x ReplyTimeMode) Number() protoreflect.EnumNumber {
@@ -180,7 +127,7 @@ func (x ReplyTimeMode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ReplyTimeMode.Descriptor instead.
 func (ReplyTimeMode) EnumDescriptor() ([]byte, []int) {
-	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{2}
+	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{1}
 }
 
 // WidgetRouting is one widget's routing settings.
@@ -446,102 +393,6 @@ func (x *ReplyTime) GetFixedMinutes() int32 {
 	return 0
 }
 
-// WidgetAvailability is what a visitor's widget needs to show whether it
-// is open: the schedule's verdict now, what to do when closed, and the
-// expected reply time.
-type WidgetAvailability struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// Inside business hours now (always true without them). The widget is
-	// online when this and WidgetConfig.agents_online are both true.
-	Open bool `protobuf:"varint,1,opt,name=open,proto3" json:"open,omitempty"`
-	// What the widget does while closed.
-	Outside OutsideHours `protobuf:"varint,2,opt,name=outside,proto3,enum=livechat.v1.OutsideHours" json:"outside,omitempty"`
-	// When closed: the next opening (unset when the schedule never opens).
-	OpensAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=opens_at,json=opensAt,proto3" json:"opens_at,omitempty"`
-	// The opening as the widget's time zone reads it: weekday 0–6 and
-	// minutes after midnight, so the notice says "from 8:00" as the
-	// business means it.
-	OpensDay    int32 `protobuf:"varint,4,opt,name=opens_day,json=opensDay,proto3" json:"opens_day,omitempty"`
-	OpensMinute int32 `protobuf:"varint,5,opt,name=opens_minute,json=opensMinute,proto3" json:"opens_minute,omitempty"`
-	// The expected time to a first reply in seconds; 0 when unknown or
-	// hidden.
-	ReplySeconds  int32 `protobuf:"varint,6,opt,name=reply_seconds,json=replySeconds,proto3" json:"reply_seconds,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *WidgetAvailability) Reset() {
-	*x = WidgetAvailability{}
-	mi := &file_livechat_v1_routing_proto_msgTypes[4]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *WidgetAvailability) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*WidgetAvailability) ProtoMessage() {}
-
-func (x *WidgetAvailability) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_routing_proto_msgTypes[4]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use WidgetAvailability.ProtoReflect.Descriptor instead.
-func (*WidgetAvailability) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{4}
-}
-
-func (x *WidgetAvailability) GetOpen() bool {
-	if x != nil {
-		return x.Open
-	}
-	return false
-}
-
-func (x *WidgetAvailability) GetOutside() OutsideHours {
-	if x != nil {
-		return x.Outside
-	}
-	return OutsideHours_OUTSIDE_HOURS_UNSPECIFIED
-}
-
-func (x *WidgetAvailability) GetOpensAt() *timestamppb.Timestamp {
-	if x != nil {
-		return x.OpensAt
-	}
-	return nil
-}
-
-func (x *WidgetAvailability) GetOpensDay() int32 {
-	if x != nil {
-		return x.OpensDay
-	}
-	return 0
-}
-
-func (x *WidgetAvailability) GetOpensMinute() int32 {
-	if x != nil {
-		return x.OpensMinute
-	}
-	return 0
-}
-
-func (x *WidgetAvailability) GetReplySeconds() int32 {
-	if x != nil {
-		return x.ReplySeconds
-	}
-	return 0
-}
-
 // AgentCapacity is one agent's share of automatic routing.
 type AgentCapacity struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
@@ -560,7 +411,7 @@ type AgentCapacity struct {
 
 func (x *AgentCapacity) Reset() {
 	*x = AgentCapacity{}
-	mi := &file_livechat_v1_routing_proto_msgTypes[5]
+	mi := &file_livechat_v1_routing_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -572,7 +423,7 @@ func (x *AgentCapacity) String() string {
 func (*AgentCapacity) ProtoMessage() {}
 
 func (x *AgentCapacity) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_routing_proto_msgTypes[5]
+	mi := &file_livechat_v1_routing_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -585,7 +436,7 @@ func (x *AgentCapacity) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AgentCapacity.ProtoReflect.Descriptor instead.
 func (*AgentCapacity) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{5}
+	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *AgentCapacity) GetAgentId() string {
@@ -632,7 +483,7 @@ type GetWidgetRoutingRequest struct {
 
 func (x *GetWidgetRoutingRequest) Reset() {
 	*x = GetWidgetRoutingRequest{}
-	mi := &file_livechat_v1_routing_proto_msgTypes[6]
+	mi := &file_livechat_v1_routing_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -644,7 +495,7 @@ func (x *GetWidgetRoutingRequest) String() string {
 func (*GetWidgetRoutingRequest) ProtoMessage() {}
 
 func (x *GetWidgetRoutingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_routing_proto_msgTypes[6]
+	mi := &file_livechat_v1_routing_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -657,7 +508,7 @@ func (x *GetWidgetRoutingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWidgetRoutingRequest.ProtoReflect.Descriptor instead.
 func (*GetWidgetRoutingRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{6}
+	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetWidgetRoutingRequest) GetWidgetId() string {
@@ -676,7 +527,7 @@ type GetWidgetRoutingResponse struct {
 
 func (x *GetWidgetRoutingResponse) Reset() {
 	*x = GetWidgetRoutingResponse{}
-	mi := &file_livechat_v1_routing_proto_msgTypes[7]
+	mi := &file_livechat_v1_routing_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -688,7 +539,7 @@ func (x *GetWidgetRoutingResponse) String() string {
 func (*GetWidgetRoutingResponse) ProtoMessage() {}
 
 func (x *GetWidgetRoutingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_routing_proto_msgTypes[7]
+	mi := &file_livechat_v1_routing_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -701,7 +552,7 @@ func (x *GetWidgetRoutingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWidgetRoutingResponse.ProtoReflect.Descriptor instead.
 func (*GetWidgetRoutingResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{7}
+	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetWidgetRoutingResponse) GetRouting() *WidgetRouting {
@@ -721,7 +572,7 @@ type UpdateWidgetRoutingRequest struct {
 
 func (x *UpdateWidgetRoutingRequest) Reset() {
 	*x = UpdateWidgetRoutingRequest{}
-	mi := &file_livechat_v1_routing_proto_msgTypes[8]
+	mi := &file_livechat_v1_routing_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -733,7 +584,7 @@ func (x *UpdateWidgetRoutingRequest) String() string {
 func (*UpdateWidgetRoutingRequest) ProtoMessage() {}
 
 func (x *UpdateWidgetRoutingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_routing_proto_msgTypes[8]
+	mi := &file_livechat_v1_routing_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -746,7 +597,7 @@ func (x *UpdateWidgetRoutingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateWidgetRoutingRequest.ProtoReflect.Descriptor instead.
 func (*UpdateWidgetRoutingRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{8}
+	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *UpdateWidgetRoutingRequest) GetWidgetId() string {
@@ -772,7 +623,7 @@ type UpdateWidgetRoutingResponse struct {
 
 func (x *UpdateWidgetRoutingResponse) Reset() {
 	*x = UpdateWidgetRoutingResponse{}
-	mi := &file_livechat_v1_routing_proto_msgTypes[9]
+	mi := &file_livechat_v1_routing_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -784,7 +635,7 @@ func (x *UpdateWidgetRoutingResponse) String() string {
 func (*UpdateWidgetRoutingResponse) ProtoMessage() {}
 
 func (x *UpdateWidgetRoutingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_routing_proto_msgTypes[9]
+	mi := &file_livechat_v1_routing_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -797,7 +648,7 @@ func (x *UpdateWidgetRoutingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateWidgetRoutingResponse.ProtoReflect.Descriptor instead.
 func (*UpdateWidgetRoutingResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{9}
+	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *UpdateWidgetRoutingResponse) GetRouting() *WidgetRouting {
@@ -815,7 +666,7 @@ type ListAgentCapacitiesRequest struct {
 
 func (x *ListAgentCapacitiesRequest) Reset() {
 	*x = ListAgentCapacitiesRequest{}
-	mi := &file_livechat_v1_routing_proto_msgTypes[10]
+	mi := &file_livechat_v1_routing_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -827,7 +678,7 @@ func (x *ListAgentCapacitiesRequest) String() string {
 func (*ListAgentCapacitiesRequest) ProtoMessage() {}
 
 func (x *ListAgentCapacitiesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_routing_proto_msgTypes[10]
+	mi := &file_livechat_v1_routing_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -840,7 +691,7 @@ func (x *ListAgentCapacitiesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAgentCapacitiesRequest.ProtoReflect.Descriptor instead.
 func (*ListAgentCapacitiesRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{10}
+	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{9}
 }
 
 type ListAgentCapacitiesResponse struct {
@@ -855,7 +706,7 @@ type ListAgentCapacitiesResponse struct {
 
 func (x *ListAgentCapacitiesResponse) Reset() {
 	*x = ListAgentCapacitiesResponse{}
-	mi := &file_livechat_v1_routing_proto_msgTypes[11]
+	mi := &file_livechat_v1_routing_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -867,7 +718,7 @@ func (x *ListAgentCapacitiesResponse) String() string {
 func (*ListAgentCapacitiesResponse) ProtoMessage() {}
 
 func (x *ListAgentCapacitiesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_routing_proto_msgTypes[11]
+	mi := &file_livechat_v1_routing_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -880,7 +731,7 @@ func (x *ListAgentCapacitiesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAgentCapacitiesResponse.ProtoReflect.Descriptor instead.
 func (*ListAgentCapacitiesResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{11}
+	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListAgentCapacitiesResponse) GetAgents() []*AgentCapacity {
@@ -907,7 +758,7 @@ type SetAgentCapacityRequest struct {
 
 func (x *SetAgentCapacityRequest) Reset() {
 	*x = SetAgentCapacityRequest{}
-	mi := &file_livechat_v1_routing_proto_msgTypes[12]
+	mi := &file_livechat_v1_routing_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -919,7 +770,7 @@ func (x *SetAgentCapacityRequest) String() string {
 func (*SetAgentCapacityRequest) ProtoMessage() {}
 
 func (x *SetAgentCapacityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_routing_proto_msgTypes[12]
+	mi := &file_livechat_v1_routing_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -932,7 +783,7 @@ func (x *SetAgentCapacityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAgentCapacityRequest.ProtoReflect.Descriptor instead.
 func (*SetAgentCapacityRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{12}
+	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *SetAgentCapacityRequest) GetAgentId() string {
@@ -958,7 +809,7 @@ type SetAgentCapacityResponse struct {
 
 func (x *SetAgentCapacityResponse) Reset() {
 	*x = SetAgentCapacityResponse{}
-	mi := &file_livechat_v1_routing_proto_msgTypes[13]
+	mi := &file_livechat_v1_routing_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -970,7 +821,7 @@ func (x *SetAgentCapacityResponse) String() string {
 func (*SetAgentCapacityResponse) ProtoMessage() {}
 
 func (x *SetAgentCapacityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_routing_proto_msgTypes[13]
+	mi := &file_livechat_v1_routing_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -983,7 +834,7 @@ func (x *SetAgentCapacityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAgentCapacityResponse.ProtoReflect.Descriptor instead.
 func (*SetAgentCapacityResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{13}
+	return file_livechat_v1_routing_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *SetAgentCapacityResponse) GetAgent() *AgentCapacity {
@@ -997,7 +848,7 @@ var File_livechat_v1_routing_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_routing_proto_rawDesc = "" +
 	"\n" +
-	"\x19livechat/v1/routing.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa9\x01\n" +
+	"\x19livechat/v1/routing.proto\x12\vlivechat.v1\x1a\x18livechat/v1/widget.proto\"\xa9\x01\n" +
 	"\rWidgetRouting\x12/\n" +
 	"\x04mode\x18\x01 \x01(\x0e2\x1b.livechat.v1.AssignmentModeR\x04mode\x120\n" +
 	"\x05hours\x18\x02 \x01(\v2\x1a.livechat.v1.BusinessHoursR\x05hours\x125\n" +
@@ -1016,14 +867,7 @@ const file_livechat_v1_routing_proto_rawDesc = "" +
 	"\fclose_minute\x18\x03 \x01(\x05R\vcloseMinute\"`\n" +
 	"\tReplyTime\x12.\n" +
 	"\x04mode\x18\x01 \x01(\x0e2\x1a.livechat.v1.ReplyTimeModeR\x04mode\x12#\n" +
-	"\rfixed_minutes\x18\x02 \x01(\x05R\ffixedMinutes\"\xf9\x01\n" +
-	"\x12WidgetAvailability\x12\x12\n" +
-	"\x04open\x18\x01 \x01(\bR\x04open\x123\n" +
-	"\aoutside\x18\x02 \x01(\x0e2\x19.livechat.v1.OutsideHoursR\aoutside\x125\n" +
-	"\bopens_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\aopensAt\x12\x1b\n" +
-	"\topens_day\x18\x04 \x01(\x05R\bopensDay\x12!\n" +
-	"\fopens_minute\x18\x05 \x01(\x05R\vopensMinute\x12#\n" +
-	"\rreply_seconds\x18\x06 \x01(\x05R\freplySeconds\"\xd8\x01\n" +
+	"\rfixed_minutes\x18\x02 \x01(\x05R\ffixedMinutes\"\xd8\x01\n" +
 	"\rAgentCapacity\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x128\n" +
@@ -1051,11 +895,7 @@ const file_livechat_v1_routing_proto_rawDesc = "" +
 	"\x0eAssignmentMode\x12\x1f\n" +
 	"\x1bASSIGNMENT_MODE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16ASSIGNMENT_MODE_MANUAL\x10\x01\x12\x18\n" +
-	"\x14ASSIGNMENT_MODE_AUTO\x10\x02*g\n" +
-	"\fOutsideHours\x12\x1d\n" +
-	"\x19OUTSIDE_HOURS_UNSPECIFIED\x10\x00\x12\x1e\n" +
-	"\x1aOUTSIDE_HOURS_OFFLINE_FORM\x10\x01\x12\x18\n" +
-	"\x14OUTSIDE_HOURS_NOTICE\x10\x02*\x85\x01\n" +
+	"\x14ASSIGNMENT_MODE_AUTO\x10\x02*\x85\x01\n" +
 	"\rReplyTimeMode\x12\x1f\n" +
 	"\x1bREPLY_TIME_MODE_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18REPLY_TIME_MODE_MEASURED\x10\x01\x12\x19\n" +
@@ -1080,55 +920,51 @@ func file_livechat_v1_routing_proto_rawDescGZIP() []byte {
 	return file_livechat_v1_routing_proto_rawDescData
 }
 
-var file_livechat_v1_routing_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_livechat_v1_routing_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_livechat_v1_routing_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_livechat_v1_routing_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_livechat_v1_routing_proto_goTypes = []any{
 	(AssignmentMode)(0),                 // 0: livechat.v1.AssignmentMode
-	(OutsideHours)(0),                   // 1: livechat.v1.OutsideHours
-	(ReplyTimeMode)(0),                  // 2: livechat.v1.ReplyTimeMode
-	(*WidgetRouting)(nil),               // 3: livechat.v1.WidgetRouting
-	(*BusinessHours)(nil),               // 4: livechat.v1.BusinessHours
-	(*DayHours)(nil),                    // 5: livechat.v1.DayHours
-	(*ReplyTime)(nil),                   // 6: livechat.v1.ReplyTime
-	(*WidgetAvailability)(nil),          // 7: livechat.v1.WidgetAvailability
-	(*AgentCapacity)(nil),               // 8: livechat.v1.AgentCapacity
-	(*GetWidgetRoutingRequest)(nil),     // 9: livechat.v1.GetWidgetRoutingRequest
-	(*GetWidgetRoutingResponse)(nil),    // 10: livechat.v1.GetWidgetRoutingResponse
-	(*UpdateWidgetRoutingRequest)(nil),  // 11: livechat.v1.UpdateWidgetRoutingRequest
-	(*UpdateWidgetRoutingResponse)(nil), // 12: livechat.v1.UpdateWidgetRoutingResponse
-	(*ListAgentCapacitiesRequest)(nil),  // 13: livechat.v1.ListAgentCapacitiesRequest
-	(*ListAgentCapacitiesResponse)(nil), // 14: livechat.v1.ListAgentCapacitiesResponse
-	(*SetAgentCapacityRequest)(nil),     // 15: livechat.v1.SetAgentCapacityRequest
-	(*SetAgentCapacityResponse)(nil),    // 16: livechat.v1.SetAgentCapacityResponse
-	(*timestamppb.Timestamp)(nil),       // 17: google.protobuf.Timestamp
+	(ReplyTimeMode)(0),                  // 1: livechat.v1.ReplyTimeMode
+	(*WidgetRouting)(nil),               // 2: livechat.v1.WidgetRouting
+	(*BusinessHours)(nil),               // 3: livechat.v1.BusinessHours
+	(*DayHours)(nil),                    // 4: livechat.v1.DayHours
+	(*ReplyTime)(nil),                   // 5: livechat.v1.ReplyTime
+	(*AgentCapacity)(nil),               // 6: livechat.v1.AgentCapacity
+	(*GetWidgetRoutingRequest)(nil),     // 7: livechat.v1.GetWidgetRoutingRequest
+	(*GetWidgetRoutingResponse)(nil),    // 8: livechat.v1.GetWidgetRoutingResponse
+	(*UpdateWidgetRoutingRequest)(nil),  // 9: livechat.v1.UpdateWidgetRoutingRequest
+	(*UpdateWidgetRoutingResponse)(nil), // 10: livechat.v1.UpdateWidgetRoutingResponse
+	(*ListAgentCapacitiesRequest)(nil),  // 11: livechat.v1.ListAgentCapacitiesRequest
+	(*ListAgentCapacitiesResponse)(nil), // 12: livechat.v1.ListAgentCapacitiesResponse
+	(*SetAgentCapacityRequest)(nil),     // 13: livechat.v1.SetAgentCapacityRequest
+	(*SetAgentCapacityResponse)(nil),    // 14: livechat.v1.SetAgentCapacityResponse
+	(OutsideHours)(0),                   // 15: livechat.v1.OutsideHours
 }
 var file_livechat_v1_routing_proto_depIdxs = []int32{
 	0,  // 0: livechat.v1.WidgetRouting.mode:type_name -> livechat.v1.AssignmentMode
-	4,  // 1: livechat.v1.WidgetRouting.hours:type_name -> livechat.v1.BusinessHours
-	6,  // 2: livechat.v1.WidgetRouting.reply_time:type_name -> livechat.v1.ReplyTime
-	5,  // 3: livechat.v1.BusinessHours.days:type_name -> livechat.v1.DayHours
-	1,  // 4: livechat.v1.BusinessHours.outside:type_name -> livechat.v1.OutsideHours
-	2,  // 5: livechat.v1.ReplyTime.mode:type_name -> livechat.v1.ReplyTimeMode
-	1,  // 6: livechat.v1.WidgetAvailability.outside:type_name -> livechat.v1.OutsideHours
-	17, // 7: livechat.v1.WidgetAvailability.opens_at:type_name -> google.protobuf.Timestamp
-	3,  // 8: livechat.v1.GetWidgetRoutingResponse.routing:type_name -> livechat.v1.WidgetRouting
-	3,  // 9: livechat.v1.UpdateWidgetRoutingRequest.routing:type_name -> livechat.v1.WidgetRouting
-	3,  // 10: livechat.v1.UpdateWidgetRoutingResponse.routing:type_name -> livechat.v1.WidgetRouting
-	8,  // 11: livechat.v1.ListAgentCapacitiesResponse.agents:type_name -> livechat.v1.AgentCapacity
-	8,  // 12: livechat.v1.SetAgentCapacityResponse.agent:type_name -> livechat.v1.AgentCapacity
-	9,  // 13: livechat.v1.RoutingService.GetWidgetRouting:input_type -> livechat.v1.GetWidgetRoutingRequest
-	11, // 14: livechat.v1.RoutingService.UpdateWidgetRouting:input_type -> livechat.v1.UpdateWidgetRoutingRequest
-	13, // 15: livechat.v1.RoutingService.ListAgentCapacities:input_type -> livechat.v1.ListAgentCapacitiesRequest
-	15, // 16: livechat.v1.RoutingService.SetAgentCapacity:input_type -> livechat.v1.SetAgentCapacityRequest
-	10, // 17: livechat.v1.RoutingService.GetWidgetRouting:output_type -> livechat.v1.GetWidgetRoutingResponse
-	12, // 18: livechat.v1.RoutingService.UpdateWidgetRouting:output_type -> livechat.v1.UpdateWidgetRoutingResponse
-	14, // 19: livechat.v1.RoutingService.ListAgentCapacities:output_type -> livechat.v1.ListAgentCapacitiesResponse
-	16, // 20: livechat.v1.RoutingService.SetAgentCapacity:output_type -> livechat.v1.SetAgentCapacityResponse
-	17, // [17:21] is the sub-list for method output_type
-	13, // [13:17] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	3,  // 1: livechat.v1.WidgetRouting.hours:type_name -> livechat.v1.BusinessHours
+	5,  // 2: livechat.v1.WidgetRouting.reply_time:type_name -> livechat.v1.ReplyTime
+	4,  // 3: livechat.v1.BusinessHours.days:type_name -> livechat.v1.DayHours
+	15, // 4: livechat.v1.BusinessHours.outside:type_name -> livechat.v1.OutsideHours
+	1,  // 5: livechat.v1.ReplyTime.mode:type_name -> livechat.v1.ReplyTimeMode
+	2,  // 6: livechat.v1.GetWidgetRoutingResponse.routing:type_name -> livechat.v1.WidgetRouting
+	2,  // 7: livechat.v1.UpdateWidgetRoutingRequest.routing:type_name -> livechat.v1.WidgetRouting
+	2,  // 8: livechat.v1.UpdateWidgetRoutingResponse.routing:type_name -> livechat.v1.WidgetRouting
+	6,  // 9: livechat.v1.ListAgentCapacitiesResponse.agents:type_name -> livechat.v1.AgentCapacity
+	6,  // 10: livechat.v1.SetAgentCapacityResponse.agent:type_name -> livechat.v1.AgentCapacity
+	7,  // 11: livechat.v1.RoutingService.GetWidgetRouting:input_type -> livechat.v1.GetWidgetRoutingRequest
+	9,  // 12: livechat.v1.RoutingService.UpdateWidgetRouting:input_type -> livechat.v1.UpdateWidgetRoutingRequest
+	11, // 13: livechat.v1.RoutingService.ListAgentCapacities:input_type -> livechat.v1.ListAgentCapacitiesRequest
+	13, // 14: livechat.v1.RoutingService.SetAgentCapacity:input_type -> livechat.v1.SetAgentCapacityRequest
+	8,  // 15: livechat.v1.RoutingService.GetWidgetRouting:output_type -> livechat.v1.GetWidgetRoutingResponse
+	10, // 16: livechat.v1.RoutingService.UpdateWidgetRouting:output_type -> livechat.v1.UpdateWidgetRoutingResponse
+	12, // 17: livechat.v1.RoutingService.ListAgentCapacities:output_type -> livechat.v1.ListAgentCapacitiesResponse
+	14, // 18: livechat.v1.RoutingService.SetAgentCapacity:output_type -> livechat.v1.SetAgentCapacityResponse
+	15, // [15:19] is the sub-list for method output_type
+	11, // [11:15] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_routing_proto_init() }
@@ -1136,13 +972,14 @@ func file_livechat_v1_routing_proto_init() {
 	if File_livechat_v1_routing_proto != nil {
 		return
 	}
+	file_livechat_v1_widget_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_routing_proto_rawDesc), len(file_livechat_v1_routing_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   14,
+			NumEnums:      2,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

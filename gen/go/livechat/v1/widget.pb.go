@@ -186,6 +186,58 @@ func (PrechatFieldType) EnumDescriptor() ([]byte, []int) {
 	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{2}
 }
 
+// OutsideHours is what visitors get outside business hours.
+type OutsideHours int32
+
+const (
+	OutsideHours_OUTSIDE_HOURS_UNSPECIFIED OutsideHours = 0
+	// The widget shows its offline state and form (the default).
+	OutsideHours_OUTSIDE_HOURS_OFFLINE_FORM OutsideHours = 1
+	// The chat stays open with a notice of when answers resume.
+	OutsideHours_OUTSIDE_HOURS_NOTICE OutsideHours = 2
+)
+
+// Enum value maps for OutsideHours.
+var (
+	OutsideHours_name = map[int32]string{
+		0: "OUTSIDE_HOURS_UNSPECIFIED",
+		1: "OUTSIDE_HOURS_OFFLINE_FORM",
+		2: "OUTSIDE_HOURS_NOTICE",
+	}
+	OutsideHours_value = map[string]int32{
+		"OUTSIDE_HOURS_UNSPECIFIED":  0,
+		"OUTSIDE_HOURS_OFFLINE_FORM": 1,
+		"OUTSIDE_HOURS_NOTICE":       2,
+	}
+)
+
+func (x OutsideHours) Enum() *OutsideHours {
+	p := new(OutsideHours)
+	*p = x
+	return p
+}
+
+func (x OutsideHours) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (OutsideHours) Descriptor() protoreflect.EnumDescriptor {
+	return file_livechat_v1_widget_proto_enumTypes[3].Descriptor()
+}
+
+func (OutsideHours) Type() protoreflect.EnumType {
+	return &file_livechat_v1_widget_proto_enumTypes[3]
+}
+
+func (x OutsideHours) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use OutsideHours.Descriptor instead.
+func (OutsideHours) EnumDescriptor() ([]byte, []int) {
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{3}
+}
+
 // WidgetAppearance is how the widget looks.
 type WidgetAppearance struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2602,11 +2654,177 @@ func (x *WidgetServiceDeleteMessageResponse) GetMessage() *Message {
 	return nil
 }
 
+// WidgetAvailability is what a visitor's widget needs to show whether it
+// is open: the schedule's verdict now, what to do when closed, and the
+// expected reply time.
+type WidgetAvailability struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Inside business hours now (always true without them). The widget is
+	// online when this and WidgetConfig.agents_online are both true.
+	Open bool `protobuf:"varint,1,opt,name=open,proto3" json:"open,omitempty"`
+	// What the widget does while closed.
+	Outside OutsideHours `protobuf:"varint,2,opt,name=outside,proto3,enum=livechat.v1.OutsideHours" json:"outside,omitempty"`
+	// When closed: the next opening (unset when the schedule never opens).
+	OpensAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=opens_at,json=opensAt,proto3" json:"opens_at,omitempty"`
+	// The opening as the widget's time zone reads it: weekday 0–6 and
+	// minutes after midnight, so the notice says "from 8:00" as the
+	// business means it.
+	OpensDay    int32 `protobuf:"varint,4,opt,name=opens_day,json=opensDay,proto3" json:"opens_day,omitempty"`
+	OpensMinute int32 `protobuf:"varint,5,opt,name=opens_minute,json=opensMinute,proto3" json:"opens_minute,omitempty"`
+	// The expected time to a first reply in seconds; 0 when unknown or
+	// hidden.
+	ReplySeconds  int32 `protobuf:"varint,6,opt,name=reply_seconds,json=replySeconds,proto3" json:"reply_seconds,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WidgetAvailability) Reset() {
+	*x = WidgetAvailability{}
+	mi := &file_livechat_v1_widget_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WidgetAvailability) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WidgetAvailability) ProtoMessage() {}
+
+func (x *WidgetAvailability) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_widget_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WidgetAvailability.ProtoReflect.Descriptor instead.
+func (*WidgetAvailability) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *WidgetAvailability) GetOpen() bool {
+	if x != nil {
+		return x.Open
+	}
+	return false
+}
+
+func (x *WidgetAvailability) GetOutside() OutsideHours {
+	if x != nil {
+		return x.Outside
+	}
+	return OutsideHours_OUTSIDE_HOURS_UNSPECIFIED
+}
+
+func (x *WidgetAvailability) GetOpensAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OpensAt
+	}
+	return nil
+}
+
+func (x *WidgetAvailability) GetOpensDay() int32 {
+	if x != nil {
+		return x.OpensDay
+	}
+	return 0
+}
+
+func (x *WidgetAvailability) GetOpensMinute() int32 {
+	if x != nil {
+		return x.OpensMinute
+	}
+	return 0
+}
+
+func (x *WidgetAvailability) GetReplySeconds() int32 {
+	if x != nil {
+		return x.ReplySeconds
+	}
+	return 0
+}
+
+// VisitorTracking is what a widget reports of its visitors' browsing (part
+// of WidgetSettings and WidgetConfig). The zero value is the default:
+// pages are reported, without query strings, and only once the visitor
+// has opened the widget.
+type VisitorTracking struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Report no pages at all (the device is still reported).
+	PagesOff bool `protobuf:"varint,1,opt,name=pages_off,json=pagesOff,proto3" json:"pages_off,omitempty"`
+	// Keep the "?…" part of reported URLs (it may hold personal data).
+	KeepQueryStrings bool `protobuf:"varint,2,opt,name=keep_query_strings,json=keepQueryStrings,proto3" json:"keep_query_strings,omitempty"`
+	// Remember, in the visitor's browser, the pages seen before the chat
+	// starts, and report them with the session's first report (the widget's
+	// chat part then loads with every page; nothing is sent before a
+	// session exists).
+	TrackVisits   bool `protobuf:"varint,3,opt,name=track_visits,json=trackVisits,proto3" json:"track_visits,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VisitorTracking) Reset() {
+	*x = VisitorTracking{}
+	mi := &file_livechat_v1_widget_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VisitorTracking) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VisitorTracking) ProtoMessage() {}
+
+func (x *VisitorTracking) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_widget_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VisitorTracking.ProtoReflect.Descriptor instead.
+func (*VisitorTracking) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *VisitorTracking) GetPagesOff() bool {
+	if x != nil {
+		return x.PagesOff
+	}
+	return false
+}
+
+func (x *VisitorTracking) GetKeepQueryStrings() bool {
+	if x != nil {
+		return x.KeepQueryStrings
+	}
+	return false
+}
+
+func (x *VisitorTracking) GetTrackVisits() bool {
+	if x != nil {
+		return x.TrackVisits
+	}
+	return false
+}
+
 var File_livechat_v1_widget_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\n" +
-	"\x18livechat/v1/widget.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1elivechat/v1/conversation.proto\x1a\x16livechat/v1/csat.proto\x1a\x1alivechat/v1/customer.proto\x1a\x18livechat/v1/limits.proto\x1a\x19livechat/v1/routing.proto\"\xfc\x01\n" +
+	"\x18livechat/v1/widget.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1elivechat/v1/conversation.proto\x1a\x16livechat/v1/csat.proto\x1a\x18livechat/v1/limits.proto\"\xfc\x01\n" +
 	"\x10WidgetAppearance\x12#\n" +
 	"\rprimary_color\x18\x01 \x01(\tR\fprimaryColor\x127\n" +
 	"\bposition\x18\x02 \x01(\x0e2\x1b.livechat.v1.WidgetPositionR\bposition\x12\x14\n" +
@@ -2772,7 +2990,18 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\n" +
 	"message_id\x18\x01 \x01(\tR\tmessageId\"T\n" +
 	"\"WidgetServiceDeleteMessageResponse\x12.\n" +
-	"\amessage\x18\x01 \x01(\v2\x14.livechat.v1.MessageR\amessage*t\n" +
+	"\amessage\x18\x01 \x01(\v2\x14.livechat.v1.MessageR\amessage\"\xf9\x01\n" +
+	"\x12WidgetAvailability\x12\x12\n" +
+	"\x04open\x18\x01 \x01(\bR\x04open\x123\n" +
+	"\aoutside\x18\x02 \x01(\x0e2\x19.livechat.v1.OutsideHoursR\aoutside\x125\n" +
+	"\bopens_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\aopensAt\x12\x1b\n" +
+	"\topens_day\x18\x04 \x01(\x05R\bopensDay\x12!\n" +
+	"\fopens_minute\x18\x05 \x01(\x05R\vopensMinute\x12#\n" +
+	"\rreply_seconds\x18\x06 \x01(\x05R\freplySeconds\"\x7f\n" +
+	"\x0fVisitorTracking\x12\x1b\n" +
+	"\tpages_off\x18\x01 \x01(\bR\bpagesOff\x12,\n" +
+	"\x12keep_query_strings\x18\x02 \x01(\bR\x10keepQueryStrings\x12!\n" +
+	"\ftrack_visits\x18\x03 \x01(\bR\vtrackVisits*t\n" +
 	"\x0eWidgetPosition\x12\x1f\n" +
 	"\x1bWIDGET_POSITION_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cWIDGET_POSITION_BOTTOM_RIGHT\x10\x01\x12\x1f\n" +
@@ -2787,7 +3016,11 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\x17PRECHAT_FIELD_TYPE_NAME\x10\x01\x12\x1c\n" +
 	"\x18PRECHAT_FIELD_TYPE_EMAIL\x10\x02\x12\x1c\n" +
 	"\x18PRECHAT_FIELD_TYPE_PHONE\x10\x03\x12\x1b\n" +
-	"\x17PRECHAT_FIELD_TYPE_TEXT\x10\x042\x85\r\n" +
+	"\x17PRECHAT_FIELD_TYPE_TEXT\x10\x04*g\n" +
+	"\fOutsideHours\x12\x1d\n" +
+	"\x19OUTSIDE_HOURS_UNSPECIFIED\x10\x00\x12\x1e\n" +
+	"\x1aOUTSIDE_HOURS_OFFLINE_FORM\x10\x01\x12\x18\n" +
+	"\x14OUTSIDE_HOURS_NOTICE\x10\x022\x85\r\n" +
 	"\rWidgetService\x12U\n" +
 	"\vListWidgets\x12\x1f.livechat.v1.ListWidgetsRequest\x1a .livechat.v1.ListWidgetsResponse\"\x03\x90\x02\x01\x12O\n" +
 	"\tGetWidget\x12\x1d.livechat.v1.GetWidgetRequest\x1a\x1e.livechat.v1.GetWidgetResponse\"\x03\x90\x02\x01\x12S\n" +
@@ -2820,156 +3053,159 @@ func file_livechat_v1_widget_proto_rawDescGZIP() []byte {
 	return file_livechat_v1_widget_proto_rawDescData
 }
 
-var file_livechat_v1_widget_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_livechat_v1_widget_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
+var file_livechat_v1_widget_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_livechat_v1_widget_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
 var file_livechat_v1_widget_proto_goTypes = []any{
 	(WidgetPosition)(0),                        // 0: livechat.v1.WidgetPosition
 	(WidgetLocale)(0),                          // 1: livechat.v1.WidgetLocale
 	(PrechatFieldType)(0),                      // 2: livechat.v1.PrechatFieldType
-	(*WidgetAppearance)(nil),                   // 3: livechat.v1.WidgetAppearance
-	(*PrechatField)(nil),                       // 4: livechat.v1.PrechatField
-	(*PrechatForm)(nil),                        // 5: livechat.v1.PrechatForm
-	(*OfflineSettings)(nil),                    // 6: livechat.v1.OfflineSettings
-	(*WidgetSettings)(nil),                     // 7: livechat.v1.WidgetSettings
-	(*WidgetTexts)(nil),                        // 8: livechat.v1.WidgetTexts
-	(*Widget)(nil),                             // 9: livechat.v1.Widget
-	(*WidgetConfig)(nil),                       // 10: livechat.v1.WidgetConfig
-	(*VerifiedIdentity)(nil),                   // 11: livechat.v1.VerifiedIdentity
-	(*ListWidgetsRequest)(nil),                 // 12: livechat.v1.ListWidgetsRequest
-	(*ListWidgetsResponse)(nil),                // 13: livechat.v1.ListWidgetsResponse
-	(*GetWidgetRequest)(nil),                   // 14: livechat.v1.GetWidgetRequest
-	(*GetWidgetResponse)(nil),                  // 15: livechat.v1.GetWidgetResponse
-	(*CreateWidgetRequest)(nil),                // 16: livechat.v1.CreateWidgetRequest
-	(*CreateWidgetResponse)(nil),               // 17: livechat.v1.CreateWidgetResponse
-	(*UpdateWidgetRequest)(nil),                // 18: livechat.v1.UpdateWidgetRequest
-	(*UpdateWidgetResponse)(nil),               // 19: livechat.v1.UpdateWidgetResponse
-	(*DeleteWidgetRequest)(nil),                // 20: livechat.v1.DeleteWidgetRequest
-	(*DeleteWidgetResponse)(nil),               // 21: livechat.v1.DeleteWidgetResponse
-	(*RotateWidgetSecretRequest)(nil),          // 22: livechat.v1.RotateWidgetSecretRequest
-	(*RotateWidgetSecretResponse)(nil),         // 23: livechat.v1.RotateWidgetSecretResponse
-	(*GetWidgetConfigRequest)(nil),             // 24: livechat.v1.GetWidgetConfigRequest
-	(*GetWidgetConfigResponse)(nil),            // 25: livechat.v1.GetWidgetConfigResponse
-	(*StartSessionRequest)(nil),                // 26: livechat.v1.StartSessionRequest
-	(*StartSessionResponse)(nil),               // 27: livechat.v1.StartSessionResponse
-	(*WidgetServiceSendMessageRequest)(nil),    // 28: livechat.v1.WidgetServiceSendMessageRequest
-	(*WidgetServiceSendMessageResponse)(nil),   // 29: livechat.v1.WidgetServiceSendMessageResponse
-	(*WidgetServiceListMessagesRequest)(nil),   // 30: livechat.v1.WidgetServiceListMessagesRequest
-	(*WidgetServiceListMessagesResponse)(nil),  // 31: livechat.v1.WidgetServiceListMessagesResponse
-	(*WidgetServiceSetTypingRequest)(nil),      // 32: livechat.v1.WidgetServiceSetTypingRequest
-	(*WidgetServiceSetTypingResponse)(nil),     // 33: livechat.v1.WidgetServiceSetTypingResponse
-	(*WidgetServiceMarkReadRequest)(nil),       // 34: livechat.v1.WidgetServiceMarkReadRequest
-	(*WidgetServiceMarkReadResponse)(nil),      // 35: livechat.v1.WidgetServiceMarkReadResponse
-	(*UpdateCustomerRequest)(nil),              // 36: livechat.v1.UpdateCustomerRequest
-	(*UpdateCustomerResponse)(nil),             // 37: livechat.v1.UpdateCustomerResponse
-	(*WidgetServiceSubscribeRequest)(nil),      // 38: livechat.v1.WidgetServiceSubscribeRequest
-	(*WidgetServiceSubscribeResponse)(nil),     // 39: livechat.v1.WidgetServiceSubscribeResponse
-	(*RateConversationRequest)(nil),            // 40: livechat.v1.RateConversationRequest
-	(*RateConversationResponse)(nil),           // 41: livechat.v1.RateConversationResponse
-	(*WidgetServiceEditMessageRequest)(nil),    // 42: livechat.v1.WidgetServiceEditMessageRequest
-	(*WidgetServiceEditMessageResponse)(nil),   // 43: livechat.v1.WidgetServiceEditMessageResponse
-	(*WidgetServiceDeleteMessageRequest)(nil),  // 44: livechat.v1.WidgetServiceDeleteMessageRequest
-	(*WidgetServiceDeleteMessageResponse)(nil), // 45: livechat.v1.WidgetServiceDeleteMessageResponse
-	nil,                           // 46: livechat.v1.WidgetSettings.TranslationsEntry
-	nil,                           // 47: livechat.v1.WidgetTexts.PrechatLabelsEntry
-	nil,                           // 48: livechat.v1.WidgetConfig.TranslationsEntry
-	nil,                           // 49: livechat.v1.StartSessionRequest.PrechatEntry
-	(CsatScale)(0),                // 50: livechat.v1.CsatScale
-	(*VisitorTracking)(nil),       // 51: livechat.v1.VisitorTracking
-	(*timestamppb.Timestamp)(nil), // 52: google.protobuf.Timestamp
-	(*Limits)(nil),                // 53: livechat.v1.Limits
-	(*WidgetAvailability)(nil),    // 54: livechat.v1.WidgetAvailability
-	(*Customer)(nil),              // 55: livechat.v1.Customer
-	(*Conversation)(nil),          // 56: livechat.v1.Conversation
-	(*Message)(nil),               // 57: livechat.v1.Message
-	(*Event)(nil),                 // 58: livechat.v1.Event
-	(*Rating)(nil),                // 59: livechat.v1.Rating
+	(OutsideHours)(0),                          // 3: livechat.v1.OutsideHours
+	(*WidgetAppearance)(nil),                   // 4: livechat.v1.WidgetAppearance
+	(*PrechatField)(nil),                       // 5: livechat.v1.PrechatField
+	(*PrechatForm)(nil),                        // 6: livechat.v1.PrechatForm
+	(*OfflineSettings)(nil),                    // 7: livechat.v1.OfflineSettings
+	(*WidgetSettings)(nil),                     // 8: livechat.v1.WidgetSettings
+	(*WidgetTexts)(nil),                        // 9: livechat.v1.WidgetTexts
+	(*Widget)(nil),                             // 10: livechat.v1.Widget
+	(*WidgetConfig)(nil),                       // 11: livechat.v1.WidgetConfig
+	(*VerifiedIdentity)(nil),                   // 12: livechat.v1.VerifiedIdentity
+	(*ListWidgetsRequest)(nil),                 // 13: livechat.v1.ListWidgetsRequest
+	(*ListWidgetsResponse)(nil),                // 14: livechat.v1.ListWidgetsResponse
+	(*GetWidgetRequest)(nil),                   // 15: livechat.v1.GetWidgetRequest
+	(*GetWidgetResponse)(nil),                  // 16: livechat.v1.GetWidgetResponse
+	(*CreateWidgetRequest)(nil),                // 17: livechat.v1.CreateWidgetRequest
+	(*CreateWidgetResponse)(nil),               // 18: livechat.v1.CreateWidgetResponse
+	(*UpdateWidgetRequest)(nil),                // 19: livechat.v1.UpdateWidgetRequest
+	(*UpdateWidgetResponse)(nil),               // 20: livechat.v1.UpdateWidgetResponse
+	(*DeleteWidgetRequest)(nil),                // 21: livechat.v1.DeleteWidgetRequest
+	(*DeleteWidgetResponse)(nil),               // 22: livechat.v1.DeleteWidgetResponse
+	(*RotateWidgetSecretRequest)(nil),          // 23: livechat.v1.RotateWidgetSecretRequest
+	(*RotateWidgetSecretResponse)(nil),         // 24: livechat.v1.RotateWidgetSecretResponse
+	(*GetWidgetConfigRequest)(nil),             // 25: livechat.v1.GetWidgetConfigRequest
+	(*GetWidgetConfigResponse)(nil),            // 26: livechat.v1.GetWidgetConfigResponse
+	(*StartSessionRequest)(nil),                // 27: livechat.v1.StartSessionRequest
+	(*StartSessionResponse)(nil),               // 28: livechat.v1.StartSessionResponse
+	(*WidgetServiceSendMessageRequest)(nil),    // 29: livechat.v1.WidgetServiceSendMessageRequest
+	(*WidgetServiceSendMessageResponse)(nil),   // 30: livechat.v1.WidgetServiceSendMessageResponse
+	(*WidgetServiceListMessagesRequest)(nil),   // 31: livechat.v1.WidgetServiceListMessagesRequest
+	(*WidgetServiceListMessagesResponse)(nil),  // 32: livechat.v1.WidgetServiceListMessagesResponse
+	(*WidgetServiceSetTypingRequest)(nil),      // 33: livechat.v1.WidgetServiceSetTypingRequest
+	(*WidgetServiceSetTypingResponse)(nil),     // 34: livechat.v1.WidgetServiceSetTypingResponse
+	(*WidgetServiceMarkReadRequest)(nil),       // 35: livechat.v1.WidgetServiceMarkReadRequest
+	(*WidgetServiceMarkReadResponse)(nil),      // 36: livechat.v1.WidgetServiceMarkReadResponse
+	(*UpdateCustomerRequest)(nil),              // 37: livechat.v1.UpdateCustomerRequest
+	(*UpdateCustomerResponse)(nil),             // 38: livechat.v1.UpdateCustomerResponse
+	(*WidgetServiceSubscribeRequest)(nil),      // 39: livechat.v1.WidgetServiceSubscribeRequest
+	(*WidgetServiceSubscribeResponse)(nil),     // 40: livechat.v1.WidgetServiceSubscribeResponse
+	(*RateConversationRequest)(nil),            // 41: livechat.v1.RateConversationRequest
+	(*RateConversationResponse)(nil),           // 42: livechat.v1.RateConversationResponse
+	(*WidgetServiceEditMessageRequest)(nil),    // 43: livechat.v1.WidgetServiceEditMessageRequest
+	(*WidgetServiceEditMessageResponse)(nil),   // 44: livechat.v1.WidgetServiceEditMessageResponse
+	(*WidgetServiceDeleteMessageRequest)(nil),  // 45: livechat.v1.WidgetServiceDeleteMessageRequest
+	(*WidgetServiceDeleteMessageResponse)(nil), // 46: livechat.v1.WidgetServiceDeleteMessageResponse
+	(*WidgetAvailability)(nil),                 // 47: livechat.v1.WidgetAvailability
+	(*VisitorTracking)(nil),                    // 48: livechat.v1.VisitorTracking
+	nil,                                        // 49: livechat.v1.WidgetSettings.TranslationsEntry
+	nil,                                        // 50: livechat.v1.WidgetTexts.PrechatLabelsEntry
+	nil,                                        // 51: livechat.v1.WidgetConfig.TranslationsEntry
+	nil,                                        // 52: livechat.v1.StartSessionRequest.PrechatEntry
+	(CsatScale)(0),                             // 53: livechat.v1.CsatScale
+	(*timestamppb.Timestamp)(nil),              // 54: google.protobuf.Timestamp
+	(*Limits)(nil),                             // 55: livechat.v1.Limits
+	(*Customer)(nil),                           // 56: livechat.v1.Customer
+	(*Conversation)(nil),                       // 57: livechat.v1.Conversation
+	(*Message)(nil),                            // 58: livechat.v1.Message
+	(*Event)(nil),                              // 59: livechat.v1.Event
+	(*Rating)(nil),                             // 60: livechat.v1.Rating
 }
 var file_livechat_v1_widget_proto_depIdxs = []int32{
 	0,  // 0: livechat.v1.WidgetAppearance.position:type_name -> livechat.v1.WidgetPosition
 	1,  // 1: livechat.v1.WidgetAppearance.locale:type_name -> livechat.v1.WidgetLocale
 	2,  // 2: livechat.v1.PrechatField.type:type_name -> livechat.v1.PrechatFieldType
-	4,  // 3: livechat.v1.PrechatForm.fields:type_name -> livechat.v1.PrechatField
-	3,  // 4: livechat.v1.WidgetSettings.appearance:type_name -> livechat.v1.WidgetAppearance
-	5,  // 5: livechat.v1.WidgetSettings.prechat:type_name -> livechat.v1.PrechatForm
-	6,  // 6: livechat.v1.WidgetSettings.offline:type_name -> livechat.v1.OfflineSettings
-	46, // 7: livechat.v1.WidgetSettings.translations:type_name -> livechat.v1.WidgetSettings.TranslationsEntry
-	50, // 8: livechat.v1.WidgetSettings.csat:type_name -> livechat.v1.CsatScale
-	51, // 9: livechat.v1.WidgetSettings.visitor_tracking:type_name -> livechat.v1.VisitorTracking
-	47, // 10: livechat.v1.WidgetTexts.prechat_labels:type_name -> livechat.v1.WidgetTexts.PrechatLabelsEntry
-	7,  // 11: livechat.v1.Widget.settings:type_name -> livechat.v1.WidgetSettings
-	52, // 12: livechat.v1.Widget.created_at:type_name -> google.protobuf.Timestamp
-	52, // 13: livechat.v1.Widget.updated_at:type_name -> google.protobuf.Timestamp
-	52, // 14: livechat.v1.Widget.secret_rotated_at:type_name -> google.protobuf.Timestamp
-	3,  // 15: livechat.v1.WidgetConfig.appearance:type_name -> livechat.v1.WidgetAppearance
-	5,  // 16: livechat.v1.WidgetConfig.prechat:type_name -> livechat.v1.PrechatForm
-	6,  // 17: livechat.v1.WidgetConfig.offline:type_name -> livechat.v1.OfflineSettings
-	48, // 18: livechat.v1.WidgetConfig.translations:type_name -> livechat.v1.WidgetConfig.TranslationsEntry
-	53, // 19: livechat.v1.WidgetConfig.limits:type_name -> livechat.v1.Limits
-	50, // 20: livechat.v1.WidgetConfig.csat:type_name -> livechat.v1.CsatScale
-	54, // 21: livechat.v1.WidgetConfig.availability:type_name -> livechat.v1.WidgetAvailability
-	51, // 22: livechat.v1.WidgetConfig.visitor_tracking:type_name -> livechat.v1.VisitorTracking
-	9,  // 23: livechat.v1.ListWidgetsResponse.widgets:type_name -> livechat.v1.Widget
-	9,  // 24: livechat.v1.GetWidgetResponse.widget:type_name -> livechat.v1.Widget
-	7,  // 25: livechat.v1.CreateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
-	9,  // 26: livechat.v1.CreateWidgetResponse.widget:type_name -> livechat.v1.Widget
-	7,  // 27: livechat.v1.UpdateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
-	9,  // 28: livechat.v1.UpdateWidgetResponse.widget:type_name -> livechat.v1.Widget
-	9,  // 29: livechat.v1.RotateWidgetSecretResponse.widget:type_name -> livechat.v1.Widget
-	10, // 30: livechat.v1.GetWidgetConfigResponse.config:type_name -> livechat.v1.WidgetConfig
-	49, // 31: livechat.v1.StartSessionRequest.prechat:type_name -> livechat.v1.StartSessionRequest.PrechatEntry
-	11, // 32: livechat.v1.StartSessionRequest.identity:type_name -> livechat.v1.VerifiedIdentity
-	55, // 33: livechat.v1.StartSessionResponse.customer:type_name -> livechat.v1.Customer
-	56, // 34: livechat.v1.StartSessionResponse.conversation:type_name -> livechat.v1.Conversation
-	10, // 35: livechat.v1.StartSessionResponse.config:type_name -> livechat.v1.WidgetConfig
-	57, // 36: livechat.v1.WidgetServiceSendMessageResponse.message:type_name -> livechat.v1.Message
-	56, // 37: livechat.v1.WidgetServiceSendMessageResponse.conversation:type_name -> livechat.v1.Conversation
-	57, // 38: livechat.v1.WidgetServiceListMessagesResponse.messages:type_name -> livechat.v1.Message
-	55, // 39: livechat.v1.UpdateCustomerResponse.customer:type_name -> livechat.v1.Customer
-	58, // 40: livechat.v1.WidgetServiceSubscribeResponse.event:type_name -> livechat.v1.Event
-	59, // 41: livechat.v1.RateConversationResponse.rating:type_name -> livechat.v1.Rating
-	57, // 42: livechat.v1.WidgetServiceEditMessageResponse.message:type_name -> livechat.v1.Message
-	57, // 43: livechat.v1.WidgetServiceDeleteMessageResponse.message:type_name -> livechat.v1.Message
-	8,  // 44: livechat.v1.WidgetSettings.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
-	8,  // 45: livechat.v1.WidgetConfig.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
-	12, // 46: livechat.v1.WidgetService.ListWidgets:input_type -> livechat.v1.ListWidgetsRequest
-	14, // 47: livechat.v1.WidgetService.GetWidget:input_type -> livechat.v1.GetWidgetRequest
-	16, // 48: livechat.v1.WidgetService.CreateWidget:input_type -> livechat.v1.CreateWidgetRequest
-	18, // 49: livechat.v1.WidgetService.UpdateWidget:input_type -> livechat.v1.UpdateWidgetRequest
-	20, // 50: livechat.v1.WidgetService.DeleteWidget:input_type -> livechat.v1.DeleteWidgetRequest
-	22, // 51: livechat.v1.WidgetService.RotateWidgetSecret:input_type -> livechat.v1.RotateWidgetSecretRequest
-	24, // 52: livechat.v1.WidgetService.GetWidgetConfig:input_type -> livechat.v1.GetWidgetConfigRequest
-	26, // 53: livechat.v1.WidgetService.StartSession:input_type -> livechat.v1.StartSessionRequest
-	28, // 54: livechat.v1.WidgetService.SendMessage:input_type -> livechat.v1.WidgetServiceSendMessageRequest
-	30, // 55: livechat.v1.WidgetService.ListMessages:input_type -> livechat.v1.WidgetServiceListMessagesRequest
-	32, // 56: livechat.v1.WidgetService.SetTyping:input_type -> livechat.v1.WidgetServiceSetTypingRequest
-	34, // 57: livechat.v1.WidgetService.MarkRead:input_type -> livechat.v1.WidgetServiceMarkReadRequest
-	36, // 58: livechat.v1.WidgetService.UpdateCustomer:input_type -> livechat.v1.UpdateCustomerRequest
-	38, // 59: livechat.v1.WidgetService.Subscribe:input_type -> livechat.v1.WidgetServiceSubscribeRequest
-	40, // 60: livechat.v1.WidgetService.RateConversation:input_type -> livechat.v1.RateConversationRequest
-	42, // 61: livechat.v1.WidgetService.EditMessage:input_type -> livechat.v1.WidgetServiceEditMessageRequest
-	44, // 62: livechat.v1.WidgetService.DeleteMessage:input_type -> livechat.v1.WidgetServiceDeleteMessageRequest
-	13, // 63: livechat.v1.WidgetService.ListWidgets:output_type -> livechat.v1.ListWidgetsResponse
-	15, // 64: livechat.v1.WidgetService.GetWidget:output_type -> livechat.v1.GetWidgetResponse
-	17, // 65: livechat.v1.WidgetService.CreateWidget:output_type -> livechat.v1.CreateWidgetResponse
-	19, // 66: livechat.v1.WidgetService.UpdateWidget:output_type -> livechat.v1.UpdateWidgetResponse
-	21, // 67: livechat.v1.WidgetService.DeleteWidget:output_type -> livechat.v1.DeleteWidgetResponse
-	23, // 68: livechat.v1.WidgetService.RotateWidgetSecret:output_type -> livechat.v1.RotateWidgetSecretResponse
-	25, // 69: livechat.v1.WidgetService.GetWidgetConfig:output_type -> livechat.v1.GetWidgetConfigResponse
-	27, // 70: livechat.v1.WidgetService.StartSession:output_type -> livechat.v1.StartSessionResponse
-	29, // 71: livechat.v1.WidgetService.SendMessage:output_type -> livechat.v1.WidgetServiceSendMessageResponse
-	31, // 72: livechat.v1.WidgetService.ListMessages:output_type -> livechat.v1.WidgetServiceListMessagesResponse
-	33, // 73: livechat.v1.WidgetService.SetTyping:output_type -> livechat.v1.WidgetServiceSetTypingResponse
-	35, // 74: livechat.v1.WidgetService.MarkRead:output_type -> livechat.v1.WidgetServiceMarkReadResponse
-	37, // 75: livechat.v1.WidgetService.UpdateCustomer:output_type -> livechat.v1.UpdateCustomerResponse
-	39, // 76: livechat.v1.WidgetService.Subscribe:output_type -> livechat.v1.WidgetServiceSubscribeResponse
-	41, // 77: livechat.v1.WidgetService.RateConversation:output_type -> livechat.v1.RateConversationResponse
-	43, // 78: livechat.v1.WidgetService.EditMessage:output_type -> livechat.v1.WidgetServiceEditMessageResponse
-	45, // 79: livechat.v1.WidgetService.DeleteMessage:output_type -> livechat.v1.WidgetServiceDeleteMessageResponse
-	63, // [63:80] is the sub-list for method output_type
-	46, // [46:63] is the sub-list for method input_type
-	46, // [46:46] is the sub-list for extension type_name
-	46, // [46:46] is the sub-list for extension extendee
-	0,  // [0:46] is the sub-list for field type_name
+	5,  // 3: livechat.v1.PrechatForm.fields:type_name -> livechat.v1.PrechatField
+	4,  // 4: livechat.v1.WidgetSettings.appearance:type_name -> livechat.v1.WidgetAppearance
+	6,  // 5: livechat.v1.WidgetSettings.prechat:type_name -> livechat.v1.PrechatForm
+	7,  // 6: livechat.v1.WidgetSettings.offline:type_name -> livechat.v1.OfflineSettings
+	49, // 7: livechat.v1.WidgetSettings.translations:type_name -> livechat.v1.WidgetSettings.TranslationsEntry
+	53, // 8: livechat.v1.WidgetSettings.csat:type_name -> livechat.v1.CsatScale
+	48, // 9: livechat.v1.WidgetSettings.visitor_tracking:type_name -> livechat.v1.VisitorTracking
+	50, // 10: livechat.v1.WidgetTexts.prechat_labels:type_name -> livechat.v1.WidgetTexts.PrechatLabelsEntry
+	8,  // 11: livechat.v1.Widget.settings:type_name -> livechat.v1.WidgetSettings
+	54, // 12: livechat.v1.Widget.created_at:type_name -> google.protobuf.Timestamp
+	54, // 13: livechat.v1.Widget.updated_at:type_name -> google.protobuf.Timestamp
+	54, // 14: livechat.v1.Widget.secret_rotated_at:type_name -> google.protobuf.Timestamp
+	4,  // 15: livechat.v1.WidgetConfig.appearance:type_name -> livechat.v1.WidgetAppearance
+	6,  // 16: livechat.v1.WidgetConfig.prechat:type_name -> livechat.v1.PrechatForm
+	7,  // 17: livechat.v1.WidgetConfig.offline:type_name -> livechat.v1.OfflineSettings
+	51, // 18: livechat.v1.WidgetConfig.translations:type_name -> livechat.v1.WidgetConfig.TranslationsEntry
+	55, // 19: livechat.v1.WidgetConfig.limits:type_name -> livechat.v1.Limits
+	53, // 20: livechat.v1.WidgetConfig.csat:type_name -> livechat.v1.CsatScale
+	47, // 21: livechat.v1.WidgetConfig.availability:type_name -> livechat.v1.WidgetAvailability
+	48, // 22: livechat.v1.WidgetConfig.visitor_tracking:type_name -> livechat.v1.VisitorTracking
+	10, // 23: livechat.v1.ListWidgetsResponse.widgets:type_name -> livechat.v1.Widget
+	10, // 24: livechat.v1.GetWidgetResponse.widget:type_name -> livechat.v1.Widget
+	8,  // 25: livechat.v1.CreateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
+	10, // 26: livechat.v1.CreateWidgetResponse.widget:type_name -> livechat.v1.Widget
+	8,  // 27: livechat.v1.UpdateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
+	10, // 28: livechat.v1.UpdateWidgetResponse.widget:type_name -> livechat.v1.Widget
+	10, // 29: livechat.v1.RotateWidgetSecretResponse.widget:type_name -> livechat.v1.Widget
+	11, // 30: livechat.v1.GetWidgetConfigResponse.config:type_name -> livechat.v1.WidgetConfig
+	52, // 31: livechat.v1.StartSessionRequest.prechat:type_name -> livechat.v1.StartSessionRequest.PrechatEntry
+	12, // 32: livechat.v1.StartSessionRequest.identity:type_name -> livechat.v1.VerifiedIdentity
+	56, // 33: livechat.v1.StartSessionResponse.customer:type_name -> livechat.v1.Customer
+	57, // 34: livechat.v1.StartSessionResponse.conversation:type_name -> livechat.v1.Conversation
+	11, // 35: livechat.v1.StartSessionResponse.config:type_name -> livechat.v1.WidgetConfig
+	58, // 36: livechat.v1.WidgetServiceSendMessageResponse.message:type_name -> livechat.v1.Message
+	57, // 37: livechat.v1.WidgetServiceSendMessageResponse.conversation:type_name -> livechat.v1.Conversation
+	58, // 38: livechat.v1.WidgetServiceListMessagesResponse.messages:type_name -> livechat.v1.Message
+	56, // 39: livechat.v1.UpdateCustomerResponse.customer:type_name -> livechat.v1.Customer
+	59, // 40: livechat.v1.WidgetServiceSubscribeResponse.event:type_name -> livechat.v1.Event
+	60, // 41: livechat.v1.RateConversationResponse.rating:type_name -> livechat.v1.Rating
+	58, // 42: livechat.v1.WidgetServiceEditMessageResponse.message:type_name -> livechat.v1.Message
+	58, // 43: livechat.v1.WidgetServiceDeleteMessageResponse.message:type_name -> livechat.v1.Message
+	3,  // 44: livechat.v1.WidgetAvailability.outside:type_name -> livechat.v1.OutsideHours
+	54, // 45: livechat.v1.WidgetAvailability.opens_at:type_name -> google.protobuf.Timestamp
+	9,  // 46: livechat.v1.WidgetSettings.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
+	9,  // 47: livechat.v1.WidgetConfig.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
+	13, // 48: livechat.v1.WidgetService.ListWidgets:input_type -> livechat.v1.ListWidgetsRequest
+	15, // 49: livechat.v1.WidgetService.GetWidget:input_type -> livechat.v1.GetWidgetRequest
+	17, // 50: livechat.v1.WidgetService.CreateWidget:input_type -> livechat.v1.CreateWidgetRequest
+	19, // 51: livechat.v1.WidgetService.UpdateWidget:input_type -> livechat.v1.UpdateWidgetRequest
+	21, // 52: livechat.v1.WidgetService.DeleteWidget:input_type -> livechat.v1.DeleteWidgetRequest
+	23, // 53: livechat.v1.WidgetService.RotateWidgetSecret:input_type -> livechat.v1.RotateWidgetSecretRequest
+	25, // 54: livechat.v1.WidgetService.GetWidgetConfig:input_type -> livechat.v1.GetWidgetConfigRequest
+	27, // 55: livechat.v1.WidgetService.StartSession:input_type -> livechat.v1.StartSessionRequest
+	29, // 56: livechat.v1.WidgetService.SendMessage:input_type -> livechat.v1.WidgetServiceSendMessageRequest
+	31, // 57: livechat.v1.WidgetService.ListMessages:input_type -> livechat.v1.WidgetServiceListMessagesRequest
+	33, // 58: livechat.v1.WidgetService.SetTyping:input_type -> livechat.v1.WidgetServiceSetTypingRequest
+	35, // 59: livechat.v1.WidgetService.MarkRead:input_type -> livechat.v1.WidgetServiceMarkReadRequest
+	37, // 60: livechat.v1.WidgetService.UpdateCustomer:input_type -> livechat.v1.UpdateCustomerRequest
+	39, // 61: livechat.v1.WidgetService.Subscribe:input_type -> livechat.v1.WidgetServiceSubscribeRequest
+	41, // 62: livechat.v1.WidgetService.RateConversation:input_type -> livechat.v1.RateConversationRequest
+	43, // 63: livechat.v1.WidgetService.EditMessage:input_type -> livechat.v1.WidgetServiceEditMessageRequest
+	45, // 64: livechat.v1.WidgetService.DeleteMessage:input_type -> livechat.v1.WidgetServiceDeleteMessageRequest
+	14, // 65: livechat.v1.WidgetService.ListWidgets:output_type -> livechat.v1.ListWidgetsResponse
+	16, // 66: livechat.v1.WidgetService.GetWidget:output_type -> livechat.v1.GetWidgetResponse
+	18, // 67: livechat.v1.WidgetService.CreateWidget:output_type -> livechat.v1.CreateWidgetResponse
+	20, // 68: livechat.v1.WidgetService.UpdateWidget:output_type -> livechat.v1.UpdateWidgetResponse
+	22, // 69: livechat.v1.WidgetService.DeleteWidget:output_type -> livechat.v1.DeleteWidgetResponse
+	24, // 70: livechat.v1.WidgetService.RotateWidgetSecret:output_type -> livechat.v1.RotateWidgetSecretResponse
+	26, // 71: livechat.v1.WidgetService.GetWidgetConfig:output_type -> livechat.v1.GetWidgetConfigResponse
+	28, // 72: livechat.v1.WidgetService.StartSession:output_type -> livechat.v1.StartSessionResponse
+	30, // 73: livechat.v1.WidgetService.SendMessage:output_type -> livechat.v1.WidgetServiceSendMessageResponse
+	32, // 74: livechat.v1.WidgetService.ListMessages:output_type -> livechat.v1.WidgetServiceListMessagesResponse
+	34, // 75: livechat.v1.WidgetService.SetTyping:output_type -> livechat.v1.WidgetServiceSetTypingResponse
+	36, // 76: livechat.v1.WidgetService.MarkRead:output_type -> livechat.v1.WidgetServiceMarkReadResponse
+	38, // 77: livechat.v1.WidgetService.UpdateCustomer:output_type -> livechat.v1.UpdateCustomerResponse
+	40, // 78: livechat.v1.WidgetService.Subscribe:output_type -> livechat.v1.WidgetServiceSubscribeResponse
+	42, // 79: livechat.v1.WidgetService.RateConversation:output_type -> livechat.v1.RateConversationResponse
+	44, // 80: livechat.v1.WidgetService.EditMessage:output_type -> livechat.v1.WidgetServiceEditMessageResponse
+	46, // 81: livechat.v1.WidgetService.DeleteMessage:output_type -> livechat.v1.WidgetServiceDeleteMessageResponse
+	65, // [65:82] is the sub-list for method output_type
+	48, // [48:65] is the sub-list for method input_type
+	48, // [48:48] is the sub-list for extension type_name
+	48, // [48:48] is the sub-list for extension extendee
+	0,  // [0:48] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_widget_proto_init() }
@@ -2979,17 +3215,15 @@ func file_livechat_v1_widget_proto_init() {
 	}
 	file_livechat_v1_conversation_proto_init()
 	file_livechat_v1_csat_proto_init()
-	file_livechat_v1_customer_proto_init()
 	file_livechat_v1_limits_proto_init()
-	file_livechat_v1_routing_proto_init()
 	file_livechat_v1_widget_proto_msgTypes[33].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_widget_proto_rawDesc), len(file_livechat_v1_widget_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   47,
+			NumEnums:      4,
+			NumMessages:   49,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -14,48 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file livechat/v1/customer.proto.
  */
 export const file_livechat_v1_customer: GenFile = /*@__PURE__*/
-  fileDesc("ChpsaXZlY2hhdC92MS9jdXN0b21lci5wcm90bxILbGl2ZWNoYXQudjEiVgoPVmlzaXRvclRyYWNraW5nEhEKCXBhZ2VzX29mZhgBIAEoCBIaChJrZWVwX3F1ZXJ5X3N0cmluZ3MYAiABKAgSFAoMdHJhY2tfdmlzaXRzGAMgASgIImMKCFBhZ2VWaWV3EgsKA3VybBgBIAEoCRINCgV0aXRsZRgCIAEoCRIOCgZtc19hZ28YAyABKAUSKwoHc2Vlbl9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAikAEKCkRldmljZUluZm8SDwoHYnJvd3NlchgBIAEoCRIKCgJvcxgCIAEoCRITCgtkZXZpY2VfdHlwZRgDIAEoCRIUCgxzY3JlZW5fd2lkdGgYBCABKAUSFQoNc2NyZWVuX2hlaWdodBgFIAEoBRIQCghsYW5ndWFnZRgGIAEoCRIRCgl0aW1lX3pvbmUYByABKAkigQIKDlZpc2l0b3JDb250ZXh0EisKDGN1cnJlbnRfcGFnZRgBIAEoCzIVLmxpdmVjaGF0LnYxLlBhZ2VWaWV3EhAKCHJlZmVycmVyGAIgASgJEiQKBXRyYWlsGAMgAygLMhUubGl2ZWNoYXQudjEuUGFnZVZpZXcSJwoGZGV2aWNlGAQgASgLMhcubGl2ZWNoYXQudjEuRGV2aWNlSW5mbxISCgppcF9hZGRyZXNzGAUgASgJEg8KB2NvdW50cnkYBiABKAkSDAoEY2l0eRgHIAEoCRIuCgp1cGRhdGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ+ChtSZXBvcnRWaXNpdG9yQ29udGV4dFJlcXVlc3QSJAoFcGFnZXMYASADKAsyFS5saXZlY2hhdC52MS5QYWdlVmlldxIQCghyZWZlcnJlchgCIAEoCRInCgZkZXZpY2UYAyABKAsyFy5saXZlY2hhdC52MS5EZXZpY2VJbmZvIh4KHFJlcG9ydFZpc2l0b3JDb250ZXh0UmVzcG9uc2UilwEKE0F0dHJpYnV0ZURlZmluaXRpb24SCgoCaWQYASABKAkSCwoDa2V5GAIgASgJEg0KBWxhYmVsGAMgASgJEigKBHR5cGUYBCABKA4yGi5saXZlY2hhdC52MS5BdHRyaWJ1dGVUeXBlEi4KCmNyZWF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImUKDkF0dHJpYnV0ZVZhbHVlEgsKA2tleRgBIAEoCRINCgVsYWJlbBgCIAEoCRIoCgR0eXBlGAMgASgOMhoubGl2ZWNoYXQudjEuQXR0cmlidXRlVHlwZRINCgV2YWx1ZRgEIAEoCSKvAQoPQ3VzdG9tZXJQcm9maWxlEicKCGN1c3RvbWVyGAEgASgLMhUubGl2ZWNoYXQudjEuQ3VzdG9tZXISDQoFbm90ZXMYAiABKAkSNgoRY3VzdG9tX2F0dHJpYnV0ZXMYAyADKAsyGy5saXZlY2hhdC52MS5BdHRyaWJ1dGVWYWx1ZRIsCgdjb250ZXh0GAQgASgLMhsubGl2ZWNoYXQudjEuVmlzaXRvckNvbnRleHQirwEKDkN1c3RvbWVyQ2hhbmdlEhAKCGFnZW50X2lkGAEgASgJEhIKCmFnZW50X25hbWUYAiABKAkSDQoFZmllbGQYAyABKAkSEQoJb2xkX3ZhbHVlGAQgASgJEhEKCW5ld192YWx1ZRgFIAEoCRIuCgpjaGFuZ2VkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpieV93ZWJzaXRlGAcgASgIIuMBChRDdXN0b21lckNvbnZlcnNhdGlvbhIKCgJpZBgBIAEoCRIvCgZzdGF0dXMYAiABKA4yHy5saXZlY2hhdC52MS5Db252ZXJzYXRpb25TdGF0dXMSLgoKY3JlYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPbGFzdF9tZXNzYWdlX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1hc3NpZ25lZV9uYW1lGAUgASgJEhIKCmZpcnN0X2xpbmUYBiABKAki0AEKFExpc3RDdXN0b21lcnNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEhUKDWF0dHJpYnV0ZV9rZXkYAiABKAkSFwoPYXR0cmlidXRlX3ZhbHVlGAMgASgJEhEKCXdpZGdldF9pZBgEIAEoCRIPCgd0YWdfaWRzGAUgAygJEi4KCnNlZW5fYWZ0ZXIYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXBhZ2Vfc2l6ZRgHIAEoBRISCgpwYWdlX3Rva2VuGAggASgJIloKFUxpc3RDdXN0b21lcnNSZXNwb25zZRIoCgljdXN0b21lcnMYASADKAsyFS5saXZlY2hhdC52MS5DdXN0b21lchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiKQoSR2V0Q3VzdG9tZXJSZXF1ZXN0EhMKC2N1c3RvbWVyX2lkGAEgASgJIqwBChNHZXRDdXN0b21lclJlc3BvbnNlEi0KB3Byb2ZpbGUYASABKAsyHC5saXZlY2hhdC52MS5DdXN0b21lclByb2ZpbGUSOAoNY29udmVyc2F0aW9ucxgCIAMoCzIhLmxpdmVjaGF0LnYxLkN1c3RvbWVyQ29udmVyc2F0aW9uEiwKB2NoYW5nZXMYAyADKAsyGy5saXZlY2hhdC52MS5DdXN0b21lckNoYW5nZSLwAgokQ3VzdG9tZXJTZXJ2aWNlVXBkYXRlQ3VzdG9tZXJSZXF1ZXN0EhMKC2N1c3RvbWVyX2lkGAEgASgJEhEKBG5hbWUYAiABKAlIAIgBARISCgVlbWFpbBgDIAEoCUgBiAEBEhIKBXBob25lGAQgASgJSAKIAQESFAoHY29tcGFueRgFIAEoCUgDiAEBEhIKBW5vdGVzGAYgASgJSASIAQESYgoRY3VzdG9tX2F0dHJpYnV0ZXMYByADKAsyRy5saXZlY2hhdC52MS5DdXN0b21lclNlcnZpY2VVcGRhdGVDdXN0b21lclJlcXVlc3QuQ3VzdG9tQXR0cmlidXRlc0VudHJ5GjcKFUN1c3RvbUF0dHJpYnV0ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgcKBV9uYW1lQggKBl9lbWFpbEIICgZfcGhvbmVCCgoIX2NvbXBhbnlCCAoGX25vdGVzIoQBCiVDdXN0b21lclNlcnZpY2VVcGRhdGVDdXN0b21lclJlc3BvbnNlEi0KB3Byb2ZpbGUYASABKAsyHC5saXZlY2hhdC52MS5DdXN0b21lclByb2ZpbGUSLAoHY2hhbmdlcxgCIAMoCzIbLmxpdmVjaGF0LnYxLkN1c3RvbWVyQ2hhbmdlIiEKH0xpc3RBdHRyaWJ1dGVEZWZpbml0aW9uc1JlcXVlc3QiWQogTGlzdEF0dHJpYnV0ZURlZmluaXRpb25zUmVzcG9uc2USNQoLZGVmaW5pdGlvbnMYASADKAsyIC5saXZlY2hhdC52MS5BdHRyaWJ1dGVEZWZpbml0aW9uImgKIENyZWF0ZUF0dHJpYnV0ZURlZmluaXRpb25SZXF1ZXN0EgsKA2tleRgBIAEoCRINCgVsYWJlbBgCIAEoCRIoCgR0eXBlGAMgASgOMhoubGl2ZWNoYXQudjEuQXR0cmlidXRlVHlwZSJZCiFDcmVhdGVBdHRyaWJ1dGVEZWZpbml0aW9uUmVzcG9uc2USNAoKZGVmaW5pdGlvbhgBIAEoCzIgLmxpdmVjaGF0LnYxLkF0dHJpYnV0ZURlZmluaXRpb24iOQogRGVsZXRlQXR0cmlidXRlRGVmaW5pdGlvblJlcXVlc3QSFQoNZGVmaW5pdGlvbl9pZBgBIAEoCSIjCiFEZWxldGVBdHRyaWJ1dGVEZWZpbml0aW9uUmVzcG9uc2UingEKG1NldFZpc2l0b3JBdHRyaWJ1dGVzUmVxdWVzdBJMCgphdHRyaWJ1dGVzGAEgAygLMjgubGl2ZWNoYXQudjEuU2V0VmlzaXRvckF0dHJpYnV0ZXNSZXF1ZXN0LkF0dHJpYnV0ZXNFbnRyeRoxCg9BdHRyaWJ1dGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIeChxTZXRWaXNpdG9yQXR0cmlidXRlc1Jlc3BvbnNlKpgBCg1BdHRyaWJ1dGVUeXBlEh4KGkFUVFJJQlVURV9UWVBFX1VOU1BFQ0lGSUVEEAASFwoTQVRUUklCVVRFX1RZUEVfVEVYVBABEhkKFUFUVFJJQlVURV9UWVBFX05VTUJFUhACEhoKFkFUVFJJQlVURV9UWVBFX0JPT0xFQU4QAxIXChNBVFRSSUJVVEVfVFlQRV9EQVRFEAQyjgcKD0N1c3RvbWVyU2VydmljZRJbCg1MaXN0Q3VzdG9tZXJzEiEubGl2ZWNoYXQudjEuTGlzdEN1c3RvbWVyc1JlcXVlc3QaIi5saXZlY2hhdC52MS5MaXN0Q3VzdG9tZXJzUmVzcG9uc2UiA5ACARJVCgtHZXRDdXN0b21lchIfLmxpdmVjaGF0LnYxLkdldEN1c3RvbWVyUmVxdWVzdBogLmxpdmVjaGF0LnYxLkdldEN1c3RvbWVyUmVzcG9uc2UiA5ACARJ3Cg5VcGRhdGVDdXN0b21lchIxLmxpdmVjaGF0LnYxLkN1c3RvbWVyU2VydmljZVVwZGF0ZUN1c3RvbWVyUmVxdWVzdBoyLmxpdmVjaGF0LnYxLkN1c3RvbWVyU2VydmljZVVwZGF0ZUN1c3RvbWVyUmVzcG9uc2USfAoYTGlzdEF0dHJpYnV0ZURlZmluaXRpb25zEiwubGl2ZWNoYXQudjEuTGlzdEF0dHJpYnV0ZURlZmluaXRpb25zUmVxdWVzdBotLmxpdmVjaGF0LnYxLkxpc3RBdHRyaWJ1dGVEZWZpbml0aW9uc1Jlc3BvbnNlIgOQAgESegoZQ3JlYXRlQXR0cmlidXRlRGVmaW5pdGlvbhItLmxpdmVjaGF0LnYxLkNyZWF0ZUF0dHJpYnV0ZURlZmluaXRpb25SZXF1ZXN0Gi4ubGl2ZWNoYXQudjEuQ3JlYXRlQXR0cmlidXRlRGVmaW5pdGlvblJlc3BvbnNlEnoKGURlbGV0ZUF0dHJpYnV0ZURlZmluaXRpb24SLS5saXZlY2hhdC52MS5EZWxldGVBdHRyaWJ1dGVEZWZpbml0aW9uUmVxdWVzdBouLmxpdmVjaGF0LnYxLkRlbGV0ZUF0dHJpYnV0ZURlZmluaXRpb25SZXNwb25zZRJrChRSZXBvcnRWaXNpdG9yQ29udGV4dBIoLmxpdmVjaGF0LnYxLlJlcG9ydFZpc2l0b3JDb250ZXh0UmVxdWVzdBopLmxpdmVjaGF0LnYxLlJlcG9ydFZpc2l0b3JDb250ZXh0UmVzcG9uc2USawoUU2V0VmlzaXRvckF0dHJpYnV0ZXMSKC5saXZlY2hhdC52MS5TZXRWaXNpdG9yQXR0cmlidXRlc1JlcXVlc3QaKS5saXZlY2hhdC52MS5TZXRWaXNpdG9yQXR0cmlidXRlc1Jlc3BvbnNlQqwBCg9jb20ubGl2ZWNoYXQudjFCDUN1c3RvbWVyUHJvdG9QAVo9Z2l0aHViLmNvbS9vcGVuc3VwcG9ydC9saXZlY2hhdC9nZW4vZ28vbGl2ZWNoYXQvdjE7bGl2ZWNoYXR2MaICA0xYWKoCC0xpdmVjaGF0LlYxygILTGl2ZWNoYXRcVjHiAhdMaXZlY2hhdFxWMVxHUEJNZXRhZGF0YeoCDExpdmVjaGF0OjpWMWIGcHJvdG8z", [file_google_protobuf_timestamp, file_livechat_v1_conversation]);
-
-/**
- * VisitorTracking is what a widget reports of its visitors' browsing (part
- * of WidgetSettings and WidgetConfig). The zero value is the default:
- * pages are reported, without query strings, and only once the visitor
- * has opened the widget.
- *
- * @generated from message livechat.v1.VisitorTracking
- */
-export type VisitorTracking = Message<"livechat.v1.VisitorTracking"> & {
-  /**
-   * Report no pages at all (the device is still reported).
-   *
-   * @generated from field: bool pages_off = 1;
-   */
-  pagesOff: boolean;
-
-  /**
-   * Keep the "?…" part of reported URLs (it may hold personal data).
-   *
-   * @generated from field: bool keep_query_strings = 2;
-   */
-  keepQueryStrings: boolean;
-
-  /**
-   * Remember, in the visitor's browser, the pages seen before the chat
-   * starts, and report them with the session's first report (the widget's
-   * chat part then loads with every page; nothing is sent before a
-   * session exists).
-   *
-   * @generated from field: bool track_visits = 3;
-   */
-  trackVisits: boolean;
-};
-
-/**
- * Describes the message livechat.v1.VisitorTracking.
- * Use `create(VisitorTrackingSchema)` to create a new message.
- */
-export const VisitorTrackingSchema: GenMessage<VisitorTracking> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 0);
+  fileDesc("ChpsaXZlY2hhdC92MS9jdXN0b21lci5wcm90bxILbGl2ZWNoYXQudjEiYwoIUGFnZVZpZXcSCwoDdXJsGAEgASgJEg0KBXRpdGxlGAIgASgJEg4KBm1zX2FnbxgDIAEoBRIrCgdzZWVuX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKQAQoKRGV2aWNlSW5mbxIPCgdicm93c2VyGAEgASgJEgoKAm9zGAIgASgJEhMKC2RldmljZV90eXBlGAMgASgJEhQKDHNjcmVlbl93aWR0aBgEIAEoBRIVCg1zY3JlZW5faGVpZ2h0GAUgASgFEhAKCGxhbmd1YWdlGAYgASgJEhEKCXRpbWVfem9uZRgHIAEoCSKBAgoOVmlzaXRvckNvbnRleHQSKwoMY3VycmVudF9wYWdlGAEgASgLMhUubGl2ZWNoYXQudjEuUGFnZVZpZXcSEAoIcmVmZXJyZXIYAiABKAkSJAoFdHJhaWwYAyADKAsyFS5saXZlY2hhdC52MS5QYWdlVmlldxInCgZkZXZpY2UYBCABKAsyFy5saXZlY2hhdC52MS5EZXZpY2VJbmZvEhIKCmlwX2FkZHJlc3MYBSABKAkSDwoHY291bnRyeRgGIAEoCRIMCgRjaXR5GAcgASgJEi4KCnVwZGF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIn4KG1JlcG9ydFZpc2l0b3JDb250ZXh0UmVxdWVzdBIkCgVwYWdlcxgBIAMoCzIVLmxpdmVjaGF0LnYxLlBhZ2VWaWV3EhAKCHJlZmVycmVyGAIgASgJEicKBmRldmljZRgDIAEoCzIXLmxpdmVjaGF0LnYxLkRldmljZUluZm8iHgocUmVwb3J0VmlzaXRvckNvbnRleHRSZXNwb25zZSKXAQoTQXR0cmlidXRlRGVmaW5pdGlvbhIKCgJpZBgBIAEoCRILCgNrZXkYAiABKAkSDQoFbGFiZWwYAyABKAkSKAoEdHlwZRgEIAEoDjIaLmxpdmVjaGF0LnYxLkF0dHJpYnV0ZVR5cGUSLgoKY3JlYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiZQoOQXR0cmlidXRlVmFsdWUSCwoDa2V5GAEgASgJEg0KBWxhYmVsGAIgASgJEigKBHR5cGUYAyABKA4yGi5saXZlY2hhdC52MS5BdHRyaWJ1dGVUeXBlEg0KBXZhbHVlGAQgASgJIq8BCg9DdXN0b21lclByb2ZpbGUSJwoIY3VzdG9tZXIYASABKAsyFS5saXZlY2hhdC52MS5DdXN0b21lchINCgVub3RlcxgCIAEoCRI2ChFjdXN0b21fYXR0cmlidXRlcxgDIAMoCzIbLmxpdmVjaGF0LnYxLkF0dHJpYnV0ZVZhbHVlEiwKB2NvbnRleHQYBCABKAsyGy5saXZlY2hhdC52MS5WaXNpdG9yQ29udGV4dCKvAQoOQ3VzdG9tZXJDaGFuZ2USEAoIYWdlbnRfaWQYASABKAkSEgoKYWdlbnRfbmFtZRgCIAEoCRINCgVmaWVsZBgDIAEoCRIRCglvbGRfdmFsdWUYBCABKAkSEQoJbmV3X3ZhbHVlGAUgASgJEi4KCmNoYW5nZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmJ5X3dlYnNpdGUYByABKAgi4wEKFEN1c3RvbWVyQ29udmVyc2F0aW9uEgoKAmlkGAEgASgJEi8KBnN0YXR1cxgCIAEoDjIfLmxpdmVjaGF0LnYxLkNvbnZlcnNhdGlvblN0YXR1cxIuCgpjcmVhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg9sYXN0X21lc3NhZ2VfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDWFzc2lnbmVlX25hbWUYBSABKAkSEgoKZmlyc3RfbGluZRgGIAEoCSLQAQoUTGlzdEN1c3RvbWVyc1JlcXVlc3QSDQoFcXVlcnkYASABKAkSFQoNYXR0cmlidXRlX2tleRgCIAEoCRIXCg9hdHRyaWJ1dGVfdmFsdWUYAyABKAkSEQoJd2lkZ2V0X2lkGAQgASgJEg8KB3RhZ19pZHMYBSADKAkSLgoKc2Vlbl9hZnRlchgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFnZV9zaXplGAcgASgFEhIKCnBhZ2VfdG9rZW4YCCABKAkiWgoVTGlzdEN1c3RvbWVyc1Jlc3BvbnNlEigKCWN1c3RvbWVycxgBIAMoCzIVLmxpdmVjaGF0LnYxLkN1c3RvbWVyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIpChJHZXRDdXN0b21lclJlcXVlc3QSEwoLY3VzdG9tZXJfaWQYASABKAkirAEKE0dldEN1c3RvbWVyUmVzcG9uc2USLQoHcHJvZmlsZRgBIAEoCzIcLmxpdmVjaGF0LnYxLkN1c3RvbWVyUHJvZmlsZRI4Cg1jb252ZXJzYXRpb25zGAIgAygLMiEubGl2ZWNoYXQudjEuQ3VzdG9tZXJDb252ZXJzYXRpb24SLAoHY2hhbmdlcxgDIAMoCzIbLmxpdmVjaGF0LnYxLkN1c3RvbWVyQ2hhbmdlIvACCiRDdXN0b21lclNlcnZpY2VVcGRhdGVDdXN0b21lclJlcXVlc3QSEwoLY3VzdG9tZXJfaWQYASABKAkSEQoEbmFtZRgCIAEoCUgAiAEBEhIKBWVtYWlsGAMgASgJSAGIAQESEgoFcGhvbmUYBCABKAlIAogBARIUCgdjb21wYW55GAUgASgJSAOIAQESEgoFbm90ZXMYBiABKAlIBIgBARJiChFjdXN0b21fYXR0cmlidXRlcxgHIAMoCzJHLmxpdmVjaGF0LnYxLkN1c3RvbWVyU2VydmljZVVwZGF0ZUN1c3RvbWVyUmVxdWVzdC5DdXN0b21BdHRyaWJ1dGVzRW50cnkaNwoVQ3VzdG9tQXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCBwoFX25hbWVCCAoGX2VtYWlsQggKBl9waG9uZUIKCghfY29tcGFueUIICgZfbm90ZXMihAEKJUN1c3RvbWVyU2VydmljZVVwZGF0ZUN1c3RvbWVyUmVzcG9uc2USLQoHcHJvZmlsZRgBIAEoCzIcLmxpdmVjaGF0LnYxLkN1c3RvbWVyUHJvZmlsZRIsCgdjaGFuZ2VzGAIgAygLMhsubGl2ZWNoYXQudjEuQ3VzdG9tZXJDaGFuZ2UiIQofTGlzdEF0dHJpYnV0ZURlZmluaXRpb25zUmVxdWVzdCJZCiBMaXN0QXR0cmlidXRlRGVmaW5pdGlvbnNSZXNwb25zZRI1CgtkZWZpbml0aW9ucxgBIAMoCzIgLmxpdmVjaGF0LnYxLkF0dHJpYnV0ZURlZmluaXRpb24iaAogQ3JlYXRlQXR0cmlidXRlRGVmaW5pdGlvblJlcXVlc3QSCwoDa2V5GAEgASgJEg0KBWxhYmVsGAIgASgJEigKBHR5cGUYAyABKA4yGi5saXZlY2hhdC52MS5BdHRyaWJ1dGVUeXBlIlkKIUNyZWF0ZUF0dHJpYnV0ZURlZmluaXRpb25SZXNwb25zZRI0CgpkZWZpbml0aW9uGAEgASgLMiAubGl2ZWNoYXQudjEuQXR0cmlidXRlRGVmaW5pdGlvbiI5CiBEZWxldGVBdHRyaWJ1dGVEZWZpbml0aW9uUmVxdWVzdBIVCg1kZWZpbml0aW9uX2lkGAEgASgJIiMKIURlbGV0ZUF0dHJpYnV0ZURlZmluaXRpb25SZXNwb25zZSKeAQobU2V0VmlzaXRvckF0dHJpYnV0ZXNSZXF1ZXN0EkwKCmF0dHJpYnV0ZXMYASADKAsyOC5saXZlY2hhdC52MS5TZXRWaXNpdG9yQXR0cmlidXRlc1JlcXVlc3QuQXR0cmlidXRlc0VudHJ5GjEKD0F0dHJpYnV0ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIh4KHFNldFZpc2l0b3JBdHRyaWJ1dGVzUmVzcG9uc2UqmAEKDUF0dHJpYnV0ZVR5cGUSHgoaQVRUUklCVVRFX1RZUEVfVU5TUEVDSUZJRUQQABIXChNBVFRSSUJVVEVfVFlQRV9URVhUEAESGQoVQVRUUklCVVRFX1RZUEVfTlVNQkVSEAISGgoWQVRUUklCVVRFX1RZUEVfQk9PTEVBThADEhcKE0FUVFJJQlVURV9UWVBFX0RBVEUQBDKOBwoPQ3VzdG9tZXJTZXJ2aWNlElsKDUxpc3RDdXN0b21lcnMSIS5saXZlY2hhdC52MS5MaXN0Q3VzdG9tZXJzUmVxdWVzdBoiLmxpdmVjaGF0LnYxLkxpc3RDdXN0b21lcnNSZXNwb25zZSIDkAIBElUKC0dldEN1c3RvbWVyEh8ubGl2ZWNoYXQudjEuR2V0Q3VzdG9tZXJSZXF1ZXN0GiAubGl2ZWNoYXQudjEuR2V0Q3VzdG9tZXJSZXNwb25zZSIDkAIBEncKDlVwZGF0ZUN1c3RvbWVyEjEubGl2ZWNoYXQudjEuQ3VzdG9tZXJTZXJ2aWNlVXBkYXRlQ3VzdG9tZXJSZXF1ZXN0GjIubGl2ZWNoYXQudjEuQ3VzdG9tZXJTZXJ2aWNlVXBkYXRlQ3VzdG9tZXJSZXNwb25zZRJ8ChhMaXN0QXR0cmlidXRlRGVmaW5pdGlvbnMSLC5saXZlY2hhdC52MS5MaXN0QXR0cmlidXRlRGVmaW5pdGlvbnNSZXF1ZXN0Gi0ubGl2ZWNoYXQudjEuTGlzdEF0dHJpYnV0ZURlZmluaXRpb25zUmVzcG9uc2UiA5ACARJ6ChlDcmVhdGVBdHRyaWJ1dGVEZWZpbml0aW9uEi0ubGl2ZWNoYXQudjEuQ3JlYXRlQXR0cmlidXRlRGVmaW5pdGlvblJlcXVlc3QaLi5saXZlY2hhdC52MS5DcmVhdGVBdHRyaWJ1dGVEZWZpbml0aW9uUmVzcG9uc2USegoZRGVsZXRlQXR0cmlidXRlRGVmaW5pdGlvbhItLmxpdmVjaGF0LnYxLkRlbGV0ZUF0dHJpYnV0ZURlZmluaXRpb25SZXF1ZXN0Gi4ubGl2ZWNoYXQudjEuRGVsZXRlQXR0cmlidXRlRGVmaW5pdGlvblJlc3BvbnNlEmsKFFJlcG9ydFZpc2l0b3JDb250ZXh0EigubGl2ZWNoYXQudjEuUmVwb3J0VmlzaXRvckNvbnRleHRSZXF1ZXN0GikubGl2ZWNoYXQudjEuUmVwb3J0VmlzaXRvckNvbnRleHRSZXNwb25zZRJrChRTZXRWaXNpdG9yQXR0cmlidXRlcxIoLmxpdmVjaGF0LnYxLlNldFZpc2l0b3JBdHRyaWJ1dGVzUmVxdWVzdBopLmxpdmVjaGF0LnYxLlNldFZpc2l0b3JBdHRyaWJ1dGVzUmVzcG9uc2VCrAEKD2NvbS5saXZlY2hhdC52MUINQ3VzdG9tZXJQcm90b1ABWj1naXRodWIuY29tL29wZW5zdXBwb3J0L2xpdmVjaGF0L2dlbi9nby9saXZlY2hhdC92MTtsaXZlY2hhdHYxogIDTFhYqgILTGl2ZWNoYXQuVjHKAgtMaXZlY2hhdFxWMeICF0xpdmVjaGF0XFYxXEdQQk1ldGFkYXRh6gIMTGl2ZWNoYXQ6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_livechat_v1_conversation]);
 
 /**
  * PageView is one page a visitor saw.
@@ -98,7 +57,7 @@ export type PageView = Message<"livechat.v1.PageView"> & {
  * Use `create(PageViewSchema)` to create a new message.
  */
 export const PageViewSchema: GenMessage<PageView> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 1);
+  messageDesc(file_livechat_v1_customer, 0);
 
 /**
  * DeviceInfo is what the visitor's browser says of itself, read on a
@@ -158,7 +117,7 @@ export type DeviceInfo = Message<"livechat.v1.DeviceInfo"> & {
  * Use `create(DeviceInfoSchema)` to create a new message.
  */
 export const DeviceInfoSchema: GenMessage<DeviceInfo> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 2);
+  messageDesc(file_livechat_v1_customer, 1);
 
 /**
  * VisitorContext is where a visitor is and has been, for agents.
@@ -222,7 +181,7 @@ export type VisitorContext = Message<"livechat.v1.VisitorContext"> & {
  * Use `create(VisitorContextSchema)` to create a new message.
  */
 export const VisitorContextSchema: GenMessage<VisitorContext> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 3);
+  messageDesc(file_livechat_v1_customer, 2);
 
 /**
  * @generated from message livechat.v1.ReportVisitorContextRequest
@@ -253,7 +212,7 @@ export type ReportVisitorContextRequest = Message<"livechat.v1.ReportVisitorCont
  * Use `create(ReportVisitorContextRequestSchema)` to create a new message.
  */
 export const ReportVisitorContextRequestSchema: GenMessage<ReportVisitorContextRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 4);
+  messageDesc(file_livechat_v1_customer, 3);
 
 /**
  * @generated from message livechat.v1.ReportVisitorContextResponse
@@ -266,7 +225,7 @@ export type ReportVisitorContextResponse = Message<"livechat.v1.ReportVisitorCon
  * Use `create(ReportVisitorContextResponseSchema)` to create a new message.
  */
 export const ReportVisitorContextResponseSchema: GenMessage<ReportVisitorContextResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 5);
+  messageDesc(file_livechat_v1_customer, 4);
 
 /**
  * AttributeDefinition is a custom attribute customers may have.
@@ -309,7 +268,7 @@ export type AttributeDefinition = Message<"livechat.v1.AttributeDefinition"> & {
  * Use `create(AttributeDefinitionSchema)` to create a new message.
  */
 export const AttributeDefinitionSchema: GenMessage<AttributeDefinition> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 6);
+  messageDesc(file_livechat_v1_customer, 5);
 
 /**
  * AttributeValue is one customer's value of a custom attribute.
@@ -345,7 +304,7 @@ export type AttributeValue = Message<"livechat.v1.AttributeValue"> & {
  * Use `create(AttributeValueSchema)` to create a new message.
  */
 export const AttributeValueSchema: GenMessage<AttributeValue> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 7);
+  messageDesc(file_livechat_v1_customer, 6);
 
 /**
  * CustomerProfile is a customer as agents see them.
@@ -385,7 +344,7 @@ export type CustomerProfile = Message<"livechat.v1.CustomerProfile"> & {
  * Use `create(CustomerProfileSchema)` to create a new message.
  */
 export const CustomerProfileSchema: GenMessage<CustomerProfile> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 8);
+  messageDesc(file_livechat_v1_customer, 7);
 
 /**
  * CustomerChange is one recorded edit of one field.
@@ -446,7 +405,7 @@ export type CustomerChange = Message<"livechat.v1.CustomerChange"> & {
  * Use `create(CustomerChangeSchema)` to create a new message.
  */
 export const CustomerChangeSchema: GenMessage<CustomerChange> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 9);
+  messageDesc(file_livechat_v1_customer, 8);
 
 /**
  * CustomerConversation is one conversation in a customer's history.
@@ -494,7 +453,7 @@ export type CustomerConversation = Message<"livechat.v1.CustomerConversation"> &
  * Use `create(CustomerConversationSchema)` to create a new message.
  */
 export const CustomerConversationSchema: GenMessage<CustomerConversation> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 10);
+  messageDesc(file_livechat_v1_customer, 9);
 
 /**
  * @generated from message livechat.v1.ListCustomersRequest
@@ -561,7 +520,7 @@ export type ListCustomersRequest = Message<"livechat.v1.ListCustomersRequest"> &
  * Use `create(ListCustomersRequestSchema)` to create a new message.
  */
 export const ListCustomersRequestSchema: GenMessage<ListCustomersRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 11);
+  messageDesc(file_livechat_v1_customer, 10);
 
 /**
  * @generated from message livechat.v1.ListCustomersResponse
@@ -585,7 +544,7 @@ export type ListCustomersResponse = Message<"livechat.v1.ListCustomersResponse">
  * Use `create(ListCustomersResponseSchema)` to create a new message.
  */
 export const ListCustomersResponseSchema: GenMessage<ListCustomersResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 12);
+  messageDesc(file_livechat_v1_customer, 11);
 
 /**
  * @generated from message livechat.v1.GetCustomerRequest
@@ -602,7 +561,7 @@ export type GetCustomerRequest = Message<"livechat.v1.GetCustomerRequest"> & {
  * Use `create(GetCustomerRequestSchema)` to create a new message.
  */
 export const GetCustomerRequestSchema: GenMessage<GetCustomerRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 13);
+  messageDesc(file_livechat_v1_customer, 12);
 
 /**
  * @generated from message livechat.v1.GetCustomerResponse
@@ -633,7 +592,7 @@ export type GetCustomerResponse = Message<"livechat.v1.GetCustomerResponse"> & {
  * Use `create(GetCustomerResponseSchema)` to create a new message.
  */
 export const GetCustomerResponseSchema: GenMessage<GetCustomerResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 14);
+  messageDesc(file_livechat_v1_customer, 13);
 
 /**
  * @generated from message livechat.v1.CustomerServiceUpdateCustomerRequest
@@ -685,7 +644,7 @@ export type CustomerServiceUpdateCustomerRequest = Message<"livechat.v1.Customer
  * Use `create(CustomerServiceUpdateCustomerRequestSchema)` to create a new message.
  */
 export const CustomerServiceUpdateCustomerRequestSchema: GenMessage<CustomerServiceUpdateCustomerRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 15);
+  messageDesc(file_livechat_v1_customer, 14);
 
 /**
  * @generated from message livechat.v1.CustomerServiceUpdateCustomerResponse
@@ -709,7 +668,7 @@ export type CustomerServiceUpdateCustomerResponse = Message<"livechat.v1.Custome
  * Use `create(CustomerServiceUpdateCustomerResponseSchema)` to create a new message.
  */
 export const CustomerServiceUpdateCustomerResponseSchema: GenMessage<CustomerServiceUpdateCustomerResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 16);
+  messageDesc(file_livechat_v1_customer, 15);
 
 /**
  * @generated from message livechat.v1.ListAttributeDefinitionsRequest
@@ -722,7 +681,7 @@ export type ListAttributeDefinitionsRequest = Message<"livechat.v1.ListAttribute
  * Use `create(ListAttributeDefinitionsRequestSchema)` to create a new message.
  */
 export const ListAttributeDefinitionsRequestSchema: GenMessage<ListAttributeDefinitionsRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 17);
+  messageDesc(file_livechat_v1_customer, 16);
 
 /**
  * @generated from message livechat.v1.ListAttributeDefinitionsResponse
@@ -739,7 +698,7 @@ export type ListAttributeDefinitionsResponse = Message<"livechat.v1.ListAttribut
  * Use `create(ListAttributeDefinitionsResponseSchema)` to create a new message.
  */
 export const ListAttributeDefinitionsResponseSchema: GenMessage<ListAttributeDefinitionsResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 18);
+  messageDesc(file_livechat_v1_customer, 17);
 
 /**
  * @generated from message livechat.v1.CreateAttributeDefinitionRequest
@@ -766,7 +725,7 @@ export type CreateAttributeDefinitionRequest = Message<"livechat.v1.CreateAttrib
  * Use `create(CreateAttributeDefinitionRequestSchema)` to create a new message.
  */
 export const CreateAttributeDefinitionRequestSchema: GenMessage<CreateAttributeDefinitionRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 19);
+  messageDesc(file_livechat_v1_customer, 18);
 
 /**
  * @generated from message livechat.v1.CreateAttributeDefinitionResponse
@@ -783,7 +742,7 @@ export type CreateAttributeDefinitionResponse = Message<"livechat.v1.CreateAttri
  * Use `create(CreateAttributeDefinitionResponseSchema)` to create a new message.
  */
 export const CreateAttributeDefinitionResponseSchema: GenMessage<CreateAttributeDefinitionResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 20);
+  messageDesc(file_livechat_v1_customer, 19);
 
 /**
  * @generated from message livechat.v1.DeleteAttributeDefinitionRequest
@@ -800,7 +759,7 @@ export type DeleteAttributeDefinitionRequest = Message<"livechat.v1.DeleteAttrib
  * Use `create(DeleteAttributeDefinitionRequestSchema)` to create a new message.
  */
 export const DeleteAttributeDefinitionRequestSchema: GenMessage<DeleteAttributeDefinitionRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 21);
+  messageDesc(file_livechat_v1_customer, 20);
 
 /**
  * @generated from message livechat.v1.DeleteAttributeDefinitionResponse
@@ -813,7 +772,7 @@ export type DeleteAttributeDefinitionResponse = Message<"livechat.v1.DeleteAttri
  * Use `create(DeleteAttributeDefinitionResponseSchema)` to create a new message.
  */
 export const DeleteAttributeDefinitionResponseSchema: GenMessage<DeleteAttributeDefinitionResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 22);
+  messageDesc(file_livechat_v1_customer, 21);
 
 /**
  * @generated from message livechat.v1.SetVisitorAttributesRequest
@@ -832,7 +791,7 @@ export type SetVisitorAttributesRequest = Message<"livechat.v1.SetVisitorAttribu
  * Use `create(SetVisitorAttributesRequestSchema)` to create a new message.
  */
 export const SetVisitorAttributesRequestSchema: GenMessage<SetVisitorAttributesRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 23);
+  messageDesc(file_livechat_v1_customer, 22);
 
 /**
  * @generated from message livechat.v1.SetVisitorAttributesResponse
@@ -845,7 +804,7 @@ export type SetVisitorAttributesResponse = Message<"livechat.v1.SetVisitorAttrib
  * Use `create(SetVisitorAttributesResponseSchema)` to create a new message.
  */
 export const SetVisitorAttributesResponseSchema: GenMessage<SetVisitorAttributesResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 24);
+  messageDesc(file_livechat_v1_customer, 23);
 
 /**
  * AttributeType is the type of a custom attribute's values.

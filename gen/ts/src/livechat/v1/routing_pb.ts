@@ -4,15 +4,15 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { OutsideHours } from "./widget_pb";
+import { file_livechat_v1_widget } from "./widget_pb";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file livechat/v1/routing.proto.
  */
 export const file_livechat_v1_routing: GenFile = /*@__PURE__*/
-  fileDesc("ChlsaXZlY2hhdC92MS9yb3V0aW5nLnByb3RvEgtsaXZlY2hhdC52MSKRAQoNV2lkZ2V0Um91dGluZxIpCgRtb2RlGAEgASgOMhsubGl2ZWNoYXQudjEuQXNzaWdubWVudE1vZGUSKQoFaG91cnMYAiABKAsyGi5saXZlY2hhdC52MS5CdXNpbmVzc0hvdXJzEioKCnJlcGx5X3RpbWUYAyABKAsyFi5saXZlY2hhdC52MS5SZXBseVRpbWUilgEKDUJ1c2luZXNzSG91cnMSDwoHZW5hYmxlZBgBIAEoCBIRCgl0aW1lX3pvbmUYAiABKAkSIwoEZGF5cxgDIAMoCzIVLmxpdmVjaGF0LnYxLkRheUhvdXJzEhAKCGhvbGlkYXlzGAQgAygJEioKB291dHNpZGUYBSABKA4yGS5saXZlY2hhdC52MS5PdXRzaWRlSG91cnMiQgoIRGF5SG91cnMSCwoDZGF5GAEgASgFEhMKC29wZW5fbWludXRlGAIgASgFEhQKDGNsb3NlX21pbnV0ZRgDIAEoBSJMCglSZXBseVRpbWUSKAoEbW9kZRgBIAEoDjIaLmxpdmVjaGF0LnYxLlJlcGx5VGltZU1vZGUSFQoNZml4ZWRfbWludXRlcxgCIAEoBSK8AQoSV2lkZ2V0QXZhaWxhYmlsaXR5EgwKBG9wZW4YASABKAgSKgoHb3V0c2lkZRgCIAEoDjIZLmxpdmVjaGF0LnYxLk91dHNpZGVIb3VycxIsCghvcGVuc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJb3BlbnNfZGF5GAQgASgFEhQKDG9wZW5zX21pbnV0ZRgFIAEoBRIVCg1yZXBseV9zZWNvbmRzGAYgASgFIooBCg1BZ2VudENhcGFjaXR5EhAKCGFnZW50X2lkGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRIgChhtYXhfYWN0aXZlX2NvbnZlcnNhdGlvbnMYAyABKAUSHAoUYWN0aXZlX2NvbnZlcnNhdGlvbnMYBCABKAUSEQoJYXZhaWxhYmxlGAUgASgIIiwKF0dldFdpZGdldFJvdXRpbmdSZXF1ZXN0EhEKCXdpZGdldF9pZBgBIAEoCSJHChhHZXRXaWRnZXRSb3V0aW5nUmVzcG9uc2USKwoHcm91dGluZxgBIAEoCzIaLmxpdmVjaGF0LnYxLldpZGdldFJvdXRpbmciXAoaVXBkYXRlV2lkZ2V0Um91dGluZ1JlcXVlc3QSEQoJd2lkZ2V0X2lkGAEgASgJEisKB3JvdXRpbmcYAiABKAsyGi5saXZlY2hhdC52MS5XaWRnZXRSb3V0aW5nIkoKG1VwZGF0ZVdpZGdldFJvdXRpbmdSZXNwb25zZRIrCgdyb3V0aW5nGAEgASgLMhoubGl2ZWNoYXQudjEuV2lkZ2V0Um91dGluZyIcChpMaXN0QWdlbnRDYXBhY2l0aWVzUmVxdWVzdCJnChtMaXN0QWdlbnRDYXBhY2l0aWVzUmVzcG9uc2USKgoGYWdlbnRzGAEgAygLMhoubGl2ZWNoYXQudjEuQWdlbnRDYXBhY2l0eRIcChRxdWV1ZWRfY29udmVyc2F0aW9ucxgCIAEoBSJNChdTZXRBZ2VudENhcGFjaXR5UmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCRIgChhtYXhfYWN0aXZlX2NvbnZlcnNhdGlvbnMYAiABKAUiRQoYU2V0QWdlbnRDYXBhY2l0eVJlc3BvbnNlEikKBWFnZW50GAEgASgLMhoubGl2ZWNoYXQudjEuQWdlbnRDYXBhY2l0eSpnCg5Bc3NpZ25tZW50TW9kZRIfChtBU1NJR05NRU5UX01PREVfVU5TUEVDSUZJRUQQABIaChZBU1NJR05NRU5UX01PREVfTUFOVUFMEAESGAoUQVNTSUdOTUVOVF9NT0RFX0FVVE8QAipnCgxPdXRzaWRlSG91cnMSHQoZT1VUU0lERV9IT1VSU19VTlNQRUNJRklFRBAAEh4KGk9VVFNJREVfSE9VUlNfT0ZGTElORV9GT1JNEAESGAoUT1VUU0lERV9IT1VSU19OT1RJQ0UQAiqFAQoNUmVwbHlUaW1lTW9kZRIfChtSRVBMWV9USU1FX01PREVfVU5TUEVDSUZJRUQQABIcChhSRVBMWV9USU1FX01PREVfTUVBU1VSRUQQARIZChVSRVBMWV9USU1FX01PREVfRklYRUQQAhIaChZSRVBMWV9USU1FX01PREVfSElEREVOEAMysAMKDlJvdXRpbmdTZXJ2aWNlEmQKEEdldFdpZGdldFJvdXRpbmcSJC5saXZlY2hhdC52MS5HZXRXaWRnZXRSb3V0aW5nUmVxdWVzdBolLmxpdmVjaGF0LnYxLkdldFdpZGdldFJvdXRpbmdSZXNwb25zZSIDkAIBEmgKE1VwZGF0ZVdpZGdldFJvdXRpbmcSJy5saXZlY2hhdC52MS5VcGRhdGVXaWRnZXRSb3V0aW5nUmVxdWVzdBooLmxpdmVjaGF0LnYxLlVwZGF0ZVdpZGdldFJvdXRpbmdSZXNwb25zZRJtChNMaXN0QWdlbnRDYXBhY2l0aWVzEicubGl2ZWNoYXQudjEuTGlzdEFnZW50Q2FwYWNpdGllc1JlcXVlc3QaKC5saXZlY2hhdC52MS5MaXN0QWdlbnRDYXBhY2l0aWVzUmVzcG9uc2UiA5ACARJfChBTZXRBZ2VudENhcGFjaXR5EiQubGl2ZWNoYXQudjEuU2V0QWdlbnRDYXBhY2l0eVJlcXVlc3QaJS5saXZlY2hhdC52MS5TZXRBZ2VudENhcGFjaXR5UmVzcG9uc2VCqwEKD2NvbS5saXZlY2hhdC52MUIMUm91dGluZ1Byb3RvUAFaPWdpdGh1Yi5jb20vb3BlbnN1cHBvcnQvbGl2ZWNoYXQvZ2VuL2dvL2xpdmVjaGF0L3YxO2xpdmVjaGF0djGiAgNMWFiqAgtMaXZlY2hhdC5WMcoCC0xpdmVjaGF0XFYx4gIXTGl2ZWNoYXRcVjFcR1BCTWV0YWRhdGHqAgxMaXZlY2hhdDo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("ChlsaXZlY2hhdC92MS9yb3V0aW5nLnByb3RvEgtsaXZlY2hhdC52MSKRAQoNV2lkZ2V0Um91dGluZxIpCgRtb2RlGAEgASgOMhsubGl2ZWNoYXQudjEuQXNzaWdubWVudE1vZGUSKQoFaG91cnMYAiABKAsyGi5saXZlY2hhdC52MS5CdXNpbmVzc0hvdXJzEioKCnJlcGx5X3RpbWUYAyABKAsyFi5saXZlY2hhdC52MS5SZXBseVRpbWUilgEKDUJ1c2luZXNzSG91cnMSDwoHZW5hYmxlZBgBIAEoCBIRCgl0aW1lX3pvbmUYAiABKAkSIwoEZGF5cxgDIAMoCzIVLmxpdmVjaGF0LnYxLkRheUhvdXJzEhAKCGhvbGlkYXlzGAQgAygJEioKB291dHNpZGUYBSABKA4yGS5saXZlY2hhdC52MS5PdXRzaWRlSG91cnMiQgoIRGF5SG91cnMSCwoDZGF5GAEgASgFEhMKC29wZW5fbWludXRlGAIgASgFEhQKDGNsb3NlX21pbnV0ZRgDIAEoBSJMCglSZXBseVRpbWUSKAoEbW9kZRgBIAEoDjIaLmxpdmVjaGF0LnYxLlJlcGx5VGltZU1vZGUSFQoNZml4ZWRfbWludXRlcxgCIAEoBSKKAQoNQWdlbnRDYXBhY2l0eRIQCghhZ2VudF9pZBgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSIAoYbWF4X2FjdGl2ZV9jb252ZXJzYXRpb25zGAMgASgFEhwKFGFjdGl2ZV9jb252ZXJzYXRpb25zGAQgASgFEhEKCWF2YWlsYWJsZRgFIAEoCCIsChdHZXRXaWRnZXRSb3V0aW5nUmVxdWVzdBIRCgl3aWRnZXRfaWQYASABKAkiRwoYR2V0V2lkZ2V0Um91dGluZ1Jlc3BvbnNlEisKB3JvdXRpbmcYASABKAsyGi5saXZlY2hhdC52MS5XaWRnZXRSb3V0aW5nIlwKGlVwZGF0ZVdpZGdldFJvdXRpbmdSZXF1ZXN0EhEKCXdpZGdldF9pZBgBIAEoCRIrCgdyb3V0aW5nGAIgASgLMhoubGl2ZWNoYXQudjEuV2lkZ2V0Um91dGluZyJKChtVcGRhdGVXaWRnZXRSb3V0aW5nUmVzcG9uc2USKwoHcm91dGluZxgBIAEoCzIaLmxpdmVjaGF0LnYxLldpZGdldFJvdXRpbmciHAoaTGlzdEFnZW50Q2FwYWNpdGllc1JlcXVlc3QiZwobTGlzdEFnZW50Q2FwYWNpdGllc1Jlc3BvbnNlEioKBmFnZW50cxgBIAMoCzIaLmxpdmVjaGF0LnYxLkFnZW50Q2FwYWNpdHkSHAoUcXVldWVkX2NvbnZlcnNhdGlvbnMYAiABKAUiTQoXU2V0QWdlbnRDYXBhY2l0eVJlcXVlc3QSEAoIYWdlbnRfaWQYASABKAkSIAoYbWF4X2FjdGl2ZV9jb252ZXJzYXRpb25zGAIgASgFIkUKGFNldEFnZW50Q2FwYWNpdHlSZXNwb25zZRIpCgVhZ2VudBgBIAEoCzIaLmxpdmVjaGF0LnYxLkFnZW50Q2FwYWNpdHkqZwoOQXNzaWdubWVudE1vZGUSHwobQVNTSUdOTUVOVF9NT0RFX1VOU1BFQ0lGSUVEEAASGgoWQVNTSUdOTUVOVF9NT0RFX01BTlVBTBABEhgKFEFTU0lHTk1FTlRfTU9ERV9BVVRPEAIqhQEKDVJlcGx5VGltZU1vZGUSHwobUkVQTFlfVElNRV9NT0RFX1VOU1BFQ0lGSUVEEAASHAoYUkVQTFlfVElNRV9NT0RFX01FQVNVUkVEEAESGQoVUkVQTFlfVElNRV9NT0RFX0ZJWEVEEAISGgoWUkVQTFlfVElNRV9NT0RFX0hJRERFThADMrADCg5Sb3V0aW5nU2VydmljZRJkChBHZXRXaWRnZXRSb3V0aW5nEiQubGl2ZWNoYXQudjEuR2V0V2lkZ2V0Um91dGluZ1JlcXVlc3QaJS5saXZlY2hhdC52MS5HZXRXaWRnZXRSb3V0aW5nUmVzcG9uc2UiA5ACARJoChNVcGRhdGVXaWRnZXRSb3V0aW5nEicubGl2ZWNoYXQudjEuVXBkYXRlV2lkZ2V0Um91dGluZ1JlcXVlc3QaKC5saXZlY2hhdC52MS5VcGRhdGVXaWRnZXRSb3V0aW5nUmVzcG9uc2USbQoTTGlzdEFnZW50Q2FwYWNpdGllcxInLmxpdmVjaGF0LnYxLkxpc3RBZ2VudENhcGFjaXRpZXNSZXF1ZXN0GigubGl2ZWNoYXQudjEuTGlzdEFnZW50Q2FwYWNpdGllc1Jlc3BvbnNlIgOQAgESXwoQU2V0QWdlbnRDYXBhY2l0eRIkLmxpdmVjaGF0LnYxLlNldEFnZW50Q2FwYWNpdHlSZXF1ZXN0GiUubGl2ZWNoYXQudjEuU2V0QWdlbnRDYXBhY2l0eVJlc3BvbnNlQqsBCg9jb20ubGl2ZWNoYXQudjFCDFJvdXRpbmdQcm90b1ABWj1naXRodWIuY29tL29wZW5zdXBwb3J0L2xpdmVjaGF0L2dlbi9nby9saXZlY2hhdC92MTtsaXZlY2hhdHYxogIDTFhYqgILTGl2ZWNoYXQuVjHKAgtMaXZlY2hhdFxWMeICF0xpdmVjaGF0XFYxXEdQQk1ldGFkYXRh6gIMTGl2ZWNoYXQ6OlYxYgZwcm90bzM", [file_livechat_v1_widget]);
 
 /**
  * WidgetRouting is one widget's routing settings.
@@ -158,66 +158,6 @@ export const ReplyTimeSchema: GenMessage<ReplyTime> = /*@__PURE__*/
   messageDesc(file_livechat_v1_routing, 3);
 
 /**
- * WidgetAvailability is what a visitor's widget needs to show whether it
- * is open: the schedule's verdict now, what to do when closed, and the
- * expected reply time.
- *
- * @generated from message livechat.v1.WidgetAvailability
- */
-export type WidgetAvailability = Message<"livechat.v1.WidgetAvailability"> & {
-  /**
-   * Inside business hours now (always true without them). The widget is
-   * online when this and WidgetConfig.agents_online are both true.
-   *
-   * @generated from field: bool open = 1;
-   */
-  open: boolean;
-
-  /**
-   * What the widget does while closed.
-   *
-   * @generated from field: livechat.v1.OutsideHours outside = 2;
-   */
-  outside: OutsideHours;
-
-  /**
-   * When closed: the next opening (unset when the schedule never opens).
-   *
-   * @generated from field: google.protobuf.Timestamp opens_at = 3;
-   */
-  opensAt?: Timestamp | undefined;
-
-  /**
-   * The opening as the widget's time zone reads it: weekday 0–6 and
-   * minutes after midnight, so the notice says "from 8:00" as the
-   * business means it.
-   *
-   * @generated from field: int32 opens_day = 4;
-   */
-  opensDay: number;
-
-  /**
-   * @generated from field: int32 opens_minute = 5;
-   */
-  opensMinute: number;
-
-  /**
-   * The expected time to a first reply in seconds; 0 when unknown or
-   * hidden.
-   *
-   * @generated from field: int32 reply_seconds = 6;
-   */
-  replySeconds: number;
-};
-
-/**
- * Describes the message livechat.v1.WidgetAvailability.
- * Use `create(WidgetAvailabilitySchema)` to create a new message.
- */
-export const WidgetAvailabilitySchema: GenMessage<WidgetAvailability> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_routing, 4);
-
-/**
  * AgentCapacity is one agent's share of automatic routing.
  *
  * @generated from message livechat.v1.AgentCapacity
@@ -261,7 +201,7 @@ export type AgentCapacity = Message<"livechat.v1.AgentCapacity"> & {
  * Use `create(AgentCapacitySchema)` to create a new message.
  */
 export const AgentCapacitySchema: GenMessage<AgentCapacity> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_routing, 5);
+  messageDesc(file_livechat_v1_routing, 4);
 
 /**
  * @generated from message livechat.v1.GetWidgetRoutingRequest
@@ -278,7 +218,7 @@ export type GetWidgetRoutingRequest = Message<"livechat.v1.GetWidgetRoutingReque
  * Use `create(GetWidgetRoutingRequestSchema)` to create a new message.
  */
 export const GetWidgetRoutingRequestSchema: GenMessage<GetWidgetRoutingRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_routing, 6);
+  messageDesc(file_livechat_v1_routing, 5);
 
 /**
  * @generated from message livechat.v1.GetWidgetRoutingResponse
@@ -295,7 +235,7 @@ export type GetWidgetRoutingResponse = Message<"livechat.v1.GetWidgetRoutingResp
  * Use `create(GetWidgetRoutingResponseSchema)` to create a new message.
  */
 export const GetWidgetRoutingResponseSchema: GenMessage<GetWidgetRoutingResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_routing, 7);
+  messageDesc(file_livechat_v1_routing, 6);
 
 /**
  * @generated from message livechat.v1.UpdateWidgetRoutingRequest
@@ -317,7 +257,7 @@ export type UpdateWidgetRoutingRequest = Message<"livechat.v1.UpdateWidgetRoutin
  * Use `create(UpdateWidgetRoutingRequestSchema)` to create a new message.
  */
 export const UpdateWidgetRoutingRequestSchema: GenMessage<UpdateWidgetRoutingRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_routing, 8);
+  messageDesc(file_livechat_v1_routing, 7);
 
 /**
  * @generated from message livechat.v1.UpdateWidgetRoutingResponse
@@ -334,7 +274,7 @@ export type UpdateWidgetRoutingResponse = Message<"livechat.v1.UpdateWidgetRouti
  * Use `create(UpdateWidgetRoutingResponseSchema)` to create a new message.
  */
 export const UpdateWidgetRoutingResponseSchema: GenMessage<UpdateWidgetRoutingResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_routing, 9);
+  messageDesc(file_livechat_v1_routing, 8);
 
 /**
  * @generated from message livechat.v1.ListAgentCapacitiesRequest
@@ -347,7 +287,7 @@ export type ListAgentCapacitiesRequest = Message<"livechat.v1.ListAgentCapacitie
  * Use `create(ListAgentCapacitiesRequestSchema)` to create a new message.
  */
 export const ListAgentCapacitiesRequestSchema: GenMessage<ListAgentCapacitiesRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_routing, 10);
+  messageDesc(file_livechat_v1_routing, 9);
 
 /**
  * @generated from message livechat.v1.ListAgentCapacitiesResponse
@@ -373,7 +313,7 @@ export type ListAgentCapacitiesResponse = Message<"livechat.v1.ListAgentCapaciti
  * Use `create(ListAgentCapacitiesResponseSchema)` to create a new message.
  */
 export const ListAgentCapacitiesResponseSchema: GenMessage<ListAgentCapacitiesResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_routing, 11);
+  messageDesc(file_livechat_v1_routing, 10);
 
 /**
  * @generated from message livechat.v1.SetAgentCapacityRequest
@@ -395,7 +335,7 @@ export type SetAgentCapacityRequest = Message<"livechat.v1.SetAgentCapacityReque
  * Use `create(SetAgentCapacityRequestSchema)` to create a new message.
  */
 export const SetAgentCapacityRequestSchema: GenMessage<SetAgentCapacityRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_routing, 12);
+  messageDesc(file_livechat_v1_routing, 11);
 
 /**
  * @generated from message livechat.v1.SetAgentCapacityResponse
@@ -412,7 +352,7 @@ export type SetAgentCapacityResponse = Message<"livechat.v1.SetAgentCapacityResp
  * Use `create(SetAgentCapacityResponseSchema)` to create a new message.
  */
 export const SetAgentCapacityResponseSchema: GenMessage<SetAgentCapacityResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_routing, 13);
+  messageDesc(file_livechat_v1_routing, 12);
 
 /**
  * AssignmentMode is how a widget's new conversations find an agent.
@@ -445,38 +385,6 @@ export enum AssignmentMode {
  */
 export const AssignmentModeSchema: GenEnum<AssignmentMode> = /*@__PURE__*/
   enumDesc(file_livechat_v1_routing, 0);
-
-/**
- * OutsideHours is what visitors get outside business hours.
- *
- * @generated from enum livechat.v1.OutsideHours
- */
-export enum OutsideHours {
-  /**
-   * @generated from enum value: OUTSIDE_HOURS_UNSPECIFIED = 0;
-   */
-  UNSPECIFIED = 0,
-
-  /**
-   * The widget shows its offline state and form (the default).
-   *
-   * @generated from enum value: OUTSIDE_HOURS_OFFLINE_FORM = 1;
-   */
-  OFFLINE_FORM = 1,
-
-  /**
-   * The chat stays open with a notice of when answers resume.
-   *
-   * @generated from enum value: OUTSIDE_HOURS_NOTICE = 2;
-   */
-  NOTICE = 2,
-}
-
-/**
- * Describes the enum livechat.v1.OutsideHours.
- */
-export const OutsideHoursSchema: GenEnum<OutsideHours> = /*@__PURE__*/
-  enumDesc(file_livechat_v1_routing, 1);
 
 /**
  * ReplyTimeMode says where the expected reply time comes from.
@@ -516,7 +424,7 @@ export enum ReplyTimeMode {
  * Describes the enum livechat.v1.ReplyTimeMode.
  */
 export const ReplyTimeModeSchema: GenEnum<ReplyTimeMode> = /*@__PURE__*/
-  enumDesc(file_livechat_v1_routing, 2);
+  enumDesc(file_livechat_v1_routing, 1);
 
 /**
  * RoutingService decides who gets a new conversation. Each widget has an
