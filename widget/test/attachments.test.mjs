@@ -37,7 +37,7 @@ describe("attachments in the widget and the dashboard (real server)", { timeout:
     await agent.getByRole("button", { name: "Sign in" }).click();
     await agent.waitForURL("**/inbox/**");
     await agent.goto(`${s.server.url}/inbox/all/${conv.id}`);
-    await agent.getByText("Hello, the checkout breaks").waitFor();
+    await agent.getByTestId("bubble").getByText("Hello, the checkout breaks").waitFor();
 
     const before = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => e.name));
     assert.ok(!before.some((u) => u.includes("/widget-assets/attach-")), "the upload code is not loaded before a file is attached");
