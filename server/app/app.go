@@ -180,7 +180,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	a.webhooks = webhooks.New(pool, a.secrets, outbound.New(cfg.Outbound), webhooksapi.NewPayloads(conversations), whOpts)
 	a.deliveryCtx, a.stopDelivery = context.WithCancel(context.Background())
 	a.OnShutdown(a.stopDelivery)
-	livechatv1connect.RegisterWebhookServiceHandler(a.rpc, webhooksapi.NewHandler(a.webhooks))
+	livechatv1connect.RegisterWebhookServiceHandler(a.rpc, webhooksapi.NewHandler(a.webhooks, a.audit))
 	livechatv1connect.RegisterReportServiceHandler(a.rpc, reportsapi.NewHandler(reports.New(pool)))
 	// Files of messages: uploads and downloads are plain HTTP routes.
 	store, others, err := AttachmentStores(cfg, pool)

@@ -243,6 +243,26 @@ func TestEveryAdministrativeActionIsAudited(t *testing.T) {
 		l.want(t, "widget.deleted", "widget", "Shop EU", "Root")
 	})
 
+	t.Run("webhooks", func(t *testing.T) {
+		w := must(tm.Admin.Webhooks.CreateWebhook(ctx(t), &livechatv1.CreateWebhookRequest{
+			Url: "https://hooks.example.com/in?token=abc", EventTypes: []livechatv1.WebhookEventType{livechatv1.WebhookEventType_WEBHOOK_EVENT_TYPE_MESSAGE_CREATED}, Enabled: true,
+		}))(t)
+		e := l.want(t, "webhook.created", "webhook", "https://hooks.example.com", "Root")
+		must(tm.Admin.Webhooks.UpdateWebhook(ctx(t), &livechatv1.UpdateWebhookRequest{
+			WebhookId: w.Webhook.Id, Url: "https://hooks.example.com/in?token=abc", EventTypes: []livechatv1.WebhookEventType{livechatv1.WebhookEventType_WEBHOOK_EVENT_TYPE_MESSAGE_CREATED}, Enabled: false,
+		}))(t)
+		l.want(t, "webhook.updated", "webhook", "https://hooks.example.com", "Root")
+		rot := must(tm.Admin.Webhooks.RotateWebhookSecret(ctx(t), &livechatv1.RotateWebhookSecretRequest{WebhookId: w.Webhook.Id}))(t)
+		r := l.want(t, "webhook.secret_rotated", "webhook", "https://hooks.example.com", "Root")
+		for _, s := range []string{w.Secret, rot.Secret, "token=abc"} {
+			if strings.Contains(e.String()+r.String(), s) {
+				t.Errorf("%q is in the audit log", s)
+			}
+		}
+		must(tm.Admin.Webhooks.DeleteWebhook(ctx(t), &livechatv1.DeleteWebhookRequest{WebhookId: w.Webhook.Id}))(t)
+		l.want(t, "webhook.deleted", "webhook", "", "Root")
+	})
+
 	t.Run("settings", func(t *testing.T) {
 		must(tm.Admin.Audit.UpdateAuditSettings(ctx(t), &livechatv1.UpdateAuditSettingsRequest{Settings: &livechatv1.AuditSettings{RetentionDays: 90}}))(t)
 		e := l.want(t, "settings.changed", "settings", "audit", "Root")

@@ -57,6 +57,11 @@ const (
 	WidgetDeleted       Action = "widget.deleted"
 	WidgetSecretRotated Action = "widget.secret_rotated"
 
+	WebhookCreated       Action = "webhook.created"
+	WebhookUpdated       Action = "webhook.updated"
+	WebhookDeleted       Action = "webhook.deleted"
+	WebhookSecretRotated Action = "webhook.secret_rotated"
+
 	SettingsChanged Action = "settings.changed"
 
 	CustomerExported Action = "customer.exported"

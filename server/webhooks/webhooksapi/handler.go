@@ -6,12 +6,14 @@ package webhooksapi
 
 import (
 	"context"
+	"net/url"
 	"strconv"
 	"strings"
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/audit"
 	"github.com/opensupport/livechat/server/principal"
 	"github.com/opensupport/livechat/server/protoconv"
 	"github.com/opensupport/livechat/server/webhooks"
@@ -21,12 +23,27 @@ import (
 // handler, so a method missing here is a compile error.
 type Handler struct {
 	svc *webhooks.Service
+	// audit records the admins' changes to webhooks (nil: none).
+	audit *audit.Service
 }
 
 var _ livechatv1connect.WebhookServiceHandler = (*Handler)(nil)
 
-// NewHandler returns the Connect handler of svc.
-func NewHandler(svc *webhooks.Service) *Handler { return &Handler{svc: svc} }
+// NewHandler returns the Connect handler of svc; changes are recorded in
+// the audit log a (nil: none).
+func NewHandler(svc *webhooks.Service, a *audit.Service) *Handler {
+	return &Handler{svc: svc, audit: a}
+}
+
+// target names a webhook in the audit log by its URL's scheme and host:
+// never its secret, and not the path or query, which may carry a token.
+func target(w webhooks.Webhook) audit.Target {
+	name := w.URL
+	if u, err := url.Parse(w.URL); err == nil {
+		name = u.Scheme + "://" + u.Host
+	}
+	return audit.Target{Type: "webhook", ID: w.ID.String(), Name: name}
+}
 
 // ListWebhooks implements livechatv1connect.WebhookServiceHandler.
 func (h *Handler) ListWebhooks(ctx context.Context, _ *livechatv1.ListWebhooksRequest) (*livechatv1.ListWebhooksResponse, error) {
@@ -47,10 +64,12 @@ func (h *Handler) CreateWebhook(ctx context.Context, req *livechatv1.CreateWebho
 	if err != nil {
 		return nil, err
 	}
-	w, secret, err := h.svc.CreateWebhook(ctx, principal.From(ctx).Agent(), in)
+	caller := principal.From(ctx).Agent()
+	w, secret, err := h.svc.CreateWebhook(ctx, caller, in)
 	if err != nil {
 		return nil, err
 	}
+	h.audit.Record(ctx, caller, audit.WebhookCreated, target(w), audit.Details{"event_types": in.EventTypes, "enabled": in.Enabled, "allow_private_network": in.AllowPrivateNetwork})
 	return &livechatv1.CreateWebhookResponse{Webhook: WebhookProto(w), Secret: secret}, nil
 }
 
@@ -64,10 +83,12 @@ func (h *Handler) UpdateWebhook(ctx context.Context, req *livechatv1.UpdateWebho
 	if err != nil {
 		return nil, err
 	}
-	w, err := h.svc.UpdateWebhook(ctx, principal.From(ctx).Agent(), id, in)
+	caller := principal.From(ctx).Agent()
+	w, err := h.svc.UpdateWebhook(ctx, caller, id, in)
 	if err != nil {
 		return nil, err
 	}
+	h.audit.Record(ctx, caller, audit.WebhookUpdated, target(w), audit.Details{"event_types": in.EventTypes, "enabled": in.Enabled, "allow_private_network": in.AllowPrivateNetwork})
 	return &livechatv1.UpdateWebhookResponse{Webhook: WebhookProto(w)}, nil
 }
 
@@ -77,9 +98,11 @@ func (h *Handler) DeleteWebhook(ctx context.Context, req *livechatv1.DeleteWebho
 	if err != nil {
 		return nil, err
 	}
-	if err := h.svc.DeleteWebhook(ctx, principal.From(ctx).Agent(), id); err != nil {
+	caller := principal.From(ctx).Agent()
+	if err := h.svc.DeleteWebhook(ctx, caller, id); err != nil {
 		return nil, err
 	}
+	h.audit.Record(ctx, caller, audit.WebhookDeleted, audit.Target{Type: "webhook", ID: id.String()}, nil)
 	return &livechatv1.DeleteWebhookResponse{}, nil
 }
 
@@ -89,10 +112,12 @@ func (h *Handler) RotateWebhookSecret(ctx context.Context, req *livechatv1.Rotat
 	if err != nil {
 		return nil, err
 	}
-	w, secret, err := h.svc.RotateSecret(ctx, principal.From(ctx).Agent(), id)
+	caller := principal.From(ctx).Agent()
+	w, secret, err := h.svc.RotateSecret(ctx, caller, id)
 	if err != nil {
 		return nil, err
 	}
+	h.audit.Record(ctx, caller, audit.WebhookSecretRotated, target(w), nil)
 	return &livechatv1.RotateWebhookSecretResponse{Webhook: WebhookProto(w), Secret: secret}, nil
 }
 
