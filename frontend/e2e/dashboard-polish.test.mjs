@@ -427,7 +427,7 @@ describe("dashboard polish", { timeout: 300_000 }, () => {
 
     await page.getByTestId("save-widget").click();
     // A busy machine may take a while; a refusal shows as an alert.
-    await page.getByTestId("identity-secret").or(page.getByRole("alert").filter({ hasText: /./ })).first().waitFor({ timeout: 30_000 });
+    await page.getByTestId("identity-secret").or(page.getByRole("alert").filter({ hasText: /./ })).first().waitFor({ timeout: 90_000 });
     assert.equal(await page.getByTestId("identity-secret").count(), 1, `not created: ${await page.getByRole("alert").allTextContents()}`);
     await page.getByRole("button", { name: "Done" }).click();
     // Read back from the server.

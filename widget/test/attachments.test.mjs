@@ -64,7 +64,10 @@ describe("attachments in the widget and the dashboard (real server)", { timeout:
     // The agent sees it arrive, as an image, without reloading.
     const image = agent.locator('[data-testid="attachment-image"]');
     await image.waitFor();
-    assert.ok(await image.evaluate((img) => img.complete && img.naturalWidth === 320), "the preview is the thumbnail");
+    // The thumbnail is made on its first request: on a busy machine the
+    // element is there before the image has loaded.
+    await until(async () => image.evaluate((img) => img.complete && img.naturalWidth > 0), "the preview to load");
+    assert.ok(await image.evaluate((img) => img.naturalWidth === 320), "the preview is the thumbnail");
     await image.click();
     const full = agent.locator('[data-testid="lightbox"] img');
     await full.waitFor();
