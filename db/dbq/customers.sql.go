@@ -237,6 +237,41 @@ func (q *Queries) CustomerProfiles(ctx context.Context, ids []uuid.UUID) ([]Cust
 	return items, nil
 }
 
+const customerTags = `-- name: CustomerTags :many
+SELECT t.id, t.name, t.color
+FROM customer_tags kt
+JOIN tags t ON t.id = kt.tag_id
+WHERE kt.customer_id = $1
+ORDER BY lower(t.name), t.id
+`
+
+type CustomerTagsRow struct {
+	ID    uuid.UUID
+	Name  string
+	Color string
+}
+
+// The tags of a customer, by name.
+func (q *Queries) CustomerTags(ctx context.Context, customerID uuid.UUID) ([]CustomerTagsRow, error) {
+	rows, err := q.db.Query(ctx, customerTags, customerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CustomerTagsRow{}
+	for rows.Next() {
+		var i CustomerTagsRow
+		if err := rows.Scan(&i.ID, &i.Name, &i.Color); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const deleteAttributeDefinition = `-- name: DeleteAttributeDefinition :execrows
 DELETE FROM customer_attribute_definitions WHERE id = $1
 `
@@ -393,6 +428,8 @@ WHERE ($1::text = '' OR lower(c.name || ' ' || c.email || ' ' || c.phone) LIKE $
   AND (NOT $5::boolean OR c.widget_id = $6::uuid)
   AND (NOT $7::boolean OR c.last_seen_at >= $8::timestamptz)
   AND (cardinality($9::uuid[]) = 0
+       OR EXISTS (SELECT 1 FROM customer_tags kt
+                  WHERE kt.customer_id = c.id AND kt.tag_id = ANY($9::uuid[]))
        OR EXISTS (SELECT 1 FROM conversations cv JOIN conversation_tags ct ON ct.conversation_id = cv.id
                   WHERE cv.customer_id = c.id AND ct.tag_id = ANY($9::uuid[])))
   AND (NOT $10::boolean OR (c.last_seen_at, c.id) < ($11::timestamptz, $12::uuid))
@@ -503,6 +540,10 @@ WITH conv AS (
     UPDATE conversation_reads r SET reader_id = $1 WHERE r.reader_type = 'customer' AND r.reader_id = $2 RETURNING 1
 ), ev AS (
     UPDATE events e SET customer_id = $1 WHERE e.customer_id = $2 RETURNING 1
+), tg AS (
+    INSERT INTO customer_tags (customer_id, tag_id)
+    SELECT $1, kt.tag_id FROM customer_tags kt WHERE kt.customer_id = $2
+    ON CONFLICT DO NOTHING
 )
 UPDATE visitor_contexts vc SET customer_id = $1
 WHERE vc.customer_id = $2 AND NOT EXISTS (SELECT 1 FROM visitor_contexts x WHERE x.customer_id = $1)
@@ -515,7 +556,7 @@ type MergeCustomerIntoParams struct {
 
 // Moves everything of customer from_id to into_id (a visitor who verified
 // as a user who already has a customer): conversations, their messages and
-// read markers, events, the visit context unless into_id has one.
+// read markers, events, tags, the visit context unless into_id has one.
 func (q *Queries) MergeCustomerInto(ctx context.Context, arg MergeCustomerIntoParams) error {
 	_, err := q.db.Exec(ctx, mergeCustomerInto, arg.IntoID, arg.FromID)
 	return err
@@ -599,6 +640,30 @@ func (q *Queries) SetCustomerProfile(ctx context.Context, arg SetCustomerProfile
 		arg.Notes,
 		arg.ID,
 	)
+	return err
+}
+
+const setCustomerTags = `-- name: SetCustomerTags :exec
+WITH want AS (
+    SELECT t.id FROM tags t WHERE t.id = ANY($2::uuid[])
+), d AS (
+    DELETE FROM customer_tags kt
+    WHERE kt.customer_id = $1 AND kt.tag_id NOT IN (SELECT want.id FROM want)
+)
+INSERT INTO customer_tags (customer_id, tag_id)
+SELECT $1, want.id FROM want
+ON CONFLICT DO NOTHING
+`
+
+type SetCustomerTagsParams struct {
+	CustomerID uuid.UUID
+	TagIds     []uuid.UUID
+}
+
+// Replaces a customer's tags with the existing ones among tag_ids (a tag
+// deleted meanwhile is simply not set).
+func (q *Queries) SetCustomerTags(ctx context.Context, arg SetCustomerTagsParams) error {
+	_, err := q.db.Exec(ctx, setCustomerTags, arg.CustomerID, arg.TagIds)
 	return err
 }
 

@@ -226,6 +226,11 @@ type CustomerChange struct {
 	ChangedAt  time.Time
 }
 
+type CustomerTag struct {
+	CustomerID uuid.UUID
+	TagID      uuid.UUID
+}
+
 type Event struct {
 	ID                    int64
 	Tx                    pgtype.Uint64

@@ -12,6 +12,8 @@ WHERE (@pattern::text = '' OR lower(c.name || ' ' || c.email || ' ' || c.phone) 
   AND (NOT @by_widget::boolean OR c.widget_id = @widget_id::uuid)
   AND (NOT @has_seen_after::boolean OR c.last_seen_at >= @seen_after::timestamptz)
   AND (cardinality(@tag_ids::uuid[]) = 0
+       OR EXISTS (SELECT 1 FROM customer_tags kt
+                  WHERE kt.customer_id = c.id AND kt.tag_id = ANY(@tag_ids::uuid[]))
        OR EXISTS (SELECT 1 FROM conversations cv JOIN conversation_tags ct ON ct.conversation_id = cv.id
                   WHERE cv.customer_id = c.id AND ct.tag_id = ANY(@tag_ids::uuid[])))
   AND (NOT @has_cursor::boolean OR (c.last_seen_at, c.id) < (@cursor_at::timestamptz, @cursor_id::uuid))
@@ -120,7 +122,7 @@ SELECT id FROM customers WHERE id = @id FOR UPDATE;
 -- name: MergeCustomerInto :exec
 -- Moves everything of customer from_id to into_id (a visitor who verified
 -- as a user who already has a customer): conversations, their messages and
--- read markers, events, the visit context unless into_id has one.
+-- read markers, events, tags, the visit context unless into_id has one.
 WITH conv AS (
     UPDATE conversations c SET customer_id = @into_id WHERE c.customer_id = @from_id RETURNING c.id
 ), msg AS (
@@ -129,9 +131,34 @@ WITH conv AS (
     UPDATE conversation_reads r SET reader_id = @into_id WHERE r.reader_type = 'customer' AND r.reader_id = @from_id RETURNING 1
 ), ev AS (
     UPDATE events e SET customer_id = @into_id WHERE e.customer_id = @from_id RETURNING 1
+), tg AS (
+    INSERT INTO customer_tags (customer_id, tag_id)
+    SELECT @into_id, kt.tag_id FROM customer_tags kt WHERE kt.customer_id = @from_id
+    ON CONFLICT DO NOTHING
 )
 UPDATE visitor_contexts vc SET customer_id = @into_id
 WHERE vc.customer_id = @from_id AND NOT EXISTS (SELECT 1 FROM visitor_contexts x WHERE x.customer_id = @into_id);
 
 -- name: HasOpenConversation :one
 SELECT EXISTS (SELECT 1 FROM conversations WHERE customer_id = @customer_id AND status IN ('waiting', 'active'));
+
+-- name: CustomerTags :many
+-- The tags of a customer, by name.
+SELECT t.id, t.name, t.color
+FROM customer_tags kt
+JOIN tags t ON t.id = kt.tag_id
+WHERE kt.customer_id = @customer_id
+ORDER BY lower(t.name), t.id;
+
+-- name: SetCustomerTags :exec
+-- Replaces a customer's tags with the existing ones among tag_ids (a tag
+-- deleted meanwhile is simply not set).
+WITH want AS (
+    SELECT t.id FROM tags t WHERE t.id = ANY(@tag_ids::uuid[])
+), d AS (
+    DELETE FROM customer_tags kt
+    WHERE kt.customer_id = @customer_id AND kt.tag_id NOT IN (SELECT want.id FROM want)
+)
+INSERT INTO customer_tags (customer_id, tag_id)
+SELECT @customer_id, want.id FROM want
+ON CONFLICT DO NOTHING;

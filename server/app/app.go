@@ -39,6 +39,7 @@ import (
 	"github.com/opensupport/livechat/server/csat/csatapi"
 	"github.com/opensupport/livechat/server/customers"
 	"github.com/opensupport/livechat/server/customers/customersapi"
+	"github.com/opensupport/livechat/server/geoip"
 	"github.com/opensupport/livechat/server/idempotency"
 	"github.com/opensupport/livechat/server/mail"
 	"github.com/opensupport/livechat/server/mail/mailapi"
@@ -70,6 +71,8 @@ type App struct {
 	mux  *http.ServeMux
 	// edgeState: TLS, trusted proxies, metrics and the open streams.
 	edgeState
+	// geo locates visitors' addresses; nil without --geoip-db.
+	geo *geoip.DB
 	// onShutdown runs when a graceful shutdown starts, before in-flight calls
 	// finish: live streams end here so clients reconnect (to another
 	// instance) at once instead of waiting for the timeout.
@@ -192,7 +195,16 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	attachmentsapi.NewHandler(a.files, callers, log).Mount(a.mux)
 	livechatv1connect.RegisterRoutingServiceHandler(a.rpc, routingapi.NewHandler(a.router))
 	livechatv1connect.RegisterMailServiceHandler(a.rpc, mailapi.NewHandler(a.mail))
-	livechatv1connect.RegisterCustomerServiceHandler(a.rpc, customersapi.NewHandler(customers.New(pool, customers.Options{Hub: a.hub, Conversations: conversations, Widgets: a.widgets})))
+	var geo customers.Geo
+	if cfg.GeoIPDB != "" {
+		g, err := geoip.Open(cfg.GeoIPDB, log)
+		if err != nil {
+			return nil, fmt.Errorf("--geoip-db: %w", err)
+		}
+		log.Info("locating visitors", "geoip_db", cfg.GeoIPDB, "type", g.Type())
+		a.geo, geo = g, g
+	}
+	livechatv1connect.RegisterCustomerServiceHandler(a.rpc, customersapi.NewHandler(customers.New(pool, customers.Options{Hub: a.hub, Conversations: conversations, Widgets: a.widgets, Geo: geo})))
 	livechatv1connect.RegisterAuditServiceHandler(a.rpc, auditapi.NewHandler(a.audit))
 	a.privacy = privacy.New(pool, privacy.Options{Hub: a.hub, Audit: a.audit, Settings: a.settings, Log: log})
 	livechatv1connect.RegisterPrivacyServiceHandler(a.rpc, privacyapi.NewHandler(a.privacy))
@@ -245,6 +257,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	defer a.hub.Close()
+	if a.geo != nil {
+		defer a.geo.Close()
+	}
 	go a.files.Run(ctx)
 	// The mail worker runs while the instance serves.
 	mailCtx, stopMail := context.WithCancel(ctx)

@@ -96,6 +96,9 @@ type Config struct {
 	// (zero: 1 MiB).
 	MailReceiver         string
 	MailReceiverMaxBytes int64
+	// GeoIPDB is a MaxMind-format database file (.mmdb) that locates
+	// visitors' addresses (country and city); empty: no location.
+	GeoIPDB string
 }
 
 // defaultPGData is the embedded PostgreSQL's data directory when none is
@@ -194,6 +197,8 @@ func (c *Config) RegisterServeFlags(fs *flag.FlagSet) {
 	c.registerAttachmentFlags(fs)
 	c.readTestClock()
 	c.registerMailFlags(fs)
+	fs.StringVar(&c.GeoIPDB, "geoip-db", envOr("LIVECHAT_GEOIP_DB", ""),
+		"a MaxMind-format GeoIP city database (.mmdb, e.g. GeoLite2-City) that locates visitors' addresses; reloaded when the file is replaced; empty: no location")
 }
 
 // Validate checks values that flag parsing cannot, and reports environment

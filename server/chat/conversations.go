@@ -11,6 +11,7 @@ import (
 	"github.com/opensupport/livechat/server/limits"
 	"github.com/opensupport/livechat/server/principal"
 	"github.com/opensupport/livechat/server/realtime"
+	"github.com/opensupport/livechat/server/tags"
 )
 
 // ListConversations lists conversations for the agent, newest activity
@@ -97,7 +98,7 @@ func narrow(params *dbq.ListConversationsParams, f ListFilter) error {
 	if f.WidgetID != nil {
 		params.ByWidget, params.WidgetID = true, *f.WidgetID
 	}
-	params.TagIds = distinct(f.TagIDs)
+	params.TagIds = tags.Distinct(f.TagIDs)
 	if len(params.TagIds) > limits.ConversationTags {
 		return apperr.New(apperr.TooManyItems, "filter by at most %d tags", limits.ConversationTags).WithField("tag_ids")
 	}

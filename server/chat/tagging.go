@@ -9,6 +9,7 @@ import (
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/limits"
 	"github.com/opensupport/livechat/server/principal"
+	"github.com/opensupport/livechat/server/tags"
 )
 
 // SetConversationTags replaces a conversation's tags with tagIDs (repeats
@@ -20,7 +21,7 @@ import (
 // distinct tags; ConversationNotFound; NotFound (field "tag_ids") for an
 // unknown tag.
 func (s *Service) SetConversationTags(ctx context.Context, agent principal.Agent, conversationID uuid.UUID, tagIDs []uuid.UUID) (Conversation, error) {
-	ids := distinct(tagIDs)
+	ids := tags.Distinct(tagIDs)
 	if len(ids) > limits.ConversationTags {
 		return Conversation{}, apperr.New(apperr.TooManyItems, "a conversation carries at most %d tags", limits.ConversationTags).WithField("tag_ids")
 	}
@@ -45,18 +46,4 @@ func (s *Service) SetConversationTags(ctx context.Context, agent principal.Agent
 		s.committed()
 	}
 	return s.conversationFor(ctx, agentViewer(agent.ID), conversationID)
-}
-
-// distinct returns ids without repeats, in their first order; never nil,
-// so the statement gets an empty array rather than NULL.
-func distinct(ids []uuid.UUID) []uuid.UUID {
-	out := make([]uuid.UUID, 0, len(ids))
-	seen := make(map[uuid.UUID]bool, len(ids))
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
 }

@@ -34,9 +34,9 @@ type env struct {
 	secret string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, opts ...apptest.Option) *env {
 	t.Helper()
-	tm := apptest.NewTeam(t)
+	tm := apptest.NewTeam(t, opts...)
 	w, err := tm.Admin.Widget.CreateWidget(ctx(t), &livechatv1.CreateWidgetRequest{Settings: &livechatv1.WidgetSettings{Name: "Shop", AllowedOrigins: []string{origin}}})
 	if err != nil {
 		t.Fatalf("CreateWidget: %v", err)

@@ -3,6 +3,7 @@ package customers_test
 import (
 	"context"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,7 +11,9 @@ import (
 	"connectrpc.com/connect/v2"
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
+	"github.com/opensupport/livechat/server/app"
 	"github.com/opensupport/livechat/server/apptest"
+	"github.com/opensupport/livechat/server/geoip/geoiptest"
 )
 
 // session starts a visitor session from origin and returns the visitor's
@@ -175,5 +178,47 @@ func TestVisitorContextValidation(t *testing.T) {
 	_, err := e.Lan.Customers.ReportVisitorContext(ctx(t), &livechatv1.ReportVisitorContextRequest{})
 	if connect.CodeOf(err) != connect.CodePermissionDenied {
 		t.Fatalf("agent: %v", err)
+	}
+}
+
+// TestVisitorLocation: with a GeoIP database configured, a visitor's
+// address (as a trusted proxy forwards it) is located to a country code and
+// a city; a private address is never looked up.
+func TestVisitorLocation(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "city.mmdb")
+	geoiptest.Write(t, path,
+		geoiptest.Place{Network: "14.160.0.0/16", Country: "VN", City: "Hanoi"},
+		geoiptest.Place{Network: "10.0.0.0/8", Country: "US", City: "Nowhere"},
+	)
+	e := newEnv(t, func(c *app.Config) { c.GeoIPDB = path; c.TrustedProxies = "127.0.0.1,::1" })
+	located := func(addr string) *livechatv1.VisitorContext {
+		t.Helper()
+		h := http.Header{"Origin": {origin}, "X-Forwarded-For": {addr}}
+		s, err := e.Server.NewClient(h).Widget.StartSession(ctx(t), &livechatv1.StartSessionRequest{SiteKey: e.widget.SiteKey})
+		if err != nil {
+			t.Fatalf("StartSession: %v", err)
+		}
+		h.Set("Authorization", "Bearer "+s.VisitorToken)
+		v := e.Server.NewClient(h)
+		if _, err := v.Widget.SendMessage(ctx(t), &livechatv1.WidgetServiceSendMessageRequest{Text: "hi", ClientMessageId: "m1"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.Customers.ReportVisitorContext(ctx(t), &livechatv1.ReportVisitorContextRequest{
+			Pages: []*livechatv1.PageView{{Url: "https://shop.example.com/", Title: "Shop"}},
+		}); err != nil {
+			t.Fatalf("ReportVisitorContext: %v", err)
+		}
+		d, err := e.Lan.Customers.GetCustomer(ctx(t), &livechatv1.GetCustomerRequest{CustomerId: s.Customer.Id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Profile.Context
+	}
+	if c := located("14.160.32.7"); c.IpAddress != "14.160.32.7" || c.Country != "VN" || c.City != "Hanoi" {
+		t.Fatalf("public address: %q %q %q", c.IpAddress, c.Country, c.City)
+	}
+	if c := located("10.1.2.3"); c.IpAddress != "10.1.2.3" || c.Country != "" || c.City != "" {
+		t.Fatalf("private address located: %q %q %q", c.IpAddress, c.Country, c.City)
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/opensupport/livechat/server/chat"
 	"github.com/opensupport/livechat/server/limits"
 	"github.com/opensupport/livechat/server/principal"
+	"github.com/opensupport/livechat/server/tags"
 )
 
 // The sizes of what GetCustomer returns and of a customer list page.
@@ -83,6 +84,8 @@ type Profile struct {
 	// Context is where the visitor is and has been; nil before the widget
 	// reported.
 	Context *VisitorContext
+	// Tags are the customer's own tags, by name.
+	Tags []tags.Tag
 }
 
 // Value is one customer's value of a custom attribute.
@@ -96,7 +99,7 @@ type Change struct {
 	// AgentID is nil when the agent was since deleted.
 	AgentID   *uuid.UUID
 	AgentName string
-	// Field is "name", "email", "phone", "company", "notes" or
+	// Field is "name", "email", "phone", "company", "notes", "tags" or
 	// "attributes.<key>".
 	Field     string
 	Old, New  string
@@ -129,7 +132,8 @@ type Filter struct {
 	// attribute has the value.
 	AttributeKey, AttributeValue string
 	WidgetID                     *uuid.UUID
-	// TagIDs keeps customers with a conversation carrying any of them.
+	// TagIDs keeps customers who carry any of them, themselves or on one of
+	// their conversations.
 	TagIDs    []uuid.UUID
 	SeenAfter *time.Time
 	PageSize  int32
@@ -148,6 +152,9 @@ type Update struct {
 	Name, Email, Phone, Company, Notes *string
 	// Custom sets custom attributes by key; "" removes the value.
 	Custom map[string]string
+	// Tags, when not nil, is the whole set of tags the customer is to
+	// carry (empty removes them all).
+	Tags *[]uuid.UUID
 }
 
 // ListCustomers lists customers, most recently seen first.
@@ -284,6 +291,14 @@ func (s *Service) profile(ctx context.Context, id uuid.UUID) (Profile, error) {
 	if !vc.UpdatedAt.IsZero() {
 		p.Context = vc
 	}
+	tagRows, err := s.q.CustomerTags(ctx, id)
+	if err != nil {
+		return Profile{}, err
+	}
+	p.Tags = make([]tags.Tag, len(tagRows))
+	for i, t := range tagRows {
+		p.Tags[i] = tags.Tag{ID: t.ID, Name: t.Name, Color: tags.Color(t.Color)}
+	}
 	return p, nil
 }
 
@@ -333,6 +348,11 @@ func (s *Service) UpdateCustomer(ctx context.Context, agent principal.Agent, id 
 			return err
 		}
 		changes = append(changes, custom...)
+		tagChange, err := setTags(ctx, q, id, in.Tags)
+		if err != nil {
+			return err
+		}
+		changes = append(changes, tagChange...)
 		agentID := agent.ID
 		for _, c := range changes {
 			if err := q.InsertCustomerChange(ctx, dbq.InsertCustomerChangeParams{
@@ -361,9 +381,57 @@ func (s *Service) UpdateCustomer(ctx context.Context, agent principal.Agent, id 
 	return p, changes, err
 }
 
+// setTags replaces a customer's tags with want (nil leaves them) and
+// returns the change to record: the names before and after, or nothing when
+// the set is the same.
+func setTags(ctx context.Context, q *dbq.Queries, id uuid.UUID, want *[]uuid.UUID) ([]Change, error) {
+	if want == nil {
+		return nil, nil
+	}
+	names := func() (string, error) {
+		rows, err := q.CustomerTags(ctx, id)
+		if err != nil {
+			return "", err
+		}
+		out := make([]string, len(rows))
+		for i, r := range rows {
+			out[i] = r.Name
+		}
+		return strings.Join(out, ", "), nil
+	}
+	if len(*want) > 0 {
+		n, err := q.CountTags(ctx, *want)
+		if err != nil {
+			return nil, err
+		}
+		if int(n) != len(*want) {
+			return nil, apperr.New(apperr.NotFound, "tag not found").WithField("tags.tag_ids")
+		}
+	}
+	before, err := names()
+	if err != nil {
+		return nil, err
+	}
+	if err := q.SetCustomerTags(ctx, dbq.SetCustomerTagsParams{CustomerID: id, TagIds: *want}); err != nil {
+		return nil, err
+	}
+	after, err := names()
+	if err != nil || after == before {
+		return nil, err
+	}
+	return []Change{{Field: "tags", Old: before, New: after}}, nil
+}
+
 // checkUpdate validates and trims an update's profile fields.
 func checkUpdate(u Update) (Update, error) {
 	out := Update{Custom: u.Custom}
+	if u.Tags != nil {
+		ids := tags.Distinct(*u.Tags)
+		if len(ids) > limits.ConversationTags {
+			return Update{}, apperr.New(apperr.TooManyItems, "a customer carries at most %d tags", limits.ConversationTags).WithField("tags.tag_ids")
+		}
+		out.Tags = &ids
+	}
 	for _, f := range []struct {
 		name      string
 		in        *string

@@ -159,3 +159,17 @@ func nameTaken(err error) error {
 func fromRow(r dbq.Tag) Tag {
 	return Tag{ID: r.ID, Name: r.Name, Color: Color(r.Color), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
+
+// Distinct returns ids without repeats, in their first order; never nil,
+// so a statement gets an empty array rather than NULL.
+func Distinct(ids []uuid.UUID) []uuid.UUID {
+	out := make([]uuid.UUID, 0, len(ids))
+	seen := make(map[uuid.UUID]bool, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}

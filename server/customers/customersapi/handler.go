@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
 	"github.com/opensupport/livechat/server/apperr"
@@ -16,6 +18,7 @@ import (
 	"github.com/opensupport/livechat/server/principal"
 	"github.com/opensupport/livechat/server/protoconv"
 	"github.com/opensupport/livechat/server/reqinfo"
+	"github.com/opensupport/livechat/server/tags/tagsapi"
 )
 
 // Handler serves CustomerService. It embeds no generated Unimplemented
@@ -95,10 +98,22 @@ func (h *Handler) UpdateCustomer(ctx context.Context, req *livechatv1.CustomerSe
 	if err != nil {
 		return nil, err
 	}
-	p, changes, err := h.svc.UpdateCustomer(ctx, principal.From(ctx).Agent(), id, customers.Update{
+	u := customers.Update{
 		Name: req.Name, Email: req.Email, Phone: req.Phone, Company: req.Company, Notes: req.Notes,
 		Custom: req.CustomAttributes,
-	})
+	}
+	if req.Tags != nil {
+		ids := make([]uuid.UUID, 0, len(req.Tags.TagIds))
+		for _, s := range req.Tags.TagIds {
+			tid, err := protoconv.ParseID("tags.tag_ids", s)
+			if err != nil {
+				return nil, err
+			}
+			ids = append(ids, tid)
+		}
+		u.Tags = &ids
+	}
+	p, changes, err := h.svc.UpdateCustomer(ctx, principal.From(ctx).Agent(), id, u)
 	if err != nil {
 		return nil, err
 	}
@@ -198,6 +213,10 @@ func profileProto(p customers.Profile) *livechatv1.CustomerProfile {
 		out.CustomAttributes[i] = &livechatv1.AttributeValue{
 			Key: v.Definition.Key, Label: v.Definition.Label, Type: typeProto(v.Definition.Type), Value: v.Value,
 		}
+	}
+	out.Tags = make([]*livechatv1.Tag, len(p.Tags))
+	for i, t := range p.Tags {
+		out.Tags[i] = tagsapi.TagProto(t)
 	}
 	return out
 }

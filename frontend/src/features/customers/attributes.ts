@@ -34,6 +34,7 @@ export function fieldLabel(field: string, labels: Map<string, string>, t: (k: Me
     phone: "customer.phone",
     company: "customer.company",
     notes: "customer.notes",
+    tags: "customer.tags",
   };
   return known[field] ? t(known[field]) : field;
 }

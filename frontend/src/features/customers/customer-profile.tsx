@@ -10,6 +10,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { useI18n } from "@/i18n";
 import { formatDateTime, toDate } from "@/lib/format";
 import { statusLabel } from "@/features/conversation/labels";
+import { CustomerTags } from "./customer-tags";
 import { fieldLabel, valueText } from "./attributes";
 import { EditCustomerDialog } from "./edit-customer-dialog";
 import { VisitorContextView } from "./visitor-context";
@@ -69,6 +70,9 @@ export default function CustomerProfile({ customerId, current, showContact = fal
           </Row>
         ))}
       </dl>
+      <Block title={t("customer.tags")}>
+        <CustomerTags customerId={customerId} tags={profile?.tags ?? []} />
+      </Block>
       <VisitorContextView context={profile?.context} />
       <Block title={t("customer.notes")}>
         <p className="text-sm whitespace-pre-wrap" data-testid="customer-notes">

@@ -1,9 +1,10 @@
-import { useInfiniteQuery } from "@connectrpc/connect-query";
+import { useInfiniteQuery, useQuery } from "@connectrpc/connect-query";
 import { BadgeCheckIcon, ContactIcon, SlidersHorizontalIcon } from "lucide-react";
 import { useMemo, useState } from "react";
 import { Link, useParams } from "wouter";
 import type { Customer } from "@livechat/api/conversation_pb";
 import { CustomerService } from "@livechat/api/customer_pb";
+import { TagService } from "@livechat/api/tag_pb";
 import { Avatar } from "@/components/avatar";
 import { EmptyState, ErrorState } from "@/components/states";
 import { Button } from "@/components/ui/button";
@@ -13,6 +14,7 @@ import { cn } from "@/lib/cn";
 import { formatRelative, toDate, useNow } from "@/lib/format";
 import { useDocumentTitle } from "@/lib/use-document-title";
 import { useIsAdmin } from "@/features/auth/use-me";
+import { control } from "@/features/inbox/filter-bar";
 import { SearchBox } from "@/features/inbox/search-box";
 import { AttributeDefinitionsDialog } from "./attribute-definitions-dialog";
 import CustomerProfile from "./customer-profile";
@@ -29,11 +31,13 @@ export default function CustomersPage() {
   const isAdmin = useIsAdmin();
   const { customerId } = useParams<{ customerId?: string }>();
   const [query, setQuery] = useState("");
+  const [tagId, setTagId] = useState("");
+  const tags = useQuery(TagService.method.listTags, {});
   const [defsOpen, setDefsOpen] = useState(false);
   useDocumentTitle(t("customers.title"));
   const list = useInfiniteQuery(
     CustomerService.method.listCustomers,
-    { query, pageSize, pageToken: "" },
+    { query, tagIds: tagId ? [tagId] : [], pageSize, pageToken: "" },
     { pageParamKey: "pageToken", getNextPageParam: (last) => last.nextPageToken || undefined },
   );
   const customers = useMemo(() => list.data?.pages.flatMap((p) => p.customers) ?? [], [list.data]);
@@ -51,6 +55,14 @@ export default function CustomersPage() {
             )}
           </div>
           <SearchBox value={query} onChange={setQuery} label={t("customers.search")} />
+          <select aria-label={t("filters.tag")} className={control} value={tagId} onChange={(e) => setTagId(e.target.value)} data-testid="customers-tag-filter">
+            <option value="">{t("filters.anyTag")}</option>
+            {tags.data?.tags.map((tag) => (
+              <option key={tag.id} value={tag.id}>
+                {tag.name}
+              </option>
+            ))}
+          </select>
         </header>
         <div className="min-h-0 flex-1 overflow-y-auto">
           {list.isPending ? (
@@ -62,8 +74,8 @@ export default function CustomersPage() {
           ) : list.isError ? (
             <ErrorState error={list.error} onRetry={() => void list.refetch()} />
           ) : customers.length === 0 ? (
-            <EmptyState icon={<ContactIcon />} title={query ? t("customers.noMatch", { query }) : t("customers.empty")}>
-              {query ? null : t("customers.emptyHint")}
+            <EmptyState icon={<ContactIcon />} title={query ? t("customers.noMatch", { query }) : tagId ? t("customers.noTagMatch") : t("customers.empty")}>
+              {query || tagId ? null : t("customers.emptyHint")}
             </EmptyState>
           ) : (
             <ul className="divide-y" data-testid="customers-list">

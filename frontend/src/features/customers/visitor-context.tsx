@@ -23,7 +23,7 @@ export function VisitorContextView({ context }: { context?: VisitorContext }) {
   }
   const d = context.device;
   const screen = d?.screenWidth ? `${d.screenWidth}×${d.screenHeight}` : "";
-  const place = [context.city, context.country].filter(Boolean).join(", ");
+  const place = [context.city, countryName(context.country, locale)].filter(Boolean).join(", ");
   const earlier = context.trail.slice(1);
   return (
     <Block title={t("context.title")}>
@@ -98,4 +98,14 @@ function Row({ label, children }: { label: string; children: ReactNode }) {
       <dd className="min-w-0 break-words">{children}</dd>
     </>
   );
+}
+
+/** A country's name in the agent's language, from its ISO 3166-1 code ("VN" → "Việt Nam"). */
+export function countryName(code: string, locale: string): string {
+  if (!code) return "";
+  try {
+    return new Intl.DisplayNames([locale], { type: "region" }).of(code) ?? code;
+  } catch {
+    return code;
+  }
 }

@@ -41,7 +41,8 @@ export function filterInput(f: InboxFilter): {
   };
 }
 
-const control =
+/** The look of the inbox's native filter controls, shared by other lists' filters. */
+export const control =
   "h-8 min-w-0 rounded-md border border-input bg-background px-2 text-xs focus-visible:outline-2 focus-visible:outline-ring";
 
 /** Native controls, so the keyboard works everywhere (Tab, arrows, typing a letter). */

@@ -2,7 +2,7 @@ import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { ConversationService, type Conversation } from "@livechat/api/conversation_pb";
-import { TagColor, TagService } from "@livechat/api/tag_pb";
+import { TagColor, TagService, type Tag } from "@livechat/api/tag_pb";
 import { useI18n } from "@/i18n";
 import { useErrorText } from "@/lib/use-error-text";
 import { useMe } from "@/features/auth/use-me";
@@ -10,30 +10,55 @@ import { upsertConversation } from "@/realtime/cache-updates";
 import { Input } from "@/components/ui/input";
 import { TagChip } from "./tag-chip";
 
-/**
- * A conversation's tags: each removable, and a field that adds one by
- * name (Enter), picking an existing tag whatever its case or creating it.
- */
+/** A conversation's tags, saved with SetConversationTags. */
 export function TagEditor({ conversation }: { conversation: Conversation }) {
-  const { t } = useI18n();
-  const errorText = useErrorText();
   const qc = useQueryClient();
   const me = useMe();
+  const setTags = useMutation(ConversationService.method.setConversationTags, {
+    onSuccess: (res) => res.conversation && upsertConversation(qc, res.conversation, me.id),
+  });
+  return (
+    <TagSetEditor
+      tags={conversation.tags}
+      saving={setTags.isPending}
+      save={async (tagIds) => {
+        await setTags.mutateAsync({ conversationId: conversation.id, tagIds });
+      }}
+      testId="tag-editor"
+    />
+  );
+}
+
+/**
+ * A set of tags: each removable, and a field that adds one by name
+ * (Enter), picking an existing tag whatever its case or creating it.
+ * `save` stores the whole new set; its error is shown under the field.
+ */
+export function TagSetEditor({
+  tags,
+  saving,
+  save: store,
+  testId,
+}: {
+  tags: Tag[];
+  saving: boolean;
+  save: (tagIds: string[]) => Promise<void>;
+  testId: string;
+}) {
+  const { t } = useI18n();
+  const errorText = useErrorText();
   const listId = useId();
   const [draft, setDraft] = useState("");
   const [error, setError] = useState("");
   const all = useQuery(TagService.method.listTags, {});
   const createTag = useMutation(TagService.method.createTag);
-  const setTags = useMutation(ConversationService.method.setConversationTags, {
-    onSuccess: (res) => res.conversation && upsertConversation(qc, res.conversation, me.id),
-  });
-  const busy = createTag.isPending || setTags.isPending;
-  const ids = conversation.tags.map((tag) => tag.id);
+  const busy = createTag.isPending || saving;
+  const ids = tags.map((tag) => tag.id);
 
   const save = async (next: string[]) => {
     setError("");
     try {
-      await setTags.mutateAsync({ conversationId: conversation.id, tagIds: next });
+      await store(next);
     } catch (e) {
       setError(errorText(e));
     }
@@ -56,10 +81,10 @@ export function TagEditor({ conversation }: { conversation: Conversation }) {
   };
 
   return (
-    <div className="grid gap-2" data-testid="tag-editor">
-      {conversation.tags.length > 0 ? (
+    <div className="grid gap-2" data-testid={testId}>
+      {tags.length > 0 ? (
         <div className="flex flex-wrap gap-1">
-          {conversation.tags.map((tag) => (
+          {tags.map((tag) => (
             <TagChip key={tag.id} tag={tag} disabled={busy} onRemove={() => void save(ids.filter((id) => id !== tag.id))} />
           ))}
         </div>

@@ -267,7 +267,11 @@ type VisitorContext struct {
 	Device *DeviceInfo `protobuf:"bytes,4,opt,name=device,proto3" json:"device,omitempty"`
 	// The client address of the newest report.
 	IpAddress string `protobuf:"bytes,5,opt,name=ip_address,json=ipAddress,proto3" json:"ip_address,omitempty"`
-	// From the configured GeoIP database; empty without one.
+	// Where the client address is, from the GeoIP database an admin
+	// configured (--geoip-db); empty without one, for private addresses and
+	// for what the database does not know. country is an ISO 3166-1 alpha-2
+	// code ("VN"), for clients to name in their reader's language; city is
+	// the city's English name.
 	Country       string                 `protobuf:"bytes,6,opt,name=country,proto3" json:"country,omitempty"`
 	City          string                 `protobuf:"bytes,7,opt,name=city,proto3" json:"city,omitempty"`
 	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
@@ -617,7 +621,10 @@ type CustomerProfile struct {
 	// The custom attributes the customer has a value of, by label.
 	CustomAttributes []*AttributeValue `protobuf:"bytes,3,rep,name=custom_attributes,json=customAttributes,proto3" json:"custom_attributes,omitempty"`
 	// Where the visitor is and has been; unset before the widget reported.
-	Context       *VisitorContext `protobuf:"bytes,4,opt,name=context,proto3" json:"context,omitempty"`
+	Context *VisitorContext `protobuf:"bytes,4,opt,name=context,proto3" json:"context,omitempty"`
+	// The customer's own tags ("VIP", "reseller"), by name: the same tags
+	// conversations carry (TagService).
+	Tags          []*Tag `protobuf:"bytes,5,rep,name=tags,proto3" json:"tags,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -680,6 +687,13 @@ func (x *CustomerProfile) GetContext() *VisitorContext {
 	return nil
 }
 
+func (x *CustomerProfile) GetTags() []*Tag {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
 // CustomerChange is one recorded edit of one field.
 type CustomerChange struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -688,7 +702,7 @@ type CustomerChange struct {
 	AgentId string `protobuf:"bytes,1,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
 	// The agent's display name at the time.
 	AgentName string `protobuf:"bytes,2,opt,name=agent_name,json=agentName,proto3" json:"agent_name,omitempty"`
-	// "name", "email", "phone", "company", "notes" or "attributes.<key>".
+	// "name", "email", "phone", "company", "notes", "tags" or "attributes.<key>".
 	Field string `protobuf:"bytes,3,opt,name=field,proto3" json:"field,omitempty"`
 	// Empty when the field had, or was given, no value.
 	OldValue  string                 `protobuf:"bytes,4,opt,name=old_value,json=oldValue,proto3" json:"old_value,omitempty"`
@@ -876,7 +890,8 @@ type ListCustomersRequest struct {
 	AttributeValue string `protobuf:"bytes,3,opt,name=attribute_value,json=attributeValue,proto3" json:"attribute_value,omitempty"`
 	// Only customers who came through this widget.
 	WidgetId string `protobuf:"bytes,4,opt,name=widget_id,json=widgetId,proto3" json:"widget_id,omitempty"`
-	// Only customers with a conversation carrying any of these tags.
+	// Only customers who carry any of these tags themselves or on one of
+	// their conversations.
 	TagIds []string `protobuf:"bytes,5,rep,name=tag_ids,json=tagIds,proto3" json:"tag_ids,omitempty"`
 	// Only customers seen at or after this time.
 	SeenAfter *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=seen_after,json=seenAfter,proto3" json:"seen_after,omitempty"`
@@ -1146,8 +1161,11 @@ type CustomerServiceUpdateCustomerRequest struct {
 	// Custom attributes to set, by key; an empty value removes the
 	// customer's value. Keys not given are left as they are.
 	CustomAttributes map[string]string `protobuf:"bytes,7,rep,name=custom_attributes,json=customAttributes,proto3" json:"custom_attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// When set, the customer's tags become exactly these (an empty list
+	// removes them all); unset leaves them as they are.
+	Tags          *CustomerTagSet `protobuf:"bytes,8,opt,name=tags,proto3" json:"tags,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CustomerServiceUpdateCustomerRequest) Reset() {
@@ -1229,6 +1247,59 @@ func (x *CustomerServiceUpdateCustomerRequest) GetCustomAttributes() map[string]
 	return nil
 }
 
+func (x *CustomerServiceUpdateCustomerRequest) GetTags() *CustomerTagSet {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+// CustomerTagSet is the whole set of tags a customer is to carry.
+type CustomerTagSet struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Tag ids (TagService); repeats count once.
+	TagIds        []string `protobuf:"bytes,1,rep,name=tag_ids,json=tagIds,proto3" json:"tag_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CustomerTagSet) Reset() {
+	*x = CustomerTagSet{}
+	mi := &file_livechat_v1_customer_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CustomerTagSet) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CustomerTagSet) ProtoMessage() {}
+
+func (x *CustomerTagSet) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_customer_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CustomerTagSet.ProtoReflect.Descriptor instead.
+func (*CustomerTagSet) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *CustomerTagSet) GetTagIds() []string {
+	if x != nil {
+		return x.TagIds
+	}
+	return nil
+}
+
 type CustomerServiceUpdateCustomerResponse struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Profile *CustomerProfile       `protobuf:"bytes,1,opt,name=profile,proto3" json:"profile,omitempty"`
@@ -1240,7 +1311,7 @@ type CustomerServiceUpdateCustomerResponse struct {
 
 func (x *CustomerServiceUpdateCustomerResponse) Reset() {
 	*x = CustomerServiceUpdateCustomerResponse{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[15]
+	mi := &file_livechat_v1_customer_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1252,7 +1323,7 @@ func (x *CustomerServiceUpdateCustomerResponse) String() string {
 func (*CustomerServiceUpdateCustomerResponse) ProtoMessage() {}
 
 func (x *CustomerServiceUpdateCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[15]
+	mi := &file_livechat_v1_customer_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1265,7 +1336,7 @@ func (x *CustomerServiceUpdateCustomerResponse) ProtoReflect() protoreflect.Mess
 
 // Deprecated: Use CustomerServiceUpdateCustomerResponse.ProtoReflect.Descriptor instead.
 func (*CustomerServiceUpdateCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{15}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CustomerServiceUpdateCustomerResponse) GetProfile() *CustomerProfile {
@@ -1290,7 +1361,7 @@ type ListAttributeDefinitionsRequest struct {
 
 func (x *ListAttributeDefinitionsRequest) Reset() {
 	*x = ListAttributeDefinitionsRequest{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[16]
+	mi := &file_livechat_v1_customer_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1302,7 +1373,7 @@ func (x *ListAttributeDefinitionsRequest) String() string {
 func (*ListAttributeDefinitionsRequest) ProtoMessage() {}
 
 func (x *ListAttributeDefinitionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[16]
+	mi := &file_livechat_v1_customer_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1315,7 +1386,7 @@ func (x *ListAttributeDefinitionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAttributeDefinitionsRequest.ProtoReflect.Descriptor instead.
 func (*ListAttributeDefinitionsRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{16}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{17}
 }
 
 type ListAttributeDefinitionsResponse struct {
@@ -1327,7 +1398,7 @@ type ListAttributeDefinitionsResponse struct {
 
 func (x *ListAttributeDefinitionsResponse) Reset() {
 	*x = ListAttributeDefinitionsResponse{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[17]
+	mi := &file_livechat_v1_customer_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1339,7 +1410,7 @@ func (x *ListAttributeDefinitionsResponse) String() string {
 func (*ListAttributeDefinitionsResponse) ProtoMessage() {}
 
 func (x *ListAttributeDefinitionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[17]
+	mi := &file_livechat_v1_customer_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1352,7 +1423,7 @@ func (x *ListAttributeDefinitionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAttributeDefinitionsResponse.ProtoReflect.Descriptor instead.
 func (*ListAttributeDefinitionsResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{17}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListAttributeDefinitionsResponse) GetDefinitions() []*AttributeDefinition {
@@ -1373,7 +1444,7 @@ type CreateAttributeDefinitionRequest struct {
 
 func (x *CreateAttributeDefinitionRequest) Reset() {
 	*x = CreateAttributeDefinitionRequest{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[18]
+	mi := &file_livechat_v1_customer_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1385,7 +1456,7 @@ func (x *CreateAttributeDefinitionRequest) String() string {
 func (*CreateAttributeDefinitionRequest) ProtoMessage() {}
 
 func (x *CreateAttributeDefinitionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[18]
+	mi := &file_livechat_v1_customer_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1398,7 +1469,7 @@ func (x *CreateAttributeDefinitionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAttributeDefinitionRequest.ProtoReflect.Descriptor instead.
 func (*CreateAttributeDefinitionRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{18}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CreateAttributeDefinitionRequest) GetKey() string {
@@ -1431,7 +1502,7 @@ type CreateAttributeDefinitionResponse struct {
 
 func (x *CreateAttributeDefinitionResponse) Reset() {
 	*x = CreateAttributeDefinitionResponse{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[19]
+	mi := &file_livechat_v1_customer_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1443,7 +1514,7 @@ func (x *CreateAttributeDefinitionResponse) String() string {
 func (*CreateAttributeDefinitionResponse) ProtoMessage() {}
 
 func (x *CreateAttributeDefinitionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[19]
+	mi := &file_livechat_v1_customer_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1456,7 +1527,7 @@ func (x *CreateAttributeDefinitionResponse) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use CreateAttributeDefinitionResponse.ProtoReflect.Descriptor instead.
 func (*CreateAttributeDefinitionResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{19}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CreateAttributeDefinitionResponse) GetDefinition() *AttributeDefinition {
@@ -1475,7 +1546,7 @@ type DeleteAttributeDefinitionRequest struct {
 
 func (x *DeleteAttributeDefinitionRequest) Reset() {
 	*x = DeleteAttributeDefinitionRequest{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[20]
+	mi := &file_livechat_v1_customer_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1487,7 +1558,7 @@ func (x *DeleteAttributeDefinitionRequest) String() string {
 func (*DeleteAttributeDefinitionRequest) ProtoMessage() {}
 
 func (x *DeleteAttributeDefinitionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[20]
+	mi := &file_livechat_v1_customer_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1500,7 +1571,7 @@ func (x *DeleteAttributeDefinitionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteAttributeDefinitionRequest.ProtoReflect.Descriptor instead.
 func (*DeleteAttributeDefinitionRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{20}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *DeleteAttributeDefinitionRequest) GetDefinitionId() string {
@@ -1518,7 +1589,7 @@ type DeleteAttributeDefinitionResponse struct {
 
 func (x *DeleteAttributeDefinitionResponse) Reset() {
 	*x = DeleteAttributeDefinitionResponse{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[21]
+	mi := &file_livechat_v1_customer_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1530,7 +1601,7 @@ func (x *DeleteAttributeDefinitionResponse) String() string {
 func (*DeleteAttributeDefinitionResponse) ProtoMessage() {}
 
 func (x *DeleteAttributeDefinitionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[21]
+	mi := &file_livechat_v1_customer_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1543,7 +1614,7 @@ func (x *DeleteAttributeDefinitionResponse) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use DeleteAttributeDefinitionResponse.ProtoReflect.Descriptor instead.
 func (*DeleteAttributeDefinitionResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{21}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{22}
 }
 
 type SetVisitorAttributesRequest struct {
@@ -1556,7 +1627,7 @@ type SetVisitorAttributesRequest struct {
 
 func (x *SetVisitorAttributesRequest) Reset() {
 	*x = SetVisitorAttributesRequest{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[22]
+	mi := &file_livechat_v1_customer_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1568,7 +1639,7 @@ func (x *SetVisitorAttributesRequest) String() string {
 func (*SetVisitorAttributesRequest) ProtoMessage() {}
 
 func (x *SetVisitorAttributesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[22]
+	mi := &file_livechat_v1_customer_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1581,7 +1652,7 @@ func (x *SetVisitorAttributesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetVisitorAttributesRequest.ProtoReflect.Descriptor instead.
 func (*SetVisitorAttributesRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{22}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *SetVisitorAttributesRequest) GetAttributes() map[string]string {
@@ -1599,7 +1670,7 @@ type SetVisitorAttributesResponse struct {
 
 func (x *SetVisitorAttributesResponse) Reset() {
 	*x = SetVisitorAttributesResponse{}
-	mi := &file_livechat_v1_customer_proto_msgTypes[23]
+	mi := &file_livechat_v1_customer_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1611,7 +1682,7 @@ func (x *SetVisitorAttributesResponse) String() string {
 func (*SetVisitorAttributesResponse) ProtoMessage() {}
 
 func (x *SetVisitorAttributesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_customer_proto_msgTypes[23]
+	mi := &file_livechat_v1_customer_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1624,14 +1695,14 @@ func (x *SetVisitorAttributesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetVisitorAttributesResponse.ProtoReflect.Descriptor instead.
 func (*SetVisitorAttributesResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{23}
+	return file_livechat_v1_customer_proto_rawDescGZIP(), []int{24}
 }
 
 var File_livechat_v1_customer_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_customer_proto_rawDesc = "" +
 	"\n" +
-	"\x1alivechat/v1/customer.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1elivechat/v1/conversation.proto\"~\n" +
+	"\x1alivechat/v1/customer.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1elivechat/v1/conversation.proto\x1a\x15livechat/v1/tag.proto\"~\n" +
 	"\bPageView\x12\x10\n" +
 	"\x03url\x18\x01 \x01(\tR\x03url\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12\x15\n" +
@@ -1674,12 +1745,13 @@ const file_livechat_v1_customer_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05label\x18\x02 \x01(\tR\x05label\x12.\n" +
 	"\x04type\x18\x03 \x01(\x0e2\x1a.livechat.v1.AttributeTypeR\x04type\x12\x14\n" +
-	"\x05value\x18\x04 \x01(\tR\x05value\"\xdb\x01\n" +
+	"\x05value\x18\x04 \x01(\tR\x05value\"\x81\x02\n" +
 	"\x0fCustomerProfile\x121\n" +
 	"\bcustomer\x18\x01 \x01(\v2\x15.livechat.v1.CustomerR\bcustomer\x12\x14\n" +
 	"\x05notes\x18\x02 \x01(\tR\x05notes\x12H\n" +
 	"\x11custom_attributes\x18\x03 \x03(\v2\x1b.livechat.v1.AttributeValueR\x10customAttributes\x125\n" +
-	"\acontext\x18\x04 \x01(\v2\x1b.livechat.v1.VisitorContextR\acontext\"\xf4\x01\n" +
+	"\acontext\x18\x04 \x01(\v2\x1b.livechat.v1.VisitorContextR\acontext\x12$\n" +
+	"\x04tags\x18\x05 \x03(\v2\x10.livechat.v1.TagR\x04tags\"\xf4\x01\n" +
 	"\x0eCustomerChange\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x1d\n" +
 	"\n" +
@@ -1720,7 +1792,7 @@ const file_livechat_v1_customer_proto_rawDesc = "" +
 	"\x13GetCustomerResponse\x126\n" +
 	"\aprofile\x18\x01 \x01(\v2\x1c.livechat.v1.CustomerProfileR\aprofile\x12G\n" +
 	"\rconversations\x18\x02 \x03(\v2!.livechat.v1.CustomerConversationR\rconversations\x125\n" +
-	"\achanges\x18\x03 \x03(\v2\x1b.livechat.v1.CustomerChangeR\achanges\"\xbe\x03\n" +
+	"\achanges\x18\x03 \x03(\v2\x1b.livechat.v1.CustomerChangeR\achanges\"\xef\x03\n" +
 	"$CustomerServiceUpdateCustomerRequest\x12\x1f\n" +
 	"\vcustomer_id\x18\x01 \x01(\tR\n" +
 	"customerId\x12\x17\n" +
@@ -1729,7 +1801,8 @@ const file_livechat_v1_customer_proto_rawDesc = "" +
 	"\x05phone\x18\x04 \x01(\tH\x02R\x05phone\x88\x01\x01\x12\x1d\n" +
 	"\acompany\x18\x05 \x01(\tH\x03R\acompany\x88\x01\x01\x12\x19\n" +
 	"\x05notes\x18\x06 \x01(\tH\x04R\x05notes\x88\x01\x01\x12t\n" +
-	"\x11custom_attributes\x18\a \x03(\v2G.livechat.v1.CustomerServiceUpdateCustomerRequest.CustomAttributesEntryR\x10customAttributes\x1aC\n" +
+	"\x11custom_attributes\x18\a \x03(\v2G.livechat.v1.CustomerServiceUpdateCustomerRequest.CustomAttributesEntryR\x10customAttributes\x12/\n" +
+	"\x04tags\x18\b \x01(\v2\x1b.livechat.v1.CustomerTagSetR\x04tags\x1aC\n" +
 	"\x15CustomAttributesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\a\n" +
@@ -1738,7 +1811,9 @@ const file_livechat_v1_customer_proto_rawDesc = "" +
 	"\x06_phoneB\n" +
 	"\n" +
 	"\b_companyB\b\n" +
-	"\x06_notes\"\x96\x01\n" +
+	"\x06_notes\")\n" +
+	"\x0eCustomerTagSet\x12\x17\n" +
+	"\atag_ids\x18\x01 \x03(\tR\x06tagIds\"\x96\x01\n" +
 	"%CustomerServiceUpdateCustomerResponse\x126\n" +
 	"\aprofile\x18\x01 \x01(\v2\x1c.livechat.v1.CustomerProfileR\aprofile\x125\n" +
 	"\achanges\x18\x02 \x03(\v2\x1b.livechat.v1.CustomerChangeR\achanges\"!\n" +
@@ -1794,7 +1869,7 @@ func file_livechat_v1_customer_proto_rawDescGZIP() []byte {
 }
 
 var file_livechat_v1_customer_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_livechat_v1_customer_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_livechat_v1_customer_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_livechat_v1_customer_proto_goTypes = []any{
 	(AttributeType)(0),                            // 0: livechat.v1.AttributeType
 	(*PageView)(nil),                              // 1: livechat.v1.PageView
@@ -1812,72 +1887,76 @@ var file_livechat_v1_customer_proto_goTypes = []any{
 	(*GetCustomerRequest)(nil),                    // 13: livechat.v1.GetCustomerRequest
 	(*GetCustomerResponse)(nil),                   // 14: livechat.v1.GetCustomerResponse
 	(*CustomerServiceUpdateCustomerRequest)(nil),  // 15: livechat.v1.CustomerServiceUpdateCustomerRequest
-	(*CustomerServiceUpdateCustomerResponse)(nil), // 16: livechat.v1.CustomerServiceUpdateCustomerResponse
-	(*ListAttributeDefinitionsRequest)(nil),       // 17: livechat.v1.ListAttributeDefinitionsRequest
-	(*ListAttributeDefinitionsResponse)(nil),      // 18: livechat.v1.ListAttributeDefinitionsResponse
-	(*CreateAttributeDefinitionRequest)(nil),      // 19: livechat.v1.CreateAttributeDefinitionRequest
-	(*CreateAttributeDefinitionResponse)(nil),     // 20: livechat.v1.CreateAttributeDefinitionResponse
-	(*DeleteAttributeDefinitionRequest)(nil),      // 21: livechat.v1.DeleteAttributeDefinitionRequest
-	(*DeleteAttributeDefinitionResponse)(nil),     // 22: livechat.v1.DeleteAttributeDefinitionResponse
-	(*SetVisitorAttributesRequest)(nil),           // 23: livechat.v1.SetVisitorAttributesRequest
-	(*SetVisitorAttributesResponse)(nil),          // 24: livechat.v1.SetVisitorAttributesResponse
-	nil,                                           // 25: livechat.v1.CustomerServiceUpdateCustomerRequest.CustomAttributesEntry
-	nil,                                           // 26: livechat.v1.SetVisitorAttributesRequest.AttributesEntry
-	(*timestamppb.Timestamp)(nil),                 // 27: google.protobuf.Timestamp
-	(*Customer)(nil),                              // 28: livechat.v1.Customer
-	(ConversationStatus)(0),                       // 29: livechat.v1.ConversationStatus
+	(*CustomerTagSet)(nil),                        // 16: livechat.v1.CustomerTagSet
+	(*CustomerServiceUpdateCustomerResponse)(nil), // 17: livechat.v1.CustomerServiceUpdateCustomerResponse
+	(*ListAttributeDefinitionsRequest)(nil),       // 18: livechat.v1.ListAttributeDefinitionsRequest
+	(*ListAttributeDefinitionsResponse)(nil),      // 19: livechat.v1.ListAttributeDefinitionsResponse
+	(*CreateAttributeDefinitionRequest)(nil),      // 20: livechat.v1.CreateAttributeDefinitionRequest
+	(*CreateAttributeDefinitionResponse)(nil),     // 21: livechat.v1.CreateAttributeDefinitionResponse
+	(*DeleteAttributeDefinitionRequest)(nil),      // 22: livechat.v1.DeleteAttributeDefinitionRequest
+	(*DeleteAttributeDefinitionResponse)(nil),     // 23: livechat.v1.DeleteAttributeDefinitionResponse
+	(*SetVisitorAttributesRequest)(nil),           // 24: livechat.v1.SetVisitorAttributesRequest
+	(*SetVisitorAttributesResponse)(nil),          // 25: livechat.v1.SetVisitorAttributesResponse
+	nil,                                           // 26: livechat.v1.CustomerServiceUpdateCustomerRequest.CustomAttributesEntry
+	nil,                                           // 27: livechat.v1.SetVisitorAttributesRequest.AttributesEntry
+	(*timestamppb.Timestamp)(nil),                 // 28: google.protobuf.Timestamp
+	(*Customer)(nil),                              // 29: livechat.v1.Customer
+	(*Tag)(nil),                                   // 30: livechat.v1.Tag
+	(ConversationStatus)(0),                       // 31: livechat.v1.ConversationStatus
 }
 var file_livechat_v1_customer_proto_depIdxs = []int32{
-	27, // 0: livechat.v1.PageView.seen_at:type_name -> google.protobuf.Timestamp
+	28, // 0: livechat.v1.PageView.seen_at:type_name -> google.protobuf.Timestamp
 	1,  // 1: livechat.v1.VisitorContext.current_page:type_name -> livechat.v1.PageView
 	1,  // 2: livechat.v1.VisitorContext.trail:type_name -> livechat.v1.PageView
 	2,  // 3: livechat.v1.VisitorContext.device:type_name -> livechat.v1.DeviceInfo
-	27, // 4: livechat.v1.VisitorContext.updated_at:type_name -> google.protobuf.Timestamp
+	28, // 4: livechat.v1.VisitorContext.updated_at:type_name -> google.protobuf.Timestamp
 	1,  // 5: livechat.v1.ReportVisitorContextRequest.pages:type_name -> livechat.v1.PageView
 	2,  // 6: livechat.v1.ReportVisitorContextRequest.device:type_name -> livechat.v1.DeviceInfo
 	0,  // 7: livechat.v1.AttributeDefinition.type:type_name -> livechat.v1.AttributeType
-	27, // 8: livechat.v1.AttributeDefinition.created_at:type_name -> google.protobuf.Timestamp
+	28, // 8: livechat.v1.AttributeDefinition.created_at:type_name -> google.protobuf.Timestamp
 	0,  // 9: livechat.v1.AttributeValue.type:type_name -> livechat.v1.AttributeType
-	28, // 10: livechat.v1.CustomerProfile.customer:type_name -> livechat.v1.Customer
+	29, // 10: livechat.v1.CustomerProfile.customer:type_name -> livechat.v1.Customer
 	7,  // 11: livechat.v1.CustomerProfile.custom_attributes:type_name -> livechat.v1.AttributeValue
 	3,  // 12: livechat.v1.CustomerProfile.context:type_name -> livechat.v1.VisitorContext
-	27, // 13: livechat.v1.CustomerChange.changed_at:type_name -> google.protobuf.Timestamp
-	29, // 14: livechat.v1.CustomerConversation.status:type_name -> livechat.v1.ConversationStatus
-	27, // 15: livechat.v1.CustomerConversation.created_at:type_name -> google.protobuf.Timestamp
-	27, // 16: livechat.v1.CustomerConversation.last_message_at:type_name -> google.protobuf.Timestamp
-	27, // 17: livechat.v1.ListCustomersRequest.seen_after:type_name -> google.protobuf.Timestamp
-	28, // 18: livechat.v1.ListCustomersResponse.customers:type_name -> livechat.v1.Customer
-	8,  // 19: livechat.v1.GetCustomerResponse.profile:type_name -> livechat.v1.CustomerProfile
-	10, // 20: livechat.v1.GetCustomerResponse.conversations:type_name -> livechat.v1.CustomerConversation
-	9,  // 21: livechat.v1.GetCustomerResponse.changes:type_name -> livechat.v1.CustomerChange
-	25, // 22: livechat.v1.CustomerServiceUpdateCustomerRequest.custom_attributes:type_name -> livechat.v1.CustomerServiceUpdateCustomerRequest.CustomAttributesEntry
-	8,  // 23: livechat.v1.CustomerServiceUpdateCustomerResponse.profile:type_name -> livechat.v1.CustomerProfile
-	9,  // 24: livechat.v1.CustomerServiceUpdateCustomerResponse.changes:type_name -> livechat.v1.CustomerChange
-	6,  // 25: livechat.v1.ListAttributeDefinitionsResponse.definitions:type_name -> livechat.v1.AttributeDefinition
-	0,  // 26: livechat.v1.CreateAttributeDefinitionRequest.type:type_name -> livechat.v1.AttributeType
-	6,  // 27: livechat.v1.CreateAttributeDefinitionResponse.definition:type_name -> livechat.v1.AttributeDefinition
-	26, // 28: livechat.v1.SetVisitorAttributesRequest.attributes:type_name -> livechat.v1.SetVisitorAttributesRequest.AttributesEntry
-	11, // 29: livechat.v1.CustomerService.ListCustomers:input_type -> livechat.v1.ListCustomersRequest
-	13, // 30: livechat.v1.CustomerService.GetCustomer:input_type -> livechat.v1.GetCustomerRequest
-	15, // 31: livechat.v1.CustomerService.UpdateCustomer:input_type -> livechat.v1.CustomerServiceUpdateCustomerRequest
-	17, // 32: livechat.v1.CustomerService.ListAttributeDefinitions:input_type -> livechat.v1.ListAttributeDefinitionsRequest
-	19, // 33: livechat.v1.CustomerService.CreateAttributeDefinition:input_type -> livechat.v1.CreateAttributeDefinitionRequest
-	21, // 34: livechat.v1.CustomerService.DeleteAttributeDefinition:input_type -> livechat.v1.DeleteAttributeDefinitionRequest
-	4,  // 35: livechat.v1.CustomerService.ReportVisitorContext:input_type -> livechat.v1.ReportVisitorContextRequest
-	23, // 36: livechat.v1.CustomerService.SetVisitorAttributes:input_type -> livechat.v1.SetVisitorAttributesRequest
-	12, // 37: livechat.v1.CustomerService.ListCustomers:output_type -> livechat.v1.ListCustomersResponse
-	14, // 38: livechat.v1.CustomerService.GetCustomer:output_type -> livechat.v1.GetCustomerResponse
-	16, // 39: livechat.v1.CustomerService.UpdateCustomer:output_type -> livechat.v1.CustomerServiceUpdateCustomerResponse
-	18, // 40: livechat.v1.CustomerService.ListAttributeDefinitions:output_type -> livechat.v1.ListAttributeDefinitionsResponse
-	20, // 41: livechat.v1.CustomerService.CreateAttributeDefinition:output_type -> livechat.v1.CreateAttributeDefinitionResponse
-	22, // 42: livechat.v1.CustomerService.DeleteAttributeDefinition:output_type -> livechat.v1.DeleteAttributeDefinitionResponse
-	5,  // 43: livechat.v1.CustomerService.ReportVisitorContext:output_type -> livechat.v1.ReportVisitorContextResponse
-	24, // 44: livechat.v1.CustomerService.SetVisitorAttributes:output_type -> livechat.v1.SetVisitorAttributesResponse
-	37, // [37:45] is the sub-list for method output_type
-	29, // [29:37] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	30, // 13: livechat.v1.CustomerProfile.tags:type_name -> livechat.v1.Tag
+	28, // 14: livechat.v1.CustomerChange.changed_at:type_name -> google.protobuf.Timestamp
+	31, // 15: livechat.v1.CustomerConversation.status:type_name -> livechat.v1.ConversationStatus
+	28, // 16: livechat.v1.CustomerConversation.created_at:type_name -> google.protobuf.Timestamp
+	28, // 17: livechat.v1.CustomerConversation.last_message_at:type_name -> google.protobuf.Timestamp
+	28, // 18: livechat.v1.ListCustomersRequest.seen_after:type_name -> google.protobuf.Timestamp
+	29, // 19: livechat.v1.ListCustomersResponse.customers:type_name -> livechat.v1.Customer
+	8,  // 20: livechat.v1.GetCustomerResponse.profile:type_name -> livechat.v1.CustomerProfile
+	10, // 21: livechat.v1.GetCustomerResponse.conversations:type_name -> livechat.v1.CustomerConversation
+	9,  // 22: livechat.v1.GetCustomerResponse.changes:type_name -> livechat.v1.CustomerChange
+	26, // 23: livechat.v1.CustomerServiceUpdateCustomerRequest.custom_attributes:type_name -> livechat.v1.CustomerServiceUpdateCustomerRequest.CustomAttributesEntry
+	16, // 24: livechat.v1.CustomerServiceUpdateCustomerRequest.tags:type_name -> livechat.v1.CustomerTagSet
+	8,  // 25: livechat.v1.CustomerServiceUpdateCustomerResponse.profile:type_name -> livechat.v1.CustomerProfile
+	9,  // 26: livechat.v1.CustomerServiceUpdateCustomerResponse.changes:type_name -> livechat.v1.CustomerChange
+	6,  // 27: livechat.v1.ListAttributeDefinitionsResponse.definitions:type_name -> livechat.v1.AttributeDefinition
+	0,  // 28: livechat.v1.CreateAttributeDefinitionRequest.type:type_name -> livechat.v1.AttributeType
+	6,  // 29: livechat.v1.CreateAttributeDefinitionResponse.definition:type_name -> livechat.v1.AttributeDefinition
+	27, // 30: livechat.v1.SetVisitorAttributesRequest.attributes:type_name -> livechat.v1.SetVisitorAttributesRequest.AttributesEntry
+	11, // 31: livechat.v1.CustomerService.ListCustomers:input_type -> livechat.v1.ListCustomersRequest
+	13, // 32: livechat.v1.CustomerService.GetCustomer:input_type -> livechat.v1.GetCustomerRequest
+	15, // 33: livechat.v1.CustomerService.UpdateCustomer:input_type -> livechat.v1.CustomerServiceUpdateCustomerRequest
+	18, // 34: livechat.v1.CustomerService.ListAttributeDefinitions:input_type -> livechat.v1.ListAttributeDefinitionsRequest
+	20, // 35: livechat.v1.CustomerService.CreateAttributeDefinition:input_type -> livechat.v1.CreateAttributeDefinitionRequest
+	22, // 36: livechat.v1.CustomerService.DeleteAttributeDefinition:input_type -> livechat.v1.DeleteAttributeDefinitionRequest
+	4,  // 37: livechat.v1.CustomerService.ReportVisitorContext:input_type -> livechat.v1.ReportVisitorContextRequest
+	24, // 38: livechat.v1.CustomerService.SetVisitorAttributes:input_type -> livechat.v1.SetVisitorAttributesRequest
+	12, // 39: livechat.v1.CustomerService.ListCustomers:output_type -> livechat.v1.ListCustomersResponse
+	14, // 40: livechat.v1.CustomerService.GetCustomer:output_type -> livechat.v1.GetCustomerResponse
+	17, // 41: livechat.v1.CustomerService.UpdateCustomer:output_type -> livechat.v1.CustomerServiceUpdateCustomerResponse
+	19, // 42: livechat.v1.CustomerService.ListAttributeDefinitions:output_type -> livechat.v1.ListAttributeDefinitionsResponse
+	21, // 43: livechat.v1.CustomerService.CreateAttributeDefinition:output_type -> livechat.v1.CreateAttributeDefinitionResponse
+	23, // 44: livechat.v1.CustomerService.DeleteAttributeDefinition:output_type -> livechat.v1.DeleteAttributeDefinitionResponse
+	5,  // 45: livechat.v1.CustomerService.ReportVisitorContext:output_type -> livechat.v1.ReportVisitorContextResponse
+	25, // 46: livechat.v1.CustomerService.SetVisitorAttributes:output_type -> livechat.v1.SetVisitorAttributesResponse
+	39, // [39:47] is the sub-list for method output_type
+	31, // [31:39] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_customer_proto_init() }
@@ -1886,6 +1965,7 @@ func file_livechat_v1_customer_proto_init() {
 		return
 	}
 	file_livechat_v1_conversation_proto_init()
+	file_livechat_v1_tag_proto_init()
 	file_livechat_v1_customer_proto_msgTypes[14].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1893,7 +1973,7 @@ func file_livechat_v1_customer_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_customer_proto_rawDesc), len(file_livechat_v1_customer_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   26,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -148,8 +148,11 @@ type CustomerServiceClient interface {
 	// characters, several lines allowed); INVALID_EMAIL (field "email");
 	// ATTRIBUTE_VALUE_INVALID (field "attributes.<key>") for a value that is
 	// not of the attribute's type; NOT_FOUND with ATTRIBUTE_NOT_FOUND (field
-	// "attributes.<key>") for an undefined key; NOT_FOUND with
-	// CUSTOMER_NOT_FOUND.
+	// "attributes.<key>") for an undefined key; MALFORMED_ID or
+	// TOO_MANY_ITEMS (field "tags.tag_ids": more than Limits.conversation_tags
+	// distinct tags) and NOT_FOUND (field "tags.tag_ids") for an unknown tag;
+	// NOT_FOUND with CUSTOMER_NOT_FOUND. A change of tags is recorded as the
+	// field "tags" with the tag names before and after, comma-separated.
 	UpdateCustomer(context.Context, *v1.CustomerServiceUpdateCustomerRequest) (*v1.CustomerServiceUpdateCustomerResponse, error)
 	// ListAttributeDefinitions lists the installation's custom attributes by
 	// label.
@@ -245,8 +248,11 @@ type CustomerServiceHandler interface {
 	// characters, several lines allowed); INVALID_EMAIL (field "email");
 	// ATTRIBUTE_VALUE_INVALID (field "attributes.<key>") for a value that is
 	// not of the attribute's type; NOT_FOUND with ATTRIBUTE_NOT_FOUND (field
-	// "attributes.<key>") for an undefined key; NOT_FOUND with
-	// CUSTOMER_NOT_FOUND.
+	// "attributes.<key>") for an undefined key; MALFORMED_ID or
+	// TOO_MANY_ITEMS (field "tags.tag_ids": more than Limits.conversation_tags
+	// distinct tags) and NOT_FOUND (field "tags.tag_ids") for an unknown tag;
+	// NOT_FOUND with CUSTOMER_NOT_FOUND. A change of tags is recorded as the
+	// field "tags" with the tag names before and after, comma-separated.
 	UpdateCustomer(context.Context, *v1.CustomerServiceUpdateCustomerRequest) (*v1.CustomerServiceUpdateCustomerResponse, error)
 	// ListAttributeDefinitions lists the installation's custom attributes by
 	// label.

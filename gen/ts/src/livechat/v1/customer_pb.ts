@@ -8,13 +8,15 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { ConversationStatus, Customer } from "./conversation_pb";
 import { file_livechat_v1_conversation } from "./conversation_pb";
+import type { Tag } from "./tag_pb";
+import { file_livechat_v1_tag } from "./tag_pb";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file livechat/v1/customer.proto.
  */
 export const file_livechat_v1_customer: GenFile = /*@__PURE__*/
-  fileDesc("ChpsaXZlY2hhdC92MS9jdXN0b21lci5wcm90bxILbGl2ZWNoYXQudjEiYwoIUGFnZVZpZXcSCwoDdXJsGAEgASgJEg0KBXRpdGxlGAIgASgJEg4KBm1zX2FnbxgDIAEoBRIrCgdzZWVuX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKQAQoKRGV2aWNlSW5mbxIPCgdicm93c2VyGAEgASgJEgoKAm9zGAIgASgJEhMKC2RldmljZV90eXBlGAMgASgJEhQKDHNjcmVlbl93aWR0aBgEIAEoBRIVCg1zY3JlZW5faGVpZ2h0GAUgASgFEhAKCGxhbmd1YWdlGAYgASgJEhEKCXRpbWVfem9uZRgHIAEoCSKBAgoOVmlzaXRvckNvbnRleHQSKwoMY3VycmVudF9wYWdlGAEgASgLMhUubGl2ZWNoYXQudjEuUGFnZVZpZXcSEAoIcmVmZXJyZXIYAiABKAkSJAoFdHJhaWwYAyADKAsyFS5saXZlY2hhdC52MS5QYWdlVmlldxInCgZkZXZpY2UYBCABKAsyFy5saXZlY2hhdC52MS5EZXZpY2VJbmZvEhIKCmlwX2FkZHJlc3MYBSABKAkSDwoHY291bnRyeRgGIAEoCRIMCgRjaXR5GAcgASgJEi4KCnVwZGF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIn4KG1JlcG9ydFZpc2l0b3JDb250ZXh0UmVxdWVzdBIkCgVwYWdlcxgBIAMoCzIVLmxpdmVjaGF0LnYxLlBhZ2VWaWV3EhAKCHJlZmVycmVyGAIgASgJEicKBmRldmljZRgDIAEoCzIXLmxpdmVjaGF0LnYxLkRldmljZUluZm8iHgocUmVwb3J0VmlzaXRvckNvbnRleHRSZXNwb25zZSKXAQoTQXR0cmlidXRlRGVmaW5pdGlvbhIKCgJpZBgBIAEoCRILCgNrZXkYAiABKAkSDQoFbGFiZWwYAyABKAkSKAoEdHlwZRgEIAEoDjIaLmxpdmVjaGF0LnYxLkF0dHJpYnV0ZVR5cGUSLgoKY3JlYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiZQoOQXR0cmlidXRlVmFsdWUSCwoDa2V5GAEgASgJEg0KBWxhYmVsGAIgASgJEigKBHR5cGUYAyABKA4yGi5saXZlY2hhdC52MS5BdHRyaWJ1dGVUeXBlEg0KBXZhbHVlGAQgASgJIq8BCg9DdXN0b21lclByb2ZpbGUSJwoIY3VzdG9tZXIYASABKAsyFS5saXZlY2hhdC52MS5DdXN0b21lchINCgVub3RlcxgCIAEoCRI2ChFjdXN0b21fYXR0cmlidXRlcxgDIAMoCzIbLmxpdmVjaGF0LnYxLkF0dHJpYnV0ZVZhbHVlEiwKB2NvbnRleHQYBCABKAsyGy5saXZlY2hhdC52MS5WaXNpdG9yQ29udGV4dCKvAQoOQ3VzdG9tZXJDaGFuZ2USEAoIYWdlbnRfaWQYASABKAkSEgoKYWdlbnRfbmFtZRgCIAEoCRINCgVmaWVsZBgDIAEoCRIRCglvbGRfdmFsdWUYBCABKAkSEQoJbmV3X3ZhbHVlGAUgASgJEi4KCmNoYW5nZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmJ5X3dlYnNpdGUYByABKAgi4wEKFEN1c3RvbWVyQ29udmVyc2F0aW9uEgoKAmlkGAEgASgJEi8KBnN0YXR1cxgCIAEoDjIfLmxpdmVjaGF0LnYxLkNvbnZlcnNhdGlvblN0YXR1cxIuCgpjcmVhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg9sYXN0X21lc3NhZ2VfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDWFzc2lnbmVlX25hbWUYBSABKAkSEgoKZmlyc3RfbGluZRgGIAEoCSLQAQoUTGlzdEN1c3RvbWVyc1JlcXVlc3QSDQoFcXVlcnkYASABKAkSFQoNYXR0cmlidXRlX2tleRgCIAEoCRIXCg9hdHRyaWJ1dGVfdmFsdWUYAyABKAkSEQoJd2lkZ2V0X2lkGAQgASgJEg8KB3RhZ19pZHMYBSADKAkSLgoKc2Vlbl9hZnRlchgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFnZV9zaXplGAcgASgFEhIKCnBhZ2VfdG9rZW4YCCABKAkiWgoVTGlzdEN1c3RvbWVyc1Jlc3BvbnNlEigKCWN1c3RvbWVycxgBIAMoCzIVLmxpdmVjaGF0LnYxLkN1c3RvbWVyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIpChJHZXRDdXN0b21lclJlcXVlc3QSEwoLY3VzdG9tZXJfaWQYASABKAkirAEKE0dldEN1c3RvbWVyUmVzcG9uc2USLQoHcHJvZmlsZRgBIAEoCzIcLmxpdmVjaGF0LnYxLkN1c3RvbWVyUHJvZmlsZRI4Cg1jb252ZXJzYXRpb25zGAIgAygLMiEubGl2ZWNoYXQudjEuQ3VzdG9tZXJDb252ZXJzYXRpb24SLAoHY2hhbmdlcxgDIAMoCzIbLmxpdmVjaGF0LnYxLkN1c3RvbWVyQ2hhbmdlIvACCiRDdXN0b21lclNlcnZpY2VVcGRhdGVDdXN0b21lclJlcXVlc3QSEwoLY3VzdG9tZXJfaWQYASABKAkSEQoEbmFtZRgCIAEoCUgAiAEBEhIKBWVtYWlsGAMgASgJSAGIAQESEgoFcGhvbmUYBCABKAlIAogBARIUCgdjb21wYW55GAUgASgJSAOIAQESEgoFbm90ZXMYBiABKAlIBIgBARJiChFjdXN0b21fYXR0cmlidXRlcxgHIAMoCzJHLmxpdmVjaGF0LnYxLkN1c3RvbWVyU2VydmljZVVwZGF0ZUN1c3RvbWVyUmVxdWVzdC5DdXN0b21BdHRyaWJ1dGVzRW50cnkaNwoVQ3VzdG9tQXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCBwoFX25hbWVCCAoGX2VtYWlsQggKBl9waG9uZUIKCghfY29tcGFueUIICgZfbm90ZXMihAEKJUN1c3RvbWVyU2VydmljZVVwZGF0ZUN1c3RvbWVyUmVzcG9uc2USLQoHcHJvZmlsZRgBIAEoCzIcLmxpdmVjaGF0LnYxLkN1c3RvbWVyUHJvZmlsZRIsCgdjaGFuZ2VzGAIgAygLMhsubGl2ZWNoYXQudjEuQ3VzdG9tZXJDaGFuZ2UiIQofTGlzdEF0dHJpYnV0ZURlZmluaXRpb25zUmVxdWVzdCJZCiBMaXN0QXR0cmlidXRlRGVmaW5pdGlvbnNSZXNwb25zZRI1CgtkZWZpbml0aW9ucxgBIAMoCzIgLmxpdmVjaGF0LnYxLkF0dHJpYnV0ZURlZmluaXRpb24iaAogQ3JlYXRlQXR0cmlidXRlRGVmaW5pdGlvblJlcXVlc3QSCwoDa2V5GAEgASgJEg0KBWxhYmVsGAIgASgJEigKBHR5cGUYAyABKA4yGi5saXZlY2hhdC52MS5BdHRyaWJ1dGVUeXBlIlkKIUNyZWF0ZUF0dHJpYnV0ZURlZmluaXRpb25SZXNwb25zZRI0CgpkZWZpbml0aW9uGAEgASgLMiAubGl2ZWNoYXQudjEuQXR0cmlidXRlRGVmaW5pdGlvbiI5CiBEZWxldGVBdHRyaWJ1dGVEZWZpbml0aW9uUmVxdWVzdBIVCg1kZWZpbml0aW9uX2lkGAEgASgJIiMKIURlbGV0ZUF0dHJpYnV0ZURlZmluaXRpb25SZXNwb25zZSKeAQobU2V0VmlzaXRvckF0dHJpYnV0ZXNSZXF1ZXN0EkwKCmF0dHJpYnV0ZXMYASADKAsyOC5saXZlY2hhdC52MS5TZXRWaXNpdG9yQXR0cmlidXRlc1JlcXVlc3QuQXR0cmlidXRlc0VudHJ5GjEKD0F0dHJpYnV0ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIh4KHFNldFZpc2l0b3JBdHRyaWJ1dGVzUmVzcG9uc2UqmAEKDUF0dHJpYnV0ZVR5cGUSHgoaQVRUUklCVVRFX1RZUEVfVU5TUEVDSUZJRUQQABIXChNBVFRSSUJVVEVfVFlQRV9URVhUEAESGQoVQVRUUklCVVRFX1RZUEVfTlVNQkVSEAISGgoWQVRUUklCVVRFX1RZUEVfQk9PTEVBThADEhcKE0FUVFJJQlVURV9UWVBFX0RBVEUQBDKOBwoPQ3VzdG9tZXJTZXJ2aWNlElsKDUxpc3RDdXN0b21lcnMSIS5saXZlY2hhdC52MS5MaXN0Q3VzdG9tZXJzUmVxdWVzdBoiLmxpdmVjaGF0LnYxLkxpc3RDdXN0b21lcnNSZXNwb25zZSIDkAIBElUKC0dldEN1c3RvbWVyEh8ubGl2ZWNoYXQudjEuR2V0Q3VzdG9tZXJSZXF1ZXN0GiAubGl2ZWNoYXQudjEuR2V0Q3VzdG9tZXJSZXNwb25zZSIDkAIBEncKDlVwZGF0ZUN1c3RvbWVyEjEubGl2ZWNoYXQudjEuQ3VzdG9tZXJTZXJ2aWNlVXBkYXRlQ3VzdG9tZXJSZXF1ZXN0GjIubGl2ZWNoYXQudjEuQ3VzdG9tZXJTZXJ2aWNlVXBkYXRlQ3VzdG9tZXJSZXNwb25zZRJ8ChhMaXN0QXR0cmlidXRlRGVmaW5pdGlvbnMSLC5saXZlY2hhdC52MS5MaXN0QXR0cmlidXRlRGVmaW5pdGlvbnNSZXF1ZXN0Gi0ubGl2ZWNoYXQudjEuTGlzdEF0dHJpYnV0ZURlZmluaXRpb25zUmVzcG9uc2UiA5ACARJ6ChlDcmVhdGVBdHRyaWJ1dGVEZWZpbml0aW9uEi0ubGl2ZWNoYXQudjEuQ3JlYXRlQXR0cmlidXRlRGVmaW5pdGlvblJlcXVlc3QaLi5saXZlY2hhdC52MS5DcmVhdGVBdHRyaWJ1dGVEZWZpbml0aW9uUmVzcG9uc2USegoZRGVsZXRlQXR0cmlidXRlRGVmaW5pdGlvbhItLmxpdmVjaGF0LnYxLkRlbGV0ZUF0dHJpYnV0ZURlZmluaXRpb25SZXF1ZXN0Gi4ubGl2ZWNoYXQudjEuRGVsZXRlQXR0cmlidXRlRGVmaW5pdGlvblJlc3BvbnNlEmsKFFJlcG9ydFZpc2l0b3JDb250ZXh0EigubGl2ZWNoYXQudjEuUmVwb3J0VmlzaXRvckNvbnRleHRSZXF1ZXN0GikubGl2ZWNoYXQudjEuUmVwb3J0VmlzaXRvckNvbnRleHRSZXNwb25zZRJrChRTZXRWaXNpdG9yQXR0cmlidXRlcxIoLmxpdmVjaGF0LnYxLlNldFZpc2l0b3JBdHRyaWJ1dGVzUmVxdWVzdBopLmxpdmVjaGF0LnYxLlNldFZpc2l0b3JBdHRyaWJ1dGVzUmVzcG9uc2VCrAEKD2NvbS5saXZlY2hhdC52MUINQ3VzdG9tZXJQcm90b1ABWj1naXRodWIuY29tL29wZW5zdXBwb3J0L2xpdmVjaGF0L2dlbi9nby9saXZlY2hhdC92MTtsaXZlY2hhdHYxogIDTFhYqgILTGl2ZWNoYXQuVjHKAgtMaXZlY2hhdFxWMeICF0xpdmVjaGF0XFYxXEdQQk1ldGFkYXRh6gIMTGl2ZWNoYXQ6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_livechat_v1_conversation]);
+  fileDesc("ChpsaXZlY2hhdC92MS9jdXN0b21lci5wcm90bxILbGl2ZWNoYXQudjEiYwoIUGFnZVZpZXcSCwoDdXJsGAEgASgJEg0KBXRpdGxlGAIgASgJEg4KBm1zX2FnbxgDIAEoBRIrCgdzZWVuX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKQAQoKRGV2aWNlSW5mbxIPCgdicm93c2VyGAEgASgJEgoKAm9zGAIgASgJEhMKC2RldmljZV90eXBlGAMgASgJEhQKDHNjcmVlbl93aWR0aBgEIAEoBRIVCg1zY3JlZW5faGVpZ2h0GAUgASgFEhAKCGxhbmd1YWdlGAYgASgJEhEKCXRpbWVfem9uZRgHIAEoCSKBAgoOVmlzaXRvckNvbnRleHQSKwoMY3VycmVudF9wYWdlGAEgASgLMhUubGl2ZWNoYXQudjEuUGFnZVZpZXcSEAoIcmVmZXJyZXIYAiABKAkSJAoFdHJhaWwYAyADKAsyFS5saXZlY2hhdC52MS5QYWdlVmlldxInCgZkZXZpY2UYBCABKAsyFy5saXZlY2hhdC52MS5EZXZpY2VJbmZvEhIKCmlwX2FkZHJlc3MYBSABKAkSDwoHY291bnRyeRgGIAEoCRIMCgRjaXR5GAcgASgJEi4KCnVwZGF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIn4KG1JlcG9ydFZpc2l0b3JDb250ZXh0UmVxdWVzdBIkCgVwYWdlcxgBIAMoCzIVLmxpdmVjaGF0LnYxLlBhZ2VWaWV3EhAKCHJlZmVycmVyGAIgASgJEicKBmRldmljZRgDIAEoCzIXLmxpdmVjaGF0LnYxLkRldmljZUluZm8iHgocUmVwb3J0VmlzaXRvckNvbnRleHRSZXNwb25zZSKXAQoTQXR0cmlidXRlRGVmaW5pdGlvbhIKCgJpZBgBIAEoCRILCgNrZXkYAiABKAkSDQoFbGFiZWwYAyABKAkSKAoEdHlwZRgEIAEoDjIaLmxpdmVjaGF0LnYxLkF0dHJpYnV0ZVR5cGUSLgoKY3JlYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiZQoOQXR0cmlidXRlVmFsdWUSCwoDa2V5GAEgASgJEg0KBWxhYmVsGAIgASgJEigKBHR5cGUYAyABKA4yGi5saXZlY2hhdC52MS5BdHRyaWJ1dGVUeXBlEg0KBXZhbHVlGAQgASgJIs8BCg9DdXN0b21lclByb2ZpbGUSJwoIY3VzdG9tZXIYASABKAsyFS5saXZlY2hhdC52MS5DdXN0b21lchINCgVub3RlcxgCIAEoCRI2ChFjdXN0b21fYXR0cmlidXRlcxgDIAMoCzIbLmxpdmVjaGF0LnYxLkF0dHJpYnV0ZVZhbHVlEiwKB2NvbnRleHQYBCABKAsyGy5saXZlY2hhdC52MS5WaXNpdG9yQ29udGV4dBIeCgR0YWdzGAUgAygLMhAubGl2ZWNoYXQudjEuVGFnIq8BCg5DdXN0b21lckNoYW5nZRIQCghhZ2VudF9pZBgBIAEoCRISCgphZ2VudF9uYW1lGAIgASgJEg0KBWZpZWxkGAMgASgJEhEKCW9sZF92YWx1ZRgEIAEoCRIRCgluZXdfdmFsdWUYBSABKAkSLgoKY2hhbmdlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKYnlfd2Vic2l0ZRgHIAEoCCLjAQoUQ3VzdG9tZXJDb252ZXJzYXRpb24SCgoCaWQYASABKAkSLwoGc3RhdHVzGAIgASgOMh8ubGl2ZWNoYXQudjEuQ29udmVyc2F0aW9uU3RhdHVzEi4KCmNyZWF0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD2xhc3RfbWVzc2FnZV9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNYXNzaWduZWVfbmFtZRgFIAEoCRISCgpmaXJzdF9saW5lGAYgASgJItABChRMaXN0Q3VzdG9tZXJzUmVxdWVzdBINCgVxdWVyeRgBIAEoCRIVCg1hdHRyaWJ1dGVfa2V5GAIgASgJEhcKD2F0dHJpYnV0ZV92YWx1ZRgDIAEoCRIRCgl3aWRnZXRfaWQYBCABKAkSDwoHdGFnX2lkcxgFIAMoCRIuCgpzZWVuX2FmdGVyGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglwYWdlX3NpemUYByABKAUSEgoKcGFnZV90b2tlbhgIIAEoCSJaChVMaXN0Q3VzdG9tZXJzUmVzcG9uc2USKAoJY3VzdG9tZXJzGAEgAygLMhUubGl2ZWNoYXQudjEuQ3VzdG9tZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIikKEkdldEN1c3RvbWVyUmVxdWVzdBITCgtjdXN0b21lcl9pZBgBIAEoCSKsAQoTR2V0Q3VzdG9tZXJSZXNwb25zZRItCgdwcm9maWxlGAEgASgLMhwubGl2ZWNoYXQudjEuQ3VzdG9tZXJQcm9maWxlEjgKDWNvbnZlcnNhdGlvbnMYAiADKAsyIS5saXZlY2hhdC52MS5DdXN0b21lckNvbnZlcnNhdGlvbhIsCgdjaGFuZ2VzGAMgAygLMhsubGl2ZWNoYXQudjEuQ3VzdG9tZXJDaGFuZ2UimwMKJEN1c3RvbWVyU2VydmljZVVwZGF0ZUN1c3RvbWVyUmVxdWVzdBITCgtjdXN0b21lcl9pZBgBIAEoCRIRCgRuYW1lGAIgASgJSACIAQESEgoFZW1haWwYAyABKAlIAYgBARISCgVwaG9uZRgEIAEoCUgCiAEBEhQKB2NvbXBhbnkYBSABKAlIA4gBARISCgVub3RlcxgGIAEoCUgEiAEBEmIKEWN1c3RvbV9hdHRyaWJ1dGVzGAcgAygLMkcubGl2ZWNoYXQudjEuQ3VzdG9tZXJTZXJ2aWNlVXBkYXRlQ3VzdG9tZXJSZXF1ZXN0LkN1c3RvbUF0dHJpYnV0ZXNFbnRyeRIpCgR0YWdzGAggASgLMhsubGl2ZWNoYXQudjEuQ3VzdG9tZXJUYWdTZXQaNwoVQ3VzdG9tQXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCBwoFX25hbWVCCAoGX2VtYWlsQggKBl9waG9uZUIKCghfY29tcGFueUIICgZfbm90ZXMiIQoOQ3VzdG9tZXJUYWdTZXQSDwoHdGFnX2lkcxgBIAMoCSKEAQolQ3VzdG9tZXJTZXJ2aWNlVXBkYXRlQ3VzdG9tZXJSZXNwb25zZRItCgdwcm9maWxlGAEgASgLMhwubGl2ZWNoYXQudjEuQ3VzdG9tZXJQcm9maWxlEiwKB2NoYW5nZXMYAiADKAsyGy5saXZlY2hhdC52MS5DdXN0b21lckNoYW5nZSIhCh9MaXN0QXR0cmlidXRlRGVmaW5pdGlvbnNSZXF1ZXN0IlkKIExpc3RBdHRyaWJ1dGVEZWZpbml0aW9uc1Jlc3BvbnNlEjUKC2RlZmluaXRpb25zGAEgAygLMiAubGl2ZWNoYXQudjEuQXR0cmlidXRlRGVmaW5pdGlvbiJoCiBDcmVhdGVBdHRyaWJ1dGVEZWZpbml0aW9uUmVxdWVzdBILCgNrZXkYASABKAkSDQoFbGFiZWwYAiABKAkSKAoEdHlwZRgDIAEoDjIaLmxpdmVjaGF0LnYxLkF0dHJpYnV0ZVR5cGUiWQohQ3JlYXRlQXR0cmlidXRlRGVmaW5pdGlvblJlc3BvbnNlEjQKCmRlZmluaXRpb24YASABKAsyIC5saXZlY2hhdC52MS5BdHRyaWJ1dGVEZWZpbml0aW9uIjkKIERlbGV0ZUF0dHJpYnV0ZURlZmluaXRpb25SZXF1ZXN0EhUKDWRlZmluaXRpb25faWQYASABKAkiIwohRGVsZXRlQXR0cmlidXRlRGVmaW5pdGlvblJlc3BvbnNlIp4BChtTZXRWaXNpdG9yQXR0cmlidXRlc1JlcXVlc3QSTAoKYXR0cmlidXRlcxgBIAMoCzI4LmxpdmVjaGF0LnYxLlNldFZpc2l0b3JBdHRyaWJ1dGVzUmVxdWVzdC5BdHRyaWJ1dGVzRW50cnkaMQoPQXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiHgocU2V0VmlzaXRvckF0dHJpYnV0ZXNSZXNwb25zZSqYAQoNQXR0cmlidXRlVHlwZRIeChpBVFRSSUJVVEVfVFlQRV9VTlNQRUNJRklFRBAAEhcKE0FUVFJJQlVURV9UWVBFX1RFWFQQARIZChVBVFRSSUJVVEVfVFlQRV9OVU1CRVIQAhIaChZBVFRSSUJVVEVfVFlQRV9CT09MRUFOEAMSFwoTQVRUUklCVVRFX1RZUEVfREFURRAEMo4HCg9DdXN0b21lclNlcnZpY2USWwoNTGlzdEN1c3RvbWVycxIhLmxpdmVjaGF0LnYxLkxpc3RDdXN0b21lcnNSZXF1ZXN0GiIubGl2ZWNoYXQudjEuTGlzdEN1c3RvbWVyc1Jlc3BvbnNlIgOQAgESVQoLR2V0Q3VzdG9tZXISHy5saXZlY2hhdC52MS5HZXRDdXN0b21lclJlcXVlc3QaIC5saXZlY2hhdC52MS5HZXRDdXN0b21lclJlc3BvbnNlIgOQAgESdwoOVXBkYXRlQ3VzdG9tZXISMS5saXZlY2hhdC52MS5DdXN0b21lclNlcnZpY2VVcGRhdGVDdXN0b21lclJlcXVlc3QaMi5saXZlY2hhdC52MS5DdXN0b21lclNlcnZpY2VVcGRhdGVDdXN0b21lclJlc3BvbnNlEnwKGExpc3RBdHRyaWJ1dGVEZWZpbml0aW9ucxIsLmxpdmVjaGF0LnYxLkxpc3RBdHRyaWJ1dGVEZWZpbml0aW9uc1JlcXVlc3QaLS5saXZlY2hhdC52MS5MaXN0QXR0cmlidXRlRGVmaW5pdGlvbnNSZXNwb25zZSIDkAIBEnoKGUNyZWF0ZUF0dHJpYnV0ZURlZmluaXRpb24SLS5saXZlY2hhdC52MS5DcmVhdGVBdHRyaWJ1dGVEZWZpbml0aW9uUmVxdWVzdBouLmxpdmVjaGF0LnYxLkNyZWF0ZUF0dHJpYnV0ZURlZmluaXRpb25SZXNwb25zZRJ6ChlEZWxldGVBdHRyaWJ1dGVEZWZpbml0aW9uEi0ubGl2ZWNoYXQudjEuRGVsZXRlQXR0cmlidXRlRGVmaW5pdGlvblJlcXVlc3QaLi5saXZlY2hhdC52MS5EZWxldGVBdHRyaWJ1dGVEZWZpbml0aW9uUmVzcG9uc2USawoUUmVwb3J0VmlzaXRvckNvbnRleHQSKC5saXZlY2hhdC52MS5SZXBvcnRWaXNpdG9yQ29udGV4dFJlcXVlc3QaKS5saXZlY2hhdC52MS5SZXBvcnRWaXNpdG9yQ29udGV4dFJlc3BvbnNlEmsKFFNldFZpc2l0b3JBdHRyaWJ1dGVzEigubGl2ZWNoYXQudjEuU2V0VmlzaXRvckF0dHJpYnV0ZXNSZXF1ZXN0GikubGl2ZWNoYXQudjEuU2V0VmlzaXRvckF0dHJpYnV0ZXNSZXNwb25zZUKsAQoPY29tLmxpdmVjaGF0LnYxQg1DdXN0b21lclByb3RvUAFaPWdpdGh1Yi5jb20vb3BlbnN1cHBvcnQvbGl2ZWNoYXQvZ2VuL2dvL2xpdmVjaGF0L3YxO2xpdmVjaGF0djGiAgNMWFiqAgtMaXZlY2hhdC5WMcoCC0xpdmVjaGF0XFYx4gIXTGl2ZWNoYXRcVjFcR1BCTWV0YWRhdGHqAgxMaXZlY2hhdDo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp, file_livechat_v1_conversation, file_livechat_v1_tag]);
 
 /**
  * PageView is one page a visitor saw.
@@ -159,7 +161,11 @@ export type VisitorContext = Message<"livechat.v1.VisitorContext"> & {
   ipAddress: string;
 
   /**
-   * From the configured GeoIP database; empty without one.
+   * Where the client address is, from the GeoIP database an admin
+   * configured (--geoip-db); empty without one, for private addresses and
+   * for what the database does not know. country is an ISO 3166-1 alpha-2
+   * code ("VN"), for clients to name in their reader's language; city is
+   * the city's English name.
    *
    * @generated from field: string country = 6;
    */
@@ -337,6 +343,14 @@ export type CustomerProfile = Message<"livechat.v1.CustomerProfile"> & {
    * @generated from field: livechat.v1.VisitorContext context = 4;
    */
   context?: VisitorContext | undefined;
+
+  /**
+   * The customer's own tags ("VIP", "reseller"), by name: the same tags
+   * conversations carry (TagService).
+   *
+   * @generated from field: repeated livechat.v1.Tag tags = 5;
+   */
+  tags: Tag[];
 };
 
 /**
@@ -368,7 +382,7 @@ export type CustomerChange = Message<"livechat.v1.CustomerChange"> & {
   agentName: string;
 
   /**
-   * "name", "email", "phone", "company", "notes" or "attributes.<key>".
+   * "name", "email", "phone", "company", "notes", "tags" or "attributes.<key>".
    *
    * @generated from field: string field = 3;
    */
@@ -486,7 +500,8 @@ export type ListCustomersRequest = Message<"livechat.v1.ListCustomersRequest"> &
   widgetId: string;
 
   /**
-   * Only customers with a conversation carrying any of these tags.
+   * Only customers who carry any of these tags themselves or on one of
+   * their conversations.
    *
    * @generated from field: repeated string tag_ids = 5;
    */
@@ -637,6 +652,14 @@ export type CustomerServiceUpdateCustomerRequest = Message<"livechat.v1.Customer
    * @generated from field: map<string, string> custom_attributes = 7;
    */
   customAttributes: { [key: string]: string };
+
+  /**
+   * When set, the customer's tags become exactly these (an empty list
+   * removes them all); unset leaves them as they are.
+   *
+   * @generated from field: livechat.v1.CustomerTagSet tags = 8;
+   */
+  tags?: CustomerTagSet | undefined;
 };
 
 /**
@@ -645,6 +668,27 @@ export type CustomerServiceUpdateCustomerRequest = Message<"livechat.v1.Customer
  */
 export const CustomerServiceUpdateCustomerRequestSchema: GenMessage<CustomerServiceUpdateCustomerRequest> = /*@__PURE__*/
   messageDesc(file_livechat_v1_customer, 14);
+
+/**
+ * CustomerTagSet is the whole set of tags a customer is to carry.
+ *
+ * @generated from message livechat.v1.CustomerTagSet
+ */
+export type CustomerTagSet = Message<"livechat.v1.CustomerTagSet"> & {
+  /**
+   * Tag ids (TagService); repeats count once.
+   *
+   * @generated from field: repeated string tag_ids = 1;
+   */
+  tagIds: string[];
+};
+
+/**
+ * Describes the message livechat.v1.CustomerTagSet.
+ * Use `create(CustomerTagSetSchema)` to create a new message.
+ */
+export const CustomerTagSetSchema: GenMessage<CustomerTagSet> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_customer, 15);
 
 /**
  * @generated from message livechat.v1.CustomerServiceUpdateCustomerResponse
@@ -668,7 +712,7 @@ export type CustomerServiceUpdateCustomerResponse = Message<"livechat.v1.Custome
  * Use `create(CustomerServiceUpdateCustomerResponseSchema)` to create a new message.
  */
 export const CustomerServiceUpdateCustomerResponseSchema: GenMessage<CustomerServiceUpdateCustomerResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 15);
+  messageDesc(file_livechat_v1_customer, 16);
 
 /**
  * @generated from message livechat.v1.ListAttributeDefinitionsRequest
@@ -681,7 +725,7 @@ export type ListAttributeDefinitionsRequest = Message<"livechat.v1.ListAttribute
  * Use `create(ListAttributeDefinitionsRequestSchema)` to create a new message.
  */
 export const ListAttributeDefinitionsRequestSchema: GenMessage<ListAttributeDefinitionsRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 16);
+  messageDesc(file_livechat_v1_customer, 17);
 
 /**
  * @generated from message livechat.v1.ListAttributeDefinitionsResponse
@@ -698,7 +742,7 @@ export type ListAttributeDefinitionsResponse = Message<"livechat.v1.ListAttribut
  * Use `create(ListAttributeDefinitionsResponseSchema)` to create a new message.
  */
 export const ListAttributeDefinitionsResponseSchema: GenMessage<ListAttributeDefinitionsResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 17);
+  messageDesc(file_livechat_v1_customer, 18);
 
 /**
  * @generated from message livechat.v1.CreateAttributeDefinitionRequest
@@ -725,7 +769,7 @@ export type CreateAttributeDefinitionRequest = Message<"livechat.v1.CreateAttrib
  * Use `create(CreateAttributeDefinitionRequestSchema)` to create a new message.
  */
 export const CreateAttributeDefinitionRequestSchema: GenMessage<CreateAttributeDefinitionRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 18);
+  messageDesc(file_livechat_v1_customer, 19);
 
 /**
  * @generated from message livechat.v1.CreateAttributeDefinitionResponse
@@ -742,7 +786,7 @@ export type CreateAttributeDefinitionResponse = Message<"livechat.v1.CreateAttri
  * Use `create(CreateAttributeDefinitionResponseSchema)` to create a new message.
  */
 export const CreateAttributeDefinitionResponseSchema: GenMessage<CreateAttributeDefinitionResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 19);
+  messageDesc(file_livechat_v1_customer, 20);
 
 /**
  * @generated from message livechat.v1.DeleteAttributeDefinitionRequest
@@ -759,7 +803,7 @@ export type DeleteAttributeDefinitionRequest = Message<"livechat.v1.DeleteAttrib
  * Use `create(DeleteAttributeDefinitionRequestSchema)` to create a new message.
  */
 export const DeleteAttributeDefinitionRequestSchema: GenMessage<DeleteAttributeDefinitionRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 20);
+  messageDesc(file_livechat_v1_customer, 21);
 
 /**
  * @generated from message livechat.v1.DeleteAttributeDefinitionResponse
@@ -772,7 +816,7 @@ export type DeleteAttributeDefinitionResponse = Message<"livechat.v1.DeleteAttri
  * Use `create(DeleteAttributeDefinitionResponseSchema)` to create a new message.
  */
 export const DeleteAttributeDefinitionResponseSchema: GenMessage<DeleteAttributeDefinitionResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 21);
+  messageDesc(file_livechat_v1_customer, 22);
 
 /**
  * @generated from message livechat.v1.SetVisitorAttributesRequest
@@ -791,7 +835,7 @@ export type SetVisitorAttributesRequest = Message<"livechat.v1.SetVisitorAttribu
  * Use `create(SetVisitorAttributesRequestSchema)` to create a new message.
  */
 export const SetVisitorAttributesRequestSchema: GenMessage<SetVisitorAttributesRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 22);
+  messageDesc(file_livechat_v1_customer, 23);
 
 /**
  * @generated from message livechat.v1.SetVisitorAttributesResponse
@@ -804,7 +848,7 @@ export type SetVisitorAttributesResponse = Message<"livechat.v1.SetVisitorAttrib
  * Use `create(SetVisitorAttributesResponseSchema)` to create a new message.
  */
 export const SetVisitorAttributesResponseSchema: GenMessage<SetVisitorAttributesResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_customer, 23);
+  messageDesc(file_livechat_v1_customer, 24);
 
 /**
  * AttributeType is the type of a custom attribute's values.
@@ -920,8 +964,11 @@ export const CustomerService: GenService<{
    * characters, several lines allowed); INVALID_EMAIL (field "email");
    * ATTRIBUTE_VALUE_INVALID (field "attributes.<key>") for a value that is
    * not of the attribute's type; NOT_FOUND with ATTRIBUTE_NOT_FOUND (field
-   * "attributes.<key>") for an undefined key; NOT_FOUND with
-   * CUSTOMER_NOT_FOUND.
+   * "attributes.<key>") for an undefined key; MALFORMED_ID or
+   * TOO_MANY_ITEMS (field "tags.tag_ids": more than Limits.conversation_tags
+   * distinct tags) and NOT_FOUND (field "tags.tag_ids") for an unknown tag;
+   * NOT_FOUND with CUSTOMER_NOT_FOUND. A change of tags is recorded as the
+   * field "tags" with the tag names before and after, comma-separated.
    *
    * @generated from rpc livechat.v1.CustomerService.UpdateCustomer
    */
