@@ -151,4 +151,28 @@ describe("customer profiles", { timeout: 300_000 }, () => {
     await page.getByText("No customer matches “nobody-like-this”").waitFor();
     assert.deepEqual(pageErrors, []);
   });
+  test("an agent tags the customer by keyboard; the change is recorded and the Customers page filters by the tag", async () => {
+    await page.goto(`${server.url}/customers/${customerId}`);
+    const profile = page.getByTestId("customer-profile");
+    const tags = profile.getByTestId("customer-tags");
+    await tags.getByLabel("Add a tag").fill("VIP");
+    await tags.getByLabel("Add a tag").press("Enter");
+    await tags.getByRole("button", { name: "Remove tag VIP" }).waitFor();
+    await profile.getByTestId("customer-change").filter({ hasText: "changed Tags" }).filter({ hasText: "VIP" }).waitFor();
+    const got = await api("CustomerService/GetCustomer", { customerId });
+    assert.deepEqual(got.profile.tags.map((t) => t.name), ["VIP"]);
+
+    await page.goto(`${server.url}/customers`);
+    await page.getByTestId("customer-row").first().waitFor();
+    const filter = page.getByLabel("Filter by tag");
+    await filter.selectOption({ label: "VIP" });
+    await page.getByTestId("customer-row").filter({ hasText: "Chi Tran" }).waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="customer-row"]').length === 1);
+
+    // Removing the tag empties the filtered list.
+    await page.goto(`${server.url}/customers/${customerId}`);
+    await page.getByTestId("customer-tags").getByRole("button", { name: "Remove tag VIP" }).click();
+    await page.getByTestId("customer-tags").getByText("No tags").waitFor();
+    assert.deepEqual(pageErrors, []);
+  });
 });
