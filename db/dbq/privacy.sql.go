@@ -28,24 +28,19 @@ func (q *Queries) BlankConversationMessages(ctx context.Context, ids []uuid.UUID
 }
 
 const countDueAttachments = `-- name: CountDueAttachments :many
-WITH policy AS (
-    SELECT w.id AS widget_id, CASE WHEN o.days >= 0 THEN o.days ELSE $2::int END AS days
-    FROM widgets w
-    LEFT JOIN (SELECT unnest($3::uuid[]) AS widget_id, unnest($4::int[]) AS days) o ON o.widget_id = w.id
-)
 SELECT c.widget_id, count(*)::bigint AS due FROM attachments a
 JOIN conversations c ON c.id = a.conversation_id
-JOIN policy p ON p.widget_id = c.widget_id
+CROSS JOIN LATERAL (SELECT retention_days(c.widget_id, $1::int, $2::uuid[], $3::int[]) AS days) p
 WHERE p.days > 0 AND a.removed_at IS NULL AND a.message_id IS NOT NULL
-  AND a.created_at < ($1::timestamptz - p.days * interval '1 day')
+  AND a.created_at < ($4::timestamptz - p.days * interval '1 day')
 GROUP BY c.widget_id
 `
 
 type CountDueAttachmentsParams struct {
-	Now             time.Time
 	DefaultDays     int32
 	OverrideWidgets []uuid.UUID
 	OverrideDays    []int32
+	Now             time.Time
 }
 
 type CountDueAttachmentsRow struct {
@@ -55,10 +50,10 @@ type CountDueAttachmentsRow struct {
 
 func (q *Queries) CountDueAttachments(ctx context.Context, arg CountDueAttachmentsParams) ([]CountDueAttachmentsRow, error) {
 	rows, err := q.db.Query(ctx, countDueAttachments,
-		arg.Now,
 		arg.DefaultDays,
 		arg.OverrideWidgets,
 		arg.OverrideDays,
+		arg.Now,
 	)
 	if err != nil {
 		return nil, err
@@ -79,13 +74,8 @@ func (q *Queries) CountDueAttachments(ctx context.Context, arg CountDueAttachmen
 }
 
 const countDueClosedConversations = `-- name: CountDueClosedConversations :many
-WITH policy AS (
-    SELECT w.id AS widget_id, CASE WHEN o.days >= 0 THEN o.days ELSE $2::int END AS days
-    FROM widgets w
-    LEFT JOIN (SELECT unnest($3::uuid[]) AS widget_id, unnest($4::int[]) AS days) o ON o.widget_id = w.id
-)
-SELECT c.widget_id, count(*)::bigint AS due FROM conversations c JOIN policy p ON p.widget_id = c.widget_id
-WHERE p.days > 0 AND c.status = 'closed' AND c.updated_at < ($1::timestamptz - p.days * interval '1 day')
+SELECT c.widget_id, count(*)::bigint AS due FROM conversations c CROSS JOIN LATERAL (SELECT retention_days(c.widget_id, $1::int, $2::uuid[], $3::int[]) AS days) p
+WHERE p.days > 0 AND c.status = 'closed' AND c.updated_at < ($4::timestamptz - p.days * interval '1 day')
   AND (EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id
                AND (m.text <> '' OR (m.sender_type = 'customer' AND m.sender_name <> '')))
        OR EXISTS (SELECT 1 FROM messages m JOIN message_revisions r ON r.message_id = m.id WHERE m.conversation_id = c.id)
@@ -94,10 +84,10 @@ GROUP BY c.widget_id
 `
 
 type CountDueClosedConversationsParams struct {
-	Now             time.Time
 	DefaultDays     int32
 	OverrideWidgets []uuid.UUID
 	OverrideDays    []int32
+	Now             time.Time
 }
 
 type CountDueClosedConversationsRow struct {
@@ -108,10 +98,10 @@ type CountDueClosedConversationsRow struct {
 // DueClosedConversations' count, per widget.
 func (q *Queries) CountDueClosedConversations(ctx context.Context, arg CountDueClosedConversationsParams) ([]CountDueClosedConversationsRow, error) {
 	rows, err := q.db.Query(ctx, countDueClosedConversations,
-		arg.Now,
 		arg.DefaultDays,
 		arg.OverrideWidgets,
 		arg.OverrideDays,
+		arg.Now,
 	)
 	if err != nil {
 		return nil, err
@@ -132,23 +122,18 @@ func (q *Queries) CountDueClosedConversations(ctx context.Context, arg CountDueC
 }
 
 const countOldVisitorContexts = `-- name: CountOldVisitorContexts :many
-WITH policy AS (
-    SELECT w.id AS widget_id, CASE WHEN o.days >= 0 THEN o.days ELSE $2::int END AS days
-    FROM widgets w
-    LEFT JOIN (SELECT unnest($3::uuid[]) AS widget_id, unnest($4::int[]) AS days) o ON o.widget_id = w.id
-)
 SELECT cu.widget_id, count(*)::bigint AS due FROM visitor_contexts vc
 JOIN customers cu ON cu.id = vc.customer_id
-JOIN policy p ON p.widget_id = cu.widget_id
-WHERE p.days > 0 AND vc.updated_at < ($1::timestamptz - p.days * interval '1 day')
+CROSS JOIN LATERAL (SELECT retention_days(cu.widget_id, $1::int, $2::uuid[], $3::int[]) AS days) p
+WHERE p.days > 0 AND vc.updated_at < ($4::timestamptz - p.days * interval '1 day')
 GROUP BY cu.widget_id
 `
 
 type CountOldVisitorContextsParams struct {
-	Now             time.Time
 	DefaultDays     int32
 	OverrideWidgets []uuid.UUID
 	OverrideDays    []int32
+	Now             time.Time
 }
 
 type CountOldVisitorContextsRow struct {
@@ -158,10 +143,10 @@ type CountOldVisitorContextsRow struct {
 
 func (q *Queries) CountOldVisitorContexts(ctx context.Context, arg CountOldVisitorContextsParams) ([]CountOldVisitorContextsRow, error) {
 	rows, err := q.db.Query(ctx, countOldVisitorContexts,
-		arg.Now,
 		arg.DefaultDays,
 		arg.OverrideWidgets,
 		arg.OverrideDays,
+		arg.Now,
 	)
 	if err != nil {
 		return nil, err
@@ -182,21 +167,16 @@ func (q *Queries) CountOldVisitorContexts(ctx context.Context, arg CountOldVisit
 }
 
 const countOldVisitorSessions = `-- name: CountOldVisitorSessions :many
-WITH policy AS (
-    SELECT w.id AS widget_id, CASE WHEN o.days >= 0 THEN o.days ELSE $2::int END AS days
-    FROM widgets w
-    LEFT JOIN (SELECT unnest($3::uuid[]) AS widget_id, unnest($4::int[]) AS days) o ON o.widget_id = w.id
-)
-SELECT v.widget_id, count(*)::bigint AS due FROM visitor_sessions v JOIN policy p ON p.widget_id = v.widget_id
-WHERE p.days > 0 AND v.last_seen_at < ($1::timestamptz - p.days * interval '1 day')
+SELECT v.widget_id, count(*)::bigint AS due FROM visitor_sessions v CROSS JOIN LATERAL (SELECT retention_days(v.widget_id, $1::int, $2::uuid[], $3::int[]) AS days) p
+WHERE p.days > 0 AND v.last_seen_at < ($4::timestamptz - p.days * interval '1 day')
 GROUP BY v.widget_id
 `
 
 type CountOldVisitorSessionsParams struct {
-	Now             time.Time
 	DefaultDays     int32
 	OverrideWidgets []uuid.UUID
 	OverrideDays    []int32
+	Now             time.Time
 }
 
 type CountOldVisitorSessionsRow struct {
@@ -206,10 +186,10 @@ type CountOldVisitorSessionsRow struct {
 
 func (q *Queries) CountOldVisitorSessions(ctx context.Context, arg CountOldVisitorSessionsParams) ([]CountOldVisitorSessionsRow, error) {
 	rows, err := q.db.Query(ctx, countOldVisitorSessions,
-		arg.Now,
 		arg.DefaultDays,
 		arg.OverrideWidgets,
 		arg.OverrideDays,
+		arg.Now,
 	)
 	if err != nil {
 		return nil, err
@@ -241,36 +221,31 @@ func (q *Queries) DeleteConversationRevisions(ctx context.Context, ids []uuid.UU
 }
 
 const deleteOldVisitorContexts = `-- name: DeleteOldVisitorContexts :execrows
-WITH policy AS (
-    SELECT w.id AS widget_id, CASE WHEN o.days >= 0 THEN o.days ELSE $3::int END AS days
-    FROM widgets w
-    LEFT JOIN (SELECT unnest($4::uuid[]) AS widget_id, unnest($5::int[]) AS days) o ON o.widget_id = w.id
-)
 DELETE FROM visitor_contexts
 WHERE customer_id IN (SELECT vc.customer_id FROM visitor_contexts vc
                       JOIN customers cu ON cu.id = vc.customer_id
-                      JOIN policy p ON p.widget_id = cu.widget_id
-                      WHERE p.days > 0 AND vc.updated_at < ($1::timestamptz - p.days * interval '1 day')
-                      ORDER BY vc.updated_at LIMIT $2)
+                      CROSS JOIN LATERAL (SELECT retention_days(cu.widget_id, $1::int, $2::uuid[], $3::int[]) AS days) p
+                      WHERE p.days > 0 AND vc.updated_at < ($4::timestamptz - p.days * interval '1 day')
+                      ORDER BY vc.updated_at LIMIT $5)
 `
 
 type DeleteOldVisitorContextsParams struct {
-	Now             time.Time
-	MaxRows         int32
 	DefaultDays     int32
 	OverrideWidgets []uuid.UUID
 	OverrideDays    []int32
+	Now             time.Time
+	MaxRows         int32
 }
 
 // Deletes up to max_rows page histories (visitor contexts) last updated
 // longer ago than their customer's widget's session period.
 func (q *Queries) DeleteOldVisitorContexts(ctx context.Context, arg DeleteOldVisitorContextsParams) (int64, error) {
 	result, err := q.db.Exec(ctx, deleteOldVisitorContexts,
-		arg.Now,
-		arg.MaxRows,
 		arg.DefaultDays,
 		arg.OverrideWidgets,
 		arg.OverrideDays,
+		arg.Now,
+		arg.MaxRows,
 	)
 	if err != nil {
 		return 0, err
@@ -279,34 +254,29 @@ func (q *Queries) DeleteOldVisitorContexts(ctx context.Context, arg DeleteOldVis
 }
 
 const deleteOldVisitorSessions = `-- name: DeleteOldVisitorSessions :execrows
-WITH policy AS (
-    SELECT w.id AS widget_id, CASE WHEN o.days >= 0 THEN o.days ELSE $3::int END AS days
-    FROM widgets w
-    LEFT JOIN (SELECT unnest($4::uuid[]) AS widget_id, unnest($5::int[]) AS days) o ON o.widget_id = w.id
-)
 DELETE FROM visitor_sessions
-WHERE id IN (SELECT v.id FROM visitor_sessions v JOIN policy p ON p.widget_id = v.widget_id
-             WHERE p.days > 0 AND v.last_seen_at < ($1::timestamptz - p.days * interval '1 day')
-             ORDER BY v.last_seen_at LIMIT $2)
+WHERE id IN (SELECT v.id FROM visitor_sessions v CROSS JOIN LATERAL (SELECT retention_days(v.widget_id, $1::int, $2::uuid[], $3::int[]) AS days) p
+             WHERE p.days > 0 AND v.last_seen_at < ($4::timestamptz - p.days * interval '1 day')
+             ORDER BY v.last_seen_at LIMIT $5)
 `
 
 type DeleteOldVisitorSessionsParams struct {
-	Now             time.Time
-	MaxRows         int32
 	DefaultDays     int32
 	OverrideWidgets []uuid.UUID
 	OverrideDays    []int32
+	Now             time.Time
+	MaxRows         int32
 }
 
 // Deletes up to max_rows visitor sessions last used longer ago than their
 // widget's period.
 func (q *Queries) DeleteOldVisitorSessions(ctx context.Context, arg DeleteOldVisitorSessionsParams) (int64, error) {
 	result, err := q.db.Exec(ctx, deleteOldVisitorSessions,
-		arg.Now,
-		arg.MaxRows,
 		arg.DefaultDays,
 		arg.OverrideWidgets,
 		arg.OverrideDays,
+		arg.Now,
+		arg.MaxRows,
 	)
 	if err != nil {
 		return 0, err
@@ -315,37 +285,32 @@ func (q *Queries) DeleteOldVisitorSessions(ctx context.Context, arg DeleteOldVis
 }
 
 const dueAttachments = `-- name: DueAttachments :many
-WITH policy AS (
-    SELECT w.id AS widget_id, CASE WHEN o.days >= 0 THEN o.days ELSE $3::int END AS days
-    FROM widgets w
-    LEFT JOIN (SELECT unnest($4::uuid[]) AS widget_id, unnest($5::int[]) AS days) o ON o.widget_id = w.id
-)
 SELECT a.id FROM attachments a
 JOIN conversations c ON c.id = a.conversation_id
-JOIN policy p ON p.widget_id = c.widget_id
+CROSS JOIN LATERAL (SELECT retention_days(c.widget_id, $1::int, $2::uuid[], $3::int[]) AS days) p
 WHERE p.days > 0 AND a.removed_at IS NULL AND a.message_id IS NOT NULL
-  AND a.created_at < ($1::timestamptz - p.days * interval '1 day')
+  AND a.created_at < ($4::timestamptz - p.days * interval '1 day')
 ORDER BY a.created_at, a.id
-LIMIT $2
+LIMIT $5
 `
 
 type DueAttachmentsParams struct {
-	Now             time.Time
-	MaxRows         int32
 	DefaultDays     int32
 	OverrideWidgets []uuid.UUID
 	OverrideDays    []int32
+	Now             time.Time
+	MaxRows         int32
 }
 
 // Up to max_rows sent files older than their widget's period and not yet
 // removed, oldest first.
 func (q *Queries) DueAttachments(ctx context.Context, arg DueAttachmentsParams) ([]uuid.UUID, error) {
 	rows, err := q.db.Query(ctx, dueAttachments,
-		arg.Now,
-		arg.MaxRows,
 		arg.DefaultDays,
 		arg.OverrideWidgets,
 		arg.OverrideDays,
+		arg.Now,
+		arg.MaxRows,
 	)
 	if err != nil {
 		return nil, err
@@ -367,42 +332,36 @@ func (q *Queries) DueAttachments(ctx context.Context, arg DueAttachmentsParams) 
 
 const dueClosedConversations = `-- name: DueClosedConversations :many
 
-WITH policy AS (
-    SELECT w.id AS widget_id, CASE WHEN o.days >= 0 THEN o.days ELSE $3::int END AS days
-    FROM widgets w
-    LEFT JOIN (SELECT unnest($4::uuid[]) AS widget_id, unnest($5::int[]) AS days) o ON o.widget_id = w.id
-)
-SELECT c.id FROM conversations c JOIN policy p ON p.widget_id = c.widget_id
-WHERE p.days > 0 AND c.status = 'closed' AND c.updated_at < ($1::timestamptz - p.days * interval '1 day')
+SELECT c.id FROM conversations c CROSS JOIN LATERAL (SELECT retention_days(c.widget_id, $1::int, $2::uuid[], $3::int[]) AS days) p
+WHERE p.days > 0 AND c.status = 'closed' AND c.updated_at < ($4::timestamptz - p.days * interval '1 day')
   AND (EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id
                AND (m.text <> '' OR (m.sender_type = 'customer' AND m.sender_name <> '')))
        OR EXISTS (SELECT 1 FROM messages m JOIN message_revisions r ON r.message_id = m.id WHERE m.conversation_id = c.id)
        OR EXISTS (SELECT 1 FROM attachments a WHERE a.conversation_id = c.id AND a.removed_at IS NULL))
 ORDER BY c.updated_at, c.id
-LIMIT $2
+LIMIT $5
 `
 
 type DueClosedConversationsParams struct {
-	Now             time.Time
-	MaxRows         int32
 	DefaultDays     int32
 	OverrideWidgets []uuid.UUID
 	OverrideDays    []int32
+	Now             time.Time
+	MaxRows         int32
 }
 
-// Retention. Each rule's period is per widget: a widget's override
-// (override_widgets[i] → override_days[i]; a negative day count follows
-// the installation) or else the installation's default_days; 0 keeps.
-// "now" is the caller's clock, so tests can move it.
+// Retention. Each rule's period is per widget, retention_days (migration
+// 00023): a widget's override or else the installation's default_days; 0
+// keeps. "now" is the caller's clock, so tests can move it.
 // Up to max_rows conversations closed longer ago than their widget's
 // period that still hold text, old texts or files, oldest first.
 func (q *Queries) DueClosedConversations(ctx context.Context, arg DueClosedConversationsParams) ([]uuid.UUID, error) {
 	rows, err := q.db.Query(ctx, dueClosedConversations,
-		arg.Now,
-		arg.MaxRows,
 		arg.DefaultDays,
 		arg.OverrideWidgets,
 		arg.OverrideDays,
+		arg.Now,
+		arg.MaxRows,
 	)
 	if err != nil {
 		return nil, err
@@ -1134,7 +1093,7 @@ func (q *Queries) LockCustomerForErasure(ctx context.Context, id uuid.UUID) (*ti
 const removeAttachmentFiles = `-- name: RemoveAttachmentFiles :exec
 WITH gone AS (
     UPDATE attachments SET removed_at = $1, thumbnail_size = NULL
-    WHERE id = ANY($2::uuid[]) AND removed_at IS NULL
+    WHERE (id = ANY($2::uuid[]) OR conversation_id = ANY($3::uuid[])) AND removed_at IS NULL
     RETURNING id, store
 )
 INSERT INTO attachment_deletions (key, store)
@@ -1145,39 +1104,16 @@ ON CONFLICT DO NOTHING
 `
 
 type RemoveAttachmentFilesParams struct {
-	Now *time.Time
-	Ids []uuid.UUID
+	Now             *time.Time
+	Ids             []uuid.UUID
+	ConversationIds []uuid.UUID
 }
 
-// Marks the files removed and queues their bytes (and thumbnails) for
-// deletion from their store; the rows stay as the "file removed" marker.
+// Marks the files (by id, or all of the conversations) removed and queues
+// their bytes (and thumbnails) for deletion from their store; the rows stay
+// as the "file removed" marker.
 func (q *Queries) RemoveAttachmentFiles(ctx context.Context, arg RemoveAttachmentFilesParams) error {
-	_, err := q.db.Exec(ctx, removeAttachmentFiles, arg.Now, arg.Ids)
-	return err
-}
-
-const removeConversationFiles = `-- name: RemoveConversationFiles :exec
-WITH gone AS (
-    UPDATE attachments SET removed_at = $1, thumbnail_size = NULL
-    WHERE conversation_id = ANY($2::uuid[]) AND removed_at IS NULL
-    RETURNING id, store
-)
-INSERT INTO attachment_deletions (key, store)
-SELECT g.id::text, g.store FROM gone g
-UNION ALL
-SELECT g.id::text || '.thumb', g.store FROM gone g
-ON CONFLICT DO NOTHING
-`
-
-type RemoveConversationFilesParams struct {
-	Now *time.Time
-	Ids []uuid.UUID
-}
-
-// Marks the files of the conversations removed and queues their bytes
-// (and thumbnails) for deletion from their store.
-func (q *Queries) RemoveConversationFiles(ctx context.Context, arg RemoveConversationFilesParams) error {
-	_, err := q.db.Exec(ctx, removeConversationFiles, arg.Now, arg.Ids)
+	_, err := q.db.Exec(ctx, removeAttachmentFiles, arg.Now, arg.Ids, arg.ConversationIds)
 	return err
 }
 

@@ -158,20 +158,14 @@ WHERE conversation_id IN (SELECT cv.id FROM conversations cv WHERE cv.customer_i
    OR lower(to_address) = (SELECT lower(cu.email) FROM customers cu WHERE cu.id = @customer_id AND cu.email <> '')
 ORDER BY created_at, id;
 
--- Retention. Each rule's period is per widget: a widget's override
--- (override_widgets[i] → override_days[i]; a negative day count follows
--- the installation) or else the installation's default_days; 0 keeps.
--- "now" is the caller's clock, so tests can move it.
+-- Retention. Each rule's period is per widget, retention_days (migration
+-- 00023): a widget's override or else the installation's default_days; 0
+-- keeps. "now" is the caller's clock, so tests can move it.
 
 -- name: DueClosedConversations :many
 -- Up to max_rows conversations closed longer ago than their widget's
 -- period that still hold text, old texts or files, oldest first.
-WITH policy AS (
-    SELECT w.id AS widget_id, CASE WHEN o.days >= 0 THEN o.days ELSE @default_days::int END AS days
-    FROM widgets w
-    LEFT JOIN (SELECT unnest(@override_widgets::uuid[]) AS widget_id, unnest(@override_days::int[]) AS days) o ON o.widget_id = w.id
-)
-SELECT c.id FROM conversations c JOIN policy p ON p.widget_id = c.widget_id
+SELECT c.id FROM conversations c CROSS JOIN LATERAL (SELECT retention_days(c.widget_id, @default_days::int, @override_widgets::uuid[], @override_days::int[]) AS days) p
 WHERE p.days > 0 AND c.status = 'closed' AND c.updated_at < (sqlc.arg(now)::timestamptz - p.days * interval '1 day')
   AND (EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id
                AND (m.text <> '' OR (m.sender_type = 'customer' AND m.sender_name <> '')))
@@ -182,12 +176,7 @@ LIMIT @max_rows;
 
 -- name: CountDueClosedConversations :many
 -- DueClosedConversations' count, per widget.
-WITH policy AS (
-    SELECT w.id AS widget_id, CASE WHEN o.days >= 0 THEN o.days ELSE @default_days::int END AS days
-    FROM widgets w
-    LEFT JOIN (SELECT unnest(@override_widgets::uuid[]) AS widget_id, unnest(@override_days::int[]) AS days) o ON o.widget_id = w.id
-)
-SELECT c.widget_id, count(*)::bigint AS due FROM conversations c JOIN policy p ON p.widget_id = c.widget_id
+SELECT c.widget_id, count(*)::bigint AS due FROM conversations c CROSS JOIN LATERAL (SELECT retention_days(c.widget_id, @default_days::int, @override_widgets::uuid[], @override_days::int[]) AS days) p
 WHERE p.days > 0 AND c.status = 'closed' AND c.updated_at < (sqlc.arg(now)::timestamptz - p.days * interval '1 day')
   AND (EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id
                AND (m.text <> '' OR (m.sender_type = 'customer' AND m.sender_name <> '')))
@@ -206,55 +195,32 @@ WHERE m.conversation_id = ANY(@ids::uuid[])
 DELETE FROM message_revisions
 WHERE message_id IN (SELECT m.id FROM messages m WHERE m.conversation_id = ANY(@ids::uuid[]));
 
--- name: RemoveConversationFiles :exec
--- Marks the files of the conversations removed and queues their bytes
--- (and thumbnails) for deletion from their store.
-WITH gone AS (
-    UPDATE attachments SET removed_at = @now, thumbnail_size = NULL
-    WHERE conversation_id = ANY(@ids::uuid[]) AND removed_at IS NULL
-    RETURNING id, store
-)
-INSERT INTO attachment_deletions (key, store)
-SELECT g.id::text, g.store FROM gone g
-UNION ALL
-SELECT g.id::text || '.thumb', g.store FROM gone g
-ON CONFLICT DO NOTHING;
-
 -- name: DueAttachments :many
 -- Up to max_rows sent files older than their widget's period and not yet
 -- removed, oldest first.
-WITH policy AS (
-    SELECT w.id AS widget_id, CASE WHEN o.days >= 0 THEN o.days ELSE @default_days::int END AS days
-    FROM widgets w
-    LEFT JOIN (SELECT unnest(@override_widgets::uuid[]) AS widget_id, unnest(@override_days::int[]) AS days) o ON o.widget_id = w.id
-)
 SELECT a.id FROM attachments a
 JOIN conversations c ON c.id = a.conversation_id
-JOIN policy p ON p.widget_id = c.widget_id
+CROSS JOIN LATERAL (SELECT retention_days(c.widget_id, @default_days::int, @override_widgets::uuid[], @override_days::int[]) AS days) p
 WHERE p.days > 0 AND a.removed_at IS NULL AND a.message_id IS NOT NULL
   AND a.created_at < (sqlc.arg(now)::timestamptz - p.days * interval '1 day')
 ORDER BY a.created_at, a.id
 LIMIT @max_rows;
 
 -- name: CountDueAttachments :many
-WITH policy AS (
-    SELECT w.id AS widget_id, CASE WHEN o.days >= 0 THEN o.days ELSE @default_days::int END AS days
-    FROM widgets w
-    LEFT JOIN (SELECT unnest(@override_widgets::uuid[]) AS widget_id, unnest(@override_days::int[]) AS days) o ON o.widget_id = w.id
-)
 SELECT c.widget_id, count(*)::bigint AS due FROM attachments a
 JOIN conversations c ON c.id = a.conversation_id
-JOIN policy p ON p.widget_id = c.widget_id
+CROSS JOIN LATERAL (SELECT retention_days(c.widget_id, @default_days::int, @override_widgets::uuid[], @override_days::int[]) AS days) p
 WHERE p.days > 0 AND a.removed_at IS NULL AND a.message_id IS NOT NULL
   AND a.created_at < (sqlc.arg(now)::timestamptz - p.days * interval '1 day')
 GROUP BY c.widget_id;
 
 -- name: RemoveAttachmentFiles :exec
--- Marks the files removed and queues their bytes (and thumbnails) for
--- deletion from their store; the rows stay as the "file removed" marker.
+-- Marks the files (by id, or all of the conversations) removed and queues
+-- their bytes (and thumbnails) for deletion from their store; the rows stay
+-- as the "file removed" marker.
 WITH gone AS (
     UPDATE attachments SET removed_at = @now, thumbnail_size = NULL
-    WHERE id = ANY(@ids::uuid[]) AND removed_at IS NULL
+    WHERE (id = ANY(@ids::uuid[]) OR conversation_id = ANY(@conversation_ids::uuid[])) AND removed_at IS NULL
     RETURNING id, store
 )
 INSERT INTO attachment_deletions (key, store)
@@ -266,50 +232,30 @@ ON CONFLICT DO NOTHING;
 -- name: DeleteOldVisitorSessions :execrows
 -- Deletes up to max_rows visitor sessions last used longer ago than their
 -- widget's period.
-WITH policy AS (
-    SELECT w.id AS widget_id, CASE WHEN o.days >= 0 THEN o.days ELSE @default_days::int END AS days
-    FROM widgets w
-    LEFT JOIN (SELECT unnest(@override_widgets::uuid[]) AS widget_id, unnest(@override_days::int[]) AS days) o ON o.widget_id = w.id
-)
 DELETE FROM visitor_sessions
-WHERE id IN (SELECT v.id FROM visitor_sessions v JOIN policy p ON p.widget_id = v.widget_id
+WHERE id IN (SELECT v.id FROM visitor_sessions v CROSS JOIN LATERAL (SELECT retention_days(v.widget_id, @default_days::int, @override_widgets::uuid[], @override_days::int[]) AS days) p
              WHERE p.days > 0 AND v.last_seen_at < (sqlc.arg(now)::timestamptz - p.days * interval '1 day')
              ORDER BY v.last_seen_at LIMIT @max_rows);
 
 -- name: CountOldVisitorSessions :many
-WITH policy AS (
-    SELECT w.id AS widget_id, CASE WHEN o.days >= 0 THEN o.days ELSE @default_days::int END AS days
-    FROM widgets w
-    LEFT JOIN (SELECT unnest(@override_widgets::uuid[]) AS widget_id, unnest(@override_days::int[]) AS days) o ON o.widget_id = w.id
-)
-SELECT v.widget_id, count(*)::bigint AS due FROM visitor_sessions v JOIN policy p ON p.widget_id = v.widget_id
+SELECT v.widget_id, count(*)::bigint AS due FROM visitor_sessions v CROSS JOIN LATERAL (SELECT retention_days(v.widget_id, @default_days::int, @override_widgets::uuid[], @override_days::int[]) AS days) p
 WHERE p.days > 0 AND v.last_seen_at < (sqlc.arg(now)::timestamptz - p.days * interval '1 day')
 GROUP BY v.widget_id;
 
 -- name: DeleteOldVisitorContexts :execrows
 -- Deletes up to max_rows page histories (visitor contexts) last updated
 -- longer ago than their customer's widget's session period.
-WITH policy AS (
-    SELECT w.id AS widget_id, CASE WHEN o.days >= 0 THEN o.days ELSE @default_days::int END AS days
-    FROM widgets w
-    LEFT JOIN (SELECT unnest(@override_widgets::uuid[]) AS widget_id, unnest(@override_days::int[]) AS days) o ON o.widget_id = w.id
-)
 DELETE FROM visitor_contexts
 WHERE customer_id IN (SELECT vc.customer_id FROM visitor_contexts vc
                       JOIN customers cu ON cu.id = vc.customer_id
-                      JOIN policy p ON p.widget_id = cu.widget_id
+                      CROSS JOIN LATERAL (SELECT retention_days(cu.widget_id, @default_days::int, @override_widgets::uuid[], @override_days::int[]) AS days) p
                       WHERE p.days > 0 AND vc.updated_at < (sqlc.arg(now)::timestamptz - p.days * interval '1 day')
                       ORDER BY vc.updated_at LIMIT @max_rows);
 
 -- name: CountOldVisitorContexts :many
-WITH policy AS (
-    SELECT w.id AS widget_id, CASE WHEN o.days >= 0 THEN o.days ELSE @default_days::int END AS days
-    FROM widgets w
-    LEFT JOIN (SELECT unnest(@override_widgets::uuid[]) AS widget_id, unnest(@override_days::int[]) AS days) o ON o.widget_id = w.id
-)
 SELECT cu.widget_id, count(*)::bigint AS due FROM visitor_contexts vc
 JOIN customers cu ON cu.id = vc.customer_id
-JOIN policy p ON p.widget_id = cu.widget_id
+CROSS JOIN LATERAL (SELECT retention_days(cu.widget_id, @default_days::int, @override_widgets::uuid[], @override_days::int[]) AS days) p
 WHERE p.days > 0 AND vc.updated_at < (sqlc.arg(now)::timestamptz - p.days * interval '1 day')
 GROUP BY cu.widget_id;
 

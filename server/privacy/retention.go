@@ -298,7 +298,7 @@ func (s *Service) RunRetention(ctx context.Context) (Counts, error) {
 			if err != nil {
 				return 0, err
 			}
-			return int64(len(ids)), q.RemoveAttachmentFiles(ctx, dbq.RemoveAttachmentFilesParams{Ids: ids, Now: &now})
+			return int64(len(ids)), q.RemoveAttachmentFiles(ctx, dbq.RemoveAttachmentFilesParams{Ids: ids, ConversationIds: []uuid.UUID{}, Now: &now})
 		}},
 		{sess.on(), &done.VisitorSessions, func(q *dbq.Queries) (int64, error) {
 			return q.DeleteOldVisitorSessions(ctx, dbq.DeleteOldVisitorSessionsParams{
@@ -357,7 +357,7 @@ func removeConversations(ctx context.Context, q *dbq.Queries, ids []uuid.UUID, n
 	if err := q.DeleteConversationRevisions(ctx, ids); err != nil {
 		return err
 	}
-	return q.RemoveConversationFiles(ctx, dbq.RemoveConversationFilesParams{Ids: ids, Now: &now})
+	return q.RemoveAttachmentFiles(ctx, dbq.RemoveAttachmentFilesParams{Ids: []uuid.UUID{}, ConversationIds: ids, Now: &now})
 }
 
 // purgeFiles deletes from the store the bytes of the files the database
