@@ -82,14 +82,15 @@ WHERE address = (SELECT lower(cu.email) FROM customers cu WHERE cu.id = @custome
 -- Attribute values, the record of agents' edits (old and new values), the
 -- visitor context (pages, device, address), the original texts of edited
 -- messages, rating comments (scores stay: reports add up), the rate-limit
--- counters keyed by their id or their last known address, and the files of
+-- counters keyed by their id or ending in their last known address
+-- ("addr:<ip>"), and the files of
 -- their conversations, including their uploads never sent (the trigger
 -- queues the files' bytes; privacy.Erase deletes them from the store).
 WITH limits AS (
     DELETE FROM rate_limits rl
     WHERE position((SELECT cu.id::text FROM customers cu WHERE cu.id = @customer_id) IN rl.bucket) > 0
        OR EXISTS (SELECT 1 FROM visitor_contexts v WHERE v.customer_id = @customer_id AND v.ip_address <> ''
-                  AND position(v.ip_address IN rl.bucket) > 0)
+                  AND right(rl.bucket, length(v.ip_address) + 1) = ':' || v.ip_address)
 ), attrs AS (
     DELETE FROM customer_attribute_values av WHERE av.customer_id = @customer_id
 ), changes AS (

@@ -67,11 +67,14 @@ func (h *Handler) UpdateMailSettings(ctx context.Context, req *livechatv1.Update
 	if err != nil {
 		return nil, err
 	}
-	h.audit.RecordSettings(ctx, principal.From(ctx).Agent(), mail.Section, before, s)
-	if req.Password != nil && before.PasswordSet && s.PasswordSet {
+	changes := audit.Changes(before, s)
+	if req.Password != nil && *req.Password != "" && before.PasswordSet {
 		// A new password replacing an old one changes nothing the diff
-		// sees; it is a change all the same.
-		h.audit.Record(ctx, principal.From(ctx).Agent(), audit.SettingsChanged, audit.Target{Type: "settings", ID: mail.Section, Name: mail.Section}, audit.Details{"password": "replaced"})
+		// sees (only whether one is set); it is a change all the same.
+		changes["password"] = "replaced"
+	}
+	if len(changes) > 0 {
+		h.audit.Record(ctx, principal.From(ctx).Agent(), audit.SettingsChanged, audit.Target{Type: "settings", ID: mail.Section, Name: mail.Section}, changes)
 	}
 	return &livechatv1.UpdateMailSettingsResponse{Settings: settingsProto(s)}, nil
 }
