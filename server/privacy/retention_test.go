@@ -211,6 +211,11 @@ func TestRetentionRemovesExactlyWhatIsDue(t *testing.T) {
 				t.Errorf("reading the %s file: %v, want NotFound", name, err)
 			}
 		}
+		// The message still lists the file, marked removed, without links.
+		got, err := files.ForMessages(ctx(t), []uuid.UUID{openMsg})
+		if err != nil || len(got[openMsg]) != 1 || got[openMsg][0].RemovedAt == nil || got[openMsg][0].URL != "" || got[openMsg][0].FileName != "a.txt" {
+			t.Errorf("the message's files = %+v, %v; want the removed marker", got[openMsg], err)
+		}
 		if n := count(`SELECT count(*) FROM attachment_deletions`); n != 0 {
 			t.Errorf("%d deletions still queued after the run", n)
 		}
