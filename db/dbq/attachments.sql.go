@@ -51,7 +51,7 @@ func (q *Queries) AttachmentSigningKey(ctx context.Context) ([]byte, error) {
 }
 
 const attachmentsByMessageIDs = `-- name: AttachmentsByMessageIDs :many
-SELECT id, uploader_type, uploader_id, message_id, conversation_id, file_name, content_type, size, width, height, store, thumbnail_size, created_at FROM attachments WHERE message_id = ANY($1::uuid[])
+SELECT id, uploader_type, uploader_id, message_id, conversation_id, file_name, content_type, size, width, height, store, thumbnail_size, created_at, removed_at FROM attachments WHERE message_id = ANY($1::uuid[])
 ORDER BY message_id, created_at, id
 `
 
@@ -78,6 +78,7 @@ func (q *Queries) AttachmentsByMessageIDs(ctx context.Context, messageIds []uuid
 			&i.Store,
 			&i.ThumbnailSize,
 			&i.CreatedAt,
+			&i.RemovedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -196,7 +197,7 @@ func (q *Queries) DoneAttachmentDeletion(ctx context.Context, arg DoneAttachment
 }
 
 const getAttachment = `-- name: GetAttachment :one
-SELECT id, uploader_type, uploader_id, message_id, conversation_id, file_name, content_type, size, width, height, store, thumbnail_size, created_at FROM attachments WHERE id = $1
+SELECT id, uploader_type, uploader_id, message_id, conversation_id, file_name, content_type, size, width, height, store, thumbnail_size, created_at, removed_at FROM attachments WHERE id = $1
 `
 
 func (q *Queries) GetAttachment(ctx context.Context, id uuid.UUID) (Attachment, error) {
@@ -216,6 +217,7 @@ func (q *Queries) GetAttachment(ctx context.Context, id uuid.UUID) (Attachment, 
 		&i.Store,
 		&i.ThumbnailSize,
 		&i.CreatedAt,
+		&i.RemovedAt,
 	)
 	return i, err
 }
@@ -224,7 +226,7 @@ const insertAttachment = `-- name: InsertAttachment :one
 
 INSERT INTO attachments (id, uploader_type, uploader_id, file_name, content_type, size, width, height, store)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-RETURNING id, uploader_type, uploader_id, message_id, conversation_id, file_name, content_type, size, width, height, store, thumbnail_size, created_at
+RETURNING id, uploader_type, uploader_id, message_id, conversation_id, file_name, content_type, size, width, height, store, thumbnail_size, created_at, removed_at
 `
 
 type InsertAttachmentParams struct {
@@ -267,6 +269,7 @@ func (q *Queries) InsertAttachment(ctx context.Context, arg InsertAttachmentPara
 		&i.Store,
 		&i.ThumbnailSize,
 		&i.CreatedAt,
+		&i.RemovedAt,
 	)
 	return i, err
 }

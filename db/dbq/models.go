@@ -90,6 +90,7 @@ type Attachment struct {
 	Store          string
 	ThumbnailSize  *int64
 	CreatedAt      time.Time
+	RemovedAt      *time.Time
 }
 
 type AttachmentChunk struct {

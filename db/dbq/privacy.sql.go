@@ -27,68 +27,342 @@ func (q *Queries) BlankConversationMessages(ctx context.Context, ids []uuid.UUID
 	return result.RowsAffected(), nil
 }
 
-const countDueClosedConversations = `-- name: CountDueClosedConversations :one
-SELECT count(*)::bigint FROM conversations c
-WHERE c.status = 'closed' AND c.updated_at < $1
-  AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id
-              AND (m.text <> '' OR (m.sender_type = 'customer' AND m.sender_name <> '')))
+const countDueAttachments = `-- name: CountDueAttachments :many
+SELECT c.widget_id, count(*)::bigint AS due FROM attachments a
+JOIN conversations c ON c.id = a.conversation_id
+CROSS JOIN LATERAL (SELECT retention_days(c.widget_id, $1::int, $2::uuid[], $3::int[]) AS days) p
+WHERE p.days > 0 AND a.removed_at IS NULL AND a.message_id IS NOT NULL
+  AND a.created_at < ($4::timestamptz - p.days * interval '1 day')
+GROUP BY c.widget_id
 `
 
-func (q *Queries) CountDueClosedConversations(ctx context.Context, before time.Time) (int64, error) {
-	row := q.db.QueryRow(ctx, countDueClosedConversations, before)
-	var column_1 int64
-	err := row.Scan(&column_1)
-	return column_1, err
+type CountDueAttachmentsParams struct {
+	DefaultDays     int32
+	OverrideWidgets []uuid.UUID
+	OverrideDays    []int32
+	Now             time.Time
 }
 
-const countOldVisitorSessions = `-- name: CountOldVisitorSessions :one
-SELECT count(*)::bigint FROM visitor_sessions WHERE last_seen_at < $1
+type CountDueAttachmentsRow struct {
+	WidgetID uuid.UUID
+	Due      int64
+}
+
+func (q *Queries) CountDueAttachments(ctx context.Context, arg CountDueAttachmentsParams) ([]CountDueAttachmentsRow, error) {
+	rows, err := q.db.Query(ctx, countDueAttachments,
+		arg.DefaultDays,
+		arg.OverrideWidgets,
+		arg.OverrideDays,
+		arg.Now,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CountDueAttachmentsRow{}
+	for rows.Next() {
+		var i CountDueAttachmentsRow
+		if err := rows.Scan(&i.WidgetID, &i.Due); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const countDueClosedConversations = `-- name: CountDueClosedConversations :many
+SELECT c.widget_id, count(*)::bigint AS due FROM conversations c CROSS JOIN LATERAL (SELECT retention_days(c.widget_id, $1::int, $2::uuid[], $3::int[]) AS days) p
+WHERE p.days > 0 AND c.status = 'closed' AND c.updated_at < ($4::timestamptz - p.days * interval '1 day')
+  AND (EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id
+               AND (m.text <> '' OR (m.sender_type = 'customer' AND m.sender_name <> '')))
+       OR EXISTS (SELECT 1 FROM messages m JOIN message_revisions r ON r.message_id = m.id WHERE m.conversation_id = c.id)
+       OR EXISTS (SELECT 1 FROM attachments a WHERE a.conversation_id = c.id AND a.removed_at IS NULL))
+GROUP BY c.widget_id
 `
 
-func (q *Queries) CountOldVisitorSessions(ctx context.Context, before time.Time) (int64, error) {
-	row := q.db.QueryRow(ctx, countOldVisitorSessions, before)
-	var column_1 int64
-	err := row.Scan(&column_1)
-	return column_1, err
+type CountDueClosedConversationsParams struct {
+	DefaultDays     int32
+	OverrideWidgets []uuid.UUID
+	OverrideDays    []int32
+	Now             time.Time
 }
 
-const deleteOldVisitorSessions = `-- name: DeleteOldVisitorSessions :execrows
-DELETE FROM visitor_sessions
-WHERE id IN (SELECT v.id FROM visitor_sessions v WHERE v.last_seen_at < $1 ORDER BY v.last_seen_at LIMIT $2)
+type CountDueClosedConversationsRow struct {
+	WidgetID uuid.UUID
+	Due      int64
+}
+
+// DueClosedConversations' count, per widget.
+func (q *Queries) CountDueClosedConversations(ctx context.Context, arg CountDueClosedConversationsParams) ([]CountDueClosedConversationsRow, error) {
+	rows, err := q.db.Query(ctx, countDueClosedConversations,
+		arg.DefaultDays,
+		arg.OverrideWidgets,
+		arg.OverrideDays,
+		arg.Now,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CountDueClosedConversationsRow{}
+	for rows.Next() {
+		var i CountDueClosedConversationsRow
+		if err := rows.Scan(&i.WidgetID, &i.Due); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const countOldVisitorContexts = `-- name: CountOldVisitorContexts :many
+SELECT cu.widget_id, count(*)::bigint AS due FROM visitor_contexts vc
+JOIN customers cu ON cu.id = vc.customer_id
+CROSS JOIN LATERAL (SELECT retention_days(cu.widget_id, $1::int, $2::uuid[], $3::int[]) AS days) p
+WHERE p.days > 0 AND vc.updated_at < ($4::timestamptz - p.days * interval '1 day')
+GROUP BY cu.widget_id
 `
 
-type DeleteOldVisitorSessionsParams struct {
-	Before  time.Time
-	MaxRows int32
+type CountOldVisitorContextsParams struct {
+	DefaultDays     int32
+	OverrideWidgets []uuid.UUID
+	OverrideDays    []int32
+	Now             time.Time
 }
 
-// Deletes up to max_rows visitor sessions last used before the cutoff.
-func (q *Queries) DeleteOldVisitorSessions(ctx context.Context, arg DeleteOldVisitorSessionsParams) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteOldVisitorSessions, arg.Before, arg.MaxRows)
+type CountOldVisitorContextsRow struct {
+	WidgetID uuid.UUID
+	Due      int64
+}
+
+func (q *Queries) CountOldVisitorContexts(ctx context.Context, arg CountOldVisitorContextsParams) ([]CountOldVisitorContextsRow, error) {
+	rows, err := q.db.Query(ctx, countOldVisitorContexts,
+		arg.DefaultDays,
+		arg.OverrideWidgets,
+		arg.OverrideDays,
+		arg.Now,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CountOldVisitorContextsRow{}
+	for rows.Next() {
+		var i CountOldVisitorContextsRow
+		if err := rows.Scan(&i.WidgetID, &i.Due); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const countOldVisitorSessions = `-- name: CountOldVisitorSessions :many
+SELECT v.widget_id, count(*)::bigint AS due FROM visitor_sessions v CROSS JOIN LATERAL (SELECT retention_days(v.widget_id, $1::int, $2::uuid[], $3::int[]) AS days) p
+WHERE p.days > 0 AND v.last_seen_at < ($4::timestamptz - p.days * interval '1 day')
+GROUP BY v.widget_id
+`
+
+type CountOldVisitorSessionsParams struct {
+	DefaultDays     int32
+	OverrideWidgets []uuid.UUID
+	OverrideDays    []int32
+	Now             time.Time
+}
+
+type CountOldVisitorSessionsRow struct {
+	WidgetID uuid.UUID
+	Due      int64
+}
+
+func (q *Queries) CountOldVisitorSessions(ctx context.Context, arg CountOldVisitorSessionsParams) ([]CountOldVisitorSessionsRow, error) {
+	rows, err := q.db.Query(ctx, countOldVisitorSessions,
+		arg.DefaultDays,
+		arg.OverrideWidgets,
+		arg.OverrideDays,
+		arg.Now,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CountOldVisitorSessionsRow{}
+	for rows.Next() {
+		var i CountOldVisitorSessionsRow
+		if err := rows.Scan(&i.WidgetID, &i.Due); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const deleteConversationRevisions = `-- name: DeleteConversationRevisions :exec
+DELETE FROM message_revisions
+WHERE message_id IN (SELECT m.id FROM messages m WHERE m.conversation_id = ANY($1::uuid[]))
+`
+
+// The texts the conversations' edited messages had.
+func (q *Queries) DeleteConversationRevisions(ctx context.Context, ids []uuid.UUID) error {
+	_, err := q.db.Exec(ctx, deleteConversationRevisions, ids)
+	return err
+}
+
+const deleteOldVisitorContexts = `-- name: DeleteOldVisitorContexts :execrows
+DELETE FROM visitor_contexts
+WHERE customer_id IN (SELECT vc.customer_id FROM visitor_contexts vc
+                      JOIN customers cu ON cu.id = vc.customer_id
+                      CROSS JOIN LATERAL (SELECT retention_days(cu.widget_id, $1::int, $2::uuid[], $3::int[]) AS days) p
+                      WHERE p.days > 0 AND vc.updated_at < ($4::timestamptz - p.days * interval '1 day')
+                      ORDER BY vc.updated_at LIMIT $5)
+`
+
+type DeleteOldVisitorContextsParams struct {
+	DefaultDays     int32
+	OverrideWidgets []uuid.UUID
+	OverrideDays    []int32
+	Now             time.Time
+	MaxRows         int32
+}
+
+// Deletes up to max_rows page histories (visitor contexts) last updated
+// longer ago than their customer's widget's session period.
+func (q *Queries) DeleteOldVisitorContexts(ctx context.Context, arg DeleteOldVisitorContextsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteOldVisitorContexts,
+		arg.DefaultDays,
+		arg.OverrideWidgets,
+		arg.OverrideDays,
+		arg.Now,
+		arg.MaxRows,
+	)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
 }
 
+const deleteOldVisitorSessions = `-- name: DeleteOldVisitorSessions :execrows
+DELETE FROM visitor_sessions
+WHERE id IN (SELECT v.id FROM visitor_sessions v CROSS JOIN LATERAL (SELECT retention_days(v.widget_id, $1::int, $2::uuid[], $3::int[]) AS days) p
+             WHERE p.days > 0 AND v.last_seen_at < ($4::timestamptz - p.days * interval '1 day')
+             ORDER BY v.last_seen_at LIMIT $5)
+`
+
+type DeleteOldVisitorSessionsParams struct {
+	DefaultDays     int32
+	OverrideWidgets []uuid.UUID
+	OverrideDays    []int32
+	Now             time.Time
+	MaxRows         int32
+}
+
+// Deletes up to max_rows visitor sessions last used longer ago than their
+// widget's period.
+func (q *Queries) DeleteOldVisitorSessions(ctx context.Context, arg DeleteOldVisitorSessionsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteOldVisitorSessions,
+		arg.DefaultDays,
+		arg.OverrideWidgets,
+		arg.OverrideDays,
+		arg.Now,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const dueAttachments = `-- name: DueAttachments :many
+SELECT a.id FROM attachments a
+JOIN conversations c ON c.id = a.conversation_id
+CROSS JOIN LATERAL (SELECT retention_days(c.widget_id, $1::int, $2::uuid[], $3::int[]) AS days) p
+WHERE p.days > 0 AND a.removed_at IS NULL AND a.message_id IS NOT NULL
+  AND a.created_at < ($4::timestamptz - p.days * interval '1 day')
+ORDER BY a.created_at, a.id
+LIMIT $5
+`
+
+type DueAttachmentsParams struct {
+	DefaultDays     int32
+	OverrideWidgets []uuid.UUID
+	OverrideDays    []int32
+	Now             time.Time
+	MaxRows         int32
+}
+
+// Up to max_rows sent files older than their widget's period and not yet
+// removed, oldest first.
+func (q *Queries) DueAttachments(ctx context.Context, arg DueAttachmentsParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, dueAttachments,
+		arg.DefaultDays,
+		arg.OverrideWidgets,
+		arg.OverrideDays,
+		arg.Now,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const dueClosedConversations = `-- name: DueClosedConversations :many
-SELECT c.id FROM conversations c
-WHERE c.status = 'closed' AND c.updated_at < $1
-  AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id
-              AND (m.text <> '' OR (m.sender_type = 'customer' AND m.sender_name <> '')))
+
+SELECT c.id FROM conversations c CROSS JOIN LATERAL (SELECT retention_days(c.widget_id, $1::int, $2::uuid[], $3::int[]) AS days) p
+WHERE p.days > 0 AND c.status = 'closed' AND c.updated_at < ($4::timestamptz - p.days * interval '1 day')
+  AND (EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id
+               AND (m.text <> '' OR (m.sender_type = 'customer' AND m.sender_name <> '')))
+       OR EXISTS (SELECT 1 FROM messages m JOIN message_revisions r ON r.message_id = m.id WHERE m.conversation_id = c.id)
+       OR EXISTS (SELECT 1 FROM attachments a WHERE a.conversation_id = c.id AND a.removed_at IS NULL))
 ORDER BY c.updated_at, c.id
-LIMIT $2
+LIMIT $5
 `
 
 type DueClosedConversationsParams struct {
-	Before  time.Time
-	MaxRows int32
+	DefaultDays     int32
+	OverrideWidgets []uuid.UUID
+	OverrideDays    []int32
+	Now             time.Time
+	MaxRows         int32
 }
 
-// Up to max_rows conversations closed before the cutoff whose messages
-// still hold text, oldest first (retention).
+// Retention. Each rule's period is per widget, retention_days (migration
+// 00023): a widget's override or else the installation's default_days; 0
+// keeps. "now" is the caller's clock, so tests can move it.
+// Up to max_rows conversations closed longer ago than their widget's
+// period that still hold text, old texts or files, oldest first.
 func (q *Queries) DueClosedConversations(ctx context.Context, arg DueClosedConversationsParams) ([]uuid.UUID, error) {
-	rows, err := q.db.Query(ctx, dueClosedConversations, arg.Before, arg.MaxRows)
+	rows, err := q.db.Query(ctx, dueClosedConversations,
+		arg.DefaultDays,
+		arg.OverrideWidgets,
+		arg.OverrideDays,
+		arg.Now,
+		arg.MaxRows,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +452,12 @@ func (q *Queries) EraseCustomerProfile(ctx context.Context, arg EraseCustomerPro
 }
 
 const eraseCustomerRecords = `-- name: EraseCustomerRecords :exec
-WITH attrs AS (
+WITH limits AS (
+    DELETE FROM rate_limits rl
+    WHERE position((SELECT cu.id::text FROM customers cu WHERE cu.id = $1) IN rl.bucket) > 0
+       OR EXISTS (SELECT 1 FROM visitor_contexts v WHERE v.customer_id = $1 AND v.ip_address <> ''
+                  AND right(rl.bucket, length(v.ip_address) + 1) = ':' || v.ip_address)
+), attrs AS (
     DELETE FROM customer_attribute_values av WHERE av.customer_id = $1
 ), changes AS (
     DELETE FROM customer_changes ch WHERE ch.customer_id = $1
@@ -198,12 +477,120 @@ WHERE conversation_id IN (SELECT cv.id FROM conversations cv WHERE cv.customer_i
 
 // Attribute values, the record of agents' edits (old and new values), the
 // visitor context (pages, device, address), the original texts of edited
-// messages, rating comments (scores stay: reports add up) and the files of
-// their conversations, including their uploads never sent (the files'
-// bytes leave the store with the next attachment sweep).
+// messages, rating comments (scores stay: reports add up), the rate-limit
+// counters keyed by their id or ending in their last known address
+// ("addr:<ip>"), and the files of
+// their conversations, including their uploads never sent (the trigger
+// queues the files' bytes; privacy.Erase deletes them from the store).
 func (q *Queries) EraseCustomerRecords(ctx context.Context, customerID uuid.UUID) error {
 	_, err := q.db.Exec(ctx, eraseCustomerRecords, customerID)
 	return err
+}
+
+const existingWidgets = `-- name: ExistingWidgets :many
+SELECT id FROM widgets WHERE id = ANY($1::uuid[])
+`
+
+// Which of the ids name a widget (deleted ones included: their data stays).
+func (q *Queries) ExistingWidgets(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, existingWidgets, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const exportAttachments = `-- name: ExportAttachments :many
+SELECT id, uploader_type, uploader_id, message_id, conversation_id, file_name, content_type, size, width, height, store, thumbnail_size, created_at, removed_at FROM attachments
+WHERE conversation_id IN (SELECT cv.id FROM conversations cv WHERE cv.customer_id = $1)
+   OR (uploader_type = 'customer' AND uploader_id = $1 AND message_id IS NULL)
+ORDER BY created_at, id
+`
+
+// The files of the customer's conversations and their uploads never sent.
+func (q *Queries) ExportAttachments(ctx context.Context, customerID uuid.UUID) ([]Attachment, error) {
+	rows, err := q.db.Query(ctx, exportAttachments, customerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Attachment{}
+	for rows.Next() {
+		var i Attachment
+		if err := rows.Scan(
+			&i.ID,
+			&i.UploaderType,
+			&i.UploaderID,
+			&i.MessageID,
+			&i.ConversationID,
+			&i.FileName,
+			&i.ContentType,
+			&i.Size,
+			&i.Width,
+			&i.Height,
+			&i.Store,
+			&i.ThumbnailSize,
+			&i.CreatedAt,
+			&i.RemovedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const exportAttributeValues = `-- name: ExportAttributeValues :many
+SELECT d.key, d.label, d.type, v.value
+FROM customer_attribute_values v JOIN customer_attribute_definitions d ON d.id = v.attribute_id
+WHERE v.customer_id = $1 ORDER BY d.key
+`
+
+type ExportAttributeValuesRow struct {
+	Key   string
+	Label string
+	Type  string
+	Value string
+}
+
+func (q *Queries) ExportAttributeValues(ctx context.Context, customerID uuid.UUID) ([]ExportAttributeValuesRow, error) {
+	rows, err := q.db.Query(ctx, exportAttributeValues, customerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ExportAttributeValuesRow{}
+	for rows.Next() {
+		var i ExportAttributeValuesRow
+		if err := rows.Scan(
+			&i.Key,
+			&i.Label,
+			&i.Type,
+			&i.Value,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const exportConversations = `-- name: ExportConversations :many
@@ -248,8 +635,8 @@ func (q *Queries) ExportConversations(ctx context.Context, customerID uuid.UUID)
 }
 
 const exportCustomer = `-- name: ExportCustomer :one
-SELECT c.id, c.widget_id, w.name AS widget_name, c.name, c.email, c.phone, c.attributes, c.verified_user_id,
-       c.created_at, c.last_seen_at, c.erased_at
+SELECT c.id, c.widget_id, w.name AS widget_name, c.name, c.email, c.phone, c.company, c.notes, c.attributes,
+       c.verified_user_id, c.created_at, c.last_seen_at, c.erased_at
 FROM customers c JOIN widgets w ON w.id = c.widget_id
 WHERE c.id = $1
 `
@@ -261,6 +648,8 @@ type ExportCustomerRow struct {
 	Name           string
 	Email          string
 	Phone          string
+	Company        string
+	Notes          string
 	Attributes     []byte
 	VerifiedUserID *string
 	CreatedAt      time.Time
@@ -278,6 +667,8 @@ func (q *Queries) ExportCustomer(ctx context.Context, id uuid.UUID) (ExportCusto
 		&i.Name,
 		&i.Email,
 		&i.Phone,
+		&i.Company,
+		&i.Notes,
 		&i.Attributes,
 		&i.VerifiedUserID,
 		&i.CreatedAt,
@@ -287,14 +678,151 @@ func (q *Queries) ExportCustomer(ctx context.Context, id uuid.UUID) (ExportCusto
 	return i, err
 }
 
+const exportCustomerChanges = `-- name: ExportCustomerChanges :many
+SELECT field, old_value, new_value, agent_name, changed_at FROM customer_changes
+WHERE customer_id = $1 ORDER BY id
+`
+
+type ExportCustomerChangesRow struct {
+	Field     string
+	OldValue  string
+	NewValue  string
+	AgentName string
+	ChangedAt time.Time
+}
+
+func (q *Queries) ExportCustomerChanges(ctx context.Context, customerID uuid.UUID) ([]ExportCustomerChangesRow, error) {
+	rows, err := q.db.Query(ctx, exportCustomerChanges, customerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ExportCustomerChangesRow{}
+	for rows.Next() {
+		var i ExportCustomerChangesRow
+		if err := rows.Scan(
+			&i.Field,
+			&i.OldValue,
+			&i.NewValue,
+			&i.AgentName,
+			&i.ChangedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const exportMails = `-- name: ExportMails :many
+SELECT id, kind, to_address, subject, text_body, html_body, status, conversation_id, created_at, sent_at
+FROM mail_outbox
+WHERE conversation_id IN (SELECT cv.id FROM conversations cv WHERE cv.customer_id = $1)
+   OR lower(to_address) = (SELECT lower(cu.email) FROM customers cu WHERE cu.id = $1 AND cu.email <> '')
+ORDER BY created_at, id
+`
+
+type ExportMailsRow struct {
+	ID             uuid.UUID
+	Kind           string
+	ToAddress      string
+	Subject        string
+	TextBody       string
+	HtmlBody       string
+	Status         string
+	ConversationID *uuid.UUID
+	CreatedAt      time.Time
+	SentAt         *time.Time
+}
+
+// Mails to the customer or about their conversations (what an erasure
+// deletes).
+func (q *Queries) ExportMails(ctx context.Context, customerID uuid.UUID) ([]ExportMailsRow, error) {
+	rows, err := q.db.Query(ctx, exportMails, customerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ExportMailsRow{}
+	for rows.Next() {
+		var i ExportMailsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Kind,
+			&i.ToAddress,
+			&i.Subject,
+			&i.TextBody,
+			&i.HtmlBody,
+			&i.Status,
+			&i.ConversationID,
+			&i.CreatedAt,
+			&i.SentAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const exportMessageRevisions = `-- name: ExportMessageRevisions :many
+SELECT r.message_id, r.text, r.deleted, r.replaced_at
+FROM message_revisions r
+JOIN messages m ON m.id = r.message_id
+JOIN conversations c ON c.id = m.conversation_id
+WHERE c.customer_id = $1
+ORDER BY r.id
+`
+
+type ExportMessageRevisionsRow struct {
+	MessageID  uuid.UUID
+	Text       string
+	Deleted    bool
+	ReplacedAt time.Time
+}
+
+// The texts edited or deleted messages of the customer's conversations had.
+func (q *Queries) ExportMessageRevisions(ctx context.Context, customerID uuid.UUID) ([]ExportMessageRevisionsRow, error) {
+	rows, err := q.db.Query(ctx, exportMessageRevisions, customerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ExportMessageRevisionsRow{}
+	for rows.Next() {
+		var i ExportMessageRevisionsRow
+		if err := rows.Scan(
+			&i.MessageID,
+			&i.Text,
+			&i.Deleted,
+			&i.ReplacedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const exportMessages = `-- name: ExportMessages :many
-SELECT m.conversation_id, m.seq, m.sender_type, m.sender_name, m.text, m.internal, m.created_at, m.system_kind
+SELECT m.id, m.conversation_id, m.seq, m.sender_type, m.sender_name, m.text, m.internal, m.created_at, m.system_kind,
+       m.edited_at, m.deleted_at
 FROM messages m JOIN conversations c ON c.id = m.conversation_id
 WHERE c.customer_id = $1
 ORDER BY m.conversation_id, m.seq
 `
 
 type ExportMessagesRow struct {
+	ID             uuid.UUID
 	ConversationID uuid.UUID
 	Seq            int64
 	SenderType     string
@@ -303,6 +831,8 @@ type ExportMessagesRow struct {
 	Internal       bool
 	CreatedAt      time.Time
 	SystemKind     *string
+	EditedAt       *time.Time
+	DeletedAt      *time.Time
 }
 
 // Every message of the customer's conversations, internal notes included
@@ -317,6 +847,7 @@ func (q *Queries) ExportMessages(ctx context.Context, customerID uuid.UUID) ([]E
 	for rows.Next() {
 		var i ExportMessagesRow
 		if err := rows.Scan(
+			&i.ID,
 			&i.ConversationID,
 			&i.Seq,
 			&i.SenderType,
@@ -325,6 +856,131 @@ func (q *Queries) ExportMessages(ctx context.Context, customerID uuid.UUID) ([]E
 			&i.Internal,
 			&i.CreatedAt,
 			&i.SystemKind,
+			&i.EditedAt,
+			&i.DeletedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const exportRatings = `-- name: ExportRatings :many
+SELECT conversation_id, scale, score, comment, created_at, updated_at FROM conversation_ratings
+WHERE customer_id = $1 ORDER BY created_at
+`
+
+type ExportRatingsRow struct {
+	ConversationID uuid.UUID
+	Scale          string
+	Score          int16
+	Comment        string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+func (q *Queries) ExportRatings(ctx context.Context, customerID uuid.UUID) ([]ExportRatingsRow, error) {
+	rows, err := q.db.Query(ctx, exportRatings, customerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ExportRatingsRow{}
+	for rows.Next() {
+		var i ExportRatingsRow
+		if err := rows.Scan(
+			&i.ConversationID,
+			&i.Scale,
+			&i.Score,
+			&i.Comment,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const exportTags = `-- name: ExportTags :many
+SELECT ct.conversation_id, t.name
+FROM conversation_tags ct
+JOIN tags t ON t.id = ct.tag_id
+JOIN conversations c ON c.id = ct.conversation_id
+WHERE c.customer_id = $1
+ORDER BY ct.conversation_id, t.name
+`
+
+type ExportTagsRow struct {
+	ConversationID uuid.UUID
+	Name           string
+}
+
+func (q *Queries) ExportTags(ctx context.Context, customerID uuid.UUID) ([]ExportTagsRow, error) {
+	rows, err := q.db.Query(ctx, exportTags, customerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ExportTagsRow{}
+	for rows.Next() {
+		var i ExportTagsRow
+		if err := rows.Scan(&i.ConversationID, &i.Name); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const exportVisitorContext = `-- name: ExportVisitorContext :many
+SELECT current_url, current_title, referrer, trail, device, ip_address, country, city, updated_at
+FROM visitor_contexts WHERE customer_id = $1
+`
+
+type ExportVisitorContextRow struct {
+	CurrentUrl   string
+	CurrentTitle string
+	Referrer     string
+	Trail        []byte
+	Device       []byte
+	IpAddress    string
+	Country      string
+	City         string
+	UpdatedAt    time.Time
+}
+
+// Zero or one row: where the customer is and has been.
+func (q *Queries) ExportVisitorContext(ctx context.Context, customerID uuid.UUID) ([]ExportVisitorContextRow, error) {
+	rows, err := q.db.Query(ctx, exportVisitorContext, customerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ExportVisitorContextRow{}
+	for rows.Next() {
+		var i ExportVisitorContextRow
+		if err := rows.Scan(
+			&i.CurrentUrl,
+			&i.CurrentTitle,
+			&i.Referrer,
+			&i.Trail,
+			&i.Device,
+			&i.IpAddress,
+			&i.Country,
+			&i.City,
+			&i.UpdatedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -433,6 +1089,33 @@ func (q *Queries) LockCustomerForErasure(ctx context.Context, id uuid.UUID) (*ti
 	var erased_at *time.Time
 	err := row.Scan(&erased_at)
 	return erased_at, err
+}
+
+const removeAttachmentFiles = `-- name: RemoveAttachmentFiles :exec
+WITH gone AS (
+    UPDATE attachments SET removed_at = $1, thumbnail_size = NULL
+    WHERE (id = ANY($2::uuid[]) OR conversation_id = ANY($3::uuid[])) AND removed_at IS NULL
+    RETURNING id, store
+)
+INSERT INTO attachment_deletions (key, store)
+SELECT g.id::text, g.store FROM gone g
+UNION ALL
+SELECT g.id::text || '.thumb', g.store FROM gone g
+ON CONFLICT DO NOTHING
+`
+
+type RemoveAttachmentFilesParams struct {
+	Now             *time.Time
+	Ids             []uuid.UUID
+	ConversationIds []uuid.UUID
+}
+
+// Marks the files (by id, or all of the conversations) removed and queues
+// their bytes (and thumbnails) for deletion from their store; the rows stay
+// as the "file removed" marker.
+func (q *Queries) RemoveAttachmentFiles(ctx context.Context, arg RemoveAttachmentFilesParams) error {
+	_, err := q.db.Exec(ctx, removeAttachmentFiles, arg.Now, arg.Ids, arg.ConversationIds)
+	return err
 }
 
 const resealIdentitySecret = `-- name: ResealIdentitySecret :execrows

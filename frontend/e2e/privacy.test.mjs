@@ -2,7 +2,8 @@
 // sign-in for everyone" in Settings leads the admin (who has none) to the
 // enrolment page before anything else; enrolling with a code computed as an
 // authenticator app does lets them continue; the Audit log page lists the
-// change and filters by action.
+// change and filters by action; the retention policies take a widget's own
+// periods, count what each rule would remove before saving, and keep them.
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { mkdirSync } from "node:fs";
@@ -98,6 +99,36 @@ describe("data protection", { timeout: 300_000 }, () => {
     const row = page.getByTestId("audit-row");
     assert.match(await row.textContent(), /Mai Tran/);
     assert.match(await row.textContent(), /require_two_factor/);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test("retention: a widget override, the dry run per rule, saved", async () => {
+    await page.evaluate(async () => {
+      const res = await fetch("/livechat.v1.WidgetService/CreateWidget", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ settings: { name: "Vault" } }),
+      });
+      if (!res.ok) throw new Error(`CreateWidget: ${res.status}`);
+    });
+    await page.getByRole("link", { name: "Privacy" }).click();
+    const card = page.getByTestId("retention-card");
+    await card.getByTestId("retention-attachments").fill("30");
+    await card.getByTestId("retention-add-widget").selectOption({ label: "Vault" });
+    await card.getByRole("button", { name: "Add widget" }).click();
+    const row = card.getByTestId("retention-widget-row");
+    await row.getByLabel("Vault: Remove files sent more than … days ago (the message keeps a “file removed” note)").fill("7");
+    await card.getByRole("button", { name: "Count what would be removed" }).click();
+    const preview = card.getByTestId("retention-preview");
+    await preview.getByText("All widgets").waitFor();
+    assert.match(await preview.textContent(), /Files/);
+    await card.getByRole("button", { name: "Save" }).click();
+    await card.getByText("Saved").waitFor();
+    await page.reload();
+    const again = page.getByTestId("retention-card");
+    await again.getByTestId("retention-widget-row").waitFor();
+    assert.equal(await again.getByTestId("retention-attachments").inputValue(), "30");
+    assert.equal(await again.getByTestId("retention-widget-row").locator("td").first().textContent(), "Vault");
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -172,7 +172,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	// The audit log: handlers record administrative actions and sign-ins.
 	a.audit = audit.New(pool, audit.Options{Log: log, Settings: a.settings})
 	livechatv1connect.RegisterAuthServiceHandler(a.rpc, authapi.NewHandler(a.auth, web, a.audit))
-	livechatv1connect.RegisterConversationServiceHandler(a.rpc, chatapi.NewHandler(conversations, a.hub))
+	livechatv1connect.RegisterConversationServiceHandler(a.rpc, chatapi.NewHandler(conversations, a.hub).WithAudit(a.audit))
 	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, widgetsapi.NewHandler(a.widgets, a.hub, a.audit).WithRatings(csatapi.NewHandler(csat.New(pool, a.hub))))
 	livechatv1connect.RegisterCannedResponseServiceHandler(a.rpc, cannedapi.NewHandler(canned.New(pool)))
 	livechatv1connect.RegisterTagServiceHandler(a.rpc, tagsapi.NewHandler(tags.New(pool)))
@@ -193,8 +193,8 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	a.files = attachments.New(pool, store, cfg.Attachments, log, others...)
 	conversations.SetAttachments(a.files)
 	attachmentsapi.NewHandler(a.files, callers, log).Mount(a.mux)
-	livechatv1connect.RegisterRoutingServiceHandler(a.rpc, routingapi.NewHandler(a.router))
-	livechatv1connect.RegisterMailServiceHandler(a.rpc, mailapi.NewHandler(a.mail))
+	livechatv1connect.RegisterRoutingServiceHandler(a.rpc, routingapi.NewHandler(a.router).WithAudit(a.audit))
+	livechatv1connect.RegisterMailServiceHandler(a.rpc, mailapi.NewHandler(a.mail).WithAudit(a.audit))
 	var geo customers.Geo
 	if cfg.GeoIPDB != "" {
 		g, err := geoip.Open(cfg.GeoIPDB, log)
@@ -206,7 +206,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	}
 	livechatv1connect.RegisterCustomerServiceHandler(a.rpc, customersapi.NewHandler(customers.New(pool, customers.Options{Hub: a.hub, Conversations: conversations, Widgets: a.widgets, Geo: geo})))
 	livechatv1connect.RegisterAuditServiceHandler(a.rpc, auditapi.NewHandler(a.audit))
-	a.privacy = privacy.New(pool, privacy.Options{Hub: a.hub, Audit: a.audit, Settings: a.settings, Log: log})
+	a.privacy = privacy.New(pool, privacy.Options{Hub: a.hub, Files: a.files, Audit: a.audit, Settings: a.settings, Log: log})
 	livechatv1connect.RegisterPrivacyServiceHandler(a.rpc, privacyapi.NewHandler(a.privacy))
 	// Reflection lets `buf curl --list-methods` and grpcurl discover the API.
 	grpcreflect.Register(a.rpc)

@@ -190,6 +190,8 @@ const (
 	// TwoFactorRequired: the installation requires a second factor and the
 	// caller has none (data protection, 150–159).
 	TwoFactorRequired Reason = "TWO_FACTOR_REQUIRED"
+	// RetentionWidgetRepeated: a retention policy names a widget twice.
+	RetentionWidgetRepeated Reason = "RETENTION_WIDGET_REPEATED"
 )
 
 // Code is the class of an error: which Connect code its reason maps to. It
@@ -313,12 +315,13 @@ var codes = map[Reason]Code{
 	MailSendFailed:          CodeFailedPrecondition,
 	NoEmailAddress:          CodeFailedPrecondition,
 
-	AddressUnsubscribed:   CodeFailedPrecondition,
-	AttributeNotFound:     CodeNotFound,
-	AttributeKeyInvalid:   CodeInvalid,
-	AttributeValueInvalid: CodeInvalid,
-	IdentityRequired:      CodeFailedPrecondition,
-	TwoFactorRequired:     CodePermissionDenied,
+	AddressUnsubscribed:     CodeFailedPrecondition,
+	AttributeNotFound:       CodeNotFound,
+	AttributeKeyInvalid:     CodeInvalid,
+	AttributeValueInvalid:   CodeInvalid,
+	IdentityRequired:        CodeFailedPrecondition,
+	TwoFactorRequired:       CodePermissionDenied,
+	RetentionWidgetRepeated: CodeInvalid,
 }
 
 // Reasons lists every reason (for tests and documentation).

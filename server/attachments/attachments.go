@@ -51,6 +51,9 @@ type Attachment struct {
 	MessageID      *uuid.UUID
 	ConversationID *uuid.UUID
 	CreatedAt      time.Time
+	// RemovedAt is set when a retention policy removed the bytes: the row
+	// stays as a "file removed" marker, without links.
+	RemovedAt *time.Time
 	// URL and ThumbnailURL are signed download links (ThumbnailURL for
 	// images only), relative to the server's address; empty until Sign.
 	URL, ThumbnailURL string
@@ -401,7 +404,7 @@ func fromRow(r dbq.Attachment) Attachment {
 	a := Attachment{
 		ID: r.ID, FileName: r.FileName, ContentType: r.ContentType, Size: r.Size,
 		Width: r.Width, Height: r.Height, MessageID: r.MessageID, ConversationID: r.ConversationID,
-		CreatedAt: r.CreatedAt, store: r.Store,
+		CreatedAt: r.CreatedAt, RemovedAt: r.RemovedAt, store: r.Store,
 	}
 	if r.ThumbnailSize != nil {
 		a.thumbnailSize = *r.ThumbnailSize

@@ -24,6 +24,10 @@ const PathPrefix = "/api/attachments"
 // a third of the link lifetime, so a file keeps one link for that long and
 // browsers reuse what they cached.
 func (s *Service) Sign(ctx context.Context, a Attachment) (Attachment, error) {
+	if a.RemovedAt != nil {
+		// Nothing left to download.
+		return a, nil
+	}
 	key, err := s.signingKey(ctx)
 	if err != nil {
 		return a, err
@@ -109,6 +113,9 @@ func (s *Service) Open(ctx context.Context, id uuid.UUID, thumb bool, exp, sig s
 		return Download{}, err
 	}
 	a := fromRow(row)
+	if a.RemovedAt != nil {
+		return Download{}, expired
+	}
 	store, ok := s.stores[a.store]
 	if !ok {
 		return Download{}, errUnknownStore(a.store)

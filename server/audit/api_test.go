@@ -263,6 +263,92 @@ func TestEveryAdministrativeActionIsAudited(t *testing.T) {
 		l.want(t, "webhook.deleted", "webhook", "", "Root")
 	})
 
+	t.Run("routing and business hours", func(t *testing.T) {
+		w := must(tm.Admin.Widget.CreateWidget(ctx(t), &livechatv1.CreateWidgetRequest{Settings: &livechatv1.WidgetSettings{Name: "Desk"}}))(t)
+		l.want(t, "widget.created", "widget", "Desk", "Root")
+		must(tm.Admin.Routing.UpdateWidgetRouting(ctx(t), &livechatv1.UpdateWidgetRoutingRequest{WidgetId: w.Widget.Id, Routing: &livechatv1.WidgetRouting{
+			Mode: livechatv1.AssignmentMode_ASSIGNMENT_MODE_AUTO,
+			Hours: &livechatv1.BusinessHours{Enabled: true, TimeZone: "Asia/Ho_Chi_Minh", Days: []*livechatv1.DayHours{{Day: 1, OpenMinute: 540, CloseMinute: 1020}}},
+		}}))(t)
+		e := l.want(t, "routing.changed", "widget", "", "Root")
+		if e.TargetId != w.Widget.Id || len(e.Details.AsMap()) == 0 {
+			t.Errorf("routing entry = %v", e)
+		}
+		me := must(tm.Lan.Auth.GetMe(ctx(t), &livechatv1.GetMeRequest{}))(t)
+		must(tm.Admin.Routing.SetAgentCapacity(ctx(t), &livechatv1.SetAgentCapacityRequest{AgentId: me.Agent.Id, MaxActiveConversations: 3}))(t)
+		e = l.want(t, "routing.capacity_changed", "agent", "lan", "Root")
+		if e.Details.AsMap()["max_active_conversations"] != float64(3) {
+			t.Errorf("capacity details = %v", e.Details.AsMap())
+		}
+		must(tm.Admin.Widget.DeleteWidget(ctx(t), &livechatv1.DeleteWidgetRequest{WidgetId: w.Widget.Id}))(t)
+		l.want(t, "widget.deleted", "widget", "Desk", "Root")
+	})
+
+	t.Run("mail settings", func(t *testing.T) {
+		password := "smtp-secret-PW"
+		must(tm.Admin.Mail.UpdateMailSettings(ctx(t), &livechatv1.UpdateMailSettingsRequest{Settings: &livechatv1.MailSettings{
+			Host: "smtp.example.com", Port: 587, Security: livechatv1.MailSecurity_MAIL_SECURITY_STARTTLS, FromAddress: "help@example.org",
+		}, Password: &password}))(t)
+		e := l.want(t, "settings.changed", "settings", "mail", "Root")
+		if strings.Contains(e.String(), password) {
+			t.Error("the SMTP password is in the audit log")
+		}
+		if e.Details.AsMap()["SMTP.Host"] == nil {
+			t.Errorf("mail details = %v", e.Details.AsMap())
+		}
+	})
+
+	t.Run("retention policy", func(t *testing.T) {
+		must(tm.Admin.Privacy.UpdateRetentionSettings(ctx(t), &livechatv1.UpdateRetentionSettingsRequest{Settings: &livechatv1.RetentionSettings{AttachmentDays: 30}}))(t)
+		e := l.want(t, "settings.changed", "settings", "retention", "Root")
+		if ch, _ := e.Details.AsMap()["attachment_days"].(map[string]any); ch["to"] != float64(30) {
+			t.Errorf("retention details = %v", e.Details.AsMap())
+		}
+	})
+
+	t.Run("message edits and deletions", func(t *testing.T) {
+		w := must(tm.Admin.Widget.CreateWidget(ctx(t), &livechatv1.CreateWidgetRequest{Settings: &livechatv1.WidgetSettings{Name: "Chat"}}))(t)
+		l.want(t, "widget.created", "widget", "Chat", "Root")
+		s := must(tm.Server.NewClient(nil).Widget.StartSession(ctx(t), &livechatv1.StartSessionRequest{SiteKey: w.Widget.SiteKey}))(t)
+		v := tm.Server.NewClient(apptest.Bearer(s.VisitorToken))
+		first := must(v.Widget.SendMessage(ctx(t), &livechatv1.WidgetServiceSendMessageRequest{Text: "hello SECRET-VISITOR-TEXT", ClientMessageId: "v1"}))(t)
+		conv := first.Conversation.Id
+		reply := must(tm.Lan.Conversation.SendMessage(ctx(t), &livechatv1.SendMessageRequest{ConversationId: conv, Text: "hi SECRET-AGENT-TEXT", ClientMessageId: "a1"}))(t)
+		if got := l.newest(t); len(got) != 0 {
+			t.Fatalf("sending wrote %d entries", len(got))
+		}
+		check := func(e *livechatv1.AuditEntry, messageID, senderType string) {
+			t.Helper()
+			d := e.Details.AsMap()
+			if e.TargetId != messageID || d["conversation_id"] != conv || d["sender_type"] != senderType {
+				t.Errorf("%s entry = %v", e.Action, e)
+			}
+			if strings.Contains(e.String(), "SECRET-") {
+				t.Errorf("%s entry holds the message's text: %v", e.Action, e)
+			}
+		}
+		must(tm.Lan.Conversation.EditMessage(ctx(t), &livechatv1.EditMessageRequest{MessageId: reply.Message.Id, Text: "hi SECRET-AGENT-TEXT-2"}))(t)
+		check(l.want(t, "message.edited", "message", "", "lan"), reply.Message.Id, "agent")
+		must(tm.Lan.Conversation.DeleteMessage(ctx(t), &livechatv1.DeleteMessageRequest{MessageId: reply.Message.Id}))(t)
+		check(l.want(t, "message.deleted", "message", "", "lan"), reply.Message.Id, "agent")
+		// A visitor's own edits and deletions: no agent acted.
+		// The customer is named by id only, and their address is not
+		// kept: an erasure could not remove it from the append-only log.
+		visitorEntry := func(action string) *livechatv1.AuditEntry {
+			t.Helper()
+			got := l.newest(t)
+			if len(got) != 1 || got[0].Action != action || got[0].ActorName != "" || got[0].ClientIp != "" ||
+				got[0].Details.AsMap()["customer_id"] != s.Customer.Id {
+				t.Fatalf("after the visitor's %s: %v", action, got)
+			}
+			return got[0]
+		}
+		must(v.Widget.EditMessage(ctx(t), &livechatv1.WidgetServiceEditMessageRequest{MessageId: first.Message.Id, Text: "hello SECRET-VISITOR-TEXT-2"}))(t)
+		check(visitorEntry("message.edited"), first.Message.Id, "customer")
+		must(v.Widget.DeleteMessage(ctx(t), &livechatv1.WidgetServiceDeleteMessageRequest{MessageId: first.Message.Id}))(t)
+		check(visitorEntry("message.deleted"), first.Message.Id, "customer")
+	})
+
 	t.Run("settings", func(t *testing.T) {
 		must(tm.Admin.Audit.UpdateAuditSettings(ctx(t), &livechatv1.UpdateAuditSettingsRequest{Settings: &livechatv1.AuditSettings{RetentionDays: 90}}))(t)
 		e := l.want(t, "settings.changed", "settings", "audit", "Root")

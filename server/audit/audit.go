@@ -63,6 +63,18 @@ const (
 	WebhookSecretRotated Action = "webhook.secret_rotated"
 
 	SettingsChanged Action = "settings.changed"
+	// RoutingChanged is a change of a widget's routing: assignment mode,
+	// business hours, reply-time notice (target: the widget).
+	RoutingChanged Action = "routing.changed"
+	// AgentCapacityChanged is a change of how many conversations
+	// automatic routing gives an agent (target: the agent).
+	AgentCapacityChanged Action = "routing.capacity_changed"
+
+	// MessageEdited and MessageDeleted are a sender's changes to a sent
+	// message: target the message by id, the conversation in the details;
+	// never the text (the message's revisions keep it, for admins).
+	MessageEdited  Action = "message.edited"
+	MessageDeleted Action = "message.deleted"
 
 	CustomerExported Action = "customer.exported"
 	CustomerErased   Action = "customer.erased"
@@ -78,7 +90,8 @@ var Actions = []Action{
 	AgentCreated, AgentUpdated, AgentPasswordReset, AgentTwoFactorReset, PasswordChanged, TwoFactorEnabled, TwoFactorDisabled,
 	TokenCreated, TokenRevoked,
 	WidgetCreated, WidgetUpdated, WidgetDeleted, WidgetSecretRotated,
-	SettingsChanged, CustomerExported, CustomerErased, AuditExported, RetentionPurged,
+	WebhookCreated, WebhookUpdated, WebhookDeleted, WebhookSecretRotated,
+	SettingsChanged, RoutingChanged, AgentCapacityChanged, MessageEdited, MessageDeleted, CustomerExported, CustomerErased, AuditExported, RetentionPurged,
 }
 
 // Target is what an action was done to: its kind ("agent", "token",
@@ -148,29 +161,51 @@ func (s *Service) Record(ctx context.Context, actor principal.Agent, action Acti
 	if s == nil {
 		return
 	}
-	if err := s.record(ctx, s.q, actor, action, target, details); err != nil {
+	if err := s.record(ctx, s.q, actor, action, target, details, clientIP(ctx)); err != nil {
 		s.log.ErrorContext(ctx, "audit entry not written", "err", err, "action", action,
 			"actor_id", actor.ID, "target_type", target.Type, "target_id", target.ID, "details", details)
 	}
 }
 
+// RecordForVisitor writes one entry for an action a website visitor took
+// (no agent acted): the customer is named by id in the details
+// ("customer_id"), and the client address is not kept, since the log must
+// hold nothing an erasure of the customer would have to remove.
+func (s *Service) RecordForVisitor(ctx context.Context, customerID uuid.UUID, action Action, target Target, details Details) {
+	if s == nil {
+		return
+	}
+	d := Details{"customer_id": customerID.String()}
+	for k, v := range details {
+		d[k] = v
+	}
+	if err := s.record(ctx, s.q, principal.Agent{}, action, target, d, ""); err != nil {
+		s.log.ErrorContext(ctx, "audit entry not written", "err", err, "action", action,
+			"customer_id", customerID, "target_type", target.Type, "target_id", target.ID, "details", d)
+	}
+}
+
+// clientIP is the address of ctx's request as reqinfo resolved it, or "".
+func clientIP(ctx context.Context) string {
+	if a := reqinfo.ClientIP(ctx); a.IsValid() {
+		return a.String()
+	}
+	return ""
+}
+
 // RecordIn writes one entry with q, so that it commits or rolls back with
 // the action it records (the caller's transaction).
 func (s *Service) RecordIn(ctx context.Context, q *dbq.Queries, actor principal.Agent, action Action, target Target, details Details) error {
-	return s.record(ctx, q, actor, action, target, details)
+	return s.record(ctx, q, actor, action, target, details, clientIP(ctx))
 }
 
-func (s *Service) record(ctx context.Context, q *dbq.Queries, actor principal.Agent, action Action, target Target, details Details) error {
+func (s *Service) record(ctx context.Context, q *dbq.Queries, actor principal.Agent, action Action, target Target, details Details, ip string) error {
 	if details == nil {
 		details = Details{}
 	}
 	b, err := json.Marshal(details)
 	if err != nil {
 		return err
-	}
-	ip := ""
-	if a := reqinfo.ClientIP(ctx); a.IsValid() {
-		ip = a.String()
 	}
 	_, err = q.InsertAuditEntry(context.WithoutCancel(ctx), dbq.InsertAuditEntryParams{
 		At: s.now().UTC(), ActorID: optionalID(actor.ID), ActorName: actor.Name, TokenID: optionalID(actor.TokenID),

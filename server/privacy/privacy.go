@@ -1,9 +1,12 @@
 // Package privacy exports and erases what the installation stores about a
-// customer: one JSON archive of their profile, conversations, messages and
-// visitor sessions (Export), and the irreversible anonymisation of all of
-// it (Erase), which keeps the rows, so conversation and message counts and
-// times still add up, and ends the customer's sessions and streams. Both
-// are recorded in the audit log, without the personal data.
+// customer: one JSON archive of everything stored about them, their files'
+// bytes included (Export), and the irreversible anonymisation of all of it
+// (Erase), which keeps the rows, so conversation and message counts and
+// times still add up, deletes their files from the store, and ends the
+// customer's sessions and streams. Both are recorded in the audit log,
+// without the personal data. It also applies the retention policies
+// (retention.go): conversation text, files, visitor sessions and page
+// histories older than the installation's or their widget's periods.
 //
 // Service speaks Go types and knows nothing about Connect; package
 // privacyapi adapts it to livechatv1connect.PrivacyServiceHandler.
@@ -11,7 +14,7 @@ package privacy
 
 import (
 	"context"
-	"encoding/json"
+	"io"
 	"log/slog"
 	"time"
 
@@ -19,7 +22,6 @@ import (
 
 	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/db/dbq"
-	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/audit"
 	"github.com/opensupport/livechat/server/principal"
 	"github.com/opensupport/livechat/server/settings"
@@ -31,11 +33,21 @@ type Hub interface {
 	CredentialsRevoked()
 }
 
+// Files is the attachment store as this package sees it
+// (*attachments.Service): it reads a file's bytes for the export, and
+// deletes from the store the bytes of the files the database queued as
+// deleted or removed (an erasure, a retention run).
+type Files interface {
+	ReadFile(ctx context.Context, id uuid.UUID) (io.ReadCloser, error)
+	Sweep(ctx context.Context) (int, error)
+}
+
 // Service exports and erases customers.
 type Service struct {
 	pool     *db.Pool
 	q        *dbq.Queries
 	hub      Hub
+	files    Files
 	audit    *audit.Service
 	settings *settings.Store
 	log      *slog.Logger
@@ -45,7 +57,11 @@ type Service struct {
 // Options are what a Service needs besides the pool; every field may be
 // zero (no streams to end, nothing recorded, no retention settings).
 type Options struct {
-	Hub      Hub
+	Hub Hub
+	// Files, when set, puts the files' bytes into exports and deletes
+	// them from the store as soon as an erasure or retention run removed
+	// them (else the attachment sweep does, within minutes).
+	Files    Files
 	Audit    *audit.Service
 	Settings *settings.Store
 	Log      *slog.Logger
@@ -58,128 +74,7 @@ func New(pool *db.Pool, opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Service{pool: pool, q: db.Queries(pool), hub: opts.Hub, audit: opts.Audit, settings: opts.Settings, log: opts.Log, now: opts.Now}
-}
-
-// Format names the archive layout (docs/privacy.md); a change that is not
-// an addition gets a new name.
-const Format = "livechat.customer-export.v1"
-
-// Archive is the export of one customer, in the documented JSON layout.
-type Archive struct {
-	Format          string           `json:"format"`
-	ExportedAt      time.Time        `json:"exported_at"`
-	Customer        Customer         `json:"customer"`
-	Conversations   []Conversation   `json:"conversations"`
-	VisitorSessions []VisitorSession `json:"visitor_sessions"`
-}
-
-// Customer is the stored profile.
-type Customer struct {
-	ID             string          `json:"id"`
-	WidgetID       string          `json:"widget_id"`
-	WidgetName     string          `json:"widget_name"`
-	Name           string          `json:"name"`
-	Email          string          `json:"email"`
-	Phone          string          `json:"phone"`
-	Attributes     json.RawMessage `json:"attributes"`
-	VerifiedUserID *string         `json:"verified_user_id"`
-	CreatedAt      time.Time       `json:"created_at"`
-	LastSeenAt     time.Time       `json:"last_seen_at"`
-	ErasedAt       *time.Time      `json:"erased_at"`
-}
-
-// Conversation is one of the customer's conversations with its messages.
-type Conversation struct {
-	ID            string    `json:"id"`
-	Status        string    `json:"status"`
-	AssigneeID    *string   `json:"assignee_id"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
-	LastMessageAt time.Time `json:"last_message_at"`
-	Messages      []Message `json:"messages"`
-}
-
-// Message is one message, internal notes included (flagged).
-type Message struct {
-	Seq        int64     `json:"seq"`
-	SenderType string    `json:"sender_type"`
-	SenderName string    `json:"sender_name"`
-	Text       string    `json:"text"`
-	Internal   bool      `json:"internal"`
-	SystemKind *string   `json:"system_kind,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-}
-
-// VisitorSession is one widget session of the customer (the token itself
-// is stored only hashed and is not exported).
-type VisitorSession struct {
-	CreatedAt  time.Time  `json:"created_at"`
-	LastSeenAt time.Time  `json:"last_seen_at"`
-	RevokedAt  *time.Time `json:"revoked_at"`
-}
-
-func errCustomerNotFound(err error) error {
-	return apperr.NotFoundAs(err, apperr.NotFound, "customer not found")
-}
-
-// Export returns everything stored about the customer, read in one
-// snapshot, and records that caller exported it.
-// Errors: NotFound for an unknown customer.
-func (s *Service) Export(ctx context.Context, caller principal.Agent, customerID uuid.UUID) (Archive, error) {
-	var a Archive
-	err := db.Tx(ctx, s.pool, func(q *dbq.Queries) error {
-		c, err := q.ExportCustomer(ctx, customerID)
-		if err != nil {
-			return errCustomerNotFound(err)
-		}
-		a = Archive{Format: Format, ExportedAt: s.now().UTC(), Customer: Customer{
-			ID: c.ID.String(), WidgetID: c.WidgetID.String(), WidgetName: c.WidgetName, Name: c.Name, Email: c.Email,
-			Phone: c.Phone, Attributes: json.RawMessage(c.Attributes), VerifiedUserID: c.VerifiedUserID,
-			CreatedAt: c.CreatedAt, LastSeenAt: c.LastSeenAt, ErasedAt: c.ErasedAt,
-		}, Conversations: []Conversation{}, VisitorSessions: []VisitorSession{}}
-		convs, err := q.ExportConversations(ctx, customerID)
-		if err != nil {
-			return err
-		}
-		index := map[uuid.UUID]int{}
-		for _, cv := range convs {
-			out := Conversation{ID: cv.ID.String(), Status: cv.Status, CreatedAt: cv.CreatedAt, UpdatedAt: cv.UpdatedAt,
-				LastMessageAt: cv.LastMessageAt, Messages: []Message{}}
-			if cv.AssigneeID != nil {
-				id := cv.AssigneeID.String()
-				out.AssigneeID = &id
-			}
-			index[cv.ID] = len(a.Conversations)
-			a.Conversations = append(a.Conversations, out)
-		}
-		msgs, err := q.ExportMessages(ctx, customerID)
-		if err != nil {
-			return err
-		}
-		for _, m := range msgs {
-			i := index[m.ConversationID]
-			a.Conversations[i].Messages = append(a.Conversations[i].Messages, Message{
-				Seq: m.Seq, SenderType: m.SenderType, SenderName: m.SenderName, Text: m.Text, Internal: m.Internal,
-				SystemKind: m.SystemKind, CreatedAt: m.CreatedAt,
-			})
-		}
-		sessions, err := q.ExportVisitorSessions(ctx, customerID)
-		if err != nil {
-			return err
-		}
-		for _, v := range sessions {
-			a.VisitorSessions = append(a.VisitorSessions, VisitorSession{CreatedAt: v.CreatedAt, LastSeenAt: v.LastSeenAt, RevokedAt: v.RevokedAt})
-		}
-		return nil
-	})
-	if err != nil {
-		return Archive{}, err
-	}
-	s.audit.Record(ctx, caller, audit.CustomerExported, customerTarget(customerID), audit.Details{
-		"conversations": len(a.Conversations),
-	})
-	return a, nil
+	return &Service{pool: pool, q: db.Queries(pool), hub: opts.Hub, files: opts.Files, audit: opts.Audit, settings: opts.Settings, log: opts.Log, now: opts.Now}
 }
 
 // Erasure is what Erase did.
@@ -196,7 +91,8 @@ type Erasure struct {
 // conversations and their name on their messages. Rows stay, so counts and
 // times still add up; the customer keeps an erased_at. Their visitor
 // sessions end, and with them any open stream. Erasing again is harmless
-// and catches anything written meanwhile. The audit log records that the
+// and catches anything written meanwhile. Their files are deleted, rows
+// and bytes. The audit log records that the
 // customer (by id) was erased, not what was erased.
 // Errors: NotFound for an unknown customer.
 func (s *Service) Erase(ctx context.Context, caller principal.Agent, customerID uuid.UUID) (Erasure, error) {
@@ -250,6 +146,11 @@ func (s *Service) Erase(ctx context.Context, caller principal.Agent, customerID 
 	// the first pass (its sender's session was checked earlier): a second
 	// pass, after the streams were told, blanks it too.
 	if err := scrub(false); err != nil {
+		return Erasure{}, err
+	}
+	// The erasure deleted the rows of their files; their bytes leave the
+	// store now, not at the next sweep.
+	if err := s.purgeFiles(ctx); err != nil {
 		return Erasure{}, err
 	}
 	s.audit.Record(ctx, caller, audit.CustomerErased, customerTarget(customerID), audit.Details{"already_erased": out.Already})

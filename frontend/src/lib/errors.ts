@@ -110,6 +110,7 @@ const byReason: Partial<Record<ErrorReason, MessageKey>> = {
   [ErrorReason.ATTRIBUTE_VALUE_INVALID]: "reason.attributeValueInvalid",
   [ErrorReason.IDENTITY_REQUIRED]: "reason.identityRequired",
   [ErrorReason.TWO_FACTOR_REQUIRED]: "reason.twoFactorRequired",
+  [ErrorReason.RETENTION_WIDGET_REPEATED]: "reason.retentionWidgetRepeated",
 };
 
 // Reasons whose text needs a number the detail did not carry fall back to

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
+	"github.com/opensupport/livechat/server/audit"
 	"github.com/opensupport/livechat/server/chat"
 	"github.com/opensupport/livechat/server/protoconv"
 )
@@ -18,6 +19,7 @@ func (h *Handler) EditMessage(ctx context.Context, req *livechatv1.EditMessageRe
 	if err != nil {
 		return nil, err
 	}
+	h.audit.Record(ctx, agent(ctx), audit.MessageEdited, MessageTarget(m), MessageDetails(m))
 	return &livechatv1.EditMessageResponse{Message: MessageProto(m)}, nil
 }
 
@@ -31,6 +33,7 @@ func (h *Handler) DeleteMessage(ctx context.Context, req *livechatv1.DeleteMessa
 	if err != nil {
 		return nil, err
 	}
+	h.audit.Record(ctx, agent(ctx), audit.MessageDeleted, MessageTarget(m), MessageDetails(m))
 	return &livechatv1.DeleteMessageResponse{Message: MessageProto(m)}, nil
 }
 
@@ -53,4 +56,19 @@ func (h *Handler) ListMessageRevisions(ctx context.Context, req *livechatv1.List
 
 func revisionProto(r chat.MessageRevision) *livechatv1.MessageRevision {
 	return &livechatv1.MessageRevision{Text: r.Text, Deleted: r.Deleted, ReplacedAt: protoconv.Timestamp(r.ReplacedAt)}
+}
+
+// MessageTarget names a message in the audit log by id.
+func MessageTarget(m chat.Message) audit.Target {
+	return audit.Target{Type: "message", ID: m.ID.String()}
+}
+
+// MessageDetails are an edit's or deletion's audit details: the
+// conversation and the sender, never the text.
+func MessageDetails(m chat.Message) audit.Details {
+	d := audit.Details{"conversation_id": m.ConversationID.String(), "sender_type": string(m.SenderType)}
+	if m.SenderID != nil {
+		d["sender_id"] = m.SenderID.String()
+	}
+	return d
 }

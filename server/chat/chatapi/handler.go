@@ -13,6 +13,7 @@ import (
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/audit"
 	"github.com/opensupport/livechat/server/chat"
 	"github.com/opensupport/livechat/server/principal"
 	"github.com/opensupport/livechat/server/protoconv"
@@ -30,6 +31,8 @@ type Streams interface {
 type Handler struct {
 	svc     *chat.Service
 	streams Streams
+	// audit records message edits and deletions (nil: none).
+	audit *audit.Service
 }
 
 // The handler implements every method itself (no Unimplemented… embedded),
@@ -40,6 +43,13 @@ var _ livechatv1connect.ConversationServiceHandler = (*Handler)(nil)
 // may be nil: Subscribe is then NOT_AVAILABLE.
 func NewHandler(svc *chat.Service, streams Streams) *Handler {
 	return &Handler{svc: svc, streams: streams}
+}
+
+// WithAudit makes the handler record agents' message edits and deletions
+// in rec.
+func (h *Handler) WithAudit(rec *audit.Service) *Handler {
+	h.audit = rec
+	return h
 }
 
 func agent(ctx context.Context) principal.Agent { return principal.From(ctx).Agent() }

@@ -9,6 +9,7 @@ import (
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/audit"
 	"github.com/opensupport/livechat/server/mail"
 	"github.com/opensupport/livechat/server/principal"
 	"github.com/opensupport/livechat/server/protoconv"
@@ -18,12 +19,21 @@ import (
 // handler, so a method missing here is a compile error.
 type Handler struct {
 	svc *mail.Service
+	// audit records changes of the mail settings (nil: none).
+	audit *audit.Service
 }
 
 var _ livechatv1connect.MailServiceHandler = (*Handler)(nil)
 
 // NewHandler returns the Connect handler of svc.
 func NewHandler(svc *mail.Service) *Handler { return &Handler{svc: svc} }
+
+// WithAudit makes the handler record changes of the mail settings in rec
+// (never the password: only whether one is set).
+func (h *Handler) WithAudit(rec *audit.Service) *Handler {
+	h.audit = rec
+	return h
+}
 
 // GetMailSettings implements livechatv1connect.MailServiceHandler.
 func (h *Handler) GetMailSettings(ctx context.Context, _ *livechatv1.GetMailSettingsRequest) (*livechatv1.GetMailSettingsResponse, error) {
@@ -41,6 +51,10 @@ func (h *Handler) UpdateMailSettings(ctx context.Context, req *livechatv1.Update
 	if err != nil {
 		return nil, err
 	}
+	before, err := h.svc.GetSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
 	s, err := h.svc.UpdateSettings(ctx, principal.From(ctx).Agent(), mail.SettingsInput{
 		SMTP: mail.SMTP{
 			Host: in.GetHost(), Port: int(in.GetPort()), Security: sec, Username: in.GetUsername(),
@@ -52,6 +66,15 @@ func (h *Handler) UpdateMailSettings(ctx context.Context, req *livechatv1.Update
 	})
 	if err != nil {
 		return nil, err
+	}
+	changes := audit.Changes(before, s)
+	if req.Password != nil && *req.Password != "" && before.PasswordSet {
+		// A new password replacing an old one changes nothing the diff
+		// sees (only whether one is set); it is a change all the same.
+		changes["password"] = "replaced"
+	}
+	if len(changes) > 0 {
+		h.audit.Record(ctx, principal.From(ctx).Agent(), audit.SettingsChanged, audit.Target{Type: "settings", ID: mail.Section, Name: mail.Section}, changes)
 	}
 	return &livechatv1.UpdateMailSettingsResponse{Settings: settingsProto(s)}, nil
 }

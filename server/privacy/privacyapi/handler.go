@@ -6,6 +6,9 @@ package privacyapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
@@ -70,7 +73,11 @@ func (h *Handler) UpdateRetentionSettings(ctx context.Context, req *livechatv1.U
 	if req.Settings == nil {
 		return nil, apperr.New(apperr.Required, "settings are required").WithField("settings")
 	}
-	r, err := h.svc.UpdateRetentionSettings(ctx, principal.From(ctx).Agent(), retentionFromProto(req.Settings))
+	in, err := retentionFromProto(req.Settings)
+	if err != nil {
+		return nil, err
+	}
+	r, err := h.svc.UpdateRetentionSettings(ctx, principal.From(ctx).Agent(), in)
 	if err != nil {
 		return nil, err
 	}
@@ -79,17 +86,70 @@ func (h *Handler) UpdateRetentionSettings(ctx context.Context, req *livechatv1.U
 
 // PreviewRetention implements livechatv1connect.PrivacyServiceHandler.
 func (h *Handler) PreviewRetention(ctx context.Context, req *livechatv1.PreviewRetentionRequest) (*livechatv1.PreviewRetentionResponse, error) {
-	d, err := h.svc.PreviewRetention(ctx, retentionFromProto(req.Settings))
+	r, err := retentionFromProto(req.Settings)
 	if err != nil {
 		return nil, err
 	}
-	return &livechatv1.PreviewRetentionResponse{ClosedConversations: d.ClosedConversations, VisitorSessions: d.VisitorSessions}, nil
+	d, err := h.svc.PreviewRetention(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	out := &livechatv1.PreviewRetentionResponse{
+		ClosedConversations: d.ClosedConversations, VisitorSessions: d.VisitorSessions,
+		Attachments: d.Attachments, PageHistories: d.PageHistories,
+	}
+	for id, c := range d.Widgets {
+		out.Widgets = append(out.Widgets, &livechatv1.WidgetRetentionCounts{
+			WidgetId: protoconv.ID(id), ClosedConversations: c.ClosedConversations, VisitorSessions: c.VisitorSessions,
+			Attachments: c.Attachments, PageHistories: c.PageHistories,
+		})
+	}
+	slices.SortFunc(out.Widgets, func(a, b *livechatv1.WidgetRetentionCounts) int { return strings.Compare(a.WidgetId, b.WidgetId) })
+	return out, nil
 }
 
-func retentionFromProto(r *livechatv1.RetentionSettings) privacy.Retention {
-	return privacy.Retention{ClosedConversationDays: int(r.GetClosedConversationDays()), VisitorSessionDays: int(r.GetVisitorSessionDays())}
+func optionalDays(v *int32) *int {
+	if v == nil {
+		return nil
+	}
+	d := int(*v)
+	return &d
+}
+
+func optionalDaysProto(v *int) *int32 {
+	if v == nil {
+		return nil
+	}
+	d := int32(*v)
+	return &d
+}
+
+// retentionFromProto converts the policies; a malformed widget id is
+// MalformedID on its field.
+func retentionFromProto(r *livechatv1.RetentionSettings) (privacy.Retention, error) {
+	out := privacy.Retention{ClosedConversationDays: int(r.GetClosedConversationDays()), VisitorSessionDays: int(r.GetVisitorSessionDays()),
+		AttachmentDays: int(r.GetAttachmentDays())}
+	if n := len(r.GetWidgets()); n > privacy.MaxWidgetRetentions {
+		return out, apperr.New(apperr.TooManyItems, "at most %d widget overrides", privacy.MaxWidgetRetentions).WithField("widgets").WithLimit(privacy.MaxWidgetRetentions)
+	}
+	for i, w := range r.GetWidgets() {
+		id, err := protoconv.ParseID(fmt.Sprintf("widgets[%d].widget_id", i), w.WidgetId)
+		if err != nil {
+			return out, err
+		}
+		out.Widgets = append(out.Widgets, privacy.WidgetRetention{WidgetID: id, ClosedConversationDays: optionalDays(w.ClosedConversationDays),
+			AttachmentDays: optionalDays(w.AttachmentDays), VisitorSessionDays: optionalDays(w.VisitorSessionDays)})
+	}
+	return out, nil
 }
 
 func retentionProto(r privacy.Retention) *livechatv1.RetentionSettings {
-	return &livechatv1.RetentionSettings{ClosedConversationDays: int32(r.ClosedConversationDays), VisitorSessionDays: int32(r.VisitorSessionDays)}
+	out := &livechatv1.RetentionSettings{ClosedConversationDays: int32(r.ClosedConversationDays), VisitorSessionDays: int32(r.VisitorSessionDays),
+		AttachmentDays: int32(r.AttachmentDays)}
+	for _, w := range r.Widgets {
+		out.Widgets = append(out.Widgets, &livechatv1.WidgetRetention{WidgetId: protoconv.ID(w.WidgetID),
+			ClosedConversationDays: optionalDaysProto(w.ClosedConversationDays), AttachmentDays: optionalDaysProto(w.AttachmentDays),
+			VisitorSessionDays: optionalDaysProto(w.VisitorSessionDays)})
+	}
+	return out
 }

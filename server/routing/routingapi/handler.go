@@ -11,6 +11,8 @@ import (
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/audit"
+	"github.com/opensupport/livechat/server/principal"
 	"github.com/opensupport/livechat/server/protoconv"
 	"github.com/opensupport/livechat/server/routing"
 )
@@ -19,12 +21,21 @@ import (
 // handler, so a method missing here is a compile error.
 type Handler struct {
 	svc *routing.Service
+	// audit records routing changes (nil: none).
+	audit *audit.Service
 }
 
 var _ livechatv1connect.RoutingServiceHandler = (*Handler)(nil)
 
 // NewHandler returns the Connect handler of svc.
 func NewHandler(svc *routing.Service) *Handler { return &Handler{svc: svc} }
+
+// WithAudit makes the handler record changes of widgets' routing (mode,
+// business hours, reply time) and agents' capacities in rec.
+func (h *Handler) WithAudit(rec *audit.Service) *Handler {
+	h.audit = rec
+	return h
+}
 
 // GetWidgetRouting implements livechatv1connect.RoutingServiceHandler.
 func (h *Handler) GetWidgetRouting(ctx context.Context, req *livechatv1.GetWidgetRoutingRequest) (*livechatv1.GetWidgetRoutingResponse, error) {
@@ -48,9 +59,16 @@ func (h *Handler) UpdateWidgetRouting(ctx context.Context, req *livechatv1.Updat
 	if req.Routing == nil {
 		return nil, apperr.New(apperr.Required, "routing is required").WithField("routing")
 	}
+	before, err := h.svc.WidgetRouting(ctx, id)
+	if err != nil {
+		return nil, err
+	}
 	r, err := h.svc.SetWidgetRouting(ctx, id, routingFromProto(req.Routing))
 	if err != nil {
 		return nil, err
+	}
+	if changes := audit.Changes(before, r); len(changes) > 0 {
+		h.audit.Record(ctx, principal.From(ctx).Agent(), audit.RoutingChanged, audit.Target{Type: "widget", ID: id.String()}, changes)
 	}
 	return &livechatv1.UpdateWidgetRoutingResponse{Routing: routingProto(r)}, nil
 }
@@ -78,6 +96,8 @@ func (h *Handler) SetAgentCapacity(ctx context.Context, req *livechatv1.SetAgent
 	if err != nil {
 		return nil, err
 	}
+	h.audit.Record(ctx, principal.From(ctx).Agent(), audit.AgentCapacityChanged, audit.Target{Type: "agent", ID: id.String(), Name: a.DisplayName},
+		audit.Details{"max_active_conversations": a.MaxActive})
 	return &livechatv1.SetAgentCapacityResponse{Agent: capacityProto(a)}, nil
 }
 

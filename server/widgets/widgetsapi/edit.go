@@ -4,6 +4,7 @@ import (
 	"context"
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
+	"github.com/opensupport/livechat/server/audit"
 	"github.com/opensupport/livechat/server/chat/chatapi"
 	"github.com/opensupport/livechat/server/protoconv"
 )
@@ -18,6 +19,9 @@ func (h *Handler) EditMessage(ctx context.Context, req *livechatv1.WidgetService
 	if err != nil {
 		return nil, err
 	}
+	// The visitor is no agent: the entry has no actor and no address; the
+	// details name the customer by id.
+	h.audit.RecordForVisitor(ctx, visitor(ctx).CustomerID, audit.MessageEdited, chatapi.MessageTarget(m), chatapi.MessageDetails(m))
 	return &livechatv1.WidgetServiceEditMessageResponse{Message: chatapi.MessageProto(m)}, nil
 }
 
@@ -31,5 +35,6 @@ func (h *Handler) DeleteMessage(ctx context.Context, req *livechatv1.WidgetServi
 	if err != nil {
 		return nil, err
 	}
+	h.audit.RecordForVisitor(ctx, visitor(ctx).CustomerID, audit.MessageDeleted, chatapi.MessageTarget(m), chatapi.MessageDetails(m))
 	return &livechatv1.WidgetServiceDeleteMessageResponse{Message: chatapi.MessageProto(m)}, nil
 }

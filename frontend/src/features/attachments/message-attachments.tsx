@@ -13,8 +13,9 @@ export function MessageAttachments({ attachments }: { attachments: Attachment[] 
   const { t } = useI18n();
   const [open, setOpen] = useState<Attachment | null>(null);
   if (!attachments.length) return null;
-  const images = attachments.filter((a) => a.thumbnailUrl);
-  const files = attachments.filter((a) => !a.thumbnailUrl);
+  const removed = attachments.filter((a) => a.removedAt);
+  const images = attachments.filter((a) => !a.removedAt && a.thumbnailUrl);
+  const files = attachments.filter((a) => !a.removedAt && !a.thumbnailUrl);
   return (
     <div className="flex max-w-full flex-col gap-1.5" data-testid="message-attachments">
       {images.length > 0 && (
@@ -53,6 +54,17 @@ export function MessageAttachments({ attachments }: { attachments: Attachment[] 
           <span className="shrink-0 text-muted-foreground">{formatBytes(a.size)}</span>
           <DownloadIcon aria-hidden className="size-3.5 shrink-0" />
         </a>
+      ))}
+      {removed.map((a) => (
+        <span
+          key={a.id}
+          className="inline-flex max-w-full items-center gap-2 rounded-md border border-dashed px-2.5 py-1.5 text-xs text-muted-foreground"
+          data-testid="attachment-removed"
+        >
+          <FileIcon aria-hidden className="size-4 shrink-0" />
+          <span className="min-w-0 truncate line-through">{a.fileName}</span>
+          <span className="shrink-0">{t("attach.removed")}</span>
+        </span>
       ))}
       <Dialog open={open !== null} onOpenChange={(o) => !o && setOpen(null)}>
         <DialogContent className="max-w-[min(90vw,1200px)] justify-items-center" aria-describedby={undefined} data-testid="lightbox">

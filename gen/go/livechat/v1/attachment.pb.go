@@ -9,6 +9,7 @@ package livechatv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -76,7 +77,12 @@ type Attachment struct {
 	Url string `protobuf:"bytes,7,opt,name=url,proto3" json:"url,omitempty"`
 	// For images: a signed link to a small preview (at most 320 pixels on
 	// its longer side, made once and kept). Empty for other files.
-	ThumbnailUrl  string `protobuf:"bytes,8,opt,name=thumbnail_url,json=thumbnailUrl,proto3" json:"thumbnail_url,omitempty"`
+	ThumbnailUrl string `protobuf:"bytes,8,opt,name=thumbnail_url,json=thumbnailUrl,proto3" json:"thumbnail_url,omitempty"`
+	// Set when a retention policy (PrivacyService, attachment_days or
+	// closed_conversation_days) removed the file's bytes from the store: the
+	// message keeps this entry as a "file removed" marker with the name,
+	// type and size, and url and thumbnail_url are empty.
+	RemovedAt     *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=removed_at,json=removedAt,proto3" json:"removed_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -167,6 +173,13 @@ func (x *Attachment) GetThumbnailUrl() string {
 	return ""
 }
 
+func (x *Attachment) GetRemovedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RemovedAt
+	}
+	return nil
+}
+
 // UploadAttachmentResponse is the JSON answer of POST /api/attachments.
 type UploadAttachmentResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -216,7 +229,7 @@ var File_livechat_v1_attachment_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_attachment_proto_rawDesc = "" +
 	"\n" +
-	"\x1clivechat/v1/attachment.proto\x12\vlivechat.v1\"\xd5\x01\n" +
+	"\x1clivechat/v1/attachment.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x90\x02\n" +
 	"\n" +
 	"Attachment\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
@@ -226,7 +239,9 @@ const file_livechat_v1_attachment_proto_rawDesc = "" +
 	"\x05width\x18\x05 \x01(\x05R\x05width\x12\x16\n" +
 	"\x06height\x18\x06 \x01(\x05R\x06height\x12\x10\n" +
 	"\x03url\x18\a \x01(\tR\x03url\x12#\n" +
-	"\rthumbnail_url\x18\b \x01(\tR\fthumbnailUrl\"S\n" +
+	"\rthumbnail_url\x18\b \x01(\tR\fthumbnailUrl\x129\n" +
+	"\n" +
+	"removed_at\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\tremovedAt\"S\n" +
 	"\x18UploadAttachmentResponse\x127\n" +
 	"\n" +
 	"attachment\x18\x01 \x01(\v2\x17.livechat.v1.AttachmentR\n" +
@@ -249,14 +264,16 @@ var file_livechat_v1_attachment_proto_msgTypes = make([]protoimpl.MessageInfo, 2
 var file_livechat_v1_attachment_proto_goTypes = []any{
 	(*Attachment)(nil),               // 0: livechat.v1.Attachment
 	(*UploadAttachmentResponse)(nil), // 1: livechat.v1.UploadAttachmentResponse
+	(*timestamppb.Timestamp)(nil),    // 2: google.protobuf.Timestamp
 }
 var file_livechat_v1_attachment_proto_depIdxs = []int32{
-	0, // 0: livechat.v1.UploadAttachmentResponse.attachment:type_name -> livechat.v1.Attachment
-	1, // [1:1] is the sub-list for method output_type
-	1, // [1:1] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	2, // 0: livechat.v1.Attachment.removed_at:type_name -> google.protobuf.Timestamp
+	0, // 1: livechat.v1.UploadAttachmentResponse.attachment:type_name -> livechat.v1.Attachment
+	2, // [2:2] is the sub-list for method output_type
+	2, // [2:2] is the sub-list for method input_type
+	2, // [2:2] is the sub-list for extension type_name
+	2, // [2:2] is the sub-list for extension extendee
+	0, // [0:2] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_attachment_proto_init() }

@@ -204,6 +204,8 @@ const (
 	// enrol (StartTwoFactorEnrolment, ConfirmTwoFactor) first; a second
 	// factor cannot be turned off while it is required (PERMISSION_DENIED).
 	ErrorReason_ERROR_REASON_TWO_FACTOR_REQUIRED ErrorReason = 150
+	// A retention policy names the same widget twice (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_RETENTION_WIDGET_REPEATED ErrorReason = 151
 )
 
 // Enum value maps for ErrorReason.
@@ -287,6 +289,7 @@ var (
 		92:  "ERROR_REASON_ATTRIBUTE_VALUE_INVALID",
 		93:  "ERROR_REASON_IDENTITY_REQUIRED",
 		150: "ERROR_REASON_TWO_FACTOR_REQUIRED",
+		151: "ERROR_REASON_RETENTION_WIDGET_REPEATED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":                0,
@@ -367,6 +370,7 @@ var (
 		"ERROR_REASON_ATTRIBUTE_VALUE_INVALID":    92,
 		"ERROR_REASON_IDENTITY_REQUIRED":          93,
 		"ERROR_REASON_TWO_FACTOR_REQUIRED":        150,
+		"ERROR_REASON_RETENTION_WIDGET_REPEATED":  151,
 	}
 )
 
@@ -493,7 +497,7 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"\x05field\x18\x02 \x01(\tR\x05field\x12\x14\n" +
 	"\x05limit\x18\x03 \x01(\x03R\x05limit\x12:\n" +
 	"\vretry_after\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"retryAfter*\xaf\x15\n" +
+	"retryAfter*\xdc\x15\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ERROR_REASON_REQUIRED\x10\x01\x12\x1e\n" +
@@ -573,7 +577,8 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"\"ERROR_REASON_ATTRIBUTE_KEY_INVALID\x10[\x12(\n" +
 	"$ERROR_REASON_ATTRIBUTE_VALUE_INVALID\x10\\\x12\"\n" +
 	"\x1eERROR_REASON_IDENTITY_REQUIRED\x10]\x12%\n" +
-	" ERROR_REASON_TWO_FACTOR_REQUIRED\x10\x96\x01B\xaa\x01\n" +
+	" ERROR_REASON_TWO_FACTOR_REQUIRED\x10\x96\x01\x12+\n" +
+	"&ERROR_REASON_RETENTION_WIDGET_REPEATED\x10\x97\x01B\xaa\x01\n" +
 	"\x0fcom.livechat.v1B\vErrorsProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (

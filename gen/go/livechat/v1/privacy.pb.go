@@ -22,17 +22,28 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// RetentionSettings say how long conversation text and visitor sessions
-// are kept; 0 keeps them until erased.
+// RetentionSettings say how long conversation text, files and visitor
+// sessions are kept; 0 keeps them until erased. Each period is 0–3650
+// days.
 type RetentionSettings struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The messages of conversations closed more than this many days ago are
-	// blanked as EraseCustomer blanks them (rows, counts and times stay).
+	// blanked as EraseCustomer blanks them (rows, counts and times stay),
+	// the texts their edits replaced are deleted and their files are
+	// removed from the store (Attachment.removed_at is set).
 	ClosedConversationDays int32 `protobuf:"varint,1,opt,name=closed_conversation_days,json=closedConversationDays,proto3" json:"closed_conversation_days,omitempty"`
-	// Visitor sessions last used more than this many days ago are deleted.
+	// Visitor sessions last used more than this many days ago are deleted,
+	// and so is the page history (visitor context) of customers last seen
+	// on a page longer ago.
 	VisitorSessionDays int32 `protobuf:"varint,2,opt,name=visitor_session_days,json=visitorSessionDays,proto3" json:"visitor_session_days,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// Files sent more than this many days ago are removed from the store;
+	// the message keeps the file's name, type and size with removed_at set.
+	AttachmentDays int32 `protobuf:"varint,3,opt,name=attachment_days,json=attachmentDays,proto3" json:"attachment_days,omitempty"`
+	// Per-widget overrides of the periods above, at most 500, each widget
+	// once. A period left unset follows the installation's.
+	Widgets       []*WidgetRetention `protobuf:"bytes,4,rep,name=widgets,proto3" json:"widgets,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RetentionSettings) Reset() {
@@ -79,6 +90,91 @@ func (x *RetentionSettings) GetVisitorSessionDays() int32 {
 	return 0
 }
 
+func (x *RetentionSettings) GetAttachmentDays() int32 {
+	if x != nil {
+		return x.AttachmentDays
+	}
+	return 0
+}
+
+func (x *RetentionSettings) GetWidgets() []*WidgetRetention {
+	if x != nil {
+		return x.Widgets
+	}
+	return nil
+}
+
+// WidgetRetention overrides the installation's retention periods for the
+// conversations, files and sessions of one widget. Unset: as the
+// installation; 0: keep.
+type WidgetRetention struct {
+	state                  protoimpl.MessageState `protogen:"open.v1"`
+	WidgetId               string                 `protobuf:"bytes,1,opt,name=widget_id,json=widgetId,proto3" json:"widget_id,omitempty"`
+	ClosedConversationDays *int32                 `protobuf:"varint,2,opt,name=closed_conversation_days,json=closedConversationDays,proto3,oneof" json:"closed_conversation_days,omitempty"`
+	AttachmentDays         *int32                 `protobuf:"varint,3,opt,name=attachment_days,json=attachmentDays,proto3,oneof" json:"attachment_days,omitempty"`
+	VisitorSessionDays     *int32                 `protobuf:"varint,4,opt,name=visitor_session_days,json=visitorSessionDays,proto3,oneof" json:"visitor_session_days,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
+}
+
+func (x *WidgetRetention) Reset() {
+	*x = WidgetRetention{}
+	mi := &file_livechat_v1_privacy_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WidgetRetention) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WidgetRetention) ProtoMessage() {}
+
+func (x *WidgetRetention) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_privacy_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WidgetRetention.ProtoReflect.Descriptor instead.
+func (*WidgetRetention) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *WidgetRetention) GetWidgetId() string {
+	if x != nil {
+		return x.WidgetId
+	}
+	return ""
+}
+
+func (x *WidgetRetention) GetClosedConversationDays() int32 {
+	if x != nil && x.ClosedConversationDays != nil {
+		return *x.ClosedConversationDays
+	}
+	return 0
+}
+
+func (x *WidgetRetention) GetAttachmentDays() int32 {
+	if x != nil && x.AttachmentDays != nil {
+		return *x.AttachmentDays
+	}
+	return 0
+}
+
+func (x *WidgetRetention) GetVisitorSessionDays() int32 {
+	if x != nil && x.VisitorSessionDays != nil {
+		return *x.VisitorSessionDays
+	}
+	return 0
+}
+
 type GetRetentionSettingsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -87,7 +183,7 @@ type GetRetentionSettingsRequest struct {
 
 func (x *GetRetentionSettingsRequest) Reset() {
 	*x = GetRetentionSettingsRequest{}
-	mi := &file_livechat_v1_privacy_proto_msgTypes[1]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -99,7 +195,7 @@ func (x *GetRetentionSettingsRequest) String() string {
 func (*GetRetentionSettingsRequest) ProtoMessage() {}
 
 func (x *GetRetentionSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_privacy_proto_msgTypes[1]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -112,7 +208,7 @@ func (x *GetRetentionSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRetentionSettingsRequest.ProtoReflect.Descriptor instead.
 func (*GetRetentionSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{1}
+	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{2}
 }
 
 type GetRetentionSettingsResponse struct {
@@ -124,7 +220,7 @@ type GetRetentionSettingsResponse struct {
 
 func (x *GetRetentionSettingsResponse) Reset() {
 	*x = GetRetentionSettingsResponse{}
-	mi := &file_livechat_v1_privacy_proto_msgTypes[2]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -136,7 +232,7 @@ func (x *GetRetentionSettingsResponse) String() string {
 func (*GetRetentionSettingsResponse) ProtoMessage() {}
 
 func (x *GetRetentionSettingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_privacy_proto_msgTypes[2]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -149,7 +245,7 @@ func (x *GetRetentionSettingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRetentionSettingsResponse.ProtoReflect.Descriptor instead.
 func (*GetRetentionSettingsResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{2}
+	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *GetRetentionSettingsResponse) GetSettings() *RetentionSettings {
@@ -168,7 +264,7 @@ type UpdateRetentionSettingsRequest struct {
 
 func (x *UpdateRetentionSettingsRequest) Reset() {
 	*x = UpdateRetentionSettingsRequest{}
-	mi := &file_livechat_v1_privacy_proto_msgTypes[3]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -180,7 +276,7 @@ func (x *UpdateRetentionSettingsRequest) String() string {
 func (*UpdateRetentionSettingsRequest) ProtoMessage() {}
 
 func (x *UpdateRetentionSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_privacy_proto_msgTypes[3]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -193,7 +289,7 @@ func (x *UpdateRetentionSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateRetentionSettingsRequest.ProtoReflect.Descriptor instead.
 func (*UpdateRetentionSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{3}
+	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *UpdateRetentionSettingsRequest) GetSettings() *RetentionSettings {
@@ -212,7 +308,7 @@ type UpdateRetentionSettingsResponse struct {
 
 func (x *UpdateRetentionSettingsResponse) Reset() {
 	*x = UpdateRetentionSettingsResponse{}
-	mi := &file_livechat_v1_privacy_proto_msgTypes[4]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -224,7 +320,7 @@ func (x *UpdateRetentionSettingsResponse) String() string {
 func (*UpdateRetentionSettingsResponse) ProtoMessage() {}
 
 func (x *UpdateRetentionSettingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_privacy_proto_msgTypes[4]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -237,7 +333,7 @@ func (x *UpdateRetentionSettingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateRetentionSettingsResponse.ProtoReflect.Descriptor instead.
 func (*UpdateRetentionSettingsResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{4}
+	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *UpdateRetentionSettingsResponse) GetSettings() *RetentionSettings {
@@ -256,7 +352,7 @@ type PreviewRetentionRequest struct {
 
 func (x *PreviewRetentionRequest) Reset() {
 	*x = PreviewRetentionRequest{}
-	mi := &file_livechat_v1_privacy_proto_msgTypes[5]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -268,7 +364,7 @@ func (x *PreviewRetentionRequest) String() string {
 func (*PreviewRetentionRequest) ProtoMessage() {}
 
 func (x *PreviewRetentionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_privacy_proto_msgTypes[5]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -281,7 +377,7 @@ func (x *PreviewRetentionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PreviewRetentionRequest.ProtoReflect.Descriptor instead.
 func (*PreviewRetentionRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{5}
+	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *PreviewRetentionRequest) GetSettings() *RetentionSettings {
@@ -291,17 +387,26 @@ func (x *PreviewRetentionRequest) GetSettings() *RetentionSettings {
 	return nil
 }
 
+// PreviewRetentionResponse counts what a run would remove now, per rule.
 type PreviewRetentionResponse struct {
-	state               protoimpl.MessageState `protogen:"open.v1"`
-	ClosedConversations int64                  `protobuf:"varint,1,opt,name=closed_conversations,json=closedConversations,proto3" json:"closed_conversations,omitempty"`
-	VisitorSessions     int64                  `protobuf:"varint,2,opt,name=visitor_sessions,json=visitorSessions,proto3" json:"visitor_sessions,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Closed conversations whose text, old texts or files would go.
+	ClosedConversations int64 `protobuf:"varint,1,opt,name=closed_conversations,json=closedConversations,proto3" json:"closed_conversations,omitempty"`
+	VisitorSessions     int64 `protobuf:"varint,2,opt,name=visitor_sessions,json=visitorSessions,proto3" json:"visitor_sessions,omitempty"`
+	// Files whose bytes would be removed (by the attachment rule; files of
+	// conversations due are counted there).
+	Attachments int64 `protobuf:"varint,3,opt,name=attachments,proto3" json:"attachments,omitempty"`
+	// Customers' page histories (visitor contexts) that would be deleted.
+	PageHistories int64 `protobuf:"varint,4,opt,name=page_histories,json=pageHistories,proto3" json:"page_histories,omitempty"`
+	// The same, per widget with anything due.
+	Widgets       []*WidgetRetentionCounts `protobuf:"bytes,5,rep,name=widgets,proto3" json:"widgets,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PreviewRetentionResponse) Reset() {
 	*x = PreviewRetentionResponse{}
-	mi := &file_livechat_v1_privacy_proto_msgTypes[6]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -313,7 +418,7 @@ func (x *PreviewRetentionResponse) String() string {
 func (*PreviewRetentionResponse) ProtoMessage() {}
 
 func (x *PreviewRetentionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_privacy_proto_msgTypes[6]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -326,7 +431,7 @@ func (x *PreviewRetentionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PreviewRetentionResponse.ProtoReflect.Descriptor instead.
 func (*PreviewRetentionResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{6}
+	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *PreviewRetentionResponse) GetClosedConversations() int64 {
@@ -343,6 +448,103 @@ func (x *PreviewRetentionResponse) GetVisitorSessions() int64 {
 	return 0
 }
 
+func (x *PreviewRetentionResponse) GetAttachments() int64 {
+	if x != nil {
+		return x.Attachments
+	}
+	return 0
+}
+
+func (x *PreviewRetentionResponse) GetPageHistories() int64 {
+	if x != nil {
+		return x.PageHistories
+	}
+	return 0
+}
+
+func (x *PreviewRetentionResponse) GetWidgets() []*WidgetRetentionCounts {
+	if x != nil {
+		return x.Widgets
+	}
+	return nil
+}
+
+type WidgetRetentionCounts struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	WidgetId            string                 `protobuf:"bytes,1,opt,name=widget_id,json=widgetId,proto3" json:"widget_id,omitempty"`
+	ClosedConversations int64                  `protobuf:"varint,2,opt,name=closed_conversations,json=closedConversations,proto3" json:"closed_conversations,omitempty"`
+	VisitorSessions     int64                  `protobuf:"varint,3,opt,name=visitor_sessions,json=visitorSessions,proto3" json:"visitor_sessions,omitempty"`
+	Attachments         int64                  `protobuf:"varint,4,opt,name=attachments,proto3" json:"attachments,omitempty"`
+	PageHistories       int64                  `protobuf:"varint,5,opt,name=page_histories,json=pageHistories,proto3" json:"page_histories,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *WidgetRetentionCounts) Reset() {
+	*x = WidgetRetentionCounts{}
+	mi := &file_livechat_v1_privacy_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WidgetRetentionCounts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WidgetRetentionCounts) ProtoMessage() {}
+
+func (x *WidgetRetentionCounts) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_privacy_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WidgetRetentionCounts.ProtoReflect.Descriptor instead.
+func (*WidgetRetentionCounts) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *WidgetRetentionCounts) GetWidgetId() string {
+	if x != nil {
+		return x.WidgetId
+	}
+	return ""
+}
+
+func (x *WidgetRetentionCounts) GetClosedConversations() int64 {
+	if x != nil {
+		return x.ClosedConversations
+	}
+	return 0
+}
+
+func (x *WidgetRetentionCounts) GetVisitorSessions() int64 {
+	if x != nil {
+		return x.VisitorSessions
+	}
+	return 0
+}
+
+func (x *WidgetRetentionCounts) GetAttachments() int64 {
+	if x != nil {
+		return x.Attachments
+	}
+	return 0
+}
+
+func (x *WidgetRetentionCounts) GetPageHistories() int64 {
+	if x != nil {
+		return x.PageHistories
+	}
+	return 0
+}
+
 type ExportCustomerRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	CustomerId    string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
@@ -352,7 +554,7 @@ type ExportCustomerRequest struct {
 
 func (x *ExportCustomerRequest) Reset() {
 	*x = ExportCustomerRequest{}
-	mi := &file_livechat_v1_privacy_proto_msgTypes[7]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -364,7 +566,7 @@ func (x *ExportCustomerRequest) String() string {
 func (*ExportCustomerRequest) ProtoMessage() {}
 
 func (x *ExportCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_privacy_proto_msgTypes[7]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -377,7 +579,7 @@ func (x *ExportCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportCustomerRequest.ProtoReflect.Descriptor instead.
 func (*ExportCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{7}
+	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ExportCustomerRequest) GetCustomerId() string {
@@ -401,7 +603,7 @@ type ExportCustomerResponse struct {
 
 func (x *ExportCustomerResponse) Reset() {
 	*x = ExportCustomerResponse{}
-	mi := &file_livechat_v1_privacy_proto_msgTypes[8]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -413,7 +615,7 @@ func (x *ExportCustomerResponse) String() string {
 func (*ExportCustomerResponse) ProtoMessage() {}
 
 func (x *ExportCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_privacy_proto_msgTypes[8]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -426,7 +628,7 @@ func (x *ExportCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportCustomerResponse.ProtoReflect.Descriptor instead.
 func (*ExportCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{8}
+	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ExportCustomerResponse) GetData() []byte {
@@ -459,7 +661,7 @@ type EraseCustomerRequest struct {
 
 func (x *EraseCustomerRequest) Reset() {
 	*x = EraseCustomerRequest{}
-	mi := &file_livechat_v1_privacy_proto_msgTypes[9]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -471,7 +673,7 @@ func (x *EraseCustomerRequest) String() string {
 func (*EraseCustomerRequest) ProtoMessage() {}
 
 func (x *EraseCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_privacy_proto_msgTypes[9]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -484,7 +686,7 @@ func (x *EraseCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EraseCustomerRequest.ProtoReflect.Descriptor instead.
 func (*EraseCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{9}
+	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *EraseCustomerRequest) GetCustomerId() string {
@@ -506,7 +708,7 @@ type EraseCustomerResponse struct {
 
 func (x *EraseCustomerResponse) Reset() {
 	*x = EraseCustomerResponse{}
-	mi := &file_livechat_v1_privacy_proto_msgTypes[10]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -518,7 +720,7 @@ func (x *EraseCustomerResponse) String() string {
 func (*EraseCustomerResponse) ProtoMessage() {}
 
 func (x *EraseCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_privacy_proto_msgTypes[10]
+	mi := &file_livechat_v1_privacy_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -531,7 +733,7 @@ func (x *EraseCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EraseCustomerResponse.ProtoReflect.Descriptor instead.
 func (*EraseCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{10}
+	return file_livechat_v1_privacy_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *EraseCustomerResponse) GetErasedAt() *timestamppb.Timestamp {
@@ -552,10 +754,20 @@ var File_livechat_v1_privacy_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_privacy_proto_rawDesc = "" +
 	"\n" +
-	"\x19livechat/v1/privacy.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x7f\n" +
+	"\x19livechat/v1/privacy.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe0\x01\n" +
 	"\x11RetentionSettings\x128\n" +
 	"\x18closed_conversation_days\x18\x01 \x01(\x05R\x16closedConversationDays\x120\n" +
-	"\x14visitor_session_days\x18\x02 \x01(\x05R\x12visitorSessionDays\"\x1d\n" +
+	"\x14visitor_session_days\x18\x02 \x01(\x05R\x12visitorSessionDays\x12'\n" +
+	"\x0fattachment_days\x18\x03 \x01(\x05R\x0eattachmentDays\x126\n" +
+	"\awidgets\x18\x04 \x03(\v2\x1c.livechat.v1.WidgetRetentionR\awidgets\"\x9c\x02\n" +
+	"\x0fWidgetRetention\x12\x1b\n" +
+	"\twidget_id\x18\x01 \x01(\tR\bwidgetId\x12=\n" +
+	"\x18closed_conversation_days\x18\x02 \x01(\x05H\x00R\x16closedConversationDays\x88\x01\x01\x12,\n" +
+	"\x0fattachment_days\x18\x03 \x01(\x05H\x01R\x0eattachmentDays\x88\x01\x01\x125\n" +
+	"\x14visitor_session_days\x18\x04 \x01(\x05H\x02R\x12visitorSessionDays\x88\x01\x01B\x1b\n" +
+	"\x19_closed_conversation_daysB\x12\n" +
+	"\x10_attachment_daysB\x17\n" +
+	"\x15_visitor_session_days\"\x1d\n" +
 	"\x1bGetRetentionSettingsRequest\"Z\n" +
 	"\x1cGetRetentionSettingsResponse\x12:\n" +
 	"\bsettings\x18\x01 \x01(\v2\x1e.livechat.v1.RetentionSettingsR\bsettings\"\\\n" +
@@ -564,10 +776,19 @@ const file_livechat_v1_privacy_proto_rawDesc = "" +
 	"\x1fUpdateRetentionSettingsResponse\x12:\n" +
 	"\bsettings\x18\x01 \x01(\v2\x1e.livechat.v1.RetentionSettingsR\bsettings\"U\n" +
 	"\x17PreviewRetentionRequest\x12:\n" +
-	"\bsettings\x18\x01 \x01(\v2\x1e.livechat.v1.RetentionSettingsR\bsettings\"x\n" +
+	"\bsettings\x18\x01 \x01(\v2\x1e.livechat.v1.RetentionSettingsR\bsettings\"\xff\x01\n" +
 	"\x18PreviewRetentionResponse\x121\n" +
 	"\x14closed_conversations\x18\x01 \x01(\x03R\x13closedConversations\x12)\n" +
-	"\x10visitor_sessions\x18\x02 \x01(\x03R\x0fvisitorSessions\"8\n" +
+	"\x10visitor_sessions\x18\x02 \x01(\x03R\x0fvisitorSessions\x12 \n" +
+	"\vattachments\x18\x03 \x01(\x03R\vattachments\x12%\n" +
+	"\x0epage_histories\x18\x04 \x01(\x03R\rpageHistories\x12<\n" +
+	"\awidgets\x18\x05 \x03(\v2\".livechat.v1.WidgetRetentionCountsR\awidgets\"\xdb\x01\n" +
+	"\x15WidgetRetentionCounts\x12\x1b\n" +
+	"\twidget_id\x18\x01 \x01(\tR\bwidgetId\x121\n" +
+	"\x14closed_conversations\x18\x02 \x01(\x03R\x13closedConversations\x12)\n" +
+	"\x10visitor_sessions\x18\x03 \x01(\x03R\x0fvisitorSessions\x12 \n" +
+	"\vattachments\x18\x04 \x01(\x03R\vattachments\x12%\n" +
+	"\x0epage_histories\x18\x05 \x01(\x03R\rpageHistories\"8\n" +
 	"\x15ExportCustomerRequest\x12\x1f\n" +
 	"\vcustomer_id\x18\x01 \x01(\tR\n" +
 	"customerId\"k\n" +
@@ -601,42 +822,46 @@ func file_livechat_v1_privacy_proto_rawDescGZIP() []byte {
 	return file_livechat_v1_privacy_proto_rawDescData
 }
 
-var file_livechat_v1_privacy_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_livechat_v1_privacy_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_livechat_v1_privacy_proto_goTypes = []any{
 	(*RetentionSettings)(nil),               // 0: livechat.v1.RetentionSettings
-	(*GetRetentionSettingsRequest)(nil),     // 1: livechat.v1.GetRetentionSettingsRequest
-	(*GetRetentionSettingsResponse)(nil),    // 2: livechat.v1.GetRetentionSettingsResponse
-	(*UpdateRetentionSettingsRequest)(nil),  // 3: livechat.v1.UpdateRetentionSettingsRequest
-	(*UpdateRetentionSettingsResponse)(nil), // 4: livechat.v1.UpdateRetentionSettingsResponse
-	(*PreviewRetentionRequest)(nil),         // 5: livechat.v1.PreviewRetentionRequest
-	(*PreviewRetentionResponse)(nil),        // 6: livechat.v1.PreviewRetentionResponse
-	(*ExportCustomerRequest)(nil),           // 7: livechat.v1.ExportCustomerRequest
-	(*ExportCustomerResponse)(nil),          // 8: livechat.v1.ExportCustomerResponse
-	(*EraseCustomerRequest)(nil),            // 9: livechat.v1.EraseCustomerRequest
-	(*EraseCustomerResponse)(nil),           // 10: livechat.v1.EraseCustomerResponse
-	(*timestamppb.Timestamp)(nil),           // 11: google.protobuf.Timestamp
+	(*WidgetRetention)(nil),                 // 1: livechat.v1.WidgetRetention
+	(*GetRetentionSettingsRequest)(nil),     // 2: livechat.v1.GetRetentionSettingsRequest
+	(*GetRetentionSettingsResponse)(nil),    // 3: livechat.v1.GetRetentionSettingsResponse
+	(*UpdateRetentionSettingsRequest)(nil),  // 4: livechat.v1.UpdateRetentionSettingsRequest
+	(*UpdateRetentionSettingsResponse)(nil), // 5: livechat.v1.UpdateRetentionSettingsResponse
+	(*PreviewRetentionRequest)(nil),         // 6: livechat.v1.PreviewRetentionRequest
+	(*PreviewRetentionResponse)(nil),        // 7: livechat.v1.PreviewRetentionResponse
+	(*WidgetRetentionCounts)(nil),           // 8: livechat.v1.WidgetRetentionCounts
+	(*ExportCustomerRequest)(nil),           // 9: livechat.v1.ExportCustomerRequest
+	(*ExportCustomerResponse)(nil),          // 10: livechat.v1.ExportCustomerResponse
+	(*EraseCustomerRequest)(nil),            // 11: livechat.v1.EraseCustomerRequest
+	(*EraseCustomerResponse)(nil),           // 12: livechat.v1.EraseCustomerResponse
+	(*timestamppb.Timestamp)(nil),           // 13: google.protobuf.Timestamp
 }
 var file_livechat_v1_privacy_proto_depIdxs = []int32{
-	0,  // 0: livechat.v1.GetRetentionSettingsResponse.settings:type_name -> livechat.v1.RetentionSettings
-	0,  // 1: livechat.v1.UpdateRetentionSettingsRequest.settings:type_name -> livechat.v1.RetentionSettings
-	0,  // 2: livechat.v1.UpdateRetentionSettingsResponse.settings:type_name -> livechat.v1.RetentionSettings
-	0,  // 3: livechat.v1.PreviewRetentionRequest.settings:type_name -> livechat.v1.RetentionSettings
-	11, // 4: livechat.v1.EraseCustomerResponse.erased_at:type_name -> google.protobuf.Timestamp
-	7,  // 5: livechat.v1.PrivacyService.ExportCustomer:input_type -> livechat.v1.ExportCustomerRequest
-	9,  // 6: livechat.v1.PrivacyService.EraseCustomer:input_type -> livechat.v1.EraseCustomerRequest
-	1,  // 7: livechat.v1.PrivacyService.GetRetentionSettings:input_type -> livechat.v1.GetRetentionSettingsRequest
-	3,  // 8: livechat.v1.PrivacyService.UpdateRetentionSettings:input_type -> livechat.v1.UpdateRetentionSettingsRequest
-	5,  // 9: livechat.v1.PrivacyService.PreviewRetention:input_type -> livechat.v1.PreviewRetentionRequest
-	8,  // 10: livechat.v1.PrivacyService.ExportCustomer:output_type -> livechat.v1.ExportCustomerResponse
-	10, // 11: livechat.v1.PrivacyService.EraseCustomer:output_type -> livechat.v1.EraseCustomerResponse
-	2,  // 12: livechat.v1.PrivacyService.GetRetentionSettings:output_type -> livechat.v1.GetRetentionSettingsResponse
-	4,  // 13: livechat.v1.PrivacyService.UpdateRetentionSettings:output_type -> livechat.v1.UpdateRetentionSettingsResponse
-	6,  // 14: livechat.v1.PrivacyService.PreviewRetention:output_type -> livechat.v1.PreviewRetentionResponse
-	10, // [10:15] is the sub-list for method output_type
-	5,  // [5:10] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	1,  // 0: livechat.v1.RetentionSettings.widgets:type_name -> livechat.v1.WidgetRetention
+	0,  // 1: livechat.v1.GetRetentionSettingsResponse.settings:type_name -> livechat.v1.RetentionSettings
+	0,  // 2: livechat.v1.UpdateRetentionSettingsRequest.settings:type_name -> livechat.v1.RetentionSettings
+	0,  // 3: livechat.v1.UpdateRetentionSettingsResponse.settings:type_name -> livechat.v1.RetentionSettings
+	0,  // 4: livechat.v1.PreviewRetentionRequest.settings:type_name -> livechat.v1.RetentionSettings
+	8,  // 5: livechat.v1.PreviewRetentionResponse.widgets:type_name -> livechat.v1.WidgetRetentionCounts
+	13, // 6: livechat.v1.EraseCustomerResponse.erased_at:type_name -> google.protobuf.Timestamp
+	9,  // 7: livechat.v1.PrivacyService.ExportCustomer:input_type -> livechat.v1.ExportCustomerRequest
+	11, // 8: livechat.v1.PrivacyService.EraseCustomer:input_type -> livechat.v1.EraseCustomerRequest
+	2,  // 9: livechat.v1.PrivacyService.GetRetentionSettings:input_type -> livechat.v1.GetRetentionSettingsRequest
+	4,  // 10: livechat.v1.PrivacyService.UpdateRetentionSettings:input_type -> livechat.v1.UpdateRetentionSettingsRequest
+	6,  // 11: livechat.v1.PrivacyService.PreviewRetention:input_type -> livechat.v1.PreviewRetentionRequest
+	10, // 12: livechat.v1.PrivacyService.ExportCustomer:output_type -> livechat.v1.ExportCustomerResponse
+	12, // 13: livechat.v1.PrivacyService.EraseCustomer:output_type -> livechat.v1.EraseCustomerResponse
+	3,  // 14: livechat.v1.PrivacyService.GetRetentionSettings:output_type -> livechat.v1.GetRetentionSettingsResponse
+	5,  // 15: livechat.v1.PrivacyService.UpdateRetentionSettings:output_type -> livechat.v1.UpdateRetentionSettingsResponse
+	7,  // 16: livechat.v1.PrivacyService.PreviewRetention:output_type -> livechat.v1.PreviewRetentionResponse
+	12, // [12:17] is the sub-list for method output_type
+	7,  // [7:12] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_privacy_proto_init() }
@@ -644,13 +869,14 @@ func file_livechat_v1_privacy_proto_init() {
 	if File_livechat_v1_privacy_proto != nil {
 		return
 	}
+	file_livechat_v1_privacy_proto_msgTypes[1].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_privacy_proto_rawDesc), len(file_livechat_v1_privacy_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -84,17 +84,28 @@ var (
 // PrivacyServiceClient is a client for the livechat.v1.PrivacyService service.
 type PrivacyServiceClient interface {
 	// ExportCustomer returns one JSON archive (format
-	// "livechat.customer-export.v1") of everything stored about the
-	// customer: profile and attributes, every conversation with every
-	// message (internal notes flagged), and the visitor sessions. It is read
-	// in one snapshot.
+	// "livechat.customer-export.v1", laid out in docs/privacy.md) of
+	// everything stored about the customer: profile, attribute values and
+	// the record of agents' changes to them, the visitor context (page
+	// history, device, address), every conversation with its tags, rating
+	// (score and comment) and every message (internal notes flagged, the
+	// texts edited or deleted messages had, and their files: metadata and
+	// the bytes, base64 in "data"), uploads never sent, every mail sent or
+	// queued to the customer or about their conversations (subject, bodies,
+	// status, dates), and the visitor sessions. It is read in one snapshot.
+	// The files' bytes are included up to 100 MiB in all; files beyond are
+	// listed with "data_omitted": true.
 	//
 	// Errors: INVALID_ARGUMENT with MALFORMED_ID; NOT_FOUND for an unknown
 	// customer.
 	ExportCustomer(context.Context, *v1.ExportCustomerRequest) (*v1.ExportCustomerResponse, error)
 	// EraseCustomer irreversibly anonymises the customer: name, email, phone,
-	// attributes and verified user id are blanked, and so is the text of
-	// every message of their conversations and their name on their messages.
+	// company, notes, attributes and verified user id are blanked, and so is
+	// the text of every message of their conversations and their name on
+	// their messages; attribute values, change records, visitor context,
+	// message revisions, rating comments, mails and reply addresses are
+	// deleted, and so are their files, whose bytes leave the store (PostgreSQL
+	// or S3) before the call returns.
 	// The rows stay (counts and times still add up) and the customer keeps
 	// erased_at. Their visitor sessions end, and any open stream ends with
 	// VISITOR_SESSION_ENDED. Idempotent: erasing again succeeds (already is
@@ -105,18 +116,23 @@ type PrivacyServiceClient interface {
 	EraseCustomer(context.Context, *v1.EraseCustomerRequest) (*v1.EraseCustomerResponse, error)
 	// GetRetentionSettings returns the retention policies.
 	GetRetentionSettings(context.Context, *v1.GetRetentionSettingsRequest) (*v1.GetRetentionSettingsResponse, error)
-	// UpdateRetentionSettings changes the retention policies (settings
-	// section "retention"); every instance applies them within an hour, in
-	// batches of 100, one instance at a time. The change is an audit entry
+	// UpdateRetentionSettings replaces the retention policies, the
+	// installation's and every widget override (settings section
+	// "retention"); every instance applies them within an hour, in batches
+	// of 100, one instance at a time. The change is an audit entry
 	// (settings.changed); each run that removed anything records its counts
 	// (retention.purged).
 	//
-	// Errors: INVALID_ARGUMENT with REQUIRED (field "settings") or
-	// INVALID_VALUE (field "closed_conversation_days" or
-	// "visitor_session_days") outside 0–3650.
+	// Errors: INVALID_ARGUMENT with REQUIRED (field "settings"),
+	// INVALID_VALUE (field "closed_conversation_days", "attachment_days" or
+	// "visitor_session_days", or "widgets[i].<that field>") outside 0–3650,
+	// MALFORMED_ID (field "widgets[i].widget_id"), RETENTION_WIDGET_REPEATED
+	// (a widget named twice) or TOO_MANY_ITEMS (more than 500 overrides);
+	// NOT_FOUND with WIDGET_NOT_FOUND for an unknown widget.
 	UpdateRetentionSettings(context.Context, *v1.UpdateRetentionSettingsRequest) (*v1.UpdateRetentionSettingsResponse, error)
-	// PreviewRetention counts what the given policies would remove now,
-	// removing nothing: the dry run to look at before saving them.
+	// PreviewRetention counts what the given policies would remove now, per
+	// rule, in all and per widget, removing nothing: the dry run to look at
+	// before saving them. Errors: as UpdateRetentionSettings' validation.
 	PreviewRetention(context.Context, *v1.PreviewRetentionRequest) (*v1.PreviewRetentionResponse, error)
 }
 
@@ -129,17 +145,28 @@ func NewPrivacyServiceClient(client *connect.Client) PrivacyServiceClient {
 // PrivacyServiceHandler is an implementation of the livechat.v1.PrivacyService service.
 type PrivacyServiceHandler interface {
 	// ExportCustomer returns one JSON archive (format
-	// "livechat.customer-export.v1") of everything stored about the
-	// customer: profile and attributes, every conversation with every
-	// message (internal notes flagged), and the visitor sessions. It is read
-	// in one snapshot.
+	// "livechat.customer-export.v1", laid out in docs/privacy.md) of
+	// everything stored about the customer: profile, attribute values and
+	// the record of agents' changes to them, the visitor context (page
+	// history, device, address), every conversation with its tags, rating
+	// (score and comment) and every message (internal notes flagged, the
+	// texts edited or deleted messages had, and their files: metadata and
+	// the bytes, base64 in "data"), uploads never sent, every mail sent or
+	// queued to the customer or about their conversations (subject, bodies,
+	// status, dates), and the visitor sessions. It is read in one snapshot.
+	// The files' bytes are included up to 100 MiB in all; files beyond are
+	// listed with "data_omitted": true.
 	//
 	// Errors: INVALID_ARGUMENT with MALFORMED_ID; NOT_FOUND for an unknown
 	// customer.
 	ExportCustomer(context.Context, *v1.ExportCustomerRequest) (*v1.ExportCustomerResponse, error)
 	// EraseCustomer irreversibly anonymises the customer: name, email, phone,
-	// attributes and verified user id are blanked, and so is the text of
-	// every message of their conversations and their name on their messages.
+	// company, notes, attributes and verified user id are blanked, and so is
+	// the text of every message of their conversations and their name on
+	// their messages; attribute values, change records, visitor context,
+	// message revisions, rating comments, mails and reply addresses are
+	// deleted, and so are their files, whose bytes leave the store (PostgreSQL
+	// or S3) before the call returns.
 	// The rows stay (counts and times still add up) and the customer keeps
 	// erased_at. Their visitor sessions end, and any open stream ends with
 	// VISITOR_SESSION_ENDED. Idempotent: erasing again succeeds (already is
@@ -150,18 +177,23 @@ type PrivacyServiceHandler interface {
 	EraseCustomer(context.Context, *v1.EraseCustomerRequest) (*v1.EraseCustomerResponse, error)
 	// GetRetentionSettings returns the retention policies.
 	GetRetentionSettings(context.Context, *v1.GetRetentionSettingsRequest) (*v1.GetRetentionSettingsResponse, error)
-	// UpdateRetentionSettings changes the retention policies (settings
-	// section "retention"); every instance applies them within an hour, in
-	// batches of 100, one instance at a time. The change is an audit entry
+	// UpdateRetentionSettings replaces the retention policies, the
+	// installation's and every widget override (settings section
+	// "retention"); every instance applies them within an hour, in batches
+	// of 100, one instance at a time. The change is an audit entry
 	// (settings.changed); each run that removed anything records its counts
 	// (retention.purged).
 	//
-	// Errors: INVALID_ARGUMENT with REQUIRED (field "settings") or
-	// INVALID_VALUE (field "closed_conversation_days" or
-	// "visitor_session_days") outside 0–3650.
+	// Errors: INVALID_ARGUMENT with REQUIRED (field "settings"),
+	// INVALID_VALUE (field "closed_conversation_days", "attachment_days" or
+	// "visitor_session_days", or "widgets[i].<that field>") outside 0–3650,
+	// MALFORMED_ID (field "widgets[i].widget_id"), RETENTION_WIDGET_REPEATED
+	// (a widget named twice) or TOO_MANY_ITEMS (more than 500 overrides);
+	// NOT_FOUND with WIDGET_NOT_FOUND for an unknown widget.
 	UpdateRetentionSettings(context.Context, *v1.UpdateRetentionSettingsRequest) (*v1.UpdateRetentionSettingsResponse, error)
-	// PreviewRetention counts what the given policies would remove now,
-	// removing nothing: the dry run to look at before saving them.
+	// PreviewRetention counts what the given policies would remove now, per
+	// rule, in all and per widget, removing nothing: the dry run to look at
+	// before saving them. Errors: as UpdateRetentionSettings' validation.
 	PreviewRetention(context.Context, *v1.PreviewRetentionRequest) (*v1.PreviewRetentionResponse, error)
 }
 

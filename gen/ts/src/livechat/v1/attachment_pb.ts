@@ -4,13 +4,15 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file livechat/v1/attachment.proto.
  */
 export const file_livechat_v1_attachment: GenFile = /*@__PURE__*/
-  fileDesc("ChxsaXZlY2hhdC92MS9hdHRhY2htZW50LnByb3RvEgtsaXZlY2hhdC52MSKSAQoKQXR0YWNobWVudBIKCgJpZBgBIAEoCRIRCglmaWxlX25hbWUYAiABKAkSFAoMY29udGVudF90eXBlGAMgASgJEgwKBHNpemUYBCABKAMSDQoFd2lkdGgYBSABKAUSDgoGaGVpZ2h0GAYgASgFEgsKA3VybBgHIAEoCRIVCg10aHVtYm5haWxfdXJsGAggASgJIkcKGFVwbG9hZEF0dGFjaG1lbnRSZXNwb25zZRIrCgphdHRhY2htZW50GAEgASgLMhcubGl2ZWNoYXQudjEuQXR0YWNobWVudEKuAQoPY29tLmxpdmVjaGF0LnYxQg9BdHRhY2htZW50UHJvdG9QAVo9Z2l0aHViLmNvbS9vcGVuc3VwcG9ydC9saXZlY2hhdC9nZW4vZ28vbGl2ZWNoYXQvdjE7bGl2ZWNoYXR2MaICA0xYWKoCC0xpdmVjaGF0LlYxygILTGl2ZWNoYXRcVjHiAhdMaXZlY2hhdFxWMVxHUEJNZXRhZGF0YeoCDExpdmVjaGF0OjpWMWIGcHJvdG8z");
+  fileDesc("ChxsaXZlY2hhdC92MS9hdHRhY2htZW50LnByb3RvEgtsaXZlY2hhdC52MSLCAQoKQXR0YWNobWVudBIKCgJpZBgBIAEoCRIRCglmaWxlX25hbWUYAiABKAkSFAoMY29udGVudF90eXBlGAMgASgJEgwKBHNpemUYBCABKAMSDQoFd2lkdGgYBSABKAUSDgoGaGVpZ2h0GAYgASgFEgsKA3VybBgHIAEoCRIVCg10aHVtYm5haWxfdXJsGAggASgJEi4KCnJlbW92ZWRfYXQYFCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkcKGFVwbG9hZEF0dGFjaG1lbnRSZXNwb25zZRIrCgphdHRhY2htZW50GAEgASgLMhcubGl2ZWNoYXQudjEuQXR0YWNobWVudEKuAQoPY29tLmxpdmVjaGF0LnYxQg9BdHRhY2htZW50UHJvdG9QAVo9Z2l0aHViLmNvbS9vcGVuc3VwcG9ydC9saXZlY2hhdC9nZW4vZ28vbGl2ZWNoYXQvdjE7bGl2ZWNoYXR2MaICA0xYWKoCC0xpdmVjaGF0LlYxygILTGl2ZWNoYXRcVjHiAhdMaXZlY2hhdFxWMVxHUEJNZXRhZGF0YeoCDExpdmVjaGF0OjpWMWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * Attachment is a file sent with a message: its metadata and short-lived
@@ -108,6 +110,16 @@ export type Attachment = Message<"livechat.v1.Attachment"> & {
    * @generated from field: string thumbnail_url = 8;
    */
   thumbnailUrl: string;
+
+  /**
+   * Set when a retention policy (PrivacyService, attachment_days or
+   * closed_conversation_days) removed the file's bytes from the store: the
+   * message keeps this entry as a "file removed" marker with the name,
+   * type and size, and url and thumbnail_url are empty.
+   *
+   * @generated from field: google.protobuf.Timestamp removed_at = 20;
+   */
+  removedAt?: Timestamp | undefined;
 };
 
 /**

@@ -12,29 +12,50 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file livechat/v1/privacy.proto.
  */
 export const file_livechat_v1_privacy: GenFile = /*@__PURE__*/
-  fileDesc("ChlsaXZlY2hhdC92MS9wcml2YWN5LnByb3RvEgtsaXZlY2hhdC52MSJTChFSZXRlbnRpb25TZXR0aW5ncxIgChhjbG9zZWRfY29udmVyc2F0aW9uX2RheXMYASABKAUSHAoUdmlzaXRvcl9zZXNzaW9uX2RheXMYAiABKAUiHQobR2V0UmV0ZW50aW9uU2V0dGluZ3NSZXF1ZXN0IlAKHEdldFJldGVudGlvblNldHRpbmdzUmVzcG9uc2USMAoIc2V0dGluZ3MYASABKAsyHi5saXZlY2hhdC52MS5SZXRlbnRpb25TZXR0aW5ncyJSCh5VcGRhdGVSZXRlbnRpb25TZXR0aW5nc1JlcXVlc3QSMAoIc2V0dGluZ3MYASABKAsyHi5saXZlY2hhdC52MS5SZXRlbnRpb25TZXR0aW5ncyJTCh9VcGRhdGVSZXRlbnRpb25TZXR0aW5nc1Jlc3BvbnNlEjAKCHNldHRpbmdzGAEgASgLMh4ubGl2ZWNoYXQudjEuUmV0ZW50aW9uU2V0dGluZ3MiSwoXUHJldmlld1JldGVudGlvblJlcXVlc3QSMAoIc2V0dGluZ3MYASABKAsyHi5saXZlY2hhdC52MS5SZXRlbnRpb25TZXR0aW5ncyJSChhQcmV2aWV3UmV0ZW50aW9uUmVzcG9uc2USHAoUY2xvc2VkX2NvbnZlcnNhdGlvbnMYASABKAMSGAoQdmlzaXRvcl9zZXNzaW9ucxgCIAEoAyIsChVFeHBvcnRDdXN0b21lclJlcXVlc3QSEwoLY3VzdG9tZXJfaWQYASABKAkiTgoWRXhwb3J0Q3VzdG9tZXJSZXNwb25zZRIMCgRkYXRhGAEgASgMEhQKDGNvbnRlbnRfdHlwZRgCIAEoCRIQCghmaWxlbmFtZRgDIAEoCSIrChRFcmFzZUN1c3RvbWVyUmVxdWVzdBITCgtjdXN0b21lcl9pZBgBIAEoCSJXChVFcmFzZUN1c3RvbWVyUmVzcG9uc2USLQoJZXJhc2VkX2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdhbHJlYWR5GAIgASgIMpEECg5Qcml2YWN5U2VydmljZRJZCg5FeHBvcnRDdXN0b21lchIiLmxpdmVjaGF0LnYxLkV4cG9ydEN1c3RvbWVyUmVxdWVzdBojLmxpdmVjaGF0LnYxLkV4cG9ydEN1c3RvbWVyUmVzcG9uc2USVgoNRXJhc2VDdXN0b21lchIhLmxpdmVjaGF0LnYxLkVyYXNlQ3VzdG9tZXJSZXF1ZXN0GiIubGl2ZWNoYXQudjEuRXJhc2VDdXN0b21lclJlc3BvbnNlEnAKFEdldFJldGVudGlvblNldHRpbmdzEigubGl2ZWNoYXQudjEuR2V0UmV0ZW50aW9uU2V0dGluZ3NSZXF1ZXN0GikubGl2ZWNoYXQudjEuR2V0UmV0ZW50aW9uU2V0dGluZ3NSZXNwb25zZSIDkAIBEnQKF1VwZGF0ZVJldGVudGlvblNldHRpbmdzEisubGl2ZWNoYXQudjEuVXBkYXRlUmV0ZW50aW9uU2V0dGluZ3NSZXF1ZXN0GiwubGl2ZWNoYXQudjEuVXBkYXRlUmV0ZW50aW9uU2V0dGluZ3NSZXNwb25zZRJkChBQcmV2aWV3UmV0ZW50aW9uEiQubGl2ZWNoYXQudjEuUHJldmlld1JldGVudGlvblJlcXVlc3QaJS5saXZlY2hhdC52MS5QcmV2aWV3UmV0ZW50aW9uUmVzcG9uc2UiA5ACAUKrAQoPY29tLmxpdmVjaGF0LnYxQgxQcml2YWN5UHJvdG9QAVo9Z2l0aHViLmNvbS9vcGVuc3VwcG9ydC9saXZlY2hhdC9nZW4vZ28vbGl2ZWNoYXQvdjE7bGl2ZWNoYXR2MaICA0xYWKoCC0xpdmVjaGF0LlYxygILTGl2ZWNoYXRcVjHiAhdMaXZlY2hhdFxWMVxHUEJNZXRhZGF0YeoCDExpdmVjaGF0OjpWMWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("ChlsaXZlY2hhdC92MS9wcml2YWN5LnByb3RvEgtsaXZlY2hhdC52MSKbAQoRUmV0ZW50aW9uU2V0dGluZ3MSIAoYY2xvc2VkX2NvbnZlcnNhdGlvbl9kYXlzGAEgASgFEhwKFHZpc2l0b3Jfc2Vzc2lvbl9kYXlzGAIgASgFEhcKD2F0dGFjaG1lbnRfZGF5cxgDIAEoBRItCgd3aWRnZXRzGAQgAygLMhwubGl2ZWNoYXQudjEuV2lkZ2V0UmV0ZW50aW9uItYBCg9XaWRnZXRSZXRlbnRpb24SEQoJd2lkZ2V0X2lkGAEgASgJEiUKGGNsb3NlZF9jb252ZXJzYXRpb25fZGF5cxgCIAEoBUgAiAEBEhwKD2F0dGFjaG1lbnRfZGF5cxgDIAEoBUgBiAEBEiEKFHZpc2l0b3Jfc2Vzc2lvbl9kYXlzGAQgASgFSAKIAQFCGwoZX2Nsb3NlZF9jb252ZXJzYXRpb25fZGF5c0ISChBfYXR0YWNobWVudF9kYXlzQhcKFV92aXNpdG9yX3Nlc3Npb25fZGF5cyIdChtHZXRSZXRlbnRpb25TZXR0aW5nc1JlcXVlc3QiUAocR2V0UmV0ZW50aW9uU2V0dGluZ3NSZXNwb25zZRIwCghzZXR0aW5ncxgBIAEoCzIeLmxpdmVjaGF0LnYxLlJldGVudGlvblNldHRpbmdzIlIKHlVwZGF0ZVJldGVudGlvblNldHRpbmdzUmVxdWVzdBIwCghzZXR0aW5ncxgBIAEoCzIeLmxpdmVjaGF0LnYxLlJldGVudGlvblNldHRpbmdzIlMKH1VwZGF0ZVJldGVudGlvblNldHRpbmdzUmVzcG9uc2USMAoIc2V0dGluZ3MYASABKAsyHi5saXZlY2hhdC52MS5SZXRlbnRpb25TZXR0aW5ncyJLChdQcmV2aWV3UmV0ZW50aW9uUmVxdWVzdBIwCghzZXR0aW5ncxgBIAEoCzIeLmxpdmVjaGF0LnYxLlJldGVudGlvblNldHRpbmdzIrQBChhQcmV2aWV3UmV0ZW50aW9uUmVzcG9uc2USHAoUY2xvc2VkX2NvbnZlcnNhdGlvbnMYASABKAMSGAoQdmlzaXRvcl9zZXNzaW9ucxgCIAEoAxITCgthdHRhY2htZW50cxgDIAEoAxIWCg5wYWdlX2hpc3RvcmllcxgEIAEoAxIzCgd3aWRnZXRzGAUgAygLMiIubGl2ZWNoYXQudjEuV2lkZ2V0UmV0ZW50aW9uQ291bnRzIo8BChVXaWRnZXRSZXRlbnRpb25Db3VudHMSEQoJd2lkZ2V0X2lkGAEgASgJEhwKFGNsb3NlZF9jb252ZXJzYXRpb25zGAIgASgDEhgKEHZpc2l0b3Jfc2Vzc2lvbnMYAyABKAMSEwoLYXR0YWNobWVudHMYBCABKAMSFgoOcGFnZV9oaXN0b3JpZXMYBSABKAMiLAoVRXhwb3J0Q3VzdG9tZXJSZXF1ZXN0EhMKC2N1c3RvbWVyX2lkGAEgASgJIk4KFkV4cG9ydEN1c3RvbWVyUmVzcG9uc2USDAoEZGF0YRgBIAEoDBIUCgxjb250ZW50X3R5cGUYAiABKAkSEAoIZmlsZW5hbWUYAyABKAkiKwoURXJhc2VDdXN0b21lclJlcXVlc3QSEwoLY3VzdG9tZXJfaWQYASABKAkiVwoVRXJhc2VDdXN0b21lclJlc3BvbnNlEi0KCWVyYXNlZF9hdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHYWxyZWFkeRgCIAEoCDKRBAoOUHJpdmFjeVNlcnZpY2USWQoORXhwb3J0Q3VzdG9tZXISIi5saXZlY2hhdC52MS5FeHBvcnRDdXN0b21lclJlcXVlc3QaIy5saXZlY2hhdC52MS5FeHBvcnRDdXN0b21lclJlc3BvbnNlElYKDUVyYXNlQ3VzdG9tZXISIS5saXZlY2hhdC52MS5FcmFzZUN1c3RvbWVyUmVxdWVzdBoiLmxpdmVjaGF0LnYxLkVyYXNlQ3VzdG9tZXJSZXNwb25zZRJwChRHZXRSZXRlbnRpb25TZXR0aW5ncxIoLmxpdmVjaGF0LnYxLkdldFJldGVudGlvblNldHRpbmdzUmVxdWVzdBopLmxpdmVjaGF0LnYxLkdldFJldGVudGlvblNldHRpbmdzUmVzcG9uc2UiA5ACARJ0ChdVcGRhdGVSZXRlbnRpb25TZXR0aW5ncxIrLmxpdmVjaGF0LnYxLlVwZGF0ZVJldGVudGlvblNldHRpbmdzUmVxdWVzdBosLmxpdmVjaGF0LnYxLlVwZGF0ZVJldGVudGlvblNldHRpbmdzUmVzcG9uc2USZAoQUHJldmlld1JldGVudGlvbhIkLmxpdmVjaGF0LnYxLlByZXZpZXdSZXRlbnRpb25SZXF1ZXN0GiUubGl2ZWNoYXQudjEuUHJldmlld1JldGVudGlvblJlc3BvbnNlIgOQAgFCqwEKD2NvbS5saXZlY2hhdC52MUIMUHJpdmFjeVByb3RvUAFaPWdpdGh1Yi5jb20vb3BlbnN1cHBvcnQvbGl2ZWNoYXQvZ2VuL2dvL2xpdmVjaGF0L3YxO2xpdmVjaGF0djGiAgNMWFiqAgtMaXZlY2hhdC5WMcoCC0xpdmVjaGF0XFYx4gIXTGl2ZWNoYXRcVjFcR1BCTWV0YWRhdGHqAgxMaXZlY2hhdDo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
- * RetentionSettings say how long conversation text and visitor sessions
- * are kept; 0 keeps them until erased.
+ * RetentionSettings say how long conversation text, files and visitor
+ * sessions are kept; 0 keeps them until erased. Each period is 0–3650
+ * days.
  *
  * @generated from message livechat.v1.RetentionSettings
  */
 export type RetentionSettings = Message<"livechat.v1.RetentionSettings"> & {
   /**
    * The messages of conversations closed more than this many days ago are
-   * blanked as EraseCustomer blanks them (rows, counts and times stay).
+   * blanked as EraseCustomer blanks them (rows, counts and times stay),
+   * the texts their edits replaced are deleted and their files are
+   * removed from the store (Attachment.removed_at is set).
    *
    * @generated from field: int32 closed_conversation_days = 1;
    */
   closedConversationDays: number;
 
   /**
-   * Visitor sessions last used more than this many days ago are deleted.
+   * Visitor sessions last used more than this many days ago are deleted,
+   * and so is the page history (visitor context) of customers last seen
+   * on a page longer ago.
    *
    * @generated from field: int32 visitor_session_days = 2;
    */
   visitorSessionDays: number;
+
+  /**
+   * Files sent more than this many days ago are removed from the store;
+   * the message keeps the file's name, type and size with removed_at set.
+   *
+   * @generated from field: int32 attachment_days = 3;
+   */
+  attachmentDays: number;
+
+  /**
+   * Per-widget overrides of the periods above, at most 500, each widget
+   * once. A period left unset follows the installation's.
+   *
+   * @generated from field: repeated livechat.v1.WidgetRetention widgets = 4;
+   */
+  widgets: WidgetRetention[];
 };
 
 /**
@@ -43,6 +64,42 @@ export type RetentionSettings = Message<"livechat.v1.RetentionSettings"> & {
  */
 export const RetentionSettingsSchema: GenMessage<RetentionSettings> = /*@__PURE__*/
   messageDesc(file_livechat_v1_privacy, 0);
+
+/**
+ * WidgetRetention overrides the installation's retention periods for the
+ * conversations, files and sessions of one widget. Unset: as the
+ * installation; 0: keep.
+ *
+ * @generated from message livechat.v1.WidgetRetention
+ */
+export type WidgetRetention = Message<"livechat.v1.WidgetRetention"> & {
+  /**
+   * @generated from field: string widget_id = 1;
+   */
+  widgetId: string;
+
+  /**
+   * @generated from field: optional int32 closed_conversation_days = 2;
+   */
+  closedConversationDays?: number | undefined;
+
+  /**
+   * @generated from field: optional int32 attachment_days = 3;
+   */
+  attachmentDays?: number | undefined;
+
+  /**
+   * @generated from field: optional int32 visitor_session_days = 4;
+   */
+  visitorSessionDays?: number | undefined;
+};
+
+/**
+ * Describes the message livechat.v1.WidgetRetention.
+ * Use `create(WidgetRetentionSchema)` to create a new message.
+ */
+export const WidgetRetentionSchema: GenMessage<WidgetRetention> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_privacy, 1);
 
 /**
  * @generated from message livechat.v1.GetRetentionSettingsRequest
@@ -55,7 +112,7 @@ export type GetRetentionSettingsRequest = Message<"livechat.v1.GetRetentionSetti
  * Use `create(GetRetentionSettingsRequestSchema)` to create a new message.
  */
 export const GetRetentionSettingsRequestSchema: GenMessage<GetRetentionSettingsRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_privacy, 1);
+  messageDesc(file_livechat_v1_privacy, 2);
 
 /**
  * @generated from message livechat.v1.GetRetentionSettingsResponse
@@ -72,7 +129,7 @@ export type GetRetentionSettingsResponse = Message<"livechat.v1.GetRetentionSett
  * Use `create(GetRetentionSettingsResponseSchema)` to create a new message.
  */
 export const GetRetentionSettingsResponseSchema: GenMessage<GetRetentionSettingsResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_privacy, 2);
+  messageDesc(file_livechat_v1_privacy, 3);
 
 /**
  * @generated from message livechat.v1.UpdateRetentionSettingsRequest
@@ -89,7 +146,7 @@ export type UpdateRetentionSettingsRequest = Message<"livechat.v1.UpdateRetentio
  * Use `create(UpdateRetentionSettingsRequestSchema)` to create a new message.
  */
 export const UpdateRetentionSettingsRequestSchema: GenMessage<UpdateRetentionSettingsRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_privacy, 3);
+  messageDesc(file_livechat_v1_privacy, 4);
 
 /**
  * @generated from message livechat.v1.UpdateRetentionSettingsResponse
@@ -106,7 +163,7 @@ export type UpdateRetentionSettingsResponse = Message<"livechat.v1.UpdateRetenti
  * Use `create(UpdateRetentionSettingsResponseSchema)` to create a new message.
  */
 export const UpdateRetentionSettingsResponseSchema: GenMessage<UpdateRetentionSettingsResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_privacy, 4);
+  messageDesc(file_livechat_v1_privacy, 5);
 
 /**
  * @generated from message livechat.v1.PreviewRetentionRequest
@@ -123,13 +180,17 @@ export type PreviewRetentionRequest = Message<"livechat.v1.PreviewRetentionReque
  * Use `create(PreviewRetentionRequestSchema)` to create a new message.
  */
 export const PreviewRetentionRequestSchema: GenMessage<PreviewRetentionRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_privacy, 5);
+  messageDesc(file_livechat_v1_privacy, 6);
 
 /**
+ * PreviewRetentionResponse counts what a run would remove now, per rule.
+ *
  * @generated from message livechat.v1.PreviewRetentionResponse
  */
 export type PreviewRetentionResponse = Message<"livechat.v1.PreviewRetentionResponse"> & {
   /**
+   * Closed conversations whose text, old texts or files would go.
+   *
    * @generated from field: int64 closed_conversations = 1;
    */
   closedConversations: bigint;
@@ -138,6 +199,28 @@ export type PreviewRetentionResponse = Message<"livechat.v1.PreviewRetentionResp
    * @generated from field: int64 visitor_sessions = 2;
    */
   visitorSessions: bigint;
+
+  /**
+   * Files whose bytes would be removed (by the attachment rule; files of
+   * conversations due are counted there).
+   *
+   * @generated from field: int64 attachments = 3;
+   */
+  attachments: bigint;
+
+  /**
+   * Customers' page histories (visitor contexts) that would be deleted.
+   *
+   * @generated from field: int64 page_histories = 4;
+   */
+  pageHistories: bigint;
+
+  /**
+   * The same, per widget with anything due.
+   *
+   * @generated from field: repeated livechat.v1.WidgetRetentionCounts widgets = 5;
+   */
+  widgets: WidgetRetentionCounts[];
 };
 
 /**
@@ -145,7 +228,44 @@ export type PreviewRetentionResponse = Message<"livechat.v1.PreviewRetentionResp
  * Use `create(PreviewRetentionResponseSchema)` to create a new message.
  */
 export const PreviewRetentionResponseSchema: GenMessage<PreviewRetentionResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_privacy, 6);
+  messageDesc(file_livechat_v1_privacy, 7);
+
+/**
+ * @generated from message livechat.v1.WidgetRetentionCounts
+ */
+export type WidgetRetentionCounts = Message<"livechat.v1.WidgetRetentionCounts"> & {
+  /**
+   * @generated from field: string widget_id = 1;
+   */
+  widgetId: string;
+
+  /**
+   * @generated from field: int64 closed_conversations = 2;
+   */
+  closedConversations: bigint;
+
+  /**
+   * @generated from field: int64 visitor_sessions = 3;
+   */
+  visitorSessions: bigint;
+
+  /**
+   * @generated from field: int64 attachments = 4;
+   */
+  attachments: bigint;
+
+  /**
+   * @generated from field: int64 page_histories = 5;
+   */
+  pageHistories: bigint;
+};
+
+/**
+ * Describes the message livechat.v1.WidgetRetentionCounts.
+ * Use `create(WidgetRetentionCountsSchema)` to create a new message.
+ */
+export const WidgetRetentionCountsSchema: GenMessage<WidgetRetentionCounts> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_privacy, 8);
 
 /**
  * @generated from message livechat.v1.ExportCustomerRequest
@@ -162,7 +282,7 @@ export type ExportCustomerRequest = Message<"livechat.v1.ExportCustomerRequest">
  * Use `create(ExportCustomerRequestSchema)` to create a new message.
  */
 export const ExportCustomerRequestSchema: GenMessage<ExportCustomerRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_privacy, 7);
+  messageDesc(file_livechat_v1_privacy, 9);
 
 /**
  * @generated from message livechat.v1.ExportCustomerResponse
@@ -195,7 +315,7 @@ export type ExportCustomerResponse = Message<"livechat.v1.ExportCustomerResponse
  * Use `create(ExportCustomerResponseSchema)` to create a new message.
  */
 export const ExportCustomerResponseSchema: GenMessage<ExportCustomerResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_privacy, 8);
+  messageDesc(file_livechat_v1_privacy, 10);
 
 /**
  * @generated from message livechat.v1.EraseCustomerRequest
@@ -212,7 +332,7 @@ export type EraseCustomerRequest = Message<"livechat.v1.EraseCustomerRequest"> &
  * Use `create(EraseCustomerRequestSchema)` to create a new message.
  */
 export const EraseCustomerRequestSchema: GenMessage<EraseCustomerRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_privacy, 9);
+  messageDesc(file_livechat_v1_privacy, 11);
 
 /**
  * @generated from message livechat.v1.EraseCustomerResponse
@@ -238,7 +358,7 @@ export type EraseCustomerResponse = Message<"livechat.v1.EraseCustomerResponse">
  * Use `create(EraseCustomerResponseSchema)` to create a new message.
  */
 export const EraseCustomerResponseSchema: GenMessage<EraseCustomerResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_privacy, 10);
+  messageDesc(file_livechat_v1_privacy, 12);
 
 /**
  * PrivacyService exports and erases what the installation stores about a
@@ -256,10 +376,17 @@ export const EraseCustomerResponseSchema: GenMessage<EraseCustomerResponse> = /*
 export const PrivacyService: GenService<{
   /**
    * ExportCustomer returns one JSON archive (format
-   * "livechat.customer-export.v1") of everything stored about the
-   * customer: profile and attributes, every conversation with every
-   * message (internal notes flagged), and the visitor sessions. It is read
-   * in one snapshot.
+   * "livechat.customer-export.v1", laid out in docs/privacy.md) of
+   * everything stored about the customer: profile, attribute values and
+   * the record of agents' changes to them, the visitor context (page
+   * history, device, address), every conversation with its tags, rating
+   * (score and comment) and every message (internal notes flagged, the
+   * texts edited or deleted messages had, and their files: metadata and
+   * the bytes, base64 in "data"), uploads never sent, every mail sent or
+   * queued to the customer or about their conversations (subject, bodies,
+   * status, dates), and the visitor sessions. It is read in one snapshot.
+   * The files' bytes are included up to 100 MiB in all; files beyond are
+   * listed with "data_omitted": true.
    *
    * Errors: INVALID_ARGUMENT with MALFORMED_ID; NOT_FOUND for an unknown
    * customer.
@@ -273,8 +400,12 @@ export const PrivacyService: GenService<{
   },
   /**
    * EraseCustomer irreversibly anonymises the customer: name, email, phone,
-   * attributes and verified user id are blanked, and so is the text of
-   * every message of their conversations and their name on their messages.
+   * company, notes, attributes and verified user id are blanked, and so is
+   * the text of every message of their conversations and their name on
+   * their messages; attribute values, change records, visitor context,
+   * message revisions, rating comments, mails and reply addresses are
+   * deleted, and so are their files, whose bytes leave the store (PostgreSQL
+   * or S3) before the call returns.
    * The rows stay (counts and times still add up) and the customer keeps
    * erased_at. Their visitor sessions end, and any open stream ends with
    * VISITOR_SESSION_ENDED. Idempotent: erasing again succeeds (already is
@@ -301,15 +432,19 @@ export const PrivacyService: GenService<{
     output: typeof GetRetentionSettingsResponseSchema;
   },
   /**
-   * UpdateRetentionSettings changes the retention policies (settings
-   * section "retention"); every instance applies them within an hour, in
-   * batches of 100, one instance at a time. The change is an audit entry
+   * UpdateRetentionSettings replaces the retention policies, the
+   * installation's and every widget override (settings section
+   * "retention"); every instance applies them within an hour, in batches
+   * of 100, one instance at a time. The change is an audit entry
    * (settings.changed); each run that removed anything records its counts
    * (retention.purged).
    *
-   * Errors: INVALID_ARGUMENT with REQUIRED (field "settings") or
-   * INVALID_VALUE (field "closed_conversation_days" or
-   * "visitor_session_days") outside 0–3650.
+   * Errors: INVALID_ARGUMENT with REQUIRED (field "settings"),
+   * INVALID_VALUE (field "closed_conversation_days", "attachment_days" or
+   * "visitor_session_days", or "widgets[i].<that field>") outside 0–3650,
+   * MALFORMED_ID (field "widgets[i].widget_id"), RETENTION_WIDGET_REPEATED
+   * (a widget named twice) or TOO_MANY_ITEMS (more than 500 overrides);
+   * NOT_FOUND with WIDGET_NOT_FOUND for an unknown widget.
    *
    * @generated from rpc livechat.v1.PrivacyService.UpdateRetentionSettings
    */
@@ -319,8 +454,9 @@ export const PrivacyService: GenService<{
     output: typeof UpdateRetentionSettingsResponseSchema;
   },
   /**
-   * PreviewRetention counts what the given policies would remove now,
-   * removing nothing: the dry run to look at before saving them.
+   * PreviewRetention counts what the given policies would remove now, per
+   * rule, in all and per widget, removing nothing: the dry run to look at
+   * before saving them. Errors: as UpdateRetentionSettings' validation.
    *
    * @generated from rpc livechat.v1.PrivacyService.PreviewRetention
    */
