@@ -142,6 +142,7 @@ func (e *env) build(t *testing.T, c customer) customer {
 	must(e.Lan.Conversation.SendMessage(ctx(t), &livechatv1.SendMessageRequest{ConversationId: c.conversationID, Text: c.reply, ClientMessageId: "r1"}))
 	must(e.Lan.Conversation.SendMessage(ctx(t), &livechatv1.SendMessageRequest{ConversationId: c.conversationID, Text: c.note, Internal: true, ClientMessageId: "n1"}))
 	must(e.Lan.Conversation.SetConversationTags(ctx(t), &livechatv1.SetConversationTagsRequest{ConversationId: c.conversationID, TagIds: []string{e.tagID}}))
+	must(e.Lan.Customers.UpdateCustomer(ctx(t), &livechatv1.CustomerServiceUpdateCustomerRequest{CustomerId: c.id, Tags: &livechatv1.CustomerTagSet{TagIds: []string{e.tagID}}}))
 	must(e.Lan.Conversation.SetConversationStatus(ctx(t), &livechatv1.SetConversationStatusRequest{ConversationId: c.conversationID, Status: livechatv1.ConversationStatus_CONVERSATION_STATUS_RESOLVED}))
 	must(c.client.Widget.RateConversation(ctx(t), &livechatv1.RateConversationRequest{ConversationId: c.conversationID, Score: 4, Comment: c.comment}))
 	must(e.Lan.Mail.SendTranscript(ctx(t), &livechatv1.SendTranscriptRequest{ConversationId: c.conversationID}))
@@ -279,6 +280,9 @@ func testExportAndErase(t *testing.T, s3 *s3store.Config, opt apptest.Option) {
 		if a.Format != privacy.Format || a.Customer.ID != ann.id || a.Customer.Name != ann.name || a.Customer.Email != ann.email ||
 			a.Customer.Phone != ann.phone || a.Customer.Company != ann.company || a.Customer.VerifiedUserID == nil || *a.Customer.VerifiedUserID != ann.userID {
 			t.Fatalf("profile = %+v", a.Customer)
+		}
+		if len(a.Customer.Tags) != 1 || a.Customer.Tags[0] != "refund" {
+			t.Errorf("customer tags = %v", a.Customer.Tags)
 		}
 		if len(a.AttributeValues) != 1 || a.AttributeValues[0].Key != "plan" || a.AttributeValues[0].Value != ann.plan {
 			t.Errorf("attribute values = %+v", a.AttributeValues)

@@ -53,6 +53,8 @@ type Customer struct {
 	CreatedAt      time.Time       `json:"created_at"`
 	LastSeenAt     time.Time       `json:"last_seen_at"`
 	ErasedAt       *time.Time      `json:"erased_at"`
+	// Tags are the customer's own tags, by name.
+	Tags []string `json:"tags"`
 }
 
 // AttributeValue is the value of one custom attribute.
@@ -201,9 +203,17 @@ func (s *Service) Export(ctx context.Context, caller principal.Agent, customerID
 			ID: c.ID.String(), WidgetID: c.WidgetID.String(), WidgetName: c.WidgetName, Name: c.Name, Email: c.Email,
 			Phone: c.Phone, Company: c.Company, Notes: c.Notes, Attributes: json.RawMessage(c.Attributes),
 			VerifiedUserID: c.VerifiedUserID, CreatedAt: c.CreatedAt, LastSeenAt: c.LastSeenAt, ErasedAt: c.ErasedAt,
+			Tags: []string{},
 		}, AttributeValues: []AttributeValue{}, ProfileChanges: []ProfileChange{}, Conversations: []Conversation{},
 			UnsentUploads: []Attachment{}, Mails: []Mail{}, VisitorSessions: []VisitorSession{}}
 
+		ownTags, err := q.CustomerTags(ctx, customerID)
+		if err != nil {
+			return err
+		}
+		for _, tg := range ownTags {
+			a.Customer.Tags = append(a.Customer.Tags, tg.Name)
+		}
 		attrs, err := q.ExportAttributeValues(ctx, customerID)
 		if err != nil {
 			return err
