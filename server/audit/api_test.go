@@ -267,7 +267,7 @@ func TestEveryAdministrativeActionIsAudited(t *testing.T) {
 		w := must(tm.Admin.Widget.CreateWidget(ctx(t), &livechatv1.CreateWidgetRequest{Settings: &livechatv1.WidgetSettings{Name: "Desk"}}))(t)
 		l.want(t, "widget.created", "widget", "Desk", "Root")
 		must(tm.Admin.Routing.UpdateWidgetRouting(ctx(t), &livechatv1.UpdateWidgetRoutingRequest{WidgetId: w.Widget.Id, Routing: &livechatv1.WidgetRouting{
-			Mode: livechatv1.AssignmentMode_ASSIGNMENT_MODE_AUTO,
+			Mode:  livechatv1.AssignmentMode_ASSIGNMENT_MODE_AUTO,
 			Hours: &livechatv1.BusinessHours{Enabled: true, TimeZone: "Asia/Ho_Chi_Minh", Days: []*livechatv1.DayHours{{Day: 1, OpenMinute: 540, CloseMinute: 1020}}},
 		}}))(t)
 		e := l.want(t, "routing.changed", "widget", "", "Root")
