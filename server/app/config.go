@@ -96,6 +96,9 @@ type Config struct {
 	// (zero: 1 MiB).
 	MailReceiver         string
 	MailReceiverMaxBytes int64
+	// MailReceiverTLSCert and MailReceiverTLSKey are PEM files of the
+	// certificate the receiver offers with STARTTLS; empty: no STARTTLS.
+	MailReceiverTLSCert, MailReceiverTLSKey string
 }
 
 // defaultPGData is the embedded PostgreSQL's data directory when none is

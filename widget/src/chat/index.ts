@@ -13,6 +13,7 @@
 
 import { toJson } from "@bufbuild/protobuf";
 import { WidgetConfigSchema } from "@livechat/api/widget_pb";
+import { h } from "../dom";
 import type { Chat, ConfigJson, Host } from "../types";
 import { Code, codeOf, createApi, errText, withTimeout } from "./client";
 import { attributeSetter } from "./attributes";
@@ -111,6 +112,14 @@ export function mount(host: Host): Chat {
   const csat = new Csat(host, api, () => thread.conv);
   stream.onConversation = (c) => csat.update(c);
   view.log.insertBefore(csat.slot, view.typing);
+  // "Email me a transcript": the box is a chunk of its own (transcript.ts).
+  const tx = h("button", { type: "button", class: "lc-more", hidden: true, "data-lc-tx": "" });
+  view.log.insertBefore(tx, view.typing);
+  tx.onclick = () =>
+    void import("./transcript").then((m) => {
+      tx.after(m.transcriptBox({ h, lang: host.lang, api, server: host.server, token: () => session.token, conv: thread.conv }));
+      tx.hidden = true;
+    });
 
   view.more.addEventListener("click", () => {
     const first = thread.sorted().find((m) => m.conv === thread.conv);
@@ -129,6 +138,12 @@ export function mount(host: Host): Chat {
   let markTimer: ReturnType<typeof setTimeout> | undefined;
   function updateUnread(): void {
     csat.check(thread.sorted());
+    tx.textContent = host.lang() === "vi" ? "Gửi bản ghi qua email cho tôi" : "Email me a transcript";
+    if (!thread.conv || host.preview) tx.hidden = true;
+    else if (tx.dataset.c !== thread.conv) {
+      tx.dataset.c = thread.conv;
+      tx.hidden = false;
+    }
     const top = thread.maxSeq();
     if (host.seen() && top > 0 && thread.markRead(top)) {
       clearTimeout(markTimer);
