@@ -216,8 +216,14 @@ func TestOnlyAddressesTheCustomerGave(t *testing.T) {
 	if err != nil || res.ToAddress != typed {
 		t.Fatalf("the visitor's transcript: %v, %v", res, err)
 	}
-	if ms := e.settle(t, 1); len(ms) != 1 || ms[0].To[0].Address != typed || !strings.HasPrefix(ms[0].Subject, "Transcript") {
-		t.Errorf("Mailpit has %v, want the transcript", ms)
+	// The transcript, and now the reply they did not see too.
+	ms := e.settle(t, 2)
+	subjects := map[string]bool{}
+	for _, m := range ms {
+		subjects[m.Subject] = m.To[0].Address == typed
+	}
+	if len(ms) != 2 || !subjects["Transcript of your conversation with Acme"] || !subjects["New reply from Acme"] {
+		t.Errorf("Mailpit has %v, want the transcript and the follow-up", ms)
 	}
 }
 
