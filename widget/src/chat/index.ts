@@ -112,14 +112,11 @@ export function mount(host: Host): Chat {
   const csat = new Csat(host, api, () => thread.conv);
   stream.onConversation = (c) => csat.update(c);
   view.log.insertBefore(csat.slot, view.typing);
-  // "Email me a transcript": the box is a chunk of its own (transcript.ts).
-  const tx = h("button", { type: "button", class: "lc-more", hidden: true, "data-lc-tx": "" });
+  // "Email me a transcript": the box is a chunk of its own (transcript.ts),
+  // which takes the button's place.
+  const tx = h("button", { type: "button", class: "lc-more" });
   view.log.insertBefore(tx, view.typing);
-  tx.onclick = () =>
-    void import("./transcript").then((m) => {
-      tx.after(m.transcriptBox({ h, lang: host.lang, api, server: host.server, token: () => session.token, conv: thread.conv }));
-      tx.hidden = true;
-    });
+  tx.onclick = () => void import("./transcript").then((m) => m.open(tx, h, host, api, session, thread));
 
   view.more.addEventListener("click", () => {
     const first = thread.sorted().find((m) => m.conv === thread.conv);
@@ -138,12 +135,8 @@ export function mount(host: Host): Chat {
   let markTimer: ReturnType<typeof setTimeout> | undefined;
   function updateUnread(): void {
     csat.check(thread.sorted());
-    tx.textContent = host.lang() === "vi" ? "Gửi bản ghi qua email cho tôi" : "Email me a transcript";
-    if (!thread.conv || host.preview) tx.hidden = true;
-    else if (tx.dataset.c !== thread.conv) {
-      tx.dataset.c = thread.conv;
-      tx.hidden = false;
-    }
+    tx.textContent = host.t("transcript");
+    tx.hidden = !thread.conv; // a preview has none
     const top = thread.maxSeq();
     if (host.seen() && top > 0 && thread.markRead(top)) {
       clearTimeout(markTimer);

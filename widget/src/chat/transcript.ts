@@ -4,22 +4,15 @@
 // which keeps MailService's descriptors out of the widget) to mail the
 // conversation to the address the visitor gave; without one it asks for
 // it, sets it with UpdateCustomer and asks again. Everything it needs at
-// run time comes in through TranscriptDeps; its texts live here, in English
-// and Vietnamese.
+// run time comes in as arguments (h too, so the chunk shares no code with
+// the chat part); its texts live here, in English and
+// Vietnamese.
 
 import type { h as H } from "../dom";
-import type { Lang } from "../i18n";
+import type { Host } from "../types";
 import type { Api } from "./client";
-
-export interface TranscriptDeps {
-  h: typeof H;
-  lang(): Lang;
-  api: Api;
-  server: string;
-  token(): string;
-  /** The conversation to mail. */
-  conv: string;
-}
+import type { Session } from "./session";
+import type { Thread } from "./thread";
 
 const en = {
   ask: "Where should we send the transcript?",
@@ -73,10 +66,13 @@ function reasonOf(body: { details?: { type?: string; value?: string }[] }): numb
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-/** The transcript box: asks the server at once, and for an address when it needs one. */
-export function transcriptBox(d: TranscriptDeps): HTMLElement {
-  const { h } = d;
-  const t = (k: Text, to = "") => (d.lang() === "vi" ? vi : en)[k].replace("{to}", to);
+/**
+ * Puts the transcript box in the button's place, which asks the server at
+ * once, and for an address when it needs one.
+ */
+export function open(button: HTMLElement, h: typeof H, host: Host, api: Api, session: Session, thread: Thread): void {
+  const t = (k: Text, to = "") => (host.lang() === "vi" ? vi : en)[k].replace("{to}", to);
+  const conv = thread.conv;
   const status = h("p", { role: "status", "aria-live": "polite" });
   const input = h("input", { type: "email", id: "lc-tx-email", class: "lc-input", autocomplete: "email", required: true });
   const err = h("p", { class: "lc-err", role: "alert", hidden: true });
@@ -96,10 +92,10 @@ export function transcriptBox(d: TranscriptDeps): HTMLElement {
     submit.disabled = true;
     let res: Response, body: { toAddress?: string; code?: string; details?: { type?: string; value?: string }[] };
     try {
-      res = await fetch(d.server + "/livechat.v1.MailService/EmailMyTranscript", {
+      res = await fetch(host.server + "/livechat.v1.MailService/EmailMyTranscript", {
         method: "POST",
-        headers: { "Content-Type": "application/json", "Connect-Protocol-Version": "1", Authorization: "Bearer " + d.token() },
-        body: JSON.stringify({ conversationId: d.conv }),
+        headers: { "Content-Type": "application/json", "Connect-Protocol-Version": "1", Authorization: "Bearer " + session.token },
+        body: JSON.stringify({ conversationId: conv }),
       });
       body = await res.json().catch(() => ({}));
     } catch {
@@ -134,13 +130,13 @@ export function transcriptBox(d: TranscriptDeps): HTMLElement {
     input.setAttribute("aria-invalid", String(bad));
     if (bad) return;
     submit.disabled = true;
-    d.api.updateCustomer({ email }).then(request, () => {
+    api.updateCustomer({ email }).then(request, () => {
       submit.disabled = false;
       err.textContent = t("bad");
       err.hidden = false;
     });
   });
 
+  button.replaceWith(box);
   void request();
-  return box;
 }
