@@ -160,7 +160,7 @@ var bodies = map[tmpl][2]string{
 {{with .Text}}<blockquote style="margin:12px 0;padding:8px 12px;border-left:3px solid #9ca3af;white-space:pre-wrap">{{.}}</blockquote>{{end}}
 {{with .Link}}<p><a href="{{.}}">{{$.T.notify_open}}</a></p>{{end}}
 <p style="color:#6b7280;font-size:12px">{{.T.notify_settings}}</p>`},
-	tmplAssigned:        {`{{.T.assigned_intro}}
+	tmplAssigned: {`{{.T.assigned_intro}}
 {{with .Text}}
 > {{.}}
 {{end}}{{with .Link}}
