@@ -238,12 +238,9 @@ func (s *Service) SendTestMail(ctx context.Context, admin principal.Agent, addre
 	if to == "" {
 		return apperr.New(apperr.Required, "the address to send to is required").WithField("to_address")
 	}
-	m, _, err := s.current(ctx)
+	m, err := s.configuredSMTP(ctx)
 	if err != nil {
 		return err
-	}
-	if !m.configured() {
-		return apperr.New(apperr.MailNotConfigured, "no SMTP server is configured")
 	}
 	r := render(langEN, tmplTest, data{AgentName: admin.Name})
 	r.To = to

@@ -26,15 +26,23 @@ const transcriptMax = 2000
 // AddressUnsubscribed when they asked for no more mail; AddressBounced when
 // mail there bounced or was reported as spam.
 func (s *Service) SendTranscript(ctx context.Context, agent principal.Agent, conversationID uuid.UUID) (string, error) {
-	m, _, err := s.current(ctx)
+	return s.sendTranscript(ctx, conversationID, nil)
+}
+
+// sendTranscript queues the conversation's transcript in a transaction of
+// its own, once check (nil: none) passed in it, and returns the address.
+func (s *Service) sendTranscript(ctx context.Context, conversationID uuid.UUID, check func(q *dbq.Queries) error) (string, error) {
+	m, err := s.configuredSMTP(ctx)
 	if err != nil {
 		return "", err
 	}
-	if !m.configured() {
-		return "", apperr.New(apperr.MailNotConfigured, "no SMTP server is configured")
-	}
 	var to string
 	err = db.Tx(ctx, s.pool, func(q *dbq.Queries) error {
+		if check != nil {
+			if err := check(q); err != nil {
+				return err
+			}
+		}
 		to, err = s.queueTranscript(ctx, q, m, conversationID)
 		return err
 	})
@@ -114,15 +122,7 @@ const (
 // AddressBounced (see mailable); RateLimited past visitorTranscripts an
 // hour for the conversation.
 func (s *Service) VisitorTranscript(ctx context.Context, v principal.Visitor, conversationID uuid.UUID) (string, error) {
-	m, _, err := s.current(ctx)
-	if err != nil {
-		return "", err
-	}
-	if !m.configured() {
-		return "", apperr.New(apperr.MailNotConfigured, "no SMTP server is configured")
-	}
-	var to string
-	err = db.Tx(ctx, s.pool, func(q *dbq.Queries) error {
+	return s.sendTranscript(ctx, conversationID, func(q *dbq.Queries) error {
 		rcpt, err := q.MailRecipient(ctx, conversationID)
 		if err != nil || rcpt.CustomerID != v.CustomerID {
 			return apperr.New(apperr.ConversationNotFound, "conversation not found")
@@ -142,12 +142,6 @@ func (s *Service) VisitorTranscript(ctx context.Context, v principal.Visitor, co
 			retry := max(time.Until(hit.WindowStart.Add(visitorTranscriptWindow)).Round(time.Second), time.Second)
 			return apperr.New(apperr.RateLimited, "at most %d transcripts an hour; try again in %s", visitorTranscripts, retry).WithRetryAfter(retry)
 		}
-		to, err = s.queueTranscript(ctx, q, m, conversationID)
-		return err
+		return nil
 	})
-	if err != nil {
-		return "", err
-	}
-	s.nudge()
-	return to, nil
 }

@@ -53,30 +53,20 @@ export function MailNotificationsCard() {
                 onChange={(e) => change({ address: e.target.value })}
               />
             </Field>
-            <div className="flex items-center gap-3">
-              <Switch
-                id="notify-new"
-                checked={form.newConversations}
-                disabled={get.isPending}
-                onCheckedChange={(v) => change({ newConversations: v })}
-                data-testid="notify-new"
-              />
-              <Label htmlFor="notify-new" className="flex-1">
-                {t("notify.newConversations")}
-              </Label>
-            </div>
-            <div className="flex items-center gap-3">
-              <Switch
-                id="notify-assigned"
-                checked={form.assigned}
-                disabled={get.isPending}
-                onCheckedChange={(v) => change({ assigned: v })}
-                data-testid="notify-assigned"
-              />
-              <Label htmlFor="notify-assigned" className="flex-1">
-                {t("notify.assigned")}
-              </Label>
-            </div>
+            <SwitchRow
+              id="notify-new"
+              label={t("notify.newConversations")}
+              checked={form.newConversations}
+              disabled={get.isPending}
+              onChange={(v) => change({ newConversations: v })}
+            />
+            <SwitchRow
+              id="notify-assigned"
+              label={t("notify.assigned")}
+              checked={form.assigned}
+              disabled={get.isPending}
+              onChange={(v) => change({ assigned: v })}
+            />
             <FormError error={save.error} />
             {save.isSuccess && (
               <p role="status" className="text-sm text-success">
@@ -92,5 +82,16 @@ export function MailNotificationsCard() {
         )}
       </CardContent>
     </Card>
+  );
+}
+
+function SwitchRow(p: { id: string; label: string; checked: boolean; disabled: boolean; onChange: (on: boolean) => void }) {
+  return (
+    <div className="flex items-center gap-3">
+      <Switch id={p.id} checked={p.checked} disabled={p.disabled} onCheckedChange={p.onChange} data-testid={p.id} />
+      <Label htmlFor={p.id} className="flex-1">
+        {p.label}
+      </Label>
+    </div>
   );
 }
