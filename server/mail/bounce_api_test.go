@@ -1,6 +1,9 @@
 package mail_test
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/smtp"
 	"strings"
@@ -11,6 +14,7 @@ import (
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/apptest"
 )
 
 // dsn is a delivery status notification (RFC 3464) about a mail to rcpt,
@@ -269,5 +273,30 @@ func TestVisitorTranscript(t *testing.T) {
 	}
 	if strings.Contains(m.Text+m.HTML, "long-time") {
 		t.Error("the transcript carries the internal note")
+	}
+}
+
+// An address the host site verified (identity verification) is mailed
+// like one the visitor typed.
+func TestVerifiedAddressIsMailed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	w, err := e.admin.Widget.CreateWidget(ctx(t), &livechatv1.CreateWidgetRequest{Settings: &livechatv1.WidgetSettings{Name: "Acme"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mac := hmac.New(sha256.New, []byte(w.IdentitySecret))
+	mac.Write([]byte("user-42"))
+	res, err := e.srv.NewClient(nil).Widget.StartSession(ctx(t), &livechatv1.StartSessionRequest{
+		SiteKey: w.Widget.SiteKey,
+		Identity: &livechatv1.VerifiedIdentity{UserId: "user-42", Hmac: hex.EncodeToString(mac.Sum(nil)), Name: "Ann", Email: "ann@example.com"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &visitor{client: e.srv.NewClient(apptest.Bearer(res.VisitorToken))}
+	v.send(t, "Hello, signed in")
+	if ms := e.settle(t, 1); len(ms) != 1 || ms[0].To[0].Address != "ann@example.com" {
+		t.Errorf("Mailpit has %v, want the acknowledgement to the verified address", ms)
 	}
 }
