@@ -288,7 +288,7 @@ func TestVerifiedAddressIsMailed(t *testing.T) {
 	mac := hmac.New(sha256.New, []byte(w.IdentitySecret))
 	mac.Write([]byte("user-42"))
 	res, err := e.srv.NewClient(nil).Widget.StartSession(ctx(t), &livechatv1.StartSessionRequest{
-		SiteKey: w.Widget.SiteKey,
+		SiteKey:  w.Widget.SiteKey,
 		Identity: &livechatv1.VerifiedIdentity{UserId: "user-42", Hmac: hex.EncodeToString(mac.Sum(nil)), Name: "Ann", Email: "ann@example.com"},
 	})
 	if err != nil {
