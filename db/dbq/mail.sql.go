@@ -33,6 +33,65 @@ func (q *Queries) AdvanceMailedSeq(ctx context.Context, arg AdvanceMailedSeqPara
 	return conversation_id, err
 }
 
+const assignedRecipient = `-- name: AssignedRecipient :many
+SELECT a.id, a.display_name, n.address, n.language
+FROM mail_agent_notifications n
+JOIN agents a ON a.id = n.agent_id
+WHERE n.agent_id = $1 AND n.assigned AND n.address <> '' AND NOT a.disabled
+  AND NOT EXISTS (SELECT 1 FROM mail_suppressions s WHERE s.address = lower(n.address))
+`
+
+type AssignedRecipientRow struct {
+	ID          uuid.UUID
+	DisplayName string
+	Address     string
+	Language    string
+}
+
+// The agent, when enabled and wanting a mail about conversations assigned
+// to them, with an address that did not bounce.
+func (q *Queries) AssignedRecipient(ctx context.Context, agentID uuid.UUID) ([]AssignedRecipientRow, error) {
+	rows, err := q.db.Query(ctx, assignedRecipient, agentID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AssignedRecipientRow{}
+	for rows.Next() {
+		var i AssignedRecipientRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.DisplayName,
+			&i.Address,
+			&i.Language,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const cancelQueuedCustomerMailTo = `-- name: CancelQueuedCustomerMailTo :exec
+UPDATE mail_outbox SET status = 'failed', last_error = $1
+WHERE lower(to_address) = lower($2::text) AND status = 'queued' AND kind IN ('followup', 'acknowledgement', 'transcript')
+`
+
+type CancelQueuedCustomerMailToParams struct {
+	LastError string
+	Address   string
+}
+
+// A bounced or complaining address gets none of the customer mail still
+// queued.
+func (q *Queries) CancelQueuedCustomerMailTo(ctx context.Context, arg CancelQueuedCustomerMailToParams) error {
+	_, err := q.db.Exec(ctx, cancelQueuedCustomerMailTo, arg.LastError, arg.Address)
+	return err
+}
+
 const cancelQueuedMailTo = `-- name: CancelQueuedMailTo :exec
 UPDATE mail_outbox SET status = 'failed', last_error = 'the recipient unsubscribed'
 WHERE lower(to_address) = lower($1::text) AND status = 'queued' AND kind IN ('followup', 'acknowledgement', 'transcript')
@@ -113,6 +172,32 @@ func (q *Queries) ClaimDueMail(ctx context.Context, arg ClaimDueMailParams) ([]C
 	return items, nil
 }
 
+const conversationForNotification = `-- name: ConversationForNotification :one
+SELECT cu.name AS customer_name, w.name AS widget_name,
+       COALESCE((SELECT m.text FROM messages m
+                 WHERE m.conversation_id = c.id AND m.sender_type = 'customer'
+                 ORDER BY m.seq DESC LIMIT 1), '')::text AS last_text
+FROM conversations c
+JOIN customers cu ON cu.id = c.customer_id
+JOIN widgets w ON w.id = c.widget_id
+WHERE c.id = $1
+`
+
+type ConversationForNotificationRow struct {
+	CustomerName string
+	WidgetName   string
+	LastText     string
+}
+
+// What an agent's notification says about a conversation: the customer,
+// the widget and the newest customer message.
+func (q *Queries) ConversationForNotification(ctx context.Context, conversationID uuid.UUID) (ConversationForNotificationRow, error) {
+	row := q.db.QueryRow(ctx, conversationForNotification, conversationID)
+	var i ConversationForNotificationRow
+	err := row.Scan(&i.CustomerName, &i.WidgetName, &i.LastText)
+	return i, err
+}
+
 const dueFollowups = `-- name: DueFollowups :many
 SELECT c.id AS conversation_id
 FROM conversations c
@@ -122,6 +207,8 @@ LEFT JOIN mail_conversations mc ON mc.conversation_id = c.id
 WHERE c.last_message_at >= $1
   AND cu.email <> ''
   AND NOT EXISTS (SELECT 1 FROM mail_suppressions s WHERE s.address = lower(cu.email))
+  AND EXISTS (SELECT 1 FROM mail_given_addresses g
+              WHERE g.customer_id = cu.id AND g.address_hash = sha256(convert_to(lower(cu.email), 'UTF8')))
   AND EXISTS (
       SELECT 1 FROM messages m
       WHERE m.conversation_id = c.id AND m.sender_type = 'agent' AND NOT m.internal
@@ -246,8 +333,33 @@ func (q *Queries) FailMail(ctx context.Context, arg FailMailParams) error {
 	return err
 }
 
+const getAgentNotifications = `-- name: GetAgentNotifications :one
+SELECT agent_id, address, new_conversations, assigned, language FROM mail_agent_notifications WHERE agent_id = $1
+`
+
+type GetAgentNotificationsRow struct {
+	AgentID          uuid.UUID
+	Address          string
+	NewConversations bool
+	Assigned         bool
+	Language         string
+}
+
+func (q *Queries) GetAgentNotifications(ctx context.Context, agentID uuid.UUID) (GetAgentNotificationsRow, error) {
+	row := q.db.QueryRow(ctx, getAgentNotifications, agentID)
+	var i GetAgentNotificationsRow
+	err := row.Scan(
+		&i.AgentID,
+		&i.Address,
+		&i.NewConversations,
+		&i.Assigned,
+		&i.Language,
+	)
+	return i, err
+}
+
 const listOutbox = `-- name: ListOutbox :many
-SELECT id, kind, to_address, subject, conversation_id, status, attempts, next_attempt_at, last_error, created_at, sent_at
+SELECT id, kind, to_address, subject, conversation_id, status, attempts, next_attempt_at, last_error, created_at, sent_at, bounced_at
 FROM mail_outbox
 WHERE ($1::text = '' OR status = $1::text)
   AND (NOT $2::boolean OR (created_at, id) < ($3::timestamptz, $4::uuid))
@@ -275,6 +387,7 @@ type ListOutboxRow struct {
 	LastError      string
 	CreatedAt      time.Time
 	SentAt         *time.Time
+	BouncedAt      *time.Time
 }
 
 // The outbox, newest first, keyset-paginated; @status ” lists every status.
@@ -305,6 +418,7 @@ func (q *Queries) ListOutbox(ctx context.Context, arg ListOutboxParams) ([]ListO
 			&i.LastError,
 			&i.CreatedAt,
 			&i.SentAt,
+			&i.BouncedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -345,10 +459,32 @@ func (q *Queries) MailConversationByToken(ctx context.Context, replyToken string
 	return i, err
 }
 
+const mailForBounce = `-- name: MailForBounce :one
+SELECT id, to_address, status FROM mail_outbox WHERE id = $1
+`
+
+type MailForBounceRow struct {
+	ID        uuid.UUID
+	ToAddress string
+	Status    string
+}
+
+// The mail a bounce or complaint is about (its envelope sender carries the
+// id).
+func (q *Queries) MailForBounce(ctx context.Context, id uuid.UUID) (MailForBounceRow, error) {
+	row := q.db.QueryRow(ctx, mailForBounce, id)
+	var i MailForBounceRow
+	err := row.Scan(&i.ID, &i.ToAddress, &i.Status)
+	return i, err
+}
+
 const mailRecipient = `-- name: MailRecipient :one
 SELECT c.id AS conversation_id, c.customer_id, cu.name, cu.email,
        COALESCE(w.settings->'appearance'->>'locale', '')::text AS widget_locale, w.name AS widget_name,
-       COALESCE(mc.language, '')::text AS language
+       COALESCE(mc.language, '')::text AS language,
+       EXISTS (SELECT 1 FROM mail_given_addresses g
+               WHERE g.customer_id = cu.id AND g.address_hash = sha256(convert_to(lower(cu.email), 'UTF8'))) AS given,
+       c.widget_id
 FROM conversations c
 JOIN customers cu ON cu.id = c.customer_id
 JOIN widgets w ON w.id = c.widget_id
@@ -364,6 +500,8 @@ type MailRecipientRow struct {
 	WidgetLocale   string
 	WidgetName     string
 	Language       string
+	Given          bool
+	WidgetID       uuid.UUID
 }
 
 // Whom a conversation's customer mail goes to, in which language: the
@@ -379,6 +517,8 @@ func (q *Queries) MailRecipient(ctx context.Context, conversationID uuid.UUID) (
 		&i.WidgetLocale,
 		&i.WidgetName,
 		&i.Language,
+		&i.Given,
+		&i.WidgetID,
 	)
 	return i, err
 }
@@ -392,6 +532,24 @@ func (q *Queries) MailSuppressed(ctx context.Context, address string) (bool, err
 	var exists bool
 	err := row.Scan(&exists)
 	return exists, err
+}
+
+const mailSuppression = `-- name: MailSuppression :one
+SELECT reason, detail, created_at FROM mail_suppressions WHERE address = lower($1::text)
+`
+
+type MailSuppressionRow struct {
+	Reason    string
+	Detail    string
+	CreatedAt time.Time
+}
+
+// Why an address gets no more mail; no row when it does.
+func (q *Queries) MailSuppression(ctx context.Context, address string) (MailSuppressionRow, error) {
+	row := q.db.QueryRow(ctx, mailSuppression, address)
+	var i MailSuppressionRow
+	err := row.Scan(&i.Reason, &i.Detail, &i.CreatedAt)
+	return i, err
 }
 
 const markAcknowledged = `-- name: MarkAcknowledged :one
@@ -409,6 +567,22 @@ func (q *Queries) MarkAcknowledged(ctx context.Context, conversationID uuid.UUID
 	return conversation_id, err
 }
 
+const markMailBounced = `-- name: MarkMailBounced :exec
+UPDATE mail_outbox SET status = 'failed', bounced_at = now(), last_error = $1 WHERE id = $2
+`
+
+type MarkMailBouncedParams struct {
+	LastError string
+	ID        uuid.UUID
+}
+
+// A mail the receiving server accepted and later returned (or reported as
+// spam): failed, with why.
+func (q *Queries) MarkMailBounced(ctx context.Context, arg MarkMailBouncedParams) error {
+	_, err := q.db.Exec(ctx, markMailBounced, arg.LastError, arg.ID)
+	return err
+}
+
 const markMailSent = `-- name: MarkMailSent :exec
 UPDATE mail_outbox SET status = 'sent', sent_at = $1::timestamptz, last_error = '' WHERE id = $2 AND status = 'queued'
 `
@@ -420,6 +594,96 @@ type MarkMailSentParams struct {
 
 func (q *Queries) MarkMailSent(ctx context.Context, arg MarkMailSentParams) error {
 	_, err := q.db.Exec(ctx, markMailSent, arg.Now, arg.ID)
+	return err
+}
+
+const newConversationRecipients = `-- name: NewConversationRecipients :many
+SELECT a.id, a.display_name, n.address, n.language
+FROM mail_agent_notifications n
+JOIN agents a ON a.id = n.agent_id
+WHERE n.new_conversations AND n.address <> '' AND NOT a.disabled
+  AND NOT EXISTS (SELECT 1 FROM mail_suppressions s WHERE s.address = lower(n.address))
+ORDER BY a.id
+LIMIT 200
+`
+
+type NewConversationRecipientsRow struct {
+	ID          uuid.UUID
+	DisplayName string
+	Address     string
+	Language    string
+}
+
+// The enabled agents who want a mail about a new conversation while no
+// agent is online, with an address that did not bounce.
+func (q *Queries) NewConversationRecipients(ctx context.Context) ([]NewConversationRecipientsRow, error) {
+	rows, err := q.db.Query(ctx, newConversationRecipients)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []NewConversationRecipientsRow{}
+	for rows.Next() {
+		var i NewConversationRecipientsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.DisplayName,
+			&i.Address,
+			&i.Language,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const putAgentNotifications = `-- name: PutAgentNotifications :exec
+INSERT INTO mail_agent_notifications (agent_id, address, new_conversations, assigned, language)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (agent_id) DO UPDATE
+SET address = EXCLUDED.address, new_conversations = EXCLUDED.new_conversations,
+    assigned = EXCLUDED.assigned, language = EXCLUDED.language, updated_at = now()
+`
+
+type PutAgentNotificationsParams struct {
+	AgentID          uuid.UUID
+	Address          string
+	NewConversations bool
+	Assigned         bool
+	Language         string
+}
+
+func (q *Queries) PutAgentNotifications(ctx context.Context, arg PutAgentNotificationsParams) error {
+	_, err := q.db.Exec(ctx, putAgentNotifications,
+		arg.AgentID,
+		arg.Address,
+		arg.NewConversations,
+		arg.Assigned,
+		arg.Language,
+	)
+	return err
+}
+
+const recordGivenAddress = `-- name: RecordGivenAddress :exec
+INSERT INTO mail_given_addresses (customer_id, address_hash)
+SELECT $1, sha256(convert_to(lower($2::text), 'UTF8'))
+WHERE $2::text <> ''
+ON CONFLICT DO NOTHING
+`
+
+type RecordGivenAddressParams struct {
+	CustomerID uuid.UUID
+	Address    string
+}
+
+// Records that the customer gave @address themselves (or the host site
+// verified it), so it may be mailed.
+func (q *Queries) RecordGivenAddress(ctx context.Context, arg RecordGivenAddressParams) error {
+	_, err := q.db.Exec(ctx, recordGivenAddress, arg.CustomerID, arg.Address)
 	return err
 }
 
@@ -440,17 +704,20 @@ func (q *Queries) RetryMail(ctx context.Context, arg RetryMailParams) error {
 }
 
 const suppressAddress = `-- name: SuppressAddress :exec
-INSERT INTO mail_suppressions (address, reason) VALUES (lower($1::text), $2)
+INSERT INTO mail_suppressions (address, reason, detail) VALUES (lower($1::text), $2, $3)
 ON CONFLICT (address) DO NOTHING
 `
 
 type SuppressAddressParams struct {
 	Address string
 	Reason  string
+	Detail  string
 }
 
+// Stops customer mail to @address; a bounce or complaint after an
+// unsubscribe keeps the first reason.
 func (q *Queries) SuppressAddress(ctx context.Context, arg SuppressAddressParams) error {
-	_, err := q.db.Exec(ctx, suppressAddress, arg.Address, arg.Reason)
+	_, err := q.db.Exec(ctx, suppressAddress, arg.Address, arg.Reason, arg.Detail)
 	return err
 }
 

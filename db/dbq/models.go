@@ -273,6 +273,15 @@ type LoginFailure struct {
 	OccurredAt time.Time
 }
 
+type MailAgentNotification struct {
+	AgentID          uuid.UUID
+	Address          string
+	NewConversations bool
+	Assigned         bool
+	Language         string
+	UpdatedAt        time.Time
+}
+
 type MailConversation struct {
 	ConversationID uuid.UUID
 	ReplyToken     string
@@ -280,6 +289,12 @@ type MailConversation struct {
 	Acknowledged   bool
 	Language       string
 	CreatedAt      time.Time
+}
+
+type MailGivenAddress struct {
+	CustomerID  uuid.UUID
+	AddressHash []byte
+	CreatedAt   time.Time
 }
 
 type MailOutbox struct {
@@ -298,12 +313,14 @@ type MailOutbox struct {
 	LastError      string
 	CreatedAt      time.Time
 	SentAt         *time.Time
+	BouncedAt      *time.Time
 }
 
 type MailSuppression struct {
 	Address   string
 	Reason    string
 	CreatedAt time.Time
+	Detail    string
 }
 
 type Message struct {

@@ -35,7 +35,7 @@ UPDATE mail_outbox SET status = 'failed', last_error = @last_error WHERE id = @i
 
 -- name: ListOutbox :many
 -- The outbox, newest first, keyset-paginated; @status '' lists every status.
-SELECT id, kind, to_address, subject, conversation_id, status, attempts, next_attempt_at, last_error, created_at, sent_at
+SELECT id, kind, to_address, subject, conversation_id, status, attempts, next_attempt_at, last_error, created_at, sent_at, bounced_at
 FROM mail_outbox
 WHERE (@status::text = '' OR status = @status::text)
   AND (NOT @has_cursor::boolean OR (created_at, id) < (@cursor_created_at::timestamptz, @cursor_id::uuid))
@@ -46,8 +46,14 @@ LIMIT @page_limit;
 SELECT EXISTS (SELECT 1 FROM mail_suppressions WHERE address = lower(@address::text));
 
 -- name: SuppressAddress :exec
-INSERT INTO mail_suppressions (address, reason) VALUES (lower(@address::text), @reason)
+-- Stops customer mail to @address; a bounce or complaint after an
+-- unsubscribe keeps the first reason.
+INSERT INTO mail_suppressions (address, reason, detail) VALUES (lower(@address::text), @reason, @detail)
 ON CONFLICT (address) DO NOTHING;
+
+-- name: MailSuppression :one
+-- Why an address gets no more mail; no row when it does.
+SELECT reason, detail, created_at FROM mail_suppressions WHERE address = lower(@address::text);
 
 -- name: EnsureMailConversation :one
 -- The conversation's mail state, created with @reply_token the first time;
@@ -84,7 +90,10 @@ WHERE mc.reply_token = @reply_token;
 -- widget's language when it is fixed, else the customer's.
 SELECT c.id AS conversation_id, c.customer_id, cu.name, cu.email,
        COALESCE(w.settings->'appearance'->>'locale', '')::text AS widget_locale, w.name AS widget_name,
-       COALESCE(mc.language, '')::text AS language
+       COALESCE(mc.language, '')::text AS language,
+       EXISTS (SELECT 1 FROM mail_given_addresses g
+               WHERE g.customer_id = cu.id AND g.address_hash = sha256(convert_to(lower(cu.email), 'UTF8'))) AS given,
+       c.widget_id
 FROM conversations c
 JOIN customers cu ON cu.id = c.customer_id
 JOIN widgets w ON w.id = c.widget_id
@@ -103,6 +112,8 @@ LEFT JOIN mail_conversations mc ON mc.conversation_id = c.id
 WHERE c.last_message_at >= @since
   AND cu.email <> ''
   AND NOT EXISTS (SELECT 1 FROM mail_suppressions s WHERE s.address = lower(cu.email))
+  AND EXISTS (SELECT 1 FROM mail_given_addresses g
+              WHERE g.customer_id = cu.id AND g.address_hash = sha256(convert_to(lower(cu.email), 'UTF8')))
   AND EXISTS (
       SELECT 1 FROM messages m
       WHERE m.conversation_id = c.id AND m.sender_type = 'agent' AND NOT m.internal
@@ -137,3 +148,69 @@ FROM messages m
 WHERE m.conversation_id = @conversation_id AND NOT m.internal AND m.sender_type <> 'system'
 ORDER BY m.seq DESC
 LIMIT @max_messages;
+
+-- name: RecordGivenAddress :exec
+-- Records that the customer gave @address themselves (or the host site
+-- verified it), so it may be mailed.
+INSERT INTO mail_given_addresses (customer_id, address_hash)
+SELECT @customer_id, sha256(convert_to(lower(@address::text), 'UTF8'))
+WHERE @address::text <> ''
+ON CONFLICT DO NOTHING;
+
+-- name: MailForBounce :one
+-- The mail a bounce or complaint is about (its envelope sender carries the
+-- id).
+SELECT id, to_address, status FROM mail_outbox WHERE id = @id;
+
+-- name: MarkMailBounced :exec
+-- A mail the receiving server accepted and later returned (or reported as
+-- spam): failed, with why.
+UPDATE mail_outbox SET status = 'failed', bounced_at = now(), last_error = @last_error WHERE id = @id;
+
+-- name: CancelQueuedCustomerMailTo :exec
+-- A bounced or complaining address gets none of the customer mail still
+-- queued.
+UPDATE mail_outbox SET status = 'failed', last_error = @last_error
+WHERE lower(to_address) = lower(@address::text) AND status = 'queued' AND kind IN ('followup', 'acknowledgement', 'transcript');
+
+-- name: GetAgentNotifications :one
+SELECT agent_id, address, new_conversations, assigned, language FROM mail_agent_notifications WHERE agent_id = @agent_id;
+
+-- name: PutAgentNotifications :exec
+INSERT INTO mail_agent_notifications (agent_id, address, new_conversations, assigned, language)
+VALUES (@agent_id, @address, @new_conversations, @assigned, @language)
+ON CONFLICT (agent_id) DO UPDATE
+SET address = EXCLUDED.address, new_conversations = EXCLUDED.new_conversations,
+    assigned = EXCLUDED.assigned, language = EXCLUDED.language, updated_at = now();
+
+-- name: NewConversationRecipients :many
+-- The enabled agents who want a mail about a new conversation while no
+-- agent is online, with an address that did not bounce.
+SELECT a.id, a.display_name, n.address, n.language
+FROM mail_agent_notifications n
+JOIN agents a ON a.id = n.agent_id
+WHERE n.new_conversations AND n.address <> '' AND NOT a.disabled
+  AND NOT EXISTS (SELECT 1 FROM mail_suppressions s WHERE s.address = lower(n.address))
+ORDER BY a.id
+LIMIT 200;
+
+-- name: AssignedRecipient :many
+-- The agent, when enabled and wanting a mail about conversations assigned
+-- to them, with an address that did not bounce.
+SELECT a.id, a.display_name, n.address, n.language
+FROM mail_agent_notifications n
+JOIN agents a ON a.id = n.agent_id
+WHERE n.agent_id = @agent_id AND n.assigned AND n.address <> '' AND NOT a.disabled
+  AND NOT EXISTS (SELECT 1 FROM mail_suppressions s WHERE s.address = lower(n.address));
+
+-- name: ConversationForNotification :one
+-- What an agent's notification says about a conversation: the customer,
+-- the widget and the newest customer message.
+SELECT cu.name AS customer_name, w.name AS widget_name,
+       COALESCE((SELECT m.text FROM messages m
+                 WHERE m.conversation_id = c.id AND m.sender_type = 'customer'
+                 ORDER BY m.seq DESC LIMIT 1), '')::text AS last_text
+FROM conversations c
+JOIN customers cu ON cu.id = c.customer_id
+JOIN widgets w ON w.id = c.widget_id
+WHERE c.id = @conversation_id;

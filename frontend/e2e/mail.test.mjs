@@ -178,4 +178,41 @@ describe("email page", { timeout: 300_000 }, () => {
     assert.equal(got[0].Subject, "Transcript of your conversation with Shop");
     assert.deepEqual(pageErrors, []);
   });
+
+  test("the agent chooses email notifications in Settings; a new conversation while nobody is online is mailed", async () => {
+    await page.goto(`${server.url}/settings`);
+    const card = page.getByTestId("mail-notifications");
+    await card.getByText("Email notifications").waitFor();
+    // A notification without an address is held back.
+    await card.getByTestId("notify-new").click();
+    await card.getByText("Enter the address to email.").waitFor();
+    assert.equal(await card.getByTestId("notify-save").isDisabled(), true);
+    await card.getByTestId("notify-address").fill("lan@example.com");
+    await card.getByTestId("notify-save").click();
+    await card.getByRole("status").getByText("Saved.").waitFor();
+    await page.reload();
+    // Stored for the account: the reload reads it back from the server.
+    let address = "";
+    for (let i = 0; i < 100 && !address; i++) {
+      address = await page.getByTestId("notify-address").inputValue();
+      if (!address) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(address, "lan@example.com");
+    assert.equal(await page.getByTestId("notify-new").getAttribute("aria-checked"), "true");
+    assert.equal(await page.getByTestId("notify-assigned").getAttribute("aria-checked"), "false");
+
+    const before = (await mailpit.messages()).length;
+    const v = await visitors.startVisitor(server.url, siteKey, {});
+    opened.push(v);
+    await v.send("Anyone there tonight?");
+    let got = [];
+    for (let i = 0; i < 100; i++) {
+      got = (await mailpit.messages()).filter((m) => m.To[0].Address === "lan@example.com" && m.Subject.startsWith("New conversation"));
+      if (got.length) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(got.length, 1, `one notification, Mailpit had ${before} mails before`);
+    assert.equal(got[0].Subject, "New conversation from a visitor (Shop)");
+    assert.deepEqual(pageErrors, []);
+  });
 });

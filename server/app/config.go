@@ -99,6 +99,9 @@ type Config struct {
 	// GeoIPDB is a MaxMind-format database file (.mmdb) that locates
 	// visitors' addresses (country and city); empty: no location.
 	GeoIPDB string
+	// MailReceiverTLSCert and MailReceiverTLSKey are PEM files of the
+	// certificate the receiver offers with STARTTLS; empty: no STARTTLS.
+	MailReceiverTLSCert, MailReceiverTLSKey string
 }
 
 // defaultPGData is the embedded PostgreSQL's data directory when none is

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -42,6 +43,10 @@ func (c *Config) registerMailFlags(fs *flag.FlagSet) {
 		"address of the built-in SMTP receiver for customers' replies by email, e.g. :25; empty: off [$LIVECHAT_MAIL_RECEIVER_LISTEN]")
 	fs.Int64Var(&c.MailReceiverMaxBytes, "mail-receiver-max-bytes", 1<<20,
 		"largest reply by email the receiver accepts, in bytes")
+	fs.StringVar(&c.MailReceiverTLSCert, "mail-receiver-tls-cert", envOr("LIVECHAT_MAIL_RECEIVER_TLS_CERT", ""),
+		"PEM certificate (chain) the SMTP receiver offers with STARTTLS, for the MX host name; empty: no STARTTLS [$LIVECHAT_MAIL_RECEIVER_TLS_CERT]")
+	fs.StringVar(&c.MailReceiverTLSKey, "mail-receiver-tls-key", envOr("LIVECHAT_MAIL_RECEIVER_TLS_KEY", ""),
+		"PEM private key of --mail-receiver-tls-cert [$LIVECHAT_MAIL_RECEIVER_TLS_KEY]")
 	fs.StringVar(&m.ReplyDomain, "mail-reply-domain", envOr("LIVECHAT_MAIL_REPLY_DOMAIN", ""),
 		"domain of the reply+<token>@ addresses whose mail comes back into conversations [$LIVECHAT_MAIL_REPLY_DOMAIN]")
 }
@@ -79,6 +84,9 @@ func (c *Config) validateMail() error {
 	if c.MailReceiverMaxBytes < 0 || (c.MailReceiverMaxBytes > 0 && c.MailReceiverMaxBytes < 1024) {
 		return errors.New("--mail-receiver-max-bytes must be at least 1024")
 	}
+	if (c.MailReceiverTLSCert == "") != (c.MailReceiverTLSKey == "") {
+		return errors.New("--mail-receiver-tls-cert and --mail-receiver-tls-key go together")
+	}
 	c.Mail.PublicURL = c.PublicURL
 	return nil
 }
@@ -87,6 +95,14 @@ func (c *Config) validateMail() error {
 func (a *App) listenMail() error {
 	if a.cfg.MailReceiver == "" {
 		return nil
+	}
+	var tlsCfg *tls.Config
+	if a.cfg.MailReceiverTLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(a.cfg.MailReceiverTLSCert, a.cfg.MailReceiverTLSKey)
+		if err != nil {
+			return fmt.Errorf("--mail-receiver-tls-cert: %w", err)
+		}
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	ln, err := net.Listen("tcp", a.cfg.MailReceiver)
 	if err != nil {
@@ -97,7 +113,7 @@ func (a *App) listenMail() error {
 		host = u.Hostname()
 	}
 	a.mailLn = ln
-	a.receiver = mailapi.NewReceiver(a.mail, a.log, mailapi.ReceiverOptions{Domain: host, MaxBytes: a.cfg.MailReceiverMaxBytes})
+	a.receiver = mailapi.NewReceiver(a.mail, a.log, mailapi.ReceiverOptions{Domain: host, MaxBytes: a.cfg.MailReceiverMaxBytes, TLS: tlsCfg})
 	return nil
 }
 

@@ -178,6 +178,11 @@ const (
 	NoEmailAddress Reason = "NO_EMAIL_ADDRESS"
 	// AddressUnsubscribed: the customer asked for no more mail.
 	AddressUnsubscribed Reason = "ADDRESS_UNSUBSCRIBED"
+	// AddressBounced: mail to the address bounced or was reported as spam.
+	AddressBounced Reason = "ADDRESS_BOUNCED"
+	// AddressNotGiven: the customer's address was not given by the customer
+	// nor verified by the host site (an agent typed it), so it is not mailed.
+	AddressNotGiven Reason = "ADDRESS_NOT_GIVEN"
 	// AttributeNotFound: no custom customer attribute has this key or id.
 	AttributeNotFound Reason = "ATTRIBUTE_NOT_FOUND"
 	// AttributeKeyInvalid: a custom attribute key is not 1–32 characters of
@@ -322,6 +327,8 @@ var codes = map[Reason]Code{
 	IdentityRequired:        CodeFailedPrecondition,
 	TwoFactorRequired:       CodePermissionDenied,
 	RetentionWidgetRepeated: CodeInvalid,
+	AddressBounced:          CodeFailedPrecondition,
+	AddressNotGiven:         CodeFailedPrecondition,
 }
 
 // Reasons lists every reason (for tests and documentation).

@@ -76,6 +76,9 @@ type Mail interface {
 	// Resolved is told of a conversation an agent resolved, to send the
 	// customer its transcript when the installation does so.
 	Resolved(ctx context.Context, q *dbq.Queries, conversationID uuid.UUID) error
+	// Assigned is told of a conversation given to assigneeID by actorID
+	// (uuid.Nil for routing), to email the assignee when they asked to be.
+	Assigned(ctx context.Context, q *dbq.Queries, conversationID, assigneeID, actorID uuid.UUID) error
 }
 
 // SetMail gives the domain the email domain (see Mail).

@@ -199,6 +199,12 @@ func (s *Service) apply(ctx context.Context, q *dbq.Queries, m move) (dbq.Conver
 		SystemTarget:   m.assigneeName,
 	})
 	if err == nil {
+		if m.action == ActionAssign && s.mail != nil {
+			// The assignee's notification commits with the assignment.
+			if err := s.mail.Assigned(ctx, q, m.conversationID, assignee, m.actorID); err != nil {
+				return dbq.Conversation{}, err
+			}
+		}
 		return dbq.Conversation(row), nil
 	}
 	if !apperr.Is(err, apperr.NotFound) {
@@ -289,11 +295,16 @@ func (s *Service) AssignConversation(ctx context.Context, agent principal.Agent,
 		}
 		return s.conversationFor(ctx, agentViewer(agent.ID), conversationID)
 	}
-	c, err := s.apply(ctx, s.q, move{
-		action: ActionAssign, conversationID: conversationID,
-		actorID: agent.ID, actorName: agent.Name,
-		assignee: agentID, assigneeName: to.DisplayName,
-		anyAssignee: agent.IsAdmin(),
+	var c dbq.Conversation
+	err = s.tx(ctx, func(q *dbq.Queries) error {
+		// In one transaction with the assignee's notification mail, if any.
+		c, err = s.apply(ctx, q, move{
+			action: ActionAssign, conversationID: conversationID,
+			actorID: agent.ID, actorName: agent.Name,
+			assignee: agentID, assigneeName: to.DisplayName,
+			anyAssignee: agent.IsAdmin(),
+		})
+		return err
 	})
 	if err != nil {
 		return Conversation{}, err

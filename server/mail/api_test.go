@@ -56,7 +56,7 @@ type env struct {
 	admin, agent *apptest.Client
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, opts ...func(*app.Config)) *env {
 	t.Helper()
 	mp := mailpit.Start(t)
 	clk := &offset{}
@@ -71,6 +71,9 @@ func newEnv(t *testing.T) *env {
 			PollInterval: 100 * time.Millisecond, Now: clk.Now, SendTimeout: 5 * time.Second,
 		}
 		c.MailReceiver = "127.0.0.1:0"
+		for _, o := range opts {
+			o(c)
+		}
 	})
 	e := &env{srv: srv, mp: mp, clk: clk, admin: srv.NewClient(nil)}
 	if _, err := e.admin.Auth.Setup(ctx(t), &livechatv1.SetupRequest{Username: "root", DisplayName: "Root", Password: apptest.TeamPassword}); err != nil {

@@ -93,7 +93,9 @@ func (s *Service) followup(ctx context.Context, m SMTP, conversationID uuid.UUID
 // (an offline message): queued in the same transaction, so the mail exists
 // exactly when the message does. Nothing is queued when an agent is
 // online, the customer has no address or unsubscribed, no mail server is
-// set, or the conversation was acknowledged before.
+// set, or the conversation was acknowledged before. In the same way, the
+// agents who chose to be emailed about new conversations while nobody is
+// online get a notification.
 func (s *Service) CustomerOpened(ctx context.Context, q *dbq.Queries, conversationID uuid.UUID, text string) error {
 	mc, err := ensureConversation(ctx, q, conversationID, reqinfo.From(ctx).Language)
 	if err != nil {
@@ -106,6 +108,11 @@ func (s *Service) CustomerOpened(ctx context.Context, q *dbq.Queries, conversati
 	if err != nil || !m.configured() {
 		return err
 	}
+	// Agents who asked are told of it by mail, once per opening.
+	if err := s.notifyNewConversation(ctx, q, conversationID); err != nil {
+		return err
+	}
+	s.nudge()
 	if _, err := q.MarkAcknowledged(ctx, conversationID); apperr.Is(err, apperr.NotFound) {
 		return nil
 	} else if err != nil {
@@ -120,18 +127,20 @@ func (s *Service) CustomerOpened(ctx context.Context, q *dbq.Queries, conversati
 
 // queueCustomerMail renders a mail to a conversation's customer, in their
 // language, with the conversation's reply address and unsubscribe link,
-// and queues it in q's transaction. An address that unsubscribed gets
-// nothing.
+// and queues it in q's transaction. An address the customer did not give,
+// or that unsubscribed, bounced or complained, gets nothing (see mailable).
 func (s *Service) queueCustomerMail(ctx context.Context, q *dbq.Queries, m SMTP, token string, conversationID uuid.UUID, kind Kind, t tmpl, d data) error {
 	rcpt, err := q.MailRecipient(ctx, conversationID)
-	if err != nil || rcpt.Email == "" {
+	if err != nil {
 		return err
 	}
-	suppressed, err := q.MailSuppressed(ctx, rcpt.Email)
-	if err != nil || suppressed {
+	if err := mailable(ctx, q, rcpt); err != nil {
+		if unmailable(err) {
+			return nil // nobody to mail, or not this address
+		}
 		return err
 	}
-	d.CustomerName, d.Team = rcpt.Name, rcpt.WidgetName
+	d.Greet, d.Team = rcpt.Name, rcpt.WidgetName
 	d.UnsubscribeURL = s.unsubscribeURL(token)
 	reply := replyAddress(token, m.ReplyDomain)
 	d.CanReply = reply != ""
@@ -188,7 +197,7 @@ func (s *Service) Unsubscribe(ctx context.Context, token string) (string, error)
 		return "", nil
 	}
 	err = db.Tx(ctx, s.pool, func(q *dbq.Queries) error {
-		if err := q.SuppressAddress(ctx, dbq.SuppressAddressParams{Address: c.Email, Reason: "unsubscribed"}); err != nil {
+		if err := q.SuppressAddress(ctx, dbq.SuppressAddressParams{Address: c.Email, Reason: "unsubscribed", Detail: "one-click unsubscribe"}); err != nil {
 			return err
 		}
 		return q.CancelQueuedMailTo(ctx, c.Email)

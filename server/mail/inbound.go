@@ -63,11 +63,20 @@ func (s *Service) replyToken(ctx context.Context, address string) (string, error
 }
 
 // CheckRecipient accepts only the reply addresses of existing
-// conversations on the configured reply domain: the receiver asks before it
-// takes a message, so mail for anyone else is refused at RCPT.
+// conversations and the bounce addresses of existing mails on the
+// configured reply domain: the receiver asks before it takes a message, so
+// mail for anyone else is refused at RCPT.
 //
 // Errors: NotFound for any other address.
 func (s *Service) CheckRecipient(ctx context.Context, address string) error {
+	if id, ok, err := s.bounceRecipient(ctx, address); err != nil || ok {
+		if err == nil {
+			if _, err = s.q.MailForBounce(ctx, id); err != nil {
+				err = apperr.NotFoundAs(err, apperr.NotFound, "unknown bounce address")
+			}
+		}
+		return err
+	}
 	token, err := s.replyToken(ctx, address)
 	if err != nil {
 		return err
@@ -78,7 +87,21 @@ func (s *Service) CheckRecipient(ctx context.Context, address string) error {
 	return nil
 }
 
-// ReceiveReply stores a customer's reply by email, sent to address, as
+// bounceRecipient reports whether address is a bounce address (VERP) on
+// the reply domain, and of which mail.
+func (s *Service) bounceRecipient(ctx context.Context, address string) (uuid.UUID, bool, error) {
+	m, _, err := s.current(ctx)
+	if err != nil {
+		return uuid.Nil, false, err
+	}
+	id, ok := bounceID(address, m.ReplyDomain)
+	return id, ok, nil
+}
+
+// ReceiveReply takes a mail sent to address on the reply domain. Sent to
+// a bounce address (bounce+<mail id>@…), it is a delivery report or a
+// spam complaint about that mail (see receiveBounce). Sent to a reply
+// address, it stores the customer's reply by email as
 // their message in the conversation (their open one, or the last one,
 // reopened), delivered live like any message. The quoted history and the
 // signature are cut off (see replyText). A delivery report (a bounce)
@@ -90,6 +113,11 @@ func (s *Service) CheckRecipient(ctx context.Context, address string) error {
 // InvalidValue for a message that cannot be read; those of the chat
 // domain.
 func (s *Service) ReceiveReply(ctx context.Context, address string, raw []byte) error {
+	if id, ok, err := s.bounceRecipient(ctx, address); err != nil {
+		return err
+	} else if ok {
+		return s.receiveBounce(ctx, id, raw)
+	}
 	if s.chat == nil {
 		return apperr.New(apperr.NotAvailable, "replies by email are not available")
 	}
@@ -106,10 +134,18 @@ func (s *Service) ReceiveReply(ctx context.Context, address string, raw []byte) 
 		return apperr.Wrap(apperr.InvalidValue, err, "not a mail message")
 	}
 	if isBounce(msg.Header) {
-		if c.Email == "" {
+		// A server that ignores the envelope sender and answers the
+		// Reply-To: a hard bounce or a complaint marks the customer's
+		// address like one that came to the bounce address.
+		rep, _ := parseReport(msg.Header, msg.Body)
+		if c.Email == "" || (!rep.Hard && !rep.Complaint) {
 			return nil
 		}
-		return s.q.SuppressAddress(ctx, dbq.SuppressAddressParams{Address: c.Email, Reason: "bounced"})
+		reason := "bounced"
+		if rep.Complaint {
+			reason = "complained"
+		}
+		return s.q.SuppressAddress(ctx, dbq.SuppressAddressParams{Address: c.Email, Reason: reason, Detail: rep.Detail})
 	}
 	if isAutomatic(msg.Header) {
 		return nil
@@ -135,10 +171,11 @@ func (s *Service) ReceiveReply(ctx context.Context, address string, raw []byte) 
 	return err
 }
 
-// isBounce reports a delivery status report (RFC 3464).
+// isBounce reports a delivery status report (RFC 3464) or an abuse report
+// (RFC 5965).
 func isBounce(h mail.Header) bool {
 	mt, params, _ := mime.ParseMediaType(h.Get("Content-Type"))
-	return mt == "multipart/report" && strings.EqualFold(params["report-type"], "delivery-status")
+	return mt == "multipart/report" && (strings.EqualFold(params["report-type"], "delivery-status") || strings.EqualFold(params["report-type"], "feedback-report"))
 }
 
 // isAutomatic reports an automatic reply (out of office, auto-responders,

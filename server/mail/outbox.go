@@ -101,7 +101,7 @@ func (s *Service) sendDue(ctx context.Context) (int, error) {
 			sctx, cancel := context.WithTimeout(ctx, s.cfg.SendTimeout)
 			sendErr = send(sctx, m, s.cfg.SendTimeout, message{
 				To: r.ToAddress, Subject: r.Subject, Text: r.TextBody, HTML: r.HtmlBody,
-				ReplyTo: r.ReplyTo, UnsubscribeURL: r.UnsubscribeUrl,
+				ReplyTo: r.ReplyTo, UnsubscribeURL: r.UnsubscribeUrl, ID: r.ID,
 			})
 			cancel()
 		}
@@ -158,6 +158,8 @@ type OutboxEntry struct {
 	LastError string
 	CreatedAt time.Time
 	SentAt    *time.Time
+	// BouncedAt is when a sent mail bounced or was reported as spam.
+	BouncedAt *time.Time
 }
 
 // OutboxFilter selects a page of ListOutbox.
@@ -216,7 +218,7 @@ func (s *Service) ListOutbox(ctx context.Context, f OutboxFilter) (OutboxPage, e
 		page.Entries = append(page.Entries, OutboxEntry{
 			ID: r.ID, Kind: Kind(r.Kind), To: r.ToAddress, Subject: r.Subject, ConversationID: r.ConversationID,
 			Status: Status(r.Status), Attempts: int(r.Attempts), NextAttemptAt: r.NextAttemptAt,
-			LastError: r.LastError, CreatedAt: r.CreatedAt, SentAt: r.SentAt,
+			LastError: r.LastError, CreatedAt: r.CreatedAt, SentAt: r.SentAt, BouncedAt: r.BouncedAt,
 		})
 	}
 	return page, nil
@@ -236,12 +238,9 @@ func (s *Service) SendTestMail(ctx context.Context, admin principal.Agent, addre
 	if to == "" {
 		return apperr.New(apperr.Required, "the address to send to is required").WithField("to_address")
 	}
-	m, _, err := s.current(ctx)
+	m, err := s.configuredSMTP(ctx)
 	if err != nil {
 		return err
-	}
-	if !m.configured() {
-		return apperr.New(apperr.MailNotConfigured, "no SMTP server is configured")
 	}
 	r := render(langEN, tmplTest, data{AgentName: admin.Name})
 	r.To = to

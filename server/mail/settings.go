@@ -140,6 +140,20 @@ func (s *Service) current(ctx context.Context) (SMTP, int, error) {
 	return m, minutes, nil
 }
 
+// configuredSMTP is the SMTP server in force.
+//
+// Errors: MailNotConfigured when there is none.
+func (s *Service) configuredSMTP(ctx context.Context) (SMTP, error) {
+	m, _, err := s.current(ctx)
+	if err != nil {
+		return SMTP{}, err
+	}
+	if !m.configured() {
+		return SMTP{}, apperr.New(apperr.MailNotConfigured, "no SMTP server is configured")
+	}
+	return m, nil
+}
+
 // GetSettings returns the mail configuration in force, without the
 // password.
 func (s *Service) GetSettings(ctx context.Context) (Settings, error) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/google/uuid"
 	gomail "github.com/wneessen/go-mail"
 )
 
@@ -13,6 +14,10 @@ type message struct {
 	To, Subject, Text, HTML string
 	// ReplyTo and UnsubscribeURL are optional.
 	ReplyTo, UnsubscribeURL string
+	// ID is the outbox mail's id (uuid.Nil for a test mail): with a reply
+	// domain the envelope sender is bounce+<id>@<reply domain> (VERP), so
+	// a bounce names the mail and its recipient.
+	ID uuid.UUID
 }
 
 // sendError is a failed send: Permanent when the server refused this mail
@@ -70,6 +75,13 @@ func build(m SMTP, mm message) (*gomail.Msg, error) {
 	}
 	if err := g.To(mm.To); err != nil {
 		return nil, err
+	}
+	if b := bounceAddress(mm.ID, m.ReplyDomain); b != "" {
+		// The Return-Path: bounces and complaints come back to the
+		// built-in receiver, which marks the address (bounce.go).
+		if err := g.EnvelopeFrom(b); err != nil {
+			return nil, err
+		}
 	}
 	if mm.ReplyTo != "" {
 		if err := g.ReplyTo(mm.ReplyTo); err != nil {

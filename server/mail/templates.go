@@ -42,6 +42,8 @@ const (
 	tmplFollowup        tmpl = "followup"
 	tmplAcknowledgement tmpl = "acknowledgement"
 	tmplTranscript      tmpl = "transcript"
+	tmplNewConversation tmpl = "newconversation"
+	tmplAssigned        tmpl = "assigned"
 )
 
 // reply is one message quoted in a mail.
@@ -54,8 +56,12 @@ type reply struct {
 
 // data fills a mail's templates.
 type data struct {
-	// CustomerName greets the customer ("" greets without a name).
+	// Greet is the name the mail greets ("" greets without a name).
+	Greet string
+	// CustomerName is the customer's, in agents' notifications.
 	CustomerName string
+	// Link opens the conversation in the dashboard (agents' notifications).
+	Link string
 	// Team is the widget's name, the sender customers know.
 	Team string
 	// AgentName is the admin who asked for a test mail.
@@ -88,6 +94,13 @@ var texts = map[lang]map[string]string{
 		"transcript.subject":      "Transcript of your conversation with {{.Team}}",
 		"transcript.intro":        "Here is your conversation with us:",
 		"transcript.you":          "You",
+		"newconversation.subject": "New conversation from {{.CustomerName}} ({{.Team}})",
+		"newconversation.intro":   "A visitor started a conversation while no agent is online:",
+		"assigned.subject":        "Conversation with {{.CustomerName}} assigned to you",
+		"assigned.intro":          "A conversation was assigned to you. The customer's latest message:",
+		"notify.open":             "Open the conversation",
+		"notify.settings":         "You receive this because of your notification choices in livechat's Settings.",
+		"notify.visitor":          "a visitor",
 	},
 	langVI: {
 		"test.subject":            "Thư thử từ livechat",
@@ -103,10 +116,17 @@ var texts = map[lang]map[string]string{
 		"transcript.subject":      "Bản ghi cuộc trò chuyện của bạn với {{.Team}}",
 		"transcript.intro":        "Đây là cuộc trò chuyện của bạn với chúng tôi:",
 		"transcript.you":          "Bạn",
+		"newconversation.subject": "Cuộc trò chuyện mới từ {{.CustomerName}} ({{.Team}})",
+		"newconversation.intro":   "Một khách truy cập đã bắt đầu trò chuyện khi không có nhân viên nào trực tuyến:",
+		"assigned.subject":        "Cuộc trò chuyện với {{.CustomerName}} đã được giao cho bạn",
+		"assigned.intro":          "Một cuộc trò chuyện đã được giao cho bạn. Tin nhắn mới nhất của khách:",
+		"notify.open":             "Mở cuộc trò chuyện",
+		"notify.settings":         "Bạn nhận được email này theo lựa chọn thông báo của bạn trong phần Cài đặt của livechat.",
+		"notify.visitor":          "một khách truy cập",
 	},
 }
 
-const textLayout = `{{.T.hello}}{{with .CustomerName}} {{.}}{{end}},
+const textLayout = `{{.T.hello}}{{with .Greet}} {{.}}{{end}},
 
 {{block "body" .}}{{end}}
 {{- if .CanReply}}
@@ -121,7 +141,7 @@ const textLayout = `{{.T.hello}}{{with .CustomerName}} {{.}}{{end}},
 const htmlLayout = `<!DOCTYPE html>
 <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"></head>
 <body style="font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1f2937;line-height:1.5;max-width:600px;margin:0 auto;padding:16px">
-<p>{{.T.hello}}{{with .CustomerName}} {{.}}{{end}},</p>
+<p>{{.T.hello}}{{with .Greet}} {{.}}{{end}},</p>
 {{block "body" .}}{{end}}
 {{- if .CanReply}}<p style="color:#6b7280">{{.T.reply_hint}}</p>{{end}}
 {{- with .UnsubscribeURL}}<hr style="border:none;border-top:1px solid #e5e7eb"><p style="font-size:12px"><a href="{{.}}" style="color:#6b7280">{{$.T.unsubscribe}}</a></p>{{end}}
@@ -130,6 +150,26 @@ const htmlLayout = `<!DOCTYPE html>
 
 // bodies are each kind's body block: text, then HTML.
 var bodies = map[tmpl][2]string{
+	tmplNewConversation: {`{{.T.newconversation_intro}}
+{{with .Text}}
+> {{.}}
+{{end}}{{with .Link}}
+{{$.T.notify_open}}: {{.}}
+{{end}}
+{{.T.notify_settings}}`, `<p>{{.T.newconversation_intro}}</p>
+{{with .Text}}<blockquote style="margin:12px 0;padding:8px 12px;border-left:3px solid #9ca3af;white-space:pre-wrap">{{.}}</blockquote>{{end}}
+{{with .Link}}<p><a href="{{.}}">{{$.T.notify_open}}</a></p>{{end}}
+<p style="color:#6b7280;font-size:12px">{{.T.notify_settings}}</p>`},
+	tmplAssigned: {`{{.T.assigned_intro}}
+{{with .Text}}
+> {{.}}
+{{end}}{{with .Link}}
+{{$.T.notify_open}}: {{.}}
+{{end}}
+{{.T.notify_settings}}`, `<p>{{.T.assigned_intro}}</p>
+{{with .Text}}<blockquote style="margin:12px 0;padding:8px 12px;border-left:3px solid #9ca3af;white-space:pre-wrap">{{.}}</blockquote>{{end}}
+{{with .Link}}<p><a href="{{.}}">{{$.T.notify_open}}</a></p>{{end}}
+<p style="color:#6b7280;font-size:12px">{{.T.notify_settings}}</p>`},
 	tmplTest: {`{{.T.test_body}}`, `<p>{{.T.test_body}}</p>`},
 	tmplFollowup: {
 		`{{.T.followup_intro}}

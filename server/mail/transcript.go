@@ -3,6 +3,7 @@ package mail
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -21,17 +22,27 @@ const transcriptMax = 2000
 // returns the address. Any agent may send one.
 //
 // Errors: ConversationNotFound; MailNotConfigured; NoEmailAddress when the
-// customer gave none; AddressUnsubscribed when they asked for no more mail.
+// customer gave none; AddressNotGiven when only an agent entered it;
+// AddressUnsubscribed when they asked for no more mail; AddressBounced when
+// mail there bounced or was reported as spam.
 func (s *Service) SendTranscript(ctx context.Context, agent principal.Agent, conversationID uuid.UUID) (string, error) {
-	m, _, err := s.current(ctx)
+	return s.sendTranscript(ctx, conversationID, nil)
+}
+
+// sendTranscript queues the conversation's transcript in a transaction of
+// its own, once check (nil: none) passed in it, and returns the address.
+func (s *Service) sendTranscript(ctx context.Context, conversationID uuid.UUID, check func(q *dbq.Queries) error) (string, error) {
+	m, err := s.configuredSMTP(ctx)
 	if err != nil {
 		return "", err
 	}
-	if !m.configured() {
-		return "", apperr.New(apperr.MailNotConfigured, "no SMTP server is configured")
-	}
 	var to string
 	err = db.Tx(ctx, s.pool, func(q *dbq.Queries) error {
+		if check != nil {
+			if err := check(q); err != nil {
+				return err
+			}
+		}
 		to, err = s.queueTranscript(ctx, q, m, conversationID)
 		return err
 	})
@@ -55,8 +66,8 @@ func (s *Service) Resolved(ctx context.Context, q *dbq.Queries, conversationID u
 		return err
 	}
 	_, err = s.queueTranscript(ctx, q, m, conversationID)
-	if apperr.Is(err, apperr.NoEmailAddress) || apperr.Is(err, apperr.AddressUnsubscribed) {
-		return nil
+	if unmailable(err) {
+		return nil // nobody to mail (see mailable)
 	}
 	if err == nil {
 		s.nudge()
@@ -71,13 +82,8 @@ func (s *Service) queueTranscript(ctx context.Context, q *dbq.Queries, m SMTP, c
 	if err != nil {
 		return "", apperr.NotFoundAs(err, apperr.ConversationNotFound, "conversation not found")
 	}
-	if rcpt.Email == "" {
-		return "", apperr.New(apperr.NoEmailAddress, "the customer has no email address")
-	}
-	if off, err := q.MailSuppressed(ctx, rcpt.Email); err != nil {
+	if err := mailable(ctx, q, rcpt); err != nil {
 		return "", err
-	} else if off {
-		return "", apperr.New(apperr.AddressUnsubscribed, "the customer unsubscribed from mail")
 	}
 	rows, err := q.TranscriptMessages(ctx, dbq.TranscriptMessagesParams{ConversationID: conversationID, MaxMessages: transcriptMax})
 	if err != nil {
@@ -98,4 +104,44 @@ func (s *Service) queueTranscript(ctx context.Context, q *dbq.Queries, m SMTP, c
 		return "", err
 	}
 	return rcpt.Email, s.queueCustomerMail(ctx, q, m, mc.ReplyToken, conversationID, KindTranscript, tmplTranscript, d)
+}
+
+// Visitors may ask for a conversation's transcript at most
+// visitorTranscripts times per visitorTranscriptWindow.
+const (
+	visitorTranscripts      = 3
+	visitorTranscriptWindow = time.Hour
+)
+
+// VisitorTranscript queues the transcript of one of the visitor's own
+// conversations to the address they gave or the host site verified, and
+// returns it.
+//
+// Errors: ConversationNotFound (also for another customer's conversation);
+// MailNotConfigured; NoEmailAddress, AddressNotGiven, AddressUnsubscribed,
+// AddressBounced (see mailable); RateLimited past visitorTranscripts an
+// hour for the conversation.
+func (s *Service) VisitorTranscript(ctx context.Context, v principal.Visitor, conversationID uuid.UUID) (string, error) {
+	return s.sendTranscript(ctx, conversationID, func(q *dbq.Queries) error {
+		rcpt, err := q.MailRecipient(ctx, conversationID)
+		if err != nil || rcpt.CustomerID != v.CustomerID {
+			return apperr.New(apperr.ConversationNotFound, "conversation not found")
+		}
+		if err := mailable(ctx, q, rcpt); err != nil {
+			return err
+		}
+		// Counted in the transaction: a refused call does not count, a
+		// call over the limit rolls back.
+		hit, err := q.HitRateLimit(ctx, dbq.HitRateLimitParams{
+			Bucket: "mail_transcript:" + conversationID.String(), WindowSeconds: visitorTranscriptWindow.Seconds(),
+		})
+		if err != nil {
+			return err
+		}
+		if hit.Hits > visitorTranscripts {
+			retry := max(time.Until(hit.WindowStart.Add(visitorTranscriptWindow)).Round(time.Second), time.Second)
+			return apperr.New(apperr.RateLimited, "at most %d transcripts an hour; try again in %s", visitorTranscripts, retry).WithRetryAfter(retry)
+		}
+		return nil
+	})
 }

@@ -112,8 +112,10 @@ type Message struct {
 	From    Address
 	To      []Address
 	ReplyTo []Address
-	Text    string
-	HTML    string
+	// ReturnPath is the envelope sender (MAIL FROM).
+	ReturnPath string
+	Text       string
+	HTML       string
 }
 
 // Messages lists what arrived, newest first.

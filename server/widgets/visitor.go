@@ -279,6 +279,13 @@ func (s *Service) startSession(ctx context.Context, w Widget, in StartSessionInp
 		if merged {
 			updated++
 		}
+		if fields.emailGiven {
+			// Only an address the visitor gave or the host site verified is
+			// ever mailed (package mail).
+			if err := q.RecordGivenAddress(ctx, dbq.RecordGivenAddressParams{CustomerID: customerID, Address: fields.email}); err != nil {
+				return err
+			}
+		}
 		if !continueToken {
 			sessionID, err = q.CreateVisitorSession(ctx, dbq.CreateVisitorSessionParams{
 				TokenHash: hashToken(token), WidgetID: w.ID, CustomerID: customerID,
@@ -397,6 +404,9 @@ func ValidIdentityHMAC(secret, userID, mac string) bool {
 type customerFields struct {
 	name, email, phone string
 	attributes         map[string]string
+	// emailGiven: email is the visitor's own answer or the verified
+	// identity's, so it may be mailed (not just the stored value).
+	emailGiven bool
 }
 
 func (f customerFields) attributesJSON() []byte {
@@ -443,7 +453,7 @@ func applyPrechat(form PrechatForm, cur *dbq.Customer, id *identity, answers map
 			if v, err = limits.CleanEmail(field, v); err != nil {
 				return f, err
 			}
-			f.email = v
+			f.email, f.emailGiven = v, true
 		case FieldPhone:
 			f.phone = v
 		default:
@@ -455,7 +465,7 @@ func applyPrechat(form PrechatForm, cur *dbq.Customer, id *identity, answers map
 			f.name = id.name
 		}
 		if id.email != "" {
-			f.email = id.email
+			f.email, f.emailGiven = id.email, true
 		}
 	}
 	if enforce && form.Enabled {
@@ -541,8 +551,19 @@ func (s *Service) UpdateCustomer(ctx context.Context, v principal.Visitor, in Up
 	if err := set("phone", &c.Phone, in.Phone, false); err != nil {
 		return chat.Customer{}, err
 	}
-	updated, err := s.q.UpdateVisitorCustomer(ctx, dbq.UpdateVisitorCustomerParams{
-		ID: c.ID, Name: c.Name, Email: c.Email, Phone: c.Phone, Attributes: c.Attributes,
+	var updated int64
+	err = db.Tx(ctx, s.pool, func(q *dbq.Queries) error {
+		var err error
+		if updated, err = q.UpdateVisitorCustomer(ctx, dbq.UpdateVisitorCustomerParams{
+			ID: c.ID, Name: c.Name, Email: c.Email, Phone: c.Phone, Attributes: c.Attributes,
+		}); err != nil {
+			return err
+		}
+		if in.Email == nil {
+			return nil
+		}
+		// The visitor typed it: it may be mailed (package mail).
+		return q.RecordGivenAddress(ctx, dbq.RecordGivenAddressParams{CustomerID: c.ID, Address: c.Email})
 	})
 	if err != nil {
 		return chat.Customer{}, err

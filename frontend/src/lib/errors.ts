@@ -105,6 +105,8 @@ const byReason: Partial<Record<ErrorReason, MessageKey>> = {
   [ErrorReason.MAIL_SEND_FAILED]: "reason.mailSendFailed",
   [ErrorReason.NO_EMAIL_ADDRESS]: "reason.noEmailAddress",
   [ErrorReason.ADDRESS_UNSUBSCRIBED]: "reason.addressUnsubscribed",
+  [ErrorReason.ADDRESS_BOUNCED]: "reason.addressBounced",
+  [ErrorReason.ADDRESS_NOT_GIVEN]: "reason.addressNotGiven",
   [ErrorReason.ATTRIBUTE_NOT_FOUND]: "reason.attributeNotFound",
   [ErrorReason.ATTRIBUTE_KEY_INVALID]: "reason.attributeKeyInvalid",
   [ErrorReason.ATTRIBUTE_VALUE_INVALID]: "reason.attributeValueInvalid",

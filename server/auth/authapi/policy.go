@@ -161,6 +161,11 @@ var Policy = map[string]Access{
 	livechatv1connect.MailServiceListOutboxProcedure:         AdminAccess,
 	// Any agent may email a customer their conversation's transcript.
 	livechatv1connect.MailServiceSendTranscriptProcedure: AgentAccess,
+	// Each signed-in agent chooses their own email notifications.
+	livechatv1connect.MailServiceGetMyNotificationsProcedure:    SessionAgent,
+	livechatv1connect.MailServiceUpdateMyNotificationsProcedure: SessionAgent,
+	// The widget's visitor asks for their own conversation's transcript.
+	livechatv1connect.MailServiceEmailMyTranscriptProcedure: VisitorOnly,
 
 	// AuditService: the audit log is for admins.
 	livechatv1connect.AuditServiceListAuditEntriesProcedure:    AdminAccess,

@@ -104,6 +104,7 @@ func (h *Handler) ListOutbox(ctx context.Context, req *livechatv1.ListOutboxRequ
 			ConversationId: protoconv.OptionalID(e.ConversationID), Status: statusToProto[e.Status],
 			Attempts: int32(e.Attempts), NextAttemptAt: protoconv.Timestamp(e.NextAttemptAt), LastError: e.LastError,
 			CreatedAt: protoconv.Timestamp(e.CreatedAt), SentAt: protoconv.OptionalTimestamp(e.SentAt),
+			BouncedAt: protoconv.OptionalTimestamp(e.BouncedAt),
 		})
 	}
 	return out, nil
@@ -120,6 +121,44 @@ func (h *Handler) SendTranscript(ctx context.Context, req *livechatv1.SendTransc
 		return nil, err
 	}
 	return &livechatv1.SendTranscriptResponse{ToAddress: to}, nil
+}
+
+// GetMyNotifications implements livechatv1connect.MailServiceHandler.
+func (h *Handler) GetMyNotifications(ctx context.Context, _ *livechatv1.GetMyNotificationsRequest) (*livechatv1.GetMyNotificationsResponse, error) {
+	n, err := h.svc.MyNotifications(ctx, principal.From(ctx).Agent())
+	if err != nil {
+		return nil, err
+	}
+	return &livechatv1.GetMyNotificationsResponse{Notifications: notificationsProto(n)}, nil
+}
+
+// UpdateMyNotifications implements livechatv1connect.MailServiceHandler.
+func (h *Handler) UpdateMyNotifications(ctx context.Context, req *livechatv1.UpdateMyNotificationsRequest) (*livechatv1.UpdateMyNotificationsResponse, error) {
+	in := req.GetNotifications()
+	n, err := h.svc.SetMyNotifications(ctx, principal.From(ctx).Agent(), mail.Notifications{
+		Address: in.GetAddress(), NewConversations: in.GetNewConversations(), Assigned: in.GetAssigned(), Language: in.GetLanguage(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &livechatv1.UpdateMyNotificationsResponse{Notifications: notificationsProto(n)}, nil
+}
+
+// EmailMyTranscript implements livechatv1connect.MailServiceHandler.
+func (h *Handler) EmailMyTranscript(ctx context.Context, req *livechatv1.EmailMyTranscriptRequest) (*livechatv1.EmailMyTranscriptResponse, error) {
+	id, err := protoconv.ParseID("conversation_id", req.ConversationId)
+	if err != nil {
+		return nil, err
+	}
+	to, err := h.svc.VisitorTranscript(ctx, principal.From(ctx).Visitor(), id)
+	if err != nil {
+		return nil, err
+	}
+	return &livechatv1.EmailMyTranscriptResponse{ToAddress: to}, nil
+}
+
+func notificationsProto(n mail.Notifications) *livechatv1.MailNotifications {
+	return &livechatv1.MailNotifications{Address: n.Address, NewConversations: n.NewConversations, Assigned: n.Assigned, Language: n.Language}
 }
 
 var securities = map[livechatv1.MailSecurity]mail.Security{

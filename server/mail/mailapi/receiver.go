@@ -3,6 +3,7 @@ package mailapi
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +25,9 @@ type ReceiverOptions struct {
 	MaxBytes int64
 	// Timeout bounds every read and write (default 1 minute).
 	Timeout time.Duration
+	// TLS, when set, is offered with STARTTLS (the certificate of the MX
+	// host name); nil: plain SMTP only.
+	TLS *tls.Config
 }
 
 // Receiver is the built-in SMTP server that takes customers' replies by
@@ -55,6 +59,7 @@ func NewReceiver(svc *mail.Service, log *slog.Logger, o ReceiverOptions) *Receiv
 	s.MaxRecipients = 10
 	s.ReadTimeout, s.WriteTimeout = o.Timeout, o.Timeout
 	s.ErrorLog = slogLogger{log}
+	s.TLSConfig = o.TLS
 	r.srv = s
 	return r
 }

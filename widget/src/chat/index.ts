@@ -13,6 +13,7 @@
 
 import { toJson } from "@bufbuild/protobuf";
 import { WidgetConfigSchema } from "@livechat/api/widget_pb";
+import { h } from "../dom";
 import type { Chat, ConfigJson, Host } from "../types";
 import { Code, codeOf, createApi, errText, withTimeout } from "./client";
 import { attributeSetter } from "./attributes";
@@ -111,6 +112,11 @@ export function mount(host: Host): Chat {
   const csat = new Csat(host, api, () => thread.conv);
   stream.onConversation = (c) => csat.update(c);
   view.log.insertBefore(csat.slot, view.typing);
+  // "Email me a transcript": the box is a chunk of its own (transcript.ts),
+  // which takes the button's place.
+  const tx = h("button", { type: "button", class: "lc-more" });
+  view.log.insertBefore(tx, view.typing);
+  tx.onclick = () => void import("./transcript").then((m) => m.open(tx, h, host, api, session, thread));
 
   view.more.addEventListener("click", () => {
     const first = thread.sorted().find((m) => m.conv === thread.conv);
@@ -129,6 +135,8 @@ export function mount(host: Host): Chat {
   let markTimer: ReturnType<typeof setTimeout> | undefined;
   function updateUnread(): void {
     csat.check(thread.sorted());
+    tx.textContent = host.t("transcript");
+    tx.hidden = !thread.conv; // a preview has none
     const top = thread.maxSeq();
     if (host.seen() && top > 0 && thread.markRead(top)) {
       clearTimeout(markTimer);

@@ -23,6 +23,7 @@ export function loadApi() {
           'export * from "@livechat/api/conversation_pb";',
           'export * from "@livechat/api/widget_pb";',
           'export * from "@livechat/api/routing_pb";',
+          'export * from "@livechat/api/mail_pb";',
         ].join("\n"),
         resolveDir: widgetDir,
         loader: "ts",

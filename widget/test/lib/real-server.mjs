@@ -136,6 +136,7 @@ export async function setUp(url, origin) {
   const conversations = createClient(api.ConversationService, transport);
   const widgets = createClient(api.WidgetService, transport);
   const routing = createClient(api.RoutingService, transport);
+  const mail = createClient(api.MailService, transport);
 
   /** The settings of the test widgets; overrides replace top-level keys. */
   const settings = (overrides = {}) => ({
@@ -170,6 +171,7 @@ export async function setUp(url, origin) {
     dashboardConversations,
     widgets,
     routing,
+    mail,
     widget,
     siteKey: widget.siteKey,
     identitySecret,

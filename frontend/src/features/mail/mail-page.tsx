@@ -395,7 +395,9 @@ function OutboxRow({ mail: m }: { mail: OutboxMail }) {
         {m.status === OutboxStatus.QUEUED && (
           <Badge variant="warning">{m.attempts > 0 ? t("mail.outbox.retrying", { n: m.attempts }) : t("mail.outbox.queued")}</Badge>
         )}
-        {m.status === OutboxStatus.FAILED && <Badge variant="destructive">{t("mail.outbox.failed")}</Badge>}
+        {m.status === OutboxStatus.FAILED && (
+          <Badge variant="destructive">{m.bouncedAt ? t("mail.outbox.bounced") : t("mail.outbox.failed")}</Badge>
+        )}
         {m.status === OutboxStatus.QUEUED && m.attempts > 0 && next && (
           <div className="mt-1 text-xs text-muted-foreground">{t("mail.outbox.nextAttempt", { time: formatDateTime(next, locale) })}</div>
         )}

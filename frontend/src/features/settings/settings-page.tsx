@@ -22,6 +22,7 @@ import { passwordProblem } from "@/lib/validation";
 import { TwoFactorCard } from "./two-factor-card";
 import { useIsAdmin, useMe, useSetMe } from "@/features/auth/use-me";
 import { SecurityCard } from "@/features/privacy/security-card";
+import { MailNotificationsCard } from "@/features/mail/notifications-card";
 
 /** The agent's own settings: language, alerts, password and two-factor sign-in. */
 export default function SettingsPage() {
@@ -32,6 +33,7 @@ export default function SettingsPage() {
       <LanguageCard />
       <AlertsCard />
       <IdleAwayCard />
+      <MailNotificationsCard />
       <PasswordCard />
       <TwoFactorCard />
       {isAdmin && <SecurityCard />}

@@ -188,7 +188,15 @@ const (
 	// The customer has no email address to send to (FAILED_PRECONDITION).
 	ErrorReason_ERROR_REASON_NO_EMAIL_ADDRESS ErrorReason = 122
 	// The customer unsubscribed from mail (FAILED_PRECONDITION).
-	ErrorReason_ERROR_REASON_ADDRESS_UNSUBSCRIBED ErrorReason = 123 // --- Customer profiles ---
+	ErrorReason_ERROR_REASON_ADDRESS_UNSUBSCRIBED ErrorReason = 123
+	// Mail to the customer's address bounced for good or was reported as
+	// spam, so none is sent there any more; the message says when and why
+	// (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_ADDRESS_BOUNCED ErrorReason = 124
+	// The customer's address was neither given by the customer (widget,
+	// offline or pre-chat form) nor verified by the host site — an agent
+	// typed it — so it is never mailed (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_ADDRESS_NOT_GIVEN ErrorReason = 125 // --- Customer profiles ---
 	// No custom attribute has this key or id (NOT_FOUND).
 	ErrorReason_ERROR_REASON_ATTRIBUTE_NOT_FOUND ErrorReason = 90
 	// A custom attribute key must be 1–32 characters of a-z, 0-9 and "_",
@@ -284,6 +292,8 @@ var (
 		121: "ERROR_REASON_MAIL_SEND_FAILED",
 		122: "ERROR_REASON_NO_EMAIL_ADDRESS",
 		123: "ERROR_REASON_ADDRESS_UNSUBSCRIBED",
+		124: "ERROR_REASON_ADDRESS_BOUNCED",
+		125: "ERROR_REASON_ADDRESS_NOT_GIVEN",
 		90:  "ERROR_REASON_ATTRIBUTE_NOT_FOUND",
 		91:  "ERROR_REASON_ATTRIBUTE_KEY_INVALID",
 		92:  "ERROR_REASON_ATTRIBUTE_VALUE_INVALID",
@@ -365,6 +375,8 @@ var (
 		"ERROR_REASON_MAIL_SEND_FAILED":           121,
 		"ERROR_REASON_NO_EMAIL_ADDRESS":           122,
 		"ERROR_REASON_ADDRESS_UNSUBSCRIBED":       123,
+		"ERROR_REASON_ADDRESS_BOUNCED":            124,
+		"ERROR_REASON_ADDRESS_NOT_GIVEN":          125,
 		"ERROR_REASON_ATTRIBUTE_NOT_FOUND":        90,
 		"ERROR_REASON_ATTRIBUTE_KEY_INVALID":      91,
 		"ERROR_REASON_ATTRIBUTE_VALUE_INVALID":    92,
@@ -497,7 +509,7 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"\x05field\x18\x02 \x01(\tR\x05field\x12\x14\n" +
 	"\x05limit\x18\x03 \x01(\x03R\x05limit\x12:\n" +
 	"\vretry_after\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"retryAfter*\xdc\x15\n" +
+	"retryAfter*\xa2\x16\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ERROR_REASON_REQUIRED\x10\x01\x12\x1e\n" +
@@ -572,7 +584,9 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	" ERROR_REASON_MAIL_NOT_CONFIGURED\x10x\x12!\n" +
 	"\x1dERROR_REASON_MAIL_SEND_FAILED\x10y\x12!\n" +
 	"\x1dERROR_REASON_NO_EMAIL_ADDRESS\x10z\x12%\n" +
-	"!ERROR_REASON_ADDRESS_UNSUBSCRIBED\x10{\x12$\n" +
+	"!ERROR_REASON_ADDRESS_UNSUBSCRIBED\x10{\x12 \n" +
+	"\x1cERROR_REASON_ADDRESS_BOUNCED\x10|\x12\"\n" +
+	"\x1eERROR_REASON_ADDRESS_NOT_GIVEN\x10}\x12$\n" +
 	" ERROR_REASON_ATTRIBUTE_NOT_FOUND\x10Z\x12&\n" +
 	"\"ERROR_REASON_ATTRIBUTE_KEY_INVALID\x10[\x12(\n" +
 	"$ERROR_REASON_ATTRIBUTE_VALUE_INVALID\x10\\\x12\"\n" +

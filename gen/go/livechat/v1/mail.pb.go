@@ -618,7 +618,10 @@ type OutboxMail struct {
 	LastError string                 `protobuf:"bytes,9,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
 	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	// Set once sent.
-	SentAt        *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=sent_at,json=sentAt,proto3" json:"sent_at,omitempty"`
+	SentAt *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=sent_at,json=sentAt,proto3" json:"sent_at,omitempty"`
+	// Set when the mail, once sent, bounced or was reported as spam
+	// (`last_error` says why); the status is then FAILED.
+	BouncedAt     *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=bounced_at,json=bouncedAt,proto3" json:"bounced_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -726,6 +729,13 @@ func (x *OutboxMail) GetCreatedAt() *timestamppb.Timestamp {
 func (x *OutboxMail) GetSentAt() *timestamppb.Timestamp {
 	if x != nil {
 		return x.SentAt
+	}
+	return nil
+}
+
+func (x *OutboxMail) GetBouncedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.BouncedAt
 	}
 	return nil
 }
@@ -933,6 +943,337 @@ func (x *SendTranscriptResponse) GetToAddress() string {
 	return ""
 }
 
+// MailNotifications are one agent's email notifications.
+type MailNotifications struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Where they go; empty: none are sent.
+	Address string `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	// A new or reopened conversation while no agent is online.
+	NewConversations bool `protobuf:"varint,2,opt,name=new_conversations,json=newConversations,proto3" json:"new_conversations,omitempty"`
+	// A conversation assigned to me by someone else or by routing.
+	Assigned bool `protobuf:"varint,3,opt,name=assigned,proto3" json:"assigned,omitempty"`
+	// The mails' language: "en" (the default) or "vi"; the dashboard sends
+	// its own.
+	Language      string `protobuf:"bytes,4,opt,name=language,proto3" json:"language,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MailNotifications) Reset() {
+	*x = MailNotifications{}
+	mi := &file_livechat_v1_mail_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MailNotifications) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MailNotifications) ProtoMessage() {}
+
+func (x *MailNotifications) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_mail_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MailNotifications.ProtoReflect.Descriptor instead.
+func (*MailNotifications) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_mail_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *MailNotifications) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *MailNotifications) GetNewConversations() bool {
+	if x != nil {
+		return x.NewConversations
+	}
+	return false
+}
+
+func (x *MailNotifications) GetAssigned() bool {
+	if x != nil {
+		return x.Assigned
+	}
+	return false
+}
+
+func (x *MailNotifications) GetLanguage() string {
+	if x != nil {
+		return x.Language
+	}
+	return ""
+}
+
+type GetMyNotificationsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMyNotificationsRequest) Reset() {
+	*x = GetMyNotificationsRequest{}
+	mi := &file_livechat_v1_mail_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMyNotificationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMyNotificationsRequest) ProtoMessage() {}
+
+func (x *GetMyNotificationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_mail_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMyNotificationsRequest.ProtoReflect.Descriptor instead.
+func (*GetMyNotificationsRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_mail_proto_rawDescGZIP(), []int{13}
+}
+
+type GetMyNotificationsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Notifications *MailNotifications     `protobuf:"bytes,1,opt,name=notifications,proto3" json:"notifications,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMyNotificationsResponse) Reset() {
+	*x = GetMyNotificationsResponse{}
+	mi := &file_livechat_v1_mail_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMyNotificationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMyNotificationsResponse) ProtoMessage() {}
+
+func (x *GetMyNotificationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_mail_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMyNotificationsResponse.ProtoReflect.Descriptor instead.
+func (*GetMyNotificationsResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_mail_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *GetMyNotificationsResponse) GetNotifications() *MailNotifications {
+	if x != nil {
+		return x.Notifications
+	}
+	return nil
+}
+
+type UpdateMyNotificationsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Notifications *MailNotifications     `protobuf:"bytes,1,opt,name=notifications,proto3" json:"notifications,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateMyNotificationsRequest) Reset() {
+	*x = UpdateMyNotificationsRequest{}
+	mi := &file_livechat_v1_mail_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateMyNotificationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateMyNotificationsRequest) ProtoMessage() {}
+
+func (x *UpdateMyNotificationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_mail_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateMyNotificationsRequest.ProtoReflect.Descriptor instead.
+func (*UpdateMyNotificationsRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_mail_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *UpdateMyNotificationsRequest) GetNotifications() *MailNotifications {
+	if x != nil {
+		return x.Notifications
+	}
+	return nil
+}
+
+type UpdateMyNotificationsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Notifications *MailNotifications     `protobuf:"bytes,1,opt,name=notifications,proto3" json:"notifications,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateMyNotificationsResponse) Reset() {
+	*x = UpdateMyNotificationsResponse{}
+	mi := &file_livechat_v1_mail_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateMyNotificationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateMyNotificationsResponse) ProtoMessage() {}
+
+func (x *UpdateMyNotificationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_mail_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateMyNotificationsResponse.ProtoReflect.Descriptor instead.
+func (*UpdateMyNotificationsResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_mail_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *UpdateMyNotificationsResponse) GetNotifications() *MailNotifications {
+	if x != nil {
+		return x.Notifications
+	}
+	return nil
+}
+
+type EmailMyTranscriptRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ConversationId string                 `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *EmailMyTranscriptRequest) Reset() {
+	*x = EmailMyTranscriptRequest{}
+	mi := &file_livechat_v1_mail_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EmailMyTranscriptRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EmailMyTranscriptRequest) ProtoMessage() {}
+
+func (x *EmailMyTranscriptRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_mail_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EmailMyTranscriptRequest.ProtoReflect.Descriptor instead.
+func (*EmailMyTranscriptRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_mail_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *EmailMyTranscriptRequest) GetConversationId() string {
+	if x != nil {
+		return x.ConversationId
+	}
+	return ""
+}
+
+type EmailMyTranscriptResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Where it goes: the visitor's own address.
+	ToAddress     string `protobuf:"bytes,1,opt,name=to_address,json=toAddress,proto3" json:"to_address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EmailMyTranscriptResponse) Reset() {
+	*x = EmailMyTranscriptResponse{}
+	mi := &file_livechat_v1_mail_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EmailMyTranscriptResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EmailMyTranscriptResponse) ProtoMessage() {}
+
+func (x *EmailMyTranscriptResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_mail_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EmailMyTranscriptResponse.ProtoReflect.Descriptor instead.
+func (*EmailMyTranscriptResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_mail_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *EmailMyTranscriptResponse) GetToAddress() string {
+	if x != nil {
+		return x.ToAddress
+	}
+	return ""
+}
+
 var File_livechat_v1_mail_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_mail_proto_rawDesc = "" +
@@ -963,7 +1304,7 @@ const file_livechat_v1_mail_proto_rawDesc = "" +
 	"\x13SendTestMailRequest\x12\x1d\n" +
 	"\n" +
 	"to_address\x18\x01 \x01(\tR\ttoAddress\"\x16\n" +
-	"\x14SendTestMailResponse\"\xd1\x03\n" +
+	"\x14SendTestMailResponse\"\x8c\x04\n" +
 	"\n" +
 	"OutboxMail\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12/\n" +
@@ -980,7 +1321,9 @@ const file_livechat_v1_mail_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x123\n" +
-	"\asent_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\x06sentAt\"\x82\x01\n" +
+	"\asent_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\x06sentAt\x129\n" +
+	"\n" +
+	"bounced_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tbouncedAt\"\x82\x01\n" +
 	"\x11ListOutboxRequest\x121\n" +
 	"\x06status\x18\x01 \x01(\x0e2\x19.livechat.v1.OutboxStatusR\x06status\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
@@ -992,6 +1335,23 @@ const file_livechat_v1_mail_proto_rawDesc = "" +
 	"\x15SendTranscriptRequest\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\"7\n" +
 	"\x16SendTranscriptResponse\x12\x1d\n" +
+	"\n" +
+	"to_address\x18\x01 \x01(\tR\ttoAddress\"\x92\x01\n" +
+	"\x11MailNotifications\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12+\n" +
+	"\x11new_conversations\x18\x02 \x01(\bR\x10newConversations\x12\x1a\n" +
+	"\bassigned\x18\x03 \x01(\bR\bassigned\x12\x1a\n" +
+	"\blanguage\x18\x04 \x01(\tR\blanguage\"\x1b\n" +
+	"\x19GetMyNotificationsRequest\"b\n" +
+	"\x1aGetMyNotificationsResponse\x12D\n" +
+	"\rnotifications\x18\x01 \x01(\v2\x1e.livechat.v1.MailNotificationsR\rnotifications\"d\n" +
+	"\x1cUpdateMyNotificationsRequest\x12D\n" +
+	"\rnotifications\x18\x01 \x01(\v2\x1e.livechat.v1.MailNotificationsR\rnotifications\"e\n" +
+	"\x1dUpdateMyNotificationsResponse\x12D\n" +
+	"\rnotifications\x18\x01 \x01(\v2\x1e.livechat.v1.MailNotificationsR\rnotifications\"C\n" +
+	"\x18EmailMyTranscriptRequest\x12'\n" +
+	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\":\n" +
+	"\x19EmailMyTranscriptResponse\x12\x1d\n" +
 	"\n" +
 	"to_address\x18\x01 \x01(\tR\ttoAddress*x\n" +
 	"\fMailSecurity\x12\x1d\n" +
@@ -1010,14 +1370,17 @@ const file_livechat_v1_mail_proto_rawDesc = "" +
 	" OUTBOX_MAIL_KIND_ACKNOWLEDGEMENT\x10\x02\x12\x1f\n" +
 	"\x1bOUTBOX_MAIL_KIND_TRANSCRIPT\x10\x03\x12!\n" +
 	"\x1dOUTBOX_MAIL_KIND_NOTIFICATION\x10\x04\x12\x19\n" +
-	"\x15OUTBOX_MAIL_KIND_TEST\x10\x052\xdb\x03\n" +
+	"\x15OUTBOX_MAIL_KIND_TEST\x10\x052\x9b\x06\n" +
 	"\vMailService\x12a\n" +
 	"\x0fGetMailSettings\x12#.livechat.v1.GetMailSettingsRequest\x1a$.livechat.v1.GetMailSettingsResponse\"\x03\x90\x02\x01\x12e\n" +
 	"\x12UpdateMailSettings\x12&.livechat.v1.UpdateMailSettingsRequest\x1a'.livechat.v1.UpdateMailSettingsResponse\x12S\n" +
 	"\fSendTestMail\x12 .livechat.v1.SendTestMailRequest\x1a!.livechat.v1.SendTestMailResponse\x12R\n" +
 	"\n" +
 	"ListOutbox\x12\x1e.livechat.v1.ListOutboxRequest\x1a\x1f.livechat.v1.ListOutboxResponse\"\x03\x90\x02\x01\x12Y\n" +
-	"\x0eSendTranscript\x12\".livechat.v1.SendTranscriptRequest\x1a#.livechat.v1.SendTranscriptResponseB\xa8\x01\n" +
+	"\x0eSendTranscript\x12\".livechat.v1.SendTranscriptRequest\x1a#.livechat.v1.SendTranscriptResponse\x12j\n" +
+	"\x12GetMyNotifications\x12&.livechat.v1.GetMyNotificationsRequest\x1a'.livechat.v1.GetMyNotificationsResponse\"\x03\x90\x02\x01\x12n\n" +
+	"\x15UpdateMyNotifications\x12).livechat.v1.UpdateMyNotificationsRequest\x1a*.livechat.v1.UpdateMyNotificationsResponse\x12b\n" +
+	"\x11EmailMyTranscript\x12%.livechat.v1.EmailMyTranscriptRequest\x1a&.livechat.v1.EmailMyTranscriptResponseB\xa8\x01\n" +
 	"\x0fcom.livechat.v1B\tMailProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (
@@ -1033,24 +1396,31 @@ func file_livechat_v1_mail_proto_rawDescGZIP() []byte {
 }
 
 var file_livechat_v1_mail_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_livechat_v1_mail_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_livechat_v1_mail_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_livechat_v1_mail_proto_goTypes = []any{
-	(MailSecurity)(0),                  // 0: livechat.v1.MailSecurity
-	(OutboxStatus)(0),                  // 1: livechat.v1.OutboxStatus
-	(OutboxMailKind)(0),                // 2: livechat.v1.OutboxMailKind
-	(*MailSettings)(nil),               // 3: livechat.v1.MailSettings
-	(*GetMailSettingsRequest)(nil),     // 4: livechat.v1.GetMailSettingsRequest
-	(*GetMailSettingsResponse)(nil),    // 5: livechat.v1.GetMailSettingsResponse
-	(*UpdateMailSettingsRequest)(nil),  // 6: livechat.v1.UpdateMailSettingsRequest
-	(*UpdateMailSettingsResponse)(nil), // 7: livechat.v1.UpdateMailSettingsResponse
-	(*SendTestMailRequest)(nil),        // 8: livechat.v1.SendTestMailRequest
-	(*SendTestMailResponse)(nil),       // 9: livechat.v1.SendTestMailResponse
-	(*OutboxMail)(nil),                 // 10: livechat.v1.OutboxMail
-	(*ListOutboxRequest)(nil),          // 11: livechat.v1.ListOutboxRequest
-	(*ListOutboxResponse)(nil),         // 12: livechat.v1.ListOutboxResponse
-	(*SendTranscriptRequest)(nil),      // 13: livechat.v1.SendTranscriptRequest
-	(*SendTranscriptResponse)(nil),     // 14: livechat.v1.SendTranscriptResponse
-	(*timestamppb.Timestamp)(nil),      // 15: google.protobuf.Timestamp
+	(MailSecurity)(0),                     // 0: livechat.v1.MailSecurity
+	(OutboxStatus)(0),                     // 1: livechat.v1.OutboxStatus
+	(OutboxMailKind)(0),                   // 2: livechat.v1.OutboxMailKind
+	(*MailSettings)(nil),                  // 3: livechat.v1.MailSettings
+	(*GetMailSettingsRequest)(nil),        // 4: livechat.v1.GetMailSettingsRequest
+	(*GetMailSettingsResponse)(nil),       // 5: livechat.v1.GetMailSettingsResponse
+	(*UpdateMailSettingsRequest)(nil),     // 6: livechat.v1.UpdateMailSettingsRequest
+	(*UpdateMailSettingsResponse)(nil),    // 7: livechat.v1.UpdateMailSettingsResponse
+	(*SendTestMailRequest)(nil),           // 8: livechat.v1.SendTestMailRequest
+	(*SendTestMailResponse)(nil),          // 9: livechat.v1.SendTestMailResponse
+	(*OutboxMail)(nil),                    // 10: livechat.v1.OutboxMail
+	(*ListOutboxRequest)(nil),             // 11: livechat.v1.ListOutboxRequest
+	(*ListOutboxResponse)(nil),            // 12: livechat.v1.ListOutboxResponse
+	(*SendTranscriptRequest)(nil),         // 13: livechat.v1.SendTranscriptRequest
+	(*SendTranscriptResponse)(nil),        // 14: livechat.v1.SendTranscriptResponse
+	(*MailNotifications)(nil),             // 15: livechat.v1.MailNotifications
+	(*GetMyNotificationsRequest)(nil),     // 16: livechat.v1.GetMyNotificationsRequest
+	(*GetMyNotificationsResponse)(nil),    // 17: livechat.v1.GetMyNotificationsResponse
+	(*UpdateMyNotificationsRequest)(nil),  // 18: livechat.v1.UpdateMyNotificationsRequest
+	(*UpdateMyNotificationsResponse)(nil), // 19: livechat.v1.UpdateMyNotificationsResponse
+	(*EmailMyTranscriptRequest)(nil),      // 20: livechat.v1.EmailMyTranscriptRequest
+	(*EmailMyTranscriptResponse)(nil),     // 21: livechat.v1.EmailMyTranscriptResponse
+	(*timestamppb.Timestamp)(nil),         // 22: google.protobuf.Timestamp
 }
 var file_livechat_v1_mail_proto_depIdxs = []int32{
 	0,  // 0: livechat.v1.MailSettings.security:type_name -> livechat.v1.MailSecurity
@@ -1059,26 +1429,36 @@ var file_livechat_v1_mail_proto_depIdxs = []int32{
 	3,  // 3: livechat.v1.UpdateMailSettingsResponse.settings:type_name -> livechat.v1.MailSettings
 	2,  // 4: livechat.v1.OutboxMail.kind:type_name -> livechat.v1.OutboxMailKind
 	1,  // 5: livechat.v1.OutboxMail.status:type_name -> livechat.v1.OutboxStatus
-	15, // 6: livechat.v1.OutboxMail.next_attempt_at:type_name -> google.protobuf.Timestamp
-	15, // 7: livechat.v1.OutboxMail.created_at:type_name -> google.protobuf.Timestamp
-	15, // 8: livechat.v1.OutboxMail.sent_at:type_name -> google.protobuf.Timestamp
-	1,  // 9: livechat.v1.ListOutboxRequest.status:type_name -> livechat.v1.OutboxStatus
-	10, // 10: livechat.v1.ListOutboxResponse.mails:type_name -> livechat.v1.OutboxMail
-	4,  // 11: livechat.v1.MailService.GetMailSettings:input_type -> livechat.v1.GetMailSettingsRequest
-	6,  // 12: livechat.v1.MailService.UpdateMailSettings:input_type -> livechat.v1.UpdateMailSettingsRequest
-	8,  // 13: livechat.v1.MailService.SendTestMail:input_type -> livechat.v1.SendTestMailRequest
-	11, // 14: livechat.v1.MailService.ListOutbox:input_type -> livechat.v1.ListOutboxRequest
-	13, // 15: livechat.v1.MailService.SendTranscript:input_type -> livechat.v1.SendTranscriptRequest
-	5,  // 16: livechat.v1.MailService.GetMailSettings:output_type -> livechat.v1.GetMailSettingsResponse
-	7,  // 17: livechat.v1.MailService.UpdateMailSettings:output_type -> livechat.v1.UpdateMailSettingsResponse
-	9,  // 18: livechat.v1.MailService.SendTestMail:output_type -> livechat.v1.SendTestMailResponse
-	12, // 19: livechat.v1.MailService.ListOutbox:output_type -> livechat.v1.ListOutboxResponse
-	14, // 20: livechat.v1.MailService.SendTranscript:output_type -> livechat.v1.SendTranscriptResponse
-	16, // [16:21] is the sub-list for method output_type
-	11, // [11:16] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	22, // 6: livechat.v1.OutboxMail.next_attempt_at:type_name -> google.protobuf.Timestamp
+	22, // 7: livechat.v1.OutboxMail.created_at:type_name -> google.protobuf.Timestamp
+	22, // 8: livechat.v1.OutboxMail.sent_at:type_name -> google.protobuf.Timestamp
+	22, // 9: livechat.v1.OutboxMail.bounced_at:type_name -> google.protobuf.Timestamp
+	1,  // 10: livechat.v1.ListOutboxRequest.status:type_name -> livechat.v1.OutboxStatus
+	10, // 11: livechat.v1.ListOutboxResponse.mails:type_name -> livechat.v1.OutboxMail
+	15, // 12: livechat.v1.GetMyNotificationsResponse.notifications:type_name -> livechat.v1.MailNotifications
+	15, // 13: livechat.v1.UpdateMyNotificationsRequest.notifications:type_name -> livechat.v1.MailNotifications
+	15, // 14: livechat.v1.UpdateMyNotificationsResponse.notifications:type_name -> livechat.v1.MailNotifications
+	4,  // 15: livechat.v1.MailService.GetMailSettings:input_type -> livechat.v1.GetMailSettingsRequest
+	6,  // 16: livechat.v1.MailService.UpdateMailSettings:input_type -> livechat.v1.UpdateMailSettingsRequest
+	8,  // 17: livechat.v1.MailService.SendTestMail:input_type -> livechat.v1.SendTestMailRequest
+	11, // 18: livechat.v1.MailService.ListOutbox:input_type -> livechat.v1.ListOutboxRequest
+	13, // 19: livechat.v1.MailService.SendTranscript:input_type -> livechat.v1.SendTranscriptRequest
+	16, // 20: livechat.v1.MailService.GetMyNotifications:input_type -> livechat.v1.GetMyNotificationsRequest
+	18, // 21: livechat.v1.MailService.UpdateMyNotifications:input_type -> livechat.v1.UpdateMyNotificationsRequest
+	20, // 22: livechat.v1.MailService.EmailMyTranscript:input_type -> livechat.v1.EmailMyTranscriptRequest
+	5,  // 23: livechat.v1.MailService.GetMailSettings:output_type -> livechat.v1.GetMailSettingsResponse
+	7,  // 24: livechat.v1.MailService.UpdateMailSettings:output_type -> livechat.v1.UpdateMailSettingsResponse
+	9,  // 25: livechat.v1.MailService.SendTestMail:output_type -> livechat.v1.SendTestMailResponse
+	12, // 26: livechat.v1.MailService.ListOutbox:output_type -> livechat.v1.ListOutboxResponse
+	14, // 27: livechat.v1.MailService.SendTranscript:output_type -> livechat.v1.SendTranscriptResponse
+	17, // 28: livechat.v1.MailService.GetMyNotifications:output_type -> livechat.v1.GetMyNotificationsResponse
+	19, // 29: livechat.v1.MailService.UpdateMyNotifications:output_type -> livechat.v1.UpdateMyNotificationsResponse
+	21, // 30: livechat.v1.MailService.EmailMyTranscript:output_type -> livechat.v1.EmailMyTranscriptResponse
+	23, // [23:31] is the sub-list for method output_type
+	15, // [15:23] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_mail_proto_init() }
@@ -1093,7 +1473,7 @@ func file_livechat_v1_mail_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_mail_proto_rawDesc), len(file_livechat_v1_mail_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   12,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -36,6 +36,15 @@ const (
 	MailServiceListOutboxProcedure = "/livechat.v1.MailService/ListOutbox"
 	// MailServiceSendTranscriptProcedure is the procedure name of the MailService's SendTranscript RPC.
 	MailServiceSendTranscriptProcedure = "/livechat.v1.MailService/SendTranscript"
+	// MailServiceGetMyNotificationsProcedure is the procedure name of the MailService's
+	// GetMyNotifications RPC.
+	MailServiceGetMyNotificationsProcedure = "/livechat.v1.MailService/GetMyNotifications"
+	// MailServiceUpdateMyNotificationsProcedure is the procedure name of the MailService's
+	// UpdateMyNotifications RPC.
+	MailServiceUpdateMyNotificationsProcedure = "/livechat.v1.MailService/UpdateMyNotifications"
+	// MailServiceEmailMyTranscriptProcedure is the procedure name of the MailService's
+	// EmailMyTranscript RPC.
+	MailServiceEmailMyTranscriptProcedure = "/livechat.v1.MailService/EmailMyTranscript"
 )
 
 var (
@@ -74,6 +83,28 @@ var (
 			StreamType: connect.StreamTypeUnary,
 			Schema:     v1.File_livechat_v1_mail_proto.Services().ByName("MailService").Methods().ByName("SendTranscript"),
 			Procedure:  MailServiceSendTranscriptProcedure,
+		}
+	})
+	mailServiceGetMyNotificationsSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType:       connect.StreamTypeUnary,
+			Schema:           v1.File_livechat_v1_mail_proto.Services().ByName("MailService").Methods().ByName("GetMyNotifications"),
+			Procedure:        MailServiceGetMyNotificationsProcedure,
+			IdempotencyLevel: connect.IdempotencyNoSideEffects,
+		}
+	})
+	mailServiceUpdateMyNotificationsSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_livechat_v1_mail_proto.Services().ByName("MailService").Methods().ByName("UpdateMyNotifications"),
+			Procedure:  MailServiceUpdateMyNotificationsProcedure,
+		}
+	})
+	mailServiceEmailMyTranscriptSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_livechat_v1_mail_proto.Services().ByName("MailService").Methods().ByName("EmailMyTranscript"),
+			Procedure:  MailServiceEmailMyTranscriptProcedure,
 		}
 	})
 )
@@ -123,6 +154,38 @@ type MailServiceClient interface {
 	// NO_EMAIL_ADDRESS when the customer gave none, ADDRESS_UNSUBSCRIBED when
 	// they asked for no more mail.
 	SendTranscript(context.Context, *v1.SendTranscriptRequest) (*v1.SendTranscriptResponse, error)
+	// GetMyNotifications returns the caller's email notifications (all off
+	// and no address until they choose). Any signed-in agent, for themselves;
+	// not API tokens.
+	GetMyNotifications(context.Context, *v1.GetMyNotificationsRequest) (*v1.GetMyNotificationsResponse, error)
+	// UpdateMyNotifications sets where and about what the caller is emailed:
+	// a new (or reopened) conversation while no agent is online, and a
+	// conversation assigned to them by someone else or by routing. Each event
+	// is mailed once, through the outbox, in the same transaction as the
+	// change; disabled agents get none, nor an address that bounced. Any
+	// signed-in agent, for themselves; not API tokens.
+	//
+	// Errors: INVALID_ARGUMENT with INVALID_EMAIL (field "address"),
+	// REQUIRED (field "address") when a notification is on without one;
+	// PERMISSION_DENIED for an API token.
+	UpdateMyNotifications(context.Context, *v1.UpdateMyNotificationsRequest) (*v1.UpdateMyNotificationsResponse, error)
+	// EmailMyTranscript emails the widget's visitor the transcript of one of
+	// their own conversations — every message they see, never an internal
+	// note — to the address they gave (WidgetService.UpdateCustomer, the
+	// offline or pre-chat form) or the host site verified; never to an
+	// address only an agent entered. Without one the widget asks for it, sets
+	// it with UpdateCustomer and calls again. Sent through the outbox, in the
+	// widget's language. At most 3 per conversation per hour. Visitors only
+	// (the visitor token, from the widget's allowed origins like
+	// WidgetService).
+	//
+	// Errors: INVALID_ARGUMENT with MALFORMED_ID (field "conversation_id");
+	// NOT_FOUND (CONVERSATION_NOT_FOUND) for a conversation that is not the
+	// visitor's; FAILED_PRECONDITION with MAIL_NOT_CONFIGURED,
+	// NO_EMAIL_ADDRESS (no address yet), ADDRESS_NOT_GIVEN (only an agent
+	// entered it), ADDRESS_UNSUBSCRIBED, ADDRESS_BOUNCED; RESOURCE_EXHAUSTED
+	// (RATE_LIMITED, with `retry_after`) over the limit.
+	EmailMyTranscript(context.Context, *v1.EmailMyTranscriptRequest) (*v1.EmailMyTranscriptResponse, error)
 }
 
 // NewMailServiceClient constructs a client for the livechat.v1.MailService service. Multiple
@@ -176,6 +239,38 @@ type MailServiceHandler interface {
 	// NO_EMAIL_ADDRESS when the customer gave none, ADDRESS_UNSUBSCRIBED when
 	// they asked for no more mail.
 	SendTranscript(context.Context, *v1.SendTranscriptRequest) (*v1.SendTranscriptResponse, error)
+	// GetMyNotifications returns the caller's email notifications (all off
+	// and no address until they choose). Any signed-in agent, for themselves;
+	// not API tokens.
+	GetMyNotifications(context.Context, *v1.GetMyNotificationsRequest) (*v1.GetMyNotificationsResponse, error)
+	// UpdateMyNotifications sets where and about what the caller is emailed:
+	// a new (or reopened) conversation while no agent is online, and a
+	// conversation assigned to them by someone else or by routing. Each event
+	// is mailed once, through the outbox, in the same transaction as the
+	// change; disabled agents get none, nor an address that bounced. Any
+	// signed-in agent, for themselves; not API tokens.
+	//
+	// Errors: INVALID_ARGUMENT with INVALID_EMAIL (field "address"),
+	// REQUIRED (field "address") when a notification is on without one;
+	// PERMISSION_DENIED for an API token.
+	UpdateMyNotifications(context.Context, *v1.UpdateMyNotificationsRequest) (*v1.UpdateMyNotificationsResponse, error)
+	// EmailMyTranscript emails the widget's visitor the transcript of one of
+	// their own conversations — every message they see, never an internal
+	// note — to the address they gave (WidgetService.UpdateCustomer, the
+	// offline or pre-chat form) or the host site verified; never to an
+	// address only an agent entered. Without one the widget asks for it, sets
+	// it with UpdateCustomer and calls again. Sent through the outbox, in the
+	// widget's language. At most 3 per conversation per hour. Visitors only
+	// (the visitor token, from the widget's allowed origins like
+	// WidgetService).
+	//
+	// Errors: INVALID_ARGUMENT with MALFORMED_ID (field "conversation_id");
+	// NOT_FOUND (CONVERSATION_NOT_FOUND) for a conversation that is not the
+	// visitor's; FAILED_PRECONDITION with MAIL_NOT_CONFIGURED,
+	// NO_EMAIL_ADDRESS (no address yet), ADDRESS_NOT_GIVEN (only an agent
+	// entered it), ADDRESS_UNSUBSCRIBED, ADDRESS_BOUNCED; RESOURCE_EXHAUSTED
+	// (RATE_LIMITED, with `retry_after`) over the limit.
+	EmailMyTranscript(context.Context, *v1.EmailMyTranscriptRequest) (*v1.EmailMyTranscriptResponse, error)
 }
 
 // RegisterMailServiceHandler registers svc as the livechat.v1.MailService implementation on server.
@@ -187,6 +282,9 @@ func RegisterMailServiceHandler(server *connect.Server, svc MailServiceHandler) 
 		connect.Method{Spec: mailServiceSendTestMailSpec(), Handler: adapter.sendTestMail},
 		connect.Method{Spec: mailServiceListOutboxSpec(), Handler: adapter.listOutbox},
 		connect.Method{Spec: mailServiceSendTranscriptSpec(), Handler: adapter.sendTranscript},
+		connect.Method{Spec: mailServiceGetMyNotificationsSpec(), Handler: adapter.getMyNotifications},
+		connect.Method{Spec: mailServiceUpdateMyNotificationsSpec(), Handler: adapter.updateMyNotifications},
+		connect.Method{Spec: mailServiceEmailMyTranscriptSpec(), Handler: adapter.emailMyTranscript},
 	)
 }
 
@@ -211,6 +309,18 @@ func (UnimplementedMailServiceHandler) ListOutbox(context.Context, *v1.ListOutbo
 
 func (UnimplementedMailServiceHandler) SendTranscript(context.Context, *v1.SendTranscriptRequest) (*v1.SendTranscriptResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.MailService.SendTranscript is not implemented")
+}
+
+func (UnimplementedMailServiceHandler) GetMyNotifications(context.Context, *v1.GetMyNotificationsRequest) (*v1.GetMyNotificationsResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.MailService.GetMyNotifications is not implemented")
+}
+
+func (UnimplementedMailServiceHandler) UpdateMyNotifications(context.Context, *v1.UpdateMyNotificationsRequest) (*v1.UpdateMyNotificationsResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.MailService.UpdateMyNotifications is not implemented")
+}
+
+func (UnimplementedMailServiceHandler) EmailMyTranscript(context.Context, *v1.EmailMyTranscriptRequest) (*v1.EmailMyTranscriptResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.MailService.EmailMyTranscript is not implemented")
 }
 
 type mailServiceClient struct {
@@ -252,6 +362,30 @@ func (c *mailServiceClient) ListOutbox(ctx context.Context, req *v1.ListOutboxRe
 func (c *mailServiceClient) SendTranscript(ctx context.Context, req *v1.SendTranscriptRequest) (*v1.SendTranscriptResponse, error) {
 	var res v1.SendTranscriptResponse
 	if err := c.client.CallUnary(ctx, mailServiceSendTranscriptSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *mailServiceClient) GetMyNotifications(ctx context.Context, req *v1.GetMyNotificationsRequest) (*v1.GetMyNotificationsResponse, error) {
+	var res v1.GetMyNotificationsResponse
+	if err := c.client.CallUnary(ctx, mailServiceGetMyNotificationsSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *mailServiceClient) UpdateMyNotifications(ctx context.Context, req *v1.UpdateMyNotificationsRequest) (*v1.UpdateMyNotificationsResponse, error) {
+	var res v1.UpdateMyNotificationsResponse
+	if err := c.client.CallUnary(ctx, mailServiceUpdateMyNotificationsSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *mailServiceClient) EmailMyTranscript(ctx context.Context, req *v1.EmailMyTranscriptRequest) (*v1.EmailMyTranscriptResponse, error) {
+	var res v1.EmailMyTranscriptResponse
+	if err := c.client.CallUnary(ctx, mailServiceEmailMyTranscriptSpec(), req, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
@@ -313,6 +447,42 @@ func (h mailServiceHandler) sendTranscript(ctx context.Context, _ connect.Spec, 
 		return err
 	}
 	res, err := h.svc.SendTranscript(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h mailServiceHandler) getMyNotifications(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.GetMyNotificationsRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.GetMyNotifications(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h mailServiceHandler) updateMyNotifications(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.UpdateMyNotificationsRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.UpdateMyNotifications(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h mailServiceHandler) emailMyTranscript(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.EmailMyTranscriptRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.EmailMyTranscript(ctx, &req)
 	if err != nil {
 		return err
 	}

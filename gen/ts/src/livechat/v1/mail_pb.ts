@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file livechat/v1/mail.proto.
  */
 export const file_livechat_v1_mail: GenFile = /*@__PURE__*/
-  fileDesc("ChZsaXZlY2hhdC92MS9tYWlsLnByb3RvEgtsaXZlY2hhdC52MSKTAgoMTWFpbFNldHRpbmdzEgwKBGhvc3QYASABKAkSDAoEcG9ydBgCIAEoBRIrCghzZWN1cml0eRgDIAEoDjIZLmxpdmVjaGF0LnYxLk1haWxTZWN1cml0eRIQCgh1c2VybmFtZRgEIAEoCRIUCgxwYXNzd29yZF9zZXQYBSABKAgSFAoMZnJvbV9hZGRyZXNzGAYgASgJEhEKCWZyb21fbmFtZRgHIAEoCRIUCgxyZXBseV9kb21haW4YCCABKAkSGAoQZm9sbG93dXBfbWludXRlcxgJIAEoBRIaChJmcm9tX2NvbmZpZ3VyYXRpb24YCiABKAgSHQoVdHJhbnNjcmlwdF9vbl9yZXNvbHZlGAsgASgIIhgKFkdldE1haWxTZXR0aW5nc1JlcXVlc3QiRgoXR2V0TWFpbFNldHRpbmdzUmVzcG9uc2USKwoIc2V0dGluZ3MYASABKAsyGS5saXZlY2hhdC52MS5NYWlsU2V0dGluZ3MibAoZVXBkYXRlTWFpbFNldHRpbmdzUmVxdWVzdBIrCghzZXR0aW5ncxgBIAEoCzIZLmxpdmVjaGF0LnYxLk1haWxTZXR0aW5ncxIVCghwYXNzd29yZBgCIAEoCUgAiAEBQgsKCV9wYXNzd29yZCJJChpVcGRhdGVNYWlsU2V0dGluZ3NSZXNwb25zZRIrCghzZXR0aW5ncxgBIAEoCzIZLmxpdmVjaGF0LnYxLk1haWxTZXR0aW5ncyIpChNTZW5kVGVzdE1haWxSZXF1ZXN0EhIKCnRvX2FkZHJlc3MYASABKAkiFgoUU2VuZFRlc3RNYWlsUmVzcG9uc2Ui5AIKCk91dGJveE1haWwSCgoCaWQYASABKAkSKQoEa2luZBgCIAEoDjIbLmxpdmVjaGF0LnYxLk91dGJveE1haWxLaW5kEhIKCnRvX2FkZHJlc3MYAyABKAkSDwoHc3ViamVjdBgEIAEoCRIXCg9jb252ZXJzYXRpb25faWQYBSABKAkSKQoGc3RhdHVzGAYgASgOMhkubGl2ZWNoYXQudjEuT3V0Ym94U3RhdHVzEhAKCGF0dGVtcHRzGAcgASgFEjMKD25leHRfYXR0ZW1wdF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKbGFzdF9lcnJvchgJIAEoCRIuCgpjcmVhdGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgdzZW50X2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJlChFMaXN0T3V0Ym94UmVxdWVzdBIpCgZzdGF0dXMYASABKA4yGS5saXZlY2hhdC52MS5PdXRib3hTdGF0dXMSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiVQoSTGlzdE91dGJveFJlc3BvbnNlEiYKBW1haWxzGAEgAygLMhcubGl2ZWNoYXQudjEuT3V0Ym94TWFpbBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiMAoVU2VuZFRyYW5zY3JpcHRSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCSIsChZTZW5kVHJhbnNjcmlwdFJlc3BvbnNlEhIKCnRvX2FkZHJlc3MYASABKAkqeAoMTWFpbFNlY3VyaXR5Eh0KGU1BSUxfU0VDVVJJVFlfVU5TUEVDSUZJRUQQABIaChZNQUlMX1NFQ1VSSVRZX1NUQVJUVExTEAESFQoRTUFJTF9TRUNVUklUWV9UTFMQAhIWChJNQUlMX1NFQ1VSSVRZX05PTkUQAyp5CgxPdXRib3hTdGF0dXMSHQoZT1VUQk9YX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFE9VVEJPWF9TVEFUVVNfUVVFVUVEEAESFgoST1VUQk9YX1NUQVRVU19TRU5UEAISGAoUT1VUQk9YX1NUQVRVU19GQUlMRUQQAyrWAQoOT3V0Ym94TWFpbEtpbmQSIAocT1VUQk9YX01BSUxfS0lORF9VTlNQRUNJRklFRBAAEh0KGU9VVEJPWF9NQUlMX0tJTkRfRk9MTE9XVVAQARIkCiBPVVRCT1hfTUFJTF9LSU5EX0FDS05PV0xFREdFTUVOVBACEh8KG09VVEJPWF9NQUlMX0tJTkRfVFJBTlNDUklQVBADEiEKHU9VVEJPWF9NQUlMX0tJTkRfTk9USUZJQ0FUSU9OEAQSGQoVT1VUQk9YX01BSUxfS0lORF9URVNUEAUy2wMKC01haWxTZXJ2aWNlEmEKD0dldE1haWxTZXR0aW5ncxIjLmxpdmVjaGF0LnYxLkdldE1haWxTZXR0aW5nc1JlcXVlc3QaJC5saXZlY2hhdC52MS5HZXRNYWlsU2V0dGluZ3NSZXNwb25zZSIDkAIBEmUKElVwZGF0ZU1haWxTZXR0aW5ncxImLmxpdmVjaGF0LnYxLlVwZGF0ZU1haWxTZXR0aW5nc1JlcXVlc3QaJy5saXZlY2hhdC52MS5VcGRhdGVNYWlsU2V0dGluZ3NSZXNwb25zZRJTCgxTZW5kVGVzdE1haWwSIC5saXZlY2hhdC52MS5TZW5kVGVzdE1haWxSZXF1ZXN0GiEubGl2ZWNoYXQudjEuU2VuZFRlc3RNYWlsUmVzcG9uc2USUgoKTGlzdE91dGJveBIeLmxpdmVjaGF0LnYxLkxpc3RPdXRib3hSZXF1ZXN0Gh8ubGl2ZWNoYXQudjEuTGlzdE91dGJveFJlc3BvbnNlIgOQAgESWQoOU2VuZFRyYW5zY3JpcHQSIi5saXZlY2hhdC52MS5TZW5kVHJhbnNjcmlwdFJlcXVlc3QaIy5saXZlY2hhdC52MS5TZW5kVHJhbnNjcmlwdFJlc3BvbnNlQqgBCg9jb20ubGl2ZWNoYXQudjFCCU1haWxQcm90b1ABWj1naXRodWIuY29tL29wZW5zdXBwb3J0L2xpdmVjaGF0L2dlbi9nby9saXZlY2hhdC92MTtsaXZlY2hhdHYxogIDTFhYqgILTGl2ZWNoYXQuVjHKAgtMaXZlY2hhdFxWMeICF0xpdmVjaGF0XFYxXEdQQk1ldGFkYXRh6gIMTGl2ZWNoYXQ6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChZsaXZlY2hhdC92MS9tYWlsLnByb3RvEgtsaXZlY2hhdC52MSKTAgoMTWFpbFNldHRpbmdzEgwKBGhvc3QYASABKAkSDAoEcG9ydBgCIAEoBRIrCghzZWN1cml0eRgDIAEoDjIZLmxpdmVjaGF0LnYxLk1haWxTZWN1cml0eRIQCgh1c2VybmFtZRgEIAEoCRIUCgxwYXNzd29yZF9zZXQYBSABKAgSFAoMZnJvbV9hZGRyZXNzGAYgASgJEhEKCWZyb21fbmFtZRgHIAEoCRIUCgxyZXBseV9kb21haW4YCCABKAkSGAoQZm9sbG93dXBfbWludXRlcxgJIAEoBRIaChJmcm9tX2NvbmZpZ3VyYXRpb24YCiABKAgSHQoVdHJhbnNjcmlwdF9vbl9yZXNvbHZlGAsgASgIIhgKFkdldE1haWxTZXR0aW5nc1JlcXVlc3QiRgoXR2V0TWFpbFNldHRpbmdzUmVzcG9uc2USKwoIc2V0dGluZ3MYASABKAsyGS5saXZlY2hhdC52MS5NYWlsU2V0dGluZ3MibAoZVXBkYXRlTWFpbFNldHRpbmdzUmVxdWVzdBIrCghzZXR0aW5ncxgBIAEoCzIZLmxpdmVjaGF0LnYxLk1haWxTZXR0aW5ncxIVCghwYXNzd29yZBgCIAEoCUgAiAEBQgsKCV9wYXNzd29yZCJJChpVcGRhdGVNYWlsU2V0dGluZ3NSZXNwb25zZRIrCghzZXR0aW5ncxgBIAEoCzIZLmxpdmVjaGF0LnYxLk1haWxTZXR0aW5ncyIpChNTZW5kVGVzdE1haWxSZXF1ZXN0EhIKCnRvX2FkZHJlc3MYASABKAkiFgoUU2VuZFRlc3RNYWlsUmVzcG9uc2UilAMKCk91dGJveE1haWwSCgoCaWQYASABKAkSKQoEa2luZBgCIAEoDjIbLmxpdmVjaGF0LnYxLk91dGJveE1haWxLaW5kEhIKCnRvX2FkZHJlc3MYAyABKAkSDwoHc3ViamVjdBgEIAEoCRIXCg9jb252ZXJzYXRpb25faWQYBSABKAkSKQoGc3RhdHVzGAYgASgOMhkubGl2ZWNoYXQudjEuT3V0Ym94U3RhdHVzEhAKCGF0dGVtcHRzGAcgASgFEjMKD25leHRfYXR0ZW1wdF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKbGFzdF9lcnJvchgJIAEoCRIuCgpjcmVhdGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgdzZW50X2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpib3VuY2VkX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJlChFMaXN0T3V0Ym94UmVxdWVzdBIpCgZzdGF0dXMYASABKA4yGS5saXZlY2hhdC52MS5PdXRib3hTdGF0dXMSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiVQoSTGlzdE91dGJveFJlc3BvbnNlEiYKBW1haWxzGAEgAygLMhcubGl2ZWNoYXQudjEuT3V0Ym94TWFpbBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiMAoVU2VuZFRyYW5zY3JpcHRSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCSIsChZTZW5kVHJhbnNjcmlwdFJlc3BvbnNlEhIKCnRvX2FkZHJlc3MYASABKAkiYwoRTWFpbE5vdGlmaWNhdGlvbnMSDwoHYWRkcmVzcxgBIAEoCRIZChFuZXdfY29udmVyc2F0aW9ucxgCIAEoCBIQCghhc3NpZ25lZBgDIAEoCBIQCghsYW5ndWFnZRgEIAEoCSIbChlHZXRNeU5vdGlmaWNhdGlvbnNSZXF1ZXN0IlMKGkdldE15Tm90aWZpY2F0aW9uc1Jlc3BvbnNlEjUKDW5vdGlmaWNhdGlvbnMYASABKAsyHi5saXZlY2hhdC52MS5NYWlsTm90aWZpY2F0aW9ucyJVChxVcGRhdGVNeU5vdGlmaWNhdGlvbnNSZXF1ZXN0EjUKDW5vdGlmaWNhdGlvbnMYASABKAsyHi5saXZlY2hhdC52MS5NYWlsTm90aWZpY2F0aW9ucyJWCh1VcGRhdGVNeU5vdGlmaWNhdGlvbnNSZXNwb25zZRI1Cg1ub3RpZmljYXRpb25zGAEgASgLMh4ubGl2ZWNoYXQudjEuTWFpbE5vdGlmaWNhdGlvbnMiMwoYRW1haWxNeVRyYW5zY3JpcHRSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCSIvChlFbWFpbE15VHJhbnNjcmlwdFJlc3BvbnNlEhIKCnRvX2FkZHJlc3MYASABKAkqeAoMTWFpbFNlY3VyaXR5Eh0KGU1BSUxfU0VDVVJJVFlfVU5TUEVDSUZJRUQQABIaChZNQUlMX1NFQ1VSSVRZX1NUQVJUVExTEAESFQoRTUFJTF9TRUNVUklUWV9UTFMQAhIWChJNQUlMX1NFQ1VSSVRZX05PTkUQAyp5CgxPdXRib3hTdGF0dXMSHQoZT1VUQk9YX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFE9VVEJPWF9TVEFUVVNfUVVFVUVEEAESFgoST1VUQk9YX1NUQVRVU19TRU5UEAISGAoUT1VUQk9YX1NUQVRVU19GQUlMRUQQAyrWAQoOT3V0Ym94TWFpbEtpbmQSIAocT1VUQk9YX01BSUxfS0lORF9VTlNQRUNJRklFRBAAEh0KGU9VVEJPWF9NQUlMX0tJTkRfRk9MTE9XVVAQARIkCiBPVVRCT1hfTUFJTF9LSU5EX0FDS05PV0xFREdFTUVOVBACEh8KG09VVEJPWF9NQUlMX0tJTkRfVFJBTlNDUklQVBADEiEKHU9VVEJPWF9NQUlMX0tJTkRfTk9USUZJQ0FUSU9OEAQSGQoVT1VUQk9YX01BSUxfS0lORF9URVNUEAUymwYKC01haWxTZXJ2aWNlEmEKD0dldE1haWxTZXR0aW5ncxIjLmxpdmVjaGF0LnYxLkdldE1haWxTZXR0aW5nc1JlcXVlc3QaJC5saXZlY2hhdC52MS5HZXRNYWlsU2V0dGluZ3NSZXNwb25zZSIDkAIBEmUKElVwZGF0ZU1haWxTZXR0aW5ncxImLmxpdmVjaGF0LnYxLlVwZGF0ZU1haWxTZXR0aW5nc1JlcXVlc3QaJy5saXZlY2hhdC52MS5VcGRhdGVNYWlsU2V0dGluZ3NSZXNwb25zZRJTCgxTZW5kVGVzdE1haWwSIC5saXZlY2hhdC52MS5TZW5kVGVzdE1haWxSZXF1ZXN0GiEubGl2ZWNoYXQudjEuU2VuZFRlc3RNYWlsUmVzcG9uc2USUgoKTGlzdE91dGJveBIeLmxpdmVjaGF0LnYxLkxpc3RPdXRib3hSZXF1ZXN0Gh8ubGl2ZWNoYXQudjEuTGlzdE91dGJveFJlc3BvbnNlIgOQAgESWQoOU2VuZFRyYW5zY3JpcHQSIi5saXZlY2hhdC52MS5TZW5kVHJhbnNjcmlwdFJlcXVlc3QaIy5saXZlY2hhdC52MS5TZW5kVHJhbnNjcmlwdFJlc3BvbnNlEmoKEkdldE15Tm90aWZpY2F0aW9ucxImLmxpdmVjaGF0LnYxLkdldE15Tm90aWZpY2F0aW9uc1JlcXVlc3QaJy5saXZlY2hhdC52MS5HZXRNeU5vdGlmaWNhdGlvbnNSZXNwb25zZSIDkAIBEm4KFVVwZGF0ZU15Tm90aWZpY2F0aW9ucxIpLmxpdmVjaGF0LnYxLlVwZGF0ZU15Tm90aWZpY2F0aW9uc1JlcXVlc3QaKi5saXZlY2hhdC52MS5VcGRhdGVNeU5vdGlmaWNhdGlvbnNSZXNwb25zZRJiChFFbWFpbE15VHJhbnNjcmlwdBIlLmxpdmVjaGF0LnYxLkVtYWlsTXlUcmFuc2NyaXB0UmVxdWVzdBomLmxpdmVjaGF0LnYxLkVtYWlsTXlUcmFuc2NyaXB0UmVzcG9uc2VCqAEKD2NvbS5saXZlY2hhdC52MUIJTWFpbFByb3RvUAFaPWdpdGh1Yi5jb20vb3BlbnN1cHBvcnQvbGl2ZWNoYXQvZ2VuL2dvL2xpdmVjaGF0L3YxO2xpdmVjaGF0djGiAgNMWFiqAgtMaXZlY2hhdC5WMcoCC0xpdmVjaGF0XFYx4gIXTGl2ZWNoYXRcVjFcR1BCTWV0YWRhdGHqAgxMaXZlY2hhdDo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * MailSettings is the outgoing mail configuration.
@@ -280,6 +280,14 @@ export type OutboxMail = Message<"livechat.v1.OutboxMail"> & {
    * @generated from field: google.protobuf.Timestamp sent_at = 11;
    */
   sentAt?: Timestamp | undefined;
+
+  /**
+   * Set when the mail, once sent, bounced or was reported as spam
+   * (`last_error` says why); the status is then FAILED.
+   *
+   * @generated from field: google.protobuf.Timestamp bounced_at = 12;
+   */
+  bouncedAt?: Timestamp | undefined;
 };
 
 /**
@@ -377,6 +385,149 @@ export type SendTranscriptResponse = Message<"livechat.v1.SendTranscriptResponse
  */
 export const SendTranscriptResponseSchema: GenMessage<SendTranscriptResponse> = /*@__PURE__*/
   messageDesc(file_livechat_v1_mail, 11);
+
+/**
+ * MailNotifications are one agent's email notifications.
+ *
+ * @generated from message livechat.v1.MailNotifications
+ */
+export type MailNotifications = Message<"livechat.v1.MailNotifications"> & {
+  /**
+   * Where they go; empty: none are sent.
+   *
+   * @generated from field: string address = 1;
+   */
+  address: string;
+
+  /**
+   * A new or reopened conversation while no agent is online.
+   *
+   * @generated from field: bool new_conversations = 2;
+   */
+  newConversations: boolean;
+
+  /**
+   * A conversation assigned to me by someone else or by routing.
+   *
+   * @generated from field: bool assigned = 3;
+   */
+  assigned: boolean;
+
+  /**
+   * The mails' language: "en" (the default) or "vi"; the dashboard sends
+   * its own.
+   *
+   * @generated from field: string language = 4;
+   */
+  language: string;
+};
+
+/**
+ * Describes the message livechat.v1.MailNotifications.
+ * Use `create(MailNotificationsSchema)` to create a new message.
+ */
+export const MailNotificationsSchema: GenMessage<MailNotifications> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_mail, 12);
+
+/**
+ * @generated from message livechat.v1.GetMyNotificationsRequest
+ */
+export type GetMyNotificationsRequest = Message<"livechat.v1.GetMyNotificationsRequest"> & {
+};
+
+/**
+ * Describes the message livechat.v1.GetMyNotificationsRequest.
+ * Use `create(GetMyNotificationsRequestSchema)` to create a new message.
+ */
+export const GetMyNotificationsRequestSchema: GenMessage<GetMyNotificationsRequest> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_mail, 13);
+
+/**
+ * @generated from message livechat.v1.GetMyNotificationsResponse
+ */
+export type GetMyNotificationsResponse = Message<"livechat.v1.GetMyNotificationsResponse"> & {
+  /**
+   * @generated from field: livechat.v1.MailNotifications notifications = 1;
+   */
+  notifications?: MailNotifications | undefined;
+};
+
+/**
+ * Describes the message livechat.v1.GetMyNotificationsResponse.
+ * Use `create(GetMyNotificationsResponseSchema)` to create a new message.
+ */
+export const GetMyNotificationsResponseSchema: GenMessage<GetMyNotificationsResponse> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_mail, 14);
+
+/**
+ * @generated from message livechat.v1.UpdateMyNotificationsRequest
+ */
+export type UpdateMyNotificationsRequest = Message<"livechat.v1.UpdateMyNotificationsRequest"> & {
+  /**
+   * @generated from field: livechat.v1.MailNotifications notifications = 1;
+   */
+  notifications?: MailNotifications | undefined;
+};
+
+/**
+ * Describes the message livechat.v1.UpdateMyNotificationsRequest.
+ * Use `create(UpdateMyNotificationsRequestSchema)` to create a new message.
+ */
+export const UpdateMyNotificationsRequestSchema: GenMessage<UpdateMyNotificationsRequest> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_mail, 15);
+
+/**
+ * @generated from message livechat.v1.UpdateMyNotificationsResponse
+ */
+export type UpdateMyNotificationsResponse = Message<"livechat.v1.UpdateMyNotificationsResponse"> & {
+  /**
+   * @generated from field: livechat.v1.MailNotifications notifications = 1;
+   */
+  notifications?: MailNotifications | undefined;
+};
+
+/**
+ * Describes the message livechat.v1.UpdateMyNotificationsResponse.
+ * Use `create(UpdateMyNotificationsResponseSchema)` to create a new message.
+ */
+export const UpdateMyNotificationsResponseSchema: GenMessage<UpdateMyNotificationsResponse> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_mail, 16);
+
+/**
+ * @generated from message livechat.v1.EmailMyTranscriptRequest
+ */
+export type EmailMyTranscriptRequest = Message<"livechat.v1.EmailMyTranscriptRequest"> & {
+  /**
+   * @generated from field: string conversation_id = 1;
+   */
+  conversationId: string;
+};
+
+/**
+ * Describes the message livechat.v1.EmailMyTranscriptRequest.
+ * Use `create(EmailMyTranscriptRequestSchema)` to create a new message.
+ */
+export const EmailMyTranscriptRequestSchema: GenMessage<EmailMyTranscriptRequest> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_mail, 17);
+
+/**
+ * @generated from message livechat.v1.EmailMyTranscriptResponse
+ */
+export type EmailMyTranscriptResponse = Message<"livechat.v1.EmailMyTranscriptResponse"> & {
+  /**
+   * Where it goes: the visitor's own address.
+   *
+   * @generated from field: string to_address = 1;
+   */
+  toAddress: string;
+};
+
+/**
+ * Describes the message livechat.v1.EmailMyTranscriptResponse.
+ * Use `create(EmailMyTranscriptResponseSchema)` to create a new message.
+ */
+export const EmailMyTranscriptResponseSchema: GenMessage<EmailMyTranscriptResponse> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_mail, 18);
 
 /**
  * MailSecurity is how the connection to the SMTP server is protected.
@@ -522,7 +673,9 @@ export const OutboxMailKindSchema: GenEnum<OutboxMailKind> = /*@__PURE__*/
  * the server queued (sent, waiting for a retry, or given up with the
  * reason). See docs/email.md.
  *
- * Every RPC is for signed-in admins and admin-scope API tokens:
+ * Every RPC but SendTranscript, GetMyNotifications, UpdateMyNotifications
+ * and EmailMyTranscript (see each) is for signed-in admins and admin-scope
+ * API tokens:
  * UNAUTHENTICATED without valid credentials, PERMISSION_DENIED
  * (ADMIN_REQUIRED) for an agent or an agent-scope token, PERMISSION_DENIED
  * for a visitor.
@@ -612,6 +765,62 @@ export const MailService: GenService<{
     methodKind: "unary";
     input: typeof SendTranscriptRequestSchema;
     output: typeof SendTranscriptResponseSchema;
+  },
+  /**
+   * GetMyNotifications returns the caller's email notifications (all off
+   * and no address until they choose). Any signed-in agent, for themselves;
+   * not API tokens.
+   *
+   * @generated from rpc livechat.v1.MailService.GetMyNotifications
+   */
+  getMyNotifications: {
+    methodKind: "unary";
+    input: typeof GetMyNotificationsRequestSchema;
+    output: typeof GetMyNotificationsResponseSchema;
+  },
+  /**
+   * UpdateMyNotifications sets where and about what the caller is emailed:
+   * a new (or reopened) conversation while no agent is online, and a
+   * conversation assigned to them by someone else or by routing. Each event
+   * is mailed once, through the outbox, in the same transaction as the
+   * change; disabled agents get none, nor an address that bounced. Any
+   * signed-in agent, for themselves; not API tokens.
+   *
+   * Errors: INVALID_ARGUMENT with INVALID_EMAIL (field "address"),
+   * REQUIRED (field "address") when a notification is on without one;
+   * PERMISSION_DENIED for an API token.
+   *
+   * @generated from rpc livechat.v1.MailService.UpdateMyNotifications
+   */
+  updateMyNotifications: {
+    methodKind: "unary";
+    input: typeof UpdateMyNotificationsRequestSchema;
+    output: typeof UpdateMyNotificationsResponseSchema;
+  },
+  /**
+   * EmailMyTranscript emails the widget's visitor the transcript of one of
+   * their own conversations — every message they see, never an internal
+   * note — to the address they gave (WidgetService.UpdateCustomer, the
+   * offline or pre-chat form) or the host site verified; never to an
+   * address only an agent entered. Without one the widget asks for it, sets
+   * it with UpdateCustomer and calls again. Sent through the outbox, in the
+   * widget's language. At most 3 per conversation per hour. Visitors only
+   * (the visitor token, from the widget's allowed origins like
+   * WidgetService).
+   *
+   * Errors: INVALID_ARGUMENT with MALFORMED_ID (field "conversation_id");
+   * NOT_FOUND (CONVERSATION_NOT_FOUND) for a conversation that is not the
+   * visitor's; FAILED_PRECONDITION with MAIL_NOT_CONFIGURED,
+   * NO_EMAIL_ADDRESS (no address yet), ADDRESS_NOT_GIVEN (only an agent
+   * entered it), ADDRESS_UNSUBSCRIBED, ADDRESS_BOUNCED; RESOURCE_EXHAUSTED
+   * (RATE_LIMITED, with `retry_after`) over the limit.
+   *
+   * @generated from rpc livechat.v1.MailService.EmailMyTranscript
+   */
+  emailMyTranscript: {
+    methodKind: "unary";
+    input: typeof EmailMyTranscriptRequestSchema;
+    output: typeof EmailMyTranscriptResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_livechat_v1_mail, 0);
