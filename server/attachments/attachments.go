@@ -171,7 +171,7 @@ type Owner struct{ o owner }
 // UploadAsAgent stores an agent's file. Agents may send any of the
 // default types. Errors: see upload.
 func (s *Service) UploadAsAgent(ctx context.Context, agent principal.Agent, f File) (Attachment, error) {
-	return s.upload(ctx, owner{"agent", agent.ID}, DefaultTypes, f)
+	return s.upload(ctx, owner{"agent", agent.ID}, DefaultKinds, f)
 }
 
 // UploadAsVisitor stores a visitor's file, of a type their widget allows,
@@ -184,14 +184,11 @@ func (s *Service) UploadAsVisitor(ctx context.Context, v principal.Visitor, f Fi
 	if err := s.hit(ctx, "attachments_address:"+f.Address, s.cfg.AddressUploads); err != nil {
 		return Attachment{}, err
 	}
-	types, err := s.q.WidgetAttachmentTypes(ctx, v.WidgetID)
+	names, err := s.q.WidgetAttachmentKinds(ctx, v.WidgetID)
 	if err != nil {
 		return Attachment{}, apperr.NotFoundAs(err, apperr.WidgetNotFound, "widget not found")
 	}
-	if types == nil {
-		types = DefaultTypes
-	}
-	return s.upload(ctx, owner{"customer", v.CustomerID}, types, f)
+	return s.upload(ctx, owner{"customer", v.CustomerID}, KindsOf(names), f)
 }
 
 // errTooLarge ends the read of a body past the size limit.
@@ -201,9 +198,9 @@ var errTooLarge = errors.New("file too large")
 // bytes, strips an image's metadata on the way, and counts the bytes,
 // refusing the file as soon as it passes the limit. Memory use is a few
 // buffers, whatever the size. Errors: FileTooLarge (with the limit),
-// FileEmpty, FileTypeNotAllowed (naming the type found), InvalidValue for
-// an image that is not well formed.
-func (s *Service) upload(ctx context.Context, by owner, types []string, f File) (Attachment, error) {
+// FileEmpty, FileTypeNotAllowed (naming the type found and the kinds
+// accepted), InvalidValue for an image that is not well formed.
+func (s *Service) upload(ctx context.Context, by owner, ks []Kind, f File) (Attachment, error) {
 	max := s.cfg.MaxBytes
 	if f.Size > max {
 		return Attachment{}, tooLarge(max)
@@ -218,8 +215,8 @@ func (s *Service) upload(ctx context.Context, by owner, types []string, f File) 
 		return Attachment{}, apperr.New(apperr.FileEmpty, "the file is empty")
 	}
 	t, detected, ok := sniff(head, f.Name)
-	if !ok || !allowed(t.mime, types) {
-		return Attachment{}, apperr.New(apperr.FileTypeNotAllowed, "files of type %s are not allowed here", detected)
+	if !ok || !allowed(t.mime, typesOf(ks)) {
+		return Attachment{}, apperr.New(apperr.FileTypeNotAllowed, "files of type %s are not allowed here; this chat accepts %s", detected, kindWords(ks))
 	}
 	a := Attachment{ID: uuid.New(), FileName: cleanName(f.Name, t), ContentType: t.mime, store: s.store.Name()}
 	// The stored bytes pass through a stripper for images and a keeper of

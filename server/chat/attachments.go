@@ -43,11 +43,15 @@ func (s *Service) bindFiles(ctx context.Context, q *dbq.Queries, by attachments.
 	return attachments.Bind(ctx, q, by, m.ID, m.ConversationID, ids)
 }
 
-// withFiles loads the files of the messages into them. Messages that carry
-// files already (from the recent cache) only get fresh links.
+// withFiles loads the files of the messages, and their agent senders'
+// avatars, into them. Messages that carry files already (from the recent
+// cache) only get fresh links.
 func (s *Service) withFiles(ctx context.Context, ms []Message) error {
 	if s.files == nil {
 		return nil
+	}
+	if err := s.withAvatars(ctx, ms); err != nil {
+		return err
 	}
 	var ids []uuid.UUID
 	for i := range ms {
@@ -79,6 +83,29 @@ func (s *Service) withFiles(ctx context.Context, ms []Message) error {
 	for i := range ms {
 		if f, ok := byMsg[ms[i].ID]; ok && ms[i].DeletedAt == nil {
 			ms[i].Attachments = f
+		}
+	}
+	return nil
+}
+
+// withAvatars fills in the avatars of the agents who sent ms.
+func (s *Service) withAvatars(ctx context.Context, ms []Message) error {
+	var agents []uuid.UUID
+	for _, m := range ms {
+		if m.SenderType == SenderAgent && m.SenderID != nil {
+			agents = append(agents, *m.SenderID)
+		}
+	}
+	if len(agents) == 0 {
+		return nil
+	}
+	urls, err := s.files.AvatarsOf(ctx, agents)
+	if err != nil {
+		return err
+	}
+	for i, m := range ms {
+		if m.SenderType == SenderAgent && m.SenderID != nil {
+			ms[i].SenderAvatarURL = urls[*m.SenderID]
 		}
 	}
 	return nil

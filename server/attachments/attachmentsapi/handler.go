@@ -54,6 +54,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+attachments.PathPrefix, h.upload)
 	mux.HandleFunc("GET "+attachments.PathPrefix+"/{id}", h.download)
 	mux.HandleFunc("GET "+attachments.PathPrefix+"/{id}/thumb", h.download)
+	h.mountAvatars(mux)
 }
 
 // upload stores the raw body as a file named by ?name= for the caller.
