@@ -117,4 +117,98 @@ describe("attachments in the widget and the dashboard (real server)", { timeout:
     await agentCtx.close();
     await ctx.close();
   });
+
+  test("a reload during an upload neither loses nor duplicates the message", async () => {
+    const { page, ctx } = await s.visit("/reload-upload", { csp: false });
+    await s.launcher(page).click();
+    // Uploads are held by the network until the page reloads: the reload
+    // happens mid-upload, with the message already sent.
+    const held = [];
+    const uploads = (url) => url.pathname === "/api/attachments";
+    await page.route(uploads, (route) => held.push(route));
+    const log = Buffer.from("line of a long log\n".repeat(20000)); // 380 KB
+    await page.locator(".lc-composer input[type=file]").setInputFiles({ name: "big.log", mimeType: "text/plain", buffer: log });
+    await page.locator(".lc-chip progress").waitFor();
+    await s.send(page, "Here is the log of the crash");
+    await page.locator(".lc-msg.lc-pending").getByText("big.log").waitFor();
+    await until(() => held.length > 0, "the upload to start");
+    await page.unroute(uploads);
+    await page.reload();
+    for (const r of held) await r.abort().catch(() => {});
+    await s.launcher(page).waitFor();
+    if (!(await page.locator(".lc-input").isVisible())) await s.launcher(page).click();
+
+    // The upload restarts from the kept file and the message goes out once.
+    await page.locator(".lc-msg.lc-me:not(.lc-pending) a.lc-file").getByText(/^big\.log/).waitFor({ timeout: 30000 });
+    const conv = await s.conversationWith("log of the crash");
+    const { messages } = await s.env.conversations.listMessages({ conversationId: conv.id, pageSize: 100 });
+    const sent = messages.filter((m) => m.text === "Here is the log of the crash");
+    assert.equal(sent.length, 1, "one message");
+    assert.deepEqual(
+      sent[0].attachments.map((a) => [a.fileName, Number(a.size)]),
+      [["big.log", log.length]],
+      "with the whole file",
+    );
+    assert.equal(await page.locator(".lc-msg.lc-pending").count(), 0, "nothing left in the outbox");
+    assert.equal(await page.locator(".lc-chip").count(), 0, "nor in the tray");
+    await ctx.close();
+  });
+
+  test("an agent's avatar from the dashboard shows beside their messages in the widget", async () => {
+    const agentCtx = await s.browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
+    const agent = await agentCtx.newPage();
+    await agent.goto(`${s.server.url}/login`);
+    await agent.getByLabel("Username").fill(ADMIN.username);
+    await agent.getByLabel("Password").fill(ADMIN.password);
+    await agent.getByRole("button", { name: "Sign in" }).click();
+    await agent.waitForURL("**/inbox/**");
+    await agent.goto(`${s.server.url}/settings`);
+    const input = agent.locator('[data-testid="avatar-input"]');
+
+    // A PDF is no avatar: refused, with the reason.
+    await input.setInputFiles({ name: "me.pdf", mimeType: "application/pdf", buffer: PDF });
+    await agent.locator('[data-testid="avatar-error"]').getByText("Files of this type cannot be sent here.").waitFor();
+
+    // A photo (drawn in the page) is.
+    const png = Buffer.from(
+      await agent.evaluate(async () => {
+        const c = document.createElement("canvas");
+        c.width = 400;
+        c.height = 240;
+        const g = c.getContext("2d");
+        g.fillStyle = "#0a7";
+        g.fillRect(0, 0, 400, 240);
+        return c.toDataURL("image/png").split(",")[1];
+      }),
+      "base64",
+    );
+    await input.setInputFiles({ name: "me.png", mimeType: "image/png", buffer: png });
+    const mine = agent.locator('[data-testid="avatar-editor"] [data-testid="avatar-image"]');
+    await mine.waitFor();
+    const src = await mine.getAttribute("src");
+    assert.match(src, /^\/api\/avatars\/[0-9a-f]{64}\.jpg$/);
+    assert.equal(await agent.locator('[data-testid="avatar-error"]').count(), 0);
+    // The header's status menu shows it too.
+    await agent.locator('[data-testid="status-menu"] [data-testid="avatar-image"]').filter({ visible: true }).first().waitFor();
+    // Lan's dashboard holds a stream: Lan is online, with the face, for visitors.
+    await until(async () => {
+      const { config } = await s.env.widgets.getWidgetConfig({ siteKey: s.env.siteKey });
+      return config.onlineAgents.some((a) => a.name === "Lan" && a.avatarUrl === src);
+    }, "Lan online in the widget's config");
+
+    const { page, ctx } = await s.visit("/avatars", { csp: false });
+    await s.launcher(page).click();
+    // The header says who is here, with the face.
+    await page.locator(".lc-status").getByText("Lan is here").waitFor();
+    assert.equal(await page.locator(".lc-status img.lc-av").getAttribute("src"), s.server.url + src);
+    await s.send(page, "Who am I talking to?");
+    const conv = await s.conversationWith("Who am I talking to");
+    await s.agentSend(conv.id, "Lan here, hello!");
+    const face = page.locator(".lc-msg.lc-agent .lc-name img.lc-av");
+    await face.waitFor({ timeout: 15000 });
+    assert.equal(await face.getAttribute("src"), s.server.url + src);
+    await until(() => face.evaluate((img) => img.complete && img.naturalWidth === 128), "the avatar to load");
+    await ctx.close();
+    await agentCtx.close();
+  });
 });
