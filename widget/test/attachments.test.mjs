@@ -211,4 +211,47 @@ describe("attachments in the widget and the dashboard (real server)", { timeout:
     await ctx.close();
     await agentCtx.close();
   });
+
+  test("the kinds of file a widget allows, ticked in the dashboard, decide what its visitors may send", async () => {
+    const { widget, siteKey } = await s.env.createWidget({ name: "Kinds" });
+    const agentCtx = await s.browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
+    const agent = await agentCtx.newPage();
+    await agent.goto(`${s.server.url}/login`);
+    await agent.getByLabel("Username").fill(ADMIN.username);
+    await agent.getByLabel("Password").fill(ADMIN.password);
+    await agent.getByRole("button", { name: "Sign in" }).click();
+    await agent.waitForURL("**/inbox/**");
+    await agent.goto(`${s.server.url}/widgets/${widget.id}`);
+    const kinds = agent.getByTestId("attachment-kinds");
+    const pdf = kinds.getByLabel("PDF", { exact: true });
+    // The default kinds are ticked; archives are not.
+    assert.ok(await pdf.isChecked());
+    assert.ok(!(await kinds.getByLabel("ZIP archives").isChecked()));
+    const save = async () => {
+      await agent.getByTestId("save-widget").click();
+      await agent.getByRole("status").getByText("Saved").waitFor({ timeout: 20000 });
+    };
+    await pdf.uncheck();
+    await save();
+
+    const { page, ctx } = await s.visit("/kinds", { siteKey, csp: false });
+    await s.launcher(page).click();
+    // The picker offers the allowed kinds only; a PDF sent anyway is refused.
+    const [chooser] = await Promise.all([page.waitForEvent("filechooser"), page.locator(".lc-attach").click()]);
+    const accept = await page.locator(".lc-composer input[type=file]").getAttribute("accept");
+    assert.match(accept, /image\/png/);
+    assert.doesNotMatch(accept, /pdf/);
+    await chooser.setFiles({ name: "invoice.pdf", mimeType: "application/pdf", buffer: PDF });
+    await page.locator(".lc-chip.lc-failed").getByText("Files of this type cannot be sent.").waitFor();
+
+    // Ticked again, the same file goes.
+    await pdf.check();
+    await save();
+    await page.locator(".lc-chip.lc-failed button").click();
+    await page.locator(".lc-composer input[type=file]").setInputFiles({ name: "invoice.pdf", mimeType: "application/pdf", buffer: PDF });
+    await until(async () => (await page.locator(".lc-chip").textContent()).includes(" B"), "the PDF to upload");
+    assert.equal(await page.locator(".lc-chip.lc-failed").count(), 0);
+    await ctx.close();
+    await agentCtx.close();
+  });
 });
