@@ -191,6 +191,36 @@ func (s *Service) UploadAsVisitor(ctx context.Context, v principal.Visitor, f Fi
 	return s.upload(ctx, owner{"customer", v.CustomerID}, KindsOf(names), f)
 }
 
+// incoming is an upload being read: its body counted against the size
+// limit, buffered so its first bytes were judged, and the type they show
+// (ok false: none the server knows; detected then describes the content).
+type incoming struct {
+	body     *limitReader
+	br       *bufio.Reader
+	t        fileType
+	detected string
+	ok       bool
+}
+
+// read starts reading f: FileTooLarge when its announced size is over the
+// limit, FileEmpty when it has no bytes.
+func (s *Service) read(f File) (incoming, error) {
+	if f.Size > s.cfg.MaxBytes {
+		return incoming{}, tooLarge(s.cfg.MaxBytes)
+	}
+	in := incoming{body: &limitReader{r: f.Body, left: s.cfg.MaxBytes}}
+	in.br = bufio.NewReaderSize(in.body, sniffLen)
+	head, err := in.br.Peek(sniffLen)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return incoming{}, err
+	}
+	if len(head) == 0 {
+		return incoming{}, apperr.New(apperr.FileEmpty, "the file is empty")
+	}
+	in.t, in.detected, in.ok = sniff(head, f.Name)
+	return in, nil
+}
+
 // errTooLarge ends the read of a body past the size limit.
 var errTooLarge = errors.New("file too large")
 
@@ -202,19 +232,11 @@ var errTooLarge = errors.New("file too large")
 // accepted), InvalidValue for an image that is not well formed.
 func (s *Service) upload(ctx context.Context, by owner, ks []Kind, f File) (Attachment, error) {
 	max := s.cfg.MaxBytes
-	if f.Size > max {
-		return Attachment{}, tooLarge(max)
-	}
-	body := &limitReader{r: f.Body, left: max}
-	br := bufio.NewReaderSize(body, sniffLen)
-	head, err := br.Peek(sniffLen)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+	in, err := s.read(f)
+	if err != nil {
 		return Attachment{}, err
 	}
-	if len(head) == 0 {
-		return Attachment{}, apperr.New(apperr.FileEmpty, "the file is empty")
-	}
-	t, detected, ok := sniff(head, f.Name)
+	body, br, t, detected, ok := in.body, in.br, in.t, in.detected, in.ok
 	if !ok || !allowed(t.mime, typesOf(ks)) {
 		return Attachment{}, apperr.New(apperr.FileTypeNotAllowed, "files of type %s are not allowed here; this chat accepts %s", detected, kindWords(ks))
 	}

@@ -1,12 +1,10 @@
 package attachments
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"image"
 	"image/jpeg"
 	"io"
@@ -99,22 +97,13 @@ func (s *Service) SetAvatar(ctx context.Context, caller principal.Agent, who Ava
 
 // putAvatar stores the avatar made of f and returns its hash.
 func (s *Service) putAvatar(ctx context.Context, f File) (string, error) {
-	max := s.cfg.MaxBytes
-	if f.Size > max {
-		return "", tooLarge(max)
-	}
-	body := &limitReader{r: f.Body, left: max}
-	br := bufio.NewReaderSize(body, sniffLen)
-	head, err := br.Peek(sniffLen)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+	in, err := s.read(f)
+	if err != nil {
 		return "", err
 	}
-	if len(head) == 0 {
-		return "", apperr.New(apperr.FileEmpty, "the file is empty")
-	}
-	t, detected, ok := sniff(head, f.Name)
-	if !ok || !allowed(t.mime, typesOf([]Kind{KindImages})) {
-		return "", apperr.New(apperr.FileTypeNotAllowed, "an avatar must be a PNG, JPEG or GIF image, not %s", detected)
+	br := in.br
+	if !in.ok || !allowed(in.t.mime, typesOf([]Kind{KindImages})) {
+		return "", apperr.New(apperr.FileTypeNotAllowed, "an avatar must be a PNG, JPEG or GIF image, not %s", in.detected)
 	}
 	// The image's size is read first, so a small file of huge dimensions
 	// is refused before it is decoded.
@@ -128,8 +117,8 @@ func (s *Service) putAvatar(ctx context.Context, f File) (string, error) {
 	}
 	img, _, err := image.Decode(io.MultiReader(&raw, br))
 	if err != nil {
-		if body.exceeded {
-			return "", tooLarge(max)
+		if in.body.exceeded {
+			return "", tooLarge(s.cfg.MaxBytes)
 		}
 		return "", apperr.New(apperr.InvalidValue, "the image is malformed").WithField("file")
 	}

@@ -22,13 +22,8 @@ describe("attachments in the widget and the dashboard (real server)", { timeout:
     await s?.close();
   });
 
-  test("a pasted screenshot reaches the agent live; the agent's PDF reaches the visitor", async () => {
-    // The host page lets the widget show the server's images.
-    const { page, ctx, seen } = await s.visit("/files", { csp: false });
-    await s.launcher(page).click();
-    await s.send(page, "Hello, the checkout breaks");
-    const conv = await s.conversationWith("checkout breaks");
-
+  /** The dashboard, signed in as the admin (Lan). */
+  async function dashboard() {
     const agentCtx = await s.browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
     const agent = await agentCtx.newPage();
     await agent.goto(`${s.server.url}/login`);
@@ -36,6 +31,17 @@ describe("attachments in the widget and the dashboard (real server)", { timeout:
     await agent.getByLabel("Password").fill(ADMIN.password);
     await agent.getByRole("button", { name: "Sign in" }).click();
     await agent.waitForURL("**/inbox/**");
+    return { agent, agentCtx };
+  }
+
+  test("a pasted screenshot reaches the agent live; the agent's PDF reaches the visitor", async () => {
+    // The host page lets the widget show the server's images.
+    const { page, ctx, seen } = await s.visit("/files", { csp: false });
+    await s.launcher(page).click();
+    await s.send(page, "Hello, the checkout breaks");
+    const conv = await s.conversationWith("checkout breaks");
+
+    const { agent, agentCtx } = await dashboard();
     await agent.goto(`${s.server.url}/inbox/all/${conv.id}`);
     await agent.getByTestId("bubble").getByText("Hello, the checkout breaks").waitFor();
 
@@ -155,13 +161,7 @@ describe("attachments in the widget and the dashboard (real server)", { timeout:
   });
 
   test("an agent's avatar from the dashboard shows beside their messages in the widget", async () => {
-    const agentCtx = await s.browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
-    const agent = await agentCtx.newPage();
-    await agent.goto(`${s.server.url}/login`);
-    await agent.getByLabel("Username").fill(ADMIN.username);
-    await agent.getByLabel("Password").fill(ADMIN.password);
-    await agent.getByRole("button", { name: "Sign in" }).click();
-    await agent.waitForURL("**/inbox/**");
+    const { agent, agentCtx } = await dashboard();
     await agent.goto(`${s.server.url}/settings`);
     const input = agent.locator('[data-testid="avatar-input"]');
 
@@ -214,13 +214,7 @@ describe("attachments in the widget and the dashboard (real server)", { timeout:
 
   test("the kinds of file a widget allows, ticked in the dashboard, decide what its visitors may send", async () => {
     const { widget, siteKey } = await s.env.createWidget({ name: "Kinds" });
-    const agentCtx = await s.browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
-    const agent = await agentCtx.newPage();
-    await agent.goto(`${s.server.url}/login`);
-    await agent.getByLabel("Username").fill(ADMIN.username);
-    await agent.getByLabel("Password").fill(ADMIN.password);
-    await agent.getByRole("button", { name: "Sign in" }).click();
-    await agent.waitForURL("**/inbox/**");
+    const { agent, agentCtx } = await dashboard();
     await agent.goto(`${s.server.url}/widgets/${widget.id}`);
     const kinds = agent.getByTestId("attachment-kinds");
     const pdf = kinds.getByLabel("PDF", { exact: true });

@@ -80,14 +80,8 @@ func (h *Handler) avatar(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	hd := w.Header()
-	hd.Set("Content-Type", d.ContentType)
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	hd.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	hd := fileHeaders(w, d.ContentType, "default-src 'none'; sandbox")
 	hd.Set("Cache-Control", "public, max-age=31536000, immutable")
 	hd.Set("ETag", `"`+r.PathValue("name")+`"`)
-	body := &seeker{ctx: r.Context(), d: d}
-	defer body.close()
-	http.ServeContent(w, r, "", d.CreatedAt, body)
+	serveContent(w, r, d)
 }
