@@ -188,6 +188,40 @@ func (q *Queries) BindAttachments(ctx context.Context, arg BindAttachmentsParams
 	return result.RowsAffected(), nil
 }
 
+const botAvatars = `-- name: BotAvatars :many
+SELECT agent_id, bot_name::text AS bot_name, avatar FROM api_tokens
+WHERE agent_id = ANY($1::uuid[]) AND bot_name IS NOT NULL
+ORDER BY created_at, id
+`
+
+type BotAvatarsRow struct {
+	AgentID uuid.UUID
+	BotName string
+	Avatar  *string
+}
+
+// The bots (API tokens with a bot name) acting for these agents, revoked
+// ones too: their old messages keep their picture.
+func (q *Queries) BotAvatars(ctx context.Context, agentIds []uuid.UUID) ([]BotAvatarsRow, error) {
+	rows, err := q.db.Query(ctx, botAvatars, agentIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []BotAvatarsRow{}
+	for rows.Next() {
+		var i BotAvatarsRow
+		if err := rows.Scan(&i.AgentID, &i.BotName, &i.Avatar); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const deleteAttachmentChunks = `-- name: DeleteAttachmentChunks :exec
 DELETE FROM attachment_chunks WHERE key = $1
 `

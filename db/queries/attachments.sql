@@ -77,3 +77,10 @@ SELECT COALESCE(sum(octet_length(data)), 0)::bigint FROM attachment_chunks WHERE
 
 -- name: DeleteAttachmentChunks :exec
 DELETE FROM attachment_chunks WHERE key = @key;
+
+-- name: BotAvatars :many
+-- The bots (API tokens with a bot name) acting for these agents, revoked
+-- ones too: their old messages keep their picture.
+SELECT agent_id, bot_name::text AS bot_name, avatar FROM api_tokens
+WHERE agent_id = ANY(@agent_ids::uuid[]) AND bot_name IS NOT NULL
+ORDER BY created_at, id;

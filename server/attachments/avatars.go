@@ -199,18 +199,48 @@ func (s *Service) OpenAvatar(ctx context.Context, name string) (Download, error)
 	}, nil
 }
 
-// AvatarsOf returns the avatar URLs of the agents that have one, by id.
-func (s *Service) AvatarsOf(ctx context.Context, agentIDs []uuid.UUID) (map[uuid.UUID]string, error) {
-	out := map[uuid.UUID]string{}
-	if len(agentIDs) == 0 {
+// Sender is who a message shows as sent by: the agent, and the name shown
+// (the agent's, or that of a bot acting for the agent).
+type Sender struct {
+	AgentID uuid.UUID
+	Name    string
+}
+
+// SenderAvatars returns the avatar URLs of the senders that have one: a
+// bot's (an API token of the agent with that bot name) for a bot's
+// message, else the agent's.
+func (s *Service) SenderAvatars(ctx context.Context, senders []Sender) (map[Sender]string, error) {
+	out := map[Sender]string{}
+	if len(senders) == 0 {
 		return out, nil
 	}
-	rows, err := s.q.AgentAvatars(ctx, agentIDs)
+	ids := make([]uuid.UUID, len(senders))
+	for i, sd := range senders {
+		ids[i] = sd.AgentID
+	}
+	agents, err := s.q.AgentAvatars(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range rows {
-		out[r.ID] = AvatarURL(&r.Avatar)
+	bots, err := s.q.BotAvatars(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byAgent := map[uuid.UUID]string{}
+	for _, r := range agents {
+		byAgent[r.ID] = AvatarURL(&r.Avatar)
+	}
+	// The latest token with a bot's name decides its picture.
+	byBot := map[Sender]string{}
+	for _, r := range bots {
+		byBot[Sender{r.AgentID, r.BotName}] = AvatarURL(r.Avatar)
+	}
+	for _, sd := range senders {
+		if url, bot := byBot[sd]; bot {
+			out[sd] = url
+		} else if url := byAgent[sd.AgentID]; url != "" {
+			out[sd] = url
+		}
 	}
 	return out, nil
 }

@@ -161,6 +161,20 @@ func testAvatars(t *testing.T, store apptest.Option) {
 		if err != nil || len(list.Tokens) == 0 || list.Tokens[0].AvatarUrl != set {
 			t.Fatalf("the bot's avatar %v, %v", list, err)
 		}
+		// The bot's messages show its picture, its admin's the admin's (none).
+		sent, err := e.visitor(t).Widget.SendMessage(ctx(t), &livechatv1.WidgetServiceSendMessageRequest{Text: "Bot?", ClientMessageId: "v-2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bot := e.Server.NewClient(http.Header{"Authorization": {"Bearer " + tok.Secret}})
+		byBot, err := bot.Conversation.SendMessage(ctx(t), &livechatv1.SendMessageRequest{ConversationId: sent.Message.ConversationId, Text: "Beep", ClientMessageId: "b-1"})
+		if err != nil || byBot.Message.SenderName != "Shop bot" || byBot.Message.SenderAvatarUrl != set {
+			t.Fatalf("the bot's message %v, %v", byBot.GetMessage(), err)
+		}
+		byAdmin, err := e.Admin.Conversation.SendMessage(ctx(t), &livechatv1.SendMessageRequest{ConversationId: sent.Message.ConversationId, Text: "Hi", ClientMessageId: "a-1"})
+		if err != nil || byAdmin.Message.SenderAvatarUrl != "" {
+			t.Fatalf("the admin's message %v, %v", byAdmin.GetMessage(), err)
+		}
 		// Removing.
 		if gone, uerr := setAvatar(t, e.Server, e.Admin, "agent_id="+url.QueryEscape(minh.Agent.Id), nil); uerr != nil || gone != "" {
 			t.Fatalf("remove: %q %v", gone, uerr)

@@ -88,24 +88,24 @@ func (s *Service) withFiles(ctx context.Context, ms []Message) error {
 	return nil
 }
 
-// withAvatars fills in the avatars of the agents who sent ms.
+// withAvatars fills in the avatars of the agents (or bots) who sent ms.
 func (s *Service) withAvatars(ctx context.Context, ms []Message) error {
-	var agents []uuid.UUID
+	var senders []attachments.Sender
 	for _, m := range ms {
 		if m.SenderType == SenderAgent && m.SenderID != nil {
-			agents = append(agents, *m.SenderID)
+			senders = append(senders, attachments.Sender{AgentID: *m.SenderID, Name: m.SenderName})
 		}
 	}
-	if len(agents) == 0 {
+	if len(senders) == 0 {
 		return nil
 	}
-	urls, err := s.files.AvatarsOf(ctx, agents)
+	urls, err := s.files.SenderAvatars(ctx, senders)
 	if err != nil {
 		return err
 	}
 	for i, m := range ms {
 		if m.SenderType == SenderAgent && m.SenderID != nil {
-			ms[i].SenderAvatarURL = urls[*m.SenderID]
+			ms[i].SenderAvatarURL = urls[attachments.Sender{AgentID: *m.SenderID, Name: m.SenderName}]
 		}
 	}
 	return nil

@@ -484,8 +484,9 @@ type Message struct {
 	EditableUntil *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=editable_until,json=editableUntil,proto3" json:"editable_until,omitempty"`
 	// The files sent with the message, in the order they were named.
 	Attachments []*Attachment `protobuf:"bytes,15,rep,name=attachments,proto3" json:"attachments,omitempty"`
-	// The sending agent's avatar now (see Agent.avatar_url); empty for other
-	// senders and agents without one.
+	// The sending agent's avatar now (see Agent.avatar_url), or the bot's
+	// (ApiToken.avatar_url) for a bot's message; empty for other senders and
+	// for agents and bots without one.
 	SenderAvatarUrl string `protobuf:"bytes,25,opt,name=sender_avatar_url,json=senderAvatarUrl,proto3" json:"sender_avatar_url,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache

@@ -242,8 +242,9 @@ export type Message = Message$1<"livechat.v1.Message"> & {
   attachments: Attachment[];
 
   /**
-   * The sending agent's avatar now (see Agent.avatar_url); empty for other
-   * senders and agents without one.
+   * The sending agent's avatar now (see Agent.avatar_url), or the bot's
+   * (ApiToken.avatar_url) for a bot's message; empty for other senders and
+   * for agents and bots without one.
    *
    * @generated from field: string sender_avatar_url = 25;
    */
