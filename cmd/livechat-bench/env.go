@@ -237,7 +237,7 @@ func (e *env) startLivechat(ctx context.Context, name string) (*proc, error) {
 
 // startLivechatProto starts `livechat serve`, over TLS (with HTTP/2) when
 // proto is "h2tls".
-func (e *env) startLivechatProto(ctx context.Context, name, proto string) (*proc, error) {
+func (e *env) startLivechatProto(ctx context.Context, name, proto string, extraEnv ...string) (*proc, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -262,6 +262,7 @@ func (e *env) startLivechatProto(ctx context.Context, name, proto string) (*proc
 		"LIVECHAT_MAX_STREAMS_PER_CREDENTIAL=-1",
 		"LIVECHAT_MAX_STREAMS_PER_ADDRESS=-1",
 	)
+	cmd.Env = append(cmd.Env, extraEnv...)
 	scheme := "http://"
 	if proto == "h2tls" {
 		cert, key, err := e.cert()

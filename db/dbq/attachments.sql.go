@@ -12,6 +12,35 @@ import (
 	"github.com/google/uuid"
 )
 
+const agentAvatars = `-- name: AgentAvatars :many
+SELECT id, avatar::text AS avatar FROM agents WHERE id = ANY($1::uuid[]) AND avatar IS NOT NULL
+`
+
+type AgentAvatarsRow struct {
+	ID     uuid.UUID
+	Avatar string
+}
+
+func (q *Queries) AgentAvatars(ctx context.Context, ids []uuid.UUID) ([]AgentAvatarsRow, error) {
+	rows, err := q.db.Query(ctx, agentAvatars, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AgentAvatarsRow{}
+	for rows.Next() {
+		var i AgentAvatarsRow
+		if err := rows.Scan(&i.ID, &i.Avatar); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const attachmentChunk = `-- name: AttachmentChunk :one
 SELECT data FROM attachment_chunks WHERE key = $1 AND n = $2
 `
@@ -160,6 +189,40 @@ func (q *Queries) BindAttachments(ctx context.Context, arg BindAttachmentsParams
 	return result.RowsAffected(), nil
 }
 
+const botAvatars = `-- name: BotAvatars :many
+SELECT agent_id, bot_name::text AS bot_name, avatar FROM api_tokens
+WHERE agent_id = ANY($1::uuid[]) AND bot_name IS NOT NULL
+ORDER BY created_at, id
+`
+
+type BotAvatarsRow struct {
+	AgentID uuid.UUID
+	BotName string
+	Avatar  *string
+}
+
+// The bots (API tokens with a bot name) acting for these agents, revoked
+// ones too: their old messages keep their picture.
+func (q *Queries) BotAvatars(ctx context.Context, agentIds []uuid.UUID) ([]BotAvatarsRow, error) {
+	rows, err := q.db.Query(ctx, botAvatars, agentIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []BotAvatarsRow{}
+	for rows.Next() {
+		var i BotAvatarsRow
+		if err := rows.Scan(&i.AgentID, &i.BotName, &i.Avatar); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const deleteAttachmentChunks = `-- name: DeleteAttachmentChunks :exec
 DELETE FROM attachment_chunks WHERE key = $1
 `
@@ -218,6 +281,22 @@ func (q *Queries) GetAttachment(ctx context.Context, id uuid.UUID) (Attachment, 
 		&i.ThumbnailSize,
 		&i.CreatedAt,
 		&i.RemovedAt,
+	)
+	return i, err
+}
+
+const getAvatar = `-- name: GetAvatar :one
+SELECT hash, store, size, created_at FROM avatars WHERE hash = $1
+`
+
+func (q *Queries) GetAvatar(ctx context.Context, hash string) (Avatar, error) {
+	row := q.db.QueryRow(ctx, getAvatar, hash)
+	var i Avatar
+	err := row.Scan(
+		&i.Hash,
+		&i.Store,
+		&i.Size,
+		&i.CreatedAt,
 	)
 	return i, err
 }
@@ -289,6 +368,23 @@ func (q *Queries) InsertAttachmentChunk(ctx context.Context, arg InsertAttachmen
 	return err
 }
 
+const insertAvatar = `-- name: InsertAvatar :exec
+INSERT INTO avatars (hash, store, size) VALUES ($1, $2, $3)
+ON CONFLICT (hash) DO NOTHING
+`
+
+type InsertAvatarParams struct {
+	Hash  string
+	Store string
+	Size  int64
+}
+
+// A hash names its bytes: the same picture uploaded twice is one row.
+func (q *Queries) InsertAvatar(ctx context.Context, arg InsertAvatarParams) error {
+	_, err := q.db.Exec(ctx, insertAvatar, arg.Hash, arg.Store, arg.Size)
+	return err
+}
+
 const moveAttachmentStore = `-- name: MoveAttachmentStore :exec
 UPDATE attachments SET store = $1 WHERE id = $2 AND store = $3
 `
@@ -333,6 +429,23 @@ func (q *Queries) PendingAttachmentDeletions(ctx context.Context, maxRows int32)
 	return items, nil
 }
 
+const setAgentAvatar = `-- name: SetAgentAvatar :execrows
+UPDATE agents SET avatar = $1 WHERE id = $2
+`
+
+type SetAgentAvatarParams struct {
+	Avatar *string
+	ID     uuid.UUID
+}
+
+func (q *Queries) SetAgentAvatar(ctx context.Context, arg SetAgentAvatarParams) (int64, error) {
+	result, err := q.db.Exec(ctx, setAgentAvatar, arg.Avatar, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const setAttachmentThumbnail = `-- name: SetAttachmentThumbnail :exec
 UPDATE attachments SET thumbnail_size = $1 WHERE id = $2
 `
@@ -347,13 +460,30 @@ func (q *Queries) SetAttachmentThumbnail(ctx context.Context, arg SetAttachmentT
 	return err
 }
 
-const widgetAttachmentTypes = `-- name: WidgetAttachmentTypes :one
-SELECT attachment_types FROM widgets WHERE id = $1
+const setTokenAvatar = `-- name: SetTokenAvatar :execrows
+UPDATE api_tokens SET avatar = $1 WHERE id = $2 AND revoked_at IS NULL
 `
 
-func (q *Queries) WidgetAttachmentTypes(ctx context.Context, id uuid.UUID) ([]string, error) {
-	row := q.db.QueryRow(ctx, widgetAttachmentTypes, id)
-	var attachment_types []string
-	err := row.Scan(&attachment_types)
-	return attachment_types, err
+type SetTokenAvatarParams struct {
+	Avatar *string
+	ID     uuid.UUID
+}
+
+func (q *Queries) SetTokenAvatar(ctx context.Context, arg SetTokenAvatarParams) (int64, error) {
+	result, err := q.db.Exec(ctx, setTokenAvatar, arg.Avatar, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const widgetAttachmentKinds = `-- name: WidgetAttachmentKinds :one
+SELECT attachment_kinds FROM widgets WHERE id = $1
+`
+
+func (q *Queries) WidgetAttachmentKinds(ctx context.Context, id uuid.UUID) ([]string, error) {
+	row := q.db.QueryRow(ctx, widgetAttachmentKinds, id)
+	var attachment_kinds []string
+	err := row.Scan(&attachment_kinds)
+	return attachment_kinds, err
 }

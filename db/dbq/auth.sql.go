@@ -67,7 +67,7 @@ func (q *Queries) ConfirmTwoFactor(ctx context.Context, arg ConfirmTwoFactorPara
 const createAgent = `-- name: CreateAgent :one
 INSERT INTO agents (username, display_name, role, password_hash)
 VALUES ($1, $2, $3, $4)
-RETURNING id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic
+RETURNING id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic, avatar
 `
 
 type CreateAgentParams struct {
@@ -97,6 +97,7 @@ func (q *Queries) CreateAgent(ctx context.Context, arg CreateAgentParams) (Agent
 		&i.LastSeenAt,
 		&i.IdleAwaySeconds,
 		&i.AwayAutomatic,
+		&i.Avatar,
 	)
 	return i, err
 }
@@ -105,7 +106,7 @@ const createApiToken = `-- name: CreateApiToken :one
 
 INSERT INTO api_tokens (agent_id, name, scope, prefix, token_hash, created_at, bot_name)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
-RETURNING id, agent_id, name, scope, prefix, token_hash, created_at, last_used_at, revoked_at, bot_name
+RETURNING id, agent_id, name, scope, prefix, token_hash, created_at, last_used_at, revoked_at, bot_name, avatar
 `
 
 type CreateApiTokenParams struct {
@@ -141,6 +142,7 @@ func (q *Queries) CreateApiToken(ctx context.Context, arg CreateApiTokenParams) 
 		&i.LastUsedAt,
 		&i.RevokedAt,
 		&i.BotName,
+		&i.Avatar,
 	)
 	return i, err
 }
@@ -262,7 +264,7 @@ func (q *Queries) DeleteTwoFactor(ctx context.Context, agentID uuid.UUID) (int64
 }
 
 const getAgent = `-- name: GetAgent :one
-SELECT id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic FROM agents WHERE id = $1
+SELECT id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic, avatar FROM agents WHERE id = $1
 `
 
 func (q *Queries) GetAgent(ctx context.Context, id uuid.UUID) (Agent, error) {
@@ -280,12 +282,13 @@ func (q *Queries) GetAgent(ctx context.Context, id uuid.UUID) (Agent, error) {
 		&i.LastSeenAt,
 		&i.IdleAwaySeconds,
 		&i.AwayAutomatic,
+		&i.Avatar,
 	)
 	return i, err
 }
 
 const getAgentByUsername = `-- name: GetAgentByUsername :one
-SELECT id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic FROM agents WHERE username = $1
+SELECT id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic, avatar FROM agents WHERE username = $1
 `
 
 func (q *Queries) GetAgentByUsername(ctx context.Context, username string) (Agent, error) {
@@ -303,12 +306,13 @@ func (q *Queries) GetAgentByUsername(ctx context.Context, username string) (Agen
 		&i.LastSeenAt,
 		&i.IdleAwaySeconds,
 		&i.AwayAutomatic,
+		&i.Avatar,
 	)
 	return i, err
 }
 
 const getAgentForUpdate = `-- name: GetAgentForUpdate :one
-SELECT id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic FROM agents WHERE id = $1 FOR UPDATE
+SELECT id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic, avatar FROM agents WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetAgentForUpdate(ctx context.Context, id uuid.UUID) (Agent, error) {
@@ -326,6 +330,7 @@ func (q *Queries) GetAgentForUpdate(ctx context.Context, id uuid.UUID) (Agent, e
 		&i.LastSeenAt,
 		&i.IdleAwaySeconds,
 		&i.AwayAutomatic,
+		&i.Avatar,
 	)
 	return i, err
 }
@@ -481,7 +486,7 @@ func (q *Queries) GetTwoFactorForUpdate(ctx context.Context, agentID uuid.UUID) 
 }
 
 const listAgents = `-- name: ListAgents :many
-SELECT id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic FROM agents ORDER BY lower(display_name), username
+SELECT id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic, avatar FROM agents ORDER BY lower(display_name), username
 `
 
 func (q *Queries) ListAgents(ctx context.Context) ([]Agent, error) {
@@ -505,6 +510,7 @@ func (q *Queries) ListAgents(ctx context.Context) ([]Agent, error) {
 			&i.LastSeenAt,
 			&i.IdleAwaySeconds,
 			&i.AwayAutomatic,
+			&i.Avatar,
 		); err != nil {
 			return nil, err
 		}
@@ -518,7 +524,7 @@ func (q *Queries) ListAgents(ctx context.Context) ([]Agent, error) {
 
 const listApiTokens = `-- name: ListApiTokens :many
 SELECT t.id, t.agent_id, t.name, t.scope, t.prefix, t.created_at, t.last_used_at, t.revoked_at,
-       a.display_name AS agent_name, t.bot_name
+       a.display_name AS agent_name, t.bot_name, t.avatar
 FROM api_tokens t JOIN agents a ON a.id = t.agent_id
 ORDER BY t.created_at DESC, t.id DESC
 `
@@ -534,6 +540,7 @@ type ListApiTokensRow struct {
 	RevokedAt  *time.Time
 	AgentName  string
 	BotName    *string
+	Avatar     *string
 }
 
 func (q *Queries) ListApiTokens(ctx context.Context) ([]ListApiTokensRow, error) {
@@ -556,6 +563,7 @@ func (q *Queries) ListApiTokens(ctx context.Context) ([]ListApiTokensRow, error)
 			&i.RevokedAt,
 			&i.AgentName,
 			&i.BotName,
+			&i.Avatar,
 		); err != nil {
 			return nil, err
 		}
@@ -672,7 +680,7 @@ func (q *Queries) RecordLoginFailures(ctx context.Context, arg RecordLoginFailur
 const restoreAutomaticAway = `-- name: RestoreAutomaticAway :one
 UPDATE agents SET status = 'online', away_automatic = false
 WHERE id = $1 AND status = 'away' AND away_automatic
-RETURNING id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic
+RETURNING id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic, avatar
 `
 
 // Back to online after an automatic away; a chosen status is left as is.
@@ -691,6 +699,7 @@ func (q *Queries) RestoreAutomaticAway(ctx context.Context, id uuid.UUID) (Agent
 		&i.LastSeenAt,
 		&i.IdleAwaySeconds,
 		&i.AwayAutomatic,
+		&i.Avatar,
 	)
 	return i, err
 }
@@ -831,7 +840,7 @@ func (q *Queries) RevokedAgentCredentials(ctx context.Context, ids []uuid.UUID) 
 }
 
 const setAgentIdleAway = `-- name: SetAgentIdleAway :one
-UPDATE agents SET idle_away_seconds = $1 WHERE id = $2 RETURNING id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic
+UPDATE agents SET idle_away_seconds = $1 WHERE id = $2 RETURNING id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic, avatar
 `
 
 type SetAgentIdleAwayParams struct {
@@ -854,6 +863,7 @@ func (q *Queries) SetAgentIdleAway(ctx context.Context, arg SetAgentIdleAwayPara
 		&i.LastSeenAt,
 		&i.IdleAwaySeconds,
 		&i.AwayAutomatic,
+		&i.Avatar,
 	)
 	return i, err
 }
@@ -873,7 +883,7 @@ func (q *Queries) SetAgentPasswordHash(ctx context.Context, arg SetAgentPassword
 }
 
 const setAgentStatus = `-- name: SetAgentStatus :one
-UPDATE agents SET status = $1, away_automatic = $2 WHERE id = $3 RETURNING id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic
+UPDATE agents SET status = $1, away_automatic = $2 WHERE id = $3 RETURNING id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic, avatar
 `
 
 type SetAgentStatusParams struct {
@@ -897,6 +907,7 @@ func (q *Queries) SetAgentStatus(ctx context.Context, arg SetAgentStatusParams) 
 		&i.LastSeenAt,
 		&i.IdleAwaySeconds,
 		&i.AwayAutomatic,
+		&i.Avatar,
 	)
 	return i, err
 }
@@ -1000,7 +1011,7 @@ UPDATE agents SET
     role         = COALESCE($2, role),
     disabled     = COALESCE($3, disabled)
 WHERE id = $4
-RETURNING id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic
+RETURNING id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic, avatar
 `
 
 type UpdateAgentParams struct {
@@ -1030,6 +1041,7 @@ func (q *Queries) UpdateAgent(ctx context.Context, arg UpdateAgentParams) (Agent
 		&i.LastSeenAt,
 		&i.IdleAwaySeconds,
 		&i.AwayAutomatic,
+		&i.Avatar,
 	)
 	return i, err
 }

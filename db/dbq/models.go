@@ -23,6 +23,7 @@ type Agent struct {
 	LastSeenAt      *time.Time
 	IdleAwaySeconds int32
 	AwayAutomatic   bool
+	Avatar          *string
 }
 
 type AgentRecoveryCode struct {
@@ -74,6 +75,7 @@ type ApiToken struct {
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
 	BotName    *string
+	Avatar     *string
 }
 
 type Attachment struct {
@@ -122,6 +124,13 @@ type AuditLog struct {
 	TargetName string
 	ClientIp   string
 	Details    []byte
+}
+
+type Avatar struct {
+	Hash      string
+	Store     string
+	Size      int64
+	CreatedAt time.Time
 }
 
 type CannedResponse struct {
@@ -453,7 +462,7 @@ type Widget struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	DeletedAt       *time.Time
-	AttachmentTypes []string
+	AttachmentKinds []string
 }
 
 type WidgetRouting struct {

@@ -60,16 +60,17 @@ func (q *Queries) CreateVisitorSession(ctx context.Context, arg CreateVisitorSes
 
 const createWidget = `-- name: CreateWidget :one
 
-INSERT INTO widgets (site_key, name, settings, identity_secret)
-VALUES ($1, $2, $3, $4)
-RETURNING id, site_key, name, settings, identity_secret, secret_rotated_at, created_at, updated_at, deleted_at, attachment_types
+INSERT INTO widgets (site_key, name, settings, identity_secret, attachment_kinds)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING id, site_key, name, settings, identity_secret, secret_rotated_at, created_at, updated_at, deleted_at, attachment_kinds
 `
 
 type CreateWidgetParams struct {
-	SiteKey        string
-	Name           string
-	Settings       []byte
-	IdentitySecret string
+	SiteKey         string
+	Name            string
+	Settings        []byte
+	IdentitySecret  string
+	AttachmentKinds []string
 }
 
 // Widget configurations, visitor sessions, visitors' customer records and
@@ -81,6 +82,7 @@ func (q *Queries) CreateWidget(ctx context.Context, arg CreateWidgetParams) (Wid
 		arg.Name,
 		arg.Settings,
 		arg.IdentitySecret,
+		arg.AttachmentKinds,
 	)
 	var i Widget
 	err := row.Scan(
@@ -93,7 +95,7 @@ func (q *Queries) CreateWidget(ctx context.Context, arg CreateWidgetParams) (Wid
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeletedAt,
-		&i.AttachmentTypes,
+		&i.AttachmentKinds,
 	)
 	return i, err
 }
@@ -193,7 +195,7 @@ func (q *Queries) GetVisitorCustomer(ctx context.Context, id uuid.UUID) (GetVisi
 }
 
 const getWidget = `-- name: GetWidget :one
-SELECT id, site_key, name, settings, identity_secret, secret_rotated_at, created_at, updated_at, deleted_at, attachment_types FROM widgets WHERE id = $1 AND deleted_at IS NULL
+SELECT id, site_key, name, settings, identity_secret, secret_rotated_at, created_at, updated_at, deleted_at, attachment_kinds FROM widgets WHERE id = $1 AND deleted_at IS NULL
 `
 
 func (q *Queries) GetWidget(ctx context.Context, id uuid.UUID) (Widget, error) {
@@ -209,13 +211,13 @@ func (q *Queries) GetWidget(ctx context.Context, id uuid.UUID) (Widget, error) {
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeletedAt,
-		&i.AttachmentTypes,
+		&i.AttachmentKinds,
 	)
 	return i, err
 }
 
 const getWidgetBySiteKey = `-- name: GetWidgetBySiteKey :one
-SELECT id, site_key, name, settings, identity_secret, secret_rotated_at, created_at, updated_at, deleted_at, attachment_types FROM widgets WHERE site_key = $1 AND deleted_at IS NULL
+SELECT id, site_key, name, settings, identity_secret, secret_rotated_at, created_at, updated_at, deleted_at, attachment_kinds FROM widgets WHERE site_key = $1 AND deleted_at IS NULL
 `
 
 func (q *Queries) GetWidgetBySiteKey(ctx context.Context, siteKey string) (Widget, error) {
@@ -231,7 +233,7 @@ func (q *Queries) GetWidgetBySiteKey(ctx context.Context, siteKey string) (Widge
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeletedAt,
-		&i.AttachmentTypes,
+		&i.AttachmentKinds,
 	)
 	return i, err
 }
@@ -290,7 +292,7 @@ func (q *Queries) ListWidgetOrigins(ctx context.Context) ([][]byte, error) {
 }
 
 const listWidgets = `-- name: ListWidgets :many
-SELECT id, site_key, name, settings, identity_secret, secret_rotated_at, created_at, updated_at, deleted_at, attachment_types FROM widgets WHERE deleted_at IS NULL ORDER BY lower(name), id
+SELECT id, site_key, name, settings, identity_secret, secret_rotated_at, created_at, updated_at, deleted_at, attachment_kinds FROM widgets WHERE deleted_at IS NULL ORDER BY lower(name), id
 `
 
 func (q *Queries) ListWidgets(ctx context.Context) ([]Widget, error) {
@@ -312,8 +314,42 @@ func (q *Queries) ListWidgets(ctx context.Context) ([]Widget, error) {
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.DeletedAt,
-			&i.AttachmentTypes,
+			&i.AttachmentKinds,
 		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const onlineAgentFaces = `-- name: OnlineAgentFaces :many
+SELECT display_name, avatar FROM agents
+WHERE id = ANY($1::uuid[]) AND NOT disabled
+ORDER BY avatar IS NULL, lower(display_name), id
+LIMIT 3
+`
+
+type OnlineAgentFacesRow struct {
+	DisplayName string
+	Avatar      *string
+}
+
+// Up to three of the online agents for the widget's header, those with an
+// avatar first.
+func (q *Queries) OnlineAgentFaces(ctx context.Context, ids []uuid.UUID) ([]OnlineAgentFacesRow, error) {
+	rows, err := q.db.Query(ctx, onlineAgentFaces, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []OnlineAgentFacesRow{}
+	for rows.Next() {
+		var i OnlineAgentFacesRow
+		if err := rows.Scan(&i.DisplayName, &i.Avatar); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -427,7 +463,7 @@ func (q *Queries) RevokedVisitorSessions(ctx context.Context, arg RevokedVisitor
 const rotateWidgetSecret = `-- name: RotateWidgetSecret :one
 UPDATE widgets SET identity_secret = $2, secret_rotated_at = now(), updated_at = now()
 WHERE id = $1 AND deleted_at IS NULL
-RETURNING id, site_key, name, settings, identity_secret, secret_rotated_at, created_at, updated_at, deleted_at, attachment_types
+RETURNING id, site_key, name, settings, identity_secret, secret_rotated_at, created_at, updated_at, deleted_at, attachment_kinds
 `
 
 type RotateWidgetSecretParams struct {
@@ -448,7 +484,7 @@ func (q *Queries) RotateWidgetSecret(ctx context.Context, arg RotateWidgetSecret
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeletedAt,
-		&i.AttachmentTypes,
+		&i.AttachmentKinds,
 	)
 	return i, err
 }
@@ -517,19 +553,25 @@ func (q *Queries) UpdateVisitorCustomer(ctx context.Context, arg UpdateVisitorCu
 }
 
 const updateWidget = `-- name: UpdateWidget :one
-UPDATE widgets SET name = $2, settings = $3, updated_at = now()
+UPDATE widgets SET name = $2, settings = $3, attachment_kinds = $4, updated_at = now()
 WHERE id = $1 AND deleted_at IS NULL
-RETURNING id, site_key, name, settings, identity_secret, secret_rotated_at, created_at, updated_at, deleted_at, attachment_types
+RETURNING id, site_key, name, settings, identity_secret, secret_rotated_at, created_at, updated_at, deleted_at, attachment_kinds
 `
 
 type UpdateWidgetParams struct {
-	ID       uuid.UUID
-	Name     string
-	Settings []byte
+	ID              uuid.UUID
+	Name            string
+	Settings        []byte
+	AttachmentKinds []string
 }
 
 func (q *Queries) UpdateWidget(ctx context.Context, arg UpdateWidgetParams) (Widget, error) {
-	row := q.db.QueryRow(ctx, updateWidget, arg.ID, arg.Name, arg.Settings)
+	row := q.db.QueryRow(ctx, updateWidget,
+		arg.ID,
+		arg.Name,
+		arg.Settings,
+		arg.AttachmentKinds,
+	)
 	var i Widget
 	err := row.Scan(
 		&i.ID,
@@ -541,7 +583,7 @@ func (q *Queries) UpdateWidget(ctx context.Context, arg UpdateWidgetParams) (Wid
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeletedAt,
-		&i.AttachmentTypes,
+		&i.AttachmentKinds,
 	)
 	return i, err
 }

@@ -24,8 +24,25 @@ ORDER BY message_id, created_at, id;
 -- name: SetAttachmentThumbnail :exec
 UPDATE attachments SET thumbnail_size = @thumbnail_size WHERE id = @id;
 
--- name: WidgetAttachmentTypes :one
-SELECT attachment_types FROM widgets WHERE id = @id;
+-- name: WidgetAttachmentKinds :one
+SELECT attachment_kinds FROM widgets WHERE id = @id;
+
+-- name: InsertAvatar :exec
+-- A hash names its bytes: the same picture uploaded twice is one row.
+INSERT INTO avatars (hash, store, size) VALUES (@hash, @store, @size)
+ON CONFLICT (hash) DO NOTHING;
+
+-- name: GetAvatar :one
+SELECT * FROM avatars WHERE hash = @hash;
+
+-- name: SetAgentAvatar :execrows
+UPDATE agents SET avatar = sqlc.narg(avatar) WHERE id = @id;
+
+-- name: SetTokenAvatar :execrows
+UPDATE api_tokens SET avatar = sqlc.narg(avatar) WHERE id = @id AND revoked_at IS NULL;
+
+-- name: AgentAvatars :many
+SELECT id, avatar::text AS avatar FROM agents WHERE id = ANY(@ids::uuid[]) AND avatar IS NOT NULL;
 
 -- name: DeleteUnsentAttachments :execrows
 -- Unsent uploads older than the cut-off; the trigger queues their bytes.
@@ -60,3 +77,10 @@ SELECT COALESCE(sum(octet_length(data)), 0)::bigint FROM attachment_chunks WHERE
 
 -- name: DeleteAttachmentChunks :exec
 DELETE FROM attachment_chunks WHERE key = @key;
+
+-- name: BotAvatars :many
+-- The bots (API tokens with a bot name) acting for these agents, revoked
+-- ones too: their old messages keep their picture.
+SELECT agent_id, bot_name::text AS bot_name, avatar FROM api_tokens
+WHERE agent_id = ANY(@agent_ids::uuid[]) AND bot_name IS NOT NULL
+ORDER BY created_at, id;

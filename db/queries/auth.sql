@@ -110,7 +110,7 @@ UPDATE api_tokens SET last_used_at = @now::timestamptz WHERE id = @id;
 
 -- name: ListApiTokens :many
 SELECT t.id, t.agent_id, t.name, t.scope, t.prefix, t.created_at, t.last_used_at, t.revoked_at,
-       a.display_name AS agent_name, t.bot_name
+       a.display_name AS agent_name, t.bot_name, t.avatar
 FROM api_tokens t JOIN agents a ON a.id = t.agent_id
 ORDER BY t.created_at DESC, t.id DESC;
 

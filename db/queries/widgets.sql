@@ -3,8 +3,8 @@
 -- conversations and customers refer to it) but are invisible here.
 
 -- name: CreateWidget :one
-INSERT INTO widgets (site_key, name, settings, identity_secret)
-VALUES ($1, $2, $3, $4)
+INSERT INTO widgets (site_key, name, settings, identity_secret, attachment_kinds)
+VALUES ($1, $2, $3, $4, $5)
 RETURNING *;
 
 -- name: GetWidget :one
@@ -17,7 +17,7 @@ SELECT * FROM widgets WHERE site_key = $1 AND deleted_at IS NULL;
 SELECT * FROM widgets WHERE deleted_at IS NULL ORDER BY lower(name), id;
 
 -- name: UpdateWidget :one
-UPDATE widgets SET name = $2, settings = $3, updated_at = now()
+UPDATE widgets SET name = $2, settings = $3, attachment_kinds = $4, updated_at = now()
 WHERE id = $1 AND deleted_at IS NULL
 RETURNING *;
 
@@ -166,3 +166,11 @@ SELECT EXISTS (
     WHERE sender_type = 'customer' AND sender_id = @customer_id::uuid
       AND client_message_id = @client_message_id::text
 );
+
+-- name: OnlineAgentFaces :many
+-- Up to three of the online agents for the widget's header, those with an
+-- avatar first.
+SELECT display_name, avatar FROM agents
+WHERE id = ANY(@ids::uuid[]) AND NOT disabled
+ORDER BY avatar IS NULL, lower(display_name), id
+LIMIT 3;

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"connectrpc.com/connect/v2"
+
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/app"
 	"github.com/opensupport/livechat/server/apptest"
@@ -169,15 +171,59 @@ func testRefusals(t *testing.T, store apptest.Option) {
 			t.Fatalf("%d chunks and rows, %v", n, err)
 		}
 	})
-	t.Run("the widget's allowed types", func(t *testing.T) {
-		if _, err := e.Server.Pool.Exec(ctx(t), "UPDATE widgets SET attachment_types = '{image/*}'"); err != nil {
+	t.Run("the widget's allowed kinds", func(t *testing.T) {
+		setKinds := func(t *testing.T, kinds ...livechatv1.AttachmentKind) *livechatv1.Widget {
+			t.Helper()
+			res, err := e.Admin.Widget.UpdateWidget(ctx(t), &livechatv1.UpdateWidgetRequest{WidgetId: e.widget.Id, Settings: &livechatv1.WidgetSettings{
+				Name: "Shop", AllowedOrigins: []string{shopOrigin}, AttachmentKinds: kinds,
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res.Widget
+		}
+		defer setKinds(t)
+		v := e.visitor(t)
+		w := setKinds(t, livechatv1.AttachmentKind_ATTACHMENT_KIND_IMAGES)
+		if got := w.Settings.AttachmentKinds; len(got) != 1 || got[0] != livechatv1.AttachmentKind_ATTACHMENT_KIND_IMAGES {
+			t.Fatalf("kinds %v", got)
+		}
+		cfg, err := e.Server.NewClient(http.Header{"Origin": {shopOrigin}}).Widget.GetWidgetConfig(ctx(t), &livechatv1.GetWidgetConfigRequest{SiteKey: e.widget.SiteKey})
+		if err != nil {
 			t.Fatal(err)
 		}
-		defer e.Server.Pool.Exec(ctx(t), "UPDATE widgets SET attachment_types = NULL") //nolint:errcheck
-		if _, uerr := upload(t, e.Server, visitor, "a.pdf", bytes.NewReader(pdf)); uerr == nil || uerr.detail.GetReason() != livechatv1.ErrorReason_ERROR_REASON_FILE_TYPE_NOT_ALLOWED {
+		if a := cfg.Config.AttachmentAccept; a != "image/png,image/jpeg,image/gif" {
+			t.Fatalf("the picker's accept list for images only: %q", a)
+		}
+		_, uerr := upload(t, e.Server, v, "a.pdf", bytes.NewReader(pdf))
+		if uerr == nil || uerr.status != 400 || uerr.detail.GetReason() != livechatv1.ErrorReason_ERROR_REASON_FILE_TYPE_NOT_ALLOWED {
 			t.Fatalf("a PDF where only images are allowed: %v", uerr)
 		}
-		mustUpload(t, e.Server, visitor, "a.png", screenshot(t, 4, 4))
+		mustUpload(t, e.Server, v, "a.png", screenshot(t, 4, 4))
+
+		setKinds(t, livechatv1.AttachmentKind_ATTACHMENT_KIND_IMAGES, livechatv1.AttachmentKind_ATTACHMENT_KIND_PDF)
+		mustUpload(t, e.Server, v, "a.pdf", pdf)
+		if _, uerr := upload(t, e.Server, v, "files.zip", bytes.NewReader(zip)); uerr == nil {
+			t.Fatal("a ZIP archive without the archives kind was accepted")
+		}
+		setKinds(t, livechatv1.AttachmentKind_ATTACHMENT_KIND_ARCHIVES)
+		if a := mustUpload(t, e.Server, v, "files.zip", zip); a.ContentType != "application/zip" {
+			t.Fatalf("archive stored as %s", a.ContentType)
+		}
+		// Agents keep the default kinds whatever the widget allows.
+		mustUpload(t, e.Server, e.Lan, "a.pdf", pdf)
+
+		// Unset: the default kinds, spelled out.
+		w = setKinds(t)
+		if got := w.Settings.AttachmentKinds; len(got) != 4 {
+			t.Fatalf("default kinds %v", got)
+		}
+		for _, bad := range [][]livechatv1.AttachmentKind{{99}, {livechatv1.AttachmentKind_ATTACHMENT_KIND_PDF, livechatv1.AttachmentKind_ATTACHMENT_KIND_PDF}} {
+			_, err := e.Admin.Widget.UpdateWidget(ctx(t), &livechatv1.UpdateWidgetRequest{WidgetId: e.widget.Id, Settings: &livechatv1.WidgetSettings{
+				Name: "Shop", AllowedOrigins: []string{shopOrigin}, AttachmentKinds: bad,
+			}})
+			apptest.WantReason(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_INVALID_VALUE)
+		}
 	})
 	t.Run("no credentials", func(t *testing.T) {
 		_, uerr := upload(t, e.Server, e.Server.NewClient(nil), "a.txt", strings.NewReader("hi"))

@@ -174,7 +174,7 @@ type Owner struct{ o owner }
 // UploadAsAgent stores an agent's file. Agents may send any of the
 // default types. Errors: see upload.
 func (s *Service) UploadAsAgent(ctx context.Context, agent principal.Agent, f File) (Attachment, error) {
-	return s.upload(ctx, owner{"agent", agent.ID}, DefaultTypes, f)
+	return s.upload(ctx, owner{"agent", agent.ID}, DefaultKinds, f)
 }
 
 // UploadAsVisitor stores a visitor's file, of a type their widget allows,
@@ -187,14 +187,41 @@ func (s *Service) UploadAsVisitor(ctx context.Context, v principal.Visitor, f Fi
 	if err := s.hit(ctx, "attachments_address:"+f.Address, s.cfg.AddressUploads); err != nil {
 		return Attachment{}, err
 	}
-	types, err := s.q.WidgetAttachmentTypes(ctx, v.WidgetID)
+	names, err := s.q.WidgetAttachmentKinds(ctx, v.WidgetID)
 	if err != nil {
 		return Attachment{}, apperr.NotFoundAs(err, apperr.WidgetNotFound, "widget not found")
 	}
-	if types == nil {
-		types = DefaultTypes
+	return s.upload(ctx, owner{"customer", v.CustomerID}, KindsOf(names), f)
+}
+
+// incoming is an upload being read: its body counted against the size
+// limit, buffered so its first bytes were judged, and the type they show
+// (ok false: none the server knows; detected then describes the content).
+type incoming struct {
+	body     *limitReader
+	br       *bufio.Reader
+	t        fileType
+	detected string
+	ok       bool
+}
+
+// read starts reading f: FileTooLarge when its announced size is over the
+// limit, FileEmpty when it has no bytes.
+func (s *Service) read(f File) (incoming, error) {
+	if f.Size > s.cfg.MaxBytes {
+		return incoming{}, tooLarge(s.cfg.MaxBytes)
 	}
-	return s.upload(ctx, owner{"customer", v.CustomerID}, types, f)
+	in := incoming{body: &limitReader{r: f.Body, left: s.cfg.MaxBytes}}
+	in.br = bufio.NewReaderSize(in.body, sniffLen)
+	head, err := in.br.Peek(sniffLen)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return incoming{}, err
+	}
+	if len(head) == 0 {
+		return incoming{}, apperr.New(apperr.FileEmpty, "the file is empty")
+	}
+	in.t, in.detected, in.ok = sniff(head, f.Name)
+	return in, nil
 }
 
 // errTooLarge ends the read of a body past the size limit.
@@ -204,25 +231,17 @@ var errTooLarge = errors.New("file too large")
 // bytes, strips an image's metadata on the way, and counts the bytes,
 // refusing the file as soon as it passes the limit. Memory use is a few
 // buffers, whatever the size. Errors: FileTooLarge (with the limit),
-// FileEmpty, FileTypeNotAllowed (naming the type found), InvalidValue for
-// an image that is not well formed.
-func (s *Service) upload(ctx context.Context, by owner, types []string, f File) (Attachment, error) {
+// FileEmpty, FileTypeNotAllowed (naming the type found and the kinds
+// accepted), InvalidValue for an image that is not well formed.
+func (s *Service) upload(ctx context.Context, by owner, ks []Kind, f File) (Attachment, error) {
 	max := s.cfg.MaxBytes
-	if f.Size > max {
-		return Attachment{}, tooLarge(max)
-	}
-	body := &limitReader{r: f.Body, left: max}
-	br := bufio.NewReaderSize(body, sniffLen)
-	head, err := br.Peek(sniffLen)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+	in, err := s.read(f)
+	if err != nil {
 		return Attachment{}, err
 	}
-	if len(head) == 0 {
-		return Attachment{}, apperr.New(apperr.FileEmpty, "the file is empty")
-	}
-	t, detected, ok := sniff(head, f.Name)
-	if !ok || !allowed(t.mime, types) {
-		return Attachment{}, apperr.New(apperr.FileTypeNotAllowed, "files of type %s are not allowed here", detected)
+	body, br, t, detected, ok := in.body, in.br, in.t, in.detected, in.ok
+	if !ok || !allowed(t.mime, typesOf(ks)) {
+		return Attachment{}, apperr.New(apperr.FileTypeNotAllowed, "files of type %s are not allowed here; this chat accepts %s", detected, kindWords(ks))
 	}
 	a := Attachment{ID: uuid.New(), FileName: cleanName(f.Name, t), ContentType: t.mime, store: s.store.Name()}
 	// The stored bytes pass through a stripper for images and a keeper of

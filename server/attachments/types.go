@@ -2,6 +2,8 @@ package attachments
 
 import (
 	"bytes"
+
+	"github.com/opensupport/livechat/server/apperr"
 	"path"
 	"strings"
 	"unicode"
@@ -37,14 +39,110 @@ var (
 	typeODT  = fileType{"application/vnd.oasis.opendocument.text", []string{".odt"}}
 	typeODS  = fileType{"application/vnd.oasis.opendocument.spreadsheet", []string{".ods"}}
 	typeODP  = fileType{"application/vnd.oasis.opendocument.presentation", []string{".odp"}}
+
+	typeZIP = fileType{"application/zip", []string{".zip"}}
 )
 
-// DefaultTypes are the types allowed when a widget names none, and the
-// types agents may send: images, PDF, plain text and office documents.
-var DefaultTypes = []string{
-	"image/png", "image/jpeg", "image/gif", "application/pdf", "text/plain",
-	typeDOC.mime, typeXLS.mime, typePPT.mime, typeDOCX.mime, typeXLSX.mime, typePPTX.mime,
-	typeODT.mime, typeODS.mime, typeODP.mime,
+// Kind is a family of file types a widget may accept, stored by its name
+// (widgets.attachment_kinds) and numbered as in the API
+// (livechat.v1.AttachmentKind).
+type Kind int
+
+// The kinds.
+const (
+	KindImages   Kind = 1
+	KindPDF      Kind = 2
+	KindText     Kind = 3
+	KindOffice   Kind = 4
+	KindArchives Kind = 5
+)
+
+// kinds are the types of each kind, by kind, with the kind's stored name.
+var kinds = map[Kind]struct {
+	name  string
+	types []fileType
+}{
+	KindImages:   {"images", []fileType{typePNG, typeJPEG, typeGIF}},
+	KindPDF:      {"pdf", []fileType{typePDF}},
+	KindText:     {"text", []fileType{typeText}},
+	KindOffice:   {"office", []fileType{typeDOC, typeXLS, typePPT, typeDOCX, typeXLSX, typePPTX, typeODT, typeODS, typeODP}},
+	KindArchives: {"archives", []fileType{typeZIP}},
+}
+
+// DefaultKinds are the kinds a widget that names none allows.
+var DefaultKinds = []Kind{KindImages, KindPDF, KindText, KindOffice}
+
+// KindNames returns the stored names of ks; nil for none (the default).
+// Errors: InvalidValue (field attachment_kinds) for a kind named twice or
+// unknown.
+func KindNames(ks []Kind) ([]string, error) {
+	if len(ks) == 0 {
+		return nil, nil
+	}
+	out := make([]string, 0, len(ks))
+	seen := map[Kind]bool{}
+	for _, k := range ks {
+		d, ok := kinds[k]
+		if !ok || seen[k] {
+			return nil, apperr.New(apperr.InvalidValue, "unknown or repeated attachment kind %d", k).WithField("attachment_kinds")
+		}
+		seen[k] = true
+		out = append(out, d.name)
+	}
+	return out, nil
+}
+
+// KindsOf reads stored names back, in the API's order; nil reads as the
+// default kinds. Unknown names (none pass the table's check) are skipped.
+func KindsOf(names []string) []Kind {
+	if names == nil {
+		return DefaultKinds
+	}
+	var out []Kind
+	for k := KindImages; k <= KindArchives; k++ {
+		for _, n := range names {
+			if n == kinds[k].name {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
+}
+
+// typesOf are the MIME types of the kinds.
+func typesOf(ks []Kind) []string {
+	var out []string
+	for _, k := range ks {
+		for _, t := range kinds[k].types {
+			out = append(out, t.mime)
+		}
+	}
+	return out
+}
+
+// Accept is the file picker's accept list for the kinds: MIME types and
+// the extensions that tell office documents apart.
+func Accept(ks []Kind) string {
+	var out []string
+	for _, k := range ks {
+		for _, t := range kinds[k].types {
+			out = append(out, t.mime)
+			if k == KindOffice || k == KindText {
+				out = append(out, t.exts...)
+			}
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// kindWords names the kinds in a refusal: "images, PDF".
+func kindWords(ks []Kind) string {
+	words := map[Kind]string{KindImages: "images", KindPDF: "PDF", KindText: "plain text", KindOffice: "office documents", KindArchives: "ZIP archives"}
+	out := make([]string, len(ks))
+	for i, k := range ks {
+		out[i] = words[k]
+	}
+	return strings.Join(out, ", ")
 }
 
 var oleByExt = map[string]fileType{".doc": typeDOC, ".xls": typeXLS, ".ppt": typePPT}
@@ -77,7 +175,8 @@ func sniff(head []byte, name string) (t fileType, detected string, ok bool) {
 		if t, ok := zipByExt[ext]; ok && officeZip(head, t) {
 			return t, t.mime, true
 		}
-		return fileType{}, "application/zip", false
+		// Any other ZIP archive (the archives kind, off by default).
+		return typeZIP, typeZIP.mime, true
 	}
 	switch {
 	case bytes.HasPrefix(head, []byte("MZ")):

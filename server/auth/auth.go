@@ -26,6 +26,7 @@ import (
 	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/attachments"
 	"github.com/opensupport/livechat/server/limits"
 	"github.com/opensupport/livechat/server/principal"
 	"github.com/opensupport/livechat/server/settings"
@@ -83,6 +84,8 @@ type Agent struct {
 	IdleAwaySeconds int
 	// AwayAutomatic: the away came from idleness, so activity ends it.
 	AwayAutomatic bool
+	// AvatarURL is the agent's picture (attachments.AvatarURL), "" for none.
+	AvatarURL string
 }
 
 // Hub is the realtime hub as this package sees it. It tells who is online:
@@ -252,6 +255,7 @@ func (s *Service) agentFrom(r dbq.Agent) Agent {
 		ID: r.ID, Username: r.Username, DisplayName: r.DisplayName, Role: Role(r.Role),
 		Disabled: r.Disabled, Status: Status(r.Status), CreatedAt: r.CreatedAt, LastSeenAt: r.LastSeenAt,
 		IdleAwaySeconds: int(r.IdleAwaySeconds), AwayAutomatic: r.AwayAutomatic,
+		AvatarURL: attachments.AvatarURL(r.Avatar),
 	}
 	a.Online = s.isOnline(a)
 	return a

@@ -8,6 +8,7 @@ import (
 
 	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/attachments"
 	"github.com/opensupport/livechat/server/limits"
 	"github.com/opensupport/livechat/server/principal"
 )
@@ -29,7 +30,10 @@ type APIToken struct {
 	AgentID   uuid.UUID
 	AgentName string
 	// BotName is set when the token is a bot: its messages show this name.
-	BotName    string
+	BotName string
+	// AvatarURL is the bot's picture (attachments.AvatarURL); filled in
+	// by ListAPITokens.
+	AvatarURL  string
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
@@ -90,6 +94,7 @@ func (s *Service) ListAPITokens(ctx context.Context) ([]APIToken, error) {
 		out[i] = APIToken{
 			ID: r.ID, Name: r.Name, Scope: Scope(r.Scope), Prefix: r.Prefix, AgentID: r.AgentID,
 			AgentName: r.AgentName, BotName: deref(r.BotName), CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt,
+			AvatarURL: attachments.AvatarURL(r.Avatar),
 		}
 	}
 	return out, nil

@@ -43,11 +43,15 @@ func (s *Service) bindFiles(ctx context.Context, q *dbq.Queries, by attachments.
 	return attachments.Bind(ctx, q, by, m.ID, m.ConversationID, ids)
 }
 
-// withFiles loads the files of the messages into them. Messages that carry
-// files already (from the recent cache) only get fresh links.
+// withFiles loads the files of the messages, and their agent senders'
+// avatars, into them. Messages that carry files already (from the recent
+// cache) only get fresh links.
 func (s *Service) withFiles(ctx context.Context, ms []Message) error {
 	if s.files == nil {
 		return nil
+	}
+	if err := s.withAvatars(ctx, ms); err != nil {
+		return err
 	}
 	var ids []uuid.UUID
 	for i := range ms {
@@ -79,6 +83,29 @@ func (s *Service) withFiles(ctx context.Context, ms []Message) error {
 	for i := range ms {
 		if f, ok := byMsg[ms[i].ID]; ok && ms[i].DeletedAt == nil {
 			ms[i].Attachments = f
+		}
+	}
+	return nil
+}
+
+// withAvatars fills in the avatars of the agents (or bots) who sent ms.
+func (s *Service) withAvatars(ctx context.Context, ms []Message) error {
+	var senders []attachments.Sender
+	for _, m := range ms {
+		if m.SenderType == SenderAgent && m.SenderID != nil {
+			senders = append(senders, attachments.Sender{AgentID: *m.SenderID, Name: m.SenderName})
+		}
+	}
+	if len(senders) == 0 {
+		return nil
+	}
+	urls, err := s.files.SenderAvatars(ctx, senders)
+	if err != nil {
+		return err
+	}
+	for i, m := range ms {
+		if m.SenderType == SenderAgent && m.SenderID != nil {
+			ms[i].SenderAvatarURL = urls[attachments.Sender{AgentID: *m.SenderID, Name: m.SenderName}]
 		}
 	}
 	return nil

@@ -75,7 +75,9 @@ type Message struct {
 	// SenderID is the agent's or customer's id; nil for system messages.
 	SenderID   *uuid.UUID
 	SenderName string
-	Text       string
+	// SenderAvatarURL is an agent sender's avatar now; "" for none.
+	SenderAvatarURL string
+	Text            string
 	// Internal notes are for agents only.
 	Internal        bool
 	ClientMessageID string

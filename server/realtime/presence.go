@@ -99,6 +99,20 @@ func (h *Hub) AgentsOnline() bool {
 	return h.presence.anyOnline
 }
 
+// OnlineAgents returns the ids of the agents online now (never the
+// invisible ones), in no order.
+func (h *Hub) OnlineAgents() []uuid.UUID {
+	h.presence.viewMu.RLock()
+	defer h.presence.viewMu.RUnlock()
+	var out []uuid.UUID
+	for id, p := range h.presence.view {
+		if p.online {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // StatusChanged tells the hub that an agent's status (or disabled flag)
 // changed in the database. Call it after the change committed. When it
 // returns, IsOnline on this instance reflects the change; streams on every

@@ -24,6 +24,7 @@ import (
 	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/attachments"
 	"github.com/opensupport/livechat/server/routing"
 	"github.com/opensupport/livechat/server/secretbox"
 )
@@ -47,6 +48,8 @@ type Hub interface {
 	CredentialsRevoked()
 	// AgentsOnline reports whether any agent is online now.
 	AgentsOnline() bool
+	// OnlineAgents are the ids of the agents online now.
+	OnlineAgents() []uuid.UUID
 }
 
 // Options configures a Service. Zero values take the defaults.
@@ -151,6 +154,40 @@ type Config struct {
 	Availability routing.Availability
 	// Tracking tells the widget what to report.
 	Tracking Tracking
+	// AttachmentAccept is the file picker's accept list for the widget's
+	// attachment kinds.
+	AttachmentAccept string
+	// OnlineAgents are up to three of the agents online now, by name, and
+	// OnlineAgentCount how many there are in all.
+	OnlineAgents     []OnlineAgent
+	OnlineAgentCount int
+}
+
+// OnlineAgent is an agent as the widget's header shows them.
+type OnlineAgent struct {
+	Name      string
+	AvatarURL string
+}
+
+// onlineAgents returns up to three online agents, those with an avatar
+// first, and how many are online.
+func (s *Service) onlineAgents(ctx context.Context) ([]OnlineAgent, int, error) {
+	if s.hub == nil {
+		return nil, 0, nil
+	}
+	ids := s.hub.OnlineAgents()
+	if len(ids) == 0 {
+		return nil, 0, nil
+	}
+	rows, err := s.q.OnlineAgentFaces(ctx, ids)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]OnlineAgent, len(rows))
+	for i, r := range rows {
+		out[i] = OnlineAgent{Name: r.DisplayName, AvatarURL: attachments.AvatarURL(r.Avatar)}
+	}
+	return out, len(ids), nil
 }
 
 // errWidgetNotFound re-labels the database edge's not-found for a widget.
@@ -208,6 +245,8 @@ func (s *Service) CreateWidget(ctx context.Context, settings Settings) (Widget, 
 		Name:           norm.Name,
 		Settings:       encodeSettings(norm),
 		IdentitySecret: stored,
+		// Validated by NormalizeSettings.
+		AttachmentKinds: must(attachments.KindNames(norm.AttachmentKinds)),
 	})
 	if err != nil {
 		return Widget{}, "", err
@@ -225,7 +264,9 @@ func (s *Service) UpdateWidget(ctx context.Context, id uuid.UUID, settings Setti
 	if err != nil {
 		return Widget{}, err
 	}
-	row, err := s.q.UpdateWidget(ctx, dbq.UpdateWidgetParams{ID: id, Name: norm.Name, Settings: encodeSettings(norm)})
+	row, err := s.q.UpdateWidget(ctx, dbq.UpdateWidgetParams{
+		ID: id, Name: norm.Name, Settings: encodeSettings(norm), AttachmentKinds: must(attachments.KindNames(norm.AttachmentKinds)),
+	})
 	if err != nil {
 		return Widget{}, errWidgetNotFound(err)
 	}
@@ -301,6 +342,7 @@ func widgetFromRow(r dbq.Widget) (Widget, error) {
 		return Widget{}, apperr.Wrap(apperr.Internal, err, "widget %s has unreadable settings", r.ID)
 	}
 	st.Name = r.Name
+	st.AttachmentKinds = attachments.KindsOf(r.AttachmentKinds)
 	// Rows written by other means (or before a default existed) still come
 	// out complete; stored settings were validated when saved.
 	if norm, err := NormalizeSettings(st); err == nil {
@@ -316,6 +358,9 @@ func widgetFromRow(r dbq.Widget) (Widget, error) {
 		identitySecret:  r.IdentitySecret,
 	}, nil
 }
+
+// must returns v of a call that cannot fail, its input validated before.
+func must[T any](v T, _ error) T { return v }
 
 // randomHex returns n random bytes, hex-encoded.
 func randomHex(n int) string {
@@ -342,6 +387,10 @@ func (s *Service) Config(ctx context.Context, siteKey, origin string) (Config, e
 
 // publicConfig is the visitor-facing part of a widget.
 func (s *Service) publicConfig(ctx context.Context, w Widget) (Config, error) {
+	faces, online, err := s.onlineAgents(ctx)
+	if err != nil {
+		return Config{}, err
+	}
 	avail := routing.Availability{Open: true}
 	if s.hours != nil {
 		var err error
@@ -359,6 +408,10 @@ func (s *Service) publicConfig(ctx context.Context, w Widget) (Config, error) {
 		AgentsOnline: s.hub != nil && s.hub.AgentsOnline(),
 		Csat:         w.Settings.Csat,
 		Tracking:     w.Settings.Tracking,
+		// Always set: widgetFromRow fills in the default kinds.
+		AttachmentAccept: attachments.Accept(w.Settings.AttachmentKinds),
+		OnlineAgents:     faces,
+		OnlineAgentCount: online,
 	}, nil
 }
 

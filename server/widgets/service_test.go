@@ -369,3 +369,5 @@ type countingHub struct{ committed, revoked int }
 func (h *countingHub) Committed()          { h.committed++ }
 func (h *countingHub) CredentialsRevoked() { h.revoked++ }
 func (h *countingHub) AgentsOnline() bool  { return false }
+
+func (h *countingHub) OnlineAgents() []uuid.UUID { return nil }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/attachments"
 	"github.com/opensupport/livechat/server/limits"
 )
 
@@ -72,6 +73,9 @@ type Settings struct {
 	Csat CsatScale
 	// Tracking is what the widget reports of the visitor's browsing.
 	Tracking Tracking
+	// AttachmentKinds are the kinds of file visitors may send; empty
+	// (normalised to attachments.DefaultKinds) allows the default ones.
+	AttachmentKinds []attachments.Kind
 }
 
 // Tracking is what the widget reports of a visitor's browsing (package
@@ -199,6 +203,11 @@ func NormalizeSettings(in Settings) (Settings, error) {
 	default:
 		return Settings{}, apperr.New(apperr.InvalidValue, "csat scale %d is not a known scale", s.Csat).WithField("settings.csat")
 	}
+	names, err := attachments.KindNames(s.AttachmentKinds)
+	if err != nil {
+		return Settings{}, err.(*apperr.Error).WithField("settings.attachment_kinds")
+	}
+	s.AttachmentKinds = attachments.KindsOf(names)
 	return s, nil
 }
 

@@ -83,8 +83,15 @@ function start(): void {
     const texts = textsFor(config, lang());
     label.textContent = texts.launcherLabel || t("launcher");
     title.textContent = texts.title || t("title");
-    status.textContent = reconnecting ? t("reconnecting") : isOnline(config) ? t("online") : t("away");
-    status.classList.toggle("lc-on", !reconnecting && isOnline(config));
+    // Online: "Lan and 2 others are here", with their avatars.
+    const here = !reconnecting && isOnline(config);
+    const faces = (here && config.onlineAgents) || [];
+    const n = config.onlineAgentCount || 1;
+    status.replaceChildren(
+      ...faces.flatMap((a) => (a.avatarUrl ? [h("img", { class: "lc-av", src: server + a.avatarUrl, alt: "" })] : [])),
+      reconnecting ? t("reconnecting") : faces[0]?.name ? t("here", { n, m: n - 1, name: faces[0].name }) : here ? t("online") : t("away"),
+    );
+    status.classList.toggle("lc-on", here);
     closeBtn.setAttribute("aria-label", t("closeChat"));
     launcher.setAttribute(
       "aria-label",

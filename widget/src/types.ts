@@ -63,6 +63,11 @@ export interface ConfigJson {
   availability?: { open?: boolean; outside?: string; opensAt?: string; opensDay?: number; opensMinute?: number; replySeconds?: number };
   /** JSON of livechat.v1.VisitorTracking: what to report of the visitor's browsing. */
   visitorTracking?: { pagesOff?: boolean; keepQueryStrings?: boolean; trackVisits?: boolean };
+  /** The file picker's accept list: the kinds of file this widget allows. */
+  attachmentAccept?: string;
+  /** Up to three agents online now (names, avatars relative to the server), and how many in all. */
+  onlineAgents?: { name?: string; avatarUrl?: string }[];
+  onlineAgentCount?: number;
 }
 
 /** The host site's verified user, as given to LiveChat.identify. */

@@ -84,7 +84,7 @@ describe("business hours (real server, set clock)", { timeout: 180000 }, () => {
     await until(() => stream.error || stream.events.some((e) => e.kind.case === "ready"), "the agent's stream after the restart", 30000);
     const { page, ctx } = await open("/open");
     await page.locator(".lc-greet").getByText("Hi! Ask us anything.").waitFor();
-    await until(async () => (await page.locator(".lc-status").textContent()) === "We're online", "the online status");
+    await until(async () => (await page.locator(".lc-status").textContent()) === "Lan is here", "the online status, naming the agent");
     assert.equal(await page.locator('[data-lc="reply"]').textContent(), "Usually replies in a few minutes");
     assert.equal(await page.locator('[data-lc="opens"]').count(), 0);
     await ctx.close();

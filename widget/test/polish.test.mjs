@@ -202,7 +202,8 @@ describe("polish from real use (real server)", { timeout: 180000 }, () => {
       const { page, ctx } = await s.visit("/header", { via: proxy.url });
       await launcher(page).click();
       const status = page.locator(".lc-status");
-      await status.getByText("We're online").waitFor();
+      // The agent online when the widget loaded is named.
+      await status.getByText("Lan is here").waitFor();
       await s.send(page, "Header test");
       await bubbles(page, "me").filter({ hasText: "Header test" }).waitFor();
       await until(() => proxy.streams() > 0, "the visitor's stream");
@@ -216,7 +217,7 @@ describe("polish from real use (real server)", { timeout: 180000 }, () => {
       } finally {
         proxy.refuseStreams(false);
       }
-      await status.getByText("We're online").waitFor({ timeout: 20000 });
+      await status.getByText("Lan is here").waitFor({ timeout: 20000 });
       await page.locator(".lc-banner").waitFor({ state: "hidden" });
       await ctx.close();
     } finally {

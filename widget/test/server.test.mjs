@@ -98,7 +98,8 @@ describe("a visitor's conversation (real server)", { timeout: 180000 }, () => {
     assert.equal(await launcher(page).evaluate((el) => getComputedStyle(el).backgroundColor), "rgb(15, 118, 110)");
     assert.equal(await page.locator(".lc-label").textContent(), "Chat with Acme");
     await launcher(page).click();
-    await page.locator(".lc-status").getByText("We're online").waitFor();
+    // The agent online when the widget loaded is named.
+    await page.locator(".lc-status").getByText("Lan is here").waitFor();
 
     // The visitor writes; the conversation appears live in the agent's inbox.
     await send(page, "Hello from the shop page");

@@ -1,7 +1,25 @@
+import { useState } from "react";
 import { cn } from "@/lib/cn";
 
-/** Initials in a circle, coloured stably from the name. */
-export function Avatar({ name, className }: { name: string; className?: string }) {
+/**
+ * An agent's or bot's picture when there is one (src, relative to the
+ * server), else initials in a circle, coloured stably from the name; the
+ * initials also stand in for a picture that fails to load.
+ */
+export function Avatar({ name, src, className }: { name: string; src?: string; className?: string }) {
+  const [failed, setFailed] = useState<string>();
+  if (src && failed !== src) {
+    return (
+      <img
+        src={src}
+        alt=""
+        aria-hidden
+        data-testid="avatar-image"
+        onError={() => setFailed(src)}
+        className={cn("inline-flex size-8 shrink-0 rounded-full object-cover", className)}
+      />
+    );
+  }
   const initials =
     name
       .trim()

@@ -54,6 +54,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+attachments.PathPrefix, h.upload)
 	mux.HandleFunc("GET "+attachments.PathPrefix+"/{id}", h.download)
 	mux.HandleFunc("GET "+attachments.PathPrefix+"/{id}/thumb", h.download)
+	h.mountAvatars(mux)
 }
 
 // upload stores the raw body as a file named by ?name= for the caller.
@@ -106,12 +107,7 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	hd := w.Header()
-	hd.Set("Content-Type", d.ContentType)
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox")
-	// The widget shows images on the websites that embed it.
-	hd.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	hd := fileHeaders(w, d.ContentType, "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox")
 	disposition := "attachment"
 	if d.IsImage() {
 		disposition = "inline"
@@ -125,6 +121,22 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request) {
 	}
 	// The bytes of an id never change.
 	hd.Set("ETag", `"`+d.ID.String()+"-"+variant+`"`)
+	serveContent(w, r, d)
+}
+
+// fileHeaders sets what every file served carries: its type, no sniffing,
+// the sandboxing csp, and use from the websites that embed the widget.
+func fileHeaders(w http.ResponseWriter, contentType, csp string) http.Header {
+	hd := w.Header()
+	hd.Set("Content-Type", contentType)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Content-Security-Policy", csp)
+	hd.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	return hd
+}
+
+// serveContent writes d's bytes, answering Range and conditional requests.
+func serveContent(w http.ResponseWriter, r *http.Request, d attachments.Download) {
 	body := &seeker{ctx: r.Context(), d: d}
 	defer body.close()
 	http.ServeContent(w, r, "", d.CreatedAt, body)

@@ -48,25 +48,36 @@ func Binary() (string, error) {
 // bucket on it; the server stops when the test ends.
 func Start(t testing.TB) s3store.Config {
 	t.Helper()
-	bin, err := Binary()
+	cfg, stop, err := Run(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(stop)
+	return cfg
+}
+
+// Run starts versitygw keeping its objects in dir and returns how to reach
+// a bucket on it, and how to stop it. The benchmark runs it this way.
+func Run(dir string) (s3store.Config, func(), error) {
+	bin, err := Binary()
+	if err != nil {
+		return s3store.Config{}, nil, err
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return s3store.Config{}, nil, err
 	}
 	addr := ln.Addr().String()
 	_ = ln.Close()
 	cfg := s3store.Config{URL: "http://" + addr, Bucket: "livechat", Region: "us-east-1", AccessKey: "test-access", SecretKey: "test-secret-key"}
-	cmd := exec.Command(bin, "--access", cfg.AccessKey, "--secret", cfg.SecretKey, "--region", cfg.Region, "--port", addr, "posix", t.TempDir())
+	cmd := exec.Command(bin, "--access", cfg.AccessKey, "--secret", cfg.SecretKey, "--region", cfg.Region, "--port", addr, "posix", dir)
 	out, err := cmd.StderrPipe()
 	if err != nil {
-		t.Fatal(err)
+		return s3store.Config{}, nil, err
 	}
 	cmd.Stdout = cmd.Stderr
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
+		return s3store.Config{}, nil, fmt.Errorf("start %s: %w", bin, err)
 	}
 	logs := make(chan string, 100)
 	go func() {
@@ -78,27 +89,27 @@ func Start(t testing.TB) s3store.Config {
 			}
 		}
 	}()
-	t.Cleanup(func() {
+	stop := func() {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
-	})
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	for {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
 			_ = c.Close()
-			break
+			return cfg, stop, nil
 		}
 		select {
 		case <-ctx.Done():
+			stop()
 			var seen []string
 			for len(logs) > 0 {
 				seen = append(seen, <-logs)
 			}
-			t.Fatalf("versitygw did not listen on %s: %v", addr, seen)
+			return s3store.Config{}, nil, fmt.Errorf("versitygw did not listen on %s: %v", addr, seen)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	return cfg
 }

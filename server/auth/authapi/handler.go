@@ -363,7 +363,7 @@ func agentProto(a auth.Agent) *livechatv1.Agent {
 		Disabled: a.Disabled, Status: statusProto(a.Status), Online: a.Online,
 		IdleAwaySeconds: int32(a.IdleAwaySeconds), AwayAutomatic: a.AwayAutomatic,
 		CreatedAt: protoconv.Timestamp(a.CreatedAt), LastSeenAt: protoconv.OptionalTimestamp(a.LastSeenAt),
-		TwoFactorEnabled: a.TwoFactor,
+		TwoFactorEnabled: a.TwoFactor, AvatarUrl: a.AvatarURL,
 	}
 }
 
@@ -372,6 +372,7 @@ func tokenProto(t auth.APIToken) *livechatv1.ApiToken {
 		Id: protoconv.ID(t.ID), Name: t.Name, Scope: scopeProto(t.Scope), Prefix: t.Prefix,
 		AgentId: protoconv.ID(t.AgentID), AgentName: t.AgentName, BotName: t.BotName, CreatedAt: protoconv.Timestamp(t.CreatedAt),
 		LastUsedAt: protoconv.OptionalTimestamp(t.LastUsedAt), RevokedAt: protoconv.OptionalTimestamp(t.RevokedAt),
+		AvatarUrl: t.AvatarURL,
 	}
 }
 

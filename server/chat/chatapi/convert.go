@@ -103,6 +103,7 @@ func MessageProto(m chat.Message) *livechatv1.Message {
 		SenderType:      senderTypes[m.SenderType],
 		SenderId:        protoconv.OptionalID(m.SenderID),
 		SenderName:      m.SenderName,
+		SenderAvatarUrl: m.SenderAvatarURL,
 		Text:            m.Text,
 		Internal:        m.Internal,
 		ClientMessageId: m.ClientMessageID,

@@ -2,6 +2,7 @@ package widgetsapi
 
 import (
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
+	"github.com/opensupport/livechat/server/attachments"
 	"github.com/opensupport/livechat/server/limits"
 	"github.com/opensupport/livechat/server/protoconv"
 	"github.com/opensupport/livechat/server/routing/routingapi"
@@ -37,6 +38,9 @@ func settingsFromProto(in *livechatv1.WidgetSettings) widgets.Settings {
 		s.Offline = widgets.Offline{Message: o.Message, CollectEmail: o.CollectEmail}
 	}
 	s.Csat = widgets.CsatScale(in.GetCsat())
+	for _, k := range in.GetAttachmentKinds() {
+		s.AttachmentKinds = append(s.AttachmentKinds, attachments.Kind(k))
+	}
 	if v := in.GetVisitorTracking(); v != nil {
 		s.Tracking = widgets.Tracking{PagesOff: v.PagesOff, KeepQueryStrings: v.KeepQueryStrings, TrackVisits: v.TrackVisits}
 	}
@@ -65,7 +69,16 @@ func settingsProto(s widgets.Settings) *livechatv1.WidgetSettings {
 		Translations:    translationsProto(s.Translations),
 		Csat:            livechatv1.CsatScale(s.Csat),
 		VisitorTracking: trackingProto(s.Tracking),
+		AttachmentKinds: kindsProto(s.AttachmentKinds),
 	}
+}
+
+func kindsProto(ks []attachments.Kind) []livechatv1.AttachmentKind {
+	out := make([]livechatv1.AttachmentKind, len(ks))
+	for i, k := range ks {
+		out[i] = livechatv1.AttachmentKind(k)
+	}
+	return out
 }
 
 func trackingProto(t widgets.Tracking) *livechatv1.VisitorTracking {
@@ -129,15 +142,26 @@ func widgetProto(w widgets.Widget) *livechatv1.Widget {
 // validates a visitor's input against.
 func configProto(c widgets.Config) *livechatv1.WidgetConfig {
 	return &livechatv1.WidgetConfig{
-		SiteKey:         c.SiteKey,
-		Appearance:      appearanceProto(c.Appearance),
-		Prechat:         prechatProto(c.Prechat),
-		Offline:         offlineProto(c.Offline),
-		AgentsOnline:    c.AgentsOnline,
-		Translations:    translationsProto(c.Translations),
-		Limits:          limits.Proto(),
-		Csat:            livechatv1.CsatScale(c.Csat),
-		Availability:    routingapi.AvailabilityProto(c.Availability),
-		VisitorTracking: trackingProto(c.Tracking),
+		SiteKey:          c.SiteKey,
+		Appearance:       appearanceProto(c.Appearance),
+		Prechat:          prechatProto(c.Prechat),
+		Offline:          offlineProto(c.Offline),
+		AgentsOnline:     c.AgentsOnline,
+		Translations:     translationsProto(c.Translations),
+		Limits:           limits.Proto(),
+		Csat:             livechatv1.CsatScale(c.Csat),
+		Availability:     routingapi.AvailabilityProto(c.Availability),
+		VisitorTracking:  trackingProto(c.Tracking),
+		AttachmentAccept: c.AttachmentAccept,
+		OnlineAgents:     onlineProto(c.OnlineAgents),
+		OnlineAgentCount: int32(c.OnlineAgentCount),
 	}
+}
+
+func onlineProto(as []widgets.OnlineAgent) []*livechatv1.OnlineAgent {
+	out := make([]*livechatv1.OnlineAgent, len(as))
+	for i, a := range as {
+		out[i] = &livechatv1.OnlineAgent{Name: a.Name, AvatarUrl: a.AvatarURL}
+	}
+	return out
 }

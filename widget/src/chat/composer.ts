@@ -73,7 +73,11 @@ export class Composer {
     attachBtn.setAttribute("aria-label", host.t("attach"));
     attachBtn.title = host.t("attach");
     attachBtn.hidden = !!host.preview;
-    attachBtn.addEventListener("click", () => fileInput.click());
+    attachBtn.addEventListener("click", () => {
+      // The kinds this widget accepts (the server judges the content anyway).
+      fileInput.accept = host.config().attachmentAccept || "";
+      fileInput.click();
+    });
     fileInput.addEventListener("change", () => {
       if (fileInput.files?.length) void this.attach(fileInput.files);
       fileInput.value = "";
@@ -146,7 +150,7 @@ export class Composer {
     const { textarea } = this.view;
     const text = textarea.value.trim();
     const tray = this.tray && (await this.tray);
-    if (tray?.busy()) return;
+    // Files still uploading go with the message: the outbox waits for them.
     const files = tray?.ready() || [];
     if ((!text && !files.length) || !this.checkLength()) return;
     tray?.clear();

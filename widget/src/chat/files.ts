@@ -10,6 +10,8 @@ export interface F {
   i: string; // id
   n: string; // file name
   s: number; // size
+  /** The local key (attach.ts) while the file uploads; i is "" until then. */
+  k?: string;
   /** Signed links, relative to the server; empty in the outbox. */
   u?: string;
   th?: string;

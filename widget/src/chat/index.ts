@@ -83,6 +83,12 @@ export function mount(host: Host): Chat {
       await session.ensure();
       const e = session.epoch;
       sentWith = session.token;
+      // Files still uploading (or to upload again after a reload) first.
+      if (it.f?.some((f) => !f.i)) {
+        const { upload } = await import("./attach");
+        it = { ...it, f: await upload(host, () => session.token, it.f) };
+        outbox.files(it.c, it.f);
+      }
       const res = await withTimeout((o) => api.sendMessage({ text: it.t, clientMessageId: it.c, attachmentIds: (it.f || []).map((f) => f.i) }, o), 20000);
       if (e !== session.epoch) return false;
       if (res.conversation?.id) thread.switchConv(res.conversation.id);

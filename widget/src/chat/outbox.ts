@@ -93,6 +93,11 @@ export class Outbox {
     this.save(this.items().filter((x) => x.c !== c));
   }
 
+  /** Records the entry's files once uploaded (attach.ts). */
+  files(c: string, f: F[] = []): void {
+    this.patch(c, { f });
+  }
+
   /** Clears a refusal so the entry is sent again. */
   retry(c: string): void {
     this.patch(c, { err: undefined });

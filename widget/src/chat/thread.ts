@@ -14,6 +14,8 @@ export interface Msg {
   who: "me" | "agent" | "sys";
   senderId: string;
   name: string;
+  /** An agent's avatar, relative to the server. */
+  av?: string;
   text: string;
   at: number;
   cmid: string;
@@ -70,6 +72,7 @@ export class Thread {
       who: p.senderType === SenderType.CUSTOMER ? "me" : p.senderType === SenderType.AGENT ? "agent" : "sys",
       senderId: p.senderId,
       name: p.senderName,
+      av: p.senderAvatarUrl,
       text: p.text,
       at: ms(p.createdAt),
       cmid: p.clientMessageId,

@@ -147,7 +147,9 @@ export class View {
           h(
             "div",
             { class: "lc-msg lc-" + m.who + (m.del ? " lc-del" : "") },
-            showName ? h("div", { class: "lc-name" }, m.name || t("agent")) : null,
+            showName
+              ? h("div", { class: "lc-name" }, m.av ? h("img", { class: "lc-av", src: host.server + m.av, alt: "" }) : null, m.name || t("agent"))
+              : null,
             edits?.editor(m) ??
               (m.del
                 ? h("div", { class: "lc-bubble" }, t("deletedText"))

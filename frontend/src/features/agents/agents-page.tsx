@@ -2,6 +2,9 @@ import { MoreHorizontalIcon, UsersIcon } from "lucide-react";
 import { useState, type ReactNode } from "react";
 import { AgentRole, type Agent } from "@livechat/api/auth_pb";
 import { Page } from "@/components/page";
+import { Avatar } from "@/components/avatar";
+import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
+import { AvatarEditor } from "@/features/attachments/avatar-upload";
 import { PresenceDot, presenceLabel, presenceOf } from "@/components/presence-dot";
 import { EmptyState, ErrorState, FormError } from "@/components/states";
 import { Badge } from "@/components/ui/badge";
@@ -115,11 +118,15 @@ function AgentRow({
   const now = useNow();
   const lastSeen = toDate(a.lastSeenAt);
   const isMe = a.id === me.id;
+  const [avatarOpen, setAvatarOpen] = useState(false);
   return (
     <tr className="border-b last:border-0" data-testid="agent-row" data-username={a.username}>
       <td className="px-4 py-2.5">
         <div className="flex items-center gap-2.5">
-          {a.disabled ? <span className="size-2.5" /> : <PresenceDot agent={a} />}
+          <span className="relative">
+            <Avatar name={a.displayName} src={a.avatarUrl || undefined} />
+            {!a.disabled && <PresenceDot agent={a} className="absolute -right-0.5 -bottom-0.5" />}
+          </span>
           <div className="min-w-0">
             <div className="flex items-center gap-1.5 font-medium">
               {a.displayName}
@@ -167,10 +174,20 @@ function AgentRow({
           </DropdownMenuTrigger>
           <DropdownMenuContent align="end">
             <DropdownMenuItem onSelect={onRename}>{t("agents.rename")}</DropdownMenuItem>
+            <DropdownMenuItem onSelect={() => setAvatarOpen(true)}>{t("avatar.setFor", { name: a.displayName })}</DropdownMenuItem>
             <DropdownMenuItem onSelect={onReset}>{t("agents.resetPassword")}</DropdownMenuItem>
             {a.twoFactorEnabled && <DropdownMenuItem onSelect={onResetTwoFactor}>{t("agents.resetTwoFactor")}</DropdownMenuItem>}
           </DropdownMenuContent>
         </DropdownMenu>
+        <Dialog open={avatarOpen} onOpenChange={setAvatarOpen}>
+          <DialogContent>
+            <DialogHeader>
+              <DialogTitle>{t("avatar.setFor", { name: a.displayName })}</DialogTitle>
+              <DialogDescription>{t("avatar.description")}</DialogDescription>
+            </DialogHeader>
+            <AvatarEditor name={a.displayName} url={a.avatarUrl} target={isMe ? {} : { agentId: a.id }} />
+          </DialogContent>
+        </Dialog>
       </td>
     </tr>
   );

@@ -72,6 +72,7 @@ export function EditableMessage({ message: m, senderName, seen }: { message: Mes
       <MessageBubble
         senderType={m.senderType}
         senderName={senderName}
+        senderAvatarUrl={m.senderAvatarUrl}
         text={m.text}
         attachments={m.attachments}
         internal={m.internal}

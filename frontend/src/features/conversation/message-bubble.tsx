@@ -6,11 +6,14 @@ import { useI18n } from "@/i18n";
 import { cn } from "@/lib/cn";
 import { formatDateTime, formatTimestamp } from "@/lib/format";
 import { MessageAttachments } from "@/features/attachments/message-attachments";
+import { Avatar } from "@/components/avatar";
 import { RichText } from "./rich-text";
 
 export interface BubbleProps {
   senderType: SenderType;
   senderName: string;
+  /** An agent sender's avatar; initials without one. */
+  senderAvatarUrl?: string;
   text: string;
   internal: boolean;
   at?: Date;
@@ -35,7 +38,7 @@ export interface BubbleProps {
  * the safe markdown subset, with its line breaks; internal notes look clearly
  * different.
  */
-export function MessageBubble({ senderType, senderName, text, internal, at, pending, failed, onRetry, seen, deleted, mark, actions, editor, attachments = [] }: BubbleProps) {
+export function MessageBubble({ senderType, senderName, senderAvatarUrl, text, internal, at, pending, failed, onRetry, seen, deleted, mark, actions, editor, attachments = [] }: BubbleProps) {
   const { t, locale } = useI18n();
   const fromCustomer = senderType === SenderType.CUSTOMER;
   return (
@@ -52,6 +55,7 @@ export function MessageBubble({ senderType, senderName, text, internal, at, pend
               <LockIcon aria-hidden className="size-3" /> {t("message.internalNote")}
             </span>
           )}
+          {senderType === SenderType.AGENT && <Avatar name={senderName} src={senderAvatarUrl || undefined} className="size-5 text-[10px]" />}
           <span className="font-medium">{senderName}</span>
           {at && (
             <time dateTime={at.toISOString()} title={formatDateTime(at, locale)}>

@@ -180,6 +180,7 @@ export function Timeline({ conversationId, customerName }: { conversationId: str
               key={p.clientMessageId}
               senderType={SenderType.AGENT}
               senderName={me.displayName}
+              senderAvatarUrl={me.avatarUrl}
               text={p.text}
               internal={p.internal}
               pending

@@ -23,6 +23,7 @@ import { TwoFactorCard } from "./two-factor-card";
 import { useIsAdmin, useMe, useSetMe } from "@/features/auth/use-me";
 import { SecurityCard } from "@/features/privacy/security-card";
 import { MailNotificationsCard } from "@/features/mail/notifications-card";
+import { AvatarEditor } from "@/features/attachments/avatar-upload";
 
 /** The agent's own settings: language, alerts, password and two-factor sign-in. */
 export default function SettingsPage() {
@@ -30,6 +31,7 @@ export default function SettingsPage() {
   const isAdmin = useIsAdmin();
   return (
     <Page title={t("settings.title")} description={t("settings.description")}>
+      <AvatarCard />
       <LanguageCard />
       <AlertsCard />
       <IdleAwayCard />
@@ -38,6 +40,22 @@ export default function SettingsPage() {
       <TwoFactorCard />
       {isAdmin && <SecurityCard />}
     </Page>
+  );
+}
+
+function AvatarCard() {
+  const { t } = useI18n();
+  const me = useMe();
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle>{t("avatar.title")}</CardTitle>
+        <CardDescription>{t("avatar.description")}</CardDescription>
+      </CardHeader>
+      <CardContent>
+        <AvatarEditor name={me.displayName} url={me.avatarUrl} target={{}} />
+      </CardContent>
+    </Card>
   );
 }
 

@@ -59,7 +59,7 @@ export function StatusMenu({ compact }: { compact: boolean }) {
         )}
       >
         <span className="relative">
-          <Avatar name={me.displayName} />
+          <Avatar name={me.displayName} src={me.avatarUrl || undefined} />
           <PresenceDot agent={me} className="absolute -right-0.5 -bottom-0.5" />
         </span>
         {!compact && (

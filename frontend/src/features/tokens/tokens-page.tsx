@@ -14,6 +14,7 @@ import { useI18n } from "@/i18n";
 import { formatDateTime, formatRelative, toDate, useNow } from "@/lib/format";
 import { apiTokensKey as tokensKey } from "@/lib/query-keys";
 import { CreateTokenDialog } from "./create-token-dialog";
+import { AvatarEditor } from "@/features/attachments/avatar-upload";
 
 
 /** Admins create, review and revoke API tokens for third-party backends. */
@@ -81,6 +82,11 @@ function TokenRow({ token, onRevoke }: { token: ApiToken; onRevoke: () => void }
           )}
         </div>
         <code className="text-xs text-muted-foreground">{token.prefix}…</code>
+        {token.botName && !revoked && (
+          <div className="mt-2">
+            <AvatarEditor name={token.botName} url={token.avatarUrl} target={{ tokenId: token.id }} size="size-8 text-xs" />
+          </div>
+        )}
       </td>
       <td className="px-4 py-2.5">
         <Badge variant={token.scope === ApiTokenScope.ADMIN ? "warning" : "secondary"}>

@@ -19,6 +19,7 @@ import { Input, Textarea } from "@/components/ui/input";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Switch } from "@/components/ui/switch";
 import { TrackingSettings } from "@/features/customers/tracking-settings";
+import { AttachmentKindsSetting } from "@/features/attachments/kinds-setting";
 import { Label } from "@/components/ui/label";
 import { useI18n } from "@/i18n";
 import { errorCode } from "@/lib/errors";
@@ -248,6 +249,14 @@ function WidgetEditor({ widget }: { widget?: Widget }) {
 
           <Section title={t("csat.setting.title")} description={t("csat.setting.description")}>
             <CsatSetting value={settings.csat} onChange={(csat) => setSettings({ ...settings, csat })} />
+          </Section>
+
+          <Section title={t("attachments.kinds.title")} description={t("attachments.kinds.description")}>
+            <AttachmentKindsSetting
+              value={settings.attachmentKinds}
+              onChange={(attachmentKinds) => setSettings({ ...settings, attachmentKinds })}
+              problem={submitted && problems.attachmentKinds ? t(problems.attachmentKinds) : undefined}
+            />
           </Section>
 
           <Section title={t("tracking.section")} description={t("tracking.description")}>

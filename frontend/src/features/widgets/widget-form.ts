@@ -1,3 +1,4 @@
+import { defaultAttachmentKinds } from "@/features/attachments/kinds-setting";
 import { create } from "@bufbuild/protobuf";
 import {
   PrechatFieldType,
@@ -29,6 +30,7 @@ export function defaultSettings(t: I18n["t"]): WidgetSettings {
     },
     prechat: { enabled: false, fields: [] },
     offline: { message: t("widgets.default.offline"), collectEmail: true },
+    attachmentKinds: defaultAttachmentKinds,
   });
 }
 
@@ -70,6 +72,7 @@ export function settingsProblems(s: WidgetSettings): Partial<Record<string, Mess
   if (a && length(a.greeting) > 500) p.greeting = "widgets.problem.greeting";
   if (s.offline && length(s.offline.message) > 500) p.offline = "widgets.problem.offline";
   if (s.allowedOrigins.length > maxOrigins) p.origins = "widgets.problem.origins";
+  if (!s.attachmentKinds.length) p.attachmentKinds = "attachments.kinds.none";
   const keys = new Set<string>();
   (s.prechat?.fields ?? []).forEach((f, i) => {
     if (!/^[a-z0-9_]{1,32}$/.test(f.key) || keys.has(f.key)) p[`field${i}.key`] = "widgets.problem.fieldKey";

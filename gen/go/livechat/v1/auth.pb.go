@@ -215,6 +215,11 @@ type Agent struct {
 	// True while the status is AWAY because of idleness (SetMyStatus with
 	// automatic): activity brings the agent back ONLINE. A chosen AWAY stays.
 	AwayAutomatic bool `protobuf:"varint,12,opt,name=away_automatic,json=awayAutomatic,proto3" json:"away_automatic,omitempty"`
+	// The agent's avatar, a 128-pixel square image, relative to the server
+	// (/api/avatars/<hash>.jpg, public and cacheable for ever: a new avatar
+	// has a new URL); empty without one. Set with POST /api/avatars (see
+	// docs/attachments.md).
+	AvatarUrl     string `protobuf:"bytes,25,opt,name=avatar_url,json=avatarUrl,proto3" json:"avatar_url,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -333,6 +338,13 @@ func (x *Agent) GetAwayAutomatic() bool {
 	return false
 }
 
+func (x *Agent) GetAvatarUrl() string {
+	if x != nil {
+		return x.AvatarUrl
+	}
+	return ""
+}
+
 // ApiToken describes an API token; the secret itself is never returned
 // after creation.
 type ApiToken struct {
@@ -352,7 +364,10 @@ type ApiToken struct {
 	// Unset unless revoked.
 	RevokedAt *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
 	// Set when the token is a bot: the name its messages show.
-	BotName       string `protobuf:"bytes,10,opt,name=bot_name,json=botName,proto3" json:"bot_name,omitempty"`
+	BotName string `protobuf:"bytes,10,opt,name=bot_name,json=botName,proto3" json:"bot_name,omitempty"`
+	// The bot's avatar (see Agent.avatar_url); set by admins with
+	// POST /api/avatars?token_id=<id>.
+	AvatarUrl     string `protobuf:"bytes,25,opt,name=avatar_url,json=avatarUrl,proto3" json:"avatar_url,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -453,6 +468,13 @@ func (x *ApiToken) GetRevokedAt() *timestamppb.Timestamp {
 func (x *ApiToken) GetBotName() string {
 	if x != nil {
 		return x.BotName
+	}
+	return ""
+}
+
+func (x *ApiToken) GetAvatarUrl() string {
+	if x != nil {
+		return x.AvatarUrl
 	}
 	return ""
 }
@@ -2552,7 +2574,7 @@ var File_livechat_v1_auth_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\n" +
-	"\x16livechat/v1/auth.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18livechat/v1/limits.proto\"\xe2\x03\n" +
+	"\x16livechat/v1/auth.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18livechat/v1/limits.proto\"\x81\x04\n" +
 	"\x05Agent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
 	"\busername\x18\x02 \x01(\tR\busername\x12!\n" +
@@ -2568,7 +2590,9 @@ const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\x12two_factor_enabled\x18\n" +
 	" \x01(\bR\x10twoFactorEnabled\x12*\n" +
 	"\x11idle_away_seconds\x18\v \x01(\x05R\x0fidleAwaySeconds\x12%\n" +
-	"\x0eaway_automatic\x18\f \x01(\bR\rawayAutomatic\"\x81\x03\n" +
+	"\x0eaway_automatic\x18\f \x01(\bR\rawayAutomatic\x12\x1d\n" +
+	"\n" +
+	"avatar_url\x18\x19 \x01(\tR\tavatarUrl\"\xa0\x03\n" +
 	"\bApiToken\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x120\n" +
@@ -2584,7 +2608,9 @@ const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\n" +
 	"revoked_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\x12\x19\n" +
 	"\bbot_name\x18\n" +
-	" \x01(\tR\abotName\"\x16\n" +
+	" \x01(\tR\abotName\x12\x1d\n" +
+	"\n" +
+	"avatar_url\x18\x19 \x01(\tR\tavatarUrl\"\x16\n" +
 	"\x14GetSetupStateRequest\">\n" +
 	"\x15GetSetupStateResponse\x12%\n" +
 	"\x0esetup_required\x18\x01 \x01(\bR\rsetupRequired\"i\n" +

@@ -483,9 +483,13 @@ type Message struct {
 	// messages and deleted ones.
 	EditableUntil *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=editable_until,json=editableUntil,proto3" json:"editable_until,omitempty"`
 	// The files sent with the message, in the order they were named.
-	Attachments   []*Attachment `protobuf:"bytes,15,rep,name=attachments,proto3" json:"attachments,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Attachments []*Attachment `protobuf:"bytes,15,rep,name=attachments,proto3" json:"attachments,omitempty"`
+	// The sending agent's avatar now (see Agent.avatar_url), or the bot's
+	// (ApiToken.avatar_url) for a bot's message; empty for other senders and
+	// for agents and bots without one.
+	SenderAvatarUrl string `protobuf:"bytes,25,opt,name=sender_avatar_url,json=senderAvatarUrl,proto3" json:"sender_avatar_url,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Message) Reset() {
@@ -621,6 +625,13 @@ func (x *Message) GetAttachments() []*Attachment {
 		return x.Attachments
 	}
 	return nil
+}
+
+func (x *Message) GetSenderAvatarUrl() string {
+	if x != nil {
+		return x.SenderAvatarUrl
+	}
+	return ""
 }
 
 // Conversation is a chat between one customer and the agents.
@@ -3196,7 +3207,7 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\acompany\x18\v \x01(\tR\acompany\x1a=\n" +
 	"\x0fAttributesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x92\x05\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xbe\x05\n" +
 	"\aMessage\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0fconversation_id\x18\x02 \x01(\tR\x0econversationId\x12\x10\n" +
@@ -3217,7 +3228,8 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\n" +
 	"deleted_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\tdeletedAt\x12A\n" +
 	"\x0eeditable_until\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\reditableUntil\x129\n" +
-	"\vattachments\x18\x0f \x03(\v2\x17.livechat.v1.AttachmentR\vattachments\"\x8d\x06\n" +
+	"\vattachments\x18\x0f \x03(\v2\x17.livechat.v1.AttachmentR\vattachments\x12*\n" +
+	"\x11sender_avatar_url\x18\x19 \x01(\tR\x0fsenderAvatarUrl\"\x8d\x06\n" +
 	"\fConversation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x127\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x1f.livechat.v1.ConversationStatusR\x06status\x12\x1f\n" +

@@ -186,6 +186,71 @@ func (PrechatFieldType) EnumDescriptor() ([]byte, []int) {
 	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{2}
 }
 
+// AttachmentKind is a family of file types a widget may accept. The types
+// of each are recognised by content (docs/attachments.md).
+type AttachmentKind int32
+
+const (
+	AttachmentKind_ATTACHMENT_KIND_UNSPECIFIED AttachmentKind = 0
+	// PNG, JPEG and GIF images.
+	AttachmentKind_ATTACHMENT_KIND_IMAGES AttachmentKind = 1
+	AttachmentKind_ATTACHMENT_KIND_PDF    AttachmentKind = 2
+	// Plain UTF-8 text (.txt, .csv, .log, .md).
+	AttachmentKind_ATTACHMENT_KIND_TEXT AttachmentKind = 3
+	// Word, Excel and PowerPoint (old and new formats), OpenDocument text,
+	// spreadsheets and presentations.
+	AttachmentKind_ATTACHMENT_KIND_OFFICE AttachmentKind = 4
+	// ZIP archives. Not in the default set.
+	AttachmentKind_ATTACHMENT_KIND_ARCHIVES AttachmentKind = 5
+)
+
+// Enum value maps for AttachmentKind.
+var (
+	AttachmentKind_name = map[int32]string{
+		0: "ATTACHMENT_KIND_UNSPECIFIED",
+		1: "ATTACHMENT_KIND_IMAGES",
+		2: "ATTACHMENT_KIND_PDF",
+		3: "ATTACHMENT_KIND_TEXT",
+		4: "ATTACHMENT_KIND_OFFICE",
+		5: "ATTACHMENT_KIND_ARCHIVES",
+	}
+	AttachmentKind_value = map[string]int32{
+		"ATTACHMENT_KIND_UNSPECIFIED": 0,
+		"ATTACHMENT_KIND_IMAGES":      1,
+		"ATTACHMENT_KIND_PDF":         2,
+		"ATTACHMENT_KIND_TEXT":        3,
+		"ATTACHMENT_KIND_OFFICE":      4,
+		"ATTACHMENT_KIND_ARCHIVES":    5,
+	}
+)
+
+func (x AttachmentKind) Enum() *AttachmentKind {
+	p := new(AttachmentKind)
+	*p = x
+	return p
+}
+
+func (x AttachmentKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AttachmentKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_livechat_v1_widget_proto_enumTypes[3].Descriptor()
+}
+
+func (AttachmentKind) Type() protoreflect.EnumType {
+	return &file_livechat_v1_widget_proto_enumTypes[3]
+}
+
+func (x AttachmentKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AttachmentKind.Descriptor instead.
+func (AttachmentKind) EnumDescriptor() ([]byte, []int) {
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{3}
+}
+
 // OutsideHours is what visitors get outside business hours.
 type OutsideHours int32
 
@@ -222,11 +287,11 @@ func (x OutsideHours) String() string {
 }
 
 func (OutsideHours) Descriptor() protoreflect.EnumDescriptor {
-	return file_livechat_v1_widget_proto_enumTypes[3].Descriptor()
+	return file_livechat_v1_widget_proto_enumTypes[4].Descriptor()
 }
 
 func (OutsideHours) Type() protoreflect.EnumType {
-	return &file_livechat_v1_widget_proto_enumTypes[3]
+	return &file_livechat_v1_widget_proto_enumTypes[4]
 }
 
 func (x OutsideHours) Number() protoreflect.EnumNumber {
@@ -235,7 +300,7 @@ func (x OutsideHours) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use OutsideHours.Descriptor instead.
 func (OutsideHours) EnumDescriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{3}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{4}
 }
 
 // WidgetAppearance is how the widget looks.
@@ -532,6 +597,12 @@ type WidgetSettings struct {
 	// What the widget reports of a visitor's browsing (see
 	// CustomerService.ReportVisitorContext). Unset: the defaults.
 	VisitorTracking *VisitorTracking `protobuf:"bytes,15,opt,name=visitor_tracking,json=visitorTracking,proto3" json:"visitor_tracking,omitempty"`
+	// The kinds of file this widget's visitors may send (an upload of another
+	// kind is INVALID_ARGUMENT, FILE_TYPE_NOT_ALLOWED). Empty: the default
+	// kinds, images, PDF, plain text and office documents. A kind named twice
+	// or unknown is INVALID_ARGUMENT, INVALID_VALUE (field attachment_kinds).
+	// Agents may always send the default kinds.
+	AttachmentKinds []AttachmentKind `protobuf:"varint,25,rep,packed,name=attachment_kinds,json=attachmentKinds,proto3,enum=livechat.v1.AttachmentKind" json:"attachment_kinds,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
 }
@@ -622,6 +693,68 @@ func (x *WidgetSettings) GetVisitorTracking() *VisitorTracking {
 	return nil
 }
 
+func (x *WidgetSettings) GetAttachmentKinds() []AttachmentKind {
+	if x != nil {
+		return x.AttachmentKinds
+	}
+	return nil
+}
+
+// OnlineAgent is an agent visitors may see as present in the widget's
+// header: the name and avatar the agent's messages show.
+type OnlineAgent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The avatar (relative to the server), empty without one.
+	AvatarUrl     string `protobuf:"bytes,2,opt,name=avatar_url,json=avatarUrl,proto3" json:"avatar_url,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OnlineAgent) Reset() {
+	*x = OnlineAgent{}
+	mi := &file_livechat_v1_widget_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OnlineAgent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OnlineAgent) ProtoMessage() {}
+
+func (x *OnlineAgent) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_widget_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OnlineAgent.ProtoReflect.Descriptor instead.
+func (*OnlineAgent) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *OnlineAgent) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *OnlineAgent) GetAvatarUrl() string {
+	if x != nil {
+		return x.AvatarUrl
+	}
+	return ""
+}
+
 // WidgetTexts is the admin-written text a visitor reads, in one language.
 // Each has the same limits as the default it translates.
 type WidgetTexts struct {
@@ -643,7 +776,7 @@ type WidgetTexts struct {
 
 func (x *WidgetTexts) Reset() {
 	*x = WidgetTexts{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[5]
+	mi := &file_livechat_v1_widget_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -655,7 +788,7 @@ func (x *WidgetTexts) String() string {
 func (*WidgetTexts) ProtoMessage() {}
 
 func (x *WidgetTexts) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[5]
+	mi := &file_livechat_v1_widget_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -668,7 +801,7 @@ func (x *WidgetTexts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WidgetTexts.ProtoReflect.Descriptor instead.
 func (*WidgetTexts) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{5}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *WidgetTexts) GetTitle() string {
@@ -723,7 +856,7 @@ type Widget struct {
 
 func (x *Widget) Reset() {
 	*x = Widget{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[6]
+	mi := &file_livechat_v1_widget_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -735,7 +868,7 @@ func (x *Widget) String() string {
 func (*Widget) ProtoMessage() {}
 
 func (x *Widget) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[6]
+	mi := &file_livechat_v1_widget_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -748,7 +881,7 @@ func (x *Widget) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Widget.ProtoReflect.Descriptor instead.
 func (*Widget) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{6}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Widget) GetId() string {
@@ -815,13 +948,22 @@ type WidgetConfig struct {
 	Availability *WidgetAvailability `protobuf:"bytes,9,opt,name=availability,proto3" json:"availability,omitempty"`
 	// What the widget reports of the visitor's browsing.
 	VisitorTracking *VisitorTracking `protobuf:"bytes,15,opt,name=visitor_tracking,json=visitorTracking,proto3" json:"visitor_tracking,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The file picker's `accept` list for the kinds this widget allows
+	// (WidgetSettings.attachment_kinds): MIME types and extensions, comma
+	// separated. The server judges the content anyway.
+	AttachmentAccept string `protobuf:"bytes,25,opt,name=attachment_accept,json=attachmentAccept,proto3" json:"attachment_accept,omitempty"`
+	// Up to three of the agents online now (visible to visitors), for the
+	// header ("Lan and 2 others are here"); online_agent_count is how many
+	// there are in all.
+	OnlineAgents     []*OnlineAgent `protobuf:"bytes,26,rep,name=online_agents,json=onlineAgents,proto3" json:"online_agents,omitempty"`
+	OnlineAgentCount int32          `protobuf:"varint,27,opt,name=online_agent_count,json=onlineAgentCount,proto3" json:"online_agent_count,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *WidgetConfig) Reset() {
 	*x = WidgetConfig{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[7]
+	mi := &file_livechat_v1_widget_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -833,7 +975,7 @@ func (x *WidgetConfig) String() string {
 func (*WidgetConfig) ProtoMessage() {}
 
 func (x *WidgetConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[7]
+	mi := &file_livechat_v1_widget_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -846,7 +988,7 @@ func (x *WidgetConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WidgetConfig.ProtoReflect.Descriptor instead.
 func (*WidgetConfig) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{7}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *WidgetConfig) GetSiteKey() string {
@@ -919,6 +1061,27 @@ func (x *WidgetConfig) GetVisitorTracking() *VisitorTracking {
 	return nil
 }
 
+func (x *WidgetConfig) GetAttachmentAccept() string {
+	if x != nil {
+		return x.AttachmentAccept
+	}
+	return ""
+}
+
+func (x *WidgetConfig) GetOnlineAgents() []*OnlineAgent {
+	if x != nil {
+		return x.OnlineAgents
+	}
+	return nil
+}
+
+func (x *WidgetConfig) GetOnlineAgentCount() int32 {
+	if x != nil {
+		return x.OnlineAgentCount
+	}
+	return 0
+}
+
 // VerifiedIdentity is the host site's claim of who the visitor is.
 type VerifiedIdentity struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -936,7 +1099,7 @@ type VerifiedIdentity struct {
 
 func (x *VerifiedIdentity) Reset() {
 	*x = VerifiedIdentity{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[8]
+	mi := &file_livechat_v1_widget_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -948,7 +1111,7 @@ func (x *VerifiedIdentity) String() string {
 func (*VerifiedIdentity) ProtoMessage() {}
 
 func (x *VerifiedIdentity) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[8]
+	mi := &file_livechat_v1_widget_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -961,7 +1124,7 @@ func (x *VerifiedIdentity) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifiedIdentity.ProtoReflect.Descriptor instead.
 func (*VerifiedIdentity) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{8}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *VerifiedIdentity) GetUserId() string {
@@ -1000,7 +1163,7 @@ type ListWidgetsRequest struct {
 
 func (x *ListWidgetsRequest) Reset() {
 	*x = ListWidgetsRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[9]
+	mi := &file_livechat_v1_widget_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1012,7 +1175,7 @@ func (x *ListWidgetsRequest) String() string {
 func (*ListWidgetsRequest) ProtoMessage() {}
 
 func (x *ListWidgetsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[9]
+	mi := &file_livechat_v1_widget_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1025,7 +1188,7 @@ func (x *ListWidgetsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWidgetsRequest.ProtoReflect.Descriptor instead.
 func (*ListWidgetsRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{9}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{10}
 }
 
 type ListWidgetsResponse struct {
@@ -1037,7 +1200,7 @@ type ListWidgetsResponse struct {
 
 func (x *ListWidgetsResponse) Reset() {
 	*x = ListWidgetsResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[10]
+	mi := &file_livechat_v1_widget_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1049,7 +1212,7 @@ func (x *ListWidgetsResponse) String() string {
 func (*ListWidgetsResponse) ProtoMessage() {}
 
 func (x *ListWidgetsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[10]
+	mi := &file_livechat_v1_widget_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1062,7 +1225,7 @@ func (x *ListWidgetsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWidgetsResponse.ProtoReflect.Descriptor instead.
 func (*ListWidgetsResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{10}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListWidgetsResponse) GetWidgets() []*Widget {
@@ -1081,7 +1244,7 @@ type GetWidgetRequest struct {
 
 func (x *GetWidgetRequest) Reset() {
 	*x = GetWidgetRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[11]
+	mi := &file_livechat_v1_widget_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1093,7 +1256,7 @@ func (x *GetWidgetRequest) String() string {
 func (*GetWidgetRequest) ProtoMessage() {}
 
 func (x *GetWidgetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[11]
+	mi := &file_livechat_v1_widget_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1106,7 +1269,7 @@ func (x *GetWidgetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWidgetRequest.ProtoReflect.Descriptor instead.
 func (*GetWidgetRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{11}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetWidgetRequest) GetWidgetId() string {
@@ -1125,7 +1288,7 @@ type GetWidgetResponse struct {
 
 func (x *GetWidgetResponse) Reset() {
 	*x = GetWidgetResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[12]
+	mi := &file_livechat_v1_widget_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1137,7 +1300,7 @@ func (x *GetWidgetResponse) String() string {
 func (*GetWidgetResponse) ProtoMessage() {}
 
 func (x *GetWidgetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[12]
+	mi := &file_livechat_v1_widget_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1150,7 +1313,7 @@ func (x *GetWidgetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWidgetResponse.ProtoReflect.Descriptor instead.
 func (*GetWidgetResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{12}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetWidgetResponse) GetWidget() *Widget {
@@ -1169,7 +1332,7 @@ type CreateWidgetRequest struct {
 
 func (x *CreateWidgetRequest) Reset() {
 	*x = CreateWidgetRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[13]
+	mi := &file_livechat_v1_widget_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1181,7 +1344,7 @@ func (x *CreateWidgetRequest) String() string {
 func (*CreateWidgetRequest) ProtoMessage() {}
 
 func (x *CreateWidgetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[13]
+	mi := &file_livechat_v1_widget_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1194,7 +1357,7 @@ func (x *CreateWidgetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateWidgetRequest.ProtoReflect.Descriptor instead.
 func (*CreateWidgetRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{13}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CreateWidgetRequest) GetSettings() *WidgetSettings {
@@ -1216,7 +1379,7 @@ type CreateWidgetResponse struct {
 
 func (x *CreateWidgetResponse) Reset() {
 	*x = CreateWidgetResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[14]
+	mi := &file_livechat_v1_widget_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1228,7 +1391,7 @@ func (x *CreateWidgetResponse) String() string {
 func (*CreateWidgetResponse) ProtoMessage() {}
 
 func (x *CreateWidgetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[14]
+	mi := &file_livechat_v1_widget_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1241,7 +1404,7 @@ func (x *CreateWidgetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateWidgetResponse.ProtoReflect.Descriptor instead.
 func (*CreateWidgetResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{14}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CreateWidgetResponse) GetWidget() *Widget {
@@ -1268,7 +1431,7 @@ type UpdateWidgetRequest struct {
 
 func (x *UpdateWidgetRequest) Reset() {
 	*x = UpdateWidgetRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[15]
+	mi := &file_livechat_v1_widget_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1280,7 +1443,7 @@ func (x *UpdateWidgetRequest) String() string {
 func (*UpdateWidgetRequest) ProtoMessage() {}
 
 func (x *UpdateWidgetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[15]
+	mi := &file_livechat_v1_widget_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1293,7 +1456,7 @@ func (x *UpdateWidgetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateWidgetRequest.ProtoReflect.Descriptor instead.
 func (*UpdateWidgetRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{15}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *UpdateWidgetRequest) GetWidgetId() string {
@@ -1319,7 +1482,7 @@ type UpdateWidgetResponse struct {
 
 func (x *UpdateWidgetResponse) Reset() {
 	*x = UpdateWidgetResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[16]
+	mi := &file_livechat_v1_widget_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1331,7 +1494,7 @@ func (x *UpdateWidgetResponse) String() string {
 func (*UpdateWidgetResponse) ProtoMessage() {}
 
 func (x *UpdateWidgetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[16]
+	mi := &file_livechat_v1_widget_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1344,7 +1507,7 @@ func (x *UpdateWidgetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateWidgetResponse.ProtoReflect.Descriptor instead.
 func (*UpdateWidgetResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{16}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *UpdateWidgetResponse) GetWidget() *Widget {
@@ -1363,7 +1526,7 @@ type DeleteWidgetRequest struct {
 
 func (x *DeleteWidgetRequest) Reset() {
 	*x = DeleteWidgetRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[17]
+	mi := &file_livechat_v1_widget_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1375,7 +1538,7 @@ func (x *DeleteWidgetRequest) String() string {
 func (*DeleteWidgetRequest) ProtoMessage() {}
 
 func (x *DeleteWidgetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[17]
+	mi := &file_livechat_v1_widget_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1388,7 +1551,7 @@ func (x *DeleteWidgetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteWidgetRequest.ProtoReflect.Descriptor instead.
 func (*DeleteWidgetRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{17}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *DeleteWidgetRequest) GetWidgetId() string {
@@ -1406,7 +1569,7 @@ type DeleteWidgetResponse struct {
 
 func (x *DeleteWidgetResponse) Reset() {
 	*x = DeleteWidgetResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[18]
+	mi := &file_livechat_v1_widget_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1418,7 +1581,7 @@ func (x *DeleteWidgetResponse) String() string {
 func (*DeleteWidgetResponse) ProtoMessage() {}
 
 func (x *DeleteWidgetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[18]
+	mi := &file_livechat_v1_widget_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1431,7 +1594,7 @@ func (x *DeleteWidgetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteWidgetResponse.ProtoReflect.Descriptor instead.
 func (*DeleteWidgetResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{18}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{19}
 }
 
 type RotateWidgetSecretRequest struct {
@@ -1443,7 +1606,7 @@ type RotateWidgetSecretRequest struct {
 
 func (x *RotateWidgetSecretRequest) Reset() {
 	*x = RotateWidgetSecretRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[19]
+	mi := &file_livechat_v1_widget_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1455,7 +1618,7 @@ func (x *RotateWidgetSecretRequest) String() string {
 func (*RotateWidgetSecretRequest) ProtoMessage() {}
 
 func (x *RotateWidgetSecretRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[19]
+	mi := &file_livechat_v1_widget_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1468,7 +1631,7 @@ func (x *RotateWidgetSecretRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RotateWidgetSecretRequest.ProtoReflect.Descriptor instead.
 func (*RotateWidgetSecretRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{19}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *RotateWidgetSecretRequest) GetWidgetId() string {
@@ -1488,7 +1651,7 @@ type RotateWidgetSecretResponse struct {
 
 func (x *RotateWidgetSecretResponse) Reset() {
 	*x = RotateWidgetSecretResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[20]
+	mi := &file_livechat_v1_widget_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1500,7 +1663,7 @@ func (x *RotateWidgetSecretResponse) String() string {
 func (*RotateWidgetSecretResponse) ProtoMessage() {}
 
 func (x *RotateWidgetSecretResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[20]
+	mi := &file_livechat_v1_widget_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1513,7 +1676,7 @@ func (x *RotateWidgetSecretResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RotateWidgetSecretResponse.ProtoReflect.Descriptor instead.
 func (*RotateWidgetSecretResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{20}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RotateWidgetSecretResponse) GetWidget() *Widget {
@@ -1539,7 +1702,7 @@ type GetWidgetConfigRequest struct {
 
 func (x *GetWidgetConfigRequest) Reset() {
 	*x = GetWidgetConfigRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[21]
+	mi := &file_livechat_v1_widget_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1551,7 +1714,7 @@ func (x *GetWidgetConfigRequest) String() string {
 func (*GetWidgetConfigRequest) ProtoMessage() {}
 
 func (x *GetWidgetConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[21]
+	mi := &file_livechat_v1_widget_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1564,7 +1727,7 @@ func (x *GetWidgetConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWidgetConfigRequest.ProtoReflect.Descriptor instead.
 func (*GetWidgetConfigRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{21}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetWidgetConfigRequest) GetSiteKey() string {
@@ -1583,7 +1746,7 @@ type GetWidgetConfigResponse struct {
 
 func (x *GetWidgetConfigResponse) Reset() {
 	*x = GetWidgetConfigResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[22]
+	mi := &file_livechat_v1_widget_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1595,7 +1758,7 @@ func (x *GetWidgetConfigResponse) String() string {
 func (*GetWidgetConfigResponse) ProtoMessage() {}
 
 func (x *GetWidgetConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[22]
+	mi := &file_livechat_v1_widget_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1608,7 +1771,7 @@ func (x *GetWidgetConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWidgetConfigResponse.ProtoReflect.Descriptor instead.
 func (*GetWidgetConfigResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{22}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetWidgetConfigResponse) GetConfig() *WidgetConfig {
@@ -1633,7 +1796,7 @@ type StartSessionRequest struct {
 
 func (x *StartSessionRequest) Reset() {
 	*x = StartSessionRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[23]
+	mi := &file_livechat_v1_widget_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1645,7 +1808,7 @@ func (x *StartSessionRequest) String() string {
 func (*StartSessionRequest) ProtoMessage() {}
 
 func (x *StartSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[23]
+	mi := &file_livechat_v1_widget_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1658,7 +1821,7 @@ func (x *StartSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartSessionRequest.ProtoReflect.Descriptor instead.
 func (*StartSessionRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{23}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *StartSessionRequest) GetSiteKey() string {
@@ -1705,7 +1868,7 @@ type StartSessionResponse struct {
 
 func (x *StartSessionResponse) Reset() {
 	*x = StartSessionResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[24]
+	mi := &file_livechat_v1_widget_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1717,7 +1880,7 @@ func (x *StartSessionResponse) String() string {
 func (*StartSessionResponse) ProtoMessage() {}
 
 func (x *StartSessionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[24]
+	mi := &file_livechat_v1_widget_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1730,7 +1893,7 @@ func (x *StartSessionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartSessionResponse.ProtoReflect.Descriptor instead.
 func (*StartSessionResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{24}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *StartSessionResponse) GetVisitorToken() string {
@@ -1776,7 +1939,7 @@ type WidgetServiceSendMessageRequest struct {
 
 func (x *WidgetServiceSendMessageRequest) Reset() {
 	*x = WidgetServiceSendMessageRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[25]
+	mi := &file_livechat_v1_widget_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1788,7 +1951,7 @@ func (x *WidgetServiceSendMessageRequest) String() string {
 func (*WidgetServiceSendMessageRequest) ProtoMessage() {}
 
 func (x *WidgetServiceSendMessageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[25]
+	mi := &file_livechat_v1_widget_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1801,7 +1964,7 @@ func (x *WidgetServiceSendMessageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WidgetServiceSendMessageRequest.ProtoReflect.Descriptor instead.
 func (*WidgetServiceSendMessageRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{25}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *WidgetServiceSendMessageRequest) GetText() string {
@@ -1835,7 +1998,7 @@ type WidgetServiceSendMessageResponse struct {
 
 func (x *WidgetServiceSendMessageResponse) Reset() {
 	*x = WidgetServiceSendMessageResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[26]
+	mi := &file_livechat_v1_widget_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1847,7 +2010,7 @@ func (x *WidgetServiceSendMessageResponse) String() string {
 func (*WidgetServiceSendMessageResponse) ProtoMessage() {}
 
 func (x *WidgetServiceSendMessageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[26]
+	mi := &file_livechat_v1_widget_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1860,7 +2023,7 @@ func (x *WidgetServiceSendMessageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WidgetServiceSendMessageResponse.ProtoReflect.Descriptor instead.
 func (*WidgetServiceSendMessageResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{26}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *WidgetServiceSendMessageResponse) GetMessage() *Message {
@@ -1891,7 +2054,7 @@ type WidgetServiceListMessagesRequest struct {
 
 func (x *WidgetServiceListMessagesRequest) Reset() {
 	*x = WidgetServiceListMessagesRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[27]
+	mi := &file_livechat_v1_widget_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1903,7 +2066,7 @@ func (x *WidgetServiceListMessagesRequest) String() string {
 func (*WidgetServiceListMessagesRequest) ProtoMessage() {}
 
 func (x *WidgetServiceListMessagesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[27]
+	mi := &file_livechat_v1_widget_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1916,7 +2079,7 @@ func (x *WidgetServiceListMessagesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WidgetServiceListMessagesRequest.ProtoReflect.Descriptor instead.
 func (*WidgetServiceListMessagesRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{27}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *WidgetServiceListMessagesRequest) GetConversationId() string {
@@ -1961,7 +2124,7 @@ type WidgetServiceListMessagesResponse struct {
 
 func (x *WidgetServiceListMessagesResponse) Reset() {
 	*x = WidgetServiceListMessagesResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[28]
+	mi := &file_livechat_v1_widget_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1973,7 +2136,7 @@ func (x *WidgetServiceListMessagesResponse) String() string {
 func (*WidgetServiceListMessagesResponse) ProtoMessage() {}
 
 func (x *WidgetServiceListMessagesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[28]
+	mi := &file_livechat_v1_widget_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1986,7 +2149,7 @@ func (x *WidgetServiceListMessagesResponse) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use WidgetServiceListMessagesResponse.ProtoReflect.Descriptor instead.
 func (*WidgetServiceListMessagesResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{28}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *WidgetServiceListMessagesResponse) GetMessages() []*Message {
@@ -2019,7 +2182,7 @@ type WidgetServiceSetTypingRequest struct {
 
 func (x *WidgetServiceSetTypingRequest) Reset() {
 	*x = WidgetServiceSetTypingRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[29]
+	mi := &file_livechat_v1_widget_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2031,7 +2194,7 @@ func (x *WidgetServiceSetTypingRequest) String() string {
 func (*WidgetServiceSetTypingRequest) ProtoMessage() {}
 
 func (x *WidgetServiceSetTypingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[29]
+	mi := &file_livechat_v1_widget_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2044,7 +2207,7 @@ func (x *WidgetServiceSetTypingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WidgetServiceSetTypingRequest.ProtoReflect.Descriptor instead.
 func (*WidgetServiceSetTypingRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{29}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *WidgetServiceSetTypingRequest) GetTyping() bool {
@@ -2062,7 +2225,7 @@ type WidgetServiceSetTypingResponse struct {
 
 func (x *WidgetServiceSetTypingResponse) Reset() {
 	*x = WidgetServiceSetTypingResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[30]
+	mi := &file_livechat_v1_widget_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2074,7 +2237,7 @@ func (x *WidgetServiceSetTypingResponse) String() string {
 func (*WidgetServiceSetTypingResponse) ProtoMessage() {}
 
 func (x *WidgetServiceSetTypingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[30]
+	mi := &file_livechat_v1_widget_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2087,7 +2250,7 @@ func (x *WidgetServiceSetTypingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WidgetServiceSetTypingResponse.ProtoReflect.Descriptor instead.
 func (*WidgetServiceSetTypingResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{30}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{31}
 }
 
 type WidgetServiceMarkReadRequest struct {
@@ -2100,7 +2263,7 @@ type WidgetServiceMarkReadRequest struct {
 
 func (x *WidgetServiceMarkReadRequest) Reset() {
 	*x = WidgetServiceMarkReadRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[31]
+	mi := &file_livechat_v1_widget_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2112,7 +2275,7 @@ func (x *WidgetServiceMarkReadRequest) String() string {
 func (*WidgetServiceMarkReadRequest) ProtoMessage() {}
 
 func (x *WidgetServiceMarkReadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[31]
+	mi := &file_livechat_v1_widget_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2125,7 +2288,7 @@ func (x *WidgetServiceMarkReadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WidgetServiceMarkReadRequest.ProtoReflect.Descriptor instead.
 func (*WidgetServiceMarkReadRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{31}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *WidgetServiceMarkReadRequest) GetSeq() int64 {
@@ -2143,7 +2306,7 @@ type WidgetServiceMarkReadResponse struct {
 
 func (x *WidgetServiceMarkReadResponse) Reset() {
 	*x = WidgetServiceMarkReadResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[32]
+	mi := &file_livechat_v1_widget_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2155,7 +2318,7 @@ func (x *WidgetServiceMarkReadResponse) String() string {
 func (*WidgetServiceMarkReadResponse) ProtoMessage() {}
 
 func (x *WidgetServiceMarkReadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[32]
+	mi := &file_livechat_v1_widget_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2168,7 +2331,7 @@ func (x *WidgetServiceMarkReadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WidgetServiceMarkReadResponse.ProtoReflect.Descriptor instead.
 func (*WidgetServiceMarkReadResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{32}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{33}
 }
 
 type UpdateCustomerRequest struct {
@@ -2182,7 +2345,7 @@ type UpdateCustomerRequest struct {
 
 func (x *UpdateCustomerRequest) Reset() {
 	*x = UpdateCustomerRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[33]
+	mi := &file_livechat_v1_widget_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2194,7 +2357,7 @@ func (x *UpdateCustomerRequest) String() string {
 func (*UpdateCustomerRequest) ProtoMessage() {}
 
 func (x *UpdateCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[33]
+	mi := &file_livechat_v1_widget_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2207,7 +2370,7 @@ func (x *UpdateCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCustomerRequest.ProtoReflect.Descriptor instead.
 func (*UpdateCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{33}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *UpdateCustomerRequest) GetName() string {
@@ -2240,7 +2403,7 @@ type UpdateCustomerResponse struct {
 
 func (x *UpdateCustomerResponse) Reset() {
 	*x = UpdateCustomerResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[34]
+	mi := &file_livechat_v1_widget_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2252,7 +2415,7 @@ func (x *UpdateCustomerResponse) String() string {
 func (*UpdateCustomerResponse) ProtoMessage() {}
 
 func (x *UpdateCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[34]
+	mi := &file_livechat_v1_widget_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2265,7 +2428,7 @@ func (x *UpdateCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCustomerResponse.ProtoReflect.Descriptor instead.
 func (*UpdateCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{34}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *UpdateCustomerResponse) GetCustomer() *Customer {
@@ -2284,7 +2447,7 @@ type WidgetServiceSubscribeRequest struct {
 
 func (x *WidgetServiceSubscribeRequest) Reset() {
 	*x = WidgetServiceSubscribeRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[35]
+	mi := &file_livechat_v1_widget_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2296,7 +2459,7 @@ func (x *WidgetServiceSubscribeRequest) String() string {
 func (*WidgetServiceSubscribeRequest) ProtoMessage() {}
 
 func (x *WidgetServiceSubscribeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[35]
+	mi := &file_livechat_v1_widget_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2309,7 +2472,7 @@ func (x *WidgetServiceSubscribeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WidgetServiceSubscribeRequest.ProtoReflect.Descriptor instead.
 func (*WidgetServiceSubscribeRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{35}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *WidgetServiceSubscribeRequest) GetCursor() string {
@@ -2328,7 +2491,7 @@ type WidgetServiceSubscribeResponse struct {
 
 func (x *WidgetServiceSubscribeResponse) Reset() {
 	*x = WidgetServiceSubscribeResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[36]
+	mi := &file_livechat_v1_widget_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2340,7 +2503,7 @@ func (x *WidgetServiceSubscribeResponse) String() string {
 func (*WidgetServiceSubscribeResponse) ProtoMessage() {}
 
 func (x *WidgetServiceSubscribeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[36]
+	mi := &file_livechat_v1_widget_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2353,7 +2516,7 @@ func (x *WidgetServiceSubscribeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WidgetServiceSubscribeResponse.ProtoReflect.Descriptor instead.
 func (*WidgetServiceSubscribeResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{36}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *WidgetServiceSubscribeResponse) GetEvent() *Event {
@@ -2376,7 +2539,7 @@ type RateConversationRequest struct {
 
 func (x *RateConversationRequest) Reset() {
 	*x = RateConversationRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[37]
+	mi := &file_livechat_v1_widget_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2388,7 +2551,7 @@ func (x *RateConversationRequest) String() string {
 func (*RateConversationRequest) ProtoMessage() {}
 
 func (x *RateConversationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[37]
+	mi := &file_livechat_v1_widget_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2401,7 +2564,7 @@ func (x *RateConversationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateConversationRequest.ProtoReflect.Descriptor instead.
 func (*RateConversationRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{37}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *RateConversationRequest) GetConversationId() string {
@@ -2434,7 +2597,7 @@ type RateConversationResponse struct {
 
 func (x *RateConversationResponse) Reset() {
 	*x = RateConversationResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[38]
+	mi := &file_livechat_v1_widget_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2446,7 +2609,7 @@ func (x *RateConversationResponse) String() string {
 func (*RateConversationResponse) ProtoMessage() {}
 
 func (x *RateConversationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[38]
+	mi := &file_livechat_v1_widget_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2459,7 +2622,7 @@ func (x *RateConversationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateConversationResponse.ProtoReflect.Descriptor instead.
 func (*RateConversationResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{38}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *RateConversationResponse) GetRating() *Rating {
@@ -2480,7 +2643,7 @@ type WidgetServiceEditMessageRequest struct {
 
 func (x *WidgetServiceEditMessageRequest) Reset() {
 	*x = WidgetServiceEditMessageRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[39]
+	mi := &file_livechat_v1_widget_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2492,7 +2655,7 @@ func (x *WidgetServiceEditMessageRequest) String() string {
 func (*WidgetServiceEditMessageRequest) ProtoMessage() {}
 
 func (x *WidgetServiceEditMessageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[39]
+	mi := &file_livechat_v1_widget_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2505,7 +2668,7 @@ func (x *WidgetServiceEditMessageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WidgetServiceEditMessageRequest.ProtoReflect.Descriptor instead.
 func (*WidgetServiceEditMessageRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{39}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *WidgetServiceEditMessageRequest) GetMessageId() string {
@@ -2531,7 +2694,7 @@ type WidgetServiceEditMessageResponse struct {
 
 func (x *WidgetServiceEditMessageResponse) Reset() {
 	*x = WidgetServiceEditMessageResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[40]
+	mi := &file_livechat_v1_widget_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2543,7 +2706,7 @@ func (x *WidgetServiceEditMessageResponse) String() string {
 func (*WidgetServiceEditMessageResponse) ProtoMessage() {}
 
 func (x *WidgetServiceEditMessageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[40]
+	mi := &file_livechat_v1_widget_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2556,7 +2719,7 @@ func (x *WidgetServiceEditMessageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WidgetServiceEditMessageResponse.ProtoReflect.Descriptor instead.
 func (*WidgetServiceEditMessageResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{40}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *WidgetServiceEditMessageResponse) GetMessage() *Message {
@@ -2575,7 +2738,7 @@ type WidgetServiceDeleteMessageRequest struct {
 
 func (x *WidgetServiceDeleteMessageRequest) Reset() {
 	*x = WidgetServiceDeleteMessageRequest{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[41]
+	mi := &file_livechat_v1_widget_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2587,7 +2750,7 @@ func (x *WidgetServiceDeleteMessageRequest) String() string {
 func (*WidgetServiceDeleteMessageRequest) ProtoMessage() {}
 
 func (x *WidgetServiceDeleteMessageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[41]
+	mi := &file_livechat_v1_widget_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2600,7 +2763,7 @@ func (x *WidgetServiceDeleteMessageRequest) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use WidgetServiceDeleteMessageRequest.ProtoReflect.Descriptor instead.
 func (*WidgetServiceDeleteMessageRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{41}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *WidgetServiceDeleteMessageRequest) GetMessageId() string {
@@ -2619,7 +2782,7 @@ type WidgetServiceDeleteMessageResponse struct {
 
 func (x *WidgetServiceDeleteMessageResponse) Reset() {
 	*x = WidgetServiceDeleteMessageResponse{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[42]
+	mi := &file_livechat_v1_widget_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2631,7 +2794,7 @@ func (x *WidgetServiceDeleteMessageResponse) String() string {
 func (*WidgetServiceDeleteMessageResponse) ProtoMessage() {}
 
 func (x *WidgetServiceDeleteMessageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[42]
+	mi := &file_livechat_v1_widget_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2644,7 +2807,7 @@ func (x *WidgetServiceDeleteMessageResponse) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use WidgetServiceDeleteMessageResponse.ProtoReflect.Descriptor instead.
 func (*WidgetServiceDeleteMessageResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{42}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *WidgetServiceDeleteMessageResponse) GetMessage() *Message {
@@ -2680,7 +2843,7 @@ type WidgetAvailability struct {
 
 func (x *WidgetAvailability) Reset() {
 	*x = WidgetAvailability{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[43]
+	mi := &file_livechat_v1_widget_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2692,7 +2855,7 @@ func (x *WidgetAvailability) String() string {
 func (*WidgetAvailability) ProtoMessage() {}
 
 func (x *WidgetAvailability) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[43]
+	mi := &file_livechat_v1_widget_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2705,7 +2868,7 @@ func (x *WidgetAvailability) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WidgetAvailability.ProtoReflect.Descriptor instead.
 func (*WidgetAvailability) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{43}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *WidgetAvailability) GetOpen() bool {
@@ -2771,7 +2934,7 @@ type VisitorTracking struct {
 
 func (x *VisitorTracking) Reset() {
 	*x = VisitorTracking{}
-	mi := &file_livechat_v1_widget_proto_msgTypes[44]
+	mi := &file_livechat_v1_widget_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2783,7 +2946,7 @@ func (x *VisitorTracking) String() string {
 func (*VisitorTracking) ProtoMessage() {}
 
 func (x *VisitorTracking) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_widget_proto_msgTypes[44]
+	mi := &file_livechat_v1_widget_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2796,7 +2959,7 @@ func (x *VisitorTracking) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VisitorTracking.ProtoReflect.Descriptor instead.
 func (*VisitorTracking) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{44}
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *VisitorTracking) GetPagesOff() bool {
@@ -2842,7 +3005,7 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\x06fields\x18\x02 \x03(\v2\x19.livechat.v1.PrechatFieldR\x06fields\"P\n" +
 	"\x0fOfflineSettings\x12\x18\n" +
 	"\amessage\x18\x01 \x01(\tR\amessage\x12#\n" +
-	"\rcollect_email\x18\x02 \x01(\bR\fcollectEmail\"\x9b\x04\n" +
+	"\rcollect_email\x18\x02 \x01(\bR\fcollectEmail\"\xe3\x04\n" +
 	"\x0eWidgetSettings\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12'\n" +
 	"\x0fallowed_origins\x18\x02 \x03(\tR\x0eallowedOrigins\x12=\n" +
@@ -2853,10 +3016,15 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\aoffline\x18\x05 \x01(\v2\x1c.livechat.v1.OfflineSettingsR\aoffline\x12Q\n" +
 	"\ftranslations\x18\x06 \x03(\v2-.livechat.v1.WidgetSettings.TranslationsEntryR\ftranslations\x12*\n" +
 	"\x04csat\x18\a \x01(\x0e2\x16.livechat.v1.CsatScaleR\x04csat\x12G\n" +
-	"\x10visitor_tracking\x18\x0f \x01(\v2\x1c.livechat.v1.VisitorTrackingR\x0fvisitorTracking\x1aY\n" +
+	"\x10visitor_tracking\x18\x0f \x01(\v2\x1c.livechat.v1.VisitorTrackingR\x0fvisitorTracking\x12F\n" +
+	"\x10attachment_kinds\x18\x19 \x03(\x0e2\x1b.livechat.v1.AttachmentKindR\x0fattachmentKinds\x1aY\n" +
 	"\x11TranslationsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12.\n" +
-	"\x05value\x18\x02 \x01(\v2\x18.livechat.v1.WidgetTextsR\x05value:\x028\x01\"\xa5\x02\n" +
+	"\x05value\x18\x02 \x01(\v2\x18.livechat.v1.WidgetTextsR\x05value:\x028\x01\"@\n" +
+	"\vOnlineAgent\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1d\n" +
+	"\n" +
+	"avatar_url\x18\x02 \x01(\tR\tavatarUrl\"\xa5\x02\n" +
 	"\vWidgetTexts\x12\x14\n" +
 	"\x05title\x18\x01 \x01(\tR\x05title\x12\x1a\n" +
 	"\bgreeting\x18\x02 \x01(\tR\bgreeting\x12%\n" +
@@ -2874,7 +3042,7 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"created_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
 	"updated_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12F\n" +
-	"\x11secret_rotated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0fsecretRotatedAt\"\x8c\x05\n" +
+	"\x11secret_rotated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0fsecretRotatedAt\"\xa6\x06\n" +
 	"\fWidgetConfig\x12\x19\n" +
 	"\bsite_key\x18\x01 \x01(\tR\asiteKey\x12=\n" +
 	"\n" +
@@ -2887,7 +3055,10 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\x06limits\x18\a \x01(\v2\x13.livechat.v1.LimitsR\x06limits\x12*\n" +
 	"\x04csat\x18\b \x01(\x0e2\x16.livechat.v1.CsatScaleR\x04csat\x12C\n" +
 	"\favailability\x18\t \x01(\v2\x1f.livechat.v1.WidgetAvailabilityR\favailability\x12G\n" +
-	"\x10visitor_tracking\x18\x0f \x01(\v2\x1c.livechat.v1.VisitorTrackingR\x0fvisitorTracking\x1aY\n" +
+	"\x10visitor_tracking\x18\x0f \x01(\v2\x1c.livechat.v1.VisitorTrackingR\x0fvisitorTracking\x12+\n" +
+	"\x11attachment_accept\x18\x19 \x01(\tR\x10attachmentAccept\x12=\n" +
+	"\ronline_agents\x18\x1a \x03(\v2\x18.livechat.v1.OnlineAgentR\fonlineAgents\x12,\n" +
+	"\x12online_agent_count\x18\x1b \x01(\x05R\x10onlineAgentCount\x1aY\n" +
 	"\x11TranslationsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12.\n" +
 	"\x05value\x18\x02 \x01(\v2\x18.livechat.v1.WidgetTextsR\x05value:\x028\x01\"i\n" +
@@ -3016,7 +3187,14 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\x17PRECHAT_FIELD_TYPE_NAME\x10\x01\x12\x1c\n" +
 	"\x18PRECHAT_FIELD_TYPE_EMAIL\x10\x02\x12\x1c\n" +
 	"\x18PRECHAT_FIELD_TYPE_PHONE\x10\x03\x12\x1b\n" +
-	"\x17PRECHAT_FIELD_TYPE_TEXT\x10\x04*g\n" +
+	"\x17PRECHAT_FIELD_TYPE_TEXT\x10\x04*\xba\x01\n" +
+	"\x0eAttachmentKind\x12\x1f\n" +
+	"\x1bATTACHMENT_KIND_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16ATTACHMENT_KIND_IMAGES\x10\x01\x12\x17\n" +
+	"\x13ATTACHMENT_KIND_PDF\x10\x02\x12\x18\n" +
+	"\x14ATTACHMENT_KIND_TEXT\x10\x03\x12\x1a\n" +
+	"\x16ATTACHMENT_KIND_OFFICE\x10\x04\x12\x1c\n" +
+	"\x18ATTACHMENT_KIND_ARCHIVES\x10\x05*g\n" +
 	"\fOutsideHours\x12\x1d\n" +
 	"\x19OUTSIDE_HOURS_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aOUTSIDE_HOURS_OFFLINE_FORM\x10\x01\x12\x18\n" +
@@ -3053,159 +3231,163 @@ func file_livechat_v1_widget_proto_rawDescGZIP() []byte {
 	return file_livechat_v1_widget_proto_rawDescData
 }
 
-var file_livechat_v1_widget_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_livechat_v1_widget_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
+var file_livechat_v1_widget_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_livechat_v1_widget_proto_msgTypes = make([]protoimpl.MessageInfo, 50)
 var file_livechat_v1_widget_proto_goTypes = []any{
 	(WidgetPosition)(0),                        // 0: livechat.v1.WidgetPosition
 	(WidgetLocale)(0),                          // 1: livechat.v1.WidgetLocale
 	(PrechatFieldType)(0),                      // 2: livechat.v1.PrechatFieldType
-	(OutsideHours)(0),                          // 3: livechat.v1.OutsideHours
-	(*WidgetAppearance)(nil),                   // 4: livechat.v1.WidgetAppearance
-	(*PrechatField)(nil),                       // 5: livechat.v1.PrechatField
-	(*PrechatForm)(nil),                        // 6: livechat.v1.PrechatForm
-	(*OfflineSettings)(nil),                    // 7: livechat.v1.OfflineSettings
-	(*WidgetSettings)(nil),                     // 8: livechat.v1.WidgetSettings
-	(*WidgetTexts)(nil),                        // 9: livechat.v1.WidgetTexts
-	(*Widget)(nil),                             // 10: livechat.v1.Widget
-	(*WidgetConfig)(nil),                       // 11: livechat.v1.WidgetConfig
-	(*VerifiedIdentity)(nil),                   // 12: livechat.v1.VerifiedIdentity
-	(*ListWidgetsRequest)(nil),                 // 13: livechat.v1.ListWidgetsRequest
-	(*ListWidgetsResponse)(nil),                // 14: livechat.v1.ListWidgetsResponse
-	(*GetWidgetRequest)(nil),                   // 15: livechat.v1.GetWidgetRequest
-	(*GetWidgetResponse)(nil),                  // 16: livechat.v1.GetWidgetResponse
-	(*CreateWidgetRequest)(nil),                // 17: livechat.v1.CreateWidgetRequest
-	(*CreateWidgetResponse)(nil),               // 18: livechat.v1.CreateWidgetResponse
-	(*UpdateWidgetRequest)(nil),                // 19: livechat.v1.UpdateWidgetRequest
-	(*UpdateWidgetResponse)(nil),               // 20: livechat.v1.UpdateWidgetResponse
-	(*DeleteWidgetRequest)(nil),                // 21: livechat.v1.DeleteWidgetRequest
-	(*DeleteWidgetResponse)(nil),               // 22: livechat.v1.DeleteWidgetResponse
-	(*RotateWidgetSecretRequest)(nil),          // 23: livechat.v1.RotateWidgetSecretRequest
-	(*RotateWidgetSecretResponse)(nil),         // 24: livechat.v1.RotateWidgetSecretResponse
-	(*GetWidgetConfigRequest)(nil),             // 25: livechat.v1.GetWidgetConfigRequest
-	(*GetWidgetConfigResponse)(nil),            // 26: livechat.v1.GetWidgetConfigResponse
-	(*StartSessionRequest)(nil),                // 27: livechat.v1.StartSessionRequest
-	(*StartSessionResponse)(nil),               // 28: livechat.v1.StartSessionResponse
-	(*WidgetServiceSendMessageRequest)(nil),    // 29: livechat.v1.WidgetServiceSendMessageRequest
-	(*WidgetServiceSendMessageResponse)(nil),   // 30: livechat.v1.WidgetServiceSendMessageResponse
-	(*WidgetServiceListMessagesRequest)(nil),   // 31: livechat.v1.WidgetServiceListMessagesRequest
-	(*WidgetServiceListMessagesResponse)(nil),  // 32: livechat.v1.WidgetServiceListMessagesResponse
-	(*WidgetServiceSetTypingRequest)(nil),      // 33: livechat.v1.WidgetServiceSetTypingRequest
-	(*WidgetServiceSetTypingResponse)(nil),     // 34: livechat.v1.WidgetServiceSetTypingResponse
-	(*WidgetServiceMarkReadRequest)(nil),       // 35: livechat.v1.WidgetServiceMarkReadRequest
-	(*WidgetServiceMarkReadResponse)(nil),      // 36: livechat.v1.WidgetServiceMarkReadResponse
-	(*UpdateCustomerRequest)(nil),              // 37: livechat.v1.UpdateCustomerRequest
-	(*UpdateCustomerResponse)(nil),             // 38: livechat.v1.UpdateCustomerResponse
-	(*WidgetServiceSubscribeRequest)(nil),      // 39: livechat.v1.WidgetServiceSubscribeRequest
-	(*WidgetServiceSubscribeResponse)(nil),     // 40: livechat.v1.WidgetServiceSubscribeResponse
-	(*RateConversationRequest)(nil),            // 41: livechat.v1.RateConversationRequest
-	(*RateConversationResponse)(nil),           // 42: livechat.v1.RateConversationResponse
-	(*WidgetServiceEditMessageRequest)(nil),    // 43: livechat.v1.WidgetServiceEditMessageRequest
-	(*WidgetServiceEditMessageResponse)(nil),   // 44: livechat.v1.WidgetServiceEditMessageResponse
-	(*WidgetServiceDeleteMessageRequest)(nil),  // 45: livechat.v1.WidgetServiceDeleteMessageRequest
-	(*WidgetServiceDeleteMessageResponse)(nil), // 46: livechat.v1.WidgetServiceDeleteMessageResponse
-	(*WidgetAvailability)(nil),                 // 47: livechat.v1.WidgetAvailability
-	(*VisitorTracking)(nil),                    // 48: livechat.v1.VisitorTracking
-	nil,                                        // 49: livechat.v1.WidgetSettings.TranslationsEntry
-	nil,                                        // 50: livechat.v1.WidgetTexts.PrechatLabelsEntry
-	nil,                                        // 51: livechat.v1.WidgetConfig.TranslationsEntry
-	nil,                                        // 52: livechat.v1.StartSessionRequest.PrechatEntry
-	(CsatScale)(0),                             // 53: livechat.v1.CsatScale
-	(*timestamppb.Timestamp)(nil),              // 54: google.protobuf.Timestamp
-	(*Limits)(nil),                             // 55: livechat.v1.Limits
-	(*Customer)(nil),                           // 56: livechat.v1.Customer
-	(*Conversation)(nil),                       // 57: livechat.v1.Conversation
-	(*Message)(nil),                            // 58: livechat.v1.Message
-	(*Event)(nil),                              // 59: livechat.v1.Event
-	(*Rating)(nil),                             // 60: livechat.v1.Rating
+	(AttachmentKind)(0),                        // 3: livechat.v1.AttachmentKind
+	(OutsideHours)(0),                          // 4: livechat.v1.OutsideHours
+	(*WidgetAppearance)(nil),                   // 5: livechat.v1.WidgetAppearance
+	(*PrechatField)(nil),                       // 6: livechat.v1.PrechatField
+	(*PrechatForm)(nil),                        // 7: livechat.v1.PrechatForm
+	(*OfflineSettings)(nil),                    // 8: livechat.v1.OfflineSettings
+	(*WidgetSettings)(nil),                     // 9: livechat.v1.WidgetSettings
+	(*OnlineAgent)(nil),                        // 10: livechat.v1.OnlineAgent
+	(*WidgetTexts)(nil),                        // 11: livechat.v1.WidgetTexts
+	(*Widget)(nil),                             // 12: livechat.v1.Widget
+	(*WidgetConfig)(nil),                       // 13: livechat.v1.WidgetConfig
+	(*VerifiedIdentity)(nil),                   // 14: livechat.v1.VerifiedIdentity
+	(*ListWidgetsRequest)(nil),                 // 15: livechat.v1.ListWidgetsRequest
+	(*ListWidgetsResponse)(nil),                // 16: livechat.v1.ListWidgetsResponse
+	(*GetWidgetRequest)(nil),                   // 17: livechat.v1.GetWidgetRequest
+	(*GetWidgetResponse)(nil),                  // 18: livechat.v1.GetWidgetResponse
+	(*CreateWidgetRequest)(nil),                // 19: livechat.v1.CreateWidgetRequest
+	(*CreateWidgetResponse)(nil),               // 20: livechat.v1.CreateWidgetResponse
+	(*UpdateWidgetRequest)(nil),                // 21: livechat.v1.UpdateWidgetRequest
+	(*UpdateWidgetResponse)(nil),               // 22: livechat.v1.UpdateWidgetResponse
+	(*DeleteWidgetRequest)(nil),                // 23: livechat.v1.DeleteWidgetRequest
+	(*DeleteWidgetResponse)(nil),               // 24: livechat.v1.DeleteWidgetResponse
+	(*RotateWidgetSecretRequest)(nil),          // 25: livechat.v1.RotateWidgetSecretRequest
+	(*RotateWidgetSecretResponse)(nil),         // 26: livechat.v1.RotateWidgetSecretResponse
+	(*GetWidgetConfigRequest)(nil),             // 27: livechat.v1.GetWidgetConfigRequest
+	(*GetWidgetConfigResponse)(nil),            // 28: livechat.v1.GetWidgetConfigResponse
+	(*StartSessionRequest)(nil),                // 29: livechat.v1.StartSessionRequest
+	(*StartSessionResponse)(nil),               // 30: livechat.v1.StartSessionResponse
+	(*WidgetServiceSendMessageRequest)(nil),    // 31: livechat.v1.WidgetServiceSendMessageRequest
+	(*WidgetServiceSendMessageResponse)(nil),   // 32: livechat.v1.WidgetServiceSendMessageResponse
+	(*WidgetServiceListMessagesRequest)(nil),   // 33: livechat.v1.WidgetServiceListMessagesRequest
+	(*WidgetServiceListMessagesResponse)(nil),  // 34: livechat.v1.WidgetServiceListMessagesResponse
+	(*WidgetServiceSetTypingRequest)(nil),      // 35: livechat.v1.WidgetServiceSetTypingRequest
+	(*WidgetServiceSetTypingResponse)(nil),     // 36: livechat.v1.WidgetServiceSetTypingResponse
+	(*WidgetServiceMarkReadRequest)(nil),       // 37: livechat.v1.WidgetServiceMarkReadRequest
+	(*WidgetServiceMarkReadResponse)(nil),      // 38: livechat.v1.WidgetServiceMarkReadResponse
+	(*UpdateCustomerRequest)(nil),              // 39: livechat.v1.UpdateCustomerRequest
+	(*UpdateCustomerResponse)(nil),             // 40: livechat.v1.UpdateCustomerResponse
+	(*WidgetServiceSubscribeRequest)(nil),      // 41: livechat.v1.WidgetServiceSubscribeRequest
+	(*WidgetServiceSubscribeResponse)(nil),     // 42: livechat.v1.WidgetServiceSubscribeResponse
+	(*RateConversationRequest)(nil),            // 43: livechat.v1.RateConversationRequest
+	(*RateConversationResponse)(nil),           // 44: livechat.v1.RateConversationResponse
+	(*WidgetServiceEditMessageRequest)(nil),    // 45: livechat.v1.WidgetServiceEditMessageRequest
+	(*WidgetServiceEditMessageResponse)(nil),   // 46: livechat.v1.WidgetServiceEditMessageResponse
+	(*WidgetServiceDeleteMessageRequest)(nil),  // 47: livechat.v1.WidgetServiceDeleteMessageRequest
+	(*WidgetServiceDeleteMessageResponse)(nil), // 48: livechat.v1.WidgetServiceDeleteMessageResponse
+	(*WidgetAvailability)(nil),                 // 49: livechat.v1.WidgetAvailability
+	(*VisitorTracking)(nil),                    // 50: livechat.v1.VisitorTracking
+	nil,                                        // 51: livechat.v1.WidgetSettings.TranslationsEntry
+	nil,                                        // 52: livechat.v1.WidgetTexts.PrechatLabelsEntry
+	nil,                                        // 53: livechat.v1.WidgetConfig.TranslationsEntry
+	nil,                                        // 54: livechat.v1.StartSessionRequest.PrechatEntry
+	(CsatScale)(0),                             // 55: livechat.v1.CsatScale
+	(*timestamppb.Timestamp)(nil),              // 56: google.protobuf.Timestamp
+	(*Limits)(nil),                             // 57: livechat.v1.Limits
+	(*Customer)(nil),                           // 58: livechat.v1.Customer
+	(*Conversation)(nil),                       // 59: livechat.v1.Conversation
+	(*Message)(nil),                            // 60: livechat.v1.Message
+	(*Event)(nil),                              // 61: livechat.v1.Event
+	(*Rating)(nil),                             // 62: livechat.v1.Rating
 }
 var file_livechat_v1_widget_proto_depIdxs = []int32{
 	0,  // 0: livechat.v1.WidgetAppearance.position:type_name -> livechat.v1.WidgetPosition
 	1,  // 1: livechat.v1.WidgetAppearance.locale:type_name -> livechat.v1.WidgetLocale
 	2,  // 2: livechat.v1.PrechatField.type:type_name -> livechat.v1.PrechatFieldType
-	5,  // 3: livechat.v1.PrechatForm.fields:type_name -> livechat.v1.PrechatField
-	4,  // 4: livechat.v1.WidgetSettings.appearance:type_name -> livechat.v1.WidgetAppearance
-	6,  // 5: livechat.v1.WidgetSettings.prechat:type_name -> livechat.v1.PrechatForm
-	7,  // 6: livechat.v1.WidgetSettings.offline:type_name -> livechat.v1.OfflineSettings
-	49, // 7: livechat.v1.WidgetSettings.translations:type_name -> livechat.v1.WidgetSettings.TranslationsEntry
-	53, // 8: livechat.v1.WidgetSettings.csat:type_name -> livechat.v1.CsatScale
-	48, // 9: livechat.v1.WidgetSettings.visitor_tracking:type_name -> livechat.v1.VisitorTracking
-	50, // 10: livechat.v1.WidgetTexts.prechat_labels:type_name -> livechat.v1.WidgetTexts.PrechatLabelsEntry
-	8,  // 11: livechat.v1.Widget.settings:type_name -> livechat.v1.WidgetSettings
-	54, // 12: livechat.v1.Widget.created_at:type_name -> google.protobuf.Timestamp
-	54, // 13: livechat.v1.Widget.updated_at:type_name -> google.protobuf.Timestamp
-	54, // 14: livechat.v1.Widget.secret_rotated_at:type_name -> google.protobuf.Timestamp
-	4,  // 15: livechat.v1.WidgetConfig.appearance:type_name -> livechat.v1.WidgetAppearance
-	6,  // 16: livechat.v1.WidgetConfig.prechat:type_name -> livechat.v1.PrechatForm
-	7,  // 17: livechat.v1.WidgetConfig.offline:type_name -> livechat.v1.OfflineSettings
-	51, // 18: livechat.v1.WidgetConfig.translations:type_name -> livechat.v1.WidgetConfig.TranslationsEntry
-	55, // 19: livechat.v1.WidgetConfig.limits:type_name -> livechat.v1.Limits
-	53, // 20: livechat.v1.WidgetConfig.csat:type_name -> livechat.v1.CsatScale
-	47, // 21: livechat.v1.WidgetConfig.availability:type_name -> livechat.v1.WidgetAvailability
-	48, // 22: livechat.v1.WidgetConfig.visitor_tracking:type_name -> livechat.v1.VisitorTracking
-	10, // 23: livechat.v1.ListWidgetsResponse.widgets:type_name -> livechat.v1.Widget
-	10, // 24: livechat.v1.GetWidgetResponse.widget:type_name -> livechat.v1.Widget
-	8,  // 25: livechat.v1.CreateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
-	10, // 26: livechat.v1.CreateWidgetResponse.widget:type_name -> livechat.v1.Widget
-	8,  // 27: livechat.v1.UpdateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
-	10, // 28: livechat.v1.UpdateWidgetResponse.widget:type_name -> livechat.v1.Widget
-	10, // 29: livechat.v1.RotateWidgetSecretResponse.widget:type_name -> livechat.v1.Widget
-	11, // 30: livechat.v1.GetWidgetConfigResponse.config:type_name -> livechat.v1.WidgetConfig
-	52, // 31: livechat.v1.StartSessionRequest.prechat:type_name -> livechat.v1.StartSessionRequest.PrechatEntry
-	12, // 32: livechat.v1.StartSessionRequest.identity:type_name -> livechat.v1.VerifiedIdentity
-	56, // 33: livechat.v1.StartSessionResponse.customer:type_name -> livechat.v1.Customer
-	57, // 34: livechat.v1.StartSessionResponse.conversation:type_name -> livechat.v1.Conversation
-	11, // 35: livechat.v1.StartSessionResponse.config:type_name -> livechat.v1.WidgetConfig
-	58, // 36: livechat.v1.WidgetServiceSendMessageResponse.message:type_name -> livechat.v1.Message
-	57, // 37: livechat.v1.WidgetServiceSendMessageResponse.conversation:type_name -> livechat.v1.Conversation
-	58, // 38: livechat.v1.WidgetServiceListMessagesResponse.messages:type_name -> livechat.v1.Message
-	56, // 39: livechat.v1.UpdateCustomerResponse.customer:type_name -> livechat.v1.Customer
-	59, // 40: livechat.v1.WidgetServiceSubscribeResponse.event:type_name -> livechat.v1.Event
-	60, // 41: livechat.v1.RateConversationResponse.rating:type_name -> livechat.v1.Rating
-	58, // 42: livechat.v1.WidgetServiceEditMessageResponse.message:type_name -> livechat.v1.Message
-	58, // 43: livechat.v1.WidgetServiceDeleteMessageResponse.message:type_name -> livechat.v1.Message
-	3,  // 44: livechat.v1.WidgetAvailability.outside:type_name -> livechat.v1.OutsideHours
-	54, // 45: livechat.v1.WidgetAvailability.opens_at:type_name -> google.protobuf.Timestamp
-	9,  // 46: livechat.v1.WidgetSettings.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
-	9,  // 47: livechat.v1.WidgetConfig.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
-	13, // 48: livechat.v1.WidgetService.ListWidgets:input_type -> livechat.v1.ListWidgetsRequest
-	15, // 49: livechat.v1.WidgetService.GetWidget:input_type -> livechat.v1.GetWidgetRequest
-	17, // 50: livechat.v1.WidgetService.CreateWidget:input_type -> livechat.v1.CreateWidgetRequest
-	19, // 51: livechat.v1.WidgetService.UpdateWidget:input_type -> livechat.v1.UpdateWidgetRequest
-	21, // 52: livechat.v1.WidgetService.DeleteWidget:input_type -> livechat.v1.DeleteWidgetRequest
-	23, // 53: livechat.v1.WidgetService.RotateWidgetSecret:input_type -> livechat.v1.RotateWidgetSecretRequest
-	25, // 54: livechat.v1.WidgetService.GetWidgetConfig:input_type -> livechat.v1.GetWidgetConfigRequest
-	27, // 55: livechat.v1.WidgetService.StartSession:input_type -> livechat.v1.StartSessionRequest
-	29, // 56: livechat.v1.WidgetService.SendMessage:input_type -> livechat.v1.WidgetServiceSendMessageRequest
-	31, // 57: livechat.v1.WidgetService.ListMessages:input_type -> livechat.v1.WidgetServiceListMessagesRequest
-	33, // 58: livechat.v1.WidgetService.SetTyping:input_type -> livechat.v1.WidgetServiceSetTypingRequest
-	35, // 59: livechat.v1.WidgetService.MarkRead:input_type -> livechat.v1.WidgetServiceMarkReadRequest
-	37, // 60: livechat.v1.WidgetService.UpdateCustomer:input_type -> livechat.v1.UpdateCustomerRequest
-	39, // 61: livechat.v1.WidgetService.Subscribe:input_type -> livechat.v1.WidgetServiceSubscribeRequest
-	41, // 62: livechat.v1.WidgetService.RateConversation:input_type -> livechat.v1.RateConversationRequest
-	43, // 63: livechat.v1.WidgetService.EditMessage:input_type -> livechat.v1.WidgetServiceEditMessageRequest
-	45, // 64: livechat.v1.WidgetService.DeleteMessage:input_type -> livechat.v1.WidgetServiceDeleteMessageRequest
-	14, // 65: livechat.v1.WidgetService.ListWidgets:output_type -> livechat.v1.ListWidgetsResponse
-	16, // 66: livechat.v1.WidgetService.GetWidget:output_type -> livechat.v1.GetWidgetResponse
-	18, // 67: livechat.v1.WidgetService.CreateWidget:output_type -> livechat.v1.CreateWidgetResponse
-	20, // 68: livechat.v1.WidgetService.UpdateWidget:output_type -> livechat.v1.UpdateWidgetResponse
-	22, // 69: livechat.v1.WidgetService.DeleteWidget:output_type -> livechat.v1.DeleteWidgetResponse
-	24, // 70: livechat.v1.WidgetService.RotateWidgetSecret:output_type -> livechat.v1.RotateWidgetSecretResponse
-	26, // 71: livechat.v1.WidgetService.GetWidgetConfig:output_type -> livechat.v1.GetWidgetConfigResponse
-	28, // 72: livechat.v1.WidgetService.StartSession:output_type -> livechat.v1.StartSessionResponse
-	30, // 73: livechat.v1.WidgetService.SendMessage:output_type -> livechat.v1.WidgetServiceSendMessageResponse
-	32, // 74: livechat.v1.WidgetService.ListMessages:output_type -> livechat.v1.WidgetServiceListMessagesResponse
-	34, // 75: livechat.v1.WidgetService.SetTyping:output_type -> livechat.v1.WidgetServiceSetTypingResponse
-	36, // 76: livechat.v1.WidgetService.MarkRead:output_type -> livechat.v1.WidgetServiceMarkReadResponse
-	38, // 77: livechat.v1.WidgetService.UpdateCustomer:output_type -> livechat.v1.UpdateCustomerResponse
-	40, // 78: livechat.v1.WidgetService.Subscribe:output_type -> livechat.v1.WidgetServiceSubscribeResponse
-	42, // 79: livechat.v1.WidgetService.RateConversation:output_type -> livechat.v1.RateConversationResponse
-	44, // 80: livechat.v1.WidgetService.EditMessage:output_type -> livechat.v1.WidgetServiceEditMessageResponse
-	46, // 81: livechat.v1.WidgetService.DeleteMessage:output_type -> livechat.v1.WidgetServiceDeleteMessageResponse
-	65, // [65:82] is the sub-list for method output_type
-	48, // [48:65] is the sub-list for method input_type
-	48, // [48:48] is the sub-list for extension type_name
-	48, // [48:48] is the sub-list for extension extendee
-	0,  // [0:48] is the sub-list for field type_name
+	6,  // 3: livechat.v1.PrechatForm.fields:type_name -> livechat.v1.PrechatField
+	5,  // 4: livechat.v1.WidgetSettings.appearance:type_name -> livechat.v1.WidgetAppearance
+	7,  // 5: livechat.v1.WidgetSettings.prechat:type_name -> livechat.v1.PrechatForm
+	8,  // 6: livechat.v1.WidgetSettings.offline:type_name -> livechat.v1.OfflineSettings
+	51, // 7: livechat.v1.WidgetSettings.translations:type_name -> livechat.v1.WidgetSettings.TranslationsEntry
+	55, // 8: livechat.v1.WidgetSettings.csat:type_name -> livechat.v1.CsatScale
+	50, // 9: livechat.v1.WidgetSettings.visitor_tracking:type_name -> livechat.v1.VisitorTracking
+	3,  // 10: livechat.v1.WidgetSettings.attachment_kinds:type_name -> livechat.v1.AttachmentKind
+	52, // 11: livechat.v1.WidgetTexts.prechat_labels:type_name -> livechat.v1.WidgetTexts.PrechatLabelsEntry
+	9,  // 12: livechat.v1.Widget.settings:type_name -> livechat.v1.WidgetSettings
+	56, // 13: livechat.v1.Widget.created_at:type_name -> google.protobuf.Timestamp
+	56, // 14: livechat.v1.Widget.updated_at:type_name -> google.protobuf.Timestamp
+	56, // 15: livechat.v1.Widget.secret_rotated_at:type_name -> google.protobuf.Timestamp
+	5,  // 16: livechat.v1.WidgetConfig.appearance:type_name -> livechat.v1.WidgetAppearance
+	7,  // 17: livechat.v1.WidgetConfig.prechat:type_name -> livechat.v1.PrechatForm
+	8,  // 18: livechat.v1.WidgetConfig.offline:type_name -> livechat.v1.OfflineSettings
+	53, // 19: livechat.v1.WidgetConfig.translations:type_name -> livechat.v1.WidgetConfig.TranslationsEntry
+	57, // 20: livechat.v1.WidgetConfig.limits:type_name -> livechat.v1.Limits
+	55, // 21: livechat.v1.WidgetConfig.csat:type_name -> livechat.v1.CsatScale
+	49, // 22: livechat.v1.WidgetConfig.availability:type_name -> livechat.v1.WidgetAvailability
+	50, // 23: livechat.v1.WidgetConfig.visitor_tracking:type_name -> livechat.v1.VisitorTracking
+	10, // 24: livechat.v1.WidgetConfig.online_agents:type_name -> livechat.v1.OnlineAgent
+	12, // 25: livechat.v1.ListWidgetsResponse.widgets:type_name -> livechat.v1.Widget
+	12, // 26: livechat.v1.GetWidgetResponse.widget:type_name -> livechat.v1.Widget
+	9,  // 27: livechat.v1.CreateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
+	12, // 28: livechat.v1.CreateWidgetResponse.widget:type_name -> livechat.v1.Widget
+	9,  // 29: livechat.v1.UpdateWidgetRequest.settings:type_name -> livechat.v1.WidgetSettings
+	12, // 30: livechat.v1.UpdateWidgetResponse.widget:type_name -> livechat.v1.Widget
+	12, // 31: livechat.v1.RotateWidgetSecretResponse.widget:type_name -> livechat.v1.Widget
+	13, // 32: livechat.v1.GetWidgetConfigResponse.config:type_name -> livechat.v1.WidgetConfig
+	54, // 33: livechat.v1.StartSessionRequest.prechat:type_name -> livechat.v1.StartSessionRequest.PrechatEntry
+	14, // 34: livechat.v1.StartSessionRequest.identity:type_name -> livechat.v1.VerifiedIdentity
+	58, // 35: livechat.v1.StartSessionResponse.customer:type_name -> livechat.v1.Customer
+	59, // 36: livechat.v1.StartSessionResponse.conversation:type_name -> livechat.v1.Conversation
+	13, // 37: livechat.v1.StartSessionResponse.config:type_name -> livechat.v1.WidgetConfig
+	60, // 38: livechat.v1.WidgetServiceSendMessageResponse.message:type_name -> livechat.v1.Message
+	59, // 39: livechat.v1.WidgetServiceSendMessageResponse.conversation:type_name -> livechat.v1.Conversation
+	60, // 40: livechat.v1.WidgetServiceListMessagesResponse.messages:type_name -> livechat.v1.Message
+	58, // 41: livechat.v1.UpdateCustomerResponse.customer:type_name -> livechat.v1.Customer
+	61, // 42: livechat.v1.WidgetServiceSubscribeResponse.event:type_name -> livechat.v1.Event
+	62, // 43: livechat.v1.RateConversationResponse.rating:type_name -> livechat.v1.Rating
+	60, // 44: livechat.v1.WidgetServiceEditMessageResponse.message:type_name -> livechat.v1.Message
+	60, // 45: livechat.v1.WidgetServiceDeleteMessageResponse.message:type_name -> livechat.v1.Message
+	4,  // 46: livechat.v1.WidgetAvailability.outside:type_name -> livechat.v1.OutsideHours
+	56, // 47: livechat.v1.WidgetAvailability.opens_at:type_name -> google.protobuf.Timestamp
+	11, // 48: livechat.v1.WidgetSettings.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
+	11, // 49: livechat.v1.WidgetConfig.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
+	15, // 50: livechat.v1.WidgetService.ListWidgets:input_type -> livechat.v1.ListWidgetsRequest
+	17, // 51: livechat.v1.WidgetService.GetWidget:input_type -> livechat.v1.GetWidgetRequest
+	19, // 52: livechat.v1.WidgetService.CreateWidget:input_type -> livechat.v1.CreateWidgetRequest
+	21, // 53: livechat.v1.WidgetService.UpdateWidget:input_type -> livechat.v1.UpdateWidgetRequest
+	23, // 54: livechat.v1.WidgetService.DeleteWidget:input_type -> livechat.v1.DeleteWidgetRequest
+	25, // 55: livechat.v1.WidgetService.RotateWidgetSecret:input_type -> livechat.v1.RotateWidgetSecretRequest
+	27, // 56: livechat.v1.WidgetService.GetWidgetConfig:input_type -> livechat.v1.GetWidgetConfigRequest
+	29, // 57: livechat.v1.WidgetService.StartSession:input_type -> livechat.v1.StartSessionRequest
+	31, // 58: livechat.v1.WidgetService.SendMessage:input_type -> livechat.v1.WidgetServiceSendMessageRequest
+	33, // 59: livechat.v1.WidgetService.ListMessages:input_type -> livechat.v1.WidgetServiceListMessagesRequest
+	35, // 60: livechat.v1.WidgetService.SetTyping:input_type -> livechat.v1.WidgetServiceSetTypingRequest
+	37, // 61: livechat.v1.WidgetService.MarkRead:input_type -> livechat.v1.WidgetServiceMarkReadRequest
+	39, // 62: livechat.v1.WidgetService.UpdateCustomer:input_type -> livechat.v1.UpdateCustomerRequest
+	41, // 63: livechat.v1.WidgetService.Subscribe:input_type -> livechat.v1.WidgetServiceSubscribeRequest
+	43, // 64: livechat.v1.WidgetService.RateConversation:input_type -> livechat.v1.RateConversationRequest
+	45, // 65: livechat.v1.WidgetService.EditMessage:input_type -> livechat.v1.WidgetServiceEditMessageRequest
+	47, // 66: livechat.v1.WidgetService.DeleteMessage:input_type -> livechat.v1.WidgetServiceDeleteMessageRequest
+	16, // 67: livechat.v1.WidgetService.ListWidgets:output_type -> livechat.v1.ListWidgetsResponse
+	18, // 68: livechat.v1.WidgetService.GetWidget:output_type -> livechat.v1.GetWidgetResponse
+	20, // 69: livechat.v1.WidgetService.CreateWidget:output_type -> livechat.v1.CreateWidgetResponse
+	22, // 70: livechat.v1.WidgetService.UpdateWidget:output_type -> livechat.v1.UpdateWidgetResponse
+	24, // 71: livechat.v1.WidgetService.DeleteWidget:output_type -> livechat.v1.DeleteWidgetResponse
+	26, // 72: livechat.v1.WidgetService.RotateWidgetSecret:output_type -> livechat.v1.RotateWidgetSecretResponse
+	28, // 73: livechat.v1.WidgetService.GetWidgetConfig:output_type -> livechat.v1.GetWidgetConfigResponse
+	30, // 74: livechat.v1.WidgetService.StartSession:output_type -> livechat.v1.StartSessionResponse
+	32, // 75: livechat.v1.WidgetService.SendMessage:output_type -> livechat.v1.WidgetServiceSendMessageResponse
+	34, // 76: livechat.v1.WidgetService.ListMessages:output_type -> livechat.v1.WidgetServiceListMessagesResponse
+	36, // 77: livechat.v1.WidgetService.SetTyping:output_type -> livechat.v1.WidgetServiceSetTypingResponse
+	38, // 78: livechat.v1.WidgetService.MarkRead:output_type -> livechat.v1.WidgetServiceMarkReadResponse
+	40, // 79: livechat.v1.WidgetService.UpdateCustomer:output_type -> livechat.v1.UpdateCustomerResponse
+	42, // 80: livechat.v1.WidgetService.Subscribe:output_type -> livechat.v1.WidgetServiceSubscribeResponse
+	44, // 81: livechat.v1.WidgetService.RateConversation:output_type -> livechat.v1.RateConversationResponse
+	46, // 82: livechat.v1.WidgetService.EditMessage:output_type -> livechat.v1.WidgetServiceEditMessageResponse
+	48, // 83: livechat.v1.WidgetService.DeleteMessage:output_type -> livechat.v1.WidgetServiceDeleteMessageResponse
+	67, // [67:84] is the sub-list for method output_type
+	50, // [50:67] is the sub-list for method input_type
+	50, // [50:50] is the sub-list for extension type_name
+	50, // [50:50] is the sub-list for extension extendee
+	0,  // [0:50] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_widget_proto_init() }
@@ -3216,14 +3398,14 @@ func file_livechat_v1_widget_proto_init() {
 	file_livechat_v1_conversation_proto_init()
 	file_livechat_v1_csat_proto_init()
 	file_livechat_v1_limits_proto_init()
-	file_livechat_v1_widget_proto_msgTypes[33].OneofWrappers = []any{}
+	file_livechat_v1_widget_proto_msgTypes[34].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_widget_proto_rawDesc), len(file_livechat_v1_widget_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   49,
+			NumEnums:      5,
+			NumMessages:   50,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

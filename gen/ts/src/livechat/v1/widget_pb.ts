@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file livechat/v1/widget.proto.
  */
 export const file_livechat_v1_widget: GenFile = /*@__PURE__*/
-  fileDesc("ChhsaXZlY2hhdC92MS93aWRnZXQucHJvdG8SC2xpdmVjaGF0LnYxIrwBChBXaWRnZXRBcHBlYXJhbmNlEhUKDXByaW1hcnlfY29sb3IYASABKAkSLQoIcG9zaXRpb24YAiABKA4yGy5saXZlY2hhdC52MS5XaWRnZXRQb3NpdGlvbhINCgV0aXRsZRgDIAEoCRIQCghncmVldGluZxgEIAEoCRIWCg5sYXVuY2hlcl9sYWJlbBgFIAEoCRIpCgZsb2NhbGUYBiABKA4yGS5saXZlY2hhdC52MS5XaWRnZXRMb2NhbGUiaQoMUHJlY2hhdEZpZWxkEgsKA2tleRgBIAEoCRINCgVsYWJlbBgCIAEoCRIrCgR0eXBlGAMgASgOMh0ubGl2ZWNoYXQudjEuUHJlY2hhdEZpZWxkVHlwZRIQCghyZXF1aXJlZBgEIAEoCCJJCgtQcmVjaGF0Rm9ybRIPCgdlbmFibGVkGAEgASgIEikKBmZpZWxkcxgCIAMoCzIZLmxpdmVjaGF0LnYxLlByZWNoYXRGaWVsZCI5Cg9PZmZsaW5lU2V0dGluZ3MSDwoHbWVzc2FnZRgBIAEoCRIVCg1jb2xsZWN0X2VtYWlsGAIgASgIIrYDCg5XaWRnZXRTZXR0aW5ncxIMCgRuYW1lGAEgASgJEhcKD2FsbG93ZWRfb3JpZ2lucxgCIAMoCRIxCgphcHBlYXJhbmNlGAMgASgLMh0ubGl2ZWNoYXQudjEuV2lkZ2V0QXBwZWFyYW5jZRIpCgdwcmVjaGF0GAQgASgLMhgubGl2ZWNoYXQudjEuUHJlY2hhdEZvcm0SLQoHb2ZmbGluZRgFIAEoCzIcLmxpdmVjaGF0LnYxLk9mZmxpbmVTZXR0aW5ncxJDCgx0cmFuc2xhdGlvbnMYBiADKAsyLS5saXZlY2hhdC52MS5XaWRnZXRTZXR0aW5ncy5UcmFuc2xhdGlvbnNFbnRyeRIkCgRjc2F0GAcgASgOMhYubGl2ZWNoYXQudjEuQ3NhdFNjYWxlEjYKEHZpc2l0b3JfdHJhY2tpbmcYDyABKAsyHC5saXZlY2hhdC52MS5WaXNpdG9yVHJhY2tpbmcaTQoRVHJhbnNsYXRpb25zRW50cnkSCwoDa2V5GAEgASgJEicKBXZhbHVlGAIgASgLMhgubGl2ZWNoYXQudjEuV2lkZ2V0VGV4dHM6AjgBItoBCgtXaWRnZXRUZXh0cxINCgV0aXRsZRgBIAEoCRIQCghncmVldGluZxgCIAEoCRIWCg5sYXVuY2hlcl9sYWJlbBgDIAEoCRIXCg9vZmZsaW5lX21lc3NhZ2UYBCABKAkSQwoOcHJlY2hhdF9sYWJlbHMYBSADKAsyKy5saXZlY2hhdC52MS5XaWRnZXRUZXh0cy5QcmVjaGF0TGFiZWxzRW50cnkaNAoSUHJlY2hhdExhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi7AEKBldpZGdldBIKCgJpZBgBIAEoCRIQCghzaXRlX2tleRgCIAEoCRItCghzZXR0aW5ncxgDIAEoCzIbLmxpdmVjaGF0LnYxLldpZGdldFNldHRpbmdzEi4KCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjUKEXNlY3JldF9yb3RhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKQBAoMV2lkZ2V0Q29uZmlnEhAKCHNpdGVfa2V5GAEgASgJEjEKCmFwcGVhcmFuY2UYAiABKAsyHS5saXZlY2hhdC52MS5XaWRnZXRBcHBlYXJhbmNlEikKB3ByZWNoYXQYAyABKAsyGC5saXZlY2hhdC52MS5QcmVjaGF0Rm9ybRItCgdvZmZsaW5lGAQgASgLMhwubGl2ZWNoYXQudjEuT2ZmbGluZVNldHRpbmdzEhUKDWFnZW50c19vbmxpbmUYBSABKAgSQQoMdHJhbnNsYXRpb25zGAYgAygLMisubGl2ZWNoYXQudjEuV2lkZ2V0Q29uZmlnLlRyYW5zbGF0aW9uc0VudHJ5EiMKBmxpbWl0cxgHIAEoCzITLmxpdmVjaGF0LnYxLkxpbWl0cxIkCgRjc2F0GAggASgOMhYubGl2ZWNoYXQudjEuQ3NhdFNjYWxlEjUKDGF2YWlsYWJpbGl0eRgJIAEoCzIfLmxpdmVjaGF0LnYxLldpZGdldEF2YWlsYWJpbGl0eRI2ChB2aXNpdG9yX3RyYWNraW5nGA8gASgLMhwubGl2ZWNoYXQudjEuVmlzaXRvclRyYWNraW5nGk0KEVRyYW5zbGF0aW9uc0VudHJ5EgsKA2tleRgBIAEoCRInCgV2YWx1ZRgCIAEoCzIYLmxpdmVjaGF0LnYxLldpZGdldFRleHRzOgI4ASJOChBWZXJpZmllZElkZW50aXR5Eg8KB3VzZXJfaWQYASABKAkSDAoEaG1hYxgCIAEoCRIMCgRuYW1lGAMgASgJEg0KBWVtYWlsGAQgASgJIhQKEkxpc3RXaWRnZXRzUmVxdWVzdCI7ChNMaXN0V2lkZ2V0c1Jlc3BvbnNlEiQKB3dpZGdldHMYASADKAsyEy5saXZlY2hhdC52MS5XaWRnZXQiJQoQR2V0V2lkZ2V0UmVxdWVzdBIRCgl3aWRnZXRfaWQYASABKAkiOAoRR2V0V2lkZ2V0UmVzcG9uc2USIwoGd2lkZ2V0GAEgASgLMhMubGl2ZWNoYXQudjEuV2lkZ2V0IkQKE0NyZWF0ZVdpZGdldFJlcXVlc3QSLQoIc2V0dGluZ3MYASABKAsyGy5saXZlY2hhdC52MS5XaWRnZXRTZXR0aW5ncyJUChRDcmVhdGVXaWRnZXRSZXNwb25zZRIjCgZ3aWRnZXQYASABKAsyEy5saXZlY2hhdC52MS5XaWRnZXQSFwoPaWRlbnRpdHlfc2VjcmV0GAIgASgJIlcKE1VwZGF0ZVdpZGdldFJlcXVlc3QSEQoJd2lkZ2V0X2lkGAEgASgJEi0KCHNldHRpbmdzGAIgASgLMhsubGl2ZWNoYXQudjEuV2lkZ2V0U2V0dGluZ3MiOwoUVXBkYXRlV2lkZ2V0UmVzcG9uc2USIwoGd2lkZ2V0GAEgASgLMhMubGl2ZWNoYXQudjEuV2lkZ2V0IigKE0RlbGV0ZVdpZGdldFJlcXVlc3QSEQoJd2lkZ2V0X2lkGAEgASgJIhYKFERlbGV0ZVdpZGdldFJlc3BvbnNlIi4KGVJvdGF0ZVdpZGdldFNlY3JldFJlcXVlc3QSEQoJd2lkZ2V0X2lkGAEgASgJIloKGlJvdGF0ZVdpZGdldFNlY3JldFJlc3BvbnNlEiMKBndpZGdldBgBIAEoCzITLmxpdmVjaGF0LnYxLldpZGdldBIXCg9pZGVudGl0eV9zZWNyZXQYAiABKAkiKgoWR2V0V2lkZ2V0Q29uZmlnUmVxdWVzdBIQCghzaXRlX2tleRgBIAEoCSJEChdHZXRXaWRnZXRDb25maWdSZXNwb25zZRIpCgZjb25maWcYASABKAsyGS5saXZlY2hhdC52MS5XaWRnZXRDb25maWci3wEKE1N0YXJ0U2Vzc2lvblJlcXVlc3QSEAoIc2l0ZV9rZXkYASABKAkSPgoHcHJlY2hhdBgCIAMoCzItLmxpdmVjaGF0LnYxLlN0YXJ0U2Vzc2lvblJlcXVlc3QuUHJlY2hhdEVudHJ5EhUKDXZpc2l0b3JfdG9rZW4YAyABKAkSLwoIaWRlbnRpdHkYBCABKAsyHS5saXZlY2hhdC52MS5WZXJpZmllZElkZW50aXR5Gi4KDFByZWNoYXRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIrIBChRTdGFydFNlc3Npb25SZXNwb25zZRIVCg12aXNpdG9yX3Rva2VuGAEgASgJEicKCGN1c3RvbWVyGAIgASgLMhUubGl2ZWNoYXQudjEuQ3VzdG9tZXISLwoMY29udmVyc2F0aW9uGAMgASgLMhkubGl2ZWNoYXQudjEuQ29udmVyc2F0aW9uEikKBmNvbmZpZxgEIAEoCzIZLmxpdmVjaGF0LnYxLldpZGdldENvbmZpZyJiCh9XaWRnZXRTZXJ2aWNlU2VuZE1lc3NhZ2VSZXF1ZXN0EgwKBHRleHQYASABKAkSGQoRY2xpZW50X21lc3NhZ2VfaWQYAiABKAkSFgoOYXR0YWNobWVudF9pZHMYAyADKAkiegogV2lkZ2V0U2VydmljZVNlbmRNZXNzYWdlUmVzcG9uc2USJQoHbWVzc2FnZRgBIAEoCzIULmxpdmVjaGF0LnYxLk1lc3NhZ2USLwoMY29udmVyc2F0aW9uGAIgASgLMhkubGl2ZWNoYXQudjEuQ29udmVyc2F0aW9uInUKIFdpZGdldFNlcnZpY2VMaXN0TWVzc2FnZXNSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRISCgpiZWZvcmVfc2VxGAIgASgDEhEKCWFmdGVyX3NlcRgDIAEoAxIRCglwYWdlX3NpemUYBCABKAUidgohV2lkZ2V0U2VydmljZUxpc3RNZXNzYWdlc1Jlc3BvbnNlEiYKCG1lc3NhZ2VzGAEgAygLMhQubGl2ZWNoYXQudjEuTWVzc2FnZRIQCghoYXNfbW9yZRgCIAEoCBIXCg9hZ2VudHNfcmVhZF9zZXEYAyABKAMiLwodV2lkZ2V0U2VydmljZVNldFR5cGluZ1JlcXVlc3QSDgoGdHlwaW5nGAEgASgIIiAKHldpZGdldFNlcnZpY2VTZXRUeXBpbmdSZXNwb25zZSIrChxXaWRnZXRTZXJ2aWNlTWFya1JlYWRSZXF1ZXN0EgsKA3NlcRgBIAEoAyIfCh1XaWRnZXRTZXJ2aWNlTWFya1JlYWRSZXNwb25zZSJvChVVcGRhdGVDdXN0b21lclJlcXVlc3QSEQoEbmFtZRgBIAEoCUgAiAEBEhIKBWVtYWlsGAIgASgJSAGIAQESEgoFcGhvbmUYAyABKAlIAogBAUIHCgVfbmFtZUIICgZfZW1haWxCCAoGX3Bob25lIkEKFlVwZGF0ZUN1c3RvbWVyUmVzcG9uc2USJwoIY3VzdG9tZXIYASABKAsyFS5saXZlY2hhdC52MS5DdXN0b21lciIvCh1XaWRnZXRTZXJ2aWNlU3Vic2NyaWJlUmVxdWVzdBIOCgZjdXJzb3IYASABKAkiQwoeV2lkZ2V0U2VydmljZVN1YnNjcmliZVJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIubGl2ZWNoYXQudjEuRXZlbnQiUgoXUmF0ZUNvbnZlcnNhdGlvblJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEg0KBXNjb3JlGAIgASgFEg8KB2NvbW1lbnQYAyABKAkiPwoYUmF0ZUNvbnZlcnNhdGlvblJlc3BvbnNlEiMKBnJhdGluZxgBIAEoCzITLmxpdmVjaGF0LnYxLlJhdGluZyJDCh9XaWRnZXRTZXJ2aWNlRWRpdE1lc3NhZ2VSZXF1ZXN0EhIKCm1lc3NhZ2VfaWQYASABKAkSDAoEdGV4dBgCIAEoCSJJCiBXaWRnZXRTZXJ2aWNlRWRpdE1lc3NhZ2VSZXNwb25zZRIlCgdtZXNzYWdlGAEgASgLMhQubGl2ZWNoYXQudjEuTWVzc2FnZSI3CiFXaWRnZXRTZXJ2aWNlRGVsZXRlTWVzc2FnZVJlcXVlc3QSEgoKbWVzc2FnZV9pZBgBIAEoCSJLCiJXaWRnZXRTZXJ2aWNlRGVsZXRlTWVzc2FnZVJlc3BvbnNlEiUKB21lc3NhZ2UYASABKAsyFC5saXZlY2hhdC52MS5NZXNzYWdlIrwBChJXaWRnZXRBdmFpbGFiaWxpdHkSDAoEb3BlbhgBIAEoCBIqCgdvdXRzaWRlGAIgASgOMhkubGl2ZWNoYXQudjEuT3V0c2lkZUhvdXJzEiwKCG9wZW5zX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglvcGVuc19kYXkYBCABKAUSFAoMb3BlbnNfbWludXRlGAUgASgFEhUKDXJlcGx5X3NlY29uZHMYBiABKAUiVgoPVmlzaXRvclRyYWNraW5nEhEKCXBhZ2VzX29mZhgBIAEoCBIaChJrZWVwX3F1ZXJ5X3N0cmluZ3MYAiABKAgSFAoMdHJhY2tfdmlzaXRzGAMgASgIKnQKDldpZGdldFBvc2l0aW9uEh8KG1dJREdFVF9QT1NJVElPTl9VTlNQRUNJRklFRBAAEiAKHFdJREdFVF9QT1NJVElPTl9CT1RUT01fUklHSFQQARIfChtXSURHRVRfUE9TSVRJT05fQk9UVE9NX0xFRlQQAipxCgxXaWRnZXRMb2NhbGUSHQoZV0lER0VUX0xPQ0FMRV9VTlNQRUNJRklFRBAAEhYKEldJREdFVF9MT0NBTEVfQVVUTxABEhQKEFdJREdFVF9MT0NBTEVfRU4QAhIUChBXSURHRVRfTE9DQUxFX1ZJEAMqrAEKEFByZWNoYXRGaWVsZFR5cGUSIgoeUFJFQ0hBVF9GSUVMRF9UWVBFX1VOU1BFQ0lGSUVEEAASGwoXUFJFQ0hBVF9GSUVMRF9UWVBFX05BTUUQARIcChhQUkVDSEFUX0ZJRUxEX1RZUEVfRU1BSUwQAhIcChhQUkVDSEFUX0ZJRUxEX1RZUEVfUEhPTkUQAxIbChdQUkVDSEFUX0ZJRUxEX1RZUEVfVEVYVBAEKmcKDE91dHNpZGVIb3VycxIdChlPVVRTSURFX0hPVVJTX1VOU1BFQ0lGSUVEEAASHgoaT1VUU0lERV9IT1VSU19PRkZMSU5FX0ZPUk0QARIYChRPVVRTSURFX0hPVVJTX05PVElDRRACMoUNCg1XaWRnZXRTZXJ2aWNlElUKC0xpc3RXaWRnZXRzEh8ubGl2ZWNoYXQudjEuTGlzdFdpZGdldHNSZXF1ZXN0GiAubGl2ZWNoYXQudjEuTGlzdFdpZGdldHNSZXNwb25zZSIDkAIBEk8KCUdldFdpZGdldBIdLmxpdmVjaGF0LnYxLkdldFdpZGdldFJlcXVlc3QaHi5saXZlY2hhdC52MS5HZXRXaWRnZXRSZXNwb25zZSIDkAIBElMKDENyZWF0ZVdpZGdldBIgLmxpdmVjaGF0LnYxLkNyZWF0ZVdpZGdldFJlcXVlc3QaIS5saXZlY2hhdC52MS5DcmVhdGVXaWRnZXRSZXNwb25zZRJTCgxVcGRhdGVXaWRnZXQSIC5saXZlY2hhdC52MS5VcGRhdGVXaWRnZXRSZXF1ZXN0GiEubGl2ZWNoYXQudjEuVXBkYXRlV2lkZ2V0UmVzcG9uc2USUwoMRGVsZXRlV2lkZ2V0EiAubGl2ZWNoYXQudjEuRGVsZXRlV2lkZ2V0UmVxdWVzdBohLmxpdmVjaGF0LnYxLkRlbGV0ZVdpZGdldFJlc3BvbnNlEmUKElJvdGF0ZVdpZGdldFNlY3JldBImLmxpdmVjaGF0LnYxLlJvdGF0ZVdpZGdldFNlY3JldFJlcXVlc3QaJy5saXZlY2hhdC52MS5Sb3RhdGVXaWRnZXRTZWNyZXRSZXNwb25zZRJhCg9HZXRXaWRnZXRDb25maWcSIy5saXZlY2hhdC52MS5HZXRXaWRnZXRDb25maWdSZXF1ZXN0GiQubGl2ZWNoYXQudjEuR2V0V2lkZ2V0Q29uZmlnUmVzcG9uc2UiA5ACARJTCgxTdGFydFNlc3Npb24SIC5saXZlY2hhdC52MS5TdGFydFNlc3Npb25SZXF1ZXN0GiEubGl2ZWNoYXQudjEuU3RhcnRTZXNzaW9uUmVzcG9uc2USagoLU2VuZE1lc3NhZ2USLC5saXZlY2hhdC52MS5XaWRnZXRTZXJ2aWNlU2VuZE1lc3NhZ2VSZXF1ZXN0Gi0ubGl2ZWNoYXQudjEuV2lkZ2V0U2VydmljZVNlbmRNZXNzYWdlUmVzcG9uc2UScgoMTGlzdE1lc3NhZ2VzEi0ubGl2ZWNoYXQudjEuV2lkZ2V0U2VydmljZUxpc3RNZXNzYWdlc1JlcXVlc3QaLi5saXZlY2hhdC52MS5XaWRnZXRTZXJ2aWNlTGlzdE1lc3NhZ2VzUmVzcG9uc2UiA5ACARJkCglTZXRUeXBpbmcSKi5saXZlY2hhdC52MS5XaWRnZXRTZXJ2aWNlU2V0VHlwaW5nUmVxdWVzdBorLmxpdmVjaGF0LnYxLldpZGdldFNlcnZpY2VTZXRUeXBpbmdSZXNwb25zZRJhCghNYXJrUmVhZBIpLmxpdmVjaGF0LnYxLldpZGdldFNlcnZpY2VNYXJrUmVhZFJlcXVlc3QaKi5saXZlY2hhdC52MS5XaWRnZXRTZXJ2aWNlTWFya1JlYWRSZXNwb25zZRJZCg5VcGRhdGVDdXN0b21lchIiLmxpdmVjaGF0LnYxLlVwZGF0ZUN1c3RvbWVyUmVxdWVzdBojLmxpdmVjaGF0LnYxLlVwZGF0ZUN1c3RvbWVyUmVzcG9uc2USawoJU3Vic2NyaWJlEioubGl2ZWNoYXQudjEuV2lkZ2V0U2VydmljZVN1YnNjcmliZVJlcXVlc3QaKy5saXZlY2hhdC52MS5XaWRnZXRTZXJ2aWNlU3Vic2NyaWJlUmVzcG9uc2UiA5ACATABEl8KEFJhdGVDb252ZXJzYXRpb24SJC5saXZlY2hhdC52MS5SYXRlQ29udmVyc2F0aW9uUmVxdWVzdBolLmxpdmVjaGF0LnYxLlJhdGVDb252ZXJzYXRpb25SZXNwb25zZRJqCgtFZGl0TWVzc2FnZRIsLmxpdmVjaGF0LnYxLldpZGdldFNlcnZpY2VFZGl0TWVzc2FnZVJlcXVlc3QaLS5saXZlY2hhdC52MS5XaWRnZXRTZXJ2aWNlRWRpdE1lc3NhZ2VSZXNwb25zZRJwCg1EZWxldGVNZXNzYWdlEi4ubGl2ZWNoYXQudjEuV2lkZ2V0U2VydmljZURlbGV0ZU1lc3NhZ2VSZXF1ZXN0Gi8ubGl2ZWNoYXQudjEuV2lkZ2V0U2VydmljZURlbGV0ZU1lc3NhZ2VSZXNwb25zZUKqAQoPY29tLmxpdmVjaGF0LnYxQgtXaWRnZXRQcm90b1ABWj1naXRodWIuY29tL29wZW5zdXBwb3J0L2xpdmVjaGF0L2dlbi9nby9saXZlY2hhdC92MTtsaXZlY2hhdHYxogIDTFhYqgILTGl2ZWNoYXQuVjHKAgtMaXZlY2hhdFxWMeICF0xpdmVjaGF0XFYxXEdQQk1ldGFkYXRh6gIMTGl2ZWNoYXQ6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_livechat_v1_conversation, file_livechat_v1_csat, file_livechat_v1_limits]);
+  fileDesc("ChhsaXZlY2hhdC92MS93aWRnZXQucHJvdG8SC2xpdmVjaGF0LnYxIrwBChBXaWRnZXRBcHBlYXJhbmNlEhUKDXByaW1hcnlfY29sb3IYASABKAkSLQoIcG9zaXRpb24YAiABKA4yGy5saXZlY2hhdC52MS5XaWRnZXRQb3NpdGlvbhINCgV0aXRsZRgDIAEoCRIQCghncmVldGluZxgEIAEoCRIWCg5sYXVuY2hlcl9sYWJlbBgFIAEoCRIpCgZsb2NhbGUYBiABKA4yGS5saXZlY2hhdC52MS5XaWRnZXRMb2NhbGUiaQoMUHJlY2hhdEZpZWxkEgsKA2tleRgBIAEoCRINCgVsYWJlbBgCIAEoCRIrCgR0eXBlGAMgASgOMh0ubGl2ZWNoYXQudjEuUHJlY2hhdEZpZWxkVHlwZRIQCghyZXF1aXJlZBgEIAEoCCJJCgtQcmVjaGF0Rm9ybRIPCgdlbmFibGVkGAEgASgIEikKBmZpZWxkcxgCIAMoCzIZLmxpdmVjaGF0LnYxLlByZWNoYXRGaWVsZCI5Cg9PZmZsaW5lU2V0dGluZ3MSDwoHbWVzc2FnZRgBIAEoCRIVCg1jb2xsZWN0X2VtYWlsGAIgASgIIu0DCg5XaWRnZXRTZXR0aW5ncxIMCgRuYW1lGAEgASgJEhcKD2FsbG93ZWRfb3JpZ2lucxgCIAMoCRIxCgphcHBlYXJhbmNlGAMgASgLMh0ubGl2ZWNoYXQudjEuV2lkZ2V0QXBwZWFyYW5jZRIpCgdwcmVjaGF0GAQgASgLMhgubGl2ZWNoYXQudjEuUHJlY2hhdEZvcm0SLQoHb2ZmbGluZRgFIAEoCzIcLmxpdmVjaGF0LnYxLk9mZmxpbmVTZXR0aW5ncxJDCgx0cmFuc2xhdGlvbnMYBiADKAsyLS5saXZlY2hhdC52MS5XaWRnZXRTZXR0aW5ncy5UcmFuc2xhdGlvbnNFbnRyeRIkCgRjc2F0GAcgASgOMhYubGl2ZWNoYXQudjEuQ3NhdFNjYWxlEjYKEHZpc2l0b3JfdHJhY2tpbmcYDyABKAsyHC5saXZlY2hhdC52MS5WaXNpdG9yVHJhY2tpbmcSNQoQYXR0YWNobWVudF9raW5kcxgZIAMoDjIbLmxpdmVjaGF0LnYxLkF0dGFjaG1lbnRLaW5kGk0KEVRyYW5zbGF0aW9uc0VudHJ5EgsKA2tleRgBIAEoCRInCgV2YWx1ZRgCIAEoCzIYLmxpdmVjaGF0LnYxLldpZGdldFRleHRzOgI4ASIvCgtPbmxpbmVBZ2VudBIMCgRuYW1lGAEgASgJEhIKCmF2YXRhcl91cmwYAiABKAki2gEKC1dpZGdldFRleHRzEg0KBXRpdGxlGAEgASgJEhAKCGdyZWV0aW5nGAIgASgJEhYKDmxhdW5jaGVyX2xhYmVsGAMgASgJEhcKD29mZmxpbmVfbWVzc2FnZRgEIAEoCRJDCg5wcmVjaGF0X2xhYmVscxgFIAMoCzIrLmxpdmVjaGF0LnYxLldpZGdldFRleHRzLlByZWNoYXRMYWJlbHNFbnRyeRo0ChJQcmVjaGF0TGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLsAQoGV2lkZ2V0EgoKAmlkGAEgASgJEhAKCHNpdGVfa2V5GAIgASgJEi0KCHNldHRpbmdzGAMgASgLMhsubGl2ZWNoYXQudjEuV2lkZ2V0U2V0dGluZ3MSLgoKY3JlYXRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNQoRc2VjcmV0X3JvdGF0ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIvgECgxXaWRnZXRDb25maWcSEAoIc2l0ZV9rZXkYASABKAkSMQoKYXBwZWFyYW5jZRgCIAEoCzIdLmxpdmVjaGF0LnYxLldpZGdldEFwcGVhcmFuY2USKQoHcHJlY2hhdBgDIAEoCzIYLmxpdmVjaGF0LnYxLlByZWNoYXRGb3JtEi0KB29mZmxpbmUYBCABKAsyHC5saXZlY2hhdC52MS5PZmZsaW5lU2V0dGluZ3MSFQoNYWdlbnRzX29ubGluZRgFIAEoCBJBCgx0cmFuc2xhdGlvbnMYBiADKAsyKy5saXZlY2hhdC52MS5XaWRnZXRDb25maWcuVHJhbnNsYXRpb25zRW50cnkSIwoGbGltaXRzGAcgASgLMhMubGl2ZWNoYXQudjEuTGltaXRzEiQKBGNzYXQYCCABKA4yFi5saXZlY2hhdC52MS5Dc2F0U2NhbGUSNQoMYXZhaWxhYmlsaXR5GAkgASgLMh8ubGl2ZWNoYXQudjEuV2lkZ2V0QXZhaWxhYmlsaXR5EjYKEHZpc2l0b3JfdHJhY2tpbmcYDyABKAsyHC5saXZlY2hhdC52MS5WaXNpdG9yVHJhY2tpbmcSGQoRYXR0YWNobWVudF9hY2NlcHQYGSABKAkSLwoNb25saW5lX2FnZW50cxgaIAMoCzIYLmxpdmVjaGF0LnYxLk9ubGluZUFnZW50EhoKEm9ubGluZV9hZ2VudF9jb3VudBgbIAEoBRpNChFUcmFuc2xhdGlvbnNFbnRyeRILCgNrZXkYASABKAkSJwoFdmFsdWUYAiABKAsyGC5saXZlY2hhdC52MS5XaWRnZXRUZXh0czoCOAEiTgoQVmVyaWZpZWRJZGVudGl0eRIPCgd1c2VyX2lkGAEgASgJEgwKBGhtYWMYAiABKAkSDAoEbmFtZRgDIAEoCRINCgVlbWFpbBgEIAEoCSIUChJMaXN0V2lkZ2V0c1JlcXVlc3QiOwoTTGlzdFdpZGdldHNSZXNwb25zZRIkCgd3aWRnZXRzGAEgAygLMhMubGl2ZWNoYXQudjEuV2lkZ2V0IiUKEEdldFdpZGdldFJlcXVlc3QSEQoJd2lkZ2V0X2lkGAEgASgJIjgKEUdldFdpZGdldFJlc3BvbnNlEiMKBndpZGdldBgBIAEoCzITLmxpdmVjaGF0LnYxLldpZGdldCJEChNDcmVhdGVXaWRnZXRSZXF1ZXN0Ei0KCHNldHRpbmdzGAEgASgLMhsubGl2ZWNoYXQudjEuV2lkZ2V0U2V0dGluZ3MiVAoUQ3JlYXRlV2lkZ2V0UmVzcG9uc2USIwoGd2lkZ2V0GAEgASgLMhMubGl2ZWNoYXQudjEuV2lkZ2V0EhcKD2lkZW50aXR5X3NlY3JldBgCIAEoCSJXChNVcGRhdGVXaWRnZXRSZXF1ZXN0EhEKCXdpZGdldF9pZBgBIAEoCRItCghzZXR0aW5ncxgCIAEoCzIbLmxpdmVjaGF0LnYxLldpZGdldFNldHRpbmdzIjsKFFVwZGF0ZVdpZGdldFJlc3BvbnNlEiMKBndpZGdldBgBIAEoCzITLmxpdmVjaGF0LnYxLldpZGdldCIoChNEZWxldGVXaWRnZXRSZXF1ZXN0EhEKCXdpZGdldF9pZBgBIAEoCSIWChREZWxldGVXaWRnZXRSZXNwb25zZSIuChlSb3RhdGVXaWRnZXRTZWNyZXRSZXF1ZXN0EhEKCXdpZGdldF9pZBgBIAEoCSJaChpSb3RhdGVXaWRnZXRTZWNyZXRSZXNwb25zZRIjCgZ3aWRnZXQYASABKAsyEy5saXZlY2hhdC52MS5XaWRnZXQSFwoPaWRlbnRpdHlfc2VjcmV0GAIgASgJIioKFkdldFdpZGdldENvbmZpZ1JlcXVlc3QSEAoIc2l0ZV9rZXkYASABKAkiRAoXR2V0V2lkZ2V0Q29uZmlnUmVzcG9uc2USKQoGY29uZmlnGAEgASgLMhkubGl2ZWNoYXQudjEuV2lkZ2V0Q29uZmlnIt8BChNTdGFydFNlc3Npb25SZXF1ZXN0EhAKCHNpdGVfa2V5GAEgASgJEj4KB3ByZWNoYXQYAiADKAsyLS5saXZlY2hhdC52MS5TdGFydFNlc3Npb25SZXF1ZXN0LlByZWNoYXRFbnRyeRIVCg12aXNpdG9yX3Rva2VuGAMgASgJEi8KCGlkZW50aXR5GAQgASgLMh0ubGl2ZWNoYXQudjEuVmVyaWZpZWRJZGVudGl0eRouCgxQcmVjaGF0RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKyAQoUU3RhcnRTZXNzaW9uUmVzcG9uc2USFQoNdmlzaXRvcl90b2tlbhgBIAEoCRInCghjdXN0b21lchgCIAEoCzIVLmxpdmVjaGF0LnYxLkN1c3RvbWVyEi8KDGNvbnZlcnNhdGlvbhgDIAEoCzIZLmxpdmVjaGF0LnYxLkNvbnZlcnNhdGlvbhIpCgZjb25maWcYBCABKAsyGS5saXZlY2hhdC52MS5XaWRnZXRDb25maWciYgofV2lkZ2V0U2VydmljZVNlbmRNZXNzYWdlUmVxdWVzdBIMCgR0ZXh0GAEgASgJEhkKEWNsaWVudF9tZXNzYWdlX2lkGAIgASgJEhYKDmF0dGFjaG1lbnRfaWRzGAMgAygJInoKIFdpZGdldFNlcnZpY2VTZW5kTWVzc2FnZVJlc3BvbnNlEiUKB21lc3NhZ2UYASABKAsyFC5saXZlY2hhdC52MS5NZXNzYWdlEi8KDGNvbnZlcnNhdGlvbhgCIAEoCzIZLmxpdmVjaGF0LnYxLkNvbnZlcnNhdGlvbiJ1CiBXaWRnZXRTZXJ2aWNlTGlzdE1lc3NhZ2VzUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSEgoKYmVmb3JlX3NlcRgCIAEoAxIRCglhZnRlcl9zZXEYAyABKAMSEQoJcGFnZV9zaXplGAQgASgFInYKIVdpZGdldFNlcnZpY2VMaXN0TWVzc2FnZXNSZXNwb25zZRImCghtZXNzYWdlcxgBIAMoCzIULmxpdmVjaGF0LnYxLk1lc3NhZ2USEAoIaGFzX21vcmUYAiABKAgSFwoPYWdlbnRzX3JlYWRfc2VxGAMgASgDIi8KHVdpZGdldFNlcnZpY2VTZXRUeXBpbmdSZXF1ZXN0Eg4KBnR5cGluZxgBIAEoCCIgCh5XaWRnZXRTZXJ2aWNlU2V0VHlwaW5nUmVzcG9uc2UiKwocV2lkZ2V0U2VydmljZU1hcmtSZWFkUmVxdWVzdBILCgNzZXEYASABKAMiHwodV2lkZ2V0U2VydmljZU1hcmtSZWFkUmVzcG9uc2UibwoVVXBkYXRlQ3VzdG9tZXJSZXF1ZXN0EhEKBG5hbWUYASABKAlIAIgBARISCgVlbWFpbBgCIAEoCUgBiAEBEhIKBXBob25lGAMgASgJSAKIAQFCBwoFX25hbWVCCAoGX2VtYWlsQggKBl9waG9uZSJBChZVcGRhdGVDdXN0b21lclJlc3BvbnNlEicKCGN1c3RvbWVyGAEgASgLMhUubGl2ZWNoYXQudjEuQ3VzdG9tZXIiLwodV2lkZ2V0U2VydmljZVN1YnNjcmliZVJlcXVlc3QSDgoGY3Vyc29yGAEgASgJIkMKHldpZGdldFNlcnZpY2VTdWJzY3JpYmVSZXNwb25zZRIhCgVldmVudBgBIAEoCzISLmxpdmVjaGF0LnYxLkV2ZW50IlIKF1JhdGVDb252ZXJzYXRpb25SZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRINCgVzY29yZRgCIAEoBRIPCgdjb21tZW50GAMgASgJIj8KGFJhdGVDb252ZXJzYXRpb25SZXNwb25zZRIjCgZyYXRpbmcYASABKAsyEy5saXZlY2hhdC52MS5SYXRpbmciQwofV2lkZ2V0U2VydmljZUVkaXRNZXNzYWdlUmVxdWVzdBISCgptZXNzYWdlX2lkGAEgASgJEgwKBHRleHQYAiABKAkiSQogV2lkZ2V0U2VydmljZUVkaXRNZXNzYWdlUmVzcG9uc2USJQoHbWVzc2FnZRgBIAEoCzIULmxpdmVjaGF0LnYxLk1lc3NhZ2UiNwohV2lkZ2V0U2VydmljZURlbGV0ZU1lc3NhZ2VSZXF1ZXN0EhIKCm1lc3NhZ2VfaWQYASABKAkiSwoiV2lkZ2V0U2VydmljZURlbGV0ZU1lc3NhZ2VSZXNwb25zZRIlCgdtZXNzYWdlGAEgASgLMhQubGl2ZWNoYXQudjEuTWVzc2FnZSK8AQoSV2lkZ2V0QXZhaWxhYmlsaXR5EgwKBG9wZW4YASABKAgSKgoHb3V0c2lkZRgCIAEoDjIZLmxpdmVjaGF0LnYxLk91dHNpZGVIb3VycxIsCghvcGVuc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJb3BlbnNfZGF5GAQgASgFEhQKDG9wZW5zX21pbnV0ZRgFIAEoBRIVCg1yZXBseV9zZWNvbmRzGAYgASgFIlYKD1Zpc2l0b3JUcmFja2luZxIRCglwYWdlc19vZmYYASABKAgSGgoSa2VlcF9xdWVyeV9zdHJpbmdzGAIgASgIEhQKDHRyYWNrX3Zpc2l0cxgDIAEoCCp0Cg5XaWRnZXRQb3NpdGlvbhIfChtXSURHRVRfUE9TSVRJT05fVU5TUEVDSUZJRUQQABIgChxXSURHRVRfUE9TSVRJT05fQk9UVE9NX1JJR0hUEAESHwobV0lER0VUX1BPU0lUSU9OX0JPVFRPTV9MRUZUEAIqcQoMV2lkZ2V0TG9jYWxlEh0KGVdJREdFVF9MT0NBTEVfVU5TUEVDSUZJRUQQABIWChJXSURHRVRfTE9DQUxFX0FVVE8QARIUChBXSURHRVRfTE9DQUxFX0VOEAISFAoQV0lER0VUX0xPQ0FMRV9WSRADKqwBChBQcmVjaGF0RmllbGRUeXBlEiIKHlBSRUNIQVRfRklFTERfVFlQRV9VTlNQRUNJRklFRBAAEhsKF1BSRUNIQVRfRklFTERfVFlQRV9OQU1FEAESHAoYUFJFQ0hBVF9GSUVMRF9UWVBFX0VNQUlMEAISHAoYUFJFQ0hBVF9GSUVMRF9UWVBFX1BIT05FEAMSGwoXUFJFQ0hBVF9GSUVMRF9UWVBFX1RFWFQQBCq6AQoOQXR0YWNobWVudEtpbmQSHwobQVRUQUNITUVOVF9LSU5EX1VOU1BFQ0lGSUVEEAASGgoWQVRUQUNITUVOVF9LSU5EX0lNQUdFUxABEhcKE0FUVEFDSE1FTlRfS0lORF9QREYQAhIYChRBVFRBQ0hNRU5UX0tJTkRfVEVYVBADEhoKFkFUVEFDSE1FTlRfS0lORF9PRkZJQ0UQBBIcChhBVFRBQ0hNRU5UX0tJTkRfQVJDSElWRVMQBSpnCgxPdXRzaWRlSG91cnMSHQoZT1VUU0lERV9IT1VSU19VTlNQRUNJRklFRBAAEh4KGk9VVFNJREVfSE9VUlNfT0ZGTElORV9GT1JNEAESGAoUT1VUU0lERV9IT1VSU19OT1RJQ0UQAjKFDQoNV2lkZ2V0U2VydmljZRJVCgtMaXN0V2lkZ2V0cxIfLmxpdmVjaGF0LnYxLkxpc3RXaWRnZXRzUmVxdWVzdBogLmxpdmVjaGF0LnYxLkxpc3RXaWRnZXRzUmVzcG9uc2UiA5ACARJPCglHZXRXaWRnZXQSHS5saXZlY2hhdC52MS5HZXRXaWRnZXRSZXF1ZXN0Gh4ubGl2ZWNoYXQudjEuR2V0V2lkZ2V0UmVzcG9uc2UiA5ACARJTCgxDcmVhdGVXaWRnZXQSIC5saXZlY2hhdC52MS5DcmVhdGVXaWRnZXRSZXF1ZXN0GiEubGl2ZWNoYXQudjEuQ3JlYXRlV2lkZ2V0UmVzcG9uc2USUwoMVXBkYXRlV2lkZ2V0EiAubGl2ZWNoYXQudjEuVXBkYXRlV2lkZ2V0UmVxdWVzdBohLmxpdmVjaGF0LnYxLlVwZGF0ZVdpZGdldFJlc3BvbnNlElMKDERlbGV0ZVdpZGdldBIgLmxpdmVjaGF0LnYxLkRlbGV0ZVdpZGdldFJlcXVlc3QaIS5saXZlY2hhdC52MS5EZWxldGVXaWRnZXRSZXNwb25zZRJlChJSb3RhdGVXaWRnZXRTZWNyZXQSJi5saXZlY2hhdC52MS5Sb3RhdGVXaWRnZXRTZWNyZXRSZXF1ZXN0GicubGl2ZWNoYXQudjEuUm90YXRlV2lkZ2V0U2VjcmV0UmVzcG9uc2USYQoPR2V0V2lkZ2V0Q29uZmlnEiMubGl2ZWNoYXQudjEuR2V0V2lkZ2V0Q29uZmlnUmVxdWVzdBokLmxpdmVjaGF0LnYxLkdldFdpZGdldENvbmZpZ1Jlc3BvbnNlIgOQAgESUwoMU3RhcnRTZXNzaW9uEiAubGl2ZWNoYXQudjEuU3RhcnRTZXNzaW9uUmVxdWVzdBohLmxpdmVjaGF0LnYxLlN0YXJ0U2Vzc2lvblJlc3BvbnNlEmoKC1NlbmRNZXNzYWdlEiwubGl2ZWNoYXQudjEuV2lkZ2V0U2VydmljZVNlbmRNZXNzYWdlUmVxdWVzdBotLmxpdmVjaGF0LnYxLldpZGdldFNlcnZpY2VTZW5kTWVzc2FnZVJlc3BvbnNlEnIKDExpc3RNZXNzYWdlcxItLmxpdmVjaGF0LnYxLldpZGdldFNlcnZpY2VMaXN0TWVzc2FnZXNSZXF1ZXN0Gi4ubGl2ZWNoYXQudjEuV2lkZ2V0U2VydmljZUxpc3RNZXNzYWdlc1Jlc3BvbnNlIgOQAgESZAoJU2V0VHlwaW5nEioubGl2ZWNoYXQudjEuV2lkZ2V0U2VydmljZVNldFR5cGluZ1JlcXVlc3QaKy5saXZlY2hhdC52MS5XaWRnZXRTZXJ2aWNlU2V0VHlwaW5nUmVzcG9uc2USYQoITWFya1JlYWQSKS5saXZlY2hhdC52MS5XaWRnZXRTZXJ2aWNlTWFya1JlYWRSZXF1ZXN0GioubGl2ZWNoYXQudjEuV2lkZ2V0U2VydmljZU1hcmtSZWFkUmVzcG9uc2USWQoOVXBkYXRlQ3VzdG9tZXISIi5saXZlY2hhdC52MS5VcGRhdGVDdXN0b21lclJlcXVlc3QaIy5saXZlY2hhdC52MS5VcGRhdGVDdXN0b21lclJlc3BvbnNlEmsKCVN1YnNjcmliZRIqLmxpdmVjaGF0LnYxLldpZGdldFNlcnZpY2VTdWJzY3JpYmVSZXF1ZXN0GisubGl2ZWNoYXQudjEuV2lkZ2V0U2VydmljZVN1YnNjcmliZVJlc3BvbnNlIgOQAgEwARJfChBSYXRlQ29udmVyc2F0aW9uEiQubGl2ZWNoYXQudjEuUmF0ZUNvbnZlcnNhdGlvblJlcXVlc3QaJS5saXZlY2hhdC52MS5SYXRlQ29udmVyc2F0aW9uUmVzcG9uc2USagoLRWRpdE1lc3NhZ2USLC5saXZlY2hhdC52MS5XaWRnZXRTZXJ2aWNlRWRpdE1lc3NhZ2VSZXF1ZXN0Gi0ubGl2ZWNoYXQudjEuV2lkZ2V0U2VydmljZUVkaXRNZXNzYWdlUmVzcG9uc2UScAoNRGVsZXRlTWVzc2FnZRIuLmxpdmVjaGF0LnYxLldpZGdldFNlcnZpY2VEZWxldGVNZXNzYWdlUmVxdWVzdBovLmxpdmVjaGF0LnYxLldpZGdldFNlcnZpY2VEZWxldGVNZXNzYWdlUmVzcG9uc2VCqgEKD2NvbS5saXZlY2hhdC52MUILV2lkZ2V0UHJvdG9QAVo9Z2l0aHViLmNvbS9vcGVuc3VwcG9ydC9saXZlY2hhdC9nZW4vZ28vbGl2ZWNoYXQvdjE7bGl2ZWNoYXR2MaICA0xYWKoCC0xpdmVjaGF0LlYxygILTGl2ZWNoYXRcVjHiAhdMaXZlY2hhdFxWMVxHUEJNZXRhZGF0YeoCDExpdmVjaGF0OjpWMWIGcHJvdG8z", [file_google_protobuf_timestamp, file_livechat_v1_conversation, file_livechat_v1_csat, file_livechat_v1_limits]);
 
 /**
  * WidgetAppearance is how the widget looks.
@@ -228,6 +228,17 @@ export type WidgetSettings = Message<"livechat.v1.WidgetSettings"> & {
    * @generated from field: livechat.v1.VisitorTracking visitor_tracking = 15;
    */
   visitorTracking?: VisitorTracking | undefined;
+
+  /**
+   * The kinds of file this widget's visitors may send (an upload of another
+   * kind is INVALID_ARGUMENT, FILE_TYPE_NOT_ALLOWED). Empty: the default
+   * kinds, images, PDF, plain text and office documents. A kind named twice
+   * or unknown is INVALID_ARGUMENT, INVALID_VALUE (field attachment_kinds).
+   * Agents may always send the default kinds.
+   *
+   * @generated from field: repeated livechat.v1.AttachmentKind attachment_kinds = 25;
+   */
+  attachmentKinds: AttachmentKind[];
 };
 
 /**
@@ -236,6 +247,33 @@ export type WidgetSettings = Message<"livechat.v1.WidgetSettings"> & {
  */
 export const WidgetSettingsSchema: GenMessage<WidgetSettings> = /*@__PURE__*/
   messageDesc(file_livechat_v1_widget, 4);
+
+/**
+ * OnlineAgent is an agent visitors may see as present in the widget's
+ * header: the name and avatar the agent's messages show.
+ *
+ * @generated from message livechat.v1.OnlineAgent
+ */
+export type OnlineAgent = Message<"livechat.v1.OnlineAgent"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The avatar (relative to the server), empty without one.
+   *
+   * @generated from field: string avatar_url = 2;
+   */
+  avatarUrl: string;
+};
+
+/**
+ * Describes the message livechat.v1.OnlineAgent.
+ * Use `create(OnlineAgentSchema)` to create a new message.
+ */
+export const OnlineAgentSchema: GenMessage<OnlineAgent> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_widget, 5);
 
 /**
  * WidgetTexts is the admin-written text a visitor reads, in one language.
@@ -286,7 +324,7 @@ export type WidgetTexts = Message<"livechat.v1.WidgetTexts"> & {
  * Use `create(WidgetTextsSchema)` to create a new message.
  */
 export const WidgetTextsSchema: GenMessage<WidgetTexts> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 5);
+  messageDesc(file_livechat_v1_widget, 6);
 
 /**
  * Widget is one website's chat configuration.
@@ -334,7 +372,7 @@ export type Widget = Message<"livechat.v1.Widget"> & {
  * Use `create(WidgetSchema)` to create a new message.
  */
 export const WidgetSchema: GenMessage<Widget> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 6);
+  messageDesc(file_livechat_v1_widget, 7);
 
 /**
  * WidgetConfig is the public part of a widget, for visitors.
@@ -406,6 +444,29 @@ export type WidgetConfig = Message<"livechat.v1.WidgetConfig"> & {
    * @generated from field: livechat.v1.VisitorTracking visitor_tracking = 15;
    */
   visitorTracking?: VisitorTracking | undefined;
+
+  /**
+   * The file picker's `accept` list for the kinds this widget allows
+   * (WidgetSettings.attachment_kinds): MIME types and extensions, comma
+   * separated. The server judges the content anyway.
+   *
+   * @generated from field: string attachment_accept = 25;
+   */
+  attachmentAccept: string;
+
+  /**
+   * Up to three of the agents online now (visible to visitors), for the
+   * header ("Lan and 2 others are here"); online_agent_count is how many
+   * there are in all.
+   *
+   * @generated from field: repeated livechat.v1.OnlineAgent online_agents = 26;
+   */
+  onlineAgents: OnlineAgent[];
+
+  /**
+   * @generated from field: int32 online_agent_count = 27;
+   */
+  onlineAgentCount: number;
 };
 
 /**
@@ -413,7 +474,7 @@ export type WidgetConfig = Message<"livechat.v1.WidgetConfig"> & {
  * Use `create(WidgetConfigSchema)` to create a new message.
  */
 export const WidgetConfigSchema: GenMessage<WidgetConfig> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 7);
+  messageDesc(file_livechat_v1_widget, 8);
 
 /**
  * VerifiedIdentity is the host site's claim of who the visitor is.
@@ -454,7 +515,7 @@ export type VerifiedIdentity = Message<"livechat.v1.VerifiedIdentity"> & {
  * Use `create(VerifiedIdentitySchema)` to create a new message.
  */
 export const VerifiedIdentitySchema: GenMessage<VerifiedIdentity> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 8);
+  messageDesc(file_livechat_v1_widget, 9);
 
 /**
  * @generated from message livechat.v1.ListWidgetsRequest
@@ -467,7 +528,7 @@ export type ListWidgetsRequest = Message<"livechat.v1.ListWidgetsRequest"> & {
  * Use `create(ListWidgetsRequestSchema)` to create a new message.
  */
 export const ListWidgetsRequestSchema: GenMessage<ListWidgetsRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 9);
+  messageDesc(file_livechat_v1_widget, 10);
 
 /**
  * @generated from message livechat.v1.ListWidgetsResponse
@@ -484,7 +545,7 @@ export type ListWidgetsResponse = Message<"livechat.v1.ListWidgetsResponse"> & {
  * Use `create(ListWidgetsResponseSchema)` to create a new message.
  */
 export const ListWidgetsResponseSchema: GenMessage<ListWidgetsResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 10);
+  messageDesc(file_livechat_v1_widget, 11);
 
 /**
  * @generated from message livechat.v1.GetWidgetRequest
@@ -501,7 +562,7 @@ export type GetWidgetRequest = Message<"livechat.v1.GetWidgetRequest"> & {
  * Use `create(GetWidgetRequestSchema)` to create a new message.
  */
 export const GetWidgetRequestSchema: GenMessage<GetWidgetRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 11);
+  messageDesc(file_livechat_v1_widget, 12);
 
 /**
  * @generated from message livechat.v1.GetWidgetResponse
@@ -518,7 +579,7 @@ export type GetWidgetResponse = Message<"livechat.v1.GetWidgetResponse"> & {
  * Use `create(GetWidgetResponseSchema)` to create a new message.
  */
 export const GetWidgetResponseSchema: GenMessage<GetWidgetResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 12);
+  messageDesc(file_livechat_v1_widget, 13);
 
 /**
  * @generated from message livechat.v1.CreateWidgetRequest
@@ -535,7 +596,7 @@ export type CreateWidgetRequest = Message<"livechat.v1.CreateWidgetRequest"> & {
  * Use `create(CreateWidgetRequestSchema)` to create a new message.
  */
 export const CreateWidgetRequestSchema: GenMessage<CreateWidgetRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 13);
+  messageDesc(file_livechat_v1_widget, 14);
 
 /**
  * @generated from message livechat.v1.CreateWidgetResponse
@@ -560,7 +621,7 @@ export type CreateWidgetResponse = Message<"livechat.v1.CreateWidgetResponse"> &
  * Use `create(CreateWidgetResponseSchema)` to create a new message.
  */
 export const CreateWidgetResponseSchema: GenMessage<CreateWidgetResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 14);
+  messageDesc(file_livechat_v1_widget, 15);
 
 /**
  * @generated from message livechat.v1.UpdateWidgetRequest
@@ -582,7 +643,7 @@ export type UpdateWidgetRequest = Message<"livechat.v1.UpdateWidgetRequest"> & {
  * Use `create(UpdateWidgetRequestSchema)` to create a new message.
  */
 export const UpdateWidgetRequestSchema: GenMessage<UpdateWidgetRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 15);
+  messageDesc(file_livechat_v1_widget, 16);
 
 /**
  * @generated from message livechat.v1.UpdateWidgetResponse
@@ -599,7 +660,7 @@ export type UpdateWidgetResponse = Message<"livechat.v1.UpdateWidgetResponse"> &
  * Use `create(UpdateWidgetResponseSchema)` to create a new message.
  */
 export const UpdateWidgetResponseSchema: GenMessage<UpdateWidgetResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 16);
+  messageDesc(file_livechat_v1_widget, 17);
 
 /**
  * @generated from message livechat.v1.DeleteWidgetRequest
@@ -616,7 +677,7 @@ export type DeleteWidgetRequest = Message<"livechat.v1.DeleteWidgetRequest"> & {
  * Use `create(DeleteWidgetRequestSchema)` to create a new message.
  */
 export const DeleteWidgetRequestSchema: GenMessage<DeleteWidgetRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 17);
+  messageDesc(file_livechat_v1_widget, 18);
 
 /**
  * @generated from message livechat.v1.DeleteWidgetResponse
@@ -629,7 +690,7 @@ export type DeleteWidgetResponse = Message<"livechat.v1.DeleteWidgetResponse"> &
  * Use `create(DeleteWidgetResponseSchema)` to create a new message.
  */
 export const DeleteWidgetResponseSchema: GenMessage<DeleteWidgetResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 18);
+  messageDesc(file_livechat_v1_widget, 19);
 
 /**
  * @generated from message livechat.v1.RotateWidgetSecretRequest
@@ -646,7 +707,7 @@ export type RotateWidgetSecretRequest = Message<"livechat.v1.RotateWidgetSecretR
  * Use `create(RotateWidgetSecretRequestSchema)` to create a new message.
  */
 export const RotateWidgetSecretRequestSchema: GenMessage<RotateWidgetSecretRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 19);
+  messageDesc(file_livechat_v1_widget, 20);
 
 /**
  * @generated from message livechat.v1.RotateWidgetSecretResponse
@@ -668,7 +729,7 @@ export type RotateWidgetSecretResponse = Message<"livechat.v1.RotateWidgetSecret
  * Use `create(RotateWidgetSecretResponseSchema)` to create a new message.
  */
 export const RotateWidgetSecretResponseSchema: GenMessage<RotateWidgetSecretResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 20);
+  messageDesc(file_livechat_v1_widget, 21);
 
 /**
  * @generated from message livechat.v1.GetWidgetConfigRequest
@@ -685,7 +746,7 @@ export type GetWidgetConfigRequest = Message<"livechat.v1.GetWidgetConfigRequest
  * Use `create(GetWidgetConfigRequestSchema)` to create a new message.
  */
 export const GetWidgetConfigRequestSchema: GenMessage<GetWidgetConfigRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 21);
+  messageDesc(file_livechat_v1_widget, 22);
 
 /**
  * @generated from message livechat.v1.GetWidgetConfigResponse
@@ -702,7 +763,7 @@ export type GetWidgetConfigResponse = Message<"livechat.v1.GetWidgetConfigRespon
  * Use `create(GetWidgetConfigResponseSchema)` to create a new message.
  */
 export const GetWidgetConfigResponseSchema: GenMessage<GetWidgetConfigResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 22);
+  messageDesc(file_livechat_v1_widget, 23);
 
 /**
  * @generated from message livechat.v1.StartSessionRequest
@@ -740,7 +801,7 @@ export type StartSessionRequest = Message<"livechat.v1.StartSessionRequest"> & {
  * Use `create(StartSessionRequestSchema)` to create a new message.
  */
 export const StartSessionRequestSchema: GenMessage<StartSessionRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 23);
+  messageDesc(file_livechat_v1_widget, 24);
 
 /**
  * @generated from message livechat.v1.StartSessionResponse
@@ -778,7 +839,7 @@ export type StartSessionResponse = Message<"livechat.v1.StartSessionResponse"> &
  * Use `create(StartSessionResponseSchema)` to create a new message.
  */
 export const StartSessionResponseSchema: GenMessage<StartSessionResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 24);
+  messageDesc(file_livechat_v1_widget, 25);
 
 /**
  * @generated from message livechat.v1.WidgetServiceSendMessageRequest
@@ -812,7 +873,7 @@ export type WidgetServiceSendMessageRequest = Message<"livechat.v1.WidgetService
  * Use `create(WidgetServiceSendMessageRequestSchema)` to create a new message.
  */
 export const WidgetServiceSendMessageRequestSchema: GenMessage<WidgetServiceSendMessageRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 25);
+  messageDesc(file_livechat_v1_widget, 26);
 
 /**
  * @generated from message livechat.v1.WidgetServiceSendMessageResponse
@@ -834,7 +895,7 @@ export type WidgetServiceSendMessageResponse = Message<"livechat.v1.WidgetServic
  * Use `create(WidgetServiceSendMessageResponseSchema)` to create a new message.
  */
 export const WidgetServiceSendMessageResponseSchema: GenMessage<WidgetServiceSendMessageResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 26);
+  messageDesc(file_livechat_v1_widget, 27);
 
 /**
  * @generated from message livechat.v1.WidgetServiceListMessagesRequest
@@ -870,7 +931,7 @@ export type WidgetServiceListMessagesRequest = Message<"livechat.v1.WidgetServic
  * Use `create(WidgetServiceListMessagesRequestSchema)` to create a new message.
  */
 export const WidgetServiceListMessagesRequestSchema: GenMessage<WidgetServiceListMessagesRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 27);
+  messageDesc(file_livechat_v1_widget, 28);
 
 /**
  * @generated from message livechat.v1.WidgetServiceListMessagesResponse
@@ -901,7 +962,7 @@ export type WidgetServiceListMessagesResponse = Message<"livechat.v1.WidgetServi
  * Use `create(WidgetServiceListMessagesResponseSchema)` to create a new message.
  */
 export const WidgetServiceListMessagesResponseSchema: GenMessage<WidgetServiceListMessagesResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 28);
+  messageDesc(file_livechat_v1_widget, 29);
 
 /**
  * @generated from message livechat.v1.WidgetServiceSetTypingRequest
@@ -918,7 +979,7 @@ export type WidgetServiceSetTypingRequest = Message<"livechat.v1.WidgetServiceSe
  * Use `create(WidgetServiceSetTypingRequestSchema)` to create a new message.
  */
 export const WidgetServiceSetTypingRequestSchema: GenMessage<WidgetServiceSetTypingRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 29);
+  messageDesc(file_livechat_v1_widget, 30);
 
 /**
  * @generated from message livechat.v1.WidgetServiceSetTypingResponse
@@ -931,7 +992,7 @@ export type WidgetServiceSetTypingResponse = Message<"livechat.v1.WidgetServiceS
  * Use `create(WidgetServiceSetTypingResponseSchema)` to create a new message.
  */
 export const WidgetServiceSetTypingResponseSchema: GenMessage<WidgetServiceSetTypingResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 30);
+  messageDesc(file_livechat_v1_widget, 31);
 
 /**
  * @generated from message livechat.v1.WidgetServiceMarkReadRequest
@@ -950,7 +1011,7 @@ export type WidgetServiceMarkReadRequest = Message<"livechat.v1.WidgetServiceMar
  * Use `create(WidgetServiceMarkReadRequestSchema)` to create a new message.
  */
 export const WidgetServiceMarkReadRequestSchema: GenMessage<WidgetServiceMarkReadRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 31);
+  messageDesc(file_livechat_v1_widget, 32);
 
 /**
  * @generated from message livechat.v1.WidgetServiceMarkReadResponse
@@ -963,7 +1024,7 @@ export type WidgetServiceMarkReadResponse = Message<"livechat.v1.WidgetServiceMa
  * Use `create(WidgetServiceMarkReadResponseSchema)` to create a new message.
  */
 export const WidgetServiceMarkReadResponseSchema: GenMessage<WidgetServiceMarkReadResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 32);
+  messageDesc(file_livechat_v1_widget, 33);
 
 /**
  * @generated from message livechat.v1.UpdateCustomerRequest
@@ -990,7 +1051,7 @@ export type UpdateCustomerRequest = Message<"livechat.v1.UpdateCustomerRequest">
  * Use `create(UpdateCustomerRequestSchema)` to create a new message.
  */
 export const UpdateCustomerRequestSchema: GenMessage<UpdateCustomerRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 33);
+  messageDesc(file_livechat_v1_widget, 34);
 
 /**
  * @generated from message livechat.v1.UpdateCustomerResponse
@@ -1007,7 +1068,7 @@ export type UpdateCustomerResponse = Message<"livechat.v1.UpdateCustomerResponse
  * Use `create(UpdateCustomerResponseSchema)` to create a new message.
  */
 export const UpdateCustomerResponseSchema: GenMessage<UpdateCustomerResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 34);
+  messageDesc(file_livechat_v1_widget, 35);
 
 /**
  * @generated from message livechat.v1.WidgetServiceSubscribeRequest
@@ -1024,7 +1085,7 @@ export type WidgetServiceSubscribeRequest = Message<"livechat.v1.WidgetServiceSu
  * Use `create(WidgetServiceSubscribeRequestSchema)` to create a new message.
  */
 export const WidgetServiceSubscribeRequestSchema: GenMessage<WidgetServiceSubscribeRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 35);
+  messageDesc(file_livechat_v1_widget, 36);
 
 /**
  * @generated from message livechat.v1.WidgetServiceSubscribeResponse
@@ -1041,7 +1102,7 @@ export type WidgetServiceSubscribeResponse = Message<"livechat.v1.WidgetServiceS
  * Use `create(WidgetServiceSubscribeResponseSchema)` to create a new message.
  */
 export const WidgetServiceSubscribeResponseSchema: GenMessage<WidgetServiceSubscribeResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 36);
+  messageDesc(file_livechat_v1_widget, 37);
 
 /**
  * @generated from message livechat.v1.RateConversationRequest
@@ -1072,7 +1133,7 @@ export type RateConversationRequest = Message<"livechat.v1.RateConversationReque
  * Use `create(RateConversationRequestSchema)` to create a new message.
  */
 export const RateConversationRequestSchema: GenMessage<RateConversationRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 37);
+  messageDesc(file_livechat_v1_widget, 38);
 
 /**
  * @generated from message livechat.v1.RateConversationResponse
@@ -1089,7 +1150,7 @@ export type RateConversationResponse = Message<"livechat.v1.RateConversationResp
  * Use `create(RateConversationResponseSchema)` to create a new message.
  */
 export const RateConversationResponseSchema: GenMessage<RateConversationResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 38);
+  messageDesc(file_livechat_v1_widget, 39);
 
 /**
  * @generated from message livechat.v1.WidgetServiceEditMessageRequest
@@ -1113,7 +1174,7 @@ export type WidgetServiceEditMessageRequest = Message<"livechat.v1.WidgetService
  * Use `create(WidgetServiceEditMessageRequestSchema)` to create a new message.
  */
 export const WidgetServiceEditMessageRequestSchema: GenMessage<WidgetServiceEditMessageRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 39);
+  messageDesc(file_livechat_v1_widget, 40);
 
 /**
  * @generated from message livechat.v1.WidgetServiceEditMessageResponse
@@ -1130,7 +1191,7 @@ export type WidgetServiceEditMessageResponse = Message<"livechat.v1.WidgetServic
  * Use `create(WidgetServiceEditMessageResponseSchema)` to create a new message.
  */
 export const WidgetServiceEditMessageResponseSchema: GenMessage<WidgetServiceEditMessageResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 40);
+  messageDesc(file_livechat_v1_widget, 41);
 
 /**
  * @generated from message livechat.v1.WidgetServiceDeleteMessageRequest
@@ -1147,7 +1208,7 @@ export type WidgetServiceDeleteMessageRequest = Message<"livechat.v1.WidgetServi
  * Use `create(WidgetServiceDeleteMessageRequestSchema)` to create a new message.
  */
 export const WidgetServiceDeleteMessageRequestSchema: GenMessage<WidgetServiceDeleteMessageRequest> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 41);
+  messageDesc(file_livechat_v1_widget, 42);
 
 /**
  * @generated from message livechat.v1.WidgetServiceDeleteMessageResponse
@@ -1164,7 +1225,7 @@ export type WidgetServiceDeleteMessageResponse = Message<"livechat.v1.WidgetServ
  * Use `create(WidgetServiceDeleteMessageResponseSchema)` to create a new message.
  */
 export const WidgetServiceDeleteMessageResponseSchema: GenMessage<WidgetServiceDeleteMessageResponse> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 42);
+  messageDesc(file_livechat_v1_widget, 43);
 
 /**
  * WidgetAvailability is what a visitor's widget needs to show whether it
@@ -1224,7 +1285,7 @@ export type WidgetAvailability = Message<"livechat.v1.WidgetAvailability"> & {
  * Use `create(WidgetAvailabilitySchema)` to create a new message.
  */
 export const WidgetAvailabilitySchema: GenMessage<WidgetAvailability> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 43);
+  messageDesc(file_livechat_v1_widget, 44);
 
 /**
  * VisitorTracking is what a widget reports of its visitors' browsing (part
@@ -1265,7 +1326,7 @@ export type VisitorTracking = Message<"livechat.v1.VisitorTracking"> & {
  * Use `create(VisitorTrackingSchema)` to create a new message.
  */
 export const VisitorTrackingSchema: GenMessage<VisitorTracking> = /*@__PURE__*/
-  messageDesc(file_livechat_v1_widget, 44);
+  messageDesc(file_livechat_v1_widget, 45);
 
 /**
  * WidgetPosition is the corner the launcher sits in.
@@ -1377,6 +1438,59 @@ export const PrechatFieldTypeSchema: GenEnum<PrechatFieldType> = /*@__PURE__*/
   enumDesc(file_livechat_v1_widget, 2);
 
 /**
+ * AttachmentKind is a family of file types a widget may accept. The types
+ * of each are recognised by content (docs/attachments.md).
+ *
+ * @generated from enum livechat.v1.AttachmentKind
+ */
+export enum AttachmentKind {
+  /**
+   * @generated from enum value: ATTACHMENT_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * PNG, JPEG and GIF images.
+   *
+   * @generated from enum value: ATTACHMENT_KIND_IMAGES = 1;
+   */
+  IMAGES = 1,
+
+  /**
+   * @generated from enum value: ATTACHMENT_KIND_PDF = 2;
+   */
+  PDF = 2,
+
+  /**
+   * Plain UTF-8 text (.txt, .csv, .log, .md).
+   *
+   * @generated from enum value: ATTACHMENT_KIND_TEXT = 3;
+   */
+  TEXT = 3,
+
+  /**
+   * Word, Excel and PowerPoint (old and new formats), OpenDocument text,
+   * spreadsheets and presentations.
+   *
+   * @generated from enum value: ATTACHMENT_KIND_OFFICE = 4;
+   */
+  OFFICE = 4,
+
+  /**
+   * ZIP archives. Not in the default set.
+   *
+   * @generated from enum value: ATTACHMENT_KIND_ARCHIVES = 5;
+   */
+  ARCHIVES = 5,
+}
+
+/**
+ * Describes the enum livechat.v1.AttachmentKind.
+ */
+export const AttachmentKindSchema: GenEnum<AttachmentKind> = /*@__PURE__*/
+  enumDesc(file_livechat_v1_widget, 3);
+
+/**
  * OutsideHours is what visitors get outside business hours.
  *
  * @generated from enum livechat.v1.OutsideHours
@@ -1406,7 +1520,7 @@ export enum OutsideHours {
  * Describes the enum livechat.v1.OutsideHours.
  */
 export const OutsideHoursSchema: GenEnum<OutsideHours> = /*@__PURE__*/
-  enumDesc(file_livechat_v1_widget, 3);
+  enumDesc(file_livechat_v1_widget, 4);
 
 /**
  * WidgetService has two audiences.
