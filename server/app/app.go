@@ -192,7 +192,10 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	attachmentsapi.NewHandler(a.files, callers, log).Mount(a.mux)
 	livechatv1connect.RegisterRoutingServiceHandler(a.rpc, routingapi.NewHandler(a.router))
 	livechatv1connect.RegisterMailServiceHandler(a.rpc, mailapi.NewHandler(a.mail))
-	livechatv1connect.RegisterCustomerServiceHandler(a.rpc, customersapi.NewHandler(customers.New(pool, customers.Options{Hub: a.hub, Conversations: conversations, Widgets: a.widgets})))
+	customerSvc := customers.New(pool, customers.Options{Hub: a.hub, Conversations: conversations, Widgets: a.widgets,
+		Site: a.hub, SiteWidgets: a.widgets, Box: a.secrets})
+	livechatv1connect.RegisterCustomerServiceHandler(a.rpc, customersapi.NewHandler(customerSvc))
+	livechatv1connect.RegisterVisitorServiceHandler(a.rpc, customersapi.NewVisitorHandler(customerSvc))
 	livechatv1connect.RegisterAuditServiceHandler(a.rpc, auditapi.NewHandler(a.audit))
 	a.privacy = privacy.New(pool, privacy.Options{Hub: a.hub, Audit: a.audit, Settings: a.settings, Log: log})
 	livechatv1connect.RegisterPrivacyServiceHandler(a.rpc, privacyapi.NewHandler(a.privacy))

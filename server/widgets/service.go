@@ -340,6 +340,21 @@ func (s *Service) Config(ctx context.Context, siteKey, origin string) (Config, e
 	return s.publicConfig(ctx, w)
 }
 
+// Site returns the widget of a site key for a visitor's page on origin,
+// for callers that need its id and settings (the visitors-now list).
+//
+// Errors: as Config.
+func (s *Service) Site(ctx context.Context, siteKey, origin string) (Widget, error) {
+	w, err := s.widgetBySiteKey(ctx, siteKey)
+	if err != nil {
+		return Widget{}, err
+	}
+	if err := checkOrigin(w.Settings.AllowedOrigins, origin); err != nil {
+		return Widget{}, err
+	}
+	return w, nil
+}
+
 // publicConfig is the visitor-facing part of a widget.
 func (s *Service) publicConfig(ctx context.Context, w Widget) (Config, error) {
 	avail := routing.Availability{Open: true}

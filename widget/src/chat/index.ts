@@ -19,6 +19,7 @@ import { attributeSetter } from "./attributes";
 import { Composer } from "./composer";
 import { Csat } from "./csat";
 import { Edits } from "./edit";
+import type { Browse } from "./browse";
 import { startContext, type ContextReporter } from "./context";
 import { Forms } from "./forms";
 import { History } from "./history";
@@ -166,6 +167,15 @@ export function mount(host: Host): Chat {
   // ---- where the visitor is ----
   const context: ContextReporter | null = host.preview ? null : startContext(host, session);
 
+  // ---- on the visitors-now list (a chunk of its own) ----
+  let browsing: Promise<Browse> | undefined;
+  function list(opened: boolean): void {
+    if (host.preview) return;
+    browsing = browsing || import("./browse").then((m) => m.browse(host, session, opened));
+    if (opened) void browsing.then((b) => b.opened());
+  }
+  if (host.config().visitorTracking?.trackVisits || session.token) list(false);
+
   // ---- start ----
   renderAll();
   if (!host.preview) {
@@ -186,6 +196,7 @@ export function mount(host: Host): Chat {
       if (!host.preview) void setAttributes(attrs);
     },
     shown(): void {
+      list(true);
       updateUnread();
       view.render(true);
     },
@@ -198,6 +209,7 @@ export function mount(host: Host): Chat {
     stop(): void {
       session.stop();
       context?.stop();
+      void browsing?.then((b) => b.stop());
       outbox.stop();
       composer.stop();
       stream.stop();
