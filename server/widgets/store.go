@@ -27,9 +27,9 @@ type settingsDoc struct {
 }
 
 type trackingDoc struct {
-	PagesOff         bool `json:"pagesOff,omitempty"`
-	KeepQueryStrings bool `json:"keepQueryStrings,omitempty"`
-	TrackVisits      bool `json:"trackVisits,omitempty"`
+	PagesOff         bool      `json:"pagesOff,omitempty"`
+	KeepQueryStrings bool      `json:"keepQueryStrings,omitempty"`
+	TrackVisits      bool      `json:"trackVisits,omitempty"`
 	ProactiveOff     bool      `json:"proactiveOff,omitempty"`
 	Triggers         []Trigger `json:"triggers,omitempty"`
 }
