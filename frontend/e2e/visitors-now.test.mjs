@@ -100,6 +100,8 @@ describe("visitors now, proactive chats and triggers", { timeout: 300_000 }, () 
 
     const visitor = await visitorContext.newPage();
     visitor.on("pageerror", (e) => pageErrors.push("visitor: " + String(e)));
+    visitor.on("console", (m) => m.type() === "error" && console.error("visitor console:", m.text()));
+    visitor.on("requestfailed", (r) => console.error("visitor request failed:", r.url(), r.failure()?.errorText));
     await visitor.goto(host.url + "/pricing?coupon=SECRET");
     const row = agent.getByTestId("visitor-row");
     await row.getByTestId("visitor-page").filter({ hasText: "Pricing" }).waitFor();
