@@ -3,6 +3,7 @@ package customers
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -132,9 +133,10 @@ type VisitorOnSite struct {
 }
 
 // ListVisitors lists the widget's visitors now (every widget's for
-// uuid.Nil), newest page first (at most ListedVisitors), and how many
-// there are. Errors: WidgetNotFound.
-func (s *Service) ListVisitors(ctx context.Context, widgetID uuid.UUID) ([]VisitorOnSite, int, error) {
+// uuid.Nil; only the customer's pages unless customerID is uuid.Nil),
+// newest page first (at most ListedVisitors), and how many there are.
+// Errors: WidgetNotFound.
+func (s *Service) ListVisitors(ctx context.Context, widgetID, customerID uuid.UUID) ([]VisitorOnSite, int, error) {
 	if widgetID != uuid.Nil {
 		if _, err := s.widgets.GetWidget(ctx, widgetID); err != nil {
 			return nil, 0, err
@@ -144,6 +146,9 @@ func (s *Service) ListVisitors(ctx context.Context, widgetID uuid.UUID) ([]Visit
 		return nil, 0, nil
 	}
 	all := s.site.Visitors(widgetID)
+	if customerID != uuid.Nil {
+		all = slices.DeleteFunc(all, func(v realtime.VisitorOnSite) bool { return v.CustomerID != customerID })
+	}
 	total := len(all)
 	all = all[:min(len(all), ListedVisitors)]
 	var ids []uuid.UUID

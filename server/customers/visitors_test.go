@@ -161,6 +161,13 @@ func TestProactiveChat(t *testing.T) {
 	if res.Visitors[0].CustomerId != s.Customer.Id || res.Visitors[0].OpenConversationId != "" {
 		t.Fatalf("visitor %v", res.Visitors[0])
 	}
+	// The customer panel asks for one customer's pages.
+	for id, want := range map[string]int32{s.Customer.Id: 1, "00000000-0000-0000-0000-000000000001": 0} {
+		one, err := e.Lan.Visitors.ListVisitors(ctx(t), &livechatv1.ListVisitorsRequest{CustomerId: id})
+		if err != nil || one.Total != want {
+			t.Fatalf("ListVisitors(customer %s): %v %v, want %d", id, one, err, want)
+		}
+	}
 
 	_, err = e.Lan.Visitors.InviteVisitor(ctx(t), &livechatv1.InviteVisitorRequest{WidgetId: e.widget.Id, VisitorKey: "someone-else-entirely", Text: "Hi"})
 	wantReason(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_VISITOR_NOT_ON_SITE, "")

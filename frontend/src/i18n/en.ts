@@ -887,6 +887,7 @@ export const en = {
   "visitors.noChat": "No chat",
   "visitors.tabs": "{n} tabs",
   "visitors.noPage": "Page not reported",
+  "visitors.onSiteNow": "On the site now:",
   "visitors.start": "Start chat",
   "visitors.startTitle": "Start a chat",
   "visitors.startHint": "The visitor's chat window opens with your message. The conversation is assigned to you.",

@@ -889,6 +889,7 @@ export const vi: Record<MessageKey, string> = {
   "visitors.noChat": "Chưa chat",
   "visitors.tabs": "{n} thẻ",
   "visitors.noPage": "Không báo trang",
+  "visitors.onSiteNow": "Đang xem website:",
   "visitors.start": "Bắt đầu chat",
   "visitors.startTitle": "Bắt đầu cuộc chat",
   "visitors.startHint": "Khung chat của khách sẽ mở cùng tin nhắn của bạn. Cuộc trò chuyện được giao cho bạn.",

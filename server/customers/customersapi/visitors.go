@@ -83,7 +83,14 @@ func (h *VisitorHandler) ListVisitors(ctx context.Context, req *livechatv1.ListV
 			return nil, err
 		}
 	}
-	vs, total, err := h.svc.ListVisitors(ctx, id)
+	var customer uuid.UUID // everyone
+	if req.CustomerId != "" {
+		var err error
+		if customer, err = protoconv.ParseID("customer_id", req.CustomerId); err != nil {
+			return nil, err
+		}
+	}
+	vs, total, err := h.svc.ListVisitors(ctx, id, customer)
 	if err != nil {
 		return nil, err
 	}

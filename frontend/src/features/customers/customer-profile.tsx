@@ -13,6 +13,7 @@ import { statusLabel } from "@/features/conversation/labels";
 import { fieldLabel, valueText } from "./attributes";
 import { EditCustomerDialog } from "./edit-customer-dialog";
 import { VisitorContextView } from "./visitor-context";
+import { OnSiteNow } from "./on-site-now";
 
 /**
  * What agents know of a customer beyond the conversation at hand: company,
@@ -69,6 +70,7 @@ export default function CustomerProfile({ customerId, current, showContact = fal
           </Row>
         ))}
       </dl>
+      <OnSiteNow customerId={customerId} />
       <VisitorContextView context={profile?.context} />
       <Block title={t("customer.notes")}>
         <p className="text-sm whitespace-pre-wrap" data-testid="customer-notes">

@@ -468,7 +468,9 @@ func (x *Visitor) GetPages() int32 {
 type ListVisitorsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Empty: every widget.
-	WidgetId      string `protobuf:"bytes,1,opt,name=widget_id,json=widgetId,proto3" json:"widget_id,omitempty"`
+	WidgetId string `protobuf:"bytes,1,opt,name=widget_id,json=widgetId,proto3" json:"widget_id,omitempty"`
+	// Only this customer's pages (the customer panel); empty: everyone.
+	CustomerId    string `protobuf:"bytes,2,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -506,6 +508,13 @@ func (*ListVisitorsRequest) Descriptor() ([]byte, []int) {
 func (x *ListVisitorsRequest) GetWidgetId() string {
 	if x != nil {
 		return x.WidgetId
+	}
+	return ""
+}
+
+func (x *ListVisitorsRequest) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
 	}
 	return ""
 }
@@ -790,9 +799,11 @@ const file_livechat_v1_visitor_proto_rawDesc = "" +
 	"\rcustomer_name\x18\t \x01(\tR\fcustomerName\x120\n" +
 	"\x14open_conversation_id\x18\n" +
 	" \x01(\tR\x12openConversationId\x12\x14\n" +
-	"\x05pages\x18\v \x01(\x05R\x05pages\"2\n" +
+	"\x05pages\x18\v \x01(\x05R\x05pages\"S\n" +
 	"\x13ListVisitorsRequest\x12\x1b\n" +
-	"\twidget_id\x18\x01 \x01(\tR\bwidgetId\"^\n" +
+	"\twidget_id\x18\x01 \x01(\tR\bwidgetId\x12\x1f\n" +
+	"\vcustomer_id\x18\x02 \x01(\tR\n" +
+	"customerId\"^\n" +
 	"\x14ListVisitorsResponse\x120\n" +
 	"\bvisitors\x18\x01 \x03(\v2\x14.livechat.v1.VisitorR\bvisitors\x12\x14\n" +
 	"\x05total\x18\x02 \x01(\x05R\x05total\"h\n" +

@@ -94,7 +94,8 @@ type VisitorServiceClient interface {
 	// 1,000; `total` counts them all). Agents and API tokens. The VisitorsChangedEvent on the agent's event stream says when
 	// to read it again.
 	//
-	// Errors: MALFORMED_ID; NOT_FOUND (WIDGET_NOT_FOUND).
+	// Errors: MALFORMED_ID (widget_id, customer_id); NOT_FOUND
+	// (WIDGET_NOT_FOUND).
 	ListVisitors(context.Context, *v1.ListVisitorsRequest) (*v1.ListVisitorsResponse, error)
 	// InviteVisitor starts a chat with a visitor on the site: the visitor's
 	// widget opens with the agent's message, which becomes the first
@@ -169,7 +170,8 @@ type VisitorServiceHandler interface {
 	// 1,000; `total` counts them all). Agents and API tokens. The VisitorsChangedEvent on the agent's event stream says when
 	// to read it again.
 	//
-	// Errors: MALFORMED_ID; NOT_FOUND (WIDGET_NOT_FOUND).
+	// Errors: MALFORMED_ID (widget_id, customer_id); NOT_FOUND
+	// (WIDGET_NOT_FOUND).
 	ListVisitors(context.Context, *v1.ListVisitorsRequest) (*v1.ListVisitorsResponse, error)
 	// InviteVisitor starts a chat with a visitor on the site: the visitor's
 	// widget opens with the agent's message, which becomes the first
