@@ -79,6 +79,11 @@ type config struct {
 	// m7Conversations conversations of m7Messages messages on average;
 	// m7Calls timed GetReport calls per range.
 	m7Conversations, m7Messages, m7Calls int
+	// M10: customers searched, and how long to wait for PostgreSQL's
+	// counters (its stats flush; shorter in the smoke run, which measures
+	// nothing).
+	m10Customers int
+	m10Flush     time.Duration
 }
 
 func fullConfig() config {
@@ -91,6 +96,7 @@ func fullConfig() config {
 		m5Subs: 100, m5Rate: 1000, idleDur: 10 * time.Second,
 		m9Agents: 5, m9Visitors: 500, m9Rate: 20, m9Dur: 20 * time.Second,
 		m7Conversations: 1_000_000, m7Messages: 10, m7Calls: 20,
+		m10Customers: 100_000, m10Flush: 11 * time.Second,
 	}
 }
 
@@ -106,6 +112,7 @@ func smokeConfig() config {
 		m5Subs: 5, m5Rate: 50, idleDur: time.Second,
 		m9Agents: 2, m9Visitors: 5, m9Rate: 10, m9Dur: time.Second,
 		m7Conversations: 2000, m7Messages: 10, m7Calls: 3,
+		m10Customers: 2000, m10Flush: 500 * time.Millisecond,
 	}
 }
 

@@ -33,16 +33,14 @@ func (c dbCounters) minus(o dbCounters) dbCounters {
 	return dbCounters{c.commits - o.commits, c.inserted - o.inserted, c.updated - o.updated, c.deleted - o.deleted}
 }
 
-// statsFlush is how long PostgreSQL may hold a backend's counters before
-// they reach pg_stat_database (PGSTAT_IDLE_INTERVAL is 10 s).
-const statsFlush = 11 * time.Second
-
-// counters reads the database's counters once every backend has flushed.
+// counters reads the database's counters once every backend has flushed
+// them (PostgreSQL may hold them for 10 s, PGSTAT_IDLE_INTERVAL;
+// cfg.m10Flush waits 11 s).
 func (e *env) counters(ctx context.Context) (dbCounters, error) {
 	select {
 	case <-ctx.Done():
 		return dbCounters{}, ctx.Err()
-	case <-time.After(statsFlush):
+	case <-time.After(e.cfg.m10Flush):
 	}
 	conn, err := pgx.Connect(ctx, e.dbURL)
 	if err != nil {
@@ -262,9 +260,6 @@ func (b *bench) m10Visitors(ctx context.Context) {
 	})
 }
 
-// benchCustomers is how many customers M10's search runs over.
-const benchCustomers = 100_000
-
 // planRecorder is a dbq.DBTX that remembers the statement it ran, so the
 // bench can ask PostgreSQL for the plan of exactly what the server sends.
 type planRecorder struct {
@@ -283,6 +278,7 @@ func (r *planRecorder) Exec(ctx context.Context, sql string, args ...any) (pgcon
 }
 
 func (b *bench) m10Search(ctx context.Context) {
+	benchCustomers := b.cfg.m10Customers
 	fig := fmt.Sprintf("M10 ListCustomers search p95, %s customers", fmtInt(benchCustomers))
 	if b.fx == nil || b.fx.token == "" {
 		b.rep.skip(fig, fmt.Errorf("no admin token"))

@@ -10,6 +10,7 @@ import (
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
+	"github.com/opensupport/livechat/server/apptest"
 )
 
 const visitorKey = "k3yOfTheBrowser_01"
@@ -243,4 +244,49 @@ func TestTriggersValidated(t *testing.T) {
 	if len(tr) != 1 || tr[0].UrlPattern != "/pricing*" || tr[0].DelaySeconds != 5 || tr[0].TextVi != "Bạn cần hỏi gì?" {
 		t.Fatalf("triggers in config %v", tr)
 	}
+}
+
+// TestVisitorsAcrossInstances: a visitor browsing through one instance is
+// listed by another, whose agent's invitation reaches the visitor's page,
+// and they leave both lists when the page closes.
+func TestVisitorsAcrossInstances(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.setTracking(t, &livechatv1.VisitorTracking{TrackVisits: true})
+	other := apptest.NewOnPool(t, e.Server.Pool)
+	lan := other.NewClient(nil)
+	if _, err := lan.Auth.Login(ctx(t), &livechatv1.LoginRequest{Username: "lan", Password: apptest.TeamPassword}); err != nil {
+		t.Fatalf("Login on the other instance: %v", err)
+	}
+	list := func(want int32) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			res, err := lan.Visitors.ListVisitors(ctx(t), &livechatv1.ListVisitorsRequest{WidgetId: e.widget.Id})
+			if err != nil {
+				t.Fatalf("ListVisitors on the other instance: %v", err)
+			}
+			if res.Total == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the other instance lists %d visitors, want %d", res.Total, want)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	st, closePage, err := e.browse(t, &livechatv1.BrowseRequest{Url: "https://shop.example.com/", Title: "Home"})
+	if err != nil {
+		t.Fatalf("Browse: %v", err)
+	}
+	list(1)
+	if _, err := lan.Visitors.InviteVisitor(ctx(t), &livechatv1.InviteVisitorRequest{WidgetId: e.widget.Id, VisitorKey: visitorKey, Text: "Hello from the other server"}); err != nil {
+		t.Fatalf("InviteVisitor on the other instance: %v", err)
+	}
+	r, err := st.Receive()
+	if err != nil || r.GetInvitation().GetText() != "Hello from the other server" {
+		t.Fatalf("Browse stream: %v %v", r, err)
+	}
+	closePage()
+	list(0)
 }
