@@ -123,8 +123,15 @@ describe("visitors now, proactive chats and triggers", { timeout: 300_000 }, () 
     const list = await api("ConversationService/ListConversations", { status: "CONVERSATION_STATUS_ACTIVE" });
     assert.equal(list.conversations?.length, 1);
 
-    // The page closes: the visitor leaves the list.
+    // Beside the conversation, the customer panel says they are on the site.
+    await row.getByText("Open chat").click();
+    const onSite = agent.getByTestId("customer-panel").getByTestId("on-site-now");
+    await onSite.filter({ hasText: "Pricing" }).waitFor();
+
+    // The page closes: the visitor leaves the panel and the list.
     await visitor.close();
+    await onSite.waitFor({ state: "detached" });
+    await agent.getByRole("link", { name: "Visitors" }).click();
     await agent.getByText("Nobody is on your site right now").waitFor();
     assert.deepEqual(pageErrors, []);
   });
