@@ -23,7 +23,7 @@ import (
 // others with notification lines, never with a table row, so a page view
 // costs no durable write:
 //
-//	va <instance> <b64>                   a visitor's page (a Visitor proto)
+//	va <instance> <b64>                   visitors' pages (a ListVisitorsResponse)
 //	vl <instance> <widget> <key>          the visitor's last page here closed
 //	vi <instance> <widget> <key> <b64>    an invitation for the visitor's pages
 //
@@ -169,7 +169,7 @@ func (s *site) leave(b *Browser) {
 
 // announceLocked tells the other instances of a local visitor's page.
 func (s *site) announceLocked(v *localVisitor) {
-	s.h.notifyEphemeral("va " + s.h.opts.InstanceID.String() + " " + encodeVisitor(v.page, len(v.pages)))
+	s.h.notifyEphemeral("va " + s.h.opts.InstanceID.String() + " " + encodeVisitors([]*livechatv1.Visitor{visitorProto(v.page, len(v.pages))}))
 	s.changedLocked(v.page.WidgetID)
 }
 
@@ -290,12 +290,8 @@ func (s *site) apply(kind, inst, data string) {
 		if err != nil {
 			return
 		}
-		pv := &livechatv1.Visitor{}
-		if proto.Unmarshal(raw, pv) != nil {
-			return
-		}
-		p, pages, ok := decodeVisitor(pv)
-		if !ok {
+		list := &livechatv1.ListVisitorsResponse{}
+		if proto.Unmarshal(raw, list) != nil {
 			return
 		}
 		vs := s.remote[inst]
@@ -303,14 +299,20 @@ func (s *site) apply(kind, inst, data string) {
 			vs = map[siteKey]remoteVisitor{}
 			s.remote[inst] = vs
 		}
-		k := siteKey{p.WidgetID, p.Key}
-		old, had := vs[k]
-		if !had && len(vs) >= maxRemoteVisitors {
-			return
-		}
-		vs[k] = remoteVisitor{page: p, pages: pages, seen: s.h.opts.Now()}
-		if !had || old.page != p || old.pages != pages {
-			s.changedLocked(p.WidgetID)
+		for _, pv := range list.Visitors {
+			p, pages, ok := decodeVisitor(pv)
+			if !ok {
+				continue
+			}
+			k := siteKey{p.WidgetID, p.Key}
+			old, had := vs[k]
+			if !had && len(vs) >= maxRemoteVisitors {
+				return
+			}
+			vs[k] = remoteVisitor{page: p, pages: pages, seen: s.h.opts.Now()}
+			if !had || old.page != p || old.pages != pages {
+				s.changedLocked(p.WidgetID)
+			}
 		}
 	case "vl":
 		w, key, _ := strings.Cut(data, " ")
@@ -349,12 +351,28 @@ const maxRemoteVisitors = 200_000
 func (s *site) refresh() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// Several visitors a line, so that thousands fit the notifier's
+	// bounded queue.
 	self := s.h.opts.InstanceID.String()
+	var batch []*livechatv1.Visitor
+	size := 0
+	send := func() {
+		if len(batch) > 0 {
+			s.h.notifyEphemeral("va " + self + " " + encodeVisitors(batch))
+		}
+		batch, size = nil, 0
+	}
 	for _, byKey := range s.local {
 		for _, v := range byKey {
-			s.h.notifyEphemeral("va " + self + " " + encodeVisitor(v.page, len(v.pages)))
+			pv := visitorProto(v.page, len(v.pages))
+			if n := proto.Size(pv); size+n > visitorLineBytes {
+				send()
+			}
+			batch = append(batch, pv)
+			size += proto.Size(pv)
 		}
 	}
+	send()
 	stale := s.h.opts.Now().Add(-3 * s.h.opts.VisitorRefresh)
 	for inst, vs := range s.remote {
 		for k, v := range vs {
@@ -386,6 +404,9 @@ func (s *site) loop(ctx context.Context) {
 func (s *site) close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.h.closedSite {
+		return
+	}
 	s.h.closedSite = true
 	for _, byKey := range s.local {
 		for _, v := range byKey {
@@ -399,7 +420,17 @@ func (s *site) close() {
 	}
 }
 
-func encodeVisitor(p VisitorPage, pages int) string {
+// visitorLineBytes bounds the visitors of one "va" line: base64 makes it
+// a third longer, and a notification payload holds 7,900 bytes.
+const visitorLineBytes = 5000
+
+// encodeVisitors is the data of a "va" line: a ListVisitorsResponse.
+func encodeVisitors(vs []*livechatv1.Visitor) string {
+	raw, _ := proto.Marshal(&livechatv1.ListVisitorsResponse{Visitors: vs})
+	return base64.StdEncoding.EncodeToString(raw)
+}
+
+func visitorProto(p VisitorPage, pages int) *livechatv1.Visitor {
 	pv := &livechatv1.Visitor{
 		Key:            p.Key,
 		WidgetId:       p.WidgetID.String(),
@@ -413,8 +444,7 @@ func encodeVisitor(p VisitorPage, pages int) string {
 	if p.CustomerID != uuid.Nil {
 		pv.CustomerId = p.CustomerID.String()
 	}
-	raw, _ := proto.Marshal(pv)
-	return base64.StdEncoding.EncodeToString(raw)
+	return pv
 }
 
 func decodeVisitor(pv *livechatv1.Visitor) (VisitorPage, int, bool) {
