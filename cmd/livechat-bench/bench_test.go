@@ -52,7 +52,7 @@ func TestSmoke(t *testing.T) {
 	if !strings.Contains(table, "| Figure") {
 		t.Fatal("no table printed")
 	}
-	for _, fig := range []string{"| M1 ", "| M2 ", "| M3 ", "| M4 ", "| M5 ", "| M6 ", "| M7 "} {
+	for _, fig := range []string{"| M1 ", "| M2 ", "| M3 ", "| M4 ", "| M5 ", "| M6 ", "| M7 ", "| M10 "} {
 		if !strings.Contains(table, fig) {
 			t.Errorf("figure %s missing from the table", strings.Trim(fig, "| "))
 		}

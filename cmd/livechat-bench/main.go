@@ -15,6 +15,7 @@
 //	M7 report at real size   GetReport p95 over 1,000,000 conversations / 10,000,000 messages
 //	M8 attachments           upload/download MB/s ÷ writing/reading the same chunks straight into PostgreSQL
 //	M9 footprint             livechat + embedded PostgreSQL (PSS) ÷ that PostgreSQL alone, idle and under a small team's load
+//	M10 visitors now         CPU and database writes per 1,000 browsing page views ÷ 1,000 SendMessage; ListCustomers p95 over 100,000 customers
 //
 // Usage:
 //
@@ -33,6 +34,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -77,6 +79,11 @@ type config struct {
 	// m7Conversations conversations of m7Messages messages on average;
 	// m7Calls timed GetReport calls per range.
 	m7Conversations, m7Messages, m7Calls int
+	// M10: customers searched, and how long to wait for PostgreSQL's
+	// counters (its stats flush; shorter in the smoke run, which measures
+	// nothing).
+	m10Customers int
+	m10Flush     time.Duration
 }
 
 func fullConfig() config {
@@ -89,6 +96,7 @@ func fullConfig() config {
 		m5Subs: 100, m5Rate: 1000, idleDur: 10 * time.Second,
 		m9Agents: 5, m9Visitors: 500, m9Rate: 20, m9Dur: 20 * time.Second,
 		m7Conversations: 1_000_000, m7Messages: 10, m7Calls: 20,
+		m10Customers: 100_000, m10Flush: 11 * time.Second,
 	}
 }
 
@@ -104,6 +112,7 @@ func smokeConfig() config {
 		m5Subs: 5, m5Rate: 50, idleDur: time.Second,
 		m9Agents: 2, m9Visitors: 5, m9Rate: 10, m9Dur: time.Second,
 		m7Conversations: 2000, m7Messages: 10, m7Calls: 3,
+		m10Customers: 2000, m10Flush: 500 * time.Millisecond,
 	}
 }
 
@@ -141,7 +150,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	livechat := fs.String("livechat", "bin/livechat", "the livechat binary to measure (make build)")
 	pgbench := fs.String("pgbench", "", "pgbench binary; default: $PG_BIN, /usr/lib/postgresql/*/bin, $PATH")
 	root := fs.String("root", ".", "repository root, for widget/dist and frontend/dist")
-	only := fs.String("only", "m1,m2,m3,m4,m5,m6,m7,m8,m9", "comma-separated figures to run")
+	only := fs.String("only", "m1,m2,m3,m4,m5,m6,m7,m8,m9,m10", "comma-separated figures to run")
 	out := fs.String("out", "", "also write the table (Markdown) to this file")
 	reps := fs.Int("reps", 0, "repetitions of each interleaved pair (default 3; 1 with -smoke)")
 	streams := fs.Int("streams", 0, "idle streams of M3 (default 10,000; 30 with -smoke)")
@@ -193,7 +202,7 @@ func runBench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	b := &bench{cfg: cfg, rep: rep}
 	step := func(name string) { fmt.Fprintf(stderr, "%s %s\n", time.Now().Format("15:04:05"), name) }
 
-	needServer := slices.ContainsFunc([]string{"m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9"}, func(f string) bool { return cfg.only[f] })
+	needServer := slices.ContainsFunc([]string{"m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10"}, func(f string) bool { return cfg.only[f] })
 	if needServer {
 		step("starting PostgreSQL (fsync on) and livechat")
 		e, err := newEnv(ctx, cfg, stderr)
@@ -221,7 +230,7 @@ func runBench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 			name string
 			run  func(context.Context)
 		}{
-			{"m1", b.m1}, {"m2", b.m2}, {"m5", b.m5}, {"m8", b.m8},
+			{"m1", b.m1}, {"m2", b.m2}, {"m5", b.m5}, {"m8", b.m8}, {"m10", b.m10},
 		} {
 			if cfg.only[f.name] && ctx.Err() == nil {
 				step(strings.ToUpper(f.name))
@@ -244,7 +253,12 @@ func runBench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	slices.SortStableFunc(rep.rows, func(a, b row) int { return strings.Compare(a.figure[:2], b.figure[:2]) })
+	// By figure number (M10 after M9).
+	num := func(r row) int {
+		n, _ := strconv.Atoi(strings.TrimPrefix(strings.Fields(r.figure + " ")[0], "M"))
+		return n
+	}
+	slices.SortStableFunc(rep.rows, func(a, b row) int { return num(a) - num(b) })
 
 	var hdr strings.Builder
 	fmt.Fprintf(&hdr, "livechat benchmarks — %s, commit %s\n", time.Now().Format("2006-01-02 15:04"), gitCommit(cfg.root))

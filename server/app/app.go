@@ -204,7 +204,10 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 		log.Info("locating visitors", "geoip_db", cfg.GeoIPDB, "type", g.Type())
 		a.geo, geo = g, g
 	}
-	livechatv1connect.RegisterCustomerServiceHandler(a.rpc, customersapi.NewHandler(customers.New(pool, customers.Options{Hub: a.hub, Conversations: conversations, Widgets: a.widgets, Geo: geo})))
+	customerSvc := customers.New(pool, customers.Options{Hub: a.hub, Conversations: conversations, Widgets: a.widgets, Geo: geo,
+		Site: a.hub, SiteWidgets: a.widgets, Box: a.secrets})
+	livechatv1connect.RegisterCustomerServiceHandler(a.rpc, customersapi.NewHandler(customerSvc))
+	livechatv1connect.RegisterVisitorServiceHandler(a.rpc, customersapi.NewVisitorHandler(customerSvc))
 	livechatv1connect.RegisterAuditServiceHandler(a.rpc, auditapi.NewHandler(a.audit))
 	a.privacy = privacy.New(pool, privacy.Options{Hub: a.hub, Files: a.files, Audit: a.audit, Settings: a.settings, Log: log})
 	livechatv1connect.RegisterPrivacyServiceHandler(a.rpc, privacyapi.NewHandler(a.privacy))

@@ -19,7 +19,8 @@ const preflightMaxAge = 7200
 // widgetCORS wraps next so that browsers on the widgets' websites may call
 // WidgetService (and CustomerService's two visitor calls: the report of the
 // visitor's pages and the host site's attributes; MailService's visitor
-// transcript), and only those: every other path gets no CORS
+// transcript; VisitorService's Browse and AcceptInvitation), and only
+// those: every other path gets no CORS
 // headers, so the agent services stay same-origin.
 //
 // A preflight carries neither the site key nor the visitor token, so it is
@@ -57,7 +58,9 @@ func widgetCORS(origins *widgets.Service, next http.Handler) http.Handler {
 		if strings.HasPrefix(r.URL.Path, prefix) || r.URL.Path == attachments.PathPrefix ||
 			r.URL.Path == livechatv1connect.CustomerServiceReportVisitorContextProcedure ||
 			r.URL.Path == livechatv1connect.CustomerServiceSetVisitorAttributesProcedure ||
-			r.URL.Path == livechatv1connect.MailServiceEmailMyTranscriptProcedure {
+			r.URL.Path == livechatv1connect.MailServiceEmailMyTranscriptProcedure ||
+			r.URL.Path == livechatv1connect.VisitorServiceBrowseProcedure ||
+			r.URL.Path == livechatv1connect.VisitorServiceAcceptInvitationProcedure {
 			withCORS.ServeHTTP(w, r)
 			return
 		}

@@ -192,6 +192,17 @@ const (
 	AttributeValueInvalid Reason = "ATTRIBUTE_VALUE_INVALID"
 	// IdentityRequired: only an identity-verified visitor may do this.
 	IdentityRequired Reason = "IDENTITY_REQUIRED"
+	// VisitorNotOnSite: the visitor is not on the site now (visitors,
+	// 94–97).
+	VisitorNotOnSite Reason = "VISITOR_NOT_ON_SITE"
+	// ProactiveNotAllowed: the widget does not let agents start chats.
+	ProactiveNotAllowed Reason = "PROACTIVE_NOT_ALLOWED"
+	// TooManyVisitors: the widget has as many visitors on this server as
+	// it keeps track of.
+	TooManyVisitors Reason = "TOO_MANY_VISITORS"
+	// InvitationInvalid: a proactive chat invitation is not this visitor's
+	// or has expired.
+	InvitationInvalid Reason = "INVITATION_INVALID"
 	// TwoFactorRequired: the installation requires a second factor and the
 	// caller has none (data protection, 150–159).
 	TwoFactorRequired Reason = "TWO_FACTOR_REQUIRED"
@@ -329,6 +340,10 @@ var codes = map[Reason]Code{
 	RetentionWidgetRepeated: CodeInvalid,
 	AddressBounced:          CodeFailedPrecondition,
 	AddressNotGiven:         CodeFailedPrecondition,
+	VisitorNotOnSite:        CodeNotFound,
+	ProactiveNotAllowed:     CodeFailedPrecondition,
+	TooManyVisitors:         CodeResourceExhausted,
+	InvitationInvalid:       CodeFailedPrecondition,
 }
 
 // Reasons lists every reason (for tests and documentation).

@@ -114,6 +114,7 @@ type Client struct {
 	Customers    livechatv1connect.CustomerServiceClient
 	Audit        livechatv1connect.AuditServiceClient
 	Privacy      livechatv1connect.PrivacyServiceClient
+	Visitors     livechatv1connect.VisitorServiceClient
 }
 
 // NewClient returns a client that keeps cookies (a dashboard session) and
@@ -139,6 +140,7 @@ func (s *Server) NewClient(header http.Header, opts ...connecthttp.Option) *Clie
 		Customers:    livechatv1connect.NewCustomerServiceClient(cc),
 		Audit:        livechatv1connect.NewAuditServiceClient(cc),
 		Privacy:      livechatv1connect.NewPrivacyServiceClient(cc),
+		Visitors:     livechatv1connect.NewVisitorServiceClient(cc),
 	}
 }
 

@@ -139,6 +139,10 @@ var access = map[string]authapi.Access{
 	livechatv1connect.CustomerServiceDeleteAttributeDefinitionProcedure: authapi.AdminAccess,
 	livechatv1connect.CustomerServiceReportVisitorContextProcedure:      authapi.VisitorOnly,
 	livechatv1connect.CustomerServiceSetVisitorAttributesProcedure:      authapi.VisitorOnly,
+	livechatv1connect.VisitorServiceBrowseProcedure:                     authapi.Public,
+	livechatv1connect.VisitorServiceListVisitorsProcedure:               authapi.AgentAccess,
+	livechatv1connect.VisitorServiceInviteVisitorProcedure:              authapi.AgentAccess,
+	livechatv1connect.VisitorServiceAcceptInvitationProcedure:           authapi.VisitorOnly,
 	livechatv1connect.AuthServiceGetSecuritySettingsProcedure:           authapi.AdminAccess,
 	livechatv1connect.AuthServiceUpdateSecuritySettingsProcedure:        authapi.AdminAccess,
 

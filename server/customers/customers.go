@@ -54,6 +54,10 @@ type Service struct {
 	chat    *chat.Service
 	widgets Widgets
 	geo     Geo
+	// The visitors-now list (visitors.go); nil without it.
+	site        Site
+	siteWidgets SiteWidgets
+	box         Sealer
 }
 
 // Options are what the service needs besides the pool.
@@ -67,11 +71,17 @@ type Options struct {
 	Widgets Widgets
 	// Geo locates client addresses; nil locates nothing.
 	Geo Geo
+	// Site keeps the visitors on websites now, SiteWidgets finds their
+	// widget and Box signs proactive invitations; all three or none.
+	Site        Site
+	SiteWidgets SiteWidgets
+	Box         Sealer
 }
 
 // New returns the service over pool.
 func New(pool *db.Pool, o Options) *Service {
-	return &Service{pool: pool, q: db.Queries(pool), hub: o.Hub, chat: o.Conversations, widgets: o.Widgets, geo: o.Geo}
+	return &Service{pool: pool, q: db.Queries(pool), hub: o.Hub, chat: o.Conversations, widgets: o.Widgets, geo: o.Geo,
+		site: o.Site, siteWidgets: o.SiteWidgets, box: o.Box}
 }
 
 // Profile is a customer as agents see them: the record shown beside a

@@ -23,6 +23,7 @@ import (
 //	r <instance>                    credentials revoked: re-check streams
 //	t <instance> <customer> <b64>   typing: base64 of an Event proto, for the
 //	                                visitor streams of customer (all-zero: none)
+//	va, vl, vi <instance> …         visitors on websites (see visitors.go)
 //
 // An instance ignores its own lines; it acted on them locally already.
 const channel = "livechat"
@@ -225,6 +226,8 @@ func (h *Hub) handleNotification(payload string) {
 			h.presence.wake()
 		case "r":
 			h.revocationAnnounced()
+		case "va", "vl", "vi":
+			h.site.apply(kind, inst, data)
 		case "t":
 			cust, b64, _ := strings.Cut(data, " ")
 			customer, err := uuid.Parse(cust)

@@ -163,6 +163,15 @@ type Options struct {
 	// again, which ends streams whose session expired (1 min). Revocations
 	// are acted on at once (CredentialsRevoked).
 	RevalidateEvery time.Duration
+	// VisitorsPerWidget bounds the visitors (browsers on the site) one
+	// instance keeps per widget (5,000).
+	VisitorsPerWidget int
+	// VisitorRefresh is how often an instance announces its visitors again
+	// (20 s); another instance's visitors are dropped after three missed.
+	VisitorRefresh time.Duration
+	// VisitorsChangedEvery is the least time between two
+	// VisitorsChangedEvents of a widget (1 s).
+	VisitorsChangedEvery time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
@@ -185,6 +194,11 @@ func (o *Options) defaults() {
 	def(&o.Retention, 7*24*time.Hour)
 	def(&o.PruneEvery, time.Hour)
 	def(&o.RevalidateEvery, time.Minute)
+	def(&o.VisitorRefresh, 20*time.Second)
+	def(&o.VisitorsChangedEvery, time.Second)
+	if o.VisitorsPerWidget <= 0 {
+		o.VisitorsPerWidget = 5000
+	}
 	if o.Buffer <= 0 {
 		o.Buffer = 256
 	}
@@ -237,6 +251,10 @@ type Hub struct {
 
 	presence *presence
 	typing   *typing
+	// site holds the visitors browsing websites (visitors.go); closedSite,
+	// guarded by site.mu, refuses new ones after Close.
+	site       *site
+	closedSite bool
 
 	// listenerPID is the backend pid of the listener's connection (tests
 	// terminate it to prove recovery).
@@ -273,6 +291,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger, opts Options) *Hub {
 	}
 	h.presence = newPresence(h)
 	h.typing = newTyping(h)
+	h.site = newSite(h)
 	return h
 }
 
@@ -326,6 +345,7 @@ func (h *Hub) start(ctx context.Context) error {
 	h.goRun(ctx, h.heartbeatLoop)
 	h.goRun(ctx, h.pruneLoop)
 	h.goRun(ctx, h.revalidateLoop)
+	h.goRun(ctx, h.site.loop)
 	return nil
 }
 
@@ -364,6 +384,7 @@ func (h *Hub) Close() {
 			h.cancel()
 		}
 		h.typing.stop()
+		h.site.close()
 		h.wg.Wait()
 		if h.started.Load() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -87,6 +87,8 @@ type Service struct {
 	hours      Hours
 	// origins caches the union of allowed origins for CORS preflights.
 	origins *originCache
+	// sites caches widgets by site key for Site (page views).
+	sites siteCache
 	// secrets may be nil (see Options).
 	secrets *secretbox.Box
 
@@ -271,6 +273,7 @@ func (s *Service) UpdateWidget(ctx context.Context, id uuid.UUID, settings Setti
 		return Widget{}, errWidgetNotFound(err)
 	}
 	s.origins.invalidate()
+	s.sites.clear()
 	return widgetFromRow(row)
 }
 
@@ -283,6 +286,7 @@ func (s *Service) DeleteWidget(ctx context.Context, id uuid.UUID) error {
 		return errWidgetNotFound(err)
 	}
 	s.origins.invalidate()
+	s.sites.clear()
 	// Its visitors' open streams end; their calls already get NotFound.
 	s.sessionsEnded()
 	return nil
@@ -385,6 +389,29 @@ func (s *Service) Config(ctx context.Context, siteKey, origin string) (Config, e
 	return s.publicConfig(ctx, w)
 }
 
+// Site returns the widget of a site key for a visitor's page on origin,
+// for callers that need its id and settings (the visitors-now list).
+//
+// Errors: as Config.
+//
+// A page view calls it, so widgets are kept for SiteCacheTTL: a changed
+// widget applies at once on the instance that changed it, within that time
+// on the others.
+func (s *Service) Site(ctx context.Context, siteKey, origin string) (Widget, error) {
+	w, ok := s.sites.get(siteKey)
+	if !ok {
+		var err error
+		if w, err = s.widgetBySiteKey(ctx, siteKey); err != nil {
+			return Widget{}, err
+		}
+		s.sites.put(siteKey, w)
+	}
+	if err := checkOrigin(w.Settings.AllowedOrigins, origin); err != nil {
+		return Widget{}, err
+	}
+	return w, nil
+}
+
 // publicConfig is the visitor-facing part of a widget.
 func (s *Service) publicConfig(ctx context.Context, w Widget) (Config, error) {
 	faces, online, err := s.onlineAgents(ctx)
@@ -427,4 +454,48 @@ func validSiteKey(s string) bool {
 		}
 	}
 	return true
+}
+
+// SiteCacheTTL is how long Site keeps a widget; siteCacheSize bounds the
+// widgets it keeps (it starts afresh when full).
+const (
+	SiteCacheTTL  = 5 * time.Second
+	siteCacheSize = 10_000
+)
+
+// siteCache holds recently read widgets by site key. The zero value is
+// ready.
+type siteCache struct {
+	mu sync.Mutex
+	m  map[string]cachedSite
+}
+
+type cachedSite struct {
+	w  Widget
+	at time.Time
+}
+
+func (c *siteCache) get(key string) (Widget, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	if !ok || time.Since(e.at) > SiteCacheTTL {
+		return Widget{}, false
+	}
+	return e.w, true
+}
+
+func (c *siteCache) put(key string, w Widget) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= siteCacheSize {
+		c.m = map[string]cachedSite{}
+	}
+	c.m[key] = cachedSite{w: w, at: time.Now()}
+}
+
+func (c *siteCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = nil
 }

@@ -89,6 +89,70 @@ type Tracking struct {
 	KeepQueryStrings bool
 	// TrackVisits reports pages before the visitor opens the widget.
 	TrackVisits bool
+	// ProactiveOff refuses proactive chats (agents starting a chat with a
+	// visitor on the site); they are allowed by default.
+	ProactiveOff bool `json:"proactiveOff,omitempty"`
+	// Triggers are the widget's automatic messages, evaluated in the
+	// visitor's browser.
+	Triggers []Trigger `json:"triggers,omitempty"`
+}
+
+// Trigger is an automatic message: after Delay seconds on a page whose path
+// matches Pattern ("*" matches anything), the widget opens with the text
+// in the visitor's language.
+type Trigger struct {
+	Pattern string `json:"pattern"`
+	Delay   int    `json:"delay"`
+	TextEn  string `json:"textEn,omitempty"`
+	TextVi  string `json:"textVi,omitempty"`
+}
+
+// The bounds of triggers.
+const (
+	MaxTriggers       = 10
+	MaxTriggerDelay   = 3600
+	MaxTriggerPattern = 200
+)
+
+// isZero reports whether t is all defaults.
+func (t Tracking) isZero() bool {
+	return !t.PagesOff && !t.KeepQueryStrings && !t.TrackVisits && !t.ProactiveOff && len(t.Triggers) == 0
+}
+
+// normalizeTriggers checks the automatic messages.
+func normalizeTriggers(in []Trigger) ([]Trigger, error) {
+	const path = "settings.visitor_tracking.triggers"
+	if len(in) > MaxTriggers {
+		return nil, apperr.New(apperr.TooManyItems, "at most %d triggers", MaxTriggers).WithField(path).WithLimit(MaxTriggers)
+	}
+	out := make([]Trigger, 0, len(in))
+	for i, t := range in {
+		at := fmt.Sprintf("%s[%d].", path, i)
+		var err error
+		if t.Pattern, err = limits.Clean(at+"url_pattern", t.Pattern, MaxTriggerPattern, false); err != nil {
+			return nil, err
+		}
+		if t.Pattern[0] != '/' && t.Pattern[0] != '*' {
+			return nil, apperr.New(apperr.InvalidValue, "a page pattern starts with / or *").WithField(at + "url_pattern")
+		}
+		if t.Delay < 0 || t.Delay > MaxTriggerDelay {
+			return nil, apperr.New(apperr.InvalidValue, "the delay is 0–%d seconds", MaxTriggerDelay).WithField(at + "delay_seconds").WithLimit(MaxTriggerDelay)
+		}
+		if t.TextEn, err = limits.CleanOptional(at+"text_en", t.TextEn, limits.WidgetLongText, true); err != nil {
+			return nil, err
+		}
+		if t.TextVi, err = limits.CleanOptional(at+"text_vi", t.TextVi, limits.WidgetLongText, true); err != nil {
+			return nil, err
+		}
+		if t.TextEn == "" && t.TextVi == "" {
+			return nil, apperr.New(apperr.Required, "a trigger needs its message in English or Vietnamese").WithField(at + "text_en")
+		}
+		out = append(out, t)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
 }
 
 // CsatScale is the scale a widget asks visitors to rate on; numbered as in
@@ -196,6 +260,9 @@ func NormalizeSettings(in Settings) (Settings, error) {
 		return Settings{}, err
 	}
 	if s.Translations, err = normalizeTranslations(s.Translations, s.Prechat); err != nil {
+		return Settings{}, err
+	}
+	if s.Tracking.Triggers, err = normalizeTriggers(s.Tracking.Triggers); err != nil {
 		return Settings{}, err
 	}
 	switch s.Csat {

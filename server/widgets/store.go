@@ -27,9 +27,11 @@ type settingsDoc struct {
 }
 
 type trackingDoc struct {
-	PagesOff         bool `json:"pagesOff,omitempty"`
-	KeepQueryStrings bool `json:"keepQueryStrings,omitempty"`
-	TrackVisits      bool `json:"trackVisits,omitempty"`
+	PagesOff         bool      `json:"pagesOff,omitempty"`
+	KeepQueryStrings bool      `json:"keepQueryStrings,omitempty"`
+	TrackVisits      bool      `json:"trackVisits,omitempty"`
+	ProactiveOff     bool      `json:"proactiveOff,omitempty"`
+	Triggers         []Trigger `json:"triggers,omitempty"`
 }
 
 type appearanceDoc struct {
@@ -153,7 +155,7 @@ func encodeSettings(s Settings) []byte {
 			doc.Translations[lang] = textsDoc(t)
 		}
 	}
-	if s.Tracking != (Tracking{}) {
+	if !s.Tracking.isZero() {
 		doc.Tracking = (*trackingDoc)(&s.Tracking)
 	}
 	b, _ := json.Marshal(doc) // strings, bools and maps of strings always encode

@@ -261,9 +261,41 @@ function start(): void {
     // carries the reporter.
     if (preview || store.get("token") || identity || config.visitorTracking?.trackVisits) void loadChat();
     if (preview || wantOpen) open();
+    triggers();
+    setInterval(triggers, 1000);
   }
 
   let wantOpen = false;
+
+  // ---- automatic messages: after N seconds on a matching page ----
+  // Evaluated here, in the browser; nothing is sent. Each trigger shows at
+  // most once per browser tab session, and never over an open panel or
+  // unread replies.
+  const greet = h("p", { class: "lc-greet", role: "status", hidden: true });
+  panel.insertBefore(greet, body);
+  let trigPath: string | null = null;
+  let trigTimers: ReturnType<typeof setTimeout>[] = [];
+  function triggers(): void {
+    if (preview || location.pathname === trigPath) return;
+    trigPath = location.pathname;
+    trigTimers.forEach(clearTimeout);
+    trigTimers = [];
+    (config.visitorTracking?.triggers || []).forEach((tr, i) => {
+      const re = "^" + (tr.urlPattern || "").split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*") + "$";
+      if (new RegExp(re).test(trigPath!)) trigTimers.push(setTimeout(() => fire(tr, "lc-t" + siteKey + i + tr.urlPattern), (tr.delaySeconds || 0) * 1000));
+    });
+  }
+  function fire(tr: { textEn?: string; textVi?: string }, k: string): void {
+    try {
+      if (isOpen || unread || sessionStorage.getItem(k)) return;
+      sessionStorage.setItem(k, "1");
+    } catch {
+      // Storage refused: show it all the same.
+    }
+    greet.textContent = (lang() === "vi" ? tr.textVi || tr.textEn : tr.textEn || tr.textVi) || "";
+    greet.hidden = false;
+    open();
+  }
 
   // ---- the public API: the only global ----
   const api = {

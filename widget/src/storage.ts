@@ -7,7 +7,7 @@
  * Everything stored about the visitor (not the cached configuration): what
  * LiveChat.shutdown() removes, whether or not the chat part has loaded.
  */
-export const VISITOR_KEYS = ["token", "uid", "outbox", "read", "draft", "email", "ctxdev", "ctxq"];
+export const VISITOR_KEYS = ["token", "uid", "outbox", "read", "draft", "email", "ctxdev", "ctxq", "vk", "visit"];
 
 export interface Store {
   get<T>(key: string): T | null;

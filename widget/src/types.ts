@@ -62,7 +62,12 @@ export interface ConfigJson {
   /** JSON of livechat.v1.WidgetAvailability: business hours and reply time (see hours.ts). */
   availability?: { open?: boolean; outside?: string; opensAt?: string; opensDay?: number; opensMinute?: number; replySeconds?: number };
   /** JSON of livechat.v1.VisitorTracking: what to report of the visitor's browsing. */
-  visitorTracking?: { pagesOff?: boolean; keepQueryStrings?: boolean; trackVisits?: boolean };
+  visitorTracking?: {
+    pagesOff?: boolean;
+    keepQueryStrings?: boolean;
+    trackVisits?: boolean;
+    triggers?: { urlPattern?: string; delaySeconds?: number; textEn?: string; textVi?: string }[];
+  };
   /** The file picker's accept list: the kinds of file this widget allows. */
   attachmentAccept?: string;
   /** Up to three agents online now (names, avatars relative to the server), and how many in all. */

@@ -111,6 +111,10 @@ const byReason: Partial<Record<ErrorReason, MessageKey>> = {
   [ErrorReason.ATTRIBUTE_KEY_INVALID]: "reason.attributeKeyInvalid",
   [ErrorReason.ATTRIBUTE_VALUE_INVALID]: "reason.attributeValueInvalid",
   [ErrorReason.IDENTITY_REQUIRED]: "reason.identityRequired",
+  [ErrorReason.VISITOR_NOT_ON_SITE]: "reason.visitorNotOnSite",
+  [ErrorReason.PROACTIVE_NOT_ALLOWED]: "reason.proactiveNotAllowed",
+  [ErrorReason.TOO_MANY_VISITORS]: "reason.tooManyVisitors",
+  [ErrorReason.INVITATION_INVALID]: "reason.invitationInvalid",
   [ErrorReason.TWO_FACTOR_REQUIRED]: "reason.twoFactorRequired",
   [ErrorReason.RETENTION_WIDGET_REPEATED]: "reason.retentionWidgetRepeated",
 };

@@ -9,7 +9,7 @@ import { countUnseen } from "@/alerts/title";
 import { useI18n, type I18n } from "@/i18n";
 import { meKey } from "@/lib/query-keys";
 import { preferences } from "@/lib/preferences";
-import { customerKey } from "@/features/customers/keys";
+import { customerKey, visitorListsKey } from "@/features/customers/keys";
 import { isViewing } from "./active-conversation";
 import { applyConversationEvent, applyMessage, applyPresence, applyRead, findConversation } from "./cache-updates";
 import { setConnectionStatus } from "./connection";
@@ -90,6 +90,11 @@ function handleEvent(ev: Event, ctx: Context, alerted: Set<string>, fresh: Set<s
       break;
     case "presence":
       applyPresence(qc, ev.kind.value);
+      break;
+    case "visitorsChanged":
+      // Someone arrived, moved or left: an open Visitors page reads the
+      // list again (nothing is fetched when none is open).
+      void qc.invalidateQueries({ queryKey: visitorListsKey });
       break;
     default:
       break; // ready, heartbeat

@@ -195,6 +195,13 @@ var Policy = map[string]Access{
 	// The widget reports where its visitor is.
 	livechatv1connect.CustomerServiceReportVisitorContextProcedure: VisitorOnly,
 	livechatv1connect.CustomerServiceSetVisitorAttributesProcedure: VisitorOnly,
+
+	// VisitorService: the widget reports who browses (anyone, by site key)
+	// and accepts invitations (visitors); agents list and invite.
+	livechatv1connect.VisitorServiceBrowseProcedure:           Public,
+	livechatv1connect.VisitorServiceListVisitorsProcedure:     AgentAccess,
+	livechatv1connect.VisitorServiceInviteVisitorProcedure:    AgentAccess,
+	livechatv1connect.VisitorServiceAcceptInvitationProcedure: VisitorOnly,
 }
 
 // sameOriginOnly are the procedures that start or end a dashboard session.

@@ -42,7 +42,10 @@ func settingsFromProto(in *livechatv1.WidgetSettings) widgets.Settings {
 		s.AttachmentKinds = append(s.AttachmentKinds, attachments.Kind(k))
 	}
 	if v := in.GetVisitorTracking(); v != nil {
-		s.Tracking = widgets.Tracking{PagesOff: v.PagesOff, KeepQueryStrings: v.KeepQueryStrings, TrackVisits: v.TrackVisits}
+		s.Tracking = widgets.Tracking{PagesOff: v.PagesOff, KeepQueryStrings: v.KeepQueryStrings, TrackVisits: v.TrackVisits, ProactiveOff: v.ProactiveOff}
+		for _, t := range v.GetTriggers() {
+			s.Tracking.Triggers = append(s.Tracking.Triggers, widgets.Trigger{Pattern: t.GetUrlPattern(), Delay: int(t.GetDelaySeconds()), TextEn: t.GetTextEn(), TextVi: t.GetTextVi()})
+		}
 	}
 	if len(in.GetTranslations()) > 0 {
 		s.Translations = make(map[string]widgets.Texts, len(in.Translations))
@@ -82,7 +85,11 @@ func kindsProto(ks []attachments.Kind) []livechatv1.AttachmentKind {
 }
 
 func trackingProto(t widgets.Tracking) *livechatv1.VisitorTracking {
-	return &livechatv1.VisitorTracking{PagesOff: t.PagesOff, KeepQueryStrings: t.KeepQueryStrings, TrackVisits: t.TrackVisits}
+	p := &livechatv1.VisitorTracking{PagesOff: t.PagesOff, KeepQueryStrings: t.KeepQueryStrings, TrackVisits: t.TrackVisits, ProactiveOff: t.ProactiveOff}
+	for _, tr := range t.Triggers {
+		p.Triggers = append(p.Triggers, &livechatv1.ChatTrigger{UrlPattern: tr.Pattern, DelaySeconds: int32(tr.Delay), TextEn: tr.TextEn, TextVi: tr.TextVi})
+	}
+	return p
 }
 
 func appearanceProto(a widgets.Appearance) *livechatv1.WidgetAppearance {

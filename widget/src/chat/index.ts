@@ -19,8 +19,8 @@ import { Code, codeOf, createApi, errText, withTimeout } from "./client";
 import { attributeSetter } from "./attributes";
 import { Composer } from "./composer";
 import { Csat } from "./csat";
-import { Edits } from "./edit";
-import { startContext, type ContextReporter } from "./context";
+import type { Browse } from "./browse";
+import type { ContextReporter } from "./context";
 import { Forms } from "./forms";
 import { History } from "./history";
 import { Outbox } from "./outbox";
@@ -52,7 +52,7 @@ export function mount(host: Host): Chat {
       if (res.conversation?.id) thread.switchConv(res.conversation.id);
       csat.update(res.conversation);
       if (changed || !stream.running) stream.restart();
-      context?.started();
+      report();
       renderAll();
     },
     forgotten() {
@@ -111,7 +111,15 @@ export function mount(host: Host): Chat {
   const thread = new Thread(store, (c) => outbox.done(c));
   const history = new History(api, session, thread);
   const view = new View(host, thread, outbox, updateUnread);
-  view.edits = new Edits(host, api, thread, () => view.render());
+  // Edits are a chunk of their own, loaded once the visitor has a message
+  // they may still change.
+  let editsLoad: Promise<void> | undefined;
+  view.needEdits = () => {
+    editsLoad ||= import("./edit").then((m) => {
+      view.edits = new m.Edits(host, api, thread, () => view.render());
+      view.render();
+    });
+  };
   const forms = new Forms(host, api, session, view);
   const composer = new Composer(host, api, session, thread, outbox, view);
   const stream = new ChatStream(host, api, session, thread, history, outbox, view);
@@ -178,7 +186,27 @@ export function mount(host: Host): Chat {
   });
 
   // ---- where the visitor is ----
-  const context: ContextReporter | null = host.preview ? null : startContext(host, session);
+  // A chunk of its own, loaded once there is something to report: a
+  // session, or visits tracked before the chat starts.
+  let context: ContextReporter | null = null;
+  let contextLoad: Promise<void> | undefined;
+  function report(): void {
+    if (context) context.started();
+    else if (!host.preview)
+      contextLoad ||= import("./context").then((m) => {
+        if (!session.stopped) context = m.startContext(host, session);
+      });
+  }
+  if (session.token || host.config().visitorTracking?.trackVisits) report();
+
+  // ---- on the visitors-now list (a chunk of its own) ----
+  let browsing: Promise<Browse> | undefined;
+  function list(opened: boolean): void {
+    if (host.preview) return;
+    browsing = browsing || import("./browse").then((m) => m.browse(host, session, opened));
+    if (opened) void browsing.then((b) => b.opened());
+  }
+  if (host.config().visitorTracking?.trackVisits || session.token) list(false);
 
   // ---- start ----
   renderAll();
@@ -200,6 +228,7 @@ export function mount(host: Host): Chat {
       if (!host.preview) void setAttributes(attrs);
     },
     shown(): void {
+      list(true);
       updateUnread();
       view.render(true);
     },
@@ -212,6 +241,7 @@ export function mount(host: Host): Chat {
     stop(): void {
       session.stop();
       context?.stop();
+      void browsing?.then((b) => b.stop());
       outbox.stop();
       composer.stop();
       stream.stop();

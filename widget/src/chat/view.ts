@@ -75,8 +75,10 @@ export class View {
 
   /** The agent typing now, "" when nobody. */
   typingName = "";
-  /** Editing and deleting the visitor's own messages (edit.ts). */
+  /** Editing and deleting the visitor's own messages (edit.ts, loaded by needEdits). */
   edits?: Edits;
+  /** Asks for edits once a message of the visitor's can still be changed. */
+  needEdits?: () => void;
 
   private formats = new Map<string, Intl.DateTimeFormat>();
   // Rendered lines by message id (or "p" + client_message_id while pending).
@@ -142,6 +144,7 @@ export class View {
         (m.del ? " · " + t("deleted") : m.ed ? " · " + t("edited") : "") +
         (m === lastMine && m.seq <= thread.agentRead ? " · " + t("seen") : "");
       const edits = this.edits;
+      if (!edits && m.who === "me" && (m.until || 0) > Date.now()) this.needEdits?.();
       nodes.push(
         this.cached(m.id, meta + showName + host.lang() + m.text + (edits?.sig(m) ?? ""), () =>
           h(

@@ -14,6 +14,7 @@ import { CustomerTags } from "./customer-tags";
 import { fieldLabel, valueText } from "./attributes";
 import { EditCustomerDialog } from "./edit-customer-dialog";
 import { VisitorContextView } from "./visitor-context";
+import { OnSiteNow } from "./on-site-now";
 
 /**
  * What agents know of a customer beyond the conversation at hand: company,
@@ -70,6 +71,7 @@ export default function CustomerProfile({ customerId, current, showContact = fal
           </Row>
         ))}
       </dl>
+      <OnSiteNow customerId={customerId} />
       <Block title={t("customer.tags")}>
         <CustomerTags customerId={customerId} tags={profile?.tags ?? []} />
       </Block>

@@ -1,6 +1,7 @@
 import { createConnectQueryKey } from "@connectrpc/connect-query";
 import { CustomerService } from "@livechat/api/customer_pb";
 import { ConversationService } from "@livechat/api/conversation_pb";
+import { VisitorService } from "@livechat/api/visitor_pb";
 import { transport } from "@/lib/transport";
 
 /** Matches every cached customer profile. */
@@ -24,3 +25,6 @@ export const attributeDefinitionsKey = createConnectQueryKey({
 
 /** Matches every cached conversation, whose customer record may have changed. */
 export const conversationsWithCustomerKey = createConnectQueryKey({ schema: ConversationService.method.getConversation, transport, cardinality: undefined });
+
+/** Matches every cached visitors-now list. */
+export const visitorListsKey = createConnectQueryKey({ schema: VisitorService.method.listVisitors, transport, cardinality: undefined });

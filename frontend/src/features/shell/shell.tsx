@@ -27,6 +27,7 @@ const WebhookDeliveriesPage = lazy(() => import("@/features/webhooks/deliveries-
 const ReportsPage = lazy(() => import("@/features/reports/reports-page"));
 const MailPage = lazy(() => import("@/features/mail/mail-page"));
 const CustomersPage = lazy(() => import("@/features/customers/customers-page"));
+const VisitorsPage = lazy(() => import("@/features/customers/visitors-page"));
 const AuditPage = lazy(() => import("@/features/audit/audit-page"));
 const PrivacyPage = lazy(() => import("@/features/privacy/privacy-page"));
 
@@ -83,6 +84,7 @@ export default function Shell() {
                 <Route path="/reports" component={ReportsPage} />
                 <Route path="/email" component={MailPage} />
                 <Route path="/customers/:customerId?" component={CustomersPage} />
+                <Route path="/visitors" component={VisitorsPage} />
                 <Route path="/audit" component={AuditPage} />
                 <Route path="/privacy" component={PrivacyPage} />
                 <Route>

@@ -2,6 +2,7 @@ import { useQuery } from "@connectrpc/connect-query";
 import {
   BarChart3Icon,
   ContactIcon,
+  EyeIcon,
   InboxIcon,
   KeyRoundIcon,
   MailIcon,
@@ -37,6 +38,7 @@ const items: NavItem[] = [
   { href: "/inbox/waiting", match: "/inbox", label: "nav.inbox", icon: InboxIcon },
   { href: "/canned", match: "/canned", label: "nav.canned", icon: MessageSquareQuoteIcon },
   { href: "/customers", match: "/customers", label: "nav.customers", icon: ContactIcon },
+  { href: "/visitors", match: "/visitors", label: "nav.visitors", icon: EyeIcon },
   { href: "/agents", match: "/agents", label: "nav.agents", icon: UsersIcon, admin: true },
   { href: "/widgets", match: "/widgets", label: "nav.widgets", icon: PanelsTopLeftIcon, admin: true },
   { href: "/tokens", match: "/tokens", label: "nav.tokens", icon: KeyRoundIcon, admin: true },

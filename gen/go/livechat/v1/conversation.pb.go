@@ -2235,6 +2235,7 @@ type Event struct {
 	//	*Event_Heartbeat
 	//	*Event_Viewing
 	//	*Event_MessageUpdated
+	//	*Event_VisitorsChanged
 	Kind          isEvent_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2381,6 +2382,15 @@ func (x *Event) GetMessageUpdated() *Message {
 	return nil
 }
 
+func (x *Event) GetVisitorsChanged() *VisitorsChangedEvent {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_VisitorsChanged); ok {
+			return x.VisitorsChanged
+		}
+	}
+	return nil
+}
+
 type isEvent_Kind interface {
 	isEvent_Kind()
 }
@@ -2437,6 +2447,13 @@ type Event_MessageUpdated struct {
 	MessageUpdated *Message `protobuf:"bytes,12,opt,name=message_updated,json=messageUpdated,proto3,oneof"`
 }
 
+type Event_VisitorsChanged struct {
+	// The list of visitors on a widget's site changed (someone arrived,
+	// moved to another page, or left): read VisitorService.ListVisitors
+	// again. Agent streams only; at most one a second per widget.
+	VisitorsChanged *VisitorsChangedEvent `protobuf:"bytes,50,opt,name=visitors_changed,json=visitorsChanged,proto3,oneof"`
+}
+
 func (*Event_MessageCreated) isEvent_Kind() {}
 
 func (*Event_ConversationCreated) isEvent_Kind() {}
@@ -2456,6 +2473,8 @@ func (*Event_Heartbeat) isEvent_Kind() {}
 func (*Event_Viewing) isEvent_Kind() {}
 
 func (*Event_MessageUpdated) isEvent_Kind() {}
+
+func (*Event_VisitorsChanged) isEvent_Kind() {}
 
 // TypingEvent says someone is typing, or stopped.
 type TypingEvent struct {
@@ -3177,6 +3196,51 @@ func (x *MessageRevision) GetReplacedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// VisitorsChangedEvent says which widget's visitors-now list changed.
+type VisitorsChangedEvent struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	WidgetId      string                 `protobuf:"bytes,1,opt,name=widget_id,json=widgetId,proto3" json:"widget_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VisitorsChangedEvent) Reset() {
+	*x = VisitorsChangedEvent{}
+	mi := &file_livechat_v1_conversation_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VisitorsChangedEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VisitorsChangedEvent) ProtoMessage() {}
+
+func (x *VisitorsChangedEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_conversation_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VisitorsChangedEvent.ProtoReflect.Descriptor instead.
+func (*VisitorsChangedEvent) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *VisitorsChangedEvent) GetWidgetId() string {
+	if x != nil {
+		return x.WidgetId
+	}
+	return ""
+}
+
 var File_livechat_v1_conversation_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_conversation_proto_rawDesc = "" +
@@ -3340,7 +3404,7 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\x10SubscribeRequest\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\"=\n" +
 	"\x11SubscribeResponse\x12(\n" +
-	"\x05event\x18\x01 \x01(\v2\x12.livechat.v1.EventR\x05event\"\xc7\x05\n" +
+	"\x05event\x18\x01 \x01(\v2\x12.livechat.v1.EventR\x05event\"\x97\x06\n" +
 	"\x05Event\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -3355,7 +3419,8 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\theartbeat\x18\n" +
 	" \x01(\v2\x1b.livechat.v1.HeartbeatEventH\x00R\theartbeat\x125\n" +
 	"\aviewing\x18\v \x01(\v2\x19.livechat.v1.ViewingEventH\x00R\aviewing\x12?\n" +
-	"\x0fmessage_updated\x18\f \x01(\v2\x14.livechat.v1.MessageH\x00R\x0emessageUpdatedB\x06\n" +
+	"\x0fmessage_updated\x18\f \x01(\v2\x14.livechat.v1.MessageH\x00R\x0emessageUpdated\x12N\n" +
+	"\x10visitors_changed\x182 \x01(\v2!.livechat.v1.VisitorsChangedEventH\x00R\x0fvisitorsChangedB\x06\n" +
 	"\x04kind\"\x81\x02\n" +
 	"\vTypingEvent\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x128\n" +
@@ -3409,7 +3474,9 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12\x18\n" +
 	"\adeleted\x18\x02 \x01(\bR\adeleted\x12;\n" +
 	"\vreplaced_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"replacedAt*\xbc\x01\n" +
+	"replacedAt\"3\n" +
+	"\x14VisitorsChangedEvent\x12\x1b\n" +
+	"\twidget_id\x18\x01 \x01(\tR\bwidgetId*\xbc\x01\n" +
 	"\x12ConversationStatus\x12#\n" +
 	"\x1fCONVERSATION_STATUS_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bCONVERSATION_STATUS_WAITING\x10\x01\x12\x1e\n" +
@@ -3467,7 +3534,7 @@ func file_livechat_v1_conversation_proto_rawDescGZIP() []byte {
 }
 
 var file_livechat_v1_conversation_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_livechat_v1_conversation_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
+var file_livechat_v1_conversation_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
 var file_livechat_v1_conversation_proto_goTypes = []any{
 	(ConversationStatus)(0),               // 0: livechat.v1.ConversationStatus
 	(SenderType)(0),                       // 1: livechat.v1.SenderType
@@ -3517,37 +3584,38 @@ var file_livechat_v1_conversation_proto_goTypes = []any{
 	(*ListMessageRevisionsRequest)(nil),   // 45: livechat.v1.ListMessageRevisionsRequest
 	(*ListMessageRevisionsResponse)(nil),  // 46: livechat.v1.ListMessageRevisionsResponse
 	(*MessageRevision)(nil),               // 47: livechat.v1.MessageRevision
-	nil,                                   // 48: livechat.v1.Customer.AttributesEntry
-	(*timestamppb.Timestamp)(nil),         // 49: google.protobuf.Timestamp
-	(*Attachment)(nil),                    // 50: livechat.v1.Attachment
-	(*Tag)(nil),                           // 51: livechat.v1.Tag
-	(*Rating)(nil),                        // 52: livechat.v1.Rating
-	(AgentStatus)(0),                      // 53: livechat.v1.AgentStatus
+	(*VisitorsChangedEvent)(nil),          // 48: livechat.v1.VisitorsChangedEvent
+	nil,                                   // 49: livechat.v1.Customer.AttributesEntry
+	(*timestamppb.Timestamp)(nil),         // 50: google.protobuf.Timestamp
+	(*Attachment)(nil),                    // 51: livechat.v1.Attachment
+	(*Tag)(nil),                           // 52: livechat.v1.Tag
+	(*Rating)(nil),                        // 53: livechat.v1.Rating
+	(AgentStatus)(0),                      // 54: livechat.v1.AgentStatus
 }
 var file_livechat_v1_conversation_proto_depIdxs = []int32{
 	2,  // 0: livechat.v1.SystemEvent.kind:type_name -> livechat.v1.SystemEventKind
-	48, // 1: livechat.v1.Customer.attributes:type_name -> livechat.v1.Customer.AttributesEntry
-	49, // 2: livechat.v1.Customer.first_seen_at:type_name -> google.protobuf.Timestamp
-	49, // 3: livechat.v1.Customer.last_seen_at:type_name -> google.protobuf.Timestamp
+	49, // 1: livechat.v1.Customer.attributes:type_name -> livechat.v1.Customer.AttributesEntry
+	50, // 2: livechat.v1.Customer.first_seen_at:type_name -> google.protobuf.Timestamp
+	50, // 3: livechat.v1.Customer.last_seen_at:type_name -> google.protobuf.Timestamp
 	1,  // 4: livechat.v1.Message.sender_type:type_name -> livechat.v1.SenderType
-	49, // 5: livechat.v1.Message.created_at:type_name -> google.protobuf.Timestamp
+	50, // 5: livechat.v1.Message.created_at:type_name -> google.protobuf.Timestamp
 	4,  // 6: livechat.v1.Message.system_event:type_name -> livechat.v1.SystemEvent
-	49, // 7: livechat.v1.Message.edited_at:type_name -> google.protobuf.Timestamp
-	49, // 8: livechat.v1.Message.deleted_at:type_name -> google.protobuf.Timestamp
-	49, // 9: livechat.v1.Message.editable_until:type_name -> google.protobuf.Timestamp
-	50, // 10: livechat.v1.Message.attachments:type_name -> livechat.v1.Attachment
+	50, // 7: livechat.v1.Message.edited_at:type_name -> google.protobuf.Timestamp
+	50, // 8: livechat.v1.Message.deleted_at:type_name -> google.protobuf.Timestamp
+	50, // 9: livechat.v1.Message.editable_until:type_name -> google.protobuf.Timestamp
+	51, // 10: livechat.v1.Message.attachments:type_name -> livechat.v1.Attachment
 	0,  // 11: livechat.v1.Conversation.status:type_name -> livechat.v1.ConversationStatus
-	49, // 12: livechat.v1.Conversation.created_at:type_name -> google.protobuf.Timestamp
-	49, // 13: livechat.v1.Conversation.updated_at:type_name -> google.protobuf.Timestamp
-	49, // 14: livechat.v1.Conversation.last_message_at:type_name -> google.protobuf.Timestamp
-	49, // 15: livechat.v1.Conversation.waiting_since:type_name -> google.protobuf.Timestamp
+	50, // 12: livechat.v1.Conversation.created_at:type_name -> google.protobuf.Timestamp
+	50, // 13: livechat.v1.Conversation.updated_at:type_name -> google.protobuf.Timestamp
+	50, // 14: livechat.v1.Conversation.last_message_at:type_name -> google.protobuf.Timestamp
+	50, // 15: livechat.v1.Conversation.waiting_since:type_name -> google.protobuf.Timestamp
 	6,  // 16: livechat.v1.Conversation.last_message:type_name -> livechat.v1.Message
-	51, // 17: livechat.v1.Conversation.tags:type_name -> livechat.v1.Tag
-	52, // 18: livechat.v1.Conversation.rating:type_name -> livechat.v1.Rating
+	52, // 17: livechat.v1.Conversation.tags:type_name -> livechat.v1.Tag
+	53, // 18: livechat.v1.Conversation.rating:type_name -> livechat.v1.Rating
 	0,  // 19: livechat.v1.ListConversationsRequest.statuses:type_name -> livechat.v1.ConversationStatus
 	3,  // 20: livechat.v1.ListConversationsRequest.assignment:type_name -> livechat.v1.AssignmentFilter
-	49, // 21: livechat.v1.ListConversationsRequest.created_after:type_name -> google.protobuf.Timestamp
-	49, // 22: livechat.v1.ListConversationsRequest.created_before:type_name -> google.protobuf.Timestamp
+	50, // 21: livechat.v1.ListConversationsRequest.created_after:type_name -> google.protobuf.Timestamp
+	50, // 22: livechat.v1.ListConversationsRequest.created_before:type_name -> google.protobuf.Timestamp
 	7,  // 23: livechat.v1.ListConversationsResponse.conversations:type_name -> livechat.v1.Conversation
 	7,  // 24: livechat.v1.GetConversationResponse.conversation:type_name -> livechat.v1.Conversation
 	5,  // 25: livechat.v1.GetConversationResponse.customer:type_name -> livechat.v1.Customer
@@ -3559,7 +3627,7 @@ var file_livechat_v1_conversation_proto_depIdxs = []int32{
 	7,  // 31: livechat.v1.SetConversationTagsResponse.conversation:type_name -> livechat.v1.Conversation
 	6,  // 32: livechat.v1.SendMessageResponse.message:type_name -> livechat.v1.Message
 	34, // 33: livechat.v1.SubscribeResponse.event:type_name -> livechat.v1.Event
-	49, // 34: livechat.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	50, // 34: livechat.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
 	6,  // 35: livechat.v1.Event.message_created:type_name -> livechat.v1.Message
 	7,  // 36: livechat.v1.Event.conversation_created:type_name -> livechat.v1.Conversation
 	7,  // 37: livechat.v1.Event.conversation_updated:type_name -> livechat.v1.Conversation
@@ -3570,52 +3638,53 @@ var file_livechat_v1_conversation_proto_depIdxs = []int32{
 	40, // 42: livechat.v1.Event.heartbeat:type_name -> livechat.v1.HeartbeatEvent
 	36, // 43: livechat.v1.Event.viewing:type_name -> livechat.v1.ViewingEvent
 	6,  // 44: livechat.v1.Event.message_updated:type_name -> livechat.v1.Message
-	1,  // 45: livechat.v1.TypingEvent.sender_type:type_name -> livechat.v1.SenderType
-	49, // 46: livechat.v1.TypingEvent.expires_at:type_name -> google.protobuf.Timestamp
-	49, // 47: livechat.v1.ViewingEvent.expires_at:type_name -> google.protobuf.Timestamp
-	1,  // 48: livechat.v1.ReadEvent.reader_type:type_name -> livechat.v1.SenderType
-	53, // 49: livechat.v1.PresenceEvent.status:type_name -> livechat.v1.AgentStatus
-	6,  // 50: livechat.v1.EditMessageResponse.message:type_name -> livechat.v1.Message
-	6,  // 51: livechat.v1.DeleteMessageResponse.message:type_name -> livechat.v1.Message
-	47, // 52: livechat.v1.ListMessageRevisionsResponse.revisions:type_name -> livechat.v1.MessageRevision
-	49, // 53: livechat.v1.MessageRevision.replaced_at:type_name -> google.protobuf.Timestamp
-	8,  // 54: livechat.v1.ConversationService.ListConversations:input_type -> livechat.v1.ListConversationsRequest
-	10, // 55: livechat.v1.ConversationService.GetInboxCounts:input_type -> livechat.v1.GetInboxCountsRequest
-	12, // 56: livechat.v1.ConversationService.GetConversation:input_type -> livechat.v1.GetConversationRequest
-	14, // 57: livechat.v1.ConversationService.ListMessages:input_type -> livechat.v1.ListMessagesRequest
-	16, // 58: livechat.v1.ConversationService.ClaimConversation:input_type -> livechat.v1.ClaimConversationRequest
-	18, // 59: livechat.v1.ConversationService.AssignConversation:input_type -> livechat.v1.AssignConversationRequest
-	20, // 60: livechat.v1.ConversationService.SetConversationStatus:input_type -> livechat.v1.SetConversationStatusRequest
-	22, // 61: livechat.v1.ConversationService.SetConversationTags:input_type -> livechat.v1.SetConversationTagsRequest
-	24, // 62: livechat.v1.ConversationService.SendMessage:input_type -> livechat.v1.SendMessageRequest
-	26, // 63: livechat.v1.ConversationService.SetTyping:input_type -> livechat.v1.SetTypingRequest
-	28, // 64: livechat.v1.ConversationService.SetViewing:input_type -> livechat.v1.SetViewingRequest
-	30, // 65: livechat.v1.ConversationService.MarkRead:input_type -> livechat.v1.MarkReadRequest
-	32, // 66: livechat.v1.ConversationService.Subscribe:input_type -> livechat.v1.SubscribeRequest
-	41, // 67: livechat.v1.ConversationService.EditMessage:input_type -> livechat.v1.EditMessageRequest
-	43, // 68: livechat.v1.ConversationService.DeleteMessage:input_type -> livechat.v1.DeleteMessageRequest
-	45, // 69: livechat.v1.ConversationService.ListMessageRevisions:input_type -> livechat.v1.ListMessageRevisionsRequest
-	9,  // 70: livechat.v1.ConversationService.ListConversations:output_type -> livechat.v1.ListConversationsResponse
-	11, // 71: livechat.v1.ConversationService.GetInboxCounts:output_type -> livechat.v1.GetInboxCountsResponse
-	13, // 72: livechat.v1.ConversationService.GetConversation:output_type -> livechat.v1.GetConversationResponse
-	15, // 73: livechat.v1.ConversationService.ListMessages:output_type -> livechat.v1.ListMessagesResponse
-	17, // 74: livechat.v1.ConversationService.ClaimConversation:output_type -> livechat.v1.ClaimConversationResponse
-	19, // 75: livechat.v1.ConversationService.AssignConversation:output_type -> livechat.v1.AssignConversationResponse
-	21, // 76: livechat.v1.ConversationService.SetConversationStatus:output_type -> livechat.v1.SetConversationStatusResponse
-	23, // 77: livechat.v1.ConversationService.SetConversationTags:output_type -> livechat.v1.SetConversationTagsResponse
-	25, // 78: livechat.v1.ConversationService.SendMessage:output_type -> livechat.v1.SendMessageResponse
-	27, // 79: livechat.v1.ConversationService.SetTyping:output_type -> livechat.v1.SetTypingResponse
-	29, // 80: livechat.v1.ConversationService.SetViewing:output_type -> livechat.v1.SetViewingResponse
-	31, // 81: livechat.v1.ConversationService.MarkRead:output_type -> livechat.v1.MarkReadResponse
-	33, // 82: livechat.v1.ConversationService.Subscribe:output_type -> livechat.v1.SubscribeResponse
-	42, // 83: livechat.v1.ConversationService.EditMessage:output_type -> livechat.v1.EditMessageResponse
-	44, // 84: livechat.v1.ConversationService.DeleteMessage:output_type -> livechat.v1.DeleteMessageResponse
-	46, // 85: livechat.v1.ConversationService.ListMessageRevisions:output_type -> livechat.v1.ListMessageRevisionsResponse
-	70, // [70:86] is the sub-list for method output_type
-	54, // [54:70] is the sub-list for method input_type
-	54, // [54:54] is the sub-list for extension type_name
-	54, // [54:54] is the sub-list for extension extendee
-	0,  // [0:54] is the sub-list for field type_name
+	48, // 45: livechat.v1.Event.visitors_changed:type_name -> livechat.v1.VisitorsChangedEvent
+	1,  // 46: livechat.v1.TypingEvent.sender_type:type_name -> livechat.v1.SenderType
+	50, // 47: livechat.v1.TypingEvent.expires_at:type_name -> google.protobuf.Timestamp
+	50, // 48: livechat.v1.ViewingEvent.expires_at:type_name -> google.protobuf.Timestamp
+	1,  // 49: livechat.v1.ReadEvent.reader_type:type_name -> livechat.v1.SenderType
+	54, // 50: livechat.v1.PresenceEvent.status:type_name -> livechat.v1.AgentStatus
+	6,  // 51: livechat.v1.EditMessageResponse.message:type_name -> livechat.v1.Message
+	6,  // 52: livechat.v1.DeleteMessageResponse.message:type_name -> livechat.v1.Message
+	47, // 53: livechat.v1.ListMessageRevisionsResponse.revisions:type_name -> livechat.v1.MessageRevision
+	50, // 54: livechat.v1.MessageRevision.replaced_at:type_name -> google.protobuf.Timestamp
+	8,  // 55: livechat.v1.ConversationService.ListConversations:input_type -> livechat.v1.ListConversationsRequest
+	10, // 56: livechat.v1.ConversationService.GetInboxCounts:input_type -> livechat.v1.GetInboxCountsRequest
+	12, // 57: livechat.v1.ConversationService.GetConversation:input_type -> livechat.v1.GetConversationRequest
+	14, // 58: livechat.v1.ConversationService.ListMessages:input_type -> livechat.v1.ListMessagesRequest
+	16, // 59: livechat.v1.ConversationService.ClaimConversation:input_type -> livechat.v1.ClaimConversationRequest
+	18, // 60: livechat.v1.ConversationService.AssignConversation:input_type -> livechat.v1.AssignConversationRequest
+	20, // 61: livechat.v1.ConversationService.SetConversationStatus:input_type -> livechat.v1.SetConversationStatusRequest
+	22, // 62: livechat.v1.ConversationService.SetConversationTags:input_type -> livechat.v1.SetConversationTagsRequest
+	24, // 63: livechat.v1.ConversationService.SendMessage:input_type -> livechat.v1.SendMessageRequest
+	26, // 64: livechat.v1.ConversationService.SetTyping:input_type -> livechat.v1.SetTypingRequest
+	28, // 65: livechat.v1.ConversationService.SetViewing:input_type -> livechat.v1.SetViewingRequest
+	30, // 66: livechat.v1.ConversationService.MarkRead:input_type -> livechat.v1.MarkReadRequest
+	32, // 67: livechat.v1.ConversationService.Subscribe:input_type -> livechat.v1.SubscribeRequest
+	41, // 68: livechat.v1.ConversationService.EditMessage:input_type -> livechat.v1.EditMessageRequest
+	43, // 69: livechat.v1.ConversationService.DeleteMessage:input_type -> livechat.v1.DeleteMessageRequest
+	45, // 70: livechat.v1.ConversationService.ListMessageRevisions:input_type -> livechat.v1.ListMessageRevisionsRequest
+	9,  // 71: livechat.v1.ConversationService.ListConversations:output_type -> livechat.v1.ListConversationsResponse
+	11, // 72: livechat.v1.ConversationService.GetInboxCounts:output_type -> livechat.v1.GetInboxCountsResponse
+	13, // 73: livechat.v1.ConversationService.GetConversation:output_type -> livechat.v1.GetConversationResponse
+	15, // 74: livechat.v1.ConversationService.ListMessages:output_type -> livechat.v1.ListMessagesResponse
+	17, // 75: livechat.v1.ConversationService.ClaimConversation:output_type -> livechat.v1.ClaimConversationResponse
+	19, // 76: livechat.v1.ConversationService.AssignConversation:output_type -> livechat.v1.AssignConversationResponse
+	21, // 77: livechat.v1.ConversationService.SetConversationStatus:output_type -> livechat.v1.SetConversationStatusResponse
+	23, // 78: livechat.v1.ConversationService.SetConversationTags:output_type -> livechat.v1.SetConversationTagsResponse
+	25, // 79: livechat.v1.ConversationService.SendMessage:output_type -> livechat.v1.SendMessageResponse
+	27, // 80: livechat.v1.ConversationService.SetTyping:output_type -> livechat.v1.SetTypingResponse
+	29, // 81: livechat.v1.ConversationService.SetViewing:output_type -> livechat.v1.SetViewingResponse
+	31, // 82: livechat.v1.ConversationService.MarkRead:output_type -> livechat.v1.MarkReadResponse
+	33, // 83: livechat.v1.ConversationService.Subscribe:output_type -> livechat.v1.SubscribeResponse
+	42, // 84: livechat.v1.ConversationService.EditMessage:output_type -> livechat.v1.EditMessageResponse
+	44, // 85: livechat.v1.ConversationService.DeleteMessage:output_type -> livechat.v1.DeleteMessageResponse
+	46, // 86: livechat.v1.ConversationService.ListMessageRevisions:output_type -> livechat.v1.ListMessageRevisionsResponse
+	71, // [71:87] is the sub-list for method output_type
+	55, // [55:71] is the sub-list for method input_type
+	55, // [55:55] is the sub-list for extension type_name
+	55, // [55:55] is the sub-list for extension extendee
+	0,  // [0:55] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_conversation_proto_init() }
@@ -3638,6 +3707,7 @@ func file_livechat_v1_conversation_proto_init() {
 		(*Event_Heartbeat)(nil),
 		(*Event_Viewing)(nil),
 		(*Event_MessageUpdated)(nil),
+		(*Event_VisitorsChanged)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -3645,7 +3715,7 @@ func file_livechat_v1_conversation_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_conversation_proto_rawDesc), len(file_livechat_v1_conversation_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   45,
+			NumMessages:   46,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

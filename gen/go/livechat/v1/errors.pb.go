@@ -207,7 +207,18 @@ const (
 	ErrorReason_ERROR_REASON_ATTRIBUTE_VALUE_INVALID ErrorReason = 92
 	// Only a visitor whose identity the host site verified may do this
 	// (FAILED_PRECONDITION: verify the visitor first).
-	ErrorReason_ERROR_REASON_IDENTITY_REQUIRED ErrorReason = 93 // --- Data protection (150–159) ---
+	ErrorReason_ERROR_REASON_IDENTITY_REQUIRED ErrorReason = 93 // --- Visitors on the site (94–97) ---
+	// The visitor is not on the site now (their page closed) (NOT_FOUND).
+	ErrorReason_ERROR_REASON_VISITOR_NOT_ON_SITE ErrorReason = 94
+	// The widget's host does not allow agents to start chats
+	// (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_PROACTIVE_NOT_ALLOWED ErrorReason = 95
+	// The widget has as many visitors on this server as it may keep track of
+	// (RESOURCE_EXHAUSTED, with retry_after).
+	ErrorReason_ERROR_REASON_TOO_MANY_VISITORS ErrorReason = 96
+	// The invitation is not valid for this visitor, or has expired
+	// (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_INVITATION_INVALID ErrorReason = 97 // --- Data protection (150–159) ---
 	// The installation requires a second factor and the caller has none:
 	// enrol (StartTwoFactorEnrolment, ConfirmTwoFactor) first; a second
 	// factor cannot be turned off while it is required (PERMISSION_DENIED).
@@ -298,6 +309,10 @@ var (
 		91:  "ERROR_REASON_ATTRIBUTE_KEY_INVALID",
 		92:  "ERROR_REASON_ATTRIBUTE_VALUE_INVALID",
 		93:  "ERROR_REASON_IDENTITY_REQUIRED",
+		94:  "ERROR_REASON_VISITOR_NOT_ON_SITE",
+		95:  "ERROR_REASON_PROACTIVE_NOT_ALLOWED",
+		96:  "ERROR_REASON_TOO_MANY_VISITORS",
+		97:  "ERROR_REASON_INVITATION_INVALID",
 		150: "ERROR_REASON_TWO_FACTOR_REQUIRED",
 		151: "ERROR_REASON_RETENTION_WIDGET_REPEATED",
 	}
@@ -381,6 +396,10 @@ var (
 		"ERROR_REASON_ATTRIBUTE_KEY_INVALID":      91,
 		"ERROR_REASON_ATTRIBUTE_VALUE_INVALID":    92,
 		"ERROR_REASON_IDENTITY_REQUIRED":          93,
+		"ERROR_REASON_VISITOR_NOT_ON_SITE":        94,
+		"ERROR_REASON_PROACTIVE_NOT_ALLOWED":      95,
+		"ERROR_REASON_TOO_MANY_VISITORS":          96,
+		"ERROR_REASON_INVITATION_INVALID":         97,
 		"ERROR_REASON_TWO_FACTOR_REQUIRED":        150,
 		"ERROR_REASON_RETENTION_WIDGET_REPEATED":  151,
 	}
@@ -509,7 +528,7 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"\x05field\x18\x02 \x01(\tR\x05field\x12\x14\n" +
 	"\x05limit\x18\x03 \x01(\x03R\x05limit\x12:\n" +
 	"\vretry_after\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"retryAfter*\xa2\x16\n" +
+	"retryAfter*\xb9\x17\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ERROR_REASON_REQUIRED\x10\x01\x12\x1e\n" +
@@ -590,7 +609,11 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	" ERROR_REASON_ATTRIBUTE_NOT_FOUND\x10Z\x12&\n" +
 	"\"ERROR_REASON_ATTRIBUTE_KEY_INVALID\x10[\x12(\n" +
 	"$ERROR_REASON_ATTRIBUTE_VALUE_INVALID\x10\\\x12\"\n" +
-	"\x1eERROR_REASON_IDENTITY_REQUIRED\x10]\x12%\n" +
+	"\x1eERROR_REASON_IDENTITY_REQUIRED\x10]\x12$\n" +
+	" ERROR_REASON_VISITOR_NOT_ON_SITE\x10^\x12&\n" +
+	"\"ERROR_REASON_PROACTIVE_NOT_ALLOWED\x10_\x12\"\n" +
+	"\x1eERROR_REASON_TOO_MANY_VISITORS\x10`\x12#\n" +
+	"\x1fERROR_REASON_INVITATION_INVALID\x10a\x12%\n" +
 	" ERROR_REASON_TWO_FACTOR_REQUIRED\x10\x96\x01\x12+\n" +
 	"&ERROR_REASON_RETENTION_WIDGET_REPEATED\x10\x97\x01B\xaa\x01\n" +
 	"\x0fcom.livechat.v1B\vErrorsProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"

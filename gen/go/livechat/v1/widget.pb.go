@@ -2927,7 +2927,13 @@ type VisitorTracking struct {
 	// starts, and report them with the session's first report (the widget's
 	// chat part then loads with every page; nothing is sent before a
 	// session exists).
-	TrackVisits   bool `protobuf:"varint,3,opt,name=track_visits,json=trackVisits,proto3" json:"track_visits,omitempty"`
+	TrackVisits bool `protobuf:"varint,3,opt,name=track_visits,json=trackVisits,proto3" json:"track_visits,omitempty"`
+	// Refuse proactive chats: agents cannot start a conversation with this
+	// widget's visitors (VisitorService.InviteVisitor). Default: allowed.
+	ProactiveOff bool `protobuf:"varint,4,opt,name=proactive_off,json=proactiveOff,proto3" json:"proactive_off,omitempty"`
+	// Automatic messages the widget shows by itself, evaluated in the
+	// visitor's browser (at most 10; nothing is sent to the server).
+	Triggers      []*ChatTrigger `protobuf:"bytes,5,rep,name=triggers,proto3" json:"triggers,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2981,6 +2987,99 @@ func (x *VisitorTracking) GetTrackVisits() bool {
 		return x.TrackVisits
 	}
 	return false
+}
+
+func (x *VisitorTracking) GetProactiveOff() bool {
+	if x != nil {
+		return x.ProactiveOff
+	}
+	return false
+}
+
+func (x *VisitorTracking) GetTriggers() []*ChatTrigger {
+	if x != nil {
+		return x.Triggers
+	}
+	return nil
+}
+
+// ChatTrigger: after delay_seconds on a page whose path matches
+// url_pattern, the widget opens with this message (once per trigger and
+// visit, and never over a chat the visitor is having).
+type ChatTrigger struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A path pattern: "*" matches any characters, everything else itself
+	// ("/pricing", "/blog/*", "*"). It is matched against the page's path
+	// (without query string or fragment). 1–200 characters, starting with
+	// "/" or "*".
+	UrlPattern string `protobuf:"bytes,1,opt,name=url_pattern,json=urlPattern,proto3" json:"url_pattern,omitempty"`
+	// Seconds on the page before the message shows, 0–3600.
+	DelaySeconds int32 `protobuf:"varint,2,opt,name=delay_seconds,json=delaySeconds,proto3" json:"delay_seconds,omitempty"`
+	// The message in English and in Vietnamese, each at most 500
+	// characters; at least one is needed. A visitor whose language has no
+	// text gets the other one.
+	TextEn        string `protobuf:"bytes,3,opt,name=text_en,json=textEn,proto3" json:"text_en,omitempty"`
+	TextVi        string `protobuf:"bytes,4,opt,name=text_vi,json=textVi,proto3" json:"text_vi,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChatTrigger) Reset() {
+	*x = ChatTrigger{}
+	mi := &file_livechat_v1_widget_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChatTrigger) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChatTrigger) ProtoMessage() {}
+
+func (x *ChatTrigger) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_widget_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChatTrigger.ProtoReflect.Descriptor instead.
+func (*ChatTrigger) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *ChatTrigger) GetUrlPattern() string {
+	if x != nil {
+		return x.UrlPattern
+	}
+	return ""
+}
+
+func (x *ChatTrigger) GetDelaySeconds() int32 {
+	if x != nil {
+		return x.DelaySeconds
+	}
+	return 0
+}
+
+func (x *ChatTrigger) GetTextEn() string {
+	if x != nil {
+		return x.TextEn
+	}
+	return ""
+}
+
+func (x *ChatTrigger) GetTextVi() string {
+	if x != nil {
+		return x.TextVi
+	}
+	return ""
 }
 
 var File_livechat_v1_widget_proto protoreflect.FileDescriptor
@@ -3168,11 +3267,19 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\bopens_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\aopensAt\x12\x1b\n" +
 	"\topens_day\x18\x04 \x01(\x05R\bopensDay\x12!\n" +
 	"\fopens_minute\x18\x05 \x01(\x05R\vopensMinute\x12#\n" +
-	"\rreply_seconds\x18\x06 \x01(\x05R\freplySeconds\"\x7f\n" +
+	"\rreply_seconds\x18\x06 \x01(\x05R\freplySeconds\"\xda\x01\n" +
 	"\x0fVisitorTracking\x12\x1b\n" +
 	"\tpages_off\x18\x01 \x01(\bR\bpagesOff\x12,\n" +
 	"\x12keep_query_strings\x18\x02 \x01(\bR\x10keepQueryStrings\x12!\n" +
-	"\ftrack_visits\x18\x03 \x01(\bR\vtrackVisits*t\n" +
+	"\ftrack_visits\x18\x03 \x01(\bR\vtrackVisits\x12#\n" +
+	"\rproactive_off\x18\x04 \x01(\bR\fproactiveOff\x124\n" +
+	"\btriggers\x18\x05 \x03(\v2\x18.livechat.v1.ChatTriggerR\btriggers\"\x85\x01\n" +
+	"\vChatTrigger\x12\x1f\n" +
+	"\vurl_pattern\x18\x01 \x01(\tR\n" +
+	"urlPattern\x12#\n" +
+	"\rdelay_seconds\x18\x02 \x01(\x05R\fdelaySeconds\x12\x17\n" +
+	"\atext_en\x18\x03 \x01(\tR\x06textEn\x12\x17\n" +
+	"\atext_vi\x18\x04 \x01(\tR\x06textVi*t\n" +
 	"\x0eWidgetPosition\x12\x1f\n" +
 	"\x1bWIDGET_POSITION_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cWIDGET_POSITION_BOTTOM_RIGHT\x10\x01\x12\x1f\n" +
@@ -3232,7 +3339,7 @@ func file_livechat_v1_widget_proto_rawDescGZIP() []byte {
 }
 
 var file_livechat_v1_widget_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_livechat_v1_widget_proto_msgTypes = make([]protoimpl.MessageInfo, 50)
+var file_livechat_v1_widget_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
 var file_livechat_v1_widget_proto_goTypes = []any{
 	(WidgetPosition)(0),                        // 0: livechat.v1.WidgetPosition
 	(WidgetLocale)(0),                          // 1: livechat.v1.WidgetLocale
@@ -3285,18 +3392,19 @@ var file_livechat_v1_widget_proto_goTypes = []any{
 	(*WidgetServiceDeleteMessageResponse)(nil), // 48: livechat.v1.WidgetServiceDeleteMessageResponse
 	(*WidgetAvailability)(nil),                 // 49: livechat.v1.WidgetAvailability
 	(*VisitorTracking)(nil),                    // 50: livechat.v1.VisitorTracking
-	nil,                                        // 51: livechat.v1.WidgetSettings.TranslationsEntry
-	nil,                                        // 52: livechat.v1.WidgetTexts.PrechatLabelsEntry
-	nil,                                        // 53: livechat.v1.WidgetConfig.TranslationsEntry
-	nil,                                        // 54: livechat.v1.StartSessionRequest.PrechatEntry
-	(CsatScale)(0),                             // 55: livechat.v1.CsatScale
-	(*timestamppb.Timestamp)(nil),              // 56: google.protobuf.Timestamp
-	(*Limits)(nil),                             // 57: livechat.v1.Limits
-	(*Customer)(nil),                           // 58: livechat.v1.Customer
-	(*Conversation)(nil),                       // 59: livechat.v1.Conversation
-	(*Message)(nil),                            // 60: livechat.v1.Message
-	(*Event)(nil),                              // 61: livechat.v1.Event
-	(*Rating)(nil),                             // 62: livechat.v1.Rating
+	(*ChatTrigger)(nil),                        // 51: livechat.v1.ChatTrigger
+	nil,                                        // 52: livechat.v1.WidgetSettings.TranslationsEntry
+	nil,                                        // 53: livechat.v1.WidgetTexts.PrechatLabelsEntry
+	nil,                                        // 54: livechat.v1.WidgetConfig.TranslationsEntry
+	nil,                                        // 55: livechat.v1.StartSessionRequest.PrechatEntry
+	(CsatScale)(0),                             // 56: livechat.v1.CsatScale
+	(*timestamppb.Timestamp)(nil),              // 57: google.protobuf.Timestamp
+	(*Limits)(nil),                             // 58: livechat.v1.Limits
+	(*Customer)(nil),                           // 59: livechat.v1.Customer
+	(*Conversation)(nil),                       // 60: livechat.v1.Conversation
+	(*Message)(nil),                            // 61: livechat.v1.Message
+	(*Event)(nil),                              // 62: livechat.v1.Event
+	(*Rating)(nil),                             // 63: livechat.v1.Rating
 }
 var file_livechat_v1_widget_proto_depIdxs = []int32{
 	0,  // 0: livechat.v1.WidgetAppearance.position:type_name -> livechat.v1.WidgetPosition
@@ -3306,21 +3414,21 @@ var file_livechat_v1_widget_proto_depIdxs = []int32{
 	5,  // 4: livechat.v1.WidgetSettings.appearance:type_name -> livechat.v1.WidgetAppearance
 	7,  // 5: livechat.v1.WidgetSettings.prechat:type_name -> livechat.v1.PrechatForm
 	8,  // 6: livechat.v1.WidgetSettings.offline:type_name -> livechat.v1.OfflineSettings
-	51, // 7: livechat.v1.WidgetSettings.translations:type_name -> livechat.v1.WidgetSettings.TranslationsEntry
-	55, // 8: livechat.v1.WidgetSettings.csat:type_name -> livechat.v1.CsatScale
+	52, // 7: livechat.v1.WidgetSettings.translations:type_name -> livechat.v1.WidgetSettings.TranslationsEntry
+	56, // 8: livechat.v1.WidgetSettings.csat:type_name -> livechat.v1.CsatScale
 	50, // 9: livechat.v1.WidgetSettings.visitor_tracking:type_name -> livechat.v1.VisitorTracking
 	3,  // 10: livechat.v1.WidgetSettings.attachment_kinds:type_name -> livechat.v1.AttachmentKind
-	52, // 11: livechat.v1.WidgetTexts.prechat_labels:type_name -> livechat.v1.WidgetTexts.PrechatLabelsEntry
+	53, // 11: livechat.v1.WidgetTexts.prechat_labels:type_name -> livechat.v1.WidgetTexts.PrechatLabelsEntry
 	9,  // 12: livechat.v1.Widget.settings:type_name -> livechat.v1.WidgetSettings
-	56, // 13: livechat.v1.Widget.created_at:type_name -> google.protobuf.Timestamp
-	56, // 14: livechat.v1.Widget.updated_at:type_name -> google.protobuf.Timestamp
-	56, // 15: livechat.v1.Widget.secret_rotated_at:type_name -> google.protobuf.Timestamp
+	57, // 13: livechat.v1.Widget.created_at:type_name -> google.protobuf.Timestamp
+	57, // 14: livechat.v1.Widget.updated_at:type_name -> google.protobuf.Timestamp
+	57, // 15: livechat.v1.Widget.secret_rotated_at:type_name -> google.protobuf.Timestamp
 	5,  // 16: livechat.v1.WidgetConfig.appearance:type_name -> livechat.v1.WidgetAppearance
 	7,  // 17: livechat.v1.WidgetConfig.prechat:type_name -> livechat.v1.PrechatForm
 	8,  // 18: livechat.v1.WidgetConfig.offline:type_name -> livechat.v1.OfflineSettings
-	53, // 19: livechat.v1.WidgetConfig.translations:type_name -> livechat.v1.WidgetConfig.TranslationsEntry
-	57, // 20: livechat.v1.WidgetConfig.limits:type_name -> livechat.v1.Limits
-	55, // 21: livechat.v1.WidgetConfig.csat:type_name -> livechat.v1.CsatScale
+	54, // 19: livechat.v1.WidgetConfig.translations:type_name -> livechat.v1.WidgetConfig.TranslationsEntry
+	58, // 20: livechat.v1.WidgetConfig.limits:type_name -> livechat.v1.Limits
+	56, // 21: livechat.v1.WidgetConfig.csat:type_name -> livechat.v1.CsatScale
 	49, // 22: livechat.v1.WidgetConfig.availability:type_name -> livechat.v1.WidgetAvailability
 	50, // 23: livechat.v1.WidgetConfig.visitor_tracking:type_name -> livechat.v1.VisitorTracking
 	10, // 24: livechat.v1.WidgetConfig.online_agents:type_name -> livechat.v1.OnlineAgent
@@ -3332,62 +3440,63 @@ var file_livechat_v1_widget_proto_depIdxs = []int32{
 	12, // 30: livechat.v1.UpdateWidgetResponse.widget:type_name -> livechat.v1.Widget
 	12, // 31: livechat.v1.RotateWidgetSecretResponse.widget:type_name -> livechat.v1.Widget
 	13, // 32: livechat.v1.GetWidgetConfigResponse.config:type_name -> livechat.v1.WidgetConfig
-	54, // 33: livechat.v1.StartSessionRequest.prechat:type_name -> livechat.v1.StartSessionRequest.PrechatEntry
+	55, // 33: livechat.v1.StartSessionRequest.prechat:type_name -> livechat.v1.StartSessionRequest.PrechatEntry
 	14, // 34: livechat.v1.StartSessionRequest.identity:type_name -> livechat.v1.VerifiedIdentity
-	58, // 35: livechat.v1.StartSessionResponse.customer:type_name -> livechat.v1.Customer
-	59, // 36: livechat.v1.StartSessionResponse.conversation:type_name -> livechat.v1.Conversation
+	59, // 35: livechat.v1.StartSessionResponse.customer:type_name -> livechat.v1.Customer
+	60, // 36: livechat.v1.StartSessionResponse.conversation:type_name -> livechat.v1.Conversation
 	13, // 37: livechat.v1.StartSessionResponse.config:type_name -> livechat.v1.WidgetConfig
-	60, // 38: livechat.v1.WidgetServiceSendMessageResponse.message:type_name -> livechat.v1.Message
-	59, // 39: livechat.v1.WidgetServiceSendMessageResponse.conversation:type_name -> livechat.v1.Conversation
-	60, // 40: livechat.v1.WidgetServiceListMessagesResponse.messages:type_name -> livechat.v1.Message
-	58, // 41: livechat.v1.UpdateCustomerResponse.customer:type_name -> livechat.v1.Customer
-	61, // 42: livechat.v1.WidgetServiceSubscribeResponse.event:type_name -> livechat.v1.Event
-	62, // 43: livechat.v1.RateConversationResponse.rating:type_name -> livechat.v1.Rating
-	60, // 44: livechat.v1.WidgetServiceEditMessageResponse.message:type_name -> livechat.v1.Message
-	60, // 45: livechat.v1.WidgetServiceDeleteMessageResponse.message:type_name -> livechat.v1.Message
+	61, // 38: livechat.v1.WidgetServiceSendMessageResponse.message:type_name -> livechat.v1.Message
+	60, // 39: livechat.v1.WidgetServiceSendMessageResponse.conversation:type_name -> livechat.v1.Conversation
+	61, // 40: livechat.v1.WidgetServiceListMessagesResponse.messages:type_name -> livechat.v1.Message
+	59, // 41: livechat.v1.UpdateCustomerResponse.customer:type_name -> livechat.v1.Customer
+	62, // 42: livechat.v1.WidgetServiceSubscribeResponse.event:type_name -> livechat.v1.Event
+	63, // 43: livechat.v1.RateConversationResponse.rating:type_name -> livechat.v1.Rating
+	61, // 44: livechat.v1.WidgetServiceEditMessageResponse.message:type_name -> livechat.v1.Message
+	61, // 45: livechat.v1.WidgetServiceDeleteMessageResponse.message:type_name -> livechat.v1.Message
 	4,  // 46: livechat.v1.WidgetAvailability.outside:type_name -> livechat.v1.OutsideHours
-	56, // 47: livechat.v1.WidgetAvailability.opens_at:type_name -> google.protobuf.Timestamp
-	11, // 48: livechat.v1.WidgetSettings.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
-	11, // 49: livechat.v1.WidgetConfig.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
-	15, // 50: livechat.v1.WidgetService.ListWidgets:input_type -> livechat.v1.ListWidgetsRequest
-	17, // 51: livechat.v1.WidgetService.GetWidget:input_type -> livechat.v1.GetWidgetRequest
-	19, // 52: livechat.v1.WidgetService.CreateWidget:input_type -> livechat.v1.CreateWidgetRequest
-	21, // 53: livechat.v1.WidgetService.UpdateWidget:input_type -> livechat.v1.UpdateWidgetRequest
-	23, // 54: livechat.v1.WidgetService.DeleteWidget:input_type -> livechat.v1.DeleteWidgetRequest
-	25, // 55: livechat.v1.WidgetService.RotateWidgetSecret:input_type -> livechat.v1.RotateWidgetSecretRequest
-	27, // 56: livechat.v1.WidgetService.GetWidgetConfig:input_type -> livechat.v1.GetWidgetConfigRequest
-	29, // 57: livechat.v1.WidgetService.StartSession:input_type -> livechat.v1.StartSessionRequest
-	31, // 58: livechat.v1.WidgetService.SendMessage:input_type -> livechat.v1.WidgetServiceSendMessageRequest
-	33, // 59: livechat.v1.WidgetService.ListMessages:input_type -> livechat.v1.WidgetServiceListMessagesRequest
-	35, // 60: livechat.v1.WidgetService.SetTyping:input_type -> livechat.v1.WidgetServiceSetTypingRequest
-	37, // 61: livechat.v1.WidgetService.MarkRead:input_type -> livechat.v1.WidgetServiceMarkReadRequest
-	39, // 62: livechat.v1.WidgetService.UpdateCustomer:input_type -> livechat.v1.UpdateCustomerRequest
-	41, // 63: livechat.v1.WidgetService.Subscribe:input_type -> livechat.v1.WidgetServiceSubscribeRequest
-	43, // 64: livechat.v1.WidgetService.RateConversation:input_type -> livechat.v1.RateConversationRequest
-	45, // 65: livechat.v1.WidgetService.EditMessage:input_type -> livechat.v1.WidgetServiceEditMessageRequest
-	47, // 66: livechat.v1.WidgetService.DeleteMessage:input_type -> livechat.v1.WidgetServiceDeleteMessageRequest
-	16, // 67: livechat.v1.WidgetService.ListWidgets:output_type -> livechat.v1.ListWidgetsResponse
-	18, // 68: livechat.v1.WidgetService.GetWidget:output_type -> livechat.v1.GetWidgetResponse
-	20, // 69: livechat.v1.WidgetService.CreateWidget:output_type -> livechat.v1.CreateWidgetResponse
-	22, // 70: livechat.v1.WidgetService.UpdateWidget:output_type -> livechat.v1.UpdateWidgetResponse
-	24, // 71: livechat.v1.WidgetService.DeleteWidget:output_type -> livechat.v1.DeleteWidgetResponse
-	26, // 72: livechat.v1.WidgetService.RotateWidgetSecret:output_type -> livechat.v1.RotateWidgetSecretResponse
-	28, // 73: livechat.v1.WidgetService.GetWidgetConfig:output_type -> livechat.v1.GetWidgetConfigResponse
-	30, // 74: livechat.v1.WidgetService.StartSession:output_type -> livechat.v1.StartSessionResponse
-	32, // 75: livechat.v1.WidgetService.SendMessage:output_type -> livechat.v1.WidgetServiceSendMessageResponse
-	34, // 76: livechat.v1.WidgetService.ListMessages:output_type -> livechat.v1.WidgetServiceListMessagesResponse
-	36, // 77: livechat.v1.WidgetService.SetTyping:output_type -> livechat.v1.WidgetServiceSetTypingResponse
-	38, // 78: livechat.v1.WidgetService.MarkRead:output_type -> livechat.v1.WidgetServiceMarkReadResponse
-	40, // 79: livechat.v1.WidgetService.UpdateCustomer:output_type -> livechat.v1.UpdateCustomerResponse
-	42, // 80: livechat.v1.WidgetService.Subscribe:output_type -> livechat.v1.WidgetServiceSubscribeResponse
-	44, // 81: livechat.v1.WidgetService.RateConversation:output_type -> livechat.v1.RateConversationResponse
-	46, // 82: livechat.v1.WidgetService.EditMessage:output_type -> livechat.v1.WidgetServiceEditMessageResponse
-	48, // 83: livechat.v1.WidgetService.DeleteMessage:output_type -> livechat.v1.WidgetServiceDeleteMessageResponse
-	67, // [67:84] is the sub-list for method output_type
-	50, // [50:67] is the sub-list for method input_type
-	50, // [50:50] is the sub-list for extension type_name
-	50, // [50:50] is the sub-list for extension extendee
-	0,  // [0:50] is the sub-list for field type_name
+	57, // 47: livechat.v1.WidgetAvailability.opens_at:type_name -> google.protobuf.Timestamp
+	51, // 48: livechat.v1.VisitorTracking.triggers:type_name -> livechat.v1.ChatTrigger
+	11, // 49: livechat.v1.WidgetSettings.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
+	11, // 50: livechat.v1.WidgetConfig.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
+	15, // 51: livechat.v1.WidgetService.ListWidgets:input_type -> livechat.v1.ListWidgetsRequest
+	17, // 52: livechat.v1.WidgetService.GetWidget:input_type -> livechat.v1.GetWidgetRequest
+	19, // 53: livechat.v1.WidgetService.CreateWidget:input_type -> livechat.v1.CreateWidgetRequest
+	21, // 54: livechat.v1.WidgetService.UpdateWidget:input_type -> livechat.v1.UpdateWidgetRequest
+	23, // 55: livechat.v1.WidgetService.DeleteWidget:input_type -> livechat.v1.DeleteWidgetRequest
+	25, // 56: livechat.v1.WidgetService.RotateWidgetSecret:input_type -> livechat.v1.RotateWidgetSecretRequest
+	27, // 57: livechat.v1.WidgetService.GetWidgetConfig:input_type -> livechat.v1.GetWidgetConfigRequest
+	29, // 58: livechat.v1.WidgetService.StartSession:input_type -> livechat.v1.StartSessionRequest
+	31, // 59: livechat.v1.WidgetService.SendMessage:input_type -> livechat.v1.WidgetServiceSendMessageRequest
+	33, // 60: livechat.v1.WidgetService.ListMessages:input_type -> livechat.v1.WidgetServiceListMessagesRequest
+	35, // 61: livechat.v1.WidgetService.SetTyping:input_type -> livechat.v1.WidgetServiceSetTypingRequest
+	37, // 62: livechat.v1.WidgetService.MarkRead:input_type -> livechat.v1.WidgetServiceMarkReadRequest
+	39, // 63: livechat.v1.WidgetService.UpdateCustomer:input_type -> livechat.v1.UpdateCustomerRequest
+	41, // 64: livechat.v1.WidgetService.Subscribe:input_type -> livechat.v1.WidgetServiceSubscribeRequest
+	43, // 65: livechat.v1.WidgetService.RateConversation:input_type -> livechat.v1.RateConversationRequest
+	45, // 66: livechat.v1.WidgetService.EditMessage:input_type -> livechat.v1.WidgetServiceEditMessageRequest
+	47, // 67: livechat.v1.WidgetService.DeleteMessage:input_type -> livechat.v1.WidgetServiceDeleteMessageRequest
+	16, // 68: livechat.v1.WidgetService.ListWidgets:output_type -> livechat.v1.ListWidgetsResponse
+	18, // 69: livechat.v1.WidgetService.GetWidget:output_type -> livechat.v1.GetWidgetResponse
+	20, // 70: livechat.v1.WidgetService.CreateWidget:output_type -> livechat.v1.CreateWidgetResponse
+	22, // 71: livechat.v1.WidgetService.UpdateWidget:output_type -> livechat.v1.UpdateWidgetResponse
+	24, // 72: livechat.v1.WidgetService.DeleteWidget:output_type -> livechat.v1.DeleteWidgetResponse
+	26, // 73: livechat.v1.WidgetService.RotateWidgetSecret:output_type -> livechat.v1.RotateWidgetSecretResponse
+	28, // 74: livechat.v1.WidgetService.GetWidgetConfig:output_type -> livechat.v1.GetWidgetConfigResponse
+	30, // 75: livechat.v1.WidgetService.StartSession:output_type -> livechat.v1.StartSessionResponse
+	32, // 76: livechat.v1.WidgetService.SendMessage:output_type -> livechat.v1.WidgetServiceSendMessageResponse
+	34, // 77: livechat.v1.WidgetService.ListMessages:output_type -> livechat.v1.WidgetServiceListMessagesResponse
+	36, // 78: livechat.v1.WidgetService.SetTyping:output_type -> livechat.v1.WidgetServiceSetTypingResponse
+	38, // 79: livechat.v1.WidgetService.MarkRead:output_type -> livechat.v1.WidgetServiceMarkReadResponse
+	40, // 80: livechat.v1.WidgetService.UpdateCustomer:output_type -> livechat.v1.UpdateCustomerResponse
+	42, // 81: livechat.v1.WidgetService.Subscribe:output_type -> livechat.v1.WidgetServiceSubscribeResponse
+	44, // 82: livechat.v1.WidgetService.RateConversation:output_type -> livechat.v1.RateConversationResponse
+	46, // 83: livechat.v1.WidgetService.EditMessage:output_type -> livechat.v1.WidgetServiceEditMessageResponse
+	48, // 84: livechat.v1.WidgetService.DeleteMessage:output_type -> livechat.v1.WidgetServiceDeleteMessageResponse
+	68, // [68:85] is the sub-list for method output_type
+	51, // [51:68] is the sub-list for method input_type
+	51, // [51:51] is the sub-list for extension type_name
+	51, // [51:51] is the sub-list for extension extendee
+	0,  // [0:51] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_widget_proto_init() }
@@ -3405,7 +3514,7 @@ func file_livechat_v1_widget_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_widget_proto_rawDesc), len(file_livechat_v1_widget_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   50,
+			NumMessages:   51,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
