@@ -148,6 +148,13 @@ type Conversation struct {
 	WaitingSince  *time.Time
 }
 
+type ConversationBot struct {
+	ConversationID uuid.UUID
+	TokenID        uuid.UUID
+	HeldSince      time.Time
+	HandedOffAt    *time.Time
+}
+
 type ConversationFact struct {
 	ConversationID   uuid.UUID
 	WidgetID         uuid.UUID
@@ -431,6 +438,12 @@ type Widget struct {
 	UpdatedAt       time.Time
 	DeletedAt       *time.Time
 	AttachmentTypes []string
+}
+
+type WidgetBot struct {
+	WidgetID  uuid.UUID
+	TokenID   uuid.UUID
+	UpdatedAt time.Time
 }
 
 type WidgetRouting struct {

@@ -190,6 +190,13 @@ const (
 	// TwoFactorRequired: the installation requires a second factor and the
 	// caller has none (data protection, 150–159).
 	TwoFactorRequired Reason = "TWO_FACTOR_REQUIRED"
+
+	// BotRequired: the API token named to answer first is not a usable
+	// bot (no bot name, revoked, or its agent disabled).
+	BotRequired Reason = "BOT_REQUIRED"
+	// ConversationAlreadyOpen: the customer already has a waiting or
+	// active conversation.
+	ConversationAlreadyOpen Reason = "CONVERSATION_ALREADY_OPEN"
 )
 
 // Code is the class of an error: which Connect code its reason maps to. It
@@ -313,12 +320,14 @@ var codes = map[Reason]Code{
 	MailSendFailed:          CodeFailedPrecondition,
 	NoEmailAddress:          CodeFailedPrecondition,
 
-	AddressUnsubscribed:   CodeFailedPrecondition,
-	AttributeNotFound:     CodeNotFound,
-	AttributeKeyInvalid:   CodeInvalid,
-	AttributeValueInvalid: CodeInvalid,
-	IdentityRequired:      CodeFailedPrecondition,
-	TwoFactorRequired:     CodePermissionDenied,
+	AddressUnsubscribed:     CodeFailedPrecondition,
+	AttributeNotFound:       CodeNotFound,
+	AttributeKeyInvalid:     CodeInvalid,
+	AttributeValueInvalid:   CodeInvalid,
+	IdentityRequired:        CodeFailedPrecondition,
+	TwoFactorRequired:       CodePermissionDenied,
+	BotRequired:             CodeInvalid,
+	ConversationAlreadyOpen: CodeFailedPrecondition,
 }
 
 // Reasons lists every reason (for tests and documentation).

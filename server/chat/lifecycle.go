@@ -199,6 +199,12 @@ func (s *Service) apply(ctx context.Context, q *dbq.Queries, m move) (dbq.Conver
 		SystemTarget:   m.assigneeName,
 	})
 	if err == nil {
+		if mode == "set" {
+			// Someone has it now: a bot that held it no longer does.
+			if err := q.ReleaseBotHold(ctx, m.conversationID); err != nil {
+				return dbq.Conversation{}, err
+			}
+		}
 		return dbq.Conversation(row), nil
 	}
 	if !apperr.Is(err, apperr.NotFound) {

@@ -947,6 +947,14 @@ export const en = {
   "retention.invalid": "A whole number from 0 to {max}.",
   "retention.preview": "Count what would be removed",
   "retention.previewResult": "Now this would blank {conversations} conversations and delete {sessions} visitor sessions.",
+  "queue.bots": "Bots",
+  "queue.botsEmpty": "No conversation is with a bot.",
+  "inbox.heldByBot": "With bot {name}",
+  "action.handOff": "Hand off to the team",
+  "system.handedOff": "{actor} handed the conversation over to the team",
+  "routing.bot": "A bot answers first",
+  "routing.botNone": "No bot",
+  "routing.botHelp": "New conversations go to this bot until it, an agent or the visitor hands them over to the team. Make a bot by giving an API token a bot name.",
 } as const;
 
 export type MessageKey = keyof typeof en;

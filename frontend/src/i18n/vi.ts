@@ -949,4 +949,12 @@ export const vi: Record<MessageKey, string> = {
   "retention.invalid": "Một số nguyên từ 0 đến {max}.",
   "retention.preview": "Đếm những gì sẽ bị xóa",
   "retention.previewResult": "Lúc này sẽ làm trống {conversations} cuộc trò chuyện và xóa {sessions} phiên khách truy cập.",
+  "queue.bots": "Bot",
+  "queue.botsEmpty": "Không có cuộc trò chuyện nào đang do bot xử lý.",
+  "inbox.heldByBot": "Bot {name} đang xử lý",
+  "action.handOff": "Chuyển cho nhân viên",
+  "system.handedOff": "{actor} đã chuyển cuộc trò chuyện cho nhân viên",
+  "routing.bot": "Bot trả lời trước",
+  "routing.botNone": "Không dùng bot",
+  "routing.botHelp": "Cuộc trò chuyện mới sẽ do bot này xử lý cho đến khi bot, nhân viên hoặc khách chuyển cho nhân viên. Tạo bot bằng cách đặt tên bot cho một API token.",
 };

@@ -107,6 +107,14 @@ func listFilters(req *livechatv1.ListConversationsRequest, f *chat.ListFilter) e
 		t := req.CreatedBefore.AsTime()
 		f.CreatedBefore = &t
 	}
+	if f.CustomerID, err = optional("customer_id", req.GetCustomerId()); err != nil {
+		return err
+	}
+	if req.UpdatedSince != nil {
+		t := req.UpdatedSince.AsTime()
+		f.UpdatedSince = &t
+	}
+	f.HeldByBot = req.GetHeldByBot()
 	return nil
 }
 
@@ -291,3 +299,43 @@ func (h *Handler) Subscribe(ctx context.Context, req *livechatv1.SubscribeReques
 }
 
 var errNoStreams = apperr.New(apperr.NotAvailable, "live events are not available on this server")
+
+// HandOffConversation implements ConversationServiceHandler.
+func (h *Handler) HandOffConversation(ctx context.Context, req *livechatv1.HandOffConversationRequest) (*livechatv1.HandOffConversationResponse, error) {
+	id, err := conversationID(req.GetConversationId())
+	if err != nil {
+		return nil, err
+	}
+	c, err := h.svc.HandOff(ctx, agent(ctx), id)
+	if err != nil {
+		return nil, err
+	}
+	return &livechatv1.HandOffConversationResponse{Conversation: ConversationProto(c)}, nil
+}
+
+// CreateConversation implements ConversationServiceHandler.
+func (h *Handler) CreateConversation(ctx context.Context, req *livechatv1.CreateConversationRequest) (*livechatv1.CreateConversationResponse, error) {
+	customerID, err := protoconv.ParseID("customer_id", req.GetCustomerId())
+	if err != nil {
+		return nil, err
+	}
+	var widgetID *uuid.UUID
+	if req.GetWidgetId() != "" {
+		id, err := protoconv.ParseID("widget_id", req.GetWidgetId())
+		if err != nil {
+			return nil, err
+		}
+		widgetID = &id
+	}
+	c, m, err := h.svc.CreateConversation(ctx, agent(ctx), customerID, widgetID, chat.NewMessage{
+		Text: req.GetText(), ClientMessageID: req.GetClientMessageId(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &livechatv1.CreateConversationResponse{Conversation: ConversationProto(c)}
+	if m != nil {
+		out.Message = MessageProto(*m)
+	}
+	return out, nil
+}

@@ -13,6 +13,8 @@
 
 import { toJson } from "@bufbuild/protobuf";
 import { WidgetConfigSchema } from "@livechat/api/widget_pb";
+import type { Conversation } from "@livechat/api/conversation_pb";
+import { h } from "../dom";
 import type { Chat, ConfigJson, Host } from "../types";
 import { Code, codeOf, createApi, errText, withTimeout } from "./client";
 import { attributeSetter } from "./attributes";
@@ -49,7 +51,7 @@ export function mount(host: Host): Chat {
         void history.load().then(() => view.render(true), () => {});
       }
       if (res.conversation?.id) thread.switchConv(res.conversation.id);
-      csat.update(res.conversation);
+      onConv(res.conversation);
       if (changed || !stream.running) stream.restart();
       context?.started();
       renderAll();
@@ -85,7 +87,7 @@ export function mount(host: Host): Chat {
       const res = await withTimeout((o) => api.sendMessage({ text: it.t, clientMessageId: it.c, attachmentIds: (it.f || []).map((f) => f.i) }, o), 20000);
       if (e !== session.epoch) return false;
       if (res.conversation?.id) thread.switchConv(res.conversation.id);
-      csat.update(res.conversation);
+      onConv(res.conversation);
       if (res.message) thread.add(res.message);
       return true;
     },
@@ -109,7 +111,26 @@ export function mount(host: Host): Chat {
   const composer = new Composer(host, api, session, thread, outbox, view);
   const stream = new ChatStream(host, api, session, thread, history, outbox, view);
   const csat = new Csat(host, api, () => thread.conv);
-  stream.onConversation = (c) => csat.update(c);
+  stream.onConversation = onConv;
+
+  // While a bot holds the conversation, a button asks for a person
+  // (handoff.ts, a chunk of its own).
+  let bot: HTMLElement | null = null;
+  function onConv(c: Conversation | undefined): void {
+    csat.update(c);
+    if (!c?.id || c.id !== thread.conv) return;
+    if (!c.botName || host.preview) {
+      bot?.remove();
+      bot = null;
+    } else if (!bot) {
+      bot = h("div");
+      view.log.insertBefore(bot, view.typing);
+      const slot = bot;
+      void import("./handoff").then((m) =>
+        slot.append(m.handOffButton(h, host.lang, () => withTimeout((o) => api.handOff({}, o)).then((r) => onConv(r.conversation)))),
+      );
+    }
+  }
   view.log.insertBefore(csat.slot, view.typing);
 
   view.more.addEventListener("click", () => {

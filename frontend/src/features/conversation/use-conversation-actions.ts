@@ -4,7 +4,7 @@ import { ConversationService, type Conversation } from "@livechat/api/conversati
 import { upsertConversation } from "@/realtime/cache-updates";
 import { useMe } from "@/features/auth/use-me";
 
-/** Claim, assign and status changes, each putting the new state straight into the cache. */
+/** Claim, assign, status changes and handoffs from a bot, each putting the new state straight into the cache. */
 export function useConversationActions() {
   const qc = useQueryClient();
   const me = useMe();
@@ -15,5 +15,6 @@ export function useConversationActions() {
     claim: useMutation(ConversationService.method.claimConversation, { onSuccess }),
     assign: useMutation(ConversationService.method.assignConversation, { onSuccess }),
     setStatus: useMutation(ConversationService.method.setConversationStatus, { onSuccess }),
+    handOff: useMutation(ConversationService.method.handOffConversation, { onSuccess }),
   };
 }

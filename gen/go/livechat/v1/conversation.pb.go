@@ -154,17 +154,22 @@ const (
 	// SYSTEM_EVENT_KIND_REOPENED: actor (an agent, or the customer by writing)
 	// reopened it.
 	SystemEventKind_SYSTEM_EVENT_KIND_REOPENED SystemEventKind = 5
+	// SYSTEM_EVENT_KIND_HANDED_OFF: actor (the bot, an agent, or the customer,
+	// whose name may be empty) handed the conversation from the bot to the
+	// team (HandOffConversation).
+	SystemEventKind_SYSTEM_EVENT_KIND_HANDED_OFF SystemEventKind = 40
 )
 
 // Enum value maps for SystemEventKind.
 var (
 	SystemEventKind_name = map[int32]string{
-		0: "SYSTEM_EVENT_KIND_UNSPECIFIED",
-		1: "SYSTEM_EVENT_KIND_CLAIMED",
-		2: "SYSTEM_EVENT_KIND_ASSIGNED",
-		3: "SYSTEM_EVENT_KIND_RESOLVED",
-		4: "SYSTEM_EVENT_KIND_CLOSED",
-		5: "SYSTEM_EVENT_KIND_REOPENED",
+		0:  "SYSTEM_EVENT_KIND_UNSPECIFIED",
+		1:  "SYSTEM_EVENT_KIND_CLAIMED",
+		2:  "SYSTEM_EVENT_KIND_ASSIGNED",
+		3:  "SYSTEM_EVENT_KIND_RESOLVED",
+		4:  "SYSTEM_EVENT_KIND_CLOSED",
+		5:  "SYSTEM_EVENT_KIND_REOPENED",
+		40: "SYSTEM_EVENT_KIND_HANDED_OFF",
 	}
 	SystemEventKind_value = map[string]int32{
 		"SYSTEM_EVENT_KIND_UNSPECIFIED": 0,
@@ -173,6 +178,7 @@ var (
 		"SYSTEM_EVENT_KIND_RESOLVED":    3,
 		"SYSTEM_EVENT_KIND_CLOSED":      4,
 		"SYSTEM_EVENT_KIND_REOPENED":    5,
+		"SYSTEM_EVENT_KIND_HANDED_OFF":  40,
 	}
 )
 
@@ -653,7 +659,13 @@ type Conversation struct {
 	Tags []*Tag `protobuf:"bytes,17,rep,name=tags,proto3" json:"tags,omitempty"`
 	// The customer's satisfaction rating, once given (WidgetService.
 	// RateConversation); a change arrives as conversation_updated.
-	Rating        *Rating `protobuf:"bytes,18,opt,name=rating,proto3" json:"rating,omitempty"`
+	Rating *Rating `protobuf:"bytes,18,opt,name=rating,proto3" json:"rating,omitempty"`
+	// The bot holding the conversation (its widget's bot answers first) until
+	// it is handed off (HandOffConversation) or an agent takes it: the API
+	// token's id (empty for visitors) and its bot name. Empty when no bot
+	// holds it. Routing passes over a conversation a bot holds.
+	BotTokenId    string `protobuf:"bytes,40,opt,name=bot_token_id,json=botTokenId,proto3" json:"bot_token_id,omitempty"`
+	BotName       string `protobuf:"bytes,41,opt,name=bot_name,json=botName,proto3" json:"bot_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -814,6 +826,20 @@ func (x *Conversation) GetRating() *Rating {
 	return nil
 }
 
+func (x *Conversation) GetBotTokenId() string {
+	if x != nil {
+		return x.BotTokenId
+	}
+	return ""
+}
+
+func (x *Conversation) GetBotName() string {
+	if x != nil {
+		return x.BotName
+	}
+	return ""
+}
+
 type ListConversationsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Only these statuses; empty means all.
@@ -841,6 +867,14 @@ type ListConversationsRequest struct {
 	// new message.
 	CreatedAfter  *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=created_after,json=createdAfter,proto3" json:"created_after,omitempty"`
 	CreatedBefore *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=created_before,json=createdBefore,proto3" json:"created_before,omitempty"`
+	// Only conversations a bot holds (the dashboard's Bots view).
+	HeldByBot bool `protobuf:"varint,40,opt,name=held_by_bot,json=heldByBot,proto3" json:"held_by_bot,omitempty"`
+	// Only the conversations of this customer.
+	CustomerId string `protobuf:"bytes,41,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	// Only conversations changed (status, assignee, a message, tags…) at or
+	// after this time: a backend polling for changes keeps the time of its
+	// previous call.
+	UpdatedSince  *timestamppb.Timestamp `protobuf:"bytes,42,opt,name=updated_since,json=updatedSince,proto3" json:"updated_since,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -941,6 +975,27 @@ func (x *ListConversationsRequest) GetCreatedAfter() *timestamppb.Timestamp {
 func (x *ListConversationsRequest) GetCreatedBefore() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CreatedBefore
+	}
+	return nil
+}
+
+func (x *ListConversationsRequest) GetHeldByBot() bool {
+	if x != nil {
+		return x.HeldByBot
+	}
+	return false
+}
+
+func (x *ListConversationsRequest) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *ListConversationsRequest) GetUpdatedSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedSince
 	}
 	return nil
 }
@@ -3166,6 +3221,219 @@ func (x *MessageRevision) GetReplacedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+type HandOffConversationRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ConversationId string                 `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *HandOffConversationRequest) Reset() {
+	*x = HandOffConversationRequest{}
+	mi := &file_livechat_v1_conversation_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HandOffConversationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HandOffConversationRequest) ProtoMessage() {}
+
+func (x *HandOffConversationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_conversation_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HandOffConversationRequest.ProtoReflect.Descriptor instead.
+func (*HandOffConversationRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *HandOffConversationRequest) GetConversationId() string {
+	if x != nil {
+		return x.ConversationId
+	}
+	return ""
+}
+
+type HandOffConversationResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Conversation  *Conversation          `protobuf:"bytes,1,opt,name=conversation,proto3" json:"conversation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HandOffConversationResponse) Reset() {
+	*x = HandOffConversationResponse{}
+	mi := &file_livechat_v1_conversation_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HandOffConversationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HandOffConversationResponse) ProtoMessage() {}
+
+func (x *HandOffConversationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_conversation_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HandOffConversationResponse.ProtoReflect.Descriptor instead.
+func (*HandOffConversationResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *HandOffConversationResponse) GetConversation() *Conversation {
+	if x != nil {
+		return x.Conversation
+	}
+	return nil
+}
+
+type CreateConversationRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	CustomerId string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	// The widget the conversation belongs to; empty: the customer's own.
+	WidgetId string `protobuf:"bytes,2,opt,name=widget_id,json=widgetId,proto3" json:"widget_id,omitempty"`
+	// The caller's first message, 0–4000 characters (none when empty).
+	Text string `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
+	// The first message's idempotency key as for SendMessage; required with
+	// text.
+	ClientMessageId string `protobuf:"bytes,4,opt,name=client_message_id,json=clientMessageId,proto3" json:"client_message_id,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *CreateConversationRequest) Reset() {
+	*x = CreateConversationRequest{}
+	mi := &file_livechat_v1_conversation_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateConversationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateConversationRequest) ProtoMessage() {}
+
+func (x *CreateConversationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_conversation_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateConversationRequest.ProtoReflect.Descriptor instead.
+func (*CreateConversationRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *CreateConversationRequest) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *CreateConversationRequest) GetWidgetId() string {
+	if x != nil {
+		return x.WidgetId
+	}
+	return ""
+}
+
+func (x *CreateConversationRequest) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *CreateConversationRequest) GetClientMessageId() string {
+	if x != nil {
+		return x.ClientMessageId
+	}
+	return ""
+}
+
+type CreateConversationResponse struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Conversation *Conversation          `protobuf:"bytes,1,opt,name=conversation,proto3" json:"conversation,omitempty"`
+	// The first message, when text was given.
+	Message       *Message `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateConversationResponse) Reset() {
+	*x = CreateConversationResponse{}
+	mi := &file_livechat_v1_conversation_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateConversationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateConversationResponse) ProtoMessage() {}
+
+func (x *CreateConversationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_conversation_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateConversationResponse.ProtoReflect.Descriptor instead.
+func (*CreateConversationResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *CreateConversationResponse) GetConversation() *Conversation {
+	if x != nil {
+		return x.Conversation
+	}
+	return nil
+}
+
+func (x *CreateConversationResponse) GetMessage() *Message {
+	if x != nil {
+		return x.Message
+	}
+	return nil
+}
+
 var File_livechat_v1_conversation_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_conversation_proto_rawDesc = "" +
@@ -3217,7 +3485,7 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\n" +
 	"deleted_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\tdeletedAt\x12A\n" +
 	"\x0eeditable_until\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\reditableUntil\x129\n" +
-	"\vattachments\x18\x0f \x03(\v2\x17.livechat.v1.AttachmentR\vattachments\"\x8d\x06\n" +
+	"\vattachments\x18\x0f \x03(\v2\x17.livechat.v1.AttachmentR\vattachments\"\xca\x06\n" +
 	"\fConversation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x127\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x1f.livechat.v1.ConversationStatusR\x06status\x12\x1f\n" +
@@ -3242,7 +3510,10 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\funread_count\x18\x0f \x01(\x05R\vunreadCount\x12\x19\n" +
 	"\blast_seq\x18\x10 \x01(\x03R\alastSeq\x12$\n" +
 	"\x04tags\x18\x11 \x03(\v2\x10.livechat.v1.TagR\x04tags\x12+\n" +
-	"\x06rating\x18\x12 \x01(\v2\x13.livechat.v1.RatingR\x06rating\"\xc3\x03\n" +
+	"\x06rating\x18\x12 \x01(\v2\x13.livechat.v1.RatingR\x06rating\x12 \n" +
+	"\fbot_token_id\x18( \x01(\tR\n" +
+	"botTokenId\x12\x19\n" +
+	"\bbot_name\x18) \x01(\tR\abotName\"\xc5\x04\n" +
 	"\x18ListConversationsRequest\x12;\n" +
 	"\bstatuses\x18\x01 \x03(\x0e2\x1f.livechat.v1.ConversationStatusR\bstatuses\x12=\n" +
 	"\n" +
@@ -3258,7 +3529,11 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\twidget_id\x18\b \x01(\tR\bwidgetId\x12?\n" +
 	"\rcreated_after\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\fcreatedAfter\x12A\n" +
 	"\x0ecreated_before\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampR\rcreatedBefore\"\x84\x01\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\rcreatedBefore\x12\x1e\n" +
+	"\vheld_by_bot\x18( \x01(\bR\theldByBot\x12\x1f\n" +
+	"\vcustomer_id\x18) \x01(\tR\n" +
+	"customerId\x12?\n" +
+	"\rupdated_since\x18* \x01(\v2\x1a.google.protobuf.TimestampR\fupdatedSince\"\x84\x01\n" +
 	"\x19ListConversationsResponse\x12?\n" +
 	"\rconversations\x18\x01 \x03(\v2\x19.livechat.v1.ConversationR\rconversations\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x17\n" +
@@ -3397,7 +3672,20 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12\x18\n" +
 	"\adeleted\x18\x02 \x01(\bR\adeleted\x12;\n" +
 	"\vreplaced_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"replacedAt*\xbc\x01\n" +
+	"replacedAt\"E\n" +
+	"\x1aHandOffConversationRequest\x12'\n" +
+	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\"\\\n" +
+	"\x1bHandOffConversationResponse\x12=\n" +
+	"\fconversation\x18\x01 \x01(\v2\x19.livechat.v1.ConversationR\fconversation\"\x99\x01\n" +
+	"\x19CreateConversationRequest\x12\x1f\n" +
+	"\vcustomer_id\x18\x01 \x01(\tR\n" +
+	"customerId\x12\x1b\n" +
+	"\twidget_id\x18\x02 \x01(\tR\bwidgetId\x12\x12\n" +
+	"\x04text\x18\x03 \x01(\tR\x04text\x12*\n" +
+	"\x11client_message_id\x18\x04 \x01(\tR\x0fclientMessageId\"\x8b\x01\n" +
+	"\x1aCreateConversationResponse\x12=\n" +
+	"\fconversation\x18\x01 \x01(\v2\x19.livechat.v1.ConversationR\fconversation\x12.\n" +
+	"\amessage\x18\x02 \x01(\v2\x14.livechat.v1.MessageR\amessage*\xbc\x01\n" +
 	"\x12ConversationStatus\x12#\n" +
 	"\x1fCONVERSATION_STATUS_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bCONVERSATION_STATUS_WAITING\x10\x01\x12\x1e\n" +
@@ -3409,19 +3697,20 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\x17SENDER_TYPE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14SENDER_TYPE_CUSTOMER\x10\x01\x12\x15\n" +
 	"\x11SENDER_TYPE_AGENT\x10\x02\x12\x16\n" +
-	"\x12SENDER_TYPE_SYSTEM\x10\x03*\xd1\x01\n" +
+	"\x12SENDER_TYPE_SYSTEM\x10\x03*\xf3\x01\n" +
 	"\x0fSystemEventKind\x12!\n" +
 	"\x1dSYSTEM_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19SYSTEM_EVENT_KIND_CLAIMED\x10\x01\x12\x1e\n" +
 	"\x1aSYSTEM_EVENT_KIND_ASSIGNED\x10\x02\x12\x1e\n" +
 	"\x1aSYSTEM_EVENT_KIND_RESOLVED\x10\x03\x12\x1c\n" +
 	"\x18SYSTEM_EVENT_KIND_CLOSED\x10\x04\x12\x1e\n" +
-	"\x1aSYSTEM_EVENT_KIND_REOPENED\x10\x05*\x8e\x01\n" +
+	"\x1aSYSTEM_EVENT_KIND_REOPENED\x10\x05\x12 \n" +
+	"\x1cSYSTEM_EVENT_KIND_HANDED_OFF\x10(*\x8e\x01\n" +
 	"\x10AssignmentFilter\x12!\n" +
 	"\x1dASSIGNMENT_FILTER_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ASSIGNMENT_FILTER_ALL\x10\x01\x12\x1a\n" +
 	"\x16ASSIGNMENT_FILTER_MINE\x10\x02\x12 \n" +
-	"\x1cASSIGNMENT_FILTER_UNASSIGNED\x10\x032\xe5\v\n" +
+	"\x1cASSIGNMENT_FILTER_UNASSIGNED\x10\x032\xb6\r\n" +
 	"\x13ConversationService\x12g\n" +
 	"\x11ListConversations\x12%.livechat.v1.ListConversationsRequest\x1a&.livechat.v1.ListConversationsResponse\"\x03\x90\x02\x01\x12^\n" +
 	"\x0eGetInboxCounts\x12\".livechat.v1.GetInboxCountsRequest\x1a#.livechat.v1.GetInboxCountsResponse\"\x03\x90\x02\x01\x12a\n" +
@@ -3439,7 +3728,9 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\tSubscribe\x12\x1d.livechat.v1.SubscribeRequest\x1a\x1e.livechat.v1.SubscribeResponse\"\x03\x90\x02\x010\x01\x12P\n" +
 	"\vEditMessage\x12\x1f.livechat.v1.EditMessageRequest\x1a .livechat.v1.EditMessageResponse\x12V\n" +
 	"\rDeleteMessage\x12!.livechat.v1.DeleteMessageRequest\x1a\".livechat.v1.DeleteMessageResponse\x12p\n" +
-	"\x14ListMessageRevisions\x12(.livechat.v1.ListMessageRevisionsRequest\x1a).livechat.v1.ListMessageRevisionsResponse\"\x03\x90\x02\x01B\xb0\x01\n" +
+	"\x14ListMessageRevisions\x12(.livechat.v1.ListMessageRevisionsRequest\x1a).livechat.v1.ListMessageRevisionsResponse\"\x03\x90\x02\x01\x12h\n" +
+	"\x13HandOffConversation\x12'.livechat.v1.HandOffConversationRequest\x1a(.livechat.v1.HandOffConversationResponse\x12e\n" +
+	"\x12CreateConversation\x12&.livechat.v1.CreateConversationRequest\x1a'.livechat.v1.CreateConversationResponseB\xb0\x01\n" +
 	"\x0fcom.livechat.v1B\x11ConversationProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (
@@ -3455,7 +3746,7 @@ func file_livechat_v1_conversation_proto_rawDescGZIP() []byte {
 }
 
 var file_livechat_v1_conversation_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_livechat_v1_conversation_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
+var file_livechat_v1_conversation_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
 var file_livechat_v1_conversation_proto_goTypes = []any{
 	(ConversationStatus)(0),               // 0: livechat.v1.ConversationStatus
 	(SenderType)(0),                       // 1: livechat.v1.SenderType
@@ -3505,105 +3796,117 @@ var file_livechat_v1_conversation_proto_goTypes = []any{
 	(*ListMessageRevisionsRequest)(nil),   // 45: livechat.v1.ListMessageRevisionsRequest
 	(*ListMessageRevisionsResponse)(nil),  // 46: livechat.v1.ListMessageRevisionsResponse
 	(*MessageRevision)(nil),               // 47: livechat.v1.MessageRevision
-	nil,                                   // 48: livechat.v1.Customer.AttributesEntry
-	(*timestamppb.Timestamp)(nil),         // 49: google.protobuf.Timestamp
-	(*Attachment)(nil),                    // 50: livechat.v1.Attachment
-	(*Tag)(nil),                           // 51: livechat.v1.Tag
-	(*Rating)(nil),                        // 52: livechat.v1.Rating
-	(AgentStatus)(0),                      // 53: livechat.v1.AgentStatus
+	(*HandOffConversationRequest)(nil),    // 48: livechat.v1.HandOffConversationRequest
+	(*HandOffConversationResponse)(nil),   // 49: livechat.v1.HandOffConversationResponse
+	(*CreateConversationRequest)(nil),     // 50: livechat.v1.CreateConversationRequest
+	(*CreateConversationResponse)(nil),    // 51: livechat.v1.CreateConversationResponse
+	nil,                                   // 52: livechat.v1.Customer.AttributesEntry
+	(*timestamppb.Timestamp)(nil),         // 53: google.protobuf.Timestamp
+	(*Attachment)(nil),                    // 54: livechat.v1.Attachment
+	(*Tag)(nil),                           // 55: livechat.v1.Tag
+	(*Rating)(nil),                        // 56: livechat.v1.Rating
+	(AgentStatus)(0),                      // 57: livechat.v1.AgentStatus
 }
 var file_livechat_v1_conversation_proto_depIdxs = []int32{
 	2,  // 0: livechat.v1.SystemEvent.kind:type_name -> livechat.v1.SystemEventKind
-	48, // 1: livechat.v1.Customer.attributes:type_name -> livechat.v1.Customer.AttributesEntry
-	49, // 2: livechat.v1.Customer.first_seen_at:type_name -> google.protobuf.Timestamp
-	49, // 3: livechat.v1.Customer.last_seen_at:type_name -> google.protobuf.Timestamp
+	52, // 1: livechat.v1.Customer.attributes:type_name -> livechat.v1.Customer.AttributesEntry
+	53, // 2: livechat.v1.Customer.first_seen_at:type_name -> google.protobuf.Timestamp
+	53, // 3: livechat.v1.Customer.last_seen_at:type_name -> google.protobuf.Timestamp
 	1,  // 4: livechat.v1.Message.sender_type:type_name -> livechat.v1.SenderType
-	49, // 5: livechat.v1.Message.created_at:type_name -> google.protobuf.Timestamp
+	53, // 5: livechat.v1.Message.created_at:type_name -> google.protobuf.Timestamp
 	4,  // 6: livechat.v1.Message.system_event:type_name -> livechat.v1.SystemEvent
-	49, // 7: livechat.v1.Message.edited_at:type_name -> google.protobuf.Timestamp
-	49, // 8: livechat.v1.Message.deleted_at:type_name -> google.protobuf.Timestamp
-	49, // 9: livechat.v1.Message.editable_until:type_name -> google.protobuf.Timestamp
-	50, // 10: livechat.v1.Message.attachments:type_name -> livechat.v1.Attachment
+	53, // 7: livechat.v1.Message.edited_at:type_name -> google.protobuf.Timestamp
+	53, // 8: livechat.v1.Message.deleted_at:type_name -> google.protobuf.Timestamp
+	53, // 9: livechat.v1.Message.editable_until:type_name -> google.protobuf.Timestamp
+	54, // 10: livechat.v1.Message.attachments:type_name -> livechat.v1.Attachment
 	0,  // 11: livechat.v1.Conversation.status:type_name -> livechat.v1.ConversationStatus
-	49, // 12: livechat.v1.Conversation.created_at:type_name -> google.protobuf.Timestamp
-	49, // 13: livechat.v1.Conversation.updated_at:type_name -> google.protobuf.Timestamp
-	49, // 14: livechat.v1.Conversation.last_message_at:type_name -> google.protobuf.Timestamp
-	49, // 15: livechat.v1.Conversation.waiting_since:type_name -> google.protobuf.Timestamp
+	53, // 12: livechat.v1.Conversation.created_at:type_name -> google.protobuf.Timestamp
+	53, // 13: livechat.v1.Conversation.updated_at:type_name -> google.protobuf.Timestamp
+	53, // 14: livechat.v1.Conversation.last_message_at:type_name -> google.protobuf.Timestamp
+	53, // 15: livechat.v1.Conversation.waiting_since:type_name -> google.protobuf.Timestamp
 	6,  // 16: livechat.v1.Conversation.last_message:type_name -> livechat.v1.Message
-	51, // 17: livechat.v1.Conversation.tags:type_name -> livechat.v1.Tag
-	52, // 18: livechat.v1.Conversation.rating:type_name -> livechat.v1.Rating
+	55, // 17: livechat.v1.Conversation.tags:type_name -> livechat.v1.Tag
+	56, // 18: livechat.v1.Conversation.rating:type_name -> livechat.v1.Rating
 	0,  // 19: livechat.v1.ListConversationsRequest.statuses:type_name -> livechat.v1.ConversationStatus
 	3,  // 20: livechat.v1.ListConversationsRequest.assignment:type_name -> livechat.v1.AssignmentFilter
-	49, // 21: livechat.v1.ListConversationsRequest.created_after:type_name -> google.protobuf.Timestamp
-	49, // 22: livechat.v1.ListConversationsRequest.created_before:type_name -> google.protobuf.Timestamp
-	7,  // 23: livechat.v1.ListConversationsResponse.conversations:type_name -> livechat.v1.Conversation
-	7,  // 24: livechat.v1.GetConversationResponse.conversation:type_name -> livechat.v1.Conversation
-	5,  // 25: livechat.v1.GetConversationResponse.customer:type_name -> livechat.v1.Customer
-	6,  // 26: livechat.v1.ListMessagesResponse.messages:type_name -> livechat.v1.Message
-	7,  // 27: livechat.v1.ClaimConversationResponse.conversation:type_name -> livechat.v1.Conversation
-	7,  // 28: livechat.v1.AssignConversationResponse.conversation:type_name -> livechat.v1.Conversation
-	0,  // 29: livechat.v1.SetConversationStatusRequest.status:type_name -> livechat.v1.ConversationStatus
-	7,  // 30: livechat.v1.SetConversationStatusResponse.conversation:type_name -> livechat.v1.Conversation
-	7,  // 31: livechat.v1.SetConversationTagsResponse.conversation:type_name -> livechat.v1.Conversation
-	6,  // 32: livechat.v1.SendMessageResponse.message:type_name -> livechat.v1.Message
-	34, // 33: livechat.v1.SubscribeResponse.event:type_name -> livechat.v1.Event
-	49, // 34: livechat.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
-	6,  // 35: livechat.v1.Event.message_created:type_name -> livechat.v1.Message
-	7,  // 36: livechat.v1.Event.conversation_created:type_name -> livechat.v1.Conversation
-	7,  // 37: livechat.v1.Event.conversation_updated:type_name -> livechat.v1.Conversation
-	35, // 38: livechat.v1.Event.typing:type_name -> livechat.v1.TypingEvent
-	37, // 39: livechat.v1.Event.read:type_name -> livechat.v1.ReadEvent
-	38, // 40: livechat.v1.Event.presence:type_name -> livechat.v1.PresenceEvent
-	39, // 41: livechat.v1.Event.ready:type_name -> livechat.v1.ReadyEvent
-	40, // 42: livechat.v1.Event.heartbeat:type_name -> livechat.v1.HeartbeatEvent
-	36, // 43: livechat.v1.Event.viewing:type_name -> livechat.v1.ViewingEvent
-	6,  // 44: livechat.v1.Event.message_updated:type_name -> livechat.v1.Message
-	1,  // 45: livechat.v1.TypingEvent.sender_type:type_name -> livechat.v1.SenderType
-	49, // 46: livechat.v1.TypingEvent.expires_at:type_name -> google.protobuf.Timestamp
-	49, // 47: livechat.v1.ViewingEvent.expires_at:type_name -> google.protobuf.Timestamp
-	1,  // 48: livechat.v1.ReadEvent.reader_type:type_name -> livechat.v1.SenderType
-	53, // 49: livechat.v1.PresenceEvent.status:type_name -> livechat.v1.AgentStatus
-	6,  // 50: livechat.v1.EditMessageResponse.message:type_name -> livechat.v1.Message
-	6,  // 51: livechat.v1.DeleteMessageResponse.message:type_name -> livechat.v1.Message
-	47, // 52: livechat.v1.ListMessageRevisionsResponse.revisions:type_name -> livechat.v1.MessageRevision
-	49, // 53: livechat.v1.MessageRevision.replaced_at:type_name -> google.protobuf.Timestamp
-	8,  // 54: livechat.v1.ConversationService.ListConversations:input_type -> livechat.v1.ListConversationsRequest
-	10, // 55: livechat.v1.ConversationService.GetInboxCounts:input_type -> livechat.v1.GetInboxCountsRequest
-	12, // 56: livechat.v1.ConversationService.GetConversation:input_type -> livechat.v1.GetConversationRequest
-	14, // 57: livechat.v1.ConversationService.ListMessages:input_type -> livechat.v1.ListMessagesRequest
-	16, // 58: livechat.v1.ConversationService.ClaimConversation:input_type -> livechat.v1.ClaimConversationRequest
-	18, // 59: livechat.v1.ConversationService.AssignConversation:input_type -> livechat.v1.AssignConversationRequest
-	20, // 60: livechat.v1.ConversationService.SetConversationStatus:input_type -> livechat.v1.SetConversationStatusRequest
-	22, // 61: livechat.v1.ConversationService.SetConversationTags:input_type -> livechat.v1.SetConversationTagsRequest
-	24, // 62: livechat.v1.ConversationService.SendMessage:input_type -> livechat.v1.SendMessageRequest
-	26, // 63: livechat.v1.ConversationService.SetTyping:input_type -> livechat.v1.SetTypingRequest
-	28, // 64: livechat.v1.ConversationService.SetViewing:input_type -> livechat.v1.SetViewingRequest
-	30, // 65: livechat.v1.ConversationService.MarkRead:input_type -> livechat.v1.MarkReadRequest
-	32, // 66: livechat.v1.ConversationService.Subscribe:input_type -> livechat.v1.SubscribeRequest
-	41, // 67: livechat.v1.ConversationService.EditMessage:input_type -> livechat.v1.EditMessageRequest
-	43, // 68: livechat.v1.ConversationService.DeleteMessage:input_type -> livechat.v1.DeleteMessageRequest
-	45, // 69: livechat.v1.ConversationService.ListMessageRevisions:input_type -> livechat.v1.ListMessageRevisionsRequest
-	9,  // 70: livechat.v1.ConversationService.ListConversations:output_type -> livechat.v1.ListConversationsResponse
-	11, // 71: livechat.v1.ConversationService.GetInboxCounts:output_type -> livechat.v1.GetInboxCountsResponse
-	13, // 72: livechat.v1.ConversationService.GetConversation:output_type -> livechat.v1.GetConversationResponse
-	15, // 73: livechat.v1.ConversationService.ListMessages:output_type -> livechat.v1.ListMessagesResponse
-	17, // 74: livechat.v1.ConversationService.ClaimConversation:output_type -> livechat.v1.ClaimConversationResponse
-	19, // 75: livechat.v1.ConversationService.AssignConversation:output_type -> livechat.v1.AssignConversationResponse
-	21, // 76: livechat.v1.ConversationService.SetConversationStatus:output_type -> livechat.v1.SetConversationStatusResponse
-	23, // 77: livechat.v1.ConversationService.SetConversationTags:output_type -> livechat.v1.SetConversationTagsResponse
-	25, // 78: livechat.v1.ConversationService.SendMessage:output_type -> livechat.v1.SendMessageResponse
-	27, // 79: livechat.v1.ConversationService.SetTyping:output_type -> livechat.v1.SetTypingResponse
-	29, // 80: livechat.v1.ConversationService.SetViewing:output_type -> livechat.v1.SetViewingResponse
-	31, // 81: livechat.v1.ConversationService.MarkRead:output_type -> livechat.v1.MarkReadResponse
-	33, // 82: livechat.v1.ConversationService.Subscribe:output_type -> livechat.v1.SubscribeResponse
-	42, // 83: livechat.v1.ConversationService.EditMessage:output_type -> livechat.v1.EditMessageResponse
-	44, // 84: livechat.v1.ConversationService.DeleteMessage:output_type -> livechat.v1.DeleteMessageResponse
-	46, // 85: livechat.v1.ConversationService.ListMessageRevisions:output_type -> livechat.v1.ListMessageRevisionsResponse
-	70, // [70:86] is the sub-list for method output_type
-	54, // [54:70] is the sub-list for method input_type
-	54, // [54:54] is the sub-list for extension type_name
-	54, // [54:54] is the sub-list for extension extendee
-	0,  // [0:54] is the sub-list for field type_name
+	53, // 21: livechat.v1.ListConversationsRequest.created_after:type_name -> google.protobuf.Timestamp
+	53, // 22: livechat.v1.ListConversationsRequest.created_before:type_name -> google.protobuf.Timestamp
+	53, // 23: livechat.v1.ListConversationsRequest.updated_since:type_name -> google.protobuf.Timestamp
+	7,  // 24: livechat.v1.ListConversationsResponse.conversations:type_name -> livechat.v1.Conversation
+	7,  // 25: livechat.v1.GetConversationResponse.conversation:type_name -> livechat.v1.Conversation
+	5,  // 26: livechat.v1.GetConversationResponse.customer:type_name -> livechat.v1.Customer
+	6,  // 27: livechat.v1.ListMessagesResponse.messages:type_name -> livechat.v1.Message
+	7,  // 28: livechat.v1.ClaimConversationResponse.conversation:type_name -> livechat.v1.Conversation
+	7,  // 29: livechat.v1.AssignConversationResponse.conversation:type_name -> livechat.v1.Conversation
+	0,  // 30: livechat.v1.SetConversationStatusRequest.status:type_name -> livechat.v1.ConversationStatus
+	7,  // 31: livechat.v1.SetConversationStatusResponse.conversation:type_name -> livechat.v1.Conversation
+	7,  // 32: livechat.v1.SetConversationTagsResponse.conversation:type_name -> livechat.v1.Conversation
+	6,  // 33: livechat.v1.SendMessageResponse.message:type_name -> livechat.v1.Message
+	34, // 34: livechat.v1.SubscribeResponse.event:type_name -> livechat.v1.Event
+	53, // 35: livechat.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	6,  // 36: livechat.v1.Event.message_created:type_name -> livechat.v1.Message
+	7,  // 37: livechat.v1.Event.conversation_created:type_name -> livechat.v1.Conversation
+	7,  // 38: livechat.v1.Event.conversation_updated:type_name -> livechat.v1.Conversation
+	35, // 39: livechat.v1.Event.typing:type_name -> livechat.v1.TypingEvent
+	37, // 40: livechat.v1.Event.read:type_name -> livechat.v1.ReadEvent
+	38, // 41: livechat.v1.Event.presence:type_name -> livechat.v1.PresenceEvent
+	39, // 42: livechat.v1.Event.ready:type_name -> livechat.v1.ReadyEvent
+	40, // 43: livechat.v1.Event.heartbeat:type_name -> livechat.v1.HeartbeatEvent
+	36, // 44: livechat.v1.Event.viewing:type_name -> livechat.v1.ViewingEvent
+	6,  // 45: livechat.v1.Event.message_updated:type_name -> livechat.v1.Message
+	1,  // 46: livechat.v1.TypingEvent.sender_type:type_name -> livechat.v1.SenderType
+	53, // 47: livechat.v1.TypingEvent.expires_at:type_name -> google.protobuf.Timestamp
+	53, // 48: livechat.v1.ViewingEvent.expires_at:type_name -> google.protobuf.Timestamp
+	1,  // 49: livechat.v1.ReadEvent.reader_type:type_name -> livechat.v1.SenderType
+	57, // 50: livechat.v1.PresenceEvent.status:type_name -> livechat.v1.AgentStatus
+	6,  // 51: livechat.v1.EditMessageResponse.message:type_name -> livechat.v1.Message
+	6,  // 52: livechat.v1.DeleteMessageResponse.message:type_name -> livechat.v1.Message
+	47, // 53: livechat.v1.ListMessageRevisionsResponse.revisions:type_name -> livechat.v1.MessageRevision
+	53, // 54: livechat.v1.MessageRevision.replaced_at:type_name -> google.protobuf.Timestamp
+	7,  // 55: livechat.v1.HandOffConversationResponse.conversation:type_name -> livechat.v1.Conversation
+	7,  // 56: livechat.v1.CreateConversationResponse.conversation:type_name -> livechat.v1.Conversation
+	6,  // 57: livechat.v1.CreateConversationResponse.message:type_name -> livechat.v1.Message
+	8,  // 58: livechat.v1.ConversationService.ListConversations:input_type -> livechat.v1.ListConversationsRequest
+	10, // 59: livechat.v1.ConversationService.GetInboxCounts:input_type -> livechat.v1.GetInboxCountsRequest
+	12, // 60: livechat.v1.ConversationService.GetConversation:input_type -> livechat.v1.GetConversationRequest
+	14, // 61: livechat.v1.ConversationService.ListMessages:input_type -> livechat.v1.ListMessagesRequest
+	16, // 62: livechat.v1.ConversationService.ClaimConversation:input_type -> livechat.v1.ClaimConversationRequest
+	18, // 63: livechat.v1.ConversationService.AssignConversation:input_type -> livechat.v1.AssignConversationRequest
+	20, // 64: livechat.v1.ConversationService.SetConversationStatus:input_type -> livechat.v1.SetConversationStatusRequest
+	22, // 65: livechat.v1.ConversationService.SetConversationTags:input_type -> livechat.v1.SetConversationTagsRequest
+	24, // 66: livechat.v1.ConversationService.SendMessage:input_type -> livechat.v1.SendMessageRequest
+	26, // 67: livechat.v1.ConversationService.SetTyping:input_type -> livechat.v1.SetTypingRequest
+	28, // 68: livechat.v1.ConversationService.SetViewing:input_type -> livechat.v1.SetViewingRequest
+	30, // 69: livechat.v1.ConversationService.MarkRead:input_type -> livechat.v1.MarkReadRequest
+	32, // 70: livechat.v1.ConversationService.Subscribe:input_type -> livechat.v1.SubscribeRequest
+	41, // 71: livechat.v1.ConversationService.EditMessage:input_type -> livechat.v1.EditMessageRequest
+	43, // 72: livechat.v1.ConversationService.DeleteMessage:input_type -> livechat.v1.DeleteMessageRequest
+	45, // 73: livechat.v1.ConversationService.ListMessageRevisions:input_type -> livechat.v1.ListMessageRevisionsRequest
+	48, // 74: livechat.v1.ConversationService.HandOffConversation:input_type -> livechat.v1.HandOffConversationRequest
+	50, // 75: livechat.v1.ConversationService.CreateConversation:input_type -> livechat.v1.CreateConversationRequest
+	9,  // 76: livechat.v1.ConversationService.ListConversations:output_type -> livechat.v1.ListConversationsResponse
+	11, // 77: livechat.v1.ConversationService.GetInboxCounts:output_type -> livechat.v1.GetInboxCountsResponse
+	13, // 78: livechat.v1.ConversationService.GetConversation:output_type -> livechat.v1.GetConversationResponse
+	15, // 79: livechat.v1.ConversationService.ListMessages:output_type -> livechat.v1.ListMessagesResponse
+	17, // 80: livechat.v1.ConversationService.ClaimConversation:output_type -> livechat.v1.ClaimConversationResponse
+	19, // 81: livechat.v1.ConversationService.AssignConversation:output_type -> livechat.v1.AssignConversationResponse
+	21, // 82: livechat.v1.ConversationService.SetConversationStatus:output_type -> livechat.v1.SetConversationStatusResponse
+	23, // 83: livechat.v1.ConversationService.SetConversationTags:output_type -> livechat.v1.SetConversationTagsResponse
+	25, // 84: livechat.v1.ConversationService.SendMessage:output_type -> livechat.v1.SendMessageResponse
+	27, // 85: livechat.v1.ConversationService.SetTyping:output_type -> livechat.v1.SetTypingResponse
+	29, // 86: livechat.v1.ConversationService.SetViewing:output_type -> livechat.v1.SetViewingResponse
+	31, // 87: livechat.v1.ConversationService.MarkRead:output_type -> livechat.v1.MarkReadResponse
+	33, // 88: livechat.v1.ConversationService.Subscribe:output_type -> livechat.v1.SubscribeResponse
+	42, // 89: livechat.v1.ConversationService.EditMessage:output_type -> livechat.v1.EditMessageResponse
+	44, // 90: livechat.v1.ConversationService.DeleteMessage:output_type -> livechat.v1.DeleteMessageResponse
+	46, // 91: livechat.v1.ConversationService.ListMessageRevisions:output_type -> livechat.v1.ListMessageRevisionsResponse
+	49, // 92: livechat.v1.ConversationService.HandOffConversation:output_type -> livechat.v1.HandOffConversationResponse
+	51, // 93: livechat.v1.ConversationService.CreateConversation:output_type -> livechat.v1.CreateConversationResponse
+	76, // [76:94] is the sub-list for method output_type
+	58, // [58:76] is the sub-list for method input_type
+	58, // [58:58] is the sub-list for extension type_name
+	58, // [58:58] is the sub-list for extension extendee
+	0,  // [0:58] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_conversation_proto_init() }
@@ -3633,7 +3936,7 @@ func file_livechat_v1_conversation_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_conversation_proto_rawDesc), len(file_livechat_v1_conversation_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   45,
+			NumMessages:   49,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -203,7 +203,13 @@ const (
 	// The installation requires a second factor and the caller has none:
 	// enrol (StartTwoFactorEnrolment, ConfirmTwoFactor) first; a second
 	// factor cannot be turned off while it is required (PERMISSION_DENIED).
-	ErrorReason_ERROR_REASON_TWO_FACTOR_REQUIRED ErrorReason = 150
+	ErrorReason_ERROR_REASON_TWO_FACTOR_REQUIRED ErrorReason = 150 // --- Bots and backends (142–149) ---
+	// The API token named to answer first is not a bot (it has no bot name),
+	// is revoked, or acts for a disabled agent (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_BOT_REQUIRED ErrorReason = 142
+	// The customer already has a WAITING or ACTIVE conversation; send into it
+	// instead (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_CONVERSATION_ALREADY_OPEN ErrorReason = 143
 )
 
 // Enum value maps for ErrorReason.
@@ -287,6 +293,8 @@ var (
 		92:  "ERROR_REASON_ATTRIBUTE_VALUE_INVALID",
 		93:  "ERROR_REASON_IDENTITY_REQUIRED",
 		150: "ERROR_REASON_TWO_FACTOR_REQUIRED",
+		142: "ERROR_REASON_BOT_REQUIRED",
+		143: "ERROR_REASON_CONVERSATION_ALREADY_OPEN",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":                0,
@@ -367,6 +375,8 @@ var (
 		"ERROR_REASON_ATTRIBUTE_VALUE_INVALID":    92,
 		"ERROR_REASON_IDENTITY_REQUIRED":          93,
 		"ERROR_REASON_TWO_FACTOR_REQUIRED":        150,
+		"ERROR_REASON_BOT_REQUIRED":               142,
+		"ERROR_REASON_CONVERSATION_ALREADY_OPEN":  143,
 	}
 )
 
@@ -493,7 +503,7 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"\x05field\x18\x02 \x01(\tR\x05field\x12\x14\n" +
 	"\x05limit\x18\x03 \x01(\x03R\x05limit\x12:\n" +
 	"\vretry_after\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"retryAfter*\xaf\x15\n" +
+	"retryAfter*\xfc\x15\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ERROR_REASON_REQUIRED\x10\x01\x12\x1e\n" +
@@ -573,7 +583,9 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"\"ERROR_REASON_ATTRIBUTE_KEY_INVALID\x10[\x12(\n" +
 	"$ERROR_REASON_ATTRIBUTE_VALUE_INVALID\x10\\\x12\"\n" +
 	"\x1eERROR_REASON_IDENTITY_REQUIRED\x10]\x12%\n" +
-	" ERROR_REASON_TWO_FACTOR_REQUIRED\x10\x96\x01B\xaa\x01\n" +
+	" ERROR_REASON_TWO_FACTOR_REQUIRED\x10\x96\x01\x12\x1e\n" +
+	"\x19ERROR_REASON_BOT_REQUIRED\x10\x8e\x01\x12+\n" +
+	"&ERROR_REASON_CONVERSATION_ALREADY_OPEN\x10\x8f\x01B\xaa\x01\n" +
 	"\x0fcom.livechat.v1B\vErrorsProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (

@@ -993,7 +993,14 @@ func (x *VerifiedIdentity) GetEmail() string {
 }
 
 type ListWidgetsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1–500; 0 means 200.
+	PageSize int32 `protobuf:"varint,40,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// From a previous response's next_page_token (made with the same query).
+	PageToken string `protobuf:"bytes,41,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only widgets whose name contains this, case-insensitively (at most 200
+	// characters).
+	Query         string `protobuf:"bytes,42,opt,name=query,proto3" json:"query,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1028,9 +1035,33 @@ func (*ListWidgetsRequest) Descriptor() ([]byte, []int) {
 	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{9}
 }
 
+func (x *ListWidgetsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListWidgetsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListWidgetsRequest) GetQuery() string {
+	if x != nil {
+		return x.Query
+	}
+	return ""
+}
+
 type ListWidgetsResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Widgets       []*Widget              `protobuf:"bytes,1,rep,name=widgets,proto3" json:"widgets,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// By name.
+	Widgets []*Widget `protobuf:"bytes,1,rep,name=widgets,proto3" json:"widgets,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,40,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1070,6 +1101,13 @@ func (x *ListWidgetsResponse) GetWidgets() []*Widget {
 		return x.Widgets
 	}
 	return nil
+}
+
+func (x *ListWidgetsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
 }
 
 type GetWidgetRequest struct {
@@ -2820,6 +2858,87 @@ func (x *VisitorTracking) GetTrackVisits() bool {
 	return false
 }
 
+type WidgetServiceHandOffRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WidgetServiceHandOffRequest) Reset() {
+	*x = WidgetServiceHandOffRequest{}
+	mi := &file_livechat_v1_widget_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WidgetServiceHandOffRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WidgetServiceHandOffRequest) ProtoMessage() {}
+
+func (x *WidgetServiceHandOffRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_widget_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WidgetServiceHandOffRequest.ProtoReflect.Descriptor instead.
+func (*WidgetServiceHandOffRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{45}
+}
+
+type WidgetServiceHandOffResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The visitor's conversation, as they see it.
+	Conversation  *Conversation `protobuf:"bytes,1,opt,name=conversation,proto3" json:"conversation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WidgetServiceHandOffResponse) Reset() {
+	*x = WidgetServiceHandOffResponse{}
+	mi := &file_livechat_v1_widget_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WidgetServiceHandOffResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WidgetServiceHandOffResponse) ProtoMessage() {}
+
+func (x *WidgetServiceHandOffResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_widget_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WidgetServiceHandOffResponse.ProtoReflect.Descriptor instead.
+func (*WidgetServiceHandOffResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *WidgetServiceHandOffResponse) GetConversation() *Conversation {
+	if x != nil {
+		return x.Conversation
+	}
+	return nil
+}
+
 var File_livechat_v1_widget_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_widget_proto_rawDesc = "" +
@@ -2895,10 +3014,15 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x12\n" +
 	"\x04hmac\x18\x02 \x01(\tR\x04hmac\x12\x12\n" +
 	"\x04name\x18\x03 \x01(\tR\x04name\x12\x14\n" +
-	"\x05email\x18\x04 \x01(\tR\x05email\"\x14\n" +
-	"\x12ListWidgetsRequest\"D\n" +
+	"\x05email\x18\x04 \x01(\tR\x05email\"f\n" +
+	"\x12ListWidgetsRequest\x12\x1b\n" +
+	"\tpage_size\x18( \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18) \x01(\tR\tpageToken\x12\x14\n" +
+	"\x05query\x18* \x01(\tR\x05query\"l\n" +
 	"\x13ListWidgetsResponse\x12-\n" +
-	"\awidgets\x18\x01 \x03(\v2\x13.livechat.v1.WidgetR\awidgets\"/\n" +
+	"\awidgets\x18\x01 \x03(\v2\x13.livechat.v1.WidgetR\awidgets\x12&\n" +
+	"\x0fnext_page_token\x18( \x01(\tR\rnextPageToken\"/\n" +
 	"\x10GetWidgetRequest\x12\x1b\n" +
 	"\twidget_id\x18\x01 \x01(\tR\bwidgetId\"@\n" +
 	"\x11GetWidgetResponse\x12+\n" +
@@ -3001,7 +3125,10 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\x0fVisitorTracking\x12\x1b\n" +
 	"\tpages_off\x18\x01 \x01(\bR\bpagesOff\x12,\n" +
 	"\x12keep_query_strings\x18\x02 \x01(\bR\x10keepQueryStrings\x12!\n" +
-	"\ftrack_visits\x18\x03 \x01(\bR\vtrackVisits*t\n" +
+	"\ftrack_visits\x18\x03 \x01(\bR\vtrackVisits\"\x1d\n" +
+	"\x1bWidgetServiceHandOffRequest\"]\n" +
+	"\x1cWidgetServiceHandOffResponse\x12=\n" +
+	"\fconversation\x18\x01 \x01(\v2\x19.livechat.v1.ConversationR\fconversation*t\n" +
 	"\x0eWidgetPosition\x12\x1f\n" +
 	"\x1bWIDGET_POSITION_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cWIDGET_POSITION_BOTTOM_RIGHT\x10\x01\x12\x1f\n" +
@@ -3020,7 +3147,7 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\fOutsideHours\x12\x1d\n" +
 	"\x19OUTSIDE_HOURS_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aOUTSIDE_HOURS_OFFLINE_FORM\x10\x01\x12\x18\n" +
-	"\x14OUTSIDE_HOURS_NOTICE\x10\x022\x85\r\n" +
+	"\x14OUTSIDE_HOURS_NOTICE\x10\x022\xe5\r\n" +
 	"\rWidgetService\x12U\n" +
 	"\vListWidgets\x12\x1f.livechat.v1.ListWidgetsRequest\x1a .livechat.v1.ListWidgetsResponse\"\x03\x90\x02\x01\x12O\n" +
 	"\tGetWidget\x12\x1d.livechat.v1.GetWidgetRequest\x1a\x1e.livechat.v1.GetWidgetResponse\"\x03\x90\x02\x01\x12S\n" +
@@ -3038,7 +3165,8 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\tSubscribe\x12*.livechat.v1.WidgetServiceSubscribeRequest\x1a+.livechat.v1.WidgetServiceSubscribeResponse\"\x03\x90\x02\x010\x01\x12_\n" +
 	"\x10RateConversation\x12$.livechat.v1.RateConversationRequest\x1a%.livechat.v1.RateConversationResponse\x12j\n" +
 	"\vEditMessage\x12,.livechat.v1.WidgetServiceEditMessageRequest\x1a-.livechat.v1.WidgetServiceEditMessageResponse\x12p\n" +
-	"\rDeleteMessage\x12..livechat.v1.WidgetServiceDeleteMessageRequest\x1a/.livechat.v1.WidgetServiceDeleteMessageResponseB\xaa\x01\n" +
+	"\rDeleteMessage\x12..livechat.v1.WidgetServiceDeleteMessageRequest\x1a/.livechat.v1.WidgetServiceDeleteMessageResponse\x12^\n" +
+	"\aHandOff\x12(.livechat.v1.WidgetServiceHandOffRequest\x1a).livechat.v1.WidgetServiceHandOffResponseB\xaa\x01\n" +
 	"\x0fcom.livechat.v1B\vWidgetProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (
@@ -3054,7 +3182,7 @@ func file_livechat_v1_widget_proto_rawDescGZIP() []byte {
 }
 
 var file_livechat_v1_widget_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_livechat_v1_widget_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
+var file_livechat_v1_widget_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
 var file_livechat_v1_widget_proto_goTypes = []any{
 	(WidgetPosition)(0),                        // 0: livechat.v1.WidgetPosition
 	(WidgetLocale)(0),                          // 1: livechat.v1.WidgetLocale
@@ -3105,18 +3233,20 @@ var file_livechat_v1_widget_proto_goTypes = []any{
 	(*WidgetServiceDeleteMessageResponse)(nil), // 46: livechat.v1.WidgetServiceDeleteMessageResponse
 	(*WidgetAvailability)(nil),                 // 47: livechat.v1.WidgetAvailability
 	(*VisitorTracking)(nil),                    // 48: livechat.v1.VisitorTracking
-	nil,                                        // 49: livechat.v1.WidgetSettings.TranslationsEntry
-	nil,                                        // 50: livechat.v1.WidgetTexts.PrechatLabelsEntry
-	nil,                                        // 51: livechat.v1.WidgetConfig.TranslationsEntry
-	nil,                                        // 52: livechat.v1.StartSessionRequest.PrechatEntry
-	(CsatScale)(0),                             // 53: livechat.v1.CsatScale
-	(*timestamppb.Timestamp)(nil),              // 54: google.protobuf.Timestamp
-	(*Limits)(nil),                             // 55: livechat.v1.Limits
-	(*Customer)(nil),                           // 56: livechat.v1.Customer
-	(*Conversation)(nil),                       // 57: livechat.v1.Conversation
-	(*Message)(nil),                            // 58: livechat.v1.Message
-	(*Event)(nil),                              // 59: livechat.v1.Event
-	(*Rating)(nil),                             // 60: livechat.v1.Rating
+	(*WidgetServiceHandOffRequest)(nil),        // 49: livechat.v1.WidgetServiceHandOffRequest
+	(*WidgetServiceHandOffResponse)(nil),       // 50: livechat.v1.WidgetServiceHandOffResponse
+	nil,                                        // 51: livechat.v1.WidgetSettings.TranslationsEntry
+	nil,                                        // 52: livechat.v1.WidgetTexts.PrechatLabelsEntry
+	nil,                                        // 53: livechat.v1.WidgetConfig.TranslationsEntry
+	nil,                                        // 54: livechat.v1.StartSessionRequest.PrechatEntry
+	(CsatScale)(0),                             // 55: livechat.v1.CsatScale
+	(*timestamppb.Timestamp)(nil),              // 56: google.protobuf.Timestamp
+	(*Limits)(nil),                             // 57: livechat.v1.Limits
+	(*Customer)(nil),                           // 58: livechat.v1.Customer
+	(*Conversation)(nil),                       // 59: livechat.v1.Conversation
+	(*Message)(nil),                            // 60: livechat.v1.Message
+	(*Event)(nil),                              // 61: livechat.v1.Event
+	(*Rating)(nil),                             // 62: livechat.v1.Rating
 }
 var file_livechat_v1_widget_proto_depIdxs = []int32{
 	0,  // 0: livechat.v1.WidgetAppearance.position:type_name -> livechat.v1.WidgetPosition
@@ -3126,20 +3256,20 @@ var file_livechat_v1_widget_proto_depIdxs = []int32{
 	4,  // 4: livechat.v1.WidgetSettings.appearance:type_name -> livechat.v1.WidgetAppearance
 	6,  // 5: livechat.v1.WidgetSettings.prechat:type_name -> livechat.v1.PrechatForm
 	7,  // 6: livechat.v1.WidgetSettings.offline:type_name -> livechat.v1.OfflineSettings
-	49, // 7: livechat.v1.WidgetSettings.translations:type_name -> livechat.v1.WidgetSettings.TranslationsEntry
-	53, // 8: livechat.v1.WidgetSettings.csat:type_name -> livechat.v1.CsatScale
+	51, // 7: livechat.v1.WidgetSettings.translations:type_name -> livechat.v1.WidgetSettings.TranslationsEntry
+	55, // 8: livechat.v1.WidgetSettings.csat:type_name -> livechat.v1.CsatScale
 	48, // 9: livechat.v1.WidgetSettings.visitor_tracking:type_name -> livechat.v1.VisitorTracking
-	50, // 10: livechat.v1.WidgetTexts.prechat_labels:type_name -> livechat.v1.WidgetTexts.PrechatLabelsEntry
+	52, // 10: livechat.v1.WidgetTexts.prechat_labels:type_name -> livechat.v1.WidgetTexts.PrechatLabelsEntry
 	8,  // 11: livechat.v1.Widget.settings:type_name -> livechat.v1.WidgetSettings
-	54, // 12: livechat.v1.Widget.created_at:type_name -> google.protobuf.Timestamp
-	54, // 13: livechat.v1.Widget.updated_at:type_name -> google.protobuf.Timestamp
-	54, // 14: livechat.v1.Widget.secret_rotated_at:type_name -> google.protobuf.Timestamp
+	56, // 12: livechat.v1.Widget.created_at:type_name -> google.protobuf.Timestamp
+	56, // 13: livechat.v1.Widget.updated_at:type_name -> google.protobuf.Timestamp
+	56, // 14: livechat.v1.Widget.secret_rotated_at:type_name -> google.protobuf.Timestamp
 	4,  // 15: livechat.v1.WidgetConfig.appearance:type_name -> livechat.v1.WidgetAppearance
 	6,  // 16: livechat.v1.WidgetConfig.prechat:type_name -> livechat.v1.PrechatForm
 	7,  // 17: livechat.v1.WidgetConfig.offline:type_name -> livechat.v1.OfflineSettings
-	51, // 18: livechat.v1.WidgetConfig.translations:type_name -> livechat.v1.WidgetConfig.TranslationsEntry
-	55, // 19: livechat.v1.WidgetConfig.limits:type_name -> livechat.v1.Limits
-	53, // 20: livechat.v1.WidgetConfig.csat:type_name -> livechat.v1.CsatScale
+	53, // 18: livechat.v1.WidgetConfig.translations:type_name -> livechat.v1.WidgetConfig.TranslationsEntry
+	57, // 19: livechat.v1.WidgetConfig.limits:type_name -> livechat.v1.Limits
+	55, // 20: livechat.v1.WidgetConfig.csat:type_name -> livechat.v1.CsatScale
 	47, // 21: livechat.v1.WidgetConfig.availability:type_name -> livechat.v1.WidgetAvailability
 	48, // 22: livechat.v1.WidgetConfig.visitor_tracking:type_name -> livechat.v1.VisitorTracking
 	10, // 23: livechat.v1.ListWidgetsResponse.widgets:type_name -> livechat.v1.Widget
@@ -3150,62 +3280,65 @@ var file_livechat_v1_widget_proto_depIdxs = []int32{
 	10, // 28: livechat.v1.UpdateWidgetResponse.widget:type_name -> livechat.v1.Widget
 	10, // 29: livechat.v1.RotateWidgetSecretResponse.widget:type_name -> livechat.v1.Widget
 	11, // 30: livechat.v1.GetWidgetConfigResponse.config:type_name -> livechat.v1.WidgetConfig
-	52, // 31: livechat.v1.StartSessionRequest.prechat:type_name -> livechat.v1.StartSessionRequest.PrechatEntry
+	54, // 31: livechat.v1.StartSessionRequest.prechat:type_name -> livechat.v1.StartSessionRequest.PrechatEntry
 	12, // 32: livechat.v1.StartSessionRequest.identity:type_name -> livechat.v1.VerifiedIdentity
-	56, // 33: livechat.v1.StartSessionResponse.customer:type_name -> livechat.v1.Customer
-	57, // 34: livechat.v1.StartSessionResponse.conversation:type_name -> livechat.v1.Conversation
+	58, // 33: livechat.v1.StartSessionResponse.customer:type_name -> livechat.v1.Customer
+	59, // 34: livechat.v1.StartSessionResponse.conversation:type_name -> livechat.v1.Conversation
 	11, // 35: livechat.v1.StartSessionResponse.config:type_name -> livechat.v1.WidgetConfig
-	58, // 36: livechat.v1.WidgetServiceSendMessageResponse.message:type_name -> livechat.v1.Message
-	57, // 37: livechat.v1.WidgetServiceSendMessageResponse.conversation:type_name -> livechat.v1.Conversation
-	58, // 38: livechat.v1.WidgetServiceListMessagesResponse.messages:type_name -> livechat.v1.Message
-	56, // 39: livechat.v1.UpdateCustomerResponse.customer:type_name -> livechat.v1.Customer
-	59, // 40: livechat.v1.WidgetServiceSubscribeResponse.event:type_name -> livechat.v1.Event
-	60, // 41: livechat.v1.RateConversationResponse.rating:type_name -> livechat.v1.Rating
-	58, // 42: livechat.v1.WidgetServiceEditMessageResponse.message:type_name -> livechat.v1.Message
-	58, // 43: livechat.v1.WidgetServiceDeleteMessageResponse.message:type_name -> livechat.v1.Message
+	60, // 36: livechat.v1.WidgetServiceSendMessageResponse.message:type_name -> livechat.v1.Message
+	59, // 37: livechat.v1.WidgetServiceSendMessageResponse.conversation:type_name -> livechat.v1.Conversation
+	60, // 38: livechat.v1.WidgetServiceListMessagesResponse.messages:type_name -> livechat.v1.Message
+	58, // 39: livechat.v1.UpdateCustomerResponse.customer:type_name -> livechat.v1.Customer
+	61, // 40: livechat.v1.WidgetServiceSubscribeResponse.event:type_name -> livechat.v1.Event
+	62, // 41: livechat.v1.RateConversationResponse.rating:type_name -> livechat.v1.Rating
+	60, // 42: livechat.v1.WidgetServiceEditMessageResponse.message:type_name -> livechat.v1.Message
+	60, // 43: livechat.v1.WidgetServiceDeleteMessageResponse.message:type_name -> livechat.v1.Message
 	3,  // 44: livechat.v1.WidgetAvailability.outside:type_name -> livechat.v1.OutsideHours
-	54, // 45: livechat.v1.WidgetAvailability.opens_at:type_name -> google.protobuf.Timestamp
-	9,  // 46: livechat.v1.WidgetSettings.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
-	9,  // 47: livechat.v1.WidgetConfig.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
-	13, // 48: livechat.v1.WidgetService.ListWidgets:input_type -> livechat.v1.ListWidgetsRequest
-	15, // 49: livechat.v1.WidgetService.GetWidget:input_type -> livechat.v1.GetWidgetRequest
-	17, // 50: livechat.v1.WidgetService.CreateWidget:input_type -> livechat.v1.CreateWidgetRequest
-	19, // 51: livechat.v1.WidgetService.UpdateWidget:input_type -> livechat.v1.UpdateWidgetRequest
-	21, // 52: livechat.v1.WidgetService.DeleteWidget:input_type -> livechat.v1.DeleteWidgetRequest
-	23, // 53: livechat.v1.WidgetService.RotateWidgetSecret:input_type -> livechat.v1.RotateWidgetSecretRequest
-	25, // 54: livechat.v1.WidgetService.GetWidgetConfig:input_type -> livechat.v1.GetWidgetConfigRequest
-	27, // 55: livechat.v1.WidgetService.StartSession:input_type -> livechat.v1.StartSessionRequest
-	29, // 56: livechat.v1.WidgetService.SendMessage:input_type -> livechat.v1.WidgetServiceSendMessageRequest
-	31, // 57: livechat.v1.WidgetService.ListMessages:input_type -> livechat.v1.WidgetServiceListMessagesRequest
-	33, // 58: livechat.v1.WidgetService.SetTyping:input_type -> livechat.v1.WidgetServiceSetTypingRequest
-	35, // 59: livechat.v1.WidgetService.MarkRead:input_type -> livechat.v1.WidgetServiceMarkReadRequest
-	37, // 60: livechat.v1.WidgetService.UpdateCustomer:input_type -> livechat.v1.UpdateCustomerRequest
-	39, // 61: livechat.v1.WidgetService.Subscribe:input_type -> livechat.v1.WidgetServiceSubscribeRequest
-	41, // 62: livechat.v1.WidgetService.RateConversation:input_type -> livechat.v1.RateConversationRequest
-	43, // 63: livechat.v1.WidgetService.EditMessage:input_type -> livechat.v1.WidgetServiceEditMessageRequest
-	45, // 64: livechat.v1.WidgetService.DeleteMessage:input_type -> livechat.v1.WidgetServiceDeleteMessageRequest
-	14, // 65: livechat.v1.WidgetService.ListWidgets:output_type -> livechat.v1.ListWidgetsResponse
-	16, // 66: livechat.v1.WidgetService.GetWidget:output_type -> livechat.v1.GetWidgetResponse
-	18, // 67: livechat.v1.WidgetService.CreateWidget:output_type -> livechat.v1.CreateWidgetResponse
-	20, // 68: livechat.v1.WidgetService.UpdateWidget:output_type -> livechat.v1.UpdateWidgetResponse
-	22, // 69: livechat.v1.WidgetService.DeleteWidget:output_type -> livechat.v1.DeleteWidgetResponse
-	24, // 70: livechat.v1.WidgetService.RotateWidgetSecret:output_type -> livechat.v1.RotateWidgetSecretResponse
-	26, // 71: livechat.v1.WidgetService.GetWidgetConfig:output_type -> livechat.v1.GetWidgetConfigResponse
-	28, // 72: livechat.v1.WidgetService.StartSession:output_type -> livechat.v1.StartSessionResponse
-	30, // 73: livechat.v1.WidgetService.SendMessage:output_type -> livechat.v1.WidgetServiceSendMessageResponse
-	32, // 74: livechat.v1.WidgetService.ListMessages:output_type -> livechat.v1.WidgetServiceListMessagesResponse
-	34, // 75: livechat.v1.WidgetService.SetTyping:output_type -> livechat.v1.WidgetServiceSetTypingResponse
-	36, // 76: livechat.v1.WidgetService.MarkRead:output_type -> livechat.v1.WidgetServiceMarkReadResponse
-	38, // 77: livechat.v1.WidgetService.UpdateCustomer:output_type -> livechat.v1.UpdateCustomerResponse
-	40, // 78: livechat.v1.WidgetService.Subscribe:output_type -> livechat.v1.WidgetServiceSubscribeResponse
-	42, // 79: livechat.v1.WidgetService.RateConversation:output_type -> livechat.v1.RateConversationResponse
-	44, // 80: livechat.v1.WidgetService.EditMessage:output_type -> livechat.v1.WidgetServiceEditMessageResponse
-	46, // 81: livechat.v1.WidgetService.DeleteMessage:output_type -> livechat.v1.WidgetServiceDeleteMessageResponse
-	65, // [65:82] is the sub-list for method output_type
-	48, // [48:65] is the sub-list for method input_type
-	48, // [48:48] is the sub-list for extension type_name
-	48, // [48:48] is the sub-list for extension extendee
-	0,  // [0:48] is the sub-list for field type_name
+	56, // 45: livechat.v1.WidgetAvailability.opens_at:type_name -> google.protobuf.Timestamp
+	59, // 46: livechat.v1.WidgetServiceHandOffResponse.conversation:type_name -> livechat.v1.Conversation
+	9,  // 47: livechat.v1.WidgetSettings.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
+	9,  // 48: livechat.v1.WidgetConfig.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
+	13, // 49: livechat.v1.WidgetService.ListWidgets:input_type -> livechat.v1.ListWidgetsRequest
+	15, // 50: livechat.v1.WidgetService.GetWidget:input_type -> livechat.v1.GetWidgetRequest
+	17, // 51: livechat.v1.WidgetService.CreateWidget:input_type -> livechat.v1.CreateWidgetRequest
+	19, // 52: livechat.v1.WidgetService.UpdateWidget:input_type -> livechat.v1.UpdateWidgetRequest
+	21, // 53: livechat.v1.WidgetService.DeleteWidget:input_type -> livechat.v1.DeleteWidgetRequest
+	23, // 54: livechat.v1.WidgetService.RotateWidgetSecret:input_type -> livechat.v1.RotateWidgetSecretRequest
+	25, // 55: livechat.v1.WidgetService.GetWidgetConfig:input_type -> livechat.v1.GetWidgetConfigRequest
+	27, // 56: livechat.v1.WidgetService.StartSession:input_type -> livechat.v1.StartSessionRequest
+	29, // 57: livechat.v1.WidgetService.SendMessage:input_type -> livechat.v1.WidgetServiceSendMessageRequest
+	31, // 58: livechat.v1.WidgetService.ListMessages:input_type -> livechat.v1.WidgetServiceListMessagesRequest
+	33, // 59: livechat.v1.WidgetService.SetTyping:input_type -> livechat.v1.WidgetServiceSetTypingRequest
+	35, // 60: livechat.v1.WidgetService.MarkRead:input_type -> livechat.v1.WidgetServiceMarkReadRequest
+	37, // 61: livechat.v1.WidgetService.UpdateCustomer:input_type -> livechat.v1.UpdateCustomerRequest
+	39, // 62: livechat.v1.WidgetService.Subscribe:input_type -> livechat.v1.WidgetServiceSubscribeRequest
+	41, // 63: livechat.v1.WidgetService.RateConversation:input_type -> livechat.v1.RateConversationRequest
+	43, // 64: livechat.v1.WidgetService.EditMessage:input_type -> livechat.v1.WidgetServiceEditMessageRequest
+	45, // 65: livechat.v1.WidgetService.DeleteMessage:input_type -> livechat.v1.WidgetServiceDeleteMessageRequest
+	49, // 66: livechat.v1.WidgetService.HandOff:input_type -> livechat.v1.WidgetServiceHandOffRequest
+	14, // 67: livechat.v1.WidgetService.ListWidgets:output_type -> livechat.v1.ListWidgetsResponse
+	16, // 68: livechat.v1.WidgetService.GetWidget:output_type -> livechat.v1.GetWidgetResponse
+	18, // 69: livechat.v1.WidgetService.CreateWidget:output_type -> livechat.v1.CreateWidgetResponse
+	20, // 70: livechat.v1.WidgetService.UpdateWidget:output_type -> livechat.v1.UpdateWidgetResponse
+	22, // 71: livechat.v1.WidgetService.DeleteWidget:output_type -> livechat.v1.DeleteWidgetResponse
+	24, // 72: livechat.v1.WidgetService.RotateWidgetSecret:output_type -> livechat.v1.RotateWidgetSecretResponse
+	26, // 73: livechat.v1.WidgetService.GetWidgetConfig:output_type -> livechat.v1.GetWidgetConfigResponse
+	28, // 74: livechat.v1.WidgetService.StartSession:output_type -> livechat.v1.StartSessionResponse
+	30, // 75: livechat.v1.WidgetService.SendMessage:output_type -> livechat.v1.WidgetServiceSendMessageResponse
+	32, // 76: livechat.v1.WidgetService.ListMessages:output_type -> livechat.v1.WidgetServiceListMessagesResponse
+	34, // 77: livechat.v1.WidgetService.SetTyping:output_type -> livechat.v1.WidgetServiceSetTypingResponse
+	36, // 78: livechat.v1.WidgetService.MarkRead:output_type -> livechat.v1.WidgetServiceMarkReadResponse
+	38, // 79: livechat.v1.WidgetService.UpdateCustomer:output_type -> livechat.v1.UpdateCustomerResponse
+	40, // 80: livechat.v1.WidgetService.Subscribe:output_type -> livechat.v1.WidgetServiceSubscribeResponse
+	42, // 81: livechat.v1.WidgetService.RateConversation:output_type -> livechat.v1.RateConversationResponse
+	44, // 82: livechat.v1.WidgetService.EditMessage:output_type -> livechat.v1.WidgetServiceEditMessageResponse
+	46, // 83: livechat.v1.WidgetService.DeleteMessage:output_type -> livechat.v1.WidgetServiceDeleteMessageResponse
+	50, // 84: livechat.v1.WidgetService.HandOff:output_type -> livechat.v1.WidgetServiceHandOffResponse
+	67, // [67:85] is the sub-list for method output_type
+	49, // [49:67] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_widget_proto_init() }
@@ -3223,7 +3356,7 @@ func file_livechat_v1_widget_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_widget_proto_rawDesc), len(file_livechat_v1_widget_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   49,
+			NumMessages:   51,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
