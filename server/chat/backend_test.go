@@ -3,9 +3,11 @@ package chat_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"connectrpc.com/connect/v2"
 	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/apptest"
@@ -80,9 +82,9 @@ func TestCreateConversationFromBackend(t *testing.T) {
 	if err != nil || len(later.Conversations) != 1 {
 		t.Fatalf("updated since its last change: %v %v", later, err)
 	}
-	ts := *c.UpdatedAt
-	ts.Seconds++
-	none, err := backend.Conversation.ListConversations(ctx, &livechatv1.ListConversationsRequest{UpdatedSince: &ts})
+	none, err := backend.Conversation.ListConversations(ctx, &livechatv1.ListConversationsRequest{
+		UpdatedSince: timestamppb.New(c.UpdatedAt.AsTime().Add(time.Second)),
+	})
 	if err != nil || len(none.Conversations) != 0 {
 		t.Fatalf("updated after its last change: %v %v", none, err)
 	}
