@@ -38,17 +38,17 @@ func TestCreateConversationFromBackend(t *testing.T) {
 	h.Set("Idempotency-Key", "follow-up-1042")
 	backend := tm.Server.NewClient(h)
 
-	_, err = backend.Conversation.CreateConversation(ctx, &livechatv1.CreateConversationRequest{CustomerId: "nope"})
+	_, err = backend.Integration.CreateConversation(ctx, &livechatv1.CreateConversationRequest{CustomerId: "nope"})
 	apptest.WantReason(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_MALFORMED_ID)
-	_, err = tm.Lan.Conversation.CreateConversation(ctx, &livechatv1.CreateConversationRequest{CustomerId: uuid.NewString()})
+	_, err = tm.Lan.Integration.CreateConversation(ctx, &livechatv1.CreateConversationRequest{CustomerId: uuid.NewString()})
 	apptest.WantReason(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_CUSTOMER_NOT_FOUND)
-	_, err = tm.Lan.Conversation.CreateConversation(ctx, &livechatv1.CreateConversationRequest{CustomerId: customerID, WidgetId: uuid.NewString()})
+	_, err = tm.Lan.Integration.CreateConversation(ctx, &livechatv1.CreateConversationRequest{CustomerId: customerID, WidgetId: uuid.NewString()})
 	apptest.WantReason(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_WIDGET_NOT_FOUND)
-	_, err = tm.Lan.Conversation.CreateConversation(ctx, &livechatv1.CreateConversationRequest{CustomerId: customerID, Text: "hi"})
+	_, err = tm.Lan.Integration.CreateConversation(ctx, &livechatv1.CreateConversationRequest{CustomerId: customerID, Text: "hi"})
 	apptest.WantReason(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_REQUIRED)
 
 	req := &livechatv1.CreateConversationRequest{CustomerId: customerID, Text: "Your order 1042 is delayed; sorry!", ClientMessageId: "crm-1"}
-	created, err := backend.Conversation.CreateConversation(ctx, req)
+	created, err := backend.Integration.CreateConversation(ctx, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,11 +57,11 @@ func TestCreateConversationFromBackend(t *testing.T) {
 		c.AssigneeName != "Root" || created.Message.GetText() != req.Text {
 		t.Fatalf("created %v", created)
 	}
-	again, err := backend.Conversation.CreateConversation(ctx, req)
+	again, err := backend.Integration.CreateConversation(ctx, req)
 	if err != nil || again.Conversation.Id != c.Id {
 		t.Fatalf("a retry with the same key: %v %v", again, err)
 	}
-	_, err = tm.Lan.Conversation.CreateConversation(ctx, &livechatv1.CreateConversationRequest{CustomerId: customerID})
+	_, err = tm.Lan.Integration.CreateConversation(ctx, &livechatv1.CreateConversationRequest{CustomerId: customerID})
 	apptest.WantReason(t, err, connect.CodeFailedPrecondition, livechatv1.ErrorReason_ERROR_REASON_CONVERSATION_ALREADY_OPEN)
 
 	visitor := tm.Server.NewClient(apptest.Bearer(s.VisitorToken))
@@ -103,7 +103,7 @@ func TestCreateConversationFromBackend(t *testing.T) {
 		t.Fatal(err)
 	}
 	bot := tm.Server.NewClient(http.Header{"Authorization": {"Bearer " + bt.Secret}})
-	byBot, err := bot.Conversation.CreateConversation(ctx, &livechatv1.CreateConversationRequest{CustomerId: customerID, Text: "Any questions?", ClientMessageId: "bot-1"})
+	byBot, err := bot.Integration.CreateConversation(ctx, &livechatv1.CreateConversationRequest{CustomerId: customerID, Text: "Any questions?", ClientMessageId: "bot-1"})
 	if err != nil {
 		t.Fatal(err)
 	}

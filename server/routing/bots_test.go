@@ -128,7 +128,7 @@ func TestBotAnswersFirstUntilHandOff(t *testing.T) {
 	}
 
 	// Another bot may not hand it off.
-	_, err = otherBot.Conversation.HandOffConversation(ctx, &livechatv1.HandOffConversationRequest{ConversationId: first.id})
+	_, err = otherBot.Integration.HandOffConversation(ctx, &livechatv1.HandOffConversationRequest{ConversationId: first.id})
 	if apperr.DetailOf(err).GetReason() != livechatv1.ErrorReason_ERROR_REASON_NOT_ASSIGNEE {
 		t.Fatalf("another bot's handoff: %v", err)
 	}
@@ -149,7 +149,7 @@ func TestBotAnswersFirstUntilHandOff(t *testing.T) {
 	}
 
 	// The bot hands the first one off: routing gives it to Lan.
-	off, err := bot.Conversation.HandOffConversation(ctx, &livechatv1.HandOffConversationRequest{ConversationId: first.id})
+	off, err := bot.Integration.HandOffConversation(ctx, &livechatv1.HandOffConversationRequest{ConversationId: first.id})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestBotAnswersFirstUntilHandOff(t *testing.T) {
 	}
 	waitAssignee(first.id, lan.id)
 	// Handing off again changes nothing.
-	if again, err := bot.Conversation.HandOffConversation(ctx, &livechatv1.HandOffConversationRequest{ConversationId: first.id}); err != nil || again.Conversation.AssigneeId != lan.id {
+	if again, err := bot.Integration.HandOffConversation(ctx, &livechatv1.HandOffConversationRequest{ConversationId: first.id}); err != nil || again.Conversation.AssigneeId != lan.id {
 		t.Fatalf("second handoff: %v %v", again, err)
 	}
 	msgs, err := admin.Conversation.ListMessages(ctx, &livechatv1.ListMessagesRequest{ConversationId: first.id})

@@ -23,11 +23,6 @@ interface Remembered extends Given {
 
 type Card = typeof import("./rating");
 
-const texts = {
-  en: { final: "The rating can no longer be changed.", notYet: "You can rate once the conversation is resolved.", error: "Something went wrong. Please try again." },
-  vi: { final: "Không thể đổi đánh giá nữa.", notYet: "Bạn có thể đánh giá khi cuộc trò chuyện đã được giải quyết.", error: "Đã xảy ra lỗi. Vui lòng thử lại." },
-};
-
 export class Csat {
   /** Where the card goes: after the messages, in the log. */
   readonly slot = h("div", { class: "lc-rate-slot" });
@@ -121,9 +116,9 @@ export class Csat {
       this.remember(id, g);
       return g;
     } catch (err) {
-      const tx = texts[this.host.lang()];
+      // The card words it (rating.ts holds the texts).
       const reason = detailOf(err).reason;
-      throw reason === ErrorReason.RATING_FINAL ? tx.final : reason === ErrorReason.RATING_NOT_YET ? tx.notYet : tx.error;
+      throw reason === ErrorReason.RATING_FINAL ? "final" : reason === ErrorReason.RATING_NOT_YET ? "notYet" : "error";
     }
   }
 }

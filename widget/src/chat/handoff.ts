@@ -3,7 +3,6 @@
 // other visitors nothing. Like the rating card it takes what it needs at
 // run time as arguments and keeps its texts here.
 
-import type { h as H } from "../dom";
 import type { Lang } from "../i18n";
 
 const texts = {
@@ -12,10 +11,15 @@ const texts = {
 };
 
 /** The button that asks for a person; handOff resolves once the server has it. */
-export function handOffButton(h: typeof H, lang: () => Lang, handOff: () => Promise<unknown>): HTMLElement {
+export function handOffButton(lang: () => Lang, handOff: () => Promise<unknown>): HTMLElement {
   const t = (i: number) => texts[lang() === "vi" ? "vi" : "en"][i];
-  const b = h("button", { type: "button", class: "lc-more", "data-lc-handoff": "" }, t(0));
-  const err = h("p", { class: "lc-err", role: "alert", hidden: true });
+  const el = (tag: string, cls: string, text = "") => Object.assign(document.createElement(tag), { className: cls, textContent: text });
+  const b = el("button", "lc-more", t(0)) as HTMLButtonElement;
+  b.type = "button";
+  b.dataset.lcHandoff = "";
+  const err = el("p", "lc-err");
+  err.setAttribute("role", "alert");
+  err.hidden = true;
   b.addEventListener("click", () => {
     b.disabled = true;
     b.textContent = t(1);
@@ -27,5 +31,7 @@ export function handOffButton(h: typeof H, lang: () => Lang, handOff: () => Prom
       err.hidden = false;
     });
   });
-  return h("div", { class: "lc-handoff" }, b, err);
+  const box = el("div", "lc-handoff");
+  box.append(b, err);
+  return box;
 }

@@ -14,7 +14,6 @@
 import { toJson } from "@bufbuild/protobuf";
 import { WidgetConfigSchema } from "@livechat/api/widget_pb";
 import type { Conversation } from "@livechat/api/conversation_pb";
-import { h } from "../dom";
 import type { Chat, ConfigJson, Host } from "../types";
 import { Code, codeOf, createApi, errText, withTimeout } from "./client";
 import { attributeSetter } from "./attributes";
@@ -115,22 +114,19 @@ export function mount(host: Host): Chat {
 
   // While a bot holds the conversation, a button asks for a person
   // (handoff.ts, a chunk of its own).
-  let bot: HTMLElement | null = null;
-  function onConv(c: Conversation | undefined): void {
+  let bot: HTMLElement | undefined;
+  function onConv(c?: Conversation): void {
     csat.update(c);
-    if (!c?.id || c.id !== thread.conv) return;
-    if (!c.botName || host.preview) {
-      bot?.remove();
-      bot = null;
-    } else if (!bot) {
-      bot = h("div");
-      view.log.insertBefore(bot, view.typing);
-      const slot = bot;
+    if (!c || c.id !== thread.conv) return;
+    if (!c.botName) bot = void bot?.remove();
+    else if (!bot) {
+      const slot = (bot = view.log.insertBefore(document.createElement("div"), view.typing));
       void import("./handoff").then((m) =>
-        slot.append(m.handOffButton(h, host.lang, () => withTimeout((o) => api.handOff({}, o)).then((r) => onConv(r.conversation)))),
+        slot.append(m.handOffButton(host.lang, () => withTimeout((o) => api.handOff({}, o)).then((r) => onConv(r.conversation)))),
       );
     }
   }
+
   view.log.insertBefore(csat.slot, view.typing);
 
   view.more.addEventListener("click", () => {

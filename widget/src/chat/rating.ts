@@ -19,7 +19,7 @@ export interface Given {
 export interface RatingDeps {
   h: typeof H;
   lang(): Lang;
-  /** Sends the rating; rejects with a text for the visitor. */
+  /** Sends the rating; rejects with the key of a text for the visitor. */
   rate(score: number, comment: string): Promise<Given>;
   /** The longest comment, as the server counts (characters). */
   maxComment: number;
@@ -36,6 +36,9 @@ const en = {
   change: "Change rating",
   pick: "Please choose a rating first.",
   tooLong: "The comment is too long: at most {n} characters.",
+  final: "The rating can no longer be changed.",
+  notYet: "You can rate once the conversation is resolved.",
+  error: "Something went wrong. Please try again.",
 };
 type Text = keyof typeof en;
 const vi: Record<Text, string> = {
@@ -49,6 +52,9 @@ const vi: Record<Text, string> = {
   change: "Đổi đánh giá",
   pick: "Vui lòng chọn mức đánh giá trước.",
   tooLong: "Nhận xét quá dài: tối đa {n} ký tự.",
+  final: "Không thể đổi đánh giá nữa.",
+  notYet: "Bạn có thể đánh giá khi cuộc trò chuyện đã được giải quyết.",
+  error: "Đã xảy ra lỗi. Vui lòng thử lại.",
 };
 
 /** The card for one conversation, on the "five" or "thumbs" scale. */
@@ -104,9 +110,9 @@ export function ratingCard(d: RatingDeps, thumbs: boolean, given: Given | null) 
           done = g;
           thanks();
         },
-        (msg: string) => {
+        (key: Text) => {
           send.disabled = false;
-          fail(msg);
+          fail(t(key));
         },
       );
     });

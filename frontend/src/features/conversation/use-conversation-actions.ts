@@ -1,6 +1,7 @@
 import { useMutation } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { ConversationService, type Conversation } from "@livechat/api/conversation_pb";
+import { IntegrationService } from "@livechat/api/integration_pb";
 import { upsertConversation } from "@/realtime/cache-updates";
 import { useMe } from "@/features/auth/use-me";
 
@@ -15,6 +16,6 @@ export function useConversationActions() {
     claim: useMutation(ConversationService.method.claimConversation, { onSuccess }),
     assign: useMutation(ConversationService.method.assignConversation, { onSuccess }),
     setStatus: useMutation(ConversationService.method.setConversationStatus, { onSuccess }),
-    handOff: useMutation(ConversationService.method.handOffConversation, { onSuccess }),
+    handOff: useMutation(IntegrationService.method.handOffConversation, { onSuccess }),
   };
 }

@@ -3221,219 +3221,6 @@ func (x *MessageRevision) GetReplacedAt() *timestamppb.Timestamp {
 	return nil
 }
 
-type HandOffConversationRequest struct {
-	state          protoimpl.MessageState `protogen:"open.v1"`
-	ConversationId string                 `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
-}
-
-func (x *HandOffConversationRequest) Reset() {
-	*x = HandOffConversationRequest{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[44]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *HandOffConversationRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*HandOffConversationRequest) ProtoMessage() {}
-
-func (x *HandOffConversationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[44]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use HandOffConversationRequest.ProtoReflect.Descriptor instead.
-func (*HandOffConversationRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{44}
-}
-
-func (x *HandOffConversationRequest) GetConversationId() string {
-	if x != nil {
-		return x.ConversationId
-	}
-	return ""
-}
-
-type HandOffConversationResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Conversation  *Conversation          `protobuf:"bytes,1,opt,name=conversation,proto3" json:"conversation,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *HandOffConversationResponse) Reset() {
-	*x = HandOffConversationResponse{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[45]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *HandOffConversationResponse) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*HandOffConversationResponse) ProtoMessage() {}
-
-func (x *HandOffConversationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[45]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use HandOffConversationResponse.ProtoReflect.Descriptor instead.
-func (*HandOffConversationResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{45}
-}
-
-func (x *HandOffConversationResponse) GetConversation() *Conversation {
-	if x != nil {
-		return x.Conversation
-	}
-	return nil
-}
-
-type CreateConversationRequest struct {
-	state      protoimpl.MessageState `protogen:"open.v1"`
-	CustomerId string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
-	// The widget the conversation belongs to; empty: the customer's own.
-	WidgetId string `protobuf:"bytes,2,opt,name=widget_id,json=widgetId,proto3" json:"widget_id,omitempty"`
-	// The caller's first message, 0–4000 characters (none when empty).
-	Text string `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
-	// The first message's idempotency key as for SendMessage; required with
-	// text.
-	ClientMessageId string `protobuf:"bytes,4,opt,name=client_message_id,json=clientMessageId,proto3" json:"client_message_id,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
-}
-
-func (x *CreateConversationRequest) Reset() {
-	*x = CreateConversationRequest{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[46]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *CreateConversationRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*CreateConversationRequest) ProtoMessage() {}
-
-func (x *CreateConversationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[46]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use CreateConversationRequest.ProtoReflect.Descriptor instead.
-func (*CreateConversationRequest) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{46}
-}
-
-func (x *CreateConversationRequest) GetCustomerId() string {
-	if x != nil {
-		return x.CustomerId
-	}
-	return ""
-}
-
-func (x *CreateConversationRequest) GetWidgetId() string {
-	if x != nil {
-		return x.WidgetId
-	}
-	return ""
-}
-
-func (x *CreateConversationRequest) GetText() string {
-	if x != nil {
-		return x.Text
-	}
-	return ""
-}
-
-func (x *CreateConversationRequest) GetClientMessageId() string {
-	if x != nil {
-		return x.ClientMessageId
-	}
-	return ""
-}
-
-type CreateConversationResponse struct {
-	state        protoimpl.MessageState `protogen:"open.v1"`
-	Conversation *Conversation          `protobuf:"bytes,1,opt,name=conversation,proto3" json:"conversation,omitempty"`
-	// The first message, when text was given.
-	Message       *Message `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *CreateConversationResponse) Reset() {
-	*x = CreateConversationResponse{}
-	mi := &file_livechat_v1_conversation_proto_msgTypes[47]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *CreateConversationResponse) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*CreateConversationResponse) ProtoMessage() {}
-
-func (x *CreateConversationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_livechat_v1_conversation_proto_msgTypes[47]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use CreateConversationResponse.ProtoReflect.Descriptor instead.
-func (*CreateConversationResponse) Descriptor() ([]byte, []int) {
-	return file_livechat_v1_conversation_proto_rawDescGZIP(), []int{47}
-}
-
-func (x *CreateConversationResponse) GetConversation() *Conversation {
-	if x != nil {
-		return x.Conversation
-	}
-	return nil
-}
-
-func (x *CreateConversationResponse) GetMessage() *Message {
-	if x != nil {
-		return x.Message
-	}
-	return nil
-}
-
 var File_livechat_v1_conversation_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_conversation_proto_rawDesc = "" +
@@ -3672,20 +3459,7 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12\x18\n" +
 	"\adeleted\x18\x02 \x01(\bR\adeleted\x12;\n" +
 	"\vreplaced_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"replacedAt\"E\n" +
-	"\x1aHandOffConversationRequest\x12'\n" +
-	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\"\\\n" +
-	"\x1bHandOffConversationResponse\x12=\n" +
-	"\fconversation\x18\x01 \x01(\v2\x19.livechat.v1.ConversationR\fconversation\"\x99\x01\n" +
-	"\x19CreateConversationRequest\x12\x1f\n" +
-	"\vcustomer_id\x18\x01 \x01(\tR\n" +
-	"customerId\x12\x1b\n" +
-	"\twidget_id\x18\x02 \x01(\tR\bwidgetId\x12\x12\n" +
-	"\x04text\x18\x03 \x01(\tR\x04text\x12*\n" +
-	"\x11client_message_id\x18\x04 \x01(\tR\x0fclientMessageId\"\x8b\x01\n" +
-	"\x1aCreateConversationResponse\x12=\n" +
-	"\fconversation\x18\x01 \x01(\v2\x19.livechat.v1.ConversationR\fconversation\x12.\n" +
-	"\amessage\x18\x02 \x01(\v2\x14.livechat.v1.MessageR\amessage*\xbc\x01\n" +
+	"replacedAt*\xbc\x01\n" +
 	"\x12ConversationStatus\x12#\n" +
 	"\x1fCONVERSATION_STATUS_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bCONVERSATION_STATUS_WAITING\x10\x01\x12\x1e\n" +
@@ -3710,7 +3484,7 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\x1dASSIGNMENT_FILTER_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ASSIGNMENT_FILTER_ALL\x10\x01\x12\x1a\n" +
 	"\x16ASSIGNMENT_FILTER_MINE\x10\x02\x12 \n" +
-	"\x1cASSIGNMENT_FILTER_UNASSIGNED\x10\x032\xb6\r\n" +
+	"\x1cASSIGNMENT_FILTER_UNASSIGNED\x10\x032\xe5\v\n" +
 	"\x13ConversationService\x12g\n" +
 	"\x11ListConversations\x12%.livechat.v1.ListConversationsRequest\x1a&.livechat.v1.ListConversationsResponse\"\x03\x90\x02\x01\x12^\n" +
 	"\x0eGetInboxCounts\x12\".livechat.v1.GetInboxCountsRequest\x1a#.livechat.v1.GetInboxCountsResponse\"\x03\x90\x02\x01\x12a\n" +
@@ -3728,9 +3502,7 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\tSubscribe\x12\x1d.livechat.v1.SubscribeRequest\x1a\x1e.livechat.v1.SubscribeResponse\"\x03\x90\x02\x010\x01\x12P\n" +
 	"\vEditMessage\x12\x1f.livechat.v1.EditMessageRequest\x1a .livechat.v1.EditMessageResponse\x12V\n" +
 	"\rDeleteMessage\x12!.livechat.v1.DeleteMessageRequest\x1a\".livechat.v1.DeleteMessageResponse\x12p\n" +
-	"\x14ListMessageRevisions\x12(.livechat.v1.ListMessageRevisionsRequest\x1a).livechat.v1.ListMessageRevisionsResponse\"\x03\x90\x02\x01\x12h\n" +
-	"\x13HandOffConversation\x12'.livechat.v1.HandOffConversationRequest\x1a(.livechat.v1.HandOffConversationResponse\x12e\n" +
-	"\x12CreateConversation\x12&.livechat.v1.CreateConversationRequest\x1a'.livechat.v1.CreateConversationResponseB\xb0\x01\n" +
+	"\x14ListMessageRevisions\x12(.livechat.v1.ListMessageRevisionsRequest\x1a).livechat.v1.ListMessageRevisionsResponse\"\x03\x90\x02\x01B\xb0\x01\n" +
 	"\x0fcom.livechat.v1B\x11ConversationProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (
@@ -3746,7 +3518,7 @@ func file_livechat_v1_conversation_proto_rawDescGZIP() []byte {
 }
 
 var file_livechat_v1_conversation_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_livechat_v1_conversation_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
+var file_livechat_v1_conversation_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_livechat_v1_conversation_proto_goTypes = []any{
 	(ConversationStatus)(0),               // 0: livechat.v1.ConversationStatus
 	(SenderType)(0),                       // 1: livechat.v1.SenderType
@@ -3796,42 +3568,38 @@ var file_livechat_v1_conversation_proto_goTypes = []any{
 	(*ListMessageRevisionsRequest)(nil),   // 45: livechat.v1.ListMessageRevisionsRequest
 	(*ListMessageRevisionsResponse)(nil),  // 46: livechat.v1.ListMessageRevisionsResponse
 	(*MessageRevision)(nil),               // 47: livechat.v1.MessageRevision
-	(*HandOffConversationRequest)(nil),    // 48: livechat.v1.HandOffConversationRequest
-	(*HandOffConversationResponse)(nil),   // 49: livechat.v1.HandOffConversationResponse
-	(*CreateConversationRequest)(nil),     // 50: livechat.v1.CreateConversationRequest
-	(*CreateConversationResponse)(nil),    // 51: livechat.v1.CreateConversationResponse
-	nil,                                   // 52: livechat.v1.Customer.AttributesEntry
-	(*timestamppb.Timestamp)(nil),         // 53: google.protobuf.Timestamp
-	(*Attachment)(nil),                    // 54: livechat.v1.Attachment
-	(*Tag)(nil),                           // 55: livechat.v1.Tag
-	(*Rating)(nil),                        // 56: livechat.v1.Rating
-	(AgentStatus)(0),                      // 57: livechat.v1.AgentStatus
+	nil,                                   // 48: livechat.v1.Customer.AttributesEntry
+	(*timestamppb.Timestamp)(nil),         // 49: google.protobuf.Timestamp
+	(*Attachment)(nil),                    // 50: livechat.v1.Attachment
+	(*Tag)(nil),                           // 51: livechat.v1.Tag
+	(*Rating)(nil),                        // 52: livechat.v1.Rating
+	(AgentStatus)(0),                      // 53: livechat.v1.AgentStatus
 }
 var file_livechat_v1_conversation_proto_depIdxs = []int32{
 	2,  // 0: livechat.v1.SystemEvent.kind:type_name -> livechat.v1.SystemEventKind
-	52, // 1: livechat.v1.Customer.attributes:type_name -> livechat.v1.Customer.AttributesEntry
-	53, // 2: livechat.v1.Customer.first_seen_at:type_name -> google.protobuf.Timestamp
-	53, // 3: livechat.v1.Customer.last_seen_at:type_name -> google.protobuf.Timestamp
+	48, // 1: livechat.v1.Customer.attributes:type_name -> livechat.v1.Customer.AttributesEntry
+	49, // 2: livechat.v1.Customer.first_seen_at:type_name -> google.protobuf.Timestamp
+	49, // 3: livechat.v1.Customer.last_seen_at:type_name -> google.protobuf.Timestamp
 	1,  // 4: livechat.v1.Message.sender_type:type_name -> livechat.v1.SenderType
-	53, // 5: livechat.v1.Message.created_at:type_name -> google.protobuf.Timestamp
+	49, // 5: livechat.v1.Message.created_at:type_name -> google.protobuf.Timestamp
 	4,  // 6: livechat.v1.Message.system_event:type_name -> livechat.v1.SystemEvent
-	53, // 7: livechat.v1.Message.edited_at:type_name -> google.protobuf.Timestamp
-	53, // 8: livechat.v1.Message.deleted_at:type_name -> google.protobuf.Timestamp
-	53, // 9: livechat.v1.Message.editable_until:type_name -> google.protobuf.Timestamp
-	54, // 10: livechat.v1.Message.attachments:type_name -> livechat.v1.Attachment
+	49, // 7: livechat.v1.Message.edited_at:type_name -> google.protobuf.Timestamp
+	49, // 8: livechat.v1.Message.deleted_at:type_name -> google.protobuf.Timestamp
+	49, // 9: livechat.v1.Message.editable_until:type_name -> google.protobuf.Timestamp
+	50, // 10: livechat.v1.Message.attachments:type_name -> livechat.v1.Attachment
 	0,  // 11: livechat.v1.Conversation.status:type_name -> livechat.v1.ConversationStatus
-	53, // 12: livechat.v1.Conversation.created_at:type_name -> google.protobuf.Timestamp
-	53, // 13: livechat.v1.Conversation.updated_at:type_name -> google.protobuf.Timestamp
-	53, // 14: livechat.v1.Conversation.last_message_at:type_name -> google.protobuf.Timestamp
-	53, // 15: livechat.v1.Conversation.waiting_since:type_name -> google.protobuf.Timestamp
+	49, // 12: livechat.v1.Conversation.created_at:type_name -> google.protobuf.Timestamp
+	49, // 13: livechat.v1.Conversation.updated_at:type_name -> google.protobuf.Timestamp
+	49, // 14: livechat.v1.Conversation.last_message_at:type_name -> google.protobuf.Timestamp
+	49, // 15: livechat.v1.Conversation.waiting_since:type_name -> google.protobuf.Timestamp
 	6,  // 16: livechat.v1.Conversation.last_message:type_name -> livechat.v1.Message
-	55, // 17: livechat.v1.Conversation.tags:type_name -> livechat.v1.Tag
-	56, // 18: livechat.v1.Conversation.rating:type_name -> livechat.v1.Rating
+	51, // 17: livechat.v1.Conversation.tags:type_name -> livechat.v1.Tag
+	52, // 18: livechat.v1.Conversation.rating:type_name -> livechat.v1.Rating
 	0,  // 19: livechat.v1.ListConversationsRequest.statuses:type_name -> livechat.v1.ConversationStatus
 	3,  // 20: livechat.v1.ListConversationsRequest.assignment:type_name -> livechat.v1.AssignmentFilter
-	53, // 21: livechat.v1.ListConversationsRequest.created_after:type_name -> google.protobuf.Timestamp
-	53, // 22: livechat.v1.ListConversationsRequest.created_before:type_name -> google.protobuf.Timestamp
-	53, // 23: livechat.v1.ListConversationsRequest.updated_since:type_name -> google.protobuf.Timestamp
+	49, // 21: livechat.v1.ListConversationsRequest.created_after:type_name -> google.protobuf.Timestamp
+	49, // 22: livechat.v1.ListConversationsRequest.created_before:type_name -> google.protobuf.Timestamp
+	49, // 23: livechat.v1.ListConversationsRequest.updated_since:type_name -> google.protobuf.Timestamp
 	7,  // 24: livechat.v1.ListConversationsResponse.conversations:type_name -> livechat.v1.Conversation
 	7,  // 25: livechat.v1.GetConversationResponse.conversation:type_name -> livechat.v1.Conversation
 	5,  // 26: livechat.v1.GetConversationResponse.customer:type_name -> livechat.v1.Customer
@@ -3843,7 +3611,7 @@ var file_livechat_v1_conversation_proto_depIdxs = []int32{
 	7,  // 32: livechat.v1.SetConversationTagsResponse.conversation:type_name -> livechat.v1.Conversation
 	6,  // 33: livechat.v1.SendMessageResponse.message:type_name -> livechat.v1.Message
 	34, // 34: livechat.v1.SubscribeResponse.event:type_name -> livechat.v1.Event
-	53, // 35: livechat.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	49, // 35: livechat.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
 	6,  // 36: livechat.v1.Event.message_created:type_name -> livechat.v1.Message
 	7,  // 37: livechat.v1.Event.conversation_created:type_name -> livechat.v1.Conversation
 	7,  // 38: livechat.v1.Event.conversation_updated:type_name -> livechat.v1.Conversation
@@ -3855,58 +3623,51 @@ var file_livechat_v1_conversation_proto_depIdxs = []int32{
 	36, // 44: livechat.v1.Event.viewing:type_name -> livechat.v1.ViewingEvent
 	6,  // 45: livechat.v1.Event.message_updated:type_name -> livechat.v1.Message
 	1,  // 46: livechat.v1.TypingEvent.sender_type:type_name -> livechat.v1.SenderType
-	53, // 47: livechat.v1.TypingEvent.expires_at:type_name -> google.protobuf.Timestamp
-	53, // 48: livechat.v1.ViewingEvent.expires_at:type_name -> google.protobuf.Timestamp
+	49, // 47: livechat.v1.TypingEvent.expires_at:type_name -> google.protobuf.Timestamp
+	49, // 48: livechat.v1.ViewingEvent.expires_at:type_name -> google.protobuf.Timestamp
 	1,  // 49: livechat.v1.ReadEvent.reader_type:type_name -> livechat.v1.SenderType
-	57, // 50: livechat.v1.PresenceEvent.status:type_name -> livechat.v1.AgentStatus
+	53, // 50: livechat.v1.PresenceEvent.status:type_name -> livechat.v1.AgentStatus
 	6,  // 51: livechat.v1.EditMessageResponse.message:type_name -> livechat.v1.Message
 	6,  // 52: livechat.v1.DeleteMessageResponse.message:type_name -> livechat.v1.Message
 	47, // 53: livechat.v1.ListMessageRevisionsResponse.revisions:type_name -> livechat.v1.MessageRevision
-	53, // 54: livechat.v1.MessageRevision.replaced_at:type_name -> google.protobuf.Timestamp
-	7,  // 55: livechat.v1.HandOffConversationResponse.conversation:type_name -> livechat.v1.Conversation
-	7,  // 56: livechat.v1.CreateConversationResponse.conversation:type_name -> livechat.v1.Conversation
-	6,  // 57: livechat.v1.CreateConversationResponse.message:type_name -> livechat.v1.Message
-	8,  // 58: livechat.v1.ConversationService.ListConversations:input_type -> livechat.v1.ListConversationsRequest
-	10, // 59: livechat.v1.ConversationService.GetInboxCounts:input_type -> livechat.v1.GetInboxCountsRequest
-	12, // 60: livechat.v1.ConversationService.GetConversation:input_type -> livechat.v1.GetConversationRequest
-	14, // 61: livechat.v1.ConversationService.ListMessages:input_type -> livechat.v1.ListMessagesRequest
-	16, // 62: livechat.v1.ConversationService.ClaimConversation:input_type -> livechat.v1.ClaimConversationRequest
-	18, // 63: livechat.v1.ConversationService.AssignConversation:input_type -> livechat.v1.AssignConversationRequest
-	20, // 64: livechat.v1.ConversationService.SetConversationStatus:input_type -> livechat.v1.SetConversationStatusRequest
-	22, // 65: livechat.v1.ConversationService.SetConversationTags:input_type -> livechat.v1.SetConversationTagsRequest
-	24, // 66: livechat.v1.ConversationService.SendMessage:input_type -> livechat.v1.SendMessageRequest
-	26, // 67: livechat.v1.ConversationService.SetTyping:input_type -> livechat.v1.SetTypingRequest
-	28, // 68: livechat.v1.ConversationService.SetViewing:input_type -> livechat.v1.SetViewingRequest
-	30, // 69: livechat.v1.ConversationService.MarkRead:input_type -> livechat.v1.MarkReadRequest
-	32, // 70: livechat.v1.ConversationService.Subscribe:input_type -> livechat.v1.SubscribeRequest
-	41, // 71: livechat.v1.ConversationService.EditMessage:input_type -> livechat.v1.EditMessageRequest
-	43, // 72: livechat.v1.ConversationService.DeleteMessage:input_type -> livechat.v1.DeleteMessageRequest
-	45, // 73: livechat.v1.ConversationService.ListMessageRevisions:input_type -> livechat.v1.ListMessageRevisionsRequest
-	48, // 74: livechat.v1.ConversationService.HandOffConversation:input_type -> livechat.v1.HandOffConversationRequest
-	50, // 75: livechat.v1.ConversationService.CreateConversation:input_type -> livechat.v1.CreateConversationRequest
-	9,  // 76: livechat.v1.ConversationService.ListConversations:output_type -> livechat.v1.ListConversationsResponse
-	11, // 77: livechat.v1.ConversationService.GetInboxCounts:output_type -> livechat.v1.GetInboxCountsResponse
-	13, // 78: livechat.v1.ConversationService.GetConversation:output_type -> livechat.v1.GetConversationResponse
-	15, // 79: livechat.v1.ConversationService.ListMessages:output_type -> livechat.v1.ListMessagesResponse
-	17, // 80: livechat.v1.ConversationService.ClaimConversation:output_type -> livechat.v1.ClaimConversationResponse
-	19, // 81: livechat.v1.ConversationService.AssignConversation:output_type -> livechat.v1.AssignConversationResponse
-	21, // 82: livechat.v1.ConversationService.SetConversationStatus:output_type -> livechat.v1.SetConversationStatusResponse
-	23, // 83: livechat.v1.ConversationService.SetConversationTags:output_type -> livechat.v1.SetConversationTagsResponse
-	25, // 84: livechat.v1.ConversationService.SendMessage:output_type -> livechat.v1.SendMessageResponse
-	27, // 85: livechat.v1.ConversationService.SetTyping:output_type -> livechat.v1.SetTypingResponse
-	29, // 86: livechat.v1.ConversationService.SetViewing:output_type -> livechat.v1.SetViewingResponse
-	31, // 87: livechat.v1.ConversationService.MarkRead:output_type -> livechat.v1.MarkReadResponse
-	33, // 88: livechat.v1.ConversationService.Subscribe:output_type -> livechat.v1.SubscribeResponse
-	42, // 89: livechat.v1.ConversationService.EditMessage:output_type -> livechat.v1.EditMessageResponse
-	44, // 90: livechat.v1.ConversationService.DeleteMessage:output_type -> livechat.v1.DeleteMessageResponse
-	46, // 91: livechat.v1.ConversationService.ListMessageRevisions:output_type -> livechat.v1.ListMessageRevisionsResponse
-	49, // 92: livechat.v1.ConversationService.HandOffConversation:output_type -> livechat.v1.HandOffConversationResponse
-	51, // 93: livechat.v1.ConversationService.CreateConversation:output_type -> livechat.v1.CreateConversationResponse
-	76, // [76:94] is the sub-list for method output_type
-	58, // [58:76] is the sub-list for method input_type
-	58, // [58:58] is the sub-list for extension type_name
-	58, // [58:58] is the sub-list for extension extendee
-	0,  // [0:58] is the sub-list for field type_name
+	49, // 54: livechat.v1.MessageRevision.replaced_at:type_name -> google.protobuf.Timestamp
+	8,  // 55: livechat.v1.ConversationService.ListConversations:input_type -> livechat.v1.ListConversationsRequest
+	10, // 56: livechat.v1.ConversationService.GetInboxCounts:input_type -> livechat.v1.GetInboxCountsRequest
+	12, // 57: livechat.v1.ConversationService.GetConversation:input_type -> livechat.v1.GetConversationRequest
+	14, // 58: livechat.v1.ConversationService.ListMessages:input_type -> livechat.v1.ListMessagesRequest
+	16, // 59: livechat.v1.ConversationService.ClaimConversation:input_type -> livechat.v1.ClaimConversationRequest
+	18, // 60: livechat.v1.ConversationService.AssignConversation:input_type -> livechat.v1.AssignConversationRequest
+	20, // 61: livechat.v1.ConversationService.SetConversationStatus:input_type -> livechat.v1.SetConversationStatusRequest
+	22, // 62: livechat.v1.ConversationService.SetConversationTags:input_type -> livechat.v1.SetConversationTagsRequest
+	24, // 63: livechat.v1.ConversationService.SendMessage:input_type -> livechat.v1.SendMessageRequest
+	26, // 64: livechat.v1.ConversationService.SetTyping:input_type -> livechat.v1.SetTypingRequest
+	28, // 65: livechat.v1.ConversationService.SetViewing:input_type -> livechat.v1.SetViewingRequest
+	30, // 66: livechat.v1.ConversationService.MarkRead:input_type -> livechat.v1.MarkReadRequest
+	32, // 67: livechat.v1.ConversationService.Subscribe:input_type -> livechat.v1.SubscribeRequest
+	41, // 68: livechat.v1.ConversationService.EditMessage:input_type -> livechat.v1.EditMessageRequest
+	43, // 69: livechat.v1.ConversationService.DeleteMessage:input_type -> livechat.v1.DeleteMessageRequest
+	45, // 70: livechat.v1.ConversationService.ListMessageRevisions:input_type -> livechat.v1.ListMessageRevisionsRequest
+	9,  // 71: livechat.v1.ConversationService.ListConversations:output_type -> livechat.v1.ListConversationsResponse
+	11, // 72: livechat.v1.ConversationService.GetInboxCounts:output_type -> livechat.v1.GetInboxCountsResponse
+	13, // 73: livechat.v1.ConversationService.GetConversation:output_type -> livechat.v1.GetConversationResponse
+	15, // 74: livechat.v1.ConversationService.ListMessages:output_type -> livechat.v1.ListMessagesResponse
+	17, // 75: livechat.v1.ConversationService.ClaimConversation:output_type -> livechat.v1.ClaimConversationResponse
+	19, // 76: livechat.v1.ConversationService.AssignConversation:output_type -> livechat.v1.AssignConversationResponse
+	21, // 77: livechat.v1.ConversationService.SetConversationStatus:output_type -> livechat.v1.SetConversationStatusResponse
+	23, // 78: livechat.v1.ConversationService.SetConversationTags:output_type -> livechat.v1.SetConversationTagsResponse
+	25, // 79: livechat.v1.ConversationService.SendMessage:output_type -> livechat.v1.SendMessageResponse
+	27, // 80: livechat.v1.ConversationService.SetTyping:output_type -> livechat.v1.SetTypingResponse
+	29, // 81: livechat.v1.ConversationService.SetViewing:output_type -> livechat.v1.SetViewingResponse
+	31, // 82: livechat.v1.ConversationService.MarkRead:output_type -> livechat.v1.MarkReadResponse
+	33, // 83: livechat.v1.ConversationService.Subscribe:output_type -> livechat.v1.SubscribeResponse
+	42, // 84: livechat.v1.ConversationService.EditMessage:output_type -> livechat.v1.EditMessageResponse
+	44, // 85: livechat.v1.ConversationService.DeleteMessage:output_type -> livechat.v1.DeleteMessageResponse
+	46, // 86: livechat.v1.ConversationService.ListMessageRevisions:output_type -> livechat.v1.ListMessageRevisionsResponse
+	71, // [71:87] is the sub-list for method output_type
+	55, // [55:71] is the sub-list for method input_type
+	55, // [55:55] is the sub-list for extension type_name
+	55, // [55:55] is the sub-list for extension extendee
+	0,  // [0:55] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_conversation_proto_init() }
@@ -3936,7 +3697,7 @@ func file_livechat_v1_conversation_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_conversation_proto_rawDesc), len(file_livechat_v1_conversation_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   49,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -141,7 +141,7 @@ type WidgetRouting struct {
 	// A bot answers first: the id of an API token with a bot name. Every new
 	// conversation of the widget is held by that bot (Conversation.bot_name)
 	// and passed over by routing until it is handed off
-	// (ConversationService.HandOffConversation) or an agent takes it. Empty:
+	// (IntegrationService.HandOffConversation) or an agent takes it. Empty:
 	// no bot. A revoked bot holds nothing: its conversations follow the
 	// normal routing.
 	BotTokenId string `protobuf:"bytes,40,opt,name=bot_token_id,json=botTokenId,proto3" json:"bot_token_id,omitempty"`

@@ -72,12 +72,6 @@ const (
 	// ConversationServiceListMessageRevisionsProcedure is the procedure name of the
 	// ConversationService's ListMessageRevisions RPC.
 	ConversationServiceListMessageRevisionsProcedure = "/livechat.v1.ConversationService/ListMessageRevisions"
-	// ConversationServiceHandOffConversationProcedure is the procedure name of the
-	// ConversationService's HandOffConversation RPC.
-	ConversationServiceHandOffConversationProcedure = "/livechat.v1.ConversationService/HandOffConversation"
-	// ConversationServiceCreateConversationProcedure is the procedure name of the ConversationService's
-	// CreateConversation RPC.
-	ConversationServiceCreateConversationProcedure = "/livechat.v1.ConversationService/CreateConversation"
 )
 
 var (
@@ -197,20 +191,6 @@ var (
 			Schema:           v1.File_livechat_v1_conversation_proto.Services().ByName("ConversationService").Methods().ByName("ListMessageRevisions"),
 			Procedure:        ConversationServiceListMessageRevisionsProcedure,
 			IdempotencyLevel: connect.IdempotencyNoSideEffects,
-		}
-	})
-	conversationServiceHandOffConversationSpec = sync.OnceValue(func() connect.Spec {
-		return connect.Spec{
-			StreamType: connect.StreamTypeUnary,
-			Schema:     v1.File_livechat_v1_conversation_proto.Services().ByName("ConversationService").Methods().ByName("HandOffConversation"),
-			Procedure:  ConversationServiceHandOffConversationProcedure,
-		}
-	})
-	conversationServiceCreateConversationSpec = sync.OnceValue(func() connect.Spec {
-		return connect.Spec{
-			StreamType: connect.StreamTypeUnary,
-			Schema:     v1.File_livechat_v1_conversation_proto.Services().ByName("ConversationService").Methods().ByName("CreateConversation"),
-			Procedure:  ConversationServiceCreateConversationProcedure,
 		}
 	})
 )
@@ -364,38 +344,6 @@ type ConversationServiceClient interface {
 	//
 	// Errors: NOT_FOUND (ERROR_REASON_MESSAGE_NOT_FOUND).
 	ListMessageRevisions(context.Context, *v1.ListMessageRevisionsRequest) (*v1.ListMessageRevisionsResponse, error)
-	// HandOffConversation ends a bot's hold on a conversation (see
-	// RoutingService: a widget's bot answers first): from now on it follows
-	// the widget's normal routing, so an AUTO widget gives it to an available
-	// agent at once and a MANUAL one puts it in the queue for agents to claim.
-	// Its status does not change. A system line (HANDED_OFF, naming who asked)
-	// and conversation_updated events tell everyone; webhooks get
-	// conversation.handed_off. The holding bot's token, any agent or admin
-	// and (WidgetService.HandOff) the visitor may hand off; a bot may not
-	// hand off a conversation another bot holds. Handing off a conversation
-	// no bot holds changes nothing and returns it as it is, so retries are
-	// safe.
-	//
-	// Errors: INVALID_ARGUMENT with MALFORMED_ID; NOT_FOUND
-	// (CONVERSATION_NOT_FOUND); PERMISSION_DENIED (NOT_ASSIGNEE) for another
-	// bot's token.
-	HandOffConversation(context.Context, *v1.HandOffConversationRequest) (*v1.HandOffConversationResponse, error)
-	// CreateConversation opens a conversation for a known customer from a
-	// backend (for example to follow up on an order), on the customer's
-	// widget or on widget_id. It is WAITING like one the customer opened, and
-	// the widget's routing applies: its bot answers first, or it is queued
-	// or routed to an agent. Called with a bot's token, that bot holds it.
-	// With text, the caller's first message follows as SendMessage sends it
-	// (a person's reply claims the conversation; a bot's does not). The
-	// customer sees it in their widget at once. Send an Idempotency-Key
-	// header to make retries safe.
-	//
-	// Errors: INVALID_ARGUMENT with MALFORMED_ID (field "customer_id" or
-	// "widget_id") or as SendMessage for the text; NOT_FOUND with
-	// CUSTOMER_NOT_FOUND or WIDGET_NOT_FOUND; FAILED_PRECONDITION with
-	// CONVERSATION_ALREADY_OPEN when the customer has a WAITING or ACTIVE
-	// conversation (the message names it; send into it instead).
-	CreateConversation(context.Context, *v1.CreateConversationRequest) (*v1.CreateConversationResponse, error)
 }
 
 // NewConversationServiceClient constructs a client for the livechat.v1.ConversationService service.
@@ -574,38 +522,6 @@ type ConversationServiceHandler interface {
 	//
 	// Errors: NOT_FOUND (ERROR_REASON_MESSAGE_NOT_FOUND).
 	ListMessageRevisions(context.Context, *v1.ListMessageRevisionsRequest) (*v1.ListMessageRevisionsResponse, error)
-	// HandOffConversation ends a bot's hold on a conversation (see
-	// RoutingService: a widget's bot answers first): from now on it follows
-	// the widget's normal routing, so an AUTO widget gives it to an available
-	// agent at once and a MANUAL one puts it in the queue for agents to claim.
-	// Its status does not change. A system line (HANDED_OFF, naming who asked)
-	// and conversation_updated events tell everyone; webhooks get
-	// conversation.handed_off. The holding bot's token, any agent or admin
-	// and (WidgetService.HandOff) the visitor may hand off; a bot may not
-	// hand off a conversation another bot holds. Handing off a conversation
-	// no bot holds changes nothing and returns it as it is, so retries are
-	// safe.
-	//
-	// Errors: INVALID_ARGUMENT with MALFORMED_ID; NOT_FOUND
-	// (CONVERSATION_NOT_FOUND); PERMISSION_DENIED (NOT_ASSIGNEE) for another
-	// bot's token.
-	HandOffConversation(context.Context, *v1.HandOffConversationRequest) (*v1.HandOffConversationResponse, error)
-	// CreateConversation opens a conversation for a known customer from a
-	// backend (for example to follow up on an order), on the customer's
-	// widget or on widget_id. It is WAITING like one the customer opened, and
-	// the widget's routing applies: its bot answers first, or it is queued
-	// or routed to an agent. Called with a bot's token, that bot holds it.
-	// With text, the caller's first message follows as SendMessage sends it
-	// (a person's reply claims the conversation; a bot's does not). The
-	// customer sees it in their widget at once. Send an Idempotency-Key
-	// header to make retries safe.
-	//
-	// Errors: INVALID_ARGUMENT with MALFORMED_ID (field "customer_id" or
-	// "widget_id") or as SendMessage for the text; NOT_FOUND with
-	// CUSTOMER_NOT_FOUND or WIDGET_NOT_FOUND; FAILED_PRECONDITION with
-	// CONVERSATION_ALREADY_OPEN when the customer has a WAITING or ACTIVE
-	// conversation (the message names it; send into it instead).
-	CreateConversation(context.Context, *v1.CreateConversationRequest) (*v1.CreateConversationResponse, error)
 }
 
 // RegisterConversationServiceHandler registers svc as the livechat.v1.ConversationService
@@ -629,8 +545,6 @@ func RegisterConversationServiceHandler(server *connect.Server, svc Conversation
 		connect.Method{Spec: conversationServiceEditMessageSpec(), Handler: adapter.editMessage},
 		connect.Method{Spec: conversationServiceDeleteMessageSpec(), Handler: adapter.deleteMessage},
 		connect.Method{Spec: conversationServiceListMessageRevisionsSpec(), Handler: adapter.listMessageRevisions},
-		connect.Method{Spec: conversationServiceHandOffConversationSpec(), Handler: adapter.handOffConversation},
-		connect.Method{Spec: conversationServiceCreateConversationSpec(), Handler: adapter.createConversation},
 	)
 }
 
@@ -715,14 +629,6 @@ func (UnimplementedConversationServiceHandler) DeleteMessage(context.Context, *v
 
 func (UnimplementedConversationServiceHandler) ListMessageRevisions(context.Context, *v1.ListMessageRevisionsRequest) (*v1.ListMessageRevisionsResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.ConversationService.ListMessageRevisions is not implemented")
-}
-
-func (UnimplementedConversationServiceHandler) HandOffConversation(context.Context, *v1.HandOffConversationRequest) (*v1.HandOffConversationResponse, error) {
-	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.ConversationService.HandOffConversation is not implemented")
-}
-
-func (UnimplementedConversationServiceHandler) CreateConversation(context.Context, *v1.CreateConversationRequest) (*v1.CreateConversationResponse, error) {
-	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.ConversationService.CreateConversation is not implemented")
 }
 
 type conversationServiceClient struct {
@@ -852,22 +758,6 @@ func (c *conversationServiceClient) DeleteMessage(ctx context.Context, req *v1.D
 func (c *conversationServiceClient) ListMessageRevisions(ctx context.Context, req *v1.ListMessageRevisionsRequest) (*v1.ListMessageRevisionsResponse, error) {
 	var res v1.ListMessageRevisionsResponse
 	if err := c.client.CallUnary(ctx, conversationServiceListMessageRevisionsSpec(), req, &res); err != nil {
-		return nil, err
-	}
-	return &res, nil
-}
-
-func (c *conversationServiceClient) HandOffConversation(ctx context.Context, req *v1.HandOffConversationRequest) (*v1.HandOffConversationResponse, error) {
-	var res v1.HandOffConversationResponse
-	if err := c.client.CallUnary(ctx, conversationServiceHandOffConversationSpec(), req, &res); err != nil {
-		return nil, err
-	}
-	return &res, nil
-}
-
-func (c *conversationServiceClient) CreateConversation(ctx context.Context, req *v1.CreateConversationRequest) (*v1.CreateConversationResponse, error) {
-	var res v1.CreateConversationResponse
-	if err := c.client.CallUnary(ctx, conversationServiceCreateConversationSpec(), req, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
@@ -1057,30 +947,6 @@ func (h conversationServiceHandler) listMessageRevisions(ctx context.Context, _ 
 		return err
 	}
 	res, err := h.svc.ListMessageRevisions(ctx, &req)
-	if err != nil {
-		return err
-	}
-	return stream.Send(res)
-}
-
-func (h conversationServiceHandler) handOffConversation(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
-	var req v1.HandOffConversationRequest
-	if err := stream.Receive(&req); err != nil {
-		return err
-	}
-	res, err := h.svc.HandOffConversation(ctx, &req)
-	if err != nil {
-		return err
-	}
-	return stream.Send(res)
-}
-
-func (h conversationServiceHandler) createConversation(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
-	var req v1.CreateConversationRequest
-	if err := stream.Receive(&req); err != nil {
-		return err
-	}
-	res, err := h.svc.CreateConversation(ctx, &req)
 	if err != nil {
 		return err
 	}

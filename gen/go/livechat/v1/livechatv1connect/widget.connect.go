@@ -338,7 +338,7 @@ type WidgetServiceClient interface {
 	DeleteMessage(context.Context, *v1.WidgetServiceDeleteMessageRequest) (*v1.WidgetServiceDeleteMessageResponse, error)
 	// HandOff asks for a person ("Talk to a human"): it ends the bot's hold
 	// on the visitor's current conversation as
-	// ConversationService.HandOffConversation does. Without a bot holding it,
+	// IntegrationService.HandOffConversation does. Without a bot holding it,
 	// nothing changes. Visitors only.
 	//
 	// Errors: NOT_FOUND (CONVERSATION_NOT_FOUND) when the visitor has no
@@ -509,7 +509,7 @@ type WidgetServiceHandler interface {
 	DeleteMessage(context.Context, *v1.WidgetServiceDeleteMessageRequest) (*v1.WidgetServiceDeleteMessageResponse, error)
 	// HandOff asks for a person ("Talk to a human"): it ends the bot's hold
 	// on the visitor's current conversation as
-	// ConversationService.HandOffConversation does. Without a bot holding it,
+	// IntegrationService.HandOffConversation does. Without a bot holding it,
 	// nothing changes. Visitors only.
 	//
 	// Errors: NOT_FOUND (CONVERSATION_NOT_FOUND) when the visitor has no

@@ -43,7 +43,7 @@ export type WidgetRouting = Message<"livechat.v1.WidgetRouting"> & {
    * A bot answers first: the id of an API token with a bot name. Every new
    * conversation of the widget is held by that bot (Conversation.bot_name)
    * and passed over by routing until it is handed off
-   * (ConversationService.HandOffConversation) or an agent takes it. Empty:
+   * (IntegrationService.HandOffConversation) or an agent takes it. Empty:
    * no bot. A revoked bot holds nothing: its conversations follow the
    * normal routing.
    *

@@ -1766,7 +1766,7 @@ export const WidgetService: GenService<{
   /**
    * HandOff asks for a person ("Talk to a human"): it ends the bot's hold
    * on the visitor's current conversation as
-   * ConversationService.HandOffConversation does. Without a bot holding it,
+   * IntegrationService.HandOffConversation does. Without a bot holding it,
    * nothing changes. Visitors only.
    *
    * Errors: NOT_FOUND (CONVERSATION_NOT_FOUND) when the visitor has no
