@@ -110,6 +110,8 @@ const byReason: Partial<Record<ErrorReason, MessageKey>> = {
   [ErrorReason.ATTRIBUTE_VALUE_INVALID]: "reason.attributeValueInvalid",
   [ErrorReason.IDENTITY_REQUIRED]: "reason.identityRequired",
   [ErrorReason.TWO_FACTOR_REQUIRED]: "reason.twoFactorRequired",
+  [ErrorReason.BOT_REQUIRED]: "reason.botRequired",
+  [ErrorReason.CONVERSATION_ALREADY_OPEN]: "reason.conversationAlreadyOpen",
 };
 
 // Reasons whose text needs a number the detail did not carry fall back to
