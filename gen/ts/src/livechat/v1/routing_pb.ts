@@ -459,6 +459,12 @@ export const ReplyTimeModeSchema: GenEnum<ReplyTimeMode> = /*@__PURE__*/
  * their capacity raised. Assignment is serialised in the database, so it is
  * fair across every instance of the server.
  *
+ * A widget may also name a bot that answers first (WidgetRouting.
+ * bot_token_id): its new conversations are held by the bot, and routing
+ * passes them over, until IntegrationService.HandOffConversation (or
+ * WidgetService.HandOff, or an agent taking one) hands them to the team;
+ * from then on they follow the mode above.
+ *
  * Every RPC is for signed-in agents and admins and for API tokens of either
  * scope: UNAUTHENTICATED without valid credentials, PERMISSION_DENIED for a
  * visitor. Reading is for every agent; changing the mode or a capacity is
