@@ -486,11 +486,38 @@ func (q *Queries) GetTwoFactorForUpdate(ctx context.Context, agentID uuid.UUID) 
 }
 
 const listAgents = `-- name: ListAgents :many
-SELECT id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic, avatar FROM agents ORDER BY lower(display_name), username
+SELECT id, username, display_name, role, password_hash, disabled, status, created_at, last_seen_at, idle_away_seconds, away_automatic, avatar FROM agents
+WHERE ($1::text = '' OR lower(display_name || ' ' || username) LIKE $1::text)
+  AND ($2::text = '' OR role = $2::text)
+  AND ($3::boolean IS NULL OR disabled = $3::boolean)
+  AND (NOT $4::boolean
+       OR (lower(display_name), id) > (SELECT lower(p.display_name), p.id FROM agents p WHERE p.id = $5::uuid))
+ORDER BY lower(display_name), id
+LIMIT $6
 `
 
-func (q *Queries) ListAgents(ctx context.Context) ([]Agent, error) {
-	rows, err := q.db.Query(ctx, listAgents)
+type ListAgentsParams struct {
+	Pattern   string
+	Role      string
+	Disabled  *bool
+	HasCursor bool
+	CursorID  uuid.UUID
+	PageLimit int32
+}
+
+// Agents by display name, keyset-paginated by (lower(display_name), id)
+// after the cursor's row,
+// narrowed by a lower-case LIKE pattern over display name and username,
+// role and whether they are disabled.
+func (q *Queries) ListAgents(ctx context.Context, arg ListAgentsParams) ([]Agent, error) {
+	rows, err := q.db.Query(ctx, listAgents,
+		arg.Pattern,
+		arg.Role,
+		arg.Disabled,
+		arg.HasCursor,
+		arg.CursorID,
+		arg.PageLimit,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -526,8 +553,21 @@ const listApiTokens = `-- name: ListApiTokens :many
 SELECT t.id, t.agent_id, t.name, t.scope, t.prefix, t.created_at, t.last_used_at, t.revoked_at,
        a.display_name AS agent_name, t.bot_name, t.avatar
 FROM api_tokens t JOIN agents a ON a.id = t.agent_id
+WHERE (NOT $1::boolean OR t.bot_name IS NOT NULL)
+  AND (NOT $2::boolean OR t.revoked_at IS NULL)
+  AND (NOT $3::boolean OR (t.created_at, t.id) < ($4::timestamptz, $5::uuid))
 ORDER BY t.created_at DESC, t.id DESC
+LIMIT $6
 `
+
+type ListApiTokensParams struct {
+	BotsOnly  bool
+	LiveOnly  bool
+	HasCursor bool
+	CursorAt  time.Time
+	CursorID  uuid.UUID
+	PageLimit int32
+}
 
 type ListApiTokensRow struct {
 	ID         uuid.UUID
@@ -543,8 +583,15 @@ type ListApiTokensRow struct {
 	Avatar     *string
 }
 
-func (q *Queries) ListApiTokens(ctx context.Context) ([]ListApiTokensRow, error) {
-	rows, err := q.db.Query(ctx, listApiTokens)
+func (q *Queries) ListApiTokens(ctx context.Context, arg ListApiTokensParams) ([]ListApiTokensRow, error) {
+	rows, err := q.db.Query(ctx, listApiTokens,
+		arg.BotsOnly,
+		arg.LiveOnly,
+		arg.HasCursor,
+		arg.CursorAt,
+		arg.CursorID,
+		arg.PageLimit,
+	)
 	if err != nil {
 		return nil, err
 	}

@@ -334,11 +334,16 @@ WITH c AS (
         -- A reply answers the customer; a note does not.
         waiting_since = CASE WHEN $1::boolean THEN conversations.waiting_since END
     WHERE conversations.id = $2
-      AND ($1::boolean OR conversations.status NOT IN ('closed', 'waiting'))
+      AND ($1::boolean OR conversations.status NOT IN ('closed', 'waiting')
+           -- A bot answering first replies while it holds the conversation.
+           OR (conversations.status = 'waiting' AND conversations.assignee_id IS NULL AND EXISTS (
+               SELECT 1 FROM conversation_bots b
+               WHERE b.conversation_id = conversations.id AND b.token_id = $3::uuid
+                 AND b.handed_off_at IS NULL)))
     RETURNING conversations.id, conversations.customer_id, conversations.last_seq
 ), m AS (
     INSERT INTO messages (conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id)
-    SELECT c.id, c.last_seq, 'agent', $3::uuid, $4::text, $5::text, $1::boolean, $6::text
+    SELECT c.id, c.last_seq, 'agent', $4::uuid, $5::text, $6::text, $1::boolean, $7::text
     FROM c
     RETURNING id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target, edited_at, deleted_at
 ), e AS (
@@ -353,6 +358,7 @@ FROM m
 type InsertAgentMessageParams struct {
 	Internal        bool
 	ConversationID  uuid.UUID
+	BotTokenID      uuid.UUID
 	SenderID        uuid.UUID
 	SenderName      string
 	Text            string
@@ -391,6 +397,7 @@ func (q *Queries) InsertAgentMessage(ctx context.Context, arg InsertAgentMessage
 	row := q.db.QueryRow(ctx, insertAgentMessage,
 		arg.Internal,
 		arg.ConversationID,
+		arg.BotTokenID,
 		arg.SenderID,
 		arg.SenderName,
 		arg.Text,
@@ -631,17 +638,22 @@ WHERE (cardinality($2::text[]) = 0 OR c.status = ANY($2::text[]))
   AND (NOT $4::boolean OR c.assignee_id IS NULL)
   AND (NOT $5::boolean OR c.assignee_id = $6::uuid)
   AND (NOT $7::boolean OR c.widget_id = $8::uuid)
-  AND (cardinality($9::uuid[]) = 0
-       OR EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id AND ct.tag_id = ANY($9::uuid[])))
-  AND (NOT $10::boolean OR c.created_at >= $11::timestamptz)
-  AND (NOT $12::boolean OR c.created_at < $13::timestamptz)
-  AND ($14::text = ''
-       OR cu.name ILIKE $14::text
-       OR cu.email ILIKE $14::text
-       OR EXISTS (SELECT 1 FROM messages sm WHERE sm.conversation_id = c.id AND sm.text ILIKE $14::text))
-  AND (NOT $15::boolean OR (c.last_message_at, c.id) < ($16::timestamptz, $17::uuid))
+  AND (NOT $9::boolean OR c.customer_id = $10::uuid)
+  AND (NOT $11::boolean OR c.updated_at >= $12::timestamptz)
+  AND (NOT $13::boolean OR (c.assignee_id IS NULL AND EXISTS (
+           SELECT 1 FROM conversation_bots b JOIN api_tokens t ON t.id = b.token_id
+           WHERE b.conversation_id = c.id AND b.handed_off_at IS NULL AND t.revoked_at IS NULL)))
+  AND (cardinality($14::uuid[]) = 0
+       OR EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id AND ct.tag_id = ANY($14::uuid[])))
+  AND (NOT $15::boolean OR c.created_at >= $16::timestamptz)
+  AND (NOT $17::boolean OR c.created_at < $18::timestamptz)
+  AND ($19::text = ''
+       OR cu.name ILIKE $19::text
+       OR cu.email ILIKE $19::text
+       OR EXISTS (SELECT 1 FROM messages sm WHERE sm.conversation_id = c.id AND sm.text ILIKE $19::text))
+  AND (NOT $20::boolean OR (c.last_message_at, c.id) < ($21::timestamptz, $22::uuid))
 ORDER BY c.last_message_at DESC, c.id DESC
-LIMIT $18
+LIMIT $23
 `
 
 type ListConversationsParams struct {
@@ -653,6 +665,11 @@ type ListConversationsParams struct {
 	AssigneeID       uuid.UUID
 	ByWidget         bool
 	WidgetID         uuid.UUID
+	ByCustomer       bool
+	CustomerID       uuid.UUID
+	HasUpdatedSince  bool
+	UpdatedSince     time.Time
+	HeldByBot        bool
 	TagIds           []uuid.UUID
 	HasCreatedAfter  bool
 	CreatedAfter     time.Time
@@ -696,6 +713,11 @@ func (q *Queries) ListConversations(ctx context.Context, arg ListConversationsPa
 		arg.AssigneeID,
 		arg.ByWidget,
 		arg.WidgetID,
+		arg.ByCustomer,
+		arg.CustomerID,
+		arg.HasUpdatedSince,
+		arg.UpdatedSince,
+		arg.HeldByBot,
 		arg.TagIds,
 		arg.HasCreatedAfter,
 		arg.CreatedAfter,

@@ -158,6 +158,13 @@ type Conversation struct {
 	WaitingSince  *time.Time
 }
 
+type ConversationBot struct {
+	ConversationID uuid.UUID
+	TokenID        uuid.UUID
+	HeldSince      time.Time
+	HandedOffAt    *time.Time
+}
+
 type ConversationFact struct {
 	ConversationID   uuid.UUID
 	WidgetID         uuid.UUID
@@ -463,6 +470,12 @@ type Widget struct {
 	UpdatedAt       time.Time
 	DeletedAt       *time.Time
 	AttachmentKinds []string
+}
+
+type WidgetBot struct {
+	WidgetID  uuid.UUID
+	TokenID   uuid.UUID
+	UpdatedAt time.Time
 }
 
 type WidgetRouting struct {

@@ -296,6 +296,9 @@ WITH r AS (
 ), ev AS (
     INSERT INTO events (kind, conversation_id, customer_id)
     SELECT 'conversation_updated', conversation_id, customer_id FROM r
+    UNION ALL
+    -- For webhooks only (csat.submitted); streams pass it over.
+    SELECT 'csat_submitted', conversation_id, customer_id FROM r
 )
 SELECT conversation_id, scale, score, comment, created_at, updated_at FROM r
 `
@@ -323,7 +326,7 @@ type SaveRatingRow struct {
 
 // Rates a conversation, or changes its rating while created_at is after
 // changeable_after, and writes the conversation_updated event that shows it
-// to agents, in one statement. No row: the change window has passed.
+// to agents (and csat_submitted for webhooks), in one statement. No row: the change window has passed.
 func (q *Queries) SaveRating(ctx context.Context, arg SaveRatingParams) (SaveRatingRow, error) {
 	row := q.db.QueryRow(ctx, saveRating,
 		arg.ConversationID,

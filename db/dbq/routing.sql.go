@@ -70,6 +70,9 @@ SELECT count(*)::int
 FROM conversations c
 JOIN widget_routing r ON r.widget_id = c.widget_id AND r.mode = 'auto'
 WHERE c.status = 'waiting' AND c.assignee_id IS NULL
+  -- A bot answering first holds it until it is handed off (00027_bots).
+  AND NOT EXISTS (SELECT 1 FROM conversation_bots b JOIN api_tokens t ON t.id = b.token_id
+                  WHERE b.conversation_id = c.id AND b.handed_off_at IS NULL AND t.revoked_at IS NULL)
 `
 
 func (q *Queries) CountQueued(ctx context.Context) (int32, error) {
@@ -138,12 +141,15 @@ SELECT c.id
 FROM conversations c
 JOIN widget_routing r ON r.widget_id = c.widget_id AND r.mode = 'auto'
 WHERE c.status = 'waiting' AND c.assignee_id IS NULL
+  -- A bot answering first holds it until it is handed off (00027_bots).
+  AND NOT EXISTS (SELECT 1 FROM conversation_bots b JOIN api_tokens t ON t.id = b.token_id
+                  WHERE b.conversation_id = c.id AND b.handed_off_at IS NULL AND t.revoked_at IS NULL)
 ORDER BY c.created_at, c.id
 LIMIT $1
 `
 
-// The queue: waiting conversations nobody has, of widgets in automatic
-// mode, oldest first.
+// The queue: waiting conversations nobody (no agent, no bot) has, of
+// widgets in automatic mode, oldest first.
 func (q *Queries) QueuedConversations(ctx context.Context, maxRows int32) ([]uuid.UUID, error) {
 	rows, err := q.db.Query(ctx, queuedConversations, maxRows)
 	if err != nil {

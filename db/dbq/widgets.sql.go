@@ -292,11 +292,32 @@ func (q *Queries) ListWidgetOrigins(ctx context.Context) ([][]byte, error) {
 }
 
 const listWidgets = `-- name: ListWidgets :many
-SELECT id, site_key, name, settings, identity_secret, secret_rotated_at, created_at, updated_at, deleted_at, attachment_kinds FROM widgets WHERE deleted_at IS NULL ORDER BY lower(name), id
+SELECT id, site_key, name, settings, identity_secret, secret_rotated_at, created_at, updated_at, deleted_at, attachment_kinds FROM widgets
+WHERE deleted_at IS NULL
+  AND ($1::text = '' OR lower(name) LIKE $1::text)
+  AND (NOT $2::boolean
+       OR (lower(name), id) > (SELECT lower(p.name), p.id FROM widgets p WHERE p.id = $3::uuid))
+ORDER BY lower(name), id
+LIMIT $4
 `
 
-func (q *Queries) ListWidgets(ctx context.Context) ([]Widget, error) {
-	rows, err := q.db.Query(ctx, listWidgets)
+type ListWidgetsParams struct {
+	Pattern   string
+	HasCursor bool
+	CursorID  uuid.UUID
+	PageLimit int32
+}
+
+// Live widgets by name, keyset-paginated by (lower(name), id) after the
+// cursor's row, narrowed by
+// a lower-case LIKE pattern over the name.
+func (q *Queries) ListWidgets(ctx context.Context, arg ListWidgetsParams) ([]Widget, error) {
+	rows, err := q.db.Query(ctx, listWidgets,
+		arg.Pattern,
+		arg.HasCursor,
+		arg.CursorID,
+		arg.PageLimit,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -524,8 +545,16 @@ WITH old AS (
       AND (old.name, old.email, old.phone, old.attributes)
           IS DISTINCT FROM ($2::text, $3::text, $4::text, $5::jsonb)
     RETURNING 1
+), cu AS (
+    -- customer_updated, for webhooks (see AnnounceCustomer).
+    INSERT INTO events (kind, conversation_id, customer_id)
+    SELECT 'customer_updated', '00000000-0000-0000-0000-000000000000', $1
+    FROM old
+    WHERE (old.name, old.email, old.phone, old.attributes)
+          IS DISTINCT FROM ($2::text, $3::text, $4::text, $5::jsonb)
+    RETURNING 1
 )
-SELECT count(*) FROM ev
+SELECT ((SELECT count(*) FROM ev) + (SELECT count(*) FROM cu))::bigint
 `
 
 type UpdateVisitorCustomerParams struct {
@@ -538,7 +567,8 @@ type UpdateVisitorCustomerParams struct {
 
 // Sets a customer's details and, when they changed, records a
 // conversation_updated event for each open conversation of the customer, so
-// agents see the new name or email live. Returns the number of events.
+// agents see the new name or email live, and a customer_updated event for
+// webhooks. Returns the number of events.
 func (q *Queries) UpdateVisitorCustomer(ctx context.Context, arg UpdateVisitorCustomerParams) (int64, error) {
 	row := q.db.QueryRow(ctx, updateVisitorCustomer,
 		arg.ID,
@@ -547,9 +577,9 @@ func (q *Queries) UpdateVisitorCustomer(ctx context.Context, arg UpdateVisitorCu
 		arg.Phone,
 		arg.Attributes,
 	)
-	var count int64
-	err := row.Scan(&count)
-	return count, err
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
 }
 
 const updateWidget = `-- name: UpdateWidget :one
@@ -595,7 +625,7 @@ ON CONFLICT (widget_id, verified_user_id) DO UPDATE
 SET name  = CASE WHEN excluded.name = '' THEN customers.name ELSE excluded.name END,
     email = CASE WHEN excluded.email = '' THEN customers.email ELSE excluded.email END,
     last_seen_at = now()
-RETURNING id
+RETURNING id, (xmax = 0)::boolean AS inserted
 `
 
 type UpsertVerifiedCustomerParams struct {
@@ -605,18 +635,23 @@ type UpsertVerifiedCustomerParams struct {
 	Email          string
 }
 
+type UpsertVerifiedCustomerRow struct {
+	ID       uuid.UUID
+	Inserted bool
+}
+
 // The host site vouches for name and email, so non-empty ones replace what
 // the customer had.
-func (q *Queries) UpsertVerifiedCustomer(ctx context.Context, arg UpsertVerifiedCustomerParams) (uuid.UUID, error) {
+func (q *Queries) UpsertVerifiedCustomer(ctx context.Context, arg UpsertVerifiedCustomerParams) (UpsertVerifiedCustomerRow, error) {
 	row := q.db.QueryRow(ctx, upsertVerifiedCustomer,
 		arg.WidgetID,
 		arg.VerifiedUserID,
 		arg.Name,
 		arg.Email,
 	)
-	var id uuid.UUID
-	err := row.Scan(&id)
-	return id, err
+	var i UpsertVerifiedCustomerRow
+	err := row.Scan(&i.ID, &i.Inserted)
+	return i, err
 }
 
 const verifyVisitorCustomer = `-- name: VerifyVisitorCustomer :one

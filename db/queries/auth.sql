@@ -23,7 +23,18 @@ SELECT * FROM agents WHERE id = @id FOR UPDATE;
 SELECT * FROM agents WHERE username = @username;
 
 -- name: ListAgents :many
-SELECT * FROM agents ORDER BY lower(display_name), username;
+-- Agents by display name, keyset-paginated by (lower(display_name), id)
+-- after the cursor's row,
+-- narrowed by a lower-case LIKE pattern over display name and username,
+-- role and whether they are disabled.
+SELECT * FROM agents
+WHERE (@pattern::text = '' OR lower(display_name || ' ' || username) LIKE @pattern::text)
+  AND (@role::text = '' OR role = @role::text)
+  AND (sqlc.narg(disabled)::boolean IS NULL OR disabled = sqlc.narg(disabled)::boolean)
+  AND (NOT @has_cursor::boolean
+       OR (lower(display_name), id) > (SELECT lower(p.display_name), p.id FROM agents p WHERE p.id = @cursor_id::uuid))
+ORDER BY lower(display_name), id
+LIMIT @page_limit;
 
 -- name: LockEnabledAdmins :many
 -- Locks every enabled admin, in a fixed order so that concurrent changes
@@ -112,7 +123,11 @@ UPDATE api_tokens SET last_used_at = @now::timestamptz WHERE id = @id;
 SELECT t.id, t.agent_id, t.name, t.scope, t.prefix, t.created_at, t.last_used_at, t.revoked_at,
        a.display_name AS agent_name, t.bot_name, t.avatar
 FROM api_tokens t JOIN agents a ON a.id = t.agent_id
-ORDER BY t.created_at DESC, t.id DESC;
+WHERE (NOT @bots_only::boolean OR t.bot_name IS NOT NULL)
+  AND (NOT @live_only::boolean OR t.revoked_at IS NULL)
+  AND (NOT @has_cursor::boolean OR (t.created_at, t.id) < (@cursor_at::timestamptz, @cursor_id::uuid))
+ORDER BY t.created_at DESC, t.id DESC
+LIMIT @page_limit;
 
 -- name: RevokeApiToken :one
 -- Revoking a revoked token keeps its first revocation time.

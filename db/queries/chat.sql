@@ -17,7 +17,12 @@ WITH c AS (
         -- A reply answers the customer; a note does not.
         waiting_since = CASE WHEN @internal::boolean THEN conversations.waiting_since END
     WHERE conversations.id = @conversation_id
-      AND (@internal::boolean OR conversations.status NOT IN ('closed', 'waiting'))
+      AND (@internal::boolean OR conversations.status NOT IN ('closed', 'waiting')
+           -- A bot answering first replies while it holds the conversation.
+           OR (conversations.status = 'waiting' AND conversations.assignee_id IS NULL AND EXISTS (
+               SELECT 1 FROM conversation_bots b
+               WHERE b.conversation_id = conversations.id AND b.token_id = @bot_token_id::uuid
+                 AND b.handed_off_at IS NULL)))
     RETURNING conversations.id, conversations.customer_id, conversations.last_seq
 ), m AS (
     INSERT INTO messages (conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id)
@@ -187,6 +192,11 @@ WHERE (cardinality(@statuses::text[]) = 0 OR c.status = ANY(@statuses::text[]))
   AND (NOT @unassigned::boolean OR c.assignee_id IS NULL)
   AND (NOT @by_assignee::boolean OR c.assignee_id = @assignee_id::uuid)
   AND (NOT @by_widget::boolean OR c.widget_id = @widget_id::uuid)
+  AND (NOT @by_customer::boolean OR c.customer_id = @customer_id::uuid)
+  AND (NOT @has_updated_since::boolean OR c.updated_at >= @updated_since::timestamptz)
+  AND (NOT @held_by_bot::boolean OR (c.assignee_id IS NULL AND EXISTS (
+           SELECT 1 FROM conversation_bots b JOIN api_tokens t ON t.id = b.token_id
+           WHERE b.conversation_id = c.id AND b.handed_off_at IS NULL AND t.revoked_at IS NULL)))
   AND (cardinality(@tag_ids::uuid[]) = 0
        OR EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id AND ct.tag_id = ANY(@tag_ids::uuid[])))
   AND (NOT @has_created_after::boolean OR c.created_at >= @created_after::timestamptz)

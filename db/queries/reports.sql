@@ -15,7 +15,7 @@ WHERE c.id = @conversation_id AND c.customer_id = @customer_id;
 -- name: SaveRating :one
 -- Rates a conversation, or changes its rating while created_at is after
 -- changeable_after, and writes the conversation_updated event that shows it
--- to agents, in one statement. No row: the change window has passed.
+-- to agents (and csat_submitted for webhooks), in one statement. No row: the change window has passed.
 WITH r AS (
     INSERT INTO conversation_ratings AS cr (conversation_id, widget_id, customer_id, agent_id, scale, score, comment, created_at, updated_at)
     VALUES (@conversation_id, @widget_id, @customer_id, sqlc.narg(agent_id), @scale, @score, @comment, @now, @now)
@@ -26,6 +26,9 @@ WITH r AS (
 ), ev AS (
     INSERT INTO events (kind, conversation_id, customer_id)
     SELECT 'conversation_updated', conversation_id, customer_id FROM r
+    UNION ALL
+    -- For webhooks only (csat.submitted); streams pass it over.
+    SELECT 'csat_submitted', conversation_id, customer_id FROM r
 )
 SELECT conversation_id, scale, score, comment, created_at, updated_at FROM r;
 

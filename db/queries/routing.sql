@@ -4,12 +4,15 @@
 SELECT pg_advisory_xact_lock(7316001);
 
 -- name: QueuedConversations :many
--- The queue: waiting conversations nobody has, of widgets in automatic
--- mode, oldest first.
+-- The queue: waiting conversations nobody (no agent, no bot) has, of
+-- widgets in automatic mode, oldest first.
 SELECT c.id
 FROM conversations c
 JOIN widget_routing r ON r.widget_id = c.widget_id AND r.mode = 'auto'
 WHERE c.status = 'waiting' AND c.assignee_id IS NULL
+  -- A bot answering first holds it until it is handed off (00027_bots).
+  AND NOT EXISTS (SELECT 1 FROM conversation_bots b JOIN api_tokens t ON t.id = b.token_id
+                  WHERE b.conversation_id = c.id AND b.handed_off_at IS NULL AND t.revoked_at IS NULL)
 ORDER BY c.created_at, c.id
 LIMIT @max_rows;
 
@@ -17,7 +20,10 @@ LIMIT @max_rows;
 SELECT count(*)::int
 FROM conversations c
 JOIN widget_routing r ON r.widget_id = c.widget_id AND r.mode = 'auto'
-WHERE c.status = 'waiting' AND c.assignee_id IS NULL;
+WHERE c.status = 'waiting' AND c.assignee_id IS NULL
+  -- A bot answering first holds it until it is handed off (00027_bots).
+  AND NOT EXISTS (SELECT 1 FROM conversation_bots b JOIN api_tokens t ON t.id = b.token_id
+                  WHERE b.conversation_id = c.id AND b.handed_off_at IS NULL AND t.revoked_at IS NULL);
 
 -- name: AgentLoads :many
 -- Every enabled agent's capacity, load and whether they are online (status

@@ -14,7 +14,16 @@ SELECT * FROM widgets WHERE id = $1 AND deleted_at IS NULL;
 SELECT * FROM widgets WHERE site_key = $1 AND deleted_at IS NULL;
 
 -- name: ListWidgets :many
-SELECT * FROM widgets WHERE deleted_at IS NULL ORDER BY lower(name), id;
+-- Live widgets by name, keyset-paginated by (lower(name), id) after the
+-- cursor's row, narrowed by
+-- a lower-case LIKE pattern over the name.
+SELECT * FROM widgets
+WHERE deleted_at IS NULL
+  AND (@pattern::text = '' OR lower(name) LIKE @pattern::text)
+  AND (NOT @has_cursor::boolean
+       OR (lower(name), id) > (SELECT lower(p.name), p.id FROM widgets p WHERE p.id = @cursor_id::uuid))
+ORDER BY lower(name), id
+LIMIT @page_limit;
 
 -- name: UpdateWidget :one
 UPDATE widgets SET name = $2, settings = $3, attachment_kinds = $4, updated_at = now()
@@ -107,7 +116,7 @@ ON CONFLICT (widget_id, verified_user_id) DO UPDATE
 SET name  = CASE WHEN excluded.name = '' THEN customers.name ELSE excluded.name END,
     email = CASE WHEN excluded.email = '' THEN customers.email ELSE excluded.email END,
     last_seen_at = now()
-RETURNING id;
+RETURNING id, (xmax = 0)::boolean AS inserted;
 
 -- name: VerifyVisitorCustomer :one
 -- Turns an anonymous customer into the verified one of a user id, when that
@@ -123,7 +132,8 @@ RETURNING id;
 -- name: UpdateVisitorCustomer :one
 -- Sets a customer's details and, when they changed, records a
 -- conversation_updated event for each open conversation of the customer, so
--- agents see the new name or email live. Returns the number of events.
+-- agents see the new name or email live, and a customer_updated event for
+-- webhooks. Returns the number of events.
 WITH old AS (
     SELECT o.name, o.email, o.phone, o.attributes FROM customers o WHERE o.id = sqlc.arg(id)
 ), upd AS (
@@ -143,8 +153,16 @@ WITH old AS (
       AND (old.name, old.email, old.phone, old.attributes)
           IS DISTINCT FROM (sqlc.arg(name)::text, sqlc.arg(email)::text, sqlc.arg(phone)::text, sqlc.arg(attributes)::jsonb)
     RETURNING 1
+), cu AS (
+    -- customer_updated, for webhooks (see AnnounceCustomer).
+    INSERT INTO events (kind, conversation_id, customer_id)
+    SELECT 'customer_updated', '00000000-0000-0000-0000-000000000000', sqlc.arg(id)
+    FROM old
+    WHERE (old.name, old.email, old.phone, old.attributes)
+          IS DISTINCT FROM (sqlc.arg(name)::text, sqlc.arg(email)::text, sqlc.arg(phone)::text, sqlc.arg(attributes)::jsonb)
+    RETURNING 1
 )
-SELECT count(*) FROM ev;
+SELECT ((SELECT count(*) FROM ev) + (SELECT count(*) FROM cu))::bigint;
 
 -- name: HitRateLimit :one
 -- Counts one hit in the bucket's current fixed window (windows are aligned

@@ -2,7 +2,8 @@
 // sets their capacity in the agents table and the widget's assignment mode
 // and weekly schedule in its settings, by keyboard; a refused capacity is
 // explained; and a visitor's new conversation is then assigned to the
-// admin, who is online, without anyone claiming it.
+// admin, who is online, without anyone claiming it. A bot chosen to answer
+// first holds the next one, listed under Bots, until the admin hands it off.
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -133,6 +134,33 @@ describe("routing and business hours", { timeout: 300_000 }, () => {
     await page.goto(`${server.url}/inbox/all/${sent.conversationId}`);
     await page.getByTestId("system-message").getByText(`The conversation was assigned to ${admin.name}`).waitFor();
     await v.waitForMessage((m) => m.systemEvent?.targetName === admin.name);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test("a bot answers first: chosen on the widget, shown under Bots, handed off to the team from the dashboard", async () => {
+    const { token } = await api("AuthService/CreateApiToken", { name: "Shop bot", scope: "API_TOKEN_SCOPE_AGENT", botName: "Shop Assistant" });
+    await page.goto(`${server.url}/widgets/${widget.id}`);
+    const routing = page.getByTestId("routing-card");
+    await routing.getByLabel("A bot answers first").selectOption(token.id);
+    await routing.getByRole("button", { name: "Save" }).click();
+    await routing.getByRole("status").filter({ hasText: "Saved" }).waitFor();
+    const { routing: stored } = await api("RoutingService/GetWidgetRouting", { widgetId: widget.id });
+    assert.equal(stored.botTokenId, token.id);
+    assert.equal(stored.hours.enabled, true, "saving the bot keeps the hours");
+
+    const v = await visitors.startVisitor(server.url, widget.siteKey);
+    opened.push(v);
+    const sent = await v.send("Where is my parcel?");
+    await page.goto(`${server.url}/inbox/bots`);
+    const item = page.getByTestId("conversation-list").getByText("With bot Shop Assistant");
+    await item.waitFor();
+    await item.click();
+    await page.getByTestId("conversation-handler").filter({ hasText: "With bot Shop Assistant" }).waitFor();
+    await page.getByTestId("hand-off").click();
+    await page.getByTestId("system-message").getByText(`${admin.name} handed the conversation over to the team`).waitFor();
+    await page.getByTestId("system-message").getByText(`The conversation was assigned to ${admin.name}`).waitFor();
+    const { conversation } = await api("ConversationService/GetConversation", { conversationId: sent.conversationId });
+    assert.equal(conversation.botName ?? "", "");
     assert.deepEqual(pageErrors, []);
   });
 });

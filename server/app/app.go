@@ -173,6 +173,7 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	a.audit = audit.New(pool, audit.Options{Log: log, Settings: a.settings})
 	livechatv1connect.RegisterAuthServiceHandler(a.rpc, authapi.NewHandler(a.auth, web, a.audit))
 	livechatv1connect.RegisterConversationServiceHandler(a.rpc, chatapi.NewHandler(conversations, a.hub).WithAudit(a.audit))
+	livechatv1connect.RegisterIntegrationServiceHandler(a.rpc, chatapi.NewIntegrationHandler(conversations))
 	livechatv1connect.RegisterWidgetServiceHandler(a.rpc, widgetsapi.NewHandler(a.widgets, a.hub, a.audit).WithRatings(csatapi.NewHandler(csat.New(pool, a.hub))))
 	livechatv1connect.RegisterCannedResponseServiceHandler(a.rpc, cannedapi.NewHandler(canned.New(pool)))
 	livechatv1connect.RegisterTagServiceHandler(a.rpc, tagsapi.NewHandler(tags.New(pool)))
@@ -345,7 +346,8 @@ func (h healthChecker) Check(ctx context.Context, req *grpchealth.CheckRequest) 
 	case "", livechatv1connect.AuthServiceName, livechatv1connect.ConversationServiceName, livechatv1connect.WidgetServiceName,
 		livechatv1connect.CannedResponseServiceName, livechatv1connect.TagServiceName, livechatv1connect.WebhookServiceName,
 		livechatv1connect.RoutingServiceName, livechatv1connect.ReportServiceName, livechatv1connect.MailServiceName,
-		livechatv1connect.CustomerServiceName, livechatv1connect.AuditServiceName, livechatv1connect.PrivacyServiceName:
+		livechatv1connect.CustomerServiceName, livechatv1connect.AuditServiceName, livechatv1connect.PrivacyServiceName,
+		livechatv1connect.IntegrationServiceName:
 	default:
 		return nil, connectv1.NewError(connectv1.CodeNotFound, fmt.Errorf("unknown service %q", req.Service))
 	}

@@ -208,6 +208,13 @@ const (
 	TwoFactorRequired Reason = "TWO_FACTOR_REQUIRED"
 	// RetentionWidgetRepeated: a retention policy names a widget twice.
 	RetentionWidgetRepeated Reason = "RETENTION_WIDGET_REPEATED"
+
+	// BotRequired: the API token named to answer first is not a usable
+	// bot (no bot name, revoked, or its agent disabled).
+	BotRequired Reason = "BOT_REQUIRED"
+	// ConversationAlreadyOpen: the customer already has a waiting or
+	// active conversation.
+	ConversationAlreadyOpen Reason = "CONVERSATION_ALREADY_OPEN"
 )
 
 // Code is the class of an error: which Connect code its reason maps to. It
@@ -344,6 +351,8 @@ var codes = map[Reason]Code{
 	ProactiveNotAllowed:     CodeFailedPrecondition,
 	TooManyVisitors:         CodeResourceExhausted,
 	InvitationInvalid:       CodeFailedPrecondition,
+	BotRequired:             CodeInvalid,
+	ConversationAlreadyOpen: CodeFailedPrecondition,
 }
 
 // Reasons lists every reason (for tests and documentation).

@@ -104,6 +104,7 @@ type Client struct {
 	HTTP         *http.Client
 	Auth         livechatv1connect.AuthServiceClient
 	Conversation livechatv1connect.ConversationServiceClient
+	Integration  livechatv1connect.IntegrationServiceClient
 	Widget       livechatv1connect.WidgetServiceClient
 	Canned       livechatv1connect.CannedResponseServiceClient
 	Tags         livechatv1connect.TagServiceClient
@@ -130,6 +131,7 @@ func (s *Server) NewClient(header http.Header, opts ...connecthttp.Option) *Clie
 		HTTP:         hc,
 		Auth:         livechatv1connect.NewAuthServiceClient(cc),
 		Conversation: livechatv1connect.NewConversationServiceClient(cc),
+		Integration:  livechatv1connect.NewIntegrationServiceClient(cc),
 		Widget:       livechatv1connect.NewWidgetServiceClient(cc),
 		Canned:       livechatv1connect.NewCannedResponseServiceClient(cc),
 		Tags:         livechatv1connect.NewTagServiceClient(cc),

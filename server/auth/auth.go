@@ -378,22 +378,66 @@ func (s *Service) Agent(ctx context.Context, id uuid.UUID) (Agent, error) {
 	return s.agentFrom(row), nil
 }
 
-// ListAgents lists every agent, disabled ones included, by display name.
-func (s *Service) ListAgents(ctx context.Context) ([]Agent, error) {
-	rows, err := s.q.ListAgents(ctx)
+// AgentFilter narrows and pages ListAgents.
+type AgentFilter struct {
+	// Query keeps agents whose display name or username contains it.
+	Query string
+	// Role keeps one role ("": any).
+	Role Role
+	// Disabled keeps only disabled (true) or enabled (false) agents.
+	Disabled *bool
+	// PageSize is 1–limits.AdminListPage; 0 means DefaultAdminListPage.
+	PageSize int32
+	// PageToken is a previous page's next token.
+	PageToken string
+}
+
+// ListAgents lists agents, disabled ones included unless the filter says,
+// by display name, a page at a time; the token is "" on the last page.
+// Errors: TooManyItems or InvalidValue (page_size), MalformedCursor,
+// TextTooLong or TextInvalid (query), InvalidValue (role).
+func (s *Service) ListAgents(ctx context.Context, f AgentFilter) ([]Agent, string, error) {
+	n, err := limits.PageSize(f.PageSize, limits.DefaultAdminListPage, limits.AdminListPage)
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	query, err := limits.CleanOptional("query", f.Query, limits.SearchQuery, false)
+	if err != nil {
+		return nil, "", err
+	}
+	if f.Role != "" && f.Role != RoleAgent && f.Role != RoleAdmin {
+		return nil, "", apperr.New(apperr.InvalidValue, "unknown role").WithField("role")
+	}
+	p := dbq.ListAgentsParams{Role: string(f.Role), Disabled: f.Disabled, PageLimit: int32(n + 1)}
+	if query != "" {
+		p.Pattern = strings.ToLower(limits.LikePattern(query))
+	}
+	if f.PageToken != "" {
+		if p.CursorID, err = limits.DecodeIDCursor(f.PageToken); err != nil {
+			return nil, "", err
+		}
+		p.HasCursor = true
+	}
+	rows, err := s.q.ListAgents(ctx, p)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(rows) > n {
+		rows = rows[:n]
+		last := rows[n-1]
+		next = limits.EncodeIDCursor(last.ID)
 	}
 	enrolled, err := s.q.TwoFactorEnabledAgents(ctx)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	out := make([]Agent, len(rows))
 	for i, r := range rows {
 		out[i] = s.agentFrom(r)
 		out[i].TwoFactor = slices.Contains(enrolled, r.ID)
 	}
-	return out, nil
+	return out, next, nil
 }
 
 // AgentUpdate is a change to an agent; nil fields stay as they are.

@@ -74,6 +74,8 @@ var access = map[string]authapi.Access{
 	livechatv1connect.ConversationServiceSetConversationStatusProcedure: authapi.AgentAccess,
 	livechatv1connect.ConversationServiceSetConversationTagsProcedure:   authapi.AgentAccess,
 	livechatv1connect.ConversationServiceSendMessageProcedure:           authapi.AgentAccess,
+	livechatv1connect.IntegrationServiceHandOffConversationProcedure:    authapi.AgentAccess,
+	livechatv1connect.IntegrationServiceCreateConversationProcedure:     authapi.AgentAccess,
 	livechatv1connect.ConversationServiceSetTypingProcedure:             authapi.AgentAccess,
 	livechatv1connect.ConversationServiceSetViewingProcedure:            authapi.AgentAccess,
 	livechatv1connect.ConversationServiceMarkReadProcedure:              authapi.AgentAccess,
@@ -91,6 +93,7 @@ var access = map[string]authapi.Access{
 	livechatv1connect.WidgetServiceListMessagesProcedure:       authapi.VisitorOnly,
 	livechatv1connect.WidgetServiceSetTypingProcedure:          authapi.VisitorOnly,
 	livechatv1connect.WidgetServiceMarkReadProcedure:           authapi.VisitorOnly,
+	livechatv1connect.WidgetServiceHandOffProcedure:            authapi.VisitorOnly,
 	livechatv1connect.WidgetServiceUpdateCustomerProcedure:     authapi.VisitorOnly,
 	livechatv1connect.WidgetServiceSubscribeProcedure:          authapi.VisitorOnly,
 

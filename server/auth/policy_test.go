@@ -31,6 +31,7 @@ var apiFiles = []protoreflect.FileDescriptor{
 	livechatv1.File_livechat_v1_audit_proto,
 	livechatv1.File_livechat_v1_privacy_proto,
 	livechatv1.File_livechat_v1_visitor_proto,
+	livechatv1.File_livechat_v1_integration_proto,
 }
 
 // procedures lists every RPC of the API as "/pkg.Service/Method".

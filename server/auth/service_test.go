@@ -259,7 +259,7 @@ func TestPresenceHooks(t *testing.T) {
 	if _, err := s.SetStatus(ctx, principal.Agent{ID: a.ID, Role: principal.RoleAgent}, StatusAway, false); err != nil {
 		t.Fatal(err)
 	}
-	list, err := s.ListAgents(ctx)
+	list, _, err := s.ListAgents(ctx, AgentFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

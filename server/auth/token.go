@@ -83,11 +83,39 @@ func (s *Service) CreateAPIToken(ctx context.Context, caller principal.Agent, na
 	}, secret, nil
 }
 
-// ListAPITokens lists every token, revoked ones included, newest first.
-func (s *Service) ListAPITokens(ctx context.Context) ([]APIToken, error) {
-	rows, err := s.q.ListApiTokens(ctx)
+// TokenFilter narrows and pages ListAPITokens.
+type TokenFilter struct {
+	// BotsOnly keeps tokens with a bot name; LiveOnly those not revoked.
+	BotsOnly, LiveOnly bool
+	// PageSize is 1–limits.AdminListPage; 0 means DefaultAdminListPage.
+	PageSize int32
+	// PageToken is a previous page's next token.
+	PageToken string
+}
+
+// ListAPITokens lists tokens, revoked ones included unless the filter
+// says, newest first, a page at a time; the token is "" on the last page.
+// Errors: TooManyItems or InvalidValue (page_size), MalformedCursor.
+func (s *Service) ListAPITokens(ctx context.Context, f TokenFilter) ([]APIToken, string, error) {
+	n, err := limits.PageSize(f.PageSize, limits.DefaultAdminListPage, limits.AdminListPage)
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	p := dbq.ListApiTokensParams{BotsOnly: f.BotsOnly, LiveOnly: f.LiveOnly, PageLimit: int32(n + 1)}
+	if f.PageToken != "" {
+		if p.CursorAt, p.CursorID, err = limits.DecodeTimeCursor(f.PageToken); err != nil {
+			return nil, "", err
+		}
+		p.HasCursor = true
+	}
+	rows, err := s.q.ListApiTokens(ctx, p)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(rows) > n {
+		rows = rows[:n]
+		next = limits.EncodeTimeCursor(rows[n-1].CreatedAt, rows[n-1].ID)
 	}
 	out := make([]APIToken, len(rows))
 	for i, r := range rows {
@@ -97,7 +125,7 @@ func (s *Service) ListAPITokens(ctx context.Context) ([]APIToken, error) {
 			AvatarURL: attachments.AvatarURL(r.Avatar),
 		}
 	}
-	return out, nil
+	return out, next, nil
 }
 
 // RevokeAPIToken revokes a token at once; revoking a revoked token succeeds

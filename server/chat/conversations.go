@@ -16,7 +16,7 @@ import (
 
 // ListConversations lists conversations for the agent, newest activity
 // first, filtered by status, assignment or assignee, tags (any of),
-// widget, creation time and a case-insensitive search over the customer's
+// widget, customer, creation time, last change, a bot's hold and a case-insensitive search over the customer's
 // name and email and the messages' text, all combined. Each carries its
 // newest message and the agent's unread count. Pages are keyset-paginated:
 // a conversation that gets a new message while someone pages moves to the
@@ -98,6 +98,13 @@ func narrow(params *dbq.ListConversationsParams, f ListFilter) error {
 	if f.WidgetID != nil {
 		params.ByWidget, params.WidgetID = true, *f.WidgetID
 	}
+	if f.CustomerID != nil {
+		params.ByCustomer, params.CustomerID = true, *f.CustomerID
+	}
+	if f.UpdatedSince != nil {
+		params.HasUpdatedSince, params.UpdatedSince = true, *f.UpdatedSince
+	}
+	params.HeldByBot = f.HeldByBot
 	params.TagIds = tags.Distinct(f.TagIDs)
 	if len(params.TagIds) > limits.ConversationTags {
 		return apperr.New(apperr.TooManyItems, "filter by at most %d tags", limits.ConversationTags).WithField("tag_ids")

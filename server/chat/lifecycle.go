@@ -199,6 +199,12 @@ func (s *Service) apply(ctx context.Context, q *dbq.Queries, m move) (dbq.Conver
 		SystemTarget:   m.assigneeName,
 	})
 	if err == nil {
+		if mode == "set" {
+			// Someone has it now: a bot that held it no longer does.
+			if err := q.ReleaseBotHold(ctx, m.conversationID); err != nil {
+				return dbq.Conversation{}, err
+			}
+		}
 		if m.action == ActionAssign && s.mail != nil {
 			// The assignee's notification commits with the assignment.
 			if err := s.mail.Assigned(ctx, q, m.conversationID, assignee, m.actorID); err != nil {

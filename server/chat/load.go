@@ -62,6 +62,10 @@ func (s *Service) withPreviews(ctx context.Context, q *dbq.Queries, v viewer, ro
 	if err != nil {
 		return nil, err
 	}
+	bots, err := botHolds(ctx, q, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Conversation, len(rows))
 	for i, r := range rows {
 		out[i] = conversationFromRow(r)
@@ -70,6 +74,13 @@ func (s *Service) withPreviews(ctx context.Context, q *dbq.Queries, v viewer, ro
 		}
 		out[i].Tags = tagsOf[r.ID]
 		out[i].Rating = ratings[r.ID]
+		if b := bots[r.ID]; b != nil {
+			bot := *b
+			if v.visitor {
+				bot.TokenID = uuid.Nil
+			}
+			out[i].Bot = &bot
+		}
 	}
 	return out, nil
 }

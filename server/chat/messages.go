@@ -38,7 +38,8 @@ func checkClientMessageID(id string) error {
 
 // SendMessage adds the agent's reply, or an internal note that no customer
 // ever sees. The first reply (not a note) to a WAITING conversation claims
-// it for the agent, as ClaimConversation does: of agents replying at once
+// it for the agent, as ClaimConversation does (not a bot's reply to a
+// conversation it holds, see bots.go): of agents replying at once
 // one becomes the assignee, and every reply is stored. A reply into a
 // conversation assigned to someone else is allowed (the dashboard asks
 // first). The same ClientMessageID sent again into the same conversation
@@ -60,6 +61,8 @@ func (s *Service) SendMessage(ctx context.Context, agent principal.Agent, conver
 		SenderName:      agent.Name,
 		Text:            text,
 		ClientMessageID: in.ClientMessageID,
+		// A bot answering first replies to what it holds without claiming.
+		BotTokenID: agent.TokenID,
 	}
 	// With files, the message and the binding of its files commit
 	// together.
@@ -209,7 +212,12 @@ func (s *Service) openAndSend(ctx context.Context, v principal.Visitor, params d
 		opened := true
 		switch {
 		case apperr.Is(err, apperr.NotFound):
-			if _, err := q.CreateConversation(ctx, dbq.CreateConversationParams{CustomerID: customerID, WidgetID: widgetID}); err != nil {
+			c, err := q.CreateConversation(ctx, dbq.CreateConversationParams{CustomerID: customerID, WidgetID: widgetID})
+			if err != nil {
+				return err
+			}
+			// The widget's bot, if it has one, answers first.
+			if _, err := q.HoldForWidgetBot(ctx, dbq.HoldForWidgetBotParams{ConversationID: c.ID, WidgetID: widgetID}); err != nil {
 				return err
 			}
 		case err != nil:

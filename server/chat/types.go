@@ -37,6 +37,9 @@ type Conversation struct {
 	Tags []tags.Tag
 	// Rating is the customer's satisfaction rating; nil until given.
 	Rating *csat.Rating
+	// Bot is the bot holding the conversation (see bots.go); nil when none
+	// does. Visitors see its name, not its token.
+	Bot *Bot
 }
 
 // AssignedTo reports whether agentID is the conversation's assignee.
@@ -155,6 +158,12 @@ type ListFilter struct {
 	// CreatedAfter (inclusive) and CreatedBefore (exclusive) bound the
 	// creation time.
 	CreatedAfter, CreatedBefore *time.Time
+	// CustomerID keeps one customer's conversations.
+	CustomerID *uuid.UUID
+	// UpdatedSince keeps conversations changed at or after it.
+	UpdatedSince *time.Time
+	// HeldByBot keeps conversations a bot holds (see bots.go).
+	HeldByBot bool
 	// PageSize is 1–100; 0 means 30.
 	PageSize int32
 	// PageToken is a previous page's NextPageToken.

@@ -82,7 +82,7 @@ func VisitorEvent(ev Event) (out Event, visible, changed bool) {
 	case ev.Conversation != nil:
 		c := *ev.Conversation
 		if c.LastMessage == nil || !c.LastMessage.Internal {
-			if c.UnreadCount == 0 && len(c.Tags) == 0 {
+			if c.UnreadCount == 0 && len(c.Tags) == 0 && (c.Bot == nil || c.Bot.TokenID == uuid.Nil) {
 				return ev, true, false
 			}
 		} else {
@@ -90,6 +90,9 @@ func VisitorEvent(ev Event) (out Event, visible, changed bool) {
 		}
 		c.UnreadCount = 0
 		c.Tags = nil
+		if c.Bot != nil {
+			c.Bot = &Bot{Name: c.Bot.Name}
+		}
 		ev.Conversation = &c
 		return ev, true, true
 	case ev.Read != nil:

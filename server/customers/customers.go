@@ -371,6 +371,12 @@ func (s *Service) UpdateCustomer(ctx context.Context, agent principal.Agent, id 
 				return err
 			}
 		}
+		if len(changes) > 0 {
+			// For webhooks (customer.updated).
+			if err := q.AnnounceCustomer(ctx, dbq.AnnounceCustomerParams{Kind: "customer_updated", CustomerID: id}); err != nil {
+				return err
+			}
+		}
 		if announce {
 			return q.AnnounceCustomerChange(ctx, id)
 		}
@@ -379,7 +385,7 @@ func (s *Service) UpdateCustomer(ctx context.Context, agent principal.Agent, id 
 	if err != nil {
 		return Profile{}, nil, err
 	}
-	if announce && s.hub != nil {
+	if (announce || len(changes) > 0) && s.hub != nil {
 		s.hub.Committed()
 	}
 	now := time.Now()

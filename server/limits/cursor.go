@@ -30,3 +30,18 @@ func DecodeTimeCursor(tok string) (time.Time, uuid.UUID, error) {
 	id, _ := uuid.FromBytes(b[8:])
 	return time.UnixMicro(int64(binary.BigEndian.Uint64(b[:8]))), id, nil
 }
+
+// EncodeIDCursor is the page token of a list sorted by a key the database
+// reads from the last row itself (such as lower(name), id): its id.
+func EncodeIDCursor(id uuid.UUID) string { return base64.RawURLEncoding.EncodeToString(id[:]) }
+
+// DecodeIDCursor reads a token of EncodeIDCursor; MalformedCursor (field
+// page_token) when it is not one.
+func DecodeIDCursor(tok string) (uuid.UUID, error) {
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil || len(b) != 16 {
+		return uuid.Nil, apperr.New(apperr.MalformedCursor, "malformed page token").WithField("page_token")
+	}
+	id, _ := uuid.FromBytes(b)
+	return id, nil
+}

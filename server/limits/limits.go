@@ -70,6 +70,10 @@ const (
 	// configured otherwise (--attachment-max-bytes).
 	AttachmentsPerMessage  = 10
 	DefaultAttachmentBytes = 10 << 20
+	// AdminListPage is the largest page of agents, API tokens and widgets
+	// (items); DefaultAdminListPage applies when a request asks for none.
+	AdminListPage        = 500
+	DefaultAdminListPage = 200
 )
 
 // Proto returns the limits clients read.

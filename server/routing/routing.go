@@ -57,6 +57,10 @@ type WidgetRouting struct {
 	Mode      Mode
 	Hours     Hours
 	ReplyTime ReplyTime
+	// BotTokenID is the bot that answers first (nil: none), BotName its
+	// name (read only).
+	BotTokenID *uuid.UUID
+	BotName    string
 }
 
 // AgentCapacity is one agent's share of automatic routing.
@@ -283,21 +287,49 @@ func (s *Service) WidgetRouting(ctx context.Context, widgetID uuid.UUID) (Widget
 	if err != nil {
 		return WidgetRouting{}, apperr.NotFoundAs(err, apperr.WidgetNotFound, "widget not found")
 	}
-	return WidgetRouting{
+	out := WidgetRouting{
 		Mode: Mode(row.Mode),
 		Hours: Hours{
 			Enabled: row.HoursEnabled, TimeZone: row.TimeZone, Days: decodeDays(row.Days),
 			Holidays: row.Holidays, Outside: Outside(row.Outside),
 		},
 		ReplyTime: ReplyTime{Mode: ReplyMode(row.ReplyMode), FixedMinutes: int(row.ReplyMinutes)},
-	}, nil
+	}
+	bot, err := s.q.WidgetBot(ctx, widgetID)
+	switch {
+	case err == nil:
+		out.BotTokenID, out.BotName = &bot.TokenID, bot.BotName
+	case !apperr.Is(err, apperr.NotFound):
+		return WidgetRouting{}, err
+	}
+	return out, nil
+}
+
+// checkBot refuses a token that cannot answer first: unknown, without a
+// bot name, revoked, or acting for a disabled agent. Errors: BotRequired
+// (field "routing.bot_token_id").
+func (s *Service) checkBot(ctx context.Context, q *dbq.Queries, id uuid.UUID) (string, error) {
+	t, err := q.BotToken(ctx, id)
+	switch {
+	case apperr.Is(err, apperr.NotFound):
+		return "", apperr.New(apperr.BotRequired, "no API token has this id").WithField("routing.bot_token_id")
+	case err != nil:
+		return "", err
+	case t.BotName == "":
+		return "", apperr.New(apperr.BotRequired, "this API token is not a bot: give it a bot name").WithField("routing.bot_token_id")
+	case !t.Live:
+		return "", apperr.New(apperr.BotRequired, "this bot's token is revoked or its agent disabled").WithField("routing.bot_token_id")
+	}
+	return t.BotName, nil
 }
 
 // SetWidgetRouting sets a widget's routing settings (the policy admits
 // admins only) and returns them normalised. Switching to automatic assigns
-// its queue as far as agents are available.
+// its queue as far as agents are available. BotTokenID names the bot that
+// answers first (nil: none); it holds new conversations only, so a change
+// leaves held ones with their bot.
 // Errors: InvalidValue (field "routing.mode", or an outside behaviour or
-// reply time); those of checkHours; WidgetNotFound.
+// reply time); those of checkHours; BotRequired; WidgetNotFound.
 func (s *Service) SetWidgetRouting(ctx context.Context, widgetID uuid.UUID, r WidgetRouting) (WidgetRouting, error) {
 	if r.Mode != ModeManual && r.Mode != ModeAuto {
 		return WidgetRouting{}, apperr.New(apperr.InvalidValue, "mode must be MANUAL or AUTO").WithField("routing.mode")
@@ -309,17 +341,31 @@ func (s *Service) SetWidgetRouting(ctx context.Context, widgetID uuid.UUID, r Wi
 	if r.ReplyTime, err = checkReply(r.ReplyTime); err != nil {
 		return WidgetRouting{}, err
 	}
-	n, err := s.q.SetWidgetRouting(ctx, dbq.SetWidgetRoutingParams{
-		WidgetID: widgetID, Mode: string(r.Mode),
-		HoursEnabled: r.Hours.Enabled, TimeZone: r.Hours.TimeZone, Days: encodeDays(r.Hours.Days),
-		Holidays: r.Hours.Holidays, Outside: string(r.Hours.Outside),
-		ReplyMode: string(r.ReplyTime.Mode), ReplyMinutes: int32(r.ReplyTime.FixedMinutes),
+	r.BotName = ""
+	err = db.Tx(ctx, s.pool, func(q *dbq.Queries) error {
+		n, err := q.SetWidgetRouting(ctx, dbq.SetWidgetRoutingParams{
+			WidgetID: widgetID, Mode: string(r.Mode),
+			HoursEnabled: r.Hours.Enabled, TimeZone: r.Hours.TimeZone, Days: encodeDays(r.Hours.Days),
+			Holidays: r.Hours.Holidays, Outside: string(r.Hours.Outside),
+			ReplyMode: string(r.ReplyTime.Mode), ReplyMinutes: int32(r.ReplyTime.FixedMinutes),
+		})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return apperr.New(apperr.WidgetNotFound, "widget not found")
+		}
+		if r.BotTokenID == nil {
+			return q.ClearWidgetBot(ctx, widgetID)
+		}
+		if r.BotName, err = s.checkBot(ctx, q, *r.BotTokenID); err != nil {
+			return err
+		}
+		_, err = q.SetWidgetBot(ctx, dbq.SetWidgetBotParams{WidgetID: widgetID, TokenID: *r.BotTokenID})
+		return err
 	})
 	if err != nil {
 		return WidgetRouting{}, err
-	}
-	if n == 0 {
-		return WidgetRouting{}, apperr.New(apperr.WidgetNotFound, "widget not found")
 	}
 	s.Kick()
 	return r, nil

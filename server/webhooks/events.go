@@ -26,12 +26,27 @@ const (
 	MessageDeleted       EventType = "message.deleted"
 	CustomerCreated      EventType = "customer.created"
 	CustomerUpdated      EventType = "customer.updated"
+	// ConversationHandedOff: a bot's hold ended (HandOffConversation).
+	ConversationHandedOff EventType = "conversation.handed_off"
+	// CsatSubmitted: a customer rated a conversation, or changed the rating.
+	CsatSubmitted EventType = "csat.submitted"
+)
+
+// The events rows only webhooks read: streams pass them over (their kinds
+// are unknown to the chat domain's loader). Customer rows name the
+// all-zero conversation.
+const (
+	KindCustomerCreated       = "customer_created"
+	KindCustomerUpdated       = "customer_updated"
+	KindConversationHandedOff = "conversation_handed_off"
+	KindCsatSubmitted         = "csat_submitted"
 )
 
 // EventTypes lists every type.
 var EventTypes = []EventType{
 	ConversationCreated, ConversationUpdated, ConversationAssigned, ConversationResolved,
 	MessageCreated, MessageEdited, MessageDeleted, CustomerCreated, CustomerUpdated,
+	ConversationHandedOff, CsatSubmitted,
 }
 
 // Valid reports whether t is a known type.
@@ -82,10 +97,14 @@ func (e logEvent) types() []EventType {
 			return []EventType{MessageDeleted}
 		}
 		return []EventType{MessageEdited}
-	case "customer_created":
+	case KindCustomerCreated:
 		return []EventType{CustomerCreated}
-	case "customer_updated":
+	case KindCustomerUpdated:
 		return []EventType{CustomerUpdated}
+	case KindConversationHandedOff:
+		return []EventType{ConversationHandedOff}
+	case KindCsatSubmitted:
+		return []EventType{CsatSubmitted}
 	}
 	return nil
 }

@@ -172,9 +172,18 @@ type received struct {
 	Body                     []byte
 	Data                     struct {
 		Conversation *struct {
-			ID     string `json:"id"`
-			Status string `json:"status"`
+			ID      string `json:"id"`
+			Status  string `json:"status"`
+			BotName string `json:"botName"`
+			Rating  *struct {
+				Score int `json:"score"`
+			} `json:"rating"`
 		} `json:"conversation"`
+		Customer *struct {
+			ID    string `json:"id"`
+			Name  string `json:"name"`
+			Email string `json:"email"`
+		} `json:"customer"`
 		Message *struct {
 			ID             string `json:"id"`
 			ConversationID string `json:"conversationId"`

@@ -24,6 +24,7 @@ type Chat interface {
 	VisitorMarkRead(ctx context.Context, v principal.Visitor, seq int64) error
 	EditVisitorMessage(ctx context.Context, v principal.Visitor, messageID uuid.UUID, text string) (chat.Message, error)
 	DeleteVisitorMessage(ctx context.Context, v principal.Visitor, messageID uuid.UUID) (chat.Message, error)
+	VisitorHandOff(ctx context.Context, v principal.Visitor) (chat.Conversation, error)
 }
 
 var _ Chat = (*chat.Service)(nil)
@@ -85,6 +86,20 @@ func (s *Service) SetTyping(ctx context.Context, v principal.Visitor, typing boo
 		return errNoChat
 	}
 	return s.chatDomain.VisitorTyping(ctx, v, typing)
+}
+
+// HandOff asks for a person: the bot holding the visitor's conversation,
+// if any, hands it to the team. Handoffs count against the visitor's
+// message rate limit. Errors: those of chat.Service.VisitorHandOff;
+// RateLimited over the limit.
+func (s *Service) HandOff(ctx context.Context, v principal.Visitor) (chat.Conversation, error) {
+	if s.chatDomain == nil {
+		return chat.Conversation{}, errNoChat
+	}
+	if err := s.countMessage(ctx, v); err != nil {
+		return chat.Conversation{}, err
+	}
+	return s.chatDomain.VisitorHandOff(ctx, v)
 }
 
 // MarkRead moves the visitor's read marker forward to seq (0: the newest

@@ -25,6 +25,7 @@ import (
 	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/attachments"
+	"github.com/opensupport/livechat/server/limits"
 	"github.com/opensupport/livechat/server/routing"
 	"github.com/opensupport/livechat/server/secretbox"
 )
@@ -200,21 +201,46 @@ func errWidgetNotFound(err error) error {
 // The admin methods below take no caller: the policy table admits only
 // admins to them, and nothing they do depends on which admin calls.
 
-// ListWidgets returns every live widget, by name.
-func (s *Service) ListWidgets(ctx context.Context) ([]Widget, error) {
-	rows, err := s.q.ListWidgets(ctx)
+// ListWidgets returns live widgets whose name contains query (all for
+// ""), by name, a page at a time (pageSize 0: limits.DefaultAdminListPage);
+// the token is "" on the last page. Errors: TooManyItems or InvalidValue
+// (page_size), MalformedCursor, TextTooLong or TextInvalid (query).
+func (s *Service) ListWidgets(ctx context.Context, query string, pageSize int32, pageToken string) ([]Widget, string, error) {
+	n, err := limits.PageSize(pageSize, limits.DefaultAdminListPage, limits.AdminListPage)
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	if query, err = limits.CleanOptional("query", query, limits.SearchQuery, false); err != nil {
+		return nil, "", err
+	}
+	p := dbq.ListWidgetsParams{PageLimit: int32(n + 1)}
+	if query != "" {
+		p.Pattern = strings.ToLower(limits.LikePattern(query))
+	}
+	if pageToken != "" {
+		if p.CursorID, err = limits.DecodeIDCursor(pageToken); err != nil {
+			return nil, "", err
+		}
+		p.HasCursor = true
+	}
+	rows, err := s.q.ListWidgets(ctx, p)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(rows) > n {
+		rows = rows[:n]
+		next = limits.EncodeIDCursor(rows[n-1].ID)
 	}
 	out := make([]Widget, 0, len(rows))
 	for _, r := range rows {
 		w, err := widgetFromRow(r)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		out = append(out, w)
 	}
-	return out, nil
+	return out, next, nil
 }
 
 // GetWidget returns one widget.
@@ -414,7 +440,7 @@ func (s *Service) Site(ctx context.Context, siteKey, origin string) (Widget, err
 
 // publicConfig is the visitor-facing part of a widget.
 func (s *Service) publicConfig(ctx context.Context, w Widget) (Config, error) {
-	faces, online, err := s.onlineAgents(ctx)
+	faces, count, err := s.onlineAgents(ctx)
 	if err != nil {
 		return Config{}, err
 	}
@@ -425,6 +451,15 @@ func (s *Service) publicConfig(ctx context.Context, w Widget) (Config, error) {
 			return Config{}, err
 		}
 	}
+	online := s.hub != nil && s.hub.AgentsOnline()
+	if !online {
+		// A bot that answers first is always there: the visitor may write.
+		bot, err := s.q.WidgetBot(ctx, w.ID)
+		if err != nil && !apperr.Is(err, apperr.NotFound) {
+			return Config{}, err
+		}
+		online = err == nil && bot.Usable
+	}
 	return Config{
 		Availability: avail,
 		SiteKey:      w.SiteKey,
@@ -432,13 +467,13 @@ func (s *Service) publicConfig(ctx context.Context, w Widget) (Config, error) {
 		Prechat:      w.Settings.Prechat,
 		Offline:      w.Settings.Offline,
 		Translations: w.Settings.Translations,
-		AgentsOnline: s.hub != nil && s.hub.AgentsOnline(),
+		AgentsOnline: online,
 		Csat:         w.Settings.Csat,
 		Tracking:     w.Settings.Tracking,
 		// Always set: widgetFromRow fills in the default kinds.
 		AttachmentAccept: attachments.Accept(w.Settings.AttachmentKinds),
 		OnlineAgents:     faces,
-		OnlineAgentCount: online,
+		OnlineAgentCount: count,
 	}, nil
 }
 

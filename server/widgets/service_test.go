@@ -89,7 +89,7 @@ func TestWidgetAdmin(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		list, err := svc.ListWidgets(ctx)
+		list, _, err := svc.ListWidgets(ctx, "", 0, "")
 		if err != nil || len(list) != 2 || list[0].Settings.Name != "Blog" {
 			t.Fatalf("list %v, %v", list, err)
 		}

@@ -246,24 +246,40 @@ func (s *Service) startSession(ctx context.Context, w Widget, in StartSessionInp
 	var updated int64 // conversation_updated events written
 	err = db.Tx(ctx, s.pool, func(q *dbq.Queries) error {
 		var err error
+		// Webhooks hear of customers created and changed (customer_created,
+		// customer_updated); UpdateVisitorCustomer below records changed
+		// details itself.
+		announce := ""
 		switch {
 		case id != nil && target != nil && target.VerifiedUserID == nil:
 			customerID, err = q.VerifyVisitorCustomer(ctx, dbq.VerifyVisitorCustomerParams{
 				ID: target.ID, VerifiedUserID: &id.userID, Name: id.name, Email: id.email,
 			})
+			announce = "customer_updated"
 		case id != nil:
-			customerID, err = q.UpsertVerifiedCustomer(ctx, dbq.UpsertVerifiedCustomerParams{
+			var row dbq.UpsertVerifiedCustomerRow
+			row, err = q.UpsertVerifiedCustomer(ctx, dbq.UpsertVerifiedCustomerParams{
 				WidgetID: w.ID, VerifiedUserID: &id.userID, Name: id.name, Email: id.email,
 			})
+			customerID = row.ID
+			if row.Inserted {
+				announce = "customer_created"
+			}
 		case target != nil:
 			customerID = target.ID
 		default:
 			customerID, err = q.CreateVisitorCustomer(ctx, dbq.CreateVisitorCustomerParams{
 				WidgetID: w.ID, Name: fields.name, Email: fields.email, Phone: fields.phone, Attributes: fields.attributesJSON(),
 			})
+			announce = "customer_created"
 		}
 		if err != nil {
 			return err
+		}
+		if announce != "" {
+			if err := q.AnnounceCustomer(ctx, dbq.AnnounceCustomerParams{Kind: announce, CustomerID: customerID}); err != nil {
+				return err
+			}
 		}
 		merged := false
 		if id != nil && prev != nil && prev.VerifiedUserID == nil && prev.ID != customerID {
@@ -276,7 +292,7 @@ func (s *Service) startSession(ctx context.Context, w Widget, in StartSessionInp
 		}); err != nil {
 			return err
 		}
-		if merged {
+		if merged || announce != "" {
 			updated++
 		}
 		if fields.emailGiven {

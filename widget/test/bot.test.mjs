@@ -1,6 +1,8 @@
 // Browser test: a reply sent with a bot's API token shows the bot's name
 // above it in the visitor's widget, not the name of the admin who made the
-// token.
+// token. On a widget whose bot answers first, the visitor's "Talk to a
+// person" hands the conversation to the team: the bot no longer holds it and
+// the button goes.
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -40,5 +42,26 @@ describe("a bot's reply in the widget (real server)", { timeout: 180000 }, () =>
     await reply.waitFor();
     assert.equal(await reply.locator(".lc-name").innerText(), "Shop Assistant");
     assert.doesNotMatch(await page.locator(".lc-msg, .lc-sys").allInnerTexts().then((t) => t.join("\n")), new RegExp(ADMIN.displayName));
+  });
+
+  test("talk to a person ends the bot's hold", async () => {
+    const { api } = s.env;
+    const { token } = await s.env.auth.createApiToken({ name: "First bot", scope: api.ApiTokenScope.AGENT, botName: "Helper" });
+    const { widget, siteKey } = await s.env.createWidget();
+    await s.env.routing.updateWidgetRouting({ widgetId: widget.id, routing: { mode: api.AssignmentMode.MANUAL, botTokenId: token.id } });
+
+    const { page } = await s.visit("/bot-first", { siteKey });
+    await s.launcher(page).click();
+    await s.send(page, "I need help with a refund");
+    const conv = await s.conversationWith("I need help with a refund");
+    assert.equal(conv.botName, "Helper");
+
+    const button = page.locator("[data-lc-handoff]");
+    await button.waitFor();
+    assert.equal(await button.innerText(), "Talk to a person");
+    await button.click();
+    await button.waitFor({ state: "detached" });
+    const { conversation } = await s.env.conversations.getConversation({ conversationId: conv.id });
+    assert.equal(conversation.botName, "");
   });
 });

@@ -650,6 +650,8 @@ export const en = {
   "webhooks.type.message.edited": "Message edited",
   "webhooks.type.message.deleted": "Message deleted",
   "webhooks.type.customer.created": "Customer created",
+  "webhooks.type.conversation.handedOff": "Conversation handed off by a bot",
+  "webhooks.type.csat.submitted": "Rating submitted",
   "webhooks.type.customer.updated": "Customer updated",
   "tokens.botName": "Bot (optional)",
   "tokens.botNameHint": "A name here makes the token a bot: its messages show this name to visitors and agents instead of yours. Up to 64 characters.",
@@ -991,6 +993,8 @@ export const en = {
   "audit.action.audit.exported": "Audit log downloaded",
   "audit.action.retention.purged": "Old data deleted",
   "reason.twoFactorRequired": "Two-factor sign-in is required here. Set it up first.",
+  "reason.botRequired": "That API token is not a bot: give it a bot name, and make sure it is not revoked.",
+  "reason.conversationAlreadyOpen": "The customer already has an open conversation.",
   "security.title": "Sign-in security",
   "security.description": "Rules for every agent of this installation.",
   "security.requireTwoFactor": "Require two-factor sign-in for everyone",
@@ -1047,6 +1051,15 @@ export const en = {
   "audit.action.message.edited": "Message edited",
   "audit.action.message.deleted": "Message deleted",
   "reason.retentionWidgetRepeated": "Each widget can be listed once.",
+  "retention.previewResult": "Now this would blank {conversations} conversations and delete {sessions} visitor sessions.",
+  "queue.bots": "Bots",
+  "queue.botsEmpty": "No conversation is with a bot.",
+  "inbox.heldByBot": "With bot {name}",
+  "action.handOff": "Hand off to the team",
+  "system.handedOff": "{actor} handed the conversation over to the team",
+  "routing.bot": "A bot answers first",
+  "routing.botNone": "No bot",
+  "routing.botHelp": "New conversations go to this bot until it, an agent or the visitor hands them over to the team. Make a bot by giving an API token a bot name.",
 } as const;
 
 export type MessageKey = keyof typeof en;

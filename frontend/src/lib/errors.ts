@@ -117,6 +117,8 @@ const byReason: Partial<Record<ErrorReason, MessageKey>> = {
   [ErrorReason.INVITATION_INVALID]: "reason.invitationInvalid",
   [ErrorReason.TWO_FACTOR_REQUIRED]: "reason.twoFactorRequired",
   [ErrorReason.RETENTION_WIDGET_REPEATED]: "reason.retentionWidgetRepeated",
+  [ErrorReason.BOT_REQUIRED]: "reason.botRequired",
+  [ErrorReason.CONVERSATION_ALREADY_OPEN]: "reason.conversationAlreadyOpen",
 };
 
 // Reasons whose text needs a number the detail did not carry fall back to

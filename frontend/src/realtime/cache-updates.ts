@@ -35,6 +35,7 @@ interface ListFilter {
   assigneeId?: string;
   createdAfter?: KeyTimestamp;
   createdBefore?: KeyTimestamp;
+  heldByBot?: boolean;
 }
 
 /** A timestamp as a query key holds it: seconds as a string, zero fields left out. */
@@ -64,6 +65,7 @@ function belongs(c: Conversation, f: ListFilter, myId: string): boolean | undefi
   if (f.assignment === AssignmentFilter.MINE && c.assigneeId !== myId) return false;
   if (f.assignment === AssignmentFilter.UNASSIGNED && c.assigneeId !== "") return false;
   if (f.assigneeId && c.assigneeId !== f.assigneeId) return false;
+  if (f.heldByBot && c.botName === "") return false;
   if (f.widgetId && c.widgetId !== f.widgetId) return false;
   if (f.tagIds?.length && !c.tags.some((tag) => f.tagIds?.includes(tag.id))) return false;
   const created = toMillis(c.createdAt);

@@ -202,12 +202,20 @@ func (h *Handler) SetMyIdleAway(ctx context.Context, req *livechatv1.SetMyIdleAw
 }
 
 // ListAgents implements AuthServiceHandler.
-func (h *Handler) ListAgents(ctx context.Context, _ *livechatv1.ListAgentsRequest) (*livechatv1.ListAgentsResponse, error) {
-	agents, err := h.svc.ListAgents(ctx)
+func (h *Handler) ListAgents(ctx context.Context, req *livechatv1.ListAgentsRequest) (*livechatv1.ListAgentsResponse, error) {
+	f := auth.AgentFilter{Query: req.GetQuery(), Disabled: req.Disabled, PageSize: req.GetPageSize(), PageToken: req.GetPageToken()}
+	if req.GetRole() != livechatv1.AgentRole_AGENT_ROLE_UNSPECIFIED {
+		role, err := roleFromProto(req.GetRole())
+		if err != nil {
+			return nil, err
+		}
+		f.Role = role
+	}
+	agents, next, err := h.svc.ListAgents(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	res := &livechatv1.ListAgentsResponse{Agents: make([]*livechatv1.Agent, len(agents))}
+	res := &livechatv1.ListAgentsResponse{Agents: make([]*livechatv1.Agent, len(agents)), NextPageToken: next}
 	for i, a := range agents {
 		res.Agents[i] = agentProto(a)
 	}
@@ -286,12 +294,14 @@ func (h *Handler) CreateApiToken(ctx context.Context, req *livechatv1.CreateApiT
 }
 
 // ListApiTokens implements AuthServiceHandler.
-func (h *Handler) ListApiTokens(ctx context.Context, _ *livechatv1.ListApiTokensRequest) (*livechatv1.ListApiTokensResponse, error) {
-	tokens, err := h.svc.ListAPITokens(ctx)
+func (h *Handler) ListApiTokens(ctx context.Context, req *livechatv1.ListApiTokensRequest) (*livechatv1.ListApiTokensResponse, error) {
+	tokens, next, err := h.svc.ListAPITokens(ctx, auth.TokenFilter{
+		BotsOnly: req.GetBotsOnly(), LiveOnly: req.GetLiveOnly(), PageSize: req.GetPageSize(), PageToken: req.GetPageToken(),
+	})
 	if err != nil {
 		return nil, err
 	}
-	res := &livechatv1.ListApiTokensResponse{Tokens: make([]*livechatv1.ApiToken, len(tokens))}
+	res := &livechatv1.ListApiTokensResponse{Tokens: make([]*livechatv1.ApiToken, len(tokens)), NextPageToken: next}
 	for i, t := range tokens {
 		res.Tokens[i] = tokenProto(t)
 	}

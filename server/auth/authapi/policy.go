@@ -88,6 +88,8 @@ var Policy = map[string]Access{
 	livechatv1connect.ConversationServiceSetConversationStatusProcedure: AgentAccess,
 	livechatv1connect.ConversationServiceSetConversationTagsProcedure:   AgentAccess,
 	livechatv1connect.ConversationServiceSendMessageProcedure:           AgentAccess,
+	livechatv1connect.IntegrationServiceHandOffConversationProcedure:    AgentAccess,
+	livechatv1connect.IntegrationServiceCreateConversationProcedure:     AgentAccess,
 	livechatv1connect.ConversationServiceSetTypingProcedure:             AgentAccess,
 	livechatv1connect.ConversationServiceSetViewingProcedure:            AgentAccess,
 	livechatv1connect.ConversationServiceMarkReadProcedure:              AgentAccess,
@@ -115,6 +117,7 @@ var Policy = map[string]Access{
 	livechatv1connect.WidgetServiceListMessagesProcedure:       VisitorOnly,
 	livechatv1connect.WidgetServiceSetTypingProcedure:          VisitorOnly,
 	livechatv1connect.WidgetServiceMarkReadProcedure:           VisitorOnly,
+	livechatv1connect.WidgetServiceHandOffProcedure:            VisitorOnly,
 	livechatv1connect.WidgetServiceUpdateCustomerProcedure:     VisitorOnly,
 	livechatv1connect.WidgetServiceSubscribeProcedure:          VisitorOnly,
 

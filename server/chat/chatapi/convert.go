@@ -41,11 +41,12 @@ var senderTypes = map[chat.SenderType]livechatv1.SenderType{
 }
 
 var systemKinds = map[chat.SystemKind]livechatv1.SystemEventKind{
-	chat.SystemClaimed:  livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_CLAIMED,
-	chat.SystemAssigned: livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_ASSIGNED,
-	chat.SystemResolved: livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_RESOLVED,
-	chat.SystemClosed:   livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_CLOSED,
-	chat.SystemReopened: livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_REOPENED,
+	chat.SystemClaimed:   livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_CLAIMED,
+	chat.SystemAssigned:  livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_ASSIGNED,
+	chat.SystemResolved:  livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_RESOLVED,
+	chat.SystemClosed:    livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_CLOSED,
+	chat.SystemReopened:  livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_REOPENED,
+	chat.SystemHandedOff: livechatv1.SystemEventKind_SYSTEM_EVENT_KIND_HANDED_OFF,
 }
 
 // ConversationProto writes a conversation for a response or an event.
@@ -74,6 +75,9 @@ func ConversationProto(c chat.Conversation) *livechatv1.Conversation {
 		out.Tags = append(out.Tags, tagsapi.TagProto(t))
 	}
 	out.Rating = csatapi.RatingProto(c.Rating)
+	if c.Bot != nil {
+		out.BotTokenId, out.BotName = protoconv.OptionalID(&c.Bot.TokenID), c.Bot.Name
+	}
 	return out
 }
 

@@ -117,6 +117,14 @@ func listFilters(req *livechatv1.ListConversationsRequest, f *chat.ListFilter) e
 		t := req.CreatedBefore.AsTime()
 		f.CreatedBefore = &t
 	}
+	if f.CustomerID, err = optional("customer_id", req.GetCustomerId()); err != nil {
+		return err
+	}
+	if req.UpdatedSince != nil {
+		t := req.UpdatedSince.AsTime()
+		f.UpdatedSince = &t
+	}
+	f.HeldByBot = req.GetHeldByBot()
 	return nil
 }
 
@@ -301,3 +309,4 @@ func (h *Handler) Subscribe(ctx context.Context, req *livechatv1.SubscribeReques
 }
 
 var errNoStreams = apperr.New(apperr.NotAvailable, "live events are not available on this server")
+

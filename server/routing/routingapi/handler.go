@@ -63,7 +63,15 @@ func (h *Handler) UpdateWidgetRouting(ctx context.Context, req *livechatv1.Updat
 	if err != nil {
 		return nil, err
 	}
-	r, err := h.svc.SetWidgetRouting(ctx, id, routingFromProto(req.Routing))
+	in := routingFromProto(req.Routing)
+	if b := req.Routing.GetBotTokenId(); b != "" {
+		bot, err := protoconv.ParseID("routing.bot_token_id", b)
+		if err != nil {
+			return nil, err
+		}
+		in.BotTokenID = &bot
+	}
+	r, err := h.svc.SetWidgetRouting(ctx, id, in)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +172,9 @@ func routingProto(r routing.WidgetRouting) *livechatv1.WidgetRouting {
 			Enabled: r.Hours.Enabled, TimeZone: r.Hours.TimeZone, Holidays: r.Hours.Holidays,
 			Outside: OutsideProto(r.Hours.Outside),
 		},
-		ReplyTime: &livechatv1.ReplyTime{FixedMinutes: int32(r.ReplyTime.FixedMinutes)},
+		ReplyTime:  &livechatv1.ReplyTime{FixedMinutes: int32(r.ReplyTime.FixedMinutes)},
+		BotTokenId: protoconv.OptionalID(r.BotTokenID),
+		BotName:    r.BotName,
 	}
 	for _, d := range r.Hours.Days {
 		out.Hours.Days = append(out.Hours.Days, &livechatv1.DayHours{Day: int32(d.Day), OpenMinute: int32(d.Open), CloseMinute: int32(d.Close)})

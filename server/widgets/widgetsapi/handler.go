@@ -47,12 +47,12 @@ func NewHandler(svc *widgets.Service, streams chatapi.Streams, rec *audit.Servic
 }
 
 // ListWidgets implements livechatv1connect.WidgetServiceHandler.
-func (h *Handler) ListWidgets(ctx context.Context, _ *livechatv1.ListWidgetsRequest) (*livechatv1.ListWidgetsResponse, error) {
-	ws, err := h.svc.ListWidgets(ctx)
+func (h *Handler) ListWidgets(ctx context.Context, req *livechatv1.ListWidgetsRequest) (*livechatv1.ListWidgetsResponse, error) {
+	ws, next, err := h.svc.ListWidgets(ctx, req.GetQuery(), req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
-	out := &livechatv1.ListWidgetsResponse{Widgets: make([]*livechatv1.Widget, 0, len(ws))}
+	out := &livechatv1.ListWidgetsResponse{Widgets: make([]*livechatv1.Widget, 0, len(ws)), NextPageToken: next}
 	for _, w := range ws {
 		out.Widgets = append(out.Widgets, widgetProto(w))
 	}
@@ -251,4 +251,13 @@ func callOrigin(ctx context.Context) string {
 // widgetTarget names a widget in the audit log.
 func widgetTarget(w widgets.Widget) audit.Target {
 	return audit.Target{Type: "widget", ID: protoconv.ID(w.ID), Name: w.Settings.Name}
+}
+
+// HandOff implements livechatv1connect.WidgetServiceHandler.
+func (h *Handler) HandOff(ctx context.Context, _ *livechatv1.WidgetServiceHandOffRequest) (*livechatv1.WidgetServiceHandOffResponse, error) {
+	c, err := h.svc.HandOff(ctx, visitor(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return &livechatv1.WidgetServiceHandOffResponse{Conversation: chatapi.ConversationProto(c)}, nil
 }

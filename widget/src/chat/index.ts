@@ -14,6 +14,7 @@
 import { toJson } from "@bufbuild/protobuf";
 import { WidgetConfigSchema } from "@livechat/api/widget_pb";
 import { h } from "../dom";
+import type { Conversation } from "@livechat/api/conversation_pb";
 import type { Chat, ConfigJson, Host } from "../types";
 import { Code, codeOf, createApi, errText, withTimeout } from "./client";
 import { attributeSetter } from "./attributes";
@@ -50,7 +51,7 @@ export function mount(host: Host): Chat {
         void history.load().then(() => view.render(true), () => {});
       }
       if (res.conversation?.id) thread.switchConv(res.conversation.id);
-      csat.update(res.conversation);
+      onConv(res.conversation);
       if (changed || !stream.running) stream.restart();
       report();
       renderAll();
@@ -92,7 +93,7 @@ export function mount(host: Host): Chat {
       const res = await withTimeout((o) => api.sendMessage({ text: it.t, clientMessageId: it.c, attachmentIds: (it.f || []).map((f) => f.i) }, o), 20000);
       if (e !== session.epoch) return false;
       if (res.conversation?.id) thread.switchConv(res.conversation.id);
-      csat.update(res.conversation);
+      onConv(res.conversation);
       if (res.message) thread.add(res.message);
       return true;
     },
@@ -124,7 +125,23 @@ export function mount(host: Host): Chat {
   const composer = new Composer(host, api, session, thread, outbox, view);
   const stream = new ChatStream(host, api, session, thread, history, outbox, view);
   const csat = new Csat(host, api, () => thread.conv);
-  stream.onConversation = (c) => csat.update(c);
+  stream.onConversation = onConv;
+
+  // While a bot holds the conversation, a button asks for a person
+  // (handoff.ts, a chunk of its own).
+  let bot: HTMLElement | undefined;
+  function onConv(c?: Conversation): void {
+    csat.update(c);
+    if (!c || c.id !== thread.conv) return;
+    if (!c.botName) bot = void bot?.remove();
+    else if (!bot) {
+      const slot = (bot = view.log.insertBefore(document.createElement("div"), view.typing));
+      void import("./handoff").then((m) =>
+        slot.append(m.handOffButton(host.lang, () => withTimeout((o) => api.handOff({}, o)).then((r) => onConv(r.conversation)))),
+      );
+    }
+  }
+
   view.log.insertBefore(csat.slot, view.typing);
   // "Email me a transcript": the box is a chunk of its own (transcript.ts),
   // which takes the button's place.

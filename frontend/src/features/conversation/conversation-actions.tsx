@@ -1,4 +1,4 @@
-import { ArrowRightLeftIcon, CheckCircle2Icon, HandIcon, RotateCcwIcon, XCircleIcon } from "lucide-react";
+import { ArrowRightLeftIcon, BotOffIcon, CheckCircle2Icon, HandIcon, RotateCcwIcon, XCircleIcon } from "lucide-react";
 import { useState } from "react";
 import { ConversationStatus, type Conversation } from "@livechat/api/conversation_pb";
 import { FormError } from "@/components/states";
@@ -14,17 +14,22 @@ export function ConversationActions({ conversation: c }: { conversation: Convers
   const { t } = useI18n();
   const me = useMe();
   const isAdmin = useIsAdmin();
-  const { claim, setStatus } = useConversationActions();
+  const { claim, setStatus, handOff } = useConversationActions();
   const [transferOpen, setTransferOpen] = useState(false);
-  const busy = claim.isPending || setStatus.isPending;
+  const busy = claim.isPending || setStatus.isPending || handOff.isPending;
   const status = (s: ConversationStatus) => setStatus.mutate({ conversationId: c.id, status: s });
   const canTransfer =
     c.status === ConversationStatus.WAITING || (c.status === ConversationStatus.ACTIVE && (c.assigneeId === me.id || isAdmin || !c.assigneeId));
-  const error = claim.error ?? setStatus.error;
+  const error = claim.error ?? setStatus.error ?? handOff.error;
 
   return (
     <div className="grid gap-1">
       <div className="flex flex-wrap gap-2">
+        {c.botName && (
+          <Button size="sm" variant="outline" disabled={busy} onClick={() => handOff.mutate({ conversationId: c.id })} data-testid="hand-off">
+            <BotOffIcon aria-hidden /> {t("action.handOff")}
+          </Button>
+        )}
         {c.status === ConversationStatus.WAITING && (
           <Button size="sm" disabled={busy} onClick={() => claim.mutate({ conversationId: c.id })} data-testid="claim">
             <HandIcon aria-hidden /> {t("action.claim")}

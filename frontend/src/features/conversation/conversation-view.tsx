@@ -102,7 +102,13 @@ export function ConversationView({ conversationId, backHref }: { conversationId:
                 <Badge variant={statusVariant[conversation.status]} data-testid="conversation-status">
                   {t(statusLabel[conversation.status])}
                 </Badge>
-                <span>{conversation.assigneeName ? t("inbox.assignedTo", { name: conversation.assigneeName }) : t("conversation.unassigned")}</span>
+                <span data-testid="conversation-handler">
+                  {conversation.assigneeName
+                    ? t("inbox.assignedTo", { name: conversation.assigneeName })
+                    : conversation.botName
+                      ? t("inbox.heldByBot", { name: conversation.botName })
+                      : t("conversation.unassigned")}
+                </span>
                 {conversation.widgetName && <span className="truncate">· {conversation.widgetName}</span>}
                 {conversation.rating && <RatingBadge rating={conversation.rating} />}
               </div>

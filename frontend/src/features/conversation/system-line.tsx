@@ -8,6 +8,7 @@ const wording: Partial<Record<SystemEventKind, MessageKey>> = {
   [SystemEventKind.RESOLVED]: "system.resolved",
   [SystemEventKind.CLOSED]: "system.closed",
   [SystemEventKind.REOPENED]: "system.reopened",
+  [SystemEventKind.HANDED_OFF]: "system.handedOff",
 };
 
 /** The words of a lifecycle line, in the agent's language. */

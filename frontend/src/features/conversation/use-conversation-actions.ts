@@ -1,10 +1,11 @@
 import { useMutation } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { ConversationService, type Conversation } from "@livechat/api/conversation_pb";
+import { IntegrationService } from "@livechat/api/integration_pb";
 import { upsertConversation } from "@/realtime/cache-updates";
 import { useMe } from "@/features/auth/use-me";
 
-/** Claim, assign and status changes, each putting the new state straight into the cache. */
+/** Claim, assign, status changes and handoffs from a bot, each putting the new state straight into the cache. */
 export function useConversationActions() {
   const qc = useQueryClient();
   const me = useMe();
@@ -15,5 +16,6 @@ export function useConversationActions() {
     claim: useMutation(ConversationService.method.claimConversation, { onSuccess }),
     assign: useMutation(ConversationService.method.assignConversation, { onSuccess }),
     setStatus: useMutation(ConversationService.method.setConversationStatus, { onSuccess }),
+    handOff: useMutation(IntegrationService.method.handOffConversation, { onSuccess }),
   };
 }

@@ -78,7 +78,10 @@ export function ConversationListItem({
           {c.assigneeName && (
             <span className="truncate text-xs text-muted-foreground">{t("inbox.assignedTo", { name: c.assigneeName })}</span>
           )}
-          {!c.assigneeName && c.widgetName && <span className="truncate text-xs text-muted-foreground">{c.widgetName}</span>}
+          {!c.assigneeName && c.botName && (
+            <span className="truncate text-xs text-muted-foreground">{t("inbox.heldByBot", { name: c.botName })}</span>
+          )}
+          {!c.assigneeName && !c.botName && c.widgetName && <span className="truncate text-xs text-muted-foreground">{c.widgetName}</span>}
           {unread && (
             <Badge className="ml-auto" data-testid="unread-badge" aria-label={t("inbox.unread", { count: c.unreadCount })}>
               {c.unreadCount}

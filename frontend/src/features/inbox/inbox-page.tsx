@@ -41,6 +41,7 @@ function Inbox({ queue, conversationId }: { queue: Queue; conversationId?: strin
     {
       statuses: queue.statuses,
       assignment: queue.assignment,
+      ...(queue.heldByBot ? { heldByBot: true } : {}),
       query: search,
       ...filterInput(effective),
       pageSize: conversationPageSize,

@@ -5,7 +5,7 @@ import { useI18n } from "@/i18n";
 import { cn } from "@/lib/cn";
 import { queues, type QueueId } from "./queues";
 
-/** The six inbox queues with their live counts. */
+/** The inbox queues with their live counts (none for the bots' view). */
 export function QueueTabs({ current }: { current: QueueId }) {
   const { t } = useI18n();
   const counts = useQuery(ConversationService.method.getInboxCounts, {});
@@ -15,7 +15,7 @@ export function QueueTabs({ current }: { current: QueueId }) {
           labels ("Unassigned", "Đã giải quyết") must show whole. */}
       <ul className="grid grid-cols-2 gap-1 2xl:grid-cols-3">
         {queues.map((q) => {
-          const count = counts.data?.[q.count];
+          const count = q.count ? counts.data?.[q.count] : undefined;
           const active = q.id === current;
           return (
             <li key={q.id}>
@@ -33,7 +33,7 @@ export function QueueTabs({ current }: { current: QueueId }) {
                   data-testid={`queue-count-${q.id}`}
                   className={cn("tabular-nums", q.id === "waiting" && count ? "font-semibold" : "")}
                 >
-                  {count ?? "·"}
+                  {q.count ? (count ?? "·") : ""}
                 </span>
               </Link>
             </li>

@@ -1,7 +1,7 @@
 import { AssignmentFilter, ConversationStatus, type GetInboxCountsResponse } from "@livechat/api/conversation_pb";
 import type { MessageKey } from "@/i18n";
 
-export type QueueId = "waiting" | "mine" | "unassigned" | "all" | "resolved" | "closed";
+export type QueueId = "waiting" | "mine" | "unassigned" | "all" | "resolved" | "closed" | "bots";
 
 export interface Queue {
   id: QueueId;
@@ -9,7 +9,10 @@ export interface Queue {
   empty: MessageKey;
   statuses: ConversationStatus[];
   assignment: AssignmentFilter;
-  count: keyof Omit<GetInboxCountsResponse, "$typeName" | "$unknown">;
+  /** The GetInboxCounts figure shown next to it; none for bots. */
+  count?: keyof Omit<GetInboxCountsResponse, "$typeName" | "$unknown">;
+  /** Only conversations a bot holds (a widget's bot answers first). */
+  heldByBot?: boolean;
 }
 
 const open = [ConversationStatus.WAITING, ConversationStatus.ACTIVE];
@@ -22,6 +25,7 @@ export const queues: Queue[] = [
   { id: "all", label: "queue.all", empty: "queue.allEmpty", statuses: open, assignment: AssignmentFilter.ALL, count: "open" },
   { id: "resolved", label: "queue.resolved", empty: "queue.resolvedEmpty", statuses: [ConversationStatus.RESOLVED], assignment: AssignmentFilter.ALL, count: "resolved" },
   { id: "closed", label: "queue.closed", empty: "queue.closedEmpty", statuses: [ConversationStatus.CLOSED], assignment: AssignmentFilter.ALL, count: "closed" },
+  { id: "bots", label: "queue.bots", empty: "queue.botsEmpty", statuses: [], assignment: AssignmentFilter.ALL, heldByBot: true },
 ];
 
 export function queueById(id: string | undefined): Queue | undefined {

@@ -130,6 +130,8 @@ export function HoursCard({ widgetId }: { widgetId: string }) {
                   outside: hours.outside,
                 },
                 replyTime: { mode: replyMode, fixedMinutes: replyMode === ReplyTimeMode.FIXED ? Number(fixed) || 0 : 0 },
+                // Saved with the hours: keep the bot that answers first.
+                botTokenId: stored?.botTokenId,
               },
             });
           }}

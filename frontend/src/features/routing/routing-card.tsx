@@ -2,6 +2,7 @@ import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { AssignmentMode, RoutingService } from "@livechat/api/routing_pb";
+import { AuthService } from "@livechat/api/auth_pb";
 import { ErrorState, FormError } from "@/components/states";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
@@ -21,6 +22,12 @@ export function RoutingCard({ widgetId }: { widgetId: string }) {
   const stored = query.data?.routing?.mode ?? AssignmentMode.MANUAL;
   const [mode, setMode] = useState(stored);
   useEffect(() => setMode(stored), [stored]);
+  const storedBot = query.data?.routing?.botTokenId ?? "";
+  const [bot, setBot] = useState(storedBot);
+  useEffect(() => setBot(storedBot), [storedBot]);
+  // Bots are API tokens with a bot name; only admins see this card.
+  const bots = useQuery(AuthService.method.listApiTokens, { botsOnly: true, liveOnly: true, pageSize: 500 });
+  const changed = mode !== stored || bot !== storedBot;
   const update = useMutation(RoutingService.method.updateWidgetRouting, {
     onSuccess: () => void qc.invalidateQueries({ queryKey: ["connect-query", { serviceName: RoutingService.typeName }] }),
   });
@@ -42,7 +49,10 @@ export function RoutingCard({ widgetId }: { widgetId: string }) {
             onSubmit={(e) => {
               e.preventDefault();
               // The hours and reply time are saved with the mode: keep them.
-              update.mutate({ widgetId, routing: { hours: query.data.routing?.hours, replyTime: query.data.routing?.replyTime, mode } });
+              update.mutate({
+                widgetId,
+                routing: { hours: query.data.routing?.hours, replyTime: query.data.routing?.replyTime, mode, botTokenId: bot },
+              });
             }}
           >
             <fieldset className="grid gap-2">
@@ -65,11 +75,37 @@ export function RoutingCard({ widgetId }: { widgetId: string }) {
                 </label>
               ))}
             </fieldset>
+            <div className="grid gap-1.5">
+              <label htmlFor="routing-bot" className="text-sm font-medium">
+                {t("routing.bot")}
+              </label>
+              <select
+                id="routing-bot"
+                className="h-9 rounded-md border bg-background px-2 text-sm focus-visible:outline-2 focus-visible:outline-ring"
+                value={bot}
+                onChange={(e) => setBot(e.target.value)}
+                aria-describedby="routing-bot-help"
+                data-testid="routing-bot"
+              >
+                <option value="">{t("routing.botNone")}</option>
+                {storedBot && !bots.data?.tokens.some((tk) => tk.id === storedBot) && (
+                  <option value={storedBot}>{query.data.routing?.botName || storedBot}</option>
+                )}
+                {bots.data?.tokens.map((tk) => (
+                  <option key={tk.id} value={tk.id}>
+                    {tk.botName}
+                  </option>
+                ))}
+              </select>
+              <p id="routing-bot-help" className="text-sm text-muted-foreground">
+                {t("routing.botHelp")}
+              </p>
+            </div>
             <div className="flex flex-wrap items-center gap-3">
-              <Button type="submit" variant="outline" disabled={update.isPending || mode === stored} data-testid="save-routing">
+              <Button type="submit" variant="outline" disabled={update.isPending || !changed} data-testid="save-routing">
                 {t("common.save")}
               </Button>
-              {update.isSuccess && mode === stored && (
+              {update.isSuccess && !changed && (
                 <span role="status" className="text-sm text-muted-foreground">
                   {t("common.saved")}
                 </span>

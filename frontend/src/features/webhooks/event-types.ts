@@ -7,6 +7,8 @@ export const eventTypes: { type: WebhookEventType; label: MessageKey }[] = [
   { type: WebhookEventType.CONVERSATION_UPDATED, label: "webhooks.type.conversation.updated" },
   { type: WebhookEventType.CONVERSATION_ASSIGNED, label: "webhooks.type.conversation.assigned" },
   { type: WebhookEventType.CONVERSATION_RESOLVED, label: "webhooks.type.conversation.resolved" },
+  { type: WebhookEventType.CONVERSATION_HANDED_OFF, label: "webhooks.type.conversation.handedOff" },
+  { type: WebhookEventType.CSAT_SUBMITTED, label: "webhooks.type.csat.submitted" },
   { type: WebhookEventType.MESSAGE_CREATED, label: "webhooks.type.message.created" },
   { type: WebhookEventType.MESSAGE_EDITED, label: "webhooks.type.message.edited" },
   { type: WebhookEventType.MESSAGE_DELETED, label: "webhooks.type.message.deleted" },

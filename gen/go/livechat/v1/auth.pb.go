@@ -1679,7 +1679,19 @@ func (x *SetMyStatusResponse) GetAgent() *Agent {
 }
 
 type ListAgentsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1–500; 0 means 200.
+	PageSize int32 `protobuf:"varint,40,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// From a previous response's next_page_token (made with the same
+	// filters).
+	PageToken string `protobuf:"bytes,41,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only agents whose display name or username contains this,
+	// case-insensitively (at most 200 characters).
+	Query string `protobuf:"bytes,42,opt,name=query,proto3" json:"query,omitempty"`
+	// Only agents of this role; UNSPECIFIED: any.
+	Role AgentRole `protobuf:"varint,43,opt,name=role,proto3,enum=livechat.v1.AgentRole" json:"role,omitempty"`
+	// Set: only disabled (true) or only enabled (false) agents.
+	Disabled      *bool `protobuf:"varint,44,opt,name=disabled,proto3,oneof" json:"disabled,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1714,10 +1726,47 @@ func (*ListAgentsRequest) Descriptor() ([]byte, []int) {
 	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{28}
 }
 
+func (x *ListAgentsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAgentsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListAgentsRequest) GetQuery() string {
+	if x != nil {
+		return x.Query
+	}
+	return ""
+}
+
+func (x *ListAgentsRequest) GetRole() AgentRole {
+	if x != nil {
+		return x.Role
+	}
+	return AgentRole_AGENT_ROLE_UNSPECIFIED
+}
+
+func (x *ListAgentsRequest) GetDisabled() bool {
+	if x != nil && x.Disabled != nil {
+		return *x.Disabled
+	}
+	return false
+}
+
 type ListAgentsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Ordered by display name.
-	Agents        []*Agent `protobuf:"bytes,1,rep,name=agents,proto3" json:"agents,omitempty"`
+	Agents []*Agent `protobuf:"bytes,1,rep,name=agents,proto3" json:"agents,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,40,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1757,6 +1806,13 @@ func (x *ListAgentsResponse) GetAgents() []*Agent {
 		return x.Agents
 	}
 	return nil
+}
+
+func (x *ListAgentsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
 }
 
 type CreateAgentRequest struct {
@@ -2188,7 +2244,16 @@ func (x *CreateApiTokenResponse) GetSecret() string {
 }
 
 type ListApiTokensRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1–500; 0 means 200.
+	PageSize int32 `protobuf:"varint,40,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// From a previous response's next_page_token (made with the same
+	// filters).
+	PageToken string `protobuf:"bytes,41,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only bots (tokens with a bot name).
+	BotsOnly bool `protobuf:"varint,42,opt,name=bots_only,json=botsOnly,proto3" json:"bots_only,omitempty"`
+	// Only tokens not revoked.
+	LiveOnly      bool `protobuf:"varint,43,opt,name=live_only,json=liveOnly,proto3" json:"live_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2223,9 +2288,40 @@ func (*ListApiTokensRequest) Descriptor() ([]byte, []int) {
 	return file_livechat_v1_auth_proto_rawDescGZIP(), []int{38}
 }
 
+func (x *ListApiTokensRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListApiTokensRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListApiTokensRequest) GetBotsOnly() bool {
+	if x != nil {
+		return x.BotsOnly
+	}
+	return false
+}
+
+func (x *ListApiTokensRequest) GetLiveOnly() bool {
+	if x != nil {
+		return x.LiveOnly
+	}
+	return false
+}
+
 type ListApiTokensResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Tokens        []*ApiToken            `protobuf:"bytes,1,rep,name=tokens,proto3" json:"tokens,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Newest first.
+	Tokens []*ApiToken `protobuf:"bytes,1,rep,name=tokens,proto3" json:"tokens,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,40,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2265,6 +2361,13 @@ func (x *ListApiTokensResponse) GetTokens() []*ApiToken {
 		return x.Tokens
 	}
 	return nil
+}
+
+func (x *ListApiTokensResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
 }
 
 type RevokeApiTokenRequest struct {
@@ -2668,10 +2771,18 @@ const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\x15SetMyIdleAwayResponse\x12(\n" +
 	"\x05agent\x18\x01 \x01(\v2\x12.livechat.v1.AgentR\x05agent\"?\n" +
 	"\x13SetMyStatusResponse\x12(\n" +
-	"\x05agent\x18\x01 \x01(\v2\x12.livechat.v1.AgentR\x05agent\"\x13\n" +
-	"\x11ListAgentsRequest\"@\n" +
+	"\x05agent\x18\x01 \x01(\v2\x12.livechat.v1.AgentR\x05agent\"\xbf\x01\n" +
+	"\x11ListAgentsRequest\x12\x1b\n" +
+	"\tpage_size\x18( \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18) \x01(\tR\tpageToken\x12\x14\n" +
+	"\x05query\x18* \x01(\tR\x05query\x12*\n" +
+	"\x04role\x18+ \x01(\x0e2\x16.livechat.v1.AgentRoleR\x04role\x12\x1f\n" +
+	"\bdisabled\x18, \x01(\bH\x00R\bdisabled\x88\x01\x01B\v\n" +
+	"\t_disabled\"h\n" +
 	"\x12ListAgentsResponse\x12*\n" +
-	"\x06agents\x18\x01 \x03(\v2\x12.livechat.v1.AgentR\x06agents\"\x9b\x01\n" +
+	"\x06agents\x18\x01 \x03(\v2\x12.livechat.v1.AgentR\x06agents\x12&\n" +
+	"\x0fnext_page_token\x18( \x01(\tR\rnextPageToken\"\x9b\x01\n" +
 	"\x12CreateAgentRequest\x12\x1a\n" +
 	"\busername\x18\x01 \x01(\tR\busername\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12*\n" +
@@ -2699,10 +2810,16 @@ const file_livechat_v1_auth_proto_rawDesc = "" +
 	"\bbot_name\x18\x03 \x01(\tR\abotName\"]\n" +
 	"\x16CreateApiTokenResponse\x12+\n" +
 	"\x05token\x18\x01 \x01(\v2\x15.livechat.v1.ApiTokenR\x05token\x12\x16\n" +
-	"\x06secret\x18\x02 \x01(\tR\x06secret\"\x16\n" +
-	"\x14ListApiTokensRequest\"F\n" +
+	"\x06secret\x18\x02 \x01(\tR\x06secret\"\x8c\x01\n" +
+	"\x14ListApiTokensRequest\x12\x1b\n" +
+	"\tpage_size\x18( \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18) \x01(\tR\tpageToken\x12\x1b\n" +
+	"\tbots_only\x18* \x01(\bR\bbotsOnly\x12\x1b\n" +
+	"\tlive_only\x18+ \x01(\bR\bliveOnly\"n\n" +
 	"\x15ListApiTokensResponse\x12-\n" +
-	"\x06tokens\x18\x01 \x03(\v2\x15.livechat.v1.ApiTokenR\x06tokens\"2\n" +
+	"\x06tokens\x18\x01 \x03(\v2\x15.livechat.v1.ApiTokenR\x06tokens\x12&\n" +
+	"\x0fnext_page_token\x18( \x01(\tR\rnextPageToken\"2\n" +
 	"\x15RevokeApiTokenRequest\x12\x19\n" +
 	"\btoken_id\x18\x01 \x01(\tR\atokenId\"E\n" +
 	"\x16RevokeApiTokenResponse\x12+\n" +
@@ -2841,67 +2958,68 @@ var file_livechat_v1_auth_proto_depIdxs = []int32{
 	1,  // 14: livechat.v1.SetMyStatusRequest.status:type_name -> livechat.v1.AgentStatus
 	3,  // 15: livechat.v1.SetMyIdleAwayResponse.agent:type_name -> livechat.v1.Agent
 	3,  // 16: livechat.v1.SetMyStatusResponse.agent:type_name -> livechat.v1.Agent
-	3,  // 17: livechat.v1.ListAgentsResponse.agents:type_name -> livechat.v1.Agent
-	0,  // 18: livechat.v1.CreateAgentRequest.role:type_name -> livechat.v1.AgentRole
-	3,  // 19: livechat.v1.CreateAgentResponse.agent:type_name -> livechat.v1.Agent
-	0,  // 20: livechat.v1.UpdateAgentRequest.role:type_name -> livechat.v1.AgentRole
-	3,  // 21: livechat.v1.UpdateAgentResponse.agent:type_name -> livechat.v1.Agent
-	2,  // 22: livechat.v1.CreateApiTokenRequest.scope:type_name -> livechat.v1.ApiTokenScope
-	4,  // 23: livechat.v1.CreateApiTokenResponse.token:type_name -> livechat.v1.ApiToken
-	4,  // 24: livechat.v1.ListApiTokensResponse.tokens:type_name -> livechat.v1.ApiToken
-	4,  // 25: livechat.v1.RevokeApiTokenResponse.token:type_name -> livechat.v1.ApiToken
-	45, // 26: livechat.v1.GetSecuritySettingsResponse.settings:type_name -> livechat.v1.SecuritySettings
-	45, // 27: livechat.v1.UpdateSecuritySettingsRequest.settings:type_name -> livechat.v1.SecuritySettings
-	45, // 28: livechat.v1.UpdateSecuritySettingsResponse.settings:type_name -> livechat.v1.SecuritySettings
-	5,  // 29: livechat.v1.AuthService.GetSetupState:input_type -> livechat.v1.GetSetupStateRequest
-	7,  // 30: livechat.v1.AuthService.Setup:input_type -> livechat.v1.SetupRequest
-	9,  // 31: livechat.v1.AuthService.Login:input_type -> livechat.v1.LoginRequest
-	11, // 32: livechat.v1.AuthService.CompleteLogin:input_type -> livechat.v1.CompleteLoginRequest
-	13, // 33: livechat.v1.AuthService.StartTwoFactorEnrolment:input_type -> livechat.v1.StartTwoFactorEnrolmentRequest
-	15, // 34: livechat.v1.AuthService.ConfirmTwoFactor:input_type -> livechat.v1.ConfirmTwoFactorRequest
-	17, // 35: livechat.v1.AuthService.DisableTwoFactor:input_type -> livechat.v1.DisableTwoFactorRequest
-	19, // 36: livechat.v1.AuthService.ResetAgentTwoFactor:input_type -> livechat.v1.ResetAgentTwoFactorRequest
-	21, // 37: livechat.v1.AuthService.Logout:input_type -> livechat.v1.LogoutRequest
-	23, // 38: livechat.v1.AuthService.GetMe:input_type -> livechat.v1.GetMeRequest
-	25, // 39: livechat.v1.AuthService.ChangePassword:input_type -> livechat.v1.ChangePasswordRequest
-	27, // 40: livechat.v1.AuthService.SetMyStatus:input_type -> livechat.v1.SetMyStatusRequest
-	28, // 41: livechat.v1.AuthService.SetMyIdleAway:input_type -> livechat.v1.SetMyIdleAwayRequest
-	31, // 42: livechat.v1.AuthService.ListAgents:input_type -> livechat.v1.ListAgentsRequest
-	33, // 43: livechat.v1.AuthService.CreateAgent:input_type -> livechat.v1.CreateAgentRequest
-	35, // 44: livechat.v1.AuthService.UpdateAgent:input_type -> livechat.v1.UpdateAgentRequest
-	37, // 45: livechat.v1.AuthService.ResetAgentPassword:input_type -> livechat.v1.ResetAgentPasswordRequest
-	39, // 46: livechat.v1.AuthService.CreateApiToken:input_type -> livechat.v1.CreateApiTokenRequest
-	41, // 47: livechat.v1.AuthService.ListApiTokens:input_type -> livechat.v1.ListApiTokensRequest
-	43, // 48: livechat.v1.AuthService.RevokeApiToken:input_type -> livechat.v1.RevokeApiTokenRequest
-	46, // 49: livechat.v1.AuthService.GetSecuritySettings:input_type -> livechat.v1.GetSecuritySettingsRequest
-	48, // 50: livechat.v1.AuthService.UpdateSecuritySettings:input_type -> livechat.v1.UpdateSecuritySettingsRequest
-	6,  // 51: livechat.v1.AuthService.GetSetupState:output_type -> livechat.v1.GetSetupStateResponse
-	8,  // 52: livechat.v1.AuthService.Setup:output_type -> livechat.v1.SetupResponse
-	10, // 53: livechat.v1.AuthService.Login:output_type -> livechat.v1.LoginResponse
-	12, // 54: livechat.v1.AuthService.CompleteLogin:output_type -> livechat.v1.CompleteLoginResponse
-	14, // 55: livechat.v1.AuthService.StartTwoFactorEnrolment:output_type -> livechat.v1.StartTwoFactorEnrolmentResponse
-	16, // 56: livechat.v1.AuthService.ConfirmTwoFactor:output_type -> livechat.v1.ConfirmTwoFactorResponse
-	18, // 57: livechat.v1.AuthService.DisableTwoFactor:output_type -> livechat.v1.DisableTwoFactorResponse
-	20, // 58: livechat.v1.AuthService.ResetAgentTwoFactor:output_type -> livechat.v1.ResetAgentTwoFactorResponse
-	22, // 59: livechat.v1.AuthService.Logout:output_type -> livechat.v1.LogoutResponse
-	24, // 60: livechat.v1.AuthService.GetMe:output_type -> livechat.v1.GetMeResponse
-	26, // 61: livechat.v1.AuthService.ChangePassword:output_type -> livechat.v1.ChangePasswordResponse
-	30, // 62: livechat.v1.AuthService.SetMyStatus:output_type -> livechat.v1.SetMyStatusResponse
-	29, // 63: livechat.v1.AuthService.SetMyIdleAway:output_type -> livechat.v1.SetMyIdleAwayResponse
-	32, // 64: livechat.v1.AuthService.ListAgents:output_type -> livechat.v1.ListAgentsResponse
-	34, // 65: livechat.v1.AuthService.CreateAgent:output_type -> livechat.v1.CreateAgentResponse
-	36, // 66: livechat.v1.AuthService.UpdateAgent:output_type -> livechat.v1.UpdateAgentResponse
-	38, // 67: livechat.v1.AuthService.ResetAgentPassword:output_type -> livechat.v1.ResetAgentPasswordResponse
-	40, // 68: livechat.v1.AuthService.CreateApiToken:output_type -> livechat.v1.CreateApiTokenResponse
-	42, // 69: livechat.v1.AuthService.ListApiTokens:output_type -> livechat.v1.ListApiTokensResponse
-	44, // 70: livechat.v1.AuthService.RevokeApiToken:output_type -> livechat.v1.RevokeApiTokenResponse
-	47, // 71: livechat.v1.AuthService.GetSecuritySettings:output_type -> livechat.v1.GetSecuritySettingsResponse
-	49, // 72: livechat.v1.AuthService.UpdateSecuritySettings:output_type -> livechat.v1.UpdateSecuritySettingsResponse
-	51, // [51:73] is the sub-list for method output_type
-	29, // [29:51] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	0,  // 17: livechat.v1.ListAgentsRequest.role:type_name -> livechat.v1.AgentRole
+	3,  // 18: livechat.v1.ListAgentsResponse.agents:type_name -> livechat.v1.Agent
+	0,  // 19: livechat.v1.CreateAgentRequest.role:type_name -> livechat.v1.AgentRole
+	3,  // 20: livechat.v1.CreateAgentResponse.agent:type_name -> livechat.v1.Agent
+	0,  // 21: livechat.v1.UpdateAgentRequest.role:type_name -> livechat.v1.AgentRole
+	3,  // 22: livechat.v1.UpdateAgentResponse.agent:type_name -> livechat.v1.Agent
+	2,  // 23: livechat.v1.CreateApiTokenRequest.scope:type_name -> livechat.v1.ApiTokenScope
+	4,  // 24: livechat.v1.CreateApiTokenResponse.token:type_name -> livechat.v1.ApiToken
+	4,  // 25: livechat.v1.ListApiTokensResponse.tokens:type_name -> livechat.v1.ApiToken
+	4,  // 26: livechat.v1.RevokeApiTokenResponse.token:type_name -> livechat.v1.ApiToken
+	45, // 27: livechat.v1.GetSecuritySettingsResponse.settings:type_name -> livechat.v1.SecuritySettings
+	45, // 28: livechat.v1.UpdateSecuritySettingsRequest.settings:type_name -> livechat.v1.SecuritySettings
+	45, // 29: livechat.v1.UpdateSecuritySettingsResponse.settings:type_name -> livechat.v1.SecuritySettings
+	5,  // 30: livechat.v1.AuthService.GetSetupState:input_type -> livechat.v1.GetSetupStateRequest
+	7,  // 31: livechat.v1.AuthService.Setup:input_type -> livechat.v1.SetupRequest
+	9,  // 32: livechat.v1.AuthService.Login:input_type -> livechat.v1.LoginRequest
+	11, // 33: livechat.v1.AuthService.CompleteLogin:input_type -> livechat.v1.CompleteLoginRequest
+	13, // 34: livechat.v1.AuthService.StartTwoFactorEnrolment:input_type -> livechat.v1.StartTwoFactorEnrolmentRequest
+	15, // 35: livechat.v1.AuthService.ConfirmTwoFactor:input_type -> livechat.v1.ConfirmTwoFactorRequest
+	17, // 36: livechat.v1.AuthService.DisableTwoFactor:input_type -> livechat.v1.DisableTwoFactorRequest
+	19, // 37: livechat.v1.AuthService.ResetAgentTwoFactor:input_type -> livechat.v1.ResetAgentTwoFactorRequest
+	21, // 38: livechat.v1.AuthService.Logout:input_type -> livechat.v1.LogoutRequest
+	23, // 39: livechat.v1.AuthService.GetMe:input_type -> livechat.v1.GetMeRequest
+	25, // 40: livechat.v1.AuthService.ChangePassword:input_type -> livechat.v1.ChangePasswordRequest
+	27, // 41: livechat.v1.AuthService.SetMyStatus:input_type -> livechat.v1.SetMyStatusRequest
+	28, // 42: livechat.v1.AuthService.SetMyIdleAway:input_type -> livechat.v1.SetMyIdleAwayRequest
+	31, // 43: livechat.v1.AuthService.ListAgents:input_type -> livechat.v1.ListAgentsRequest
+	33, // 44: livechat.v1.AuthService.CreateAgent:input_type -> livechat.v1.CreateAgentRequest
+	35, // 45: livechat.v1.AuthService.UpdateAgent:input_type -> livechat.v1.UpdateAgentRequest
+	37, // 46: livechat.v1.AuthService.ResetAgentPassword:input_type -> livechat.v1.ResetAgentPasswordRequest
+	39, // 47: livechat.v1.AuthService.CreateApiToken:input_type -> livechat.v1.CreateApiTokenRequest
+	41, // 48: livechat.v1.AuthService.ListApiTokens:input_type -> livechat.v1.ListApiTokensRequest
+	43, // 49: livechat.v1.AuthService.RevokeApiToken:input_type -> livechat.v1.RevokeApiTokenRequest
+	46, // 50: livechat.v1.AuthService.GetSecuritySettings:input_type -> livechat.v1.GetSecuritySettingsRequest
+	48, // 51: livechat.v1.AuthService.UpdateSecuritySettings:input_type -> livechat.v1.UpdateSecuritySettingsRequest
+	6,  // 52: livechat.v1.AuthService.GetSetupState:output_type -> livechat.v1.GetSetupStateResponse
+	8,  // 53: livechat.v1.AuthService.Setup:output_type -> livechat.v1.SetupResponse
+	10, // 54: livechat.v1.AuthService.Login:output_type -> livechat.v1.LoginResponse
+	12, // 55: livechat.v1.AuthService.CompleteLogin:output_type -> livechat.v1.CompleteLoginResponse
+	14, // 56: livechat.v1.AuthService.StartTwoFactorEnrolment:output_type -> livechat.v1.StartTwoFactorEnrolmentResponse
+	16, // 57: livechat.v1.AuthService.ConfirmTwoFactor:output_type -> livechat.v1.ConfirmTwoFactorResponse
+	18, // 58: livechat.v1.AuthService.DisableTwoFactor:output_type -> livechat.v1.DisableTwoFactorResponse
+	20, // 59: livechat.v1.AuthService.ResetAgentTwoFactor:output_type -> livechat.v1.ResetAgentTwoFactorResponse
+	22, // 60: livechat.v1.AuthService.Logout:output_type -> livechat.v1.LogoutResponse
+	24, // 61: livechat.v1.AuthService.GetMe:output_type -> livechat.v1.GetMeResponse
+	26, // 62: livechat.v1.AuthService.ChangePassword:output_type -> livechat.v1.ChangePasswordResponse
+	30, // 63: livechat.v1.AuthService.SetMyStatus:output_type -> livechat.v1.SetMyStatusResponse
+	29, // 64: livechat.v1.AuthService.SetMyIdleAway:output_type -> livechat.v1.SetMyIdleAwayResponse
+	32, // 65: livechat.v1.AuthService.ListAgents:output_type -> livechat.v1.ListAgentsResponse
+	34, // 66: livechat.v1.AuthService.CreateAgent:output_type -> livechat.v1.CreateAgentResponse
+	36, // 67: livechat.v1.AuthService.UpdateAgent:output_type -> livechat.v1.UpdateAgentResponse
+	38, // 68: livechat.v1.AuthService.ResetAgentPassword:output_type -> livechat.v1.ResetAgentPasswordResponse
+	40, // 69: livechat.v1.AuthService.CreateApiToken:output_type -> livechat.v1.CreateApiTokenResponse
+	42, // 70: livechat.v1.AuthService.ListApiTokens:output_type -> livechat.v1.ListApiTokensResponse
+	44, // 71: livechat.v1.AuthService.RevokeApiToken:output_type -> livechat.v1.RevokeApiTokenResponse
+	47, // 72: livechat.v1.AuthService.GetSecuritySettings:output_type -> livechat.v1.GetSecuritySettingsResponse
+	49, // 73: livechat.v1.AuthService.UpdateSecuritySettings:output_type -> livechat.v1.UpdateSecuritySettingsResponse
+	52, // [52:74] is the sub-list for method output_type
+	30, // [30:52] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_auth_proto_init() }
@@ -2910,6 +3028,7 @@ func file_livechat_v1_auth_proto_init() {
 		return
 	}
 	file_livechat_v1_limits_proto_init()
+	file_livechat_v1_auth_proto_msgTypes[28].OneofWrappers = []any{}
 	file_livechat_v1_auth_proto_msgTypes[32].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

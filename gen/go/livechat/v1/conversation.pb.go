@@ -154,17 +154,22 @@ const (
 	// SYSTEM_EVENT_KIND_REOPENED: actor (an agent, or the customer by writing)
 	// reopened it.
 	SystemEventKind_SYSTEM_EVENT_KIND_REOPENED SystemEventKind = 5
+	// SYSTEM_EVENT_KIND_HANDED_OFF: actor (the bot, an agent, or the customer,
+	// whose name may be empty) handed the conversation from the bot to the
+	// team (HandOffConversation).
+	SystemEventKind_SYSTEM_EVENT_KIND_HANDED_OFF SystemEventKind = 40
 )
 
 // Enum value maps for SystemEventKind.
 var (
 	SystemEventKind_name = map[int32]string{
-		0: "SYSTEM_EVENT_KIND_UNSPECIFIED",
-		1: "SYSTEM_EVENT_KIND_CLAIMED",
-		2: "SYSTEM_EVENT_KIND_ASSIGNED",
-		3: "SYSTEM_EVENT_KIND_RESOLVED",
-		4: "SYSTEM_EVENT_KIND_CLOSED",
-		5: "SYSTEM_EVENT_KIND_REOPENED",
+		0:  "SYSTEM_EVENT_KIND_UNSPECIFIED",
+		1:  "SYSTEM_EVENT_KIND_CLAIMED",
+		2:  "SYSTEM_EVENT_KIND_ASSIGNED",
+		3:  "SYSTEM_EVENT_KIND_RESOLVED",
+		4:  "SYSTEM_EVENT_KIND_CLOSED",
+		5:  "SYSTEM_EVENT_KIND_REOPENED",
+		40: "SYSTEM_EVENT_KIND_HANDED_OFF",
 	}
 	SystemEventKind_value = map[string]int32{
 		"SYSTEM_EVENT_KIND_UNSPECIFIED": 0,
@@ -173,6 +178,7 @@ var (
 		"SYSTEM_EVENT_KIND_RESOLVED":    3,
 		"SYSTEM_EVENT_KIND_CLOSED":      4,
 		"SYSTEM_EVENT_KIND_REOPENED":    5,
+		"SYSTEM_EVENT_KIND_HANDED_OFF":  40,
 	}
 )
 
@@ -664,7 +670,13 @@ type Conversation struct {
 	Tags []*Tag `protobuf:"bytes,17,rep,name=tags,proto3" json:"tags,omitempty"`
 	// The customer's satisfaction rating, once given (WidgetService.
 	// RateConversation); a change arrives as conversation_updated.
-	Rating        *Rating `protobuf:"bytes,18,opt,name=rating,proto3" json:"rating,omitempty"`
+	Rating *Rating `protobuf:"bytes,18,opt,name=rating,proto3" json:"rating,omitempty"`
+	// The bot holding the conversation (its widget's bot answers first) until
+	// it is handed off (HandOffConversation) or an agent takes it: the API
+	// token's id (empty for visitors) and its bot name. Empty when no bot
+	// holds it. Routing passes over a conversation a bot holds.
+	BotTokenId    string `protobuf:"bytes,40,opt,name=bot_token_id,json=botTokenId,proto3" json:"bot_token_id,omitempty"`
+	BotName       string `protobuf:"bytes,41,opt,name=bot_name,json=botName,proto3" json:"bot_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -825,6 +837,20 @@ func (x *Conversation) GetRating() *Rating {
 	return nil
 }
 
+func (x *Conversation) GetBotTokenId() string {
+	if x != nil {
+		return x.BotTokenId
+	}
+	return ""
+}
+
+func (x *Conversation) GetBotName() string {
+	if x != nil {
+		return x.BotName
+	}
+	return ""
+}
+
 type ListConversationsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Only these statuses; empty means all.
@@ -852,6 +878,14 @@ type ListConversationsRequest struct {
 	// new message.
 	CreatedAfter  *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=created_after,json=createdAfter,proto3" json:"created_after,omitempty"`
 	CreatedBefore *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=created_before,json=createdBefore,proto3" json:"created_before,omitempty"`
+	// Only conversations a bot holds (the dashboard's Bots view).
+	HeldByBot bool `protobuf:"varint,40,opt,name=held_by_bot,json=heldByBot,proto3" json:"held_by_bot,omitempty"`
+	// Only the conversations of this customer.
+	CustomerId string `protobuf:"bytes,41,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	// Only conversations changed (status, assignee, a message, tags…) at or
+	// after this time: a backend polling for changes keeps the time of its
+	// previous call.
+	UpdatedSince  *timestamppb.Timestamp `protobuf:"bytes,42,opt,name=updated_since,json=updatedSince,proto3" json:"updated_since,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -952,6 +986,27 @@ func (x *ListConversationsRequest) GetCreatedAfter() *timestamppb.Timestamp {
 func (x *ListConversationsRequest) GetCreatedBefore() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CreatedBefore
+	}
+	return nil
+}
+
+func (x *ListConversationsRequest) GetHeldByBot() bool {
+	if x != nil {
+		return x.HeldByBot
+	}
+	return false
+}
+
+func (x *ListConversationsRequest) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *ListConversationsRequest) GetUpdatedSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedSince
 	}
 	return nil
 }
@@ -3293,7 +3348,7 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"deleted_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\tdeletedAt\x12A\n" +
 	"\x0eeditable_until\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\reditableUntil\x129\n" +
 	"\vattachments\x18\x0f \x03(\v2\x17.livechat.v1.AttachmentR\vattachments\x12*\n" +
-	"\x11sender_avatar_url\x18\x19 \x01(\tR\x0fsenderAvatarUrl\"\x8d\x06\n" +
+	"\x11sender_avatar_url\x18\x19 \x01(\tR\x0fsenderAvatarUrl\"\xca\x06\n" +
 	"\fConversation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x127\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x1f.livechat.v1.ConversationStatusR\x06status\x12\x1f\n" +
@@ -3318,7 +3373,10 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\funread_count\x18\x0f \x01(\x05R\vunreadCount\x12\x19\n" +
 	"\blast_seq\x18\x10 \x01(\x03R\alastSeq\x12$\n" +
 	"\x04tags\x18\x11 \x03(\v2\x10.livechat.v1.TagR\x04tags\x12+\n" +
-	"\x06rating\x18\x12 \x01(\v2\x13.livechat.v1.RatingR\x06rating\"\xc3\x03\n" +
+	"\x06rating\x18\x12 \x01(\v2\x13.livechat.v1.RatingR\x06rating\x12 \n" +
+	"\fbot_token_id\x18( \x01(\tR\n" +
+	"botTokenId\x12\x19\n" +
+	"\bbot_name\x18) \x01(\tR\abotName\"\xc5\x04\n" +
 	"\x18ListConversationsRequest\x12;\n" +
 	"\bstatuses\x18\x01 \x03(\x0e2\x1f.livechat.v1.ConversationStatusR\bstatuses\x12=\n" +
 	"\n" +
@@ -3334,7 +3392,11 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\twidget_id\x18\b \x01(\tR\bwidgetId\x12?\n" +
 	"\rcreated_after\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\fcreatedAfter\x12A\n" +
 	"\x0ecreated_before\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampR\rcreatedBefore\"\x84\x01\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\rcreatedBefore\x12\x1e\n" +
+	"\vheld_by_bot\x18( \x01(\bR\theldByBot\x12\x1f\n" +
+	"\vcustomer_id\x18) \x01(\tR\n" +
+	"customerId\x12?\n" +
+	"\rupdated_since\x18* \x01(\v2\x1a.google.protobuf.TimestampR\fupdatedSince\"\x84\x01\n" +
 	"\x19ListConversationsResponse\x12?\n" +
 	"\rconversations\x18\x01 \x03(\v2\x19.livechat.v1.ConversationR\rconversations\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x17\n" +
@@ -3488,14 +3550,15 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\x17SENDER_TYPE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14SENDER_TYPE_CUSTOMER\x10\x01\x12\x15\n" +
 	"\x11SENDER_TYPE_AGENT\x10\x02\x12\x16\n" +
-	"\x12SENDER_TYPE_SYSTEM\x10\x03*\xd1\x01\n" +
+	"\x12SENDER_TYPE_SYSTEM\x10\x03*\xf3\x01\n" +
 	"\x0fSystemEventKind\x12!\n" +
 	"\x1dSYSTEM_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19SYSTEM_EVENT_KIND_CLAIMED\x10\x01\x12\x1e\n" +
 	"\x1aSYSTEM_EVENT_KIND_ASSIGNED\x10\x02\x12\x1e\n" +
 	"\x1aSYSTEM_EVENT_KIND_RESOLVED\x10\x03\x12\x1c\n" +
 	"\x18SYSTEM_EVENT_KIND_CLOSED\x10\x04\x12\x1e\n" +
-	"\x1aSYSTEM_EVENT_KIND_REOPENED\x10\x05*\x8e\x01\n" +
+	"\x1aSYSTEM_EVENT_KIND_REOPENED\x10\x05\x12 \n" +
+	"\x1cSYSTEM_EVENT_KIND_HANDED_OFF\x10(*\x8e\x01\n" +
 	"\x10AssignmentFilter\x12!\n" +
 	"\x1dASSIGNMENT_FILTER_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ASSIGNMENT_FILTER_ALL\x10\x01\x12\x1a\n" +
@@ -3616,75 +3679,76 @@ var file_livechat_v1_conversation_proto_depIdxs = []int32{
 	3,  // 20: livechat.v1.ListConversationsRequest.assignment:type_name -> livechat.v1.AssignmentFilter
 	50, // 21: livechat.v1.ListConversationsRequest.created_after:type_name -> google.protobuf.Timestamp
 	50, // 22: livechat.v1.ListConversationsRequest.created_before:type_name -> google.protobuf.Timestamp
-	7,  // 23: livechat.v1.ListConversationsResponse.conversations:type_name -> livechat.v1.Conversation
-	7,  // 24: livechat.v1.GetConversationResponse.conversation:type_name -> livechat.v1.Conversation
-	5,  // 25: livechat.v1.GetConversationResponse.customer:type_name -> livechat.v1.Customer
-	6,  // 26: livechat.v1.ListMessagesResponse.messages:type_name -> livechat.v1.Message
-	7,  // 27: livechat.v1.ClaimConversationResponse.conversation:type_name -> livechat.v1.Conversation
-	7,  // 28: livechat.v1.AssignConversationResponse.conversation:type_name -> livechat.v1.Conversation
-	0,  // 29: livechat.v1.SetConversationStatusRequest.status:type_name -> livechat.v1.ConversationStatus
-	7,  // 30: livechat.v1.SetConversationStatusResponse.conversation:type_name -> livechat.v1.Conversation
-	7,  // 31: livechat.v1.SetConversationTagsResponse.conversation:type_name -> livechat.v1.Conversation
-	6,  // 32: livechat.v1.SendMessageResponse.message:type_name -> livechat.v1.Message
-	34, // 33: livechat.v1.SubscribeResponse.event:type_name -> livechat.v1.Event
-	50, // 34: livechat.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
-	6,  // 35: livechat.v1.Event.message_created:type_name -> livechat.v1.Message
-	7,  // 36: livechat.v1.Event.conversation_created:type_name -> livechat.v1.Conversation
-	7,  // 37: livechat.v1.Event.conversation_updated:type_name -> livechat.v1.Conversation
-	35, // 38: livechat.v1.Event.typing:type_name -> livechat.v1.TypingEvent
-	37, // 39: livechat.v1.Event.read:type_name -> livechat.v1.ReadEvent
-	38, // 40: livechat.v1.Event.presence:type_name -> livechat.v1.PresenceEvent
-	39, // 41: livechat.v1.Event.ready:type_name -> livechat.v1.ReadyEvent
-	40, // 42: livechat.v1.Event.heartbeat:type_name -> livechat.v1.HeartbeatEvent
-	36, // 43: livechat.v1.Event.viewing:type_name -> livechat.v1.ViewingEvent
-	6,  // 44: livechat.v1.Event.message_updated:type_name -> livechat.v1.Message
-	48, // 45: livechat.v1.Event.visitors_changed:type_name -> livechat.v1.VisitorsChangedEvent
-	1,  // 46: livechat.v1.TypingEvent.sender_type:type_name -> livechat.v1.SenderType
-	50, // 47: livechat.v1.TypingEvent.expires_at:type_name -> google.protobuf.Timestamp
-	50, // 48: livechat.v1.ViewingEvent.expires_at:type_name -> google.protobuf.Timestamp
-	1,  // 49: livechat.v1.ReadEvent.reader_type:type_name -> livechat.v1.SenderType
-	54, // 50: livechat.v1.PresenceEvent.status:type_name -> livechat.v1.AgentStatus
-	6,  // 51: livechat.v1.EditMessageResponse.message:type_name -> livechat.v1.Message
-	6,  // 52: livechat.v1.DeleteMessageResponse.message:type_name -> livechat.v1.Message
-	47, // 53: livechat.v1.ListMessageRevisionsResponse.revisions:type_name -> livechat.v1.MessageRevision
-	50, // 54: livechat.v1.MessageRevision.replaced_at:type_name -> google.protobuf.Timestamp
-	8,  // 55: livechat.v1.ConversationService.ListConversations:input_type -> livechat.v1.ListConversationsRequest
-	10, // 56: livechat.v1.ConversationService.GetInboxCounts:input_type -> livechat.v1.GetInboxCountsRequest
-	12, // 57: livechat.v1.ConversationService.GetConversation:input_type -> livechat.v1.GetConversationRequest
-	14, // 58: livechat.v1.ConversationService.ListMessages:input_type -> livechat.v1.ListMessagesRequest
-	16, // 59: livechat.v1.ConversationService.ClaimConversation:input_type -> livechat.v1.ClaimConversationRequest
-	18, // 60: livechat.v1.ConversationService.AssignConversation:input_type -> livechat.v1.AssignConversationRequest
-	20, // 61: livechat.v1.ConversationService.SetConversationStatus:input_type -> livechat.v1.SetConversationStatusRequest
-	22, // 62: livechat.v1.ConversationService.SetConversationTags:input_type -> livechat.v1.SetConversationTagsRequest
-	24, // 63: livechat.v1.ConversationService.SendMessage:input_type -> livechat.v1.SendMessageRequest
-	26, // 64: livechat.v1.ConversationService.SetTyping:input_type -> livechat.v1.SetTypingRequest
-	28, // 65: livechat.v1.ConversationService.SetViewing:input_type -> livechat.v1.SetViewingRequest
-	30, // 66: livechat.v1.ConversationService.MarkRead:input_type -> livechat.v1.MarkReadRequest
-	32, // 67: livechat.v1.ConversationService.Subscribe:input_type -> livechat.v1.SubscribeRequest
-	41, // 68: livechat.v1.ConversationService.EditMessage:input_type -> livechat.v1.EditMessageRequest
-	43, // 69: livechat.v1.ConversationService.DeleteMessage:input_type -> livechat.v1.DeleteMessageRequest
-	45, // 70: livechat.v1.ConversationService.ListMessageRevisions:input_type -> livechat.v1.ListMessageRevisionsRequest
-	9,  // 71: livechat.v1.ConversationService.ListConversations:output_type -> livechat.v1.ListConversationsResponse
-	11, // 72: livechat.v1.ConversationService.GetInboxCounts:output_type -> livechat.v1.GetInboxCountsResponse
-	13, // 73: livechat.v1.ConversationService.GetConversation:output_type -> livechat.v1.GetConversationResponse
-	15, // 74: livechat.v1.ConversationService.ListMessages:output_type -> livechat.v1.ListMessagesResponse
-	17, // 75: livechat.v1.ConversationService.ClaimConversation:output_type -> livechat.v1.ClaimConversationResponse
-	19, // 76: livechat.v1.ConversationService.AssignConversation:output_type -> livechat.v1.AssignConversationResponse
-	21, // 77: livechat.v1.ConversationService.SetConversationStatus:output_type -> livechat.v1.SetConversationStatusResponse
-	23, // 78: livechat.v1.ConversationService.SetConversationTags:output_type -> livechat.v1.SetConversationTagsResponse
-	25, // 79: livechat.v1.ConversationService.SendMessage:output_type -> livechat.v1.SendMessageResponse
-	27, // 80: livechat.v1.ConversationService.SetTyping:output_type -> livechat.v1.SetTypingResponse
-	29, // 81: livechat.v1.ConversationService.SetViewing:output_type -> livechat.v1.SetViewingResponse
-	31, // 82: livechat.v1.ConversationService.MarkRead:output_type -> livechat.v1.MarkReadResponse
-	33, // 83: livechat.v1.ConversationService.Subscribe:output_type -> livechat.v1.SubscribeResponse
-	42, // 84: livechat.v1.ConversationService.EditMessage:output_type -> livechat.v1.EditMessageResponse
-	44, // 85: livechat.v1.ConversationService.DeleteMessage:output_type -> livechat.v1.DeleteMessageResponse
-	46, // 86: livechat.v1.ConversationService.ListMessageRevisions:output_type -> livechat.v1.ListMessageRevisionsResponse
-	71, // [71:87] is the sub-list for method output_type
-	55, // [55:71] is the sub-list for method input_type
-	55, // [55:55] is the sub-list for extension type_name
-	55, // [55:55] is the sub-list for extension extendee
-	0,  // [0:55] is the sub-list for field type_name
+	50, // 23: livechat.v1.ListConversationsRequest.updated_since:type_name -> google.protobuf.Timestamp
+	7,  // 24: livechat.v1.ListConversationsResponse.conversations:type_name -> livechat.v1.Conversation
+	7,  // 25: livechat.v1.GetConversationResponse.conversation:type_name -> livechat.v1.Conversation
+	5,  // 26: livechat.v1.GetConversationResponse.customer:type_name -> livechat.v1.Customer
+	6,  // 27: livechat.v1.ListMessagesResponse.messages:type_name -> livechat.v1.Message
+	7,  // 28: livechat.v1.ClaimConversationResponse.conversation:type_name -> livechat.v1.Conversation
+	7,  // 29: livechat.v1.AssignConversationResponse.conversation:type_name -> livechat.v1.Conversation
+	0,  // 30: livechat.v1.SetConversationStatusRequest.status:type_name -> livechat.v1.ConversationStatus
+	7,  // 31: livechat.v1.SetConversationStatusResponse.conversation:type_name -> livechat.v1.Conversation
+	7,  // 32: livechat.v1.SetConversationTagsResponse.conversation:type_name -> livechat.v1.Conversation
+	6,  // 33: livechat.v1.SendMessageResponse.message:type_name -> livechat.v1.Message
+	34, // 34: livechat.v1.SubscribeResponse.event:type_name -> livechat.v1.Event
+	50, // 35: livechat.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	6,  // 36: livechat.v1.Event.message_created:type_name -> livechat.v1.Message
+	7,  // 37: livechat.v1.Event.conversation_created:type_name -> livechat.v1.Conversation
+	7,  // 38: livechat.v1.Event.conversation_updated:type_name -> livechat.v1.Conversation
+	35, // 39: livechat.v1.Event.typing:type_name -> livechat.v1.TypingEvent
+	37, // 40: livechat.v1.Event.read:type_name -> livechat.v1.ReadEvent
+	38, // 41: livechat.v1.Event.presence:type_name -> livechat.v1.PresenceEvent
+	39, // 42: livechat.v1.Event.ready:type_name -> livechat.v1.ReadyEvent
+	40, // 43: livechat.v1.Event.heartbeat:type_name -> livechat.v1.HeartbeatEvent
+	36, // 44: livechat.v1.Event.viewing:type_name -> livechat.v1.ViewingEvent
+	6,  // 45: livechat.v1.Event.message_updated:type_name -> livechat.v1.Message
+	48, // 46: livechat.v1.Event.visitors_changed:type_name -> livechat.v1.VisitorsChangedEvent
+	1,  // 47: livechat.v1.TypingEvent.sender_type:type_name -> livechat.v1.SenderType
+	50, // 48: livechat.v1.TypingEvent.expires_at:type_name -> google.protobuf.Timestamp
+	50, // 49: livechat.v1.ViewingEvent.expires_at:type_name -> google.protobuf.Timestamp
+	1,  // 50: livechat.v1.ReadEvent.reader_type:type_name -> livechat.v1.SenderType
+	54, // 51: livechat.v1.PresenceEvent.status:type_name -> livechat.v1.AgentStatus
+	6,  // 52: livechat.v1.EditMessageResponse.message:type_name -> livechat.v1.Message
+	6,  // 53: livechat.v1.DeleteMessageResponse.message:type_name -> livechat.v1.Message
+	47, // 54: livechat.v1.ListMessageRevisionsResponse.revisions:type_name -> livechat.v1.MessageRevision
+	50, // 55: livechat.v1.MessageRevision.replaced_at:type_name -> google.protobuf.Timestamp
+	8,  // 56: livechat.v1.ConversationService.ListConversations:input_type -> livechat.v1.ListConversationsRequest
+	10, // 57: livechat.v1.ConversationService.GetInboxCounts:input_type -> livechat.v1.GetInboxCountsRequest
+	12, // 58: livechat.v1.ConversationService.GetConversation:input_type -> livechat.v1.GetConversationRequest
+	14, // 59: livechat.v1.ConversationService.ListMessages:input_type -> livechat.v1.ListMessagesRequest
+	16, // 60: livechat.v1.ConversationService.ClaimConversation:input_type -> livechat.v1.ClaimConversationRequest
+	18, // 61: livechat.v1.ConversationService.AssignConversation:input_type -> livechat.v1.AssignConversationRequest
+	20, // 62: livechat.v1.ConversationService.SetConversationStatus:input_type -> livechat.v1.SetConversationStatusRequest
+	22, // 63: livechat.v1.ConversationService.SetConversationTags:input_type -> livechat.v1.SetConversationTagsRequest
+	24, // 64: livechat.v1.ConversationService.SendMessage:input_type -> livechat.v1.SendMessageRequest
+	26, // 65: livechat.v1.ConversationService.SetTyping:input_type -> livechat.v1.SetTypingRequest
+	28, // 66: livechat.v1.ConversationService.SetViewing:input_type -> livechat.v1.SetViewingRequest
+	30, // 67: livechat.v1.ConversationService.MarkRead:input_type -> livechat.v1.MarkReadRequest
+	32, // 68: livechat.v1.ConversationService.Subscribe:input_type -> livechat.v1.SubscribeRequest
+	41, // 69: livechat.v1.ConversationService.EditMessage:input_type -> livechat.v1.EditMessageRequest
+	43, // 70: livechat.v1.ConversationService.DeleteMessage:input_type -> livechat.v1.DeleteMessageRequest
+	45, // 71: livechat.v1.ConversationService.ListMessageRevisions:input_type -> livechat.v1.ListMessageRevisionsRequest
+	9,  // 72: livechat.v1.ConversationService.ListConversations:output_type -> livechat.v1.ListConversationsResponse
+	11, // 73: livechat.v1.ConversationService.GetInboxCounts:output_type -> livechat.v1.GetInboxCountsResponse
+	13, // 74: livechat.v1.ConversationService.GetConversation:output_type -> livechat.v1.GetConversationResponse
+	15, // 75: livechat.v1.ConversationService.ListMessages:output_type -> livechat.v1.ListMessagesResponse
+	17, // 76: livechat.v1.ConversationService.ClaimConversation:output_type -> livechat.v1.ClaimConversationResponse
+	19, // 77: livechat.v1.ConversationService.AssignConversation:output_type -> livechat.v1.AssignConversationResponse
+	21, // 78: livechat.v1.ConversationService.SetConversationStatus:output_type -> livechat.v1.SetConversationStatusResponse
+	23, // 79: livechat.v1.ConversationService.SetConversationTags:output_type -> livechat.v1.SetConversationTagsResponse
+	25, // 80: livechat.v1.ConversationService.SendMessage:output_type -> livechat.v1.SendMessageResponse
+	27, // 81: livechat.v1.ConversationService.SetTyping:output_type -> livechat.v1.SetTypingResponse
+	29, // 82: livechat.v1.ConversationService.SetViewing:output_type -> livechat.v1.SetViewingResponse
+	31, // 83: livechat.v1.ConversationService.MarkRead:output_type -> livechat.v1.MarkReadResponse
+	33, // 84: livechat.v1.ConversationService.Subscribe:output_type -> livechat.v1.SubscribeResponse
+	42, // 85: livechat.v1.ConversationService.EditMessage:output_type -> livechat.v1.EditMessageResponse
+	44, // 86: livechat.v1.ConversationService.DeleteMessage:output_type -> livechat.v1.DeleteMessageResponse
+	46, // 87: livechat.v1.ConversationService.ListMessageRevisions:output_type -> livechat.v1.ListMessageRevisionsResponse
+	72, // [72:88] is the sub-list for method output_type
+	56, // [56:72] is the sub-list for method input_type
+	56, // [56:56] is the sub-list for extension type_name
+	56, // [56:56] is the sub-list for extension extendee
+	0,  // [0:56] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_conversation_proto_init() }

@@ -224,7 +224,13 @@ const (
 	// factor cannot be turned off while it is required (PERMISSION_DENIED).
 	ErrorReason_ERROR_REASON_TWO_FACTOR_REQUIRED ErrorReason = 150
 	// A retention policy names the same widget twice (INVALID_ARGUMENT).
-	ErrorReason_ERROR_REASON_RETENTION_WIDGET_REPEATED ErrorReason = 151
+	ErrorReason_ERROR_REASON_RETENTION_WIDGET_REPEATED ErrorReason = 151 // --- Bots and backends (142–149) ---
+	// The API token named to answer first is not a bot (it has no bot name),
+	// is revoked, or acts for a disabled agent (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_BOT_REQUIRED ErrorReason = 142
+	// The customer already has a WAITING or ACTIVE conversation; send into it
+	// instead (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_CONVERSATION_ALREADY_OPEN ErrorReason = 143
 )
 
 // Enum value maps for ErrorReason.
@@ -315,6 +321,8 @@ var (
 		97:  "ERROR_REASON_INVITATION_INVALID",
 		150: "ERROR_REASON_TWO_FACTOR_REQUIRED",
 		151: "ERROR_REASON_RETENTION_WIDGET_REPEATED",
+		142: "ERROR_REASON_BOT_REQUIRED",
+		143: "ERROR_REASON_CONVERSATION_ALREADY_OPEN",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":                0,
@@ -402,6 +410,8 @@ var (
 		"ERROR_REASON_INVITATION_INVALID":         97,
 		"ERROR_REASON_TWO_FACTOR_REQUIRED":        150,
 		"ERROR_REASON_RETENTION_WIDGET_REPEATED":  151,
+		"ERROR_REASON_BOT_REQUIRED":               142,
+		"ERROR_REASON_CONVERSATION_ALREADY_OPEN":  143,
 	}
 )
 
@@ -528,7 +538,7 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"\x05field\x18\x02 \x01(\tR\x05field\x12\x14\n" +
 	"\x05limit\x18\x03 \x01(\x03R\x05limit\x12:\n" +
 	"\vretry_after\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"retryAfter*\xb9\x17\n" +
+	"retryAfter*\x86\x18\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ERROR_REASON_REQUIRED\x10\x01\x12\x1e\n" +
@@ -615,7 +625,9 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"\x1eERROR_REASON_TOO_MANY_VISITORS\x10`\x12#\n" +
 	"\x1fERROR_REASON_INVITATION_INVALID\x10a\x12%\n" +
 	" ERROR_REASON_TWO_FACTOR_REQUIRED\x10\x96\x01\x12+\n" +
-	"&ERROR_REASON_RETENTION_WIDGET_REPEATED\x10\x97\x01B\xaa\x01\n" +
+	"&ERROR_REASON_RETENTION_WIDGET_REPEATED\x10\x97\x01\x12\x1e\n" +
+	"\x19ERROR_REASON_BOT_REQUIRED\x10\x8e\x01\x12+\n" +
+	"&ERROR_REASON_CONVERSATION_ALREADY_OPEN\x10\x8f\x01B\xaa\x01\n" +
 	"\x0fcom.livechat.v1B\vErrorsProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (

@@ -137,7 +137,16 @@ type WidgetRouting struct {
 	// When the widget is staffed; unset or disabled: always.
 	Hours *BusinessHours `protobuf:"bytes,2,opt,name=hours,proto3" json:"hours,omitempty"`
 	// What visitors are told about how soon they get an answer.
-	ReplyTime     *ReplyTime `protobuf:"bytes,3,opt,name=reply_time,json=replyTime,proto3" json:"reply_time,omitempty"`
+	ReplyTime *ReplyTime `protobuf:"bytes,3,opt,name=reply_time,json=replyTime,proto3" json:"reply_time,omitempty"`
+	// A bot answers first: the id of an API token with a bot name. Every new
+	// conversation of the widget is held by that bot (Conversation.bot_name)
+	// and passed over by routing until it is handed off
+	// (IntegrationService.HandOffConversation) or an agent takes it. Empty:
+	// no bot. A revoked bot holds nothing: its conversations follow the
+	// normal routing.
+	BotTokenId string `protobuf:"bytes,40,opt,name=bot_token_id,json=botTokenId,proto3" json:"bot_token_id,omitempty"`
+	// The bot's name (read only).
+	BotName       string `protobuf:"bytes,41,opt,name=bot_name,json=botName,proto3" json:"bot_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -191,6 +200,20 @@ func (x *WidgetRouting) GetReplyTime() *ReplyTime {
 		return x.ReplyTime
 	}
 	return nil
+}
+
+func (x *WidgetRouting) GetBotTokenId() string {
+	if x != nil {
+		return x.BotTokenId
+	}
+	return ""
+}
+
+func (x *WidgetRouting) GetBotName() string {
+	if x != nil {
+		return x.BotName
+	}
+	return ""
 }
 
 // BusinessHours is a weekly schedule in a time zone, with holidays.
@@ -848,12 +871,15 @@ var File_livechat_v1_routing_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_routing_proto_rawDesc = "" +
 	"\n" +
-	"\x19livechat/v1/routing.proto\x12\vlivechat.v1\x1a\x18livechat/v1/widget.proto\"\xa9\x01\n" +
+	"\x19livechat/v1/routing.proto\x12\vlivechat.v1\x1a\x18livechat/v1/widget.proto\"\xe6\x01\n" +
 	"\rWidgetRouting\x12/\n" +
 	"\x04mode\x18\x01 \x01(\x0e2\x1b.livechat.v1.AssignmentModeR\x04mode\x120\n" +
 	"\x05hours\x18\x02 \x01(\v2\x1a.livechat.v1.BusinessHoursR\x05hours\x125\n" +
 	"\n" +
-	"reply_time\x18\x03 \x01(\v2\x16.livechat.v1.ReplyTimeR\treplyTime\"\xc2\x01\n" +
+	"reply_time\x18\x03 \x01(\v2\x16.livechat.v1.ReplyTimeR\treplyTime\x12 \n" +
+	"\fbot_token_id\x18( \x01(\tR\n" +
+	"botTokenId\x12\x19\n" +
+	"\bbot_name\x18) \x01(\tR\abotName\"\xc2\x01\n" +
 	"\rBusinessHours\x12\x18\n" +
 	"\aenabled\x18\x01 \x01(\bR\aenabled\x12\x1b\n" +
 	"\ttime_zone\x18\x02 \x01(\tR\btimeZone\x12)\n" +

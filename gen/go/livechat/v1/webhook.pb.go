@@ -46,38 +46,49 @@ const (
 	// A message was deleted (data.message), once the server records
 	// deletions.
 	WebhookEventType_WEBHOOK_EVENT_TYPE_MESSAGE_DELETED WebhookEventType = 7
-	// A customer was created (data.customer), once the event log records it.
+	// A customer was created: a visitor's first session, or an identity the
+	// host site verified for the first time (data.customer).
 	WebhookEventType_WEBHOOK_EVENT_TYPE_CUSTOMER_CREATED WebhookEventType = 8
-	// A customer's details changed (data.customer), once the event log
-	// records it.
+	// A customer's details changed: by the visitor (UpdateCustomer, pre-chat
+	// answers, identity) or by an agent (CustomerService) (data.customer).
 	WebhookEventType_WEBHOOK_EVENT_TYPE_CUSTOMER_UPDATED WebhookEventType = 9
+	// A bot handed a conversation over to the team, or someone asked it to
+	// (data.conversation, as it is after the handoff).
+	WebhookEventType_WEBHOOK_EVENT_TYPE_CONVERSATION_HANDED_OFF WebhookEventType = 40
+	// A customer rated a conversation, or changed the rating
+	// (data.conversation, with its rating).
+	WebhookEventType_WEBHOOK_EVENT_TYPE_CSAT_SUBMITTED WebhookEventType = 41
 )
 
 // Enum value maps for WebhookEventType.
 var (
 	WebhookEventType_name = map[int32]string{
-		0: "WEBHOOK_EVENT_TYPE_UNSPECIFIED",
-		1: "WEBHOOK_EVENT_TYPE_CONVERSATION_CREATED",
-		2: "WEBHOOK_EVENT_TYPE_CONVERSATION_UPDATED",
-		3: "WEBHOOK_EVENT_TYPE_CONVERSATION_ASSIGNED",
-		4: "WEBHOOK_EVENT_TYPE_CONVERSATION_RESOLVED",
-		5: "WEBHOOK_EVENT_TYPE_MESSAGE_CREATED",
-		6: "WEBHOOK_EVENT_TYPE_MESSAGE_EDITED",
-		7: "WEBHOOK_EVENT_TYPE_MESSAGE_DELETED",
-		8: "WEBHOOK_EVENT_TYPE_CUSTOMER_CREATED",
-		9: "WEBHOOK_EVENT_TYPE_CUSTOMER_UPDATED",
+		0:  "WEBHOOK_EVENT_TYPE_UNSPECIFIED",
+		1:  "WEBHOOK_EVENT_TYPE_CONVERSATION_CREATED",
+		2:  "WEBHOOK_EVENT_TYPE_CONVERSATION_UPDATED",
+		3:  "WEBHOOK_EVENT_TYPE_CONVERSATION_ASSIGNED",
+		4:  "WEBHOOK_EVENT_TYPE_CONVERSATION_RESOLVED",
+		5:  "WEBHOOK_EVENT_TYPE_MESSAGE_CREATED",
+		6:  "WEBHOOK_EVENT_TYPE_MESSAGE_EDITED",
+		7:  "WEBHOOK_EVENT_TYPE_MESSAGE_DELETED",
+		8:  "WEBHOOK_EVENT_TYPE_CUSTOMER_CREATED",
+		9:  "WEBHOOK_EVENT_TYPE_CUSTOMER_UPDATED",
+		40: "WEBHOOK_EVENT_TYPE_CONVERSATION_HANDED_OFF",
+		41: "WEBHOOK_EVENT_TYPE_CSAT_SUBMITTED",
 	}
 	WebhookEventType_value = map[string]int32{
-		"WEBHOOK_EVENT_TYPE_UNSPECIFIED":           0,
-		"WEBHOOK_EVENT_TYPE_CONVERSATION_CREATED":  1,
-		"WEBHOOK_EVENT_TYPE_CONVERSATION_UPDATED":  2,
-		"WEBHOOK_EVENT_TYPE_CONVERSATION_ASSIGNED": 3,
-		"WEBHOOK_EVENT_TYPE_CONVERSATION_RESOLVED": 4,
-		"WEBHOOK_EVENT_TYPE_MESSAGE_CREATED":       5,
-		"WEBHOOK_EVENT_TYPE_MESSAGE_EDITED":        6,
-		"WEBHOOK_EVENT_TYPE_MESSAGE_DELETED":       7,
-		"WEBHOOK_EVENT_TYPE_CUSTOMER_CREATED":      8,
-		"WEBHOOK_EVENT_TYPE_CUSTOMER_UPDATED":      9,
+		"WEBHOOK_EVENT_TYPE_UNSPECIFIED":             0,
+		"WEBHOOK_EVENT_TYPE_CONVERSATION_CREATED":    1,
+		"WEBHOOK_EVENT_TYPE_CONVERSATION_UPDATED":    2,
+		"WEBHOOK_EVENT_TYPE_CONVERSATION_ASSIGNED":   3,
+		"WEBHOOK_EVENT_TYPE_CONVERSATION_RESOLVED":   4,
+		"WEBHOOK_EVENT_TYPE_MESSAGE_CREATED":         5,
+		"WEBHOOK_EVENT_TYPE_MESSAGE_EDITED":          6,
+		"WEBHOOK_EVENT_TYPE_MESSAGE_DELETED":         7,
+		"WEBHOOK_EVENT_TYPE_CUSTOMER_CREATED":        8,
+		"WEBHOOK_EVENT_TYPE_CUSTOMER_UPDATED":        9,
+		"WEBHOOK_EVENT_TYPE_CONVERSATION_HANDED_OFF": 40,
+		"WEBHOOK_EVENT_TYPE_CSAT_SUBMITTED":          41,
 	}
 )
 
@@ -1339,7 +1350,7 @@ const file_livechat_v1_webhook_proto_rawDesc = "" +
 	"\vdelivery_id\x18\x01 \x01(\tR\n" +
 	"deliveryId\"Y\n" +
 	"\x1dResendWebhookDeliveryResponse\x128\n" +
-	"\bdelivery\x18\x01 \x01(\v2\x1c.livechat.v1.WebhookDeliveryR\bdelivery*\xb5\x03\n" +
+	"\bdelivery\x18\x01 \x01(\v2\x1c.livechat.v1.WebhookDeliveryR\bdelivery*\x8c\x04\n" +
 	"\x10WebhookEventType\x12\"\n" +
 	"\x1eWEBHOOK_EVENT_TYPE_UNSPECIFIED\x10\x00\x12+\n" +
 	"'WEBHOOK_EVENT_TYPE_CONVERSATION_CREATED\x10\x01\x12+\n" +
@@ -1350,7 +1361,9 @@ const file_livechat_v1_webhook_proto_rawDesc = "" +
 	"!WEBHOOK_EVENT_TYPE_MESSAGE_EDITED\x10\x06\x12&\n" +
 	"\"WEBHOOK_EVENT_TYPE_MESSAGE_DELETED\x10\a\x12'\n" +
 	"#WEBHOOK_EVENT_TYPE_CUSTOMER_CREATED\x10\b\x12'\n" +
-	"#WEBHOOK_EVENT_TYPE_CUSTOMER_UPDATED\x10\t*\x7f\n" +
+	"#WEBHOOK_EVENT_TYPE_CUSTOMER_UPDATED\x10\t\x12.\n" +
+	"*WEBHOOK_EVENT_TYPE_CONVERSATION_HANDED_OFF\x10(\x12%\n" +
+	"!WEBHOOK_EVENT_TYPE_CSAT_SUBMITTED\x10)*\x7f\n" +
 	"\fWebhookState\x12\x1d\n" +
 	"\x19WEBHOOK_STATE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15WEBHOOK_STATE_HEALTHY\x10\x01\x12\x1a\n" +

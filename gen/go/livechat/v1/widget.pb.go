@@ -1156,7 +1156,14 @@ func (x *VerifiedIdentity) GetEmail() string {
 }
 
 type ListWidgetsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1–500; 0 means 200.
+	PageSize int32 `protobuf:"varint,40,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// From a previous response's next_page_token (made with the same query).
+	PageToken string `protobuf:"bytes,41,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only widgets whose name contains this, case-insensitively (at most 200
+	// characters).
+	Query         string `protobuf:"bytes,42,opt,name=query,proto3" json:"query,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1191,9 +1198,33 @@ func (*ListWidgetsRequest) Descriptor() ([]byte, []int) {
 	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{10}
 }
 
+func (x *ListWidgetsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListWidgetsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListWidgetsRequest) GetQuery() string {
+	if x != nil {
+		return x.Query
+	}
+	return ""
+}
+
 type ListWidgetsResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Widgets       []*Widget              `protobuf:"bytes,1,rep,name=widgets,proto3" json:"widgets,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// By name.
+	Widgets []*Widget `protobuf:"bytes,1,rep,name=widgets,proto3" json:"widgets,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,40,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1233,6 +1264,13 @@ func (x *ListWidgetsResponse) GetWidgets() []*Widget {
 		return x.Widgets
 	}
 	return nil
+}
+
+func (x *ListWidgetsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
 }
 
 type GetWidgetRequest struct {
@@ -3082,6 +3120,87 @@ func (x *ChatTrigger) GetTextVi() string {
 	return ""
 }
 
+type WidgetServiceHandOffRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WidgetServiceHandOffRequest) Reset() {
+	*x = WidgetServiceHandOffRequest{}
+	mi := &file_livechat_v1_widget_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WidgetServiceHandOffRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WidgetServiceHandOffRequest) ProtoMessage() {}
+
+func (x *WidgetServiceHandOffRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_widget_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WidgetServiceHandOffRequest.ProtoReflect.Descriptor instead.
+func (*WidgetServiceHandOffRequest) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{47}
+}
+
+type WidgetServiceHandOffResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The visitor's conversation, as they see it.
+	Conversation  *Conversation `protobuf:"bytes,1,opt,name=conversation,proto3" json:"conversation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WidgetServiceHandOffResponse) Reset() {
+	*x = WidgetServiceHandOffResponse{}
+	mi := &file_livechat_v1_widget_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WidgetServiceHandOffResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WidgetServiceHandOffResponse) ProtoMessage() {}
+
+func (x *WidgetServiceHandOffResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_widget_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WidgetServiceHandOffResponse.ProtoReflect.Descriptor instead.
+func (*WidgetServiceHandOffResponse) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_widget_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *WidgetServiceHandOffResponse) GetConversation() *Conversation {
+	if x != nil {
+		return x.Conversation
+	}
+	return nil
+}
+
 var File_livechat_v1_widget_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_widget_proto_rawDesc = "" +
@@ -3165,10 +3284,15 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x12\n" +
 	"\x04hmac\x18\x02 \x01(\tR\x04hmac\x12\x12\n" +
 	"\x04name\x18\x03 \x01(\tR\x04name\x12\x14\n" +
-	"\x05email\x18\x04 \x01(\tR\x05email\"\x14\n" +
-	"\x12ListWidgetsRequest\"D\n" +
+	"\x05email\x18\x04 \x01(\tR\x05email\"f\n" +
+	"\x12ListWidgetsRequest\x12\x1b\n" +
+	"\tpage_size\x18( \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18) \x01(\tR\tpageToken\x12\x14\n" +
+	"\x05query\x18* \x01(\tR\x05query\"l\n" +
 	"\x13ListWidgetsResponse\x12-\n" +
-	"\awidgets\x18\x01 \x03(\v2\x13.livechat.v1.WidgetR\awidgets\"/\n" +
+	"\awidgets\x18\x01 \x03(\v2\x13.livechat.v1.WidgetR\awidgets\x12&\n" +
+	"\x0fnext_page_token\x18( \x01(\tR\rnextPageToken\"/\n" +
 	"\x10GetWidgetRequest\x12\x1b\n" +
 	"\twidget_id\x18\x01 \x01(\tR\bwidgetId\"@\n" +
 	"\x11GetWidgetResponse\x12+\n" +
@@ -3279,7 +3403,10 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"urlPattern\x12#\n" +
 	"\rdelay_seconds\x18\x02 \x01(\x05R\fdelaySeconds\x12\x17\n" +
 	"\atext_en\x18\x03 \x01(\tR\x06textEn\x12\x17\n" +
-	"\atext_vi\x18\x04 \x01(\tR\x06textVi*t\n" +
+	"\atext_vi\x18\x04 \x01(\tR\x06textVi\"\x1d\n" +
+	"\x1bWidgetServiceHandOffRequest\"]\n" +
+	"\x1cWidgetServiceHandOffResponse\x12=\n" +
+	"\fconversation\x18\x01 \x01(\v2\x19.livechat.v1.ConversationR\fconversation*t\n" +
 	"\x0eWidgetPosition\x12\x1f\n" +
 	"\x1bWIDGET_POSITION_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cWIDGET_POSITION_BOTTOM_RIGHT\x10\x01\x12\x1f\n" +
@@ -3305,7 +3432,7 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\fOutsideHours\x12\x1d\n" +
 	"\x19OUTSIDE_HOURS_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aOUTSIDE_HOURS_OFFLINE_FORM\x10\x01\x12\x18\n" +
-	"\x14OUTSIDE_HOURS_NOTICE\x10\x022\x85\r\n" +
+	"\x14OUTSIDE_HOURS_NOTICE\x10\x022\xe5\r\n" +
 	"\rWidgetService\x12U\n" +
 	"\vListWidgets\x12\x1f.livechat.v1.ListWidgetsRequest\x1a .livechat.v1.ListWidgetsResponse\"\x03\x90\x02\x01\x12O\n" +
 	"\tGetWidget\x12\x1d.livechat.v1.GetWidgetRequest\x1a\x1e.livechat.v1.GetWidgetResponse\"\x03\x90\x02\x01\x12S\n" +
@@ -3323,7 +3450,8 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\tSubscribe\x12*.livechat.v1.WidgetServiceSubscribeRequest\x1a+.livechat.v1.WidgetServiceSubscribeResponse\"\x03\x90\x02\x010\x01\x12_\n" +
 	"\x10RateConversation\x12$.livechat.v1.RateConversationRequest\x1a%.livechat.v1.RateConversationResponse\x12j\n" +
 	"\vEditMessage\x12,.livechat.v1.WidgetServiceEditMessageRequest\x1a-.livechat.v1.WidgetServiceEditMessageResponse\x12p\n" +
-	"\rDeleteMessage\x12..livechat.v1.WidgetServiceDeleteMessageRequest\x1a/.livechat.v1.WidgetServiceDeleteMessageResponseB\xaa\x01\n" +
+	"\rDeleteMessage\x12..livechat.v1.WidgetServiceDeleteMessageRequest\x1a/.livechat.v1.WidgetServiceDeleteMessageResponse\x12^\n" +
+	"\aHandOff\x12(.livechat.v1.WidgetServiceHandOffRequest\x1a).livechat.v1.WidgetServiceHandOffResponseB\xaa\x01\n" +
 	"\x0fcom.livechat.v1B\vWidgetProtoP\x01Z=github.com/opensupport/livechat/gen/go/livechat/v1;livechatv1\xa2\x02\x03LXX\xaa\x02\vLivechat.V1\xca\x02\vLivechat\\V1\xe2\x02\x17Livechat\\V1\\GPBMetadata\xea\x02\fLivechat::V1b\x06proto3"
 
 var (
@@ -3339,7 +3467,7 @@ func file_livechat_v1_widget_proto_rawDescGZIP() []byte {
 }
 
 var file_livechat_v1_widget_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_livechat_v1_widget_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
+var file_livechat_v1_widget_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
 var file_livechat_v1_widget_proto_goTypes = []any{
 	(WidgetPosition)(0),                        // 0: livechat.v1.WidgetPosition
 	(WidgetLocale)(0),                          // 1: livechat.v1.WidgetLocale
@@ -3393,18 +3521,20 @@ var file_livechat_v1_widget_proto_goTypes = []any{
 	(*WidgetAvailability)(nil),                 // 49: livechat.v1.WidgetAvailability
 	(*VisitorTracking)(nil),                    // 50: livechat.v1.VisitorTracking
 	(*ChatTrigger)(nil),                        // 51: livechat.v1.ChatTrigger
-	nil,                                        // 52: livechat.v1.WidgetSettings.TranslationsEntry
-	nil,                                        // 53: livechat.v1.WidgetTexts.PrechatLabelsEntry
-	nil,                                        // 54: livechat.v1.WidgetConfig.TranslationsEntry
-	nil,                                        // 55: livechat.v1.StartSessionRequest.PrechatEntry
-	(CsatScale)(0),                             // 56: livechat.v1.CsatScale
-	(*timestamppb.Timestamp)(nil),              // 57: google.protobuf.Timestamp
-	(*Limits)(nil),                             // 58: livechat.v1.Limits
-	(*Customer)(nil),                           // 59: livechat.v1.Customer
-	(*Conversation)(nil),                       // 60: livechat.v1.Conversation
-	(*Message)(nil),                            // 61: livechat.v1.Message
-	(*Event)(nil),                              // 62: livechat.v1.Event
-	(*Rating)(nil),                             // 63: livechat.v1.Rating
+	(*WidgetServiceHandOffRequest)(nil),        // 52: livechat.v1.WidgetServiceHandOffRequest
+	(*WidgetServiceHandOffResponse)(nil),       // 53: livechat.v1.WidgetServiceHandOffResponse
+	nil,                                        // 54: livechat.v1.WidgetSettings.TranslationsEntry
+	nil,                                        // 55: livechat.v1.WidgetTexts.PrechatLabelsEntry
+	nil,                                        // 56: livechat.v1.WidgetConfig.TranslationsEntry
+	nil,                                        // 57: livechat.v1.StartSessionRequest.PrechatEntry
+	(CsatScale)(0),                             // 58: livechat.v1.CsatScale
+	(*timestamppb.Timestamp)(nil),              // 59: google.protobuf.Timestamp
+	(*Limits)(nil),                             // 60: livechat.v1.Limits
+	(*Customer)(nil),                           // 61: livechat.v1.Customer
+	(*Conversation)(nil),                       // 62: livechat.v1.Conversation
+	(*Message)(nil),                            // 63: livechat.v1.Message
+	(*Event)(nil),                              // 64: livechat.v1.Event
+	(*Rating)(nil),                             // 65: livechat.v1.Rating
 }
 var file_livechat_v1_widget_proto_depIdxs = []int32{
 	0,  // 0: livechat.v1.WidgetAppearance.position:type_name -> livechat.v1.WidgetPosition
@@ -3414,21 +3544,21 @@ var file_livechat_v1_widget_proto_depIdxs = []int32{
 	5,  // 4: livechat.v1.WidgetSettings.appearance:type_name -> livechat.v1.WidgetAppearance
 	7,  // 5: livechat.v1.WidgetSettings.prechat:type_name -> livechat.v1.PrechatForm
 	8,  // 6: livechat.v1.WidgetSettings.offline:type_name -> livechat.v1.OfflineSettings
-	52, // 7: livechat.v1.WidgetSettings.translations:type_name -> livechat.v1.WidgetSettings.TranslationsEntry
-	56, // 8: livechat.v1.WidgetSettings.csat:type_name -> livechat.v1.CsatScale
+	54, // 7: livechat.v1.WidgetSettings.translations:type_name -> livechat.v1.WidgetSettings.TranslationsEntry
+	58, // 8: livechat.v1.WidgetSettings.csat:type_name -> livechat.v1.CsatScale
 	50, // 9: livechat.v1.WidgetSettings.visitor_tracking:type_name -> livechat.v1.VisitorTracking
 	3,  // 10: livechat.v1.WidgetSettings.attachment_kinds:type_name -> livechat.v1.AttachmentKind
-	53, // 11: livechat.v1.WidgetTexts.prechat_labels:type_name -> livechat.v1.WidgetTexts.PrechatLabelsEntry
+	55, // 11: livechat.v1.WidgetTexts.prechat_labels:type_name -> livechat.v1.WidgetTexts.PrechatLabelsEntry
 	9,  // 12: livechat.v1.Widget.settings:type_name -> livechat.v1.WidgetSettings
-	57, // 13: livechat.v1.Widget.created_at:type_name -> google.protobuf.Timestamp
-	57, // 14: livechat.v1.Widget.updated_at:type_name -> google.protobuf.Timestamp
-	57, // 15: livechat.v1.Widget.secret_rotated_at:type_name -> google.protobuf.Timestamp
+	59, // 13: livechat.v1.Widget.created_at:type_name -> google.protobuf.Timestamp
+	59, // 14: livechat.v1.Widget.updated_at:type_name -> google.protobuf.Timestamp
+	59, // 15: livechat.v1.Widget.secret_rotated_at:type_name -> google.protobuf.Timestamp
 	5,  // 16: livechat.v1.WidgetConfig.appearance:type_name -> livechat.v1.WidgetAppearance
 	7,  // 17: livechat.v1.WidgetConfig.prechat:type_name -> livechat.v1.PrechatForm
 	8,  // 18: livechat.v1.WidgetConfig.offline:type_name -> livechat.v1.OfflineSettings
-	54, // 19: livechat.v1.WidgetConfig.translations:type_name -> livechat.v1.WidgetConfig.TranslationsEntry
-	58, // 20: livechat.v1.WidgetConfig.limits:type_name -> livechat.v1.Limits
-	56, // 21: livechat.v1.WidgetConfig.csat:type_name -> livechat.v1.CsatScale
+	56, // 19: livechat.v1.WidgetConfig.translations:type_name -> livechat.v1.WidgetConfig.TranslationsEntry
+	60, // 20: livechat.v1.WidgetConfig.limits:type_name -> livechat.v1.Limits
+	58, // 21: livechat.v1.WidgetConfig.csat:type_name -> livechat.v1.CsatScale
 	49, // 22: livechat.v1.WidgetConfig.availability:type_name -> livechat.v1.WidgetAvailability
 	50, // 23: livechat.v1.WidgetConfig.visitor_tracking:type_name -> livechat.v1.VisitorTracking
 	10, // 24: livechat.v1.WidgetConfig.online_agents:type_name -> livechat.v1.OnlineAgent
@@ -3440,63 +3570,66 @@ var file_livechat_v1_widget_proto_depIdxs = []int32{
 	12, // 30: livechat.v1.UpdateWidgetResponse.widget:type_name -> livechat.v1.Widget
 	12, // 31: livechat.v1.RotateWidgetSecretResponse.widget:type_name -> livechat.v1.Widget
 	13, // 32: livechat.v1.GetWidgetConfigResponse.config:type_name -> livechat.v1.WidgetConfig
-	55, // 33: livechat.v1.StartSessionRequest.prechat:type_name -> livechat.v1.StartSessionRequest.PrechatEntry
+	57, // 33: livechat.v1.StartSessionRequest.prechat:type_name -> livechat.v1.StartSessionRequest.PrechatEntry
 	14, // 34: livechat.v1.StartSessionRequest.identity:type_name -> livechat.v1.VerifiedIdentity
-	59, // 35: livechat.v1.StartSessionResponse.customer:type_name -> livechat.v1.Customer
-	60, // 36: livechat.v1.StartSessionResponse.conversation:type_name -> livechat.v1.Conversation
+	61, // 35: livechat.v1.StartSessionResponse.customer:type_name -> livechat.v1.Customer
+	62, // 36: livechat.v1.StartSessionResponse.conversation:type_name -> livechat.v1.Conversation
 	13, // 37: livechat.v1.StartSessionResponse.config:type_name -> livechat.v1.WidgetConfig
-	61, // 38: livechat.v1.WidgetServiceSendMessageResponse.message:type_name -> livechat.v1.Message
-	60, // 39: livechat.v1.WidgetServiceSendMessageResponse.conversation:type_name -> livechat.v1.Conversation
-	61, // 40: livechat.v1.WidgetServiceListMessagesResponse.messages:type_name -> livechat.v1.Message
-	59, // 41: livechat.v1.UpdateCustomerResponse.customer:type_name -> livechat.v1.Customer
-	62, // 42: livechat.v1.WidgetServiceSubscribeResponse.event:type_name -> livechat.v1.Event
-	63, // 43: livechat.v1.RateConversationResponse.rating:type_name -> livechat.v1.Rating
-	61, // 44: livechat.v1.WidgetServiceEditMessageResponse.message:type_name -> livechat.v1.Message
-	61, // 45: livechat.v1.WidgetServiceDeleteMessageResponse.message:type_name -> livechat.v1.Message
+	63, // 38: livechat.v1.WidgetServiceSendMessageResponse.message:type_name -> livechat.v1.Message
+	62, // 39: livechat.v1.WidgetServiceSendMessageResponse.conversation:type_name -> livechat.v1.Conversation
+	63, // 40: livechat.v1.WidgetServiceListMessagesResponse.messages:type_name -> livechat.v1.Message
+	61, // 41: livechat.v1.UpdateCustomerResponse.customer:type_name -> livechat.v1.Customer
+	64, // 42: livechat.v1.WidgetServiceSubscribeResponse.event:type_name -> livechat.v1.Event
+	65, // 43: livechat.v1.RateConversationResponse.rating:type_name -> livechat.v1.Rating
+	63, // 44: livechat.v1.WidgetServiceEditMessageResponse.message:type_name -> livechat.v1.Message
+	63, // 45: livechat.v1.WidgetServiceDeleteMessageResponse.message:type_name -> livechat.v1.Message
 	4,  // 46: livechat.v1.WidgetAvailability.outside:type_name -> livechat.v1.OutsideHours
-	57, // 47: livechat.v1.WidgetAvailability.opens_at:type_name -> google.protobuf.Timestamp
+	59, // 47: livechat.v1.WidgetAvailability.opens_at:type_name -> google.protobuf.Timestamp
 	51, // 48: livechat.v1.VisitorTracking.triggers:type_name -> livechat.v1.ChatTrigger
-	11, // 49: livechat.v1.WidgetSettings.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
-	11, // 50: livechat.v1.WidgetConfig.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
-	15, // 51: livechat.v1.WidgetService.ListWidgets:input_type -> livechat.v1.ListWidgetsRequest
-	17, // 52: livechat.v1.WidgetService.GetWidget:input_type -> livechat.v1.GetWidgetRequest
-	19, // 53: livechat.v1.WidgetService.CreateWidget:input_type -> livechat.v1.CreateWidgetRequest
-	21, // 54: livechat.v1.WidgetService.UpdateWidget:input_type -> livechat.v1.UpdateWidgetRequest
-	23, // 55: livechat.v1.WidgetService.DeleteWidget:input_type -> livechat.v1.DeleteWidgetRequest
-	25, // 56: livechat.v1.WidgetService.RotateWidgetSecret:input_type -> livechat.v1.RotateWidgetSecretRequest
-	27, // 57: livechat.v1.WidgetService.GetWidgetConfig:input_type -> livechat.v1.GetWidgetConfigRequest
-	29, // 58: livechat.v1.WidgetService.StartSession:input_type -> livechat.v1.StartSessionRequest
-	31, // 59: livechat.v1.WidgetService.SendMessage:input_type -> livechat.v1.WidgetServiceSendMessageRequest
-	33, // 60: livechat.v1.WidgetService.ListMessages:input_type -> livechat.v1.WidgetServiceListMessagesRequest
-	35, // 61: livechat.v1.WidgetService.SetTyping:input_type -> livechat.v1.WidgetServiceSetTypingRequest
-	37, // 62: livechat.v1.WidgetService.MarkRead:input_type -> livechat.v1.WidgetServiceMarkReadRequest
-	39, // 63: livechat.v1.WidgetService.UpdateCustomer:input_type -> livechat.v1.UpdateCustomerRequest
-	41, // 64: livechat.v1.WidgetService.Subscribe:input_type -> livechat.v1.WidgetServiceSubscribeRequest
-	43, // 65: livechat.v1.WidgetService.RateConversation:input_type -> livechat.v1.RateConversationRequest
-	45, // 66: livechat.v1.WidgetService.EditMessage:input_type -> livechat.v1.WidgetServiceEditMessageRequest
-	47, // 67: livechat.v1.WidgetService.DeleteMessage:input_type -> livechat.v1.WidgetServiceDeleteMessageRequest
-	16, // 68: livechat.v1.WidgetService.ListWidgets:output_type -> livechat.v1.ListWidgetsResponse
-	18, // 69: livechat.v1.WidgetService.GetWidget:output_type -> livechat.v1.GetWidgetResponse
-	20, // 70: livechat.v1.WidgetService.CreateWidget:output_type -> livechat.v1.CreateWidgetResponse
-	22, // 71: livechat.v1.WidgetService.UpdateWidget:output_type -> livechat.v1.UpdateWidgetResponse
-	24, // 72: livechat.v1.WidgetService.DeleteWidget:output_type -> livechat.v1.DeleteWidgetResponse
-	26, // 73: livechat.v1.WidgetService.RotateWidgetSecret:output_type -> livechat.v1.RotateWidgetSecretResponse
-	28, // 74: livechat.v1.WidgetService.GetWidgetConfig:output_type -> livechat.v1.GetWidgetConfigResponse
-	30, // 75: livechat.v1.WidgetService.StartSession:output_type -> livechat.v1.StartSessionResponse
-	32, // 76: livechat.v1.WidgetService.SendMessage:output_type -> livechat.v1.WidgetServiceSendMessageResponse
-	34, // 77: livechat.v1.WidgetService.ListMessages:output_type -> livechat.v1.WidgetServiceListMessagesResponse
-	36, // 78: livechat.v1.WidgetService.SetTyping:output_type -> livechat.v1.WidgetServiceSetTypingResponse
-	38, // 79: livechat.v1.WidgetService.MarkRead:output_type -> livechat.v1.WidgetServiceMarkReadResponse
-	40, // 80: livechat.v1.WidgetService.UpdateCustomer:output_type -> livechat.v1.UpdateCustomerResponse
-	42, // 81: livechat.v1.WidgetService.Subscribe:output_type -> livechat.v1.WidgetServiceSubscribeResponse
-	44, // 82: livechat.v1.WidgetService.RateConversation:output_type -> livechat.v1.RateConversationResponse
-	46, // 83: livechat.v1.WidgetService.EditMessage:output_type -> livechat.v1.WidgetServiceEditMessageResponse
-	48, // 84: livechat.v1.WidgetService.DeleteMessage:output_type -> livechat.v1.WidgetServiceDeleteMessageResponse
-	68, // [68:85] is the sub-list for method output_type
-	51, // [51:68] is the sub-list for method input_type
-	51, // [51:51] is the sub-list for extension type_name
-	51, // [51:51] is the sub-list for extension extendee
-	0,  // [0:51] is the sub-list for field type_name
+	62, // 49: livechat.v1.WidgetServiceHandOffResponse.conversation:type_name -> livechat.v1.Conversation
+	11, // 50: livechat.v1.WidgetSettings.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
+	11, // 51: livechat.v1.WidgetConfig.TranslationsEntry.value:type_name -> livechat.v1.WidgetTexts
+	15, // 52: livechat.v1.WidgetService.ListWidgets:input_type -> livechat.v1.ListWidgetsRequest
+	17, // 53: livechat.v1.WidgetService.GetWidget:input_type -> livechat.v1.GetWidgetRequest
+	19, // 54: livechat.v1.WidgetService.CreateWidget:input_type -> livechat.v1.CreateWidgetRequest
+	21, // 55: livechat.v1.WidgetService.UpdateWidget:input_type -> livechat.v1.UpdateWidgetRequest
+	23, // 56: livechat.v1.WidgetService.DeleteWidget:input_type -> livechat.v1.DeleteWidgetRequest
+	25, // 57: livechat.v1.WidgetService.RotateWidgetSecret:input_type -> livechat.v1.RotateWidgetSecretRequest
+	27, // 58: livechat.v1.WidgetService.GetWidgetConfig:input_type -> livechat.v1.GetWidgetConfigRequest
+	29, // 59: livechat.v1.WidgetService.StartSession:input_type -> livechat.v1.StartSessionRequest
+	31, // 60: livechat.v1.WidgetService.SendMessage:input_type -> livechat.v1.WidgetServiceSendMessageRequest
+	33, // 61: livechat.v1.WidgetService.ListMessages:input_type -> livechat.v1.WidgetServiceListMessagesRequest
+	35, // 62: livechat.v1.WidgetService.SetTyping:input_type -> livechat.v1.WidgetServiceSetTypingRequest
+	37, // 63: livechat.v1.WidgetService.MarkRead:input_type -> livechat.v1.WidgetServiceMarkReadRequest
+	39, // 64: livechat.v1.WidgetService.UpdateCustomer:input_type -> livechat.v1.UpdateCustomerRequest
+	41, // 65: livechat.v1.WidgetService.Subscribe:input_type -> livechat.v1.WidgetServiceSubscribeRequest
+	43, // 66: livechat.v1.WidgetService.RateConversation:input_type -> livechat.v1.RateConversationRequest
+	45, // 67: livechat.v1.WidgetService.EditMessage:input_type -> livechat.v1.WidgetServiceEditMessageRequest
+	47, // 68: livechat.v1.WidgetService.DeleteMessage:input_type -> livechat.v1.WidgetServiceDeleteMessageRequest
+	52, // 69: livechat.v1.WidgetService.HandOff:input_type -> livechat.v1.WidgetServiceHandOffRequest
+	16, // 70: livechat.v1.WidgetService.ListWidgets:output_type -> livechat.v1.ListWidgetsResponse
+	18, // 71: livechat.v1.WidgetService.GetWidget:output_type -> livechat.v1.GetWidgetResponse
+	20, // 72: livechat.v1.WidgetService.CreateWidget:output_type -> livechat.v1.CreateWidgetResponse
+	22, // 73: livechat.v1.WidgetService.UpdateWidget:output_type -> livechat.v1.UpdateWidgetResponse
+	24, // 74: livechat.v1.WidgetService.DeleteWidget:output_type -> livechat.v1.DeleteWidgetResponse
+	26, // 75: livechat.v1.WidgetService.RotateWidgetSecret:output_type -> livechat.v1.RotateWidgetSecretResponse
+	28, // 76: livechat.v1.WidgetService.GetWidgetConfig:output_type -> livechat.v1.GetWidgetConfigResponse
+	30, // 77: livechat.v1.WidgetService.StartSession:output_type -> livechat.v1.StartSessionResponse
+	32, // 78: livechat.v1.WidgetService.SendMessage:output_type -> livechat.v1.WidgetServiceSendMessageResponse
+	34, // 79: livechat.v1.WidgetService.ListMessages:output_type -> livechat.v1.WidgetServiceListMessagesResponse
+	36, // 80: livechat.v1.WidgetService.SetTyping:output_type -> livechat.v1.WidgetServiceSetTypingResponse
+	38, // 81: livechat.v1.WidgetService.MarkRead:output_type -> livechat.v1.WidgetServiceMarkReadResponse
+	40, // 82: livechat.v1.WidgetService.UpdateCustomer:output_type -> livechat.v1.UpdateCustomerResponse
+	42, // 83: livechat.v1.WidgetService.Subscribe:output_type -> livechat.v1.WidgetServiceSubscribeResponse
+	44, // 84: livechat.v1.WidgetService.RateConversation:output_type -> livechat.v1.RateConversationResponse
+	46, // 85: livechat.v1.WidgetService.EditMessage:output_type -> livechat.v1.WidgetServiceEditMessageResponse
+	48, // 86: livechat.v1.WidgetService.DeleteMessage:output_type -> livechat.v1.WidgetServiceDeleteMessageResponse
+	53, // 87: livechat.v1.WidgetService.HandOff:output_type -> livechat.v1.WidgetServiceHandOffResponse
+	70, // [70:88] is the sub-list for method output_type
+	52, // [52:70] is the sub-list for method input_type
+	52, // [52:52] is the sub-list for extension type_name
+	52, // [52:52] is the sub-list for extension extendee
+	0,  // [0:52] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_widget_proto_init() }
@@ -3514,7 +3647,7 @@ func file_livechat_v1_widget_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_widget_proto_rawDesc), len(file_livechat_v1_widget_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   51,
+			NumMessages:   53,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

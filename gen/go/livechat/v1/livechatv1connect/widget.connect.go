@@ -63,6 +63,8 @@ const (
 	// WidgetServiceDeleteMessageProcedure is the procedure name of the WidgetService's DeleteMessage
 	// RPC.
 	WidgetServiceDeleteMessageProcedure = "/livechat.v1.WidgetService/DeleteMessage"
+	// WidgetServiceHandOffProcedure is the procedure name of the WidgetService's HandOff RPC.
+	WidgetServiceHandOffProcedure = "/livechat.v1.WidgetService/HandOff"
 )
 
 var (
@@ -188,6 +190,13 @@ var (
 			StreamType: connect.StreamTypeUnary,
 			Schema:     v1.File_livechat_v1_widget_proto.Services().ByName("WidgetService").Methods().ByName("DeleteMessage"),
 			Procedure:  WidgetServiceDeleteMessageProcedure,
+		}
+	})
+	widgetServiceHandOffSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_livechat_v1_widget_proto.Services().ByName("WidgetService").Methods().ByName("HandOff"),
+			Procedure:  WidgetServiceHandOffProcedure,
 		}
 	})
 )
@@ -327,6 +336,14 @@ type WidgetServiceClient interface {
 	//
 	// Errors: as for EditMessage, without the text's.
 	DeleteMessage(context.Context, *v1.WidgetServiceDeleteMessageRequest) (*v1.WidgetServiceDeleteMessageResponse, error)
+	// HandOff asks for a person ("Talk to a human"): it ends the bot's hold
+	// on the visitor's current conversation as
+	// IntegrationService.HandOffConversation does. Without a bot holding it,
+	// nothing changes. Visitors only.
+	//
+	// Errors: NOT_FOUND (CONVERSATION_NOT_FOUND) when the visitor has no
+	// conversation.
+	HandOff(context.Context, *v1.WidgetServiceHandOffRequest) (*v1.WidgetServiceHandOffResponse, error)
 }
 
 // NewWidgetServiceClient constructs a client for the livechat.v1.WidgetService service. Multiple
@@ -490,6 +507,14 @@ type WidgetServiceHandler interface {
 	//
 	// Errors: as for EditMessage, without the text's.
 	DeleteMessage(context.Context, *v1.WidgetServiceDeleteMessageRequest) (*v1.WidgetServiceDeleteMessageResponse, error)
+	// HandOff asks for a person ("Talk to a human"): it ends the bot's hold
+	// on the visitor's current conversation as
+	// IntegrationService.HandOffConversation does. Without a bot holding it,
+	// nothing changes. Visitors only.
+	//
+	// Errors: NOT_FOUND (CONVERSATION_NOT_FOUND) when the visitor has no
+	// conversation.
+	HandOff(context.Context, *v1.WidgetServiceHandOffRequest) (*v1.WidgetServiceHandOffResponse, error)
 }
 
 // RegisterWidgetServiceHandler registers svc as the livechat.v1.WidgetService implementation on
@@ -514,6 +539,7 @@ func RegisterWidgetServiceHandler(server *connect.Server, svc WidgetServiceHandl
 		connect.Method{Spec: widgetServiceRateConversationSpec(), Handler: adapter.rateConversation},
 		connect.Method{Spec: widgetServiceEditMessageSpec(), Handler: adapter.editMessage},
 		connect.Method{Spec: widgetServiceDeleteMessageSpec(), Handler: adapter.deleteMessage},
+		connect.Method{Spec: widgetServiceHandOffSpec(), Handler: adapter.handOff},
 	)
 }
 
@@ -601,6 +627,10 @@ func (UnimplementedWidgetServiceHandler) EditMessage(context.Context, *v1.Widget
 
 func (UnimplementedWidgetServiceHandler) DeleteMessage(context.Context, *v1.WidgetServiceDeleteMessageRequest) (*v1.WidgetServiceDeleteMessageResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.WidgetService.DeleteMessage is not implemented")
+}
+
+func (UnimplementedWidgetServiceHandler) HandOff(context.Context, *v1.WidgetServiceHandOffRequest) (*v1.WidgetServiceHandOffResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "livechat.v1.WidgetService.HandOff is not implemented")
 }
 
 type widgetServiceClient struct {
@@ -738,6 +768,14 @@ func (c *widgetServiceClient) EditMessage(ctx context.Context, req *v1.WidgetSer
 func (c *widgetServiceClient) DeleteMessage(ctx context.Context, req *v1.WidgetServiceDeleteMessageRequest) (*v1.WidgetServiceDeleteMessageResponse, error) {
 	var res v1.WidgetServiceDeleteMessageResponse
 	if err := c.client.CallUnary(ctx, widgetServiceDeleteMessageSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *widgetServiceClient) HandOff(ctx context.Context, req *v1.WidgetServiceHandOffRequest) (*v1.WidgetServiceHandOffResponse, error) {
+	var res v1.WidgetServiceHandOffResponse
+	if err := c.client.CallUnary(ctx, widgetServiceHandOffSpec(), req, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
@@ -939,6 +977,18 @@ func (h widgetServiceHandler) deleteMessage(ctx context.Context, _ connect.Spec,
 		return err
 	}
 	res, err := h.svc.DeleteMessage(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h widgetServiceHandler) handOff(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.WidgetServiceHandOffRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.HandOff(ctx, &req)
 	if err != nil {
 		return err
 	}
