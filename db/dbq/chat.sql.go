@@ -173,6 +173,76 @@ func (q *Queries) ConversationsByIDs(ctx context.Context, arg ConversationsByIDs
 	return items, nil
 }
 
+const countConversations = `-- name: CountConversations :one
+SELECT count(*)::int FROM (
+    SELECT 1
+    FROM conversations c
+    JOIN customers cu ON cu.id = c.customer_id
+    WHERE (cardinality($1::text[]) = 0 OR c.status = ANY($1::text[]))
+      AND (NOT $2::boolean OR c.assignee_id = $3::uuid)
+      AND (NOT $4::boolean OR c.assignee_id IS NULL)
+      AND (NOT $5::boolean OR c.assignee_id = $6::uuid)
+      AND (NOT $7::boolean OR c.widget_id = $8::uuid)
+      AND (NOT $9::boolean OR c.widget_id IN (SELECT tr.widget_id FROM widget_routing tr WHERE tr.team_id = $10::uuid))
+      AND (cardinality($11::uuid[]) = 0
+           OR EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id AND ct.tag_id = ANY($11::uuid[])))
+      AND (NOT $12::boolean OR c.created_at >= $13::timestamptz)
+      AND (NOT $14::boolean OR c.created_at < $15::timestamptz)
+      AND ($16::text = ''
+           OR cu.name ILIKE $16::text
+           OR cu.email ILIKE $16::text
+           OR EXISTS (SELECT 1 FROM messages sm WHERE sm.conversation_id = c.id AND sm.text ILIKE $16::text))
+    LIMIT $17
+) matched
+`
+
+type CountConversationsParams struct {
+	Statuses         []string
+	Mine             bool
+	ReaderID         uuid.UUID
+	Unassigned       bool
+	ByAssignee       bool
+	AssigneeID       uuid.UUID
+	ByWidget         bool
+	WidgetID         uuid.UUID
+	ByTeam           bool
+	TeamID           uuid.UUID
+	TagIds           []uuid.UUID
+	HasCreatedAfter  bool
+	CreatedAfter     time.Time
+	HasCreatedBefore bool
+	CreatedBefore    time.Time
+	Pattern          string
+	MaxCount         int32
+}
+
+// How many conversations ListConversations' filters (without paging) select,
+// counting at most max_count: a saved view's count.
+func (q *Queries) CountConversations(ctx context.Context, arg CountConversationsParams) (int32, error) {
+	row := q.db.QueryRow(ctx, countConversations,
+		arg.Statuses,
+		arg.Mine,
+		arg.ReaderID,
+		arg.Unassigned,
+		arg.ByAssignee,
+		arg.AssigneeID,
+		arg.ByWidget,
+		arg.WidgetID,
+		arg.ByTeam,
+		arg.TeamID,
+		arg.TagIds,
+		arg.HasCreatedAfter,
+		arg.CreatedAfter,
+		arg.HasCreatedBefore,
+		arg.CreatedBefore,
+		arg.Pattern,
+		arg.MaxCount,
+	)
+	var column_1 int32
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const createConversation = `-- name: CreateConversation :one
 WITH c AS (
     INSERT INTO conversations (customer_id, widget_id)
@@ -631,17 +701,18 @@ WHERE (cardinality($2::text[]) = 0 OR c.status = ANY($2::text[]))
   AND (NOT $4::boolean OR c.assignee_id IS NULL)
   AND (NOT $5::boolean OR c.assignee_id = $6::uuid)
   AND (NOT $7::boolean OR c.widget_id = $8::uuid)
-  AND (cardinality($9::uuid[]) = 0
-       OR EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id AND ct.tag_id = ANY($9::uuid[])))
-  AND (NOT $10::boolean OR c.created_at >= $11::timestamptz)
-  AND (NOT $12::boolean OR c.created_at < $13::timestamptz)
-  AND ($14::text = ''
-       OR cu.name ILIKE $14::text
-       OR cu.email ILIKE $14::text
-       OR EXISTS (SELECT 1 FROM messages sm WHERE sm.conversation_id = c.id AND sm.text ILIKE $14::text))
-  AND (NOT $15::boolean OR (c.last_message_at, c.id) < ($16::timestamptz, $17::uuid))
+  AND (NOT $9::boolean OR c.widget_id IN (SELECT tr.widget_id FROM widget_routing tr WHERE tr.team_id = $10::uuid))
+  AND (cardinality($11::uuid[]) = 0
+       OR EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id AND ct.tag_id = ANY($11::uuid[])))
+  AND (NOT $12::boolean OR c.created_at >= $13::timestamptz)
+  AND (NOT $14::boolean OR c.created_at < $15::timestamptz)
+  AND ($16::text = ''
+       OR cu.name ILIKE $16::text
+       OR cu.email ILIKE $16::text
+       OR EXISTS (SELECT 1 FROM messages sm WHERE sm.conversation_id = c.id AND sm.text ILIKE $16::text))
+  AND (NOT $17::boolean OR (c.last_message_at, c.id) < ($18::timestamptz, $19::uuid))
 ORDER BY c.last_message_at DESC, c.id DESC
-LIMIT $18
+LIMIT $20
 `
 
 type ListConversationsParams struct {
@@ -653,6 +724,8 @@ type ListConversationsParams struct {
 	AssigneeID       uuid.UUID
 	ByWidget         bool
 	WidgetID         uuid.UUID
+	ByTeam           bool
+	TeamID           uuid.UUID
 	TagIds           []uuid.UUID
 	HasCreatedAfter  bool
 	CreatedAfter     time.Time
@@ -696,6 +769,8 @@ func (q *Queries) ListConversations(ctx context.Context, arg ListConversationsPa
 		arg.AssigneeID,
 		arg.ByWidget,
 		arg.WidgetID,
+		arg.ByTeam,
+		arg.TeamID,
 		arg.TagIds,
 		arg.HasCreatedAfter,
 		arg.CreatedAfter,

@@ -114,6 +114,8 @@ type Client struct {
 	Customers    livechatv1connect.CustomerServiceClient
 	Audit        livechatv1connect.AuditServiceClient
 	Privacy      livechatv1connect.PrivacyServiceClient
+	Teams        livechatv1connect.TeamServiceClient
+	Views        livechatv1connect.ViewServiceClient
 }
 
 // NewClient returns a client that keeps cookies (a dashboard session) and
@@ -139,6 +141,8 @@ func (s *Server) NewClient(header http.Header, opts ...connecthttp.Option) *Clie
 		Customers:    livechatv1connect.NewCustomerServiceClient(cc),
 		Audit:        livechatv1connect.NewAuditServiceClient(cc),
 		Privacy:      livechatv1connect.NewPrivacyServiceClient(cc),
+		Teams:        livechatv1connect.NewTeamServiceClient(cc),
+		Views:        livechatv1connect.NewViewServiceClient(cc),
 	}
 }
 

@@ -21,6 +21,8 @@ export class ConfigReader {
   /** When the last read started (ms since the epoch). */
   lastFetch = 0;
   private failures = 0;
+  /** The read at the schedule's next opening or closing. */
+  private flip?: ReturnType<typeof setTimeout>;
   private markChecked = (): void => {};
   /**
    * Settles once the first read has an answer (or failed for a passing
@@ -67,6 +69,11 @@ export class ConfigReader {
     if (res.ok && data) {
       this.failures = 0;
       d.got(data.config || {});
+      // Business hours open or close while the page stays open: read again
+      // just after, by the server's clock (the visitor's may be wrong).
+      const s = data.config?.availability?.changesInSeconds;
+      clearTimeout(this.flip);
+      if (s) this.flip = setTimeout(() => void this.fetch(), Math.min(s * 1000 + 500, 2 ** 31 - 1));
       this.markChecked();
       return;
     }

@@ -154,6 +154,21 @@ var Policy = map[string]Access{
 	livechatv1connect.RoutingServiceListAgentCapacitiesProcedure: AgentAccess,
 	livechatv1connect.RoutingServiceSetAgentCapacityProcedure:    AdminAccess,
 
+	// TeamService: every agent lists teams (the team inboxes); changing
+	// them needs an admin, which the domain checks so the refusal says
+	// ADMIN_REQUIRED for agents of either kind.
+	livechatv1connect.TeamServiceListTeamsProcedure:      AgentAccess,
+	livechatv1connect.TeamServiceCreateTeamProcedure:     AgentAccess,
+	livechatv1connect.TeamServiceRenameTeamProcedure:     AgentAccess,
+	livechatv1connect.TeamServiceDeleteTeamProcedure:     AgentAccess,
+	livechatv1connect.TeamServiceSetTeamMembersProcedure: AgentAccess,
+	// ViewService: every agent keeps their own saved views.
+	livechatv1connect.ViewServiceListViewsProcedure:    AgentAccess,
+	livechatv1connect.ViewServiceCreateViewProcedure:   AgentAccess,
+	livechatv1connect.ViewServiceUpdateViewProcedure:   AgentAccess,
+	livechatv1connect.ViewServiceDeleteViewProcedure:   AgentAccess,
+	livechatv1connect.ViewServiceReorderViewsProcedure: AgentAccess,
+
 	// MailService: the mail set-up and outbox are admins'.
 	livechatv1connect.MailServiceGetMailSettingsProcedure:    AdminAccess,
 	livechatv1connect.MailServiceUpdateMailSettingsProcedure: AdminAccess,

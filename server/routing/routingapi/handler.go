@@ -48,7 +48,15 @@ func (h *Handler) UpdateWidgetRouting(ctx context.Context, req *livechatv1.Updat
 	if req.Routing == nil {
 		return nil, apperr.New(apperr.Required, "routing is required").WithField("routing")
 	}
-	r, err := h.svc.SetWidgetRouting(ctx, id, routingFromProto(req.Routing))
+	r := routingFromProto(req.Routing)
+	if t := req.Routing.TeamId; t != "" {
+		team, err := protoconv.ParseID("routing.team_id", t)
+		if err != nil {
+			return nil, err
+		}
+		r.TeamID = &team
+	}
+	r, err = h.svc.SetWidgetRouting(ctx, id, r)
 	if err != nil {
 		return nil, err
 	}
@@ -146,6 +154,9 @@ func routingProto(r routing.WidgetRouting) *livechatv1.WidgetRouting {
 		},
 		ReplyTime: &livechatv1.ReplyTime{FixedMinutes: int32(r.ReplyTime.FixedMinutes)},
 	}
+	if r.TeamID != nil {
+		out.TeamId = r.TeamID.String()
+	}
 	for _, d := range r.Hours.Days {
 		out.Hours.Days = append(out.Hours.Days, &livechatv1.DayHours{Day: int32(d.Day), OpenMinute: int32(d.Open), CloseMinute: int32(d.Close)})
 	}
@@ -171,6 +182,7 @@ func AvailabilityProto(a routing.Availability) *livechatv1.WidgetAvailability {
 	out := &livechatv1.WidgetAvailability{
 		Open: a.Open, Outside: OutsideProto(a.Outside),
 		OpensDay: int32(a.OpensDay), OpensMinute: int32(a.OpensMinute), ReplySeconds: int32(a.ReplySeconds),
+		ChangesInSeconds: int32(a.ChangesIn.Seconds()),
 	}
 	if !a.OpensAt.IsZero() {
 		out.OpensAt = timestamppb.New(a.OpensAt)

@@ -2,6 +2,7 @@ import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { AssignmentMode, RoutingService } from "@livechat/api/routing_pb";
+import { TeamService } from "@livechat/api/team_pb";
 import { ErrorState, FormError } from "@/components/states";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
@@ -21,6 +22,11 @@ export function RoutingCard({ widgetId }: { widgetId: string }) {
   const stored = query.data?.routing?.mode ?? AssignmentMode.MANUAL;
   const [mode, setMode] = useState(stored);
   useEffect(() => setMode(stored), [stored]);
+  const storedTeam = query.data?.routing?.teamId ?? "";
+  const [team, setTeam] = useState(storedTeam);
+  useEffect(() => setTeam(storedTeam), [storedTeam]);
+  const teams = useQuery(TeamService.method.listTeams, {});
+  const unchanged = mode === stored && team === storedTeam;
   const update = useMutation(RoutingService.method.updateWidgetRouting, {
     onSuccess: () => void qc.invalidateQueries({ queryKey: ["connect-query", { serviceName: RoutingService.typeName }] }),
   });
@@ -42,7 +48,7 @@ export function RoutingCard({ widgetId }: { widgetId: string }) {
             onSubmit={(e) => {
               e.preventDefault();
               // The hours and reply time are saved with the mode: keep them.
-              update.mutate({ widgetId, routing: { hours: query.data.routing?.hours, replyTime: query.data.routing?.replyTime, mode } });
+              update.mutate({ widgetId, routing: { hours: query.data.routing?.hours, replyTime: query.data.routing?.replyTime, mode, teamId: team } });
             }}
           >
             <fieldset className="grid gap-2">
@@ -65,11 +71,28 @@ export function RoutingCard({ widgetId }: { widgetId: string }) {
                 </label>
               ))}
             </fieldset>
+            <label className="grid gap-1 text-sm">
+              <span className="font-medium">{t("routing.team")}</span>
+              <select
+                className="h-9 rounded-md border border-input bg-background px-2 text-sm focus-visible:outline-2 focus-visible:outline-ring"
+                value={team}
+                onChange={(e) => setTeam(e.target.value)}
+                data-testid="routing-team"
+              >
+                <option value="">{t("routing.teamAny")}</option>
+                {teams.data?.teams.map((x) => (
+                  <option key={x.id} value={x.id}>
+                    {x.name}
+                  </option>
+                ))}
+              </select>
+              <span className="text-muted-foreground">{t("routing.teamHint")}</span>
+            </label>
             <div className="flex flex-wrap items-center gap-3">
-              <Button type="submit" variant="outline" disabled={update.isPending || mode === stored} data-testid="save-routing">
+              <Button type="submit" variant="outline" disabled={update.isPending || unchanged} data-testid="save-routing">
                 {t("common.save")}
               </Button>
-              {update.isSuccess && mode === stored && (
+              {update.isSuccess && unchanged && (
                 <span role="status" className="text-sm text-muted-foreground">
                   {t("common.saved")}
                 </span>

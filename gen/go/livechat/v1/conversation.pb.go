@@ -841,6 +841,9 @@ type ListConversationsRequest struct {
 	// new message.
 	CreatedAfter  *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=created_after,json=createdAfter,proto3" json:"created_after,omitempty"`
 	CreatedBefore *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=created_before,json=createdBefore,proto3" json:"created_before,omitempty"`
+	// Only conversations of the widgets routed to this team (TeamService):
+	// the team's inbox. An unknown team matches nothing.
+	TeamId        string `protobuf:"bytes,35,opt,name=team_id,json=teamId,proto3" json:"team_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -943,6 +946,13 @@ func (x *ListConversationsRequest) GetCreatedBefore() *timestamppb.Timestamp {
 		return x.CreatedBefore
 	}
 	return nil
+}
+
+func (x *ListConversationsRequest) GetTeamId() string {
+	if x != nil {
+		return x.TeamId
+	}
+	return ""
 }
 
 type ListConversationsResponse struct {
@@ -3242,7 +3252,7 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\funread_count\x18\x0f \x01(\x05R\vunreadCount\x12\x19\n" +
 	"\blast_seq\x18\x10 \x01(\x03R\alastSeq\x12$\n" +
 	"\x04tags\x18\x11 \x03(\v2\x10.livechat.v1.TagR\x04tags\x12+\n" +
-	"\x06rating\x18\x12 \x01(\v2\x13.livechat.v1.RatingR\x06rating\"\xc3\x03\n" +
+	"\x06rating\x18\x12 \x01(\v2\x13.livechat.v1.RatingR\x06rating\"\xdc\x03\n" +
 	"\x18ListConversationsRequest\x12;\n" +
 	"\bstatuses\x18\x01 \x03(\x0e2\x1f.livechat.v1.ConversationStatusR\bstatuses\x12=\n" +
 	"\n" +
@@ -3258,7 +3268,8 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\twidget_id\x18\b \x01(\tR\bwidgetId\x12?\n" +
 	"\rcreated_after\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\fcreatedAfter\x12A\n" +
 	"\x0ecreated_before\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampR\rcreatedBefore\"\x84\x01\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\rcreatedBefore\x12\x17\n" +
+	"\ateam_id\x18# \x01(\tR\x06teamId\"\x84\x01\n" +
 	"\x19ListConversationsResponse\x12?\n" +
 	"\rconversations\x18\x01 \x03(\v2\x19.livechat.v1.ConversationR\rconversations\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x17\n" +

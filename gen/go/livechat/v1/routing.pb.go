@@ -137,7 +137,11 @@ type WidgetRouting struct {
 	// When the widget is staffed; unset or disabled: always.
 	Hours *BusinessHours `protobuf:"bytes,2,opt,name=hours,proto3" json:"hours,omitempty"`
 	// What visitors are told about how soon they get an answer.
-	ReplyTime     *ReplyTime `protobuf:"bytes,3,opt,name=reply_time,json=replyTime,proto3" json:"reply_time,omitempty"`
+	ReplyTime *ReplyTime `protobuf:"bytes,3,opt,name=reply_time,json=replyTime,proto3" json:"reply_time,omitempty"`
+	// The team (TeamService) the widget routes to: in AUTO, only its
+	// available members are given the widget's conversations, which wait
+	// for them; the team's inbox lists them. Empty: every agent.
+	TeamId        string `protobuf:"bytes,35,opt,name=team_id,json=teamId,proto3" json:"team_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -191,6 +195,13 @@ func (x *WidgetRouting) GetReplyTime() *ReplyTime {
 		return x.ReplyTime
 	}
 	return nil
+}
+
+func (x *WidgetRouting) GetTeamId() string {
+	if x != nil {
+		return x.TeamId
+	}
+	return ""
 }
 
 // BusinessHours is a weekly schedule in a time zone, with holidays.
@@ -848,12 +859,13 @@ var File_livechat_v1_routing_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_routing_proto_rawDesc = "" +
 	"\n" +
-	"\x19livechat/v1/routing.proto\x12\vlivechat.v1\x1a\x18livechat/v1/widget.proto\"\xa9\x01\n" +
+	"\x19livechat/v1/routing.proto\x12\vlivechat.v1\x1a\x18livechat/v1/widget.proto\"\xc2\x01\n" +
 	"\rWidgetRouting\x12/\n" +
 	"\x04mode\x18\x01 \x01(\x0e2\x1b.livechat.v1.AssignmentModeR\x04mode\x120\n" +
 	"\x05hours\x18\x02 \x01(\v2\x1a.livechat.v1.BusinessHoursR\x05hours\x125\n" +
 	"\n" +
-	"reply_time\x18\x03 \x01(\v2\x16.livechat.v1.ReplyTimeR\treplyTime\"\xc2\x01\n" +
+	"reply_time\x18\x03 \x01(\v2\x16.livechat.v1.ReplyTimeR\treplyTime\x12\x17\n" +
+	"\ateam_id\x18# \x01(\tR\x06teamId\"\xc2\x01\n" +
 	"\rBusinessHours\x12\x18\n" +
 	"\aenabled\x18\x01 \x01(\bR\aenabled\x12\x1b\n" +
 	"\ttime_zone\x18\x02 \x01(\tR\btimeZone\x12)\n" +
