@@ -58,12 +58,12 @@ var constraints = map[Constraint]meaning{
 
 	TagNameKey: {apperr.AlreadyExists, "name", "a tag with this name exists"},
 
-	TeamNameKey:                       {apperr.AlreadyExists, "name", "a team with this name exists"},
-	SavedViewNameKey:                  {apperr.AlreadyExists, "name", "you have a view with this name"},
-	"teams_name_check":                {apperr.InvalidValue, "name", "a team name must be 1–64 characters"},
-	"saved_views_name_check":          {apperr.InvalidValue, "name", "a view name must be 1–64 characters"},
-	"team_members_agent_id_fkey":      {apperr.AgentNotFound, "agent_ids", "agent not found"},
-	"widget_routing_team_id_fkey":     {apperr.TeamNotFound, "routing.team_id", "team not found"},
+	TeamNameKey:                   {apperr.AlreadyExists, "name", "a team with this name exists"},
+	SavedViewNameKey:              {apperr.AlreadyExists, "name", "you have a view with this name"},
+	"teams_name_check":            {apperr.InvalidValue, "name", "a team name must be 1–64 characters"},
+	"saved_views_name_check":      {apperr.InvalidValue, "name", "a view name must be 1–64 characters"},
+	"team_members_agent_id_fkey":  {apperr.AgentNotFound, "agent_ids", "agent not found"},
+	"widget_routing_team_id_fkey": {apperr.TeamNotFound, "routing.team_id", "team not found"},
 
 	AttributeKeyKey:    {apperr.AlreadyExists, "key", "an attribute with this key exists"},
 	"tags_name_check":  {apperr.InvalidValue, "name", "a tag name must be 1–32 characters"},
