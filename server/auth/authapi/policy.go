@@ -155,13 +155,12 @@ var Policy = map[string]Access{
 	livechatv1connect.RoutingServiceSetAgentCapacityProcedure:    AdminAccess,
 
 	// TeamService: every agent lists teams (the team inboxes); changing
-	// them needs an admin, which the domain checks so the refusal says
-	// ADMIN_REQUIRED for agents of either kind.
+	// them is for admins.
 	livechatv1connect.TeamServiceListTeamsProcedure:      AgentAccess,
-	livechatv1connect.TeamServiceCreateTeamProcedure:     AgentAccess,
-	livechatv1connect.TeamServiceRenameTeamProcedure:     AgentAccess,
-	livechatv1connect.TeamServiceDeleteTeamProcedure:     AgentAccess,
-	livechatv1connect.TeamServiceSetTeamMembersProcedure: AgentAccess,
+	livechatv1connect.TeamServiceCreateTeamProcedure:     AdminAccess,
+	livechatv1connect.TeamServiceRenameTeamProcedure:     AdminAccess,
+	livechatv1connect.TeamServiceDeleteTeamProcedure:     AdminAccess,
+	livechatv1connect.TeamServiceSetTeamMembersProcedure: AdminAccess,
 	// ViewService: every agent keeps their own saved views.
 	livechatv1connect.ViewServiceListViewsProcedure:    AgentAccess,
 	livechatv1connect.ViewServiceCreateViewProcedure:   AgentAccess,
