@@ -146,7 +146,12 @@ describe("saved views and team inboxes", { timeout: 300_000 }, () => {
     await view("All conversations").waitFor();
     await page.getByRole("button", { name: "Delete All conversations" }).focus();
     await page.keyboard.press("Enter");
-    await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+    // The dialog focuses Cancel; Tab reaches Delete.
+    const dialog = page.getByRole("alertdialog", { name: "Delete All conversations" });
+    await dialog.getByRole("button", { name: "Cancel" }).waitFor();
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    await dialog.waitFor({ state: "detached" });
     await view("All conversations").waitFor({ state: "detached" });
     names = await page.getByTestId("saved-view").allTextContents();
     assert.equal(names.length, 1);

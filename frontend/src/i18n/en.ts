@@ -966,6 +966,7 @@ export const en = {
   "views.moveUp": "Move {name} up",
   "views.moveDown": "Move {name} down",
   "views.actionFailed": "Couldn't change the view.",
+  "views.deleteButton": "Delete",
   "views.cancel": "Cancel",
   "views.confirm": "Save",
   "views.listEmpty": "No conversation matches this view.",

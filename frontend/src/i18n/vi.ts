@@ -968,6 +968,7 @@ export const vi: Record<MessageKey, string> = {
   "views.moveUp": "Chuyển {name} lên",
   "views.moveDown": "Chuyển {name} xuống",
   "views.actionFailed": "Không thay đổi được chế độ xem.",
+  "views.deleteButton": "Xóa",
   "views.cancel": "Hủy",
   "views.confirm": "Lưu",
   "views.listEmpty": "Không có cuộc trò chuyện nào khớp chế độ xem này.",

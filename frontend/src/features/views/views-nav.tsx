@@ -123,7 +123,7 @@ export function ViewsNav() {
                       {viewCount(v)}
                     </span>
                   </Link>
-                  <span className="hidden gap-0.5 group-focus-within:flex group-hover:flex">
+                  <span className="flex gap-0.5 opacity-0 group-focus-within:opacity-100 group-hover:opacity-100">
                     <button type="button" className={iconButton} aria-label={t("views.moveUp", { name: v.name })} disabled={i === 0 || reorder.isPending} onClick={() => move(i, -1)}>
                       <ArrowUpIcon aria-hidden className="size-3.5" />
                     </button>
@@ -163,7 +163,7 @@ export function ViewsNav() {
         onOpenChange={(open) => !open && setDeleting(null)}
         title={deleting ? t("views.delete", { name: deleting.name }) : ""}
         description={deleting ? t("views.deleteConfirm", { name: deleting.name }) : ""}
-        confirmLabel={t("teams.delete")}
+        confirmLabel={t("views.deleteButton")}
         onConfirm={() => deleting && remove.mutate({ viewId: deleting.id })}
         pending={remove.isPending}
         error={remove.error}
