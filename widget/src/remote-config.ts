@@ -48,7 +48,8 @@ export class ConfigReader {
     if (!this.d.refused() && Date.now() - this.lastFetch > ms) void this.fetch();
   }
 
-  async fetch(): Promise<void> {
+  /** fresh: past the browser's cache (the config may be kept 30 s), for the flip. */
+  async fetch(fresh?: boolean): Promise<void> {
     const { d } = this;
     if (d.refused()) return;
     this.lastFetch = Date.now();
@@ -58,7 +59,7 @@ export class ConfigReader {
       encodeURIComponent(JSON.stringify({ siteKey: d.siteKey }));
     let res: Response;
     try {
-      res = await fetch(url, { credentials: "omit" });
+      res = await fetch(url, { credentials: "omit", cache: fresh ? "no-cache" : "default" });
     } catch {
       if (this.failures++ === 0) console.error(LOG, `could not reach ${d.server}; retrying.`);
       this.later();
@@ -73,7 +74,7 @@ export class ConfigReader {
       // just after, by the server's clock (the visitor's may be wrong).
       const s = data.config?.availability?.changesInSeconds;
       clearTimeout(this.flip);
-      if (s) this.flip = setTimeout(() => void this.fetch(), Math.min(s * 1000 + 500, 2 ** 31 - 1));
+      if (s) this.flip = setTimeout(() => void this.fetch(true), Math.min(s * 1000 + 500, 2 ** 31 - 1));
       this.markChecked();
       return;
     }
