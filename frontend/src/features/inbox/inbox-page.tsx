@@ -38,7 +38,7 @@ export function InboxPage() {
     }
     return <Redirect to="/inbox/waiting" replace />;
   }
-  return <Inbox key={queue.id} queue={queue} conversationId={params.conversationId} />;
+  return <Inbox queue={queue} conversationId={params.conversationId} />;
 }
 
 /** A saved view ("view-<id>") or a team's inbox ("team-<id>") as a queue. */
