@@ -29,6 +29,10 @@ const (
 	TagNameKey Constraint = "tags_name_key"
 	// AttributeKeyKey: custom customer attribute keys are unique.
 	AttributeKeyKey Constraint = "customer_attribute_definitions_key_key"
+	// TeamNameKey: team names are unique, whatever their case.
+	TeamNameKey Constraint = "teams_name_key"
+	// SavedViewNameKey: an agent's view names are unique, whatever their case.
+	SavedViewNameKey Constraint = "saved_views_name_key"
 )
 
 // meaning is what the violation of a constraint means to a client.
@@ -53,6 +57,13 @@ var constraints = map[Constraint]meaning{
 	CannedPersonalShortcutKey: {apperr.AlreadyExists, "shortcut", "the shortcut is taken"},
 
 	TagNameKey: {apperr.AlreadyExists, "name", "a tag with this name exists"},
+
+	TeamNameKey:                   {apperr.AlreadyExists, "name", "a team with this name exists"},
+	SavedViewNameKey:              {apperr.AlreadyExists, "name", "you have a view with this name"},
+	"teams_name_check":            {apperr.InvalidValue, "name", "a team name must be 1–64 characters"},
+	"saved_views_name_check":      {apperr.InvalidValue, "name", "a view name must be 1–64 characters"},
+	"team_members_agent_id_fkey":  {apperr.AgentNotFound, "agent_ids", "agent not found"},
+	"widget_routing_team_id_fkey": {apperr.TeamNotFound, "routing.team_id", "team not found"},
 
 	AttributeKeyKey:    {apperr.AlreadyExists, "key", "an attribute with this key exists"},
 	"tags_name_check":  {apperr.InvalidValue, "name", "a tag name must be 1–32 characters"},

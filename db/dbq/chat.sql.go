@@ -173,6 +173,91 @@ func (q *Queries) ConversationsByIDs(ctx context.Context, arg ConversationsByIDs
 	return items, nil
 }
 
+const countConversations = `-- name: CountConversations :one
+SELECT count(*)::int FROM (
+    SELECT 1
+    FROM conversations c
+    JOIN customers cu ON cu.id = c.customer_id
+    WHERE (cardinality($1::text[]) = 0 OR c.status = ANY($1::text[]))
+      AND (NOT $2::boolean OR c.assignee_id = $3::uuid)
+      AND (NOT $4::boolean OR c.assignee_id IS NULL)
+      AND (NOT $5::boolean OR c.assignee_id = $6::uuid)
+      AND (NOT $7::boolean OR c.widget_id = $8::uuid)
+      AND (NOT $9::boolean OR c.customer_id = $10::uuid)
+      AND (NOT $11::boolean OR c.updated_at >= $12::timestamptz)
+      AND (NOT $13::boolean OR (c.assignee_id IS NULL AND EXISTS (
+               SELECT 1 FROM conversation_bots b JOIN api_tokens t ON t.id = b.token_id
+               WHERE b.conversation_id = c.id AND b.handed_off_at IS NULL AND t.revoked_at IS NULL)))
+      AND (NOT $14::boolean OR c.widget_id IN (SELECT tr.widget_id FROM widget_routing tr WHERE tr.team_id = $15::uuid))
+      AND (cardinality($16::uuid[]) = 0
+           OR EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id AND ct.tag_id = ANY($16::uuid[])))
+      AND (NOT $17::boolean OR c.created_at >= $18::timestamptz)
+      AND (NOT $19::boolean OR c.created_at < $20::timestamptz)
+      AND ($21::text = ''
+           OR cu.name ILIKE $21::text
+           OR cu.email ILIKE $21::text
+           OR EXISTS (SELECT 1 FROM messages sm WHERE sm.conversation_id = c.id AND sm.text ILIKE $21::text))
+    LIMIT $22
+) matched
+`
+
+type CountConversationsParams struct {
+	Statuses         []string
+	Mine             bool
+	ReaderID         uuid.UUID
+	Unassigned       bool
+	ByAssignee       bool
+	AssigneeID       uuid.UUID
+	ByWidget         bool
+	WidgetID         uuid.UUID
+	ByCustomer       bool
+	CustomerID       uuid.UUID
+	HasUpdatedSince  bool
+	UpdatedSince     time.Time
+	HeldByBot        bool
+	ByTeam           bool
+	TeamID           uuid.UUID
+	TagIds           []uuid.UUID
+	HasCreatedAfter  bool
+	CreatedAfter     time.Time
+	HasCreatedBefore bool
+	CreatedBefore    time.Time
+	Pattern          string
+	MaxCount         int32
+}
+
+// How many conversations ListConversations' filters (without paging) select,
+// counting at most max_count: a saved view's count.
+func (q *Queries) CountConversations(ctx context.Context, arg CountConversationsParams) (int32, error) {
+	row := q.db.QueryRow(ctx, countConversations,
+		arg.Statuses,
+		arg.Mine,
+		arg.ReaderID,
+		arg.Unassigned,
+		arg.ByAssignee,
+		arg.AssigneeID,
+		arg.ByWidget,
+		arg.WidgetID,
+		arg.ByCustomer,
+		arg.CustomerID,
+		arg.HasUpdatedSince,
+		arg.UpdatedSince,
+		arg.HeldByBot,
+		arg.ByTeam,
+		arg.TeamID,
+		arg.TagIds,
+		arg.HasCreatedAfter,
+		arg.CreatedAfter,
+		arg.HasCreatedBefore,
+		arg.CreatedBefore,
+		arg.Pattern,
+		arg.MaxCount,
+	)
+	var column_1 int32
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const createConversation = `-- name: CreateConversation :one
 WITH c AS (
     INSERT INTO conversations (customer_id, widget_id)
@@ -643,17 +728,18 @@ WHERE (cardinality($2::text[]) = 0 OR c.status = ANY($2::text[]))
   AND (NOT $13::boolean OR (c.assignee_id IS NULL AND EXISTS (
            SELECT 1 FROM conversation_bots b JOIN api_tokens t ON t.id = b.token_id
            WHERE b.conversation_id = c.id AND b.handed_off_at IS NULL AND t.revoked_at IS NULL)))
-  AND (cardinality($14::uuid[]) = 0
-       OR EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id AND ct.tag_id = ANY($14::uuid[])))
-  AND (NOT $15::boolean OR c.created_at >= $16::timestamptz)
-  AND (NOT $17::boolean OR c.created_at < $18::timestamptz)
-  AND ($19::text = ''
-       OR cu.name ILIKE $19::text
-       OR cu.email ILIKE $19::text
-       OR EXISTS (SELECT 1 FROM messages sm WHERE sm.conversation_id = c.id AND sm.text ILIKE $19::text))
-  AND (NOT $20::boolean OR (c.last_message_at, c.id) < ($21::timestamptz, $22::uuid))
+  AND (NOT $14::boolean OR c.widget_id IN (SELECT tr.widget_id FROM widget_routing tr WHERE tr.team_id = $15::uuid))
+  AND (cardinality($16::uuid[]) = 0
+       OR EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id AND ct.tag_id = ANY($16::uuid[])))
+  AND (NOT $17::boolean OR c.created_at >= $18::timestamptz)
+  AND (NOT $19::boolean OR c.created_at < $20::timestamptz)
+  AND ($21::text = ''
+       OR cu.name ILIKE $21::text
+       OR cu.email ILIKE $21::text
+       OR EXISTS (SELECT 1 FROM messages sm WHERE sm.conversation_id = c.id AND sm.text ILIKE $21::text))
+  AND (NOT $22::boolean OR (c.last_message_at, c.id) < ($23::timestamptz, $24::uuid))
 ORDER BY c.last_message_at DESC, c.id DESC
-LIMIT $23
+LIMIT $25
 `
 
 type ListConversationsParams struct {
@@ -670,6 +756,8 @@ type ListConversationsParams struct {
 	HasUpdatedSince  bool
 	UpdatedSince     time.Time
 	HeldByBot        bool
+	ByTeam           bool
+	TeamID           uuid.UUID
 	TagIds           []uuid.UUID
 	HasCreatedAfter  bool
 	CreatedAfter     time.Time
@@ -718,6 +806,8 @@ func (q *Queries) ListConversations(ctx context.Context, arg ListConversationsPa
 		arg.HasUpdatedSince,
 		arg.UpdatedSince,
 		arg.HeldByBot,
+		arg.ByTeam,
+		arg.TeamID,
 		arg.TagIds,
 		arg.HasCreatedAfter,
 		arg.CreatedAfter,

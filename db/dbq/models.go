@@ -376,6 +376,16 @@ type RealtimeInstance struct {
 	ExpiresAt time.Time
 }
 
+type SavedView struct {
+	ID        uuid.UUID
+	AgentID   uuid.UUID
+	Name      string
+	Filters   []byte
+	SortOrder int32
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
 type Setting struct {
 	Section   string
 	Value     []byte
@@ -397,6 +407,18 @@ type Tag struct {
 	Color     string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+type Team struct {
+	ID        uuid.UUID
+	Name      string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+type TeamMember struct {
+	TeamID  uuid.UUID
+	AgentID uuid.UUID
 }
 
 type VisitorContext struct {
@@ -489,4 +511,5 @@ type WidgetRouting struct {
 	ReplyMode    string
 	ReplyMinutes int32
 	UpdatedAt    time.Time
+	TeamID       *uuid.UUID
 }

@@ -137,32 +137,54 @@ func (q *Queries) MedianFirstReply(ctx context.Context, arg MedianFirstReplyPara
 }
 
 const queuedConversations = `-- name: QueuedConversations :many
-SELECT c.id
+SELECT c.id, c.created_at, r.team_id
 FROM conversations c
 JOIN widget_routing r ON r.widget_id = c.widget_id AND r.mode = 'auto'
 WHERE c.status = 'waiting' AND c.assignee_id IS NULL
+  AND (NOT $1::boolean OR (c.created_at, c.id) > ($2::timestamptz, $3::uuid))
   -- A bot answering first holds it until it is handed off (00027_bots).
   AND NOT EXISTS (SELECT 1 FROM conversation_bots b JOIN api_tokens t ON t.id = b.token_id
                   WHERE b.conversation_id = c.id AND b.handed_off_at IS NULL AND t.revoked_at IS NULL)
 ORDER BY c.created_at, c.id
-LIMIT $1
+LIMIT $4
 `
+
+type QueuedConversationsParams struct {
+	HasAfter bool
+	AfterAt  time.Time
+	AfterID  uuid.UUID
+	MaxRows  int32
+}
+
+type QueuedConversationsRow struct {
+	ID        uuid.UUID
+	CreatedAt time.Time
+	TeamID    *uuid.UUID
+}
 
 // The queue: waiting conversations nobody (no agent, no bot) has, of
 // widgets in automatic mode, oldest first.
-func (q *Queries) QueuedConversations(ctx context.Context, maxRows int32) ([]uuid.UUID, error) {
-	rows, err := q.db.Query(ctx, queuedConversations, maxRows)
+// team_id, when set, is the team whose members alone may take it. With
+// has_after, only those after (after_at, after_id): a drain reads on past
+// conversations whose team has nobody available.
+func (q *Queries) QueuedConversations(ctx context.Context, arg QueuedConversationsParams) ([]QueuedConversationsRow, error) {
+	rows, err := q.db.Query(ctx, queuedConversations,
+		arg.HasAfter,
+		arg.AfterAt,
+		arg.AfterID,
+		arg.MaxRows,
+	)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []uuid.UUID{}
+	items := []QueuedConversationsRow{}
 	for rows.Next() {
-		var id uuid.UUID
-		if err := rows.Scan(&id); err != nil {
+		var i QueuedConversationsRow
+		if err := rows.Scan(&i.ID, &i.CreatedAt, &i.TeamID); err != nil {
 			return nil, err
 		}
-		items = append(items, id)
+		items = append(items, i)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -191,13 +213,15 @@ func (q *Queries) SetAgentCapacity(ctx context.Context, arg SetAgentCapacityPara
 }
 
 const setWidgetRouting = `-- name: SetWidgetRouting :execrows
-INSERT INTO widget_routing (widget_id, mode, hours_enabled, time_zone, days, holidays, outside, reply_mode, reply_minutes)
-SELECT id, $1, $2, $3, $4, ($5::text[])::date[], $6, $7, $8
-FROM widgets WHERE id = $9 AND deleted_at IS NULL
+INSERT INTO widget_routing (widget_id, mode, hours_enabled, time_zone, days, holidays, outside, reply_mode, reply_minutes, team_id)
+SELECT id, $1, $2, $3, $4, ($5::text[])::date[], $6, $7, $8,
+       $9::uuid
+FROM widgets WHERE id = $10 AND deleted_at IS NULL
 ON CONFLICT (widget_id) DO UPDATE SET
     mode = EXCLUDED.mode, hours_enabled = EXCLUDED.hours_enabled, time_zone = EXCLUDED.time_zone,
     days = EXCLUDED.days, holidays = EXCLUDED.holidays, outside = EXCLUDED.outside,
-    reply_mode = EXCLUDED.reply_mode, reply_minutes = EXCLUDED.reply_minutes, updated_at = now()
+    reply_mode = EXCLUDED.reply_mode, reply_minutes = EXCLUDED.reply_minutes, team_id = EXCLUDED.team_id,
+    updated_at = now()
 `
 
 type SetWidgetRoutingParams struct {
@@ -209,6 +233,7 @@ type SetWidgetRoutingParams struct {
 	Outside      string
 	ReplyMode    string
 	ReplyMinutes int32
+	TeamID       *uuid.UUID
 	WidgetID     uuid.UUID
 }
 
@@ -223,6 +248,7 @@ func (q *Queries) SetWidgetRouting(ctx context.Context, arg SetWidgetRoutingPara
 		arg.Outside,
 		arg.ReplyMode,
 		arg.ReplyMinutes,
+		arg.TeamID,
 		arg.WidgetID,
 	)
 	if err != nil {
@@ -240,7 +266,8 @@ SELECT w.id,
        COALESCE(r.holidays, '{}')::text[] AS holidays,
        COALESCE(r.outside, 'offline_form')::text AS outside,
        COALESCE(r.reply_mode, 'measured')::text AS reply_mode,
-       COALESCE(r.reply_minutes, 0)::int AS reply_minutes
+       COALESCE(r.reply_minutes, 0)::int AS reply_minutes,
+       r.team_id
 FROM widgets w
 LEFT JOIN widget_routing r ON r.widget_id = w.id
 WHERE w.id = $1 AND w.deleted_at IS NULL
@@ -256,6 +283,7 @@ type WidgetRoutingRow struct {
 	Outside      string
 	ReplyMode    string
 	ReplyMinutes int32
+	TeamID       *uuid.UUID
 }
 
 // A live widget's routing settings (the defaults when it has no row).
@@ -272,6 +300,7 @@ func (q *Queries) WidgetRouting(ctx context.Context, widgetID uuid.UUID) (Widget
 		&i.Outside,
 		&i.ReplyMode,
 		&i.ReplyMinutes,
+		&i.TeamID,
 	)
 	return i, err
 }

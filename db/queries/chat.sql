@@ -197,6 +197,7 @@ WHERE (cardinality(@statuses::text[]) = 0 OR c.status = ANY(@statuses::text[]))
   AND (NOT @held_by_bot::boolean OR (c.assignee_id IS NULL AND EXISTS (
            SELECT 1 FROM conversation_bots b JOIN api_tokens t ON t.id = b.token_id
            WHERE b.conversation_id = c.id AND b.handed_off_at IS NULL AND t.revoked_at IS NULL)))
+  AND (NOT @by_team::boolean OR c.widget_id IN (SELECT tr.widget_id FROM widget_routing tr WHERE tr.team_id = @team_id::uuid))
   AND (cardinality(@tag_ids::uuid[]) = 0
        OR EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id AND ct.tag_id = ANY(@tag_ids::uuid[])))
   AND (NOT @has_created_after::boolean OR c.created_at >= @created_after::timestamptz)
@@ -208,6 +209,35 @@ WHERE (cardinality(@statuses::text[]) = 0 OR c.status = ANY(@statuses::text[]))
   AND (NOT @has_cursor::boolean OR (c.last_message_at, c.id) < (@cursor_at::timestamptz, @cursor_id::uuid))
 ORDER BY c.last_message_at DESC, c.id DESC
 LIMIT @page_limit;
+
+-- name: CountConversations :one
+-- How many conversations ListConversations' filters (without paging) select,
+-- counting at most max_count: a saved view's count.
+SELECT count(*)::int FROM (
+    SELECT 1
+    FROM conversations c
+    JOIN customers cu ON cu.id = c.customer_id
+    WHERE (cardinality(@statuses::text[]) = 0 OR c.status = ANY(@statuses::text[]))
+      AND (NOT @mine::boolean OR c.assignee_id = @reader_id::uuid)
+      AND (NOT @unassigned::boolean OR c.assignee_id IS NULL)
+      AND (NOT @by_assignee::boolean OR c.assignee_id = @assignee_id::uuid)
+      AND (NOT @by_widget::boolean OR c.widget_id = @widget_id::uuid)
+      AND (NOT @by_customer::boolean OR c.customer_id = @customer_id::uuid)
+      AND (NOT @has_updated_since::boolean OR c.updated_at >= @updated_since::timestamptz)
+      AND (NOT @held_by_bot::boolean OR (c.assignee_id IS NULL AND EXISTS (
+               SELECT 1 FROM conversation_bots b JOIN api_tokens t ON t.id = b.token_id
+               WHERE b.conversation_id = c.id AND b.handed_off_at IS NULL AND t.revoked_at IS NULL)))
+      AND (NOT @by_team::boolean OR c.widget_id IN (SELECT tr.widget_id FROM widget_routing tr WHERE tr.team_id = @team_id::uuid))
+      AND (cardinality(@tag_ids::uuid[]) = 0
+           OR EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id AND ct.tag_id = ANY(@tag_ids::uuid[])))
+      AND (NOT @has_created_after::boolean OR c.created_at >= @created_after::timestamptz)
+      AND (NOT @has_created_before::boolean OR c.created_at < @created_before::timestamptz)
+      AND (@pattern::text = ''
+           OR cu.name ILIKE @pattern::text
+           OR cu.email ILIKE @pattern::text
+           OR EXISTS (SELECT 1 FROM messages sm WHERE sm.conversation_id = c.id AND sm.text ILIKE @pattern::text))
+    LIMIT @max_count
+) matched;
 
 -- name: ConversationsByIDs :many
 -- Conversations as ListConversations shows them, for one reader: an agent

@@ -6,10 +6,14 @@ SELECT pg_advisory_xact_lock(7316001);
 -- name: QueuedConversations :many
 -- The queue: waiting conversations nobody (no agent, no bot) has, of
 -- widgets in automatic mode, oldest first.
-SELECT c.id
+-- team_id, when set, is the team whose members alone may take it. With
+-- has_after, only those after (after_at, after_id): a drain reads on past
+-- conversations whose team has nobody available.
+SELECT c.id, c.created_at, r.team_id
 FROM conversations c
 JOIN widget_routing r ON r.widget_id = c.widget_id AND r.mode = 'auto'
 WHERE c.status = 'waiting' AND c.assignee_id IS NULL
+  AND (NOT @has_after::boolean OR (c.created_at, c.id) > (@after_at::timestamptz, @after_id::uuid))
   -- A bot answering first holds it until it is handed off (00027_bots).
   AND NOT EXISTS (SELECT 1 FROM conversation_bots b JOIN api_tokens t ON t.id = b.token_id
                   WHERE b.conversation_id = c.id AND b.handed_off_at IS NULL AND t.revoked_at IS NULL)
@@ -64,20 +68,23 @@ SELECT w.id,
        COALESCE(r.holidays, '{}')::text[] AS holidays,
        COALESCE(r.outside, 'offline_form')::text AS outside,
        COALESCE(r.reply_mode, 'measured')::text AS reply_mode,
-       COALESCE(r.reply_minutes, 0)::int AS reply_minutes
+       COALESCE(r.reply_minutes, 0)::int AS reply_minutes,
+       r.team_id
 FROM widgets w
 LEFT JOIN widget_routing r ON r.widget_id = w.id
 WHERE w.id = @widget_id AND w.deleted_at IS NULL;
 
 -- name: SetWidgetRouting :execrows
 -- Sets a live widget's routing settings; no row for an unknown widget.
-INSERT INTO widget_routing (widget_id, mode, hours_enabled, time_zone, days, holidays, outside, reply_mode, reply_minutes)
-SELECT id, @mode, @hours_enabled, @time_zone, @days, (@holidays::text[])::date[], @outside, @reply_mode, @reply_minutes
+INSERT INTO widget_routing (widget_id, mode, hours_enabled, time_zone, days, holidays, outside, reply_mode, reply_minutes, team_id)
+SELECT id, @mode, @hours_enabled, @time_zone, @days, (@holidays::text[])::date[], @outside, @reply_mode, @reply_minutes,
+       sqlc.narg(team_id)::uuid
 FROM widgets WHERE id = @widget_id AND deleted_at IS NULL
 ON CONFLICT (widget_id) DO UPDATE SET
     mode = EXCLUDED.mode, hours_enabled = EXCLUDED.hours_enabled, time_zone = EXCLUDED.time_zone,
     days = EXCLUDED.days, holidays = EXCLUDED.holidays, outside = EXCLUDED.outside,
-    reply_mode = EXCLUDED.reply_mode, reply_minutes = EXCLUDED.reply_minutes, updated_at = now();
+    reply_mode = EXCLUDED.reply_mode, reply_minutes = EXCLUDED.reply_minutes, team_id = EXCLUDED.team_id,
+    updated_at = now();
 
 -- name: MedianFirstReply :one
 -- The median seconds from a conversation's start to its first agent reply

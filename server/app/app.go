@@ -55,6 +55,10 @@ import (
 	"github.com/opensupport/livechat/server/settings"
 	"github.com/opensupport/livechat/server/tags"
 	"github.com/opensupport/livechat/server/tags/tagsapi"
+	"github.com/opensupport/livechat/server/teams"
+	"github.com/opensupport/livechat/server/teams/teamsapi"
+	"github.com/opensupport/livechat/server/views"
+	"github.com/opensupport/livechat/server/views/viewsapi"
 	"github.com/opensupport/livechat/server/webhooks"
 	"github.com/opensupport/livechat/server/webhooks/webhooksapi"
 	"github.com/opensupport/livechat/server/widgets"
@@ -195,6 +199,8 @@ func New(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*App, error) {
 	conversations.SetAttachments(a.files)
 	attachmentsapi.NewHandler(a.files, callers, log).Mount(a.mux)
 	livechatv1connect.RegisterRoutingServiceHandler(a.rpc, routingapi.NewHandler(a.router).WithAudit(a.audit))
+	livechatv1connect.RegisterTeamServiceHandler(a.rpc, teamsapi.NewHandler(teams.New(pool, a.router)))
+	livechatv1connect.RegisterViewServiceHandler(a.rpc, viewsapi.NewHandler(views.New(pool, conversations)))
 	livechatv1connect.RegisterMailServiceHandler(a.rpc, mailapi.NewHandler(a.mail).WithAudit(a.audit))
 	var geo customers.Geo
 	if cfg.GeoIPDB != "" {
@@ -347,7 +353,7 @@ func (h healthChecker) Check(ctx context.Context, req *grpchealth.CheckRequest) 
 		livechatv1connect.CannedResponseServiceName, livechatv1connect.TagServiceName, livechatv1connect.WebhookServiceName,
 		livechatv1connect.RoutingServiceName, livechatv1connect.ReportServiceName, livechatv1connect.MailServiceName,
 		livechatv1connect.CustomerServiceName, livechatv1connect.AuditServiceName, livechatv1connect.PrivacyServiceName,
-		livechatv1connect.IntegrationServiceName:
+		livechatv1connect.IntegrationServiceName, livechatv1connect.TeamServiceName, livechatv1connect.ViewServiceName:
 	default:
 		return nil, connectv1.NewError(connectv1.CodeNotFound, fmt.Errorf("unknown service %q", req.Service))
 	}

@@ -170,6 +170,10 @@ const (
 	InvalidSchedule Reason = "INVALID_SCHEDULE"
 	// InvalidDate: a date that is not a calendar date written YYYY-MM-DD.
 	InvalidDate Reason = "INVALID_DATE"
+	// TeamNotFound: no team has this id.
+	TeamNotFound Reason = "TEAM_NOT_FOUND"
+	// ViewNotFound: the caller has no saved view with this id.
+	ViewNotFound Reason = "VIEW_NOT_FOUND"
 	// MailNotConfigured: no SMTP server is configured for outgoing mail.
 	MailNotConfigured Reason = "MAIL_NOT_CONFIGURED"
 	// MailSendFailed: the SMTP server refused or could not be reached.
@@ -334,6 +338,8 @@ var codes = map[Reason]Code{
 	InvalidTimeZone:         CodeInvalid,
 	InvalidSchedule:         CodeInvalid,
 	InvalidDate:             CodeInvalid,
+	TeamNotFound:            CodeNotFound,
+	ViewNotFound:            CodeNotFound,
 	MailNotConfigured:       CodeFailedPrecondition,
 	MailSendFailed:          CodeFailedPrecondition,
 	NoEmailAddress:          CodeFailedPrecondition,

@@ -116,6 +116,8 @@ type Client struct {
 	Audit        livechatv1connect.AuditServiceClient
 	Privacy      livechatv1connect.PrivacyServiceClient
 	Visitors     livechatv1connect.VisitorServiceClient
+	Teams        livechatv1connect.TeamServiceClient
+	Views        livechatv1connect.ViewServiceClient
 }
 
 // NewClient returns a client that keeps cookies (a dashboard session) and
@@ -143,6 +145,8 @@ func (s *Server) NewClient(header http.Header, opts ...connecthttp.Option) *Clie
 		Audit:        livechatv1connect.NewAuditServiceClient(cc),
 		Privacy:      livechatv1connect.NewPrivacyServiceClient(cc),
 		Visitors:     livechatv1connect.NewVisitorServiceClient(cc),
+		Teams:        livechatv1connect.NewTeamServiceClient(cc),
+		Views:        livechatv1connect.NewViewServiceClient(cc),
 	}
 }
 

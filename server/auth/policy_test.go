@@ -32,6 +32,8 @@ var apiFiles = []protoreflect.FileDescriptor{
 	livechatv1.File_livechat_v1_privacy_proto,
 	livechatv1.File_livechat_v1_visitor_proto,
 	livechatv1.File_livechat_v1_integration_proto,
+	livechatv1.File_livechat_v1_team_proto,
+	livechatv1.File_livechat_v1_view_proto,
 }
 
 // procedures lists every RPC of the API as "/pkg.Service/Method".

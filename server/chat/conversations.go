@@ -16,7 +16,7 @@ import (
 
 // ListConversations lists conversations for the agent, newest activity
 // first, filtered by status, assignment or assignee, tags (any of),
-// widget, customer, creation time, last change, a bot's hold and a case-insensitive search over the customer's
+// widget, team, customer, creation time, last change, a bot's hold and a case-insensitive search over the customer's
 // name and email and the messages' text, all combined. Each carries its
 // newest message and the agent's unread count. Pages are keyset-paginated:
 // a conversation that gets a new message while someone pages moves to the
@@ -29,37 +29,11 @@ func (s *Service) ListConversations(ctx context.Context, agent principal.Agent, 
 	if err != nil {
 		return ConversationPage{}, err
 	}
-	query, err := limits.CleanOptional("query", f.Query, limits.SearchQuery, false)
+	params, err := listParams(agent.ID, f)
 	if err != nil {
 		return ConversationPage{}, err
 	}
-	statuses := make([]string, 0, len(f.Statuses))
-	for _, st := range f.Statuses {
-		if !st.valid() {
-			return ConversationPage{}, apperr.New(apperr.InvalidValue, "unknown status %q", st).WithField("statuses")
-		}
-		statuses = append(statuses, string(st))
-	}
-	params := dbq.ListConversationsParams{
-		ReaderID:  agent.ID,
-		Statuses:  statuses,
-		PageLimit: int32(n + 1),
-	}
-	switch f.Assignment {
-	case AssignmentAll:
-	case AssignmentMine:
-		params.Mine = true
-	case AssignmentUnassigned:
-		params.Unassigned = true
-	default:
-		return ConversationPage{}, apperr.New(apperr.InvalidValue, "unknown assignment filter %d", f.Assignment).WithField("assignment")
-	}
-	if query != "" {
-		params.Pattern = limits.LikePattern(query)
-	}
-	if err := narrow(&params, f); err != nil {
-		return ConversationPage{}, err
-	}
+	params.PageLimit = int32(n + 1)
 	if f.PageToken != "" {
 		at, id, err := decodePageToken(f.PageToken)
 		if err != nil {
@@ -85,6 +59,78 @@ func (s *Service) ListConversations(ctx context.Context, agent principal.Agent, 
 	return page, err
 }
 
+// listParams turns the filters of f (not its paging) into the query's
+// parameters for the reader. Errors: TextTooLong, TextInvalid,
+// InvalidValue, TooManyItems.
+func listParams(readerID uuid.UUID, f ListFilter) (dbq.ListConversationsParams, error) {
+	query, err := limits.CleanOptional("query", f.Query, limits.SearchQuery, false)
+	if err != nil {
+		return dbq.ListConversationsParams{}, err
+	}
+	statuses := make([]string, 0, len(f.Statuses))
+	for _, st := range f.Statuses {
+		if !st.valid() {
+			return dbq.ListConversationsParams{}, apperr.New(apperr.InvalidValue, "unknown status %q", st).WithField("statuses")
+		}
+		statuses = append(statuses, string(st))
+	}
+	params := dbq.ListConversationsParams{
+		ReaderID: readerID,
+		Statuses: statuses,
+	}
+	switch f.Assignment {
+	case AssignmentAll:
+	case AssignmentMine:
+		params.Mine = true
+	case AssignmentUnassigned:
+		params.Unassigned = true
+	default:
+		return dbq.ListConversationsParams{}, apperr.New(apperr.InvalidValue, "unknown assignment filter %d", f.Assignment).WithField("assignment")
+	}
+	if query != "" {
+		params.Pattern = limits.LikePattern(query)
+	}
+	if err := narrow(&params, f); err != nil {
+		return dbq.ListConversationsParams{}, err
+	}
+	return params, nil
+}
+
+// CheckFilter validates f as ListConversations would (paging aside) and
+// returns it normalised: tags without repeats, the query trimmed.
+// Errors: those of ListConversations but MalformedCursor.
+func CheckFilter(f ListFilter) (ListFilter, error) {
+	_, err := listParams(uuid.Nil, f)
+	if err != nil {
+		return ListFilter{}, err
+	}
+	f.Query, _ = limits.CleanOptional("query", f.Query, limits.SearchQuery, false)
+	f.TagIDs = tags.Distinct(f.TagIDs)
+	f.PageSize, f.PageToken = 0, ""
+	return f, nil
+}
+
+// CountConversations counts the conversations f selects for the agent
+// (paging ignored), at most max. It is a saved view's count: one query.
+// Errors: those of CheckFilter.
+func (s *Service) CountConversations(ctx context.Context, agent principal.Agent, f ListFilter, max int) (int, error) {
+	p, err := listParams(agent.ID, f)
+	if err != nil {
+		return 0, err
+	}
+	n, err := s.q.CountConversations(ctx, dbq.CountConversationsParams{
+		Statuses: p.Statuses, Mine: p.Mine, ReaderID: p.ReaderID, Unassigned: p.Unassigned,
+		ByAssignee: p.ByAssignee, AssigneeID: p.AssigneeID, ByWidget: p.ByWidget, WidgetID: p.WidgetID,
+		ByTeam: p.ByTeam, TeamID: p.TeamID, TagIds: p.TagIds,
+		ByCustomer: p.ByCustomer, CustomerID: p.CustomerID, HasUpdatedSince: p.HasUpdatedSince, UpdatedSince: p.UpdatedSince,
+		HeldByBot: p.HeldByBot,
+		HasCreatedAfter: p.HasCreatedAfter, CreatedAfter: p.CreatedAfter,
+		HasCreatedBefore: p.HasCreatedBefore, CreatedBefore: p.CreatedBefore,
+		Pattern: p.Pattern, MaxCount: int32(max),
+	})
+	return int(n), err
+}
+
 // narrow adds the filters beyond status, assignment and text to params.
 // Errors: InvalidValue for an assignee with an assignment other than all,
 // or an empty date range; TooManyItems for too many tags.
@@ -97,6 +143,9 @@ func narrow(params *dbq.ListConversationsParams, f ListFilter) error {
 	}
 	if f.WidgetID != nil {
 		params.ByWidget, params.WidgetID = true, *f.WidgetID
+	}
+	if f.TeamID != nil {
+		params.ByTeam, params.TeamID = true, *f.TeamID
 	}
 	if f.CustomerID != nil {
 		params.ByCustomer, params.CustomerID = true, *f.CustomerID

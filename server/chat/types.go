@@ -155,6 +155,8 @@ type ListFilter struct {
 	TagIDs []uuid.UUID
 	// WidgetID keeps one widget's conversations.
 	WidgetID *uuid.UUID
+	// TeamID keeps the conversations of the widgets routed to a team.
+	TeamID *uuid.UUID
 	// CreatedAfter (inclusive) and CreatedBefore (exclusive) bound the
 	// creation time.
 	CreatedAfter, CreatedBefore *time.Time

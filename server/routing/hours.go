@@ -89,6 +89,11 @@ type Availability struct {
 	OpensMinute int
 	// ReplySeconds is the expected time to a first reply; 0 unknown.
 	ReplySeconds int
+	// ChangesIn is how long until the schedule next opens or closes, by
+	// the service's clock (rounded up to a second; 0 when it never does
+	// within a year or there is no schedule), so a widget left open flips
+	// at the time.
+	ChangesIn time.Duration
 }
 
 // checkHours validates and normalises a schedule: days sorted, holidays
@@ -204,6 +209,58 @@ func (h Hours) OpenAt(now time.Time) (open bool, next time.Time) {
 	return false, time.Time{}
 }
 
+// ChangesIn is how long from now until the schedule next opens or closes,
+// rounded up to a whole second; 0 without a schedule or when it does not
+// change within a year: the next opening when closed (OpenAt), else the
+// end of the open period.
+func (h Hours) ChangesIn(now time.Time) time.Duration {
+	if !h.Enabled {
+		return 0
+	}
+	open, next := h.OpenAt(now)
+	var at time.Time
+	if !open {
+		at = next
+	} else {
+		at = h.closesAfter(now)
+	}
+	if at.IsZero() || !at.After(now) {
+		return 0
+	}
+	d := at.Sub(now)
+	return (d + time.Second - 1).Truncate(time.Second)
+}
+
+// closesAfter is when a schedule open at now closes: the end of today's
+// period, or later when the next day's period starts at midnight and
+// continues it.
+func (h Hours) closesAfter(now time.Time) time.Time {
+	loc, err := location(h.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	local := now.In(loc)
+	y, m, d := local.Date()
+	for i := range 8 {
+		date := time.Date(y, m, d+i, 0, 0, 0, 0, loc)
+		var closes time.Time
+		for _, p := range h.Days {
+			if time.Weekday(p.Day) == date.Weekday() {
+				closes = time.Date(date.Year(), date.Month(), date.Day(), 0, p.Close, 0, 0, loc)
+			}
+		}
+		if closes.IsZero() || !closes.After(now) {
+			return time.Time{}
+		}
+		// Open again at the closing instant (a period from midnight the
+		// next day, not a holiday): it goes on.
+		if open, _ := h.OpenAt(closes); !open {
+			return closes
+		}
+	}
+	return time.Time{}
+}
+
 // WidgetAvailability is what a visitor's widget is told about the
 // widget's hours and reply time now. Errors: WidgetNotFound.
 func (s *Service) WidgetAvailability(ctx context.Context, widgetID uuid.UUID) (Availability, error) {
@@ -220,6 +277,7 @@ func (s *Service) WidgetAvailability(ctx context.Context, widgetID uuid.UUID) (A
 		a.OpensDay = int(next.Weekday())
 		a.OpensMinute = next.Hour()*60 + next.Minute()
 	}
+	a.ChangesIn = r.Hours.ChangesIn(now)
 	switch r.ReplyTime.Mode {
 	case ReplyFixed:
 		a.ReplySeconds = r.ReplyTime.FixedMinutes * 60

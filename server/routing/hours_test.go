@@ -160,3 +160,48 @@ func TestMeasuredReplyTime(t *testing.T) {
 		t.Errorf("measured %+v, %v; want 120 s", a, err)
 	}
 }
+
+func TestChangesIn(t *testing.T) {
+	t.Parallel()
+	saigon, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(day, hour, minute, second int) time.Time {
+		return time.Date(2026, 1, day, hour, minute, second, 0, saigon) // 2026-01-05 is a Monday
+	}
+	h := routing.Hours{Enabled: true, TimeZone: "Asia/Ho_Chi_Minh", Days: weekdays, Holidays: []string{"2026-01-07"}}
+	// Open all Saturday and Sunday (midnight to midnight): the weekend is one period.
+	allWeekend := routing.Hours{Enabled: true, TimeZone: "Asia/Ho_Chi_Minh", Days: []routing.DayHours{{Day: 6, Open: 0, Close: 1440}, {Day: 0, Open: 0, Close: 1440}}}
+	cases := []struct {
+		name string
+		h    routing.Hours
+		now  time.Time
+		want time.Duration
+	}{
+		{"closed before opening: until 8:00", h, at(5, 7, 59, 30), 30 * time.Second},
+		{"open: until 17:00", h, at(5, 16, 0, 0), time.Hour},
+		{"a fraction of a second rounds up", h, at(5, 16, 59, 59).Add(100 * time.Millisecond), time.Second},
+		{"Tuesday evening: the holiday is skipped, Thursday 8:00", h, at(6, 17, 0, 0), 39 * time.Hour},
+		{"open periods that meet at midnight are one", allWeekend, at(10, 12, 0, 0), 36 * time.Hour},
+		{"no schedule: never", routing.Hours{}, at(5, 12, 0, 0), 0},
+		{"never opens: never", routing.Hours{Enabled: true, TimeZone: "UTC"}, at(5, 12, 0, 0), 0},
+	}
+	for _, c := range cases {
+		if got := c.h.ChangesIn(c.now); got != c.want {
+			t.Errorf("%s: ChangesIn = %v, want %v", c.name, got, c.want)
+		}
+		// The state does flip then, and not a second before.
+		if c.want > 0 {
+			before, _ := c.h.OpenAt(c.now)
+			justBefore, _ := c.h.OpenAt(c.now.Add(c.want - time.Second))
+			flipped, _ := c.h.OpenAt(c.now.Add(c.want))
+			if c.want > time.Second && justBefore != before {
+				t.Errorf("%s: flipped before %v", c.name, c.want)
+			}
+			if flipped == before && c.now.Truncate(time.Second).Equal(c.now) {
+				t.Errorf("%s: still %v after %v", c.name, before, c.want)
+			}
+		}
+	}
+}

@@ -61,6 +61,9 @@ type WidgetRouting struct {
 	// name (read only).
 	BotTokenID *uuid.UUID
 	BotName    string
+	// TeamID, when set, is the team whose members alone automatic
+	// routing gives the widget's conversations to.
+	TeamID *uuid.UUID
 }
 
 // AgentCapacity is one agent's share of automatic routing.
@@ -168,8 +171,9 @@ func (s *Service) Run(ctx context.Context) {
 // assigned.
 func (s *Service) Drain(ctx context.Context) (int, error) {
 	total := 0
+	var after *dbq.QueuedConversationsRow
 	for {
-		n, more, err := s.drainBatch(ctx)
+		n, more, err := s.drainBatch(ctx, &after)
 		total += n
 		if n > 0 && s.hub != nil {
 			s.hub.Committed()
@@ -180,9 +184,12 @@ func (s *Service) Drain(ctx context.Context) (int, error) {
 	}
 }
 
-// drainBatch assigns up to batch conversations in one transaction that
-// holds the routing lock; more says the queue may hold more it could assign.
-func (s *Service) drainBatch(ctx context.Context) (n int, more bool, err error) {
+// drainBatch assigns up to batch conversations after *after in one
+// transaction that holds the routing lock, and moves *after to the last
+// one it read; more says the queue may hold more it could assign (it read
+// a full batch and someone is still available: conversations of a team
+// with nobody available are passed over, not waited behind).
+func (s *Service) drainBatch(ctx context.Context, after **dbq.QueuedConversationsRow) (n int, more bool, err error) {
 	// Most drains find an empty queue: look before taking the lock.
 	queued, err := s.q.CountQueued(ctx)
 	if err != nil || queued == 0 {
@@ -193,8 +200,12 @@ func (s *Service) drainBatch(ctx context.Context) (n int, more bool, err error) 
 		if err := q.LockRouting(ctx); err != nil {
 			return err
 		}
-		ids, err := q.QueuedConversations(ctx, batch)
-		if err != nil || len(ids) == 0 {
+		params := dbq.QueuedConversationsParams{MaxRows: batch}
+		if *after != nil {
+			params.HasAfter, params.AfterAt, params.AfterID = true, (*after).CreatedAt, (*after).ID
+		}
+		queue, err := q.QueuedConversations(ctx, params)
+		if err != nil || len(queue) == 0 {
 			return err
 		}
 		rows, err := q.AgentLoads(ctx, DefaultCapacity)
@@ -202,12 +213,18 @@ func (s *Service) drainBatch(ctx context.Context) (n int, more bool, err error) 
 			return err
 		}
 		agents := candidates(rows)
-		for _, id := range ids {
-			a := next(agents)
+		teams, err := memberships(ctx, q, queue)
+		if err != nil {
+			return err
+		}
+		for _, c := range queue {
+			a := next(agents, teams.allows(c.TeamID))
 			if a == nil {
-				return nil
+				// Nobody for this conversation's team; a later one may
+				// be another team's.
+				continue
 			}
-			ok, err := s.assign.AssignQueued(ctx, q, id, a.id, a.name)
+			ok, err := s.assign.AssignQueued(ctx, q, c.ID, a.id, a.name)
 			if err != nil {
 				return err
 			}
@@ -221,7 +238,9 @@ func (s *Service) drainBatch(ctx context.Context) (n int, more bool, err error) 
 			a.turn = len(agents) + n // after everyone already ordered
 			n++
 		}
-		more = len(ids) == batch
+		last := queue[len(queue)-1]
+		*after = &last
+		more = len(queue) == batch && next(agents, func(uuid.UUID) bool { return true }) != nil
 		return nil
 	})
 	if err != nil {
@@ -264,13 +283,44 @@ func candidates(rows []dbq.AgentLoadsRow) []*candidate {
 	return out
 }
 
-// next is the agent who gets the next conversation: under capacity, the
-// fewest active conversations, then the earliest turn. nil when nobody is
-// under capacity.
-func next(agents []*candidate) *candidate {
+// teamMembers is who belongs to which team, for a drain.
+type teamMembers map[uuid.UUID]map[uuid.UUID]bool
+
+// memberships reads team membership when a queued conversation needs it.
+func memberships(ctx context.Context, q *dbq.Queries, queue []dbq.QueuedConversationsRow) (teamMembers, error) {
+	if !slices.ContainsFunc(queue, func(c dbq.QueuedConversationsRow) bool { return c.TeamID != nil }) {
+		return nil, nil
+	}
+	rows, err := q.TeamMemberships(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := teamMembers{}
+	for _, r := range rows {
+		if m[r.TeamID] == nil {
+			m[r.TeamID] = map[uuid.UUID]bool{}
+		}
+		m[r.TeamID][r.AgentID] = true
+	}
+	return m, nil
+}
+
+// allows is who may take a conversation of the team (nil: anyone).
+func (m teamMembers) allows(team *uuid.UUID) func(uuid.UUID) bool {
+	if team == nil {
+		return func(uuid.UUID) bool { return true }
+	}
+	members := m[*team]
+	return func(id uuid.UUID) bool { return members[id] }
+}
+
+// next is the agent allowed to take the next conversation who gets it:
+// under capacity, the fewest active conversations, then the earliest
+// turn. nil when no allowed agent is under capacity.
+func next(agents []*candidate, allowed func(uuid.UUID) bool) *candidate {
 	var best *candidate
 	for _, a := range agents {
-		if a.active >= a.maxActive {
+		if a.active >= a.maxActive || !allowed(a.id) {
 			continue
 		}
 		if best == nil || a.active < best.active || (a.active == best.active && a.turn < best.turn) {
@@ -294,6 +344,7 @@ func (s *Service) WidgetRouting(ctx context.Context, widgetID uuid.UUID) (Widget
 			Holidays: row.Holidays, Outside: Outside(row.Outside),
 		},
 		ReplyTime: ReplyTime{Mode: ReplyMode(row.ReplyMode), FixedMinutes: int(row.ReplyMinutes)},
+		TeamID:    row.TeamID,
 	}
 	bot, err := s.q.WidgetBot(ctx, widgetID)
 	switch {
@@ -329,7 +380,8 @@ func (s *Service) checkBot(ctx context.Context, q *dbq.Queries, id uuid.UUID) (s
 // answers first (nil: none); it holds new conversations only, so a change
 // leaves held ones with their bot.
 // Errors: InvalidValue (field "routing.mode", or an outside behaviour or
-// reply time); those of checkHours; BotRequired; WidgetNotFound.
+// reply time); those of checkHours; BotRequired; WidgetNotFound;
+// TeamNotFound (field "routing.team_id").
 func (s *Service) SetWidgetRouting(ctx context.Context, widgetID uuid.UUID, r WidgetRouting) (WidgetRouting, error) {
 	if r.Mode != ModeManual && r.Mode != ModeAuto {
 		return WidgetRouting{}, apperr.New(apperr.InvalidValue, "mode must be MANUAL or AUTO").WithField("routing.mode")
@@ -348,6 +400,7 @@ func (s *Service) SetWidgetRouting(ctx context.Context, widgetID uuid.UUID, r Wi
 			HoursEnabled: r.Hours.Enabled, TimeZone: r.Hours.TimeZone, Days: encodeDays(r.Hours.Days),
 			Holidays: r.Hours.Holidays, Outside: string(r.Hours.Outside),
 			ReplyMode: string(r.ReplyTime.Mode), ReplyMinutes: int32(r.ReplyTime.FixedMinutes),
+			TeamID: r.TeamID,
 		})
 		if err != nil {
 			return err

@@ -333,3 +333,119 @@ func TestSettingsValidation(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// team adds a team of the agents and routes the widget to it.
+func (e *env) team(widget uuid.UUID, members ...principal.Agent) uuid.UUID {
+	e.t.Helper()
+	var id uuid.UUID
+	e.scan(&id, `INSERT INTO teams (name) VALUES ($1) RETURNING id`, fmt.Sprintf("team%d", e.n))
+	e.n++
+	for _, a := range members {
+		e.exec(`INSERT INTO team_members (team_id, agent_id) VALUES ($1, $2)`, id, a.ID)
+	}
+	r, err := e.router.WidgetRouting(bg, widget)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	r.TeamID = &id
+	if _, err := e.router.SetWidgetRouting(bg, widget, r); err != nil {
+		e.t.Fatal(err)
+	}
+	return id
+}
+
+func TestTeamRoutingNeverAssignsOutsideTheTeam(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	lan := e.agent("Lan", "online", true, 5)
+	minh := e.agent("Minh", "online", true, 5)
+	e.agent("Hoa", "online", true, 50) // available, idle, not in the team
+	e.agent("Tuan", "online", true, 50)
+	both := e.agent("Both", "away", true, 5) // in the team but away
+	e.team(e.widget, lan, minh, both)
+
+	// A second widget without a team, arriving in between, still goes to anyone.
+	var other uuid.UUID
+	e.scan(&other, `INSERT INTO widgets (site_key, name, identity_secret) VALUES ('site_other', 'Other', 'secret') RETURNING id`)
+	if _, err := e.router.SetWidgetRouting(bg, other, routing.WidgetRouting{Mode: routing.ModeAuto}); err != nil {
+		t.Fatal(err)
+	}
+
+	routers := make([]*routing.Service, 4)
+	for i := range routers {
+		routers[i] = routing.New(e.pool, e.chat, nil, routing.Options{})
+	}
+	var wg sync.WaitGroup
+	for i := range 14 {
+		wg.Go(func() {
+			e.conversations(1)
+			if _, err := routers[i%len(routers)].Drain(bg); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	got := e.loads()
+	// The team's two available members fill their capacity, evenly; the
+	// other four wait for the team even though Hoa and Tuan are idle.
+	if got["Lan"] != 5 || got["Minh"] != 5 || got["Hoa"] != 0 || got["Tuan"] != 0 || got["Both"] != 0 {
+		t.Errorf("loads %v, want Lan 5, Minh 5 and nobody else", got)
+	}
+	if q := e.queued(); q != 4 {
+		t.Errorf("%d queued, want 4 waiting for the team", q)
+	}
+
+	// The other widget's conversation, behind the team's waiting ones in
+	// the queue, is not held up by them.
+	var cust uuid.UUID
+	e.scan(&cust, `INSERT INTO customers (widget_id, name) VALUES ($1, 'Other visitor') RETURNING id`, other)
+	if _, _, err := e.chat.SendVisitorMessage(bg, principal.Visitor{CustomerID: cust, WidgetID: other}, "Hi", uuid.NewString()); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.drain(); n != 1 {
+		t.Fatalf("drained %d, want the other widget's one", n)
+	}
+	got = e.loads()
+	if got["Hoa"]+got["Tuan"] != 1 || got["Lan"] != 5 || got["Minh"] != 5 {
+		t.Errorf("loads %v, want the other widget's conversation with Hoa or Tuan", got)
+	}
+
+	// A member coming back takes the team's queue; outsiders still get none of it.
+	e.exec(`UPDATE agents SET status = 'online' WHERE id = $1`, both.ID)
+	if n := e.drain(); n != 4 {
+		t.Errorf("drained %d, want the 4 waiting for the team", n)
+	}
+	got = e.loads()
+	if got["Both"] != 4 || got["Hoa"]+got["Tuan"] != 1 {
+		t.Errorf("loads %v, want Both 4 and outsiders unchanged", got)
+	}
+}
+
+func TestDeletingATeamRoutesItsWidgetToEveryone(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.agent("Hoa", "online", true, 5)
+	team := e.team(e.widget) // nobody in it
+	e.conversations(2)
+	if n := e.drain(); n != 0 {
+		t.Fatalf("drained %d with an empty team, want 0", n)
+	}
+	e.exec(`DELETE FROM teams WHERE id = $1`, team)
+	if n := e.drain(); n != 2 {
+		t.Errorf("drained %d after deleting the team, want 2", n)
+	}
+	r, err := e.router.WidgetRouting(bg, e.widget)
+	if err != nil || r.TeamID != nil {
+		t.Errorf("routing %+v, %v: want no team", r, err)
+	}
+}
+
+func TestRoutingToAnUnknownTeamIsRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	missing := uuid.New()
+	_, err := e.router.SetWidgetRouting(bg, e.widget, routing.WidgetRouting{Mode: routing.ModeAuto, TeamID: &missing})
+	if !apperr.Is(err, apperr.TeamNotFound) {
+		t.Errorf("err = %v, want TEAM_NOT_FOUND", err)
+	}
+}

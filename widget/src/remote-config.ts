@@ -21,6 +21,8 @@ export class ConfigReader {
   /** When the last read started (ms since the epoch). */
   lastFetch = 0;
   private failures = 0;
+  /** The read at the schedule's next opening or closing. */
+  private flip?: ReturnType<typeof setTimeout>;
   private markChecked = (): void => {};
   /**
    * Settles once the first read has an answer (or failed for a passing
@@ -46,7 +48,8 @@ export class ConfigReader {
     if (!this.d.refused() && Date.now() - this.lastFetch > ms) void this.fetch();
   }
 
-  async fetch(): Promise<void> {
+  /** fresh: past the browser's cache (the config may be kept 30 s), for the flip. */
+  async fetch(fresh?: boolean): Promise<void> {
     const { d } = this;
     if (d.refused()) return;
     this.lastFetch = Date.now();
@@ -56,7 +59,7 @@ export class ConfigReader {
       encodeURIComponent(JSON.stringify({ siteKey: d.siteKey }));
     let res: Response;
     try {
-      res = await fetch(url, { credentials: "omit" });
+      res = await fetch(url, { credentials: "omit", cache: fresh ? "no-cache" : "default" });
     } catch {
       if (this.failures++ === 0) console.error(LOG, `could not reach ${d.server}; retrying.`);
       this.later();
@@ -67,6 +70,11 @@ export class ConfigReader {
     if (res.ok && data) {
       this.failures = 0;
       d.got(data.config || {});
+      // Business hours open or close while the page stays open: read again
+      // just after, by the server's clock (the visitor's may be wrong).
+      const s = data.config?.availability?.changesInSeconds;
+      clearTimeout(this.flip);
+      if (s) this.flip = setTimeout(() => void this.fetch(true), Math.min(s * 1000 + 500, 2 ** 31 - 1));
       this.markChecked();
       return;
     }

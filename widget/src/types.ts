@@ -60,7 +60,7 @@ export interface ConfigJson {
   /** livechat.v1.CsatScale: whether and how to ask for a rating once resolved. */
   csat?: string;
   /** JSON of livechat.v1.WidgetAvailability: business hours and reply time (see hours.ts). */
-  availability?: { open?: boolean; outside?: string; opensAt?: string; opensDay?: number; opensMinute?: number; replySeconds?: number };
+  availability?: { open?: boolean; outside?: string; opensAt?: string; opensDay?: number; opensMinute?: number; replySeconds?: number; changesInSeconds?: number };
   /** JSON of livechat.v1.VisitorTracking: what to report of the visitor's browsing. */
   visitorTracking?: {
     pagesOff?: boolean;

@@ -101,6 +101,8 @@ const byReason: Partial<Record<ErrorReason, MessageKey>> = {
   [ErrorReason.INVALID_TIME_ZONE]: "reason.invalidTimeZone",
   [ErrorReason.INVALID_SCHEDULE]: "reason.invalidSchedule",
   [ErrorReason.INVALID_DATE]: "reason.invalidDate",
+  [ErrorReason.TEAM_NOT_FOUND]: "reason.teamNotFound",
+  [ErrorReason.VIEW_NOT_FOUND]: "reason.viewNotFound",
   [ErrorReason.MAIL_NOT_CONFIGURED]: "reason.mailNotConfigured",
   [ErrorReason.MAIL_SEND_FAILED]: "reason.mailSendFailed",
   [ErrorReason.NO_EMAIL_ADDRESS]: "reason.noEmailAddress",

@@ -1,6 +1,8 @@
 import { createConnectQueryKey } from "@connectrpc/connect-query";
 import { AuthService } from "@livechat/api/auth_pb";
 import { ConversationService } from "@livechat/api/conversation_pb";
+import { TeamService } from "@livechat/api/team_pb";
+import { ViewService } from "@livechat/api/view_pb";
 import { transport } from "./transport";
 
 /** Page size of the inbox list; the same value in every list query keeps keys comparable. */
@@ -64,6 +66,21 @@ export function messagesKey(conversationId: string) {
 
 export const apiTokensKey = createConnectQueryKey({
   schema: AuthService.method.listApiTokens,
+  input: {},
+  transport,
+  cardinality: "finite",
+});
+
+/** The agent's saved views with their counts. */
+export const viewsKey = createConnectQueryKey({
+  schema: ViewService.method.listViews,
+  input: {},
+  transport,
+  cardinality: "finite",
+});
+
+export const teamsKey = createConnectQueryKey({
+  schema: TeamService.method.listTeams,
   input: {},
   transport,
   cardinality: "finite",

@@ -23,7 +23,7 @@ import {
   type ListConversationsResponse,
   type ListMessagesResponse,
 } from "@livechat/api/conversation_pb";
-import { agentsKey, conversationKey, conversationPageSize, inboxCountsKey, messagesKey } from "@/lib/query-keys";
+import { agentsKey, conversationKey, conversationPageSize, inboxCountsKey, messagesKey, viewsKey } from "@/lib/query-keys";
 import { transport } from "@/lib/transport";
 import {
   addMessageToTimeline,
@@ -33,6 +33,7 @@ import {
   applyRead,
   findConversation,
   upsertConversation,
+  viewCountsDelay,
 } from "./cache-updates";
 import { filterInput } from "@/features/inbox/filter-bar";
 
@@ -165,6 +166,34 @@ describe("the dashboard's cache updates", () => {
       assert.equal(qc.getQueryState(inboxCountsKey)?.isInvalidated, false);
       mock.timers.tick(250);
       assert.equal(qc.getQueryState(inboxCountsKey)?.isInvalidated, true);
+    });
+  });
+
+  describe("saved views and team inboxes", () => {
+    test("views' counts are asked for once, a second after a burst of changes", () => {
+      qc.setQueryData(viewsKey, { views: [] } as never);
+      upsertConversation(qc, conv("a", { status: ConversationStatus.ACTIVE }), me);
+      mock.timers.tick(600);
+      upsertConversation(qc, conv("a", { status: ConversationStatus.RESOLVED }), me);
+      mock.timers.tick(viewCountsDelay - 1);
+      assert.equal(qc.getQueryState(viewsKey)?.isInvalidated, false, "still within the quiet second");
+      mock.timers.tick(1);
+      assert.equal(qc.getQueryState(viewsKey)?.isInvalidated, true);
+    });
+
+    test("a team inbox is left to the server: refreshed, not guessed", () => {
+      const team = createConnectQueryKey({
+        schema: ConversationService.method.listConversations,
+        input: { statuses: [ConversationStatus.WAITING, ConversationStatus.ACTIVE], teamId: "t1", pageSize: conversationPageSize, pageToken: "" },
+        transport,
+        cardinality: "infinite",
+        pageParamKey: "pageToken",
+      });
+      setList(qc, team, [[conv("a")]]);
+      upsertConversation(qc, conv("z"), me);
+      assert.deepEqual(ids(qc, team), [["a"]]);
+      mock.timers.tick(400);
+      assert.equal(qc.getQueryState(team)?.isInvalidated, true);
     });
   });
 

@@ -20,6 +20,7 @@ import {
   inboxCountsKey,
   meKey,
   messagesKey,
+  viewsKey,
 } from "@/lib/query-keys";
 
 type ConversationPages = InfiniteData<ListConversationsResponse>;
@@ -33,6 +34,7 @@ interface ListFilter {
   tagIds?: string[];
   widgetId?: string;
   assigneeId?: string;
+  teamId?: string;
   createdAfter?: KeyTimestamp;
   createdBefore?: KeyTimestamp;
   heldByBot?: boolean;
@@ -60,7 +62,8 @@ export function activityOf(c: Conversation): number {
 
 /** Whether a conversation belongs in a list; undefined when only the server can tell (search). */
 function belongs(c: Conversation, f: ListFilter, myId: string): boolean | undefined {
-  if (f.query) return undefined;
+  // Search and a team's widgets are the server's to tell.
+  if (f.query || f.teamId) return undefined;
   if (f.statuses?.length && !f.statuses.includes(c.status)) return false;
   if (f.assignment === AssignmentFilter.MINE && c.assigneeId !== myId) return false;
   if (f.assignment === AssignmentFilter.UNASSIGNED && c.assigneeId !== "") return false;
@@ -88,8 +91,16 @@ function debounce(id: string, fn: () => void, ms = 250) {
   );
 }
 
+/**
+ * Saved views' counts are one query per view on the server, which counts an
+ * agent's views at most once a second; asking a second after the last
+ * change keeps a burst of events to one count.
+ */
+export const viewCountsDelay = 1000;
+
 function refreshCounts(qc: QueryClient) {
   debounce("counts", () => void qc.invalidateQueries({ queryKey: inboxCountsKey }));
+  debounce("views", () => void qc.invalidateQueries({ queryKey: viewsKey }), viewCountsDelay);
 }
 
 function refreshList(qc: QueryClient, key: QueryKey) {

@@ -157,6 +157,20 @@ var Policy = map[string]Access{
 	livechatv1connect.RoutingServiceListAgentCapacitiesProcedure: AgentAccess,
 	livechatv1connect.RoutingServiceSetAgentCapacityProcedure:    AdminAccess,
 
+	// TeamService: every agent lists teams (the team inboxes); changing
+	// them is for admins.
+	livechatv1connect.TeamServiceListTeamsProcedure:      AgentAccess,
+	livechatv1connect.TeamServiceCreateTeamProcedure:     AdminAccess,
+	livechatv1connect.TeamServiceRenameTeamProcedure:     AdminAccess,
+	livechatv1connect.TeamServiceDeleteTeamProcedure:     AdminAccess,
+	livechatv1connect.TeamServiceSetTeamMembersProcedure: AdminAccess,
+	// ViewService: every agent keeps their own saved views.
+	livechatv1connect.ViewServiceListViewsProcedure:    AgentAccess,
+	livechatv1connect.ViewServiceCreateViewProcedure:   AgentAccess,
+	livechatv1connect.ViewServiceUpdateViewProcedure:   AgentAccess,
+	livechatv1connect.ViewServiceDeleteViewProcedure:   AgentAccess,
+	livechatv1connect.ViewServiceReorderViewsProcedure: AgentAccess,
+
 	// MailService: the mail set-up and outbox are admins'.
 	livechatv1connect.MailServiceGetMailSettingsProcedure:    AdminAccess,
 	livechatv1connect.MailServiceUpdateMailSettingsProcedure: AdminAccess,

@@ -9,6 +9,7 @@ import (
 	"context"
 
 	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
@@ -65,20 +66,8 @@ var assignments = map[livechatv1.AssignmentFilter]chat.Assignment{
 
 // ListConversations implements ConversationServiceHandler.
 func (h *Handler) ListConversations(ctx context.Context, req *livechatv1.ListConversationsRequest) (*livechatv1.ListConversationsResponse, error) {
-	f := chat.ListFilter{Query: req.GetQuery(), PageSize: req.GetPageSize(), PageToken: req.GetPageToken()}
-	for _, st := range req.GetStatuses() {
-		s := StatusFromProto(st)
-		if s == "" {
-			return nil, apperr.New(apperr.InvalidValue, "unknown status %s", st).WithField("statuses")
-		}
-		f.Statuses = append(f.Statuses, s)
-	}
-	a, ok := assignments[req.GetAssignment()]
-	if !ok {
-		return nil, apperr.New(apperr.InvalidValue, "unknown assignment filter %s", req.GetAssignment()).WithField("assignment")
-	}
-	f.Assignment = a
-	if err := listFilters(req, &f); err != nil {
+	f, err := FilterFromProto(req)
+	if err != nil {
 		return nil, err
 	}
 	page, err := h.svc.ListConversations(ctx, agent(ctx), f)
@@ -88,6 +77,64 @@ func (h *Handler) ListConversations(ctx context.Context, req *livechatv1.ListCon
 	return &livechatv1.ListConversationsResponse{
 		Conversations: ConversationsProto(page.Conversations), NextPageToken: page.NextPageToken,
 	}, nil
+}
+
+// FilterFromProto reads the filters and paging of a ListConversations
+// request (viewsapi reads saved views' filters with it).
+// Errors: InvalidValue for an unknown status or assignment; MalformedID.
+func FilterFromProto(req *livechatv1.ListConversationsRequest) (chat.ListFilter, error) {
+	f := chat.ListFilter{Query: req.GetQuery(), PageSize: req.GetPageSize(), PageToken: req.GetPageToken()}
+	for _, st := range req.GetStatuses() {
+		s := StatusFromProto(st)
+		if s == "" {
+			return chat.ListFilter{}, apperr.New(apperr.InvalidValue, "unknown status %s", st).WithField("statuses")
+		}
+		f.Statuses = append(f.Statuses, s)
+	}
+	a, ok := assignments[req.GetAssignment()]
+	if !ok {
+		return chat.ListFilter{}, apperr.New(apperr.InvalidValue, "unknown assignment filter %s", req.GetAssignment()).WithField("assignment")
+	}
+	f.Assignment = a
+	if err := listFilters(req, &f); err != nil {
+		return chat.ListFilter{}, err
+	}
+	return f, nil
+}
+
+// FilterProto is the ListConversations request of a filter, paging unset.
+func FilterProto(f chat.ListFilter) *livechatv1.ListConversationsRequest {
+	req := &livechatv1.ListConversationsRequest{Query: f.Query}
+	for _, st := range f.Statuses {
+		req.Statuses = append(req.Statuses, StatusProto(st))
+	}
+	switch f.Assignment {
+	case chat.AssignmentMine:
+		req.Assignment = livechatv1.AssignmentFilter_ASSIGNMENT_FILTER_MINE
+	case chat.AssignmentUnassigned:
+		req.Assignment = livechatv1.AssignmentFilter_ASSIGNMENT_FILTER_UNASSIGNED
+	}
+	str := func(id *uuid.UUID) string {
+		if id == nil {
+			return ""
+		}
+		return id.String()
+	}
+	req.AssigneeId, req.WidgetId, req.TeamId, req.CustomerId = str(f.AssigneeID), str(f.WidgetID), str(f.TeamID), str(f.CustomerID)
+	req.HeldByBot = f.HeldByBot
+	if f.UpdatedSince != nil {
+		req.UpdatedSince = timestamppb.New(*f.UpdatedSince)
+	}
+	for _, id := range f.TagIDs {
+		req.TagIds = append(req.TagIds, id.String())
+	}
+	if f.CreatedAfter != nil {
+		req.CreatedAfter = timestamppb.New(*f.CreatedAfter)
+	}
+	if f.CreatedBefore != nil {
+		req.CreatedBefore = timestamppb.New(*f.CreatedBefore)
+	}
+	return req
 }
 
 // listFilters reads the optional filters of a ListConversations request.
@@ -104,6 +151,9 @@ func listFilters(req *livechatv1.ListConversationsRequest, f *chat.ListFilter) e
 		return err
 	}
 	if f.WidgetID, err = optional("widget_id", req.GetWidgetId()); err != nil {
+		return err
+	}
+	if f.TeamID, err = optional("team_id", req.GetTeamId()); err != nil {
 		return err
 	}
 	if f.TagIDs, err = ParseIDs("tag_ids", req.GetTagIds()); err != nil {

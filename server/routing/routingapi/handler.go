@@ -64,6 +64,13 @@ func (h *Handler) UpdateWidgetRouting(ctx context.Context, req *livechatv1.Updat
 		return nil, err
 	}
 	in := routingFromProto(req.Routing)
+	if t := req.Routing.TeamId; t != "" {
+		team, err := protoconv.ParseID("routing.team_id", t)
+		if err != nil {
+			return nil, err
+		}
+		in.TeamID = &team
+	}
 	if b := req.Routing.GetBotTokenId(); b != "" {
 		bot, err := protoconv.ParseID("routing.bot_token_id", b)
 		if err != nil {
@@ -176,6 +183,9 @@ func routingProto(r routing.WidgetRouting) *livechatv1.WidgetRouting {
 		BotTokenId: protoconv.OptionalID(r.BotTokenID),
 		BotName:    r.BotName,
 	}
+	if r.TeamID != nil {
+		out.TeamId = r.TeamID.String()
+	}
 	for _, d := range r.Hours.Days {
 		out.Hours.Days = append(out.Hours.Days, &livechatv1.DayHours{Day: int32(d.Day), OpenMinute: int32(d.Open), CloseMinute: int32(d.Close)})
 	}
@@ -201,6 +211,7 @@ func AvailabilityProto(a routing.Availability) *livechatv1.WidgetAvailability {
 	out := &livechatv1.WidgetAvailability{
 		Open: a.Open, Outside: OutsideProto(a.Outside),
 		OpensDay: int32(a.OpensDay), OpensMinute: int32(a.OpensMinute), ReplySeconds: int32(a.ReplySeconds),
+		ChangesInSeconds: int32(a.ChangesIn.Seconds()),
 	}
 	if !a.OpensAt.IsZero() {
 		out.OpensAt = timestamppb.New(a.OpensAt)

@@ -24,6 +24,7 @@ import { ResetPasswordDialog } from "./reset-password-dialog";
 import { useAgentMutations } from "./use-agent-mutations";
 import { useAgents } from "./use-agents";
 import { CapacityCell, useCapacities } from "@/features/routing/capacity-cell";
+import { TeamsCard } from "@/features/teams/teams-card";
 
 /** Admins manage the team: add agents, change roles, disable, reset passwords. */
 export default function AgentsPage() {
@@ -78,6 +79,7 @@ export default function AgentsPage() {
           </table>
         )}
       </Card>
+      {agents.data && <TeamsCard agents={agents.data.agents} />}
       {dialog?.kind === "rename" && <RenameAgentDialog agent={dialog.agent} onClose={() => setDialog(null)} />}
       {dialog?.kind === "reset" && <ResetPasswordDialog agent={dialog.agent} onClose={() => setDialog(null)} />}
       {dialog?.kind === "twoFactor" && (

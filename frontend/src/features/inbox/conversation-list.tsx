@@ -62,7 +62,7 @@ export function ConversationList({
 
   return (
     <div>
-      <ul aria-label={t(queue.label)} data-testid="conversation-list">
+      <ul aria-label={queue.title ?? t(queue.label)} data-testid="conversation-list">
         {conversations.map((c) => (
           <li key={c.id}>
             <ConversationListItem

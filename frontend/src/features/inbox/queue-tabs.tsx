@@ -3,10 +3,10 @@ import { Link } from "wouter";
 import { ConversationService } from "@livechat/api/conversation_pb";
 import { useI18n } from "@/i18n";
 import { cn } from "@/lib/cn";
-import { queues, type QueueId } from "./queues";
+import { queues } from "./queues";
 
 /** The inbox queues with their live counts (none for the bots' view). */
-export function QueueTabs({ current }: { current: QueueId }) {
+export function QueueTabs({ current }: { current: string }) {
   const { t } = useI18n();
   const counts = useQuery(ConversationService.method.getInboxCounts, {});
   return (

@@ -1,10 +1,11 @@
-import { AssignmentFilter, ConversationStatus, type GetInboxCountsResponse } from "@livechat/api/conversation_pb";
+import { AssignmentFilter, ConversationStatus, type GetInboxCountsResponse, type ListConversationsRequest } from "@livechat/api/conversation_pb";
 import type { MessageKey } from "@/i18n";
 
 export type QueueId = "waiting" | "mine" | "unassigned" | "all" | "resolved" | "closed" | "bots";
 
 export interface Queue {
-  id: QueueId;
+  /** A QueueId, or "view-<id>" / "team-<id>" for a saved view or a team's inbox. */
+  id: string;
   label: MessageKey;
   empty: MessageKey;
   statuses: ConversationStatus[];
@@ -13,6 +14,10 @@ export interface Queue {
   count?: keyof Omit<GetInboxCountsResponse, "$typeName" | "$unknown">;
   /** Only conversations a bot holds (a widget's bot answers first). */
   heldByBot?: boolean;
+  /** A saved view's or team's name, shown instead of label. */
+  title?: string;
+  /** The rest of a saved view's or team's filters. */
+  filter?: Partial<Omit<ListConversationsRequest, "$typeName" | "$unknown" | "statuses" | "assignment" | "pageSize" | "pageToken">>;
 }
 
 const open = [ConversationStatus.WAITING, ConversationStatus.ACTIVE];

@@ -122,6 +122,7 @@ export function HoursCard({ widgetId }: { widgetId: string }) {
               // as plain objects, which a message would not serialise.
               routing: {
                 mode: stored?.mode,
+                teamId: stored?.teamId,
                 hours: {
                   enabled: hours.enabled,
                   timeZone: hours.timeZone,

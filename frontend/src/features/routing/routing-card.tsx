@@ -3,6 +3,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { AssignmentMode, RoutingService } from "@livechat/api/routing_pb";
 import { AuthService } from "@livechat/api/auth_pb";
+import { TeamService } from "@livechat/api/team_pb";
 import { ErrorState, FormError } from "@/components/states";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
@@ -27,7 +28,11 @@ export function RoutingCard({ widgetId }: { widgetId: string }) {
   useEffect(() => setBot(storedBot), [storedBot]);
   // Bots are API tokens with a bot name; only admins see this card.
   const bots = useQuery(AuthService.method.listApiTokens, { botsOnly: true, liveOnly: true, pageSize: 500 });
-  const changed = mode !== stored || bot !== storedBot;
+  const storedTeam = query.data?.routing?.teamId ?? "";
+  const [team, setTeam] = useState(storedTeam);
+  useEffect(() => setTeam(storedTeam), [storedTeam]);
+  const teams = useQuery(TeamService.method.listTeams, {});
+  const changed = mode !== stored || bot !== storedBot || team !== storedTeam;
   const update = useMutation(RoutingService.method.updateWidgetRouting, {
     onSuccess: () => void qc.invalidateQueries({ queryKey: ["connect-query", { serviceName: RoutingService.typeName }] }),
   });
@@ -51,7 +56,7 @@ export function RoutingCard({ widgetId }: { widgetId: string }) {
               // The hours and reply time are saved with the mode: keep them.
               update.mutate({
                 widgetId,
-                routing: { hours: query.data.routing?.hours, replyTime: query.data.routing?.replyTime, mode, botTokenId: bot },
+                routing: { hours: query.data.routing?.hours, replyTime: query.data.routing?.replyTime, mode, botTokenId: bot, teamId: team },
               });
             }}
           >
@@ -75,6 +80,23 @@ export function RoutingCard({ widgetId }: { widgetId: string }) {
                 </label>
               ))}
             </fieldset>
+            <label className="grid gap-1 text-sm">
+              <span className="font-medium">{t("routing.team")}</span>
+              <select
+                className="h-9 rounded-md border border-input bg-background px-2 text-sm focus-visible:outline-2 focus-visible:outline-ring"
+                value={team}
+                onChange={(e) => setTeam(e.target.value)}
+                data-testid="routing-team"
+              >
+                <option value="">{t("routing.teamAny")}</option>
+                {teams.data?.teams.map((x) => (
+                  <option key={x.id} value={x.id}>
+                    {x.name}
+                  </option>
+                ))}
+              </select>
+              <span className="text-muted-foreground">{t("routing.teamHint")}</span>
+            </label>
             <div className="grid gap-1.5">
               <label htmlFor="routing-bot" className="text-sm font-medium">
                 {t("routing.bot")}

@@ -25,6 +25,7 @@ import { cn } from "@/lib/cn";
 import { useIsAdmin } from "@/features/auth/use-me";
 import { StatusMenu } from "./status-menu";
 import { TeamList } from "./team-list";
+import { ViewsNav } from "@/features/views/views-nav";
 
 interface NavItem {
   href: string;
@@ -101,7 +102,8 @@ export function Sidebar() {
             })}
         </ul>
       </nav>
-      <div className="mt-6 hidden min-h-0 flex-1 lg:flex lg:flex-col">
+      <div className="mt-6 hidden min-h-0 flex-1 gap-4 overflow-y-auto lg:flex lg:flex-col">
+        <ViewsNav />
         <TeamList />
       </div>
       <div className="mt-auto grid gap-1 border-t p-2">

@@ -885,7 +885,10 @@ type ListConversationsRequest struct {
 	// Only conversations changed (status, assignee, a message, tags…) at or
 	// after this time: a backend polling for changes keeps the time of its
 	// previous call.
-	UpdatedSince  *timestamppb.Timestamp `protobuf:"bytes,42,opt,name=updated_since,json=updatedSince,proto3" json:"updated_since,omitempty"`
+	UpdatedSince *timestamppb.Timestamp `protobuf:"bytes,42,opt,name=updated_since,json=updatedSince,proto3" json:"updated_since,omitempty"`
+	// Only conversations of the widgets routed to this team (TeamService):
+	// the team's inbox. An unknown team matches nothing.
+	TeamId        string `protobuf:"bytes,35,opt,name=team_id,json=teamId,proto3" json:"team_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1009,6 +1012,13 @@ func (x *ListConversationsRequest) GetUpdatedSince() *timestamppb.Timestamp {
 		return x.UpdatedSince
 	}
 	return nil
+}
+
+func (x *ListConversationsRequest) GetTeamId() string {
+	if x != nil {
+		return x.TeamId
+	}
+	return ""
 }
 
 type ListConversationsResponse struct {
@@ -3376,7 +3386,7 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\x06rating\x18\x12 \x01(\v2\x13.livechat.v1.RatingR\x06rating\x12 \n" +
 	"\fbot_token_id\x18( \x01(\tR\n" +
 	"botTokenId\x12\x19\n" +
-	"\bbot_name\x18) \x01(\tR\abotName\"\xc5\x04\n" +
+	"\bbot_name\x18) \x01(\tR\abotName\"\xde\x04\n" +
 	"\x18ListConversationsRequest\x12;\n" +
 	"\bstatuses\x18\x01 \x03(\x0e2\x1f.livechat.v1.ConversationStatusR\bstatuses\x12=\n" +
 	"\n" +
@@ -3396,7 +3406,8 @@ const file_livechat_v1_conversation_proto_rawDesc = "" +
 	"\vheld_by_bot\x18( \x01(\bR\theldByBot\x12\x1f\n" +
 	"\vcustomer_id\x18) \x01(\tR\n" +
 	"customerId\x12?\n" +
-	"\rupdated_since\x18* \x01(\v2\x1a.google.protobuf.TimestampR\fupdatedSince\"\x84\x01\n" +
+	"\rupdated_since\x18* \x01(\v2\x1a.google.protobuf.TimestampR\fupdatedSince\x12\x17\n" +
+	"\ateam_id\x18# \x01(\tR\x06teamId\"\x84\x01\n" +
 	"\x19ListConversationsResponse\x12?\n" +
 	"\rconversations\x18\x01 \x03(\v2\x19.livechat.v1.ConversationR\rconversations\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x17\n" +

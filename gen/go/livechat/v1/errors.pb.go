@@ -179,7 +179,11 @@ const (
 	// A weekly schedule has a bad day or times (INVALID_ARGUMENT).
 	ErrorReason_ERROR_REASON_INVALID_SCHEDULE ErrorReason = 102
 	// A date is not a calendar date written YYYY-MM-DD (INVALID_ARGUMENT).
-	ErrorReason_ERROR_REASON_INVALID_DATE ErrorReason = 103 // --- Email ---
+	ErrorReason_ERROR_REASON_INVALID_DATE ErrorReason = 103 // --- Teams and saved views (104–109) ---
+	// No team has this id (NOT_FOUND).
+	ErrorReason_ERROR_REASON_TEAM_NOT_FOUND ErrorReason = 104
+	// The caller has no saved view with this id (NOT_FOUND).
+	ErrorReason_ERROR_REASON_VIEW_NOT_FOUND ErrorReason = 105 // --- Email ---
 	// No SMTP server is configured for outgoing mail (FAILED_PRECONDITION).
 	ErrorReason_ERROR_REASON_MAIL_NOT_CONFIGURED ErrorReason = 120
 	// The SMTP server refused or could not be reached; the message says why
@@ -305,6 +309,8 @@ var (
 		101: "ERROR_REASON_INVALID_TIME_ZONE",
 		102: "ERROR_REASON_INVALID_SCHEDULE",
 		103: "ERROR_REASON_INVALID_DATE",
+		104: "ERROR_REASON_TEAM_NOT_FOUND",
+		105: "ERROR_REASON_VIEW_NOT_FOUND",
 		120: "ERROR_REASON_MAIL_NOT_CONFIGURED",
 		121: "ERROR_REASON_MAIL_SEND_FAILED",
 		122: "ERROR_REASON_NO_EMAIL_ADDRESS",
@@ -394,6 +400,8 @@ var (
 		"ERROR_REASON_INVALID_TIME_ZONE":          101,
 		"ERROR_REASON_INVALID_SCHEDULE":           102,
 		"ERROR_REASON_INVALID_DATE":               103,
+		"ERROR_REASON_TEAM_NOT_FOUND":             104,
+		"ERROR_REASON_VIEW_NOT_FOUND":             105,
 		"ERROR_REASON_MAIL_NOT_CONFIGURED":        120,
 		"ERROR_REASON_MAIL_SEND_FAILED":           121,
 		"ERROR_REASON_NO_EMAIL_ADDRESS":           122,
@@ -538,7 +546,7 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"\x05field\x18\x02 \x01(\tR\x05field\x12\x14\n" +
 	"\x05limit\x18\x03 \x01(\x03R\x05limit\x12:\n" +
 	"\vretry_after\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"retryAfter*\x86\x18\n" +
+	"retryAfter*\xc8\x18\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ERROR_REASON_REQUIRED\x10\x01\x12\x1e\n" +
@@ -609,7 +617,9 @@ const file_livechat_v1_errors_proto_rawDesc = "" +
 	"\"ERROR_REASON_CAPACITY_OUT_OF_RANGE\x10d\x12\"\n" +
 	"\x1eERROR_REASON_INVALID_TIME_ZONE\x10e\x12!\n" +
 	"\x1dERROR_REASON_INVALID_SCHEDULE\x10f\x12\x1d\n" +
-	"\x19ERROR_REASON_INVALID_DATE\x10g\x12$\n" +
+	"\x19ERROR_REASON_INVALID_DATE\x10g\x12\x1f\n" +
+	"\x1bERROR_REASON_TEAM_NOT_FOUND\x10h\x12\x1f\n" +
+	"\x1bERROR_REASON_VIEW_NOT_FOUND\x10i\x12$\n" +
 	" ERROR_REASON_MAIL_NOT_CONFIGURED\x10x\x12!\n" +
 	"\x1dERROR_REASON_MAIL_SEND_FAILED\x10y\x12!\n" +
 	"\x1dERROR_REASON_NO_EMAIL_ADDRESS\x10z\x12%\n" +

@@ -146,7 +146,11 @@ type WidgetRouting struct {
 	// normal routing.
 	BotTokenId string `protobuf:"bytes,40,opt,name=bot_token_id,json=botTokenId,proto3" json:"bot_token_id,omitempty"`
 	// The bot's name (read only).
-	BotName       string `protobuf:"bytes,41,opt,name=bot_name,json=botName,proto3" json:"bot_name,omitempty"`
+	BotName string `protobuf:"bytes,41,opt,name=bot_name,json=botName,proto3" json:"bot_name,omitempty"`
+	// The team (TeamService) the widget routes to: in AUTO, only its
+	// available members are given the widget's conversations, which wait
+	// for them; the team's inbox lists them. Empty: every agent.
+	TeamId        string `protobuf:"bytes,35,opt,name=team_id,json=teamId,proto3" json:"team_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -212,6 +216,13 @@ func (x *WidgetRouting) GetBotTokenId() string {
 func (x *WidgetRouting) GetBotName() string {
 	if x != nil {
 		return x.BotName
+	}
+	return ""
+}
+
+func (x *WidgetRouting) GetTeamId() string {
+	if x != nil {
+		return x.TeamId
 	}
 	return ""
 }
@@ -871,7 +882,7 @@ var File_livechat_v1_routing_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_routing_proto_rawDesc = "" +
 	"\n" +
-	"\x19livechat/v1/routing.proto\x12\vlivechat.v1\x1a\x18livechat/v1/widget.proto\"\xe6\x01\n" +
+	"\x19livechat/v1/routing.proto\x12\vlivechat.v1\x1a\x18livechat/v1/widget.proto\"\xff\x01\n" +
 	"\rWidgetRouting\x12/\n" +
 	"\x04mode\x18\x01 \x01(\x0e2\x1b.livechat.v1.AssignmentModeR\x04mode\x120\n" +
 	"\x05hours\x18\x02 \x01(\v2\x1a.livechat.v1.BusinessHoursR\x05hours\x125\n" +
@@ -879,7 +890,8 @@ const file_livechat_v1_routing_proto_rawDesc = "" +
 	"reply_time\x18\x03 \x01(\v2\x16.livechat.v1.ReplyTimeR\treplyTime\x12 \n" +
 	"\fbot_token_id\x18( \x01(\tR\n" +
 	"botTokenId\x12\x19\n" +
-	"\bbot_name\x18) \x01(\tR\abotName\"\xc2\x01\n" +
+	"\bbot_name\x18) \x01(\tR\abotName\x12\x17\n" +
+	"\ateam_id\x18# \x01(\tR\x06teamId\"\xc2\x01\n" +
 	"\rBusinessHours\x12\x18\n" +
 	"\aenabled\x18\x01 \x01(\bR\aenabled\x12\x1b\n" +
 	"\ttime_zone\x18\x02 \x01(\tR\btimeZone\x12)\n" +

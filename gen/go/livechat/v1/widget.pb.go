@@ -2874,9 +2874,14 @@ type WidgetAvailability struct {
 	OpensMinute int32 `protobuf:"varint,5,opt,name=opens_minute,json=opensMinute,proto3" json:"opens_minute,omitempty"`
 	// The expected time to a first reply in seconds; 0 when unknown or
 	// hidden.
-	ReplySeconds  int32 `protobuf:"varint,6,opt,name=reply_seconds,json=replySeconds,proto3" json:"reply_seconds,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	ReplySeconds int32 `protobuf:"varint,6,opt,name=reply_seconds,json=replySeconds,proto3" json:"reply_seconds,omitempty"`
+	// With business hours: seconds until the schedule next opens or closes
+	// (0 when it never changes). The server's clock counts, not the
+	// visitor's: the widget asks again for its config after this long, so
+	// it flips online or offline at the opening time without a reload.
+	ChangesInSeconds int32 `protobuf:"varint,35,opt,name=changes_in_seconds,json=changesInSeconds,proto3" json:"changes_in_seconds,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *WidgetAvailability) Reset() {
@@ -2947,6 +2952,13 @@ func (x *WidgetAvailability) GetOpensMinute() int32 {
 func (x *WidgetAvailability) GetReplySeconds() int32 {
 	if x != nil {
 		return x.ReplySeconds
+	}
+	return 0
+}
+
+func (x *WidgetAvailability) GetChangesInSeconds() int32 {
+	if x != nil {
+		return x.ChangesInSeconds
 	}
 	return 0
 }
@@ -3384,14 +3396,15 @@ const file_livechat_v1_widget_proto_rawDesc = "" +
 	"\n" +
 	"message_id\x18\x01 \x01(\tR\tmessageId\"T\n" +
 	"\"WidgetServiceDeleteMessageResponse\x12.\n" +
-	"\amessage\x18\x01 \x01(\v2\x14.livechat.v1.MessageR\amessage\"\xf9\x01\n" +
+	"\amessage\x18\x01 \x01(\v2\x14.livechat.v1.MessageR\amessage\"\xa7\x02\n" +
 	"\x12WidgetAvailability\x12\x12\n" +
 	"\x04open\x18\x01 \x01(\bR\x04open\x123\n" +
 	"\aoutside\x18\x02 \x01(\x0e2\x19.livechat.v1.OutsideHoursR\aoutside\x125\n" +
 	"\bopens_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\aopensAt\x12\x1b\n" +
 	"\topens_day\x18\x04 \x01(\x05R\bopensDay\x12!\n" +
 	"\fopens_minute\x18\x05 \x01(\x05R\vopensMinute\x12#\n" +
-	"\rreply_seconds\x18\x06 \x01(\x05R\freplySeconds\"\xda\x01\n" +
+	"\rreply_seconds\x18\x06 \x01(\x05R\freplySeconds\x12,\n" +
+	"\x12changes_in_seconds\x18# \x01(\x05R\x10changesInSeconds\"\xda\x01\n" +
 	"\x0fVisitorTracking\x12\x1b\n" +
 	"\tpages_off\x18\x01 \x01(\bR\bpagesOff\x12,\n" +
 	"\x12keep_query_strings\x18\x02 \x01(\bR\x10keepQueryStrings\x12!\n" +

@@ -203,7 +203,7 @@ type ConversationServiceClient interface {
 	//
 	// Errors: INVALID_ARGUMENT for a page size over 100, a query over 200
 	// characters or a malformed page token; MALFORMED_ID for a malformed
-	// assignee_id, widget_id, customer_id or tag_ids entry; TOO_MANY_ITEMS for more than
+	// assignee_id, widget_id, customer_id, team_id or tag_ids entry; TOO_MANY_ITEMS for more than
 	// Limits.conversation_tags tag_ids; INVALID_VALUE (field "assignee_id")
 	// for assignee_id with an assignment other than ALL, or (field
 	// "created_before") for a range whose end is not after its start.
@@ -381,7 +381,7 @@ type ConversationServiceHandler interface {
 	//
 	// Errors: INVALID_ARGUMENT for a page size over 100, a query over 200
 	// characters or a malformed page token; MALFORMED_ID for a malformed
-	// assignee_id, widget_id, customer_id or tag_ids entry; TOO_MANY_ITEMS for more than
+	// assignee_id, widget_id, customer_id, team_id or tag_ids entry; TOO_MANY_ITEMS for more than
 	// Limits.conversation_tags tag_ids; INVALID_VALUE (field "assignee_id")
 	// for assignee_id with an assignment other than ALL, or (field
 	// "created_before") for a range whose end is not after its start.

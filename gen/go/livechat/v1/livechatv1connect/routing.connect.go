@@ -93,8 +93,9 @@ type RoutingServiceClient interface {
 	// (field "routing.hours.holidays") for a holiday not written
 	// YYYY-MM-DD; TOO_MANY_ITEMS (limit 100) for more holidays;
 	// INVALID_VALUE for an unknown outside-hours behaviour or reply-time
-	// mode, or fixed minutes outside 1–1440; PERMISSION_DENIED with
-	// ADMIN_REQUIRED.
+	// mode, or fixed minutes outside 1–1440; MALFORMED_ID (field
+	// "routing.team_id"); NOT_FOUND with TEAM_NOT_FOUND (field
+	// "routing.team_id"); PERMISSION_DENIED with ADMIN_REQUIRED.
 	UpdateWidgetRouting(context.Context, *v1.UpdateWidgetRoutingRequest) (*v1.UpdateWidgetRoutingResponse, error)
 	// ListAgentCapacities lists every enabled agent with their capacity,
 	// their current number of active conversations and whether they are
@@ -140,8 +141,9 @@ type RoutingServiceHandler interface {
 	// (field "routing.hours.holidays") for a holiday not written
 	// YYYY-MM-DD; TOO_MANY_ITEMS (limit 100) for more holidays;
 	// INVALID_VALUE for an unknown outside-hours behaviour or reply-time
-	// mode, or fixed minutes outside 1–1440; PERMISSION_DENIED with
-	// ADMIN_REQUIRED.
+	// mode, or fixed minutes outside 1–1440; MALFORMED_ID (field
+	// "routing.team_id"); NOT_FOUND with TEAM_NOT_FOUND (field
+	// "routing.team_id"); PERMISSION_DENIED with ADMIN_REQUIRED.
 	UpdateWidgetRouting(context.Context, *v1.UpdateWidgetRoutingRequest) (*v1.UpdateWidgetRoutingResponse, error)
 	// ListAgentCapacities lists every enabled agent with their capacity,
 	// their current number of active conversations and whether they are
