@@ -160,9 +160,10 @@ func (b *bench) m2(ctx context.Context) {
 				err = errors.New("nothing was delivered")
 				break
 			}
-			b.rep.detail("M2 %s rep %d: %d sent (%d errors), %d/%d delivered, %.0f msg/s offered, p50 %s p99 %s, INSERT p50 %s p99 %s",
+			b.rep.detail("M2 %s rep %d: %d sent (%d errors), %d/%d delivered, %.0f msg/s offered, p50 %s p99 %s (SendMessage call p50 %s p99 %s), INSERT p50 %s p99 %s, %.3f CPU-s per 1,000",
 				name, rep+1, res.sent, res.sendErrors, res.delivered, res.expected, float64(res.sent)/res.elapsed.Seconds(),
-				fmtMS(ms(res.p(50))), fmtMS(ms(res.p(99))), fmtMS(ms(i50)), fmtMS(ms(i99)))
+				fmtMS(ms(res.p(50))), fmtMS(ms(res.p(99))), fmtMS(ms(percentile(res.sendLat, 50))), fmtMS(ms(percentile(res.sendLat, 99))),
+				fmtMS(ms(i50)), fmtMS(ms(i99)), res.cpuPer1k())
 			p50s = append(p50s, ms(res.p(50)))
 			p99s = append(p99s, ms(res.p(99)))
 			ins50 = append(ins50, ms(i50))
@@ -174,6 +175,9 @@ func (b *bench) m2(ctx context.Context) {
 				if res, err = pr.run(ctx); err != nil {
 					break
 				}
+				b.rep.detail("M2 %s rep %d at %d msg/s: p50 %s p99 %s (SendMessage call p50 %s p99 %s), %.3f CPU-s per 1,000",
+					name, rep+1, pr.rate, fmtMS(ms(res.p(50))), fmtMS(ms(res.p(99))),
+					fmtMS(ms(percentile(res.sendLat, 50))), fmtMS(ms(percentile(res.sendLat, 99))), res.cpuPer1k())
 				low50 = append(low50, ms(res.p(50)))
 				low99 = append(low99, ms(res.p(99)))
 			}

@@ -35,9 +35,12 @@ type probe struct {
 
 // probeResult is what a probe measured after its warm-up.
 type probeResult struct {
-	lat        []time.Duration // one per delivery
-	sent       int             // messages sent after the warm-up
-	delivered  int             // deliveries of those messages
+	lat []time.Duration // one per delivery
+	// sendLat is each SendMessage call's duration, request to response:
+	// the part of lat spent before the hub hears of the commit, roughly.
+	sendLat    []time.Duration
+	sent       int // messages sent after the warm-up
+	delivered  int // deliveries of those messages
 	expected   int
 	sendErrors int
 	cpu        time.Duration // of cpuPIDs, during the measured window
@@ -168,6 +171,7 @@ func (p probe) run(ctx context.Context) (probeResult, error) {
 	defer sendHC.CloseIdleConnections()
 	sender := newClients(sendHC, p.sendURL, bearer(p.token)).Conversation
 	due := make(chan int, total)
+	sendDur := make([]atomic.Int64, total)
 	var sendErrs atomic.Int64
 	var firstErr atomic.Value
 	var wg sync.WaitGroup
@@ -182,6 +186,7 @@ func (p probe) run(ctx context.Context) (probeResult, error) {
 					ConversationId: v.conversationID, Text: payload,
 					ClientMessageId: prefix + strconv.Itoa(i),
 				})
+				sendDur[i].Store(time.Now().UnixNano() - sentAt[i].Load())
 				if err != nil {
 					sentAt[i].Store(0)
 					sendErrs.Add(1)
@@ -207,11 +212,13 @@ func (p probe) run(ctx context.Context) (probeResult, error) {
 	wg.Wait()
 
 	sent, expected := 0, 0
+	var res0 probeResult
 	for i := warmN; i < total; i++ {
 		if sentAt[i].Load() == 0 {
 			continue
 		}
 		sent++
+		res0.sendLat = append(res0.sendLat, time.Duration(sendDur[i].Load()))
 		expected += p.agentStreams
 		if watched[targets[i%len(targets)].conversationID] {
 			expected++
@@ -227,7 +234,7 @@ func (p probe) run(ctx context.Context) (probeResult, error) {
 	}
 	res := probeResult{
 		sent: sent, expected: expected, sendErrors: int(sendErrs.Load()),
-		cpu: p.cpu() - cpu0, elapsed: time.Since(t0),
+		cpu: p.cpu() - cpu0, elapsed: time.Since(t0), sendLat: res0.sendLat,
 	}
 	cancel()
 	for _, s := range streams {

@@ -33,6 +33,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -147,6 +148,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	streams := fs.Int("streams", 0, "idle streams of M3 (default 10,000; 30 with -smoke)")
 	protos := fs.String("protos", "", "M3's protocols, comma-separated: h1, h2, h2tls (default all)")
 	m7Conv := fs.Int("m7-conversations", 0, "conversations of M7's generated history (default 1,000,000, ten messages each on average)")
+	m2Subs := fs.String("m2-subs", "", "M2's visitor streams besides the 3 agents, comma-separated (default 0,100,1000)")
+	m2Rate := fs.Int("m2-rate", 0, "M2's send rate, msg/s (default 1,000)")
+	m2LowRate := fs.Int("m2-low-rate", -1, "M2's reference rate, msg/s (default 200; 0: none)")
 	profile := fs.String("profile", "", "write CPU profiles of the server (pprof) taken during M1 and M2, and its heap and goroutines with M3's streams open, into this directory")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -166,6 +170,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *m7Conv > 0 {
 		cfg.m7Conversations = *m7Conv
+	}
+	if *m2Subs != "" {
+		cfg.m2Subs = nil
+		for _, f := range strings.Split(*m2Subs, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 0 {
+				fmt.Fprintf(stderr, "livechat-bench: -m2-subs: %q is not a count\n", f)
+				return 2
+			}
+			cfg.m2Subs = append(cfg.m2Subs, n)
+		}
+	}
+	if *m2Rate > 0 {
+		cfg.m2Rate = *m2Rate
+	}
+	if *m2LowRate >= 0 {
+		cfg.m2LowRate = *m2LowRate
 	}
 	cfg.livechat, cfg.pgbench, cfg.root, cfg.out, cfg.profileDir = *livechat, *pgbench, *root, *out, *profile
 	cfg.only = map[string]bool{}

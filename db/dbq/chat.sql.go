@@ -332,25 +332,34 @@ WITH c AS (
     SET last_seq = conversations.last_seq + 1,
         last_message_at = now(),
         -- A reply answers the customer; a note does not.
-        waiting_since = CASE WHEN $1::boolean THEN conversations.waiting_since END
-    WHERE conversations.id = $2
-      AND ($1::boolean OR conversations.status NOT IN ('closed', 'waiting'))
+        waiting_since = CASE WHEN $3::boolean THEN conversations.waiting_since END
+    WHERE conversations.id = $4
+      AND ($3::boolean OR conversations.status NOT IN ('closed', 'waiting'))
     RETURNING conversations.id, conversations.customer_id, conversations.last_seq
 ), m AS (
     INSERT INTO messages (conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id)
-    SELECT c.id, c.last_seq, 'agent', $3::uuid, $4::text, $5::text, $1::boolean, $6::text
+    SELECT c.id, c.last_seq, 'agent', $5::uuid, $6::text, $7::text, $3::boolean, $8::text
     FROM c
     RETURNING id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target, edited_at, deleted_at
 ), e AS (
     INSERT INTO events (kind, conversation_id, customer_id, message_id, internal)
     SELECT 'message_created', m.conversation_id, c.customer_id, m.id, m.internal
     FROM m, c
+    RETURNING events.id, events.tx, events.customer_id, events.occurred_at
 )
-SELECT id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target, edited_at, deleted_at
-FROM m
+SELECT m.id, m.conversation_id, m.seq, m.sender_type, m.sender_id, m.sender_name, m.text, m.internal, m.client_message_id,
+       m.created_at, m.system_kind, m.system_actor, m.system_target, m.edited_at, m.deleted_at,
+       e.id AS event_id, e.tx::text::bigint AS event_tx, e.customer_id AS event_customer_id, e.occurred_at AS event_occurred_at,
+       (pg_snapshot_xmin(pg_current_snapshot()) = e.tx
+        AND NOT EXISTS (SELECT 1 FROM events p
+                        WHERE (p.tx, p.id) > ($1::bigint::text::xid8, $2::bigint)
+                          AND p.tx < e.tx))::boolean AS event_follows
+FROM m, e
 `
 
 type InsertAgentMessageParams struct {
+	AfterTx         int64
+	AfterID         int64
 	Internal        bool
 	ConversationID  uuid.UUID
 	SenderID        uuid.UUID
@@ -375,6 +384,11 @@ type InsertAgentMessageRow struct {
 	SystemTarget    *string
 	EditedAt        *time.Time
 	DeletedAt       *time.Time
+	EventID         int64
+	EventTx         int64
+	EventCustomerID uuid.UUID
+	EventOccurredAt time.Time
+	EventFollows    bool
 }
 
 // Conversations, messages and read markers (package server/chat).
@@ -387,8 +401,17 @@ type InsertAgentMessageRow struct {
 // messages_agent_key, undoing the seq; the caller then fetches the first
 // message. No row when the conversation does not exist, or for a reply
 // when it is closed or still waiting (the first reply claims it first).
+//
+// It also returns its event's place in the log and whether the event
+// directly follows the hub's position (after_tx, after_id): true when no
+// transaction older than this one was running as the statement began (so
+// every older event is committed and visible here) and none of those lies
+// after the position. The hub may then deliver the event without reading
+// it back (realtime.Hub.CommittedNext).
 func (q *Queries) InsertAgentMessage(ctx context.Context, arg InsertAgentMessageParams) (InsertAgentMessageRow, error) {
 	row := q.db.QueryRow(ctx, insertAgentMessage,
+		arg.AfterTx,
+		arg.AfterID,
 		arg.Internal,
 		arg.ConversationID,
 		arg.SenderID,
@@ -413,6 +436,11 @@ func (q *Queries) InsertAgentMessage(ctx context.Context, arg InsertAgentMessage
 		&i.SystemTarget,
 		&i.EditedAt,
 		&i.DeletedAt,
+		&i.EventID,
+		&i.EventTx,
+		&i.EventCustomerID,
+		&i.EventOccurredAt,
+		&i.EventFollows,
 	)
 	return i, err
 }

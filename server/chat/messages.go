@@ -13,6 +13,7 @@ import (
 	"github.com/opensupport/livechat/server/attachments"
 	"github.com/opensupport/livechat/server/limits"
 	"github.com/opensupport/livechat/server/principal"
+	"github.com/opensupport/livechat/server/realtime"
 )
 
 // cleanText validates a message's text and returns it trimmed: 1–4000
@@ -61,10 +62,15 @@ func (s *Service) SendMessage(ctx context.Context, agent principal.Agent, conver
 		Text:            text,
 		ClientMessageID: in.ClientMessageID,
 	}
+	direct, _ := s.hub.(directHub)
 	// With files, the message and the binding of its files commit
 	// together.
 	insert := func() (dbq.InsertAgentMessageRow, error) {
 		if len(in.AttachmentIDs) == 0 {
+			if direct != nil {
+				mark := direct.Mark()
+				params.AfterTx, params.AfterID = mark.Tx, mark.ID
+			}
 			return s.q.InsertAgentMessage(ctx, params)
 		}
 		var row dbq.InsertAgentMessageRow
@@ -73,7 +79,7 @@ func (s *Service) SendMessage(ctx context.Context, agent principal.Agent, conver
 			if row, err = q.InsertAgentMessage(ctx, params); err != nil {
 				return err
 			}
-			return s.bindFiles(ctx, q, attachments.AgentOwner(agent), dbq.Message(row), in.AttachmentIDs)
+			return s.bindFiles(ctx, q, attachments.AgentOwner(agent), agentMessageRow(row), in.AttachmentIDs)
 		})
 		return row, err
 	}
@@ -83,7 +89,29 @@ func (s *Service) SendMessage(ctx context.Context, agent principal.Agent, conver
 	for range 3 {
 		row, err := insert()
 		if err == nil {
-			m, err := s.withFilesOne(ctx, s.editable(messageFromRow(dbq.Message(row))))
+			m := s.editable(messageFromRow(agentMessageRow(row)))
+			if len(in.AttachmentIDs) == 0 {
+				// No files: nothing to read back, and the hub is told at
+				// once (a query here would delay every delivery). Kept
+				// in recent first: the hub loads the event from there.
+				m.filesKnown = true
+				s.recent.add(m)
+				if direct != nil {
+					direct.CommittedNext(ctx, realtime.Written{
+						Mark: realtime.Mark{Tx: params.AfterTx, ID: params.AfterID},
+						Tx:   row.EventTx,
+						Row: realtime.EventRow{
+							ID: row.EventID, Kind: realtime.KindMessageCreated, ConversationID: row.ConversationID,
+							CustomerID: row.EventCustomerID, MessageID: &m.ID, Internal: row.Internal, OccurredAt: row.EventOccurredAt,
+						},
+						Follows: row.EventFollows,
+					})
+				} else {
+					s.committed()
+				}
+				return m, nil
+			}
+			m, err = s.withFilesOne(ctx, m)
 			m.filesKnown = true
 			s.recent.add(m)
 			s.committed()
@@ -126,6 +154,16 @@ func (s *Service) SendMessage(ctx context.Context, agent principal.Agent, conver
 		// reopened): the next round stores the reply.
 	}
 	return Message{}, apperr.New(apperr.ConversationChanged, "the conversation keeps changing; try again")
+}
+
+// agentMessageRow is the message InsertAgentMessage stored.
+func agentMessageRow(r dbq.InsertAgentMessageRow) dbq.Message {
+	return dbq.Message{
+		ID: r.ID, ConversationID: r.ConversationID, Seq: r.Seq, SenderType: r.SenderType, SenderID: r.SenderID,
+		SenderName: r.SenderName, Text: r.Text, Internal: r.Internal, ClientMessageID: r.ClientMessageID,
+		CreatedAt: r.CreatedAt, SystemKind: r.SystemKind, SystemActor: r.SystemActor, SystemTarget: r.SystemTarget,
+		EditedAt: r.EditedAt, DeletedAt: r.DeletedAt,
+	}
 }
 
 // SendVisitorMessage adds the visitor's message to their open (waiting or
