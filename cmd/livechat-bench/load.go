@@ -31,6 +31,11 @@ type probe struct {
 	// cpuPIDs are the server processes whose CPU time is charged to the
 	// deliveries.
 	cpuPIDs []int
+	// peer "centrifugo" measures Centrifugo instead (peers.go): streams
+	// are its unidirectional HTTP streams, token and the visitors' tokens
+	// its connection tokens, and a send is a broadcast into the target's
+	// channel (conversationID) and the agents'.
+	peer string
 }
 
 // probeResult is what a probe measured after its warm-up.
@@ -95,11 +100,15 @@ func (p probe) run(ctx context.Context) (probeResult, error) {
 			defer func() { <-sem }()
 			var s *stream
 			var err error
+			kindA, kindV := kindAgent, kindVisitor
+			if p.peer == "centrifugo" {
+				kindA, kindV = kindCentrifugo, kindCentrifugo
+			}
 			if i < p.agentStreams {
-				s, err = openStream(ctx, agentCl, kindAgent, 30*time.Second)
+				s, err = openStream(ctx, agentCl, kindA, 30*time.Second)
 			} else {
 				v := p.visitors[i-p.agentStreams]
-				s, err = openStream(ctx, newClients(recvHC, p.recvURL, bearer(v.token)), kindVisitor, 30*time.Second)
+				s, err = openStream(ctx, newClients(recvHC, p.recvURL, bearer(v.token)), kindV, 30*time.Second)
 			}
 			openc <- opened{s, err}
 		}()
@@ -170,6 +179,16 @@ func (p probe) run(ctx context.Context) (probeResult, error) {
 	sendHC := newHTTPClient("h1", 4, 1000)
 	defer sendHC.CloseIdleConnections()
 	sender := newClients(sendHC, p.sendURL, bearer(p.token)).Conversation
+	send := func(ctx context.Context, v visitor, id string) error {
+		_, err := sender.SendMessage(ctx, &livechatv1.SendMessageRequest{
+			ConversationId: v.conversationID, Text: payload, ClientMessageId: id,
+		})
+		return err
+	}
+	if p.peer == "centrifugo" {
+		publish := cfPublisher(sendHC, p.sendURL)
+		send = func(ctx context.Context, v visitor, id string) error { return publish(ctx, v.conversationID, id) }
+	}
 	due := make(chan int, total)
 	sendDur := make([]atomic.Int64, total)
 	var sendErrs atomic.Int64
@@ -182,10 +201,7 @@ func (p probe) run(ctx context.Context) (probeResult, error) {
 			for i := range due {
 				v := targets[i%len(targets)]
 				sentAt[i].Store(time.Now().UnixNano())
-				_, err := sender.SendMessage(ctx, &livechatv1.SendMessageRequest{
-					ConversationId: v.conversationID, Text: payload,
-					ClientMessageId: prefix + strconv.Itoa(i),
-				})
+				err := send(ctx, v, prefix+strconv.Itoa(i))
 				sendDur[i].Store(time.Now().UnixNano() - sentAt[i].Load())
 				if err != nil {
 					sentAt[i].Store(0)

@@ -14,6 +14,7 @@
 //	M6 weight                widget and dashboard bytes on the wire against their budgets
 //	M7 report at real size   GetReport p95 over 1,000,000 conversations / 10,000,000 messages
 //	M8 attachments           upload/download MB/s ÷ writing/reading the same chunks straight into PostgreSQL
+//	P1, P2 peers             memory per visitor and latency ÷ Centrifugo's (-only peers, make bench-peers)
 //	M9 footprint             livechat + embedded PostgreSQL (PSS) ÷ that PostgreSQL alone, idle and under a small team's load
 //
 // Usage:
@@ -75,6 +76,10 @@ type config struct {
 	// M9: the small team whose load the footprint is measured under.
 	m9Agents, m9Visitors, m9Rate int
 	m9Dur                        time.Duration
+	// centrifugo is the Centrifugo binary of the peers' figures (make
+	// bench-peers); peerStreams their idle visitors.
+	centrifugo  string
+	peerStreams int
 	// m7Conversations conversations of m7Messages messages on average;
 	// m7Calls timed GetReport calls per range.
 	m7Conversations, m7Messages, m7Calls int
@@ -90,6 +95,7 @@ func fullConfig() config {
 		m5Subs: 100, m5Rate: 1000, idleDur: 10 * time.Second,
 		m9Agents: 5, m9Visitors: 500, m9Rate: 20, m9Dur: 20 * time.Second,
 		m7Conversations: 1_000_000, m7Messages: 10, m7Calls: 20,
+		peerStreams: 5000,
 	}
 }
 
@@ -105,6 +111,7 @@ func smokeConfig() config {
 		m5Subs: 5, m5Rate: 50, idleDur: time.Second,
 		m9Agents: 2, m9Visitors: 5, m9Rate: 10, m9Dur: time.Second,
 		m7Conversations: 2000, m7Messages: 10, m7Calls: 3,
+		peerStreams: 30,
 	}
 }
 
@@ -151,6 +158,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	m2Subs := fs.String("m2-subs", "", "M2's visitor streams besides the 3 agents, comma-separated (default 0,100,1000)")
 	m2Rate := fs.Int("m2-rate", 0, "M2's send rate, msg/s (default 1,000)")
 	m2LowRate := fs.Int("m2-low-rate", -1, "M2's reference rate, msg/s (default 200; 0: none)")
+	centrifugo := fs.String("centrifugo", "", "Centrifugo binary for the peers' figures (-only peers; make bench-peers builds it)")
+	peerStreams := fs.Int("peer-streams", 0, "idle visitors of P1 (default 5,000)")
 	profile := fs.String("profile", "", "write CPU profiles of the server (pprof) taken during M1 and M2, and its heap and goroutines with M3's streams open, into this directory")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -188,6 +197,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *m2LowRate >= 0 {
 		cfg.m2LowRate = *m2LowRate
 	}
+	cfg.centrifugo = *centrifugo
+	if *peerStreams > 0 {
+		cfg.peerStreams = *peerStreams
+	}
 	cfg.livechat, cfg.pgbench, cfg.root, cfg.out, cfg.profileDir = *livechat, *pgbench, *root, *out, *profile
 	cfg.only = map[string]bool{}
 	for _, f := range strings.Split(*only, ",") {
@@ -214,7 +227,7 @@ func runBench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	b := &bench{cfg: cfg, rep: rep}
 	step := func(name string) { fmt.Fprintf(stderr, "%s %s\n", time.Now().Format("15:04:05"), name) }
 
-	needServer := slices.ContainsFunc([]string{"m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9"}, func(f string) bool { return cfg.only[f] })
+	needServer := slices.ContainsFunc([]string{"m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "peers"}, func(f string) bool { return cfg.only[f] })
 	if needServer {
 		step("starting PostgreSQL (fsync on) and livechat")
 		e, err := newEnv(ctx, cfg, stderr)
@@ -242,7 +255,7 @@ func runBench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 			name string
 			run  func(context.Context)
 		}{
-			{"m1", b.m1}, {"m2", b.m2}, {"m5", b.m5}, {"m8", b.m8},
+			{"m1", b.m1}, {"m2", b.m2}, {"m5", b.m5}, {"m8", b.m8}, {"peers", b.peers},
 		} {
 			if cfg.only[f.name] && ctx.Err() == nil {
 				step(strings.ToUpper(f.name))

@@ -81,7 +81,9 @@ func (h *Hub) CommittedNext(ctx context.Context, w Written) {
 	if err != nil {
 		return // the reader loads it
 	}
-	h.fanout(rows, positions, evs)
+	if h.fanout(rows, positions, evs) > 0 {
+		metrics.EventsDirect.Inc()
+	}
 }
 
 // readLoop is the instance's one reader of the event log.
@@ -170,8 +172,9 @@ const kindPending = "pending"
 
 // fanout pushes one batch of durable events to the matching streams and
 // moves the hub's position past it, in one critical section: a stream
-// registering at position p gets exactly the events after p.
-func (h *Hub) fanout(rows []EventRow, positions []position, evs []Views) {
+// registering at position p gets exactly the events after p. It returns
+// how many events were new.
+func (h *Hub) fanout(rows []EventRow, positions []position, evs []Views) (n int) {
 	// A stream is behind when it still holds Buffer events as this batch
 	// arrives; the batch itself is slack, or a burst larger than Buffer
 	// read in one query would drop every healthy stream.
@@ -185,6 +188,7 @@ func (h *Hub) fanout(rows []EventRow, positions []position, evs []Views) {
 			continue
 		}
 		h.pos = positions[i]
+		n++
 		if ev.Agent == nil {
 			continue
 		}
@@ -205,6 +209,7 @@ func (h *Hub) fanout(rows []EventRow, positions []position, evs []Views) {
 			}
 		}
 	}
+	return n
 }
 
 // catchUpRows reads one page of the history a stream may see.
