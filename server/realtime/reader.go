@@ -63,27 +63,37 @@ type Written struct {
 func (h *Hub) CommittedNext(ctx context.Context, w Written) {
 	h.notifyEvents.Store(true)
 	wake(h.notifyWake)
-	// The reader runs as after any commit: events committed after this
-	// one may be waiting for this transaction to end.
-	defer wake(h.readWake)
-	if !w.Follows {
+	if !w.Follows || !h.deliverNext(ctx, w) {
+		wake(h.readWake)
 		return
 	}
+	// Delivered. The reader need not read it back, unless it is reading
+	// or found events waiting behind a running transaction (this one,
+	// perhaps): then it must look again now, not at its next retry.
+	if h.readBusy.Load() || h.readPending.Load() {
+		wake(h.readWake)
+	}
+}
+
+// deliverNext fans out w's event if it is the next one, and reports
+// whether it is delivered (by this call or by the reader before it).
+func (h *Hub) deliverNext(ctx context.Context, w Written) bool {
 	pos := position{tx: w.Tx, id: w.Row.ID}
 	h.mu.Lock()
 	done := !h.pos.less(pos)
 	h.mu.Unlock()
 	if done {
-		return // the reader got there first
+		return true // the reader got there first
 	}
 	rows, positions := []EventRow{w.Row}, []position{pos}
 	evs, err := h.load(context.WithoutCancel(ctx), rows, positions)
 	if err != nil {
-		return // the reader loads it
+		return false // the reader loads it
 	}
 	if h.fanout(rows, positions, evs) > 0 {
 		metrics.EventsDirect.Inc()
 	}
+	return true
 }
 
 // readLoop is the instance's one reader of the event log.
@@ -101,7 +111,10 @@ func (h *Hub) readLoop(ctx context.Context) {
 		case <-h.readWake:
 		case <-retry.C:
 		}
+		h.readBusy.Store(true)
 		pending, err := h.readAvailable(ctx)
+		h.readPending.Store(pending || err != nil)
+		h.readBusy.Store(false)
 		switch {
 		case ctx.Err() != nil:
 			return

@@ -228,6 +228,10 @@ type Hub struct {
 	revalidateWake chan struct{}
 	// notifyEvents is set by Committed until the notifier sends it on.
 	notifyEvents atomic.Bool
+	// readBusy is set while the reader reads; readPending when its last
+	// read found events waiting behind a running transaction (or failed):
+	// CommittedNext then wakes it.
+	readBusy, readPending atomic.Bool
 	// notifyMu guards the presence and revocation flags and the ephemeral
 	// lines waiting for the notifier.
 	notifyMu           sync.Mutex
