@@ -196,12 +196,15 @@ func (s *Service) SendVisitorMessage(ctx context.Context, v principal.Visitor, t
 		row, err = s.q.InsertCustomerMessage(ctx, params)
 		msg = dbq.Message(row)
 	}
+	// fresh: stored just now without files, so there are none to read.
+	fresh := false
 	switch {
 	case err == nil:
 		m := s.editable(messageFromRow(msg))
 		m.filesKnown = true
 		s.recent.add(m)
 		s.committed()
+		fresh = true
 	case apperr.Is(err, apperr.NotFound):
 		var stored bool
 		msg, stored, err = s.openAndSend(ctx, v, params, files)
@@ -221,7 +224,9 @@ func (s *Service) SendVisitorMessage(ctx context.Context, v principal.Visitor, t
 	if err != nil {
 		return Message{}, Conversation{}, err
 	}
-	m, err := s.withFilesOne(ctx, s.editable(messageFromRow(msg)))
+	m := s.editable(messageFromRow(msg))
+	m.filesKnown = fresh
+	m, err = s.withFilesOne(ctx, m)
 	return m, conv, err
 }
 
