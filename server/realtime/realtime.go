@@ -313,8 +313,12 @@ func (h *Hub) start(ctx context.Context) error {
 		return errShutdown
 	}
 	// Every transaction below xmin has finished: events from them are
-	// history, served to resuming streams from the database.
-	h.pos = position{tx: xmin, id: 0}
+	// history, served to resuming streams from the database. (The
+	// position only moves forward: an event delivered as it was committed
+	// before Start stays passed.)
+	if p := (position{tx: xmin, id: 0}); h.pos.less(p) {
+		h.pos = p
+	}
 	h.mu.Unlock()
 
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
