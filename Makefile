@@ -30,7 +30,7 @@ endif
 ifneq ($(filter test test-go,$(MAKECMDGOALS)),)
 NEEDS += $(if $(TEST_DATABASE_URL),,postgres)
 endif
-ifneq ($(filter bench chaos,$(MAKECMDGOALS)),)
+ifneq ($(filter bench bench-peers chaos,$(MAKECMDGOALS)),)
 NEEDS += postgres
 endif
 ifneq ($(filter test test-web,$(MAKECMDGOALS)),)
@@ -146,6 +146,19 @@ bench: build ## benchmarks: ratios against baselines measured in the same run
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/livechat-bench ./cmd/livechat-bench
 	@mkdir -p test-artifacts
 	./bin/livechat-bench -livechat bin/livechat -root . -out test-artifacts/benchmarks.md
+
+# Side by side with Centrifugo (docs/benchmarks.md, "Peers"): not part of
+# make bench, make test or CI. Centrifugo is built once from its module with
+# go install into bin/; none of its code is in the repository.
+CENTRIFUGO_VERSION ?= v6.9.1
+bin/centrifugo:
+	GOBIN=$(CURDIR)/bin CGO_ENABLED=0 GOFLAGS= $(GO) install github.com/centrifugal/centrifugo/v6@$(CENTRIFUGO_VERSION)
+
+.PHONY: bench-peers
+bench-peers: build bin/centrifugo ## livechat and Centrifugo side by side: idle memory per visitor (TLS + HTTP/2) and fan-out latency
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/livechat-bench ./cmd/livechat-bench
+	@mkdir -p test-artifacts
+	./bin/livechat-bench -livechat bin/livechat -root . -only peers -centrifugo bin/centrifugo -out test-artifacts/bench-peers.md
 
 # The fault suite (docs/reliability.md); `make test` runs one round of it.
 # It bounds its own run, hence no go test timeout.

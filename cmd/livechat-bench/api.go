@@ -70,6 +70,10 @@ func newHTTPClient(proto string, block, perAddr int) *http.Client {
 // clients are the generated clients of the three services over one HTTP
 // client, all sending the same headers.
 type clients struct {
+	// hc, base and header are the raw client, for peers' protocols.
+	hc           *http.Client
+	base         string
+	header       http.Header
 	Auth         livechatv1connect.AuthServiceClient
 	Conversation livechatv1connect.ConversationServiceClient
 	Widget       livechatv1connect.WidgetServiceClient
@@ -81,6 +85,7 @@ func newClients(hc *http.Client, baseURL string, header http.Header) clients {
 	hc2.Transport = headerTransport{header: header, next: hc.Transport}
 	cc := connect.NewClient(connecthttp.NewTransport(&hc2, baseURL))
 	return clients{
+		hc: hc, base: baseURL, header: header,
 		Auth:         livechatv1connect.NewAuthServiceClient(cc),
 		Conversation: livechatv1connect.NewConversationServiceClient(cc),
 		Widget:       livechatv1connect.NewWidgetServiceClient(cc),

@@ -151,7 +151,7 @@ func (b *bench) m2(ctx context.Context) {
 			if rep == 0 {
 				wait = b.profile(b.main, fmt.Sprintf("m2-%d-streams", n+3), b.cfg.warmup+b.cfg.m2Dur)
 			}
-			res, err = pr.run(ctx)
+			share := b.main.directShare(func() { res, err = pr.run(ctx) })
 			wait()
 			if err != nil {
 				break
@@ -160,9 +160,10 @@ func (b *bench) m2(ctx context.Context) {
 				err = errors.New("nothing was delivered")
 				break
 			}
-			b.rep.detail("M2 %s rep %d: %d sent (%d errors), %d/%d delivered, %.0f msg/s offered, p50 %s p99 %s, INSERT p50 %s p99 %s",
+			b.rep.detail("M2 %s rep %d: %d sent (%d errors), %d/%d delivered, %.0f msg/s offered, p50 %s p99 %s (SendMessage call p50 %s p99 %s), INSERT p50 %s p99 %s, %.3f CPU-s per 1,000, %.0f %% of events delivered as committed",
 				name, rep+1, res.sent, res.sendErrors, res.delivered, res.expected, float64(res.sent)/res.elapsed.Seconds(),
-				fmtMS(ms(res.p(50))), fmtMS(ms(res.p(99))), fmtMS(ms(i50)), fmtMS(ms(i99)))
+				fmtMS(ms(res.p(50))), fmtMS(ms(res.p(99))), fmtMS(ms(percentile(res.sendLat, 50))), fmtMS(ms(percentile(res.sendLat, 99))),
+				fmtMS(ms(i50)), fmtMS(ms(i99)), res.cpuPer1k(), share*100)
 			p50s = append(p50s, ms(res.p(50)))
 			p99s = append(p99s, ms(res.p(99)))
 			ins50 = append(ins50, ms(i50))
@@ -171,9 +172,13 @@ func (b *bench) m2(ctx context.Context) {
 			cpu = append(cpu, res.cpuPer1k())
 			if b.cfg.m2LowRate > 0 {
 				pr.rate = b.cfg.m2LowRate
-				if res, err = pr.run(ctx); err != nil {
+				share = b.main.directShare(func() { res, err = pr.run(ctx) })
+				if err != nil {
 					break
 				}
+				b.rep.detail("M2 %s rep %d at %d msg/s: p50 %s p99 %s (SendMessage call p50 %s p99 %s), %.3f CPU-s per 1,000, %.0f %% of events delivered as committed",
+					name, rep+1, pr.rate, fmtMS(ms(res.p(50))), fmtMS(ms(res.p(99))),
+					fmtMS(ms(percentile(res.sendLat, 50))), fmtMS(ms(percentile(res.sendLat, 99))), res.cpuPer1k(), share*100)
 				low50 = append(low50, ms(res.p(50)))
 				low99 = append(low99, ms(res.p(99)))
 			}
@@ -285,6 +290,8 @@ func (b *bench) rssPerStream(ctx context.Context, server, proto string, kind str
 	)
 	if server == "bare" {
 		p, err = b.env.startBare(ctx, proto)
+	} else if eng, ok := strings.CutPrefix(server, "centrifugo-"); ok {
+		p, err = b.env.startCentrifugo(ctx, eng, proto == "h2tls")
 	} else {
 		p, err = b.env.startLivechatProto(ctx, "m3", proto)
 	}

@@ -31,13 +31,21 @@ type probe struct {
 	// cpuPIDs are the server processes whose CPU time is charged to the
 	// deliveries.
 	cpuPIDs []int
+	// peer "centrifugo" measures Centrifugo instead (peers.go): streams
+	// are its unidirectional HTTP streams, token and the visitors' tokens
+	// its connection tokens, and a send is a broadcast into the target's
+	// channel (conversationID) and the agents'.
+	peer string
 }
 
 // probeResult is what a probe measured after its warm-up.
 type probeResult struct {
-	lat        []time.Duration // one per delivery
-	sent       int             // messages sent after the warm-up
-	delivered  int             // deliveries of those messages
+	lat []time.Duration // one per delivery
+	// sendLat is each SendMessage call's duration, request to response:
+	// the part of lat spent before the hub hears of the commit, roughly.
+	sendLat    []time.Duration
+	sent       int // messages sent after the warm-up
+	delivered  int // deliveries of those messages
 	expected   int
 	sendErrors int
 	cpu        time.Duration // of cpuPIDs, during the measured window
@@ -92,11 +100,15 @@ func (p probe) run(ctx context.Context) (probeResult, error) {
 			defer func() { <-sem }()
 			var s *stream
 			var err error
+			kindA, kindV := kindAgent, kindVisitor
+			if p.peer == "centrifugo" {
+				kindA, kindV = kindCentrifugo, kindCentrifugo
+			}
 			if i < p.agentStreams {
-				s, err = openStream(ctx, agentCl, kindAgent, 30*time.Second)
+				s, err = openStream(ctx, agentCl, kindA, 30*time.Second)
 			} else {
 				v := p.visitors[i-p.agentStreams]
-				s, err = openStream(ctx, newClients(recvHC, p.recvURL, bearer(v.token)), kindVisitor, 30*time.Second)
+				s, err = openStream(ctx, newClients(recvHC, p.recvURL, bearer(v.token)), kindV, 30*time.Second)
 			}
 			openc <- opened{s, err}
 		}()
@@ -167,7 +179,18 @@ func (p probe) run(ctx context.Context) (probeResult, error) {
 	sendHC := newHTTPClient("h1", 4, 1000)
 	defer sendHC.CloseIdleConnections()
 	sender := newClients(sendHC, p.sendURL, bearer(p.token)).Conversation
+	send := func(ctx context.Context, v visitor, id string) error {
+		_, err := sender.SendMessage(ctx, &livechatv1.SendMessageRequest{
+			ConversationId: v.conversationID, Text: payload, ClientMessageId: id,
+		})
+		return err
+	}
+	if p.peer == "centrifugo" {
+		publish := cfPublisher(sendHC, p.sendURL)
+		send = func(ctx context.Context, v visitor, id string) error { return publish(ctx, v.conversationID, id) }
+	}
 	due := make(chan int, total)
+	sendDur := make([]atomic.Int64, total)
 	var sendErrs atomic.Int64
 	var firstErr atomic.Value
 	var wg sync.WaitGroup
@@ -178,10 +201,8 @@ func (p probe) run(ctx context.Context) (probeResult, error) {
 			for i := range due {
 				v := targets[i%len(targets)]
 				sentAt[i].Store(time.Now().UnixNano())
-				_, err := sender.SendMessage(ctx, &livechatv1.SendMessageRequest{
-					ConversationId: v.conversationID, Text: payload,
-					ClientMessageId: prefix + strconv.Itoa(i),
-				})
+				err := send(ctx, v, prefix+strconv.Itoa(i))
+				sendDur[i].Store(time.Now().UnixNano() - sentAt[i].Load())
 				if err != nil {
 					sentAt[i].Store(0)
 					sendErrs.Add(1)
@@ -207,11 +228,13 @@ func (p probe) run(ctx context.Context) (probeResult, error) {
 	wg.Wait()
 
 	sent, expected := 0, 0
+	var res0 probeResult
 	for i := warmN; i < total; i++ {
 		if sentAt[i].Load() == 0 {
 			continue
 		}
 		sent++
+		res0.sendLat = append(res0.sendLat, time.Duration(sendDur[i].Load()))
 		expected += p.agentStreams
 		if watched[targets[i%len(targets)].conversationID] {
 			expected++
@@ -227,7 +250,7 @@ func (p probe) run(ctx context.Context) (probeResult, error) {
 	}
 	res := probeResult{
 		sent: sent, expected: expected, sendErrors: int(sendErrs.Load()),
-		cpu: p.cpu() - cpu0, elapsed: time.Since(t0),
+		cpu: p.cpu() - cpu0, elapsed: time.Since(t0), sendLat: res0.sendLat,
 	}
 	cancel()
 	for _, s := range streams {

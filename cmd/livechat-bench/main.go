@@ -14,6 +14,7 @@
 //	M6 weight                widget and dashboard bytes on the wire against their budgets
 //	M7 report at real size   GetReport p95 over 1,000,000 conversations / 10,000,000 messages
 //	M8 attachments           upload/download MB/s ÷ writing/reading the same chunks straight into PostgreSQL
+//	P1, P2 peers             memory per visitor and latency ÷ Centrifugo's (-only peers, make bench-peers)
 //	M9 footprint             livechat + embedded PostgreSQL (PSS) ÷ that PostgreSQL alone, idle and under a small team's load
 //	M10 visitors now         CPU and database writes per 1,000 browsing page views ÷ 1,000 SendMessage; ListCustomers p95 over 100,000 customers
 //
@@ -76,6 +77,10 @@ type config struct {
 	// M9: the small team whose load the footprint is measured under.
 	m9Agents, m9Visitors, m9Rate int
 	m9Dur                        time.Duration
+	// centrifugo is the Centrifugo binary of the peers' figures (make
+	// bench-peers); peerStreams their idle visitors.
+	centrifugo  string
+	peerStreams int
 	// m7Conversations conversations of m7Messages messages on average;
 	// m7Calls timed GetReport calls per range.
 	m7Conversations, m7Messages, m7Calls int
@@ -97,6 +102,7 @@ func fullConfig() config {
 		m9Agents: 5, m9Visitors: 500, m9Rate: 20, m9Dur: 20 * time.Second,
 		m7Conversations: 1_000_000, m7Messages: 10, m7Calls: 20,
 		m10Customers: 100_000, m10Flush: 11 * time.Second,
+		peerStreams: 5000,
 	}
 }
 
@@ -113,6 +119,7 @@ func smokeConfig() config {
 		m9Agents: 2, m9Visitors: 5, m9Rate: 10, m9Dur: time.Second,
 		m7Conversations: 2000, m7Messages: 10, m7Calls: 3,
 		m10Customers: 2000, m10Flush: 500 * time.Millisecond,
+		peerStreams: 30,
 	}
 }
 
@@ -156,6 +163,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	streams := fs.Int("streams", 0, "idle streams of M3 (default 10,000; 30 with -smoke)")
 	protos := fs.String("protos", "", "M3's protocols, comma-separated: h1, h2, h2tls (default all)")
 	m7Conv := fs.Int("m7-conversations", 0, "conversations of M7's generated history (default 1,000,000, ten messages each on average)")
+	m2Subs := fs.String("m2-subs", "", "M2's visitor streams besides the 3 agents, comma-separated (default 0,100,1000)")
+	m2Rate := fs.Int("m2-rate", 0, "M2's send rate, msg/s (default 1,000)")
+	m2LowRate := fs.Int("m2-low-rate", -1, "M2's reference rate, msg/s (default 200; 0: none)")
+	centrifugo := fs.String("centrifugo", "", "Centrifugo binary for the peers' figures (-only peers; make bench-peers builds it)")
+	peerStreams := fs.Int("peer-streams", 0, "idle visitors of P1 (default 5,000)")
 	profile := fs.String("profile", "", "write CPU profiles of the server (pprof) taken during M1 and M2, and its heap and goroutines with M3's streams open, into this directory")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -175,6 +187,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *m7Conv > 0 {
 		cfg.m7Conversations = *m7Conv
+	}
+	if *m2Subs != "" {
+		cfg.m2Subs = nil
+		for _, f := range strings.Split(*m2Subs, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 0 {
+				fmt.Fprintf(stderr, "livechat-bench: -m2-subs: %q is not a count\n", f)
+				return 2
+			}
+			cfg.m2Subs = append(cfg.m2Subs, n)
+		}
+	}
+	if *m2Rate > 0 {
+		cfg.m2Rate = *m2Rate
+	}
+	if *m2LowRate >= 0 {
+		cfg.m2LowRate = *m2LowRate
+	}
+	cfg.centrifugo = *centrifugo
+	if *peerStreams > 0 {
+		cfg.peerStreams = *peerStreams
 	}
 	cfg.livechat, cfg.pgbench, cfg.root, cfg.out, cfg.profileDir = *livechat, *pgbench, *root, *out, *profile
 	cfg.only = map[string]bool{}
@@ -202,7 +235,7 @@ func runBench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	b := &bench{cfg: cfg, rep: rep}
 	step := func(name string) { fmt.Fprintf(stderr, "%s %s\n", time.Now().Format("15:04:05"), name) }
 
-	needServer := slices.ContainsFunc([]string{"m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10"}, func(f string) bool { return cfg.only[f] })
+	needServer := slices.ContainsFunc([]string{"m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10", "peers"}, func(f string) bool { return cfg.only[f] })
 	if needServer {
 		step("starting PostgreSQL (fsync on) and livechat")
 		e, err := newEnv(ctx, cfg, stderr)
@@ -230,7 +263,7 @@ func runBench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 			name string
 			run  func(context.Context)
 		}{
-			{"m1", b.m1}, {"m2", b.m2}, {"m5", b.m5}, {"m8", b.m8}, {"m10", b.m10},
+			{"m1", b.m1}, {"m2", b.m2}, {"m5", b.m5}, {"m8", b.m8}, {"m10", b.m10}, {"peers", b.peers},
 		} {
 			if cfg.only[f.name] && ctx.Err() == nil {
 				step(strings.ToUpper(f.name))

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -137,4 +139,40 @@ func settledRSS(pid int, every time.Duration, n int) (int64, error) {
 		last = last[len(last)-3:]
 	}
 	return int64(median(last)), nil
+}
+
+// counter reads one counter of a livechat instance's /metrics; 0 when it
+// cannot be read (a server without it).
+func (p *proc) counter(name string) float64 {
+	if p.debugURL == "" {
+		return 0
+	}
+	res, err := http.Get(p.debugURL + "/metrics")
+	if err != nil {
+		return 0
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(res.Body, 4<<20))
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(body)) {
+		if rest, ok := strings.CutPrefix(line, name+" "); ok {
+			v, _ := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+			return v
+		}
+	}
+	return 0
+}
+
+// directShare runs fn and returns the share of the durable events p fanned
+// out meanwhile that it delivered as it committed them (CommittedNext).
+func (p *proc) directShare(fn func()) float64 {
+	d0, e0 := p.counter("livechat_events_direct_total"), p.counter("livechat_events_published_total")
+	fn()
+	d1, e1 := p.counter("livechat_events_direct_total"), p.counter("livechat_events_published_total")
+	if e1 <= e0 {
+		return 0
+	}
+	return (d1 - d0) / (e1 - e0)
 }

@@ -21,6 +21,9 @@ const (
 	// carries the events of that visitor's conversation only, so it stays
 	// idle while others chat — the stream a busy site holds most of.
 	kindVisitor streamKind = "visitor"
+	// kindCentrifugo is a Centrifugo unidirectional HTTP stream whose
+	// connection token subscribes it to its channels (peers.go).
+	kindCentrifugo streamKind = "centrifugo"
 )
 
 // stream is one open Subscribe stream.
@@ -57,6 +60,11 @@ func openStream(ctx context.Context, cl clients, kind streamKind, readyTimeout t
 				return r.GetEvent(), err
 			},
 			close: st.Close,
+		}
+	case kindCentrifugo:
+		var err error
+		if s, err = centrifugoStream(ctx, cl); err != nil {
+			return nil, err
 		}
 	default:
 		return nil, fmt.Errorf("unknown stream kind %q", kind)

@@ -10,6 +10,13 @@
 -- messages_agent_key, undoing the seq; the caller then fetches the first
 -- message. No row when the conversation does not exist, or for a reply
 -- when it is closed or still waiting (the first reply claims it first).
+--
+-- It also returns its event's place in the log and whether the event
+-- directly follows the hub's position (after_tx, after_id): true when no
+-- transaction older than this one was running as the statement began (so
+-- every older event is committed and visible here) and none of those lies
+-- after the position. The hub may then deliver the event without reading
+-- it back (realtime.Hub.CommittedNext).
 WITH c AS (
     UPDATE conversations
     SET last_seq = conversations.last_seq + 1,
@@ -33,9 +40,16 @@ WITH c AS (
     INSERT INTO events (kind, conversation_id, customer_id, message_id, internal)
     SELECT 'message_created', m.conversation_id, c.customer_id, m.id, m.internal
     FROM m, c
+    RETURNING events.id, events.tx, events.customer_id, events.occurred_at
 )
-SELECT id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target, edited_at, deleted_at
-FROM m;
+SELECT m.id, m.conversation_id, m.seq, m.sender_type, m.sender_id, m.sender_name, m.text, m.internal, m.client_message_id,
+       m.created_at, m.system_kind, m.system_actor, m.system_target, m.edited_at, m.deleted_at,
+       e.id AS event_id, e.tx::text::bigint AS event_tx, e.customer_id AS event_customer_id, e.occurred_at AS event_occurred_at,
+       (pg_snapshot_xmin(pg_current_snapshot()) = e.tx
+        AND NOT EXISTS (SELECT 1 FROM events p
+                        WHERE (p.tx, p.id) > (sqlc.arg(after_tx)::bigint::text::xid8, sqlc.arg(after_id)::bigint)
+                          AND p.tx < e.tx))::boolean AS event_follows
+FROM m, e;
 
 -- name: InsertCustomerMessage :one
 -- Like InsertAgentMessage, into the customer's newest open (waiting or

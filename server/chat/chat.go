@@ -44,6 +44,15 @@ type Hub interface {
 	PublishViewing(ctx context.Context, v realtime.Viewing)
 }
 
+// directHub is a Hub that delivers an event its writer just committed
+// without reading it back when nothing can come before it
+// (realtime.Hub.CommittedNext): the hot send path uses it when the hub
+// offers it.
+type directHub interface {
+	Mark() realtime.Mark
+	CommittedNext(ctx context.Context, w realtime.Written)
+}
+
 // Service implements the conversation domain on PostgreSQL.
 type Service struct {
 	pool *db.Pool

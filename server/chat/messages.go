@@ -13,6 +13,7 @@ import (
 	"github.com/opensupport/livechat/server/attachments"
 	"github.com/opensupport/livechat/server/limits"
 	"github.com/opensupport/livechat/server/principal"
+	"github.com/opensupport/livechat/server/realtime"
 )
 
 // cleanText validates a message's text and returns it trimmed: 1–4000
@@ -64,10 +65,15 @@ func (s *Service) SendMessage(ctx context.Context, agent principal.Agent, conver
 		// A bot answering first replies to what it holds without claiming.
 		BotTokenID: agent.TokenID,
 	}
+	direct, _ := s.hub.(directHub)
 	// With files, the message and the binding of its files commit
 	// together.
 	insert := func() (dbq.InsertAgentMessageRow, error) {
 		if len(in.AttachmentIDs) == 0 {
+			if direct != nil {
+				mark := direct.Mark()
+				params.AfterTx, params.AfterID = mark.Tx, mark.ID
+			}
 			return s.q.InsertAgentMessage(ctx, params)
 		}
 		var row dbq.InsertAgentMessageRow
@@ -76,7 +82,7 @@ func (s *Service) SendMessage(ctx context.Context, agent principal.Agent, conver
 			if row, err = q.InsertAgentMessage(ctx, params); err != nil {
 				return err
 			}
-			return s.bindFiles(ctx, q, attachments.AgentOwner(agent), dbq.Message(row), in.AttachmentIDs)
+			return s.bindFiles(ctx, q, attachments.AgentOwner(agent), agentMessageRow(row), in.AttachmentIDs)
 		})
 		return row, err
 	}
@@ -86,7 +92,29 @@ func (s *Service) SendMessage(ctx context.Context, agent principal.Agent, conver
 	for range 3 {
 		row, err := insert()
 		if err == nil {
-			m, err := s.withFilesOne(ctx, s.editable(messageFromRow(dbq.Message(row))))
+			m := s.editable(messageFromRow(agentMessageRow(row)))
+			if len(in.AttachmentIDs) == 0 {
+				// No files: nothing to read back, and the hub is told at
+				// once (a query here would delay every delivery). Kept
+				// in recent first: the hub loads the event from there.
+				m.filesKnown = true
+				s.recent.add(m)
+				if direct != nil {
+					direct.CommittedNext(ctx, realtime.Written{
+						Mark: realtime.Mark{Tx: params.AfterTx, ID: params.AfterID},
+						Tx:   row.EventTx,
+						Row: realtime.EventRow{
+							ID: row.EventID, Kind: realtime.KindMessageCreated, ConversationID: row.ConversationID,
+							CustomerID: row.EventCustomerID, MessageID: &m.ID, Internal: row.Internal, OccurredAt: row.EventOccurredAt,
+						},
+						Follows: row.EventFollows,
+					})
+				} else {
+					s.committed()
+				}
+				return m, nil
+			}
+			m, err = s.withFilesOne(ctx, m)
 			m.filesKnown = true
 			s.recent.add(m)
 			s.committed()
@@ -131,6 +159,16 @@ func (s *Service) SendMessage(ctx context.Context, agent principal.Agent, conver
 	return Message{}, apperr.New(apperr.ConversationChanged, "the conversation keeps changing; try again")
 }
 
+// agentMessageRow is the message InsertAgentMessage stored.
+func agentMessageRow(r dbq.InsertAgentMessageRow) dbq.Message {
+	return dbq.Message{
+		ID: r.ID, ConversationID: r.ConversationID, Seq: r.Seq, SenderType: r.SenderType, SenderID: r.SenderID,
+		SenderName: r.SenderName, Text: r.Text, Internal: r.Internal, ClientMessageID: r.ClientMessageID,
+		CreatedAt: r.CreatedAt, SystemKind: r.SystemKind, SystemActor: r.SystemActor, SystemTarget: r.SystemTarget,
+		EditedAt: r.EditedAt, DeletedAt: r.DeletedAt,
+	}
+}
+
 // SendVisitorMessage adds the visitor's message to their open (waiting or
 // active) conversation. The first message opens a WAITING conversation on
 // the visitor's widget; a message after the last conversation was resolved
@@ -161,12 +199,15 @@ func (s *Service) SendVisitorMessage(ctx context.Context, v principal.Visitor, t
 		row, err = s.q.InsertCustomerMessage(ctx, params)
 		msg = dbq.Message(row)
 	}
+	// fresh: stored just now without files, so there are none to read.
+	fresh := false
 	switch {
 	case err == nil:
 		m := s.editable(messageFromRow(msg))
 		m.filesKnown = true
 		s.recent.add(m)
 		s.committed()
+		fresh = true
 	case apperr.Is(err, apperr.NotFound):
 		var stored bool
 		msg, stored, err = s.openAndSend(ctx, v, params, files)
@@ -186,7 +227,9 @@ func (s *Service) SendVisitorMessage(ctx context.Context, v principal.Visitor, t
 	if err != nil {
 		return Message{}, Conversation{}, err
 	}
-	m, err := s.withFilesOne(ctx, s.editable(messageFromRow(msg)))
+	m := s.editable(messageFromRow(msg))
+	m.filesKnown = fresh
+	m, err = s.withFilesOne(ctx, m)
 	return m, conv, err
 }
 

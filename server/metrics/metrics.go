@@ -50,6 +50,14 @@ var (
 		Help: "Events fanned out to this instance's streams (one per event, whatever the number of streams).",
 	})
 
+	// EventsDirect counts the durable events among EventsPublished that
+	// this instance fanned out as it committed them, without reading them
+	// back from the log (realtime.Hub.CommittedNext).
+	EventsDirect = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "livechat_events_direct_total",
+		Help: "Durable events fanned out as this instance committed them, without reading them back from the log.",
+	})
+
 	// EventsDelivered counts events sent to subscribers (one per event per
 	// subscriber stream).
 	EventsDelivered = prometheus.NewCounter(prometheus.CounterOpts{
@@ -77,7 +85,7 @@ var (
 // shared are the package-level collectors, registered in every registry.
 var shared = []prometheus.Collector{
 	RPCs, RPCDuration, LiveStreams,
-	EventsPublished, EventsDelivered, SubscribersDropped, FanoutLag,
+	EventsPublished, EventsDirect, EventsDelivered, SubscribersDropped, FanoutLag,
 }
 
 // ObserveFanoutLag records the lag of one delivery of an event committed at

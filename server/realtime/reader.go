@@ -26,6 +26,76 @@ func (h *Hub) Committed() {
 	wake(h.notifyWake)
 }
 
+// Mark is a place in the event log: where this instance's delivery stands
+// (Hub.Mark), passed into a writer's statement so that it can tell whether
+// its event directly follows it.
+type Mark struct{ Tx, ID int64 }
+
+// Mark returns the position up to which the hub has delivered every event.
+func (h *Hub) Mark() Mark {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return Mark{Tx: h.pos.tx, ID: h.pos.id}
+}
+
+// Written is one event a writer's statement committed, with what the
+// statement learned about its place in the log.
+type Written struct {
+	// Mark is what Hub.Mark returned before the statement ran.
+	Mark Mark
+	// Tx is the event's transaction, Row the event.
+	Tx  int64
+	Row EventRow
+	// Follows says that, as the statement began, no older transaction
+	// was running and no event lay between Mark and this one: every event
+	// before it is committed, and the hub, once at Mark, may deliver it
+	// next without reading it back.
+	Follows bool
+}
+
+// CommittedNext is Committed for a statement that wrote exactly one event
+// (w). When the event directly follows the hub's position, this
+// instance's streams get it at once, loaded without a query (the loader
+// finds what its domain just wrote), instead of after the reader's query;
+// the other instances are notified as after Committed. Otherwise, or when
+// it cannot be loaded, it is Committed. Either way each stream still gets
+// every event once, in (tx, id) order.
+func (h *Hub) CommittedNext(ctx context.Context, w Written) {
+	h.notifyEvents.Store(true)
+	wake(h.notifyWake)
+	if !w.Follows || !h.deliverNext(ctx, w) {
+		wake(h.readWake)
+		return
+	}
+	// Delivered. The reader need not read it back, unless it is reading
+	// or found events waiting behind a running transaction (this one,
+	// perhaps): then it must look again now, not at its next retry.
+	if h.readBusy.Load() || h.readPending.Load() {
+		wake(h.readWake)
+	}
+}
+
+// deliverNext fans out w's event if it is the next one, and reports
+// whether it is delivered (by this call or by the reader before it).
+func (h *Hub) deliverNext(ctx context.Context, w Written) bool {
+	pos := position{tx: w.Tx, id: w.Row.ID}
+	h.mu.Lock()
+	done := !h.pos.less(pos)
+	h.mu.Unlock()
+	if done {
+		return true // the reader got there first
+	}
+	rows, positions := []EventRow{w.Row}, []position{pos}
+	evs, err := h.load(context.WithoutCancel(ctx), rows, positions)
+	if err != nil {
+		return false // the reader loads it
+	}
+	if h.fanout(rows, positions, evs) > 0 {
+		metrics.EventsDirect.Inc()
+	}
+	return true
+}
+
 // readLoop is the instance's one reader of the event log.
 func (h *Hub) readLoop(ctx context.Context) {
 	// The retry timer only runs while something is pending: rows waiting
@@ -41,7 +111,10 @@ func (h *Hub) readLoop(ctx context.Context) {
 		case <-h.readWake:
 		case <-retry.C:
 		}
+		h.readBusy.Store(true)
 		pending, err := h.readAvailable(ctx)
+		h.readPending.Store(pending || err != nil)
+		h.readBusy.Store(false)
 		switch {
 		case ctx.Err() != nil:
 			return
@@ -112,8 +185,9 @@ const kindPending = "pending"
 
 // fanout pushes one batch of durable events to the matching streams and
 // moves the hub's position past it, in one critical section: a stream
-// registering at position p gets exactly the events after p.
-func (h *Hub) fanout(rows []EventRow, positions []position, evs []Views) {
+// registering at position p gets exactly the events after p. It returns
+// how many events were new.
+func (h *Hub) fanout(rows []EventRow, positions []position, evs []Views) (n int) {
 	// A stream is behind when it still holds Buffer events as this batch
 	// arrives; the batch itself is slack, or a burst larger than Buffer
 	// read in one query would drop every healthy stream.
@@ -121,6 +195,13 @@ func (h *Hub) fanout(rows []EventRow, positions []position, evs []Views) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for i, ev := range evs {
+		// An event this instance delivered as it committed it
+		// (CommittedNext) may be read again; the position only moves on.
+		if !h.pos.less(positions[i]) {
+			continue
+		}
+		h.pos = positions[i]
+		n++
 		if ev.Agent == nil {
 			continue
 		}
@@ -141,7 +222,7 @@ func (h *Hub) fanout(rows []EventRow, positions []position, evs []Views) {
 			}
 		}
 	}
-	h.pos = positions[len(positions)-1]
+	return n
 }
 
 // catchUpRows reads one page of the history a stream may see.

@@ -242,6 +242,10 @@ type Hub struct {
 	revalidateWake chan struct{}
 	// notifyEvents is set by Committed until the notifier sends it on.
 	notifyEvents atomic.Bool
+	// readBusy is set while the reader reads; readPending when its last
+	// read found events waiting behind a running transaction (or failed):
+	// CommittedNext then wakes it.
+	readBusy, readPending atomic.Bool
 	// notifyMu guards the presence and revocation flags and the ephemeral
 	// lines waiting for the notifier.
 	notifyMu           sync.Mutex
@@ -328,8 +332,12 @@ func (h *Hub) start(ctx context.Context) error {
 		return errShutdown
 	}
 	// Every transaction below xmin has finished: events from them are
-	// history, served to resuming streams from the database.
-	h.pos = position{tx: xmin, id: 0}
+	// history, served to resuming streams from the database. (The
+	// position only moves forward: an event delivered as it was committed
+	// before Start stays passed.)
+	if p := (position{tx: xmin, id: 0}); h.pos.less(p) {
+		h.pos = p
+	}
 	h.mu.Unlock()
 
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))

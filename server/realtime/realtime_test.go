@@ -939,3 +939,115 @@ func TestRestoredFromAnotherCluster(t *testing.T) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
 }
+
+// writeNext writes one message_created event the way the send path does
+// (chat's InsertAgentMessage): the statement says whether its event
+// directly follows the hub's mark, and CommittedNext is told.
+func writeNext(t *testing.T, h *Hub, customer uuid.UUID, mark Mark) (id string, follows bool) {
+	t.Helper()
+	msg, conv := uuid.New(), uuid.New()
+	var row EventRow
+	var tx int64
+	err := h.pool.QueryRow(context.Background(), `
+WITH e AS (
+    INSERT INTO events (kind, conversation_id, customer_id, message_id) VALUES ('message_created', $1, $2, $3)
+    RETURNING id, tx, occurred_at)
+SELECT e.id, e.tx::text::bigint, e.occurred_at,
+       pg_snapshot_xmin(pg_current_snapshot()) = e.tx
+       AND NOT EXISTS (SELECT 1 FROM events p WHERE (p.tx, p.id) > ($4::bigint::text::xid8, $5::bigint) AND p.tx < e.tx)
+FROM e`, conv, customer, msg, mark.Tx, mark.ID).Scan(&row.ID, &tx, &row.OccurredAt, &follows)
+	if err != nil {
+		t.Fatalf("insert event: %v", err)
+	}
+	row.Kind, row.ConversationID, row.CustomerID, row.MessageID = KindMessageCreated, conv, customer, &msg
+	h.CommittedNext(context.Background(), Written{Mark: mark, Tx: tx, Row: row, Follows: follows})
+	return msg.String(), follows
+}
+
+// TestCommittedNext: events delivered as their writer commits them reach
+// agent and visitor streams once each and in log order, also when an older
+// transaction or another instance's event comes before them. Not parallel:
+// any transaction of the cluster, in any database, keeps an event from
+// following the mark, and the test wants some that do.
+func TestCommittedNext(t *testing.T) {
+	pool := dbtest.New(t)
+	h := startHub(t, pool, Options{})
+	cust := uuid.New()
+	agent := subscribe(t, h, Filter{AgentID: uuid.New(), NoPresence: true}, "")
+	agent.next(t, isReady)
+	visitor := subscribe(t, h, Filter{CustomerID: cust}, "")
+	visitor.next(t, isReady)
+	ctx := context.Background()
+
+	// Back to back: each follows the one before.
+	var want []string
+	direct := 0
+	for range 20 {
+		id, follows := writeNext(t, h, cust, h.Mark())
+		want = append(want, id)
+		if follows {
+			direct++
+		}
+	}
+	if direct == 0 {
+		t.Fatal("no event followed the hub's mark")
+	}
+	for _, s := range []*stream{agent, visitor} {
+		if got, _ := s.messages(t, len(want)); !equal(got, want) {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+	}
+
+	// An older transaction still running: the event does not follow, and
+	// comes after the older transaction's event.
+	older, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer older.Rollback(ctx)
+	if _, err := older.Exec(ctx, `SELECT pg_current_xact_id()`); err != nil {
+		t.Fatal(err)
+	}
+	late, follows := writeNext(t, h, cust, h.Mark())
+	if follows {
+		t.Fatal("an event behind a running older transaction followed the mark")
+	}
+	early := uuid.New()
+	if _, err := older.Exec(ctx, `INSERT INTO events (kind, conversation_id, customer_id, message_id) VALUES ('message_created', $1, $2, $3)`,
+		uuid.New(), cust, early); err != nil {
+		t.Fatal(err)
+	}
+	agent.quiet(t, 50*time.Millisecond)
+	if err := older.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.Committed()
+	want = []string{early.String(), late}
+	for _, s := range []*stream{agent, visitor} {
+		if got, _ := s.messages(t, 2); !equal(got, want) {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+	}
+
+	// Another instance's event committed after the mark was taken and
+	// before the statement: the event does not follow, and comes second.
+	mark := h.Mark()
+	other := uuid.New()
+	if _, err := pool.Exec(ctx, `INSERT INTO events (kind, conversation_id, customer_id, message_id) VALUES ('message_created', $1, $2, $3)`,
+		uuid.New(), cust, other); err != nil {
+		t.Fatal(err)
+	}
+	mine, follows := writeNext(t, h, cust, mark)
+	if follows {
+		t.Fatal("an event after an undelivered one followed the mark")
+	}
+	want = []string{other.String(), mine}
+	for _, s := range []*stream{agent, visitor} {
+		if got, _ := s.messages(t, 2); !equal(got, want) {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+	}
+	// Nothing twice.
+	agent.quiet(t, 100*time.Millisecond)
+	visitor.quiet(t, 100*time.Millisecond)
+}
