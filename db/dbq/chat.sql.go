@@ -173,6 +173,91 @@ func (q *Queries) ConversationsByIDs(ctx context.Context, arg ConversationsByIDs
 	return items, nil
 }
 
+const countConversations = `-- name: CountConversations :one
+SELECT count(*)::int FROM (
+    SELECT 1
+    FROM conversations c
+    JOIN customers cu ON cu.id = c.customer_id
+    WHERE (cardinality($1::text[]) = 0 OR c.status = ANY($1::text[]))
+      AND (NOT $2::boolean OR c.assignee_id = $3::uuid)
+      AND (NOT $4::boolean OR c.assignee_id IS NULL)
+      AND (NOT $5::boolean OR c.assignee_id = $6::uuid)
+      AND (NOT $7::boolean OR c.widget_id = $8::uuid)
+      AND (NOT $9::boolean OR c.customer_id = $10::uuid)
+      AND (NOT $11::boolean OR c.updated_at >= $12::timestamptz)
+      AND (NOT $13::boolean OR (c.assignee_id IS NULL AND EXISTS (
+               SELECT 1 FROM conversation_bots b JOIN api_tokens t ON t.id = b.token_id
+               WHERE b.conversation_id = c.id AND b.handed_off_at IS NULL AND t.revoked_at IS NULL)))
+      AND (NOT $14::boolean OR c.widget_id IN (SELECT tr.widget_id FROM widget_routing tr WHERE tr.team_id = $15::uuid))
+      AND (cardinality($16::uuid[]) = 0
+           OR EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id AND ct.tag_id = ANY($16::uuid[])))
+      AND (NOT $17::boolean OR c.created_at >= $18::timestamptz)
+      AND (NOT $19::boolean OR c.created_at < $20::timestamptz)
+      AND ($21::text = ''
+           OR cu.name ILIKE $21::text
+           OR cu.email ILIKE $21::text
+           OR EXISTS (SELECT 1 FROM messages sm WHERE sm.conversation_id = c.id AND sm.text ILIKE $21::text))
+    LIMIT $22
+) matched
+`
+
+type CountConversationsParams struct {
+	Statuses         []string
+	Mine             bool
+	ReaderID         uuid.UUID
+	Unassigned       bool
+	ByAssignee       bool
+	AssigneeID       uuid.UUID
+	ByWidget         bool
+	WidgetID         uuid.UUID
+	ByCustomer       bool
+	CustomerID       uuid.UUID
+	HasUpdatedSince  bool
+	UpdatedSince     time.Time
+	HeldByBot        bool
+	ByTeam           bool
+	TeamID           uuid.UUID
+	TagIds           []uuid.UUID
+	HasCreatedAfter  bool
+	CreatedAfter     time.Time
+	HasCreatedBefore bool
+	CreatedBefore    time.Time
+	Pattern          string
+	MaxCount         int32
+}
+
+// How many conversations ListConversations' filters (without paging) select,
+// counting at most max_count: a saved view's count.
+func (q *Queries) CountConversations(ctx context.Context, arg CountConversationsParams) (int32, error) {
+	row := q.db.QueryRow(ctx, countConversations,
+		arg.Statuses,
+		arg.Mine,
+		arg.ReaderID,
+		arg.Unassigned,
+		arg.ByAssignee,
+		arg.AssigneeID,
+		arg.ByWidget,
+		arg.WidgetID,
+		arg.ByCustomer,
+		arg.CustomerID,
+		arg.HasUpdatedSince,
+		arg.UpdatedSince,
+		arg.HeldByBot,
+		arg.ByTeam,
+		arg.TeamID,
+		arg.TagIds,
+		arg.HasCreatedAfter,
+		arg.CreatedAfter,
+		arg.HasCreatedBefore,
+		arg.CreatedBefore,
+		arg.Pattern,
+		arg.MaxCount,
+	)
+	var column_1 int32
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const createConversation = `-- name: CreateConversation :one
 WITH c AS (
     INSERT INTO conversations (customer_id, widget_id)
@@ -334,11 +419,16 @@ WITH c AS (
         -- A reply answers the customer; a note does not.
         waiting_since = CASE WHEN $3::boolean THEN conversations.waiting_since END
     WHERE conversations.id = $4
-      AND ($3::boolean OR conversations.status NOT IN ('closed', 'waiting'))
+      AND ($3::boolean OR conversations.status NOT IN ('closed', 'waiting')
+           -- A bot answering first replies while it holds the conversation.
+           OR (conversations.status = 'waiting' AND conversations.assignee_id IS NULL AND EXISTS (
+               SELECT 1 FROM conversation_bots b
+               WHERE b.conversation_id = conversations.id AND b.token_id = $5::uuid
+                 AND b.handed_off_at IS NULL)))
     RETURNING conversations.id, conversations.customer_id, conversations.last_seq
 ), m AS (
     INSERT INTO messages (conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id)
-    SELECT c.id, c.last_seq, 'agent', $5::uuid, $6::text, $7::text, $3::boolean, $8::text
+    SELECT c.id, c.last_seq, 'agent', $6::uuid, $7::text, $8::text, $3::boolean, $9::text
     FROM c
     RETURNING id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target, edited_at, deleted_at
 ), e AS (
@@ -353,7 +443,14 @@ SELECT m.id, m.conversation_id, m.seq, m.sender_type, m.sender_id, m.sender_name
        (pg_snapshot_xmin(pg_current_snapshot()) = e.tx
         AND NOT EXISTS (SELECT 1 FROM events p
                         WHERE (p.tx, p.id) > ($1::bigint::text::xid8, $2::bigint)
-                          AND p.tx < e.tx))::boolean AS event_follows
+                          AND p.tx < e.tx))::boolean AS event_follows,
+       -- The sender's picture as the attachments service's SenderAvatars
+       -- reads it (a bot of the agent by that name, else the agent), so a
+       -- send without files needs no second query: "" for none.
+       COALESCE(CASE WHEN EXISTS (SELECT 1 FROM api_tokens t WHERE t.agent_id = m.sender_id AND t.bot_name = m.sender_name)
+                     THEN (SELECT t.avatar FROM api_tokens t WHERE t.agent_id = m.sender_id AND t.bot_name = m.sender_name
+                           ORDER BY t.created_at DESC, t.id DESC LIMIT 1)
+                     ELSE (SELECT a.avatar FROM agents a WHERE a.id = m.sender_id) END, '')::text AS sender_avatar
 FROM m, e
 `
 
@@ -362,6 +459,7 @@ type InsertAgentMessageParams struct {
 	AfterID         int64
 	Internal        bool
 	ConversationID  uuid.UUID
+	BotTokenID      uuid.UUID
 	SenderID        uuid.UUID
 	SenderName      string
 	Text            string
@@ -389,6 +487,7 @@ type InsertAgentMessageRow struct {
 	EventCustomerID uuid.UUID
 	EventOccurredAt time.Time
 	EventFollows    bool
+	SenderAvatar    string
 }
 
 // Conversations, messages and read markers (package server/chat).
@@ -414,6 +513,7 @@ func (q *Queries) InsertAgentMessage(ctx context.Context, arg InsertAgentMessage
 		arg.AfterID,
 		arg.Internal,
 		arg.ConversationID,
+		arg.BotTokenID,
 		arg.SenderID,
 		arg.SenderName,
 		arg.Text,
@@ -441,6 +541,7 @@ func (q *Queries) InsertAgentMessage(ctx context.Context, arg InsertAgentMessage
 		&i.EventCustomerID,
 		&i.EventOccurredAt,
 		&i.EventFollows,
+		&i.SenderAvatar,
 	)
 	return i, err
 }
@@ -659,17 +760,23 @@ WHERE (cardinality($2::text[]) = 0 OR c.status = ANY($2::text[]))
   AND (NOT $4::boolean OR c.assignee_id IS NULL)
   AND (NOT $5::boolean OR c.assignee_id = $6::uuid)
   AND (NOT $7::boolean OR c.widget_id = $8::uuid)
-  AND (cardinality($9::uuid[]) = 0
-       OR EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id AND ct.tag_id = ANY($9::uuid[])))
-  AND (NOT $10::boolean OR c.created_at >= $11::timestamptz)
-  AND (NOT $12::boolean OR c.created_at < $13::timestamptz)
-  AND ($14::text = ''
-       OR cu.name ILIKE $14::text
-       OR cu.email ILIKE $14::text
-       OR EXISTS (SELECT 1 FROM messages sm WHERE sm.conversation_id = c.id AND sm.text ILIKE $14::text))
-  AND (NOT $15::boolean OR (c.last_message_at, c.id) < ($16::timestamptz, $17::uuid))
+  AND (NOT $9::boolean OR c.customer_id = $10::uuid)
+  AND (NOT $11::boolean OR c.updated_at >= $12::timestamptz)
+  AND (NOT $13::boolean OR (c.assignee_id IS NULL AND EXISTS (
+           SELECT 1 FROM conversation_bots b JOIN api_tokens t ON t.id = b.token_id
+           WHERE b.conversation_id = c.id AND b.handed_off_at IS NULL AND t.revoked_at IS NULL)))
+  AND (NOT $14::boolean OR c.widget_id IN (SELECT tr.widget_id FROM widget_routing tr WHERE tr.team_id = $15::uuid))
+  AND (cardinality($16::uuid[]) = 0
+       OR EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id AND ct.tag_id = ANY($16::uuid[])))
+  AND (NOT $17::boolean OR c.created_at >= $18::timestamptz)
+  AND (NOT $19::boolean OR c.created_at < $20::timestamptz)
+  AND ($21::text = ''
+       OR cu.name ILIKE $21::text
+       OR cu.email ILIKE $21::text
+       OR EXISTS (SELECT 1 FROM messages sm WHERE sm.conversation_id = c.id AND sm.text ILIKE $21::text))
+  AND (NOT $22::boolean OR (c.last_message_at, c.id) < ($23::timestamptz, $24::uuid))
 ORDER BY c.last_message_at DESC, c.id DESC
-LIMIT $18
+LIMIT $25
 `
 
 type ListConversationsParams struct {
@@ -681,6 +788,13 @@ type ListConversationsParams struct {
 	AssigneeID       uuid.UUID
 	ByWidget         bool
 	WidgetID         uuid.UUID
+	ByCustomer       bool
+	CustomerID       uuid.UUID
+	HasUpdatedSince  bool
+	UpdatedSince     time.Time
+	HeldByBot        bool
+	ByTeam           bool
+	TeamID           uuid.UUID
 	TagIds           []uuid.UUID
 	HasCreatedAfter  bool
 	CreatedAfter     time.Time
@@ -724,6 +838,13 @@ func (q *Queries) ListConversations(ctx context.Context, arg ListConversationsPa
 		arg.AssigneeID,
 		arg.ByWidget,
 		arg.WidgetID,
+		arg.ByCustomer,
+		arg.CustomerID,
+		arg.HasUpdatedSince,
+		arg.UpdatedSince,
+		arg.HeldByBot,
+		arg.ByTeam,
+		arg.TeamID,
 		arg.TagIds,
 		arg.HasCreatedAfter,
 		arg.CreatedAfter,

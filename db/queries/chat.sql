@@ -48,7 +48,14 @@ SELECT m.id, m.conversation_id, m.seq, m.sender_type, m.sender_id, m.sender_name
        (pg_snapshot_xmin(pg_current_snapshot()) = e.tx
         AND NOT EXISTS (SELECT 1 FROM events p
                         WHERE (p.tx, p.id) > (sqlc.arg(after_tx)::bigint::text::xid8, sqlc.arg(after_id)::bigint)
-                          AND p.tx < e.tx))::boolean AS event_follows
+                          AND p.tx < e.tx))::boolean AS event_follows,
+       -- The sender's picture as the attachments service's SenderAvatars
+       -- reads it (a bot of the agent by that name, else the agent), so a
+       -- send without files needs no second query: "" for none.
+       COALESCE(CASE WHEN EXISTS (SELECT 1 FROM api_tokens t WHERE t.agent_id = m.sender_id AND t.bot_name = m.sender_name)
+                     THEN (SELECT t.avatar FROM api_tokens t WHERE t.agent_id = m.sender_id AND t.bot_name = m.sender_name
+                           ORDER BY t.created_at DESC, t.id DESC LIMIT 1)
+                     ELSE (SELECT a.avatar FROM agents a WHERE a.id = m.sender_id) END, '')::text AS sender_avatar
 FROM m, e;
 
 -- name: InsertCustomerMessage :one

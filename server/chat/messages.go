@@ -98,6 +98,7 @@ func (s *Service) SendMessage(ctx context.Context, agent principal.Agent, conver
 				// once (a query here would delay every delivery). Kept
 				// in recent first: the hub loads the event from there.
 				m.filesKnown = true
+				m.SenderAvatarURL = attachments.AvatarURL(&row.SenderAvatar)
 				s.recent.add(m)
 				if direct != nil {
 					direct.CommittedNext(ctx, realtime.Written{

@@ -3,7 +3,9 @@
 
 import type { Host } from "../types";
 import { newId, withTimeout, type Api } from "./client";
+import { h } from "../dom";
 import type { Tray } from "./attach";
+import type { EmojiPicker } from "./emoji";
 import type { Outbox } from "./outbox";
 import type { Session } from "./session";
 import type { Thread } from "./thread";
@@ -95,6 +97,12 @@ export class Composer {
       e.preventDefault();
       void this.attach(e.dataTransfer.files);
     });
+    // Emoji: the picker's code loads the first time it is opened.
+    const { emojiBtn } = view;
+    emojiBtn.setAttribute("aria-label", host.t("emoji"));
+    emojiBtn.title = host.t("emoji");
+    emojiBtn.setAttribute("aria-haspopup", "dialog");
+    emojiBtn.addEventListener("click", () => void this.openEmoji());
     // Files uploaded before a reload are still waiting to be sent.
     if (host.store.get("files")) void this.loadTray();
     textarea.value = host.store.get<string>("draft") || "";
@@ -121,6 +129,39 @@ export class Composer {
     limitErr.textContent = over ? this.host.t("msgTooLongMax", { n: max }) : "";
     textarea.setAttribute("aria-invalid", over ? "true" : "false");
     return !over;
+  }
+
+  private emoji: Promise<EmojiPicker> | undefined;
+
+  /** Opens the emoji picker above the message box; a pick goes in at the caret. */
+  private async openEmoji(): Promise<void> {
+    const { textarea, composer, emojiBtn } = this.view;
+    this.emoji ??= import("./emoji").then(({ EmojiPicker }) => {
+      const close = () => {
+        picker.el.hidden = true;
+        emojiBtn.setAttribute("aria-expanded", "false");
+      };
+      const picker = new EmojiPicker(
+        h,
+        () => this.host.lang(),
+        (char) => {
+          close();
+          textarea.focus();
+          textarea.setRangeText(char, textarea.selectionStart, textarea.selectionEnd, "end");
+          // The draft, the counter and typing follow as if it were typed.
+          textarea.dispatchEvent(new Event("input"));
+        },
+        () => {
+          close();
+          textarea.focus();
+        },
+      );
+      composer.appendChild(picker.el);
+      return picker;
+    });
+    const picker = await this.emoji;
+    emojiBtn.setAttribute("aria-expanded", "true");
+    picker.show();
   }
 
   private tray: Promise<Tray> | undefined;

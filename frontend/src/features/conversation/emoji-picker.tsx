@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { useI18n } from "@/i18n";
 import { cn } from "@/lib/cn";
-import { emoji } from "./emoji-data";
+import { emoji } from "@livechat/markdown/emoji";
 
 const columns = 8;
 

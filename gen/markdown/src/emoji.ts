@@ -1,6 +1,7 @@
-// The emoji the composer's picker offers, with their names in English and
-// Vietnamese (read out by screen readers and matched by the search). Part
-// of the picker's chunk: nothing here loads until the picker is opened.
+// The emoji the dashboard's and the widget's pickers offer, with their
+// names in English and Vietnamese (read out by screen readers and matched
+// by the search). Imported only by the pickers' lazily loaded chunks:
+// nothing here loads until a picker is opened.
 
 /** An emoji and its names. */
 export interface Emoji {
