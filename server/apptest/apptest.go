@@ -246,3 +246,14 @@ func WantReason(t testing.TB, err error, code connect.Code, reason livechatv1.Er
 	}
 	return d
 }
+
+// WantField is WantReason that also checks the detail's field ("" for
+// none).
+func WantField(t testing.TB, err error, code connect.Code, reason livechatv1.ErrorReason, field string) *livechatv1.ErrorDetail {
+	t.Helper()
+	d := WantReason(t, err, code, reason)
+	if d.GetField() != field {
+		t.Fatalf("got %v with field %q, want field %q", err, d.GetField(), field)
+	}
+	return d
+}

@@ -9,19 +9,8 @@ import (
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/app"
-	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/apptest"
 )
-
-// wantReason fails the test unless err carries the error detail reason.
-func wantReason(t *testing.T, err error, code connect.Code, reason livechatv1.ErrorReason) *livechatv1.ErrorDetail {
-	t.Helper()
-	d := apperr.DetailOf(err)
-	if connect.CodeOf(err) != code || d.GetReason() != reason {
-		t.Fatalf("got %v (detail %v), want %v with reason %v", err, d, code, reason)
-	}
-	return d
-}
 
 // TestNoOneCanLockAnotherOut: wrong passwords from one address refuse that
 // address only; the account's owner, elsewhere, still signs in with the
@@ -36,11 +25,11 @@ func TestNoOneCanLockAnotherOut(t *testing.T) {
 	attacker := from("198.51.100.7")
 	for range 5 {
 		_, err := attacker.Auth.Login(ctx(t), &livechatv1.LoginRequest{Username: "root", Password: "wrong password"})
-		wantReason(t, err, connect.CodeUnauthenticated, livechatv1.ErrorReason_ERROR_REASON_BAD_CREDENTIALS)
+		apptest.WantReason(t, err, connect.CodeUnauthenticated, livechatv1.ErrorReason_ERROR_REASON_BAD_CREDENTIALS)
 	}
 
 	_, err := attacker.Auth.Login(ctx(t), &livechatv1.LoginRequest{Username: "root", Password: password})
-	d := wantReason(t, err, connect.CodeResourceExhausted, livechatv1.ErrorReason_ERROR_REASON_SIGN_IN_THROTTLED)
+	d := apptest.WantReason(t, err, connect.CodeResourceExhausted, livechatv1.ErrorReason_ERROR_REASON_SIGN_IN_THROTTLED)
 	if wait := d.GetRetryAfter().AsDuration(); wait < 14*time.Minute || wait > 15*time.Minute {
 		t.Fatalf("retry_after = %v, want about 15 minutes", wait)
 	}

@@ -61,22 +61,22 @@ func TestRequireTwoFactorForEveryone(t *testing.T) {
 		if err != nil || !me.TwoFactorRequired || me.Agent.TwoFactorEnabled {
 			t.Fatalf("GetMe = %v, %v; want required and not enabled", me, err)
 		}
-		wantReason(t, list(lan), connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_TWO_FACTOR_REQUIRED)
+		apptest.WantReason(t, list(lan), connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_TWO_FACTOR_REQUIRED)
 		sctx, cancel := context.WithTimeout(ctx(t), 2*time.Second)
 		defer cancel()
 		stream, err := lan.Conversation.Subscribe(sctx, &livechatv1.SubscribeRequest{})
 		if err == nil {
 			_, err = stream.Receive()
 		}
-		wantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_TWO_FACTOR_REQUIRED)
+		apptest.WantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_TWO_FACTOR_REQUIRED)
 		// A fresh sign-in is led the same way.
 		again := e.srv.NewClient(nil)
 		if _, err := again.Auth.Login(ctx(t), &livechatv1.LoginRequest{Username: "lan", Password: password}); err != nil {
 			t.Fatal(err)
 		}
-		wantReason(t, list(again), connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_TWO_FACTOR_REQUIRED)
+		apptest.WantReason(t, list(again), connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_TWO_FACTOR_REQUIRED)
 		// So is the admin who turned it on; their API token is not.
-		wantReason(t, list(e.admin), connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_TWO_FACTOR_REQUIRED)
+		apptest.WantReason(t, list(e.admin), connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_TWO_FACTOR_REQUIRED)
 		if err := list(api); err != nil {
 			t.Fatalf("an API token: %v", err)
 		}
@@ -88,7 +88,7 @@ func TestRequireTwoFactorForEveryone(t *testing.T) {
 			t.Fatalf("after enrolling: %v", err)
 		}
 		_, err := lan.Auth.DisableTwoFactor(ctx(t), &livechatv1.DisableTwoFactorRequest{Password: password, Code: "123456"})
-		wantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_TWO_FACTOR_REQUIRED)
+		apptest.WantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_TWO_FACTOR_REQUIRED)
 	})
 
 	t.Run("an admin's reset leads the agent to enrol again", func(t *testing.T) {
@@ -99,7 +99,7 @@ func TestRequireTwoFactorForEveryone(t *testing.T) {
 		if _, err := api.Auth.ResetAgentTwoFactor(ctx(t), &livechatv1.ResetAgentTwoFactorRequest{AgentId: me.Agent.Id}); err != nil {
 			t.Fatal(err)
 		}
-		wantReason(t, list(lan), connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_TWO_FACTOR_REQUIRED)
+		apptest.WantReason(t, list(lan), connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_TWO_FACTOR_REQUIRED)
 	})
 
 	t.Run("turning it off lets everyone in", func(t *testing.T) {

@@ -31,7 +31,7 @@ func enrol(t *testing.T, c *apptest.Client) (string, []string) {
 		t.Fatalf("StartTwoFactorEnrolment: %v", err)
 	}
 	_, err = c.Auth.ConfirmTwoFactor(ctx(t), &livechatv1.ConfirmTwoFactorRequest{Code: codeAt(t, start.Secret, 0) + "0"})
-	wantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_WRONG_CODE)
+	apptest.WantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_WRONG_CODE)
 	res, err := c.Auth.ConfirmTwoFactor(ctx(t), &livechatv1.ConfirmTwoFactorRequest{Code: codeAt(t, start.Secret, -1)})
 	if err != nil {
 		t.Fatalf("ConfirmTwoFactor: %v", err)
@@ -66,7 +66,7 @@ func TestTwoFactorSignIn(t *testing.T) {
 	}
 	// The secret is not handed out again once confirmed.
 	_, err := tess.Auth.StartTwoFactorEnrolment(ctx(t), &livechatv1.StartTwoFactorEnrolmentRequest{})
-	wantReason(t, err, connect.CodeFailedPrecondition, livechatv1.ErrorReason_ERROR_REASON_TWO_FACTOR_STATE)
+	apptest.WantReason(t, err, connect.CodeFailedPrecondition, livechatv1.ErrorReason_ERROR_REASON_TWO_FACTOR_STATE)
 	me, err := tess.Auth.GetMe(ctx(t), &livechatv1.GetMeRequest{})
 	if err != nil || !me.Agent.TwoFactorEnabled {
 		t.Fatalf("GetMe = %v, %v; want two_factor_enabled", me, err)
@@ -75,10 +75,10 @@ func TestTwoFactorSignIn(t *testing.T) {
 	c := e.srv.NewClient(nil)
 	ch := challenge(t, c, "tess")
 	_, err = c.Auth.CompleteLogin(ctx(t), &livechatv1.CompleteLoginRequest{Challenge: ch, Code: "000000"})
-	wantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_WRONG_CODE)
+	apptest.WantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_WRONG_CODE)
 	// The code confirmed the enrolment with (step -1) is spent already.
 	_, err = c.Auth.CompleteLogin(ctx(t), &livechatv1.CompleteLoginRequest{Challenge: ch, Code: codeAt(t, secret, -1)})
-	wantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_WRONG_CODE)
+	apptest.WantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_WRONG_CODE)
 	res, err := c.Auth.CompleteLogin(ctx(t), &livechatv1.CompleteLoginRequest{Challenge: ch, Code: codeAt(t, secret, 0)})
 	if err != nil || res.Agent.GetUsername() != "tess" {
 		t.Fatalf("CompleteLogin = %v, %v", res, err)
@@ -88,13 +88,13 @@ func TestTwoFactorSignIn(t *testing.T) {
 	}
 	// A challenge is spent by its success.
 	_, err = c.Auth.CompleteLogin(ctx(t), &livechatv1.CompleteLoginRequest{Challenge: ch, Code: codeAt(t, secret, 1)})
-	wantReason(t, err, connect.CodeUnauthenticated, livechatv1.ErrorReason_ERROR_REASON_SIGN_IN_EXPIRED)
+	apptest.WantReason(t, err, connect.CodeUnauthenticated, livechatv1.ErrorReason_ERROR_REASON_SIGN_IN_EXPIRED)
 
 	// The same code again, on a new challenge: refused.
 	c2 := e.srv.NewClient(nil)
 	ch = challenge(t, c2, "tess")
 	_, err = c2.Auth.CompleteLogin(ctx(t), &livechatv1.CompleteLoginRequest{Challenge: ch, Code: codeAt(t, secret, 0)})
-	wantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_WRONG_CODE)
+	apptest.WantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_WRONG_CODE)
 
 	// A recovery code works once, typed in capitals without its dash.
 	typed := recovery[3][:5] + recovery[3][6:]
@@ -104,11 +104,11 @@ func TestTwoFactorSignIn(t *testing.T) {
 	c3 := e.srv.NewClient(nil)
 	ch = challenge(t, c3, "tess")
 	_, err = c3.Auth.CompleteLogin(ctx(t), &livechatv1.CompleteLoginRequest{Challenge: ch, Code: recovery[3]})
-	wantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_WRONG_CODE)
+	apptest.WantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_WRONG_CODE)
 
 	// Unknown challenges are refused as expired.
 	_, err = c3.Auth.CompleteLogin(ctx(t), &livechatv1.CompleteLoginRequest{Challenge: "nope", Code: codeAt(t, secret, 1)})
-	wantReason(t, err, connect.CodeUnauthenticated, livechatv1.ErrorReason_ERROR_REASON_SIGN_IN_EXPIRED)
+	apptest.WantReason(t, err, connect.CodeUnauthenticated, livechatv1.ErrorReason_ERROR_REASON_SIGN_IN_EXPIRED)
 
 	// API tokens are unaffected: an admin with a second factor still uses
 	// their token.
@@ -128,14 +128,14 @@ func TestTwoFactorCodesAreThrottled(t *testing.T) {
 	var err error
 	for range 5 {
 		_, err = c.Auth.CompleteLogin(ctx(t), &livechatv1.CompleteLoginRequest{Challenge: ch, Code: "123456"})
-		wantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_WRONG_CODE)
+		apptest.WantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_WRONG_CODE)
 	}
 	// Now even the right code is refused from this address, and the right
 	// password does not reset the count.
 	_, err = c.Auth.CompleteLogin(ctx(t), &livechatv1.CompleteLoginRequest{Challenge: ch, Code: codeAt(t, secret, 0)})
-	wantReason(t, err, connect.CodeResourceExhausted, livechatv1.ErrorReason_ERROR_REASON_SIGN_IN_THROTTLED)
+	apptest.WantReason(t, err, connect.CodeResourceExhausted, livechatv1.ErrorReason_ERROR_REASON_SIGN_IN_THROTTLED)
 	_, err = c.Auth.Login(ctx(t), &livechatv1.LoginRequest{Username: "tom", Password: password})
-	wantReason(t, err, connect.CodeResourceExhausted, livechatv1.ErrorReason_ERROR_REASON_SIGN_IN_THROTTLED)
+	apptest.WantReason(t, err, connect.CodeResourceExhausted, livechatv1.ErrorReason_ERROR_REASON_SIGN_IN_THROTTLED)
 }
 
 func TestTwoFactorDisableAndAdminReset(t *testing.T) {
@@ -145,9 +145,9 @@ func TestTwoFactorDisableAndAdminReset(t *testing.T) {
 	secret, _ := enrol(t, dee)
 
 	_, err := dee.Auth.DisableTwoFactor(ctx(t), &livechatv1.DisableTwoFactorRequest{Password: "wrong password", Code: codeAt(t, secret, 0)})
-	wantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_WRONG_PASSWORD)
+	apptest.WantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_WRONG_PASSWORD)
 	_, err = dee.Auth.DisableTwoFactor(ctx(t), &livechatv1.DisableTwoFactorRequest{Password: password, Code: "000000"})
-	wantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_WRONG_CODE)
+	apptest.WantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_WRONG_CODE)
 	if _, err := dee.Auth.DisableTwoFactor(ctx(t), &livechatv1.DisableTwoFactorRequest{Password: password, Code: codeAt(t, secret, 0)}); err != nil {
 		t.Fatalf("DisableTwoFactor: %v", err)
 	}
@@ -166,11 +166,11 @@ func TestTwoFactorDisableAndAdminReset(t *testing.T) {
 		}
 	}
 	_, err = dee.Auth.ResetAgentTwoFactor(ctx(t), &livechatv1.ResetAgentTwoFactorRequest{AgentId: id})
-	wantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_ADMIN_REQUIRED)
+	apptest.WantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_ADMIN_REQUIRED)
 	if _, err := e.admin.Auth.ResetAgentTwoFactor(ctx(t), &livechatv1.ResetAgentTwoFactorRequest{AgentId: id}); err != nil {
 		t.Fatalf("ResetAgentTwoFactor: %v", err)
 	}
 	e.login(t, "dee")
 	_, err = e.admin.Auth.ResetAgentTwoFactor(ctx(t), &livechatv1.ResetAgentTwoFactorRequest{AgentId: "00000000-0000-4000-8000-000000000001"})
-	wantReason(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_AGENT_NOT_FOUND)
+	apptest.WantReason(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_AGENT_NOT_FOUND)
 }

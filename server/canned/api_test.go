@@ -10,7 +10,6 @@ import (
 	"connectrpc.com/connect/v2"
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
-	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/apptest"
 	"github.com/opensupport/livechat/server/dbtest"
 )
@@ -69,18 +68,6 @@ func shortcuts(t *testing.T, c *apptest.Client, req *livechatv1.ListCannedRespon
 	return out
 }
 
-// wantReason checks an error's code, reason and field.
-func wantReason(t *testing.T, err error, code connect.Code, reason livechatv1.ErrorReason, field string) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("got success, want %v %v", code, reason)
-	}
-	d := apperr.DetailOf(err)
-	if connect.CodeOf(err) != code || d.GetReason() != reason || d.GetField() != field {
-		t.Fatalf("got %v (reason %v, field %q), want %v %v %q", err, d.GetReason(), d.GetField(), code, reason, field)
-	}
-}
-
 func TestCRUD(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -115,7 +102,7 @@ func TestCRUD(t *testing.T) {
 		t.Fatalf("after delete: %v", got)
 	}
 	_, err = e.admin.Canned.DeleteCannedResponse(ctx(t), &livechatv1.DeleteCannedResponseRequest{CannedResponseId: r.Id})
-	wantReason(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_NOT_FOUND, "")
+	apptest.WantField(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_NOT_FOUND, "")
 }
 
 func TestScopes(t *testing.T) {
@@ -143,21 +130,21 @@ func TestScopes(t *testing.T) {
 	})
 	t.Run("an agent cannot create, edit or delete team-wide ones", func(t *testing.T) {
 		_, err := e.lan.Canned.CreateCannedResponse(ctx(t), &livechatv1.CreateCannedResponseRequest{Scope: team, Response: input("nope")})
-		wantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_ADMIN_REQUIRED, "")
+		apptest.WantField(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_ADMIN_REQUIRED, "")
 		_, err = e.lan.Canned.UpdateCannedResponse(ctx(t), &livechatv1.UpdateCannedResponseRequest{CannedResponseId: teamR.Id, Response: input("nope")})
-		wantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_ADMIN_REQUIRED, "")
+		apptest.WantField(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_ADMIN_REQUIRED, "")
 		_, err = e.lan.Canned.DeleteCannedResponse(ctx(t), &livechatv1.DeleteCannedResponseRequest{CannedResponseId: teamR.Id})
-		wantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_ADMIN_REQUIRED, "")
+		apptest.WantField(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_ADMIN_REQUIRED, "")
 	})
 	t.Run("nobody edits or deletes another agent's personal ones", func(t *testing.T) {
 		for _, c := range []*apptest.Client{e.minh, e.admin} {
 			_, err := c.Canned.UpdateCannedResponse(ctx(t), &livechatv1.UpdateCannedResponseRequest{CannedResponseId: lanR.Id, Response: input("taken-over")})
-			wantReason(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_NOT_FOUND, "")
+			apptest.WantField(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_NOT_FOUND, "")
 			_, err = c.Canned.DeleteCannedResponse(ctx(t), &livechatv1.DeleteCannedResponseRequest{CannedResponseId: lanR.Id})
-			wantReason(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_NOT_FOUND, "")
+			apptest.WantField(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_NOT_FOUND, "")
 		}
 		_, err := e.lan.Canned.DeleteCannedResponse(ctx(t), &livechatv1.DeleteCannedResponseRequest{CannedResponseId: adminR.Id})
-		wantReason(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_NOT_FOUND, "")
+		apptest.WantField(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_NOT_FOUND, "")
 		if got := shortcuts(t, e.lan, &livechatv1.ListCannedResponsesRequest{Scope: personal}); len(got) != 1 {
 			t.Fatalf("lan's own after others tried: %v", got)
 		}
@@ -196,18 +183,18 @@ func TestShortcutUniquePerScope(t *testing.T) {
 	e := newEnv(t)
 	create(t, e.admin, team, input("refund"))
 	_, err := e.admin.Canned.CreateCannedResponse(ctx(t), &livechatv1.CreateCannedResponseRequest{Scope: team, Response: input("refund")})
-	wantReason(t, err, connect.CodeAlreadyExists, livechatv1.ErrorReason_ERROR_REASON_ALREADY_EXISTS, "shortcut")
+	apptest.WantField(t, err, connect.CodeAlreadyExists, livechatv1.ErrorReason_ERROR_REASON_ALREADY_EXISTS, "shortcut")
 
 	// The same shortcut in another scope, and in two agents' own scopes.
 	create(t, e.lan, personal, input("refund"))
 	create(t, e.minh, personal, input("refund"))
 	_, err = e.lan.Canned.CreateCannedResponse(ctx(t), &livechatv1.CreateCannedResponseRequest{Scope: personal, Response: input("refund")})
-	wantReason(t, err, connect.CodeAlreadyExists, livechatv1.ErrorReason_ERROR_REASON_ALREADY_EXISTS, "shortcut")
+	apptest.WantField(t, err, connect.CodeAlreadyExists, livechatv1.ErrorReason_ERROR_REASON_ALREADY_EXISTS, "shortcut")
 
 	// Renaming onto a taken shortcut is refused the same way.
 	other := create(t, e.lan, personal, input("other"))
 	_, err = e.lan.Canned.UpdateCannedResponse(ctx(t), &livechatv1.UpdateCannedResponseRequest{CannedResponseId: other.Id, Response: input("refund")})
-	wantReason(t, err, connect.CodeAlreadyExists, livechatv1.ErrorReason_ERROR_REASON_ALREADY_EXISTS, "shortcut")
+	apptest.WantField(t, err, connect.CodeAlreadyExists, livechatv1.ErrorReason_ERROR_REASON_ALREADY_EXISTS, "shortcut")
 }
 
 func TestValidation(t *testing.T) {
@@ -238,7 +225,7 @@ func TestValidation(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := e.lan.Canned.CreateCannedResponse(ctx(t), &livechatv1.CreateCannedResponseRequest{Scope: tc.scope, Response: tc.in})
-			wantReason(t, err, invalid, tc.reason, tc.field)
+			apptest.WantField(t, err, invalid, tc.reason, tc.field)
 		})
 	}
 	t.Run("limits at the edge are accepted", func(t *testing.T) {
@@ -246,17 +233,17 @@ func TestValidation(t *testing.T) {
 	})
 	t.Run("missing and malformed ids", func(t *testing.T) {
 		_, err := e.lan.Canned.UpdateCannedResponse(ctx(t), &livechatv1.UpdateCannedResponseRequest{CannedResponseId: "123", Response: input("a")})
-		wantReason(t, err, invalid, livechatv1.ErrorReason_ERROR_REASON_MALFORMED_ID, "canned_response_id")
+		apptest.WantField(t, err, invalid, livechatv1.ErrorReason_ERROR_REASON_MALFORMED_ID, "canned_response_id")
 		_, err = e.lan.Canned.DeleteCannedResponse(ctx(t), &livechatv1.DeleteCannedResponseRequest{})
-		wantReason(t, err, invalid, livechatv1.ErrorReason_ERROR_REASON_REQUIRED, "canned_response_id")
+		apptest.WantField(t, err, invalid, livechatv1.ErrorReason_ERROR_REASON_REQUIRED, "canned_response_id")
 	})
 	t.Run("list arguments", func(t *testing.T) {
 		_, err := e.lan.Canned.ListCannedResponses(ctx(t), &livechatv1.ListCannedResponsesRequest{PageSize: 101})
-		wantReason(t, err, invalid, livechatv1.ErrorReason_ERROR_REASON_TOO_MANY_ITEMS, "page_size")
+		apptest.WantField(t, err, invalid, livechatv1.ErrorReason_ERROR_REASON_TOO_MANY_ITEMS, "page_size")
 		_, err = e.lan.Canned.ListCannedResponses(ctx(t), &livechatv1.ListCannedResponsesRequest{PageToken: "!!"})
-		wantReason(t, err, invalid, livechatv1.ErrorReason_ERROR_REASON_MALFORMED_CURSOR, "page_token")
+		apptest.WantField(t, err, invalid, livechatv1.ErrorReason_ERROR_REASON_MALFORMED_CURSOR, "page_token")
 		_, err = e.lan.Canned.ListCannedResponses(ctx(t), &livechatv1.ListCannedResponsesRequest{Query: strings.Repeat("q", 201)})
-		wantReason(t, err, invalid, livechatv1.ErrorReason_ERROR_REASON_TEXT_TOO_LONG, "query")
+		apptest.WantField(t, err, invalid, livechatv1.ErrorReason_ERROR_REASON_TEXT_TOO_LONG, "query")
 	})
 }
 

@@ -170,13 +170,13 @@ func TestAPIEditAndDelete(t *testing.T) {
 
 	// Refusals carry their reasons.
 	_, err = a.admin.Conversation.EditMessage(ctx, &livechatv1.EditMessageRequest{MessageId: reply.Message.Id, Text: "x"})
-	wantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_NOT_MESSAGE_SENDER)
+	apptest.WantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_NOT_MESSAGE_SENDER)
 	_, err = visitor.EditMessage(ctx, &livechatv1.WidgetServiceEditMessageRequest{MessageId: sent.Message.Id, Text: "x"})
-	wantReason(t, err, connect.CodeFailedPrecondition, livechatv1.ErrorReason_ERROR_REASON_MESSAGE_DELETED)
+	apptest.WantReason(t, err, connect.CodeFailedPrecondition, livechatv1.ErrorReason_ERROR_REASON_MESSAGE_DELETED)
 	_, err = visitor.DeleteMessage(ctx, &livechatv1.WidgetServiceDeleteMessageRequest{MessageId: note.Message.Id})
-	wantReason(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_MESSAGE_NOT_FOUND)
+	apptest.WantReason(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_MESSAGE_NOT_FOUND)
 	_, err = lan.Conversation.EditMessage(ctx, &livechatv1.EditMessageRequest{MessageId: "nope", Text: "x"})
-	wantReason(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_MALFORMED_ID)
+	apptest.WantReason(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_MALFORMED_ID)
 	_, err = lan.Conversation.EditMessage(ctx, &livechatv1.EditMessageRequest{MessageId: reply.Message.Id, Text: ""})
-	wantReason(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_TEXT_EMPTY)
+	apptest.WantReason(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_TEXT_EMPTY)
 }

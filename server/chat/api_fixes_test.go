@@ -9,19 +9,8 @@ import (
 	"github.com/google/uuid"
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
-	"github.com/opensupport/livechat/server/apperr"
+	"github.com/opensupport/livechat/server/apptest"
 )
-
-// wantReason fails unless err is a Connect error with code and reason.
-func wantReason(t *testing.T, err error, code connect.Code, reason livechatv1.ErrorReason) {
-	t.Helper()
-	if err == nil || connect.CodeOf(err) != code {
-		t.Fatalf("got %v (%v), want %v", connect.CodeOf(err), err, code)
-	}
-	if got := apperr.DetailOf(err).GetReason(); got != reason {
-		t.Fatalf("reason %v (%v), want %v", got, err, reason)
-	}
-}
 
 // receive reads a stream until READY, returning what came before it.
 func receive(t *testing.T, st interface {
@@ -150,7 +139,7 @@ func TestAPITransferToTheCurrentAssignee(t *testing.T) {
 	}
 
 	t.Run("a non-assignee is refused, as for any transfer", func(t *testing.T) {
-		wantReason(t, assign(khoa.Conversation), connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_NOT_ASSIGNEE)
+		apptest.WantReason(t, assign(khoa.Conversation), connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_NOT_ASSIGNEE)
 	})
 	t.Run("the assignee and an admin may, and nothing changes", func(t *testing.T) {
 		if err := assign(lan.Conversation); err != nil {
@@ -319,7 +308,7 @@ func TestAPIZeroIDIsNotFound(t *testing.T) {
 			if name == "AssignConversation to the zero agent" {
 				reason = livechatv1.ErrorReason_ERROR_REASON_AGENT_NOT_FOUND
 			}
-			wantReason(t, call(), connect.CodeNotFound, reason)
+			apptest.WantReason(t, call(), connect.CodeNotFound, reason)
 		})
 	}
 }

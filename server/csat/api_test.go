@@ -10,7 +10,6 @@ import (
 	"connectrpc.com/connect/v2"
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
-	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/apptest"
 	"github.com/opensupport/livechat/server/dbtest"
 )
@@ -69,17 +68,6 @@ func resolve(t *testing.T, agent *apptest.Client, id string) {
 	}
 }
 
-func wantReason(t *testing.T, err error, code connect.Code, reason livechatv1.ErrorReason, field string) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("got success, want %v %v", code, reason)
-	}
-	d := apperr.DetailOf(err)
-	if connect.CodeOf(err) != code || d.GetReason() != reason || d.GetField() != field {
-		t.Fatalf("got %v (reason %v, field %q), want %v %v %q", err, d.GetReason(), d.GetField(), code, reason, field)
-	}
-}
-
 // TestRatingReachesAgentsLive: the visitor rates the resolved
 // conversation; an agent's open stream gets the conversation with the
 // rating, and so do later reads. A change within the window replaces it and
@@ -128,7 +116,7 @@ func TestRatingReachesAgentsLive(t *testing.T) {
 
 	// Not resolved yet: nothing to rate.
 	_, err = v.Widget.RateConversation(ctx(t), &livechatv1.RateConversationRequest{ConversationId: conv.Id, Score: 4})
-	wantReason(t, err, connect.CodeFailedPrecondition, livechatv1.ErrorReason_ERROR_REASON_RATING_NOT_YET, "")
+	apptest.WantField(t, err, connect.CodeFailedPrecondition, livechatv1.ErrorReason_ERROR_REASON_RATING_NOT_YET, "")
 
 	resolve(t, tm.Lan, conv.Id)
 	res, err := v.Widget.RateConversation(ctx(t), &livechatv1.RateConversationRequest{ConversationId: conv.Id, Score: 4, Comment: "  Quick and kind \n"})
@@ -165,7 +153,7 @@ func TestRatingReachesAgentsLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = v.Widget.RateConversation(ctx(t), &livechatv1.RateConversationRequest{ConversationId: conv.Id, Score: 1})
-	wantReason(t, err, connect.CodeFailedPrecondition, livechatv1.ErrorReason_ERROR_REASON_RATING_FINAL, "")
+	apptest.WantField(t, err, connect.CodeFailedPrecondition, livechatv1.ErrorReason_ERROR_REASON_RATING_FINAL, "")
 	got, err = tm.Lan.Conversation.GetConversation(ctx(t), &livechatv1.GetConversationRequest{ConversationId: conv.Id})
 	if err != nil || got.Conversation.Rating.GetScore() != 5 {
 		t.Fatalf("after a refused change: %v, %v", got, err)
@@ -189,21 +177,21 @@ func TestRatingRefusals(t *testing.T) {
 		_, err := c.Widget.RateConversation(ctx(t), &livechatv1.RateConversationRequest{ConversationId: id, Score: score, Comment: comment})
 		return err
 	}
-	wantReason(t, rate(off, offConv.Id, 5, ""), connect.CodeFailedPrecondition, livechatv1.ErrorReason_ERROR_REASON_RATINGS_OFF, "")
-	wantReason(t, rate(thumbs, conv.Id, 3, ""), connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_INVALID_VALUE, "score")
-	wantReason(t, rate(thumbs, conv.Id, 0, ""), connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_INVALID_VALUE, "score")
-	wantReason(t, rate(thumbs, conv.Id, 5, strings.Repeat("x", 1001)), connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_TEXT_TOO_LONG, "comment")
-	wantReason(t, rate(thumbs, conv.Id, 5, "bad\x00"), connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_TEXT_INVALID, "comment")
-	wantReason(t, rate(thumbs, "nope", 5, ""), connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_MALFORMED_ID, "conversation_id")
+	apptest.WantField(t, rate(off, offConv.Id, 5, ""), connect.CodeFailedPrecondition, livechatv1.ErrorReason_ERROR_REASON_RATINGS_OFF, "")
+	apptest.WantField(t, rate(thumbs, conv.Id, 3, ""), connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_INVALID_VALUE, "score")
+	apptest.WantField(t, rate(thumbs, conv.Id, 0, ""), connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_INVALID_VALUE, "score")
+	apptest.WantField(t, rate(thumbs, conv.Id, 5, strings.Repeat("x", 1001)), connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_TEXT_TOO_LONG, "comment")
+	apptest.WantField(t, rate(thumbs, conv.Id, 5, "bad\x00"), connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_TEXT_INVALID, "comment")
+	apptest.WantField(t, rate(thumbs, "nope", 5, ""), connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_MALFORMED_ID, "conversation_id")
 	// Another visitor's conversation is not theirs to rate.
-	wantReason(t, rate(off, conv.Id, 5, ""), connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_CONVERSATION_NOT_FOUND, "")
+	apptest.WantField(t, rate(off, conv.Id, 5, ""), connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_CONVERSATION_NOT_FOUND, "")
 	// Agents rate nothing.
-	wantReason(t, rate(tm.Lan, conv.Id, 5, ""), connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_PERMISSION_DENIED, "")
+	apptest.WantField(t, rate(tm.Lan, conv.Id, 5, ""), connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_PERMISSION_DENIED, "")
 
 	if err := rate(thumbs, conv.Id, 1, ""); err != nil {
 		t.Fatalf("thumbs down: %v", err)
 	}
 	// An unknown scale is refused in the settings.
 	_, err := tm.Admin.Widget.CreateWidget(ctx(t), &livechatv1.CreateWidgetRequest{Settings: &livechatv1.WidgetSettings{Name: "x", Csat: 7}})
-	wantReason(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_INVALID_VALUE, "settings.csat")
+	apptest.WantField(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_INVALID_VALUE, "settings.csat")
 }

@@ -11,7 +11,6 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
-	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/apptest"
 	"github.com/opensupport/livechat/server/dbtest"
 )
@@ -75,18 +74,6 @@ func (e *env) define(t *testing.T, key, label string, typ livechatv1.AttributeTy
 		t.Fatalf("CreateAttributeDefinition %q: %v", key, err)
 	}
 	return res.Definition
-}
-
-// wantReason checks an error's code, reason and field.
-func wantReason(t *testing.T, err error, code connect.Code, reason livechatv1.ErrorReason, field string) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("got success, want %v %v", code, reason)
-	}
-	d := apperr.DetailOf(err)
-	if connect.CodeOf(err) != code || d.GetReason() != reason || d.GetField() != field {
-		t.Fatalf("got %v (reason %v, field %q), want %v %v %q", err, d.GetReason(), d.GetField(), code, reason, field)
-	}
 }
 
 func ptr(s string) *string { return &s }
@@ -195,13 +182,13 @@ func TestUpdateValidation(t *testing.T) {
 		{"unknown customer", &livechatv1.CustomerServiceUpdateCustomerRequest{CustomerId: "00000000-0000-0000-0000-000000000000", Name: ptr("x")}, notFound, livechatv1.ErrorReason_ERROR_REASON_CUSTOMER_NOT_FOUND, ""},
 	} {
 		_, err := e.Lan.Customers.UpdateCustomer(ctx(t), c.req)
-		t.Run(c.name, func(t *testing.T) { wantReason(t, err, c.code, c.reason, c.field) })
+		t.Run(c.name, func(t *testing.T) { apptest.WantField(t, err, c.code, c.reason, c.field) })
 	}
 	// A refused update changes nothing, not even its valid parts.
 	_, err := e.Lan.Customers.UpdateCustomer(ctx(t), &livechatv1.CustomerServiceUpdateCustomerRequest{
 		CustomerId: id, Name: ptr("Bảo"), CustomAttributes: map[string]string{"beta": "true", "seats": "x"},
 	})
-	wantReason(t, err, invalid, livechatv1.ErrorReason_ERROR_REASON_ATTRIBUTE_VALUE_INVALID, "attributes.seats")
+	apptest.WantField(t, err, invalid, livechatv1.ErrorReason_ERROR_REASON_ATTRIBUTE_VALUE_INVALID, "attributes.seats")
 	d, err := e.Lan.Customers.GetCustomer(ctx(t), &livechatv1.GetCustomerRequest{CustomerId: id})
 	if err != nil || d.Profile.Customer.Name != "Bao" || len(d.Changes) != 0 || len(d.Profile.CustomAttributes) != 0 {
 		t.Fatalf("after a refused update: %v, %v", d, err)
@@ -225,7 +212,7 @@ func TestAttributeDefinitions(t *testing.T) {
 		t.Fatalf("created %v", plan)
 	}
 	_, err := e.Lan.Customers.CreateAttributeDefinition(ctx(t), &livechatv1.CreateAttributeDefinitionRequest{Key: "x", Label: "X", Type: livechatv1.AttributeType_ATTRIBUTE_TYPE_TEXT})
-	wantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_ADMIN_REQUIRED, "")
+	apptest.WantField(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_ADMIN_REQUIRED, "")
 	for _, c := range []struct {
 		name   string
 		req    *livechatv1.CreateAttributeDefinitionRequest
@@ -240,7 +227,7 @@ func TestAttributeDefinitions(t *testing.T) {
 		{"unknown type", &livechatv1.CreateAttributeDefinitionRequest{Key: "a", Label: "A", Type: 42}, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_INVALID_VALUE, "type"},
 	} {
 		_, err := e.Admin.Customers.CreateAttributeDefinition(ctx(t), c.req)
-		t.Run(c.name, func(t *testing.T) { wantReason(t, err, c.code, c.reason, c.field) })
+		t.Run(c.name, func(t *testing.T) { apptest.WantField(t, err, c.code, c.reason, c.field) })
 	}
 	list, err := e.Lan.Customers.ListAttributeDefinitions(ctx(t), &livechatv1.ListAttributeDefinitionsRequest{})
 	if err != nil || len(list.Definitions) != 1 || list.Definitions[0].Key != "plan" {
@@ -254,7 +241,7 @@ func TestAttributeDefinitions(t *testing.T) {
 		t.Fatalf("DeleteAttributeDefinition: %v", err)
 	}
 	_, err = e.Admin.Customers.DeleteAttributeDefinition(ctx(t), &livechatv1.DeleteAttributeDefinitionRequest{DefinitionId: plan.Id})
-	wantReason(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_ATTRIBUTE_NOT_FOUND, "")
+	apptest.WantField(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_ATTRIBUTE_NOT_FOUND, "")
 	d, err := e.Lan.Customers.GetCustomer(ctx(t), &livechatv1.GetCustomerRequest{CustomerId: id})
 	if err != nil || len(d.Profile.CustomAttributes) != 0 || len(d.Changes) != 1 {
 		t.Fatalf("values go with the definition, the record stays: %v, %v", d, err)
@@ -297,7 +284,7 @@ func TestGetCustomerHistory(t *testing.T) {
 		t.Fatalf("profile: %v", d.Profile)
 	}
 	_, err = e.Minh.Customers.GetCustomer(ctx(t), &livechatv1.GetCustomerRequest{CustomerId: "00000000-0000-0000-0000-000000000000"})
-	wantReason(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_CUSTOMER_NOT_FOUND, "")
+	apptest.WantField(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_CUSTOMER_NOT_FOUND, "")
 }
 
 func names(cs []*livechatv1.Customer) string {
@@ -407,7 +394,7 @@ func TestListCustomers(t *testing.T) {
 			{"unknown key", &livechatv1.ListCustomersRequest{AttributeKey: "tier"}, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_ATTRIBUTE_NOT_FOUND, "attribute_key"},
 		} {
 			_, err := e.Lan.Customers.ListCustomers(ctx(t), c.req)
-			t.Run(c.name, func(t *testing.T) { wantReason(t, err, c.code, c.reason, c.field) })
+			t.Run(c.name, func(t *testing.T) { apptest.WantField(t, err, c.code, c.reason, c.field) })
 		}
 	})
 }

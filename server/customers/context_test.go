@@ -172,7 +172,7 @@ func TestVisitorContextValidation(t *testing.T) {
 		{"long browser name", &livechatv1.ReportVisitorContextRequest{Device: &livechatv1.DeviceInfo{Browser: strings.Repeat("b", 65)}}, livechatv1.ErrorReason_ERROR_REASON_TEXT_TOO_LONG, "device.browser"},
 	} {
 		_, err := v.Customers.ReportVisitorContext(ctx(t), c.req)
-		t.Run(c.name, func(t *testing.T) { wantReason(t, err, connect.CodeInvalidArgument, c.reason, c.field) })
+		t.Run(c.name, func(t *testing.T) { apptest.WantField(t, err, connect.CodeInvalidArgument, c.reason, c.field) })
 	}
 	// An agent cannot report a visitor's context.
 	_, err := e.Lan.Customers.ReportVisitorContext(ctx(t), &livechatv1.ReportVisitorContextRequest{})

@@ -45,7 +45,7 @@ func TestSetVisitorAttributes(t *testing.T) {
 
 	anon, _, anonID := e.browser(t, nil, "")
 	_, err := anon.Customers.SetVisitorAttributes(ctx(t), &livechatv1.SetVisitorAttributesRequest{Attributes: map[string]string{"plan": "gold"}})
-	wantReason(t, err, connect.CodeFailedPrecondition, livechatv1.ErrorReason_ERROR_REASON_IDENTITY_REQUIRED, "")
+	apptest.WantField(t, err, connect.CodeFailedPrecondition, livechatv1.ErrorReason_ERROR_REASON_IDENTITY_REQUIRED, "")
 	d, err := e.Lan.Customers.GetCustomer(ctx(t), &livechatv1.GetCustomerRequest{CustomerId: anonID})
 	if err != nil || len(d.Profile.CustomAttributes) != 0 || len(d.Changes) != 0 {
 		t.Fatalf("an unverified visitor's attributes were kept: %v, %v", d, err)
@@ -56,9 +56,9 @@ func TestSetVisitorAttributes(t *testing.T) {
 		t.Fatalf("SetVisitorAttributes: %v", err)
 	}
 	_, err = verified.Customers.SetVisitorAttributes(ctx(t), &livechatv1.SetVisitorAttributesRequest{Attributes: map[string]string{"seats": "many"}})
-	wantReason(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_ATTRIBUTE_VALUE_INVALID, "attributes.seats")
+	apptest.WantField(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_ATTRIBUTE_VALUE_INVALID, "attributes.seats")
 	_, err = verified.Customers.SetVisitorAttributes(ctx(t), &livechatv1.SetVisitorAttributesRequest{Attributes: map[string]string{"tier": "1"}})
-	wantReason(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_ATTRIBUTE_NOT_FOUND, "attributes.tier")
+	apptest.WantField(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_ATTRIBUTE_NOT_FOUND, "attributes.tier")
 	d, err = e.Lan.Customers.GetCustomer(ctx(t), &livechatv1.GetCustomerRequest{CustomerId: id})
 	if err != nil || len(d.Profile.CustomAttributes) != 2 || d.Profile.CustomAttributes[0].Value != "gold" || d.Profile.CustomAttributes[1].Value != "12" {
 		t.Fatalf("stored attributes: %v, %v", d, err)

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
+	"github.com/opensupport/livechat/server/apptest"
 	"github.com/opensupport/livechat/server/limits"
 )
 
@@ -91,17 +92,17 @@ func TestCustomerTags(t *testing.T) {
 	// Bad sets change nothing.
 	invalid, notFound := connect.CodeInvalidArgument, connect.CodeNotFound
 	_, err = set(mai, vip, uuid.NewString())
-	wantReason(t, err, notFound, livechatv1.ErrorReason_ERROR_REASON_NOT_FOUND, "tags.tag_ids")
+	apptest.WantField(t, err, notFound, livechatv1.ErrorReason_ERROR_REASON_NOT_FOUND, "tags.tag_ids")
 	_, err = set(mai, "nope")
-	wantReason(t, err, invalid, livechatv1.ErrorReason_ERROR_REASON_MALFORMED_ID, "tags.tag_ids")
+	apptest.WantField(t, err, invalid, livechatv1.ErrorReason_ERROR_REASON_MALFORMED_ID, "tags.tag_ids")
 	many := make([]string, limits.ConversationTags+1)
 	for i := range many {
 		many[i] = uuid.NewString()
 	}
 	_, err = set(mai, many...)
-	wantReason(t, err, invalid, livechatv1.ErrorReason_ERROR_REASON_TOO_MANY_ITEMS, "tags.tag_ids")
+	apptest.WantField(t, err, invalid, livechatv1.ErrorReason_ERROR_REASON_TOO_MANY_ITEMS, "tags.tag_ids")
 	_, err = set(uuid.NewString(), vip)
-	wantReason(t, err, notFound, livechatv1.ErrorReason_ERROR_REASON_CUSTOMER_NOT_FOUND, "")
+	apptest.WantField(t, err, notFound, livechatv1.ErrorReason_ERROR_REASON_CUSTOMER_NOT_FOUND, "")
 	if d, _ := e.Lan.Customers.GetCustomer(ctx(t), &livechatv1.GetCustomerRequest{CustomerId: mai}); tagNames(d.Profile) != "Reseller,VIP" {
 		t.Fatalf("after refused sets: %q", tagNames(d.Profile))
 	}

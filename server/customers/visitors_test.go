@@ -77,9 +77,9 @@ func TestVisitorsNow(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	_, _, err := e.browse(t, &livechatv1.BrowseRequest{Url: "https://shop.example.com/a"})
-	wantReason(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_INVALID_VALUE, "opened")
+	apptest.WantField(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_INVALID_VALUE, "opened")
 	_, _, err = e.browse(t, &livechatv1.BrowseRequest{VisitorKey: "short", Opened: true})
-	wantReason(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_INVALID_VALUE, "visitor_key")
+	apptest.WantField(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_INVALID_VALUE, "visitor_key")
 
 	sctx, cancel := context.WithCancel(ctx(t))
 	defer cancel()
@@ -171,7 +171,7 @@ func TestProactiveChat(t *testing.T) {
 	}
 
 	_, err = e.Lan.Visitors.InviteVisitor(ctx(t), &livechatv1.InviteVisitorRequest{WidgetId: e.widget.Id, VisitorKey: "someone-else-entirely", Text: "Hi"})
-	wantReason(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_VISITOR_NOT_ON_SITE, "")
+	apptest.WantField(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_VISITOR_NOT_ON_SITE, "")
 	if _, err := e.Lan.Visitors.InviteVisitor(ctx(t), &livechatv1.InviteVisitorRequest{WidgetId: e.widget.Id, VisitorKey: visitorKey, Text: "Hi! Need help with pricing?"}); err != nil {
 		t.Fatalf("InviteVisitor: %v", err)
 	}
@@ -187,7 +187,7 @@ func TestProactiveChat(t *testing.T) {
 	h.Set("Authorization", "Bearer "+s.VisitorToken)
 	v := e.Server.NewClient(h)
 	_, err = v.Visitors.AcceptInvitation(ctx(t), &livechatv1.AcceptInvitationRequest{Token: inv.Token + "x"})
-	wantReason(t, err, connect.CodeFailedPrecondition, livechatv1.ErrorReason_ERROR_REASON_INVITATION_INVALID, "")
+	apptest.WantField(t, err, connect.CodeFailedPrecondition, livechatv1.ErrorReason_ERROR_REASON_INVITATION_INVALID, "")
 	for range 2 { // accepting again stores nothing new
 		acc, err := v.Visitors.AcceptInvitation(ctx(t), &livechatv1.AcceptInvitationRequest{Token: inv.Token})
 		if err != nil {
@@ -220,7 +220,7 @@ func TestProactiveChat(t *testing.T) {
 	// The host refuses proactive chats.
 	e.setTracking(t, &livechatv1.VisitorTracking{ProactiveOff: true})
 	_, err = e.Lan.Visitors.InviteVisitor(ctx(t), &livechatv1.InviteVisitorRequest{WidgetId: e.widget.Id, VisitorKey: visitorKey, Text: "Hi"})
-	wantReason(t, err, connect.CodeFailedPrecondition, livechatv1.ErrorReason_ERROR_REASON_PROACTIVE_NOT_ALLOWED, "")
+	apptest.WantField(t, err, connect.CodeFailedPrecondition, livechatv1.ErrorReason_ERROR_REASON_PROACTIVE_NOT_ALLOWED, "")
 }
 
 // TestTriggersValidated: automatic messages are checked and reach the
@@ -231,10 +231,10 @@ func TestTriggersValidated(t *testing.T) {
 	s := e.widget.Settings
 	s.VisitorTracking = &livechatv1.VisitorTracking{Triggers: []*livechatv1.ChatTrigger{{UrlPattern: "pricing", DelaySeconds: 5, TextEn: "Hi"}}}
 	_, err := e.Admin.Widget.UpdateWidget(ctx(t), &livechatv1.UpdateWidgetRequest{WidgetId: e.widget.Id, Settings: s})
-	wantReason(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_INVALID_VALUE, "settings.visitor_tracking.triggers[0].url_pattern")
+	apptest.WantField(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_INVALID_VALUE, "settings.visitor_tracking.triggers[0].url_pattern")
 	s.VisitorTracking = &livechatv1.VisitorTracking{Triggers: []*livechatv1.ChatTrigger{{UrlPattern: "/pricing*", DelaySeconds: 5}}}
 	_, err = e.Admin.Widget.UpdateWidget(ctx(t), &livechatv1.UpdateWidgetRequest{WidgetId: e.widget.Id, Settings: s})
-	wantReason(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_REQUIRED, "settings.visitor_tracking.triggers[0].text_en")
+	apptest.WantField(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_REQUIRED, "settings.visitor_tracking.triggers[0].text_en")
 	e.setTracking(t, &livechatv1.VisitorTracking{Triggers: []*livechatv1.ChatTrigger{{UrlPattern: "/pricing*", DelaySeconds: 5, TextEn: "Questions?", TextVi: "Bạn cần hỏi gì?"}}})
 	cfg, err := e.Server.NewClient(http.Header{"Origin": {origin}}).Widget.GetWidgetConfig(ctx(t), &livechatv1.GetWidgetConfigRequest{SiteKey: e.widget.SiteKey})
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"connectrpc.com/connect/v2"
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
-	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/apptest"
 	"github.com/opensupport/livechat/server/dbtest"
 )
@@ -81,18 +80,6 @@ func tagNames(ts []*livechatv1.Tag) string {
 	return strings.Join(names, ",")
 }
 
-// wantReason checks an error's code, reason and field.
-func wantReason(t *testing.T, err error, code connect.Code, reason livechatv1.ErrorReason, field string) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("got success, want %v %v", code, reason)
-	}
-	d := apperr.DetailOf(err)
-	if connect.CodeOf(err) != code || d.GetReason() != reason || d.GetField() != field {
-		t.Fatalf("got %v (reason %v, field %q), want %v %v %q", err, d.GetReason(), d.GetField(), code, reason, field)
-	}
-}
-
 // TestTagCRUD: any agent creates, admins rename, recolour and delete.
 func TestTagCRUD(t *testing.T) {
 	t.Parallel()
@@ -109,24 +96,24 @@ func TestTagCRUD(t *testing.T) {
 
 	// Agents may not change or delete tags: they are the team's.
 	_, err = e.lan.Tags.UpdateTag(ctx(t), &livechatv1.UpdateTagRequest{TagId: vip.Id, Name: "V.I.P.", Color: blue})
-	wantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_ADMIN_REQUIRED, "")
+	apptest.WantField(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_ADMIN_REQUIRED, "")
 	_, err = e.lan.Tags.DeleteTag(ctx(t), &livechatv1.DeleteTagRequest{TagId: vip.Id})
-	wantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_ADMIN_REQUIRED, "")
+	apptest.WantField(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_ADMIN_REQUIRED, "")
 
 	upd, err := e.admin.Tags.UpdateTag(ctx(t), &livechatv1.UpdateTagRequest{TagId: vip.Id, Name: "vip", Color: blue})
 	if err != nil || upd.Tag.Name != "vip" || upd.Tag.Color != blue || upd.Tag.Id != vip.Id {
 		t.Fatalf("UpdateTag (a change of case only): %v, %v", upd, err)
 	}
 	_, err = e.admin.Tags.UpdateTag(ctx(t), &livechatv1.UpdateTagRequest{TagId: vip.Id, Name: "BILLING", Color: blue})
-	wantReason(t, err, connect.CodeAlreadyExists, livechatv1.ErrorReason_ERROR_REASON_ALREADY_EXISTS, "name")
+	apptest.WantField(t, err, connect.CodeAlreadyExists, livechatv1.ErrorReason_ERROR_REASON_ALREADY_EXISTS, "name")
 
 	if _, err := e.admin.Tags.DeleteTag(ctx(t), &livechatv1.DeleteTagRequest{TagId: vip.Id}); err != nil {
 		t.Fatalf("DeleteTag: %v", err)
 	}
 	_, err = e.admin.Tags.DeleteTag(ctx(t), &livechatv1.DeleteTagRequest{TagId: vip.Id})
-	wantReason(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_NOT_FOUND, "")
+	apptest.WantField(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_NOT_FOUND, "")
 	_, err = e.admin.Tags.UpdateTag(ctx(t), &livechatv1.UpdateTagRequest{TagId: vip.Id, Name: "x", Color: blue})
-	wantReason(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_NOT_FOUND, "")
+	apptest.WantField(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_NOT_FOUND, "")
 	list, err = e.lan.Tags.ListTags(ctx(t), &livechatv1.ListTagsRequest{})
 	if err != nil || tagNames(list.Tags) != "billing" {
 		t.Fatalf("ListTags after delete: %v, %v", list, err)
@@ -152,13 +139,13 @@ func TestTagValidation(t *testing.T) {
 		{"same name, other case", &livechatv1.CreateTagRequest{Name: "uRGENT", Color: blue}, connect.CodeAlreadyExists, livechatv1.ErrorReason_ERROR_REASON_ALREADY_EXISTS, "name"},
 	} {
 		_, err := e.lan.Tags.CreateTag(ctx(t), c.req)
-		t.Run(c.name, func(t *testing.T) { wantReason(t, err, c.code, c.reason, c.field) })
+		t.Run(c.name, func(t *testing.T) { apptest.WantField(t, err, c.code, c.reason, c.field) })
 	}
 	createTag(t, e.lan, strings.Repeat("é", 32), red) // the longest name fits
 	_, err := e.admin.Tags.UpdateTag(ctx(t), &livechatv1.UpdateTagRequest{TagId: "nope", Name: "a", Color: red})
-	wantReason(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_MALFORMED_ID, "tag_id")
+	apptest.WantField(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_MALFORMED_ID, "tag_id")
 	_, err = e.admin.Tags.DeleteTag(ctx(t), &livechatv1.DeleteTagRequest{})
-	wantReason(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_REQUIRED, "tag_id")
+	apptest.WantField(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_REQUIRED, "tag_id")
 }
 
 // TestConversationTags: agents tag conversations; the inbox, the
@@ -253,15 +240,15 @@ func TestSetConversationTagsErrors(t *testing.T) {
 		return err
 	}
 	const unknown = "123e4567-e89b-12d3-a456-426614174000"
-	wantReason(t, set("nope", vip.Id), connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_MALFORMED_ID, "conversation_id")
-	wantReason(t, set(conv.Id, "nope"), connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_MALFORMED_ID, "tag_ids")
-	wantReason(t, set(unknown, vip.Id), connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_CONVERSATION_NOT_FOUND, "")
-	wantReason(t, set(conv.Id, vip.Id, unknown), connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_NOT_FOUND, "tag_ids")
+	apptest.WantField(t, set("nope", vip.Id), connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_MALFORMED_ID, "conversation_id")
+	apptest.WantField(t, set(conv.Id, "nope"), connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_MALFORMED_ID, "tag_ids")
+	apptest.WantField(t, set(unknown, vip.Id), connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_CONVERSATION_NOT_FOUND, "")
+	apptest.WantField(t, set(conv.Id, vip.Id, unknown), connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_NOT_FOUND, "tag_ids")
 	var many []string
 	for i := range 21 {
 		many = append(many, createTag(t, e.lan, "t"+strings.Repeat("x", i), blue).Id)
 	}
-	wantReason(t, set(conv.Id, many...), connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_TOO_MANY_ITEMS, "tag_ids")
+	apptest.WantField(t, set(conv.Id, many...), connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_TOO_MANY_ITEMS, "tag_ids")
 	if err := set(conv.Id, many[:20]...); err != nil {
 		t.Fatalf("20 tags: %v", err)
 	}

@@ -99,18 +99,18 @@ func TestInboxFilters(t *testing.T) {
 		_, err := e.minh.Conversation.ListConversations(ctx(t), req)
 		return err
 	}
-	wantReason(t, bad(&livechatv1.ListConversationsRequest{AssigneeId: lanID, Assignment: livechatv1.AssignmentFilter_ASSIGNMENT_FILTER_MINE}),
+	apptest.WantField(t, bad(&livechatv1.ListConversationsRequest{AssigneeId: lanID, Assignment: livechatv1.AssignmentFilter_ASSIGNMENT_FILTER_MINE}),
 		connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_INVALID_VALUE, "assignee_id")
-	wantReason(t, bad(&livechatv1.ListConversationsRequest{WidgetId: "x"}), connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_MALFORMED_ID, "widget_id")
-	wantReason(t, bad(&livechatv1.ListConversationsRequest{AssigneeId: "x"}), connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_MALFORMED_ID, "assignee_id")
-	wantReason(t, bad(&livechatv1.ListConversationsRequest{TagIds: []string{vip.Id, "x"}}), connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_MALFORMED_ID, "tag_ids")
-	wantReason(t, bad(&livechatv1.ListConversationsRequest{CreatedAfter: at(cs[2]), CreatedBefore: at(cs[2])}),
+	apptest.WantField(t, bad(&livechatv1.ListConversationsRequest{WidgetId: "x"}), connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_MALFORMED_ID, "widget_id")
+	apptest.WantField(t, bad(&livechatv1.ListConversationsRequest{AssigneeId: "x"}), connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_MALFORMED_ID, "assignee_id")
+	apptest.WantField(t, bad(&livechatv1.ListConversationsRequest{TagIds: []string{vip.Id, "x"}}), connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_MALFORMED_ID, "tag_ids")
+	apptest.WantField(t, bad(&livechatv1.ListConversationsRequest{CreatedAfter: at(cs[2]), CreatedBefore: at(cs[2])}),
 		connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_INVALID_VALUE, "created_before")
 	var many []string
 	for range 21 {
 		many = append(many, "123e4567-e89b-12d3-a456-4266141740"+string(rune('a'+len(many)/10))+string(rune('0'+len(many)%10)))
 	}
-	wantReason(t, bad(&livechatv1.ListConversationsRequest{TagIds: many}), connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_TOO_MANY_ITEMS, "tag_ids")
+	apptest.WantField(t, bad(&livechatv1.ListConversationsRequest{TagIds: many}), connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_TOO_MANY_ITEMS, "tag_ids")
 }
 
 // agentID is the id of the agent c is signed in as.

@@ -10,20 +10,10 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
-	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/apptest"
 )
 
 const origin = "https://shop.example.com"
-
-// wantReason fails unless err has the code, reason and field.
-func wantReason(t *testing.T, err error, code connect.Code, reason livechatv1.ErrorReason, field string) {
-	t.Helper()
-	d := apperr.DetailOf(err)
-	if connect.CodeOf(err) != code || d.GetReason() != reason || d.GetField() != field {
-		t.Fatalf("got %v (reason %v, field %q), want %v %v %q", err, d.GetReason(), d.GetField(), code, reason, field)
-	}
-}
 
 // Through the real server: an admin registers a webhook, a visitor's
 // message reaches the receiver signed, the log shows it, a resend sends
@@ -40,14 +30,14 @@ func TestWebhookAPI(t *testing.T) {
 	}
 	for _, url := range []string{rcv.URL, "http://169.254.169.254/latest/meta-data/"} {
 		_, err = tm.Admin.Webhooks.CreateWebhook(ctx, &livechatv1.CreateWebhookRequest{Url: url, EventTypes: []livechatv1.WebhookEventType{msgCreated}, Enabled: true})
-		wantReason(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_WEBHOOK_TARGET_NOT_ALLOWED, "url")
+		apptest.WantField(t, err, connect.CodePermissionDenied, livechatv1.ErrorReason_ERROR_REASON_WEBHOOK_TARGET_NOT_ALLOWED, "url")
 	}
 	_, err = tm.Admin.Webhooks.CreateWebhook(ctx, &livechatv1.CreateWebhookRequest{Url: "gopher://x", EventTypes: []livechatv1.WebhookEventType{msgCreated}})
-	wantReason(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_WEBHOOK_URL_INVALID, "url")
+	apptest.WantField(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_WEBHOOK_URL_INVALID, "url")
 	_, err = tm.Admin.Webhooks.CreateWebhook(ctx, &livechatv1.CreateWebhookRequest{Url: "https://example.com/", EventTypes: []livechatv1.WebhookEventType{99}})
-	wantReason(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_INVALID_VALUE, "event_types")
+	apptest.WantField(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_INVALID_VALUE, "event_types")
 	_, err = tm.Admin.Webhooks.ResendWebhookDelivery(ctx, &livechatv1.ResendWebhookDeliveryRequest{DeliveryId: "abc"})
-	wantReason(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_MALFORMED_ID, "delivery_id")
+	apptest.WantField(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_MALFORMED_ID, "delivery_id")
 
 	created, err := tm.Admin.Webhooks.CreateWebhook(ctx, &livechatv1.CreateWebhookRequest{
 		Url: rcv.URL, EventTypes: []livechatv1.WebhookEventType{msgCreated}, Enabled: true, AllowPrivateNetwork: true,
@@ -112,7 +102,7 @@ func TestWebhookAPI(t *testing.T) {
 	}
 	eventually(t, "the replay", func() bool { return len(rcv.accepted()) == 3 })
 	_, err = tm.Admin.Webhooks.ReplayWebhook(ctx, &livechatv1.ReplayWebhookRequest{WebhookId: hook.Id})
-	wantReason(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_REQUIRED, "since")
+	apptest.WantField(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_REQUIRED, "since")
 
 	rot, err := tm.Admin.Webhooks.RotateWebhookSecret(ctx, &livechatv1.RotateWebhookSecretRequest{WebhookId: hook.Id})
 	if err != nil || rot.Secret == created.Secret {
@@ -122,5 +112,5 @@ func TestWebhookAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = tm.Admin.Webhooks.DeleteWebhook(ctx, &livechatv1.DeleteWebhookRequest{WebhookId: hook.Id})
-	wantReason(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_NOT_FOUND, "")
+	apptest.WantField(t, err, connect.CodeNotFound, livechatv1.ErrorReason_ERROR_REASON_NOT_FOUND, "")
 }

@@ -359,4 +359,3 @@ func (h *Handler) Subscribe(ctx context.Context, req *livechatv1.SubscribeReques
 }
 
 var errNoStreams = apperr.New(apperr.NotAvailable, "live events are not available on this server")
-
