@@ -59,18 +59,27 @@ func (q *Queries) AttributeDefinitionsByKeys(ctx context.Context, keys []string)
 }
 
 const createAttributeDefinition = `-- name: CreateAttributeDefinition :one
-INSERT INTO customer_attribute_definitions (key, label, type) VALUES ($1, $2, $3)
+INSERT INTO customer_attribute_definitions (key, label, type)
+SELECT $1, $2, $3
+WHERE (SELECT count(*) FROM customer_attribute_definitions) < $4::int
 RETURNING id, key, label, type, created_at
 `
 
 type CreateAttributeDefinitionParams struct {
-	Key   string
-	Label string
-	Type  string
+	Key            string
+	Label          string
+	Type           string
+	MaxDefinitions int32
 }
 
+// No row when the installation has max_definitions already.
 func (q *Queries) CreateAttributeDefinition(ctx context.Context, arg CreateAttributeDefinitionParams) (CustomerAttributeDefinition, error) {
-	row := q.db.QueryRow(ctx, createAttributeDefinition, arg.Key, arg.Label, arg.Type)
+	row := q.db.QueryRow(ctx, createAttributeDefinition,
+		arg.Key,
+		arg.Label,
+		arg.Type,
+		arg.MaxDefinitions,
+	)
 	var i CustomerAttributeDefinition
 	err := row.Scan(
 		&i.ID,

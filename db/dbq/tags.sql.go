@@ -24,17 +24,21 @@ func (q *Queries) CountTags(ctx context.Context, ids []uuid.UUID) (int32, error)
 }
 
 const createTag = `-- name: CreateTag :one
-INSERT INTO tags (name, color) VALUES ($1, $2)
+INSERT INTO tags (name, color)
+SELECT $1, $2
+WHERE (SELECT count(*) FROM tags) < $3::int
 RETURNING id, name, color, created_at, updated_at
 `
 
 type CreateTagParams struct {
-	Name  string
-	Color string
+	Name    string
+	Color   string
+	MaxTags int32
 }
 
+// No row when the installation has max_tags already.
 func (q *Queries) CreateTag(ctx context.Context, arg CreateTagParams) (Tag, error) {
-	row := q.db.QueryRow(ctx, createTag, arg.Name, arg.Color)
+	row := q.db.QueryRow(ctx, createTag, arg.Name, arg.Color, arg.MaxTags)
 	var i Tag
 	err := row.Scan(
 		&i.ID,

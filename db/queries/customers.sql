@@ -95,7 +95,10 @@ SELECT id, key, label, type, created_at FROM customer_attribute_definitions ORDE
 SELECT id, key, label, type, created_at FROM customer_attribute_definitions WHERE key = ANY(@keys::text[]);
 
 -- name: CreateAttributeDefinition :one
-INSERT INTO customer_attribute_definitions (key, label, type) VALUES (@key, @label, @type)
+-- No row when the installation has max_definitions already.
+INSERT INTO customer_attribute_definitions (key, label, type)
+SELECT @key, @label, @type
+WHERE (SELECT count(*) FROM customer_attribute_definitions) < @max_definitions::int
 RETURNING id, key, label, type, created_at;
 
 -- name: DeleteAttributeDefinition :execrows

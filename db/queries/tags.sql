@@ -3,7 +3,10 @@
 SELECT id, name, color, created_at, updated_at FROM tags ORDER BY lower(name), id;
 
 -- name: CreateTag :one
-INSERT INTO tags (name, color) VALUES (@name, @color)
+-- No row when the installation has max_tags already.
+INSERT INTO tags (name, color)
+SELECT @name, @color
+WHERE (SELECT count(*) FROM tags) < @max_tags::int
 RETURNING id, name, color, created_at, updated_at;
 
 -- name: UpdateTag :one

@@ -31,6 +31,10 @@ const (
 // AttributeLabel is the longest custom attribute label, in characters.
 const AttributeLabel = 64
 
+// MaxDefinitions bounds the custom attributes of an installation (a
+// profile shows them all).
+const MaxDefinitions = 100
+
 // keyPattern is what a custom attribute key may be (the same rule as the
 // customer_attribute_definitions_key_check constraint).
 var keyPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
@@ -80,7 +84,10 @@ func (s *Service) CreateDefinition(ctx context.Context, agent principal.Agent, d
 	default:
 		return Definition{}, apperr.New(apperr.InvalidValue, "unknown type %q", d.Type).WithField("type")
 	}
-	row, err := s.q.CreateAttributeDefinition(ctx, dbq.CreateAttributeDefinitionParams{Key: d.Key, Label: label, Type: string(d.Type)})
+	row, err := s.q.CreateAttributeDefinition(ctx, dbq.CreateAttributeDefinitionParams{Key: d.Key, Label: label, Type: string(d.Type), MaxDefinitions: MaxDefinitions})
+	if apperr.Is(err, apperr.NotFound) {
+		return Definition{}, apperr.New(apperr.TooManyItems, "an installation has at most %d custom attributes", MaxDefinitions).WithLimit(MaxDefinitions)
+	}
 	if db.Violated(err, db.AttributeKeyKey) {
 		return Definition{}, apperr.Wrap(apperr.AlreadyExists, err, "an attribute with this key exists").WithField("key")
 	}

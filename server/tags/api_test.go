@@ -11,6 +11,7 @@ import (
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/apptest"
+	"github.com/opensupport/livechat/server/tags"
 	"github.com/opensupport/livechat/server/dbtest"
 )
 
@@ -312,3 +313,28 @@ func (e *events) next(t *testing.T, what string, want func(*livechatv1.Event) bo
 }
 
 func isReady(ev *livechatv1.Event) bool { return ev.GetReady() != nil }
+
+// TestTagsAreBounded: any agent may create tags, so an installation has at
+// most tags.MaxTags, and ListTags returns them all.
+func TestTagsAreBounded(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if _, err := e.srv.Pool.Exec(ctx(t), `INSERT INTO tags (name, color) SELECT 'tag ' || i, 'grey' FROM generate_series(2, $1::int) i`, tags.MaxTags); err != nil {
+		t.Fatal(err)
+	}
+	createTag(t, e.lan, "the last one", red)
+	_, err := e.lan.Tags.CreateTag(ctx(t), &livechatv1.CreateTagRequest{Name: "one too many", Color: red})
+	d := apptest.WantReason(t, err, connect.CodeInvalidArgument, livechatv1.ErrorReason_ERROR_REASON_TOO_MANY_ITEMS)
+	if d.GetLimit() != tags.MaxTags {
+		t.Fatalf("limit %d, want %d", d.GetLimit(), tags.MaxTags)
+	}
+	res, err := e.lan.Tags.ListTags(ctx(t), &livechatv1.ListTagsRequest{})
+	if err != nil || len(res.Tags) != tags.MaxTags {
+		t.Fatalf("ListTags: %d tags, %v", len(res.GetTags()), err)
+	}
+	// Deleting one makes room again.
+	if _, err := e.admin.Tags.DeleteTag(ctx(t), &livechatv1.DeleteTagRequest{TagId: res.Tags[0].Id}); err != nil {
+		t.Fatal(err)
+	}
+	createTag(t, e.lan, "room again", red)
+}

@@ -23,6 +23,10 @@ import (
 	"github.com/opensupport/livechat/server/principal"
 )
 
+// MaxTags bounds the tags of an installation: any agent may create one, and
+// ListTags returns them all.
+const MaxTags = 1000
+
 // Color is a tag's colour, one of Colors.
 type Color string
 
@@ -76,7 +80,10 @@ func (s *Service) CreateTag(ctx context.Context, _ principal.Agent, in Input) (T
 	if err != nil {
 		return Tag{}, err
 	}
-	row, err := s.q.CreateTag(ctx, dbq.CreateTagParams{Name: in.Name, Color: string(in.Color)})
+	row, err := s.q.CreateTag(ctx, dbq.CreateTagParams{Name: in.Name, Color: string(in.Color), MaxTags: MaxTags})
+	if apperr.Is(err, apperr.NotFound) {
+		return Tag{}, apperr.New(apperr.TooManyItems, "an installation has at most %d tags", MaxTags).WithLimit(MaxTags)
+	}
 	if err != nil {
 		return Tag{}, nameTaken(err)
 	}

@@ -155,15 +155,16 @@ type CustomerServiceClient interface {
 	// field "tags" with the tag names before and after, comma-separated.
 	UpdateCustomer(context.Context, *v1.CustomerServiceUpdateCustomerRequest) (*v1.CustomerServiceUpdateCustomerResponse, error)
 	// ListAttributeDefinitions lists the installation's custom attributes by
-	// label.
+	// label: at most 100, the most an installation has, so there is no paging.
 	ListAttributeDefinitions(context.Context, *v1.ListAttributeDefinitionsRequest) (*v1.ListAttributeDefinitionsResponse, error)
 	// CreateAttributeDefinition defines a custom attribute. Admins only.
 	//
 	// Errors: INVALID_ARGUMENT with ATTRIBUTE_KEY_INVALID (field "key": 1–32
 	// characters of a-z, 0-9 and "_", starting with a letter), TEXT_EMPTY,
 	// TEXT_TOO_LONG (over 64 characters) or TEXT_INVALID (field "label"),
-	// REQUIRED (field "type"); ALREADY_EXISTS (field "key") when the key is
-	// taken.
+	// REQUIRED (field "type"), TOO_MANY_ITEMS (limit 100) when the
+	// installation has as many as it may; ALREADY_EXISTS (field "key") when
+	// the key is taken.
 	CreateAttributeDefinition(context.Context, *v1.CreateAttributeDefinitionRequest) (*v1.CreateAttributeDefinitionResponse, error)
 	// DeleteAttributeDefinition deletes a custom attribute and every
 	// customer's value of it (the record of past edits stays). Admins only.
@@ -255,15 +256,16 @@ type CustomerServiceHandler interface {
 	// field "tags" with the tag names before and after, comma-separated.
 	UpdateCustomer(context.Context, *v1.CustomerServiceUpdateCustomerRequest) (*v1.CustomerServiceUpdateCustomerResponse, error)
 	// ListAttributeDefinitions lists the installation's custom attributes by
-	// label.
+	// label: at most 100, the most an installation has, so there is no paging.
 	ListAttributeDefinitions(context.Context, *v1.ListAttributeDefinitionsRequest) (*v1.ListAttributeDefinitionsResponse, error)
 	// CreateAttributeDefinition defines a custom attribute. Admins only.
 	//
 	// Errors: INVALID_ARGUMENT with ATTRIBUTE_KEY_INVALID (field "key": 1–32
 	// characters of a-z, 0-9 and "_", starting with a letter), TEXT_EMPTY,
 	// TEXT_TOO_LONG (over 64 characters) or TEXT_INVALID (field "label"),
-	// REQUIRED (field "type"); ALREADY_EXISTS (field "key") when the key is
-	// taken.
+	// REQUIRED (field "type"), TOO_MANY_ITEMS (limit 100) when the
+	// installation has as many as it may; ALREADY_EXISTS (field "key") when
+	// the key is taken.
 	CreateAttributeDefinition(context.Context, *v1.CreateAttributeDefinitionRequest) (*v1.CreateAttributeDefinitionResponse, error)
 	// DeleteAttributeDefinition deletes a custom attribute and every
 	// customer's value of it (the record of past edits stays). Admins only.

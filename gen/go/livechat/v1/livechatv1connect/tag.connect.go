@@ -68,7 +68,8 @@ var (
 
 // TagServiceClient is a client for the livechat.v1.TagService service.
 type TagServiceClient interface {
-	// ListTags lists every tag by name (case-insensitively).
+	// ListTags lists every tag by name (case-insensitively): at most 1,000,
+	// the most an installation has, so there is no paging.
 	ListTags(context.Context, *v1.ListTagsRequest) (*v1.ListTagsResponse, error)
 	// CreateTag adds a tag. Any agent may.
 	//
@@ -76,7 +77,8 @@ type TagServiceClient interface {
 	// Limits.tag_name characters) or TEXT_INVALID (field "name"), REQUIRED or
 	// INVALID_VALUE (field "color") for a missing or unknown colour;
 	// ALREADY_EXISTS (field "name") when a tag has the name, whatever its
-	// case.
+	// case; INVALID_ARGUMENT with TOO_MANY_ITEMS (limit 1,000) when the
+	// installation has as many tags as it may.
 	CreateTag(context.Context, *v1.CreateTagRequest) (*v1.CreateTagResponse, error)
 	// UpdateTag renames and recolours a tag. Admins only.
 	//
@@ -101,7 +103,8 @@ func NewTagServiceClient(client *connect.Client) TagServiceClient {
 
 // TagServiceHandler is an implementation of the livechat.v1.TagService service.
 type TagServiceHandler interface {
-	// ListTags lists every tag by name (case-insensitively).
+	// ListTags lists every tag by name (case-insensitively): at most 1,000,
+	// the most an installation has, so there is no paging.
 	ListTags(context.Context, *v1.ListTagsRequest) (*v1.ListTagsResponse, error)
 	// CreateTag adds a tag. Any agent may.
 	//
@@ -109,7 +112,8 @@ type TagServiceHandler interface {
 	// Limits.tag_name characters) or TEXT_INVALID (field "name"), REQUIRED or
 	// INVALID_VALUE (field "color") for a missing or unknown colour;
 	// ALREADY_EXISTS (field "name") when a tag has the name, whatever its
-	// case.
+	// case; INVALID_ARGUMENT with TOO_MANY_ITEMS (limit 1,000) when the
+	// installation has as many tags as it may.
 	CreateTag(context.Context, *v1.CreateTagRequest) (*v1.CreateTagResponse, error)
 	// UpdateTag renames and recolours a tag. Admins only.
 	//

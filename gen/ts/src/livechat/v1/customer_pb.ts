@@ -979,7 +979,7 @@ export const CustomerService: GenService<{
   },
   /**
    * ListAttributeDefinitions lists the installation's custom attributes by
-   * label.
+   * label: at most 100, the most an installation has, so there is no paging.
    *
    * @generated from rpc livechat.v1.CustomerService.ListAttributeDefinitions
    */
@@ -994,8 +994,9 @@ export const CustomerService: GenService<{
    * Errors: INVALID_ARGUMENT with ATTRIBUTE_KEY_INVALID (field "key": 1–32
    * characters of a-z, 0-9 and "_", starting with a letter), TEXT_EMPTY,
    * TEXT_TOO_LONG (over 64 characters) or TEXT_INVALID (field "label"),
-   * REQUIRED (field "type"); ALREADY_EXISTS (field "key") when the key is
-   * taken.
+   * REQUIRED (field "type"), TOO_MANY_ITEMS (limit 100) when the
+   * installation has as many as it may; ALREADY_EXISTS (field "key") when
+   * the key is taken.
    *
    * @generated from rpc livechat.v1.CustomerService.CreateAttributeDefinition
    */

@@ -281,7 +281,8 @@ export const TagColorSchema: GenEnum<TagColor> = /*@__PURE__*/
  */
 export const TagService: GenService<{
   /**
-   * ListTags lists every tag by name (case-insensitively).
+   * ListTags lists every tag by name (case-insensitively): at most 1,000,
+   * the most an installation has, so there is no paging.
    *
    * @generated from rpc livechat.v1.TagService.ListTags
    */
@@ -297,7 +298,8 @@ export const TagService: GenService<{
    * Limits.tag_name characters) or TEXT_INVALID (field "name"), REQUIRED or
    * INVALID_VALUE (field "color") for a missing or unknown colour;
    * ALREADY_EXISTS (field "name") when a tag has the name, whatever its
-   * case.
+   * case; INVALID_ARGUMENT with TOO_MANY_ITEMS (limit 1,000) when the
+   * installation has as many tags as it may.
    *
    * @generated from rpc livechat.v1.TagService.CreateTag
    */
