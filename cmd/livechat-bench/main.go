@@ -219,6 +219,9 @@ func runBench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 			step("M6 weight")
 			b.m6(b.main.URL)
 		}
+		if !slices.ContainsFunc([]string{"m1", "m2", "m5", "m8", "m9"}, func(f string) bool { return cfg.only[f] }) {
+			cfg.visitors = min(cfg.visitors, 12) // no figure sends to them
+		}
 		step(fmt.Sprintf("setup: admin, API token, widget, %d visitors with a conversation each", cfg.visitors))
 		if b.fx, err = setupFixture(ctx, b.main.URL, cfg.visitors); err != nil {
 			b.fx = &fixture{errVisitors: err}
