@@ -305,7 +305,10 @@ $$;
 CREATE AGGREGATE report_hist_sum(integer[]) (SFUNC = report_hist_plus, STYPE = integer[], INITCOND = '{}');
 
 -- Recomputes every rollup from the facts and the ratings; returns the rows
--- written.
+-- written. Rows are written in key order, so a range of hours is read from
+-- consecutive pages (new hours are appended in that order too); without
+-- it a cold 30-day report read three times as long at 1,000,000
+-- conversations.
 -- +goose StatementBegin
 CREATE FUNCTION report_rollups_rebuild() RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
@@ -322,7 +325,7 @@ BEGIN
            report_hist(report_bucket(extract(epoch FROM finished_at - created_at))),
            count(first_response_seconds), coalesce(sum(round(first_response_seconds * 1000)::bigint), 0),
            report_hist(report_bucket(first_response_seconds))
-    FROM conversation_facts GROUP BY 1, 2;
+    FROM conversation_facts GROUP BY 1, 2 ORDER BY 1, 2;
     INSERT INTO report_widget_hours AS r (hour, widget_id, ratings, score_sum, scores)
     SELECT date_trunc('hour', created_at, 'UTC'), widget_id, count(*), sum(score),
            ARRAY[count(*) FILTER (WHERE score = 1), count(*) FILTER (WHERE score = 2), count(*) FILTER (WHERE score = 3),
@@ -333,12 +336,12 @@ BEGIN
     GET DIAGNOSTICS n = ROW_COUNT;
     INSERT INTO report_message_hours (hour, widget_id, shard, messages)
     SELECT date_trunc('hour', created_at, 'UTC'), widget_id, hashtext(conversation_id::text) & 7, sum(messages)
-    FROM conversation_facts WHERE messages <> 0 GROUP BY 1, 2, 3;
+    FROM conversation_facts WHERE messages <> 0 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
     INSERT INTO report_agent_hours (hour, widget_id, agent_id, handled, frt_n, frt_hist)
     SELECT date_trunc('hour', f.created_at, 'UTC'), f.widget_id, a, count(*),
            count(*) FILTER (WHERE a = f.first_reply_agent AND f.first_response_seconds IS NOT NULL),
            report_hist(CASE WHEN a = f.first_reply_agent THEN report_bucket(f.first_response_seconds) END)
-    FROM conversation_facts f, unnest(f.repliers) a GROUP BY 1, 2, 3;
+    FROM conversation_facts f, unnest(f.repliers) a GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
     INSERT INTO report_agent_hours AS r (hour, widget_id, agent_id, ratings, score_sum)
     SELECT date_trunc('hour', created_at, 'UTC'), widget_id, agent_id, count(*), sum(score)
     FROM conversation_ratings WHERE agent_id IS NOT NULL GROUP BY 1, 2, 3
@@ -346,7 +349,7 @@ BEGIN
     INSERT INTO report_agent_days (day, widget_id, agent_id, handled, frt_n, frt_hist, ratings, score_sum)
     SELECT date_trunc('day', hour, 'UTC'), widget_id, agent_id, sum(handled), sum(frt_n), report_hist_sum(frt_hist),
            sum(ratings), sum(score_sum)
-    FROM report_agent_hours GROUP BY 1, 2, 3;
+    FROM report_agent_hours GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
     SELECT (SELECT count(*) FROM report_widget_hours) + (SELECT count(*) FROM report_message_hours)
          + (SELECT count(*) FROM report_agent_hours) + (SELECT count(*) FROM report_agent_days) INTO total;
     RETURN total;
