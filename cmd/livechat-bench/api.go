@@ -78,6 +78,7 @@ type clients struct {
 	Conversation livechatv1connect.ConversationServiceClient
 	Widget       livechatv1connect.WidgetServiceClient
 	Reports      livechatv1connect.ReportServiceClient
+	Customer     livechatv1connect.CustomerServiceClient
 }
 
 func newClients(hc *http.Client, baseURL string, header http.Header) clients {
@@ -90,6 +91,7 @@ func newClients(hc *http.Client, baseURL string, header http.Header) clients {
 		Conversation: livechatv1connect.NewConversationServiceClient(cc),
 		Widget:       livechatv1connect.NewWidgetServiceClient(cc),
 		Reports:      livechatv1connect.NewReportServiceClient(cc),
+		Customer:     livechatv1connect.NewCustomerServiceClient(cc),
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/opensupport/livechat/server/dbtest"
 )
 
 // TestMain lets the test binary play the bench's helper roles, since the
@@ -18,7 +20,7 @@ func TestMain(m *testing.M) {
 	if role := os.Getenv(roleEnv); role != "" {
 		os.Exit(runRole(role, os.Args[1:]))
 	}
-	os.Exit(m.Run())
+	dbtest.Main(m)
 }
 
 // TestSmoke runs every figure at toy scale against a real livechat on a

@@ -81,9 +81,9 @@ type config struct {
 	// bench-peers); peerStreams their idle visitors.
 	centrifugo  string
 	peerStreams int
-	// m7Conversations conversations of m7Messages messages on average;
-	// m7Calls timed GetReport calls per range.
-	m7Conversations, m7Messages, m7Calls int
+	// m7Conversations conversations of ten messages on average; m7Calls
+	// timed calls of each read.
+	m7Conversations, m7Calls int
 	// M10: customers searched, and how long to wait for PostgreSQL's
 	// counters (its stats flush; shorter in the smoke run, which measures
 	// nothing).
@@ -100,7 +100,7 @@ func fullConfig() config {
 		m4H2Target: 50_000, m4H2Max: 50_000, m4Steps: 5, m4Rate: 200, m4Active: 10, m4Dur: 3 * time.Second,
 		m5Subs: 100, m5Rate: 1000, idleDur: 10 * time.Second,
 		m9Agents: 5, m9Visitors: 500, m9Rate: 20, m9Dur: 20 * time.Second,
-		m7Conversations: 1_000_000, m7Messages: 10, m7Calls: 20,
+		m7Conversations: scales["small"], m7Calls: 20,
 		m10Customers: 100_000, m10Flush: 11 * time.Second,
 		peerStreams: 5000,
 	}
@@ -117,7 +117,7 @@ func smokeConfig() config {
 		m4H2Target: 50_000, m4H2Max: 40, m4H1Max: 40, m4Steps: 2, m4Rate: 50, m4Active: 2, m4Dur: 500 * time.Millisecond,
 		m5Subs: 5, m5Rate: 50, idleDur: time.Second,
 		m9Agents: 2, m9Visitors: 5, m9Rate: 10, m9Dur: time.Second,
-		m7Conversations: 2000, m7Messages: 10, m7Calls: 3,
+		m7Conversations: 2000, m7Calls: 3,
 		m10Customers: 2000, m10Flush: 500 * time.Millisecond,
 		peerStreams: 30,
 	}
@@ -162,7 +162,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	reps := fs.Int("reps", 0, "repetitions of each interleaved pair (default 3; 1 with -smoke)")
 	streams := fs.Int("streams", 0, "idle streams of M3 (default 10,000; 30 with -smoke)")
 	protos := fs.String("protos", "", "M3's protocols, comma-separated: h1, h2, h2tls (default all)")
-	m7Conv := fs.Int("m7-conversations", 0, "conversations of M7's generated history (default 1,000,000, ten messages each on average)")
+	scale := fs.String("scale", "", "M7's generated history: small (50,000 conversations, the default) or full (1,000,000 conversations, 10,000,000 messages, 200,000 customers)")
+	m7Conv := fs.Int("m7-conversations", 0, "conversations of M7's generated history, ten messages each on average (overrides -scale)")
 	m2Subs := fs.String("m2-subs", "", "M2's visitor streams besides the 3 agents, comma-separated (default 0,100,1000)")
 	m2Rate := fs.Int("m2-rate", 0, "M2's send rate, msg/s (default 1,000)")
 	m2LowRate := fs.Int("m2-low-rate", -1, "M2's reference rate, msg/s (default 200; 0: none)")
@@ -184,6 +185,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *protos != "" {
 		cfg.m3Protos = strings.Split(*protos, ",")
+	}
+	if *scale != "" {
+		n, ok := scales[*scale]
+		if !ok {
+			fmt.Fprintf(stderr, "livechat-bench: -scale is small or full, not %q\n", *scale)
+			return 2
+		}
+		cfg.m7Conversations = n
 	}
 	if *m7Conv > 0 {
 		cfg.m7Conversations = *m7Conv
@@ -251,6 +260,9 @@ func runBench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		if cfg.only["m6"] {
 			step("M6 weight")
 			b.m6(b.main.URL)
+		}
+		if !slices.ContainsFunc([]string{"m1", "m2", "m5", "m8", "m9"}, func(f string) bool { return cfg.only[f] }) {
+			cfg.visitors = min(cfg.visitors, 12) // no figure sends to them
 		}
 		step(fmt.Sprintf("setup: admin, API token, widget, %d visitors with a conversation each", cfg.visitors))
 		if b.fx, err = setupFixture(ctx, b.main.URL, cfg.visitors); err != nil {

@@ -166,16 +166,17 @@ type ConversationBot struct {
 }
 
 type ConversationFact struct {
-	ConversationID   uuid.UUID
-	WidgetID         uuid.UUID
-	CreatedAt        time.Time
-	FirstCustomerSeq *int64
-	FirstCustomerAt  *time.Time
-	FirstReplyAt     *time.Time
-	FirstReplyAgent  *uuid.UUID
-	FinishedAt       *time.Time
-	Messages         int32
-	Repliers         []uuid.UUID
+	ConversationID       uuid.UUID
+	WidgetID             uuid.UUID
+	CreatedAt            time.Time
+	FirstCustomerSeq     *int64
+	FirstCustomerAt      *time.Time
+	FirstReplyAt         *time.Time
+	FirstReplyAgent      *uuid.UUID
+	FinishedAt           *time.Time
+	Messages             int32
+	Repliers             []uuid.UUID
+	FirstResponseSeconds *float64
 }
 
 type ConversationRating struct {
@@ -374,6 +375,51 @@ type RateLimit struct {
 type RealtimeInstance struct {
 	ID        uuid.UUID
 	ExpiresAt time.Time
+}
+
+type ReportAgentDay struct {
+	Day      time.Time
+	WidgetID uuid.UUID
+	AgentID  uuid.UUID
+	Handled  int32
+	FrtN     int32
+	FrtHist  []int32
+	Ratings  int32
+	ScoreSum int32
+}
+
+type ReportAgentHour struct {
+	Hour     time.Time
+	WidgetID uuid.UUID
+	AgentID  uuid.UUID
+	Handled  int32
+	FrtN     int32
+	FrtHist  []int32
+	Ratings  int32
+	ScoreSum int32
+}
+
+type ReportMessageHour struct {
+	Hour     time.Time
+	WidgetID uuid.UUID
+	Shard    int16
+	Messages int64
+}
+
+type ReportWidgetHour struct {
+	Hour          time.Time
+	WidgetID      uuid.UUID
+	Conversations int32
+	Missed        int32
+	Resolved      int32
+	ResMs         int64
+	ResHist       []int32
+	FrtN          int32
+	FrtMs         int64
+	FrtHist       []int32
+	Ratings       int32
+	ScoreSum      int32
+	Scores        []int32
 }
 
 type SavedView struct {

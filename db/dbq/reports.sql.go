@@ -99,16 +99,65 @@ func (q *Queries) RatingsOfConversations(ctx context.Context, conversationIds []
 	return items, nil
 }
 
-const rebuildConversationFacts = `-- name: RebuildConversationFacts :one
-SELECT conversation_facts_rebuild()::bigint AS rows
+const rebuildReports = `-- name: RebuildReports :one
+SELECT report_rebuild()::bigint AS rows
 `
 
-// Recomputes every conversation's facts from the messages.
-func (q *Queries) RebuildConversationFacts(ctx context.Context) (int64, error) {
-	row := q.db.QueryRow(ctx, rebuildConversationFacts)
+// Recomputes every conversation's facts from the messages, then every
+// rollup from the facts and ratings.
+func (q *Queries) RebuildReports(ctx context.Context) (int64, error) {
+	row := q.db.QueryRow(ctx, rebuildReports)
 	var rows int64
 	err := row.Scan(&rows)
 	return rows, err
+}
+
+const reportAgentBuckets = `-- name: ReportAgentBuckets :many
+SELECT agent_id, width_bucket(hour, $1::timestamptz[])::integer AS bucket, sum(handled)::bigint AS handled
+FROM report_agent_hours
+WHERE hour >= $2 AND hour < $3 AND handled <> 0
+  AND ($4::uuid IS NULL OR widget_id = $4::uuid)
+GROUP BY 1, 2
+`
+
+type ReportAgentBucketsParams struct {
+	BucketStarts []time.Time
+	StartAt      time.Time
+	EndAt        time.Time
+	WidgetID     *uuid.UUID
+}
+
+type ReportAgentBucketsRow struct {
+	AgentID uuid.UUID
+	Bucket  int32
+	Handled int64
+}
+
+// Conversations each agent replied in per report bucket: bucket is the
+// 1-based index of the last of bucket_starts at or before the hour.
+func (q *Queries) ReportAgentBuckets(ctx context.Context, arg ReportAgentBucketsParams) ([]ReportAgentBucketsRow, error) {
+	rows, err := q.db.Query(ctx, reportAgentBuckets,
+		arg.BucketStarts,
+		arg.StartAt,
+		arg.EndAt,
+		arg.WidgetID,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ReportAgentBucketsRow{}
+	for rows.Next() {
+		var i ReportAgentBucketsRow
+		if err := rows.Scan(&i.AgentID, &i.Bucket, &i.Handled); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const reportAgentNames = `-- name: ReportAgentNames :many
@@ -140,99 +189,60 @@ func (q *Queries) ReportAgentNames(ctx context.Context, ids []uuid.UUID) ([]Repo
 	return items, nil
 }
 
-const reportConversationFacts = `-- name: ReportConversationFacts :many
-SELECT widget_id, created_at, first_customer_at, first_reply_at, first_reply_agent, finished_at, messages, repliers
-FROM conversation_facts
-WHERE created_at >= $1 AND created_at < $2
-  AND ($3::uuid IS NULL OR widget_id = $3::uuid)
+const reportAgentRows = `-- name: ReportAgentRows :many
+SELECT agent_id, handled, frt_n, frt_hist, ratings, score_sum
+FROM report_agent_hours
+WHERE ((hour >= $1 AND hour < $2) OR (hour >= $3 AND hour < $4))
+  AND ($5::uuid IS NULL OR widget_id = $5::uuid)
+UNION ALL
+SELECT agent_id, handled, frt_n, frt_hist, ratings, score_sum
+FROM report_agent_days
+WHERE day >= $2 AND day < $3
+  AND ($5::uuid IS NULL OR widget_id = $5::uuid)
 `
 
-type ReportConversationFactsParams struct {
-	StartAt  time.Time
-	EndAt    time.Time
-	WidgetID *uuid.UUID
+type ReportAgentRowsParams struct {
+	StartAt   time.Time
+	DaysStart time.Time
+	DaysEnd   time.Time
+	EndAt     time.Time
+	WidgetID  *uuid.UUID
 }
 
-type ReportConversationFactsRow struct {
-	WidgetID        uuid.UUID
-	CreatedAt       time.Time
-	FirstCustomerAt *time.Time
-	FirstReplyAt    *time.Time
-	FirstReplyAgent *uuid.UUID
-	FinishedAt      *time.Time
-	Messages        int32
-	Repliers        []uuid.UUID
+type ReportAgentRowsRow struct {
+	AgentID  uuid.UUID
+	Handled  int32
+	FrtN     int32
+	FrtHist  []int32
+	Ratings  int32
+	ScoreSum int32
 }
 
-// The facts of the conversations started in [start_at, end_at), of one
-// widget when widget_id is set (see conversation_facts in 00019_reports).
-// Durations are left to the caller, which applies the working time (all
-// hours, or a business-hours schedule) to each pair of instants.
-func (q *Queries) ReportConversationFacts(ctx context.Context, arg ReportConversationFactsParams) ([]ReportConversationFactsRow, error) {
-	rows, err := q.db.Query(ctx, reportConversationFacts, arg.StartAt, arg.EndAt, arg.WidgetID)
+// The agents' rollup rows of [start_at, end_at): whole UTC days
+// [days_start, days_end) from the daily rollup, the hours before and after
+// them from the hourly one (days_start = days_end = end_at reads hours only).
+func (q *Queries) ReportAgentRows(ctx context.Context, arg ReportAgentRowsParams) ([]ReportAgentRowsRow, error) {
+	rows, err := q.db.Query(ctx, reportAgentRows,
+		arg.StartAt,
+		arg.DaysStart,
+		arg.DaysEnd,
+		arg.EndAt,
+		arg.WidgetID,
+	)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []ReportConversationFactsRow{}
+	items := []ReportAgentRowsRow{}
 	for rows.Next() {
-		var i ReportConversationFactsRow
+		var i ReportAgentRowsRow
 		if err := rows.Scan(
-			&i.WidgetID,
-			&i.CreatedAt,
-			&i.FirstCustomerAt,
-			&i.FirstReplyAt,
-			&i.FirstReplyAgent,
-			&i.FinishedAt,
-			&i.Messages,
-			&i.Repliers,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const reportRatings = `-- name: ReportRatings :many
-SELECT conversation_id, agent_id, score, created_at
-FROM conversation_ratings
-WHERE created_at >= $1 AND created_at < $2
-  AND ($3::uuid IS NULL OR widget_id = $3::uuid)
-`
-
-type ReportRatingsParams struct {
-	StartAt  time.Time
-	EndAt    time.Time
-	WidgetID *uuid.UUID
-}
-
-type ReportRatingsRow struct {
-	ConversationID uuid.UUID
-	AgentID        *uuid.UUID
-	Score          int16
-	CreatedAt      time.Time
-}
-
-// The ratings first given in [start_at, end_at), of one widget when
-// widget_id is set.
-func (q *Queries) ReportRatings(ctx context.Context, arg ReportRatingsParams) ([]ReportRatingsRow, error) {
-	rows, err := q.db.Query(ctx, reportRatings, arg.StartAt, arg.EndAt, arg.WidgetID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []ReportRatingsRow{}
-	for rows.Next() {
-		var i ReportRatingsRow
-		if err := rows.Scan(
-			&i.ConversationID,
 			&i.AgentID,
-			&i.Score,
-			&i.CreatedAt,
+			&i.Handled,
+			&i.FrtN,
+			&i.FrtHist,
+			&i.Ratings,
+			&i.ScoreSum,
 		); err != nil {
 			return nil, err
 		}
@@ -242,6 +252,28 @@ func (q *Queries) ReportRatings(ctx context.Context, arg ReportRatingsParams) ([
 		return nil, err
 	}
 	return items, nil
+}
+
+const reportMessages = `-- name: ReportMessages :one
+SELECT coalesce(sum(messages), 0)::bigint AS messages
+FROM report_message_hours
+WHERE hour >= $1 AND hour < $2
+  AND ($3::uuid IS NULL OR widget_id = $3::uuid)
+`
+
+type ReportMessagesParams struct {
+	StartAt  time.Time
+	EndAt    time.Time
+	WidgetID *uuid.UUID
+}
+
+// The customer and agent messages of the conversations started in the
+// hours of [start_at, end_at).
+func (q *Queries) ReportMessages(ctx context.Context, arg ReportMessagesParams) (int64, error) {
+	row := q.db.QueryRow(ctx, reportMessages, arg.StartAt, arg.EndAt, arg.WidgetID)
+	var messages int64
+	err := row.Scan(&messages)
+	return messages, err
 }
 
 const reportWidgetExists = `-- name: ReportWidgetExists :one
@@ -254,6 +286,58 @@ func (q *Queries) ReportWidgetExists(ctx context.Context, id uuid.UUID) (bool, e
 	var exists bool
 	err := row.Scan(&exists)
 	return exists, err
+}
+
+const reportWidgetHours = `-- name: ReportWidgetHours :many
+SELECT hour, widget_id, conversations, missed, resolved, res_ms, res_hist, frt_n, frt_ms, frt_hist,
+       ratings, score_sum, scores
+FROM report_widget_hours
+WHERE hour >= $1 AND hour < $2
+  AND ($3::uuid IS NULL OR widget_id = $3::uuid)
+`
+
+type ReportWidgetHoursParams struct {
+	StartAt  time.Time
+	EndAt    time.Time
+	WidgetID *uuid.UUID
+}
+
+// The rollup rows of the UTC hours starting in [start_at, end_at), of one
+// widget when widget_id is set (see report_widget_hours in
+// 00029_report_rollups): conversations started in the hour and what became
+// of them, ratings given in it. Histograms are summed by the caller.
+func (q *Queries) ReportWidgetHours(ctx context.Context, arg ReportWidgetHoursParams) ([]ReportWidgetHour, error) {
+	rows, err := q.db.Query(ctx, reportWidgetHours, arg.StartAt, arg.EndAt, arg.WidgetID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ReportWidgetHour{}
+	for rows.Next() {
+		var i ReportWidgetHour
+		if err := rows.Scan(
+			&i.Hour,
+			&i.WidgetID,
+			&i.Conversations,
+			&i.Missed,
+			&i.Resolved,
+			&i.ResMs,
+			&i.ResHist,
+			&i.FrtN,
+			&i.FrtMs,
+			&i.FrtHist,
+			&i.Ratings,
+			&i.ScoreSum,
+			&i.Scores,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const reportWidgetNames = `-- name: ReportWidgetNames :many

@@ -37,27 +37,52 @@ SELECT conversation_id, scale, score, comment, created_at, updated_at
 FROM conversation_ratings
 WHERE conversation_id = ANY(@conversation_ids::uuid[]);
 
--- name: ReportConversationFacts :many
--- The facts of the conversations started in [start_at, end_at), of one
--- widget when widget_id is set (see conversation_facts in 00019_reports).
--- Durations are left to the caller, which applies the working time (all
--- hours, or a business-hours schedule) to each pair of instants.
-SELECT widget_id, created_at, first_customer_at, first_reply_at, first_reply_agent, finished_at, messages, repliers
-FROM conversation_facts
-WHERE created_at >= @start_at AND created_at < @end_at
+-- name: ReportWidgetHours :many
+-- The rollup rows of the UTC hours starting in [start_at, end_at), of one
+-- widget when widget_id is set (see report_widget_hours in
+-- 00029_report_rollups): conversations started in the hour and what became
+-- of them, ratings given in it. Histograms are summed by the caller.
+SELECT hour, widget_id, conversations, missed, resolved, res_ms, res_hist, frt_n, frt_ms, frt_hist,
+       ratings, score_sum, scores
+FROM report_widget_hours
+WHERE hour >= @start_at AND hour < @end_at
   AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid);
 
--- name: RebuildConversationFacts :one
--- Recomputes every conversation's facts from the messages.
-SELECT conversation_facts_rebuild()::bigint AS rows;
-
--- name: ReportRatings :many
--- The ratings first given in [start_at, end_at), of one widget when
--- widget_id is set.
-SELECT conversation_id, agent_id, score, created_at
-FROM conversation_ratings
-WHERE created_at >= @start_at AND created_at < @end_at
+-- name: ReportMessages :one
+-- The customer and agent messages of the conversations started in the
+-- hours of [start_at, end_at).
+SELECT coalesce(sum(messages), 0)::bigint AS messages
+FROM report_message_hours
+WHERE hour >= @start_at AND hour < @end_at
   AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid);
+
+-- name: ReportAgentRows :many
+-- The agents' rollup rows of [start_at, end_at): whole UTC days
+-- [days_start, days_end) from the daily rollup, the hours before and after
+-- them from the hourly one (days_start = days_end = end_at reads hours only).
+SELECT agent_id, handled, frt_n, frt_hist, ratings, score_sum
+FROM report_agent_hours
+WHERE ((hour >= @start_at AND hour < @days_start) OR (hour >= @days_end AND hour < @end_at))
+  AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid)
+UNION ALL
+SELECT agent_id, handled, frt_n, frt_hist, ratings, score_sum
+FROM report_agent_days
+WHERE day >= @days_start AND day < @days_end
+  AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid);
+
+-- name: ReportAgentBuckets :many
+-- Conversations each agent replied in per report bucket: bucket is the
+-- 1-based index of the last of bucket_starts at or before the hour.
+SELECT agent_id, width_bucket(hour, @bucket_starts::timestamptz[])::integer AS bucket, sum(handled)::bigint AS handled
+FROM report_agent_hours
+WHERE hour >= @start_at AND hour < @end_at AND handled <> 0
+  AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid)
+GROUP BY 1, 2;
+
+-- name: RebuildReports :one
+-- Recomputes every conversation's facts from the messages, then every
+-- rollup from the facts and ratings.
+SELECT report_rebuild()::bigint AS rows;
 
 -- name: ReportAgentNames :many
 SELECT id, display_name FROM agents WHERE id = ANY(@ids::uuid[]);

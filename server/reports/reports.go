@@ -6,13 +6,15 @@
 // question asked twice gets the same answer.
 //
 // The database keeps one row of facts per conversation, exactly in step
-// with its messages (when the customer first wrote, the first reply after
-// it and who sent it, when it last finished, how many messages, who
-// replied; see conversation_facts in db/migrations/00019_reports.sql, with
-// a rebuild from the messages); this package reads the rows of a range and
-// turns the pairs of instants into durations with a WorkingTime, so a
-// business-hours schedule can be applied to first responses without
-// changing a query.
+// with its messages, and sums of those facts per UTC hour (per widget, and
+// per agent by hour and by day) kept in step with the facts by triggers:
+// counts, sums and fixed log-scale histograms of first-response and
+// resolution times (see db/migrations/00019_reports.sql and
+// 00029_report_rollups.sql, each with a rebuild). This package reads the
+// rollup rows of a range — a year is a few tens of thousands of rows,
+// however many conversations it had — and folds them into the viewer's
+// hours or days. First responses are counted in the widget's business
+// hours when it has them (computed when the reply is written).
 //
 // Service speaks Go types; package reportsapi adapts it to ReportService.
 package reports
@@ -132,36 +134,14 @@ type WidgetVolume struct {
 	Conversations int64
 }
 
-// WorkingTime measures how much of the time between two instants counts
-// towards a response time. AllHours counts all of it; a business-hours
-// schedule counts only its open hours.
-type WorkingTime interface {
-	Between(from, to time.Time) time.Duration
-}
-
-// AllHours counts every hour of the day as working time.
-type AllHours struct{}
-
-// Between implements WorkingTime.
-func (AllHours) Between(from, to time.Time) time.Duration { return to.Sub(from) }
-
 // Service computes reports.
 type Service struct {
-	q    *dbq.Queries
-	work WorkingTime
+	q *dbq.Queries
 }
 
-// New returns the service over pool, counting first responses in all
-// hours.
+// New returns the service over pool.
 func New(pool *db.Pool) *Service {
-	return &Service{q: db.Queries(pool), work: AllHours{}}
-}
-
-// WithWorkingTime returns s measuring first responses with w (a
-// business-hours schedule).
-func (s *Service) WithWorkingTime(w WorkingTime) *Service {
-	s.work = w
-	return s
+	return &Service{q: db.Queries(pool)}
 }
 
 // Location checks a time zone name: empty is UTC.
@@ -185,12 +165,12 @@ func errZone(name string) error {
 	return apperr.New(apperr.UnknownTimeZone, "%q is not a known time zone; use an IANA name such as Asia/Ho_Chi_Minh", name).WithField("time_zone")
 }
 
-// RebuildFacts recomputes every conversation's facts from its messages
-// (after a bulk import that bypassed them, or to verify them) and returns
-// how many conversations it covered. It reads every message: run it off
-// hours on a large database.
+// RebuildFacts recomputes every conversation's facts from its messages and
+// every rollup from the facts and ratings (after a bulk import that
+// bypassed them, or to verify them) and returns how many conversations it
+// covered. It reads every message: run it off hours on a large database.
 func (s *Service) RebuildFacts(ctx context.Context) (int64, error) {
-	return s.q.RebuildConversationFacts(ctx)
+	return s.q.RebuildReports(ctx)
 }
 
 // check validates a query and returns its time zone.
@@ -238,20 +218,21 @@ func (s *Service) Report(ctx context.Context, q Query) (Report, error) {
 		return Report{}, err
 	}
 	grid := newGrid(q.Start, q.End, q.Interval, loc)
-	facts, ratings, err := s.load(ctx, q.Start, q.End, q.WidgetID)
+	r, err := s.period(ctx, grid, q.Start, q.End, q.WidgetID)
 	if err != nil {
 		return Report{}, err
 	}
-	r := s.compute(grid, facts, ratings)
+	if err := s.agents(ctx, &r, grid, q.Start, q.End, q.WidgetID); err != nil {
+		return Report{}, err
+	}
 	r.TimeZone = loc.String()
 	if q.Compare {
 		span := q.End.Sub(q.Start)
-		pf, pr, err := s.load(ctx, q.Start.Add(-span), q.Start, q.WidgetID)
+		prev, err := s.period(ctx, nil, q.Start.Add(-span), q.Start, q.WidgetID)
 		if err != nil {
 			return Report{}, err
 		}
-		prev := s.compute(nil, pf, pr).Totals
-		r.Previous = &prev
+		r.Previous = &prev.Totals
 	}
 	if err := s.name(ctx, &r); err != nil {
 		return Report{}, err
@@ -259,54 +240,228 @@ func (s *Service) Report(ctx context.Context, q Query) (Report, error) {
 	return r, nil
 }
 
-// fact is what one conversation contributes.
-type fact struct {
-	widgetID        uuid.UUID
-	createdAt       time.Time
-	firstCustomerAt *time.Time
-	firstReplyAt    *time.Time
-	firstReplyAgent uuid.UUID
-	finishedAt      *time.Time
-	messages        int64
-	repliers        []uuid.UUID
+// hist is a log-scale histogram of durations as the rollups keep it:
+// index 0 counts durations under a second, index k >= 1 those in
+// [2^((k-1)/4), 2^(k/4)) seconds.
+type hist []int64
+
+// bucketWidth is the ratio of a histogram bucket's bounds.
+var bucketWidth = math.Pow(2, 0.25)
+
+func (h *hist) add(src []int32) {
+	if len(src) > len(*h) {
+		*h = append(*h, make([]int64, len(src)-len(*h))...)
+	}
+	for i, v := range src {
+		(*h)[i] += int64(v)
+	}
 }
 
-// rating is what one rating contributes.
-type rating struct {
-	agentID   *uuid.UUID
-	score     int
-	createdAt time.Time
+func (h hist) merge(o hist) hist {
+	if len(o) > len(h) {
+		h = append(h, make([]int64, len(o)-len(h))...)
+	}
+	for i, v := range o {
+		h[i] += v
+	}
+	return h
 }
 
-func (s *Service) load(ctx context.Context, start, end time.Time, widget *uuid.UUID) ([]fact, []rating, error) {
-	rows, err := s.q.ReportConversationFacts(ctx, dbq.ReportConversationFactsParams{StartAt: start, EndAt: end, WidgetID: widget})
-	if err != nil {
-		return nil, nil, err
+// bounds are bucket i's lower and upper bounds in seconds.
+func bounds(i int) (float64, float64) {
+	if i == 0 {
+		return 0, 1
 	}
-	facts := make([]fact, len(rows))
-	for i, r := range rows {
-		facts[i] = fact{
-			widgetID:        r.WidgetID,
-			createdAt:       r.CreatedAt,
-			firstCustomerAt: r.FirstCustomerAt,
-			firstReplyAt:    r.FirstReplyAt,
-			finishedAt:      r.FinishedAt,
-			messages:        int64(r.Messages),
-			repliers:        r.Repliers,
+	lo := math.Pow(2, float64(i-1)/4)
+	return lo, lo * bucketWidth
+}
+
+// percentile is the p-quantile of the histogram's durations, nil for none:
+// the value of rank ceil(p·n) (the smallest value with at least a share p of
+// the values at or below it, as PostgreSQL's percentile_disc). Within its
+// bucket the values are taken as spread evenly on the log scale, so the
+// answer lies in the same bucket as the exact value: within one bucket
+// width (19 %) of it, and within 9 % when the bucket holds that value alone;
+// under a second, within a second.
+func (h hist) percentile(p float64) *float64 {
+	var n int64
+	for _, c := range h {
+		n += c
+	}
+	if n == 0 {
+		return nil
+	}
+	rank := max(int64(math.Ceil(p*float64(n)-1e-9)), 1)
+	var before int64
+	for i, c := range h {
+		if before+c < rank {
+			before += c
+			continue
 		}
-		if r.FirstReplyAgent != nil {
-			facts[i].firstReplyAgent = *r.FirstReplyAgent
+		frac := (float64(rank-before) - 0.5) / float64(c)
+		lo, hi := bounds(i)
+		var v float64
+		if i == 0 {
+			v = frac
+		} else {
+			v = lo * math.Pow(hi/lo, frac)
+		}
+		return &v
+	}
+	return nil // unreachable: rank <= n
+}
+
+// period reads the rollup rows of [start, end) into totals and, with a
+// grid, the grid's buckets and the widgets' volumes.
+func (s *Service) period(ctx context.Context, g *grid, start, end time.Time, widget *uuid.UUID) (Report, error) {
+	rows, err := s.q.ReportWidgetHours(ctx, dbq.ReportWidgetHoursParams{StartAt: start, EndAt: end, WidgetID: widget})
+	if err != nil {
+		return Report{}, err
+	}
+	msgs, err := s.q.ReportMessages(ctx, dbq.ReportMessagesParams{StartAt: start, EndAt: end, WidgetID: widget})
+	if err != nil {
+		return Report{}, err
+	}
+	var r Report
+	var nb int
+	if g != nil {
+		nb = len(g.starts)
+		r.Buckets = make([]Bucket, nb)
+		for i, st := range g.starts {
+			r.Buckets[i].Start = st
 		}
 	}
-	rrows, err := s.q.ReportRatings(ctx, dbq.ReportRatingsParams{StartAt: start, EndAt: end, WidgetID: widget})
+	bfrt := make([]hist, nb)
+	bscores := make([]int64, nb)
+	var frt, res hist
+	var frtN, frtMS, resMS, scoreSum int64
+	widgets := map[uuid.UUID]int64{}
+	t := &r.Totals
+	for _, row := range rows {
+		t.Conversations += int64(row.Conversations)
+		t.Missed += int64(row.Missed)
+		t.Resolved += int64(row.Resolved)
+		t.Ratings += int64(row.Ratings)
+		frtN += int64(row.FrtN)
+		frtMS += row.FrtMs
+		resMS += row.ResMs
+		scoreSum += int64(row.ScoreSum)
+		frt.add(row.FrtHist)
+		res.add(row.ResHist)
+		for i, c := range row.Scores {
+			if i < 5 {
+				t.CsatDistribution[i] += int64(c)
+			}
+		}
+		if row.Conversations != 0 {
+			widgets[row.WidgetID] += int64(row.Conversations)
+		}
+		if bi := g.index(row.Hour); bi >= 0 {
+			b := &r.Buckets[bi]
+			b.Conversations += int64(row.Conversations)
+			b.Missed += int64(row.Missed)
+			b.Ratings += int64(row.Ratings)
+			bscores[bi] += int64(row.ScoreSum)
+			bfrt[bi].add(row.FrtHist)
+		}
+	}
+	t.Messages = msgs
+	if t.Conversations > 0 {
+		t.MessagesPerConversation = float64(t.Messages) / float64(t.Conversations)
+	}
+	t.FirstResponseP50 = frt.percentile(0.5)
+	t.FirstResponseP90 = frt.percentile(0.9)
+	if frtN > 0 {
+		v := float64(frtMS) / 1000 / float64(frtN)
+		t.FirstResponseAvg = &v
+	}
+	t.ResolutionP50 = res.percentile(0.5)
+	t.ResolutionP90 = res.percentile(0.9)
+	t.CsatAverage = average(scoreSum, t.Ratings)
+	if t.Ratings > 0 {
+		v := float64(t.CsatDistribution[3]+t.CsatDistribution[4]) / float64(t.Ratings)
+		t.CsatSatisfied = &v
+	}
+	for i := range r.Buckets {
+		r.Buckets[i].FirstResponseP50 = bfrt[i].percentile(0.5)
+		r.Buckets[i].FirstResponseP90 = bfrt[i].percentile(0.9)
+		r.Buckets[i].CsatAverage = average(bscores[i], r.Buckets[i].Ratings)
+	}
+	if g != nil {
+		for id, n := range widgets {
+			r.Widgets = append(r.Widgets, WidgetVolume{ID: id, Conversations: n})
+		}
+	}
+	return r, nil
+}
+
+func average(sum, n int64) *float64 {
+	if n == 0 {
+		return nil
+	}
+	v := float64(sum) / float64(n)
+	return &v
+}
+
+// agents fills in the per-agent table: totals from the daily rollup for the
+// whole UTC days of the range and the hourly one at its edges, handled per
+// bucket from the hourly one.
+func (s *Service) agents(ctx context.Context, r *Report, g *grid, start, end time.Time, widget *uuid.UUID) error {
+	daysStart := start.UTC().Truncate(24 * time.Hour)
+	if daysStart.Before(start) {
+		daysStart = daysStart.Add(24 * time.Hour)
+	}
+	daysEnd := end.UTC().Truncate(24 * time.Hour)
+	if !daysStart.Before(daysEnd) {
+		daysStart, daysEnd = end, end
+	}
+	rows, err := s.q.ReportAgentRows(ctx, dbq.ReportAgentRowsParams{
+		StartAt: start, EndAt: end, DaysStart: daysStart, DaysEnd: daysEnd, WidgetID: widget,
+	})
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	ratings := make([]rating, len(rrows))
-	for i, r := range rrows {
-		ratings[i] = rating{agentID: r.AgentID, score: int(r.Score), createdAt: r.CreatedAt}
+	type acc struct {
+		a      Agent
+		frt    hist
+		scores int64
 	}
-	return facts, ratings, nil
+	byID := map[uuid.UUID]*acc{}
+	get := func(id uuid.UUID) *acc {
+		a, ok := byID[id]
+		if !ok {
+			a = &acc{a: Agent{ID: id, HandledByBucket: make([]int64, len(g.starts))}}
+			byID[id] = a
+		}
+		return a
+	}
+	for _, row := range rows {
+		if row.Handled == 0 && row.Ratings == 0 && row.FrtN == 0 {
+			continue
+		}
+		a := get(row.AgentID)
+		a.a.Handled += int64(row.Handled)
+		a.a.Ratings += int64(row.Ratings)
+		a.scores += int64(row.ScoreSum)
+		a.frt.add(row.FrtHist)
+	}
+	buckets, err := s.q.ReportAgentBuckets(ctx, dbq.ReportAgentBucketsParams{
+		StartAt: start, EndAt: end, BucketStarts: g.starts, WidgetID: widget,
+	})
+	if err != nil {
+		return err
+	}
+	for _, b := range buckets {
+		if b.Bucket >= 1 && int(b.Bucket) <= len(g.starts) {
+			get(b.AgentID).a.HandledByBucket[b.Bucket-1] += b.Handled
+		}
+	}
+	for _, a := range byID {
+		a.a.FirstResponseP50 = a.frt.percentile(0.5)
+		a.a.CsatAverage = average(a.scores, a.a.Ratings)
+		r.Agents = append(r.Agents, a.a)
+	}
+	return nil
 }
 
 // grid is a report's buckets: their starts in the viewer's zone.
@@ -355,132 +510,6 @@ func (g *grid) index(t time.Time) int {
 	}
 	i := sort.Search(len(g.starts), func(i int) bool { return g.starts[i].After(t) }) - 1
 	return i
-}
-
-// acc collects one bucket's or agent's values.
-type acc struct {
-	firstResponses []float64
-	scores         int64
-	ratings        int64
-}
-
-func (a *acc) rate(score int) { a.ratings++; a.scores += int64(score) }
-
-func (a *acc) csat() *float64 {
-	if a.ratings == 0 {
-		return nil
-	}
-	v := float64(a.scores) / float64(a.ratings)
-	return &v
-}
-
-// compute turns facts and ratings into a report; a nil grid computes the
-// totals only.
-func (s *Service) compute(g *grid, facts []fact, ratings []rating) Report {
-	var r Report
-	t := &r.Totals
-	var nb int
-	if g != nil {
-		nb = len(g.starts)
-		r.Buckets = make([]Bucket, nb)
-		for i, st := range g.starts {
-			r.Buckets[i].Start = st
-		}
-	}
-	buckets := make([]acc, nb)
-	agents := map[uuid.UUID]*Agent{}
-	agentAcc := map[uuid.UUID]*acc{}
-	agent := func(id uuid.UUID) (*Agent, *acc) {
-		a, ok := agents[id]
-		if !ok {
-			a = &Agent{ID: id, HandledByBucket: make([]int64, nb)}
-			agents[id] = a
-			agentAcc[id] = &acc{}
-		}
-		return a, agentAcc[id]
-	}
-	widgets := map[uuid.UUID]int64{}
-	var all acc
-	var resolutions []float64
-	for _, f := range facts {
-		bi := g.index(f.createdAt)
-		t.Conversations++
-		t.Messages += f.messages
-		widgets[f.widgetID]++
-		if bi >= 0 {
-			r.Buckets[bi].Conversations++
-		}
-		if len(f.repliers) == 0 {
-			t.Missed++
-			if bi >= 0 {
-				r.Buckets[bi].Missed++
-			}
-		}
-		for _, id := range f.repliers {
-			a, _ := agent(id)
-			a.Handled++
-			if bi >= 0 {
-				a.HandledByBucket[bi]++
-			}
-		}
-		if f.firstCustomerAt != nil && f.firstReplyAt != nil {
-			d := s.work.Between(*f.firstCustomerAt, *f.firstReplyAt).Seconds()
-			all.firstResponses = append(all.firstResponses, d)
-			if bi >= 0 {
-				buckets[bi].firstResponses = append(buckets[bi].firstResponses, d)
-			}
-			_, aa := agent(f.firstReplyAgent)
-			aa.firstResponses = append(aa.firstResponses, d)
-		}
-		if f.finishedAt != nil {
-			t.Resolved++
-			resolutions = append(resolutions, f.finishedAt.Sub(f.createdAt).Seconds())
-		}
-	}
-	for _, rt := range ratings {
-		all.rate(rt.score)
-		t.CsatDistribution[rt.score-1]++
-		if bi := g.index(rt.createdAt); bi >= 0 {
-			buckets[bi].rate(rt.score)
-		}
-		if rt.agentID != nil {
-			_, aa := agent(*rt.agentID)
-			aa.rate(rt.score)
-		}
-	}
-	if t.Conversations > 0 {
-		t.MessagesPerConversation = float64(t.Messages) / float64(t.Conversations)
-	}
-	t.FirstResponseP50 = percentile(all.firstResponses, 0.5)
-	t.FirstResponseP90 = percentile(all.firstResponses, 0.9)
-	t.FirstResponseAvg = mean(all.firstResponses)
-	t.ResolutionP50 = percentile(resolutions, 0.5)
-	t.ResolutionP90 = percentile(resolutions, 0.9)
-	t.Ratings = all.ratings
-	t.CsatAverage = all.csat()
-	if all.ratings > 0 {
-		v := float64(t.CsatDistribution[3]+t.CsatDistribution[4]) / float64(all.ratings)
-		t.CsatSatisfied = &v
-	}
-	for i := range r.Buckets {
-		r.Buckets[i].FirstResponseP50 = percentile(buckets[i].firstResponses, 0.5)
-		r.Buckets[i].FirstResponseP90 = percentile(buckets[i].firstResponses, 0.9)
-		r.Buckets[i].Ratings = buckets[i].ratings
-		r.Buckets[i].CsatAverage = buckets[i].csat()
-	}
-	if g != nil {
-		for id, a := range agents {
-			aa := agentAcc[id]
-			a.FirstResponseP50 = percentile(aa.firstResponses, 0.5)
-			a.Ratings = aa.ratings
-			a.CsatAverage = aa.csat()
-			r.Agents = append(r.Agents, *a)
-		}
-		for id, n := range widgets {
-			r.Widgets = append(r.Widgets, WidgetVolume{ID: id, Conversations: n})
-		}
-	}
-	return r
 }
 
 // name fills in the names of the report's agents and widgets and puts them
@@ -536,31 +565,4 @@ func (s *Service) name(ctx context.Context, r *Report) error {
 		})
 	}
 	return nil
-}
-
-// percentile is the p-quantile of vs by linear interpolation between the
-// closest ranks (as PostgreSQL's percentile_cont); nil for no values.
-func percentile(vs []float64, p float64) *float64 {
-	if len(vs) == 0 {
-		return nil
-	}
-	s := slices.Clone(vs)
-	slices.Sort(s)
-	pos := p * float64(len(s)-1)
-	lo := int(math.Floor(pos))
-	hi := int(math.Ceil(pos))
-	v := s[lo] + (s[hi]-s[lo])*(pos-float64(lo))
-	return &v
-}
-
-func mean(vs []float64) *float64 {
-	if len(vs) == 0 {
-		return nil
-	}
-	var sum float64
-	for _, v := range vs {
-		sum += v
-	}
-	v := sum / float64(len(vs))
-	return &v
 }

@@ -419,7 +419,8 @@ export const ReportService: GenService<{
    *  - a conversation belongs to the range when it was started in it;
    *  - first response: from the customer's first message to the first reply
    *    an agent sent to the customer after it (internal notes and system
-   *    lines do not count);
+   *    lines do not count), counting only the time inside the widget's
+   *    business hours when it has them;
    *  - missed: a conversation no agent has replied to;
    *  - resolution: from the start to the last time it was resolved or closed,
    *    for conversations that are resolved or closed now (a reopened one
@@ -427,7 +428,13 @@ export const ReportService: GenService<{
    *  - messages: the customer's and agents' messages, not notes or system
    *    lines;
    *  - CSAT: the ratings given in the range; thumbs up counts as 5 and thumbs
-   *    down as 1; "satisfied" is a score of 4 or 5.
+   *    down as 1; "satisfied" is a score of 4 or 5;
+   *  - percentiles (p50, p90) are of the nearest rank, read from log-scale
+   *    histograms: within 19 % of the exact value; counts, averages and the
+   *    rating distribution are exact;
+   *  - buckets and the range follow whole UTC hours: exact in every zone
+   *    with a whole-hour offset; in half- and quarter-hour zones a day runs
+   *    from the first whole UTC hour after local midnight.
    *
    * Limits: a range of at most 400 days; HOUR buckets for at most 31 days.
    *
