@@ -70,7 +70,7 @@ func TestEdgeTranslates(t *testing.T) {
 	if !errors.Is(err, sentinel) {
 		t.Fatalf("Tx returned %v", err)
 	}
-	agents, err := q.ListAgents(ctx)
+	agents, err := q.ListAgents(ctx, dbq.ListAgentsParams{PageLimit: 10})
 	if err != nil || len(agents) != 1 {
 		t.Fatalf("after rollback: %d agents, %v", len(agents), err)
 	}
