@@ -146,11 +146,11 @@ describe("visitors now, proactive chats and triggers", { timeout: 300_000 }, () 
     await other.locator(".lc-launcher").waitFor();
     await other.waitForTimeout(3500);
     assert.equal(await other.locator(".lc-panel").isVisible(), false, "no trigger on /about");
-    assert.equal(await other.locator(".lc-greet").isVisible(), false);
+    assert.equal(await other.locator(".lc-trigger").isVisible(), false);
 
     const started = Date.now();
     await other.goto(host.url + "/pricing");
-    const greet = other.locator(".lc-greet");
+    const greet = other.locator(".lc-trigger");
     await greet.filter({ hasText: "Looking for a plan? Ask us." }).waitFor({ state: "visible" });
     assert.ok(Date.now() - started >= 2000, "shown after the delay, not before");
     assert.equal(await other.locator(".lc-panel").isVisible(), true);

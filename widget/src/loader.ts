@@ -271,7 +271,7 @@ function start(): void {
   // Evaluated here, in the browser; nothing is sent. Each trigger shows at
   // most once per browser tab session, and never over an open panel or
   // unread replies.
-  const greet = h("p", { class: "lc-greet", role: "status", hidden: true });
+  const greet = h("p", { class: "lc-trigger", role: "status", hidden: true });
   panel.insertBefore(greet, body);
   let trigPath: string | null = null;
   let trigTimers: ReturnType<typeof setTimeout>[] = [];

@@ -59,7 +59,7 @@ export class View {
   readonly textarea = h("textarea", { class: "lc-input", rows: "1", "data-autofocus": true, "aria-describedby": "lc-limit" });
   readonly sendBtn = h("button", { type: "submit", class: "lc-send" }, icon(ICON_SEND));
   readonly attachBtn = h("button", { type: "button", class: "lc-attach" }, icon(ICON_ATTACH));
-  readonly emojiBtn = h("button", { type: "button", class: "lc-attach lc-emoji", "data-testid": "emoji-open" }, "🙂");
+  readonly emojiBtn = h("button", { type: "button", class: "lc-emoji", "data-testid": "emoji-open" }, "🙂");
   readonly fileInput = h("input", { type: "file", multiple: true, hidden: true });
   /** "3650/4000" near the limit, and why sending is refused over it. */
   readonly count = h("span", { class: "lc-count", hidden: true });
