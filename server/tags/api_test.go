@@ -11,8 +11,8 @@ import (
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/server/apptest"
-	"github.com/opensupport/livechat/server/tags"
 	"github.com/opensupport/livechat/server/dbtest"
+	"github.com/opensupport/livechat/server/tags"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
