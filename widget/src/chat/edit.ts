@@ -18,6 +18,10 @@ export class Edits {
   private confirming = "";
   /** Why the last change of `editing` (or `confirming`) was refused. */
   private err = "";
+  /** What the visitor has typed in the box: the line is drawn again when
+   * anything of the message changes (it is seen, a reply arrives), and a
+   * new box must not lose it. */
+  private draft = "";
 
   constructor(
     private host: Host,
@@ -42,7 +46,8 @@ export class Edits {
     if (this.editing !== m.id || !this.can(m)) return null;
     const t = this.host.t;
     const box = h("textarea", { class: "lc-input lc-edit-input", rows: "2", "aria-label": t("editMsg") });
-    box.value = m.text;
+    box.value = this.draft;
+    box.addEventListener("input", () => (this.draft = box.value));
     const save = () => {
       const text = box.value.trim();
       if (text && text !== m.text) void this.change(m, text);
@@ -62,7 +67,10 @@ export class Edits {
     const cancel = h("button", { type: "button", class: "lc-link" }, t("cancel"));
     ok.addEventListener("click", save);
     cancel.addEventListener("click", () => this.stop());
-    queueMicrotask(() => box.focus());
+    queueMicrotask(() => {
+      box.focus();
+      box.setSelectionRange(box.value.length, box.value.length);
+    });
     return h("div", { class: "lc-edit" }, box, this.err ? h("div", { class: "lc-err", role: "alert" }, this.err) : null, h("div", { class: "lc-meta" }, ok, " · ", cancel));
   }
 
@@ -74,6 +82,7 @@ export class Edits {
     const del = h("button", { type: "button", class: "lc-link" }, t(this.confirming === m.id ? "confirmDelete" : "delete"));
     edit.addEventListener("click", () => {
       this.editing = m.id;
+      this.draft = m.text;
       this.confirming = this.err = "";
       this.render();
     });
