@@ -155,8 +155,8 @@ describe("customer profiles", { timeout: 300_000 }, () => {
     await page.goto(`${server.url}/customers/${customerId}`);
     const profile = page.getByTestId("customer-profile");
     const tags = profile.getByTestId("customer-tags");
-    await tags.getByLabel("Add a tag").fill("VIP");
-    await tags.getByLabel("Add a tag").press("Enter");
+    await tags.getByLabel("Tag this customer").fill("VIP");
+    await tags.getByLabel("Tag this customer").press("Enter");
     await tags.getByRole("button", { name: "Remove tag VIP" }).waitFor();
     await profile.getByTestId("customer-change").filter({ hasText: "changed Tags" }).filter({ hasText: "VIP" }).waitFor();
     const got = await api("CustomerService/GetCustomer", { customerId });

@@ -87,6 +87,9 @@ describe("saved views and team inboxes", { timeout: 300_000 }, () => {
   });
 
   test("the current filters are saved as a view by keyboard, with their count", async () => {
+    // The widgets were made through the API after the inbox loaded: the
+    // filter bar reads them when the page loads.
+    await page.reload();
     await page.getByTestId("views-nav").getByText("No saved views yet", { exact: false }).waitFor();
     await visitorWrites(shopKey, "Bình", "Just browsing");
     await page.getByTestId("conversation-item").filter({ hasText: "Bình" }).waitFor();

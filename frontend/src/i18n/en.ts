@@ -836,6 +836,7 @@ export const en = {
   "customer.company": "Company",
   "customer.notes": "Notes",
   "customer.tags": "Tags",
+  "customer.addTag": "Tag this customer",
   "customer.notesHint": "Only agents see notes.",
   "customer.noNotes": "No notes yet",
   "customer.profile": "Profile",

@@ -838,6 +838,7 @@ export const vi: Record<MessageKey, string> = {
   "customer.company": "Công ty",
   "customer.notes": "Ghi chú",
   "customer.tags": "Nhãn",
+  "customer.addTag": "Gắn nhãn cho khách hàng",
   "customer.notesHint": "Chỉ nhân viên thấy ghi chú.",
   "customer.noNotes": "Chưa có ghi chú",
   "customer.profile": "Hồ sơ",

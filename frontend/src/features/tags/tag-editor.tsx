@@ -12,6 +12,7 @@ import { TagChip } from "./tag-chip";
 
 /** A conversation's tags, saved with SetConversationTags. */
 export function TagEditor({ conversation }: { conversation: Conversation }) {
+  const { t } = useI18n();
   const qc = useQueryClient();
   const me = useMe();
   const setTags = useMutation(ConversationService.method.setConversationTags, {
@@ -25,6 +26,7 @@ export function TagEditor({ conversation }: { conversation: Conversation }) {
         await setTags.mutateAsync({ conversationId: conversation.id, tagIds });
       }}
       testId="tag-editor"
+      label={t("tags.add")}
     />
   );
 }
@@ -39,11 +41,14 @@ export function TagSetEditor({
   saving,
   save: store,
   testId,
+  label,
 }: {
   tags: Tag[];
   saving: boolean;
   save: (tagIds: string[]) => Promise<void>;
   testId: string;
+  /** The field's name: the conversation's and the customer's editors sit on one page. */
+  label: string;
 }) {
   const { t } = useI18n();
   const errorText = useErrorText();
@@ -92,7 +97,7 @@ export function TagSetEditor({
         <p className="text-xs text-muted-foreground">{t("tags.none")}</p>
       )}
       <Input
-        aria-label={t("tags.add")}
+        aria-label={label}
         placeholder={t("tags.addPlaceholder")}
         list={listId}
         maxLength={32}
