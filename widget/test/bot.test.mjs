@@ -61,6 +61,8 @@ describe("a bot's reply in the widget (real server)", { timeout: 180000 }, () =>
     assert.equal(await button.innerText(), "Talk to a person");
     await button.click();
     await button.waitFor({ state: "detached" });
+    // The handoff line reads in the visitor's language, not the server's English.
+    await page.locator(".lc-sys").getByText("Passed to our team").waitFor();
     const { conversation } = await s.env.conversations.getConversation({ conversationId: conv.id });
     assert.equal(conversation.botName, "");
   });

@@ -32,7 +32,9 @@ export function sysText(m: Msg, t: Host["t"]): string {
             ? "closed"
             : s.kind === SystemEventKind.REOPENED
               ? "reopened"
-              : null;
+              : s.kind === SystemEventKind.HANDED_OFF
+                ? "handedOff"
+                : null;
   return k ? t(k, vars) : m.text;
 }
 
