@@ -104,7 +104,7 @@ func (s *Service) CustomerOpened(ctx context.Context, q *dbq.Queries, conversati
 	if s.presence != nil && s.presence.AgentsOnline() {
 		return nil
 	}
-	m, _, err := s.current(ctx)
+	m, _, err := s.currentIn(ctx, q)
 	if err != nil || !m.configured() {
 		return err
 	}

@@ -98,7 +98,7 @@ func (s *Service) Assigned(ctx context.Context, q *dbq.Queries, conversationID, 
 	if err != nil || len(rows) == 0 {
 		return err
 	}
-	m, _, err := s.current(ctx)
+	m, _, err := s.currentIn(ctx, q)
 	if err != nil || !m.configured() {
 		return err
 	}

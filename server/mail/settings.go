@@ -6,9 +6,11 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/opensupport/livechat/db/dbq"
 	"github.com/opensupport/livechat/server/apperr"
 	"github.com/opensupport/livechat/server/limits"
 	"github.com/opensupport/livechat/server/principal"
+	"github.com/opensupport/livechat/server/settings"
 )
 
 // Section is the settings store's section of this domain.
@@ -108,17 +110,33 @@ type doc struct {
 
 // stored reads the section; found is false when admins never saved it.
 func (s *Service) stored(ctx context.Context) (d doc, found bool, err error) {
-	if s.settings == nil {
+	return s.storedIn(ctx, nil)
+}
+
+// storedIn is stored read through q, the caller's transaction (nil: the
+// pool); see settings.Get for why.
+func (s *Service) storedIn(ctx context.Context, q *dbq.Queries) (d doc, found bool, err error) {
+	switch {
+	case s.settings == nil:
 		return doc{}, false, nil
+	case q != nil:
+		found, err = settings.Get(ctx, q, Section, &d)
+	default:
+		found, err = s.settings.Get(ctx, Section, &d)
 	}
-	found, err = s.settings.Get(ctx, Section, &d)
 	return d, found, err
 }
 
 // current is the configuration in force: the dashboard's when saved, else
 // the flags'. A stored setting without a password uses the configured one.
 func (s *Service) current(ctx context.Context) (SMTP, int, error) {
-	d, found, err := s.stored(ctx)
+	return s.currentIn(ctx, nil)
+}
+
+// currentIn is current read through q, the caller's transaction (nil: the
+// pool).
+func (s *Service) currentIn(ctx context.Context, q *dbq.Queries) (SMTP, int, error) {
+	d, found, err := s.storedIn(ctx, q)
 	if err != nil || !found {
 		return s.cfg.SMTP, DefaultFollowupMinutes, err
 	}

@@ -57,11 +57,11 @@ func (s *Service) sendTranscript(ctx context.Context, conversationID uuid.UUID, 
 // the resolve's transaction, when admins chose to send one at resolve and
 // the customer has an address and did not unsubscribe.
 func (s *Service) Resolved(ctx context.Context, q *dbq.Queries, conversationID uuid.UUID) error {
-	d, found, err := s.stored(ctx)
+	d, found, err := s.storedIn(ctx, q)
 	if err != nil || !found || !d.TranscriptOnResolve {
 		return err
 	}
-	m, _, err := s.current(ctx)
+	m, _, err := s.currentIn(ctx, q)
 	if err != nil || !m.configured() {
 		return err
 	}

@@ -33,7 +33,15 @@ func New(pool *db.Pool) *Store { return &Store{pool: pool, q: db.Queries(pool)} 
 // Get decodes section into into and reports whether it was stored; when it
 // was not, into is left as it was, so callers pass their defaults in it.
 func (s *Store) Get(ctx context.Context, section string, into any) (found bool, err error) {
-	raw, err := s.q.GetSetting(ctx, section)
+	return Get(ctx, s.q, section, into)
+}
+
+// Get is Store.Get through q, a transaction's queries. Code that holds a
+// transaction reads its settings through it: a second connection taken from
+// the pool while the transaction holds row locks waits forever once every
+// pooled connection is held by a transaction waiting on those locks.
+func Get(ctx context.Context, q *dbq.Queries, section string, into any) (found bool, err error) {
+	raw, err := q.GetSetting(ctx, section)
 	if apperr.Is(err, apperr.NotFound) {
 		return false, nil
 	}
