@@ -127,6 +127,8 @@ func TestEveryScaleReadUsesAnIndex(t *testing.T) {
 		{"inbox Closed", list(chat.ListFilter{Statuses: []chat.Status{chat.StatusClosed}})},
 		{"inbox All", list(chat.ListFilter{})},
 		{"search", list(chat.ListFilter{Query: "order 424242"})},
+		{"search a common word", list(chat.ListFilter{Query: "damaged"})},
+		{"search a resolved one", list(chat.ListFilter{Query: "order 424242", Statuses: []chat.Status{chat.StatusResolved}})},
 		{"GetConversation", func() error { _, _, err := conv.GetConversation(ctx, admin, longID); return err }},
 		{"ListMessages newest", func() error {
 			_, err := conv.ListMessages(ctx, admin, longID, chat.MessageQuery{})
