@@ -79,18 +79,18 @@ func TestSearchRareAndCommonTexts(t *testing.T) {
 	for _, tc := range []struct {
 		query    string
 		statuses []chat.Status
-		atLeast int
+		atLeast  int
 	}{
 		{"order 424242", nil, 1},
 		{"ORDER 424242", nil, 1},
-		{"refund approved", nil, 1},          // an internal note: agents search them
-		{"zoë", nil, 1},                      // the customer's name
-		{"SHOP.VN", nil, 1},                  // the email
-		{"bulk1234@", nil, 1},                // a bulk customer's email
-		{"parcel", nil, 2500},                // common: every bulk conversation
+		{"refund approved", nil, 1}, // an internal note: agents search them
+		{"zoë", nil, 1},             // the customer's name
+		{"SHOP.VN", nil, 1},         // the email
+		{"bulk1234@", nil, 1},       // a bulk customer's email
+		{"parcel", nil, 2500},       // common: every bulk conversation
 		{"PARCEL", []chat.Status{chat.StatusResolved}, 600},
 		{"internal note", []chat.Status{chat.StatusWaiting, chat.StatusActive}, 100},
-		{"Bulk customer 12", nil, 100},       // common among names: 12, 120–129, 1200–1299
+		{"Bulk customer 12", nil, 100}, // common among names: 12, 120–129, 1200–1299
 		{"no such thing anywhere", nil, 0},
 		{"order 424242", []chat.Status{chat.StatusClosed}, 0},
 	} {
