@@ -156,7 +156,7 @@ func (e edge) Exec(ctx context.Context, sql string, args ...any) (pgconn.Command
 }
 
 func (e edge) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	r, err := e.d.Query(ctx, sql, args...)
+	r, err := e.d.Query(ctx, sql, planFor(sql, args)...)
 	if err != nil {
 		return nil, Translate(err)
 	}
@@ -164,7 +164,32 @@ func (e edge) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, err
 }
 
 func (e edge) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	return row{e.d.QueryRow(ctx, sql, args...)}
+	return row{e.d.QueryRow(ctx, sql, planFor(sql, args)...)}
+}
+
+// plannedPerCall are the queries whose best plan depends on their values:
+// the inbox's, whose filters pick the partial index of a queue (or none),
+// and search's, whose text is rare (start from the text index) or common
+// (walk the inbox). A prepared statement moves to one generic plan, blind
+// to the values, after five calls when that plan looks no dearer on
+// average, and a generic plan can use no partial index; these queries go
+// as unnamed statements instead, planned for their values at every call
+// (a fraction of a millisecond). See docs/benchmarks.md, M7.
+var plannedPerCall = []string{
+	"-- name: ListConversations ",
+	"-- name: CountConversations ",
+	"-- name: SearchHits ",
+}
+
+// planFor returns args, led by the driver's option to plan the statement
+// for its values when sql is one of plannedPerCall.
+func planFor(sql string, args []any) []any {
+	for _, p := range plannedPerCall {
+		if strings.HasPrefix(sql, p) {
+			return append([]any{pgx.QueryExecModeCacheDescribe}, args...)
+		}
+	}
+	return args
 }
 
 type row struct{ pgx.Row }

@@ -160,7 +160,7 @@ func setupFixture(ctx context.Context, baseURL string, nVisitors int) (*fixture,
 	// A dashboard session is accepted from the dashboard's own origin only.
 	admin := newClients(hc, baseURL, http.Header{"Origin": {baseURL}})
 	_, err := admin.Auth.Setup(ctx, &livechatv1.SetupRequest{
-		Username: "bench", DisplayName: "Bench Admin", Password: "bench-password-1",
+		Username: benchAdmin, DisplayName: "Bench Admin", Password: benchAdminPassword,
 	})
 	if err != nil {
 		return nil, unavailable("AuthService.Setup", err)

@@ -12,7 +12,7 @@
 //	M4 capacity              idle streams until p99 doubles or passes 100 ms
 //	M5 cross-instance        two instances against one
 //	M6 weight                widget and dashboard bytes on the wire against their budgets
-//	M7 report at real size   GetReport p95 over 1,000,000 conversations / 10,000,000 messages
+//	M7 data at scale         inbox, search, timeline, customers, reports p95 over 1,000,000 conversations / 10,000,000 messages
 //	M8 attachments           upload/download MB/s ÷ writing/reading the same chunks straight into PostgreSQL
 //	P1, P2 peers             memory per visitor and latency ÷ Centrifugo's (-only peers, make bench-peers)
 //	M9 footprint             livechat + embedded PostgreSQL (PSS) ÷ that PostgreSQL alone, idle and under a small team's load
@@ -22,6 +22,7 @@
 //
 //	livechat-bench [-livechat bin/livechat] [-only m1,m2] [-out results.md]
 //	livechat-bench -smoke     every figure at toy scale, in seconds
+//	livechat-bench -only m7 -m7-db postgres://…   M7 on an existing (big) database
 //
 // docs/benchmarks.md describes the method and records a run.
 package main
@@ -84,6 +85,9 @@ type config struct {
 	// m7Conversations conversations of ten messages on average; m7Calls
 	// timed calls of each read.
 	m7Conversations, m7Calls int
+	// m7DB, when set, is an existing database M7 reads instead of
+	// generating a history in the run's own (-m7-db).
+	m7DB string
 	// M10: customers searched, and how long to wait for PostgreSQL's
 	// counters (its stats flush; shorter in the smoke run, which measures
 	// nothing).
@@ -164,6 +168,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	protos := fs.String("protos", "", "M3's protocols, comma-separated: h1, h2, h2tls (default all)")
 	scale := fs.String("scale", "", "M7's generated history: small (50,000 conversations, the default) or full (1,000,000 conversations, 10,000,000 messages, 200,000 customers)")
 	m7Conv := fs.Int("m7-conversations", 0, "conversations of M7's generated history, ten messages each on average (overrides -scale)")
+	m7DB := fs.String("m7-db", "", "run M7 on this existing database (a PostgreSQL URL) instead of generating one: it is migrated to this build's schema first (timed), given a history only when it has none, and the bench's admin signs in there")
 	m2Subs := fs.String("m2-subs", "", "M2's visitor streams besides the 3 agents, comma-separated (default 0,100,1000)")
 	m2Rate := fs.Int("m2-rate", 0, "M2's send rate, msg/s (default 1,000)")
 	m2LowRate := fs.Int("m2-low-rate", -1, "M2's reference rate, msg/s (default 200; 0: none)")
@@ -197,6 +202,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *m7Conv > 0 {
 		cfg.m7Conversations = *m7Conv
 	}
+	cfg.m7DB = *m7DB
 	if *m2Subs != "" {
 		cfg.m2Subs = nil
 		for _, f := range strings.Split(*m2Subs, ",") {

@@ -97,7 +97,7 @@ func TestEveryScaleReadUsesAnIndex(t *testing.T) {
 
 	// The check itself: a statement no index serves is caught.
 	var raw []byte
-	if err := plain.QueryRow(ctx, `EXPLAIN (FORMAT JSON) SELECT * FROM messages WHERE text = $1`, "x").Scan(&raw); err != nil {
+	if err := plain.QueryRow(ctx, `EXPLAIN (FORMAT JSON) SELECT * FROM messages WHERE sender_name = $1`, "x").Scan(&raw); err != nil {
 		t.Fatal(err)
 	}
 	var probe []map[string]any
@@ -127,6 +127,8 @@ func TestEveryScaleReadUsesAnIndex(t *testing.T) {
 		{"inbox Closed", list(chat.ListFilter{Statuses: []chat.Status{chat.StatusClosed}})},
 		{"inbox All", list(chat.ListFilter{})},
 		{"search", list(chat.ListFilter{Query: "order 424242"})},
+		{"search a common word", list(chat.ListFilter{Query: "damaged"})},
+		{"search a resolved one", list(chat.ListFilter{Query: "order 424242", Statuses: []chat.Status{chat.StatusResolved}})},
 		{"GetConversation", func() error { _, _, err := conv.GetConversation(ctx, admin, longID); return err }},
 		{"ListMessages newest", func() error {
 			_, err := conv.ListMessages(ctx, admin, longID, chat.MessageQuery{})

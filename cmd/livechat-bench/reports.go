@@ -23,46 +23,42 @@ var scales = map[string]int{"small": 50_000, "full": 1_000_000}
 // every read an agent or a backend makes on it timed over HTTP, each as a
 // ratio to a primary-key read (GetConversation) in the same run: the
 // inbox's queues, search, a long conversation's timeline, the customer
-// search, reports over 30 and 365 days, and an instance's start-up.
+// search, reports over 30 and 365 days, and an instance's start-up. With
+// -m7-db it reads an existing database instead (see m7History).
 func (b *bench) m7(ctx context.Context) {
 	fig := "M7 data at scale"
 	if b.fx == nil || b.fx.token == "" {
 		b.rep.skip(fig, fmt.Errorf("no admin token: %v", b.fx.errVisitors))
 		return
 	}
-	// Start-up on the database as the setup left it: the baseline of the
-	// start-up after the history.
-	emptyStart, err := b.startupTime(ctx, "m7-empty")
+	// Start-up on the database as the setup left it (an empty install): the
+	// baseline of the start-up after the history.
+	emptyStart, err := startupTime(ctx, b.env, "m7-empty")
 	if err != nil {
 		b.rep.skip(fig, err)
 		return
 	}
-	t0 := time.Now()
-	h, err := b.env.seedHistory(ctx, b.cfg.m7Conversations)
+	e, token, h, err := b.m7History(ctx)
 	if err != nil {
-		b.rep.skip(fig, fmt.Errorf("generate the history: %w", err))
+		b.rep.skip(fig, err)
 		return
 	}
-	b.env.logf("generated %s conversations, %s messages, %s customers in %s", fmtInt(h.conversations), fmtInt(h.messages),
-		fmtInt(h.customers), time.Since(t0).Round(time.Second))
-	b.rep.detail("M7 history: %s conversations, %s messages, %s customers over 365 days (longest conversation %s messages), generated, facts and rollups rebuilt, vacuumed in %s; database %s",
-		fmtInt(h.conversations), fmtInt(h.messages), fmtInt(h.customers), fmtInt(h.longest), time.Since(t0).Round(time.Second), h.size)
 	var starts []time.Duration
 	for i := range 3 {
-		d, err := b.startupTime(ctx, fmt.Sprintf("m7-start%d", i))
+		d, err := startupTime(ctx, e, fmt.Sprintf("m7-start%d", i))
 		if err != nil {
 			b.rep.skip(fig, err)
 			return
 		}
 		starts = append(starts, d)
 	}
-	srv, err := b.env.startLivechat(ctx, "m7")
+	srv, err := e.startLivechat(ctx, "m7")
 	if err != nil {
 		b.rep.skip(fig, err)
 		return
 	}
 	defer srv.stop()
-	api := newClients(newHTTPClient("h1", blockSetup, 1000), srv.URL, bearer(b.fx.token))
+	api := newClients(newHTTPClient("h1", blockSetup, 1000), srv.URL, bearer(token))
 	calls := b.cfg.m7Calls
 	p95 := func(name string, call func() error) (float64, error) {
 		var lat []time.Duration
@@ -126,6 +122,9 @@ func (b *bench) m7(ctx context.Context) {
 	if !list("search by text (one order number)", &livechatv1.ListConversationsRequest{Query: "order 424242"}, 100) {
 		return
 	}
+	if !list("search by text (a common word)", &livechatv1.ListConversationsRequest{Query: "damaged"}, 100) {
+		return
+	}
 	v, err := p95("ListMessages", func() error {
 		_, err := api.Conversation.ListMessages(ctx, &livechatv1.ListMessagesRequest{ConversationId: h.longID})
 		return err
@@ -178,12 +177,96 @@ func (b *bench) m7(ctx context.Context) {
 		figure: "M7 instance start-up to ready, after the history (median of 3)", value: fmtMS(ms(startup)),
 		baseline: "start-up before it " + fmtMS(ms(emptyStart)), ratio: fmt.Sprintf("%.1f×", ms(startup)/ms(emptyStart)), target: "—", met: "—",
 	})
+	b.m7Footprint(ctx, e, srv)
+}
+
+// m7Footprint records the settled footprint (PSS, as M9 counts it) of the
+// instance that served M7's reads and of its PostgreSQL when that runs on
+// this machine: what an installation holds after a history's reads.
+func (b *bench) m7Footprint(ctx context.Context, e *env, srv *proc) {
+	conn, err := pgx.Connect(ctx, e.dbURL)
+	if err != nil {
+		return
+	}
+	var dataDir, buffers string
+	err = conn.QueryRow(ctx, `SELECT current_setting('data_directory'), current_setting('shared_buffers')`).Scan(&dataDir, &buffers)
+	conn.Close(ctx)
+	if err != nil {
+		b.env.logf("M7 footprint: %v", err)
+		return
+	}
+	pm, err := postmasterPID(dataDir)
+	if err != nil {
+		b.env.logf("M7 footprint: PostgreSQL is not on this machine (%v)", err)
+		return
+	}
+	lc, err := settledTreePSS(srv.pid())
+	if err != nil {
+		return
+	}
+	pg, err := settledTreePSS(pm)
+	if err != nil {
+		return
+	}
+	b.rep.detail("M7 footprint after the reads, idle (PSS): livechat %s + its PostgreSQL %s (shared_buffers %s) = %s",
+		fmtMB(lc), fmtMB(pg), buffers, fmtMB(lc+pg))
+}
+
+// m7History returns the database M7 reads (its env), an admin token on it
+// and the history in it. By default it generates the history in the run's
+// own database. With -m7-db it uses that database instead: migrates it to
+// this build's schema first, as an instance does at start (timed: on a big
+// history that is the cost of an upgrade), generates the history only when
+// it has none, signs the bench's admin in (creating it when missing) for a
+// token, and reads the history's facts back.
+func (b *bench) m7History(ctx context.Context) (*env, string, generated, error) {
+	var h generated
+	if b.cfg.m7DB == "" {
+		t0 := time.Now()
+		h, err := b.env.seedHistory(ctx, b.cfg.m7Conversations)
+		if err != nil {
+			return nil, "", h, fmt.Errorf("generate the history: %w", err)
+		}
+		b.env.logf("generated %s conversations, %s messages, %s customers in %s", fmtInt(h.conversations), fmtInt(h.messages),
+			fmtInt(h.customers), time.Since(t0).Round(time.Second))
+		b.rep.detail("M7 history: %s conversations, %s messages, %s customers over 365 days (longest conversation %s messages), generated, facts and rollups rebuilt, vacuumed in %s; database %s",
+			fmtInt(h.conversations), fmtInt(h.messages), fmtInt(h.customers), fmtInt(h.longest), time.Since(t0).Round(time.Second), h.size)
+		return b.env, b.fx.token, h, nil
+	}
+	e := *b.env
+	e.dbURL = b.cfg.m7DB
+	n, took, err := migrateTimed(ctx, e.dbURL)
+	if err != nil {
+		return nil, "", h, fmt.Errorf("migrate %s: %w", redactURL(e.dbURL), err)
+	}
+	b.env.logf("M7 database migrated: %d migrations in %s", n, took.Round(time.Millisecond))
+	b.rep.detail("M7 database given (-m7-db): %d pending migrations applied in %s", n, took.Round(time.Millisecond))
+	have, err := hasHistory(ctx, e.dbURL)
+	if err != nil {
+		return nil, "", h, err
+	}
+	if !have {
+		t0 := time.Now()
+		if h, err = e.seedHistory(ctx, b.cfg.m7Conversations); err != nil {
+			return nil, "", h, fmt.Errorf("generate the history: %w", err)
+		}
+		b.rep.detail("M7 history generated into the given database in %s", time.Since(t0).Round(time.Second))
+	} else if h, err = historyFacts(ctx, e.dbURL); err != nil {
+		return nil, "", h, err
+	}
+	b.rep.detail("M7 history: %s conversations, %s messages, %s customers (longest conversation %s messages); database %s",
+		fmtInt(h.conversations), fmtInt(h.messages), fmtInt(h.customers), fmtInt(h.longest), h.size)
+	token, err := e.adminToken(ctx)
+	if err != nil {
+		return nil, "", h, fmt.Errorf("admin token on the given database: %w", err)
+	}
+	return &e, token, h, nil
 }
 
 // startupTime starts an instance and returns how long it took to be ready.
-func (b *bench) startupTime(ctx context.Context, name string) (time.Duration, error) {
+func startupTime(ctx context.Context, e *env, name string) (time.Duration, error) {
 	t := time.Now()
-	srv, err := b.env.startLivechat(ctx, name)
+	srv, err := e.startLivechat(ctx, name)
 	if err != nil {
 		return 0, err
 	}
@@ -292,12 +375,39 @@ func seedHistory(ctx context.Context, dbURL string, conversations int, logf func
 			logf("history: %s in %s", s.what, time.Since(t).Round(time.Second))
 		}
 	}
-	err = conn.QueryRow(ctx, `SELECT count(*), coalesce(sum(last_seq), 0), max(last_seq),
-			(SELECT count(*) FROM customers WHERE widget_id IN `+bench+`),
-			(SELECT id::text FROM conversations WHERE widget_id IN `+bench+` ORDER BY last_seq DESC LIMIT 1),
+	return historyFacts(ctx, dbURL)
+}
+
+// benchWidgets are the generated history's widgets.
+const benchWidgets = `(SELECT id FROM widgets WHERE name LIKE 'Bench site %')`
+
+// hasHistory tells whether a database holds a generated history.
+func hasHistory(ctx context.Context, dbURL string) (bool, error) {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close(ctx)
+	var have bool
+	err = conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM conversations WHERE widget_id IN `+benchWidgets+`)`).Scan(&have)
+	return have, err
+}
+
+// historyFacts reads what M7 needs to know of a generated history back from
+// its database.
+func historyFacts(ctx context.Context, dbURL string) (generated, error) {
+	var g generated
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return g, err
+	}
+	defer conn.Close(ctx)
+	err = conn.QueryRow(ctx, `SELECT count(*), coalesce(sum(last_seq), 0), coalesce(max(last_seq), 0),
+			(SELECT count(*) FROM customers WHERE widget_id IN `+benchWidgets+`),
+			(SELECT id::text FROM conversations WHERE widget_id IN `+benchWidgets+` ORDER BY last_seq DESC LIMIT 1),
 			(SELECT id::text FROM agents WHERE username = 'bench-agent-1'),
 			pg_size_pretty(pg_database_size(current_database()))
-		FROM conversations WHERE widget_id IN `+bench).
+		FROM conversations WHERE widget_id IN `+benchWidgets).
 		Scan(&g.conversations, &g.messages, &g.longest, &g.customers, &g.longID, &g.agentID, &g.size)
 	return g, err
 }

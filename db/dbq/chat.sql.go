@@ -197,7 +197,8 @@ SELECT count(*)::int FROM (
            OR cu.name ILIKE $21::text
            OR cu.email ILIKE $21::text
            OR EXISTS (SELECT 1 FROM messages sm WHERE sm.conversation_id = c.id AND sm.text ILIKE $21::text))
-    LIMIT $22
+      AND (NOT $22::boolean OR c.id = ANY($23::uuid[]))
+    LIMIT $24
 ) matched
 `
 
@@ -223,6 +224,8 @@ type CountConversationsParams struct {
 	HasCreatedBefore bool
 	CreatedBefore    time.Time
 	Pattern          string
+	ByIds            bool
+	Ids              []uuid.UUID
 	MaxCount         int32
 }
 
@@ -251,6 +254,8 @@ func (q *Queries) CountConversations(ctx context.Context, arg CountConversations
 		arg.HasCreatedBefore,
 		arg.CreatedBefore,
 		arg.Pattern,
+		arg.ByIds,
+		arg.Ids,
 		arg.MaxCount,
 	)
 	var column_1 int32
@@ -774,9 +779,10 @@ WHERE (cardinality($2::text[]) = 0 OR c.status = ANY($2::text[]))
        OR cu.name ILIKE $21::text
        OR cu.email ILIKE $21::text
        OR EXISTS (SELECT 1 FROM messages sm WHERE sm.conversation_id = c.id AND sm.text ILIKE $21::text))
-  AND (NOT $22::boolean OR (c.last_message_at, c.id) < ($23::timestamptz, $24::uuid))
+  AND (NOT $22::boolean OR c.id = ANY($23::uuid[]))
+  AND (NOT $24::boolean OR (c.last_message_at, c.id) < ($25::timestamptz, $26::uuid))
 ORDER BY c.last_message_at DESC, c.id DESC
-LIMIT $25
+LIMIT $27
 `
 
 type ListConversationsParams struct {
@@ -801,6 +807,8 @@ type ListConversationsParams struct {
 	HasCreatedBefore bool
 	CreatedBefore    time.Time
 	Pattern          string
+	ByIds            bool
+	Ids              []uuid.UUID
 	HasCursor        bool
 	CursorAt         time.Time
 	CursorID         uuid.UUID
@@ -851,6 +859,8 @@ func (q *Queries) ListConversations(ctx context.Context, arg ListConversationsPa
 		arg.HasCreatedBefore,
 		arg.CreatedBefore,
 		arg.Pattern,
+		arg.ByIds,
+		arg.Ids,
 		arg.HasCursor,
 		arg.CursorAt,
 		arg.CursorID,
@@ -1224,6 +1234,57 @@ func (q *Queries) MessagesByIDs(ctx context.Context, ids []uuid.UUID) ([]Message
 			&i.EditedAt,
 			&i.DeletedAt,
 		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const searchHits = `-- name: SearchHits :many
+(SELECT true AS by_message, sm.conversation_id
+ FROM messages sm
+ WHERE sm.text ILIKE $1::text
+ LIMIT $2)
+UNION ALL
+(SELECT false AS by_message, c.id AS conversation_id
+ FROM customers cu
+ JOIN conversations c ON c.customer_id = cu.id
+ WHERE lower(cu.name || ' ' || cu.email || ' ' || cu.phone) LIKE lower($1::text)
+   AND (cu.name ILIKE $1::text OR cu.email ILIKE $1::text)
+ LIMIT $2)
+`
+
+type SearchHitsParams struct {
+	Pattern string
+	MaxHits int32
+}
+
+type SearchHitsRow struct {
+	ByMessage      bool
+	ConversationID uuid.UUID
+}
+
+// What a search text matches, from the text indexes: the conversations
+// with a message whose text matches pattern (an ILIKE pattern;
+// messages_text_trgm) and those whose customer's name or email does
+// (customers_search_trgm narrows, the ILIKE decides), each side at most
+// max_hits rows. A side that returns max_hits rows may have more: the
+// caller then searches by walking the inbox instead (a common text matches
+// within the first conversations it meets).
+func (q *Queries) SearchHits(ctx context.Context, arg SearchHitsParams) ([]SearchHitsRow, error) {
+	rows, err := q.db.Query(ctx, searchHits, arg.Pattern, arg.MaxHits)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []SearchHitsRow{}
+	for rows.Next() {
+		var i SearchHitsRow
+		if err := rows.Scan(&i.ByMessage, &i.ConversationID); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

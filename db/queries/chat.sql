@@ -227,9 +227,30 @@ WHERE (cardinality(@statuses::text[]) = 0 OR c.status = ANY(@statuses::text[]))
        OR cu.name ILIKE @pattern::text
        OR cu.email ILIKE @pattern::text
        OR EXISTS (SELECT 1 FROM messages sm WHERE sm.conversation_id = c.id AND sm.text ILIKE @pattern::text))
+  AND (NOT @by_ids::boolean OR c.id = ANY(@ids::uuid[]))
   AND (NOT @has_cursor::boolean OR (c.last_message_at, c.id) < (@cursor_at::timestamptz, @cursor_id::uuid))
 ORDER BY c.last_message_at DESC, c.id DESC
 LIMIT @page_limit;
+
+-- name: SearchHits :many
+-- What a search text matches, from the text indexes: the conversations
+-- with a message whose text matches pattern (an ILIKE pattern;
+-- messages_text_trgm) and those whose customer's name or email does
+-- (customers_search_trgm narrows, the ILIKE decides), each side at most
+-- max_hits rows. A side that returns max_hits rows may have more: the
+-- caller then searches by walking the inbox instead (a common text matches
+-- within the first conversations it meets).
+(SELECT true AS by_message, sm.conversation_id
+ FROM messages sm
+ WHERE sm.text ILIKE @pattern::text
+ LIMIT @max_hits)
+UNION ALL
+(SELECT false AS by_message, c.id AS conversation_id
+ FROM customers cu
+ JOIN conversations c ON c.customer_id = cu.id
+ WHERE lower(cu.name || ' ' || cu.email || ' ' || cu.phone) LIKE lower(@pattern::text)
+   AND (cu.name ILIKE @pattern::text OR cu.email ILIKE @pattern::text)
+ LIMIT @max_hits);
 
 -- name: CountConversations :one
 -- How many conversations ListConversations' filters (without paging) select,
@@ -257,6 +278,7 @@ SELECT count(*)::int FROM (
            OR cu.name ILIKE @pattern::text
            OR cu.email ILIKE @pattern::text
            OR EXISTS (SELECT 1 FROM messages sm WHERE sm.conversation_id = c.id AND sm.text ILIKE @pattern::text))
+      AND (NOT @by_ids::boolean OR c.id = ANY(@ids::uuid[]))
     LIMIT @max_count
 ) matched;
 

@@ -34,6 +34,9 @@ func (s *Service) ListConversations(ctx context.Context, agent principal.Agent, 
 		return ConversationPage{}, err
 	}
 	params.PageLimit = int32(n + 1)
+	if found, err := s.narrowToHits(ctx, &params.Pattern, &params.ByIds, &params.Ids); err != nil || found == 0 {
+		return ConversationPage{}, err
+	}
 	if f.PageToken != "" {
 		at, id, err := decodePageToken(f.PageToken)
 		if err != nil {
@@ -96,6 +99,47 @@ func listParams(readerID uuid.UUID, f ListFilter) (dbq.ListConversationsParams, 
 	return params, nil
 }
 
+// searchHits is how many rows each side of a search (messages, customers)
+// may take from the text indexes: up to it, search starts from what they
+// found; past it the text is common, and walking the inbox finds a page of
+// matches sooner.
+const searchHits = 2000
+
+// narrowToHits turns a search text (*pattern, an ILIKE pattern) into the
+// conversations it matches when the text indexes find few: *byIDs and *ids
+// then select them and *pattern is cleared. found is how many conversations
+// that is (0: nothing matches, no need to ask further), or -1 when the text
+// is common and the pattern stays to be matched while the inbox is walked —
+// the same conversations either way. Without a pattern found is -1.
+func (s *Service) narrowToHits(ctx context.Context, pattern *string, byIDs *bool, ids *[]uuid.UUID) (found int, err error) {
+	if *pattern == "" {
+		return -1, nil
+	}
+	hits, err := s.q.SearchHits(ctx, dbq.SearchHitsParams{Pattern: *pattern, MaxHits: searchHits})
+	if err != nil {
+		return 0, err
+	}
+	var byMessage, byCustomer int
+	seen := make(map[uuid.UUID]bool, len(hits))
+	var out []uuid.UUID
+	for _, h := range hits {
+		if h.ByMessage {
+			byMessage++
+		} else {
+			byCustomer++
+		}
+		if !seen[h.ConversationID] {
+			seen[h.ConversationID] = true
+			out = append(out, h.ConversationID)
+		}
+	}
+	if byMessage >= searchHits || byCustomer >= searchHits {
+		return -1, nil
+	}
+	*pattern, *byIDs, *ids = "", true, out
+	return len(out), nil
+}
+
 // CheckFilter validates f as ListConversations would (paging aside) and
 // returns it normalised: tags without repeats, the query trimmed.
 // Errors: those of ListConversations but MalformedCursor.
@@ -118,6 +162,9 @@ func (s *Service) CountConversations(ctx context.Context, agent principal.Agent,
 	if err != nil {
 		return 0, err
 	}
+	if found, err := s.narrowToHits(ctx, &p.Pattern, &p.ByIds, &p.Ids); err != nil || found == 0 {
+		return 0, err
+	}
 	n, err := s.q.CountConversations(ctx, dbq.CountConversationsParams{
 		Statuses: p.Statuses, Mine: p.Mine, ReaderID: p.ReaderID, Unassigned: p.Unassigned,
 		ByAssignee: p.ByAssignee, AssigneeID: p.AssigneeID, ByWidget: p.ByWidget, WidgetID: p.WidgetID,
@@ -126,7 +173,7 @@ func (s *Service) CountConversations(ctx context.Context, agent principal.Agent,
 		HeldByBot:       p.HeldByBot,
 		HasCreatedAfter: p.HasCreatedAfter, CreatedAfter: p.CreatedAfter,
 		HasCreatedBefore: p.HasCreatedBefore, CreatedBefore: p.CreatedBefore,
-		Pattern: p.Pattern, MaxCount: int32(max),
+		Pattern: p.Pattern, ByIds: p.ByIds, Ids: p.Ids, MaxCount: int32(max),
 	})
 	return int(n), err
 }
