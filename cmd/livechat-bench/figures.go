@@ -396,16 +396,16 @@ func (b *bench) ramp(ctx context.Context, fig, proto string, kind streamKind, to
 		rate: b.cfg.m4Rate, warmup: b.cfg.warmup, duration: b.cfg.m4Dur,
 		cpuPIDs: []int{p.pid()},
 	}
-	var bases []float64
+	var bases, bases50 []float64
 	for range max(b.cfg.reps, 1) {
 		res, err := pr.run(ctx)
 		if err != nil {
 			return err
 		}
-		bases = append(bases, ms(res.p(99)))
+		bases, bases50 = append(bases, ms(res.p(99))), append(bases50, ms(res.p(50)))
 	}
 	base := median(bases)
-	limit := math.Min(2*base, 100)
+	limit := math.Min(2*base, b.cfg.m4LimitMS)
 	perProc := 12_500
 	if proto == "h1" || proto == "h2tls" {
 		perProc = 9_000 // sockets per holder, under its own open-file limit
@@ -465,7 +465,7 @@ func (b *bench) ramp(ctx context.Context, fig, proto string, kind streamKind, to
 		}
 		reached, reachedP99 = st.open, p99
 	}
-	b.rep.detail("M4 %s ramp (base p99 %s, limit %s): %s%s", protoName(proto), fmtMS(base), fmtMS(limit),
+	b.rep.detail("M4 %s ramp (base p50 %s, p99 %s (%s), limit %s): %s%s", protoName(proto), fmtMS(median(bases50)), fmtMS(base), fmtFloats(bases), fmtMS(limit),
 		strings.Join(levels, ", "), map[bool]string{true: "; stopped " + stop, false: ""}[stop != ""])
 	b.rep.add(row{
 		figure:   fig + fmt.Sprintf(" at %d msg/s", b.cfg.m4Rate),
