@@ -9,7 +9,15 @@ SHELL := /bin/bash
 GO        ?= go
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
-LDFLAGS   := -s -w -X main.Version=$(VERSION) -X main.Commit=$(COMMIT)
+# The server's goroutines start with the smallest stack and grow as they
+# need, instead of at the average stack in use: with thousands of idle
+# streams that average makes each new stream's goroutine keep a stack twice
+# what it needs for as long as it stays open (docs/benchmarks.md, M3). The
+# runtime reads the binary's GODEBUG default at start, after the go
+# command's own defaults for this module (kept here); $GODEBUG still
+# overrides it.
+RUNTIME_GODEBUG = $(shell $(GO) list -f '{{.DefaultGODEBUG}}' ./cmd/livechat),adaptivestackstart=0
+LDFLAGS   = -s -w -X main.Version=$(VERSION) -X main.Commit=$(COMMIT) -X runtime.godebugDefault=$(RUNTIME_GODEBUG)
 BUF       := node_modules/.bin/buf
 SQLC      := $(GO) tool -modfile=tools/go.mod sqlc
 # Generated output checked by check-generated.

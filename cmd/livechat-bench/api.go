@@ -53,13 +53,15 @@ func newHTTPClient(proto string, block, perAddr int) *http.Client {
 		MaxIdleConnsPerHost: 256,
 		IdleConnTimeout:     90 * time.Second,
 		Protocols:           new(http.Protocols),
+		// Any protocol may reach a server of the run over TLS (M4's
+		// production shape probes it over HTTPS/1.1).
+		TLSClientConfig: benchTLSClientConfig(),
 	}
 	switch proto {
 	case "h2":
 		tr.Protocols.SetUnencryptedHTTP2(true)
 	case "h2tls":
 		tr.Protocols.SetHTTP2(true)
-		tr.TLSClientConfig = benchTLSClientConfig()
 		tr.ForceAttemptHTTP2 = true
 	default:
 		tr.Protocols.SetHTTP1(true)

@@ -7,6 +7,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os/signal"
 	"syscall"
 	"time"
@@ -63,6 +64,7 @@ func bareServer(args []string) error {
 	listen := fs.String("listen", "127.0.0.1:0", "listen address")
 	certFile := fs.String("tls-cert", "", "serve HTTPS (HTTP/2 and HTTP/1.1) with this certificate")
 	keyFile := fs.String("tls-key", "", "the key of -tls-cert")
+	debugListen := fs.String("debug-listen", "", "serve /debug/pprof here, as livechat's metrics listener does")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -92,6 +94,17 @@ func bareServer(args []string) error {
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
+	}
+	if *debugListen != "" {
+		// The baseline's heap and goroutines, comparable with livechat's.
+		dln, err := net.Listen("tcp", *debugListen)
+		if err != nil {
+			return err
+		}
+		dmux := http.NewServeMux()
+		dmux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		dmux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		go func() { _ = http.Serve(dln, dmux) }() //nolint:gosec // loopback, this run only
 	}
 	errc := make(chan error, 1)
 	go func() {

@@ -195,7 +195,8 @@ type proc struct {
 	name string
 	cmd  *exec.Cmd
 	URL  string
-	// debugURL serves /metrics and /debug/pprof (livechat only).
+	// debugURL serves /debug/pprof (livechat and the bare server) and
+	// /metrics (livechat only).
 	debugURL string
 	logPath  string
 	done     chan struct{}
@@ -286,7 +287,11 @@ func (e *env) startBare(ctx context.Context, proto string) (*proc, error) {
 	if err != nil {
 		return nil, err
 	}
-	args, scheme := []string{"-listen", addr}, "http://"
+	debug, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	args, scheme := []string{"-listen", addr, "-debug-listen", debug}, "http://"
 	if proto == "h2tls" {
 		cert, key, err := e.cert()
 		if err != nil {
@@ -295,7 +300,11 @@ func (e *env) startBare(ctx context.Context, proto string) (*proc, error) {
 		args, scheme = append(args, "-tls-cert", cert, "-tls-key", key), "https://"
 	}
 	cmd := e.selfCommand(roleBareServer, args...)
-	return e.startProc(ctx, "bare", cmd, scheme+addr, "/healthz")
+	p, err := e.startProc(ctx, "bare", cmd, scheme+addr, "/healthz")
+	if err == nil {
+		p.debugURL = "http://" + debug
+	}
+	return p, err
 }
 
 // cert returns the run's self-signed certificate for 127.0.0.1, made on

@@ -221,6 +221,15 @@ func (h *holders) open(n int) (holderStatus, error) {
 	return st, nil
 }
 
+// cpu is the holders' CPU time so far.
+func (h *holders) cpu() time.Duration {
+	var total time.Duration
+	for _, p := range h.procs {
+		total += procCPU(p.cmd.Process.Pid)
+	}
+	return total
+}
+
 // close ends the holders (their streams close with them) and waits.
 func (h *holders) close() {
 	for _, p := range h.procs {

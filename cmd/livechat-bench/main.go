@@ -70,6 +70,8 @@ type config struct {
 	m3Protos            []string // h1, h2 (multiplexed h2c), h2tls (TLS + HTTP/2, a connection each)
 	m4H2Target, m4H2Max int
 	m4H1Max             int // 0: up to the open-file limit
+	m4Protos            []string
+	m4LimitMS           float64 // cap of M4's p99 limit (twice the idle p99), ms
 	m4Steps, m4Rate     int
 	m4Active            int
 	m4Dur               time.Duration
@@ -101,7 +103,7 @@ func fullConfig() config {
 		m1Conc: []int{1, 8, 32}, m1Dur: 2 * time.Second,
 		m2Subs: []int{0, 100, 1000}, m2Rate: 1000, m2LowRate: 200, m2Dur: 3 * time.Second, m2BaseDur: time.Second,
 		m3Streams: 10_000, m3Protos: []string{"h1", "h2", "h2tls"},
-		m4H2Target: 50_000, m4H2Max: 50_000, m4Steps: 5, m4Rate: 200, m4Active: 10, m4Dur: 3 * time.Second,
+		m4H2Target: 50_000, m4H2Max: 50_000, m4Protos: []string{"h2", "h1"}, m4LimitMS: 100, m4Steps: 5, m4Rate: 200, m4Active: 10, m4Dur: 3 * time.Second,
 		m5Subs: 100, m5Rate: 1000, idleDur: 10 * time.Second,
 		m9Agents: 5, m9Visitors: 500, m9Rate: 20, m9Dur: 20 * time.Second,
 		m7Conversations: scales["small"], m7Calls: 20,
@@ -118,7 +120,7 @@ func smokeConfig() config {
 		m1Conc: []int{1, 4}, m1Dur: time.Second,
 		m2Subs: []int{0, 5}, m2Rate: 50, m2Dur: 500 * time.Millisecond, m2BaseDur: 200 * time.Millisecond,
 		m3Streams: 30, m3Protos: []string{"h1", "h2", "h2tls"},
-		m4H2Target: 50_000, m4H2Max: 40, m4H1Max: 40, m4Steps: 2, m4Rate: 50, m4Active: 2, m4Dur: 500 * time.Millisecond,
+		m4H2Target: 50_000, m4H2Max: 40, m4H1Max: 40, m4Protos: []string{"h2", "h1", "h2tls"}, m4LimitMS: 100, m4Steps: 2, m4Rate: 50, m4Active: 2, m4Dur: 500 * time.Millisecond,
 		m5Subs: 5, m5Rate: 50, idleDur: time.Second,
 		m9Agents: 2, m9Visitors: 5, m9Rate: 10, m9Dur: time.Second,
 		m7Conversations: 2000, m7Calls: 3,
@@ -166,6 +168,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	reps := fs.Int("reps", 0, "repetitions of each interleaved pair (default 3; 1 with -smoke)")
 	streams := fs.Int("streams", 0, "idle streams of M3 (default 10,000; 30 with -smoke)")
 	protos := fs.String("protos", "", "M3's protocols, comma-separated: h1, h2, h2tls (default all)")
+	m4Protos := fs.String("m4-protos", "", "M4's protocols, comma-separated: h2, h1, h2tls (default h2,h1)")
+	m4LimitMS := fs.Float64("m4-limit-ms", 0, "cap of M4's p99 limit, twice the idle p99, in ms (default 100; raise it on a machine whose idle p99 is already far above)")
+	m4Max := fs.Int("m4-max", 0, "M4's highest number of idle streams (default 50,000 over HTTP/2; the open-file limit less 1,000 for a socket each)")
 	scale := fs.String("scale", "", "M7's generated history: small (50,000 conversations, the default) or full (1,000,000 conversations, 10,000,000 messages, 200,000 customers)")
 	m7Conv := fs.Int("m7-conversations", 0, "conversations of M7's generated history, ten messages each on average (overrides -scale)")
 	m7DB := fs.String("m7-db", "", "run M7 on this existing database (a PostgreSQL URL) instead of generating one: it is migrated to this build's schema first (timed), given a history only when it has none, and the bench's admin signs in there")
@@ -190,6 +195,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *protos != "" {
 		cfg.m3Protos = strings.Split(*protos, ",")
+	}
+	if *m4Protos != "" {
+		cfg.m4Protos = strings.Split(*m4Protos, ",")
+	}
+	if *m4LimitMS > 0 {
+		cfg.m4LimitMS = *m4LimitMS
+	}
+	if *m4Max > 0 {
+		cfg.m4H2Max, cfg.m4H1Max = *m4Max, *m4Max
 	}
 	if *scale != "" {
 		n, ok := scales[*scale]
