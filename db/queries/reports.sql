@@ -37,16 +37,33 @@ SELECT conversation_id, scale, score, comment, created_at, updated_at
 FROM conversation_ratings
 WHERE conversation_id = ANY(@conversation_ids::uuid[]);
 
--- name: ReportWidgetHours :many
--- The rollup rows of the UTC hours starting in [start_at, end_at), of one
--- widget when widget_id is set (see report_widget_hours in
--- 00029_report_rollups): conversations started in the hour and what became
--- of them, ratings given in it. Histograms are summed by the caller.
-SELECT hour, widget_id, conversations, missed, resolved, res_ms, res_hist, frt_n, frt_ms, frt_hist,
+-- name: ReportWidgetRows :many
+-- The widget rollup rows of [start_at, end_at): whole UTC days
+-- [days_start, days_end) from report_widget_days (daily is true), the hours
+-- before and after them from report_widget_hours (days_start = days_end =
+-- end_at reads hours only); of one widget when widget_id is set. Each row:
+-- conversations started in it and what became of them, ratings given in
+-- it (see 00029_report_rollups and 00032_report_widget_days).
+SELECT hour AS at, false AS daily, widget_id, conversations, missed, resolved, res_ms, res_hist, frt_n, frt_ms, frt_hist,
        ratings, score_sum, scores
 FROM report_widget_hours
-WHERE hour >= @start_at AND hour < @end_at
+WHERE ((hour >= @start_at AND hour < @days_start) OR (hour >= @days_end AND hour < @end_at))
+  AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid)
+UNION ALL
+SELECT day, true, widget_id, conversations, missed, resolved, res_ms, res_hist, frt_n, frt_ms, frt_hist,
+       ratings, score_sum, scores
+FROM report_widget_days
+WHERE day >= @days_start AND day < @days_end
   AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid);
+
+-- name: ReportWidgetMoves :many
+-- The widget hours in the spans [span_starts[i], span_ends[i]), with what
+-- a report's buckets show of them: the hours of a UTC day that fall in
+-- another of the viewer's days than the day's row is counted in.
+SELECT h.hour, h.conversations, h.missed, h.ratings, h.score_sum, h.frt_hist
+FROM unnest(@span_starts::timestamptz[]) WITH ORDINALITY s(lo, i)
+JOIN report_widget_hours h ON h.hour >= s.lo AND h.hour < (@span_ends::timestamptz[])[s.i]
+WHERE sqlc.narg(widget_id)::uuid IS NULL OR h.widget_id = sqlc.narg(widget_id)::uuid;
 
 -- name: ReportMessages :one
 -- The customer and agent messages of the conversations started in the
@@ -71,12 +88,30 @@ WHERE day >= @days_start AND day < @days_end
   AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid);
 
 -- name: ReportAgentBuckets :many
--- Conversations each agent replied in per report bucket: bucket is the
--- 1-based index of the last of bucket_starts at or before the hour.
-SELECT agent_id, width_bucket(hour, @bucket_starts::timestamptz[])::integer AS bucket, sum(handled)::bigint AS handled
-FROM report_agent_hours
-WHERE hour >= @start_at AND hour < @end_at AND handled <> 0
-  AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid)
+-- Conversations each agent replied in per report bucket (the 1-based index
+-- of the last of bucket_starts at or before the row's instant): whole UTC
+-- days [days_start, days_end) from the daily rollup, each counted in the
+-- bucket of its noon; the hours of the spans [span_starts[i],
+-- span_ends[i]) from the hourly one, each counted in its own bucket and,
+-- when span_from[i] is not 0, taken from bucket span_from[i] (an hour its
+-- day's row counted in another bucket than its own).
+WITH moved AS (
+    SELECT h.agent_id, h.hour, h.handled, (@span_from::integer[])[s.i] AS from_bucket
+    FROM unnest(@span_starts::timestamptz[]) WITH ORDINALITY s(lo, i)
+    JOIN report_agent_hours h ON h.hour >= s.lo AND h.hour < (@span_ends::timestamptz[])[s.i]
+    WHERE h.handled <> 0 AND (sqlc.narg(widget_id)::uuid IS NULL OR h.widget_id = sqlc.narg(widget_id)::uuid)
+)
+SELECT agent_id, bucket::integer AS bucket, sum(handled)::bigint AS handled
+FROM (
+    SELECT agent_id, width_bucket(day + interval '12 hours', @bucket_starts::timestamptz[]) AS bucket, handled
+    FROM report_agent_days
+    WHERE day >= @days_start AND day < @days_end AND handled <> 0
+      AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid)
+    UNION ALL
+    SELECT agent_id, width_bucket(hour, @bucket_starts::timestamptz[]), handled FROM moved
+    UNION ALL
+    SELECT agent_id, from_bucket, -handled FROM moved WHERE from_bucket <> 0
+) x
 GROUP BY 1, 2;
 
 -- name: RebuildReports :one
