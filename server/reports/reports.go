@@ -387,8 +387,8 @@ func (s *Service) period(ctx context.Context, g *grid, start, end time.Time, wid
 		}
 		addBucket(g.index(at), 1, int64(row.Conversations), int64(row.Missed), int64(row.Ratings), int64(row.ScoreSum), row.FrtHist)
 	}
-	if lo, hi, _ := g.moves(daysStart, daysEnd); len(lo) > 0 {
-		moved, err := s.q.ReportWidgetMoves(ctx, dbq.ReportWidgetMovesParams{SpanStarts: lo, SpanEnds: hi, WidgetID: widget})
+	if hours := g.moves(daysStart, daysEnd); len(hours) > 0 {
+		moved, err := s.q.ReportWidgetMoves(ctx, dbq.ReportWidgetMovesParams{Hours: hours, WidgetID: widget})
 		if err != nil {
 			return Report{}, err
 		}
@@ -505,13 +505,9 @@ func (s *Service) agents(ctx context.Context, r *Report, g *grid, start, end tim
 	// The sparkline: days and moved hours as the widgets' buckets, the
 	// edges' hours in their own buckets.
 	daysStart, daysEnd = s.days(g, start, end)
-	lo, hi, from := g.moves(daysStart, daysEnd)
-	lo = append(lo, start, daysEnd)
-	hi = append(hi, daysStart, end)
-	from = append(from, 0, 0)
 	buckets, err := s.q.ReportAgentBuckets(ctx, dbq.ReportAgentBucketsParams{
-		BucketStarts: g.starts, DaysStart: daysStart, DaysEnd: daysEnd,
-		SpanStarts: lo, SpanEnds: hi, SpanFrom: from, WidgetID: widget,
+		BucketStarts: g.starts, StartAt: start, EndAt: end, DaysStart: daysStart, DaysEnd: daysEnd,
+		MovedHours: g.moves(daysStart, daysEnd), WidgetID: widget,
 	})
 	if err != nil {
 		return err
@@ -569,28 +565,22 @@ func (g *grid) next(t time.Time) time.Time {
 }
 
 // moves are the hours of the whole UTC days [daysStart, daysEnd) whose
-// bucket is not that of their day's noon, where the day's row counts them:
-// spans [lo[i], hi[i]) of them and the 1-based bucket from[i] they are to
-// be taken from (and added to their own). None without a grid.
-func (g *grid) moves(daysStart, daysEnd time.Time) (lo, hi []time.Time, from []int32) {
+// bucket is not that of their day's noon, where the day's row counts them.
+// None without a grid.
+func (g *grid) moves(daysStart, daysEnd time.Time) []time.Time {
 	if g == nil {
-		return nil, nil, nil
+		return nil
 	}
+	hours := []time.Time{}
 	for d := daysStart; d.Before(daysEnd); d = d.Add(24 * time.Hour) {
 		home := g.index(noon(d))
-		for k := 0; k < 24; k++ {
-			h := d.Add(time.Duration(k) * time.Hour)
-			if g.index(h) == home {
-				continue
+		for k := range 24 {
+			if h := d.Add(time.Duration(k) * time.Hour); g.index(h) != home {
+				hours = append(hours, h)
 			}
-			if n := len(hi); n > 0 && hi[n-1].Equal(h) && from[n-1] == int32(home+1) {
-				hi[n-1] = h.Add(time.Hour)
-				continue
-			}
-			lo, hi, from = append(lo, h), append(hi, h.Add(time.Hour)), append(from, int32(home+1))
 		}
 	}
-	return lo, hi, from
+	return hours
 }
 
 // index is the bucket t falls in, or -1.
