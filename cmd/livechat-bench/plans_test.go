@@ -51,7 +51,7 @@ func (r *recorder) take() []recorded {
 // bigTables are the tables that grow with the history.
 var bigTables = []string{
 	"conversations", "messages", "customers", "conversation_facts", "conversation_ratings", "conversation_reads",
-	"events", "report_widget_hours", "report_message_hours", "report_agent_hours", "report_agent_days",
+	"events", "report_widget_hours", "report_widget_days", "report_message_hours", "report_agent_hours", "report_agent_days",
 }
 
 // TestEveryScaleReadUsesAnIndex runs each read M7 times — the inbox's

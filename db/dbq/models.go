@@ -406,6 +406,22 @@ type ReportMessageHour struct {
 	Messages int64
 }
 
+type ReportWidgetDay struct {
+	Day           time.Time
+	WidgetID      uuid.UUID
+	Conversations int32
+	Missed        int32
+	Resolved      int32
+	ResMs         int64
+	ResHist       []int32
+	FrtN          int32
+	FrtMs         int64
+	FrtHist       []int32
+	Ratings       int32
+	ScoreSum      int32
+	Scores        []int32
+}
+
 type ReportWidgetHour struct {
 	Hour          time.Time
 	WidgetID      uuid.UUID

@@ -113,18 +113,40 @@ func (q *Queries) RebuildReports(ctx context.Context) (int64, error) {
 }
 
 const reportAgentBuckets = `-- name: ReportAgentBuckets :many
-SELECT agent_id, width_bucket(hour, $1::timestamptz[])::integer AS bucket, sum(handled)::bigint AS handled
-FROM report_agent_hours
-WHERE hour >= $2 AND hour < $3 AND handled <> 0
-  AND ($4::uuid IS NULL OR widget_id = $4::uuid)
+WITH moved AS (
+    SELECT agent_id, hour, handled
+    FROM report_agent_hours
+    WHERE hour = ANY($7::timestamptz[]) AND handled <> 0
+      AND ($4::uuid IS NULL OR widget_id = $4::uuid)
+)
+SELECT agent_id, bucket::integer AS bucket, sum(handled)::bigint AS handled
+FROM (
+    SELECT d.agent_id, width_bucket(d.day + interval '12 hours', $1::timestamptz[]) AS bucket, d.handled
+    FROM report_agent_days d
+    WHERE d.day >= $2 AND d.day < $3 AND d.handled <> 0
+      AND ($4::uuid IS NULL OR d.widget_id = $4::uuid)
+    UNION ALL
+    SELECT h.agent_id, width_bucket(h.hour, $1::timestamptz[]), h.handled
+    FROM report_agent_hours h
+    WHERE ((h.hour >= $5 AND h.hour < $2) OR (h.hour >= $3 AND h.hour < $6)) AND h.handled <> 0
+      AND ($4::uuid IS NULL OR h.widget_id = $4::uuid)
+    UNION ALL
+    SELECT m.agent_id, width_bucket(m.hour, $1::timestamptz[]), m.handled FROM moved m
+    UNION ALL
+    SELECT m.agent_id, width_bucket(date_trunc('day', m.hour, 'UTC') + interval '12 hours', $1::timestamptz[]), -m.handled
+    FROM moved m
+) x
 GROUP BY 1, 2
 `
 
 type ReportAgentBucketsParams struct {
 	BucketStarts []time.Time
+	DaysStart    time.Time
+	DaysEnd      time.Time
+	WidgetID     *uuid.UUID
 	StartAt      time.Time
 	EndAt        time.Time
-	WidgetID     *uuid.UUID
+	MovedHours   []time.Time
 }
 
 type ReportAgentBucketsRow struct {
@@ -133,14 +155,22 @@ type ReportAgentBucketsRow struct {
 	Handled int64
 }
 
-// Conversations each agent replied in per report bucket: bucket is the
-// 1-based index of the last of bucket_starts at or before the hour.
+// Conversations each agent replied in per report bucket (the 1-based index
+// of the last of bucket_starts at or before the row's instant): whole UTC
+// days [days_start, days_end) from the daily rollup, each counted in the
+// bucket of its noon; the hours before and after them from the hourly one,
+// each in its own bucket; and the moved hours, the hours of those days
+// whose bucket is not their noon's, taken from their noon's bucket and
+// added to their own (days_start = days_end = end_at reads hours only).
 func (q *Queries) ReportAgentBuckets(ctx context.Context, arg ReportAgentBucketsParams) ([]ReportAgentBucketsRow, error) {
 	rows, err := q.db.Query(ctx, reportAgentBuckets,
 		arg.BucketStarts,
+		arg.DaysStart,
+		arg.DaysEnd,
+		arg.WidgetID,
 		arg.StartAt,
 		arg.EndAt,
-		arg.WidgetID,
+		arg.MovedHours,
 	)
 	if err != nil {
 		return nil, err
@@ -288,47 +318,47 @@ func (q *Queries) ReportWidgetExists(ctx context.Context, id uuid.UUID) (bool, e
 	return exists, err
 }
 
-const reportWidgetHours = `-- name: ReportWidgetHours :many
-SELECT hour, widget_id, conversations, missed, resolved, res_ms, res_hist, frt_n, frt_ms, frt_hist,
-       ratings, score_sum, scores
+const reportWidgetMoves = `-- name: ReportWidgetMoves :many
+SELECT hour, conversations, missed, ratings, score_sum, frt_hist
 FROM report_widget_hours
-WHERE hour >= $1 AND hour < $2
-  AND ($3::uuid IS NULL OR widget_id = $3::uuid)
+WHERE hour = ANY($1::timestamptz[])
+  AND ($2::uuid IS NULL OR widget_id = $2::uuid)
 `
 
-type ReportWidgetHoursParams struct {
-	StartAt  time.Time
-	EndAt    time.Time
+type ReportWidgetMovesParams struct {
+	Hours    []time.Time
 	WidgetID *uuid.UUID
 }
 
-// The rollup rows of the UTC hours starting in [start_at, end_at), of one
-// widget when widget_id is set (see report_widget_hours in
-// 00029_report_rollups): conversations started in the hour and what became
-// of them, ratings given in it. Histograms are summed by the caller.
-func (q *Queries) ReportWidgetHours(ctx context.Context, arg ReportWidgetHoursParams) ([]ReportWidgetHour, error) {
-	rows, err := q.db.Query(ctx, reportWidgetHours, arg.StartAt, arg.EndAt, arg.WidgetID)
+type ReportWidgetMovesRow struct {
+	Hour          time.Time
+	Conversations int32
+	Missed        int32
+	Ratings       int32
+	ScoreSum      int32
+	FrtHist       []int32
+}
+
+// The widget hours starting at the given instants, with what a report's
+// buckets show of them: the hours of a UTC day that fall in another of the
+// viewer's days than the day's row is counted in. (A list of hours rather
+// than spans: = ANY keeps a plain index scan in the cached generic plan.)
+func (q *Queries) ReportWidgetMoves(ctx context.Context, arg ReportWidgetMovesParams) ([]ReportWidgetMovesRow, error) {
+	rows, err := q.db.Query(ctx, reportWidgetMoves, arg.Hours, arg.WidgetID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []ReportWidgetHour{}
+	items := []ReportWidgetMovesRow{}
 	for rows.Next() {
-		var i ReportWidgetHour
+		var i ReportWidgetMovesRow
 		if err := rows.Scan(
 			&i.Hour,
-			&i.WidgetID,
 			&i.Conversations,
 			&i.Missed,
-			&i.Resolved,
-			&i.ResMs,
-			&i.ResHist,
-			&i.FrtN,
-			&i.FrtMs,
-			&i.FrtHist,
 			&i.Ratings,
 			&i.ScoreSum,
-			&i.Scores,
+			&i.FrtHist,
 		); err != nil {
 			return nil, err
 		}
@@ -359,6 +389,92 @@ func (q *Queries) ReportWidgetNames(ctx context.Context, ids []uuid.UUID) ([]Rep
 	for rows.Next() {
 		var i ReportWidgetNamesRow
 		if err := rows.Scan(&i.ID, &i.Name); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const reportWidgetRows = `-- name: ReportWidgetRows :many
+SELECT hour AS at, false AS daily, widget_id, conversations, missed, resolved, res_ms, res_hist, frt_n, frt_ms, frt_hist,
+       ratings, score_sum, scores
+FROM report_widget_hours
+WHERE ((hour >= $1 AND hour < $2) OR (hour >= $3 AND hour < $4))
+  AND ($5::uuid IS NULL OR widget_id = $5::uuid)
+UNION ALL
+SELECT day, true, widget_id, conversations, missed, resolved, res_ms, res_hist, frt_n, frt_ms, frt_hist,
+       ratings, score_sum, scores
+FROM report_widget_days
+WHERE day >= $2 AND day < $3
+  AND ($5::uuid IS NULL OR widget_id = $5::uuid)
+`
+
+type ReportWidgetRowsParams struct {
+	StartAt   time.Time
+	DaysStart time.Time
+	DaysEnd   time.Time
+	EndAt     time.Time
+	WidgetID  *uuid.UUID
+}
+
+type ReportWidgetRowsRow struct {
+	At            time.Time
+	Daily         bool
+	WidgetID      uuid.UUID
+	Conversations int32
+	Missed        int32
+	Resolved      int32
+	ResMs         int64
+	ResHist       []int32
+	FrtN          int32
+	FrtMs         int64
+	FrtHist       []int32
+	Ratings       int32
+	ScoreSum      int32
+	Scores        []int32
+}
+
+// The widget rollup rows of [start_at, end_at): whole UTC days
+// [days_start, days_end) from report_widget_days (daily is true), the hours
+// before and after them from report_widget_hours (days_start = days_end =
+// end_at reads hours only); of one widget when widget_id is set. Each row:
+// conversations started in it and what became of them, ratings given in
+// it (see 00029_report_rollups and 00032_report_widget_days).
+func (q *Queries) ReportWidgetRows(ctx context.Context, arg ReportWidgetRowsParams) ([]ReportWidgetRowsRow, error) {
+	rows, err := q.db.Query(ctx, reportWidgetRows,
+		arg.StartAt,
+		arg.DaysStart,
+		arg.DaysEnd,
+		arg.EndAt,
+		arg.WidgetID,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ReportWidgetRowsRow{}
+	for rows.Next() {
+		var i ReportWidgetRowsRow
+		if err := rows.Scan(
+			&i.At,
+			&i.Daily,
+			&i.WidgetID,
+			&i.Conversations,
+			&i.Missed,
+			&i.Resolved,
+			&i.ResMs,
+			&i.ResHist,
+			&i.FrtN,
+			&i.FrtMs,
+			&i.FrtHist,
+			&i.Ratings,
+			&i.ScoreSum,
+			&i.Scores,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

@@ -37,15 +37,33 @@ SELECT conversation_id, scale, score, comment, created_at, updated_at
 FROM conversation_ratings
 WHERE conversation_id = ANY(@conversation_ids::uuid[]);
 
--- name: ReportWidgetHours :many
--- The rollup rows of the UTC hours starting in [start_at, end_at), of one
--- widget when widget_id is set (see report_widget_hours in
--- 00029_report_rollups): conversations started in the hour and what became
--- of them, ratings given in it. Histograms are summed by the caller.
-SELECT hour, widget_id, conversations, missed, resolved, res_ms, res_hist, frt_n, frt_ms, frt_hist,
+-- name: ReportWidgetRows :many
+-- The widget rollup rows of [start_at, end_at): whole UTC days
+-- [days_start, days_end) from report_widget_days (daily is true), the hours
+-- before and after them from report_widget_hours (days_start = days_end =
+-- end_at reads hours only); of one widget when widget_id is set. Each row:
+-- conversations started in it and what became of them, ratings given in
+-- it (see 00029_report_rollups and 00032_report_widget_days).
+SELECT hour AS at, false AS daily, widget_id, conversations, missed, resolved, res_ms, res_hist, frt_n, frt_ms, frt_hist,
        ratings, score_sum, scores
 FROM report_widget_hours
-WHERE hour >= @start_at AND hour < @end_at
+WHERE ((hour >= @start_at AND hour < @days_start) OR (hour >= @days_end AND hour < @end_at))
+  AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid)
+UNION ALL
+SELECT day, true, widget_id, conversations, missed, resolved, res_ms, res_hist, frt_n, frt_ms, frt_hist,
+       ratings, score_sum, scores
+FROM report_widget_days
+WHERE day >= @days_start AND day < @days_end
+  AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid);
+
+-- name: ReportWidgetMoves :many
+-- The widget hours starting at the given instants, with what a report's
+-- buckets show of them: the hours of a UTC day that fall in another of the
+-- viewer's days than the day's row is counted in. (A list of hours rather
+-- than spans: = ANY keeps a plain index scan in the cached generic plan.)
+SELECT hour, conversations, missed, ratings, score_sum, frt_hist
+FROM report_widget_hours
+WHERE hour = ANY(@hours::timestamptz[])
   AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid);
 
 -- name: ReportMessages :one
@@ -71,12 +89,36 @@ WHERE day >= @days_start AND day < @days_end
   AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid);
 
 -- name: ReportAgentBuckets :many
--- Conversations each agent replied in per report bucket: bucket is the
--- 1-based index of the last of bucket_starts at or before the hour.
-SELECT agent_id, width_bucket(hour, @bucket_starts::timestamptz[])::integer AS bucket, sum(handled)::bigint AS handled
-FROM report_agent_hours
-WHERE hour >= @start_at AND hour < @end_at AND handled <> 0
-  AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid)
+-- Conversations each agent replied in per report bucket (the 1-based index
+-- of the last of bucket_starts at or before the row's instant): whole UTC
+-- days [days_start, days_end) from the daily rollup, each counted in the
+-- bucket of its noon; the hours before and after them from the hourly one,
+-- each in its own bucket; and the moved hours, the hours of those days
+-- whose bucket is not their noon's, taken from their noon's bucket and
+-- added to their own (days_start = days_end = end_at reads hours only).
+WITH moved AS (
+    SELECT agent_id, hour, handled
+    FROM report_agent_hours
+    WHERE hour = ANY(@moved_hours::timestamptz[]) AND handled <> 0
+      AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid)
+)
+SELECT agent_id, bucket::integer AS bucket, sum(handled)::bigint AS handled
+FROM (
+    SELECT d.agent_id, width_bucket(d.day + interval '12 hours', @bucket_starts::timestamptz[]) AS bucket, d.handled
+    FROM report_agent_days d
+    WHERE d.day >= @days_start AND d.day < @days_end AND d.handled <> 0
+      AND (sqlc.narg(widget_id)::uuid IS NULL OR d.widget_id = sqlc.narg(widget_id)::uuid)
+    UNION ALL
+    SELECT h.agent_id, width_bucket(h.hour, @bucket_starts::timestamptz[]), h.handled
+    FROM report_agent_hours h
+    WHERE ((h.hour >= @start_at AND h.hour < @days_start) OR (h.hour >= @days_end AND h.hour < @end_at)) AND h.handled <> 0
+      AND (sqlc.narg(widget_id)::uuid IS NULL OR h.widget_id = sqlc.narg(widget_id)::uuid)
+    UNION ALL
+    SELECT m.agent_id, width_bucket(m.hour, @bucket_starts::timestamptz[]), m.handled FROM moved m
+    UNION ALL
+    SELECT m.agent_id, width_bucket(date_trunc('day', m.hour, 'UTC') + interval '12 hours', @bucket_starts::timestamptz[]), -m.handled
+    FROM moved m
+) x
 GROUP BY 1, 2;
 
 -- name: RebuildReports :one

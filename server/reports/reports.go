@@ -6,14 +6,15 @@
 // question asked twice gets the same answer.
 //
 // The database keeps one row of facts per conversation, exactly in step
-// with its messages, and sums of those facts per UTC hour (per widget, and
-// per agent by hour and by day) kept in step with the facts by triggers:
+// with its messages, and sums of those facts per UTC hour and per UTC day
+// (per widget, and per agent) kept in step with the facts by triggers:
 // counts, sums and fixed log-scale histograms of first-response and
-// resolution times (see db/migrations/00019_reports.sql and
-// 00029_report_rollups.sql, each with a rebuild). This package reads the
-// rollup rows of a range — a year is a few tens of thousands of rows,
-// however many conversations it had — and folds them into the viewer's
-// hours or days. First responses are counted in the widget's business
+// resolution times (see db/migrations/00019_reports.sql,
+// 00029_report_rollups.sql and 00032_report_widget_days.sql, each with a
+// rebuild). This package reads the rollup rows of a range — whole UTC days
+// from the daily rows, hours only at the range's edges and where the
+// viewer's days cross UTC midnight — however many conversations it had,
+// and folds them into the viewer's hours or days. First responses are counted in the widget's business
 // hours when it has them (computed when the reply is written).
 //
 // Service speaks Go types; package reportsapi adapts it to ReportService.
@@ -137,6 +138,9 @@ type WidgetVolume struct {
 // Service computes reports.
 type Service struct {
 	q *dbq.Queries
+	// hoursOnly reads every figure from the hourly rollups, as reports did
+	// before the daily ones (the tests' reference).
+	hoursOnly bool
 }
 
 // New returns the service over pool.
@@ -248,12 +252,13 @@ type hist []int64
 // bucketWidth is the ratio of a histogram bucket's bounds.
 var bucketWidth = math.Pow(2, 0.25)
 
-func (h *hist) add(src []int32) {
+// add adds sign times the rollup histogram src.
+func (h *hist) add(src []int32, sign int64) {
 	if len(src) > len(*h) {
 		*h = append(*h, make([]int64, len(src)-len(*h))...)
 	}
 	for i, v := range src {
-		(*h)[i] += int64(v)
+		(*h)[i] += sign * int64(v)
 	}
 }
 
@@ -312,9 +317,17 @@ func (h hist) percentile(p float64) *float64 {
 }
 
 // period reads the rollup rows of [start, end) into totals and, with a
-// grid, the grid's buckets and the widgets' volumes.
+// grid, the grid's buckets and the widgets' volumes. Whole UTC days come
+// from the daily rollup, each counted in the bucket of its noon, and the
+// hours of a day that belong to another of the viewer's days than its noon
+// (a few when the viewer's offset is not a whole number of days from UTC)
+// are moved there from the hourly one; the hours at the range's edges come
+// from the hourly one too. Hourly buckets read hours only.
 func (s *Service) period(ctx context.Context, g *grid, start, end time.Time, widget *uuid.UUID) (Report, error) {
-	rows, err := s.q.ReportWidgetHours(ctx, dbq.ReportWidgetHoursParams{StartAt: start, EndAt: end, WidgetID: widget})
+	daysStart, daysEnd := s.days(g, start, end)
+	rows, err := s.q.ReportWidgetRows(ctx, dbq.ReportWidgetRowsParams{
+		StartAt: start, EndAt: end, DaysStart: daysStart, DaysEnd: daysEnd, WidgetID: widget,
+	})
 	if err != nil {
 		return Report{}, err
 	}
@@ -333,6 +346,18 @@ func (s *Service) period(ctx context.Context, g *grid, start, end time.Time, wid
 	}
 	bfrt := make([]hist, nb)
 	bscores := make([]int64, nb)
+	// addBucket adds sign times an hour's or a day's part to bucket bi.
+	addBucket := func(bi int, sign, conversations, missed, ratings, scores int64, frt []int32) {
+		if bi < 0 {
+			return
+		}
+		b := &r.Buckets[bi]
+		b.Conversations += sign * conversations
+		b.Missed += sign * missed
+		b.Ratings += sign * ratings
+		bscores[bi] += sign * scores
+		bfrt[bi].add(frt, sign)
+	}
 	var frt, res hist
 	var frtN, frtMS, resMS, scoreSum int64
 	widgets := map[uuid.UUID]int64{}
@@ -346,8 +371,8 @@ func (s *Service) period(ctx context.Context, g *grid, start, end time.Time, wid
 		frtMS += row.FrtMs
 		resMS += row.ResMs
 		scoreSum += int64(row.ScoreSum)
-		frt.add(row.FrtHist)
-		res.add(row.ResHist)
+		frt.add(row.FrtHist, 1)
+		res.add(row.ResHist, 1)
 		for i, c := range row.Scores {
 			if i < 5 {
 				t.CsatDistribution[i] += int64(c)
@@ -356,13 +381,21 @@ func (s *Service) period(ctx context.Context, g *grid, start, end time.Time, wid
 		if row.Conversations != 0 {
 			widgets[row.WidgetID] += int64(row.Conversations)
 		}
-		if bi := g.index(row.Hour); bi >= 0 {
-			b := &r.Buckets[bi]
-			b.Conversations += int64(row.Conversations)
-			b.Missed += int64(row.Missed)
-			b.Ratings += int64(row.Ratings)
-			bscores[bi] += int64(row.ScoreSum)
-			bfrt[bi].add(row.FrtHist)
+		at := row.At
+		if row.Daily {
+			at = noon(at)
+		}
+		addBucket(g.index(at), 1, int64(row.Conversations), int64(row.Missed), int64(row.Ratings), int64(row.ScoreSum), row.FrtHist)
+	}
+	if hours := g.moves(daysStart, daysEnd); len(hours) > 0 {
+		moved, err := s.q.ReportWidgetMoves(ctx, dbq.ReportWidgetMovesParams{Hours: hours, WidgetID: widget})
+		if err != nil {
+			return Report{}, err
+		}
+		for _, m := range moved {
+			c, ms, n, sc := int64(m.Conversations), int64(m.Missed), int64(m.Ratings), int64(m.ScoreSum)
+			addBucket(g.index(m.Hour), 1, c, ms, n, sc, m.FrtHist)
+			addBucket(g.index(noon(m.Hour.UTC().Truncate(24*time.Hour))), -1, c, ms, n, sc, m.FrtHist)
 		}
 	}
 	t.Messages = msgs
@@ -395,6 +428,34 @@ func (s *Service) period(ctx context.Context, g *grid, start, end time.Time, wid
 	return r, nil
 }
 
+// days are the whole UTC days of [start, end) a report of grid g reads
+// from the daily rollups, [daysStart, daysEnd); daysStart = daysEnd = end
+// when there are none or g's buckets are hours.
+func (s *Service) days(g *grid, start, end time.Time) (time.Time, time.Time) {
+	if s.hoursOnly || (g != nil && g.interval == Hour) {
+		return end, end
+	}
+	return wholeDays(start, end)
+}
+
+// wholeDays is the span of the UTC days that lie wholly in [start, end);
+// empty (end, end) when there are none.
+func wholeDays(start, end time.Time) (time.Time, time.Time) {
+	daysStart := start.UTC().Truncate(24 * time.Hour)
+	if daysStart.Before(start) {
+		daysStart = daysStart.Add(24 * time.Hour)
+	}
+	daysEnd := end.UTC().Truncate(24 * time.Hour)
+	if !daysStart.Before(daysEnd) {
+		return end, end
+	}
+	return daysStart, daysEnd
+}
+
+// noon is the middle of the UTC day starting at day: a daily rollup row
+// counts in the bucket of its noon.
+func noon(day time.Time) time.Time { return day.Add(12 * time.Hour) }
+
 func average(sum, n int64) *float64 {
 	if n == 0 {
 		return nil
@@ -405,14 +466,10 @@ func average(sum, n int64) *float64 {
 
 // agents fills in the per-agent table: totals from the daily rollup for the
 // whole UTC days of the range and the hourly one at its edges, handled per
-// bucket from the hourly one.
+// bucket the same way as the widgets' buckets (see period).
 func (s *Service) agents(ctx context.Context, r *Report, g *grid, start, end time.Time, widget *uuid.UUID) error {
-	daysStart := start.UTC().Truncate(24 * time.Hour)
-	if daysStart.Before(start) {
-		daysStart = daysStart.Add(24 * time.Hour)
-	}
-	daysEnd := end.UTC().Truncate(24 * time.Hour)
-	if !daysStart.Before(daysEnd) {
+	daysStart, daysEnd := wholeDays(start, end)
+	if s.hoursOnly {
 		daysStart, daysEnd = end, end
 	}
 	rows, err := s.q.ReportAgentRows(ctx, dbq.ReportAgentRowsParams{
@@ -443,16 +500,20 @@ func (s *Service) agents(ctx context.Context, r *Report, g *grid, start, end tim
 		a.a.Handled += int64(row.Handled)
 		a.a.Ratings += int64(row.Ratings)
 		a.scores += int64(row.ScoreSum)
-		a.frt.add(row.FrtHist)
+		a.frt.add(row.FrtHist, 1)
 	}
+	// The sparkline: days and moved hours as the widgets' buckets, the
+	// edges' hours in their own buckets.
+	daysStart, daysEnd = s.days(g, start, end)
 	buckets, err := s.q.ReportAgentBuckets(ctx, dbq.ReportAgentBucketsParams{
-		StartAt: start, EndAt: end, BucketStarts: g.starts, WidgetID: widget,
+		BucketStarts: g.starts, StartAt: start, EndAt: end, DaysStart: daysStart, DaysEnd: daysEnd,
+		MovedHours: g.moves(daysStart, daysEnd), WidgetID: widget,
 	})
 	if err != nil {
 		return err
 	}
 	for _, b := range buckets {
-		if b.Bucket >= 1 && int(b.Bucket) <= len(g.starts) {
+		if b.Bucket >= 1 && int(b.Bucket) <= len(g.starts) && b.Handled != 0 {
 			get(b.AgentID).a.HandledByBucket[b.Bucket-1] += b.Handled
 		}
 	}
@@ -501,6 +562,25 @@ func (g *grid) next(t time.Time) time.Time {
 	}
 	l := t.In(g.loc)
 	return time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, g.loc)
+}
+
+// moves are the hours of the whole UTC days [daysStart, daysEnd) whose
+// bucket is not that of their day's noon, where the day's row counts them.
+// None without a grid.
+func (g *grid) moves(daysStart, daysEnd time.Time) []time.Time {
+	if g == nil {
+		return nil
+	}
+	hours := []time.Time{}
+	for d := daysStart; d.Before(daysEnd); d = d.Add(24 * time.Hour) {
+		home := g.index(noon(d))
+		for k := range 24 {
+			if h := d.Add(time.Duration(k) * time.Hour); g.index(h) != home {
+				hours = append(hours, h)
+			}
+		}
+	}
+	return hours
 }
 
 // index is the bucket t falls in, or -1.

@@ -341,6 +341,8 @@ func TestReportReadsARangeThroughTheIndex(t *testing.T) {
 	}{
 		{`SELECT * FROM report_widget_hours WHERE hour >= $1 AND hour < $2 AND ($3::uuid IS NULL OR widget_id = $3::uuid)`,
 			"report_widget_hours_pkey", []any{start, end, nil}},
+		{`SELECT * FROM report_widget_days WHERE day >= $1 AND day < $2 AND ($3::uuid IS NULL OR widget_id = $3::uuid)`,
+			"report_widget_days_pkey", []any{start, end, nil}},
 		{`SELECT sum(messages) FROM report_message_hours WHERE hour >= $1 AND hour < $2 AND ($3::uuid IS NULL OR widget_id = $3::uuid)`,
 			"report_message_hours_pkey", []any{start, end, nil}},
 		{`SELECT agent_id, sum(handled) FROM report_agent_hours WHERE hour >= $1 AND hour < $2 AND ($3::uuid IS NULL OR widget_id = $3::uuid) GROUP BY 1`,

@@ -25,6 +25,7 @@ func dumpRollups(t *testing.T, pool *pgxpool.Pool) string {
 	var out strings.Builder
 	for _, q := range []string{
 		`SELECT * FROM report_widget_hours ORDER BY hour, widget_id`,
+		`SELECT * FROM report_widget_days ORDER BY day, widget_id`,
 		`SELECT * FROM report_message_hours ORDER BY hour, widget_id, shard`,
 		`SELECT * FROM report_agent_hours ORDER BY hour, widget_id, agent_id`,
 		`SELECT * FROM report_agent_days ORDER BY day, widget_id, agent_id`,
@@ -76,8 +77,9 @@ func dumpRollups(t *testing.T, pool *pgxpool.Pool) string {
 // notes, first replies by one agent and later replies by others
 // (reassignment), resolutions, reopenings, closings, ratings given, changed
 // and removed, a conversation erased, a widget with business hours — the
-// rollups the triggers kept are exactly those report_rebuild() computes
-// from the messages, and a report reads the same from both.
+// rollups the triggers kept (hourly and daily) are exactly those
+// report_rebuild() computes from the messages, and a report reads the same
+// from both.
 func TestRollupsKeptInStepEqualRebuilt(t *testing.T) {
 	t.Parallel()
 	pool := dbtest.New(t)
@@ -91,10 +93,53 @@ func TestRollupsKeptInStepEqualRebuilt(t *testing.T) {
 		VALUES ($1, true, 'Asia/Ho_Chi_Minh', '[{"day":1,"open":480,"close":1020},{"day":2,"open":480,"close":1020},{"day":3,"open":480,"close":1020},{"day":4,"open":480,"close":1020},{"day":5,"open":480,"close":720}]', '{2026-03-04}')`,
 		widgets[2])
 	base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	convs := h.random(rnd, agents, widgets, base, 10, 80)
+	// Ratings changed and one removed; a conversation erased with its
+	// facts and rating.
+	h.exec(`UPDATE conversation_ratings SET score = 6 - score WHERE conversation_id IN
+		(SELECT conversation_id FROM conversation_ratings ORDER BY conversation_id LIMIT 5)`)
+	h.exec(`DELETE FROM conversation_ratings WHERE conversation_id =
+		(SELECT conversation_id FROM conversation_ratings ORDER BY conversation_id DESC LIMIT 1)`)
+	for _, table := range []string{"conversation_ratings", "conversation_reads", "messages"} {
+		h.exec(`DELETE FROM `+table+` WHERE conversation_id = $1`, convs[0])
+	}
+	h.exec(`DELETE FROM conversations WHERE id = $1`, convs[0])
+
+	svc := reports.New(pool)
+	q := reports.Query{Start: base, End: base.Add(11 * 24 * time.Hour), TimeZone: "Asia/Ho_Chi_Minh", Compare: true}
+	before, err := svc.Report(ctx(t), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := dumpRollups(t, pool)
+	if !strings.Contains(live, "{") && len(live) < 100 {
+		t.Fatalf("no rollups kept: %q", live)
+	}
+	if n, err := svc.RebuildFacts(ctx(t)); err != nil || n != 79 {
+		t.Fatalf("rebuild: %d, %v", n, err)
+	}
+	if rebuilt := dumpRollups(t, pool); rebuilt != live {
+		t.Fatalf("kept in step:\n%s\nrebuilt:\n%s", live, rebuilt)
+	}
+	after, err := svc.Report(ctx(t), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if jsonOf(t, before.Totals) != jsonOf(t, after.Totals) || before.Totals.Conversations != 79 {
+		t.Fatalf("report before the rebuild %s, after %s", jsonOf(t, before.Totals), jsonOf(t, after.Totals))
+	}
+}
+
+// random writes n conversations started at random instants of the days
+// after base, each a random timeline of customer messages, replies by its
+// agent (now and then another: reassigned), notes, resolutions, closings
+// and reopenings, half of those left finished rated.
+func (h *history) random(rnd *rand.Rand, agents, widgets []uuid.UUID, base time.Time, days, n int) []uuid.UUID {
+	h.t.Helper()
 	var convs []uuid.UUID
-	for range 80 {
+	for range n {
 		w := widgets[rnd.IntN(len(widgets))]
-		start := base.Add(time.Duration(rnd.IntN(10*24*3600)) * time.Second)
+		start := base.Add(time.Duration(rnd.IntN(days*24*3600)) * time.Second)
 		var steps []step
 		at, open, who := 0, true, agents[rnd.IntN(len(agents))]
 		for range 1 + rnd.IntN(12) {
@@ -130,39 +175,61 @@ func TestRollupsKeptInStepEqualRebuilt(t *testing.T) {
 			h.rating(c, who, 1+rnd.IntN(5), start.Add(time.Duration(at+60)*time.Second))
 		}
 	}
-	// Ratings changed and one removed; a conversation erased with its
-	// facts and rating.
-	h.exec(`UPDATE conversation_ratings SET score = 6 - score WHERE conversation_id IN
-		(SELECT conversation_id FROM conversation_ratings ORDER BY conversation_id LIMIT 5)`)
-	h.exec(`DELETE FROM conversation_ratings WHERE conversation_id =
-		(SELECT conversation_id FROM conversation_ratings ORDER BY conversation_id DESC LIMIT 1)`)
-	for _, table := range []string{"conversation_ratings", "conversation_reads", "messages"} {
-		h.exec(`DELETE FROM `+table+` WHERE conversation_id = $1`, convs[0])
-	}
-	h.exec(`DELETE FROM conversations WHERE id = $1`, convs[0])
+	return convs
+}
 
+// TestDailyRollupsReadAsTheHours: a report that reads whole UTC days from
+// the daily rollups, moving the hours its viewer's days do not share with
+// UTC's, is exactly the report read from the hours alone — every total,
+// bucket, percentile, agent and sparkline, the previous period too — in
+// zones a whole number of hours, half an hour and three quarters of an hour
+// from UTC, across daylight-saving changes (New York and London in March,
+// Lord Howe's half-hour change and Chatham's in April), for ranges of whole
+// local days, ranges that start and end mid-day, a range shorter than a day
+// and hourly buckets.
+func TestDailyRollupsReadAsTheHours(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	h := &history{t: t, pool: pool}
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rnd := rand.New(rand.NewPCG(seed, 11))
+	agents := []uuid.UUID{h.agent("Anh"), h.agent("Binh"), h.agent("Chau")}
+	widgets := []uuid.UUID{h.widget("Shop"), h.widget("Blog")}
+	h.random(rnd, agents, widgets, time.Date(2026, 2, 26, 0, 0, 0, 0, time.UTC), 44, 160)
 	svc := reports.New(pool)
-	q := reports.Query{Start: base, End: base.Add(11 * 24 * time.Hour), TimeZone: "Asia/Ho_Chi_Minh", Compare: true}
-	before, err := svc.Report(ctx(t), q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	live := dumpRollups(t, pool)
-	if !strings.Contains(live, "{") && len(live) < 100 {
-		t.Fatalf("no rollups kept: %q", live)
-	}
-	if n, err := svc.RebuildFacts(ctx(t)); err != nil || n != 79 {
-		t.Fatalf("rebuild: %d, %v", n, err)
-	}
-	if rebuilt := dumpRollups(t, pool); rebuilt != live {
-		t.Fatalf("kept in step:\n%s\nrebuilt:\n%s", live, rebuilt)
-	}
-	after, err := svc.Report(ctx(t), q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if jsonOf(t, before.Totals) != jsonOf(t, after.Totals) || before.Totals.Conversations != 79 {
-		t.Fatalf("report before the rebuild %s, after %s", jsonOf(t, before.Totals), jsonOf(t, after.Totals))
+	for _, zone := range []string{"UTC", "Asia/Ho_Chi_Minh", "Asia/Kolkata", "Asia/Kathmandu", "America/New_York",
+		"Europe/London", "America/St_Johns", "Australia/Lord_Howe", "Pacific/Chatham", "Pacific/Kiritimati", "Pacific/Pago_Pago"} {
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := func(month time.Month, day, hour, minute int) time.Time {
+			return time.Date(2026, month, day, hour, minute, 0, 0, loc)
+		}
+		for _, q := range []reports.Query{
+			{Start: at(3, 1, 0, 0), End: at(4, 8, 0, 0), Compare: true},
+			{Start: at(3, 2, 13, 17), End: at(4, 3, 9, 40), Compare: true},
+			{Start: at(3, 7, 22, 0), End: at(3, 30, 2, 0), WidgetID: &widgets[1]},
+			{Start: at(3, 8, 5, 0), End: at(3, 8, 22, 0), Compare: true},
+			{Start: at(3, 28, 0, 0), End: at(4, 7, 0, 0), Interval: reports.Hour, Compare: true},
+		} {
+			q.TimeZone = zone
+			days, err := svc.Report(ctx(t), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hours, err := svc.ReportFromHours(ctx(t), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := jsonOf(t, days), jsonOf(t, hours); got != want {
+				t.Errorf("%s %v to %v: from the days\n%s\nfrom the hours\n%s", zone, q.Start, q.End, got, want)
+			}
+			if days.Totals.Conversations == 0 {
+				t.Errorf("%s %v to %v: no conversations", zone, q.Start, q.End)
+			}
+		}
 	}
 }
 
