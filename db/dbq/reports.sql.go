@@ -116,7 +116,7 @@ const reportAgentBuckets = `-- name: ReportAgentBuckets :many
 SELECT agent_id, width_bucket(hour, $1::timestamptz[])::integer AS bucket, sum(handled)::bigint AS handled
 FROM report_agent_hours
 WHERE hour >= $2 AND hour < $3 AND handled <> 0
-  AND ($4::uuid IS NULL OR widget_id = $4::uuid)
+  AND ($4::uuid[] IS NULL OR widget_id = ANY($4::uuid[]))
 GROUP BY 1, 2
 `
 
@@ -124,7 +124,7 @@ type ReportAgentBucketsParams struct {
 	BucketStarts []time.Time
 	StartAt      time.Time
 	EndAt        time.Time
-	WidgetID     *uuid.UUID
+	WidgetIds    []uuid.UUID
 }
 
 type ReportAgentBucketsRow struct {
@@ -140,7 +140,7 @@ func (q *Queries) ReportAgentBuckets(ctx context.Context, arg ReportAgentBuckets
 		arg.BucketStarts,
 		arg.StartAt,
 		arg.EndAt,
-		arg.WidgetID,
+		arg.WidgetIds,
 	)
 	if err != nil {
 		return nil, err
@@ -193,12 +193,12 @@ const reportAgentRows = `-- name: ReportAgentRows :many
 SELECT agent_id, handled, frt_n, frt_hist, ratings, score_sum
 FROM report_agent_hours
 WHERE ((hour >= $1 AND hour < $2) OR (hour >= $3 AND hour < $4))
-  AND ($5::uuid IS NULL OR widget_id = $5::uuid)
+  AND ($5::uuid[] IS NULL OR widget_id = ANY($5::uuid[]))
 UNION ALL
 SELECT agent_id, handled, frt_n, frt_hist, ratings, score_sum
 FROM report_agent_days
 WHERE day >= $2 AND day < $3
-  AND ($5::uuid IS NULL OR widget_id = $5::uuid)
+  AND ($5::uuid[] IS NULL OR widget_id = ANY($5::uuid[]))
 `
 
 type ReportAgentRowsParams struct {
@@ -206,7 +206,7 @@ type ReportAgentRowsParams struct {
 	DaysStart time.Time
 	DaysEnd   time.Time
 	EndAt     time.Time
-	WidgetID  *uuid.UUID
+	WidgetIds []uuid.UUID
 }
 
 type ReportAgentRowsRow struct {
@@ -227,7 +227,7 @@ func (q *Queries) ReportAgentRows(ctx context.Context, arg ReportAgentRowsParams
 		arg.DaysStart,
 		arg.DaysEnd,
 		arg.EndAt,
-		arg.WidgetID,
+		arg.WidgetIds,
 	)
 	if err != nil {
 		return nil, err
@@ -258,19 +258,19 @@ const reportMessages = `-- name: ReportMessages :one
 SELECT coalesce(sum(messages), 0)::bigint AS messages
 FROM report_message_hours
 WHERE hour >= $1 AND hour < $2
-  AND ($3::uuid IS NULL OR widget_id = $3::uuid)
+  AND ($3::uuid[] IS NULL OR widget_id = ANY($3::uuid[]))
 `
 
 type ReportMessagesParams struct {
-	StartAt  time.Time
-	EndAt    time.Time
-	WidgetID *uuid.UUID
+	StartAt   time.Time
+	EndAt     time.Time
+	WidgetIds []uuid.UUID
 }
 
 // The customer and agent messages of the conversations started in the
 // hours of [start_at, end_at).
 func (q *Queries) ReportMessages(ctx context.Context, arg ReportMessagesParams) (int64, error) {
-	row := q.db.QueryRow(ctx, reportMessages, arg.StartAt, arg.EndAt, arg.WidgetID)
+	row := q.db.QueryRow(ctx, reportMessages, arg.StartAt, arg.EndAt, arg.WidgetIds)
 	var messages int64
 	err := row.Scan(&messages)
 	return messages, err
@@ -293,21 +293,23 @@ SELECT hour, widget_id, conversations, missed, resolved, res_ms, res_hist, frt_n
        ratings, score_sum, scores
 FROM report_widget_hours
 WHERE hour >= $1 AND hour < $2
-  AND ($3::uuid IS NULL OR widget_id = $3::uuid)
+  AND ($3::uuid[] IS NULL OR widget_id = ANY($3::uuid[]))
 `
 
 type ReportWidgetHoursParams struct {
-	StartAt  time.Time
-	EndAt    time.Time
-	WidgetID *uuid.UUID
+	StartAt   time.Time
+	EndAt     time.Time
+	WidgetIds []uuid.UUID
 }
 
-// The rollup rows of the UTC hours starting in [start_at, end_at), of one
-// widget when widget_id is set (see report_widget_hours in
+// The rollup rows of the UTC hours starting in [start_at, end_at), of the
+// widgets in widget_ids (see report_widget_hours in
 // 00029_report_rollups): conversations started in the hour and what became
 // of them, ratings given in it. Histograms are summed by the caller.
+// widget_ids: the widgets of the report (every widget when NULL), here
+// and below.
 func (q *Queries) ReportWidgetHours(ctx context.Context, arg ReportWidgetHoursParams) ([]ReportWidgetHour, error) {
-	rows, err := q.db.Query(ctx, reportWidgetHours, arg.StartAt, arg.EndAt, arg.WidgetID)
+	rows, err := q.db.Query(ctx, reportWidgetHours, arg.StartAt, arg.EndAt, arg.WidgetIds)
 	if err != nil {
 		return nil, err
 	}

@@ -38,15 +38,17 @@ FROM conversation_ratings
 WHERE conversation_id = ANY(@conversation_ids::uuid[]);
 
 -- name: ReportWidgetHours :many
--- The rollup rows of the UTC hours starting in [start_at, end_at), of one
--- widget when widget_id is set (see report_widget_hours in
+-- The rollup rows of the UTC hours starting in [start_at, end_at), of the
+-- widgets in widget_ids (see report_widget_hours in
 -- 00029_report_rollups): conversations started in the hour and what became
 -- of them, ratings given in it. Histograms are summed by the caller.
+-- widget_ids: the widgets of the report (every widget when NULL), here
+-- and below.
 SELECT hour, widget_id, conversations, missed, resolved, res_ms, res_hist, frt_n, frt_ms, frt_hist,
        ratings, score_sum, scores
 FROM report_widget_hours
 WHERE hour >= @start_at AND hour < @end_at
-  AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid);
+  AND (sqlc.narg(widget_ids)::uuid[] IS NULL OR widget_id = ANY(sqlc.narg(widget_ids)::uuid[]));
 
 -- name: ReportMessages :one
 -- The customer and agent messages of the conversations started in the
@@ -54,7 +56,7 @@ WHERE hour >= @start_at AND hour < @end_at
 SELECT coalesce(sum(messages), 0)::bigint AS messages
 FROM report_message_hours
 WHERE hour >= @start_at AND hour < @end_at
-  AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid);
+  AND (sqlc.narg(widget_ids)::uuid[] IS NULL OR widget_id = ANY(sqlc.narg(widget_ids)::uuid[]));
 
 -- name: ReportAgentRows :many
 -- The agents' rollup rows of [start_at, end_at): whole UTC days
@@ -63,12 +65,12 @@ WHERE hour >= @start_at AND hour < @end_at
 SELECT agent_id, handled, frt_n, frt_hist, ratings, score_sum
 FROM report_agent_hours
 WHERE ((hour >= @start_at AND hour < @days_start) OR (hour >= @days_end AND hour < @end_at))
-  AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid)
+  AND (sqlc.narg(widget_ids)::uuid[] IS NULL OR widget_id = ANY(sqlc.narg(widget_ids)::uuid[]))
 UNION ALL
 SELECT agent_id, handled, frt_n, frt_hist, ratings, score_sum
 FROM report_agent_days
 WHERE day >= @days_start AND day < @days_end
-  AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid);
+  AND (sqlc.narg(widget_ids)::uuid[] IS NULL OR widget_id = ANY(sqlc.narg(widget_ids)::uuid[]));
 
 -- name: ReportAgentBuckets :many
 -- Conversations each agent replied in per report bucket: bucket is the
@@ -76,7 +78,7 @@ WHERE day >= @days_start AND day < @days_end
 SELECT agent_id, width_bucket(hour, @bucket_starts::timestamptz[])::integer AS bucket, sum(handled)::bigint AS handled
 FROM report_agent_hours
 WHERE hour >= @start_at AND hour < @end_at AND handled <> 0
-  AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid)
+  AND (sqlc.narg(widget_ids)::uuid[] IS NULL OR widget_id = ANY(sqlc.narg(widget_ids)::uuid[]))
 GROUP BY 1, 2;
 
 -- name: RebuildReports :one

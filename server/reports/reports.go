@@ -63,6 +63,9 @@ type Query struct {
 	Interval Interval
 	// WidgetID limits the report to one widget; nil for all.
 	WidgetID *uuid.UUID
+	// TeamID limits the report to the widgets that route to the team now
+	// (with WidgetID, to that widget if it does); nil for all.
+	TeamID *uuid.UUID
 	// Compare asks for the previous period's totals too.
 	Compare bool
 }
@@ -79,6 +82,7 @@ type Report struct {
 	Widgets  []WidgetVolume
 	// TimeZone is the zone the buckets follow.
 	TimeZone string
+	Breakdowns
 }
 
 // Totals are the figures of one period.
@@ -211,24 +215,31 @@ func (s *Service) check(ctx context.Context, q Query) (*time.Location, error) {
 //
 // Errors: Required ("start", "end"), InvalidValue ("end" not after start,
 // "interval"), ReportRangeTooLong (over MaxRangeDays, or MaxHourlyDays by
-// the hour), UnknownTimeZone, WidgetNotFound.
+// the hour), UnknownTimeZone, WidgetNotFound, TeamNotFound.
 func (s *Service) Report(ctx context.Context, q Query) (Report, error) {
 	loc, err := s.check(ctx, q)
 	if err != nil {
 		return Report{}, err
 	}
-	grid := newGrid(q.Start, q.End, q.Interval, loc)
-	r, err := s.period(ctx, grid, q.Start, q.End, q.WidgetID)
+	scope, err := s.scope(ctx, q)
 	if err != nil {
 		return Report{}, err
 	}
-	if err := s.agents(ctx, &r, grid, q.Start, q.End, q.WidgetID); err != nil {
+	grid := newGrid(q.Start, q.End, q.Interval, loc)
+	r, err := s.period(ctx, grid, q.Start, q.End, scope)
+	if err != nil {
+		return Report{}, err
+	}
+	if err := s.agents(ctx, &r, grid, q.Start, q.End, scope); err != nil {
+		return Report{}, err
+	}
+	if err := s.breakdowns(ctx, &r, q.Start, q.End, scope); err != nil {
 		return Report{}, err
 	}
 	r.TimeZone = loc.String()
 	if q.Compare {
 		span := q.End.Sub(q.Start)
-		prev, err := s.period(ctx, nil, q.Start.Add(-span), q.Start, q.WidgetID)
+		prev, err := s.period(ctx, nil, q.Start.Add(-span), q.Start, scope)
 		if err != nil {
 			return Report{}, err
 		}
@@ -312,13 +323,14 @@ func (h hist) percentile(p float64) *float64 {
 }
 
 // period reads the rollup rows of [start, end) into totals and, with a
-// grid, the grid's buckets and the widgets' volumes.
-func (s *Service) period(ctx context.Context, g *grid, start, end time.Time, widget *uuid.UUID) (Report, error) {
-	rows, err := s.q.ReportWidgetHours(ctx, dbq.ReportWidgetHoursParams{StartAt: start, EndAt: end, WidgetID: widget})
+// grid, the grid's buckets and the widgets' volumes; scope is the
+// widgets covered (nil for all).
+func (s *Service) period(ctx context.Context, g *grid, start, end time.Time, scope []uuid.UUID) (Report, error) {
+	rows, err := s.q.ReportWidgetHours(ctx, dbq.ReportWidgetHoursParams{StartAt: start, EndAt: end, WidgetIds: scope})
 	if err != nil {
 		return Report{}, err
 	}
-	msgs, err := s.q.ReportMessages(ctx, dbq.ReportMessagesParams{StartAt: start, EndAt: end, WidgetID: widget})
+	msgs, err := s.q.ReportMessages(ctx, dbq.ReportMessagesParams{StartAt: start, EndAt: end, WidgetIds: scope})
 	if err != nil {
 		return Report{}, err
 	}
@@ -406,7 +418,7 @@ func average(sum, n int64) *float64 {
 // agents fills in the per-agent table: totals from the daily rollup for the
 // whole UTC days of the range and the hourly one at its edges, handled per
 // bucket from the hourly one.
-func (s *Service) agents(ctx context.Context, r *Report, g *grid, start, end time.Time, widget *uuid.UUID) error {
+func (s *Service) agents(ctx context.Context, r *Report, g *grid, start, end time.Time, scope []uuid.UUID) error {
 	daysStart := start.UTC().Truncate(24 * time.Hour)
 	if daysStart.Before(start) {
 		daysStart = daysStart.Add(24 * time.Hour)
@@ -416,7 +428,7 @@ func (s *Service) agents(ctx context.Context, r *Report, g *grid, start, end tim
 		daysStart, daysEnd = end, end
 	}
 	rows, err := s.q.ReportAgentRows(ctx, dbq.ReportAgentRowsParams{
-		StartAt: start, EndAt: end, DaysStart: daysStart, DaysEnd: daysEnd, WidgetID: widget,
+		StartAt: start, EndAt: end, DaysStart: daysStart, DaysEnd: daysEnd, WidgetIds: scope,
 	})
 	if err != nil {
 		return err
@@ -446,7 +458,7 @@ func (s *Service) agents(ctx context.Context, r *Report, g *grid, start, end tim
 		a.frt.add(row.FrtHist)
 	}
 	buckets, err := s.q.ReportAgentBuckets(ctx, dbq.ReportAgentBucketsParams{
-		StartAt: start, EndAt: end, BucketStarts: g.starts, WidgetID: widget,
+		StartAt: start, EndAt: end, BucketStarts: g.starts, WidgetIds: scope,
 	})
 	if err != nil {
 		return err
