@@ -184,18 +184,20 @@ func (q *Queries) ReportTeamWidgets(ctx context.Context, teamID uuid.UUID) (Repo
 }
 
 const reportWidgetTeams = `-- name: ReportWidgetTeams :many
-SELECT r.widget_id, t.id AS team_id, t.name AS team_name
-FROM widget_routing r
-JOIN teams t ON t.id = r.team_id
+SELECT w.id AS widget_id, t.id AS team_id, coalesce(t.name, '')::text AS team_name
+FROM widgets w
+LEFT JOIN widget_routing r ON r.widget_id = w.id
+LEFT JOIN teams t ON t.id = r.team_id
 `
 
 type ReportWidgetTeamsRow struct {
 	WidgetID uuid.UUID
-	TeamID   uuid.UUID
+	TeamID   *uuid.UUID
 	TeamName string
 }
 
-// Every widget that routes to a team, with the team's name.
+// Every widget (deleted ones too: their history is reported) with the
+// team it routes to, if any.
 func (q *Queries) ReportWidgetTeams(ctx context.Context) ([]ReportWidgetTeamsRow, error) {
 	rows, err := q.db.Query(ctx, reportWidgetTeams)
 	if err != nil {

@@ -6,10 +6,12 @@ SELECT EXISTS (SELECT 1 FROM teams WHERE id = @team_id) AS found,
        ARRAY(SELECT widget_id FROM widget_routing WHERE team_id = @team_id ORDER BY widget_id)::uuid[] AS widget_ids;
 
 -- name: ReportWidgetTeams :many
--- Every widget that routes to a team, with the team's name.
-SELECT r.widget_id, t.id AS team_id, t.name AS team_name
-FROM widget_routing r
-JOIN teams t ON t.id = r.team_id;
+-- Every widget (deleted ones too: their history is reported) with the
+-- team it routes to, if any.
+SELECT w.id AS widget_id, t.id AS team_id, coalesce(t.name, '')::text AS team_name
+FROM widgets w
+LEFT JOIN widget_routing r ON r.widget_id = w.id
+LEFT JOIN teams t ON t.id = r.team_id;
 
 -- name: ReportTeamRows :many
 -- The widgets' rollup rows of the UTC hours starting in [start_at,

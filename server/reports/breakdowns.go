@@ -107,65 +107,84 @@ func (s *Service) scope(ctx context.Context, q Query) ([]uuid.UUID, error) {
 	return widgets, nil
 }
 
-// breakdowns fills in r's teams and tags for [start, end) over widgets
-// (nil for all).
-func (s *Service) breakdowns(ctx context.Context, r *Report, start, end time.Time, widgets []uuid.UUID) error {
-	teams, err := s.teams(ctx, start, end, widgets)
-	if err != nil {
-		return err
+// startBreakdowns starts reading the teams and tags of [start, end) over
+// widgets (nil for all) while the rest of the report is read, on a
+// connection of its own; finish waits for them and puts them in r, whose
+// totals must be filled in by then.
+func (s *Service) startBreakdowns(ctx context.Context, start, end time.Time, widgets []uuid.UUID) (finish func(r *Report) error) {
+	var b Breakdowns
+	var oneTeam *Team
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		b.Teams, oneTeam, err = s.teams(ctx, start, end, widgets)
+		if err == nil {
+			err = s.tags(ctx, &b, start, end, widgets)
+		}
+		done <- err
+	}()
+	return func(r *Report) error {
+		if err := <-done; err != nil {
+			return err
+		}
+		if oneTeam != nil {
+			t := r.Totals
+			oneTeam.Figures = Figures{Conversations: t.Conversations, Missed: t.Missed, FirstResponseP50: t.FirstResponseP50,
+				ResolutionP50: t.ResolutionP50, Ratings: t.Ratings, CsatAverage: t.CsatAverage}
+			if t.Conversations != 0 || t.Ratings != 0 {
+				b.Teams = []Team{*oneTeam}
+			}
+		}
+		r.Breakdowns = b
+		return nil
 	}
-	r.Teams = teams
-	return s.tags(ctx, r, start, end, widgets)
 }
 
 // teams sums the widgets' hourly rollup rows of the range by the widget's
-// current team.
-func (s *Service) teams(ctx context.Context, start, end time.Time, widgets []uuid.UUID) ([]Team, error) {
-	rows, err := s.q.ReportTeamRows(ctx, dbq.ReportTeamRowsParams{StartAt: start, EndAt: end, WidgetIds: widgets})
-	if err != nil {
-		return nil, err
-	}
-	byWidget := map[uuid.UUID]*figures{}
-	for _, row := range rows {
-		a := byWidget[row.WidgetID]
-		if a == nil {
-			a = &figures{}
-			byWidget[row.WidgetID] = a
-		}
-		a.add(row.Conversations, row.Missed, row.FrtHist, row.ResHist, row.Ratings, row.ScoreSum)
-	}
-	if len(byWidget) == 0 {
-		return nil, nil
-	}
+// current team. When every widget covered is in one team (or none is in
+// any), that team's figures are the report's totals: it returns the team
+// alone, without figures, and reads nothing more.
+func (s *Service) teams(ctx context.Context, start, end time.Time, widgets []uuid.UUID) ([]Team, *Team, error) {
 	routing, err := s.q.ReportWidgetTeams(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	teamOf := make(map[uuid.UUID]dbq.ReportWidgetTeamsRow, len(routing))
+	teamOf := make(map[uuid.UUID]Team, len(routing))
+	covered := map[uuid.UUID]Team{}
 	for _, w := range routing {
-		teamOf[w.WidgetID] = w
+		t := Team{Name: w.TeamName}
+		if w.TeamID != nil {
+			t.ID = *w.TeamID
+		}
+		teamOf[w.WidgetID] = t
+		if widgets == nil || slices.Contains(widgets, w.WidgetID) {
+			covered[t.ID] = t
+		}
+	}
+	if len(covered) <= 1 {
+		for _, t := range covered {
+			return nil, &t, nil
+		}
+		return nil, nil, nil
+	}
+	rows, err := s.q.ReportTeamRows(ctx, dbq.ReportTeamRowsParams{StartAt: start, EndAt: end, WidgetIds: widgets})
+	if err != nil {
+		return nil, nil, err
 	}
 	byTeam := map[uuid.UUID]*figures{}
-	names := map[uuid.UUID]string{}
-	for id, w := range byWidget {
-		t := teamOf[id] // the zero row (uuid.Nil) without a team
-		names[t.TeamID] = t.TeamName
-		a := byTeam[t.TeamID]
+	for _, row := range rows {
+		id := teamOf[row.WidgetID].ID // uuid.Nil without a team
+		a := byTeam[id]
 		if a == nil {
 			a = &figures{}
-			byTeam[t.TeamID] = a
+			byTeam[id] = a
 		}
-		a.f.Conversations += w.f.Conversations
-		a.f.Missed += w.f.Missed
-		a.f.Ratings += w.f.Ratings
-		a.scores += w.scores
-		a.frt = a.frt.merge(w.frt)
-		a.res = a.res.merge(w.res)
+		a.add(row.Conversations, row.Missed, row.FrtHist, row.ResHist, row.Ratings, row.ScoreSum)
 	}
 	var out []Team
 	for id, a := range byTeam {
 		if f, ok := a.done(); ok {
-			out = append(out, Team{ID: id, Name: names[id], Figures: f})
+			out = append(out, Team{ID: id, Name: covered[id].Name, Figures: f})
 		}
 	}
 	slices.SortFunc(out, func(a, b Team) int {
@@ -180,12 +199,12 @@ func (s *Service) teams(ctx context.Context, start, end time.Time, widgets []uui
 		}
 		return strings.Compare(a.ID.String(), b.ID.String())
 	})
-	return out, nil
+	return out, nil, nil
 }
 
 // tags reads the tags' rollups: whole UTC days from the daily one, the
 // hours at the range's edges from the hourly one.
-func (s *Service) tags(ctx context.Context, r *Report, start, end time.Time, widgets []uuid.UUID) error {
+func (s *Service) tags(ctx context.Context, r *Breakdowns, start, end time.Time, widgets []uuid.UUID) error {
 	daysStart, daysEnd := wholeDays(start, end)
 	rows, err := s.q.ReportTagRows(ctx, dbq.ReportTagRowsParams{
 		StartAt: start, EndAt: end, DaysStart: daysStart, DaysEnd: daysEnd, WidgetIds: widgets,

@@ -225,6 +225,7 @@ func (s *Service) Report(ctx context.Context, q Query) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
+	finishBreakdowns := s.startBreakdowns(ctx, q.Start, q.End, scope)
 	grid := newGrid(q.Start, q.End, q.Interval, loc)
 	r, err := s.period(ctx, grid, q.Start, q.End, scope)
 	if err != nil {
@@ -233,7 +234,7 @@ func (s *Service) Report(ctx context.Context, q Query) (Report, error) {
 	if err := s.agents(ctx, &r, grid, q.Start, q.End, scope); err != nil {
 		return Report{}, err
 	}
-	if err := s.breakdowns(ctx, &r, q.Start, q.End, scope); err != nil {
+	if err := finishBreakdowns(&r); err != nil {
 		return Report{}, err
 	}
 	r.TimeZone = loc.String()
