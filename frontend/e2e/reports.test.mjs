@@ -188,7 +188,7 @@ describe("reports page", { timeout: 300_000 }, () => {
     assert.deepEqual(counts(await shown("tags")), counts(tags));
 
     // The team filter: Sales is all of it; Idle has no widget, so nothing.
-    const team = page.getByLabel("Team", { exact: true });
+    const team = page.getByRole("combobox", { name: "Team", exact: true });
     await team.selectOption({ label: "Idle" });
     await page.getByText("No conversations in this range yet").waitFor();
     await team.selectOption({ label: "Sales" });
