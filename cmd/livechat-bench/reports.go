@@ -288,7 +288,8 @@ type generated struct {
 // hundred is long (200 to 1,000), ten messages on average, customer and
 // agent alternating a minute and a half apart after a first reply of 20 s
 // to 10 min; 5 % waiting (never answered), 10 % active, 35 % closed, 50 %
-// resolved (with the system line the product writes). Customers write one
+// resolved (with the system line the product writes); 30 % carry one of
+// twelve tags, a third of those a second one. Customers write one
 // of eight phrases with an order number, which search can look for. The
 // triggers are off while loading (session_replication_role replica), then
 // report_rebuild() computes the facts and rollups from the messages, as
@@ -358,6 +359,21 @@ func seedHistory(ctx context.Context, dbURL string, conversations int, logf func
 			             %s AS first, abs(hashtext(id::text || 'order')) %% 1000000 AS order_no
 			      FROM conversations WHERE widget_id IN %s) c
 			CROSS JOIN LATERAL generate_series(1, c.last_seq) s`, first, bench)},
+		// Three in ten conversations carry one or two of twelve tags, the
+		// first tags far more often than the last (for the reports' tags).
+		{"tags", fmt.Sprintf(`WITH t AS (
+			    INSERT INTO tags (name, color)
+			    SELECT 'Bench tag ' || lpad(g::text, 2, '0'),
+			           (ARRAY['grey', 'red', 'orange', 'yellow', 'green', 'teal', 'blue', 'purple', 'pink'])[1 + g %% 9]
+			    FROM generate_series(1, 12) g
+			    RETURNING id, name
+			), ids AS (SELECT array_agg(id ORDER BY name) AS ids FROM t)
+			INSERT INTO conversation_tags (conversation_id, tag_id)
+			SELECT c.id, ids.ids[1 + floor(12 * power(((c.h / x.d) %% 1000) / 1000.0, 2))::int]
+			FROM (SELECT id, abs(hashtext(id::text || 'tag')) AS h FROM conversations WHERE widget_id IN %s) c, ids,
+			     LATERAL (VALUES (100), (CASE WHEN c.h %% 100 < 10 THEN 100000 END)) x(d)
+			WHERE c.h %% 100 < 30 AND x.d IS NOT NULL
+			ON CONFLICT DO NOTHING`, bench)},
 		{"triggers back on", `SET session_replication_role = DEFAULT`},
 		{"facts and rollups", `SELECT report_rebuild()`},
 		{"vacuum", `VACUUM ANALYZE`},

@@ -406,6 +406,30 @@ type ReportMessageHour struct {
 	Messages int64
 }
 
+type ReportTagDay struct {
+	Day           time.Time
+	WidgetID      uuid.UUID
+	TagID         uuid.UUID
+	Conversations int32
+	Missed        int32
+	FrtHist       []int32
+	ResHist       []int32
+	Ratings       int32
+	ScoreSum      int32
+}
+
+type ReportTagHour struct {
+	Hour          time.Time
+	WidgetID      uuid.UUID
+	TagID         uuid.UUID
+	Conversations int32
+	Missed        int32
+	FrtHist       []int32
+	ResHist       []int32
+	Ratings       int32
+	ScoreSum      int32
+}
+
 type ReportWidgetDay struct {
 	Day           time.Time
 	WidgetID      uuid.UUID

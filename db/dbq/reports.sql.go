@@ -117,19 +117,19 @@ WITH moved AS (
     SELECT agent_id, hour, handled
     FROM report_agent_hours
     WHERE hour = ANY($7::timestamptz[]) AND handled <> 0
-      AND ($4::uuid IS NULL OR widget_id = $4::uuid)
+      AND ($4::uuid[] IS NULL OR widget_id = ANY($4::uuid[]))
 )
 SELECT agent_id, bucket::integer AS bucket, sum(handled)::bigint AS handled
 FROM (
     SELECT d.agent_id, width_bucket(d.day + interval '12 hours', $1::timestamptz[]) AS bucket, d.handled
     FROM report_agent_days d
     WHERE d.day >= $2 AND d.day < $3 AND d.handled <> 0
-      AND ($4::uuid IS NULL OR d.widget_id = $4::uuid)
+      AND ($4::uuid[] IS NULL OR d.widget_id = ANY($4::uuid[]))
     UNION ALL
     SELECT h.agent_id, width_bucket(h.hour, $1::timestamptz[]), h.handled
     FROM report_agent_hours h
     WHERE ((h.hour >= $5 AND h.hour < $2) OR (h.hour >= $3 AND h.hour < $6)) AND h.handled <> 0
-      AND ($4::uuid IS NULL OR h.widget_id = $4::uuid)
+      AND ($4::uuid[] IS NULL OR h.widget_id = ANY($4::uuid[]))
     UNION ALL
     SELECT m.agent_id, width_bucket(m.hour, $1::timestamptz[]), m.handled FROM moved m
     UNION ALL
@@ -143,7 +143,7 @@ type ReportAgentBucketsParams struct {
 	BucketStarts []time.Time
 	DaysStart    time.Time
 	DaysEnd      time.Time
-	WidgetID     *uuid.UUID
+	WidgetIds    []uuid.UUID
 	StartAt      time.Time
 	EndAt        time.Time
 	MovedHours   []time.Time
@@ -167,7 +167,7 @@ func (q *Queries) ReportAgentBuckets(ctx context.Context, arg ReportAgentBuckets
 		arg.BucketStarts,
 		arg.DaysStart,
 		arg.DaysEnd,
-		arg.WidgetID,
+		arg.WidgetIds,
 		arg.StartAt,
 		arg.EndAt,
 		arg.MovedHours,
@@ -223,12 +223,12 @@ const reportAgentRows = `-- name: ReportAgentRows :many
 SELECT agent_id, handled, frt_n, frt_hist, ratings, score_sum
 FROM report_agent_hours
 WHERE ((hour >= $1 AND hour < $2) OR (hour >= $3 AND hour < $4))
-  AND ($5::uuid IS NULL OR widget_id = $5::uuid)
+  AND ($5::uuid[] IS NULL OR widget_id = ANY($5::uuid[]))
 UNION ALL
 SELECT agent_id, handled, frt_n, frt_hist, ratings, score_sum
 FROM report_agent_days
 WHERE day >= $2 AND day < $3
-  AND ($5::uuid IS NULL OR widget_id = $5::uuid)
+  AND ($5::uuid[] IS NULL OR widget_id = ANY($5::uuid[]))
 `
 
 type ReportAgentRowsParams struct {
@@ -236,7 +236,7 @@ type ReportAgentRowsParams struct {
 	DaysStart time.Time
 	DaysEnd   time.Time
 	EndAt     time.Time
-	WidgetID  *uuid.UUID
+	WidgetIds []uuid.UUID
 }
 
 type ReportAgentRowsRow struct {
@@ -257,7 +257,7 @@ func (q *Queries) ReportAgentRows(ctx context.Context, arg ReportAgentRowsParams
 		arg.DaysStart,
 		arg.DaysEnd,
 		arg.EndAt,
-		arg.WidgetID,
+		arg.WidgetIds,
 	)
 	if err != nil {
 		return nil, err
@@ -288,19 +288,19 @@ const reportMessages = `-- name: ReportMessages :one
 SELECT coalesce(sum(messages), 0)::bigint AS messages
 FROM report_message_hours
 WHERE hour >= $1 AND hour < $2
-  AND ($3::uuid IS NULL OR widget_id = $3::uuid)
+  AND ($3::uuid[] IS NULL OR widget_id = ANY($3::uuid[]))
 `
 
 type ReportMessagesParams struct {
-	StartAt  time.Time
-	EndAt    time.Time
-	WidgetID *uuid.UUID
+	StartAt   time.Time
+	EndAt     time.Time
+	WidgetIds []uuid.UUID
 }
 
 // The customer and agent messages of the conversations started in the
 // hours of [start_at, end_at).
 func (q *Queries) ReportMessages(ctx context.Context, arg ReportMessagesParams) (int64, error) {
-	row := q.db.QueryRow(ctx, reportMessages, arg.StartAt, arg.EndAt, arg.WidgetID)
+	row := q.db.QueryRow(ctx, reportMessages, arg.StartAt, arg.EndAt, arg.WidgetIds)
 	var messages int64
 	err := row.Scan(&messages)
 	return messages, err
@@ -322,12 +322,12 @@ const reportWidgetMoves = `-- name: ReportWidgetMoves :many
 SELECT hour, conversations, missed, ratings, score_sum, frt_hist
 FROM report_widget_hours
 WHERE hour = ANY($1::timestamptz[])
-  AND ($2::uuid IS NULL OR widget_id = $2::uuid)
+  AND ($2::uuid[] IS NULL OR widget_id = ANY($2::uuid[]))
 `
 
 type ReportWidgetMovesParams struct {
-	Hours    []time.Time
-	WidgetID *uuid.UUID
+	Hours     []time.Time
+	WidgetIds []uuid.UUID
 }
 
 type ReportWidgetMovesRow struct {
@@ -344,7 +344,7 @@ type ReportWidgetMovesRow struct {
 // viewer's days than the day's row is counted in. (A list of hours rather
 // than spans: = ANY keeps a plain index scan in the cached generic plan.)
 func (q *Queries) ReportWidgetMoves(ctx context.Context, arg ReportWidgetMovesParams) ([]ReportWidgetMovesRow, error) {
-	rows, err := q.db.Query(ctx, reportWidgetMoves, arg.Hours, arg.WidgetID)
+	rows, err := q.db.Query(ctx, reportWidgetMoves, arg.Hours, arg.WidgetIds)
 	if err != nil {
 		return nil, err
 	}
@@ -404,13 +404,13 @@ SELECT hour AS at, false AS daily, widget_id, conversations, missed, resolved, r
        ratings, score_sum, scores
 FROM report_widget_hours
 WHERE ((hour >= $1 AND hour < $2) OR (hour >= $3 AND hour < $4))
-  AND ($5::uuid IS NULL OR widget_id = $5::uuid)
+  AND ($5::uuid[] IS NULL OR widget_id = ANY($5::uuid[]))
 UNION ALL
 SELECT day, true, widget_id, conversations, missed, resolved, res_ms, res_hist, frt_n, frt_ms, frt_hist,
        ratings, score_sum, scores
 FROM report_widget_days
 WHERE day >= $2 AND day < $3
-  AND ($5::uuid IS NULL OR widget_id = $5::uuid)
+  AND ($5::uuid[] IS NULL OR widget_id = ANY($5::uuid[]))
 `
 
 type ReportWidgetRowsParams struct {
@@ -418,7 +418,7 @@ type ReportWidgetRowsParams struct {
 	DaysStart time.Time
 	DaysEnd   time.Time
 	EndAt     time.Time
-	WidgetID  *uuid.UUID
+	WidgetIds []uuid.UUID
 }
 
 type ReportWidgetRowsRow struct {
@@ -441,7 +441,7 @@ type ReportWidgetRowsRow struct {
 // The widget rollup rows of [start_at, end_at): whole UTC days
 // [days_start, days_end) from report_widget_days (daily is true), the hours
 // before and after them from report_widget_hours (days_start = days_end =
-// end_at reads hours only); of one widget when widget_id is set. Each row:
+// end_at reads hours only); of the widgets in widget_ids (all when NULL). Each row:
 // conversations started in it and what became of them, ratings given in
 // it (see 00029_report_rollups and 00032_report_widget_days).
 func (q *Queries) ReportWidgetRows(ctx context.Context, arg ReportWidgetRowsParams) ([]ReportWidgetRowsRow, error) {
@@ -450,7 +450,7 @@ func (q *Queries) ReportWidgetRows(ctx context.Context, arg ReportWidgetRowsPara
 		arg.DaysStart,
 		arg.DaysEnd,
 		arg.EndAt,
-		arg.WidgetID,
+		arg.WidgetIds,
 	)
 	if err != nil {
 		return nil, err

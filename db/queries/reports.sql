@@ -41,20 +41,20 @@ WHERE conversation_id = ANY(@conversation_ids::uuid[]);
 -- The widget rollup rows of [start_at, end_at): whole UTC days
 -- [days_start, days_end) from report_widget_days (daily is true), the hours
 -- before and after them from report_widget_hours (days_start = days_end =
--- end_at reads hours only); of one widget when widget_id is set. Each row:
+-- end_at reads hours only); of the widgets in widget_ids (all when NULL). Each row:
 -- conversations started in it and what became of them, ratings given in
 -- it (see 00029_report_rollups and 00032_report_widget_days).
 SELECT hour AS at, false AS daily, widget_id, conversations, missed, resolved, res_ms, res_hist, frt_n, frt_ms, frt_hist,
        ratings, score_sum, scores
 FROM report_widget_hours
 WHERE ((hour >= @start_at AND hour < @days_start) OR (hour >= @days_end AND hour < @end_at))
-  AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid)
+  AND (sqlc.narg(widget_ids)::uuid[] IS NULL OR widget_id = ANY(sqlc.narg(widget_ids)::uuid[]))
 UNION ALL
 SELECT day, true, widget_id, conversations, missed, resolved, res_ms, res_hist, frt_n, frt_ms, frt_hist,
        ratings, score_sum, scores
 FROM report_widget_days
 WHERE day >= @days_start AND day < @days_end
-  AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid);
+  AND (sqlc.narg(widget_ids)::uuid[] IS NULL OR widget_id = ANY(sqlc.narg(widget_ids)::uuid[]));
 
 -- name: ReportWidgetMoves :many
 -- The widget hours starting at the given instants, with what a report's
@@ -64,7 +64,7 @@ WHERE day >= @days_start AND day < @days_end
 SELECT hour, conversations, missed, ratings, score_sum, frt_hist
 FROM report_widget_hours
 WHERE hour = ANY(@hours::timestamptz[])
-  AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid);
+  AND (sqlc.narg(widget_ids)::uuid[] IS NULL OR widget_id = ANY(sqlc.narg(widget_ids)::uuid[]));
 
 -- name: ReportMessages :one
 -- The customer and agent messages of the conversations started in the
@@ -72,7 +72,7 @@ WHERE hour = ANY(@hours::timestamptz[])
 SELECT coalesce(sum(messages), 0)::bigint AS messages
 FROM report_message_hours
 WHERE hour >= @start_at AND hour < @end_at
-  AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid);
+  AND (sqlc.narg(widget_ids)::uuid[] IS NULL OR widget_id = ANY(sqlc.narg(widget_ids)::uuid[]));
 
 -- name: ReportAgentRows :many
 -- The agents' rollup rows of [start_at, end_at): whole UTC days
@@ -81,12 +81,12 @@ WHERE hour >= @start_at AND hour < @end_at
 SELECT agent_id, handled, frt_n, frt_hist, ratings, score_sum
 FROM report_agent_hours
 WHERE ((hour >= @start_at AND hour < @days_start) OR (hour >= @days_end AND hour < @end_at))
-  AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid)
+  AND (sqlc.narg(widget_ids)::uuid[] IS NULL OR widget_id = ANY(sqlc.narg(widget_ids)::uuid[]))
 UNION ALL
 SELECT agent_id, handled, frt_n, frt_hist, ratings, score_sum
 FROM report_agent_days
 WHERE day >= @days_start AND day < @days_end
-  AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid);
+  AND (sqlc.narg(widget_ids)::uuid[] IS NULL OR widget_id = ANY(sqlc.narg(widget_ids)::uuid[]));
 
 -- name: ReportAgentBuckets :many
 -- Conversations each agent replied in per report bucket (the 1-based index
@@ -100,19 +100,19 @@ WITH moved AS (
     SELECT agent_id, hour, handled
     FROM report_agent_hours
     WHERE hour = ANY(@moved_hours::timestamptz[]) AND handled <> 0
-      AND (sqlc.narg(widget_id)::uuid IS NULL OR widget_id = sqlc.narg(widget_id)::uuid)
+      AND (sqlc.narg(widget_ids)::uuid[] IS NULL OR widget_id = ANY(sqlc.narg(widget_ids)::uuid[]))
 )
 SELECT agent_id, bucket::integer AS bucket, sum(handled)::bigint AS handled
 FROM (
     SELECT d.agent_id, width_bucket(d.day + interval '12 hours', @bucket_starts::timestamptz[]) AS bucket, d.handled
     FROM report_agent_days d
     WHERE d.day >= @days_start AND d.day < @days_end AND d.handled <> 0
-      AND (sqlc.narg(widget_id)::uuid IS NULL OR d.widget_id = sqlc.narg(widget_id)::uuid)
+      AND (sqlc.narg(widget_ids)::uuid[] IS NULL OR d.widget_id = ANY(sqlc.narg(widget_ids)::uuid[]))
     UNION ALL
     SELECT h.agent_id, width_bucket(h.hour, @bucket_starts::timestamptz[]), h.handled
     FROM report_agent_hours h
     WHERE ((h.hour >= @start_at AND h.hour < @days_start) OR (h.hour >= @days_end AND h.hour < @end_at)) AND h.handled <> 0
-      AND (sqlc.narg(widget_id)::uuid IS NULL OR h.widget_id = sqlc.narg(widget_id)::uuid)
+      AND (sqlc.narg(widget_ids)::uuid[] IS NULL OR h.widget_id = ANY(sqlc.narg(widget_ids)::uuid[]))
     UNION ALL
     SELECT m.agent_id, width_bucket(m.hour, @bucket_starts::timestamptz[]), m.handled FROM moved m
     UNION ALL

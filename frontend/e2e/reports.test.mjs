@@ -1,7 +1,9 @@
 // Browser test of the reports page: a small real history (conversations
 // answered, missed, resolved and rated through the API), then the page in
 // Chromium. Every chart's CSV matches its table view and the chart's own
-// marks, and the page's code is loaded only when the page is opened.
+// marks, the tables by team and by tag match their CSV, the team filter
+// narrows the report, and the page's code is loaded only when the page is
+// opened.
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -86,10 +88,18 @@ describe("reports page", { timeout: 300_000 }, () => {
     await page.getByTestId("save-widget").click();
     await page.waitForFunction(() => !document.querySelector('[data-testid="save-widget"]:not([disabled])'));
     assert.equal((await api("WidgetService/GetWidget", { widgetId: widget.id })).widget.settings.csat, "CSAT_SCALE_FIVE");
+    // The widget routes to Sales; a second team has no widget.
+    const { team } = await api("TeamService/CreateTeam", { name: "Sales" });
+    await api("TeamService/CreateTeam", { name: "Idle" });
+    await api("RoutingService/UpdateWidgetRouting", { widgetId: widget.id, routing: { mode: "ASSIGNMENT_MODE_MANUAL", teamId: team.id } });
+    const { tag: vip } = await api("TagService/CreateTag", { name: "VIP", color: "TAG_COLOR_RED" });
+    const { tag: billing } = await api("TagService/CreateTag", { name: "Billing", color: "TAG_COLOR_BLUE" });
+    const tagsOf = [[vip.id], [vip.id, billing.id], [billing.id]];
     for (const [i, score] of [5, 3, 0].entries()) {
       const v = await visitors.startVisitor(server.url, widget.siteKey);
       opened.push(v);
       const sent = await v.send(`question ${i}`);
+      await api("ConversationService/SetConversationTags", { conversationId: sent.conversationId, tagIds: tagsOf[i] });
       if (!score) continue; // never answered: missed
       const id = sent.conversationId;
       await api("ConversationService/SendMessage", { conversationId: id, text: "Happy to help", clientMessageId: `a${i}` });
@@ -150,6 +160,41 @@ describe("reports page", { timeout: 300_000 }, () => {
     assert.deepEqual([agents[1][0], agents[1][1], agents[1][3], agents[1][4]], [admin.name, "2", "2", "4"]);
     const row = page.getByTestId("agents-table").getByRole("row", { name: new RegExp(admin.name) });
     await row.getByRole("img", { name: `Conversations handled by ${admin.name} over time` }).waitFor();
+
+    // By team and by tag: tables always shown, their CSV the same rows
+    // (durations in seconds in the CSV, written out in the table).
+    const header = ["Conversations", "Missed", "Median first response", "Median resolution time", "Ratings", "CSAT average"];
+    const shown = async (name) =>
+      page
+        .getByTestId(`table-${name}`)
+        .locator("tr")
+        .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+    const counts = (rows) => rows.map((r) => [r[0], r[1], r[2], r[5], r[6]]);
+    const teams = await csvOf("teams");
+    assert.deepEqual(teams[0], ["Team", ...header]);
+    assert.deepEqual(counts(teams.slice(1)), [["Sales", "3", "1", "2", "4"]]);
+    assert.ok(Number(teams[1][3]) >= 0 && Number(teams[1][4]) >= 0, "the median times are in the CSV");
+    assert.deepEqual(counts(await shown("teams")), counts(teams));
+    // The CSV button works from the keyboard.
+    await page.getByTestId("csv-tags").focus();
+    const [download] = await Promise.all([page.waitForEvent("download"), page.keyboard.press("Enter")]);
+    const tags = parseCsv(readFileSync(await download.path(), "utf8"));
+    assert.deepEqual(tags[0], ["Tag", ...header]);
+    // Billing: the 3 and the missed one; VIP: the 5 and the 3.
+    assert.deepEqual(counts(tags.slice(1)), [
+      ["Billing", "2", "1", "1", "3"],
+      ["VIP", "2", "0", "2", "4"],
+    ]);
+    assert.deepEqual(counts(await shown("tags")), counts(tags));
+
+    // The team filter: Sales is all of it; Idle has no widget, so nothing.
+    const team = page.getByRole("combobox", { name: "Team", exact: true });
+    await team.selectOption({ label: "Idle" });
+    await page.getByText("No conversations in this range yet").waitFor();
+    await team.selectOption({ label: "Sales" });
+    await page.getByTestId("table-teams").waitFor();
+    assert.deepEqual(counts((await shown("teams")).slice(1)), [["Sales", "3", "1", "2", "4"]]);
+    await team.selectOption({ label: "All teams" });
     assert.deepEqual(pageErrors, []);
   });
 
@@ -158,5 +203,7 @@ describe("reports page", { timeout: 300_000 }, () => {
     await page.getByRole("menuitemradio", { name: "Tiếng Việt" }).click();
     await page.getByRole("heading", { name: "Báo cáo" }).waitFor();
     await page.getByRole("heading", { name: "Số cuộc trò chuyện theo thời gian" }).waitFor();
+    await page.getByRole("heading", { name: "Theo nhóm" }).waitFor();
+    await page.getByRole("heading", { name: "Theo nhãn" }).waitFor();
   });
 });

@@ -65,6 +65,8 @@ const (
 	ConversationTags = 20
 	// RatingComment is the longest comment of a satisfaction rating.
 	RatingComment = 1000
+	// ReportTags is the most tags a report lists (items).
+	ReportTags = 50
 	// AttachmentsPerMessage is the most files one message carries;
 	// DefaultAttachmentBytes the largest file unless the server is
 	// configured otherwise (--attachment-max-bytes).

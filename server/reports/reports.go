@@ -64,6 +64,9 @@ type Query struct {
 	Interval Interval
 	// WidgetID limits the report to one widget; nil for all.
 	WidgetID *uuid.UUID
+	// TeamID limits the report to the widgets that route to the team now
+	// (with WidgetID, to that widget if it does); nil for all.
+	TeamID *uuid.UUID
 	// Compare asks for the previous period's totals too.
 	Compare bool
 }
@@ -80,6 +83,7 @@ type Report struct {
 	Widgets  []WidgetVolume
 	// TimeZone is the zone the buckets follow.
 	TimeZone string
+	Breakdowns
 }
 
 // Totals are the figures of one period.
@@ -215,24 +219,32 @@ func (s *Service) check(ctx context.Context, q Query) (*time.Location, error) {
 //
 // Errors: Required ("start", "end"), InvalidValue ("end" not after start,
 // "interval"), ReportRangeTooLong (over MaxRangeDays, or MaxHourlyDays by
-// the hour), UnknownTimeZone, WidgetNotFound.
+// the hour), UnknownTimeZone, WidgetNotFound, TeamNotFound.
 func (s *Service) Report(ctx context.Context, q Query) (Report, error) {
 	loc, err := s.check(ctx, q)
 	if err != nil {
 		return Report{}, err
 	}
-	grid := newGrid(q.Start, q.End, q.Interval, loc)
-	r, err := s.period(ctx, grid, q.Start, q.End, q.WidgetID)
+	scope, err := s.scope(ctx, q)
 	if err != nil {
 		return Report{}, err
 	}
-	if err := s.agents(ctx, &r, grid, q.Start, q.End, q.WidgetID); err != nil {
+	finishBreakdowns := s.startBreakdowns(ctx, q.Start, q.End, scope)
+	grid := newGrid(q.Start, q.End, q.Interval, loc)
+	r, err := s.period(ctx, grid, q.Start, q.End, scope)
+	if err != nil {
+		return Report{}, err
+	}
+	if err := s.agents(ctx, &r, grid, q.Start, q.End, scope); err != nil {
+		return Report{}, err
+	}
+	if err := finishBreakdowns(&r); err != nil {
 		return Report{}, err
 	}
 	r.TimeZone = loc.String()
 	if q.Compare {
 		span := q.End.Sub(q.Start)
-		prev, err := s.period(ctx, nil, q.Start.Add(-span), q.Start, q.WidgetID)
+		prev, err := s.period(ctx, nil, q.Start.Add(-span), q.Start, scope)
 		if err != nil {
 			return Report{}, err
 		}
@@ -323,15 +335,15 @@ func (h hist) percentile(p float64) *float64 {
 // (a few when the viewer's offset is not a whole number of days from UTC)
 // are moved there from the hourly one; the hours at the range's edges come
 // from the hourly one too. Hourly buckets read hours only.
-func (s *Service) period(ctx context.Context, g *grid, start, end time.Time, widget *uuid.UUID) (Report, error) {
+func (s *Service) period(ctx context.Context, g *grid, start, end time.Time, scope []uuid.UUID) (Report, error) {
 	daysStart, daysEnd := s.days(g, start, end)
 	rows, err := s.q.ReportWidgetRows(ctx, dbq.ReportWidgetRowsParams{
-		StartAt: start, EndAt: end, DaysStart: daysStart, DaysEnd: daysEnd, WidgetID: widget,
+		StartAt: start, EndAt: end, DaysStart: daysStart, DaysEnd: daysEnd, WidgetIds: scope,
 	})
 	if err != nil {
 		return Report{}, err
 	}
-	msgs, err := s.q.ReportMessages(ctx, dbq.ReportMessagesParams{StartAt: start, EndAt: end, WidgetID: widget})
+	msgs, err := s.q.ReportMessages(ctx, dbq.ReportMessagesParams{StartAt: start, EndAt: end, WidgetIds: scope})
 	if err != nil {
 		return Report{}, err
 	}
@@ -388,7 +400,7 @@ func (s *Service) period(ctx context.Context, g *grid, start, end time.Time, wid
 		addBucket(g.index(at), 1, int64(row.Conversations), int64(row.Missed), int64(row.Ratings), int64(row.ScoreSum), row.FrtHist)
 	}
 	if hours := g.moves(daysStart, daysEnd); len(hours) > 0 {
-		moved, err := s.q.ReportWidgetMoves(ctx, dbq.ReportWidgetMovesParams{Hours: hours, WidgetID: widget})
+		moved, err := s.q.ReportWidgetMoves(ctx, dbq.ReportWidgetMovesParams{Hours: hours, WidgetIds: scope})
 		if err != nil {
 			return Report{}, err
 		}
@@ -467,13 +479,13 @@ func average(sum, n int64) *float64 {
 // agents fills in the per-agent table: totals from the daily rollup for the
 // whole UTC days of the range and the hourly one at its edges, handled per
 // bucket the same way as the widgets' buckets (see period).
-func (s *Service) agents(ctx context.Context, r *Report, g *grid, start, end time.Time, widget *uuid.UUID) error {
+func (s *Service) agents(ctx context.Context, r *Report, g *grid, start, end time.Time, scope []uuid.UUID) error {
 	daysStart, daysEnd := wholeDays(start, end)
 	if s.hoursOnly {
 		daysStart, daysEnd = end, end
 	}
 	rows, err := s.q.ReportAgentRows(ctx, dbq.ReportAgentRowsParams{
-		StartAt: start, EndAt: end, DaysStart: daysStart, DaysEnd: daysEnd, WidgetID: widget,
+		StartAt: start, EndAt: end, DaysStart: daysStart, DaysEnd: daysEnd, WidgetIds: scope,
 	})
 	if err != nil {
 		return err
@@ -507,7 +519,7 @@ func (s *Service) agents(ctx context.Context, r *Report, g *grid, start, end tim
 	daysStart, daysEnd = s.days(g, start, end)
 	buckets, err := s.q.ReportAgentBuckets(ctx, dbq.ReportAgentBucketsParams{
 		BucketStarts: g.starts, StartAt: start, EndAt: end, DaysStart: daysStart, DaysEnd: daysEnd,
-		MovedHours: g.moves(daysStart, daysEnd), WidgetID: widget,
+		MovedHours: g.moves(daysStart, daysEnd), WidgetIds: scope,
 	})
 	if err != nil {
 		return err

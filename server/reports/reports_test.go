@@ -74,21 +74,27 @@ func (h *history) conversation(widget uuid.UUID, start time.Time, status string,
 	conv := h.id(`INSERT INTO conversations (customer_id, widget_id, status, assignee_id, created_at, last_seq)
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, customer, widget, status, assignee, start, len(steps))
 	for i, s := range steps {
-		at := start.Add(time.Duration(s.at) * time.Second)
-		key := fmt.Sprintf("k%d", i)
-		switch s.who {
-		case "customer":
-			h.exec(`INSERT INTO messages (conversation_id, seq, sender_type, sender_id, text, client_message_id, created_at)
-				VALUES ($1, $2, 'customer', $3, 'hi', $4, $5)`, conv, i+1, customer, key, at)
-		case "agent", "note":
-			h.exec(`INSERT INTO messages (conversation_id, seq, sender_type, sender_id, text, internal, client_message_id, created_at)
-				VALUES ($1, $2, 'agent', $3, 'hello', $4, $5, $6)`, conv, i+1, s.agent, s.who == "note", key, at)
-		default:
-			h.exec(`INSERT INTO messages (conversation_id, seq, sender_type, text, system_kind, created_at)
-				VALUES ($1, $2, 'system', 'x', $3, $4)`, conv, i+1, s.who, at)
-		}
+		h.message(conv, customer, i+1, s.who, s.agent, start.Add(time.Duration(s.at)*time.Second))
 	}
 	return conv
+}
+
+// message adds line seq of a conversation's timeline at at; who is as in
+// step, customer the conversation's customer.
+func (h *history) message(conv, customer uuid.UUID, seq int, who string, agent uuid.UUID, at time.Time) {
+	h.t.Helper()
+	key := fmt.Sprintf("k%d", seq-1)
+	switch who {
+	case "customer":
+		h.exec(`INSERT INTO messages (conversation_id, seq, sender_type, sender_id, text, client_message_id, created_at)
+			VALUES ($1, $2, 'customer', $3, 'hi', $4, $5)`, conv, seq, customer, key, at)
+	case "agent", "note":
+		h.exec(`INSERT INTO messages (conversation_id, seq, sender_type, sender_id, text, internal, client_message_id, created_at)
+			VALUES ($1, $2, 'agent', $3, 'hello', $4, $5, $6)`, conv, seq, agent, who == "note", key, at)
+	default:
+		h.exec(`INSERT INTO messages (conversation_id, seq, sender_type, text, system_kind, created_at)
+			VALUES ($1, $2, 'system', 'x', $3, $4)`, conv, seq, who, at)
+	}
 }
 
 func (h *history) rating(conv uuid.UUID, agent uuid.UUID, score int, at time.Time) {

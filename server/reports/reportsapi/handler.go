@@ -6,6 +6,8 @@ package reportsapi
 import (
 	"context"
 
+	"github.com/google/uuid"
+
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
 	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
 	"github.com/opensupport/livechat/server/protoconv"
@@ -47,6 +49,13 @@ func (h *Handler) GetReport(ctx context.Context, req *livechatv1.GetReportReques
 		}
 		q.WidgetID = &id
 	}
+	if req.TeamId != "" {
+		id, err := protoconv.ParseID("team_id", req.TeamId)
+		if err != nil {
+			return nil, err
+		}
+		q.TeamID = &id
+	}
 	r, err := h.svc.Report(ctx, q)
 	if err != nil {
 		return nil, err
@@ -82,6 +91,19 @@ func (h *Handler) GetReport(ctx context.Context, req *livechatv1.GetReportReques
 			WidgetId: protoconv.ID(w.ID), WidgetName: w.Name, Conversations: w.Conversations,
 		})
 	}
+	for _, t := range r.Teams {
+		team := &livechatv1.TeamReport{TeamName: t.Name, Conversations: t.Conversations, Missed: t.Missed,
+			FirstResponseP50: t.FirstResponseP50, ResolutionP50: t.ResolutionP50, Ratings: t.Ratings, CsatAverage: t.CsatAverage}
+		if t.ID != uuid.Nil {
+			team.TeamId = protoconv.ID(t.ID)
+		}
+		out.Teams = append(out.Teams, team)
+	}
+	for _, t := range r.Tags {
+		out.Tags = append(out.Tags, &livechatv1.TagReport{TagId: protoconv.ID(t.ID), TagName: t.Name, Conversations: t.Conversations,
+			Missed: t.Missed, FirstResponseP50: t.FirstResponseP50, ResolutionP50: t.ResolutionP50, Ratings: t.Ratings, CsatAverage: t.CsatAverage})
+	}
+	out.OtherTags = int32(r.OtherTags)
 	return out, nil
 }
 

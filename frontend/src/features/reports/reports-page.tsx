@@ -3,6 +3,7 @@ import { useQuery } from "@connectrpc/connect-query";
 import { BarChart3Icon } from "lucide-react";
 import { useMemo, useState } from "react";
 import { ReportInterval, ReportService, type GetReportResponse, type ReportTotals } from "@livechat/api/report_pb";
+import { TeamService } from "@livechat/api/team_pb";
 import { WidgetService } from "@livechat/api/widget_pb";
 import { Page } from "@/components/page";
 import { EmptyState, ErrorState } from "@/components/states";
@@ -11,7 +12,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { useI18n, type MessageKey } from "@/i18n";
 import { formatDuration, toDate } from "@/lib/format";
 import { BarChart, LineChart, Sparkline } from "./charts";
-import { ChartCard, type Column } from "./chart-card";
+import { ChartCard, TableCard, type Column } from "./chart-card";
 
 const ranges: { days: number; label: MessageKey }[] = [
   { days: 1, label: "reports.range.today" },
@@ -38,14 +39,17 @@ export default function ReportsPage() {
   const { t } = useI18n();
   const [days, setDays] = useState(30);
   const [widgetId, setWidgetId] = useState("");
+  const [teamId, setTeamId] = useState("");
   const { start, end } = useMemo(() => rangeOf(days), [days]);
   const widgets = useQuery(WidgetService.method.listWidgets, {});
+  const teams = useQuery(TeamService.method.listTeams, {});
   const report = useQuery(ReportService.method.getReport, {
     start: timestampFromDate(start),
     end: timestampFromDate(end),
     timeZone: zone,
     interval: days === 1 ? ReportInterval.HOUR : ReportInterval.DAY,
     widgetId,
+    teamId,
     compare: true,
   });
 
@@ -69,6 +73,17 @@ export default function ReportsPage() {
             {widgets.data?.widgets.map((w) => (
               <option key={w.id} value={w.id}>
                 {w.settings?.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="grid gap-1 text-sm font-medium">
+          {t("reports.team")}
+          <select className="h-9 rounded-md border bg-background px-2" value={teamId} onChange={(e) => setTeamId(e.target.value)}>
+            <option value="">{t("reports.allTeams")}</option>
+            {teams.data?.teams.map((team) => (
+              <option key={team.id} value={team.id}>
+                {team.name}
               </option>
             ))}
           </select>
@@ -153,7 +168,51 @@ function Report({ data, hourly }: { data: GetReportResponse; hourly: boolean }) 
         <BarChart label={t("reports.csat")} labels={["1", "2", "3", "4", "5"]} series={[{ name: t("reports.col.ratings"), color: "text-amber-500", values: dist }]} />
       </ChartCard>
       <Agents data={data} dur={dur} num={num} />
+      <Breakdowns data={data} dur={dur} num={num} />
     </>
+  );
+}
+
+/** The range's figures by team and by tag, each a table with its CSV. */
+function Breakdowns({ data, dur, num }: { data: GetReportResponse; dur: (s: number) => string; num: (v: number) => string }) {
+  const { t, tp } = useI18n();
+  const figures = (first: string): Column[] => [
+    { label: first },
+    { label: t("reports.col.conversations") },
+    { label: t("reports.col.missed") },
+    { label: t("reports.medianFirstResponse"), format: dur },
+    { label: t("reports.medianResolution"), format: dur },
+    { label: t("reports.col.ratings") },
+    { label: t("reports.csatAverage"), format: num },
+  ];
+  type Figures = GetReportResponse["teams"][number] | GetReportResponse["tags"][number];
+  const row = (name: string, f: Figures) => [
+    name,
+    Number(f.conversations),
+    Number(f.missed),
+    f.firstResponseP50 ?? null,
+    f.resolutionP50 ?? null,
+    Number(f.ratings),
+    f.csatAverage ?? null,
+  ];
+  return (
+    <div className="grid gap-4 lg:grid-cols-2">
+      <TableCard
+        title={t("reports.byTeam")}
+        name="teams"
+        columns={figures(t("reports.col.team"))}
+        rows={data.teams.map((team) => row(team.teamId ? team.teamName : t("reports.noTeam"), team))}
+        empty={t("reports.noTeams")}
+      />
+      <TableCard
+        title={t("reports.byTag")}
+        name="tags"
+        columns={figures(t("reports.col.tag"))}
+        rows={data.tags.map((tag) => row(tag.tagName, tag))}
+        empty={t("reports.noTags")}
+        footer={data.otherTags > 0 && <p className="mt-2 text-sm text-muted-foreground">{tp("reports.otherTags", data.otherTags)}</p>}
+      />
+    </div>
   );
 }
 

@@ -87,7 +87,12 @@ type GetReportRequest struct {
 	WidgetId string `protobuf:"bytes,5,opt,name=widget_id,json=widgetId,proto3" json:"widget_id,omitempty"`
 	// Also compute `previous`: the same figures for the period of the same
 	// length that ends at start.
-	Compare       bool `protobuf:"varint,6,opt,name=compare,proto3" json:"compare,omitempty"`
+	Compare bool `protobuf:"varint,6,opt,name=compare,proto3" json:"compare,omitempty"`
+	// Only the conversations and ratings of the widgets that route to this
+	// team now; with widget_id, those of that widget if it routes to the
+	// team (none otherwise). Empty for all. Every figure, `previous` and the
+	// breakdowns follow it.
+	TeamId        string `protobuf:"bytes,7,opt,name=team_id,json=teamId,proto3" json:"team_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -164,6 +169,13 @@ func (x *GetReportRequest) GetCompare() bool {
 	return false
 }
 
+func (x *GetReportRequest) GetTeamId() string {
+	if x != nil {
+		return x.TeamId
+	}
+	return ""
+}
+
 type GetReportResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The figures of the whole range.
@@ -178,7 +190,18 @@ type GetReportResponse struct {
 	// Conversations started per widget, most first.
 	Widgets []*WidgetVolume `protobuf:"bytes,5,rep,name=widgets,proto3" json:"widgets,omitempty"`
 	// The time zone the buckets follow.
-	TimeZone      string `protobuf:"bytes,6,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
+	TimeZone string `protobuf:"bytes,6,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
+	// One row per team whose widgets had conversations or ratings in the
+	// range, by name, then a row with an empty team_id for the widgets that
+	// route to no team, when they had any.
+	Teams []*TeamReport `protobuf:"bytes,10,rep,name=teams,proto3" json:"teams,omitempty"`
+	// One row per conversation tag carried by conversations of the range
+	// (or by conversations rated in it), most conversations first, then by
+	// name; at most 50. A conversation with two tags counts in both.
+	Tags []*TagReport `protobuf:"bytes,11,rep,name=tags,proto3" json:"tags,omitempty"`
+	// How many more tags had conversations or ratings in the range than
+	// `tags` lists.
+	OtherTags     int32 `protobuf:"varint,12,opt,name=other_tags,json=otherTags,proto3" json:"other_tags,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -253,6 +276,27 @@ func (x *GetReportResponse) GetTimeZone() string {
 		return x.TimeZone
 	}
 	return ""
+}
+
+func (x *GetReportResponse) GetTeams() []*TeamReport {
+	if x != nil {
+		return x.Teams
+	}
+	return nil
+}
+
+func (x *GetReportResponse) GetTags() []*TagReport {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+func (x *GetReportResponse) GetOtherTags() int32 {
+	if x != nil {
+		return x.OtherTags
+	}
+	return 0
 }
 
 // ReportTotals are the figures of one period. Durations are in seconds; a
@@ -668,25 +712,242 @@ func (x *WidgetVolume) GetConversations() int64 {
 	return 0
 }
 
+// TeamReport is one team's figures for the range: those of the
+// conversations started in it on the team's widgets and of the ratings
+// given in it on them. Durations are in seconds, unset with nothing to
+// measure.
+type TeamReport struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Empty for the widgets that route to no team.
+	TeamId        string `protobuf:"bytes,1,opt,name=team_id,json=teamId,proto3" json:"team_id,omitempty"`
+	TeamName      string `protobuf:"bytes,2,opt,name=team_name,json=teamName,proto3" json:"team_name,omitempty"`
+	Conversations int64  `protobuf:"varint,3,opt,name=conversations,proto3" json:"conversations,omitempty"`
+	// Of them, never replied to by an agent.
+	Missed           int64    `protobuf:"varint,4,opt,name=missed,proto3" json:"missed,omitempty"`
+	FirstResponseP50 *float64 `protobuf:"fixed64,5,opt,name=first_response_p50,json=firstResponseP50,proto3,oneof" json:"first_response_p50,omitempty"`
+	ResolutionP50    *float64 `protobuf:"fixed64,6,opt,name=resolution_p50,json=resolutionP50,proto3,oneof" json:"resolution_p50,omitempty"`
+	Ratings          int64    `protobuf:"varint,7,opt,name=ratings,proto3" json:"ratings,omitempty"`
+	CsatAverage      *float64 `protobuf:"fixed64,8,opt,name=csat_average,json=csatAverage,proto3,oneof" json:"csat_average,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *TeamReport) Reset() {
+	*x = TeamReport{}
+	mi := &file_livechat_v1_report_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TeamReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TeamReport) ProtoMessage() {}
+
+func (x *TeamReport) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_report_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TeamReport.ProtoReflect.Descriptor instead.
+func (*TeamReport) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_report_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *TeamReport) GetTeamId() string {
+	if x != nil {
+		return x.TeamId
+	}
+	return ""
+}
+
+func (x *TeamReport) GetTeamName() string {
+	if x != nil {
+		return x.TeamName
+	}
+	return ""
+}
+
+func (x *TeamReport) GetConversations() int64 {
+	if x != nil {
+		return x.Conversations
+	}
+	return 0
+}
+
+func (x *TeamReport) GetMissed() int64 {
+	if x != nil {
+		return x.Missed
+	}
+	return 0
+}
+
+func (x *TeamReport) GetFirstResponseP50() float64 {
+	if x != nil && x.FirstResponseP50 != nil {
+		return *x.FirstResponseP50
+	}
+	return 0
+}
+
+func (x *TeamReport) GetResolutionP50() float64 {
+	if x != nil && x.ResolutionP50 != nil {
+		return *x.ResolutionP50
+	}
+	return 0
+}
+
+func (x *TeamReport) GetRatings() int64 {
+	if x != nil {
+		return x.Ratings
+	}
+	return 0
+}
+
+func (x *TeamReport) GetCsatAverage() float64 {
+	if x != nil && x.CsatAverage != nil {
+		return *x.CsatAverage
+	}
+	return 0
+}
+
+// TagReport is one tag's figures for the range: those of the conversations
+// started in it that carry the tag, and of the ratings given in it to
+// conversations that carry the tag. Durations are in seconds, unset with
+// nothing to measure.
+type TagReport struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TagId         string                 `protobuf:"bytes,1,opt,name=tag_id,json=tagId,proto3" json:"tag_id,omitempty"`
+	TagName       string                 `protobuf:"bytes,2,opt,name=tag_name,json=tagName,proto3" json:"tag_name,omitempty"`
+	Conversations int64                  `protobuf:"varint,3,opt,name=conversations,proto3" json:"conversations,omitempty"`
+	// Of them, never replied to by an agent.
+	Missed           int64    `protobuf:"varint,4,opt,name=missed,proto3" json:"missed,omitempty"`
+	FirstResponseP50 *float64 `protobuf:"fixed64,5,opt,name=first_response_p50,json=firstResponseP50,proto3,oneof" json:"first_response_p50,omitempty"`
+	ResolutionP50    *float64 `protobuf:"fixed64,6,opt,name=resolution_p50,json=resolutionP50,proto3,oneof" json:"resolution_p50,omitempty"`
+	Ratings          int64    `protobuf:"varint,7,opt,name=ratings,proto3" json:"ratings,omitempty"`
+	CsatAverage      *float64 `protobuf:"fixed64,8,opt,name=csat_average,json=csatAverage,proto3,oneof" json:"csat_average,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *TagReport) Reset() {
+	*x = TagReport{}
+	mi := &file_livechat_v1_report_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TagReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TagReport) ProtoMessage() {}
+
+func (x *TagReport) ProtoReflect() protoreflect.Message {
+	mi := &file_livechat_v1_report_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TagReport.ProtoReflect.Descriptor instead.
+func (*TagReport) Descriptor() ([]byte, []int) {
+	return file_livechat_v1_report_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *TagReport) GetTagId() string {
+	if x != nil {
+		return x.TagId
+	}
+	return ""
+}
+
+func (x *TagReport) GetTagName() string {
+	if x != nil {
+		return x.TagName
+	}
+	return ""
+}
+
+func (x *TagReport) GetConversations() int64 {
+	if x != nil {
+		return x.Conversations
+	}
+	return 0
+}
+
+func (x *TagReport) GetMissed() int64 {
+	if x != nil {
+		return x.Missed
+	}
+	return 0
+}
+
+func (x *TagReport) GetFirstResponseP50() float64 {
+	if x != nil && x.FirstResponseP50 != nil {
+		return *x.FirstResponseP50
+	}
+	return 0
+}
+
+func (x *TagReport) GetResolutionP50() float64 {
+	if x != nil && x.ResolutionP50 != nil {
+		return *x.ResolutionP50
+	}
+	return 0
+}
+
+func (x *TagReport) GetRatings() int64 {
+	if x != nil {
+		return x.Ratings
+	}
+	return 0
+}
+
+func (x *TagReport) GetCsatAverage() float64 {
+	if x != nil && x.CsatAverage != nil {
+		return *x.CsatAverage
+	}
+	return 0
+}
+
 var File_livechat_v1_report_proto protoreflect.FileDescriptor
 
 const file_livechat_v1_report_proto_rawDesc = "" +
 	"\n" +
-	"\x18livechat/v1/report.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xff\x01\n" +
+	"\x18livechat/v1/report.proto\x12\vlivechat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x98\x02\n" +
 	"\x10GetReportRequest\x120\n" +
 	"\x05start\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x05start\x12,\n" +
 	"\x03end\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x03end\x12\x1b\n" +
 	"\ttime_zone\x18\x03 \x01(\tR\btimeZone\x127\n" +
 	"\binterval\x18\x04 \x01(\x0e2\x1b.livechat.v1.ReportIntervalR\binterval\x12\x1b\n" +
 	"\twidget_id\x18\x05 \x01(\tR\bwidgetId\x12\x18\n" +
-	"\acompare\x18\x06 \x01(\bR\acompare\"\xb6\x02\n" +
+	"\acompare\x18\x06 \x01(\bR\acompare\x12\x17\n" +
+	"\ateam_id\x18\a \x01(\tR\x06teamId\"\xb0\x03\n" +
 	"\x11GetReportResponse\x121\n" +
 	"\x06totals\x18\x01 \x01(\v2\x19.livechat.v1.ReportTotalsR\x06totals\x125\n" +
 	"\bprevious\x18\x02 \x01(\v2\x19.livechat.v1.ReportTotalsR\bprevious\x123\n" +
 	"\abuckets\x18\x03 \x03(\v2\x19.livechat.v1.ReportBucketR\abuckets\x120\n" +
 	"\x06agents\x18\x04 \x03(\v2\x18.livechat.v1.AgentReportR\x06agents\x123\n" +
 	"\awidgets\x18\x05 \x03(\v2\x19.livechat.v1.WidgetVolumeR\awidgets\x12\x1b\n" +
-	"\ttime_zone\x18\x06 \x01(\tR\btimeZone\"\xdb\x05\n" +
+	"\ttime_zone\x18\x06 \x01(\tR\btimeZone\x12-\n" +
+	"\x05teams\x18\n" +
+	" \x03(\v2\x17.livechat.v1.TeamReportR\x05teams\x12*\n" +
+	"\x04tags\x18\v \x03(\v2\x16.livechat.v1.TagReportR\x04tags\x12\x1d\n" +
+	"\n" +
+	"other_tags\x18\f \x01(\x05R\totherTags\"\xdb\x05\n" +
 	"\fReportTotals\x12$\n" +
 	"\rconversations\x18\x01 \x01(\x03R\rconversations\x12\x16\n" +
 	"\x06missed\x18\x02 \x01(\x03R\x06missed\x12\x1a\n" +
@@ -736,7 +997,32 @@ const file_livechat_v1_report_proto_rawDesc = "" +
 	"\twidget_id\x18\x01 \x01(\tR\bwidgetId\x12\x1f\n" +
 	"\vwidget_name\x18\x02 \x01(\tR\n" +
 	"widgetName\x12$\n" +
-	"\rconversations\x18\x03 \x01(\x03R\rconversations*d\n" +
+	"\rconversations\x18\x03 \x01(\x03R\rconversations\"\xdc\x02\n" +
+	"\n" +
+	"TeamReport\x12\x17\n" +
+	"\ateam_id\x18\x01 \x01(\tR\x06teamId\x12\x1b\n" +
+	"\tteam_name\x18\x02 \x01(\tR\bteamName\x12$\n" +
+	"\rconversations\x18\x03 \x01(\x03R\rconversations\x12\x16\n" +
+	"\x06missed\x18\x04 \x01(\x03R\x06missed\x121\n" +
+	"\x12first_response_p50\x18\x05 \x01(\x01H\x00R\x10firstResponseP50\x88\x01\x01\x12*\n" +
+	"\x0eresolution_p50\x18\x06 \x01(\x01H\x01R\rresolutionP50\x88\x01\x01\x12\x18\n" +
+	"\aratings\x18\a \x01(\x03R\aratings\x12&\n" +
+	"\fcsat_average\x18\b \x01(\x01H\x02R\vcsatAverage\x88\x01\x01B\x15\n" +
+	"\x13_first_response_p50B\x11\n" +
+	"\x0f_resolution_p50B\x0f\n" +
+	"\r_csat_average\"\xd7\x02\n" +
+	"\tTagReport\x12\x15\n" +
+	"\x06tag_id\x18\x01 \x01(\tR\x05tagId\x12\x19\n" +
+	"\btag_name\x18\x02 \x01(\tR\atagName\x12$\n" +
+	"\rconversations\x18\x03 \x01(\x03R\rconversations\x12\x16\n" +
+	"\x06missed\x18\x04 \x01(\x03R\x06missed\x121\n" +
+	"\x12first_response_p50\x18\x05 \x01(\x01H\x00R\x10firstResponseP50\x88\x01\x01\x12*\n" +
+	"\x0eresolution_p50\x18\x06 \x01(\x01H\x01R\rresolutionP50\x88\x01\x01\x12\x18\n" +
+	"\aratings\x18\a \x01(\x03R\aratings\x12&\n" +
+	"\fcsat_average\x18\b \x01(\x01H\x02R\vcsatAverage\x88\x01\x01B\x15\n" +
+	"\x13_first_response_p50B\x11\n" +
+	"\x0f_resolution_p50B\x0f\n" +
+	"\r_csat_average*d\n" +
 	"\x0eReportInterval\x12\x1f\n" +
 	"\x1bREPORT_INTERVAL_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14REPORT_INTERVAL_HOUR\x10\x01\x12\x17\n" +
@@ -758,7 +1044,7 @@ func file_livechat_v1_report_proto_rawDescGZIP() []byte {
 }
 
 var file_livechat_v1_report_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_livechat_v1_report_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_livechat_v1_report_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_livechat_v1_report_proto_goTypes = []any{
 	(ReportInterval)(0),           // 0: livechat.v1.ReportInterval
 	(*GetReportRequest)(nil),      // 1: livechat.v1.GetReportRequest
@@ -767,25 +1053,29 @@ var file_livechat_v1_report_proto_goTypes = []any{
 	(*ReportBucket)(nil),          // 4: livechat.v1.ReportBucket
 	(*AgentReport)(nil),           // 5: livechat.v1.AgentReport
 	(*WidgetVolume)(nil),          // 6: livechat.v1.WidgetVolume
-	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
+	(*TeamReport)(nil),            // 7: livechat.v1.TeamReport
+	(*TagReport)(nil),             // 8: livechat.v1.TagReport
+	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
 }
 var file_livechat_v1_report_proto_depIdxs = []int32{
-	7,  // 0: livechat.v1.GetReportRequest.start:type_name -> google.protobuf.Timestamp
-	7,  // 1: livechat.v1.GetReportRequest.end:type_name -> google.protobuf.Timestamp
+	9,  // 0: livechat.v1.GetReportRequest.start:type_name -> google.protobuf.Timestamp
+	9,  // 1: livechat.v1.GetReportRequest.end:type_name -> google.protobuf.Timestamp
 	0,  // 2: livechat.v1.GetReportRequest.interval:type_name -> livechat.v1.ReportInterval
 	3,  // 3: livechat.v1.GetReportResponse.totals:type_name -> livechat.v1.ReportTotals
 	3,  // 4: livechat.v1.GetReportResponse.previous:type_name -> livechat.v1.ReportTotals
 	4,  // 5: livechat.v1.GetReportResponse.buckets:type_name -> livechat.v1.ReportBucket
 	5,  // 6: livechat.v1.GetReportResponse.agents:type_name -> livechat.v1.AgentReport
 	6,  // 7: livechat.v1.GetReportResponse.widgets:type_name -> livechat.v1.WidgetVolume
-	7,  // 8: livechat.v1.ReportBucket.start:type_name -> google.protobuf.Timestamp
-	1,  // 9: livechat.v1.ReportService.GetReport:input_type -> livechat.v1.GetReportRequest
-	2,  // 10: livechat.v1.ReportService.GetReport:output_type -> livechat.v1.GetReportResponse
-	10, // [10:11] is the sub-list for method output_type
-	9,  // [9:10] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	7,  // 8: livechat.v1.GetReportResponse.teams:type_name -> livechat.v1.TeamReport
+	8,  // 9: livechat.v1.GetReportResponse.tags:type_name -> livechat.v1.TagReport
+	9,  // 10: livechat.v1.ReportBucket.start:type_name -> google.protobuf.Timestamp
+	1,  // 11: livechat.v1.ReportService.GetReport:input_type -> livechat.v1.GetReportRequest
+	2,  // 12: livechat.v1.ReportService.GetReport:output_type -> livechat.v1.GetReportResponse
+	12, // [12:13] is the sub-list for method output_type
+	11, // [11:12] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_livechat_v1_report_proto_init() }
@@ -796,13 +1086,15 @@ func file_livechat_v1_report_proto_init() {
 	file_livechat_v1_report_proto_msgTypes[2].OneofWrappers = []any{}
 	file_livechat_v1_report_proto_msgTypes[3].OneofWrappers = []any{}
 	file_livechat_v1_report_proto_msgTypes[4].OneofWrappers = []any{}
+	file_livechat_v1_report_proto_msgTypes[6].OneofWrappers = []any{}
+	file_livechat_v1_report_proto_msgTypes[7].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_livechat_v1_report_proto_rawDesc), len(file_livechat_v1_report_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   6,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

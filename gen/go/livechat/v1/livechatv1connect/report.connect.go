@@ -42,8 +42,9 @@ var (
 // ReportServiceClient is a client for the livechat.v1.ReportService service.
 type ReportServiceClient interface {
 	// GetReport computes the figures of a date range, in the viewer's time
-	// zone, optionally for one widget, with the same figures for the period
-	// just before it of the same length.
+	// zone, optionally for one widget or one team's widgets, with the same
+	// figures for the period just before it of the same length, and the
+	// range's figures by team and by conversation tag.
 	//
 	// Definitions (docs/reports.md has the long version):
 	//   - a conversation belongs to the range when it was started in it;
@@ -64,9 +65,17 @@ type ReportServiceClient interface {
 	//     rating distribution are exact;
 	//   - buckets and the range follow whole UTC hours: exact in every zone
 	//     with a whole-hour offset; in half- and quarter-hour zones a day runs
-	//     from the first whole UTC hour after local midnight.
+	//     from the first whole UTC hour after local midnight;
+	//   - a team's figures are those of the widgets that route to it now
+	//     (WidgetRouting.team_id): a widget moved to another team takes its
+	//     whole history with it;
+	//   - a tag's figures are those of the conversations of the range that
+	//     carry the tag now, and of the ratings given in the range to
+	//     conversations that carry it now: tagging or untagging a
+	//     conversation changes every report that covers it.
 	//
-	// Limits: a range of at most 400 days; HOUR buckets for at most 31 days.
+	// Limits: a range of at most 400 days; HOUR buckets for at most 31 days;
+	// at most 50 tags (`other_tags` counts the rest).
 	//
 	// Errors: INVALID_ARGUMENT with REQUIRED (field "start" or "end"),
 	// INVALID_VALUE (field "end") when end is not after start,
@@ -74,7 +83,9 @@ type ReportServiceClient interface {
 	// with limit 31 for HOUR buckets), INVALID_VALUE (field "interval") for an
 	// unknown interval,
 	// UNKNOWN_TIME_ZONE (field "time_zone"), MALFORMED_ID (field
-	// "widget_id"); NOT_FOUND (WIDGET_NOT_FOUND) for an unknown widget.
+	// "widget_id" or "team_id"); NOT_FOUND with WIDGET_NOT_FOUND (field
+	// "widget_id") for an unknown widget, TEAM_NOT_FOUND (field "team_id")
+	// for an unknown team.
 	GetReport(context.Context, *v1.GetReportRequest) (*v1.GetReportResponse, error)
 }
 
@@ -87,8 +98,9 @@ func NewReportServiceClient(client *connect.Client) ReportServiceClient {
 // ReportServiceHandler is an implementation of the livechat.v1.ReportService service.
 type ReportServiceHandler interface {
 	// GetReport computes the figures of a date range, in the viewer's time
-	// zone, optionally for one widget, with the same figures for the period
-	// just before it of the same length.
+	// zone, optionally for one widget or one team's widgets, with the same
+	// figures for the period just before it of the same length, and the
+	// range's figures by team and by conversation tag.
 	//
 	// Definitions (docs/reports.md has the long version):
 	//   - a conversation belongs to the range when it was started in it;
@@ -109,9 +121,17 @@ type ReportServiceHandler interface {
 	//     rating distribution are exact;
 	//   - buckets and the range follow whole UTC hours: exact in every zone
 	//     with a whole-hour offset; in half- and quarter-hour zones a day runs
-	//     from the first whole UTC hour after local midnight.
+	//     from the first whole UTC hour after local midnight;
+	//   - a team's figures are those of the widgets that route to it now
+	//     (WidgetRouting.team_id): a widget moved to another team takes its
+	//     whole history with it;
+	//   - a tag's figures are those of the conversations of the range that
+	//     carry the tag now, and of the ratings given in the range to
+	//     conversations that carry it now: tagging or untagging a
+	//     conversation changes every report that covers it.
 	//
-	// Limits: a range of at most 400 days; HOUR buckets for at most 31 days.
+	// Limits: a range of at most 400 days; HOUR buckets for at most 31 days;
+	// at most 50 tags (`other_tags` counts the rest).
 	//
 	// Errors: INVALID_ARGUMENT with REQUIRED (field "start" or "end"),
 	// INVALID_VALUE (field "end") when end is not after start,
@@ -119,7 +139,9 @@ type ReportServiceHandler interface {
 	// with limit 31 for HOUR buckets), INVALID_VALUE (field "interval") for an
 	// unknown interval,
 	// UNKNOWN_TIME_ZONE (field "time_zone"), MALFORMED_ID (field
-	// "widget_id"); NOT_FOUND (WIDGET_NOT_FOUND) for an unknown widget.
+	// "widget_id" or "team_id"); NOT_FOUND with WIDGET_NOT_FOUND (field
+	// "widget_id") for an unknown widget, TEAM_NOT_FOUND (field "team_id")
+	// for an unknown team.
 	GetReport(context.Context, *v1.GetReportRequest) (*v1.GetReportResponse, error)
 }
 

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file livechat/v1/report.proto.
  */
 export const file_livechat_v1_report: GenFile = /*@__PURE__*/
-  fileDesc("ChhsaXZlY2hhdC92MS9yZXBvcnQucHJvdG8SC2xpdmVjaGF0LnYxIswBChBHZXRSZXBvcnRSZXF1ZXN0EikKBXN0YXJ0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBInCgNlbmQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXRpbWVfem9uZRgDIAEoCRItCghpbnRlcnZhbBgEIAEoDjIbLmxpdmVjaGF0LnYxLlJlcG9ydEludGVydmFsEhEKCXdpZGdldF9pZBgFIAEoCRIPCgdjb21wYXJlGAYgASgIIoACChFHZXRSZXBvcnRSZXNwb25zZRIpCgZ0b3RhbHMYASABKAsyGS5saXZlY2hhdC52MS5SZXBvcnRUb3RhbHMSKwoIcHJldmlvdXMYAiABKAsyGS5saXZlY2hhdC52MS5SZXBvcnRUb3RhbHMSKgoHYnVja2V0cxgDIAMoCzIZLmxpdmVjaGF0LnYxLlJlcG9ydEJ1Y2tldBIoCgZhZ2VudHMYBCADKAsyGC5saXZlY2hhdC52MS5BZ2VudFJlcG9ydBIqCgd3aWRnZXRzGAUgAygLMhkubGl2ZWNoYXQudjEuV2lkZ2V0Vm9sdW1lEhEKCXRpbWVfem9uZRgGIAEoCSKMBAoMUmVwb3J0VG90YWxzEhUKDWNvbnZlcnNhdGlvbnMYASABKAMSDgoGbWlzc2VkGAIgASgDEhAKCHJlc29sdmVkGAMgASgDEhAKCG1lc3NhZ2VzGAQgASgDEiEKGW1lc3NhZ2VzX3Blcl9jb252ZXJzYXRpb24YBSABKAESHwoSZmlyc3RfcmVzcG9uc2VfcDUwGAYgASgBSACIAQESHwoSZmlyc3RfcmVzcG9uc2VfcDkwGAcgASgBSAGIAQESHwoSZmlyc3RfcmVzcG9uc2VfYXZnGAggASgBSAKIAQESGwoOcmVzb2x1dGlvbl9wNTAYCSABKAFIA4gBARIbCg5yZXNvbHV0aW9uX3A5MBgKIAEoAUgEiAEBEg8KB3JhdGluZ3MYCyABKAMSGQoMY3NhdF9hdmVyYWdlGAwgASgBSAWIAQESGwoOY3NhdF9zYXRpc2ZpZWQYDSABKAFIBogBARIZChFjc2F0X2Rpc3RyaWJ1dGlvbhgOIAMoA0IVChNfZmlyc3RfcmVzcG9uc2VfcDUwQhUKE19maXJzdF9yZXNwb25zZV9wOTBCFQoTX2ZpcnN0X3Jlc3BvbnNlX2F2Z0IRCg9fcmVzb2x1dGlvbl9wNTBCEQoPX3Jlc29sdXRpb25fcDkwQg8KDV9jc2F0X2F2ZXJhZ2VCEQoPX2NzYXRfc2F0aXNmaWVkIo0CCgxSZXBvcnRCdWNrZXQSKQoFc3RhcnQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDWNvbnZlcnNhdGlvbnMYAiABKAMSDgoGbWlzc2VkGAMgASgDEh8KEmZpcnN0X3Jlc3BvbnNlX3A1MBgEIAEoAUgAiAEBEh8KEmZpcnN0X3Jlc3BvbnNlX3A5MBgFIAEoAUgBiAEBEg8KB3JhdGluZ3MYBiABKAMSGQoMY3NhdF9hdmVyYWdlGAcgASgBSAKIAQFCFQoTX2ZpcnN0X3Jlc3BvbnNlX3A1MEIVChNfZmlyc3RfcmVzcG9uc2VfcDkwQg8KDV9jc2F0X2F2ZXJhZ2Ui1AEKC0FnZW50UmVwb3J0EhAKCGFnZW50X2lkGAEgASgJEhIKCmFnZW50X25hbWUYAiABKAkSDwoHaGFuZGxlZBgDIAEoAxIfChJmaXJzdF9yZXNwb25zZV9wNTAYBCABKAFIAIgBARIPCgdyYXRpbmdzGAUgASgDEhkKDGNzYXRfYXZlcmFnZRgGIAEoAUgBiAEBEhkKEWhhbmRsZWRfYnlfYnVja2V0GAcgAygDQhUKE19maXJzdF9yZXNwb25zZV9wNTBCDwoNX2NzYXRfYXZlcmFnZSJNCgxXaWRnZXRWb2x1bWUSEQoJd2lkZ2V0X2lkGAEgASgJEhMKC3dpZGdldF9uYW1lGAIgASgJEhUKDWNvbnZlcnNhdGlvbnMYAyABKAMqZAoOUmVwb3J0SW50ZXJ2YWwSHwobUkVQT1JUX0lOVEVSVkFMX1VOU1BFQ0lGSUVEEAASGAoUUkVQT1JUX0lOVEVSVkFMX0hPVVIQARIXChNSRVBPUlRfSU5URVJWQUxfREFZEAIyYAoNUmVwb3J0U2VydmljZRJPCglHZXRSZXBvcnQSHS5saXZlY2hhdC52MS5HZXRSZXBvcnRSZXF1ZXN0Gh4ubGl2ZWNoYXQudjEuR2V0UmVwb3J0UmVzcG9uc2UiA5ACAUKqAQoPY29tLmxpdmVjaGF0LnYxQgtSZXBvcnRQcm90b1ABWj1naXRodWIuY29tL29wZW5zdXBwb3J0L2xpdmVjaGF0L2dlbi9nby9saXZlY2hhdC92MTtsaXZlY2hhdHYxogIDTFhYqgILTGl2ZWNoYXQuVjHKAgtMaXZlY2hhdFxWMeICF0xpdmVjaGF0XFYxXEdQQk1ldGFkYXRh6gIMTGl2ZWNoYXQ6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChhsaXZlY2hhdC92MS9yZXBvcnQucHJvdG8SC2xpdmVjaGF0LnYxIt0BChBHZXRSZXBvcnRSZXF1ZXN0EikKBXN0YXJ0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBInCgNlbmQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXRpbWVfem9uZRgDIAEoCRItCghpbnRlcnZhbBgEIAEoDjIbLmxpdmVjaGF0LnYxLlJlcG9ydEludGVydmFsEhEKCXdpZGdldF9pZBgFIAEoCRIPCgdjb21wYXJlGAYgASgIEg8KB3RlYW1faWQYByABKAki4gIKEUdldFJlcG9ydFJlc3BvbnNlEikKBnRvdGFscxgBIAEoCzIZLmxpdmVjaGF0LnYxLlJlcG9ydFRvdGFscxIrCghwcmV2aW91cxgCIAEoCzIZLmxpdmVjaGF0LnYxLlJlcG9ydFRvdGFscxIqCgdidWNrZXRzGAMgAygLMhkubGl2ZWNoYXQudjEuUmVwb3J0QnVja2V0EigKBmFnZW50cxgEIAMoCzIYLmxpdmVjaGF0LnYxLkFnZW50UmVwb3J0EioKB3dpZGdldHMYBSADKAsyGS5saXZlY2hhdC52MS5XaWRnZXRWb2x1bWUSEQoJdGltZV96b25lGAYgASgJEiYKBXRlYW1zGAogAygLMhcubGl2ZWNoYXQudjEuVGVhbVJlcG9ydBIkCgR0YWdzGAsgAygLMhYubGl2ZWNoYXQudjEuVGFnUmVwb3J0EhIKCm90aGVyX3RhZ3MYDCABKAUijAQKDFJlcG9ydFRvdGFscxIVCg1jb252ZXJzYXRpb25zGAEgASgDEg4KBm1pc3NlZBgCIAEoAxIQCghyZXNvbHZlZBgDIAEoAxIQCghtZXNzYWdlcxgEIAEoAxIhChltZXNzYWdlc19wZXJfY29udmVyc2F0aW9uGAUgASgBEh8KEmZpcnN0X3Jlc3BvbnNlX3A1MBgGIAEoAUgAiAEBEh8KEmZpcnN0X3Jlc3BvbnNlX3A5MBgHIAEoAUgBiAEBEh8KEmZpcnN0X3Jlc3BvbnNlX2F2ZxgIIAEoAUgCiAEBEhsKDnJlc29sdXRpb25fcDUwGAkgASgBSAOIAQESGwoOcmVzb2x1dGlvbl9wOTAYCiABKAFIBIgBARIPCgdyYXRpbmdzGAsgASgDEhkKDGNzYXRfYXZlcmFnZRgMIAEoAUgFiAEBEhsKDmNzYXRfc2F0aXNmaWVkGA0gASgBSAaIAQESGQoRY3NhdF9kaXN0cmlidXRpb24YDiADKANCFQoTX2ZpcnN0X3Jlc3BvbnNlX3A1MEIVChNfZmlyc3RfcmVzcG9uc2VfcDkwQhUKE19maXJzdF9yZXNwb25zZV9hdmdCEQoPX3Jlc29sdXRpb25fcDUwQhEKD19yZXNvbHV0aW9uX3A5MEIPCg1fY3NhdF9hdmVyYWdlQhEKD19jc2F0X3NhdGlzZmllZCKNAgoMUmVwb3J0QnVja2V0EikKBXN0YXJ0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1jb252ZXJzYXRpb25zGAIgASgDEg4KBm1pc3NlZBgDIAEoAxIfChJmaXJzdF9yZXNwb25zZV9wNTAYBCABKAFIAIgBARIfChJmaXJzdF9yZXNwb25zZV9wOTAYBSABKAFIAYgBARIPCgdyYXRpbmdzGAYgASgDEhkKDGNzYXRfYXZlcmFnZRgHIAEoAUgCiAEBQhUKE19maXJzdF9yZXNwb25zZV9wNTBCFQoTX2ZpcnN0X3Jlc3BvbnNlX3A5MEIPCg1fY3NhdF9hdmVyYWdlItQBCgtBZ2VudFJlcG9ydBIQCghhZ2VudF9pZBgBIAEoCRISCgphZ2VudF9uYW1lGAIgASgJEg8KB2hhbmRsZWQYAyABKAMSHwoSZmlyc3RfcmVzcG9uc2VfcDUwGAQgASgBSACIAQESDwoHcmF0aW5ncxgFIAEoAxIZCgxjc2F0X2F2ZXJhZ2UYBiABKAFIAYgBARIZChFoYW5kbGVkX2J5X2J1Y2tldBgHIAMoA0IVChNfZmlyc3RfcmVzcG9uc2VfcDUwQg8KDV9jc2F0X2F2ZXJhZ2UiTQoMV2lkZ2V0Vm9sdW1lEhEKCXdpZGdldF9pZBgBIAEoCRITCgt3aWRnZXRfbmFtZRgCIAEoCRIVCg1jb252ZXJzYXRpb25zGAMgASgDIvwBCgpUZWFtUmVwb3J0Eg8KB3RlYW1faWQYASABKAkSEQoJdGVhbV9uYW1lGAIgASgJEhUKDWNvbnZlcnNhdGlvbnMYAyABKAMSDgoGbWlzc2VkGAQgASgDEh8KEmZpcnN0X3Jlc3BvbnNlX3A1MBgFIAEoAUgAiAEBEhsKDnJlc29sdXRpb25fcDUwGAYgASgBSAGIAQESDwoHcmF0aW5ncxgHIAEoAxIZCgxjc2F0X2F2ZXJhZ2UYCCABKAFIAogBAUIVChNfZmlyc3RfcmVzcG9uc2VfcDUwQhEKD19yZXNvbHV0aW9uX3A1MEIPCg1fY3NhdF9hdmVyYWdlIvkBCglUYWdSZXBvcnQSDgoGdGFnX2lkGAEgASgJEhAKCHRhZ19uYW1lGAIgASgJEhUKDWNvbnZlcnNhdGlvbnMYAyABKAMSDgoGbWlzc2VkGAQgASgDEh8KEmZpcnN0X3Jlc3BvbnNlX3A1MBgFIAEoAUgAiAEBEhsKDnJlc29sdXRpb25fcDUwGAYgASgBSAGIAQESDwoHcmF0aW5ncxgHIAEoAxIZCgxjc2F0X2F2ZXJhZ2UYCCABKAFIAogBAUIVChNfZmlyc3RfcmVzcG9uc2VfcDUwQhEKD19yZXNvbHV0aW9uX3A1MEIPCg1fY3NhdF9hdmVyYWdlKmQKDlJlcG9ydEludGVydmFsEh8KG1JFUE9SVF9JTlRFUlZBTF9VTlNQRUNJRklFRBAAEhgKFFJFUE9SVF9JTlRFUlZBTF9IT1VSEAESFwoTUkVQT1JUX0lOVEVSVkFMX0RBWRACMmAKDVJlcG9ydFNlcnZpY2USTwoJR2V0UmVwb3J0Eh0ubGl2ZWNoYXQudjEuR2V0UmVwb3J0UmVxdWVzdBoeLmxpdmVjaGF0LnYxLkdldFJlcG9ydFJlc3BvbnNlIgOQAgFCqgEKD2NvbS5saXZlY2hhdC52MUILUmVwb3J0UHJvdG9QAVo9Z2l0aHViLmNvbS9vcGVuc3VwcG9ydC9saXZlY2hhdC9nZW4vZ28vbGl2ZWNoYXQvdjE7bGl2ZWNoYXR2MaICA0xYWKoCC0xpdmVjaGF0LlYxygILTGl2ZWNoYXRcVjHiAhdMaXZlY2hhdFxWMVxHUEJNZXRhZGF0YeoCDExpdmVjaGF0OjpWMWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message livechat.v1.GetReportRequest
@@ -59,6 +59,16 @@ export type GetReportRequest = Message<"livechat.v1.GetReportRequest"> & {
    * @generated from field: bool compare = 6;
    */
   compare: boolean;
+
+  /**
+   * Only the conversations and ratings of the widgets that route to this
+   * team now; with widget_id, those of that widget if it routes to the
+   * team (none otherwise). Empty for all. Every figure, `previous` and the
+   * breakdowns follow it.
+   *
+   * @generated from field: string team_id = 7;
+   */
+  teamId: string;
 };
 
 /**
@@ -114,6 +124,32 @@ export type GetReportResponse = Message<"livechat.v1.GetReportResponse"> & {
    * @generated from field: string time_zone = 6;
    */
   timeZone: string;
+
+  /**
+   * One row per team whose widgets had conversations or ratings in the
+   * range, by name, then a row with an empty team_id for the widgets that
+   * route to no team, when they had any.
+   *
+   * @generated from field: repeated livechat.v1.TeamReport teams = 10;
+   */
+  teams: TeamReport[];
+
+  /**
+   * One row per conversation tag carried by conversations of the range
+   * (or by conversations rated in it), most conversations first, then by
+   * name; at most 50. A conversation with two tags counts in both.
+   *
+   * @generated from field: repeated livechat.v1.TagReport tags = 11;
+   */
+  tags: TagReport[];
+
+  /**
+   * How many more tags had conversations or ratings in the range than
+   * `tags` lists.
+   *
+   * @generated from field: int32 other_tags = 12;
+   */
+  otherTags: number;
 };
 
 /**
@@ -367,6 +403,126 @@ export const WidgetVolumeSchema: GenMessage<WidgetVolume> = /*@__PURE__*/
   messageDesc(file_livechat_v1_report, 5);
 
 /**
+ * TeamReport is one team's figures for the range: those of the
+ * conversations started in it on the team's widgets and of the ratings
+ * given in it on them. Durations are in seconds, unset with nothing to
+ * measure.
+ *
+ * @generated from message livechat.v1.TeamReport
+ */
+export type TeamReport = Message<"livechat.v1.TeamReport"> & {
+  /**
+   * Empty for the widgets that route to no team.
+   *
+   * @generated from field: string team_id = 1;
+   */
+  teamId: string;
+
+  /**
+   * @generated from field: string team_name = 2;
+   */
+  teamName: string;
+
+  /**
+   * @generated from field: int64 conversations = 3;
+   */
+  conversations: bigint;
+
+  /**
+   * Of them, never replied to by an agent.
+   *
+   * @generated from field: int64 missed = 4;
+   */
+  missed: bigint;
+
+  /**
+   * @generated from field: optional double first_response_p50 = 5;
+   */
+  firstResponseP50?: number | undefined;
+
+  /**
+   * @generated from field: optional double resolution_p50 = 6;
+   */
+  resolutionP50?: number | undefined;
+
+  /**
+   * @generated from field: int64 ratings = 7;
+   */
+  ratings: bigint;
+
+  /**
+   * @generated from field: optional double csat_average = 8;
+   */
+  csatAverage?: number | undefined;
+};
+
+/**
+ * Describes the message livechat.v1.TeamReport.
+ * Use `create(TeamReportSchema)` to create a new message.
+ */
+export const TeamReportSchema: GenMessage<TeamReport> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_report, 6);
+
+/**
+ * TagReport is one tag's figures for the range: those of the conversations
+ * started in it that carry the tag, and of the ratings given in it to
+ * conversations that carry the tag. Durations are in seconds, unset with
+ * nothing to measure.
+ *
+ * @generated from message livechat.v1.TagReport
+ */
+export type TagReport = Message<"livechat.v1.TagReport"> & {
+  /**
+   * @generated from field: string tag_id = 1;
+   */
+  tagId: string;
+
+  /**
+   * @generated from field: string tag_name = 2;
+   */
+  tagName: string;
+
+  /**
+   * @generated from field: int64 conversations = 3;
+   */
+  conversations: bigint;
+
+  /**
+   * Of them, never replied to by an agent.
+   *
+   * @generated from field: int64 missed = 4;
+   */
+  missed: bigint;
+
+  /**
+   * @generated from field: optional double first_response_p50 = 5;
+   */
+  firstResponseP50?: number | undefined;
+
+  /**
+   * @generated from field: optional double resolution_p50 = 6;
+   */
+  resolutionP50?: number | undefined;
+
+  /**
+   * @generated from field: int64 ratings = 7;
+   */
+  ratings: bigint;
+
+  /**
+   * @generated from field: optional double csat_average = 8;
+   */
+  csatAverage?: number | undefined;
+};
+
+/**
+ * Describes the message livechat.v1.TagReport.
+ * Use `create(TagReportSchema)` to create a new message.
+ */
+export const TagReportSchema: GenMessage<TagReport> = /*@__PURE__*/
+  messageDesc(file_livechat_v1_report, 7);
+
+/**
  * ReportInterval is the width of a report's time buckets.
  *
  * @generated from enum livechat.v1.ReportInterval
@@ -412,8 +568,9 @@ export const ReportIntervalSchema: GenEnum<ReportInterval> = /*@__PURE__*/
 export const ReportService: GenService<{
   /**
    * GetReport computes the figures of a date range, in the viewer's time
-   * zone, optionally for one widget, with the same figures for the period
-   * just before it of the same length.
+   * zone, optionally for one widget or one team's widgets, with the same
+   * figures for the period just before it of the same length, and the
+   * range's figures by team and by conversation tag.
    *
    * Definitions (docs/reports.md has the long version):
    *  - a conversation belongs to the range when it was started in it;
@@ -434,9 +591,17 @@ export const ReportService: GenService<{
    *    rating distribution are exact;
    *  - buckets and the range follow whole UTC hours: exact in every zone
    *    with a whole-hour offset; in half- and quarter-hour zones a day runs
-   *    from the first whole UTC hour after local midnight.
+   *    from the first whole UTC hour after local midnight;
+   *  - a team's figures are those of the widgets that route to it now
+   *    (WidgetRouting.team_id): a widget moved to another team takes its
+   *    whole history with it;
+   *  - a tag's figures are those of the conversations of the range that
+   *    carry the tag now, and of the ratings given in the range to
+   *    conversations that carry it now: tagging or untagging a
+   *    conversation changes every report that covers it.
    *
-   * Limits: a range of at most 400 days; HOUR buckets for at most 31 days.
+   * Limits: a range of at most 400 days; HOUR buckets for at most 31 days;
+   * at most 50 tags (`other_tags` counts the rest).
    *
    * Errors: INVALID_ARGUMENT with REQUIRED (field "start" or "end"),
    * INVALID_VALUE (field "end") when end is not after start,
@@ -444,7 +609,9 @@ export const ReportService: GenService<{
    * with limit 31 for HOUR buckets), INVALID_VALUE (field "interval") for an
    * unknown interval,
    * UNKNOWN_TIME_ZONE (field "time_zone"), MALFORMED_ID (field
-   * "widget_id"); NOT_FOUND (WIDGET_NOT_FOUND) for an unknown widget.
+   * "widget_id" or "team_id"); NOT_FOUND with WIDGET_NOT_FOUND (field
+   * "widget_id") for an unknown widget, TEAM_NOT_FOUND (field "team_id")
+   * for an unknown team.
    *
    * @generated from rpc livechat.v1.ReportService.GetReport
    */
