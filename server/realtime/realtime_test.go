@@ -960,7 +960,7 @@ FROM e`, conv, customer, msg, mark.Tx, mark.ID).Scan(&row.ID, &tx, &row.Occurred
 		t.Fatalf("insert event: %v", err)
 	}
 	row.Kind, row.ConversationID, row.CustomerID, row.MessageID = KindMessageCreated, conv, customer, &msg
-	h.CommittedNext(context.Background(), Written{Mark: mark, Tx: tx, Row: row, Follows: follows})
+	h.CommittedNext(context.Background(), Written{Mark: mark, Tx: tx, Rows: []EventRow{row}, Follows: follows})
 	return msg.String(), follows
 }
 
@@ -1045,6 +1045,41 @@ func TestCommittedNext(t *testing.T) {
 	for _, s := range []*stream{agent, visitor} {
 		if got, _ := s.messages(t, 2); !equal(got, want) {
 			t.Fatalf("got %v, want %v", got, want)
+		}
+	}
+	// One transaction's several events (a group of sends): delivered
+	// together, in the order written.
+	mark = h.Mark()
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := Written{Mark: mark, Follows: true}
+	want = nil
+	for range 3 {
+		msg := uuid.New()
+		row := EventRow{Kind: KindMessageCreated, ConversationID: uuid.New(), CustomerID: cust, MessageID: &msg}
+		var follows bool
+		if err := tx.QueryRow(ctx, `
+WITH e AS (
+    INSERT INTO events (kind, conversation_id, customer_id, message_id) VALUES ('message_created', $1, $2, $3)
+    RETURNING id, tx, occurred_at)
+SELECT e.id, e.tx::text::bigint, e.occurred_at,
+       pg_snapshot_xmin(pg_current_snapshot()) = e.tx
+       AND NOT EXISTS (SELECT 1 FROM events p WHERE (p.tx, p.id) > ($4::bigint::text::xid8, $5::bigint) AND p.tx < e.tx)
+FROM e`, row.ConversationID, cust, msg, mark.Tx, mark.ID).Scan(&row.ID, &w.Tx, &row.OccurredAt, &follows); err != nil {
+			t.Fatal(err)
+		}
+		w.Rows, w.Follows = append(w.Rows, row), w.Follows && follows
+		want = append(want, msg.String())
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.CommittedNext(ctx, w)
+	for _, s := range []*stream{agent, visitor} {
+		if got, _ := s.messages(t, 3); !equal(got, want) {
+			t.Fatalf("got %v, want %v (follows %v)", got, want, w.Follows)
 		}
 	}
 	// Nothing twice.
