@@ -60,7 +60,7 @@ type config struct {
 	m1Conc   []int
 	m1Dur    time.Duration
 	m1Proto  string // connect (HTTP/1.1, the default) or grpc (HTTP/2)
-	m2Subs   []int // visitor streams besides the 3 agents; 0 = one customer
+	m2Subs   []int  // visitor streams besides the 3 agents; 0 = one customer
 	m2Rate   int
 	// m2LowRate, when set, adds a reference probe at a rate well below the
 	// machine's ceiling: latency without queueing.
