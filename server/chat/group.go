@@ -35,6 +35,10 @@ import (
 // group are one transaction's, consecutive in the log's (tx, id) order:
 // the hub delivers them together (realtime.Hub.CommittedNext).
 
+// groupsInFlight is how many groups commit at once: a send waits only
+// when that many are committing.
+const groupsInFlight = 1
+
 // maxGroup bounds how many sends go in one transaction, so that one group
 // holds its conversations' locks only briefly.
 const maxGroup = 64
@@ -42,10 +46,10 @@ const maxGroup = 64
 // sendGroup is where sends wait while a group commits.
 type sendGroup struct {
 	mu sync.Mutex
-	// busy is set while a group commits; queue holds the sends that
-	// arrived meanwhile, in order of arrival.
-	busy  bool
-	queue []*groupedSend
+	// running counts the groups committing; queue holds the sends that
+	// arrived while groupsInFlight were, in order of arrival.
+	running int
+	queue   []*groupedSend
 }
 
 // groupedSend is one send and, once done is closed, its outcome.
@@ -64,13 +68,13 @@ type groupedSend struct {
 func (s *Service) sendGrouped(ctx context.Context, p dbq.InsertAgentMessageParams) (Message, error) {
 	g := &groupedSend{ctx: ctx, params: p, done: make(chan struct{})}
 	s.group.mu.Lock()
-	if s.group.busy {
+	if s.group.running >= groupsInFlight {
 		s.group.queue = append(s.group.queue, g)
 		s.group.mu.Unlock()
 		<-g.done
 		return g.msg, g.err
 	}
-	s.group.busy = true
+	s.group.running++
 	s.group.mu.Unlock()
 	s.commitGroups([]*groupedSend{g})
 	return g.msg, g.err
@@ -85,7 +89,9 @@ func (s *Service) commitGroups(group []*groupedSend) {
 	n := min(len(s.group.queue), maxGroup)
 	next := slices.Clone(s.group.queue[:n])
 	s.group.queue = slices.Delete(s.group.queue, 0, n)
-	s.group.busy = n > 0
+	if n == 0 {
+		s.group.running--
+	}
 	s.group.mu.Unlock()
 	if n > 0 {
 		go s.commitGroups(next)

@@ -88,8 +88,18 @@ SELECT c.id, c.widget_id, $2, CASE WHEN $2 = 'active' THEN $3::uuid END FROM c R
 
 // hold makes sends queue as if a group were committing; release commits
 // what queued, as the end of that group would.
-func (e *groupEnv) hold()    { e.svc.group.mu.Lock(); e.svc.group.busy = true; e.svc.group.mu.Unlock() }
-func (e *groupEnv) release() { e.svc.commitGroups(nil) }
+func (e *groupEnv) hold() {
+	e.svc.group.mu.Lock()
+	e.svc.group.running = groupsInFlight
+	e.svc.group.mu.Unlock()
+}
+
+func (e *groupEnv) release() {
+	e.svc.group.mu.Lock()
+	e.svc.group.running = 1
+	e.svc.group.mu.Unlock()
+	e.svc.commitGroups(nil)
+}
 
 // queue starts a send that waits in the group's queue, in this order.
 func (e *groupEnv) queue(conv uuid.UUID, text, key string) <-chan sent {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
@@ -945,10 +946,20 @@ func TestRestoredFromAnotherCluster(t *testing.T) {
 // directly follows the hub's mark, and CommittedNext is told.
 func writeNext(t *testing.T, h *Hub, customer uuid.UUID, mark Mark) (id string, follows bool) {
 	t.Helper()
+	row, tx, follows := insertFollowing(t, h.pool, customer, mark)
+	h.CommittedNext(context.Background(), Written{Mark: mark, Tx: tx, Rows: []EventRow{row}, Follows: follows})
+	return row.MessageID.String(), follows
+}
+
+// insertFollowing inserts a message_created event on q (the pool, or a
+// transaction writing several) and asks, as the send statement does,
+// whether it directly follows mark.
+func insertFollowing(t *testing.T, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, customer uuid.UUID, mark Mark) (row EventRow, tx int64, follows bool) {
+	t.Helper()
 	msg, conv := uuid.New(), uuid.New()
-	var row EventRow
-	var tx int64
-	err := h.pool.QueryRow(context.Background(), `
+	err := q.QueryRow(context.Background(), `
 WITH e AS (
     INSERT INTO events (kind, conversation_id, customer_id, message_id) VALUES ('message_created', $1, $2, $3)
     RETURNING id, tx, occurred_at)
@@ -960,8 +971,7 @@ FROM e`, conv, customer, msg, mark.Tx, mark.ID).Scan(&row.ID, &tx, &row.Occurred
 		t.Fatalf("insert event: %v", err)
 	}
 	row.Kind, row.ConversationID, row.CustomerID, row.MessageID = KindMessageCreated, conv, customer, &msg
-	h.CommittedNext(context.Background(), Written{Mark: mark, Tx: tx, Rows: []EventRow{row}, Follows: follows})
-	return msg.String(), follows
+	return row, tx, follows
 }
 
 // TestCommittedNext: events delivered as their writer commits them reach
@@ -1057,21 +1067,9 @@ func TestCommittedNext(t *testing.T) {
 	w := Written{Mark: mark, Follows: true}
 	want = nil
 	for range 3 {
-		msg := uuid.New()
-		row := EventRow{Kind: KindMessageCreated, ConversationID: uuid.New(), CustomerID: cust, MessageID: &msg}
-		var follows bool
-		if err := tx.QueryRow(ctx, `
-WITH e AS (
-    INSERT INTO events (kind, conversation_id, customer_id, message_id) VALUES ('message_created', $1, $2, $3)
-    RETURNING id, tx, occurred_at)
-SELECT e.id, e.tx::text::bigint, e.occurred_at,
-       pg_snapshot_xmin(pg_current_snapshot()) = e.tx
-       AND NOT EXISTS (SELECT 1 FROM events p WHERE (p.tx, p.id) > ($4::bigint::text::xid8, $5::bigint) AND p.tx < e.tx)
-FROM e`, row.ConversationID, cust, msg, mark.Tx, mark.ID).Scan(&row.ID, &w.Tx, &row.OccurredAt, &follows); err != nil {
-			t.Fatal(err)
-		}
-		w.Rows, w.Follows = append(w.Rows, row), w.Follows && follows
-		want = append(want, msg.String())
+		row, id, follows := insertFollowing(t, tx, cust, mark)
+		w.Tx, w.Rows, w.Follows = id, append(w.Rows, row), w.Follows && follows
+		want = append(want, row.MessageID.String())
 	}
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
