@@ -167,31 +167,6 @@ func (e edge) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 	return row{e.d.QueryRow(ctx, sql, args...)}
 }
 
-// SendBatch sends the queued statements in one round trip. Outside a
-// transaction they run as one implicit transaction: an error in one undoes
-// them all, and the commit's own error comes from Close.
-func (e edge) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
-	return batchResults{e.d.SendBatch(ctx, b)}
-}
-
-type batchResults struct{ pgx.BatchResults }
-
-func (r batchResults) Exec() (pgconn.CommandTag, error) {
-	tag, err := r.BatchResults.Exec()
-	return tag, Translate(err)
-}
-
-func (r batchResults) Query() (pgx.Rows, error) {
-	rs, err := r.BatchResults.Query()
-	if err != nil {
-		return nil, Translate(err)
-	}
-	return rows{rs}, nil
-}
-
-func (r batchResults) QueryRow() pgx.Row { return row{r.BatchResults.QueryRow()} }
-func (r batchResults) Close() error      { return Translate(r.BatchResults.Close()) }
-
 type row struct{ pgx.Row }
 
 func (r row) Scan(dest ...any) error { return Translate(r.Row.Scan(dest...)) }

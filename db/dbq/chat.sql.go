@@ -410,6 +410,142 @@ func (q *Queries) InboxCounts(ctx context.Context, agentID uuid.UUID) (InboxCoun
 	return i, err
 }
 
+const insertAgentMessage = `-- name: InsertAgentMessage :one
+
+WITH c AS (
+    UPDATE conversations
+    SET last_seq = conversations.last_seq + 1,
+        last_message_at = now(),
+        -- A reply answers the customer; a note does not.
+        waiting_since = CASE WHEN $3::boolean THEN conversations.waiting_since END
+    WHERE conversations.id = $4
+      AND ($3::boolean OR conversations.status NOT IN ('closed', 'waiting')
+           -- A bot answering first replies while it holds the conversation.
+           OR (conversations.status = 'waiting' AND conversations.assignee_id IS NULL AND EXISTS (
+               SELECT 1 FROM conversation_bots b
+               WHERE b.conversation_id = conversations.id AND b.token_id = $5::uuid
+                 AND b.handed_off_at IS NULL)))
+    RETURNING conversations.id, conversations.customer_id, conversations.last_seq
+), m AS (
+    INSERT INTO messages (conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id)
+    SELECT c.id, c.last_seq, 'agent', $6::uuid, $7::text, $8::text, $3::boolean, $9::text
+    FROM c
+    RETURNING id, conversation_id, seq, sender_type, sender_id, sender_name, text, internal, client_message_id, created_at, system_kind, system_actor, system_target, edited_at, deleted_at
+), e AS (
+    INSERT INTO events (kind, conversation_id, customer_id, message_id, internal)
+    SELECT 'message_created', m.conversation_id, c.customer_id, m.id, m.internal
+    FROM m, c
+    RETURNING events.id, events.tx, events.customer_id, events.occurred_at
+)
+SELECT m.id, m.conversation_id, m.seq, m.sender_type, m.sender_id, m.sender_name, m.text, m.internal, m.client_message_id,
+       m.created_at, m.system_kind, m.system_actor, m.system_target, m.edited_at, m.deleted_at,
+       e.id AS event_id, e.tx::text::bigint AS event_tx, e.customer_id AS event_customer_id, e.occurred_at AS event_occurred_at,
+       (pg_snapshot_xmin(pg_current_snapshot()) = e.tx
+        AND NOT EXISTS (SELECT 1 FROM events p
+                        WHERE (p.tx, p.id) > ($1::bigint::text::xid8, $2::bigint)
+                          AND p.tx < e.tx))::boolean AS event_follows,
+       -- The sender's picture as the attachments service's SenderAvatars
+       -- reads it (a bot of the agent by that name, else the agent), so a
+       -- send without files needs no second query: "" for none.
+       COALESCE(CASE WHEN EXISTS (SELECT 1 FROM api_tokens t WHERE t.agent_id = m.sender_id AND t.bot_name = m.sender_name)
+                     THEN (SELECT t.avatar FROM api_tokens t WHERE t.agent_id = m.sender_id AND t.bot_name = m.sender_name
+                           ORDER BY t.created_at DESC, t.id DESC LIMIT 1)
+                     ELSE (SELECT a.avatar FROM agents a WHERE a.id = m.sender_id) END, '')::text AS sender_avatar
+FROM m, e
+`
+
+type InsertAgentMessageParams struct {
+	AfterTx         int64
+	AfterID         int64
+	Internal        bool
+	ConversationID  uuid.UUID
+	BotTokenID      uuid.UUID
+	SenderID        uuid.UUID
+	SenderName      string
+	Text            string
+	ClientMessageID string
+}
+
+type InsertAgentMessageRow struct {
+	ID              uuid.UUID
+	ConversationID  uuid.UUID
+	Seq             int64
+	SenderType      string
+	SenderID        *uuid.UUID
+	SenderName      string
+	Text            string
+	Internal        bool
+	ClientMessageID *string
+	CreatedAt       time.Time
+	SystemKind      *string
+	SystemActor     *string
+	SystemTarget    *string
+	EditedAt        *time.Time
+	DeletedAt       *time.Time
+	EventID         int64
+	EventTx         int64
+	EventCustomerID uuid.UUID
+	EventOccurredAt time.Time
+	EventFollows    bool
+	SenderAvatar    string
+}
+
+// Conversations, messages and read markers (package server/chat).
+//
+// Every durable change writes its events row in the same statement, and no
+// statement here sends NOTIFY: the realtime hub is woken after commit.
+// One statement, one commit: take the conversation's next seq (the row
+// lock orders concurrent sends), insert the message and write its event.
+// A key the sender used before fails the whole statement on
+// messages_agent_key, undoing the seq; the caller then fetches the first
+// message. No row when the conversation does not exist, or for a reply
+// when it is closed or still waiting (the first reply claims it first).
+//
+// It also returns its event's place in the log and whether the event
+// directly follows the hub's position (after_tx, after_id): true when no
+// transaction older than this one was running as the statement began (so
+// every older event is committed and visible here) and none of those lies
+// after the position. The hub may then deliver the event without reading
+// it back (realtime.Hub.CommittedNext).
+func (q *Queries) InsertAgentMessage(ctx context.Context, arg InsertAgentMessageParams) (InsertAgentMessageRow, error) {
+	row := q.db.QueryRow(ctx, insertAgentMessage,
+		arg.AfterTx,
+		arg.AfterID,
+		arg.Internal,
+		arg.ConversationID,
+		arg.BotTokenID,
+		arg.SenderID,
+		arg.SenderName,
+		arg.Text,
+		arg.ClientMessageID,
+	)
+	var i InsertAgentMessageRow
+	err := row.Scan(
+		&i.ID,
+		&i.ConversationID,
+		&i.Seq,
+		&i.SenderType,
+		&i.SenderID,
+		&i.SenderName,
+		&i.Text,
+		&i.Internal,
+		&i.ClientMessageID,
+		&i.CreatedAt,
+		&i.SystemKind,
+		&i.SystemActor,
+		&i.SystemTarget,
+		&i.EditedAt,
+		&i.DeletedAt,
+		&i.EventID,
+		&i.EventTx,
+		&i.EventCustomerID,
+		&i.EventOccurredAt,
+		&i.EventFollows,
+		&i.SenderAvatar,
+	)
+	return i, err
+}
+
 const insertCustomerMessage = `-- name: InsertCustomerMessage :one
 WITH c AS (
     UPDATE conversations

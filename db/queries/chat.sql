@@ -3,17 +3,13 @@
 -- Every durable change writes its events row in the same statement, and no
 -- statement here sends NOTIFY: the realtime hub is woken after commit.
 
--- name: InsertAgentMessage :batchone
--- One statement per send: take the conversation's next seq (the row lock
--- orders concurrent sends), insert the message and write its event. Sent
--- as a batch: the sends that arrive together share one round trip and one
--- commit (chat's send group), a batch of one is the plain autocommit send.
--- A key the sender used before fails the statement on messages_agent_key,
--- undoing the seq (and the rest of its batch, which the caller then sends
--- one by one); the caller then fetches the first message. No row (an
--- error for this send only) when the conversation does not exist, or for
--- a reply when it is closed or still waiting (the first reply claims it
--- first).
+-- name: InsertAgentMessage :one
+-- One statement, one commit: take the conversation's next seq (the row
+-- lock orders concurrent sends), insert the message and write its event.
+-- A key the sender used before fails the whole statement on
+-- messages_agent_key, undoing the seq; the caller then fetches the first
+-- message. No row when the conversation does not exist, or for a reply
+-- when it is closed or still waiting (the first reply claims it first).
 --
 -- It also returns its event's place in the log and whether the event
 -- directly follows the hub's position (after_tx, after_id): true when no

@@ -60,8 +60,6 @@ type Service struct {
 	hub  Hub
 	// recent are the messages this instance wrote last (see recent.go).
 	recent recentMessages
-	// group combines agents' sends that arrive together (group.go).
-	group sendGroup
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time
 	// EditWindow is how long after sending a sender may edit or delete a

@@ -13,6 +13,7 @@ import (
 	"github.com/opensupport/livechat/server/attachments"
 	"github.com/opensupport/livechat/server/limits"
 	"github.com/opensupport/livechat/server/principal"
+	"github.com/opensupport/livechat/server/realtime"
 )
 
 // cleanText validates a message's text and returns it trimmed: 1–4000
@@ -64,19 +65,61 @@ func (s *Service) SendMessage(ctx context.Context, agent principal.Agent, conver
 		// A bot answering first replies to what it holds without claiming.
 		BotTokenID: agent.TokenID,
 	}
+	direct, _ := s.hub.(directHub)
+	// With files, the message and the binding of its files commit
+	// together.
+	insert := func() (dbq.InsertAgentMessageRow, error) {
+		if len(in.AttachmentIDs) == 0 {
+			if direct != nil {
+				mark := direct.Mark()
+				params.AfterTx, params.AfterID = mark.Tx, mark.ID
+			}
+			return s.q.InsertAgentMessage(ctx, params)
+		}
+		var row dbq.InsertAgentMessageRow
+		err := s.tx(ctx, func(q *dbq.Queries) error {
+			var err error
+			if row, err = q.InsertAgentMessage(ctx, params); err != nil {
+				return err
+			}
+			return s.bindFiles(ctx, q, attachments.AgentOwner(agent), agentMessageRow(row), in.AttachmentIDs)
+		})
+		return row, err
+	}
 	claimed := false
 	// Each round either stores, answers a retry, refuses, or learns the
 	// conversation changed under it (claimed, reopened) and tries again.
 	for range 3 {
-		var m Message
-		if len(in.AttachmentIDs) == 0 {
-			// Goes with the sends that arrive together (group.go).
-			m, err = s.sendGrouped(ctx, params)
-		} else {
-			m, err = s.sendWithFiles(ctx, agent, params, in.AttachmentIDs)
-		}
+		row, err := insert()
 		if err == nil {
-			return m, nil
+			m := s.editable(messageFromRow(agentMessageRow(row)))
+			if len(in.AttachmentIDs) == 0 {
+				// No files: nothing to read back, and the hub is told at
+				// once (a query here would delay every delivery). Kept
+				// in recent first: the hub loads the event from there.
+				m.filesKnown = true
+				m.SenderAvatarURL = attachments.AvatarURL(&row.SenderAvatar)
+				s.recent.add(m)
+				if direct != nil {
+					direct.CommittedNext(ctx, realtime.Written{
+						Mark: realtime.Mark{Tx: params.AfterTx, ID: params.AfterID},
+						Tx:   row.EventTx,
+						Row: realtime.EventRow{
+							ID: row.EventID, Kind: realtime.KindMessageCreated, ConversationID: row.ConversationID,
+							CustomerID: row.EventCustomerID, MessageID: &m.ID, Internal: row.Internal, OccurredAt: row.EventOccurredAt,
+						},
+						Follows: row.EventFollows,
+					})
+				} else {
+					s.committed()
+				}
+				return m, nil
+			}
+			m, err = s.withFilesOne(ctx, m)
+			m.filesKnown = true
+			s.recent.add(m)
+			s.committed()
+			return m, err
 		}
 		if !apperr.Is(err, apperr.NotFound) && !db.Violated(err, db.AgentMessageKey) {
 			return Message{}, err
@@ -115,27 +158,6 @@ func (s *Service) SendMessage(ctx context.Context, agent principal.Agent, conver
 		// reopened): the next round stores the reply.
 	}
 	return Message{}, apperr.New(apperr.ConversationChanged, "the conversation keeps changing; try again")
-}
-
-// sendWithFiles stores an agent's message and binds its files in one
-// transaction, then reads the files back for the answer.
-func (s *Service) sendWithFiles(ctx context.Context, agent principal.Agent, params dbq.InsertAgentMessageParams, files []uuid.UUID) (Message, error) {
-	var row dbq.InsertAgentMessageRow
-	err := s.tx(ctx, func(q *dbq.Queries) error {
-		var err error
-		if row, err = insertAgentMessage(ctx, q, params); err != nil {
-			return err
-		}
-		return s.bindFiles(ctx, q, attachments.AgentOwner(agent), agentMessageRow(row), files)
-	})
-	if err != nil {
-		return Message{}, err
-	}
-	m, err := s.withFilesOne(ctx, s.editable(messageFromRow(agentMessageRow(row))))
-	m.filesKnown = true
-	s.recent.add(m)
-	s.committed()
-	return m, err
 }
 
 // agentMessageRow is the message InsertAgentMessage stored.

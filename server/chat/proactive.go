@@ -74,7 +74,7 @@ func (s *Service) OpenForAgent(ctx context.Context, v principal.Visitor, o Opene
 				return apperr.New(apperr.InvitationInvalid, "the agent can no longer take this conversation")
 			}
 		}
-		_, err = insertAgentMessage(ctx, q, dbq.InsertAgentMessageParams{
+		_, err = q.InsertAgentMessage(ctx, dbq.InsertAgentMessageParams{
 			ConversationID: convID, SenderID: o.AgentID, SenderName: o.AgentName, Text: text, ClientMessageID: o.Key,
 		})
 		stored = err == nil

@@ -38,39 +38,36 @@ func (h *Hub) Mark() Mark {
 	return Mark{Tx: h.pos.tx, ID: h.pos.id}
 }
 
-// Written is what one transaction of a writer committed: its events, with
-// what its statements learned about their place in the log.
+// Written is one event a writer's statement committed, with what the
+// statement learned about its place in the log.
 type Written struct {
-	// Mark is what Hub.Mark returned before the transaction's first
-	// statement ran.
+	// Mark is what Hub.Mark returned before the statement ran.
 	Mark Mark
-	// Tx is the transaction, Rows its events in the order written (by id).
-	Tx   int64
-	Rows []EventRow
-	// Follows says that, as the transaction's first statement began, no
-	// older transaction was running and no event lay between Mark and its
-	// own: every event before them is committed, and the hub, once at
-	// Mark, may deliver them next without reading them back. (Another
-	// transaction's events cannot fall between two of one transaction's
-	// in (tx, id) order.)
+	// Tx is the event's transaction, Row the event.
+	Tx  int64
+	Row EventRow
+	// Follows says that, as the statement began, no older transaction
+	// was running and no event lay between Mark and this one: every event
+	// before it is committed, and the hub, once at Mark, may deliver it
+	// next without reading it back.
 	Follows bool
 }
 
-// CommittedNext is Committed for a transaction that wrote exactly the
-// events w.Rows. When they directly follow the hub's position, this
-// instance's streams get them at once, loaded without a query (the loader
+// CommittedNext is Committed for a statement that wrote exactly one event
+// (w). When the event directly follows the hub's position, this
+// instance's streams get it at once, loaded without a query (the loader
 // finds what its domain just wrote), instead of after the reader's query;
 // the other instances are notified as after Committed. Otherwise, or when
-// they cannot be loaded, it is Committed. Either way each stream still
-// gets every event once, in (tx, id) order.
+// it cannot be loaded, it is Committed. Either way each stream still gets
+// every event once, in (tx, id) order.
 func (h *Hub) CommittedNext(ctx context.Context, w Written) {
 	h.notifyEvents.Store(true)
 	wake(h.notifyWake)
-	if !w.Follows || len(w.Rows) == 0 || !h.deliverNext(ctx, w) {
+	if !w.Follows || !h.deliverNext(ctx, w) {
 		wake(h.readWake)
 		return
 	}
-	// Delivered. The reader need not read them back, unless it is reading
+	// Delivered. The reader need not read it back, unless it is reading
 	// or found events waiting behind a running transaction (this one,
 	// perhaps): then it must look again now, not at its next retry.
 	if h.readBusy.Load() || h.readPending.Load() {
@@ -78,25 +75,23 @@ func (h *Hub) CommittedNext(ctx context.Context, w Written) {
 	}
 }
 
-// deliverNext fans out w's events if they are the next ones, and reports
-// whether they are delivered (by this call or by the reader before it).
+// deliverNext fans out w's event if it is the next one, and reports
+// whether it is delivered (by this call or by the reader before it).
 func (h *Hub) deliverNext(ctx context.Context, w Written) bool {
-	positions := make([]position, len(w.Rows))
-	for i, r := range w.Rows {
-		positions[i] = position{tx: w.Tx, id: r.ID}
-	}
+	pos := position{tx: w.Tx, id: w.Row.ID}
 	h.mu.Lock()
-	done := !h.pos.less(positions[len(positions)-1])
+	done := !h.pos.less(pos)
 	h.mu.Unlock()
 	if done {
 		return true // the reader got there first
 	}
-	evs, err := h.load(context.WithoutCancel(ctx), w.Rows, positions)
+	rows, positions := []EventRow{w.Row}, []position{pos}
+	evs, err := h.load(context.WithoutCancel(ctx), rows, positions)
 	if err != nil {
-		return false // the reader loads them
+		return false // the reader loads it
 	}
-	if n := h.fanout(w.Rows, positions, evs); n > 0 {
-		metrics.EventsDirect.Add(float64(n))
+	if h.fanout(rows, positions, evs) > 0 {
+		metrics.EventsDirect.Inc()
 	}
 	return true
 }
