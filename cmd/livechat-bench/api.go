@@ -83,10 +83,10 @@ type clients struct {
 	Customer     livechatv1connect.CustomerServiceClient
 }
 
-func newClients(hc *http.Client, baseURL string, header http.Header) clients {
+func newClients(hc *http.Client, baseURL string, header http.Header, opts ...connecthttp.Option) clients {
 	hc2 := *hc
 	hc2.Transport = headerTransport{header: header, next: hc.Transport}
-	cc := connect.NewClient(connecthttp.NewTransport(&hc2, baseURL))
+	cc := connect.NewClient(connecthttp.NewTransport(&hc2, baseURL, opts...))
 	return clients{
 		hc: hc, base: baseURL, header: header,
 		Auth:         livechatv1connect.NewAuthServiceClient(cc),

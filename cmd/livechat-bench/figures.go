@@ -18,7 +18,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"connectrpc.com/connect/v2/connecthttp"
+
 	livechatv1 "github.com/opensupport/livechat/gen/go/livechat/v1"
+	"github.com/opensupport/livechat/gen/go/livechat/v1/livechatv1connect"
 )
 
 // bench runs the figures against one environment.
@@ -35,6 +38,9 @@ type bench struct {
 func (b *bench) m1(ctx context.Context) {
 	for _, c := range b.cfg.m1Conc {
 		fig := fmt.Sprintf("M1 durable throughput, concurrency %d", c)
+		if b.cfg.m1Proto == "grpc" {
+			fig += ", gRPC over HTTP/2"
+		}
 		var tps, mps, ratios []float64
 		var err error
 		for rep := 0; rep < b.cfg.reps && err == nil; rep++ {
@@ -78,9 +84,18 @@ func (b *bench) sendThroughput(ctx context.Context, c int, d time.Duration) (flo
 	if len(b.fx.visitors) == 0 {
 		return 0, fmt.Errorf("no conversations to reply to: %w", b.fx.errVisitors)
 	}
-	hc := newHTTPClient("h1", 5, 1000)
-	defer hc.CloseIdleConnections()
-	cl := newClients(hc, b.main.URL, bearer(b.fx.token)).Conversation
+	// Connect over HTTP/1.1, a connection per sender; or gRPC over HTTP/2
+	// (without TLS), all senders on one connection, as gRPC backends call.
+	var cl livechatv1connect.ConversationServiceClient
+	if b.cfg.m1Proto == "grpc" {
+		hc := newHTTPClient("h2", 5, 1000)
+		defer hc.CloseIdleConnections()
+		cl = newClients(hc, b.main.URL, bearer(b.fx.token), connecthttp.WithGRPC()).Conversation
+	} else {
+		hc := newHTTPClient("h1", 5, 1000)
+		defer hc.CloseIdleConnections()
+		cl = newClients(hc, b.main.URL, bearer(b.fx.token)).Conversation
+	}
 	ctx, cancel := context.WithTimeout(ctx, d+30*time.Second)
 	defer cancel()
 	var (

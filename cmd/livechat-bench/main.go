@@ -60,7 +60,8 @@ type config struct {
 	warmup   time.Duration
 	m1Conc   []int
 	m1Dur    time.Duration
-	m2Subs   []int // visitor streams besides the 3 agents; 0 = one customer
+	m1Proto  string // connect (HTTP/1.1, the default) or grpc (HTTP/2)
+	m2Subs   []int  // visitor streams besides the 3 agents; 0 = one customer
 	m2Rate   int
 	// m2LowRate, when set, adds a reference probe at a rate well below the
 	// machine's ceiling: latency without queueing.
@@ -174,6 +175,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	scale := fs.String("scale", "", "M7's generated history: small (50,000 conversations, the default) or full (1,000,000 conversations, 10,000,000 messages, 200,000 customers)")
 	m7Conv := fs.Int("m7-conversations", 0, "conversations of M7's generated history, ten messages each on average (overrides -scale)")
 	m7DB := fs.String("m7-db", "", "run M7 on this existing database (a PostgreSQL URL) instead of generating one: it is migrated to this build's schema first (timed), given a history only when it has none, and the bench's admin signs in there")
+	m1Proto := fs.String("m1-proto", "connect", "M1's request path: connect (Connect over HTTP/1.1, a connection per sender) or grpc (gRPC over HTTP/2 without TLS, one connection)")
 	m2Subs := fs.String("m2-subs", "", "M2's visitor streams besides the 3 agents, comma-separated (default 0,100,1000)")
 	m2Rate := fs.Int("m2-rate", 0, "M2's send rate, msg/s (default 1,000)")
 	m2LowRate := fs.Int("m2-low-rate", -1, "M2's reference rate, msg/s (default 200; 0: none)")
@@ -217,6 +219,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		cfg.m7Conversations = *m7Conv
 	}
 	cfg.m7DB = *m7DB
+	switch *m1Proto {
+	case "connect", "grpc":
+		cfg.m1Proto = *m1Proto
+	default:
+		fmt.Fprintf(stderr, "livechat-bench: -m1-proto is connect or grpc, not %q\n", *m1Proto)
+		return 2
+	}
 	if *m2Subs != "" {
 		cfg.m2Subs = nil
 		for _, f := range strings.Split(*m2Subs, ",") {

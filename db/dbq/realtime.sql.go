@@ -285,20 +285,25 @@ func (q *Queries) Notify(ctx context.Context, arg NotifyParams) error {
 const pruneEvents = `-- name: PruneEvents :execrows
 DELETE FROM events
 WHERE id IN (
-    SELECT id FROM events
-    WHERE occurred_at < now() - make_interval(secs => $1::float8)
-    LIMIT $2
+    SELECT o.id FROM (SELECT id, occurred_at FROM events ORDER BY id LIMIT $1) o
+    WHERE o.occurred_at < now() - make_interval(secs => $2::float8)
 )
 `
 
 type PruneEventsParams struct {
-	RetentionSeconds float64
 	MaxRows          int32
+	RetentionSeconds float64
 }
 
-// Deletes up to max_rows events older than the retention.
+// Deletes events older than the retention among the max_rows oldest by id
+// (the primary key; no index on occurred_at, which would cost every write
+// an entry). Ids and times rise together, up to the length of the
+// transaction that wrote an event (occurred_at is its start): an old event
+// just past a newer one by id waits for the next round; no event within
+// the retention is ever deleted. Fewer than max_rows deleted means the old
+// end of the log is done.
 func (q *Queries) PruneEvents(ctx context.Context, arg PruneEventsParams) (int64, error) {
-	result, err := q.db.Exec(ctx, pruneEvents, arg.RetentionSeconds, arg.MaxRows)
+	result, err := q.db.Exec(ctx, pruneEvents, arg.MaxRows, arg.RetentionSeconds)
 	if err != nil {
 		return 0, err
 	}

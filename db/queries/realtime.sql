@@ -57,12 +57,17 @@ LIMIT sqlc.arg(max_rows);
 SELECT tx::text::bigint AS tx FROM events WHERE id = $1;
 
 -- name: PruneEvents :execrows
--- Deletes up to max_rows events older than the retention.
+-- Deletes events older than the retention among the max_rows oldest by id
+-- (the primary key; no index on occurred_at, which would cost every write
+-- an entry). Ids and times rise together, up to the length of the
+-- transaction that wrote an event (occurred_at is its start): an old event
+-- just past a newer one by id waits for the next round; no event within
+-- the retention is ever deleted. Fewer than max_rows deleted means the old
+-- end of the log is done.
 DELETE FROM events
 WHERE id IN (
-    SELECT id FROM events
-    WHERE occurred_at < now() - make_interval(secs => sqlc.arg(retention_seconds)::float8)
-    LIMIT sqlc.arg(max_rows)
+    SELECT o.id FROM (SELECT id, occurred_at FROM events ORDER BY id LIMIT sqlc.arg(max_rows)) o
+    WHERE o.occurred_at < now() - make_interval(secs => sqlc.arg(retention_seconds)::float8)
 );
 
 -- name: Notify :exec
