@@ -226,7 +226,10 @@ func TestDailyRollupsReadAsTheHours(t *testing.T) {
 			if got, want := jsonOf(t, days), jsonOf(t, hours); got != want {
 				t.Errorf("%s %v to %v: from the days\n%s\nfrom the hours\n%s", zone, q.Start, q.End, got, want)
 			}
-			if days.Totals.Conversations == 0 {
+			// The random history leaves a short range empty now and then;
+			// the long ones always hold conversations, so the comparison
+			// is never of two empty reports alone.
+			if days.Totals.Conversations == 0 && q.End.Sub(q.Start) > 48*time.Hour {
 				t.Errorf("%s %v to %v: no conversations", zone, q.Start, q.End)
 			}
 		}
