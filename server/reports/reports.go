@@ -32,6 +32,7 @@ import (
 	_ "time/tzdata"
 
 	"github.com/google/uuid"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/opensupport/livechat/db"
 	"github.com/opensupport/livechat/db/dbq"
@@ -231,23 +232,40 @@ func (s *Service) Report(ctx context.Context, q Query) (Report, error) {
 	}
 	finishBreakdowns := s.startBreakdowns(ctx, q.Start, q.End, scope)
 	grid := newGrid(q.Start, q.End, q.Interval, loc)
-	r, err := s.period(ctx, grid, q.Start, q.End, scope)
-	if err != nil {
-		return Report{}, err
+	// The period, its agents and the previous period are independent
+	// reads: each on a connection of its own, so a year's report takes
+	// about as long as its slowest read rather than their sum.
+	var (
+		r      Report
+		agents []Agent
+		prev   Report
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		r, err = s.period(gctx, grid, q.Start, q.End, scope)
+		return err
+	})
+	g.Go(func() (err error) {
+		agents, err = s.agents(gctx, grid, q.Start, q.End, scope)
+		return err
+	})
+	if q.Compare {
+		span := q.End.Sub(q.Start)
+		g.Go(func() (err error) {
+			prev, err = s.period(gctx, nil, q.Start.Add(-span), q.Start, scope)
+			return err
+		})
 	}
-	if err := s.agents(ctx, &r, grid, q.Start, q.End, scope); err != nil {
-		return Report{}, err
-	}
+	err = g.Wait()
 	if err := finishBreakdowns(&r); err != nil {
 		return Report{}, err
 	}
+	if err != nil {
+		return Report{}, err
+	}
+	r.Agents = agents
 	r.TimeZone = loc.String()
 	if q.Compare {
-		span := q.End.Sub(q.Start)
-		prev, err := s.period(ctx, nil, q.Start.Add(-span), q.Start, scope)
-		if err != nil {
-			return Report{}, err
-		}
 		r.Previous = &prev.Totals
 	}
 	if err := s.name(ctx, &r); err != nil {
@@ -479,16 +497,35 @@ func average(sum, n int64) *float64 {
 // agents fills in the per-agent table: totals from the daily rollup for the
 // whole UTC days of the range and the hourly one at its edges, handled per
 // bucket the same way as the widgets' buckets (see period).
-func (s *Service) agents(ctx context.Context, r *Report, g *grid, start, end time.Time, scope []uuid.UUID) error {
+func (s *Service) agents(ctx context.Context, g *grid, start, end time.Time, scope []uuid.UUID) ([]Agent, error) {
 	daysStart, daysEnd := wholeDays(start, end)
 	if s.hoursOnly {
 		daysStart, daysEnd = end, end
 	}
-	rows, err := s.q.ReportAgentRows(ctx, dbq.ReportAgentRowsParams{
-		StartAt: start, EndAt: end, DaysStart: daysStart, DaysEnd: daysEnd, WidgetIds: scope,
-	})
-	if err != nil {
+	// The totals and the sparkline, read at once.
+	var (
+		rows    []dbq.ReportAgentRowsRow
+		buckets []dbq.ReportAgentBucketsRow
+	)
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.Go(func() (err error) {
+		rows, err = s.q.ReportAgentRows(ectx, dbq.ReportAgentRowsParams{
+			StartAt: start, EndAt: end, DaysStart: daysStart, DaysEnd: daysEnd, WidgetIds: scope,
+		})
 		return err
+	})
+	eg.Go(func() (err error) {
+		// Days and moved hours as the widgets' buckets, the edges' hours
+		// in their own buckets.
+		daysStart, daysEnd := s.days(g, start, end)
+		buckets, err = s.q.ReportAgentBuckets(ectx, dbq.ReportAgentBucketsParams{
+			BucketStarts: g.starts, StartAt: start, EndAt: end, DaysStart: daysStart, DaysEnd: daysEnd,
+			MovedHours: g.moves(daysStart, daysEnd), WidgetIds: scope,
+		})
+		return err
+	})
+	if err := eg.Wait(); err != nil {
+		return nil, err
 	}
 	type acc struct {
 		a      Agent
@@ -514,27 +551,18 @@ func (s *Service) agents(ctx context.Context, r *Report, g *grid, start, end tim
 		a.scores += int64(row.ScoreSum)
 		a.frt.add(row.FrtHist, 1)
 	}
-	// The sparkline: days and moved hours as the widgets' buckets, the
-	// edges' hours in their own buckets.
-	daysStart, daysEnd = s.days(g, start, end)
-	buckets, err := s.q.ReportAgentBuckets(ctx, dbq.ReportAgentBucketsParams{
-		BucketStarts: g.starts, StartAt: start, EndAt: end, DaysStart: daysStart, DaysEnd: daysEnd,
-		MovedHours: g.moves(daysStart, daysEnd), WidgetIds: scope,
-	})
-	if err != nil {
-		return err
-	}
 	for _, b := range buckets {
 		if b.Bucket >= 1 && int(b.Bucket) <= len(g.starts) && b.Handled != 0 {
 			get(b.AgentID).a.HandledByBucket[b.Bucket-1] += b.Handled
 		}
 	}
+	out := make([]Agent, 0, len(byID))
 	for _, a := range byID {
 		a.a.FirstResponseP50 = a.frt.percentile(0.5)
 		a.a.CsatAverage = average(a.scores, a.a.Ratings)
-		r.Agents = append(r.Agents, a.a)
+		out = append(out, a.a)
 	}
-	return nil
+	return out, nil
 }
 
 // grid is a report's buckets: their starts in the viewer's zone.
