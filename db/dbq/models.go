@@ -386,6 +386,7 @@ type ReportAgentDay struct {
 	FrtHist  []int32
 	Ratings  int32
 	ScoreSum int32
+	Hours    []int32
 }
 
 type ReportAgentHour struct {

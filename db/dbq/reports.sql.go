@@ -112,84 +112,6 @@ func (q *Queries) RebuildReports(ctx context.Context) (int64, error) {
 	return rows, err
 }
 
-const reportAgentBuckets = `-- name: ReportAgentBuckets :many
-WITH moved AS (
-    SELECT agent_id, hour, handled
-    FROM report_agent_hours
-    WHERE hour = ANY($7::timestamptz[]) AND handled <> 0
-      AND ($4::uuid[] IS NULL OR widget_id = ANY($4::uuid[]))
-)
-SELECT agent_id, bucket::integer AS bucket, sum(handled)::bigint AS handled
-FROM (
-    SELECT d.agent_id, width_bucket(d.day + interval '12 hours', $1::timestamptz[]) AS bucket, d.handled
-    FROM report_agent_days d
-    WHERE d.day >= $2 AND d.day < $3 AND d.handled <> 0
-      AND ($4::uuid[] IS NULL OR d.widget_id = ANY($4::uuid[]))
-    UNION ALL
-    SELECT h.agent_id, width_bucket(h.hour, $1::timestamptz[]), h.handled
-    FROM report_agent_hours h
-    WHERE ((h.hour >= $5 AND h.hour < $2) OR (h.hour >= $3 AND h.hour < $6)) AND h.handled <> 0
-      AND ($4::uuid[] IS NULL OR h.widget_id = ANY($4::uuid[]))
-    UNION ALL
-    SELECT m.agent_id, width_bucket(m.hour, $1::timestamptz[]), m.handled FROM moved m
-    UNION ALL
-    SELECT m.agent_id, width_bucket(date_trunc('day', m.hour, 'UTC') + interval '12 hours', $1::timestamptz[]), -m.handled
-    FROM moved m
-) x
-GROUP BY 1, 2
-`
-
-type ReportAgentBucketsParams struct {
-	BucketStarts []time.Time
-	DaysStart    time.Time
-	DaysEnd      time.Time
-	WidgetIds    []uuid.UUID
-	StartAt      time.Time
-	EndAt        time.Time
-	MovedHours   []time.Time
-}
-
-type ReportAgentBucketsRow struct {
-	AgentID uuid.UUID
-	Bucket  int32
-	Handled int64
-}
-
-// Conversations each agent replied in per report bucket (the 1-based index
-// of the last of bucket_starts at or before the row's instant): whole UTC
-// days [days_start, days_end) from the daily rollup, each counted in the
-// bucket of its noon; the hours before and after them from the hourly one,
-// each in its own bucket; and the moved hours, the hours of those days
-// whose bucket is not their noon's, taken from their noon's bucket and
-// added to their own (days_start = days_end = end_at reads hours only).
-func (q *Queries) ReportAgentBuckets(ctx context.Context, arg ReportAgentBucketsParams) ([]ReportAgentBucketsRow, error) {
-	rows, err := q.db.Query(ctx, reportAgentBuckets,
-		arg.BucketStarts,
-		arg.DaysStart,
-		arg.DaysEnd,
-		arg.WidgetIds,
-		arg.StartAt,
-		arg.EndAt,
-		arg.MovedHours,
-	)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []ReportAgentBucketsRow{}
-	for rows.Next() {
-		var i ReportAgentBucketsRow
-		if err := rows.Scan(&i.AgentID, &i.Bucket, &i.Handled); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const reportAgentNames = `-- name: ReportAgentNames :many
 SELECT id, display_name FROM agents WHERE id = ANY($1::uuid[])
 `
@@ -220,12 +142,12 @@ func (q *Queries) ReportAgentNames(ctx context.Context, ids []uuid.UUID) ([]Repo
 }
 
 const reportAgentRows = `-- name: ReportAgentRows :many
-SELECT agent_id, handled, frt_n, frt_hist, ratings, score_sum
+SELECT agent_id, hour AS at, false AS daily, handled, '{}'::integer[] AS hours, frt_n, frt_hist, ratings, score_sum
 FROM report_agent_hours
 WHERE ((hour >= $1 AND hour < $2) OR (hour >= $3 AND hour < $4))
   AND ($5::uuid[] IS NULL OR widget_id = ANY($5::uuid[]))
 UNION ALL
-SELECT agent_id, handled, frt_n, frt_hist, ratings, score_sum
+SELECT agent_id, day, true, handled, hours, frt_n, frt_hist, ratings, score_sum
 FROM report_agent_days
 WHERE day >= $2 AND day < $3
   AND ($5::uuid[] IS NULL OR widget_id = ANY($5::uuid[]))
@@ -241,7 +163,10 @@ type ReportAgentRowsParams struct {
 
 type ReportAgentRowsRow struct {
 	AgentID  uuid.UUID
+	At       time.Time
+	Daily    bool
 	Handled  int32
+	Hours    []int32
 	FrtN     int32
 	FrtHist  []int32
 	Ratings  int32
@@ -250,7 +175,10 @@ type ReportAgentRowsRow struct {
 
 // The agents' rollup rows of [start_at, end_at): whole UTC days
 // [days_start, days_end) from the daily rollup, the hours before and after
-// them from the hourly one (days_start = days_end = end_at reads hours only).
+// them from the hourly one (days_start = days_end = end_at reads hours
+// only). at is the row's hour or day; hours, of a day's row, the
+// conversations the agent replied in per UTC hour of it (1-based), which
+// place the day's part of the sparkline in the viewer's buckets.
 func (q *Queries) ReportAgentRows(ctx context.Context, arg ReportAgentRowsParams) ([]ReportAgentRowsRow, error) {
 	rows, err := q.db.Query(ctx, reportAgentRows,
 		arg.StartAt,
@@ -268,7 +196,10 @@ func (q *Queries) ReportAgentRows(ctx context.Context, arg ReportAgentRowsParams
 		var i ReportAgentRowsRow
 		if err := rows.Scan(
 			&i.AgentID,
+			&i.At,
+			&i.Daily,
 			&i.Handled,
+			&i.Hours,
 			&i.FrtN,
 			&i.FrtHist,
 			&i.Ratings,

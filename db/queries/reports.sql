@@ -77,49 +77,19 @@ WHERE hour >= @start_at AND hour < @end_at
 -- name: ReportAgentRows :many
 -- The agents' rollup rows of [start_at, end_at): whole UTC days
 -- [days_start, days_end) from the daily rollup, the hours before and after
--- them from the hourly one (days_start = days_end = end_at reads hours only).
-SELECT agent_id, handled, frt_n, frt_hist, ratings, score_sum
+-- them from the hourly one (days_start = days_end = end_at reads hours
+-- only). at is the row's hour or day; hours, of a day's row, the
+-- conversations the agent replied in per UTC hour of it (1-based), which
+-- place the day's part of the sparkline in the viewer's buckets.
+SELECT agent_id, hour AS at, false AS daily, handled, '{}'::integer[] AS hours, frt_n, frt_hist, ratings, score_sum
 FROM report_agent_hours
 WHERE ((hour >= @start_at AND hour < @days_start) OR (hour >= @days_end AND hour < @end_at))
   AND (sqlc.narg(widget_ids)::uuid[] IS NULL OR widget_id = ANY(sqlc.narg(widget_ids)::uuid[]))
 UNION ALL
-SELECT agent_id, handled, frt_n, frt_hist, ratings, score_sum
+SELECT agent_id, day, true, handled, hours, frt_n, frt_hist, ratings, score_sum
 FROM report_agent_days
 WHERE day >= @days_start AND day < @days_end
   AND (sqlc.narg(widget_ids)::uuid[] IS NULL OR widget_id = ANY(sqlc.narg(widget_ids)::uuid[]));
-
--- name: ReportAgentBuckets :many
--- Conversations each agent replied in per report bucket (the 1-based index
--- of the last of bucket_starts at or before the row's instant): whole UTC
--- days [days_start, days_end) from the daily rollup, each counted in the
--- bucket of its noon; the hours before and after them from the hourly one,
--- each in its own bucket; and the moved hours, the hours of those days
--- whose bucket is not their noon's, taken from their noon's bucket and
--- added to their own (days_start = days_end = end_at reads hours only).
-WITH moved AS (
-    SELECT agent_id, hour, handled
-    FROM report_agent_hours
-    WHERE hour = ANY(@moved_hours::timestamptz[]) AND handled <> 0
-      AND (sqlc.narg(widget_ids)::uuid[] IS NULL OR widget_id = ANY(sqlc.narg(widget_ids)::uuid[]))
-)
-SELECT agent_id, bucket::integer AS bucket, sum(handled)::bigint AS handled
-FROM (
-    SELECT d.agent_id, width_bucket(d.day + interval '12 hours', @bucket_starts::timestamptz[]) AS bucket, d.handled
-    FROM report_agent_days d
-    WHERE d.day >= @days_start AND d.day < @days_end AND d.handled <> 0
-      AND (sqlc.narg(widget_ids)::uuid[] IS NULL OR d.widget_id = ANY(sqlc.narg(widget_ids)::uuid[]))
-    UNION ALL
-    SELECT h.agent_id, width_bucket(h.hour, @bucket_starts::timestamptz[]), h.handled
-    FROM report_agent_hours h
-    WHERE ((h.hour >= @start_at AND h.hour < @days_start) OR (h.hour >= @days_end AND h.hour < @end_at)) AND h.handled <> 0
-      AND (sqlc.narg(widget_ids)::uuid[] IS NULL OR h.widget_id = ANY(sqlc.narg(widget_ids)::uuid[]))
-    UNION ALL
-    SELECT m.agent_id, width_bucket(m.hour, @bucket_starts::timestamptz[]), m.handled FROM moved m
-    UNION ALL
-    SELECT m.agent_id, width_bucket(date_trunc('day', m.hour, 'UTC') + interval '12 hours', @bucket_starts::timestamptz[]), -m.handled
-    FROM moved m
-) x
-GROUP BY 1, 2;
 
 -- name: RebuildReports :one
 -- Recomputes every conversation's facts from the messages, then every

@@ -494,37 +494,19 @@ func average(sum, n int64) *float64 {
 	return &v
 }
 
-// agents fills in the per-agent table: totals from the daily rollup for the
-// whole UTC days of the range and the hourly one at its edges, handled per
-// bucket the same way as the widgets' buckets (see period).
+// agents reads the per-agent table: totals from the daily rollup for the
+// whole UTC days of the range and the hourly one at its edges; handled per
+// bucket from the same rows, an hour's in its bucket and a day's hour by
+// hour, so every bucket is what the hours alone give, in any zone.
 func (s *Service) agents(ctx context.Context, g *grid, start, end time.Time, scope []uuid.UUID) ([]Agent, error) {
 	daysStart, daysEnd := wholeDays(start, end)
 	if s.hoursOnly {
 		daysStart, daysEnd = end, end
 	}
-	// The totals and the sparkline, read at once.
-	var (
-		rows    []dbq.ReportAgentRowsRow
-		buckets []dbq.ReportAgentBucketsRow
-	)
-	eg, ectx := errgroup.WithContext(ctx)
-	eg.Go(func() (err error) {
-		rows, err = s.q.ReportAgentRows(ectx, dbq.ReportAgentRowsParams{
-			StartAt: start, EndAt: end, DaysStart: daysStart, DaysEnd: daysEnd, WidgetIds: scope,
-		})
-		return err
+	rows, err := s.q.ReportAgentRows(ctx, dbq.ReportAgentRowsParams{
+		StartAt: start, EndAt: end, DaysStart: daysStart, DaysEnd: daysEnd, WidgetIds: scope,
 	})
-	eg.Go(func() (err error) {
-		// Days and moved hours as the widgets' buckets, the edges' hours
-		// in their own buckets.
-		daysStart, daysEnd := s.days(g, start, end)
-		buckets, err = s.q.ReportAgentBuckets(ectx, dbq.ReportAgentBucketsParams{
-			BucketStarts: g.starts, StartAt: start, EndAt: end, DaysStart: daysStart, DaysEnd: daysEnd,
-			MovedHours: g.moves(daysStart, daysEnd), WidgetIds: scope,
-		})
-		return err
-	})
-	if err := eg.Wait(); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	type acc struct {
@@ -533,27 +515,43 @@ func (s *Service) agents(ctx context.Context, g *grid, start, end time.Time, sco
 		scores int64
 	}
 	byID := map[uuid.UUID]*acc{}
-	get := func(id uuid.UUID) *acc {
-		a, ok := byID[id]
+	// The bucket of each hour of a UTC day, found once per day.
+	dayBuckets := map[time.Time]*[24]int{}
+	bucketsOf := func(day time.Time) *[24]int {
+		b, ok := dayBuckets[day]
 		if !ok {
-			a = &acc{a: Agent{ID: id, HandledByBucket: make([]int64, len(g.starts))}}
-			byID[id] = a
+			b = new([24]int)
+			for k := range b {
+				b[k] = g.index(day.Add(time.Duration(k) * time.Hour))
+			}
+			dayBuckets[day] = b
 		}
-		return a
+		return b
 	}
 	for _, row := range rows {
 		if row.Handled == 0 && row.Ratings == 0 && row.FrtN == 0 {
 			continue
 		}
-		a := get(row.AgentID)
+		a, ok := byID[row.AgentID]
+		if !ok {
+			a = &acc{a: Agent{ID: row.AgentID, HandledByBucket: make([]int64, len(g.starts))}}
+			byID[row.AgentID] = a
+		}
 		a.a.Handled += int64(row.Handled)
 		a.a.Ratings += int64(row.Ratings)
 		a.scores += int64(row.ScoreSum)
 		a.frt.add(row.FrtHist, 1)
-	}
-	for _, b := range buckets {
-		if b.Bucket >= 1 && int(b.Bucket) <= len(g.starts) && b.Handled != 0 {
-			get(b.AgentID).a.HandledByBucket[b.Bucket-1] += b.Handled
+		if !row.Daily {
+			if i := g.index(row.At); i >= 0 && row.Handled != 0 {
+				a.a.HandledByBucket[i] += int64(row.Handled)
+			}
+			continue
+		}
+		b := bucketsOf(row.At)
+		for k, n := range row.Hours[:min(len(row.Hours), len(b))] {
+			if i := b[k]; i >= 0 && n != 0 {
+				a.a.HandledByBucket[i] += int64(n)
+			}
 		}
 	}
 	out := make([]Agent, 0, len(byID))
