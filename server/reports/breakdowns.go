@@ -107,37 +107,29 @@ func (s *Service) scope(ctx context.Context, q Query) ([]uuid.UUID, error) {
 	return widgets, nil
 }
 
-// startBreakdowns starts reading the teams and tags of [start, end) over
-// widgets (nil for all) while the rest of the report is read, on a
-// connection of its own; finish waits for them and puts them in r, whose
-// totals must be filled in by then.
-func (s *Service) startBreakdowns(ctx context.Context, start, end time.Time, widgets []uuid.UUID) (finish func(r *Report) error) {
-	var b Breakdowns
-	var oneTeam *Team
-	done := make(chan error, 1)
-	go func() {
-		var err error
-		b.Teams, oneTeam, err = s.teams(ctx, start, end, widgets)
-		if err == nil {
-			err = s.tags(ctx, &b, start, end, widgets)
-		}
-		done <- err
-	}()
-	return func(r *Report) error {
-		if err := <-done; err != nil {
-			return err
-		}
-		if oneTeam != nil {
-			t := r.Totals
-			oneTeam.Figures = Figures{Conversations: t.Conversations, Missed: t.Missed, FirstResponseP50: t.FirstResponseP50,
-				ResolutionP50: t.ResolutionP50, Ratings: t.Ratings, CsatAverage: t.CsatAverage}
-			if t.Conversations != 0 || t.Ratings != 0 {
-				b.Teams = []Team{*oneTeam}
-			}
-		}
-		r.Breakdowns = b
-		return nil
+// breakdowns reads the teams and tags of [start, end) over widgets (nil
+// for all). oneTeam, when set, is the only team the report covers: its
+// figures are the report's totals (see withTeam).
+func (s *Service) breakdowns(ctx context.Context, start, end time.Time, widgets []uuid.UUID) (b Breakdowns, oneTeam *Team, err error) {
+	if b.Teams, oneTeam, err = s.teams(ctx, start, end, widgets); err != nil {
+		return b, nil, err
 	}
+	err = s.tags(ctx, &b, start, end, widgets)
+	return b, oneTeam, err
+}
+
+// withTeam is b with oneTeam, when set, as its only team, with the
+// report's totals t as its figures (when they count anything).
+func (b Breakdowns) withTeam(oneTeam *Team, t Totals) Breakdowns {
+	if oneTeam == nil {
+		return b
+	}
+	oneTeam.Figures = Figures{Conversations: t.Conversations, Missed: t.Missed, FirstResponseP50: t.FirstResponseP50,
+		ResolutionP50: t.ResolutionP50, Ratings: t.Ratings, CsatAverage: t.CsatAverage}
+	if t.Conversations != 0 || t.Ratings != 0 {
+		b.Teams = []Team{*oneTeam}
+	}
+	return b
 }
 
 // teams sums the widgets' rollup rows of the range by the widget's

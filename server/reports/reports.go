@@ -230,17 +230,22 @@ func (s *Service) Report(ctx context.Context, q Query) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	finishBreakdowns := s.startBreakdowns(ctx, q.Start, q.End, scope)
 	grid := newGrid(q.Start, q.End, q.Interval, loc)
-	// The period, its agents and the previous period are independent
-	// reads: each on a connection of its own, so a year's report takes
-	// about as long as its slowest read rather than their sum.
+	// The period, its agents, the breakdowns and the previous period are
+	// independent reads: each on a connection of its own, so a year's
+	// report takes about as long as its slowest read rather than their sum.
 	var (
-		r      Report
-		agents []Agent
-		prev   Report
+		r       Report
+		agents  []Agent
+		b       Breakdowns
+		oneTeam *Team
+		prev    Report
 	)
 	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		b, oneTeam, err = s.breakdowns(gctx, q.Start, q.End, scope)
+		return err
+	})
 	g.Go(func() (err error) {
 		r, err = s.period(gctx, grid, q.Start, q.End, scope)
 		return err
@@ -256,13 +261,10 @@ func (s *Service) Report(ctx context.Context, q Query) (Report, error) {
 			return err
 		})
 	}
-	err = g.Wait()
-	if err := finishBreakdowns(&r); err != nil {
+	if err := g.Wait(); err != nil {
 		return Report{}, err
 	}
-	if err != nil {
-		return Report{}, err
-	}
+	r.Breakdowns = b.withTeam(oneTeam, r.Totals)
 	r.Agents = agents
 	r.TimeZone = loc.String()
 	if q.Compare {
